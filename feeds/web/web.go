@@ -1,0 +1,205 @@
+// Package web is the HTTP plumbing every network adapter shares: a client
+// with a timeout and no retries, bounded response bodies, and the mapping of
+// HTTP failures onto social's typed errors (auth, rate-limited until T,
+// transient, permanent).
+//
+// It must not import anything from hark but social.
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+)
+
+// DefaultMaxBody bounds JSON responses (4 MiB).
+const DefaultMaxBody = 4 << 20
+
+// DefaultTimeout bounds one request.
+const DefaultTimeout = 20 * time.Second
+
+// UserAgent is sent with every request.
+const UserAgent = "hark/0.1 (+https://github.com/hark-tui/hark)"
+
+// ErrTooLarge is returned (wrapped in a transient *social.Error) when a body
+// exceeds the limit.
+var ErrTooLarge = errors.New("response body too large")
+
+// Client is an HTTP client for one account.
+type Client struct {
+	HTTP    *http.Client // nil: a client with DefaultTimeout
+	MaxBody int64        // 0: DefaultMaxBody
+	Now     func() time.Time
+}
+
+// Response is a fully read, bounded HTTP response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// NewClient returns a client with the given timeout (0 = DefaultTimeout).
+func NewClient(timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Client{HTTP: &http.Client{Timeout: timeout}}
+}
+
+func (c *Client) now() time.Time {
+	if c != nil && c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Do sends req with ctx and reads at most MaxBody bytes of the answer.
+// Transport failures, timeouts and oversized bodies come back as transient
+// *social.Error values; HTTP statuses are left to the caller (see Classify).
+func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	hc := http.DefaultClient
+	max := int64(DefaultMaxBody)
+	if c != nil {
+		if c.HTTP != nil {
+			hc = c.HTTP
+		}
+		if c.MaxBody > 0 {
+			max = c.MaxBody
+		}
+	}
+	if hc == http.DefaultClient {
+		hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	req = req.WithContext(ctx)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", UserAgent)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactURL(req) // queries may carry tokens
+		}
+		return nil, &social.Error{Kind: social.Transient, Msg: fmt.Sprintf("%s %s", req.Method, redactURL(req)), Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, &social.Error{Kind: social.Transient, Status: resp.StatusCode, Msg: "reading response", Err: err}
+	}
+	if int64(len(body)) > max {
+		return nil, &social.Error{Kind: social.Transient, Status: resp.StatusCode,
+			Msg: fmt.Sprintf("response over %d bytes", max), Err: ErrTooLarge}
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+func redactURL(req *http.Request) string {
+	if req.URL == nil {
+		return ""
+	}
+	u := *req.URL
+	u.RawQuery = ""
+	u.User = nil
+	return u.String()
+}
+
+// IsJSON reports whether the response says it is JSON, or looks like it.
+func (r *Response) IsJSON() bool {
+	ct := r.Header.Get("Content-Type")
+	if strings.Contains(ct, "json") {
+		return true
+	}
+	b := bytes.TrimSpace(r.Body)
+	return ct == "" && len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// Classify turns a non-2xx response into a typed error. msg is the server's
+// message as the adapter extracted it (may be empty); until is the rate-limit
+// reset the adapter parsed from its network's headers (zero if none).
+// Retry-After is honoured here for every network. It returns nil for 2xx.
+func Classify(r *Response, msg string, until time.Time, now time.Time) error {
+	if r.Status >= 200 && r.Status < 300 {
+		return nil
+	}
+	msg = shorten(msg)
+	if msg == "" {
+		msg = http.StatusText(r.Status)
+	}
+	e := &social.Error{Status: r.Status, Msg: msg}
+	switch {
+	case r.Status == http.StatusTooManyRequests:
+		e.Kind = social.RateLimited
+		if ra, ok := RetryAfter(r.Header, now); ok {
+			e.Until = ra
+		} else {
+			e.Until = until
+		}
+	case r.Status == http.StatusUnauthorized:
+		e.Kind = social.Auth
+	case r.Status == http.StatusRequestTimeout || r.Status >= 500:
+		e.Kind = social.Transient
+	default:
+		e.Kind = social.Permanent
+	}
+	return e
+}
+
+// RetryAfter parses a Retry-After header (seconds or HTTP date).
+func RetryAfter(h http.Header, now time.Time) (time.Time, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return time.Time{}, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return now.Add(time.Duration(n) * time.Second), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// UnixReset parses a reset header given in Unix seconds (Bluesky, X).
+func UnixReset(v string) (time.Time, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}
+
+// Rate reads a limit/remaining/reset trio with the given header names;
+// parseReset turns the reset value into a time.
+func Rate(h http.Header, limit, remaining, reset string, parseReset func(string) (time.Time, bool)) (social.RateStatus, bool) {
+	l, err1 := strconv.Atoi(strings.TrimSpace(h.Get(limit)))
+	r, err2 := strconv.Atoi(strings.TrimSpace(h.Get(remaining)))
+	if err1 != nil || err2 != nil {
+		return social.RateStatus{}, false
+	}
+	rs := social.RateStatus{Limit: l, Remaining: r, Known: true}
+	if t, ok := parseReset(h.Get(reset)); ok {
+		rs.Reset = t
+	}
+	return rs, true
+}
+
+// shorten keeps server messages to one short line.
+func shorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}

@@ -1,0 +1,70 @@
+package social
+
+import "time"
+
+// State is where a conversation stands in the operator's workflow.
+type State string
+
+// Conversation states.
+const (
+	StateNew      State = "new"      // nobody answered yet
+	StateOpen     State = "open"     // being worked on
+	StatePending  State = "pending"  // waiting on the customer
+	StateSnoozed  State = "snoozed"  // hidden until SnoozedUntil
+	StateResolved State = "resolved" // done
+)
+
+// Actionable reports whether the conversation belongs in the default queue.
+func (s State) Actionable() bool { return s == StateNew || s == StateOpen }
+
+// FollowUp tracks the public follow-up offered after a DM is resolved.
+type FollowUp string
+
+// Follow-up states.
+const (
+	FollowUpNone    FollowUp = ""
+	FollowUpOffered FollowUp = "offered"
+	FollowUpSent    FollowUp = "sent"
+	FollowUpSkipped FollowUp = "skipped"
+)
+
+// Conversation groups the posts of one thread (or one customer's DMs) and
+// carries the workflow state.
+type Conversation struct {
+	ID       string   `json:"id"` // short, stable, user-facing ("42")
+	Network  Network  `json:"network"`
+	Account  string   `json:"account"`
+	Brand    string   `json:"brand"`
+	Direct   bool     `json:"direct,omitempty"`
+	RootKey  string   `json:"root_key"` // post key of the thread root, or dm:<handle> for DMs
+	Contact  Author   `json:"contact"`  // the customer
+	Preview  string   `json:"preview"`  // first line of the latest customer post (raw, unsanitized)
+	Lang     string   `json:"lang,omitempty"`
+	PostKeys []string `json:"post_keys"`
+	ReadOnly string   `json:"read_only,omitempty"`
+
+	State        State     `json:"state"`
+	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
+	SnoozeNote   string    `json:"snooze_note,omitempty"`
+
+	Priority  int      `json:"priority"`
+	Reasons   []string `json:"reasons,omitempty"`
+	Sentiment int      `json:"sentiment"` // <0 negative, >0 positive
+	VIP       bool     `json:"vip,omitempty"`
+
+	CreatedAt       time.Time `json:"created_at"`       // first customer post
+	UpdatedAt       time.Time `json:"updated_at"`       // last change of any kind
+	LastCustomerAt  time.Time `json:"last_customer_at"` // latest customer post
+	WaitingSince    time.Time `json:"waiting_since"`    // start of the current SLA clock (zero = not waiting)
+	DueAt           time.Time `json:"due_at,omitempty"` // SLA deadline for the next response
+	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
+	LastResponseAt  time.Time `json:"last_response_at,omitempty"`
+	ResolvedAt      time.Time `json:"resolved_at,omitempty"`
+
+	// Origin is the public post a DM conversation started from (post key),
+	// so a public follow-up can be offered when the DM is resolved.
+	Origin   string   `json:"origin,omitempty"`
+	FollowUp FollowUp `json:"follow_up,omitempty"`
+
+	Version uint64 `json:"version"` // bumped on every write; UI caches key on it
+}
