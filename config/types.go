@@ -1,0 +1,105 @@
+package config
+
+import "time"
+
+// Config is hark's whole configuration, as loaded from YAML and HARK_*
+// environment variables. Secrets are never values here: Secret fields hold
+// a reference ("env:VAR" or "cmd:pass show hark/x") resolved at start.
+type Config struct {
+	Profile   string             `mapstructure:"profile"`    // name of this profile (default "default")
+	Store     string             `mapstructure:"store"`      // bbolt file; default $XDG_STATE_HOME/hark/<profile>.db
+	LogFile   string             `mapstructure:"log_file"`   // default $XDG_STATE_HOME/hark/hark.log
+	CannedDir string             `mapstructure:"canned_dir"` // folder of canned responses; default $XDG_CONFIG_HOME/hark/canned
+	Demo      bool               `mapstructure:"demo"`       // run the embedded demo feed
+	Agent     Agent              `mapstructure:"agent"`
+	Brands    []Brand            `mapstructure:"brands"`
+	Accounts  []Account          `mapstructure:"accounts"`
+	Feeds     []Feed             `mapstructure:"feeds"` // listening feeds that need no account (RSS/Atom)
+	Keys      map[string]string  `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
+	Theme     Theme              `mapstructure:"theme"`
+	Outbox    Outbox             `mapstructure:"outbox"`
+
+	// Path is the file this config was loaded from ("" = defaults only).
+	Path string `mapstructure:"-"`
+}
+
+// Agent is the operator.
+type Agent struct {
+	Name     string `mapstructure:"name"`     // "Jane Doe"
+	Initials string `mapstructure:"initials"` // "JD"; default from Name
+}
+
+// Brand is one brand the operator answers for.
+type Brand struct {
+	Name      string `mapstructure:"name"`
+	Signature string `mapstructure:"signature"` // appended to replies, e.g. "^{{.Initials}}" or "– Jane, Skylark Air"
+	// SLAMinutes is the first-response target in business minutes (default 60).
+	SLAMinutes int           `mapstructure:"sla_minutes"`
+	Hours      BusinessHours `mapstructure:"hours"`
+	VIPs       []string      `mapstructure:"vips"`       // handles, e.g. "@maria@social.example"
+	// InfluencerFollowers marks authors with at least this many followers as
+	// influencers (0 = default 10000).
+	InfluencerFollowers int `mapstructure:"influencer_followers"`
+	// Urgent adds urgency keywords per language code ("en", "es", …).
+	Urgent map[string][]string `mapstructure:"urgent"`
+	// Vars are custom values for canned responses ({{.order_url}}).
+	Vars map[string]string `mapstructure:"vars"`
+}
+
+// BusinessHours says when the SLA clock runs.
+type BusinessHours struct {
+	AlwaysOpen bool   `mapstructure:"always_open"` // 24/7
+	TimeZone   string `mapstructure:"time_zone"`   // IANA name, default "UTC"
+	// Days maps mon..sun to "09:00-17:00" (several ranges comma-separated);
+	// a missing day is closed. Default mon-fri 09:00-17:00.
+	Days     map[string]string `mapstructure:"days"`
+	Holidays []string          `mapstructure:"holidays"` // "2026-12-25"
+}
+
+// Account is one brand account on one network.
+type Account struct {
+	Name    string `mapstructure:"name"`    // unique id used in store keys, e.g. "skylark-masto"
+	Network string `mapstructure:"network"` // mastodon | bluesky | x | demo
+	Brand   string `mapstructure:"brand"`   // must name a brand
+	Server  string `mapstructure:"server"`  // base URL: Mastodon instance, Bluesky PDS/entryway, X API base
+	Handle  string `mapstructure:"handle"`  // Bluesky handle, X username
+	UserID  string `mapstructure:"user_id"` // X user id (looked up from /2/users/me if empty)
+
+	Token    Secret `mapstructure:"token"`    // Mastodon access token
+	Password Secret `mapstructure:"password"` // Bluesky app password
+	// X OAuth 1.0a user context.
+	ConsumerKey    Secret `mapstructure:"consumer_key"`
+	ConsumerSecret Secret `mapstructure:"consumer_secret"`
+	AccessToken    Secret `mapstructure:"access_token"`
+	AccessSecret   Secret `mapstructure:"access_secret"`
+
+	Interval time.Duration `mapstructure:"interval"` // poll interval; 0 = the network's safe default
+	Search   []string      `mapstructure:"search"`   // keywords / #hashtags to listen for with this account
+	Disabled bool          `mapstructure:"disabled"`
+}
+
+// Feed is a listening feed with no account (RSS/Atom).
+type Feed struct {
+	Name     string        `mapstructure:"name"`
+	Type     string        `mapstructure:"type"` // rss (RSS 2.0, Atom, JSON Feed)
+	URL      string        `mapstructure:"url"`
+	Brand    string        `mapstructure:"brand"`
+	Interval time.Duration `mapstructure:"interval"` // default 5m
+	Disabled bool          `mapstructure:"disabled"`
+}
+
+// Theme picks colours; NO_COLOR in the environment always wins.
+type Theme struct {
+	Name   string            `mapstructure:"name"`   // "dark" (default), "light", "mono"
+	Colors map[string]string `mapstructure:"colors"` // role -> colour ("accent": "#7D56F4")
+	Bell   *bool             `mapstructure:"bell"`   // ring on new urgent posts (default true)
+}
+
+// Outbox tunes delivery.
+type Outbox struct {
+	MaxAttempts int `mapstructure:"max_attempts"` // transient failures before giving up (default 8)
+}
+
+// Secret is a reference to a secret: "env:VAR" or "cmd:COMMAND ARGS".
+// Its String method never prints a resolved value.
+type Secret string

@@ -1,0 +1,8 @@
+// Package store is hark's bbolt database: posts keyed network/account/remoteID
+// (so re-polling changes nothing), conversations with their queue index,
+// feed cursors committed in the same transaction as their poll batch, the
+// persistent outbox, contacts, drafts and the schema version.
+//
+// It knows bbolt and social, nothing else: it must not import feeds, triage,
+// engine or tui. Business rules (priority, SLA) come in as callbacks.
+package store

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// migrations[i] upgrades a store from schema i to i+1. Version 0 is a new,
+// empty file.
+var migrations = []func(tx *bolt.Tx) error{
+	0: migrateCreate,
+	1: migrateContacts,
+}
+
+// schemaV1Buckets are the buckets of the first (skeleton) schema.
+var schemaV1Buckets = [][]byte{bMeta, bPosts, bConvs, bConvByRoot, bQueue, bCursors, bOutbox}
+
+func migrateCreate(tx *bolt.Tx) error {
+	for _, name := range schemaV1Buckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateContacts adds contacts, drafts, feed status and the outbox id index
+// (schema 2), and builds them from the existing conversations and outbox.
+func migrateContacts(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bContacts, bDrafts, bFeedStatus, bOutboxIDs} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	ob, ids := tx.Bucket(bOutbox), tx.Bucket(bOutboxIDs)
+	if err := ob.ForEach(func(k, v []byte) error {
+		var e OutboxEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("outbox entry %x: %w", k, err)
+		}
+		return ids.Put([]byte(e.Reply.ID), k)
+	}); err != nil {
+		return err
+	}
+	convs := tx.Bucket(bConvs)
+	return convs.ForEach(func(k, v []byte) error {
+		c, err := decodeConv(v)
+		if err != nil {
+			return err
+		}
+		return touchContact(tx, &c)
+	})
+}
+
+func schemaOf(tx *bolt.Tx) int {
+	m := tx.Bucket(bMeta)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(m.Get(keySchema)))
+	return n
+}
+
+func (s *Store) migrate() error {
+	var v int
+	if err := s.db.View(func(tx *bolt.Tx) error { v = schemaOf(tx); return nil }); err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema %d, this hark reads up to %d: %w; upgrade hark, or use --db for another store", v, SchemaVersion, ErrNewerSchema)
+	}
+	if v == SchemaVersion {
+		return nil
+	}
+	if s.ro {
+		return fmt.Errorf("schema %d needs an upgrade to %d; run hark once without --read-only", v, SchemaVersion)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for i := v; i < SchemaVersion; i++ {
+			if err := migrations[i](tx); err != nil {
+				return fmt.Errorf("migrating schema %d to %d: %w", i, i+1, err)
+			}
+			m := tx.Bucket(bMeta)
+			if err := m.Put(keySchema, []byte(strconv.Itoa(i+1))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

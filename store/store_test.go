@@ -1,0 +1,382 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	bolt "go.etcd.io/bbolt"
+)
+
+var t0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func openTemp(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "hark.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func post(id, handle, text string, at time.Duration) social.Post {
+	return social.Post{
+		Network: social.Demo, Account: "acme", Brand: "Acme", RemoteID: id,
+		Author: social.Author{Handle: handle}, Text: text, CreatedAt: t0.Add(at), Kind: social.KindMention,
+	}
+}
+
+// prio is a tiny triage: priority from the text.
+func prio(c *social.Conversation, p social.Post, ct Contact) {
+	if strings.Contains(p.Text, "urgent") {
+		c.Priority = 80
+	} else {
+		c.Priority = 10
+	}
+	c.DueAt = c.WaitingSince.Add(time.Hour)
+}
+
+func TestIngestDedupe(t *testing.T) {
+	s := openTemp(t)
+	batch := []social.Post{post("1", "@ann", "hello", 0), post("2", "@bob", "hi", time.Minute)}
+	r1, err := s.Ingest("demo", "c1", batch, prio, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r1.New) != 2 || len(r1.Changed) != 2 {
+		t.Fatalf("first ingest: %+v", r1)
+	}
+	r2, err := s.Ingest("demo", "c2", batch, prio, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.New) != 0 || len(r2.Changed) != 0 {
+		t.Fatalf("re-poll must be a no-op, got %+v", r2)
+	}
+	refs, _ := s.QueueRefs(ViewAll, nil)
+	if len(refs) != 2 {
+		t.Fatalf("want 2 conversations, got %d", len(refs))
+	}
+	if cur, _ := s.Cursor("demo"); cur != "c2" {
+		t.Fatalf("cursor %q", cur)
+	}
+}
+
+func TestIngestAtomic(t *testing.T) {
+	s := openTemp(t)
+	if _, err := s.Ingest("demo", "good", []social.Post{post("1", "@ann", "a", 0)}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	bad := []social.Post{post("2", "@bob", "b", time.Minute), post("", "@eve", "no id", 2*time.Minute)}
+	if _, err := s.Ingest("demo", "bad", bad, prio, t0); err == nil {
+		t.Fatal("batch with a bad post must fail")
+	}
+	if cur, _ := s.Cursor("demo"); cur != "good" {
+		t.Fatalf("failed batch moved the cursor to %q", cur)
+	}
+	if _, err := s.Post(social.PostKey(social.Demo, "acme", "2")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("failed batch stored part of itself: %v", err)
+	}
+	refs, _ := s.QueueRefs(ViewAll, nil)
+	if len(refs) != 1 {
+		t.Fatalf("want 1 conversation, got %d", len(refs))
+	}
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hark.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest("demo", "c9", []social.Post{post("1", "@ann", "a", 0), post("2", "@bob", "b", 0)}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Enqueue(social.Reply{ID: "r1", ConvID: "1", Text: "hi"}, false, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveDraft("2", "half-written"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if cur, _ := s.Cursor("demo"); cur != "c9" {
+		t.Fatalf("cursor %q", cur)
+	}
+	posts, err := s.Posts("1")
+	if err != nil || len(posts) != 1 || posts[0].Text != "a" {
+		t.Fatalf("posts %+v %v", posts, err)
+	}
+	ob, _ := s.Outbox(nil)
+	if len(ob) != 1 || ob[0].State != OutQueued {
+		t.Fatalf("outbox %+v", ob)
+	}
+	if d, _ := s.Draft("2"); d != "half-written" {
+		t.Fatalf("draft %q", d)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecondOpenerFailsClearly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hark.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	_, err = Open(path, Options{})
+	took := time.Since(start)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("want ErrLocked, got %v", err)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "quit the other hark") {
+		t.Fatalf("message must name the file and the fix: %v", err)
+	}
+	if took > 2*time.Second {
+		t.Fatalf("took %v, must fail within 2 s", took)
+	}
+}
+
+func TestQueueOrder(t *testing.T) {
+	s := openTemp(t)
+	batch := []social.Post{
+		post("1", "@a", "when do you open?", 0),
+		post("2", "@b", "urgent: stranded", 5*time.Minute),
+		post("3", "@c", "urgent too", 1*time.Minute),
+		post("4", "@d", "a question", 2*time.Minute),
+	}
+	if _, err := s.Ingest("demo", "x", batch, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	top, err := s.Top(ViewActionable, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range top {
+		got = append(got, c.Contact.Handle)
+	}
+	// urgent first (earliest due first among them), then the rest by due time
+	want := "@c @b @a @d"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("order %v, want %s", got, want)
+	}
+	// a state change moves the conversation to its view
+	if _, err := s.UpdateConv(top[0].ID, func(c *social.Conversation) error {
+		c.State = social.StateResolved
+		c.ResolvedAt = t0
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := s.Counts()
+	if n != [4]int{3, 0, 0, 1} {
+		t.Fatalf("counts %v", n)
+	}
+	res, _ := s.QueueRefs(ViewResolved, nil)
+	if len(res) != 1 || res[0].ID != top[0].ID {
+		t.Fatalf("resolved view %+v", res)
+	}
+}
+
+func TestThreadsAndDMs(t *testing.T) {
+	s := openTemp(t)
+	root := post("10", "@ann", "my flight was cancelled", 0)
+	reply := post("11", "@ann", "and now I'm stuck", time.Minute)
+	reply.ThreadRoot, reply.ReplyTo, reply.Kind = "10", "10", social.KindReply
+	other := post("12", "@bob", "deep reply", 2*time.Minute)
+	other.ThreadRoot, other.ReplyTo = "", "11" // only the parent is known
+	dm1 := post("20", "@ann", "here is my booking code", 3*time.Minute)
+	dm1.Direct, dm1.Kind = true, social.KindDM
+	dm2 := post("21", "@Ann", "did you get it?", 4*time.Minute)
+	dm2.Direct, dm2.Kind = true, social.KindDM
+	if _, err := s.Ingest("demo", "x", []social.Post{root, reply, other, dm1, dm2}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	refs, _ := s.QueueRefs(ViewAll, nil)
+	if len(refs) != 2 {
+		t.Fatalf("want a thread and a DM conversation, got %d", len(refs))
+	}
+	thread, _ := s.ConvByRoot(root.Key())
+	if len(thread.PostKeys) != 3 {
+		t.Fatalf("thread posts %v", thread.PostKeys)
+	}
+	dm, err := s.ConvByRoot("dm:demo/acme/@ann")
+	if err != nil || !dm.Direct || len(dm.PostKeys) != 2 {
+		t.Fatalf("dm %+v %v", dm, err)
+	}
+	if dm.Origin != root.Key() {
+		t.Fatalf("DM origin %q, want the public thread %q", dm.Origin, root.Key())
+	}
+	ct, err := s.Contact(social.Demo, "ann")
+	if err != nil || len(ct.ConvIDs) != 2 {
+		t.Fatalf("contact %+v %v", ct, err)
+	}
+}
+
+func TestCustomerReplyReopens(t *testing.T) {
+	s := openTemp(t)
+	if _, err := s.Ingest("demo", "x", []social.Post{post("1", "@ann", "help", 0)}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []social.State{social.StatePending, social.StateSnoozed, social.StateResolved} {
+		if _, err := s.UpdateConv("1", func(c *social.Conversation) error {
+			c.State = st
+			c.SnoozedUntil = t0.Add(time.Hour)
+			c.WaitingSince = time.Time{}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		id := "r-" + string(st)
+		p := post(id, "@ann", "hello again", time.Hour)
+		p.ThreadRoot, p.ReplyTo = "1", "1"
+		res, err := s.Ingest("demo", "x", []social.Post{p}, prio, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := s.Conversation("1")
+		if len(res.Reopened) != 1 || c.State != social.StateOpen || !c.SnoozedUntil.IsZero() {
+			t.Fatalf("%s: not reopened: %+v %+v", st, res, c)
+		}
+		if !c.WaitingSince.Equal(p.CreatedAt) {
+			t.Fatalf("%s: SLA clock must restart at the new message, got %v", st, c.WaitingSince)
+		}
+	}
+}
+
+func TestOutboxLifecycle(t *testing.T) {
+	s := openTemp(t)
+	if _, err := s.Ingest("demo", "x", []social.Post{post("1", "@ann", "help", 0)}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	s.SaveDraft("1", "draft")
+	r := social.Reply{ID: "abc", ConvID: "1", Network: social.Demo, Account: "acme", Text: "on it"}
+	e1, err := s.Enqueue(r, false, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, _ := s.Enqueue(r, false, t0)
+	if e1.Seq != e2.Seq {
+		t.Fatal("the same reply enqueued twice must be one entry")
+	}
+	if d, _ := s.Draft("1"); d != "" {
+		t.Fatal("enqueue must clear the draft")
+	}
+	if _, err := s.UpdateOutbox(e1.Seq, func(e *OutboxEntry) error { e.State = OutSending; e.Attempts++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	own := social.Post{Network: social.Demo, Account: "acme", RemoteID: "out-1", Kind: social.KindOwn, Text: "on it", CreatedAt: t0.Add(time.Minute)}
+	e, c, err := s.MarkSent(e1.Seq, social.Sent{RemoteID: "out-1"}, own, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.State != OutSent || e.Sent.RemoteID != "out-1" {
+		t.Fatalf("entry %+v", e)
+	}
+	if c.State != social.StatePending || c.FirstResponseAt.IsZero() || len(c.PostKeys) != 2 || !c.DueAt.IsZero() {
+		t.Fatalf("conversation after send %+v", c)
+	}
+}
+
+func TestMigrationFromV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := social.Conversation{ID: "1", Network: social.Demo, Brand: "Acme", Contact: social.Author{Handle: "@ann"}, State: social.StateNew}
+	e := OutboxEntry{Seq: 1, Reply: social.Reply{ID: "r1", ConvID: "1"}, State: OutQueued}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := migrateCreate(tx); err != nil {
+			return err
+		}
+		tx.Bucket(bMeta).Put(keySchema, []byte("1"))
+		if err := putConv(tx, nil, &c); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bOutbox), idKey(1), e)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ct, err := s.Contact(social.Demo, "@ann")
+	if err != nil || len(ct.ConvIDs) != 1 {
+		t.Fatalf("migration must build contacts: %+v %v", ct, err)
+	}
+	got, _ := s.Enqueue(social.Reply{ID: "r1", ConvID: "1"}, false, t0)
+	if got.Seq != 1 {
+		t.Fatal("migration must index existing outbox ids")
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion+1)))
+	})
+	s.Close()
+	_, err = Open(path, Options{})
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("want ErrNewerSchema naming the file, got %v", err)
+	}
+}
+
+func TestReadOnlyWhileWriterHolds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hark.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("bbolt cannot share a file with a writer; want ErrLocked, got %v", err)
+	}
+	s.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.Close()
+}
+
+func TestContactVIPPropagates(t *testing.T) {
+	s := openTemp(t)
+	s.Ingest("demo", "x", []social.Post{post("1", "@ann", "a", 0), post("2", "@ann", "b", time.Minute)}, prio, t0)
+	_, changed, err := s.UpdateContact(social.Demo, "@ann", func(c *Contact) { c.VIP = true; c.Notes = "frequent flyer" })
+	if err != nil || len(changed) != 2 {
+		t.Fatalf("changed %v %v", changed, err)
+	}
+	refs, _ := s.QueueRefs(ViewAll, func(r Ref) bool { return r.VIP })
+	if len(refs) != 2 {
+		t.Fatalf("VIP refs %d", len(refs))
+	}
+	// new posts from a VIP contact are flagged at ingest
+	s.Ingest("demo", "x", []social.Post{post("3", "@ANN", "c", 2*time.Minute)}, prio, t0)
+	c, _ := s.Conversation("3")
+	if !c.VIP {
+		t.Fatal("new conversation of a VIP contact must be VIP")
+	}
+}
