@@ -1,0 +1,117 @@
+package mastodon
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestCountText(t *testing.T) {
+	tests := []struct {
+		name   string
+		text   string
+		urlLen int
+		want   int
+	}{
+		{"ascii", "hello", 23, 5},
+		{"empty", "", 23, 0},
+		{"URL counts 23", "https://example.com/a/very/long/path?with=query&and=more", 23, 23},
+		{"short URL counts 23 too", "http://x.io", 23, 23},
+		{"URL in a sentence, trailing dot not part of it", "see https://shop.acme.example/orders/4822?ref=masto.", 23, 4 + 23 + 1},
+		{"URL in parentheses", "(https://acme.example/faq)", 23, 1 + 23 + 1},
+		{"URL with balanced parens", "https://en.wikipedia.org/wiki/Coffee_(disambiguation)", 23, 23},
+		{"two URLs", "https://a.example/1 https://b.example/2", 23, 23 + 1 + 23},
+		{"instance URL length", "https://a.example/1", 25, 25},
+		{"scheme-less domain is text", "acme.example/faq", 23, 16},
+		{"remote mention counts as @user", "@maria@tooters.example hi", 23, len("@maria hi")},
+		{"local mention as is", "@kasia hi", 23, 9},
+		{"mention with subdomain", "@lena@social.tooters.example", 23, len("@lena")},
+		{"email is not a mention", "mail maria@tooters.example", 23, 26},
+		{"mention inside a URL is the URL", "https://mastodon.social/@user@x.example", 23, 23},
+		{"emoji with skin tone is one", "👍🏽", 23, 1},
+		{"ZWJ family is one", "👨‍👩‍👧", 23, 1},
+		{"flag is one", "🇪🇪", 23, 1},
+		{"combining acute is one", "e\u0301", 23, 1},
+		{"precomposed é", "café", 23, 4},
+		{"Hangul jamo syllable", "\u1100\u1161\u11a8", 23, 1},
+		{"Polish text", "Zamówiłam ekspres", 23, 17},
+		{"mixed", "@maria@tooters.example ¡Hola! 😞 https://acme.example/x", 23, 39}, // "@maria ¡Hola! 😞 " is 16 graphemes,
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := countText(tt.text, tt.urlLen); got != tt.want {
+				t.Errorf("countText(%q) = %d, want %d", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCountDefaultsWithoutNetwork(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("Count made a request: %s", r.URL)
+	}))
+	defer srv.Close()
+	c := New(Options{Server: srv.URL, Token: testToken})
+	n, limit := c.Count(strings.Repeat("x", 10)+" https://example.com/"+strings.Repeat("p", 100), true)
+	if n != 10+1+23 || limit != 500 {
+		t.Fatalf("Count = %d/%d, want 34/500", n, limit)
+	}
+}
+
+func TestLimitsFromInstance(t *testing.T) {
+	tests := []struct {
+		fixture string
+		want    Limits
+	}{
+		{"instance_v2.json", Limits{500, 23}},
+		{"gotosocial_instance_v2.json", Limits{5000, 25}},
+	}
+	for _, tt := range tests {
+		f := newFake(t)
+		f.set("GET /api/v2/instance", jsonReply(200, fixture(t, tt.fixture)))
+		c := New(f.options())
+		for i := 0; i < 3; i++ {
+			l, err := c.Limits(ctx)
+			if err != nil || l != tt.want {
+				t.Fatalf("%s: %+v %v", tt.fixture, l, err)
+			}
+		}
+		if n := len(f.requests("GET", "/api/v2/instance")); n != 1 {
+			t.Errorf("%s: fetched %d times, want once", tt.fixture, n)
+		}
+		if _, limit := c.Count("x", false); limit != tt.want.MaxCharacters {
+			t.Errorf("%s: limit %d", tt.fixture, limit)
+		}
+	}
+
+	// a failure leaves the defaults and is retried later
+	f := newFake(t)
+	f.failOnce("GET /api/v2/instance", 0, reply{status: 502, ctype: "text/html", body: fixture(t, "error_502_proxy.html")})
+	c := New(f.options())
+	if l, err := c.Limits(ctx); err == nil || l != (Limits{500, 23}) {
+		t.Fatalf("failed fetch: %+v %v", l, err)
+	}
+	f.set("GET /api/v2/instance", jsonReply(200, fixture(t, "gotosocial_instance_v2.json")))
+	if l, err := c.Limits(ctx); err != nil || l != (Limits{5000, 25}) {
+		t.Fatalf("retry: %+v %v", l, err)
+	}
+}
+
+func TestPollTriesLimitsOnce(t *testing.T) {
+	f := newFake(t)
+	f.set("GET /api/v2/instance", jsonReply(404, fixture(t, "error_404.json"))) // an older server
+	f.loadNotifications("notifications_mentions.json")
+	c := New(f.options())
+	for i := 0; i < 3; i++ {
+		if _, err := c.Poll(ctx, "58213407"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.requests("GET", "/api/v2/instance")); n != 1 {
+		t.Errorf("instance fetched %d times by 3 polls, want 1", n)
+	}
+	if n, limit := c.Count("hi", false); n != 2 || limit != DefaultMaxCharacters {
+		t.Errorf("Count = %d/%d", n, limit)
+	}
+}

@@ -1,0 +1,69 @@
+package mastodon
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHTMLToText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"plain text passes through", "just text", "just text"},
+		{"one paragraph", "<p>Hello world</p>", "Hello world"},
+		{"paragraphs become a blank line", "<p>one</p><p>two</p>", "one\n\ntwo"},
+		{"formatting whitespace between paragraphs", "<p>one</p>\n  <p>two</p>", "one\n\ntwo"},
+		{"br becomes newline", "<p>line 1<br>line 2<br/>line 3</p>", "line 1\nline 2\nline 3"},
+		{"double br keeps blank line", "<p>a<br><br>b</p>", "a\n\nb"},
+		{"br before paragraph end does not stack", "<p>a<br></p><p>b</p>", "a\n\nb"},
+		{"entities decoded", "<p>Fish &amp; chips &lt;3 &quot;yes&quot; &#39;ok&#39; caf&eacute; &#x1F600;</p>", "Fish & chips <3 \"yes\" 'ok' café 😀"},
+		{"mention keeps @user",
+			`<p><span class="h-card" translate="no"><a href="https://social.example/@acmecoffee" class="u-url mention">@<span>acmecoffee</span></a></span> hi</p>`,
+			"@acmecoffee hi"},
+		{"remote mention keeps @user only",
+			`<p><span class="h-card"><a href="https://tooters.example/@maria" class="u-url mention">@<span>maria</span></a></span> hola</p>`,
+			"@maria hola"},
+		{"hashtag keeps #tag",
+			`<p><a href="https://social.example/tags/AcmeCoffee" class="mention hashtag" rel="tag">#<span>AcmeCoffee</span></a></p>`,
+			"#AcmeCoffee"},
+		{"long URL with invisible and ellipsis spans reads whole",
+			`<p>See <a href="https://shop.acme.example/orders/4822?ref=masto" target="_blank" rel="nofollow noopener" translate="no"><span class="invisible">https://</span><span class="ellipsis">shop.acme.example/orders/4822?</span><span class="invisible">ref=masto</span></a> now</p>`,
+			"See https://shop.acme.example/orders/4822?ref=masto now"},
+		{"link with other text shows href",
+			`<p><a href="https://acme.example/faq">our FAQ</a></p>`,
+			"our FAQ (https://acme.example/faq)"},
+		{"link text without scheme counts as the URL",
+			`<p><a href="https://acme.example/">acme.example</a></p>`,
+			"acme.example"},
+		{"link with empty text shows href", `<p><a href="https://x.example/a"></a></p>`, "https://x.example/a"},
+		{"mention-looking link without class", `<a href="https://f.example/profile/bo">@bo</a> hey`, "@bo hey"},
+		{"quote-inline paragraph kept", `<p class="quote-inline">RE: <a href="https://s.example/@a/1">https://s.example/@a/1</a></p><p>agreed</p>`, "RE: https://s.example/@a/1\n\nagreed"},
+		{"custom emoji stays shortcode", "<p>yum :blobcoffee:</p>", "yum :blobcoffee:"},
+		{"img alt text", `<p>ok <img src="x.png" alt=":blob:"> done</p>`, "ok :blob: done"},
+		{"script and style dropped", "<p>a<script>alert(1)</script>b<style>p{}</style>c</p>", "abc"},
+		{"list items", "<ul><li>one</li><li>two</li></ul>", "- one\n- two"},
+		{"blockquote is a block", "<blockquote><p>quoted</p></blockquote><p>reply</p>", "quoted\n\nreply"},
+		{"unclosed tags", "<p>open <a href='https://x.example'>link", "open link (https://x.example)"},
+		{"stray close tags", "</p></a></span>text</p>", "text"},
+		{"bare ampersand", "a & b", "a & b"},
+		{"control bytes kept exactly", "<p>a\x1b[31mred</p>", "a\x1b[31mred"},
+		{"fixture: polish post",
+			`<p><span class="h-card" translate="no"><a href="https://social.example/@acmecoffee" class="u-url mention">@<span>acmecoffee</span></a></span> Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? <a href="https://shop.acme.example/orders/4822?ref=masto" target="_blank" rel="nofollow noopener" translate="no"><span class="invisible">https://</span><span class="ellipsis">shop.acme.example/orders/4822?</span><span class="invisible">ref=masto</span></a></p><p><a href="https://social.example/tags/AcmeCoffee" class="mention hashtag" rel="tag">#<span>AcmeCoffee</span></a></p>`,
+			"@acmecoffee Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? https://shop.acme.example/orders/4822?ref=masto\n\n#AcmeCoffee"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HTMLToText(tt.in); got != tt.want {
+				t.Errorf("HTMLToText(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHTMLToTextDeepNesting(t *testing.T) {
+	in := strings.Repeat("<span>", 100000) + "deep" + strings.Repeat("</span>", 100000)
+	if got := HTMLToText(in); got != "deep" {
+		t.Fatalf("got %q", got)
+	}
+}

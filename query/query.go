@@ -1,0 +1,245 @@
+// Package query parses hark's search syntax and matches conversations:
+//
+//	free text  brand:NAME  net:mastodon  from:@handle  lang:es
+//	is:new|open|pending|snoozed|resolved|breached|vip|dm
+//	sentiment:neg|pos|neutral  before:2026-11-20  after:2026-11-01
+//
+// Values with spaces are quoted: brand:"Petal & Stem". A term can be
+// negated with a leading '-'. It depends on social and store only.
+package query
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// Term is one condition.
+type Term struct {
+	Field string // "" for free text
+	Value string
+	Not   bool
+}
+
+// Query is a parsed search.
+type Query struct {
+	Raw   string
+	Terms []Term
+}
+
+var fields = map[string]bool{"brand": true, "net": true, "from": true, "is": true, "lang": true, "sentiment": true, "before": true, "after": true}
+
+var isValues = map[string]bool{"new": true, "open": true, "pending": true, "snoozed": true, "resolved": true, "breached": true, "vip": true, "dm": true}
+
+// Parse reads a query; errors name the bad term.
+func Parse(s string) (*Query, error) {
+	q := &Query{Raw: strings.TrimSpace(s)}
+	toks, err := tokenize(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range toks {
+		term := Term{}
+		if strings.HasPrefix(t, "-") && len(t) > 1 {
+			term.Not = true
+			t = t[1:]
+		}
+		if i := strings.IndexByte(t, ':'); i > 0 && fields[strings.ToLower(t[:i])] {
+			term.Field = strings.ToLower(t[:i])
+			term.Value = unquote(t[i+1:])
+			if term.Value == "" {
+				return nil, fmt.Errorf("query: %s: needs a value", term.Field)
+			}
+			if err := check(&term); err != nil {
+				return nil, err
+			}
+		} else {
+			term.Value = strings.ToLower(unquote(t))
+			if term.Value == "" {
+				continue
+			}
+		}
+		q.Terms = append(q.Terms, term)
+	}
+	return q, nil
+}
+
+func check(t *Term) error {
+	v := strings.ToLower(t.Value)
+	switch t.Field {
+	case "is":
+		if !isValues[v] {
+			return fmt.Errorf("query: is:%s: use one of new, open, pending, snoozed, resolved, breached, vip, dm", t.Value)
+		}
+		t.Value = v
+	case "sentiment":
+		switch v {
+		case "neg", "negative":
+			t.Value = "neg"
+		case "pos", "positive":
+			t.Value = "pos"
+		case "neu", "neutral":
+			t.Value = "neutral"
+		default:
+			return fmt.Errorf("query: sentiment:%s: use neg, pos or neutral", t.Value)
+		}
+	case "before", "after":
+		if _, err := time.Parse("2006-01-02", t.Value); err != nil {
+			return fmt.Errorf("query: %s:%s: dates are YYYY-MM-DD", t.Field, t.Value)
+		}
+	case "net":
+		t.Value = v
+	case "from":
+		t.Value = strings.TrimPrefix(v, "@")
+	case "lang":
+		t.Value = v
+	}
+	return nil
+}
+
+func tokenize(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inQuote := false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			cur.WriteRune(r)
+		case unicode.IsSpace(r) && !inQuote:
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if inQuote {
+		return nil, fmt.Errorf("query: unclosed quote")
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}
+
+func unquote(s string) string { return strings.ReplaceAll(s, `"`, "") }
+
+// View is the queue view the query needs: a state filter other than the
+// inbox's means searching all conversations.
+func (q *Query) View(def store.View) store.View {
+	for _, t := range q.Terms {
+		if t.Field == "is" && !t.Not {
+			switch t.Value {
+			case "pending", "snoozed", "resolved":
+				return store.ViewAll
+			}
+		}
+	}
+	if len(q.Terms) > 0 && def == store.ViewActionable {
+		return def
+	}
+	return def
+}
+
+// MatchRef checks the terms the index can answer (brand, net, vip, dm);
+// the others pass here and are checked by Match.
+func (q *Query) MatchRef(r store.Ref) bool {
+	for _, t := range q.Terms {
+		ok, known := true, true
+		switch t.Field {
+		case "brand":
+			ok = strings.Contains(strings.ToLower(r.Brand), strings.ToLower(t.Value))
+		case "net":
+			ok = string(r.Network) == t.Value
+		case "is":
+			switch t.Value {
+			case "vip":
+				ok = r.VIP
+			case "dm":
+				ok = r.Direct
+			default:
+				known = false
+			}
+		default:
+			known = false
+		}
+		if known && ok == t.Not {
+			return false
+		}
+	}
+	return true
+}
+
+// NeedsConv reports whether Match needs the whole conversation.
+func (q *Query) NeedsConv() bool {
+	for _, t := range q.Terms {
+		switch t.Field {
+		case "brand", "net":
+		case "is":
+			if t.Value != "vip" && t.Value != "dm" {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// Match checks every term against a conversation.
+func (q *Query) Match(c social.Conversation, now time.Time) bool {
+	for _, t := range q.Terms {
+		if matchTerm(t, c, now) == t.Not {
+			return false
+		}
+	}
+	return true
+}
+
+func matchTerm(t Term, c social.Conversation, now time.Time) bool {
+	switch t.Field {
+	case "":
+		hay := strings.ToLower(c.Preview + " " + c.Contact.Handle + " " + c.Contact.DisplayName + " " + strings.Join(c.Reasons, " ") + " #" + c.ID)
+		return strings.Contains(hay, t.Value)
+	case "brand":
+		return strings.Contains(strings.ToLower(c.Brand), strings.ToLower(t.Value))
+	case "net":
+		return string(c.Network) == t.Value
+	case "from":
+		h := strings.ToLower(strings.TrimPrefix(c.Contact.Handle, "@"))
+		return h == t.Value || strings.HasPrefix(h, t.Value+"@")
+	case "lang":
+		return strings.EqualFold(c.Lang, t.Value)
+	case "sentiment":
+		switch t.Value {
+		case "neg":
+			return c.Sentiment < 0
+		case "pos":
+			return c.Sentiment > 0
+		}
+		return c.Sentiment == 0
+	case "before", "after":
+		d, _ := time.Parse("2006-01-02", t.Value)
+		if t.Field == "before" {
+			return c.LastCustomerAt.Before(d)
+		}
+		return !c.LastCustomerAt.Before(d.AddDate(0, 0, 1))
+	case "is":
+		switch t.Value {
+		case "vip":
+			return c.VIP
+		case "dm":
+			return c.Direct
+		case "breached":
+			return c.State.Actionable() && !c.DueAt.IsZero() && now.After(c.DueAt)
+		}
+		return string(c.State) == t.Value
+	}
+	return false
+}

@@ -1,0 +1,112 @@
+package query
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []Term
+		wantErr string
+	}{
+		{"stranded", []Term{{"", "stranded", false}}, ""},
+		{`brand:"Petal & Stem" is:open`, []Term{{"brand", "Petal & Stem", false}, {"is", "open", false}}, ""},
+		{"net:Mastodon from:@Maria -is:vip", []Term{{"net", "mastodon", false}, {"from", "maria", false}, {"is", "vip", true}}, ""},
+		{"sentiment:negative lang:ES", []Term{{"sentiment", "neg", false}, {"lang", "es", false}}, ""},
+		{"after:2026-11-01 before:2026-11-20", []Term{{"after", "2026-11-01", false}, {"before", "2026-11-20", false}}, ""},
+		{"is:sleepy", nil, "is:sleepy"},
+		{"before:yesterday", nil, "YYYY-MM-DD"},
+		{`brand:"open`, nil, "unclosed quote"},
+		{"brand:", nil, "needs a value"},
+		{"http://x.example/a:b", []Term{{"", "http://x.example/a:b", false}}, ""},
+	}
+	for _, tt := range tests {
+		q, err := Parse(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%q: error %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.in, err)
+			continue
+		}
+		if len(q.Terms) != len(tt.want) {
+			t.Errorf("%q: terms %+v, want %+v", tt.in, q.Terms, tt.want)
+			continue
+		}
+		for i := range tt.want {
+			if q.Terms[i] != tt.want[i] {
+				t.Errorf("%q: term %d = %+v, want %+v", tt.in, i, q.Terms[i], tt.want[i])
+			}
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	c := social.Conversation{
+		ID: "7", Network: social.Mastodon, Brand: "Skylark Air", Contact: social.Author{Handle: "@maria@social.example", DisplayName: "María"},
+		Preview: "Stranded at O'Hare", Lang: "en", Sentiment: -3, State: social.StateOpen, VIP: true,
+		DueAt: now.Add(-time.Minute), LastCustomerAt: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC),
+	}
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"stranded", true},
+		{"brand:skylark net:mastodon", true},
+		{"brand:petal", false},
+		{"from:@maria", true},
+		{"from:mar", false},
+		{"is:breached is:vip", true},
+		{"-is:vip", false},
+		{"is:resolved", false},
+		{"sentiment:neg lang:en", true},
+		{"sentiment:pos", false},
+		{"after:2026-11-20 before:2026-11-22", true},
+		{"after:2026-11-21", false},
+		{"#7", true},
+	}
+	for _, tt := range tests {
+		q, err := Parse(tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := q.Match(c, now); got != tt.want {
+			t.Errorf("%q: %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"stranded", `brand:"Petal & Stem" is:open`, "-is:vip from:@a", "before:2026-01-01", `"`, "is:", "::", "-"} {
+		f.Add(s)
+	}
+	now := time.Now()
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := Parse(s)
+		if err != nil {
+			if q != nil {
+				t.Fatal("error with a query")
+			}
+			return
+		}
+		for _, term := range q.Terms {
+			if term.Field != "" && !fields[term.Field] {
+				t.Fatalf("unknown field %q accepted", term.Field)
+			}
+			if term.Field != "" && term.Value == "" {
+				t.Fatalf("empty value for %s", term.Field)
+			}
+		}
+		q.Match(social.Conversation{}, now) // must not panic
+		q.NeedsConv()
+	})
+}

@@ -1,0 +1,323 @@
+// Package stats computes the operator's report from conversations: first
+// response and resolution times (median, p90) per brand and per day, volume
+// per day and network, SLA hit rate, sentiment mix and busiest hours, and
+// renders it as bar charts and sparklines, JSON or CSV. It depends on
+// social only; callers feed it conversations.
+package stats
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+)
+
+// Durations summarizes a set of durations.
+type Durations struct {
+	N      int           `json:"n"`
+	Median time.Duration `json:"median_ns"`
+	P90    time.Duration `json:"p90_ns"`
+}
+
+// Group is the figures of one brand or one day.
+type Group struct {
+	Key        string    `json:"key"`
+	Volume     int       `json:"volume"`
+	FirstReply Durations `json:"first_response"`
+	Resolution Durations `json:"resolution"`
+	SLAMet     int       `json:"sla_met"`
+	SLAMissed  int       `json:"sla_missed"`
+}
+
+// SLARate is the share of conversations answered in time (0..1; -1 = none due).
+func (g Group) SLARate() float64 {
+	if g.SLAMet+g.SLAMissed == 0 {
+		return -1
+	}
+	return float64(g.SLAMet) / float64(g.SLAMet+g.SLAMissed)
+}
+
+// Report is the whole stats view.
+type Report struct {
+	From, To  time.Time      `json:"-"`
+	Total     Group          `json:"total"`
+	Brands    []Group        `json:"brands"`
+	Days      []Group        `json:"days"`
+	Networks  map[string]int `json:"networks"`
+	Sentiment map[string]int `json:"sentiment"`
+	Hours     [24]int        `json:"hours"`
+}
+
+type acc struct {
+	g           Group
+	first, reso []time.Duration
+}
+
+func (a *acc) add(c social.Conversation, now time.Time) {
+	a.g.Volume++
+	if !c.FirstResponseAt.IsZero() {
+		a.first = append(a.first, c.FirstResponseAt.Sub(c.CreatedAt))
+		if !c.FirstDueAt.IsZero() {
+			if c.FirstResponseAt.After(c.FirstDueAt) {
+				a.g.SLAMissed++
+			} else {
+				a.g.SLAMet++
+			}
+		}
+	} else if !c.DueAt.IsZero() && now.After(c.DueAt) {
+		a.g.SLAMissed++ // still unanswered and past due
+	}
+	if c.State == social.StateResolved && !c.ResolvedAt.IsZero() {
+		a.reso = append(a.reso, c.ResolvedAt.Sub(c.CreatedAt))
+	}
+}
+
+func (a *acc) done(key string) Group {
+	a.g.Key = key
+	a.g.FirstReply = summarize(a.first)
+	a.g.Resolution = summarize(a.reso)
+	return a.g
+}
+
+func summarize(ds []time.Duration) Durations {
+	if len(ds) == 0 {
+		return Durations{}
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return Durations{N: len(s), Median: quantile(s, 0.5), P90: quantile(s, 0.9)}
+}
+
+// quantile by the nearest-rank method on sorted s.
+func quantile(s []time.Duration, q float64) time.Duration {
+	rank := int(q*float64(len(s)) + 0.999999)
+	rank = max(1, min(rank, len(s)))
+	return s[rank-1]
+}
+
+// Compute builds the report over conversations created in [now-days, now],
+// days and hours in loc. Call Add for each conversation, then Report.
+type Builder struct {
+	now, from time.Time
+	loc       *time.Location
+	total     acc
+	brands    map[string]*acc
+	days      map[string]*acc
+	r         Report
+}
+
+// NewBuilder starts a report.
+func NewBuilder(now time.Time, days int, loc *time.Location) *Builder {
+	if loc == nil {
+		loc = time.Local
+	}
+	from := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc).AddDate(0, 0, -(days - 1))
+	return &Builder{now: now, from: from, loc: loc, brands: map[string]*acc{}, days: map[string]*acc{},
+		r: Report{From: from, To: now, Networks: map[string]int{}, Sentiment: map[string]int{}}}
+}
+
+// Add counts one conversation.
+func (b *Builder) Add(c social.Conversation) {
+	if c.CreatedAt.Before(b.from) || c.CreatedAt.After(b.now) {
+		return
+	}
+	b.total.add(c, b.now)
+	if b.brands[c.Brand] == nil {
+		b.brands[c.Brand] = &acc{}
+	}
+	b.brands[c.Brand].add(c, b.now)
+	day := c.CreatedAt.In(b.loc).Format("2006-01-02")
+	if b.days[day] == nil {
+		b.days[day] = &acc{}
+	}
+	b.days[day].add(c, b.now)
+	b.r.Networks[string(c.Network)]++
+	switch {
+	case c.Sentiment < 0:
+		b.r.Sentiment["negative"]++
+	case c.Sentiment > 0:
+		b.r.Sentiment["positive"]++
+	default:
+		b.r.Sentiment["neutral"]++
+	}
+	b.r.Hours[c.CreatedAt.In(b.loc).Hour()]++
+}
+
+// Report finishes the report.
+func (b *Builder) Report() Report {
+	r := b.r
+	r.Total = b.total.done("all")
+	for _, k := range sortedKeys(b.brands) {
+		r.Brands = append(r.Brands, b.brands[k].done(k))
+	}
+	for d := b.from; !d.After(b.now); d = d.AddDate(0, 0, 1) {
+		k := d.Format("2006-01-02")
+		a := b.days[k]
+		if a == nil {
+			a = &acc{}
+		}
+		r.Days = append(r.Days, a.done(k))
+	}
+	return r
+}
+
+func sortedKeys(m map[string]*acc) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// ---- rendering ----
+
+// Dur formats a duration for humans ("4m", "1h12m", "—").
+func Dur(d time.Duration, n int) string {
+	if n == 0 {
+		return "—"
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func pct(r float64) string {
+	if r < 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", r*100)
+}
+
+var sparks = []rune("▁▂▃▄▅▆▇█")
+
+// Sparkline draws values as one line of block characters.
+func Sparkline(vals []int) string {
+	mx := 0
+	for _, v := range vals {
+		mx = max(mx, v)
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		if mx == 0 || v == 0 {
+			b.WriteRune(' ')
+			if mx == 0 {
+				continue
+			}
+			continue
+		}
+		i := v * (len(sparks) - 1) / mx
+		b.WriteRune(sparks[i])
+	}
+	return b.String()
+}
+
+// Bar draws a horizontal bar of v against mx in width cells.
+func Bar(v, mx, width int) string {
+	if mx <= 0 || width <= 0 {
+		return ""
+	}
+	n := v * width / mx
+	if v > 0 && n == 0 {
+		n = 1
+	}
+	return strings.Repeat("█", n)
+}
+
+// Text renders the report for a terminal of the given width.
+func (r Report) Text(width int) string {
+	width = max(width, 50)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s – %s · %d conversations · first response median %s, p90 %s · resolution median %s · SLA met %s\n\n",
+		r.From.Format("Jan 2"), r.To.Format("Jan 2"), r.Total.Volume,
+		Dur(r.Total.FirstReply.Median, r.Total.FirstReply.N), Dur(r.Total.FirstReply.P90, r.Total.FirstReply.N),
+		Dur(r.Total.Resolution.Median, r.Total.Resolution.N), pct(r.Total.SLARate()))
+	b.WriteString("By brand            volume  1st reply med/p90   resolved med   SLA met\n")
+	for _, g := range r.Brands {
+		fmt.Fprintf(&b, "  %-18s %5d   %7s / %-7s  %10s   %7s\n", trunc(g.Key, 18), g.Volume,
+			Dur(g.FirstReply.Median, g.FirstReply.N), Dur(g.FirstReply.P90, g.FirstReply.N), Dur(g.Resolution.Median, g.Resolution.N), pct(g.SLARate()))
+	}
+	var vols []int
+	for _, d := range r.Days {
+		vols = append(vols, d.Volume)
+	}
+	fmt.Fprintf(&b, "\nVolume per day   %s  (%s → %s)\n", Sparkline(vols), r.From.Format("Jan 2"), r.To.Format("Jan 2"))
+	var frs []int
+	for _, d := range r.Days {
+		frs = append(frs, int(d.FirstReply.Median/time.Minute))
+	}
+	fmt.Fprintf(&b, "1st reply median %s\n", Sparkline(frs))
+	barW := max(width-34, 10)
+	b.WriteString("\nBy network\n")
+	mx := 0
+	for _, v := range r.Networks {
+		mx = max(mx, v)
+	}
+	for _, k := range sortedInts(r.Networks) {
+		fmt.Fprintf(&b, "  %-10s %5d %s\n", k, r.Networks[k], Bar(r.Networks[k], mx, barW))
+	}
+	b.WriteString("\nSentiment\n")
+	mx = 0
+	for _, v := range r.Sentiment {
+		mx = max(mx, v)
+	}
+	for _, k := range []string{"negative", "neutral", "positive"} {
+		fmt.Fprintf(&b, "  %-10s %5d %s\n", k, r.Sentiment[k], Bar(r.Sentiment[k], mx, barW))
+	}
+	fmt.Fprintf(&b, "\nBusiest hours    %s\n                 0     6     12    18   23\n", Sparkline(r.Hours[:]))
+	return b.String()
+}
+
+func sortedInts(m map[string]int) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func trunc(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// JSON writes the report as JSON.
+func (r Report) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// CSV writes one row per brand and per day.
+func (r Report) CSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"kind", "key", "volume", "first_response_median_s", "first_response_p90_s", "resolution_median_s", "sla_met", "sla_missed"})
+	row := func(kind string, g Group) {
+		cw.Write([]string{kind, g.Key, fmt.Sprint(g.Volume), fmt.Sprint(int(g.FirstReply.Median.Seconds())), fmt.Sprint(int(g.FirstReply.P90.Seconds())),
+			fmt.Sprint(int(g.Resolution.Median.Seconds())), fmt.Sprint(g.SLAMet), fmt.Sprint(g.SLAMissed)})
+	}
+	row("total", r.Total)
+	for _, g := range r.Brands {
+		row("brand", g)
+	}
+	for _, g := range r.Days {
+		row("day", g)
+	}
+	cw.Flush()
+	return cw.Error()
+}
