@@ -47,7 +47,8 @@ type Conversation struct {
 	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
 	SnoozeNote   string    `json:"snooze_note,omitempty"`
 
-	Priority  int      `json:"priority"`
+	Priority  int      `json:"priority"` // Base plus SLA pressure; the queue sorts on it
+	Base      int      `json:"base"`     // score from the posts alone (urgency, VIP, sentiment)
 	Reasons   []string `json:"reasons,omitempty"`
 	Sentiment int      `json:"sentiment"` // <0 negative, >0 positive
 	VIP       bool     `json:"vip,omitempty"`
@@ -58,6 +59,7 @@ type Conversation struct {
 	WaitingSince    time.Time `json:"waiting_since"`    // start of the current SLA clock (zero = not waiting)
 	DueAt           time.Time `json:"due_at,omitempty"` // SLA deadline for the next response
 	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
+	FirstDueAt      time.Time `json:"first_due_at,omitempty"` // the SLA deadline the first response had to meet
 	LastResponseAt  time.Time `json:"last_response_at,omitempty"`
 	ResolvedAt      time.Time `json:"resolved_at,omitempty"`
 

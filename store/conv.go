@@ -84,6 +84,7 @@ type Ref struct {
 	Network social.Network
 	Direct  bool
 	VIP     bool
+	Due     time.Time // SLA due time (inbox view only; zero if none)
 }
 
 // sortKey: rank(1) | a(8) | b(8) | id(8).
@@ -136,6 +137,11 @@ func refValue(c *social.Conversation) []byte {
 
 func decodeRef(k, v []byte) Ref {
 	r := Ref{ID: idString(k[17:]), Sort: append([]byte(nil), k...)}
+	if k[0] == 0 {
+		if d := binary.BigEndian.Uint64(k[9:17]); d != math.MaxUint64 {
+			r.Due = time.Unix(0, int64(d))
+		}
+	}
 	if len(v) > 0 {
 		r.Direct = v[0]&1 != 0
 		r.VIP = v[0]&2 != 0
@@ -696,4 +702,23 @@ func (s *Store) Counts() ([4]int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// ForEachConv calls fn for every conversation in id order until it returns
+// false. Reading commands (stats, export) use it; the read transaction lasts
+// for the whole scan, so fn must be quick and must not write.
+func (s *Store) ForEachConv(fn func(social.Conversation) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bConvs).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			conv, err := decodeConv(v)
+			if err != nil {
+				return fmt.Errorf("conversation %s: %w", idString(k), err)
+			}
+			if !fn(conv) {
+				return nil
+			}
+		}
+		return nil
+	})
 }

@@ -159,6 +159,7 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, now time
 		}
 		if c.FirstResponseAt.IsZero() {
 			c.FirstResponseAt = now
+			c.FirstDueAt = c.DueAt
 		}
 		c.LastResponseAt = now
 		c.WaitingSince = time.Time{}

@@ -1,0 +1,226 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/feeds/bluesky"
+	"github.com/hark-tui/hark/feeds/demo"
+	"github.com/hark-tui/hark/feeds/mastodon"
+	"github.com/hark-tui/hark/feeds/rss"
+	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/feeds/x"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// Options tune Open.
+type Options struct {
+	ReadOnly bool             // open the store read-only (queue, stats while the TUI runs)
+	Now      func() time.Time // clock (tests)
+	Offline  bool             // build no feeds (reading commands)
+}
+
+// App is a wired hark.
+type App struct {
+	Cfg    *config.Config
+	Store  *store.Store
+	Engine *engine.Engine
+	Canned []canned.Response
+	Log    *slog.Logger
+	Brands map[string]*Brand
+	Demo   *demo.Feed
+
+	logFile  io.Closer
+	now      func() time.Time
+	fallback *Brand
+}
+
+// Open builds everything from cfg.
+func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	a := &App{Cfg: cfg, now: o.Now, Brands: map[string]*Brand{}}
+	if err := a.openLog(); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.Store, store.Options{ReadOnly: o.ReadOnly})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Store = st
+	a.Canned = append(a.Canned, canned.Builtin()...)
+	if cfg.CannedDir != "" {
+		own, err := canned.Load(cfg.CannedDir)
+		a.Canned = append(own, a.Canned...)
+		if err != nil {
+			a.Log.Warn("canned responses", "err", err)
+			if !o.ReadOnly {
+				fmt.Fprintf(os.Stderr, "hark: warning: %v\n", err)
+			}
+		}
+	}
+	var demoBrands []demo.Brand
+	if cfg.Demo {
+		demoBrands = demo.Brands()
+	}
+	for _, b := range cfg.Brands {
+		br, err := newBrand(b, demoBrands)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("config %s: brand %q: %w", cfg.Path, b.Name, err)
+		}
+		a.Brands[b.Name] = br
+	}
+	eo := engine.Options{
+		Store: st, Now: o.Now, Log: a.Log,
+		Triage:      a.triage,
+		Rescore:     a.rescore,
+		MaxAttempts: cfg.Outbox.MaxAttempts,
+	}
+	if !o.Offline {
+		if err := a.buildFeeds(ctx, &eo); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	a.Engine = engine.New(eo)
+	return a, nil
+}
+
+func (a *App) openLog() error {
+	path := a.Cfg.LogFile
+	if path == "" {
+		a.Log = slog.New(slog.DiscardHandler)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("log %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("log %s: %w", path, err)
+	}
+	a.logFile = f
+	a.Log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return nil
+}
+
+// Close releases the store and the log.
+func (a *App) Close() error {
+	var errs []error
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+	}
+	if a.logFile != nil {
+		errs = append(errs, a.logFile.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) brandOf(acct string) string {
+	for _, ac := range a.Cfg.Accounts {
+		if ac.Name == acct {
+			return ac.Brand
+		}
+	}
+	return ""
+}
+
+// buildFeeds resolves secrets and makes one adapter per account.
+func (a *App) buildFeeds(ctx context.Context, eo *engine.Options) error {
+	var errs []error
+	for _, ac := range a.Cfg.Accounts {
+		if ac.Disabled {
+			continue
+		}
+		if err := a.buildAccount(ctx, ac, eo); err != nil {
+			errs = append(errs, fmt.Errorf("account %s (%s): %w", ac.Name, ac.Network, err))
+		}
+	}
+	for _, f := range a.Cfg.Feeds {
+		if f.Disabled {
+			continue
+		}
+		src := rss.New(rss.Options{Name: f.Name, URL: f.URL, Brand: f.Brand, Client: &web.Client{HTTP: web.NewClient(0).HTTP, MaxBody: 8 << 20}, Now: a.now})
+		eo.Feeds = append(eo.Feeds, engine.Feed{Source: src, Network: social.RSS, Account: f.Name, Brand: f.Brand, Interval: orDefault(f.Interval, rss.DefaultInterval)})
+		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.RSS, Name: f.Name, Brand: f.Brand})
+	}
+	return errors.Join(errs...)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func (a *App) buildAccount(ctx context.Context, ac config.Account, eo *engine.Options) error {
+	resolve := func(s config.Secret) (string, error) { return s.Resolve(ctx) }
+	client := web.NewClient(0)
+	switch social.Network(ac.Network) {
+	case social.Demo:
+		if a.Demo == nil {
+			a.Demo = demo.New(a.now(), a.now)
+			eo.Feeds = append(eo.Feeds, engine.Feed{Source: a.Demo, Network: social.Demo, Interval: orDefault(ac.Interval, 2*time.Second)})
+		}
+		self := social.Author{Handle: "@" + ac.Name, DisplayName: ac.Brand}
+		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.Demo, Name: ac.Name, Brand: ac.Brand, Self: self, Sender: a.Demo, Thread: a.Demo, Limit: a.Demo})
+	case social.Mastodon:
+		tok, err := resolve(ac.Token)
+		if err != nil {
+			return err
+		}
+		c := mastodon.New(mastodon.Options{Server: ac.Server, Token: tok, Account: ac.Name, Brand: ac.Brand, Client: client, Now: a.now})
+		eo.Feeds = append(eo.Feeds, engine.Feed{Source: c, Network: social.Mastodon, Account: ac.Name, Brand: ac.Brand, Interval: orDefault(ac.Interval, mastodon.DefaultInterval)})
+		for _, q := range ac.Search {
+			s := mastodon.NewSearch(mastodon.Options{Server: ac.Server, Token: tok, Account: ac.Name, Brand: ac.Brand, Client: client, Now: a.now}, q)
+			eo.Feeds = append(eo.Feeds, engine.Feed{Source: s, Network: social.Mastodon, Account: ac.Name, Brand: ac.Brand, Interval: orDefault(ac.Interval, mastodon.DefaultInterval) * 2})
+		}
+		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.Mastodon, Name: ac.Name, Brand: ac.Brand, Self: social.Author{Handle: ac.Handle, DisplayName: ac.Brand}, Sender: c, Thread: c, Limit: c})
+	case social.Bluesky:
+		pw, err := resolve(ac.Password)
+		if err != nil {
+			return err
+		}
+		opts := bluesky.Options{Service: ac.Server, Handle: ac.Handle, Password: pw, Account: ac.Name, Brand: ac.Brand, Client: client, Now: a.now}
+		c := bluesky.New(opts)
+		eo.Feeds = append(eo.Feeds, engine.Feed{Source: c, Network: social.Bluesky, Account: ac.Name, Brand: ac.Brand, Interval: orDefault(ac.Interval, bluesky.DefaultInterval)})
+		for _, q := range ac.Search {
+			eo.Feeds = append(eo.Feeds, engine.Feed{Source: bluesky.NewSearch(opts, q), Network: social.Bluesky, Account: ac.Name, Brand: ac.Brand, Interval: orDefault(ac.Interval, bluesky.DefaultInterval) * 2})
+		}
+		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.Bluesky, Name: ac.Name, Brand: ac.Brand, Self: social.Author{Handle: ac.Handle, DisplayName: ac.Brand}, Sender: c, Thread: c, Limit: c, NewKey: bluesky.NewRecordKey})
+	case social.X:
+		var vals [4]string
+		for i, s := range []config.Secret{ac.ConsumerKey, ac.ConsumerSecret, ac.AccessToken, ac.AccessSecret} {
+			v, err := resolve(s)
+			if err != nil {
+				return err
+			}
+			vals[i] = v
+		}
+		opts := x.Options{API: ac.Server, ConsumerKey: vals[0], ConsumerSecret: vals[1], AccessToken: vals[2], AccessSecret: vals[3], UserID: ac.UserID, Account: ac.Name, Brand: ac.Brand, Client: client, Now: a.now, MinInterval: orDefault(ac.Interval, x.DefaultInterval)}
+		c := x.New(opts)
+		eo.Feeds = append(eo.Feeds, engine.Feed{Source: c, Network: social.X, Account: ac.Name, Brand: ac.Brand, Interval: orDefault(ac.Interval, x.DefaultInterval)})
+		for _, q := range ac.Search {
+			eo.Feeds = append(eo.Feeds, engine.Feed{Source: x.NewSearch(opts, q), Network: social.X, Account: ac.Name, Brand: ac.Brand, Interval: orDefault(ac.Interval, x.DefaultInterval) * 3})
+		}
+		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.X, Name: ac.Name, Brand: ac.Brand, Self: social.Author{Handle: "@" + strings.TrimPrefix(ac.Handle, "@"), DisplayName: ac.Brand}, Sender: c, Thread: c, Limit: c})
+	default:
+		return fmt.Errorf("unknown network %q", ac.Network)
+	}
+	return nil
+}

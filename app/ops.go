@@ -1,0 +1,227 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/textsafe"
+	"github.com/hark-tui/hark/triage"
+	"github.com/hark-tui/hark/tui"
+)
+
+// TUIDeps gives the TUI what it needs from this app.
+func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
+	d := tui.Deps{
+		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
+		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
+		Now: a.now, Version: version, OpenURL: openURL,
+		Calendar: func(brand string) func(time.Time, int, int) time.Time {
+			if b := a.Brands[brand]; b != nil {
+				return b.Cal.Next
+			}
+			return nil
+		},
+		Stats: func(ctx context.Context, width int) (string, error) {
+			var sb strings.Builder
+			err := a.WriteStats(&sb, 14, false, false, width)
+			return sb.String(), err
+		},
+	}
+	for _, b := range a.Cfg.Brands {
+		sig := b.Signature
+		if br := a.Brands[b.Name]; br != nil {
+			sig = br.Cfg.Signature
+		}
+		d.Brands = append(d.Brands, tui.Brand{Name: b.Name, Signature: sig, Vars: b.Vars})
+	}
+	return d
+}
+
+// Sign appends the brand's signature to a reply for conversation id.
+func (a *App) Sign(id, text string) (string, error) {
+	c, err := a.Store.Conversation(id)
+	if err != nil {
+		return "", err
+	}
+	b := a.Brands[c.Brand]
+	if b == nil || strings.TrimSpace(b.Cfg.Signature) == "" {
+		return text, nil
+	}
+	sig, err := canned.Signature(b.Cfg.Signature, canned.Vars{
+		Name: c.Contact.Name(), Handle: c.Contact.Handle, Brand: c.Brand,
+		Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Ticket: c.ID, Custom: b.Cfg.Vars,
+	})
+	if err != nil {
+		return "", fmt.Errorf("signature of %s: %w", c.Brand, err)
+	}
+	return tui.Signed(text, sig), nil
+}
+
+// QueueLine is one conversation as a line of text (sanitized).
+func QueueLine(c social.Conversation, now time.Time) string {
+	sla := ""
+	if !c.DueAt.IsZero() && !c.WaitingSince.IsZero() && c.State.Actionable() {
+		st, left := triage.SLA(c.WaitingSince, c.DueAt, now)
+		sla = "⏱" + triage.Countdown(left)
+		if st == triage.Breached {
+			sla += "!"
+		}
+	}
+	reasons := strings.Join(c.Reasons, "; ")
+	return fmt.Sprintf("%-6s %3d %-8s %-16s %-8s %-22s %-8s %s  [%s]",
+		c.ID, c.Priority, c.State, textsafe.Truncate(textsafe.Line(c.Brand), 16), c.Network,
+		textsafe.Truncate(textsafe.Handle(c.Contact.Handle), 22), sla,
+		textsafe.Truncate(textsafe.Line(c.Preview), 60), textsafe.Line(reasons))
+}
+
+// Doctor checks every account and prints a report; it returns how many are broken.
+func (a *App) Doctor(ctx context.Context, w io.Writer) int {
+	broken := 0
+	statuses := map[string]string{}
+	if sts, err := a.Store.FeedStatuses(); err == nil {
+		for _, s := range sts {
+			line := "never polled"
+			if !s.LastOK.IsZero() {
+				line = "last ok " + s.LastOK.Local().Format("2006-01-02 15:04:05")
+			}
+			if s.LastError != "" {
+				line += "; last error: " + s.LastError
+			}
+			statuses[s.Feed] = line
+		}
+	}
+	for _, f := range a.Engine.Feeds() {
+		id := f.Source.ID()
+		fmt.Fprintf(w, "%s (brand %s)\n", textsafe.Line(id), textsafe.Line(f.Brand))
+		acct, _ := a.Engine.Account(f.Network, f.Account)
+		var v social.Verifier
+		if acct != nil {
+			v, _ = acct.Sender.(social.Verifier)
+		}
+		if vv, ok := f.Source.(social.Verifier); ok {
+			v = vv
+		}
+		if v != nil {
+			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			who, err := v.Verify(cctx)
+			cancel()
+			if err != nil {
+				broken++
+				fmt.Fprintf(w, "  ✗ credentials: %s\n", textsafe.Line(err.Error()))
+			} else {
+				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", textsafe.Handle(who.Handle), textsafe.Line(who.Name()))
+			}
+		} else {
+			// feeds without accounts: a poll is the check
+			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			_, err := f.Source.Poll(cctx, "")
+			cancel()
+			if err != nil {
+				broken++
+				fmt.Fprintf(w, "  ✗ fetch: %s\n", textsafe.Line(err.Error()))
+			} else {
+				fmt.Fprintln(w, "  ✓ reachable")
+			}
+		}
+		if rr, ok := f.Source.(social.RateReporter); ok {
+			if r := rr.Rate(); r.Known {
+				fmt.Fprintf(w, "  rate limit: %d of %d left, resets %s\n", r.Remaining, r.Limit, r.Reset.Local().Format("15:04:05"))
+			} else {
+				fmt.Fprintln(w, "  rate limit: not reported yet")
+			}
+		}
+		st := statuses[id]
+		if st == "" {
+			st = "never polled"
+		}
+		fmt.Fprintf(w, "  %s\n", textsafe.Line(st))
+	}
+	if len(a.Engine.Feeds()) == 0 {
+		fmt.Fprintln(w, "no feeds configured: run `hark init` and add an account")
+	}
+	if broken > 0 {
+		fmt.Fprintf(w, "%d feed(s) broken\n", broken)
+	} else {
+		fmt.Fprintln(w, "all feeds OK")
+	}
+	return broken
+}
+
+// Export writes every conversation as JSON Lines or CSV (exact text, no
+// secrets: the store holds none).
+func (a *App) Export(w io.Writer, format string) error {
+	switch format {
+	case "jsonl", "json":
+		enc := json.NewEncoder(w)
+		var err error
+		ferr := a.Store.ForEachConv(func(c social.Conversation) bool {
+			err = enc.Encode(c)
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		return ferr
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview"})
+		ferr := a.Store.ForEachConv(func(c social.Conversation) bool {
+			cw.Write([]string{c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
+				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, csvSafe(c.Preview)})
+			return true
+		})
+		cw.Flush()
+		if ferr != nil {
+			return ferr
+		}
+		return cw.Error()
+	}
+	return fmt.Errorf("export: format %q: use jsonl or csv", format)
+}
+
+// csvSafe defuses spreadsheet formula injection in untrusted cells.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// NewCanned writes a canned response file.
+func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut string) error {
+	if title == "" {
+		title = name
+	}
+	var tl []string
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tl = append(tl, t)
+		}
+	}
+	if _, err := canned.Render(body, canned.Vars{Name: "n", Handle: "h", Brand: brand, Agent: "a", Initials: "i", Ticket: "1"}); err != nil && !strings.Contains(err.Error(), "map has no entry") {
+		return fmt.Errorf("canned %s: %w", name, err)
+	}
+	path, err := canned.New(dir, canned.Response{ID: name, Title: title, Tags: tl, Brand: brand, Lang: lang, Shortcut: shortcut, Body: body})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "wrote", path)
+	return nil
+}
+
+var _ = engine.ReplyOptions{}

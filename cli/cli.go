@@ -1,0 +1,375 @@
+// Package cli holds hark's cobra commands. Each is a thin layer over app:
+// it loads the config, applies flags, opens what it needs and prints
+// sanitized text (untrusted post text never reaches the terminal raw).
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
+	"github.com/hark-tui/hark/tui"
+)
+
+// Version is set at build time (-ldflags "-X github.com/hark-tui/hark/cli.Version=…").
+var Version = "0.1.0-dev"
+
+// ExitError carries an exit code (doctor: 1 when an account is broken).
+type ExitError struct{ Code int }
+
+func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+type flags struct {
+	config string
+	db     string
+	demo   bool
+}
+
+// Root builds the command tree.
+func Root() *cobra.Command {
+	f := &flags{}
+	root := &cobra.Command{
+		Use:           "hark",
+		Short:         "A terminal inbox for social customer care",
+		Long:          "hark polls your brands' mentions on Mastodon, Bluesky, X and RSS/Atom, puts the urgent ones first,\nand lets you answer them from the keyboard. With no config it runs on an embedded demo feed.",
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return runTUI(cmd.Context(), f, cmd.ErrOrStderr()) },
+	}
+	root.PersistentFlags().StringVar(&f.config, "config", "", "config file (default $XDG_CONFIG_HOME/hark/config.yaml)")
+	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
+	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network)")
+	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f))
+	return root
+}
+
+// loadConfig loads and validates the config with the flags applied.
+func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
+	var cfg *config.Config
+	if f.demo {
+		cfg = config.Demo()
+	} else {
+		var err error
+		cfg, err = config.Load(f.config)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if f.db != "" {
+		cfg.Store = f.db
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Path != "" {
+		for _, w := range config.CheckPermissions(cfg.Path) {
+			fmt.Fprintln(stderr, "hark: warning:", w)
+		}
+	}
+	return cfg, nil
+}
+
+func openApp(ctx context.Context, f *flags, stderr io.Writer, o app.Options) (*app.App, error) {
+	cfg, err := loadConfig(f, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, cfg, o)
+}
+
+func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
+	a, err := openApp(ctx, f, stderr, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ectx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); a.Engine.Run(ectx) }()
+	m, err := tui.New(a.TUIDeps(Version, openURL))
+	if err != nil {
+		return err
+	}
+	err = tui.Run(ctx, m)
+	cancel()
+	<-done
+	return err
+}
+
+// openURL opens a link with the desktop's opener; over SSH (no display)
+// it fails and the TUI shows the link instead.
+func openURL(u string) error {
+	if os.Getenv("SSH_CONNECTION") != "" {
+		return fmt.Errorf("remote session")
+	}
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", u)
+	default:
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return fmt.Errorf("no display")
+		}
+		cmd = exec.Command("xdg-open", u)
+	}
+	return cmd.Start()
+}
+
+func pollCmd(f *flags) *cobra.Command {
+	var once bool
+	c := &cobra.Command{
+		Use:   "poll",
+		Short: "Poll every feed without the TUI (--once: one round, then print what was stored)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			out := cmd.OutOrStdout()
+			if !once {
+				fmt.Fprintln(out, "polling every feed; ctrl+c stops")
+				return a.Engine.Run(cmd.Context())
+			}
+			failed := 0
+			for _, r := range a.Engine.PollOnce(cmd.Context()) {
+				if r.Err != nil {
+					failed++
+					fmt.Fprintf(out, "%s: error: %s\n", r.Feed, textsafe.Line(r.Err.Error()))
+					continue
+				}
+				fmt.Fprintf(out, "%s: %d new\n", r.Feed, len(r.New))
+				for _, p := range r.New {
+					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), textsafe.Handle(p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
+				}
+			}
+			if failed > 0 {
+				return ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&once, "once", false, "poll each feed once and exit")
+	return c
+}
+
+func queueCmd(f *flags) *cobra.Command {
+	var n int
+	var view string
+	c := &cobra.Command{
+		Use:   "queue",
+		Short: "Print the top of the queue, one conversation a line with its id",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v, ok := store.ParseView(view)
+			if !ok {
+				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
+			}
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			convs, err := a.Store.Top(v, n, nil)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			now := time.Now()
+			for _, c := range convs {
+				fmt.Fprintln(out, app.QueueLine(c, now))
+			}
+			if len(convs) == 0 {
+				fmt.Fprintln(out, "(empty)")
+			}
+			return nil
+		},
+	}
+	c.Flags().IntVarP(&n, "number", "n", 20, "how many conversations")
+	c.Flags().StringVar(&view, "view", "inbox", "inbox, pending, snoozed, resolved or all")
+	return c
+}
+
+func replyCmd(f *flags) *cobra.Command {
+	var dm, resolve, noSig bool
+	c := &cobra.Command{
+		Use:   "reply ID TEXT",
+		Short: "Queue a reply to a conversation and deliver it (for scripts)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			text := args[1]
+			if !noSig {
+				if text, err = a.Sign(args[0], text); err != nil {
+					return err
+				}
+			}
+			ent, err := a.Engine.Reply(args[0], text, engine.ReplyOptions{Direct: dm, Resolve: resolve})
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+			defer cancel()
+			a.Engine.Deliver(ctx)
+			ent, err = a.Store.OutboxEntry(ent.Seq)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch ent.State {
+			case store.OutSent:
+				fmt.Fprintf(out, "sent: %s %s\n", textsafe.Line(ent.Sent.RemoteID), textsafe.Line(ent.Sent.URL))
+				return nil
+			case store.OutFailed:
+				return fmt.Errorf("reply failed: %s", ent.LastError)
+			}
+			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next hark run\n", ent.Seq, textsafe.Line(ent.LastError))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
+	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
+	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	return c
+}
+
+func initCmd(f *flags) *cobra.Command {
+	var force bool
+	c := &cobra.Command{
+		Use:   "init",
+		Short: "Write a commented example config (to --config or the XDG path)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := config.Init(f.config, force)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s — edit it, then run hark\n", path)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
+	return c
+}
+
+func doctorCmd(f *flags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			broken := a.Doctor(cmd.Context(), cmd.OutOrStdout())
+			if broken > 0 {
+				return ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+}
+
+func statsCmd(f *flags) *cobra.Command {
+	var asJSON, asCSV bool
+	var days int
+	c := &cobra.Command{
+		Use:   "stats",
+		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return a.WriteStats(cmd.OutOrStdout(), days, asJSON, asCSV, 100)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "JSON")
+	c.Flags().BoolVar(&asCSV, "csv", false, "CSV")
+	c.Flags().IntVar(&days, "days", 14, "days to cover")
+	return c
+}
+
+func exportCmd(f *flags) *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Write every conversation as JSON Lines (default) or CSV",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return a.Export(cmd.OutOrStdout(), format)
+		},
+	}
+	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	return c
+}
+
+func cannedCmd(f *flags) *cobra.Command {
+	root := &cobra.Command{Use: "canned", Short: "List or create canned responses"}
+	root.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List canned responses (yours and the built-in ones)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: false, Offline: true})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			for _, r := range a.Canned {
+				src := filepath.Base(r.Path)
+				if r.Builtin {
+					src = "built-in"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%-28s %-18s %-4s %-10s %s\n", textsafe.Line(r.ID), textsafe.Line(r.Brand), r.Lang, src, textsafe.Line(r.Title))
+			}
+			return nil
+		},
+	})
+	var title, brand, lang, tags, shortcut string
+	newCmd := &cobra.Command{
+		Use:   "new NAME BODY",
+		Short: "Write a new canned response file into the canned folder",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(f, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return app.NewCanned(cmd.OutOrStdout(), cfg.CannedDir, args[0], args[1], title, brand, lang, tags, shortcut)
+		},
+	}
+	newCmd.Flags().StringVar(&title, "title", "", "title (default: the name)")
+	newCmd.Flags().StringVar(&brand, "brand", "", "brand it is for")
+	newCmd.Flags().StringVar(&lang, "lang", "", "language code")
+	newCmd.Flags().StringVar(&tags, "tags", "", "comma-separated tags")
+	newCmd.Flags().StringVar(&shortcut, "shortcut", "", "shortcut typed in the picker")
+	root.AddCommand(newCmd)
+	return root
+}
+
+var _ = strings.TrimSpace
+var _ = social.Demo

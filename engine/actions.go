@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// ReplyOptions shape a reply.
+type ReplyOptions struct {
+	Direct  bool // send privately (DM)
+	Resolve bool // resolve the conversation once the reply is sent
+	// FollowUp marks the public follow-up after a DM conversation was
+	// resolved: convID is then the DM conversation, and the reply goes to
+	// the public thread it came from.
+	FollowUp bool
+	// ID makes the call idempotent (a retried call with the same ID queues
+	// one entry); "" = a new id.
+	ID string
+}
+
+// Reply queues a reply to a conversation in the outbox (written before any
+// network call) and wakes the delivery worker.
+func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return store.OutboxEntry{}, errors.New("reply is empty")
+	}
+	c, err := e.st.Conversation(convID)
+	if err != nil {
+		return store.OutboxEntry{}, err
+	}
+	target := c
+	if o.FollowUp {
+		if c.Origin == "" {
+			return store.OutboxEntry{}, fmt.Errorf("conversation %s did not start from a public post", convID)
+		}
+		target, err = e.st.ConvByRoot(c.Origin)
+		if err != nil {
+			return store.OutboxEntry{}, fmt.Errorf("public thread of conversation %s: %w", convID, err)
+		}
+		o.Direct = false
+	}
+	if target.ReadOnly != "" {
+		return store.OutboxEntry{}, fmt.Errorf("%w: %s", ErrReadOnly, target.ReadOnly)
+	}
+	acct, ok := e.Account(target.Network, target.Account)
+	if !ok || acct.Sender == nil {
+		return store.OutboxEntry{}, fmt.Errorf("%w: no account can answer on %s/%s", ErrReadOnly, target.Network, target.Account)
+	}
+	to, err := e.replyTarget(target)
+	if err != nil {
+		return store.OutboxEntry{}, err
+	}
+	if lim := acct.Limit; lim != nil {
+		if n, max := lim.Count(text, o.Direct || target.Direct); max > 0 && n > max {
+			return store.OutboxEntry{}, fmt.Errorf("reply is %d characters, %s allows %d", n, target.Network, max)
+		}
+	}
+	now := e.now()
+	id := o.ID
+	if id == "" {
+		id = newID()
+	}
+	key := id
+	if acct.NewKey != nil {
+		key = acct.NewKey(now)
+	}
+	r := social.Reply{
+		ID: id, Key: key, Network: target.Network, Account: target.Account, ConvID: target.ID,
+		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now,
+	}
+	ent, err := e.st.Enqueue(r, o.Resolve && !o.FollowUp, now)
+	if err != nil {
+		return ent, fmt.Errorf("queueing reply: %w", err)
+	}
+	if o.FollowUp {
+		if _, err := e.st.UpdateConv(convID, func(c *social.Conversation) error {
+			c.FollowUp = social.FollowUpSent
+			return nil
+		}); err != nil {
+			return ent, err
+		}
+		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{convID}})
+	}
+	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct)
+	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
+	e.Kick()
+	return ent, nil
+}
+
+// replyTarget is the latest customer post of a conversation.
+func (e *Engine) replyTarget(c social.Conversation) (social.Post, error) {
+	posts, err := e.st.Posts(c.ID)
+	if err != nil {
+		return social.Post{}, err
+	}
+	for i := len(posts) - 1; i >= 0; i-- {
+		if posts[i].Kind != social.KindOwn {
+			return posts[i].Post, nil
+		}
+	}
+	return social.Post{}, fmt.Errorf("conversation %s has no customer post to answer", c.ID)
+}
+
+// Kick wakes the delivery worker.
+func (e *Engine) Kick() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) change(id string, fn func(c *social.Conversation) error) (social.Conversation, error) {
+	c, err := e.st.UpdateConv(id, func(c *social.Conversation) error {
+		if err := fn(c); err != nil {
+			return err
+		}
+		c.UpdatedAt = e.now()
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{id}})
+	return c, nil
+}
+
+// Resolve closes a conversation. When it was a DM that started from a public
+// post, a public follow-up is offered (FollowUp becomes "offered").
+func (e *Engine) Resolve(id string) (social.Conversation, error) {
+	return e.change(id, func(c *social.Conversation) error {
+		c.State = social.StateResolved
+		c.ResolvedAt = e.now()
+		c.SnoozedUntil = time.Time{}
+		if c.Direct && c.Origin != "" && c.FollowUp == social.FollowUpNone {
+			c.FollowUp = social.FollowUpOffered
+		}
+		return nil
+	})
+}
+
+// SkipFollowUp remembers that the operator declined the public follow-up.
+func (e *Engine) SkipFollowUp(id string) (social.Conversation, error) {
+	return e.change(id, func(c *social.Conversation) error {
+		if c.FollowUp == social.FollowUpOffered {
+			c.FollowUp = social.FollowUpSkipped
+		}
+		return nil
+	})
+}
+
+// SetState moves a conversation to open, pending or new.
+func (e *Engine) SetState(id string, s social.State) (social.Conversation, error) {
+	if s == social.StateResolved {
+		return e.Resolve(id)
+	}
+	if s == social.StateSnoozed {
+		return social.Conversation{}, errors.New("use Snooze to snooze")
+	}
+	return e.change(id, func(c *social.Conversation) error {
+		c.State = s
+		c.SnoozedUntil = time.Time{}
+		return nil
+	})
+}
+
+// Snooze hides a conversation until the given time, with a note.
+func (e *Engine) Snooze(id string, until time.Time, note string) (social.Conversation, error) {
+	if !until.After(e.now()) {
+		return social.Conversation{}, fmt.Errorf("snooze time %s is not in the future", until.Format(time.RFC3339))
+	}
+	return e.change(id, func(c *social.Conversation) error {
+		c.State = social.StateSnoozed
+		c.SnoozedUntil = until
+		c.SnoozeNote = note
+		return nil
+	})
+}
+
+// SetVIP flags or unflags the conversation's contact as VIP (all their
+// conversations follow).
+func (e *Engine) SetVIP(id string, vip bool) error {
+	c, err := e.st.Conversation(id)
+	if err != nil {
+		return err
+	}
+	return e.EditContact(c.Network, c.Contact.Handle, func(ct *store.Contact) { ct.VIP = vip })
+}
+
+// EditContact changes a contact's notes, tags or VIP flag.
+func (e *Engine) EditContact(n social.Network, handle string, fn func(*store.Contact)) error {
+	_, changed, err := e.st.UpdateContact(n, handle, fn)
+	if err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		e.publish(Event{Kind: EvConvChanged, ConvIDs: changed})
+	}
+	return nil
+}
+
+// SaveDraft keeps the composer's text (the store survives a crash).
+func (e *Engine) SaveDraft(id, text string) error { return e.st.SaveDraft(id, text) }
+
+// FetchThread asks the network for the thread of a conversation and stores
+// posts hark had not seen. It returns how many were added.
+func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
+	c, err := e.st.Conversation(id)
+	if err != nil {
+		return 0, err
+	}
+	acct, ok := e.Account(c.Network, c.Account)
+	if !ok || acct.Thread == nil || len(c.PostKeys) == 0 {
+		return 0, nil
+	}
+	root, err := e.st.Post(c.PostKeys[0])
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
+	defer cancel()
+	posts, err := acct.Thread.Thread(ctx, root.Post)
+	if err != nil {
+		return 0, fmt.Errorf("thread of conversation %s: %w", id, err)
+	}
+	for i := range posts {
+		p := &posts[i]
+		p.Network, p.Account = c.Network, c.Account
+		if p.Brand == "" {
+			p.Brand = c.Brand
+		}
+	}
+	n, err := e.st.AttachThread(id, posts, e.now())
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{id}})
+	}
+	return n, nil
+}
+
+// Retry puts a failed outbox entry back in the queue, optionally with new text.
+func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
+	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+		if x.State != store.OutFailed {
+			return fmt.Errorf("outbox %d is %s, only failed replies can be retried", seq, x.State)
+		}
+		if t := strings.TrimSpace(text); t != "" && t != x.Reply.Text {
+			// New text is a new post: it gets a new idempotency key so the
+			// network cannot answer with the failed attempt's cached result.
+			x.Reply.Text = t
+			x.Reply.Key = newID()
+			if a, ok := e.Account(x.Reply.Network, x.Reply.Account); ok && a.NewKey != nil {
+				x.Reply.Key = a.NewKey(e.now())
+			}
+		}
+		x.State = store.OutQueued
+		x.Attempts = 0
+		x.NextAttempt = e.now()
+		return nil
+	})
+	if err != nil {
+		return ent, err
+	}
+	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{ent.Reply.ConvID}})
+	e.Kick()
+	return ent, nil
+}
+
+// Discard gives up on a failed or queued reply.
+func (e *Engine) Discard(seq uint64) (store.OutboxEntry, error) {
+	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+		if x.State == store.OutSent || x.State == store.OutSending {
+			return fmt.Errorf("outbox %d is %s and cannot be discarded", seq, x.State)
+		}
+		x.State = store.OutDropped
+		return nil
+	})
+	if err == nil {
+		e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{ent.Reply.ConvID}})
+	}
+	return ent, err
+}

@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+func (e *Engine) clockLoop(ctx context.Context) {
+	t := time.NewTicker(e.o.Tick)
+	defer t.Stop()
+	for {
+		e.Wake()
+		e.Rescore()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Wake reopens every snoozed conversation whose time has come. It runs at
+// start (so a snooze that fell due while hark was closed wakes at once) and
+// on every clock tick. It returns the ids woken.
+func (e *Engine) Wake() []string {
+	now := e.now()
+	ids, err := e.st.UpdateConvs(store.ViewSnoozed, nil, func(c *social.Conversation) bool {
+		if c.State != social.StateSnoozed || c.SnoozedUntil.After(now) {
+			return false
+		}
+		c.State = social.StateOpen
+		c.SnoozedUntil = time.Time{}
+		c.UpdatedAt = now
+		return true
+	})
+	if err != nil {
+		e.log.Error("waking snoozed conversations", "err", err)
+		return nil
+	}
+	if len(ids) > 0 {
+		e.log.Info("woke snoozed conversations", "n", len(ids))
+		e.publish(Event{Kind: EvConvChanged, ConvIDs: ids})
+	}
+	return ids
+}
+
+// Rescore lets the triage rules move conversations as their SLA deadline
+// nears or passes.
+func (e *Engine) Rescore() []string {
+	if e.o.Rescore == nil {
+		return nil
+	}
+	now := e.now()
+	// Only conversations with a deadline inside the next two hours (or
+	// past) can change SLA state; the index key carries the due time, so the
+	// rest are never decoded.
+	horizon := now.Add(2 * time.Hour)
+	near := func(r store.Ref) bool { return !r.Due.IsZero() && r.Due.Before(horizon) }
+	ids, err := e.st.UpdateConvs(store.ViewActionable, near, func(c *social.Conversation) bool {
+		return e.o.Rescore(c, now)
+	})
+	if err != nil {
+		e.log.Error("rescoring", "err", err)
+		return nil
+	}
+	if len(ids) > 0 {
+		e.publish(Event{Kind: EvConvChanged, ConvIDs: ids})
+	}
+	return ids
+}

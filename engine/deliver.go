@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+func (e *Engine) deliverLoop(ctx context.Context) {
+	for {
+		next := e.Deliver(ctx)
+		wait := time.Minute
+		if !next.IsZero() {
+			wait = max(next.Sub(e.now()), 50*time.Millisecond)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		case <-e.kick:
+			t.Stop()
+		}
+	}
+}
+
+// Deliver sends every outbox entry that is due, one at a time, and returns
+// when the next pending entry is due (zero if none).
+//
+// Exactly-once: an entry is marked "sending" and committed before the
+// network call. An entry found in "sending" (hark died mid-send) or marked
+// uncertain (a timeout) is first checked with the network's Confirmer, so a
+// retry never posts twice; the idempotency key stays the same across tries.
+func (e *Engine) Deliver(ctx context.Context) time.Time {
+	var next time.Time
+	entries, err := e.st.Outbox(func(x store.OutboxEntry) bool {
+		return x.State == store.OutQueued || x.State == store.OutSending
+	})
+	if err != nil {
+		e.log.Error("reading outbox", "err", err)
+		return e.now().Add(time.Minute)
+	}
+	for _, ent := range entries {
+		if ctx.Err() != nil {
+			return next
+		}
+		now := e.now()
+		if ent.State == store.OutQueued && ent.NextAttempt.After(now) {
+			if next.IsZero() || ent.NextAttempt.Before(next) {
+				next = ent.NextAttempt
+			}
+			continue
+		}
+		if t := e.deliverOne(ctx, ent); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	return next
+}
+
+// deliverOne tries one entry; it returns when to try again (zero = done).
+func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Time {
+	r := ent.Reply
+	acct, ok := e.Account(r.Network, r.Account)
+	if !ok || acct.Sender == nil {
+		e.fail(ent.Seq, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account), true)
+		return time.Time{}
+	}
+	// A send that may have happened: ask the network first.
+	if ent.State == store.OutSending || ent.Uncertain {
+		if cf, ok := acct.Sender.(social.Confirmer); ok {
+			cctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
+			sent, found, err := cf.Confirm(cctx, r)
+			cancel()
+			if err != nil {
+				e.log.Warn("confirming an uncertain send failed", "outbox", ent.Seq, "err", err)
+				return e.retryLater(ent, err)
+			}
+			if found {
+				e.log.Info("uncertain send had reached the network", "outbox", ent.Seq, "remote", sent.RemoteID)
+				e.markSent(ent, acct, sent)
+				return time.Time{}
+			}
+		}
+	}
+	ent, err := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+		x.State = store.OutSending
+		x.Attempts++
+		return nil
+	})
+	if err != nil {
+		e.log.Error("marking outbox entry sending", "outbox", ent.Seq, "err", err)
+		return e.now().Add(time.Minute)
+	}
+	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
+	sent, err := acct.Sender.Send(sctx, r)
+	cancel()
+	if err != nil {
+		return e.retryLater(ent, err)
+	}
+	e.markSent(ent, acct, sent)
+	return time.Time{}
+}
+
+func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent) {
+	r := ent.Reply
+	now := e.now()
+	self := acct.Self
+	if self.Handle == "" {
+		self = social.Author{Handle: acct.Brand, DisplayName: acct.Brand}
+	}
+	own := social.Post{
+		Network: r.Network, Account: r.Account, Brand: acct.Brand, RemoteID: sent.RemoteID, URL: sent.URL,
+		Author: self, Text: r.Text, CreatedAt: now, Kind: social.KindOwn, Direct: r.Direct,
+		ReplyTo: r.To.RemoteID, ThreadRoot: r.To.ThreadRoot,
+		Meta: map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+	}
+	if own.ThreadRoot == "" && !r.Direct {
+		own.ThreadRoot = r.To.RemoteID
+	}
+	if own.RemoteID == "" {
+		own.RemoteID = "outbox-" + r.ID
+	}
+	ent, conv, err := e.st.MarkSent(ent.Seq, sent, own, now)
+	if err != nil {
+		// The post is out but not recorded: leave it "sending" so the next
+		// round confirms it instead of posting again.
+		e.log.Error("recording a sent reply", "outbox", ent.Seq, "err", err)
+		return
+	}
+	e.log.Info("reply sent", "outbox", ent.Seq, "conv", r.ConvID, "remote", sent.RemoteID)
+	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{conv.ID}})
+}
+
+// retryLater records a failed attempt and schedules the next one.
+func (e *Engine) retryLater(ent store.OutboxEntry, err error) time.Time {
+	kind := social.KindOf(err)
+	now := e.now()
+	var next time.Time
+	permanent := kind == social.Permanent || kind == social.Auth || ent.Attempts >= e.o.MaxAttempts
+	switch {
+	case permanent:
+	case kind == social.RateLimited:
+		next, _ = social.RetryAt(err)
+		if !next.After(now) {
+			next = now.Add(backoff(ent.Attempts, 10*time.Second))
+		}
+	default:
+		next = now.Add(backoff(ent.Attempts, 10*time.Second))
+	}
+	msg := err.Error()
+	if permanent && kind != social.Permanent && kind != social.Auth {
+		msg = fmt.Sprintf("gave up after %d attempts: %s", ent.Attempts, msg)
+	}
+	ent2, uerr := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+		x.LastError = msg
+		if permanent {
+			x.State = store.OutFailed
+			return nil
+		}
+		x.State = store.OutQueued
+		x.NextAttempt = next
+		// A transient failure (timeout, reset, 5xx) may have reached the
+		// network; a rate-limit refusal did not.
+		x.Uncertain = x.Uncertain || kind == social.Transient
+		return nil
+	})
+	if uerr != nil {
+		e.log.Error("recording a failed send", "outbox", ent.Seq, "err", uerr)
+		return now.Add(time.Minute)
+	}
+	e.log.Warn("send failed", "outbox", ent.Seq, "kind", kind.String(), "err", err, "next", next)
+	e.publish(Event{Kind: EvDelivery, Outbox: &ent2, ConvIDs: []string{ent.Reply.ConvID}})
+	return next
+}
+
+func (e *Engine) fail(seq uint64, msg string, _ bool) {
+	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+		x.State = store.OutFailed
+		x.LastError = msg
+		return nil
+	})
+	if err == nil {
+		e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{ent.Reply.ConvID}})
+	}
+}

@@ -1,0 +1,359 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// Feed is one polled source with the account it belongs to.
+type Feed struct {
+	Source   social.Source
+	Network  social.Network
+	Account  string
+	Brand    string
+	Interval time.Duration
+}
+
+// Account is one brand account that can answer.
+type Account struct {
+	Network social.Network
+	Name    string
+	Brand   string
+	Self    social.Author // how the brand's own posts are shown
+	Sender  social.Sender // nil = read-only
+	Thread  social.ThreadFetcher
+	Limit   social.Limiter
+	// NewKey makes the network idempotency key for a new outbox entry
+	// (Bluesky needs a TID record key); nil = the entry id.
+	NewKey func(now time.Time) string
+}
+
+// Options configure an engine.
+type Options struct {
+	Store    *store.Store
+	Feeds    []Feed
+	Accounts []Account
+	// Triage scores a conversation after a customer post (priority,
+	// reasons, SLA due time). nil = no scoring.
+	Triage store.Triage
+	// Rescore recomputes the SLA part of a conversation's priority as time
+	// passes; it returns false when nothing changed. nil = no rescoring.
+	Rescore     func(c *social.Conversation, now time.Time) bool
+	Now         func() time.Time
+	Log         *slog.Logger
+	MaxAttempts int           // transient delivery failures before giving up (default 8)
+	SendTimeout time.Duration // per send (default 30 s)
+	PollTimeout time.Duration // per poll (default 60 s)
+	Tick        time.Duration // snooze / SLA clock (default 15 s)
+}
+
+// Engine runs the loop. Create with New, start with Run.
+type Engine struct {
+	o        Options
+	st       *store.Store
+	now      func() time.Time
+	log      *slog.Logger
+	accounts map[string]*Account // network/account
+	kick     chan struct{}       // wake the delivery worker
+	pollNow  map[string]chan struct{}
+
+	mu     sync.Mutex
+	subs   map[int]*sub
+	nextID int
+	status map[string]store.FeedStatus
+}
+
+// New builds an engine.
+func New(o Options) *Engine {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 30 * time.Second
+	}
+	if o.PollTimeout <= 0 {
+		o.PollTimeout = 60 * time.Second
+	}
+	if o.Tick <= 0 {
+		o.Tick = 15 * time.Second
+	}
+	e := &Engine{
+		o: o, st: o.Store, now: o.Now, log: o.Log,
+		accounts: map[string]*Account{},
+		kick:     make(chan struct{}, 1),
+		pollNow:  map[string]chan struct{}{},
+		subs:     map[int]*sub{},
+		status:   map[string]store.FeedStatus{},
+	}
+	for i := range o.Accounts {
+		a := &o.Accounts[i]
+		e.accounts[accountKey(a.Network, a.Name)] = a
+	}
+	for _, f := range o.Feeds {
+		e.pollNow[f.Source.ID()] = make(chan struct{}, 1)
+	}
+	if sts, err := o.Store.FeedStatuses(); err == nil {
+		for _, s := range sts {
+			e.status[s.Feed] = s
+		}
+	}
+	return e
+}
+
+func accountKey(n social.Network, name string) string { return string(n) + "/" + name }
+
+// Store gives read access to the store (writes go through the engine).
+func (e *Engine) Store() *store.Store { return e.st }
+
+// Account returns the account a conversation belongs to.
+func (e *Engine) Account(n social.Network, name string) (*Account, bool) {
+	a, ok := e.accounts[accountKey(n, name)]
+	return a, ok
+}
+
+// Feeds lists the configured feeds.
+func (e *Engine) Feeds() []Feed { return e.o.Feeds }
+
+// Run polls, delivers and keeps the clock until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, f := range e.o.Feeds {
+		wg.Add(1)
+		go func(f Feed) {
+			defer wg.Done()
+			e.pollLoop(ctx, f)
+		}(f)
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); e.deliverLoop(ctx) }()
+	go func() { defer wg.Done(); e.clockLoop(ctx) }()
+	wg.Wait()
+	return nil
+}
+
+// PollNow asks every feed to poll at once (ignored while one is backing off).
+func (e *Engine) PollNow() {
+	for _, ch := range e.pollNow {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// ---- polling ----
+
+// PollResult is what one poll of one feed did.
+type PollResult struct {
+	Feed   string
+	New    []social.Post
+	More   bool
+	Err    error
+	Status store.FeedStatus
+}
+
+// PollOnce polls every feed once (catching up while a feed says it has
+// more) and stores what arrived. Used by `hark poll --once` and tests.
+func (e *Engine) PollOnce(ctx context.Context) []PollResult {
+	var out []PollResult
+	for _, f := range e.o.Feeds {
+		var total PollResult
+		for i := 0; i < 20; i++ {
+			r := e.pollFeed(ctx, f)
+			total.Feed, total.Err, total.Status = r.Feed, r.Err, r.Status
+			total.New = append(total.New, r.New...)
+			if r.Err != nil || !r.More {
+				break
+			}
+		}
+		out = append(out, total)
+	}
+	return out
+}
+
+func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
+	id := f.Source.ID()
+	res := PollResult{Feed: id}
+	cur, err := e.st.Cursor(id)
+	if err != nil {
+		res.Err = fmt.Errorf("feed %s: reading cursor: %w", id, err)
+		return res
+	}
+	pctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
+	batch, err := f.Source.Poll(pctx, cur)
+	cancel()
+	now := e.now()
+	st := e.feedStatus(id)
+	st.LastPoll = now
+	if rr, ok := f.Source.(social.RateReporter); ok {
+		st.Rate = rr.Rate()
+	}
+	if err != nil {
+		st.Failures++
+		st.LastError = err.Error()
+		st.ErrorKind = social.KindOf(err).String()
+		st.Until = e.backoffUntil(err, st.Failures, f.Interval, now)
+		res.Err = fmt.Errorf("feed %s: %w", id, err)
+		e.log.Warn("poll failed", "feed", id, "kind", st.ErrorKind, "err", err, "retry_at", st.Until)
+	} else {
+		for i := range batch.Posts {
+			p := &batch.Posts[i]
+			if p.Brand == "" {
+				p.Brand = f.Brand
+			}
+			if p.Account == "" {
+				p.Account = f.Account
+			}
+			if p.Network == "" {
+				p.Network = f.Network
+			}
+		}
+		ir, err := e.st.Ingest(id, batch.Cursor, batch.Posts, e.o.Triage, now)
+		if err != nil {
+			st.Failures++
+			st.LastError = err.Error()
+			st.ErrorKind = "store"
+			st.Until = now.Add(backoff(st.Failures, f.Interval))
+			res.Err = fmt.Errorf("feed %s: %w", id, err)
+			e.log.Error("storing batch failed", "feed", id, "err", err)
+		} else {
+			st.Failures = 0
+			st.LastError, st.ErrorKind = "", ""
+			st.LastOK = now
+			st.Until = time.Time{}
+			st.Stored += len(ir.New)
+			res.New, res.More = ir.New, batch.More
+			if len(ir.New) > 0 {
+				e.log.Info("stored", "feed", id, "new", len(ir.New))
+				e.publish(Event{Kind: EvNewPosts, ConvIDs: ir.Changed, Posts: ir.New, Reopened: ir.Reopened})
+			}
+		}
+	}
+	res.Status = st
+	e.setFeedStatus(st)
+	return res
+}
+
+// backoffUntil says when a failing feed may poll again: the rate-limit
+// reset when the network gave one, else exponential backoff with jitter.
+func (e *Engine) backoffUntil(err error, failures int, interval time.Duration, now time.Time) time.Time {
+	if t, ok := social.RetryAt(err); ok && t.After(now) {
+		return t
+	}
+	d := backoff(failures, interval)
+	if social.KindOf(err) == social.Auth {
+		d = max(d, 5*time.Minute) // the operator must fix it; don't hammer
+	}
+	return now.Add(d)
+}
+
+// backoff is base·2^(n-1), capped at 30 minutes, with ±20 % jitter.
+func backoff(n int, base time.Duration) time.Duration {
+	if base <= 0 {
+		base = 30 * time.Second
+	}
+	if base > 5*time.Minute {
+		base = 5 * time.Minute
+	}
+	d := float64(base) * math.Pow(2, float64(max(n-1, 0)))
+	d = min(d, float64(30*time.Minute))
+	d *= 0.8 + 0.4*mrand.Float64()
+	return time.Duration(d)
+}
+
+func (e *Engine) feedStatus(id string) store.FeedStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := e.status[id]
+	st.Feed = id
+	return st
+}
+
+func (e *Engine) setFeedStatus(st store.FeedStatus) {
+	e.mu.Lock()
+	e.status[st.Feed] = st
+	e.mu.Unlock()
+	if err := e.st.PutFeedStatus(st); err != nil {
+		e.log.Error("saving feed status", "feed", st.Feed, "err", err)
+	}
+	e.publish(Event{Kind: EvFeedStatus, Feed: &st})
+}
+
+// FeedStatuses returns the current status of every feed, in feed order.
+func (e *Engine) FeedStatuses() []store.FeedStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]store.FeedStatus, 0, len(e.o.Feeds))
+	for _, f := range e.o.Feeds {
+		st := e.status[f.Source.ID()]
+		st.Feed = f.Source.ID()
+		out = append(out, st)
+	}
+	return out
+}
+
+func (e *Engine) pollLoop(ctx context.Context, f Feed) {
+	id := f.Source.ID()
+	interval := f.Interval
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	for {
+		r := e.pollFeed(ctx, f)
+		wait := interval
+		switch {
+		case r.Err != nil && !r.Status.Until.IsZero():
+			wait = r.Status.Until.Sub(e.now())
+		case r.More:
+			wait = 0
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		t := time.NewTimer(max(wait, 0))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		case <-e.pollNow[id]:
+			t.Stop()
+			if r.Err != nil && r.Status.Until.After(e.now()) {
+				// still backing off: honour the wait
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(r.Status.Until.Sub(e.now())):
+				}
+			}
+		}
+	}
+}
+
+// ---- ids ----
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ErrReadOnly is returned for replies to conversations hark cannot answer.
+var ErrReadOnly = errors.New("conversation is read-only")

@@ -1,0 +1,274 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/feeds/demo"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func demoEngine(t *testing.T) (*Engine, *demo.Feed, *clock) {
+	t.Helper()
+	clk := &clock{t: start}
+	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := demo.New(start, clk.Now)
+	var accts []Account
+	for _, b := range demo.Brands() {
+		self, _ := demo.BrandAuthor(b.Account)
+		accts = append(accts, Account{Network: social.Demo, Name: b.Account, Brand: b.Name, Self: self, Sender: f, Thread: f, Limit: f})
+	}
+	e := New(Options{
+		Store: st, Now: clk.Now, Accounts: accts,
+		Feeds: []Feed{{Source: f, Network: social.Demo, Interval: time.Second}},
+		Triage: func(c *social.Conversation, p social.Post, _ store.Contact) {
+			c.Priority = 10
+			c.DueAt = c.WaitingSince.Add(time.Hour)
+		},
+	})
+	return e, f, clk
+}
+
+func TestDemoRoundTrip(t *testing.T) {
+	e, f, clk := demoEngine(t)
+	events, stop := e.Subscribe()
+	defer stop()
+	ctx := context.Background()
+
+	res := e.PollOnce(ctx)
+	if len(res) != 1 || res[0].Err != nil || len(res[0].New) < 15 {
+		t.Fatalf("first poll: %+v", res)
+	}
+	first := len(res[0].New)
+	// nothing new at the same instant; more as the clock moves
+	if again := e.PollOnce(ctx); len(again[0].New) != 0 {
+		t.Fatalf("re-poll stored %d", len(again[0].New))
+	}
+	clk.Add(30 * time.Second)
+	if later := e.PollOnce(ctx); len(later[0].New) == 0 {
+		t.Fatal("no arrivals after 30 s")
+	}
+	select {
+	case ev := <-events:
+		if ev.Kind != EvNewPosts && ev.Kind != EvFeedStatus {
+			t.Fatalf("unexpected event %v", ev.Kind)
+		}
+	default:
+		t.Fatal("no event published")
+	}
+
+	top, err := e.Store().Top(store.ViewActionable, 1, nil)
+	if err != nil || len(top) != 1 {
+		t.Fatalf("top: %v %v", top, err)
+	}
+	conv := top[0]
+	ent, err := e.Reply(conv.ID, "We're on it, sorry!", ReplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ent.State != store.OutQueued {
+		t.Fatalf("entry %+v", ent)
+	}
+	e.Deliver(ctx)
+	ent, _ = e.Store().OutboxEntry(ent.Seq)
+	if ent.State != store.OutSent || ent.Sent.RemoteID == "" || ent.Attempts != 1 {
+		t.Fatalf("after delivery: %+v", ent)
+	}
+	// the reply shows in the thread, both in the store and on the "network"
+	posts, _ := e.Store().Posts(conv.ID)
+	if last := posts[len(posts)-1]; last.Kind != social.KindOwn || last.Text != "We're on it, sorry!" {
+		t.Fatalf("own reply not in the conversation: %+v", last)
+	}
+	c, _ := e.Store().Conversation(conv.ID)
+	if c.State != social.StatePending || c.FirstResponseAt.IsZero() {
+		t.Fatalf("conversation after reply: %+v", c)
+	}
+	root, _ := e.Store().Post(c.PostKeys[0])
+	thread, _ := f.Thread(ctx, root.Post)
+	found := false
+	for _, p := range thread {
+		found = found || (p.Kind == social.KindOwn && p.Text == "We're on it, sorry!")
+	}
+	if !found {
+		t.Fatal("demo network does not show the reply")
+	}
+	// delivering again sends nothing twice
+	e.Deliver(ctx)
+	all, _ := e.Store().Outbox(nil)
+	if len(all) != 1 {
+		t.Fatalf("outbox %d entries", len(all))
+	}
+	_ = first
+}
+
+// flaky fails the first n sends with a transient error after the post was
+// made (the worst case: a timeout after success) and supports Confirm.
+type flaky struct {
+	mu    sync.Mutex
+	fails int
+	sent  map[string]social.Sent
+	posts int
+}
+
+func (f *flaky) Send(ctx context.Context, r social.Reply) (social.Sent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.sent[r.Key]; ok {
+		return s, nil // the network dedupes by key
+	}
+	f.posts++
+	s := social.Sent{RemoteID: "r" + r.Key}
+	f.sent[r.Key] = s
+	if f.fails > 0 {
+		f.fails--
+		return social.Sent{}, &social.Error{Kind: social.Transient, Msg: "timeout"}
+	}
+	return s, nil
+}
+
+func (f *flaky) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sent[r.Key]
+	return s, ok, nil
+}
+
+func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	net := &flaky{fails: 1, sent: map[string]social.Sent{}}
+	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start, Kind: social.KindMention}}}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: net}}})
+	e.PollOnce(context.Background())
+	ent, err := e.Reply("1", "hello", ReplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(context.Background())
+	ent, _ = st.OutboxEntry(ent.Seq)
+	if ent.State != store.OutQueued || !ent.Uncertain {
+		t.Fatalf("after a timeout: %+v", ent)
+	}
+	clk.Add(time.Hour)
+	e.Deliver(context.Background())
+	ent, _ = st.OutboxEntry(ent.Seq)
+	if ent.State != store.OutSent || net.posts != 1 {
+		t.Fatalf("want sent once, got %+v and %d posts", ent, net.posts)
+	}
+}
+
+func TestPermanentFailureStops(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start}}}
+	bad := senderFunc(func(context.Context, social.Reply) (social.Sent, error) {
+		return social.Sent{}, &social.Error{Kind: social.Permanent, Status: 422, Msg: "Text is too long"}
+	})
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: bad}}})
+	e.PollOnce(context.Background())
+	ent, _ := e.Reply("1", "x", ReplyOptions{})
+	if next := e.Deliver(context.Background()); !next.IsZero() {
+		t.Fatalf("a permanent failure must not be retried (next %v)", next)
+	}
+	ent, _ = st.OutboxEntry(ent.Seq)
+	if ent.State != store.OutFailed || ent.LastError == "" {
+		t.Fatalf("entry %+v", ent)
+	}
+	if _, err := e.Retry(ent.Seq, "shorter"); err != nil {
+		t.Fatal(err)
+	}
+	ent, _ = st.OutboxEntry(ent.Seq)
+	if ent.State != store.OutQueued || ent.Reply.Text != "shorter" {
+		t.Fatalf("retry: %+v", ent)
+	}
+}
+
+func TestSnoozeWakes(t *testing.T) {
+	e, _, clk := demoEngine(t)
+	e.PollOnce(context.Background())
+	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	id := top[0].ID
+	if _, err := e.Snooze(id, clk.Now().Add(-time.Minute), ""); err == nil {
+		t.Fatal("snooze into the past must fail")
+	}
+	if _, err := e.Snooze(id, clk.Now().Add(time.Hour), "call back"); err != nil {
+		t.Fatal(err)
+	}
+	if ids := e.Wake(); len(ids) != 0 {
+		t.Fatal("woke too early")
+	}
+	clk.Add(61 * time.Minute)
+	if ids := e.Wake(); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("woke %v", ids)
+	}
+	c, _ := e.Store().Conversation(id)
+	if c.State != social.StateOpen {
+		t.Fatalf("state %s", c.State)
+	}
+}
+
+func TestFeedBackoffOnRateLimit(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	until := start.Add(15 * time.Minute)
+	src := &staticSource{err: &social.Error{Kind: social.RateLimited, Status: 429, Until: until}}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a", Interval: time.Minute}}})
+	r := e.PollOnce(context.Background())
+	if r[0].Err == nil || !r[0].Status.Until.Equal(until) || r[0].Status.ErrorKind != "rate-limited" {
+		t.Fatalf("status %+v", r[0].Status)
+	}
+	sts, _ := st.FeedStatuses()
+	if len(sts) != 1 || sts[0].LastError == "" {
+		t.Fatalf("status not persisted: %+v", sts)
+	}
+	src.err = errors.New("connection reset")
+	r = e.PollOnce(context.Background())
+	if r[0].Status.Failures != 2 || !r[0].Status.Until.After(clk.Now()) {
+		t.Fatalf("backoff status %+v", r[0].Status)
+	}
+}
+
+type staticSource struct {
+	posts []social.Post
+	err   error
+}
+
+func (s *staticSource) ID() string { return "static" }
+func (s *staticSource) Poll(ctx context.Context, cur string) (social.Batch, error) {
+	if s.err != nil {
+		return social.Batch{}, s.err
+	}
+	return social.Batch{Posts: s.posts, Cursor: "c"}, nil
+}
+
+type senderFunc func(context.Context, social.Reply) (social.Sent, error)
+
+func (f senderFunc) Send(ctx context.Context, r social.Reply) (social.Sent, error) { return f(ctx, r) }

@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// EventKind says what happened.
+type EventKind int
+
+// Event kinds.
+const (
+	EvNewPosts    EventKind = iota // a poll stored new posts
+	EvConvChanged                  // conversations changed (actions, wake-ups, sends)
+	EvDelivery                     // an outbox entry changed state
+	EvFeedStatus                   // a feed's health changed
+	EvResync                       // the subscriber missed events: reload everything
+)
+
+// Event is sent to every subscriber.
+type Event struct {
+	Kind     EventKind
+	ConvIDs  []string
+	Posts    []social.Post
+	Reopened []string
+	Outbox   *store.OutboxEntry
+	Feed     *store.FeedStatus
+}
+
+type sub struct {
+	ch     chan Event
+	lagged bool
+}
+
+// Subscribe returns a channel of events and a function to stop. A slow
+// subscriber never blocks the engine: when its buffer is full, events are
+// dropped and the next one it gets is EvResync.
+func (e *Engine) Subscribe() (<-chan Event, func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id := e.nextID
+	e.nextID++
+	s := &sub{ch: make(chan Event, 256)}
+	e.subs[id] = s
+	return s.ch, func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if _, ok := e.subs[id]; ok {
+			delete(e.subs, id)
+			close(s.ch)
+		}
+	}
+}
+
+func (e *Engine) publish(ev Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.subs {
+		if s.lagged {
+			select {
+			case s.ch <- Event{Kind: EvResync}:
+				s.lagged = false
+			default:
+				continue
+			}
+		}
+		select {
+		case s.ch <- ev:
+		default:
+			s.lagged = true
+		}
+	}
+}

@@ -1,0 +1,29 @@
+// Command hark is a terminal inbox for social customer care: it polls the
+// brand's mentions on Mastodon, Bluesky, X and RSS/Atom into a local store,
+// triages them, and lets one operator answer the urgent ones first.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hark-tui/hark/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cli.Root().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ex cli.ExitError
+		if errors.As(err, &ex) {
+			os.Exit(ex.Code)
+		}
+		fmt.Fprintln(os.Stderr, "hark:", err)
+		os.Exit(1)
+	}
+}
