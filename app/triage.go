@@ -15,7 +15,7 @@ import (
 // Brand holds one brand's compiled rules.
 type Brand struct {
 	Cfg   config.Brand
-	Rules *triage.Rules
+	Rules *triage.Triager
 	Cal   *triage.Calendar
 	SLA   time.Duration
 }
@@ -38,9 +38,13 @@ func newBrand(b config.Brand, demoBrands []demo.Brand) (*Brand, error) {
 	if sla <= 0 {
 		sla = 60
 	}
+	tr, err := triage.New(triage.Rules{Urgent: b.Urgent, VIPs: vips, InfluencerFollowers: b.InfluencerFollowers, Calendar: cal})
+	if err != nil {
+		return nil, fmt.Errorf("urgent keywords: %w", err)
+	}
 	return &Brand{
 		Cfg:   b,
-		Rules: &triage.Rules{Urgent: b.Urgent, VIPs: vips, InfluencerFollowers: b.InfluencerFollowers},
+		Rules: tr,
 		Cal:   cal,
 		SLA:   time.Duration(sla) * time.Minute,
 	}, nil
@@ -73,9 +77,11 @@ func (a *App) triage(c *social.Conversation, p social.Post, contact store.Contac
 	if !c.WaitingSince.IsZero() {
 		c.DueAt = b.Cal.Add(c.WaitingSince, b.SLA)
 	}
+	// Now is left zero: the base score has no SLA part (rescore adds it
+	// as time passes; the TUI shows the countdown live).
 	res := b.Rules.Score(triage.Input{
 		Text: p.Text, Lang: p.Lang, Author: p.Author, Direct: p.Direct, Kind: p.Kind,
-		VIP: contact.VIP || c.VIP, Now: now,
+		VIP: contact.VIP || c.VIP,
 	})
 	fresh := c.WaitingSince.Equal(p.CreatedAt) // this post started the wait
 	if fresh || res.Score >= c.Base {

@@ -6,18 +6,18 @@ import "time"
 // environment variables. Secrets are never values here: Secret fields hold
 // a reference ("env:VAR" or "cmd:pass show hark/x") resolved at start.
 type Config struct {
-	Profile   string             `mapstructure:"profile"`    // name of this profile (default "default")
-	Store     string             `mapstructure:"store"`      // bbolt file; default $XDG_STATE_HOME/hark/<profile>.db
-	LogFile   string             `mapstructure:"log_file"`   // default $XDG_STATE_HOME/hark/hark.log
-	CannedDir string             `mapstructure:"canned_dir"` // folder of canned responses; default $XDG_CONFIG_HOME/hark/canned
-	Demo      bool               `mapstructure:"demo"`       // run the embedded demo feed
-	Agent     Agent              `mapstructure:"agent"`
-	Brands    []Brand            `mapstructure:"brands"`
-	Accounts  []Account          `mapstructure:"accounts"`
-	Feeds     []Feed             `mapstructure:"feeds"` // listening feeds that need no account (RSS/Atom)
-	Keys      map[string]string  `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
-	Theme     Theme              `mapstructure:"theme"`
-	Outbox    Outbox             `mapstructure:"outbox"`
+	Profile   string            `mapstructure:"profile"`    // name of this profile (default "default")
+	Store     string            `mapstructure:"store"`      // bbolt file; default $XDG_STATE_HOME/hark/<profile>.db
+	LogFile   string            `mapstructure:"log_file"`   // default $XDG_STATE_HOME/hark/hark.log
+	CannedDir string            `mapstructure:"canned_dir"` // folder of canned responses; default $XDG_CONFIG_HOME/hark/canned
+	Demo      bool              `mapstructure:"demo"`       // run the embedded demo feed
+	Agent     Agent             `mapstructure:"agent"`
+	Brands    []Brand           `mapstructure:"brands"`
+	Accounts  []Account         `mapstructure:"accounts"`
+	Feeds     []Feed            `mapstructure:"feeds"` // listening feeds that need no account (RSS/Atom)
+	Keys      map[string]string `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
+	Theme     Theme             `mapstructure:"theme"`
+	Outbox    Outbox            `mapstructure:"outbox"`
 
 	// Path is the file this config was loaded from ("" = defaults only).
 	Path string `mapstructure:"-"`
@@ -36,7 +36,7 @@ type Brand struct {
 	// SLAMinutes is the first-response target in business minutes (default 60).
 	SLAMinutes int           `mapstructure:"sla_minutes"`
 	Hours      BusinessHours `mapstructure:"hours"`
-	VIPs       []string      `mapstructure:"vips"`       // handles, e.g. "@maria@social.example"
+	VIPs       []string      `mapstructure:"vips"` // handles, e.g. "@maria@social.example"
 	// InfluencerFollowers marks authors with at least this many followers as
 	// influencers (0 = default 10000).
 	InfluencerFollowers int `mapstructure:"influencer_followers"`

@@ -1,0 +1,416 @@
+package textsafe
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+const (
+	family  = "👨\u200d👩\u200d👧\u200d👦"
+	england = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+	rainbow = "🏳\ufe0f\u200d🌈"
+)
+
+func TestBlock(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain ascii", "hello, world", "hello, world"},
+		{"newlines kept", "a\nb\n\nc", "a\nb\n\nc"},
+		{"crlf", "a\r\nb\r\n", "a\nb\n"},
+		{"cr overwrite shows both", "approved\rDENIED", "approvedDENIED"},
+		{"tab stops", "a\tbb\tccc\tdddd\te", "a   bb  ccc dddd    e"},
+		{"tab stops count cells", "日本\tx", "日本    x"},
+		{"tab after newline", "abc\n\tx", "abc\n    x"},
+		{"vt ff and separators become newlines", "a\vb\fc\u2028d\u2029e", "a\nb\nc\nd\ne"},
+		{"clear screen", "a\x1b[2Jb", "ab"},
+		{"cursor moves", "\x1b[5A\x1b[10;3Hx\x1b[?25l", "x"},
+		{"sgr", "\x1b[31mred\x1b[0m", "red"},
+		{"reset", "a\x1bcb", "ab"},
+		{"charset", "\x1b(0q\x1b(B", "q"},
+		{"report request", "x\x1b[6ny", "xy"},
+		{"osc52 bel", "a\x1b]52;c;SGk=\x07b", "ab"},
+		{"osc52 st", "a\x1b]52;c;SGk=\x1b\\b", "ab"},
+		{"osc8 keeps only the text", "\x1b]8;;https://evil/\x1b\\click\x1b]8;;\x1b\\", "click"},
+		{"osc title", "\x1b]0;t\x07x\x1b]2;t\x1b\\y", "xy"},
+		{"osc ended by c1 st", "a\x1b]0;t\u009cb", "ab"},
+		{"osc aborted by can", "a\x1b]0;t\x18b", "ab"},
+		{"osc then new escape", "a\x1b]0;t\x1b[31mb", "ab"},
+		{"dcs", "a\x1bP+q544e\x1b\\b", "ab"},
+		{"apc", "a\x1b_Gf=100;AAAA\x1b\\b", "ab"},
+		{"pm", "a\x1b^pm\x1b\\b", "ab"},
+		{"sos", "a\x1bXsos\x1b\\b", "ab"},
+		{"unterminated osc eats the rest", "keep\x1b]52;c;AAAA rest", "keep"},
+		{"unterminated dcs eats the rest", "keep\x1bPrest", "keep"},
+		{"unterminated csi", "keep\x1b[12;", "keep"},
+		{"lone esc at end", "x\x1b", "x"},
+		{"esc esc", "x\x1b\x1b[2Jy", "xy"},
+		{"esc before non-ascii", "x\x1bé", "xé"},
+		{"csi aborted by newline", "a\x1b[1\nb", "a\nb"},
+		{"c1 csi", "x\u009b2Jy", "xy"},
+		{"c1 osc with c1 st", "x\u009d52;c;AAAA\u009cy", "xy"},
+		{"c1 osc with bel", "x\u009d0;t\ay", "xy"},
+		{"c1 dcs apc pm sos", "a\u0090d\u009cb\u009fa\u009cc\u009ep\u009cd\u0098s\u009ce", "abcde"},
+		{"other c1 dropped", "a\u0085b\u0080c\u009cd", "abcd"},
+		{"c0 dropped", "a\x00b\x07c\x08d\x7fe", "abcde"},
+		{"bidi visible", "a\u202eb\u2066c\u2069\u200fd\u061c", "a⟨RLO⟩b⟨LRI⟩c⟨PDI⟩⟨RLM⟩d⟨ALM⟩"},
+		{"invisible removed", "a\u200bb\u2060c\ufeffd\u00ade\u180ef\u2062g", "abcdefg"},
+		{"zwj family kept", family, family},
+		{"zwj rainbow flag kept", rainbow, rainbow},
+		{"zwj profession", "👩🏽\u200d💻", "👩🏽\u200d💻"},
+		{"zwj between letters removed", "sky\u200dlark", "skylark"},
+		{"zwj dangling after emoji removed", "👨\u200d", "👨"},
+		{"zwj before letter removed", "👨\u200dx", "👨x"},
+		{"zwnj in persian kept", "می\u200cخواهم", "می\u200cخواهم"},
+		{"zwj in devanagari kept", "क्\u200dष", "क्\u200dष"},
+		{"zwnj between latin removed", "a\u200cb", "ab"},
+		{"tag flag kept", england, england},
+		{"tag run without base removed", "x\U000e0067\U000e0062\U000e007f", "x"},
+		{"tag run without cancel removed", "🏴\U000e0067\U000e0062y", "🏴y"},
+		{"tag smuggling removed", "🏴" + strings.Repeat("\U000e0061", 20) + "\U000e007f", "🏴"},
+		{"second tag run removed", england + "\U000e0061\U000e007f", england},
+		{"language tag removed", "a\U000e0001b", "ab"},
+		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3"},
+		{"vs at start dropped", "\ufe0fa", "a"},
+		{"decomposed kept", "e\u0301", "e\u0301"},
+		{"leading mark gets a base", "\u0301a", "◌\u0301a"},
+		{"mark after newline gets a base", "a\n\u0301", "a\n◌\u0301"},
+		{"mark after removed escape", "\x1b[0m\u0301", "◌\u0301"},
+		{"zalgo capped", "Z" + strings.Repeat("\u0336", 30), "Z" + strings.Repeat("\u0336", maxMarks)},
+		{"marks count resets on base", "a\u0301\u0301b\u0301", "a\u0301\u0301b\u0301"},
+		{"invalid utf8", "a\xffb", "a\ufffdb"},
+		{"invalid run is one replacement", "a\xff\xfe\xfdb", "a\ufffdb"},
+		{"surrogate", "a\xed\xa0\x80b", "a\ufffdb"},
+		{"literal replacement char kept", "a\ufffdb", "a\ufffdb"},
+		{"unicode spaces kept", "a\u00a0b\u3000c", "a\u00a0b\u3000c"},
+		{"spaces kept", "  a  b  ", "  a  b  "},
+		{"cjk", "日本語", "日本語"},
+		{"blank letters kept", "\u3164x", "\u3164x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Block(tt.in)
+			if got != tt.want {
+				t.Errorf("Block(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			assertSafe(t, "Block", got, true)
+			if again := Block(got); again != got {
+				t.Errorf("Block not idempotent: %q -> %q", got, again)
+			}
+		})
+	}
+}
+
+func TestLine(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "hello world", "hello world"},
+		{"newlines and tabs", "a\nb\tc", "a b c"},
+		{"runs collapse", "a  \n\t \n b", "a b"},
+		{"trimmed", "  \n a b \t ", "a b"},
+		{"unicode spaces collapse", "a\u00a0\u3000b\u2003c\u2028d", "a b c d"},
+		{"crlf", "a\r\nb", "a b"},
+		{"cr dropped", "a\rb", "ab"},
+		{"escape between spaces", "a \x1b[31m b", "a b"},
+		{"invisible between spaces", "a \u200b b", "a b"},
+		{"invisible at end", "a \u200b", "a"},
+		{"window title", "inbox: \a\x1b]52;c;SGk=\a x", "inbox: x"},
+		{"bidi", "\u202e evil", "⟨RLO⟩ evil"},
+		{"zwj across space removed", "👨\n\u200d👩", "👨 👩"},
+		{"family", "hi " + family, "hi " + family},
+		{"leading mark", " \u0301x", "◌\u0301x"},
+		{"mark after space", "a \u0301", "a \u0301"},
+		{"zwsp handle", "@skylark\u200bair", "@skylarkair"},
+		{"only whitespace", " \t\n ", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Line(tt.in)
+			if got != tt.want {
+				t.Errorf("Line(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			assertSafe(t, "Line", got, false)
+			if again := Line(got); again != got {
+				t.Errorf("Line not idempotent: %q -> %q", got, again)
+			}
+		})
+	}
+}
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "@skylark@social.example", "@skylark@social.example"},
+		{"zwsp", "@skylark\u200bair", "@skylark⟨ZWSP⟩air"},
+		{"word joiner", "@sky\u2060lark", "@sky⟨WJ⟩lark"},
+		{"soft hyphen", "Sky\u00adlark", "Sky⟨SHY⟩lark"},
+		{"bom", "\ufeffSkylark", "⟨BOM⟩Skylark"},
+		{"invisible operator", "a\u2062b", "a⟨U+2062⟩b"},
+		{"zwj between latin", "sky\u200dlark", "sky⟨ZWJ⟩lark"},
+		{"zwnj between latin", "sky\u200clark", "sky⟨ZWNJ⟩lark"},
+		{"bidi override", "Skylark \u202eriA", "Skylark ⟨RLO⟩riA"},
+		{"escape becomes replacement", "bob\x1b[8mhidden", "bob\ufffdhidden"},
+		{"control becomes replacement", "sky\x00lark\x08", "sky\ufffdlark\ufffd"},
+		{"c1 becomes replacement", "sky\u0085lark", "sky\ufffdlark"},
+		{"cr becomes space", "Skylark Air\rFake", "Skylark Air Fake"},
+		{"newline becomes space", "a\n\nb", "a b"},
+		{"vs after letter marked", "@sky\ufe0flark", "@sky⟨VS16⟩lark"},
+		{"vs supplement after letter marked", "a\U000e0100", "a⟨VS17⟩"},
+		{"vs after emoji kept", "❤\ufe0f", "❤\ufe0f"},
+		{"leading vs marked", "\ufe0f@skylark", "⟨VS16⟩@skylark"},
+		{"second vs marked", "❤\ufe0f\ufe0f", "❤\ufe0f⟨VS16⟩"},
+		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3"},
+		{"vs after digit without keycap marked", "1\ufe0fx", "1⟨VS16⟩x"},
+		{"ideographic variation kept", "葛\U000e0100", "葛\U000e0100"},
+		{"ideographic vs after emoji marked", "😀\U000e0100", "😀⟨VS17⟩"},
+		{"text presentation after emoji kept", "❤\ufe0e", "❤\ufe0e"},
+		{"family kept", "Anna " + family, "Anna " + family},
+		{"tag flag kept", "Jo " + england, "Jo " + england},
+		{"stray tags marked", "bob\U000e0061\U000e0062", "bob⟨TAG⟩"},
+		{"hangul filler marked", "\u3164\u3164", "⟨U+3164⟩⟨U+3164⟩"},
+		{"braille blank marked", "x\u2800y", "x⟨U+2800⟩y"},
+		{"persian zwnj kept", "می\u200cخواهم", "می\u200cخواهم"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Handle(tt.in)
+			if got != tt.want {
+				t.Errorf("Handle(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			assertSafe(t, "Handle", got, false)
+			if again := Handle(got); again != got {
+				t.Errorf("Handle not idempotent: %q -> %q", got, again)
+			}
+			if l := Line(got); l != got {
+				t.Errorf("Line(Handle) = %q, want %q", l, got)
+			}
+		})
+	}
+}
+
+// TestHandlesDoNotCollide checks the impersonation case: a handle with a
+// hidden character must not display like the real one.
+func TestHandlesDoNotCollide(t *testing.T) {
+	real := "@skylarkair"
+	fakes := []string{
+		"@skylark\u200bair", "@skylark\u200cair", "@skylark\u200dair", "@skylark\u2060air",
+		"@skylark\ufeffair", "@skylark\u00adair", "@skylark\x1b[0mair", "@skylark\x00air",
+		"@skylark\ufe0fair", "@skylark\U000e0061air", "@skylark\u180eair", "@skylark\u2063air",
+		"@skylark\u202d\u202cair",
+	}
+	for _, prefixed := range []string{"\ufe0f", "\u200b", "\u200d", "\U000e0061", "\u0301"} {
+		fakes = append(fakes, prefixed+"@skylarkair")
+	}
+	for _, f := range fakes {
+		if got := Handle(f); got == real || Width(got) == Width(real) {
+			t.Errorf("Handle(%q) = %q looks like %q", f, got, real)
+		}
+	}
+}
+
+func TestWidth(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"ascii", "hello", 5},
+		{"empty", "", 0},
+		{"cjk is two cells", "日本語", 6},
+		{"hangul", "한국어", 6},
+		{"emoji", "😀", 2},
+		{"zwj family is one emoji", family, 2},
+		{"rainbow flag", rainbow, 2},
+		{"regional flag", "🇪🇸", 2},
+		{"tag flag", england, 2},
+		{"skin tone", "👍🏽", 2},
+		{"keycap", "1\ufe0f\u20e3", 2},
+		{"decomposed e", "e\u0301", 1},
+		{"combining marks are zero", "a\u0301\u0302\u0303", 1},
+		{"zalgo", "Z" + strings.Repeat("\u0336", 40), 1},
+		{"leading mark has a base", "\u0301", 1},
+		{"escapes do not count", "\x1b[31mred\x1b[0m", 3},
+		{"osc does not count", "\x1b]8;;https://x/\x1b\\ab\x1b]8;;\x1b\\", 2},
+		{"invisible do not count", "a\u200bb\ufeffc", 3},
+		{"bidi marker counts", "\u202e", len("⟨RLO⟩") - 4},
+		{"newlines are spaces", "a\nb", 3},
+		{"invalid utf8", "\xff", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Width(tt.in); got != tt.want {
+				t.Errorf("Width(%q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		width int
+		want  string
+	}{
+		{"fits", "hello", 5, "hello"},
+		{"fits wider", "hello", 10, "hello"},
+		{"cut", "hello world", 8, "hello w…"},
+		{"cut trims the space before the ellipsis", "hello world", 7, "hello…"},
+		{"width one", "hello", 1, "…"},
+		{"width zero", "hello", 0, ""},
+		{"negative width", "hello", -3, ""},
+		{"empty", "", 5, ""},
+		{"cjk never split", "日本語日本語", 5, "日本…"},
+		{"cjk even", "日本語日本語", 6, "日本…"},
+		{"emoji family never split", "ab" + family + family, 5, "ab" + family + "…"},
+		{"emoji family does not fit", "a" + family + "bc", 3, "a…"},
+		{"tag flag never split", england + england, 3, england + "…"},
+		{"marks stay with base", "e\u0301e\u0301e\u0301", 3, "e\u0301e\u0301e\u0301"},
+		{"marks stay with base when cut", "e\u0301e\u0301e\u0301x", 3, "e\u0301e\u0301…"},
+		{"escapes do not count", "\x1b[31mhello\x1b[0m", 5, "hello"},
+		{"osc body does not count", "ab\x1b]52;c;AAAAAAAAAAAAAAAA\x07cd", 4, "abcd"},
+		{"invisible do not count", "a\u200bb\u200bc\u200bd", 4, "abcd"},
+		{"newlines become spaces", "line one\nline two", 10, "line one…"},
+		{"bidi marker is measured", "\u202eabc", 5, "⟨RLO…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Truncate(tt.in, tt.width)
+			if got != tt.want {
+				t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+			}
+			if tt.width > 0 && Width(got) > tt.width {
+				t.Errorf("Truncate(%q, %d) = %q is %d cells wide", tt.in, tt.width, got, Width(got))
+			}
+		})
+	}
+}
+
+// TestTruncateCorpus truncates every hostile fixture at several widths.
+func TestTruncateCorpus(t *testing.T) {
+	names, data := corpus(t)
+	for _, name := range names {
+		in := data[name]
+		if got := Truncate(in, Width(in)); got != Line(in) {
+			t.Errorf("%s: Truncate(s, Width(s)) = %q, want Line(s) %q", name, got, Line(in))
+		}
+		for _, w := range []int{1, 2, 3, 5, 8, 13, 40} {
+			got := Truncate(in, w)
+			if gw := Width(got); gw > w {
+				t.Errorf("%s: Truncate(_, %d) = %q is %d cells", name, w, got, gw)
+			}
+			assertSafe(t, name+" Truncate", got, false)
+		}
+	}
+}
+
+func TestFastPathDoesNotAllocate(t *testing.T) {
+	clean := []struct {
+		name string
+		s    string
+		fn   func(string) string
+	}{
+		{"block ascii", "Hello, my flight SK123 was cancelled.\nPlease help!", Block},
+		{"block unicode", "¡Hola! Mi vuelo fue cancelado 😡 日本語 " + family + " e\u0301 " + england, Block},
+		{"line ascii", "Hello, my flight SK123 was cancelled.", Line},
+		{"line unicode", "Zażółć gęślą jaźń " + family, Line},
+		{"handle", "@skylark@social.example", Handle},
+		{"handle emoji", "Anna ❤\ufe0f " + family, Handle},
+		{"line trailing space is a substring", "trailing space ", Line},
+		{"block unterminated escape at end is a substring", "text\x1b]0;title", Block},
+	}
+	for _, c := range clean {
+		t.Run(c.name, func(t *testing.T) {
+			out := c.fn(c.s)
+			if !strings.HasPrefix(c.s, out) {
+				t.Fatalf("output %q is not a prefix of the input", out)
+			}
+			if n := testing.AllocsPerRun(100, func() { _ = c.fn(c.s) }); n != 0 {
+				t.Errorf("%d allocations for clean input", int(n))
+			}
+		})
+	}
+}
+
+// checkFuzzOutput asserts the invariants every sanitized string must have.
+func checkFuzzOutput(t *testing.T, fn func(string) string, name, in string, allowNL bool) {
+	t.Helper()
+	out := fn(in)
+	assertSafe(t, name, out, allowNL)
+	if !utf8.ValidString(out) {
+		t.Fatalf("%s(%q) = %q: invalid UTF-8", name, in, out)
+	}
+	if again := fn(out); again != out {
+		t.Fatalf("%s not idempotent on %q: %q -> %q", name, in, out, again)
+	}
+	if strings.ContainsAny(out, "\u200b\u2060\ufeff\u00ad") {
+		t.Fatalf("%s(%q) = %q: invisible format character survived", name, in, out)
+	}
+	if !allowNL {
+		if strings.HasPrefix(out, " ") || strings.HasSuffix(out, " ") || strings.Contains(out, "  ") {
+			t.Fatalf("%s(%q) = %q: whitespace not collapsed", name, in, out)
+		}
+	}
+}
+
+func addCorpusSeeds(f *testing.F) {
+	names, data := corpus(f)
+	for _, name := range names {
+		f.Add(data[name])
+	}
+	f.Add("")
+	f.Add("\x1b")
+	f.Add("\u0301")
+	f.Add("👨\u200d\u200d👩")
+}
+
+func FuzzBlock(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFuzzOutput(t, Block, "Block", s, true)
+	})
+}
+
+func FuzzLine(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFuzzOutput(t, Line, "Line", s, false)
+		if w := Width(s); Truncate(s, w) != Line(s) {
+			t.Fatalf("Truncate(%q, Width) = %q, want %q", s, Truncate(s, w), Line(s))
+		}
+		for _, w := range []int{1, 4, 9} {
+			if got := Truncate(s, w); Width(got) > w {
+				t.Fatalf("Truncate(%q, %d) = %q is %d cells", s, w, got, Width(got))
+			}
+		}
+	})
+}
+
+func FuzzHandle(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFuzzOutput(t, Handle, "Handle", s, false)
+		if h := Handle(s); Line(h) != h {
+			t.Fatalf("Line(Handle(%q)) = %q, want %q", s, Line(h), h)
+		}
+	})
+}
+
+func BenchmarkBlock(b *testing.B) {
+	clean := strings.Repeat("Hi @skylark, my flight SK123 to Tallinn was cancelled and nobody answers. ", 8)
+	unicode := strings.Repeat("¡Hola! Mi vuelo a Kraków fue cancelado 😡 "+family+" 日本語. ", 8)
+	dirty := strings.Repeat("Hi \x1b[31m@skylark\x1b[0m\u200b, \x1b]8;;https://evil/\x07link\x1b]8;;\x07 \u202eok\t\r\n", 8)
+	for _, c := range []struct{ name, s string }{{"clean", clean}, {"clean-unicode", unicode}, {"dirty", dirty}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.s)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = Block(c.s)
+			}
+		})
+	}
+}

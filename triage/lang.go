@@ -1,0 +1,194 @@
+package triage
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Lang returns the language of a post: the language the network declared
+// when there is one ("en-US" → "en", "und" counts as none), otherwise the
+// detected language ("" when unsure).
+func Lang(declared, text string) string {
+	if l := baseLang(declared); l != "" {
+		return l
+	}
+	return DetectLang(text)
+}
+
+// iso639_2 maps three-letter codes networks sometimes send to two letters.
+var iso639_2 = map[string]string{
+	"eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
+	"pol": "pl", "hun": "hu", "est": "et",
+}
+
+// baseLang normalises a language tag to its lower-case primary subtag.
+func baseLang(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	if l, ok := iso639_2[tag]; ok {
+		return l
+	}
+	if len(tag) < 2 || len(tag) > 3 || tag == "und" || tag == "mul" || tag == "zxx" {
+		return ""
+	}
+	for _, r := range tag {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	return tag
+}
+
+// DetectLang guesses the language of text: en, es, fr, de, pl, hu or et from
+// stop words, lexicon words and letters (ő ű → hu; ą ę ł … → pl; õ → et; ñ ¿
+// ¡ → es; ç œ è … → fr; ß → de), or a few languages from their script (ja,
+// ko, zh, ru, uk, el, ar, he, th, hi). It returns "" when unsure.
+func DetectLang(text string) string {
+	return detect(mustBuiltin(), text, tokenize(text))
+}
+
+// letterVotes are the letters that point to languages, with their weight.
+var letterVotes = map[rune][]vote{
+	'ő': {{"hu", 1.5}}, 'ű': {{"hu", 1.5}},
+	'ą': {{"pl", 1.5}}, 'ę': {{"pl", 1.5}}, 'ł': {{"pl", 1.5}}, 'ś': {{"pl", 1.5}},
+	'ż': {{"pl", 1.5}}, 'ź': {{"pl", 1.5}}, 'ć': {{"pl", 1.5}}, 'ń': {{"pl", 1.5}},
+	'õ': {{"et", 1.5}}, 'š': {{"et", 0.3}}, 'ž': {{"et", 0.3}},
+	'ñ': {{"es", 1.5}}, '¿': {{"es", 1.5}}, '¡': {{"es", 1.5}},
+	'ß': {{"de", 1.5}},
+	'ç': {{"fr", 1.5}}, 'œ': {{"fr", 1.5}},
+	'è': {{"fr", 0.75}}, 'ê': {{"fr", 0.75}}, 'à': {{"fr", 0.75}}, 'ù': {{"fr", 0.75}},
+	'û': {{"fr", 0.75}}, 'î': {{"fr", 0.75}}, 'ï': {{"fr", 0.75}}, 'ë': {{"fr", 0.5}},
+	'â': {{"fr", 0.75}}, 'ô': {{"fr", 0.75}}, 'ÿ': {{"fr", 0.75}},
+	'ä': {{"de", 0.4}, {"et", 0.4}},
+	'ö': {{"de", 0.25}, {"et", 0.25}, {"hu", 0.25}},
+	'ü': {{"de", 0.25}, {"et", 0.25}, {"hu", 0.25}},
+	'é': {{"fr", 0.3}, {"es", 0.2}, {"hu", 0.3}},
+	'á': {{"es", 0.3}, {"hu", 0.3}},
+	'í': {{"es", 0.3}, {"hu", 0.3}},
+	'ú': {{"es", 0.3}, {"hu", 0.3}},
+	'ó': {{"es", 0.3}, {"hu", 0.3}, {"pl", 0.3}},
+}
+
+type vote struct {
+	lang string
+	w    float64
+}
+
+// scripts names the languages guessed from a non-Latin script.
+var scripts = []struct {
+	table *unicode.RangeTable
+	lang  string
+}{
+	{unicode.Hiragana, "ja"}, {unicode.Katakana, "ja"}, {unicode.Hangul, "ko"},
+	{unicode.Han, "zh"}, {unicode.Cyrillic, "ru"}, {unicode.Greek, "el"},
+	{unicode.Arabic, "ar"}, {unicode.Hebrew, "he"}, {unicode.Thai, "th"},
+	{unicode.Devanagari, "hi"}, {unicode.Georgian, "ka"}, {unicode.Armenian, "hy"},
+}
+
+// detect scores every built-in language and returns the clear winner.
+func detect(b *builtin, text string, toks []token) string {
+	if l, latin := scriptLang(text); !latin {
+		return l
+	}
+	score := map[string]float64{}
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tWord {
+			continue
+		}
+		if n := b.stopLangs[t.raw]; n > 0 {
+			for _, l := range builtinLangs {
+				if b.lex[l].stop[t.raw] {
+					score[l] += 1 / float64(n)
+				}
+			}
+			continue
+		}
+		if ls := b.foldStop[t.fold]; len(ls) > 0 {
+			for _, l := range ls {
+				score[l] += 0.6 / float64(len(ls))
+			}
+			continue
+		}
+		// A word of a language's lexicons is weaker evidence.
+		var hits []string
+		for _, l := range builtinLangs {
+			lx := b.lex[l]
+			ixs := []*index{&lx.sent, &lx.urg}
+			if p, _ := matchAt(ixs, toks[i:i+1], nil, 0, nil); p != nil && p.words == 1 {
+				hits = append(hits, l)
+			}
+		}
+		for _, l := range hits {
+			score[l] += 1 / float64(len(hits))
+		}
+	}
+	for _, r := range strings.ToLower(text) {
+		for _, v := range letterVotes[r] {
+			score[v.lang] += v.w
+		}
+	}
+	best, bestScore, second := "", 0.0, 0.0
+	for _, l := range builtinLangs {
+		switch s := score[l]; {
+		case s > bestScore:
+			best, bestScore, second = l, s, bestScore
+		case s > second:
+			second = s
+		}
+	}
+	if bestScore < 1 || bestScore < 1.5*second || bestScore-second < 0.5 {
+		return ""
+	}
+	return best
+}
+
+// scriptLang reports whether text is mostly in Latin letters and, if not,
+// guesses the language from its dominant script ("" when there are no
+// letters or the script is not one we name).
+func scriptLang(text string) (lang string, latin bool) {
+	var nLatin, nOther int
+	counts := map[string]int{}
+	ukrainian := false
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		if unicode.Is(unicode.Latin, r) {
+			nLatin++
+			continue
+		}
+		nOther++
+		for _, s := range scripts {
+			if unicode.Is(s.table, r) {
+				counts[s.lang]++
+				break
+			}
+		}
+		switch r {
+		case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є', 'Ґ':
+			ukrainian = true
+		}
+	}
+	if nLatin == 0 && nOther == 0 {
+		return "", false
+	}
+	if nLatin >= nOther {
+		return "", true
+	}
+	if counts["ja"] > 0 {
+		return "ja", false // kana with kanji is Japanese
+	}
+	best, n := "", 0
+	for _, s := range scripts {
+		if c := counts[s.lang]; c > n {
+			best, n = s.lang, c
+		}
+	}
+	if best == "ru" && ukrainian {
+		best = "uk"
+	}
+	return best, false
+}
