@@ -112,12 +112,10 @@ func detect(b *builtin, text string, toks []token) string {
 			}
 			continue
 		}
-		// A word of a language's lexicons is weaker evidence.
+		// A word or phrase of a language's lexicons starting here.
 		var hits []string
 		for _, l := range builtinLangs {
-			lx := b.lex[l]
-			ixs := []*index{&lx.sent, &lx.urg}
-			if p, _ := matchAt(ixs, toks[i:i+1], nil, 0, nil); p != nil && p.words == 1 {
+			if p, _ := matchAt(b.ixs[l], toks, nil, i, nil); p != nil {
 				hits = append(hits, l)
 			}
 		}
@@ -139,7 +137,7 @@ func detect(b *builtin, text string, toks []token) string {
 			second = s
 		}
 	}
-	if bestScore < 1 || bestScore < 1.5*second || bestScore-second < 0.5 {
+	if bestScore < 1 || bestScore < 1.3*second || bestScore-second < 0.5 {
 		return ""
 	}
 	return best

@@ -426,6 +426,7 @@ type builtin struct {
 	// languages list it; shared words count for less in detection.
 	stopLangs map[string]int
 	foldStop  map[string][]string // folded stop word → languages
+	ixs       map[string][]*index // both indexes of each language, for detection
 }
 
 // loadBuiltin parses and compiles the embedded lexicons once. The result
@@ -448,13 +449,14 @@ var loadBuiltin = sync.OnceValues(func() (*builtin, error) {
 		}
 		raws = append(raws, rl)
 	}
-	b := &builtin{lex: map[string]*lexicon{}, stopLangs: map[string]int{}, foldStop: map[string][]string{}}
+	b := &builtin{lex: map[string]*lexicon{}, stopLangs: map[string]int{}, foldStop: map[string][]string{}, ixs: map[string][]*index{}}
 	for _, rl := range raws {
 		lx, err := compile(rl, globalStop)
 		if err != nil {
 			return nil, fmt.Errorf("triage: lexicon: %w", err)
 		}
 		b.lex[rl.lang] = lx
+		b.ixs[rl.lang] = []*index{&lx.sent, &lx.urg}
 		for w := range lx.stop {
 			b.stopLangs[w]++
 			if f := fold(w); f != w && !globalStop[f] {

@@ -181,6 +181,7 @@ func New(d Deps) (*Model, error) {
 	m.pick.Placeholder = "type to filter"
 	m.input = textinput.New()
 	m.events, m.unsub = d.Engine.Subscribe()
+	m.feeds = d.Engine.FeedStatuses()
 	return m, nil
 }
 

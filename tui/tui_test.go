@@ -1,0 +1,220 @@
+package tui_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/tui"
+)
+
+// start is a Monday morning, so every demo brand is within business hours.
+var start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC
+	m.Run()
+}
+
+func demoApp(t *testing.T) (*app.App, *clock) {
+	t.Helper()
+	clk := &clock{t: start}
+	cfg := config.Demo()
+	cfg.Store = filepath.Join(t.TempDir(), "tui.db")
+	cfg.LogFile = ""
+	cfg.CannedDir = ""
+	a, err := app.Open(context.Background(), cfg, app.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
+		t.Fatal(r[0].Err)
+	}
+	return a, clk
+}
+
+func newModel(t *testing.T, a *app.App) *tui.Model {
+	t.Helper()
+	d := a.TUIDeps("test", nil)
+	d.Mono = true
+	d.Bell = false
+	m, err := tui.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func screen(m tea.Model) string {
+	return ansi.Strip(m.(*tui.Model).View().Content)
+}
+
+func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		s := ansi.Strip(string(b))
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func TestFirstScreen(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}} {
+		t.Run(size.name, func(t *testing.T) {
+			a, _ := demoApp(t)
+			m := newModel(t, a)
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size.w, size.h))
+			waitScreen(t, tm, "priority")
+			tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+			out := screen(fm)
+			lines := strings.Split(out, "\n")
+			if len(lines) != size.h {
+				t.Fatalf("screen has %d lines, want %d", len(lines), size.h)
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size.w {
+					t.Fatalf("line %d is %d cells wide (> %d): %q", i, w, size.w, l)
+				}
+			}
+			teatest.RequireEqualOutput(t, []byte(out))
+		})
+	}
+}
+
+func TestResize(t *testing.T) {
+	a, _ := demoApp(t)
+	m := newModel(t, a)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitScreen(t, tm, "priority")
+	tm.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	lines := strings.Split(screen(fm), "\n")
+	if len(lines) != 24 {
+		t.Fatalf("after resize: %d lines", len(lines))
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > 80 {
+			t.Fatalf("line wider than 80 after resize: %q", l)
+		}
+	}
+}
+
+// A whole answer with the keyboard alone: open the top conversation, pick a
+// canned answer, send; the reply shows in the thread and the outbox says sent.
+func TestScriptedReply(t *testing.T) {
+	a, _ := demoApp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	top, err := a.Store.Top(store.ViewActionable, 1, nil)
+	if err != nil || len(top) == 0 {
+		t.Fatal("empty queue")
+	}
+	conv := top[0]
+	m := newModel(t, a)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitScreen(t, tm, "priority")
+	go a.Engine.Run(ctx) // delivery worker
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	tm.Send(tea.KeyPressMsg{Code: 'c', Text: "c"})
+	waitScreen(t, tm, "canned ›")
+	tm.Type("stranded")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitScreen(t, tm, "ctrl+s send")
+	tm.Send(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	waitScreen(t, tm, "Reply sent")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	out := screen(fm)
+
+	posts, _ := a.Store.Posts(conv.ID)
+	last := posts[len(posts)-1]
+	if last.Kind != social.KindOwn {
+		t.Fatalf("last post of the conversation is not our reply: %+v", last)
+	}
+	name := conv.Contact.Name()
+	if !strings.Contains(last.Text, strings.Fields(name)[0]) {
+		t.Fatalf("canned answer does not address %q: %q", name, last.Text)
+	}
+	if !strings.HasSuffix(last.Text, "^DO") {
+		t.Fatalf("signature missing: %q", last.Text)
+	}
+	ob, _ := a.Store.Outbox(nil)
+	if len(ob) != 1 || ob[0].State != store.OutSent {
+		t.Fatalf("outbox %+v", ob)
+	}
+	if !strings.Contains(out, "↳") {
+		t.Fatalf("reply not shown in the thread:\n%s", out)
+	}
+}
+
+func TestHostilePostIsInert(t *testing.T) {
+	a, _ := demoApp(t)
+	evil := social.Post{
+		Network: social.Demo, Account: "skylark", Brand: "Skylark Air", RemoteID: "evil-1", Kind: social.KindMention,
+		Author:    social.Author{Handle: "@evil\u202e\u200bgnp.exe", DisplayName: "\x1b]0;pwned\x07Evil\u202eAdmin"},
+		Text:      "stranded!! \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u009b31m \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x90qDCS\x1b\\ \x1b[31mred",
+		CreatedAt: start.Add(time.Minute),
+	}
+	if _, err := a.Store.Ingest("", "", []social.Post{evil}, nil, start); err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.Store.ConvByRoot(evil.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// make it the top so it is open on the first screen
+	if _, err := a.Store.UpdateConv(c.ID, func(c *social.Conversation) error { c.Priority = 100; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, a)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitScreen(t, tm, "stranded!!")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	v := fm.(*tui.Model).View()
+	raw := v.Content
+	for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1bP", "\u009b", "\u0090", "\u202e", "\u200b", "\a"} {
+		if strings.Contains(raw, bad) || strings.Contains(v.WindowTitle, bad) {
+			t.Errorf("hostile %q reached the screen", bad)
+		}
+	}
+	// our own styling is the only SGR left: the post's "\x1b[31m" must be gone
+	if strings.Contains(raw, "\x1b[31m") {
+		t.Error("the post's SGR reached the screen")
+	}
+	if !strings.Contains(ansi.Strip(raw), "stranded!!") {
+		t.Error("the post's text is missing")
+	}
+	if !bytes.Contains([]byte(ansi.Strip(raw)), []byte("RLO")) && !strings.Contains(ansi.Strip(raw), "evil") {
+		t.Error("handle not shown")
+	}
+}
