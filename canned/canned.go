@@ -10,7 +10,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -209,15 +208,9 @@ func Parse(id string, data []byte) (Response, error) {
 		body = strings.Join(lines[end+1:], "\n")
 		bodyStart = end + 2
 	}
-	for { // drop leading blank lines, keep the first line's indentation
-		nl := strings.IndexByte(body, '\n')
-		if nl < 0 || strings.TrimSpace(body[:nl]) != "" {
-			break
-		}
-		body = body[nl+1:]
-		bodyStart++
-	}
-	r.Body = strings.TrimRightFunc(body, unicode.IsSpace)
+	var skipped int
+	r.Body, skipped = normalizeBody(body)
+	bodyStart += skipped
 	if strings.TrimSpace(r.Body) == "" {
 		return fail(0, "the body is empty: write the answer below the front matter")
 	}
@@ -232,6 +225,21 @@ func Parse(id string, data []byte) (Response, error) {
 		r.Title = defaultTitle(id)
 	}
 	return r, nil
+}
+
+// normalizeBody drops leading blank lines (keeping the first line's
+// indentation) and trailing whitespace; skipped is how many lines it
+// dropped at the start.
+func normalizeBody(body string) (out string, skipped int) {
+	for {
+		nl := strings.IndexByte(body, '\n')
+		if nl < 0 || strings.TrimSpace(body[:nl]) != "" {
+			break
+		}
+		body = body[nl+1:]
+		skipped++
+	}
+	return strings.TrimRightFunc(body, unicode.IsSpace), skipped
 }
 
 // set applies one front matter key.
@@ -450,7 +458,7 @@ func format(r Response) ([]byte, error) {
 		}
 	}
 	b.WriteString("---\n")
-	body := strings.TrimRightFunc(strings.ReplaceAll(r.Body, "\r\n", "\n"), unicode.IsSpace)
+	body, _ := normalizeBody(strings.ReplaceAll(r.Body, "\r\n", "\n"))
 	b.WriteString(body)
 	b.WriteString("\n")
 
@@ -468,8 +476,8 @@ func format(r Response) ([]byte, error) {
 		want.Title = back.Title
 	}
 	if !sameResponse(back, want) {
-		return nil, fmt.Errorf("would not read back as written (title %s, tags %s, body starts with blank lines?)",
-			strconv.Quote(r.Title), strconv.Quote(strings.Join(r.Tags, ",")))
+		return nil, fmt.Errorf("would not read back as written: check the tags (duplicates, brackets, quotes: %s) and the title (%s)",
+			strconv.Quote(strings.Join(r.Tags, ",")), strconv.Quote(r.Title))
 	}
 	return b.Bytes(), nil
 }
@@ -487,11 +495,7 @@ func sameResponse(a, b Response) bool {
 		a.Shortcut == b.Shortcut && a.Body == b.Body
 }
 
-// sortResponses orders by title, then id (case-insensitive).
-func sortResponses(rs []Response) {
-	sort.SliceStable(rs, func(i, j int) bool { return lessResponse(rs[i], rs[j]) })
-}
-
+// lessResponse orders by title, then id (case-insensitive).
 func lessResponse(a, b Response) bool {
 	at, bt := strings.ToLower(a.Title), strings.ToLower(b.Title)
 	if at != bt {
