@@ -106,8 +106,6 @@ func (a *App) rescore(c *social.Conversation, now time.Time) bool {
 	return true
 }
 
-
-
 // defaultBrand covers posts of a brand missing from the config: 24/7, 60 min.
 func (a *App) defaultBrand() *Brand {
 	if a.fallback == nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -272,3 +273,131 @@ func (s *staticSource) Poll(ctx context.Context, cur string) (social.Batch, erro
 type senderFunc func(context.Context, social.Reply) (social.Sent, error)
 
 func (f senderFunc) Send(ctx context.Context, r social.Reply) (social.Sent, error) { return f(ctx, r) }
+
+// A DM that started from a public post: resolving it offers a public
+// follow-up on the original thread; sending it marks the offer done, and
+// skipping is remembered.
+func TestFollowUpAfterDM(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	var sent []social.Reply
+	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
+		sent = append(sent, r)
+		return social.Sent{RemoteID: "out-" + r.ID}, nil
+	})
+	pub := social.Post{Network: "t", Account: "a", RemoteID: "p1", Author: social.Author{Handle: "@olivia"}, Text: "wilted bouquet!", CreatedAt: start, Kind: social.KindMention}
+	dm := social.Post{Network: "t", Account: "a", RemoteID: "d1", Author: social.Author{Handle: "@olivia"}, Text: "order 123", CreatedAt: start.Add(time.Minute), Kind: social.KindDM, Direct: true}
+	src := &staticSource{posts: []social.Post{pub, dm}}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
+	e.PollOnce(context.Background())
+	dmConv, err := st.ConvByRoot("dm:t/a/@olivia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Resolve(dmConv.ID)
+	if err != nil || c.FollowUp != social.FollowUpOffered {
+		t.Fatalf("resolve must offer a follow-up: %+v %v", c.FollowUp, err)
+	}
+	if _, err := e.Reply(dmConv.ID, "Glad we sorted it out!", ReplyOptions{FollowUp: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(context.Background())
+	if len(sent) != 1 || sent[0].Direct || sent[0].To.RemoteID != "p1" {
+		t.Fatalf("follow-up must be a public reply to the original post: %+v", sent)
+	}
+	c, _ = st.Conversation(dmConv.ID)
+	if c.FollowUp != social.FollowUpSent {
+		t.Fatalf("follow-up state %q", c.FollowUp)
+	}
+	// a second DM conversation where the operator skips it
+	dm2 := social.Post{Network: "t", Account: "a", RemoteID: "d2", Author: social.Author{Handle: "@olivia"}, Text: "one more thing", CreatedAt: start.Add(time.Hour), Kind: social.KindDM, Direct: true}
+	src.posts = []social.Post{dm2}
+	e.PollOnce(context.Background())
+	c, _ = st.Conversation(dmConv.ID) // reopened by the customer's message
+	if c.State != social.StateOpen {
+		t.Fatalf("customer DM must reopen: %s", c.State)
+	}
+	c, _ = e.Resolve(dmConv.ID)
+	if c.FollowUp == social.FollowUpOffered {
+		c, _ = e.SkipFollowUp(dmConv.ID)
+	}
+	if c.FollowUp != social.FollowUpSkipped && c.FollowUp != social.FollowUpSent {
+		t.Fatalf("after skip: %q", c.FollowUp)
+	}
+}
+
+// Wake-on-start: a snooze that fell due while hark was closed wakes on the
+// first Wake of a new engine over the same store.
+func TestWakeOnStart(t *testing.T) {
+	clk := &clock{t: start}
+	path := filepath.Join(t.TempDir(), "e.db")
+	st, _ := store.Open(path, store.Options{NoSync: true})
+	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "hi", CreatedAt: start}}}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}}})
+	e.PollOnce(context.Background())
+	if _, err := e.Snooze("1", start.Add(time.Hour), "after lunch"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close() // hark quits
+
+	clk.Add(3 * time.Hour) // closed for three hours
+	st, _ = store.Open(path, store.Options{NoSync: true})
+	defer st.Close()
+	e = New(Options{Store: st, Now: clk.Now})
+	if ids := e.Wake(); len(ids) != 1 {
+		t.Fatalf("woke %v on start", ids)
+	}
+	c, _ := st.Conversation("1")
+	if c.State != social.StateOpen || c.SnoozeNote != "after lunch" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+// Bulk: one answer to N conversations is N outbox entries and N sends,
+// once each, and each conversation resolves when its reply is out.
+func TestBulkRepliesOnceEach(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	var mu sync.Mutex
+	sends := map[string]int{}
+	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		sends[r.ConvID]++
+		return social.Sent{RemoteID: "out-" + r.ID}, nil
+	})
+	var posts []social.Post
+	for i := 0; i < 12; i++ {
+		posts = append(posts, social.Post{Network: "t", Account: "a", RemoteID: fmt.Sprint("p", i), Author: social.Author{Handle: fmt.Sprint("@c", i)}, Text: "no power", CreatedAt: start})
+	}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: posts}, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
+	e.PollOnce(context.Background())
+	refs, _ := st.QueueRefs(store.ViewActionable, nil)
+	if len(refs) != 12 {
+		t.Fatalf("%d conversations", len(refs))
+	}
+	for _, r := range refs {
+		if _, err := e.Reply(r.ID, "We know about the outage, crews are on it.", ReplyOptions{Resolve: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Deliver(context.Background())
+	e.Deliver(context.Background())
+	ob, _ := st.Outbox(nil)
+	if len(ob) != 12 || len(sends) != 12 {
+		t.Fatalf("%d entries, %d conversations sent to", len(ob), len(sends))
+	}
+	for id, n := range sends {
+		if n != 1 {
+			t.Fatalf("conversation %s got %d sends", id, n)
+		}
+	}
+	n, _ := st.Counts()
+	if n[3] != 12 {
+		t.Fatalf("resolved %d of 12", n[3])
+	}
+}

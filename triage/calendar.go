@@ -268,7 +268,7 @@ func (c *Calendar) maxDays(d time.Duration) int {
 
 // Add returns the instant d of business time after start: the SLA deadline
 // of a post that arrived at start. Closed hours, closed days and holidays do
-// not count. The result is in start's location.
+// not count; d ≤ 0 returns start. The result is in start's location.
 func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return start

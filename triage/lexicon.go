@@ -187,11 +187,10 @@ type rawEntry struct {
 }
 
 type rawLexicon struct {
-	lang               string
-	stop, neg, inten   []string
-	entries            []rawEntry
-	file               string
-	intenLine, negLine int
+	lang             string
+	file             string
+	stop, neg, inten []string
+	entries          []rawEntry
 }
 
 // parseLexicon reads the text format described in lexicon/en.txt.

@@ -534,3 +534,18 @@ func TestScoreConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestUrgencyFalseFriends(t *testing.T) {
+	tr := newTriager(t, Rules{})
+	for _, tt := range []struct{ lang, text string }{
+		{"en", "You should fire that agent, she was rude"},
+		{"en", "Best regards, the night crew worked all night"},
+		{"et", "Kas kiire tarne on võimalik?"},
+		{"hu", "Köszönöm a segítséget!"},
+		{"es", "Buenas tardes, ¿tienen flores para mañana?"},
+	} {
+		if r := tr.Score(Input{Text: tt.text, Lang: tt.lang}); len(r.Urgent) != 0 {
+			t.Errorf("%s %q: Urgent = %q, want none", tt.lang, tt.text, r.Urgent)
+		}
+	}
+}
