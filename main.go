@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // business hours need zone data on machines without zoneinfo
 
 	"github.com/hark-tui/hark/cli"
 )
