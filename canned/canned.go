@@ -160,7 +160,8 @@ func withPath(p string, err error) error {
 // comma-separated list, brand, lang, shortcut; blank lines and lines
 // starting with # are ignored; a value may be quoted), then the body. The
 // body is trimmed and must be a valid template (see Render). Errors are
-// *FileError with the line number when there is one.
+// *FileError (Path is id; Load puts the file's path there) with the line
+// number in the file when there is one.
 func Parse(id string, data []byte) (Response, error) {
 	r := Response{ID: id}
 	fail := func(line int, format string, a ...any) (Response, error) {

@@ -28,8 +28,8 @@ const (
 // Rank orders responses for the picker. A query exactly equal to a
 // response's shortcut (ignoring case) puts that response first. Then come,
 // in tiers: responses for brand in the post's language (or for any
-// language), generic ones in that language, the brand's and generic ones
-// in other languages, and other brands' last. Within a tier the better
+// language), generic ones in that language, the brand's in English, then
+// in other languages, generic ones likewise, and other brands' last. Within a tier the better
 // fuzzy score (github.com/sahilm/fuzzy over title, shortcut, tags and body)
 // comes first, then the title. An empty query lists every response;
 // otherwise responses that match nowhere are left out. lang is the post's
@@ -91,17 +91,24 @@ func tier(r Response, brand, lang string) int {
 	own := r.Brand != "" && sameBrand(r.Brand, brand)
 	generic := r.Brand == ""
 	fits := r.Lang == "" || primaryLang(r.Lang) == lang
+	// English is the lingua franca: when the post's language has no
+	// answer, the English one comes before other foreign languages.
+	english := primaryLang(r.Lang) == "en"
 	switch {
 	case own && fits:
 		return 0
 	case generic && fits:
 		return 1
-	case own:
+	case own && english:
 		return 2
-	case generic:
+	case own:
 		return 3
+	case generic && english:
+		return 4
+	case generic:
+		return 5
 	}
-	return 4
+	return 6
 }
 
 func sameBrand(a, b string) bool {

@@ -335,7 +335,10 @@ func (c *checker) arg(n parse.Node) error {
 			return c.variable(n, n.Ident[0])
 		}
 	case *parse.VariableNode:
-		if n.Ident[0] == "$" && len(n.Ident) > 1 {
+		if n.Ident[0] == "$" {
+			if len(n.Ident) == 1 {
+				return c.fail(n, "{{$}} is not a variable; use one such as {{$.Name}}")
+			}
 			return c.variable(n, n.Ident[1])
 		}
 	case *parse.ChainNode:

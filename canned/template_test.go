@@ -113,6 +113,7 @@ func TestRenderTemplateErrors(t *testing.T) {
 		{"call refused", `{{call .Name}}`, 1, `"call" is not allowed`},
 		{"index refused", `{{index . "Name"}}`, 1, `"index" is not allowed`},
 		{"whole dot refused", "{{.}}", 1, "{{.}} is not a variable"},
+		{"whole dollar refused", "a\n\n{{$}}", 3, "{{$}} is not a variable"},
 		{"field of a string", "{{.Name.First}}", 1, "can't evaluate field First"},
 	}
 	for _, tt := range tests {

@@ -255,7 +255,7 @@ func (r Report) Text(width int) string {
 	fmt.Fprintf(&b, "\nVolume per day   %s  (%s → %s)\n", Sparkline(vols), r.From.Format("Jan 2"), r.To.Format("Jan 2"))
 	var frs []int
 	for _, d := range r.Days {
-		frs = append(frs, int(d.FirstReply.Median/time.Minute))
+		frs = append(frs, int(d.FirstReply.Median/time.Second))
 	}
 	fmt.Fprintf(&b, "1st reply median %s\n", Sparkline(frs))
 	barW := max(width-34, 10)

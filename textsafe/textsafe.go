@@ -10,6 +10,9 @@ import (
 // TabWidth is the tab stop interval Block expands tabs to.
 const TabWidth = 4
 
+// tabSpaces is TabWidth spaces.
+const tabSpaces = "    "
+
 // maxMarks caps the combining marks (Mn, Me, variation selectors) kept on one
 // base character. Real text needs a handful (Vietnamese two, pointed Hebrew
 // and Tibetan stacks up to five or six); "Zalgo" text piles on dozens.
@@ -357,7 +360,7 @@ func (w *writer) tab() {
 	o := w.out()
 	col := w.tabCol + ansi.StringWidth(o[w.tabAt:])
 	n := TabWidth - col%TabWidth
-	w.put(strings.Repeat(" ", n), ' ')
+	w.put(tabSpaces[:n], ' ')
 	w.tabAt, w.tabCol = len(w.out()), col+n
 }
 

@@ -3,11 +3,13 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hark-tui/hark/canned"
@@ -139,6 +141,28 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 			}
 			return m.moveCursor(1)
 		}
+	case ActBrandN:
+		n := int(ks[0] - '0')
+		want := ""
+		if n > 0 && n <= len(m.brands) {
+			want = m.brands[n-1]
+		} else if n > len(m.brands) {
+			m.setFlash(fmt.Sprintf("There is no brand %d (%d configured)", n, len(m.brands)), true)
+			return nil
+		}
+		m.brandFilter = want
+		m.cursor, m.offset = 0, 0
+		m.marked = map[string]bool{}
+		return m.loadRefs()
+	case ActSelectHot:
+		n := 0
+		for _, r := range m.refs {
+			if c, ok := m.convs[r.ID]; ok && c.Priority >= FlagScore || !ok && flaggedSort(r) {
+				m.marked[r.ID] = true
+				n++
+			}
+		}
+		m.setFlash(fmt.Sprintf("%d flagged conversations selected — B to answer them all", n), false)
 	case ActSelectAll:
 		if len(m.marked) == len(m.refs) {
 			m.marked = map[string]bool{}
@@ -411,7 +435,8 @@ func (m *Model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
 		m.pick.Blur()
 		if len(m.marked) > 0 {
 			m.bulkIDs = m.targets()
-			m.ta.SetValue(m.matches[m.pickIdx].Body) // rendered per conversation at send
+			m.bulkResp = m.matches[m.pickIdx].Response
+			m.ta.SetValue(strings.TrimSpace(m.bulkResp.Body)) // rendered per conversation at send
 		} else {
 			c, _ := m.current()
 			if m.composeFor != c.ID || k.String() == "tab" {
@@ -447,8 +472,18 @@ func (m *Model) confirmBulk(tmpl string) tea.Cmd {
 	type job struct{ id, text string }
 	var jobs []job
 	var problems []string
+	edited := strings.TrimSpace(m.bulkResp.Body) != tmpl
+	langs := map[string]int{}
 	for _, c := range convs {
-		text, err := canned.Render(tmpl, m.vars(c))
+		body := tmpl
+		if !edited {
+			// unedited: each customer gets the answer in their language
+			// when a variant with the same shortcut exists
+			var l string
+			body, l = variant(m.d.Canned, m.bulkResp, c.Lang)
+			langs[l]++
+		}
+		text, err := canned.Render(body, m.vars(c))
 		if err == nil {
 			var sig string
 			sig, err = m.signature(c)
@@ -468,8 +503,17 @@ func (m *Model) confirmBulk(tmpl string) tea.Cmd {
 		m.setFlash("bulk: "+strings.Join(problems, "; "), true)
 		return nil
 	}
-	body := []string{fmt.Sprintf("Send %d individual replies, then resolve them?", len(jobs)), "", "First reply:"}
-	for _, l := range strings.Split(textsafe.Block(jobs[0].text), "\n") {
+	body := []string{fmt.Sprintf("Send %d individual replies, then resolve them?", len(jobs))}
+	if len(langs) > 1 {
+		var parts []string
+		for _, l := range sortedKeys(langs) {
+			parts = append(parts, fmt.Sprintf("%s ×%d", l, langs[l]))
+		}
+		body = append(body, "Each in the customer's language: "+strings.Join(parts, ", "))
+	}
+	body = append(body, "", "First reply:")
+	wrapW := max(min(m.w-12, 90), 20)
+	for _, l := range strings.Split(lipgloss.Wrap(textsafe.Block(jobs[0].text), wrapW, " "), "\n") {
 		body = append(body, "  "+l)
 	}
 	if len(problems) > 0 {
@@ -771,4 +815,52 @@ func (m *Model) loadStats() tea.Cmd {
 		}
 		return statsMsg{s}
 	}
+}
+
+// flaggedSort reads the priority band from the index key (priority is
+// stored inverted in bytes 1..9) for rows whose conversation is not cached.
+func flaggedSort(r store.Ref) bool {
+	if len(r.Sort) < 9 || r.Sort[0] != 0 {
+		return false
+	}
+	var inv uint64
+	for _, b := range r.Sort[1:9] {
+		inv = inv<<8 | uint64(b)
+	}
+	return ^inv >= FlagScore
+}
+
+// variant finds the same answer (same shortcut and brand) in the
+// customer's language, else in English, else the chosen one.
+func variant(all []canned.Response, chosen canned.Response, lang string) (body, usedLang string) {
+	if chosen.Shortcut == "" {
+		return chosen.Body, chosen.Lang
+	}
+	find := func(l string) (canned.Response, bool) {
+		for _, r := range all {
+			if strings.EqualFold(r.Shortcut, chosen.Shortcut) && strings.EqualFold(r.Brand, chosen.Brand) &&
+				(strings.EqualFold(r.Lang, l) || l == "en" && r.Lang == "") {
+				return r, true
+			}
+		}
+		return canned.Response{}, false
+	}
+	if lang != "" {
+		if r, ok := find(lang); ok {
+			return r.Body, lang
+		}
+	}
+	if r, ok := find("en"); ok {
+		return r.Body, "en"
+	}
+	return chosen.Body, chosen.Lang
+}
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
 }

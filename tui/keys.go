@@ -37,6 +37,8 @@ const (
 	ActBrand      Action = "brand"
 	ActSelect     Action = "select"
 	ActSelectAll  Action = "select_all"
+	ActSelectHot  Action = "select_urgent"
+	ActBrandN     Action = "brand_number"
 	ActBulk       Action = "bulk_reply"
 	ActOpenLink   Action = "open_link"
 	ActCopyLink   Action = "copy_link"
@@ -79,9 +81,11 @@ var defaultBindings = []binding{
 	{ActNote, []string{"n"}, "note on contact", "Workflow"},
 	{ActSelect, []string{"space"}, "select for bulk", "Workflow"},
 	{ActSelectAll, []string{"V"}, "select all in view", "Workflow"},
+	{ActSelectHot, []string{"*"}, "select all flagged (! and !!) in view", "Workflow"},
 	{ActSearch, []string{"/"}, "search / filter", "View"},
 	{ActNextView, []string{"w"}, "view: inbox → pending → snoozed → resolved → all", "View"},
 	{ActBrand, []string{"b"}, "brand filter (cycle)", "View"},
+	{ActBrandN, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "brand N of the config (0 = all brands)", "View"},
 	{ActStats, []string{"s"}, "stats", "View"},
 	{ActOutbox, []string{"O"}, "outbox (failed replies)", "View"},
 	{ActOpenLink, []string{"o"}, "open post in browser", "View"},

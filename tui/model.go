@@ -112,6 +112,7 @@ type Model struct {
 	followUp    bool
 	draftDirty  bool
 	bulkIDs     []string
+	bulkResp    canned.Response
 	pick        textinput.Model
 	matches     []canned.Match
 	pickIdx     int
@@ -325,6 +326,10 @@ func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 // (bell, red marker).
 const UrgentScore = 60
 
+// FlagScore is the priority from which a conversation is flagged "!" (worth
+// answering soon); `*` selects every flagged conversation in view.
+const FlagScore = 35
+
 func (m *Model) loadPosts(id string) tea.Cmd {
 	m.postsGen++
 	gen, st := m.postsGen, m.st
@@ -391,7 +396,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refs, m.counts, m.loaded = msg.refs, msg.counts, true
 		m.restoreSelection(sel)
 		m.ensureVisible()
-		if m.openID == "" && len(m.refs) > 0 {
+		if len(m.refs) > 0 && (m.openID == "" || sel != m.refs[m.cursor].ID) {
+			// the view changed under the open conversation: follow the cursor
 			return m, m.open(m.refs[m.cursor].ID, false)
 		}
 		return m, nil

@@ -226,7 +226,7 @@ func (m *Model) priorityMark(c social.Conversation) string {
 	switch {
 	case c.Priority >= UrgentScore:
 		return m.sty.Urgent.Render("!!")
-	case c.Priority >= 35:
+	case c.Priority >= FlagScore:
 		return m.sty.High.Render("! ")
 	case c.Sentiment > 0:
 		return m.sty.Positive.Render("♥ ")

@@ -1,0 +1,649 @@
+package crashtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/feeds/mastodon"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// harkBin is the hark binary TestMain built ("" with -short).
+var harkBin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "hark-crashtest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crashtest:", err)
+		os.Exit(1)
+	}
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
+	}
+	bin := filepath.Join(dir, "hark")
+	cmd := exec.Command(goBin, "build", "-o", bin, "github.com/hark-tui/hark")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "crashtest: building hark: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	harkBin = bin
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const (
+	crashToken = "crash-test-token-not-a-secret"
+	account    = "acme-masto"
+	feedID     = "mastodon:" + account
+)
+
+// envInt reads a positive integer from the environment.
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive whole number", name, v)
+	}
+	return n
+}
+
+// harness runs hark as a subprocess against the fake server.
+type harness struct {
+	t     *testing.T
+	dir   string
+	cfg   string
+	db    string
+	log   string
+	env   []string
+	fake  *fakeMasto
+	rng   *rand.Rand
+	kills int // SIGKILLs delivered
+
+	killsMidPost  int // a POST /api/v1/statuses was being handled
+	killsMidNotif int // a notifications request was being handled
+	killsArmed    int // kills aimed right after the server created a status
+}
+
+func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	h := &harness{
+		t: t, dir: dir,
+		cfg: filepath.Join(dir, "config.yaml"),
+		db:  filepath.Join(dir, "hark.db"),
+		log: filepath.Join(dir, "hark.log"),
+		rng: rand.New(rand.NewPCG(seed, seed+1)),
+	}
+	fo := fakeOptions{
+		Token: crashToken, Self: read("verify_credentials.json"), Instance: read("gotosocial_instance_v2.json"),
+		Total: total, Initial: 8, Seed: seed,
+		MaxLatency: 50 * time.Millisecond,
+		DelayShare: 0.5, MinDelay: 100 * time.Millisecond, MaxDelay: 600 * time.Millisecond,
+		Trickle: 0.3,
+	}
+	for _, f := range tune {
+		f(&fo)
+	}
+	h.fake = newFake(t, fo)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("hark log, last lines:\n%s", h.logTail())
+		}
+	})
+	// The shortest poll interval the config allows: hark polls once at
+	// start, then would wait this long.
+	cfg := fmt.Sprintf(`profile: crash
+store: %q
+log_file: %q
+canned_dir: %q
+demo: false
+agent:
+  name: Crash Test
+brands:
+  - name: Acme Coffee
+    hours:
+      always_open: true
+accounts:
+  - name: %s
+    network: mastodon
+    brand: Acme Coffee
+    server: %q
+    token: env:HARK_CRASH_TOKEN
+    interval: %s
+`, h.db, h.log, filepath.Join(dir, "canned"), account, h.fake.URL(), config.MinInterval("mastodon"))
+	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HARK_") && !strings.HasPrefix(kv, "XDG_") {
+			h.env = append(h.env, kv)
+		}
+	}
+	h.env = append(h.env, "HARK_CRASH_TOKEN="+crashToken,
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
+	return h
+}
+
+// proc is one running hark.
+type proc struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer // stdout and stderr; read only after done
+	done chan error
+	args []string
+}
+
+func (h *harness) start(args ...string) *proc {
+	h.t.Helper()
+	full := append([]string{"--config", h.cfg}, args...)
+	cmd := exec.Command(harkBin, full...)
+	cmd.Env = h.env
+	cmd.Dir = h.dir
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		h.t.Fatalf("starting hark %v: %v", args, err)
+	}
+	p := &proc{cmd: cmd, out: out, done: make(chan error, 1), args: args}
+	go func() { p.done <- cmd.Wait() }()
+	return p
+}
+
+// killAfter SIGKILLs p after d — or, if armed, right after the server
+// created a status (0–15 ms later), whichever comes first — unless p exits
+// on its own before. It reports whether p exited by itself, and its error.
+// Every request of the dead process is finished before it returns.
+func (h *harness) killAfter(p *proc, d time.Duration, armed bool) (exited bool, err error) {
+	h.t.Helper()
+	var created chan struct{}
+	if armed {
+		created = h.fake.created
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-p.done:
+		return true, err
+	case <-timer.C:
+	case <-created:
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond)
+		h.killsArmed++
+	}
+	posts, notifs := h.fake.busy()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		h.t.Fatalf("killing hark: %v", err)
+	}
+	err = <-p.done
+	var ee *exec.ExitError
+	if err == nil || !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		// It finished on its own just before the signal.
+		return true, err
+	}
+	h.kills++
+	if posts > 0 {
+		h.killsMidPost++
+	}
+	if notifs > 0 {
+		h.killsMidNotif++
+	}
+	if !h.fake.waitIdle(5 * time.Second) {
+		h.t.Fatalf("the fake server still handles requests of a killed hark after 5 s")
+	}
+	return false, nil
+}
+
+// ms picks a duration in [lo, hi] milliseconds.
+func (h *harness) ms(lo, hi int) time.Duration {
+	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
+}
+
+func (h *harness) logTail() string {
+	b, _ := os.ReadFile(h.log)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-40):], "\n")
+}
+
+// logCount counts the lines of hark's log that contain s.
+func (h *harness) logCount(s string) int {
+	b, _ := os.ReadFile(h.log)
+	return strings.Count(string(b), s)
+}
+
+// pollRounds runs `hark poll` (the engine: polling and delivery) n times,
+// each SIGKILLed after lo..hi ms; release says how many mentions the
+// server releases before each round.
+func (h *harness) pollRounds(n, lo, hi int, armedShare float64, release func(round int) int) {
+	h.t.Helper()
+	for i := range n {
+		h.fake.release(release(i))
+		h.fake.drainCreated()
+		p := h.start("poll")
+		if exited, err := h.killAfter(p, h.ms(lo, hi), h.rng.Float64() < armedShare); exited {
+			h.t.Fatalf("round %d: hark poll exited by itself (%v):\n%s\nlog:\n%s", i, err, p.out, h.logTail())
+		}
+	}
+}
+
+// finish runs one `hark poll` to the end: it lets it work until the
+// server has been quiet for the given time, then stops it with SIGTERM and
+// expects a clean exit.
+func (h *harness) finish(quiet time.Duration) {
+	h.t.Helper()
+	before := h.fake.requestCount()
+	p := h.start("poll")
+	start := time.Now()
+	for {
+		select {
+		case err := <-p.done:
+			h.t.Fatalf("hark poll exited by itself (%v):\n%s\nlog:\n%s", err, p.out, h.logTail())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Since(start) > time.Second && h.fake.requestCount() > before && h.fake.quietFor(quiet) {
+			break
+		}
+		if time.Since(start) > 60*time.Second {
+			h.t.Fatalf("hark poll kept the server busy for 60 s; log:\n%s", h.logTail())
+		}
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		h.t.Fatalf("stopping hark: %v", err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			h.t.Fatalf("hark poll after SIGTERM: %v\n%s", err, p.out)
+		}
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		h.t.Fatalf("hark poll did not stop within 15 s of SIGTERM")
+	}
+}
+
+// pollOnce runs `hark poll --once` and expects it to succeed.
+func (h *harness) pollOnce() {
+	h.t.Helper()
+	p := h.start("poll", "--once")
+	select {
+	case err := <-p.done:
+		if err != nil {
+			h.t.Fatalf("hark poll --once: %v\n%s\nlog:\n%s", err, p.out, h.logTail())
+		}
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		h.t.Fatalf("hark poll --once did not finish within 60 s")
+	}
+}
+
+// openStore opens hark's store read-only and runs bbolt's check.
+func (h *harness) openStore(when string) *store.Store {
+	h.t.Helper()
+	st, err := store.Open(h.db, store.Options{ReadOnly: true})
+	if err != nil {
+		h.t.Fatalf("%s: opening the store: %v", when, err)
+	}
+	if err := st.Check(); err != nil {
+		h.t.Errorf("%s: bbolt check: %v", when, err)
+	}
+	return st
+}
+
+// postReport is what checkPosts found.
+type postReport struct {
+	served, stored, lost, duplicated, extra int
+	own                                     map[string]store.StoredPost // remote id → the brand's own post
+}
+
+// checkPosts asserts that every mention the server released (and served)
+// is stored exactly once, in exactly one conversation, and that the feed
+// cursor is the newest notification.
+func (h *harness) checkPosts(when string, st *store.Store) postReport {
+	h.t.Helper()
+	t := h.t
+	released, newest := h.fake.releasedStatuses()
+	rep := postReport{served: len(released), own: map[string]store.StoredPost{}}
+	for _, id := range released {
+		if !h.fake.wasServed(id) {
+			t.Errorf("%s: mention %s was released but never served: hark did not catch up", when, id)
+		}
+	}
+
+	// Every stored post, read straight from the bucket.
+	stored := map[string]store.StoredPost{} // key → post
+	err := st.DB().View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("posts"))
+		if b == nil {
+			return errors.New("no posts bucket")
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var sp store.StoredPost
+			if err := json.Unmarshal(v, &sp); err != nil {
+				return fmt.Errorf("post %q: %w", k, err)
+			}
+			if string(k) != sp.Key() {
+				return fmt.Errorf("post stored under %q has key %q", k, sp.Key())
+			}
+			stored[string(k)] = sp
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatalf("%s: reading posts: %v", when, err)
+	}
+
+	// Every post is in exactly one conversation, once, and it is the
+	// conversation the post names.
+	inConv := map[string]int{}
+	err = st.ForEachConv(func(c social.Conversation) bool {
+		for _, k := range c.PostKeys {
+			inConv[k]++
+			sp, ok := stored[k]
+			switch {
+			case !ok:
+				t.Errorf("%s: conversation %s lists post %s, which is not stored", when, c.ID, k)
+			case sp.ConvID != c.ID:
+				t.Errorf("%s: post %s is in conversation %s but names %s", when, k, c.ID, sp.ConvID)
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("%s: reading conversations: %v", when, err)
+	}
+
+	want := map[string]bool{}
+	for _, id := range released {
+		want[social.PostKey(social.Mastodon, account, id)] = true
+	}
+	for k, sp := range stored {
+		switch n := inConv[k]; {
+		case n == 0:
+			t.Errorf("%s: post %s belongs to no conversation", when, k)
+		case n > 1:
+			rep.duplicated += n - 1
+			t.Errorf("%s: post %s is listed %d times in conversations", when, k, n)
+		}
+		if sp.Kind == social.KindOwn {
+			rep.own[sp.RemoteID] = sp
+			continue
+		}
+		if !want[k] {
+			rep.extra++
+			t.Errorf("%s: stored post %s was never released by the server", when, k)
+			continue
+		}
+		rep.stored++
+	}
+	for k := range want {
+		if _, ok := stored[k]; !ok {
+			rep.lost++
+			t.Errorf("%s: mention %s was served but is not stored (lost)", when, k)
+		}
+	}
+	cur, err := st.Cursor(feedID)
+	if err != nil {
+		t.Errorf("%s: reading the cursor: %v", when, err)
+	}
+	if cur != newest {
+		t.Errorf("%s: cursor of %s is %q, want the newest notification %q", when, feedID, cur, newest)
+	}
+	return rep
+}
+
+// replyReport is what checkReplies found.
+type replyReport struct {
+	accepted, once, duplicated, lost, stray int
+}
+
+// checkReplies asserts that every outbox entry is sent, reached the
+// server exactly once under the remote id hark recorded, and joined its
+// conversation; and that the server got nothing hark did not queue.
+func (h *harness) checkReplies(when string, st *store.Store, own map[string]store.StoredPost) replyReport {
+	h.t.Helper()
+	t := h.t
+	var rep replyReport
+	entries, err := st.Outbox(nil)
+	if err != nil {
+		t.Fatalf("%s: reading the outbox: %v", when, err)
+	}
+	created := h.fake.createdPosts()
+	claimed := map[replyKey]bool{}
+	for _, e := range entries {
+		rep.accepted++
+		k := replyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
+		claimed[k] = true
+		ids := created[k]
+		switch {
+		case len(ids) == 0:
+			rep.lost++
+			t.Errorf("%s: outbox %d (%q) never reached the server (state %s, attempts %d, error %q)",
+				when, e.Seq, e.Reply.Text, e.State, e.Attempts, e.LastError)
+		case len(ids) > 1:
+			rep.duplicated += len(ids) - 1
+			t.Errorf("%s: outbox %d (%q) reached the server %d times: statuses %v (state %s, attempts %d)",
+				when, e.Seq, e.Reply.Text, len(ids), ids, e.State, e.Attempts)
+		default:
+			rep.once++
+		}
+		if e.State != store.OutSent {
+			t.Errorf("%s: outbox %d (%q) is %s after a clean run (attempts %d, uncertain %v, error %q)",
+				when, e.Seq, e.Reply.Text, e.State, e.Attempts, e.Uncertain, e.LastError)
+			continue
+		}
+		if len(ids) > 0 && !slices.Contains(ids, e.Sent.RemoteID) {
+			t.Errorf("%s: outbox %d recorded remote id %q, the server created %v", when, e.Seq, e.Sent.RemoteID, ids)
+		}
+		sp, ok := own[e.Sent.RemoteID]
+		switch {
+		case !ok:
+			t.Errorf("%s: outbox %d is sent but its post %s is not in the store", when, e.Seq, e.Sent.RemoteID)
+		case sp.ConvID != e.Reply.ConvID:
+			t.Errorf("%s: outbox %d's post is in conversation %s, want %s", when, e.Seq, sp.ConvID, e.Reply.ConvID)
+		}
+	}
+	for k, ids := range created {
+		if !claimed[k] {
+			rep.stray += len(ids)
+			t.Errorf("%s: the server got %d status(es) %v answering %s that no outbox entry holds: %q", when, len(ids), ids, k.InReplyTo, k.Text)
+		}
+	}
+	sent := 0
+	for _, e := range entries {
+		if e.State == store.OutSent {
+			sent++
+		}
+	}
+	if len(own) != sent {
+		t.Errorf("%s: %d of the brand's own posts stored for %d sent replies", when, len(own), sent)
+	}
+	return rep
+}
+
+// replyTargets lists the conversations a reply can go to.
+func (h *harness) replyTargets(st *store.Store) []string {
+	h.t.Helper()
+	var ids []string
+	err := st.ForEachConv(func(c social.Conversation) bool {
+		if c.ReadOnly == "" && c.Account == account {
+			ids = append(ids, c.ID)
+		}
+		return true
+	})
+	if err != nil {
+		h.t.Fatalf("listing conversations: %v", err)
+	}
+	return ids
+}
+
+// TestCrash SIGKILLs hark at random points while it polls and while it
+// delivers, then checks that nothing was lost or done twice.
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hark as a subprocess for many rounds; skipped with -short")
+	}
+	rounds := envInt(t, "HARK_CRASH_ROUNDS", 25)
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (HARK_CRASH_SEED=%d repeats the random choices), %d rounds", seed, seed, rounds)
+	total := 12 * rounds
+	h := newHarness(t, seed, total)
+
+	// Polling: most mentions arrive over the kill rounds, in dribbles and
+	// now and then in bursts of more than a page.
+	// About three quarters of them: bursts of 45–80 every tenth round,
+	// the rest spread out; the last quarter arrives during delivery.
+	bursts := rounds / 10
+	perRound := max(1, (total*3/4-bursts*62)/rounds)
+	h.pollRounds(rounds, 50, 400, 0, func(i int) int {
+		if i%10 == 9 {
+			return 45 + h.rng.IntN(36)
+		}
+		return h.rng.IntN(2*perRound + 1)
+	})
+	h.fake.freeze()
+	h.pollOnce()
+	pollKills := h.kills
+	st := h.openStore("after polling")
+	prep := h.checkPosts("after polling", st)
+	targets := h.replyTargets(st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	if len(targets) == 0 {
+		t.Fatal("no conversation to reply to")
+	}
+
+	// Delivery: replies queued with `hark reply` (itself killed at random
+	// points, or let finish), and `hark poll` killed over and over while
+	// it delivers them — often right after the server created a status,
+	// before hark could record it. Mentions keep arriving meanwhile.
+	h.fake.unfreeze()
+	replies := max(20, rounds*4/5)
+	attempted, replyRuns, replyKills := 0, 0, 0
+	deliveryRounds := max(rounds, replies)
+	for range deliveryRounds {
+		if attempted < replies {
+			conv := targets[h.rng.IntN(len(targets))]
+			text := fmt.Sprintf("Thanks for reaching out, we're on it (crash reply %d/%d).", attempted+1, seed%100000)
+			attempted++
+			h.fake.drainCreated()
+			rp := h.start("reply", "--no-signature", conv, text)
+			replyRuns++
+			d := 5 * time.Second // let it finish
+			if h.rng.Float64() < 0.6 {
+				d = h.ms(0, 250)
+			}
+			k := h.kills
+			if exited, err := h.killAfter(rp, d, h.rng.Float64() < 0.3); exited && err != nil {
+				t.Logf("hark reply %s: %v\n%s", conv, err, rp.out)
+			}
+			replyKills += h.kills - k
+		}
+		h.pollRounds(1, 20, 300, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
+	}
+	h.fake.freeze()
+	h.finish(800 * time.Millisecond)
+
+	st = h.openStore("after delivery")
+	defer st.Close()
+	prep2 := h.checkPosts("after delivery", st)
+	rrep := h.checkReplies("after delivery", st, prep2.own)
+	fs := h.fake.snapshot()
+	confirmed := h.logCount("uncertain send had reached the network")
+
+	t.Logf("polling: %d kills (%d mid-notifications); %d mentions served after it, %d stored", pollKills, h.killsMidNotif, prep.served, prep.stored)
+	t.Logf("delivery: %d hark reply runs (%d killed), %d kills in all (%d mid-POST, %d aimed right after a status was created); "+
+		"server: %d POSTs, %d statuses created, %d created but never answered (the client died waiting), %d Confirm lookups, "+
+		"%d of which found the reply already out",
+		replyRuns, replyKills, h.kills-pollKills, h.killsMidPost, h.killsArmed, fs.PostReqs, fs.Created, fs.Unanswered, fs.ContextReqs, confirmed)
+	t.Logf("replies: %d attempted, %d accepted into the outbox, %d lost, %d stray", attempted, rrep.accepted, rrep.lost, rrep.stray)
+	t.Logf("crash: %d kill rounds, %d posts served, %d stored, %d lost, %d duplicated; %d replies, %d delivered once, %d duplicated",
+		h.kills, prep2.served, prep2.stored, prep2.lost, prep2.duplicated, rrep.accepted, rrep.once, rrep.duplicated)
+}
+
+// TestCrashConfirmRateLimited is one crash, aimed: hark is killed after the
+// server created its reply and before the answer arrived, and the server
+// is throttling when the next run asks (Confirm) whether the reply is out.
+// The reply must still reach the server exactly once: a refused lookup
+// says nothing about the earlier send, so the entry must stay uncertain
+// and be confirmed again once the limit resets.
+func TestCrashConfirmRateLimited(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hark as a subprocess; skipped with -short")
+	}
+	h := newHarness(t, 6, 8, func(o *fakeOptions) {
+		o.MaxLatency = 5 * time.Millisecond
+		o.DelayShare, o.MinDelay, o.MaxDelay = 1, 2*time.Second, 2*time.Second // every answer held back
+	})
+	h.pollOnce()
+	st := h.openStore("after the first poll")
+	targets := h.replyTargets(st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(targets) == 0 {
+		t.Fatal("no conversation to reply to")
+	}
+
+	h.fake.drainCreated()
+	rp := h.start("reply", "--no-signature", targets[0], "Sorry about that, a replacement is on its way.")
+	if exited, err := h.killAfter(rp, 20*time.Second, true); exited {
+		t.Fatalf("hark reply ended before the server created the reply (%v):\n%s", err, rp.out)
+	}
+	if fs := h.fake.snapshot(); fs.Created != 1 || fs.Unanswered != 1 {
+		t.Fatalf("setup: server created %d status(es), %d unanswered; want 1 and 1", fs.Created, fs.Unanswered)
+	}
+
+	h.fake.rateLimitContext(1, time.Second)
+	h.finish(3 * time.Second)
+
+	st = h.openStore("after the throttled recovery")
+	defer st.Close()
+	prep := h.checkPosts("after the throttled recovery", st)
+	rrep := h.checkReplies("after the throttled recovery", st, prep.own)
+	t.Logf("throttled confirm: %d reply, %d delivered once, %d duplicated, %d lost", rrep.accepted, rrep.once, rrep.duplicated, rrep.lost)
+}

@@ -1,0 +1,13 @@
+// Package fakenet runs in-process fakes of the networks hark talks to —
+// a Mastodon instance, a Bluesky entryway and PDS, the X API v2 and a few
+// RSS/Atom feeds — on loopback httptest servers. They answer with the real
+// response shapes recorded in testdata/ (copied from the shared fixtures),
+// check credentials the way the real servers do (bearer tokens, app
+// passwords, OAuth 1.0a signatures), page notifications with the networks'
+// own cursor semantics, accept replies, and record every request so tests
+// can assert on what reached the wire.
+//
+// It owns only the fakes. It must not import any other hark package: it
+// stands for the outside world, so sharing code with the adapters would let
+// a bug on one side hide the same bug on the other.
+package fakenet

@@ -1,0 +1,439 @@
+package fakenet
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Mastodon fixture facts (testdata/mastodon, README of the shared fixtures).
+const (
+	// MastodonToken is the access token the fake accepts.
+	MastodonToken = "fakenet-mastodon-token-8d1f"
+	// MastodonMaxCharacters is the instance's status limit (instance_v2.json).
+	MastodonMaxCharacters = 500
+)
+
+// Status is a status the Mastodon fake created for POST /api/v1/statuses.
+type Status struct {
+	ID             string
+	InReplyToID    string
+	Visibility     string
+	Language       string
+	Text           string // the status text as posted
+	IdempotencyKey string
+	JSON           json.RawMessage // the entity the fake answered with
+}
+
+// mstatus is what the fake knows of a status.
+type mstatus struct {
+	id, parent, account, created string
+	raw                          json.RawMessage
+}
+
+// MastodonServer fakes a Mastodon instance (4.x client API): bearer-token
+// auth, notifications with Mastodon's min_id/since_id/max_id paging and
+// Link headers, thread contexts built from the statuses it knows, status
+// creation with Idempotency-Key replay, verify_credentials,
+// /api/v2/instance, a hashtag timeline and /api/v2/search.
+type MastodonServer struct {
+	base
+	URL   string // base URL of the instance
+	Token string // the access token it accepts (MastodonToken)
+
+	sm         sync.Mutex
+	notifs     []json.RawMessage // newest first
+	notifIDs   []string
+	withheld   int
+	statuses   map[string]*mstatus
+	tag        []json.RawMessage // newest first
+	self       map[string]any    // verify_credentials
+	created    []Status
+	byKey      map[string]int // Idempotency-Key → index in created
+	ignoreKeys bool
+	nextID     uint64
+}
+
+func newMastodon(n *Nets) *MastodonServer {
+	s := &MastodonServer{Token: MastodonToken, statuses: map[string]*mstatus{}, byKey: map[string]int{}}
+	s.self = object(Fixture("mastodon/verify_credentials.json"))
+	var notifs []map[string]any
+	mustUnmarshal(Fixture("mastodon/notifications_mentions.json"), &notifs)
+	for _, nt := range notifs {
+		s.notifs = append(s.notifs, marshal(nt))
+		s.notifIDs = append(s.notifIDs, str(nt, "id"))
+		if st, ok := nt["status"].(map[string]any); ok {
+			s.learn(st)
+		}
+	}
+	var ctx struct{ Ancestors, Descendants []map[string]any }
+	mustUnmarshal(Fixture("mastodon/status_context.json"), &ctx)
+	for _, st := range append(ctx.Ancestors, ctx.Descendants...) {
+		s.learn(st)
+	}
+	var tag []map[string]any
+	mustUnmarshal(Fixture("mastodon/timeline_tag.json"), &tag)
+	for _, st := range tag {
+		s.tag = append(s.tag, marshal(st))
+		s.learn(st)
+	}
+	first, err := strconv.ParseUint(str(object(Fixture("mastodon/status_create.json")), "id"), 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	s.nextID = first
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, Fixture("mastodon/verify_credentials.json"))
+	})
+	mux.HandleFunc("GET /api/v2/instance", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, Fixture("mastodon/instance_v2.json"))
+	})
+	mux.HandleFunc("GET /api/v1/notifications", s.notifications)
+	mux.HandleFunc("GET /api/v1/statuses/{id}", s.status)
+	mux.HandleFunc("GET /api/v1/statuses/{id}/context", s.context)
+	mux.HandleFunc("POST /api/v1/statuses", s.post)
+	mux.HandleFunc("GET /api/v1/timelines/tag/{tag}", func(w http.ResponseWriter, r *http.Request) {
+		s.sm.Lock()
+		tag := s.tag
+		s.sm.Unlock()
+		mastodonPage(w, r, tag, 20, 40)
+	})
+	mux.HandleFunc("GET /api/v2/search", func(w http.ResponseWriter, r *http.Request) {
+		if strings.TrimSpace(r.URL.Query().Get("q")) == "" {
+			writeJSON(w, 400, []byte(`{"error":"Search query is empty"}`))
+			return
+		}
+		writeJSON(w, 200, Fixture("mastodon/search_v2_statuses.json"))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 404, Fixture("mastodon/error_404.json"))
+	})
+	s.start(n, NetMastodon, "", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.rateHeaders(w)
+		if r.URL.Path != "/api/v2/instance" {
+			if tok, _ := trimBearer(r.Header.Get("Authorization")); tok != s.Token {
+				writeJSON(w, 401, Fixture("mastodon/error_401.json"))
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	s.URL = s.srv.URL
+	return s
+}
+
+// learn remembers a status entity.
+func (s *MastodonServer) learn(st map[string]any) {
+	id := str(st, "id")
+	if id == "" {
+		return
+	}
+	acc, _ := st["account"].(map[string]any)
+	s.statuses[id] = &mstatus{id: id, parent: str(st, "in_reply_to_id"), account: str(acc, "id"),
+		created: str(st, "created_at"), raw: marshal(st)}
+}
+
+// IgnoreIdempotencyKey makes the fake behave like GoToSocial, which
+// ignores the Idempotency-Key header: a resend creates a second status.
+func (s *MastodonServer) IgnoreIdempotencyKey(ignore bool) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	s.ignoreKeys = ignore
+}
+
+// Withhold hides the n newest mention notifications until Release, so a
+// first poll sees the older ones and a later poll catches up.
+func (s *MastodonServer) Withhold(n int) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	s.withheld = min(max(n, 0), len(s.notifs))
+}
+
+// Release shows every notification.
+func (s *MastodonServer) Release() { s.Withhold(0) }
+
+// MentionIDs returns the status ids of the mentions the fake serves
+// (withheld ones included), newest first.
+func (s *MastodonServer) MentionIDs() []string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	var out []string
+	for _, raw := range s.notifs {
+		var n struct {
+			Status struct{ ID string } `json:"status"`
+		}
+		mustUnmarshal(raw, &n)
+		out = append(out, n.Status.ID)
+	}
+	return out
+}
+
+// Created returns the statuses created so far (a replay of an
+// Idempotency-Key creates none), oldest first.
+func (s *MastodonServer) Created() []Status {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	return append([]Status(nil), s.created...)
+}
+
+func (s *MastodonServer) rateHeaders(w http.ResponseWriter) {
+	n := s.count()
+	reset := s.nets.now().UTC().Truncate(5 * time.Minute).Add(5 * time.Minute)
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", "300")
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(300-n, 0)))
+	h.Set("X-RateLimit-Reset", reset.Format("2006-01-02T15:04:05.000000Z"))
+}
+
+func (s *MastodonServer) notifications(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	types := q["types[]"]
+	if len(types) == 0 {
+		types = q["types"]
+	}
+	if q.Has("types") {
+		s.nets.violate(NetMastodon, "GET /api/v1/notifications: array parameter sent as types=, Mastodon reads types[]=")
+	}
+	s.sm.Lock()
+	var items []json.RawMessage
+	for _, raw := range s.notifs[s.withheld:] {
+		var n struct{ Type string }
+		mustUnmarshal(raw, &n)
+		if len(types) == 0 || contains(types, n.Type) {
+			items = append(items, raw)
+		}
+	}
+	s.sm.Unlock()
+	mastodonPage(w, r, items, 40, 80)
+}
+
+// mastodonPage answers one page of items (newest first) with Mastodon's
+// semantics: max_id and since_id bound the newest page, min_id returns the
+// page immediately after it (still newest first), limit is clamped, and a
+// non-empty page carries Link next/prev headers (an empty one none).
+func mastodonPage(w http.ResponseWriter, r *http.Request, items []json.RawMessage, def, most int) {
+	q := r.URL.Query()
+	limit := def
+	if l, err := strconv.Atoi(q.Get("limit")); err == nil && l > 0 {
+		limit = min(l, most)
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		var v struct{ ID string }
+		mustUnmarshal(it, &v)
+		ids[i] = v.ID
+	}
+	minID, sinceID, maxID := q.Get("min_id"), q.Get("since_id"), q.Get("max_id")
+	in := func(id string) bool {
+		return (maxID == "" || idLess(id, maxID)) && (minID == "" || idLess(minID, id)) &&
+			(sinceID == "" || idLess(sinceID, id))
+	}
+	sel := []json.RawMessage{}
+	var selIDs []string
+	if minID != "" {
+		for i := len(items) - 1; i >= 0 && len(sel) < limit; i-- {
+			if in(ids[i]) {
+				sel = append([]json.RawMessage{items[i]}, sel...)
+				selIDs = append([]string{ids[i]}, selIDs...)
+			}
+		}
+	} else {
+		for i := 0; i < len(items) && len(sel) < limit; i++ {
+			if in(ids[i]) {
+				sel = append(sel, items[i])
+				selIDs = append(selIDs, ids[i])
+			}
+		}
+	}
+	if len(sel) > 0 {
+		link := "http://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
+		if r.URL.Path == "/api/v1/notifications" {
+			link += "&types%5B%5D=mention"
+		}
+		w.Header().Set("Link", fmt.Sprintf(`<%s&max_id=%s>; rel="next", <%s&min_id=%s>; rel="prev"`,
+			link, selIDs[len(selIDs)-1], link, selIDs[0]))
+	}
+	writeJSON(w, 200, marshal(sel))
+}
+
+func (s *MastodonServer) status(w http.ResponseWriter, r *http.Request) {
+	s.sm.Lock()
+	st, ok := s.statuses[r.PathValue("id")]
+	s.sm.Unlock()
+	if !ok {
+		writeJSON(w, 404, Fixture("mastodon/error_404.json"))
+		return
+	}
+	writeJSON(w, 200, st.raw)
+}
+
+// context builds /api/v1/statuses/:id/context from the statuses the fake
+// knows: the ancestors from the top down, the descendants depth first in
+// time order. For the fixture's status this is exactly status_context.json.
+func (s *MastodonServer) context(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	st, ok := s.statuses[id]
+	if !ok {
+		writeJSON(w, 404, Fixture("mastodon/error_404.json"))
+		return
+	}
+	ancestors := []json.RawMessage{}
+	seen := map[string]bool{id: true}
+	for p := st.parent; p != "" && !seen[p]; {
+		seen[p] = true
+		ps, ok := s.statuses[p]
+		if !ok {
+			break // not visible to us: the chain stops here, as on a real server
+		}
+		ancestors = append([]json.RawMessage{ps.raw}, ancestors...)
+		p = ps.parent
+	}
+	children := map[string][]*mstatus{}
+	for _, c := range s.statuses {
+		if c.parent != "" {
+			children[c.parent] = append(children[c.parent], c)
+		}
+	}
+	descendants := []json.RawMessage{}
+	var walk func(string)
+	walk = func(pid string) {
+		kids := children[pid]
+		sort.Slice(kids, func(i, j int) bool { return idLess(kids[i].id, kids[j].id) })
+		for _, k := range kids {
+			if seen[k.id] {
+				continue
+			}
+			seen[k.id] = true
+			descendants = append(descendants, k.raw)
+			walk(k.id)
+		}
+	}
+	walk(id)
+	writeJSON(w, 200, marshal(map[string]any{"ancestors": ancestors, "descendants": descendants}))
+}
+
+// post creates a status like Mastodon: form or JSON parameters, text
+// required and at most MastodonMaxCharacters, an in_reply_to_id the server
+// knows, and a replay of an Idempotency-Key answering the status it
+// already created (unless IgnoreIdempotencyKey).
+func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
+	params := map[string]string{}
+	switch {
+	case isForm(r):
+		if err := r.ParseForm(); err != nil {
+			writeJSON(w, 400, []byte(`{"error":"malformed form"}`))
+			return
+		}
+		for k := range r.PostForm {
+			params[k] = r.PostForm.Get(k)
+		}
+	case isJSON(r):
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			writeJSON(w, 400, []byte(`{"error":"malformed JSON"}`))
+			return
+		}
+		for k, v := range m {
+			if sv, ok := v.(string); ok {
+				params[k] = sv
+			}
+		}
+	default:
+		s.nets.violate(NetMastodon, "POST /api/v1/statuses with Content-Type %q", r.Header.Get("Content-Type"))
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: Text can't be blank"}`))
+		return
+	}
+	text := params["status"]
+	if strings.TrimSpace(text) == "" {
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: Text can't be blank"}`))
+		return
+	}
+	if utf8.RuneCountInString(text) > MastodonMaxCharacters {
+		writeJSON(w, 422, Fixture("mastodon/error_422_too_long.json"))
+		return
+	}
+	vis := params["visibility"]
+	switch vis {
+	case "":
+		vis = "public"
+	case "public", "unlisted", "private", "direct":
+	default:
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: Visibility is not included in the list"}`))
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	if i, ok := s.byKey[key]; ok && key != "" && !s.ignoreKeys {
+		writeJSON(w, 200, s.created[i].JSON)
+		return
+	}
+	parent := params["in_reply_to_id"]
+	var target *mstatus
+	if parent != "" {
+		t, ok := s.statuses[parent]
+		if !ok {
+			writeJSON(w, 404, Fixture("mastodon/error_404.json"))
+			return
+		}
+		target = t
+	}
+	fixture := "mastodon/status_create.json"
+	if vis == "direct" {
+		fixture = "mastodon/status_create_direct.json"
+	}
+	st := object(Fixture(fixture))
+	id := strconv.FormatUint(s.nextID, 10)
+	s.nextID++
+	oldID := str(st, "id")
+	st["id"] = id
+	st["uri"] = strings.Replace(str(st, "uri"), oldID, id, 1)
+	st["url"] = strings.Replace(str(st, "url"), oldID, id, 1)
+	st["created_at"] = s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	st["visibility"] = vis
+	st["content"] = "<p>" + strings.ReplaceAll(html.EscapeString(text), "\n", "<br>") + "</p>"
+	st["mentions"] = []any{}
+	st["in_reply_to_id"], st["in_reply_to_account_id"] = nil, nil
+	if target != nil {
+		st["in_reply_to_id"], st["in_reply_to_account_id"] = target.id, target.account
+	}
+	st["language"] = nil
+	if l := params["language"]; l != "" {
+		st["language"] = l
+	}
+	raw := marshal(st)
+	s.learn(st)
+	s.created = append(s.created, Status{ID: id, InReplyToID: parent, Visibility: vis, Language: params["language"],
+		Text: text, IdempotencyKey: key, JSON: raw})
+	if key != "" {
+		s.byKey[key] = len(s.created) - 1
+	}
+	writeJSON(w, 200, raw)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func mustUnmarshal(b []byte, v any) {
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(fmt.Sprintf("fakenet: fixture: %v", err))
+	}
+}
