@@ -287,6 +287,30 @@ func (f *fakeMasto) wasServed(id string) bool {
 	return f.served[id]
 }
 
+// allServed reports whether every released mention has been served.
+func (f *fakeMasto) allServed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, n := range f.all[:f.released] {
+		if !f.served[n.Status.ID] {
+			return false
+		}
+	}
+	return true
+}
+
+// allCreated reports whether a status exists for every key.
+func (f *fakeMasto) allCreated(keys []replyKey) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		if len(f.posts[k]) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // createdPosts returns every created status id per (in_reply_to, text).
 func (f *fakeMasto) createdPosts() map[replyKey][]string {
 	f.mu.Lock()

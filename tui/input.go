@@ -26,6 +26,13 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if ks == "ctrl+c" {
 		return m.quit()
 	}
+	if m.refsLoading && m.overlay == ovNone && m.focus != fComposer && m.focus != fPicker {
+		// the queue is being re-read (view, brand or search change): keep
+		// the keys and replay them on the new list, so fast typing acts on
+		// what the operator asked for, not on the old list
+		m.typeahead = append(m.typeahead, k)
+		return nil
+	}
 	if m.overlay != ovNone {
 		return m.onOverlayKey(k)
 	}

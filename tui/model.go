@@ -89,6 +89,8 @@ type Model struct {
 	search      *query.Query
 	refs        []store.Ref
 	refsGen     int
+	refsLoading bool              // a view/filter change is being read
+	typeahead   []tea.KeyPressMsg // keys typed meanwhile, replayed in order
 	loaded      bool
 	cursor      int
 	offset      int
@@ -257,6 +259,7 @@ func (m *Model) Init() tea.Cmd {
 // loadRefs reads the current view's index in a Cmd; stale results are dropped.
 func (m *Model) loadRefs() tea.Cmd {
 	m.refsGen++
+	m.refsLoading = true
 	gen, st, view, q, now := m.refsGen, m.st, m.view, m.search, m.now()
 	keep := m.refFilter()
 	return func() tea.Msg {
@@ -394,13 +397,34 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		sel := m.selectedID()
 		m.refs, m.counts, m.loaded = msg.refs, msg.counts, true
+		m.refsLoading = false
+		if len(m.marked) > 0 { // a selection never spans views
+			in := make(map[string]bool, len(m.marked))
+			for _, r := range m.refs {
+				if m.marked[r.ID] {
+					in[r.ID] = true
+				}
+			}
+			m.marked = in
+		}
 		m.restoreSelection(sel)
 		m.ensureVisible()
+		var cmds []tea.Cmd
 		if len(m.refs) > 0 && (m.openID == "" || sel != m.refs[m.cursor].ID) {
 			// the view changed under the open conversation: follow the cursor
-			return m, m.open(m.refs[m.cursor].ID, false)
+			cmds = append(cmds, m.open(m.refs[m.cursor].ID, false))
 		}
-		return m, nil
+		// replay what was typed while the view loaded, in order
+		queued := m.typeahead
+		m.typeahead = nil
+		for i, k := range queued {
+			cmds = append(cmds, m.onKey(k))
+			if m.refsLoading { // a replayed key started another load
+				m.typeahead = append(m.typeahead, queued[i+1:]...)
+				break
+			}
+		}
+		return m, tea.Batch(cmds...)
 	case convsMsg:
 		m.counts = msg.counts
 		m.applyConvs(msg.convs)

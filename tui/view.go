@@ -619,7 +619,10 @@ func (m *Model) renderOverlay(under string) string {
 		body = body[:m.h-4]
 	}
 	box := m.sty.Overlay.MaxWidth(maxW).Render(m.sty.Title.Render(title) + "\n" + strings.Join(body, "\n"))
-	return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, box)
+	// draw the box over the screen, which stays visible around it
+	bw, bh := lipgloss.Size(box)
+	x, y := max((m.w-bw)/2, 0), max((m.h-bh)/2, 0)
+	return lipgloss.NewCompositor(lipgloss.NewLayer(under), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
 }
 
 func twoColumns(lines []string, width int) []string {

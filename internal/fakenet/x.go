@@ -25,7 +25,6 @@ const (
 	XAccessSecret   = "fakenet-as-91c4"
 
 	xFirstNextToken = "7140dibdnow9c7btw4e0yk0ga1x1h4fxwj6s9l7v0mci8"
-	xMaxWeighted    = 280
 )
 
 // Tweet is a post the X fake created with POST /2/tweets.
