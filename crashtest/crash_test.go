@@ -87,9 +87,10 @@ type harness struct {
 	rng   *rand.Rand
 	kills int // SIGKILLs delivered
 
-	killsMidPost  int // a POST /api/v1/statuses was being handled
-	killsMidNotif int // a notifications request was being handled
-	killsArmed    int // kills aimed right after the server created a status
+	killsMidPost   int // a POST /api/v1/statuses was being handled
+	killsMidNotif  int // a notifications request was being handled
+	killsAfterPage int // kills aimed right after a page of mentions was served (mid-ingest)
+	killsAfterPost int // kills aimed right after the server created a status
 }
 
 func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)) *harness {
@@ -183,25 +184,22 @@ func (h *harness) start(args ...string) *proc {
 	return p
 }
 
-// killAfter SIGKILLs p after d — or, if armed, right after the server
-// created a status (0–15 ms later), whichever comes first — unless p exits
-// on its own before. It reports whether p exited by itself, and its error.
-// Every request of the dead process is finished before it returns.
-func (h *harness) killAfter(p *proc, d time.Duration, armed bool) (exited bool, err error) {
+// killAfter SIGKILLs p after d — or, if aim is not nil, 0–15 ms after the
+// fake signals on it, whichever comes first — unless p exits on its own
+// before. It reports whether p exited by itself, and its error. Every
+// request of the dead process is finished before it returns.
+func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited bool, err error) {
 	h.t.Helper()
-	var created chan struct{}
-	if armed {
-		created = h.fake.created
-	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
+	aimed := false
 	select {
 	case err := <-p.done:
 		return true, err
 	case <-timer.C:
-	case <-created:
+	case <-aim:
 		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond)
-		h.killsArmed++
+		aimed = true
 	}
 	posts, notifs := h.fake.busy()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
@@ -214,6 +212,12 @@ func (h *harness) killAfter(p *proc, d time.Duration, armed bool) (exited bool, 
 		return true, err
 	}
 	h.kills++
+	switch {
+	case aimed && aim == h.fake.created:
+		h.killsAfterPost++
+	case aimed:
+		h.killsAfterPage++
+	}
 	if posts > 0 {
 		h.killsMidPost++
 	}
@@ -246,13 +250,18 @@ func (h *harness) logCount(s string) int {
 // pollRounds runs `hark poll` (the engine: polling and delivery) n times,
 // each SIGKILLed after lo..hi ms; release says how many mentions the
 // server releases before each round.
-func (h *harness) pollRounds(n, lo, hi int, armedShare float64, release func(round int) int) {
+// Each round is aimed at aim (see killAfter) with the chance aimShare.
+func (h *harness) pollRounds(n, lo, hi int, aim chan struct{}, aimShare float64, release func(round int) int) {
 	h.t.Helper()
 	for i := range n {
 		h.fake.release(release(i))
-		h.fake.drainCreated()
+		h.fake.drain()
 		p := h.start("poll")
-		if exited, err := h.killAfter(p, h.ms(lo, hi), h.rng.Float64() < armedShare); exited {
+		var a chan struct{}
+		if h.rng.Float64() < aimShare {
+			a = aim
+		}
+		if exited, err := h.killAfter(p, h.ms(lo, hi), a); exited {
 			h.t.Fatalf("round %d: hark poll exited by itself (%v):\n%s\nlog:\n%s", i, err, p.out, h.logTail())
 		}
 	}
@@ -554,13 +563,14 @@ func TestCrash(t *testing.T) {
 	total := 12 * rounds
 	h := newHarness(t, seed, total)
 
-	// Polling: most mentions arrive over the kill rounds, in dribbles and
-	// now and then in bursts of more than a page.
-	// About three quarters of them: bursts of 45–80 every tenth round,
-	// the rest spread out; the last quarter arrives during delivery.
+	// Polling: about three quarters of the mentions arrive over the kill
+	// rounds, spread out and, every tenth round, in a burst of 45–80 (more
+	// than a page); half the kills are aimed right after a page of mentions
+	// was served, while hark decodes and stores it. The last quarter
+	// arrives during delivery.
 	bursts := rounds / 10
 	perRound := max(1, (total*3/4-bursts*62)/rounds)
-	h.pollRounds(rounds, 50, 400, 0, func(i int) int {
+	h.pollRounds(rounds, 50, 400, h.fake.pageServed, 0.5, func(i int) int {
 		if i%10 == 9 {
 			return 45 + h.rng.IntN(36)
 		}
@@ -568,7 +578,7 @@ func TestCrash(t *testing.T) {
 	})
 	h.fake.freeze()
 	h.pollOnce()
-	pollKills := h.kills
+	pollKills, pollStats := h.kills, h.fake.snapshot()
 	st := h.openStore("after polling")
 	prep := h.checkPosts("after polling", st)
 	targets := h.replyTargets(st)
@@ -595,20 +605,24 @@ func TestCrash(t *testing.T) {
 			conv := targets[h.rng.IntN(len(targets))]
 			text := fmt.Sprintf("Thanks for reaching out, we're on it (crash reply %d/%d).", attempted+1, seed%100000)
 			attempted++
-			h.fake.drainCreated()
+			h.fake.drain()
 			rp := h.start("reply", "--no-signature", conv, text)
 			replyRuns++
 			d := 5 * time.Second // let it finish
 			if h.rng.Float64() < 0.6 {
 				d = h.ms(0, 250)
 			}
+			var aim chan struct{}
+			if h.rng.Float64() < 0.3 {
+				aim = h.fake.created
+			}
 			k := h.kills
-			if exited, err := h.killAfter(rp, d, h.rng.Float64() < 0.3); exited && err != nil {
+			if exited, err := h.killAfter(rp, d, aim); exited && err != nil {
 				t.Logf("hark reply %s: %v\n%s", conv, err, rp.out)
 			}
 			replyKills += h.kills - k
 		}
-		h.pollRounds(1, 20, 300, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
+		h.pollRounds(1, 20, 300, h.fake.created, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
 	}
 	h.fake.freeze()
 	h.finish(800*time.Millisecond, h.pendingReplies())
@@ -620,11 +634,13 @@ func TestCrash(t *testing.T) {
 	fs := h.fake.snapshot()
 	confirmed := h.logCount("uncertain send had reached the network")
 
-	t.Logf("polling: %d kills (%d mid-notifications); %d mentions served after it, %d stored", pollKills, h.killsMidNotif, prep.served, prep.stored)
+	t.Logf("polling: %d kills (%d with a notifications request open, %d aimed right after a page of mentions was served); "+
+		"%d mentions served again because hark died before storing them; %d served after it, %d stored",
+		pollKills, h.killsMidNotif, h.killsAfterPage, pollStats.Reserved, prep.served, prep.stored)
 	t.Logf("delivery: %d hark reply runs (%d killed), %d kills in all (%d mid-POST, %d aimed right after a status was created); "+
 		"server: %d POSTs, %d statuses created, %d created but never answered (the client died waiting), %d Confirm lookups, "+
 		"%d of which found the reply already out",
-		replyRuns, replyKills, h.kills-pollKills, h.killsMidPost, h.killsArmed, fs.PostReqs, fs.Created, fs.Unanswered, fs.ContextReqs, confirmed)
+		replyRuns, replyKills, h.kills-pollKills, h.killsMidPost, h.killsAfterPost, fs.PostReqs, fs.Created, fs.Unanswered, fs.ContextReqs, confirmed)
 	t.Logf("replies: %d attempted, %d accepted into the outbox, %d lost, %d stray", attempted, rrep.accepted, rrep.lost, rrep.stray)
 	t.Logf("crash: %d kill rounds, %d posts served, %d stored, %d lost, %d duplicated; %d replies, %d delivered once, %d duplicated",
 		h.kills, prep2.served, prep2.stored, prep2.lost, prep2.duplicated, rrep.accepted, rrep.once, rrep.duplicated)
@@ -654,9 +670,9 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 		t.Fatal("no conversation to reply to")
 	}
 
-	h.fake.drainCreated()
+	h.fake.drain()
 	rp := h.start("reply", "--no-signature", targets[0], "Sorry about that, a replacement is on its way.")
-	if exited, err := h.killAfter(rp, 20*time.Second, true); exited {
+	if exited, err := h.killAfter(rp, 20*time.Second, h.fake.created); exited {
 		t.Fatalf("hark reply ended before the server created the reply (%v):\n%s", err, rp.out)
 	}
 	if fs := h.fake.snapshot(); fs.Created != 1 || fs.Unanswered != 1 {

@@ -69,6 +69,7 @@ type fakeStats struct {
 	Created     int // statuses created
 	Unanswered  int // created, but the client was gone before the answer
 	Abandoned   int // requests whose client went away during the latency (no effect)
+	Reserved    int // mentions served again (hark died before it stored them)
 }
 
 // fakeMasto behaves like GoToSocial as far as hark's crash safety is
@@ -82,8 +83,9 @@ type fakeMasto struct {
 	o      fakeOptions
 	srv    *httptest.Server
 	selfID string
-	// created gets a (non-blocking) signal whenever a status is created.
-	created chan struct{}
+	// created gets a (non-blocking) signal whenever a status is created,
+	// pageServed whenever a page with mentions has been written.
+	created, pageServed chan struct{}
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -116,7 +118,7 @@ func newFake(t testing.TB, o fakeOptions) *fakeMasto {
 		t.Fatalf("fake: verify_credentials fixture has no account id (%v)", err)
 	}
 	f := &fakeMasto{
-		o: o, selfID: self.ID, created: make(chan struct{}, 1),
+		o: o, selfID: self.ID, created: make(chan struct{}, 1), pageServed: make(chan struct{}, 1),
 		rng:      rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
 		served:   map[string]bool{},
 		statuses: map[string]*fakeStatus{},
@@ -377,11 +379,12 @@ func (f *fakeMasto) rateLimitContext(n int, wait time.Duration) {
 	f.mu.Unlock()
 }
 
-// drainCreated forgets earlier creation signals.
-func (f *fakeMasto) drainCreated() {
+// drain forgets earlier signals.
+func (f *fakeMasto) drain() {
 	for {
 		select {
 		case <-f.created:
+		case <-f.pageServed:
 		default:
 			return
 		}
@@ -586,6 +589,9 @@ func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 			"account":    n.Status.Account,
 			"status":     st,
 		})
+		if f.served[n.Status.ID] {
+			f.stats.Reserved++
+		}
 		f.served[n.Status.ID] = true
 	}
 	f.mu.Unlock()
@@ -601,6 +607,15 @@ func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", link("max_id", match[len(match)-1].ID)+`; rel="next", `+link("min_id", match[0].ID)+`; rel="prev"`)
 	}
 	writeJSON(w, http.StatusOK, out)
+	if len(match) > 0 {
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		select {
+		case f.pageServed <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // context serves GET /api/v1/statuses/:id/context: the ancestors, top

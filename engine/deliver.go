@@ -78,7 +78,9 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 			cancel()
 			if err != nil {
 				e.log.Warn("confirming an uncertain send failed", "outbox", ent.Seq, "err", err)
-				return e.retryLater(ent, err)
+				// still unknown whether it went out: stay uncertain,
+				// whatever kind of error the check met (a 429 too)
+				return e.retryLater(ent, err, true)
 			}
 			if found {
 				e.log.Info("uncertain send had reached the network", "outbox", ent.Seq, "remote", sent.RemoteID)
@@ -100,7 +102,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	sent, err := acct.Sender.Send(sctx, r)
 	cancel()
 	if err != nil {
-		return e.retryLater(ent, err)
+		return e.retryLater(ent, err, false)
 	}
 	e.markSent(ent, acct, sent)
 	return time.Time{}
@@ -137,7 +139,10 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 }
 
 // retryLater records a failed attempt and schedules the next one.
-func (e *Engine) retryLater(ent store.OutboxEntry, err error) time.Time {
+// unconfirmed says a previous attempt may have reached the network and the
+// check for it failed: the entry must stay uncertain so the next attempt
+// (or an operator's Retry) confirms before it sends.
+func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) time.Time {
 	kind := social.KindOf(err)
 	now := e.now()
 	var next time.Time
@@ -158,6 +163,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error) time.Time {
 	}
 	ent2, uerr := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
 		x.LastError = msg
+		x.Uncertain = x.Uncertain || unconfirmed
 		if permanent {
 			x.State = store.OutFailed
 			return nil
@@ -165,7 +171,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error) time.Time {
 		x.State = store.OutQueued
 		x.NextAttempt = next
 		// A transient failure (timeout, reset, 5xx) may have reached the
-		// network; a rate-limit refusal did not.
+		// network; a rate-limit refusal of the send itself did not.
 		x.Uncertain = x.Uncertain || kind == social.Transient
 		return nil
 	})

@@ -9,8 +9,8 @@ import (
 // Styles are per-Model (no globals).
 type Styles struct {
 	mono        bool
-	Pane        lipgloss.Style
-	PaneFocused lipgloss.Style
+	Border        lipgloss.Style // pane frame
+	BorderFocused lipgloss.Style
 	Title       lipgloss.Style
 	Header      lipgloss.Style
 	Status      lipgloss.Style
@@ -66,9 +66,8 @@ func lightTheme() Theme {
 func NewStyles(t Theme, mono bool) Styles {
 	b := lipgloss.NewStyle()
 	s := Styles{mono: mono}
-	border := lipgloss.RoundedBorder()
-	s.Pane = b.Border(border)
-	s.PaneFocused = b.Border(lipgloss.ThickBorder())
+	s.Border = b
+	s.BorderFocused = b.Bold(true)
 	s.Bold = b.Bold(true)
 	s.Selected = b.Reverse(true)
 	s.Overlay = b.Border(lipgloss.DoubleBorder()).Padding(0, 1)
@@ -91,10 +90,10 @@ func NewStyles(t Theme, mono bool) Styles {
 		s.Marked = b.Bold(true)
 		return s
 	}
-	s.PaneFocused = s.PaneFocused.BorderForeground(t.Accent)
-	s.Pane = s.Pane.BorderForeground(t.Dim)
+	s.BorderFocused = b.Foreground(t.Accent)
+	s.Border = b.Foreground(t.Dim)
 	s.Title = b.Bold(true).Foreground(t.Accent)
-	s.Header = b.Bold(true).Foreground(lipgloss.Color("#FFFFFF")).Background(t.Accent).Padding(0, 1)
+	s.Header = b.Bold(true).Foreground(lipgloss.Color("#FFFFFF")).Background(t.Accent)
 	s.Status = b.Foreground(t.Dim)
 	s.StatusErr = b.Foreground(t.Urgent).Bold(true)
 	s.Flash = b.Bold(true).Foreground(lipgloss.Color("#000000")).Background(t.Warn).Padding(0, 1)

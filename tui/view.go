@@ -64,35 +64,79 @@ func (m *Model) titleSuffix() string {
 }
 
 func (m *Model) render() string {
-	header := m.renderHeader()
-	status := m.renderStatus()
 	qw := m.queueWidth()
 	bh := m.bodyHeight()
-	left := m.paneStyle(fQueue).Width(qw).Height(bh).Render(m.renderQueue(qw-2, bh-2))
 	rw := m.w - qw
 	ch := m.composerHeight()
 	convH := bh - ch
-	conv := m.paneStyle(fConv).Width(rw).Height(convH).Render(m.renderConv(rw-2, convH-2))
-	var bottom string
+	left := m.box(m.renderQueue(qw-2, bh-2), qw, bh, fQueue)
+	right := m.box(m.renderConv(rw-2, convH-2), rw, convH, fConv)
 	if m.focus == fPicker {
-		bottom = m.paneStyle(fPicker).Width(rw).Height(ch).Render(m.renderPicker(rw-2, ch-2))
+		right = append(right, m.box(m.renderPicker(rw-2, ch-2), rw, ch, fPicker)...)
 	} else {
-		bottom = m.paneStyle(fComposer).Width(rw).Height(ch).Render(m.renderComposer(rw-2, ch-2))
+		right = append(right, m.box(m.renderComposer(rw-2, ch-2), rw, ch, fComposer)...)
 	}
-	right := lipgloss.JoinVertical(lipgloss.Left, conv, bottom)
-	body := lipgloss.JoinHorizontal(lipgloss.Top, left, right)
-	screen := lipgloss.JoinVertical(lipgloss.Left, header, body, status)
+	// Every pane line has its exact width already, so the frame is plain
+	// concatenation: no re-measuring of the whole screen per frame.
+	var b strings.Builder
+	b.Grow(m.w * m.h * 2)
+	b.WriteString(m.renderHeader())
+	for i := 0; i < bh; i++ {
+		b.WriteByte('\n')
+		b.WriteString(left[i])
+		b.WriteString(right[i])
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.renderStatus())
+	screen := b.String()
 	if m.overlay != ovNone {
 		screen = m.renderOverlay(screen)
 	}
 	return screen
 }
 
-func (m *Model) paneStyle(f focus) lipgloss.Style {
-	if m.focus == f && m.overlay == ovNone {
-		return m.sty.PaneFocused
+type borderSet struct{ tl, t, tr, side, bl, bot, br string }
+
+var (
+	roundBorder = borderSet{"╭", "─", "╮", "│", "╰", "─", "╯"}
+	thickBorder = borderSet{"┏", "━", "┓", "┃", "┗", "━", "┛"}
+)
+
+// box draws content in a w×h bordered pane and returns its h lines, each
+// exactly w cells wide.
+func (m *Model) box(content string, w, h int, f focus) []string {
+	focused := m.focus == f && m.overlay == ovNone
+	bs, st := roundBorder, m.sty.Border
+	if focused {
+		bs, st = thickBorder, m.sty.BorderFocused
 	}
-	return m.sty.Pane
+	inner := max(w-2, 0)
+	side := st.Render(bs.side)
+	out := make([]string, 0, h)
+	out = append(out, st.Render(bs.tl+strings.Repeat(bs.t, inner)+bs.tr))
+	lines := strings.Split(content, "\n")
+	for i := 0; i < h-2; i++ {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		out = append(out, side+fitPad(l, inner)+side)
+	}
+	out = append(out, st.Render(bs.bl+strings.Repeat(bs.bot, inner)+bs.br))
+	return out
+}
+
+// fitPad makes an already sanitized (possibly styled) line exactly w cells.
+func fitPad(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		return s + strings.Repeat(" ", w-sw)
+	}
+	return s
 }
 
 func (m *Model) renderHeader() string {
@@ -114,7 +158,7 @@ func (m *Model) renderHeader() string {
 		gap = max(m.w-lipgloss.Width(left)-lipgloss.Width(right)-2, 1)
 	}
 	line := left + strings.Repeat(" ", gap) + right
-	return m.sty.Header.Width(m.w).MaxWidth(m.w).Render(fit(line, m.w-2))
+	return m.sty.Header.Render(" " + fitPad(line, m.w-2) + " ")
 }
 
 func (m *Model) renderStatus() string {
@@ -124,7 +168,7 @@ func (m *Model) renderStatus() string {
 		if m.flashErr {
 			st = m.sty.StatusErr
 		}
-		return st.MaxWidth(m.w).Render(fit(textsafe.Line(m.flash), m.w-2))
+		return st.Render(fitPad(textsafe.Line(m.flash), m.w-2))
 	}
 	ok, bad := 0, []string{}
 	for _, f := range m.feeds {
@@ -147,7 +191,7 @@ func (m *Model) renderStatus() string {
 	if len(bad) > 0 || m.outFailed > 0 {
 		st = m.sty.StatusErr
 	}
-	return st.MaxWidth(m.w).Render(fit(textsafe.Line(line), m.w))
+	return st.Render(fitPad(textsafe.Line(line), m.w))
 }
 
 func feedProblem(f store.FeedStatus, now time.Time) string {

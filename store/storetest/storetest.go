@@ -1,0 +1,86 @@
+// Package storetest builds large hark stores for benchmarks: n
+// conversations as a long-running operator would have them (mostly
+// resolved, the newest 500 open). It is imported only by tests.
+package storetest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// Start is the time of the first generated post.
+var Start = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+var (
+	mu     sync.Mutex
+	stores = map[int]*store.Store{}
+	dirs   []string
+)
+
+// Big returns a store with n conversations, built once per process and
+// size. Call Cleanup from TestMain.
+func Big(tb testing.TB, n int) *store.Store {
+	mu.Lock()
+	defer mu.Unlock()
+	if s := stores[n]; s != nil {
+		return s
+	}
+	dir, err := os.MkdirTemp("", "hark-bench-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dirs = append(dirs, dir)
+	s, err := store.Open(filepath.Join(dir, "big.db"), store.Options{NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	open := Start.Add(time.Duration(n-500) * time.Second)
+	tri := func(c *social.Conversation, p social.Post, _ store.Contact) {
+		c.Priority = int(c.CreatedAt.Unix() % 97)
+		c.DueAt = c.WaitingSince.Add(time.Hour)
+		if c.CreatedAt.Before(open) { // all but the newest 500 are done
+			c.State = social.StateResolved
+			c.ResolvedAt = c.CreatedAt.Add(time.Hour)
+		}
+	}
+	brands := []string{"Skylark Air", "Petal & Stem", "Northwind Energy"}
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		posts := make([]social.Post, 0, batch)
+		for j := i; j < i+batch && j < n; j++ {
+			posts = append(posts, social.Post{
+				Network: social.Mastodon, Account: "acme", Brand: brands[j%3],
+				RemoteID: fmt.Sprintf("%09d", j), Author: social.Author{Handle: fmt.Sprintf("@user%d@example.social", j%50000)},
+				Text:      "my flight was cancelled and nobody at the desk can tell me anything about the rebooking",
+				CreatedAt: Start.Add(time.Duration(j) * time.Second), Kind: social.KindMention,
+			})
+		}
+		if _, err := s.Ingest("bench", strconv.Itoa(i), posts, tri, Start); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	stores[n] = s
+	return s
+}
+
+// Cleanup closes and removes every store Big made.
+func Cleanup() {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range stores {
+		s.Close()
+	}
+	for _, d := range dirs {
+		os.RemoveAll(d)
+	}
+	stores = map[int]*store.Store{}
+	dirs = nil
+}

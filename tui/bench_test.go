@@ -1,0 +1,88 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/paginator"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/storetest"
+)
+
+const benchConvs = 200_000
+
+// benchModel is a Model on a store of 200k conversations, showing the
+// "all" view (every conversation in the list).
+func benchModel(b *testing.B) *Model {
+	st := storetest.Big(b, benchConvs)
+	b.Cleanup(storetest.Cleanup)
+	eng := engine.New(engine.Options{Store: st})
+	m, err := New(Deps{Engine: eng, Now: func() time.Time { return storetest.Start.Add(300 * 24 * time.Hour) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.view = store.ViewAll
+	msg := m.loadRefs()()
+	m.Update(msg)
+	if len(m.refs) != benchConvs {
+		b.Fatalf("%d refs", len(m.refs))
+	}
+	return m
+}
+
+var down = tea.KeyPressMsg{Code: 'j', Text: "j"}
+var up = tea.KeyPressMsg{Code: 'k', Text: "k"}
+
+// BenchmarkQueueKeypress: one keypress (Update) and the frame it causes
+// (View) with 200k conversations in the list. Moving alternates direction
+// in runs of 60 so new rows keep entering the window.
+func BenchmarkQueueKeypress(b *testing.B) {
+	m := benchModel(b)
+	i := 0
+	for b.Loop() {
+		k := down
+		if (i/60)%2 == 1 {
+			k = up
+		}
+		i++
+		m.Update(k)
+		_ = m.View()
+	}
+}
+
+type item string
+
+func (i item) FilterValue() string { return string(i) }
+func (i item) Title() string       { return string(i) }
+func (i item) Description() string { return "my flight was cancelled and nobody at the desk can tell me anything" }
+
+// BenchmarkBubblesListKeypress is the baseline: bubbles/v2 list with the
+// same 200k items, Arabic paginator (the default dots paginator is
+// quadratic: hundreds of ms a keypress at this size).
+func BenchmarkBubblesListKeypress(b *testing.B) {
+	items := make([]list.Item, benchConvs)
+	for i := range items {
+		items[i] = item(fmt.Sprintf("@user%d@example.social", i))
+	}
+	l := list.New(items, list.NewDefaultDelegate(), 120, 38)
+	l.Paginator.Type = paginator.Arabic
+	l.DisableQuitKeybindings()
+	i := 0
+	for b.Loop() {
+		k := down
+		if (i/60)%2 == 1 {
+			k = up
+		}
+		i++
+		l, _ = l.Update(k)
+		_, _ = io.WriteString(io.Discard, l.View())
+	}
+}
