@@ -62,7 +62,9 @@ type item string
 
 func (i item) FilterValue() string { return string(i) }
 func (i item) Title() string       { return string(i) }
-func (i item) Description() string { return "my flight was cancelled and nobody at the desk can tell me anything" }
+func (i item) Description() string {
+	return "my flight was cancelled and nobody at the desk can tell me anything"
+}
 
 // BenchmarkBubblesListKeypress is the baseline: bubbles/v2 list with the
 // same 200k items, Arabic paginator (the default dots paginator is

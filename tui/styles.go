@@ -8,28 +8,28 @@ import (
 
 // Styles are per-Model (no globals).
 type Styles struct {
-	mono        bool
+	mono          bool
 	Border        lipgloss.Style // pane frame
 	BorderFocused lipgloss.Style
-	Title       lipgloss.Style
-	Header      lipgloss.Style
-	Status      lipgloss.Style
-	StatusErr   lipgloss.Style
-	Flash       lipgloss.Style
-	Selected    lipgloss.Style
-	Dim         lipgloss.Style
-	Bold        lipgloss.Style
-	Urgent      lipgloss.Style
-	High        lipgloss.Style
-	Positive    lipgloss.Style
-	Breached    lipgloss.Style
-	AtRisk      lipgloss.Style
-	Own         lipgloss.Style
-	Author      lipgloss.Style
-	Reason      lipgloss.Style
-	Marked      lipgloss.Style
-	Overlay     lipgloss.Style
-	Key         lipgloss.Style
+	Title         lipgloss.Style
+	Header        lipgloss.Style
+	Status        lipgloss.Style
+	StatusErr     lipgloss.Style
+	Flash         lipgloss.Style
+	Selected      lipgloss.Style
+	Dim           lipgloss.Style
+	Bold          lipgloss.Style
+	Urgent        lipgloss.Style
+	High          lipgloss.Style
+	Positive      lipgloss.Style
+	Breached      lipgloss.Style
+	AtRisk        lipgloss.Style
+	Own           lipgloss.Style
+	Author        lipgloss.Style
+	Reason        lipgloss.Style
+	Marked        lipgloss.Style
+	Overlay       lipgloss.Style
+	Key           lipgloss.Style
 }
 
 // Theme colours by role.
