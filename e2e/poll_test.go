@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -101,7 +102,7 @@ func TestPollOnceAllNetworks(t *testing.T) {
 	}
 
 	// The store holds every mention exactly once.
-	posts := storedPosts(t, w.dir+"/hark.db")
+	posts := storedPosts(t, filepath.Join(w.dir, "hark.db"))
 	want := map[social.Network][]string{
 		social.Mastodon: n.Mastodon.MentionIDs(),
 		social.Bluesky:  n.Bluesky.NotificationURIs(),

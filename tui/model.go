@@ -97,6 +97,8 @@ type Model struct {
 	marked      map[string]bool
 	convs       map[string]social.Conversation
 	rowCache    map[rowKey]string
+	padCache    map[padKey]string
+	frameCache  map[frameKey]string
 	counts      [4]int
 
 	// conversation
@@ -162,14 +164,16 @@ func New(d Deps) (*Model, error) {
 	}
 	m := &Model{
 		d: d, eng: d.Engine, st: d.Engine.Store(), km: km,
-		sty:      NewStyles(theme, d.Mono || d.Theme == "mono"),
-		now:      d.Now,
-		w:        120,
-		h:        40,
-		marked:   map[string]bool{},
-		convs:    map[string]social.Conversation{},
-		rowCache: map[rowKey]string{},
-		fetched:  map[string]bool{},
+		sty:        NewStyles(theme, d.Mono || d.Theme == "mono"),
+		now:        d.Now,
+		w:          120,
+		h:          40,
+		marked:     map[string]bool{},
+		convs:      map[string]social.Conversation{},
+		rowCache:   map[rowKey]string{},
+		padCache:   map[padKey]string{},
+		frameCache: map[frameKey]string{},
+		fetched:    map[string]bool{},
 	}
 	for _, b := range d.Brands {
 		m.brands = append(m.brands, b.Name)
@@ -664,7 +668,9 @@ func (m *Model) open(id string, fetch bool) tea.Cmd {
 		if m.focus == fComposer || m.focus == fPicker {
 			m.focus = fQueue
 		}
-		m.ta.Reset()
+		if m.ta.Value() != "" { // Reset allocates a fresh buffer: skip it when empty
+			m.ta.Reset()
+		}
 		m.composeFor = ""
 		m.direct = false
 		m.followUp = false

@@ -111,19 +111,55 @@ func (m *Model) box(content string, w, h int, f focus) []string {
 		bs, st = thickBorder, m.sty.BorderFocused
 	}
 	inner := max(w-2, 0)
-	side := st.Render(bs.side)
+	edge := func(kind byte, l, mid, r string) string {
+		k := frameKey{kind, focused, inner}
+		if e, ok := m.frameCache[k]; ok {
+			return e
+		}
+		e := st.Render(l + strings.Repeat(mid, inner) + r)
+		m.frameCache[k] = e
+		return e
+	}
+	side := edge('s', "", "", bs.side)
 	out := make([]string, 0, h)
-	out = append(out, st.Render(bs.tl+strings.Repeat(bs.t, inner)+bs.tr))
+	out = append(out, edge('t', bs.tl, bs.t, bs.tr))
 	lines := strings.Split(content, "\n")
 	for i := 0; i < h-2; i++ {
 		l := ""
 		if i < len(lines) {
 			l = lines[i]
 		}
-		out = append(out, side+fitPad(l, inner)+side)
+		out = append(out, side+m.pad(l, inner)+side)
 	}
-	out = append(out, st.Render(bs.bl+strings.Repeat(bs.bot, inner)+bs.br))
+	out = append(out, edge('b', bs.bl, bs.bot, bs.br))
 	return out
+}
+
+// frameKey names a styled border piece (top, bottom, side) of a width.
+type frameKey struct {
+	kind    byte
+	focused bool
+	inner   int
+}
+
+type padKey struct {
+	s string
+	w int
+}
+
+// pad is fitPad memoized: most pane lines are the same from one frame to
+// the next, and measuring them is the frame's main cost.
+func (m *Model) pad(s string, w int) string {
+	k := padKey{s, w}
+	if p, ok := m.padCache[k]; ok {
+		return p
+	}
+	p := fitPad(s, w)
+	if len(m.padCache) > 8192 {
+		clear(m.padCache)
+	}
+	m.padCache[k] = p
+	return p
 }
 
 // fitPad makes an already sanitized (possibly styled) line exactly w cells.

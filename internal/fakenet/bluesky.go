@@ -428,7 +428,8 @@ func (s *BlueskyServer) getPostThread(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, marshal(map[string]any{"thread": map[string]any{
 			"$type": "app.bsky.feed.defs#threadViewPost", "post": view, "replies": []any{}}}))
 	default:
-		xrpcError(w, 400, "NotFound", "Post not found: "+uri)
+		nf := object(Fixture("bluesky/error_400_thread_not_found.json"))
+		xrpcError(w, 400, str(nf, "error"), "Post not found: "+uri)
 	}
 }
 
@@ -541,7 +542,8 @@ func (s *BlueskyServer) getRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sm.Unlock()
 	if !ok || (q.Get("repo") != BlueskyDID && q.Get("repo") != BlueskyHandle) || q.Get("collection") != postCollection {
-		xrpcError(w, 400, "RecordNotFound", "Could not locate record: at://"+q.Get("repo")+"/"+q.Get("collection")+"/"+q.Get("rkey"))
+		nf := object(Fixture("bluesky/error_400_record_not_found.json"))
+		xrpcError(w, 400, str(nf, "error"), "Could not locate record: at://"+q.Get("repo")+"/"+q.Get("collection")+"/"+q.Get("rkey"))
 		return
 	}
 	writeJSON(w, 200, marshal(map[string]any{"uri": rec.URI, "cid": blueskyFixtureCI, "value": rec.Record}))

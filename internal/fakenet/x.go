@@ -507,7 +507,9 @@ func (s *XServer) createDM(w http.ResponseWriter, r *http.Request) {
 	if idLess(hi, lo) {
 		lo, hi = hi, lo
 	}
-	writeJSON(w, 201, marshal(map[string]any{"data": map[string]any{"dm_conversation_id": lo + "-" + hi, "dm_event_id": id}}))
+	out := object(Fixture("x/dm_create.json"))
+	out["data"] = map[string]any{"dm_conversation_id": lo + "-" + hi, "dm_event_id": id}
+	writeJSON(w, 201, marshal(out))
 }
 
 // dmEvents lists a conversation's messages: the fixture's, for its
