@@ -56,5 +56,10 @@ soak:
 
 lint: vet
 
+# The networks end to end: fake Mastodon, Bluesky, X and RSS servers on
+# loopback, hark's CLI and TUI against them (also part of make test).
+e2e:
+	$(GO) test -race -count=1 ./e2e/... ./internal/fakenet/...
+
 clean:
 	rm -rf bin

@@ -94,11 +94,19 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	return ent, nil
 }
 
-// replyTarget is the latest customer post of a conversation.
+// replyTarget is the post a reply answers: the latest post of the
+// conversation's customer (a thread fetched from the network can hold later
+// posts by other people, who must not be answered instead), else the latest
+// post not written by the brand.
 func (e *Engine) replyTarget(c social.Conversation) (social.Post, error) {
 	posts, err := e.st.Posts(c.ID)
 	if err != nil {
 		return social.Post{}, err
+	}
+	for i := len(posts) - 1; i >= 0; i-- {
+		if posts[i].Kind != social.KindOwn && strings.EqualFold(posts[i].Author.Handle, c.Contact.Handle) {
+			return posts[i].Post, nil
+		}
 	}
 	for i := len(posts) - 1; i >= 0; i-- {
 		if posts[i].Kind != social.KindOwn {

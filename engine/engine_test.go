@@ -401,3 +401,28 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 		t.Fatalf("resolved %d of 12", n[3])
 	}
 }
+
+// A thread fetched from the network can hold later posts by other people;
+// the reply still answers the conversation's customer.
+func TestReplyAnswersTheCustomer(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	var got social.Reply
+	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) { got = r; return social.Sent{RemoteID: "x"}, nil })
+	maria := social.Post{Network: "t", Account: "a", RemoteID: "m1", Author: social.Author{Handle: "@maria"}, Text: "help", CreatedAt: start}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: []social.Post{maria}}, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
+	e.PollOnce(context.Background())
+	jonas := social.Post{Network: "t", Account: "a", RemoteID: "j1", Author: social.Author{Handle: "@jonas"}, Text: "same here", CreatedAt: start.Add(time.Minute), ThreadRoot: "m1", ReplyTo: "m1"}
+	if _, err := st.AttachThread("1", []social.Post{jonas}, start); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Reply("1", "on it", ReplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(context.Background())
+	if got.To.RemoteID != "m1" {
+		t.Fatalf("reply answers %s (%s), want Maria's post", got.To.RemoteID, got.To.Author.Handle)
+	}
+}

@@ -80,6 +80,9 @@ func Open(path string, opts Options) (*Store, error) {
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
+			if opts.ReadOnly {
+				return nil, fmt.Errorf("store %s: %w: bbolt lets no reader in while another process holds the file for writing; run this command after quitting hark, or run it inside hark (s: stats)", path, ErrLocked)
+			}
 			return nil, fmt.Errorf("store %s: %w: quit the other hark (or use --db to open another store)", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("store %s: %w (if the file is damaged, move it aside and hark starts a new store)", path, err)

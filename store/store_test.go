@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -378,5 +380,27 @@ func TestContactVIPPropagates(t *testing.T) {
 	c, _ := s.Conversation("3")
 	if !c.VIP {
 		t.Fatal("new conversation of a VIP contact must be VIP")
+	}
+}
+
+func TestCorruptedStoreIsReportedAndKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.db")
+	garbage := make([]byte, 16384)
+	for i := range garbage {
+		garbage[i] = byte(i*7 + 3)
+	}
+	if err := os.WriteFile(path, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path, Options{})
+	if err == nil {
+		t.Fatal("a corrupted file must not open")
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move it aside") {
+		t.Fatalf("message must name the file and what to do: %v", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(after, garbage) {
+		t.Fatal("opening a corrupted store changed the file")
 	}
 }

@@ -124,6 +124,11 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return m.startInput(ovNote, "note › ", m.contact.Notes)
+	case ActTags:
+		if m.openID == "" {
+			return nil
+		}
+		return m.startInput(ovTags, "tags › ", strings.Join(m.contact.Tags, ", "))
 	case ActSearch:
 		raw := ""
 		if m.search != nil {
@@ -645,10 +650,32 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 			if !ok {
 				return nil
 			}
-			eng := m.eng
+			eng, id := m.eng, c.ID
 			return func() tea.Msg {
 				err := eng.EditContact(c.Network, c.Contact.Handle, func(ct *store.Contact) { ct.Notes = val })
-				return doneMsg{flash: "Note saved", err: err}
+				if err == nil {
+					return contactSavedMsg{id: id}
+				}
+				return doneMsg{err: err}
+			}
+		case ovTags:
+			c, ok := m.current()
+			if !ok {
+				return nil
+			}
+			var tags []string
+			for _, t := range strings.Split(val, ",") {
+				if t = strings.TrimSpace(t); t != "" && !slices.Contains(tags, t) {
+					tags = append(tags, t)
+				}
+			}
+			eng, id := m.eng, c.ID
+			return func() tea.Msg {
+				err := eng.EditContact(c.Network, c.Contact.Handle, func(ct *store.Contact) { ct.Tags = tags })
+				if err == nil {
+					return contactSavedMsg{id: id}
+				}
+				return doneMsg{err: err}
 			}
 		case ovSearch:
 			return m.applySearch(val)
@@ -664,6 +691,9 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 type editMsg struct{ conv, text string }
+
+// contactSavedMsg reloads the open conversation's contact after an edit.
+type contactSavedMsg struct{ id string }
 
 // snooze parses a preset or a typed time ("3h", "15:30", "2026-12-01 09:00",
 // with an optional "; note").

@@ -32,6 +32,7 @@ const (
 	ActFollowUp   Action = "follow_up"
 	ActVIP        Action = "vip"
 	ActNote       Action = "note"
+	ActTags       Action = "tags"
 	ActSearch     Action = "search"
 	ActNextView   Action = "next_view"
 	ActBrand      Action = "brand"
@@ -79,6 +80,7 @@ var defaultBindings = []binding{
 	{ActSnooze, []string{"z"}, "snooze until…", "Workflow"},
 	{ActVIP, []string{"v"}, "toggle VIP contact", "Workflow"},
 	{ActNote, []string{"n"}, "note on contact", "Workflow"},
+	{ActTags, []string{"t"}, "tags on contact", "Workflow"},
 	{ActSelect, []string{"space"}, "select for bulk", "Workflow"},
 	{ActSelectAll, []string{"V"}, "select all in view", "Workflow"},
 	{ActSelectHot, []string{"*"}, "select all flagged (! and !!) in view", "Workflow"},

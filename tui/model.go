@@ -64,6 +64,7 @@ const (
 	ovSnooze
 	ovSearch
 	ovNote
+	ovTags
 	ovConfirm
 	ovStats
 	ovOutbox
@@ -476,6 +477,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.outbox = msg.entries
 		if m.outboxIdx >= len(m.outbox) {
 			m.outboxIdx = max(len(m.outbox)-1, 0)
+		}
+		return m, nil
+	case contactSavedMsg:
+		m.setFlash("Contact saved", false)
+		if msg.id == m.openID {
+			return m, m.loadPosts(msg.id)
 		}
 		return m, nil
 	case editMsg:

@@ -681,6 +681,9 @@ func (m *Model) renderOverlay(under string) string {
 	case ovNote:
 		title = "Note on contact"
 		body = []string{m.input.View()}
+	case ovTags:
+		title = "Tags on contact (comma-separated)"
+		body = []string{m.input.View()}
 	case ovConfirm:
 		title = m.confirm.title
 		body = append(append([]string{}, m.confirm.body...), "", "y / enter: go · n / esc: cancel")
