@@ -409,7 +409,10 @@ func TestReplyAnswersTheCustomer(t *testing.T) {
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	var got social.Reply
-	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) { got = r; return social.Sent{RemoteID: "x"}, nil })
+	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
+		got = r
+		return social.Sent{RemoteID: "x"}, nil
+	})
 	maria := social.Post{Network: "t", Account: "a", RemoteID: "m1", Author: social.Author{Handle: "@maria"}, Text: "help", CreatedAt: start}
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: []social.Post{maria}}, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
