@@ -98,6 +98,9 @@ func check(t *Term) error {
 	case "lang":
 		t.Value = v
 	}
+	if t.Value == "" { // "from:@" normalises to nothing
+		return fmt.Errorf("query: %s: needs a value", t.Field)
+	}
 	return nil
 }
 
