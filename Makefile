@@ -29,7 +29,10 @@ test: vet race fuzz-short
 
 # Each fuzz target a few seconds in make test; longer with make fuzz.
 # pkg:Target[:time] — gofeed's instrumented baseline takes ~6 s to gather,
-# so the RSS target gets more time to fuzz at all.
+# so the RSS target gets more time to fuzz at all. A run that ends in the
+# coordinator's own "context deadline exceeded" without a failing input (a
+# known flake of go test -fuzz on a busy 2-core machine) is tried once more;
+# a real failure (a failing input written) is never retried.
 FUZZ_TARGETS = \
 	./query:FuzzParse \
 	./textsafe:FuzzBlock \
@@ -48,7 +51,12 @@ fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; ft=$(FUZZTIME); \
 	  case "$$rest" in *:*) [ "$(FUZZTIME)" = 3s ] && ft=$${rest#*:};; esac; \
 	  echo "fuzz $$pkg $$fn ($$ft)"; \
-	  $(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $$ft >/tmp/hark-fuzz.log 2>&1 || { cat /tmp/hark-fuzz.log; exit 1; }; \
+	  ok=0; for try in 1 2; do \
+	    if $(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $$ft >/tmp/hark-fuzz.log 2>&1; then ok=1; break; fi; \
+	    grep -q 'Failing input written' /tmp/hark-fuzz.log && break; \
+	    grep -q 'context deadline exceeded' /tmp/hark-fuzz.log || break; \
+	    echo "  (the fuzz coordinator timed out on a loaded machine, no failing input: trying once more)"; \
+	  done; [ $$ok = 1 ] || { cat /tmp/hark-fuzz.log; exit 1; }; \
 	  grep 'execs:' /tmp/hark-fuzz.log | tail -n 1 | sed "s|^|  $$fn |"; \
 	done
 
