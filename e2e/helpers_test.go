@@ -60,11 +60,17 @@ func newWorld(t *testing.T) *world {
 // what it printed on stdout and stderr.
 func (w *world) hark(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return w.harkWith(t, w.cfg, args...)
+}
+
+// harkWith is hark with another config file.
+func (w *world) harkWith(t *testing.T, cfg string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	root := cli.Root()
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)
-	root.SetArgs(append([]string{"--config", w.cfg}, args...))
+	root.SetArgs(append([]string{"--config", cfg}, args...))
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errb.String(), err
 }
