@@ -21,7 +21,7 @@ import (
 func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 	d := tui.Deps{
 		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
-		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
+		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Colors: a.Cfg.Theme.Colors, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
 		Now: a.now, Version: version, OpenURL: openURL,
 		Calendar: func(brand string) func(time.Time, int, int) time.Time {
 			if b := a.Brands[brand]; b != nil {

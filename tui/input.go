@@ -338,10 +338,24 @@ func (m *Model) onComposerKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	var cmd tea.Cmd
+	before := m.ta.Value()
 	m.ta, cmd = m.ta.Update(k)
-	m.draftDirty = true
+	if m.ta.Value() != before {
+		return tea.Batch(cmd, m.draftChanged())
+	}
 	return cmd
 }
+
+// draftChanged marks the draft dirty and saves it a second after the last
+// keystroke, so a crash loses at most a second of typing.
+func (m *Model) draftChanged() tea.Cmd {
+	m.draftDirty = true
+	m.draftGen++
+	gen := m.draftGen
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
+}
+
+type draftSaveMsg struct{ gen int }
 
 // send queues the reply (or the bulk replies) through the engine.
 func (m *Model) send() tea.Cmd {

@@ -34,8 +34,9 @@ type Deps struct {
 	Agent    string
 	Initials string
 	Keys     map[string]string
-	Mono     bool   // NO_COLOR or theme mono
-	Theme    string // dark | light | mono
+	Mono     bool              // NO_COLOR or theme mono
+	Theme    string            // dark | light | mono
+	Colors   map[string]string // role -> colour overrides: accent, urgent, high, positive, dim, own, warn
 	Bell     bool
 	Now      func() time.Time
 	Version  string
@@ -116,6 +117,7 @@ type Model struct {
 	direct      bool
 	followUp    bool
 	draftDirty  bool
+	draftGen    int
 	bulkIDs     []string
 	bulkResp    canned.Response
 	pick        textinput.Model
@@ -162,6 +164,9 @@ func New(d Deps) (*Model, error) {
 	theme := darkTheme()
 	if d.Theme == "light" {
 		theme = lightTheme()
+	}
+	if err := theme.apply(d.Colors); err != nil {
+		return nil, err
 	}
 	m := &Model{
 		d: d, eng: d.Engine, st: d.Engine.Store(), km: km,
@@ -381,6 +386,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.rowCache = map[rowKey]string{}
 		m.layout()
 		m.ensureVisible()
+		return m, nil
+	case draftSaveMsg:
+		if msg.gen == m.draftGen && m.draftDirty && m.composeFor != "" {
+			return m, m.saveDraft()
+		}
 		return m, nil
 	case tickMsg:
 		var cmds []tea.Cmd

@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"fmt"
 	"image/color"
+	"strconv"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 )
@@ -110,4 +113,32 @@ func NewStyles(t Theme, mono bool) Styles {
 	s.Marked = b.Foreground(t.Accent).Bold(true)
 	s.Overlay = s.Overlay.BorderForeground(t.Accent)
 	return s
+}
+
+// apply overrides colours by role ("accent": "#7D56F4", "urgent": "9").
+func (t *Theme) apply(colors map[string]string) error {
+	slots := map[string]*color.Color{
+		"accent": &t.Accent, "urgent": &t.Urgent, "high": &t.High, "positive": &t.Positive,
+		"dim": &t.Dim, "own": &t.Own, "warn": &t.Warn,
+	}
+	for role, v := range colors {
+		slot, ok := slots[strings.ToLower(role)]
+		if !ok {
+			return fmt.Errorf("theme.colors: unknown role %q (use accent, urgent, high, positive, dim, own, warn)", role)
+		}
+		if !validColor(v) {
+			return fmt.Errorf("theme.colors.%s: %q is not a colour (use #RRGGBB or an ANSI number 0-255)", role, v)
+		}
+		*slot = lipgloss.Color(v)
+	}
+	return nil
+}
+
+func validColor(v string) bool {
+	if strings.HasPrefix(v, "#") {
+		_, err := strconv.ParseUint(v[1:], 16, 32)
+		return err == nil && (len(v) == 7 || len(v) == 4)
+	}
+	n, err := strconv.Atoi(v)
+	return err == nil && n >= 0 && n <= 255
 }

@@ -229,3 +229,34 @@ func TestHostilePostIsInert(t *testing.T) {
 		t.Error("handle not shown")
 	}
 }
+
+// A draft is saved a second after the last keystroke, so quitting (or a
+// crash) loses nothing; a new hark shows it again.
+func TestDraftSurvivesRestart(t *testing.T) {
+	a, _ := demoApp(t)
+	top, _ := a.Store.Top(store.ViewActionable, 1, nil)
+	id := top[0].ID
+	m := newModel(t, a)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitScreen(t, tm, "priority")
+	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	tm.Type("Half a reply")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if d, _ := a.Store.Draft(id); d == "Half a reply" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("draft not saved within the debounce")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}) // quit without esc
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+
+	m2 := newModel(t, a)
+	tm2 := teatest.NewTestModel(t, m2, teatest.WithInitialTermSize(120, 40))
+	waitScreen(t, tm2, "draft: Half a reply")
+	tm2.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm2.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}

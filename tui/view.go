@@ -468,7 +468,13 @@ func (m *Model) renderConv(w, h int) string {
 			info = append(info, "★ VIP")
 		}
 		if n := len(ct.ConvIDs); n > 1 {
-			info = append(info, fmt.Sprintf("%d conversations", n))
+			var past []string
+			for i := n - 1; i >= 0 && len(past) < 5; i-- {
+				if ct.ConvIDs[i] != c.ID {
+					past = append(past, "#"+ct.ConvIDs[i])
+				}
+			}
+			info = append(info, fmt.Sprintf("%d conversations (%s)", n, strings.Join(past, " ")))
 		}
 		if len(ct.Brands) > 1 {
 			info = append(info, "wrote to "+strings.Join(ct.Brands, ", "))

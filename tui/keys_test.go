@@ -1,0 +1,75 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestKeymapOverrides(t *testing.T) {
+	km, err := NewKeymap(map[string]string{"reply": "a, ctrl+r", "refresh": "F5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if km.Action("a") != ActReply || km.Action("ctrl+r") != ActReply || km.Action("r") != "" {
+		t.Fatal("override not applied")
+	}
+	help := strings.Join(km.HelpLines(), "\n")
+	if !strings.Contains(help, "a ctrl+r") || !strings.Contains(help, "reply publicly") {
+		t.Fatalf("help is not generated from the table:\n%s", help)
+	}
+	for _, tt := range []struct {
+		keys map[string]string
+		want string
+	}{
+		{map[string]string{"fly": "x"}, `unknown action fly`},
+		{map[string]string{"reply": "j"}, `"j" is bound to both`},
+	} {
+		if _, err := NewKeymap(tt.keys); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.keys, err, tt.want)
+		}
+	}
+}
+
+func TestThemeColors(t *testing.T) {
+	th := darkTheme()
+	if err := th.apply(map[string]string{"accent": "#112233", "URGENT": "196"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []map[string]string{{"glow": "#fff"}, {"accent": "reddish"}, {"dim": "256"}} {
+		if err := th.apply(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestParseSnooze(t *testing.T) {
+	now := time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC) // a Friday
+	next := func(t time.Time, h, m int) time.Time { // business days only
+		d := t.AddDate(0, 0, 1)
+		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			d = d.AddDate(0, 0, 1)
+		}
+		return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, t.Location())
+	}
+	tests := []struct {
+		in   string
+		want time.Time
+		err  bool
+	}{
+		{"1", now.Add(time.Hour), false},
+		{"2", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), false}, // Monday, the next business day
+		{"3", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), false}, // next week's Monday
+		{"3h", now.Add(3 * time.Hour), false},
+		{"15:30", time.Date(2026, 11, 21, 15, 30, 0, 0, time.UTC), false}, // passed today: tomorrow
+		{"2026-12-01 09:00", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), false},
+		{"2026-11-01", time.Time{}, true},
+		{"soon", time.Time{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseSnooze(tt.in, now, next)
+		if (err != nil) != tt.err || !tt.err && !got.Equal(tt.want) {
+			t.Errorf("%q: %v %v, want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
