@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -23,27 +24,63 @@ const hangLimit = 15 * time.Second
 
 // want is what a fault must turn into.
 type want struct {
-	ok    bool             // no error: a valid answer
-	kind  social.ErrorKind // otherwise the error's kind
-	until time.Time        // RateLimited: exactly this retry time
+	ok     bool             // no error: a valid answer
+	kind   social.ErrorKind // otherwise the error's kind
+	until  time.Time        // RateLimited: exactly this retry time
+	status int              // the HTTP status the error carries (0: none, the transfer failed)
 }
 
 func expect(n *network, fault faultID, now time.Time) want {
 	switch fault {
 	case f429RetryAfter:
-		return want{kind: social.RateLimited, until: now.Add(retryAfterSecs * time.Second)}
+		return want{kind: social.RateLimited, until: now.Add(retryAfterSecs * time.Second), status: 429}
 	case f429Reset:
-		return want{kind: social.RateLimited, until: resetAt(now)}
+		return want{kind: social.RateLimited, until: resetAt(now), status: 429}
 	case f401:
-		return want{kind: social.Auth}
+		return want{kind: social.Auth, status: 401}
 	case f403:
-		return want{kind: n.kind403}
+		return want{kind: n.kind403, status: 403}
 	case f404:
-		return want{kind: social.Permanent}
+		return want{kind: social.Permanent, status: 404}
+	case f500:
+		return want{kind: social.Transient, status: 500}
+	case f502HTML:
+		return want{kind: social.Transient, status: 502}
+	case fResetBody, fMalformed, fHuge:
+		return want{kind: social.Transient, status: 200}
 	case fBadUTF8, fEmpty:
 		return want{ok: true}
 	}
-	return want{kind: social.Transient} // 5xx, HTML, resets, timeout, malformed, oversized
+	return want{kind: social.Transient} // no answer: reset in the headers, timeout
+}
+
+// checkCause checks that a transfer fault failed for its own reason, not
+// for another one that happens to have the same kind.
+func checkCause(t *testing.T, fault faultID, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var te interface{ Timeout() bool }
+	isTimeout := errors.As(err, &te) && te.Timeout()
+	switch fault {
+	case fSlow:
+		if !isTimeout {
+			t.Errorf("slow answer: error is not the client timeout: %v", err)
+		}
+	case fHuge:
+		if !errors.Is(err, web.ErrTooLarge) {
+			t.Errorf("50 MiB body: error is not web.ErrTooLarge: %v", err)
+		}
+	case fResetBody:
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("cut body: error is not io.ErrUnexpectedEOF: %v", err)
+		}
+	case fResetHeaders:
+		if isTimeout {
+			t.Errorf("cut headers: error is a timeout, want a broken connection: %v", err)
+		}
+	}
 }
 
 func (w want) String() string {
@@ -246,6 +283,9 @@ func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *st
 	if r.took > 5*time.Second {
 		t.Errorf("Poll took %v", r.took)
 	}
+	if fault == fSlow && r.took < slowTimeout {
+		t.Errorf("slow answer: Poll gave up after %v, before the %v client timeout", r.took, slowTimeout)
+	}
 	*got = "no error"
 	if r.err != nil {
 		*got = social.KindOf(r.err).String()
@@ -281,6 +321,10 @@ func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *st
 				t.Errorf("RetryAt = %v %v, want %v: %v", at, ok, w.until, r.err)
 			}
 		}
+		if se != nil && se.Status != w.status {
+			t.Errorf("error status %d, want %d: %v", se.Status, w.status, r.err)
+		}
+		checkCause(t, fault, r.err)
 		if len(r.b.Posts) > 0 {
 			t.Errorf("a failed poll returned %d posts", len(r.b.Posts))
 		}
