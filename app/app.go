@@ -40,6 +40,8 @@ type App struct {
 	Log    *slog.Logger
 	Brands map[string]*Brand
 	Demo   *demo.Feed
+	// Warnings are problems that did not stop hark (a broken canned file).
+	Warnings []string
 
 	logFile  io.Closer
 	now      func() time.Time
@@ -66,7 +68,11 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		own, err := canned.Load(cfg.CannedDir)
 		a.Canned = append(own, a.Canned...)
 		if err != nil {
+			// A broken canned file must not keep the operator from the
+			// inbox: the others load, and the problem is shown (stderr for
+			// commands, the status line in the TUI) and logged.
 			a.Log.Warn("canned responses", "err", err)
+			a.Warnings = append(a.Warnings, err.Error())
 			if !o.ReadOnly {
 				fmt.Fprintf(os.Stderr, "hark: warning: %v\n", err)
 			}

@@ -22,7 +22,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 	d := tui.Deps{
 		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
 		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Colors: a.Cfg.Theme.Colors, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
-		Now: a.now, Version: version, OpenURL: openURL,
+		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings,
 		Calendar: func(brand string) func(time.Time, int, int) time.Time {
 			if b := a.Brands[brand]; b != nil {
 				return b.Cal.Next

@@ -45,7 +45,7 @@ func TestThemeColors(t *testing.T) {
 
 func TestParseSnooze(t *testing.T) {
 	now := time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC) // a Friday
-	next := func(t time.Time, h, m int) time.Time { // business days only
+	next := func(t time.Time, h, m int) time.Time {       // business days only
 		d := t.AddDate(0, 0, 1)
 		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
 			d = d.AddDate(0, 0, 1)

@@ -44,6 +44,8 @@ type Deps struct {
 	OpenURL func(string) error
 	// Calendar returns a brand's "next business day at h:m" (snooze presets).
 	Calendar func(brand string) func(t time.Time, h, m int) time.Time
+	// Warnings are shown in the status line at start (broken canned files).
+	Warnings []string
 	// Stats renders the stats view for a width.
 	Stats func(ctx context.Context, width int) (string, error)
 }
@@ -195,6 +197,10 @@ func New(d Deps) (*Model, error) {
 	m.input = textinput.New()
 	m.events, m.unsub = d.Engine.Subscribe()
 	m.feeds = d.Engine.FeedStatuses()
+	if len(d.Warnings) > 0 {
+		m.setFlash("warning: "+strings.Join(d.Warnings, "; "), true)
+		m.flashUntil = m.now().Add(30 * time.Second)
+	}
 	return m, nil
 }
 
