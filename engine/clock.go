@@ -27,7 +27,9 @@ func (e *Engine) clockLoop(ctx context.Context) {
 // on every clock tick. It returns the ids woken.
 func (e *Engine) Wake() []string {
 	now := e.now()
-	ids, err := e.st.UpdateConvs(store.ViewSnoozed, nil, func(c *social.Conversation) bool {
+	// the index key holds the wake time: only due conversations are read
+	due := func(r store.Ref) bool { return !r.Due.After(now) }
+	ids, err := e.st.UpdateConvs(store.ViewSnoozed, due, func(c *social.Conversation) bool {
 		if c.State != social.StateSnoozed || c.SnoozedUntil.After(now) {
 			return false
 		}

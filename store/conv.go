@@ -84,7 +84,7 @@ type Ref struct {
 	Network social.Network
 	Direct  bool
 	VIP     bool
-	Due     time.Time // SLA due time (inbox view only; zero if none)
+	Due     time.Time // inbox: SLA due time; snoozed: wake time (zero if none)
 }
 
 // sortKey: rank(1) | a(8) | b(8) | id(8).
@@ -137,8 +137,13 @@ func refValue(c *social.Conversation) []byte {
 
 func decodeRef(k, v []byte) Ref {
 	r := Ref{ID: idString(k[17:]), Sort: append([]byte(nil), k...)}
-	if k[0] == 0 {
+	switch k[0] {
+	case 0:
 		if d := binary.BigEndian.Uint64(k[9:17]); d != math.MaxUint64 {
+			r.Due = time.Unix(0, int64(d))
+		}
+	case 2:
+		if d := binary.BigEndian.Uint64(k[1:9]); d != math.MaxUint64 {
 			r.Due = time.Unix(0, int64(d))
 		}
 	}
@@ -170,16 +175,68 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 		return err
 	}
 	q := tx.Bucket(bQueue)
+	var from byte = 255
 	if old != nil {
 		if err := q.Delete(sortKey(old, id)); err != nil {
 			return err
 		}
+		from = rankOf(old.State)
 	}
 	c.Version++
 	if err := q.Put(sortKey(c, id), refValue(c)); err != nil {
 		return err
 	}
+	if to := rankOf(c.State); to != from {
+		if err := moveCount(tx, from, to); err != nil {
+			return err
+		}
+	}
 	return putJSON(tx.Bucket(bConvs), id, c)
+}
+
+// The number of conversations per rank is kept in the meta bucket, so the
+// header's counts cost one read, not a scan of the index.
+var keyCounts = []byte("counts")
+
+func readCounts(tx *bolt.Tx) [4]int {
+	var n [4]int
+	raw := tx.Bucket(bMeta).Get(keyCounts)
+	for i := 0; i < 4 && len(raw) >= (i+1)*8; i++ {
+		n[i] = int(binary.BigEndian.Uint64(raw[i*8:]))
+	}
+	return n
+}
+
+func writeCounts(tx *bolt.Tx, n [4]int) error {
+	raw := make([]byte, 32)
+	for i, v := range n {
+		binary.BigEndian.PutUint64(raw[i*8:], uint64(max(v, 0)))
+	}
+	return tx.Bucket(bMeta).Put(keyCounts, raw)
+}
+
+// moveCount moves one conversation from rank from (255 = new) to rank to.
+func moveCount(tx *bolt.Tx, from, to byte) error {
+	n := readCounts(tx)
+	if from < 4 {
+		n[from]--
+	}
+	if to < 4 {
+		n[to]++
+	}
+	return writeCounts(tx, n)
+}
+
+// countIndex recounts the queue index (migration, repair).
+func countIndex(tx *bolt.Tx) [4]int {
+	var n [4]int
+	c := tx.Bucket(bQueue).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) == 25 && k[0] < 4 {
+			n[k[0]]++
+		}
+	}
+	return n
 }
 
 func getConv(tx *bolt.Tx, id string) (social.Conversation, error) {
@@ -693,12 +750,7 @@ func (s *Store) Cursor(feedID string) (string, error) {
 func (s *Store) Counts() ([4]int, error) {
 	var n [4]int
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bQueue).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if len(k) == 25 && k[0] < 4 {
-				n[k[0]]++
-			}
-		}
+		n = readCounts(tx)
 		return nil
 	})
 	return n, err

@@ -13,7 +13,12 @@ import (
 var migrations = []func(tx *bolt.Tx) error{
 	0: migrateCreate,
 	1: migrateContacts,
+	2: migrateCounts,
 }
+
+// migrateCounts (schema 3) stores the number of conversations per state, so
+// reading them no longer scans the queue index.
+func migrateCounts(tx *bolt.Tx) error { return writeCounts(tx, countIndex(tx)) }
 
 // schemaV1Buckets are the buckets of the first (skeleton) schema.
 var schemaV1Buckets = [][]byte{bMeta, bPosts, bConvs, bConvByRoot, bQueue, bCursors, bOutbox}

@@ -15,7 +15,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bMeta       = []byte("meta")

@@ -404,3 +404,38 @@ func TestCorruptedStoreIsReportedAndKept(t *testing.T) {
 		t.Fatal("opening a corrupted store changed the file")
 	}
 }
+
+// The stored counts always equal a recount of the queue index.
+func TestCountsMatchIndex(t *testing.T) {
+	s := openTemp(t)
+	var batch []social.Post
+	for i := 0; i < 60; i++ {
+		batch = append(batch, post(strconv.Itoa(i), "@u"+strconv.Itoa(i%7), "x", time.Duration(i)*time.Minute))
+	}
+	if _, err := s.Ingest("f", "c", batch, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	states := []social.State{social.StateOpen, social.StatePending, social.StateSnoozed, social.StateResolved, social.StateNew}
+	for i := 1; i <= 60; i++ {
+		st := states[(i*7)%len(states)]
+		if _, err := s.UpdateConv(strconv.Itoa(i), func(c *social.Conversation) error { c.State = st; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// customer replies reopen some of them
+	var more []social.Post
+	for i := 0; i < 10; i++ {
+		p := post("r"+strconv.Itoa(i), "@u", "again", 2*time.Hour)
+		p.ThreadRoot, p.ReplyTo = strconv.Itoa(i), strconv.Itoa(i)
+		more = append(more, p)
+	}
+	if _, err := s.Ingest("f", "d", more, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Counts()
+	var want [4]int
+	s.db.View(func(tx *bolt.Tx) error { want = countIndex(tx); return nil })
+	if got != want || got[0]+got[1]+got[2]+got[3] != 60 {
+		t.Fatalf("counts %v, index %v", got, want)
+	}
+}
