@@ -488,45 +488,66 @@ func (m *Model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
 
 // ---- bulk ----
 
+type bulkJob struct{ id, text string }
+
+// bulkPlanMsg is the rendered bulk reply, ready for confirmation.
+type bulkPlanMsg struct {
+	jobs     []bulkJob
+	problems []string
+	langs    map[string]int
+	err      error
+}
+
+// confirmBulk renders the answer for every selected conversation in a Cmd
+// (the selection can be large: never read it in Update), then asks.
 func (m *Model) confirmBulk(tmpl string) tea.Cmd {
-	ids := m.bulkIDs
-	convs, err := m.st.Conversations(ids)
-	if err != nil || len(convs) == 0 {
-		m.setFlash("bulk: no conversations", true)
-		return nil
+	ids, st, chosen := m.bulkIDs, m.st, m.bulkResp
+	edited := strings.TrimSpace(chosen.Body) != tmpl
+	// vars, signature and variant read only Deps, which never change
+	vars, signature, all := m.vars, m.signature, m.d.Canned
+	return func() tea.Msg {
+		convs, err := st.Conversations(ids)
+		if err != nil || len(convs) == 0 {
+			return bulkPlanMsg{err: fmt.Errorf("bulk: no conversations (%v)", err)}
+		}
+		plan := bulkPlanMsg{langs: map[string]int{}}
+		for _, c := range convs {
+			body := tmpl
+			if !edited {
+				// unedited: each customer gets the answer in their language
+				// when a variant with the same shortcut exists
+				var l string
+				body, l = variant(all, chosen, c.Lang)
+				plan.langs[l]++
+			}
+			text, err := canned.Render(body, vars(c))
+			if err == nil {
+				var sig string
+				sig, err = signature(c)
+				text = Signed(text, sig)
+			}
+			switch {
+			case err != nil:
+				plan.problems = append(plan.problems, fmt.Sprintf("#%s: %v", c.ID, err))
+			case c.ReadOnly != "":
+				plan.problems = append(plan.problems, fmt.Sprintf("#%s is read-only", c.ID))
+			default:
+				plan.jobs = append(plan.jobs, bulkJob{c.ID, text})
+			}
+		}
+		return plan
 	}
-	type job struct{ id, text string }
-	var jobs []job
-	var problems []string
-	edited := strings.TrimSpace(m.bulkResp.Body) != tmpl
-	langs := map[string]int{}
-	for _, c := range convs {
-		body := tmpl
-		if !edited {
-			// unedited: each customer gets the answer in their language
-			// when a variant with the same shortcut exists
-			var l string
-			body, l = variant(m.d.Canned, m.bulkResp, c.Lang)
-			langs[l]++
+}
+
+// showBulk asks for confirmation of a rendered bulk reply.
+func (m *Model) showBulk(plan bulkPlanMsg) tea.Cmd {
+	jobs, problems, langs := plan.jobs, plan.problems, plan.langs
+	if plan.err != nil || len(jobs) == 0 {
+		msg := "bulk: " + strings.Join(problems, "; ")
+		if plan.err != nil {
+			msg = plan.err.Error()
 		}
-		text, err := canned.Render(body, m.vars(c))
-		if err == nil {
-			var sig string
-			sig, err = m.signature(c)
-			text = Signed(text, sig)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("#%s: %v", c.ID, err))
-			continue
-		}
-		if c.ReadOnly != "" {
-			problems = append(problems, fmt.Sprintf("#%s is read-only", c.ID))
-			continue
-		}
-		jobs = append(jobs, job{c.ID, text})
-	}
-	if len(jobs) == 0 {
-		m.setFlash("bulk: "+strings.Join(problems, "; "), true)
+		m.setFlash(msg, true)
 		return nil
 	}
 	body := []string{fmt.Sprintf("Send %d individual replies, then resolve them?", len(jobs))}

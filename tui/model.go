@@ -269,7 +269,7 @@ func tick() tea.Cmd {
 
 // Init loads the queue and starts listening to the engine.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadRefs(), m.waitEvent(), m.loadOutbox(), tick(), tea.RequestWindowSize)
+	return tea.Batch(m.loadRefs(), m.waitEvent(), m.loadOutbox(), tick(), tea.RequestWindowSize, tea.RequestBackgroundColor)
 }
 
 // loadRefs reads the current view's index in a Cmd; stale results are dropped.
@@ -398,6 +398,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.saveDraft()
 		}
 		return m, nil
+	case tea.BackgroundColorMsg:
+		// no theme chosen: follow the terminal (asked of the terminal
+		// itself, so it is right over SSH too)
+		if m.d.Theme == "" && !m.sty.mono && !msg.IsDark() {
+			t := lightTheme()
+			_ = t.apply(m.d.Colors) // validated in New
+			m.sty = NewStyles(t, false)
+			clear(m.rowCache)
+			clear(m.padCache)
+			clear(m.frameCache)
+		}
+		return m, nil
 	case tickMsg:
 		var cmds []tea.Cmd
 		cmds = append(cmds, tick())
@@ -495,6 +507,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.outboxIdx = max(len(m.outbox)-1, 0)
 		}
 		return m, nil
+	case bulkPlanMsg:
+		return m, m.showBulk(msg)
 	case contactSavedMsg:
 		m.setFlash("Contact saved", false)
 		if msg.id == m.openID {

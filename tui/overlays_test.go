@@ -36,7 +36,7 @@ func TestOverlayScreens(t *testing.T) {
 		{name: "picker", keys: []string{"c"}, text: "stra"},
 		{name: "search", keys: []string{"/"}, text: "brand:sky is:vip"},
 		{name: "search_results", keys: []string{"/"}, text: "sentiment:neg lang:es"},
-		{name: "bulk", keys: []string{"3", "*", "B"}, text: "out"},
+		{name: "bulk", keys: []string{"3", "*", "B"}, text: "out", wait: "individual replies"},
 		{name: "stats", keys: []string{"s"}, wait: "By brand"},
 		{name: "help", keys: []string{"?"}},
 	}
