@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,8 +113,8 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	db := filepath.Join(dir, "held.db")
 	first := exec.Command(harkBin, "--demo", "--db", db, "poll")
 	first.Env = env
-	var firstOut bytes.Buffer
-	first.Stdout = &firstOut
+	firstOut := &syncBuffer{}
+	first.Stdout = firstOut
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -162,4 +163,23 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	if after, _ := os.ReadFile(newer); !bytes.Equal(before, after) {
 		t.Fatal("a newer store was changed")
 	}
+}
+
+// syncBuffer is a bytes.Buffer the child's output copier and the test can
+// share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
