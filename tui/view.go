@@ -260,11 +260,14 @@ func (m *Model) renderQueue(w, h int) string {
 		return m.sty.Dim.Render("loading…")
 	}
 	if len(m.refs) == 0 {
-		msg := "Nothing here. "
-		if m.view == store.ViewActionable {
+		msg := fmt.Sprintf("No %s conversations. (w: next view)", m.view)
+		switch {
+		case m.search != nil:
+			msg = fmt.Sprintf("Nothing in %s matches /%s (w: next view, / to change)", m.view, textsafe.Line(m.search.Raw))
+		case m.view == store.ViewActionable:
 			msg = "Inbox zero. New mentions appear here as they arrive."
 		}
-		return m.sty.Dim.Render(textsafe.Truncate(msg, w))
+		return m.sty.Dim.Render(lipgloss.Wrap(msg, w, " "))
 	}
 	rows := m.queueRows()
 	var b strings.Builder
