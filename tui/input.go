@@ -612,8 +612,18 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 	ks := k.String()
 	switch m.overlay {
 	case ovHelp, ovStats:
-		if ks == "esc" || ks == "q" || ks == "?" || ks == "enter" || ks == "s" {
+		switch ks {
+		case "esc", "q", "?", "enter", "s":
 			m.overlay = ovNone
+			m.helpOff = 0
+		case "j", "down":
+			m.helpOff++
+		case "k", "up":
+			m.helpOff = max(m.helpOff-1, 0)
+		case "space", "pgdown", "ctrl+d":
+			m.helpOff += 10
+		case "pgup", "ctrl+u":
+			m.helpOff = max(m.helpOff-10, 0)
 		}
 		return nil
 	case ovConfirm:

@@ -140,6 +140,7 @@ type Model struct {
 	outFailed  int
 	outSending int
 	stats      string
+	helpOff    int // scroll offset of the help overlay
 	outbox     []store.OutboxEntry
 	outboxIdx  int
 	bellOnce   bool
@@ -460,9 +461,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case convsMsg:
 		m.counts = msg.counts
+		wasSelected := m.openID != "" && m.selectedID() == m.openID
 		m.applyConvs(msg.convs)
 		var cmds []tea.Cmd
-		if slices.Contains(idsOf(msg.convs), m.openID) {
+		if wasSelected && len(m.refs) > 0 && m.selectedID() != m.openID && m.focus != fComposer && m.focus != fPicker {
+			// the open conversation left the view (resolved, snoozed,
+			// answered): go on with the one now under the cursor
+			cmds = append(cmds, m.open(m.refs[m.cursor].ID, false))
+		} else if slices.Contains(idsOf(msg.convs), m.openID) {
 			cmds = append(cmds, m.loadPosts(m.openID))
 		}
 		if msg.urgent {

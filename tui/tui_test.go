@@ -182,8 +182,13 @@ func TestScriptedReply(t *testing.T) {
 	if len(ob) != 1 || ob[0].State != store.OutSent {
 		t.Fatalf("outbox %+v", ob)
 	}
-	if !strings.Contains(out, "↳") {
-		t.Fatalf("reply not shown in the thread:\n%s", out)
+	// the answered conversation left the inbox: the next one is open and
+	// the status line confirms the delivery
+	if !strings.Contains(out, "Reply sent to "+conv.Contact.Handle) {
+		t.Fatalf("no delivery confirmation:\n%s", out)
+	}
+	if strings.Contains(out, "#"+conv.ID+" ·") {
+		t.Fatalf("the answered conversation is still open instead of the next one:\n%s", out)
 	}
 }
 

@@ -672,8 +672,16 @@ func (m *Model) renderOverlay(under string) string {
 	case ovHelp:
 		title = "Keys"
 		body = m.km.HelpLines()
-		if cols := m.w - 6; cols > 0 && len(body) > m.h-4 {
+		room := max(m.h-5, 3)
+		if cols := m.w - 8; cols >= 100 && len(body) > room {
 			body = twoColumns(body, cols)
+		}
+		if len(body) > room {
+			// scrollable: every binding stays reachable at 80×24
+			m.helpOff = max(0, min(m.helpOff, len(body)-room+1))
+			end := min(len(body), m.helpOff+room-1)
+			more := fmt.Sprintf("— %d–%d of %d · j/k scroll · esc close —", m.helpOff+1, end, len(body))
+			body = append(body[m.helpOff:end:end], m.sty.Dim.Render(more))
 		}
 	case ovSnooze:
 		title = "Snooze until"
