@@ -110,19 +110,18 @@ func (s *Store) UpdateContact(n social.Network, handle string, fn func(*Contact)
 		if ct.Handle == "" {
 			ct = Contact{Network: n, Handle: handle}
 		}
-		vip := ct.VIP
 		fn(&ct)
 		ct.Handle = handle
 		ct.Network = n
 		if err := putJSON(tx.Bucket(bContacts), contactKey(n, handle), ct); err != nil {
 			return err
 		}
-		if ct.VIP == vip {
-			return nil
-		}
+		// copy the flag onto every conversation that differs (a VIP from
+		// the config list shows on conversations without being on the
+		// contact, so compare each one, not the contact's old flag)
 		for _, id := range ct.ConvIDs {
 			c, err := getConv(tx, id)
-			if err != nil {
+			if err != nil || c.VIP == ct.VIP {
 				continue
 			}
 			old := c
