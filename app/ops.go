@@ -100,7 +100,11 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 	}
 	for _, f := range a.Engine.Feeds() {
 		id := f.Source.ID()
-		fmt.Fprintf(w, "%s (brand %s)\n", textsafe.Line(id), textsafe.Line(f.Brand))
+		brand := "brand " + f.Brand
+		if f.Brand == "" {
+			brand = "every brand of its accounts"
+		}
+		fmt.Fprintf(w, "%s (%s)\n", textsafe.Line(id), textsafe.Line(brand))
 		acct, _ := a.Engine.Account(f.Network, f.Account)
 		var v social.Verifier
 		if acct != nil {
