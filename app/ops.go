@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/canned"
-	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
@@ -227,5 +226,3 @@ func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut 
 	fmt.Fprintln(w, "wrote", path)
 	return nil
 }
-
-var _ = engine.ReplyOptions{}

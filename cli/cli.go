@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +18,6 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
-	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/tui"
@@ -370,6 +368,3 @@ func cannedCmd(f *flags) *cobra.Command {
 	root.AddCommand(newCmd)
 	return root
 }
-
-var _ = strings.TrimSpace
-var _ = social.Demo

@@ -67,7 +67,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	r := ent.Reply
 	acct, ok := e.Account(r.Network, r.Account)
 	if !ok || acct.Sender == nil {
-		e.fail(ent.Seq, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account), true)
+		e.fail(ent.Seq, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account))
 		return time.Time{}
 	}
 	// A send that may have happened: ask the network first.
@@ -184,7 +184,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) 
 	return next
 }
 
-func (e *Engine) fail(seq uint64, msg string, _ bool) {
+func (e *Engine) fail(seq uint64, msg string) {
 	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
 		x.State = store.OutFailed
 		x.LastError = msg

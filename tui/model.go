@@ -143,7 +143,6 @@ type Model struct {
 	helpOff    int // scroll offset of the help overlay
 	outbox     []store.OutboxEntry
 	outboxIdx  int
-	bellOnce   bool
 }
 
 type confirmation struct {

@@ -393,15 +393,12 @@ func (m *Model) renderRow(c social.Conversation, w int, selected, marked bool) s
 	line2 := "    " + textsafe.Truncate(prev, w-4)
 	if selected {
 		st := m.sty.Selected
-		return st.Width(w).Render(stripStyle(line1, head, handle, pad, right)) + "\n" + st.Width(w).Render(padTo(line2, w))
+		// the reversed row is drawn plain, so nested colour resets cannot
+		// break the highlight
+		plainLine := plain(head) + handle + strings.Repeat(" ", pad) + right
+		return st.Width(w).Render(plainLine) + "\n" + st.Width(w).Render(padTo(line2, w))
 	}
 	return line1 + "\n" + m.sty.Dim.Render(line2)
-}
-
-// stripStyle rebuilds a plain first line for the reversed (selected) row,
-// so nested colour resets don't break the highlight.
-func stripStyle(_ string, head, handle string, pad int, right string) string {
-	return plain(head) + handle + strings.Repeat(" ", pad) + right
 }
 
 // plain drops our own styling from an already sanitized string.
