@@ -204,8 +204,13 @@ func New(d Deps) (*Model, error) {
 	return m, nil
 }
 
-// Close unsubscribes from the engine.
+// Close saves a draft not yet saved and unsubscribes from the engine. Run
+// calls it; so does hark serve when a session ends, however it ended.
 func (m *Model) Close() {
+	if m.draftDirty && m.composeFor != "" && len(m.bulkIDs) == 0 {
+		_ = m.eng.SaveDraft(m.composeFor, m.ta.Value())
+		m.draftDirty = false
+	}
 	if m.unsub != nil {
 		m.unsub()
 		m.unsub = nil

@@ -1,0 +1,359 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	bm "charm.land/wish/v2/bubbletea"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/tui"
+)
+
+// DefaultListen is where hark serve listens unless told otherwise: the
+// loopback interface only.
+const DefaultListen = "127.0.0.1:2222"
+
+// HostKeyName is the host key's file name in the state directory.
+const HostKeyName = "ssh_host_ed25519"
+
+// DefaultGrace is how long sessions get to end on shutdown.
+const DefaultGrace = 3 * time.Second
+
+// NoPTYMessage is what a session without a terminal is told before it is
+// closed.
+const NoPTYMessage = "hark serve needs an interactive terminal: connect with ssh -t."
+
+// Options configure Run.
+type Options struct {
+	// Listen is host:port (default DefaultListen). Port 0 picks a free one
+	// (Started reports it).
+	Listen string
+	// HostKeyPath is the server's private key (default
+	// <state dir>/ssh_host_ed25519); created (ed25519, mode 0600) if missing.
+	HostKeyPath string
+	// AuthorizedKeys is an authorized_keys file; only its keys get in. It is
+	// re-read on every connection, so adding a key needs no restart.
+	// Required unless InsecureNoAuth.
+	AuthorizedKeys string
+	// InsecureNoAuth lets anyone in without a key — for local testing, and
+	// only on a loopback address.
+	InsecureNoAuth bool
+	// Version is shown by the TUI.
+	Version string
+	// Deps builds a session's TUI dependencies (default: the app's, with no
+	// URL opener — over SSH the TUI shows and copies links instead).
+	Deps func(sess ssh.Session) tui.Deps
+	// Started is called once the server listens.
+	Started func(Info)
+	// Grace is how long sessions get to end on shutdown (default DefaultGrace).
+	Grace time.Duration
+}
+
+// Info describes a started server.
+type Info struct {
+	Addr            net.Addr
+	AuthorizedKeys  int      // keys in the authorized_keys file at start
+	Problems        []string // authorized_keys lines that authorize nobody
+	Insecure        bool     // no authentication
+	HostKey         string   // path of the host key
+	HostKeyCreated  bool     // the host key was made now
+	HostFingerprint string   // SHA256 fingerprint of the host key
+}
+
+func (o Options) withDefaults() Options {
+	if o.Listen == "" {
+		o.Listen = DefaultListen
+	}
+	if o.HostKeyPath == "" {
+		_, state := config.Paths()
+		o.HostKeyPath = filepath.Join(state, HostKeyName)
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	return o
+}
+
+// check validates the options that need no I/O.
+func (o Options) check() error {
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", o.Listen, err)
+	}
+	switch {
+	case o.InsecureNoAuth && o.AuthorizedKeys != "":
+		return errors.New("both --authorized-keys and --insecure-no-auth given: choose one")
+	case o.InsecureNoAuth && !isLoopback(host):
+		return fmt.Errorf("--insecure-no-auth lets anyone in, so it only listens on a loopback address (e.g. 127.0.0.1:2222), not %q", o.Listen)
+	case !o.InsecureNoAuth && o.AuthorizedKeys == "":
+		return errors.New("serve needs --authorized-keys FILE (an OpenSSH authorized_keys file of the operators' public keys); for a local test only, --insecure-no-auth")
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Run serves the TUI over SSH until ctx ends. It starts the app's engine
+// (once, for every session), listens, and on ctx's end tells every session
+// to quit, waits for them (up to Options.Grace), closes the server and
+// stops the engine. The app must be open for writing; the caller closes it
+// after Run returns.
+func Run(ctx context.Context, a *app.App, o Options) error {
+	if a == nil || a.Engine == nil {
+		return errors.New("serve: no app")
+	}
+	o = o.withDefaults()
+	if err := o.check(); err != nil {
+		return err
+	}
+	log := a.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{a: a, o: o, log: log.With("component", "serve"), quit: make(chan struct{})}
+	signer, created, err := loadHostKey(o.HostKeyPath)
+	if err != nil {
+		return err
+	}
+	info := Info{Insecure: o.InsecureNoAuth, HostKey: o.HostKeyPath, HostKeyCreated: created, HostFingerprint: fingerprint(signer.PublicKey())}
+	srv := &ssh.Server{Handler: s.handle, Version: "hark"}
+	srv.AddHostKey(signer)
+	if !o.InsecureNoAuth {
+		ak, err := readAuthorizedKeys(o.AuthorizedKeys)
+		if err != nil {
+			return err
+		}
+		info.AuthorizedKeys, info.Problems = len(ak.keys), ak.problems
+		for _, p := range ak.problems {
+			s.log.Warn("serve: authorized keys", "problem", p)
+		}
+		srv.PublicKeyHandler = s.authorize
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	info.Addr = ln.Addr()
+
+	// The engine outlives ctx by a little: sessions that are ending may
+	// still call into it.
+	ectx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	engineDone := make(chan struct{})
+	go func() { defer close(engineDone); a.Engine.Run(ectx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	s.log.Info("serve: listening", "addr", info.Addr.String(), "authorized_keys", info.AuthorizedKeys,
+		"insecure_no_auth", o.InsecureNoAuth, "host_key", o.HostKeyPath, "host_fingerprint", info.HostFingerprint, "host_key_created", created)
+	if o.Started != nil {
+		o.Started(info)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		serveErr <- err
+		runErr = fmt.Errorf("serve %s: %w", info.Addr, err)
+	}
+
+	// Shutdown: no new sessions, every TUI quits (restoring its terminal),
+	// then the connections close, then the engine stops.
+	s.mu.Lock()
+	s.closing = true
+	close(s.quit)
+	s.mu.Unlock()
+	if !waitTimeout(&s.wg, o.Grace) {
+		s.log.Warn("serve: sessions still open after the grace period; closing their connections")
+	}
+	closeErr := srv.Close()
+	if err := <-serveErr; runErr == nil && err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+		runErr = fmt.Errorf("serve %s: %w", info.Addr, err)
+	}
+	if !waitTimeout(&s.wg, o.Grace) {
+		s.log.Error("serve: sessions did not end after their connections closed")
+	}
+	stopEngine()
+	<-engineDone
+	s.log.Info("serve: stopped", "addr", info.Addr.String(), "sessions", s.count.Load())
+	if runErr == nil && closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
+		runErr = fmt.Errorf("serve: close: %w", closeErr)
+	}
+	return runErr
+}
+
+// waitTimeout waits for wg up to d and says whether it finished.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// server is one running hark serve.
+type server struct {
+	a   *app.App
+	o   Options
+	log *slog.Logger
+
+	mu      sync.Mutex
+	closing bool
+	quit    chan struct{} // closed on shutdown
+	wg      sync.WaitGroup
+	count   atomic.Int64 // sessions so far (ids for the log)
+}
+
+// authorize checks a client key against the authorized_keys file, read
+// afresh so that a key added or removed takes effect at the next
+// connection.
+func (s *server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	log := s.log.With("user", ctx.User(), "remote", addrString(ctx.RemoteAddr()), "key", fingerprint(key), "key_type", key.Type())
+	ak, err := readAuthorizedKeys(s.o.AuthorizedKeys)
+	if err != nil {
+		log.Error("serve: refused: cannot read authorized keys", "err", err)
+		return false
+	}
+	if !ak.has(key) {
+		attrs := []any{}
+		if len(ak.problems) > 0 {
+			attrs = append(attrs, "authorized_keys_problems", strings.Join(ak.problems, "; "))
+		}
+		log.Warn("serve: refused: key not in authorized keys", attrs...)
+		return false
+	}
+	return true
+}
+
+// enter registers a new session unless the server is shutting down.
+func (s *server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// handle runs one SSH session: a TUI of its own on the shared engine.
+func (s *server) handle(sess ssh.Session) {
+	start := time.Now()
+	id := s.count.Add(1)
+	log := s.log.With("session", id, "user", sess.User(), "remote", addrString(sess.RemoteAddr()), "key", fingerprint(sess.PublicKey()))
+	if !s.enter() {
+		log.Info("serve: refused: shutting down")
+		fmt.Fprintln(sess.Stderr(), "hark serve is shutting down.")
+		_ = sess.Exit(1)
+		return
+	}
+	defer s.wg.Done()
+
+	// Like wish's activeterm middleware, with a message an operator can act on.
+	pty, winCh, ok := sess.Pty()
+	if !ok {
+		log.Info("serve: refused: no terminal", "command", len(sess.RawCommand()) > 0)
+		fmt.Fprintln(sess.Stderr(), NoPTYMessage)
+		_ = sess.Exit(1)
+		return
+	}
+	log.Info("serve: session start", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
+
+	m, err := tui.New(s.deps(sess))
+	if err != nil {
+		log.Error("serve: tui", "err", err)
+		fmt.Fprintf(sess.Stderr(), "hark: %v\r\n", err)
+		_ = sess.Exit(1)
+		return
+	}
+	defer m.Close() // unsubscribe from the engine
+
+	// bm.MakeOptions: the session as input and output (emulated PTY),
+	// window size, colour profile and TERM from the client; no ctrl+z. The
+	// server's signals are the server's: no per-session signal handler.
+	opts := append(bm.MakeOptions(sess), tea.WithoutSignalHandler())
+	p := tea.NewProgram(m, opts...)
+
+	// As wish's bubbletea middleware: forward window changes, quit when the
+	// connection goes — and also when the server shuts down.
+	ctx, cancel := context.WithCancel(sess.Context())
+	defer cancel()
+	var byServer atomic.Bool
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				p.Quit()
+				return
+			case <-s.quit:
+				byServer.Store(true)
+				p.Quit()
+				return
+			case w, ok := <-winCh:
+				if !ok {
+					return
+				}
+				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			}
+		}
+	}()
+	_, err = p.Run()
+	gone := ctx.Err() != nil // the client went away first
+	p.Kill()                 // restores the terminal if Run ended abnormally
+	cancel()
+	if err != nil && !gone && !errors.Is(err, io.EOF) {
+		log.Warn("serve: tui ended with an error", "err", err)
+	}
+	if byServer.Load() {
+		fmt.Fprint(sess, "\r\nhark serve is shutting down.\r\n")
+	}
+	log.Info("serve: session end", "duration", time.Since(start).Round(time.Millisecond).String())
+}
+
+// deps builds a session's TUI dependencies.
+func (s *server) deps(sess ssh.Session) tui.Deps {
+	var d tui.Deps
+	if s.o.Deps != nil {
+		d = s.o.Deps(sess)
+	} else {
+		d = s.a.TUIDeps(s.o.Version, nil)
+	}
+	for _, kv := range sess.Environ() {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			d.Mono = true
+		}
+	}
+	return d
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
