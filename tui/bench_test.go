@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/storetest"
 )
@@ -86,5 +87,31 @@ func BenchmarkBubblesListKeypress(b *testing.B) {
 		i++
 		l, _ = l.Update(k)
 		_, _ = io.WriteString(io.Discard, l.View())
+	}
+}
+
+// BenchmarkApplyChange: an engine event changed one conversation while the
+// "all" view lists 200k; the cached list is patched in place (no reload).
+func BenchmarkApplyChange(b *testing.B) {
+	m := benchModel(b)
+	c, err := m.st.Conversation("150000")
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		c.Priority = i % 100 // move it around the list
+		c.Version++
+		i++
+		m.applyConvs([]social.Conversation{c})
+	}
+}
+
+// BenchmarkReloadAll is the baseline for BenchmarkApplyChange: re-reading
+// the whole view from the index.
+func BenchmarkReloadAll(b *testing.B) {
+	m := benchModel(b)
+	for b.Loop() {
+		m.Update(m.loadRefs()())
 	}
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -601,34 +602,59 @@ func (m *Model) applyConvs(cs []social.Conversation) {
 	sel := m.selectedID()
 	keep := m.refFilter()
 	for _, c := range cs {
+		old := m.indexOf(c.ID)
 		m.convs[c.ID] = c
-		// drop the old ref
-		for i := range m.refs {
-			if m.refs[i].ID == c.ID {
-				m.refs = slices.Delete(m.refs, i, i+1)
-				break
-			}
-		}
 		r := store.RefOf(c)
-		if !store.InView(r, m.view) || !keep(r) {
-			continue
+		in := store.InView(r, m.view) && keep(r) && (m.search == nil || m.search.Match(c, m.now()))
+		switch {
+		case !in && old >= 0:
+			m.refs = slices.Delete(m.refs, old, old+1)
+		case in && old < 0:
+			i := m.position(r)
+			m.refs = slices.Insert(m.refs, i, r)
+		case in:
+			m.move(old, r)
 		}
-		if m.search != nil && !m.search.Match(c, m.now()) {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(m.refs, r, func(a, b store.Ref) int {
-			switch {
-			case store.Less(a, b):
-				return -1
-			case store.Less(b, a):
-				return 1
-			}
-			return 0
-		})
-		m.refs = slices.Insert(m.refs, i, r)
 	}
 	m.restoreSelection(sel)
 	m.ensureVisible()
+}
+
+// position is where r belongs in the sorted list.
+func (m *Model) position(r store.Ref) int {
+	i, _ := slices.BinarySearchFunc(m.refs, r, func(a, b store.Ref) int { return bytes.Compare(a.Sort, b.Sort) })
+	return i
+}
+
+// indexOf finds a conversation in the list: by binary search on its cached
+// sort key when the previous version is known, else by a scan.
+func (m *Model) indexOf(id string) int {
+	if prev, ok := m.convs[id]; ok {
+		r := store.RefOf(prev)
+		if i := m.position(r); i < len(m.refs) && m.refs[i].ID == id {
+			return i
+		}
+	}
+	for i := range m.refs {
+		if m.refs[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// move puts the ref at index old in its new place, shifting only the refs
+// between the two positions (not the whole tail, twice).
+func (m *Model) move(old int, r store.Ref) {
+	j := m.position(r)
+	switch {
+	case j > old: // moves down: j counts the old entry itself
+		j--
+		copy(m.refs[old:j], m.refs[old+1:j+1])
+	case j < old:
+		copy(m.refs[j+1:old+1], m.refs[j:old])
+	}
+	m.refs[j] = r
 }
 
 func (m *Model) selectedID() string {
