@@ -1,6 +1,3 @@
-// Package cli holds hark's cobra commands. Each is a thin layer over app:
-// it loads the config, applies flags, opens what it needs and prints
-// sanitized text (untrusted post text never reaches the terminal raw).
 package cli
 
 import (

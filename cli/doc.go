@@ -1,0 +1,7 @@
+// Package cli holds hark's cobra commands. Each is a thin layer over app:
+// it loads the config, applies flags, opens what it needs and prints
+// sanitized text (untrusted post text never reaches the terminal raw).
+//
+// It may import app, config, engine, store, textsafe and tui; it must not
+// reach into feeds directly (app builds them).
+package cli
