@@ -46,6 +46,14 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 		return pg, nil
 	}
 
+	return catchUp(cursor, fetch)
+}
+
+// catchUp is the forward catch-up both the mentions and the tag timeline
+// use: the first poll takes the newest page; later ones page forward with
+// min_id until an empty page (at most maxPages a poll, then More), so
+// nothing is missed when more than a page arrived. Posts come oldest first.
+func catchUp(cursor string, fetch func(minID string) (page, error)) (social.Batch, error) {
 	if cursor == "" {
 		pg, err := fetch("")
 		if err != nil {
@@ -54,7 +62,6 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 		reverse(pg.posts)
 		return social.Batch{Posts: pg.posts, Cursor: pg.newest}, nil
 	}
-
 	b := social.Batch{Cursor: cursor}
 	seen := map[string]bool{}
 	for i := 0; ; i++ {
@@ -231,7 +238,7 @@ func (s *Search) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 func (s *Search) pollTag(ctx context.Context, tag, cursor string) (social.Batch, error) {
 	a := s.api
 	path := "/api/v1/timelines/tag/" + url.PathEscape(tag)
-	fetch := func(minID string) ([]social.Post, error) {
+	fetch := func(minID string) (page, error) {
 		q := url.Values{}
 		q.Set("limit", strconv.Itoa(timelineLimit))
 		if minID != "" {
@@ -239,56 +246,19 @@ func (s *Search) pollTag(ctx context.Context, tag, cursor string) (social.Batch,
 		}
 		var raw json.RawMessage
 		if err := a.call(ctx, http.MethodGet, path, q, nil, nil, &raw); err != nil {
-			return nil, err
+			return page{}, err
 		}
 		ps, err := a.decodeStatuses(raw, social.KindSearch)
 		if err != nil {
-			return nil, malformed("GET /api/v1/timelines/tag/:tag", err)
+			return page{}, malformed("GET /api/v1/timelines/tag/:tag", err)
 		}
-		return ps, nil
-	}
-	if cursor == "" {
-		ps, err := fetch("")
-		if err != nil {
-			return social.Batch{}, err
-		}
-		b := social.Batch{}
+		pg := page{n: len(ps), posts: ps}
 		if len(ps) > 0 {
-			b.Cursor = ps[0].RemoteID
+			pg.newest = ps[0].RemoteID // the timeline is newest first
 		}
-		reverse(ps)
-		b.Posts = ps
-		return b, nil
+		return pg, nil
 	}
-	b := social.Batch{Cursor: cursor}
-	seen := map[string]bool{}
-	for i := 0; ; i++ {
-		if i == maxPages {
-			b.More = true
-			break
-		}
-		ps, err := fetch(b.Cursor)
-		if err != nil {
-			if i > 0 {
-				b.More = true
-				break
-			}
-			return social.Batch{}, err
-		}
-		if len(ps) == 0 || ps[0].RemoteID == b.Cursor {
-			break
-		}
-		newest := ps[0].RemoteID
-		reverse(ps)
-		for _, p := range ps {
-			if !seen[p.RemoteID] {
-				seen[p.RemoteID] = true
-				b.Posts = append(b.Posts, p)
-			}
-		}
-		b.Cursor = newest
-	}
-	return b, nil
+	return catchUp(cursor, fetch)
 }
 
 func (s *Search) pollSearch(ctx context.Context, cursor string) (social.Batch, error) {
