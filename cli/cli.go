@@ -139,8 +139,7 @@ func pollCmd(f *flags) *cobra.Command {
 			defer a.Close()
 			out := cmd.OutOrStdout()
 			if !once {
-				fmt.Fprintln(out, "polling every feed; ctrl+c stops")
-				return a.Engine.Run(cmd.Context())
+				return follow(cmd.Context(), a, out)
 			}
 			failed := 0
 			for _, r := range a.Engine.PollOnce(cmd.Context()) {
@@ -162,6 +161,37 @@ func pollCmd(f *flags) *cobra.Command {
 	}
 	c.Flags().BoolVar(&once, "once", false, "poll each feed once and exit")
 	return c
+}
+
+// follow runs the engine headless and prints what happens, a line each:
+// new posts, deliveries, feed problems (all sanitized).
+func follow(ctx context.Context, a *app.App, out io.Writer) error {
+	events, stop := a.Engine.Subscribe()
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- a.Engine.Run(ctx) }()
+	fmt.Fprintln(out, "polling every feed; ctrl+c stops")
+	for {
+		select {
+		case err := <-done:
+			return err
+		case ev := <-events:
+			switch ev.Kind {
+			case engine.EvNewPosts:
+				for _, p := range ev.Posts {
+					fmt.Fprintf(out, "new   %s  %s  %s\n", textsafe.Line(p.Key()), textsafe.Handle(p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 70))
+				}
+			case engine.EvDelivery:
+				if e := ev.Outbox; e != nil && (e.State == store.OutSent || e.State == store.OutFailed) {
+					fmt.Fprintf(out, "%-5s reply %d to #%s %s\n", e.State, e.Seq, e.Reply.ConvID, textsafe.Line(e.LastError))
+				}
+			case engine.EvFeedStatus:
+				if st := ev.Feed; st != nil && st.LastError != "" {
+					fmt.Fprintf(out, "error %s: %s (next try %s)\n", textsafe.Line(st.Feed), textsafe.Line(st.LastError), st.Until.Local().Format("15:04:05"))
+				}
+			}
+		}
+	}
 }
 
 func queueCmd(f *flags) *cobra.Command {
