@@ -1,9 +1,12 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/config"
 )
 
 func TestKeymapOverrides(t *testing.T) {
@@ -71,5 +74,32 @@ func TestParseSnooze(t *testing.T) {
 		if (err != nil) != tt.err || !tt.err && !got.Equal(tt.want) {
 			t.Errorf("%q: %v %v, want %v", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// The example config lists every action name a user can rebind.
+func TestExampleConfigListsEveryAction(t *testing.T) {
+	ex := string(config.Example())
+	i := strings.Index(ex, "# Action names")
+	if i < 0 {
+		t.Fatal("config example lost its list of action names")
+	}
+	lines := strings.Split(ex[i:], "\n")
+	_, first, _ := strings.Cut(lines[0], "):")
+	listed := strings.Fields(first)
+	for _, line := range lines[1:] {
+		if !strings.HasPrefix(line, "# ") {
+			break
+		}
+		listed = append(listed, strings.Fields(strings.TrimPrefix(line, "# "))...)
+	}
+	var names []string
+	for _, b := range defaultBindings {
+		names = append(names, string(b.act))
+	}
+	slices.Sort(listed)
+	slices.Sort(names)
+	if !slices.Equal(listed, names) {
+		t.Fatalf("example lists %v\nkeymap has   %v", listed, names)
 	}
 }
