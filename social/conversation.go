@@ -44,7 +44,7 @@ type Conversation struct {
 	ReadOnly string   `json:"read_only,omitempty"`
 
 	State        State     `json:"state"`
-	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
+	SnoozedUntil time.Time `json:"snoozed_until,omitzero"`
 	SnoozeNote   string    `json:"snooze_note,omitempty"`
 
 	Priority  int      `json:"priority"` // Base plus SLA pressure; the queue sorts on it
@@ -53,15 +53,15 @@ type Conversation struct {
 	Sentiment int      `json:"sentiment"` // <0 negative, >0 positive
 	VIP       bool     `json:"vip,omitempty"`
 
-	CreatedAt       time.Time `json:"created_at"`       // first customer post
-	UpdatedAt       time.Time `json:"updated_at"`       // last change of any kind
-	LastCustomerAt  time.Time `json:"last_customer_at"` // latest customer post
-	WaitingSince    time.Time `json:"waiting_since"`    // start of the current SLA clock (zero = not waiting)
-	DueAt           time.Time `json:"due_at,omitempty"` // SLA deadline for the next response
-	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
-	FirstDueAt      time.Time `json:"first_due_at,omitempty"` // the SLA deadline the first response had to meet
-	LastResponseAt  time.Time `json:"last_response_at,omitempty"`
-	ResolvedAt      time.Time `json:"resolved_at,omitempty"`
+	CreatedAt       time.Time `json:"created_at,omitzero"`       // first customer post
+	UpdatedAt       time.Time `json:"updated_at,omitzero"`       // last change of any kind
+	LastCustomerAt  time.Time `json:"last_customer_at,omitzero"` // latest customer post
+	WaitingSince    time.Time `json:"waiting_since,omitzero"`    // start of the current SLA clock (zero = not waiting)
+	DueAt           time.Time `json:"due_at,omitzero"`           // SLA deadline for the next response
+	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
+	FirstDueAt      time.Time `json:"first_due_at,omitzero"` // the SLA deadline the first response had to meet
+	LastResponseAt  time.Time `json:"last_response_at,omitzero"`
+	ResolvedAt      time.Time `json:"resolved_at,omitzero"`
 
 	// Origin is the public post a DM conversation started from (post key),
 	// so a public follow-up can be offered when the DM is resolved.

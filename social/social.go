@@ -77,7 +77,7 @@ type Post struct {
 	Author    Author    `json:"author"`
 	Text      string    `json:"text"`
 	Lang      string    `json:"lang,omitempty"` // as the network reports it; may be empty
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
 	Kind      Kind      `json:"kind"`
 	Direct    bool      `json:"direct,omitempty"` // private (DM / visibility direct)
 
@@ -134,7 +134,7 @@ type Reply struct {
 	To        Post      `json:"to"` // the post being answered
 	Text      string    `json:"text"`
 	Direct    bool      `json:"direct,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
 // Sent is the result of a successful send.
@@ -159,7 +159,7 @@ type Confirmer interface {
 type RateStatus struct {
 	Limit     int       `json:"limit"`
 	Remaining int       `json:"remaining"`
-	Reset     time.Time `json:"reset"`
+	Reset     time.Time `json:"reset,omitzero"`
 	Known     bool      `json:"known"`
 }
 

@@ -20,8 +20,8 @@ type Contact struct {
 	Tags      []string       `json:"tags,omitempty"`
 	Brands    []string       `json:"brands,omitempty"`
 	ConvIDs   []string       `json:"conv_ids,omitempty"`
-	FirstSeen time.Time      `json:"first_seen"`
-	LastSeen  time.Time      `json:"last_seen"`
+	FirstSeen time.Time      `json:"first_seen,omitzero"`
+	LastSeen  time.Time      `json:"last_seen,omitzero"`
 }
 
 func contactKey(n social.Network, handle string) []byte {
@@ -171,11 +171,11 @@ func (s *Store) Draft(convID string) (string, error) {
 // FeedStatus is the last known health of a feed (shown in the TUI and doctor).
 type FeedStatus struct {
 	Feed      string            `json:"feed"`
-	LastPoll  time.Time         `json:"last_poll"`
-	LastOK    time.Time         `json:"last_ok"`
+	LastPoll  time.Time         `json:"last_poll,omitzero"`
+	LastOK    time.Time         `json:"last_ok,omitzero"`
 	LastError string            `json:"last_error,omitempty"`
 	ErrorKind string            `json:"error_kind,omitempty"`
-	Until     time.Time         `json:"until,omitempty"` // next attempt (backoff or rate-limit reset)
+	Until     time.Time         `json:"until,omitzero"` // next attempt (backoff or rate-limit reset)
 	Failures  int               `json:"failures"`
 	Rate      social.RateStatus `json:"rate"`
 	Stored    int               `json:"stored"` // posts stored by this feed, all time

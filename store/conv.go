@@ -17,7 +17,7 @@ import (
 type StoredPost struct {
 	social.Post
 	ConvID   string    `json:"conv_id"`
-	StoredAt time.Time `json:"stored_at"`
+	StoredAt time.Time `json:"stored_at,omitzero"`
 }
 
 // Triage is called for every conversation a batch touches, after the new
@@ -186,12 +186,14 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	if err := q.Put(sortKey(c, id), refValue(c)); err != nil {
 		return err
 	}
+	convs := tx.Bucket(bConvs)
+	convs.FillPercent = 0.9 // ids are sequential: pages fill from the end
 	if to := rankOf(c.State); to != from {
 		if err := moveCount(tx, from, to); err != nil {
 			return err
 		}
 	}
-	return putJSON(tx.Bucket(bConvs), id, c)
+	return putJSON(convs, id, c)
 }
 
 // The number of conversations per rank is kept in the meta bucket, so the
@@ -367,6 +369,7 @@ func addPost(tx *bolt.Tx, p social.Post, tri Triage, now time.Time) (social.Conv
 		if p.Kind != social.KindOwn {
 			c.Contact = p.Author
 		}
+		byRoot.FillPercent = 0.9
 		if err := byRoot.Put([]byte(root), idKey(seq)); err != nil {
 			return c, false, err
 		}

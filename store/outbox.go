@@ -29,11 +29,11 @@ type OutboxEntry struct {
 	State       OutboxState  `json:"state"`
 	Attempts    int          `json:"attempts"`
 	LastError   string       `json:"last_error,omitempty"`
-	NextAttempt time.Time    `json:"next_attempt"`
+	NextAttempt time.Time    `json:"next_attempt,omitzero"`
 	Uncertain   bool         `json:"uncertain,omitempty"` // a previous attempt may have reached the network
 	Sent        social.Sent  `json:"sent"`
-	QueuedAt    time.Time    `json:"queued_at"`
-	SentAt      time.Time    `json:"sent_at,omitempty"`
+	QueuedAt    time.Time    `json:"queued_at,omitzero"`
+	SentAt      time.Time    `json:"sent_at,omitzero"`
 	Resolve     bool         `json:"resolve,omitempty"` // resolve the conversation once sent
 }
 
