@@ -135,7 +135,11 @@ func refValue(c *social.Conversation) []byte {
 	return []byte(string(flags) + string(c.Network) + "\x00" + c.Brand)
 }
 
-func decodeRef(k, v []byte) Ref {
+// refNames interns the network and brand of index values: a view of 200k
+// refs shares a handful of strings instead of allocating two each.
+type refNames map[string][2]string
+
+func decodeRef(k, v []byte, names refNames) Ref {
 	r := Ref{ID: idString(k[17:]), Sort: append([]byte(nil), k...)}
 	switch k[0] {
 	case 0:
@@ -150,11 +154,17 @@ func decodeRef(k, v []byte) Ref {
 	if len(v) > 0 {
 		r.Direct = v[0]&1 != 0
 		r.VIP = v[0]&2 != 0
-		rest := string(v[1:])
-		if i := strings.IndexByte(rest, 0); i >= 0 {
-			r.Network = social.Network(rest[:i])
-			r.Brand = rest[i+1:]
+		nb, ok := names[string(v[1:])] // no allocation on a hit
+		if !ok {
+			rest := string(v[1:])
+			if i := strings.IndexByte(rest, 0); i >= 0 {
+				nb = [2]string{rest[:i], rest[i+1:]}
+			}
+			if names != nil {
+				names[rest] = nb
+			}
 		}
+		r.Network, r.Brand = social.Network(nb[0]), nb[1]
 	}
 	return r
 }
@@ -671,12 +681,13 @@ func viewRange(v View) (lo, hi byte) {
 
 func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 	lo, hi := viewRange(v)
+	names := refNames{}
 	c := tx.Bucket(bQueue).Cursor()
 	for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
 		if len(k) != 25 {
 			continue
 		}
-		if !fn(decodeRef(k, val)) {
+		if !fn(decodeRef(k, val, names)) {
 			break
 		}
 	}
@@ -693,11 +704,20 @@ func (s *Store) Queue(v View, fn func(Ref) bool) error {
 // QueueRefs returns the refs of a view that pass keep (nil = all).
 func (s *Store) QueueRefs(v View, keep func(Ref) bool) ([]Ref, error) {
 	var out []Ref
-	err := s.Queue(v, func(r Ref) bool {
-		if keep == nil || keep(r) {
-			out = append(out, r)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n := readCounts(tx)
+		lo, hi := viewRange(v)
+		size := 0
+		for r := lo; r <= hi; r++ {
+			size += n[r]
 		}
-		return true
+		out = make([]Ref, 0, size) // one allocation, not a doubling series
+		return scanQueue(tx, v, func(r Ref) bool {
+			if keep == nil || keep(r) {
+				out = append(out, r)
+			}
+			return true
+		})
 	})
 	return out, err
 }
@@ -724,7 +744,7 @@ func (s *Store) Top(v View, n int, keep func(Ref) bool) ([]social.Conversation, 
 func RefOf(c social.Conversation) Ref {
 	id, _ := parseID(c.ID)
 	k := sortKey(&c, id)
-	return decodeRef(k, refValue(&c))
+	return decodeRef(k, refValue(&c), nil)
 }
 
 // Less orders refs as the queue does.
