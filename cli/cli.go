@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -346,11 +347,32 @@ func exportCmd(f *flags) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			return a.Export(cmd.OutOrStdout(), format)
+			out := cmd.OutOrStdout()
+			if !isTerminal(out) {
+				return a.Export(out, format) // a file or a pipe gets the exact bytes
+			}
+			// On a terminal, posts' escape sequences and controls would act:
+			// show it sanitized (redirect to a file for the exact text).
+			var buf bytes.Buffer
+			if err := a.Export(&buf, format); err != nil {
+				return err
+			}
+			_, err = io.WriteString(out, textsafe.Block(buf.String()))
+			return err
 		},
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
 	return c
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func cannedCmd(f *flags) *cobra.Command {
