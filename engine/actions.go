@@ -146,6 +146,7 @@ func (e *Engine) Resolve(id string) (social.Conversation, error) {
 		c.State = social.StateResolved
 		c.ResolvedAt = e.now()
 		c.SnoozedUntil = time.Time{}
+		c.WaitingSince, c.DueAt = time.Time{}, time.Time{} // nothing is owed any more
 		if c.Direct && c.Origin != "" && c.FollowUp == social.FollowUpNone {
 			c.FollowUp = social.FollowUpOffered
 		}
@@ -174,6 +175,9 @@ func (e *Engine) SetState(id string, s social.State) (social.Conversation, error
 	return e.change(id, func(c *social.Conversation) error {
 		c.State = s
 		c.SnoozedUntil = time.Time{}
+		if s == social.StatePending { // waiting on the customer: no clock on us
+			c.WaitingSince, c.DueAt = time.Time{}, time.Time{}
+		}
 		return nil
 	})
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -89,15 +90,24 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 			}
 		}
 	}
+	// Re-read under the write lock: the operator may have discarded or
+	// edited the entry since the list was read.
 	ent, err := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+		if x.State != store.OutQueued && x.State != store.OutSending {
+			return errNotDue
+		}
 		x.State = store.OutSending
 		x.Attempts++
 		return nil
 	})
+	if errors.Is(err, errNotDue) {
+		return time.Time{}
+	}
 	if err != nil {
 		e.log.Error("marking outbox entry sending", "outbox", ent.Seq, "err", err)
 		return e.now().Add(time.Minute)
 	}
+	r = ent.Reply // the text as it is now
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	sent, err := acct.Sender.Send(sctx, r)
 	cancel()
@@ -107,6 +117,8 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	e.markSent(ent, acct, sent)
 	return time.Time{}
 }
+
+var errNotDue = errors.New("outbox entry no longer due")
 
 func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent) {
 	r := ent.Reply

@@ -429,3 +429,51 @@ func TestReplyAnswersTheCustomer(t *testing.T) {
 		t.Fatalf("reply answers %s (%s), want Maria's post", got.To.RemoteID, got.To.Author.Handle)
 	}
 }
+
+// A reply discarded while another send is in flight is not sent.
+func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var sent []string
+	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
+		if r.Text == "first" {
+			<-release
+		}
+		mu.Lock()
+		sent = append(sent, r.Text)
+		mu.Unlock()
+		return social.Sent{RemoteID: r.ID}, nil
+	})
+	posts := []social.Post{
+		{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@a"}, Text: "x", CreatedAt: start},
+		{Network: "t", Account: "a", RemoteID: "2", Author: social.Author{Handle: "@b"}, Text: "y", CreatedAt: start},
+	}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: posts}, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
+	e.PollOnce(context.Background())
+	e.Reply("1", "first", ReplyOptions{})
+	second, _ := e.Reply("2", "second", ReplyOptions{})
+	done := make(chan struct{})
+	go func() { e.Deliver(context.Background()); close(done) }()
+	// wait until the first send is in flight, then discard the second
+	for {
+		if ent, _ := st.OutboxEntry(1); ent.State == store.OutSending {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := e.Discard(second.Seq); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	<-done
+	if len(sent) != 1 || sent[0] != "first" {
+		t.Fatalf("sent %v; the discarded reply must not go out", sent)
+	}
+	if ent, _ := st.OutboxEntry(second.Seq); ent.State != store.OutDropped {
+		t.Fatalf("discarded entry is %s", ent.State)
+	}
+}

@@ -18,6 +18,9 @@ type StoredPost struct {
 	social.Post
 	ConvID   string    `json:"conv_id"`
 	StoredAt time.Time `json:"stored_at,omitzero"`
+	// Attached: stored from a thread fetch, not yet seen by a poll. When a
+	// poll brings it, it counts as new then (reopen, triage, events).
+	Attached bool `json:"attached,omitempty"`
 }
 
 // Triage is called for every conversation a batch touches, after the new
@@ -320,6 +323,21 @@ func (s *Store) Ingest(feedID, cursor string, posts []social.Post, tri Triage, n
 			}
 			key := []byte(p.Key())
 			if pb.Get(key) != nil {
+				c, reopened, ok, err := promoteAttached(tx, p, tri, now)
+				if err != nil {
+					return fmt.Errorf("feed %s: post %s: %w", feedID, p.Key(), err)
+				}
+				if !ok {
+					continue // polled before: re-polling changes nothing
+				}
+				res.New = append(res.New, p)
+				if !changed[c.ID] {
+					changed[c.ID] = true
+					res.Changed = append(res.Changed, c.ID)
+				}
+				if reopened {
+					res.Reopened = append(res.Reopened, c.ID)
+				}
 				continue
 			}
 			c, reopened, err := addPost(tx, p, tri, now)
@@ -389,6 +407,18 @@ func addPost(tx *bolt.Tx, p social.Post, tri Triage, now time.Time) (social.Conv
 		return c, false, err
 	}
 	c.PostKeys = insertByTime(tx, c.PostKeys, p)
+	reopened, err := applyPost(tx, &c, old != nil, p, tri, now)
+	if err != nil {
+		return c, false, err
+	}
+	return c, reopened, putConv(tx, old, &c)
+}
+
+// applyPost updates a conversation for a post that joined it: response
+// times for the brand's own posts; for a customer's, the preview, the SLA
+// clock, a reopen (existing conversations only) and triage.
+func applyPost(tx *bolt.Tx, cp *social.Conversation, existed bool, p social.Post, tri Triage, now time.Time) (bool, error) {
+	c := cp
 	if c.UpdatedAt.Before(now) {
 		c.UpdatedAt = now
 	}
@@ -411,10 +441,13 @@ func addPost(tx *bolt.Tx, p social.Post, tri Triage, now time.Time) (social.Conv
 		}
 		switch c.State {
 		case social.StatePending, social.StateSnoozed, social.StateResolved:
-			if old != nil {
+			if existed {
 				reopened = true
 				c.State = social.StateOpen
 				c.SnoozedUntil = time.Time{}
+				// the clock starts again at this message, whatever an
+				// unanswered earlier one had left on it
+				c.WaitingSince = p.CreatedAt
 				if c.FollowUp == social.FollowUpOffered {
 					c.FollowUp = social.FollowUpNone
 				}
@@ -427,14 +460,41 @@ func addPost(tx *bolt.Tx, p social.Post, tri Triage, now time.Time) (social.Conv
 			c.Origin = findOrigin(tx, p)
 		}
 	}
-	contact, err := touchContactFor(tx, &c, p)
+	contact, err := touchContactFor(tx, c, p)
 	if err != nil {
-		return c, false, err
+		return false, err
 	}
 	if tri != nil && p.Kind != social.KindOwn {
-		tri(&c, p, contact)
+		tri(c, p, contact)
 	}
-	return c, reopened, putConv(tx, old, &c)
+	return reopened, nil
+}
+
+// promoteAttached handles a polled post that a thread fetch stored first:
+// it was kept out of the workflow then, so it takes effect now. ok is false
+// for a post a poll had already delivered.
+func promoteAttached(tx *bolt.Tx, p social.Post, tri Triage, now time.Time) (social.Conversation, bool, bool, error) {
+	sp, found := getPost(tx, p.Key())
+	if !found || !sp.Attached {
+		return social.Conversation{}, false, false, nil
+	}
+	sp.Attached = false
+	if err := putJSON(tx.Bucket(bPosts), []byte(p.Key()), sp); err != nil {
+		return social.Conversation{}, false, false, err
+	}
+	c, err := getConv(tx, sp.ConvID)
+	if err != nil {
+		return c, false, false, err
+	}
+	old := c
+	if p.Brand == "" {
+		p.Brand = c.Brand
+	}
+	reopened, err := applyPost(tx, &c, true, p, tri, now)
+	if err != nil {
+		return c, false, false, err
+	}
+	return c, reopened, true, putConv(tx, &old, &c)
 }
 
 // insertByTime keeps PostKeys in CreatedAt order (appends in the common case).
@@ -630,7 +690,7 @@ func (s *Store) AttachThread(convID string, posts []social.Post, now time.Time) 
 			if p.RemoteID == "" || pb.Get([]byte(p.Key())) != nil {
 				continue
 			}
-			sp := StoredPost{Post: p, ConvID: c.ID, StoredAt: now}
+			sp := StoredPost{Post: p, ConvID: c.ID, StoredAt: now, Attached: p.Kind != social.KindOwn}
 			if err := putJSON(pb, []byte(p.Key()), sp); err != nil {
 				return err
 			}

@@ -162,15 +162,23 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, now time
 			c.FirstDueAt = c.DueAt
 		}
 		c.LastResponseAt = now
-		c.WaitingSince = time.Time{}
-		c.DueAt = time.Time{}
 		c.UpdatedAt = now
-		switch {
-		case e.Resolve:
-			c.State = social.StateResolved
-			c.ResolvedAt = now
-		case c.State == social.StateNew || c.State == social.StateOpen:
-			c.State = social.StatePending
+		// A customer message written after this reply was is not answered
+		// by it: that conversation stays in the inbox with its clock running.
+		written := e.Reply.CreatedAt
+		if written.IsZero() {
+			written = e.QueuedAt
+		}
+		if !c.LastCustomerAt.After(written) {
+			c.WaitingSince = time.Time{}
+			c.DueAt = time.Time{}
+			switch {
+			case e.Resolve:
+				c.State = social.StateResolved
+				c.ResolvedAt = now
+			case c.State == social.StateNew || c.State == social.StateOpen:
+				c.State = social.StatePending
+			}
 		}
 		if err := putConv(tx, &old, &c); err != nil {
 			return err

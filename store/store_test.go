@@ -439,3 +439,55 @@ func TestCountsMatchIndex(t *testing.T) {
 		t.Fatalf("counts %v, index %v", got, want)
 	}
 }
+
+// A reply written before the customer's newer message does not answer it.
+func TestLateDeliveryKeepsNewerMessageWaiting(t *testing.T) {
+	s := openTemp(t)
+	if _, err := s.Ingest("f", "c", []social.Post{post("1", "@ann", "help", 0)}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := s.Enqueue(social.Reply{ID: "r", ConvID: "1", Text: "on it", CreatedAt: t0.Add(time.Minute)}, true, t0)
+	p2 := post("2", "@ann", "also, my bag is lost", 10*time.Minute)
+	p2.ThreadRoot, p2.ReplyTo = "1", "1"
+	s.Ingest("f", "d", []social.Post{p2}, prio, t0)
+	_, c, err := s.MarkSent(e.Seq, social.Sent{RemoteID: "x"}, social.Post{Network: social.Demo, Account: "acme", RemoteID: "x", Kind: social.KindOwn, CreatedAt: t0.Add(20 * time.Minute)}, t0.Add(20*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.State.Actionable() || c.WaitingSince.IsZero() || c.DueAt.IsZero() {
+		t.Fatalf("the newer message lost its place: state %s waiting %v due %v", c.State, c.WaitingSince, c.DueAt)
+	}
+	if c.FirstResponseAt.IsZero() {
+		t.Fatal("the reply still counts as the first response")
+	}
+}
+
+// A post a thread fetch stored first still counts as new when a poll
+// brings it: it reopens and is reported.
+func TestPolledPostFirstSeenInThreadCountsAsNew(t *testing.T) {
+	s := openTemp(t)
+	if _, err := s.Ingest("f", "c", []social.Post{post("1", "@ann", "help", 0)}, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	s.UpdateConv("1", func(c *social.Conversation) error { c.State = social.StateResolved; return nil })
+	p2 := post("2", "@ann", "it happened again", time.Hour)
+	p2.ThreadRoot, p2.ReplyTo, p2.Kind = "1", "1", social.KindReply
+	if n, err := s.AttachThread("1", []social.Post{p2}, t0); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	c, _ := s.Conversation("1")
+	if c.State != social.StateResolved {
+		t.Fatal("a thread fetch must not change the workflow")
+	}
+	res, err := s.Ingest("f", "d", []social.Post{p2}, prio, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = s.Conversation("1")
+	if len(res.New) != 1 || len(res.Reopened) != 1 || c.State != social.StateOpen || c.Preview != "it happened again" {
+		t.Fatalf("polled post ignored: %+v, state %s", res, c.State)
+	}
+	if again, _ := s.Ingest("f", "e", []social.Post{p2}, prio, t0); len(again.New) != 0 {
+		t.Fatal("a second poll of it must change nothing")
+	}
+}
