@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // business hours need zone data on machines without zoneinfo
 
 	"github.com/hark-tui/hark/cli"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 func main() {
@@ -24,7 +25,8 @@ func main() {
 		if errors.As(err, &ex) {
 			os.Exit(ex.Code)
 		}
-		fmt.Fprintln(os.Stderr, "hark:", err)
+		// errors can quote servers' messages: never raw to the terminal
+		fmt.Fprintln(os.Stderr, "hark:", textsafe.Block(err.Error()))
 		os.Exit(1)
 	}
 }

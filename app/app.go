@@ -22,6 +22,7 @@ import (
 	"github.com/hark-tui/hark/feeds/x"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Options tune Open.
@@ -63,19 +64,16 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Store = st
-	a.Canned = append(a.Canned, canned.Builtin()...)
-	if cfg.CannedDir != "" {
-		own, err := canned.Load(cfg.CannedDir)
-		a.Canned = append(own, a.Canned...)
-		if err != nil {
-			// A broken canned file must not keep the operator from the
-			// inbox: the others load, and the problem is shown (stderr for
-			// commands, the status line in the TUI) and logged.
-			a.Log.Warn("canned responses", "err", err)
-			a.Warnings = append(a.Warnings, err.Error())
-			if !o.ReadOnly {
-				fmt.Fprintf(os.Stderr, "hark: warning: %v\n", err)
-			}
+	all, err := LoadCanned(cfg.CannedDir)
+	a.Canned = all
+	if err != nil {
+		// A broken canned file must not keep the operator from the inbox:
+		// the others load, and the problem is shown (stderr for commands,
+		// the status line in the TUI) and logged.
+		a.Log.Warn("canned responses", "err", err)
+		a.Warnings = append(a.Warnings, err.Error())
+		if !o.ReadOnly {
+			fmt.Fprintf(os.Stderr, "hark: warning: %s\n", textsafe.Block(err.Error()))
 		}
 	}
 	var demoBrands []demo.Brand
@@ -143,6 +141,17 @@ func (a *App) brandOf(acct string) string {
 		}
 	}
 	return ""
+}
+
+// LoadCanned returns the operator's canned responses (first) and the
+// built-in ones; err names files that could not be read (the rest load).
+func LoadCanned(dir string) ([]canned.Response, error) {
+	var own []canned.Response
+	var err error
+	if dir != "" {
+		own, err = canned.Load(dir)
+	}
+	return append(own, canned.Builtin()...), err
 }
 
 // buildFeeds resolves secrets and makes one adapter per account.

@@ -266,7 +266,7 @@ func replyCmd(f *flags) *cobra.Command {
 				fmt.Fprintf(out, "sent: %s %s\n", textsafe.Line(ent.Sent.RemoteID), textsafe.Line(ent.Sent.URL))
 				return nil
 			case store.OutFailed:
-				return fmt.Errorf("reply failed: %s", ent.LastError)
+				return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
 			}
 			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next hark run\n", ent.Seq, textsafe.Line(ent.LastError))
 			return nil
@@ -381,12 +381,16 @@ func cannedCmd(f *flags) *cobra.Command {
 		Use:   "list",
 		Short: "List canned responses (yours and the built-in ones)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: false, Offline: true})
+			// no store needed: this works while hark runs
+			cfg, err := loadConfig(f, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			for _, r := range a.Canned {
+			all, err := app.LoadCanned(cfg.CannedDir)
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "hark: warning:", textsafe.Block(err.Error()))
+			}
+			for _, r := range all {
 				src := filepath.Base(r.Path)
 				if r.Builtin {
 					src = "built-in"

@@ -207,14 +207,40 @@ func (e *Engine) SetVIP(id string, vip bool) error {
 
 // EditContact changes a contact's notes, tags or VIP flag.
 func (e *Engine) EditContact(n social.Network, handle string, fn func(*store.Contact)) error {
-	_, changed, err := e.st.UpdateContact(n, handle, fn)
+	ct, changed, err := e.st.UpdateContact(n, handle, fn)
 	if err != nil {
 		return err
 	}
 	if len(changed) > 0 {
+		e.retriage(changed, ct)
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: changed})
 	}
 	return nil
+}
+
+// retriage scores open conversations again after their contact changed
+// (a VIP flag moves them now, not at the customer's next post).
+func (e *Engine) retriage(ids []string, ct store.Contact) {
+	if e.o.Triage == nil {
+		return
+	}
+	for _, id := range ids {
+		c, err := e.st.Conversation(id)
+		if err != nil || !c.State.Actionable() {
+			continue
+		}
+		latest, err := e.replyTarget(c)
+		if err != nil {
+			continue
+		}
+		if _, err := e.st.UpdateConv(id, func(c *social.Conversation) error {
+			c.Base = 0 // score from the latest post again, with the new flag
+			e.o.Triage(c, latest, ct)
+			return nil
+		}); err != nil {
+			e.log.Warn("rescoring after a contact change", "conv", id, "err", err)
+		}
+	}
 }
 
 // SaveDraft keeps the composer's text (the store survives a crash).

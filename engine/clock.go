@@ -56,10 +56,11 @@ func (e *Engine) Rescore() []string {
 		return nil
 	}
 	now := e.now()
-	// Only conversations with a deadline inside the next two hours (or
-	// past) can change SLA state; the index key carries the due time, so the
-	// rest are never decoded.
-	horizon := now.Add(2 * time.Hour)
+	// Only conversations with a deadline inside the horizon (or past) can
+	// change SLA state soon; the index key carries the due time, so the rest
+	// are never decoded. The horizon is a week: a 24-hour SLA counted in
+	// business hours turns "at risk" days before its deadline.
+	horizon := now.Add(e.o.RescoreHorizon)
 	near := func(r store.Ref) bool { return !r.Due.IsZero() && r.Due.Before(horizon) }
 	ids, err := e.st.UpdateConvs(store.ViewActionable, near, func(c *social.Conversation) bool {
 		return e.o.Rescore(c, now)

@@ -56,6 +56,9 @@ type Options struct {
 	SendTimeout time.Duration // per send (default 30 s)
 	PollTimeout time.Duration // per poll (default 60 s)
 	Tick        time.Duration // snooze / SLA clock (default 15 s)
+	// RescoreHorizon: conversations due further out are not rescored yet
+	// (default 7 days).
+	RescoreHorizon time.Duration
 }
 
 // Engine runs the loop. Create with New, start with Run.
@@ -93,6 +96,9 @@ func New(o Options) *Engine {
 	}
 	if o.Tick <= 0 {
 		o.Tick = 15 * time.Second
+	}
+	if o.RescoreHorizon <= 0 {
+		o.RescoreHorizon = 7 * 24 * time.Hour
 	}
 	e := &Engine{
 		o: o, st: o.Store, now: o.Now, log: o.Log,

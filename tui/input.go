@@ -332,6 +332,9 @@ func (m *Model) onComposerKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.saveDraft()
 	case "ctrl+s":
+		if m.sending {
+			return nil // one reply at a time
+		}
 		return m.send()
 	case "ctrl+t":
 		m.direct = !m.direct
@@ -378,26 +381,38 @@ func (m *Model) send() tea.Cmd {
 	}
 	text := Signed(body, sig)
 	if acct, ok := m.eng.Account(c.Network, c.Account); ok && acct.Limit != nil {
-		if n, limit := acct.Limit.Count(text, m.direct || c.Direct); limit > 0 && n > limit {
+		if n, limit := acct.Limit.Count(text, m.sendsDirect(c)); limit > 0 && n > limit {
 			m.setFlash(fmt.Sprintf("Too long: %d of %d characters on %s — shorten it first", n, limit, c.Network), true)
 			return nil
 		}
 	}
 	opts := engine.ReplyOptions{Direct: m.direct, FollowUp: m.followUp}
-	id, eng := c.ID, m.eng
-	m.ta.Reset()
-	m.ta.Blur()
-	m.focus = fConv
-	m.followUp = false
-	m.draftDirty = false
-	m.layout()
+	id, eng, draftConv := c.ID, m.eng, m.composeFor
+	// The composer keeps the text until the engine has queued it: a refused
+	// reply (too long, read-only, …) is not lost. Pending draft saves are
+	// dropped so they cannot bring the sent text back.
+	m.draftGen++
+	m.sending = true
 	return func() tea.Msg {
 		if _, err := eng.Reply(id, text, opts); err != nil {
-			return doneMsg{err: fmt.Errorf("reply not queued: %w", err)}
+			return sentMsg{err: fmt.Errorf("reply not queued: %w", err)}
 		}
-		return doneMsg{flash: "Reply queued"}
+		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
+		return sentMsg{}
 	}
 }
+
+// sendsDirect says whether the composed reply goes out as a DM: a
+// follow-up is public even when written from a DM conversation.
+func (m *Model) sendsDirect(c social.Conversation) bool {
+	if m.followUp {
+		return false
+	}
+	return m.direct || c.Direct
+}
+
+// sentMsg is the engine's answer to a reply from the composer.
+type sentMsg struct{ err error }
 
 // ---- canned picker ----
 
@@ -652,17 +667,27 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 			if m.outboxIdx >= len(m.outbox) {
 				return nil
 			}
-			e := m.outbox[m.outboxIdx]
+			e := m.outbox[m.outboxIdx] // the entry on screen, by its Seq below
 			eng := m.eng
 			if ks == "E" {
-				// edit: discard the failed entry and reopen the text in the composer
+				if e.State != store.OutFailed {
+					m.setFlash("Only a failed reply can be edited (this one is "+string(e.State)+")", true)
+					return nil
+				}
+				if e.Uncertain {
+					m.setFlash("This reply may already have reached the network: enter retries it (checked first), d discards it", true)
+					return nil
+				}
+				// edit: discard the failed entry, then reopen its text in the
+				// composer — only once the discard succeeded
 				m.overlay = ovNone
-				return tea.Sequence(func() tea.Msg {
+				openCmd := m.open(e.Reply.ConvID, false)
+				return func() tea.Msg {
 					if _, err := eng.Discard(e.Seq); err != nil {
 						return doneMsg{err: err}
 					}
-					return doneMsg{flash: "Failed reply moved to the composer: edit and ctrl+s"}
-				}, m.open(e.Reply.ConvID, false), func() tea.Msg { return editMsg{conv: e.Reply.ConvID, text: e.Reply.Text} })
+					return editMsg{conv: e.Reply.ConvID, text: e.Reply.Text, then: openCmd}
+				}
 			}
 			return func() tea.Msg {
 				var err error
@@ -735,7 +760,12 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-type editMsg struct{ conv, text string }
+// editMsg puts a failed reply's text back in the composer of its
+// conversation (opened by then first).
+type editMsg struct {
+	conv, text string
+	then       tea.Cmd
+}
 
 // contactSavedMsg reloads the open conversation's contact after an edit.
 type contactSavedMsg struct{ id string }

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Brand is what the TUI needs to know of a brand.
@@ -94,8 +96,9 @@ type Model struct {
 	search      *query.Query
 	refs        []store.Ref
 	refsGen     int
-	refsLoading bool              // a view/filter change is being read
-	typeahead   []tea.KeyPressMsg // keys typed meanwhile, replayed in order
+	refsLoading bool                  // a view/filter change is being read
+	typeahead   []tea.KeyPressMsg     // keys typed meanwhile, replayed in order
+	pending     []social.Conversation // changes seen while a reload was in flight
 	loaded      bool
 	cursor      int
 	offset      int
@@ -121,6 +124,7 @@ type Model struct {
 	followUp    bool
 	draftDirty  bool
 	draftGen    int
+	sending     bool // a reply from the composer is being queued
 	bulkIDs     []string
 	bulkResp    canned.Response
 	pick        textinput.Model
@@ -437,6 +441,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		sel := m.selectedID()
 		m.refs, m.counts, m.loaded = msg.refs, msg.counts, true
 		m.refsLoading = false
+		if pending := m.pending; len(pending) > 0 {
+			m.pending = nil
+			for _, c := range pending {
+				delete(m.convs, c.ID) // let the newest version win below
+			}
+			m.applyConvs(latest(pending))
+		}
 		if len(m.marked) > 0 { // a selection never spans views
 			in := make(map[string]bool, len(m.marked))
 			for _, r := range m.refs {
@@ -449,8 +460,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.restoreSelection(sel)
 		m.ensureVisible()
 		var cmds []tea.Cmd
-		if len(m.refs) > 0 && (m.openID == "" || sel != m.refs[m.cursor].ID) {
-			// the view changed under the open conversation: follow the cursor
+		composing := m.focus == fComposer || m.focus == fPicker
+		if len(m.refs) > 0 && (m.openID == "" || sel != m.refs[m.cursor].ID && !composing) {
+			// the view changed under the open conversation: follow the
+			// cursor — but never pull the conversation out from under a
+			// reply being written
 			cmds = append(cmds, m.open(m.refs[m.cursor].ID, false))
 		}
 		// replay what was typed while the view loaded, in order
@@ -513,11 +527,37 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.loadOutbox()
 	case outboxMsg:
 		m.outQueued, m.outSending, m.outFailed = msg.queued, msg.sending, msg.failed
+		// keep the selection on the same entry, not the same row: entries
+		// come and go as they are delivered
+		var selSeq uint64
+		if m.outboxIdx < len(m.outbox) {
+			selSeq = m.outbox[m.outboxIdx].Seq
+		}
 		m.outbox = msg.entries
-		if m.outboxIdx >= len(m.outbox) {
-			m.outboxIdx = max(len(m.outbox)-1, 0)
+		m.outboxIdx = min(m.outboxIdx, max(len(m.outbox)-1, 0))
+		for i, e := range m.outbox {
+			if e.Seq == selSeq {
+				m.outboxIdx = i
+				break
+			}
 		}
 		return m, nil
+	case sentMsg:
+		m.sending = false
+		if msg.err != nil {
+			m.setFlash(msg.err.Error()+" — the text is still in the composer", true)
+			return m, nil
+		}
+		m.ta.Reset()
+		m.ta.Blur()
+		m.followUp = false
+		m.draftDirty = false
+		if m.focus == fComposer {
+			m.focus = fConv
+		}
+		m.layout()
+		m.setFlash("Reply queued", false)
+		return m, m.loadOutbox()
 	case bulkPlanMsg:
 		return m, m.showBulk(msg)
 	case contactSavedMsg:
@@ -527,15 +567,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case editMsg:
+		// the overlay switched to the conversation already; msg.then loads
+		// its posts
 		if msg.conv == m.openID {
 			m.composeFor = msg.conv
 			m.ta.SetValue(msg.text)
 			m.focus = fComposer
-			m.draftDirty = true
 			m.layout()
-			return m, m.ta.Focus()
+			return m, tea.Batch(msg.then, m.ta.Focus(), m.draftChanged())
 		}
-		return m, nil
+		return m, msg.then
 	case statsMsg:
 		m.stats = msg.text
 		return m, nil
@@ -578,7 +619,7 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 		if ev.Outbox != nil {
 			switch ev.Outbox.State {
 			case store.OutSent:
-				m.setFlash(fmt.Sprintf("Reply sent to %s", displayHandle(ev.Outbox.Reply.To.Author.Handle)), false)
+				m.setFlash(fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle))), false)
 			case store.OutFailed:
 				m.setFlash("Reply failed: "+ev.Outbox.LastError+" (O: outbox to edit/retry)", true)
 			}
@@ -601,7 +642,15 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 func (m *Model) applyConvs(cs []social.Conversation) {
 	sel := m.selectedID()
 	keep := m.refFilter()
+	if m.refsLoading {
+		// a reload is in flight and its snapshot may predate these
+		// changes: apply them again on top of it when it lands
+		m.pending = append(m.pending, cs...)
+	}
 	for _, c := range cs {
+		if prev, ok := m.convs[c.ID]; ok && prev.Version > c.Version {
+			continue // an older read that arrived late
+		}
 		old := m.indexOf(c.ID)
 		m.convs[c.ID] = c
 		r := store.RefOf(c)
@@ -839,7 +888,8 @@ func Run(ctx context.Context, m *Model, opts ...tea.ProgramOption) error {
 	}
 	p := tea.NewProgram(m, opts...)
 	_, err := p.Run()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	// a signal (SIGINT, SIGTERM: the context ends) is a normal way to quit
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
@@ -890,4 +940,21 @@ func (m *Model) applySearch(raw string) tea.Cmd {
 	m.view = q.View(m.view)
 	m.cursor, m.offset = 0, 0
 	return m.loadRefs()
+}
+
+// latest keeps the newest version of each conversation, in first-seen order.
+func latest(cs []social.Conversation) []social.Conversation {
+	at := map[string]int{}
+	var out []social.Conversation
+	for _, c := range cs {
+		if i, ok := at[c.ID]; ok {
+			if c.Version > out[i].Version {
+				out[i] = c
+			}
+			continue
+		}
+		at[c.ID] = len(out)
+		out = append(out, c)
+	}
+	return out
 }

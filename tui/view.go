@@ -601,7 +601,7 @@ func (m *Model) counter(c social.Conversation) string {
 	if !ok || acct.Limit == nil {
 		return m.sty.Dim.Render(fmt.Sprintf("%d chars", len([]rune(text))))
 	}
-	n, limit := acct.Limit.Count(text, m.direct || c.Direct)
+	n, limit := acct.Limit.Count(text, m.sendsDirect(c))
 	s := fmt.Sprintf("%d/%d", n, limit)
 	if sig != "" {
 		s += " incl. signature " + textsafe.Line(sig)
@@ -742,7 +742,7 @@ func (m *Model) renderOutboxLines() []string {
 	}
 	out := []string{"enter: retry (edit in composer with E) · d: discard · esc: close", ""}
 	for i, e := range m.outbox {
-		line := fmt.Sprintf("%-8s #%s → %s: %s", e.State, e.Reply.ConvID, displayHandle(e.Reply.To.Author.Handle), textsafe.Line(e.Reply.Text))
+		line := fmt.Sprintf("%-8s #%s → %s: %s", e.State, e.Reply.ConvID, textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
 		if e.LastError != "" {
 			line += "  [" + textsafe.Line(e.LastError) + "]"
 		}
