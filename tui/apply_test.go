@@ -54,3 +54,29 @@ func TestApplyConvsMatchesReload(t *testing.T) {
 		}
 	}
 }
+
+// The outbox overlay keeps its selection on the same entry when others are
+// delivered around it (a discard must hit what the operator chose).
+func TestOutboxSelectionFollowsEntry(t *testing.T) {
+	st, err := store.Open(t.TempDir()+"/o.db", store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := New(Deps{Engine: engine.New(engine.Options{Store: st})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	a, b, c := store.OutboxEntry{Seq: 1}, store.OutboxEntry{Seq: 2, State: store.OutFailed}, store.OutboxEntry{Seq: 3}
+	m.Update(outboxMsg{entries: []store.OutboxEntry{a, b, c}})
+	m.outboxIdx = 1 // the operator selects B
+	m.Update(outboxMsg{entries: []store.OutboxEntry{b, c}}) // A was delivered
+	if got := m.outbox[m.outboxIdx].Seq; got != 2 {
+		t.Fatalf("selection moved to entry %d, want 2", got)
+	}
+	m.Update(outboxMsg{entries: []store.OutboxEntry{c}}) // B discarded elsewhere
+	if m.outboxIdx != 0 {
+		t.Fatalf("index %d with one entry left", m.outboxIdx)
+	}
+}
