@@ -70,7 +70,7 @@ func TestOutboxSelectionFollowsEntry(t *testing.T) {
 	defer m.Close()
 	a, b, c := store.OutboxEntry{Seq: 1}, store.OutboxEntry{Seq: 2, State: store.OutFailed}, store.OutboxEntry{Seq: 3}
 	m.Update(outboxMsg{entries: []store.OutboxEntry{a, b, c}})
-	m.outboxIdx = 1 // the operator selects B
+	m.outboxIdx = 1                                         // the operator selects B
 	m.Update(outboxMsg{entries: []store.OutboxEntry{b, c}}) // A was delivered
 	if got := m.outbox[m.outboxIdx].Seq; got != 2 {
 		t.Fatalf("selection moved to entry %d, want 2", got)
