@@ -169,11 +169,13 @@ func (c *Client) lookupPost(ctx context.Context, uri string) (postView, postReco
 }
 
 // Confirm implements social.Confirmer. For a public reply it reads the
-// record at r.Key: found means the reply is posted. Chat messages cannot be
-// looked up by key, so a DM always reports not found.
+// record at r.Key: found means the reply is posted. Chat has no
+// idempotency key, so for a DM it reads the conversation's recent messages
+// for ours with the same text, sent since shortly before the reply was
+// written (apis.md §3.6).
 func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool, error) {
 	if r.Direct {
-		return social.Sent{}, false, nil
+		return c.confirmDM(ctx, r)
 	}
 	if _, err := syntax.ParseTID(r.Key); err != nil {
 		return social.Sent{}, false, &social.Error{Kind: social.Permanent, Msg: "bluesky: reply has no valid record key (TID)", Err: err}
@@ -200,14 +202,13 @@ func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool
 	return social.Sent{RemoteID: out.URI, URL: postURL(sess.handle, sess.did, r.Key)}, true, nil
 }
 
-// sendDM sends r as a chat message to the author of r.To, through the PDS
-// with the chat proxy header.
-func (c *Client) sendDM(ctx context.Context, r social.Reply) (social.Sent, error) {
+// convoFor finds (or opens) the 1:1 chat with the author of r.To.
+func (c *Client) convoFor(ctx context.Context, r social.Reply) (string, error) {
 	did := r.To.Author.ID
 	if _, err := syntax.ParseDID(did); err != nil {
 		resolved, rerr := c.resolveHandle(ctx, r.To.Author.Handle)
 		if rerr != nil {
-			return social.Sent{}, wrapf("sending direct message: recipient unknown", rerr)
+			return "", wrapf("sending direct message: recipient unknown", rerr)
 		}
 		did = resolved
 	}
@@ -219,10 +220,76 @@ func (c *Client) sendDM(ctx context.Context, r social.Reply) (social.Sent, error
 	err := c.call(ctx, xreq{nsid: "chat.bsky.convo.getConvoForMembers",
 		query: url.Values{"members": {did}}, proxy: chatProxy}, &conv)
 	if err != nil {
-		return social.Sent{}, err
+		return "", err
 	}
 	if conv.Convo.ID == "" {
-		return social.Sent{}, &social.Error{Kind: social.Transient, Msg: "bluesky: getConvoForMembers answer has no conversation id"}
+		return "", &social.Error{Kind: social.Transient, Msg: "bluesky: getConvoForMembers answer has no conversation id"}
+	}
+	return conv.Convo.ID, nil
+}
+
+// confirmSlack allows for clock differences between hark and the chat
+// service when matching a message's sentAt against the reply's time.
+const confirmSlack = 5 * time.Minute
+
+// confirmDM looks for our message with the reply's text in the chat with
+// the recipient (newest first, up to three pages of 50).
+func (c *Client) confirmDM(ctx context.Context, r social.Reply) (social.Sent, bool, error) {
+	sess, err := c.session(ctx)
+	if err != nil {
+		return social.Sent{}, false, wrapf("confirming direct message", err)
+	}
+	convo, err := c.convoFor(ctx, r)
+	if err != nil {
+		return social.Sent{}, false, err
+	}
+	text := validText(r.Text)
+	since := r.CreatedAt.Add(-confirmSlack)
+	cursor := ""
+	for page := 0; page < 3; page++ {
+		q := url.Values{"convoId": {convo}, "limit": {"50"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var out struct {
+			Cursor   string `json:"cursor"`
+			Messages []struct {
+				ID     string `json:"id"`
+				Text   string `json:"text"`
+				SentAt string `json:"sentAt"`
+				Sender struct {
+					DID string `json:"did"`
+				} `json:"sender"`
+			} `json:"messages"`
+		}
+		if err := c.call(ctx, xreq{nsid: "chat.bsky.convo.getMessages", query: q, proxy: chatProxy}, &out); err != nil {
+			return social.Sent{}, false, err
+		}
+		older := false
+		for _, m := range out.Messages { // deleted messages decode with empty fields
+			at, err := time.Parse(time.RFC3339, m.SentAt)
+			if err == nil && !r.CreatedAt.IsZero() && at.Before(since) {
+				older = true
+				continue
+			}
+			if m.Sender.DID == sess.did && m.Text == text && m.ID != "" {
+				return social.Sent{RemoteID: m.ID, URL: "https://bsky.app/messages/" + url.PathEscape(convo)}, true, nil
+			}
+		}
+		if older || out.Cursor == "" {
+			break
+		}
+		cursor = out.Cursor
+	}
+	return social.Sent{}, false, nil
+}
+
+// sendDM sends r as a chat message to the author of r.To, through the PDS
+// with the chat proxy header.
+func (c *Client) sendDM(ctx context.Context, r social.Reply) (social.Sent, error) {
+	convo, err := c.convoFor(ctx, r)
+	if err != nil {
+		return social.Sent{}, err
 	}
 	text := validText(r.Text)
 	type message struct {
@@ -232,7 +299,7 @@ func (c *Client) sendDM(ctx context.Context, r social.Reply) (social.Sent, error
 	in := struct {
 		ConvoID string  `json:"convoId"`
 		Message message `json:"message"`
-	}{conv.Convo.ID, message{Text: text, Facets: c.facets(ctx, text)}}
+	}{convo, message{Text: text, Facets: c.facets(ctx, text)}}
 	var out struct {
 		ID string `json:"id"`
 	}
@@ -242,7 +309,7 @@ func (c *Client) sendDM(ctx context.Context, r social.Reply) (social.Sent, error
 	if out.ID == "" {
 		return social.Sent{}, &social.Error{Kind: social.Transient, Msg: "bluesky: sendMessage answer has no message id"}
 	}
-	return social.Sent{RemoteID: out.ID, URL: "https://bsky.app/messages/" + url.PathEscape(conv.Convo.ID)}, nil
+	return social.Sent{RemoteID: out.ID, URL: "https://bsky.app/messages/" + url.PathEscape(convo)}, nil
 }
 
 // resolveHandle maps a handle to its DID.

@@ -254,13 +254,46 @@ func TestConfirm(t *testing.T) {
 		got.URL != "https://bsky.app/profile/"+brandHandle+"/post/3n2v5rwwfec27" {
 		t.Fatalf("fixture record: %+v found=%v err=%v", got, found, err)
 	}
-	// Chat cannot be confirmed: not found, no error, no call.
-	before := len(f.all())
-	if _, found, err := c.Confirm(ctx, social.Reply{Direct: true, Key: "x", To: kasia}); found || err != nil {
-		t.Fatalf("chat: found=%v err=%v", found, err)
+	// Chat has no idempotency key: Confirm reads the conversation's recent
+	// messages for ours with the same text (apis.md §3.6).
+	tomas := tomasPost(t, c)
+	sentText := "Thanks Tomás, we found the duplicate charge and refunded it; you will see it in 3–5 days. ^JL"
+	written := time.Date(2026, 11, 22, 8, 7, 0, 0, time.UTC) // 40 s before the fixture's sentAt
+	messages := `{"messages":[]}`
+	f.route("chat.bsky.convo.getMessages", func(w http.ResponseWriter, r *http.Request) {
+		if !f.checkProxy(w, r) {
+			return
+		}
+		if r.URL.Query().Get("convoId") != "3m4xk2qz7ur2c" { // the fixture convo
+			writeJSON(w, 400, `{"error":"InvalidConvo","message":"Convo not found"}`)
+			return
+		}
+		writeJSON(w, 200, messages)
+	})
+	dm := social.Reply{Direct: true, To: tomas, Text: sentText, CreatedAt: written}
+	if _, found, err := c.Confirm(ctx, dm); found || err != nil {
+		t.Fatalf("chat, no messages: found=%v err=%v", found, err)
 	}
-	if len(f.all()) != before {
-		t.Fatal("chat confirm made a call")
+	messages = `{"messages":[` + string(fixture(t, "chat_sendMessage.json")) + `]}`
+	got, found, err = c.Confirm(ctx, dm)
+	if err != nil || !found || got.RemoteID != "3m4xlpq2vwk2a" {
+		t.Fatalf("chat, our message there: %+v found=%v err=%v", got, found, err)
+	}
+	other := dm
+	other.Text = "a different message"
+	if _, found, err := c.Confirm(ctx, other); found || err != nil {
+		t.Fatalf("chat, other text: found=%v err=%v", found, err)
+	}
+	later := dm
+	later.CreatedAt = written.Add(time.Hour) // the message predates this reply
+	if _, found, err := c.Confirm(ctx, later); found || err != nil {
+		t.Fatalf("chat, older message: found=%v err=%v", found, err)
+	}
+	f.route("chat.bsky.convo.getMessages", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 502, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
+	})
+	if _, found, err := c.Confirm(ctx, dm); found || social.KindOf(err) != social.Transient {
+		t.Fatalf("chat, 502: found=%v err=%v", found, err)
 	}
 	// Other failures are errors, not "not found".
 	f.route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {

@@ -40,7 +40,9 @@ type Record struct {
 // ChatMessage is a message the Bluesky fake accepted with chat.bsky.convo.sendMessage.
 type ChatMessage struct {
 	ConvoID string
+	ID      string
 	Text    string
+	SentAt  string
 	Body    json.RawMessage // the request body
 }
 
@@ -308,6 +310,8 @@ func (s *BlueskyServer) servePDS(w http.ResponseWriter, r *http.Request) {
 		s.getConvo(w, r)
 	case post && nsid == "chat.bsky.convo.sendMessage":
 		s.sendMessage(w, r)
+	case !post && nsid == "chat.bsky.convo.getMessages":
+		s.getMessages(w, r)
 	default:
 		xrpcError(w, 501, "MethodNotImplemented", "Method Not Implemented")
 	}
@@ -593,12 +597,39 @@ func (s *BlueskyServer) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sm.Lock()
-	s.messages = append(s.messages, ChatMessage{ConvoID: in.ConvoID, Text: in.Message.Text, Body: body})
-	n := len(s.messages)
+	n := len(s.messages) + 1
+	m := ChatMessage{ConvoID: in.ConvoID, ID: tid(s.pds.nets.now(), int64(n)), Text: in.Message.Text,
+		SentAt: s.pds.nets.now().UTC().Format("2006-01-02T15:04:05.000Z"), Body: body}
+	s.messages = append(s.messages, m)
 	s.sm.Unlock()
 	out := object(Fixture("bluesky/chat_sendMessage.json"))
-	out["id"] = tid(s.pds.nets.now(), int64(n))
-	out["text"] = in.Message.Text
-	out["sentAt"] = s.pds.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	out["id"] = m.ID
+	out["text"] = m.Text
+	out["sentAt"] = m.SentAt
+	out["sender"] = map[string]any{"did": s.DID}
 	writeJSON(w, 200, marshal(out))
+}
+
+// getMessages answers chat.bsky.convo.getMessages with the messages the
+// fake accepted in the conversation, newest first, as messageViews.
+func (s *BlueskyServer) getMessages(w http.ResponseWriter, r *http.Request) {
+	convo := object(Fixture("bluesky/chat_getConvoForMembers.json"))["convo"].(map[string]any)
+	if r.URL.Query().Get("convoId") != str(convo, "id") {
+		xrpcError(w, 400, "InvalidConvo", "Convo not found")
+		return
+	}
+	s.sm.Lock()
+	var list []any
+	for i := len(s.messages) - 1; i >= 0; i-- {
+		m := s.messages[i]
+		list = append(list, map[string]any{
+			"$type": "chat.bsky.convo.defs#messageView", "id": m.ID, "rev": m.ID, "text": m.Text,
+			"sender": map[string]any{"did": s.DID}, "sentAt": m.SentAt,
+		})
+	}
+	s.sm.Unlock()
+	if list == nil {
+		list = []any{}
+	}
+	writeJSON(w, 200, marshal(map[string]any{"messages": list}))
 }
