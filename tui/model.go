@@ -485,7 +485,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmds []tea.Cmd
 		if wasSelected && len(m.refs) > 0 && m.selectedID() != m.openID && m.focus != fComposer && m.focus != fPicker {
 			// the open conversation left the view (resolved, snoozed,
-			// answered): go on with the one now under the cursor
+			// answered): go on with the one now under the cursor, with the
+			// queue focused so j/k move on
+			m.focus = fQueue
 			cmds = append(cmds, m.open(m.refs[m.cursor].ID, false))
 		} else if slices.Contains(idsOf(msg.convs), m.openID) {
 			cmds = append(cmds, m.loadPosts(m.openID))
