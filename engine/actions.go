@@ -172,14 +172,27 @@ func (e *Engine) SetState(id string, s social.State) (social.Conversation, error
 	if s == social.StateSnoozed {
 		return social.Conversation{}, errors.New("use Snooze to snooze")
 	}
-	return e.change(id, func(c *social.Conversation) error {
+	restart := false
+	c, err := e.change(id, func(c *social.Conversation) error {
 		c.State = s
 		c.SnoozedUntil = time.Time{}
-		if s == social.StatePending { // waiting on the customer: no clock on us
+		switch {
+		case s == social.StatePending: // waiting on the customer: no clock on us
 			c.WaitingSince, c.DueAt = time.Time{}, time.Time{}
+		case c.WaitingSince.IsZero() && c.LastCustomerAt.After(c.LastResponseAt):
+			// reopened by hand with the customer's message unanswered: the
+			// clock runs again from now
+			c.WaitingSince = e.now()
+			restart = true
 		}
 		return nil
 	})
+	if err == nil && restart {
+		ct, _ := e.st.Contact(c.Network, c.Contact.Handle)
+		e.retriage([]string{id}, ct) // computes the new due time
+		c, err = e.st.Conversation(id)
+	}
+	return c, err
 }
 
 // Snooze hides a conversation until the given time, with a note.
@@ -233,11 +246,11 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		if err != nil {
 			continue
 		}
-		if _, err := e.st.UpdateConv(id, func(c *social.Conversation) error {
-			c.Base = 0 // score from the latest post again, with the new flag
-			e.o.Triage(c, latest, ct)
-			return nil
-		}); err != nil {
+		// Rescore, not UpdateConv: a VIP from the config list must not be
+		// written back onto the contact by this rescoring. The "highest unanswered
+		// post" rule stays: the score only rises here (a removed VIP flag
+		// lowers it with the customer's next post).
+		if _, err := e.st.Rescore(id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
 			e.log.Warn("rescoring after a contact change", "conv", id, "err", err)
 		}
 	}

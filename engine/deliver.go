@@ -139,7 +139,7 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 	if own.RemoteID == "" {
 		own.RemoteID = "outbox-" + r.ID
 	}
-	ent, conv, err := e.st.MarkSent(ent.Seq, sent, own, now)
+	ent, conv, err := e.st.MarkSent(ent.Seq, sent, own, e.o.Triage, now)
 	if err != nil {
 		// The post is out but not recorded: leave it "sending" so the next
 		// round confirms it instead of posting again.

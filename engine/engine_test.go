@@ -477,3 +477,22 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 		t.Fatalf("discarded entry is %s", ent.State)
 	}
 }
+
+// Reopening by hand an unanswered conversation restarts its SLA clock.
+func TestReopenRestartsClock(t *testing.T) {
+	e, _, clk := demoEngine(t)
+	e.PollOnce(context.Background())
+	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	id := top[0].ID
+	if c, _ := e.Resolve(id); !c.WaitingSince.IsZero() || !c.DueAt.IsZero() {
+		t.Fatalf("resolve must stop the clock: %+v", c)
+	}
+	clk.Add(72 * time.Hour)
+	c, err := e.SetState(id, social.StateOpen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.WaitingSince.Equal(clk.Now()) || !c.DueAt.Equal(clk.Now().Add(time.Hour)) {
+		t.Fatalf("reopened: waiting %v due %v, want now and now+1h", c.WaitingSince, c.DueAt)
+	}
+}

@@ -486,6 +486,10 @@ func promoteAttached(tx *bolt.Tx, p social.Post, tri Triage, now time.Time) (soc
 	if err != nil {
 		return c, false, false, err
 	}
+	if c.LastResponseAt.After(sp.StoredAt) {
+		// the operator saw it in the thread and answered since: it is not news
+		return c, false, false, nil
+	}
 	old := c
 	if p.Brand == "" {
 		p.Brand = c.Brand
@@ -700,6 +704,13 @@ func (s *Store) AttachThread(convID string, posts []social.Post, now time.Time) 
 		return nil
 	})
 	return added, err
+}
+
+// Rescore changes a conversation's scoring (priority, reasons, due time)
+// and re-indexes it; unlike UpdateConv it never copies a VIP flag back onto
+// the contact.
+func (s *Store) Rescore(id string, fn func(c *social.Conversation)) (social.Conversation, error) {
+	return s.UpdateConvTx(id, func(_ *bolt.Tx, c *social.Conversation) error { fn(c); return nil })
 }
 
 // UpdateConvTx is UpdateConv with access to the transaction (package use).

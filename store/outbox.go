@@ -129,7 +129,7 @@ func (s *Store) UpdateOutbox(seq uint64, fn func(*OutboxEntry) error) (OutboxEnt
 // post joins the conversation, and the conversation's response times and
 // state move on (pending, or resolved if the entry asked for it) — all in
 // one transaction.
-func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, now time.Time) (OutboxEntry, social.Conversation, error) {
+func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error) {
 	var e OutboxEntry
 	var conv social.Conversation
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -163,13 +163,23 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, now time
 		}
 		c.LastResponseAt = now
 		c.UpdatedAt = now
-		// A customer message written after this reply was is not answered
-		// by it: that conversation stays in the inbox with its clock running.
-		written := e.Reply.CreatedAt
-		if written.IsZero() {
-			written = e.QueuedAt
+		// The reply answers the post it was written to (Reply.To, the
+		// latest customer post the operator had). A customer message after
+		// that one is not answered by it: the conversation stays in the
+		// inbox, its clock restarted at the first unanswered message.
+		answered := e.Reply.To.CreatedAt
+		if answered.IsZero() {
+			answered = e.Reply.CreatedAt
 		}
-		if !c.LastCustomerAt.After(written) {
+		if answered.IsZero() {
+			answered = e.QueuedAt
+		}
+		if first, last, ok := unanswered(tx, &c, answered); ok {
+			c.WaitingSince = first
+			if tri != nil {
+				tri(&c, last, getContact(tx, c.Network, c.Contact.Handle))
+			}
+		} else {
 			c.WaitingSince = time.Time{}
 			c.DueAt = time.Time{}
 			switch {
@@ -187,4 +197,26 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, now time
 		return nil
 	})
 	return e, conv, err
+}
+
+// unanswered finds customer posts after the given time: the time of the
+// first and the latest such post.
+func unanswered(tx *bolt.Tx, c *social.Conversation, after time.Time) (time.Time, social.Post, bool) {
+	var first time.Time
+	var last social.Post
+	found := false
+	for _, k := range c.PostKeys {
+		sp, ok := getPost(tx, k)
+		if !ok || sp.Kind == social.KindOwn || !sp.CreatedAt.After(after) {
+			continue
+		}
+		if !found || sp.CreatedAt.Before(first) {
+			first = sp.CreatedAt
+		}
+		if !found || !sp.CreatedAt.Before(last.CreatedAt) {
+			last = sp.Post
+		}
+		found = true
+	}
+	return first, last, found
 }

@@ -281,7 +281,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	own := social.Post{Network: social.Demo, Account: "acme", RemoteID: "out-1", Kind: social.KindOwn, Text: "on it", CreatedAt: t0.Add(time.Minute)}
-	e, c, err := s.MarkSent(e1.Seq, social.Sent{RemoteID: "out-1"}, own, t0.Add(time.Minute))
+	e, c, err := s.MarkSent(e1.Seq, social.Sent{RemoteID: "out-1"}, own, prio, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,16 +446,18 @@ func TestLateDeliveryKeepsNewerMessageWaiting(t *testing.T) {
 	if _, err := s.Ingest("f", "c", []social.Post{post("1", "@ann", "help", 0)}, prio, t0); err != nil {
 		t.Fatal(err)
 	}
-	e, _ := s.Enqueue(social.Reply{ID: "r", ConvID: "1", Text: "on it", CreatedAt: t0.Add(time.Minute)}, true, t0)
-	p2 := post("2", "@ann", "also, my bag is lost", 10*time.Minute)
+	first, _ := s.Post(social.PostKey(social.Demo, "acme", "1"))
+	// written at +2m to post 1; post 2 (posted at +1m) was only polled later
+	e, _ := s.Enqueue(social.Reply{ID: "r", ConvID: "1", Text: "on it", To: first.Post, CreatedAt: t0.Add(2 * time.Minute)}, true, t0)
+	p2 := post("2", "@ann", "also, my bag is lost", time.Minute)
 	p2.ThreadRoot, p2.ReplyTo = "1", "1"
 	s.Ingest("f", "d", []social.Post{p2}, prio, t0)
-	_, c, err := s.MarkSent(e.Seq, social.Sent{RemoteID: "x"}, social.Post{Network: social.Demo, Account: "acme", RemoteID: "x", Kind: social.KindOwn, CreatedAt: t0.Add(20 * time.Minute)}, t0.Add(20*time.Minute))
+	_, c, err := s.MarkSent(e.Seq, social.Sent{RemoteID: "x"}, social.Post{Network: social.Demo, Account: "acme", RemoteID: "x", Kind: social.KindOwn, CreatedAt: t0.Add(20 * time.Minute)}, prio, t0.Add(20*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.State.Actionable() || c.WaitingSince.IsZero() || c.DueAt.IsZero() {
-		t.Fatalf("the newer message lost its place: state %s waiting %v due %v", c.State, c.WaitingSince, c.DueAt)
+	if !c.State.Actionable() || !c.WaitingSince.Equal(p2.CreatedAt) || !c.DueAt.Equal(p2.CreatedAt.Add(time.Hour)) {
+		t.Fatalf("the unanswered message lost its place: state %s waiting %v due %v", c.State, c.WaitingSince, c.DueAt)
 	}
 	if c.FirstResponseAt.IsZero() {
 		t.Fatal("the reply still counts as the first response")

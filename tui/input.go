@@ -234,15 +234,8 @@ func nextBrand(brands []string, cur string) string {
 	return ""
 }
 
-func (m *Model) quit() tea.Cmd {
-	cmds := []tea.Cmd{}
-	if m.draftDirty && m.composeFor != "" {
-		id, text, eng := m.composeFor, m.ta.Value(), m.eng
-		_ = eng.SaveDraft(id, text) // last chance: synchronous, tiny
-	}
-	cmds = append(cmds, tea.Quit)
-	return tea.Sequence(cmds...)
-}
+// quit ends the program; Close (run after it) saves an unsaved draft.
+func (m *Model) quit() tea.Cmd { return tea.Quit }
 
 // targets are the marked conversations, or the open one.
 func (m *Model) targets() []string {
@@ -389,16 +382,18 @@ func (m *Model) send() tea.Cmd {
 	opts := engine.ReplyOptions{Direct: m.direct, FollowUp: m.followUp}
 	id, eng, draftConv := c.ID, m.eng, m.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
-	// reply (too long, read-only, …) is not lost. Pending draft saves are
-	// dropped so they cannot bring the sent text back.
+	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
+	// may run (it would bring the sent text back): the pending timer is
+	// dropped and the dirty mark cleared, restored if the reply is refused.
 	m.draftGen++
+	m.draftDirty = false
 	m.sending = true
 	return func() tea.Msg {
 		if _, err := eng.Reply(id, text, opts); err != nil {
-			return sentMsg{err: fmt.Errorf("reply not queued: %w", err)}
+			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
-		return sentMsg{}
+		return sentMsg{conv: draftConv}
 	}
 }
 
@@ -411,8 +406,11 @@ func (m *Model) sendsDirect(c social.Conversation) bool {
 	return m.direct || c.Direct
 }
 
-// sentMsg is the engine's answer to a reply from the composer.
-type sentMsg struct{ err error }
+// sentMsg is the engine's answer to a reply from the composer of conv.
+type sentMsg struct {
+	conv string
+	err  error
+}
 
 // ---- canned picker ----
 
@@ -679,14 +677,14 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 					return nil
 				}
 				// edit: discard the failed entry, then reopen its text in the
-				// composer — only once the discard succeeded
+				// composer (public or DM as it was) — only once the discard
+				// succeeded; until then nothing on screen changes
 				m.overlay = ovNone
-				openCmd := m.open(e.Reply.ConvID, false)
 				return func() tea.Msg {
 					if _, err := eng.Discard(e.Seq); err != nil {
 						return doneMsg{err: err}
 					}
-					return editMsg{conv: e.Reply.ConvID, text: e.Reply.Text, then: openCmd}
+					return editMsg{conv: e.Reply.ConvID, text: e.Reply.Text, direct: e.Reply.Direct}
 				}
 			}
 			return func() tea.Msg {
@@ -761,10 +759,10 @@ func (m *Model) onOverlayKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 // editMsg puts a failed reply's text back in the composer of its
-// conversation (opened by then first).
+// conversation, public or DM as it was.
 type editMsg struct {
 	conv, text string
-	then       tea.Cmd
+	direct     bool
 }
 
 // contactSavedMsg reloads the open conversation's contact after an edit.

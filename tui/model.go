@@ -212,7 +212,7 @@ func New(d Deps) (*Model, error) {
 // Close saves a draft not yet saved and unsubscribes from the engine. Run
 // calls it; so does hark serve when a session ends, however it ended.
 func (m *Model) Close() {
-	if m.draftDirty && m.composeFor != "" && len(m.bulkIDs) == 0 {
+	if m.draftDirty && !m.sending && m.composeFor != "" && len(m.bulkIDs) == 0 {
 		_ = m.eng.SaveDraft(m.composeFor, m.ta.Value())
 		m.draftDirty = false
 	}
@@ -460,7 +460,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.restoreSelection(sel)
 		m.ensureVisible()
 		var cmds []tea.Cmd
-		composing := m.focus == fComposer || m.focus == fPicker
+		// a reply or a prompt (note, tags, snooze) in progress keeps its
+		// conversation: it must land where the operator started it
+		composing := m.focus == fComposer || m.focus == fPicker || m.overlay != ovNone
 		if len(m.refs) > 0 && (m.openID == "" || sel != m.refs[m.cursor].ID && !composing) {
 			// the view changed under the open conversation: follow the
 			// cursor — but never pull the conversation out from under a
@@ -483,7 +485,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		wasSelected := m.openID != "" && m.selectedID() == m.openID
 		m.applyConvs(msg.convs)
 		var cmds []tea.Cmd
-		if wasSelected && len(m.refs) > 0 && m.selectedID() != m.openID && m.focus != fComposer && m.focus != fPicker {
+		if wasSelected && len(m.refs) > 0 && m.selectedID() != m.openID && m.focus != fComposer && m.focus != fPicker && m.overlay == ovNone {
 			// the open conversation left the view (resolved, snoozed,
 			// answered): go on with the one now under the cursor, with the
 			// queue focused so j/k move on
@@ -546,7 +548,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case sentMsg:
 		m.sending = false
+		if msg.conv != m.composeFor {
+			// the operator moved on meanwhile: leave the new composer alone
+			if msg.err != nil {
+				m.setFlash(msg.err.Error(), true)
+			}
+			return m, m.loadOutbox()
+		}
 		if msg.err != nil {
+			m.draftDirty = true // the text is still to be kept
 			m.setFlash(msg.err.Error()+" — the text is still in the composer", true)
 			return m, nil
 		}
@@ -569,16 +579,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case editMsg:
-		// the overlay switched to the conversation already; msg.then loads
-		// its posts
-		if msg.conv == m.openID {
-			m.composeFor = msg.conv
-			m.ta.SetValue(msg.text)
-			m.focus = fComposer
-			m.layout()
-			return m, tea.Batch(msg.then, m.ta.Focus(), m.draftChanged())
-		}
-		return m, msg.then
+		load := m.open(msg.conv, false) // (nothing to load if already open)
+		m.composeFor = msg.conv
+		m.ta.SetValue(msg.text)
+		m.direct = msg.direct
+		m.focus = fComposer
+		m.layout()
+		return m, tea.Batch(load, m.ta.Focus(), m.draftChanged())
 	case statsMsg:
 		m.stats = msg.text
 		return m, nil
@@ -808,6 +815,9 @@ func (m *Model) open(id string, fetch bool) tea.Cmd {
 
 func (m *Model) saveDraft() tea.Cmd {
 	id, text, eng := m.composeFor, m.ta.Value(), m.eng
+	if m.sending {
+		return nil // the text is on its way out, not a draft
+	}
 	m.draftDirty = false
 	if id == "" || len(m.bulkIDs) > 0 {
 		return nil
