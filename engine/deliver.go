@@ -84,6 +84,13 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 				return e.retryLater(ent, err, true)
 			}
 			if found {
+				if taken, _ := e.st.SentAs(sent.RemoteID, ent.Seq); taken {
+					// that post is another entry's (same text): this one
+					// did not go out
+					found = false
+				}
+			}
+			if found {
 				e.log.Info("uncertain send had reached the network", "outbox", ent.Seq, "remote", sent.RemoteID)
 				e.markSent(ent, acct, sent)
 				return time.Time{}

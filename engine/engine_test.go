@@ -496,3 +496,53 @@ func TestReopenRestartsClock(t *testing.T) {
 		t.Fatalf("reopened: waiting %v due %v, want now and now+1h", c.WaitingSince, c.DueAt)
 	}
 }
+
+// A confirmation that finds another entry's post (same text, same
+// customer) does not count: this entry is sent for real.
+func TestConfirmIgnoresAnotherEntrysPost(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	net := &textNet{}
+	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start}}}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: net}}})
+	e.PollOnce(context.Background())
+	first, _ := e.Reply("1", "Thanks!", ReplyOptions{})
+	e.Deliver(context.Background())
+	second, _ := e.Reply("1", "Thanks!", ReplyOptions{})
+	// the second send's answer was lost: it is uncertain
+	st.UpdateOutbox(second.Seq, func(x *store.OutboxEntry) error { x.Uncertain = true; return nil })
+	e.Deliver(context.Background())
+	a, _ := st.OutboxEntry(first.Seq)
+	b, _ := st.OutboxEntry(second.Seq)
+	if b.State != store.OutSent || b.Sent.RemoteID == a.Sent.RemoteID || net.posts != 2 {
+		t.Fatalf("second entry claimed the first's post: %q vs %q, %d posts", b.Sent.RemoteID, a.Sent.RemoteID, net.posts)
+	}
+}
+
+// textNet confirms by text only, like a network without idempotency keys.
+type textNet struct {
+	mu    sync.Mutex
+	posts int
+	texts map[string]string // text -> remote id of the last post
+}
+
+func (n *textNet) Send(_ context.Context, r social.Reply) (social.Sent, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.posts++
+	if n.texts == nil {
+		n.texts = map[string]string{}
+	}
+	id := fmt.Sprint("post-", n.posts)
+	n.texts[r.Text] = id
+	return social.Sent{RemoteID: id}, nil
+}
+
+func (n *textNet) Confirm(_ context.Context, r social.Reply) (social.Sent, bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	id, ok := n.texts[r.Text]
+	return social.Sent{RemoteID: id}, ok, nil
+}

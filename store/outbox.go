@@ -220,3 +220,25 @@ func unanswered(tx *bolt.Tx, c *social.Conversation, after time.Time) (time.Time
 	}
 	return first, last, found
 }
+
+// SentAs reports whether an outbox entry other than seq was recorded as
+// sent with this remote id. Confirmation uses it: a network lookup that
+// matches by text must not claim another entry's post (the same canned
+// answer sent twice to one customer). It scans the outbox; confirmations
+// happen only after uncertain sends.
+func (s *Store) SentAs(remoteID string, seq uint64) (bool, error) {
+	if remoteID == "" {
+		return false, nil
+	}
+	taken := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			var e OutboxEntry
+			if json.Unmarshal(v, &e) == nil && e.Seq != seq && e.State == OutSent && e.Sent.RemoteID == remoteID {
+				taken = true
+			}
+			return nil
+		})
+	})
+	return taken, err
+}
