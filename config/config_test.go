@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hark-tui/hark/triage"
 	"os"
 	"path/filepath"
 	"strings"
@@ -709,44 +710,39 @@ func TestPaths(t *testing.T) {
 	}
 }
 
-func TestParseRanges(t *testing.T) {
-	h := time.Hour
+// Business hours are checked by the calendar's own parser (one grammar for
+// validation and for the SLA clock); the messages are the config's.
+func TestHoursValidation(t *testing.T) {
 	tests := []struct {
-		in   string
-		want []Range
-		err  string
+		in  string
+		err string // "" = valid
 	}{
-		{"09:00-17:00", []Range{{9 * h, 17 * h}}, ""},
-		{"13:00-18:00, 8:00-12:30", []Range{{8 * h, 12*h + 30*time.Minute}, {13 * h, 18 * h}}, ""},
-		{"00:00-24:00", []Range{{0, 24 * h}}, ""},
-		{"closed", nil, ""},
-		{"", nil, ""},
-		{"24:00-24:00", nil, "is not a range"},
-		{"09:00-17:60", nil, "is not a range"},
-		{"9-17", nil, "is not a range"},
-		{"09:00", nil, "is not a range"},
-		{"17:00-09:00", nil, "ends before it starts"},
-		{"09:00-12:00,11:00-13:00", nil, "overlaps"},
+		{"09:00-17:00", ""},
+		{"13:00-18:00, 8:00-12:30", ""},
+		{"00:00-24:00", ""},
+		{"closed", ""},
+		{"", ""},
+		{"24h", ""},
+		{"24:00-24:00", "is not a range"},
+		{"09:00-17:60", "is not a range"},
+		{"9-17", "is not a range"},
+		{"09:00", "is not a range"},
+		{"17:00-09:00", "ends before it starts"},
+		{"09:00-12:00,11:00-13:00", "overlaps"},
 	}
 	for _, tt := range tests {
-		got, err := ParseRanges(tt.in)
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%q: err %v, want %q", tt.in, err, tt.err)
-			}
-			continue
-		}
-		if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
-			t.Errorf("%q: got %v %v, want %v", tt.in, got, err, tt.want)
+		msg := hoursMessage(triage.CheckDay("mon", tt.in))
+		if tt.err == "" && msg != "" || tt.err != "" && !strings.Contains(msg, tt.err) {
+			t.Errorf("%q: %q, want %q", tt.in, msg, tt.err)
 		}
 	}
-	for in, want := range map[string]time.Weekday{"mon": time.Monday, "Sunday": time.Sunday, "SAT": time.Saturday} {
-		if d, ok := ParseWeekday(in); !ok || d != want {
-			t.Errorf("ParseWeekday(%q) = %v %v", in, d, ok)
+	for _, day := range []string{"mon", "Sunday", "SAT", "mon-fri"} {
+		if msg := hoursMessage(triage.CheckDay(day, "09:00-17:00")); msg != "" {
+			t.Errorf("day %q refused: %s", day, msg)
 		}
 	}
-	if _, ok := ParseWeekday("mo"); ok {
-		t.Error("ParseWeekday accepted \"mo\"")
+	if msg := hoursMessage(triage.CheckDay("mo", "09:00-17:00")); !strings.Contains(msg, "is not a day") {
+		t.Errorf("day \"mo\" accepted: %q", msg)
 	}
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/hark-tui/hark/triage"
 	"maps"
 	"net/url"
 	"path/filepath"
@@ -390,13 +391,9 @@ func (v *validator) hours(key string, h BusinessHours) {
 	}
 	if !h.AlwaysOpen {
 		for _, day := range slices.Sorted(maps.Keys(h.Days)) {
-			spec := h.Days[day]
-			if _, ok := ParseWeekday(day); !ok {
-				v.add(key+".days."+day, "%q is not a day: use mon, tue, wed, thu, fri, sat or sun", day)
-				continue
-			}
-			if _, err := ParseRanges(spec); err != nil {
-				v.add(key+".days."+day, "%s", err)
+			// the calendar's own parser decides; only the wording is ours
+			if msg := hoursMessage(triage.CheckDay(day, h.Days[day])); msg != "" {
+				v.add(key+".days."+day, "%s", msg)
 			}
 		}
 	}
@@ -407,69 +404,22 @@ func (v *validator) hours(key string, h BusinessHours) {
 	}
 }
 
-// ParseWeekday reads a day name: "mon".."sun" or the full English name,
-// any case.
-func ParseWeekday(s string) (time.Weekday, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		full := strings.ToLower(d.String())
-		if s == full || s == full[:3] {
-			return d, true
-		}
+// hoursMessage phrases a business-hours problem for the config's reader.
+func hoursMessage(err error) string {
+	var he *triage.HoursError
+	if err == nil {
+		return ""
 	}
-	return 0, false
-}
-
-// Range is an opening span within a day, as offsets from midnight.
-type Range struct {
-	Start, End time.Duration
-}
-
-// ParseRanges reads one day's opening hours: "09:00-17:00", several ranges
-// comma-separated ("08:00-12:00, 13:00-18:00"), "24:00" allowed as an end,
-// and "" or "closed" for a closed day. Ranges must not cross midnight or
-// overlap.
-func ParseRanges(s string) ([]Range, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.EqualFold(s, "closed") {
-		return nil, nil
+	if !errors.As(err, &he) {
+		return err.Error()
 	}
-	var out []Range
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		a, b, ok := strings.Cut(part, "-")
-		if !ok {
-			return nil, fmt.Errorf("%q is not a range: write opening hours like \"09:00-17:00\"", part)
-		}
-		start, err1 := parseClock(a, false)
-		end, err2 := parseClock(b, true)
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%q is not a range: write opening hours like \"09:00-17:00\" (24-hour HH:MM)", part)
-		}
-		if end <= start {
-			return nil, fmt.Errorf("%q ends before it starts: split a shift that crosses midnight across two days (\"22:00-24:00\" and \"00:00-06:00\")", part)
-		}
-		for _, r := range out {
-			if start < r.End && r.Start < end {
-				return nil, fmt.Errorf("%q overlaps another range on the same day", part)
-			}
-		}
-		out = append(out, Range{Start: start, End: end})
+	switch he.Problem {
+	case triage.BadDay:
+		return fmt.Sprintf("%q is not a day: use mon, tue, wed, thu, fri, sat or sun, or a range like mon-fri", he.Text)
+	case triage.Backwards:
+		return fmt.Sprintf("%q ends before it starts: split a shift that crosses midnight across two days (\"22:00-24:00\" and \"00:00-06:00\")", he.Text)
+	case triage.Overlap:
+		return fmt.Sprintf("%q overlaps another range on the same day", he.Text)
 	}
-	slices.SortFunc(out, func(x, y Range) int { return int(x.Start - y.Start) })
-	return out, nil
-}
-
-func parseClock(s string, allow24 bool) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 {
-		return 0, errors.New("bad clock")
-	}
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && (mm != 0 || !allow24)) {
-		return 0, errors.New("bad clock")
-	}
-	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+	return fmt.Sprintf("%q is not a range: write opening hours like \"09:00-17:00\" (24-hour HH:MM), \"closed\" or \"24h\"", he.Text)
 }

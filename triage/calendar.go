@@ -154,21 +154,55 @@ func (c *Calendar) parseDays(days map[string]string) error {
 	return nil
 }
 
+// HoursProblem says what is wrong with one day's business hours.
+type HoursProblem int
+
+// Kinds of business-hours problems.
+const (
+	BadDay    HoursProblem = iota // not a day name or range of days
+	BadRange                      // not HH:MM-HH:MM
+	Backwards                     // ends before it starts (crosses midnight)
+	Overlap                       // two ranges of one day overlap
+)
+
+// HoursError is a business-hours problem with the text at fault (a day
+// key or one range), so callers such as config validation can phrase it
+// for their own users.
+type HoursError struct {
+	Problem HoursProblem
+	Text    string // the day key or the range at fault
+	Msg     string
+}
+
+func (e *HoursError) Error() string { return e.Msg }
+
+// CheckDay validates one entry of a business-hours days map ("mon-fri":
+// "09:00-17:00") with the same rules NewCalendar applies.
+func CheckDay(day, hours string) error {
+	if _, err := parseDayKey(day); err != nil {
+		return err
+	}
+	_, err := parseSpans(hours)
+	return err
+}
+
 // parseDayKey reads "mon", "monday" or a range "mon-fri" (wrapping allowed:
 // "fri-mon").
 func parseDayKey(key string) ([]time.Weekday, error) {
 	k := strings.ToLower(strings.TrimSpace(key))
 	from, to, isRange := strings.Cut(k, "-")
+	badDay := &HoursError{Problem: BadDay, Text: key,
+		Msg: fmt.Sprintf("triage: business hours: unknown day %q (want mon, tue, wed, thu, fri, sat, sun or a range like mon-fri)", key)}
 	a, ok := dayNames[strings.TrimSpace(from)]
 	if !ok {
-		return nil, fmt.Errorf("triage: business hours: unknown day %q (want mon, tue, wed, thu, fri, sat, sun or a range like mon-fri)", key)
+		return nil, badDay
 	}
 	if !isRange {
 		return []time.Weekday{a}, nil
 	}
 	b, ok := dayNames[strings.TrimSpace(to)]
 	if !ok {
-		return nil, fmt.Errorf("triage: business hours: unknown day %q (want mon, tue, wed, thu, fri, sat, sun or a range like mon-fri)", key)
+		return nil, badDay
 	}
 	var out []time.Weekday
 	for wd := a; ; wd = (wd + 1) % 7 {
@@ -193,18 +227,19 @@ func parseSpans(v string) ([]span, error) {
 		r = strings.TrimSpace(r)
 		from, to, ok := strings.Cut(r, "-")
 		if !ok {
-			return nil, fmt.Errorf("range %q: want HH:MM-HH:MM", r)
+			return nil, &HoursError{Problem: BadRange, Text: r, Msg: fmt.Sprintf("range %q: want HH:MM-HH:MM", r)}
 		}
 		s, err := parseClock(from, false)
 		if err != nil {
-			return nil, fmt.Errorf("range %q: %w", r, err)
+			return nil, &HoursError{Problem: BadRange, Text: r, Msg: fmt.Sprintf("range %q: %v", r, err)}
 		}
 		e, err := parseClock(to, true)
 		if err != nil {
-			return nil, fmt.Errorf("range %q: %w", r, err)
+			return nil, &HoursError{Problem: BadRange, Text: r, Msg: fmt.Sprintf("range %q: %v", r, err)}
 		}
 		if e <= s {
-			return nil, fmt.Errorf("range %q ends before it starts; split a range past midnight across two days (22:00-24:00 and 00:00-02:00)", r)
+			return nil, &HoursError{Problem: Backwards, Text: r,
+				Msg: fmt.Sprintf("range %q ends before it starts; split a range past midnight across two days (22:00-24:00 and 00:00-02:00)", r)}
 		}
 		spans = append(spans, span{s, e})
 	}
@@ -213,7 +248,8 @@ func parseSpans(v string) ([]span, error) {
 	for _, s := range spans[1:] {
 		last := &merged[len(merged)-1]
 		if s.start < last.end {
-			return nil, fmt.Errorf("ranges %s and %s overlap", fmtSpan(*last), fmtSpan(s))
+			return nil, &HoursError{Problem: Overlap, Text: fmtSpan(s),
+				Msg: fmt.Sprintf("ranges %s and %s overlap", fmtSpan(*last), fmtSpan(s))}
 		}
 		if s.start == last.end {
 			last.end = s.end
