@@ -134,15 +134,6 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-func (a *App) brandOf(acct string) string {
-	for _, ac := range a.Cfg.Accounts {
-		if ac.Name == acct {
-			return ac.Brand
-		}
-	}
-	return ""
-}
-
 // LoadCanned returns the operator's canned responses (first) and the
 // built-in ones; err names files that could not be read (the rest load).
 func LoadCanned(dir string) ([]canned.Response, error) {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,9 +38,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "crashtest:", err)
 		os.Exit(1)
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
+	// the go command that runs this test (go test sets GOROOT's bin first
+	// in PATH for its children), else the one on PATH
+	goBin := "go"
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			goBin = p
+		}
 	}
 	bin := filepath.Join(dir, "hark")
 	cmd := exec.Command(goBin, "build", "-o", bin, "github.com/hark-tui/hark")
@@ -687,4 +690,9 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 	prep := h.checkPosts("after the throttled recovery", st)
 	rrep := h.checkReplies("after the throttled recovery", st, prep.own)
 	t.Logf("throttled confirm: %d reply, %d delivered once, %d duplicated, %d lost", rrep.accepted, rrep.once, rrep.duplicated, rrep.lost)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -63,7 +63,6 @@ func TestDemoRoundTrip(t *testing.T) {
 	if len(res) != 1 || res[0].Err != nil || len(res[0].New) < 15 {
 		t.Fatalf("first poll: %+v", res)
 	}
-	first := len(res[0].New)
 	// nothing new at the same instant; more as the clock moves
 	if again := e.PollOnce(ctx); len(again[0].New) != 0 {
 		t.Fatalf("re-poll stored %d", len(again[0].New))
@@ -122,7 +121,6 @@ func TestDemoRoundTrip(t *testing.T) {
 	if len(all) != 1 {
 		t.Fatalf("outbox %d entries", len(all))
 	}
-	_ = first
 }
 
 // flaky fails the first n sends with a transient error after the post was

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -147,7 +149,7 @@ func (b *Builder) Add(c social.Conversation) {
 func (b *Builder) Report() Report {
 	r := b.r
 	r.Total = b.total.done("all")
-	for _, k := range sortedKeys(b.brands) {
+	for _, k := range slices.Sorted(maps.Keys(b.brands)) {
 		r.Brands = append(r.Brands, b.brands[k].done(k))
 	}
 	for d := b.from; !d.After(b.now); d = d.AddDate(0, 0, 1) {
@@ -159,15 +161,6 @@ func (b *Builder) Report() Report {
 		r.Days = append(r.Days, a.done(k))
 	}
 	return r
-}
-
-func sortedKeys(m map[string]*acc) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // ---- rendering ----
@@ -259,7 +252,7 @@ func (r Report) Text(width int) string {
 	for _, v := range r.Networks {
 		mx = max(mx, v)
 	}
-	for _, k := range sortedInts(r.Networks) {
+	for _, k := range slices.Sorted(maps.Keys(r.Networks)) {
 		fmt.Fprintf(&b, "  %-10s %5d %s\n", k, r.Networks[k], Bar(r.Networks[k], mx, barW))
 	}
 	b.WriteString("\nSentiment\n")
@@ -272,15 +265,6 @@ func (r Report) Text(width int) string {
 	}
 	fmt.Fprintf(&b, "\nBusiest hours    %s\n                 0     6     12    18   23\n", Sparkline(r.Hours[:]))
 	return b.String()
-}
-
-func sortedInts(m map[string]int) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func trunc(s string, n int) string {

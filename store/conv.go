@@ -321,28 +321,22 @@ func (s *Store) Ingest(feedID, cursor string, posts []social.Post, tri Triage, n
 			if p.RemoteID == "" {
 				return fmt.Errorf("feed %s: post %d has no remote id", feedID, i)
 			}
-			key := []byte(p.Key())
-			if pb.Get(key) != nil {
-				c, reopened, ok, err := promoteAttached(tx, p, tri, now)
-				if err != nil {
-					return fmt.Errorf("feed %s: post %s: %w", feedID, p.Key(), err)
-				}
-				if !ok {
-					continue // polled before: re-polling changes nothing
-				}
-				res.New = append(res.New, p)
-				if !changed[c.ID] {
-					changed[c.ID] = true
-					res.Changed = append(res.Changed, c.ID)
-				}
-				if reopened {
-					res.Reopened = append(res.Reopened, c.ID)
-				}
-				continue
+			var c social.Conversation
+			var reopened bool
+			var err error
+			fresh := true
+			if pb.Get([]byte(p.Key())) != nil {
+				// polled before (re-polling changes nothing), unless a
+				// thread fetch stored it first
+				c, reopened, fresh, err = promoteAttached(tx, p, tri, now)
+			} else {
+				c, reopened, err = addPost(tx, p, tri, now)
 			}
-			c, reopened, err := addPost(tx, p, tri, now)
 			if err != nil {
 				return fmt.Errorf("feed %s: post %s: %w", feedID, p.Key(), err)
+			}
+			if !fresh {
+				continue
 			}
 			res.New = append(res.New, p)
 			if !changed[c.ID] {
@@ -549,30 +543,16 @@ func firstLine(s string) string {
 // UpdateConv applies fn to a conversation and re-indexes it, in one
 // transaction. fn must not do I/O.
 func (s *Store) UpdateConv(id string, fn func(c *social.Conversation) error) (social.Conversation, error) {
-	var out social.Conversation
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		c, err := getConv(tx, id)
-		if err != nil {
+	return s.updateConv(id, func(tx *bolt.Tx, c *social.Conversation) error {
+		vip := c.VIP
+		if err := fn(c); err != nil {
 			return err
 		}
-		old := c
-		if err := fn(&c); err != nil {
-			return err
+		if c.VIP != vip { // keep the contact's flag in step
+			return setContactVIP(tx, c.Network, c.Contact.Handle, c.VIP)
 		}
-		c.ID = old.ID
-		if err := putConv(tx, &old, &c); err != nil {
-			return err
-		}
-		if c.VIP != old.VIP {
-			// keep the contact's flag in step
-			if err := setContactVIP(tx, c.Network, c.Contact.Handle, c.VIP); err != nil {
-				return err
-			}
-		}
-		out = c
 		return nil
 	})
-	return out, err
 }
 
 // UpdateConvs applies fn to every conversation whose ref passes match, in one
@@ -687,7 +667,7 @@ func (s *Store) Post(key string) (StoredPost, error) {
 // other replies) into a conversation without touching its workflow state.
 func (s *Store) AttachThread(convID string, posts []social.Post, now time.Time) (int, error) {
 	added := 0
-	_, err := s.UpdateConvTx(convID, func(tx *bolt.Tx, c *social.Conversation) error {
+	_, err := s.updateConv(convID, func(tx *bolt.Tx, c *social.Conversation) error {
 		added = 0
 		pb := tx.Bucket(bPosts)
 		for _, p := range posts {
@@ -710,11 +690,12 @@ func (s *Store) AttachThread(convID string, posts []social.Post, now time.Time) 
 // and re-indexes it; unlike UpdateConv it never copies a VIP flag back onto
 // the contact.
 func (s *Store) Rescore(id string, fn func(c *social.Conversation)) (social.Conversation, error) {
-	return s.UpdateConvTx(id, func(_ *bolt.Tx, c *social.Conversation) error { fn(c); return nil })
+	return s.updateConv(id, func(_ *bolt.Tx, c *social.Conversation) error { fn(c); return nil })
 }
 
-// UpdateConvTx is UpdateConv with access to the transaction (package use).
-func (s *Store) UpdateConvTx(id string, fn func(tx *bolt.Tx, c *social.Conversation) error) (social.Conversation, error) {
+// updateConv reads a conversation, applies fn and re-indexes it, in one
+// transaction.
+func (s *Store) updateConv(id string, fn func(tx *bolt.Tx, c *social.Conversation) error) (social.Conversation, error) {
 	var out social.Conversation
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		c, err := getConv(tx, id)
@@ -725,6 +706,7 @@ func (s *Store) UpdateConvTx(id string, fn func(tx *bolt.Tx, c *social.Conversat
 		if err := fn(tx, &c); err != nil {
 			return err
 		}
+		c.ID = old.ID
 		if err := putConv(tx, &old, &c); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -566,7 +567,7 @@ func (m *Model) showBulk(plan bulkPlanMsg) tea.Cmd {
 	body := []string{fmt.Sprintf("Send %d individual replies, then resolve them?", len(jobs))}
 	if len(langs) > 1 {
 		var parts []string
-		for _, l := range sortedKeys(langs) {
+		for _, l := range slices.Sorted(maps.Keys(langs)) {
 			parts = append(parts, fmt.Sprintf("%s ×%d", l, langs[l]))
 		}
 		body = append(body, "Each in the customer's language: "+strings.Join(parts, ", "))
@@ -964,13 +965,4 @@ func variant(all []canned.Response, chosen canned.Response, lang string) (body, 
 		return r.Body, "en"
 	}
 	return chosen.Body, chosen.Lang
-}
-
-func sortedKeys(m map[string]int) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

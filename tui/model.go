@@ -118,22 +118,21 @@ type Model struct {
 	fetched    map[string]bool
 
 	// composer
-	ta          textarea.Model
-	composeFor  string
-	direct      bool
-	followUp    bool
-	draftDirty  bool
-	draftGen    int
-	sending     bool // a reply from the composer is being queued
-	bulkIDs     []string
-	bulkResp    canned.Response
-	pick        textinput.Model
-	matches     []canned.Match
-	pickIdx     int
-	pickErr     string
-	input       textinput.Model
-	inputPrompt string
-	confirm     *confirmation
+	ta         textarea.Model
+	composeFor string
+	direct     bool
+	followUp   bool
+	draftDirty bool
+	draftGen   int
+	sending    bool // a reply from the composer is being queued
+	bulkIDs    []string
+	bulkResp   canned.Response
+	pick       textinput.Model
+	matches    []canned.Match
+	pickIdx    int
+	pickErr    string
+	input      textinput.Model
+	confirm    *confirmation
 
 	flash      string
 	flashErr   bool

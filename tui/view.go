@@ -650,9 +650,7 @@ func (m *Model) renderPicker(w, h int) string {
 		lines = append(lines, m.sty.StatusErr.Render(textsafe.Truncate("⚠ "+err.Error(), w)))
 	} else if prev != "" {
 		lines = append(lines, m.sty.Dim.Render(strings.Repeat("─", w)))
-		for _, l := range strings.Split(lipgloss.Wrap(textsafe.Block(prev), w, " "), "\n") {
-			lines = append(lines, l)
-		}
+		lines = append(lines, strings.Split(lipgloss.Wrap(textsafe.Block(prev), w, " "), "\n")...)
 	}
 	if len(lines) > h {
 		lines = lines[:h]

@@ -66,13 +66,7 @@ func New(o Options) *Feed {
 	}
 	now := o.Now
 	if now == nil {
-		now = c.Now
-	}
-	if now == nil {
 		now = time.Now
-	}
-	if c.Now == nil {
-		c.Now = now
 	}
 	return &Feed{name: o.Name, url: o.URL, brand: o.Brand, client: &c, now: now}
 }

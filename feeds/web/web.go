@@ -32,7 +32,6 @@ var ErrTooLarge = errors.New("response body too large")
 type Client struct {
 	HTTP    *http.Client // nil: a client with DefaultTimeout
 	MaxBody int64        // 0: DefaultMaxBody
-	Now     func() time.Time
 }
 
 // Response is a fully read, bounded HTTP response.
@@ -48,13 +47,6 @@ func NewClient(timeout time.Duration) *Client {
 		timeout = DefaultTimeout
 	}
 	return &Client{HTTP: &http.Client{Timeout: timeout}}
-}
-
-func (c *Client) now() time.Time {
-	if c != nil && c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
 }
 
 // Do sends req with ctx and reads at most MaxBody bytes of the answer.

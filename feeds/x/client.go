@@ -118,9 +118,6 @@ func New(o Options) *Client {
 		api = DefaultAPI
 	}
 	now := o.Now
-	if now == nil && o.Client != nil && o.Client.Now != nil {
-		now = o.Client.Now
-	}
 	if now == nil {
 		now = time.Now
 	}
@@ -166,7 +163,7 @@ func signedClient(o Options) *web.Client {
 	signed.Timeout = hc.Timeout
 	signed.CheckRedirect = hc.CheckRedirect
 	signed.Jar = hc.Jar
-	return &web.Client{HTTP: signed, MaxBody: base.MaxBody, Now: base.Now}
+	return &web.Client{HTTP: signed, MaxBody: base.MaxBody}
 }
 
 // ID names the mentions feed: "x:<account>".

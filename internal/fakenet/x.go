@@ -3,8 +3,10 @@ package fakenet
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -261,12 +263,12 @@ func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string
 	}
 	inc := map[string]any{}
 	var us, ts []any
-	for _, id := range sortedKeys(users) {
+	for _, id := range slices.Sorted(maps.Keys(users)) {
 		if u, ok := s.users[id]; ok {
 			us = append(us, u)
 		}
 	}
-	for _, id := range sortedKeys(refs) {
+	for _, id := range slices.Sorted(maps.Keys(refs)) {
 		if t, ok := s.tweets[id]; ok {
 			ts = append(ts, t)
 			if u, ok := s.users[str(t, "author_id")]; ok && !users[str(t, "author_id")] {
@@ -290,17 +292,6 @@ func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string
 		out["includes"] = inc
 	}
 	writeJSON(w, 200, marshal(out))
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		if k != "" {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (s *XServer) checkMaxResults(w http.ResponseWriter, q url.Values) bool {
@@ -408,7 +399,7 @@ func (s *XServer) lookup(w http.ResponseWriter, r *http.Request) {
 	if data != nil {
 		out["data"] = data
 		var us []any
-		for _, id := range sortedKeys(users) {
+		for _, id := range slices.Sorted(maps.Keys(users)) {
 			if u, ok := s.users[id]; ok {
 				us = append(us, u)
 			}
