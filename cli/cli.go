@@ -80,6 +80,19 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	return cfg, nil
 }
 
+// withApp makes a command body that runs with the app open (and closed
+// after it).
+func withApp(f *flags, o app.Options, run func(cmd *cobra.Command, args []string, a *app.App) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), o)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return run(cmd, args, a)
+	}
+}
+
 func openApp(ctx context.Context, f *flags, stderr io.Writer, o app.Options) (*app.App, error) {
 	cfg, err := loadConfig(f, stderr)
 	if err != nil {
@@ -132,12 +145,7 @@ func pollCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "poll",
 		Short: "Poll every feed without the TUI (--once: one round, then print what was stored)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out := cmd.OutOrStdout()
 			if !once {
 				return follow(cmd.Context(), a, out)
@@ -158,7 +166,7 @@ func pollCmd(f *flags) *cobra.Command {
 				return ExitError{Code: 1}
 			}
 			return nil
-		},
+		}),
 	}
 	c.Flags().BoolVar(&once, "once", false, "poll each feed once and exit")
 	return c
@@ -237,14 +245,10 @@ func replyCmd(f *flags) *cobra.Command {
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[1]
 			if !noSig {
+				var err error
 				if text, err = a.Sign(args[0], text); err != nil {
 					return err
 				}
@@ -270,7 +274,7 @@ func replyCmd(f *flags) *cobra.Command {
 			}
 			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next hark run\n", ent.Seq, textsafe.Line(ent.LastError))
 			return nil
-		},
+		}),
 	}
 	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
 	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
@@ -300,18 +304,13 @@ func doctorCmd(f *flags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			broken := a.Doctor(cmd.Context(), cmd.OutOrStdout())
 			if broken > 0 {
 				return ExitError{Code: 1}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -321,14 +320,9 @@ func statsCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "stats",
 		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			return a.WriteStats(cmd.OutOrStdout(), days, asJSON, asCSV, 100)
-		},
+		}),
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "JSON")
 	c.Flags().BoolVar(&asCSV, "csv", false, "CSV")
@@ -341,12 +335,7 @@ func exportCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Write every conversation as JSON Lines (default) or CSV",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out := cmd.OutOrStdout()
 			if !isTerminal(out) {
 				return a.Export(out, format) // a file or a pipe gets the exact bytes
@@ -357,9 +346,9 @@ func exportCmd(f *flags) *cobra.Command {
 			if err := a.Export(&buf, format); err != nil {
 				return err
 			}
-			_, err = io.WriteString(out, textsafe.Block(buf.String()))
+			_, err := io.WriteString(out, textsafe.Block(buf.String()))
 			return err
-		},
+		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
 	return c

@@ -24,12 +24,7 @@ Connect with: ssh -p PORT -t HOST
 The host key is created on first start (default in the state directory).
 Connections and refusals go to the log file.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			o.Version = Version
 			o.Started = func(i serve.Info) {
@@ -43,7 +38,7 @@ Connections and refusals go to the log file.`,
 				fmt.Fprintf(out, "hark serve: listening on %s (%d authorized keys)\n", i.Addr, i.AuthorizedKeys)
 			}
 			return serve.Run(cmd.Context(), a, o)
-		},
+		}),
 	}
 	c.Flags().StringVar(&o.Listen, "listen", serve.DefaultListen, "address to listen on (host:port)")
 	c.Flags().StringVar(&o.HostKeyPath, "host-key", "", "SSH host key, created if missing (default <state dir>/"+serve.HostKeyName+")")
