@@ -240,6 +240,7 @@ type convsMsg struct {
 type postsMsg struct {
 	gen     int
 	id      string
+	conv    *social.Conversation
 	posts   []store.StoredPost
 	contact store.Contact
 	draft   string
@@ -365,6 +366,7 @@ func (m *Model) loadPosts(id string) tea.Cmd {
 		posts, err := st.Posts(id)
 		msg := postsMsg{gen: gen, id: id, posts: posts, err: err}
 		if c, err := st.Conversation(id); err == nil {
+			msg.conv = &c
 			msg.contact, _ = st.Contact(c.Network, c.Contact.Handle)
 		}
 		msg.draft, _ = st.Draft(id)
@@ -508,6 +510,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.posts, m.contact = msg.posts, msg.contact
+		if c := msg.conv; c != nil {
+			if prev, ok := m.convs[c.ID]; !ok || prev.Version <= c.Version {
+				m.convs[c.ID] = *c
+			}
+		}
 		if msg.err != nil {
 			m.setFlash(msg.err.Error(), true)
 		}
@@ -833,15 +840,10 @@ func (m *Model) current() (social.Conversation, bool) {
 	if m.openID == "" {
 		return social.Conversation{}, false
 	}
-	if c, ok := m.convs[m.openID]; ok {
-		return c, true
-	}
-	c, err := m.st.Conversation(m.openID)
-	if err != nil {
-		return c, false
-	}
-	m.convs[c.ID] = c
-	return c, true
+	// cache only: View calls this, and View does no I/O (loadPosts brings
+	// the conversation of a row that was not on screen)
+	c, ok := m.convs[m.openID]
+	return c, ok
 }
 
 func (m *Model) brandOf(name string) Brand {
