@@ -67,6 +67,9 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		hc = &http.Client{Timeout: DefaultTimeout}
 	}
 	req = req.WithContext(ctx)
+	if !Idempotent(req.Method) {
+		noReplay(req)
+	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", UserAgent)
 	}
@@ -88,6 +91,36 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 			Msg: fmt.Sprintf("response over %d bytes", max), Err: ErrTooLarge}
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// Idempotent reports whether a method may be repeated without changing
+// anything on the server (RFC 9110 §9.2.2's safe methods; PUT and DELETE
+// are idempotent by the RFC, but a network's DELETE of a post that is gone
+// answers differently the second time, so hark treats them as sends).
+func Idempotent(method string) bool {
+	switch method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// noReplay makes sure net/http sends req at most once. The Transport
+// silently re-sends a request on a fresh connection when a reused
+// keep-alive connection breaks before the answer — for any method, if the
+// request carries an Idempotency-Key or X-Idempotency-Key header and its
+// body can be rewound (GetBody, which http.NewRequest sets for in-memory
+// bodies), or has none. GoToSocial ignores Idempotency-Key, so such a
+// replay is a second public reply the engine never hears of. Without
+// GetBody and with a non-nil body the request is not replayable (and
+// http.Client does not follow a 307/308 with it either): the failure comes
+// back to the engine, which asks the network (Confirm) before any resend.
+func noReplay(req *http.Request) {
+	req.GetBody = nil
+	if req.Body == nil || req.Body == http.NoBody {
+		req.Body = io.NopCloser(bytes.NewReader(nil))
+		req.ContentLength = 0
+	}
 }
 
 func redactURL(req *http.Request) string {
