@@ -60,7 +60,9 @@ func (g *gts) account(server string) string {
 `, server)
 }
 
-func (g *gts) secrets() map[string]string { return map[string]string{"HARK_REAL_GTS_TOKEN": g.aliceToken} }
+func (g *gts) secrets() map[string]string {
+	return map[string]string{"HARK_REAL_GTS_TOKEN": g.aliceToken}
+}
 
 func (g *gts) do(token, method, path string, form url.Values) ([]byte, error) {
 	var body io.Reader

@@ -3,11 +3,16 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hark-tui/hark/social"
 )
@@ -119,6 +124,58 @@ func TestNoTransportReplay(t *testing.T) {
 				if want := int64(len(c.body)); n != want {
 					t.Errorf("the server read a body of %d bytes, want %d", n, want)
 				}
+			}
+		})
+	}
+}
+
+// TestTransportErrorsAreOneLine: what the operator reads when the server
+// is not there, too slow, or cuts the connection — one clear line, the
+// kind transient, no URL query, and the cause still reachable with
+// errors.Is.
+func TestTransportErrorsAreOneLine(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	stop := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	defer slow.Close()
+	defer close(stop)
+	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, _ := http.NewResponseController(w).Hijack()
+		conn.Close()
+	}))
+	defer cut.Close()
+	cases := []struct {
+		name, url string
+		want      string
+		is        error
+	}{
+		{"server down", closedURL, "transient: cannot connect to " + strings.TrimPrefix(closedURL, "http://") + ": connection refused", syscall.ECONNREFUSED},
+		{"too slow", slow.URL, "transient: request to " + strings.TrimPrefix(slow.URL, "http://") + ": no answer within 200ms", nil},
+		{"cut", cut.URL, "transient: request to " + strings.TrimPrefix(cut.URL, "http://") + ": the connection was closed before the answer", io.EOF},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := NewClient(200 * time.Millisecond)
+			req, _ := http.NewRequest(http.MethodPost, c.url+"/api/v1/statuses?access_token=secret", strings.NewReader("status=x"))
+			_, err := cl.Do(context.Background(), req)
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+			if social.KindOf(err) != social.Transient {
+				t.Errorf("kind %v", social.KindOf(err))
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("errors.Is(%v) false", c.is)
+			}
+			if strings.Contains(fmt.Sprint(err), "secret") {
+				t.Errorf("leaks the query: %v", err)
 			}
 		})
 	}

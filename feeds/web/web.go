@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -75,11 +78,7 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			ue.URL = redactURL(req) // queries may carry tokens
-		}
-		return nil, &social.Error{Kind: social.Transient, Msg: fmt.Sprintf("%s %s", req.Method, redactURL(req)), Err: err}
+		return nil, transportError(req, hc.Timeout, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
@@ -121,6 +120,72 @@ func noReplay(req *http.Request) {
 		req.Body = io.NopCloser(bytes.NewReader(nil))
 		req.ContentLength = 0
 	}
+}
+
+// cause is a short, operator-readable reason that still unwraps to the
+// error net/http returned (errors.Is on context.DeadlineExceeded,
+// syscall.ECONNREFUSED… keeps working).
+type cause struct {
+	msg string
+	err error
+}
+
+func (c *cause) Error() string { return c.msg }
+func (c *cause) Unwrap() error { return c.err }
+
+// transportError says in one line what went wrong on the way to the
+// server — "cannot connect to host:port: connection refused", "no answer
+// within 20s" — instead of net/http's nested "Post \"url\": dial tcp …"
+// (which also repeats the URL, whose query may carry a token).
+func transportError(req *http.Request, timeout time.Duration, err error) error {
+	host := ""
+	if req.URL != nil {
+		host = req.URL.Host
+	}
+	inner := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redactURL(req)
+		inner = ue.Err
+	}
+	e := &social.Error{Kind: social.Transient, Msg: req.Method + " " + redactURL(req), Err: err}
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, context.Canceled):
+		e.Msg, e.Err = "request to "+host, &cause{"canceled", err}
+	case errors.Is(err, context.DeadlineExceeded) || (ue != nil && ue.Timeout()):
+		msg := "no answer in time"
+		if timeout > 0 {
+			msg = "no answer within " + timeout.String()
+		}
+		e.Msg, e.Err = "request to "+host, &cause{msg, err}
+	case errors.As(inner, &dns):
+		e.Msg, e.Err = "cannot resolve "+dns.Name, &cause{dnsReason(dns), err}
+	case errors.As(inner, &op) && op.Op == "dial":
+		e.Msg, e.Err = "cannot connect to "+host, &cause{reason(op.Err), err}
+	case errors.Is(inner, io.EOF) || errors.Is(inner, io.ErrUnexpectedEOF) || errors.Is(inner, syscall.ECONNRESET):
+		e.Msg, e.Err = "request to "+host, &cause{"the connection was closed before the answer", err}
+	}
+	return e
+}
+
+func reason(err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err.Error()
+	}
+	if err == nil {
+		return "failed"
+	}
+	return err.Error()
+}
+
+func dnsReason(e *net.DNSError) string {
+	if e.IsNotFound {
+		return "no such host"
+	}
+	return e.Err
 }
 
 func redactURL(req *http.Request) string {
