@@ -241,6 +241,28 @@ func (h *harkEnv) convOf(t *testing.T, remoteID string) social.Conversation {
 	return found
 }
 
+// postText returns the stored text of the post with this remote id in c
+// (hark must not be running).
+func (h *harkEnv) postText(t *testing.T, c social.Conversation, remoteID string) string {
+	t.Helper()
+	st, err := store.Open(filepath.Join(h.dir, "hark.db"), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, k := range c.PostKeys {
+		if strings.HasSuffix(k, "/"+remoteID) {
+			p, err := st.Post(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Text
+		}
+	}
+	t.Fatalf("conversation %s has no post %s", c.ID, remoteID)
+	return ""
+}
+
 // outbox returns the store's outbox entries (hark must not be running).
 func (h *harkEnv) outbox(t *testing.T) []store.OutboxEntry {
 	t.Helper()
