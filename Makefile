@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/hark-tui/hark/cli.Version=$(VERSION)
 FUZZTIME ?= 3s
 
-.PHONY: all build run test race vet fuzz fuzz-short bench soak lint e2e clean
+.PHONY: all build run test race vet fuzz fuzz-short bench soak lint e2e e2e-real clean
 
 all: build
 
@@ -75,6 +75,21 @@ lint: vet
 # loopback, hark's CLI and TUI against them (also part of make test).
 e2e:
 	$(GO) test -race -count=1 ./e2e/... ./internal/fakenet/...
+
+# hark against real servers on loopback: GoToSocial and Bluesky's own AT
+# Protocol stack, built and started by ../shared/peers (minutes the first
+# time; builds cached under $$HOME/.cache/hark-peers). Not part of make test.
+# The AT Protocol run directory lives outside $$HOME: PostgreSQL runs as the
+# postgres user, who cannot enter a 0700 home; the install stays cached.
+PEERS    ?= $(CURDIR)/../shared/peers
+ATP_RUN  ?= /tmp/hark-atproto-$(shell id -u)
+ATP_INST  = $(HOME)/.cache/hark-peers/atproto
+e2e-real:
+	bash $(PEERS)/gts-up.sh status >/dev/null 2>&1 || bash $(PEERS)/gts-up.sh up
+	bash $(PEERS)/atproto-up.sh install
+	mkdir -p $(ATP_RUN) && ln -sfn $(ATP_INST)/node22 $(ATP_RUN)/node22 && ln -sfn $(ATP_INST)/stack $(ATP_RUN)/stack
+	ATP_HOME=$(ATP_RUN) bash $(PEERS)/atproto-up.sh status >/dev/null 2>&1 || ATP_HOME=$(ATP_RUN) bash $(PEERS)/atproto-up.sh up
+	ATP_HOME=$(ATP_RUN) $(GO) test -tags e2ereal -count=1 -v -timeout 20m ./e2e/real/
 
 clean:
 	rm -rf bin
