@@ -377,6 +377,11 @@ func (s *server) handle(sess ssh.Session) {
 		fmt.Fprint(sess, "\r\nhark serve is shutting down.\r\n")
 	}
 	log.Info("serve: session end", "duration", time.Since(start).Round(time.Millisecond).String())
+	// Send the exit status now, while this session still counts in s.wg:
+	// left to the ssh library after handle returns, it raced Run's close
+	// of the listener and connections on shutdown ("exited without exit
+	// status", seen under -race once team sessions made the close later).
+	_ = sess.Exit(0)
 }
 
 // deps builds a session's TUI dependencies: signed as the session's
