@@ -1,0 +1,66 @@
+//go:build e2ereal
+
+package real
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmux runs args against the test's tmux server.
+func tmux(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("tmux", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestGTSTUICannedReply: hark's TUI under tmux (120×40) finds bob's
+// mention with a search, opens it, picks the canned answer by its
+// shortcut, sends it; bob sees exactly one reply, addressed by name.
+func TestGTSTUICannedReply(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	g := newGTS(t)
+	h := newHark(t, g.account(g.base), g.secrets())
+	tok := token("tui")
+	m := g.post(t, "@alice "+tok+" my parcel is damaged", "", "public")
+	h.must(t, "poll", "--once")
+
+	name := "hark-real-" + tok
+	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
+	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
+	waitFor := func(what, text string) {
+		t.Helper()
+		if !eventually(20*time.Second, func() bool { return strings.Contains(screen(), text) }) {
+			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, screen())
+		}
+	}
+	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
+
+	waitFor("the queue", "inbox")
+	keys("/")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", tok)
+	keys("Enter")
+	waitFor("the search result", tok)
+	keys("Enter") // open it
+	time.Sleep(500 * time.Millisecond)
+	keys("c")
+	waitFor("the canned picker", "canned ›")
+	keys("-l", "lookin")
+	time.Sleep(300 * time.Millisecond)
+	keys("Enter") // insert
+	waitFor("the answer in the composer", "looking into it")
+	keys("C-s")
+	g.checkOneReply(t, m.ID, "looking into it right now", "public")
+	t.Logf("TUI under tmux: canned answer sent once; screen after sending:\n%s", screen())
+	keys("q")
+}
