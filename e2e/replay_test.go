@@ -102,37 +102,19 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
 			isCreate:  post("/xrpc/com.atproto.repo.createRecord"),
 			made: func(n *fakenet.Nets, text string) int {
-				c := 0
-				for _, r := range n.Bluesky.Records() {
-					if strings.Contains(string(r.Record), text) {
-						c++
-					}
-				}
-				return c
+				return count(n.Bluesky.Records(), func(r fakenet.Record) bool { return strings.Contains(string(r.Record), text) })
 			}},
 		{name: "bluesky-dm", net: social.Bluesky, account: fakenet.BlueskyAccount, dm: true,
 			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
 			isCreate:  post("/xrpc/chat.bsky.convo.sendMessage"),
 			made: func(n *fakenet.Nets, text string) int {
-				c := 0
-				for _, m := range n.Bluesky.Messages() {
-					if m.Text == text {
-						c++
-					}
-				}
-				return c
+				return count(n.Bluesky.Messages(), func(m fakenet.ChatMessage) bool { return m.Text == text })
 			}},
 		{name: "x", net: social.X, account: fakenet.XAccount,
 			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
 			isCreate:  post("/2/tweets"),
 			made: func(n *fakenet.Nets, text string) int {
-				c := 0
-				for _, tw := range n.X.Created() {
-					if strings.Contains(tw.Text, text) {
-						c++
-					}
-				}
-				return c
+				return count(n.X.Created(), func(tw fakenet.Tweet) bool { return strings.Contains(tw.Text, text) })
 			}},
 		{name: "x-dm", net: social.X, account: fakenet.XAccount, dm: true,
 			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
@@ -140,13 +122,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 				return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/2/dm_conversations/with/") && strings.HasSuffix(r.URL.Path, "/messages")
 			},
 			made: func(n *fakenet.Nets, text string) int {
-				c := 0
-				for _, m := range n.X.DMs() {
-					if m.Text == text {
-						c++
-					}
-				}
-				return c
+				return count(n.X.DMs(), func(m fakenet.DM) bool { return m.Text == text })
 			}},
 	}
 	for _, c := range cases {
@@ -231,11 +207,16 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 }
 
 func mastodonMade(n *fakenet.Nets, text string) int {
-	c := 0
-	for _, s := range n.Mastodon.Created() {
-		if strings.Contains(s.Text, text) {
-			c++
+	return count(n.Mastodon.Created(), func(s fakenet.Status) bool { return strings.Contains(s.Text, text) })
+}
+
+// count is how many of xs f holds for.
+func count[T any](xs []T, f func(T) bool) int {
+	n := 0
+	for _, x := range xs {
+		if f(x) {
+			n++
 		}
 	}
-	return c
+	return n
 }

@@ -334,9 +334,11 @@ func (s *server) handle(sess ssh.Session) {
 	}
 	log.Info("serve: session end", "duration", time.Since(start).Round(time.Millisecond).String())
 	// Send the exit status now, while this session still counts in s.wg:
-	// left to the ssh library after handle returns, it raced Run's close
-	// of the listener and connections on shutdown ("exited without exit
-	// status", seen under -race once team sessions made the close later).
+	// left to the ssh library after handle returns, it races Run's close
+	// of the connections on shutdown (TestShutdownEndsSessionsAndGoroutines
+	// saw "exited without exit status" under -race with issue 10's team
+	// sessions, since reverted, in the path; without them it passed 6/6
+	// either way: the race is real, the window small).
 	_ = sess.Exit(0)
 }
 

@@ -258,21 +258,17 @@ func TestATPMentionReplyAnswer(t *testing.T) {
 	text := "Déjà vu ☕ encore une fois 😤 @" + a.aliceHandle + " où est mon colis " + tok + " ?"
 	m := a.post(t, text, "@"+a.aliceHandle, nil)
 
-	out := h.must(t, "poll", "--once")
-	if !strings.Contains(out, m.URI) {
-		t.Fatalf("poll --once did not store %s:\n%s", m.URI, out)
-	}
+	c := h.pollConv(t, m.URI)
 	if again := h.must(t, "poll", "--once"); strings.Contains(again, m.URI) {
 		t.Errorf("the second poll stored %s again:\n%s", m.URI, again)
 	}
-	c := h.convOf(t, m.URI)
 	if got := h.postText(t, c, m.URI); got != text {
 		t.Errorf("hark stored the mention as %q, want the exact text %q", got, text)
 	}
 	// Bluesky threads a reply by its refs and needs no mention; the
 	// operator names the customer anyway, after non-ASCII text: the
 	// facet must cover exactly those bytes.
-	out = h.must(t, "reply", c.ID, "Désolé ☕ @"+a.bobHandle+" pour "+tok+", on regarde ça")
+	out := h.must(t, "reply", c.ID, "Désolé ☕ @"+a.bobHandle+" pour "+tok+", on regarde ça")
 	if !strings.HasPrefix(out, "sent: ") {
 		t.Fatalf("hark reply: %s", out)
 	}
@@ -280,8 +276,7 @@ func TestATPMentionReplyAnswer(t *testing.T) {
 
 	mine := strongRef{URI: r.Post.URI, CID: r.Post.CID}
 	b := a.post(t, "Merci ! Toujours rien pour "+tok, "", &[2]strongRef{m, mine})
-	h.must(t, "poll", "--once")
-	c2 := h.convOf(t, b.URI)
+	c2 := h.pollConv(t, b.URI)
 	if c2.ID != c.ID {
 		t.Errorf("bob's answer landed in conversation %s, want %s", c2.ID, c.ID)
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -188,8 +187,6 @@ func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 	return r
 }
 
-var queuedID = regexp.MustCompile(`(?m)^(\d+)\s`)
-
 // TestGTSMentionReplyAnswer: bob mentions alice, hark stores it once,
 // `hark reply` answers it once under the right parent mentioning bob, and
 // bob's answer to that reply joins the same conversation.
@@ -199,15 +196,11 @@ func TestGTSMentionReplyAnswer(t *testing.T) {
 	tok := token("order")
 	m := g.post(t, "@alice "+tok+" never arrived, can you help? Ça ne va pas 😞", "", "public")
 
-	out := h.must(t, "poll", "--once")
-	if !strings.Contains(out, m.ID) {
-		t.Fatalf("poll --once did not store %s:\n%s", m.ID, out)
-	}
+	c := h.pollConv(t, m.ID)
 	if again := h.must(t, "poll", "--once"); strings.Contains(again, m.ID) {
 		t.Errorf("the second poll stored %s again:\n%s", m.ID, again)
 	}
-	c := h.convOf(t, m.ID)
-	out = h.must(t, "reply", c.ID, "Sorry about "+tok+", we're on it")
+	out := h.must(t, "reply", c.ID, "Sorry about "+tok+", we're on it")
 	if !strings.HasPrefix(out, "sent: ") {
 		t.Fatalf("hark reply: %s", out)
 	}
@@ -215,8 +208,7 @@ func TestGTSMentionReplyAnswer(t *testing.T) {
 
 	// bob answers hark's reply: the same conversation, reopened
 	b := g.post(t, "@alice thanks, still waiting on "+tok, r.ID, "public")
-	h.must(t, "poll", "--once")
-	c2 := h.convOf(t, b.ID)
+	c2 := h.pollConv(t, b.ID)
 	if c2.ID != c.ID {
 		t.Errorf("bob's answer landed in conversation %s, want %s", c2.ID, c.ID)
 	}
@@ -233,8 +225,7 @@ func TestGTSDirectMessage(t *testing.T) {
 	h := newHark(t, g.account(g.base), g.secrets())
 	tok := token("private")
 	m := g.post(t, "@alice my account number is "+tok+", please check privately", "", "direct")
-	h.must(t, "poll", "--once")
-	c := h.convOf(t, m.ID)
+	c := h.pollConv(t, m.ID)
 	if !c.Direct {
 		t.Errorf("conversation %s is not marked direct", c.ID)
 	}

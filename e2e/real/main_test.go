@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -213,68 +214,72 @@ func (p *proc) stop(t *testing.T) {
 	}
 }
 
-// convOf opens the store read-only (hark must not be running) and
-// returns the conversation holding the post with this remote id.
-func (h *harkEnv) convOf(t *testing.T, remoteID string) social.Conversation {
+// readStore opens the store read-only (hark must not be running) for f.
+func (h *harkEnv) readStore(t *testing.T, f func(st *store.Store) error) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(h.dir, "hark.db"), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	if err := f(st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// convOf returns the conversation holding the post with this remote id.
+func (h *harkEnv) convOf(t *testing.T, remoteID string) social.Conversation {
+	t.Helper()
 	var found social.Conversation
-	err = st.ForEachConv(func(c social.Conversation) bool {
-		for _, k := range c.PostKeys {
-			if strings.HasSuffix(k, "/"+remoteID) {
+	h.readStore(t, func(st *store.Store) error {
+		return st.ForEachConv(func(c social.Conversation) bool {
+			if slices.ContainsFunc(c.PostKeys, func(k string) bool { return strings.HasSuffix(k, "/"+remoteID) }) {
 				found = c
 				return false
 			}
-		}
-		return true
+			return true
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if found.ID == "" {
 		t.Fatalf("no conversation holds post %s\nlog:\n%s", remoteID, h.logTail())
 	}
 	return found
 }
 
-// postText returns the stored text of the post with this remote id in c
-// (hark must not be running).
-func (h *harkEnv) postText(t *testing.T, c social.Conversation, remoteID string) string {
+// pollConv runs `hark poll --once`, which must report the post with this
+// remote id as new, and returns its conversation.
+func (h *harkEnv) pollConv(t *testing.T, remoteID string) social.Conversation {
 	t.Helper()
-	st, err := store.Open(filepath.Join(h.dir, "hark.db"), store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
+	if out := h.must(t, "poll", "--once"); !strings.Contains(out, remoteID) {
+		t.Fatalf("poll --once did not store %s:\n%s", remoteID, out)
 	}
-	defer st.Close()
-	for _, k := range c.PostKeys {
-		if strings.HasSuffix(k, "/"+remoteID) {
-			p, err := st.Post(k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p.Text
-		}
-	}
-	t.Fatalf("conversation %s has no post %s", c.ID, remoteID)
-	return ""
+	return h.convOf(t, remoteID)
 }
 
-// outbox returns the store's outbox entries (hark must not be running).
+// postText returns the stored text of the post with this remote id in c.
+func (h *harkEnv) postText(t *testing.T, c social.Conversation, remoteID string) string {
+	t.Helper()
+	i := slices.IndexFunc(c.PostKeys, func(k string) bool { return strings.HasSuffix(k, "/"+remoteID) })
+	if i < 0 {
+		t.Fatalf("conversation %s has no post %s", c.ID, remoteID)
+	}
+	var text string
+	h.readStore(t, func(st *store.Store) error {
+		p, err := st.Post(c.PostKeys[i])
+		text = p.Text
+		return err
+	})
+	return text
+}
+
+// outbox returns the store's outbox entries.
 func (h *harkEnv) outbox(t *testing.T) []store.OutboxEntry {
 	t.Helper()
-	st, err := store.Open(filepath.Join(h.dir, "hark.db"), store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	out, err := st.Outbox(func(store.OutboxEntry) bool { return true })
-	if err != nil {
-		t.Fatal(err)
-	}
+	var out []store.OutboxEntry
+	h.readStore(t, func(st *store.Store) (err error) {
+		out, err = st.Outbox(func(store.OutboxEntry) bool { return true })
+		return err
+	})
 	return out
 }
 

@@ -30,7 +30,7 @@ func TestGTSTUICannedReply(t *testing.T) {
 	h := newHark(t, g.account(g.base), g.secrets())
 	tok := token("tui")
 	m := g.post(t, "@alice "+tok+" my parcel is damaged", "", "public")
-	h.must(t, "poll", "--once")
+	h.pollConv(t, m.ID)
 
 	name := "hark-real-" + tok
 	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
@@ -50,7 +50,7 @@ func TestGTSTUICannedReply(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	keys("-l", tok)
 	keys("Enter")
-	waitFor("the search result", tok)
+	waitFor("the search result", "my parcel is damaged")
 	keys("Enter") // open it
 	time.Sleep(500 * time.Millisecond)
 	keys("c")

@@ -17,11 +17,11 @@ import (
 	"github.com/hark-tui/hark/social"
 )
 
-// dropServer answers the first request on each connection and, on every
-// later one whose method is drop, reads it, records it and closes the
-// connection without an answer: a keep-alive connection that breaks under
-// a request — the case in which net/http's Transport replays a request it
-// believes idempotent.
+// dropServer answers every request but one kind: a request to /send with
+// the method drop is read, counted and answered by closing the connection.
+// Sent after a warm-up request on the same keep-alive connection, that is
+// a reused connection breaking under a request — the case in which
+// net/http's Transport replays a request it believes idempotent.
 type dropServer struct {
 	*httptest.Server
 	mu       sync.Mutex

@@ -70,7 +70,7 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		hc = &http.Client{Timeout: DefaultTimeout}
 	}
 	req = req.WithContext(ctx)
-	if !Idempotent(req.Method) {
+	if !idempotent(req.Method) {
 		noReplay(req)
 	}
 	if req.Header.Get("User-Agent") == "" {
@@ -92,11 +92,11 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-// Idempotent reports whether a method may be repeated without changing
+// idempotent reports whether a method may be repeated without changing
 // anything on the server (RFC 9110 §9.2.2's safe methods; PUT and DELETE
 // are idempotent by the RFC, but a network's DELETE of a post that is gone
 // answers differently the second time, so hark treats them as sends).
-func Idempotent(method string) bool {
+func idempotent(method string) bool {
 	switch method {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return true
@@ -142,11 +142,9 @@ func transportError(req *http.Request, timeout time.Duration, err error) error {
 	if req.URL != nil {
 		host = req.URL.Host
 	}
-	inner := err
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		ue.URL = redactURL(req)
-		inner = ue.Err
+		ue.URL = redactURL(req) // queries may carry tokens
 	}
 	e := &social.Error{Kind: social.Transient, Msg: req.Method + " " + redactURL(req), Err: err}
 	var op *net.OpError
@@ -160,23 +158,21 @@ func transportError(req *http.Request, timeout time.Duration, err error) error {
 			msg = "no answer within " + timeout.String()
 		}
 		e.Msg, e.Err = "request to "+host, &cause{msg, err}
-	case errors.As(inner, &dns):
+	case errors.As(err, &dns):
 		e.Msg, e.Err = "cannot resolve "+dns.Name, &cause{dnsReason(dns), err}
-	case errors.As(inner, &op) && op.Op == "dial":
+	case errors.As(err, &op) && op.Op == "dial":
 		e.Msg, e.Err = "cannot connect to "+host, &cause{reason(op.Err), err}
-	case errors.Is(inner, io.EOF) || errors.Is(inner, io.ErrUnexpectedEOF) || errors.Is(inner, syscall.ECONNRESET):
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
 		e.Msg, e.Err = "request to "+host, &cause{"the connection was closed before the answer", err}
 	}
 	return e
 }
 
+// reason is a dial error without its "connect: " wrapping.
 func reason(err error) string {
 	var se *os.SyscallError
 	if errors.As(err, &se) {
 		return se.Err.Error()
-	}
-	if err == nil {
-		return "failed"
 	}
 	return err.Error()
 }
