@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -51,6 +52,29 @@ const (
 	ActQuit       Action = "quit"
 )
 
+// Actions of one component's own keys (local tables below; not
+// configurable, except that a local binding of an action of the main
+// table follows that action's keys).
+const (
+	ActToggleDM    Action = "toggle_dm"
+	ActClose       Action = "close"
+	ActPickNext    Action = "pick_next"
+	ActPickPrev    Action = "pick_prev"
+	ActPickInsert  Action = "pick_insert"
+	ActPickReplace Action = "pick_replace"
+	ActScrollDown  Action = "scroll_down"
+	ActScrollUp    Action = "scroll_up"
+	ActPageFwd     Action = "scroll_page_down"
+	ActPageBack    Action = "scroll_page_up"
+	ActRetry       Action = "retry"
+	ActDiscard     Action = "discard"
+	ActEdit        Action = "edit"
+	ActYes         Action = "yes"
+	ActNo          Action = "no"
+	ActApply       Action = "apply"
+	ActSkipFollow  Action = "skip_follow_up"
+)
+
 type binding struct {
 	act   Action
 	keys  []string
@@ -97,6 +121,50 @@ var defaultBindings = []binding{
 	{ActCancel, []string{"esc"}, "close / cancel", "General"},
 	{ActQuit, []string{"q", "ctrl+c"}, "quit", "General"},
 }
+
+// The components' own keys, in the order their help shows them.
+var (
+	composerKeys = []binding{
+		{ActSend, []string{"ctrl+s"}, "send", "Composer"},
+		{ActToggleDM, []string{"ctrl+t"}, "toggle public / DM", "Composer"},
+		{ActClose, []string{"esc"}, "close (draft kept)", "Composer"},
+	}
+	pickerKeys = []binding{
+		{ActPickNext, []string{"down", "ctrl+n", "ctrl+j"}, "next answer", "Canned responses"},
+		{ActPickPrev, []string{"up", "ctrl+p", "ctrl+k"}, "previous answer", "Canned responses"},
+		{ActPickInsert, []string{"enter"}, "insert into the reply", "Canned responses"},
+		{ActPickReplace, []string{"tab"}, "replace the reply with it", "Canned responses"},
+		{ActClose, []string{"esc"}, "close", "Canned responses"},
+	}
+	scrollKeys = []binding{
+		{ActClose, []string{"esc", "q", "?", "enter", "s"}, "close", "Scroll"},
+		{ActScrollDown, []string{"j", "down"}, "scroll down", "Scroll"},
+		{ActScrollUp, []string{"k", "up"}, "scroll up", "Scroll"},
+		{ActPageFwd, []string{"space", "pgdown", "ctrl+d"}, "page down", "Scroll"},
+		{ActPageBack, []string{"pgup", "ctrl+u"}, "page up", "Scroll"},
+	}
+	outboxKeys = []binding{
+		{ActClose, []string{"esc", "q", "O"}, "close", "Outbox"},
+		{ActScrollDown, []string{"j", "down"}, "next entry", "Outbox"},
+		{ActScrollUp, []string{"k", "up"}, "previous entry", "Outbox"},
+		{ActRetry, []string{"enter"}, "retry (checked first if it may have been sent)", "Outbox"},
+		{ActDiscard, []string{"d"}, "discard", "Outbox"},
+		{ActEdit, []string{"E"}, "edit a failed reply in the composer", "Outbox"},
+	}
+	confirmKeys = []binding{
+		{ActYes, []string{"y", "enter"}, "go", "Confirm"},
+		{ActNo, []string{"n", "esc", "q"}, "cancel", "Confirm"},
+	}
+	promptKeys = []binding{
+		{ActApply, []string{"enter"}, "apply", "Prompt"},
+		{ActClose, []string{"esc"}, "cancel", "Prompt"},
+	}
+	// rootKeys are keys of the root that the help does not list (F: an
+	// alternative answer to the follow-up hint, which names it).
+	rootKeys = []binding{
+		{ActSkipFollow, []string{"F"}, "skip the public follow-up", "Answer"},
+	}
+)
 
 // Keymap resolves keys to actions.
 type Keymap struct {
@@ -155,11 +223,43 @@ func (km *Keymap) Action(k string) Action { return km.byKey[k] }
 // Keys returns the label of an action's keys ("r", "j/down").
 func (km *Keymap) Keys(a Action) string { return km.byAct[a].Help().Key }
 
-// HelpLines renders every binding grouped, for the `?` overlay.
+// Local returns the action of a key in a component's own table ("" if
+// none). A local binding of a main-table action (send) has that action's
+// configured keys.
+func (km *Keymap) Local(table []binding, k string) Action {
+	for _, b := range table {
+		if kb, ok := km.byAct[b.act]; ok {
+			if km.byKey[k] == b.act && slices.Contains(kb.Keys(), k) {
+				return b.act
+			}
+			continue
+		}
+		if slices.Contains(b.keys, k) {
+			return b.act
+		}
+	}
+	return ""
+}
+
+// HelpLines renders every binding grouped, then the composer's, for the
+// `?` overlay.
 func (km *Keymap) HelpLines() []string {
+	all := make([]Action, len(km.bindings))
+	for i, b := range km.bindings {
+		all[i] = b.act
+	}
+	return km.Help(all, composerKeys)
+}
+
+// Help renders the bindings of the given main-table actions grouped in
+// table order, then each local table (a component's own keys) as a group.
+func (km *Keymap) Help(acts []Action, locals ...[]binding) []string {
 	var out []string
 	group := ""
 	for _, b := range km.bindings {
+		if !slices.Contains(acts, b.act) {
+			continue
+		}
 		if b.group != group {
 			if group != "" {
 				out = append(out, "")
@@ -167,8 +267,33 @@ func (km *Keymap) HelpLines() []string {
 			group = b.group
 			out = append(out, group)
 		}
-		out = append(out, fmt.Sprintf("  %-16s %s", strings.Join(b.keys, " "), b.help))
+		out = append(out, helpLine(b.keys, b.help))
 	}
-	out = append(out, "", "Composer", "  ctrl+s           send", "  ctrl+t           toggle public / DM", "  esc              close (draft kept)")
+	for _, t := range locals {
+		for i, b := range t {
+			if i == 0 {
+				out = append(out, "", b.group)
+			}
+			keys := b.keys
+			if kb, ok := km.byAct[b.act]; ok {
+				keys = kb.Keys()
+			}
+			out = append(out, helpLine(keys, b.help))
+		}
+	}
 	return out
+}
+
+func helpLine(keys []string, help string) string {
+	return fmt.Sprintf("  %-16s %s", strings.Join(keys, " "), help)
+}
+
+// localAction looks a key up in a table of fixed keys.
+func localAction(table []binding, k string) Action {
+	for _, b := range table {
+		if slices.Contains(b.keys, k) {
+			return b.act
+		}
+	}
+	return ""
 }

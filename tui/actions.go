@@ -1,0 +1,276 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/social"
+)
+
+// onKey routes a key: ctrl+c quits from anywhere; while the list reloads
+// the keys wait for it; the top overlay takes every key; the composer and
+// the picker take every key (they type); from the conversation pane the
+// pane, then the queue, then the root; from the queue, the queue then the
+// root.
+func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "ctrl+c" {
+		return tea.Quit
+	}
+	typing := m.focus == fComposer || m.focus == fPicker
+	if m.queue.refsLoading && len(m.stack) == 0 && !typing {
+		// the queue is being re-read (view, brand or search change): keep
+		// the keys and replay them on the new list, so fast typing acts on
+		// what the operator asked for, not on the old list
+		m.typeahead = append(m.typeahead, k)
+		return nil
+	}
+	if o := m.top(); o != nil {
+		return o.Key(k)
+	}
+	for _, p := range m.keyChain() {
+		if cmd, ok := p.Key(k); ok {
+			return cmd
+		}
+	}
+	return m.rootKey(k)
+}
+
+// keyChain is who is offered a key, in order, before the root.
+func (m *Model) keyChain() []pane {
+	switch m.focus {
+	case fComposer:
+		return []pane{m.composer}
+	case fPicker:
+		return []pane{m.picker}
+	case fConv:
+		return []pane{m.conv, m.queue}
+	}
+	return []pane{m.queue}
+}
+
+// rootHelp are the actions the root gives a meaning to, from either pane.
+var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
+	ActResolve, ActPending, ActReopen, ActSnooze, ActVIP, ActNote, ActTags, ActSearch, ActStats,
+	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActCancel, ActQuit}
+
+// helpLines is the `?` overlay's text: what the focused chain declares,
+// then the keys of the composer its answer keys open.
+func (m *Model) helpLines() []string {
+	acts := append([]Action(nil), rootHelp...)
+	for _, p := range m.keyChain() {
+		acts = append(acts, p.Help()...)
+	}
+	return m.km.Help(acts, composerKeys)
+}
+
+var errFollowUp = errors.New("follow-up")
+
+// rootKey handles what acts on the open or selected conversations, the
+// overlays and the program.
+func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
+	eng := m.eng
+	switch act := m.km.Action(k.String()); act {
+	case ActQuit:
+		return tea.Quit // Close (run after it) saves an unsaved draft
+	case ActHelp:
+		return m.push(newHelp(m.Common, m, m.helpLines()))
+	case ActSwitchPane:
+		if m.focus == fQueue {
+			m.focusOn(fConv)
+		} else {
+			m.focusOn(fQueue)
+		}
+	case ActCancel:
+		m.focusOn(fQueue)
+		if len(m.queue.marked) > 0 {
+			m.clearSelection()
+		}
+	case ActReply, ActDM:
+		return m.compose(act == ActDM, false)
+	case ActCanned:
+		return m.picker.start(len(m.queue.marked) > 0)
+	case ActBulk:
+		if len(m.queue.marked) == 0 {
+			m.flash("Select conversations first (space, or V for all in this view)", true)
+			return nil
+		}
+		return m.picker.start(true)
+	case ActFollowUp:
+		c, ok := m.current()
+		if !ok || c.FollowUp != social.FollowUpOffered {
+			m.flash("No public follow-up to offer here (it is offered when a DM that started in public is resolved)", true)
+			return nil
+		}
+		return m.compose(false, true)
+	case ActResolve:
+		return m.act("Resolved", func(id string) error {
+			c, err := eng.Resolve(id)
+			if err == nil && c.FollowUp == social.FollowUpOffered {
+				return errFollowUp
+			}
+			return err
+		})
+	case ActPending:
+		return m.act("Marked pending", func(id string) error { _, err := eng.SetState(id, social.StatePending); return err })
+	case ActReopen:
+		return m.act("Reopened", func(id string) error { _, err := eng.SetState(id, social.StateOpen); return err })
+	case ActVIP:
+		c, ok := m.current()
+		if !ok {
+			return nil
+		}
+		vip := !c.VIP
+		return m.act(map[bool]string{true: "Contact marked VIP", false: "VIP flag removed"}[vip], func(id string) error { return eng.SetVIP(id, vip) })
+	case ActSnooze:
+		if m.conv.openID == "" && len(m.queue.marked) == 0 {
+			return nil
+		}
+		c, _ := m.current()
+		return openSnooze(m.Common, m, c.Brand, func(until time.Time, note, label string) tea.Cmd {
+			return m.act(label, func(id string) error { _, err := eng.Snooze(id, until, note); return err })
+		})
+	case ActNote:
+		if c, ok := m.current(); ok {
+			return openNote(m.Common, m, c, m.conv.contact.Notes)
+		}
+	case ActTags:
+		if c, ok := m.current(); ok {
+			return openTags(m.Common, m, c, m.conv.contact.Tags)
+		}
+	case ActSearch:
+		return m.queue.openSearch()
+	case ActOpenLink:
+		return m.conv.openLink()
+	case ActCopyLink:
+		if u := m.conv.link(); u != "" {
+			m.flash("Link copied: "+u, false)
+			return tea.SetClipboard(u)
+		}
+	case ActStats:
+		s := newStats(m.Common, m)
+		m.push(s)
+		return s.load()
+	case ActOutbox:
+		m.push(&outboxView{Common: m.Common, host: m, list: &m.outboxList})
+		return m.loadOutbox()
+	case ActRefresh:
+		eng.PollNow()
+		m.flash("Polling every feed now", false)
+	default:
+		if localAction(rootKeys, k.String()) == ActSkipFollow {
+			return m.act("Public follow-up skipped", func(id string) error { _, err := eng.SkipFollowUp(id); return err })
+		}
+	}
+	return nil
+}
+
+// act runs an engine action on the targets in a Cmd.
+func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
+	ids := m.targets()
+	if len(ids) == 0 {
+		return nil
+	}
+	bulk := len(ids) > 1
+	if bulk {
+		m.clearSelection()
+	}
+	return func() tea.Msg {
+		var errs []string
+		follow := false
+		for _, id := range ids {
+			if err := fn(id); err == errFollowUp {
+				follow = true
+			} else if err != nil {
+				errs = append(errs, fmt.Sprintf("#%s: %v", id, err))
+			}
+		}
+		if len(errs) > 0 {
+			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; "))}
+		}
+		msg := done
+		if bulk {
+			msg = fmt.Sprintf("%s: %d conversations", done, len(ids))
+		}
+		if follow {
+			msg += " — it started in public: press f for a public follow-up, F to skip"
+		}
+		return doneMsg{flash: msg}
+	}
+}
+
+// ---- host: what the components may ask of the root ----
+
+func (m *Model) flash(s string, isErr bool) {
+	m.flashText, m.flashErr = s, isErr
+	m.flashUntil = m.now().Add(6 * time.Second)
+}
+
+func (m *Model) current() (social.Conversation, bool) {
+	if m.conv.openID == "" {
+		return social.Conversation{}, false
+	}
+	// cache only: View calls this, and View does no I/O (loadPosts brings
+	// the conversation of a row that was not on screen)
+	c, ok := m.queue.convs[m.conv.openID]
+	return c, ok
+}
+
+// open shows a conversation in the right pane (and fetches its thread once
+// when asked to, i.e. on enter). The composer's text for the previous one
+// is saved as its draft.
+func (m *Model) open(id string, fetch bool) tea.Cmd {
+	var cmds []tea.Cmd
+	if id != m.conv.openID {
+		if m.composer.dirty() {
+			cmds = append(cmds, m.composer.saveDraft())
+		}
+		if m.focus == fComposer || m.focus == fPicker {
+			m.focusOn(fQueue)
+		}
+		m.composer.clear()
+		cmds = append(cmds, m.conv.show(id))
+	}
+	if fetch {
+		cmds = append(cmds, m.conv.fetchThread(id))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) focusOn(f focus) {
+	m.focus = f
+	m.composer.focused = f == fComposer
+	m.layout()
+}
+
+func (m *Model) targets() []string {
+	if len(m.queue.marked) > 0 {
+		return m.queue.selected()
+	}
+	if m.conv.openID != "" {
+		return []string{m.conv.openID}
+	}
+	return nil
+}
+
+func (m *Model) clearSelection() { m.queue.marked = map[string]bool{} }
+
+func (m *Model) compose(direct, followUp bool) tea.Cmd {
+	c, ok := m.current()
+	if !ok {
+		return nil
+	}
+	return m.composer.start(c, direct, followUp)
+}
+
+func (m *Model) pickCanned(r canned.Response, text string, replace bool) tea.Cmd {
+	if len(m.queue.marked) > 0 {
+		return m.composer.startBulk(m.targets(), r)
+	}
+	c, _ := m.current()
+	return m.composer.insert(c.ID, text, replace)
+}

@@ -1,0 +1,105 @@
+package tui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// Common is the context every component shares, as soft-serve's Common
+// is: the collaborators, the keymap, the styles, the clock and the screen
+// size. Components read it; only the root model changes it (a resize, a
+// theme that follows the terminal), and only between frames.
+type Common struct {
+	d   Deps
+	eng *engine.Engine
+	st  *store.Store
+	km  *Keymap
+	sty Styles
+	now func() time.Time
+
+	w, h int // the terminal
+}
+
+// pane is one of the three panes of the screen (queue, conversation,
+// composer or picker). It owns its state and its keys; everything that
+// crosses panes goes through the host.
+type pane interface {
+	// Key handles a key meant for the pane; false: not its key, the root
+	// offers it to the next in line.
+	Key(k tea.KeyPressMsg) (tea.Cmd, bool)
+	// View renders the pane's content in w×h cells (the root draws the
+	// frame around it).
+	View(w, h int) string
+	// Help names the actions of the keymap the pane gives a meaning to;
+	// `?` is generated from them.
+	Help() []Action
+}
+
+// overlay is a box drawn over the screen that takes every key while it
+// is on top of the stack: help, snooze, search, note, tags, confirm,
+// stats, outbox.
+type overlay interface {
+	// Key handles a key; the overlay closes itself through host.pop.
+	Key(k tea.KeyPressMsg) tea.Cmd
+	// View renders the box's title and lines for a box at most w wide
+	// and h high (the root draws the box and places it).
+	View(w, h int) (title string, body []string)
+	// SetWidth follows a resize (overlays with an input field).
+	SetWidth(w int)
+}
+
+// focus names the pane that takes the keys.
+type focus int
+
+const (
+	fQueue focus = iota
+	fConv
+	fComposer
+	fPicker
+)
+
+// host is what a component may ask of the root model: the one way from a
+// pane to the rest of the screen, so that no component reaches into
+// another's fields.
+type host interface {
+	// flash shows a message in the status line.
+	flash(s string, isErr bool)
+	// current is the open conversation, from the cache (no I/O).
+	current() (social.Conversation, bool)
+	// open shows a conversation (and fetches its thread when asked).
+	open(id string, fetch bool) tea.Cmd
+	// focusOn gives the keys to a pane and lays the screen out again.
+	focusOn(f focus)
+	// push opens an overlay on top; pop closes the top one.
+	push(o overlay) tea.Cmd
+	pop()
+	// targets are the selected conversations, or the open one.
+	targets() []string
+	// compose opens the composer (DM, public follow-up).
+	compose(direct, followUp bool) tea.Cmd
+	// pickCanned puts a chosen canned answer into the composer: text is
+	// it rendered for the open conversation (a bulk selection gets the
+	// template, rendered per conversation at send); replace empties the
+	// composer first.
+	pickCanned(r canned.Response, text string, replace bool) tea.Cmd
+	// clearSelection ends a bulk selection.
+	clearSelection()
+}
+
+// Geometry of the panes (outer sizes, borders included).
+
+func (c *Common) queueWidth() int {
+	w := c.w * 42 / 100
+	return max(30, min(w, 60))
+}
+
+func (c *Common) bodyHeight() int { return c.h - 2 } // header + status line
+
+// queueRows is how many conversations fit (two lines each).
+func (c *Common) queueRows() int { return max(1, (c.bodyHeight()-2)/2) }

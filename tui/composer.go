@@ -1,0 +1,331 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/textsafe"
+)
+
+// composer is the bottom right pane: the reply being written (public, DM
+// or public follow-up, or one template for a bulk selection), its length
+// as the network counts it, and its draft, saved a second after the last
+// keystroke.
+type composer struct {
+	*Common
+	host host
+
+	ta         textarea.Model
+	composeFor string // the conversation the text is for
+	direct     bool
+	followUp   bool
+	draftDirty bool
+	draftGen   int
+	sending    bool // a reply from the composer is being queued
+	bulkIDs    []string
+	bulkResp   canned.Response
+	focused    bool // set by the root as the keys move
+}
+
+func newComposer(c *Common, h host) *composer {
+	ta := textarea.New()
+	ta.ShowLineNumbers = false
+	ta.CharLimit = 10000
+	ta.Placeholder = "Write a reply…"
+	ta.Prompt = ""
+	return &composer{Common: c, host: h, ta: ta}
+}
+
+// draftSaveMsg saves the draft if no key was typed since gen.
+type draftSaveMsg struct{ gen int }
+
+// sentMsg is the engine's answer to a reply from the composer of conv.
+type sentMsg struct {
+	conv string
+	err  error
+}
+
+// editMsg puts a failed reply's text back in the composer of its
+// conversation, public or DM as it was.
+type editMsg struct {
+	conv, text string
+	direct     bool
+}
+
+func (p *composer) setSize(w, h int) {
+	p.ta.SetWidth(max(w-4, 10))
+	p.ta.SetHeight(max(h-4, 1))
+}
+
+// clear forgets the text of the previous conversation (saved as its draft
+// by then).
+func (p *composer) clear() {
+	if p.ta.Value() != "" { // Reset allocates a fresh buffer: skip it when empty
+		p.ta.Reset()
+	}
+	p.composeFor = ""
+	p.direct = false
+	p.followUp = false
+}
+
+// restoreDraft shows a stored draft of an open conversation.
+func (p *composer) restoreDraft(id, draft string) {
+	if p.composeFor != id && draft != "" && !p.focused {
+		p.ta.SetValue(draft)
+		p.composeFor = id
+	}
+}
+
+// start opens the composer on a conversation.
+func (p *composer) start(c social.Conversation, direct, followUp bool) tea.Cmd {
+	if c.ReadOnly != "" && !followUp {
+		p.host.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+		return nil
+	}
+	p.bulkIDs = nil
+	p.direct = direct
+	p.followUp = followUp
+	if p.composeFor != c.ID {
+		p.ta.Reset()
+		p.composeFor = c.ID
+	}
+	if followUp && p.ta.Value() == "" {
+		p.ta.SetValue(fmt.Sprintf("Glad we could sort this out, %s! Thanks for your patience.", c.Contact.Name()))
+	}
+	p.host.focusOn(fComposer)
+	return p.ta.Focus()
+}
+
+// insert puts a rendered canned answer in (replace: instead of the text).
+func (p *composer) insert(id, text string, replace bool) tea.Cmd {
+	if p.composeFor != id || replace {
+		p.ta.Reset()
+	}
+	p.composeFor = id
+	p.ta.InsertString(text)
+	p.draftDirty = true
+	p.host.focusOn(fComposer)
+	return p.ta.Focus()
+}
+
+// edit reopens a failed reply's text (public or DM as it was).
+func (p *composer) edit(msg editMsg) tea.Cmd {
+	p.composeFor = msg.conv
+	p.ta.SetValue(msg.text)
+	p.direct = msg.direct
+	p.host.focusOn(fComposer)
+	return tea.Batch(p.ta.Focus(), p.draftChanged())
+}
+
+// Help: the composer sends, switches public/DM and closes.
+func (p *composer) Help() []Action { return []Action{ActSend, ActToggleDM, ActClose} }
+
+// Key edits the text; ctrl+s sends, ctrl+t switches public/DM, esc closes
+// (the draft is kept).
+func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch p.km.Local(composerKeys, k.String()) {
+	case ActClose:
+		p.ta.Blur()
+		p.host.focusOn(fConv)
+		if len(p.bulkIDs) > 0 {
+			p.bulkIDs = nil
+			p.ta.Reset()
+			return nil, true
+		}
+		return p.saveDraft(), true
+	case ActSend:
+		if p.sending {
+			return nil, true // one reply at a time
+		}
+		return p.send(), true
+	case ActToggleDM:
+		p.direct = !p.direct
+		return nil, true
+	}
+	var cmd tea.Cmd
+	before := p.ta.Value()
+	p.ta, cmd = p.ta.Update(k)
+	if p.ta.Value() != before {
+		return tea.Batch(cmd, p.draftChanged()), true
+	}
+	return cmd, true
+}
+
+// paste inserts pasted text.
+func (p *composer) paste(msg tea.PasteMsg) tea.Cmd {
+	var cmd tea.Cmd
+	p.ta, cmd = p.ta.Update(msg)
+	p.draftDirty = true
+	return cmd
+}
+
+// draftChanged marks the draft dirty and saves it a second after the last
+// keystroke, so a crash loses at most a second of typing.
+func (p *composer) draftChanged() tea.Cmd {
+	p.draftDirty = true
+	p.draftGen++
+	gen := p.draftGen
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
+}
+
+// dirty says whether a draft is waiting to be saved.
+func (p *composer) dirty() bool { return p.draftDirty && p.composeFor != "" }
+
+func (p *composer) saveDraft() tea.Cmd {
+	id, text, eng := p.composeFor, p.ta.Value(), p.eng
+	if p.sending {
+		return nil // the text is on its way out, not a draft
+	}
+	p.draftDirty = false
+	if id == "" || len(p.bulkIDs) > 0 {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := eng.SaveDraft(id, text); err != nil {
+			return doneMsg{err: fmt.Errorf("saving draft: %w", err)}
+		}
+		return nil
+	}
+}
+
+// close saves a draft not yet saved, synchronously (the session ends).
+func (p *composer) close() {
+	if p.draftDirty && !p.sending && p.composeFor != "" && len(p.bulkIDs) == 0 {
+		_ = p.eng.SaveDraft(p.composeFor, p.ta.Value())
+		p.draftDirty = false
+	}
+}
+
+// send queues the reply (or the bulk replies) through the engine.
+func (p *composer) send() tea.Cmd {
+	body := strings.TrimSpace(p.ta.Value())
+	if body == "" {
+		p.host.flash("Nothing to send", true)
+		return nil
+	}
+	if len(p.bulkIDs) > 0 {
+		return p.confirmBulk(body)
+	}
+	c, ok := p.host.current()
+	if !ok {
+		return nil
+	}
+	sig, err := p.signature(c)
+	if err != nil {
+		p.host.flash("signature: "+err.Error(), true)
+		return nil
+	}
+	text := Signed(body, sig)
+	if acct, ok := p.eng.Account(c.Network, c.Account); ok && acct.Limit != nil {
+		if n, limit := acct.Limit.Count(text, p.sendsDirect(c)); limit > 0 && n > limit {
+			p.host.flash(fmt.Sprintf("Too long: %d of %d characters on %s — shorten it first", n, limit, c.Network), true)
+			return nil
+		}
+	}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp}
+	id, eng, draftConv := c.ID, p.eng, p.composeFor
+	// The composer keeps the text until the engine has queued it: a refused
+	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
+	// may run (it would bring the sent text back): the pending timer is
+	// dropped and the dirty mark cleared, restored if the reply is refused.
+	p.draftGen++
+	p.draftDirty = false
+	p.sending = true
+	return func() tea.Msg {
+		if _, err := eng.Reply(id, text, opts); err != nil {
+			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
+		}
+		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
+		return sentMsg{conv: draftConv}
+	}
+}
+
+// sent takes the engine's answer: queued when the reply was queued and
+// the composer emptied; reload when the outbox changed.
+func (p *composer) sent(msg sentMsg) (queued, reload bool) {
+	p.sending = false
+	if msg.conv != p.composeFor {
+		// the operator moved on meanwhile: leave the new composer alone
+		if msg.err != nil {
+			p.host.flash(msg.err.Error(), true)
+		}
+		return false, true
+	}
+	if msg.err != nil {
+		p.draftDirty = true // the text is still to be kept
+		p.host.flash(msg.err.Error()+" — the text is still in the composer", true)
+		return false, false
+	}
+	p.ta.Reset()
+	p.ta.Blur()
+	p.followUp = false
+	p.draftDirty = false
+	return true, true
+}
+
+// sendsDirect says whether the composed reply goes out as a DM: a
+// follow-up is public even when written from a DM conversation.
+func (p *composer) sendsDirect(c social.Conversation) bool {
+	if p.followUp {
+		return false
+	}
+	return p.direct || c.Direct
+}
+
+// View renders the composer; unfocused, the keys that open it (and the
+// draft's first line).
+func (p *composer) View(w, h int) string {
+	c, ok := p.host.current()
+	if !p.focused {
+		hint := fmt.Sprintf("%s reply · %s DM · %s canned · %s resolve · %s snooze", p.km.Keys(ActReply), p.km.Keys(ActDM), p.km.Keys(ActCanned), p.km.Keys(ActResolve), p.km.Keys(ActSnooze))
+		if ok && c.ReadOnly != "" {
+			hint = "read-only · o open link · y copy link · e mark done"
+		}
+		if ok && p.ta.Value() != "" {
+			return p.sty.Dim.Render(textsafe.Truncate("draft: "+textsafe.Line(p.ta.Value()), w)) + "\n" + p.sty.Dim.Render(textsafe.Truncate(hint, w))
+		}
+		return p.sty.Dim.Render(textsafe.Truncate(hint, w))
+	}
+	mode := "public reply"
+	if p.direct || (ok && c.Direct) {
+		mode = "DM"
+	}
+	if p.followUp {
+		mode = "public follow-up"
+	}
+	if len(p.bulkIDs) > 0 {
+		mode = fmt.Sprintf("bulk: %d conversations", len(p.bulkIDs))
+	}
+	counter := p.counter(c)
+	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(" · ctrl+s send · ctrl+t public/DM · esc close")
+	return fit(top, w) + "\n" + p.ta.View() + "\n" + counter
+}
+
+// counter shows the length as the network counts it, with the signature.
+func (p *composer) counter(c social.Conversation) string {
+	sig, err := p.signature(c)
+	if err != nil {
+		return p.sty.StatusErr.Render("signature: " + err.Error())
+	}
+	text := Signed(p.ta.Value(), sig)
+	acct, ok := p.eng.Account(c.Network, c.Account)
+	if !ok || acct.Limit == nil {
+		return p.sty.Dim.Render(fmt.Sprintf("%d chars", len([]rune(text))))
+	}
+	n, limit := acct.Limit.Count(text, p.sendsDirect(c))
+	s := fmt.Sprintf("%d/%d", n, limit)
+	if sig != "" {
+		s += " incl. signature " + textsafe.Line(sig)
+	}
+	if limit > 0 && n > limit {
+		return p.sty.Breached.Render(s + " — too long")
+	}
+	return p.sty.Dim.Render(s)
+}

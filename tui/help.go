@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// help is the `?` overlay: the bindings of what had the keys when it
+// opened, scrollable so that every one stays reachable at 80×24, in two
+// columns on a wide terminal.
+type help struct {
+	*Common
+	host  host
+	lines []string
+	off   int
+}
+
+func newHelp(c *Common, h host, lines []string) *help {
+	return &help{Common: c, host: h, lines: lines}
+}
+
+func (o *help) SetWidth(int) {}
+
+func (o *help) Key(k tea.KeyPressMsg) tea.Cmd {
+	switch o.km.Local(scrollKeys, k.String()) {
+	case ActClose:
+		o.host.pop()
+	case ActScrollDown:
+		o.off++
+	case ActScrollUp:
+		o.off = max(o.off-1, 0)
+	case ActPageFwd:
+		o.off += 10
+	case ActPageBack:
+		o.off = max(o.off-10, 0)
+	}
+	return nil
+}
+
+func (o *help) View(w, h int) (string, []string) {
+	body := append([]string(nil), o.lines...)
+	room := max(h-5, 3)
+	if cols := w - 8; cols >= 100 && len(body) > room {
+		body = twoColumns(body, cols)
+	}
+	if len(body) > room {
+		o.off = max(0, min(o.off, len(body)-room+1))
+		end := min(len(body), o.off+room-1)
+		more := fmt.Sprintf("— %d–%d of %d · j/k scroll · esc close —", o.off+1, end, len(body))
+		body = append(body[o.off:end:end], o.sty.Dim.Render(more))
+	}
+	return "Keys", body
+}
+
+func twoColumns(lines []string, width int) []string {
+	half := (len(lines) + 1) / 2
+	colW := width / 2
+	var out []string
+	for i := 0; i < half; i++ {
+		l := padTo(fit(lines[i], colW-1), colW)
+		if i+half < len(lines) {
+			l += lines[i+half]
+		}
+		out = append(out, l)
+	}
+	return out
+}

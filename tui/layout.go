@@ -1,0 +1,276 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
+)
+
+// composerHeight grows while the composer or the picker has the keys.
+func (m *Model) composerHeight() int {
+	switch m.focus {
+	case fPicker:
+		return max(8, min(14, m.h/2))
+	case fComposer:
+		return max(6, min(10, m.h/3))
+	}
+	return 4
+}
+
+// layout gives the components their sizes.
+func (m *Model) layout() {
+	rw := m.w - m.queueWidth()
+	m.composer.setSize(rw, m.composerHeight())
+	m.picker.setWidth(rw)
+	for _, o := range m.stack {
+		o.SetWidth(m.w)
+	}
+	m.queue.clampOffset()
+}
+
+// View renders the whole screen. It does no I/O and no work proportional
+// to the number of conversations.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "hark" + m.titleSuffix()
+	v.SetContent(m.render())
+	return v
+}
+
+func (m *Model) titleSuffix() string {
+	if m.queue.counts[0] > 0 {
+		return fmt.Sprintf(" (%d)", m.queue.counts[0])
+	}
+	return ""
+}
+
+func (m *Model) render() string {
+	qw := m.queueWidth()
+	bh := m.bodyHeight()
+	rw := m.w - qw
+	ch := m.composerHeight()
+	convH := bh - ch
+	left := m.box(m.queue.View(qw-2, bh-2), qw, bh, fQueue)
+	right := m.box(m.conv.View(rw-2, convH-2), rw, convH, fConv)
+	if m.focus == fPicker {
+		right = append(right, m.box(m.picker.View(rw-2, ch-2), rw, ch, fPicker)...)
+	} else {
+		right = append(right, m.box(m.composer.View(rw-2, ch-2), rw, ch, fComposer)...)
+	}
+	// Every pane line has its exact width already, so the frame is plain
+	// concatenation: no re-measuring of the whole screen per frame.
+	var b strings.Builder
+	b.Grow(m.w * m.h * 2)
+	b.WriteString(m.renderHeader())
+	for i := 0; i < bh; i++ {
+		b.WriteByte('\n')
+		b.WriteString(left[i])
+		b.WriteString(right[i])
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.renderStatus())
+	screen := b.String()
+	if len(m.stack) > 0 {
+		screen = m.drawOverlay(screen)
+	}
+	return screen
+}
+
+type borderSet struct{ tl, t, tr, side, bl, bot, br string }
+
+var (
+	roundBorder = borderSet{"╭", "─", "╮", "│", "╰", "─", "╯"}
+	thickBorder = borderSet{"┏", "━", "┓", "┃", "┗", "━", "┛"}
+)
+
+// box draws content in a w×h bordered pane and returns its h lines, each
+// exactly w cells wide.
+func (m *Model) box(content string, w, h int, f focus) []string {
+	focused := m.focus == f && len(m.stack) == 0
+	bs, st := roundBorder, m.sty.Border
+	if focused {
+		bs, st = thickBorder, m.sty.BorderFocused
+	}
+	inner := max(w-2, 0)
+	edge := func(kind byte, l, mid, r string) string {
+		k := frameKey{kind, focused, inner}
+		if e, ok := m.frameCache[k]; ok {
+			return e
+		}
+		e := st.Render(l + strings.Repeat(mid, inner) + r)
+		m.frameCache[k] = e
+		return e
+	}
+	side := edge('s', "", "", bs.side)
+	out := make([]string, 0, h)
+	out = append(out, edge('t', bs.tl, bs.t, bs.tr))
+	lines := strings.Split(content, "\n")
+	for i := 0; i < h-2; i++ {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		out = append(out, side+m.pad(l, inner)+side)
+	}
+	out = append(out, edge('b', bs.bl, bs.bot, bs.br))
+	return out
+}
+
+// frameKey names a styled border piece (top, bottom, side) of a width.
+type frameKey struct {
+	kind    byte
+	focused bool
+	inner   int
+}
+
+type padKey struct {
+	s string
+	w int
+}
+
+// pad is fitPad memoized: most pane lines are the same from one frame to
+// the next, and measuring them is the frame's main cost.
+func (m *Model) pad(s string, w int) string {
+	k := padKey{s, w}
+	if p, ok := m.padCache[k]; ok {
+		return p
+	}
+	p := fitPad(s, w)
+	if len(m.padCache) > 8192 {
+		clear(m.padCache)
+	}
+	m.padCache[k] = p
+	return p
+}
+
+// fitPad makes an already sanitized (possibly styled) line exactly w cells.
+func fitPad(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		return s + strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// plain drops our own styling from an already sanitized string.
+func plain(s string) string { return ansi.Strip(s) }
+
+// fit truncates an already sanitized (possibly styled) string to w cells.
+func fit(s string, w int) string { return ansi.Truncate(s, max(w, 0), "…") }
+
+func padTo(s string, w int) string {
+	if d := w - lipgloss.Width(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
+
+func (m *Model) renderHeader() string {
+	q := m.queue
+	brand := "all brands"
+	if q.brandFilter != "" {
+		brand = q.brandFilter
+	}
+	left := fmt.Sprintf("hark · %s · %s", q.view, textsafe.Line(brand))
+	if q.search != nil {
+		left += " · /" + textsafe.Line(q.search.Raw)
+	}
+	if n := len(q.marked); n > 0 {
+		left += fmt.Sprintf(" · %d selected", n)
+	}
+	c := q.counts
+	right := fmt.Sprintf("inbox %d  pending %d  snoozed %d  resolved %d", c[0], c[1], c[2], c[3])
+	gap := m.w - lipgloss.Width(left) - lipgloss.Width(right) - 2
+	if gap < 1 {
+		right = fmt.Sprintf("%d/%d/%d/%d", c[0], c[1], c[2], c[3])
+		gap = max(m.w-lipgloss.Width(left)-lipgloss.Width(right)-2, 1)
+	}
+	line := left + strings.Repeat(" ", gap) + right
+	return m.sty.Header.Render(" " + fitPad(line, m.w-2) + " ")
+}
+
+func (m *Model) renderStatus() string {
+	if m.flashText != "" && m.now().Before(m.flashUntil) {
+		st := m.sty.Flash
+		if m.flashErr {
+			st = m.sty.StatusErr
+		}
+		return st.Render(fitPad(textsafe.Line(m.flashText), m.w-2))
+	}
+	var parts []string
+	ok, bad := 0, []string{}
+	for _, f := range m.feeds {
+		if f.LastError == "" {
+			ok++
+			continue
+		}
+		bad = append(bad, feedProblem(f, m.now()))
+	}
+	parts = append(parts, fmt.Sprintf("feeds %d ok", ok))
+	parts = append(parts, bad...)
+	out := fmt.Sprintf("outbox %d queued", m.outQueued+m.outSending)
+	if m.outFailed > 0 {
+		out += fmt.Sprintf(", %d FAILED", m.outFailed)
+	}
+	parts = append(parts, out, "? help")
+	line := strings.Join(parts, " · ")
+	st := m.sty.Status
+	if len(bad) > 0 || m.outFailed > 0 {
+		st = m.sty.StatusErr
+	}
+	return st.Render(fitPad(textsafe.Line(line), m.w))
+}
+
+func feedProblem(f store.FeedStatus, now time.Time) string {
+	name := f.Feed
+	switch f.ErrorKind {
+	case "rate-limited":
+		return fmt.Sprintf("%s rate-limited until %s", name, f.Until.Local().Format("15:04"))
+	case "auth":
+		return name + " auth failed: check token"
+	}
+	if !f.Until.IsZero() && f.Until.After(now) {
+		return fmt.Sprintf("%s failing, retry %s", name, f.Until.Local().Format("15:04:05"))
+	}
+	return name + " failing"
+}
+
+// ---- mouse ----
+
+func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	mouse := msg.Mouse()
+	up := mouse.Button == tea.MouseWheelUp
+	if mouse.X >= m.queueWidth() {
+		if up {
+			m.conv.scrollBy(1)
+		} else {
+			m.conv.scrollBy(-1)
+		}
+		return nil
+	}
+	if up {
+		return m.queue.moveCursor(-1)
+	}
+	return m.queue.moveCursor(1)
+}
+
+func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
+	mouse := msg.Mouse()
+	if len(m.stack) > 0 || mouse.X >= m.queueWidth() {
+		return nil
+	}
+	return m.queue.click(mouse.Y)
+}

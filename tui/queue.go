@@ -1,0 +1,316 @@
+package tui
+
+import (
+	"bytes"
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/query"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// queue is the left pane: the prioritized list of conversations of a view
+// (with a brand filter and a search), the cursor, the bulk selection and
+// the cache of the conversations on screen. It holds the list as index
+// refs (a few dozen bytes each, so 200k fit) and reads only what it shows.
+type queue struct {
+	*Common
+	host host
+
+	view        store.View
+	brandFilter string
+	brands      []string
+	search      *query.Query
+	refs        []store.Ref
+	refsGen     int
+	refsLoading bool                  // a view/filter change is being read
+	pending     []social.Conversation // changes seen while a reload was in flight
+	loaded      bool
+	cursor      int
+	offset      int
+	marked      map[string]bool
+	convs       map[string]social.Conversation
+	rowCache    map[rowKey]string
+	counts      [4]int
+}
+
+func newQueue(c *Common, h host) *queue {
+	q := &queue{
+		Common:   c,
+		host:     h,
+		marked:   map[string]bool{},
+		convs:    map[string]social.Conversation{},
+		rowCache: map[rowKey]string{},
+	}
+	for _, b := range c.d.Brands {
+		q.brands = append(q.brands, b.Name)
+	}
+	return q
+}
+
+// refsMsg is a view's index, read in a Cmd.
+type refsMsg struct {
+	gen    int
+	refs   []store.Ref
+	counts [4]int
+	err    error
+}
+
+// loadRefs reads the current view's index in a Cmd; stale results are dropped.
+func (q *queue) loadRefs() tea.Cmd {
+	q.refsGen++
+	q.refsLoading = true
+	gen, st, view, search, now := q.refsGen, q.st, q.view, q.search, q.now()
+	keep := q.refFilter()
+	return func() tea.Msg {
+		refs, err := st.QueueRefs(view, keep)
+		if err == nil && search != nil && search.NeedsConv() {
+			refs, err = filterConvs(st, refs, search, now)
+		}
+		counts, _ := st.Counts()
+		return refsMsg{gen: gen, refs: refs, counts: counts, err: err}
+	}
+}
+
+func (q *queue) refFilter() func(store.Ref) bool {
+	brand, search := q.brandFilter, q.search
+	return func(r store.Ref) bool {
+		if brand != "" && r.Brand != brand {
+			return false
+		}
+		if search != nil && !search.MatchRef(r) {
+			return false
+		}
+		return true
+	}
+}
+
+// setRefs takes a freshly read index (the newest load only: false for a
+// stale one), keeping the cursor on the selected conversation.
+func (q *queue) setRefs(msg refsMsg) bool {
+	if msg.gen != q.refsGen {
+		return false
+	}
+	if msg.err != nil {
+		q.host.flash("reading queue: "+msg.err.Error(), true)
+	}
+	sel := q.selectedID()
+	q.refs, q.counts, q.loaded = msg.refs, msg.counts, true
+	q.refsLoading = false
+	if pending := q.pending; len(pending) > 0 {
+		q.pending = nil
+		for _, c := range pending {
+			delete(q.convs, c.ID) // let the newest version win below
+		}
+		q.applyConvs(latest(pending))
+	}
+	if len(q.marked) > 0 { // a selection never spans views
+		in := make(map[string]bool, len(q.marked))
+		for _, r := range q.refs {
+			if q.marked[r.ID] {
+				in[r.ID] = true
+			}
+		}
+		q.marked = in
+	}
+	q.restoreSelection(sel)
+	q.ensureVisible()
+	return true
+}
+
+// applyConvs moves changed conversations to their place in the cached
+// queue (binary search; no reload of the index).
+func (q *queue) applyConvs(cs []social.Conversation) {
+	sel := q.selectedID()
+	keep := q.refFilter()
+	if q.refsLoading {
+		// a reload is in flight and its snapshot may predate these
+		// changes: apply them again on top of it when it lands
+		q.pending = append(q.pending, cs...)
+	}
+	for _, c := range cs {
+		if prev, ok := q.convs[c.ID]; ok && prev.Version > c.Version {
+			continue // an older read that arrived late
+		}
+		old := q.indexOf(c.ID)
+		q.convs[c.ID] = c
+		r := store.RefOf(c)
+		in := store.InView(r, q.view) && keep(r) && (q.search == nil || q.search.Match(c, q.now()))
+		switch {
+		case !in && old >= 0:
+			q.refs = slices.Delete(q.refs, old, old+1)
+		case in && old < 0:
+			i := q.position(r)
+			q.refs = slices.Insert(q.refs, i, r)
+		case in:
+			q.move(old, r)
+		}
+	}
+	q.restoreSelection(sel)
+	q.ensureVisible()
+}
+
+// remember caches a conversation read elsewhere unless a newer one is known.
+func (q *queue) remember(c social.Conversation) {
+	if prev, ok := q.convs[c.ID]; !ok || prev.Version <= c.Version {
+		q.convs[c.ID] = c
+	}
+}
+
+// position is where r belongs in the sorted list.
+func (q *queue) position(r store.Ref) int {
+	i, _ := slices.BinarySearchFunc(q.refs, r, func(a, b store.Ref) int { return bytes.Compare(a.Sort, b.Sort) })
+	return i
+}
+
+// indexOf finds a conversation in the list: by binary search on its cached
+// sort key when the previous version is known, else by a scan.
+func (q *queue) indexOf(id string) int {
+	if prev, ok := q.convs[id]; ok {
+		r := store.RefOf(prev)
+		if i := q.position(r); i < len(q.refs) && q.refs[i].ID == id {
+			return i
+		}
+	}
+	for i := range q.refs {
+		if q.refs[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// move puts the ref at index old in its new place, shifting only the refs
+// between the two positions (not the whole tail, twice).
+func (q *queue) move(old int, r store.Ref) {
+	j := q.position(r)
+	switch {
+	case j > old: // moves down: j counts the old entry itself
+		j--
+		copy(q.refs[old:j], q.refs[old+1:j+1])
+	case j < old:
+		copy(q.refs[j+1:old+1], q.refs[j:old])
+	}
+	q.refs[j] = r
+}
+
+func (q *queue) selectedID() string {
+	if q.cursor >= 0 && q.cursor < len(q.refs) {
+		return q.refs[q.cursor].ID
+	}
+	return ""
+}
+
+// restoreSelection keeps the cursor on the same conversation when the list
+// changes under it; if it left the view, the cursor stays at its row.
+func (q *queue) restoreSelection(id string) {
+	if id != "" {
+		for i := range q.refs {
+			if q.refs[i].ID == id {
+				q.cursor = i
+				q.clampOffset()
+				return
+			}
+		}
+	}
+	q.cursor = min(q.cursor, max(len(q.refs)-1, 0))
+	q.clampOffset()
+}
+
+// ensureVisible loads the conversations of the rows on screen into the
+// cache: at most a screenful of short bbolt reads (microseconds each).
+func (q *queue) ensureVisible() {
+	rows := q.queueRows()
+	var missing []string
+	for i := q.offset; i < min(q.offset+rows, len(q.refs)); i++ {
+		if _, ok := q.convs[q.refs[i].ID]; !ok {
+			missing = append(missing, q.refs[i].ID)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if len(q.convs) > 4096 { // bounded cache
+		q.convs = map[string]social.Conversation{}
+		for i := q.offset; i < min(q.offset+rows, len(q.refs)); i++ {
+			missing = append(missing, q.refs[i].ID)
+		}
+	}
+	cs, _ := q.st.Conversations(missing)
+	for _, c := range cs {
+		q.convs[c.ID] = c
+	}
+}
+
+func (q *queue) clampOffset() {
+	rows := q.queueRows()
+	if q.cursor < q.offset {
+		q.offset = q.cursor
+	}
+	if q.cursor >= q.offset+rows {
+		q.offset = q.cursor - rows + 1
+	}
+	q.offset = max(0, min(q.offset, max(len(q.refs)-rows, 0)))
+}
+
+func (q *queue) moveCursor(d int) tea.Cmd {
+	if len(q.refs) == 0 {
+		return nil
+	}
+	q.cursor = max(0, min(len(q.refs)-1, q.cursor+d))
+	q.clampOffset()
+	q.ensureVisible()
+	return q.host.open(q.refs[q.cursor].ID, false)
+}
+
+// selected are the marked conversations in list order.
+func (q *queue) selected() []string {
+	var ids []string
+	for _, r := range q.refs {
+		if q.marked[r.ID] {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// reload starts over at the top of a changed view, brand or search.
+func (q *queue) reload(clearMarks bool) tea.Cmd {
+	q.cursor, q.offset = 0, 0
+	if clearMarks {
+		q.marked = map[string]bool{}
+	}
+	return q.loadRefs()
+}
+
+// flaggedSort reads the priority band from the index key (priority is
+// stored inverted in bytes 1..9) for rows whose conversation is not cached.
+func flaggedSort(r store.Ref) bool {
+	if len(r.Sort) < 9 || r.Sort[0] != 0 {
+		return false
+	}
+	var inv uint64
+	for _, b := range r.Sort[1:9] {
+		inv = inv<<8 | uint64(b)
+	}
+	return ^inv >= FlagScore
+}
+
+// latest keeps the newest version of each conversation, in first-seen order.
+func latest(cs []social.Conversation) []social.Conversation {
+	at := map[string]int{}
+	var out []social.Conversation
+	for _, c := range cs {
+		if i, ok := at[c.ID]; ok {
+			if c.Version > out[i].Version {
+				out[i] = c
+			}
+			continue
+		}
+		at[c.ID] = len(out)
+		out = append(out, c)
+	}
+	return out
+}

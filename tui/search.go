@@ -1,0 +1,69 @@
+package tui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/query"
+	"github.com/hark-tui/hark/store"
+)
+
+// The search overlay: a query (free text and brand:, net:, from:, is:,
+// lang:, sentiment:, before:, after: terms) that filters the queue.
+
+func (q *queue) openSearch() tea.Cmd {
+	raw := ""
+	if q.search != nil {
+		raw = q.search.Raw
+	}
+	return newPrompt(q.Common, q.host, "Search", "/ ", raw, []string{
+		"free text · brand:NAME · net:mastodon · from:@handle · is:open|pending|snoozed|resolved|breached|vip|dm",
+		"lang:es · sentiment:neg|pos · before:2026-11-20 · after:2026-11-01", "",
+	}, q.applySearch).open()
+}
+
+// applySearch parses and applies a search ("" clears it).
+func (q *queue) applySearch(raw string) tea.Cmd {
+	if raw == "" {
+		q.search = nil
+		q.view = store.ViewActionable
+		return q.reload(false)
+	}
+	s, err := query.Parse(raw)
+	if err != nil {
+		q.host.flash(err.Error(), true)
+		return nil
+	}
+	q.search = s
+	q.view = s.View(q.view)
+	return q.reload(false)
+}
+
+// filterConvs applies the conversation-level terms of a search, reading the
+// conversations in batches (in a Cmd, never in Update).
+func filterConvs(st *store.Store, refs []store.Ref, q *query.Query, now time.Time) ([]store.Ref, error) {
+	out := refs[:0:0]
+	const batch = 512
+	for i := 0; i < len(refs); i += batch {
+		part := refs[i:min(i+batch, len(refs))]
+		ids := make([]string, len(part))
+		for j, r := range part {
+			ids[j] = r.ID
+		}
+		convs, err := st.Conversations(ids)
+		if err != nil {
+			return nil, err
+		}
+		ok := make(map[string]bool, len(convs))
+		for _, c := range convs {
+			ok[c.ID] = q.Match(c, now)
+		}
+		for _, r := range part {
+			if ok[r.ID] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}

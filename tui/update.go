@@ -1,0 +1,226 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
+)
+
+// Update handles a message: results of Cmds go to the component they
+// belong to, keys to the focus (onKey).
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	q, p := m.queue, m.composer
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = max(msg.Width, 40), max(msg.Height, 12)
+		q.rowCache = map[rowKey]string{}
+		m.layout()
+		q.ensureVisible()
+		return m, nil
+	case draftSaveMsg:
+		if msg.gen == p.draftGen && p.dirty() {
+			return m, p.saveDraft()
+		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		// no theme chosen: follow the terminal (asked of the terminal
+		// itself, so it is right over SSH too)
+		if m.d.Theme == "" && !m.sty.mono && !msg.IsDark() {
+			t := lightTheme()
+			_ = t.apply(m.d.Colors) // validated in New
+			m.sty = NewStyles(t, false)
+			clear(q.rowCache)
+			clear(m.padCache)
+			clear(m.frameCache)
+		}
+		return m, nil
+	case tickMsg:
+		cmds := []tea.Cmd{tick()}
+		if p.dirty() {
+			cmds = append(cmds, p.saveDraft())
+		}
+		return m, tea.Batch(cmds...)
+	case eventMsg:
+		return m, tea.Batch(m.onEvent(msg.ev), m.waitEvent())
+	case eventsClosedMsg:
+		return m, nil
+	case refsMsg:
+		return m, m.onRefs(msg)
+	case convsMsg:
+		return m, m.onConvs(msg)
+	case postsMsg:
+		if !m.conv.setPosts(msg) {
+			return m, nil
+		}
+		if c := msg.conv; c != nil {
+			q.remember(*c)
+		}
+		if msg.err != nil {
+			m.flash(msg.err.Error(), true)
+		}
+		p.restoreDraft(msg.id, msg.draft)
+		return m, nil
+	case threadMsg:
+		if msg.err != nil {
+			m.flash("thread: "+msg.err.Error(), true)
+		}
+		return m, nil
+	case doneMsg:
+		if msg.err != nil {
+			m.flash(msg.err.Error(), true)
+		} else if msg.flash != "" {
+			m.flash(msg.flash, false)
+		}
+		return m, m.loadOutbox()
+	case outboxMsg:
+		m.outboxList.set(msg)
+		return m, nil
+	case sentMsg:
+		queued, reload := p.sent(msg)
+		if queued {
+			if m.focus == fComposer {
+				m.focusOn(fConv)
+			} else {
+				m.layout()
+			}
+			m.flash("Reply queued", false)
+		}
+		if reload {
+			return m, m.loadOutbox()
+		}
+		return m, nil
+	case bulkPlanMsg:
+		return m, p.showBulk(msg)
+	case contactSavedMsg:
+		m.flash("Contact saved", false)
+		if msg.id == m.conv.openID {
+			return m, m.conv.loadPosts(msg.id)
+		}
+		return m, nil
+	case editMsg:
+		load := m.open(msg.conv, false) // (nothing to load if already open)
+		return m, tea.Batch(load, p.edit(msg))
+	case statsMsg:
+		if s, ok := m.top().(*stats); ok {
+			s.text = msg.text
+		}
+		return m, nil
+	case tea.PasteMsg:
+		if m.focus == fComposer {
+			return m, p.paste(msg)
+		}
+		return m, nil
+	case tea.MouseWheelMsg:
+		return m, m.onWheel(msg)
+	case tea.MouseClickMsg:
+		return m, m.onClick(msg)
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
+	}
+	return m, nil
+}
+
+// onRefs takes a reloaded list: the open conversation follows the cursor
+// unless a reply or a prompt is in progress, and the keys typed meanwhile
+// are replayed on the new list.
+func (m *Model) onRefs(msg refsMsg) tea.Cmd {
+	q := m.queue
+	sel := q.selectedID()
+	if !q.setRefs(msg) {
+		return nil // stale
+	}
+	var cmds []tea.Cmd
+	// a reply or a prompt (note, tags, snooze) in progress keeps its
+	// conversation: it must land where the operator started it
+	composing := m.focus == fComposer || m.focus == fPicker || len(m.stack) > 0
+	if len(q.refs) > 0 && (m.conv.openID == "" || sel != q.refs[q.cursor].ID && !composing) {
+		// the view changed under the open conversation: follow the
+		// cursor — but never pull the conversation out from under a
+		// reply being written
+		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
+	}
+	queued := m.typeahead
+	m.typeahead = nil
+	for i, k := range queued {
+		cmds = append(cmds, m.onKey(k))
+		if q.refsLoading { // a replayed key started another load
+			m.typeahead = append(m.typeahead, queued[i+1:]...)
+			break
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// onConvs applies conversations the engine changed to the list and the
+// open conversation.
+func (m *Model) onConvs(msg convsMsg) tea.Cmd {
+	q, openID := m.queue, m.conv.openID
+	q.counts = msg.counts
+	wasSelected := openID != "" && q.selectedID() == openID
+	q.applyConvs(msg.convs)
+	var cmds []tea.Cmd
+	if wasSelected && len(q.refs) > 0 && q.selectedID() != openID && m.focus != fComposer && m.focus != fPicker && len(m.stack) == 0 {
+		// the open conversation left the view (resolved, snoozed,
+		// answered): go on with the one now under the cursor, with the
+		// queue focused so j/k move on
+		m.focusOn(fQueue)
+		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
+	} else if slices.Contains(idsOf(msg.convs), openID) {
+		cmds = append(cmds, m.conv.loadPosts(openID))
+	}
+	if msg.urgent {
+		m.flash("New urgent post in the queue", false)
+		if m.d.Bell {
+			cmds = append(cmds, tea.Raw("\a"))
+		}
+	}
+	if m.conv.openID == "" && len(q.refs) > 0 {
+		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
+	}
+	return tea.Batch(cmds...)
+}
+
+func idsOf(cs []social.Conversation) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+func (m *Model) onEvent(ev engine.Event) tea.Cmd {
+	switch ev.Kind {
+	case engine.EvResync:
+		return tea.Batch(m.loadRefs(), m.loadOutbox())
+	case engine.EvFeedStatus:
+		m.feeds = m.eng.FeedStatuses()
+		return nil
+	case engine.EvDelivery:
+		var cmds []tea.Cmd
+		cmds = append(cmds, m.loadOutbox())
+		if ev.Outbox != nil {
+			switch ev.Outbox.State {
+			case store.OutSent:
+				m.flash(fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle))), false)
+			case store.OutFailed:
+				m.flash("Reply failed: "+ev.Outbox.LastError+" (O: outbox to edit/retry)", true)
+			}
+		}
+		if len(ev.ConvIDs) > 0 {
+			cmds = append(cmds, m.loadConvs(ev.ConvIDs, nil))
+		}
+		return tea.Batch(cmds...)
+	case engine.EvNewPosts, engine.EvConvChanged:
+		if len(ev.ConvIDs) == 0 {
+			return nil
+		}
+		return m.loadConvs(ev.ConvIDs, ev.Posts)
+	}
+	return nil
+}
