@@ -1,8 +1,30 @@
 // Package tui is hark's Bubble Tea program: the prioritized queue (left),
 // the conversation with its thread and contact (right, top) and the
 // composer or canned-response picker (right, bottom), with a status line,
-// help generated from the key table, and overlays for snooze, search and
-// confirmation.
+// help generated from the key tables, and overlays.
+//
+// The screen is a tree of components, each in its own file, each owning
+// its state, its keys and its view:
+//
+//	Model (model.go, update.go, actions.go, layout.go)
+//	│   lays out, routes messages and keys, talks to the engine
+//	├── queue       queue*.go    pane: list, cursor, selection, view/brand/search
+//	├── conv        conv.go      pane: posts, reasons, contact history, links
+//	├── composer    composer.go  pane: reply, DM, follow-up; bulk.go: bulk reply
+//	├── picker      picker.go    pane: canned responses ranked, preview
+//	└── stack []overlay          help.go, snooze.go, search.go, note.go,
+//	                             tags.go, confirm.go, stats.go, outbox.go
+//	                             (prompt.go: the input line they share)
+//
+// Every component gets the same *Common (deps, engine, store, keymap,
+// styles, clock, size: common.go), which only the root changes, and a host
+// (the root) for what crosses panes: open a conversation, move the focus,
+// push or pop an overlay, flash a message. No component touches another's
+// fields. A key goes to the top overlay if any, else along the focus chain
+// (composer | picker | conversation → queue | queue), then to the root.
+// Keys are data (keys.go): the main table is configurable, each
+// component's own keys are a table of their own, and `?` lists what the
+// focused chain declares.
 //
 // It reads the store directly (short read transactions, a screenful at a
 // time) and changes state only through the engine. All untrusted text goes
