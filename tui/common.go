@@ -79,12 +79,8 @@ type host interface {
 	// push opens an overlay on top; pop closes the top one.
 	push(o overlay) tea.Cmd
 	pop()
-	// targets are the selected conversations, or the open one.
-	targets() []string
-	// compose opens the composer (DM, public follow-up).
-	compose(direct, followUp bool) tea.Cmd
-	// pickCanned puts a chosen canned answer into the composer: text is
-	// it rendered for the open conversation (a bulk selection gets the
+	// pickCanned puts a chosen canned answer into the composer: text is the
+	// answer rendered for the open conversation (a bulk selection gets the
 	// template, rendered per conversation at send); replace empties the
 	// composer first.
 	pickCanned(r canned.Response, text string, replace bool) tea.Cmd

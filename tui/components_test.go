@@ -1,0 +1,88 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/store"
+)
+
+// The `?` help is what the focused chain declares: from the queue (and
+// from the conversation pane, whose keys fall through to the queue) that
+// is every action of the main table, then the composer's keys.
+func TestHelpFromFocusChain(t *testing.T) {
+	st, err := store.Open(t.TempDir()+"/h.db", store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := New(Deps{Engine: engine.New(engine.Options{Store: st}), Keys: map[string]string{"send": "ctrl+x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	want := m.km.HelpLines()
+	for _, f := range []focus{fQueue, fConv} {
+		m.focusOn(f)
+		if got := m.helpLines(); !slices.Equal(got, want) {
+			t.Errorf("focus %d: help\n%s\nwant\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	// the composer's send follows the configured key, in its keys and help
+	if got := m.km.Local(composerKeys, "ctrl+x"); got != ActSend {
+		t.Errorf("ctrl+x in the composer is %q, want send", got)
+	}
+	if got := m.km.Local(composerKeys, "ctrl+s"); got != "" {
+		t.Errorf("ctrl+s in the composer is still %q after send was rebound", got)
+	}
+	if help := strings.Join(want, "\n"); !strings.Contains(help, "Composer\n  ctrl+x           send") {
+		t.Errorf("composer help does not show the rebound key:\n%s", help)
+	}
+}
+
+// Overlays stack: the top one takes the keys, closing it returns to the
+// one under it, and the panes get keys again only when the stack is empty.
+func TestOverlayStack(t *testing.T) {
+	st, err := store.Open(t.TempDir()+"/o.db", store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := New(Deps{Engine: engine.New(engine.Options{Store: st})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.Update(m.loadRefs()())
+	yes := 0
+	m.Update(press("?"))
+	m.push(&confirm{host: m, title: "Sure?", yes: func() tea.Cmd { yes++; return nil }})
+	if _, ok := m.top().(*confirm); !ok || len(m.stack) != 2 {
+		t.Fatalf("stack %T (%d), want confirm over help", m.top(), len(m.stack))
+	}
+	m.Update(press("y"))
+	if _, ok := m.top().(*help); !ok || yes != 1 {
+		t.Fatalf("after y: top %T, yes ran %d times", m.top(), yes)
+	}
+	m.Update(press("j")) // the help scrolls; the queue does not move
+	if o := m.top().(*help); o.off != 1 {
+		t.Fatalf("help offset %d after j", o.off)
+	}
+	m.Update(press("esc"))
+	if len(m.stack) != 0 {
+		t.Fatalf("%d overlays left after esc", len(m.stack))
+	}
+}
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
