@@ -96,6 +96,9 @@ func TestLoadExample(t *testing.T) {
 	if want := filepath.Join(cfgHome, "hark", "canned"); c.CannedDir != want {
 		t.Errorf("canned dir = %q, want %q", c.CannedDir, want)
 	}
+	if len(c.Operators) != 2 || c.Operators[1].Initials != "AK" || c.Team.ClaimIdle != 5*time.Minute {
+		t.Errorf("operators = %+v, team = %+v", c.Operators, c.Team)
+	}
 	if c.Agent.Name != "Jane Doe" || c.Agent.Initials != "JD" {
 		t.Errorf("agent = %+v", c.Agent)
 	}
@@ -333,6 +336,12 @@ accounts:
     brand: Acme
 `
 
+// Two public keys whose private halves were thrown away.
+const (
+	keyJane = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIvEYnAlKY9M2Dizf60K5JwRIEDjxQdbYxyX6vZvhCvR jane@laptop"
+	keyAde  = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfYIi+46oi6/ELlopQn5jK1cpggmeTXcvburcROdaf6 ade@desktop"
+)
+
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -393,6 +402,22 @@ func TestValidate(t *testing.T) {
 		{name: "single brand is the default", yaml: "brands:\n  - name: Solo\naccounts:\n  - name: d\n    network: demo\nfeeds:\n  - name: f\n    url: https://x.example/feed\n"},
 		{name: "theme", extra: "theme: {name: neon}\n", want: []string{`theme.name: "neon" is not one of dark, light, mono`}},
 		{name: "outbox", extra: "outbox: {max_attempts: -1}\n", want: []string{"outbox.max_attempts: -1 is negative"}},
+		{name: "operators", extra: "operators:\n  - name: Jane Doe\n    keys: [\"" + keyJane + "\"]\n    brands: [Acme]\n  - name: Ade Kim\n    initials: AK\n    keys: [\"" + keyAde + "\"]\nteam: {claim_idle: 90s}\n"},
+		{name: "operator duplicate initials", extra: "operators:\n  - name: Jane Doe\n    keys: [\"" + keyJane + "\"]\n  - name: John Dee\n    initials: jd\n    keys: [\"" + keyAde + "\"]\n",
+			want: []string{`operators[1].initials: "jd" are also operators[0]'s initials`}},
+		{name: "operator duplicate key", extra: "operators:\n  - name: Jane Doe\n    keys: [\"" + keyJane + "\"]\n  - name: Ade Kim\n    keys: [\"" + keyJane + " other-comment\"]\n",
+			want: []string{"operators[1].keys[0]: is the same key as operators[0].keys[0] (SHA256:"}},
+		{name: "operator unparsable key", extra: "operators:\n  - name: Jane Doe\n    keys: [\"ssh-ed25519 not-base64 jane\"]\n",
+			want: []string{"operators[0].keys[0]: not an OpenSSH public key", "ssh-ed25519 AAAA"}},
+		{name: "operator key with options", extra: "operators:\n  - name: Jane Doe\n    keys: ['from=\"10.0.0.1\" " + keyJane + "']\n",
+			want: []string{"operators[0].keys[0]: key options (from) are not supported"}},
+		{name: "operator without key", extra: "operators:\n  - name: Jane Doe\n",
+			want: []string{"operators[0].keys: is empty"}},
+		{name: "operator unknown brand", extra: "operators:\n  - name: Jane Doe\n    keys: [\"" + keyJane + "\"]\n    brands: [Acne]\n",
+			want: []string{`operators[0].brands[0]: "Acne" is not a configured brand`}},
+		{name: "operator without name", extra: "operators:\n  - initials: X\n    keys: [\"" + keyJane + "\"]\n",
+			want: []string{"operators[0].name: is empty"}},
+		{name: "negative claim idle", extra: "team: {claim_idle: -1m}\n", want: []string{"team.claim_idle: -1m0s is negative"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

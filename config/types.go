@@ -18,6 +18,10 @@ type Config struct {
 	Keys      map[string]string `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
 	Theme     Theme             `mapstructure:"theme"`
 	Outbox    Outbox            `mapstructure:"outbox"`
+	// Operators are the people who connect to `hark serve`, each by SSH
+	// key (empty: serve lets in authorized_keys and signs as Agent).
+	Operators []Operator `mapstructure:"operators"`
+	Team      Team       `mapstructure:"team"`
 
 	// Path is the file this config was loaded from ("" = defaults only).
 	Path string `mapstructure:"-"`
@@ -27,6 +31,21 @@ type Config struct {
 type Agent struct {
 	Name     string `mapstructure:"name"`     // "Jane Doe"
 	Initials string `mapstructure:"initials"` // "JD"; default from Name
+}
+
+// Operator is one person of the team under `hark serve`.
+type Operator struct {
+	Name     string   `mapstructure:"name"`     // "Jane Doe"
+	Initials string   `mapstructure:"initials"` // "JD"; default from Name; unique
+	Keys     []string `mapstructure:"keys"`     // OpenSSH public key lines ("ssh-ed25519 AAAA… jane@laptop")
+	Brands   []string `mapstructure:"brands"`   // brands they answer (empty = all)
+}
+
+// Team tunes team mode.
+type Team struct {
+	// ClaimIdle ends a claim (an operator replying) after this long
+	// without activity (default 5m).
+	ClaimIdle time.Duration `mapstructure:"claim_idle"`
 }
 
 // Brand is one brand the operator answers for.

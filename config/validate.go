@@ -26,6 +26,7 @@ const (
 	DefaultTimeZone            = "UTC"
 	DefaultTheme               = "dark"
 	DefaultDayHours            = "09:00-17:00"
+	DefaultClaimIdle           = 5 * time.Minute
 )
 
 // Networks lists the account networks a config may name.
@@ -125,6 +126,17 @@ func (c *Config) FillDefaults() {
 	if c.Outbox.MaxAttempts == 0 {
 		c.Outbox.MaxAttempts = DefaultMaxAttempts
 	}
+	for i := range c.Operators {
+		o := &c.Operators[i]
+		o.Name = strings.TrimSpace(o.Name)
+		o.Initials = strings.TrimSpace(o.Initials)
+		if o.Initials == "" {
+			o.Initials = Initials(o.Name)
+		}
+	}
+	if c.Team.ClaimIdle == 0 {
+		c.Team.ClaimIdle = DefaultClaimIdle
+	}
 }
 
 // SetProfile switches the profile (a --profile flag applied after Load).
@@ -217,6 +229,10 @@ func (c *Config) Validate() error {
 	feeds := map[string]bool{}
 	for i, f := range c.Feeds {
 		v.feed(fmt.Sprintf("feeds[%d]", i), f, brands, feeds)
+	}
+	v.operators(c.Operators, brands)
+	if c.Team.ClaimIdle < 0 {
+		v.add("team.claim_idle", "%s is negative: leave it out for the default (%s), or give a duration like \"5m\"", c.Team.ClaimIdle, DefaultClaimIdle)
 	}
 	return errors.Join(v.errs...)
 }

@@ -22,6 +22,13 @@ type ReplyOptions struct {
 	// ID makes the call idempotent (a retried call with the same ID queues
 	// one entry); "" = a new id.
 	ID string
+	// By is the operator writing it, recorded on the outbox entry and, once
+	// sent, in the conversation's trail (zero = the engine's solo agent).
+	By social.Actor
+	// Force sends through an operator handle although another operator
+	// holds the conversation's claim (the operator was warned and
+	// confirmed); without it such a reply is refused with *ClaimedError.
+	Force bool
 }
 
 // Reply queues a reply to a conversation in the outbox (written before any
@@ -73,7 +80,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	}
 	r := social.Reply{
 		ID: id, Key: key, Network: target.Network, Account: target.Account, ConvID: target.ID,
-		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now,
+		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now, By: e.actor(o.By),
 	}
 	ent, err := e.st.Enqueue(r, o.Resolve && !o.FollowUp, now)
 	if err != nil {
@@ -88,7 +95,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		}
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{convID}})
 	}
-	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct)
+	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label())
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
 	e.Kick()
 	return ent, nil
@@ -124,12 +131,18 @@ func (e *Engine) Kick() {
 	}
 }
 
-func (e *Engine) change(id string, fn func(c *social.Conversation) error) (social.Conversation, error) {
+// change applies fn to a conversation and records act by the actor in its
+// trail (act "" records nothing).
+func (e *Engine) change(id string, by social.Actor, act social.Action, fn func(c *social.Conversation) error) (social.Conversation, error) {
 	c, err := e.st.UpdateConv(id, func(c *social.Conversation) error {
 		if err := fn(c); err != nil {
 			return err
 		}
-		c.UpdatedAt = e.now()
+		now := e.now()
+		c.UpdatedAt = now
+		if act != "" {
+			c.Record(social.Activity{At: now, By: by, Action: act})
+		}
 		return nil
 	})
 	if err != nil {
@@ -141,10 +154,13 @@ func (e *Engine) change(id string, fn func(c *social.Conversation) error) (socia
 
 // Resolve closes a conversation. When it was a DM that started from a public
 // post, a public follow-up is offered (FollowUp becomes "offered").
-func (e *Engine) Resolve(id string) (social.Conversation, error) {
-	return e.change(id, func(c *social.Conversation) error {
+func (e *Engine) Resolve(id string) (social.Conversation, error) { return e.resolve(id, e.o.Agent) }
+
+func (e *Engine) resolve(id string, by social.Actor) (social.Conversation, error) {
+	return e.change(id, by, social.ActResolved, func(c *social.Conversation) error {
 		c.State = social.StateResolved
 		c.ResolvedAt = e.now()
+		c.ResolvedBy = by
 		c.SnoozedUntil = time.Time{}
 		c.WaitingSince, c.DueAt = time.Time{}, time.Time{} // nothing is owed any more
 		if c.Direct && c.Origin != "" && c.FollowUp == social.FollowUpNone {
@@ -156,7 +172,11 @@ func (e *Engine) Resolve(id string) (social.Conversation, error) {
 
 // SkipFollowUp remembers that the operator declined the public follow-up.
 func (e *Engine) SkipFollowUp(id string) (social.Conversation, error) {
-	return e.change(id, func(c *social.Conversation) error {
+	return e.skipFollowUp(id, e.o.Agent)
+}
+
+func (e *Engine) skipFollowUp(id string, by social.Actor) (social.Conversation, error) {
+	return e.change(id, by, social.ActSkipped, func(c *social.Conversation) error {
 		if c.FollowUp == social.FollowUpOffered {
 			c.FollowUp = social.FollowUpSkipped
 		}
@@ -166,14 +186,22 @@ func (e *Engine) SkipFollowUp(id string) (social.Conversation, error) {
 
 // SetState moves a conversation to open, pending or new.
 func (e *Engine) SetState(id string, s social.State) (social.Conversation, error) {
+	return e.setState(id, s, e.o.Agent)
+}
+
+func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Conversation, error) {
 	if s == social.StateResolved {
-		return e.Resolve(id)
+		return e.resolve(id, by)
 	}
 	if s == social.StateSnoozed {
 		return social.Conversation{}, errors.New("use Snooze to snooze")
 	}
+	act := social.ActReopened
+	if s == social.StatePending {
+		act = social.ActPending
+	}
 	restart := false
-	c, err := e.change(id, func(c *social.Conversation) error {
+	c, err := e.change(id, by, act, func(c *social.Conversation) error {
 		c.State = s
 		c.SnoozedUntil = time.Time{}
 		switch {
@@ -197,10 +225,14 @@ func (e *Engine) SetState(id string, s social.State) (social.Conversation, error
 
 // Snooze hides a conversation until the given time, with a note.
 func (e *Engine) Snooze(id string, until time.Time, note string) (social.Conversation, error) {
+	return e.snooze(id, until, note, e.o.Agent)
+}
+
+func (e *Engine) snooze(id string, until time.Time, note string, by social.Actor) (social.Conversation, error) {
 	if !until.After(e.now()) {
 		return social.Conversation{}, fmt.Errorf("snooze time %s is not in the future", until.Format(time.RFC3339))
 	}
-	return e.change(id, func(c *social.Conversation) error {
+	return e.change(id, by, social.ActSnoozed, func(c *social.Conversation) error {
 		c.State = social.StateSnoozed
 		c.SnoozedUntil = until
 		c.SnoozeNote = note
@@ -299,6 +331,10 @@ func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
 
 // Retry puts a failed outbox entry back in the queue, optionally with new text.
 func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
+	return e.retry(seq, text, e.o.Agent)
+}
+
+func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
 	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutFailed {
 			return fmt.Errorf("outbox %d is %s, only failed replies can be retried", seq, x.State)
@@ -307,6 +343,7 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 			// New text is a new post: it gets a new idempotency key so the
 			// network cannot answer with the failed attempt's cached result.
 			x.Reply.Text = t
+			x.Reply.By = by // the text is the editor's now
 			x.Reply.Key = newID()
 			if a, ok := e.Account(x.Reply.Network, x.Reply.Account); ok && a.NewKey != nil {
 				x.Reply.Key = a.NewKey(e.now())
@@ -315,6 +352,7 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 		x.State = store.OutQueued
 		x.Attempts = 0
 		x.NextAttempt = e.now()
+		x.ChangedBy = by
 		return nil
 	})
 	if err != nil {
@@ -326,12 +364,15 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 }
 
 // Discard gives up on a failed or queued reply.
-func (e *Engine) Discard(seq uint64) (store.OutboxEntry, error) {
+func (e *Engine) Discard(seq uint64) (store.OutboxEntry, error) { return e.discard(seq, e.o.Agent) }
+
+func (e *Engine) discard(seq uint64, by social.Actor) (store.OutboxEntry, error) {
 	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
 		if x.State == store.OutSent || x.State == store.OutSending {
 			return fmt.Errorf("outbox %d is %s and cannot be discarded", seq, x.State)
 		}
 		x.State = store.OutDropped
+		x.ChangedBy = by
 		return nil
 	})
 	if err == nil {

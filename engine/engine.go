@@ -59,6 +59,9 @@ type Options struct {
 	// RescoreHorizon: conversations due further out are not rescored yet
 	// (default 7 days).
 	RescoreHorizon time.Duration
+	// Agent is the solo operator (the config's agent): the methods of
+	// Engine record it; an Operator handle (As) records its own.
+	Agent social.Actor
 }
 
 // Engine runs the loop. Create with New, start with Run.

@@ -68,5 +68,11 @@ type Conversation struct {
 	Origin   string   `json:"origin,omitempty"`
 	FollowUp FollowUp `json:"follow_up,omitempty"`
 
+	// Who answered first and who resolved (zero = not recorded: before
+	// team mode); Activity is the bounded trail of operators' actions.
+	FirstReplyBy Actor      `json:"first_reply_by,omitzero"`
+	ResolvedBy   Actor      `json:"resolved_by,omitzero"`
+	Activity     []Activity `json:"activity,omitempty"`
+
 	Version uint64 `json:"version"` // bumped on every write; UI caches key on it
 }

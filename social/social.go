@@ -135,6 +135,8 @@ type Reply struct {
 	Text      string    `json:"text"`
 	Direct    bool      `json:"direct,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	// By is the operator who wrote it (zero: not recorded). Feeds ignore it.
+	By Actor `json:"by,omitzero"`
 }
 
 // Sent is the result of a successful send.

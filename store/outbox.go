@@ -35,6 +35,9 @@ type OutboxEntry struct {
 	QueuedAt    time.Time    `json:"queued_at,omitzero"`
 	SentAt      time.Time    `json:"sent_at,omitzero"`
 	Resolve     bool         `json:"resolve,omitempty"` // resolve the conversation once sent
+	// ChangedBy is the operator who last retried or discarded it (the
+	// writer is Reply.By).
+	ChangedBy social.Actor `json:"changed_by,omitzero"`
 }
 
 // Enqueue writes a reply to the outbox and clears the conversation's draft,
@@ -157,11 +160,14 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Tria
 			}
 			c.PostKeys = insertByTime(tx, c.PostKeys, own)
 		}
+		by := e.Reply.By
 		if c.FirstResponseAt.IsZero() {
 			c.FirstResponseAt = now
 			c.FirstDueAt = c.DueAt
+			c.FirstReplyBy = by
 		}
 		c.LastResponseAt = now
+		c.Record(social.Activity{At: now, By: by, Action: social.ActReplied, Note: fmt.Sprint(seq)})
 		c.UpdatedAt = now
 		// The reply answers the post it was written to (Reply.To, the
 		// latest customer post the operator had). A customer message after
@@ -186,6 +192,8 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Tria
 			case e.Resolve:
 				c.State = social.StateResolved
 				c.ResolvedAt = now
+				c.ResolvedBy = by
+				c.Record(social.Activity{At: now, By: by, Action: social.ActResolved})
 			case c.State == social.StateNew || c.State == social.StateOpen:
 				c.State = social.StatePending
 			}
