@@ -93,6 +93,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Triage:      a.triage,
 		Rescore:     a.rescore,
 		MaxAttempts: cfg.Outbox.MaxAttempts,
+		Agent:       cfg.Agent.Actor(),
 	}
 	if !o.Offline {
 		if err := a.buildFeeds(ctx, &eo); err != nil {

@@ -30,7 +30,11 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 		},
 		Stats: func(ctx context.Context, width int) (string, error) {
 			var sb strings.Builder
-			err := a.WriteStats(&sb, 14, false, false, width)
+			by := ""
+			if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
+				by = "operator"
+			}
+			err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by})
 			return sb.String(), err
 		},
 	}

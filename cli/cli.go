@@ -317,13 +317,15 @@ func doctorCmd(f *flags) *cobra.Command {
 func statsCmd(f *flags) *cobra.Command {
 	var asJSON, asCSV bool
 	var days int
+	var by string
 	c := &cobra.Command{
 		Use:   "stats",
-		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv)",
+		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv; --by operator)",
 		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			return a.WriteStats(cmd.OutOrStdout(), days, asJSON, asCSV, 100)
+			return a.WriteStatsBy(cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
 		}),
 	}
+	c.Flags().StringVar(&by, "by", "brand", "split by brand, or by operator too (first responses, replies, resolutions per operator)")
 	c.Flags().BoolVar(&asJSON, "json", false, "JSON")
 	c.Flags().BoolVar(&asCSV, "csv", false, "CSV")
 	c.Flags().IntVar(&days, "days", 14, "days to cover")

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hark-tui/hark/config"
 )
 
 // maxKeysFile bounds what is read of an authorized_keys file.
@@ -185,4 +187,42 @@ func fingerprint(key gossh.PublicKey) string {
 		return "none"
 	}
 	return gossh.FingerprintSHA256(key)
+}
+
+// operators maps the configured operators' public keys to them.
+type operators struct {
+	ops  []config.Operator
+	keys []gossh.PublicKey
+	idx  []int // keys[i] belongs to ops[idx[i]]
+}
+
+// operatorKeys parses the operators' keys (the config's validation has
+// explained any problem; here one is an error).
+func operatorKeys(ops []config.Operator) (operators, error) {
+	out := operators{ops: ops}
+	for i, o := range ops {
+		for j, line := range o.Keys {
+			k, err := config.ParseKey(line)
+			if err != nil {
+				return out, fmt.Errorf("serve: operators[%d].keys[%d] (%s): %w", i, j, o.Name, err)
+			}
+			out.keys = append(out.keys, k)
+			out.idx = append(out.idx, i)
+		}
+	}
+	return out, nil
+}
+
+// lookup finds the operator a key belongs to.
+func (o operators) lookup(key gossh.PublicKey) (config.Operator, bool) {
+	if key == nil {
+		return config.Operator{}, false
+	}
+	want := key.Marshal()
+	for i, k := range o.keys {
+		if subtle.ConstantTimeCompare(k.Marshal(), want) == 1 {
+			return o.ops[o.idx[i]], true
+		}
+	}
+	return config.Operator{}, false
 }

@@ -140,23 +140,26 @@ func TestHostKeyCreatedOnceAndReused(t *testing.T) {
 
 func TestCheckOptions(t *testing.T) {
 	for _, tc := range []struct {
-		o  Options
-		ok bool
+		o   Options
+		ok  bool
+		ops bool // operators configured
 	}{
-		{Options{Listen: "127.0.0.1:2222", AuthorizedKeys: "k"}, true},
-		{Options{Listen: "0.0.0.0:2222", AuthorizedKeys: "k"}, true},
-		{Options{Listen: "127.0.0.1:2222", InsecureNoAuth: true}, true},
-		{Options{Listen: "[::1]:2222", InsecureNoAuth: true}, true},
-		{Options{Listen: "localhost:2222", InsecureNoAuth: true}, true},
-		{Options{Listen: "127.0.0.2:2222", InsecureNoAuth: true}, true},
-		{Options{Listen: ":2222", InsecureNoAuth: true}, false},
-		{Options{Listen: "[::]:2222", InsecureNoAuth: true}, false},
-		{Options{Listen: "example.com:2222", InsecureNoAuth: true}, false},
-		{Options{Listen: "127.0.0.1:2222"}, false},
-		{Options{Listen: "127.0.0.1:2222", AuthorizedKeys: "k", InsecureNoAuth: true}, false},
-		{Options{Listen: "nonsense", AuthorizedKeys: "k"}, false},
+		{Options{Listen: "127.0.0.1:2222", AuthorizedKeys: "k"}, true, false},
+		{Options{Listen: "0.0.0.0:2222", AuthorizedKeys: "k"}, true, false},
+		{Options{Listen: "127.0.0.1:2222", InsecureNoAuth: true}, true, false},
+		{Options{Listen: "[::1]:2222", InsecureNoAuth: true}, true, false},
+		{Options{Listen: "localhost:2222", InsecureNoAuth: true}, true, false},
+		{Options{Listen: "127.0.0.2:2222", InsecureNoAuth: true}, true, false},
+		{Options{Listen: ":2222", InsecureNoAuth: true}, false, false},
+		{Options{Listen: "[::]:2222", InsecureNoAuth: true}, false, false},
+		{Options{Listen: "example.com:2222", InsecureNoAuth: true}, false, false},
+		{Options{Listen: "127.0.0.1:2222"}, false, false},
+		{Options{Listen: "127.0.0.1:2222", AuthorizedKeys: "k", InsecureNoAuth: true}, false, false},
+		{Options{Listen: "nonsense", AuthorizedKeys: "k"}, false, false},
+		{Options{Listen: "127.0.0.1:2222"}, true, true},                    // operators' keys authorize on their own
+		{Options{Listen: "0.0.0.0:2222", AuthorizedKeys: "k"}, true, true}, // both: authorized_keys holders are told to become operators
 	} {
-		if err := tc.o.check(); (err == nil) != tc.ok {
+		if err := tc.o.check(tc.ops); (err == nil) != tc.ok {
 			t.Errorf("%+v: err = %v, want ok=%v", tc.o, err, tc.ok)
 		}
 	}

@@ -16,9 +16,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/team"
 	"github.com/hark-tui/hark/tui"
 )
 
@@ -60,6 +63,10 @@ type Options struct {
 	Started func(Info)
 	// Grace is how long sessions get to end on shutdown (default DefaultGrace).
 	Grace time.Duration
+	// Team is the registry of sessions and claims (default: a new one with
+	// the config's team.claim_idle). Operators come from the config
+	// (operators:): the key a client connects with picks the operator.
+	Team *team.Registry
 }
 
 // Info describes a started server.
@@ -71,6 +78,8 @@ type Info struct {
 	HostKey         string   // path of the host key
 	HostKeyCreated  bool     // the host key was made now
 	HostFingerprint string   // SHA256 fingerprint of the host key
+	Operators       int      // operators configured (their keys let them in)
+	Team            *team.Registry
 }
 
 func (o Options) withDefaults() Options {
@@ -87,8 +96,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// check validates the options that need no I/O.
-func (o Options) check() error {
+// check validates the options that need no I/O; operators says whether
+// the config names operators (whose keys authorize on their own).
+func (o Options) check(operators bool) error {
 	host, _, err := net.SplitHostPort(o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", o.Listen, err)
@@ -98,8 +108,8 @@ func (o Options) check() error {
 		return errors.New("both --authorized-keys and --insecure-no-auth given: choose one")
 	case o.InsecureNoAuth && !isLoopback(host):
 		return fmt.Errorf("--insecure-no-auth lets anyone in, so it only listens on a loopback address (e.g. 127.0.0.1:2222), not %q", o.Listen)
-	case !o.InsecureNoAuth && o.AuthorizedKeys == "":
-		return errors.New("serve needs --authorized-keys FILE (an OpenSSH authorized_keys file of the operators' public keys); for a local test only, --insecure-no-auth")
+	case !o.InsecureNoAuth && o.AuthorizedKeys == "" && !operators:
+		return errors.New("serve needs --authorized-keys FILE (an OpenSSH authorized_keys file of the operators' public keys) or operators: in the config, each with their SSH public keys; for a local test only, --insecure-no-auth")
 	}
 	return nil
 }
@@ -122,29 +132,39 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 		return errors.New("serve: no app")
 	}
 	o = o.withDefaults()
-	if err := o.check(); err != nil {
+	ops, err := operatorKeys(a.Cfg.Operators)
+	if err != nil {
+		return err
+	}
+	if err := o.check(len(ops.ops) > 0); err != nil {
 		return err
 	}
 	log := a.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{a: a, o: o, log: log.With("component", "serve"), quit: make(chan struct{})}
+	if o.Team == nil {
+		o.Team = team.New(a.Engine, team.Options{Idle: a.Cfg.Team.ClaimIdle, Log: log})
+	}
+	s := &server{a: a, o: o, ops: ops, log: log.With("component", "serve"), quit: make(chan struct{})}
 	signer, created, err := loadHostKey(o.HostKeyPath)
 	if err != nil {
 		return err
 	}
-	info := Info{Insecure: o.InsecureNoAuth, HostKey: o.HostKeyPath, HostKeyCreated: created, HostFingerprint: fingerprint(signer.PublicKey())}
+	info := Info{Insecure: o.InsecureNoAuth, HostKey: o.HostKeyPath, HostKeyCreated: created, HostFingerprint: fingerprint(signer.PublicKey()),
+		Operators: len(ops.ops), Team: o.Team}
 	srv := &ssh.Server{Handler: s.handle, Version: "hark"}
 	srv.AddHostKey(signer)
 	if !o.InsecureNoAuth {
-		ak, err := readAuthorizedKeys(o.AuthorizedKeys)
-		if err != nil {
-			return err
-		}
-		info.AuthorizedKeys, info.Problems = len(ak.keys), ak.problems
-		for _, p := range ak.problems {
-			s.log.Warn("serve: authorized keys", "problem", p)
+		if o.AuthorizedKeys != "" {
+			ak, err := readAuthorizedKeys(o.AuthorizedKeys)
+			if err != nil {
+				return err
+			}
+			info.AuthorizedKeys, info.Problems = len(ak.keys), ak.problems
+			for _, p := range ak.problems {
+				s.log.Warn("serve: authorized keys", "problem", p)
+			}
 		}
 		srv.PublicKeyHandler = s.authorize
 	}
@@ -160,10 +180,12 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	defer stopEngine()
 	engineDone := make(chan struct{})
 	go func() { defer close(engineDone); a.Engine.Run(ectx) }()
+	teamDone := make(chan struct{})
+	go func() { defer close(teamDone); o.Team.Run(ectx) }() // idle claims expire
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	s.log.Info("serve: listening", "addr", info.Addr.String(), "authorized_keys", info.AuthorizedKeys,
+	s.log.Info("serve: listening", "addr", info.Addr.String(), "authorized_keys", info.AuthorizedKeys, "operators", info.Operators,
 		"insecure_no_auth", o.InsecureNoAuth, "host_key", o.HostKeyPath, "host_fingerprint", info.HostFingerprint, "host_key_created", created)
 	if o.Started != nil {
 		o.Started(info)
@@ -195,6 +217,7 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	}
 	stopEngine()
 	<-engineDone
+	<-teamDone
 	s.log.Info("serve: stopped", "addr", info.Addr.String(), "sessions", s.count.Load())
 	if runErr == nil && closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
 		runErr = fmt.Errorf("serve: close: %w", closeErr)
@@ -220,6 +243,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 type server struct {
 	a   *app.App
 	o   Options
+	ops operators
 	log *slog.Logger
 
 	mu      sync.Mutex
@@ -234,6 +258,13 @@ type server struct {
 // connection.
 func (s *server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	log := s.log.With("user", ctx.User(), "remote", addrString(ctx.RemoteAddr()), "key", fingerprint(key), "key_type", key.Type())
+	if _, ok := s.ops.lookup(key); ok {
+		return true // an operator's key: handle knows who it is
+	}
+	if s.o.AuthorizedKeys == "" {
+		log.Warn("serve: refused: key belongs to no operator", "fix", "add the key to an operator's keys: under operators: in "+s.configPath())
+		return false
+	}
 	ak, err := readAuthorizedKeys(s.o.AuthorizedKeys)
 	if err != nil {
 		log.Error("serve: refused: cannot read authorized keys", "err", err)
@@ -274,6 +305,17 @@ func (s *server) handle(sess ssh.Session) {
 	}
 	defer s.wg.Done()
 
+	// Who is it: the key picks the operator. With operators configured, an
+	// authorized key that belongs to none is let in only to be told so.
+	actor, op, known := s.identify(sess)
+	if !known {
+		log.Warn("serve: refused: authorized key belongs to no operator", "fix", "add it under operators: in "+s.configPath())
+		fmt.Fprint(sess.Stderr(), strings.ReplaceAll(s.unknownOperatorMessage(sess.PublicKey()), "\n", "\r\n"))
+		_ = sess.Exit(1)
+		return
+	}
+	log = log.With("operator", actor.Label())
+
 	// Like wish's activeterm middleware, with a message an operator can act on.
 	pty, winCh, ok := sess.Pty()
 	if !ok {
@@ -284,7 +326,9 @@ func (s *server) handle(sess ssh.Session) {
 	}
 	log.Info("serve: session start", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 
-	m, err := tui.New(s.deps(sess))
+	ts := s.o.Team.Join(actor, op.Brands)
+	defer ts.Close() // claims end when the session does
+	m, err := tui.New(s.deps(sess, ts))
 	if err != nil {
 		log.Error("serve: tui", "err", err)
 		fmt.Fprintf(sess.Stderr(), "hark: %v\r\n", err)
@@ -342,14 +386,18 @@ func (s *server) handle(sess ssh.Session) {
 	_ = sess.Exit(0)
 }
 
-// deps builds a session's TUI dependencies.
-func (s *server) deps(sess ssh.Session) tui.Deps {
+// deps builds a session's TUI dependencies: signed as the session's
+// operator.
+func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 	var d tui.Deps
 	if s.o.Deps != nil {
 		d = s.o.Deps(sess)
 	} else {
 		d = s.a.TUIDeps(s.o.Version, nil)
 	}
+	a := ts.Actor()
+	d.Agent, d.Initials = a.Name, a.Initials
+	// TODO(issue 11, TUI phase): d.Team = ts
 	for _, kv := range sess.Environ() {
 		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
 			d.Mono = true
@@ -363,4 +411,53 @@ func addrString(a net.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// configPath names the config file for messages.
+func (s *server) configPath() string {
+	if s.a.Cfg != nil && s.a.Cfg.Path != "" {
+		return s.a.Cfg.Path
+	}
+	p, _ := config.Paths()
+	return p
+}
+
+// identify picks the session's operator by its key. Without operators
+// configured (or without authentication) every session is the config's
+// agent. known is false for an authorized key that belongs to no operator.
+func (s *server) identify(sess ssh.Session) (social.Actor, config.Operator, bool) {
+	solo := s.a.Cfg.Agent.Actor()
+	if len(s.ops.ops) == 0 {
+		return solo, config.Operator{}, true
+	}
+	if k := sess.PublicKey(); k != nil {
+		if op, ok := s.ops.lookup(k); ok {
+			return op.Actor(), op, true
+		}
+	}
+	if s.o.InsecureNoAuth {
+		return solo, config.Operator{}, true
+	}
+	return social.Actor{}, config.Operator{}, false
+}
+
+// unknownOperatorMessage tells the holder of an authorized key that
+// belongs to no operator what to add to the config.
+func (s *server) unknownOperatorMessage(key ssh.PublicKey) string {
+	line := "ssh-ed25519 AAAA… you@host"
+	if key != nil {
+		line = strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key)))
+	}
+	return fmt.Sprintf(`hark serve: your key (%s) is authorized, but belongs to no operator,
+so your replies could not be signed as you. Ask whoever runs hark serve to
+add it to your entry under operators: in %s, e.g.
+
+operators:
+  - name: Your Name
+    initials: YN
+    keys:
+      - %s
+
+and restart hark serve.
+`, fingerprint(key), s.configPath(), line)
 }

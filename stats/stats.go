@@ -48,6 +48,26 @@ type Report struct {
 	Networks  map[string]int `json:"networks"`
 	Sentiment map[string]int `json:"sentiment"`
 	Hours     [24]int        `json:"hours"`
+	// Operators splits the figures by operator (only when the builder was
+	// asked to: ByOperator).
+	Operators []Operator `json:"operators,omitempty"`
+}
+
+// Operator is the figures of one operator: the first responses they gave
+// (time from the customer's first post), the replies they sent and the
+// conversations they resolved (time from the first post to resolution).
+type Operator struct {
+	Key        string    `json:"key"` // initials (or name)
+	Name       string    `json:"name"`
+	Replies    int       `json:"replies"`
+	Resolved   int       `json:"resolved"`
+	FirstReply Durations `json:"first_response"`
+	Resolution Durations `json:"resolution"`
+}
+
+type opAcc struct {
+	o           Operator
+	first, reso []time.Duration
 }
 
 type acc struct {
@@ -106,6 +126,56 @@ type Builder struct {
 	brands    map[string]*acc
 	days      map[string]*acc
 	r         Report
+	byOp      bool
+	solo      social.Actor
+	ops       map[string]*opAcc
+}
+
+// ByOperator makes the report split figures by operator. What has no
+// operator recorded (a solo hark, data from before team mode) counts under
+// solo, the config's agent.
+func (b *Builder) ByOperator(solo social.Actor) *Builder {
+	b.byOp, b.solo = true, solo
+	b.ops = map[string]*opAcc{}
+	return b
+}
+
+func (b *Builder) op(a social.Actor) *opAcc {
+	if a.IsZero() {
+		a = b.solo
+	}
+	key := strings.ToUpper(a.Label())
+	if key == "" {
+		key = "?"
+	}
+	o := b.ops[key]
+	if o == nil {
+		o = &opAcc{o: Operator{Key: key, Name: a.Name}}
+		b.ops[key] = o
+	}
+	return o
+}
+
+func (b *Builder) addOperators(c social.Conversation) {
+	if !c.FirstResponseAt.IsZero() {
+		o := b.op(c.FirstReplyBy)
+		o.first = append(o.first, c.FirstResponseAt.Sub(c.CreatedAt))
+	}
+	replies := 0
+	for _, a := range c.Activity {
+		if a.Action == social.ActReplied {
+			b.op(a.By).o.Replies++
+			replies++
+		}
+	}
+	if replies == 0 && !c.FirstResponseAt.IsZero() {
+		b.op(c.FirstReplyBy).o.Replies++ // answered before replies were recorded: one at least
+	}
+	if c.State == social.StateResolved && !c.ResolvedAt.IsZero() {
+		o := b.op(c.ResolvedBy)
+		o.o.Resolved++
+		o.reso = append(o.reso, c.ResolvedAt.Sub(c.CreatedAt))
+	}
 }
 
 // NewBuilder starts a report.
@@ -143,6 +213,9 @@ func (b *Builder) Add(c social.Conversation) {
 		b.r.Sentiment["neutral"]++
 	}
 	b.r.Hours[c.CreatedAt.In(b.loc).Hour()]++
+	if b.byOp {
+		b.addOperators(c)
+	}
 }
 
 // Report finishes the report.
@@ -159,6 +232,14 @@ func (b *Builder) Report() Report {
 			a = &acc{}
 		}
 		r.Days = append(r.Days, a.done(k))
+	}
+	if b.byOp {
+		r.Operators = []Operator{}
+		for _, k := range slices.Sorted(maps.Keys(b.ops)) {
+			o := b.ops[k]
+			o.o.FirstReply, o.o.Resolution = summarize(o.first), summarize(o.reso)
+			r.Operators = append(r.Operators, o.o)
+		}
 	}
 	return r
 }
@@ -236,6 +317,17 @@ func (r Report) Text(width int) string {
 		fmt.Fprintf(&b, "  %-18s %5d   %7s / %-7s  %10s   %7s\n", trunc(g.Key, 18), g.Volume,
 			Dur(g.FirstReply.Median, g.FirstReply.N), Dur(g.FirstReply.P90, g.FirstReply.N), Dur(g.Resolution.Median, g.Resolution.N), pct(g.SLARate()))
 	}
+	if r.Operators != nil {
+		b.WriteString("\nBy operator         replies  resolved  1st reply med/p90   resolved med\n")
+		for _, o := range r.Operators {
+			name := o.Key
+			if o.Name != "" && o.Name != o.Key {
+				name += " " + o.Name
+			}
+			fmt.Fprintf(&b, "  %-18s %7d  %8d  %7s / %-7s  %10s\n", trunc(name, 18), o.Replies, o.Resolved,
+				Dur(o.FirstReply.Median, o.FirstReply.N), Dur(o.FirstReply.P90, o.FirstReply.N), Dur(o.Resolution.Median, o.Resolution.N))
+		}
+	}
 	var vols []int
 	for _, d := range r.Days {
 		vols = append(vols, d.Volume)
@@ -282,13 +374,23 @@ func (r Report) JSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// CSV writes one row per brand and per day.
+// CSV writes one row per brand and per day (and per operator, with two
+// more columns, replies and resolved, when the report has operators).
 func (r Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"kind", "key", "volume", "first_response_median_s", "first_response_p90_s", "resolution_median_s", "sla_met", "sla_missed"})
+	head := []string{"kind", "key", "volume", "first_response_median_s", "first_response_p90_s", "resolution_median_s", "sla_met", "sla_missed"}
+	byOp := r.Operators != nil
+	if byOp {
+		head = append(head, "replies", "resolved")
+	}
+	cw.Write(head)
 	row := func(kind string, g Group) {
-		cw.Write([]string{kind, g.Key, fmt.Sprint(g.Volume), fmt.Sprint(int(g.FirstReply.Median.Seconds())), fmt.Sprint(int(g.FirstReply.P90.Seconds())),
-			fmt.Sprint(int(g.Resolution.Median.Seconds())), fmt.Sprint(g.SLAMet), fmt.Sprint(g.SLAMissed)})
+		rec := []string{kind, g.Key, fmt.Sprint(g.Volume), fmt.Sprint(int(g.FirstReply.Median.Seconds())), fmt.Sprint(int(g.FirstReply.P90.Seconds())),
+			fmt.Sprint(int(g.Resolution.Median.Seconds())), fmt.Sprint(g.SLAMet), fmt.Sprint(g.SLAMissed)}
+		if byOp {
+			rec = append(rec, "", "")
+		}
+		cw.Write(rec)
 	}
 	row("total", r.Total)
 	for _, g := range r.Brands {
@@ -296,6 +398,11 @@ func (r Report) CSV(w io.Writer) error {
 	}
 	for _, g := range r.Days {
 		row("day", g)
+	}
+	// operator rows: volume is the number of first responses they gave
+	for _, o := range r.Operators {
+		cw.Write([]string{"operator", o.Key, fmt.Sprint(o.FirstReply.N), fmt.Sprint(int(o.FirstReply.Median.Seconds())), fmt.Sprint(int(o.FirstReply.P90.Seconds())),
+			fmt.Sprint(int(o.Resolution.Median.Seconds())), "", "", fmt.Sprint(o.Replies), fmt.Sprint(o.Resolved)})
 	}
 	cw.Flush()
 	return cw.Error()
