@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// heldBy is a Guard where one operator holds every conversation.
+type heldBy struct {
+	holder   social.Actor
+	replied  []string
+	acquired int
+}
+
+func (g *heldBy) Acquire(conv string, by social.Actor) (social.Actor, bool) {
+	g.acquired++
+	if g.holder.IsZero() || g.holder.Same(by) {
+		return by, true
+	}
+	return g.holder, false
+}
+
+func (g *heldBy) Replied(conv string, by social.Actor) { g.replied = append(g.replied, conv) }
+
+func TestOperatorRecordsWhoDidWhat(t *testing.T) {
+	e, _, _ := demoEngine(t)
+	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
+	ctx := context.Background()
+	e.PollOnce(ctx)
+	top, err := e.st.Top(store.ViewActionable, 3, nil)
+	if err != nil || len(top) < 3 {
+		t.Fatalf("top: %v %d", err, len(top))
+	}
+	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
+	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
+	a, b, c := top[0].ID, top[1].ID, top[2].ID
+
+	// JD answers a and resolves with it; AK snoozes b; the solo methods act as the agent on c.
+	ent, err := e.As(jd).Reply(a, "on it", ReplyOptions{Resolve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ent.Reply.By != jd {
+		t.Fatalf("outbox entry by %+v", ent.Reply.By)
+	}
+	if _, err := e.As(ak).Snooze(b, start.Add(time.Hour), "later"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SetState(c, social.StatePending); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.As(ak).SetState(c, social.StateOpen); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.As(ak).Resolve(c); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(ctx)
+
+	for _, tc := range []struct {
+		id         string
+		trail      []social.Action
+		by         []string
+		first, res string
+	}{
+		{a, []social.Action{social.ActReplied, social.ActResolved}, []string{"JD", "JD"}, "JD", "JD"},
+		{b, []social.Action{social.ActSnoozed}, []string{"AK"}, "", ""},
+		{c, []social.Action{social.ActPending, social.ActReopened, social.ActResolved}, []string{"SA", "AK", "AK"}, "", "AK"},
+	} {
+		conv, err := e.st.Conversation(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(conv.Activity) != len(tc.trail) {
+			t.Fatalf("conv %s trail %+v, want %v", tc.id, conv.Activity, tc.trail)
+		}
+		for i, act := range conv.Activity {
+			if act.Action != tc.trail[i] || act.By.Initials != tc.by[i] || act.At.IsZero() {
+				t.Errorf("conv %s trail[%d] = %+v, want %s by %s", tc.id, i, act, tc.trail[i], tc.by[i])
+			}
+		}
+		if conv.FirstReplyBy.Initials != tc.first || conv.ResolvedBy.Initials != tc.res {
+			t.Errorf("conv %s first reply by %+v, resolved by %+v; want %q %q", tc.id, conv.FirstReplyBy, conv.ResolvedBy, tc.first, tc.res)
+		}
+	}
+	// The entry keeps its writer once sent.
+	sent, err := e.st.OutboxEntry(ent.Seq)
+	if err != nil || sent.State != store.OutSent || sent.Reply.By != jd {
+		t.Fatalf("sent entry %+v, %v", sent, err)
+	}
+}
+
+func TestOperatorReplyRespectsClaims(t *testing.T) {
+	e, _, _ := demoEngine(t)
+	e.PollOnce(context.Background())
+	top, _ := e.st.Top(store.ViewActionable, 1, nil)
+	id := top[0].ID
+	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
+	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
+	g := &heldBy{holder: jd}
+
+	_, err := e.As(ak).WithGuard(g).Reply(id, "me too", ReplyOptions{})
+	var ce *ClaimedError
+	if !errors.As(err, &ce) || ce.Holder != jd || ce.Conv != id {
+		t.Fatalf("reply on JD's claim: %v, want *ClaimedError naming JD", err)
+	}
+	if n, _ := e.st.Outbox(nil); len(n) != 0 {
+		t.Fatalf("a refused reply was queued: %+v", n)
+	}
+	ent, err := e.As(ak).WithGuard(g).Reply(id, "me too", ReplyOptions{Force: true})
+	if err != nil || ent.Reply.By != ak {
+		t.Fatalf("forced reply: %+v, %v", ent, err)
+	}
+	conv, _ := e.st.Conversation(id)
+	last, ok := conv.Last(social.ActClaimedOver)
+	if !ok || last.By != ak || last.Note != "JD" {
+		t.Fatalf("trail %+v: want claimed-over by AK naming JD", conv.Activity)
+	}
+	// The holder replies normally; the guard hears of every queued reply.
+	if _, err := e.As(jd).WithGuard(g).Reply(id, "sorted", ReplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.replied) != 2 {
+		t.Fatalf("guard told of %d replies, want 2", len(g.replied))
+	}
+	// An empty reply is refused before anything is recorded.
+	if _, err := e.As(ak).WithGuard(g).Reply(id, "  ", ReplyOptions{Force: true}); err == nil {
+		t.Fatal("empty reply queued")
+	}
+	conv, _ = e.st.Conversation(id)
+	n := 0
+	for _, a := range conv.Activity {
+		if a.Action == social.ActClaimedOver {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d claimed-over entries, want 1: %+v", n, conv.Activity)
+	}
+}
+
+func TestActivityTrailIsBounded(t *testing.T) {
+	var c social.Conversation
+	for i := 0; i < social.MaxActivity+25; i++ {
+		c.Record(social.Activity{Action: social.ActReopened, Note: string(rune('a' + i%26))})
+	}
+	if len(c.Activity) != social.MaxActivity || c.Activity[0].Note != string(rune('a'+25%26)) {
+		t.Fatalf("trail of %d, first %+v", len(c.Activity), c.Activity[0])
+	}
+}
