@@ -49,7 +49,7 @@ func Root() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&f.config, "config", "", "config file (default $XDG_CONFIG_HOME/hark/config.yaml)")
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
-	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network)")
+	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network); with --config, the config's operators and team settings apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	return root
 }
@@ -59,6 +59,15 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	var cfg *config.Config
 	if f.demo {
 		cfg = config.Demo()
+		if f.config != "" {
+			// the demo with a team: an explicit config lends its operators
+			// and team settings (nothing else) to `hark --demo serve`
+			own, err := config.Load(f.config)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Operators, cfg.Team = own.Operators, own.Team
+		}
 	} else {
 		var err error
 		cfg, err = config.Load(f.config)

@@ -397,7 +397,7 @@ func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 	}
 	a := ts.Actor()
 	d.Agent, d.Initials = a.Name, a.Initials
-	// TODO(issue 11, TUI phase): d.Team = ts
+	d.Team = ts // claims, presence, and the engine as this operator
 	for _, kv := range sess.Environ() {
 		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
 			d.Mono = true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // onKey routes a key: ctrl+c quits from anywhere; while the list reloads
@@ -34,6 +35,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	for _, p := range m.keyChain() {
 		if cmd, ok := p.Key(k); ok {
+			m.team.setBrand(m.queue.brandFilter)
 			return cmd
 		}
 	}
@@ -73,7 +75,7 @@ var errFollowUp = errors.New("follow-up")
 // rootKey handles what acts on the open or selected conversations, the
 // overlays and the program.
 func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
-	eng := m.eng
+	eng, op := m.eng, m.op
 	switch act := m.km.Action(k.String()); act {
 	case ActQuit:
 		return tea.Quit // Close (run after it) saves an unsaved draft
@@ -88,18 +90,19 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 	case ActCancel:
 		m.focusOn(fQueue)
 		if len(m.queue.marked) > 0 {
+			m.team.release(m.queue.selected()...) // a bulk reply's claims
 			m.clearSelection()
 		}
 	case ActReply, ActDM:
 		return m.compose(act == ActDM, false)
 	case ActCanned:
-		return m.picker.start(len(m.queue.marked) > 0)
+		return m.pick(len(m.queue.marked) > 0)
 	case ActBulk:
 		if len(m.queue.marked) == 0 {
 			m.flash("Select conversations first (space, or V for all in this view)", true)
 			return nil
 		}
-		return m.picker.start(true)
+		return m.pick(true)
 	case ActFollowUp:
 		c, ok := m.current()
 		if !ok || c.FollowUp != social.FollowUpOffered {
@@ -109,16 +112,16 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.compose(false, true)
 	case ActResolve:
 		return m.act("Resolved", func(id string) error {
-			c, err := eng.Resolve(id)
+			c, err := op.Resolve(id)
 			if err == nil && c.FollowUp == social.FollowUpOffered {
 				return errFollowUp
 			}
 			return err
 		})
 	case ActPending:
-		return m.act("Marked pending", func(id string) error { _, err := eng.SetState(id, social.StatePending); return err })
+		return m.act("Marked pending", func(id string) error { _, err := op.SetState(id, social.StatePending); return err })
 	case ActReopen:
-		return m.act("Reopened", func(id string) error { _, err := eng.SetState(id, social.StateOpen); return err })
+		return m.act("Reopened", func(id string) error { _, err := op.SetState(id, social.StateOpen); return err })
 	case ActVIP:
 		c, ok := m.current()
 		if !ok {
@@ -132,7 +135,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		c, _ := m.current()
 		return openSnooze(m.Common, m, c.Brand, func(until time.Time, note, label string) tea.Cmd {
-			return m.act(label, func(id string) error { _, err := eng.Snooze(id, until, note); return err })
+			return m.act(label, func(id string) error { _, err := op.Snooze(id, until, note); return err })
 		})
 	case ActNote:
 		if c, ok := m.current(); ok {
@@ -163,7 +166,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		m.flash("Polling every feed now", false)
 	default:
 		if localAction(rootKeys, k.String()) == ActSkipFollow {
-			return m.act("Public follow-up skipped", func(id string) error { _, err := eng.SkipFollowUp(id); return err })
+			return m.act("Public follow-up skipped", func(id string) error { _, err := op.SkipFollowUp(id); return err })
 		}
 	}
 	return nil
@@ -226,6 +229,7 @@ func (m *Model) current() (social.Conversation, bool) {
 func (m *Model) open(id string, fetch bool) tea.Cmd {
 	var cmds []tea.Cmd
 	if id != m.conv.openID {
+		m.team.release(m.conv.openID) // a reply left for later holds no claim
 		if m.composer.dirty() {
 			cmds = append(cmds, m.composer.saveDraft())
 		}
@@ -259,12 +263,31 @@ func (m *Model) targets() []string {
 
 func (m *Model) clearSelection() { m.queue.marked = map[string]bool{} }
 
+// compose opens the composer on the open conversation, once it is claimed.
 func (m *Model) compose(direct, followUp bool) tea.Cmd {
 	c, ok := m.current()
 	if !ok {
 		return nil
 	}
-	return m.composer.start(c, direct, followUp)
+	if c.ReadOnly != "" && !followUp {
+		m.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+		return nil
+	}
+	return m.withClaim([]string{c.ID}, func() tea.Cmd { return m.composer.start(c, direct, followUp) })
+}
+
+// pick opens the canned picker on the targets, once they are claimed.
+func (m *Model) pick(bulk bool) tea.Cmd {
+	c, ok := m.current()
+	if !ok {
+		return nil
+	}
+	if c.ReadOnly != "" && !bulk {
+		m.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+		return nil
+	}
+	ids := m.targets()
+	return m.withClaim(ids, func() tea.Cmd { return m.picker.start(bulk, ids) })
 }
 
 func (m *Model) pickCanned(r canned.Response, text string, replace bool) tea.Cmd {

@@ -128,12 +128,12 @@ func (p *composer) showBulk(plan bulkPlanMsg) tea.Cmd {
 
 // queueBulk hands the confirmed replies to the engine in a Cmd.
 func (p *composer) queueBulk(jobs []bulkJob) tea.Cmd {
-	eng := p.eng
+	op := p.op
 	return func() tea.Msg {
 		n := 0
 		var errs []string
 		for _, j := range jobs {
-			if _, err := eng.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true}); err != nil {
+			if _, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true}); err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", j.id, err))
 				continue
 			}

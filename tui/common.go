@@ -18,7 +18,12 @@ import (
 type Common struct {
 	d   Deps
 	eng *engine.Engine
-	st  *store.Store
+	// op is the engine as this session's operator: every state change and
+	// reply goes through it, so the store records who did it (solo: the
+	// config's agent) and a reply respects the team's claims.
+	op   *engine.Operator
+	team *teamState // claims and presence under hark serve (solo: inert)
+	st   *store.Store
 	km  *Keymap
 	sty Styles
 	now func() time.Time

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -134,7 +135,9 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case ActClose:
 		p.ta.Blur()
 		p.host.focusOn(fConv)
+		p.team.release(p.composeFor)
 		if len(p.bulkIDs) > 0 {
+			p.team.release(p.bulkIDs...)
 			p.bulkIDs = nil
 			p.ta.Reset()
 			return nil, true
@@ -144,7 +147,7 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if p.sending {
 			return nil, true // one reply at a time
 		}
-		return p.send(), true
+		return p.send(false), true
 	case ActToggleDM:
 		p.direct = !p.direct
 		return nil, true
@@ -153,6 +156,7 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	before := p.ta.Value()
 	p.ta, cmd = p.ta.Update(k)
 	if p.ta.Value() != before {
+		p.touch()
 		return tea.Batch(cmd, p.draftChanged()), true
 	}
 	return cmd, true
@@ -203,8 +207,20 @@ func (p *composer) close() {
 	}
 }
 
-// send queues the reply (or the bulk replies) through the engine.
-func (p *composer) send() tea.Cmd {
+// touch keeps the claim alive while the operator types, and says so when
+// it was lost to another operator.
+func (p *composer) touch() {
+	if len(p.bulkIDs) > 0 {
+		return
+	}
+	if c, ok := p.team.touch(p.composeFor); !ok {
+		p.host.flash(claimLine(c)+" — ctrl+s will ask before sending", true)
+	}
+}
+
+// send queues the reply (or the bulk replies) through the engine; force
+// sends although another operator holds the conversation (confirmed).
+func (p *composer) send(force bool) tea.Cmd {
 	body := strings.TrimSpace(p.ta.Value())
 	if body == "" {
 		p.host.flash("Nothing to send", true)
@@ -229,8 +245,8 @@ func (p *composer) send() tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp}
-	id, eng, draftConv := c.ID, p.eng, p.composeFor
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force}
+	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
 	// may run (it would bring the sent text back): the pending timer is
@@ -239,7 +255,7 @@ func (p *composer) send() tea.Cmd {
 	p.draftDirty = false
 	p.sending = true
 	return func() tea.Msg {
-		if _, err := eng.Reply(id, text, opts); err != nil {
+		if _, err := op.Reply(id, text, opts); err != nil {
 			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
@@ -268,6 +284,31 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	p.followUp = false
 	p.draftDirty = false
 	return true, true
+}
+
+// claimed asks to send anyway a reply refused because another operator
+// holds the conversation (false: not such a refusal).
+func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
+	var ce *engine.ClaimedError
+	if msg.conv != p.composeFor || !errors.As(msg.err, &ce) {
+		return nil, false
+	}
+	p.sending = false
+	p.draftDirty = true // the text is still to be kept
+	return p.host.push(&confirm{
+		host:  p.host,
+		title: "Someone is replying to this conversation",
+		body: []string{
+			fmt.Sprintf("%s holds #%s.", textsafe.Line(ce.Holder.Label()), ce.Conv),
+			"",
+			"Send your reply anyway? n keeps it in the composer.",
+		},
+		yes: func() tea.Cmd { return p.send(true) },
+		no: func() tea.Cmd {
+			p.host.focusOn(fComposer)
+			return p.ta.Focus()
+		},
+	}), true
 }
 
 // sendsDirect says whether the composed reply goes out as a DM: a

@@ -190,6 +190,12 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if c.ReadOnly != "" {
 		lines = append(lines, v.sty.AtRisk.Render(textsafe.Truncate("read-only: "+textsafe.Line(c.ReadOnly), w)))
 	}
+	if cl, ok := v.team.other(c.ID); ok {
+		lines = append(lines, v.sty.AtRisk.Render(textsafe.Truncate(claimLine(cl), w)))
+	}
+	if v.team.sess != nil && len(c.Activity) > 0 {
+		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(trailLine(c, 4), w)))
+	}
 	if c.FollowUp == social.FollowUpOffered {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate("Resolved DM: press f to post a public follow-up, or F to skip", w)))
 	}

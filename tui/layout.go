@@ -225,7 +225,11 @@ func (m *Model) renderStatus() string {
 	if m.outFailed > 0 {
 		out += fmt.Sprintf(", %d FAILED", m.outFailed)
 	}
-	parts = append(parts, out, "? help")
+	parts = append(parts, out)
+	if p := m.team.presence(); p != "" {
+		parts = append(parts, p)
+	}
+	parts = append(parts, "? help")
 	line := strings.Join(parts, " · ")
 	st := m.sty.Status
 	if len(bad) > 0 || m.outFailed > 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/team"
 )
 
 // Deps are the Model's collaborators.
@@ -37,6 +38,9 @@ type Deps struct {
 	Warnings []string
 	// Stats renders the stats view for a width.
 	Stats func(ctx context.Context, width int) (string, error)
+	// Team is this session's place in the team under hark serve: its
+	// operator, the claims and who is online (nil: solo hark).
+	Team *team.Session
 }
 
 // Model is the root Bubble Tea model. It lays the panes out, routes
@@ -86,8 +90,12 @@ func New(d Deps) (*Model, error) {
 	if err := theme.apply(d.Colors); err != nil {
 		return nil, err
 	}
+	op := d.Engine.As(social.Actor{}) // solo: the config's agent
+	if d.Team != nil {
+		op = d.Team.Operator()
+	}
 	c := &Common{
-		d: d, eng: d.Engine, st: d.Engine.Store(), km: km,
+		d: d, eng: d.Engine, op: op, team: newTeamState(d.Team), st: d.Engine.Store(), km: km,
 		sty: NewStyles(theme, d.Mono || d.Theme == "mono"),
 		now: d.Now,
 		w:   120,
@@ -115,6 +123,7 @@ func New(d Deps) (*Model, error) {
 // calls it; so does hark serve when a session ends, however it ended.
 func (m *Model) Close() {
 	m.composer.close()
+	m.team.close()
 	if m.unsub != nil {
 		m.unsub()
 		m.unsub = nil
@@ -131,7 +140,7 @@ const FlagScore = 35
 
 // Init loads the queue and starts listening to the engine.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadRefs(), m.waitEvent(), m.loadOutbox(), tick(), tea.RequestWindowSize, tea.RequestBackgroundColor)
+	return tea.Batch(m.loadRefs(), m.waitEvent(), m.team.wait(), m.loadOutbox(), tick(), tea.RequestWindowSize, tea.RequestBackgroundColor)
 }
 
 type eventMsg struct{ ev engine.Event }

@@ -93,7 +93,7 @@ func (o *outboxView) Key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
-	eng := o.eng
+	op := o.op
 	switch act {
 	case ActEdit:
 		if e.State != store.OutFailed {
@@ -109,19 +109,19 @@ func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
 		// succeeded; until then nothing on screen changes
 		o.host.pop()
 		return func() tea.Msg {
-			if _, err := eng.Discard(e.Seq); err != nil {
+			if _, err := op.Discard(e.Seq); err != nil {
 				return doneMsg{err: err}
 			}
 			return editMsg{conv: e.Reply.ConvID, text: e.Reply.Text, direct: e.Reply.Direct}
 		}
 	case ActDiscard:
 		return func() tea.Msg {
-			_, err := eng.Discard(e.Seq)
+			_, err := op.Discard(e.Seq)
 			return doneMsg{flash: "Reply discarded", err: err}
 		}
 	}
 	return func() tea.Msg {
-		_, err := eng.Retry(e.Seq, "")
+		_, err := op.Retry(e.Seq, "")
 		return doneMsg{flash: "Retrying", err: err}
 	}
 }

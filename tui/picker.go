@@ -22,6 +22,7 @@ type picker struct {
 	matches []canned.Match
 	idx     int
 	err     string
+	claimed []string // the conversations it was opened on (released on esc)
 }
 
 func newPicker(c *Common, h host) *picker {
@@ -35,7 +36,7 @@ func (p *picker) setWidth(w int) { p.pick.SetWidth(max(w-14, 10)) }
 
 // start opens the picker for the open conversation (bulk: for a selection,
 // which may include read-only ones: those are skipped at confirmation).
-func (p *picker) start(bulk bool) tea.Cmd {
+func (p *picker) start(bulk bool, ids []string) tea.Cmd {
 	c, ok := p.host.current()
 	if !ok {
 		return nil
@@ -44,6 +45,7 @@ func (p *picker) start(bulk bool) tea.Cmd {
 		p.host.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
 		return nil
 	}
+	p.claimed = ids
 	p.pick.SetValue("")
 	p.idx = 0
 	p.rank()
@@ -79,6 +81,7 @@ func (p *picker) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch act := p.km.Local(pickerKeys, k.String()); act {
 	case ActClose:
 		p.pick.Blur()
+		p.team.release(p.claimed...)
 		p.host.focusOn(fConv)
 		return nil, true
 	case ActPickNext:

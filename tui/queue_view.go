@@ -22,6 +22,7 @@ type rowKey struct {
 	selected bool
 	marked   bool
 	minute   int64
+	claim    string // initials of another operator replying
 }
 
 // View renders the rows on screen (two lines each) and, when the list is
@@ -50,10 +51,14 @@ func (q *queue) View(w, h int) string {
 			b.WriteString(q.sty.Dim.Render("…") + "\n\n")
 			continue
 		}
-		k := rowKey{ref.ID, c.Version, w, i == q.cursor, q.marked[ref.ID], minute}
+		claim := ""
+		if cl, ok := q.team.other(ref.ID); ok {
+			claim = textsafe.Line(cl.Holder.Label())
+		}
+		k := rowKey{ref.ID, c.Version, w, i == q.cursor, q.marked[ref.ID], minute, claim}
 		row, ok := q.rowCache[k]
 		if !ok {
-			row = q.renderRow(c, w, i == q.cursor, q.marked[ref.ID])
+			row = q.renderRow(c, w, i == q.cursor, q.marked[ref.ID], claim)
 			if len(q.rowCache) > 2048 {
 				q.rowCache = map[rowKey]string{}
 			}
@@ -75,7 +80,7 @@ func (q *queue) View(w, h int) string {
 	return out
 }
 
-func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool) string {
+func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool, claim string) string {
 	mark := " "
 	if marked {
 		mark = q.sty.Marked.Render("●")
@@ -86,6 +91,9 @@ func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool) s
 	}
 	if c.Direct {
 		flags += "✉"
+	}
+	if claim != "" { // another operator is replying
+		flags += "✎" + claim
 	}
 	sla, slaSt := q.slaTag(c)
 	right := age(q.now().Sub(c.LastCustomerAt))

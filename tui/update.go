@@ -9,6 +9,7 @@ import (
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/team"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -81,7 +82,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case outboxMsg:
 		m.outboxList.set(msg)
 		return m, nil
+	case teamMsg:
+		return m, tea.Batch(m.onTeam(msg.ev), m.team.wait())
 	case sentMsg:
+		if cmd, ok := p.claimed(msg); ok {
+			return m, cmd
+		}
 		queued, reload := p.sent(msg)
 		if queued {
 			if m.focus == fComposer {
@@ -184,6 +190,16 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
 	}
 	return tea.Batch(cmds...)
+}
+
+// onTeam applies a claim, a release or a presence change of another
+// session; an operator whose claim was taken over is told.
+func (m *Model) onTeam(ev team.Event) tea.Cmd {
+	m.team.apply(ev)
+	if ev.Kind == team.EvClaimed && ev.Prev != nil && ev.Prev.Session == m.team.sess.ID() {
+		m.flash(fmt.Sprintf("%s took over #%s — your text stays in the composer", textsafe.Line(ev.Claim.Holder.Label()), ev.Claim.Conv), true)
+	}
+	return nil
 }
 
 func idsOf(cs []social.Conversation) []string {
