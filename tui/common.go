@@ -24,9 +24,9 @@ type Common struct {
 	op   *engine.Operator
 	team *teamState // claims and presence under hark serve (solo: inert)
 	st   *store.Store
-	km  *Keymap
-	sty Styles
-	now func() time.Time
+	km   *Keymap
+	sty  Styles
+	now  func() time.Time
 
 	w, h int // the terminal
 }
