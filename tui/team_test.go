@@ -1,0 +1,145 @@
+package tui_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/team"
+	"github.com/hark-tui/hark/tui"
+)
+
+var (
+	jane = social.Actor{Name: "Jane Doe", Initials: "JD"}
+	ade  = social.Actor{Name: "Ade Kim", Initials: "AK"}
+)
+
+// teamModel is an operator's session on a shared registry, at 120×40 with
+// the list loaded (the same first conversation open in every session).
+func teamModel(t *testing.T, d tui.Deps, s *team.Session) *tui.Model {
+	t.Helper()
+	d.Team, d.Agent, d.Initials, d.Mono = s, s.Actor().Name, s.Actor().Initials, true
+	m, err := tui.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.LoadNow()
+	return m
+}
+
+// until applies the session's team events until its screen shows want.
+func until(t *testing.T, m *tui.Model, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(m.Screen(), want) {
+		if time.Now().After(deadline) || !m.TeamEvent(time.Until(deadline)) {
+			t.Fatalf("the screen never showed %q:\n%s", want, m.Screen())
+		}
+	}
+	return m.Screen()
+}
+
+// Two operators in one process: a claim shows in the other's queue row and
+// conversation, a second reply is warned and can take over (the first is
+// told), a send refused because of the claim asks first and is recorded as
+// claimed-over, and esc releases.
+func TestTeamClaimsInTheTUI(t *testing.T) {
+	a, _ := demoApp(t)
+	reg := team.New(a.Engine, team.Options{})
+	d := a.TUIDeps("test", nil)
+	jd := teamModel(t, d, reg.Join(jane, nil))
+	ak := teamModel(t, d, reg.Join(ade, nil))
+
+	until(t, ak, "2 online: JD·all AK·all")
+	jd.Update(key("r"))
+	scr := until(t, ak, "JD is replying")
+	if !strings.Contains(scr, "★✎JD @d.whitfield") {
+		t.Fatalf("the queue row does not show JD's claim:\n%s", scr)
+	}
+
+	// AK starts a reply anyway: warned, and n leaves JD's claim alone
+	ak.Update(key("r"))
+	if scr := ak.Screen(); !strings.Contains(scr, "Someone is already replying") || !strings.Contains(scr, "JD on #9") {
+		t.Fatalf("no warning for a second reply:\n%s", scr)
+	}
+	ak.Update(key("n"))
+	if c, ok := reg.ClaimOf("9"); !ok || !c.Holder.Same(jane) {
+		t.Fatalf("after n the claim is %+v (%v), want JD's", c, ok)
+	}
+	if scr := ak.Screen(); strings.Contains(scr, "public reply · ctrl+s") {
+		t.Fatalf("n opened the composer anyway:\n%s", scr)
+	}
+
+	// y takes it over, and JD is told at once
+	ak.Update(key("r"))
+	ak.Update(key("y"))
+	if c, ok := reg.ClaimOf("9"); !ok || !c.Holder.Same(ade) {
+		t.Fatalf("after y the claim is %+v (%v), want AK's", c, ok)
+	}
+	until(t, jd, "AK took over #9")
+
+	// JD sends anyway: refused, asked, sent on y, recorded as claimed-over
+	for _, r := range "Sorry Dana" {
+		jd.Update(key(string(r)))
+	}
+	_, send := jd.Update(key("ctrl+s"))
+	jd.Update(run(t, send))
+	if scr := jd.Screen(); !strings.Contains(scr, "AK holds #9") {
+		t.Fatalf("a send on AK's claim was not refused with a question:\n%s", scr)
+	}
+	_, force := jd.Update(key("y"))
+	jd.Update(run(t, force))
+	entries, err := a.Store.Outbox(func(e store.OutboxEntry) bool { return e.Reply.ConvID == "9" })
+	if err != nil || len(entries) != 1 || !entries[0].Reply.By.Same(jane) || !strings.HasPrefix(entries[0].Reply.Text, "Sorry Dana") {
+		t.Fatalf("outbox for #9: %+v (%v), want JD's one reply", entries, err)
+	}
+	c, err := a.Store.Conversation("9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, ok := c.Last(social.ActClaimedOver); !ok || !last.By.Same(jane) || last.Note != "AK" {
+		t.Fatalf("trail %+v has no claimed-over by JD over AK", c.Activity)
+	}
+
+	// esc releases AK's claim
+	ak.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if _, ok := reg.ClaimOf("9"); ok {
+		t.Fatal("the claim outlived esc")
+	}
+}
+
+// Solo (no serve) nothing of the team shows.
+func TestSoloShowsNoTeam(t *testing.T) {
+	a, _ := demoApp(t)
+	m := newModel(t, a)
+	defer m.Close()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.LoadNow()
+	m.Update(key("r"))
+	if scr := m.Screen(); strings.Contains(scr, "online") || strings.Contains(scr, "✎") {
+		t.Fatalf("solo screen shows team state:\n%s", scr)
+	}
+}
+
+// run runs a Cmd that must answer at once (a send, not a timer).
+func run(t *testing.T, cmd tea.Cmd) tea.Msg {
+	t.Helper()
+	if cmd == nil {
+		t.Fatal("no command")
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		return msg
+	case <-time.After(5 * time.Second):
+		t.Fatal("the command did not answer")
+		return nil
+	}
+}
