@@ -1,0 +1,426 @@
+package serve_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/serve"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/team"
+)
+
+// member is an operator of the test team with the key they connect with.
+type member struct {
+	op  config.Operator
+	key gossh.Signer
+}
+
+func newTeam(t *testing.T, initials ...string) []member {
+	t.Helper()
+	var out []member
+	for _, in := range initials {
+		k := newKey(t)
+		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
+		out = append(out, member{op: config.Operator{Name: "Operator " + in, Initials: in, Keys: []string{line + " " + strings.ToLower(in) + "@test"}}, key: k})
+	}
+	return out
+}
+
+// startTeam runs serve.Run with operators in the config, authorized_keys
+// only if some keys are given, and the registry reg builds (nil: serve's).
+func startTeam(t *testing.T, ms []member, authorized []gossh.Signer, reg func(*app.App) *team.Registry) *env {
+	t.Helper()
+	a, dir := openApp(t)
+	for _, m := range ms {
+		a.Cfg.Operators = append(a.Cfg.Operators, m.op)
+	}
+	if err := a.Cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	e := &env{a: a, dir: dir, logPath: filepath.Join(dir, "hark.log"), done: make(chan error, 1)}
+	o := serve.Options{Listen: "127.0.0.1:0", HostKeyPath: filepath.Join(dir, "host_key"), Version: "test"}
+	if len(authorized) > 0 {
+		e.keys = filepath.Join(dir, "authorized_keys")
+		writeKeys(t, e.keys, authorized...)
+		o.AuthorizedKeys = e.keys
+	}
+	if reg != nil {
+		o.Team = reg(a)
+	}
+	started := make(chan serve.Info, 1)
+	o.Started = func(i serve.Info) { started <- i }
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go func() { e.done <- serve.Run(ctx, a, o) }()
+	select {
+	case e.info = <-started:
+	case err := <-e.done:
+		cancel()
+		t.Fatalf("serve.Run: %v", err)
+	case <-time.After(wait):
+		cancel()
+		t.Fatal("server did not start")
+	}
+	e.addr = e.info.Addr.String()
+	t.Cleanup(func() {
+		if err := e.stop(); err != nil {
+			t.Errorf("serve.Run: %v", err)
+		}
+	})
+	return e
+}
+
+// sessions waits until n sessions are online and returns them by initials.
+func sessions(t *testing.T, e *env, n int) map[string]*team.Session {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		ss := e.info.Team.Sessions()
+		if len(ss) == n {
+			out := map[string]*team.Session{}
+			for _, s := range ss {
+				out[s.Actor().Initials] = s
+			}
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions online, want %d: %+v", len(ss), n, e.info.Team.Online())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// feedReplies reads the replies the demo feed received (the brand's posts
+// in the threads of every stored conversation), by remote id.
+func feedReplies(t *testing.T, a *app.App) map[string]social.Post {
+	t.Helper()
+	out := map[string]social.Post{}
+	err := a.Store.ForEachConv(func(c social.Conversation) bool {
+		root, err := a.Store.Post(c.PostKeys[0])
+		if err != nil {
+			t.Error(err)
+			return false
+		}
+		posts, err := a.Demo.Thread(context.Background(), root.Post)
+		if err != nil {
+			t.Error(err)
+			return false
+		}
+		for _, p := range posts {
+			if p.Kind == social.KindOwn {
+				out[p.RemoteID] = p
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// waitReply waits for the feed to receive a reply containing marker.
+func waitReply(t *testing.T, a *app.App, marker string) social.Post {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		var found []social.Post
+		for _, p := range feedReplies(t, a) {
+			if strings.Contains(p.Text, marker) {
+				found = append(found, p)
+			}
+		}
+		if len(found) > 1 {
+			t.Fatalf("reply %q received %d times", marker, len(found))
+		}
+		if len(found) == 1 {
+			return found[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo feed never received %q", marker)
+		}
+		a.Engine.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOperatorsSignTheirReplies(t *testing.T) {
+	for _, team := range [][]string{{"JD", "AK"}, {"JD", "AK", "MR", "LS", "TO"}} {
+		t.Run(fmt.Sprintf("%d operators", len(team)), func(t *testing.T) {
+			ms := newTeam(t, team...)
+			e := startTeam(t, ms, nil, nil)
+			if e.info.Operators != len(team) || e.info.AuthorizedKeys != 0 {
+				t.Fatalf("info = %+v", e.info)
+			}
+			terms := make([]*term, len(ms))
+			for i, m := range ms {
+				terms[i] = openTerm(t, mustDial(t, e, "op", m.key), 100, 30)
+			}
+			for _, tm := range terms {
+				tm.waitText("priority")
+			}
+			on := sessions(t, e, len(ms))
+			for _, in := range team {
+				if on[in] == nil {
+					t.Fatalf("%s not online: %+v", in, e.info.Team.Online())
+				}
+			}
+			// Every operator replies from their own TUI: the composer signs
+			// with their initials (the demo brands' signatures use
+			// {{.Initials}}), and the demo feed receives exactly that.
+			for i, tm := range terms {
+				in := team[i]
+				marker := fmt.Sprintf("reply-from-%s-%d", strings.ToLower(in), i)
+				tm.send("r")
+				tm.waitText("ctrl+s send")
+				tm.send(marker)
+				tm.send("\x13") // ctrl+s
+				p := waitReply(t, e.a, marker)
+				t.Logf("%s's reply as the demo feed received it: %q", in, p.Text)
+				signed := strings.Contains(p.Text, "^"+in) || strings.Contains(p.Text, "– "+in+", ")
+				if !signed {
+					t.Errorf("%s's reply is not signed with %s: %q", in, in, p.Text)
+				}
+				for _, other := range team {
+					if other != in && (strings.Contains(p.Text, "^"+other) || strings.Contains(p.Text, "– "+other+",")) {
+						t.Errorf("%s's reply is signed by %s: %q", in, other, p.Text)
+					}
+				}
+				if strings.Contains(p.Text, "^DO") || strings.Contains(p.Text, "– DO,") {
+					t.Errorf("%s's reply is signed by the config's agent: %q", in, p.Text)
+				}
+			}
+			if n := len(feedReplies(t, e.a)); n != len(team) {
+				t.Errorf("the feed received %d replies, want %d", n, len(team))
+			}
+			e.waitLog(t, "operator="+team[0], "operator="+team[len(team)-1])
+			for _, tm := range terms {
+				tm.send("q")
+			}
+			for _, tm := range terms {
+				if err := tm.waitEnd(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if on := e.info.Team.Online(); len(on) != 0 {
+				t.Fatalf("still online after quitting: %+v", on)
+			}
+		})
+	}
+}
+
+func TestAuthorizedKeyOfNoOperatorIsToldTheFix(t *testing.T) {
+	ms := newTeam(t, "JD")
+	stranger, nobody := newKey(t), newKey(t)
+	e := startTeam(t, ms, []gossh.Signer{stranger}, nil)
+
+	// In authorized_keys, but nobody's: let in only to be told what to add.
+	c := mustDial(t, e, "sam", stranger)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	var mu sync.Mutex
+	sess.Stdout, sess.Stderr = lockedWriter{&mu, &out}, lockedWriter{&mu, &out}
+	if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	err = sess.Wait()
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("session ended with %v, want exit status 1", err)
+	}
+	mu.Lock()
+	msg := out.String()
+	mu.Unlock()
+	fp := gossh.FingerprintSHA256(stranger.PublicKey())
+	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(stranger.PublicKey())))
+	for _, want := range []string{"belongs to no operator", fp, "operators:", "keys:", line} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "priority") {
+		t.Fatal("the stranger got the TUI")
+	}
+	e.waitLog(t, "serve: refused: authorized key belongs to no operator", "user=sam")
+
+	// In neither: refused at authentication.
+	if c, err := dial(e, "mallory", nobody); err == nil {
+		c.Close()
+		t.Fatal("a key of nobody got in")
+	}
+	e.waitLog(t, "serve: refused: key not in authorized keys")
+
+	// The operator gets in.
+	tm := openTerm(t, mustDial(t, e, "jane", ms[0].key), 100, 30)
+	tm.waitText("priority")
+	tm.send("q")
+	if err := tm.waitEnd(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownKeyRefusedWithoutAuthorizedKeys(t *testing.T) {
+	ms := newTeam(t, "JD")
+	e := startTeam(t, ms, nil, nil)
+	if c, err := dial(e, "mallory", newKey(t)); err == nil {
+		c.Close()
+		t.Fatal("a key of no operator got in")
+	}
+	e.waitLog(t, "serve: refused: key belongs to no operator", "operators:")
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// within waits for an event passing keep and returns how long it took.
+func within(t *testing.T, ch <-chan team.Event, since time.Time, limit time.Duration, what string, keep func(team.Event) bool) time.Duration {
+	t.Helper()
+	timeout := time.After(limit)
+	for {
+		select {
+		case ev := <-ch:
+			if keep(ev) {
+				d := time.Since(since)
+				t.Logf("%s: seen by the other session after %s", what, d)
+				return d
+			}
+		case <-timeout:
+			t.Fatalf("%s: not seen by the other session within %s", what, limit)
+		}
+	}
+}
+
+func TestClaimsAcrossSSHSessions(t *testing.T) {
+	ms := newTeam(t, "JD", "AK")
+	clk := &fakeClock{t: time.Now()}
+	e := startTeam(t, ms, nil, func(a *app.App) *team.Registry {
+		return team.New(a.Engine, team.Options{Idle: 5 * time.Minute, Now: clk.Now, Sweep: 50 * time.Millisecond})
+	})
+	cj := mustDial(t, e, "jane", ms[0].key)
+	tj := openTerm(t, cj, 100, 30)
+	ta := openTerm(t, mustDial(t, e, "ade", ms[1].key), 100, 30)
+	tj.waitText("priority")
+	ta.waitText("priority")
+	on := sessions(t, e, 2)
+	jane, ade := on["JD"], on["AK"]
+	events, stop := ade.Subscribe()
+	defer stop()
+	top := topConvs(t, e, 3)
+
+	// JD opens a reply: AK's session knows at once.
+	t0 := time.Now()
+	if _, ok := jane.Claim(top[0]); !ok {
+		t.Fatal("claim refused")
+	}
+	within(t, events, t0, time.Second, "claim", func(ev team.Event) bool {
+		return ev.Kind == team.EvClaimed && ev.Claim.Conv == top[0] && ev.Claim.Holder.Initials == "JD"
+	})
+	if c, ok := ade.Other(top[0]); !ok || c.Holder.Initials != "JD" {
+		t.Fatalf("AK sees %+v %v, want JD's claim", c, ok)
+	}
+
+	// AK starts a reply anyway: warned; sending is refused unless confirmed.
+	if c, ok := ade.Claim(top[0]); ok || c.Holder.Initials != "JD" {
+		t.Fatalf("AK's claim on JD's conversation: %+v %v", c, ok)
+	}
+	_, err := ade.Operator().Reply(top[0], "second answer ^AK", engine.ReplyOptions{})
+	var ce *team.ClaimedError
+	if !errors.As(err, &ce) || ce.Holder.Initials != "JD" {
+		t.Fatalf("AK's send on JD's claim: %v, want *team.ClaimedError naming JD", err)
+	}
+	if _, err := ade.Operator().Reply(top[0], "confirmed answer ^AK", engine.ReplyOptions{Force: true}); err != nil {
+		t.Fatalf("confirmed send: %v", err)
+	}
+	p := waitReply(t, e.a, "confirmed answer")
+	if !strings.HasSuffix(p.Text, "^AK") {
+		t.Fatalf("reply %q", p.Text)
+	}
+	conv, _ := e.a.Store.Conversation(top[0])
+	if a, ok := conv.Last(social.ActClaimedOver); !ok || a.By.Initials != "AK" || a.Note != "JD" {
+		t.Fatalf("trail %+v: want AK's reply over JD's claim", conv.Activity)
+	}
+
+	// Idle: AK claims another, then stops typing; after the idle time the
+	// registry's sweeper (serve runs it) lets go, and JD's session hears.
+	jevents, jstop := jane.Subscribe()
+	defer jstop()
+	if _, ok := ade.Claim(top[1]); !ok {
+		t.Fatal("claim refused")
+	}
+	clk.Add(5*time.Minute + time.Second)
+	t1 := time.Now()
+	within(t, jevents, t1, time.Second, "idle release", func(ev team.Event) bool {
+		return ev.Kind == team.EvReleased && ev.Claim.Conv == top[1] && ev.Reason == team.ReasonIdle
+	})
+
+	// Disconnect: JD's connection drops; their claims end and AK hears.
+	jane.Claim(top[2])
+	t2 := time.Now()
+	cj.Close()
+	within(t, events, t2, 2*time.Second, "release on disconnect", func(ev team.Event) bool {
+		return ev.Kind == team.EvReleased && ev.Reason == team.ReasonDisconnect
+	})
+	if claims := ade.Claims(); len(claims) != 0 {
+		t.Fatalf("claims after JD left: %+v", claims)
+	}
+	if on := ade.Online(); len(on) != 1 || on[0].Actor.Initials != "AK" {
+		t.Fatalf("online after JD left: %+v", on)
+	}
+	ta.send("q")
+	if err := ta.waitEnd(); err != nil {
+		t.Fatal(err)
+	}
+	_ = tj
+}
+
+func topConvs(t *testing.T, e *env, n int) []string {
+	t.Helper()
+	var ids []string
+	err := e.a.Store.ForEachConv(func(c social.Conversation) bool {
+		if c.State.Actionable() && c.ReadOnly == "" {
+			ids = append(ids, c.ID)
+		}
+		return len(ids) < n
+	})
+	if err != nil || len(ids) < n {
+		t.Fatalf("conversations: %v %v", ids, err)
+	}
+	return ids
+}
