@@ -360,7 +360,13 @@ func (s *server) handle(sess ssh.Session) {
 				return
 			case w, ok := <-winCh:
 				if !ok {
-					return
+					// the window channel closes as the connection goes,
+					// maybe before the context ends: keep waiting for
+					// that (returning here left the program running with
+					// its claims and its place in "online" after the
+					// client was gone)
+					winCh = nil
+					continue
 				}
 				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 			}

@@ -196,8 +196,12 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 // session; an operator whose claim was taken over is told.
 func (m *Model) onTeam(ev team.Event) tea.Cmd {
 	m.team.apply(ev)
-	if ev.Kind == team.EvClaimed && ev.Prev != nil && ev.Prev.Session == m.team.sess.ID() {
+	me := m.team.sess.ID()
+	switch {
+	case ev.Kind == team.EvClaimed && ev.Prev != nil && ev.Prev.Session == me:
 		m.flash(fmt.Sprintf("%s took over #%s — your text stays in the composer", textsafe.Line(ev.Claim.Holder.Label()), ev.Claim.Conv), true)
+	case ev.Kind == team.EvPresence && ev.Presence.Session != me && (ev.Reason == team.ReasonJoined || ev.Reason == team.ReasonLeft):
+		m.flash(fmt.Sprintf("%s %s", textsafe.Line(ev.Presence.Actor.Label()), ev.Reason), false)
 	}
 	return nil
 }
@@ -220,7 +224,9 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 	case engine.EvDelivery:
 		var cmds []tea.Cmd
 		cmds = append(cmds, m.loadOutbox())
-		if ev.Outbox != nil {
+		// a delivery of another operator's reply is theirs to hear of
+		// (their row moves and the trail shows it here)
+		if ev.Outbox != nil && (m.team.sess == nil || ev.Outbox.Reply.By.Same(m.op.Actor())) {
 			switch ev.Outbox.State {
 			case store.OutSent:
 				m.flash(fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle))), false)
