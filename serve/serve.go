@@ -347,7 +347,7 @@ func (s *server) handle(sess ssh.Session) {
 	// connection goes — and also when the server shuts down.
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
-	var byServer atomic.Bool
+	var byServer, closed atomic.Bool
 	go func() {
 		for {
 			select {
@@ -360,20 +360,21 @@ func (s *server) handle(sess ssh.Session) {
 				return
 			case w, ok := <-winCh:
 				if !ok {
-					// the window channel closes as the connection goes,
-					// maybe before the context ends: keep waiting for
-					// that (returning here left the program running with
-					// its claims and its place in "online" after the
-					// client was gone)
-					winCh = nil
-					continue
+					// the client closed the session; the connection (and
+					// so ctx) may live on: OpenSSH's ControlMaster keeps
+					// it for the next session. Returning without Quit
+					// left the TUI running, holding its claims and its
+					// place online, until the connection went.
+					closed.Store(true)
+					p.Quit()
+					return
 				}
 				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 			}
 		}
 	}()
 	_, err = p.Run()
-	gone := ctx.Err() != nil // the client went away first
+	gone := ctx.Err() != nil || closed.Load() // the client went away first
 	p.Kill()                 // restores the terminal if Run ended abnormally
 	cancel()
 	if err != nil && !gone && !errors.Is(err, io.EOF) {

@@ -124,3 +124,23 @@ func TestTeamScreensSideBySide(t *testing.T) {
 		}
 	}
 }
+
+// A client that closes its session but keeps the connection (OpenSSH's
+// ControlMaster does, to reuse it): the session's TUI ends, and with it
+// the operator's claims and place online.
+func TestSessionClosedOnAKeptConnection(t *testing.T) {
+	ms := newTeam(t, "JD")
+	e := startTeam(t, ms, nil, nil)
+	c := mustDial(t, e, "jane", ms[0].key)
+	tm := openTerm(t, c, 100, 30)
+	tm.waitText("priority")
+	sessions(t, e, 1)
+	if err := tm.sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitLog(t, "serve: session end")
+	sessions(t, e, 0)
+	if _, _, err := c.SendRequest("keepalive@hark", true, nil); err != nil {
+		t.Fatalf("the connection itself was closed too (the test needs it kept): %v", err)
+	}
+}
