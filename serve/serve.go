@@ -390,6 +390,12 @@ func (s *server) handle(sess ssh.Session) {
 	// saw "exited without exit status" under -race with issue 10's team
 	// sessions, since reverted, in the path; without them it passed 6/6
 	// either way: the race is real, the window small).
+	// Leave the team (claims end, the others see this operator go) and
+	// save the draft before the client hears the session is over: left to
+	// the defers they ran after the exit status, and a client (or a test)
+	// that looked at once still saw the operator online.
+	m.Close()
+	ts.Close()
 	_ = sess.Exit(0)
 }
 
