@@ -1008,6 +1008,10 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 	replies := max(12, rounds/2)
 	rounds = max(rounds, replies)
 	queued, replyKills := 0, 0
+	// A whole `hark reply` run, as measured here: -race on a busy 2-core
+	// machine takes far longer than a quick laptop just to start, so kill
+	// times are drawn over the run's real length, not a fixed window.
+	whole := 250 * time.Millisecond
 	for i := range rounds {
 		if i == rounds/2 {
 			h.c.release(h.nets)
@@ -1018,13 +1022,22 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 			text := fmt.Sprintf("Thanks for reaching out, we're on it (%s crash reply %d/%d).", c.name, queued, seed%100000)
 			h.d.drain()
 			rp := h.start(append(append([]string{"reply", "--no-signature"}, c.replyArgs...), conv, text)...)
-			d := 10 * time.Second // let it finish
-			if h.rng.Float64() < 0.6 {
-				d = h.ms(0, 250)
+			// Every other reply runs to its end, so that at least half
+			// reach the outbox and delivery is tested at all (a random
+			// 40% let too few through when starting took the whole kill
+			// window); the others die at a random point of a whole run,
+			// or right after the server created their post.
+			d, aimed := 10*time.Second, false
+			if queued%2 == 0 {
+				d, aimed = time.Duration(h.rng.Int64N(int64(whole)*3/2+1)), h.rng.Float64() < 0.3
 			}
-			k := h.kills
-			if exited, err := h.killAfter(rp, d, h.rng.Float64() < 0.3); exited && err != nil {
+			k, began := h.kills, time.Now()
+			exited, err := h.killAfter(rp, d, aimed)
+			if exited && err != nil {
 				t.Logf("hark reply %s: %v\n%s", conv, err, rp.out)
+			}
+			if exited && err == nil && d == 10*time.Second {
+				whole = time.Since(began)
 			}
 			replyKills += h.kills - k
 		}
