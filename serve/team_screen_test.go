@@ -57,8 +57,8 @@ func sample(t *testing.T, tm *term, t0 time.Time, what string, cond func(string)
 // Two operators over real SSH work the demo side by side: JD opening a
 // reply shows on AK's screen ("✎JD" in the row, "JD is replying" in the
 // conversation), AK is warned before answering too, JD's reply and
-// disconnect show on AK's screen; each figure is the time from the key to
-// the other screen's frame.
+// disconnect show on AK's screen and AK's resolve on JD's; each figure is
+// the time from the key to the other screen's frame.
 func TestTeamScreensSideBySide(t *testing.T) {
 	ms := newTeam(t, "JD", "AK")
 	e := startTeam(t, ms, nil, nil)
@@ -100,6 +100,11 @@ func TestTeamScreensSideBySide(t *testing.T) {
 		return strings.Contains(s, "Reply queued") || strings.Contains(s, "Reply sent to")
 	}, nil)
 
+	// AK resolves the conversation both have open now
+	t3 := time.Now()
+	ak.send("e")
+	resolve := sample(t, jd, t3, "AK's resolve on JD's screen", func(s string) bool { return strings.Contains(s, "resolved 1") })
+
 	// JD opens a reply on the next conversation (AK has it open too),
 	// then JD's connection drops: AK sees the claim go with them
 	jd.repaint()
@@ -116,9 +121,9 @@ func TestTeamScreensSideBySide(t *testing.T) {
 	})
 	sessions(t, e, 1)
 
-	t.Logf("seen on the other screen: presence %s, claim %s, reply %s, disconnect %s",
-		join.Round(time.Millisecond), claim.Round(time.Millisecond), reply.Round(time.Millisecond), gone.Round(time.Millisecond))
-	for what, d := range map[string]time.Duration{"claim": claim, "reply": reply, "disconnect": gone} {
+	t.Logf("seen on the other screen: presence %s, claim %s, reply %s, resolve %s, disconnect %s",
+		join.Round(time.Millisecond), claim.Round(time.Millisecond), reply.Round(time.Millisecond), resolve.Round(time.Millisecond), gone.Round(time.Millisecond))
+	for what, d := range map[string]time.Duration{"claim": claim, "reply": reply, "resolve": resolve, "disconnect": gone} {
 		if d > time.Second {
 			t.Errorf("%s took %s to reach the other screen (want within a second)", what, d.Round(time.Millisecond))
 		}
