@@ -375,7 +375,7 @@ func (s *server) handle(sess ssh.Session) {
 	}()
 	_, err = p.Run()
 	gone := ctx.Err() != nil || closed.Load() // the client went away first
-	p.Kill()                 // restores the terminal if Run ended abnormally
+	p.Kill()                                  // restores the terminal if Run ended abnormally
 	cancel()
 	if err != nil && !gone && !errors.Is(err, io.EOF) {
 		log.Warn("serve: tui ended with an error", "err", err)
