@@ -67,7 +67,14 @@ func (m *Model) helpLines() []string {
 	for _, p := range m.keyChain() {
 		acts = append(acts, p.Help()...)
 	}
-	return m.km.Help(acts, composerKeys)
+	lines := m.km.Help(acts, composerKeys)
+	if m.team.sess != nil {
+		lines = append(lines, "", "Team",
+			"  ✎JD              JD is replying: r, R, c or B asks before you answer too",
+			"  (a claim)        yours from r/R/c/B until you send, esc, move on or idle",
+			"  N online         who is on hark now, and the brand each is looking at")
+	}
+	return lines
 }
 
 var errFollowUp = errors.New("follow-up")

@@ -57,6 +57,11 @@ func TestTeamClaimsInTheTUI(t *testing.T) {
 	ak := teamModel(t, d, reg.Join(ade, nil))
 
 	until(t, ak, "2 online: JD·all AK·all")
+	ak.Update(key("?"))
+	if scr := ak.Screen(); !strings.Contains(scr, "JD is replying: r, R, c or B asks") {
+		t.Fatalf("team help missing:\n%s", scr)
+	}
+	ak.Update(key("q"))
 	jd.Update(key("r"))
 	scr := until(t, ak, "JD is replying")
 	if !strings.Contains(scr, "★✎JD @d.whitfield") {
