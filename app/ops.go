@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
@@ -81,8 +82,20 @@ func QueueLine(c social.Conversation, now time.Time) string {
 	reasons := strings.Join(c.Reasons, "; ")
 	return fmt.Sprintf("%-6s %3d %-8s %-16s %-8s %-22s %-8s %s  [%s]",
 		c.ID, c.Priority, c.State, textsafe.Truncate(textsafe.Line(c.Brand), 16), c.Network,
-		textsafe.Truncate(textsafe.Handle(c.Contact.Handle), 22), sla,
+		textsafe.Truncate(Handle(c.Network, c.Contact.Handle), 22), sla,
 		textsafe.Truncate(textsafe.Line(c.Preview), 60), textsafe.Line(reasons))
+}
+
+// Handle is an author's handle as the CLI prints it (sanitized): with
+// the "@" every social network's users are addressed by (Bluesky and X
+// handles are stored without it), and as it is for RSS, whose authors are
+// names, addresses or hosts.
+func Handle(n social.Network, h string) string {
+	h = textsafe.Handle(h)
+	if h == "" || n == social.RSS || strings.HasPrefix(h, "@") {
+		return h
+	}
+	return "@" + h
 }
 
 // Doctor checks every account and prints a report; it returns how many are broken.
@@ -124,7 +137,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 				broken++
 				fmt.Fprintf(w, "  ✗ credentials: %s\n", textsafe.Line(err.Error()))
 			} else {
-				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", textsafe.Handle(who.Handle), textsafe.Line(who.Name()))
+				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", Handle(f.Network, who.Handle), textsafe.Line(who.Name()))
 			}
 		} else {
 			// feeds without accounts: a poll is the check
@@ -228,5 +241,14 @@ func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut 
 		return err
 	}
 	fmt.Fprintln(w, "wrote", path)
+	return nil
+}
+
+// CheckConfig reports what in cfg would stop the TUI from starting (the
+// key table, the theme's colours), as the TUI checks it.
+func CheckConfig(cfg *config.Config) error {
+	if err := tui.CheckConfig(cfg.Keys, cfg.Theme.Name, cfg.Theme.Colors); err != nil {
+		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
+	}
 	return nil
 }
