@@ -56,7 +56,7 @@ func Root() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&f.config, "config", "", "config file (default $XDG_CONFIG_HOME/hark/config.yaml)")
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
-	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network); with --config, the config's operators and team settings apply")
+	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	return root
 }
@@ -67,13 +67,15 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	if f.demo {
 		cfg = config.Demo()
 		if f.config != "" {
-			// the demo with a team: an explicit config lends its operators
-			// and team settings (nothing else) to `hark --demo serve`
+			// the demo with a team, or with your keys and colours: an
+			// explicit config lends its operators, team settings, key table
+			// and theme (nothing else: no accounts, no store) to the demo
 			own, err := config.Load(f.config)
 			if err != nil {
 				return nil, err
 			}
 			cfg.Operators, cfg.Team = own.Operators, own.Team
+			cfg.Keys, cfg.Theme = own.Keys, own.Theme
 		}
 	} else {
 		var err error
