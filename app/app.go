@@ -183,15 +183,23 @@ func LoadCanned(dir string) ([]canned.Response, error) {
 	return append(own, canned.Builtin()...), err
 }
 
-// buildFeeds resolves secrets and makes one adapter per account.
+// buildFeeds resolves secrets and makes one adapter per account. An
+// account whose secret does not resolve does not stop the others: it gets
+// a feed that never polls and says why (the status line, doctor), and the
+// reason is a warning.
 func (a *App) buildFeeds(ctx context.Context, eo *engine.Options) error {
-	var errs []error
 	for _, ac := range a.Cfg.Accounts {
 		if ac.Disabled {
 			continue
 		}
 		if err := a.buildAccount(ctx, ac, eo); err != nil {
-			errs = append(errs, fmt.Errorf("account %s (%s): %w", ac.Name, ac.Network, err))
+			err = fmt.Errorf("account %s (%s): %w", ac.Name, ac.Network, err)
+			a.Log.Warn("account not started", "account", ac.Name, "network", ac.Network, "err", err)
+			a.Warnings = append(a.Warnings, "not started: "+err.Error())
+			fmt.Fprintf(os.Stderr, "hark: warning: not started: %s; the other accounts run (`hark doctor` checks every account)\n", textsafe.Line(err.Error()))
+			n := social.Network(ac.Network)
+			eo.Feeds = append(eo.Feeds, engine.NotStarted(string(n)+":"+ac.Name, n, ac.Name, ac.Brand, err))
+			eo.Accounts = append(eo.Accounts, engine.Account{Network: n, Name: ac.Name, Brand: ac.Brand, Broken: err})
 		}
 	}
 	for _, f := range a.Cfg.Feeds {
@@ -202,7 +210,7 @@ func (a *App) buildFeeds(ctx context.Context, eo *engine.Options) error {
 		eo.Feeds = append(eo.Feeds, engine.Feed{Source: src, Network: social.RSS, Account: f.Name, Brand: f.Brand, Interval: orDefault(f.Interval, rss.DefaultInterval)})
 		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.RSS, Name: f.Name, Brand: f.Brand})
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {

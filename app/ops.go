@@ -121,6 +121,12 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			brand = "every brand of its accounts"
 		}
 		fmt.Fprintf(w, "%s (%s)\n", textsafe.Line(id), textsafe.Line(brand))
+		if f.Broken != nil {
+			// its secret did not resolve: hark runs without it
+			broken++
+			fmt.Fprintf(w, "  ✗ not started: %s\n", textsafe.Line(f.Broken.Error()))
+			continue
+		}
 		acct, _ := a.Engine.Account(f.Network, f.Account)
 		var v social.Verifier
 		if acct != nil {

@@ -57,6 +57,9 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		return store.OutboxEntry{}, fmt.Errorf("%w: %s", ErrReadOnly, target.ReadOnly)
 	}
 	acct, ok := e.Account(target.Network, target.Account)
+	if ok && acct.Broken != nil {
+		return store.OutboxEntry{}, fmt.Errorf("%w: account %s/%s is not started (%v): fix it and restart hark (`hark doctor` checks it)", ErrReadOnly, target.Network, target.Account, acct.Broken)
+	}
 	if !ok || acct.Sender == nil {
 		return store.OutboxEntry{}, fmt.Errorf("%w: no account can answer on %s/%s", ErrReadOnly, target.Network, target.Account)
 	}
