@@ -29,15 +29,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 			}
 			return nil
 		},
-		Stats: func(ctx context.Context, width int) (string, error) {
-			var sb strings.Builder
-			by := ""
-			if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
-				by = "operator"
-			}
-			err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by})
-			return sb.String(), err
-		},
+		Stats: a.StatsView(nil),
 	}
 	for _, b := range a.Cfg.Brands {
 		sig := b.Signature
@@ -47,6 +39,20 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 		d.Brands = append(d.Brands, tui.Brand{Name: b.Name, Signature: sig, Vars: b.Vars})
 	}
 	return d
+}
+
+// StatsView renders the TUI's stats view, of these brands only (an
+// operator's brands: under hark serve; nil = all).
+func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (string, error) {
+	return func(ctx context.Context, width int) (string, error) {
+		var sb strings.Builder
+		by := ""
+		if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
+			by = "operator"
+		}
+		err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by, Brands: brands})
+		return sb.String(), err
+	}
 }
 
 // Sign appends the brand's signature to a reply for conversation id.

@@ -135,7 +135,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		vip := !c.VIP
-		return m.act(map[bool]string{true: "Contact marked VIP", false: "VIP flag removed"}[vip], func(id string) error { return eng.SetVIP(id, vip) })
+		return m.act(map[bool]string{true: "Contact marked VIP", false: "VIP flag removed"}[vip], func(id string) error { return op.SetVIP(id, vip) })
 	case ActSnooze:
 		if m.conv.openID == "" && len(m.queue.marked) == 0 {
 			return nil

@@ -21,9 +21,9 @@ func openNote(c *Common, h host, cv social.Conversation, notes string) tea.Cmd {
 
 // editContact changes the conversation's contact in a Cmd.
 func editContact(c *Common, cv social.Conversation, edit func(*store.Contact)) tea.Cmd {
-	eng, id := c.eng, cv.ID
+	op, id := c.op, cv.ID
 	return func() tea.Msg {
-		if err := eng.EditContact(cv.Network, cv.Contact.Handle, edit); err != nil {
+		if err := op.EditContact(id, edit); err != nil {
 			return doneMsg{err: err}
 		}
 		return contactSavedMsg{id: id}

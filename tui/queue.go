@@ -75,9 +75,9 @@ func (q *queue) loadRefs() tea.Cmd {
 }
 
 func (q *queue) refFilter() func(store.Ref) bool {
-	brand, search := q.brandFilter, q.search
+	brand, search, op := q.brandFilter, q.search, q.op
 	return func(r store.Ref) bool {
-		if brand != "" && r.Brand != brand {
+		if !op.Allows(r.Brand) || brand != "" && r.Brand != brand { // an operator's brands: only
 			return false
 		}
 		if search != nil && !search.MatchRef(r) {
