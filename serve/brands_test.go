@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
@@ -50,6 +51,51 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 		}
 	}
 
+	// search: another brand's customers are not found; AK finds them
+	jd.send("s") // closes the stats view
+	for _, tm := range []*term{jd, ak} {
+		markNow(tm)
+		tm.send("/")
+		tm.waitText("free text")
+		tm.send("brand:skylark\r")
+	}
+	jd.waitText("Nothing in inbox matches /brand:skylark")
+	ak.waitText("SA DE")
+
+	// bulk: select all in JD's view (the search for Petal & Stem) and
+	// resolve them: only Petal & Stem's conversations are touched
+	markNow(jd)
+	jd.send("/")
+	jd.waitText("free text")
+	jd.send("\x15brand:petal\r") // ctrl+u clears the old query first
+	jd.waitText("PS DE")
+	jd.send("Ve")
+	deadline := time.Now().Add(wait)
+	for {
+		resolved := map[string]int{}
+		e.a.Store.ForEachConv(func(c social.Conversation) bool {
+			if c.State == social.StateResolved {
+				resolved[c.Brand]++
+			}
+			return true
+		})
+		if resolved["Petal & Stem"] > 1 {
+			if len(resolved) != 1 {
+				t.Fatalf("JD's bulk resolve touched other brands: %v", resolved)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("JD's bulk resolve did nothing: %v\n%s", resolved, jd.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, other := range []string{"SA DE", "NE DE"} {
+		if strings.Contains(jd.screen(), other) {
+			t.Errorf("JD (Petal & Stem only) saw %q", other)
+		}
+	}
+
 	// the engine: JD's handle refuses the other brands' conversations
 	var skylark, petal string
 	e.a.Store.ForEachConv(func(c social.Conversation) bool {
@@ -72,8 +118,8 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	if c, _ := e.a.Store.Conversation(skylark); c.State == social.StateResolved {
 		t.Fatal("the refused resolve happened")
 	}
-	if _, err := op.Resolve(petal); err != nil {
-		t.Fatalf("JD resolves Petal & Stem: %v", err)
+	if _, err := op.SetState(petal, social.StateOpen); err != nil {
+		t.Fatalf("JD reopens Petal & Stem: %v", err)
 	}
 	if _, err := on["AK"].Operator().Resolve(skylark); err != nil {
 		t.Fatalf("AK (every brand) resolves Skylark Air: %v", err)
