@@ -54,13 +54,20 @@ func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []str
 			// here, on the file: a running hark has the config it started
 			// with); the accounts are checked anyway
 			if err := app.CheckConfig(cfg); err != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "config %s\n  ✗ %s\n", textsafe.Line(cfg.Path), textsafe.Line(err.Error()))
+				name := cfg.Path
+				if f.demo && f.config != "" {
+					name = f.config + " (keys and theme, on the demo)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "config %s\n  ✗ %s\n", textsafe.Line(name), textsafe.Line(err.Error()))
 				broken = true
 			}
 		}
 		exit := func(err error) error {
-			if err == nil && broken {
-				return ExitError{Code: 1}
+			if broken {
+				fmt.Fprintln(cmd.OutOrStdout(), "the config's keys or theme stop hark from starting (see the top)")
+				if err == nil {
+					return ExitError{Code: 1}
+				}
 			}
 			return err
 		}
@@ -68,7 +75,7 @@ func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []str
 		case err == nil:
 			return exit(nil)
 		case !errors.Is(err, ipc.ErrNotRunning):
-			return err
+			return exit(err)
 		}
 		a, err := app.Open(cmd.Context(), cfg, o)
 		switch {
