@@ -193,7 +193,13 @@ func (s *Server) answer(ctx context.Context, c *net.UnixConn, h Handler) {
 	}()
 	w := &frameWriter{enc: json.NewEncoder(c)}
 	s.log.Info("ipc: request", "cmd", req.Cmd)
-	err = h(rctx, req, w.stream(false), w.stream(true))
+	// frames of up to 32 KiB, not one per Write (an export writes a line
+	// at a time)
+	out := bufio.NewWriterSize(w.stream(false), 32<<10)
+	err = h(rctx, req, out, w.stream(true))
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
 	done := frame{Done: true}
 	if err != nil {
 		done.Code = 1
@@ -303,6 +309,8 @@ func Do(ctx context.Context, path string, req Request, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	// the connection stays open both ways: the server takes its end
+	// (EOF) as the client leaving, and stops the command
 	if _, err := conn.Write(append(raw, '\n')); err != nil {
 		return fmt.Errorf("socket %s: %w", path, err)
 	}
