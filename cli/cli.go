@@ -182,14 +182,57 @@ func pollCmd(f *flags) *cobra.Command {
 					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
 				}
 			}
+			// Cron runs `poll --once`: the replies waiting in the outbox
+			// (queued by `hark reply` or the TUI while a network was
+			// down) go out here too.
+			if deliverOnce(cmd.Context(), a, out) > 0 {
+				failed++
+			}
 			if failed > 0 {
 				return ExitError{Code: 1}
 			}
 			return nil
 		}),
 	}
-	c.Flags().BoolVar(&once, "once", false, "poll each feed once and exit")
+	c.Flags().BoolVar(&once, "once", false, "poll each feed once, deliver the replies that are due, and exit")
 	return c
+}
+
+// deliverOnce sends the outbox entries that are due and prints one line
+// for each entry that was waiting: sent, failed, or still queued with its
+// next try. It returns how many failed for good in this round.
+func deliverOnce(ctx context.Context, a *app.App, out io.Writer) int {
+	waiting, err := a.Store.Outbox(func(x store.OutboxEntry) bool {
+		return x.State == store.OutQueued || x.State == store.OutSending
+	})
+	if err != nil {
+		fmt.Fprintf(out, "outbox: error: %s\n", textsafe.Line(err.Error()))
+		return 1
+	}
+	if len(waiting) == 0 {
+		return 0
+	}
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	a.Engine.Deliver(dctx)
+	failed := 0
+	for _, w := range waiting {
+		ent, err := a.Store.OutboxEntry(w.Seq)
+		if err != nil {
+			continue
+		}
+		switch ent.State {
+		case store.OutSent:
+			fmt.Fprintf(out, "outbox: reply %d to #%s sent: %s\n", ent.Seq, textsafe.Line(ent.Reply.ConvID), textsafe.Line(ent.Sent.RemoteID))
+		case store.OutFailed:
+			failed++
+			fmt.Fprintf(out, "outbox: reply %d to #%s failed: %s\n", ent.Seq, textsafe.Line(ent.Reply.ConvID), textsafe.Line(ent.LastError))
+		default:
+			fmt.Fprintf(out, "outbox: reply %d to #%s still queued, next try at %s (next `hark poll --once` or a running hark): %s\n",
+				ent.Seq, textsafe.Line(ent.Reply.ConvID), ent.NextAttempt.Local().Format("15:04:05"), textsafe.Line(ent.LastError))
+		}
+	}
+	return failed
 }
 
 // follow runs the engine headless and prints what happens, a line each:
@@ -291,7 +334,7 @@ func replyCmd(f *flags) *cobra.Command {
 			case store.OutFailed:
 				return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
 			}
-			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next hark run\n", ent.Seq, textsafe.Line(ent.LastError))
+			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next `hark poll --once`, `hark poll` or the TUI\n", ent.Seq, textsafe.Line(ent.LastError))
 			return nil
 		}),
 	}

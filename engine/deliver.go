@@ -182,6 +182,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) 
 	}
 	ent2, uerr := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
 		x.LastError = msg
+		x.FailKind = kind.String()
 		x.Uncertain = x.Uncertain || unconfirmed
 		if permanent {
 			x.State = store.OutFailed
@@ -212,4 +213,43 @@ func (e *Engine) fail(seq uint64, msg string) {
 	if err == nil {
 		e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{ent.Reply.ConvID}})
 	}
+}
+
+// requeueAuthFailed queues again the failed replies of an account whose
+// last attempt failed on its credentials: the account has just
+// authenticated (a poll of one of its feeds succeeded), so the operator
+// fixed the token and the replies can go out without a manual retry.
+func (e *Engine) requeueAuthFailed(n social.Network, account string) int {
+	authKind := social.Auth.String()
+	failed, err := e.st.Outbox(func(x store.OutboxEntry) bool {
+		return x.State == store.OutFailed && x.FailKind == authKind &&
+			x.Reply.Network == n && x.Reply.Account == account
+	})
+	if err != nil || len(failed) == 0 {
+		return 0
+	}
+	now := e.now()
+	requeued := 0
+	for _, f := range failed {
+		ent, err := e.st.UpdateOutbox(f.Seq, func(x *store.OutboxEntry) error {
+			if x.State != store.OutFailed || x.FailKind != authKind {
+				return errNotDue
+			}
+			x.State = store.OutQueued
+			x.NextAttempt = now
+			x.FailKind = ""
+			x.LastError = "the account authenticates again: retrying (" + x.LastError + ")"
+			return nil
+		})
+		if err != nil {
+			continue
+		}
+		requeued++
+		e.log.Info("requeued a reply that failed on credentials", "outbox", ent.Seq, "account", account)
+		e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{ent.Reply.ConvID}})
+	}
+	if requeued > 0 {
+		e.Kick()
+	}
+	return requeued
 }

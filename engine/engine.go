@@ -283,6 +283,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 			st.Until = time.Time{}
 			st.Stored += len(ir.New)
 			res.New, res.More = ir.New, batch.More
+			e.requeueAuthFailed(f.Network, f.Account)
 			if len(ir.New) > 0 {
 				e.log.Info("stored", "feed", id, "new", len(ir.New))
 				e.publish(Event{Kind: EvNewPosts, ConvIDs: ir.Changed, Posts: ir.New, Reopened: ir.Reopened})

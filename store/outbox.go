@@ -38,6 +38,10 @@ type OutboxEntry struct {
 	// ChangedBy is the operator who last retried or discarded it (the
 	// writer is Reply.By).
 	ChangedBy social.Actor `json:"changed_by,omitzero"`
+	// FailKind is the kind of error (social.Kind's String) of the last
+	// failed attempt: an entry that failed on "auth" is queued again once
+	// its account authenticates again.
+	FailKind string `json:"fail_kind,omitempty"`
 }
 
 // Enqueue writes a reply to the outbox and clears the conversation's draft,
