@@ -58,6 +58,7 @@ type fake struct {
 	refresh  string          // the refresh token the PDS accepts
 	stale    map[string]bool // access tokens that answer ExpiredToken
 	records  map[string][]byte
+	deleted  map[string]bool // URIs of customers' posts their authors deleted
 	routes   map[string]http.HandlerFunc
 	sessions int // createSession calls that succeeded
 }
@@ -87,7 +88,7 @@ func newFake(t *testing.T) *fake {
 	f := &fake{
 		t:       t,
 		stale:   map[string]bool{},
-		records: map[string][]byte{},
+		records: map[string][]byte{}, deleted: map[string]bool{},
 		routes:  map[string]http.HandlerFunc{},
 	}
 	f.access = jsonField(t, "createSession.json", "accessJwt")
@@ -130,6 +131,18 @@ func (f *fake) calls(nsid string) []recorded {
 	var out []recorded
 	for _, r := range f.reqs {
 		if r.nsid == nsid {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// brandReads are the getRecord calls for the brand's own repository (the
+// confirmations of sent replies; parent checks read the customer's).
+func (f *fake) brandReads() []recorded {
+	var out []recorded
+	for _, r := range f.calls("com.atproto.repo.getRecord") {
+		if r.query.Get("repo") == brandDID {
 			out = append(out, r)
 		}
 	}
@@ -320,6 +333,27 @@ func (f *fake) defaults() {
 	})
 	f.route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		if repo := q.Get("repo"); repo != brandDID {
+			// a customer's post: there unless its author deleted it
+			// (testdata/live_getRecord-customer.json and
+			// error_400_record_not_found.json, from the reference PDS)
+			uri := "at://" + repo + "/" + q.Get("collection") + "/" + q.Get("rkey")
+			f.mu.Lock()
+			gone := f.deleted[uri]
+			f.mu.Unlock()
+			if gone || q.Get("collection") != postCollection {
+				f.serve(w, 400, "error_400_record_not_found.json")
+				return
+			}
+			var rec map[string]any
+			if err := json.Unmarshal(fixture(f.t, "live_getRecord-customer.json"), &rec); err != nil {
+				f.t.Errorf("live_getRecord-customer.json: %v", err)
+			}
+			rec["uri"] = uri
+			b, _ := json.Marshal(rec)
+			writeJSON(w, 200, string(b))
+			return
+		}
 		f.mu.Lock()
 		rec, ok := f.records[q.Get("rkey")]
 		f.mu.Unlock()

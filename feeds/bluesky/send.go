@@ -77,6 +77,11 @@ func (c *Client) sendPost(ctx context.Context, r social.Reply) (social.Sent, err
 	if err != nil {
 		return social.Sent{}, wrapf("sending reply", err)
 	}
+	// The PDS does not check the parent: a reply to a deleted post is
+	// published as an orphan nobody sees. Look first.
+	if err := c.checkParent(ctx, refs.Parent.URI); err != nil {
+		return social.Sent{}, wrapf("sending reply", err)
+	}
 	created := r.CreatedAt
 	if created.IsZero() {
 		created = c.now()
@@ -146,6 +151,27 @@ func (c *Client) replyRefs(ctx context.Context, p social.Post) (replyRefs, error
 		}
 	}
 	return replyRefs{Root: root, Parent: parent}, nil
+}
+
+// ErrParentGone is the message of the permanent error a reply to a
+// deleted post fails with.
+const ErrParentGone = "the post answered was deleted by its author; nothing was sent"
+
+// checkParent reads the parent record from its repository
+// (com.atproto.repo.getRecord, which the PDS answers itself or passes to
+// the AppView for a repository it does not host): RecordNotFound means the
+// author deleted it, a permanent failure.
+func (c *Client) checkParent(ctx context.Context, uri string) error {
+	u, err := syntax.ParseATURI(uri)
+	if err != nil {
+		return &social.Error{Kind: social.Permanent, Msg: "invalid thread reference " + uri}
+	}
+	q := url.Values{"repo": {u.Authority().String()}, "collection": {u.Collection().String()}, "rkey": {u.RecordKey().String()}}
+	err = c.call(ctx, xreq{nsid: "com.atproto.repo.getRecord", query: q}, nil)
+	if errName(err) == "RecordNotFound" {
+		return &social.Error{Kind: social.Permanent, Status: 404, Msg: ErrParentGone + ": " + uri}
+	}
+	return err
 }
 
 // lookupPost reads one post (its view and record) with getPostThread.

@@ -170,7 +170,7 @@ func TestDuplicateRkeySendConfirms(t *testing.T) {
 	if n := len(f.calls("com.atproto.repo.createRecord")); n != 2 {
 		t.Fatalf("createRecord calls = %d", n)
 	}
-	gr := f.calls("com.atproto.repo.getRecord")
+	gr := f.brandReads()
 	if len(gr) != 1 {
 		t.Fatalf("getRecord calls = %d", len(gr))
 	}
@@ -195,7 +195,7 @@ func TestServerErrorWithoutRecordStaysTransient(t *testing.T) {
 	kasia := polled(t, c)[kasiaDID]
 	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"})
 	assertErr(t, err, social.Transient, 500, time.Time{}, "InternalServerError")
-	if n := len(f.calls("com.atproto.repo.getRecord")); n != 1 {
+	if n := len(f.brandReads()); n != 1 {
 		t.Fatalf("getRecord calls = %d", n)
 	}
 }
@@ -209,7 +209,7 @@ func TestInvalidRecordIsPermanent(t *testing.T) {
 	kasia := polled(t, c)[kasiaDID]
 	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"})
 	assertErr(t, err, social.Permanent, 400, time.Time{}, "must not be longer than 300 graphemes")
-	if n := len(f.calls("com.atproto.repo.getRecord")); n != 0 {
+	if n := len(f.brandReads()); n != 0 {
 		t.Fatalf("getRecord after a 400: %d", n)
 	}
 }
@@ -222,8 +222,15 @@ func TestSendRefreshesExpiredToken(t *testing.T) {
 	if _, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.calls("com.atproto.repo.createRecord")); n != 2 {
-		t.Fatalf("createRecord calls = %d (expired + retried)", n)
+	// The first call with the expired token is the parent check now.
+	if n := len(f.calls("com.atproto.repo.getRecord")); n != 2 {
+		t.Fatalf("getRecord calls = %d (expired + retried)", n)
+	}
+	if n := len(f.calls("com.atproto.server.refreshSession")); n != 1 {
+		t.Fatalf("refreshSession calls = %d, want 1", n)
+	}
+	if n := len(f.calls("com.atproto.repo.createRecord")); n != 1 {
+		t.Fatalf("createRecord calls = %d, want 1 (with the refreshed token)", n)
 	}
 }
 
@@ -412,5 +419,25 @@ func TestNewRecordKey(t *testing.T) {
 	}
 	if _, err := syntax.ParseTID(NewRecordKey(time.Time{})); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A reply to a post its author deleted is refused before anything is
+// created: the PDS would publish it with a parent nobody sees.
+func TestReplyToDeletedPostIsPermanent(t *testing.T) {
+	f := newFake(t)
+	c := f.client()
+	kasia := polled(t, c)[kasiaDID]
+	f.mu.Lock()
+	f.deleted[kasia.RemoteID] = true
+	f.mu.Unlock()
+	_, err := c.Send(context.Background(), social.Reply{Key: NewRecordKey(testNow), To: kasia, Text: "Paczka wyjdzie jutro."})
+	assertErr(t, err, social.Permanent, 404, time.Time{}, "deleted by its author")
+	if n := len(f.calls("com.atproto.repo.createRecord")); n != 0 {
+		t.Fatalf("createRecord calls = %d after the parent was found gone, want 0", n)
+	}
+	reads := f.calls("com.atproto.repo.getRecord")
+	if len(reads) != 1 || "at://"+reads[0].query.Get("repo")+"/"+reads[0].query.Get("collection")+"/"+reads[0].query.Get("rkey") != kasia.RemoteID {
+		t.Fatalf("getRecord calls %+v, want one for the parent %s", reads, kasia.RemoteID)
 	}
 }

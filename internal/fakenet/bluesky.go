@@ -536,8 +536,32 @@ func validDatetime(s string) bool {
 	return err == nil
 }
 
+// DeletePost deletes a customer's post, as its author would: getRecord
+// and getPostThread answer not found from now on.
+func (s *BlueskyServer) DeletePost(uri string) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	delete(s.posts, uri)
+	delete(s.threads, uri)
+}
+
 func (s *BlueskyServer) getRecord(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if repo := q.Get("repo"); repo != BlueskyDID && repo != BlueskyHandle {
+		// another account's record: the PDS passes the read on to the
+		// AppView, which knows the posts the fake has served
+		uri := "at://" + repo + "/" + q.Get("collection") + "/" + q.Get("rkey")
+		s.sm.Lock()
+		view, ok := s.posts[uri]
+		s.sm.Unlock()
+		if !ok {
+			nf := object(Fixture("bluesky/error_400_record_not_found.json"))
+			xrpcError(w, 400, str(nf, "error"), "Could not locate record: "+uri)
+			return
+		}
+		writeJSON(w, 200, marshal(map[string]any{"uri": uri, "cid": view["cid"], "value": view["record"]}))
+		return
+	}
 	s.sm.Lock()
 	i, ok := s.rkeys[q.Get("rkey")]
 	var rec Record
