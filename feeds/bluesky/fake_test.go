@@ -89,7 +89,7 @@ func newFake(t *testing.T) *fake {
 		t:       t,
 		stale:   map[string]bool{},
 		records: map[string][]byte{}, deleted: map[string]bool{},
-		routes:  map[string]http.HandlerFunc{},
+		routes: map[string]http.HandlerFunc{},
 	}
 	f.access = jsonField(t, "createSession.json", "accessJwt")
 	f.refresh = jsonField(t, "createSession.json", "refreshJwt")
