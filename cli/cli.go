@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -182,6 +183,10 @@ func pollCmd(f *flags) *cobra.Command {
 					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
 				}
 			}
+			// What no notification tells (answers given outside hark,
+			// follow-ups without the @mention, edits, deletions) shows
+			// in the threads of the conversations that wait.
+			reportThreads(out, a.Engine.RefreshThreads(cmd.Context(), 20))
 			// Cron runs `poll --once`: the replies waiting in the outbox
 			// (queued by `hark reply` or the TUI while a network was
 			// down) go out here too.
@@ -196,6 +201,27 @@ func pollCmd(f *flags) *cobra.Command {
 	}
 	c.Flags().BoolVar(&once, "once", false, "poll each feed once, deliver the replies that are due, and exit")
 	return c
+}
+
+// reportThreads prints what a thread refresh found, a line for each kind
+// of finding (nothing when it found nothing).
+func reportThreads(out io.Writer, r engine.ThreadsResult) {
+	ids := func(xs []string) string { return "#" + strings.Join(xs, ", #") }
+	if len(r.AnsweredOutside) > 0 {
+		fmt.Fprintf(out, "threads: answered outside hark: %s (now pending)\n", ids(r.AnsweredOutside))
+	}
+	if len(r.Reopened) > 0 {
+		fmt.Fprintf(out, "threads: a follow-up without @mention reopened %s\n", ids(r.Reopened))
+	}
+	if len(r.Deleted) > 0 {
+		fmt.Fprintf(out, "threads: the customer deleted the post of %s\n", ids(r.Deleted))
+	}
+	if r.Edited > 0 {
+		fmt.Fprintf(out, "threads: %d edited post(s) updated\n", r.Edited)
+	}
+	for _, err := range r.Errors {
+		fmt.Fprintf(out, "threads: error: %s\n", textsafe.Line(err.Error()))
+	}
 }
 
 // deliverOnce sends the outbox entries that are due and prints one line

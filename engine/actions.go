@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -331,25 +332,45 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 func (e *Engine) SaveDraft(id, text string) error { return e.st.SaveDraft(id, text) }
 
 // FetchThread asks the network for the thread of a conversation and stores
-// posts hark had not seen. It returns how many were added.
+// it (store.RefreshThread): posts hark had not seen, edits, answers the
+// brand gave outside hark, and the customer's follow-ups that no poll
+// brought. A thread whose first post is gone marks that post deleted. It
+// returns how many posts were added.
 func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
+	r, err := e.RefreshThread(ctx, id)
+	return r.Added, err
+}
+
+// RefreshThread is FetchThread with the whole result.
+func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResult, error) {
 	c, err := e.st.Conversation(id)
 	if err != nil {
-		return 0, err
+		return store.ThreadResult{}, err
 	}
 	acct, ok := e.Account(c.Network, c.Account)
 	if !ok || acct.Thread == nil || len(c.PostKeys) == 0 {
-		return 0, nil
+		return store.ThreadResult{}, nil
 	}
 	root, err := e.st.Post(c.PostKeys[0])
 	if err != nil {
-		return 0, err
+		return store.ThreadResult{}, err
+	}
+	if !root.DeletedAt.IsZero() {
+		return store.ThreadResult{}, nil // nothing left to fetch it by
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
 	defer cancel()
 	posts, err := acct.Thread.Thread(ctx, root.Post)
 	if err != nil {
-		return 0, fmt.Errorf("thread of conversation %s: %w", id, err)
+		if social.Gone(err) {
+			// Said first and whole: a status line cuts long errors.
+			msg := "the customer deleted this post"
+			if e.postGone(root.Key()) {
+				msg += "; nothing else waits: resolved"
+			}
+			return store.ThreadResult{}, goneError{msg: "conversation " + id + ": " + msg}
+		}
+		return store.ThreadResult{}, fmt.Errorf("thread of conversation %s: %w", id, err)
 	}
 	for i := range posts {
 		p := &posts[i]
@@ -358,14 +379,129 @@ func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
 			p.Brand = c.Brand
 		}
 	}
-	n, err := e.st.AttachThread(id, posts, e.now())
+	res, err := e.st.RefreshThread(id, posts, e.o.Triage, e.now())
 	if err != nil {
-		return 0, err
+		return res, err
 	}
-	if n > 0 {
-		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{id}})
+	if res.AnsweredOutside {
+		e.log.Info("answered outside hark", "conv", id)
 	}
-	return n, nil
+	if res.Reopened {
+		e.log.Info("a follow-up in the thread reopened the conversation", "conv", id)
+	}
+	if res.Added > 0 || res.Edited > 0 || res.AnsweredOutside || res.Reopened {
+		ev := Event{Kind: EvConvChanged, ConvIDs: []string{id}}
+		if res.Reopened {
+			ev.Reopened = []string{id}
+		}
+		e.publish(ev)
+	}
+	return res, nil
+}
+
+// postGone records that a post's author deleted it; with nothing else
+// waiting its conversation leaves the inbox.
+// It reports whether the conversation left the inbox.
+func (e *Engine) postGone(key string) bool {
+	c, out, err := e.st.MarkDeleted(key, e.now())
+	if err != nil {
+		e.log.Warn("marking a post deleted", "post", key, "err", err)
+		return false
+	}
+	e.log.Info("post deleted by its author", "post", key, "conv", c.ID, "left_inbox", out)
+	e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{c.ID}})
+	return out
+}
+
+// goneError says a conversation's post was deleted, in words an operator
+// reads first; it wraps social.ErrGone.
+type goneError struct{ msg string }
+
+func (g goneError) Error() string { return g.msg }
+func (g goneError) Unwrap() error { return social.ErrGone }
+
+// ThreadsResult is what RefreshThreads did.
+type ThreadsResult struct {
+	Checked, Added, Edited int
+	AnsweredOutside        []string // conversations answered outside hark
+	Reopened               []string // conversations a follow-up reopened
+	Deleted                []string // conversations whose first post is gone
+	Errors                 []error
+}
+
+// RefreshThreads refreshes the threads of the conversations that wait on
+// someone (new, open, pending), the most recently active first, at most
+// max of them (a thread fetch is a request each: the budget stays small).
+// It is how hark notices what no notification tells: answers given
+// outside hark, follow-ups without the brand's @mention, edits, deletions.
+func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
+	var res ThreadsResult
+	type cand struct {
+		id string
+		at time.Time
+	}
+	var cands []cand
+	horizon := e.now().Add(-7 * 24 * time.Hour)
+	for _, v := range []store.View{store.ViewActionable, store.ViewPending} {
+		refs, err := e.st.QueueRefs(v, nil)
+		if err != nil {
+			res.Errors = append(res.Errors, err)
+			continue
+		}
+		convs, err := e.st.Conversations(refIDs(refs))
+		if err != nil {
+			res.Errors = append(res.Errors, err)
+			continue
+		}
+		for _, c := range convs {
+			if c.Direct || c.ReadOnly != "" || c.UpdatedAt.Before(horizon) {
+				continue
+			}
+			if a, ok := e.Account(c.Network, c.Account); !ok || a.Thread == nil {
+				continue
+			}
+			cands = append(cands, cand{c.ID, c.UpdatedAt})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int { return b.at.Compare(a.at) })
+	if len(cands) > max {
+		cands = cands[:max]
+	}
+	for _, cd := range cands {
+		if ctx.Err() != nil {
+			break
+		}
+		res.Checked++
+		r, err := e.RefreshThread(ctx, cd.id)
+		if err != nil {
+			if social.Gone(err) {
+				res.Deleted = append(res.Deleted, cd.id)
+				continue
+			}
+			res.Errors = append(res.Errors, err)
+			if social.KindOf(err) == social.RateLimited {
+				break // the budget is spent: the next round goes on
+			}
+			continue
+		}
+		res.Added += r.Added
+		res.Edited += r.Edited
+		if r.AnsweredOutside {
+			res.AnsweredOutside = append(res.AnsweredOutside, cd.id)
+		}
+		if r.Reopened {
+			res.Reopened = append(res.Reopened, cd.id)
+		}
+	}
+	return res
+}
+
+func refIDs(refs []store.Ref) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.ID
+	}
+	return out
 }
 
 // Retry puts a failed outbox entry back in the queue, optionally with new text.

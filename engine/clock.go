@@ -22,6 +22,27 @@ func (e *Engine) clockLoop(ctx context.Context) {
 	}
 }
 
+// threadLoop refreshes the waiting conversations' threads every
+// ThreadEvery, the first time one interval after start (the polls go first).
+func (e *Engine) threadLoop(ctx context.Context) {
+	if e.o.ThreadEvery < 0 {
+		return
+	}
+	t := time.NewTicker(e.o.ThreadEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r := e.RefreshThreads(ctx, e.o.ThreadBudget)
+		for _, err := range r.Errors {
+			e.log.Warn("refreshing a thread", "err", err)
+		}
+	}
+}
+
 // Wake reopens every snoozed conversation whose time has come. It runs at
 // start (so a snooze that fell due while hark was closed wakes at once) and
 // on every clock tick. It returns the ids woken.

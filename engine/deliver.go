@@ -119,7 +119,11 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	sent, err := acct.Sender.Send(sctx, r)
 	cancel()
 	if err != nil {
-		return e.retryLater(ent, err, false)
+		next := e.retryLater(ent, err, false)
+		if social.Gone(err) && r.To.RemoteID != "" {
+			e.postGone(r.To.Key())
+		}
+		return next
 	}
 	e.markSent(ent, acct, sent)
 	return time.Time{}

@@ -83,6 +83,14 @@ type Options struct {
 	// RescoreHorizon: conversations due further out are not rescored yet
 	// (default 7 days).
 	RescoreHorizon time.Duration
+	// ThreadEvery is how often the running engine refreshes the threads of
+	// the conversations that wait (RefreshThreads), to notice answers
+	// given outside hark, follow-ups without the brand's @mention, edits
+	// and deletions (default 5 minutes; negative: never).
+	ThreadEvery time.Duration
+	// ThreadBudget is how many threads one refresh fetches at most
+	// (default 10).
+	ThreadBudget int
 	// Agent is the solo operator (the config's agent): the methods of
 	// Engine record it; an Operator handle (As) records its own.
 	Agent social.Actor
@@ -123,6 +131,12 @@ func New(o Options) *Engine {
 	}
 	if o.Tick <= 0 {
 		o.Tick = 15 * time.Second
+	}
+	if o.ThreadEvery == 0 {
+		o.ThreadEvery = 5 * time.Minute
+	}
+	if o.ThreadBudget <= 0 {
+		o.ThreadBudget = 10
 	}
 	if o.RescoreHorizon <= 0 {
 		o.RescoreHorizon = 7 * 24 * time.Hour
@@ -174,9 +188,10 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.pollLoop(ctx, f)
 		}(f)
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); e.deliverLoop(ctx) }()
 	go func() { defer wg.Done(); e.clockLoop(ctx) }()
+	go func() { defer wg.Done(); e.threadLoop(ctx) }()
 	wg.Wait()
 	return nil
 }

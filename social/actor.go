@@ -45,7 +45,14 @@ const (
 	ActReopened    Action = "reopened"     // back to open (or new) by hand
 	ActClaimedOver Action = "claimed-over" // replied although another operator held the claim (confirmed)
 	ActSkipped     Action = "follow-up-skipped"
+	// ActPostDeleted: the customer deleted the post that waited; with
+	// nothing else waiting the conversation left the inbox.
+	ActPostDeleted Action = "post-deleted"
 )
+
+// OutsideHark is the actor of answers the brand gave outside hark (the
+// phone app, the web): seen in a thread, never sent by hark.
+var OutsideHark = Actor{Name: "outside hark"}
 
 // MaxActivity bounds a conversation's activity trail: older entries are
 // dropped first.

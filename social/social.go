@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -90,6 +91,13 @@ type Post struct {
 	// (RSS entries, X search hits under the 2026 reply rule).
 	ReadOnly string `json:"read_only,omitempty"`
 
+	// EditedAt is when the author last edited the post (zero: never, or
+	// the network does not say). Text is the edited text.
+	EditedAt time.Time `json:"edited_at,omitzero"`
+	// DeletedAt is when hark learnt that the author deleted the post (a
+	// thread fetch or a send found it gone). The text is kept.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+
 	// Meta carries adapter-specific values needed to reply or fetch the
 	// thread (Bluesky CIDs, X conversation ids). Only the adapter reads it.
 	Meta map[string]string `json:"meta,omitempty"`
@@ -102,6 +110,13 @@ func (p Post) Key() string { return PostKey(p.Network, p.Account, p.RemoteID) }
 func PostKey(n Network, account, remoteID string) string {
 	return string(n) + "/" + account + "/" + remoteID
 }
+
+// Gone reports whether err says the post it was about no longer exists
+// (its author deleted it): adapters wrap such failures around ErrGone.
+func Gone(err error) bool { return errors.Is(err, ErrGone) }
+
+// ErrGone is wrapped by errors that say a post was deleted.
+var ErrGone = errors.New("the post was deleted by its author")
 
 // Batch is what one Poll returns.
 type Batch struct {

@@ -33,6 +33,7 @@ type IngestResult struct {
 	New      []social.Post // posts stored for the first time
 	Changed  []string      // conversation ids created or updated
 	Reopened []string      // conversations a customer message reopened
+	Edited   []string      // keys of stored posts an edit changed
 }
 
 // View selects a queue.
@@ -325,6 +326,21 @@ func (s *Store) Ingest(feedID, cursor string, posts []social.Post, tri Triage, n
 			var reopened bool
 			var err error
 			fresh := true
+			if sp, ok := getPost(tx, p.Key()); ok && !sp.Attached {
+				// polled before: only an edit (a newer EditedAt) changes it
+				id, edited, err := editStored(tx, sp, p, now)
+				if err != nil {
+					return fmt.Errorf("feed %s: post %s: %w", feedID, p.Key(), err)
+				}
+				if edited {
+					res.Edited = append(res.Edited, p.Key())
+					if !changed[id] {
+						changed[id] = true
+						res.Changed = append(res.Changed, id)
+					}
+				}
+				continue
+			}
 			if pb.Get([]byte(p.Key())) != nil {
 				// polled before (re-polling changes nothing), unless a
 				// thread fetch stored it first

@@ -153,10 +153,6 @@ func (c *Client) replyRefs(ctx context.Context, p social.Post) (replyRefs, error
 	return replyRefs{Root: root, Parent: parent}, nil
 }
 
-// ErrParentGone is the message of the permanent error a reply to a
-// deleted post fails with.
-const ErrParentGone = "the post answered was deleted by its author; nothing was sent"
-
 // checkParent reads the parent record from its repository
 // (com.atproto.repo.getRecord, which the PDS answers itself or passes to
 // the AppView for a repository it does not host): RecordNotFound means the
@@ -169,7 +165,7 @@ func (c *Client) checkParent(ctx context.Context, uri string) error {
 	q := url.Values{"repo": {u.Authority().String()}, "collection": {u.Collection().String()}, "rkey": {u.RecordKey().String()}}
 	err = c.call(ctx, xreq{nsid: "com.atproto.repo.getRecord", query: q}, nil)
 	if errName(err) == "RecordNotFound" {
-		return &social.Error{Kind: social.Permanent, Status: 404, Msg: ErrParentGone + ": " + uri}
+		return &social.Error{Kind: social.Permanent, Status: 404, Msg: "not sent, " + uri, Err: social.ErrGone}
 	}
 	return err
 }

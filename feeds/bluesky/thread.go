@@ -75,6 +75,9 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 		Thread json.RawMessage `json:"thread"`
 	}
 	if err := c.call(ctx, xreq{nsid: "app.bsky.feed.getPostThread", query: q, host: hostAppView}, &resp); err != nil {
+		if errName(err) == "NotFound" { // the AppView's answer for a deleted post
+			return nil, fmt.Errorf("%w: %w", err, social.ErrGone)
+		}
 		return nil, err
 	}
 	anchor, ok := decodeThreadNode(resp.Thread)
@@ -86,7 +89,11 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 		if anchor.blocked || anchor.typ == typeBlockedPost {
 			what = "blocked"
 		}
-		return nil, &social.Error{Kind: social.Permanent, Msg: fmt.Sprintf("post %s", what)}
+		e := &social.Error{Kind: social.Permanent, Msg: fmt.Sprintf("post %s", what)}
+		if what == "not found" {
+			e.Err = social.ErrGone
+		}
+		return nil, e
 	}
 
 	t := threadWalk{c: c, own: own, anchor: p}

@@ -135,6 +135,7 @@ type account struct {
 type status struct {
 	ID                 str          `json:"id"`
 	CreatedAt          str          `json:"created_at"`
+	EditedAt           str          `json:"edited_at"`
 	InReplyToID        str          `json:"in_reply_to_id"`
 	InReplyToAccountID str          `json:"in_reply_to_account_id"`
 	Visibility         str          `json:"visibility"`

@@ -53,7 +53,7 @@ func TestFirstPoll(t *testing.T) {
 		t.Fatalf("%d notification requests, want 1", len(reqs))
 	}
 	q := reqs[0].Query
-	if q.Get("limit") != "40" || q.Get("min_id") != "" || !reflect.DeepEqual(q["types[]"], []string{"mention"}) {
+	if q.Get("limit") != "40" || q.Get("min_id") != "" || !reflect.DeepEqual(q["types[]"], []string{"mention", "update"}) {
 		t.Errorf("query %v", q)
 	}
 	if got := reqs[0].Header.Get("Authorization"); got != "Bearer "+testToken {

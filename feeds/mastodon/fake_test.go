@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,8 +202,8 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case key == "GET /api/v1/notifications":
-		if got := r.URL.Query()["types[]"]; len(got) != 1 || got[0] != "mention" {
-			f.t.Errorf("notifications: types[] = %v, want [mention]", got)
+		if got := r.URL.Query()["types[]"]; !slices.Equal(got, []string{"mention", "update"}) {
+			f.t.Errorf("notifications: types[] = %v, want [mention update]", got)
 		}
 		f.mu.Lock()
 		all := f.notifs

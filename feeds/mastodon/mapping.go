@@ -94,6 +94,7 @@ func (a *api) post(st status, kind social.Kind, fallback time.Time) (social.Post
 		Direct:     direct,
 		ReplyTo:    string(st.InReplyToID),
 		ThreadRoot: string(st.InReplyToID),
+		EditedAt:   parseTime(string(st.EditedAt)),
 	}
 	if st.Account.OK {
 		p.Author = a.author(st.Account.V)
@@ -146,7 +147,9 @@ func (a *api) decodeNotifications(b []byte) (page, error) {
 		if pg.newest == "" {
 			pg.newest = string(n.V.ID)
 		}
-		if n.V.Type != "mention" || !n.V.Status.OK {
+		// "update": a status hark may hold was edited; the store takes
+		// the new text for a post it has (a newer edited_at).
+		if (n.V.Type != "mention" && n.V.Type != "update") || !n.V.Status.OK {
 			continue
 		}
 		if p, ok := a.post(n.V.Status.V, social.KindMention, parseTime(string(n.V.CreatedAt))); ok {

@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -28,6 +29,7 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 	q := func(minID string) url.Values {
 		v := url.Values{}
 		v.Add("types[]", "mention")
+		v.Add("types[]", "update") // edits of statuses hark holds
 		v.Set("limit", strconv.Itoa(notificationsLimit))
 		if minID != "" {
 			v.Set("min_id", minID)
@@ -90,6 +92,16 @@ func catchUp(cursor string, fetch func(minID string) (page, error)) (social.Batc
 		b.Cursor = pg.newest
 	}
 	return b, nil
+}
+
+// goneIf404 marks a JSON 404 about one status as the status being gone
+// (deleted by its author, or no longer visible to the brand).
+func goneIf404(err error) error {
+	var se *social.Error
+	if errors.As(err, &se) && se.Status == http.StatusNotFound && se.Kind == social.Permanent {
+		return fmt.Errorf("%w: %w", err, social.ErrGone)
+	}
+	return err
 }
 
 func malformed(where string, err error) error {
@@ -167,7 +179,7 @@ func (a *api) context(ctx context.Context, id string) (threadContext, error) {
 	path := "/api/v1/statuses/" + url.PathEscape(id) + "/context"
 	var raw json.RawMessage
 	if err := a.call(ctx, http.MethodGet, path, nil, nil, nil, &raw); err != nil {
-		return tc, err
+		return tc, goneIf404(err)
 	}
 	if err := json.Unmarshal(raw, &tc); err != nil || !isObject(raw) {
 		if err == nil {

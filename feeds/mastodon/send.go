@@ -2,6 +2,7 @@ package mastodon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -41,7 +42,7 @@ func (c *Client) Send(ctx context.Context, r social.Reply) (social.Sent, error) 
 	}
 	var st status
 	if err := a.call(ctx, http.MethodPost, "/api/v1/statuses", nil, form, hdr, &st); err != nil {
-		return social.Sent{}, err
+		return social.Sent{}, a.parentGone(ctx, r, err)
 	}
 	if st.ID == "" {
 		// The status may exist: transient, so the engine confirms before resending.
@@ -49,6 +50,22 @@ func (c *Client) Send(ctx context.Context, r social.Reply) (social.Sent, error) 
 			&social.Error{Kind: social.Transient, Status: http.StatusOK, Msg: "response has no status id"})
 	}
 	return sentOf(st), nil
+}
+
+// parentGone: a 404 to a reply is the answered status being gone when the
+// status itself answers 404 too (GoToSocial and Mastodon refuse a reply to
+// a deleted status that way); the error then wraps social.ErrGone.
+func (a *api) parentGone(ctx context.Context, r social.Reply, err error) error {
+	var se *social.Error
+	if r.To.RemoteID == "" || !errors.As(err, &se) || se.Status != http.StatusNotFound {
+		return err
+	}
+	var st status
+	cerr := a.call(ctx, http.MethodGet, "/api/v1/statuses/"+url.PathEscape(r.To.RemoteID), nil, nil, nil, &st)
+	if errors.As(cerr, &se) && se.Status == http.StatusNotFound {
+		return fmt.Errorf("%w: %w", err, social.ErrGone)
+	}
+	return err
 }
 
 func idempotencyKey(r social.Reply) string {
