@@ -351,18 +351,15 @@ func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResu
 	if !ok || acct.Thread == nil || len(c.PostKeys) == 0 {
 		return store.ThreadResult{}, nil
 	}
-	root, err := e.st.Post(c.PostKeys[0])
-	if err != nil {
-		return store.ThreadResult{}, err
-	}
-	if !root.DeletedAt.IsZero() {
-		return store.ThreadResult{}, nil // nothing left to fetch it by
+	root, ok, err := e.threadAnchor(c)
+	if err != nil || !ok {
+		return store.ThreadResult{}, err // !ok: every post is deleted
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
 	defer cancel()
 	posts, err := acct.Thread.Thread(ctx, root.Post)
 	if err != nil {
-		if social.Gone(err) {
+		if social.Gone(err) && root.Kind != social.KindOwn {
 			// Said first and whole: a status line cuts long errors.
 			msg := "the customer deleted this post"
 			if e.postGone(root.Key()) {
@@ -397,6 +394,27 @@ func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResu
 		e.publish(ev)
 	}
 	return res, nil
+}
+
+// threadAnchor is the post a conversation's thread is fetched by: its
+// first customer post still there (the thread's root may be the brand's
+// post, or be gone), else its first post not known deleted.
+func (e *Engine) threadAnchor(c social.Conversation) (store.StoredPost, bool, error) {
+	posts, err := e.st.Posts(c.ID)
+	if err != nil {
+		return store.StoredPost{}, false, err
+	}
+	for _, p := range posts {
+		if p.Kind != social.KindOwn && !p.Attached && p.DeletedAt.IsZero() {
+			return p, true, nil
+		}
+	}
+	for _, p := range posts {
+		if p.DeletedAt.IsZero() {
+			return p, true, nil
+		}
+	}
+	return store.StoredPost{}, false, nil
 }
 
 // postGone records that a post's author deleted it; with nothing else

@@ -423,6 +423,96 @@ func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, raw)
 }
 
+// AddStatus publishes a status by the author of the status authorOf (or
+// by the brand, authorOf ""), replying to parent (or a new thread, ""),
+// created now. With notify, the brand gets a mention notification for it
+// (the status @mentions the brand); without, nothing tells the brand (a
+// follow-up in the thread without the @mention, or the brand's own answer
+// from another app). It returns the new status id.
+func (s *MastodonServer) AddStatus(authorOf, parent, text string, notify bool) string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	var st map[string]any
+	if authorOf == "" {
+		st = object(Fixture("mastodon/status_create.json"))
+	} else {
+		tmpl, ok := s.statuses[authorOf]
+		if !ok {
+			panic("fakenet: AddStatus: unknown status " + authorOf)
+		}
+		st = object(tmpl.raw)
+	}
+	id := strconv.FormatUint(s.nextID, 10)
+	s.nextID++
+	oldID := str(st, "id")
+	now := s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	st["id"] = id
+	st["uri"] = strings.Replace(str(st, "uri"), oldID, id, 1)
+	st["url"] = strings.Replace(str(st, "url"), oldID, id, 1)
+	st["created_at"] = now
+	st["edited_at"] = nil
+	st["visibility"] = "public"
+	st["content"] = "<p>" + html.EscapeString(text) + "</p>"
+	st["in_reply_to_id"], st["in_reply_to_account_id"] = nil, nil
+	if p, ok := s.statuses[parent]; ok {
+		st["in_reply_to_id"], st["in_reply_to_account_id"] = p.id, p.account
+	}
+	s.learn(st)
+	if notify {
+		s.notifyLocked("mention", st)
+	}
+	return id
+}
+
+// EditStatus edits a status as its author would: new text, edited_at now,
+// and an "update" notification for the brand (GoToSocial sends one to the
+// accounts a status mentions).
+func (s *MastodonServer) EditStatus(id, text string) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	ms, ok := s.statuses[id]
+	if !ok {
+		panic("fakenet: EditStatus: unknown status " + id)
+	}
+	st := object(ms.raw)
+	st["content"] = "<p>" + html.EscapeString(text) + "</p>"
+	st["edited_at"] = s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	s.learn(st)
+	s.notifyLocked("update", st)
+}
+
+// DeleteStatus deletes a status as its author would: the status, its
+// context and the notifications about it answer 404 / disappear.
+func (s *MastodonServer) DeleteStatus(id string) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	delete(s.statuses, id)
+	for i := len(s.notifs) - 1; i >= 0; i-- {
+		var n struct {
+			Status struct{ ID string } `json:"status"`
+		}
+		mustUnmarshal(s.notifs[i], &n)
+		if n.Status.ID == id {
+			s.notifs = append(s.notifs[:i], s.notifs[i+1:]...)
+			s.notifIDs = append(s.notifIDs[:i], s.notifIDs[i+1:]...)
+		}
+	}
+}
+
+// notifyLocked puts a notification of typ about st on top.
+func (s *MastodonServer) notifyLocked(typ string, st map[string]any) {
+	nid := "0"
+	if len(s.notifIDs) > 0 {
+		nid = s.notifIDs[0]
+	}
+	n, _ := strconv.ParseUint(nid, 10, 64)
+	id := strconv.FormatUint(n+1, 10)
+	nt := map[string]any{"id": id, "type": typ, "created_at": s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"group_key": "ungrouped-" + id, "account": st["account"], "status": st}
+	s.notifs = append([]json.RawMessage{marshal(nt)}, s.notifs...)
+	s.notifIDs = append([]string{id}, s.notifIDs...)
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
