@@ -341,6 +341,7 @@ func replyCmd(f *flags) *cobra.Command {
 					return err
 				}
 			}
+			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
 			ent, err := a.Engine.Reply(args[0], text, engine.ReplyOptions{Direct: dm, Resolve: resolve})
 			if err != nil {
 				return err

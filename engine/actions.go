@@ -68,11 +68,6 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if err != nil {
 		return store.OutboxEntry{}, err
 	}
-	if lim := acct.Limit; lim != nil {
-		if n, max := lim.Count(text, o.Direct || target.Direct); max > 0 && n > max {
-			return store.OutboxEntry{}, fmt.Errorf("reply is %d characters, %s allows %d", n, target.Network, max)
-		}
-	}
 	now := e.now()
 	id := o.ID
 	if id == "" {
@@ -85,6 +80,9 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	r := social.Reply{
 		ID: id, Key: key, Network: target.Network, Account: target.Account, ConvID: target.ID,
 		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now, By: e.actor(o.By),
+	}
+	if err := tooLong(acct.Limit, r); err != nil {
+		return store.OutboxEntry{}, err
 	}
 	ent, err := e.st.Enqueue(r, o.Resolve && !o.FollowUp, now)
 	if err != nil {
@@ -103,6 +101,51 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
 	e.Kick()
 	return ent, nil
+}
+
+// tooLong checks a reply against its network's limit, counted as the
+// server counts what will be sent (the mention a network adds included),
+// and says which limit it breaks.
+func tooLong(lim social.Limiter, r social.Reply) error {
+	if lim == nil {
+		return nil
+	}
+	n, max := lim.Count(r.Text, r.Direct)
+	if rl, ok := lim.(social.ReplyLimiter); ok {
+		n, max = rl.CountReply(r)
+	}
+	if max <= 0 || n <= max {
+		return nil
+	}
+	if d, ok := lim.(social.LimitDescriber); ok {
+		if why := d.DescribeCount(r.Text, r.Direct); why != "" {
+			return fmt.Errorf("reply is too long: %s", why)
+		}
+	}
+	return fmt.Errorf("reply is too long: %d characters as %s counts them (the mention hark adds included), %s allows %d", n, r.Network, r.Network, max)
+}
+
+// LoadLimits reads the text limit of the account a conversation belongs
+// to from its server when that is where it comes from (a Mastodon
+// instance's own limit and counting rule), so a check without a poll
+// (`hark reply`) uses the instance's limit, not a default. Errors are
+// logged: the default then applies.
+func (e *Engine) LoadLimits(ctx context.Context, convID string) {
+	c, err := e.st.Conversation(convID)
+	if err != nil {
+		return
+	}
+	acct, ok := e.Account(c.Network, c.Account)
+	if !ok {
+		return
+	}
+	if ll, ok := acct.Limit.(social.LimitLoader); ok {
+		lctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
+		defer cancel()
+		if err := ll.LoadLimits(lctx); err != nil {
+			e.log.Warn("reading the instance's text limit", "account", c.Account, "err", err)
+		}
+	}
 }
 
 // replyTarget is the post a reply answers: the latest post of the

@@ -197,3 +197,26 @@ type Limiter interface {
 	// limit that applies (direct messages may have another limit).
 	Count(text string, direct bool) (n, limit int)
 }
+
+// ReplyLimiter is implemented by limiters of networks that add text of
+// their own to a reply (Mastodon puts "@user " in front when the text
+// does not mention the customer): CountReply counts the reply as it will
+// be sent, the way the server counts it.
+type ReplyLimiter interface {
+	CountReply(r Reply) (n, limit int)
+}
+
+// LimitLoader is implemented by limiters whose limit and counting rule
+// come from the server (Mastodon's /api/v2/instance): LoadLimits reads
+// them if they are not known yet.
+type LimitLoader interface {
+	LoadLimits(ctx context.Context) error
+}
+
+// LimitDescriber is implemented by limiters with more than one rule
+// (Bluesky: graphemes and bytes): DescribeCount says, for a text over
+// the limit, which rule it breaks, e.g. "3,760 bytes; bluesky allows
+// 3,000 bytes".
+type LimitDescriber interface {
+	DescribeCount(text string, direct bool) string
+}

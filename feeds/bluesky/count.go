@@ -1,6 +1,10 @@
 package bluesky
 
-import "github.com/rivo/uniseg"
+import (
+	"fmt"
+
+	"github.com/rivo/uniseg"
+)
 
 // Text limits of app.bsky.feed.post and chat.bsky.convo messages.
 const (
@@ -26,6 +30,28 @@ func (Limits) Count(text string, direct bool) (n, limit int) {
 	scale := maxBytes / limit // 10 for both
 	b := (len(text) + scale - 1) / scale
 	return max(g, b), limit
+}
+
+// DescribeCount implements social.LimitDescriber: which of the two limits
+// (graphemes, UTF-8 bytes) text breaks, in those units.
+func (Limits) DescribeCount(text string, direct bool) string {
+	g := uniseg.GraphemeClusterCount(text)
+	limit, maxBytes := PostGraphemes, PostBytes
+	if direct {
+		limit, maxBytes = DMGraphemes, DMBytes
+	}
+	switch {
+	case g > limit:
+		return fmt.Sprintf("%d characters (graphemes); bluesky allows %d", g, limit)
+	case len(text) > maxBytes:
+		return fmt.Sprintf("%d bytes of UTF-8 (%d characters); bluesky allows %d bytes", len(text), g, maxBytes)
+	}
+	return ""
+}
+
+// DescribeCount implements social.LimitDescriber on the client too.
+func (c *Client) DescribeCount(text string, direct bool) string {
+	return Limits{}.DescribeCount(text, direct)
 }
 
 // Count implements social.Limiter on the client too.

@@ -166,6 +166,8 @@ type searchResults struct {
 
 type instance struct {
 	Domain        str `json:"domain"`
+	SourceURL     str `json:"source_url"` // GoToSocial: its repository
+	Version       str `json:"version"`
 	Configuration obj[struct {
 		Statuses obj[struct {
 			MaxCharacters            num `json:"max_characters"`

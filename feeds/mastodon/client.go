@@ -267,6 +267,17 @@ func (c *Client) Verify(ctx context.Context) (social.Author, error) {
 type Limits struct {
 	MaxCharacters int // configuration.statuses.max_characters
 	URLLength     int // configuration.statuses.characters_reserved_per_url
+	// CodePoints: the server counts code points of the whole text, URLs
+	// and mentions in full (GoToSocial, whatever characters_reserved_per_url
+	// says), not Mastodon's graphemes with URLs at URLLength.
+	CodePoints bool
+}
+
+// isGoToSocial tells a GoToSocial instance from its /api/v2/instance
+// answer: its source_url names the project (Mastodon's names
+// mastodon/mastodon), and its version carries "git-" builds' suffixes.
+func isGoToSocial(inst instance) bool {
+	return strings.Contains(strings.ToLower(string(inst.SourceURL)), "gotosocial")
 }
 
 // Limits returns the instance's text limits, read from /api/v2/instance on
@@ -285,7 +296,7 @@ func (a *api) loadLimits(ctx context.Context) (Limits, error) {
 	if err := a.call(ctx, http.MethodGet, "/api/v2/instance", nil, nil, nil, &inst); err != nil {
 		return l, err
 	}
-	l = Limits{MaxCharacters: DefaultMaxCharacters, URLLength: DefaultURLLength}
+	l = Limits{MaxCharacters: DefaultMaxCharacters, URLLength: DefaultURLLength, CodePoints: isGoToSocial(inst)}
 	if st := inst.Configuration.V.Statuses.V; inst.Configuration.OK && inst.Configuration.V.Statuses.OK {
 		if st.MaxCharacters > 0 {
 			l.MaxCharacters = int(st.MaxCharacters)

@@ -1,10 +1,13 @@
 package mastodon
 
 import (
+	"context"
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/hark-tui/hark/social"
 	"github.com/rivo/uniseg"
 )
 
@@ -124,11 +127,28 @@ func overlaps(s, e int, spans [][2]int) bool {
 // limits come from /api/v2/instance once Poll, Verify or Limits has read
 // them, and are 500 characters with URLs at 23 until then.
 //
-// GoToSocial counts differently (code points, with URLs and mentions in
-// full, against its own limit, default 5000); Count applies Mastodon's rule
-// with the limit the instance advertises, so on GoToSocial a text close to
-// the limit with long URLs may still be refused (400 "status too long").
+// GoToSocial counts differently: code points of the whole text, URLs and
+// mentions in full, against its own limit (default 5000). Once the
+// instance's answer said it is GoToSocial (Limits.CodePoints), Count
+// counts that way.
 func (c *Client) Count(text string, direct bool) (n, limit int) {
 	l := c.api.cachedLimits()
+	if l.CodePoints {
+		return utf8.RuneCountInString(text), l.MaxCharacters
+	}
 	return countText(text, l.URLLength), l.MaxCharacters
+}
+
+// CountReply implements social.ReplyLimiter: the reply as Send will post
+// it (ReplyText: with the "@user " hark puts in front), counted the way
+// the instance counts.
+func (c *Client) CountReply(r social.Reply) (n, limit int) {
+	return c.Count(ReplyText(r), r.Direct)
+}
+
+// LoadLimits implements social.LimitLoader: it reads the instance's limits
+// and counting rule once (/api/v2/instance).
+func (c *Client) LoadLimits(ctx context.Context) error {
+	_, err := c.api.loadLimits(ctx)
+	return err
 }

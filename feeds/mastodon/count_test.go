@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/hark-tui/hark/social"
 )
 
 func TestCountText(t *testing.T) {
@@ -64,8 +66,8 @@ func TestLimitsFromInstance(t *testing.T) {
 		fixture string
 		want    Limits
 	}{
-		{"instance_v2.json", Limits{500, 23}},
-		{"gotosocial_instance_v2.json", Limits{5000, 25}},
+		{"instance_v2.json", Limits{500, 23, false}},
+		{"gotosocial_instance_v2.json", Limits{5000, 25, true}},
 	}
 	for _, tt := range tests {
 		f := newFake(t)
@@ -89,11 +91,11 @@ func TestLimitsFromInstance(t *testing.T) {
 	f := newFake(t)
 	f.failOnce("GET /api/v2/instance", 0, reply{status: 502, ctype: "text/html", body: fixture(t, "error_502_proxy.html")})
 	c := New(f.options())
-	if l, err := c.Limits(ctx); err == nil || l != (Limits{500, 23}) {
+	if l, err := c.Limits(ctx); err == nil || l != (Limits{500, 23, false}) {
 		t.Fatalf("failed fetch: %+v %v", l, err)
 	}
 	f.set("GET /api/v2/instance", jsonReply(200, fixture(t, "gotosocial_instance_v2.json")))
-	if l, err := c.Limits(ctx); err != nil || l != (Limits{5000, 25}) {
+	if l, err := c.Limits(ctx); err != nil || l != (Limits{5000, 25, true}) {
 		t.Fatalf("retry: %+v %v", l, err)
 	}
 }
@@ -113,5 +115,41 @@ func TestPollTriesLimitsOnce(t *testing.T) {
 	}
 	if n, limit := c.Count("hi", false); n != 2 || limit != DefaultMaxCharacters {
 		t.Errorf("Count = %d/%d", n, limit)
+	}
+}
+
+// The count of a reply is the count of what Send posts (the "@user " hark
+// puts in front included), by the rule of the instance: Mastodon's
+// graphemes with URLs at 23, GoToSocial's code points with everything in
+// full (told apart by the instance's source_url).
+func TestCountReplyAsTheServerCounts(t *testing.T) {
+	to := social.Post{Author: social.Author{Handle: "@bob@localhost:8080"}, Meta: map[string]string{MetaAcct: "bob"}}
+	url := "https://example.com/" + strings.Repeat("a", 60) // 80 code points, 23 on Mastodon
+	family := "👨‍👩‍👧"                                       // 1 grapheme, 5 code points
+	tests := []struct {
+		fixture string
+		text    string
+		want    int
+	}{
+		// "@bob " (5) + 495 = 500 on Mastodon: the mention counts
+		{"instance_v2.json", strings.Repeat("x", 495), 500},
+		{"instance_v2.json", "see " + url, 5 + 4 + 23},
+		{"instance_v2.json", family, 5 + 1},
+		{"gotosocial_instance_v2.json", "see " + url, 5 + 4 + 80},
+		{"gotosocial_instance_v2.json", family, 5 + 5},
+		// the text mentions bob already: nothing is added
+		{"instance_v2.json", "@bob thanks", 11},
+	}
+	for _, tt := range tests {
+		f := newFake(t)
+		f.set("GET /api/v2/instance", jsonReply(200, fixture(t, tt.fixture)))
+		c := New(f.options())
+		if err := c.LoadLimits(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r := social.Reply{To: to, Text: tt.text}
+		if n, _ := c.CountReply(r); n != tt.want {
+			t.Errorf("%s: CountReply(%q) = %d, want %d (sent as %q)", tt.fixture, tt.text, n, tt.want, ReplyText(r))
+		}
 	}
 }
