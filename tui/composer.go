@@ -240,7 +240,7 @@ func (p *composer) send(force bool) tea.Cmd {
 	}
 	text := Signed(body, sig)
 	if acct, ok := p.eng.Account(c.Network, c.Account); ok && acct.Limit != nil {
-		if n, limit := acct.Limit.Count(text, p.sendsDirect(c)); limit > 0 && n > limit {
+		if n, limit := countReply(acct.Limit, c, text, p.sendsDirect(c)); limit > 0 && n > limit {
 			p.host.flash(fmt.Sprintf("Too long: %d of %d characters on %s — shorten it first", n, limit, c.Network), true)
 			return nil
 		}
@@ -360,7 +360,7 @@ func (p *composer) counter(c social.Conversation) string {
 	if !ok || acct.Limit == nil {
 		return p.sty.Dim.Render(fmt.Sprintf("%d chars", len([]rune(text))))
 	}
-	n, limit := acct.Limit.Count(text, p.sendsDirect(c))
+	n, limit := countReply(acct.Limit, c, text, p.sendsDirect(c))
 	s := fmt.Sprintf("%d/%d", n, limit)
 	if sig != "" {
 		s += " incl. signature " + textsafe.Line(sig)
@@ -369,4 +369,16 @@ func (p *composer) counter(c social.Conversation) string {
 		return p.sty.Breached.Render(s + " — too long")
 	}
 	return p.sty.Dim.Render(s)
+}
+
+// countReply counts a reply to c's customer as the network will count what
+// is sent: with the mention a network puts in front (Mastodon), by the
+// instance's rule. It reads nothing from the store (the composer counts on
+// every key).
+func countReply(lim social.Limiter, c social.Conversation, text string, direct bool) (n, limit int) {
+	if rl, ok := lim.(social.ReplyLimiter); ok {
+		to := social.Post{Network: c.Network, Account: c.Account, Author: c.Contact}
+		return rl.CountReply(social.Reply{Network: c.Network, Account: c.Account, To: to, Text: text, Direct: direct})
+	}
+	return lim.Count(text, direct)
 }
