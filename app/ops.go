@@ -106,7 +106,7 @@ func Handle(n social.Network, h string) string {
 
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
-	broken := 0
+	broken, limited := 0, 0
 	statuses := map[string]string{}
 	if sts, err := a.Store.FeedStatuses(); err == nil {
 		for _, s := range sts {
@@ -145,10 +145,22 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			who, err := v.Verify(cctx)
 			cancel()
-			if err != nil {
+			switch {
+			case err != nil && social.KindOf(err) == social.RateLimited:
+				// the server is busy, not the credentials wrong
+				limited++
+				until := ""
+				if t, ok := social.RetryAt(err); ok {
+					until = " until " + t.Local().Format("15:04:05")
+				}
+				fmt.Fprintf(w, "  ! rate-limited%s: credentials not checked (%s)\n", until, textsafe.Line(err.Error()))
+			case err != nil && social.KindOf(err) == social.Auth:
+				broken++
+				fmt.Fprintf(w, "  ✗ credentials: %s — %s\n", textsafe.Line(err.Error()), social.CredentialHint(f.Network))
+			case err != nil:
 				broken++
 				fmt.Fprintf(w, "  ✗ credentials: %s\n", textsafe.Line(err.Error()))
-			} else {
+			default:
 				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", Handle(f.Network, who.Handle), textsafe.Line(who.Name()))
 			}
 		} else {
@@ -179,9 +191,12 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 	if len(a.Engine.Feeds()) == 0 {
 		fmt.Fprintln(w, "no feeds configured: run `hark init` and add an account")
 	}
-	if broken > 0 {
+	switch {
+	case broken > 0:
 		fmt.Fprintf(w, "%d feed(s) broken\n", broken)
-	} else {
+	case limited > 0:
+		fmt.Fprintf(w, "no feed broken; %d rate-limited (check again later)\n", limited)
+	default:
 		fmt.Fprintln(w, "all feeds OK")
 	}
 	return broken

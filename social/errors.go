@@ -75,3 +75,18 @@ func RetryAt(err error) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// CredentialHint says what to check when a network refused an account's
+// credentials, in the network's own words: a Bluesky account signs in
+// with an app password, X with four OAuth keys, Mastodon with a token.
+func CredentialHint(n Network) string {
+	switch n {
+	case Bluesky:
+		return "check the app password"
+	case X:
+		return "check the API keys and access tokens"
+	case RSS:
+		return "check the feed's URL and credentials"
+	}
+	return "check the access token"
+}

@@ -57,7 +57,7 @@ func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, no
 				continue
 			}
 			attached := p.Kind != social.KindOwn
-			if attached && isFollowUp(c, p) {
+			if attached && isFollowUp(tx, c, p) {
 				followUps = append(followUps, p)
 				attached = false
 			}
@@ -88,13 +88,24 @@ func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, no
 	return res, err
 }
 
-// isFollowUp: a post by the conversation's customer, newer than both the
-// latest customer post and the latest answer hark knows.
-func isFollowUp(c *social.Conversation, p social.Post) bool {
+// isFollowUp: a post by the conversation's customer, newer than the
+// latest customer post, that answers the brand: it replies to a brand
+// post of the conversation, or is newer than the latest answer. (Times of
+// the brand's answers are hark's clock, the customer's the server's: a
+// reply to the brand's post needs no time comparison.)
+func isFollowUp(tx *bolt.Tx, c *social.Conversation, p social.Post) bool {
 	if c.Direct || c.Contact.Handle == "" || !strings.EqualFold(p.Author.Handle, c.Contact.Handle) {
 		return false
 	}
-	return p.CreatedAt.After(c.LastCustomerAt) && p.CreatedAt.After(c.LastResponseAt)
+	if !p.CreatedAt.After(c.LastCustomerAt) {
+		return false
+	}
+	if p.ReplyTo != "" {
+		if parent, ok := getPost(tx, social.PostKey(p.Network, p.Account, p.ReplyTo)); ok && parent.Kind == social.KindOwn && parent.ConvID == c.ID {
+			return true
+		}
+	}
+	return p.CreatedAt.After(c.LastResponseAt)
 }
 
 // inFlight reports whether a reply of this conversation may be on its way

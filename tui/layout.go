@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
@@ -238,13 +239,19 @@ func (m *Model) renderStatus() string {
 	return st.Render(fitPad(textsafe.Line(line), m.w))
 }
 
+// feedNetwork is the network a feed id names ("bluesky:acme" → bluesky).
+func feedNetwork(id string) social.Network {
+	n, _, _ := strings.Cut(id, ":")
+	return social.Network(n)
+}
+
 func feedProblem(f store.FeedStatus, now time.Time) string {
 	name := f.Feed
 	switch f.ErrorKind {
 	case "rate-limited":
 		return fmt.Sprintf("%s rate-limited until %s", name, f.Until.Local().Format("15:04"))
 	case "auth":
-		return name + " auth failed: check token"
+		return name + " auth failed: " + social.CredentialHint(feedNetwork(name))
 	case "not-started": // engine.ErrorNotStarted: its secret did not resolve
 		return name + " not started: see hark doctor"
 	}
