@@ -306,6 +306,7 @@ func TestThread(t *testing.T) {
 	f := newFake(t)
 	f.loadNotifications("notifications_mentions.json")
 	f.set("GET /api/v1/statuses/117653664138002437/context", jsonReply(200, fixture(t, "status_context.json")))
+	f.set("GET /api/v1/statuses/117653664138002437", jsonReply(200, statusOf(t, "notifications_mentions.json", "117653664138002437")))
 	c := New(f.options())
 	b, err := c.Poll(ctx, "")
 	if err != nil {
@@ -337,6 +338,49 @@ func TestThread(t *testing.T) {
 	var se *social.Error
 	if !errors.As(err, &se) || se.Kind != social.Permanent || se.Status != 404 || se.Msg != "Record not found" {
 		t.Fatalf("404: %v", err)
+	}
+}
+
+// statusOf is the status with this id out of a notifications fixture.
+func statusOf(t *testing.T, name, id string) []byte {
+	t.Helper()
+	var ns []struct {
+		Status json.RawMessage `json:"status"`
+	}
+	if err := json.Unmarshal(fixture(t, name), &ns); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ns {
+		var st struct{ ID string }
+		if json.Unmarshal(n.Status, &st) == nil && st.ID == id {
+			return n.Status
+		}
+	}
+	t.Fatalf("%s holds no status %s", name, id)
+	return nil
+}
+
+// A thread fetch reads the post itself: an edit (GoToSocial sends no
+// update notification to the accounts mentioned: only the status shows
+// it) replaces the text and sets EditedAt; a deleted post is a 404 that
+// wraps social.ErrGone. Both answers recorded from GoToSocial 0.19.2.
+func TestThreadSeesEditsAndDeletions(t *testing.T) {
+	f := newFake(t)
+	const id = "01M96NBHPPJNW4MRX1TWM7F7A4"
+	f.set("GET /api/v1/statuses/"+id, jsonReply(200, fixture(t, "gotosocial/live_status_edited.json")))
+	f.set("GET /api/v1/statuses/"+id+"/context", jsonReply(200, []byte(`{"ancestors":[],"descendants":[]}`)))
+	c := New(f.options())
+	old := social.Post{RemoteID: id, Kind: social.KindMention, Text: "@alice my order A900 is late"}
+	th, err := c.Thread(ctx, old)
+	if err != nil || len(th) != 1 {
+		t.Fatalf("thread %+v %v", th, err)
+	}
+	if th[0].Text != "@alice my order A901 is late" || th[0].EditedAt.IsZero() || th[0].Kind != social.KindMention {
+		t.Errorf("edited post as fetched: %+v", th[0])
+	}
+	f.set("GET /api/v1/statuses/"+id, jsonReply(404, fixture(t, "gotosocial/live_error_404_status_deleted.json")))
+	if _, err := c.Thread(ctx, old); !social.Gone(err) || social.KindOf(err) != social.Permanent {
+		t.Errorf("thread of a deleted post: %v, want a permanent error wrapping ErrGone", err)
 	}
 }
 

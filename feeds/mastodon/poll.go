@@ -119,6 +119,12 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 	if p.RemoteID == "" {
 		return nil, fmt.Errorf("mastodon: thread: %w", &social.Error{Kind: social.Permanent, Msg: "post has no id"})
 	}
+	// The post itself, as it is now: an edit shows in its edited_at and
+	// text, a deletion as a 404 (the context does not hold the post).
+	var cur status
+	if err := a.call(ctx, http.MethodGet, "/api/v1/statuses/"+url.PathEscape(p.RemoteID), nil, nil, nil, &cur); err != nil {
+		return nil, goneIf404(err)
+	}
 	tc, err := a.context(ctx, p.RemoteID)
 	if err != nil {
 		return nil, err
@@ -144,7 +150,11 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 			out = append(out, q)
 		}
 	}
-	out = append(out, p)
+	self := p
+	if now, ok := a.post(cur, p.Kind, p.CreatedAt); ok && now.RemoteID == p.RemoteID {
+		self.Text, self.EditedAt = now.Text, now.EditedAt
+	}
+	out = append(out, self)
 	for _, st := range tc.Descendants {
 		if q, ok := mapOne(st); ok && q.RemoteID != p.RemoteID {
 			out = append(out, q)

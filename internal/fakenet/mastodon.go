@@ -464,9 +464,9 @@ func (s *MastodonServer) AddStatus(authorOf, parent, text string, notify bool) s
 	return id
 }
 
-// EditStatus edits a status as its author would: new text, edited_at now,
-// and an "update" notification for the brand (GoToSocial sends one to the
-// accounts a status mentions).
+// EditStatus edits a status as its author would: new text and edited_at
+// now. Like GoToSocial 0.19 (recorded), it sends the accounts the status
+// mentions no "update" notification: the status itself shows the edit.
 func (s *MastodonServer) EditStatus(id, text string) {
 	s.sm.Lock()
 	defer s.sm.Unlock()
@@ -478,7 +478,6 @@ func (s *MastodonServer) EditStatus(id, text string) {
 	st["content"] = "<p>" + html.EscapeString(text) + "</p>"
 	st["edited_at"] = s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
 	s.learn(st)
-	s.notifyLocked("update", st)
 }
 
 // DeleteStatus deletes a status as its author would: the status, its
