@@ -94,6 +94,10 @@ type Post struct {
 	// EditedAt is when the author last edited the post (zero: never, or
 	// the network does not say). Text is the edited text.
 	EditedAt time.Time `json:"edited_at,omitzero"`
+	// Revision is the network's content version of the post, where it has
+	// one and no edit time (Bluesky: the record's CID). The same post seen
+	// with another revision and another text was edited.
+	Revision string `json:"revision,omitempty"`
 	// DeletedAt is when hark learnt that the author deleted the post (a
 	// thread fetch or a send found it gone). The text is kept.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`

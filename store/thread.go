@@ -49,7 +49,7 @@ func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, no
 				continue
 			}
 			if sp, ok := getPost(tx, p.Key()); ok {
-				if edited, err := applyEdit(tx, c, sp, p); err != nil {
+				if edited, err := applyEdit(tx, c, sp, p, now); err != nil {
 					return err
 				} else if edited {
 					res.Edited++
@@ -154,13 +154,27 @@ func answerOutside(tx *bolt.Tx, c *social.Conversation, p social.Post, now time.
 }
 
 // applyEdit takes a newer edit of a stored post: its text, and the
-// conversation's preview when it is the latest customer post.
-func applyEdit(tx *bolt.Tx, c *social.Conversation, sp StoredPost, p social.Post) (bool, error) {
-	if p.EditedAt.IsZero() || !p.EditedAt.After(sp.EditedAt) || p.Text == sp.Text {
+// conversation's preview when it is the latest customer post. An edit is
+// another text with a newer EditedAt, or, on networks without edit times,
+// with another Revision (then EditedAt is when hark saw it: now).
+func applyEdit(tx *bolt.Tx, c *social.Conversation, sp StoredPost, p social.Post, now time.Time) (bool, error) {
+	if p.Text == sp.Text {
+		return false, nil
+	}
+	editedAt := p.EditedAt
+	switch {
+	case !p.EditedAt.IsZero():
+		if !p.EditedAt.After(sp.EditedAt) {
+			return false, nil
+		}
+	case p.Revision != "" && sp.Revision != "" && p.Revision != sp.Revision:
+		editedAt = now
+	default:
 		return false, nil
 	}
 	sp.Text = p.Text
-	sp.EditedAt = p.EditedAt
+	sp.EditedAt = editedAt
+	sp.Revision = p.Revision
 	if err := putJSON(tx.Bucket(bPosts), []byte(sp.Key()), sp); err != nil {
 		return false, err
 	}
@@ -177,7 +191,7 @@ func editStored(tx *bolt.Tx, sp StoredPost, p social.Post, now time.Time) (strin
 		return "", false, nil
 	}
 	old := c
-	edited, err := applyEdit(tx, &c, sp, p)
+	edited, err := applyEdit(tx, &c, sp, p, now)
 	if err != nil || !edited {
 		return c.ID, false, err
 	}

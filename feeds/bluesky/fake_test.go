@@ -336,13 +336,13 @@ func (f *fake) defaults() {
 		if repo := q.Get("repo"); repo != brandDID {
 			// a customer's post: there unless its author deleted it
 			// (testdata/live_getRecord-customer.json and
-			// error_400_record_not_found.json, from the reference PDS)
+			// live_error_400_getRecord-deleted.json, from the reference PDS)
 			uri := "at://" + repo + "/" + q.Get("collection") + "/" + q.Get("rkey")
 			f.mu.Lock()
 			gone := f.deleted[uri]
 			f.mu.Unlock()
 			if gone || q.Get("collection") != postCollection {
-				f.serve(w, 400, "error_400_record_not_found.json")
+				f.serve(w, 400, "live_error_400_getRecord-deleted.json")
 				return
 			}
 			var rec map[string]any

@@ -251,6 +251,7 @@ func (c *Client) mapPost(uri, cid string, a wireAuthor, rec postRecord, indexedA
 		p.CreatedAt = indexed
 	}
 	setMeta(p.Meta, "cid", cid)
+	p.Revision = cid // a record update (an edit) changes it
 	if p.ThreadRoot != "" {
 		setMeta(p.Meta, "root_cid", rec.Root.CID)
 		setMeta(p.Meta, "parent_cid", rec.Parent.CID)
