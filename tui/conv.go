@@ -248,6 +248,12 @@ func (v *conv) renderPost(p store.StoredPost, w int) []string {
 	if p.Direct {
 		tag = " · DM"
 	}
+	if !p.EditedAt.IsZero() {
+		tag += " · edited " + p.EditedAt.Local().Format("Jan 2 15:04")
+	}
+	if !p.DeletedAt.IsZero() {
+		tag += " · DELETED by its author"
+	}
 	head := st.Render(textsafe.Truncate(who, w/2)) + v.sty.Dim.Render(" · "+when+tag)
 	out := []string{head}
 	text := textsafe.Block(p.Text)
