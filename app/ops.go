@@ -113,6 +113,12 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			line := "never polled"
 			if !s.LastOK.IsZero() {
 				line = "last ok " + s.LastOK.Local().Format("2006-01-02 15:04:05")
+				if s.Stored == 0 {
+					// reachable is not the same as finding something
+					line += "; found nothing yet"
+				} else {
+					line += fmt.Sprintf("; %d post(s) stored", s.Stored)
+				}
 			}
 			if s.LastError != "" {
 				line += "; last error: " + s.LastError

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +47,41 @@ func TestDoctorRateLimitedIsNotBroken(t *testing.T) {
 	out, _, _ = w.hark(t, "doctor")
 	if s := doctorSections(out)[feedBluesky]; !strings.Contains(s, "check the app password") || strings.Contains(s, "token") {
 		t.Errorf("a refused Bluesky app password is not named as such:\n%s", s)
+	}
+}
+
+// Listening that finds nothing says so: doctor's line for a keyword feed
+// whose searches came back empty reads "found nothing yet", not just ✓.
+func TestDoctorSaysASearchFoundNothing(t *testing.T) {
+	w := newWorld(t)
+	cfg := mustRead(t, w.cfg)
+	cfg = strings.Replace(cfg, "    token: env:"+fakenet.EnvMastodonToken+"\n",
+		"    token: env:"+fakenet.EnvMastodonToken+"\n    search: [\"zzqqxx\"]\n", 1)
+	if err := os.WriteFile(w.cfg, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.nets.Mastodon.Intercept(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v2/search" {
+				rw.Header().Set("Content-Type", "application/json")
+				rw.Write([]byte(`{"accounts":[],"statuses":[],"hashtags":[]}`))
+				return
+			}
+			next.ServeHTTP(rw, r)
+		})
+	})
+	if out, stderr, err := w.hark(t, "poll", "--once"); err != nil {
+		t.Fatalf("poll --once: %v\n%s\n%s", err, out, stderr)
+	}
+	out, _, err := w.hark(t, "doctor")
+	if err != nil {
+		t.Fatalf("doctor: %v\n%s", err, out)
+	}
+	sec := doctorSections(out)
+	if s := sec[feedMastodon+":search:zzqqxx"]; !strings.Contains(s, "found nothing yet") {
+		t.Errorf("doctor does not say the search found nothing:\n%s", out)
+	}
+	if s := sec[feedMastodon]; strings.Contains(s, "found nothing") || !strings.Contains(s, "post(s) stored") {
+		t.Errorf("doctor on the mentions feed:\n%s", s)
 	}
 }

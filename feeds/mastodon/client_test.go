@@ -847,3 +847,22 @@ func TestMatchKey(t *testing.T) {
 		}
 	}
 }
+
+// A hashtag nobody used yet: GoToSocial answers 404 "tag was not found"
+// (recorded from 0.19.2). The feed has nothing yet, which is no error;
+// other 404s still are.
+func TestUnusedHashtagIsEmpty(t *testing.T) {
+	f := newFake(t)
+	f.set("GET /api/v1/timelines/tag/nobodyusedthis", jsonReply(404, fixture(t, "gotosocial/live_error_404_tag_unused.json")))
+	s := NewSearch(f.options(), "#nobodyusedthis")
+	for _, cursor := range []string{"", "01M96NBHPPJNW4MRX1TWM7F7A4"} {
+		b, err := s.Poll(ctx, cursor)
+		if err != nil || len(b.Posts) != 0 || b.More || b.Cursor != cursor {
+			t.Errorf("cursor %q: %+v %v, want an empty batch keeping the cursor", cursor, b, err)
+		}
+	}
+	f.set("GET /api/v1/timelines/tag/nobodyusedthis", jsonReply(404, fixture(t, "error_404.json")))
+	if _, err := s.Poll(ctx, ""); err == nil {
+		t.Error("another 404 is swallowed too")
+	}
+}

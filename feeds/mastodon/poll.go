@@ -94,6 +94,15 @@ func catchUp(cursor string, fetch func(minID string) (page, error)) (social.Batc
 	return b, nil
 }
 
+// unusedTag: GoToSocial answers a hashtag timeline for a tag no post used
+// yet with 404 "tag was not found" (recorded from 0.19.2); Mastodon with
+// an empty page. Either way the feed has nothing yet: not an error.
+func unusedTag(err error) bool {
+	var se *social.Error
+	return errors.As(err, &se) && se.Status == http.StatusNotFound && se.Kind == social.Permanent &&
+		strings.Contains(strings.ToLower(se.Msg), "tag was not found")
+}
+
 // goneIf404 marks a JSON 404 about one status as the status being gone
 // (deleted by its author, or no longer visible to the brand).
 func goneIf404(err error) error {
@@ -268,6 +277,9 @@ func (s *Search) pollTag(ctx context.Context, tag, cursor string) (social.Batch,
 		}
 		var raw json.RawMessage
 		if err := a.call(ctx, http.MethodGet, path, q, nil, nil, &raw); err != nil {
+			if unusedTag(err) {
+				return page{}, nil // nobody used the tag yet: nothing to read
+			}
 			return page{}, err
 		}
 		ps, err := a.decodeStatuses(raw, social.KindSearch)
