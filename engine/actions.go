@@ -118,7 +118,7 @@ func tooLong(lim social.Limiter, r social.Reply) error {
 		return nil
 	}
 	if d, ok := lim.(social.LimitDescriber); ok {
-		if why := d.DescribeCount(r.Text, r.Direct); why != "" {
+		if why := d.DescribeCount(r); why != "" {
 			return fmt.Errorf("reply is too long: %s", why)
 		}
 	}

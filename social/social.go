@@ -217,10 +217,10 @@ type LimitLoader interface {
 	LoadLimits(ctx context.Context) error
 }
 
-// LimitDescriber is implemented by limiters with more than one rule
-// (Bluesky: graphemes and bytes): DescribeCount says, for a text over
-// the limit, which rule it breaks, e.g. "3,760 bytes; bluesky allows
-// 3,000 bytes".
+// LimitDescriber is implemented by limiters that can say, for a reply
+// over the limit, which rule it breaks and in which unit (Bluesky:
+// graphemes or bytes; GoToSocial: code points), e.g. "3760 bytes of
+// UTF-8 (154 characters); bluesky allows 3000 bytes".
 type LimitDescriber interface {
-	DescribeCount(text string, direct bool) string
+	DescribeCount(r Reply) string
 }

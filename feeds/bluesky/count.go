@@ -3,6 +3,7 @@ package bluesky
 import (
 	"fmt"
 
+	"github.com/hark-tui/hark/social"
 	"github.com/rivo/uniseg"
 )
 
@@ -33,8 +34,9 @@ func (Limits) Count(text string, direct bool) (n, limit int) {
 }
 
 // DescribeCount implements social.LimitDescriber: which of the two limits
-// (graphemes, UTF-8 bytes) text breaks, in those units.
-func (Limits) DescribeCount(text string, direct bool) string {
+// (graphemes, UTF-8 bytes) the reply breaks, in those units.
+func (Limits) DescribeCount(r social.Reply) string {
+	text, direct := r.Text, r.Direct
 	g := uniseg.GraphemeClusterCount(text)
 	limit, maxBytes := PostGraphemes, PostBytes
 	if direct {
@@ -50,9 +52,7 @@ func (Limits) DescribeCount(text string, direct bool) string {
 }
 
 // DescribeCount implements social.LimitDescriber on the client too.
-func (c *Client) DescribeCount(text string, direct bool) string {
-	return Limits{}.DescribeCount(text, direct)
-}
+func (c *Client) DescribeCount(r social.Reply) string { return Limits{}.DescribeCount(r) }
 
 // Count implements social.Limiter on the client too.
 func (c *Client) Count(text string, direct bool) (n, limit int) { return Limits{}.Count(text, direct) }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hark-tui/hark/social"
 	"github.com/rivo/uniseg"
 )
 
@@ -46,6 +47,25 @@ func TestCount(t *testing.T) {
 		}
 		if (n <= max) != fits {
 			t.Errorf("%s: %d/%d disagrees with the network (graphemes %d, bytes %d)", tt.name, n, max, g, b)
+		}
+	}
+}
+
+// Over the limit, the reply says which of Bluesky's two limits it breaks,
+// in that unit: 200 family emoji are 200 characters but 3,600 bytes.
+func TestDescribeCountNamesTheLimit(t *testing.T) {
+	family := "\U0001F468\u200D\U0001F469\u200D\U0001F467" // 18 bytes, 1 grapheme
+	tests := []struct {
+		text string
+		want string
+	}{
+		{strings.Repeat(family, 200), "3600 bytes of UTF-8 (200 characters); bluesky allows 3000 bytes"},
+		{strings.Repeat("a", 301), "301 characters (graphemes); bluesky allows 300"},
+		{"fine", ""},
+	}
+	for _, tt := range tests {
+		if got := (Limits{}).DescribeCount(social.Reply{Text: tt.text}); got != tt.want {
+			t.Errorf("DescribeCount(%d bytes) = %q, want %q", len(tt.text), got, tt.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package mastodon
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -144,6 +145,21 @@ func (c *Client) Count(text string, direct bool) (n, limit int) {
 // the instance counts.
 func (c *Client) CountReply(r social.Reply) (n, limit int) {
 	return c.Count(ReplyText(r), r.Direct)
+}
+
+// DescribeCount implements social.LimitDescriber: the count of the reply
+// as sent, in the instance's unit.
+func (c *Client) DescribeCount(r social.Reply) string {
+	n, limit := c.CountReply(r)
+	unit := fmt.Sprintf("characters (graphemes, a URL as %d)", c.api.cachedLimits().URLLength)
+	if c.api.cachedLimits().CodePoints {
+		unit = "characters (code points, as GoToSocial counts)"
+	}
+	added := ""
+	if t := ReplyText(r); t != r.Text {
+		added = fmt.Sprintf(", the %q hark puts in front included", strings.TrimSuffix(t, r.Text))
+	}
+	return fmt.Sprintf("%d %s%s; the server allows %d", n, unit, added, limit)
 }
 
 // LoadLimits implements social.LimitLoader: it reads the instance's limits
