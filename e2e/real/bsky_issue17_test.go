@@ -1,0 +1,324 @@
+//go:build e2ereal
+
+package real
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// Scenarios of issue 17 against Bluesky's own stack (PDS + AppView + PLC):
+// a reply to a deleted post, answers given outside hark, edits, a DM, the
+// TUI, and SIGKILL during a send through a PDS-level proxy.
+
+func rkeyOf(uri string) string { return uri[strings.LastIndex(uri, "/")+1:] }
+
+// aliceRecords lists alice's post record URIs (com.atproto.repo.listRecords).
+func (a *atp) aliceRecords(t *testing.T) []string {
+	t.Helper()
+	var out struct {
+		Records []struct {
+			URI string `json:"uri"`
+		} `json:"records"`
+	}
+	if err := a.xrpc(t, a.aliceJWT, http.MethodGet, "com.atproto.repo.listRecords",
+		url.Values{"repo": {a.aliceDID}, "collection": {"app.bsky.feed.post"}, "limit": {"100"}}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	var uris []string
+	for _, r := range out.Records {
+		uris = append(uris, r.URI)
+	}
+	return uris
+}
+
+// TestATPReplyToDeletedPost (item 1): bob deletes his mention before hark
+// answers. The PDS would take a reply with a parent nobody sees; hark
+// checks the parent first: `hark reply` fails for good, saying why, and
+// alice's repository gains no record.
+func TestATPReplyToDeletedPost(t *testing.T) {
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("gone")
+	m := a.post(t, "@"+a.aliceHandle+" "+tok+" voucher please", "@"+a.aliceHandle, nil)
+	c := h.pollConv(t, m.URI)
+	if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.deleteRecord", nil,
+		map[string]string{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.URI)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := len(a.aliceRecords(t))
+	out, err := h.run(t, "reply", c.ID, "Your voucher: ACME-"+tok)
+	if err == nil || strings.Contains(out, "sent: ") || !strings.Contains(out, "deleted by its author") {
+		t.Fatalf("hark reply to a deleted post: err %v, want a permanent failure naming the deletion:\n%s", err, out)
+	}
+	if n := len(a.aliceRecords(t)) - before; n != 0 {
+		t.Errorf("alice's repository gained %d records: the orphan reply was published", n)
+	}
+	ob := h.outbox(t)
+	if last := ob[len(ob)-1]; last.State != store.OutFailed {
+		t.Errorf("outbox entry %s, want failed", last.State)
+	}
+	c = h.convOf(t, m.URI)
+	if c.State != social.StateResolved {
+		t.Errorf("the conversation of the deleted post is %s, want resolved (nothing else waits)", c.State)
+	}
+	t.Logf("Bluesky reply to a deleted post: %s; conversation #%s %s; 0 records created", strings.TrimSpace(out), c.ID, c.State)
+}
+
+// TestATPAnswerGivenOutsideHark (item 2): alice answers from another app
+// (a reply record in her repository); poll --once finds it in the thread.
+func TestATPAnswerGivenOutsideHark(t *testing.T) {
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("web")
+	m := a.post(t, "@"+a.aliceHandle+" "+tok+" where is it?", "@"+a.aliceHandle, nil)
+	c := h.pollConv(t, m.URI)
+	rec := map[string]any{"$type": "app.bsky.feed.post", "text": "On its way, " + tok,
+		"createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), "reply": map[string]strongRef{"root": m, "parent": m}}
+	if err := a.xrpc(t, a.aliceJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
+		map[string]any{"repo": a.aliceDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	if !eventually(20*time.Second, func() bool { // the AppView indexes it
+		out = h.pollOnce(t)
+		return strings.Contains(out, "answered outside hark: #"+c.ID+" ") || strings.Contains(out, "answered outside hark: #"+c.ID+",")
+	}) {
+		t.Fatalf("poll --once never noticed alice's answer from another app:\n%s", out)
+	}
+	c = h.convOf(t, m.URI)
+	if c.State != social.StatePending || c.FirstReplyBy != social.OutsideHark {
+		t.Errorf("after the outside answer: %s by %+v", c.State, c.FirstReplyBy)
+	}
+	t.Logf("Bluesky answer outside hark: %s → #%s %s", firstLine(out, "threads:"), c.ID, c.State)
+}
+
+// TestATPEditedPost (item 4): bob updates his post's record (putRecord,
+// as clients that edit do); the AppView serves the new text with a new
+// CID, and poll --once stores it, marked edited.
+func TestATPEditedPost(t *testing.T) {
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("bedit")
+	text := "@" + a.aliceHandle + " order A900 " + tok
+	m := a.post(t, text, "@"+a.aliceHandle, nil)
+	c := h.pollConv(t, m.URI)
+	edited := strings.Replace(text, "A900", "A901", 1)
+	i := strings.Index(edited, "@"+a.aliceHandle)
+	rec := map[string]any{"$type": "app.bsky.feed.post", "text": edited, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}}
+	if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.putRecord", nil,
+		map[string]any{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.URI), "record": rec}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var p store.StoredPost
+	if !eventually(20*time.Second, func() bool {
+		h.pollOnce(t)
+		h.readStore(t, func(st *store.Store) (err error) { p, err = st.Post(c.PostKeys[0]); return err })
+		return strings.Contains(p.Text, "A901")
+	}) {
+		t.Fatalf("the edit never reached the store: %q", p.Text)
+	}
+	if p.EditedAt.IsZero() {
+		t.Errorf("the edited post is not marked edited")
+	}
+	t.Logf("Bluesky edit (putRecord): stored %q, edited at %s", p.Text, p.EditedAt.Format(time.RFC3339))
+}
+
+// TestATPDirectMessage: a DM needs the chat service (api.bsky.chat),
+// which @atproto/dev-env does not run: the PDS answers the proxied chat
+// call with 500. hark must keep the reply queued, say why, and post
+// nothing publicly in its place.
+func TestATPDirectMessage(t *testing.T) {
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("dm")
+	m := a.post(t, "@"+a.aliceHandle+" "+tok+" can we talk privately?", "@"+a.aliceHandle, nil)
+	c := h.pollConv(t, m.URI)
+	before := len(a.aliceRecords(t))
+	out, err := h.run(t, "reply", "--dm", c.ID, "Sure, "+tok)
+	if err != nil && !strings.Contains(out, "reply failed") {
+		t.Fatalf("hark reply --dm: %v\n%s", err, out)
+	}
+	if strings.HasPrefix(out, "sent: ") {
+		t.Skipf("this stack has a chat service: the DM was sent (%s)", strings.TrimSpace(out))
+	}
+	if !strings.Contains(out, "queued (outbox") || !strings.Contains(out, "500") {
+		t.Errorf("hark reply --dm without a chat service does not say it is queued and why:\n%s", out)
+	}
+	if n := len(a.aliceRecords(t)) - before; n != 0 {
+		t.Errorf("a DM reply created %d public records", n)
+	}
+	t.Logf("Bluesky DM without a chat service (dev-env has none): %s", strings.TrimSpace(out))
+}
+
+// TestATPTUIReply: the TUI under tmux (120×40) finds bob's mention,
+// opens it, answers with the canned answer; bob sees one reply with the
+// right refs and a mention facet of bob.
+func TestATPTUIReply(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("btui")
+	m := a.post(t, "@"+a.aliceHandle+" "+tok+" my mug arrived broken", "@"+a.aliceHandle, nil)
+	h.pollConv(t, m.URI)
+
+	name := "hark-real-" + tok
+	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
+	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
+	waitFor := func(what, text string) {
+		t.Helper()
+		if !eventually(20*time.Second, func() bool { return strings.Contains(screen(), text) }) {
+			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, screen())
+		}
+	}
+	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
+	waitFor("the queue", "inbox")
+	keys("/")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", tok)
+	keys("Enter")
+	waitFor("the search result", "my mug arrived broken")
+	keys("Enter")
+	time.Sleep(500 * time.Millisecond)
+	keys("r")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")
+	waitFor("the composer", "a new one ships today")
+	keys("C-s")
+	r := a.checkOneReply(t, m, m, "so sorry about "+tok)
+	t.Logf("Bluesky TUI reply under tmux: 1 reply %s with a mention facet of bob; screen after sending:\n%s", r.Post.URI, screen())
+	keys("q")
+}
+
+// pdsHoldProxy stands in front of the PDS: createRecord goes through (the
+// PDS writes the record) but its answer is held until the client is gone.
+type pdsHoldProxy struct {
+	*httptest.Server
+	mu      sync.Mutex
+	holding bool
+	creates int
+	created chan struct{}
+}
+
+func newPDSHoldProxy(t *testing.T, target string) *pdsHoldProxy {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p := &pdsHoldProxy{created: make(chan struct{}, 16)}
+	direct := rp.Director
+	rp.Director = func(r *http.Request) {
+		direct(r)
+		r.Header.Del("Accept-Encoding") // bodies in clear: the session's DID document is rewritten
+	}
+	rp.ModifyResponse = func(resp *http.Response) error {
+		r := resp.Request
+		switch r.URL.Path {
+		case "/xrpc/com.atproto.server.createSession", "/xrpc/com.atproto.server.refreshSession", "/xrpc/com.atproto.server.getSession":
+			// the DID document names the PDS hark talks to next: this proxy
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return err
+			}
+			for _, pds := range []string{"http://localhost:" + u.Port(), "http://127.0.0.1:" + u.Port()} {
+				b = bytes.ReplaceAll(b, []byte(`"`+pds+`"`), []byte(`"`+p.URL+`"`))
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+			resp.ContentLength = int64(len(b))
+			resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+			return nil
+		}
+		if r.Method != http.MethodPost || r.URL.Path != "/xrpc/com.atproto.repo.createRecord" {
+			return nil
+		}
+		p.mu.Lock()
+		p.creates++
+		hold := p.holding
+		p.mu.Unlock()
+		p.created <- struct{}{}
+		if hold {
+			<-r.Context().Done()
+			return r.Context().Err()
+		}
+		return nil
+	}
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
+	p.Server = httptest.NewServer(rp)
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *pdsHoldProxy) hold(on bool) { p.mu.Lock(); p.holding = on; p.mu.Unlock() }
+
+// TestATPKillDuringSend, three times: hark sends a reply through a proxy
+// in front of the PDS that lets the record be written but holds the
+// answer; hark is SIGKILLed while it waits. The next run confirms the
+// record by its rkey (getRecord) and marks it sent: bob sees one reply.
+func TestATPKillDuringSend(t *testing.T) {
+	a := newATP(t)
+	px := newPDSHoldProxy(t, a.service)
+	acct := strings.Replace(a.account(), "server: "+a.service, "server: "+px.URL, 1)
+	h := newHark(t, acct, a.secrets())
+	const rounds = 3
+	for i := range rounds {
+		tok := token("bkill")
+		m := a.post(t, "@"+a.aliceHandle+" round "+strconv.Itoa(i+1)+" "+tok+" refund?", "@"+a.aliceHandle, nil)
+		c := h.pollConv(t, m.URI)
+		px.hold(true)
+		for len(px.created) > 0 {
+			<-px.created
+		}
+		p := h.start(t, "reply", c.ID, "@"+a.bobHandle+" Refund "+tok+" is on its way")
+		select {
+		case <-px.created:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("round %d: the reply never reached the PDS:\n%s", i+1, p.output())
+		}
+		time.Sleep(200 * time.Millisecond)
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+		px.hold(false)
+		ob := h.outbox(t)
+		last := ob[len(ob)-1]
+		if last.State != store.OutSending && !last.Uncertain {
+			t.Fatalf("round %d: after SIGKILL the entry is %s, want sending", i+1, last.State)
+		}
+		out := ""
+		if !eventually(90*time.Second, func() bool {
+			out, _ = h.run(t, "poll", "--once")
+			return regexp.MustCompile(`(?m)^outbox: reply ` + strconv.FormatUint(last.Seq, 10) + ` to #\d+ sent: `).MatchString(out)
+		}) {
+			t.Fatalf("round %d: the next run did not confirm the reply:\n%s", i+1, out)
+		}
+		a.checkOneReply(t, m, m, "Refund "+tok)
+	}
+	px.mu.Lock()
+	creates := px.creates
+	px.mu.Unlock()
+	if creates != rounds {
+		t.Errorf("%d createRecord calls reached the PDS in %d rounds, want %d", creates, rounds, rounds)
+	}
+	t.Logf("Bluesky SIGKILL during send ×%d through a PDS proxy: %d createRecord calls, 1 reply seen by bob each round", rounds, creates)
+}
