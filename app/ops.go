@@ -123,6 +123,9 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			if s.LastError != "" {
 				line += "; last error: " + s.LastError
 			}
+			if s.Backlog != "" {
+				line += "\n  ! backlog: " + s.Backlog
+			}
 			statuses[s.Feed] = line
 		}
 	}
@@ -192,7 +195,9 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 		if st == "" {
 			st = "never polled"
 		}
-		fmt.Fprintf(w, "  %s\n", textsafe.Line(st))
+		for _, l := range strings.Split(st, "\n") {
+			fmt.Fprintf(w, "  %s\n", textsafe.Line(strings.TrimPrefix(l, "  ")))
+		}
 	}
 	if len(a.Engine.Feeds()) == 0 {
 		fmt.Fprintln(w, "no feeds configured: run `hark init` and add an account")

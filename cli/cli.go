@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,11 +164,24 @@ func openURL(u string) error {
 
 func pollCmd(f *flags) *cobra.Command {
 	var once bool
+	var backfill string
 	c := &cobra.Command{
 		Use:   "poll",
-		Short: "Poll every feed without the TUI (--once: one round, then print what was stored)",
+		Short: "Poll every feed without the TUI (--once: one round, then print what was stored; --backfill 7d: read older posts)",
+		PreRunE: func(*cobra.Command, []string) error {
+			if backfill != "" {
+				if _, err := parseAge(backfill); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out := cmd.OutOrStdout()
+			if backfill != "" {
+				d, _ := parseAge(backfill)
+				return runBackfill(cmd.Context(), a, out, time.Now().Add(-d))
+			}
 			if !once {
 				return follow(cmd.Context(), a, out)
 			}
@@ -181,6 +195,9 @@ func pollCmd(f *flags) *cobra.Command {
 				fmt.Fprintf(out, "%s: %d new\n", r.Feed, len(r.New))
 				for _, p := range r.New {
 					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
+				}
+				if b := r.Status.Backlog; b != "" && r.First {
+					fmt.Fprintf(out, "  ! %s\n", textsafe.Line(b))
 				}
 			}
 			// What no notification tells (answers given outside hark,
@@ -200,7 +217,99 @@ func pollCmd(f *flags) *cobra.Command {
 		}),
 	}
 	c.Flags().BoolVar(&once, "once", false, "poll each feed once, deliver the replies that are due, and exit")
+	c.Flags().StringVar(&backfill, "backfill", "", "read the posts of the last DURATION (7d, 48h, 2w) older than what the polls read, within the rate limits, and exit")
 	return c
+}
+
+// parseAge reads a backfill duration: Go durations plus days (7d) and
+// weeks (2w).
+func parseAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("--backfill %q: give a duration like 7d, 48h or 2w", s)
+	if s == "" {
+		return 0, bad
+	}
+	unit := time.Duration(0)
+	switch s[len(s)-1] {
+	case 'd':
+		unit = 24 * time.Hour
+	case 'w':
+		unit = 7 * 24 * time.Hour
+	}
+	if unit != 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 || n > 366 {
+			return 0, bad
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// runBackfill runs Engine.Backfill with progress: a bar redrawn in place
+// on a terminal, a line per page otherwise.
+func runBackfill(ctx context.Context, a *app.App, out io.Writer, since time.Time) error {
+	tty := isTerminal(out)
+	now := time.Now()
+	line := func(p engine.BackfillProgress) string {
+		frac := 0.0
+		if !p.Oldest.IsZero() && now.After(since) {
+			frac = min(max(float64(now.Sub(p.Oldest))/float64(now.Sub(since)), 0), 1)
+		}
+		if p.Done {
+			frac = 1
+		}
+		const width = 24
+		filled := int(frac * width)
+		bar := "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "]"
+		s := fmt.Sprintf("%s %s %3.0f%%  %d pages, %d posts (%d new)", textsafe.Line(p.Feed), bar, frac*100, p.Pages, p.Read, p.New)
+		if !p.Oldest.IsZero() {
+			s += ", back to " + p.Oldest.Local().Format("Jan 2 15:04")
+		}
+		if !p.Waiting.IsZero() {
+			s += ", waiting for the rate limit until " + p.Waiting.Local().Format("15:04:05")
+		}
+		return s
+	}
+	last := ""
+	res := a.Engine.Backfill(ctx, since, func(p engine.BackfillProgress) {
+		l := line(p)
+		if l == last {
+			return
+		}
+		last = l
+		if tty {
+			fmt.Fprintf(out, "\r\x1b[2K%s", l)
+		} else {
+			fmt.Fprintln(out, "backfill: "+l)
+		}
+	})
+	if tty && last != "" {
+		fmt.Fprintln(out)
+	}
+	failed := 0
+	for _, p := range res {
+		switch {
+		case p.Err != nil:
+			failed++
+			fmt.Fprintf(out, "%s: backfill stopped: %s\n", textsafe.Line(p.Feed), textsafe.Line(p.Err.Error()))
+		case p.Done:
+			fmt.Fprintf(out, "%s: backfill done: %d posts read back to %s, %d new\n", textsafe.Line(p.Feed), p.Read, since.Local().Format("Jan 2 15:04"), p.New)
+		default:
+			fmt.Fprintf(out, "%s: backfill stopped after %d pages (the bound): %d posts read, %d new\n", textsafe.Line(p.Feed), p.Pages, p.Read, p.New)
+		}
+	}
+	if len(res) == 0 {
+		fmt.Fprintln(out, "no feed can read back in time (Mastodon and Bluesky accounts can)")
+	}
+	if failed > 0 {
+		return ExitError{Code: 1}
+	}
+	return nil
 }
 
 // reportThreads prints what a thread refresh found, a line for each kind

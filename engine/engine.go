@@ -211,6 +211,7 @@ func (e *Engine) PollNow() {
 // PollResult is what one poll of one feed did.
 type PollResult struct {
 	Feed   string
+	First  bool // the feed's first poll (no cursor yet)
 	New    []social.Post
 	More   bool
 	Err    error
@@ -225,6 +226,9 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 		var total PollResult
 		for i := 0; i < 20; i++ {
 			r := e.pollFeed(ctx, f)
+			if i == 0 {
+				total.First = r.First
+			}
 			total.Feed, total.Err, total.Status = r.Feed, r.Err, r.Status
 			total.New = append(total.New, r.New...)
 			if r.Err != nil || !r.More {
@@ -254,6 +258,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 		res.Err = fmt.Errorf("feed %s: reading cursor: %w", id, err)
 		return res
 	}
+	res.First = cur == ""
 	pctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
 	batch, err := f.Source.Poll(pctx, cur)
 	cancel()
@@ -298,6 +303,10 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 			st.Until = time.Time{}
 			st.Stored += len(ir.New)
 			res.New, res.More = ir.New, batch.More
+			if batch.Older {
+				st.Backlog = fmt.Sprintf("the first poll read the newest %d only; older ones were not read (`hark poll --backfill 7d` reads them)", len(batch.Posts))
+				e.log.Warn("first poll skipped older posts", "feed", id, "read", len(batch.Posts))
+			}
 			e.requeueAuthFailed(f.Network, f.Account)
 			if len(ir.New) > 0 {
 				e.log.Info("stored", "feed", id, "new", len(ir.New))

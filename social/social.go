@@ -127,6 +127,20 @@ type Batch struct {
 	Posts  []Post
 	Cursor string // cursor to pass to the next Poll; stored with the batch
 	More   bool   // the source has more right now: poll again without waiting
+	// Older: a first poll took the newest posts only and stopped before
+	// the oldest: older posts were not read (a Backfiller reads them).
+	Older bool
+}
+
+// Backfiller is implemented by sources that can read back in time, older
+// than what a first poll took (`hark poll --backfill 7d`).
+type Backfiller interface {
+	// BackfillPage returns one page of posts (newest first) older than
+	// before (a cursor from the previous page; "" = from the newest), and
+	// the cursor of the next older page. more is false when the source has
+	// nothing older, or the page reached posts older than since (those are
+	// left out).
+	BackfillPage(ctx context.Context, before string, since time.Time) (posts []Post, next string, more bool, err error)
 }
 
 // Source polls one feed (an account's mentions, a search, an RSS URL).

@@ -179,6 +179,9 @@ type FeedStatus struct {
 	Failures  int               `json:"failures"`
 	Rate      social.RateStatus `json:"rate"`
 	Stored    int               `json:"stored"` // posts stored by this feed, all time
+	// Backlog says that the feed's first poll read only the newest posts:
+	// older ones were skipped until a backfill reads them ("" = none).
+	Backlog string `json:"backlog,omitempty"`
 }
 
 // PutFeedStatus saves a feed's status.

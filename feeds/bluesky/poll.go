@@ -80,6 +80,7 @@ type walkResult struct {
 	posts []social.Post // oldest first
 	state pollState
 	more  bool
+	older bool // a first walk stopped at the page bound: older items unread
 }
 
 // walk pages newest→oldest from the top (or from the gap) until it meets
@@ -139,7 +140,7 @@ func (c *Client) walk(ctx context.Context, st pollState, fetch pageFunc, firstPa
 		g := gapState{Cursor: next, At: floorAt.Format(time.RFC3339Nano), URIs: floorURIs}
 		gap = &g
 	}
-	res := walkResult{more: gap != nil}
+	res := walkResult{more: gap != nil, older: !floorOK && !reached && next != ""}
 	if st.Gap != nil {
 		res.state = pollState{At: st.At, URIs: st.URIs, Gap: gap}
 	} else {
@@ -209,7 +210,34 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 		return social.Batch{}, err
 	}
 	c.addFollowers(ctx, res.posts)
-	return social.Batch{Posts: res.posts, Cursor: encodeState(res.state), More: res.more}, nil
+	return social.Batch{Posts: res.posts, Cursor: encodeState(res.state), More: res.more, Older: res.older}, nil
+}
+
+// BackfillPage implements social.Backfiller: one page of notifications
+// (mentions, replies, quotes) older than the cursor before, newest first,
+// stopping at since.
+func (c *Client) BackfillPage(ctx context.Context, before string, since time.Time) ([]social.Post, string, bool, error) {
+	sess, err := c.session(ctx)
+	if err != nil {
+		return nil, before, true, wrapf("reading older notifications", err)
+	}
+	items, next, err := c.notificationsPage(ctx, before, sess.did)
+	if err != nil {
+		return nil, before, true, err
+	}
+	var out []social.Post
+	reached := false
+	for _, e := range items {
+		if e.atOK && e.at.Before(since) {
+			reached = true
+			continue
+		}
+		if e.post != nil {
+			out = append(out, *e.post)
+		}
+	}
+	c.addFollowers(ctx, out)
+	return out, next, !reached && next != "" && next != before, nil
 }
 
 func (c *Client) notificationsPage(ctx context.Context, cursor, ownDID string) ([]entry, string, error) {

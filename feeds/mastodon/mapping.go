@@ -125,7 +125,9 @@ func acctOf(acc account) string {
 // the mention posts in it, newest first.
 type page struct {
 	newest string
-	n      int // notifications on the page, of any type
+	oldest string // id of the last (oldest) item on the page
+	n      int    // notifications on the page, of any type
+	full   bool   // the page held as many items as asked: older ones may exist
 	posts  []social.Post
 }
 
@@ -147,6 +149,7 @@ func (a *api) decodeNotifications(b []byte) (page, error) {
 		if pg.newest == "" {
 			pg.newest = string(n.V.ID)
 		}
+		pg.oldest = string(n.V.ID)
 		// "update": a status hark may hold was edited; the store takes
 		// the new text for a post it has (a newer edited_at).
 		if (n.V.Type != "mention" && n.V.Type != "update") || !n.V.Status.OK {

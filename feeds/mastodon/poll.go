@@ -45,10 +45,43 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 		if err != nil {
 			return page{}, malformed("GET /api/v1/notifications", err)
 		}
+		pg.full = pg.n >= notificationsLimit
 		return pg, nil
 	}
 
 	return catchUp(cursor, fetch)
+}
+
+// BackfillPage implements social.Backfiller: one page of mention
+// notifications older than before (max_id), newest first, stopping at
+// since.
+func (c *Client) BackfillPage(ctx context.Context, before string, since time.Time) ([]social.Post, string, bool, error) {
+	a := c.api
+	q := url.Values{}
+	q.Add("types[]", "mention")
+	q.Set("limit", strconv.Itoa(notificationsLimit))
+	if before != "" {
+		q.Set("max_id", before)
+	}
+	var raw json.RawMessage
+	if err := a.call(ctx, http.MethodGet, "/api/v1/notifications", q, nil, nil, &raw); err != nil {
+		return nil, before, true, err
+	}
+	pg, err := a.decodeNotifications(raw)
+	if err != nil {
+		return nil, before, true, malformed("GET /api/v1/notifications", err)
+	}
+	var out []social.Post
+	reached := false
+	for _, p := range pg.posts {
+		if !p.CreatedAt.IsZero() && p.CreatedAt.Before(since) {
+			reached = true
+			continue
+		}
+		out = append(out, p)
+	}
+	more := !reached && pg.n > 0 && pg.oldest != "" && pg.oldest != before
+	return out, pg.oldest, more, nil
 }
 
 // catchUp is the forward catch-up both the mentions and the tag timeline
@@ -62,7 +95,7 @@ func catchUp(cursor string, fetch func(minID string) (page, error)) (social.Batc
 			return social.Batch{}, err
 		}
 		reverse(pg.posts)
-		return social.Batch{Posts: pg.posts, Cursor: pg.newest}, nil
+		return social.Batch{Posts: pg.posts, Cursor: pg.newest, Older: pg.full}, nil
 	}
 	b := social.Batch{Cursor: cursor}
 	seen := map[string]bool{}
