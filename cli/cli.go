@@ -438,6 +438,7 @@ func queueCmd(f *flags) *cobra.Command {
 
 func replyCmd(f *flags) *cobra.Command {
 	var dm, resolve, noSig bool
+	var to string
 	c := &cobra.Command{
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
@@ -451,7 +452,7 @@ func replyCmd(f *flags) *cobra.Command {
 				}
 			}
 			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
-			ent, err := a.Engine.Reply(args[0], text, engine.ReplyOptions{Direct: dm, Resolve: resolve})
+			ent, err := a.Engine.Reply(args[0], text, engine.ReplyOptions{Direct: dm, Resolve: resolve, To: to})
 			if err != nil {
 				return err
 			}
@@ -477,6 +478,7 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
 	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	c.Flags().StringVar(&to, "to", "", "answer this post of the conversation (its id on the network); default: the latest post of the customer who waits")
 	return c
 }
 

@@ -26,6 +26,10 @@ type ReplyOptions struct {
 	// By is the operator writing it, recorded on the outbox entry and, once
 	// sent, in the conversation's trail (zero = the engine's solo agent).
 	By social.Actor
+	// To picks the post to answer (its store key or the network's id),
+	// one of the conversation's customer posts; "" = the latest post of
+	// the customer who waits (the conversation's contact first).
+	To string
 	// Force sends through an operator handle although another operator
 	// holds the conversation's claim (the operator was warned and
 	// confirmed); without it such a reply is refused with *ClaimedError.
@@ -64,7 +68,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if !ok || acct.Sender == nil {
 		return store.OutboxEntry{}, fmt.Errorf("%w: no account can answer on %s/%s", ErrReadOnly, target.Network, target.Account)
 	}
-	to, err := e.replyTarget(target)
+	to, err := e.replyTarget(target, o.To)
 	if err != nil {
 		return store.OutboxEntry{}, err
 	}
@@ -148,14 +152,73 @@ func (e *Engine) LoadLimits(ctx context.Context, convID string) {
 	}
 }
 
-// replyTarget is the post a reply answers: the latest post of the
-// conversation's customer (a thread fetched from the network can hold later
-// posts by other people, who must not be answered instead), else the latest
-// post not written by the brand.
-func (e *Engine) replyTarget(c social.Conversation) (social.Post, error) {
+// replyTarget is the post a reply answers. With to, that post (by store
+// key or network id), which must be a customer's post of the conversation.
+// Else the latest post of a customer who waits: the conversation's
+// contact if they wait, else the customer of the thread who has waited
+// longest (several customers can share a thread); with nobody waiting,
+// the contact's latest post (a thread fetched from the network can hold
+// later posts by bystanders, who must not be answered instead), else the
+// latest post not written by the brand.
+func (e *Engine) replyTarget(c social.Conversation, to string) (social.Post, error) {
 	posts, err := e.st.Posts(c.ID)
 	if err != nil {
 		return social.Post{}, err
+	}
+	if to != "" {
+		for _, p := range posts {
+			if p.Key() != to && p.RemoteID != to {
+				continue
+			}
+			if p.Kind == social.KindOwn {
+				return social.Post{}, fmt.Errorf("post %s is the brand's own: answer a customer's post", to)
+			}
+			if !p.DeletedAt.IsZero() {
+				return social.Post{}, fmt.Errorf("post %s was deleted by its author", to)
+			}
+			return p.Post, nil
+		}
+		return social.Post{}, fmt.Errorf("conversation %s has no post %s", c.ID, to)
+	}
+	type waiter struct {
+		first time.Time
+		last  social.Post
+	}
+	waiting := map[string]*waiter{}
+	for _, p := range posts {
+		if p.Kind == social.KindOwn || !p.DeletedAt.IsZero() {
+			continue
+		}
+		h := strings.ToLower(p.Author.Handle)
+		contact := strings.EqualFold(p.Author.Handle, c.Contact.Handle)
+		if p.Attached && !contact {
+			continue // a bystander's post seen in the thread
+		}
+		cut := c.AnsweredUpTo(h)
+		if contact && c.LastResponseAt.After(cut) && c.Answered == nil {
+			cut = c.LastResponseAt
+		}
+		if !p.CreatedAt.After(cut) {
+			continue
+		}
+		w := waiting[h]
+		if w == nil {
+			w = &waiter{first: p.CreatedAt}
+			waiting[h] = w
+		}
+		w.last = p.Post
+	}
+	if w := waiting[strings.ToLower(c.Contact.Handle)]; w != nil {
+		return w.last, nil
+	}
+	var longest *waiter
+	for _, w := range waiting {
+		if longest == nil || w.first.Before(longest.first) {
+			longest = w
+		}
+	}
+	if longest != nil {
+		return longest.last, nil
 	}
 	for i := len(posts) - 1; i >= 0; i-- {
 		if posts[i].Kind != social.KindOwn && strings.EqualFold(posts[i].Author.Handle, c.Contact.Handle) {
@@ -357,7 +420,7 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		if err != nil || !c.State.Actionable() {
 			continue
 		}
-		latest, err := e.replyTarget(c)
+		latest, err := e.replyTarget(c, "")
 		if err != nil {
 			continue
 		}

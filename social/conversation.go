@@ -1,6 +1,9 @@
 package social
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // State is where a conversation stands in the operator's workflow.
 type State string
@@ -71,8 +74,23 @@ type Conversation struct {
 	// Who answered first and who resolved (zero = not recorded: before
 	// team mode); Activity is the bounded trail of operators' actions.
 	FirstReplyBy Actor      `json:"first_reply_by,omitzero"`
+	// Answered tracks, per customer in the thread (lower-case handle),
+	// the time of their latest post the brand answered: a reply to one
+	// customer does not answer another who posts in the same thread.
+	// nil: no reply recorded since hark tracked it (older conversations).
+	Answered map[string]time.Time `json:"answered,omitempty"`
 	ResolvedBy   Actor      `json:"resolved_by,omitzero"`
 	Activity     []Activity `json:"activity,omitempty"`
 
 	Version uint64 `json:"version"` // bumped on every write; UI caches key on it
+}
+
+// AnsweredUpTo is the time up to which the brand answered the customer
+// with this handle in the conversation (zero: never, or not tracked).
+func (c *Conversation) AnsweredUpTo(handle string) time.Time {
+	t, ok := c.Answered[strings.ToLower(handle)]
+	if !ok {
+		return c.Answered["*"]
+	}
+	return t
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -184,7 +185,8 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Tria
 		if answered.IsZero() {
 			answered = e.QueuedAt
 		}
-		if first, last, ok := unanswered(tx, &c, answered); ok {
+		markAnswered(&c, e.Reply.To, answered, old.LastResponseAt)
+		if first, last, ok := waiting(tx, &c, e.Reply.To, answered); ok {
 			c.WaitingSince = first
 			if tri != nil {
 				tri(&c, last, getContact(tx, c.Network, c.Contact.Handle))
@@ -209,6 +211,66 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Tria
 		return nil
 	})
 	return e, conv, err
+}
+
+// markAnswered records that the brand answered to's author up to at.
+// A conversation without the record yet starts it with every customer
+// answered up to prev, the response before this one (what hark answered
+// before it tracked customers one by one).
+func markAnswered(c *social.Conversation, to social.Post, at, prev time.Time) {
+	h := strings.ToLower(to.Author.Handle)
+	if h == "" {
+		return
+	}
+	if c.Answered == nil {
+		c.Answered = map[string]time.Time{}
+		if !prev.IsZero() {
+			c.Answered["*"] = prev
+		}
+	}
+	if at.After(c.Answered[h]) {
+		c.Answered[h] = at
+	}
+}
+
+// waiting finds the customer posts a reply to `to` (answering up to
+// `answered`) leaves waiting: to's author's posts after answered, and the
+// polled posts of every other customer of the thread after what the brand
+// last answered them (a second customer is not answered by a reply to the
+// first). It returns the time of the first and the latest such post.
+func waiting(tx *bolt.Tx, c *social.Conversation, to social.Post, answered time.Time) (time.Time, social.Post, bool) {
+	toH := strings.ToLower(to.Author.Handle)
+	if c.Answered == nil || toH == "" {
+		return unanswered(tx, c, answered)
+	}
+	var first time.Time
+	var last social.Post
+	found := false
+	for _, k := range c.PostKeys {
+		sp, ok := getPost(tx, k)
+		if !ok || sp.Kind == social.KindOwn || !sp.DeletedAt.IsZero() {
+			continue
+		}
+		h := strings.ToLower(sp.Author.Handle)
+		cut := answered
+		if h != toH {
+			if sp.Attached {
+				continue // a bystander's post seen in the thread: context
+			}
+			cut = c.AnsweredUpTo(h)
+		}
+		if !sp.CreatedAt.After(cut) {
+			continue
+		}
+		if !found || sp.CreatedAt.Before(first) {
+			first = sp.CreatedAt
+		}
+		if !found || !sp.CreatedAt.Before(last.CreatedAt) {
+			last = sp.Post
+		}
+		found = true
+	}
+	return first, last, found
 }
 
 // unanswered finds customer posts after the given time: the time of the

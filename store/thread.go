@@ -128,8 +128,14 @@ func inFlight(tx *bolt.Tx, convID string) bool {
 // answerOutside records p, a brand post hark did not send, as an answer
 // to the customer posts before it. It reports whether it answered one.
 func answerOutside(tx *bolt.Tx, c *social.Conversation, p social.Post, now time.Time) bool {
+	prev := c.LastResponseAt
 	if p.CreatedAt.After(c.LastResponseAt) {
 		c.LastResponseAt = p.CreatedAt
+	}
+	// the customer it answers: its parent's author (else the contact)
+	to := social.Post{Author: c.Contact}
+	if parent, ok := getPost(tx, social.PostKey(p.Network, p.Account, p.ReplyTo)); ok && p.ReplyTo != "" && parent.Kind != social.KindOwn {
+		to = parent.Post
 	}
 	if c.WaitingSince.IsZero() || !p.CreatedAt.After(c.WaitingSince) {
 		return false
@@ -141,7 +147,8 @@ func answerOutside(tx *bolt.Tx, c *social.Conversation, p social.Post, now time.
 	}
 	c.Record(social.Activity{At: p.CreatedAt, By: social.OutsideHark, Action: social.ActReplied, Note: "outside hark: " + p.RemoteID})
 	c.UpdatedAt = now
-	if first, _, ok := unanswered(tx, c, p.CreatedAt); ok {
+	markAnswered(c, to, p.CreatedAt, prev)
+	if first, _, ok := waiting(tx, c, to, p.CreatedAt); ok {
 		c.WaitingSince = first // a later customer post still waits
 		return true
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +262,47 @@ func firstLine(out, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// TestGTSBacklogAndBackfill (item 9): 45 mentions wait for an account
+// hark has never polled. The first poll reads the newest 40 and says the
+// older were not read; `hark poll --backfill 1h` reads the rest, with
+// progress, and every one of the 45 is stored once.
+func TestGTSBacklogAndBackfill(t *testing.T) {
+	g := newGTS(t)
+	tok := token("backlog")
+	for i := range 45 {
+		f := url.Values{"status": {"@alice " + tok + " #" + strconv.Itoa(i)}, "visibility": {"public"}}
+		if _, err := g.do(g.bobToken, http.MethodPost, "/api/v1/statuses", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(20*time.Second, func() bool {
+		b, err := g.get(g.aliceToken, "/api/v1/notifications", url.Values{"types[]": {"mention"}, "limit": {"1"}})
+		return err == nil && strings.Contains(string(b), tok+" #44")
+	})
+	h := newHark(t, g.account(g.base), g.secrets())
+	out := h.pollOnce(t)
+	if !strings.Contains(out, "! the first poll read the newest 40 only") {
+		t.Errorf("the first poll does not say it skipped older mentions:\n%s", out)
+	}
+	first := strings.Count(out, tok)
+	bf := h.must(t, "poll", "--backfill", "1h")
+	stored := 0
+	h.readStore(t, func(st *store.Store) error {
+		return st.ForEachConv(func(c social.Conversation) bool {
+			if strings.Contains(c.Preview, tok) {
+				stored++
+			}
+			return true
+		})
+	})
+	if stored != 45 {
+		t.Errorf("after the backfill the store holds %d of the 45 mentions:\n%s", stored, bf)
+	}
+	if doc := h.must(t, "doctor"); strings.Contains(doc, "backlog:") {
+		t.Errorf("doctor still reports a backlog:\n%s", doc)
+	}
+	t.Logf("GoToSocial backlog: first poll stored %d of 45 (%s); backfill: %s; store holds %d",
+		first, strings.TrimSpace(firstLine(out, "  ! ")), strings.TrimSpace(firstLine(bf, "mastodon:gts: backfill")), stored)
 }
