@@ -73,14 +73,14 @@ type Conversation struct {
 
 	// Who answered first and who resolved (zero = not recorded: before
 	// team mode); Activity is the bounded trail of operators' actions.
-	FirstReplyBy Actor      `json:"first_reply_by,omitzero"`
+	FirstReplyBy Actor `json:"first_reply_by,omitzero"`
 	// Answered tracks, per customer in the thread (lower-case handle),
 	// the time of their latest post the brand answered: a reply to one
 	// customer does not answer another who posts in the same thread.
 	// nil: no reply recorded since hark tracked it (older conversations).
-	Answered map[string]time.Time `json:"answered,omitempty"`
-	ResolvedBy   Actor      `json:"resolved_by,omitzero"`
-	Activity     []Activity `json:"activity,omitempty"`
+	Answered   map[string]time.Time `json:"answered,omitempty"`
+	ResolvedBy Actor                `json:"resolved_by,omitzero"`
+	Activity   []Activity           `json:"activity,omitempty"`
 
 	Version uint64 `json:"version"` // bumped on every write; UI caches key on it
 }

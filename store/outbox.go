@@ -1,9 +1,9 @@
 package store
 
 import (
-	"strings"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/social"
