@@ -322,3 +322,98 @@ func TestATPKillDuringSend(t *testing.T) {
 	}
 	t.Logf("Bluesky SIGKILL during send ×%d through a PDS proxy: %d createRecord calls, 1 reply seen by bob each round", rounds, creates)
 }
+
+// newCustomer creates another account on the PDS (the dev stack lets
+// anyone sign up) and returns its handle, DID and session token.
+func (a *atp) newCustomer(t *testing.T, name string) (handle, did, jwt string) {
+	t.Helper()
+	var out struct {
+		AccessJwt string `json:"accessJwt"`
+		DID       string `json:"did"`
+		Handle    string `json:"handle"`
+	}
+	handle = name + ".test"
+	if err := a.xrpc(t, "", http.MethodPost, "com.atproto.server.createAccount", nil,
+		map[string]string{"handle": handle, "email": name + "@example.com", "password": "pw-" + name}, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Handle, out.DID, out.AccessJwt
+}
+
+// TestATPSeveralCustomers (item 6): carol answers in bob's thread with her
+// own problem, mentioning alice. hark answers bob first; the conversation
+// stays in the inbox for carol; the next reply goes under carol's post;
+// then nobody waits.
+func TestATPSeveralCustomers(t *testing.T) {
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("two")
+	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order A100 missing", "@"+a.aliceHandle, nil)
+	c := h.pollConv(t, m.URI)
+
+	carolHandle, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
+	text := "@" + a.aliceHandle + " me too, order C200 " + tok
+	i := strings.Index(text, "@"+a.aliceHandle)
+	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}, "reply": map[string]strongRef{"root": m, "parent": m}}
+	var carol strongRef
+	if err := a.xrpc(t, carolJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
+		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(20*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.hasPost(t, carol.URI) }) {
+		t.Fatalf("hark never stored carol's post %s", carol.URI)
+	}
+	if got := h.convOf(t, carol.URI); got.ID != c.ID {
+		t.Fatalf("carol's post is in conversation %s, want bob's %s", got.ID, c.ID)
+	}
+	h.must(t, "reply", c.ID, "@"+a.bobHandle+" A100 ships today")
+	byAlice := func(uri string) []threadReply {
+		var out []threadReply
+		for _, r := range a.replies(t, uri) {
+			if r.Post.Author.DID == a.aliceDID {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	var toBob []threadReply
+	eventually(20*time.Second, func() bool { toBob = byAlice(m.URI); return len(toBob) > 0 })
+	if len(toBob) != 1 || !strings.Contains(toBob[0].Post.Record.Text, "A100 ships today") {
+		t.Fatalf("bob sees %d replies by alice under his post, want the one about A100: %+v", len(toBob), toBob)
+	}
+	c = h.convOf(t, m.URI)
+	if !c.State.Actionable() {
+		t.Errorf("after answering bob only: %s, want carol still waiting in the inbox", c.State)
+	}
+	h.must(t, "reply", c.ID, "C200 is on its way")
+	var under []threadReply
+	eventually(20*time.Second, func() bool { under = byAlice(carol.URI); return len(under) > 0 })
+	if n := len(byAlice(m.URI)); n != 1 {
+		t.Errorf("bob's post now has %d replies by alice, want still 1 (the second went to carol)", n)
+	}
+	if len(under) != 1 || under[0].Post.Author.DID != a.aliceDID || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m {
+		t.Errorf("carol sees %d replies under her post, want alice's one with parent = her post, root = bob's: %+v", len(under), under)
+	}
+	if c = h.convOf(t, m.URI); c.State != social.StatePending {
+		t.Errorf("with both answered: %s, want pending", c.State)
+	}
+	t.Logf("Bluesky two customers in one thread: bob answered under his post, carol (%s) under hers; conversation #%s %s", carolHandle, c.ID, c.State)
+}
+
+// hasPost reports whether the store holds the post with this remote id.
+func (h *harkEnv) hasPost(t *testing.T, remoteID string) bool {
+	t.Helper()
+	found := false
+	h.readStore(t, func(st *store.Store) error {
+		return st.ForEachConv(func(c social.Conversation) bool {
+			for _, k := range c.PostKeys {
+				if strings.HasSuffix(k, "/"+remoteID) {
+					found = true
+				}
+			}
+			return !found
+		})
+	})
+	return found
+}
