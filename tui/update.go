@@ -68,7 +68,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		p.restoreDraft(msg.id, msg.draft)
 		return m, nil
 	case threadMsg:
-		if msg.err != nil {
+		switch {
+		case social.Gone(msg.err):
+			// the reason first and whole (it is short): the status line
+			// would cut a wrapped network error before its "404"
+			m.flash(msg.err.Error(), false)
+		case msg.err != nil:
 			m.flash("thread: "+msg.err.Error(), true)
 		}
 		return m, nil

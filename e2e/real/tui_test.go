@@ -64,3 +64,46 @@ func TestGTSTUICannedReply(t *testing.T) {
 	t.Logf("TUI under tmux: canned answer sent once; screen after sending:\n%s", screen())
 	keys("q")
 }
+
+// TestGTSTUIDeletedPost (item 3): bob deletes his mention; the operator
+// opens the conversation in the TUI (a thread fetch): the status line says
+// the customer deleted the post, whole, the post is marked deleted, and
+// the conversation leaves the inbox.
+func TestGTSTUIDeletedPost(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	g := newGTS(t)
+	h := newHark(t, g.account(g.base), g.secrets())
+	tok := token("tuidel")
+	m := g.post(t, "@alice "+tok+" never mind", "", "public")
+	c := h.pollConv(t, m.ID)
+	if _, err := g.do(g.bobToken, "DELETE", "/api/v1/statuses/"+m.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	name := "hark-real-" + tok
+	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
+	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
+	waitFor := func(what, text string) string {
+		t.Helper()
+		var s string
+		if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, text) }) {
+			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, s)
+		}
+		return s
+	}
+	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
+	waitFor("the queue", "inbox")
+	keys("/")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", tok)
+	keys("Enter")
+	waitFor("the search result", "never mind")
+	keys("Enter") // open it: the thread fetch finds it gone
+	s := waitFor("the deletion in the status line", "conversation "+c.ID+": the customer deleted this post; nothing else waits: resolved")
+	waitFor("the post marked deleted", "DELETED by its author")
+	keys("q")
+	t.Logf("TUI, deleted post opened:\n%s", s)
+}
