@@ -164,3 +164,6 @@ func isJoiningScript(r rune) bool {
 		unicode.Telugu, unicode.Kannada, unicode.Malayalam, unicode.Sinhala,
 		unicode.Myanmar, unicode.Khmer, unicode.Tibetan)
 }
+
+// isSkinTone reports the emoji modifiers (Fitzpatrick skin tones).
+func isSkinTone(r rune) bool { return r >= 0x1f3fb && r <= 0x1f3ff }

@@ -11,8 +11,14 @@
 //     removed silently, never passed through), so a Trojan-Source post shows
 //     what it is doing and cannot reorder hark's own columns;
 //   - invisible format characters (ZWSP, word joiner, BOM, soft hyphen, …)
-//     are removed by Block and Line and shown as markers by Handle; ZWJ and
-//     emoji tag characters survive inside emoji sequences;
+//     are removed by Block and Line and shown as markers by Handle; emoji
+//     tag characters survive inside emoji sequences;
+//   - emoji sequences are taken apart for display: the ZWJ between emoji,
+//     skin-tone modifiers and the emoji presentation selector (U+FE0F) are
+//     dropped. Terminals disagree on the width of the joined glyphs (tmux
+//     3.3 draws 👍🏽 in 4 cells and ❤️ in 1, Bubble Tea measures by wcwidth
+//     unless the terminal clusters graphemes, lipgloss by graphemes); the
+//     parts have one width for all of them, so borders stay put;
 //   - invalid UTF-8 becomes U+FFFD; runs of combining marks are capped.
 //
 // Width and Truncate measure the sanitized text, in terminal cells, with the

@@ -203,6 +203,16 @@ func (w *writer) nonASCII(i int, r rune, size int) int {
 		w.joiner(i, j, r)
 	case r >= 0xe0020 && r <= 0xe007f:
 		return w.tags(i)
+	case r == 0xfe0f && !w.droppedVS && (isEmojiBase(w.before()) || (isKeycapBase(w.before()) && strings.HasPrefix(w.src[j:], "\u20e3"))):
+		// emoji presentation: terminals disagree on its width (❤️ is 1
+		// cell in tmux 3.3, 2 by grapheme width): dropped, the character
+		// keeps its text width everywhere (a second one is smuggling:
+		// variation marks it in a handle)
+		w.droppedVS = true
+		return j
+	case isSkinTone(r) && isEmojiBase(w.before()):
+		// an emoji modifier: tmux 3.3 draws it as a swatch 2 cells wide
+		// after its base, grapheme width counts the pair as 2: dropped
 	case isVS(r):
 		w.variation(i, j, r)
 	case isMark(r):
@@ -246,6 +256,8 @@ type writer struct {
 	pendOne bool // the pending run is exactly one ASCII space
 	tabAt   int  // Block: output offset of the last tab stop or line start
 	tabCol  int  // Block: display column at tabAt
+
+	droppedVS bool // an emoji presentation selector was just dropped
 }
 
 func (w *writer) materialize() {
@@ -299,6 +311,7 @@ func (w *writer) flush() {
 
 func (w *writer) note(r rune, k kind) {
 	w.prev = r
+	w.droppedVS = false
 	switch k {
 	case kindBase:
 		w.marks = 0
@@ -382,8 +395,14 @@ func (w *writer) marker(name string) {
 func (w *writer) joiner(i, j int, r rune) {
 	base := w.before()
 	next, _ := utf8.DecodeRuneInString(w.src[j:])
-	ok := (r == zwj && isEmojiBase(base) && isPictographic(next)) ||
-		((isJoiningScript(base) || isMark(base)) && isJoiningScript(next))
+	if r == zwj && isEmojiBase(base) && isPictographic(next) {
+		// An emoji ZWJ sequence: dropped, its emoji shown one by one.
+		// Terminals disagree on the width of the joined glyph (tmux 3.3: 2,
+		// wcwidth: the sum), so the renderer and the terminal would not
+		// agree where a border goes; apart, every method counts the same.
+		return
+	}
+	ok := (isJoiningScript(base) || isMark(base)) && isJoiningScript(next)
 	switch {
 	case ok:
 		w.keep(i, j, r, kindJoin)
@@ -436,7 +455,7 @@ func (w *writer) variation(i, j int, r rune) {
 	default:
 		next, _ := utf8.DecodeRuneInString(w.src[j:])
 		presentation := r == 0xfe0e || r == 0xfe0f
-		legit := !isVS(base) && ((presentation && isEmojiBase(base)) ||
+		legit := !isVS(base) && !w.droppedVS && ((presentation && isEmojiBase(base)) ||
 			isIdeograph(base) || (r == 0xfe0f && isKeycapBase(base) && next == 0x20e3))
 		if legit {
 			w.keep(i, j, r, kindMark)

@@ -1,6 +1,7 @@
 package textsafe
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -56,9 +57,12 @@ func TestBlock(t *testing.T) {
 		{"c0 dropped", "a\x00b\x07c\x08d\x7fe", "abcde"},
 		{"bidi visible", "a\u202eb\u2066c\u2069\u200fd\u061c", "a⟨RLO⟩b⟨LRI⟩c⟨PDI⟩⟨RLM⟩d⟨ALM⟩"},
 		{"invisible removed", "a\u200bb\u2060c\ufeffd\u00ade\u180ef\u2062g", "abcdefg"},
-		{"zwj family kept", family, family},
-		{"zwj rainbow flag kept", rainbow, rainbow},
-		{"zwj profession", "👩🏽\u200d💻", "👩🏽\u200d💻"},
+		// Emoji sequences are taken apart (ZWJ, skin tones and emoji
+		// presentation dropped): terminals disagree on their width, their
+		// parts have one width everywhere (tmux 3.3, wcwidth, graphemes).
+		{"zwj family apart", family, "👨👩👧👦"},
+		{"zwj rainbow flag apart", rainbow, "🏳🌈"},
+		{"zwj profession apart, skin tone dropped", "👩🏽\u200d💻", "👩💻"},
 		{"zwj between letters removed", "sky\u200dlark", "skylark"},
 		{"zwj dangling after emoji removed", "👨\u200d", "👨"},
 		{"zwj before letter removed", "👨\u200dx", "👨x"},
@@ -71,7 +75,7 @@ func TestBlock(t *testing.T) {
 		{"tag smuggling removed", "🏴" + strings.Repeat("\U000e0061", 20) + "\U000e007f", "🏴"},
 		{"second tag run removed", england + "\U000e0061\U000e007f", england},
 		{"language tag removed", "a\U000e0001b", "ab"},
-		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3"},
+		{"keycap kept, presentation dropped", "1\ufe0f\u20e3", "1\u20e3"},
 		{"vs at start dropped", "\ufe0fa", "a"},
 		{"decomposed kept", "e\u0301", "e\u0301"},
 		{"leading mark gets a base", "\u0301a", "◌\u0301a"},
@@ -119,7 +123,7 @@ func TestLine(t *testing.T) {
 		{"window title", "inbox: \a\x1b]52;c;SGk=\a x", "inbox: x"},
 		{"bidi", "\u202e evil", "⟨RLO⟩ evil"},
 		{"zwj across space removed", "👨\n\u200d👩", "👨 👩"},
-		{"family", "hi " + family, "hi " + family},
+		{"family", "hi " + family, "hi 👨👩👧👦"},
 		{"leading mark", " \u0301x", "◌\u0301x"},
 		{"mark after space", "a \u0301", "a \u0301"},
 		{"zwsp handle", "@skylark\u200bair", "@skylarkair"},
@@ -160,15 +164,15 @@ func TestHandle(t *testing.T) {
 		{"newline becomes space", "a\n\nb", "a b"},
 		{"vs after letter marked", "@sky\ufe0flark", "@sky⟨VS16⟩lark"},
 		{"vs supplement after letter marked", "a\U000e0100", "a⟨VS17⟩"},
-		{"vs after emoji kept", "❤\ufe0f", "❤\ufe0f"},
+		{"emoji presentation after emoji dropped", "❤\ufe0f", "❤"},
 		{"leading vs marked", "\ufe0f@skylark", "⟨VS16⟩@skylark"},
-		{"second vs marked", "❤\ufe0f\ufe0f", "❤\ufe0f⟨VS16⟩"},
-		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3"},
+		{"second vs marked", "❤\ufe0f\ufe0f", "❤⟨VS16⟩"},
+		{"keycap kept, presentation dropped", "1\ufe0f\u20e3", "1\u20e3"},
 		{"vs after digit without keycap marked", "1\ufe0fx", "1⟨VS16⟩x"},
 		{"ideographic variation kept", "葛\U000e0100", "葛\U000e0100"},
 		{"ideographic vs after emoji marked", "😀\U000e0100", "😀⟨VS17⟩"},
 		{"text presentation after emoji kept", "❤\ufe0e", "❤\ufe0e"},
-		{"family kept", "Anna " + family, "Anna " + family},
+		{"family apart", "Anna " + family, "Anna 👨👩👧👦"},
 		{"tag flag kept", "Jo " + england, "Jo " + england},
 		{"stray tags marked", "bob\U000e0061\U000e0062", "bob⟨TAG⟩"},
 		{"hangul filler marked", "\u3164\u3164", "⟨U+3164⟩⟨U+3164⟩"},
@@ -223,12 +227,12 @@ func TestWidth(t *testing.T) {
 		{"cjk is two cells", "日本語", 6},
 		{"hangul", "한국어", 6},
 		{"emoji", "😀", 2},
-		{"zwj family is one emoji", family, 2},
-		{"rainbow flag", rainbow, 2},
+		{"zwj family: four emoji, as every terminal draws them", family, 8},
+		{"rainbow flag: apart", rainbow, 3},
 		{"regional flag", "🇪🇸", 2},
 		{"tag flag", england, 2},
-		{"skin tone", "👍🏽", 2},
-		{"keycap", "1\ufe0f\u20e3", 2},
+		{"skin tone dropped", "👍🏽", 2},
+		{"keycap", "1\ufe0f\u20e3", 1},
 		{"decomposed e", "e\u0301", 1},
 		{"combining marks are zero", "a\u0301\u0302\u0303", 1},
 		{"zalgo", "Z" + strings.Repeat("\u0336", 40), 1},
@@ -266,7 +270,7 @@ func TestTruncate(t *testing.T) {
 		{"empty", "", 5, ""},
 		{"cjk never split", "日本語日本語", 5, "日本…"},
 		{"cjk even", "日本語日本語", 6, "日本…"},
-		{"emoji family never split", "ab" + family + family, 5, "ab" + family + "…"},
+		{"emoji family apart", "ab" + family + family, 5, "ab👨…"},
 		{"emoji family does not fit", "a" + family + "bc", 3, "a…"},
 		{"tag flag never split", england + england, 3, england + "…"},
 		{"marks stay with base", "e\u0301e\u0301e\u0301", 3, "e\u0301e\u0301e\u0301"},
@@ -315,11 +319,11 @@ func TestFastPathDoesNotAllocate(t *testing.T) {
 		fn   func(string) string
 	}{
 		{"block ascii", "Hello, my flight SK123 was cancelled.\nPlease help!", Block},
-		{"block unicode", "¡Hola! Mi vuelo fue cancelado 😡 日本語 " + family + " e\u0301 " + england, Block},
+		{"block unicode", "¡Hola! Mi vuelo fue cancelado 😡 日本語 🇪🇸 e\u0301 " + england, Block},
 		{"line ascii", "Hello, my flight SK123 was cancelled.", Line},
-		{"line unicode", "Zażółć gęślą jaźń " + family, Line},
+		{"line unicode", "Zażółć gęślą jaźń 🇪🇸", Line},
 		{"handle", "@skylark@social.example", Handle},
-		{"handle emoji", "Anna ❤\ufe0f " + family, Handle},
+		{"handle emoji", "Anna ❤ 🇪🇸 " + england, Handle},
 		{"line trailing space is a substring", "trailing space ", Line},
 		{"block unterminated escape at end is a substring", "text\x1b]0;title", Block},
 	}
@@ -418,5 +422,25 @@ func BenchmarkBlock(b *testing.B) {
 func TestTabSpaces(t *testing.T) {
 	if len(tabSpaces) != TabWidth || strings.Trim(tabSpaces, " ") != "" {
 		t.Fatalf("tabSpaces %q does not match TabWidth %d", tabSpaces, TabWidth)
+	}
+}
+
+// Whatever the terminal: Bubble Tea measures cells by grapheme width when
+// the terminal says it clusters graphemes (mode 2027), by wcwidth
+// otherwise (tmux 3.3), and lipgloss by grapheme width always. Emoji
+// sequences are where they disagree (a ZWJ family: 2 or 8 cells; 👍🏽: 2,
+// but tmux draws 4), which pushed box borders out under tmux. After
+// sanitizing, both measures agree, so the borders stay put.
+func TestEmojiWidthIsTheSameForEveryMeasure(t *testing.T) {
+	for _, s := range []string{
+		family, rainbow, england, "👩🏽\u200d💻", "👍🏽", "❤\ufe0f", "1\ufe0f\u20e3", "#\ufe0f\u20e3", "🇪🇸", "😀",
+		"☺\ufe0f", "✌🏿", "🧑🏾\u200d🤝\u200d🧑🏻", "🏴\u200d☠\ufe0f", "Hola 👋🏽 @acme",
+	} {
+		for _, fn := range []func(string) string{Block, Line, Handle} {
+			out := fn(s)
+			if g, wc := ansi.StringWidth(out), ansi.StringWidthWc(out); g != wc {
+				t.Errorf("%q → %q: %d cells by graphemes, %d by wcwidth", s, out, g, wc)
+			}
+		}
 	}
 }
