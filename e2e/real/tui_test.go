@@ -4,6 +4,8 @@ package real
 
 import (
 	"os/exec"
+
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +108,56 @@ func TestGTSTUIDeletedPost(t *testing.T) {
 	waitFor("the post marked deleted", "DELETED by its author")
 	keys("q")
 	t.Logf("TUI, deleted post opened:\n%s", s)
+}
+
+// TestGTSTUIEmojiBorders (item 10): a mention full of emoji sequences
+// (ZWJ family, skin tones, ❤️, a keycap) shown in the TUI under tmux: every
+// row of the conversation box keeps its right border in the last column
+// (tmux 3.3 draws 👍🏽 in 4 cells and ❤️ in 1; they used to push the border
+// out or pull it in).
+func TestGTSTUIEmojiBorders(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	g := newGTS(t)
+	h := newHark(t, g.account(g.base), g.secrets())
+	tok := token("emoji")
+	m := g.post(t, "@alice "+tok+" 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke", "", "public")
+	h.pollConv(t, m.ID)
+	name := "hark-real-" + tok
+	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
+	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
+	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
+	var s string
+	if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, "inbox") }) {
+		t.Fatalf("no queue:\n%s", s)
+	}
+	keys("/")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", tok)
+	keys("Enter")
+	time.Sleep(500 * time.Millisecond)
+	keys("Enter")
+	if !eventually(20*time.Second, func() bool {
+		s = screen()
+		return strings.Contains(s, "my laptop") && strings.Contains(s, "family order")
+	}) {
+		t.Fatalf("the post never showed:\n%s", s)
+	}
+	// tmux's own idea of each row: where its last character sits.
+	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if !strings.Contains(l, "my laptop") && !strings.Contains(l, "family order") {
+			continue
+		}
+		if r := strings.TrimRight(l, " "); !strings.HasSuffix(r, "┃") && !strings.HasSuffix(r, "│") {
+			t.Errorf("row %d lost its right border: %q", i, l)
+		}
+		if w := ansi.StringWidthWc(l); w != 120 {
+			t.Errorf("row %d is %d cells wide, want 120: %q", i, w, l)
+		}
+	}
+	keys("q")
+	t.Logf("TUI under tmux with emoji sequences:\n%s", s)
 }
