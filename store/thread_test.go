@@ -120,3 +120,26 @@ func TestMarkDeleted(t *testing.T) {
 		t.Errorf("inbox count %d after both posts were deleted", n[0])
 	}
 }
+
+// A poll that brings a stored post again with a newer EditedAt (Mastodon's
+// "update" notification) takes the edit: not new, but edited, and the
+// preview follows. The same post again changes nothing.
+func TestIngestTakesEdits(t *testing.T) {
+	s := openTemp(t)
+	p := post("1", "@ana", "order A900 is late", 0)
+	c := ingestOne(t, s, p)
+	edited := p
+	edited.Text, edited.EditedAt = "order A901 is late", t0.Add(time.Minute)
+	r, err := s.Ingest("f", "c2", []social.Post{edited}, prio, t0.Add(time.Hour))
+	if err != nil || len(r.New) != 0 || len(r.Edited) != 1 || len(r.Changed) != 1 {
+		t.Fatalf("edit: %+v %v", r, err)
+	}
+	sp, _ := s.Post(p.Key())
+	c, _ = s.Conversation(c.ID)
+	if sp.Text != "order A901 is late" || sp.EditedAt != t0.Add(time.Minute) || c.Preview != "order A901 is late" {
+		t.Errorf("after the edit: %q edited %v preview %q", sp.Text, sp.EditedAt, c.Preview)
+	}
+	if r, _ := s.Ingest("f", "c3", []social.Post{edited}, prio, t0.Add(2*time.Hour)); len(r.Edited)+len(r.New)+len(r.Changed) != 0 {
+		t.Errorf("the same edit again: %+v", r)
+	}
+}

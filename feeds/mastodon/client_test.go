@@ -866,3 +866,33 @@ func TestUnusedHashtagIsEmpty(t *testing.T) {
 		t.Error("another 404 is swallowed too")
 	}
 }
+
+// An "update" notification (Mastodon sends one for a status the account
+// interacted with when it is edited) maps like a mention, with the
+// status's edited_at: the store takes the new text for a post it holds.
+func TestUpdateNotificationCarriesTheEdit(t *testing.T) {
+	f := newFake(t)
+	var ns []map[string]any
+	if err := json.Unmarshal(fixture(t, "notifications_mentions.json"), &ns); err != nil {
+		t.Fatal(err)
+	}
+	upd := cloneMap(ns[1]) // kasia's public mention
+	upd["id"], upd["type"] = "58213500", "update"
+	st := upd["status"].(map[string]any)
+	st["content"] = "<p>@acmecoffee order A901, not A900</p>"
+	st["edited_at"] = "2026-11-22T08:00:00.000Z"
+	b, _ := json.Marshal(upd)
+	f.mu.Lock()
+	f.notifs = append([]json.RawMessage{b}, f.notifs...)
+	f.mu.Unlock()
+	c := New(f.options())
+	batch, err := c.Poll(ctx, "")
+	if err != nil || len(batch.Posts) != 1 {
+		t.Fatalf("%+v %v", batch, err)
+	}
+	p := batch.Posts[0]
+	if p.RemoteID != "117654091669176322" || p.Text != "@acmecoffee order A901, not A900" ||
+		!p.EditedAt.Equal(time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("update notification mapped to %+v", p)
+	}
+}
