@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// pagedSource serves pages of posts back in time: a 429 before the second
+// page, and a rate budget that runs low before the third.
+type pagedSource struct {
+	mu        sync.Mutex
+	now       func() time.Time
+	pages     [][]social.Post
+	calls     int
+	limited   bool // the 429 was served
+	remaining int
+}
+
+func (s *pagedSource) ID() string                                         { return "paged" }
+func (s *pagedSource) Poll(context.Context, string) (social.Batch, error) { return social.Batch{}, nil }
+func (s *pagedSource) Rate() social.RateStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return social.RateStatus{Known: true, Limit: 300, Remaining: s.remaining, Reset: s.now().Add(30 * time.Millisecond)}
+}
+
+func (s *pagedSource) BackfillPage(_ context.Context, before string, since time.Time) ([]social.Post, string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	i := 0
+	fmt.Sscan(before, &i)
+	if i == 1 && !s.limited {
+		s.limited = true
+		return nil, before, true, &social.Error{Kind: social.RateLimited, Status: 429, Until: s.now().Add(30 * time.Millisecond)}
+	}
+	s.remaining = 300
+	if i == 1 {
+		s.remaining = 2 // below the reserve: the next page waits for the reset
+	}
+	var out []social.Post
+	for _, p := range s.pages[i] {
+		if !p.CreatedAt.Before(since) {
+			out = append(out, p)
+		}
+	}
+	more := i+1 < len(s.pages) && len(out) == len(s.pages[i])
+	return out, fmt.Sprint(i + 1), more, nil
+}
+
+// The backfill reads page after page into the store, waits out a 429 and
+// a budget below its reserve, stops at since, and leaves the feed's
+// cursor alone.
+func TestBackfillWithinRateLimits(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	post := func(i int, age time.Duration) social.Post {
+		return social.Post{RemoteID: fmt.Sprint(i), Author: social.Author{Handle: fmt.Sprintf("@c%d", i)}, Text: "old mention",
+			CreatedAt: now.Add(-age), Kind: social.KindMention}
+	}
+	src := &pagedSource{now: time.Now, remaining: 300, pages: [][]social.Post{
+		{post(1, time.Hour), post(2, 2*time.Hour)},
+		{post(3, 24*time.Hour), post(4, 48*time.Hour)},
+		{post(5, 72*time.Hour), post(6, 10*24*time.Hour)}, // the last is older than since
+	}}
+	e := New(Options{Store: st, Feeds: []Feed{{Source: src, Network: social.Demo, Account: "acme", Brand: "Acme"}}})
+	var waits int
+	res := e.Backfill(context.Background(), now.Add(-7*24*time.Hour), func(p BackfillProgress) {
+		if !p.Waiting.IsZero() {
+			waits++
+		}
+	})
+	if len(res) != 1 || !res[0].Done || res[0].Err != nil || res[0].Read != 5 || res[0].New != 5 || res[0].Pages != 3 {
+		t.Fatalf("backfill: %+v", res)
+	}
+	if waits != 2 {
+		t.Errorf("waited %d times, want 2 (the 429, the budget below the reserve)", waits)
+	}
+	if src.calls != 4 {
+		t.Errorf("%d page requests, want 4 (three pages and the one refused)", src.calls)
+	}
+	if cur, _ := st.Cursor("paged"); cur != "" {
+		t.Errorf("the feed's cursor moved to %q", cur)
+	}
+	n := 0
+	st.ForEachConv(func(social.Conversation) bool { n++; return true })
+	if n != 5 {
+		t.Errorf("%d conversations stored, want 5", n)
+	}
+}
