@@ -95,8 +95,8 @@ func mastodonHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		writeBody(w, 200, jsonCT, fixture(f.t, "mastodon/instance_v2.json"))
 	case "GET /api/v1/notifications":
 		q := r.URL.Query()
-		if got := q["types[]"]; len(got) != 1 || got[0] != "mention" {
-			f.t.Errorf("mastodon fake: types[] = %v", got)
+		if got := q["types[]"]; len(got) != 2 || got[0] != "mention" || got[1] != "update" {
+			f.t.Errorf("mastodon fake: types[] = %v, want [mention update]", got)
 		}
 		var all []json.RawMessage
 		if err := json.Unmarshal(fixture(f.t, "mastodon/notifications_mentions.json"), &all); err != nil {
