@@ -561,8 +561,8 @@ type ThreadsResult struct {
 func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 	var res ThreadsResult
 	type cand struct {
-		id string
-		at time.Time
+		id              string
+		checked, latest time.Time
 	}
 	var cands []cand
 	horizon := e.now().Add(-7 * 24 * time.Hour)
@@ -584,10 +584,17 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 			if a, ok := e.Account(c.Network, c.Account); !ok || a.Thread == nil {
 				continue
 			}
-			cands = append(cands, cand{c.ID, c.UpdatedAt})
+			cands = append(cands, cand{c.ID, c.ThreadCheckedAt, c.LastCustomerAt})
 		}
 	}
-	slices.SortFunc(cands, func(a, b cand) int { return b.at.Compare(a.at) })
+	// Round robin: the longest unchecked first (never checked before
+	// all), then the most recent customer activity.
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := a.checked.Compare(b.checked); c != 0 {
+			return c
+		}
+		return b.latest.Compare(a.latest)
+	})
 	if len(cands) > max {
 		cands = cands[:max]
 	}
@@ -598,6 +605,9 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 		res.Checked++
 		r, err := e.RefreshThread(ctx, cd.id)
 		if err != nil {
+			now := e.now()
+			// checked, though it failed: the next round goes on with others
+			_, _ = e.st.Rescore(cd.id, func(c *social.Conversation) { c.ThreadCheckedAt = now })
 			if social.Gone(err) {
 				res.Deleted = append(res.Deleted, cd.id)
 				continue

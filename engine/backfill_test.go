@@ -99,3 +99,41 @@ func TestBackfillWithinRateLimits(t *testing.T) {
 		t.Errorf("%d conversations stored, want 5", n)
 	}
 }
+
+// The thread refresh goes round the waiting conversations: with a budget
+// of 2 a round, every one is checked within ceil(n/2) rounds, the never
+// checked first, whatever their activity.
+func TestRefreshThreadsGoesRound(t *testing.T) {
+	e, _, clk := demoEngine(t)
+	ctx := context.Background()
+	e.PollOnce(ctx)
+	var ids []string
+	for _, v := range []store.View{store.ViewActionable, store.ViewPending} {
+		refs, err := e.Store().QueueRefs(v, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range refs {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) < 3 {
+		t.Fatalf("the demo gave %d waiting conversations, want at least 3", len(ids))
+	}
+	rounds := (len(ids) + 1) / 2
+	for range rounds {
+		clk.Add(time.Minute)
+		if r := e.RefreshThreads(ctx, 2); r.Checked != 2 && r.Checked != len(ids)%2 {
+			t.Fatalf("a round checked %d threads, want the budget of 2: %+v", r.Checked, r)
+		}
+	}
+	convs, err := e.Store().Conversations(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		if c.ThreadCheckedAt.IsZero() && !c.Direct && c.ReadOnly == "" {
+			t.Errorf("conversation %s was never checked in %d rounds of 2 over %d", c.ID, rounds, len(ids))
+		}
+	}
+}

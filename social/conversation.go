@@ -78,9 +78,13 @@ type Conversation struct {
 	// the time of their latest post the brand answered: a reply to one
 	// customer does not answer another who posts in the same thread.
 	// nil: no reply recorded since hark tracked it (older conversations).
-	Answered   map[string]time.Time `json:"answered,omitempty"`
-	ResolvedBy Actor                `json:"resolved_by,omitzero"`
-	Activity   []Activity           `json:"activity,omitempty"`
+	Answered map[string]time.Time `json:"answered,omitempty"`
+	// ThreadCheckedAt is when hark last refreshed the thread from the
+	// network (the refresh goes round the waiting conversations, the
+	// longest unchecked first).
+	ThreadCheckedAt time.Time  `json:"thread_checked_at,omitzero"`
+	ResolvedBy      Actor      `json:"resolved_by,omitzero"`
+	Activity        []Activity `json:"activity,omitempty"`
 
 	Version uint64 `json:"version"` // bumped on every write; UI caches key on it
 }

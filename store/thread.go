@@ -41,6 +41,7 @@ func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, no
 	var res ThreadResult
 	_, err := s.updateConv(convID, func(tx *bolt.Tx, c *social.Conversation) error {
 		res = ThreadResult{}
+		c.ThreadCheckedAt = now
 		pb := tx.Bucket(bPosts)
 		busy := inFlight(tx, c.ID)
 		var own, followUps []social.Post
