@@ -598,3 +598,45 @@ func TestConfigNamesEveryFake(t *testing.T) {
 		}
 	}
 }
+
+// What a customer does that the fake plays like GoToSocial (recorded):
+// a status in a thread without notifying, an edit without a notification
+// (the status shows edited_at), a deletion (404 for the status and its
+// context, its notifications gone). (Bluesky's DeletePost is exercised
+// by e2e's TestBlueskyReplyToDeletedPost.)
+func TestCustomersEditDeleteAndAnswer(t *testing.T) {
+	n := Start(t)
+	auth := map[string]string{"Authorization": "Bearer " + MastodonToken}
+	const kasia = "117654091669176322"
+	reply := n.Mastodon.AddStatus("", kasia, "answered from the phone", false)
+	var ctx struct {
+		Descendants []struct{ ID, InReplyToID string }
+	}
+	call(t, nil, "GET", n.Mastodon.URL+"/api/v1/statuses/"+kasia+"/context", auth, "").json(t, &ctx)
+	if len(ctx.Descendants) != 1 || ctx.Descendants[0].ID != reply {
+		t.Errorf("context after AddStatus: %+v", ctx)
+	}
+	before := call(t, nil, "GET", n.Mastodon.URL+"/api/v1/notifications", auth, "").body
+	n.Mastodon.EditStatus(kasia, "order A901")
+	var st struct {
+		Content  string `json:"content"`
+		EditedAt string `json:"edited_at"`
+	}
+	call(t, nil, "GET", n.Mastodon.URL+"/api/v1/statuses/"+kasia, auth, "").json(t, &st)
+	if st.Content != "<p>order A901</p>" || st.EditedAt == "" {
+		t.Errorf("edited status: %+v", st)
+	}
+	if after := call(t, nil, "GET", n.Mastodon.URL+"/api/v1/notifications", auth, "").body; !bytes.Equal(after, before) {
+		t.Errorf("an edit notified the brand")
+	}
+	n.Mastodon.DeleteStatus(kasia)
+	for _, p := range []string{"/api/v1/statuses/" + kasia, "/api/v1/statuses/" + kasia + "/context"} {
+		if a := call(t, nil, "GET", n.Mastodon.URL+p, auth, ""); a.status != 404 {
+			t.Errorf("GET %s after the deletion: %d", p, a.status)
+		}
+	}
+	if slices.Contains(n.Mastodon.MentionIDs(), kasia) {
+		t.Errorf("the deleted status's notification is still served")
+	}
+
+}
