@@ -638,5 +638,4 @@ func TestCustomersEditDeleteAndAnswer(t *testing.T) {
 	if slices.Contains(n.Mastodon.MentionIDs(), kasia) {
 		t.Errorf("the deleted status's notification is still served")
 	}
-
 }
