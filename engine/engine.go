@@ -107,6 +107,7 @@ type Engine struct {
 	pollNow  map[string]chan struct{}
 
 	mu     sync.Mutex
+	authOK map[string]bool // accounts that polled fine since start
 	subs   map[int]*sub
 	nextID int
 	status map[string]store.FeedStatus
@@ -165,6 +166,21 @@ func New(o Options) *Engine {
 }
 
 func accountKey(n social.Network, name string) string { return string(n) + "/" + name }
+
+// firstAuthOK reports whether this is the account's first good poll since
+// the engine started (a token fixed by a restart: its failed replies are
+// looked at once, not on every poll).
+func (e *Engine) firstAuthOK(n social.Network, name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.authOK == nil {
+		e.authOK = map[string]bool{}
+	}
+	k := accountKey(n, name)
+	first := !e.authOK[k]
+	e.authOK[k] = true
+	return first
+}
 
 // Store gives read access to the store (writes go through the engine).
 func (e *Engine) Store() *store.Store { return e.st }
@@ -276,6 +292,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 		res.Err = fmt.Errorf("feed %s: %w", id, err)
 		e.log.Warn("poll failed", "feed", id, "kind", st.ErrorKind, "err", err, "retry_at", st.Until)
 	} else {
+		prevKind := st.ErrorKind
 		for i := range batch.Posts {
 			p := &batch.Posts[i]
 			if p.Brand == "" {
@@ -307,7 +324,9 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 				st.Backlog = fmt.Sprintf("the first poll read the newest %d only; older ones were not read (`hark poll --backfill 7d` reads them)", len(batch.Posts))
 				e.log.Warn("first poll skipped older posts", "feed", id, "read", len(batch.Posts))
 			}
-			e.requeueAuthFailed(f.Network, f.Account)
+			if prevKind == social.Auth.String() || e.firstAuthOK(f.Network, f.Account) {
+				e.requeueAuthFailed(f.Network, f.Account)
+			}
 			if len(ir.New) > 0 {
 				e.log.Info("stored", "feed", id, "new", len(ir.New))
 				e.publish(Event{Kind: EvNewPosts, ConvIDs: ir.Changed, Posts: ir.New, Reopened: ir.Reopened})
