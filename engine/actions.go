@@ -587,15 +587,14 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 			cands = append(cands, cand{c.ID, c.ThreadCheckedAt, c.LastCustomerAt})
 		}
 	}
-	// Round robin: the longest unchecked first (never checked before
-	// all), then the most recent customer activity.
-	slices.SortFunc(cands, func(a, b cand) int {
-		if c := a.checked.Compare(b.checked); c != 0 {
-			return c
-		}
-		return b.latest.Compare(a.latest)
-	})
+	// Half the budget goes to the most recent customer activity (edits,
+	// answers and follow-ups come soon after), the other half round the
+	// rest, the longest unchecked first, so every thread gets its turn.
+	slices.SortFunc(cands, func(a, b cand) int { return b.latest.Compare(a.latest) })
 	if len(cands) > max {
+		recent := (max + 1) / 2
+		rest := cands[recent:]
+		slices.SortStableFunc(rest, func(a, b cand) int { return a.checked.Compare(b.checked) })
 		cands = cands[:max]
 	}
 	for _, cd := range cands {

@@ -101,8 +101,8 @@ func TestBackfillWithinRateLimits(t *testing.T) {
 }
 
 // The thread refresh goes round the waiting conversations: with a budget
-// of 2 a round, every one is checked within ceil(n/2) rounds, the never
-// checked first, whatever their activity.
+// of 2 a round (one for the most recent activity, one round the rest),
+// every one is checked within n rounds, whatever its activity.
 func TestRefreshThreadsGoesRound(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	ctx := context.Background()
@@ -120,7 +120,7 @@ func TestRefreshThreadsGoesRound(t *testing.T) {
 	if len(ids) < 3 {
 		t.Fatalf("the demo gave %d waiting conversations, want at least 3", len(ids))
 	}
-	rounds := (len(ids) + 1) / 2
+	rounds := len(ids)
 	for range rounds {
 		clk.Add(time.Minute)
 		if r := e.RefreshThreads(ctx, 2); r.Checked != 2 && r.Checked != len(ids)%2 {

@@ -94,12 +94,19 @@ func TestATPAnswerGivenOutsideHark(t *testing.T) {
 		map[string]any{"repo": a.aliceDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
 		t.Fatal(err)
 	}
-	var out string
 	if !eventually(20*time.Second, func() bool { // the AppView indexes it
-		out = h.pollOnce(t)
-		return strings.Contains(out, "answered outside hark: #"+c.ID+" ") || strings.Contains(out, "answered outside hark: #"+c.ID+",")
+		for _, r := range a.replies(t, m.URI) {
+			if r.Post.Author.DID == a.aliceDID {
+				return true
+			}
+		}
+		return false
 	}) {
-		t.Fatalf("poll --once never noticed alice's answer from another app:\n%s", out)
+		t.Fatalf("the AppView never showed alice's reply under %s", m.URI)
+	}
+	out := h.pollOnce(t)
+	if !regexp.MustCompile(`answered outside hark: (#\d+, )*#` + c.ID + `[ ,]`).MatchString(out) {
+		t.Fatalf("poll --once did not notice alice's answer from another app:\n%s", out)
 	}
 	c = h.convOf(t, m.URI)
 	if c.State != social.StatePending || c.FirstReplyBy != social.OutsideHark {
@@ -126,13 +133,20 @@ func TestATPEditedPost(t *testing.T) {
 		map[string]any{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.URI), "record": rec}, nil); err != nil {
 		t.Fatal(err)
 	}
-	var p store.StoredPost
-	if !eventually(20*time.Second, func() bool {
-		h.pollOnce(t)
-		h.readStore(t, func(st *store.Store) (err error) { p, err = st.Post(c.PostKeys[0]); return err })
-		return strings.Contains(p.Text, "A901")
+	if !eventually(20*time.Second, func() bool { // the AppView indexes the update
+		var th struct {
+			Thread threadReply `json:"thread"`
+		}
+		return a.xrpc(t, a.aliceJWT, http.MethodGet, "app.bsky.feed.getPostThread", url.Values{"uri": {m.URI}, "depth": {"0"}}, nil, &th) == nil &&
+			strings.Contains(th.Thread.Post.Record.Text, "A901")
 	}) {
-		t.Fatalf("the edit never reached the store: %q", p.Text)
+		t.Fatalf("the AppView never showed the edit of %s", m.URI)
+	}
+	h.pollOnce(t)
+	var p store.StoredPost
+	h.readStore(t, func(st *store.Store) (err error) { p, err = st.Post(c.PostKeys[0]); return err })
+	if !strings.Contains(p.Text, "A901") {
+		t.Fatalf("the edit did not reach the store: %q", p.Text)
 	}
 	if p.EditedAt.IsZero() {
 		t.Errorf("the edited post is not marked edited")
