@@ -1,9 +1,11 @@
 // Package engine owns hark's background work and every change of business
 // state: it polls the feeds on their intervals with per-feed backoff, writes
 // each batch with its cursor, delivers the outbox exactly once per reply,
-// wakes snoozed conversations, applies the operator's actions (reply,
-// resolve, snooze, reopen, contact edits) and fans events out to every
-// subscribed TUI.
+// wakes snoozed conversations, refreshes the threads of the conversations
+// that wait (answers given outside hark, follow-ups without the @mention,
+// edits, deletions), backfills what a first poll skipped, applies the
+// operator's actions (reply, resolve, snooze, reopen, contact edits) and
+// fans events out to every subscribed TUI.
 //
 // It depends on social and store; it must not import tui, and it knows no
 // network: adapters come in as social.Source / social.Sender values.
