@@ -375,8 +375,9 @@ func TestATPSeveralCustomers(t *testing.T) {
 		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
 		t.Fatal(err)
 	}
-	if !eventually(20*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.hasPost(t, carol.URI) }) {
-		t.Fatalf("hark never stored carol's post %s", carol.URI)
+	// polled (her mention's notification), not only seen in bob's thread
+	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
+		t.Fatalf("hark never polled carol's post %s", carol.URI)
 	}
 	if got := h.convOf(t, carol.URI); got.ID != c.ID {
 		t.Fatalf("carol's post is in conversation %s, want bob's %s", got.ID, c.ID)
@@ -415,15 +416,18 @@ func TestATPSeveralCustomers(t *testing.T) {
 	t.Logf("Bluesky two customers in one thread: bob answered under his post, carol (%s) under hers; conversation #%s %s", carolHandle, c.ID, c.State)
 }
 
-// hasPost reports whether the store holds the post with this remote id.
-func (h *harkEnv) hasPost(t *testing.T, remoteID string) bool {
+// polledPost reports whether the store holds the post with this remote id
+// as brought by a poll (not only attached from a thread fetch).
+func (h *harkEnv) polledPost(t *testing.T, remoteID string) bool {
 	t.Helper()
 	found := false
 	h.readStore(t, func(st *store.Store) error {
 		return st.ForEachConv(func(c social.Conversation) bool {
 			for _, k := range c.PostKeys {
 				if strings.HasSuffix(k, "/"+remoteID) {
-					found = true
+					if p, err := st.Post(k); err == nil && !p.Attached {
+						found = true
+					}
 				}
 			}
 			return !found
