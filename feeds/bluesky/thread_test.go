@@ -148,3 +148,19 @@ func TestThreadAnchorGone(t *testing.T) {
 		t.Fatal("network call for an invalid URI")
 	}
 }
+
+// The thread of a post its author deleted: the AppView answers 400
+// NotFound (recorded from the reference stack); Thread's error wraps
+// social.ErrGone, so the engine marks the post deleted.
+func TestThreadOfADeletedPostIsGone(t *testing.T) {
+	f := newFake(t)
+	c := f.client()
+	kasia := polled(t, c)[kasiaDID]
+	f.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+		f.serve(w, 400, "live_error_400_getPostThread-deleted.json")
+	})
+	_, err := c.Thread(context.Background(), kasia)
+	if !social.Gone(err) || social.KindOf(err) != social.Permanent {
+		t.Fatalf("thread of a deleted post: %v, want a permanent error wrapping ErrGone", err)
+	}
+}
