@@ -37,6 +37,7 @@ type composer struct {
 
 func newComposer(c *Common, h host) *composer {
 	ta := textarea.New()
+	steadyArea(&ta)
 	ta.ShowLineNumbers = false
 	ta.CharLimit = 10000
 	ta.Placeholder = "Write a reply…"
@@ -170,13 +171,16 @@ func (p *composer) paste(msg tea.PasteMsg) tea.Cmd {
 	return cmd
 }
 
+// draftDelay is how long after the last keystroke a draft is saved.
+var draftDelay = time.Second
+
 // draftChanged marks the draft dirty and saves it a second after the last
 // keystroke, so a crash loses at most a second of typing.
 func (p *composer) draftChanged() tea.Cmd {
 	p.draftDirty = true
 	p.draftGen++
 	gen := p.draftGen
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
+	return tea.Tick(draftDelay, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
 }
 
 // dirty says whether a draft is waiting to be saved.

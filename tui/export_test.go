@@ -1,10 +1,20 @@
 package tui
 
 import (
+	"fmt"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
 )
+
+// Instant takes the timers out of the inputs for the test (a steady
+// cursor, drafts saved at once), so that Drive runs every Cmd to its end.
+func Instant(t interface{ Cleanup(func()) }) {
+	blinkCursor, draftDelay = false, 0
+	t.Cleanup(func() { blinkCursor, draftDelay = true, time.Second })
+}
 
 // LoadNow reads the list as Init would, synchronously (tests).
 func (m *Model) LoadNow() { m.Update(m.loadRefs()()) }
@@ -25,3 +35,53 @@ func (m *Model) TeamEvent(d time.Duration) bool {
 
 // Screen is the current frame without styling.
 func (m *Model) Screen() string { return ansi.Strip(m.render()) }
+
+// Press handles keys as the program would, running the Cmds they return
+// synchronously (Drive), so their effects are done when it returns.
+func (m *Model) Press(keys ...tea.KeyPressMsg) {
+	for _, k := range keys {
+		_, cmd := m.Update(k)
+		m.Drive(cmd)
+	}
+}
+
+// Drive runs a Cmd and feeds what it returns back to the model, with the
+// Cmds that returns, until none is left. A Cmd that waits (the cursor's
+// blink, the engine's next event) is given up after a while: its message
+// would change nothing a test looks at.
+func (m *Model) Drive(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(time.Second):
+		return
+	}
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			m.Drive(c)
+		}
+	case tea.QuitMsg:
+	default:
+		_, next := m.Update(msg)
+		m.Drive(next)
+	}
+}
+
+// UIState sums up where the keys go and what is chosen: the focused pane,
+// the overlays open, the selection and the cursor.
+func (m *Model) UIState() string {
+	return fmt.Sprintf("focus=%d overlays=%d marked=%d cursor=%d view=%s brand=%q", m.focus, len(m.stack), len(m.queue.marked), m.queue.cursor, m.queue.view, m.queue.brandFilter)
+}
+
+// Start sizes the model and loads the list and the first conversation.
+func (m *Model) Start(w, h int) {
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.Drive(m.loadRefs())
+}

@@ -27,6 +27,7 @@ type picker struct {
 
 func newPicker(c *Common, h host) *picker {
 	ti := textinput.New()
+	steadyInput(&ti)
 	ti.Prompt = "canned › "
 	ti.Placeholder = "type to filter"
 	return &picker{Common: c, host: h, pick: ti}
