@@ -22,6 +22,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	m.msgs.keyPressed(m.now())
 	typing := m.focus == fComposer || m.focus == fPicker
 	if m.queue.refsLoading && len(m.stack) == 0 && !typing {
 		// the queue is being re-read (view, brand or search change): keep
@@ -58,7 +59,7 @@ func (m *Model) keyChain() []pane {
 // rootHelp are the actions the root gives a meaning to, from either pane.
 var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
 	ActResolve, ActPending, ActReopen, ActSnooze, ActVIP, ActNote, ActTags, ActSearch, ActStats,
-	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActCancel, ActQuit}
+	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActMessages, ActCancel, ActQuit}
 
 // helpLines is the `?` overlay's text: what the focused chain declares,
 // then the keys of the composer its answer keys open.
@@ -88,6 +89,8 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit // Close (run after it) saves an unsaved draft
 	case ActHelp:
 		return m.push(newHelp(m.Common, m, m.helpLines()))
+	case ActMessages:
+		m.openMessages()
 	case ActSwitchPane:
 		if m.focus == fQueue {
 			m.focusOn(fConv)
@@ -215,10 +218,7 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 
 // ---- host: what the components may ask of the root ----
 
-func (m *Model) flash(s string, isErr bool) {
-	m.flashText, m.flashErr = s, isErr
-	m.flashUntil = m.now().Add(6 * time.Second)
-}
+func (m *Model) flash(s string, isErr bool) { m.msgs.add(m.now(), s, isErr) }
 
 func (m *Model) current() (social.Conversation, bool) {
 	if m.conv.openID == "" {

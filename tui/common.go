@@ -27,6 +27,8 @@ type Common struct {
 	km   *Keymap
 	sty  Styles
 	now  func() time.Time
+	// feeds are the feeds' statuses (the status line, an empty queue)
+	feeds []store.FeedStatus
 
 	w, h int // the terminal
 }

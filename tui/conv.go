@@ -196,6 +196,9 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if v.team.sess != nil && len(c.Activity) > 0 {
 		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(trailLine(c, 4), w)))
 	}
+	if note := snoozeNote(c); note != "" {
+		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate(note, w)))
+	}
 	if c.FollowUp == social.FollowUpOffered {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate("Resolved DM: press f to post a public follow-up, or F to skip", w)))
 	}
@@ -203,6 +206,21 @@ func (v *conv) header(c social.Conversation, w int) []string {
 		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(textsafe.Line(strings.Join(info, " · ")), w)))
 	}
 	return append(lines, v.sty.Dim.Render(strings.Repeat("─", w)))
+}
+
+// snoozeNote is the note of a snooze: while snoozed, and once it woke
+// until something else was done to the conversation ("" if none).
+func snoozeNote(c social.Conversation) string {
+	if c.SnoozeNote == "" {
+		return ""
+	}
+	if c.State == social.StateSnoozed {
+		return "⏾ snooze note: " + textsafe.Line(c.SnoozeNote)
+	}
+	if n := len(c.Activity); n > 0 && c.Activity[n-1].Action == social.ActSnoozed && c.State.Actionable() {
+		return fmt.Sprintf("⏰ back from snooze (%s): %s", c.Activity[n-1].At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+	}
+	return ""
 }
 
 // contactLine is what hark knows of the customer beyond this conversation.

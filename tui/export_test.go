@@ -85,3 +85,19 @@ func (m *Model) Start(w, h int) {
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m.Drive(m.loadRefs())
 }
+
+// PumpEvents applies the engine's events that are waiting (and what they
+// load), as the program would.
+func (m *Model) PumpEvents() {
+	for {
+		select {
+		case ev, ok := <-m.events:
+			if !ok {
+				return
+			}
+			m.Drive(m.onEvent(ev))
+		default:
+			return
+		}
+	}
+}

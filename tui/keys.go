@@ -48,6 +48,7 @@ const (
 	ActOutbox     Action = "outbox"
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
+	ActMessages   Action = "messages"
 	ActCancel     Action = "cancel"
 	ActQuit       Action = "quit"
 )
@@ -118,6 +119,7 @@ var defaultBindings = []binding{
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
 	{ActHelp, []string{"?"}, "this help", "General"},
+	{ActMessages, []string{"M"}, "message log: past messages and errors in full", "General"},
 	{ActCancel, []string{"esc"}, "close / cancel", "General"},
 	{ActQuit, []string{"q", "ctrl+c"}, "quit", "General"},
 }

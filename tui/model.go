@@ -12,7 +12,6 @@ import (
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
-	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/team"
 )
 
@@ -63,12 +62,9 @@ type Model struct {
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 
-	flashText  string
-	flashErr   bool
-	flashUntil time.Time
-	events     <-chan engine.Event
-	unsub      func()
-	feeds      []store.FeedStatus
+	msgs   msgLog
+	events <-chan engine.Event
+	unsub  func()
 }
 
 // New builds the model. It subscribes to the engine's events.
@@ -114,7 +110,6 @@ func New(d Deps) (*Model, error) {
 	m.feeds = d.Engine.FeedStatuses()
 	if len(d.Warnings) > 0 {
 		m.flash("warning: "+strings.Join(d.Warnings, "; "), true)
-		m.flashUntil = m.now().Add(30 * time.Second)
 	}
 	return m, nil
 }

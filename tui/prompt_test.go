@@ -44,9 +44,14 @@ func convStates(t *testing.T, st *store.Store) map[string]string {
 
 // promptModel is a model at 120×40 with the top conversation open.
 func promptModel(t *testing.T) (*app.App, *tui.Model, social.Conversation) {
+	a, m, top, _ := clockModel(t)
+	return a, m, top
+}
+
+func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *clock) {
 	t.Helper()
 	tui.Instant(t)
-	a, _ := demoApp(t)
+	a, clk := demoApp(t)
 	m := newModel(t, a)
 	t.Cleanup(m.Close)
 	m.Start(120, 40)
@@ -54,8 +59,10 @@ func promptModel(t *testing.T) (*app.App, *tui.Model, social.Conversation) {
 	if err != nil || len(top) == 0 {
 		t.Fatal("empty queue")
 	}
-	return a, m, top[0]
+	return a, m, top[0], clk
 }
+
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // Typing into the snooze prompt: the presets take effect on enter only, so
 // times and notes can be typed, and no key of them reaches the queue (the
@@ -156,5 +163,31 @@ func TestPromptsKeepTheirKeys(t *testing.T) {
 				t.Errorf("after esc: %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+// The snooze note shows in the snoozed view's row, and in the
+// conversation once it wakes (the issue: stored but never shown).
+func TestSnoozeNoteShown(t *testing.T) {
+	a, m, top, clk := clockModel(t)
+	m.Press(key("z"))
+	m.Press(typed("3h; check generator status")...)
+	m.Press(key("enter"))
+	m.PumpEvents()
+	m.Press(key("w"), key("w")) // inbox → pending → snoozed
+	s := m.Screen()
+	if !strings.Contains(s, "hark · snoozed") || !strings.Contains(s, "⏾ Mon 12:30 · check generator status") {
+		t.Fatalf("the snoozed view does not show the note:\n%s", s)
+	}
+	clk.advance(3*time.Hour + time.Minute) // wake it three hours later
+	if ids := a.Engine.Wake(); len(ids) != 1 || ids[0] != top.ID {
+		t.Fatalf("woke %v", ids)
+	}
+	m.Press(key("w"), key("w"), key("w")) // resolved → all → inbox
+	m.PumpEvents()
+	m.Press(key("g"))
+	s = m.Screen()
+	if !strings.Contains(s, "back from snooze (Mon 09:30): check generator status") {
+		t.Fatalf("the woken conversation does not show the note:\n%s", s)
 	}
 }
