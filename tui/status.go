@@ -31,9 +31,9 @@ const (
 
 // msgLog is the root's messages: the log and what the status line shows.
 type msgLog struct {
-	log     []message
-	info    *message // the latest info, shown until it is old
-	unseen  *message // the latest error not yet seen
+	log    []message
+	info   *message // the latest info, shown until it is old
+	unseen *message // the latest error not yet seen
 }
 
 func (l *msgLog) add(now time.Time, s string, isErr bool) {
