@@ -27,6 +27,12 @@ type Deps struct {
 	Theme    string            // dark | light | mono
 	Colors   map[string]string // role -> colour overrides: accent, urgent, high, positive, dim, own, warn
 	Bell     bool
+	// Notify is how desktop notifications are sent: auto, osc9, osc777,
+	// bell or off ("" = auto).
+	Notify string
+	// UndoSend is how long a sent reply waits in the outbox, where undo
+	// takes it back into the composer (0: sent at once).
+	UndoSend time.Duration
 	Now      func() time.Time
 	Version  string
 	// OpenURL opens a link in a browser (nil: only show/copy it).
