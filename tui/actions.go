@@ -10,6 +10,7 @@ import (
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -58,7 +59,7 @@ func (m *Model) keyChain() []pane {
 
 // rootHelp are the actions the root gives a meaning to, from either pane.
 var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
-	ActResolve, ActPending, ActReopen, ActSnooze, ActVIP, ActNote, ActTags, ActSearch, ActStats,
+	ActResolve, ActPending, ActReopen, ActSnooze, ActUndo, ActVIP, ActNote, ActTags, ActSearch, ActStats,
 	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActMessages, ActCancel, ActQuit}
 
 // helpLines is the `?` overlay's text: what the focused chain declares,
@@ -91,6 +92,8 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.push(newHelp(m.Common, m, m.helpLines()))
 	case ActMessages:
 		m.openMessages()
+	case ActUndo:
+		return m.undoLast()
 	case ActSwitchPane:
 		if m.focus == fQueue {
 			m.focusOn(fConv)
@@ -138,7 +141,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		vip := !c.VIP
-		return m.act(map[bool]string{true: "Contact marked VIP", false: "VIP flag removed"}[vip], func(id string) error { return eng.SetVIP(id, vip) })
+		return editContact(m.Common, c, "VIP flag", func(ct *store.Contact) { ct.VIP = vip })
 	case ActSnooze:
 		if m.conv.openID == "" && len(m.queue.marked) == 0 {
 			return nil
@@ -182,7 +185,8 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// act runs an engine action on the targets in a Cmd.
+// act runs an engine action on the targets in a Cmd; what it changed can
+// be taken back (undo).
 func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 	ids := m.targets()
 	if len(ids) == 0 {
@@ -192,27 +196,38 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 	if bulk {
 		m.clearSelection()
 	}
+	st, op := m.st, m.op
 	return func() tea.Msg {
 		var errs []string
+		var pairs []restorePair
 		follow := false
 		for _, id := range ids {
-			if err := fn(id); err == errFollowUp {
+			prev, perr := st.Conversation(id)
+			err := fn(id)
+			if err == errFollowUp {
 				follow = true
 			} else if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", id, err))
+				continue
 			}
-		}
-		if len(errs) > 0 {
-			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; "))}
+			if after, aerr := st.Conversation(id); perr == nil && aerr == nil {
+				pairs = append(pairs, restorePair{prev, after})
+			}
 		}
 		msg := done
 		if bulk {
 			msg = fmt.Sprintf("%s: %d conversations", done, len(ids))
+		} else {
+			msg += " (#" + ids[0] + ")"
+		}
+		u := restoreUndo(op, msg, pairs)
+		if len(errs) > 0 {
+			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; ")), undo: u}
 		}
 		if follow {
 			msg += " — it started in public: press f for a public follow-up, F to skip"
 		}
-		return doneMsg{flash: msg}
+		return doneMsg{flash: msg, undo: u}
 	}
 }
 

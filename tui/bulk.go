@@ -128,21 +128,31 @@ func (p *composer) showBulk(plan bulkPlanMsg) tea.Cmd {
 
 // queueBulk hands the confirmed replies to the engine in a Cmd.
 func (p *composer) queueBulk(jobs []bulkJob) tea.Cmd {
-	op := p.op
+	op, hold := p.op, p.d.UndoSend
 	return func() tea.Msg {
-		n := 0
+		var seqs []uint64
 		var errs []string
 		for _, j := range jobs {
-			if _, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true}); err != nil {
+			ent, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true, Hold: hold})
+			if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", j.id, err))
 				continue
 			}
-			n++
+			seqs = append(seqs, ent.Seq)
 		}
+		var u *undo
+		if hold > 0 && len(seqs) > 0 {
+			u = unsendUndo(op, fmt.Sprintf("bulk reply (%d replies)", len(seqs)), seqs, nil)
+		}
+		n := len(seqs)
 		if len(errs) > 0 {
-			return doneMsg{err: fmt.Errorf("%d queued, %d failed: %s", n, len(errs), strings.Join(errs, "; "))}
+			return doneMsg{err: fmt.Errorf("%d queued, %d failed: %s", n, len(errs), strings.Join(errs, "; ")), undo: u}
 		}
-		return doneMsg{flash: fmt.Sprintf("%d replies queued; each conversation resolves when its reply is sent", n)}
+		msg := fmt.Sprintf("%d replies queued; each conversation resolves when its reply is sent", n)
+		if hold > 0 {
+			msg = fmt.Sprintf("%d replies queued, sent in %s; each conversation resolves when its reply is sent", n, hold)
+		}
+		return doneMsg{flash: msg, undo: u}
 	}
 }
 

@@ -52,6 +52,12 @@ type draftSaveMsg struct{ gen int }
 type sentMsg struct {
 	conv string
 	err  error
+	// what was queued: the outbox entry, and the operator's text (without
+	// the signature) to give back if it is taken back
+	seq    uint64
+	body   string
+	direct bool
+	to     string
 }
 
 // editMsg puts a failed reply's text back in the composer of its
@@ -249,7 +255,8 @@ func (p *composer) send(force bool) tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend}
+	direct, to := p.direct, displayHandle(c.Contact.Handle)
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
@@ -259,11 +266,12 @@ func (p *composer) send(force bool) tea.Cmd {
 	p.draftDirty = false
 	p.sending = true
 	return func() tea.Msg {
-		if _, err := op.Reply(id, text, opts); err != nil {
+		ent, err := op.Reply(id, text, opts)
+		if err != nil {
 			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
-		return sentMsg{conv: draftConv}
+		return sentMsg{conv: draftConv, seq: ent.Seq, body: body, direct: direct, to: to}
 	}
 }
 

@@ -49,6 +49,7 @@ const (
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
 	ActMessages   Action = "messages"
+	ActUndo       Action = "undo"
 	ActCancel     Action = "cancel"
 	ActQuit       Action = "quit"
 )
@@ -106,6 +107,7 @@ var defaultBindings = []binding{
 	{ActVIP, []string{"v"}, "toggle VIP contact", "Workflow"},
 	{ActNote, []string{"n"}, "note on contact", "Workflow"},
 	{ActTags, []string{"t"}, "tags on contact", "Workflow"},
+	{ActUndo, []string{"U"}, "undo the last resolve, snooze, state change, tag, note, VIP or bulk action; take back a reply in its send window", "Workflow"},
 	{ActSelect, []string{"space"}, "select for bulk", "Workflow"},
 	{ActSelectAll, []string{"V"}, "select all in view", "Workflow"},
 	{ActSelectHot, []string{"*"}, "select all flagged (! and !!) in view", "Workflow"},

@@ -69,6 +69,7 @@ type Model struct {
 	frameCache map[frameKey]string
 
 	msgs   msgLog
+	undos  []undo // actions that can be taken back, newest last
 	events <-chan engine.Event
 	unsub  func()
 }
@@ -152,6 +153,7 @@ type tickMsg time.Time
 type doneMsg struct {
 	flash string
 	err   error
+	undo  *undo // how to take the action back (nil: it cannot be)
 }
 
 // convsMsg is conversations the engine changed, re-read in a Cmd.

@@ -73,12 +73,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case doneMsg:
+		m.pushUndo(msg.undo)
 		if msg.err != nil {
 			m.flash(msg.err.Error(), true)
 		} else if msg.flash != "" {
+			if msg.undo != nil {
+				msg.flash += " — " + m.km.Keys(ActUndo) + " undoes"
+			}
 			m.flash(msg.flash, false)
 		}
 		return m, m.loadOutbox()
+	case unsentMsg:
+		m.flash(msg.flash, false)
+		load := m.open(msg.edit.conv, false)
+		return m, tea.Batch(load, p.edit(msg.edit), m.loadOutbox())
 	case outboxMsg:
 		m.outboxList.set(msg)
 		return m, nil
@@ -95,7 +103,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			} else {
 				m.layout()
 			}
-			m.flash("Reply queued", false)
+			// a reply moves the conversation to pending (waiting on the
+			// customer) once it is sent: say so, and how to take it back
+			flash := "Reply queued; once sent, the conversation moves to pending (waiting on the customer)"
+			if d := m.d.UndoSend; d > 0 {
+				m.pushUndo(unsendUndo(m.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
+				flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, m.km.Keys(ActUndo))
+			}
+			m.flash(flash, false)
 		}
 		if reload {
 			return m, m.loadOutbox()
@@ -104,7 +119,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case bulkPlanMsg:
 		return m, p.showBulk(msg)
 	case contactSavedMsg:
-		m.flash("Contact saved", false)
+		m.pushUndo(msg.undo)
+		flash := "Contact saved"
+		if msg.flash != "" {
+			flash = msg.flash
+		}
+		if msg.undo != nil {
+			flash += " — " + m.km.Keys(ActUndo) + " undoes"
+		}
+		m.flash(flash, false)
 		if msg.id == m.conv.openID {
 			return m, m.conv.loadPosts(msg.id)
 		}
