@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,7 +121,9 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	defer cancel()
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
-	m, err := tui.New(a.TUIDeps(Version, openURL))
+	d := a.TUIDeps(Version, openURL)
+	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
+	m, err := tui.New(d)
 	if err != nil {
 		return err
 	}

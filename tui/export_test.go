@@ -68,6 +68,8 @@ func (m *Model) Drive(cmd tea.Cmd) {
 			m.Drive(c)
 		}
 	case tea.QuitMsg:
+	case tea.RawMsg:
+		m.Written = append(m.Written, fmt.Sprint(msg.Msg))
 	default:
 		_, next := m.Update(msg)
 		m.Drive(next)
@@ -100,4 +102,12 @@ func (m *Model) PumpEvents() {
 			return
 		}
 	}
+}
+
+// Tick runs the model's clock tick, as the program does every 5 s.
+func (m *Model) Tick() { m.Drive(func() tea.Msg { return tickMsg(m.now()) }) }
+
+// NotifySeq is notifySeq for tests.
+func NotifySeq(mode string, tmux bool, title, body string) string {
+	return notifySeq(notifyMode(mode), tmux, title, body)
 }

@@ -33,6 +33,9 @@ type Deps struct {
 	// UndoSend is how long a sent reply waits in the outbox, where undo
 	// takes it back into the composer (0: sent at once).
 	UndoSend time.Duration
+	// Tmux: the terminal is tmux (notifications go through its DCS
+	// passthrough).
+	Tmux bool
 	Now      func() time.Time
 	Version  string
 	// OpenURL opens a link in a browser (nil: only show/copy it).
@@ -64,11 +67,17 @@ type Model struct {
 	focus    focus
 	stack    []overlay
 
+	// Written is what tests saw written raw to the terminal (Drive).
+	Written []string
+
 	typeahead  []tea.KeyPressMsg // keys typed while the list reloads, replayed in order
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 
 	msgs   msgLog
+	// slaSeen: conversations (and deadline) already notified as at risk
+	slaSeen     map[string]bool
+	lastSLAScan time.Time
 	undos  []undo // actions that can be taken back, newest last
 	events <-chan engine.Event
 	unsub  func()
@@ -107,6 +116,7 @@ func New(d Deps) (*Model, error) {
 	m := &Model{
 		Common:     c,
 		padCache:   map[padKey]string{},
+		slaSeen:    map[string]bool{},
 		frameCache: map[frameKey]string{},
 	}
 	m.queue = newQueue(c, m)
@@ -161,7 +171,7 @@ type convsMsg struct {
 	convs  []social.Conversation
 	counts [4]int
 	newIDs []string
-	urgent bool
+	urgent []social.Conversation // actionable and urgent, with a new post
 }
 
 func (m *Model) waitEvent() tea.Cmd {
@@ -191,7 +201,7 @@ func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 			for _, c := range convs {
 				msg.newIDs = append(msg.newIDs, c.ID)
 				if c.State.Actionable() && c.Priority >= UrgentScore {
-					msg.urgent = true
+					msg.urgent = append(msg.urgent, c)
 				}
 			}
 		}

@@ -41,8 +41,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			clear(m.frameCache)
 		}
 		return m, nil
+	case slaMsg:
+		return m, m.onSLA(msg)
 	case tickMsg:
 		cmds := []tea.Cmd{tick()}
+		if now := m.now(); now.Sub(m.lastSLAScan) >= slaScanEvery {
+			m.lastSLAScan = now
+			cmds = append(cmds, m.scanSLA())
+		}
 		if p.dirty() {
 			cmds = append(cmds, p.saveDraft())
 		}
@@ -203,11 +209,9 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	} else if slices.Contains(idsOf(msg.convs), openID) {
 		cmds = append(cmds, m.conv.loadPosts(openID))
 	}
-	if msg.urgent {
+	if len(msg.urgent) > 0 {
 		m.flash("New urgent post in the queue", false)
-		if m.d.Bell {
-			cmds = append(cmds, tea.Raw("\a"))
-		}
+		cmds = append(cmds, m.notify("hark: urgent post", urgentNotice(msg.urgent)))
 	}
 	if m.conv.openID == "" && len(q.refs) > 0 {
 		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
