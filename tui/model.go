@@ -35,9 +35,9 @@ type Deps struct {
 	UndoSend time.Duration
 	// Tmux: the terminal is tmux (notifications go through its DCS
 	// passthrough).
-	Tmux bool
-	Now      func() time.Time
-	Version  string
+	Tmux    bool
+	Now     func() time.Time
+	Version string
 	// OpenURL opens a link in a browser (nil: only show/copy it).
 	OpenURL func(string) error
 	// Calendar returns a brand's "next business day at h:m" (snooze presets).
@@ -74,13 +74,13 @@ type Model struct {
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 
-	msgs   msgLog
+	msgs msgLog
 	// slaSeen: conversations (and deadline) already notified as at risk
 	slaSeen     map[string]bool
 	lastSLAScan time.Time
-	undos  []undo // actions that can be taken back, newest last
-	events <-chan engine.Event
-	unsub  func()
+	undos       []undo // actions that can be taken back, newest last
+	events      <-chan engine.Event
+	unsub       func()
 }
 
 // New builds the model. It subscribes to the engine's events.
