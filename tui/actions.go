@@ -101,10 +101,16 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			m.focusOn(fQueue)
 		}
 	case ActCancel:
+		wasQueue := m.focus == fQueue
 		m.focusOn(fQueue)
 		if len(m.queue.marked) > 0 {
 			m.team.release(m.queue.selected()...) // a bulk reply's claims
 			m.clearSelection()
+		} else if wasQueue {
+			// esc in the queue takes an applied search off
+			if cmd, ok := m.queue.clearSearch(); ok {
+				return cmd
+			}
 		}
 	case ActReply, ActDM:
 		return m.compose(act == ActDM, false)
@@ -265,6 +271,21 @@ func (m *Model) open(id string, fetch bool) tea.Cmd {
 		cmds = append(cmds, m.conv.fetchThread(id))
 	}
 	return tea.Batch(cmds...)
+}
+
+// closeConv leaves the conversation pane empty (its draft saved).
+func (m *Model) closeConv() tea.Cmd {
+	var cmd tea.Cmd
+	m.team.release(m.conv.openID)
+	if m.composer.dirty() {
+		cmd = m.composer.saveDraft()
+	}
+	if m.focus != fQueue {
+		m.focusOn(fQueue)
+	}
+	m.composer.clear()
+	m.conv.close()
+	return cmd
 }
 
 func (m *Model) focusOn(f focus) {

@@ -27,6 +27,9 @@ type conv struct {
 	postsGen int
 	scroll   int             // lines up from the newest post
 	fetched  map[string]bool // threads fetched once
+	// emptyWhy says why no conversation is open ("no match" of a search;
+	// "" : nothing to say), from the root.
+	emptyWhy func() string
 }
 
 func newConv(c *Common, h host) *conv {
@@ -58,6 +61,13 @@ func (v *conv) show(id string) tea.Cmd {
 	v.contact = store.Contact{}
 	v.scroll = 0
 	return v.loadPosts(id)
+}
+
+// close leaves the pane without a conversation (a load in flight is
+// dropped).
+func (v *conv) close() {
+	v.openID, v.posts, v.contact, v.scroll = "", nil, store.Contact{}, 0
+	v.postsGen++
 }
 
 func (v *conv) loadPosts(id string) tea.Cmd {
@@ -123,6 +133,11 @@ func (v *conv) scrollBy(d int) { v.scroll = max(v.scroll+d, 0) }
 func (v *conv) View(w, h int) string {
 	c, ok := v.host.current()
 	if !ok {
+		if v.openID == "" && v.emptyWhy != nil {
+			if why := v.emptyWhy(); why != "" {
+				return v.sty.Dim.Render(lipgloss.Wrap(why, w, " "))
+			}
+		}
 		return v.sty.Dim.Render("Select a conversation (j/k, enter).")
 	}
 	lines := v.header(c, w)

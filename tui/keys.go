@@ -75,6 +75,7 @@ const (
 	ActNo          Action = "no"
 	ActApply       Action = "apply"
 	ActSkipFollow  Action = "skip_follow_up"
+	ActRecall      Action = "recall"
 )
 
 type binding struct {
@@ -160,8 +161,9 @@ var (
 		{ActNo, []string{"n", "esc", "q"}, "cancel", "Confirm"},
 	}
 	promptKeys = []binding{
-		{ActApply, []string{"enter"}, "apply", "Prompt"},
-		{ActClose, []string{"esc"}, "cancel", "Prompt"},
+		{ActApply, []string{"enter"}, "apply", "Prompts (snooze, search, note, tags, #, :)"},
+		{ActClose, []string{"esc"}, "cancel", "Prompts (snooze, search, note, tags, #, :)"},
+		{ActRecall, []string{"up"}, "search: bring back the search in force to edit it", "Prompts (snooze, search, note, tags, #, :)"},
 	}
 	// rootKeys are keys of the root that the help does not list (F: an
 	// alternative answer to the follow-up hint, which names it).

@@ -13,6 +13,7 @@ import (
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/team"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Deps are the Model's collaborators.
@@ -121,6 +122,12 @@ func New(d Deps) (*Model, error) {
 	}
 	m.queue = newQueue(c, m)
 	m.conv = newConv(c, m)
+	m.conv.emptyWhy = func() string {
+		if q := m.queue; q.loaded && len(q.refs) == 0 && q.search != nil {
+			return "No match for /" + textsafe.Line(q.search.Raw) + " in " + q.view.String() + " — esc clears the search, / changes it."
+		}
+		return ""
+	}
 	m.composer = newComposer(c, m)
 	m.picker = newPicker(c, m)
 	m.events, m.unsub = d.Engine.Subscribe()

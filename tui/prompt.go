@@ -18,6 +18,9 @@ type prompt struct {
 	hints []string
 	input textinput.Model
 	apply func(val string) tea.Cmd
+	// recall is a value ↑ brings back (the search in force), so that a
+	// new query starts empty and an old one can still be edited.
+	recall string
 }
 
 func newPrompt(c *Common, h host, title, label, value string, hints []string, apply func(string) tea.Cmd) *prompt {
@@ -52,6 +55,12 @@ func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 		o.host.pop()
 		o.input.Blur()
 		return o.apply(val)
+	case ActRecall:
+		if o.recall != "" {
+			o.input.SetValue(o.recall)
+			o.input.CursorEnd()
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	o.input, cmd = o.input.Update(k)

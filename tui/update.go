@@ -174,6 +174,11 @@ func (m *Model) onRefs(msg refsMsg) tea.Cmd {
 	// a reply or a prompt (note, tags, snooze) in progress keeps its
 	// conversation: it must land where the operator started it
 	composing := m.focus == fComposer || m.focus == fPicker || len(m.stack) > 0
+	if len(q.refs) == 0 && m.conv.openID != "" && !composing {
+		// nothing in view (an empty search result): the pane shows no
+		// conversation rather than one that does not match
+		cmds = append(cmds, m.closeConv())
+	}
 	if len(q.refs) > 0 && (m.conv.openID == "" || sel != q.refs[q.cursor].ID && !composing) {
 		// the view changed under the open conversation: follow the
 		// cursor — but never pull the conversation out from under a
