@@ -36,6 +36,7 @@ const (
 	ActTags       Action = "tags"
 	ActSearch     Action = "search"
 	ActNextView   Action = "next_view"
+	ActBack       Action = "back"
 	ActBrand      Action = "brand"
 	ActSelect     Action = "select"
 	ActSelectAll  Action = "select_all"
@@ -114,6 +115,7 @@ var defaultBindings = []binding{
 	{ActSelectHot, []string{"*"}, "select all flagged (! and !!) in view", "Workflow"},
 	{ActSearch, []string{"/"}, "search / filter", "View"},
 	{ActNextView, []string{"w"}, "view: inbox → pending → snoozed → resolved → all", "View"},
+	{ActBack, []string{"W", "backspace"}, "back to the previous view, brand and search", "View"},
 	{ActBrand, []string{"b"}, "brand filter (cycle)", "View"},
 	{ActBrandN, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "brand N of the config (0 = all brands)", "View"},
 	{ActStats, []string{"s"}, "stats", "View"},

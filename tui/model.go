@@ -179,6 +179,7 @@ type convsMsg struct {
 	counts [4]int
 	newIDs []string
 	urgent []social.Conversation // actionable and urgent, with a new post
+	brand  string                // the brand filter the counts are of
 }
 
 func (m *Model) waitEvent() tea.Cmd {
@@ -199,11 +200,11 @@ func tick() tea.Cmd {
 func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
 
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
-	st := m.st
+	st, brand := m.st, m.queue.brandFilter
 	return func() tea.Msg {
 		convs, _ := st.Conversations(ids)
-		counts, _ := st.Counts()
-		msg := convsMsg{convs: convs, counts: counts}
+		counts := countsOf(st, brand)
+		msg := convsMsg{convs: convs, counts: counts, brand: brand}
 		if len(newPosts) > 0 {
 			for _, c := range convs {
 				msg.newIDs = append(msg.newIDs, c.ID)

@@ -23,6 +23,7 @@ type queue struct {
 	brandFilter string
 	brands      []string
 	search      *query.Query
+	back        []viewState // where the operator was before, newest last
 	refs        []store.Ref
 	refsGen     int
 	refsLoading bool                  // a view/filter change is being read
@@ -50,6 +51,40 @@ func newQueue(c *Common, h host) *queue {
 	return q
 }
 
+// viewState is what the queue shows: a view, a brand filter, a search.
+type viewState struct {
+	view   store.View
+	brand  string
+	search *query.Query
+}
+
+// remember keeps the current view to go back to (ActBack).
+func (q *queue) rememberView() {
+	cur := viewState{q.view, q.brandFilter, q.search}
+	if n := len(q.back); n > 0 && q.back[n-1] == cur {
+		return
+	}
+	if len(q.back) >= 50 {
+		q.back = append(q.back[:0:0], q.back[1:]...)
+	}
+	q.back = append(q.back, cur)
+}
+
+// goBack returns to the previous view, brand and search.
+func (q *queue) goBack() tea.Cmd {
+	n := len(q.back)
+	if n == 0 {
+		q.host.flash("No previous view", true)
+		return nil
+	}
+	prev := q.back[n-1]
+	q.back = q.back[:n-1]
+	q.view, q.search = prev.view, prev.search
+	clearMarks := q.brandFilter != prev.brand
+	q.brandFilter = prev.brand
+	return q.reload(clearMarks)
+}
+
 // refsMsg is a view's index, read in a Cmd.
 type refsMsg struct {
 	gen    int
@@ -62,16 +97,34 @@ type refsMsg struct {
 func (q *queue) loadRefs() tea.Cmd {
 	q.refsGen++
 	q.refsLoading = true
-	gen, st, view, search, now := q.refsGen, q.st, q.view, q.search, q.now()
+	gen, st, view, search, now, brand := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter
 	keep := q.refFilter()
 	return func() tea.Msg {
 		refs, err := st.QueueRefs(view, keep)
 		if err == nil && search != nil && search.NeedsConv() {
 			refs, err = filterConvs(st, refs, search, now)
 		}
-		counts, _ := st.Counts()
+		counts := countsOf(st, brand)
 		return refsMsg{gen: gen, refs: refs, counts: counts, err: err}
 	}
+}
+
+// countsOf is the header's count per state (inbox, pending, snoozed,
+// resolved): the store's totals, or, with a brand filter, that brand's
+// (a scan of the index, in a Cmd).
+func countsOf(st *store.Store, brand string) [4]int {
+	if brand == "" {
+		n, _ := st.Counts()
+		return n
+	}
+	var n [4]int
+	_ = st.Queue(store.ViewAll, func(r store.Ref) bool {
+		if r.Brand == brand && len(r.Sort) > 0 && r.Sort[0] < 4 {
+			n[r.Sort[0]]++
+		}
+		return true
+	})
+	return n
 }
 
 func (q *queue) refFilter() func(store.Ref) bool {

@@ -42,7 +42,11 @@ func (q *queue) clearSearch() (tea.Cmd, bool) {
 
 // applySearch parses and applies a search ("" clears it).
 func (q *queue) applySearch(raw string) tea.Cmd {
+	if raw == "" && q.search == nil {
+		return nil
+	}
 	if raw == "" {
+		q.rememberView()
 		q.search = nil
 		q.view = store.ViewActionable
 		return q.reload(false)
@@ -52,6 +56,7 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 		q.host.flash(err.Error(), true)
 		return nil
 	}
+	q.rememberView()
 	q.search = s
 	q.view = s.View(q.view)
 	return q.reload(false)

@@ -201,7 +201,9 @@ func (m *Model) onRefs(msg refsMsg) tea.Cmd {
 // open conversation.
 func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	q, openID := m.queue, m.conv.openID
-	q.counts = msg.counts
+	if msg.brand == q.brandFilter {
+		q.counts = msg.counts
+	}
 	wasSelected := openID != "" && q.selectedID() == openID
 	q.applyConvs(msg.convs)
 	var cmds []tea.Cmd
