@@ -60,7 +60,7 @@ func (m *Model) keyChain() []pane {
 // rootHelp are the actions the root gives a meaning to, from either pane.
 var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
 	ActResolve, ActPending, ActReopen, ActSnooze, ActUndo, ActVIP, ActNote, ActTags, ActSearch, ActStats,
-	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActMessages, ActCancel, ActQuit}
+	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActJump, ActPalette, ActHelp, ActMessages, ActCancel, ActQuit}
 
 // helpLines is the `?` overlay's text: what the focused chain declares,
 // then the keys of the composer its answer keys open.
@@ -92,6 +92,10 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.push(newHelp(m.Common, m, m.helpLines()))
 	case ActMessages:
 		m.openMessages()
+	case ActJump:
+		return m.openJump()
+	case ActPalette:
+		return m.openPalette()
 	case ActUndo:
 		return m.undoLast()
 	case ActSwitchPane:

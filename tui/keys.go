@@ -50,6 +50,8 @@ const (
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
 	ActMessages   Action = "messages"
+	ActJump       Action = "jump"
+	ActPalette    Action = "palette"
 	ActUndo       Action = "undo"
 	ActCancel     Action = "cancel"
 	ActQuit       Action = "quit"
@@ -123,6 +125,8 @@ var defaultBindings = []binding{
 	{ActOpenLink, []string{"o"}, "open post in browser", "View"},
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
+	{ActJump, []string{"#"}, "go to a conversation by its number (#42)", "General"},
+	{ActPalette, []string{":"}, "run any action by name (tab completes)", "General"},
 	{ActHelp, []string{"?"}, "this help", "General"},
 	{ActMessages, []string{"M"}, "message log: past messages and errors in full", "General"},
 	{ActCancel, []string{"esc"}, "close / cancel", "General"},

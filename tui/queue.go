@@ -24,6 +24,7 @@ type queue struct {
 	brands      []string
 	search      *query.Query
 	back        []viewState // where the operator was before, newest last
+	want        string      // the conversation to put the cursor on when the list lands (a jump)
 	refs        []store.Ref
 	refsGen     int
 	refsLoading bool                  // a view/filter change is being read
@@ -150,6 +151,12 @@ func (q *queue) setRefs(msg refsMsg) bool {
 		q.host.flash("reading queue: "+msg.err.Error(), true)
 	}
 	sel := q.selectedID()
+	if q.want != "" {
+		sel, q.want = q.want, ""
+		if !slices.ContainsFunc(msg.refs, func(r store.Ref) bool { return r.ID == sel }) {
+			q.host.flash("#"+sel+" is not in this view", true)
+		}
+	}
 	q.refs, q.counts, q.loaded = msg.refs, msg.counts, true
 	q.refsLoading = false
 	if pending := q.pending; len(pending) > 0 {

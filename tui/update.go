@@ -41,6 +41,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			clear(m.frameCache)
 		}
 		return m, nil
+	case jumpMsg:
+		return m, m.onJump(msg)
 	case slaMsg:
 		return m, m.onSLA(msg)
 	case tickMsg:
