@@ -57,26 +57,17 @@ func (m *Model) keyChain() []pane {
 	return []pane{m.queue}
 }
 
-// rootHelp are the actions the root gives a meaning to, from either pane.
-var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
-	ActResolve, ActPending, ActReopen, ActSnooze, ActUndo, ActVIP, ActNote, ActTags, ActSearch, ActStats,
-	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActJump, ActPalette, ActHelp, ActMessages, ActCancel, ActQuit}
-
-// helpLines is the `?` overlay's text: what the focused chain declares,
-// then the keys of the composer its answer keys open.
+// helpLines is the `?` overlay's text: every binding, the team's
+// notation in team mode, and the legend.
 func (m *Model) helpLines() []string {
-	acts := append([]Action(nil), rootHelp...)
-	for _, p := range m.keyChain() {
-		acts = append(acts, p.Help()...)
-	}
-	lines := m.km.Help(acts, composerKeys)
+	lines := m.km.allHelpLines()
 	if m.team.sess != nil {
 		lines = append(lines, "", "Team",
 			"  ✎JD              JD is replying: r, R, c or B asks before you answer too",
 			"  (a claim)        yours from r/R/c/B until you send, esc, move on or idle",
 			"  N online         who is on hark now, and the brand each is looking at")
 	}
-	return lines
+	return append(lines, m.legendLines()...)
 }
 
 var errFollowUp = errors.New("follow-up")

@@ -58,6 +58,9 @@ func TestTeamClaimsInTheTUI(t *testing.T) {
 
 	until(t, ak, "2 online: JD·all AK·all")
 	ak.Update(key("?"))
+	for i := 0; i < 20 && !strings.Contains(ak.Screen(), "JD is replying: r, R, c or B asks"); i++ {
+		ak.Update(key(" ")) // page down
+	}
 	if scr := ak.Screen(); !strings.Contains(scr, "JD is replying: r, R, c or B asks") {
 		t.Fatalf("team help missing:\n%s", scr)
 	}
