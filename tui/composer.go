@@ -117,6 +117,23 @@ func (p *composer) insert(id, text string, replace bool) tea.Cmd {
 		p.ta.Reset()
 	}
 	p.composeFor = id
+	// added at the end of the text, a space or a blank line apart
+	p.ta.MoveToEnd()
+	if cur := p.ta.Value(); strings.TrimSpace(cur) != "" {
+		sep := " "
+		switch {
+		case strings.HasSuffix(cur, "\n\n"):
+			sep = ""
+		case strings.HasSuffix(cur, "\n"), strings.Contains(text, "\n"):
+			sep = "\n"
+			if !strings.HasSuffix(cur, "\n") {
+				sep = "\n\n"
+			}
+		case strings.HasSuffix(cur, " "):
+			sep = ""
+		}
+		p.ta.InsertString(sep)
+	}
 	p.ta.InsertString(text)
 	p.draftDirty = true
 	p.host.focusOn(fComposer)

@@ -111,3 +111,15 @@ func (m *Model) Tick() { m.Drive(func() tea.Msg { return tickMsg(m.now()) }) }
 func NotifySeq(mode string, tmux bool, title, body string) string {
 	return notifySeq(notifyMode(mode), tmux, title, body)
 }
+
+// ComposerText is the composer's text.
+func (m *Model) ComposerText() string { return m.composer.ta.Value() }
+
+// PickerOffers are the answers the picker offers, in order: ids, brands
+// ("" for a generic one) and why each is there.
+func (m *Model) PickerOffers() (ids, brands, whys []string) {
+	for _, r := range m.picker.matches {
+		ids, brands, whys = append(ids, r.ID), append(brands, r.Brand), append(whys, r.Why)
+	}
+	return ids, brands, whys
+}

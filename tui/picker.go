@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -8,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -23,6 +25,49 @@ type picker struct {
 	idx     int
 	err     string
 	claimed []string // the conversations it was opened on (released on esc)
+	used    map[string]canned.Usage // what the operators chose answers for before
+}
+
+// usedMsg is the past choices of answers, read in a Cmd.
+type usedMsg struct{ used map[string]canned.Usage }
+
+// loadUsed reads the past choices (the store keeps them).
+func (p *picker) loadUsed() tea.Cmd {
+	st := p.st
+	return func() tea.Msg {
+		cs, err := st.CannedChoices()
+		if err != nil {
+			return doneMsg{err: fmt.Errorf("reading past canned choices: %w", err)}
+		}
+		used := make(map[string]canned.Usage, len(cs))
+		for id, c := range cs {
+			used[id] = canned.Usage{Count: c.Count, Words: c.Words}
+		}
+		return usedMsg{used}
+	}
+}
+
+// setUsed takes the past choices and ranks again.
+func (p *picker) setUsed(used map[string]canned.Usage) {
+	p.used = used
+	p.rank()
+}
+
+// postWords are what the open conversation is about, for the ranking and
+// for the record of a choice.
+func postWords(c social.Conversation) []string {
+	return canned.Words(c.Preview, strings.Join(c.Reasons, " "))
+}
+
+// recordChoice remembers that the answer was chosen for this post.
+func (p *picker) recordChoice(id string, words []string) tea.Cmd {
+	st, now := p.st, p.now()
+	return func() tea.Msg {
+		if err := st.RecordCannedChoice(id, words, now); err != nil {
+			return doneMsg{err: fmt.Errorf("remembering the canned choice: %w", err)}
+		}
+		return nil
+	}
 }
 
 func newPicker(c *Common, h host) *picker {
@@ -51,12 +96,12 @@ func (p *picker) start(bulk bool, ids []string) tea.Cmd {
 	p.idx = 0
 	p.rank()
 	p.host.focusOn(fPicker)
-	return p.pick.Focus()
+	return tea.Batch(p.pick.Focus(), p.loadUsed())
 }
 
 func (p *picker) rank() {
 	c, _ := p.host.current()
-	p.matches = canned.Rank(p.d.Canned, p.pick.Value(), c.Brand, c.Lang)
+	p.matches = canned.Suggest(p.d.Canned, p.pick.Value(), canned.Context{Brand: c.Brand, Lang: c.Lang, Words: postWords(c), Used: p.used})
 	p.idx = min(p.idx, max(len(p.matches)-1, 0))
 }
 
@@ -102,7 +147,9 @@ func (p *picker) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		p.err = ""
 		p.pick.Blur()
-		return p.host.pickCanned(p.matches[p.idx].Response, text, act == ActPickReplace), true
+		c, _ := p.host.current()
+		r := p.matches[p.idx].Response
+		return tea.Batch(p.host.pickCanned(r, text, act == ActPickReplace), p.recordChoice(r.ID, postWords(c))), true
 	}
 	var cmd tea.Cmd
 	before := p.pick.Value()
@@ -134,6 +181,9 @@ func (p *picker) View(w, h int) string {
 		}
 		if r.Shortcut != "" {
 			extra = append(extra, ";"+r.Shortcut)
+		}
+		if r.Why != "" {
+			extra = append(extra, "· "+r.Why)
 		}
 		if len(extra) > 0 {
 			label += "  " + p.sty.Dim.Render(strings.Join(extra, " "))

@@ -124,6 +124,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.loadOutbox()
 		}
 		return m, nil
+	case usedMsg:
+		m.picker.setUsed(msg.used)
+		return m, nil
 	case bulkPlanMsg:
 		return m, p.showBulk(msg)
 	case contactSavedMsg:
