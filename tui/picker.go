@@ -24,7 +24,7 @@ type picker struct {
 	matches []canned.Match
 	idx     int
 	err     string
-	claimed []string // the conversations it was opened on (released on esc)
+	claimed []string                // the conversations it was opened on (released on esc)
 	used    map[string]canned.Usage // what the operators chose answers for before
 }
 
