@@ -54,3 +54,35 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// ask: names variables the operator fills in; they override the brand's.
+func TestAsk(t *testing.T) {
+	r, err := Parse("outage", []byte("---\nask: restoration_estimate, crew_eta\n---\nBack {{.restoration_estimate}}, crew {{.crew_eta}}.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(r.Ask, ",") != "restoration_estimate,crew_eta" {
+		t.Fatalf("ask %v", r.Ask)
+	}
+	v := Vars{Custom: map[string]string{"restoration_estimate": "by 18:00 today"}}
+	if _, err := Render(r.Body, v); err == nil {
+		t.Fatal("rendered without the asked crew_eta")
+	}
+	out, err := Render(r.Body, WithAsked(v, map[string]string{"restoration_estimate": "by 22:30", "crew_eta": "21:00"}))
+	if err != nil || out != "Back by 22:30, crew 21:00." {
+		t.Fatalf("%q %v", out, err)
+	}
+	if v.Custom["restoration_estimate"] != "by 18:00 today" {
+		t.Fatal("WithAsked changed the brand's values")
+	}
+	for _, bad := range []string{"ask: 2fast", "ask: Name", "ask: a b"} {
+		if _, err := Parse("x", []byte("---\n"+bad+"\n---\nhi\n")); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	for _, r := range Builtin() {
+		if strings.HasPrefix(r.ID, "northwind-outage") && (len(r.Ask) != 1 || r.Ask[0] != "restoration_estimate") {
+			t.Errorf("%s does not ask for the restoration estimate", r.ID)
+		}
+	}
+}

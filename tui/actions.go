@@ -328,9 +328,9 @@ func (m *Model) pick(bulk bool) tea.Cmd {
 	return m.withClaim(ids, func() tea.Cmd { return m.picker.start(bulk, ids) })
 }
 
-func (m *Model) pickCanned(r canned.Response, text string, replace bool) tea.Cmd {
+func (m *Model) pickCanned(r canned.Response, text string, replace bool, asked map[string]string) tea.Cmd {
 	if len(m.queue.marked) > 0 {
-		return m.composer.startBulk(m.targets(), r)
+		return m.composer.startBulk(m.targets(), r, asked)
 	}
 	c, _ := m.current()
 	return m.composer.insert(c.ID, text, replace)

@@ -32,7 +32,8 @@ type composer struct {
 	sending    bool // a reply from the composer is being queued
 	bulkIDs    []string
 	bulkResp   canned.Response
-	focused    bool // set by the root as the keys move
+	bulkAsked  map[string]string // the operator's values of the answer's ask: fields
+	focused    bool              // set by the root as the keys move
 }
 
 func newComposer(c *Common, h host) *composer {
@@ -370,10 +371,18 @@ func (p *composer) View(w, h int) string {
 	if p.followUp {
 		mode = "public follow-up"
 	}
-	if len(p.bulkIDs) > 0 {
-		mode = fmt.Sprintf("bulk: %d conversations", len(p.bulkIDs))
-	}
 	counter := p.counter(c)
+	if len(p.bulkIDs) > 0 {
+		mode = fmt.Sprintf("bulk: %d conversations (a template: ctrl+s shows each customer's text first)", len(p.bulkIDs))
+		// the open conversation's customer's text, as it will go out
+		if ok {
+			if text, err := canned.Render(p.ta.Value(), canned.WithAsked(p.vars(c), p.bulkAsked)); err != nil {
+				counter = p.sty.StatusErr.Render(textsafe.Truncate("⚠ "+err.Error(), w))
+			} else {
+				counter = p.sty.Dim.Render(textsafe.Truncate("for "+displayHandle(c.Contact.Handle)+": "+textsafe.Line(text), w))
+			}
+		}
+	}
 	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(" · ctrl+s send · ctrl+t public/DM · esc close")
 	return fit(top, w) + "\n" + p.ta.View() + "\n" + counter
 }

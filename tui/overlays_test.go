@@ -65,6 +65,9 @@ func TestOverlayScreens(t *testing.T) {
 					tm.Send(key("enter"))
 				case "bulk":
 					tm.Send(key("enter"))
+					// the outage answer asks for the restoration time
+					tm.Type("by 22:30 tonight")
+					tm.Send(key("enter"))
 					tm.Send(key("ctrl+s"))
 				}
 				if sc.wait != "" {

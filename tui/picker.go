@@ -113,7 +113,45 @@ func (p *picker) preview() (string, error) {
 	if !ok {
 		return "", nil
 	}
-	return canned.Render(p.matches[p.idx].Body, p.vars(c))
+	// the fields the operator will be asked for show as such
+	r := p.matches[p.idx]
+	asked := map[string]string{}
+	for _, name := range r.Ask {
+		asked[name] = "⟨" + name + ": asked⟩"
+	}
+	return canned.Render(r.Body, canned.WithAsked(p.vars(c), asked))
+}
+
+// ask has the operator fill in the answer's ask: fields one by one (a
+// promise such as a restoration time is typed for this post, never sent
+// stale from the config), then puts the answer in.
+func (p *picker) ask(r canned.Response, replace bool, asked map[string]string, i int) tea.Cmd {
+	c, ok := p.host.current()
+	if !ok {
+		return nil
+	}
+	if i == len(r.Ask) {
+		text, err := canned.Render(r.Body, canned.WithAsked(p.vars(c), asked))
+		if err != nil {
+			p.err = err.Error()
+			return nil
+		}
+		p.pick.Blur()
+		return tea.Batch(p.host.pickCanned(r, text, replace, asked), p.recordChoice(r.ID, postWords(c)))
+	}
+	name := r.Ask[i]
+	hints := []string{fmt.Sprintf("%q promises this: type what is true now (%d of %d).", textsafe.Line(r.Title), i+1, len(r.Ask))}
+	if was, ok := p.brandOf(c.Brand).Vars[name]; ok {
+		hints = append(hints, "The brand's usual value, not used unless typed: "+textsafe.Line(was))
+	}
+	return newPrompt(p.Common, p.host, "Fill in before sending", textsafe.Line(name)+" › ", "", append(hints, ""), func(val string) tea.Cmd {
+		if val == "" {
+			p.host.flash(name+" is needed: the answer promises it (esc drops the answer)", true)
+			return p.ask(r, replace, asked, i)
+		}
+		asked[name] = val
+		return p.ask(r, replace, asked, i+1)
+	}).open()
 }
 
 // Help: the picker's own keys (every other key filters).
@@ -140,16 +178,12 @@ func (p *picker) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if p.idx >= len(p.matches) {
 			return nil, true
 		}
-		text, err := p.preview()
-		if err != nil {
+		if _, err := p.preview(); err != nil {
 			p.err = err.Error()
 			return nil, true // never insert (or send) a broken template
 		}
 		p.err = ""
-		p.pick.Blur()
-		c, _ := p.host.current()
-		r := p.matches[p.idx].Response
-		return tea.Batch(p.host.pickCanned(r, text, act == ActPickReplace), p.recordChoice(r.ID, postWords(c))), true
+		return p.ask(p.matches[p.idx].Response, act == ActPickReplace, map[string]string{}, 0), true
 	}
 	var cmd tea.Cmd
 	before := p.pick.Value()
