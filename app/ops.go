@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
@@ -28,15 +29,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 			}
 			return nil
 		},
-		Stats: func(ctx context.Context, width int) (string, error) {
-			var sb strings.Builder
-			by := ""
-			if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
-				by = "operator"
-			}
-			err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by})
-			return sb.String(), err
-		},
+		Stats: a.StatsView(nil),
 	}
 	if u := a.Cfg.Outbox.UndoSend; u != nil {
 		d.UndoSend = *u
@@ -49,6 +42,20 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 		d.Brands = append(d.Brands, tui.Brand{Name: b.Name, Signature: sig, Vars: b.Vars})
 	}
 	return d
+}
+
+// StatsView renders the TUI's stats view, of these brands only (an
+// operator's brands: under hark serve; nil = all).
+func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (string, error) {
+	return func(ctx context.Context, width int) (string, error) {
+		var sb strings.Builder
+		by := ""
+		if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
+			by = "operator"
+		}
+		err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by, Brands: brands})
+		return sb.String(), err
+	}
 }
 
 // Sign appends the brand's signature to a reply for conversation id.
@@ -84,8 +91,20 @@ func QueueLine(c social.Conversation, now time.Time) string {
 	reasons := strings.Join(c.Reasons, "; ")
 	return fmt.Sprintf("%-6s %3d %-8s %-16s %-8s %-22s %-8s %s  [%s]",
 		c.ID, c.Priority, c.State, textsafe.Truncate(textsafe.Line(c.Brand), 16), c.Network,
-		textsafe.Truncate(textsafe.Handle(c.Contact.Handle), 22), sla,
+		textsafe.Truncate(Handle(c.Network, c.Contact.Handle), 22), sla,
 		textsafe.Truncate(textsafe.Line(c.Preview), 60), textsafe.Line(reasons))
+}
+
+// Handle is an author's handle as the CLI prints it (sanitized): with
+// the "@" every social network's users are addressed by (Bluesky and X
+// handles are stored without it), and as it is for RSS, whose authors are
+// names, addresses or hosts.
+func Handle(n social.Network, h string) string {
+	h = textsafe.Handle(h)
+	if h == "" || n == social.RSS || strings.HasPrefix(h, "@") {
+		return h
+	}
+	return "@" + h
 }
 
 // Doctor checks every account and prints a report; it returns how many are broken.
@@ -111,6 +130,12 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			brand = "every brand of its accounts"
 		}
 		fmt.Fprintf(w, "%s (%s)\n", textsafe.Line(id), textsafe.Line(brand))
+		if f.Broken != nil {
+			// its secret did not resolve: hark runs without it
+			broken++
+			fmt.Fprintf(w, "  ✗ not started: %s\n", textsafe.Line(f.Broken.Error()))
+			continue
+		}
 		acct, _ := a.Engine.Account(f.Network, f.Account)
 		var v social.Verifier
 		if acct != nil {
@@ -127,7 +152,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 				broken++
 				fmt.Fprintf(w, "  ✗ credentials: %s\n", textsafe.Line(err.Error()))
 			} else {
-				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", textsafe.Handle(who.Handle), textsafe.Line(who.Name()))
+				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", Handle(f.Network, who.Handle), textsafe.Line(who.Name()))
 			}
 		} else {
 			// feeds without accounts: a poll is the check
@@ -231,5 +256,14 @@ func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut 
 		return err
 	}
 	fmt.Fprintln(w, "wrote", path)
+	return nil
+}
+
+// CheckConfig reports what in cfg would stop the TUI from starting (the
+// key table, the theme's colours), as the TUI checks it.
+func CheckConfig(cfg *config.Config) error {
+	if err := tui.CheckConfig(cfg.Keys, cfg.Theme.Name, cfg.Theme.Colors); err != nil {
+		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
+	}
 	return nil
 }

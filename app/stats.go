@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -15,6 +17,9 @@ type StatsOptions struct {
 	JSON, CSV bool   // format (default text)
 	Width     int    // text width
 	By        string // "" or "brand": the usual report; "operator": also split by operator
+	// Brands limits the report to these brands (an operator's brands:
+	// under hark serve); nil = every brand.
+	Brands []string
 }
 
 // WriteStats writes the report for the last days as text, JSON or CSV.
@@ -25,7 +30,7 @@ func (a *App) WriteStats(w io.Writer, days int, asJSON, asCSV bool, width int) e
 // WriteStatsBy writes a report as o asks. By operator, what has no
 // operator recorded counts under the config's agent.
 func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {
-	r, err := a.Stats(o.Days, o.By)
+	r, err := a.statsOf(o.Days, o.By, o.Brands)
 	if err != nil {
 		return err
 	}
@@ -41,7 +46,9 @@ func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {
 
 // Stats builds the report over the last days ("by": "", "brand" or
 // "operator").
-func (a *App) Stats(days int, by string) (stats.Report, error) {
+func (a *App) Stats(days int, by string) (stats.Report, error) { return a.statsOf(days, by, nil) }
+
+func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error) {
 	if days <= 0 {
 		days = 14
 	}
@@ -53,7 +60,12 @@ func (a *App) Stats(days int, by string) (stats.Report, error) {
 	default:
 		return stats.Report{}, fmt.Errorf("stats --by %q: use brand or operator", by)
 	}
-	if err := a.Store.ForEachConv(func(c social.Conversation) bool { b.Add(c); return true }); err != nil {
+	if err := a.Store.ForEachConv(func(c social.Conversation) bool {
+		if len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, c.Brand) }) {
+			b.Add(c)
+		}
+		return true
+	}); err != nil {
 		return stats.Report{}, err
 	}
 	return b.Report(), nil

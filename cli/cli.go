@@ -30,10 +30,17 @@ type ExitError struct{ Code int }
 
 func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
+// ExitCode is the status (a running hark passes it on to the command it
+// answered for).
+func (e ExitError) ExitCode() int { return e.Code }
+
 type flags struct {
 	config string
 	db     string
 	demo   bool
+	// served is the app of the running hark that answers a reading
+	// command for another process (see reads.go); nil otherwise.
+	served *app.App
 }
 
 // Root builds the command tree.
@@ -50,7 +57,7 @@ func Root() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&f.config, "config", "", "config file (default $XDG_CONFIG_HOME/hark/config.yaml)")
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
-	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network); with --config, the config's operators and team settings apply")
+	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	return root
 }
@@ -61,13 +68,15 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	if f.demo {
 		cfg = config.Demo()
 		if f.config != "" {
-			// the demo with a team: an explicit config lends its operators
-			// and team settings (nothing else) to `hark --demo serve`
+			// the demo with a team, or with your keys and colours: an
+			// explicit config lends its operators, team settings, key table
+			// and theme (nothing else: no accounts, no store) to the demo
 			own, err := config.Load(f.config)
 			if err != nil {
 				return nil, err
 			}
 			cfg.Operators, cfg.Team = own.Operators, own.Team
+			cfg.Keys, cfg.Theme = own.Keys, own.Theme
 		}
 	} else {
 		var err error
@@ -78,6 +87,7 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	}
 	if f.db != "" {
 		cfg.Store = f.db
+		cfg.Throwaway = false // the demo on a store the operator named
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -119,6 +129,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	defer a.Close()
 	ectx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer serveReads(ectx, a)()
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
 	d := a.TUIDeps(Version, openURL)
@@ -171,7 +182,7 @@ func pollCmd(f *flags) *cobra.Command {
 				}
 				fmt.Fprintf(out, "%s: %d new\n", r.Feed, len(r.New))
 				for _, p := range r.New {
-					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), textsafe.Handle(p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
+					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
 				}
 			}
 			if failed > 0 {
@@ -189,6 +200,7 @@ func pollCmd(f *flags) *cobra.Command {
 func follow(ctx context.Context, a *app.App, out io.Writer) error {
 	events, stop := a.Engine.Subscribe()
 	defer stop()
+	defer serveReads(ctx, a)()
 	done := make(chan error, 1)
 	go func() { done <- a.Engine.Run(ctx) }()
 	fmt.Fprintln(out, "polling every feed; ctrl+c stops")
@@ -200,7 +212,7 @@ func follow(ctx context.Context, a *app.App, out io.Writer) error {
 			switch ev.Kind {
 			case engine.EvNewPosts:
 				for _, p := range ev.Posts {
-					fmt.Fprintf(out, "new   %s  %s  %s\n", textsafe.Line(p.Key()), textsafe.Handle(p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 70))
+					fmt.Fprintf(out, "new   %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 70))
 				}
 			case engine.EvDelivery:
 				if e := ev.Outbox; e != nil && (e.State == store.OutSent || e.State == store.OutFailed) {
@@ -221,16 +233,14 @@ func queueCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "queue",
 		Short: "Print the top of the queue, one conversation a line with its id",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			v, ok := store.ParseView(view)
-			if !ok {
+		PreRunE: func(*cobra.Command, []string) error {
+			if _, ok := store.ParseView(view); !ok {
 				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
 			}
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+			return nil
+		},
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+			v, _ := store.ParseView(view)
 			convs, err := a.Store.Top(v, n, nil)
 			if err != nil {
 				return err
@@ -244,7 +254,7 @@ func queueCmd(f *flags) *cobra.Command {
 				fmt.Fprintln(out, "(empty)")
 			}
 			return nil
-		},
+		}),
 	}
 	c.Flags().IntVarP(&n, "number", "n", 20, "how many conversations")
 	c.Flags().StringVar(&view, "view", "inbox", "inbox, pending, snoozed, resolved or all")
@@ -256,7 +266,7 @@ func replyCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
-		Args:  cobra.ExactArgs(2),
+		Args:  replyArgs,
 		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[1]
 			if !noSig {
@@ -294,6 +304,22 @@ func replyCmd(f *flags) *cobra.Command {
 	return c
 }
 
+// replyArgs says what `hark reply` needs instead of cobra's "accepts 2
+// arg(s), received 0".
+func replyArgs(_ *cobra.Command, args []string) error {
+	if len(args) == 2 {
+		return nil
+	}
+	what := "a conversation id and the reply's text"
+	switch {
+	case len(args) == 1:
+		what = "the reply's text after the conversation id"
+	case len(args) > 2:
+		what = "the reply's text as one argument: put it in quotes"
+	}
+	return fmt.Errorf("usage: hark reply ID TEXT [--dm] [--resolve]: %s (ID is the first column of `hark queue`), e.g. hark reply 12 \"We're on it\"", what)
+}
+
 func initCmd(f *flags) *cobra.Command {
 	var force bool
 	c := &cobra.Command{
@@ -316,7 +342,7 @@ func doctorCmd(f *flags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withReader(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			broken := a.Doctor(cmd.Context(), cmd.OutOrStdout())
 			if broken > 0 {
 				return ExitError{Code: 1}
@@ -333,7 +359,7 @@ func statsCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "stats",
 		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv; --by operator)",
-		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			return a.WriteStatsBy(cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
 		}),
 	}
@@ -346,10 +372,30 @@ func statsCmd(f *flags) *cobra.Command {
 
 func exportCmd(f *flags) *cobra.Command {
 	var format string
+	var asCSV, asJSONL bool
 	c := &cobra.Command{
 		Use:   "export",
-		Short: "Write every conversation as JSON Lines (default) or CSV",
-		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		Short: "Write every conversation as JSON Lines (default) or CSV (--csv or --format csv)",
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			// --csv and --jsonl as well as --format, like `hark stats --csv`
+			short := ""
+			switch {
+			case asCSV && asJSONL:
+				return fmt.Errorf("export: --csv and --jsonl: choose one")
+			case asCSV:
+				short = "csv"
+			case asJSONL:
+				short = "jsonl"
+			}
+			if short != "" {
+				if cmd.Flags().Changed("format") && format != short {
+					return fmt.Errorf("export: --%s and --format %s: choose one", short, format)
+				}
+				format = short
+			}
+			return nil
+		},
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out := cmd.OutOrStdout()
 			if !isTerminal(out) {
 				return a.Export(out, format) // a file or a pipe gets the exact bytes
@@ -365,6 +411,8 @@ func exportCmd(f *flags) *cobra.Command {
 		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	c.Flags().BoolVar(&asCSV, "csv", false, "CSV (the same as --format csv)")
+	c.Flags().BoolVar(&asJSONL, "jsonl", false, "JSON Lines (the same as --format jsonl, the default)")
 	return c
 }
 

@@ -1,7 +1,9 @@
 // Package cli holds hark's cobra commands. Each is a thin layer over app:
 // it loads the config, applies flags, opens what it needs and prints
 // sanitized text (untrusted post text never reaches the terminal raw).
+// The reading commands (doctor, queue, stats, export) ask a running hark
+// that holds the store over its socket first (reads.go, package ipc).
 //
-// It may import app, config, engine, store, textsafe and tui; it must not
+// It may import app, config, engine, ipc, store, textsafe and tui; it must not
 // reach into feeds directly (app builds them).
 package cli

@@ -25,6 +25,11 @@ type Config struct {
 
 	// Path is the file this config was loaded from ("" = defaults only).
 	Path string `mapstructure:"-"`
+	// Throwaway: the store is a new file in a temporary folder, removed
+	// when hark exits, and Store is ignored. The demo's configuration has
+	// it, so the demo's customers never land in (or mix with) the store
+	// of a real config; --db turns it off.
+	Throwaway bool `mapstructure:"-"`
 }
 
 // Agent is the operator.

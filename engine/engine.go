@@ -23,7 +23,29 @@ type Feed struct {
 	Account  string
 	Brand    string
 	Interval time.Duration
+	// Broken is why the feed could not be set up (its account's secret
+	// did not resolve). It never polls: its status says why, and the
+	// other feeds run. See NotStarted.
+	Broken error
 }
+
+// ErrorNotStarted is the ErrorKind of a feed that could not be set up.
+const ErrorNotStarted = "not-started"
+
+// NotStarted is the feed of an account that could not be set up: it keeps
+// the account's place in the status line and in doctor, with the reason.
+func NotStarted(id string, n social.Network, account, brand string, err error) Feed {
+	return Feed{Source: notStarted{id: id, err: err}, Network: n, Account: account, Brand: brand, Broken: err}
+}
+
+type notStarted struct {
+	id  string
+	err error
+}
+
+func (s notStarted) ID() string { return s.id }
+
+func (s notStarted) Poll(context.Context, string) (social.Batch, error) { return social.Batch{}, s.err }
 
 // Account is one brand account that can answer.
 type Account struct {
@@ -37,6 +59,8 @@ type Account struct {
 	// NewKey makes the network idempotency key for a new outbox entry
 	// (Bluesky needs a TID record key); nil = the entry id.
 	NewKey func(now time.Time) string
+	// Broken is why the account could not be set up (no Sender then).
+	Broken error
 }
 
 // Options configure an engine.
@@ -200,6 +224,16 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 	id := f.Source.ID()
 	res := PollResult{Feed: id}
+	if f.Broken != nil {
+		st := e.feedStatus(id)
+		st.LastError = "not started: " + f.Broken.Error()
+		st.ErrorKind = ErrorNotStarted
+		st.Until = time.Time{}
+		res.Err = fmt.Errorf("feed %s: %s", id, st.LastError)
+		res.Status = st
+		e.setFeedStatus(st)
+		return res
+	}
 	cur, err := e.st.Cursor(id)
 	if err != nil {
 		res.Err = fmt.Errorf("feed %s: reading cursor: %w", id, err)
@@ -323,6 +357,11 @@ func (e *Engine) pollLoop(ctx context.Context, f Feed) {
 	interval := f.Interval
 	if interval <= 0 {
 		interval = time.Minute
+	}
+	if f.Broken != nil { // nothing to poll: say why, once
+		e.pollFeed(ctx, f)
+		<-ctx.Done()
+		return
 	}
 	for {
 		r := e.pollFeed(ctx, f)

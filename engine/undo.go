@@ -98,8 +98,16 @@ func (e *Engine) restore(id string, prev, after social.Conversation, by social.A
 // Restore takes a conversation back to prev, as this operator (see
 // Engine.Restore).
 func (o *Operator) Restore(id string, prev, after social.Conversation) (social.Conversation, error) {
+	if err := o.mayChange(id); err != nil {
+		return social.Conversation{}, err
+	}
 	return o.e.restore(id, prev, after, o.actor)
 }
 
 // Unsend takes back a held reply, as this operator (see Engine.Unsend).
-func (o *Operator) Unsend(seq uint64) (store.OutboxEntry, error) { return o.e.unsend(seq, o.actor) }
+func (o *Operator) Unsend(seq uint64) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(seq); err != nil {
+		return store.OutboxEntry{}, err
+	}
+	return o.e.unsend(seq, o.actor)
+}

@@ -113,3 +113,26 @@ func TestHoldHonouredUnderTheWriteLock(t *testing.T) {
 		t.Fatalf("sent inside its hold: %+v", x)
 	}
 }
+
+// An operator limited to some brands cannot undo (or take back a reply)
+// on another brand's conversation.
+func TestUndoKeepsToTheOperatorsBrands(t *testing.T) {
+	e, _, _ := demoEngine(t)
+	e.PollOnce(context.Background())
+	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	c := top[0]
+	prev := c
+	after, err := e.Resolve(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := e.As(social.Actor{Name: "Ade Kim", Initials: "AK"}).WithBrands([]string{"Not " + c.Brand})
+	var be *BrandError
+	if _, err := other.Restore(c.ID, prev, after); !errors.As(err, &be) {
+		t.Fatalf("restore across brands: %v", err)
+	}
+	ent, _ := e.Reply(c.ID, "On it", ReplyOptions{Hold: time.Minute})
+	if _, err := other.Unsend(ent.Seq); !errors.As(err, &be) {
+		t.Fatalf("unsend across brands: %v", err)
+	}
+}

@@ -411,6 +411,21 @@ func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 	a := ts.Actor()
 	d.Agent, d.Initials = a.Name, a.Initials
 	d.Team = ts // claims, presence, and the engine as this operator
+	if op := ts.Operator(); len(op.Brands()) > 0 {
+		// an operator limited to some brands: their brand keys, stats
+		// (and, through the handle, queue, search and bulk) see only those;
+		// the engine refuses the others' conversations
+		var own []tui.Brand
+		for _, b := range d.Brands {
+			if op.Allows(b.Name) {
+				own = append(own, b)
+			}
+		}
+		d.Brands = own
+		if s.o.Deps == nil {
+			d.Stats = s.a.StatsView(op.Brands())
+		}
+	}
 	for _, kv := range sess.Environ() {
 		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
 			d.Mono = true

@@ -81,7 +81,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			if opts.ReadOnly {
-				return nil, fmt.Errorf("store %s: %w: bbolt lets no reader in while another process holds the file for writing; run this command after quitting hark, or run it inside hark (s: stats)", path, ErrLocked)
+				return nil, fmt.Errorf("store %s: %w: bbolt lets no reader in while another process holds the file for writing, and that process did not answer this command on its socket (an older hark, or one whose socket could not be made: see its log); run this command after quitting it, or inside hark (s: stats)", path, ErrLocked)
 			}
 			return nil, fmt.Errorf("store %s: %w: quit the other hark (or use --db to open another store)", path, ErrLocked)
 		}

@@ -209,6 +209,8 @@ func feedProblem(f store.FeedStatus, now time.Time) string {
 		return fmt.Sprintf("%s rate-limited until %s", name, f.Until.Local().Format("15:04"))
 	case "auth":
 		return name + " auth failed: check token"
+	case "not-started": // engine.ErrorNotStarted: its secret did not resolve
+		return name + " not started: see hark doctor"
 	}
 	if !f.Until.IsZero() && f.Until.After(now) {
 		return fmt.Sprintf("%s failing, retry %s", name, f.Until.Local().Format("15:04:05"))

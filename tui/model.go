@@ -200,15 +200,15 @@ func tick() tea.Cmd {
 func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
 
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
-	st, brand := m.st, m.queue.brandFilter
+	st, brand, op := m.st, m.queue.brandFilter, m.op
 	return func() tea.Msg {
 		convs, _ := st.Conversations(ids)
-		counts := countsOf(st, brand)
+		counts := countsOf(st, brand, op)
 		msg := convsMsg{convs: convs, counts: counts, brand: brand}
 		if len(newPosts) > 0 {
 			for _, c := range convs {
 				msg.newIDs = append(msg.newIDs, c.ID)
-				if c.State.Actionable() && c.Priority >= UrgentScore {
+				if c.State.Actionable() && c.Priority >= UrgentScore && op.Allows(c.Brand) {
 					msg.urgent = append(msg.urgent, c)
 				}
 			}

@@ -26,16 +26,16 @@ func openNote(c *Common, h host, cv social.Conversation, notes string) tea.Cmd {
 // editContact changes the conversation's contact in a Cmd; what names the
 // change for the flash and the undo ("note", "tags", "VIP flag").
 func editContact(c *Common, cv social.Conversation, what string, edit func(*store.Contact)) tea.Cmd {
-	eng, st, id := c.eng, c.st, cv.ID
+	op, st, id := c.op, c.st, cv.ID
 	return func() tea.Msg {
 		before, _ := st.Contact(cv.Network, cv.Contact.Handle)
-		if err := eng.EditContact(cv.Network, cv.Contact.Handle, edit); err != nil {
+		if err := op.EditContact(id, edit); err != nil {
 			return doneMsg{err: err}
 		}
 		after, err := st.Contact(cv.Network, cv.Contact.Handle)
 		msg := contactSavedMsg{id: id, flash: "Contact " + what + " saved"}
 		if err == nil {
-			msg.undo = contactUndo(eng, what+" of "+displayHandle(cv.Contact.Handle), cv, before, after)
+			msg.undo = contactUndo(op, what+" of "+displayHandle(cv.Contact.Handle), cv, before, after)
 		}
 		return msg
 	}

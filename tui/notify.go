@@ -118,11 +118,11 @@ func (m *Model) scanSLA() tea.Cmd {
 	if notifyMode(m.d.Notify) == notifyOff {
 		return nil
 	}
-	st, now := m.st, m.now()
+	st, now, op := m.st, m.now(), m.op
 	return func() tea.Msg {
 		var ids []string
 		_ = st.Queue(store.ViewActionable, func(r store.Ref) bool {
-			if !r.Due.IsZero() && r.Due.After(now) && r.Due.Sub(now) <= slaHorizon {
+			if !r.Due.IsZero() && r.Due.After(now) && r.Due.Sub(now) <= slaHorizon && op.Allows(r.Brand) {
 				ids = append(ids, r.ID)
 			}
 			return true

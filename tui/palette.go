@@ -207,6 +207,10 @@ func (m *Model) onJump(msg jumpMsg) tea.Cmd {
 		return nil
 	}
 	q, c := m.queue, msg.conv
+	if !m.op.Allows(c.Brand) {
+		m.flash(fmt.Sprintf("#%s is %s's: not one of your brands", c.ID, textsafe.Line(c.Brand)), true)
+		return nil
+	}
 	q.rememberView()
 	q.view = viewOf(c.State)
 	if q.brandFilter != "" && q.brandFilter != c.Brand {

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -98,29 +99,30 @@ type refsMsg struct {
 func (q *queue) loadRefs() tea.Cmd {
 	q.refsGen++
 	q.refsLoading = true
-	gen, st, view, search, now, brand := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter
+	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
 	return func() tea.Msg {
 		refs, err := st.QueueRefs(view, keep)
 		if err == nil && search != nil && search.NeedsConv() {
 			refs, err = filterConvs(st, refs, search, now)
 		}
-		counts := countsOf(st, brand)
+		counts := countsOf(st, brand, op)
 		return refsMsg{gen: gen, refs: refs, counts: counts, err: err}
 	}
 }
 
 // countsOf is the header's count per state (inbox, pending, snoozed,
-// resolved): the store's totals, or, with a brand filter, that brand's
-// (a scan of the index, in a Cmd).
-func countsOf(st *store.Store, brand string) [4]int {
-	if brand == "" {
+// resolved): the store's totals, or, with a brand filter or for an
+// operator limited to some brands, those brands' (a scan of the index, in
+// a Cmd).
+func countsOf(st *store.Store, brand string, op *engine.Operator) [4]int {
+	if brand == "" && len(op.Brands()) == 0 {
 		n, _ := st.Counts()
 		return n
 	}
 	var n [4]int
 	_ = st.Queue(store.ViewAll, func(r store.Ref) bool {
-		if r.Brand == brand && len(r.Sort) > 0 && r.Sort[0] < 4 {
+		if (brand == "" || r.Brand == brand) && op.Allows(r.Brand) && len(r.Sort) > 0 && r.Sort[0] < 4 {
 			n[r.Sort[0]]++
 		}
 		return true
@@ -129,9 +131,9 @@ func countsOf(st *store.Store, brand string) [4]int {
 }
 
 func (q *queue) refFilter() func(store.Ref) bool {
-	brand, search := q.brandFilter, q.search
+	brand, search, op := q.brandFilter, q.search, q.op
 	return func(r store.Ref) bool {
-		if brand != "" && r.Brand != brand {
+		if !op.Allows(r.Brand) || brand != "" && r.Brand != brand { // an operator's brands: only
 			return false
 		}
 		if search != nil && !search.MatchRef(r) {

@@ -72,9 +72,9 @@ func restoreUndo(op *engine.Operator, label string, pairs []restorePair) *undo {
 }
 
 // contactUndo puts back the fields of a contact an edit changed.
-func contactUndo(eng *engine.Engine, label string, c social.Conversation, before, after store.Contact) *undo {
+func contactUndo(op *engine.Operator, label string, c social.Conversation, before, after store.Contact) *undo {
 	return &undo{label: label, run: func() tea.Msg {
-		err := eng.EditContact(c.Network, c.Contact.Handle, func(ct *store.Contact) {
+		err := op.EditContact(c.ID, func(ct *store.Contact) {
 			if ct.Notes == after.Notes {
 				ct.Notes = before.Notes
 			}
