@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -347,32 +346,13 @@ func exportCmd(f *flags) *cobra.Command {
 		Use:   "export",
 		Short: "Write every conversation as JSON Lines (default) or CSV",
 		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			out := cmd.OutOrStdout()
-			if !isTerminal(out) {
-				return a.Export(out, format) // a file or a pipe gets the exact bytes
-			}
-			// On a terminal, posts' escape sequences and controls would act:
-			// show it sanitized (redirect to a file for the exact text).
-			var buf bytes.Buffer
-			if err := a.Export(&buf, format); err != nil {
-				return err
-			}
-			_, err := io.WriteString(out, textsafe.Block(buf.String()))
-			return err
+			// Export's every byte is terminal-safe (JSON escapes, CSV
+			// cells sanitized), to a terminal, a pipe or a file alike.
+			return a.Export(cmd.OutOrStdout(), format)
 		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
 	return c
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func cannedCmd(f *flags) *cobra.Command {
