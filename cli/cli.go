@@ -132,6 +132,9 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 // openURL opens a link with the desktop's opener; over SSH (no display)
 // it fails and the TUI shows the link instead.
 func openURL(u string) error {
+	if !tui.WebLink(u) { // the TUI checks too: only web links reach the opener
+		return fmt.Errorf("not a web link")
+	}
 	if os.Getenv("SSH_CONNECTION") != "" {
 		return fmt.Errorf("remote session")
 	}
