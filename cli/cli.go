@@ -81,6 +81,10 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 		return nil, err
 	}
 	if cfg.Path != "" {
+		// before any cmd: secret runs (app.Open resolves them)
+		if err := config.CheckWritable(cfg.Path); err != nil {
+			return nil, err
+		}
 		for _, w := range config.CheckPermissions(cfg.Path) {
 			fmt.Fprintln(stderr, "hark: warning:", w)
 		}
