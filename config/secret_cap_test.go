@@ -26,7 +26,7 @@ func TestSecretCmdOutputCapped(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			v, err := Secret("cmd:"+tc.cmd).Resolve(context.Background())
+			v, err := Secret("cmd:" + tc.cmd).Resolve(context.Background())
 			runtime.ReadMemStats(&after)
 			if tc.want == "" {
 				if err != nil || len(v) != 1048575 {
