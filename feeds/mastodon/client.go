@@ -127,7 +127,13 @@ func parseISOReset(v string) (time.Time, bool) {
 // nil). form, if not nil, is sent as application/x-www-form-urlencoded.
 // Every failure is a *social.Error wrapped with the method and path (never
 // the query, never the token).
+// The access token is redacted from any error: a server may echo the token
+// it refused.
 func (a *api) call(ctx context.Context, method, path string, query, form url.Values, hdr http.Header, out any) error {
+	return social.Redact(a.callRaw(ctx, method, path, query, form, hdr, out), a.opt.Token)
+}
+
+func (a *api) callRaw(ctx context.Context, method, path string, query, form url.Values, hdr http.Header, out any) error {
 	where := method + " " + path
 	if a.base == "" {
 		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Permanent, Msg: "no server URL configured"})
