@@ -90,8 +90,9 @@ func QueueLine(c social.Conversation, now time.Time) string {
 
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
-	broken := 0
+	broken, failing := 0, 0
 	statuses := map[string]string{}
+	lastErr := map[string]bool{}
 	if sts, err := a.Store.FeedStatuses(); err == nil {
 		for _, s := range sts {
 			line := "never polled"
@@ -100,6 +101,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			}
 			if s.LastError != "" {
 				line += "; last error: " + s.LastError
+				lastErr[s.Feed] = true
 			}
 			statuses[s.Feed] = line
 		}
@@ -152,14 +154,26 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 		if st == "" {
 			st = "never polled"
 		}
-		fmt.Fprintf(w, "  %s\n", textsafe.Line(st))
+		mark := ""
+		if lastErr[id] {
+			failing++
+			mark = "✗ "
+		}
+		fmt.Fprintf(w, "  %s%s\n", mark, textsafe.Line(st))
 	}
 	if len(a.Engine.Feeds()) == 0 {
 		fmt.Fprintln(w, "no feeds configured: run `hark init` and add an account")
 	}
-	if broken > 0 {
+	// "all feeds OK" only when nothing is wrong: a feed whose last poll
+	// failed is not OK, even if its credentials check passes now
+	switch {
+	case broken > 0 && failing > 0:
+		fmt.Fprintf(w, "%d feed(s) broken; %d failed at their last poll\n", broken, failing)
+	case broken > 0:
 		fmt.Fprintf(w, "%d feed(s) broken\n", broken)
-	} else {
+	case failing > 0:
+		fmt.Fprintf(w, "%d feed(s) failed at their last poll (see the last error above); the checks now pass\n", failing)
+	default:
 		fmt.Fprintln(w, "all feeds OK")
 	}
 	return broken
