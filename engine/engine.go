@@ -184,7 +184,7 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 	var out []PollResult
 	for _, f := range e.o.Feeds {
 		var total PollResult
-		for i := 0; i < 20; i++ {
+		for i := 0; i < 200; i++ { // a page a poll on Mastodon: 200 pages
 			r := e.pollFeed(ctx, f)
 			total.Feed, total.Err, total.Status, total.More = r.Feed, r.Err, r.Status, r.More
 			total.New = append(total.New, r.New...)

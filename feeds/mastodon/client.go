@@ -32,7 +32,11 @@ const (
 	notificationsLimit = 40
 	timelineLimit      = 20
 	searchLimit        = 20
-	maxPages           = 10 // pages per Poll before returning with Batch.More
+	// maxPages is the pages one Poll reads before returning with
+	// Batch.More: one, so the engine stores (and commits the cursor of)
+	// every page as it comes — a process killed during a long catch-up
+	// keeps what it read (issue 16: ten pages, 400 posts, a commit).
+	maxPages = 1
 )
 
 // Options configures a Client or a Search.
