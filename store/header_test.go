@@ -23,7 +23,7 @@ func TestOpenChecksTheFileAgainstItsHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	var posts []social.Post
-	for i := range 3000 {
+	for i := range 500 {
 		posts = append(posts, social.Post{Network: "t", Account: "a", RemoteID: strings.Repeat("r", 50) + string(rune('a'+i%26)) + time.Duration(i).String(),
 			Author: social.Author{Handle: "@c"}, Text: strings.Repeat("long text ", 40), CreatedAt: time.Unix(int64(i), 0)})
 	}
@@ -98,7 +98,7 @@ func TestOpenWarnsOfAStoreFailingThePageCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var posts []social.Post
-	for i := range 2000 {
+	for i := range 400 {
 		posts = append(posts, social.Post{Network: "t", Account: "a", RemoteID: fmt.Sprint("post-", i),
 			Author: social.Author{Handle: "@c"}, Text: strings.Repeat("text ", 40), CreatedAt: time.Unix(int64(i), 0)})
 	}
