@@ -214,10 +214,13 @@ func Run(ctx context.Context, m *Model, opts ...tea.ProgramOption) error {
 	return run(ctx, m, os.Stdout, opts...)
 }
 
-// Title stack sequences (XTWINOPS): push and pop the icon and window title.
+// PushTitle and PopTitle (XTWINOPS 22 and 23) save the terminal's icon
+// and window title before hark sets its own and bring it back after:
+// Bubble Tea only empties the title on exit. hark serve writes them around
+// each session's program too.
 const (
-	pushTitle = "\x1b[22;0t"
-	popTitle  = "\x1b[23;0t"
+	PushTitle = "\x1b[22;0t"
+	PopTitle  = "\x1b[23;0t"
 )
 
 // run is Run with the program's output (out, also passed to Bubble Tea).
@@ -228,9 +231,9 @@ func run(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption
 		m.sty = NewStyles(darkTheme(), true)
 	}
 	p := tea.NewProgram(m, opts...)
-	_, _ = io.WriteString(out, pushTitle)
+	_, _ = io.WriteString(out, PushTitle)
 	_, err := p.Run()
-	_, _ = io.WriteString(out, popTitle)
+	_, _ = io.WriteString(out, PopTitle)
 	// a signal (SIGINT, SIGTERM: the context ends) is a normal way to quit
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
