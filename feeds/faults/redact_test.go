@@ -11,6 +11,7 @@ import (
 
 	"github.com/hark-tui/hark/feeds/bluesky"
 	"github.com/hark-tui/hark/feeds/mastodon"
+	"github.com/hark-tui/hark/feeds/rss"
 	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/feeds/x"
 	"github.com/hark-tui/hark/social"
@@ -91,5 +92,26 @@ func TestSecretsEchoedByServerAreRedacted(t *testing.T) {
 			}
 			t.Logf("%s", text)
 		})
+	}
+}
+
+// A private feed's URL carries its secret (a password, a token in the
+// query): an error quoting the URL must not print it.
+func TestRSSURLSecretsAreRedacted(t *testing.T) {
+	for _, u := range []string{
+		"http://reader:s3cr3t-feed-pass@exa mple.invalid/feed.xml?token=abcdef0123456789",
+		"http://127.0.0.1:1/feed.xml?key=abcdef0123456789&sig=zyxw9876vuts5432\x7f",
+	} {
+		f := rss.New(rss.Options{Name: "private", URL: u, Brand: "Acme"})
+		_, err := f.Poll(context.Background(), "")
+		if err == nil {
+			t.Fatalf("%q: no error", u)
+		}
+		for _, s := range []string{"s3cr3t-feed-pass", "abcdef0123456789", "zyxw9876vuts5432"} {
+			if strings.Contains(err.Error(), s) {
+				t.Errorf("the error quotes %q: %v", s, err)
+			}
+		}
+		t.Logf("%v", err)
 	}
 }
