@@ -1,7 +1,11 @@
 package tui
 
 import (
+	"context"
+	"io"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -25,3 +29,8 @@ func (m *Model) TeamEvent(d time.Duration) bool {
 
 // Screen is the current frame without styling.
 func (m *Model) Screen() string { return ansi.Strip(m.render()) }
+
+// RunOn is Run with the program's output going to out (tests).
+func RunOn(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption) error {
+	return run(ctx, m, out, opts...)
+}
