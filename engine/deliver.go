@@ -71,6 +71,15 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		e.fail(ent.Seq, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account))
 		return time.Time{}
 	}
+	// Posts already recorded as other entries' replies are not this one's
+	// (the same text sent twice to one post): a Confirmer matching by text
+	// passes over them, among every match it finds.
+	seq := ent.Seq
+	claimed := func(remoteID string) bool {
+		taken, err := e.st.SentAs(remoteID, seq)
+		return taken || err != nil
+	}
+	r.Claimed = claimed
 	// A send that may have happened: ask the network first.
 	if ent.State == store.OutSending || ent.Uncertain {
 		if cf, ok := acct.Sender.(social.Confirmer); ok {
@@ -121,6 +130,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		return e.now().Add(time.Minute)
 	}
 	r = ent.Reply // the text as it is now
+	r.Claimed = claimed
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	sent, err := acct.Sender.Send(sctx, r)
 	cancel()

@@ -373,10 +373,14 @@ func (s *server) handle(sess ssh.Session) {
 			}
 		}
 	}()
+	_, _ = io.WriteString(sess, tui.PushTitle) // the client's title comes back at the end
 	_, err = p.Run()
 	gone := ctx.Err() != nil || closed.Load() // the client went away first
 	p.Kill()                                  // restores the terminal if Run ended abnormally
 	cancel()
+	if !gone {
+		_, _ = io.WriteString(sess, tui.PopTitle)
+	}
 	if err != nil && !gone && !errors.Is(err, io.EOF) {
 		log.Warn("serve: tui ended with an error", "err", err)
 	}

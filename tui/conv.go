@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -314,6 +315,12 @@ func (v *conv) openLink() tea.Cmd {
 	if u == "" {
 		return nil
 	}
+	if !WebLink(u) {
+		// file:, smb:, vscode:… would go straight to the system opener:
+		// only web links open; the rest is shown (and y copies it)
+		v.host.flash("Link: "+u+" (not a web link, not opened; y copies it)", false)
+		return nil
+	}
 	if v.d.OpenURL == nil {
 		v.host.flash("Link: "+u+" (y copies it)", false)
 		return nil
@@ -325,6 +332,20 @@ func (v *conv) openLink() tea.Cmd {
 		}
 		return doneMsg{flash: "Opened " + u}
 	}
+}
+
+// WebLink reports whether u is an http or https URL with a host: the only
+// links hark hands to the system's opener.
+func WebLink(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" || p.Opaque != "" {
+		return false
+	}
+	switch strings.ToLower(p.Scheme) {
+	case "http", "https":
+		return true
+	}
+	return false
 }
 
 func firstLineOf(s string) string {

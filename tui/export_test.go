@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -122,4 +124,9 @@ func (m *Model) PickerOffers() (ids, brands, whys []string) {
 		ids, brands, whys = append(ids, r.ID), append(brands, r.Brand), append(whys, r.Why)
 	}
 	return ids, brands, whys
+}
+
+// RunOn is Run with the program's output going to out (tests).
+func RunOn(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption) error {
+	return run(ctx, m, out, opts...)
 }

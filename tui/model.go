@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -217,15 +218,43 @@ func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 	}
 }
 
-// Run starts the program on the terminal and returns when the user quits.
+// Run starts the program on the terminal and returns when the user quits
+// or ctx ends.
+//
+// Signals have one owner: the caller (main's signal.NotifyContext), whose
+// context ends the program. Bubble Tea's own SIGINT/SIGTERM handler is off:
+// two handlers raced, and Bubble Tea's blocked sending its quit message to
+// a program that was already stopping, so quitting hung with the terminal
+// raw and the store held (issue 16). However it ends, Bubble Tea restores
+// the terminal before Run returns, and the caller then releases the store.
+//
+// The terminal's window title is pushed (XTWINOPS 22) before hark sets its
+// own and popped (XTWINOPS 23) after Bubble Tea has cleared it, so the
+// title the user had comes back.
 func Run(ctx context.Context, m *Model, opts ...tea.ProgramOption) error {
+	return run(ctx, m, os.Stdout, opts...)
+}
+
+// PushTitle and PopTitle (XTWINOPS 22 and 23) save the terminal's icon
+// and window title before hark sets its own and bring it back after:
+// Bubble Tea only empties the title on exit. hark serve writes them around
+// each session's program too.
+const (
+	PushTitle = "\x1b[22;0t"
+	PopTitle  = "\x1b[23;0t"
+)
+
+// run is Run with the program's output (out, also passed to Bubble Tea).
+func run(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption) error {
 	defer m.Close()
-	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out), tea.WithoutSignalHandler()}, opts...)
 	if os.Getenv("NO_COLOR") != "" {
 		m.sty = NewStyles(darkTheme(), true)
 	}
 	p := tea.NewProgram(m, opts...)
+	_, _ = io.WriteString(out, PushTitle)
 	_, err := p.Run()
+	_, _ = io.WriteString(out, PopTitle)
 	// a signal (SIGINT, SIGTERM: the context ends) is a normal way to quit
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
