@@ -163,6 +163,6 @@ func (m *Model) onSLA(msg slaMsg) tea.Cmd {
 	if len(fresh) > 1 {
 		body += fmt.Sprintf(" and %d more", len(fresh)-1)
 	}
-	m.flash("SLA about to be missed: "+body, false)
+	m.flashAmbient("SLA about to be missed: " + body)
 	return m.notify("hark: SLA about to be missed", body)
 }

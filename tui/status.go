@@ -18,15 +18,17 @@ import (
 
 // message is a flash kept in the log.
 type message struct {
-	at   time.Time
-	text string
-	err  bool
+	at      time.Time
+	text    string
+	err     bool
+	ambient bool // news from the background (a new urgent post), not an answer to a key
 }
 
 const (
 	logSize   = 200             // messages kept
 	flashFor  = 6 * time.Second // how long an info shows
 	seenAfter = 2 * time.Second // an error counts as seen at a key pressed this long after it appeared
+	answerFor = 3 * time.Second // background news waits (in the log) while the answer to a key is this young
 )
 
 // msgLog is the root's messages: the log and what the status line shows.
@@ -37,7 +39,18 @@ type msgLog struct {
 }
 
 func (l *msgLog) add(now time.Time, s string, isErr bool) {
-	msg := message{at: now, text: s, err: isErr}
+	l.put(message{at: now, text: s, err: isErr})
+}
+
+// addAmbient logs background news; it takes the status line only when no
+// answer to the operator's own key is still fresh there (a new urgent post
+// must not hide "Snoozed until …" a moment after z).
+func (l *msgLog) addAmbient(now time.Time, s string) {
+	l.put(message{at: now, text: s, ambient: true})
+}
+
+func (l *msgLog) put(msg message) {
+	now, isErr := msg.at, msg.err
 	if len(l.log) >= logSize {
 		l.log = append(l.log[:0:0], l.log[len(l.log)-logSize+1:]...)
 	}
@@ -45,6 +58,9 @@ func (l *msgLog) add(now time.Time, s string, isErr bool) {
 	if isErr {
 		l.unseen = &msg
 		return
+	}
+	if msg.ambient && l.info != nil && !l.info.ambient && now.Sub(l.info.at) < answerFor {
+		return // it is in the log (M); the answer to the key stays
 	}
 	l.info = &msg
 }

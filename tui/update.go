@@ -222,7 +222,7 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 		cmds = append(cmds, m.conv.loadPosts(openID))
 	}
 	if len(msg.urgent) > 0 {
-		m.flash("New urgent post in the queue", false)
+		m.flashAmbient("New urgent post in the queue")
 		cmds = append(cmds, m.notify("hark: urgent post", urgentNotice(msg.urgent)))
 	}
 	if m.conv.openID == "" && len(q.refs) > 0 {
