@@ -80,7 +80,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			return nil, &NoStoreError{Path: path}
 		}
 	}
-	st, err := store.Open(path, store.Options{ReadOnly: o.ReadOnly})
+	st, err := store.Open(path, store.Options{ReadOnly: o.ReadOnly, Warn: func(msg string) {
+		// before anything is written: on stderr now, in the TUI's status
+		// line and in the log
+		a.Log.Warn("store", "check", msg)
+		a.Warnings = append(a.Warnings, msg)
+		fmt.Fprintf(os.Stderr, "hark: warning: %s\n", textsafe.Block(msg))
+	}})
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +25,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 	d := tui.Deps{
 		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
 		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Colors: a.Cfg.Theme.Colors, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
-		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings,
+		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings, Notify: a.Cfg.Theme.Notify,
 		Calendar: func(brand string) func(time.Time, int, int) time.Time {
 			if b := a.Brands[brand]; b != nil {
 				return b.Cal.Next
@@ -30,6 +33,9 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 			return nil
 		},
 		Stats: a.StatsView(nil),
+	}
+	if u := a.Cfg.Outbox.UndoSend; u != nil {
+		d.UndoSend = *u
 	}
 	for _, b := range a.Cfg.Brands {
 		sig := b.Signature
@@ -106,8 +112,9 @@ func Handle(n social.Network, h string) string {
 
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
-	broken, limited := 0, 0
+	broken, limited, failing := 0, 0, 0
 	statuses := map[string]string{}
+	lastErr := map[string]bool{}
 	if sts, err := a.Store.FeedStatuses(); err == nil {
 		for _, s := range sts {
 			line := "never polled"
@@ -122,6 +129,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			}
 			if s.LastError != "" {
 				line += "; last error: " + s.LastError
+				lastErr[s.Feed] = true
 			}
 			if s.Backlog != "" {
 				line += "\n  ! backlog: " + s.Backlog
@@ -195,16 +203,30 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 		if st == "" {
 			st = "never polled"
 		}
-		for _, l := range strings.Split(st, "\n") {
-			fmt.Fprintf(w, "  %s\n", textsafe.Line(strings.TrimPrefix(l, "  ")))
+		mark := ""
+		if lastErr[id] {
+			failing++
+			mark = "✗ "
+		}
+		for i, l := range strings.Split(st, "\n") {
+			if i > 0 {
+				mark = "" // the backlog line
+			}
+			fmt.Fprintf(w, "  %s%s\n", mark, textsafe.Line(strings.TrimPrefix(l, "  ")))
 		}
 	}
 	if len(a.Engine.Feeds()) == 0 {
 		fmt.Fprintln(w, "no feeds configured: run `hark init` and add an account")
 	}
+	// "all feeds OK" only when nothing is wrong: a feed whose last poll
+	// failed is not OK, even if its credentials check passes now
 	switch {
+	case broken > 0 && failing > 0:
+		fmt.Fprintf(w, "%d feed(s) broken; %d failed at their last poll\n", broken, failing)
 	case broken > 0:
 		fmt.Fprintf(w, "%d feed(s) broken\n", broken)
+	case failing > 0:
+		fmt.Fprintf(w, "%d feed(s) failed at their last poll (see the last error above); the checks now pass\n", failing)
 	case limited > 0:
 		fmt.Fprintf(w, "no feed broken; %d rate-limited (check again later)\n", limited)
 	default:
@@ -213,44 +235,70 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 	return broken
 }
 
-// Export writes every conversation as JSON Lines or CSV (exact text, no
-// secrets: the store holds none).
+// Export writes every conversation as JSON Lines or CSV. Every byte it
+// writes is safe on a terminal, whatever the posts hold: in JSON the
+// controls, bidi controls and invisible characters are \u escapes (the
+// text decodes exactly), and every CSV cell goes through textsafe.Line and
+// has a leading =, +, -, @, tab or CR neutralised (spreadsheet formulas).
+// A conversation the store cannot decode is skipped and reported in the
+// error returned after the others were written. No secrets: the store
+// holds none.
 func (a *App) Export(w io.Writer, format string) error {
+	var skipped []error
+	bad := func(id string, err error) {
+		skipped = append(skipped, fmt.Errorf("conversation %s: %w", id, err))
+	}
+	var ferr, werr error
 	switch format {
 	case "jsonl", "json":
-		enc := json.NewEncoder(w)
-		var err error
-		ferr := a.Store.ForEachConv(func(c social.Conversation) bool {
-			err = enc.Encode(c)
-			return err == nil
-		})
-		if err != nil {
-			return err
-		}
-		return ferr
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		ferr = a.Store.ForEachConvSkipping(func(c social.Conversation) bool {
+			buf.Reset()
+			if werr = enc.Encode(c); werr == nil {
+				_, werr = w.Write(textsafe.EscapeJSON(buf.Bytes()))
+			}
+			return werr == nil
+		}, bad)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview"})
-		ferr := a.Store.ForEachConv(func(c social.Conversation) bool {
-			cw.Write([]string{c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
-				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, csvSafe(c.Preview)})
-			return true
-		})
-		cw.Flush()
-		if ferr != nil {
-			return ferr
+		row := func(cells ...string) {
+			for i, c := range cells {
+				cells[i] = csvSafe(textsafe.Line(c))
+			}
+			cw.Write(cells)
 		}
-		return cw.Error()
+		row("id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview")
+		ferr = a.Store.ForEachConvSkipping(func(c social.Conversation) bool {
+			row(c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
+				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, c.Preview)
+			return true
+		}, bad)
+		cw.Flush()
+		werr = cw.Error()
+	default:
+		return fmt.Errorf("export: format %q: use jsonl or csv", format)
 	}
-	return fmt.Errorf("export: format %q: use jsonl or csv", format)
+	if err := errors.Join(werr, ferr); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if len(skipped) > 0 {
+		return fmt.Errorf("export: %d damaged conversation(s) skipped, every other one written: %w", len(skipped), errors.Join(skipped...))
+	}
+	return nil
 }
 
-// csvSafe defuses spreadsheet formula injection in untrusted cells.
+// csvSafe defuses spreadsheet formula injection in a cell: one that
+// starts with =, +, -, @, tab or CR gets a leading apostrophe. Numbers
+// hark wrote itself (a negative sentiment) are left as they are.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
 	}
-	return s
+	if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] == '-' {
+		return s
+	}
+	return "'" + s
 }
 
 func ts(t time.Time) string {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/stats"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // StatsOptions choose a stats report.
@@ -34,13 +36,34 @@ func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {
 	if err != nil {
 		return err
 	}
+	// Brand, network and operator names reach the output: every format is
+	// made terminal-safe like export's.
 	switch {
 	case o.JSON:
-		return r.JSON(w)
+		var buf bytes.Buffer
+		if err := r.JSON(&buf); err != nil {
+			return err
+		}
+		_, err = w.Write(textsafe.EscapeJSON(buf.Bytes()))
+		return err
 	case o.CSV:
+		cell := func(s string) string { return csvSafe(textsafe.Line(s)) }
+		r.Total.Key = cell(r.Total.Key)
+		r.Brands = slices.Clone(r.Brands)
+		for i := range r.Brands {
+			r.Brands[i].Key = cell(r.Brands[i].Key)
+		}
+		r.Days = slices.Clone(r.Days)
+		for i := range r.Days {
+			r.Days[i].Key = cell(r.Days[i].Key)
+		}
+		r.Operators = slices.Clone(r.Operators)
+		for i := range r.Operators {
+			r.Operators[i].Key, r.Operators[i].Name = cell(r.Operators[i].Key), cell(r.Operators[i].Name)
+		}
 		return r.CSV(w)
 	}
-	_, err = io.WriteString(w, r.Text(o.Width))
+	_, err = io.WriteString(w, textsafe.Block(r.Text(o.Width)))
 	return err
 }
 

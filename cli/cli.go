@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -94,6 +93,10 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 		return nil, err
 	}
 	if cfg.Path != "" {
+		// before any cmd: secret runs (app.Open resolves them)
+		if err := config.CheckWritable(cfg.Path); err != nil {
+			return nil, err
+		}
 		for _, w := range config.CheckPermissions(cfg.Path) {
 			fmt.Fprintln(stderr, "hark: warning:", w)
 		}
@@ -133,7 +136,9 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	defer serveReads(ectx, a)()
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
-	m, err := tui.New(a.TUIDeps(Version, openURL))
+	d := a.TUIDeps(Version, openURL)
+	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
+	m, err := tui.New(d)
 	if err != nil {
 		return err
 	}
@@ -146,6 +151,9 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 // openURL opens a link with the desktop's opener; over SSH (no display)
 // it fails and the TUI shows the link instead.
 func openURL(u string) error {
+	if !tui.WebLink(u) { // the TUI checks too: only web links reach the opener
+		return fmt.Errorf("not a web link")
+	}
 	if os.Getenv("SSH_CONNECTION") != "" {
 		return fmt.Errorf("remote session")
 	}
@@ -574,34 +582,15 @@ func exportCmd(f *flags) *cobra.Command {
 			return nil
 		},
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			out := cmd.OutOrStdout()
-			if !isTerminal(out) {
-				return a.Export(out, format) // a file or a pipe gets the exact bytes
-			}
-			// On a terminal, posts' escape sequences and controls would act:
-			// show it sanitized (redirect to a file for the exact text).
-			var buf bytes.Buffer
-			if err := a.Export(&buf, format); err != nil {
-				return err
-			}
-			_, err := io.WriteString(out, textsafe.Block(buf.String()))
-			return err
+			// Export's every byte is terminal-safe (JSON escapes, CSV
+			// cells sanitized), to a terminal, a pipe or a file alike.
+			return a.Export(cmd.OutOrStdout(), format)
 		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
 	c.Flags().BoolVar(&asCSV, "csv", false, "CSV (the same as --format csv)")
 	c.Flags().BoolVar(&asJSONL, "jsonl", false, "JSON Lines (the same as --format jsonl, the default)")
 	return c
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func cannedCmd(f *flags) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -106,7 +107,7 @@ func defaultConfig() string {
 }
 
 // askRunning runs cmd in the hark serving socket, if one does, and prints
-// its output (sanitized on a terminal: an export carries posts' exact bytes).
+// its output (sanitized again on a terminal, whatever the command printed).
 func askRunning(cmd *cobra.Command, socket string) error {
 	req := ipc.Request{Cmd: cmd.Name(), Args: commandFlags(cmd)}
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -183,4 +184,14 @@ func readHandler(a *app.App) ipc.Handler {
 		root.SetArgs(append([]string{req.Cmd}, req.Args...))
 		return root.ExecuteContext(ctx)
 	}
+}
+
+// isTerminal says whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

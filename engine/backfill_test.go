@@ -12,9 +12,9 @@ import (
 	"github.com/hark-tui/hark/store"
 )
 
-// pagedSource serves pages of posts back in time: a 429 before the second
+// backfillSource serves pages of posts back in time: a 429 before the second
 // page, and a rate budget that runs low before the third.
-type pagedSource struct {
+type backfillSource struct {
 	mu        sync.Mutex
 	now       func() time.Time
 	pages     [][]social.Post
@@ -23,15 +23,15 @@ type pagedSource struct {
 	remaining int
 }
 
-func (s *pagedSource) ID() string                                         { return "paged" }
-func (s *pagedSource) Poll(context.Context, string) (social.Batch, error) { return social.Batch{}, nil }
-func (s *pagedSource) Rate() social.RateStatus {
+func (s *backfillSource) ID() string                                         { return "paged" }
+func (s *backfillSource) Poll(context.Context, string) (social.Batch, error) { return social.Batch{}, nil }
+func (s *backfillSource) Rate() social.RateStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return social.RateStatus{Known: true, Limit: 300, Remaining: s.remaining, Reset: s.now().Add(30 * time.Millisecond)}
 }
 
-func (s *pagedSource) BackfillPage(_ context.Context, before string, since time.Time) ([]social.Post, string, bool, error) {
+func (s *backfillSource) BackfillPage(_ context.Context, before string, since time.Time) ([]social.Post, string, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
@@ -69,7 +69,7 @@ func TestBackfillWithinRateLimits(t *testing.T) {
 		return social.Post{RemoteID: fmt.Sprint(i), Author: social.Author{Handle: fmt.Sprintf("@c%d", i)}, Text: "old mention",
 			CreatedAt: now.Add(-age), Kind: social.KindMention}
 	}
-	src := &pagedSource{now: time.Now, remaining: 300, pages: [][]social.Post{
+	src := &backfillSource{now: time.Now, remaining: 300, pages: [][]social.Post{
 		{post(1, time.Hour), post(2, 2*time.Hour)},
 		{post(3, 24*time.Hour), post(4, 48*time.Hour)},
 		{post(5, 72*time.Hour), post(6, 10*24*time.Hour)}, // the last is older than since

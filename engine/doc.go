@@ -4,8 +4,9 @@
 // wakes snoozed conversations, refreshes the threads of the conversations
 // that wait (answers given outside hark, follow-ups without the @mention,
 // edits, deletions), backfills what a first poll skipped, applies the
-// operator's actions (reply, resolve, snooze, reopen, contact edits) and
-// fans events out to every subscribed TUI.
+// operator's actions (reply, resolve, snooze, reopen, contact edits), takes
+// them back (Restore, and Unsend of a reply held in the outbox: undo.go)
+// and fans events out to every subscribed TUI.
 //
 // It depends on social and store; it must not import tui, and it knows no
 // network: adapters come in as social.Source / social.Sender values.

@@ -240,15 +240,18 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 	var out []PollResult
 	for _, f := range e.o.Feeds {
 		var total PollResult
-		for i := 0; i < 20; i++ {
+		for i := 0; i < 200; i++ { // a page a poll on Mastodon: 200 pages
 			r := e.pollFeed(ctx, f)
 			if i == 0 {
 				total.First = r.First
 			}
-			total.Feed, total.Err, total.Status = r.Feed, r.Err, r.Status
+			total.Feed, total.Err, total.Status, total.More = r.Feed, r.Err, r.Status, r.More
 			total.New = append(total.New, r.New...)
 			if r.Err != nil || !r.More {
 				break
+			}
+			if catchUpWait(r.Status.Rate, e.now(), f.Interval) > 0 {
+				break // the budget is spent: the rest waits for the next poll
 			}
 		}
 		out = append(out, total)
@@ -338,6 +341,28 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 	return res
 }
 
+// catchUpWait is how long the next page of a catch-up waits for the rate
+// budget the feed last reported: nothing while more than a reserve is left
+// (a twentieth of the limit, at least one request, kept for replies and
+// thread fetches), else until the budget resets (or a poll interval when
+// the server gave no reset time). Pages wait like any other request: a
+// catch-up of thousands of mentions does not run the budget to zero.
+func catchUpWait(rs social.RateStatus, now time.Time, interval time.Duration) time.Duration {
+	if !rs.Known {
+		return 0
+	}
+	if rs.Remaining > max(1, rs.Limit/20) {
+		return 0
+	}
+	if rs.Reset.After(now) {
+		return rs.Reset.Sub(now)
+	}
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	return interval
+}
+
 // backoffUntil says when a failing feed may poll again: the rate-limit
 // reset when the network gave one, else exponential backoff with jitter.
 func (e *Engine) backoffUntil(err error, failures int, interval time.Duration, now time.Time) time.Time {
@@ -414,7 +439,9 @@ func (e *Engine) pollLoop(ctx context.Context, f Feed) {
 		case r.Err != nil && !r.Status.Until.IsZero():
 			wait = r.Status.Until.Sub(e.now())
 		case r.More:
-			wait = 0
+			// catching up: the next page at once, unless the budget the
+			// server announced is spent
+			wait = catchUpWait(r.Status.Rate, e.now(), interval)
 		}
 		if ctx.Err() != nil {
 			return

@@ -373,10 +373,14 @@ func (s *server) handle(sess ssh.Session) {
 			}
 		}
 	}()
+	_, _ = io.WriteString(sess, tui.PushTitle) // the client's title comes back at the end
 	_, err = p.Run()
 	gone := ctx.Err() != nil || closed.Load() // the client went away first
 	p.Kill()                                  // restores the terminal if Run ended abnormally
 	cancel()
+	if !gone {
+		_, _ = io.WriteString(sess, tui.PopTitle)
+	}
 	if err != nil && !gone && !errors.Is(err, io.EOF) {
 		log.Warn("serve: tui ended with an error", "err", err)
 	}
@@ -430,6 +434,9 @@ func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
 			d.Mono = true
 		}
+	}
+	if pty, _, ok := sess.Pty(); ok && strings.HasPrefix(pty.Term, "tmux") {
+		d.Tmux = true // the client's terminal is tmux: notifications pass through it
 	}
 	return d
 }

@@ -48,6 +48,7 @@ const (
 	// ActPostDeleted: the customer deleted the post that waited; with
 	// nothing else waiting the conversation left the inbox.
 	ActPostDeleted Action = "post-deleted"
+	ActUndone      Action = "undone" // the operator's last change taken back (Note: what was undone)
 )
 
 // OutsideHark is the actor of answers the brand gave outside hark (the

@@ -3,6 +3,11 @@
 // feed cursors committed in the same transaction as their poll batch, the
 // persistent outbox, contacts, drafts and the schema version.
 //
+// Open checks a file against its bbolt header before bbolt maps it (a file
+// cut short would crash the process on a page past its end) and, for
+// writing, walks the b-tree from the file (header.go, pagecheck.go): a
+// damaged store is refused or reported before anything is written.
+//
 // It knows bbolt and social, nothing else: it must not import feeds, triage,
 // engine or tui. Business rules (priority, SLA) come in as callbacks.
 package store

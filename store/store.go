@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -48,6 +49,12 @@ type Options struct {
 	Timeout time.Duration
 	// NoSync skips fsync (tests and benchmarks only: unsafe on crash).
 	NoSync bool
+	// Warn, if set, is told — before anything is written — when a store
+	// opened for writing fails the page check (its b-tree walked from the
+	// file, like bbolt's Check but without its panics): hark still
+	// opens it (the operator's data is there), but the operator should
+	// back it up first. Without Warn the check is skipped.
+	Warn func(msg string)
 }
 
 // Store is an open hark database. It is safe for concurrent use.
@@ -71,6 +78,12 @@ func Open(path string, opts Options) (*Store, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
+	if err := checkHeader(path, opts.ReadOnly); err != nil {
+		if errors.Is(err, errDamaged) {
+			return nil, fmt.Errorf("store %s: %w; move it aside and hark starts a new store", path, err)
+		}
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         opts.Timeout,
 		ReadOnly:        opts.ReadOnly,
@@ -88,11 +101,37 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w (if the file is damaged, move it aside and hark starts a new store)", path, err)
 	}
 	s := &Store{db: db, path: path, ro: opts.ReadOnly}
-	if err := s.migrate(); err != nil {
+	if !opts.ReadOnly && opts.Warn != nil {
+		if err := pageCheck(path); err != nil {
+			opts.Warn(fmt.Sprintf("store %s fails its page check (%s): copy the file somewhere safe before hark writes to it; "+
+				"if hark misbehaves, move it aside and hark starts a new store", path, firstLines(err.Error(), 3)))
+		}
+	}
+	if err := s.safeMigrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// safeMigrate is migrate, with a panic of bbolt's on a damaged page (an
+// assertion on the page's type) turned into an error that says so.
+func (s *Store) safeMigrate() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w (%v); move it aside and hark starts a new store", errDamaged, r)
+		}
+	}()
+	return s.migrate()
+}
+
+// firstLines is the first n lines of s joined with "; " (and how many more).
+func firstLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return strings.Join(lines, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(lines[:n], "; "), len(lines)-n)
 }
 
 // Close closes the file.
