@@ -239,6 +239,8 @@ func (m *Model) flash(s string, isErr bool) { m.msgs.add(m.now(), s, isErr) }
 // flashAmbient shows background news (see msgLog.addAmbient).
 func (m *Model) flashAmbient(s string) { m.msgs.addAmbient(m.now(), s) }
 
+func (m *Model) pickedPost() (store.StoredPost, bool) { return m.conv.pickedPost() }
+
 func (m *Model) current() (social.Conversation, bool) {
 	if m.conv.openID == "" {
 		return social.Conversation{}, false

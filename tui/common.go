@@ -79,6 +79,9 @@ type host interface {
 	flash(s string, isErr bool)
 	// current is the open conversation, from the cache (no I/O).
 	current() (social.Conversation, bool)
+	// pickedPost is the post of the open conversation the operator
+	// picked to answer ([ and ] in the conversation pane), if any.
+	pickedPost() (store.StoredPost, bool)
 	// open shows a conversation (and fetches its thread when asked).
 	open(id string, fetch bool) tea.Cmd
 	// focusOn gives the keys to a pane and lays the screen out again.

@@ -12,6 +12,7 @@ import (
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -24,7 +25,8 @@ type composer struct {
 	host host
 
 	ta         textarea.Model
-	composeFor string // the conversation the text is for
+	composeFor string           // the conversation the text is for
+	replyTo    store.StoredPost // the post picked in the conversation pane ([ ]), if any
 	direct     bool
 	followUp   bool
 	draftDirty bool
@@ -101,6 +103,7 @@ func (p *composer) start(c social.Conversation, direct, followUp bool) tea.Cmd {
 	p.bulkIDs = nil
 	p.direct = direct
 	p.followUp = followUp
+	p.replyTo, _ = p.host.pickedPost()
 	if p.composeFor != c.ID {
 		p.ta.Reset()
 		p.composeFor = c.ID
@@ -275,6 +278,10 @@ func (p *composer) send(force bool) tea.Cmd {
 	}
 	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend}
 	direct, to := p.direct, displayHandle(c.Contact.Handle)
+	if p.replyTo.RemoteID != "" && p.replyTo.ConvID == c.ID && !p.followUp {
+		opts.To = p.replyTo.Key() // the post picked with [ and ]
+		to = displayHandle(p.replyTo.Author.Handle)
+	}
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save

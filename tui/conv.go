@@ -26,8 +26,11 @@ type conv struct {
 	posts    []store.StoredPost
 	contact  store.Contact
 	postsGen int
-	scroll   int             // lines up from the newest post
-	fetched  map[string]bool // threads fetched once
+	scroll   int // lines up from the newest post
+	// picked is the key of the customer post the next reply answers
+	// ([ and ]); "" = the engine's choice (the customer who waits).
+	picked  string
+	fetched map[string]bool // threads fetched once
 	// emptyWhy says why no conversation is open ("no match" of a search;
 	// "" : nothing to say), from the root.
 	emptyWhy func() string
@@ -57,6 +60,9 @@ type threadMsg struct {
 
 // show makes id the open conversation (its posts load in a Cmd).
 func (v *conv) show(id string) tea.Cmd {
+	if id != v.openID {
+		v.picked = ""
+	}
 	v.openID = id
 	v.posts = nil
 	v.contact = store.Contact{}
@@ -110,8 +116,49 @@ func (v *conv) fetchThread(id string) tea.Cmd {
 	}
 }
 
-// Help: in the conversation pane j/k scroll the thread.
-func (v *conv) Help() []Action { return []Action{ActDown, ActUp} }
+// Help: in the conversation pane j/k scroll the thread, [ and ] pick the
+// post to answer.
+func (v *conv) Help() []Action { return []Action{ActDown, ActUp, ActPrevPost, ActNextPost} }
+
+// pickPost moves the picked post d customer posts back (-1) or on (+1);
+// past the last it goes back to the engine's choice.
+func (v *conv) pickPost(d int) {
+	var keys []string
+	for _, p := range v.posts {
+		if p.Kind != social.KindOwn && p.DeletedAt.IsZero() {
+			keys = append(keys, p.Key())
+		}
+	}
+	if len(keys) == 0 {
+		v.picked = ""
+		return
+	}
+	i := len(keys) // "": after the last
+	for j, k := range keys {
+		if k == v.picked {
+			i = j
+		}
+	}
+	i += d
+	switch {
+	case i < 0:
+		i = 0
+	case i >= len(keys):
+		v.picked = ""
+		return
+	}
+	v.picked = keys[i]
+}
+
+// pickedPost is the post the next reply answers, if one is picked.
+func (v *conv) pickedPost() (store.StoredPost, bool) {
+	for _, p := range v.posts {
+		if v.picked != "" && p.Key() == v.picked {
+			return p, true
+		}
+	}
+	return store.StoredPost{}, false
+}
 
 // Key scrolls the thread; every other key goes on to the queue and the
 // root.
@@ -121,6 +168,10 @@ func (v *conv) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		v.scrollBy(-1)
 	case ActUp:
 		v.scrollBy(1)
+	case ActPrevPost:
+		v.pickPost(-1)
+	case ActNextPost:
+		v.pickPost(1)
 	default:
 		return nil, false
 	}
@@ -287,6 +338,10 @@ func (v *conv) renderPost(p store.StoredPost, w int) []string {
 	}
 	if !p.DeletedAt.IsZero() {
 		tag += " · DELETED by its author"
+	}
+	if v.picked != "" && p.Key() == v.picked {
+		who = "▶ " + who
+		tag += " · r answers this post"
 	}
 	head := st.Render(textsafe.Truncate(who, w/2)) + v.sty.Dim.Render(" · "+when+tag)
 	out := []string{head}

@@ -79,6 +79,8 @@ const (
 	ActApply       Action = "apply"
 	ActSkipFollow  Action = "skip_follow_up"
 	ActRecall      Action = "recall"
+	ActPrevPost    Action = "prev_post"
+	ActNextPost    Action = "next_post"
 )
 
 type binding struct {
@@ -100,6 +102,8 @@ var defaultBindings = []binding{
 	{ActSwitchPane, []string{"tab"}, "switch pane", "Move"},
 	{ActReply, []string{"r"}, "reply publicly", "Answer"},
 	{ActDM, []string{"R"}, "reply by DM", "Answer"},
+	{ActPrevPost, []string{"["}, "pick an earlier post to answer", "Answer"},
+	{ActNextPost, []string{"]"}, "pick a later post to answer", "Answer"},
 	{ActCanned, []string{"c"}, "canned responses", "Answer"},
 	{ActSend, []string{"ctrl+s"}, "send reply (in composer)", "Answer"},
 	{ActFollowUp, []string{"f"}, "public follow-up after DM", "Answer"},
