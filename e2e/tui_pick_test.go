@@ -53,6 +53,9 @@ func TestTUIPicksThePostToAnswer(t *testing.T) {
 		tm.Send(key('j'))
 	}
 	tm.Send(enter) // opens it, the keys go to the conversation pane
+	p.waitFor(t, "both customers' posts in the conversation pane", func(s string) bool {
+		return strings.Contains(s, "Kasia Nowak · ") && strings.Contains(s, "María López · ")
+	})
 	tm.Send(key('['))
 	p.waitFor(t, "maria's post picked", func(s string) bool {
 		return strings.Contains(s, "▶ ") && strings.Contains(s, "r answers this post")

@@ -23,8 +23,10 @@ type backfillSource struct {
 	remaining int
 }
 
-func (s *backfillSource) ID() string                                         { return "paged" }
-func (s *backfillSource) Poll(context.Context, string) (social.Batch, error) { return social.Batch{}, nil }
+func (s *backfillSource) ID() string { return "paged" }
+func (s *backfillSource) Poll(context.Context, string) (social.Batch, error) {
+	return social.Batch{}, nil
+}
 func (s *backfillSource) Rate() social.RateStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
