@@ -435,3 +435,82 @@ func (h *harkEnv) polledPost(t *testing.T, remoteID string) bool {
 	})
 	return found
 }
+
+// TestATPTUIPickPost (item 6, in the TUI): bob and carol in one thread;
+// under tmux the operator opens it, picks carol's post with `[` and
+// answers with `r`: carol sees the reply under her post (parent = hers,
+// root = bob's), bob sees none.
+func TestATPTUIPickPost(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	a := newATP(t)
+	h := newHark(t, a.account(), a.secrets())
+	tok := token("pick")
+	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order B100 missing", "@"+a.aliceHandle, nil)
+	h.pollConv(t, m.URI)
+	_, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
+	text := "@" + a.aliceHandle + " me too, order D400 " + tok
+	i := strings.Index(text, "@"+a.aliceHandle)
+	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}, "reply": map[string]strongRef{"root": m, "parent": m}}
+	var carol strongRef
+	if err := a.xrpc(t, carolJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
+		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
+		t.Fatalf("hark never polled carol's post %s", carol.URI)
+	}
+
+	name := "hark-real-" + tok
+	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
+	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
+	waitFor := func(what, text string) string {
+		t.Helper()
+		var s string
+		if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, text) }) {
+			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, s)
+		}
+		return s
+	}
+	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
+	waitFor("the queue", "inbox")
+	keys("/")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", tok)
+	keys("Enter")
+	waitFor("the search result", "order B100 missing")
+	keys("Enter")
+	waitFor("carol's post in the conversation", "order D400")
+	keys("[")
+	s := waitFor("carol's post picked", "r answers this post")
+	keys("r")
+	time.Sleep(300 * time.Millisecond)
+	keys("-l", "D400 ships today "+tok)
+	waitFor("the composer", "D400 ships today")
+	keys("C-s")
+	var under []threadReply
+	eventually(30*time.Second, func() bool {
+		under = nil
+		for _, r := range a.replies(t, carol.URI) {
+			if r.Post.Author.DID == a.aliceDID {
+				under = append(under, r)
+			}
+		}
+		return len(under) > 0
+	})
+	if len(under) != 1 || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m ||
+		!strings.Contains(under[0].Post.Record.Text, "D400 ships today") {
+		t.Fatalf("carol sees %d replies by alice under her post, want the one picked in the TUI (parent hers, root bob's): %+v", len(under), under)
+	}
+	for _, r := range a.replies(t, m.URI) {
+		if r.Post.Author.DID == a.aliceDID {
+			t.Errorf("bob got a reply too: %q", r.Post.Record.Text)
+		}
+	}
+	keys("q")
+	t.Logf("Bluesky TUI: [ picked carol's post, r answered it (parent %s); screen when picked:\n%s", carol.URI, s)
+}
