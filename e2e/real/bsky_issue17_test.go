@@ -514,3 +514,62 @@ func TestATPTUIPickPost(t *testing.T) {
 	keys("q")
 	t.Logf("Bluesky TUI: [ picked carol's post, r answered it (parent %s); screen when picked:\n%s", carol.URI, s)
 }
+
+// TestATPBacklogAndBackfill (item 9): more notifications wait than a
+// first poll walks (10 pages of 50): hark says the older ones were not
+// read, and `hark poll --backfill 1h` reads back to the oldest of this
+// scenario's mentions, each stored once.
+func TestATPBacklogAndBackfill(t *testing.T) {
+	a := newATP(t)
+	tok := token("bbacklog")
+	const n = 520
+	for i := range n {
+		text := "@" + a.aliceHandle + " " + tok + " #" + strconv.Itoa(i)
+		rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+			"facets": []facet{mentionFacet(0, len("@"+a.aliceHandle), a.aliceDID)}}
+		if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
+			map[string]any{"repo": a.bobDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := tok + " #" + strconv.Itoa(n-1)
+	if !eventually(60*time.Second, func() bool {
+		var out struct {
+			Notifications []struct {
+				Record struct {
+					Text string `json:"text"`
+				} `json:"record"`
+			} `json:"notifications"`
+		}
+		return a.xrpc(t, a.aliceJWT, http.MethodGet, "app.bsky.notification.listNotifications", url.Values{"limit": {"1"}}, nil, &out) == nil &&
+			len(out.Notifications) == 1 && strings.HasSuffix(out.Notifications[0].Record.Text, last)
+	}) {
+		t.Fatalf("the AppView never indexed the last mention")
+	}
+	h := newHark(t, a.account(), a.secrets())
+	out := h.pollOnce(t)
+	if !strings.Contains(out, "! the first poll read the newest") || !strings.Contains(out, "older ones were not read") {
+		t.Errorf("the first poll does not say it skipped older notifications:\n%s", firstLine(out, "bluesky:"))
+	}
+	first := strings.Count(out, tok+" #")
+	bf := h.must(t, "poll", "--backfill", "1h")
+	stored := map[string]int{}
+	h.readStore(t, func(st *store.Store) error {
+		return st.ForEachConv(func(c social.Conversation) bool {
+			if strings.Contains(c.Preview, tok+" #") {
+				stored[c.Preview]++
+			}
+			return true
+		})
+	})
+	if len(stored) != n {
+		t.Errorf("after the backfill the store holds %d of the %d mentions:\n%s", len(stored), n, bf)
+	}
+	for p, k := range stored {
+		if k != 1 {
+			t.Errorf("%q stored %d times", p, k)
+		}
+	}
+	t.Logf("Bluesky backlog: first poll stored %d of %d (%s); backfill: %s; store holds %d",
+		first, n, strings.TrimSpace(firstLine(out, "  ! ")), strings.TrimSpace(firstLine(bf, "bluesky:atp: backfill")), len(stored))
+}
