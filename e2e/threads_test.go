@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hark-tui/hark/social"
@@ -178,5 +180,31 @@ func TestDeletedCustomerPost(t *testing.T) {
 	q, _, err := w.hark(t, "queue")
 	if err != nil || regexp.MustCompile(`(?m)^`+c.ID+`\s`).MatchString(q) {
 		t.Errorf("the queue still lists the deleted post's conversation (err %v):\n%s", err, q)
+	}
+}
+
+// With the server failing, a round of thread refreshes tries one thread
+// of that account and leaves the others for the next round: a cron
+// `poll --once` does not wait out one timeout per conversation.
+func TestThreadRefreshStopsAtAFailingServer(t *testing.T) {
+	w := newWorld(t)
+	w.pollOnce(t)
+	var failing atomic.Int32
+	w.nets.Mastodon.Intercept(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/api/v1/statuses/") && r.Method == http.MethodGet {
+				failing.Add(1)
+				rw.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			next.ServeHTTP(rw, r)
+		})
+	})
+	out, _, _ := w.hark(t, "poll", "--once")
+	if n := failing.Load(); n != 1 {
+		t.Errorf("%d thread requests met the failing server in one round, want 1:\n%s", n, out)
+	}
+	if !strings.Contains(out, "threads: error: ") || !strings.Contains(out, "503") {
+		t.Errorf("poll --once does not report the failed refresh:\n%s", out)
 	}
 }

@@ -152,7 +152,9 @@ func (e *Engine) LoadLimits(ctx context.Context, convID string) {
 		return
 	}
 	if ll, ok := acct.Limit.(social.LimitLoader); ok {
-		lctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
+		// short: a server that does not answer must not hold the reply up
+		// (it is queued, and checked against the default)
+		lctx, cancel := context.WithTimeout(ctx, min(e.o.PollTimeout, 10*time.Second))
 		defer cancel()
 		if err := ll.LoadLimits(lctx); err != nil {
 			e.log.Warn("reading the instance's text limit", "account", c.Account, "err", err)
@@ -569,7 +571,7 @@ type ThreadsResult struct {
 func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 	var res ThreadsResult
 	type cand struct {
-		id              string
+		id, account     string
 		checked, latest time.Time
 	}
 	var cands []cand
@@ -592,7 +594,7 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 			if a, ok := e.Account(c.Network, c.Account); !ok || a.Thread == nil {
 				continue
 			}
-			cands = append(cands, cand{c.ID, c.ThreadCheckedAt, c.LastCustomerAt})
+			cands = append(cands, cand{c.ID, string(c.Network) + "/" + c.Account, c.ThreadCheckedAt, c.LastCustomerAt})
 		}
 	}
 	// Half the budget goes to the most recent customer activity (edits,
@@ -605,9 +607,13 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 		slices.SortStableFunc(rest, func(a, b cand) int { return a.checked.Compare(b.checked) })
 		cands = cands[:max]
 	}
+	down := map[string]bool{} // accounts whose server failed this round
 	for _, cd := range cands {
 		if ctx.Err() != nil {
 			break
+		}
+		if down[cd.account] {
+			continue
 		}
 		res.Checked++
 		r, err := e.RefreshThread(ctx, cd.id)
@@ -620,8 +626,10 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 				continue
 			}
 			res.Errors = append(res.Errors, err)
-			if social.KindOf(err) == social.RateLimited {
-				break // the budget is spent: the next round goes on
+			if k := social.KindOf(err); k == social.RateLimited || k == social.Transient || k == social.Auth {
+				// the budget is spent or the server is down: its other
+				// threads wait for the next round (no timeout after timeout)
+				down[cd.account] = true
 			}
 			continue
 		}
