@@ -35,7 +35,7 @@ type Options struct {
 // App is a wired hark.
 type App struct {
 	Cfg    *config.Config
-	Store  *store.Store
+	Store  store.Store
 	Engine *engine.Engine
 	Canned []canned.Response
 	Log    *slog.Logger

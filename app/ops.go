@@ -50,7 +50,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 
 // Sign appends the brand's signature to a reply for conversation id.
 func (a *App) Sign(id, text string) (string, error) {
-	c, err := a.Store.Conversation(id)
+	c, err := a.Store.Conversation(context.Background(), id)
 	if err != nil {
 		return "", err
 	}
@@ -89,7 +89,7 @@ func QueueLine(c social.Conversation, now time.Time) string {
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 	broken := 0
 	statuses := map[string]string{}
-	if sts, err := a.Store.FeedStatuses(); err == nil {
+	if sts, err := a.Store.FeedStatuses(ctx); err == nil {
 		for _, s := range sts {
 			line := "never polled"
 			if !s.LastOK.IsZero() {
@@ -169,7 +169,7 @@ func (a *App) Export(w io.Writer, format string) error {
 	case "jsonl", "json":
 		enc := json.NewEncoder(w)
 		var err error
-		ferr := a.Store.ForEachConv(func(c social.Conversation) bool {
+		ferr := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			err = enc.Encode(c)
 			return err == nil
 		})
@@ -180,7 +180,7 @@ func (a *App) Export(w io.Writer, format string) error {
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview"})
-		ferr := a.Store.ForEachConv(func(c social.Conversation) bool {
+		ferr := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			cw.Write([]string{c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
 				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, csvSafe(c.Preview)})
 			return true

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -53,7 +54,7 @@ func (a *App) Stats(days int, by string) (stats.Report, error) {
 	default:
 		return stats.Report{}, fmt.Errorf("stats --by %q: use brand or operator", by)
 	}
-	if err := a.Store.ForEachConv(func(c social.Conversation) bool { b.Add(c); return true }); err != nil {
+	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool { b.Add(c); return true }); err != nil {
 		return stats.Report{}, err
 	}
 	return b.Report(), nil

@@ -228,7 +228,7 @@ func queueCmd(f *flags) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			convs, err := a.Store.Top(v, n, nil)
+			convs, err := a.Store.Top(context.Background(), v, n, nil)
 			if err != nil {
 				return err
 			}
@@ -269,7 +269,7 @@ func replyCmd(f *flags) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
 			a.Engine.Deliver(ctx)
-			ent, err = a.Store.OutboxEntry(ent.Seq)
+			ent, err = a.Store.OutboxEntry(context.Background(), ent.Seq)
 			if err != nil {
 				return err
 			}

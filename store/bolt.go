@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hark-tui/hark/social"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -32,35 +34,29 @@ var (
 	keySchema   = []byte("schema")
 )
 
-// ErrLocked is returned when another process holds the store.
-var ErrLocked = errors.New("store is in use by another hark process")
-
-// ErrNotFound is returned for unknown ids.
-var ErrNotFound = errors.New("not found")
-
-// ErrNewerSchema is returned when the file was written by a newer hark.
-var ErrNewerSchema = errors.New("store was written by a newer hark")
-
-// Options tune Open.
-type Options struct {
-	ReadOnly bool
-	// Timeout is how long to wait for another process's lock (default 1.5 s).
-	Timeout time.Duration
-	// NoSync skips fsync (tests and benchmarks only: unsafe on crash).
-	NoSync bool
-}
-
-// Store is an open hark database. It is safe for concurrent use.
-type Store struct {
+// Bolt is the bbolt store: one file, one process. It is safe for
+// concurrent use.
+type Bolt struct {
 	db   *bolt.DB
 	path string
 	ro   bool
 }
 
-// Open opens (creating if needed) the store at path. A store held by another
-// process fails within Options.Timeout with an error that names the file and
-// the fix.
-func Open(path string, opts Options) (*Store, error) {
+var _ Store = (*Bolt)(nil)
+
+// Open opens (creating if needed) the bbolt store at path. A store held by
+// another process fails within Options.Timeout with an error that names the
+// file and the fix.
+func Open(path string, opts Options) (Store, error) {
+	b, err := OpenBolt(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// OpenBolt is Open returning the concrete bbolt store.
+func OpenBolt(path string, opts Options) (*Bolt, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 1500 * time.Millisecond
 	}
@@ -87,7 +83,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store %s: %w (if the file is damaged, move it aside and hark starts a new store)", path, err)
 	}
-	s := &Store{db: db, path: path, ro: opts.ReadOnly}
+	s := &Bolt{db: db, path: path, ro: opts.ReadOnly}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -96,23 +92,37 @@ func Open(path string, opts Options) (*Store, error) {
 }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Bolt) Close() error { return s.db.Close() }
 
 // Path is the file name.
-func (s *Store) Path() string { return s.path }
+func (s *Bolt) Path() string { return s.path }
 
-// DB exposes the bbolt handle for integrity checks (tests, doctor).
-func (s *Store) DB() *bolt.DB { return s.db }
+// Backend is "bbolt".
+func (s *Bolt) Backend() string { return "bbolt" }
 
-// Check runs bbolt's consistency check.
-func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
+// Doctor runs bbolt's page check and recounts the queue index.
+func (s *Bolt) Doctor(ctx context.Context) ([]Finding, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []Finding
+	err := s.db.View(func(tx *bolt.Tx) error {
+		out = append(out, Finding{Name: "backend", OK: true, Detail: "bbolt " + s.path})
+		out = append(out, Finding{Name: "schema", OK: true, Detail: fmt.Sprintf("version %d (this hark writes %d)", schemaOf(tx), SchemaVersion)})
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}
-		return errors.Join(errs...)
+		if len(errs) > 0 {
+			out = append(out, Finding{Name: "pages", OK: false, Detail: errors.Join(errs...).Error()})
+		} else {
+			out = append(out, Finding{Name: "pages", OK: true, Detail: fmt.Sprintf("%d pages checked, no errors", tx.Size()/int64(s.db.Info().PageSize))})
+		}
+		have, want := readCounts(tx), countIndex(tx)
+		out = append(out, Finding{Name: "counts", OK: have == want, Detail: fmt.Sprintf("kept %v, recounted %v", have, want)})
+		return nil
 	})
+	return out, err
 }
 
 // ---- ids and keys ----
@@ -150,4 +160,67 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 		return err
 	}
 	return b.Put(k, raw)
+}
+
+// update runs a write transaction after checking ctx (bbolt cannot be
+// interrupted once it runs; its transactions are short).
+func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(fn)
+}
+
+func (s *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+// boltTx is the shared rules' view of a bbolt write transaction.
+type boltTx struct{ tx *bolt.Tx }
+
+func (b boltTx) Post(key string) (StoredPost, bool, error) {
+	sp, ok := getPost(b.tx, key)
+	return sp, ok, nil
+}
+
+func (b boltTx) PutPost(sp StoredPost) error {
+	pb := b.tx.Bucket(bPosts)
+	pb.FillPercent = 0.9
+	return putJSON(pb, []byte(sp.Key()), sp)
+}
+
+func (b boltTx) Conv(id string) (social.Conversation, error) { return getConv(b.tx, id) }
+
+func (b boltTx) ConvIDByRoot(root string) (string, bool, error) {
+	idb := b.tx.Bucket(bConvByRoot).Get([]byte(root))
+	if idb == nil {
+		return "", false, nil
+	}
+	return idString(idb), true, nil
+}
+
+func (b boltTx) NewConv(root string) (string, error) {
+	seq, err := b.tx.Bucket(bConvs).NextSequence()
+	if err != nil {
+		return "", err
+	}
+	byRoot := b.tx.Bucket(bConvByRoot)
+	byRoot.FillPercent = 0.9
+	if err := byRoot.Put([]byte(root), idKey(seq)); err != nil {
+		return "", err
+	}
+	return idString(idKey(seq)), nil
+}
+
+func (b boltTx) PutConv(old, c *social.Conversation) error { return putConv(b.tx, old, c) }
+
+func (b boltTx) Contact(n social.Network, handle string) (Contact, error) {
+	return getContact(b.tx, n, handle), nil
+}
+
+func (b boltTx) PutContact(ct Contact) error {
+	return putJSON(b.tx.Bucket(bContacts), contactKey(ct.Network, ct.Handle), ct)
 }

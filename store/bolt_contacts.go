@@ -1,66 +1,19 @@
 package store
 
 import (
+	"context"
 	"fmt"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/hark-tui/hark/social"
 	bolt "go.etcd.io/bbolt"
 )
-
-// Contact is what hark knows about one customer handle on one network.
-type Contact struct {
-	Network   social.Network `json:"network"`
-	Handle    string         `json:"handle"`
-	Author    social.Author  `json:"author"` // latest seen profile
-	VIP       bool           `json:"vip,omitempty"`
-	Notes     string         `json:"notes,omitempty"`
-	Tags      []string       `json:"tags,omitempty"`
-	Brands    []string       `json:"brands,omitempty"`
-	ConvIDs   []string       `json:"conv_ids,omitempty"`
-	FirstSeen time.Time      `json:"first_seen,omitzero"`
-	LastSeen  time.Time      `json:"last_seen,omitzero"`
-}
-
-func contactKey(n social.Network, handle string) []byte {
-	return []byte(string(n) + "/" + strings.ToLower(strings.TrimPrefix(handle, "@")))
-}
-
-// touchContactFor records post p in its author's contact (customer posts only).
-func touchContactFor(tx *bolt.Tx, c *social.Conversation, p social.Post) (Contact, error) {
-	if p.Kind == social.KindOwn || p.Author.Handle == "" {
-		return getContact(tx, c.Network, c.Contact.Handle), nil
-	}
-	b := tx.Bucket(bContacts)
-	k := contactKey(p.Network, p.Author.Handle)
-	ct := getContact(tx, p.Network, p.Author.Handle)
-	if ct.Handle == "" {
-		ct = Contact{Network: p.Network, Handle: p.Author.Handle, FirstSeen: p.CreatedAt}
-	}
-	ct.Author = p.Author
-	if p.CreatedAt.After(ct.LastSeen) {
-		ct.LastSeen = p.CreatedAt
-	}
-	if c.Brand != "" && !slices.Contains(ct.Brands, c.Brand) {
-		ct.Brands = append(ct.Brands, c.Brand)
-	}
-	if !slices.Contains(ct.ConvIDs, c.ID) {
-		ct.ConvIDs = append(ct.ConvIDs, c.ID)
-	}
-	if ct.VIP {
-		c.VIP = true
-	}
-	return ct, putJSON(b, k, ct)
-}
 
 // touchContact rebuilds the contact of an existing conversation (migration).
 func touchContact(tx *bolt.Tx, c *social.Conversation) error {
 	if c.Contact.Handle == "" {
 		return nil
 	}
-	_, err := touchContactFor(tx, c, social.Post{Network: c.Network, Author: c.Contact, CreatedAt: c.LastCustomerAt, Kind: social.KindMention})
+	_, err := touchContactFor(boltTx{tx}, c, social.Post{Network: c.Network, Author: c.Contact, CreatedAt: c.LastCustomerAt, Kind: social.KindMention})
 	return err
 }
 
@@ -73,22 +26,10 @@ func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 	return ct
 }
 
-func setContactVIP(tx *bolt.Tx, n social.Network, handle string, vip bool) error {
-	if handle == "" {
-		return nil
-	}
-	ct := getContact(tx, n, handle)
-	if ct.Handle == "" {
-		ct = Contact{Network: n, Handle: handle}
-	}
-	ct.VIP = vip
-	return putJSON(tx.Bucket(bContacts), contactKey(n, handle), ct)
-}
-
 // Contact reads a contact (zero Contact with ErrNotFound if unknown).
-func (s *Store) Contact(n social.Network, handle string) (Contact, error) {
+func (s *Bolt) Contact(ctx context.Context, n social.Network, handle string) (Contact, error) {
 	var ct Contact
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		ct = getContact(tx, n, handle)
 		if ct.Handle == "" {
 			return fmt.Errorf("contact %s/%s: %w", n, handle, ErrNotFound)
@@ -101,50 +42,44 @@ func (s *Store) Contact(n social.Network, handle string) (Contact, error) {
 // UpdateContact edits a contact (notes, tags, VIP). A VIP change is copied
 // onto the contact's conversations so the queue shows it at once; it
 // returns their ids.
-func (s *Store) UpdateContact(n social.Network, handle string, fn func(*Contact)) (Contact, []string, error) {
+func (s *Bolt) UpdateContact(ctx context.Context, n social.Network, handle string, fn func(*Contact)) (Contact, []string, error) {
 	var ct Contact
 	var changed []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		changed = nil
-		ct = getContact(tx, n, handle)
-		if ct.Handle == "" {
-			ct = Contact{Network: n, Handle: handle}
-		}
-		fn(&ct)
-		ct.Handle = handle
-		ct.Network = n
-		if err := putJSON(tx.Bucket(bContacts), contactKey(n, handle), ct); err != nil {
-			return err
-		}
-		// copy the flag onto every conversation that differs (a VIP from
-		// the config list shows on conversations without being on the
-		// contact, so compare each one, not the contact's old flag)
-		for _, id := range ct.ConvIDs {
-			c, err := getConv(tx, id)
-			if err != nil || c.VIP == ct.VIP {
-				continue
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		var err error
+		ct, changed, err = UpdateContactTx(boltTx{tx}, n, handle, fn)
+		return err
+	})
+	return ct, changed, err
+}
+
+// ForEachContact calls fn for every contact in key order.
+func (s *Bolt) ForEachContact(ctx context.Context, fn func(Contact) bool) error {
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bContacts)
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			var ct Contact
+			if _, err := getJSON(b, k, &ct); err != nil {
+				return fmt.Errorf("contact %q: %w", k, err)
 			}
-			old := c
-			c.VIP = ct.VIP
-			if err := putConv(tx, &old, &c); err != nil {
-				return err
+			if !fn(ct) {
+				return nil
 			}
-			changed = append(changed, id)
 		}
 		return nil
 	})
-	return ct, changed, err
 }
 
 // ---- drafts ----
 
 // SaveDraft keeps the composer's text for a conversation ("" deletes it).
-func (s *Store) SaveDraft(convID, text string) error {
+func (s *Bolt) SaveDraft(ctx context.Context, convID, text string) error {
 	k, err := parseID(convID)
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		if text == "" {
 			return tx.Bucket(bDrafts).Delete(k)
 		}
@@ -153,13 +88,13 @@ func (s *Store) SaveDraft(convID, text string) error {
 }
 
 // Draft returns a conversation's saved draft.
-func (s *Store) Draft(convID string) (string, error) {
+func (s *Bolt) Draft(ctx context.Context, convID string) (string, error) {
 	k, err := parseID(convID)
 	if err != nil {
 		return "", err
 	}
 	var d string
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		d = string(tx.Bucket(bDrafts).Get(k))
 		return nil
 	})
@@ -168,30 +103,17 @@ func (s *Store) Draft(convID string) (string, error) {
 
 // ---- feed status ----
 
-// FeedStatus is the last known health of a feed (shown in the TUI and doctor).
-type FeedStatus struct {
-	Feed      string            `json:"feed"`
-	LastPoll  time.Time         `json:"last_poll,omitzero"`
-	LastOK    time.Time         `json:"last_ok,omitzero"`
-	LastError string            `json:"last_error,omitempty"`
-	ErrorKind string            `json:"error_kind,omitempty"`
-	Until     time.Time         `json:"until,omitzero"` // next attempt (backoff or rate-limit reset)
-	Failures  int               `json:"failures"`
-	Rate      social.RateStatus `json:"rate"`
-	Stored    int               `json:"stored"` // posts stored by this feed, all time
-}
-
 // PutFeedStatus saves a feed's status.
-func (s *Store) PutFeedStatus(st FeedStatus) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+func (s *Bolt) PutFeedStatus(ctx context.Context, st FeedStatus) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bFeedStatus), []byte(st.Feed), st)
 	})
 }
 
 // FeedStatuses lists every feed's status.
-func (s *Store) FeedStatuses() ([]FeedStatus, error) {
+func (s *Bolt) FeedStatuses(ctx context.Context) ([]FeedStatus, error) {
 	var out []FeedStatus
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bFeedStatus).ForEach(func(k, v []byte) error {
 			var st FeedStatus
 			if ok, err := getJSON(tx.Bucket(bFeedStatus), k, &st); ok && err == nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -9,46 +10,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// OutboxState is where a reply stands.
-type OutboxState string
-
-// Outbox states: queued → sending → sent | failed.
-const (
-	OutQueued  OutboxState = "queued"
-	OutSending OutboxState = "sending" // a send was started; after a crash the result is uncertain
-	OutSent    OutboxState = "sent"
-	OutFailed  OutboxState = "failed" // permanent: needs the operator (edit and retry, or discard)
-	OutDropped OutboxState = "discarded"
-)
-
-// OutboxEntry is one reply on its way out. It is written before any network
-// call and keeps its idempotency key across retries.
-type OutboxEntry struct {
-	Seq         uint64       `json:"seq"`
-	Reply       social.Reply `json:"reply"`
-	State       OutboxState  `json:"state"`
-	Attempts    int          `json:"attempts"`
-	LastError   string       `json:"last_error,omitempty"`
-	NextAttempt time.Time    `json:"next_attempt,omitzero"`
-	Uncertain   bool         `json:"uncertain,omitempty"` // a previous attempt may have reached the network
-	Sent        social.Sent  `json:"sent"`
-	QueuedAt    time.Time    `json:"queued_at,omitzero"`
-	SentAt      time.Time    `json:"sent_at,omitzero"`
-	Resolve     bool         `json:"resolve,omitempty"` // resolve the conversation once sent
-	// ChangedBy is the operator who last retried or discarded it (the
-	// writer is Reply.By).
-	ChangedBy social.Actor `json:"changed_by,omitzero"`
-}
-
 // Enqueue writes a reply to the outbox and clears the conversation's draft,
 // in one transaction. The reply's ID must be set (it is the dedupe key: the
 // same ID enqueued twice is stored once).
-func (s *Store) Enqueue(r social.Reply, resolve bool, now time.Time) (OutboxEntry, error) {
+func (s *Bolt) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (OutboxEntry, error) {
 	if r.ID == "" {
 		return OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
 	}
 	var e OutboxEntry
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bOutbox)
 		ids := tx.Bucket(bOutboxIDs)
 		// Dedupe by reply id (a double Enqueue of one reply is one entry).
@@ -77,9 +47,9 @@ func (s *Store) Enqueue(r social.Reply, resolve bool, now time.Time) (OutboxEntr
 }
 
 // Outbox lists entries, oldest first, that pass keep (nil = all).
-func (s *Store) Outbox(keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
+func (s *Bolt) Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 	var out []OutboxEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
 			var e OutboxEntry
 			if err := json.Unmarshal(v, &e); err != nil {
@@ -95,9 +65,9 @@ func (s *Store) Outbox(keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 }
 
 // OutboxEntry reads one entry.
-func (s *Store) OutboxEntry(seq uint64) (OutboxEntry, error) {
+func (s *Bolt) OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error) {
 	var e OutboxEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bOutbox), idKey(seq), &e)
 		if !ok && err == nil {
 			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
@@ -109,9 +79,9 @@ func (s *Store) OutboxEntry(seq uint64) (OutboxEntry, error) {
 
 // UpdateOutbox changes an entry in its own transaction (committed, so a
 // "sending" mark is on disk before the network call starts).
-func (s *Store) UpdateOutbox(seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error) {
+func (s *Bolt) UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error) {
 	var e OutboxEntry
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bOutbox)
 		ok, err := getJSON(ob, idKey(seq), &e)
 		if err != nil {
@@ -132,10 +102,10 @@ func (s *Store) UpdateOutbox(seq uint64, fn func(*OutboxEntry) error) (OutboxEnt
 // post joins the conversation, and the conversation's response times and
 // state move on (pending, or resolved if the entry asked for it) — all in
 // one transaction.
-func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error) {
+func (s *Bolt) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error) {
 	var e OutboxEntry
 	var conv social.Conversation
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bOutbox)
 		if ok, err := getJSON(ob, idKey(seq), &e); err != nil || !ok {
 			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
@@ -148,85 +118,13 @@ func (s *Store) MarkSent(seq uint64, sent social.Sent, own social.Post, tri Tria
 		if err := putJSON(ob, idKey(seq), e); err != nil {
 			return err
 		}
-		c, err := getConv(tx, e.Reply.ConvID)
-		if err != nil {
-			return nil // conversation gone: the entry is still sent
+		c, ok, err := MarkSentTx(boltTx{tx}, e, own, tri, now)
+		if ok {
+			conv = c
 		}
-		old := c
-		pb := tx.Bucket(bPosts)
-		if own.RemoteID != "" && pb.Get([]byte(own.Key())) == nil {
-			if err := putJSON(pb, []byte(own.Key()), StoredPost{Post: own, ConvID: c.ID, StoredAt: now}); err != nil {
-				return err
-			}
-			c.PostKeys = insertByTime(tx, c.PostKeys, own)
-		}
-		by := e.Reply.By
-		if c.FirstResponseAt.IsZero() {
-			c.FirstResponseAt = now
-			c.FirstDueAt = c.DueAt
-			c.FirstReplyBy = by
-		}
-		c.LastResponseAt = now
-		c.Record(social.Activity{At: now, By: by, Action: social.ActReplied, Note: fmt.Sprint(seq)})
-		c.UpdatedAt = now
-		// The reply answers the post it was written to (Reply.To, the
-		// latest customer post the operator had). A customer message after
-		// that one is not answered by it: the conversation stays in the
-		// inbox, its clock restarted at the first unanswered message.
-		answered := e.Reply.To.CreatedAt
-		if answered.IsZero() {
-			answered = e.Reply.CreatedAt
-		}
-		if answered.IsZero() {
-			answered = e.QueuedAt
-		}
-		if first, last, ok := unanswered(tx, &c, answered); ok {
-			c.WaitingSince = first
-			if tri != nil {
-				tri(&c, last, getContact(tx, c.Network, c.Contact.Handle))
-			}
-		} else {
-			c.WaitingSince = time.Time{}
-			c.DueAt = time.Time{}
-			switch {
-			case e.Resolve:
-				c.State = social.StateResolved
-				c.ResolvedAt = now
-				c.ResolvedBy = by
-				c.Record(social.Activity{At: now, By: by, Action: social.ActResolved})
-			case c.State == social.StateNew || c.State == social.StateOpen:
-				c.State = social.StatePending
-			}
-		}
-		if err := putConv(tx, &old, &c); err != nil {
-			return err
-		}
-		conv = c
-		return nil
+		return err
 	})
 	return e, conv, err
-}
-
-// unanswered finds customer posts after the given time: the time of the
-// first and the latest such post.
-func unanswered(tx *bolt.Tx, c *social.Conversation, after time.Time) (time.Time, social.Post, bool) {
-	var first time.Time
-	var last social.Post
-	found := false
-	for _, k := range c.PostKeys {
-		sp, ok := getPost(tx, k)
-		if !ok || sp.Kind == social.KindOwn || !sp.CreatedAt.After(after) {
-			continue
-		}
-		if !found || sp.CreatedAt.Before(first) {
-			first = sp.CreatedAt
-		}
-		if !found || !sp.CreatedAt.Before(last.CreatedAt) {
-			last = sp.Post
-		}
-		found = true
-	}
-	return first, last, found
 }
 
 // SentAs reports whether an outbox entry other than seq was recorded as
@@ -234,12 +132,12 @@ func unanswered(tx *bolt.Tx, c *social.Conversation, after time.Time) (time.Time
 // matches by text must not claim another entry's post (the same canned
 // answer sent twice to one customer). It scans the outbox; confirmations
 // happen only after uncertain sends.
-func (s *Store) SentAs(remoteID string, seq uint64) (bool, error) {
+func (s *Bolt) SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error) {
 	if remoteID == "" {
 		return false, nil
 	}
 	taken := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
 			var e OutboxEntry
 			if json.Unmarshal(v, &e) == nil && e.Seq != seq && e.State == OutSent && e.Sent.RemoteID == remoteID {

@@ -181,8 +181,8 @@ func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 	st := m.st
 	return func() tea.Msg {
-		convs, _ := st.Conversations(ids)
-		counts, _ := st.Counts()
+		convs, _ := st.Conversations(context.Background(), ids)
+		counts, _ := st.Counts(context.Background())
 		msg := convsMsg{convs: convs, counts: counts}
 		if len(newPosts) > 0 {
 			for _, c := range convs {

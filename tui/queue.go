@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
@@ -65,11 +66,11 @@ func (q *queue) loadRefs() tea.Cmd {
 	gen, st, view, search, now := q.refsGen, q.st, q.view, q.search, q.now()
 	keep := q.refFilter()
 	return func() tea.Msg {
-		refs, err := st.QueueRefs(view, keep)
+		refs, err := st.QueueRefs(context.Background(), view, keep)
 		if err == nil && search != nil && search.NeedsConv() {
 			refs, err = filterConvs(st, refs, search, now)
 		}
-		counts, _ := st.Counts()
+		counts, _ := st.Counts(context.Background())
 		return refsMsg{gen: gen, refs: refs, counts: counts, err: err}
 	}
 }
@@ -238,7 +239,7 @@ func (q *queue) ensureVisible() {
 			missing = append(missing, q.refs[i].ID)
 		}
 	}
-	cs, _ := q.st.Conversations(missing)
+	cs, _ := q.st.Conversations(context.Background(), missing)
 	for _, c := range cs {
 		q.convs[c.ID] = c
 	}

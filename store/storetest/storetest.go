@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,13 +19,13 @@ var Start = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 
 var (
 	mu     sync.Mutex
-	stores = map[int]*store.Store{}
+	stores = map[int]store.Store{}
 	dirs   []string
 )
 
 // Big returns a store with n conversations, built once per process and
 // size. Call Cleanup from TestMain.
-func Big(tb testing.TB, n int) *store.Store {
+func Big(tb testing.TB, n int) store.Store {
 	mu.Lock()
 	defer mu.Unlock()
 	if s := stores[n]; s != nil {
@@ -60,7 +61,7 @@ func Big(tb testing.TB, n int) *store.Store {
 				CreatedAt: Start.Add(time.Duration(j) * time.Second), Kind: social.KindMention,
 			})
 		}
-		if _, err := s.Ingest("bench", strconv.Itoa(i), posts, tri, Start); err != nil {
+		if _, err := s.Ingest(context.Background(), "bench", strconv.Itoa(i), posts, tri, Start); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -78,6 +79,6 @@ func Cleanup() {
 	for _, d := range dirs {
 		os.RemoveAll(d)
 	}
-	stores = map[int]*store.Store{}
+	stores = map[int]store.Store{}
 	dirs = nil
 }
