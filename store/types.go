@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hark-tui/hark/social"
 )
@@ -352,4 +353,37 @@ type OutboxEntry struct {
 	// ChangedBy is the operator who last retried or discarded it (the
 	// writer is Reply.By).
 	ChangedBy social.Actor `json:"changed_by,omitzero"`
+}
+
+// storedPostDoc is a StoredPost as JSON. encoding/json turns invalid UTF-8
+// into U+FFFD, so a post whose text is not valid UTF-8 also keeps its exact
+// bytes in text_raw (the store promises the original bytes of untrusted
+// text; posts with valid text are written exactly as before).
+type storedPostDoc struct {
+	storedPostFields
+	TextRaw []byte `json:"text_raw,omitempty"`
+}
+
+type storedPostFields StoredPost
+
+// MarshalJSON writes the post, with text_raw for text that is not UTF-8.
+func (sp StoredPost) MarshalJSON() ([]byte, error) {
+	d := storedPostDoc{storedPostFields: storedPostFields(sp)}
+	if !utf8.ValidString(sp.Text) {
+		d.TextRaw = []byte(sp.Text)
+	}
+	return json.Marshal(d)
+}
+
+// UnmarshalJSON reads a post, restoring the exact text from text_raw.
+func (sp *StoredPost) UnmarshalJSON(b []byte) error {
+	var d storedPostDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		return err
+	}
+	*sp = StoredPost(d.storedPostFields)
+	if d.TextRaw != nil {
+		sp.Text = string(d.TextRaw)
+	}
+	return nil
 }
