@@ -546,3 +546,21 @@ func unanswered(tx Tx, c *social.Conversation, after time.Time) (time.Time, soci
 	}
 	return first, last, found, nil
 }
+
+// CandidateRoots lists the root keys a post may join without reading
+// anything (its DM root, its thread root, itself): a backend that prefetches
+// reads the conversations of these, plus those of the posts it replies to.
+func CandidateRoots(p social.Post) []string {
+	if p.Direct {
+		h := strings.ToLower(p.Author.Handle)
+		if p.Kind == social.KindOwn && p.Meta != nil && p.Meta["to_handle"] != "" {
+			h = strings.ToLower(p.Meta["to_handle"])
+		}
+		return []string{"dm:" + string(p.Network) + "/" + p.Account + "/" + h}
+	}
+	out := []string{p.Key()}
+	if p.ThreadRoot != "" {
+		out = append(out, social.PostKey(p.Network, p.Account, p.ThreadRoot))
+	}
+	return out
+}

@@ -1,0 +1,212 @@
+package pg_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/pg"
+	"github.com/hark-tui/hark/store/storetest"
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const template = "hark_tmpl"
+
+func migrate(dsn string) error { return pg.Migrate(context.Background(), dsn) }
+
+// newDB is a fresh database holding the migrations.
+func newDB(t testing.TB) string { return pgtest.DB(t, template, migrate) }
+
+func open(t testing.TB, dsn string) *pg.Store {
+	t.Helper()
+	s, err := pg.Open(context.Background(), dsn, pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T) store.Store { return open(t, newDB(t)) },
+		Reopen: func(t *testing.T, s store.Store) (store.Store, error) {
+			dsn := s.(*pg.Store).Pool().Config().ConnString()
+			s.Close()
+			return pg.Open(context.Background(), dsn, pg.Options{})
+		},
+		BumpSchema: func(t *testing.T, s store.Store) {
+			if _, err := s.(*pg.Store).Pool().Exec(context.Background(),
+				"UPDATE hark_meta SET value = $1 WHERE key = 'schema'", strconv.Itoa(pg.SchemaVersion+1)); err != nil {
+				t.Fatal(err)
+			}
+		},
+	})
+}
+
+// TestDifferential drives bbolt and PostgreSQL with one random sequence of
+// operations and compares them after every 50.
+func TestDifferential(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
+			b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			p := open(t, newDB(t))
+			defer p.Close()
+			storetest.Differential(t, b, p, seed, 600)
+		})
+	}
+}
+
+// A failure inside the database half-way through the batch's writes (a
+// trigger refuses one post) rolls back the posts already written and the
+// cursor.
+func TestBatchFailsInsideTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, newDB(t))
+	defer s.Close()
+	if _, err := s.Pool().Exec(ctx, `
+		CREATE FUNCTION refuse() RETURNS trigger AS $$
+		BEGIN
+			IF position('\x52454655534521'::bytea in NEW.doc) > 0 THEN RAISE EXCEPTION 'refused'; END IF;
+			RETURN NEW;
+		END $$ LANGUAGE plpgsql;
+		CREATE TRIGGER refuse BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION refuse();`); err != nil {
+		t.Fatal(err)
+	}
+	var batch []social.Post
+	for i := range 10 {
+		text := "fine"
+		if i == 6 {
+			text = "REFUSE!"
+		}
+		batch = append(batch, social.Post{Network: social.Demo, Account: "a", RemoteID: strconv.Itoa(i),
+			Author: social.Author{Handle: "@u" + strconv.Itoa(i)}, Text: text, CreatedAt: time.Unix(int64(i), 0), Kind: social.KindMention})
+	}
+	if _, err := s.Ingest(ctx, "f", "next", batch, nil, time.Now()); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("want the trigger's error, got %v", err)
+	}
+	var posts, convs int
+	s.Pool().QueryRow(ctx, "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM conversations)").Scan(&posts, &convs)
+	if posts != 0 || convs != 0 {
+		t.Fatalf("%d posts and %d conversations of a failed batch are stored", posts, convs)
+	}
+	if cur, _ := s.Cursor(ctx, "f"); cur != "" {
+		t.Fatalf("cursor %q", cur)
+	}
+	if n, _ := s.Counts(ctx); n != [4]int{} {
+		t.Fatalf("counts %v", n)
+	}
+}
+
+// Five processes opening one empty database at once make one schema and
+// none fails.
+func TestConcurrentMigration(t *testing.T) {
+	dsn := pgtest.DB(t, "", nil)
+	var wg sync.WaitGroup
+	errs := make([]error, 5)
+	for i := range errs {
+		wg.Go(func() {
+			s, err := pg.Open(context.Background(), dsn, pg.Options{MaxConns: 2})
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("opener %d: %v", i, err)
+		}
+	}
+	s := open(t, dsn)
+	defer s.Close()
+	var v string
+	var tables int
+	s.Pool().QueryRow(context.Background(), "SELECT value FROM hark_meta WHERE key = 'schema'").Scan(&v)
+	s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'conversations'").Scan(&tables)
+	if v != strconv.Itoa(pg.SchemaVersion) || tables != 1 {
+		t.Fatalf("schema %q, %d conversations tables", v, tables)
+	}
+}
+
+// Every connection runs with the session settings (read back from the
+// server).
+func TestSessionSettings(t *testing.T) {
+	s := open(t, newDB(t))
+	defer s.Close()
+	ctx := context.Background()
+	for k, want := range pg.Session {
+		var got string
+		if err := s.Pool().QueryRow(ctx, "SELECT current_setting($1)", k).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		norm := map[string]string{"30s": "30s", "5s": "5s", "15s": "15s", "20000": "20s"}
+		if got != want && got != norm[want] {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	fs, err := s.Doctor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if !f.OK {
+			t.Errorf("doctor: %s: %s", f.Name, f.Detail)
+		}
+	}
+}
+
+// A database that cannot be reached fails a call with ErrUnavailable
+// within the bound, instead of hanging.
+func TestUnreachable(t *testing.T) {
+	dsn := newDB(t)
+	s := open(t, dsn)
+	defer s.Close()
+	ctx := context.Background()
+	c := pgtest.Shared(t)
+	// end every connection of this database and refuse new ones
+	name := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
+	if err := c.Exec(ctx, "postgres", "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" ALLOW_CONNECTIONS false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Exec(ctx, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Counts(ctx)
+	if err == nil {
+		// a pooled connection may have been dropped only now: the next
+		// call must fail cleanly
+		_, err = s.Counts(ctx)
+	}
+	if err == nil || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("want ErrUnavailable, got %v", err)
+	}
+	if err := c.Exec(ctx, "postgres", "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" ALLOW_CONNECTIONS true"); err != nil {
+		t.Fatal(err)
+	}
+	// and it comes back by itself
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err = s.Counts(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reconnect: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
