@@ -22,6 +22,7 @@ import (
 	"github.com/hark-tui/hark/feeds/x"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/stores"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -58,7 +59,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err := a.openLog(); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(cfg.Store, store.Options{ReadOnly: o.ReadOnly})
+	st, err := OpenStore(ctx, cfg, o.ReadOnly)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -133,6 +134,21 @@ func (a *App) Close() error {
 		errs = append(errs, a.logFile.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// OpenStore opens the configured store: a bbolt file, or a PostgreSQL
+// database (its password from store_password, or libpq's PGPASSWORD and
+// ~/.pgpass).
+func OpenStore(ctx context.Context, cfg *config.Config, readOnly bool) (store.Store, error) {
+	o := stores.Options{ReadOnly: readOnly}
+	if stores.IsPostgres(cfg.Store) && cfg.StorePassword != "" {
+		pw, err := cfg.StorePassword.Resolve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store_password: %w", err)
+		}
+		o.Password = pw
+	}
+	return stores.Open(ctx, cfg.Store, o)
 }
 
 // LoadCanned returns the operator's canned responses (first) and the

@@ -87,7 +87,7 @@ func QueueLine(c social.Conversation, now time.Time) string {
 
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
-	broken := 0
+	broken := a.doctorStore(ctx, w)
 	statuses := map[string]string{}
 	if sts, err := a.Store.FeedStatuses(ctx); err == nil {
 		for _, s := range sts {
@@ -229,4 +229,26 @@ func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut 
 	}
 	fmt.Fprintln(w, "wrote", path)
 	return nil
+}
+
+// doctorStore prints the store's findings (bbolt: page check and counts;
+// PostgreSQL: server, schema, counts recount, session settings) and
+// returns how many failed.
+func (a *App) doctorStore(ctx context.Context, w io.Writer) int {
+	fmt.Fprintf(w, "store (%s)\n", a.Store.Backend())
+	fs, err := a.Store.Doctor(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "  ✗ %s\n", textsafe.Line(err.Error()))
+		return 1
+	}
+	broken := 0
+	for _, f := range fs {
+		mark := "✓"
+		if !f.OK {
+			mark = "✗"
+			broken++
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, f.Name, textsafe.Line(f.Detail))
+	}
+	return broken
 }

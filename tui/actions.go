@@ -191,16 +191,18 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 	}
 	return func() tea.Msg {
 		var errs []string
+		var causes []error
 		follow := false
 		for _, id := range ids {
 			if err := fn(id); err == errFollowUp {
 				follow = true
 			} else if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", id, err))
+				causes = append(causes, err)
 			}
 		}
 		if len(errs) > 0 {
-			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; "))}
+			return doneMsg{err: actErrors{msg: strings.Join(errs, "; "), errs: causes}}
 		}
 		msg := done
 		if bulk {

@@ -75,6 +75,9 @@ const (
 type host interface {
 	// flash shows a message in the status line.
 	flash(s string, isErr bool)
+	// failText is the one line an error shows (an unreachable database
+	// is said so, and marked on the status line).
+	failText(err error) string
 	// current is the open conversation, from the cache (no I/O).
 	current() (social.Conversation, bool)
 	// open shows a conversation (and fetches its thread when asked).

@@ -211,6 +211,9 @@ func (m *Model) renderStatus() string {
 		return st.Render(fitPad(textsafe.Line(m.flashText), m.w-2))
 	}
 	var parts []string
+	if m.dbDown {
+		parts = append(parts, "⚠ database unreachable, reconnecting")
+	}
 	ok, bad := 0, []string{}
 	for _, f := range m.feeds {
 		if f.LastError == "" {
@@ -232,7 +235,7 @@ func (m *Model) renderStatus() string {
 	parts = append(parts, "? help")
 	line := strings.Join(parts, " · ")
 	st := m.sty.Status
-	if len(bad) > 0 || m.outFailed > 0 {
+	if len(bad) > 0 || m.outFailed > 0 || m.dbDown {
 		st = m.sty.StatusErr
 	}
 	return st.Render(fitPad(textsafe.Line(line), m.w))

@@ -66,6 +66,7 @@ type Model struct {
 	flashText  string
 	flashErr   bool
 	flashUntil time.Time
+	dbDown     bool // the store said the database is unreachable
 	events     <-chan engine.Event
 	unsub      func()
 	feeds      []store.FeedStatus

@@ -95,7 +95,7 @@ func (q *queue) setRefs(msg refsMsg) bool {
 		return false
 	}
 	if msg.err != nil {
-		q.host.flash("reading queue: "+msg.err.Error(), true)
+		q.host.flash("reading queue: "+q.host.failText(msg.err), true)
 	}
 	sel := q.selectedID()
 	q.refs, q.counts, q.loaded = msg.refs, msg.counts, true

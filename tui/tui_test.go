@@ -2,6 +2,8 @@ package tui_test
 
 import (
 	"context"
+	"github.com/hark-tui/hark/internal/pgtest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,7 +33,9 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func TestMain(m *testing.M) {
 	time.Local = time.UTC
-	m.Run()
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func demoApp(t *testing.T) (*app.App, *clock) {

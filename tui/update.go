@@ -41,8 +41,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			clear(m.frameCache)
 		}
 		return m, nil
+	case dbProbeMsg:
+		return m, m.onDBProbe(msg)
 	case tickMsg:
-		cmds := []tea.Cmd{tick()}
+		cmds := []tea.Cmd{tick(), m.probeDB()}
 		if p.dirty() {
 			cmds = append(cmds, p.saveDraft())
 		}
@@ -63,7 +65,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			q.remember(*c)
 		}
 		if msg.err != nil {
-			m.flash(msg.err.Error(), true)
+			m.flash(m.failText(msg.err), true)
 		}
 		p.restoreDraft(msg.id, msg.draft)
 		return m, nil
@@ -74,7 +76,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case doneMsg:
 		if msg.err != nil {
-			m.flash(msg.err.Error(), true)
+			m.flash(m.failText(msg.err), true)
 		} else if msg.flash != "" {
 			m.flash(msg.flash, false)
 		}
