@@ -185,6 +185,11 @@ func (c *Config) Validate() error {
 				"write store_password: env:VAR (or \"cmd:…\"), or use PGPASSWORD or ~/.pgpass")
 		}
 	}
+	if c.StorePassword != "" {
+		if err := c.StorePassword.check(); err != nil {
+			v.add("store_password", "%s", secretAdvice("store_password", "HARK_STORE_PASSWORD", err))
+		}
+	}
 	if c.Outbox.MaxAttempts < 0 {
 		v.add("outbox.max_attempts", "%d is negative: use a number of attempts ≥ 1 (default %d)", c.Outbox.MaxAttempts, DefaultMaxAttempts)
 	}
