@@ -66,6 +66,35 @@ func TestDifferential(t *testing.T) {
 			p := open(t, newDB(t))
 			defer p.Close()
 			storetest.Differential(t, b, p, seed, 600)
+			if seed != 1 {
+				return
+			}
+			// and a copy each way holds the same, byte for byte
+			ctx := context.Background()
+			p2 := open(t, newDB(t))
+			defer p2.Close()
+			var steps []int
+			if err := store.Copy(ctx, b, p2, func(n int) { steps = append(steps, n) }); err != nil {
+				t.Fatal(err)
+			}
+			storetest.SameContents(t, b, p2)
+			if len(steps) == 0 {
+				t.Fatal("no progress reported")
+			}
+			b2, err := store.Open(filepath.Join(t.TempDir(), "back.db"), store.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b2.Close()
+			if err := store.Copy(ctx, p2, b2, nil); err != nil {
+				t.Fatal(err)
+			}
+			storetest.SameContents(t, b, b2)
+			// both go on the same way after the copy
+			storetest.Differential(t, b2, p2, 7, 100)
+			if err := store.Copy(ctx, b, p2, nil); !errors.Is(err, store.ErrNotEmpty) {
+				t.Fatalf("a copy into a store with data must be refused, got %v", err)
+			}
 		})
 	}
 }

@@ -344,3 +344,18 @@ func dump(t *testing.T, s store.Store) snapshot {
 	out.outbox = string(raw)
 	return out
 }
+
+// SameContents fails t unless a and b hold the same conversations, posts,
+// outbox and index (byte for byte) and the same counts.
+func SameContents(t *testing.T, a, b store.Store) {
+	t.Helper()
+	da, db := dump(t, a), dump(t, b)
+	for _, f := range []struct{ what, x, y string }{
+		{"Ref.Sort per view", da.refs, db.refs}, {"counts", da.counts, db.counts},
+		{"conversation JSON", da.convs, db.convs}, {"post JSON", da.posts, db.posts}, {"outbox JSON", da.outbox, db.outbox},
+	} {
+		if f.x != f.y {
+			t.Fatalf("%s differ:\n%s", f.what, firstDiff(f.x, f.y))
+		}
+	}
+}
