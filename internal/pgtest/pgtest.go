@@ -239,7 +239,26 @@ var (
 	sharedErr  error
 	sharedOnce sync.Once
 	sharedMu   sync.Mutex
+
+	durable     *Cluster // fsync on: benchmarks, durability tests
+	durableErr  error
+	durableOnce sync.Once
 )
+
+// Durable is Shared with fsync, synchronous_commit and full_page_writes
+// on (a second cluster, started on first use).
+func Durable(tb testing.TB) *Cluster {
+	tb.Helper()
+	durableOnce.Do(func() {
+		sharedMu.Lock()
+		defer sharedMu.Unlock()
+		durable, durableErr = Start(Options{Fsync: true})
+	})
+	if durableErr != nil {
+		Unavailable(tb, durableErr)
+	}
+	return durable
+}
 
 // Shared starts the binary's cluster on first use, or skips t (fails it
 // with HARK_PG_REQUIRED=1) when PostgreSQL cannot run here.
@@ -307,6 +326,10 @@ func StopShared() {
 	if shared != nil {
 		shared.Stop()
 		shared = nil
+	}
+	if durable != nil {
+		durable.Stop()
+		durable = nil
 	}
 }
 

@@ -336,20 +336,28 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	return s.wrap(err)
 }
 
-func (s *Store) tryWrite(ctx context.Context, fn func(t *txn) error) error {
-	tx, err := s.pool.Begin(ctx)
+func (s *Store) tryWrite(ctx context.Context, fn func(t *txn) error) (err error) {
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	t := newTxn(ctx, tx)
+	// a connection left inside a transaction is closed by Release
+	defer conn.Release()
+	t := newTxn(ctx, conn.Conn())
+	defer func() {
+		if err != nil && t.begun {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if _, rerr := conn.Exec(rctx, "ROLLBACK"); rerr != nil {
+				conn.Conn().Close(rctx)
+			}
+		}
+	}()
+	// BEGIN goes with the first statement or batch, COMMIT with the writes
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return t.flush()
 }
 
 // read runs fn in a read-only, repeatable-read transaction (one snapshot

@@ -10,6 +10,7 @@ import (
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // txn is store.Tx over a PostgreSQL transaction: reads go through a cache
@@ -19,7 +20,9 @@ import (
 // as bbolt does, so callers never share slices.
 type txn struct {
 	ctx      context.Context
-	tx       pgx.Tx
+	conn     *pgx.Conn
+	tx       querier // the connection, inside BEGIN … COMMIT
+	begun    bool    // BEGIN was sent (prefetch pipelines it with its reads)
 	posts    map[string]*postEnt
 	convs    map[uint64]*convEnt
 	roots    map[string]uint64 // 0: known to be absent
@@ -54,9 +57,62 @@ type docEnt struct {
 	dirty bool
 }
 
-func newTxn(ctx context.Context, tx pgx.Tx) *txn {
-	return &txn{ctx: ctx, tx: tx, posts: map[string]*postEnt{}, convs: map[uint64]*convEnt{},
+// querier is what a transaction's statements run on.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// begin sends BEGIN unless it was sent already.
+func (t *txn) begin() error {
+	if t.begun {
+		return nil
+	}
+	t.begun = true
+	_, err := t.conn.Exec(t.ctx, "BEGIN")
+	return err
+}
+
+// autoBegin runs statements on the connection, sending BEGIN before the
+// first one (a batch sends its own: prefetch and flush pipeline it).
+type autoBegin struct{ t *txn }
+
+func (a autoBegin) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := a.t.begin(); err != nil {
+		return nil, err
+	}
+	return a.t.conn.Query(ctx, sql, args...)
+}
+
+func (a autoBegin) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := a.t.begin(); err != nil {
+		return errRow{err}
+	}
+	return a.t.conn.QueryRow(ctx, sql, args...)
+}
+
+func (a autoBegin) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := a.t.begin(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return a.t.conn.Exec(ctx, sql, args...)
+}
+
+func (a autoBegin) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return a.t.conn.SendBatch(ctx, b)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func newTxn(ctx context.Context, conn *pgx.Conn) *txn {
+	t := &txn{ctx: ctx, conn: conn, posts: map[string]*postEnt{}, convs: map[uint64]*convEnt{},
 		roots: map[string]uint64{}, contacts: map[string]*docEnt{}}
+	t.tx = autoBegin{t}
+	return t
 }
 
 var _ store.Tx = (*txn)(nil)
@@ -283,14 +339,24 @@ func (t *txn) prefetch(posts []social.Post) error {
 		}
 	}
 	var b pgx.Batch
+	if !t.begun {
+		t.begun = true
+		b.Queue("BEGIN")
+	}
 	b.Queue("SELECT key, conv_id, doc FROM posts WHERE key = ANY($1)", keys)
+	// two indexed lookups (an OR of them would scan the table)
+	b.Queue("SELECT id, root_key, doc FROM conversations WHERE root_key = ANY($1) ORDER BY id FOR UPDATE", roots)
 	b.Queue(`SELECT id, root_key, doc FROM conversations
-		WHERE root_key = ANY($1) OR id IN (SELECT conv_id FROM posts WHERE key = ANY($2))
-		ORDER BY id FOR UPDATE`, roots, keys)
+		WHERE id = ANY(ARRAY(SELECT conv_id FROM posts WHERE key = ANY($1))) ORDER BY id FOR UPDATE`, keys)
 	b.Queue("SELECT key, doc FROM contacts WHERE key = ANY($1) ORDER BY key FOR UPDATE", cts)
 	b.Queue("SELECT n FROM counters WHERE name = 'conv' FOR UPDATE")
 	br := t.tx.SendBatch(t.ctx, &b)
 	defer br.Close()
+	if b.Len() == 6 { // BEGIN
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
 	for _, k := range keys {
 		t.posts[string(k)] = &postEnt{}
 	}
@@ -312,22 +378,27 @@ func (t *txn) prefetch(posts []social.Post) error {
 	for _, r := range roots {
 		t.roots[string(r)] = 0
 	}
-	rows, err = br.Query()
-	if err != nil {
-		return err
-	}
 	var found []uint64
-	for rows.Next() {
-		var id int64
-		var root, raw []byte
-		if err := rows.Scan(&id, &root, &raw); err != nil {
+	for range 2 {
+		rows, err = br.Query()
+		if err != nil {
 			return err
 		}
-		t.loadConvRow(uint64(id), root, raw)
-		found = append(found, uint64(id))
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		for rows.Next() {
+			var id int64
+			var root, raw []byte
+			if err := rows.Scan(&id, &root, &raw); err != nil {
+				return err
+			}
+			if _, dup := t.convs[uint64(id)]; dup {
+				continue
+			}
+			t.loadConvRow(uint64(id), root, raw)
+			found = append(found, uint64(id))
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	for _, k := range cts {
 		t.contacts[string(k)] = &docEnt{}
@@ -466,8 +537,17 @@ func (t *txn) flush() error {
 	for _, qq := range t.extra.QueuedQueries {
 		b.Queue(qq.SQL, qq.Arguments...)
 	}
-	if b.Len() == 0 {
-		return nil
+	// the commit rides in the same round trip; after an error in the
+	// batch the server skips it and the caller rolls back
+	b.Queue("COMMIT")
+	if !t.begun {
+		t.begun = true
+		qs := b.QueuedQueries
+		b = pgx.Batch{}
+		b.Queue("BEGIN")
+		for _, q := range qs {
+			b.Queue(q.SQL, q.Arguments...)
+		}
 	}
 	return t.tx.SendBatch(t.ctx, &b).Close()
 }
