@@ -58,6 +58,7 @@ func TestContract(t *testing.T) {
 func TestDifferential(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
+			t.Parallel()
 			b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
 			if err != nil {
 				t.Fatal(err)

@@ -40,7 +40,7 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 		nextPost++
 		p := social.Post{
 			Network: social.Demo, Account: "acme", Brand: brands[rng.IntN(len(brands))],
-			RemoteID: strconv.Itoa(nextPost), Author: social.Author{Handle: handles[rng.IntN(len(handles))]},
+			RemoteID: fmt.Sprintf("%d-%d", seed, nextPost), Author: social.Author{Handle: handles[rng.IntN(len(handles))]},
 			Text:      fmt.Sprintf("post %d %s", nextPost, []string{"hello", "urgent help", "thanks!", "\x00odd\xff", "🦊"}[rng.IntN(5)]),
 			CreatedAt: now.Add(-time.Duration(rng.IntN(600)) * time.Second), Kind: social.KindMention,
 		}
@@ -60,10 +60,14 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 		}
 		return p
 	}
-	ids := func() []string { // conversation ids known on a
-		var out []string
-		a.ForEachConv(ctx, func(c social.Conversation) bool { out = append(out, c.ID); return true })
-		return out
+	var all []string // conversation ids: those already there, then the ingests' results
+	known := map[string]bool{}
+	if err := a.ForEachConv(ctx, func(c social.Conversation) bool {
+		known[c.ID] = true
+		all = append(all, c.ID)
+		return true
+	}); err != nil {
+		t.Fatal(err)
 	}
 	same := func(op string, ra, rb any, ea, eb error) {
 		t.Helper()
@@ -73,7 +77,6 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 	}
 	for i := range n {
 		now = now.Add(time.Duration(1+rng.IntN(300)) * time.Second)
-		all := ids()
 		pick := func() string {
 			if len(all) == 0 {
 				return "1"
@@ -99,6 +102,12 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 			ra, ea := a.Ingest(ctx, "demo", cur, batch, tri, now)
 			rb, eb := b.Ingest(ctx, "demo", cur, batch, tri, now)
 			same(name, ra, rb, ea, eb)
+			for _, id := range ra.Changed {
+				if !known[id] {
+					known[id] = true
+					all = append(all, id)
+				}
+			}
 		case op < 50: // state change
 			name = "state"
 			id := pick()
@@ -196,7 +205,7 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 			id := pick()
 			replies++
 			c, _ := a.Conversation(ctx, id)
-			r := social.Reply{ID: "r" + strconv.Itoa(replies), Network: social.Demo, Account: "acme", ConvID: id, Text: "thanks", CreatedAt: now}
+			r := social.Reply{ID: fmt.Sprintf("r%d-%d", seed, replies), Network: social.Demo, Account: "acme", ConvID: id, Text: "thanks", CreatedAt: now}
 			if len(c.PostKeys) > 0 {
 				if sp, err := a.Post(ctx, c.PostKeys[len(c.PostKeys)-1]); err == nil {
 					r.To = sp.Post
@@ -207,7 +216,7 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 			eb1, errb := b.Enqueue(ctx, r, resolve, now)
 			same("enqueue", ea1, eb1, erra, errb)
 			if rng.IntN(4) != 0 {
-				own := social.Post{Network: social.Demo, Account: "acme", RemoteID: "own" + strconv.Itoa(replies), Kind: social.KindOwn,
+				own := social.Post{Network: social.Demo, Account: "acme", RemoteID: fmt.Sprintf("own%d-%d", seed, replies), Kind: social.KindOwn,
 					Text: "thanks", CreatedAt: now, ThreadRoot: c.RootKey}
 				sa, ca, erra := a.MarkSent(ctx, ea1.Seq, social.Sent{RemoteID: own.RemoteID}, own, tri, now)
 				sb, cb, errb := b.MarkSent(ctx, eb1.Seq, social.Sent{RemoteID: own.RemoteID}, own, tri, now)
