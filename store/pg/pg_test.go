@@ -3,6 +3,7 @@ package pg_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -239,4 +240,61 @@ func TestUnreachable(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// The password option reaches the connection config and never an error
+// message; a URL's password is redacted from Path.
+func TestPasswordNeverShown(t *testing.T) {
+	cfg, err := pg.Config("postgres://hark@127.0.0.1:1/hark", pg.Options{Password: "s3cret-pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ConnConfig.Password != "s3cret-pw" {
+		t.Fatal("the password option is not used")
+	}
+	if got := pg.Redact("postgres://hark:s3cret-pw@db.example/hark?sslmode=disable"); strings.Contains(got, "s3cret-pw") {
+		t.Fatalf("Redact kept the password: %s", got)
+	}
+	// a server that refuses: the error names the place, not the password
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = pg.Open(ctx, "postgres://hark:s3cret-pw@127.0.0.1:1/hark?connect_timeout=2", pg.Options{})
+	if err == nil || strings.Contains(err.Error(), "s3cret-pw") || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("want an unavailable error without the password, got %v", err)
+	}
+}
+
+// TestCopy200k copies a store of 200k conversations from bbolt to
+// PostgreSQL and back and compares them byte for byte (HARK_BIG=1; it
+// takes minutes).
+func TestCopy200k(t *testing.T) {
+	if os.Getenv("HARK_BIG") != "1" {
+		t.Skip("set HARK_BIG=1 to copy a 200k-conversation store there and back")
+	}
+	ctx := context.Background()
+	src, err := store.Open(filepath.Join(t.TempDir(), "big.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	storetest.Fill(t, src, 200_000)
+	p := open(t, newDB(t))
+	defer p.Close()
+	start := time.Now()
+	if err := store.Copy(ctx, src, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("bbolt → PostgreSQL: %v", time.Since(start))
+	back, err := store.Open(filepath.Join(t.TempDir(), "back.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	start = time.Now()
+	if err := store.Copy(ctx, p, back, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("PostgreSQL → bbolt: %v", time.Since(start))
+	storetest.SameContents(t, src, p)
+	storetest.SameContents(t, src, back)
 }
