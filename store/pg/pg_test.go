@@ -272,7 +272,11 @@ func TestCopy200k(t *testing.T) {
 		t.Skip("set HARK_BIG=1 to copy a 200k-conversation store there and back")
 	}
 	ctx := context.Background()
-	src, err := store.Open(filepath.Join(t.TempDir(), "big.db"), store.Options{NoSync: true})
+	path := filepath.Join(t.TempDir(), "big.db")
+	if keep := os.Getenv("HARK_BIG_KEEP"); keep != "" {
+		path = keep // keep the bbolt store for a copy by hand
+	}
+	src, err := store.Open(path, store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
