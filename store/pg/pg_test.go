@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -143,24 +143,25 @@ func TestBatchFailsInsideTheDatabase(t *testing.T) {
 }
 
 // Five processes opening one empty database at once make one schema and
-// none fails.
+// none fails: the test binary runs itself five times (TestMigrateHelper).
 func TestConcurrentMigration(t *testing.T) {
 	dsn := pgtest.DB(t, "", nil)
-	var wg sync.WaitGroup
-	errs := make([]error, 5)
-	for i := range errs {
-		wg.Go(func() {
-			s, err := pg.Open(context.Background(), dsn, pg.Options{MaxConns: 2})
-			if err == nil {
-				s.Close()
-			}
-			errs[i] = err
-		})
+	cmds := make([]*exec.Cmd, 5)
+	outs := make([]*strings.Builder, 5)
+	for i := range cmds {
+		outs[i] = &strings.Builder{}
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestMigrateHelper$", "-test.count=1")
+		cmds[i].Env = append(os.Environ(), "HARK_PG_MIGRATE_DSN="+dsn)
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("opener %d: %v", i, err)
+	for _, c := range cmds { // all started before any is waited for
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i])
 		}
 	}
 	s := open(t, dsn)
@@ -172,6 +173,19 @@ func TestConcurrentMigration(t *testing.T) {
 	if v != strconv.Itoa(pg.SchemaVersion) || tables != 1 {
 		t.Fatalf("schema %q, %d conversations tables", v, tables)
 	}
+}
+
+// TestMigrateHelper is one of TestConcurrentMigration's processes.
+func TestMigrateHelper(t *testing.T) {
+	dsn := os.Getenv("HARK_PG_MIGRATE_DSN")
+	if dsn == "" {
+		t.Skip("run by TestConcurrentMigration")
+	}
+	s, err := pg.Open(context.Background(), dsn, pg.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }
 
 // Every connection runs with the session settings (read back from the
