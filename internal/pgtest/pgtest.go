@@ -35,6 +35,8 @@ type Cluster struct {
 	Dir  string // temporary directory (data, socket)
 	Port int
 	cmd  *exec.Cmd
+	args []string
+	cred *syscall.Credential
 	done chan struct{}
 	dbs  atomic.Int64
 	mu   sync.Mutex
@@ -75,7 +77,7 @@ func Start(o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Bin: bin, Dir: dir, done: make(chan struct{}), tmpl: map[string]error{}}
+	c := &Cluster{Bin: bin, Dir: dir, tmpl: map[string]error{}}
 	cred, err := credential(dir)
 	if err != nil {
 		os.RemoveAll(dir)
@@ -95,44 +97,77 @@ func Start(o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c.Port = port
-	args := []string{"-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-k", dir,
+	c.args = []string{"-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-k", dir,
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB"}
 	if !o.Fsync {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		c.args = append(c.args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	c.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
-	// Pdeathsig: the server dies with the test binary, even on SIGKILL.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	logf, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
+	c.cred = cred
+	if err := c.launch(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
+	}
+	return c, nil
+}
+
+// launch starts the server and waits until it accepts connections.
+func (c *Cluster) launch() error {
+	c.done = make(chan struct{})
+	c.cmd = exec.Command(filepath.Join(c.Bin, "postgres"), c.args...)
+	// Pdeathsig: the server dies with the test binary, even on SIGKILL.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	logf, err := os.OpenFile(filepath.Join(c.Dir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if c.cred != nil {
+		_ = logf.Chown(int(c.cred.Uid), int(c.cred.Gid))
 	}
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
 	if err := c.cmd.Start(); err != nil {
 		logf.Close()
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting postgres: %w", err)
+		return fmt.Errorf("starting postgres: %w", err)
 	}
-	go func() { c.cmd.Wait(); logf.Close(); close(c.done) }()
+	done := c.done
+	go func() { c.cmd.Wait(); logf.Close(); close(done) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
 		conn, err := pgx.Connect(ctx, c.DSN("postgres"))
 		if err == nil {
 			conn.Close(ctx)
-			return c, nil
+			return nil
 		}
 		select {
-		case <-c.done:
-			log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("postgres exited: %s", log)
+		case <-done:
+			log, _ := os.ReadFile(filepath.Join(c.Dir, "server.log"))
+			return fmt.Errorf("postgres exited: %s", log)
 		case <-ctx.Done():
-			c.Stop()
-			return nil, fmt.Errorf("postgres did not accept connections: %w", err)
+			c.kill()
+			return fmt.Errorf("postgres did not accept connections: %w", err)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// Crash stops the server the way a crash would (immediate shutdown: no
+// checkpoint, recovery from the WAL at the next start) and starts it again.
+func (c *Cluster) Crash() error {
+	c.kill()
+	return c.launch()
+}
+
+// kill ends the server by PID (SIGQUIT: immediate shutdown).
+func (c *Cluster) kill() {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
 	}
 }
 
@@ -188,13 +223,7 @@ func (c *Cluster) Stop() {
 	if c == nil || c.cmd == nil || c.cmd.Process == nil {
 		return
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGQUIT)
-	select {
-	case <-c.done:
-	case <-time.After(10 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	}
+	c.kill()
 	os.RemoveAll(c.Dir)
 }
 

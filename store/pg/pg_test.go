@@ -316,3 +316,68 @@ func TestCopy200k(t *testing.T) {
 	storetest.SameContents(t, src, p)
 	storetest.SameContents(t, src, back)
 }
+
+// Durability (fsync on, its own cluster): a batch whose Ingest returned is
+// there after a crash of the server, with its cursor; a batch that failed
+// is not; the pool reconnects by itself after the restart.
+func TestDurableAcrossCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster of its own")
+	}
+	c, err := pgtest.Start(pgtest.Options{Fsync: true})
+	if err != nil {
+		pgtest.Unavailable(t, err)
+	}
+	defer c.Stop()
+	ctx := context.Background()
+	dsn, err := c.NewDB("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, dsn)
+	defer s.Close()
+	mk := func(from, n int) []social.Post {
+		var out []social.Post
+		for i := from; i < from+n; i++ {
+			out = append(out, social.Post{Network: social.Demo, Account: "a", RemoteID: strconv.Itoa(i),
+				Author: social.Author{Handle: "@u" + strconv.Itoa(i%7)}, Text: "text \x00 " + strconv.Itoa(i),
+				CreatedAt: time.Unix(int64(i), 0), Kind: social.KindMention})
+		}
+		return out
+	}
+	if _, err := s.Ingest(ctx, "f", "after-100", mk(0, 100), nil, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	bad := mk(100, 10)
+	bad[9].RemoteID = ""
+	if _, err := s.Ingest(ctx, "f", "never", bad, nil, time.Unix(0, 0)); err == nil {
+		t.Fatal("the bad batch must fail")
+	}
+	if err := c.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var cur string
+	for {
+		if cur, err = s.Cursor(ctx, "f"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reconnect after the restart: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling with a deadline
+	}
+	if cur != "after-100" {
+		t.Fatalf("cursor %q after the crash", cur)
+	}
+	var posts int
+	s.Pool().QueryRow(ctx, "SELECT count(*) FROM posts").Scan(&posts)
+	n, _ := s.Counts(ctx)
+	if posts != 100 || n[0] != 100 {
+		t.Fatalf("%d posts, counts %v after the crash; want the committed batch only", posts, n)
+	}
+	sp, err := s.Post(ctx, mk(42, 1)[0].Key())
+	if err != nil || sp.Text != "text \x00 42" {
+		t.Fatalf("post after the crash: %q %v", sp.Text, err)
+	}
+}
