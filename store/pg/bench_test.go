@@ -80,6 +80,38 @@ func BenchmarkIngestBatch(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestRatio interleaves the two backends batch by batch (the
+// same 100 new posts to each, fsync on both), so a shared machine's load
+// falls on both alike, and reports each one's posts/s and pg/bbolt.
+func BenchmarkIngestRatio(b *testing.B) {
+	bes := backends(b)
+	stores := []store.Store{bes[0].open(b), bes[1].open(b)}
+	defer stores[0].Close()
+	defer stores[1].Close()
+	var spent [2]time.Duration
+	n := 0
+	for b.Loop() {
+		posts := make([]social.Post, 100)
+		for j := range posts {
+			posts[j] = social.Post{Network: social.Demo, Account: "acme", RemoteID: fmt.Sprint(n),
+				Author: social.Author{Handle: fmt.Sprintf("@u%d", n%977)}, Text: "no power since 6am",
+				CreatedAt: storetest.Start.Add(time.Duration(n) * time.Second), Kind: social.KindMention}
+			n++
+		}
+		for i, s := range stores {
+			t := time.Now()
+			if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(t)
+		}
+	}
+	bolt, pgs := float64(n)/spent[0].Seconds(), float64(n)/spent[1].Seconds()
+	b.ReportMetric(bolt, "bbolt-posts/s")
+	b.ReportMetric(pgs, "pg-posts/s")
+	b.ReportMetric(pgs/bolt, "pg/bbolt")
+}
+
 var (
 	bigMu sync.Mutex
 	big   = map[string]store.Store{}

@@ -4,8 +4,9 @@
 -- bytea compares like bbolt (memcmp, then length).
 CREATE TABLE hark_meta (key text PRIMARY KEY, value text NOT NULL);
 
--- gapless sequences, as bbolt's bucket sequences (ids are in the documents)
-CREATE TABLE counters (name text PRIMARY KEY, n bigint NOT NULL);
+-- gapless sequences, as bbolt's bucket sequences (ids are in the documents);
+-- this and queue_counts change in every write: HOT updates in the free space
+CREATE TABLE counters (name text PRIMARY KEY, n bigint NOT NULL) WITH (fillfactor = 20);
 INSERT INTO counters VALUES ('conv', 0), ('outbox', 0);
 
 CREATE TABLE conversations (
@@ -18,7 +19,7 @@ CREATE TABLE conversations (
 CREATE UNIQUE INDEX conversations_queue ON conversations (sort_key) INCLUDE (ref);
 
 -- conversations per rank, moved in the transaction that moves the rank
-CREATE TABLE queue_counts (rank smallint PRIMARY KEY, n bigint NOT NULL);
+CREATE TABLE queue_counts (rank smallint PRIMARY KEY, n bigint NOT NULL) WITH (fillfactor = 20);
 INSERT INTO queue_counts VALUES (0, 0), (1, 0), (2, 0), (3, 0);
 
 CREATE TABLE posts (
@@ -26,7 +27,9 @@ CREATE TABLE posts (
   conv_id bigint NOT NULL,
   doc     bytea NOT NULL);
 
-CREATE TABLE contacts (key bytea PRIMARY KEY, doc bytea NOT NULL);
+-- updated on every post of theirs: room on the page keeps updates HOT
+-- (no new index entries), which keeps the prefetch's lookups fast
+CREATE TABLE contacts (key bytea PRIMARY KEY, doc bytea NOT NULL) WITH (fillfactor = 50);
 CREATE TABLE drafts (conv_id bigint PRIMARY KEY, text bytea NOT NULL);
 CREATE TABLE cursors (feed bytea PRIMARY KEY, cursor bytea NOT NULL);
 CREATE TABLE feed_status (feed bytea PRIMARY KEY, doc bytea NOT NULL);
