@@ -415,12 +415,10 @@ func (s *Store) QueueRefs(ctx context.Context, v store.View, keep func(store.Ref
 			return err
 		}
 		var dec store.RefDecoder
-		var k, val []byte
 		for rows.Next() {
-			if err := rows.Scan(&k, &val); err != nil {
-				rows.Close()
-				return err
-			}
+			// the wire bytes (binary bytea), no copy: Decode copies the key
+			raw := rows.RawValues()
+			k, val := raw[0], raw[1]
 			if len(k) != 25 {
 				continue
 			}
