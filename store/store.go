@@ -95,8 +95,9 @@ type Store interface {
 	PutFeedStatus(ctx context.Context, st FeedStatus) error
 	FeedStatuses(ctx context.Context) ([]FeedStatus, error)
 
-	// Doctor checks the store and describes it: a list of findings, the
-	// failed ones first is not promised (callers sort if they care).
+	// Doctor checks the store and describes it, as a list of findings
+	// (bbolt: page check, schema, counts recount; PostgreSQL: server,
+	// schema, counts recount, session settings).
 	Doctor(ctx context.Context) ([]Finding, error)
 	// Backend names the backend ("bbolt" or "postgres").
 	Backend() string

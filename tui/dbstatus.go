@@ -35,9 +35,11 @@ func (m *Model) failText(err error) string {
 	return err.Error()
 }
 
-// probeDB checks the database on the tick while it is down.
+// probeDB checks the database on the tick: while it is down, and always
+// on a database server (so an idle screen learns it went away too; a
+// bbolt file in the process cannot).
 func (m *Model) probeDB() tea.Cmd {
-	if !m.dbDown {
+	if !m.dbDown && m.st.Backend() == "bbolt" {
 		return nil
 	}
 	st := m.st
@@ -51,6 +53,10 @@ func (m *Model) probeDB() tea.Cmd {
 
 func (m *Model) onDBProbe(msg dbProbeMsg) tea.Cmd {
 	if msg.err != nil {
+		m.dbError(msg.err)
+		return nil
+	}
+	if !m.dbDown {
 		return nil
 	}
 	m.dbDown = false

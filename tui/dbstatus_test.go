@@ -47,6 +47,12 @@ func TestDatabaseUnreachable(t *testing.T) {
 	if err := c.Exec(ctx, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
 		t.Fatal(err)
 	}
+	// an idle screen learns it from the tick's probe
+	m.Update(m.probeDB()())
+	if !m.dbDown || !strings.Contains(m.renderStatus(), "database unreachable, reconnecting") {
+		t.Fatalf("the probe did not mark the database down: %q", m.renderStatus())
+	}
+	m.dbDown = false
 	cmd := m.onKey(tea.KeyPressMsg{Code: 'e', Text: "e"})
 	if cmd == nil {
 		t.Fatal("resolve made no command")

@@ -282,14 +282,23 @@ func unavailable(err error) bool {
 	if errors.Is(err, store.ErrUnavailable) {
 		return false // already marked
 	}
+	var ce *pgconn.ConnectError
 	var pe *pgconn.PgError
+	if errors.As(err, &ce) {
+		// no connection could be made: unreachable, unless the server
+		// refused who we are or what we asked for (that needs a fix,
+		// not a retry)
+		if errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "28") || strings.HasPrefix(pe.Code, "3D")) {
+			return false
+		}
+		return true
+	}
 	if errors.As(err, &pe) {
 		// connection exceptions, admin shutdown, cannot connect now
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
 	}
-	var ce *pgconn.ConnectError
 	var ne net.Error
-	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
 		pgconn.Timeout(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection reset")
 }
 

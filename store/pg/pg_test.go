@@ -381,3 +381,13 @@ func TestDurableAcrossCrash(t *testing.T) {
 		t.Fatalf("post after the crash: %q %v", sp.Text, err)
 	}
 }
+
+// A database that does not exist needs a fix, not a retry: it is not
+// reported as unreachable.
+func TestMissingDatabaseIsNotUnreachable(t *testing.T) {
+	c := pgtest.Shared(t)
+	_, err := pg.Open(context.Background(), c.DSN("no_such_db"), pg.Options{})
+	if err == nil || errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no_such_db") {
+		t.Fatalf("want a plain error naming the database, got %v", err)
+	}
+}
