@@ -2,6 +2,7 @@
 // it loads the config, applies flags, opens what it needs and prints
 // sanitized text (untrusted post text never reaches the terminal raw).
 //
-// It may import app, config, engine, store, textsafe and tui; it must not
+// It may import app, config, engine, store (and store/stores, to open a
+// store by name for `hark store copy`), textsafe and tui; it must not
 // reach into feeds directly (app builds them).
 package cli
