@@ -78,3 +78,18 @@ func TestPostgresStoreCopyAndReads(t *testing.T) {
 		t.Fatalf("copy into a store with data: %v %s", err, stderr)
 	}
 }
+
+// The demo runs on a PostgreSQL database: a poll stores its mentions
+// there and the queue lists them.
+func TestDemoOnPostgres(t *testing.T) {
+	w := newWorld(t)
+	pgURL := pgtest.DB(t, "", nil)
+	out, stderr, err := w.harkWith(t, "", "--demo", "--store", pgURL, "poll", "--once")
+	if err != nil {
+		t.Fatalf("demo poll on PostgreSQL: %v\n%s%s", err, out, stderr)
+	}
+	out, stderr, err = w.harkWith(t, "", "--demo", "--store", pgURL, "queue")
+	if err != nil || strings.Count(out, "\n") < 3 {
+		t.Fatalf("demo queue on PostgreSQL: %v\n%s%s", err, out, stderr)
+	}
+}
