@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"os"
@@ -498,5 +499,33 @@ func TestPolledPostFirstSeenInThreadCountsAsNew(t *testing.T) {
 	}
 	if again, _ := s.Ingest(context.Background(), "f", "e", []social.Post{p2}, prio, t0); len(again.New) != 0 {
 		t.Fatal("a second poll of it must change nothing")
+	}
+}
+
+// A post with valid text is stored exactly as before text_raw existed (the
+// file format is unchanged); invalid UTF-8 round-trips through text_raw.
+func TestStoredPostJSON(t *testing.T) {
+	sp := StoredPost{Post: post("1", "@ann", "hello 🦊 \x00", 0), ConvID: "7", StoredAt: t0}
+	got, err := json.Marshal(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type before StoredPost // the fields, without the methods
+	want, _ := json.Marshal(before(sp))
+	if !bytes.Equal(got, want) {
+		t.Fatalf("valid text changed the JSON:\n%s\n%s", got, want)
+	}
+	sp.Text = "bad \xff\xfe bytes"
+	raw, _ := json.Marshal(sp)
+	if !bytes.Contains(raw, []byte(`"text_raw":`)) {
+		t.Fatalf("no text_raw for invalid UTF-8: %s", raw)
+	}
+	var back StoredPost
+	if err := json.Unmarshal(raw, &back); err != nil || back.Text != sp.Text {
+		t.Fatalf("round trip: %q %v", back.Text, err)
+	}
+	var old before // an older hark reads the replacement characters
+	if err := json.Unmarshal(raw, &old); err != nil || old.Text != "bad \uFFFD\uFFFD bytes" {
+		t.Fatalf("older reader: %q %v", old.Text, err)
 	}
 }
