@@ -17,7 +17,12 @@ import (
 )
 
 func main() {
+	// hark owns SIGINT and SIGTERM here, and only here: the first ends ctx,
+	// and every command (the TUI too) quits through it, restoring the
+	// terminal and releasing the store. A second signal while it does so
+	// gets the default action.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
 	err := cli.Root().ExecuteContext(ctx)
 	stop()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -46,6 +47,7 @@ type App struct {
 	Warnings []string
 
 	logFile  io.Closer
+	tmpDir   string // the throw-away store's folder (the demo)
 	now      func() time.Time
 	fallback *Brand
 }
@@ -59,7 +61,33 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err := a.openLog(); err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg, o.ReadOnly)
+	path := cfg.Store
+	if cfg.Throwaway {
+		if o.ReadOnly {
+			a.Close()
+			return nil, ErrNoDemoStore
+		}
+		// the demo: a new store of its own, removed on Close
+		dir, err := os.MkdirTemp("", "hark-demo-")
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("demo store: %w", err)
+		}
+		a.tmpDir = dir
+		path = filepath.Join(dir, "demo.db")
+	} else if o.ReadOnly && !stores.IsPostgres(path) {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			a.Close()
+			return nil, &NoStoreError{Path: path}
+		}
+	}
+	st, err := OpenStore(ctx, cfg, path, store.Options{ReadOnly: o.ReadOnly, Warn: func(msg string) {
+		// before anything is written: on stderr now, in the TUI's status
+		// line and in the log
+		a.Log.Warn("store", "check", msg)
+		a.Warnings = append(a.Warnings, msg)
+		fmt.Fprintf(os.Stderr, "hark: warning: %s\n", textsafe.Block(msg))
+	}})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -133,22 +161,37 @@ func (a *App) Close() error {
 	if a.logFile != nil {
 		errs = append(errs, a.logFile.Close())
 	}
+	if a.tmpDir != "" {
+		errs = append(errs, os.RemoveAll(a.tmpDir))
+		a.tmpDir = ""
+	}
 	return errors.Join(errs...)
 }
 
-// OpenStore opens the configured store: a bbolt file, or a PostgreSQL
-// database (its password from store_password, or libpq's PGPASSWORD and
-// ~/.pgpass).
-func OpenStore(ctx context.Context, cfg *config.Config, readOnly bool) (store.Store, error) {
-	o := stores.Options{ReadOnly: readOnly}
-	if stores.IsPostgres(cfg.Store) && cfg.StorePassword != "" {
+// OpenStore opens the store at path (cfg.Store, or the demo's throw-away
+// file): a bbolt file, or a PostgreSQL database (its password from
+// store_password, or libpq's PGPASSWORD and ~/.pgpass).
+func OpenStore(ctx context.Context, cfg *config.Config, path string, o store.Options) (store.Store, error) {
+	so := stores.Options{ReadOnly: o.ReadOnly, NoSync: o.NoSync, Warn: o.Warn}
+	if stores.IsPostgres(path) && cfg.StorePassword != "" {
 		pw, err := cfg.StorePassword.Resolve(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("store_password: %w", err)
 		}
-		o.Password = pw
+		so.Password = pw
 	}
-	return stores.Open(ctx, cfg.Store, o)
+	return stores.Open(ctx, path, so)
+}
+
+// ErrNoDemoStore: a reading command on the demo, which keeps no store
+// once it exits.
+var ErrNoDemoStore = errors.New("the demo keeps no store: its conversations live only while `hark --demo` (or `hark` with no config) runs, and queue, stats and export read them from it then; `hark init` writes a config for your own accounts")
+
+// NoStoreError: a reading command before hark ever stored anything.
+type NoStoreError struct{ Path string }
+
+func (e *NoStoreError) Error() string {
+	return fmt.Sprintf("nothing yet: no store at %s, so there are no conversations to show. Start with `hark poll --once` or `hark` to fetch your accounts' mentions (`hark doctor` checks the accounts first)", e.Path)
 }
 
 // LoadCanned returns the operator's canned responses (first) and the
@@ -162,15 +205,23 @@ func LoadCanned(dir string) ([]canned.Response, error) {
 	return append(own, canned.Builtin()...), err
 }
 
-// buildFeeds resolves secrets and makes one adapter per account.
+// buildFeeds resolves secrets and makes one adapter per account. An
+// account whose secret does not resolve does not stop the others: it gets
+// a feed that never polls and says why (the status line, doctor), and the
+// reason is a warning.
 func (a *App) buildFeeds(ctx context.Context, eo *engine.Options) error {
-	var errs []error
 	for _, ac := range a.Cfg.Accounts {
 		if ac.Disabled {
 			continue
 		}
 		if err := a.buildAccount(ctx, ac, eo); err != nil {
-			errs = append(errs, fmt.Errorf("account %s (%s): %w", ac.Name, ac.Network, err))
+			err = fmt.Errorf("account %s (%s): %w", ac.Name, ac.Network, err)
+			a.Log.Warn("account not started", "account", ac.Name, "network", ac.Network, "err", err)
+			a.Warnings = append(a.Warnings, "not started: "+err.Error())
+			fmt.Fprintf(os.Stderr, "hark: warning: not started: %s; the other accounts run (`hark doctor` checks every account)\n", textsafe.Line(err.Error()))
+			n := social.Network(ac.Network)
+			eo.Feeds = append(eo.Feeds, engine.NotStarted(string(n)+":"+ac.Name, n, ac.Name, ac.Brand, err))
+			eo.Accounts = append(eo.Accounts, engine.Account{Network: n, Name: ac.Name, Brand: ac.Brand, Broken: err})
 		}
 	}
 	for _, f := range a.Cfg.Feeds {
@@ -181,7 +232,7 @@ func (a *App) buildFeeds(ctx context.Context, eo *engine.Options) error {
 		eo.Feeds = append(eo.Feeds, engine.Feed{Source: src, Network: social.RSS, Account: f.Name, Brand: f.Brand, Interval: orDefault(f.Interval, rss.DefaultInterval)})
 		eo.Accounts = append(eo.Accounts, engine.Account{Network: social.RSS, Name: f.Name, Brand: f.Brand})
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -1,15 +1,19 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
@@ -21,22 +25,17 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 	d := tui.Deps{
 		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
 		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Colors: a.Cfg.Theme.Colors, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
-		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings,
+		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings, Notify: a.Cfg.Theme.Notify,
 		Calendar: func(brand string) func(time.Time, int, int) time.Time {
 			if b := a.Brands[brand]; b != nil {
 				return b.Cal.Next
 			}
 			return nil
 		},
-		Stats: func(ctx context.Context, width int) (string, error) {
-			var sb strings.Builder
-			by := ""
-			if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
-				by = "operator"
-			}
-			err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by})
-			return sb.String(), err
-		},
+		Stats: a.StatsView(nil),
+	}
+	if u := a.Cfg.Outbox.UndoSend; u != nil {
+		d.UndoSend = *u
 	}
 	for _, b := range a.Cfg.Brands {
 		sig := b.Signature
@@ -46,6 +45,20 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 		d.Brands = append(d.Brands, tui.Brand{Name: b.Name, Signature: sig, Vars: b.Vars})
 	}
 	return d
+}
+
+// StatsView renders the TUI's stats view, of these brands only (an
+// operator's brands: under hark serve; nil = all).
+func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (string, error) {
+	return func(ctx context.Context, width int) (string, error) {
+		var sb strings.Builder
+		by := ""
+		if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
+			by = "operator"
+		}
+		err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by, Brands: brands})
+		return sb.String(), err
+	}
 }
 
 // Sign appends the brand's signature to a reply for conversation id.
@@ -81,14 +94,27 @@ func QueueLine(c social.Conversation, now time.Time) string {
 	reasons := strings.Join(c.Reasons, "; ")
 	return fmt.Sprintf("%-6s %3d %-8s %-16s %-8s %-22s %-8s %s  [%s]",
 		c.ID, c.Priority, c.State, textsafe.Truncate(textsafe.Line(c.Brand), 16), c.Network,
-		textsafe.Truncate(textsafe.Handle(c.Contact.Handle), 22), sla,
+		textsafe.Truncate(Handle(c.Network, c.Contact.Handle), 22), sla,
 		textsafe.Truncate(textsafe.Line(c.Preview), 60), textsafe.Line(reasons))
+}
+
+// Handle is an author's handle as the CLI prints it (sanitized): with
+// the "@" every social network's users are addressed by (Bluesky and X
+// handles are stored without it), and as it is for RSS, whose authors are
+// names, addresses or hosts.
+func Handle(n social.Network, h string) string {
+	h = textsafe.Handle(h)
+	if h == "" || n == social.RSS || strings.HasPrefix(h, "@") {
+		return h
+	}
+	return "@" + h
 }
 
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
-	broken := a.doctorStore(ctx, w)
+	broken, failing := a.doctorStore(ctx, w), 0
 	statuses := map[string]string{}
+	lastErr := map[string]bool{}
 	if sts, err := a.Store.FeedStatuses(ctx); err == nil {
 		for _, s := range sts {
 			line := "never polled"
@@ -97,6 +123,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			}
 			if s.LastError != "" {
 				line += "; last error: " + s.LastError
+				lastErr[s.Feed] = true
 			}
 			statuses[s.Feed] = line
 		}
@@ -108,6 +135,12 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 			brand = "every brand of its accounts"
 		}
 		fmt.Fprintf(w, "%s (%s)\n", textsafe.Line(id), textsafe.Line(brand))
+		if f.Broken != nil {
+			// its secret did not resolve: hark runs without it
+			broken++
+			fmt.Fprintf(w, "  ✗ not started: %s\n", textsafe.Line(f.Broken.Error()))
+			continue
+		}
 		acct, _ := a.Engine.Account(f.Network, f.Account)
 		var v social.Verifier
 		if acct != nil {
@@ -124,7 +157,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 				broken++
 				fmt.Fprintf(w, "  ✗ credentials: %s\n", textsafe.Line(err.Error()))
 			} else {
-				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", textsafe.Handle(who.Handle), textsafe.Line(who.Name()))
+				fmt.Fprintf(w, "  ✓ signed in as %s (%s)\n", Handle(f.Network, who.Handle), textsafe.Line(who.Name()))
 			}
 		} else {
 			// feeds without accounts: a poll is the check
@@ -149,57 +182,95 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 		if st == "" {
 			st = "never polled"
 		}
-		fmt.Fprintf(w, "  %s\n", textsafe.Line(st))
+		mark := ""
+		if lastErr[id] {
+			failing++
+			mark = "✗ "
+		}
+		fmt.Fprintf(w, "  %s%s\n", mark, textsafe.Line(st))
 	}
 	if len(a.Engine.Feeds()) == 0 {
 		fmt.Fprintln(w, "no feeds configured: run `hark init` and add an account")
 	}
-	if broken > 0 {
+	// "all feeds OK" only when nothing is wrong: a feed whose last poll
+	// failed is not OK, even if its credentials check passes now
+	switch {
+	case broken > 0 && failing > 0:
+		fmt.Fprintf(w, "%d feed(s) broken; %d failed at their last poll\n", broken, failing)
+	case broken > 0:
 		fmt.Fprintf(w, "%d feed(s) broken\n", broken)
-	} else {
+	case failing > 0:
+		fmt.Fprintf(w, "%d feed(s) failed at their last poll (see the last error above); the checks now pass\n", failing)
+	default:
 		fmt.Fprintln(w, "all feeds OK")
 	}
 	return broken
 }
 
-// Export writes every conversation as JSON Lines or CSV (exact text, no
-// secrets: the store holds none).
+// Export writes every conversation as JSON Lines or CSV. Every byte it
+// writes is safe on a terminal, whatever the posts hold: in JSON the
+// controls, bidi controls and invisible characters are \u escapes (the
+// text decodes exactly), and every CSV cell goes through textsafe.Line and
+// has a leading =, +, -, @, tab or CR neutralised (spreadsheet formulas).
+// A conversation the store cannot decode is skipped and reported in the
+// error returned after the others were written. No secrets: the store
+// holds none.
 func (a *App) Export(w io.Writer, format string) error {
+	var skipped []error
+	bad := func(id string, err error) {
+		skipped = append(skipped, fmt.Errorf("conversation %s: %w", id, err))
+	}
+	var ferr, werr error
 	switch format {
 	case "jsonl", "json":
-		enc := json.NewEncoder(w)
-		var err error
-		ferr := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-			err = enc.Encode(c)
-			return err == nil
-		})
-		if err != nil {
-			return err
-		}
-		return ferr
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		ferr = a.Store.ForEachConvSkipping(context.Background(), func(c social.Conversation) bool {
+			buf.Reset()
+			if werr = enc.Encode(c); werr == nil {
+				_, werr = w.Write(textsafe.EscapeJSON(buf.Bytes()))
+			}
+			return werr == nil
+		}, bad)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview"})
-		ferr := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-			cw.Write([]string{c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
-				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, csvSafe(c.Preview)})
-			return true
-		})
-		cw.Flush()
-		if ferr != nil {
-			return ferr
+		row := func(cells ...string) {
+			for i, c := range cells {
+				cells[i] = csvSafe(textsafe.Line(c))
+			}
+			cw.Write(cells)
 		}
-		return cw.Error()
+		row("id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview")
+		ferr = a.Store.ForEachConvSkipping(context.Background(), func(c social.Conversation) bool {
+			row(c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
+				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, c.Preview)
+			return true
+		}, bad)
+		cw.Flush()
+		werr = cw.Error()
+	default:
+		return fmt.Errorf("export: format %q: use jsonl or csv", format)
 	}
-	return fmt.Errorf("export: format %q: use jsonl or csv", format)
+	if err := errors.Join(werr, ferr); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if len(skipped) > 0 {
+		return fmt.Errorf("export: %d damaged conversation(s) skipped, every other one written: %w", len(skipped), errors.Join(skipped...))
+	}
+	return nil
 }
 
-// csvSafe defuses spreadsheet formula injection in untrusted cells.
+// csvSafe defuses spreadsheet formula injection in a cell: one that
+// starts with =, +, -, @, tab or CR gets a leading apostrophe. Numbers
+// hark wrote itself (a negative sentiment) are left as they are.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
 	}
-	return s
+	if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] == '-' {
+		return s
+	}
+	return "'" + s
 }
 
 func ts(t time.Time) string {
@@ -251,4 +322,13 @@ func (a *App) doctorStore(ctx context.Context, w io.Writer) int {
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, f.Name, textsafe.Line(f.Detail))
 	}
 	return broken
+}
+
+// CheckConfig reports what in cfg would stop the TUI from starting (the
+// key table, the theme's colours), as the TUI checks it.
+func CheckConfig(cfg *config.Config) error {
+	if err := tui.CheckConfig(cfg.Keys, cfg.Theme.Name, cfg.Theme.Colors); err != nil {
+		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
+	}
+	return nil
 }

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/stats"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // StatsOptions choose a stats report.
@@ -16,6 +20,9 @@ type StatsOptions struct {
 	JSON, CSV bool   // format (default text)
 	Width     int    // text width
 	By        string // "" or "brand": the usual report; "operator": also split by operator
+	// Brands limits the report to these brands (an operator's brands:
+	// under hark serve); nil = every brand.
+	Brands []string
 }
 
 // WriteStats writes the report for the last days as text, JSON or CSV.
@@ -26,23 +33,46 @@ func (a *App) WriteStats(w io.Writer, days int, asJSON, asCSV bool, width int) e
 // WriteStatsBy writes a report as o asks. By operator, what has no
 // operator recorded counts under the config's agent.
 func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {
-	r, err := a.Stats(o.Days, o.By)
+	r, err := a.statsOf(o.Days, o.By, o.Brands)
 	if err != nil {
 		return err
 	}
+	// Brand, network and operator names reach the output: every format is
+	// made terminal-safe like export's.
 	switch {
 	case o.JSON:
-		return r.JSON(w)
+		var buf bytes.Buffer
+		if err := r.JSON(&buf); err != nil {
+			return err
+		}
+		_, err = w.Write(textsafe.EscapeJSON(buf.Bytes()))
+		return err
 	case o.CSV:
+		cell := func(s string) string { return csvSafe(textsafe.Line(s)) }
+		r.Total.Key = cell(r.Total.Key)
+		r.Brands = slices.Clone(r.Brands)
+		for i := range r.Brands {
+			r.Brands[i].Key = cell(r.Brands[i].Key)
+		}
+		r.Days = slices.Clone(r.Days)
+		for i := range r.Days {
+			r.Days[i].Key = cell(r.Days[i].Key)
+		}
+		r.Operators = slices.Clone(r.Operators)
+		for i := range r.Operators {
+			r.Operators[i].Key, r.Operators[i].Name = cell(r.Operators[i].Key), cell(r.Operators[i].Name)
+		}
 		return r.CSV(w)
 	}
-	_, err = io.WriteString(w, r.Text(o.Width))
+	_, err = io.WriteString(w, textsafe.Block(r.Text(o.Width)))
 	return err
 }
 
 // Stats builds the report over the last days ("by": "", "brand" or
 // "operator").
-func (a *App) Stats(days int, by string) (stats.Report, error) {
+func (a *App) Stats(days int, by string) (stats.Report, error) { return a.statsOf(days, by, nil) }
+
+func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error) {
 	if days <= 0 {
 		days = 14
 	}
@@ -54,7 +84,12 @@ func (a *App) Stats(days int, by string) (stats.Report, error) {
 	default:
 		return stats.Report{}, fmt.Errorf("stats --by %q: use brand or operator", by)
 	}
-	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool { b.Add(c); return true }); err != nil {
+	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		if len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, c.Brand) }) {
+			b.Add(c)
+		}
+		return true
+	}); err != nil {
 		return stats.Report{}, err
 	}
 	return b.Report(), nil

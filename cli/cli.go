@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,10 +29,17 @@ type ExitError struct{ Code int }
 
 func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
+// ExitCode is the status (a running hark passes it on to the command it
+// answered for).
+func (e ExitError) ExitCode() int { return e.Code }
+
 type flags struct {
 	config string
 	db     string
 	demo   bool
+	// served is the app of the running hark that answers a reading
+	// command for another process (see reads.go); nil otherwise.
+	served *app.App
 }
 
 // Root builds the command tree.
@@ -50,7 +57,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().StringVar(&f.config, "config", "", "config file (default $XDG_CONFIG_HOME/hark/config.yaml)")
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
 	root.PersistentFlags().StringVar(&f.db, "store", "", "store: a bbolt file or a postgres:// URL (same as --db)")
-	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network); with --config, the config's operators and team settings apply")
+	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	root.AddCommand(storeCmd(f))
 	return root
@@ -62,13 +69,15 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	if f.demo {
 		cfg = config.Demo()
 		if f.config != "" {
-			// the demo with a team: an explicit config lends its operators
-			// and team settings (nothing else) to `hark --demo serve`
+			// the demo with a team, or with your keys and colours: an
+			// explicit config lends its operators, team settings, key table
+			// and theme (nothing else: no accounts, no store) to the demo
 			own, err := config.Load(f.config)
 			if err != nil {
 				return nil, err
 			}
 			cfg.Operators, cfg.Team = own.Operators, own.Team
+			cfg.Keys, cfg.Theme = own.Keys, own.Theme
 		}
 	} else {
 		var err error
@@ -79,11 +88,16 @@ func loadConfig(f *flags, stderr io.Writer) (*config.Config, error) {
 	}
 	if f.db != "" {
 		cfg.Store = f.db
+		cfg.Throwaway = false // the demo on a store the operator named
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Path != "" {
+		// before any cmd: secret runs (app.Open resolves them)
+		if err := config.CheckWritable(cfg.Path); err != nil {
+			return nil, err
+		}
 		for _, w := range config.CheckPermissions(cfg.Path) {
 			fmt.Fprintln(stderr, "hark: warning:", w)
 		}
@@ -120,9 +134,12 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	defer a.Close()
 	ectx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer serveReads(ectx, a)()
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
-	m, err := tui.New(a.TUIDeps(Version, openURL))
+	d := a.TUIDeps(Version, openURL)
+	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
+	m, err := tui.New(d)
 	if err != nil {
 		return err
 	}
@@ -135,6 +152,9 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 // openURL opens a link with the desktop's opener; over SSH (no display)
 // it fails and the TUI shows the link instead.
 func openURL(u string) error {
+	if !tui.WebLink(u) { // the TUI checks too: only web links reach the opener
+		return fmt.Errorf("not a web link")
+	}
 	if os.Getenv("SSH_CONNECTION") != "" {
 		return fmt.Errorf("remote session")
 	}
@@ -170,7 +190,7 @@ func pollCmd(f *flags) *cobra.Command {
 				}
 				fmt.Fprintf(out, "%s: %d new\n", r.Feed, len(r.New))
 				for _, p := range r.New {
-					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), textsafe.Handle(p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
+					fmt.Fprintf(out, "  %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 80))
 				}
 			}
 			if failed > 0 {
@@ -188,6 +208,7 @@ func pollCmd(f *flags) *cobra.Command {
 func follow(ctx context.Context, a *app.App, out io.Writer) error {
 	events, stop := a.Engine.Subscribe()
 	defer stop()
+	defer serveReads(ctx, a)()
 	done := make(chan error, 1)
 	go func() { done <- a.Engine.Run(ctx) }()
 	fmt.Fprintln(out, "polling every feed; ctrl+c stops")
@@ -199,7 +220,7 @@ func follow(ctx context.Context, a *app.App, out io.Writer) error {
 			switch ev.Kind {
 			case engine.EvNewPosts:
 				for _, p := range ev.Posts {
-					fmt.Fprintf(out, "new   %s  %s  %s\n", textsafe.Line(p.Key()), textsafe.Handle(p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 70))
+					fmt.Fprintf(out, "new   %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 70))
 				}
 			case engine.EvDelivery:
 				if e := ev.Outbox; e != nil && (e.State == store.OutSent || e.State == store.OutFailed) {
@@ -220,16 +241,14 @@ func queueCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "queue",
 		Short: "Print the top of the queue, one conversation a line with its id",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			v, ok := store.ParseView(view)
-			if !ok {
+		PreRunE: func(*cobra.Command, []string) error {
+			if _, ok := store.ParseView(view); !ok {
 				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
 			}
-			a, err := openApp(cmd.Context(), f, cmd.ErrOrStderr(), app.Options{ReadOnly: true, Offline: true})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+			return nil
+		},
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+			v, _ := store.ParseView(view)
 			convs, err := a.Store.Top(context.Background(), v, n, nil)
 			if err != nil {
 				return err
@@ -243,7 +262,7 @@ func queueCmd(f *flags) *cobra.Command {
 				fmt.Fprintln(out, "(empty)")
 			}
 			return nil
-		},
+		}),
 	}
 	c.Flags().IntVarP(&n, "number", "n", 20, "how many conversations")
 	c.Flags().StringVar(&view, "view", "inbox", "inbox, pending, snoozed, resolved or all")
@@ -255,7 +274,7 @@ func replyCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
-		Args:  cobra.ExactArgs(2),
+		Args:  replyArgs,
 		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[1]
 			if !noSig {
@@ -293,6 +312,22 @@ func replyCmd(f *flags) *cobra.Command {
 	return c
 }
 
+// replyArgs says what `hark reply` needs instead of cobra's "accepts 2
+// arg(s), received 0".
+func replyArgs(_ *cobra.Command, args []string) error {
+	if len(args) == 2 {
+		return nil
+	}
+	what := "a conversation id and the reply's text"
+	switch {
+	case len(args) == 1:
+		what = "the reply's text after the conversation id"
+	case len(args) > 2:
+		what = "the reply's text as one argument: put it in quotes"
+	}
+	return fmt.Errorf("usage: hark reply ID TEXT [--dm] [--resolve]: %s (ID is the first column of `hark queue`), e.g. hark reply 12 \"We're on it\"", what)
+}
+
 func initCmd(f *flags) *cobra.Command {
 	var force bool
 	c := &cobra.Command{
@@ -315,7 +350,7 @@ func doctorCmd(f *flags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withReader(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			broken := a.Doctor(cmd.Context(), cmd.OutOrStdout())
 			if broken > 0 {
 				return ExitError{Code: 1}
@@ -332,7 +367,7 @@ func statsCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "stats",
 		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv; --by operator)",
-		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			return a.WriteStatsBy(cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
 		}),
 	}
@@ -345,36 +380,39 @@ func statsCmd(f *flags) *cobra.Command {
 
 func exportCmd(f *flags) *cobra.Command {
 	var format string
+	var asCSV, asJSONL bool
 	c := &cobra.Command{
 		Use:   "export",
-		Short: "Write every conversation as JSON Lines (default) or CSV",
-		RunE: withApp(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			out := cmd.OutOrStdout()
-			if !isTerminal(out) {
-				return a.Export(out, format) // a file or a pipe gets the exact bytes
+		Short: "Write every conversation as JSON Lines (default) or CSV (--csv or --format csv)",
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			// --csv and --jsonl as well as --format, like `hark stats --csv`
+			short := ""
+			switch {
+			case asCSV && asJSONL:
+				return fmt.Errorf("export: --csv and --jsonl: choose one")
+			case asCSV:
+				short = "csv"
+			case asJSONL:
+				short = "jsonl"
 			}
-			// On a terminal, posts' escape sequences and controls would act:
-			// show it sanitized (redirect to a file for the exact text).
-			var buf bytes.Buffer
-			if err := a.Export(&buf, format); err != nil {
-				return err
+			if short != "" {
+				if cmd.Flags().Changed("format") && format != short {
+					return fmt.Errorf("export: --%s and --format %s: choose one", short, format)
+				}
+				format = short
 			}
-			_, err := io.WriteString(out, textsafe.Block(buf.String()))
-			return err
+			return nil
+		},
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+			// Export's every byte is terminal-safe (JSON escapes, CSV
+			// cells sanitized), to a terminal, a pipe or a file alike.
+			return a.Export(cmd.OutOrStdout(), format)
 		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	c.Flags().BoolVar(&asCSV, "csv", false, "CSV (the same as --format csv)")
+	c.Flags().BoolVar(&asJSONL, "jsonl", false, "JSON Lines (the same as --format jsonl, the default)")
 	return c
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func cannedCmd(f *flags) *cobra.Command {

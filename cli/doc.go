@@ -1,8 +1,10 @@
 // Package cli holds hark's cobra commands. Each is a thin layer over app:
 // it loads the config, applies flags, opens what it needs and prints
 // sanitized text (untrusted post text never reaches the terminal raw).
+// The reading commands (doctor, queue, stats, export) ask a running hark
+// that holds the store over its socket first (reads.go, package ipc).
 //
-// It may import app, config, engine, store (and store/stores, to open a
-// store by name for `hark store copy`), textsafe and tui; it must not
+// It may import app, config, engine, ipc, store (and store/stores, to open
+// a store by name for `hark store copy`), textsafe and tui; it must not
 // reach into feeds directly (app builds them).
 package cli

@@ -47,6 +47,7 @@ Connections and refusals go to the log file.`,
 				}
 				fmt.Fprintf(out, "hark serve: listening on %s (%d authorized keys)\n", i.Addr, i.AuthorizedKeys)
 			}
+			defer serveReads(cmd.Context(), a)()
 			return serve.Run(cmd.Context(), a, o)
 		}),
 	}

@@ -1,7 +1,8 @@
 package config
 
 // Demo returns the configuration used by --demo and when no config file
-// exists: three brands with one demo-network account each. The caller merges
+// exists: three brands with one demo-network account each, on a throw-away
+// store (never the default store a real config uses). The caller merges
 // the demo feed's VIPs.
 func Demo() *Config {
 	c := demoBase()
@@ -18,8 +19,9 @@ func demoBase() *Config {
 	petal := weekdays("09:00-17:30")
 	petal["sat"] = "10:00-14:00"
 	return &Config{
-		Demo:  true,
-		Agent: Agent{Name: "Demo Operator", Initials: "DO"},
+		Demo:      true,
+		Throwaway: true,
+		Agent:     Agent{Name: "Demo Operator", Initials: "DO"},
 		Brands: []Brand{
 			{
 				Name:       "Skylark Air",

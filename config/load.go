@@ -8,12 +8,14 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // keyDelim separates nested keys inside viper. It is not "." so that map
@@ -86,7 +88,7 @@ func Load(path string) (*Config, error) {
 	switch {
 	case err == nil:
 		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return nil, &FieldError{File: path, Reason: "not valid YAML: " + yamlReason(err) + " (fix the syntax; `hark init` writes a commented example to compare with)", Err: err}
+			return nil, &FieldError{File: path, Reason: "not valid YAML: " + yamlReason(err, data) + " (fix the syntax; `hark init` writes a commented example to compare with)", Err: err}
 		}
 		c = &Config{}
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
@@ -106,14 +108,49 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-func yamlReason(err error) string {
+func yamlReason(err error, data []byte) string {
+	msg := err.Error()
 	var pe viper.ConfigParseError
 	if errors.As(err, &pe) {
 		if u := errors.Unwrap(pe); u != nil {
-			return u.Error()
+			msg = u.Error()
 		}
 	}
-	return err.Error()
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	reported, _ := strconv.Atoi(m[1])
+	what := m[2]
+	line := problemLine(data)
+	if line <= reported {
+		return fmt.Sprintf("line %d: %s", reported, what)
+	}
+	return fmt.Sprintf("line %d: %s (in what starts at line %d)", line, what, reported)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// problemLine is the line of the mistake: the document up to the line
+// before it parses, and no longer prefix does. The YAML parser's own
+// message names the line where the enclosing block starts (its
+// "context"), which for a mis-indented key or a tab is lines above the
+// mistake. 0 when it cannot tell.
+func problemLine(data []byte) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > 5000 {
+		return 0 // a config is a few hundred lines; don't spend seconds on a huge file
+	}
+	// A prefix cut inside a multi-line flow list ("[a,\n b]") or quoted
+	// text fails too, so the first failing prefix can be innocent: the
+	// mistake is just after the longest prefix that parses.
+	for n := len(lines) - 1; n >= 0; n-- {
+		var v any
+		if yaml.Unmarshal(bytes.Join(lines[:n], nil), &v) == nil {
+			return n + 1
+		}
+	}
+	return 0
 }
 
 // strictDecoding turns off viper's weak typing ("yes" into a bool, 1 into

@@ -27,3 +27,20 @@ func CheckPermissions(path string) []string {
 	}
 	return out
 }
+
+// CheckWritable refuses a config file that group or others can write
+// (mode & 0o022): whoever can edit it can make hark run commands as you
+// (cmd: secrets) and send your tokens to a server of theirs. hark stops
+// before it resolves any secret; the error names the fix. A missing file
+// gives nil.
+func CheckWritable(path string) error {
+	fi, err := os.Stat(expandHome(path))
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	if mode := fi.Mode().Perm(); mode&0o022 != 0 {
+		return fmt.Errorf("config %s is writable by group or others (mode %04o): anyone who can edit it can make hark run commands as you, "+
+			"so hark will not use it; fix with: chmod 600 %s", path, mode, path)
+	}
+	return nil
+}

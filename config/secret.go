@@ -175,21 +175,29 @@ func stderrLine(b *boundedBuffer) string {
 	return ""
 }
 
-// boundedBuffer keeps at most max bytes and notes when more arrived.
+// boundedBuffer keeps at most max bytes and notes when more arrived; the
+// rest is read and dropped, so the command is not blocked on a full pipe.
+// It must not embed bytes.Buffer: os/exec copies a command's output with
+// io.Copy, which prefers the writer's ReadFrom — a promoted
+// bytes.Buffer.ReadFrom read everything, past the cap (issue 16).
 type boundedBuffer struct {
-	bytes.Buffer
+	buf  bytes.Buffer
 	max  int
 	over bool
 }
 
 func (b *boundedBuffer) Write(p []byte) (int, error) {
-	room := b.max - b.Len()
+	room := b.max - b.buf.Len()
 	if len(p) > room {
 		b.over = true
 		if room > 0 {
-			b.Buffer.Write(p[:room])
+			b.buf.Write(p[:room])
 		}
 		return len(p), nil
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+func (b *boundedBuffer) String() string { return b.buf.String() }
+
+func (b *boundedBuffer) Len() int { return b.buf.Len() }

@@ -28,6 +28,11 @@ type Config struct {
 
 	// Path is the file this config was loaded from ("" = defaults only).
 	Path string `mapstructure:"-"`
+	// Throwaway: the store is a new file in a temporary folder, removed
+	// when hark exits, and Store is ignored. The demo's configuration has
+	// it, so the demo's customers never land in (or mix with) the store
+	// of a real config; --db turns it off.
+	Throwaway bool `mapstructure:"-"`
 }
 
 // Agent is the operator.
@@ -110,16 +115,27 @@ type Feed struct {
 	Disabled bool          `mapstructure:"disabled"`
 }
 
+// NotifyModes are the values of theme.notify.
+var NotifyModes = []string{"auto", "osc9", "osc777", "bell", "off"}
+
 // Theme picks colours; NO_COLOR in the environment always wins.
 type Theme struct {
 	Name   string            `mapstructure:"name"`   // "dark" (default), "light", "mono"
 	Colors map[string]string `mapstructure:"colors"` // role -> colour ("accent": "#7D56F4")
 	Bell   *bool             `mapstructure:"bell"`   // ring on new urgent posts (default true)
+	// Notify: desktop notifications for new urgent posts and SLAs about
+	// to be missed: "auto" (default: OSC 777 on the terminals known to
+	// show it, else OSC 9), "osc9", "osc777", "bell" (the bell only) or
+	// "off".
+	Notify string `mapstructure:"notify"`
 }
 
 // Outbox tunes delivery.
 type Outbox struct {
 	MaxAttempts int `mapstructure:"max_attempts"` // transient failures before giving up (default 8)
+	// UndoSend is how long a reply sent from the TUI waits in the outbox,
+	// where U takes it back into the composer (default 5s; 0 sends at once).
+	UndoSend *time.Duration `mapstructure:"undo_send"`
 }
 
 // Secret is a reference to a secret: "env:VAR" or "cmd:COMMAND ARGS".

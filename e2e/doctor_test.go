@@ -44,7 +44,7 @@ func TestDoctorReportsEachAccount(t *testing.T) {
 	// Each account, signed in as the identity its network resolved.
 	want := map[string]string{
 		feedMastodon: "✓ signed in as @acmecoffee@social.example (Acme Coffee ☕)",
-		feedBluesky:  "✓ signed in as " + fakenet.BlueskyHandle,
+		feedBluesky:  "✓ signed in as @" + fakenet.BlueskyHandle,
 		feedX:        "✓ signed in as @" + fakenet.XUsername + " (Acme Coffee)",
 		feedRSS:      "✓ reachable",
 	}

@@ -32,10 +32,10 @@ func TestPollOnceAllNetworks(t *testing.T) {
 	}{
 		{"first", nil,
 			map[string]int{feedMastodon: 1, feedBluesky: 2, feedX: 2, feedRSS: 2},
-			[]string{"@maria@tooters.example", "kasia.bsky.social", "@maria_lopez_es", "@jonas@social.example"}},
+			[]string{"@maria@tooters.example", "@kasia.bsky.social", "@maria_lopez_es", "@jonas@social.example"}},
 		{"catch-up", func() { n.Mastodon.Release(); n.Bluesky.Release(); n.X.Release() },
 			map[string]int{feedMastodon: 2, feedBluesky: 1, feedX: 1, feedRSS: 0},
-			[]string{"@tomas@mstdn.example", "tomas.kask.example", "@tomaskask"}},
+			[]string{"@tomas@mstdn.example", "@tomas.kask.example", "@tomaskask"}},
 		{"nothing new", nil,
 			map[string]int{feedMastodon: 0, feedBluesky: 0, feedX: 0, feedRSS: 0}, nil},
 	}

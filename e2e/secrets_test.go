@@ -70,14 +70,16 @@ func TestSecretsNeverWritten(t *testing.T) {
 	bad := strings.Replace(mustRead(t, w.cfg), "env:FAKENET_MASTODON_TOKEN", `'cmd:printf "%s\n" "$FAKENET_MASTODON_TOKEN"; echo nope >&2; exit 3'`, 1)
 	badCfg := filepath.Join(w.dir, "bad.yaml")
 	os.WriteFile(badCfg, []byte(bad), 0o600)
-	_, errOut, err := w.harkWith(t, badCfg, "poll", "--once")
+	// (the other accounts run: the run fails, and says why that one did not)
+	badOut, errOut, err := w.harkWith(t, badCfg, "poll", "--once")
 	if err == nil {
 		t.Fatal("a failing token command must fail the run")
 	}
+	printed.WriteString(badOut)
 	printed.WriteString(errOut)
 	printed.WriteString(err.Error())
-	if !strings.Contains(err.Error(), "nope") || !strings.Contains(err.Error(), "exit status 3") {
-		t.Fatalf("a failing token command must report its stderr and status: %v", err)
+	if !strings.Contains(badOut, "nope") || !strings.Contains(badOut, "exit status 3") {
+		t.Fatalf("a failing token command must report its stderr and status: %v\n%s", err, badOut)
 	}
 
 	files := map[string][]byte{"printed output": printed.Bytes()}

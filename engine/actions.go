@@ -29,6 +29,9 @@ type ReplyOptions struct {
 	// holds the conversation's claim (the operator was warned and
 	// confirmed); without it such a reply is refused with *ClaimedError.
 	Force bool
+	// Hold keeps the reply in the outbox this long before it is sent, so
+	// the operator can pull it back (Unsend); 0 sends at once.
+	Hold time.Duration
 }
 
 // Reply queues a reply to a conversation in the outbox (written before any
@@ -57,6 +60,9 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		return store.OutboxEntry{}, fmt.Errorf("%w: %s", ErrReadOnly, target.ReadOnly)
 	}
 	acct, ok := e.Account(target.Network, target.Account)
+	if ok && acct.Broken != nil {
+		return store.OutboxEntry{}, fmt.Errorf("%w: account %s/%s is not started (%v): fix it and restart hark (`hark doctor` checks it)", ErrReadOnly, target.Network, target.Account, acct.Broken)
+	}
 	if !ok || acct.Sender == nil {
 		return store.OutboxEntry{}, fmt.Errorf("%w: no account can answer on %s/%s", ErrReadOnly, target.Network, target.Account)
 	}
@@ -85,6 +91,11 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	ent, err := e.st.Enqueue(context.Background(), r, o.Resolve && !o.FollowUp, now)
 	if err != nil {
 		return ent, fmt.Errorf("queueing reply: %w", err)
+	}
+	if o.Hold > 0 {
+		if ent, err = e.hold(ent, now.Add(o.Hold)); err != nil {
+			return ent, err
+		}
 	}
 	if o.FollowUp {
 		if _, err := e.st.UpdateConv(context.Background(), convID, func(c *social.Conversation) error {
@@ -162,7 +173,10 @@ func (e *Engine) resolve(id string, by social.Actor) (social.Conversation, error
 		c.ResolvedAt = e.now()
 		c.ResolvedBy = by
 		c.SnoozedUntil = time.Time{}
-		c.WaitingSince, c.DueAt = time.Time{}, time.Time{} // nothing is owed any more
+		// WaitingSince and DueAt stay: the customer's wait (and a missed
+		// SLA) belongs to the customer, not to the state. A resolved
+		// conversation shows no clock and is never rescored; reopened, it
+		// shows the wait it had; stats count a breach before the resolve.
 		if c.Direct && c.Origin != "" && c.FollowUp == social.FollowUpNone {
 			c.FollowUp = social.FollowUpOffered
 		}
@@ -200,6 +214,10 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 	if s == social.StatePending {
 		act = social.ActPending
 	}
+	var first time.Time // the customer's first unanswered post
+	if s != social.StatePending {
+		first = e.firstUnanswered(id)
+	}
 	restart := false
 	c, err := e.change(id, by, act, func(c *social.Conversation) error {
 		c.State = s
@@ -207,10 +225,16 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 		switch {
 		case s == social.StatePending: // waiting on the customer: no clock on us
 			c.WaitingSince, c.DueAt = time.Time{}, time.Time{}
-		case c.WaitingSince.IsZero() && c.LastCustomerAt.After(c.LastResponseAt):
+		case c.LastCustomerAt.After(c.LastResponseAt):
 			// reopened by hand with the customer's message unanswered: the
-			// clock runs again from now
-			c.WaitingSince = e.now()
+			// clock is the customer's wait, from their first unanswered
+			// message (a breach stays a breach), not from now
+			if c.WaitingSince.IsZero() {
+				c.WaitingSince = c.LastCustomerAt
+				if !first.IsZero() && first.After(c.LastResponseAt) && first.Before(c.WaitingSince) {
+					c.WaitingSince = first
+				}
+			}
 			restart = true
 		}
 		return nil
@@ -221,6 +245,29 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 		c, err = e.st.Conversation(context.Background(), id)
 	}
 	return c, err
+}
+
+// firstUnanswered is the time of the customer's first post since the
+// brand's last response (zero if none or unreadable).
+func (e *Engine) firstUnanswered(id string) time.Time {
+	c, err := e.st.Conversation(context.Background(), id)
+	if err != nil {
+		return time.Time{}
+	}
+	posts, err := e.st.Posts(context.Background(), id)
+	if err != nil {
+		return time.Time{}
+	}
+	var first time.Time
+	for _, p := range posts {
+		if p.Kind == social.KindOwn || !p.CreatedAt.After(c.LastResponseAt) {
+			continue
+		}
+		if first.IsZero() || p.CreatedAt.Before(first) {
+			first = p.CreatedAt
+		}
+	}
+	return first
 }
 
 // Snooze hides a conversation until the given time, with a note.

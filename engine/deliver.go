@@ -71,6 +71,15 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		e.fail(ent.Seq, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account))
 		return time.Time{}
 	}
+	// Posts already recorded as other entries' replies are not this one's
+	// (the same text sent twice to one post): a Confirmer matching by text
+	// passes over them, among every match it finds.
+	seq := ent.Seq
+	claimed := func(remoteID string) bool {
+		taken, err := e.st.SentAs(ctx, remoteID, seq)
+		return taken || err != nil
+	}
+	r.Claimed = claimed
 	// A send that may have happened: ask the network first.
 	if ent.State == store.OutSending || ent.Uncertain {
 		if cf, ok := acct.Sender.(social.Confirmer); ok {
@@ -103,6 +112,9 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		if x.State != store.OutQueued && x.State != store.OutSending {
 			return errNotDue
 		}
+		if x.State == store.OutQueued && x.NextAttempt.After(e.now()) {
+			return errNotYet // held (undo-send window) since the list was read
+		}
 		x.State = store.OutSending
 		x.Attempts++
 		return nil
@@ -110,11 +122,15 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	if errors.Is(err, errNotDue) {
 		return time.Time{}
 	}
+	if errors.Is(err, errNotYet) {
+		return ent.NextAttempt
+	}
 	if err != nil {
 		e.log.Error("marking outbox entry sending", "outbox", ent.Seq, "err", err)
 		return e.now().Add(time.Minute)
 	}
 	r = ent.Reply // the text as it is now
+	r.Claimed = claimed
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	sent, err := acct.Sender.Send(sctx, r)
 	cancel()
@@ -125,7 +141,10 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	return time.Time{}
 }
 
-var errNotDue = errors.New("outbox entry no longer due")
+var (
+	errNotDue = errors.New("outbox entry no longer due")
+	errNotYet = errors.New("outbox entry not due yet")
+)
 
 func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent) {
 	r := ent.Reply

@@ -23,7 +23,29 @@ type Feed struct {
 	Account  string
 	Brand    string
 	Interval time.Duration
+	// Broken is why the feed could not be set up (its account's secret
+	// did not resolve). It never polls: its status says why, and the
+	// other feeds run. See NotStarted.
+	Broken error
 }
+
+// ErrorNotStarted is the ErrorKind of a feed that could not be set up.
+const ErrorNotStarted = "not-started"
+
+// NotStarted is the feed of an account that could not be set up: it keeps
+// the account's place in the status line and in doctor, with the reason.
+func NotStarted(id string, n social.Network, account, brand string, err error) Feed {
+	return Feed{Source: notStarted{id: id, err: err}, Network: n, Account: account, Brand: brand, Broken: err}
+}
+
+type notStarted struct {
+	id  string
+	err error
+}
+
+func (s notStarted) ID() string { return s.id }
+
+func (s notStarted) Poll(context.Context, string) (social.Batch, error) { return social.Batch{}, s.err }
 
 // Account is one brand account that can answer.
 type Account struct {
@@ -37,6 +59,8 @@ type Account struct {
 	// NewKey makes the network idempotency key for a new outbox entry
 	// (Bluesky needs a TID record key); nil = the entry id.
 	NewKey func(now time.Time) string
+	// Broken is why the account could not be set up (no Sender then).
+	Broken error
 }
 
 // Options configure an engine.
@@ -184,12 +208,15 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 	var out []PollResult
 	for _, f := range e.o.Feeds {
 		var total PollResult
-		for i := 0; i < 20; i++ {
+		for i := 0; i < 200; i++ { // a page a poll on Mastodon: 200 pages
 			r := e.pollFeed(ctx, f)
-			total.Feed, total.Err, total.Status = r.Feed, r.Err, r.Status
+			total.Feed, total.Err, total.Status, total.More = r.Feed, r.Err, r.Status, r.More
 			total.New = append(total.New, r.New...)
 			if r.Err != nil || !r.More {
 				break
+			}
+			if catchUpWait(r.Status.Rate, e.now(), f.Interval) > 0 {
+				break // the budget is spent: the rest waits for the next poll
 			}
 		}
 		out = append(out, total)
@@ -200,6 +227,16 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 	id := f.Source.ID()
 	res := PollResult{Feed: id}
+	if f.Broken != nil {
+		st := e.feedStatus(id)
+		st.LastError = "not started: " + f.Broken.Error()
+		st.ErrorKind = ErrorNotStarted
+		st.Until = time.Time{}
+		res.Err = fmt.Errorf("feed %s: %s", id, st.LastError)
+		res.Status = st
+		e.setFeedStatus(st)
+		return res
+	}
 	cur, err := e.st.Cursor(ctx, id)
 	if err != nil {
 		res.Err = fmt.Errorf("feed %s: reading cursor: %w", id, err)
@@ -258,6 +295,28 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 	res.Status = st
 	e.setFeedStatus(st)
 	return res
+}
+
+// catchUpWait is how long the next page of a catch-up waits for the rate
+// budget the feed last reported: nothing while more than a reserve is left
+// (a twentieth of the limit, at least one request, kept for replies and
+// thread fetches), else until the budget resets (or a poll interval when
+// the server gave no reset time). Pages wait like any other request: a
+// catch-up of thousands of mentions does not run the budget to zero.
+func catchUpWait(rs social.RateStatus, now time.Time, interval time.Duration) time.Duration {
+	if !rs.Known {
+		return 0
+	}
+	if rs.Remaining > max(1, rs.Limit/20) {
+		return 0
+	}
+	if rs.Reset.After(now) {
+		return rs.Reset.Sub(now)
+	}
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	return interval
 }
 
 // backoffUntil says when a failing feed may poll again: the rate-limit
@@ -324,6 +383,11 @@ func (e *Engine) pollLoop(ctx context.Context, f Feed) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
+	if f.Broken != nil { // nothing to poll: say why, once
+		e.pollFeed(ctx, f)
+		<-ctx.Done()
+		return
+	}
 	for {
 		r := e.pollFeed(ctx, f)
 		wait := interval
@@ -331,7 +395,9 @@ func (e *Engine) pollLoop(ctx context.Context, f Feed) {
 		case r.Err != nil && !r.Status.Until.IsZero():
 			wait = r.Status.Until.Sub(e.now())
 		case r.More:
-			wait = 0
+			// catching up: the next page at once, unless the budget the
+			// server announced is spent
+			wait = catchUpWait(r.Status.Rate, e.now(), interval)
 		}
 		if ctx.Err() != nil {
 			return

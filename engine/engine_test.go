@@ -476,22 +476,65 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	}
 }
 
-// Reopening by hand an unanswered conversation restarts its SLA clock.
-func TestReopenRestartsClock(t *testing.T) {
+// Reopening by hand an unanswered conversation gives it back the
+// customer's wait: the clock runs from their first unanswered post, so a
+// missed SLA stays missed (issue 15: resolve then reopen turned ⏱-10m into
+// a fresh 15m). Marked pending and reopened, the same.
+func TestReopenKeepsTheCustomersWait(t *testing.T) {
+	for _, how := range []social.State{social.StateResolved, social.StatePending} {
+		t.Run(string(how), func(t *testing.T) {
+			e, _, clk := demoEngine(t)
+			e.PollOnce(context.Background())
+			top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
+			id := top[0].ID
+			before, _ := e.Store().Conversation(context.Background(), id)
+			if before.WaitingSince.IsZero() || before.DueAt.IsZero() {
+				t.Fatalf("no clock to begin with: %+v", before)
+			}
+			posts, _ := e.Store().Posts(context.Background(), id)
+			first := posts[0].CreatedAt
+			clk.Add(3 * time.Hour) // past the 1 h deadline: breached
+			if how == social.StateResolved {
+				if _, err := e.Resolve(id); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := e.SetState(id, social.StatePending); err != nil {
+				t.Fatal(err)
+			}
+			clk.Add(10 * time.Minute)
+			c, err := e.SetState(id, social.StateOpen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.WaitingSince.Equal(first) || !c.DueAt.Equal(first.Add(time.Hour)) {
+				t.Fatalf("reopened: waiting since %v, due %v; want the customer's wait: since %v, due %v",
+					c.WaitingSince, c.DueAt, first, first.Add(time.Hour))
+			}
+			if !clk.Now().After(c.DueAt) {
+				t.Fatal("the missed SLA is no longer missed")
+			}
+		})
+	}
+}
+
+// A conversation answered, resolved and reopened owes nothing: no clock.
+func TestReopenAnsweredHasNoClock(t *testing.T) {
 	e, _, clk := demoEngine(t)
-	e.PollOnce(context.Background())
+	ctx := context.Background()
+	e.PollOnce(ctx)
 	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
-	if c, _ := e.Resolve(id); !c.WaitingSince.IsZero() || !c.DueAt.IsZero() {
-		t.Fatalf("resolve must stop the clock: %+v", c)
+	if _, err := e.Reply(id, "On it", ReplyOptions{Resolve: true}); err != nil {
+		t.Fatal(err)
 	}
-	clk.Add(72 * time.Hour)
+	e.Deliver(ctx)
+	clk.Add(time.Hour)
 	c, err := e.SetState(id, social.StateOpen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.WaitingSince.Equal(clk.Now()) || !c.DueAt.Equal(clk.Now().Add(time.Hour)) {
-		t.Fatalf("reopened: waiting %v due %v, want now and now+1h", c.WaitingSince, c.DueAt)
+	if !c.WaitingSince.IsZero() || !c.DueAt.IsZero() {
+		t.Fatalf("answered and reopened: waiting %v due %v, want no clock", c.WaitingSince, c.DueAt)
 	}
 }
 

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -39,9 +42,81 @@ func (e *ClaimedError) Error() string {
 // the operator in the outbox entry and the conversation's trail, and a
 // reply respects the team's claims. Its methods mirror Engine's.
 type Operator struct {
-	e     *Engine
-	actor social.Actor
-	guard Guard
+	e      *Engine
+	actor  social.Actor
+	guard  Guard
+	brands []string // the brands this operator answers (nil = all)
+}
+
+// BrandError refuses an action on a conversation of a brand the operator
+// does not answer (operators: … brands: in the config).
+type BrandError struct {
+	Conv    string
+	Brand   string
+	Actor   social.Actor
+	Allowed []string
+}
+
+func (e *BrandError) Error() string {
+	who := e.Actor.Label()
+	if who == "" {
+		who = "this operator"
+	}
+	return fmt.Sprintf("conversation %s is %s's, and %s answers only %s (brands: of the operator in the config)",
+		e.Conv, e.Brand, who, strings.Join(e.Allowed, ", "))
+}
+
+// WithBrands returns a copy of the handle limited to these brands (none:
+// every brand). Its replies and changes to other brands' conversations are
+// refused with *BrandError.
+func (o *Operator) WithBrands(brands []string) *Operator {
+	c := *o
+	c.brands = slices.Clone(brands)
+	return &c
+}
+
+// Brands are the brands the handle may act on (nil = all).
+func (o *Operator) Brands() []string { return slices.Clone(o.brands) }
+
+// Allows reports whether the operator answers brand. The queue, search and
+// bulk selection of the operator's TUI keep to it; the engine enforces it.
+func (o *Operator) Allows(brand string) bool {
+	if len(o.brands) == 0 {
+		return true
+	}
+	for _, b := range o.brands {
+		if strings.EqualFold(b, brand) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayChange refuses a conversation of a brand the operator does not answer.
+func (o *Operator) mayChange(convID string) error {
+	if len(o.brands) == 0 {
+		return nil
+	}
+	c, err := o.e.st.Conversation(context.Background(), convID)
+	if err != nil {
+		return err
+	}
+	if !o.Allows(c.Brand) {
+		return &BrandError{Conv: convID, Brand: c.Brand, Actor: o.actor, Allowed: o.Brands()}
+	}
+	return nil
+}
+
+// mayChangeEntry refuses an outbox entry of such a conversation.
+func (o *Operator) mayChangeEntry(seq uint64) error {
+	if len(o.brands) == 0 {
+		return nil
+	}
+	ent, err := o.e.st.OutboxEntry(context.Background(), seq)
+	if err != nil {
+		return err
+	}
+	return o.mayChange(ent.Reply.ConvID)
 }
 
 // As returns a handle for an operator. A zero actor is the engine's solo
@@ -74,6 +149,9 @@ func (e *Engine) actor(a social.Actor) social.Actor {
 // Otherwise the operator takes the claim for the time of the call and it
 // ends once the reply is queued.
 func (o *Operator) Reply(convID, text string, opts ReplyOptions) (store.OutboxEntry, error) {
+	if err := o.mayChange(convID); err != nil {
+		return store.OutboxEntry{}, err
+	}
 	opts.By = o.actor
 	var over social.Actor // the holder a confirmed reply overrides
 	if o.guard != nil {
@@ -104,27 +182,70 @@ func (o *Operator) Reply(convID, text string, opts ReplyOptions) (store.OutboxEn
 }
 
 // Resolve closes a conversation as this operator.
-func (o *Operator) Resolve(id string) (social.Conversation, error) { return o.e.resolve(id, o.actor) }
+func (o *Operator) Resolve(id string) (social.Conversation, error) {
+	if err := o.mayChange(id); err != nil {
+		return social.Conversation{}, err
+	}
+	return o.e.resolve(id, o.actor)
+}
 
 // SetState moves a conversation to open, pending or new as this operator.
 func (o *Operator) SetState(id string, s social.State) (social.Conversation, error) {
+	if err := o.mayChange(id); err != nil {
+		return social.Conversation{}, err
+	}
 	return o.e.setState(id, s, o.actor)
 }
 
 // Snooze hides a conversation until a time, as this operator.
 func (o *Operator) Snooze(id string, until time.Time, note string) (social.Conversation, error) {
+	if err := o.mayChange(id); err != nil {
+		return social.Conversation{}, err
+	}
 	return o.e.snooze(id, until, note, o.actor)
 }
 
 // SkipFollowUp declines the public follow-up, as this operator.
 func (o *Operator) SkipFollowUp(id string) (social.Conversation, error) {
+	if err := o.mayChange(id); err != nil {
+		return social.Conversation{}, err
+	}
 	return o.e.skipFollowUp(id, o.actor)
+}
+
+// SetVIP flags or unflags the conversation's contact, as this operator.
+func (o *Operator) SetVIP(id string, vip bool) error {
+	if err := o.mayChange(id); err != nil {
+		return err
+	}
+	return o.e.SetVIP(id, vip)
+}
+
+// EditContact changes the contact of a conversation (notes, tags), as
+// this operator.
+func (o *Operator) EditContact(convID string, fn func(*store.Contact)) error {
+	if err := o.mayChange(convID); err != nil {
+		return err
+	}
+	c, err := o.e.st.Conversation(context.Background(), convID)
+	if err != nil {
+		return err
+	}
+	return o.e.EditContact(c.Network, c.Contact.Handle, fn)
 }
 
 // Retry puts a failed outbox entry back in the queue, as this operator.
 func (o *Operator) Retry(seq uint64, text string) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(seq); err != nil {
+		return store.OutboxEntry{}, err
+	}
 	return o.e.retry(seq, text, o.actor)
 }
 
 // Discard gives up on a failed or queued reply, as this operator.
-func (o *Operator) Discard(seq uint64) (store.OutboxEntry, error) { return o.e.discard(seq, o.actor) }
+func (o *Operator) Discard(seq uint64) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(seq); err != nil {
+		return store.OutboxEntry{}, err
+	}
+	return o.e.discard(seq, o.actor)
+}

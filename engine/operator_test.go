@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,70 @@ func TestActivityTrailIsBounded(t *testing.T) {
 	}
 	if len(c.Activity) != social.MaxActivity || c.Activity[0].Note != string(rune('a'+25%26)) {
 		t.Fatalf("trail of %d, first %+v", len(c.Activity), c.Activity[0])
+	}
+}
+
+// An operator limited to some brands is refused every change to another
+// brand's conversation, with the reason, and nothing changes; their own
+// brand's work as before.
+func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
+	e, _, _ := demoEngine(t)
+	ctx := context.Background()
+	e.PollOnce(ctx)
+	var mine, other social.Conversation
+	e.st.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		switch {
+		case c.Brand == "Petal & Stem" && mine.ID == "":
+			mine = c
+		case c.Brand == "Skylark Air" && other.ID == "":
+			other = c
+		}
+		return true
+	})
+	// a failed reply of the other brand, queued by the solo agent
+	ent, err := e.Reply(other.ID, "queued before", ReplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jd := e.As(social.Actor{Name: "Jane Doe", Initials: "JD"}).WithBrands([]string{"petal & stem"})
+	if !jd.Allows("Petal & Stem") || jd.Allows("Skylark Air") || !e.As(social.Actor{}).Allows("Skylark Air") {
+		t.Fatal("Allows")
+	}
+	for name, act := range map[string]func(id string) error{
+		"reply":     func(id string) error { _, err := jd.Reply(id, "hi", ReplyOptions{}); return err },
+		"resolve":   func(id string) error { _, err := jd.Resolve(id); return err },
+		"pending":   func(id string) error { _, err := jd.SetState(id, social.StatePending); return err },
+		"snooze":    func(id string) error { _, err := jd.Snooze(id, start.Add(time.Hour), ""); return err },
+		"follow-up": func(id string) error { _, err := jd.SkipFollowUp(id); return err },
+		"vip":       func(id string) error { return jd.SetVIP(id, true) },
+		"note":      func(id string) error { return jd.EditContact(id, func(c *store.Contact) { c.Notes = "x" }) },
+	} {
+		err := act(other.ID)
+		var be *BrandError
+		if !errors.As(err, &be) || be.Brand != "Skylark Air" || !strings.Contains(err.Error(), "JD answers only petal & stem") {
+			t.Errorf("%s on another brand: %v, want a BrandError", name, err)
+		}
+	}
+	if _, err := jd.Discard(ent.Seq); err == nil {
+		t.Error("discard of another brand's reply was allowed")
+	}
+	if _, err := jd.Retry(ent.Seq, "x"); err == nil {
+		t.Error("retry of another brand's reply was allowed")
+	}
+	if after, _ := e.st.Conversation(context.Background(), other.ID); after.State != other.State || !after.SnoozedUntil.IsZero() {
+		t.Errorf("the refused changes changed it: %s", after.State)
+	}
+	if ct, _ := e.st.Contact(context.Background(), other.Network, other.Contact.Handle); ct.VIP && !other.VIP || ct.Notes == "x" {
+		t.Errorf("the refused contact edits happened: %+v", ct)
+	}
+	if all, _ := e.st.Outbox(context.Background(), nil); len(all) != 1 {
+		t.Errorf("%d outbox entries, want only the one queued before", len(all))
+	}
+	// their own brand: as before
+	if _, err := jd.Reply(mine.ID, "hello", ReplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jd.Resolve(mine.ID); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -373,10 +373,14 @@ func (s *server) handle(sess ssh.Session) {
 			}
 		}
 	}()
+	_, _ = io.WriteString(sess, tui.PushTitle) // the client's title comes back at the end
 	_, err = p.Run()
 	gone := ctx.Err() != nil || closed.Load() // the client went away first
 	p.Kill()                                  // restores the terminal if Run ended abnormally
 	cancel()
+	if !gone {
+		_, _ = io.WriteString(sess, tui.PopTitle)
+	}
 	if err != nil && !gone && !errors.Is(err, io.EOF) {
 		log.Warn("serve: tui ended with an error", "err", err)
 	}
@@ -411,10 +415,28 @@ func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 	a := ts.Actor()
 	d.Agent, d.Initials = a.Name, a.Initials
 	d.Team = ts // claims, presence, and the engine as this operator
+	if op := ts.Operator(); len(op.Brands()) > 0 {
+		// an operator limited to some brands: their brand keys, stats
+		// (and, through the handle, queue, search and bulk) see only those;
+		// the engine refuses the others' conversations
+		var own []tui.Brand
+		for _, b := range d.Brands {
+			if op.Allows(b.Name) {
+				own = append(own, b)
+			}
+		}
+		d.Brands = own
+		if s.o.Deps == nil {
+			d.Stats = s.a.StatsView(op.Brands())
+		}
+	}
 	for _, kv := range sess.Environ() {
 		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
 			d.Mono = true
 		}
+	}
+	if pty, _, ok := sess.Pty(); ok && strings.HasPrefix(pty.Term, "tmux") {
+		d.Tmux = true // the client's terminal is tmux: notifications pass through it
 	}
 	return d
 }

@@ -3,6 +3,7 @@ package social
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -75,3 +76,67 @@ func RetryAt(err error) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// Redacted replaces a secret wherever Redact finds one.
+const Redacted = "[redacted]"
+
+// Redact returns err with every secret (an account's token, password,
+// session or signing keys; shorter than 4 bytes is ignored) replaced by
+// Redacted in its text, for adapters to apply before an error leaves them:
+// a server may echo the token it refused in its error body, and error
+// texts are printed, logged and stored. The Msg of every *Error in the
+// chain is rewritten; if the text still holds a secret (another wrapped
+// error quotes it), the error is wrapped so that Error() says Redacted.
+// Unwrapping keeps working (KindOf, RetryAt, errors.Is).
+func Redact(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	var olds []string
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			olds = append(olds, s)
+		}
+	}
+	if len(olds) == 0 {
+		return err
+	}
+	clean := func(s string) string {
+		for _, o := range olds {
+			s = strings.ReplaceAll(s, o, Redacted)
+			// a message shortened to one line ("…") may end inside a
+			// secret: its start is a secret too
+			for k := len(o) - 1; k >= 4; k-- {
+				if cut := o[:k] + "…"; strings.Contains(s, cut) {
+					s = strings.ReplaceAll(s, cut, Redacted+"…")
+				}
+			}
+		}
+		return s
+	}
+	for e := err; e != nil; {
+		if se, ok := e.(*Error); ok {
+			if m := clean(se.Msg); m != se.Msg {
+				se.Msg = m
+			}
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			e = u.Unwrap()
+		default:
+			e = nil
+		}
+	}
+	if text := err.Error(); clean(text) != text {
+		return &redactedError{msg: clean(text), err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (r *redactedError) Error() string { return r.msg }
+func (r *redactedError) Unwrap() error { return r.err }

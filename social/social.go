@@ -137,6 +137,18 @@ type Reply struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// By is the operator who wrote it (zero: not recorded). Feeds ignore it.
 	By Actor `json:"by,omitzero"`
+	// Claimed, when set, reports whether a post already on the network is
+	// recorded as another outbox entry's reply. A Confirmer that matches
+	// by text (no idempotency key: two replies with the same text to the
+	// same post look alike) passes over such posts and takes one nobody
+	// owns. The engine sets it; it is never stored.
+	Claimed func(remoteID string) bool `json:"-"`
+}
+
+// ClaimedByOther reports whether r.Claimed says remoteID is another
+// entry's post (false when r.Claimed is not set).
+func (r Reply) ClaimedByOther(remoteID string) bool {
+	return r.Claimed != nil && r.Claimed(remoteID)
 }
 
 // Sent is the result of a successful send.

@@ -86,8 +86,16 @@ func (a *acc) add(c social.Conversation, now time.Time) {
 				a.g.SLAMet++
 			}
 		}
-	} else if !c.DueAt.IsZero() && now.After(c.DueAt) {
-		a.g.SLAMissed++ // still unanswered and past due
+	} else if !c.DueAt.IsZero() {
+		// never answered: missed when the deadline passed while the
+		// customer waited (before a resolve without a reply, or until now)
+		end := now
+		if c.State == social.StateResolved && !c.ResolvedAt.IsZero() {
+			end = c.ResolvedAt
+		}
+		if end.After(c.DueAt) {
+			a.g.SLAMissed++
+		}
 	}
 	if c.State == social.StateResolved && !c.ResolvedAt.IsZero() {
 		a.reso = append(a.reso, c.ResolvedAt.Sub(c.CreatedAt))

@@ -80,3 +80,30 @@ func TestSparklineAndBar(t *testing.T) {
 		t.Fatal("bar")
 	}
 }
+
+// A customer never answered and resolved without a reply: the SLA was
+// missed when its deadline passed before the resolve, and not when the
+// resolve came first (however late the report is made).
+func TestUnansweredResolvedSLA(t *testing.T) {
+	now := time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 22, h, m, 0, 0, time.UTC) }
+	for _, tt := range []struct {
+		name        string
+		c           social.Conversation
+		met, missed int
+	}{
+		{"resolved after the deadline", social.Conversation{CreatedAt: at(9, 0), WaitingSince: at(9, 0), DueAt: at(10, 0), State: social.StateResolved, ResolvedAt: at(11, 0)}, 0, 1},
+		{"resolved before the deadline", social.Conversation{CreatedAt: at(9, 0), WaitingSince: at(9, 0), DueAt: at(10, 0), State: social.StateResolved, ResolvedAt: at(9, 30)}, 0, 0},
+		{"open and past due", social.Conversation{CreatedAt: at(9, 0), WaitingSince: at(9, 0), DueAt: at(10, 0), State: social.StateOpen}, 0, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.Brand = "A"
+			b := NewBuilder(now, 1, time.UTC)
+			b.Add(tt.c)
+			r := b.Report()
+			if r.Total.SLAMet != tt.met || r.Total.SLAMissed != tt.missed {
+				t.Fatalf("SLA met %d missed %d, want %d and %d", r.Total.SLAMet, r.Total.SLAMissed, tt.met, tt.missed)
+			}
+		})
+	}
+}

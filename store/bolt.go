@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -67,6 +68,12 @@ func OpenBolt(path string, opts Options) (*Bolt, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
+	if err := checkHeader(path, opts.ReadOnly); err != nil {
+		if errors.Is(err, errDamaged) {
+			return nil, fmt.Errorf("store %s: %w; move it aside and hark starts a new store", path, err)
+		}
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         opts.Timeout,
 		ReadOnly:        opts.ReadOnly,
@@ -77,18 +84,44 @@ func OpenBolt(path string, opts Options) (*Bolt, error) {
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			if opts.ReadOnly {
-				return nil, fmt.Errorf("store %s: %w: bbolt lets no reader in while another process holds the file for writing; run this command after quitting hark, or run it inside hark (s: stats)", path, ErrLocked)
+				return nil, fmt.Errorf("store %s: %w: bbolt lets no reader in while another process holds the file for writing, and that process did not answer this command on its socket (an older hark, or one whose socket could not be made: see its log); run this command after quitting it, or inside hark (s: stats)", path, ErrLocked)
 			}
 			return nil, fmt.Errorf("store %s: %w: quit the other hark (or use --db to open another store)", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("store %s: %w (if the file is damaged, move it aside and hark starts a new store)", path, err)
 	}
 	s := &Bolt{db: db, path: path, ro: opts.ReadOnly}
-	if err := s.migrate(); err != nil {
+	if !opts.ReadOnly && opts.Warn != nil {
+		if err := pageCheck(path); err != nil {
+			opts.Warn(fmt.Sprintf("store %s fails its page check (%s): copy the file somewhere safe before hark writes to it; "+
+				"if hark misbehaves, move it aside and hark starts a new store", path, firstLines(err.Error(), 3)))
+		}
+	}
+	if err := s.safeMigrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// safeMigrate is migrate, with a panic of bbolt's on a damaged page (an
+// assertion on the page's type) turned into an error that says so.
+func (s *Bolt) safeMigrate() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w (%v); move it aside and hark starts a new store", errDamaged, r)
+		}
+	}()
+	return s.migrate()
+}
+
+// firstLines is the first n lines of s joined with "; " (and how many more).
+func firstLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return strings.Join(lines, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(lines[:n], "; "), len(lines)-n)
 }
 
 // Close closes the file.

@@ -384,12 +384,28 @@ func (s *Bolt) Counts(ctx context.Context) ([4]int, error) {
 // false. The read transaction lasts for the whole scan, so fn must be quick
 // and must not write.
 func (s *Bolt) ForEachConv(ctx context.Context, fn func(social.Conversation) bool) error {
+	return s.ForEachConvSkipping(ctx, fn, nil)
+}
+
+// ForEachConvSkipping is ForEachConv that goes on past a conversation it
+// cannot decode: it calls bad (if not nil) with the conversation's id and
+// the error, and the scan continues. With bad nil the first such
+// conversation ends the scan with its error (ForEachConv).
+func (s *Bolt) ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bConvs).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			conv, err := decodeConv(v)
 			if err != nil {
-				return fmt.Errorf("conversation %s: %w", idString(k), err)
+				id := fmt.Sprintf("key %x", k)
+				if len(k) == 8 {
+					id = idString(k)
+				}
+				if bad != nil {
+					bad(id, err)
+					continue
+				}
+				return fmt.Errorf("conversation %s: %w", id, err)
 			}
 			if !fn(conv) {
 				return nil

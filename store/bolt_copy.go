@@ -45,6 +45,14 @@ func (s *Bolt) Export(ctx context.Context, fn func(Record) error) error {
 				}
 			}
 		}
+		if cb := tx.Bucket(bCanned); cb != nil { // made on the first choice
+			c := cb.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if err := fn(Record{Kind: RecCanned, Key: string(k), Doc: v}); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 }
@@ -116,6 +124,12 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				if err = tx.Bucket(bOutbox).Put(idKey(n), bytes.Clone(r.Doc)); err == nil {
 					err = tx.Bucket(bOutboxIDs).Put([]byte(e.Reply.ID), idKey(n))
 				}
+			case RecCanned:
+				b, berr := tx.CreateBucketIfNotExists(bCanned)
+				if berr != nil {
+					return berr
+				}
+				err = b.Put([]byte(r.Key), r.Doc)
 			default:
 				return fmt.Errorf("unknown record kind %q", r.Kind)
 			}
@@ -131,8 +145,10 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 func (s *Bolt) CountRecords(ctx context.Context) (int, error) {
 	n := 2 // the sequences
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bConvs, bPosts, bContacts, bDrafts, bCursors, bFeedStatus, bOutbox} {
-			n += tx.Bucket(b).Stats().KeyN
+		for _, b := range [][]byte{bConvs, bPosts, bContacts, bDrafts, bCursors, bFeedStatus, bOutbox, bCanned} {
+			if bk := tx.Bucket(b); bk != nil {
+				n += bk.Stats().KeyN
+			}
 		}
 		return nil
 	})

@@ -28,6 +28,7 @@ const (
 	RecCursor  RecordKind = "cursor"
 	RecFeed    RecordKind = "feed"
 	RecOutbox  RecordKind = "outbox"
+	RecCanned  RecordKind = "canned" // Key the canned answer id
 )
 
 // Copier is a store that can be copied: Export gives every record from one

@@ -8,6 +8,11 @@
 // version. store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
 //
+// Open checks a file against its bbolt header before bbolt maps it (a file
+// cut short would crash the process on a page past its end) and, for
+// writing, walks the b-tree from the file (header.go, pagecheck.go): a
+// damaged store is refused or reported before anything is written.
+//
 // It knows bbolt and social, nothing else: it must not import feeds, triage,
 // engine, tui or store/pg. Business rules (priority, SLA) come in as
 // callbacks.

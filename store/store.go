@@ -63,6 +63,11 @@ type Store interface {
 	// ForEachConv calls fn for every conversation in id order until it
 	// returns false.
 	ForEachConv(ctx context.Context, fn func(social.Conversation) bool) error
+	// ForEachConvSkipping is ForEachConv that goes on past a conversation
+	// it cannot decode: it calls bad (if not nil) with the conversation's
+	// id and the error, and the scan continues. With bad nil the first
+	// such conversation ends the scan with its error (ForEachConv).
+	ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error
 	// ForEachPost calls fn for every stored post in key order until it
 	// returns false (copy, checks).
 	ForEachPost(ctx context.Context, fn func(StoredPost) bool) error
@@ -91,6 +96,12 @@ type Store interface {
 	// SaveDraft keeps the composer's text ("" deletes it).
 	SaveDraft(ctx context.Context, convID, text string) error
 	Draft(ctx context.Context, convID string) (string, error)
+
+	// RecordCannedChoice counts a choice of the canned answer id for a
+	// post with these (already normalised) words.
+	RecordCannedChoice(ctx context.Context, id string, words []string, now time.Time) error
+	// CannedChoices returns every answer's choices by id.
+	CannedChoices(ctx context.Context) (map[string]CannedChoice, error)
 
 	PutFeedStatus(ctx context.Context, st FeedStatus) error
 	FeedStatuses(ctx context.Context) ([]FeedStatus, error)
@@ -140,4 +151,10 @@ type Options struct {
 	Timeout time.Duration
 	// NoSync skips fsync (tests and benchmarks only: unsafe on crash).
 	NoSync bool
+	// Warn, if set, is told — before anything is written — when a store
+	// opened for writing fails the page check (its b-tree walked from the
+	// file, like bbolt's Check but without its panics): hark still
+	// opens it (the operator's data is there), but the operator should
+	// back it up first. Without Warn the check is skipped (bbolt only).
+	Warn func(msg string)
 }

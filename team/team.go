@@ -179,7 +179,7 @@ func (r *Registry) Join(a social.Actor, brands []string) *Session {
 	r.nextSess++
 	now := r.now()
 	s := &Session{r: r, id: r.nextSess, actor: a, brands: slices.Clone(brands), since: now}
-	s.op = r.eng.As(a).WithGuard(guard{s})
+	s.op = r.eng.As(a).WithGuard(guard{s}).WithBrands(brands) // brands: enforced by the engine
 	r.sessions[s.id] = s
 	r.log.Info("team: joined", "session", s.id, "operator", a.Label())
 	r.publishLocked(Event{Kind: EvPresence, Presence: s.presenceLocked(), Reason: ReasonJoined, At: now})

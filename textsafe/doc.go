@@ -19,6 +19,10 @@
 // same function lipgloss uses (charmbracelet/x/ansi), so truncation cannot be
 // fooled by invisible bytes.
 //
+// EscapeJSON makes JSON text terminal-safe without changing its data (every
+// control, bidi and invisible character as a \u escape), for exports and
+// --json; Scan checks output byte by byte (tests of every CLI format).
+//
 // The store keeps the exact original bytes; only display copies are made
 // here. This package is a leaf: it must not import any other hark package.
 package textsafe

@@ -32,11 +32,13 @@ type composer struct {
 	sending    bool // a reply from the composer is being queued
 	bulkIDs    []string
 	bulkResp   canned.Response
-	focused    bool // set by the root as the keys move
+	bulkAsked  map[string]string // the operator's values of the answer's ask: fields
+	focused    bool              // set by the root as the keys move
 }
 
 func newComposer(c *Common, h host) *composer {
 	ta := textarea.New()
+	steadyArea(&ta)
 	ta.ShowLineNumbers = false
 	ta.CharLimit = 10000
 	ta.Placeholder = "Write a reply…"
@@ -51,6 +53,12 @@ type draftSaveMsg struct{ gen int }
 type sentMsg struct {
 	conv string
 	err  error
+	// what was queued: the outbox entry, and the operator's text (without
+	// the signature) to give back if it is taken back
+	seq    uint64
+	body   string
+	direct bool
+	to     string
 }
 
 // editMsg puts a failed reply's text back in the composer of its
@@ -110,6 +118,23 @@ func (p *composer) insert(id, text string, replace bool) tea.Cmd {
 		p.ta.Reset()
 	}
 	p.composeFor = id
+	// added at the end of the text, a space or a blank line apart
+	p.ta.MoveToEnd()
+	if cur := p.ta.Value(); strings.TrimSpace(cur) != "" {
+		sep := " "
+		switch {
+		case strings.HasSuffix(cur, "\n\n"):
+			sep = ""
+		case strings.HasSuffix(cur, "\n"), strings.Contains(text, "\n"):
+			sep = "\n"
+			if !strings.HasSuffix(cur, "\n") {
+				sep = "\n\n"
+			}
+		case strings.HasSuffix(cur, " "):
+			sep = ""
+		}
+		p.ta.InsertString(sep)
+	}
 	p.ta.InsertString(text)
 	p.draftDirty = true
 	p.host.focusOn(fComposer)
@@ -170,13 +195,16 @@ func (p *composer) paste(msg tea.PasteMsg) tea.Cmd {
 	return cmd
 }
 
+// draftDelay is how long after the last keystroke a draft is saved.
+var draftDelay = time.Second
+
 // draftChanged marks the draft dirty and saves it a second after the last
 // keystroke, so a crash loses at most a second of typing.
 func (p *composer) draftChanged() tea.Cmd {
 	p.draftDirty = true
 	p.draftGen++
 	gen := p.draftGen
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
+	return tea.Tick(draftDelay, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
 }
 
 // dirty says whether a draft is waiting to be saved.
@@ -245,7 +273,8 @@ func (p *composer) send(force bool) tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend}
+	direct, to := p.direct, displayHandle(c.Contact.Handle)
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
@@ -255,11 +284,12 @@ func (p *composer) send(force bool) tea.Cmd {
 	p.draftDirty = false
 	p.sending = true
 	return func() tea.Msg {
-		if _, err := op.Reply(id, text, opts); err != nil {
+		ent, err := op.Reply(id, text, opts)
+		if err != nil {
 			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
-		return sentMsg{conv: draftConv}
+		return sentMsg{conv: draftConv, seq: ent.Seq, body: body, direct: direct, to: to}
 	}
 }
 
@@ -341,10 +371,18 @@ func (p *composer) View(w, h int) string {
 	if p.followUp {
 		mode = "public follow-up"
 	}
-	if len(p.bulkIDs) > 0 {
-		mode = fmt.Sprintf("bulk: %d conversations", len(p.bulkIDs))
-	}
 	counter := p.counter(c)
+	if len(p.bulkIDs) > 0 {
+		mode = fmt.Sprintf("bulk: %d conversations (a template: ctrl+s shows each customer's text first)", len(p.bulkIDs))
+		// the open conversation's customer's text, as it will go out
+		if ok {
+			if text, err := canned.Render(p.ta.Value(), canned.WithAsked(p.vars(c), p.bulkAsked)); err != nil {
+				counter = p.sty.StatusErr.Render(textsafe.Truncate("⚠ "+err.Error(), w))
+			} else {
+				counter = p.sty.Dim.Render(textsafe.Truncate("for "+displayHandle(c.Contact.Handle)+": "+textsafe.Line(text), w))
+			}
+		}
+	}
 	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(" · ctrl+s send · ctrl+t public/DM · esc close")
 	return fit(top, w) + "\n" + p.ta.View() + "\n" + counter
 }

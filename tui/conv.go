@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type conv struct {
 	postsGen int
 	scroll   int             // lines up from the newest post
 	fetched  map[string]bool // threads fetched once
+	// emptyWhy says why no conversation is open ("no match" of a search;
+	// "" : nothing to say), from the root.
+	emptyWhy func() string
 }
 
 func newConv(c *Common, h host) *conv {
@@ -58,6 +62,13 @@ func (v *conv) show(id string) tea.Cmd {
 	v.contact = store.Contact{}
 	v.scroll = 0
 	return v.loadPosts(id)
+}
+
+// close leaves the pane without a conversation (a load in flight is
+// dropped).
+func (v *conv) close() {
+	v.openID, v.posts, v.contact, v.scroll = "", nil, store.Contact{}, 0
+	v.postsGen++
 }
 
 func (v *conv) loadPosts(id string) tea.Cmd {
@@ -123,6 +134,11 @@ func (v *conv) scrollBy(d int) { v.scroll = max(v.scroll+d, 0) }
 func (v *conv) View(w, h int) string {
 	c, ok := v.host.current()
 	if !ok {
+		if v.openID == "" && v.emptyWhy != nil {
+			if why := v.emptyWhy(); why != "" {
+				return v.sty.Dim.Render(lipgloss.Wrap(why, w, " "))
+			}
+		}
 		return v.sty.Dim.Render("Select a conversation (j/k, enter).")
 	}
 	lines := v.header(c, w)
@@ -196,6 +212,9 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if v.team.sess != nil && len(c.Activity) > 0 {
 		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(trailLine(c, 4), w)))
 	}
+	if note := snoozeNote(c); note != "" {
+		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate(note, w)))
+	}
 	if c.FollowUp == social.FollowUpOffered {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate("Resolved DM: press f to post a public follow-up, or F to skip", w)))
 	}
@@ -203,6 +222,21 @@ func (v *conv) header(c social.Conversation, w int) []string {
 		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(textsafe.Line(strings.Join(info, " · ")), w)))
 	}
 	return append(lines, v.sty.Dim.Render(strings.Repeat("─", w)))
+}
+
+// snoozeNote is the note of a snooze: while snoozed, and once it woke
+// until something else was done to the conversation ("" if none).
+func snoozeNote(c social.Conversation) string {
+	if c.SnoozeNote == "" {
+		return ""
+	}
+	if c.State == social.StateSnoozed {
+		return "⏾ snooze note: " + textsafe.Line(c.SnoozeNote)
+	}
+	if n := len(c.Activity); n > 0 && c.Activity[n-1].Action == social.ActSnoozed && c.State.Actionable() {
+		return fmt.Sprintf("⏰ back from snooze (%s): %s", c.Activity[n-1].At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+	}
+	return ""
 }
 
 // contactLine is what hark knows of the customer beyond this conversation.
@@ -281,6 +315,12 @@ func (v *conv) openLink() tea.Cmd {
 	if u == "" {
 		return nil
 	}
+	if !WebLink(u) {
+		// file:, smb:, vscode:… would go straight to the system opener:
+		// only web links open; the rest is shown (and y copies it)
+		v.host.flash("Link: "+u+" (not a web link, not opened; y copies it)", false)
+		return nil
+	}
 	if v.d.OpenURL == nil {
 		v.host.flash("Link: "+u+" (y copies it)", false)
 		return nil
@@ -292,6 +332,20 @@ func (v *conv) openLink() tea.Cmd {
 		}
 		return doneMsg{flash: "Opened " + u}
 	}
+}
+
+// WebLink reports whether u is an http or https URL with a host: the only
+// links hark hands to the system's opener.
+func WebLink(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" || p.Opaque != "" {
+		return false
+	}
+	switch strings.ToLower(p.Scheme) {
+	case "http", "https":
+		return true
+	}
+	return false
 }
 
 func firstLineOf(s string) string {

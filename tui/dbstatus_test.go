@@ -61,7 +61,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 	if got := m.renderStatus(); !strings.Contains(got, "database unreachable") || strings.Contains(got, "\n") {
 		t.Fatalf("status after the failed action: %q", got)
 	}
-	m.flashUntil = time.Time{} // the flash is over: the status line itself
+	m.msgs.unseen = nil // the operator has read it: the status line itself
 	if got := m.renderStatus(); !strings.Contains(got, "database unreachable, reconnecting") {
 		t.Fatalf("status line: %q", got)
 	}

@@ -202,45 +202,6 @@ func (m *Model) renderHeader() string {
 	return m.sty.Header.Render(" " + fitPad(line, m.w-2) + " ")
 }
 
-func (m *Model) renderStatus() string {
-	if m.flashText != "" && m.now().Before(m.flashUntil) {
-		st := m.sty.Flash
-		if m.flashErr {
-			st = m.sty.StatusErr
-		}
-		return st.Render(fitPad(textsafe.Line(m.flashText), m.w-2))
-	}
-	var parts []string
-	if m.dbDown {
-		parts = append(parts, "⚠ database unreachable, reconnecting")
-	}
-	ok, bad := 0, []string{}
-	for _, f := range m.feeds {
-		if f.LastError == "" {
-			ok++
-			continue
-		}
-		bad = append(bad, feedProblem(f, m.now()))
-	}
-	parts = append(parts, fmt.Sprintf("feeds %d ok", ok))
-	parts = append(parts, bad...)
-	out := fmt.Sprintf("outbox %d queued", m.outQueued+m.outSending)
-	if m.outFailed > 0 {
-		out += fmt.Sprintf(", %d FAILED", m.outFailed)
-	}
-	parts = append(parts, out)
-	if p := m.team.presence(); p != "" {
-		parts = append(parts, p)
-	}
-	parts = append(parts, "? help")
-	line := strings.Join(parts, " · ")
-	st := m.sty.Status
-	if len(bad) > 0 || m.outFailed > 0 || m.dbDown {
-		st = m.sty.StatusErr
-	}
-	return st.Render(fitPad(textsafe.Line(line), m.w))
-}
-
 func feedProblem(f store.FeedStatus, now time.Time) string {
 	name := f.Feed
 	switch f.ErrorKind {
@@ -248,6 +209,8 @@ func feedProblem(f store.FeedStatus, now time.Time) string {
 		return fmt.Sprintf("%s rate-limited until %s", name, f.Until.Local().Format("15:04"))
 	case "auth":
 		return name + " auth failed: check token"
+	case "not-started": // engine.ErrorNotStarted: its secret did not resolve
+		return name + " not started: see hark doctor"
 	}
 	if !f.Until.IsZero() && f.Until.After(now) {
 		return fmt.Sprintf("%s failing, retry %s", name, f.Until.Local().Format("15:04:05"))

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,8 +13,8 @@ import (
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
-	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/team"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Deps are the Model's collaborators.
@@ -28,8 +29,17 @@ type Deps struct {
 	Theme    string            // dark | light | mono
 	Colors   map[string]string // role -> colour overrides: accent, urgent, high, positive, dim, own, warn
 	Bell     bool
-	Now      func() time.Time
-	Version  string
+	// Notify is how desktop notifications are sent: auto, osc9, osc777,
+	// bell or off ("" = auto).
+	Notify string
+	// UndoSend is how long a sent reply waits in the outbox, where undo
+	// takes it back into the composer (0: sent at once).
+	UndoSend time.Duration
+	// Tmux: the terminal is tmux (notifications go through its DCS
+	// passthrough).
+	Tmux    bool
+	Now     func() time.Time
+	Version string
 	// OpenURL opens a link in a browser (nil: only show/copy it).
 	OpenURL func(string) error
 	// Calendar returns a brand's "next business day at h:m" (snooze presets).
@@ -59,17 +69,21 @@ type Model struct {
 	focus    focus
 	stack    []overlay
 
+	// Written is what tests saw written raw to the terminal (Drive).
+	Written []string
+
 	typeahead  []tea.KeyPressMsg // keys typed while the list reloads, replayed in order
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 
-	flashText  string
-	flashErr   bool
-	flashUntil time.Time
-	dbDown     bool // the store said the database is unreachable
-	events     <-chan engine.Event
-	unsub      func()
-	feeds      []store.FeedStatus
+	msgs msgLog
+	// slaSeen: conversations (and deadline) already notified as at risk
+	slaSeen     map[string]bool
+	lastSLAScan time.Time
+	undos       []undo // actions that can be taken back, newest last
+	events      <-chan engine.Event
+	unsub       func()
+	dbDown      bool // the store said the database is unreachable
 }
 
 // New builds the model. It subscribes to the engine's events.
@@ -105,17 +119,23 @@ func New(d Deps) (*Model, error) {
 	m := &Model{
 		Common:     c,
 		padCache:   map[padKey]string{},
+		slaSeen:    map[string]bool{},
 		frameCache: map[frameKey]string{},
 	}
 	m.queue = newQueue(c, m)
 	m.conv = newConv(c, m)
+	m.conv.emptyWhy = func() string {
+		if q := m.queue; q.loaded && len(q.refs) == 0 && q.search != nil {
+			return "No match for /" + textsafe.Line(q.search.Raw) + " in " + q.view.String() + " — esc clears the search, / changes it."
+		}
+		return ""
+	}
 	m.composer = newComposer(c, m)
 	m.picker = newPicker(c, m)
 	m.events, m.unsub = d.Engine.Subscribe()
 	m.feeds = d.Engine.FeedStatuses()
 	if len(d.Warnings) > 0 {
 		m.flash("warning: "+strings.Join(d.Warnings, "; "), true)
-		m.flashUntil = m.now().Add(30 * time.Second)
 	}
 	return m, nil
 }
@@ -152,6 +172,7 @@ type tickMsg time.Time
 type doneMsg struct {
 	flash string
 	err   error
+	undo  *undo // how to take the action back (nil: it cannot be)
 }
 
 // convsMsg is conversations the engine changed, re-read in a Cmd.
@@ -159,7 +180,8 @@ type convsMsg struct {
 	convs  []social.Conversation
 	counts [4]int
 	newIDs []string
-	urgent bool
+	urgent []social.Conversation // actionable and urgent, with a new post
+	brand  string                // the brand filter the counts are of
 }
 
 func (m *Model) waitEvent() tea.Cmd {
@@ -180,16 +202,16 @@ func tick() tea.Cmd {
 func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
 
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
-	st := m.st
+	st, brand, op := m.st, m.queue.brandFilter, m.op
 	return func() tea.Msg {
 		convs, _ := st.Conversations(context.Background(), ids)
-		counts, _ := st.Counts(context.Background())
-		msg := convsMsg{convs: convs, counts: counts}
+		counts := countsOf(st, brand, op)
+		msg := convsMsg{convs: convs, counts: counts, brand: brand}
 		if len(newPosts) > 0 {
 			for _, c := range convs {
 				msg.newIDs = append(msg.newIDs, c.ID)
-				if c.State.Actionable() && c.Priority >= UrgentScore {
-					msg.urgent = true
+				if c.State.Actionable() && c.Priority >= UrgentScore && op.Allows(c.Brand) {
+					msg.urgent = append(msg.urgent, c)
 				}
 			}
 		}
@@ -197,15 +219,43 @@ func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 	}
 }
 
-// Run starts the program on the terminal and returns when the user quits.
+// Run starts the program on the terminal and returns when the user quits
+// or ctx ends.
+//
+// Signals have one owner: the caller (main's signal.NotifyContext), whose
+// context ends the program. Bubble Tea's own SIGINT/SIGTERM handler is off:
+// two handlers raced, and Bubble Tea's blocked sending its quit message to
+// a program that was already stopping, so quitting hung with the terminal
+// raw and the store held (issue 16). However it ends, Bubble Tea restores
+// the terminal before Run returns, and the caller then releases the store.
+//
+// The terminal's window title is pushed (XTWINOPS 22) before hark sets its
+// own and popped (XTWINOPS 23) after Bubble Tea has cleared it, so the
+// title the user had comes back.
 func Run(ctx context.Context, m *Model, opts ...tea.ProgramOption) error {
+	return run(ctx, m, os.Stdout, opts...)
+}
+
+// PushTitle and PopTitle (XTWINOPS 22 and 23) save the terminal's icon
+// and window title before hark sets its own and bring it back after:
+// Bubble Tea only empties the title on exit. hark serve writes them around
+// each session's program too.
+const (
+	PushTitle = "\x1b[22;0t"
+	PopTitle  = "\x1b[23;0t"
+)
+
+// run is Run with the program's output (out, also passed to Bubble Tea).
+func run(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption) error {
 	defer m.Close()
-	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out), tea.WithoutSignalHandler()}, opts...)
 	if os.Getenv("NO_COLOR") != "" {
 		m.sty = NewStyles(darkTheme(), true)
 	}
 	p := tea.NewProgram(m, opts...)
+	_, _ = io.WriteString(out, PushTitle)
 	_, err := p.Run()
+	_, _ = io.WriteString(out, PopTitle)
 	// a signal (SIGINT, SIGTERM: the context ends) is a normal way to quit
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil

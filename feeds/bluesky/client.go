@@ -195,7 +195,23 @@ func (c *Client) wrap(nsid string, err error) error {
 }
 
 // send performs one HTTP exchange. token may be empty (no Authorization).
+// The account's secrets (app password, session tokens) are redacted from
+// any error: a server may echo what it refused.
 func (c *Client) send(ctx context.Context, r xreq, base, token string, out any) error {
+	err := c.sendRaw(ctx, r, base, token, out)
+	if err == nil {
+		return nil
+	}
+	secrets := []string{c.opts.Password, token}
+	c.mu.Lock()
+	if c.sess != nil {
+		secrets = append(secrets, c.sess.access, c.sess.refresh)
+	}
+	c.mu.Unlock()
+	return social.Redact(err, secrets...)
+}
+
+func (c *Client) sendRaw(ctx context.Context, r xreq, base, token string, out any) error {
 	u := base + "/xrpc/" + r.nsid
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()

@@ -272,7 +272,7 @@ func (c *Client) confirmDM(ctx context.Context, r social.Reply) (social.Sent, bo
 				older = true
 				continue
 			}
-			if m.Sender.DID == sess.did && m.Text == text && m.ID != "" {
+			if m.Sender.DID == sess.did && m.Text == text && m.ID != "" && !r.ClaimedByOther(m.ID) {
 				return social.Sent{RemoteID: m.ID, URL: "https://bsky.app/messages/" + url.PathEscape(convo)}, true, nil
 			}
 		}

@@ -32,7 +32,11 @@ const (
 	notificationsLimit = 40
 	timelineLimit      = 20
 	searchLimit        = 20
-	maxPages           = 10 // pages per Poll before returning with Batch.More
+	// maxPages is the pages one Poll reads before returning with
+	// Batch.More: one, so the engine stores (and commits the cursor of)
+	// every page as it comes — a process killed during a long catch-up
+	// keeps what it read (issue 16: ten pages, 400 posts, a commit).
+	maxPages = 1
 )
 
 // Options configures a Client or a Search.
@@ -127,7 +131,13 @@ func parseISOReset(v string) (time.Time, bool) {
 // nil). form, if not nil, is sent as application/x-www-form-urlencoded.
 // Every failure is a *social.Error wrapped with the method and path (never
 // the query, never the token).
+// The access token is redacted from any error: a server may echo the token
+// it refused.
 func (a *api) call(ctx context.Context, method, path string, query, form url.Values, hdr http.Header, out any) error {
+	return social.Redact(a.callRaw(ctx, method, path, query, form, hdr, out), a.opt.Token)
+}
+
+func (a *api) callRaw(ctx context.Context, method, path string, query, form url.Values, hdr http.Header, out any) error {
 	where := method + " " + path
 	if a.base == "" {
 		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Permanent, Msg: "no server URL configured"})

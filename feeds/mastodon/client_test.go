@@ -125,8 +125,12 @@ func TestIncrementalPoll(t *testing.T) {
 	if got, want := ids(b.Posts), []string{"117654091669176322", "117658922451206158"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("posts %v, want %v (oldest first)", got, want)
 	}
-	if b.Cursor != "58213407" || b.More {
+	// a page a poll: More until a poll finds an empty page
+	if b.Cursor != "58213407" || !b.More {
 		t.Errorf("cursor %q more %v", b.Cursor, b.More)
+	}
+	if b, err = c.Poll(ctx, b.Cursor); err != nil || len(b.Posts) != 0 || b.More || b.Cursor != "58213407" {
+		t.Errorf("second poll: %d posts, cursor %q, more %v, %v", len(b.Posts), b.Cursor, b.More, err)
 	}
 	reqs := f.requests("GET", "/api/v1/notifications")
 	var mins []string
@@ -189,13 +193,26 @@ func TestMultiPageCatchUp(t *testing.T) {
 	f.loadNotifications("notifications_mentions.json")
 	f.addMentions(95, 58213408) // 58213408 … 58213502
 	c := New(f.options())
-	b, err := c.Poll(ctx, "58213407")
-	if err != nil {
-		t.Fatal(err)
+	// a page a poll, each returned (and stored) as it comes, until the
+	// server has no more
+	b := social.Batch{Cursor: "58213407", More: true}
+	var all []social.Post
+	polls := 0
+	for b.More {
+		var err error
+		if b, err = c.Poll(ctx, b.Cursor); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Posts) > 40 {
+			t.Fatalf("one poll returned %d posts: more than a page", len(b.Posts))
+		}
+		all = append(all, b.Posts...)
+		polls++
 	}
-	if len(b.Posts) != 95 || b.Cursor != "58213502" || b.More {
-		t.Fatalf("got %d posts, cursor %q, more %v; want 95, 58213502, false", len(b.Posts), b.Cursor, b.More)
+	if len(all) != 95 || b.Cursor != "58213502" || polls != 4 {
+		t.Fatalf("got %d posts in %d polls, cursor %q; want 95 in 4, 58213502", len(all), polls, b.Cursor)
 	}
+	b.Posts = all
 	for i, p := range b.Posts {
 		if want := strconv.Itoa(117660000000000000 + i); p.RemoteID != want {
 			t.Fatalf("post %d is %s, want %s (oldest first, none missed)", i, p.RemoteID, want)
@@ -218,12 +235,19 @@ func TestCatchUpStopsWithMore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Posts) != maxPages*40 || !b.More || b.Cursor != strconv.Itoa(999+maxPages*40) {
-		t.Fatalf("got %d posts, more %v, cursor %q", len(b.Posts), b.More, b.Cursor)
+	// one page a poll: stored and committed before the next is read
+	if len(b.Posts) != 40 || !b.More || b.Cursor != "1039" {
+		t.Fatalf("got %d posts, more %v, cursor %q; want one page, more, 1039", len(b.Posts), b.More, b.Cursor)
 	}
-	b, err = c.Poll(ctx, b.Cursor)
-	if err != nil || len(b.Posts) != 50 || b.More || b.Cursor != "1449" {
-		t.Fatalf("second poll: %d posts, more %v, cursor %q, err %v", len(b.Posts), b.More, b.Cursor, err)
+	total := len(b.Posts)
+	for b.More {
+		if b, err = c.Poll(ctx, b.Cursor); err != nil {
+			t.Fatal(err)
+		}
+		total += len(b.Posts)
+	}
+	if total != 450 || b.Cursor != "1449" {
+		t.Fatalf("caught up %d posts to %q, want 450 to 1449", total, b.Cursor)
 	}
 }
 

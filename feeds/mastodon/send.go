@@ -109,7 +109,9 @@ func mentions(text, acct, handle string) bool {
 // this account (verify_credentials, cached) that replies to r.To and whose
 // text is r's text (ignoring leading mentions, mention domains and
 // whitespace). GoToSocial ignores Idempotency-Key, so this is what keeps a
-// resend from posting twice there.
+// resend from posting twice there. Every matching status is considered, in
+// thread order: one r.Claimed says is another outbox entry's (the same
+// text sent twice to one post) is passed over, so each entry finds its own.
 func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool, error) {
 	a := c.api
 	if r.To.RemoteID == "" {
@@ -129,7 +131,7 @@ func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool
 		if st.ID == "" || !st.Account.OK || st.Account.V.ID != me.ID || string(st.InReplyToID) != r.To.RemoteID {
 			continue
 		}
-		if (st.Text != "" && matchKey(string(st.Text)) == want) || matchKey(HTMLToText(string(st.Content))) == want {
+		if ((st.Text != "" && matchKey(string(st.Text)) == want) || matchKey(HTMLToText(string(st.Content))) == want) && !r.ClaimedByOther(string(st.ID)) {
 			return sentOf(st), true, nil
 		}
 	}

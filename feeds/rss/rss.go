@@ -48,6 +48,7 @@ type Feed struct {
 	name, url, brand string
 	client           *web.Client
 	now              func() time.Time
+	secrets          []string // the URL's password and long query values: redacted from errors
 }
 
 var _ social.Source = (*Feed)(nil)
@@ -68,7 +69,40 @@ func New(o Options) *Feed {
 	if now == nil {
 		now = time.Now
 	}
-	return &Feed{name: o.Name, url: o.URL, brand: o.Brand, client: &c, now: now}
+	return &Feed{name: o.Name, url: o.URL, brand: o.Brand, client: &c, now: now, secrets: urlSecrets(o.URL)}
+}
+
+// urlSecrets are the parts of a private feed's URL that may be a secret:
+// the userinfo's password and every query value of 8 bytes or more (a
+// token, a signed key). Redacted from every error, they are never printed,
+// logged or stored even when the URL is quoted.
+func urlSecrets(raw string) []string {
+	var out []string
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
+			info := rest[:at]
+			if _, pw, ok := strings.Cut(info, ":"); ok && pw != "" {
+				out = append(out, pw)
+				if u, err := url.PathUnescape(pw); err == nil && u != pw {
+					out = append(out, u)
+				}
+			}
+		}
+	}
+	if _, q, ok := strings.Cut(raw, "?"); ok {
+		for _, kv := range strings.Split(q, "&") {
+			if _, v, ok := strings.Cut(kv, "="); ok && len(v) >= 8 {
+				out = append(out, v)
+				if p := strings.TrimFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }); p != v {
+					out = append(out, p) // as an error quotes it (%q escapes a control)
+				}
+				if u, err := url.QueryUnescape(v); err == nil && u != v {
+					out = append(out, u)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ID is "rss:" + the feed name.
@@ -108,6 +142,11 @@ func seenKey(key string) string {
 // Poll fetches the feed with a conditional GET and returns the entries not
 // seen before, oldest first. A 304 returns no posts and the same cursor.
 func (f *Feed) Poll(ctx context.Context, cur string) (social.Batch, error) {
+	b, err := f.poll(ctx, cur)
+	return b, social.Redact(err, f.secrets...)
+}
+
+func (f *Feed) poll(ctx context.Context, cur string) (social.Batch, error) {
 	c := decodeCursor(cur)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url, nil)
 	if err != nil {

@@ -107,6 +107,8 @@ type Client struct {
 	lastDaily   social.RateStatus
 	cappedUntil time.Time
 	cappedMsg   string
+
+	secrets []string // the OAuth keys and tokens: redacted from every error
 }
 
 // New returns a client for one account. Requests are signed with OAuth 1.0a
@@ -141,6 +143,7 @@ func New(o Options) *Client {
 		daily:       map[string]social.RateStatus{},
 		appDaily:    map[string]social.RateStatus{},
 		blocked:     map[string]time.Time{},
+		secrets:     []string{o.ConsumerKey, o.ConsumerSecret, o.AccessToken, o.AccessSecret},
 	}
 }
 
@@ -228,7 +231,14 @@ func (c *Client) gateLocked(key string, now time.Time) error {
 
 // do sends one signed request and returns the 2xx response; any other
 // status comes back as a typed *social.Error.
+// The account's keys and tokens are redacted from any error: a server may
+// echo what it refused.
 func (c *Client) do(ctx context.Context, key, method, path string, q url.Values, body any) (*web.Response, error) {
+	resp, err := c.doRaw(ctx, key, method, path, q, body)
+	return resp, social.Redact(err, c.secrets...)
+}
+
+func (c *Client) doRaw(ctx context.Context, key, method, path string, q url.Values, body any) (*web.Response, error) {
 	now := c.now()
 	c.mu.Lock()
 	err := c.gateLocked(key, now)

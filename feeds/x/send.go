@@ -170,7 +170,7 @@ func (c *Client) confirmReply(ctx context.Context, r social.Reply) (social.Sent,
 		}
 		for i := range tp.Data {
 			t := &tp.Data[i]
-			if t.ID != "" && t.ref("replied_to") == r.To.RemoteID && normText(t.fullText()) == want {
+			if t.ID != "" && t.ref("replied_to") == r.To.RemoteID && normText(t.fullText()) == want && !r.ClaimedByOther(string(t.ID)) {
 				return social.Sent{RemoteID: string(t.ID), URL: postURL(c.ownUsername(), string(t.ID))}, true, nil
 			}
 		}
@@ -216,7 +216,7 @@ func (c *Client) confirmDM(ctx context.Context, r social.Reply) (social.Sent, bo
 				continue
 			}
 		}
-		if normText(e.Text) == want {
+		if normText(e.Text) == want && !r.ClaimedByOther(string(e.ID)) {
 			return social.Sent{RemoteID: string(e.ID), URL: dmURL(string(e.ConversationID))}, true, nil
 		}
 	}

@@ -50,6 +50,7 @@ func (s *Store) Export(ctx context.Context, fn func(store.Record) error) error {
 			{store.RecCursor, "SELECT feed, cursor FROM cursors WHERE feed > $1 ORDER BY feed LIMIT 2000", false},
 			{store.RecFeed, "SELECT feed, doc FROM feed_status WHERE feed > $1 ORDER BY feed LIMIT 2000", false},
 			{store.RecOutbox, "SELECT seq, doc FROM outbox WHERE seq > $1 ORDER BY seq LIMIT 2000", true},
+			{store.RecCanned, "SELECT id, doc FROM canned_choices WHERE id > $1 ORDER BY id LIMIT 2000", false},
 		} {
 			var lastN int64
 			lastK := []byte{}
@@ -175,6 +176,8 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 				}
 				b.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc) VALUES ($1, $2, $3, $4, $5)",
 					n, []byte(e.Reply.ID), string(e.State), sent, r.Doc)
+			case store.RecCanned:
+				b.Queue("INSERT INTO canned_choices (id, doc) VALUES ($1, $2)", []byte(r.Key), r.Doc)
 			default:
 				return fmt.Errorf("unknown record kind %q", r.Kind)
 			}
@@ -199,6 +202,6 @@ func (s *Store) CountRecords(ctx context.Context) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, `SELECT 2 + (SELECT count(*) FROM conversations) + (SELECT count(*) FROM posts)
 		+ (SELECT count(*) FROM contacts) + (SELECT count(*) FROM drafts) + (SELECT count(*) FROM cursors)
-		+ (SELECT count(*) FROM feed_status) + (SELECT count(*) FROM outbox)`).Scan(&n)
+		+ (SELECT count(*) FROM feed_status) + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM canned_choices)`).Scan(&n)
 	return n, s.wrap(err)
 }

@@ -518,14 +518,7 @@ func (s *Store) readLong(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // ForEachConv calls fn for every conversation in id order.
 func (s *Store) ForEachConv(ctx context.Context, fn func(social.Conversation) bool) error {
-	return s.forEach(ctx, "conversations", "id",
-		func(d []byte) (bool, error) {
-			c, err := store.DecodeConv(d)
-			if err != nil {
-				return false, err
-			}
-			return fn(c), nil
-		})
+	return s.ForEachConvSkipping(ctx, fn, nil)
 }
 
 // ForEachPost calls fn for every post in key order.

@@ -11,6 +11,8 @@ import (
 type Options struct {
 	ReadOnly bool
 	NoSync   bool // bbolt only (tests)
+	// Warn hears of a bbolt file that fails its page check (bbolt only).
+	Warn func(msg string)
 	// Password is the PostgreSQL password, already resolved ("" = libpq's
 	// PGPASSWORD or ~/.pgpass, or none).
 	Password string
@@ -28,7 +30,7 @@ func Open(ctx context.Context, target string, o Options) (store.Store, error) {
 		}
 		return s, nil
 	}
-	return store.Open(target, store.Options{ReadOnly: o.ReadOnly, NoSync: o.NoSync})
+	return store.Open(target, store.Options{ReadOnly: o.ReadOnly, NoSync: o.NoSync, Warn: o.Warn})
 }
 
 // Describe is target without a password, for messages.

@@ -262,6 +262,20 @@ func Run(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("CannedChoices", func(t *testing.T) {
+		s := open(t)
+		for i, words := range [][]string{{"flight", "cancelled"}, {"flight", "late"}} {
+			if err := s.RecordCannedChoice(ctx, "rebook", words, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.CannedChoices(ctx)
+		c := got["rebook"]
+		if err != nil || len(got) != 1 || c.Count != 2 || c.Words["flight"] != 2 || c.Words["late"] != 1 || !c.Last.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("choices %+v %v", got, err)
+		}
+	})
+
 	t.Run("UpdateDueReadsOnlyTheDue", func(t *testing.T) {
 		s := open(t)
 		var batch []social.Post

@@ -41,3 +41,6 @@ CREATE TABLE outbox (
   sent_remote_id bytea,
   doc            bytea NOT NULL);
 CREATE INDEX outbox_sent ON outbox (sent_remote_id) WHERE state = 'sent';
+
+-- canned answers chosen, and the words of the posts they were chosen for
+CREATE TABLE canned_choices (id bytea PRIMARY KEY, doc bytea NOT NULL);

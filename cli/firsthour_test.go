@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/tui"
+)
+
+// harkIn runs the command tree in-process with a clean XDG home.
+func harkIn(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	root := Root()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
+}
+
+func cleanHome(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "c"))
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "s"))
+	t.Setenv("TMPDIR", dir)
+	return dir
+}
+
+// `hark reply` without its arguments says what it needs (issue 15: it
+// said "accepts 2 arg(s), received 0").
+func TestReplyUsage(t *testing.T) {
+	cleanHome(t)
+	for _, args := range [][]string{{}, {"12"}, {"12", "We're", "on", "it"}} {
+		_, _, err := harkIn(t, append([]string{"--demo", "reply"}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), "usage: hark reply ID TEXT") || strings.Contains(err.Error(), "arg(s)") {
+			t.Errorf("reply %q: %v", args, err)
+		}
+	}
+}
+
+// `export --csv` is `export --format csv` (as `stats --csv` is).
+func TestExportCSVFlag(t *testing.T) {
+	dir := cleanHome(t)
+	db := filepath.Join(dir, "demo.db")
+	if _, stderr, err := harkIn(t, "--demo", "--db", db, "poll", "--once"); err != nil {
+		t.Fatalf("poll: %v %s", err, stderr)
+	}
+	want, _, err := harkIn(t, "--demo", "--db", db, "export", "--format", "csv")
+	if err != nil || !strings.HasPrefix(want, "id,brand,") {
+		t.Fatalf("--format csv: %v\n%s", err, want)
+	}
+	got, _, err := harkIn(t, "--demo", "--db", db, "export", "--csv")
+	if err != nil || got != want {
+		t.Fatalf("--csv: %v\n%s\nwant\n%s", err, got, want)
+	}
+	if _, _, err := harkIn(t, "--demo", "--db", db, "export", "--csv", "--format", "jsonl"); err == nil || !strings.Contains(err.Error(), "choose one") {
+		t.Fatalf("--csv --format jsonl: %v", err)
+	}
+}
+
+// `hark --demo --config F` takes F's keys and theme (issue 15), and
+// doctor fails on a key table or colour exactly when the TUI would not
+// start with it.
+func TestDemoKeysThemeAndDoctor(t *testing.T) {
+	dir := cleanHome(t)
+	for _, tt := range []struct {
+		name, yaml string
+		bad        string // in doctor's output when the TUI refuses it
+	}{
+		{"rebound keys and a light theme", "keys:\n  quit: x\n  reply: r,a\ntheme:\n  name: light\n  colors:\n    accent: \"#ff8800\"\n", ""},
+		{"one key for two actions", "keys:\n  quit: q\n  help: q\n", `"q" is bound to both`},
+		{"an unknown action", "keys:\n  frobnicate: x\n", "unknown action frobnicate"},
+		{"a colour that is none", "theme:\n  colors:\n    accent: blurple\n", "not a colour"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := loadConfig(&flags{demo: true, config: path}, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.bad == "" && (cfg.Keys["quit"] != "x" || cfg.Theme.Name != "light" || cfg.Theme.Colors["accent"] != "#ff8800") {
+				t.Fatalf("the demo did not take the config's keys and theme: %v %+v", cfg.Keys, cfg.Theme)
+			}
+			if !cfg.Demo || len(cfg.Accounts) != 3 {
+				t.Fatalf("not the demo: %+v", cfg.Accounts)
+			}
+			// what the TUI says at start
+			a, err := app.Open(context.Background(), cfg, app.Options{Offline: true, Now: func() time.Time { return time.Now() }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, tuiErr := tui.New(a.TUIDeps("test", nil))
+			a.Close()
+			out, _, err := harkIn(t, "--demo", "--config", path, "doctor")
+			var ex ExitError
+			failed := errors.As(err, &ex) && ex.Code == 1
+			if (tuiErr != nil) != failed || (tt.bad != "") != failed {
+				t.Fatalf("TUI start: %v; doctor failed: %v (%v)\n%s", tuiErr, failed, err, out)
+			}
+			if tt.bad != "" && (!strings.Contains(out, tt.bad) || !strings.Contains(tuiErr.Error(), tt.bad)) {
+				t.Fatalf("doctor does not say %q (the TUI: %v):\n%s", tt.bad, tuiErr, out)
+			}
+			if !strings.Contains(out, "demo:") && !strings.Contains(out, "signed in") {
+				t.Fatalf("doctor stopped at the config and checked no account:\n%s", out)
+			}
+			// the same file as the config of a real hark
+			out, _, err = harkIn(t, "--config", path, "doctor")
+			if failed := errors.As(err, &ex) && ex.Code == 1; failed != (tt.bad != "") || !strings.Contains(out, tt.bad) {
+				t.Fatalf("doctor --config: failed %v (%v), want %v:\n%s", failed, err, tt.bad != "", out)
+			}
+		})
+	}
+}

@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/ipc"
+	"github.com/hark-tui/hark/store/stores"
+	"github.com/hark-tui/hark/textsafe"
+)
+
+// Reading commands (doctor, queue, stats, export) work while another hark
+// holds the store: bbolt lets no second process open it, so they ask the
+// process that holds it over its socket (package ipc), which runs the very
+// same command on its open store. On PostgreSQL they open the database
+// themselves.
+
+// readCommands are the commands a running hark answers for others.
+var readCommands = []string{"doctor", "queue", "stats", "export"}
+
+// socketPath is the socket of the hark that holds cfg's store.
+func socketPath(cfg *config.Config) string {
+	_, stateDir := config.Paths()
+	name := ""
+	if cfg.Throwaway {
+		name = "demo" // the demo's store has no fixed path
+	}
+	return ipc.Path(stateDir, cfg.Store, name)
+}
+
+// withReader makes the body of a reading command: inside a running hark
+// (f.served) it runs on that hark's app; else it asks a running hark over
+// the socket, and opens the store itself when none runs.
+func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []string, a *app.App) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if f.served != nil {
+			return run(cmd, args, f.served)
+		}
+		stderr := cmd.ErrOrStderr()
+		cfg, err := loadConfig(f, stderr)
+		if err != nil {
+			return err
+		}
+		broken := false
+		if cmd.Name() == "doctor" {
+			// what stops the TUI from starting fails doctor too (checked
+			// here, on the file: a running hark has the config it started
+			// with); the accounts are checked anyway
+			if err := app.CheckConfig(cfg); err != nil {
+				name := cfg.Path
+				if f.demo && f.config != "" {
+					name = f.config + " (keys and theme, on the demo)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "config %s\n  ✗ %s\n", textsafe.Line(name), textsafe.Line(err.Error()))
+				broken = true
+			}
+		}
+		exit := func(err error) error {
+			if broken {
+				fmt.Fprintln(cmd.OutOrStdout(), "the config's keys or theme stop hark from starting (see the top)")
+				if err == nil {
+					return ExitError{Code: 1}
+				}
+			}
+			return err
+		}
+		// PostgreSQL lets every process in: a reading command opens the
+		// database itself (the hark that writes to it may be on another box)
+		if !stores.IsPostgres(cfg.Store) {
+			switch err := askRunning(cmd, socketPath(cfg)); {
+			case err == nil:
+				return exit(nil)
+			case !errors.Is(err, ipc.ErrNotRunning):
+				return exit(err)
+			}
+		}
+		a, err := app.Open(cmd.Context(), cfg, o)
+		switch {
+		case errors.Is(err, app.ErrNoDemoStore) && !f.demo && cfg.Path == "":
+			fmt.Fprintf(stderr, "hark: nothing yet: there is no config (%s) and no store on this machine.\n"+
+				"Run `hark` to try the demo, or `hark init` to write a config for your accounts, then `hark`.\n", textsafe.Line(defaultConfig()))
+			return nil
+		case errors.Is(err, app.ErrNoDemoStore):
+			fmt.Fprintln(stderr, "hark:", err)
+			return nil
+		}
+		var none *app.NoStoreError
+		if errors.As(err, &none) {
+			fmt.Fprintln(stderr, "hark:", textsafe.Line(none.Error()))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return exit(run(cmd, args, a))
+	}
+}
+
+func defaultConfig() string {
+	p, _ := config.Paths()
+	return p
+}
+
+// askRunning runs cmd in the hark serving socket, if one does, and prints
+// its output (sanitized again on a terminal, whatever the command printed).
+func askRunning(cmd *cobra.Command, socket string) error {
+	req := ipc.Request{Cmd: cmd.Name(), Args: commandFlags(cmd)}
+	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	var obuf, ebuf bytes.Buffer
+	sout, serr := io.Writer(&obuf), io.Writer(&ebuf)
+	if !isTerminal(out) {
+		sout = out // a file or a pipe gets the exact bytes, streamed
+	}
+	err := ipc.Do(cmd.Context(), socket, req, sout, serr)
+	if errors.Is(err, ipc.ErrNotRunning) {
+		return err
+	}
+	if obuf.Len() > 0 {
+		io.WriteString(out, textsafe.Block(obuf.String()))
+	}
+	if ebuf.Len() > 0 {
+		io.WriteString(errw, textsafe.Block(ebuf.String()))
+	}
+	var re *ipc.RemoteError
+	if errors.As(err, &re) {
+		if re.Msg == "" {
+			return ExitError{Code: re.Code}
+		}
+		return errors.New(re.Msg)
+	}
+	return err
+}
+
+// commandFlags are the flags given to cmd, as arguments (the global ones
+// pick the store, and so the socket: they are not sent).
+func commandFlags(cmd *cobra.Command) []string {
+	var args []string
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		switch fl.Name {
+		case "config", "db", "demo", "help":
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return args
+}
+
+// serveReads answers reading commands for other processes while this one
+// holds the store; the returned func stops it. A socket that cannot be
+// made is logged, not fatal: the commands then say the store is in use.
+func serveReads(ctx context.Context, a *app.App) func() {
+	srv, err := ipc.Listen(socketPath(a.Cfg), a.Log)
+	if err != nil {
+		a.Log.Warn("reading commands cannot be answered while hark runs", "err", err)
+		return func() {}
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(sctx, readHandler(a)) }()
+	return func() { cancel(); srv.Close(); <-done }
+}
+
+// readHandler runs a reading command on a, exactly as the CLI runs it.
+func readHandler(a *app.App) ipc.Handler {
+	return func(ctx context.Context, req ipc.Request, stdout, stderr io.Writer) error {
+		ok := false
+		for _, c := range readCommands {
+			ok = ok || c == req.Cmd
+		}
+		if !ok {
+			return fmt.Errorf("a running hark answers only %s, not %q", strings.Join(readCommands, ", "), req.Cmd)
+		}
+		f := &flags{served: a}
+		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
+		root.AddCommand(queueCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f))
+		root.SetOut(stdout)
+		root.SetErr(stderr)
+		root.SetIn(strings.NewReader(""))
+		root.SetArgs(append([]string{req.Cmd}, req.Args...))
+		return root.ExecuteContext(ctx)
+	}
+}
+
+// isTerminal says whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

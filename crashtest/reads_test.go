@@ -1,0 +1,261 @@
+package crashtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readEnv is a clean XDG home (and TMPDIR, where the demo's throw-away
+// store goes) for the binary.
+func readEnv(t *testing.T) (env []string, state, tmp string) {
+	dir := t.TempDir()
+	state = filepath.Join(dir, "s")
+	tmp = filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "c"), "XDG_STATE_HOME="+state, "TMPDIR="+tmp)
+	return env, state, tmp
+}
+
+// runHark runs the binary to its end.
+func runHark(t *testing.T, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(harkBin, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("hark %v did not exit", args)
+	}
+	return out.String(), errb.String(), err
+}
+
+// startHolder starts a long-running hark that holds the store and waits
+// until it says it runs.
+func startHolder(t *testing.T, env []string, ready string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(harkBin, args...)
+	cmd.Env = env
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out.String(), ready) {
+		if time.Now().After(deadline) {
+			t.Fatalf("hark %v did not start: %s", args, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cmd
+}
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestReadsWhileHarkRuns (issue 15): doctor, queue, stats and export work
+// while `hark poll` or `hark serve` holds the bbolt store: a second
+// process asks the first over its unix socket (0600 in a 0700 folder under
+// the state dir). A socket left by a killed hark is ignored and replaced.
+func TestReadsWhileHarkRuns(t *testing.T) {
+	if harkBin == "" {
+		t.Skip("-short: no binary")
+	}
+	for _, holder := range []struct {
+		name  string
+		args  []string
+		ready string
+	}{
+		{"poll", []string{"poll"}, "polling"},
+		{"serve", []string{"serve", "--insecure-no-auth", "--listen", "PORT"}, "listening"},
+	} {
+		t.Run(holder.name, func(t *testing.T) {
+			env, state, _ := readEnv(t)
+			db := filepath.Join(t.TempDir(), "held.db")
+			args := []string{"--demo", "--db", db}
+			for _, a := range holder.args {
+				if a == "PORT" {
+					a = freePort(t)
+				}
+				args = append(args, a)
+			}
+			first := startHolder(t, env, holder.ready, args...)
+
+			// the socket: the user's only
+			socks, _ := filepath.Glob(filepath.Join(state, "hark", "run", "*.sock"))
+			if len(socks) != 1 {
+				t.Fatalf("sockets %v, want one", socks)
+			}
+			fi, err := os.Lstat(socks[0])
+			if err != nil || fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("socket %s: %v %v, want a socket with mode 0600", socks[0], fi.Mode(), err)
+			}
+			if di, err := os.Stat(filepath.Dir(socks[0])); err != nil || di.Mode().Perm() != 0o700 {
+				t.Fatalf("socket folder: %v %v, want 0700", di.Mode(), err)
+			}
+
+			// the demo's first poll lands soon after the start
+			var out string
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				out, _, err = runHark(t, env, "--demo", "--db", db, "queue", "--view", "all", "-n", "50")
+				if err == nil && strings.Count(out, "\n") >= 10 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("queue while hark runs: %v\n%s", err, out)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if !strings.Contains(out, "Skylark Air") || !strings.Contains(out, "@jonas.bsky.social") {
+				t.Errorf("queue:\n%s", out)
+			}
+			out, stderr, err := runHark(t, env, "--demo", "--db", db, "stats", "--json")
+			var rep struct {
+				Total struct{ Volume int } `json:"total"`
+			}
+			if err != nil || json.Unmarshal([]byte(out), &rep) != nil || rep.Total.Volume < 10 {
+				t.Errorf("stats --json: %v %s\n%s", err, stderr, out)
+			}
+			out, stderr, err = runHark(t, env, "--demo", "--db", db, "export", "--csv")
+			if err != nil || !strings.HasPrefix(out, "id,brand,network") || strings.Count(out, "\n") < 11 {
+				t.Errorf("export --csv: %v %s\n%s", err, stderr, out)
+			}
+			out, stderr, err = runHark(t, env, "--demo", "--db", db, "doctor")
+			if err != nil || !strings.Contains(out, "all feeds OK") || !strings.Contains(out, "last ok") {
+				t.Errorf("doctor: %v %s\n%s", err, stderr, out)
+			}
+			// a flag the running hark refuses comes back as the error
+			if _, stderr, err := runHark(t, env, "--demo", "--db", db, "stats", "--by", "nobody"); err == nil || !strings.Contains(stderr, "use brand or operator") {
+				t.Errorf("stats --by nobody: %v %s", err, stderr)
+			}
+
+			// killed: the socket stays behind, and is ignored
+			first.Process.Signal(syscall.SIGKILL)
+			first.Wait()
+			if _, err := os.Lstat(socks[0]); err != nil {
+				t.Fatalf("after SIGKILL: %v", err) // nothing cleans up after a kill
+			}
+			out, stderr, err = runHark(t, env, "--demo", "--db", db, "queue")
+			if err != nil || !strings.Contains(out, "Skylark Air") {
+				t.Fatalf("queue after the holder died: %v %s\n%s", err, stderr, out)
+			}
+			// the next hark replaces it
+			startHolder(t, env, "polling", "--demo", "--db", db, "poll")
+			if out, _, err := runHark(t, env, "--demo", "--db", db, "queue"); err != nil || !strings.Contains(out, "Skylark Air") {
+				t.Fatalf("queue with a new holder: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestDemoNeverTouchesTheRealStore (issue 15): `hark` with no config,
+// `hark --demo` and `hark poll --once` on the demo keep their customers in
+// a throw-away store: the default store is never created, nothing is left
+// behind, and a config written afterwards starts with nothing.
+func TestDemoNeverTouchesTheRealStore(t *testing.T) {
+	if harkBin == "" {
+		t.Skip("-short: no binary")
+	}
+	env, state, tmp := readEnv(t)
+	defaultDB := filepath.Join(state, "hark", "default.db")
+	for _, args := range [][]string{{"poll", "--once"}, {"--demo", "poll", "--once"}} {
+		out, stderr, err := runHark(t, env, args...)
+		if err != nil || !strings.Contains(out, "new") {
+			t.Fatalf("%v: %v %s\n%s", args, err, stderr, out)
+		}
+		if _, err := os.Stat(defaultDB); err == nil {
+			t.Fatalf("%v wrote the demo into the default store %s", args, defaultDB)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Fatalf("%v left %d files in TMPDIR (%s)", args, len(left), left[0].Name())
+		}
+	}
+	// the demo running, as `hark` with no config: its reads come from it,
+	// not from a store on disk
+	startHolder(t, env, "polling", "--demo", "poll")
+	if out, _, err := runHark(t, env, "queue"); err != nil || !strings.Contains(out, "Skylark Air") {
+		t.Fatalf("queue with the demo running: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(defaultDB); err == nil {
+		t.Fatal("the running demo wrote into the default store")
+	}
+	// a real config (an RSS feed that is never polled here): nothing yet,
+	// and the running demo's customers are not in it
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("brands:\n  - name: Acme\nfeeds:\n  - name: acme\n    url: http://127.0.0.1:1/feed\n"), 0o600)
+	out, stderr, err := runHark(t, env, "--config", cfg, "queue")
+	if err != nil || strings.Contains(out, "Skylark") || !strings.Contains(stderr, "nothing yet") {
+		t.Fatalf("a real config's queue while the demo runs: %v\n%s\n%s", err, out, stderr)
+	}
+}
+
+// TestFirstCommandOnAFreshMachine (issue 15): queue, stats and export
+// before hark ever stored anything say so and how to start, instead of a
+// Go error about a missing file, and create nothing.
+func TestFirstCommandOnAFreshMachine(t *testing.T) {
+	if harkBin == "" {
+		t.Skip("-short: no binary")
+	}
+	env, state, _ := readEnv(t)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("brands:\n  - name: Acme\nfeeds:\n  - name: acme\n    url: http://127.0.0.1:1/feed\n"), 0o600)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"queue"}, []string{"nothing yet", "no config", "hark init", "demo"}},
+		{[]string{"stats"}, []string{"nothing yet", "hark init"}},
+		{[]string{"export"}, []string{"nothing yet", "hark init"}},
+		{[]string{"--config", cfg, "queue"}, []string{"nothing yet", "hark poll --once"}},
+		{[]string{"--config", cfg, "stats"}, []string{"nothing yet", "hark poll --once"}},
+		{[]string{"--config", cfg, "export", "--csv"}, []string{"nothing yet", "hark poll --once"}},
+		{[]string{"--demo", "queue"}, []string{"the demo keeps no store"}},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			out, stderr, err := runHark(t, env, c.args...)
+			if err != nil {
+				t.Fatalf("exit: %v\n%s", err, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "no such file") || strings.Contains(stderr, "stat ") {
+				t.Errorf("a raw Go error:\n%s", stderr)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if dbs, _ := filepath.Glob(filepath.Join(state, "hark", "*.db")); len(dbs) != 0 {
+				t.Errorf("created %v", dbs)
+			}
+		})
+	}
+}

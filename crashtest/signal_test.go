@@ -1,0 +1,191 @@
+package crashtest
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/hark-tui/hark/store"
+)
+
+// TestSignalsQuitTheTUI starts the real hark TUI on a pseudo-terminal
+// again and again and sends it SIGTERM or SIGINT at a random moment: while
+// it opens the store, while it draws its first screen, or while it runs.
+// Every run must end on its own within the deadline (a run still alive then
+// is a survivor: hung), leave the terminal as it found it (canonical mode
+// and echo back on) and leave the store free for the next hark. Two signal
+// handlers used to race, and about one run in three hung (issue 16).
+func TestSignalsQuitTheTUI(t *testing.T) {
+	if harkBin == "" {
+		t.Skip("-short: no binary")
+	}
+	rounds := envInt(t, "HARK_SIGNAL_ROUNDS", 50)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d (the timing of the signals stays real)", seed)
+	rng := rand.New(rand.NewPCG(seed, 16))
+	type plan struct {
+		sig       syscall.Signal
+		afterDraw bool          // wait for the first screen before the delay
+		delay     time.Duration // then wait this long
+	}
+	plans := make([]plan, rounds)
+	for i := range plans {
+		plans[i] = plan{sig: []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[rng.IntN(2)],
+			afterDraw: rng.IntN(3) > 0, delay: time.Duration(rng.IntN(700)) * time.Millisecond}
+	}
+
+	var (
+		mu        sync.Mutex
+		survivors int
+		failures  []string
+		next      int
+	)
+	workers := 3
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(plans) {
+					return
+				}
+				p := plans[i]
+				hung, problem := signalRound(t, i, p.sig, p.afterDraw, p.delay)
+				mu.Lock()
+				if hung {
+					survivors++
+				}
+				if problem != "" {
+					failures = append(failures, fmt.Sprintf("run %d (%v, after draw %v, +%v): %s", i, p.sig, p.afterDraw, p.delay, problem))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d signals sent, %d survivors", rounds, survivors)
+	for _, f := range failures {
+		t.Error(f)
+	}
+	if survivors != 0 {
+		t.Errorf("%d of %d runs did not quit on a signal", survivors, rounds)
+	}
+}
+
+// signalRound runs hark once and signals it; hung says it did not exit in
+// time, problem says what else went wrong ("" = nothing).
+func signalRound(t *testing.T, i int, sig syscall.Signal, afterDraw bool, delay time.Duration) (hung bool, problem string) {
+	dir, err := os.MkdirTemp("", "hark-signal-")
+	if err != nil {
+		return false, err.Error()
+	}
+	defer os.RemoveAll(dir)
+	db := filepath.Join(dir, "hark.db")
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return false, "opening a pty: " + err.Error()
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {
+		return false, err.Error()
+	}
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		return false, "reading the terminal mode: " + err.Error()
+	}
+	cmd := exec.Command(harkBin, "--demo", "--db", db)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "XDG_CONFIG_HOME="+filepath.Join(dir, "c"),
+		"XDG_STATE_HOME="+filepath.Join(dir, "s"), "GOTRACEBACK=all")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	out := &syncBuffer{}
+	if err := cmd.Start(); err != nil {
+		return false, err.Error()
+	}
+	go io.Copy(out, ptmx) // ends when ptmx is closed
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	if afterDraw {
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), "inbox") {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				<-done
+				return false, "no first screen within 20 s"
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	time.Sleep(delay) // the random moment
+	_ = cmd.Process.Signal(sig)
+
+	var waitErr error
+	select {
+	case waitErr = <-done:
+	case <-time.After(20 * time.Second):
+		// a survivor: take its goroutines for the report, then end it
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		dump := out.String()
+		if len(dump) > 4000 {
+			dump = dump[len(dump)-4000:]
+		}
+		t.Logf("run %d hung on %v; its goroutines:\n%s", i, sig, dump)
+		return true, ""
+	}
+	if waitErr != nil {
+		// only a signal that came before hark installed its handler (the
+		// first moments of the process) may end it the default way
+		ee, ok := waitErr.(*exec.ExitError)
+		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || afterDraw || !ws.Signaled() || ws.Signal() != sig || ee == nil {
+			return false, fmt.Sprintf("exit: %v; output tail %q", waitErr, lastBytes(out.String(), 300))
+		}
+	}
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		return false, "reading the terminal mode: " + err.Error()
+	}
+	const modes = unix.ICANON | unix.ECHO | unix.ISIG
+	if after.Lflag&modes != before.Lflag&modes || after.Iflag != before.Iflag || after.Oflag != before.Oflag {
+		return false, fmt.Sprintf("terminal not restored: lflag %#x (was %#x), iflag %#x (was %#x)", after.Lflag, before.Lflag, after.Iflag, before.Iflag)
+	}
+	if _, err := os.Stat(db); err == nil {
+		st, err := store.Open(db, store.Options{Timeout: 500 * time.Millisecond})
+		if err != nil {
+			return false, "store not released: " + err.Error()
+		}
+		st.Close()
+	}
+	return false, ""
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
