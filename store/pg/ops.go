@@ -476,26 +476,28 @@ func (s *Store) forEach(ctx context.Context, table, key string, fn func(doc []by
 			if err != nil {
 				return err
 			}
-			n := 0
+			// the page is read whole before fn sees it: a slow consumer
+			// (an export into a pager) never holds a statement open
+			var docs [][]byte
 			for rows.Next() {
 				vals, err := rows.Values()
 				if err != nil {
 					rows.Close()
 					return err
 				}
-				n++
 				last = vals[0]
 				doc, _ := vals[1].([]byte)
-				more, err := fn(doc)
-				if err != nil || !more {
-					rows.Close()
-					return err
-				}
+				docs = append(docs, doc)
 			}
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			if n < pageSize {
+			for _, doc := range docs {
+				if more, err := fn(doc); err != nil || !more {
+					return err
+				}
+			}
+			if len(docs) < pageSize {
 				return nil
 			}
 		}
@@ -510,6 +512,11 @@ func (s *Store) readLong(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return s.wrap(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	// a read-only snapshot holds no locks: the caller may take its time
+	// between pages without the server ending the session
+	if _, err := tx.Exec(ctx, "SET LOCAL idle_in_transaction_session_timeout = 0"); err != nil {
+		return s.wrap(err)
+	}
 	if err := fn(tx); err != nil {
 		return s.wrap(err)
 	}

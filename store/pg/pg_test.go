@@ -391,3 +391,34 @@ func TestMissingDatabaseIsNotUnreachable(t *testing.T) {
 		t.Fatalf("want a plain error naming the database, got %v", err)
 	}
 }
+
+// A slow reader of a long scan (an export into a pager) is not cut off by
+// the idle-in-transaction timeout between pages.
+func TestSlowReaderOfALongScan(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDB(t)
+	s, err := pg.Open(ctx, dsn+"&idle_in_transaction_session_timeout=200ms", pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var batch []social.Post
+	for i := range 2500 { // two pages
+		batch = append(batch, social.Post{Network: social.Demo, Account: "a", RemoteID: strconv.Itoa(i),
+			Author: social.Author{Handle: "@u" + strconv.Itoa(i)}, Text: "t", CreatedAt: time.Unix(int64(i), 0), Kind: social.KindMention})
+	}
+	if _, err := s.Ingest(ctx, "f", "c", batch, nil, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = s.ForEachConv(ctx, func(social.Conversation) bool {
+		n++
+		if n == 1 || n == 2001 {
+			time.Sleep(400 * time.Millisecond) // a consumer slower than the timeout
+		}
+		return true
+	})
+	if err != nil || n != 2500 {
+		t.Fatalf("read %d of 2500: %v", n, err)
+	}
+}
