@@ -348,6 +348,21 @@ func dump(t *testing.T, s store.Store) snapshot {
 			fmt.Fprintf(&b, " %x/%s/%s/%v/%v/%d", r.Sort, r.Brand, r.Network, r.Direct, r.VIP, r.Due.UnixNano())
 		}
 		b.WriteByte('\n')
+		// the top of the view, filtered (Top reads pages of the index)
+		top, err := s.Top(ctx, v, 7, func(r store.Ref) bool { return r.Brand != "Acme" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "top %s:", v)
+		for _, c := range top {
+			fmt.Fprintf(&b, " %s/%d", c.ID, c.Version)
+		}
+		b.WriteByte('\n')
+		var first []string
+		if err := s.Queue(ctx, v, func(r store.Ref) bool { first = append(first, r.ID); return len(first) < 5 }); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "queue %s: %v\n", v, first)
 	}
 	out.refs = b.String()
 	b.Reset()
