@@ -24,7 +24,7 @@ func convOn(t *testing.T, w *world, net social.Network) (social.Conversation, so
 		}
 	}
 	var target social.Conversation
-	if err := a.Store.ForEachConv(func(c social.Conversation) bool {
+	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Network == net && c.ReadOnly == "" && !c.Direct {
 			target = c
 			return false
@@ -33,7 +33,7 @@ func convOn(t *testing.T, w *world, net social.Network) (social.Conversation, so
 	}); err != nil || target.ID == "" {
 		t.Fatalf("no %s conversation to answer (err %v)", net, err)
 	}
-	p, err := a.Store.Post(target.PostKeys[len(target.PostKeys)-1])
+	p, err := a.Store.Post(context.Background(), target.PostKeys[len(target.PostKeys)-1])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func mastodonConv(t *testing.T, a *app.App) social.Conversation {
 		}
 	}
 	var target social.Conversation
-	if err := a.Store.ForEachConv(func(c social.Conversation) bool {
+	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Network == social.Mastodon && c.ReadOnly == "" && !c.Direct {
 			target = c
 			return false
@@ -98,7 +98,7 @@ func TestAuthFailedReplyRetriedAfterTokenFix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed, _ := st.Outbox(func(x store.OutboxEntry) bool { return x.State == store.OutFailed })
+	failed, _ := st.Outbox(context.Background(), func(x store.OutboxEntry) bool { return x.State == store.OutFailed })
 	st.Close()
 	if len(failed) != 1 || failed[0].FailKind != "auth" {
 		t.Fatalf("outbox after the refused send: %+v, want one entry failed on auth", failed)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -29,8 +30,8 @@ func mastodonKasia(t *testing.T, w *world) social.Conversation {
 func (w *world) conv(t *testing.T, remoteID string) social.Conversation {
 	t.Helper()
 	var found social.Conversation
-	w.read(t, func(st *store.Store) {
-		st.ForEachConv(func(c social.Conversation) bool {
+	w.read(t, func(st store.Store) {
+		st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			for _, k := range c.PostKeys {
 				if strings.HasSuffix(k, "/"+remoteID) {
 					found = c
@@ -46,7 +47,7 @@ func (w *world) conv(t *testing.T, remoteID string) social.Conversation {
 	return found
 }
 
-func (w *world) read(t *testing.T, f func(st *store.Store)) {
+func (w *world) read(t *testing.T, f func(st store.Store)) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(w.dir, "hark.db"), store.Options{ReadOnly: true})
 	if err != nil {
@@ -59,9 +60,9 @@ func (w *world) read(t *testing.T, f func(st *store.Store)) {
 func (w *world) post(t *testing.T, c social.Conversation, remoteID string) store.StoredPost {
 	t.Helper()
 	var sp store.StoredPost
-	w.read(t, func(st *store.Store) {
+	w.read(t, func(st store.Store) {
 		var err error
-		if sp, err = st.Post(social.PostKey(c.Network, c.Account, remoteID)); err != nil {
+		if sp, err = st.Post(context.Background(), social.PostKey(c.Network, c.Account, remoteID)); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -53,13 +53,13 @@ func TestTUIOpeningADeletedPost(t *testing.T) {
 		return strings.Contains(s, ": the customer deleted this post; nothing else waits: resolved")
 	})
 	var c social.Conversation
-	a.Store.ForEachConv(func(x social.Conversation) bool {
+	a.Store.ForEachConv(context.Background(), func(x social.Conversation) bool {
 		if slices.ContainsFunc(x.PostKeys, func(k string) bool { return strings.HasSuffix(k, "/"+kasiaMention) }) {
 			c = x
 		}
 		return c.ID == ""
 	})
-	if sp, err := a.Store.Post(c.PostKeys[0]); err != nil || sp.DeletedAt.IsZero() || c.State.Actionable() {
+	if sp, err := a.Store.Post(context.Background(), c.PostKeys[0]); err != nil || sp.DeletedAt.IsZero() || c.State.Actionable() {
 		t.Errorf("after opening it: post deleted at %v (err %v), conversation %s; want marked deleted, out of the inbox", sp.DeletedAt, err, c.State)
 	}
 	if strings.Contains(s, "HTTP") {

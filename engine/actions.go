@@ -46,7 +46,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if text == "" {
 		return store.OutboxEntry{}, errors.New("reply is empty")
 	}
-	c, err := e.st.Conversation(convID)
+	c, err := e.st.Conversation(context.Background(), convID)
 	if err != nil {
 		return store.OutboxEntry{}, err
 	}
@@ -55,7 +55,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		if c.Origin == "" {
 			return store.OutboxEntry{}, fmt.Errorf("conversation %s did not start from a public post", convID)
 		}
-		target, err = e.st.ConvByRoot(c.Origin)
+		target, err = e.st.ConvByRoot(context.Background(), c.Origin)
 		if err != nil {
 			return store.OutboxEntry{}, fmt.Errorf("public thread of conversation %s: %w", convID, err)
 		}
@@ -91,7 +91,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if err := tooLong(acct.Limit, r); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	ent, err := e.st.Enqueue(r, o.Resolve && !o.FollowUp, now)
+	ent, err := e.st.Enqueue(context.Background(), r, o.Resolve && !o.FollowUp, now)
 	if err != nil {
 		return ent, fmt.Errorf("queueing reply: %w", err)
 	}
@@ -101,7 +101,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		}
 	}
 	if o.FollowUp {
-		if _, err := e.st.UpdateConv(convID, func(c *social.Conversation) error {
+		if _, err := e.st.UpdateConv(context.Background(), convID, func(c *social.Conversation) error {
 			c.FollowUp = social.FollowUpSent
 			return nil
 		}); err != nil {
@@ -143,7 +143,7 @@ func tooLong(lim social.Limiter, r social.Reply) error {
 // (`hark reply`) uses the instance's limit, not a default. Errors are
 // logged: the default then applies.
 func (e *Engine) LoadLimits(ctx context.Context, convID string) {
-	c, err := e.st.Conversation(convID)
+	c, err := e.st.Conversation(ctx, convID)
 	if err != nil {
 		return
 	}
@@ -171,7 +171,7 @@ func (e *Engine) LoadLimits(ctx context.Context, convID string) {
 // later posts by bystanders, who must not be answered instead), else the
 // latest post not written by the brand.
 func (e *Engine) replyTarget(c social.Conversation, to string) (social.Post, error) {
-	posts, err := e.st.Posts(c.ID)
+	posts, err := e.st.Posts(context.Background(), c.ID)
 	if err != nil {
 		return social.Post{}, err
 	}
@@ -254,7 +254,7 @@ func (e *Engine) Kick() {
 // change applies fn to a conversation and records act by the actor in its
 // trail (act "" records nothing).
 func (e *Engine) change(id string, by social.Actor, act social.Action, fn func(c *social.Conversation) error) (social.Conversation, error) {
-	c, err := e.st.UpdateConv(id, func(c *social.Conversation) error {
+	c, err := e.st.UpdateConv(context.Background(), id, func(c *social.Conversation) error {
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -349,9 +349,9 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 		return nil
 	})
 	if err == nil && restart {
-		ct, _ := e.st.Contact(c.Network, c.Contact.Handle)
+		ct, _ := e.st.Contact(context.Background(), c.Network, c.Contact.Handle)
 		e.retriage([]string{id}, ct) // computes the new due time
-		c, err = e.st.Conversation(id)
+		c, err = e.st.Conversation(context.Background(), id)
 	}
 	return c, err
 }
@@ -359,11 +359,11 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 // firstUnanswered is the time of the customer's first post since the
 // brand's last response (zero if none or unreadable).
 func (e *Engine) firstUnanswered(id string) time.Time {
-	c, err := e.st.Conversation(id)
+	c, err := e.st.Conversation(context.Background(), id)
 	if err != nil {
 		return time.Time{}
 	}
-	posts, err := e.st.Posts(id)
+	posts, err := e.st.Posts(context.Background(), id)
 	if err != nil {
 		return time.Time{}
 	}
@@ -399,7 +399,7 @@ func (e *Engine) snooze(id string, until time.Time, note string, by social.Actor
 // SetVIP flags or unflags the conversation's contact as VIP (all their
 // conversations follow).
 func (e *Engine) SetVIP(id string, vip bool) error {
-	c, err := e.st.Conversation(id)
+	c, err := e.st.Conversation(context.Background(), id)
 	if err != nil {
 		return err
 	}
@@ -408,7 +408,7 @@ func (e *Engine) SetVIP(id string, vip bool) error {
 
 // EditContact changes a contact's notes, tags or VIP flag.
 func (e *Engine) EditContact(n social.Network, handle string, fn func(*store.Contact)) error {
-	ct, changed, err := e.st.UpdateContact(n, handle, fn)
+	ct, changed, err := e.st.UpdateContact(context.Background(), n, handle, fn)
 	if err != nil {
 		return err
 	}
@@ -426,7 +426,7 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		return
 	}
 	for _, id := range ids {
-		c, err := e.st.Conversation(id)
+		c, err := e.st.Conversation(context.Background(), id)
 		if err != nil || !c.State.Actionable() {
 			continue
 		}
@@ -438,14 +438,16 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		// written back onto the contact by this rescoring. The "highest unanswered
 		// post" rule stays: the score only rises here (a removed VIP flag
 		// lowers it with the customer's next post).
-		if _, err := e.st.Rescore(id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
+		if _, err := e.st.Rescore(context.Background(), id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
 			e.log.Warn("rescoring after a contact change", "conv", id, "err", err)
 		}
 	}
 }
 
 // SaveDraft keeps the composer's text (the store survives a crash).
-func (e *Engine) SaveDraft(id, text string) error { return e.st.SaveDraft(id, text) }
+func (e *Engine) SaveDraft(id, text string) error {
+	return e.st.SaveDraft(context.Background(), id, text)
+}
 
 // FetchThread asks the network for the thread of a conversation and stores
 // it (store.RefreshThread): posts hark had not seen, edits, answers the
@@ -459,7 +461,7 @@ func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
 
 // RefreshThread is FetchThread with the whole result.
 func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResult, error) {
-	c, err := e.st.Conversation(id)
+	c, err := e.st.Conversation(ctx, id)
 	if err != nil {
 		return store.ThreadResult{}, err
 	}
@@ -467,7 +469,7 @@ func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResu
 	if !ok || acct.Thread == nil || len(c.PostKeys) == 0 {
 		return store.ThreadResult{}, nil
 	}
-	root, ok, err := e.threadAnchor(c)
+	root, ok, err := e.threadAnchor(ctx, c)
 	if err != nil || !ok {
 		return store.ThreadResult{}, err // !ok: every post is deleted
 	}
@@ -492,7 +494,7 @@ func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResu
 			p.Brand = c.Brand
 		}
 	}
-	res, err := e.st.RefreshThread(id, posts, e.o.Triage, e.now())
+	res, err := e.st.RefreshThread(ctx, id, posts, e.replyInFlight(ctx, id), e.o.Triage, e.now())
 	if err != nil {
 		return res, err
 	}
@@ -512,11 +514,22 @@ func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResu
 	return res, nil
 }
 
+// replyInFlight reports whether a reply of the conversation may be on its
+// way (sending, or queued after an attempt that may have reached the
+// network): a brand post seen in its thread then may be hark's own, which
+// MarkSent will record, not an answer given outside hark.
+func (e *Engine) replyInFlight(ctx context.Context, convID string) bool {
+	ents, err := e.st.Outbox(ctx, func(x store.OutboxEntry) bool {
+		return x.Reply.ConvID == convID && (x.State == store.OutSending || (x.State == store.OutQueued && x.Uncertain))
+	})
+	return err != nil || len(ents) > 0 // unknown: not counted as an outside answer
+}
+
 // threadAnchor is the post a conversation's thread is fetched by: its
 // first customer post still there (the thread's root may be the brand's
 // post, or be gone), else its first post not known deleted.
-func (e *Engine) threadAnchor(c social.Conversation) (store.StoredPost, bool, error) {
-	posts, err := e.st.Posts(c.ID)
+func (e *Engine) threadAnchor(ctx context.Context, c social.Conversation) (store.StoredPost, bool, error) {
+	posts, err := e.st.Posts(ctx, c.ID)
 	if err != nil {
 		return store.StoredPost{}, false, err
 	}
@@ -537,7 +550,7 @@ func (e *Engine) threadAnchor(c social.Conversation) (store.StoredPost, bool, er
 // waiting its conversation leaves the inbox.
 // It reports whether the conversation left the inbox.
 func (e *Engine) postGone(key string) bool {
-	c, out, err := e.st.MarkDeleted(key, e.now())
+	c, out, err := e.st.MarkDeleted(context.Background(), key, e.now())
 	if err != nil {
 		e.log.Warn("marking a post deleted", "post", key, "err", err)
 		return false
@@ -577,12 +590,12 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 	var cands []cand
 	horizon := e.now().Add(-7 * 24 * time.Hour)
 	for _, v := range []store.View{store.ViewActionable, store.ViewPending} {
-		refs, err := e.st.QueueRefs(v, nil)
+		refs, err := e.st.QueueRefs(ctx, v, nil)
 		if err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
 		}
-		convs, err := e.st.Conversations(refIDs(refs))
+		convs, err := e.st.Conversations(ctx, refIDs(refs))
 		if err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
@@ -620,7 +633,7 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 		if err != nil {
 			now := e.now()
 			// checked, though it failed: the next round goes on with others
-			_, _ = e.st.Rescore(cd.id, func(c *social.Conversation) { c.ThreadCheckedAt = now })
+			_, _ = e.st.Rescore(ctx, cd.id, func(c *social.Conversation) { c.ThreadCheckedAt = now })
 			if social.Gone(err) {
 				res.Deleted = append(res.Deleted, cd.id)
 				continue
@@ -659,7 +672,7 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 }
 
 func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutFailed {
 			return fmt.Errorf("outbox %d is %s, only failed replies can be retried", seq, x.State)
 		}
@@ -691,7 +704,7 @@ func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEn
 func (e *Engine) Discard(seq uint64) (store.OutboxEntry, error) { return e.discard(seq, e.o.Agent) }
 
 func (e *Engine) discard(seq uint64, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		if x.State == store.OutSent || x.State == store.OutSending {
 			return fmt.Errorf("outbox %d is %s and cannot be discarded", seq, x.State)
 		}

@@ -123,7 +123,7 @@ func (e *Engine) backfillFeed(ctx context.Context, f Feed, bf social.Backfiller,
 		for i, p := range posts {
 			rev[len(posts)-1-i] = p
 		}
-		ir, err := e.st.Ingest("", "", rev, e.o.Triage, e.now())
+		ir, err := e.st.Ingest(ctx, "", "", rev, e.o.Triage, e.now())
 		if err != nil {
 			pr.Err = fmt.Errorf("backfill of %s: %w", id, err)
 			break

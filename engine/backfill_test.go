@@ -92,11 +92,11 @@ func TestBackfillWithinRateLimits(t *testing.T) {
 	if src.calls != 4 {
 		t.Errorf("%d page requests, want 4 (three pages and the one refused)", src.calls)
 	}
-	if cur, _ := st.Cursor("paged"); cur != "" {
+	if cur, _ := st.Cursor(context.Background(), "paged"); cur != "" {
 		t.Errorf("the feed's cursor moved to %q", cur)
 	}
 	n := 0
-	st.ForEachConv(func(social.Conversation) bool { n++; return true })
+	st.ForEachConv(context.Background(), func(social.Conversation) bool { n++; return true })
 	if n != 5 {
 		t.Errorf("%d conversations stored, want 5", n)
 	}
@@ -111,7 +111,7 @@ func TestRefreshThreadsGoesRound(t *testing.T) {
 	e.PollOnce(ctx)
 	var ids []string
 	for _, v := range []store.View{store.ViewActionable, store.ViewPending} {
-		refs, err := e.Store().QueueRefs(v, nil)
+		refs, err := e.Store().QueueRefs(context.Background(), v, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestRefreshThreadsGoesRound(t *testing.T) {
 			t.Fatalf("a round checked %d threads, want the budget of 2: %+v", r.Checked, r)
 		}
 	}
-	convs, err := e.Store().Conversations(ids)
+	convs, err := e.Store().Conversations(context.Background(), ids)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,11 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hark-tui/hark/social"
-	bolt "go.etcd.io/bbolt"
 )
 
 // ThreadResult says what a thread refresh changed.
@@ -22,51 +20,66 @@ type ThreadResult struct {
 	Reopened bool
 }
 
-// RefreshThread stores a conversation's thread as fetched from the
-// network, in one transaction:
+// RefreshThreadTx stores a conversation's thread as fetched from the
+// network (RefreshThread):
 //
 //   - posts hark had not seen are added (the customer's and bystanders'
 //     as "attached": context, until a poll brings them);
 //   - a brand post hark did not send that is newer than the waiting
 //     customer post is an answer given outside hark: the first response
 //     is recorded (by social.OutsideHark) and the conversation moves on to
-//     pending unless a later customer post still waits;
+//     pending unless a later customer post still waits. busy says a reply
+//     of this conversation may be on its way (sending, or queued after an
+//     attempt that may have reached the network): a brand post seen then
+//     may be hark's own, which MarkSent records;
 //   - a post by the conversation's customer newer than the last answer is
 //     a follow-up: it counts as if a poll had brought it (a pending or
 //     resolved conversation reopens);
-//   - posts whose EditedAt is newer than the stored one take the new text.
+//   - posts whose EditedAt (or Revision) is newer than the stored one take
+//     the new text.
 //
 // tri scores the conversation after a follow-up, as Ingest does.
-func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, now time.Time) (ThreadResult, error) {
+func RefreshThreadTx(tx Tx, convID string, posts []social.Post, busy bool, tri Triage, now time.Time) (ThreadResult, error) {
 	var res ThreadResult
-	_, err := s.updateConv(convID, func(tx *bolt.Tx, c *social.Conversation) error {
+	_, err := UpdateConvTx(tx, convID, false, func(c *social.Conversation) error {
 		res = ThreadResult{}
 		c.ThreadCheckedAt = now
-		pb := tx.Bucket(bPosts)
-		busy := inFlight(tx, c.ID)
 		var own, followUps []social.Post
 		for _, p := range posts {
 			if p.RemoteID == "" {
 				continue
 			}
-			if sp, ok := getPost(tx, p.Key()); ok {
-				if edited, err := applyEdit(tx, c, sp, p, now); err != nil {
+			sp, known, err := tx.Post(p.Key())
+			if err != nil {
+				return err
+			}
+			if known {
+				edited, err := applyEdit(tx, c, sp, p, now)
+				if err != nil {
 					return err
-				} else if edited {
+				}
+				if edited {
 					res.Edited++
 				}
 				continue
 			}
 			attached := p.Kind != social.KindOwn
-			if attached && isFollowUp(tx, c, p) {
-				followUps = append(followUps, p)
-				attached = false
+			if attached {
+				follow, err := isFollowUp(tx, c, p)
+				if err != nil {
+					return err
+				}
+				if follow {
+					followUps = append(followUps, p)
+					attached = false
+				}
 			}
-			sp := StoredPost{Post: p, ConvID: c.ID, StoredAt: now, Attached: attached}
-			if err := putJSON(pb, []byte(p.Key()), sp); err != nil {
+			if err := tx.PutPost(StoredPost{Post: p, ConvID: c.ID, StoredAt: now, Attached: attached}); err != nil {
 				return err
 			}
-			c.PostKeys = insertByTime(tx, c.PostKeys, p)
+			if c.PostKeys, err = insertByTime(tx, c.PostKeys, p); err != nil {
+				return err
+			}
 			res.Added++
 			if p.Kind == social.KindOwn && !busy {
 				own = append(own, p)
@@ -80,9 +93,11 @@ func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, no
 			res.Reopened = res.Reopened || reopened
 		}
 		for _, p := range own {
-			if answerOutside(tx, c, p, now) {
-				res.AnsweredOutside = true
+			answered, err := answerOutside(tx, c, p, now)
+			if err != nil {
+				return err
 			}
+			res.AnsweredOutside = res.AnsweredOutside || answered
 		}
 		return nil
 	})
@@ -94,52 +109,45 @@ func (s *Store) RefreshThread(convID string, posts []social.Post, tri Triage, no
 // post of the conversation, or is newer than the latest answer. (Times of
 // the brand's answers are hark's clock, the customer's the server's: a
 // reply to the brand's post needs no time comparison.)
-func isFollowUp(tx *bolt.Tx, c *social.Conversation, p social.Post) bool {
+func isFollowUp(tx Tx, c *social.Conversation, p social.Post) (bool, error) {
 	if c.Direct || c.Contact.Handle == "" || !strings.EqualFold(p.Author.Handle, c.Contact.Handle) {
-		return false
+		return false, nil
 	}
 	if !p.CreatedAt.After(c.LastCustomerAt) {
-		return false
+		return false, nil
 	}
 	if p.ReplyTo != "" {
-		if parent, ok := getPost(tx, social.PostKey(p.Network, p.Account, p.ReplyTo)); ok && parent.Kind == social.KindOwn && parent.ConvID == c.ID {
-			return true
+		parent, ok, err := tx.Post(social.PostKey(p.Network, p.Account, p.ReplyTo))
+		if err != nil {
+			return false, err
+		}
+		if ok && parent.Kind == social.KindOwn && parent.ConvID == c.ID {
+			return true, nil
 		}
 	}
-	return p.CreatedAt.After(c.LastResponseAt)
-}
-
-// inFlight reports whether a reply of this conversation may be on its way
-// (sending, or queued after an attempt that may have reached the
-// network): a brand post seen in the thread then may be hark's own, which
-// MarkSent will record.
-func inFlight(tx *bolt.Tx, convID string) bool {
-	busy := false
-	_ = tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-		var e OutboxEntry
-		if json.Unmarshal(v, &e) == nil && e.Reply.ConvID == convID &&
-			(e.State == OutSending || (e.State == OutQueued && e.Uncertain)) {
-			busy = true
-		}
-		return nil
-	})
-	return busy
+	return p.CreatedAt.After(c.LastResponseAt), nil
 }
 
 // answerOutside records p, a brand post hark did not send, as an answer
 // to the customer posts before it. It reports whether it answered one.
-func answerOutside(tx *bolt.Tx, c *social.Conversation, p social.Post, now time.Time) bool {
+func answerOutside(tx Tx, c *social.Conversation, p social.Post, now time.Time) (bool, error) {
 	prev := c.LastResponseAt
 	if p.CreatedAt.After(c.LastResponseAt) {
 		c.LastResponseAt = p.CreatedAt
 	}
 	// the customer it answers: its parent's author (else the contact)
 	to := social.Post{Author: c.Contact}
-	if parent, ok := getPost(tx, social.PostKey(p.Network, p.Account, p.ReplyTo)); ok && p.ReplyTo != "" && parent.Kind != social.KindOwn {
-		to = parent.Post
+	if p.ReplyTo != "" {
+		parent, ok, err := tx.Post(social.PostKey(p.Network, p.Account, p.ReplyTo))
+		if err != nil {
+			return false, err
+		}
+		if ok && parent.Kind != social.KindOwn {
+			to = parent.Post
+		}
 	}
 	if c.WaitingSince.IsZero() || !p.CreatedAt.After(c.WaitingSince) {
-		return false
+		return false, nil
 	}
 	if c.FirstResponseAt.IsZero() {
 		c.FirstResponseAt = p.CreatedAt
@@ -149,23 +157,27 @@ func answerOutside(tx *bolt.Tx, c *social.Conversation, p social.Post, now time.
 	c.Record(social.Activity{At: p.CreatedAt, By: social.OutsideHark, Action: social.ActReplied, Note: "outside hark: " + p.RemoteID})
 	c.UpdatedAt = now
 	markAnswered(c, to, p.CreatedAt, prev)
-	if first, _, ok := waiting(tx, c, to, p.CreatedAt); ok {
+	first, _, found, err := waiting(tx, c, to, p.CreatedAt)
+	if err != nil {
+		return false, err
+	}
+	if found {
 		c.WaitingSince = first // a later customer post still waits
-		return true
+		return true, nil
 	}
 	c.WaitingSince = time.Time{}
 	c.DueAt = time.Time{}
 	if c.State == social.StateNew || c.State == social.StateOpen {
 		c.State = social.StatePending
 	}
-	return true
+	return true, nil
 }
 
 // applyEdit takes a newer edit of a stored post: its text, and the
 // conversation's preview when it is the latest customer post. An edit is
 // another text with a newer EditedAt, or, on networks without edit times,
 // with another Revision (then EditedAt is when hark saw it: now).
-func applyEdit(tx *bolt.Tx, c *social.Conversation, sp StoredPost, p social.Post, now time.Time) (bool, error) {
+func applyEdit(tx Tx, c *social.Conversation, sp StoredPost, p social.Post, now time.Time) (bool, error) {
 	if p.Text == sp.Text {
 		return false, nil
 	}
@@ -183,7 +195,7 @@ func applyEdit(tx *bolt.Tx, c *social.Conversation, sp StoredPost, p social.Post
 	sp.Text = p.Text
 	sp.EditedAt = editedAt
 	sp.Revision = p.Revision
-	if err := putJSON(tx.Bucket(bPosts), []byte(sp.Key()), sp); err != nil {
+	if err := tx.PutPost(sp); err != nil {
 		return false, err
 	}
 	if sp.Kind != social.KindOwn && sp.CreatedAt.Equal(c.LastCustomerAt) {
@@ -193,8 +205,8 @@ func applyEdit(tx *bolt.Tx, c *social.Conversation, sp StoredPost, p social.Post
 }
 
 // editStored applies an edit to a stored post and its conversation.
-func editStored(tx *bolt.Tx, sp StoredPost, p social.Post, now time.Time) (string, bool, error) {
-	c, err := getConv(tx, sp.ConvID)
+func editStored(tx Tx, sp StoredPost, p social.Post, now time.Time) (string, bool, error) {
+	c, err := tx.Conv(sp.ConvID)
 	if err != nil {
 		return "", false, nil
 	}
@@ -204,65 +216,129 @@ func editStored(tx *bolt.Tx, sp StoredPost, p social.Post, now time.Time) (strin
 		return c.ID, false, err
 	}
 	c.UpdatedAt = now
-	return c.ID, true, putConv(tx, &old, &c)
+	return c.ID, true, tx.PutConv(&old, &c)
 }
 
-// MarkDeleted records that the author deleted a stored post (a thread
+// MarkDeletedTx records that the author deleted a stored post (a thread
 // fetch or a send found it gone). When no other customer post of the
 // conversation waits for an answer, the conversation leaves the inbox:
 // resolved, with a post-deleted entry in its trail. out reports that.
-func (s *Store) MarkDeleted(key string, now time.Time) (conv social.Conversation, out bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		out = false
-		sp, ok := getPost(tx, key)
-		if !ok {
-			return fmt.Errorf("post %s: %w", key, ErrNotFound)
-		}
-		c, err := getConv(tx, sp.ConvID)
-		if err != nil {
-			return err
-		}
-		conv = c
-		if !sp.DeletedAt.IsZero() {
-			return nil
-		}
-		sp.DeletedAt = now
-		if err := putJSON(tx.Bucket(bPosts), []byte(key), sp); err != nil {
-			return err
-		}
-		old := c
-		c.UpdatedAt = now
-		c.Record(social.Activity{At: now, Action: social.ActPostDeleted, Note: sp.RemoteID})
-		if sp.Kind != social.KindOwn && c.State.Actionable() && !waitsBesides(tx, &c, key) {
-			c.State = social.StateResolved
-			c.ResolvedAt = now
-			c.WaitingSince = time.Time{}
-			c.DueAt = time.Time{}
-			out = true
-		}
-		if err := putConv(tx, &old, &c); err != nil {
-			return err
-		}
-		conv = c
-		return nil
-	})
-	return conv, out, err
+func MarkDeletedTx(tx Tx, key string, now time.Time) (conv social.Conversation, out bool, err error) {
+	sp, ok, err := tx.Post(key)
+	if err != nil {
+		return conv, false, err
+	}
+	if !ok {
+		return conv, false, fmt.Errorf("post %s: %w", key, ErrNotFound)
+	}
+	c, err := tx.Conv(sp.ConvID)
+	if err != nil {
+		return c, false, err
+	}
+	if !sp.DeletedAt.IsZero() {
+		return c, false, nil
+	}
+	sp.DeletedAt = now
+	if err := tx.PutPost(sp); err != nil {
+		return c, false, err
+	}
+	old := c
+	c.UpdatedAt = now
+	c.Record(social.Activity{At: now, Action: social.ActPostDeleted, Note: sp.RemoteID})
+	waits, err := waitsBesides(tx, &c, key)
+	if err != nil {
+		return c, false, err
+	}
+	if sp.Kind != social.KindOwn && c.State.Actionable() && !waits {
+		c.State = social.StateResolved
+		c.ResolvedAt = now
+		c.WaitingSince = time.Time{}
+		c.DueAt = time.Time{}
+		out = true
+	}
+	return c, out, tx.PutConv(&old, &c)
 }
 
 // waitsBesides reports whether a customer post other than key, not
 // deleted, waits for an answer (newer than the last response).
-func waitsBesides(tx *bolt.Tx, c *social.Conversation, key string) bool {
+func waitsBesides(tx Tx, c *social.Conversation, key string) (bool, error) {
 	for _, k := range c.PostKeys {
 		if k == key {
 			continue
 		}
-		sp, ok := getPost(tx, k)
+		sp, ok, err := tx.Post(k)
+		if err != nil {
+			return false, err
+		}
 		if !ok || sp.Kind == social.KindOwn || sp.Attached || !sp.DeletedAt.IsZero() {
 			continue
 		}
 		if sp.CreatedAt.After(c.LastResponseAt) {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
+}
+
+// markAnswered records that the brand answered to's author up to at.
+// A conversation without the record yet starts it with every customer
+// answered up to prev, the response before this one (what hark answered
+// before it tracked customers one by one).
+func markAnswered(c *social.Conversation, to social.Post, at, prev time.Time) {
+	h := strings.ToLower(to.Author.Handle)
+	if h == "" {
+		return
+	}
+	if c.Answered == nil {
+		c.Answered = map[string]time.Time{}
+		if !prev.IsZero() {
+			c.Answered["*"] = prev
+		}
+	}
+	if at.After(c.Answered[h]) {
+		c.Answered[h] = at
+	}
+}
+
+// waiting finds the customer posts a reply to `to` (answering up to
+// `answered`) leaves waiting: to's author's posts after answered, and the
+// polled posts of every other customer of the thread after what the brand
+// last answered them (a second customer is not answered by a reply to the
+// first). It returns the time of the first and the latest such post.
+func waiting(tx Tx, c *social.Conversation, to social.Post, answered time.Time) (time.Time, social.Post, bool, error) {
+	toH := strings.ToLower(to.Author.Handle)
+	if c.Answered == nil || toH == "" {
+		return unanswered(tx, c, answered)
+	}
+	var first time.Time
+	var last social.Post
+	found := false
+	for _, k := range c.PostKeys {
+		sp, ok, err := tx.Post(k)
+		if err != nil {
+			return first, last, false, err
+		}
+		if !ok || sp.Kind == social.KindOwn || !sp.DeletedAt.IsZero() {
+			continue
+		}
+		h := strings.ToLower(sp.Author.Handle)
+		cut := answered
+		if h != toH {
+			if sp.Attached {
+				continue // a bystander's post seen in the thread: context
+			}
+			cut = c.AnsweredUpTo(h)
+		}
+		if !sp.CreatedAt.After(cut) {
+			continue
+		}
+		if !found || sp.CreatedAt.Before(first) {
+			first = sp.CreatedAt
+		}
+		if !found || !sp.CreatedAt.Before(last.CreatedAt) {
+			last = sp.Post
+		}
+		found = true
+	}
+	return first, last, found, nil
 }

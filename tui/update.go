@@ -41,12 +41,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			clear(m.frameCache)
 		}
 		return m, nil
+	case dbProbeMsg:
+		return m, m.onDBProbe(msg)
 	case jumpMsg:
 		return m, m.onJump(msg)
 	case slaMsg:
 		return m, m.onSLA(msg)
 	case tickMsg:
-		cmds := []tea.Cmd{tick()}
+		cmds := []tea.Cmd{tick(), m.probeDB()}
 		if now := m.now(); now.Sub(m.lastSLAScan) >= slaScanEvery {
 			m.lastSLAScan = now
 			cmds = append(cmds, m.scanSLA())
@@ -71,7 +73,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			q.remember(*c)
 		}
 		if msg.err != nil {
-			m.flash(msg.err.Error(), true)
+			m.flash(m.failText(msg.err), true)
 		}
 		p.restoreDraft(msg.id, msg.draft)
 		return m, nil
@@ -88,7 +90,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case doneMsg:
 		m.pushUndo(msg.undo)
 		if msg.err != nil {
-			m.flash(msg.err.Error(), true)
+			m.flash(m.failText(msg.err), true)
 		} else if msg.flash != "" {
 			if msg.undo != nil {
 				msg.flash += " — " + m.km.Keys(ActUndo) + " undoes"

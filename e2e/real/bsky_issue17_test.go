@@ -4,6 +4,7 @@ package real
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -144,7 +145,7 @@ func TestATPEditedPost(t *testing.T) {
 	}
 	h.pollOnce(t)
 	var p store.StoredPost
-	h.readStore(t, func(st *store.Store) (err error) { p, err = st.Post(c.PostKeys[0]); return err })
+	h.readStore(t, func(st store.Store) (err error) { p, err = st.Post(context.Background(), c.PostKeys[0]); return err })
 	if !strings.Contains(p.Text, "A901") {
 		t.Fatalf("the edit did not reach the store: %q", p.Text)
 	}
@@ -421,11 +422,11 @@ func TestATPSeveralCustomers(t *testing.T) {
 func (h *harkEnv) polledPost(t *testing.T, remoteID string) bool {
 	t.Helper()
 	found := false
-	h.readStore(t, func(st *store.Store) error {
-		return st.ForEachConv(func(c social.Conversation) bool {
+	h.readStore(t, func(st store.Store) error {
+		return st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			for _, k := range c.PostKeys {
 				if strings.HasSuffix(k, "/"+remoteID) {
-					if p, err := st.Post(k); err == nil && !p.Attached {
+					if p, err := st.Post(context.Background(), k); err == nil && !p.Attached {
 						found = true
 					}
 				}
@@ -554,8 +555,8 @@ func TestATPBacklogAndBackfill(t *testing.T) {
 	first := strings.Count(out, tok+" #")
 	bf := h.must(t, "poll", "--backfill", "1h")
 	stored := map[string]int{}
-	h.readStore(t, func(st *store.Store) error {
-		return st.ForEachConv(func(c social.Conversation) bool {
+	h.readStore(t, func(st store.Store) error {
+		return st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			if strings.Contains(c.Preview, tok+" #") {
 				stored[c.Preview]++
 			}

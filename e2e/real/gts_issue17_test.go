@@ -3,6 +3,7 @@
 package real
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -94,7 +95,7 @@ func TestGTSDeletedCustomerPost(t *testing.T) {
 	}
 	c = h.convOf(t, m.ID)
 	var p store.StoredPost
-	h.readStore(t, func(st *store.Store) (err error) { p, err = st.Post(c.PostKeys[0]); return err })
+	h.readStore(t, func(st store.Store) (err error) { p, err = st.Post(context.Background(), c.PostKeys[0]); return err })
 	if c.State != social.StateResolved || p.DeletedAt.IsZero() {
 		t.Errorf("after the deletion: conversation %s, post deleted at %v; want resolved, marked deleted", c.State, p.DeletedAt)
 	}
@@ -118,7 +119,7 @@ func TestGTSEditedPost(t *testing.T) {
 	}
 	out := h.pollOnce(t)
 	var p store.StoredPost
-	h.readStore(t, func(st *store.Store) (err error) { p, err = st.Post(c.PostKeys[0]); return err })
+	h.readStore(t, func(st store.Store) (err error) { p, err = st.Post(context.Background(), c.PostKeys[0]); return err })
 	if !strings.Contains(p.Text, "A901") || p.EditedAt.IsZero() {
 		t.Errorf("after the edit: stored %q (edited %v), want A901, marked edited\n%s", p.Text, p.EditedAt, out)
 	}
@@ -289,8 +290,8 @@ func TestGTSBacklogAndBackfill(t *testing.T) {
 	first := strings.Count(out, tok)
 	bf := h.must(t, "poll", "--backfill", "1h")
 	stored := 0
-	h.readStore(t, func(st *store.Store) error {
-		return st.ForEachConv(func(c social.Conversation) bool {
+	h.readStore(t, func(st store.Store) error {
+		return st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			if strings.Contains(c.Preview, tok) {
 				stored++
 			}
