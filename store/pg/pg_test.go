@@ -422,3 +422,28 @@ func TestSlowReaderOfALongScan(t *testing.T) {
 		t.Fatalf("read %d of 2500: %v", n, err)
 	}
 }
+
+// A store opened read-only (the reading commands) reads, and any write is
+// refused by the server.
+func TestReadOnlyCannotWrite(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDB(t)
+	w := open(t, dsn)
+	defer w.Close()
+	p := social.Post{Network: social.Demo, Account: "a", RemoteID: "1", Author: social.Author{Handle: "@a"},
+		Text: "hi", CreatedAt: time.Unix(1, 0), Kind: social.KindMention}
+	if _, err := w.Ingest(ctx, "f", "c", []social.Post{p}, nil, time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := pg.Open(ctx, dsn, pg.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if n, err := r.Counts(ctx); err != nil || n[0] != 1 {
+		t.Fatalf("read-only counts %v %v", n, err)
+	}
+	if err := r.SaveDraft(ctx, "1", "x"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("a write on a read-only store: %v", err)
+	}
+}
