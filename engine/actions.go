@@ -29,6 +29,11 @@ type ReplyOptions struct {
 	// holds the conversation's claim (the operator was warned and
 	// confirmed); without it such a reply is refused with *ClaimedError.
 	Force bool
+	// At schedules the reply for a later time (zero: now); SendAnyway
+	// sends it then even if the conversation was answered or the customer
+	// wrote again in between (schedule.go).
+	At         time.Time
+	SendAnyway bool
 }
 
 // Reply queues a reply to a conversation in the outbox (written before any
@@ -37,6 +42,9 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.OutboxEntry{}, errors.New("reply is empty")
+	}
+	if err := e.checkAt(o.At); err != nil {
+		return store.OutboxEntry{}, err
 	}
 	c, err := e.st.Conversation(convID)
 	if err != nil {
@@ -85,7 +93,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		ID: id, Key: key, Network: target.Network, Account: target.Account, ConvID: target.ID,
 		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now, By: e.actor(o.By),
 	}
-	ent, err := e.st.Enqueue(r, o.Resolve && !o.FollowUp, now)
+	ent, err := e.enqueue(r, o, now)
 	if err != nil {
 		return ent, fmt.Errorf("queueing reply: %w", err)
 	}
@@ -98,7 +106,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		}
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{convID}})
 	}
-	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label())
+	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label(), "at", ent.SendAt)
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
 	e.Kick()
 	return ent, nil

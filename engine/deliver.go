@@ -39,7 +39,7 @@ func (e *Engine) deliverLoop(ctx context.Context) {
 func (e *Engine) Deliver(ctx context.Context) time.Time {
 	var next time.Time
 	entries, err := e.st.Outbox(func(x store.OutboxEntry) bool {
-		return x.State == store.OutQueued || x.State == store.OutSending
+		return x.State == store.OutQueued || x.State == store.OutSending || x.State == store.OutScheduled
 	})
 	if err != nil {
 		e.log.Error("reading outbox", "err", err)
@@ -50,6 +50,18 @@ func (e *Engine) Deliver(ctx context.Context) time.Time {
 			return next
 		}
 		now := e.now()
+		if ent.State == store.OutScheduled {
+			if ent.SendAt.After(now) {
+				if next.IsZero() || ent.SendAt.Before(next) {
+					next = ent.SendAt
+				}
+				continue
+			}
+			var ok bool
+			if ent, ok = e.releaseDue(ent); !ok {
+				continue
+			}
+		}
 		if ent.State == store.OutQueued && ent.NextAttempt.After(now) {
 			if next.IsZero() || ent.NextAttempt.Before(next) {
 				next = ent.NextAttempt

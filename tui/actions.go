@@ -58,7 +58,7 @@ func (m *Model) keyChain() []pane {
 // rootHelp are the actions the root gives a meaning to, from either pane.
 var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
 	ActResolve, ActPending, ActReopen, ActSnooze, ActVIP, ActNote, ActTags, ActSearch, ActStats,
-	ActOutbox, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActCancel, ActQuit}
+	ActOutbox, ActScheduled, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActCancel, ActQuit}
 
 // helpLines is the `?` overlay's text: what the focused chain declares,
 // then the keys of the composer its answer keys open.
@@ -67,7 +67,7 @@ func (m *Model) helpLines() []string {
 	for _, p := range m.keyChain() {
 		acts = append(acts, p.Help()...)
 	}
-	lines := m.km.Help(acts, composerKeys)
+	lines := m.km.Help(acts, append([][]binding{composerKeys}, moreHelp...)...)
 	if m.team.sess != nil {
 		lines = append(lines, "", "Team",
 			"  ✎JD              JD is replying: r, R, c or B asks before you answer too",
@@ -172,6 +172,9 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		eng.PollNow()
 		m.flash("Polling every feed now", false)
 	default:
+		if cmd, ok := m.moreKeys(act); ok {
+			return cmd
+		}
 		if localAction(rootKeys, k.String()) == ActSkipFollow {
 			return m.act("Public follow-up skipped", func(id string) error { _, err := op.SkipFollowUp(id); return err })
 		}

@@ -33,6 +33,10 @@ type composer struct {
 	bulkIDs    []string
 	bulkResp   canned.Response
 	focused    bool // set by the root as the keys move
+	// at, anyway: the time the next send is for (zero: now) and whether
+	// it goes even if the conversation moves on (schedule.go)
+	at     time.Time
+	anyway bool
 }
 
 func newComposer(c *Common, h host) *composer {
@@ -49,8 +53,10 @@ type draftSaveMsg struct{ gen int }
 
 // sentMsg is the engine's answer to a reply from the composer of conv.
 type sentMsg struct {
-	conv string
-	err  error
+	conv   string
+	err    error
+	at     time.Time // scheduled for (zero: now)
+	anyway bool
 }
 
 // editMsg puts a failed reply's text back in the composer of its
@@ -151,6 +157,11 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case ActToggleDM:
 		p.direct = !p.direct
 		return nil, true
+	case ActSendLater:
+		if p.sending {
+			return nil, true
+		}
+		return p.sendLater(), true
 	}
 	var cmd tea.Cmd
 	before := p.ta.Value()
@@ -245,7 +256,8 @@ func (p *composer) send(force bool) tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, At: p.at, SendAnyway: p.anyway}
+	p.at, p.anyway = time.Time{}, false
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
@@ -256,10 +268,10 @@ func (p *composer) send(force bool) tea.Cmd {
 	p.sending = true
 	return func() tea.Msg {
 		if _, err := op.Reply(id, text, opts); err != nil {
-			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
+			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
-		return sentMsg{conv: draftConv}
+		return sentMsg{conv: draftConv, at: opts.At}
 	}
 }
 
@@ -303,7 +315,10 @@ func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
 			"",
 			"Send your reply anyway? n keeps it in the composer.",
 		},
-		yes: func() tea.Cmd { return p.send(true) },
+		yes: func() tea.Cmd {
+			p.at, p.anyway = msg.at, msg.anyway // a scheduled reply stays scheduled
+			return p.send(true)
+		},
 		no: func() tea.Cmd {
 			p.host.focusOn(fComposer)
 			return p.ta.Focus()

@@ -46,6 +46,7 @@ const (
 	ActCopyLink   Action = "copy_link"
 	ActStats      Action = "stats"
 	ActOutbox     Action = "outbox"
+	ActScheduled  Action = "scheduled"
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
 	ActCancel     Action = "cancel"
@@ -73,6 +74,10 @@ const (
 	ActNo          Action = "no"
 	ActApply       Action = "apply"
 	ActSkipFollow  Action = "skip_follow_up"
+	ActSendLater   Action = "send_later"
+	ActMove        Action = "move"
+	ActAnyway      Action = "send_anyway"
+	ActSendNow     Action = "send_now"
 )
 
 type binding struct {
@@ -114,6 +119,7 @@ var defaultBindings = []binding{
 	{ActBrandN, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "brand N of the config (0 = all brands)", "View"},
 	{ActStats, []string{"s"}, "stats", "View"},
 	{ActOutbox, []string{"O"}, "outbox (failed replies)", "View"},
+	{ActScheduled, []string{"L"}, "scheduled messages (edit, move, cancel)", "View"},
 	{ActOpenLink, []string{"o"}, "open post in browser", "View"},
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
@@ -127,6 +133,7 @@ var (
 	composerKeys = []binding{
 		{ActSend, []string{"ctrl+s"}, "send", "Composer"},
 		{ActToggleDM, []string{"ctrl+t"}, "toggle public / DM", "Composer"},
+		{ActSendLater, []string{"ctrl+l"}, "send later (asks when: 3d, tue 10:00, …)", "Composer"},
 		{ActClose, []string{"esc"}, "close (draft kept)", "Composer"},
 	}
 	pickerKeys = []binding{
@@ -150,6 +157,16 @@ var (
 		{ActRetry, []string{"enter"}, "retry (checked first if it may have been sent)", "Outbox"},
 		{ActDiscard, []string{"d"}, "discard", "Outbox"},
 		{ActEdit, []string{"E"}, "edit a failed reply in the composer", "Outbox"},
+	}
+	scheduledKeys = []binding{
+		{ActClose, []string{"esc", "q", "L"}, "close", "Scheduled"},
+		{ActScrollDown, []string{"j", "down"}, "next message", "Scheduled"},
+		{ActScrollUp, []string{"k", "up"}, "previous message", "Scheduled"},
+		{ActEdit, []string{"E"}, "edit the text", "Scheduled"},
+		{ActMove, []string{"m"}, "move to another time", "Scheduled"},
+		{ActSendNow, []string{"enter"}, "send now", "Scheduled"},
+		{ActAnyway, []string{"a"}, "send anyway (even if they write again)", "Scheduled"},
+		{ActDiscard, []string{"d"}, "cancel it", "Scheduled"},
 	}
 	confirmKeys = []binding{
 		{ActYes, []string{"y", "enter"}, "go", "Confirm"},
@@ -248,7 +265,7 @@ func (km *Keymap) HelpLines() []string {
 	for i, b := range km.bindings {
 		all[i] = b.act
 	}
-	return km.Help(all, composerKeys)
+	return km.Help(all, append([][]binding{composerKeys}, moreHelp...)...)
 }
 
 // Help renders the bindings of the given main-table actions grouped in

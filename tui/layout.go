@@ -225,6 +225,9 @@ func (m *Model) renderStatus() string {
 	if m.outFailed > 0 {
 		out += fmt.Sprintf(", %d FAILED", m.outFailed)
 	}
+	if m.outScheduled > 0 {
+		out += fmt.Sprintf(", %d scheduled", m.outScheduled)
+	}
 	parts = append(parts, out)
 	if p := m.team.presence(); p != "" {
 		parts = append(parts, p)

@@ -95,7 +95,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			} else {
 				m.layout()
 			}
-			m.flash("Reply queued", false)
+			m.flash(queuedLabel(msg), false)
 		}
 		if reload {
 			return m, m.loadOutbox()
@@ -232,6 +232,8 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 				m.flash(fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle))), false)
 			case store.OutFailed:
 				m.flash("Reply failed: "+ev.Outbox.LastError+" (O: outbox to edit/retry)", true)
+			case store.OutCancelled:
+				m.flash(fmt.Sprintf("Scheduled message to %s %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle)), textsafe.Line(ev.Outbox.LastError)), true)
 			}
 		}
 		if len(ev.ConvIDs) > 0 {
