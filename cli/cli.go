@@ -265,7 +265,8 @@ func queueCmd(f *flags) *cobra.Command {
 }
 
 func replyCmd(f *flags) *cobra.Command {
-	var dm, resolve, noSig bool
+	var dm, resolve, noSig, anyway bool
+	var at string
 	c := &cobra.Command{
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
@@ -278,9 +279,22 @@ func replyCmd(f *flags) *cobra.Command {
 					return err
 				}
 			}
-			ent, err := a.Engine.Reply(args[0], text, engine.ReplyOptions{Direct: dm, Resolve: resolve})
+			opts := engine.ReplyOptions{Direct: dm, Resolve: resolve, SendAnyway: anyway}
+			if at != "" {
+				when, err := tui.ParseSnooze(at, time.Now(), nil)
+				if err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+				opts.At = when
+			}
+			ent, err := a.Engine.Reply(args[0], text, opts)
 			if err != nil {
 				return err
+			}
+			if ent.State == store.OutScheduled {
+				fmt.Fprintf(cmd.OutOrStdout(), "scheduled (outbox %d) for %s: hark sends it then, unless the customer writes again or the conversation is answered first%s\n",
+					ent.Seq, ent.SendAt.Local().Format("Mon 2006-01-02 15:04"), map[bool]string{true: " (--anyway: it goes regardless)"}[anyway])
+				return nil
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
@@ -304,6 +318,8 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
 	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	c.Flags().StringVar(&at, "at", "", "send later: 3d, tue 10:00, 2026-12-24 09:00, 15:30 (the snooze syntax)")
+	c.Flags().BoolVar(&anyway, "anyway", false, "with --at: send even if the customer writes again or the conversation is answered first")
 	return c
 }
 

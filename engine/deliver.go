@@ -175,6 +175,7 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 		e.log.Error("recording a sent reply", "outbox", ent.Seq, "err", err)
 		return
 	}
+	e.statusSent(ent, acct, sent)
 	e.log.Info("reply sent", "outbox", ent.Seq, "conv", r.ConvID, "remote", sent.RemoteID)
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{conv.ID}})
 }

@@ -73,9 +73,14 @@ func (c *Client) sendPost(ctx context.Context, r social.Reply) (social.Sent, err
 	if err != nil {
 		return social.Sent{}, wrapf("sending reply", err)
 	}
-	refs, err := c.replyRefs(ctx, r.To)
-	if err != nil {
-		return social.Sent{}, wrapf("sending reply", err)
+	// a status post (no post to answer) is a top-level post
+	var refs *replyRefs
+	if r.To.RemoteID != "" {
+		rr, err := c.replyRefs(ctx, r.To)
+		if err != nil {
+			return social.Sent{}, wrapf("sending reply", err)
+		}
+		refs = &rr
 	}
 	created := r.CreatedAt
 	if created.IsZero() {
@@ -87,7 +92,7 @@ func (c *Client) sendPost(ctx context.Context, r social.Reply) (social.Sent, err
 		Text:      text,
 		CreatedAt: recordTime(created),
 		Facets:    c.facets(ctx, text),
-		Reply:     &refs,
+		Reply:     refs,
 	}
 	if l, err := syntax.ParseLanguage(r.To.Lang); err == nil {
 		rec.Langs = []string{l.String()}

@@ -114,13 +114,16 @@ func mentions(text, acct, handle string) bool {
 // text sent twice to one post) is passed over, so each entry finds its own.
 func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool, error) {
 	a := c.api
-	if r.To.RemoteID == "" {
+	if r.To.RemoteID == "" && r.Direct {
 		return social.Sent{}, false, fmt.Errorf("mastodon: confirm: %w",
 			&social.Error{Kind: social.Permanent, Msg: "reply has no target post to look under"})
 	}
 	me, err := a.me(ctx)
 	if err != nil {
 		return social.Sent{}, false, err
+	}
+	if r.To.RemoteID == "" {
+		return a.confirmTopLevel(ctx, me, r)
 	}
 	tc, err := a.context(ctx, r.To.RemoteID)
 	if err != nil {

@@ -101,6 +101,7 @@ func newMastodon(n *Nets) *MastodonServer {
 	mux.HandleFunc("GET /api/v1/statuses/{id}", s.status)
 	mux.HandleFunc("GET /api/v1/statuses/{id}/context", s.context)
 	mux.HandleFunc("POST /api/v1/statuses", s.post)
+	mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", s.accountStatuses)
 	mux.HandleFunc("GET /api/v1/timelines/tag/{tag}", func(w http.ResponseWriter, r *http.Request) {
 		s.sm.Lock()
 		tag := s.tag
@@ -436,4 +437,23 @@ func mustUnmarshal(b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		panic(fmt.Sprintf("fakenet: fixture: %v", err))
 	}
+}
+
+// accountStatuses answers GET /api/v1/accounts/:id/statuses for the
+// brand's own account: the statuses the fake created, newest first (at
+// most limit, default 20).
+func (s *MastodonServer) accountStatuses(w http.ResponseWriter, r *http.Request) {
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 || limit > 40 {
+		limit = 20
+	}
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	out := []json.RawMessage{}
+	if r.PathValue("id") == str(s.self, "id") {
+		for i := len(s.created) - 1; i >= 0 && len(out) < limit; i-- {
+			out = append(out, s.created[i].JSON)
+		}
+	}
+	writeJSON(w, 200, marshal(out))
 }
