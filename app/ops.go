@@ -307,3 +307,19 @@ func CheckConfig(cfg *config.Config) error {
 	}
 	return nil
 }
+
+// SignStatus appends a brand's signature to a status post (no customer:
+// the signature's customer variables are empty).
+func (a *App) SignStatus(brand, text string) (string, error) {
+	b := a.Brands[brand]
+	if b == nil || strings.TrimSpace(b.Cfg.Signature) == "" {
+		return text, nil
+	}
+	sig, err := canned.Signature(b.Cfg.Signature, canned.Vars{
+		Brand: brand, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Custom: b.Cfg.Vars,
+	})
+	if err != nil {
+		return "", fmt.Errorf("signature of %s: %w", brand, err)
+	}
+	return tui.Signed(text, sig), nil
+}

@@ -286,3 +286,7 @@ func (o *Operator) ResolveStatus(id, text string) (store.StatusPost, error) {
 	}
 	return o.e.ResolveStatus(id, text, o.actor)
 }
+
+// Accounts lists the configured accounts (the brand's accounts a status
+// post can go to).
+func (e *Engine) Accounts() []Account { return e.o.Accounts }

@@ -47,6 +47,8 @@ const (
 	ActStats      Action = "stats"
 	ActOutbox     Action = "outbox"
 	ActScheduled  Action = "scheduled"
+	ActStatusPost Action = "status_post"
+	ActStatuses   Action = "statuses"
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
 	ActCancel     Action = "cancel"
@@ -78,6 +80,7 @@ const (
 	ActMove        Action = "move"
 	ActAnyway      Action = "send_anyway"
 	ActSendNow     Action = "send_now"
+	ActStatusNew   Action = "status_new"
 )
 
 type binding struct {
@@ -103,6 +106,7 @@ var defaultBindings = []binding{
 	{ActSend, []string{"ctrl+s"}, "send reply (in composer)", "Answer"},
 	{ActFollowUp, []string{"f"}, "public follow-up after DM", "Answer"},
 	{ActBulk, []string{"B"}, "bulk reply to selection", "Answer"},
+	{ActStatusPost, []string{"P"}, "status post for the brand (not a reply)", "Answer"},
 	{ActResolve, []string{"e"}, "resolve", "Workflow"},
 	{ActPending, []string{"p"}, "mark pending (waiting on customer)", "Workflow"},
 	{ActReopen, []string{"u"}, "reopen", "Workflow"},
@@ -120,6 +124,7 @@ var defaultBindings = []binding{
 	{ActStats, []string{"s"}, "stats", "View"},
 	{ActOutbox, []string{"O"}, "outbox (failed replies)", "View"},
 	{ActScheduled, []string{"L"}, "scheduled messages (edit, move, cancel)", "View"},
+	{ActStatuses, []string{"S"}, "status posts of the brand (links, resolve)", "View"},
 	{ActOpenLink, []string{"o"}, "open post in browser", "View"},
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
@@ -167,6 +172,19 @@ var (
 		{ActSendNow, []string{"enter"}, "send now", "Scheduled"},
 		{ActAnyway, []string{"a"}, "send anyway (even if they write again)", "Scheduled"},
 		{ActDiscard, []string{"d"}, "cancel it", "Scheduled"},
+	}
+	statusComposeKeys = []binding{
+		{ActSend, []string{"ctrl+s"}, "post", "Status post"},
+		{ActClose, []string{"esc"}, "cancel", "Status post"},
+	}
+	statusListKeys = []binding{
+		{ActClose, []string{"esc", "q", "S"}, "close", "Status posts"},
+		{ActScrollDown, []string{"j", "down"}, "next", "Status posts"},
+		{ActScrollUp, []string{"k", "up"}, "previous", "Status posts"},
+		{ActStatusNew, []string{"n"}, "new status post", "Status posts"},
+		{ActResolve, []string{"e"}, "resolve: a follow-up threaded under it", "Status posts"},
+		{ActOpenLink, []string{"o"}, "open its link", "Status posts"},
+		{ActCopyLink, []string{"y"}, "copy its link", "Status posts"},
 	}
 	confirmKeys = []binding{
 		{ActYes, []string{"y", "enter"}, "go", "Confirm"},

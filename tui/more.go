@@ -6,6 +6,15 @@ import tea "charm.land/bubbletea/v2"
 // status posts and media (kept apart from actions.go's switch).
 func (m *Model) moreKeys(act Action) (tea.Cmd, bool) {
 	switch act {
+	case ActStatusPost:
+		brand := m.statusBrand()
+		if brand == "" {
+			m.flash("No brand to post for", true)
+			return nil, true
+		}
+		return newStatusCompose(m.Common, m, brand, nil).open(), true
+	case ActStatuses:
+		return m.openStatusList(), true
 	case ActScheduled:
 		m.push(&scheduledView{Common: m.Common, host: m, list: &m.outboxList})
 		return m.loadOutbox(), true
@@ -13,5 +22,7 @@ func (m *Model) moreKeys(act Action) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// moreHelp are the overlays' own key tables `?` lists after the composer's.
-var moreHelp = [][]binding{scheduledKeys}
+// moreHelp are the overlays' own key tables `?` lists after the
+// composer's. The scheduled and status overlays name their keys in their
+// first line (as the outbox does), so `?` stays one screen at 120×40.
+var moreHelp = [][]binding{}

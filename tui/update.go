@@ -112,6 +112,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case editMsg:
 		load := m.open(msg.conv, false) // (nothing to load if already open)
 		return m, tea.Batch(load, p.edit(msg))
+	case statusListMsg:
+		if s, ok := m.top().(*statusList); ok {
+			s.set(msg)
+		}
+		return m, nil
 	case statsMsg:
 		if s, ok := m.top().(*stats); ok {
 			s.text = msg.text
