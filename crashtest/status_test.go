@@ -1,0 +1,85 @@
+package crashtest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCrashStatusPost: `hark post` (a status post, not a reply) is
+// SIGKILLed right after the server created the post (the danger
+// interceptor holds the answer back, replaces it or drops it), then a
+// clean `hark poll` delivers what is left. Every status the store holds
+// is on the server exactly once, every copy recorded as sent; a status
+// killed before it was stored is not on the server at all.
+func TestCrashStatusPost(t *testing.T) {
+	for _, c := range []netCase{blueskyCase(false), xCase(false)} {
+		t.Run(c.name, func(t *testing.T) {
+			seed := crashSeed(t)
+			h := newNetHarness(t, c, seed)
+			h.d.setOn(true)
+			var texts []string
+			for i := range 4 {
+				text := fmt.Sprintf("Status %d: our site is down and we're on it (%s %d).", i, c.name, seed%100000)
+				texts = append(texts, text)
+				h.d.drain()
+				p := h.start("post", "--no-signature", "--brand", "Acme Coffee", text)
+				// aimed: killed 0–15 ms after the server created the post
+				if exited, err := h.killAfter(p, 20*time.Second, true); exited && err != nil {
+					t.Logf("hark post %d: %v\n%s", i, err, p.out)
+				}
+			}
+			h.d.drain()
+			h.d.setOn(false)
+			want := h.pending()
+			h.finish(want)
+
+			st := h.openStore("after the clean run")
+			defer st.Close()
+			sts, err := st.Statuses("", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := map[string]bool{}
+			for _, s := range sts {
+				stored[s.Text] = true
+				for _, it := range s.Items {
+					e, err := st.OutboxEntry(it.Seq)
+					if err != nil || it.State != "sent" || it.RemoteID == "" || !c.sentID(e, findMade(c, h, s.Text)) {
+						t.Errorf("status %s copy on %s/%s: %s %q (%v)", s.ID, it.Network, it.Account, it.State, it.Error, err)
+					}
+				}
+			}
+			on := map[string]int{}
+			for _, p := range c.created(t, h.nets) {
+				if p.key.InReplyTo != "" {
+					t.Errorf("a status post went out as a reply to %s", p.key.InReplyTo)
+				}
+				on[strings.TrimSpace(p.key.Text)]++
+			}
+			for _, text := range texts {
+				switch {
+				case stored[text] && on[text] != 1:
+					t.Errorf("%q is on the server %d times, want once", text, on[text])
+				case !stored[text] && on[text] != 0:
+					t.Errorf("%q is on the server %d times but hark has no record of it", text, on[text])
+				}
+			}
+			t.Logf("%s: %d of %d status posts stored, %d kills (%d right after the server created it), seed %d",
+				c.name, len(sts), len(texts), h.kills, h.killsAimed, seed)
+			if len(sts) == 0 {
+				t.Error("no status post reached the store: nothing was tested")
+			}
+		})
+	}
+}
+
+func findMade(c netCase, h *netHarness, text string) madePost {
+	for _, p := range c.created(h.t, h.nets) {
+		if p.key.Text == text {
+			return p
+		}
+	}
+	return madePost{}
+}
