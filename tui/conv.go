@@ -165,6 +165,9 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if c.Direct {
 		meta += " · DM"
 	}
+	if c.Status != "" {
+		meta += " · re status #" + c.Status
+	}
 	if c.State == social.StateSnoozed {
 		meta += " until " + c.SnoozedUntil.Local().Format("Mon 15:04")
 	}
