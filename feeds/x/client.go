@@ -48,9 +48,10 @@ const (
 // Field lists sent with every request that returns posts. The "tweet"
 // spellings are the ones X documents (apis.md §4.8).
 const (
-	tweetFields = "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,entities,lang,public_metrics,note_tweet"
-	expansions  = "author_id,referenced_tweets.id"
+	tweetFields = "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,entities,lang,public_metrics,note_tweet,attachments"
+	expansions  = "author_id,referenced_tweets.id,attachments.media_keys"
 	userFields  = "username,name,public_metrics"
+	mediaFields = "type,url,preview_image_url,width,height,alt_text"
 )
 
 // The interfaces the adapter implements.
