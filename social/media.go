@@ -56,15 +56,16 @@ func (m Media) Label() string {
 	return b.String()
 }
 
-// Icon is a one-cell symbol for the kind.
+// Icon is a symbol for the kind, two cells wide in every terminal (emoji
+// presentation: a text-presentation symbol is one cell here and two there).
 func (m Media) Icon() string {
 	switch m.Kind {
 	case MediaImage, MediaGIF:
-		return "🖼"
+		return "📷"
 	case MediaVideo:
-		return "▶"
+		return "🎬"
 	case MediaAudio:
-		return "♪"
+		return "🎵"
 	case MediaLink:
 		return "🔗"
 	}

@@ -58,7 +58,7 @@ func (m *Model) keyChain() []pane {
 // rootHelp are the actions the root gives a meaning to, from either pane.
 var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
 	ActResolve, ActPending, ActReopen, ActSnooze, ActVIP, ActNote, ActTags, ActSearch, ActStats,
-	ActOutbox, ActScheduled, ActStatusPost, ActStatuses, ActOpenLink, ActCopyLink, ActRefresh, ActHelp, ActCancel, ActQuit}
+	ActOutbox, ActScheduled, ActStatusPost, ActStatuses, ActOpenLink, ActCopyLink, ActMedia, ActRefresh, ActHelp, ActCancel, ActQuit}
 
 // helpLines is the `?` overlay's text: what the focused chain declares,
 // then the keys of the composer its answer keys open.

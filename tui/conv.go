@@ -28,6 +28,7 @@ type conv struct {
 	postsGen int
 	scroll   int             // lines up from the newest post
 	fetched  map[string]bool // threads fetched once
+	mediaSel int             // the attachment o/y act on, 1-based in thread order (0: the post); media.go
 }
 
 func newConv(c *Common, h host) *conv {
@@ -58,6 +59,7 @@ func (v *conv) show(id string) tea.Cmd {
 	v.posts = nil
 	v.contact = store.Contact{}
 	v.scroll = 0
+	v.mediaSel = 0
 	return v.loadPosts(id)
 }
 
@@ -261,6 +263,7 @@ func (v *conv) renderPost(p store.StoredPost, w int) []string {
 			out = append(out, "  "+wl)
 		}
 	}
+	out = append(out, v.mediaLines(p, w)...)
 	if p.URL != "" {
 		out = append(out, v.sty.Dim.Render("  "+textsafe.Truncate(textsafe.Line(p.URL), w-2)))
 	}
@@ -271,6 +274,9 @@ func (v *conv) renderPost(p store.StoredPost, w int) []string {
 func (v *conv) link() string {
 	if len(v.posts) == 0 {
 		return ""
+	}
+	if m, ok := v.selectedMedia(); ok {
+		return textsafe.Line(m.URL)
 	}
 	for i := len(v.posts) - 1; i >= 0; i-- {
 		if v.posts[i].Kind != social.KindOwn && v.posts[i].URL != "" {

@@ -49,6 +49,7 @@ const (
 	ActScheduled  Action = "scheduled"
 	ActStatusPost Action = "status_post"
 	ActStatuses   Action = "statuses"
+	ActMedia      Action = "media"
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
 	ActCancel     Action = "cancel"
@@ -127,6 +128,7 @@ var defaultBindings = []binding{
 	{ActStatuses, []string{"S"}, "status posts of the brand (links, resolve)", "View"},
 	{ActOpenLink, []string{"o"}, "open post in browser", "View"},
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
+	{ActMedia, []string{"m"}, "next attachment (o/y act on it; after the last, the post again)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
 	{ActHelp, []string{"?"}, "this help", "General"},
 	{ActCancel, []string{"esc"}, "close / cancel", "General"},

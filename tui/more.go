@@ -15,6 +15,9 @@ func (m *Model) moreKeys(act Action) (tea.Cmd, bool) {
 		return newStatusCompose(m.Common, m, brand, nil).open(), true
 	case ActStatuses:
 		return m.openStatusList(), true
+	case ActMedia:
+		m.conv.nextMedia()
+		return nil, true
 	case ActScheduled:
 		m.push(&scheduledView{Common: m.Common, host: m, list: &m.outboxList})
 		return m.loadOutbox(), true

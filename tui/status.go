@@ -350,3 +350,15 @@ func (l *statusList) View(w, h int) (string, []string) {
 	}
 	return title, out
 }
+
+// deliveredLabel is what the status line says when an entry is sent.
+func deliveredLabel(e store.OutboxEntry) string {
+	if id, follow, ok := store.ParseStatusRef(e.Reply.ConvID); ok {
+		what := "Status post " + id
+		if follow {
+			what = "Follow-up of status " + id
+		}
+		return fmt.Sprintf("%s sent on %s/%s", what, e.Reply.Network, textsafe.Line(e.Reply.Account))
+	}
+	return fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)))
+}

@@ -234,7 +234,7 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 		if ev.Outbox != nil && (m.team.sess == nil || ev.Outbox.Reply.By.Same(m.op.Actor())) {
 			switch ev.Outbox.State {
 			case store.OutSent:
-				m.flash(fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle))), false)
+				m.flash(deliveredLabel(*ev.Outbox), false)
 			case store.OutFailed:
 				m.flash("Reply failed: "+ev.Outbox.LastError+" (O: outbox to edit/retry)", true)
 			case store.OutCancelled:
