@@ -267,6 +267,7 @@ func queueCmd(f *flags) *cobra.Command {
 func replyCmd(f *flags) *cobra.Command {
 	var dm, resolve, noSig, anyway bool
 	var at string
+	var images, alts []string
 	c := &cobra.Command{
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
@@ -279,7 +280,11 @@ func replyCmd(f *flags) *cobra.Command {
 					return err
 				}
 			}
-			opts := engine.ReplyOptions{Direct: dm, Resolve: resolve, SendAnyway: anyway}
+			atts, err := attachments(images, alts)
+			if err != nil {
+				return err
+			}
+			opts := engine.ReplyOptions{Direct: dm, Resolve: resolve, SendAnyway: anyway, Attachments: atts}
 			if at != "" {
 				when, err := tui.ParseSnooze(at, time.Now(), nil)
 				if err != nil {
@@ -320,6 +325,7 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
 	c.Flags().StringVar(&at, "at", "", "send later: 3d, tue 10:00, 2026-12-24 09:00, 15:30 (the snooze syntax)")
 	c.Flags().BoolVar(&anyway, "anyway", false, "with --at: send even if the customer writes again or the conversation is answered first")
+	imageFlags(c, &images, &alts)
 	return c
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/attach"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -22,6 +23,7 @@ func postCmd(f *flags) *cobra.Command {
 	var brand, resolve string
 	var accounts []string
 	var noSig bool
+	var images, alts []string
 	c := &cobra.Command{
 		Use:   "post --brand B [--account A]... TEXT",
 		Short: "Post a brand's status update (not a reply) on its accounts, or resolve one with a follow-up (--resolve ID)",
@@ -64,7 +66,11 @@ func postCmd(f *flags) *cobra.Command {
 						return err
 					}
 				}
-				if st, err = a.Engine.PostStatus(brand, text, engine.StatusOptions{Targets: targets}); err != nil {
+				atts, err := attachments(images, alts)
+				if err != nil {
+					return err
+				}
+				if st, err = a.Engine.PostStatus(brand, text, engine.StatusOptions{Targets: targets, Attachments: atts}); err != nil {
 					return err
 				}
 			}
@@ -109,7 +115,30 @@ func postCmd(f *flags) *cobra.Command {
 	c.Flags().StringArrayVar(&accounts, "account", nil, "an account of the brand (name, or network/name); repeat for several; default: all that can post")
 	c.Flags().StringVar(&resolve, "resolve", "", "resolve status ID: post TEXT as a follow-up threaded under each of its copies")
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	imageFlags(c, &images, &alts)
 	return c
+}
+
+// imageFlags adds --image and --alt (repeatable, in pairs).
+func imageFlags(c *cobra.Command, images, alts *[]string) {
+	c.Flags().StringArrayVar(images, "image", nil, "attach an image file (JPEG, PNG, GIF, WebP); repeat for several, each with its --alt")
+	c.Flags().StringArrayVar(alts, "alt", nil, "alt text of the --image at the same position (required: describe the image)")
+}
+
+// attachments pairs --image with --alt and checks each file.
+func attachments(images, alts []string) ([]social.Attachment, error) {
+	if len(images) != len(alts) {
+		return nil, fmt.Errorf("%d --image and %d --alt: every image needs its alt text (--image FILE --alt \"what it shows\")", len(images), len(alts))
+	}
+	var out []social.Attachment
+	for i, p := range images {
+		a, err := attach.Check(p, alts[i], 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // statusesCmd is `hark statuses`: a brand's status posts with their links.

@@ -34,6 +34,9 @@ type ReplyOptions struct {
 	// wrote again in between (schedule.go).
 	At         time.Time
 	SendAnyway bool
+	// Attachments are images posted with the reply (media.go; alt text
+	// required).
+	Attachments []social.Attachment
 }
 
 // Reply queues a reply to a conversation in the outbox (written before any
@@ -80,6 +83,12 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 			return store.OutboxEntry{}, fmt.Errorf("reply is %d characters, %s allows %d", n, target.Network, max)
 		}
 	}
+	if len(o.Attachments) > 0 && (o.Direct || target.Direct) {
+		return store.OutboxEntry{}, errors.New("images go with public replies and status posts only, not DMs")
+	}
+	if err := checkAttachments(acct, o.Attachments); err != nil {
+		return store.OutboxEntry{}, err
+	}
 	now := e.now()
 	id := o.ID
 	if id == "" {
@@ -92,6 +101,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	r := social.Reply{
 		ID: id, Key: key, Network: target.Network, Account: target.Account, ConvID: target.ID,
 		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now, By: e.actor(o.By),
+		Attachments: o.Attachments,
 	}
 	ent, err := e.enqueue(r, o, now)
 	if err != nil {

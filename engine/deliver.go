@@ -136,6 +136,13 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		return e.now().Add(time.Minute)
 	}
 	r = ent.Reply // the text as it is now
+	if len(ent.Reply.Attachments) > 0 {
+		// images first, each upload recorded as it succeeds (media.go)
+		if ent, err = e.uploadAll(ctx, ent, acct); err != nil {
+			return e.retryLater(ent, err, false)
+		}
+		r = ent.Reply
+	}
 	r.Claimed = claimed
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	sent, err := acct.Sender.Send(sctx, r)
@@ -160,7 +167,8 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 		Network: r.Network, Account: r.Account, Brand: acct.Brand, RemoteID: sent.RemoteID, URL: sent.URL,
 		Author: self, Text: r.Text, CreatedAt: now, Kind: social.KindOwn, Direct: r.Direct,
 		ReplyTo: r.To.RemoteID, ThreadRoot: r.To.ThreadRoot,
-		Meta: map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+		Meta:  map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+		Media: attachedMedia(r.Attachments),
 	}
 	if own.ThreadRoot == "" && !r.Direct {
 		own.ThreadRoot = r.To.RemoteID

@@ -34,6 +34,8 @@ type StatusOptions struct {
 	// stores one status); "" = a new id.
 	ID string
 	By social.Actor
+	// Attachments are images posted with every copy (alt text required).
+	Attachments []social.Attachment
 }
 
 // statusIndex keeps, in memory, what the poll and the canned answers ask
@@ -192,13 +194,16 @@ func (e *Engine) PostStatus(brand, text string, o StatusOptions) (store.StatusPo
 				return store.StatusPost{}, fmt.Errorf("status post is %d characters, %s allows %d (account %s)", n, t.Network, max, t.Account)
 			}
 		}
+		if err := checkAttachments(acct, o.Attachments); err != nil {
+			return store.StatusPost{}, err
+		}
 		id := fmt.Sprintf("%s-%d", base, i)
 		key := id
 		if acct.NewKey != nil {
 			key = acct.NewKey(now)
 		}
 		replies = append(replies, social.Reply{ID: id, Key: key, Network: t.Network, Account: t.Account,
-			Text: text, CreatedAt: now, By: st.By})
+			Text: text, CreatedAt: now, By: st.By, Attachments: append([]social.Attachment(nil), o.Attachments...)})
 		st.Items = append(st.Items, store.StatusItem{Network: t.Network, Account: t.Account})
 	}
 	st, err := e.st.CreateStatus(st, replies, now)

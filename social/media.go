@@ -101,3 +101,9 @@ type Attachment struct {
 type Uploader interface {
 	Upload(ctx context.Context, r Reply, i int) (string, error)
 }
+
+// MediaLimiter is implemented by senders that say how big an attached
+// image may be and how many a post may carry.
+type MediaLimiter interface {
+	MediaLimit() (maxBytes int64, maxCount int)
+}

@@ -47,6 +47,7 @@ type postOut struct {
 	Langs     []string   `json:"langs,omitempty"`
 	Facets    []facetOut `json:"facets,omitempty"`
 	Reply     *replyRefs `json:"reply,omitempty"`
+	Embed     any        `json:"embed,omitempty"` // images (upload.go)
 }
 
 type createRecordIn struct {
@@ -96,6 +97,13 @@ func (c *Client) sendPost(ctx context.Context, r social.Reply) (social.Sent, err
 	}
 	if l, err := syntax.ParseLanguage(r.To.Lang); err == nil {
 		rec.Langs = []string{l.String()}
+	}
+	if len(r.Attachments) > 0 {
+		emb, err := imagesEmbed(r.Attachments)
+		if err != nil {
+			return social.Sent{}, wrapf("sending reply", err)
+		}
+		rec.Embed = emb
 	}
 	in := createRecordIn{Repo: sess.did, Collection: postCollection, Rkey: r.Key, Record: rec}
 	var out struct {

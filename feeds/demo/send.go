@@ -67,6 +67,7 @@ func (f *Feed) Send(ctx context.Context, r social.Reply) (social.Sent, error) {
 		CreatedAt: now,
 		Kind:      social.KindOwn,
 		ReplyTo:   to.RemoteID,
+		Media:     mediaOf(r.Attachments),
 	}
 	thread := toThread
 	if r.Direct {

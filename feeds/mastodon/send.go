@@ -35,6 +35,12 @@ func (c *Client) Send(ctx context.Context, r social.Reply) (social.Sent, error) 
 	if r.To.Lang != "" {
 		form.Set("language", r.To.Lang)
 	}
+	for _, a := range r.Attachments {
+		if a.Ref == "" {
+			return social.Sent{}, fmt.Errorf("mastodon: send: %w", &social.Error{Kind: social.Permanent, Msg: "an image was not uploaded"})
+		}
+		form.Add("media_ids[]", a.Ref)
+	}
 	hdr := http.Header{}
 	if key := idempotencyKey(r); key != "" {
 		hdr.Set("Idempotency-Key", key)

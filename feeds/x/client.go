@@ -252,7 +252,10 @@ func (c *Client) doRaw(ctx context.Context, key, method, path string, q url.Valu
 		u += "?" + encodeQuery(q)
 	}
 	var rd io.Reader
-	if body != nil {
+	rb, raw := body.(rawBody)
+	if raw {
+		rd = bytes.NewReader(rb.data)
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, &social.Error{Kind: social.Permanent, Msg: "encoding request", Err: err}
@@ -264,7 +267,9 @@ func (c *Client) doRaw(ctx context.Context, key, method, path string, q url.Valu
 		return nil, &social.Error{Kind: social.Permanent, Msg: "bad X API URL", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if raw {
+		req.Header.Set("Content-Type", rb.ctype)
+	} else if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.web.Do(ctx, req)

@@ -239,9 +239,14 @@ type replyRef struct {
 	InReplyToTweetID string `json:"in_reply_to_tweet_id"`
 }
 
+type mediaRef struct {
+	MediaIDs []string `json:"media_ids"`
+}
+
 type createTweetRequest struct {
 	Text  string    `json:"text"`
 	Reply *replyRef `json:"reply,omitempty"`
+	Media *mediaRef `json:"media,omitempty"`
 }
 
 type createDMRequest struct {
