@@ -37,6 +37,8 @@ type composer struct {
 	// it goes even if the conversation moves on (schedule.go)
 	at     time.Time
 	anyway bool
+	// atts are images for the next send (attach.go)
+	atts []social.Attachment
 }
 
 func newComposer(c *Common, h host) *composer {
@@ -80,6 +82,7 @@ func (p *composer) clear() {
 	p.composeFor = ""
 	p.direct = false
 	p.followUp = false
+	p.atts = nil
 }
 
 // restoreDraft shows a stored draft of an open conversation.
@@ -162,6 +165,8 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		return p.sendLater(), true
+	case ActAttach:
+		return openAttach(p.Common, p.host, false, len(p.atts), func() { p.atts = nil }), true
 	}
 	var cmd tea.Cmd
 	before := p.ta.Value()
@@ -256,7 +261,7 @@ func (p *composer) send(force bool) tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, At: p.at, SendAnyway: p.anyway}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, At: p.at, SendAnyway: p.anyway, Attachments: p.atts}
 	p.at, p.anyway = time.Time{}, false
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
@@ -295,6 +300,7 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	p.ta.Blur()
 	p.followUp = false
 	p.draftDirty = false
+	p.atts = nil
 	return true, true
 }
 
@@ -360,7 +366,11 @@ func (p *composer) View(w, h int) string {
 		mode = fmt.Sprintf("bulk: %d conversations", len(p.bulkIDs))
 	}
 	counter := p.counter(c)
-	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(" · ctrl+s send · ctrl+t public/DM · esc close")
+	keys := " · ctrl+s send · ctrl+l later · ctrl+o image · ctrl+t public/DM · esc close"
+	if len(p.bulkIDs) > 0 {
+		keys = " · ctrl+s send · ctrl+t public/DM · esc close"
+	}
+	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(keys)
 	return fit(top, w) + "\n" + p.ta.View() + "\n" + counter
 }
 
@@ -379,6 +389,9 @@ func (p *composer) counter(c social.Conversation) string {
 	s := fmt.Sprintf("%d/%d", n, limit)
 	if sig != "" {
 		s += " incl. signature " + textsafe.Line(sig)
+	}
+	if line := attachedLine(p.atts); line != "" {
+		s += " · " + line
 	}
 	if limit > 0 && n > limit {
 		return p.sty.Breached.Render(s + " — too long")

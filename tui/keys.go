@@ -82,6 +82,7 @@ const (
 	ActAnyway      Action = "send_anyway"
 	ActSendNow     Action = "send_now"
 	ActStatusNew   Action = "status_new"
+	ActAttach      Action = "attach"
 )
 
 type binding struct {
@@ -141,6 +142,7 @@ var (
 		{ActSend, []string{"ctrl+s"}, "send", "Composer"},
 		{ActToggleDM, []string{"ctrl+t"}, "toggle public / DM", "Composer"},
 		{ActSendLater, []string{"ctrl+l"}, "send later (asks when: 3d, tue 10:00, …)", "Composer"},
+		{ActAttach, []string{"ctrl+o"}, "attach an image (with alt text)", "Composer"},
 		{ActClose, []string{"esc"}, "close (draft kept)", "Composer"},
 	}
 	pickerKeys = []binding{
@@ -177,6 +179,7 @@ var (
 	}
 	statusComposeKeys = []binding{
 		{ActSend, []string{"ctrl+s"}, "post", "Status post"},
+		{ActAttach, []string{"ctrl+o"}, "attach an image (with alt text)", "Status post"},
 		{ActClose, []string{"esc"}, "cancel", "Status post"},
 	}
 	statusListKeys = []binding{

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
@@ -55,6 +56,7 @@ type statusCompose struct {
 	sending bool
 	// follow: the follow-up of this status (a resolve) instead of a new post
 	follow *store.StatusPost
+	atts   []social.Attachment // images (attach.go)
 }
 
 func newStatusCompose(c *Common, h host, brand string, follow *store.StatusPost) *statusCompose {
@@ -103,6 +105,12 @@ func (s *statusCompose) Key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case ActSend:
 		return s.send()
+	case ActAttach:
+		if s.follow != nil {
+			s.host.flash("A follow-up goes without images", true)
+			return nil
+		}
+		return openAttach(s.Common, s.host, true, len(s.atts), func() { s.atts = nil })
 	}
 	if strings.HasPrefix(ks, "alt+") && len(ks) == 5 && ks[4] >= '1' && ks[4] <= '9' {
 		if i := int(ks[4] - '1'); i < len(s.on) {
@@ -159,11 +167,11 @@ func (s *statusCompose) send() tea.Cmd {
 			}
 		}
 	}
-	brand := s.brand
+	brand, atts := s.brand, s.atts
 	s.sending = true
 	s.host.pop()
 	return func() tea.Msg {
-		st, err := op.PostStatus(brand, text, engine.StatusOptions{Targets: targets})
+		st, err := op.PostStatus(brand, text, engine.StatusOptions{Targets: targets, Attachments: atts})
 		if err != nil {
 			return doneMsg{err: fmt.Errorf("status post not queued: %w", err)}
 		}
@@ -216,7 +224,10 @@ func (s *statusCompose) View(w, h int) (string, []string) {
 		}
 		counter = strings.Join(parts, " · ")
 	}
-	out = append(out, s.sty.Dim.Render(counter), "", "ctrl+s post · esc cancel")
+	if line := attachedLine(s.atts); line != "" {
+		counter += " · " + line
+	}
+	out = append(out, s.sty.Dim.Render(counter), "", "ctrl+s post · ctrl+o attach an image · esc cancel")
 	return title, out
 }
 

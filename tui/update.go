@@ -112,6 +112,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case editMsg:
 		load := m.open(msg.conv, false) // (nothing to load if already open)
 		return m, tea.Batch(load, p.edit(msg))
+	case attachFileMsg:
+		return m, m.onAttachFile(msg)
 	case statusListMsg:
 		if s, ok := m.top().(*statusList); ok {
 			s.set(msg)
