@@ -2,29 +2,42 @@ package crashtest
 
 import (
 	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestCrashStatusPost: `hark post` (a status post, not a reply) is
-// SIGKILLed right after the server created the post (the danger
+// TestCrashStatusPost: `hark post` (a status post, not a reply, with an
+// image) is SIGKILLed right after the server created the post (the danger
 // interceptor holds the answer back, replaces it or drops it), then a
 // clean `hark poll` delivers what is left. Every status the store holds
 // is on the server exactly once, every copy recorded as sent; a status
-// killed before it was stored is not on the server at all.
+// killed before it was stored is not on the server at all; every image
+// was uploaded once (its upload was recorded before the post was made, so
+// neither the confirmation nor the clean run uploads it again).
 func TestCrashStatusPost(t *testing.T) {
 	for _, c := range []netCase{blueskyCase(false), xCase(false)} {
 		t.Run(c.name, func(t *testing.T) {
 			seed := crashSeed(t)
 			h := newNetHarness(t, c, seed)
+			img := filepath.Join(h.dir, "outage-map.png")
+			f, err := os.Create(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			png.Encode(f, image.NewGray(image.Rect(0, 0, 4, 4)))
+			f.Close()
 			h.d.setOn(true)
 			var texts []string
 			for i := range 4 {
 				text := fmt.Sprintf("Status %d: our site is down and we're on it (%s %d).", i, c.name, seed%100000)
 				texts = append(texts, text)
 				h.d.drain()
-				p := h.start("post", "--no-signature", "--brand", "Acme Coffee", text)
+				p := h.start("post", "--no-signature", "--brand", "Acme Coffee", "--image", img, "--alt", "Map of the outage area", text)
 				// aimed: killed 0–15 ms after the server created the post
 				if exited, err := h.killAfter(p, 20*time.Second, true); exited && err != nil {
 					t.Logf("hark post %d: %v\n%s", i, err, p.out)
@@ -65,6 +78,16 @@ func TestCrashStatusPost(t *testing.T) {
 				case !stored[text] && on[text] != 0:
 					t.Errorf("%q is on the server %d times but hark has no record of it", text, on[text])
 				}
+			}
+			uploads := 0
+			switch c.network {
+			case "bluesky":
+				uploads = len(h.nets.Bluesky.Find("com.atproto.repo.uploadBlob"))
+			case "x":
+				uploads = len(h.nets.X.Media())
+			}
+			if uploads != len(sts) {
+				t.Errorf("%d uploads for %d stored status posts with one image each", uploads, len(sts))
 			}
 			t.Logf("%s: %d of %d status posts stored, %d kills (%d right after the server created it), seed %d",
 				c.name, len(sts), len(texts), h.kills, h.killsAimed, seed)
