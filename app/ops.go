@@ -32,7 +32,8 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 			}
 			return nil
 		},
-		Stats: a.StatsView(nil),
+		Stats:      a.StatsView(nil),
+		FetchMedia: a.FetchMedia,
 	}
 	for _, b := range a.Cfg.Brands {
 		sig := b.Signature

@@ -134,7 +134,9 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	defer serveReads(ectx, a)()
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
-	m, err := tui.New(a.TUIDeps(Version, openURL))
+	d := a.TUIDeps(Version, openURL)
+	d.Images, d.ProbeSixel, _ = a.ImageProtocol(false)
+	m, err := tui.New(d)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ type Config struct {
 	Keys      map[string]string `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
 	Theme     Theme             `mapstructure:"theme"`
 	Outbox    Outbox            `mapstructure:"outbox"`
+	Media     Media             `mapstructure:"media"`
 	// Operators are the people who connect to `hark serve`, each by SSH
 	// key (empty: serve lets in authorized_keys and signs as Agent).
 	Operators []Operator `mapstructure:"operators"`
@@ -117,6 +118,14 @@ type Theme struct {
 	Name   string            `mapstructure:"name"`   // "dark" (default), "light", "mono"
 	Colors map[string]string `mapstructure:"colors"` // role -> colour ("accent": "#7D56F4")
 	Bell   *bool             `mapstructure:"bell"`   // ring on new urgent posts (default true)
+}
+
+// Media tunes attachments.
+type Media struct {
+	// Preview shows the selected image in the conversation pane: auto
+	// (detect kitty, iTerm2 or sixel; never over SSH or in tmux), off, or
+	// a protocol to force (kitty, iterm2, sixel).
+	Preview string `mapstructure:"preview"`
 }
 
 // Outbox tunes delivery.

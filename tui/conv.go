@@ -29,6 +29,7 @@ type conv struct {
 	scroll   int             // lines up from the newest post
 	fetched  map[string]bool // threads fetched once
 	mediaSel int             // the attachment o/y act on, 1-based in thread order (0: the post); media.go
+	pv       preview         // the selected image, drawn (preview.go)
 }
 
 func newConv(c *Common, h host) *conv {
@@ -139,7 +140,7 @@ func (v *conv) View(w, h int) string {
 		body = append(body, v.sty.Dim.Render("loading…"))
 	}
 	// scroll: show the newest posts by default (bottom), scroll lines up
-	room := h - head
+	room := h - head - v.previewRows()
 	if room < 1 {
 		return strings.Join(lines[:min(len(lines), h)], "\n")
 	}

@@ -17,7 +17,7 @@ func (m *Model) moreKeys(act Action) (tea.Cmd, bool) {
 		return m.openStatusList(), true
 	case ActMedia:
 		m.conv.nextMedia()
-		return nil, true
+		return m.previewSelected(), true
 	case ActScheduled:
 		m.push(&scheduledView{Common: m.Common, host: m, list: &m.outboxList})
 		return m.loadOutbox(), true

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
+	uv "github.com/charmbracelet/ultraviolet"
 
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
@@ -15,9 +16,21 @@ import (
 
 // Update handles a message: results of Cmds go to the component they
 // belong to, keys to the focus (onKey).
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	defer func() {
+		if c := m.previewAfter(msg); c != nil {
+			cmd = tea.Batch(cmd, c) // preview.go
+		}
+	}()
 	q, p := m.queue, m.composer
 	switch msg := msg.(type) {
+	case previewMsg:
+		return m, m.onPreview(msg)
+	case previewDrawMsg:
+		return m, m.onPreviewDraw(msg)
+	case uv.PrimaryDeviceAttributesEvent:
+		m.onDeviceAttributes(msg)
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.w, m.h = max(msg.Width, 40), max(msg.Height, 12)
 		q.rowCache = map[rowKey]string{}
