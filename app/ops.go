@@ -25,7 +25,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 	d := tui.Deps{
 		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
 		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Colors: a.Cfg.Theme.Colors, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
-		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings,
+		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings, Notify: a.Cfg.Theme.Notify,
 		Calendar: func(brand string) func(time.Time, int, int) time.Time {
 			if b := a.Brands[brand]; b != nil {
 				return b.Cal.Next
@@ -34,6 +34,9 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 		},
 		Stats:      a.StatsView(nil),
 		FetchMedia: a.FetchMedia,
+	}
+	if u := a.Cfg.Outbox.UndoSend; u != nil {
+		d.UndoSend = *u
 	}
 	for _, b := range a.Cfg.Brands {
 		sig := b.Signature

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -24,9 +26,13 @@ type Response struct {
 	Brand    string   // brand name it is written for; "" = generic, any brand
 	Lang     string   // language code ("en", "es", "pt-br"); "" = any language
 	Shortcut string   // typing exactly this in the picker puts it first
-	Body     string   // text/template source, see Render
-	Path     string   // file it was loaded from ("builtin/…" for Builtin)
-	Builtin  bool     // embedded in hark rather than loaded from a folder
+	// Ask are variables the operator must fill in before it is sent (a
+	// promise that changes: "ask: restoration_estimate"); they take the
+	// place of the brand's value of the same name.
+	Ask     []string
+	Body    string // text/template source, see Render
+	Path    string // file it was loaded from ("builtin/…" for Builtin)
+	Builtin bool   // embedded in hark rather than loaded from a folder
 }
 
 // MaxFileSize is the largest canned response file Load accepts.
@@ -258,15 +264,44 @@ func (r *Response) set(key, value string) error {
 			return fmt.Errorf("lang %q is not a language code like en, es or pt-br", value)
 		}
 		r.Lang = lang
+	case "ask":
+		for _, name := range splitTags(value) {
+			if !askName.MatchString(name) {
+				return fmt.Errorf("ask %q is not a variable name (letters, digits and _, as in restoration_estimate)", name)
+			}
+			if slices.Contains(builtinVars(), name) {
+				return fmt.Errorf("ask %q: the built-in {{.%s}} is filled in by hark", name, name)
+			}
+			r.Ask = append(r.Ask, name)
+		}
 	case "shortcut":
 		if strings.ContainsFunc(value, unicode.IsSpace) {
 			return fmt.Errorf("shortcut %q must be one word", value)
 		}
 		r.Shortcut = value
 	default:
-		return fmt.Errorf("unknown key %q (known: title, tags, brand, lang, shortcut)", key)
+		return fmt.Errorf("unknown key %q (known: title, tags, brand, lang, shortcut, ask)", key)
 	}
 	return nil
+}
+
+var askName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// WithAsked is v with the operator's answers to a response's Ask fields
+// (they take the place of the brand's values of the same name).
+func WithAsked(v Vars, asked map[string]string) Vars {
+	if len(asked) == 0 {
+		return v
+	}
+	custom := make(map[string]string, len(v.Custom)+len(asked))
+	for k, x := range v.Custom {
+		custom[k] = x
+	}
+	for k, x := range asked {
+		custom[k] = x
+	}
+	v.Custom = custom
+	return v
 }
 
 // unquote removes one pair of matching surrounding quotes.

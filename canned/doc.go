@@ -1,5 +1,6 @@
 // Package canned owns canned responses: plain-text files with a small front
-// matter (title, tags, brand, lang, shortcut) kept in a folder under git,
+// matter (title, tags, brand, lang, shortcut, and ask: the variables the
+// operator must fill in before a send) kept in a folder under git,
 // the starter set embedded in hark, the picker's ranking (fuzzy search with
 // the post's brand and language first) and template rendering of a response
 // body or a brand signature with the customer's and agent's values.

@@ -15,6 +15,10 @@ type Match struct {
 	Response
 	Score          int
 	MatchedIndexes []int
+	// Why says what ranked it for the post (Suggest): "used for 12 posts
+	// about cancellation; the post says outage" ("" when only brand and
+	// language did).
+	Why string
 }
 
 // Bonuses added to a field's fuzzy score, so that a hit in the title beats

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -135,6 +136,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
 	d := a.TUIDeps(Version, openURL)
+	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
 	d.Images, d.ProbeSixel, _ = a.ImageProtocol(false)
 	m, err := tui.New(d)
 	if err != nil {

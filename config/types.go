@@ -113,11 +113,19 @@ type Feed struct {
 	Disabled bool          `mapstructure:"disabled"`
 }
 
+// NotifyModes are the values of theme.notify.
+var NotifyModes = []string{"auto", "osc9", "osc777", "bell", "off"}
+
 // Theme picks colours; NO_COLOR in the environment always wins.
 type Theme struct {
 	Name   string            `mapstructure:"name"`   // "dark" (default), "light", "mono"
 	Colors map[string]string `mapstructure:"colors"` // role -> colour ("accent": "#7D56F4")
 	Bell   *bool             `mapstructure:"bell"`   // ring on new urgent posts (default true)
+	// Notify: desktop notifications for new urgent posts and SLAs about
+	// to be missed: "auto" (default: OSC 777 on the terminals known to
+	// show it, else OSC 9), "osc9", "osc777", "bell" (the bell only) or
+	// "off".
+	Notify string `mapstructure:"notify"`
 }
 
 // Media tunes attachments.
@@ -131,6 +139,9 @@ type Media struct {
 // Outbox tunes delivery.
 type Outbox struct {
 	MaxAttempts int `mapstructure:"max_attempts"` // transient failures before giving up (default 8)
+	// UndoSend is how long a reply sent from the TUI waits in the outbox,
+	// where U takes it back into the composer (default 5s; 0 sends at once).
+	UndoSend *time.Duration `mapstructure:"undo_send"`
 }
 
 // Secret is a reference to a secret: "env:VAR" or "cmd:COMMAND ARGS".

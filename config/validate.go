@@ -27,6 +27,7 @@ const (
 	DefaultTheme               = "dark"
 	DefaultDayHours            = "09:00-17:00"
 	DefaultClaimIdle           = 5 * time.Minute
+	DefaultUndoSend            = 5 * time.Second
 )
 
 // Networks lists the account networks a config may name.
@@ -123,6 +124,13 @@ func (c *Config) FillDefaults() {
 		t := true
 		c.Theme.Bell = &t
 	}
+	if c.Theme.Notify == "" {
+		c.Theme.Notify = "auto"
+	}
+	if c.Outbox.UndoSend == nil {
+		d := DefaultUndoSend
+		c.Outbox.UndoSend = &d
+	}
 	if c.Outbox.MaxAttempts == 0 {
 		c.Outbox.MaxAttempts = DefaultMaxAttempts
 	}
@@ -184,6 +192,12 @@ func (c *Config) Validate() error {
 	}
 	if p := strings.ToLower(c.Media.Preview); p != "" && !slices.Contains([]string{"auto", "off", "kitty", "iterm2", "sixel"}, p) {
 		v.add("media.preview", "%q is not auto, off, kitty, iterm2 or sixel", c.Media.Preview)
+	}
+	if n := c.Theme.Notify; n != "" && !slices.Contains(NotifyModes, n) {
+		v.add("theme.notify", "%q is not one of %s", n, strings.Join(NotifyModes, ", "))
+	}
+	if u := c.Outbox.UndoSend; u != nil && (*u < 0 || *u > time.Minute) {
+		v.add("outbox.undo_send", "%s is not between 0 (off) and 1m", *u)
 	}
 	if c.Theme.Name != "" && !slices.Contains(themes, c.Theme.Name) {
 		v.add("theme.name", "%q is not one of %s", c.Theme.Name, strings.Join(themes, ", "))

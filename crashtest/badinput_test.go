@@ -160,7 +160,7 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%v: second hark on a held store exited 0", args)
 		}
-		if took > 2*time.Second+500*time.Millisecond {
+		if took > 10*time.Second { // a hang, not a figure: the lock wait is 1.5 s, the rest is a loaded machine
 			t.Errorf("%v: took %v to give up", args, took)
 		}
 		if !strings.Contains(string(out), db) || !strings.Contains(string(out), "in use by another hark") {

@@ -29,6 +29,9 @@ type ReplyOptions struct {
 	// holds the conversation's claim (the operator was warned and
 	// confirmed); without it such a reply is refused with *ClaimedError.
 	Force bool
+	// Hold keeps the reply in the outbox this long before it is sent, so
+	// the operator can pull it back (Unsend); 0 sends at once.
+	Hold time.Duration
 	// At schedules the reply for a later time (zero: now); SendAnyway
 	// sends it then even if the conversation was answered or the customer
 	// wrote again in between (schedule.go).
@@ -106,6 +109,11 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	ent, err := e.enqueue(r, o, now)
 	if err != nil {
 		return ent, fmt.Errorf("queueing reply: %w", err)
+	}
+	if o.Hold > 0 {
+		if ent, err = e.hold(ent, now.Add(o.Hold)); err != nil {
+			return ent, err
+		}
 	}
 	if o.FollowUp {
 		if _, err := e.st.UpdateConv(convID, func(c *social.Conversation) error {

@@ -124,12 +124,18 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		if x.State != store.OutQueued && x.State != store.OutSending {
 			return errNotDue
 		}
+		if x.State == store.OutQueued && x.NextAttempt.After(e.now()) {
+			return errNotYet // held (undo-send window) since the list was read
+		}
 		x.State = store.OutSending
 		x.Attempts++
 		return nil
 	})
 	if errors.Is(err, errNotDue) {
 		return time.Time{}
+	}
+	if errors.Is(err, errNotYet) {
+		return ent.NextAttempt
 	}
 	if err != nil {
 		e.log.Error("marking outbox entry sending", "outbox", ent.Seq, "err", err)
@@ -154,7 +160,10 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	return time.Time{}
 }
 
-var errNotDue = errors.New("outbox entry no longer due")
+var (
+	errNotDue = errors.New("outbox entry no longer due")
+	errNotYet = errors.New("outbox entry not due yet")
+)
 
 func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent) {
 	r := ent.Reply

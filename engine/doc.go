@@ -2,8 +2,9 @@
 // state: it polls the feeds on their intervals with per-feed backoff, writes
 // each batch with its cursor, delivers the outbox exactly once per reply,
 // wakes snoozed conversations, applies the operator's actions (reply,
-// resolve, snooze, reopen, contact edits) and fans events out to every
-// subscribed TUI.
+// resolve, snooze, reopen, contact edits), takes them back (Restore, and
+// Unsend of a reply held in the outbox: undo.go) and fans events out to
+// every subscribed TUI.
 //
 // It depends on social and store; it must not import tui, and it knows no
 // network: adapters come in as social.Source / social.Sender values.

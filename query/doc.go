@@ -1,6 +1,6 @@
 // Package query parses hark's search syntax and matches conversations:
 //
-//	free text  brand:NAME  net:mastodon  from:@handle  lang:es
+//	free text  brand:NAME  net:mastodon  from:handle-or-name-part  lang:es
 //	is:new|open|pending|snoozed|resolved|breached|vip|dm
 //	sentiment:neg|pos|neutral  before:2026-11-20  after:2026-11-01
 //

@@ -207,8 +207,10 @@ func matchTerm(t Term, c social.Conversation, now time.Time) bool {
 	case "net":
 		return string(c.Network) == t.Value
 	case "from":
+		// part of the handle or of the name: from:maria finds
+		// @maria.k@mastodon.social and "María K." alike
 		h := strings.ToLower(strings.TrimPrefix(c.Contact.Handle, "@"))
-		return h == t.Value || strings.HasPrefix(h, t.Value+"@")
+		return strings.Contains(h, t.Value) || strings.Contains(strings.ToLower(c.Contact.DisplayName), t.Value)
 	case "lang":
 		return strings.EqualFold(c.Lang, t.Value)
 	case "sentiment":

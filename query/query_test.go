@@ -64,7 +64,10 @@ func TestMatch(t *testing.T) {
 		{"brand:skylark net:mastodon", true},
 		{"brand:petal", false},
 		{"from:@maria", true},
-		{"from:mar", false},
+		{"from:mar", true}, // part of the handle
+		{"from:social.example", true},
+		{"from:marc", false},
+		{"from:marí", true}, // part of the name
 		{"is:breached is:vip", true},
 		{"-is:vip", false},
 		{"is:resolved", false},

@@ -437,6 +437,9 @@ func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 			d.Mono = true
 		}
 	}
+	if pty, _, ok := sess.Pty(); ok && strings.HasPrefix(pty.Term, "tmux") {
+		d.Tmux = true // the client's terminal is tmux: notifications pass through it
+	}
 	return d
 }
 

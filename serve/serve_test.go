@@ -63,6 +63,8 @@ func openApp(t *testing.T) (*app.App, string) {
 	cfg.Store = filepath.Join(dir, "hark.db")
 	cfg.LogFile = filepath.Join(dir, "hark.log")
 	cfg.CannedDir = ""
+	noHold := time.Duration(0) // the clock stands still: a held reply would never go
+	cfg.Outbox.UndoSend = &noHold
 	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }})
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,7 @@ const (
 	ActReopened    Action = "reopened"     // back to open (or new) by hand
 	ActClaimedOver Action = "claimed-over" // replied although another operator held the claim (confirmed)
 	ActSkipped     Action = "follow-up-skipped"
+	ActUndone      Action = "undone" // the operator's last change taken back (Note: what was undone)
 )
 
 // MaxActivity bounds a conversation's activity trail: older entries are

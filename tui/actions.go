@@ -10,6 +10,7 @@ import (
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -22,6 +23,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	m.msgs.keyPressed(m.now())
 	typing := m.focus == fComposer || m.focus == fPicker
 	if m.queue.refsLoading && len(m.stack) == 0 && !typing {
 		// the queue is being re-read (view, brand or search change): keep
@@ -55,26 +57,17 @@ func (m *Model) keyChain() []pane {
 	return []pane{m.queue}
 }
 
-// rootHelp are the actions the root gives a meaning to, from either pane.
-var rootHelp = []Action{ActSwitchPane, ActReply, ActDM, ActCanned, ActSend, ActFollowUp, ActBulk,
-	ActResolve, ActPending, ActReopen, ActSnooze, ActVIP, ActNote, ActTags, ActSearch, ActStats,
-	ActOutbox, ActScheduled, ActStatusPost, ActStatuses, ActOpenLink, ActCopyLink, ActMedia, ActRefresh, ActHelp, ActCancel, ActQuit}
-
-// helpLines is the `?` overlay's text: what the focused chain declares,
-// then the keys of the composer its answer keys open.
+// helpLines is the `?` overlay's text: every binding, the team's
+// notation in team mode, and the legend.
 func (m *Model) helpLines() []string {
-	acts := append([]Action(nil), rootHelp...)
-	for _, p := range m.keyChain() {
-		acts = append(acts, p.Help()...)
-	}
-	lines := m.km.Help(acts, append([][]binding{composerKeys}, moreHelp...)...)
+	lines := m.km.allHelpLines()
 	if m.team.sess != nil {
 		lines = append(lines, "", "Team",
 			"  ✎JD              JD is replying: r, R, c or B asks before you answer too",
 			"  (a claim)        yours from r/R/c/B until you send, esc, move on or idle",
 			"  N online         who is on hark now, and the brand each is looking at")
 	}
-	return lines
+	return append(lines, m.legendLines()...)
 }
 
 var errFollowUp = errors.New("follow-up")
@@ -88,6 +81,14 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit // Close (run after it) saves an unsaved draft
 	case ActHelp:
 		return m.push(newHelp(m.Common, m, m.helpLines()))
+	case ActMessages:
+		m.openMessages()
+	case ActJump:
+		return m.openJump()
+	case ActPalette:
+		return m.openPalette()
+	case ActUndo:
+		return m.undoLast()
 	case ActSwitchPane:
 		if m.focus == fQueue {
 			m.focusOn(fConv)
@@ -95,10 +96,16 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			m.focusOn(fQueue)
 		}
 	case ActCancel:
+		wasQueue := m.focus == fQueue
 		m.focusOn(fQueue)
 		if len(m.queue.marked) > 0 {
 			m.team.release(m.queue.selected()...) // a bulk reply's claims
 			m.clearSelection()
+		} else if wasQueue {
+			// esc in the queue takes an applied search off
+			if cmd, ok := m.queue.clearSearch(); ok {
+				return cmd
+			}
 		}
 	case ActReply, ActDM:
 		return m.compose(act == ActDM, false)
@@ -135,7 +142,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		vip := !c.VIP
-		return m.act(map[bool]string{true: "Contact marked VIP", false: "VIP flag removed"}[vip], func(id string) error { return op.SetVIP(id, vip) })
+		return editContact(m.Common, c, "VIP flag", func(ct *store.Contact) { ct.VIP = vip })
 	case ActSnooze:
 		if m.conv.openID == "" && len(m.queue.marked) == 0 {
 			return nil
@@ -182,7 +189,8 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// act runs an engine action on the targets in a Cmd.
+// act runs an engine action on the targets in a Cmd; what it changed can
+// be taken back (undo).
 func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 	ids := m.targets()
 	if len(ids) == 0 {
@@ -192,36 +200,47 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 	if bulk {
 		m.clearSelection()
 	}
+	st, op := m.st, m.op
 	return func() tea.Msg {
 		var errs []string
+		var pairs []restorePair
 		follow := false
 		for _, id := range ids {
-			if err := fn(id); err == errFollowUp {
+			prev, perr := st.Conversation(id)
+			err := fn(id)
+			if err == errFollowUp {
 				follow = true
 			} else if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", id, err))
+				continue
 			}
-		}
-		if len(errs) > 0 {
-			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; "))}
+			if after, aerr := st.Conversation(id); perr == nil && aerr == nil {
+				pairs = append(pairs, restorePair{prev, after})
+			}
 		}
 		msg := done
 		if bulk {
 			msg = fmt.Sprintf("%s: %d conversations", done, len(ids))
+		} else {
+			msg += " (#" + ids[0] + ")"
+		}
+		u := restoreUndo(op, msg, pairs)
+		if len(errs) > 0 {
+			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; ")), undo: u}
 		}
 		if follow {
 			msg += " — it started in public: press f for a public follow-up, F to skip"
 		}
-		return doneMsg{flash: msg}
+		return doneMsg{flash: msg, undo: u}
 	}
 }
 
 // ---- host: what the components may ask of the root ----
 
-func (m *Model) flash(s string, isErr bool) {
-	m.flashText, m.flashErr = s, isErr
-	m.flashUntil = m.now().Add(6 * time.Second)
-}
+func (m *Model) flash(s string, isErr bool) { m.msgs.add(m.now(), s, isErr) }
+
+// flashAmbient shows background news (see msgLog.addAmbient).
+func (m *Model) flashAmbient(s string) { m.msgs.addAmbient(m.now(), s) }
 
 func (m *Model) current() (social.Conversation, bool) {
 	if m.conv.openID == "" {
@@ -253,6 +272,21 @@ func (m *Model) open(id string, fetch bool) tea.Cmd {
 		cmds = append(cmds, m.conv.fetchThread(id))
 	}
 	return tea.Batch(cmds...)
+}
+
+// closeConv leaves the conversation pane empty (its draft saved).
+func (m *Model) closeConv() tea.Cmd {
+	var cmd tea.Cmd
+	m.team.release(m.conv.openID)
+	if m.composer.dirty() {
+		cmd = m.composer.saveDraft()
+	}
+	if m.focus != fQueue {
+		m.focusOn(fQueue)
+	}
+	m.composer.clear()
+	m.conv.close()
+	return cmd
 }
 
 func (m *Model) focusOn(f focus) {
@@ -300,9 +334,9 @@ func (m *Model) pick(bulk bool) tea.Cmd {
 	return m.withClaim(ids, func() tea.Cmd { return m.picker.start(bulk, ids) })
 }
 
-func (m *Model) pickCanned(r canned.Response, text string, replace bool) tea.Cmd {
+func (m *Model) pickCanned(r canned.Response, text string, replace bool, asked map[string]string) tea.Cmd {
 	if len(m.queue.marked) > 0 {
-		return m.composer.startBulk(m.targets(), r)
+		return m.composer.startBulk(m.targets(), r, asked)
 	}
 	c, _ := m.current()
 	return m.composer.insert(c.ID, text, replace)

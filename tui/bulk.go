@@ -19,7 +19,7 @@ import (
 // confirmed once, then queued as individual replies that resolve their
 // conversations when sent.
 
-type bulkJob struct{ id, text string }
+type bulkJob struct{ id, text, to string }
 
 // bulkPlanMsg is the rendered bulk reply, ready for confirmation.
 type bulkPlanMsg struct {
@@ -31,9 +31,10 @@ type bulkPlanMsg struct {
 
 // startBulk puts the chosen answer's template in the composer for the
 // selected conversations (rendered per conversation at send).
-func (p *composer) startBulk(ids []string, r canned.Response) tea.Cmd {
+func (p *composer) startBulk(ids []string, r canned.Response, asked map[string]string) tea.Cmd {
 	p.bulkIDs = ids
 	p.bulkResp = r
+	p.bulkAsked = asked
 	p.ta.SetValue(strings.TrimSpace(r.Body))
 	p.host.focusOn(fComposer)
 	return p.ta.Focus()
@@ -42,7 +43,7 @@ func (p *composer) startBulk(ids []string, r canned.Response) tea.Cmd {
 // confirmBulk renders the answer for every selected conversation in a Cmd
 // (the selection can be large: never read it in Update), then asks.
 func (p *composer) confirmBulk(tmpl string) tea.Cmd {
-	ids, st, chosen := p.bulkIDs, p.st, p.bulkResp
+	ids, st, chosen, asked := p.bulkIDs, p.st, p.bulkResp, p.bulkAsked
 	edited := strings.TrimSpace(chosen.Body) != tmpl
 	// vars, signature and variant read only Deps, which never change
 	vars, signature, all := p.vars, p.signature, p.d.Canned
@@ -61,7 +62,7 @@ func (p *composer) confirmBulk(tmpl string) tea.Cmd {
 				body, l = variant(all, chosen, c.Lang)
 				plan.langs[l]++
 			}
-			text, err := canned.Render(body, vars(c))
+			text, err := canned.Render(body, canned.WithAsked(vars(c), asked))
 			if err == nil {
 				var sig string
 				sig, err = signature(c)
@@ -73,7 +74,7 @@ func (p *composer) confirmBulk(tmpl string) tea.Cmd {
 			case c.ReadOnly != "":
 				plan.problems = append(plan.problems, fmt.Sprintf("#%s is read-only", c.ID))
 			default:
-				plan.jobs = append(plan.jobs, bulkJob{c.ID, text})
+				plan.jobs = append(plan.jobs, bulkJob{c.ID, text, displayHandle(c.Contact.Handle)})
 			}
 		}
 		return plan
@@ -99,18 +100,22 @@ func (p *composer) showBulk(plan bulkPlanMsg) tea.Cmd {
 		}
 		body = append(body, "Each in the customer's language: "+strings.Join(parts, ", "))
 	}
-	body = append(body, "", "First reply:")
-	wrapW := max(min(p.w-12, 90), 20)
-	for _, l := range strings.Split(lipgloss.Wrap(textsafe.Block(jobs[0].text), wrapW, " "), "\n") {
-		body = append(body, "  "+l)
-	}
 	if len(problems) > 0 {
-		body = append(body, "", fmt.Sprintf("Skipped %d: %s", len(problems), strings.Join(problems, "; ")))
+		body = append(body, fmt.Sprintf("Skipped %d: %s", len(problems), strings.Join(problems, "; ")))
+	}
+	// every customer's text as it will go out (j/k scroll)
+	wrapW := max(min(p.w-14, 90), 20)
+	for i, j := range jobs {
+		body = append(body, "", fmt.Sprintf("%d/%d  #%s %s", i+1, len(jobs), j.id, textsafe.Handle(j.to)))
+		for _, l := range strings.Split(lipgloss.Wrap(textsafe.Block(j.text), wrapW, " "), "\n") {
+			body = append(body, "  "+l)
+		}
 	}
 	return p.host.push(&confirm{
-		host:  p.host,
-		title: "Bulk reply",
-		body:  body,
+		host:   p.host,
+		title:  fmt.Sprintf("Bulk reply: %d customers, each text as sent", len(jobs)),
+		body:   body,
+		scroll: true,
 		yes: func() tea.Cmd {
 			p.bulkIDs = nil
 			p.host.clearSelection()
@@ -128,21 +133,31 @@ func (p *composer) showBulk(plan bulkPlanMsg) tea.Cmd {
 
 // queueBulk hands the confirmed replies to the engine in a Cmd.
 func (p *composer) queueBulk(jobs []bulkJob) tea.Cmd {
-	op := p.op
+	op, hold := p.op, p.d.UndoSend
 	return func() tea.Msg {
-		n := 0
+		var seqs []uint64
 		var errs []string
 		for _, j := range jobs {
-			if _, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true}); err != nil {
+			ent, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true, Hold: hold})
+			if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", j.id, err))
 				continue
 			}
-			n++
+			seqs = append(seqs, ent.Seq)
 		}
+		var u *undo
+		if hold > 0 && len(seqs) > 0 {
+			u = unsendUndo(op, fmt.Sprintf("bulk reply (%d replies)", len(seqs)), seqs, nil)
+		}
+		n := len(seqs)
 		if len(errs) > 0 {
-			return doneMsg{err: fmt.Errorf("%d queued, %d failed: %s", n, len(errs), strings.Join(errs, "; "))}
+			return doneMsg{err: fmt.Errorf("%d queued, %d failed: %s", n, len(errs), strings.Join(errs, "; ")), undo: u}
 		}
-		return doneMsg{flash: fmt.Sprintf("%d replies queued; each conversation resolves when its reply is sent", n)}
+		msg := fmt.Sprintf("%d replies queued; each conversation resolves when its reply is sent", n)
+		if hold > 0 {
+			msg = fmt.Sprintf("%d replies queued, sent in %s; each conversation resolves when its reply is sent", n, hold)
+		}
+		return doneMsg{flash: msg, undo: u}
 	}
 }
 

@@ -27,6 +27,8 @@ type Common struct {
 	km   *Keymap
 	sty  Styles
 	now  func() time.Time
+	// feeds are the feeds' statuses (the status line, an empty queue)
+	feeds []store.FeedStatus
 
 	w, h int // the terminal
 }
@@ -88,7 +90,8 @@ type host interface {
 	// answer rendered for the open conversation (a bulk selection gets the
 	// template, rendered per conversation at send); replace empties the
 	// composer first.
-	pickCanned(r canned.Response, text string, replace bool) tea.Cmd
+	// asked are the operator's values of the answer's ask: fields.
+	pickCanned(r canned.Response, text string, replace bool, asked map[string]string) tea.Cmd
 	// clearSelection ends a bulk selection.
 	clearSelection()
 }

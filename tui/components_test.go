@@ -11,9 +11,8 @@ import (
 	"github.com/hark-tui/hark/store"
 )
 
-// The `?` help is what the focused chain declares: from the queue (and
-// from the conversation pane, whose keys fall through to the queue) that
-// is every action of the main table, then the composer's keys.
+// The `?` help is every binding wherever it is opened: the main table,
+// then the components' own keys (the composer's first).
 func TestHelpFromFocusChain(t *testing.T) {
 	st, err := store.Open(t.TempDir()+"/h.db", store.Options{NoSync: true})
 	if err != nil {
@@ -25,8 +24,11 @@ func TestHelpFromFocusChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	want := m.km.HelpLines()
-	for _, f := range []focus{fQueue, fConv} {
+	want := m.helpLines()
+	if !slices.Equal(want[:len(m.km.allHelpLines())], m.km.allHelpLines()) {
+		t.Errorf("help does not start with every binding")
+	}
+	for _, f := range []focus{fQueue, fConv, fComposer, fPicker} {
 		m.focusOn(f)
 		if got := m.helpLines(); !slices.Equal(got, want) {
 			t.Errorf("focus %d: help\n%s\nwant\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -32,7 +32,8 @@ type composer struct {
 	sending    bool // a reply from the composer is being queued
 	bulkIDs    []string
 	bulkResp   canned.Response
-	focused    bool // set by the root as the keys move
+	bulkAsked  map[string]string // the operator's values of the answer's ask: fields
+	focused    bool              // set by the root as the keys move
 	// at, anyway: the time the next send is for (zero: now) and whether
 	// it goes even if the conversation moves on (schedule.go)
 	at     time.Time
@@ -43,6 +44,7 @@ type composer struct {
 
 func newComposer(c *Common, h host) *composer {
 	ta := textarea.New()
+	steadyArea(&ta)
 	ta.ShowLineNumbers = false
 	ta.CharLimit = 10000
 	ta.Placeholder = "Write a reply…"
@@ -55,9 +57,16 @@ type draftSaveMsg struct{ gen int }
 
 // sentMsg is the engine's answer to a reply from the composer of conv.
 type sentMsg struct {
-	conv   string
-	err    error
-	at     time.Time // scheduled for (zero: now)
+	conv string
+	err  error
+	// what was queued: the outbox entry, and the operator's text (without
+	// the signature) to give back if it is taken back
+	seq    uint64
+	body   string
+	direct bool
+	to     string
+	// a scheduled reply: its time (zero: now) and "send anyway"
+	at     time.Time
 	anyway bool
 }
 
@@ -119,6 +128,23 @@ func (p *composer) insert(id, text string, replace bool) tea.Cmd {
 		p.ta.Reset()
 	}
 	p.composeFor = id
+	// added at the end of the text, a space or a blank line apart
+	p.ta.MoveToEnd()
+	if cur := p.ta.Value(); strings.TrimSpace(cur) != "" {
+		sep := " "
+		switch {
+		case strings.HasSuffix(cur, "\n\n"):
+			sep = ""
+		case strings.HasSuffix(cur, "\n"), strings.Contains(text, "\n"):
+			sep = "\n"
+			if !strings.HasSuffix(cur, "\n") {
+				sep = "\n\n"
+			}
+		case strings.HasSuffix(cur, " "):
+			sep = ""
+		}
+		p.ta.InsertString(sep)
+	}
 	p.ta.InsertString(text)
 	p.draftDirty = true
 	p.host.focusOn(fComposer)
@@ -186,13 +212,16 @@ func (p *composer) paste(msg tea.PasteMsg) tea.Cmd {
 	return cmd
 }
 
+// draftDelay is how long after the last keystroke a draft is saved.
+var draftDelay = time.Second
+
 // draftChanged marks the draft dirty and saves it a second after the last
 // keystroke, so a crash loses at most a second of typing.
 func (p *composer) draftChanged() tea.Cmd {
 	p.draftDirty = true
 	p.draftGen++
 	gen := p.draftGen
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
+	return tea.Tick(draftDelay, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
 }
 
 // dirty says whether a draft is waiting to be saved.
@@ -261,8 +290,10 @@ func (p *composer) send(force bool) tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, At: p.at, SendAnyway: p.anyway, Attachments: p.atts}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend,
+		At: p.at, SendAnyway: p.anyway, Attachments: p.atts}
 	p.at, p.anyway = time.Time{}, false
+	direct, to := p.direct, displayHandle(c.Contact.Handle)
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
@@ -272,11 +303,16 @@ func (p *composer) send(force bool) tea.Cmd {
 	p.draftDirty = false
 	p.sending = true
 	return func() tea.Msg {
-		if _, err := op.Reply(id, text, opts); err != nil {
+		ent, err := op.Reply(id, text, opts)
+		if err != nil {
 			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
-		return sentMsg{conv: draftConv, at: opts.At}
+		if !opts.At.IsZero() {
+			// a scheduled reply is changed or cancelled in L, not taken back with U
+			return sentMsg{conv: draftConv, at: opts.At}
+		}
+		return sentMsg{conv: draftConv, seq: ent.Seq, body: body, direct: direct, to: to}
 	}
 }
 
@@ -362,13 +398,19 @@ func (p *composer) View(w, h int) string {
 	if p.followUp {
 		mode = "public follow-up"
 	}
-	if len(p.bulkIDs) > 0 {
-		mode = fmt.Sprintf("bulk: %d conversations", len(p.bulkIDs))
-	}
 	counter := p.counter(c)
 	keys := " · ctrl+s send · ctrl+l later · ctrl+o image · ctrl+t public/DM · esc close"
 	if len(p.bulkIDs) > 0 {
+		mode = fmt.Sprintf("bulk: %d conversations (a template: ctrl+s shows each customer's text first)", len(p.bulkIDs))
 		keys = " · ctrl+s send · ctrl+t public/DM · esc close"
+		// the open conversation's customer's text, as it will go out
+		if ok {
+			if text, err := canned.Render(p.ta.Value(), canned.WithAsked(p.vars(c), p.bulkAsked)); err != nil {
+				counter = p.sty.StatusErr.Render(textsafe.Truncate("⚠ "+err.Error(), w))
+			} else {
+				counter = p.sty.Dim.Render(textsafe.Truncate("for "+displayHandle(c.Contact.Handle)+": "+textsafe.Line(text), w))
+			}
+		}
 	}
 	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(keys)
 	return fit(top, w) + "\n" + p.ta.View() + "\n" + counter

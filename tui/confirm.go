@@ -1,14 +1,21 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
 
 // confirm asks before something that cannot be taken back (a bulk reply):
-// y or enter runs yes, n or esc runs no.
+// y or enter runs yes, n or esc runs no. A long body (scroll: every text
+// of a bulk reply) scrolls with j/k, space and pgup/pgdown.
 type confirm struct {
 	host    host
 	title   string
 	body    []string
 	yes, no func() tea.Cmd
+	scroll  bool
+	off     int
 }
 
 func (o *confirm) SetWidth(int) {}
@@ -23,10 +30,31 @@ func (o *confirm) Key(k tea.KeyPressMsg) tea.Cmd {
 		if o.no != nil {
 			return o.no()
 		}
+		return nil
+	}
+	if o.scroll {
+		switch localAction(scrollKeys, k.String()) {
+		case ActScrollDown:
+			o.off++
+		case ActScrollUp:
+			o.off = max(o.off-1, 0)
+		case ActPageFwd:
+			o.off += 10
+		case ActPageBack:
+			o.off = max(o.off-10, 0)
+		}
 	}
 	return nil
 }
 
 func (o *confirm) View(w, h int) (string, []string) {
-	return o.title, append(append([]string{}, o.body...), "", "y / enter: go · n / esc: cancel")
+	body := o.body
+	foot := "y / enter: go · n / esc: cancel"
+	if room := max(h-8, 3); o.scroll && len(body) > room {
+		o.off = max(0, min(o.off, len(body)-room))
+		end := min(len(body), o.off+room)
+		body = body[o.off:end:end]
+		foot = fmt.Sprintf("lines %d–%d of %d · j/k space scroll · ", o.off+1, end, len(o.body)) + foot
+	}
+	return o.title, append(append([]string{}, body...), "", foot)
 }

@@ -30,6 +30,9 @@ type conv struct {
 	fetched  map[string]bool // threads fetched once
 	mediaSel int             // the attachment o/y act on, 1-based in thread order (0: the post); media.go
 	pv       preview         // the selected image, drawn (preview.go)
+	// emptyWhy says why no conversation is open ("no match" of a search;
+	// "" : nothing to say), from the root.
+	emptyWhy func() string
 }
 
 func newConv(c *Common, h host) *conv {
@@ -62,6 +65,13 @@ func (v *conv) show(id string) tea.Cmd {
 	v.scroll = 0
 	v.mediaSel = 0
 	return v.loadPosts(id)
+}
+
+// close leaves the pane without a conversation (a load in flight is
+// dropped).
+func (v *conv) close() {
+	v.openID, v.posts, v.contact, v.scroll = "", nil, store.Contact{}, 0
+	v.postsGen++
 }
 
 func (v *conv) loadPosts(id string) tea.Cmd {
@@ -127,6 +137,11 @@ func (v *conv) scrollBy(d int) { v.scroll = max(v.scroll+d, 0) }
 func (v *conv) View(w, h int) string {
 	c, ok := v.host.current()
 	if !ok {
+		if v.openID == "" && v.emptyWhy != nil {
+			if why := v.emptyWhy(); why != "" {
+				return v.sty.Dim.Render(lipgloss.Wrap(why, w, " "))
+			}
+		}
 		return v.sty.Dim.Render("Select a conversation (j/k, enter).")
 	}
 	lines := v.header(c, w)
@@ -203,6 +218,9 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if v.team.sess != nil && len(c.Activity) > 0 {
 		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(trailLine(c, 4), w)))
 	}
+	if note := snoozeNote(c); note != "" {
+		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate(note, w)))
+	}
 	if c.FollowUp == social.FollowUpOffered {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate("Resolved DM: press f to post a public follow-up, or F to skip", w)))
 	}
@@ -210,6 +228,21 @@ func (v *conv) header(c social.Conversation, w int) []string {
 		lines = append(lines, v.sty.Dim.Render(textsafe.Truncate(textsafe.Line(strings.Join(info, " · ")), w)))
 	}
 	return append(lines, v.sty.Dim.Render(strings.Repeat("─", w)))
+}
+
+// snoozeNote is the note of a snooze: while snoozed, and once it woke
+// until something else was done to the conversation ("" if none).
+func snoozeNote(c social.Conversation) string {
+	if c.SnoozeNote == "" {
+		return ""
+	}
+	if c.State == social.StateSnoozed {
+		return "⏾ snooze note: " + textsafe.Line(c.SnoozeNote)
+	}
+	if n := len(c.Activity); n > 0 && c.Activity[n-1].Action == social.ActSnoozed && c.State.Actionable() {
+		return fmt.Sprintf("⏰ back from snooze (%s): %s", c.Activity[n-1].At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+	}
+	return ""
 }
 
 // contactLine is what hark knows of the customer beyond this conversation.

@@ -13,8 +13,14 @@
 //	├── composer    composer.go  pane: reply, DM, follow-up; bulk.go: bulk reply
 //	├── picker      picker.go    pane: canned responses ranked, preview
 //	└── stack []overlay          help.go, snooze.go, search.go, note.go,
-//	                             tags.go, confirm.go, stats.go, outbox.go
+//	                             tags.go, confirm.go, stats.go, outbox.go,
+//	                             palette.go (: and #), the message log
 //	                             (prompt.go: the input line they share)
+//
+// The root also keeps the status line and its message log (status.go),
+// the undo stack (undo.go: U takes back the last action, or a reply still
+// in its undo-send window), desktop notifications (notify.go) and the
+// legend of `?` (legend.go).
 //
 // Every component gets the same *Common (deps, engine, store, keymap,
 // styles, clock, size: common.go), which only the root changes, and a host

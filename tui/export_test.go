@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -9,6 +10,13 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 )
+
+// Instant takes the timers out of the inputs for the test (a steady
+// cursor, drafts saved at once), so that Drive runs every Cmd to its end.
+func Instant(t interface{ Cleanup(func()) }) {
+	blinkCursor, draftDelay = false, 0
+	t.Cleanup(func() { blinkCursor, draftDelay = true, time.Second })
+}
 
 // LoadNow reads the list as Init would, synchronously (tests).
 func (m *Model) LoadNow() { m.Update(m.loadRefs()()) }
@@ -29,6 +37,94 @@ func (m *Model) TeamEvent(d time.Duration) bool {
 
 // Screen is the current frame without styling.
 func (m *Model) Screen() string { return ansi.Strip(m.render()) }
+
+// Press handles keys as the program would, running the Cmds they return
+// synchronously (Drive), so their effects are done when it returns.
+func (m *Model) Press(keys ...tea.KeyPressMsg) {
+	for _, k := range keys {
+		_, cmd := m.Update(k)
+		m.Drive(cmd)
+	}
+}
+
+// Drive runs a Cmd and feeds what it returns back to the model, with the
+// Cmds that returns, until none is left. A Cmd that waits (the cursor's
+// blink, the engine's next event) is given up after a while: its message
+// would change nothing a test looks at.
+func (m *Model) Drive(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(time.Second):
+		return
+	}
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			m.Drive(c)
+		}
+	case tea.QuitMsg:
+	case tea.RawMsg:
+		m.Written = append(m.Written, fmt.Sprint(msg.Msg))
+	default:
+		_, next := m.Update(msg)
+		m.Drive(next)
+	}
+}
+
+// UIState sums up where the keys go and what is chosen: the focused pane,
+// the overlays open, the selection and the cursor.
+func (m *Model) UIState() string {
+	return fmt.Sprintf("focus=%d overlays=%d marked=%d cursor=%d view=%s brand=%q", m.focus, len(m.stack), len(m.queue.marked), m.queue.cursor, m.queue.view, m.queue.brandFilter)
+}
+
+// Start sizes the model and loads the list and the first conversation.
+func (m *Model) Start(w, h int) {
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.Drive(m.loadRefs())
+}
+
+// PumpEvents applies the engine's events that are waiting (and what they
+// load), as the program would.
+func (m *Model) PumpEvents() {
+	for {
+		select {
+		case ev, ok := <-m.events:
+			if !ok {
+				return
+			}
+			m.Drive(m.onEvent(ev))
+		default:
+			return
+		}
+	}
+}
+
+// Tick runs the model's clock tick, as the program does every 5 s.
+func (m *Model) Tick() { m.Drive(func() tea.Msg { return tickMsg(m.now()) }) }
+
+// NotifySeq is notifySeq for tests.
+func NotifySeq(mode string, tmux bool, title, body string) string {
+	return notifySeq(notifyMode(mode), tmux, title, body)
+}
+
+// ComposerText is the composer's text.
+func (m *Model) ComposerText() string { return m.composer.ta.Value() }
+
+// PickerOffers are the answers the picker offers, in order: ids, brands
+// ("" for a generic one) and why each is there.
+func (m *Model) PickerOffers() (ids, brands, whys []string) {
+	for _, r := range m.picker.matches {
+		ids, brands, whys = append(ids, r.ID), append(brands, r.Brand), append(whys, r.Why)
+	}
+	return ids, brands, whys
+}
 
 // RunOn is Run with the program's output going to out (tests).
 func RunOn(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption) error {

@@ -12,12 +12,18 @@ import (
 type help struct {
 	*Common
 	host  host
+	title string
 	lines []string
 	off   int
 }
 
 func newHelp(c *Common, h host, lines []string) *help {
-	return &help{Common: c, host: h, lines: lines}
+	return newScroll(c, h, "Keys", lines)
+}
+
+// newScroll is a scrollable box of lines (the help, the message log).
+func newScroll(c *Common, h host, title string, lines []string) *help {
+	return &help{Common: c, host: h, title: title, lines: lines}
 }
 
 func (o *help) SetWidth(int) {}
@@ -50,7 +56,7 @@ func (o *help) View(w, h int) (string, []string) {
 		more := fmt.Sprintf("— %d–%d of %d · j/k scroll · esc close —", o.off+1, end, len(body))
 		body = append(body[o.off:end:end], o.sty.Dim.Render(more))
 	}
-	return "Keys", body
+	return o.title, body
 }
 
 func twoColumns(lines []string, width int) []string {

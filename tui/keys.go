@@ -36,6 +36,7 @@ const (
 	ActTags       Action = "tags"
 	ActSearch     Action = "search"
 	ActNextView   Action = "next_view"
+	ActBack       Action = "back"
 	ActBrand      Action = "brand"
 	ActSelect     Action = "select"
 	ActSelectAll  Action = "select_all"
@@ -52,6 +53,10 @@ const (
 	ActMedia      Action = "media"
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
+	ActMessages   Action = "messages"
+	ActJump       Action = "jump"
+	ActPalette    Action = "palette"
+	ActUndo       Action = "undo"
 	ActCancel     Action = "cancel"
 	ActQuit       Action = "quit"
 )
@@ -77,6 +82,7 @@ const (
 	ActNo          Action = "no"
 	ActApply       Action = "apply"
 	ActSkipFollow  Action = "skip_follow_up"
+	ActRecall      Action = "recall"
 	ActSendLater   Action = "send_later"
 	ActMove        Action = "move"
 	ActAnyway      Action = "send_anyway"
@@ -116,11 +122,13 @@ var defaultBindings = []binding{
 	{ActVIP, []string{"v"}, "toggle VIP contact", "Workflow"},
 	{ActNote, []string{"n"}, "note on contact", "Workflow"},
 	{ActTags, []string{"t"}, "tags on contact", "Workflow"},
+	{ActUndo, []string{"U"}, "undo the last resolve, snooze, state change, tag, note, VIP or bulk action; take back a reply in its send window", "Workflow"},
 	{ActSelect, []string{"space"}, "select for bulk", "Workflow"},
 	{ActSelectAll, []string{"V"}, "select all in view", "Workflow"},
 	{ActSelectHot, []string{"*"}, "select all flagged (! and !!) in view", "Workflow"},
 	{ActSearch, []string{"/"}, "search / filter", "View"},
 	{ActNextView, []string{"w"}, "view: inbox → pending → snoozed → resolved → all", "View"},
+	{ActBack, []string{"W", "backspace"}, "back to the previous view, brand and search", "View"},
 	{ActBrand, []string{"b"}, "brand filter (cycle)", "View"},
 	{ActBrandN, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "brand N of the config (0 = all brands)", "View"},
 	{ActStats, []string{"s"}, "stats", "View"},
@@ -131,7 +139,10 @@ var defaultBindings = []binding{
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
 	{ActMedia, []string{"m"}, "next attachment (o/y act on it; after the last, the post again)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
+	{ActJump, []string{"#"}, "go to a conversation by its number (#42)", "General"},
+	{ActPalette, []string{":"}, "run any action by name (tab completes)", "General"},
 	{ActHelp, []string{"?"}, "this help", "General"},
+	{ActMessages, []string{"M"}, "message log: past messages and errors in full", "General"},
 	{ActCancel, []string{"esc"}, "close / cancel", "General"},
 	{ActQuit, []string{"q", "ctrl+c"}, "quit", "General"},
 }
@@ -196,8 +207,9 @@ var (
 		{ActNo, []string{"n", "esc", "q"}, "cancel", "Confirm"},
 	}
 	promptKeys = []binding{
-		{ActApply, []string{"enter"}, "apply", "Prompt"},
-		{ActClose, []string{"esc"}, "cancel", "Prompt"},
+		{ActApply, []string{"enter"}, "apply", "Prompts (snooze, search, note, tags, #, :)"},
+		{ActClose, []string{"esc"}, "cancel", "Prompts (snooze, search, note, tags, #, :)"},
+		{ActRecall, []string{"up"}, "search: bring back the search in force to edit it", "Prompts (snooze, search, note, tags, #, :)"},
 	}
 	// rootKeys are keys of the root that the help does not list (F: an
 	// alternative answer to the follow-up hint, which names it).
@@ -288,7 +300,7 @@ func (km *Keymap) HelpLines() []string {
 	for i, b := range km.bindings {
 		all[i] = b.act
 	}
-	return km.Help(all, append([][]binding{composerKeys}, moreHelp...)...)
+	return km.Help(all, composerKeys)
 }
 
 // Help renders the bindings of the given main-table actions grouped in

@@ -103,3 +103,19 @@ func TestExampleConfigListsEveryAction(t *testing.T) {
 		t.Fatalf("example lists %v\nkeymap has   %v", listed, names)
 	}
 }
+
+// The palette runs an action as its key: every key of every table must
+// come back as itself.
+func TestKeyOfRoundTrip(t *testing.T) {
+	var tables [][]binding
+	tables = append(tables, defaultBindings, rootKeys, composerKeys, pickerKeys, promptKeys, scrollKeys)
+	for _, tb := range tables {
+		for _, b := range tb {
+			for _, k := range b.keys {
+				if got := keyOf(k).String(); got != k {
+					t.Errorf("%s: keyOf(%q) is %q", b.act, k, got)
+				}
+			}
+		}
+	}
+}

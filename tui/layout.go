@@ -202,45 +202,6 @@ func (m *Model) renderHeader() string {
 	return m.sty.Header.Render(" " + fitPad(line, m.w-2) + " ")
 }
 
-func (m *Model) renderStatus() string {
-	if m.flashText != "" && m.now().Before(m.flashUntil) {
-		st := m.sty.Flash
-		if m.flashErr {
-			st = m.sty.StatusErr
-		}
-		return st.Render(fitPad(textsafe.Line(m.flashText), m.w-2))
-	}
-	var parts []string
-	ok, bad := 0, []string{}
-	for _, f := range m.feeds {
-		if f.LastError == "" {
-			ok++
-			continue
-		}
-		bad = append(bad, feedProblem(f, m.now()))
-	}
-	parts = append(parts, fmt.Sprintf("feeds %d ok", ok))
-	parts = append(parts, bad...)
-	out := fmt.Sprintf("outbox %d queued", m.outQueued+m.outSending)
-	if m.outFailed > 0 {
-		out += fmt.Sprintf(", %d FAILED", m.outFailed)
-	}
-	if m.outScheduled > 0 {
-		out += fmt.Sprintf(", %d scheduled", m.outScheduled)
-	}
-	parts = append(parts, out)
-	if p := m.team.presence(); p != "" {
-		parts = append(parts, p)
-	}
-	parts = append(parts, "? help")
-	line := strings.Join(parts, " · ")
-	st := m.sty.Status
-	if len(bad) > 0 || m.outFailed > 0 {
-		st = m.sty.StatusErr
-	}
-	return st.Render(fitPad(textsafe.Line(line), m.w))
-}
-
 func feedProblem(f store.FeedStatus, now time.Time) string {
 	name := f.Feed
 	switch f.ErrorKind {

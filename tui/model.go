@@ -13,9 +13,9 @@ import (
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
-	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/team"
 	"github.com/hark-tui/hark/termimg"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Deps are the Model's collaborators.
@@ -30,8 +30,17 @@ type Deps struct {
 	Theme    string            // dark | light | mono
 	Colors   map[string]string // role -> colour overrides: accent, urgent, high, positive, dim, own, warn
 	Bell     bool
-	Now      func() time.Time
-	Version  string
+	// Notify is how desktop notifications are sent: auto, osc9, osc777,
+	// bell or off ("" = auto).
+	Notify string
+	// UndoSend is how long a sent reply waits in the outbox, where undo
+	// takes it back into the composer (0: sent at once).
+	UndoSend time.Duration
+	// Tmux: the terminal is tmux (notifications go through its DCS
+	// passthrough).
+	Tmux    bool
+	Now     func() time.Time
+	Version string
 	// OpenURL opens a link in a browser (nil: only show/copy it).
 	OpenURL func(string) error
 	// Calendar returns a brand's "next business day at h:m" (snooze presets).
@@ -67,16 +76,20 @@ type Model struct {
 	focus    focus
 	stack    []overlay
 
+	// Written is what tests saw written raw to the terminal (Drive).
+	Written []string
+
 	typeahead  []tea.KeyPressMsg // keys typed while the list reloads, replayed in order
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 
-	flashText  string
-	flashErr   bool
-	flashUntil time.Time
-	events     <-chan engine.Event
-	unsub      func()
-	feeds      []store.FeedStatus
+	msgs msgLog
+	// slaSeen: conversations (and deadline) already notified as at risk
+	slaSeen     map[string]bool
+	lastSLAScan time.Time
+	undos       []undo // actions that can be taken back, newest last
+	events      <-chan engine.Event
+	unsub       func()
 }
 
 // New builds the model. It subscribes to the engine's events.
@@ -112,17 +125,23 @@ func New(d Deps) (*Model, error) {
 	m := &Model{
 		Common:     c,
 		padCache:   map[padKey]string{},
+		slaSeen:    map[string]bool{},
 		frameCache: map[frameKey]string{},
 	}
 	m.queue = newQueue(c, m)
 	m.conv = newConv(c, m)
+	m.conv.emptyWhy = func() string {
+		if q := m.queue; q.loaded && len(q.refs) == 0 && q.search != nil {
+			return "No match for /" + textsafe.Line(q.search.Raw) + " in " + q.view.String() + " — esc clears the search, / changes it."
+		}
+		return ""
+	}
 	m.composer = newComposer(c, m)
 	m.picker = newPicker(c, m)
 	m.events, m.unsub = d.Engine.Subscribe()
 	m.feeds = d.Engine.FeedStatuses()
 	if len(d.Warnings) > 0 {
 		m.flash("warning: "+strings.Join(d.Warnings, "; "), true)
-		m.flashUntil = m.now().Add(30 * time.Second)
 	}
 	return m, nil
 }
@@ -159,6 +178,7 @@ type tickMsg time.Time
 type doneMsg struct {
 	flash string
 	err   error
+	undo  *undo // how to take the action back (nil: it cannot be)
 }
 
 // convsMsg is conversations the engine changed, re-read in a Cmd.
@@ -166,7 +186,8 @@ type convsMsg struct {
 	convs  []social.Conversation
 	counts [4]int
 	newIDs []string
-	urgent bool
+	urgent []social.Conversation // actionable and urgent, with a new post
+	brand  string                // the brand filter the counts are of
 }
 
 func (m *Model) waitEvent() tea.Cmd {
@@ -187,16 +208,16 @@ func tick() tea.Cmd {
 func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
 
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
-	st := m.st
+	st, brand, op := m.st, m.queue.brandFilter, m.op
 	return func() tea.Msg {
 		convs, _ := st.Conversations(ids)
-		counts, _ := st.Counts()
-		msg := convsMsg{convs: convs, counts: counts}
+		counts := countsOf(st, brand, op)
+		msg := convsMsg{convs: convs, counts: counts, brand: brand}
 		if len(newPosts) > 0 {
 			for _, c := range convs {
 				msg.newIDs = append(msg.newIDs, c.ID)
-				if c.State.Actionable() && c.Priority >= UrgentScore {
-					msg.urgent = true
+				if c.State.Actionable() && c.Priority >= UrgentScore && op.Allows(c.Brand) {
+					msg.urgent = append(msg.urgent, c)
 				}
 			}
 		}

@@ -25,7 +25,6 @@ func (m *Model) moreKeys(act Action) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// moreHelp are the overlays' own key tables `?` lists after the
-// composer's. The scheduled and status overlays name their keys in their
-// first line (as the outbox does), so `?` stays one screen at 120×40.
-var moreHelp = [][]binding{}
+// moreHelp are the scheduled and status overlays' own key tables, which
+// `?` lists with the others (legend.go).
+var moreHelp = [][]binding{scheduledKeys, statusComposeKeys, statusListKeys}

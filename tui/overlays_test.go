@@ -18,6 +18,10 @@ func key(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+r":
+		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	}
 	r := []rune(s)[0]
 	return tea.KeyPressMsg{Code: r, Text: s}
@@ -60,6 +64,9 @@ func TestOverlayScreens(t *testing.T) {
 				case "search_results":
 					tm.Send(key("enter"))
 				case "bulk":
+					tm.Send(key("enter"))
+					// the outage answer asks for the restoration time
+					tm.Type("by 22:30 tonight")
 					tm.Send(key("enter"))
 					tm.Send(key("ctrl+s"))
 				}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -8,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/hark-tui/hark/canned"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -22,11 +24,55 @@ type picker struct {
 	matches []canned.Match
 	idx     int
 	err     string
-	claimed []string // the conversations it was opened on (released on esc)
+	claimed []string                // the conversations it was opened on (released on esc)
+	used    map[string]canned.Usage // what the operators chose answers for before
+}
+
+// usedMsg is the past choices of answers, read in a Cmd.
+type usedMsg struct{ used map[string]canned.Usage }
+
+// loadUsed reads the past choices (the store keeps them).
+func (p *picker) loadUsed() tea.Cmd {
+	st := p.st
+	return func() tea.Msg {
+		cs, err := st.CannedChoices()
+		if err != nil {
+			return doneMsg{err: fmt.Errorf("reading past canned choices: %w", err)}
+		}
+		used := make(map[string]canned.Usage, len(cs))
+		for id, c := range cs {
+			used[id] = canned.Usage{Count: c.Count, Words: c.Words}
+		}
+		return usedMsg{used}
+	}
+}
+
+// setUsed takes the past choices and ranks again.
+func (p *picker) setUsed(used map[string]canned.Usage) {
+	p.used = used
+	p.rank()
+}
+
+// postWords are what the open conversation is about, for the ranking and
+// for the record of a choice.
+func postWords(c social.Conversation) []string {
+	return canned.Words(c.Preview, strings.Join(c.Reasons, " "))
+}
+
+// recordChoice remembers that the answer was chosen for this post.
+func (p *picker) recordChoice(id string, words []string) tea.Cmd {
+	st, now := p.st, p.now()
+	return func() tea.Msg {
+		if err := st.RecordCannedChoice(id, words, now); err != nil {
+			return doneMsg{err: fmt.Errorf("remembering the canned choice: %w", err)}
+		}
+		return nil
+	}
 }
 
 func newPicker(c *Common, h host) *picker {
 	ti := textinput.New()
+	steadyInput(&ti)
 	ti.Prompt = "canned › "
 	ti.Placeholder = "type to filter"
 	return &picker{Common: c, host: h, pick: ti}
@@ -50,12 +96,12 @@ func (p *picker) start(bulk bool, ids []string) tea.Cmd {
 	p.idx = 0
 	p.rank()
 	p.host.focusOn(fPicker)
-	return p.pick.Focus()
+	return tea.Batch(p.pick.Focus(), p.loadUsed())
 }
 
 func (p *picker) rank() {
 	c, _ := p.host.current()
-	p.matches = canned.Rank(p.d.Canned, p.pick.Value(), c.Brand, c.Lang)
+	p.matches = canned.Suggest(p.d.Canned, p.pick.Value(), canned.Context{Brand: c.Brand, Lang: c.Lang, Words: postWords(c), Used: p.used})
 	p.idx = min(p.idx, max(len(p.matches)-1, 0))
 }
 
@@ -67,7 +113,45 @@ func (p *picker) preview() (string, error) {
 	if !ok {
 		return "", nil
 	}
-	return canned.Render(p.matches[p.idx].Body, p.vars(c))
+	// the fields the operator will be asked for show as such
+	r := p.matches[p.idx]
+	asked := map[string]string{}
+	for _, name := range r.Ask {
+		asked[name] = "⟨" + name + ": asked⟩"
+	}
+	return canned.Render(r.Body, canned.WithAsked(p.vars(c), asked))
+}
+
+// ask has the operator fill in the answer's ask: fields one by one (a
+// promise such as a restoration time is typed for this post, never sent
+// stale from the config), then puts the answer in.
+func (p *picker) ask(r canned.Response, replace bool, asked map[string]string, i int) tea.Cmd {
+	c, ok := p.host.current()
+	if !ok {
+		return nil
+	}
+	if i == len(r.Ask) {
+		text, err := canned.Render(r.Body, canned.WithAsked(p.vars(c), asked))
+		if err != nil {
+			p.err = err.Error()
+			return nil
+		}
+		p.pick.Blur()
+		return tea.Batch(p.host.pickCanned(r, text, replace, asked), p.recordChoice(r.ID, postWords(c)))
+	}
+	name := r.Ask[i]
+	hints := []string{fmt.Sprintf("%q promises this: type what is true now (%d of %d).", textsafe.Line(r.Title), i+1, len(r.Ask))}
+	if was, ok := p.brandOf(c.Brand).Vars[name]; ok {
+		hints = append(hints, "The brand's usual value, not used unless typed: "+textsafe.Line(was))
+	}
+	return newPrompt(p.Common, p.host, "Fill in before sending", textsafe.Line(name)+" › ", "", append(hints, ""), func(val string) tea.Cmd {
+		if val == "" {
+			p.host.flash(name+" is needed: the answer promises it (esc drops the answer)", true)
+			return p.ask(r, replace, asked, i)
+		}
+		asked[name] = val
+		return p.ask(r, replace, asked, i+1)
+	}).open()
 }
 
 // Help: the picker's own keys (every other key filters).
@@ -94,14 +178,12 @@ func (p *picker) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if p.idx >= len(p.matches) {
 			return nil, true
 		}
-		text, err := p.preview()
-		if err != nil {
+		if _, err := p.preview(); err != nil {
 			p.err = err.Error()
 			return nil, true // never insert (or send) a broken template
 		}
 		p.err = ""
-		p.pick.Blur()
-		return p.host.pickCanned(p.matches[p.idx].Response, text, act == ActPickReplace), true
+		return p.ask(p.matches[p.idx].Response, act == ActPickReplace, map[string]string{}, 0), true
 	}
 	var cmd tea.Cmd
 	before := p.pick.Value()
@@ -133,6 +215,9 @@ func (p *picker) View(w, h int) string {
 		}
 		if r.Shortcut != "" {
 			extra = append(extra, ";"+r.Shortcut)
+		}
+		if r.Why != "" {
+			extra = append(extra, "· "+r.Why)
 		}
 		if len(extra) > 0 {
 			label += "  " + p.sty.Dim.Render(strings.Join(extra, " "))

@@ -3,26 +3,29 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
 
 // prompt is an overlay with one line of input under a few lines of hints:
 // the base of the snooze, search, note and tags overlays. enter applies
-// the trimmed value, esc cancels; both close it.
+// the trimmed value, esc cancels; both close it. Every other key is the
+// input's: a prompt never lets a key through to the queue.
 type prompt struct {
 	host  host
 	title string
 	hints []string
 	input textinput.Model
 	apply func(val string) tea.Cmd
-	// preset, if set, may take a key before the input does (snooze's
-	// 1/2/3 on an empty line).
-	preset func(ks string) (tea.Cmd, bool)
+	// recall is a value ↑ brings back (the search in force), so that a
+	// new query starts empty and an old one can still be edited.
+	recall string
 }
 
 func newPrompt(c *Common, h host, title, label, value string, hints []string, apply func(string) tea.Cmd) *prompt {
 	ti := textinput.New()
+	steadyInput(&ti)
 	ti.Prompt = label
 	ti.SetWidth(promptWidth(c.w))
 	ti.SetValue(value)
@@ -52,11 +55,12 @@ func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 		o.host.pop()
 		o.input.Blur()
 		return o.apply(val)
-	}
-	if o.preset != nil {
-		if cmd, ok := o.preset(ks); ok {
-			return cmd
+	case ActRecall:
+		if o.recall != "" {
+			o.input.SetValue(o.recall)
+			o.input.CursorEnd()
 		}
+		return nil
 	}
 	var cmd tea.Cmd
 	o.input, cmd = o.input.Update(k)
@@ -65,4 +69,26 @@ func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 
 func (o *prompt) View(w, h int) (string, []string) {
 	return o.title, append(append([]string{}, o.hints...), o.input.View())
+}
+
+// blinkCursor makes the inputs' cursor blink (tests that run every Cmd to
+// its end turn it off: a blink is a timer).
+var blinkCursor = true
+
+// steadyInput and steadyArea stop an input's cursor from blinking when
+// blinkCursor is off.
+func steadyInput(in *textinput.Model) {
+	if !blinkCursor {
+		st := in.Styles()
+		st.Cursor.Blink = false
+		in.SetStyles(st)
+	}
+}
+
+func steadyArea(in *textarea.Model) {
+	if !blinkCursor {
+		st := in.Styles()
+		st.Cursor.Blink = false
+		in.SetStyles(st)
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -23,6 +24,8 @@ type queue struct {
 	brandFilter string
 	brands      []string
 	search      *query.Query
+	back        []viewState // where the operator was before, newest last
+	want        string      // the conversation to put the cursor on when the list lands (a jump)
 	refs        []store.Ref
 	refsGen     int
 	refsLoading bool                  // a view/filter change is being read
@@ -50,6 +53,40 @@ func newQueue(c *Common, h host) *queue {
 	return q
 }
 
+// viewState is what the queue shows: a view, a brand filter, a search.
+type viewState struct {
+	view   store.View
+	brand  string
+	search *query.Query
+}
+
+// remember keeps the current view to go back to (ActBack).
+func (q *queue) rememberView() {
+	cur := viewState{q.view, q.brandFilter, q.search}
+	if n := len(q.back); n > 0 && q.back[n-1] == cur {
+		return
+	}
+	if len(q.back) >= 50 {
+		q.back = append(q.back[:0:0], q.back[1:]...)
+	}
+	q.back = append(q.back, cur)
+}
+
+// goBack returns to the previous view, brand and search.
+func (q *queue) goBack() tea.Cmd {
+	n := len(q.back)
+	if n == 0 {
+		q.host.flash("No previous view", true)
+		return nil
+	}
+	prev := q.back[n-1]
+	q.back = q.back[:n-1]
+	q.view, q.search = prev.view, prev.search
+	clearMarks := q.brandFilter != prev.brand
+	q.brandFilter = prev.brand
+	return q.reload(clearMarks)
+}
+
 // refsMsg is a view's index, read in a Cmd.
 type refsMsg struct {
 	gen    int
@@ -62,16 +99,35 @@ type refsMsg struct {
 func (q *queue) loadRefs() tea.Cmd {
 	q.refsGen++
 	q.refsLoading = true
-	gen, st, view, search, now := q.refsGen, q.st, q.view, q.search, q.now()
+	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
 	return func() tea.Msg {
 		refs, err := st.QueueRefs(view, keep)
 		if err == nil && search != nil && search.NeedsConv() {
 			refs, err = filterConvs(st, refs, search, now)
 		}
-		counts, _ := st.Counts()
+		counts := countsOf(st, brand, op)
 		return refsMsg{gen: gen, refs: refs, counts: counts, err: err}
 	}
+}
+
+// countsOf is the header's count per state (inbox, pending, snoozed,
+// resolved): the store's totals, or, with a brand filter or for an
+// operator limited to some brands, those brands' (a scan of the index, in
+// a Cmd).
+func countsOf(st *store.Store, brand string, op *engine.Operator) [4]int {
+	if brand == "" && len(op.Brands()) == 0 {
+		n, _ := st.Counts()
+		return n
+	}
+	var n [4]int
+	_ = st.Queue(store.ViewAll, func(r store.Ref) bool {
+		if (brand == "" || r.Brand == brand) && op.Allows(r.Brand) && len(r.Sort) > 0 && r.Sort[0] < 4 {
+			n[r.Sort[0]]++
+		}
+		return true
+	})
+	return n
 }
 
 func (q *queue) refFilter() func(store.Ref) bool {
@@ -97,6 +153,12 @@ func (q *queue) setRefs(msg refsMsg) bool {
 		q.host.flash("reading queue: "+msg.err.Error(), true)
 	}
 	sel := q.selectedID()
+	if q.want != "" {
+		sel, q.want = q.want, ""
+		if !slices.ContainsFunc(msg.refs, func(r store.Ref) bool { return r.ID == sel }) {
+			q.host.flash("#"+sel+" is not in this view", true)
+		}
+	}
 	q.refs, q.counts, q.loaded = msg.refs, msg.counts, true
 	q.refsLoading = false
 	if pending := q.pending; len(pending) > 0 {

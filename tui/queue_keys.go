@@ -9,7 +9,7 @@ import (
 // Help: the queue moves, selects and filters.
 func (q *queue) Help() []Action {
 	return []Action{ActDown, ActUp, ActTop, ActBottom, ActPageDown, ActPageUp, ActOpen,
-		ActSelect, ActSelectAll, ActSelectHot, ActNextView, ActBrand, ActBrandN}
+		ActSelect, ActSelectAll, ActSelectHot, ActNextView, ActBack, ActBrand, ActBrandN}
 }
 
 // Key handles the list's keys. They work from the conversation pane too
@@ -36,9 +36,13 @@ func (q *queue) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			return q.host.open(id, true), true
 		}
 	case ActNextView:
+		q.rememberView()
 		q.view = (q.view + 1) % 5
 		return q.reload(false), true
+	case ActBack:
+		return q.goBack(), true
 	case ActBrand:
+		q.rememberView()
 		q.brandFilter = nextBrand(q.brands, q.brandFilter)
 		return q.reload(true), true
 	case ActBrandN:
@@ -49,6 +53,9 @@ func (q *queue) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		} else if n > len(q.brands) {
 			q.host.flash(fmt.Sprintf("There is no brand %d (%d configured)", n, len(q.brands)), true)
 			return nil, true
+		}
+		if want != q.brandFilter {
+			q.rememberView()
 		}
 		q.brandFilter = want
 		return q.reload(true), true

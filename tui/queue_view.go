@@ -37,6 +37,12 @@ func (q *queue) View(w, h int) string {
 		case q.search != nil:
 			msg = fmt.Sprintf("Nothing in %s matches /%s (w: next view, / to change)", q.view, textsafe.Line(q.search.Raw))
 		case q.view == store.ViewActionable:
+			if broken := q.feedProblems(); len(broken) > 0 {
+				// not inbox zero: posts may not be arriving at all
+				return q.sty.StatusErr.Render(lipgloss.Wrap("Nothing in the inbox, but a feed is failing, so new posts may not arrive:", w, " ")) +
+					"\n\n" + lipgloss.Wrap(strings.Join(broken, "\n\n"), w, " ") +
+					"\n\n" + q.sty.Dim.Render(lipgloss.Wrap("hark doctor checks the accounts; ctrl+r polls again.", w, " "))
+			}
 			msg = "Inbox zero. New mentions appear here as they arrive."
 		}
 		return q.sty.Dim.Render(lipgloss.Wrap(msg, w, " "))
@@ -80,6 +86,17 @@ func (q *queue) View(w, h int) string {
 	return out
 }
 
+// feedProblems are the failing feeds with their last error, in full.
+func (q *queue) feedProblems() []string {
+	var out []string
+	for _, f := range q.feeds {
+		if f.LastError != "" {
+			out = append(out, feedProblem(f, q.now())+": "+textsafe.Line(f.LastError))
+		}
+	}
+	return out
+}
+
 func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool, claim string) string {
 	mark := " "
 	if marked {
@@ -110,6 +127,15 @@ func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool, c
 	pad := max(w-lipgloss.Width(head)-lipgloss.Width(handle)-lipgloss.Width(right), 1)
 	line1 := head + q.sty.Author.Render(handle) + strings.Repeat(" ", pad) + slaSt.Render(right)
 	prev := textsafe.Line(c.Preview)
+	if c.State == social.StateSnoozed {
+		// the snoozed view: until when, and the operator's note
+		prev = "⏾ " + c.SnoozedUntil.Local().Format("Mon 15:04")
+		if c.SnoozeNote != "" {
+			prev += " · " + textsafe.Line(c.SnoozeNote)
+		} else {
+			prev += " · " + textsafe.Line(c.Preview)
+		}
+	}
 	line2 := "    " + textsafe.Truncate(prev, w-4)
 	if selected {
 		st := q.sty.Selected

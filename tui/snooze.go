@@ -9,13 +9,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// The snooze overlay: a preset (1, 2, 3 on an empty line) or a typed time
+// The snooze overlay: a preset (1, 2 or 3, then enter) or a typed time
 // ("3h", "15:30", "2026-12-01 09:00"), with an optional "; note". The
 // conversation comes back to the inbox when it is due.
 
 // openSnooze asks until when; apply snoozes the targets.
 func openSnooze(c *Common, h host, brand string, apply func(until time.Time, note, label string) tea.Cmd) tea.Cmd {
-	var o *prompt
 	parse := func(val string) tea.Cmd {
 		note := ""
 		if i := strings.IndexByte(val, ';'); i >= 0 {
@@ -29,19 +28,17 @@ func openSnooze(c *Common, h host, brand string, apply func(until time.Time, not
 		}
 		return apply(until, note, "Snoozed until "+until.Local().Format("Mon Jan 2 15:04"))
 	}
-	o = newPrompt(c, h, "Snooze until", "until › ", "", []string{
-		"1  in 1 hour", "2  tomorrow 09:00 (business day)", "3  next week (Monday 09:00)",
-		"or type: 3h · 45m · 15:30 · 2026-12-01 09:00   (then a note after ';')", "",
-	}, parse)
-	o.preset = func(ks string) (tea.Cmd, bool) {
-		if o.input.Value() == "" && (ks == "1" || ks == "2" || ks == "3") {
-			h.pop() // a preset closes the prompt as enter does
-			o.input.Blur()
-			return parse(ks), true
-		}
-		return nil, false
-	}
+	// The presets are typed like any time and take effect on enter: a
+	// digit never fires on its own, so "3h" or "15:30" can be typed (and
+	// nothing typed here ever reaches the queue).
+	o := newPrompt(c, h, "Snooze until", "until › ", "", SnoozeHints, parse)
 	return o.open()
+}
+
+// SnoozeHints are the snooze prompt's lines (also in `?` and the README).
+var SnoozeHints = []string{
+	"1 enter  in 1 hour", "2 enter  tomorrow 09:00 (business day)", "3 enter  next week (Monday 09:00)",
+	"or type: 3h · 45m · 2d · 15:30 · 2026-12-01 09:00 · tue 10:00   (then a note after ';')", "",
 }
 
 // ParseSnooze reads a snooze preset or time. next(t, h, m) gives the next

@@ -16,7 +16,7 @@ import (
 func openTags(c *Common, h host, cv social.Conversation, tags []string) tea.Cmd {
 	return newPrompt(c, h, "Tags on contact (comma-separated)", "tags › ", strings.Join(tags, ", "), nil, func(val string) tea.Cmd {
 		tags := parseTags(val)
-		return editContact(c, cv, func(ct *store.Contact) { ct.Tags = tags })
+		return editContact(c, cv, "tags", func(ct *store.Contact) { ct.Tags = tags })
 	}).open()
 }
 

@@ -57,7 +57,17 @@ func TestTeamClaimsInTheTUI(t *testing.T) {
 	ak := teamModel(t, d, reg.Join(ade, nil))
 
 	until(t, ak, "2 online: JD·all AK·all")
+	// who am I: each session's status line names its operator
+	if l := lastLine(ak.Screen()); !strings.Contains(l, "you: AK · ? help") {
+		t.Fatalf("AK's status line: %q", l)
+	}
+	if l := lastLine(jd.Screen()); !strings.Contains(l, "you: JD · ? help") {
+		t.Fatalf("JD's status line: %q", l)
+	}
 	ak.Update(key("?"))
+	for i := 0; i < 20 && !strings.Contains(ak.Screen(), "JD is replying: r, R, c or B asks"); i++ {
+		ak.Update(key(" ")) // page down
+	}
 	if scr := ak.Screen(); !strings.Contains(scr, "JD is replying: r, R, c or B asks") {
 		t.Fatalf("team help missing:\n%s", scr)
 	}

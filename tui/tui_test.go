@@ -57,6 +57,7 @@ func newModel(t *testing.T, a *app.App) *tui.Model {
 	d := a.TUIDeps("test", nil)
 	d.Mono = true
 	d.Bell = false
+	d.UndoSend = 0 // the test clock stands still: a held reply would never go
 	m, err := tui.New(d)
 	if err != nil {
 		t.Fatal(err)

@@ -54,8 +54,16 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			clear(m.frameCache)
 		}
 		return m, nil
+	case jumpMsg:
+		return m, m.onJump(msg)
+	case slaMsg:
+		return m, m.onSLA(msg)
 	case tickMsg:
 		cmds := []tea.Cmd{tick()}
+		if now := m.now(); now.Sub(m.lastSLAScan) >= slaScanEvery {
+			m.lastSLAScan = now
+			cmds = append(cmds, m.scanSLA())
+		}
 		if p.dirty() {
 			cmds = append(cmds, p.saveDraft())
 		}
@@ -86,12 +94,20 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		}
 		return m, nil
 	case doneMsg:
+		m.pushUndo(msg.undo)
 		if msg.err != nil {
 			m.flash(msg.err.Error(), true)
 		} else if msg.flash != "" {
+			if msg.undo != nil {
+				msg.flash += " — " + m.km.Keys(ActUndo) + " undoes"
+			}
 			m.flash(msg.flash, false)
 		}
 		return m, m.loadOutbox()
+	case unsentMsg:
+		m.flash(msg.flash, false)
+		load := m.open(msg.edit.conv, false)
+		return m, tea.Batch(load, p.edit(msg.edit), m.loadOutbox())
 	case outboxMsg:
 		m.outboxList.set(msg)
 		return m, nil
@@ -108,16 +124,36 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			} else {
 				m.layout()
 			}
-			m.flash(queuedLabel(msg), false)
+			// a reply moves the conversation to pending (waiting on the
+			// customer) once it is sent: say so, and how to take it back
+			flash := "Reply queued; once sent, the conversation moves to pending (waiting on the customer)"
+			if !msg.at.IsZero() {
+				flash = queuedLabel(msg) // scheduled (schedule.go)
+			} else if d := m.d.UndoSend; d > 0 {
+				m.pushUndo(unsendUndo(m.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
+				flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, m.km.Keys(ActUndo))
+			}
+			m.flash(flash, false)
 		}
 		if reload {
 			return m, m.loadOutbox()
 		}
 		return m, nil
+	case usedMsg:
+		m.picker.setUsed(msg.used)
+		return m, nil
 	case bulkPlanMsg:
 		return m, p.showBulk(msg)
 	case contactSavedMsg:
-		m.flash("Contact saved", false)
+		m.pushUndo(msg.undo)
+		flash := "Contact saved"
+		if msg.flash != "" {
+			flash = msg.flash
+		}
+		if msg.undo != nil {
+			flash += " — " + m.km.Keys(ActUndo) + " undoes"
+		}
+		m.flash(flash, false)
 		if msg.id == m.conv.openID {
 			return m, m.conv.loadPosts(msg.id)
 		}
@@ -165,6 +201,11 @@ func (m *Model) onRefs(msg refsMsg) tea.Cmd {
 	// a reply or a prompt (note, tags, snooze) in progress keeps its
 	// conversation: it must land where the operator started it
 	composing := m.focus == fComposer || m.focus == fPicker || len(m.stack) > 0
+	if len(q.refs) == 0 && m.conv.openID != "" && !composing {
+		// nothing in view (an empty search result): the pane shows no
+		// conversation rather than one that does not match
+		cmds = append(cmds, m.closeConv())
+	}
 	if len(q.refs) > 0 && (m.conv.openID == "" || sel != q.refs[q.cursor].ID && !composing) {
 		// the view changed under the open conversation: follow the
 		// cursor — but never pull the conversation out from under a
@@ -187,7 +228,9 @@ func (m *Model) onRefs(msg refsMsg) tea.Cmd {
 // open conversation.
 func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	q, openID := m.queue, m.conv.openID
-	q.counts = msg.counts
+	if msg.brand == q.brandFilter {
+		q.counts = msg.counts
+	}
 	wasSelected := openID != "" && q.selectedID() == openID
 	q.applyConvs(msg.convs)
 	var cmds []tea.Cmd
@@ -200,11 +243,9 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	} else if slices.Contains(idsOf(msg.convs), openID) {
 		cmds = append(cmds, m.conv.loadPosts(openID))
 	}
-	if msg.urgent {
-		m.flash("New urgent post in the queue", false)
-		if m.d.Bell {
-			cmds = append(cmds, tea.Raw("\a"))
-		}
+	if len(msg.urgent) > 0 {
+		m.flashAmbient("New urgent post in the queue")
+		cmds = append(cmds, m.notify("hark: urgent post", urgentNotice(msg.urgent)))
 	}
 	if m.conv.openID == "" && len(q.refs) > 0 {
 		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))

@@ -1,0 +1,60 @@
+package tui_test
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+func header(s string) string { return strings.SplitN(s, "\n", 2)[0] }
+
+// Search: a new / starts empty (↑ brings the old query back), esc in the
+// queue clears the filter, an empty result shows no conversation but "no
+// match", and from: takes part of a handle.
+func TestSearchFlow(t *testing.T) {
+	_, m, top := promptModel(t)
+	name := top.Contact.Name()
+
+	m.Press(key("/"))
+	m.Press(typed("stranded")...)
+	m.Press(key("enter"))
+	if h := header(m.Screen()); !strings.Contains(h, "/stranded") {
+		t.Fatalf("search not applied: %s", h)
+	}
+	// a second search replaces the first
+	m.Press(key("/"))
+	m.Press(typed("from:whitf")...)
+	m.Press(key("enter"))
+	s := m.Screen()
+	if h := header(s); !strings.Contains(h, "/from:whitf") || strings.Contains(h, "stranded") {
+		t.Fatalf("the new query was glued to the old one: %s", h)
+	}
+	if !strings.Contains(s, "@d.whitfield@mastodon.social") {
+		t.Fatalf("from: with part of the handle found nothing:\n%s", s)
+	}
+	// ↑ brings the search in force back, to edit it
+	m.Press(key("/"), tea.KeyPressMsg{Code: tea.KeyUp})
+	m.Press(typed(" -is:vip")...)
+	m.Press(key("enter"))
+	if h := header(m.Screen()); !strings.Contains(h, "/from:whitf -is:vip") {
+		t.Fatalf("recall did not edit the query: %s", h)
+	}
+	// nothing matches: no conversation, "no match"
+	m.Press(key("/"))
+	m.Press(typed("zzqxj")...)
+	m.Press(key("enter"))
+	s = m.Screen()
+	if strings.Contains(s, name) || !strings.Contains(s, "No match for /zzqxj") {
+		t.Fatalf("an empty result still shows a conversation:\n%s", s)
+	}
+	// esc in the queue clears it
+	m.Press(escKey)
+	s = m.Screen()
+	if h := header(s); strings.Contains(h, "/zzqxj") || !strings.Contains(h, "inbox") {
+		t.Fatalf("esc did not clear the search: %s", h)
+	}
+	if !strings.Contains(s, name) {
+		t.Fatalf("the inbox is not back:\n%s", s)
+	}
+}

@@ -1,0 +1,74 @@
+package tui_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/tui"
+)
+
+func lastLine(s string) string {
+	lines := strings.Split(s, "\n")
+	return lines[len(lines)-1]
+}
+
+// The status line keeps "? help" whatever it shows; an error stays until
+// a key is pressed after it could be read, and M opens the log with every
+// message in full (the issue: "New urgent post" hid the hint, a failed
+// send's reason was cut at the width and replaced within a second).
+func TestStatusLineAndMessageLog(t *testing.T) {
+	tui.Instant(t)
+	a, clk := demoApp(t)
+	m := newModel(t, a)
+	t.Cleanup(m.Close)
+	m.Start(80, 24)
+	if l := lastLine(m.Screen()); !strings.Contains(l, "? help") {
+		t.Fatalf("no hint: %q", l)
+	}
+	// f without a follow-up to offer: an error longer than the line
+	m.Press(key("f"))
+	l := lastLine(m.Screen())
+	if !strings.Contains(l, "No public follow-up") || !strings.HasSuffix(strings.TrimSpace(l), "? help") || !strings.Contains(l, "M messages") {
+		t.Fatalf("error line: %q", l)
+	}
+	// an info right after it (a key pressed at once: not read yet) does
+	// not hide it
+	m.Press(key("ctrl+r"))
+	if l := lastLine(m.Screen()); !strings.Contains(l, "No public follow-up") {
+		t.Fatalf("an info hid the error: %q", l)
+	}
+	// a minute later, with no key pressed, it is still there
+	clk.mu.Lock()
+	clk.t = clk.t.Add(time.Minute)
+	clk.mu.Unlock()
+	if l := lastLine(m.Screen()); !strings.Contains(l, "No public follow-up") {
+		t.Fatalf("the error went unseen: %q", l)
+	}
+	// M: the log has both, the error in full
+	m.Press(key("M"))
+	s := m.Screen()
+	for _, want := range []string{"Messages", "Polling every feed now", "No public follow-up", "resolved)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("log lacks %q:\n%s", want, s)
+		}
+	}
+	m.Press(escKey)
+	// seen: the summary is back, the hint too
+	if l := lastLine(m.Screen()); strings.Contains(l, "No public follow-up") || !strings.Contains(l, "feeds 1 ok") || !strings.Contains(l, "? help") {
+		t.Fatalf("after the log: %q", l)
+	}
+	// an error seen by a key pressed later (not at once: typing on)
+	m.Press(key("f"))
+	m.Press(key("j"))
+	if l := lastLine(m.Screen()); !strings.Contains(l, "No public follow-up") {
+		t.Fatalf("a key pressed at once hid the error: %q", l)
+	}
+	clk.mu.Lock()
+	clk.t = clk.t.Add(3 * time.Second)
+	clk.mu.Unlock()
+	m.Press(key("k"))
+	if l := lastLine(m.Screen()); strings.Contains(l, "No public follow-up") {
+		t.Fatalf("the error stayed after it was seen: %q", l)
+	}
+}
