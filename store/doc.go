@@ -1,7 +1,8 @@
 // Package store is hark's bbolt database: posts keyed network/account/remoteID
 // (so re-polling changes nothing), conversations with their queue index,
 // feed cursors committed in the same transaction as their poll batch, the
-// persistent outbox, contacts, drafts and the schema version.
+// persistent outbox (with scheduled entries: schedule.go), the brands'
+// status posts (status.go), contacts, drafts and the schema version.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file
 // cut short would crash the process on a page past its end) and, for
