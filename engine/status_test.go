@@ -139,3 +139,33 @@ func TestStatusPostEveryAccountOnce(t *testing.T) {
 		}
 	}
 }
+
+// An operator limited to some brands posts, retries and discards status
+// posts of those brands only.
+func TestStatusPostOperatorBrands(t *testing.T) {
+	clk := &clock{t: start}
+	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	defer st.Close()
+	e := New(Options{Store: st, Now: clk.Now, Accounts: []Account{
+		{Network: "m", Name: "a", Brand: "Acme", Sender: &countingNet{}},
+		{Network: "m", Name: "o", Brand: "Other", Sender: &countingNet{}},
+	}})
+	other, err := e.PostStatus("Other", "Other's news", StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := e.As(social.Actor{Name: "Kim", Initials: "KS"}).WithBrands([]string{"Acme"})
+	if _, err := op.PostStatus("Other", "not mine", StatusOptions{}); err == nil {
+		t.Fatal("posted for another brand")
+	}
+	if _, err := op.Discard(other.Items[0].Seq); err == nil {
+		t.Fatal("discarded another brand's status post")
+	}
+	mine, err := op.PostStatus("Acme", "Acme's news", StatusOptions{})
+	if err != nil || mine.By.Initials != "KS" {
+		t.Fatalf("%+v %v", mine, err)
+	}
+	if _, err := op.Discard(mine.Items[0].Seq); err != nil {
+		t.Fatalf("discarding my brand's status post: %v", err)
+	}
+}
