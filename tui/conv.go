@@ -33,6 +33,9 @@ type conv struct {
 	// emptyWhy says why no conversation is open ("no match" of a search;
 	// "" : nothing to say), from the root.
 	emptyWhy func() string
+	// scheduled are the scheduled messages of a conversation, from the
+	// root's outbox list (schedule.go).
+	scheduled func(id string) []store.OutboxEntry
 }
 
 func newConv(c *Common, h host) *conv {
@@ -221,6 +224,7 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if note := snoozeNote(c); note != "" {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate(note, w)))
 	}
+	lines = append(lines, v.scheduledLines(c.ID, w)...)
 	if c.FollowUp == social.FollowUpOffered {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate("Resolved DM: press f to post a public follow-up, or F to skip", w)))
 	}

@@ -136,6 +136,7 @@ func New(d Deps) (*Model, error) {
 		}
 		return ""
 	}
+	m.conv.scheduled = m.scheduledFor // schedule.go
 	m.composer = newComposer(c, m)
 	m.picker = newPicker(c, m)
 	m.events, m.unsub = d.Engine.Subscribe()

@@ -238,3 +238,31 @@ func queuedLabel(msg sentMsg) string {
 	}
 	return "Scheduled for " + laterLabel(msg.at) + " (L: scheduled messages)"
 }
+
+// scheduledFor are the scheduled messages of a conversation, soonest
+// first (memory only: the outbox list the root keeps).
+func (m *Model) scheduledFor(id string) []store.OutboxEntry {
+	var out []store.OutboxEntry
+	for _, e := range m.outboxList.outbox {
+		if e.State == store.OutScheduled && e.Reply.ConvID == id {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// scheduledLines name a conversation's scheduled messages in its header.
+func (v *conv) scheduledLines(id string, w int) []string {
+	if v.scheduled == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range v.scheduled(id) {
+		line := "scheduled " + laterLabel(e.SendAt) + ": " + textsafe.Line(e.Reply.Text)
+		if e.SendAnyway {
+			line = "scheduled " + laterLabel(e.SendAt) + " (anyway): " + textsafe.Line(e.Reply.Text)
+		}
+		out = append(out, v.sty.Flash.Render(textsafe.Truncate(line+" — L to change", w)))
+	}
+	return out
+}

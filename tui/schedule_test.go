@@ -49,6 +49,7 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 		t.Fatalf("scheduled entry %+v", ob[0])
 	}
 	waitScreen(t, tm, "Scheduled for Tue Nov 24 10:00")
+	waitScreen(t, tm, "scheduled Tue Nov 24 10:00: Did the replacement") // in the conversation's header
 	tm.Send(key("L"))
 	waitScreen(t, tm, "Tue Nov 24 10:00 → #")
 	tm.Send(key("m"))
