@@ -48,8 +48,8 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 		!strings.HasPrefix(ob[0].Reply.Text, "Did the replacement arrive?") {
 		t.Fatalf("scheduled entry %+v", ob[0])
 	}
-	waitScreen(t, tm, "Scheduled for Tue Nov 24 10:00")
-	waitScreen(t, tm, "scheduled Tue Nov 24 10:00: Did the replacement") // in the conversation's header
+	// the status line says so, and the conversation's header names it
+	waitScreen(t, tm, "Scheduled for Tue Nov 24 10:00", "scheduled Tue Nov 24 10:00: Did the replacement")
 	tm.Send(key("L"))
 	waitScreen(t, tm, "Tue Nov 24 10:00 → #")
 	tm.Send(key("m"))
