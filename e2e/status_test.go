@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// A status post whose answer is lost after the server made it (the
+// connection dropped) is confirmed, not posted again, on each network —
+// on Mastodon as GoToSocial, which ignores Idempotency-Key, so the
+// account's own statuses are read to find it.
+func TestStatusPostAnswerLost(t *testing.T) {
+	post := func(path string) func(*http.Request) bool {
+		return func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == path }
+	}
+	for _, c := range []struct {
+		name      string
+		net       social.Network
+		account   string
+		intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
+		isCreate  func(*http.Request) bool
+		made      func(n *fakenet.Nets, text string) int
+	}{
+		{"mastodon", social.Mastodon, fakenet.MastodonAccount,
+			func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Mastodon.Intercept(mw) },
+			post("/api/v1/statuses"), mastodonMade},
+		{"bluesky", social.Bluesky, fakenet.BlueskyAccount,
+			func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
+			post("/xrpc/com.atproto.repo.createRecord"),
+			func(n *fakenet.Nets, text string) int {
+				return count(n.Bluesky.Records(), func(r fakenet.Record) bool { return strings.Contains(string(r.Record), text) })
+			}},
+		{"x", social.X, fakenet.XAccount,
+			func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
+			post("/2/tweets"),
+			func(n *fakenet.Nets, text string) int {
+				return count(n.X.Created(), func(tw fakenet.Tweet) bool { return strings.Contains(tw.Text, text) })
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.nets.Mastodon.IgnoreIdempotencyKey(true) // as GoToSocial
+			clk := &replayClock{t: time.Now()}
+			d := &dropOnce{isCreate: c.isCreate, seen: map[string]bool{}}
+			c.intercept(w.nets, d.mw)
+			ctx := context.Background()
+			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			a.Engine.PollOnce(ctx)
+			text := "Our checkout is down; we are on it. Updates here. (" + c.name + ")"
+			st, err := a.Engine.PostStatus(fakenet.Brand, text, engine.StatusOptions{
+				Targets: []engine.StatusTarget{{Network: c.net, Account: c.account}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Engine.Deliver(ctx)
+			clk.add(time.Hour) // past the backoff
+			a.Engine.Deliver(ctx)
+			st, _ = a.Store.Status(st.ID)
+			if it := st.Items[0]; it.State != store.OutSent || it.RemoteID == "" {
+				t.Fatalf("status copy %+v", it)
+			}
+			if !d.dropped {
+				t.Fatal("the create never reached the fake")
+			}
+			if n := c.made(w.nets, text); n != 1 {
+				t.Errorf("the server holds %d copies of the status post, want 1", n)
+			}
+			if c.net == social.Mastodon {
+				if ms := w.nets.Mastodon.Created(); ms[len(ms)-1].InReplyToID != "" {
+					t.Error("the status post went out as a reply")
+				}
+			}
+		})
+	}
+}
