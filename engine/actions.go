@@ -401,7 +401,9 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 
 func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
 	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
-		if x.State != store.OutFailed {
+		// a scheduled message cancelled when the conversation moved on
+		// can be sent all the same (the operator looked: schedule.go)
+		if x.State != store.OutFailed && x.State != store.OutCancelled {
 			return fmt.Errorf("outbox %d is %s, only failed replies can be retried", seq, x.State)
 		}
 		if t := strings.TrimSpace(text); t != "" && t != x.Reply.Text {

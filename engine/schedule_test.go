@@ -232,3 +232,33 @@ func TestScheduledEditMoveCancel(t *testing.T) {
 		t.Fatalf("send now: %d sends", net.count())
 	}
 }
+
+// A cancelled scheduled message can be sent all the same (Retry) or
+// discarded.
+func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
+	clk := &clock{t: start}
+	net := &countingNet{}
+	first := customer("p1", start)
+	first.ThreadRoot, first.ReplyTo = "", ""
+	src := &staticSource{posts: []social.Post{first}}
+	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+	defer st.Close()
+	e.PollOnce(context.Background())
+	clk.Add(time.Minute)
+	ent, _ := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(24 * time.Hour)})
+	clk.Add(time.Hour)
+	src.posts = []social.Post{customer("p2", clk.Now())}
+	e.PollOnce(context.Background())
+	clk.Add(24 * time.Hour)
+	e.Deliver(context.Background())
+	if got, _ := st.OutboxEntry(ent.Seq); got.State != store.OutCancelled {
+		t.Fatalf("not cancelled: %+v", got)
+	}
+	if _, err := e.Retry(ent.Seq, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(context.Background())
+	if got, _ := st.OutboxEntry(ent.Seq); got.State != store.OutSent || net.count() != 1 {
+		t.Fatalf("sent anyway: %+v, %d sends", got, net.count())
+	}
+}

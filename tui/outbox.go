@@ -32,7 +32,8 @@ func loadOutbox(st *store.Store) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
 		entries, _ := st.Outbox(func(e store.OutboxEntry) bool {
-			return e.State != store.OutSent && e.State != store.OutDropped && e.State != store.OutCancelled
+			// a cancelled scheduled message stays until sent anyway or discarded
+			return e.State != store.OutSent && e.State != store.OutDropped
 		})
 		for _, e := range entries {
 			switch e.State {
