@@ -40,6 +40,8 @@ type composer struct {
 	anyway bool
 	// atts are images for the next send (attach.go)
 	atts []social.Attachment
+	// editSeq is the scheduled message being edited (0: none)
+	editSeq uint64
 }
 
 func newComposer(c *Common, h host) *composer {
@@ -75,6 +77,9 @@ type sentMsg struct {
 type editMsg struct {
 	conv, text string
 	direct     bool
+	// sched: a scheduled message whose text is edited (ctrl+s saves it
+	// back, its time unchanged: schedule.go)
+	sched uint64
 }
 
 func (p *composer) setSize(w, h int) {
@@ -92,6 +97,7 @@ func (p *composer) clear() {
 	p.direct = false
 	p.followUp = false
 	p.atts = nil
+	p.editSeq = 0
 }
 
 // restoreDraft shows a stored draft of an open conversation.
@@ -156,7 +162,11 @@ func (p *composer) edit(msg editMsg) tea.Cmd {
 	p.composeFor = msg.conv
 	p.ta.SetValue(msg.text)
 	p.direct = msg.direct
+	p.editSeq = msg.sched
 	p.host.focusOn(fComposer)
+	if msg.sched != 0 {
+		return p.ta.Focus() // not a draft: the scheduled message's text
+	}
 	return tea.Batch(p.ta.Focus(), p.draftChanged())
 }
 
@@ -171,6 +181,11 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		p.ta.Blur()
 		p.host.focusOn(fConv)
 		p.team.release(p.composeFor)
+		if p.editSeq != 0 { // the scheduled message stays as it was
+			p.editSeq = 0
+			p.ta.Reset()
+			return nil, true
+		}
 		if len(p.bulkIDs) > 0 {
 			p.team.release(p.bulkIDs...)
 			p.bulkIDs = nil
@@ -233,7 +248,7 @@ func (p *composer) saveDraft() tea.Cmd {
 		return nil // the text is on its way out, not a draft
 	}
 	p.draftDirty = false
-	if id == "" || len(p.bulkIDs) > 0 {
+	if id == "" || len(p.bulkIDs) > 0 || p.editSeq != 0 {
 		return nil
 	}
 	return func() tea.Msg {
@@ -273,6 +288,9 @@ func (p *composer) send(force bool) tea.Cmd {
 	}
 	if len(p.bulkIDs) > 0 {
 		return p.confirmBulk(body)
+	}
+	if p.editSeq != 0 {
+		return p.saveScheduled(body) // schedule.go
 	}
 	c, ok := p.host.current()
 	if !ok {
@@ -337,6 +355,7 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	p.followUp = false
 	p.draftDirty = false
 	p.atts = nil
+	p.editSeq = 0
 	return true, true
 }
 
@@ -397,6 +416,9 @@ func (p *composer) View(w, h int) string {
 	}
 	if p.followUp {
 		mode = "public follow-up"
+	}
+	if p.editSeq != 0 {
+		mode = "scheduled message (ctrl+s saves it, esc leaves it as it was)"
 	}
 	counter := p.counter(c)
 	keys := " · ctrl+s send · ctrl+l later · ctrl+o image · ctrl+t public/DM · esc close"

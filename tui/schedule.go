@@ -165,11 +165,14 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 			return doneMsg{flash: map[bool]string{true: "It goes even if they write again", false: "It is cancelled if they write again or someone answers"}[anyway], err: err}
 		}
 	case ActMove:
-		conv, _ := o.st.Conversation(e.Reply.ConvID) // for the brand's business days
+		brand := "" // for the brand's business days (memory: the account's brand)
+		if a, ok := o.eng.Account(e.Reply.Network, e.Reply.Account); ok {
+			brand = a.Brand
+		}
 		p := newPrompt(o.Common, o.host, "Move to", "at › ", "", []string{
 			"Now: " + laterLabel(e.SendAt), "New time: " + laterHint, "",
 		}, func(val string) tea.Cmd {
-			at, anyway, err := parseLater(val, o.now(), o.d.Calendar(conv.Brand))
+			at, anyway, err := parseLater(val, o.now(), o.d.Calendar(brand))
 			if err != nil {
 				o.host.flash(err.Error(), true)
 				return nil
@@ -188,15 +191,20 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 		})
 		return p.open()
 	case ActEdit:
-		p := newPrompt(o.Common, o.host, "Edit scheduled message", "› ", e.Reply.Text, []string{
-			fmt.Sprintf("To %s, %s", textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), laterLabel(e.SendAt)), "",
-		}, func(val string) tea.Cmd {
-			return func() tea.Msg {
-				_, err := op.EditScheduled(e.Seq, val)
-				return doneMsg{flash: "Scheduled message changed", err: err}
+		// in the composer (the text may span lines); ctrl+s saves it back
+		o.host.pop()
+		st, sign := o.st, o.signature
+		return func() tea.Msg {
+			text := e.Reply.Text
+			// without its signature, which ctrl+s adds again
+			if c, err := st.Conversation(e.Reply.ConvID); err == nil {
+				if sig, err := sign(c); err == nil && sig != "" {
+					text = strings.TrimSuffix(strings.TrimSuffix(text, sig), " ")
+					text = strings.TrimSuffix(text, "\n")
+				}
 			}
-		})
-		return p.open()
+			return editMsg{conv: e.Reply.ConvID, text: text, direct: e.Reply.Direct, sched: e.Seq}
+		}
 	}
 	return nil
 }
@@ -265,4 +273,27 @@ func (v *conv) scheduledLines(id string, w int) []string {
 		out = append(out, v.sty.Flash.Render(textsafe.Truncate(line+" — L to change", w)))
 	}
 	return out
+}
+
+// saveScheduled writes the edited text back to the scheduled message.
+func (p *composer) saveScheduled(body string) tea.Cmd {
+	c, ok := p.host.current()
+	if !ok {
+		return nil
+	}
+	sig, err := p.signature(c)
+	if err != nil {
+		p.host.flash("signature: "+err.Error(), true)
+		return nil
+	}
+	text := Signed(body, sig)
+	seq, op, conv := p.editSeq, p.op, p.composeFor
+	p.sending = true
+	return func() tea.Msg {
+		ent, err := op.EditScheduled(seq, text)
+		if err != nil {
+			return sentMsg{conv: conv, err: fmt.Errorf("scheduled message not changed: %w", err), at: ent.SendAt}
+		}
+		return sentMsg{conv: conv, at: ent.SendAt}
+	}
 }

@@ -52,6 +52,20 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 	waitScreen(t, tm, "Scheduled for Tue Nov 24 10:00", "scheduled Tue Nov 24 10:00: Did the replacement")
 	tm.Send(key("L"))
 	waitScreen(t, tm, "Tue Nov 24 10:00 → #")
+	// E: edit the text in the composer (it keeps its time); ctrl+s saves it
+	tm.Send(key("E"))
+	waitScreen(t, tm, "scheduled message (ctrl+s saves it")
+	tm.Send(tea.KeyPressMsg{Code: 'e', Mod: tea.ModCtrl}) // end of line
+	tm.Type(" Let us know!")
+	tm.Send(key("ctrl+s"))
+	waitOutbox(t, a.Store, func(ob []store.OutboxEntry) bool {
+		return strings.HasPrefix(ob[0].Reply.Text, "Did the replacement arrive? Let us know!")
+	})
+	if ob, _ := a.Store.Outbox(nil); len(ob) != 1 || !ob[0].SendAt.Equal(want) || strings.Count(ob[0].Reply.Text, "^DO") != 1 {
+		t.Fatalf("after the edit: %+v", ob)
+	}
+	tm.Send(key("L"))
+	waitScreen(t, tm, "Let us know!")
 	tm.Send(key("m"))
 	tm.Type("3d !")
 	tm.Send(key("enter"))
