@@ -49,6 +49,19 @@ func TestMediaAllNetworks(t *testing.T) {
 		t.Fatalf("the photo: %+v", p.Media)
 	}
 
+	// and on Bluesky: a blob in the record's images embed, shown through the CDN
+	const bsAlt = "A boarding pass, the gate number circled"
+	uri := w.nets.Bluesky.AddPhotoMention("@acmecoffee.bsky.social the gate changed twice", bsAlt, 3, 4)
+	clk.add(time.Minute)
+	a.Engine.PollOnce(ctx)
+	bp, err := a.Store.Post(social.PostKey(social.Bluesky, fakenet.BlueskyAccount, uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bp.Media) != 1 || bp.Media[0].Alt != bsAlt || bp.Media[0].Width != 3 || !strings.HasPrefix(bp.Media[0].URL, "https://cdn.bsky.app/img/feed_fullsize/plain/did:") {
+		t.Fatalf("the bluesky photo: %+v", bp.Media)
+	}
+
 	// a reply with an image on each network
 	file := filepath.Join(t.TempDir(), "claim-form.png")
 	f, _ := os.Create(file)

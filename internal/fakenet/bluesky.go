@@ -724,3 +724,38 @@ func (s *BlueskyServer) Blobs() []Blob {
 	defer s.sm.Unlock()
 	return append([]Blob(nil), s.blobs...)
 }
+
+// AddPhotoMention adds a new mention (the newest notification) by the
+// first fixture mention's author, whose record carries an
+// app.bsky.embed.images embed with one image (a blob reference) and its
+// alt text; it returns the post's URI.
+func (s *BlueskyServer) AddPhotoMention(text, alt string, w, h int) string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	var base map[string]any
+	for _, n := range s.notifs {
+		if str(n.raw, "reason") == "mention" {
+			base = clone(n.raw).(map[string]any)
+			break
+		}
+	}
+	s.seq++
+	now := s.pds.nets.now().UTC()
+	at := now.Format("2006-01-02T15:04:05.000Z")
+	author, _ := base["author"].(map[string]any)
+	uri := "at://" + str(author, "did") + "/" + postCollection + "/" + tid(now, s.seq)
+	base["uri"], base["cid"], base["indexedAt"] = uri, blueskyFixtureCI, at
+	rec, _ := base["record"].(map[string]any)
+	rec = clone(rec).(map[string]any)
+	rec["text"], rec["createdAt"] = text, at
+	delete(rec, "reply")
+	delete(rec, "facets")
+	rec["embed"] = map[string]any{"$type": "app.bsky.embed.images", "images": []any{map[string]any{
+		"alt": alt, "aspectRatio": map[string]any{"width": w, "height": h},
+		"image": map[string]any{"$type": "blob", "ref": map[string]any{"$link": "bafkreiphotophotophotophotophotophotophotophotophoto"},
+			"mimeType": "image/jpeg", "size": 123456}}}}
+	base["record"] = rec
+	s.notifs = append([]bnotif{{uri: uri, at: at, raw: base}}, s.notifs...)
+	s.learnPost(base)
+	return uri
+}
