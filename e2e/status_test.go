@@ -86,3 +86,48 @@ func TestStatusPostAnswerLost(t *testing.T) {
 		})
 	}
 }
+
+// hark post, hark statuses and hark post --resolve from the command line.
+func TestPostCommand(t *testing.T) {
+	w := newWorld(t)
+	if _, _, err := w.hark(t, "poll", "--once"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"post", "no brand"}, "--brand is required"},
+		{[]string{"post", "--brand", fakenet.Brand, "--account", "nope", "x"}, "not an account of"},
+		{[]string{"post", "--brand", fakenet.Brand, "--image", "/nonexistent.png", "x"}, "every image needs its alt text"},
+		{[]string{"post", "--brand", fakenet.Brand}, "usage: hark post"},
+	} {
+		if _, _, err := w.hark(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("hark %v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	out, _, err := w.hark(t, "post", "--brand", fakenet.Brand, "--account", fakenet.MastodonAccount, "Checkout is down; we are on it.")
+	if err != nil || !strings.Contains(out, "sent on mastodon/"+fakenet.MastodonAccount+": http") || !strings.Contains(out, "status 1 of Acme Coffee") {
+		t.Fatalf("hark post: %v\n%s", err, out)
+	}
+	ms := w.nets.Mastodon.Created()
+	status := ms[len(ms)-1]
+	if status.InReplyToID != "" || !strings.HasPrefix(status.Text, "Checkout is down; we are on it.") || !strings.HasSuffix(status.Text, "^JD") {
+		t.Fatalf("the status: %+v", status)
+	}
+	out, _, err = w.hark(t, "statuses")
+	if err != nil || !strings.Contains(out, "Checkout is down") || !strings.Contains(out, "mastodon/"+fakenet.MastodonAccount+"\tsent\thttp") {
+		t.Fatalf("hark statuses: %v\n%s", err, out)
+	}
+	out, _, err = w.hark(t, "post", "--resolve", "1", "--no-signature", "Checkout works again. Thanks for your patience!")
+	if err != nil || !strings.Contains(out, "sent on mastodon/") {
+		t.Fatalf("hark post --resolve: %v\n%s", err, out)
+	}
+	ms = w.nets.Mastodon.Created()
+	if fu := ms[len(ms)-1]; fu.InReplyToID != status.ID || fu.Text != "Checkout works again. Thanks for your patience!" {
+		t.Fatalf("the follow-up: %+v (status %s)", fu, status.ID)
+	}
+	if _, _, err := w.hark(t, "post", "--resolve", "1", "again"); err == nil || !strings.Contains(err.Error(), "already resolved") {
+		t.Errorf("resolved twice: %v", err)
+	}
+}

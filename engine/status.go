@@ -248,8 +248,10 @@ func (e *Engine) ResolveStatus(id, text string, by social.Actor) (store.StatusPo
 		if acct.NewKey != nil {
 			key = acct.NewKey(now)
 		}
+		// no author: the brand answers itself, and a network that
+		// @mentions the author answered (Mastodon) must not mention it
 		to := social.Post{Network: it.Network, Account: it.Account, Brand: st.Brand, RemoteID: it.RemoteID, URL: it.URL,
-			Author: acct.Self, Text: st.Text, CreatedAt: st.CreatedAt, Kind: social.KindOwn}
+			Text: st.Text, CreatedAt: st.CreatedAt, Kind: social.KindOwn}
 		replies[i] = social.Reply{ID: rid, Key: key, Network: it.Network, Account: it.Account, To: to,
 			Text: text, CreatedAt: now, By: e.actor(by)}
 	}
