@@ -43,7 +43,6 @@ func TestImagePreview(t *testing.T) {
 			tm.Send(key("m"))
 			if proto == termimg.None {
 				waitScreen(t, tm, "Attachment 1 of 1")
-				time.Sleep(200 * time.Millisecond)
 				tm.Send(key("ctrl+c"))
 				out := tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second))
 				raw, _ := readAll(out)
