@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,10 +47,27 @@ func scheduleVerdict(ent store.OutboxEntry, c social.Conversation, ok bool) stri
 	switch {
 	case c.LastCustomerAt.After(since):
 		return fmt.Sprintf("cancelled: %s wrote again since it was scheduled (%s)", c.Contact.Handle, c.LastCustomerAt.Local().Format("Jan 2 15:04"))
-	case c.LastResponseAt.After(since):
+	case c.LastResponseAt.After(since) && !queuedBefore(c, ent.Seq):
 		return fmt.Sprintf("cancelled: conversation %s was answered since it was scheduled (%s)", c.ID, c.LastResponseAt.Local().Format("Jan 2 15:04"))
 	}
 	return ""
+}
+
+// queuedBefore reports whether the conversation's latest response is a
+// reply hark queued before outbox entry seq (written before the scheduled
+// one, sent after it: a reply held in its undo window, or retried) — not
+// an answer given since. The trail records each reply with its outbox
+// sequence at the time it was sent (= LastResponseAt).
+func queuedBefore(c social.Conversation, seq uint64) bool {
+	for i := len(c.Activity) - 1; i >= 0; i-- {
+		a := c.Activity[i]
+		if a.Action != social.ActReplied || !a.At.Equal(c.LastResponseAt) {
+			continue
+		}
+		n, err := strconv.ParseUint(a.Note, 10, 64)
+		return err == nil && n < seq
+	}
+	return false // answered outside hark, or not recorded
 }
 
 // releaseDue lets a due scheduled entry go (it is then queued and returned

@@ -262,3 +262,31 @@ func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
 		t.Fatalf("sent anyway: %+v, %d sends", got, net.count())
 	}
 }
+
+// A reply written before the scheduled message but sent after it (held in
+// its undo window) is not an answer "since": the scheduled one still goes.
+func TestScheduledNotCancelledByAReplyQueuedBefore(t *testing.T) {
+	clk := &clock{t: start}
+	net := &countingNet{}
+	first := customer("p1", start)
+	first.ThreadRoot, first.ReplyTo = "", ""
+	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, &staticSource{posts: []social.Post{first}})
+	defer st.Close()
+	e.PollOnce(context.Background())
+	clk.Add(time.Minute)
+	if _, err := e.Reply("1", "We're on it.", ReplyOptions{Hold: 5 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	sched, err := e.Reply("1", "Did the replacement arrive?", ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(10 * time.Second)
+	e.Deliver(context.Background()) // the held reply goes now
+	clk.Add(6 * 24 * time.Hour)
+	e.Deliver(context.Background())
+	got, _ := st.OutboxEntry(sched.Seq)
+	if got.State != store.OutSent || net.count() != 2 {
+		t.Fatalf("scheduled: %+v (%d sends)", got, net.count())
+	}
+}
