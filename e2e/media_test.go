@@ -158,3 +158,49 @@ func TestMediaAllNetworks(t *testing.T) {
 		t.Fatalf("protocol violations: %v", v)
 	}
 }
+
+// Mastodon refuses a status while it still processes its image (422):
+// that is retried, with the image uploaded once.
+func TestImageStillProcessing(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	clk := &replayClock{t: time.Now()}
+	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.Engine.PollOnce(ctx)
+	file := filepath.Join(t.TempDir(), "label.png")
+	f, _ := os.Create(file)
+	png.Encode(f, image.NewGray(image.Rect(0, 0, 5, 5)))
+	f.Close()
+	img, err := attach.Check(file, "The return label", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target social.Conversation
+	a.Store.ForEachConv(func(c social.Conversation) bool {
+		if c.Network == social.Mastodon && c.ReadOnly == "" && !c.Direct {
+			target = c
+			return false
+		}
+		return true
+	})
+	w.nets.Mastodon.StillProcessing(1)
+	ent, err := a.Engine.Reply(target.ID, "Here is your return label.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Engine.Deliver(ctx)
+	got, _ := a.Store.OutboxEntry(ent.Seq)
+	if got.State != store.OutQueued || got.Reply.Attachments[0].Ref == "" {
+		t.Fatalf("after the 422: %+v", got)
+	}
+	clk.add(time.Hour)
+	a.Engine.Deliver(ctx)
+	got, _ = a.Store.OutboxEntry(ent.Seq)
+	if got.State != store.OutSent || len(w.nets.Mastodon.Uploads()) != 1 || mastodonMade(w.nets, "Here is your return label.") != 1 {
+		t.Fatalf("after the retry: %+v, %d uploads", got, len(w.nets.Mastodon.Uploads()))
+	}
+}

@@ -47,7 +47,7 @@ func (c *Client) Send(ctx context.Context, r social.Reply) (social.Sent, error) 
 	}
 	var st status
 	if err := a.call(ctx, http.MethodPost, "/api/v1/statuses", nil, form, hdr, &st); err != nil {
-		return social.Sent{}, err
+		return social.Sent{}, stillProcessing(err, len(r.Attachments) > 0)
 	}
 	if st.ID == "" {
 		// The status may exist: transient, so the engine confirms before resending.

@@ -3,11 +3,13 @@ package mastodon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"path/filepath"
+	"strings"
 
 	"github.com/hark-tui/hark/attach"
 	"github.com/hark-tui/hark/social"
@@ -60,4 +62,17 @@ func (c *Client) Upload(ctx context.Context, r social.Reply, i int) (string, err
 		return "", fmt.Errorf("mastodon: upload: %w", &social.Error{Kind: social.Transient, Msg: "the server answered no media id"})
 	}
 	return string(m.ID), nil
+}
+
+// stillProcessing turns Mastodon's refusal of a status whose attachment
+// it is still processing (422 "…not finished processing…") into a
+// transient error: the same status, with the same media id, goes through
+// a moment later.
+func stillProcessing(err error, media bool) error {
+	var se *social.Error
+	if media && errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity &&
+		strings.Contains(strings.ToLower(se.Msg), "processing") {
+		se.Kind = social.Transient
+	}
+	return err
 }

@@ -69,6 +69,7 @@ type MastodonServer struct {
 	nextID     uint64
 	media      []Media
 	mediaByID  map[string]int
+	processing int // status creates with media refused as "still processing"
 }
 
 func newMastodon(n *Nets) *MastodonServer {
@@ -394,6 +395,11 @@ func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, s.created[i].JSON)
 		return
 	}
+	if len(mediaIDs) > 0 && s.processing > 0 {
+		s.processing--
+		writeJSON(w, 422, []byte(`{"error":"Cannot attach files that have not finished processing. Try again in a moment!"}`))
+		return
+	}
 	var attachments []any
 	for _, id := range mediaIDs {
 		i, ok := s.mediaByID[id]
@@ -579,4 +585,12 @@ func (s *MastodonServer) AddPhotoMention(text, alt string, w, h int) string {
 	s.notifIDs = append([]string{str(n, "id")}, s.notifIDs...)
 	s.learn(st)
 	return sid
+}
+
+// StillProcessing makes the next n status creates that attach media fail
+// as Mastodon does while it processes an upload (422).
+func (s *MastodonServer) StillProcessing(n int) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	s.processing = n
 }
