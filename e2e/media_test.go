@@ -62,6 +62,19 @@ func TestMediaAllNetworks(t *testing.T) {
 		t.Fatalf("the bluesky photo: %+v", bp.Media)
 	}
 
+	// and on X: attachments.media_keys with includes.media
+	const xAlt = "A coffee grinder with a cracked hopper"
+	xid := w.nets.X.AddPhotoMention("@acmecoffee my grinder arrived cracked", xAlt, 1024, 768)
+	clk.add(10 * time.Minute) // past X's minimum poll interval
+	a.Engine.PollOnce(ctx)
+	xp, err := a.Store.Post(social.PostKey(social.X, fakenet.XAccount, xid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(xp.Media) != 1 || xp.Media[0].Alt != xAlt || xp.Media[0].Label() != "photo 1024×768" || !strings.HasPrefix(xp.Media[0].URL, "https://pbs.twimg.com/") {
+		t.Fatalf("the x photo: %+v", xp.Media)
+	}
+
 	// a reply with an image on each network
 	file := filepath.Join(t.TempDir(), "claim-form.png")
 	f, _ := os.Create(file)

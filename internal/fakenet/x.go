@@ -79,13 +79,14 @@ type XServer struct {
 	authFail  int
 	media     []XMedia
 	mediaByID map[string]int
+	mediaInfo map[string]map[string]any // media_key → media object (includes.media)
 }
 
 func newX(n *Nets) *XServer {
 	s := &XServer{UserID: XUserID, ConsumerKey: XConsumerKey, ConsumerSecret: XConsumerSecret,
 		AccessToken: XAccessToken, AccessSecret: XAccessSecret,
 		nonces: map[string]bool{}, tweets: map[string]map[string]any{}, users: map[string]map[string]any{},
-		mediaByID: map[string]int{}}
+		mediaByID: map[string]int{}, mediaInfo: map[string]map[string]any{}}
 	for _, name := range []string{"users_mentions.json", "search_recent_conversation.json", "tweets_lookup.json", "search_recent.json"} {
 		var p struct {
 			Data     []map[string]any
@@ -259,7 +260,7 @@ func (s *XServer) checkOAuth(r *http.Request) error {
 // page writes a timeline page in the fixtures' shape: data newest first,
 // every known user and referenced post under includes, and meta with the
 // ids (X's empty answer has no data key at all).
-func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string) {
+func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string, withMedia bool) {
 	if len(list) == 0 {
 		writeJSON(w, 200, Fixture("x/users_mentions_empty.json"))
 		return
@@ -297,6 +298,21 @@ func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string
 	}
 	if ts != nil {
 		inc["tweets"] = ts
+	}
+	if withMedia { // expansions=attachments.media_keys
+		var ms []any
+		for _, t := range list {
+			att, _ := t["attachments"].(map[string]any)
+			keys, _ := att["media_keys"].([]string)
+			for _, k := range keys {
+				if m, ok := s.mediaInfo[k]; ok {
+					ms = append(ms, m)
+				}
+			}
+		}
+		if ms != nil {
+			inc["media"] = ms
+		}
 	}
 	meta := map[string]any{"result_count": len(list), "newest_id": str(list[0], "id"), "oldest_id": str(list[len(list)-1], "id")}
 	if next != "" {
@@ -351,7 +367,7 @@ func (s *XServer) listMentions(w http.ResponseWriter, r *http.Request) {
 	if n := atoi(q.Get("max_results")); n > 0 && len(list) > n {
 		list = list[:n]
 	}
-	s.page(w, list, xFirstNextToken)
+	s.page(w, list, xFirstNextToken, strings.Contains(q.Get("expansions"), "attachments.media_keys"))
 }
 
 // search serves conversation_id: queries from the posts the fake knows (the
@@ -378,7 +394,7 @@ func (s *XServer) search(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		sort.Slice(list, func(i, j int) bool { return idLess(str(list[j], "id"), str(list[i], "id")) })
-		s.page(w, list, "")
+		s.page(w, list, "", strings.Contains(q.Get("expansions"), "attachments.media_keys"))
 		return
 	}
 	if q.Get("pagination_token") != "" || q.Get("since_id") != "" {
@@ -586,7 +602,7 @@ func (s *XServer) userTweets(w http.ResponseWriter, r *http.Request) {
 			list = append(list, s.tweets[s.created[i].ID])
 		}
 	}
-	s.page(w, list, "")
+	s.page(w, list, "", false)
 }
 
 // uploadMedia takes POST /2/media/upload: multipart with the image as
@@ -655,4 +671,27 @@ func (s *XServer) Media() []XMedia {
 	s.sm.Lock()
 	defer s.sm.Unlock()
 	return append([]XMedia(nil), s.media...)
+}
+
+// AddPhotoMention adds a new mention (the newest) by the fixture's first
+// mention's author with one photo (attachments.media_keys, and the media
+// object served in includes.media when the request asks for the
+// expansion); it returns the post's id.
+func (s *XServer) AddPhotoMention(text, alt string, w, h int) string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	t := clone(s.mentions[len(s.mentions)-1]).(map[string]any)
+	id := s.newID()
+	key := "3_" + id
+	t["id"], t["text"], t["conversation_id"] = id, text, id
+	t["created_at"] = s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	t["edit_history_tweet_ids"] = []string{id}
+	delete(t, "referenced_tweets")
+	delete(t, "in_reply_to_user_id")
+	t["attachments"] = map[string]any{"media_keys": []string{key}}
+	s.mediaInfo[key] = map[string]any{"media_key": key, "type": "photo", "url": "https://pbs.twimg.com/media/" + id + ".jpg",
+		"width": w, "height": h, "alt_text": alt}
+	s.mentions = append([]map[string]any{t}, s.mentions...)
+	s.tweets[id] = t
+	return id
 }
