@@ -373,3 +373,10 @@ func deliveredLabel(e store.OutboxEntry) string {
 	}
 	return fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)))
 }
+
+// paste inserts pasted text into the status post.
+func (s *statusCompose) paste(msg tea.PasteMsg) tea.Cmd {
+	var cmd tea.Cmd
+	s.ta, cmd = s.ta.Update(msg)
+	return cmd
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hark-tui/hark/store"
@@ -21,16 +22,18 @@ func TestStatusPostFromTheTUI(t *testing.T) {
 	tm.Send(key("3")) // Northwind
 	tm.Send(key("P"))
 	waitScreen(t, tm, "Status post · Northwind Energy", "[x] demo/northwind")
-	tm.Type("We know about the outage in Millbrook; crews are on it.")
+	tm.Type("We know about the outage in Millbrook; ")
+	tm.Send(tea.PasteMsg{Content: "crews are on it."}) // pasted text lands in the status post
 	tm.Send(key("ctrl+s"))
 	waitScreen(t, tm, "queued on 1 account")
 	sts, err := a.Store.Statuses("Northwind Energy", 0)
-	if err != nil || len(sts) != 1 || !strings.HasSuffix(sts[0].Text, "^DO") || sts[0].Items[0].State != store.OutQueued {
+	if err != nil || len(sts) != 1 || !strings.HasPrefix(sts[0].Text, "We know about the outage in Millbrook; crews are on it.") || !strings.HasSuffix(sts[0].Text, "^DO") || sts[0].Items[0].State != store.OutQueued {
 		t.Fatalf("statuses %+v %v", sts, err)
 	}
-	a.Engine.Deliver(context.Background())
 	tm.Send(key("S"))
-	waitScreen(t, tm, "Status posts · Northwind Energy", "demo-status-1")
+	waitScreen(t, tm, "Status posts · Northwind Energy", "queued")
+	a.Engine.Deliver(context.Background()) // the open list follows the delivery
+	waitScreen(t, tm, "demo-status-1")
 	tm.Send(key("e"))
 	waitScreen(t, tm, "Resolve status 1")
 	tm.Type("Power is back in Millbrook.")

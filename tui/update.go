@@ -174,6 +174,9 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		}
 		return m, nil
 	case tea.PasteMsg:
+		if s, ok := m.top().(*statusCompose); ok {
+			return m, s.paste(msg) // statuspost.go
+		}
 		if m.focus == fComposer {
 			return m, p.paste(msg)
 		}
@@ -285,6 +288,9 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 	case engine.EvDelivery:
 		var cmds []tea.Cmd
 		cmds = append(cmds, m.loadOutbox())
+		if l, ok := m.top().(*statusList); ok {
+			cmds = append(cmds, l.load()) // a copy's link arrives (statuspost.go)
+		}
 		// a delivery of another operator's reply is theirs to hear of
 		// (their row moves and the trail shows it here)
 		if ev.Outbox != nil && (m.team.sess == nil || ev.Outbox.Reply.By.Same(m.op.Actor())) {
