@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/termimg"
 )
 
@@ -95,4 +96,33 @@ func demoPhoto(name string) []byte {
 	var buf bytes.Buffer
 	_ = png.Encode(&buf, img)
 	return buf.Bytes()
+}
+
+// DemoStatusText is the status post Northwind Energy has made when the
+// demo starts: the outage story begins with the brand speaking first.
+const DemoStatusText = "We know about the power cuts in Riverside and Millbrook. Crews are on site; next update at 11:00. Hospitals and medical-equipment customers: call our priority line."
+
+// SeedDemoStatus posts the demo's status post (once per store: a fixed id)
+// and delivers it to the demo feed (in memory), so S lists it, {{.Status}}
+// links to it and a customer answers under it a few seconds in. The
+// interactive demo calls it (hark, hark --demo); nothing without the demo
+// feed.
+func (a *App) SeedDemoStatus(ctx context.Context) {
+	if !a.Cfg.Demo || a.Demo == nil {
+		return
+	}
+	brand := ""
+	for _, b := range a.Cfg.Brands {
+		if strings.Contains(b.Name, "Northwind") {
+			brand = b.Name
+		}
+	}
+	if brand == "" {
+		return
+	}
+	if _, err := a.Engine.PostStatus(brand, DemoStatusText, engine.StatusOptions{ID: "demo-outage-status"}); err != nil {
+		a.Log.Warn("demo status post", "err", err)
+		return
+	}
+	a.Engine.Deliver(ctx)
 }

@@ -130,6 +130,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	a.SeedDemoStatus(ctx) // the demo's outage story starts with a status post
 	ectx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer serveReads(ectx, a)()
