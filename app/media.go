@@ -120,7 +120,11 @@ func (a *App) SeedDemoStatus(ctx context.Context) {
 	if brand == "" {
 		return
 	}
-	if _, err := a.Engine.PostStatus(brand, DemoStatusText, engine.StatusOptions{ID: "demo-outage-status"}); err != nil {
+	text, err := a.SignStatus(brand, DemoStatusText)
+	if err != nil {
+		text = DemoStatusText
+	}
+	if _, err := a.Engine.PostStatus(brand, text, engine.StatusOptions{ID: "demo-outage-status"}); err != nil {
 		a.Log.Warn("demo status post", "err", err)
 		return
 	}
