@@ -23,6 +23,7 @@ import (
 	"github.com/hark-tui/hark/feeds/x"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/stores"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -36,7 +37,7 @@ type Options struct {
 // App is a wired hark.
 type App struct {
 	Cfg    *config.Config
-	Store  *store.Store
+	Store  store.Store
 	Engine *engine.Engine
 	Canned []canned.Response
 	Log    *slog.Logger
@@ -74,13 +75,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.tmpDir = dir
 		path = filepath.Join(dir, "demo.db")
-	} else if o.ReadOnly {
+	} else if o.ReadOnly && !stores.IsPostgres(path) {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			a.Close()
 			return nil, &NoStoreError{Path: path}
 		}
 	}
-	st, err := store.Open(path, store.Options{ReadOnly: o.ReadOnly, Warn: func(msg string) {
+	st, err := OpenStore(ctx, cfg, path, store.Options{ReadOnly: o.ReadOnly, Warn: func(msg string) {
 		// before anything is written: on stderr now, in the TUI's status
 		// line and in the log
 		a.Log.Warn("store", "check", msg)
@@ -165,6 +166,21 @@ func (a *App) Close() error {
 		a.tmpDir = ""
 	}
 	return errors.Join(errs...)
+}
+
+// OpenStore opens the store at path (cfg.Store, or the demo's throw-away
+// file): a bbolt file, or a PostgreSQL database (its password from
+// store_password, or libpq's PGPASSWORD and ~/.pgpass).
+func OpenStore(ctx context.Context, cfg *config.Config, path string, o store.Options) (store.Store, error) {
+	so := stores.Options{ReadOnly: o.ReadOnly, NoSync: o.NoSync, Warn: o.Warn}
+	if stores.IsPostgres(path) && cfg.StorePassword != "" {
+		pw, err := cfg.StorePassword.Resolve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store_password: %w", err)
+		}
+		so.Password = pw
+	}
+	return stores.Open(ctx, path, so)
 }
 
 // ErrNoDemoStore: a reading command on the demo, which keeps no store

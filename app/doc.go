@@ -1,5 +1,6 @@
 // Package app wires hark together from a config: it opens the store and the
-// log, resolves secrets, builds each network adapter, the triage rules and
+// log (the store through store/stores: a bbolt file or a postgres:// URL),
+// resolves secrets, builds each network adapter, the triage rules and
 // the engine. main.go's commands are thin layers over it. It holds no
 // globals, so tests and several TUIs can each build their own.
 package app

@@ -44,7 +44,7 @@ func TestDemoStatusAndPhotos(t *testing.T) {
 	a.Engine.PollOnce(ctx)
 	a.SeedDemoStatus(ctx)
 	a.SeedDemoStatus(ctx) // a second start on the same store
-	sts, err := a.Store.Statuses("", 0)
+	sts, err := store.Statuses(context.Background(), a.Store, "", 0)
 	if err != nil || len(sts) != 1 || !strings.HasPrefix(sts[0].Text, DemoStatusText) || sts[0].Items[0].State != store.OutSent {
 		t.Fatalf("statuses %+v %v", sts, err)
 	}
@@ -54,7 +54,7 @@ func TestDemoStatusAndPhotos(t *testing.T) {
 	clk.add(10 * time.Second)
 	a.Engine.PollOnce(ctx)
 	tagged := 0
-	a.Store.ForEachConv(func(c social.Conversation) bool {
+	a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Status == sts[0].ID {
 			tagged++
 		}

@@ -64,7 +64,7 @@ func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (s
 
 // Sign appends the brand's signature to a reply for conversation id.
 func (a *App) Sign(id, text string) (string, error) {
-	c, err := a.Store.Conversation(id)
+	c, err := a.Store.Conversation(context.Background(), id)
 	if err != nil {
 		return "", err
 	}
@@ -113,10 +113,10 @@ func Handle(n social.Network, h string) string {
 
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
-	broken, failing := 0, 0
+	broken, failing := a.doctorStore(ctx, w), 0
 	statuses := map[string]string{}
 	lastErr := map[string]bool{}
-	if sts, err := a.Store.FeedStatuses(); err == nil {
+	if sts, err := a.Store.FeedStatuses(ctx); err == nil {
 		for _, s := range sts {
 			line := "never polled"
 			if !s.LastOK.IsZero() {
@@ -226,7 +226,7 @@ func (a *App) Export(w io.Writer, format string) error {
 	case "jsonl", "json":
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
-		ferr = a.Store.ForEachConvSkipping(func(c social.Conversation) bool {
+		ferr = a.Store.ForEachConvSkipping(context.Background(), func(c social.Conversation) bool {
 			buf.Reset()
 			if werr = enc.Encode(c); werr == nil {
 				_, werr = w.Write(textsafe.EscapeJSON(buf.Bytes()))
@@ -242,7 +242,7 @@ func (a *App) Export(w io.Writer, format string) error {
 			cw.Write(cells)
 		}
 		row("id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview")
-		ferr = a.Store.ForEachConvSkipping(func(c social.Conversation) bool {
+		ferr = a.Store.ForEachConvSkipping(context.Background(), func(c social.Conversation) bool {
 			row(c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
 				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, c.Preview)
 			return true
@@ -301,6 +301,28 @@ func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut 
 	}
 	fmt.Fprintln(w, "wrote", path)
 	return nil
+}
+
+// doctorStore prints the store's findings (bbolt: page check and counts;
+// PostgreSQL: server, schema, counts recount, session settings) and
+// returns how many failed.
+func (a *App) doctorStore(ctx context.Context, w io.Writer) int {
+	fmt.Fprintf(w, "store (%s)\n", a.Store.Backend())
+	fs, err := a.Store.Doctor(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "  ✗ %s\n", textsafe.Line(err.Error()))
+		return 1
+	}
+	broken := 0
+	for _, f := range fs {
+		mark := "✓"
+		if !f.OK {
+			mark = "✗"
+			broken++
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, f.Name, textsafe.Line(f.Detail))
+	}
+	return broken
 }
 
 // CheckConfig reports what in cfg would stop the TUI from starting (the

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -83,7 +84,7 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 	default:
 		return stats.Report{}, fmt.Errorf("stats --by %q: use brand or operator", by)
 	}
-	if err := a.Store.ForEachConv(func(c social.Conversation) bool {
+	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, c.Brand) }) {
 			b.Add(c)
 		}

@@ -56,8 +56,10 @@ func Root() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&f.config, "config", "", "config file (default $XDG_CONFIG_HOME/hark/config.yaml)")
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
+	root.PersistentFlags().StringVar(&f.db, "store", "", "store: a bbolt file or a postgres:// URL (same as --db)")
 	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), postCmd(f), statusesCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
+	root.AddCommand(storeCmd(f))
 	return root
 }
 
@@ -249,7 +251,7 @@ func queueCmd(f *flags) *cobra.Command {
 		},
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			v, _ := store.ParseView(view)
-			convs, err := a.Store.Top(v, n, nil)
+			convs, err := a.Store.Top(context.Background(), v, n, nil)
 			if err != nil {
 				return err
 			}
@@ -309,7 +311,7 @@ func replyCmd(f *flags) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
 			a.Engine.Deliver(ctx)
-			ent, err = a.Store.OutboxEntry(ent.Seq)
+			ent, err = a.Store.OutboxEntry(context.Background(), ent.Seq)
 			if err != nil {
 				return err
 			}

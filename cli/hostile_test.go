@@ -82,7 +82,7 @@ func hostileWorld(t *testing.T) (cfg, db string, data map[string]string) {
 	tri := func(c *social.Conversation, _ social.Post, _ store.Contact) {
 		c.Priority, c.Reasons = 70, []string{"urgent: \x1b]0;pwned\x07", "\u202egnp.exe"}
 	}
-	if _, err := st.Ingest("rss:hostile", "", posts, tri, now); err != nil {
+	if _, err := st.Ingest(context.Background(), "rss:hostile", "", posts, tri, now); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

@@ -38,7 +38,7 @@ func postCmd(f *flags) *cobra.Command {
 			var st store.StatusPost
 			var err error
 			if resolve != "" {
-				if st, err = a.Store.Status(resolve); err != nil {
+				if st, err = a.Engine.Status(resolve); err != nil {
 					return err
 				}
 				if !noSig {
@@ -77,7 +77,7 @@ func postCmd(f *flags) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
 			a.Engine.Deliver(ctx)
-			if st, err = a.Store.Status(st.ID); err != nil {
+			if st, err = a.Engine.Status(st.ID); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -90,7 +90,7 @@ func postCmd(f *flags) *cobra.Command {
 						continue
 					}
 				}
-				e, err := a.Store.OutboxEntry(seq)
+				e, err := a.Store.OutboxEntry(cmd.Context(), seq)
 				if err != nil {
 					return err
 				}
@@ -150,7 +150,7 @@ func statusesCmd(f *flags) *cobra.Command {
 		Short: "List status posts (newest first) with the link of each copy",
 		Args:  cobra.NoArgs,
 		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			sts, err := a.Store.Statuses(brand, n)
+			sts, err := a.Engine.Statuses(brand, n)
 			if err != nil {
 				return err
 			}

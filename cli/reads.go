@@ -15,13 +15,15 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/ipc"
+	"github.com/hark-tui/hark/store/stores"
 	"github.com/hark-tui/hark/textsafe"
 )
 
 // Reading commands (doctor, queue, stats, export) work while another hark
 // holds the store: bbolt lets no second process open it, so they ask the
 // process that holds it over its socket (package ipc), which runs the very
-// same command on its open store.
+// same command on its open store. On PostgreSQL they open the database
+// themselves.
 
 // readCommands are the commands a running hark answers for others.
 var readCommands = []string{"doctor", "queue", "stats", "export"}
@@ -72,11 +74,15 @@ func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []str
 			}
 			return err
 		}
-		switch err := askRunning(cmd, socketPath(cfg)); {
-		case err == nil:
-			return exit(nil)
-		case !errors.Is(err, ipc.ErrNotRunning):
-			return exit(err)
+		// PostgreSQL lets every process in: a reading command opens the
+		// database itself (the hark that writes to it may be on another box)
+		if !stores.IsPostgres(cfg.Store) {
+			switch err := askRunning(cmd, socketPath(cfg)); {
+			case err == nil:
+				return exit(nil)
+			case !errors.Is(err, ipc.ErrNotRunning):
+				return exit(err)
+			}
 		}
 		a, err := app.Open(cmd.Context(), cfg, o)
 		switch {

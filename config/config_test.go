@@ -417,6 +417,11 @@ func TestValidate(t *testing.T) {
 			want: []string{`operators[0].brands[0]: "Acne" is not a configured brand`}},
 		{name: "operator without name", extra: "operators:\n  - initials: X\n    keys: [\"" + keyJane + "\"]\n",
 			want: []string{"operators[0].name: is empty"}},
+		{name: "postgres store", extra: "store: postgres://hark@db.example/hark\nstore_password: env:HARK_PG_PASSWORD\n"},
+		{name: "postgres password in the url", extra: "store: postgres://hark:hunter2@db.example/hark\n",
+			want: []string{"store: the URL holds a password (value not shown)", "store_password: env:VAR"}, never: "hunter2"},
+		{name: "literal store password", extra: "store: postgres://hark@db.example/hark\nstore_password: hunter2\n",
+			want: []string{"store_password: looks like a literal secret"}, never: "hunter2"},
 		{name: "negative claim idle", extra: "team: {claim_idle: -1m}\n", want: []string{"team.claim_idle: -1m0s is negative"}},
 	}
 	for _, tt := range tests {

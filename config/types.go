@@ -6,19 +6,22 @@ import "time"
 // environment variables. Secrets are never values here: Secret fields hold
 // a reference ("env:VAR" or "cmd:pass show hark/x") resolved at start.
 type Config struct {
-	Profile   string            `mapstructure:"profile"`    // name of this profile (default "default")
-	Store     string            `mapstructure:"store"`      // bbolt file; default $XDG_STATE_HOME/hark/<profile>.db
-	LogFile   string            `mapstructure:"log_file"`   // default $XDG_STATE_HOME/hark/hark.log
-	CannedDir string            `mapstructure:"canned_dir"` // folder of canned responses; default $XDG_CONFIG_HOME/hark/canned
-	Demo      bool              `mapstructure:"demo"`       // run the embedded demo feed
-	Agent     Agent             `mapstructure:"agent"`
-	Brands    []Brand           `mapstructure:"brands"`
-	Accounts  []Account         `mapstructure:"accounts"`
-	Feeds     []Feed            `mapstructure:"feeds"` // listening feeds that need no account (RSS/Atom)
-	Keys      map[string]string `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
-	Theme     Theme             `mapstructure:"theme"`
-	Outbox    Outbox            `mapstructure:"outbox"`
-	Media     Media             `mapstructure:"media"`
+	Profile string `mapstructure:"profile"` // name of this profile (default "default")
+	Store   string `mapstructure:"store"`   // bbolt file (default $XDG_STATE_HOME/hark/<profile>.db) or a postgres:// URL
+	// StorePassword is the PostgreSQL password (env:/cmd:); without it
+	// libpq's PGPASSWORD and ~/.pgpass apply.
+	StorePassword Secret            `mapstructure:"store_password"`
+	LogFile       string            `mapstructure:"log_file"`   // default $XDG_STATE_HOME/hark/hark.log
+	CannedDir     string            `mapstructure:"canned_dir"` // folder of canned responses; default $XDG_CONFIG_HOME/hark/canned
+	Demo          bool              `mapstructure:"demo"`       // run the embedded demo feed
+	Agent         Agent             `mapstructure:"agent"`
+	Brands        []Brand           `mapstructure:"brands"`
+	Accounts      []Account         `mapstructure:"accounts"`
+	Feeds         []Feed            `mapstructure:"feeds"` // listening feeds that need no account (RSS/Atom)
+	Keys          map[string]string `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
+	Theme         Theme             `mapstructure:"theme"`
+	Outbox        Outbox            `mapstructure:"outbox"`
+	Media         Media             `mapstructure:"media"`
 	// Operators are the people who connect to `hark serve`, each by SSH
 	// key (empty: serve lets in authorized_keys and signs as Agent).
 	Operators []Operator `mapstructure:"operators"`

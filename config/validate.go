@@ -187,6 +187,17 @@ func (c *Config) Validate() error {
 	if !safeName(c.Profile) {
 		v.add("profile", "%q is not a usable profile name: use letters, digits, \"-\", \"_\" or \".\"", c.Profile)
 	}
+	if u, err := url.Parse(c.Store); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if _, has := u.User.Password(); has || u.Query().Has("password") {
+			v.add("store", "the URL holds a password (value not shown): hark never reads secrets from the config; "+
+				"write store_password: env:VAR (or \"cmd:…\"), or use PGPASSWORD or ~/.pgpass")
+		}
+	}
+	if c.StorePassword != "" {
+		if err := c.StorePassword.check(); err != nil {
+			v.add("store_password", "%s", secretAdvice("store_password", "HARK_STORE_PASSWORD", err))
+		}
+	}
 	if c.Outbox.MaxAttempts < 0 {
 		v.add("outbox.max_attempts", "%d is negative: use a number of attempts ≥ 1 (default %d)", c.Outbox.MaxAttempts, DefaultMaxAttempts)
 	}

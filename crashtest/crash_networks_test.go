@@ -2,6 +2,7 @@ package crashtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -739,14 +740,20 @@ func (h *netHarness) pollOnce() {
 	}
 }
 
-func (h *netHarness) openStore(when string) *store.Store {
+func (h *netHarness) openStore(when string) store.Store {
 	h.t.Helper()
 	st, err := store.Open(h.db, store.Options{ReadOnly: true})
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
-	if err := st.Check(); err != nil {
-		h.t.Errorf("%s: bbolt check: %v", when, err)
+	if fs, err := st.Doctor(context.Background()); err != nil {
+		h.t.Errorf("%s: store check: %v", when, err)
+	} else {
+		for _, f := range fs {
+			if !f.OK {
+				h.t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
+			}
+		}
 	}
 	return st
 }
@@ -757,7 +764,7 @@ func (h *netHarness) targets() []string {
 	st := h.openStore("after the first poll")
 	defer st.Close()
 	var ids []string
-	err := st.ForEachConv(func(c social.Conversation) bool {
+	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.ReadOnly == "" && !c.Direct && c.Account == h.c.account {
 			ids = append(ids, c.ID)
 		}
@@ -774,7 +781,7 @@ func (h *netHarness) pending() map[uint64]bool {
 	h.t.Helper()
 	st := h.openStore("before the clean run")
 	defer st.Close()
-	entries, err := st.Outbox(func(e store.OutboxEntry) bool {
+	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
 		return e.State == store.OutQueued || e.State == store.OutSending
 	})
 	if err != nil {
@@ -848,13 +855,13 @@ type netReport struct {
 // conversation; every outbox entry sent, matching exactly one post on the
 // server under the remote id hark recorded, its own post stored in its
 // conversation; nothing on the server that no entry holds.
-func (h *netHarness) check(st *store.Store) netReport {
+func (h *netHarness) check(st store.Store) netReport {
 	h.t.Helper()
 	t := h.t
 	var rep netReport
 
 	stored := map[string]store.StoredPost{}
-	err := st.DB().View(func(tx *bolt.Tx) error {
+	err := rawView(h.db, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("posts"))
 		if b == nil {
 			return errors.New("no posts bucket")
@@ -872,7 +879,7 @@ func (h *netHarness) check(st *store.Store) netReport {
 		t.Fatalf("reading posts: %v", err)
 	}
 	inConv := map[string]int{}
-	err = st.ForEachConv(func(c social.Conversation) bool {
+	err = st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		for _, k := range c.PostKeys {
 			inConv[k]++
 			if sp, ok := stored[k]; !ok {
@@ -900,7 +907,7 @@ func (h *netHarness) check(st *store.Store) netReport {
 		}
 	}
 
-	entries, err := st.Outbox(nil)
+	entries, err := st.Outbox(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("reading the outbox: %v", err)
 	}

@@ -2,6 +2,7 @@ package crashtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -334,7 +335,7 @@ func (h *harness) pendingReplies() []replyKey {
 	h.t.Helper()
 	st := h.openStore("before the last run")
 	defer st.Close()
-	entries, err := st.Outbox(func(e store.OutboxEntry) bool {
+	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
 		return e.State == store.OutQueued || e.State == store.OutSending
 	})
 	if err != nil {
@@ -348,14 +349,20 @@ func (h *harness) pendingReplies() []replyKey {
 }
 
 // openStore opens hark's store read-only and runs bbolt's check.
-func (h *harness) openStore(when string) *store.Store {
+func (h *harness) openStore(when string) store.Store {
 	h.t.Helper()
 	st, err := store.Open(h.db, store.Options{ReadOnly: true})
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
-	if err := st.Check(); err != nil {
-		h.t.Errorf("%s: bbolt check: %v", when, err)
+	if fs, err := st.Doctor(context.Background()); err != nil {
+		h.t.Errorf("%s: store check: %v", when, err)
+	} else {
+		for _, f := range fs {
+			if !f.OK {
+				h.t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
+			}
+		}
 	}
 	return st
 }
@@ -369,7 +376,7 @@ type postReport struct {
 // checkPosts asserts that every mention the server released (and served)
 // is stored exactly once, in exactly one conversation, and that the feed
 // cursor is the newest notification.
-func (h *harness) checkPosts(when string, st *store.Store) postReport {
+func (h *harness) checkPosts(when string, st store.Store) postReport {
 	h.t.Helper()
 	t := h.t
 	released, newest := h.fake.releasedStatuses()
@@ -382,7 +389,7 @@ func (h *harness) checkPosts(when string, st *store.Store) postReport {
 
 	// Every stored post, read straight from the bucket.
 	stored := map[string]store.StoredPost{} // key → post
-	err := st.DB().View(func(tx *bolt.Tx) error {
+	err := rawView(h.db, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("posts"))
 		if b == nil {
 			return errors.New("no posts bucket")
@@ -406,7 +413,7 @@ func (h *harness) checkPosts(when string, st *store.Store) postReport {
 	// Every post is in exactly one conversation, once, and it is the
 	// conversation the post names.
 	inConv := map[string]int{}
-	err = st.ForEachConv(func(c social.Conversation) bool {
+	err = st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		for _, k := range c.PostKeys {
 			inConv[k]++
 			sp, ok := stored[k]
@@ -452,7 +459,7 @@ func (h *harness) checkPosts(when string, st *store.Store) postReport {
 			t.Errorf("%s: mention %s was served but is not stored (lost)", when, k)
 		}
 	}
-	cur, err := st.Cursor(feedID)
+	cur, err := st.Cursor(context.Background(), feedID)
 	if err != nil {
 		t.Errorf("%s: reading the cursor: %v", when, err)
 	}
@@ -470,11 +477,11 @@ type replyReport struct {
 // checkReplies asserts that every outbox entry is sent, reached the
 // server exactly once under the remote id hark recorded, and joined its
 // conversation; and that the server got nothing hark did not queue.
-func (h *harness) checkReplies(when string, st *store.Store, own map[string]store.StoredPost) replyReport {
+func (h *harness) checkReplies(when string, st store.Store, own map[string]store.StoredPost) replyReport {
 	h.t.Helper()
 	t := h.t
 	var rep replyReport
-	entries, err := st.Outbox(nil)
+	entries, err := st.Outbox(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("%s: reading the outbox: %v", when, err)
 	}
@@ -532,10 +539,10 @@ func (h *harness) checkReplies(when string, st *store.Store, own map[string]stor
 }
 
 // replyTargets lists the conversations a reply can go to.
-func (h *harness) replyTargets(st *store.Store) []string {
+func (h *harness) replyTargets(st store.Store) []string {
 	h.t.Helper()
 	var ids []string
-	err := st.ForEachConv(func(c social.Conversation) bool {
+	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.ReadOnly == "" && c.Account == account {
 			ids = append(ids, c.ID)
 		}
@@ -695,4 +702,16 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// rawView reads the bbolt file itself (the store is open read-only, and
+// bbolt lets several readers share the file): the checks look at the file's
+// buckets, under the store's interface.
+func rawView(path string, fn func(tx *bolt.Tx) error) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(fn)
 }

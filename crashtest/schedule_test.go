@@ -1,6 +1,7 @@
 package crashtest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestCrashScheduledReply(t *testing.T) {
 				}
 			}
 			st := h.openStore("after scheduling")
-			sched, _ := st.Outbox(func(e store.OutboxEntry) bool { return e.State == store.OutScheduled })
+			sched, _ := st.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.State == store.OutScheduled })
 			st.Close()
 			if len(sched) != 3 {
 				t.Fatalf("%d scheduled entries, want 3", len(sched))

@@ -1,6 +1,7 @@
 package crashtest
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/store"
 )
 
 // TestCrashStatusPost: `hark post` (a status post, not a reply, with an
@@ -50,7 +53,7 @@ func TestCrashStatusPost(t *testing.T) {
 
 			st := h.openStore("after the clean run")
 			defer st.Close()
-			sts, err := st.Statuses("", 0)
+			sts, err := store.Statuses(context.Background(), st, "", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +61,7 @@ func TestCrashStatusPost(t *testing.T) {
 			for _, s := range sts {
 				stored[s.Text] = true
 				for _, it := range s.Items {
-					e, err := st.OutboxEntry(it.Seq)
+					e, err := st.OutboxEntry(context.Background(), it.Seq)
 					if err != nil || it.State != "sent" || it.RemoteID == "" || !c.sentID(e, findMade(c, h, s.Text)) {
 						t.Errorf("status %s copy on %s/%s: %s %q (%v)", s.ID, it.Network, it.Account, it.State, it.Error, err)
 					}

@@ -113,14 +113,14 @@ func storedPosts(t *testing.T, path string) map[social.Network][]store.StoredPos
 	defer st.Close()
 	out := map[social.Network][]store.StoredPost{}
 	var keys []string
-	if err := st.ForEachConv(func(c social.Conversation) bool {
+	if err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		keys = append(keys, c.PostKeys...)
 		return true
 	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		p, err := st.Post(k)
+		p, err := st.Post(context.Background(), k)
 		if err != nil {
 			t.Fatalf("post %s listed by a conversation: %v", k, err)
 		}

@@ -58,7 +58,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 				}
 			}
 			var target social.Conversation
-			a.Store.ForEachConv(func(cv social.Conversation) bool {
+			a.Store.ForEachConv(context.Background(), func(cv social.Conversation) bool {
 				if cv.Network == social.Mastodon && cv.Account == fakenet.MastodonAccount && cv.ReadOnly == "" && !cv.Direct {
 					target = cv
 					return false
@@ -89,7 +89,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			}
 			owners := map[string]uint64{}
 			for _, seq := range seqs {
-				e, err := a.Store.OutboxEntry(seq)
+				e, err := a.Store.OutboxEntry(context.Background(), seq)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -40,7 +40,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	sid := w.nets.Mastodon.AddPhotoMention("@acme my parcel arrived crushed", photoAlt, 1200, 900)
 	clk.add(time.Minute)
 	a.Engine.PollOnce(ctx)
-	p, err := a.Store.Post(social.PostKey(social.Mastodon, fakenet.MastodonAccount, sid))
+	p, err := a.Store.Post(context.Background(), social.PostKey(social.Mastodon, fakenet.MastodonAccount, sid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	uri := w.nets.Bluesky.AddPhotoMention("@acmecoffee.bsky.social the gate changed twice", bsAlt, 3, 4)
 	clk.add(time.Minute)
 	a.Engine.PollOnce(ctx)
-	bp, err := a.Store.Post(social.PostKey(social.Bluesky, fakenet.BlueskyAccount, uri))
+	bp, err := a.Store.Post(context.Background(), social.PostKey(social.Bluesky, fakenet.BlueskyAccount, uri))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	xid := w.nets.X.AddPhotoMention("@acmecoffee my grinder arrived cracked", xAlt, 1024, 768)
 	clk.add(10 * time.Minute) // past X's minimum poll interval
 	a.Engine.PollOnce(ctx)
-	xp, err := a.Store.Post(social.PostKey(social.X, fakenet.XAccount, xid))
+	xp, err := a.Store.Post(context.Background(), social.PostKey(social.X, fakenet.XAccount, xid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	seqs := map[social.Network]uint64{}
 	for _, n := range []social.Network{social.Mastodon, social.Bluesky, social.X} {
 		var target social.Conversation
-		a.Store.ForEachConv(func(c social.Conversation) bool {
+		a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			if c.Network == n && c.ReadOnly == "" && !c.Direct {
 				target = c
 				return false
@@ -106,7 +106,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	}
 	a.Engine.Deliver(ctx)
 	for n, seq := range seqs {
-		e, _ := a.Store.OutboxEntry(seq)
+		e, _ := a.Store.OutboxEntry(context.Background(), seq)
 		if e.State != store.OutSent || e.Reply.Attachments[0].Ref == "" {
 			t.Errorf("%s: %+v", n, e)
 		}
@@ -152,7 +152,7 @@ func TestMediaAllNetworks(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Engine.Deliver(ctx)
-	st, _ = a.Store.Status(st.ID)
+	st, _ = store.Status(context.Background(), a.Store, st.ID)
 	if len(st.Items) != 3 {
 		t.Fatalf("status copies %+v", st.Items)
 	}
@@ -193,7 +193,7 @@ func TestImageStillProcessing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var target social.Conversation
-	a.Store.ForEachConv(func(c social.Conversation) bool {
+	a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Network == social.Mastodon && c.ReadOnly == "" && !c.Direct {
 			target = c
 			return false
@@ -206,13 +206,13 @@ func TestImageStillProcessing(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Engine.Deliver(ctx)
-	got, _ := a.Store.OutboxEntry(ent.Seq)
+	got, _ := a.Store.OutboxEntry(context.Background(), ent.Seq)
 	if got.State != store.OutQueued || got.Reply.Attachments[0].Ref == "" {
 		t.Fatalf("after the 422: %+v", got)
 	}
 	clk.add(time.Hour)
 	a.Engine.Deliver(ctx)
-	got, _ = a.Store.OutboxEntry(ent.Seq)
+	got, _ = a.Store.OutboxEntry(context.Background(), ent.Seq)
 	if got.State != store.OutSent || len(w.nets.Mastodon.Uploads()) != 1 || mastodonMade(w.nets, "Here is your return label.") != 1 {
 		t.Fatalf("after the retry: %+v, %d uploads", got, len(w.nets.Mastodon.Uploads()))
 	}

@@ -144,7 +144,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 				}
 			}
 			var target social.Conversation
-			if err := a.Store.ForEachConv(func(cv social.Conversation) bool {
+			if err := a.Store.ForEachConv(context.Background(), func(cv social.Conversation) bool {
 				if cv.Network == c.net && cv.Account == c.account && cv.ReadOnly == "" && !cv.Direct {
 					target = cv
 					return false
@@ -172,7 +172,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 			if creates != 1 {
 				t.Errorf("%d create requests reached the server after one attempt, want exactly 1", creates)
 			}
-			got, err := a.Store.OutboxEntry(ent.Seq)
+			got, err := a.Store.OutboxEntry(context.Background(), ent.Seq)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +185,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 
 			clk.add(time.Hour) // past the backoff
 			a.Engine.Deliver(ctx)
-			got, err = a.Store.OutboxEntry(ent.Seq)
+			got, err = a.Store.OutboxEntry(context.Background(), ent.Seq)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -30,7 +30,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 	}
 	for n, text := range texts {
 		var target social.Conversation
-		a.Store.ForEachConv(func(c social.Conversation) bool {
+		a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			if c.Network == n && c.ReadOnly == "" && !c.Direct {
 				target = c
 				return false
@@ -65,7 +65,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 	if bs != 1 {
 		t.Errorf("bluesky: %d posts of the scheduled reply, want 1", bs)
 	}
-	left, _ := a.Store.Outbox(func(e store.OutboxEntry) bool { return e.State != store.OutSent })
+	left, _ := a.Store.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.State != store.OutSent })
 	if len(left) != 0 {
 		t.Errorf("outbox still holds %+v", left)
 	}

@@ -43,7 +43,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	convs, _ := a.Store.Top(0, 50, nil)
+	convs, _ := a.Store.Top(context.Background(), 0, 50, nil)
 	seen := map[string]bool{}
 	for _, c := range convs {
 		if seen[string(c.Network)] || c.ReadOnly != "" {

@@ -68,7 +68,7 @@ func TestStatusPostAnswerLost(t *testing.T) {
 			a.Engine.Deliver(ctx)
 			clk.add(time.Hour) // past the backoff
 			a.Engine.Deliver(ctx)
-			st, _ = a.Store.Status(st.ID)
+			st, _ = store.Status(context.Background(), a.Store, st.ID)
 			if it := st.Items[0]; it.State != store.OutSent || it.RemoteID == "" {
 				t.Fatalf("status copy %+v", it)
 			}
@@ -107,9 +107,10 @@ func TestPostCommand(t *testing.T) {
 		}
 	}
 	out, _, err := w.hark(t, "post", "--brand", fakenet.Brand, "--account", fakenet.MastodonAccount, "Checkout is down; we are on it.")
-	if err != nil || !strings.Contains(out, "sent on mastodon/"+fakenet.MastodonAccount+": http") || !strings.Contains(out, "status 1 of Acme Coffee") {
+	if err != nil || !strings.Contains(out, "sent on mastodon/"+fakenet.MastodonAccount+": http") || !strings.Contains(out, " of Acme Coffee") {
 		t.Fatalf("hark post: %v\n%s", err, out)
 	}
+	id := strings.Fields(out[strings.Index(out, "status "):])[1] // "status ID of Acme Coffee"
 	ms := w.nets.Mastodon.Created()
 	status := ms[len(ms)-1]
 	if status.InReplyToID != "" || !strings.HasPrefix(status.Text, "Checkout is down; we are on it.") || !strings.HasSuffix(status.Text, "^JD") {
@@ -119,7 +120,7 @@ func TestPostCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Checkout is down") || !strings.Contains(out, "mastodon/"+fakenet.MastodonAccount+"\tsent\thttp") {
 		t.Fatalf("hark statuses: %v\n%s", err, out)
 	}
-	out, _, err = w.hark(t, "post", "--resolve", "1", "--no-signature", "Checkout works again. Thanks for your patience!")
+	out, _, err = w.hark(t, "post", "--resolve", id, "--no-signature", "Checkout works again. Thanks for your patience!")
 	if err != nil || !strings.Contains(out, "sent on mastodon/") {
 		t.Fatalf("hark post --resolve: %v\n%s", err, out)
 	}
@@ -127,7 +128,7 @@ func TestPostCommand(t *testing.T) {
 	if fu := ms[len(ms)-1]; fu.InReplyToID != status.ID || fu.Text != "Checkout works again. Thanks for your patience!" {
 		t.Fatalf("the follow-up: %+v (status %s)", fu, status.ID)
 	}
-	if _, _, err := w.hark(t, "post", "--resolve", "1", "again"); err == nil || !strings.Contains(err.Error(), "already resolved") {
+	if _, _, err := w.hark(t, "post", "--resolve", id, "again"); err == nil || !strings.Contains(err.Error(), "already resolved") {
 		t.Errorf("resolved twice: %v", err)
 	}
 }

@@ -163,10 +163,10 @@ var (
 )
 
 // convOf finds the conversation of a contact on a network.
-func convOf(t *testing.T, st *store.Store, net social.Network, handle string) social.Conversation {
+func convOf(t *testing.T, st store.Store, net social.Network, handle string) social.Conversation {
 	t.Helper()
 	var found []social.Conversation
-	if err := st.ForEachConv(func(c social.Conversation) bool {
+	if err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Network == net && (handle == "" || c.Contact.Handle == handle) {
 			found = append(found, c)
 		}
@@ -308,7 +308,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 	tm.Send(key('q'))
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 
-	ob, err := a.Store.Outbox(nil)
+	ob, err := a.Store.Outbox(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,11 +354,11 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // waitSent waits until the outbox entry of a conversation is sent.
-func waitSent(t *testing.T, st *store.Store, convID string, screen func() string) store.OutboxEntry {
+func waitSent(t *testing.T, st store.Store, convID string, screen func() string) store.OutboxEntry {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ob, err := st.Outbox(func(e store.OutboxEntry) bool { return e.Reply.ConvID == convID })
+		ob, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.Reply.ConvID == convID })
 		if err != nil {
 			t.Fatal(err)
 		}

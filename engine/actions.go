@@ -52,7 +52,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if err := e.checkAt(o.At); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	c, err := e.st.Conversation(convID)
+	c, err := e.st.Conversation(context.Background(), convID)
 	if err != nil {
 		return store.OutboxEntry{}, err
 	}
@@ -61,7 +61,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		if c.Origin == "" {
 			return store.OutboxEntry{}, fmt.Errorf("conversation %s did not start from a public post", convID)
 		}
-		target, err = e.st.ConvByRoot(c.Origin)
+		target, err = e.st.ConvByRoot(context.Background(), c.Origin)
 		if err != nil {
 			return store.OutboxEntry{}, fmt.Errorf("public thread of conversation %s: %w", convID, err)
 		}
@@ -116,7 +116,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		}
 	}
 	if o.FollowUp {
-		if _, err := e.st.UpdateConv(convID, func(c *social.Conversation) error {
+		if _, err := e.st.UpdateConv(context.Background(), convID, func(c *social.Conversation) error {
 			c.FollowUp = social.FollowUpSent
 			return nil
 		}); err != nil {
@@ -135,7 +135,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 // posts by other people, who must not be answered instead), else the latest
 // post not written by the brand.
 func (e *Engine) replyTarget(c social.Conversation) (social.Post, error) {
-	posts, err := e.st.Posts(c.ID)
+	posts, err := e.st.Posts(context.Background(), c.ID)
 	if err != nil {
 		return social.Post{}, err
 	}
@@ -163,7 +163,7 @@ func (e *Engine) Kick() {
 // change applies fn to a conversation and records act by the actor in its
 // trail (act "" records nothing).
 func (e *Engine) change(id string, by social.Actor, act social.Action, fn func(c *social.Conversation) error) (social.Conversation, error) {
-	c, err := e.st.UpdateConv(id, func(c *social.Conversation) error {
+	c, err := e.st.UpdateConv(context.Background(), id, func(c *social.Conversation) error {
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -258,9 +258,9 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 		return nil
 	})
 	if err == nil && restart {
-		ct, _ := e.st.Contact(c.Network, c.Contact.Handle)
+		ct, _ := e.st.Contact(context.Background(), c.Network, c.Contact.Handle)
 		e.retriage([]string{id}, ct) // computes the new due time
-		c, err = e.st.Conversation(id)
+		c, err = e.st.Conversation(context.Background(), id)
 	}
 	return c, err
 }
@@ -268,11 +268,11 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 // firstUnanswered is the time of the customer's first post since the
 // brand's last response (zero if none or unreadable).
 func (e *Engine) firstUnanswered(id string) time.Time {
-	c, err := e.st.Conversation(id)
+	c, err := e.st.Conversation(context.Background(), id)
 	if err != nil {
 		return time.Time{}
 	}
-	posts, err := e.st.Posts(id)
+	posts, err := e.st.Posts(context.Background(), id)
 	if err != nil {
 		return time.Time{}
 	}
@@ -308,7 +308,7 @@ func (e *Engine) snooze(id string, until time.Time, note string, by social.Actor
 // SetVIP flags or unflags the conversation's contact as VIP (all their
 // conversations follow).
 func (e *Engine) SetVIP(id string, vip bool) error {
-	c, err := e.st.Conversation(id)
+	c, err := e.st.Conversation(context.Background(), id)
 	if err != nil {
 		return err
 	}
@@ -317,7 +317,7 @@ func (e *Engine) SetVIP(id string, vip bool) error {
 
 // EditContact changes a contact's notes, tags or VIP flag.
 func (e *Engine) EditContact(n social.Network, handle string, fn func(*store.Contact)) error {
-	ct, changed, err := e.st.UpdateContact(n, handle, fn)
+	ct, changed, err := e.st.UpdateContact(context.Background(), n, handle, fn)
 	if err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		return
 	}
 	for _, id := range ids {
-		c, err := e.st.Conversation(id)
+		c, err := e.st.Conversation(context.Background(), id)
 		if err != nil || !c.State.Actionable() {
 			continue
 		}
@@ -347,19 +347,21 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		// written back onto the contact by this rescoring. The "highest unanswered
 		// post" rule stays: the score only rises here (a removed VIP flag
 		// lowers it with the customer's next post).
-		if _, err := e.st.Rescore(id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
+		if _, err := e.st.Rescore(context.Background(), id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
 			e.log.Warn("rescoring after a contact change", "conv", id, "err", err)
 		}
 	}
 }
 
 // SaveDraft keeps the composer's text (the store survives a crash).
-func (e *Engine) SaveDraft(id, text string) error { return e.st.SaveDraft(id, text) }
+func (e *Engine) SaveDraft(id, text string) error {
+	return e.st.SaveDraft(context.Background(), id, text)
+}
 
 // FetchThread asks the network for the thread of a conversation and stores
 // posts hark had not seen. It returns how many were added.
 func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
-	c, err := e.st.Conversation(id)
+	c, err := e.st.Conversation(ctx, id)
 	if err != nil {
 		return 0, err
 	}
@@ -367,7 +369,7 @@ func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
 	if !ok || acct.Thread == nil || len(c.PostKeys) == 0 {
 		return 0, nil
 	}
-	root, err := e.st.Post(c.PostKeys[0])
+	root, err := e.st.Post(ctx, c.PostKeys[0])
 	if err != nil {
 		return 0, err
 	}
@@ -384,7 +386,7 @@ func (e *Engine) FetchThread(ctx context.Context, id string) (int, error) {
 			p.Brand = c.Brand
 		}
 	}
-	n, err := e.st.AttachThread(id, posts, e.now())
+	n, err := e.st.AttachThread(ctx, id, posts, e.now())
 	if err != nil {
 		return 0, err
 	}
@@ -400,7 +402,7 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 }
 
 func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		// a scheduled message cancelled when the conversation moved on
 		// can be sent all the same (the operator looked: schedule.go)
 		if x.State != store.OutFailed && x.State != store.OutCancelled {
@@ -434,7 +436,7 @@ func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEn
 func (e *Engine) Discard(seq uint64) (store.OutboxEntry, error) { return e.discard(seq, e.o.Agent) }
 
 func (e *Engine) discard(seq uint64, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		if x.State == store.OutSent || x.State == store.OutSending {
 			return fmt.Errorf("outbox %d is %s and cannot be discarded", seq, x.State)
 		}

@@ -28,8 +28,8 @@ func (e *Engine) clockLoop(ctx context.Context) {
 func (e *Engine) Wake() []string {
 	now := e.now()
 	// the index key holds the wake time: only due conversations are read
-	due := func(r store.Ref) bool { return !r.Due.After(now) }
-	ids, err := e.st.UpdateConvs(store.ViewSnoozed, due, func(c *social.Conversation) bool {
+	// (a wake time at or before now: before the next nanosecond)
+	ids, err := e.st.UpdateDue(context.Background(), store.ViewSnoozed, now.Add(time.Nanosecond), func(c *social.Conversation) bool {
 		if c.State != social.StateSnoozed || c.SnoozedUntil.After(now) {
 			return false
 		}
@@ -61,8 +61,7 @@ func (e *Engine) Rescore() []string {
 	// are never decoded. The horizon is a week: a 24-hour SLA counted in
 	// business hours turns "at risk" days before its deadline.
 	horizon := now.Add(e.o.RescoreHorizon)
-	near := func(r store.Ref) bool { return !r.Due.IsZero() && r.Due.Before(horizon) }
-	ids, err := e.st.UpdateConvs(store.ViewActionable, near, func(c *social.Conversation) bool {
+	ids, err := e.st.UpdateDue(context.Background(), store.ViewActionable, horizon, func(c *social.Conversation) bool {
 		return e.o.Rescore(c, now)
 	})
 	if err != nil {

@@ -38,7 +38,7 @@ func (e *Engine) deliverLoop(ctx context.Context) {
 // retry never posts twice; the idempotency key stays the same across tries.
 func (e *Engine) Deliver(ctx context.Context) time.Time {
 	var next time.Time
-	entries, err := e.st.Outbox(func(x store.OutboxEntry) bool {
+	entries, err := e.st.Outbox(ctx, func(x store.OutboxEntry) bool {
 		return x.State == store.OutQueued || x.State == store.OutSending || x.State == store.OutScheduled
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	// passes over them, among every match it finds.
 	seq := ent.Seq
 	claimed := func(remoteID string) bool {
-		taken, err := e.st.SentAs(remoteID, seq)
+		taken, err := e.st.SentAs(ctx, remoteID, seq)
 		return taken || err != nil
 	}
 	r.Claimed = claimed
@@ -105,7 +105,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 				return e.retryLater(ent, err, true)
 			}
 			if found {
-				if taken, _ := e.st.SentAs(sent.RemoteID, ent.Seq); taken {
+				if taken, _ := e.st.SentAs(ctx, sent.RemoteID, ent.Seq); taken {
 					// that post is another entry's (same text): this one
 					// did not go out
 					found = false
@@ -120,7 +120,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	}
 	// Re-read under the write lock: the operator may have discarded or
 	// edited the entry since the list was read.
-	ent, err := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutQueued && x.State != store.OutSending {
 			return errNotDue
 		}
@@ -185,7 +185,7 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 	if own.RemoteID == "" {
 		own.RemoteID = "outbox-" + r.ID
 	}
-	ent, conv, err := e.st.MarkSent(ent.Seq, sent, own, e.o.Triage, now)
+	ent, conv, err := e.st.MarkSent(context.Background(), ent.Seq, sent, own, e.o.Triage, now)
 	if err != nil {
 		// The post is out but not recorded: leave it "sending" so the next
 		// round confirms it instead of posting again.
@@ -220,7 +220,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) 
 	if permanent && kind != social.Permanent && kind != social.Auth {
 		msg = fmt.Sprintf("gave up after %d attempts: %s", ent.Attempts, msg)
 	}
-	ent2, uerr := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+	ent2, uerr := e.st.UpdateOutbox(context.Background(), ent.Seq, func(x *store.OutboxEntry) error {
 		x.LastError = msg
 		x.Uncertain = x.Uncertain || unconfirmed
 		if permanent {
@@ -244,7 +244,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) 
 }
 
 func (e *Engine) fail(seq uint64, msg string) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		x.State = store.OutFailed
 		x.LastError = msg
 		return nil

@@ -65,7 +65,7 @@ type Account struct {
 
 // Options configure an engine.
 type Options struct {
-	Store    *store.Store
+	Store    store.Store
 	Feeds    []Feed
 	Accounts []Account
 	// Triage scores a conversation after a customer post (priority,
@@ -91,7 +91,7 @@ type Options struct {
 // Engine runs the loop. Create with New, start with Run.
 type Engine struct {
 	o        Options
-	st       *store.Store
+	st       store.Store
 	now      func() time.Time
 	log      *slog.Logger
 	accounts map[string]*Account // network/account
@@ -144,7 +144,7 @@ func New(o Options) *Engine {
 		e.pollNow[f.Source.ID()] = make(chan struct{}, 1)
 	}
 	e.loadStatuses()
-	if sts, err := o.Store.FeedStatuses(); err == nil {
+	if sts, err := o.Store.FeedStatuses(context.Background()); err == nil {
 		for _, s := range sts {
 			e.status[s.Feed] = s
 		}
@@ -155,7 +155,7 @@ func New(o Options) *Engine {
 func accountKey(n social.Network, name string) string { return string(n) + "/" + name }
 
 // Store gives read access to the store (writes go through the engine).
-func (e *Engine) Store() *store.Store { return e.st }
+func (e *Engine) Store() store.Store { return e.st }
 
 // Account returns the account a conversation belongs to.
 func (e *Engine) Account(n social.Network, name string) (*Account, bool) {
@@ -239,7 +239,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 		e.setFeedStatus(st)
 		return res
 	}
-	cur, err := e.st.Cursor(id)
+	cur, err := e.st.Cursor(ctx, id)
 	if err != nil {
 		res.Err = fmt.Errorf("feed %s: reading cursor: %w", id, err)
 		return res
@@ -273,7 +273,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 				p.Network = f.Network
 			}
 		}
-		ir, err := e.st.Ingest(id, batch.Cursor, batch.Posts, e.o.Triage, now)
+		ir, err := e.st.Ingest(ctx, id, batch.Cursor, batch.Posts, e.o.Triage, now)
 		if err != nil {
 			st.Failures++
 			st.LastError = err.Error()
@@ -361,7 +361,7 @@ func (e *Engine) setFeedStatus(st store.FeedStatus) {
 	e.mu.Lock()
 	e.status[st.Feed] = st
 	e.mu.Unlock()
-	if err := e.st.PutFeedStatus(st); err != nil {
+	if err := e.st.PutFeedStatus(context.Background(), st); err != nil {
 		e.log.Error("saving feed status", "feed", st.Feed, "err", err)
 	}
 	e.publish(Event{Kind: EvFeedStatus, Feed: &st})

@@ -80,7 +80,7 @@ func TestDemoRoundTrip(t *testing.T) {
 		t.Fatal("no event published")
 	}
 
-	top, err := e.Store().Top(store.ViewActionable, 1, nil)
+	top, err := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	if err != nil || len(top) != 1 {
 		t.Fatalf("top: %v %v", top, err)
 	}
@@ -93,20 +93,20 @@ func TestDemoRoundTrip(t *testing.T) {
 		t.Fatalf("entry %+v", ent)
 	}
 	e.Deliver(ctx)
-	ent, _ = e.Store().OutboxEntry(ent.Seq)
+	ent, _ = e.Store().OutboxEntry(context.Background(), ent.Seq)
 	if ent.State != store.OutSent || ent.Sent.RemoteID == "" || ent.Attempts != 1 {
 		t.Fatalf("after delivery: %+v", ent)
 	}
 	// the reply shows in the thread, both in the store and on the "network"
-	posts, _ := e.Store().Posts(conv.ID)
+	posts, _ := e.Store().Posts(context.Background(), conv.ID)
 	if last := posts[len(posts)-1]; last.Kind != social.KindOwn || last.Text != "We're on it, sorry!" {
 		t.Fatalf("own reply not in the conversation: %+v", last)
 	}
-	c, _ := e.Store().Conversation(conv.ID)
+	c, _ := e.Store().Conversation(context.Background(), conv.ID)
 	if c.State != social.StatePending || c.FirstResponseAt.IsZero() {
 		t.Fatalf("conversation after reply: %+v", c)
 	}
-	root, _ := e.Store().Post(c.PostKeys[0])
+	root, _ := e.Store().Post(context.Background(), c.PostKeys[0])
 	thread, _ := f.Thread(ctx, root.Post)
 	found := false
 	for _, p := range thread {
@@ -117,7 +117,7 @@ func TestDemoRoundTrip(t *testing.T) {
 	}
 	// delivering again sends nothing twice
 	e.Deliver(ctx)
-	all, _ := e.Store().Outbox(nil)
+	all, _ := e.Store().Outbox(context.Background(), nil)
 	if len(all) != 1 {
 		t.Fatalf("outbox %d entries", len(all))
 	}
@@ -169,13 +169,13 @@ func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background())
-	ent, _ = st.OutboxEntry(ent.Seq)
+	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
 	if ent.State != store.OutQueued || !ent.Uncertain {
 		t.Fatalf("after a timeout: %+v", ent)
 	}
 	clk.Add(time.Hour)
 	e.Deliver(context.Background())
-	ent, _ = st.OutboxEntry(ent.Seq)
+	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
 	if ent.State != store.OutSent || net.posts != 1 {
 		t.Fatalf("want sent once, got %+v and %d posts", ent, net.posts)
 	}
@@ -196,14 +196,14 @@ func TestPermanentFailureStops(t *testing.T) {
 	if next := e.Deliver(context.Background()); !next.IsZero() {
 		t.Fatalf("a permanent failure must not be retried (next %v)", next)
 	}
-	ent, _ = st.OutboxEntry(ent.Seq)
+	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
 	if ent.State != store.OutFailed || ent.LastError == "" {
 		t.Fatalf("entry %+v", ent)
 	}
 	if _, err := e.Retry(ent.Seq, "shorter"); err != nil {
 		t.Fatal(err)
 	}
-	ent, _ = st.OutboxEntry(ent.Seq)
+	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
 	if ent.State != store.OutQueued || ent.Reply.Text != "shorter" {
 		t.Fatalf("retry: %+v", ent)
 	}
@@ -212,7 +212,7 @@ func TestPermanentFailureStops(t *testing.T) {
 func TestSnoozeWakes(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
 	if _, err := e.Snooze(id, clk.Now().Add(-time.Minute), ""); err == nil {
 		t.Fatal("snooze into the past must fail")
@@ -227,7 +227,7 @@ func TestSnoozeWakes(t *testing.T) {
 	if ids := e.Wake(); len(ids) != 1 || ids[0] != id {
 		t.Fatalf("woke %v", ids)
 	}
-	c, _ := e.Store().Conversation(id)
+	c, _ := e.Store().Conversation(context.Background(), id)
 	if c.State != social.StateOpen {
 		t.Fatalf("state %s", c.State)
 	}
@@ -244,7 +244,7 @@ func TestFeedBackoffOnRateLimit(t *testing.T) {
 	if r[0].Err == nil || !r[0].Status.Until.Equal(until) || r[0].Status.ErrorKind != "rate-limited" {
 		t.Fatalf("status %+v", r[0].Status)
 	}
-	sts, _ := st.FeedStatuses()
+	sts, _ := st.FeedStatuses(context.Background())
 	if len(sts) != 1 || sts[0].LastError == "" {
 		t.Fatalf("status not persisted: %+v", sts)
 	}
@@ -290,7 +290,7 @@ func TestFollowUpAfterDM(t *testing.T) {
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
 	e.PollOnce(context.Background())
-	dmConv, err := st.ConvByRoot("dm:t/a/@olivia")
+	dmConv, err := st.ConvByRoot(context.Background(), "dm:t/a/@olivia")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestFollowUpAfterDM(t *testing.T) {
 	if len(sent) != 1 || sent[0].Direct || sent[0].To.RemoteID != "p1" {
 		t.Fatalf("follow-up must be a public reply to the original post: %+v", sent)
 	}
-	c, _ = st.Conversation(dmConv.ID)
+	c, _ = st.Conversation(context.Background(), dmConv.ID)
 	if c.FollowUp != social.FollowUpSent {
 		t.Fatalf("follow-up state %q", c.FollowUp)
 	}
@@ -313,7 +313,7 @@ func TestFollowUpAfterDM(t *testing.T) {
 	dm2 := social.Post{Network: "t", Account: "a", RemoteID: "d2", Author: social.Author{Handle: "@olivia"}, Text: "one more thing", CreatedAt: start.Add(time.Hour), Kind: social.KindDM, Direct: true}
 	src.posts = []social.Post{dm2}
 	e.PollOnce(context.Background())
-	c, _ = st.Conversation(dmConv.ID) // reopened by the customer's message
+	c, _ = st.Conversation(context.Background(), dmConv.ID) // reopened by the customer's message
 	if c.State != social.StateOpen {
 		t.Fatalf("customer DM must reopen: %s", c.State)
 	}
@@ -347,7 +347,7 @@ func TestWakeOnStart(t *testing.T) {
 	if ids := e.Wake(); len(ids) != 1 {
 		t.Fatalf("woke %v on start", ids)
 	}
-	c, _ := st.Conversation("1")
+	c, _ := st.Conversation(context.Background(), "1")
 	if c.State != social.StateOpen || c.SnoozeNote != "after lunch" {
 		t.Fatalf("%+v", c)
 	}
@@ -374,7 +374,7 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: posts}, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
 	e.PollOnce(context.Background())
-	refs, _ := st.QueueRefs(store.ViewActionable, nil)
+	refs, _ := st.QueueRefs(context.Background(), store.ViewActionable, nil)
 	if len(refs) != 12 {
 		t.Fatalf("%d conversations", len(refs))
 	}
@@ -385,7 +385,7 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 	}
 	e.Deliver(context.Background())
 	e.Deliver(context.Background())
-	ob, _ := st.Outbox(nil)
+	ob, _ := st.Outbox(context.Background(), nil)
 	if len(ob) != 12 || len(sends) != 12 {
 		t.Fatalf("%d entries, %d conversations sent to", len(ob), len(sends))
 	}
@@ -394,7 +394,7 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 			t.Fatalf("conversation %s got %d sends", id, n)
 		}
 	}
-	n, _ := st.Counts()
+	n, _ := st.Counts(context.Background())
 	if n[3] != 12 {
 		t.Fatalf("resolved %d of 12", n[3])
 	}
@@ -416,7 +416,7 @@ func TestReplyAnswersTheCustomer(t *testing.T) {
 		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
 	e.PollOnce(context.Background())
 	jonas := social.Post{Network: "t", Account: "a", RemoteID: "j1", Author: social.Author{Handle: "@jonas"}, Text: "same here", CreatedAt: start.Add(time.Minute), ThreadRoot: "m1", ReplyTo: "m1"}
-	if _, err := st.AttachThread("1", []social.Post{jonas}, start); err != nil {
+	if _, err := st.AttachThread(context.Background(), "1", []social.Post{jonas}, start); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Reply("1", "on it", ReplyOptions{}); err != nil {
@@ -458,7 +458,7 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	go func() { e.Deliver(context.Background()); close(done) }()
 	// wait until the first send is in flight, then discard the second
 	for {
-		if ent, _ := st.OutboxEntry(1); ent.State == store.OutSending {
+		if ent, _ := st.OutboxEntry(context.Background(), 1); ent.State == store.OutSending {
 			break
 		}
 		time.Sleep(time.Millisecond)
@@ -471,7 +471,7 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	if len(sent) != 1 || sent[0] != "first" {
 		t.Fatalf("sent %v; the discarded reply must not go out", sent)
 	}
-	if ent, _ := st.OutboxEntry(second.Seq); ent.State != store.OutDropped {
+	if ent, _ := st.OutboxEntry(context.Background(), second.Seq); ent.State != store.OutDropped {
 		t.Fatalf("discarded entry is %s", ent.State)
 	}
 }
@@ -485,13 +485,13 @@ func TestReopenKeepsTheCustomersWait(t *testing.T) {
 		t.Run(string(how), func(t *testing.T) {
 			e, _, clk := demoEngine(t)
 			e.PollOnce(context.Background())
-			top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+			top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 			id := top[0].ID
-			before, _ := e.Store().Conversation(id)
+			before, _ := e.Store().Conversation(context.Background(), id)
 			if before.WaitingSince.IsZero() || before.DueAt.IsZero() {
 				t.Fatalf("no clock to begin with: %+v", before)
 			}
-			posts, _ := e.Store().Posts(id)
+			posts, _ := e.Store().Posts(context.Background(), id)
 			first := posts[0].CreatedAt
 			clk.Add(3 * time.Hour) // past the 1 h deadline: breached
 			if how == social.StateResolved {
@@ -522,7 +522,7 @@ func TestReopenAnsweredHasNoClock(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	ctx := context.Background()
 	e.PollOnce(ctx)
-	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
 	if _, err := e.Reply(id, "On it", ReplyOptions{Resolve: true}); err != nil {
 		t.Fatal(err)
@@ -553,10 +553,10 @@ func TestConfirmIgnoresAnotherEntrysPost(t *testing.T) {
 	e.Deliver(context.Background())
 	second, _ := e.Reply("1", "Thanks!", ReplyOptions{})
 	// the second send's answer was lost: it is uncertain
-	st.UpdateOutbox(second.Seq, func(x *store.OutboxEntry) error { x.Uncertain = true; return nil })
+	st.UpdateOutbox(context.Background(), second.Seq, func(x *store.OutboxEntry) error { x.Uncertain = true; return nil })
 	e.Deliver(context.Background())
-	a, _ := st.OutboxEntry(first.Seq)
-	b, _ := st.OutboxEntry(second.Seq)
+	a, _ := st.OutboxEntry(context.Background(), first.Seq)
+	b, _ := st.OutboxEntry(context.Background(), second.Seq)
 	if b.State != store.OutSent || b.Sent.RemoteID == a.Sent.RemoteID || net.posts != 2 {
 		t.Fatalf("second entry claimed the first's post: %q vs %q, %d posts", b.Sent.RemoteID, a.Sent.RemoteID, net.posts)
 	}

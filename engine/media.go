@@ -70,7 +70,7 @@ func (e *Engine) uploadAll(ctx context.Context, ent store.OutboxEntry, acct *Acc
 		if err != nil {
 			return ent, fmt.Errorf("uploading %s: %w", filepath.Base(ent.Reply.Attachments[i].Path), err)
 		}
-		ent, err = e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+		ent, err = e.st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
 			if i < len(x.Reply.Attachments) {
 				x.Reply.Attachments[i].Ref = ref
 			}

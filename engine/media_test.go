@@ -74,7 +74,7 @@ func TestImageUploadedOnce(t *testing.T) {
 	net := &imageNet{failSends: 1}
 	first := customer("p1", start)
 	first.ThreadRoot, first.ReplyTo = "", ""
-	open := func() (*Engine, *store.Store) {
+	open := func() (*Engine, store.Store) {
 		st, err := store.Open(path, store.Options{NoSync: true})
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +93,7 @@ func TestImageUploadedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background()) // uploads, then the post is refused
-	got, _ := st.OutboxEntry(ent.Seq)
+	got, _ := st.OutboxEntry(context.Background(), ent.Seq)
 	if net.uploads != 1 || len(net.posts) != 0 || got.State != store.OutQueued || got.Reply.Attachments[0].Ref != "media-1" {
 		t.Fatalf("after the failed send: %d uploads, %d posts, %+v", net.uploads, len(net.posts), got)
 	}
@@ -109,7 +109,7 @@ func TestImageUploadedOnce(t *testing.T) {
 		t.Fatalf("posted with %+v", a)
 	}
 	// the brand's post in the conversation shows the image
-	posts, _ := st.Posts("1")
+	posts, _ := st.Posts(context.Background(), "1")
 	last := posts[len(posts)-1]
 	if last.Kind != social.KindOwn || len(last.Media) != 1 || last.Media[0].Alt != "The completed claim form" {
 		t.Fatalf("own post %+v", last)

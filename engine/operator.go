@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -96,7 +97,7 @@ func (o *Operator) mayChange(convID string) error {
 	if len(o.brands) == 0 {
 		return nil
 	}
-	c, err := o.e.st.Conversation(convID)
+	c, err := o.e.st.Conversation(context.Background(), convID)
 	if err != nil {
 		return err
 	}
@@ -111,13 +112,13 @@ func (o *Operator) mayChangeEntry(seq uint64) error {
 	if len(o.brands) == 0 {
 		return nil
 	}
-	ent, err := o.e.st.OutboxEntry(seq)
+	ent, err := o.e.st.OutboxEntry(context.Background(), seq)
 	if err != nil {
 		return err
 	}
 	if id, _, ok := store.ParseStatusRef(ent.Reply.ConvID); ok {
 		// a status post's copy: the brand of the status post
-		st, err := o.e.st.Status(id)
+		st, err := store.Status(context.Background(), o.e.st, id)
 		if err != nil {
 			return err
 		}
@@ -237,7 +238,7 @@ func (o *Operator) EditContact(convID string, fn func(*store.Contact)) error {
 	if err := o.mayChange(convID); err != nil {
 		return err
 	}
-	c, err := o.e.st.Conversation(convID)
+	c, err := o.e.st.Conversation(context.Background(), convID)
 	if err != nil {
 		return err
 	}

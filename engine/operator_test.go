@@ -33,7 +33,7 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
 	e.PollOnce(ctx)
-	top, err := e.st.Top(store.ViewActionable, 3, nil)
+	top, err := e.st.Top(context.Background(), store.ViewActionable, 3, nil)
 	if err != nil || len(top) < 3 {
 		t.Fatalf("top: %v %d", err, len(top))
 	}
@@ -73,7 +73,7 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 		{b, []social.Action{social.ActSnoozed}, []string{"AK"}, "", ""},
 		{c, []social.Action{social.ActPending, social.ActReopened, social.ActResolved}, []string{"SA", "AK", "AK"}, "", "AK"},
 	} {
-		conv, err := e.st.Conversation(tc.id)
+		conv, err := e.st.Conversation(context.Background(), tc.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 		}
 	}
 	// The entry keeps its writer once sent.
-	sent, err := e.st.OutboxEntry(ent.Seq)
+	sent, err := e.st.OutboxEntry(context.Background(), ent.Seq)
 	if err != nil || sent.State != store.OutSent || sent.Reply.By != jd {
 		t.Fatalf("sent entry %+v, %v", sent, err)
 	}
@@ -99,7 +99,7 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 func TestOperatorReplyRespectsClaims(t *testing.T) {
 	e, _, _ := demoEngine(t)
 	e.PollOnce(context.Background())
-	top, _ := e.st.Top(store.ViewActionable, 1, nil)
+	top, _ := e.st.Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
 	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
 	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
@@ -110,14 +110,14 @@ func TestOperatorReplyRespectsClaims(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Holder != jd || ce.Conv != id {
 		t.Fatalf("reply on JD's claim: %v, want *ClaimedError naming JD", err)
 	}
-	if n, _ := e.st.Outbox(nil); len(n) != 0 {
+	if n, _ := e.st.Outbox(context.Background(), nil); len(n) != 0 {
 		t.Fatalf("a refused reply was queued: %+v", n)
 	}
 	ent, err := e.As(ak).WithGuard(g).Reply(id, "me too", ReplyOptions{Force: true})
 	if err != nil || ent.Reply.By != ak {
 		t.Fatalf("forced reply: %+v, %v", ent, err)
 	}
-	conv, _ := e.st.Conversation(id)
+	conv, _ := e.st.Conversation(context.Background(), id)
 	last, ok := conv.Last(social.ActClaimedOver)
 	if !ok || last.By != ak || last.Note != "JD" {
 		t.Fatalf("trail %+v: want claimed-over by AK naming JD", conv.Activity)
@@ -133,7 +133,7 @@ func TestOperatorReplyRespectsClaims(t *testing.T) {
 	if _, err := e.As(ak).WithGuard(g).Reply(id, "  ", ReplyOptions{Force: true}); err == nil {
 		t.Fatal("empty reply queued")
 	}
-	conv, _ = e.st.Conversation(id)
+	conv, _ = e.st.Conversation(context.Background(), id)
 	n := 0
 	for _, a := range conv.Activity {
 		if a.Action == social.ActClaimedOver {
@@ -163,7 +163,7 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 	ctx := context.Background()
 	e.PollOnce(ctx)
 	var mine, other social.Conversation
-	e.st.ForEachConv(func(c social.Conversation) bool {
+	e.st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		switch {
 		case c.Brand == "Petal & Stem" && mine.ID == "":
 			mine = c
@@ -202,13 +202,13 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 	if _, err := jd.Retry(ent.Seq, "x"); err == nil {
 		t.Error("retry of another brand's reply was allowed")
 	}
-	if after, _ := e.st.Conversation(other.ID); after.State != other.State || !after.SnoozedUntil.IsZero() {
+	if after, _ := e.st.Conversation(context.Background(), other.ID); after.State != other.State || !after.SnoozedUntil.IsZero() {
 		t.Errorf("the refused changes changed it: %s", after.State)
 	}
-	if ct, _ := e.st.Contact(other.Network, other.Contact.Handle); ct.VIP && !other.VIP || ct.Notes == "x" {
+	if ct, _ := e.st.Contact(context.Background(), other.Network, other.Contact.Handle); ct.VIP && !other.VIP || ct.Notes == "x" {
 		t.Errorf("the refused contact edits happened: %+v", ct)
 	}
-	if all, _ := e.st.Outbox(nil); len(all) != 1 {
+	if all, _ := e.st.Outbox(context.Background(), nil); len(all) != 1 {
 		t.Errorf("%d outbox entries, want only the one queued before", len(all))
 	}
 	// their own brand: as before

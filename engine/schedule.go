@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,9 +25,9 @@ import (
 func (e *Engine) enqueue(r social.Reply, o ReplyOptions, now time.Time) (store.OutboxEntry, error) {
 	resolve := o.Resolve && !o.FollowUp
 	if o.At.IsZero() {
-		return e.st.Enqueue(r, resolve, now)
+		return e.st.Enqueue(context.Background(), r, resolve, now)
 	}
-	return e.st.EnqueueScheduled(r, resolve, o.At, o.SendAnyway, now)
+	return e.st.EnqueueScheduled(context.Background(), r, resolve, o.At, o.SendAnyway, now)
 }
 
 // checkAt refuses a scheduled time that is not in the future.
@@ -73,7 +74,7 @@ func queuedBefore(c social.Conversation, seq uint64) bool {
 // releaseDue lets a due scheduled entry go (it is then queued and returned
 // with true) or cancels it, telling every subscriber.
 func (e *Engine) releaseDue(ent store.OutboxEntry) (store.OutboxEntry, bool) {
-	got, released, err := e.st.ReleaseScheduled(ent.Seq, e.now(), scheduleVerdict)
+	got, released, err := e.st.ReleaseScheduled(context.Background(), ent.Seq, e.now(), scheduleVerdict)
 	if err != nil {
 		e.log.Error("releasing a scheduled message", "outbox", ent.Seq, "err", err)
 		return ent, false
@@ -100,7 +101,7 @@ var errNotScheduled = errors.New("only a scheduled message can be changed this w
 
 // changeScheduled edits a scheduled entry in one transaction.
 func (e *Engine) changeScheduled(seq uint64, by social.Actor, fn func(x *store.OutboxEntry) error) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutScheduled {
 			return fmt.Errorf("outbox %d is %s: %w", seq, x.State, errNotScheduled)
 		}
@@ -179,7 +180,7 @@ func (e *Engine) setSendAnyway(seq uint64, anyway bool, by social.Actor) (store.
 
 // Scheduled lists the scheduled messages, soonest first.
 func (e *Engine) Scheduled() ([]store.OutboxEntry, error) {
-	out, err := e.st.Outbox(func(x store.OutboxEntry) bool { return x.State == store.OutScheduled })
+	out, err := e.st.Outbox(context.Background(), func(x store.OutboxEntry) bool { return x.State == store.OutScheduled })
 	sortBySendAt(out)
 	return out, err
 }

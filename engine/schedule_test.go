@@ -29,7 +29,7 @@ func (n *countingNet) Send(_ context.Context, r social.Reply) (social.Sent, erro
 func (n *countingNet) count() int { n.mu.Lock(); defer n.mu.Unlock(); return len(n.sends) }
 
 // schedEngine opens an engine on path with one customer conversation "1".
-func schedEngine(t *testing.T, path string, clk *clock, net *countingNet, src *staticSource) (*Engine, *store.Store) {
+func schedEngine(t *testing.T, path string, clk *clock, net *countingNet, src *staticSource) (*Engine, store.Store) {
 	t.Helper()
 	st, err := store.Open(path, store.Options{NoSync: true})
 	if err != nil {
@@ -77,7 +77,7 @@ func TestScheduledReplyGoesOutOnceAfterRestart(t *testing.T) {
 	if net.count() != 1 || net.sends[0].Text != "Did the replacement arrive?" || net.sends[0].To.RemoteID != "p1" {
 		t.Fatalf("sends %+v", net.sends)
 	}
-	got, _ := st.OutboxEntry(ent.Seq)
+	got, _ := st.OutboxEntry(context.Background(), ent.Seq)
 	if got.State != store.OutSent {
 		t.Fatalf("after its time: %+v", got)
 	}
@@ -129,7 +129,7 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 			defer stop()
 			clk.Add(48 * time.Hour)
 			e.Deliver(context.Background())
-			got, _ := st.OutboxEntry(ent.Seq)
+			got, _ := st.OutboxEntry(context.Background(), ent.Seq)
 			sentBirthday := false
 			for _, r := range net.sends {
 				sentBirthday = sentBirthday || r.Text == "Happy birthday!"
@@ -251,14 +251,14 @@ func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
 	e.PollOnce(context.Background())
 	clk.Add(24 * time.Hour)
 	e.Deliver(context.Background())
-	if got, _ := st.OutboxEntry(ent.Seq); got.State != store.OutCancelled {
+	if got, _ := st.OutboxEntry(context.Background(), ent.Seq); got.State != store.OutCancelled {
 		t.Fatalf("not cancelled: %+v", got)
 	}
 	if _, err := e.Retry(ent.Seq, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background())
-	if got, _ := st.OutboxEntry(ent.Seq); got.State != store.OutSent || net.count() != 1 {
+	if got, _ := st.OutboxEntry(context.Background(), ent.Seq); got.State != store.OutSent || net.count() != 1 {
 		t.Fatalf("sent anyway: %+v, %d sends", got, net.count())
 	}
 }
@@ -285,7 +285,7 @@ func TestScheduledNotCancelledByAReplyQueuedBefore(t *testing.T) {
 	e.Deliver(context.Background()) // the held reply goes now
 	clk.Add(6 * 24 * time.Hour)
 	e.Deliver(context.Background())
-	got, _ := st.OutboxEntry(sched.Seq)
+	got, _ := st.OutboxEntry(context.Background(), sched.Seq)
 	if got.State != store.OutSent || net.count() != 2 {
 		t.Fatalf("scheduled: %+v (%d sends)", got, net.count())
 	}

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,7 +52,7 @@ type statusIndex struct {
 
 func (e *Engine) loadStatuses() {
 	e.sidx = statusIndex{byPost: map[string]string{}, latest: map[string]string{}, latID: map[string]uint64{}}
-	sts, err := e.st.Statuses("", 0)
+	sts, err := store.Statuses(context.Background(), e.st, "", 0)
 	if err != nil {
 		e.log.Warn("reading status posts", "err", err)
 		return
@@ -131,11 +134,11 @@ func (e *Engine) tagStatusReplies(posts []social.Post) {
 		if id == "" {
 			continue
 		}
-		sp, err := e.st.Post(p.Key())
+		sp, err := e.st.Post(context.Background(), p.Key())
 		if err != nil || sp.ConvID == "" {
 			continue
 		}
-		c, err := e.st.UpdateConv(sp.ConvID, func(c *social.Conversation) error {
+		c, err := e.st.UpdateConv(context.Background(), sp.ConvID, func(c *social.Conversation) error {
 			if c.Status == id {
 				return errNoChange
 			}
@@ -153,7 +156,11 @@ func (e *Engine) tagStatusReplies(posts []social.Post) {
 
 var errNoChange = errors.New("no change")
 
-// PostStatus queues a new top-level post of a brand on its accounts.
+// PostStatus queues a new top-level post of a brand on its accounts: one
+// outbox entry per account (store/status.go), each sent once like a reply.
+// The copies are written one after the other: a crash between two leaves
+// the first ones queued (each still goes out once) and the call, repeated
+// with the same ID, adds the rest.
 func (e *Engine) PostStatus(brand, text string, o StatusOptions) (store.StatusPost, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -171,11 +178,11 @@ func (e *Engine) PostStatus(brand, text string, o StatusOptions) (store.StatusPo
 		}
 	}
 	now := e.now()
-	base := o.ID
-	if base == "" {
-		base = newID()
+	sid := strings.ReplaceAll(o.ID, ":", "-")
+	if sid == "" {
+		sid = shortID()
 	}
-	st := store.StatusPost{Brand: brand, Text: text, By: e.actor(o.By)}
+	by := e.actor(o.By)
 	var replies []social.Reply
 	for i, t := range targets {
 		acct, ok := e.Account(t.Network, t.Account)
@@ -197,39 +204,52 @@ func (e *Engine) PostStatus(brand, text string, o StatusOptions) (store.StatusPo
 		if err := checkAttachments(acct, o.Attachments); err != nil {
 			return store.StatusPost{}, err
 		}
-		id := fmt.Sprintf("%s-%d", base, i)
+		id := fmt.Sprintf("status-%s-%d", sid, i)
 		key := id
 		if acct.NewKey != nil {
 			key = acct.NewKey(now)
 		}
 		replies = append(replies, social.Reply{ID: id, Key: key, Network: t.Network, Account: t.Account,
-			Text: text, CreatedAt: now, By: st.By, Attachments: append([]social.Attachment(nil), o.Attachments...)})
-		st.Items = append(st.Items, store.StatusItem{Network: t.Network, Account: t.Account})
+			ConvID: store.StatusRef(sid, false), To: social.Post{Brand: brand},
+			Text: text, CreatedAt: now, By: by, Attachments: append([]social.Attachment(nil), o.Attachments...)})
 	}
-	st, err := e.st.CreateStatus(st, replies, now)
-	if err != nil {
-		return st, fmt.Errorf("queueing status post: %w", err)
+	ctx := context.Background()
+	for _, r := range replies {
+		if _, err := e.st.Enqueue(ctx, r, false, now); err != nil {
+			return store.StatusPost{}, fmt.Errorf("queueing status post: %w", err)
+		}
 	}
-	e.log.Info("status post queued", "status", st.ID, "brand", brand, "copies", len(st.Items), "by", st.By.Label())
+	e.log.Info("status post queued", "status", sid, "brand", brand, "copies", len(replies), "by", by.Label())
 	e.publish(Event{Kind: EvDelivery})
 	e.Kick()
-	return e.st.Status(st.ID)
+	return store.Status(ctx, e.st, sid)
+}
+
+// shortID is a new status post id: 7 letters and digits.
+func shortID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))[:7]
 }
 
 // ResolveStatus posts a follow-up ("Power is back in Millbrook") threaded
-// under every sent copy of a status post, and marks it resolved.
+// under every sent copy of a status post, which marks it resolved.
 func (e *Engine) ResolveStatus(id, text string, by social.Actor) (store.StatusPost, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.StatusPost{}, errors.New("follow-up is empty")
 	}
-	st, err := e.st.Status(id)
+	ctx := context.Background()
+	st, err := store.Status(ctx, e.st, id)
 	if err != nil {
 		return st, err
 	}
+	if st.Resolved {
+		return st, fmt.Errorf("status %s is already resolved", id)
+	}
 	now := e.now()
 	base := newID()
-	replies := map[int]social.Reply{}
+	var replies []social.Reply
 	for i, it := range st.Items {
 		if it.State != store.OutSent || it.RemoteID == "" {
 			continue
@@ -252,25 +272,31 @@ func (e *Engine) ResolveStatus(id, text string, by social.Actor) (store.StatusPo
 		// @mentions the author answered (Mastodon) must not mention it
 		to := social.Post{Network: it.Network, Account: it.Account, Brand: st.Brand, RemoteID: it.RemoteID, URL: it.URL,
 			Text: st.Text, CreatedAt: st.CreatedAt, Kind: social.KindOwn}
-		replies[i] = social.Reply{ID: rid, Key: key, Network: it.Network, Account: it.Account, To: to,
-			Text: text, CreatedAt: now, By: e.actor(by)}
+		replies = append(replies, social.Reply{ID: rid, Key: key, Network: it.Network, Account: it.Account,
+			ConvID: store.StatusRef(id, true), To: to, Text: text, CreatedAt: now, By: e.actor(by)})
 	}
 	if len(replies) == 0 {
 		return st, fmt.Errorf("status %s has no copy on the networks yet to answer under", id)
 	}
-	st, err = e.st.StatusFollowUp(id, text, replies, now)
-	if err != nil {
-		return st, err
+	for _, r := range replies {
+		if _, err := e.st.Enqueue(ctx, r, false, now); err != nil {
+			return st, fmt.Errorf("queueing the follow-up: %w", err)
+		}
 	}
 	e.log.Info("status post resolved", "status", id, "follow_ups", len(replies))
 	e.publish(Event{Kind: EvDelivery})
 	e.Kick()
-	return st, nil
+	return store.Status(ctx, e.st, id)
 }
 
 // Statuses lists a brand's status posts, newest first ("" = all brands).
 func (e *Engine) Statuses(brand string, n int) ([]store.StatusPost, error) {
-	return e.st.Statuses(brand, n)
+	return store.Statuses(context.Background(), e.st, brand, n)
+}
+
+// Status reads one status post.
+func (e *Engine) Status(id string) (store.StatusPost, error) {
+	return store.Status(context.Background(), e.st, id)
 }
 
 // PostStatus posts a status as this operator (a brand it answers).
@@ -284,7 +310,7 @@ func (o *Operator) PostStatus(brand, text string, opts StatusOptions) (store.Sta
 
 // ResolveStatus posts a status's follow-up as this operator.
 func (o *Operator) ResolveStatus(id, text string) (store.StatusPost, error) {
-	st, err := o.e.st.Status(id)
+	st, err := store.Status(context.Background(), o.e.st, id)
 	if err != nil {
 		return st, err
 	}

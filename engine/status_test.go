@@ -65,7 +65,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 	clk.Add(demo.FollowUpDelay + time.Second)
 	e.PollOnce(ctx)
 	var tagged []social.Conversation
-	_ = e.Store().ForEachConv(func(c social.Conversation) bool {
+	_ = e.Store().ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Status == st.ID {
 			tagged = append(tagged, c)
 		}
@@ -91,7 +91,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 		t.Fatal("resolved twice")
 	}
 	e.Deliver(ctx)
-	fu, _ := e.Store().OutboxEntry(res.Items[0].Follow)
+	fu, _ := e.Store().OutboxEntry(context.Background(), res.Items[0].Follow)
 	if fu.State != store.OutSent || fu.Reply.To.RemoteID != list[0].Items[0].RemoteID {
 		t.Fatalf("follow-up %+v", fu)
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -20,7 +21,7 @@ var ErrChanged = errors.New("changed since: not undone")
 
 // hold delays a queued entry's first attempt until t.
 func (e *Engine) hold(ent store.OutboxEntry, t time.Time) (store.OutboxEntry, error) {
-	held, err := e.st.UpdateOutbox(ent.Seq, func(x *store.OutboxEntry) error {
+	held, err := e.st.UpdateOutbox(context.Background(), ent.Seq, func(x *store.OutboxEntry) error {
 		if x.State == store.OutQueued && x.Attempts == 0 {
 			x.NextAttempt = t
 		}
@@ -38,7 +39,7 @@ func (e *Engine) hold(ent store.OutboxEntry, t time.Time) (store.OutboxEntry, er
 func (e *Engine) Unsend(seq uint64) (store.OutboxEntry, error) { return e.unsend(seq, e.o.Agent) }
 
 func (e *Engine) unsend(seq uint64, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(seq, func(x *store.OutboxEntry) error {
+	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutQueued || x.Attempts > 0 {
 			return fmt.Errorf("the reply to %s is already %s: it cannot be taken back", x.Reply.To.Author.Handle, sendingWord(x.State))
 		}
@@ -88,9 +89,9 @@ func (e *Engine) restore(id string, prev, after social.Conversation, by social.A
 	})
 	if err == nil && restart {
 		// the SLA pressure part of the priority follows the restored clock
-		ct, _ := e.st.Contact(c.Network, c.Contact.Handle)
+		ct, _ := e.st.Contact(context.Background(), c.Network, c.Contact.Handle)
 		e.retriage([]string{id}, ct)
-		c, err = e.st.Conversation(id)
+		c, err = e.st.Conversation(context.Background(), id)
 	}
 	return c, err
 }

@@ -15,7 +15,7 @@ import (
 func TestRestoreUndoesAStateChange(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(store.ViewActionable, 2, nil)
+	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 2, nil)
 	for _, tt := range []struct {
 		name string
 		do   func(id string) (social.Conversation, error)
@@ -26,7 +26,7 @@ func TestRestoreUndoesAStateChange(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			id := top[0].ID
-			prev, _ := e.Store().Conversation(id)
+			prev, _ := e.Store().Conversation(context.Background(), id)
 			after, err := tt.do(id)
 			if err != nil {
 				t.Fatal(err)
@@ -49,9 +49,9 @@ func TestRestoreUndoesAStateChange(t *testing.T) {
 	}
 	// a customer post since the resolve: not undone (it reopened anyway)
 	id := top[1].ID
-	prev, _ := e.Store().Conversation(id)
+	prev, _ := e.Store().Conversation(context.Background(), id)
 	after, _ := e.Resolve(id)
-	if _, err := e.Store().UpdateConv(id, func(c *social.Conversation) error {
+	if _, err := e.Store().UpdateConv(context.Background(), id, func(c *social.Conversation) error {
 		c.LastCustomerAt = clk.Now().Add(time.Minute)
 		return nil
 	}); err != nil {
@@ -68,7 +68,7 @@ func TestHeldReplyCanBeTakenBack(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	ctx := context.Background()
 	e.PollOnce(ctx)
-	top, _ := e.Store().Top(store.ViewActionable, 2, nil)
+	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 2, nil)
 	ent, err := e.Reply(top[0].ID, "On it", ReplyOptions{Hold: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -82,14 +82,14 @@ func TestHeldReplyCanBeTakenBack(t *testing.T) {
 	}
 	clk.Add(10 * time.Second)
 	e.Deliver(ctx)
-	if x, _ := e.Store().OutboxEntry(ent.Seq); x.State != store.OutDropped || x.Attempts != 0 {
+	if x, _ := e.Store().OutboxEntry(context.Background(), ent.Seq); x.State != store.OutDropped || x.Attempts != 0 {
 		t.Fatalf("a taken-back reply was sent: %+v", x)
 	}
 	// the window over: sent, and no longer to be taken back
 	ent2, _ := e.Reply(top[1].ID, "Sorted", ReplyOptions{Hold: 5 * time.Second})
 	clk.Add(5 * time.Second)
 	e.Deliver(ctx)
-	if x, _ := e.Store().OutboxEntry(ent2.Seq); x.State != store.OutSent {
+	if x, _ := e.Store().OutboxEntry(context.Background(), ent2.Seq); x.State != store.OutSent {
 		t.Fatalf("held reply not sent after its window: %+v", x)
 	}
 	if _, err := e.Unsend(ent2.Seq); err == nil {
@@ -102,14 +102,14 @@ func TestHoldHonouredUnderTheWriteLock(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	ctx := context.Background()
 	e.PollOnce(ctx)
-	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	ent, _ := e.Reply(top[0].ID, "On it", ReplyOptions{})
 	ent, _ = e.hold(ent, clk.Now().Add(5*time.Second))
 	ent.NextAttempt = clk.Now() // the list as read before the hold
 	if next := e.deliverOne(ctx, ent); !next.Equal(clk.Now().Add(5 * time.Second)) {
 		t.Fatalf("deliverOne returned %s", next)
 	}
-	if x, _ := e.Store().OutboxEntry(ent.Seq); x.State != store.OutQueued || x.Attempts != 0 {
+	if x, _ := e.Store().OutboxEntry(context.Background(), ent.Seq); x.State != store.OutQueued || x.Attempts != 0 {
 		t.Fatalf("sent inside its hold: %+v", x)
 	}
 }
@@ -119,7 +119,7 @@ func TestHoldHonouredUnderTheWriteLock(t *testing.T) {
 func TestUndoKeepsToTheOperatorsBrands(t *testing.T) {
 	e, _, _ := demoEngine(t)
 	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(store.ViewActionable, 1, nil)
+	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	c := top[0]
 	prev := c
 	after, err := e.Resolve(c.ID)

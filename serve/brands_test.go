@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	deadline := time.Now().Add(wait)
 	for {
 		resolved := map[string]int{}
-		e.a.Store.ForEachConv(func(c social.Conversation) bool {
+		e.a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			if c.State == social.StateResolved {
 				resolved[c.Brand]++
 			}
@@ -98,7 +99,7 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 
 	// the engine: JD's handle refuses the other brands' conversations
 	var skylark, petal string
-	e.a.Store.ForEachConv(func(c social.Conversation) bool {
+	e.a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		switch {
 		case c.Brand == "Skylark Air" && skylark == "":
 			skylark = c.ID
@@ -115,7 +116,7 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	if _, err := op.Resolve(skylark); !errors.As(err, &be) {
 		t.Fatalf("JD resolves Skylark Air: %v", err)
 	}
-	if c, _ := e.a.Store.Conversation(skylark); c.State == social.StateResolved {
+	if c, _ := e.a.Store.Conversation(context.Background(), skylark); c.State == social.StateResolved {
 		t.Fatal("the refused resolve happened")
 	}
 	if _, err := op.SetState(petal, social.StateOpen); err != nil {
@@ -124,7 +125,7 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	if _, err := on["AK"].Operator().Resolve(skylark); err != nil {
 		t.Fatalf("AK (every brand) resolves Skylark Air: %v", err)
 	}
-	if out, _ := e.a.Store.Outbox(func(store.OutboxEntry) bool { return true }); len(out) != 0 {
+	if out, _ := e.a.Store.Outbox(context.Background(), func(store.OutboxEntry) bool { return true }); len(out) != 0 {
 		t.Fatalf("a refused reply reached the outbox: %+v", out)
 	}
 }

@@ -343,7 +343,7 @@ func (tm *term) waitInbox(n int) {
 
 func storeInbox(t *testing.T, e *env) int {
 	t.Helper()
-	n, err := e.a.Store.Counts()
+	n, err := e.a.Store.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

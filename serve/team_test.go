@@ -106,8 +106,8 @@ func sessions(t *testing.T, e *env, n int) map[string]*team.Session {
 func feedReplies(t *testing.T, a *app.App) map[string]social.Post {
 	t.Helper()
 	out := map[string]social.Post{}
-	err := a.Store.ForEachConv(func(c social.Conversation) bool {
-		root, err := a.Store.Post(c.PostKeys[0])
+	err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		root, err := a.Store.Post(context.Background(), c.PostKeys[0])
 		if err != nil {
 			t.Error(err)
 			return false
@@ -372,7 +372,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	if !strings.HasSuffix(p.Text, "^AK") {
 		t.Fatalf("reply %q", p.Text)
 	}
-	conv, _ := e.a.Store.Conversation(top[0])
+	conv, _ := e.a.Store.Conversation(context.Background(), top[0])
 	if a, ok := conv.Last(social.ActClaimedOver); !ok || a.By.Initials != "AK" || a.Note != "JD" {
 		t.Fatalf("trail %+v: want AK's reply over JD's claim", conv.Activity)
 	}
@@ -413,7 +413,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 func topConvs(t *testing.T, e *env, n int) []string {
 	t.Helper()
 	var ids []string
-	err := e.a.Store.ForEachConv(func(c social.Conversation) bool {
+	err := e.a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.State.Actionable() && c.ReadOnly == "" {
 			ids = append(ids, c.ID)
 		}

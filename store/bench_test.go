@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func BenchmarkTopOfQueue(b *testing.B) {
 	s := storetest.Big(b, benchN)
 	b.ResetTimer()
 	for b.Loop() {
-		if cs, err := s.Top(store.ViewActionable, 40, nil); err != nil || len(cs) != 40 {
+		if cs, err := s.Top(context.Background(), store.ViewActionable, 40, nil); err != nil || len(cs) != 40 {
 			b.Fatal(len(cs), err)
 		}
 	}
@@ -38,7 +39,7 @@ func BenchmarkQueueRefsResolved(b *testing.B) {
 	s := storetest.Big(b, benchN)
 	b.ResetTimer()
 	for b.Loop() {
-		refs, err := s.QueueRefs(store.ViewResolved, nil)
+		refs, err := s.QueueRefs(context.Background(), store.ViewResolved, nil)
 		if err != nil || len(refs) < benchN-500 {
 			b.Fatal(len(refs), err)
 		}
@@ -62,7 +63,7 @@ func BenchmarkIngestBatch(b *testing.B) {
 				CreatedAt: storetest.Start.Add(time.Duration(n) * time.Second), Kind: social.KindMention}
 			n++
 		}
-		if _, err := s.Ingest("bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
+		if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -30,11 +31,11 @@ type CannedChoice struct {
 
 // RecordCannedChoice counts a choice of the answer id for a post with
 // these (already normalised) words.
-func (s *Store) RecordCannedChoice(id string, words []string, now time.Time) error {
+func (s *Bolt) RecordCannedChoice(ctx context.Context, id string, words []string, now time.Time) error {
 	if id == "" {
 		return fmt.Errorf("canned choice: no id")
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bCanned)
 		if err != nil {
 			return err
@@ -43,42 +44,48 @@ func (s *Store) RecordCannedChoice(id string, words []string, now time.Time) err
 		if _, err := getJSON(b, []byte(id), &c); err != nil {
 			return err
 		}
-		c.ID = id
-		c.Count++
-		c.Last = now
-		if c.Words == nil {
-			c.Words = map[string]int{}
-		}
-		for _, w := range words {
-			c.Words[w]++
-		}
-		if len(c.Words) > maxChoiceWords {
-			type wc struct {
-				w string
-				n int
-			}
-			all := make([]wc, 0, len(c.Words))
-			for w, n := range c.Words {
-				all = append(all, wc{w, n})
-			}
-			sort.Slice(all, func(i, j int) bool {
-				if all[i].n != all[j].n {
-					return all[i].n > all[j].n
-				}
-				return all[i].w < all[j].w
-			})
-			for _, x := range all[maxChoiceWords:] {
-				delete(c.Words, x.w)
-			}
-		}
+		AddCannedChoice(&c, id, words, now)
 		return putJSON(b, []byte(id), c)
 	})
 }
 
+// AddCannedChoice counts one more choice of answer id into c (the rule
+// both backends share).
+func AddCannedChoice(c *CannedChoice, id string, words []string, now time.Time) {
+	c.ID = id
+	c.Count++
+	c.Last = now
+	if c.Words == nil {
+		c.Words = map[string]int{}
+	}
+	for _, w := range words {
+		c.Words[w]++
+	}
+	if len(c.Words) > maxChoiceWords {
+		type wc struct {
+			w string
+			n int
+		}
+		all := make([]wc, 0, len(c.Words))
+		for w, n := range c.Words {
+			all = append(all, wc{w, n})
+		}
+		sort.Slice(all, func(i, j int) bool {
+			if all[i].n != all[j].n {
+				return all[i].n > all[j].n
+			}
+			return all[i].w < all[j].w
+		})
+		for _, x := range all[maxChoiceWords:] {
+			delete(c.Words, x.w)
+		}
+	}
+}
+
 // CannedChoices returns every answer's choices by id.
-func (s *Store) CannedChoices() (map[string]CannedChoice, error) {
+func (s *Bolt) CannedChoices(ctx context.Context) (map[string]CannedChoice, error) {
 	out := map[string]CannedChoice{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bCanned)
 		if b == nil {
 			return nil

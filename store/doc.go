@@ -1,8 +1,13 @@
-// Package store is hark's bbolt database: posts keyed network/account/remoteID
-// (so re-polling changes nothing), conversations with their queue index,
-// feed cursors committed in the same transaction as their poll batch, the
-// persistent outbox (with scheduled entries: schedule.go), the brands'
-// status posts (status.go), contacts, drafts and the schema version.
+// Package store is hark's storage: the Store interface every other package
+// uses, the rules every backend shares (rules.go: which conversation a post
+// joins, reopening, response times, contacts, VIP copies, MarkSent) written
+// against a small Tx, and the bbolt backend (Open; bolt*.go): posts keyed
+// network/account/remoteID (so re-polling changes nothing), conversations
+// with their queue index, feed cursors committed in the same transaction as
+// their poll batch, the persistent outbox (with scheduled entries:
+// schedule.go), the brands' status posts (status.go), contacts, drafts and
+// the schema version. store/pg is the PostgreSQL backend, store/stores opens either,
+// store/storetest holds the contract suite both pass.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file
 // cut short would crash the process on a page past its end) and, for
@@ -10,5 +15,6 @@
 // damaged store is refused or reported before anything is written.
 //
 // It knows bbolt and social, nothing else: it must not import feeds, triage,
-// engine or tui. Business rules (priority, SLA) come in as callbacks.
+// engine, tui or store/pg. Business rules (priority, SLA) come in as
+// callbacks.
 package store

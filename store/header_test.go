@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func TestOpenChecksTheFileAgainstItsHeader(t *testing.T) {
 		posts = append(posts, social.Post{Network: "t", Account: "a", RemoteID: strings.Repeat("r", 50) + string(rune('a'+i%26)) + time.Duration(i).String(),
 			Author: social.Author{Handle: "@c"}, Text: strings.Repeat("long text ", 40), CreatedAt: time.Unix(int64(i), 0)})
 	}
-	if _, err := st.Ingest("t:a", "", posts, nil, time.Now()); err != nil {
+	if _, err := st.Ingest(context.Background(), "t:a", "", posts, nil, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -102,7 +103,7 @@ func TestOpenWarnsOfAStoreFailingThePageCheck(t *testing.T) {
 		posts = append(posts, social.Post{Network: "t", Account: "a", RemoteID: fmt.Sprint("post-", i),
 			Author: social.Author{Handle: "@c"}, Text: strings.Repeat("text ", 40), CreatedAt: time.Unix(int64(i), 0)})
 	}
-	if _, err := st.Ingest("t:a", "", posts, nil, time.Now()); err != nil {
+	if _, err := st.Ingest(context.Background(), "t:a", "", posts, nil, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -161,12 +162,12 @@ func TestPageCheckPassesAHealthyStore(t *testing.T) {
 			posts = append(posts, social.Post{Network: "t", Account: "a", RemoteID: fmt.Sprint(round, "-", i),
 				Author: social.Author{Handle: fmt.Sprint("@c", i%50)}, Text: strings.Repeat("x", 100+i*13%9000), CreatedAt: time.Unix(int64(round*1000+i), 0)})
 		}
-		if _, err := st.Ingest("t:a", fmt.Sprint(round), posts, nil, time.Now()); err != nil {
+		if _, err := st.Ingest(context.Background(), "t:a", fmt.Sprint(round), posts, nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 50 {
-			st.SaveDraft(fmt.Sprint(i+1), strings.Repeat("d", round*1000))
-			st.SaveDraft(fmt.Sprint(i+1), "")
+			st.SaveDraft(context.Background(), fmt.Sprint(i+1), strings.Repeat("d", round*1000))
+			st.SaveDraft(context.Background(), fmt.Sprint(i+1), "")
 		}
 	}
 	st.Close()

@@ -1,37 +1,134 @@
 package store
 
 import (
-	"encoding/binary"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+	"github.com/hark-tui/hark/social"
 )
 
-// SchemaVersion is the schema this build writes.
-const SchemaVersion = 3
+// Store is hark's database: bbolt (Open, the default, one process owns the
+// file) or PostgreSQL (store/pg, many processes on one database). Both keep
+// the same semantics, proved by one contract suite (store/storetest). Every
+// method takes a context: on PostgreSQL it bounds the round trips; bbolt
+// checks it before it starts.
+//
+// Callbacks (Triage, the fn of UpdateConv, UpdateDue, Rescore,
+// UpdateOutbox, UpdateContact) run inside the write transaction: they must
+// not block and must not do I/O. PostgreSQL may run them more than once
+// (a transaction retried after a serialization failure), so they must only
+// change what they are given.
+type Store interface {
+	// Ingest stores a poll batch and the feed's next cursor in one
+	// transaction: either both are written or neither is. Posts already
+	// stored are skipped, so re-polling is a no-op. now stamps the posts.
+	Ingest(ctx context.Context, feedID, cursor string, posts []social.Post, tri Triage, now time.Time) (IngestResult, error)
+	// Cursor returns a feed's stored cursor ("" if none).
+	Cursor(ctx context.Context, feedID string) (string, error)
+	// AttachThread stores thread context into a conversation without
+	// touching its workflow state.
+	AttachThread(ctx context.Context, convID string, posts []social.Post, now time.Time) (int, error)
 
-var (
-	bMeta       = []byte("meta")
-	bPosts      = []byte("posts")       // post key -> storedPost JSON
-	bConvs      = []byte("convs")       // id(8) -> Conversation JSON
-	bConvByRoot = []byte("conv_root")   // root key -> id(8)
-	bQueue      = []byte("queue")       // sort key -> refValue
-	bCursors    = []byte("cursors")     // feed id -> cursor
-	bFeedStatus = []byte("feed_status") // feed id -> FeedStatus JSON
-	bOutbox     = []byte("outbox")      // seq(8) -> OutboxEntry JSON
-	bContacts   = []byte("contacts")    // network/handle -> Contact JSON
-	bDrafts     = []byte("drafts")      // id(8) -> text
-	bOutboxIDs  = []byte("outbox_ids")  // reply id -> seq(8)
-	keySchema   = []byte("schema")
-)
+	// UpdateConv applies fn to a conversation and re-indexes it, in one
+	// transaction; a VIP change is copied onto the contact.
+	UpdateConv(ctx context.Context, id string, fn func(c *social.Conversation) error) (social.Conversation, error)
+	// Rescore is UpdateConv for scoring: it never copies VIP back.
+	Rescore(ctx context.Context, id string, fn func(c *social.Conversation)) (social.Conversation, error)
+	// UpdateDue applies fn, in one transaction, to the conversations of a
+	// view whose due time (inbox: SLA due; snoozed: wake time) is set and
+	// before the given time: a range on the sort key, not a scan. It
+	// returns the ids fn changed (fn returns false to leave one alone).
+	UpdateDue(ctx context.Context, v View, before time.Time, fn func(c *social.Conversation) bool) ([]string, error)
+
+	Conversation(ctx context.Context, id string) (social.Conversation, error)
+	// Conversations reads several conversations (missing ids are skipped).
+	Conversations(ctx context.Context, ids []string) ([]social.Conversation, error)
+	ConvByRoot(ctx context.Context, root string) (social.Conversation, error)
+	// Posts returns a conversation's posts, oldest first.
+	Posts(ctx context.Context, convID string) ([]StoredPost, error)
+	Post(ctx context.Context, key string) (StoredPost, error)
+
+	// Queue calls fn for each entry of the view in order until it returns
+	// false; fn must not block.
+	Queue(ctx context.Context, v View, fn func(Ref) bool) error
+	// QueueRefs returns the refs of a view that pass keep (nil = all).
+	QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error)
+	// Top returns up to n conversations from the top of a view.
+	Top(ctx context.Context, v View, n int, keep func(Ref) bool) ([]social.Conversation, error)
+	// Counts returns the number of conversations per state rank
+	// (inbox, pending, snoozed, resolved), without counting rows.
+	Counts(ctx context.Context) ([4]int, error)
+	// ForEachConv calls fn for every conversation in id order until it
+	// returns false.
+	ForEachConv(ctx context.Context, fn func(social.Conversation) bool) error
+	// ForEachConvSkipping is ForEachConv that goes on past a conversation
+	// it cannot decode: it calls bad (if not nil) with the conversation's
+	// id and the error, and the scan continues. With bad nil the first
+	// such conversation ends the scan with its error (ForEachConv).
+	ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error
+	// ForEachPost calls fn for every stored post in key order until it
+	// returns false (copy, checks).
+	ForEachPost(ctx context.Context, fn func(StoredPost) bool) error
+
+	// Enqueue writes a reply to the outbox and clears the draft, in one
+	// transaction. The same reply ID enqueued twice is stored once.
+	Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (OutboxEntry, error)
+	// Outbox lists entries, oldest first, that pass keep (nil = all).
+	Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
+	OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error)
+	// UpdateOutbox changes an entry in its own committed transaction.
+	UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error)
+	// MarkSent records a delivered reply, its post and the conversation's
+	// new state, in one transaction.
+	MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error)
+	// SentAs reports whether an entry other than seq was sent as remoteID.
+	SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error)
+	// EnqueueScheduled writes a reply that goes out at `at` (state
+	// scheduled), like Enqueue; ReleaseScheduled decides, in one
+	// transaction, whether a due one goes (queued) or is cancelled
+	// (schedule.go).
+	EnqueueScheduled(ctx context.Context, r social.Reply, resolve bool, at time.Time, anyway bool, now time.Time) (OutboxEntry, error)
+	ReleaseScheduled(ctx context.Context, seq uint64, now time.Time, decide Decide) (OutboxEntry, bool, error)
+
+	Contact(ctx context.Context, n social.Network, handle string) (Contact, error)
+	// UpdateContact edits a contact; a VIP change is copied onto its
+	// conversations in the same transaction (their ids are returned).
+	UpdateContact(ctx context.Context, n social.Network, handle string, fn func(*Contact)) (Contact, []string, error)
+	// ForEachContact calls fn for every contact until it returns false.
+	ForEachContact(ctx context.Context, fn func(Contact) bool) error
+
+	// SaveDraft keeps the composer's text ("" deletes it).
+	SaveDraft(ctx context.Context, convID, text string) error
+	Draft(ctx context.Context, convID string) (string, error)
+
+	// RecordCannedChoice counts a choice of the canned answer id for a
+	// post with these (already normalised) words.
+	RecordCannedChoice(ctx context.Context, id string, words []string, now time.Time) error
+	// CannedChoices returns every answer's choices by id.
+	CannedChoices(ctx context.Context) (map[string]CannedChoice, error)
+
+	PutFeedStatus(ctx context.Context, st FeedStatus) error
+	FeedStatuses(ctx context.Context) ([]FeedStatus, error)
+
+	// Doctor checks the store and describes it, as a list of findings
+	// (bbolt: page check, schema, counts recount; PostgreSQL: server,
+	// schema, counts recount, session settings).
+	Doctor(ctx context.Context) ([]Finding, error)
+	// Backend names the backend ("bbolt" or "postgres").
+	Backend() string
+	// Path is where the store lives: a file, or a URL without password.
+	Path() string
+	Close() error
+}
+
+// Finding is one line of Doctor: a check that passed or failed, or a fact.
+type Finding struct {
+	Name   string // "pages", "schema", "counts", "server", …
+	OK     bool
+	Detail string
+}
 
 // ErrLocked is returned when another process holds the store.
 var ErrLocked = errors.New("store is in use by another hark process")
@@ -39,8 +136,19 @@ var ErrLocked = errors.New("store is in use by another hark process")
 // ErrNotFound is returned for unknown ids.
 var ErrNotFound = errors.New("not found")
 
-// ErrNewerSchema is returned when the file was written by a newer hark.
+// ErrNewerSchema is returned when the store was written by a newer hark.
 var ErrNewerSchema = errors.New("store was written by a newer hark")
+
+// ErrUnavailable wraps errors of a database that cannot be reached (lost
+// connection, timeout): the TUI says "database unreachable" and retries.
+var ErrUnavailable = errors.New("database unreachable")
+
+// NewerSchemaError is the wording both backends use for a store written by
+// a newer hark.
+// fix names the way out ("use --db for another store").
+func NewerSchemaError(have, want int, fix string) error {
+	return fmt.Errorf("schema %d, this hark reads up to %d: %w; upgrade hark, or %s", have, want, ErrNewerSchema, fix)
+}
 
 // Options tune Open.
 type Options struct {
@@ -53,140 +161,6 @@ type Options struct {
 	// opened for writing fails the page check (its b-tree walked from the
 	// file, like bbolt's Check but without its panics): hark still
 	// opens it (the operator's data is there), but the operator should
-	// back it up first. Without Warn the check is skipped.
+	// back it up first. Without Warn the check is skipped (bbolt only).
 	Warn func(msg string)
-}
-
-// Store is an open hark database. It is safe for concurrent use.
-type Store struct {
-	db   *bolt.DB
-	path string
-	ro   bool
-}
-
-// Open opens (creating if needed) the store at path. A store held by another
-// process fails within Options.Timeout with an error that names the file and
-// the fix.
-func Open(path string, opts Options) (*Store, error) {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 1500 * time.Millisecond
-	}
-	if !opts.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("store %s: creating folder: %w", path, err)
-		}
-	} else if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("store %s: %w", path, err)
-	}
-	if err := checkHeader(path, opts.ReadOnly); err != nil {
-		if errors.Is(err, errDamaged) {
-			return nil, fmt.Errorf("store %s: %w; move it aside and hark starts a new store", path, err)
-		}
-		return nil, fmt.Errorf("store %s: %w", path, err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         opts.Timeout,
-		ReadOnly:        opts.ReadOnly,
-		NoSync:          opts.NoSync,
-		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: 64 << 20,
-	})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			if opts.ReadOnly {
-				return nil, fmt.Errorf("store %s: %w: bbolt lets no reader in while another process holds the file for writing, and that process did not answer this command on its socket (an older hark, or one whose socket could not be made: see its log); run this command after quitting it, or inside hark (s: stats)", path, ErrLocked)
-			}
-			return nil, fmt.Errorf("store %s: %w: quit the other hark (or use --db to open another store)", path, ErrLocked)
-		}
-		return nil, fmt.Errorf("store %s: %w (if the file is damaged, move it aside and hark starts a new store)", path, err)
-	}
-	s := &Store{db: db, path: path, ro: opts.ReadOnly}
-	if !opts.ReadOnly && opts.Warn != nil {
-		if err := pageCheck(path); err != nil {
-			opts.Warn(fmt.Sprintf("store %s fails its page check (%s): copy the file somewhere safe before hark writes to it; "+
-				"if hark misbehaves, move it aside and hark starts a new store", path, firstLines(err.Error(), 3)))
-		}
-	}
-	if err := s.safeMigrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
-	}
-	return s, nil
-}
-
-// safeMigrate is migrate, with a panic of bbolt's on a damaged page (an
-// assertion on the page's type) turned into an error that says so.
-func (s *Store) safeMigrate() (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w (%v); move it aside and hark starts a new store", errDamaged, r)
-		}
-	}()
-	return s.migrate()
-}
-
-// firstLines is the first n lines of s joined with "; " (and how many more).
-func firstLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) <= n {
-		return strings.Join(lines, "; ")
-	}
-	return fmt.Sprintf("%s; and %d more", strings.Join(lines[:n], "; "), len(lines)-n)
-}
-
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
-
-// Path is the file name.
-func (s *Store) Path() string { return s.path }
-
-// DB exposes the bbolt handle for integrity checks (tests, doctor).
-func (s *Store) DB() *bolt.DB { return s.db }
-
-// Check runs bbolt's consistency check.
-func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		return errors.Join(errs...)
-	})
-}
-
-// ---- ids and keys ----
-
-func idKey(n uint64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], n)
-	return b[:]
-}
-
-func idString(k []byte) string { return strconv.FormatUint(binary.BigEndian.Uint64(k), 10) }
-
-func parseID(id string) ([]byte, error) {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n == 0 {
-		return nil, fmt.Errorf("conversation %q: %w", id, ErrNotFound)
-	}
-	return idKey(n), nil
-}
-
-func getJSON(b *bolt.Bucket, k []byte, v any) (bool, error) {
-	raw := b.Get(k)
-	if raw == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return true, fmt.Errorf("decoding %s/%q: %w", "bucket", k, err)
-	}
-	return true, nil
-}
-
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, raw)
 }

@@ -61,7 +61,7 @@ func demoApp(t *testing.T) *app.App {
 
 func topIDs(t *testing.T, a *app.App, n int) []string {
 	t.Helper()
-	top, err := a.Store.Top(store.ViewActionable, n, nil)
+	top, err := a.Store.Top(context.Background(), store.ViewActionable, n, nil)
 	if err != nil || len(top) < n {
 		t.Fatalf("top %d: %v (%d)", n, err, len(top))
 	}
@@ -286,8 +286,8 @@ func TestReplyThroughSessionRespectsClaims(t *testing.T) {
 func replies(t *testing.T, a *app.App) map[string]social.Post {
 	t.Helper()
 	out := map[string]social.Post{}
-	err := a.Store.ForEachConv(func(c social.Conversation) bool {
-		root, err := a.Store.Post(c.PostKeys[0])
+	err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		root, err := a.Store.Post(context.Background(), c.PostKeys[0])
 		if err != nil {
 			t.Error(err)
 			return false
@@ -314,7 +314,7 @@ func drain(t *testing.T, a *app.App) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		pending, err := a.Store.Outbox(func(x store.OutboxEntry) bool {
+		pending, err := a.Store.Outbox(context.Background(), func(x store.OutboxEntry) bool {
 			return x.State == store.OutQueued || x.State == store.OutSending
 		})
 		if err != nil {
@@ -494,7 +494,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 	got := map[key]int{}
 	replied := 0
 	for _, id := range ids {
-		c, err := a.Store.Conversation(id)
+		c, err := a.Store.Conversation(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

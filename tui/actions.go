@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -203,18 +204,20 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 	st, op := m.st, m.op
 	return func() tea.Msg {
 		var errs []string
+		var causes []error
 		var pairs []restorePair
 		follow := false
 		for _, id := range ids {
-			prev, perr := st.Conversation(id)
+			prev, perr := st.Conversation(context.Background(), id)
 			err := fn(id)
 			if err == errFollowUp {
 				follow = true
 			} else if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", id, err))
+				causes = append(causes, err)
 				continue
 			}
-			if after, aerr := st.Conversation(id); perr == nil && aerr == nil {
+			if after, aerr := st.Conversation(context.Background(), id); perr == nil && aerr == nil {
 				pairs = append(pairs, restorePair{prev, after})
 			}
 		}
@@ -226,7 +229,7 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 		}
 		u := restoreUndo(op, msg, pairs)
 		if len(errs) > 0 {
-			return doneMsg{err: fmt.Errorf("%s", strings.Join(errs, "; ")), undo: u}
+			return doneMsg{err: actErrors{msg: strings.Join(errs, "; "), errs: causes}, undo: u}
 		}
 		if follow {
 			msg += " — it started in public: press f for a public follow-up, F to skip"

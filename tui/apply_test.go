@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"math/rand"
 	"strconv"
 	"testing"
@@ -33,7 +34,7 @@ func TestApplyConvsMatchesReload(t *testing.T) {
 		states := []social.State{social.StateNew, social.StateOpen, social.StatePending, social.StateResolved}
 		for i := 0; i < 400; i++ {
 			id := strconv.Itoa(1 + rnd.Intn(3000))
-			c, err := st.UpdateConv(id, func(c *social.Conversation) error {
+			c, err := st.UpdateConv(context.Background(), id, func(c *social.Conversation) error {
 				c.Priority = rnd.Intn(100)
 				c.State = states[rnd.Intn(len(states))]
 				return nil
@@ -43,7 +44,7 @@ func TestApplyConvsMatchesReload(t *testing.T) {
 			}
 			m.applyConvs([]social.Conversation{c})
 		}
-		want, _ := st.QueueRefs(v, nil)
+		want, _ := st.QueueRefs(context.Background(), v, nil)
 		if len(want) != len(m.refs) {
 			t.Fatalf("%s: %d refs patched, %d reloaded", v, len(m.refs), len(want))
 		}

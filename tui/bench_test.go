@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"testing"
@@ -94,7 +95,7 @@ func BenchmarkBubblesListKeypress(b *testing.B) {
 // "all" view lists 200k; the cached list is patched in place (no reload).
 func BenchmarkApplyChange(b *testing.B) {
 	m := benchModel(b)
-	c, err := m.st.Conversation("150000")
+	c, err := m.st.Conversation(context.Background(), "150000")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestBulkPreviewAndAskedFields(t *testing.T) {
 		t.Fatalf("the review shows %d of 5 texts: %v", len(seen), seen)
 	}
 	m.Press(key("y"))
-	ob, _ := a.Store.Outbox(nil)
+	ob, _ := a.Store.Outbox(context.Background(), nil)
 	if len(ob) != 5 {
 		t.Fatalf("%d replies queued", len(ob))
 	}

@@ -23,7 +23,7 @@ type Common struct {
 	// config's agent) and a reply respects the team's claims.
 	op   *engine.Operator
 	team *teamState // claims and presence under hark serve (solo: inert)
-	st   *store.Store
+	st   store.Store
 	km   *Keymap
 	sty  Styles
 	now  func() time.Time
@@ -77,6 +77,9 @@ const (
 type host interface {
 	// flash shows a message in the status line.
 	flash(s string, isErr bool)
+	// failText is the one line an error shows (an unreachable database
+	// is said so, and marked on the status line).
+	failText(err error) string
 	// current is the open conversation, from the cache (no I/O).
 	current() (social.Conversation, bool)
 	// open shows a conversation (and fetches its thread when asked).

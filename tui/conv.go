@@ -81,13 +81,13 @@ func (v *conv) loadPosts(id string) tea.Cmd {
 	v.postsGen++
 	gen, st := v.postsGen, v.st
 	return func() tea.Msg {
-		posts, err := st.Posts(id)
+		posts, err := st.Posts(context.Background(), id)
 		msg := postsMsg{gen: gen, id: id, posts: posts, err: err}
-		if c, err := st.Conversation(id); err == nil {
+		if c, err := st.Conversation(context.Background(), id); err == nil {
 			msg.conv = &c
-			msg.contact, _ = st.Contact(c.Network, c.Contact.Handle)
+			msg.contact, _ = st.Contact(context.Background(), c.Network, c.Contact.Handle)
 		}
-		msg.draft, _ = st.Draft(id)
+		msg.draft, _ = st.Draft(context.Background(), id)
 		return msg
 	}
 }

@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ func TestHeaderBackAndReplyFlash(t *testing.T) {
 	// the second brand's own counts
 	brand := a.Cfg.Brands[1].Name
 	var want [4]int
-	if err := a.Store.ForEachConv(func(c social.Conversation) bool {
+	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Brand == brand {
 			switch c.State {
 			case social.StateNew, social.StateOpen:
@@ -32,7 +33,7 @@ func TestHeaderBackAndReplyFlash(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := a.Store.Counts()
+	all, _ := a.Store.Counts(context.Background())
 	if all == want {
 		t.Fatal("the brand has every conversation: no test")
 	}

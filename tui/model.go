@@ -90,6 +90,7 @@ type Model struct {
 	undos       []undo // actions that can be taken back, newest last
 	events      <-chan engine.Event
 	unsub       func()
+	dbDown      bool // the store said the database is unreachable
 }
 
 // New builds the model. It subscribes to the engine's events.
@@ -211,7 +212,7 @@ func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 	st, brand, op := m.st, m.queue.brandFilter, m.op
 	return func() tea.Msg {
-		convs, _ := st.Conversations(ids)
+		convs, _ := st.Conversations(context.Background(), ids)
 		counts := countsOf(st, brand, op)
 		msg := convsMsg{convs: convs, counts: counts, brand: brand}
 		if len(newPosts) > 0 {

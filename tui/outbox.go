@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -28,10 +29,10 @@ type outboxMsg struct {
 	entries                            []store.OutboxEntry
 }
 
-func loadOutbox(st *store.Store) tea.Cmd {
+func loadOutbox(st store.Store) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
-		entries, _ := st.Outbox(func(e store.OutboxEntry) bool {
+		entries, _ := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
 			// a cancelled scheduled message stays until sent anyway or discarded
 			return e.State != store.OutSent && e.State != store.OutDropped
 		})

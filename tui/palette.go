@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -190,7 +191,7 @@ func (m *Model) openJump() tea.Cmd {
 		}
 		st := m.st
 		return func() tea.Msg {
-			c, err := st.Conversation(id)
+			c, err := st.Conversation(context.Background(), id)
 			if err != nil {
 				return jumpMsg{err: fmt.Errorf("#%s: no such conversation", id)}
 			}

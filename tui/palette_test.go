@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestPaletteAndJump(t *testing.T) {
 	}
 	m.Press(tea.KeyPressMsg{Code: tea.KeyTab})
 	m.Press(key("enter"))
-	if c, _ := a.Store.Conversation(top.ID); c.State != social.StateResolved {
+	if c, _ := a.Store.Conversation(context.Background(), top.ID); c.State != social.StateResolved {
 		t.Fatalf(":resolve left it %s", c.State)
 	}
 	m.PumpEvents()

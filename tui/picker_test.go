@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestPickerSpacingBrandAndHistory(t *testing.T) {
 	if !strings.HasPrefix(text, "So sorry. ") || strings.HasPrefix(text, "So sorry.  ") {
 		t.Fatalf("the answer is not a space apart from the draft: %q", text)
 	}
-	cs, err := a.Store.CannedChoices()
+	cs, err := a.Store.CannedChoices(context.Background())
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("choices %v %v", cs, err)
 	}
@@ -43,7 +44,7 @@ func TestPickerSpacingBrandAndHistory(t *testing.T) {
 	}
 	// the next conversation about a cancellation: that answer first, why
 	var next string
-	_ = a.Store.ForEachConv(func(c social.Conversation) bool {
+	_ = a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.ID != top.ID && c.Brand == top.Brand && strings.Contains(strings.ToLower(c.Preview+strings.Join(c.Reasons, " ")), "cancel") {
 			next = c.ID
 		}

@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -30,10 +31,10 @@ func typed(s string) []tea.KeyPressMsg {
 var escKey = tea.KeyPressMsg{Code: tea.KeyEscape}
 
 // convStates is every conversation's state, snooze and note, by id.
-func convStates(t *testing.T, st *store.Store) map[string]string {
+func convStates(t *testing.T, st store.Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	if err := st.ForEachConv(func(c social.Conversation) bool {
+	if err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		out[c.ID] = fmt.Sprintf("%s until=%s note=%q", c.State, c.SnoozedUntil.Format(time.RFC3339), c.SnoozeNote)
 		return true
 	}); err != nil {
@@ -55,7 +56,7 @@ func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *clock
 	m := newModel(t, a)
 	t.Cleanup(m.Close)
 	m.Start(120, 40)
-	top, err := a.Store.Top(store.ViewActionable, 1, nil)
+	top, err := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
 	if err != nil || len(top) == 0 {
 		t.Fatal("empty queue")
 	}
@@ -91,7 +92,7 @@ func TestSnoozeTyping(t *testing.T) {
 			m.Press(key("z"))
 			m.Press(typed(tt.in)...)
 			m.Press(key("enter"))
-			c, err := a.Store.Conversation(top.ID)
+			c, err := a.Store.Conversation(context.Background(), top.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +135,7 @@ func TestPromptsKeepTheirKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, m, top := promptModel(t)
 			before := convStates(t, a.Store)
-			ct, _ := a.Store.Contact(top.Network, top.Contact.Handle)
+			ct, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
 			ui := m.UIState()
 			m.Press(tt.open...)
 			m.Press(typed(text)...)
@@ -151,7 +152,7 @@ func TestPromptsKeepTheirKeys(t *testing.T) {
 					t.Errorf("#%s changed: %s -> %s", id, s, after[id])
 				}
 			}
-			ct2, _ := a.Store.Contact(top.Network, top.Contact.Handle)
+			ct2, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
 			if ct2.Notes != ct.Notes || strings.Join(ct2.Tags, ",") != strings.Join(ct.Tags, ",") || ct2.VIP != ct.VIP {
 				t.Errorf("contact changed: %+v -> %+v", ct, ct2)
 			}

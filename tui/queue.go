@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
@@ -102,7 +103,7 @@ func (q *queue) loadRefs() tea.Cmd {
 	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
 	return func() tea.Msg {
-		refs, err := st.QueueRefs(view, keep)
+		refs, err := st.QueueRefs(context.Background(), view, keep)
 		if err == nil && search != nil && search.NeedsConv() {
 			refs, err = filterConvs(st, refs, search, now)
 		}
@@ -115,13 +116,13 @@ func (q *queue) loadRefs() tea.Cmd {
 // resolved): the store's totals, or, with a brand filter or for an
 // operator limited to some brands, those brands' (a scan of the index, in
 // a Cmd).
-func countsOf(st *store.Store, brand string, op *engine.Operator) [4]int {
+func countsOf(st store.Store, brand string, op *engine.Operator) [4]int {
 	if brand == "" && len(op.Brands()) == 0 {
-		n, _ := st.Counts()
+		n, _ := st.Counts(context.Background())
 		return n
 	}
 	var n [4]int
-	_ = st.Queue(store.ViewAll, func(r store.Ref) bool {
+	_ = st.Queue(context.Background(), store.ViewAll, func(r store.Ref) bool {
 		if (brand == "" || r.Brand == brand) && op.Allows(r.Brand) && len(r.Sort) > 0 && r.Sort[0] < 4 {
 			n[r.Sort[0]]++
 		}
@@ -150,7 +151,7 @@ func (q *queue) setRefs(msg refsMsg) bool {
 		return false
 	}
 	if msg.err != nil {
-		q.host.flash("reading queue: "+msg.err.Error(), true)
+		q.host.flash("reading queue: "+q.host.failText(msg.err), true)
 	}
 	sel := q.selectedID()
 	if q.want != "" {
@@ -300,7 +301,7 @@ func (q *queue) ensureVisible() {
 			missing = append(missing, q.refs[i].ID)
 		}
 	}
-	cs, _ := q.st.Conversations(missing)
+	cs, _ := q.st.Conversations(context.Background(), missing)
 	for _, c := range cs {
 		q.convs[c.ID] = c
 	}

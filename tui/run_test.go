@@ -91,11 +91,11 @@ func TestOpenLinkOnlyOpensWebLinks(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			a, _ := demoApp(t)
-			top, err := a.Store.Top(store.ViewActionable, 1, nil)
+			top, err := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
 			if err != nil || len(top) == 0 {
 				t.Fatal("empty queue")
 			}
-			posts, err := a.Store.Posts(top[0].ID)
+			posts, err := a.Store.Posts(context.Background(), top[0].ID)
 			if err != nil || len(posts) == 0 {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestOpenLinkOnlyOpensWebLinks(t *testing.T) {
 			}
 			p.CreatedAt = last.CreatedAt.Add(time.Minute)
 			p.Meta, p.Text = nil, "Zebralink"
-			if _, err := a.Store.Ingest("test:links", "", []social.Post{p}, nil, p.CreatedAt); err != nil {
+			if _, err := a.Store.Ingest(context.Background(), "test:links", "", []social.Post{p}, nil, p.CreatedAt); err != nil {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -197,7 +198,7 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 		return func() tea.Msg {
 			text := e.Reply.Text
 			// without its signature, which ctrl+s adds again
-			if c, err := st.Conversation(e.Reply.ConvID); err == nil {
+			if c, err := st.Conversation(context.Background(), e.Reply.ConvID); err == nil {
 				if sig, err := sign(c); err == nil && sig != "" {
 					text = strings.TrimSuffix(strings.TrimSuffix(text, sig), " ")
 					text = strings.TrimSuffix(text, "\n")

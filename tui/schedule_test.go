@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +14,11 @@ import (
 )
 
 // waitOutbox polls the store until the outbox passes ok.
-func waitOutbox(t *testing.T, st *store.Store, ok func([]store.OutboxEntry) bool) []store.OutboxEntry {
+func waitOutbox(t *testing.T, st store.Store, ok func([]store.OutboxEntry) bool) []store.OutboxEntry {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ob, _ := st.Outbox(nil)
+		ob, _ := st.Outbox(context.Background(), nil)
 		if ok(ob) {
 			return ob
 		}
@@ -61,7 +62,7 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 	waitOutbox(t, a.Store, func(ob []store.OutboxEntry) bool {
 		return strings.HasPrefix(ob[0].Reply.Text, "Did the replacement arrive? Let us know!")
 	})
-	if ob, _ := a.Store.Outbox(nil); len(ob) != 1 || !ob[0].SendAt.Equal(want) || strings.Count(ob[0].Reply.Text, "^DO") != 1 {
+	if ob, _ := a.Store.Outbox(context.Background(), nil); len(ob) != 1 || !ob[0].SendAt.Equal(want) || strings.Count(ob[0].Reply.Text, "^DO") != 1 {
 		t.Fatalf("after the edit: %+v", ob)
 	}
 	tm.Send(key("L"))

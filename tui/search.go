@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -64,7 +65,7 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 
 // filterConvs applies the conversation-level terms of a search, reading the
 // conversations in batches (in a Cmd, never in Update).
-func filterConvs(st *store.Store, refs []store.Ref, q *query.Query, now time.Time) ([]store.Ref, error) {
+func filterConvs(st store.Store, refs []store.Ref, q *query.Query, now time.Time) ([]store.Ref, error) {
 	out := refs[:0:0]
 	const batch = 512
 	for i := 0; i < len(refs); i += batch {
@@ -73,7 +74,7 @@ func filterConvs(st *store.Store, refs []store.Ref, q *query.Query, now time.Tim
 		for j, r := range part {
 			ids[j] = r.ID
 		}
-		convs, err := st.Conversations(ids)
+		convs, err := st.Conversations(context.Background(), ids)
 		if err != nil {
 			return nil, err
 		}

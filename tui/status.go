@@ -144,6 +144,9 @@ func (m *Model) statusLeft() (string, lipgloss.Style) {
 		return msg.text, m.sty.Flash
 	}
 	var parts []string
+	if m.dbDown {
+		parts = append(parts, "⚠ database unreachable, reconnecting")
+	}
 	ok, bad := 0, []string{}
 	for _, f := range m.feeds {
 		if f.LastError == "" {
@@ -166,7 +169,7 @@ func (m *Model) statusLeft() (string, lipgloss.Style) {
 		parts = append(parts, p)
 	}
 	st := m.sty.Status
-	if len(bad) > 0 || m.outFailed > 0 {
+	if len(bad) > 0 || m.outFailed > 0 || m.dbDown {
 		st = m.sty.StatusErr
 	}
 	return strings.Join(parts, " · "), st

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -258,7 +259,7 @@ func (m *Model) openStatusList() tea.Cmd {
 func (l *statusList) load() tea.Cmd {
 	st, brand := l.st, l.brand
 	return func() tea.Msg {
-		list, err := st.Statuses(brand, 50)
+		list, err := store.Statuses(context.Background(), st, brand, 50)
 		return statusListMsg{brand: brand, list: list, err: err}
 	}
 }

@@ -26,7 +26,7 @@ func TestStatusPostFromTheTUI(t *testing.T) {
 	tm.Send(tea.PasteMsg{Content: "crews are on it."}) // pasted text lands in the status post
 	tm.Send(key("ctrl+s"))
 	waitScreen(t, tm, "queued on 1 account")
-	sts, err := a.Store.Statuses("Northwind Energy", 0)
+	sts, err := store.Statuses(context.Background(), a.Store, "Northwind Energy", 0)
 	if err != nil || len(sts) != 1 || !strings.HasPrefix(sts[0].Text, "We know about the outage in Millbrook; crews are on it.") || !strings.HasSuffix(sts[0].Text, "^DO") || sts[0].Items[0].State != store.OutQueued {
 		t.Fatalf("statuses %+v %v", sts, err)
 	}
@@ -35,15 +35,15 @@ func TestStatusPostFromTheTUI(t *testing.T) {
 	a.Engine.Deliver(context.Background()) // the open list follows the delivery
 	waitScreen(t, tm, "demo-status-1")
 	tm.Send(key("e"))
-	waitScreen(t, tm, "Resolve status 1")
+	waitScreen(t, tm, "Resolve status "+sts[0].ID)
 	tm.Type("Power is back in Millbrook.")
 	tm.Send(key("ctrl+s"))
 	waitScreen(t, tm, "resolved: follow-up queued")
-	sts, _ = a.Store.Statuses("Northwind Energy", 0)
+	sts, _ = store.Statuses(context.Background(), a.Store, "Northwind Energy", 0)
 	if !sts[0].Resolved || sts[0].Items[0].Follow == 0 {
 		t.Fatalf("not resolved: %+v", sts[0])
 	}
-	e, _ := a.Store.OutboxEntry(sts[0].Items[0].Follow)
+	e, _ := a.Store.OutboxEntry(context.Background(), sts[0].Items[0].Follow)
 	if e.Reply.To.RemoteID != sts[0].Items[0].RemoteID {
 		t.Fatalf("follow-up answers %q, want the status %q", e.Reply.To.RemoteID, sts[0].Items[0].RemoteID)
 	}

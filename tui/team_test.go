@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -110,11 +111,11 @@ func TestTeamClaimsInTheTUI(t *testing.T) {
 	}
 	_, force := jd.Update(key("y"))
 	jd.Update(run(t, force))
-	entries, err := a.Store.Outbox(func(e store.OutboxEntry) bool { return e.Reply.ConvID == "9" })
+	entries, err := a.Store.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.Reply.ConvID == "9" })
 	if err != nil || len(entries) != 1 || !entries[0].Reply.By.Same(jane) || !strings.HasPrefix(entries[0].Reply.Text, "Sorry Dana") {
 		t.Fatalf("outbox for #9: %+v (%v), want JD's one reply", entries, err)
 	}
-	c, err := a.Store.Conversation("9")
+	c, err := a.Store.Conversation(context.Background(), "9")
 	if err != nil {
 		t.Fatal(err)
 	}

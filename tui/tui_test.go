@@ -2,6 +2,8 @@ package tui_test
 
 import (
 	"context"
+	"github.com/hark-tui/hark/internal/pgtest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,7 +33,9 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func TestMain(m *testing.M) {
 	time.Local = time.UTC
-	m.Run()
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func demoApp(t *testing.T) (*app.App, *clock) {
@@ -134,7 +138,7 @@ func TestScriptedReply(t *testing.T) {
 	a, _ := demoApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	top, err := a.Store.Top(store.ViewActionable, 1, nil)
+	top, err := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
 	if err != nil || len(top) == 0 {
 		t.Fatal("empty queue")
 	}
@@ -152,7 +156,7 @@ func TestScriptedReply(t *testing.T) {
 	// the renderer writes only what changed, so wait on the outbox, not the bytes
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ob, _ := a.Store.Outbox(nil)
+		ob, _ := a.Store.Outbox(context.Background(), nil)
 		if len(ob) == 1 && ob[0].State == store.OutSent {
 			break
 		}
@@ -166,7 +170,7 @@ func TestScriptedReply(t *testing.T) {
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	out := screen(fm)
 
-	posts, _ := a.Store.Posts(conv.ID)
+	posts, _ := a.Store.Posts(context.Background(), conv.ID)
 	last := posts[len(posts)-1]
 	if last.Kind != social.KindOwn {
 		t.Fatalf("last post of the conversation is not our reply: %+v", last)
@@ -178,7 +182,7 @@ func TestScriptedReply(t *testing.T) {
 	if !strings.HasSuffix(last.Text, "^DO") {
 		t.Fatalf("signature missing: %q", last.Text)
 	}
-	ob, _ := a.Store.Outbox(nil)
+	ob, _ := a.Store.Outbox(context.Background(), nil)
 	if len(ob) != 1 || ob[0].State != store.OutSent {
 		t.Fatalf("outbox %+v", ob)
 	}
@@ -200,15 +204,15 @@ func TestHostilePostIsInert(t *testing.T) {
 		Text:      "stranded!! \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u009b31m \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x90qDCS\x1b\\ \x1b[31mred",
 		CreatedAt: start.Add(time.Minute),
 	}
-	if _, err := a.Store.Ingest("", "", []social.Post{evil}, nil, start); err != nil {
+	if _, err := a.Store.Ingest(context.Background(), "", "", []social.Post{evil}, nil, start); err != nil {
 		t.Fatal(err)
 	}
-	c, err := a.Store.ConvByRoot(evil.Key())
+	c, err := a.Store.ConvByRoot(context.Background(), evil.Key())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// make it the top so it is open on the first screen
-	if _, err := a.Store.UpdateConv(c.ID, func(c *social.Conversation) error { c.Priority = 100; return nil }); err != nil {
+	if _, err := a.Store.UpdateConv(context.Background(), c.ID, func(c *social.Conversation) error { c.Priority = 100; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	m := newModel(t, a)
@@ -240,7 +244,7 @@ func TestHostilePostIsInert(t *testing.T) {
 // crash) loses nothing; a new hark shows it again.
 func TestDraftSurvivesRestart(t *testing.T) {
 	a, _ := demoApp(t)
-	top, _ := a.Store.Top(store.ViewActionable, 1, nil)
+	top, _ := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
 	m := newModel(t, a)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
@@ -249,7 +253,7 @@ func TestDraftSurvivesRestart(t *testing.T) {
 	tm.Type("Half a reply")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if d, _ := a.Store.Draft(id); d == "Half a reply" {
+		if d, _ := a.Store.Draft(context.Background(), id); d == "Half a reply" {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 func TestUndo(t *testing.T) {
 	a, m, top := promptModel(t)
 	before := convStates(t, a.Store)
-	ct0, _ := a.Store.Contact(top.Network, top.Contact.Handle)
+	ct0, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
 
 	// bulk resolve of three
 	m.Press(key(" "), key(" "), key(" "), key("e"))
@@ -53,25 +54,25 @@ func TestUndo(t *testing.T) {
 	m.Press(typed("3h")...)
 	m.Press(key("enter"))
 	m.PumpEvents()
-	if c, _ := a.Store.Conversation(top.ID); c.State != social.StateSnoozed {
+	if c, _ := a.Store.Conversation(context.Background(), top.ID); c.State != social.StateSnoozed {
 		t.Fatalf("not snoozed: %s", c.State)
 	}
 	m.Press(key("U"))
-	if c, _ := a.Store.Conversation(top.ID); c.State != top.State || !c.SnoozedUntil.IsZero() {
+	if c, _ := a.Store.Conversation(context.Background(), top.ID); c.State != top.State || !c.SnoozedUntil.IsZero() {
 		t.Fatalf("snooze not undone: %s until %s", c.State, c.SnoozedUntil)
 	}
-	ct, _ := a.Store.Contact(top.Network, top.Contact.Handle)
+	ct, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
 	if ct.VIP != !top.VIP || ct.Notes != "prefers DMs" || strings.Join(ct.Tags, ",") != "press,vip-list" {
 		t.Fatalf("an undo went too far: %+v", ct)
 	}
 	m.Press(key("U")) // VIP
 	m.Press(key("U")) // tags
-	ct, _ = a.Store.Contact(top.Network, top.Contact.Handle)
+	ct, _ = a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
 	if ct.VIP != ct0.VIP || ct.Notes != "prefers DMs" || len(ct.Tags) != len(ct0.Tags) {
 		t.Fatalf("after two more undos: %+v", ct)
 	}
 	m.Press(key("U")) // note
-	ct, _ = a.Store.Contact(top.Network, top.Contact.Handle)
+	ct, _ = a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
 	if ct.Notes != ct0.Notes {
 		t.Fatalf("note not undone: %+v", ct)
 	}
@@ -109,7 +110,7 @@ func TestUndoSend(t *testing.T) {
 	m.Press(key("r"))
 	m.Press(typed("We are on it")...)
 	m.Press(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
-	ob, _ := a.Store.Outbox(nil)
+	ob, _ := a.Store.Outbox(context.Background(), nil)
 	if len(ob) != 1 || ob[0].State != store.OutQueued || !ob[0].NextAttempt.Equal(start.Add(5*time.Second)) {
 		t.Fatalf("outbox %+v", ob)
 	}
@@ -117,7 +118,7 @@ func TestUndoSend(t *testing.T) {
 		t.Fatalf("no word of the window:\n%s", s)
 	}
 	m.Press(key("U"))
-	ob, _ = a.Store.Outbox(nil)
+	ob, _ = a.Store.Outbox(context.Background(), nil)
 	if ob[0].State != store.OutDropped {
 		t.Fatalf("not taken back: %+v", ob[0])
 	}

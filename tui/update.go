@@ -54,12 +54,14 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			clear(m.frameCache)
 		}
 		return m, nil
+	case dbProbeMsg:
+		return m, m.onDBProbe(msg)
 	case jumpMsg:
 		return m, m.onJump(msg)
 	case slaMsg:
 		return m, m.onSLA(msg)
 	case tickMsg:
-		cmds := []tea.Cmd{tick()}
+		cmds := []tea.Cmd{tick(), m.probeDB()}
 		if now := m.now(); now.Sub(m.lastSLAScan) >= slaScanEvery {
 			m.lastSLAScan = now
 			cmds = append(cmds, m.scanSLA())
@@ -84,7 +86,7 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			q.remember(*c)
 		}
 		if msg.err != nil {
-			m.flash(msg.err.Error(), true)
+			m.flash(m.failText(msg.err), true)
 		}
 		p.restoreDraft(msg.id, msg.draft)
 		return m, nil
@@ -96,7 +98,7 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	case doneMsg:
 		m.pushUndo(msg.undo)
 		if msg.err != nil {
-			m.flash(msg.err.Error(), true)
+			m.flash(m.failText(msg.err), true)
 		} else if msg.flash != "" {
 			if msg.undo != nil {
 				msg.flash += " — " + m.km.Keys(ActUndo) + " undoes"

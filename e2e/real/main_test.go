@@ -215,7 +215,7 @@ func (p *proc) stop(t *testing.T) {
 }
 
 // readStore opens the store read-only (hark must not be running) for f.
-func (h *harkEnv) readStore(t *testing.T, f func(st *store.Store) error) {
+func (h *harkEnv) readStore(t *testing.T, f func(st store.Store) error) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(h.dir, "hark.db"), store.Options{ReadOnly: true})
 	if err != nil {
@@ -231,7 +231,7 @@ func (h *harkEnv) readStore(t *testing.T, f func(st *store.Store) error) {
 func (h *harkEnv) convOf(t *testing.T, remoteID string) social.Conversation {
 	t.Helper()
 	var found social.Conversation
-	h.readStore(t, func(st *store.Store) error {
+	h.readStore(t, func(st store.Store) error {
 		return st.ForEachConv(func(c social.Conversation) bool {
 			if slices.ContainsFunc(c.PostKeys, func(k string) bool { return strings.HasSuffix(k, "/"+remoteID) }) {
 				found = c
@@ -264,7 +264,7 @@ func (h *harkEnv) postText(t *testing.T, c social.Conversation, remoteID string)
 		t.Fatalf("conversation %s has no post %s", c.ID, remoteID)
 	}
 	var text string
-	h.readStore(t, func(st *store.Store) error {
+	h.readStore(t, func(st store.Store) error {
 		p, err := st.Post(c.PostKeys[i])
 		text = p.Text
 		return err
@@ -276,7 +276,7 @@ func (h *harkEnv) postText(t *testing.T, c social.Conversation, remoteID string)
 func (h *harkEnv) outbox(t *testing.T) []store.OutboxEntry {
 	t.Helper()
 	var out []store.OutboxEntry
-	h.readStore(t, func(st *store.Store) (err error) {
+	h.readStore(t, func(st store.Store) (err error) {
 		out, err = st.Outbox(func(store.OutboxEntry) bool { return true })
 		return err
 	})

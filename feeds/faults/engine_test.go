@@ -60,7 +60,7 @@ func runEngineFault(t *testing.T, n *network, fault faultID, first, arrived []st
 	}
 	cursor := func() string {
 		t.Helper()
-		c, err := st.Cursor(feed)
+		c, err := st.Cursor(context.Background(), feed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,9 +161,9 @@ func runEngineFault(t *testing.T, n *network, fault faultID, first, arrived []st
 }
 
 // storedStatus reads a feed's status back from the store.
-func storedStatus(t *testing.T, st *store.Store, feed string) store.FeedStatus {
+func storedStatus(t *testing.T, st store.Store, feed string) store.FeedStatus {
 	t.Helper()
-	all, err := st.FeedStatuses()
+	all, err := st.FeedStatuses(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,10 +178,10 @@ func storedStatus(t *testing.T, st *store.Store, feed string) store.FeedStatus {
 
 // storedIDs lists the remote ids of every post in the store, sorted, with
 // duplicates kept.
-func storedIDs(t *testing.T, st *store.Store) []string {
+func storedIDs(t *testing.T, st store.Store) []string {
 	t.Helper()
 	var convs []string
-	if err := st.ForEachConv(func(c social.Conversation) bool {
+	if err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		convs = append(convs, c.ID)
 		return true
 	}); err != nil {
@@ -189,7 +189,7 @@ func storedIDs(t *testing.T, st *store.Store) []string {
 	}
 	var ids []string
 	for _, id := range convs {
-		ps, err := st.Posts(id)
+		ps, err := st.Posts(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

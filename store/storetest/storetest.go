@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,13 +19,13 @@ var Start = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 
 var (
 	mu     sync.Mutex
-	stores = map[int]*store.Store{}
+	stores = map[int]store.Store{}
 	dirs   []string
 )
 
 // Big returns a store with n conversations, built once per process and
 // size. Call Cleanup from TestMain.
-func Big(tb testing.TB, n int) *store.Store {
+func Big(tb testing.TB, n int) store.Store {
 	mu.Lock()
 	defer mu.Unlock()
 	if s := stores[n]; s != nil {
@@ -39,6 +40,15 @@ func Big(tb testing.TB, n int) *store.Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	Fill(tb, s, n)
+	stores[n] = s
+	return s
+}
+
+// Fill ingests n conversations into s, in batches of 1000: mostly
+// resolved, the newest 500 open, over three brands (the same on every
+// backend).
+func Fill(tb testing.TB, s store.Store, n int) {
 	open := Start.Add(time.Duration(n-500) * time.Second)
 	tri := func(c *social.Conversation, p social.Post, _ store.Contact) {
 		c.Priority = int(c.CreatedAt.Unix() % 97)
@@ -60,12 +70,10 @@ func Big(tb testing.TB, n int) *store.Store {
 				CreatedAt: Start.Add(time.Duration(j) * time.Second), Kind: social.KindMention,
 			})
 		}
-		if _, err := s.Ingest("bench", strconv.Itoa(i), posts, tri, Start); err != nil {
+		if _, err := s.Ingest(context.Background(), "bench", strconv.Itoa(i), posts, tri, Start); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	stores[n] = s
-	return s
 }
 
 // Cleanup closes and removes every store Big made.
@@ -78,6 +86,6 @@ func Cleanup() {
 	for _, d := range dirs {
 		os.RemoveAll(d)
 	}
-	stores = map[int]*store.Store{}
+	stores = map[int]store.Store{}
 	dirs = nil
 }

@@ -69,13 +69,13 @@ func schemaOf(tx *bolt.Tx) int {
 	return n
 }
 
-func (s *Store) migrate() error {
+func (s *Bolt) migrate() error {
 	var v int
 	if err := s.db.View(func(tx *bolt.Tx) error { v = schemaOf(tx); return nil }); err != nil {
 		return err
 	}
 	if v > SchemaVersion {
-		return fmt.Errorf("schema %d, this hark reads up to %d: %w; upgrade hark, or use --db for another store", v, SchemaVersion, ErrNewerSchema)
+		return NewerSchemaError(v, SchemaVersion, "use --db for another store")
 	}
 	if v == SchemaVersion {
 		return nil

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var _ Copier = (*Bolt)(nil)
+
+// Export gives every record of the file, from one read transaction.
+func (s *Bolt) Export(ctx context.Context, fn func(Record) error) error {
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		seqs := []Record{
+			{Kind: RecSeq, Key: "conv", Doc: []byte(strconv.FormatUint(tx.Bucket(bConvs).Sequence(), 10))},
+			{Kind: RecSeq, Key: "outbox", Doc: []byte(strconv.FormatUint(tx.Bucket(bOutbox).Sequence(), 10))},
+		}
+		for _, r := range seqs {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		for _, b := range []struct {
+			kind   RecordKind
+			bucket []byte
+			id     bool
+		}{
+			{RecConv, bConvs, true}, {RecPost, bPosts, false}, {RecContact, bContacts, false}, {RecDraft, bDrafts, true},
+			{RecCursor, bCursors, false}, {RecFeed, bFeedStatus, false}, {RecOutbox, bOutbox, true},
+		} {
+			c := tx.Bucket(b.bucket).Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				key := string(k)
+				if b.id {
+					key = idString(k)
+				}
+				if err := fn(Record{Kind: b.kind, Key: key, Doc: v}); err != nil {
+					return err
+				}
+			}
+		}
+		if cb := tx.Bucket(bCanned); cb != nil { // made on the first choice
+			c := cb.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if err := fn(Record{Kind: RecCanned, Key: string(k), Doc: v}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Empty reports whether the file holds no conversation, post or outbox entry.
+func (s *Bolt) Empty(ctx context.Context) (bool, error) {
+	empty := true
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bConvs, bPosts, bOutbox, bContacts} {
+			if k, _ := tx.Bucket(b).Cursor().First(); k != nil {
+				empty = false
+			}
+		}
+		return nil
+	})
+	return empty, err
+}
+
+// Import writes records into the file as they are, rebuilding the root
+// and queue indexes, the outbox id index and the counts.
+func (s *Bolt) Import(ctx context.Context, recs []Record) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		counts := readCounts(tx)
+		for _, r := range recs {
+			var err error
+			switch r.Kind {
+			case RecSeq:
+				n, perr := strconv.ParseUint(string(r.Doc), 10, 64)
+				if perr != nil {
+					return fmt.Errorf("sequence %s: %w", r.Key, perr)
+				}
+				b := bConvs
+				if r.Key == "outbox" {
+					b = bOutbox
+				}
+				err = tx.Bucket(b).SetSequence(n)
+			case RecConv:
+				id, root, sk, ref, rank, ierr := ConvIndex(r.Doc)
+				if ierr != nil {
+					return fmt.Errorf("conversation %s: %w", r.Key, ierr)
+				}
+				if err = tx.Bucket(bConvs).Put(idKey(id), r.Doc); err == nil {
+					err = tx.Bucket(bConvByRoot).Put([]byte(root), idKey(id))
+				}
+				if err == nil {
+					err = tx.Bucket(bQueue).Put(sk, ref)
+				}
+				counts[rank]++
+			case RecPost:
+				err = tx.Bucket(bPosts).Put([]byte(r.Key), r.Doc)
+			case RecContact:
+				err = tx.Bucket(bContacts).Put([]byte(r.Key), r.Doc)
+			case RecDraft:
+				k, perr := parseID(r.Key)
+				if perr != nil {
+					return perr
+				}
+				err = tx.Bucket(bDrafts).Put(k, r.Doc)
+			case RecCursor:
+				err = tx.Bucket(bCursors).Put([]byte(r.Key), r.Doc)
+			case RecFeed:
+				err = tx.Bucket(bFeedStatus).Put([]byte(r.Key), r.Doc)
+			case RecOutbox:
+				e, ierr := OutboxIndex(r.Doc)
+				if ierr != nil {
+					return fmt.Errorf("outbox %s: %w", r.Key, ierr)
+				}
+				n, _ := strconv.ParseUint(r.Key, 10, 64)
+				if err = tx.Bucket(bOutbox).Put(idKey(n), bytes.Clone(r.Doc)); err == nil {
+					err = tx.Bucket(bOutboxIDs).Put([]byte(e.Reply.ID), idKey(n))
+				}
+			case RecCanned:
+				b, berr := tx.CreateBucketIfNotExists(bCanned)
+				if berr != nil {
+					return berr
+				}
+				err = b.Put([]byte(r.Key), r.Doc)
+			default:
+				return fmt.Errorf("unknown record kind %q", r.Kind)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return writeCounts(tx, counts)
+	})
+}
+
+// CountRecords is how many records Export gives.
+func (s *Bolt) CountRecords(ctx context.Context) (int, error) {
+	n := 2 // the sequences
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bConvs, bPosts, bContacts, bDrafts, bCursors, bFeedStatus, bOutbox, bCanned} {
+			if bk := tx.Bucket(b); bk != nil {
+				n += bk.Stats().KeyN
+			}
+		}
+		return nil
+	})
+	return n, err
+}

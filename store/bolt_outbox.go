@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Enqueue writes a reply to the outbox and clears the conversation's draft,
+// in one transaction. The reply's ID must be set (it is the dedupe key: the
+// same ID enqueued twice is stored once).
+func (s *Bolt) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (OutboxEntry, error) {
+	if r.ID == "" {
+		return OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
+	}
+	var e OutboxEntry
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		ob := tx.Bucket(bOutbox)
+		ids := tx.Bucket(bOutboxIDs)
+		// Dedupe by reply id (a double Enqueue of one reply is one entry).
+		if prev := ids.Get([]byte(r.ID)); prev != nil {
+			_, err := getJSON(ob, prev, &e)
+			return err
+		}
+		seq, err := ob.NextSequence()
+		if err != nil {
+			return err
+		}
+		ob.FillPercent = 0.9
+		e = OutboxEntry{Seq: seq, Reply: r, State: OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+		if err := putJSON(ob, idKey(seq), e); err != nil {
+			return err
+		}
+		if err := ids.Put([]byte(r.ID), idKey(seq)); err != nil {
+			return err
+		}
+		if k, err := parseID(r.ConvID); err == nil {
+			return tx.Bucket(bDrafts).Delete(k)
+		}
+		return nil
+	})
+	return e, err
+}
+
+// Outbox lists entries, oldest first, that pass keep (nil = all).
+func (s *Bolt) Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			var e OutboxEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("outbox entry %d: %w", e.Seq, err)
+			}
+			if keep == nil || keep(e) {
+				out = append(out, e)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// OutboxEntry reads one entry.
+func (s *Bolt) OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error) {
+	var e OutboxEntry
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bOutbox), idKey(seq), &e)
+		if !ok && err == nil {
+			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
+		}
+		return err
+	})
+	return e, err
+}
+
+// UpdateOutbox changes an entry in its own transaction (committed, so a
+// "sending" mark is on disk before the network call starts).
+func (s *Bolt) UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error) {
+	var e OutboxEntry
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		ob := tx.Bucket(bOutbox)
+		ok, err := getJSON(ob, idKey(seq), &e)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+		return putJSON(ob, idKey(seq), e)
+	})
+	return e, err
+}
+
+// MarkSent records a delivered reply: the entry becomes sent, the brand's
+// post joins the conversation, and the conversation's response times and
+// state move on (pending, or resolved if the entry asked for it) — all in
+// one transaction.
+func (s *Bolt) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error) {
+	var e OutboxEntry
+	var conv social.Conversation
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		ob := tx.Bucket(bOutbox)
+		if ok, err := getJSON(ob, idKey(seq), &e); err != nil || !ok {
+			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
+		}
+		e.State = OutSent
+		e.Sent = sent
+		e.SentAt = now
+		e.LastError = ""
+		e.Uncertain = false
+		if err := putJSON(ob, idKey(seq), e); err != nil {
+			return err
+		}
+		c, ok, err := MarkSentTx(boltTx{tx}, e, own, tri, now)
+		if ok {
+			conv = c
+		}
+		return err
+	})
+	return e, conv, err
+}
+
+// SentAs reports whether an outbox entry other than seq was recorded as
+// sent with this remote id. Confirmation uses it: a network lookup that
+// matches by text must not claim another entry's post (the same canned
+// answer sent twice to one customer). It scans the outbox; confirmations
+// happen only after uncertain sends.
+func (s *Bolt) SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error) {
+	if remoteID == "" {
+		return false, nil
+	}
+	taken := false
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			var e OutboxEntry
+			if json.Unmarshal(v, &e) == nil && e.Seq != seq && e.State == OutSent && e.Sent.RemoteID == remoteID {
+				taken = true
+			}
+			return nil
+		})
+	})
+	return taken, err
+}

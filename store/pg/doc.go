@@ -1,0 +1,10 @@
+// Package pg is hark's PostgreSQL store: the store.Store interface on a
+// database many hark processes can share. It keeps bbolt's semantics by
+// running the same rules (store.Tx) over a transaction that reads what a
+// batch needs in one or two round trips and writes it in one pipelined
+// batch; documents are bbolt's JSON bytes in bytea, the queue index is
+// bbolt's sort key in bytea. Migrations are embedded plain SQL applied in
+// one transaction under an advisory lock.
+//
+// It knows pgx, store and social; it must not import engine, tui or feeds.
+package pg

@@ -1,0 +1,285 @@
+package pg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/jackc/pgx/v5"
+)
+
+func outboxCols(e store.OutboxEntry) (state string, sent []byte, doc []byte, err error) {
+	doc, err = json.Marshal(e)
+	if e.State == store.OutSent && e.Sent.RemoteID != "" {
+		sent = []byte(e.Sent.RemoteID)
+	}
+	return string(e.State), sent, doc, err
+}
+
+// Enqueue writes a reply to the outbox and clears the draft, in one
+// transaction; the same reply id is one entry (a concurrent double enqueue
+// loses on the unique reply id, retries and finds the winner).
+func (s *Store) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (store.OutboxEntry, error) {
+	if r.ID == "" {
+		return store.OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
+	}
+	var e store.OutboxEntry
+	err := s.write(ctx, func(t *txn) error {
+		var raw []byte
+		err := t.tx.QueryRow(t.ctx, "SELECT doc FROM outbox WHERE reply_id = $1", []byte(r.ID)).Scan(&raw)
+		if err == nil {
+			return json.Unmarshal(raw, &e)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		var seq int64
+		if err := t.tx.QueryRow(t.ctx, "UPDATE counters SET n = n + 1 WHERE name = 'outbox' RETURNING n").Scan(&seq); err != nil {
+			return err
+		}
+		e = store.OutboxEntry{Seq: uint64(seq), Reply: r, State: store.OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+		state, sent, doc, err := outboxCols(e)
+		if err != nil {
+			return err
+		}
+		t.extra.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc) VALUES ($1, $2, $3, $4, $5)",
+			seq, []byte(r.ID), state, sent, doc)
+		if n, err := store.ParseID(r.ConvID); err == nil {
+			t.extra.Queue("DELETE FROM drafts WHERE conv_id = $1", int64(n))
+		}
+		return nil
+	})
+	return e, err
+}
+
+// Outbox lists entries, oldest first, that pass keep (nil = all).
+func (s *Store) Outbox(ctx context.Context, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, "SELECT seq, doc FROM outbox ORDER BY seq")
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []store.OutboxEntry
+	for rows.Next() {
+		var seq int64
+		var raw []byte
+		if err := rows.Scan(&seq, &raw); err != nil {
+			return nil, s.wrap(err)
+		}
+		var e store.OutboxEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("outbox entry %d: %w", seq, err)
+		}
+		if keep == nil || keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// OutboxEntry reads one entry.
+func (s *Store) OutboxEntry(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var e store.OutboxEntry
+	var raw []byte
+	err := s.pool.QueryRow(ctx, "SELECT doc FROM outbox WHERE seq = $1", int64(seq)).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, fmt.Errorf("outbox %d: %w", seq, store.ErrNotFound)
+	}
+	if err != nil {
+		return e, s.wrap(err)
+	}
+	return e, json.Unmarshal(raw, &e)
+}
+
+func lockEntry(t *txn, seq uint64) (store.OutboxEntry, error) {
+	var e store.OutboxEntry
+	var raw []byte
+	err := t.tx.QueryRow(t.ctx, "SELECT doc FROM outbox WHERE seq = $1 FOR UPDATE", int64(seq)).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, fmt.Errorf("outbox %d: %w", seq, store.ErrNotFound)
+	}
+	if err != nil {
+		return e, err
+	}
+	return e, json.Unmarshal(raw, &e)
+}
+
+func putEntry(t *txn, e store.OutboxEntry) error {
+	state, sent, doc, err := outboxCols(e)
+	if err != nil {
+		return err
+	}
+	t.extra.Queue("UPDATE outbox SET state = $2, sent_remote_id = $3, doc = $4 WHERE seq = $1", int64(e.Seq), state, sent, doc)
+	return nil
+}
+
+// UpdateOutbox changes an entry (locked) in its own committed transaction.
+func (s *Store) UpdateOutbox(ctx context.Context, seq uint64, fn func(*store.OutboxEntry) error) (store.OutboxEntry, error) {
+	var e store.OutboxEntry
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		if e, err = lockEntry(t, seq); err != nil {
+			return err
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+		e.Seq = seq
+		return putEntry(t, e)
+	})
+	return e, err
+}
+
+// MarkSent records a delivered reply, its post and the conversation's new
+// state, in one transaction.
+func (s *Store) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri store.Triage, now time.Time) (store.OutboxEntry, social.Conversation, error) {
+	var e store.OutboxEntry
+	var conv social.Conversation
+	err := s.write(ctx, func(t *txn) error {
+		conv = social.Conversation{}
+		var err error
+		if e, err = lockEntry(t, seq); err != nil {
+			return fmt.Errorf("outbox %d: %w", seq, store.ErrNotFound)
+		}
+		e.State = store.OutSent
+		e.Sent = sent
+		e.SentAt = now
+		e.LastError = ""
+		e.Uncertain = false
+		if err := putEntry(t, e); err != nil {
+			return err
+		}
+		c, ok, err := store.MarkSentTx(t, e, own, tri, now)
+		if ok {
+			conv = c
+		}
+		return err
+	})
+	return e, conv, err
+}
+
+// SentAs reports whether an entry other than seq was sent as remoteID
+// (an index lookup).
+func (s *Store) SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error) {
+	if remoteID == "" {
+		return false, nil
+	}
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var one int
+	err := s.pool.QueryRow(ctx, "SELECT 1 FROM outbox WHERE sent_remote_id = $1 AND state = 'sent' AND seq <> $2 LIMIT 1",
+		[]byte(remoteID), int64(seq)).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, s.wrap(err)
+}
+
+// Contact reads a contact (ErrNotFound if unknown).
+func (s *Store) Contact(ctx context.Context, n social.Network, handle string) (store.Contact, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var ct store.Contact
+	var raw []byte
+	err := s.pool.QueryRow(ctx, "SELECT doc FROM contacts WHERE key = $1", []byte(store.ContactKey(n, handle))).Scan(&raw)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return ct, s.wrap(err)
+	}
+	if raw != nil {
+		_ = json.Unmarshal(raw, &ct)
+	}
+	if ct.Handle == "" || handle == "" {
+		return store.Contact{}, fmt.Errorf("contact %s/%s: %w", n, handle, store.ErrNotFound)
+	}
+	return ct, nil
+}
+
+// UpdateContact edits a contact; a VIP change is copied onto its
+// conversations in the same transaction.
+func (s *Store) UpdateContact(ctx context.Context, n social.Network, handle string, fn func(*store.Contact)) (store.Contact, []string, error) {
+	var ct store.Contact
+	var changed []string
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		ct, changed, err = store.UpdateContactTx(t, n, handle, fn)
+		return err
+	})
+	return ct, changed, err
+}
+
+// SaveDraft keeps the composer's text ("" deletes it).
+func (s *Store) SaveDraft(ctx context.Context, convID, text string) error {
+	n, err := store.ParseID(convID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	if text == "" {
+		_, err = s.pool.Exec(ctx, "DELETE FROM drafts WHERE conv_id = $1", int64(n))
+	} else {
+		_, err = s.pool.Exec(ctx, `INSERT INTO drafts (conv_id, text) VALUES ($1, $2)
+			ON CONFLICT (conv_id) DO UPDATE SET text = EXCLUDED.text`, int64(n), []byte(text))
+	}
+	return s.wrap(err)
+}
+
+// Draft returns a conversation's saved draft.
+func (s *Store) Draft(ctx context.Context, convID string) (string, error) {
+	n, err := store.ParseID(convID)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var d []byte
+	err = s.pool.QueryRow(ctx, "SELECT text FROM drafts WHERE conv_id = $1", int64(n)).Scan(&d)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return string(d), s.wrap(err)
+}
+
+// PutFeedStatus saves a feed's status.
+func (s *Store) PutFeedStatus(ctx context.Context, st store.FeedStatus) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	_, err = s.pool.Exec(ctx, `INSERT INTO feed_status (feed, doc) VALUES ($1, $2)
+		ON CONFLICT (feed) DO UPDATE SET doc = EXCLUDED.doc`, []byte(st.Feed), raw)
+	return s.wrap(err)
+}
+
+// FeedStatuses lists every feed's status, by feed id.
+func (s *Store) FeedStatuses(ctx context.Context) ([]store.FeedStatus, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, "SELECT doc FROM feed_status ORDER BY feed")
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []store.FeedStatus
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, s.wrap(err)
+		}
+		var st store.FeedStatus
+		if json.Unmarshal(raw, &st) == nil {
+			out = append(out, st)
+		}
+	}
+	return out, s.wrap(rows.Err())
+}

@@ -1,0 +1,553 @@
+package pg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// txn is store.Tx over a PostgreSQL transaction: reads go through a cache
+// (filled in bulk by prefetch, row by row on a miss, conversations and
+// contacts locked FOR UPDATE), writes are buffered and sent by flush in one
+// pipelined batch. Documents stay JSON bytes and are decoded on every read,
+// as bbolt does, so callers never share slices.
+type txn struct {
+	ctx      context.Context
+	conn     *pgx.Conn
+	tx       querier // the connection, inside BEGIN … COMMIT
+	begun    bool    // BEGIN was sent (prefetch pipelines it with its reads)
+	posts    map[string]*postEnt
+	convs    map[uint64]*convEnt
+	roots    map[string]uint64 // 0: known to be absent
+	contacts map[string]*docEnt
+	convSeq  int64
+	seqState int // 0 unread, 1 read (locked), 2 changed
+	counts   [4]int64
+	extra    pgx.Batch // statements of the operation itself (cursor, outbox, drafts)
+}
+
+type postEnt struct {
+	raw    []byte
+	convID int64
+	known  bool
+	write  int // 0 none, 1 insert, 2 update
+}
+
+type convEnt struct {
+	raw      []byte
+	root     []byte
+	exists   bool // in the database
+	dirty    bool
+	rank     int16
+	sortKey  []byte
+	ref      []byte
+	notFound bool
+}
+
+type docEnt struct {
+	raw   []byte
+	known bool
+	dirty bool
+}
+
+// querier is what a transaction's statements run on.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// begin sends BEGIN unless it was sent already.
+func (t *txn) begin() error {
+	if t.begun {
+		return nil
+	}
+	t.begun = true
+	_, err := t.conn.Exec(t.ctx, "BEGIN")
+	return err
+}
+
+// autoBegin runs statements on the connection, sending BEGIN before the
+// first one (a batch sends its own: prefetch and flush pipeline it).
+type autoBegin struct{ t *txn }
+
+func (a autoBegin) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := a.t.begin(); err != nil {
+		return nil, err
+	}
+	return a.t.conn.Query(ctx, sql, args...)
+}
+
+func (a autoBegin) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := a.t.begin(); err != nil {
+		return errRow{err}
+	}
+	return a.t.conn.QueryRow(ctx, sql, args...)
+}
+
+func (a autoBegin) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := a.t.begin(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return a.t.conn.Exec(ctx, sql, args...)
+}
+
+func (a autoBegin) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return a.t.conn.SendBatch(ctx, b)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func newTxn(ctx context.Context, conn *pgx.Conn) *txn {
+	t := &txn{ctx: ctx, conn: conn, posts: map[string]*postEnt{}, convs: map[uint64]*convEnt{},
+		roots: map[string]uint64{}, contacts: map[string]*docEnt{}}
+	t.tx = autoBegin{t}
+	return t
+}
+
+var _ store.Tx = (*txn)(nil)
+
+func (t *txn) Post(key string) (store.StoredPost, bool, error) {
+	var sp store.StoredPost
+	e, ok := t.posts[key]
+	if !ok {
+		e = &postEnt{}
+		err := t.tx.QueryRow(t.ctx, "SELECT conv_id, doc FROM posts WHERE key = $1", []byte(key)).Scan(&e.convID, &e.raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = nil
+		} else if err == nil {
+			e.known = true
+		}
+		if err != nil {
+			return sp, false, err
+		}
+		t.posts[key] = e
+	}
+	if !e.known {
+		return sp, false, nil
+	}
+	if err := json.Unmarshal(e.raw, &sp); err != nil {
+		return sp, false, nil // bbolt reads an undecodable post as absent
+	}
+	return sp, true, nil
+}
+
+func (t *txn) PutPost(sp store.StoredPost) error {
+	raw, err := json.Marshal(sp)
+	if err != nil {
+		return err
+	}
+	cid, err := store.ParseID(sp.ConvID)
+	if err != nil {
+		return err
+	}
+	key := sp.Key()
+	e, ok := t.posts[key]
+	if !ok {
+		// never read: it is new unless the database says otherwise (a
+		// unique violation then retries the transaction)
+		e = &postEnt{write: 1}
+		t.posts[key] = e
+	}
+	switch {
+	case e.write != 0:
+	case e.known:
+		e.write = 2
+	default:
+		e.write = 1
+	}
+	e.raw, e.convID, e.known = raw, int64(cid), true
+	return nil
+}
+
+func (t *txn) loadConvRow(id uint64, root, raw []byte) {
+	t.convs[id] = &convEnt{raw: raw, root: root, exists: true}
+	t.roots[string(root)] = id
+}
+
+func (t *txn) Conv(id string) (social.Conversation, error) {
+	n, err := store.ParseID(id)
+	if err != nil {
+		return social.Conversation{}, err
+	}
+	e, ok := t.convs[n]
+	if !ok {
+		var root, raw []byte
+		err := t.tx.QueryRow(t.ctx, "SELECT root_key, doc FROM conversations WHERE id = $1 FOR UPDATE", int64(n)).Scan(&root, &raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			t.convs[n] = &convEnt{notFound: true}
+			return social.Conversation{}, fmt.Errorf("conversation %s: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return social.Conversation{}, err
+		}
+		t.loadConvRow(n, root, raw)
+		e = t.convs[n]
+	}
+	if e.notFound || e.raw == nil {
+		return social.Conversation{}, fmt.Errorf("conversation %s: %w", id, store.ErrNotFound)
+	}
+	return store.DecodeConv(e.raw)
+}
+
+func (t *txn) ConvIDByRoot(root string) (string, bool, error) {
+	id, ok := t.roots[root]
+	if !ok {
+		var raw []byte
+		var n int64
+		err := t.tx.QueryRow(t.ctx, "SELECT id, doc FROM conversations WHERE root_key = $1 FOR UPDATE", []byte(root)).Scan(&n, &raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			t.roots[root] = 0
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		if _, have := t.convs[uint64(n)]; !have {
+			t.loadConvRow(uint64(n), []byte(root), raw)
+		}
+		t.roots[root] = uint64(n)
+		id = uint64(n)
+	}
+	if id == 0 {
+		return "", false, nil
+	}
+	return strconv.FormatUint(id, 10), true, nil
+}
+
+func (t *txn) lockSeq() error {
+	if t.seqState != 0 {
+		return nil
+	}
+	if err := t.tx.QueryRow(t.ctx, "SELECT n FROM counters WHERE name = 'conv' FOR UPDATE").Scan(&t.convSeq); err != nil {
+		return fmt.Errorf("conversation sequence: %w", err)
+	}
+	t.seqState = 1
+	return nil
+}
+
+func (t *txn) NewConv(root string) (string, error) {
+	if err := t.lockSeq(); err != nil {
+		return "", err
+	}
+	t.convSeq++
+	t.seqState = 2
+	id := uint64(t.convSeq)
+	t.convs[id] = &convEnt{root: []byte(root)}
+	t.roots[root] = id
+	return strconv.FormatUint(id, 10), nil
+}
+
+func (t *txn) PutConv(old, c *social.Conversation) error {
+	n, err := store.ParseID(c.ID)
+	if err != nil {
+		return err
+	}
+	e, ok := t.convs[n]
+	if !ok || e.notFound {
+		return fmt.Errorf("conversation %s: written without being read", c.ID)
+	}
+	c.Version++
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	sk, err := store.SortKey(c)
+	if err != nil {
+		return err
+	}
+	to := store.Rank(c.State)
+	if old == nil {
+		t.counts[to]++
+	} else if from := store.Rank(old.State); from != to {
+		t.counts[from]--
+		t.counts[to]++
+	}
+	e.raw, e.dirty, e.rank, e.sortKey, e.ref = raw, true, int16(to), sk, store.RefValue(c)
+	return nil
+}
+
+func (t *txn) Contact(n social.Network, handle string) (store.Contact, error) {
+	var ct store.Contact
+	if handle == "" {
+		return ct, nil
+	}
+	key := store.ContactKey(n, handle)
+	e, ok := t.contacts[key]
+	if !ok {
+		e = &docEnt{}
+		err := t.tx.QueryRow(t.ctx, "SELECT doc FROM contacts WHERE key = $1 FOR UPDATE", []byte(key)).Scan(&e.raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = nil
+		} else if err == nil {
+			e.known = true
+		}
+		if err != nil {
+			return ct, err
+		}
+		t.contacts[key] = e
+	}
+	if e.known {
+		_ = json.Unmarshal(e.raw, &ct) // bbolt reads an undecodable contact as unknown
+	}
+	return ct, nil
+}
+
+func (t *txn) PutContact(ct store.Contact) error {
+	raw, err := json.Marshal(ct)
+	if err != nil {
+		return err
+	}
+	t.contacts[store.ContactKey(ct.Network, ct.Handle)] = &docEnt{raw: raw, known: true, dirty: true}
+	return nil
+}
+
+// prefetch reads, in one round trip, what a batch of posts will ask for:
+// the posts themselves and their parents, the conversations they may join
+// (locked), their authors' contacts (locked) and the conversation
+// sequence; then, in a second one, the latest post of each conversation
+// found (insertByTime compares with it).
+func (t *txn) prefetch(posts []social.Post) error {
+	var keys, roots, cts [][]byte
+	seen := map[string]bool{}
+	add := func(list *[][]byte, tag, k string) {
+		if !seen[tag+k] {
+			seen[tag+k] = true
+			*list = append(*list, []byte(k))
+		}
+	}
+	for _, p := range posts {
+		add(&keys, "p", p.Key())
+		if p.ReplyTo != "" {
+			add(&keys, "p", social.PostKey(p.Network, p.Account, p.ReplyTo))
+		}
+		for _, r := range store.CandidateRoots(p) {
+			add(&roots, "r", r)
+		}
+		if p.Kind != social.KindOwn && p.Author.Handle != "" {
+			add(&cts, "c", store.ContactKey(p.Network, p.Author.Handle))
+		}
+	}
+	var b pgx.Batch
+	if !t.begun {
+		t.begun = true
+		b.Queue("BEGIN")
+	}
+	b.Queue("SELECT key, conv_id, doc FROM posts WHERE key = ANY($1)", keys)
+	// two indexed lookups (an OR of them would scan the table)
+	b.Queue("SELECT id, root_key, doc FROM conversations WHERE root_key = ANY($1) ORDER BY id FOR UPDATE", roots)
+	b.Queue(`SELECT id, root_key, doc FROM conversations
+		WHERE id = ANY(ARRAY(SELECT conv_id FROM posts WHERE key = ANY($1))) ORDER BY id FOR UPDATE`, keys)
+	b.Queue("SELECT key, doc FROM contacts WHERE key = ANY($1) ORDER BY key FOR UPDATE", cts)
+	b.Queue("SELECT n FROM counters WHERE name = 'conv' FOR UPDATE")
+	br := t.tx.SendBatch(t.ctx, &b)
+	defer br.Close()
+	if b.Len() == 6 { // BEGIN
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		t.posts[string(k)] = &postEnt{}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k, raw []byte
+		var cid int64
+		if err := rows.Scan(&k, &cid, &raw); err != nil {
+			return err
+		}
+		t.posts[string(k)] = &postEnt{raw: raw, convID: cid, known: true}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range roots {
+		t.roots[string(r)] = 0
+	}
+	var found []uint64
+	for range 2 {
+		rows, err = br.Query()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var root, raw []byte
+			if err := rows.Scan(&id, &root, &raw); err != nil {
+				return err
+			}
+			if _, dup := t.convs[uint64(id)]; dup {
+				continue
+			}
+			t.loadConvRow(uint64(id), root, raw)
+			found = append(found, uint64(id))
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for _, k := range cts {
+		t.contacts[string(k)] = &docEnt{}
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k, raw []byte
+		if err := rows.Scan(&k, &raw); err != nil {
+			return err
+		}
+		t.contacts[string(k)] = &docEnt{raw: raw, known: true}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := br.QueryRow().Scan(&t.convSeq); err != nil {
+		return err
+	}
+	t.seqState = 1
+	if err := br.Close(); err != nil {
+		return err
+	}
+	// the latest post of each conversation found
+	var last [][]byte
+	for _, id := range found {
+		c, err := store.DecodeConv(t.convs[id].raw)
+		if err != nil || len(c.PostKeys) == 0 {
+			continue
+		}
+		k := c.PostKeys[len(c.PostKeys)-1]
+		if _, ok := t.posts[k]; !ok {
+			add(&last, "l", k)
+		}
+	}
+	if len(last) == 0 {
+		return nil
+	}
+	for _, k := range last {
+		t.posts[string(k)] = &postEnt{}
+	}
+	rows, err = t.tx.Query(t.ctx, "SELECT key, conv_id, doc FROM posts WHERE key = ANY($1)", last)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, raw []byte
+		var cid int64
+		if err := rows.Scan(&k, &cid, &raw); err != nil {
+			return err
+		}
+		t.posts[string(k)] = &postEnt{raw: raw, convID: cid, known: true}
+	}
+	return rows.Err()
+}
+
+// flush sends every buffered write in one pipelined batch: posts and
+// conversations as arrays (one statement each way), contacts, the
+// sequence, the counts, then the operation's own statements.
+func (t *txn) flush() error {
+	var b pgx.Batch
+	var pIns, pUpd struct {
+		keys, docs [][]byte
+		conv       []int64
+	}
+	for k, e := range t.posts {
+		switch e.write {
+		case 1:
+			pIns.keys, pIns.docs, pIns.conv = append(pIns.keys, []byte(k)), append(pIns.docs, e.raw), append(pIns.conv, e.convID)
+		case 2:
+			pUpd.keys, pUpd.docs, pUpd.conv = append(pUpd.keys, []byte(k)), append(pUpd.docs, e.raw), append(pUpd.conv, e.convID)
+		}
+	}
+	if len(pIns.keys) > 0 {
+		b.Queue("INSERT INTO posts (key, conv_id, doc) SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bytea[])", pIns.keys, pIns.conv, pIns.docs)
+	}
+	if len(pUpd.keys) > 0 {
+		b.Queue(`UPDATE posts p SET conv_id = u.c, doc = u.d FROM unnest($1::bytea[], $2::bigint[], $3::bytea[]) AS u(k, c, d)
+			WHERE p.key = u.k`, pUpd.keys, pUpd.conv, pUpd.docs)
+	}
+	type convCols struct {
+		ids              []int64
+		ranks            []int16
+		roots, sks, refs [][]byte
+		docs             [][]byte
+	}
+	var cIns, cUpd convCols
+	for id, e := range t.convs {
+		if !e.dirty {
+			continue
+		}
+		c := &cUpd
+		if !e.exists {
+			c = &cIns
+			c.roots = append(c.roots, e.root)
+		}
+		c.ids, c.ranks, c.sks, c.refs, c.docs = append(c.ids, int64(id)), append(c.ranks, e.rank), append(c.sks, e.sortKey), append(c.refs, e.ref), append(c.docs, e.raw)
+	}
+	if len(cIns.ids) > 0 {
+		b.Queue(`INSERT INTO conversations (id, root_key, rank, sort_key, ref, doc)
+			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bytea[])`,
+			cIns.ids, cIns.roots, cIns.ranks, cIns.sks, cIns.refs, cIns.docs)
+	}
+	if len(cUpd.ids) > 0 {
+		b.Queue(`UPDATE conversations c SET rank = u.r, sort_key = u.s, ref = u.f, doc = u.d
+			FROM unnest($1::bigint[], $2::smallint[], $3::bytea[], $4::bytea[], $5::bytea[]) AS u(i, r, s, f, d)
+			WHERE c.id = u.i`, cUpd.ids, cUpd.ranks, cUpd.sks, cUpd.refs, cUpd.docs)
+	}
+	var ctKeys, ctDocs [][]byte
+	for k, e := range t.contacts {
+		if e.dirty {
+			ctKeys, ctDocs = append(ctKeys, []byte(k)), append(ctDocs, e.raw)
+		}
+	}
+	if len(ctKeys) > 0 {
+		b.Queue(`INSERT INTO contacts (key, doc) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+			ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`, ctKeys, ctDocs)
+	}
+	if t.seqState == 2 {
+		b.Queue("UPDATE counters SET n = $1 WHERE name = 'conv'", t.convSeq)
+	}
+	var ranks []int16
+	var deltas []int64
+	for r, d := range t.counts {
+		if d != 0 {
+			ranks, deltas = append(ranks, int16(r)), append(deltas, d)
+		}
+	}
+	if len(ranks) > 0 {
+		b.Queue(`UPDATE queue_counts q SET n = q.n + u.d FROM unnest($1::smallint[], $2::bigint[]) AS u(r, d)
+			WHERE q.rank = u.r`, ranks, deltas)
+	}
+	for _, qq := range t.extra.QueuedQueries {
+		b.Queue(qq.SQL, qq.Arguments...)
+	}
+	// the commit rides in the same round trip; after an error in the
+	// batch the server skips it and the caller rolls back
+	b.Queue("COMMIT")
+	if !t.begun {
+		t.begun = true
+		qs := b.QueuedQueries
+		b = pgx.Batch{}
+		b.Queue("BEGIN")
+		for _, q := range qs {
+			b.Queue(q.SQL, q.Arguments...)
+		}
+	}
+	return t.tx.SendBatch(t.ctx, &b).Close()
+}
