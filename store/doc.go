@@ -5,8 +5,8 @@
 // network/account/remoteID (so re-polling changes nothing), conversations
 // with their queue index, feed cursors committed in the same transaction as
 // their poll batch, the persistent outbox (with scheduled entries:
-// schedule.go), the brands' status posts (status.go), contacts, drafts and
-// the schema version. store/pg is the PostgreSQL backend, store/stores opens either,
+// schedule.go; a brand's status posts are outbox entries too: status.go),
+// contacts, drafts and the schema version. store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file
