@@ -3,6 +3,7 @@
 // PNG, GIF, WebP), within a size limit, with alt text; and reads it again,
 // bounded, for the upload.
 //
-// It depends on social and the standard library only; the engine (checks
-// when queuing) and the network adapters (uploads) import it.
+// It depends on social and the standard library only; the CLI and the TUI
+// (checks when an image is attached) and the network adapters (uploads)
+// import it.
 package attach
