@@ -230,6 +230,9 @@ func (o *scheduledView) View(w, h int) (string, []string) {
 		if e.SendAnyway {
 			flag = " [anyway]"
 		}
+		if n := len(e.Reply.Attachments); n > 0 {
+			flag += fmt.Sprintf(" [%d image(s)]", n)
+		}
 		line := fmt.Sprintf("%s%s → %s%s: %s", laterLabel(e.SendAt), kind, textsafe.Line(to), flag, textsafe.Line(e.Reply.Text))
 		if i == o.idx {
 			line = o.sty.Selected.Render(plain(line))
