@@ -4,8 +4,9 @@
 // against a small Tx, and the bbolt backend (Open; bolt*.go): posts keyed
 // network/account/remoteID (so re-polling changes nothing), conversations
 // with their queue index, feed cursors committed in the same transaction as
-// their poll batch, the persistent outbox, contacts, drafts and the schema
-// version. store/pg is the PostgreSQL backend, store/stores opens either,
+// their poll batch, the persistent outbox (with scheduled entries:
+// schedule.go; a brand's status posts are outbox entries too: status.go),
+// contacts, drafts and the schema version. store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file
