@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var (
 	bMeta       = []byte("meta")
@@ -222,7 +222,10 @@ func (b boltTx) Post(key string) (StoredPost, bool, error) {
 func (b boltTx) PutPost(sp StoredPost) error {
 	pb := b.tx.Bucket(bPosts)
 	pb.FillPercent = 0.9
-	return putJSON(pb, []byte(sp.Key()), sp)
+	if err := putJSON(pb, []byte(sp.Key()), sp); err != nil {
+		return err
+	}
+	return indexPost(b.tx, sp)
 }
 
 func (b boltTx) Conv(id string) (social.Conversation, error) { return getConv(b.tx, id) }
@@ -255,5 +258,16 @@ func (b boltTx) Contact(n social.Network, handle string) (Contact, error) {
 }
 
 func (b boltTx) PutContact(ct Contact) error {
-	return putJSON(b.tx.Bucket(bContacts), contactKey(ct.Network, ct.Handle), ct)
+	k := contactKey(ct.Network, ct.Handle)
+	cb := b.tx.Bucket(bContacts)
+	if b.tx.Bucket(bIndex) != nil {
+		var old Contact
+		if ok, err := getJSON(cb, k, &old); err != nil || !ok {
+			old = Contact{}
+		}
+		if err := indexContact(b.tx, &old, &ct); err != nil {
+			return err
+		}
+	}
+	return putJSON(cb, k, ct)
 }

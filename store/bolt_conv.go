@@ -32,6 +32,9 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	}
 	convs := tx.Bucket(bConvs)
 	convs.FillPercent = 0.9 // ids are sequential: pages fill from the end
+	if err := indexConv(tx, old, c, id); err != nil {
+		return err
+	}
 	if to := rankOf(c.State); to != from {
 		if err := moveCount(tx, from, to); err != nil {
 			return err

@@ -137,7 +137,12 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				return err
 			}
 		}
-		return writeCounts(tx, counts)
+		if err := writeCounts(tx, counts); err != nil {
+			return err
+		}
+		// imported records are not indexed: the index is rebuilt
+		// (Reindex, which hark store copy runs after the import)
+		return putIndexState(tx, 0)
 	})
 }
 

@@ -14,6 +14,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	0: migrateCreate,
 	1: migrateContacts,
 	2: migrateCounts,
+	3: migrateIndex,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so
