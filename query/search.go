@@ -201,14 +201,17 @@ func (q *Query) matchScan(ctx context.Context, st store.Store, c social.Conversa
 			}
 			load()
 			words := fold.Words(t.Value)
-			var texts []string
+			var texts []string // phrases: in a post's text or the notes
 			for _, p := range posts {
-				texts = append(texts, p.Text, p.Author.DisplayName+" "+p.Author.Handle)
+				texts = append(texts, p.Text)
 			}
 			for _, ct := range contacts {
 				texts = append(texts, ct.Notes)
 			}
-			if len(words) == 1 && !t.Phrase {
+			if len(words) == 1 && !t.Phrase { // words: also names, handles, tags
+				for _, p := range posts {
+					texts = append(texts, p.Author.DisplayName+" "+p.Author.Handle)
+				}
 				for _, ct := range contacts {
 					texts = append(texts, strings.Join(ct.Tags, " "), ct.Author.DisplayName+" "+ct.Handle)
 				}

@@ -20,6 +20,10 @@ import (
 //
 //	'w' word 0 id(8)      a word of a post of conversation id (its text,
 //	                      its author's name and handle)
+//	'p' word SP word 0 id(8)  two words next to each other in a post's text
+//	                      (phrases: a two-word phrase is one range, a longer
+//	                      one is checked on the few conversations with all
+//	                      its pairs)
 //	'a' attr 0 id(8)      lang, sentiment and state of conversation id
 //	                      ("l=es", "s=neg", "e=open")
 //	'd' time(8) id(8)     the latest customer post of conversation id
@@ -37,7 +41,7 @@ var (
 	keyIndexState = []byte("fts_state") // version(1) | next conversation id to index (8); MaxUint64 = complete
 )
 
-const ftsVersion = 1
+const ftsVersion = 2
 
 // indexState reads the index's state: whether it is complete and, if not,
 // the next conversation id the rebuild will index (0: contacts first).
@@ -89,6 +93,18 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 	}
 	for _, w := range fold.Unique(sp.Text + " " + sp.Author.DisplayName + " " + sp.Author.Handle) {
 		if err := b.Put(postingKey('w', w, id), nil); err != nil {
+			return err
+		}
+	}
+	ws := fold.Words(sp.Text)
+	seen := make(map[string]bool, len(ws))
+	for i := 0; i+1 < len(ws); i++ {
+		pair := ws[i] + " " + ws[i+1]
+		if seen[pair] {
+			continue
+		}
+		seen[pair] = true
+		if err := b.Put(postingKey('p', pair, id), nil); err != nil {
 			return err
 		}
 	}
@@ -306,10 +322,25 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 			return nil, fmt.Errorf("search: a word clause without words")
 		}
 		contacts := map[string]bool{}
+		if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
+			for i := 0; i+1 < len(cl.Words); i++ {
+				var s idSet
+				scanConvTerm(b, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
+				if i == 0 {
+					set = s
+				} else {
+					set = set.and(s)
+				}
+			}
+		}
 		for i, w := range cl.Words {
 			var s idSet
 			prefix := cl.Kind == ClauseWord
-			scanConvTerm(b, 'w', w, prefix, &s)
+			if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
+				s = set // the pairs answered the posts' part
+			} else {
+				scanConvTerm(b, 'w', w, prefix, &s)
+			}
 			cs := map[string]bool{}
 			scanContactTerm(b, 'c', w, prefix, cs)
 			if cl.Kind == ClauseWord {
@@ -329,9 +360,11 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 			}
 		}
 		if cl.Kind == ClausePhrase {
-			var err error
-			if set, err = verifyPhrase(tx, set, cl.Words); err != nil {
-				return nil, err
+			if len(cl.Words) > 2 { // all the pairs, but in a row?
+				var err error
+				if set, err = verifyPhrase(tx, set, cl.Words); err != nil {
+					return nil, err
+				}
 			}
 			for k := range contacts { // the phrase in the notes
 				var ct Contact

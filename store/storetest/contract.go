@@ -448,6 +448,6 @@ var SearchQueries = []string{
 	"rebooking", "rebook", "flight", `"no power"`, "reprogramacion", "REPROGRAMACIÓN", "atfoglalasrol",
 	"umbuchung", "Straße", "lukasz", "from:maria", "from:mastodon.example", "-from:bsky", "is:open", "is:resolved",
 	"is:pending lang:es", "lang:es -brand:skylark", "sentiment:neg", "sentiment:pos is:resolved", "tag:press",
-	"tag:gold -lang:en", "frequent", "billing", "after:2026-06-01 before:2026-06-30", "before:2026-01-01",
+	"tag:gold -lang:en", "frequent", `"could you send us"`, `"you send"`, `"maria garcia"`, "sorry", `sorry`, "billing", "after:2026-06-01 before:2026-06-30", "before:2026-01-01",
 	"is:breached", "is:vip", "net:bluesky thanks", "zzzznothing", "-flight -vuelo",
 }
