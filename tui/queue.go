@@ -31,19 +31,19 @@ type queue struct {
 	want        string      // the conversation to put the cursor on when the list lands (a jump)
 	refs        []store.Ref
 	refsGen     int
-	refsLoading bool                  // a view/filter change is being read
+	refsLoading bool // a view/filter change is being read
 	// cancelSearch stops the search being read (the next key does);
 	// prevPos is where the cursor was before it started.
 	cancelSearch context.CancelFunc
 	prevPos      [2]int
-	pending     []social.Conversation // changes seen while a reload was in flight
-	loaded      bool
-	cursor      int
-	offset      int
-	marked      map[string]bool
-	convs       map[string]social.Conversation
-	rowCache    map[rowKey]string
-	counts      [4]int
+	pending      []social.Conversation // changes seen while a reload was in flight
+	loaded       bool
+	cursor       int
+	offset       int
+	marked       map[string]bool
+	convs        map[string]social.Conversation
+	rowCache     map[rowKey]string
+	counts       [4]int
 }
 
 func newQueue(c *Common, h host) *queue {

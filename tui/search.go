@@ -1,7 +1,6 @@
 package tui
 
 import (
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hark-tui/hark/query"
@@ -60,4 +59,3 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 	q.view = s.View(q.view)
 	return q.reload(false)
 }
-
