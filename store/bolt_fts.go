@@ -111,7 +111,9 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 	return nil
 }
 
-func sentimentClass(s int) string {
+// SentimentClass is the search class of a sentiment score: neg, pos or
+// neutral.
+func SentimentClass(s int) string {
 	switch {
 	case s < 0:
 		return "neg"
@@ -124,7 +126,7 @@ func sentimentClass(s int) string {
 // convKeys are a conversation's attribute postings.
 func convKeys(c *social.Conversation, id []byte) [][]byte {
 	keys := [][]byte{
-		postingKey('a', "s="+sentimentClass(c.Sentiment), id),
+		postingKey('a', "s="+SentimentClass(c.Sentiment), id),
 		postingKey('a', "e="+string(c.State), id),
 	}
 	if c.Lang != "" {
