@@ -153,9 +153,19 @@ func (s *Bolt) Doctor(ctx context.Context) ([]Finding, error) {
 		}
 		have, want := readCounts(tx), countIndex(tx)
 		out = append(out, Finding{Name: "counts", OK: have == want, Detail: fmt.Sprintf("kept %v, recounted %v", have, want)})
+		out = append(out, indexFinding(indexState(tx)))
 		return nil
 	})
 	return out, err
+}
+
+// indexFinding says whether the search index is complete (a store from an
+// older hark, or copied, needs it built once; searches scan meanwhile).
+func indexFinding(complete bool, _ uint64) Finding {
+	if complete {
+		return Finding{Name: "search index", OK: true, Detail: "complete"}
+	}
+	return Finding{Name: "search index", OK: true, Detail: "not built: searches read every conversation until `hark store reindex` builds it"}
 }
 
 // ---- ids and keys ----
