@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var (
 	bMeta       = []byte("meta")

@@ -35,6 +35,9 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	if err := indexConv(tx, old, c, id); err != nil {
 		return err
 	}
+	if err := moveTotals(tx, old, c); err != nil {
+		return err
+	}
 	if to := rankOf(c.State); to != from {
 		if err := moveCount(tx, from, to); err != nil {
 			return err

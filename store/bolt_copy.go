@@ -100,6 +100,11 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				if err == nil {
 					err = tx.Bucket(bQueue).Put(sk, ref)
 				}
+				if err == nil {
+					if c, derr := decodeConv(r.Doc); derr == nil {
+						err = moveTotals(tx, nil, &c)
+					}
+				}
 				counts[rank]++
 			case RecPost:
 				err = tx.Bucket(bPosts).Put([]byte(r.Key), r.Doc)

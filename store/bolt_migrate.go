@@ -15,6 +15,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	1: migrateContacts,
 	2: migrateCounts,
 	3: migrateIndex,
+	4: migrateTotals,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/hark-tui/hark/stats"
 )
 
 // ClauseKind is what a search clause looks up in the index.
@@ -75,3 +78,14 @@ type errIndexBehind struct{}
 func (errIndexBehind) Error() string {
 	return "the search index is being built (hark store reindex): searching without it"
 }
+
+// StatsReader is a store that keeps the stats report's running totals
+// (package stats) in the transactions that change conversations.
+type StatsReader interface {
+	// StatTotals calls cell (and op, if not nil) for the cells of the
+	// hours from to to, inclusive (Unix hours, stats.HourOf).
+	StatTotals(ctx context.Context, from, to int64, cell func(*stats.Cell), op func(*stats.OpCell)) error
+}
+
+// ErrNoTotals: the store keeps no running totals (the caller recounts).
+var ErrNoTotals = errors.New("no running totals")
