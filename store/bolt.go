@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 var (
 	bMeta       = []byte("meta")

@@ -129,6 +129,10 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				if err = tx.Bucket(bOutbox).Put(idKey(n), bytes.Clone(r.Doc)); err == nil {
 					err = tx.Bucket(bOutboxIDs).Put([]byte(e.Reply.ID), idKey(n))
 				}
+				if err == nil {
+					e.Seq = n
+					err = indexOutbox(tx, e)
+				}
 			case RecCanned:
 				b, berr := tx.CreateBucketIfNotExists(bCanned)
 				if berr != nil {

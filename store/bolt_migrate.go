@@ -16,6 +16,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	2: migrateCounts,
 	3: migrateIndex,
 	4: migrateTotals,
+	5: migrateOutboxOpen,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

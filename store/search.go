@@ -89,3 +89,22 @@ type StatsReader interface {
 
 // ErrNoTotals: the store keeps no running totals (the caller recounts).
 var ErrNoTotals = errors.New("no running totals")
+
+// OutboxIndexer is a store whose outbox is indexed by state.
+type OutboxIndexer interface {
+	// OutboxOpen lists the entries not sent or discarded (queued,
+	// sending, failed), oldest first, that pass keep: what is pending.
+	OutboxOpen(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
+	// OutboxLog lists up to n entries older than before (0: from the
+	// newest), newest first, that pass keep: the history, a page at a time.
+	OutboxLog(ctx context.Context, before uint64, n int, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
+}
+
+// OpenOutbox lists the open entries that pass keep: from the store's
+// index when it has one, else by reading the whole outbox.
+func OpenOutbox(ctx context.Context, s Store, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
+	if x, ok := s.(OutboxIndexer); ok {
+		return x.OutboxOpen(ctx, keep)
+	}
+	return s.Outbox(ctx, func(e OutboxEntry) bool { return e.Open() && (keep == nil || keep(e)) })
+}

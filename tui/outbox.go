@@ -30,9 +30,7 @@ type outboxMsg struct {
 func loadOutbox(st store.Store) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
-		entries, _ := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-			return e.State != store.OutSent && e.State != store.OutDropped
-		})
+		entries, _ := store.OpenOutbox(context.Background(), st, nil)
 		for _, e := range entries {
 			switch e.State {
 			case store.OutQueued:
