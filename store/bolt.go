@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -38,9 +39,10 @@ var (
 // Bolt is the bbolt store: one file, one process. It is safe for
 // concurrent use.
 type Bolt struct {
-	db   *bolt.DB
-	path string
-	ro   bool
+	db      *bolt.DB
+	path    string
+	ro      bool
+	commits atomic.Int64
 }
 
 var _ Store = (*Bolt)(nil)
@@ -211,7 +213,11 @@ func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	err := s.db.Update(fn)
+	if err == nil {
+		s.commits.Add(1)
+	}
+	return err
 }
 
 func (s *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
@@ -281,3 +287,7 @@ func (b boltTx) PutContact(ct Contact) error {
 	}
 	return putJSON(cb, k, ct)
 }
+
+// Commits is the number of write transactions committed since Open (tests
+// check that an idle hark writes nothing).
+func (s *Bolt) Commits() int64 { return s.commits.Load() }

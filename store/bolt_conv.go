@@ -112,6 +112,17 @@ func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
 // Ingest stores a poll batch and the feed's next cursor in one transaction.
 func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social.Post, tri Triage, now time.Time) (IngestResult, error) {
 	var res IngestResult
+	if len(posts) == 0 {
+		// an empty poll that leaves the cursor where it is writes nothing
+		same := false
+		if err := s.view(ctx, func(tx *bolt.Tx) error {
+			cur := tx.Bucket(bCursors).Get([]byte(feedID))
+			same = feedID == "" || cur != nil && string(cur) == cursor
+			return nil
+		}); err != nil || same {
+			return res, err
+		}
+	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
 		res, err = IngestTx(boltTx{tx}, feedID, posts, tri, now)
@@ -157,9 +168,41 @@ func (s *Bolt) Rescore(ctx context.Context, id string, fn func(c *social.Convers
 // transaction: a range of the queue index for the snoozed view (the wake
 // time leads the key), the inbox's rank otherwise (small by nature).
 func (s *Bolt) UpdateDue(ctx context.Context, view View, before time.Time, fn func(c *social.Conversation) bool) ([]string, error) {
+	// first a read: when fn changes nothing (an idle clock tick), nothing
+	// is written (a commit is two fsyncs)
+	change := false
+	if err := s.view(ctx, func(tx *bolt.Tx) error {
+		return dueConvs(tx, view, before, func(c social.Conversation) (bool, error) {
+			if fn(&c) {
+				change = true
+			}
+			return !change, nil
+		})
+	}); err != nil || !change {
+		return nil, err
+	}
 	var ids []string
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ids = nil
+		return dueConvs(tx, view, before, func(c social.Conversation) (bool, error) {
+			old := c
+			if !fn(&c) {
+				return true, nil
+			}
+			if err := putConv(tx, &old, &c); err != nil {
+				return false, err
+			}
+			ids = append(ids, c.ID)
+			return true, nil
+		})
+	})
+	return ids, err
+}
+
+// dueConvs calls fn with each due conversation of a view until it
+// returns false or an error.
+func dueConvs(tx *bolt.Tx, view View, before time.Time, fn func(social.Conversation) (bool, error)) error {
+	{
 		var refs []Ref
 		collect := func(r Ref) bool {
 			if DueBefore(r, before) {
@@ -183,18 +226,13 @@ func (s *Bolt) UpdateDue(ctx context.Context, view View, before time.Time, fn fu
 			if err != nil {
 				return err
 			}
-			old := c
-			if !fn(&c) {
-				continue
-			}
-			if err := putConv(tx, &old, &c); err != nil {
+			more, err := fn(c)
+			if err != nil || !more {
 				return err
 			}
-			ids = append(ids, c.ID)
 		}
 		return nil
-	})
-	return ids, err
+	}
 }
 
 // Conversation reads one conversation.
