@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -168,23 +169,10 @@ func (s *Bolt) Rescore(ctx context.Context, id string, fn func(c *social.Convers
 // transaction: a range of the queue index for the snoozed view (the wake
 // time leads the key), the inbox's rank otherwise (small by nature).
 func (s *Bolt) UpdateDue(ctx context.Context, view View, before time.Time, fn func(c *social.Conversation) bool) ([]string, error) {
-	// first a read: when fn changes nothing (an idle clock tick), nothing
-	// is written (a commit is two fsyncs)
-	change := false
-	if err := s.view(ctx, func(tx *bolt.Tx) error {
-		return dueConvs(tx, view, before, func(c social.Conversation) (bool, error) {
-			if fn(&c) {
-				change = true
-			}
-			return !change, nil
-		})
-	}); err != nil || !change {
-		return nil, err
-	}
 	var ids []string
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ids = nil
-		return dueConvs(tx, view, before, func(c social.Conversation) (bool, error) {
+		err := dueConvs(tx, view, before, func(c social.Conversation) (bool, error) {
 			old := c
 			if !fn(&c) {
 				return true, nil
@@ -195,9 +183,21 @@ func (s *Bolt) UpdateDue(ctx context.Context, view View, before time.Time, fn fu
 			ids = append(ids, c.ID)
 			return true, nil
 		})
+		if err == nil && len(ids) == 0 {
+			// nothing changed (an idle clock tick): roll back, so nothing
+			// is written (a commit is two fsyncs)
+			return errNothing
+		}
+		return err
 	})
+	if errors.Is(err, errNothing) {
+		return nil, nil
+	}
 	return ids, err
 }
+
+// errNothing rolls back a write transaction that changed nothing.
+var errNothing = errors.New("nothing changed")
 
 // dueConvs calls fn with each due conversation of a view until it
 // returns false or an error.

@@ -24,6 +24,7 @@ type txn struct {
 	tx       querier // the connection, inside BEGIN … COMMIT
 	begun    bool    // BEGIN was sent (prefetch pipelines it with its reads)
 	posts    map[string]*postEnt
+	tsvs     map[string]string // posts' index words, folded before the transaction
 	convs    map[uint64]*convEnt
 	roots    map[string]uint64 // 0: known to be absent
 	contacts map[string]*docEnt
@@ -171,7 +172,13 @@ func (t *txn) PutPost(sp store.StoredPost) error {
 		e.write = 1
 	}
 	e.raw, e.convID, e.known = raw, int64(cid), true
-	e.tsv = postTSV(sp)
+	if v, ok := t.tsvs[key]; ok {
+		// folded before the transaction (Ingest): the polled post, whose
+		// text and author are what is stored under its key
+		e.tsv = v
+	} else {
+		e.tsv = postTSV(sp)
+	}
 	return nil
 }
 
