@@ -16,8 +16,10 @@ import (
 // esc in the queue, clears it.
 func (q *queue) openSearch() tea.Cmd {
 	hints := []string{
-		"words (prefixes: rebook) · \"a phrase\" · brand:NAME · net:mastodon · from:part-of-handle-or-name · tag:NAME",
-		"is:open|pending|snoozed|resolved|breached|vip|dm · lang:es · sentiment:neg|pos · after:2026-11-01 before:2026-11-20 (inclusive)",
+		"words (rebook finds rebooking) · \"a phrase\" · -word excludes",
+		"from:part-of-handle · tag:NAME · brand:NAME · net:mastodon · lang:es",
+		"is:open|pending|snoozed|resolved|breached|vip|dm · sentiment:neg|pos",
+		"after:2026-11-01 before:2026-11-20 (both days included)",
 	}
 	raw := ""
 	if q.search != nil {
