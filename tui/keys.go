@@ -79,6 +79,9 @@ const (
 	ActApply       Action = "apply"
 	ActSkipFollow  Action = "skip_follow_up"
 	ActRecall      Action = "recall"
+	ActSentLog     Action = "sent_log"
+	ActOlder       Action = "older_page"
+	ActNewer       Action = "newer_page"
 )
 
 type binding struct {
@@ -161,6 +164,9 @@ var (
 		{ActRetry, []string{"enter"}, "retry (checked first if it may have been sent)", "Outbox"},
 		{ActDiscard, []string{"d"}, "discard", "Outbox"},
 		{ActEdit, []string{"E"}, "edit a failed reply in the composer", "Outbox"},
+		{ActSentLog, []string{"s"}, "sent log: what was delivered, newest first (s again: back)", "Outbox"},
+		{ActOlder, []string{"]", "pgdown"}, "sent log: older page", "Outbox"},
+		{ActNewer, []string{"[", "pgup"}, "sent log: newer page", "Outbox"},
 	}
 	confirmKeys = []binding{
 		{ActYes, []string{"y", "enter"}, "go", "Confirm"},
