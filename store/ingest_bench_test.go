@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,31 +41,35 @@ func BenchmarkIngestVsRaw(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	raw, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, nil)
+	raw, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, &bolt.Options{NoSync: true}) // the fill: no fsync
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer raw.Close()
-	// the raw store holds as many posts as the generated one
-	if err := raw.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists([]byte("posts"))
-		if err != nil {
-			return err
-		}
-		bk.FillPercent = 0.9
-		g := benchgen.Gen{N: n}
-		for i := 0; i < n; i++ {
-			for _, p := range g.Posts(i) {
-				v, _ := json.Marshal(p)
-				if err := bk.Put([]byte(p.Key()), v); err != nil {
-					return err
+	// the raw store holds as many posts as the generated one (written in
+	// batches: one transaction of a million puts is quadratic in bbolt)
+	g := benchgen.Gen{N: n}
+	for lo := 0; lo < n; lo += 2000 {
+		if err := raw.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("posts"))
+			if err != nil {
+				return err
+			}
+			bk.FillPercent = 0.9
+			for i := lo; i < min(lo+2000, n); i++ {
+				for _, p := range g.Posts(i) {
+					v, _ := json.Marshal(p)
+					if err := bk.Put([]byte(p.Key()), v); err != nil {
+						return err
+					}
 				}
 			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
 		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
 	}
+	raw.NoSync = false // the measured batches: fsync, like the store
 	// new history after the generated one: the same generator, shifted
 	more := benchgen.NewSource(benchgen.Gen{N: 4 * n})
 	cur := strconv.Itoa(n/1000) + "/0" // start after the generated conversations
@@ -115,11 +120,20 @@ func BenchmarkIngestVsRaw(b *testing.B) {
 }
 
 func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src)
+	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(dst, b, 0o600)
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 var _ = social.Mastodon
