@@ -64,7 +64,10 @@ func realModelWith(b *testing.B, st store.Store, before bool) *Model {
 	}
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.view = store.ViewAll
-	runCmd(m, m.loadRefs())
+	runSlow(m, onlyFirst(m.loadRefs()))
+	if n, _ := st.Counts(context.Background()); len(m.refs) != n[0]+n[1]+n[2]+n[3] {
+		b.Fatalf("the list holds %d conversations, the store %v", len(m.refs), n)
+	}
 	return m
 }
 
