@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -387,3 +388,138 @@ func itoa(n int64) string { return time.Unix(n, 0).UTC().Format(time.RFC3339) }
 
 // Range is the time the report covers.
 func (b *Builder) Range() (from, to time.Time) { return b.from, b.now }
+
+// The cells' binary form (the store keeps them so: a year's report decodes
+// 80,000 of them): varints, the histograms sparse.
+
+func putHist(b []byte, h *Hist) []byte {
+	n := 0
+	for _, c := range h {
+		if c != 0 {
+			n++
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(n))
+	for i, c := range h {
+		if c != 0 {
+			b = binary.AppendUvarint(b, uint64(i))
+			b = binary.AppendVarint(b, int64(c))
+		}
+	}
+	return b
+}
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = fmt.Errorf("stats cell: truncated")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = fmt.Errorf("stats cell: truncated")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) str() string {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = fmt.Errorf("stats cell: truncated")
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *reader) hist(h *Hist) {
+	n := r.uvarint()
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		idx := r.uvarint()
+		c := r.varint()
+		if idx >= HistBuckets {
+			r.err = fmt.Errorf("stats cell: bucket %d out of range", idx)
+			return
+		}
+		h[idx] = int32(c)
+	}
+}
+
+// MarshalBinary encodes a cell.
+func (c *Cell) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 64)
+	b = append(b, 1) // version
+	b = binary.AppendVarint(b, c.Hour)
+	b = binary.AppendUvarint(b, uint64(len(c.Brand)))
+	b = append(b, c.Brand...)
+	b = binary.AppendUvarint(b, uint64(len(c.Network)))
+	b = append(b, c.Network...)
+	for _, v := range []int{c.Volume, c.Neg, c.Pos, c.Neutral, c.SLAMet, c.SLAMissed} {
+		b = binary.AppendVarint(b, int64(v))
+	}
+	b = putHist(b, &c.First)
+	return putHist(b, &c.Reso), nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote.
+func (c *Cell) UnmarshalBinary(raw []byte) error {
+	if len(raw) == 0 || raw[0] != 1 {
+		return fmt.Errorf("stats cell: unknown encoding")
+	}
+	r := reader{b: raw[1:]}
+	*c = Cell{Hour: r.varint(), Brand: r.str(), Network: r.str()}
+	for _, p := range []*int{&c.Volume, &c.Neg, &c.Pos, &c.Neutral, &c.SLAMet, &c.SLAMissed} {
+		*p = int(r.varint())
+	}
+	r.hist(&c.First)
+	r.hist(&c.Reso)
+	return r.err
+}
+
+// MarshalBinary encodes an operator cell.
+func (c *OpCell) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 48)
+	b = append(b, 1)
+	b = binary.AppendVarint(b, c.Hour)
+	for _, s := range []string{c.Brand, c.Key, c.Name} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendVarint(b, int64(c.Replies))
+	b = binary.AppendVarint(b, int64(c.Resolved))
+	b = putHist(b, &c.First)
+	return putHist(b, &c.Reso), nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote.
+func (c *OpCell) UnmarshalBinary(raw []byte) error {
+	if len(raw) == 0 || raw[0] != 1 {
+		return fmt.Errorf("stats operator cell: unknown encoding")
+	}
+	r := reader{b: raw[1:]}
+	*c = OpCell{Hour: r.varint(), Brand: r.str(), Key: r.str(), Name: r.str()}
+	c.Replies = int(r.varint())
+	c.Resolved = int(r.varint())
+	r.hist(&c.First)
+	r.hist(&c.Reso)
+	return r.err
+}

@@ -113,3 +113,25 @@ func TestReportFromTotals(t *testing.T) {
 		near("operator "+x.Key+" first", x.FirstReply, y.FirstReply)
 	}
 }
+
+// Cells round-trip through their binary form; a cut one is an error.
+func TestCellBinary(t *testing.T) {
+	c := Cell{Hour: -5, Brand: "Petal & Stem", Network: "x", Volume: 3, Neg: -1, Pos: 2, SLAMissed: 7}
+	c.First.Add(90*time.Minute, 2)
+	c.Reso.Add(50*24*time.Hour, -1)
+	raw, _ := c.MarshalBinary()
+	var d Cell
+	if err := d.UnmarshalBinary(raw); err != nil || !reflect.DeepEqual(c, d) {
+		t.Fatalf("%+v → %+v (%v)", c, d, err)
+	}
+	if err := d.UnmarshalBinary(raw[:len(raw)-1]); err == nil {
+		t.Error("a cut cell decoded")
+	}
+	o := OpCell{Hour: 9, Brand: "B", Key: "AR", Name: "Ana Ruiz", Replies: 4, Resolved: 1}
+	o.First.Add(time.Minute, 1)
+	raw, _ = o.MarshalBinary()
+	var p OpCell
+	if err := p.UnmarshalBinary(raw); err != nil || !reflect.DeepEqual(o, p) {
+		t.Fatalf("%+v → %+v (%v)", o, p, err)
+	}
+}

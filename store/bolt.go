@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 var (
 	bMeta       = []byte("meta")

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/hark-tui/hark/social"
@@ -14,8 +14,8 @@ import (
 // The running totals of the stats report (package stats: Cell, OpCell),
 // moved in the transaction that changes a conversation:
 //
-//	'c' hour(8) brand 0 network   → Cell JSON
-//	'o' hour(8) brand 0 operator  → OpCell JSON
+//	'c' hour(8) brand 0 network   → Cell (binary: stats.Cell.MarshalBinary)
+//	'o' hour(8) brand 0 operator  → OpCell
 //
 // hour is the Unix hour of the conversation's creation, offset so that it
 // sorts as bytes; a report reads the hours it covers, a range.
@@ -41,7 +41,7 @@ func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
 		k := hourKey('c', d.Hour, d.Brand, d.Network)
 		var cur stats.Cell
 		if v := b.Get(k); v != nil {
-			if err := json.Unmarshal(v, &cur); err != nil {
+			if err := cur.UnmarshalBinary(v); err != nil {
 				return fmt.Errorf("totals %x: %w", k, err)
 			}
 		}
@@ -55,7 +55,7 @@ func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
 		k := hourKey('o', d.Hour, d.Brand, d.Key)
 		var cur stats.OpCell
 		if v := b.Get(k); v != nil {
-			if err := json.Unmarshal(v, &cur); err != nil {
+			if err := cur.UnmarshalBinary(v); err != nil {
 				return fmt.Errorf("totals %x: %w", k, err)
 			}
 		}
@@ -68,11 +68,11 @@ func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
 	return nil
 }
 
-func putCell(b *bolt.Bucket, k []byte, zero bool, v any) error {
+func putCell(b *bolt.Bucket, k []byte, zero bool, v encoding.BinaryMarshaler) error {
 	if zero {
 		return b.Delete(k)
 	}
-	raw, err := json.Marshal(v)
+	raw, err := v.MarshalBinary()
 	if err != nil {
 		return err
 	}
@@ -116,13 +116,13 @@ func (s *Bolt) StatTotals(ctx context.Context, from, to int64, cell func(*stats.
 			for k, v := c.Seek(lo); k != nil && string(k[:9]) < string(hi); k, v = c.Next() {
 				if kind == 'c' {
 					var x stats.Cell
-					if err := json.Unmarshal(v, &x); err != nil {
+					if err := x.UnmarshalBinary(v); err != nil {
 						return fmt.Errorf("totals %x: %w", k, err)
 					}
 					cell(&x)
 				} else {
 					var x stats.OpCell
-					if err := json.Unmarshal(v, &x); err != nil {
+					if err := x.UnmarshalBinary(v); err != nil {
 						return fmt.Errorf("totals %x: %w", k, err)
 					}
 					op(&x)
