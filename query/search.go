@@ -122,6 +122,9 @@ func Search(ctx context.Context, st store.Store, q *Query, v store.View, keep fu
 	refKeep := func(r store.Ref) bool {
 		return (keep == nil || keep(r)) && q.MatchRefAt(r, now)
 	}
+	if v == store.ViewAll && q.breached() {
+		v = store.ViewActionable // only the inbox can be breached: read only it
+	}
 	if s, ok := st.(store.Searcher); ok {
 		refs, err := s.Search(ctx, v, q.Clauses(loc), refKeep)
 		if !errors.Is(err, store.ErrIndexBehind) {
@@ -266,6 +269,16 @@ func hasPrefixWord(texts []string, prefix string) bool {
 			if strings.HasPrefix(w, prefix) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// breached reports whether q asks for is:breached (not negated).
+func (q *Query) breached() bool {
+	for _, t := range q.Terms {
+		if t.Field == "is" && t.Value == "breached" && !t.Not {
+			return true
 		}
 	}
 	return false

@@ -386,6 +386,10 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 			return fmt.Errorf("reindex: %w", err)
 		}
 		if done {
+			// fresh planner statistics for the new columns and indexes
+			if _, err := s.pool.Exec(ctx, "ANALYZE posts, contacts, conversations"); err != nil {
+				return fmt.Errorf("reindex: analyze: %w", err)
+			}
 			if progress != nil {
 				progress(total, total)
 			}
