@@ -65,6 +65,10 @@ func reindex(ctx context.Context, st store.Store, fresh bool, stderr io.Writer) 
 	if !ok {
 		return fmt.Errorf("the %s store has no search index to build", st.Backend())
 	}
+	if is, err := x.IndexStatus(ctx); err == nil && is.Complete && !fresh {
+		fmt.Fprintf(stderr, "the search index of %s is complete (%d conversations); --fresh rebuilds it\n", textsafe.Line(st.Path()), is.Total)
+		return nil
+	}
 	bar := &progress{w: stderr, label: "indexing", unit: "conversations"}
 	start := time.Now()
 	err := x.Reindex(ctx, fresh, func(done, total int) {
