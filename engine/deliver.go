@@ -38,7 +38,7 @@ func (e *Engine) deliverLoop(ctx context.Context) {
 // retry never posts twice; the idempotency key stays the same across tries.
 func (e *Engine) Deliver(ctx context.Context) time.Time {
 	var next time.Time
-	entries, err := e.st.Outbox(ctx, func(x store.OutboxEntry) bool {
+	entries, err := store.OpenOutbox(ctx, e.st, func(x store.OutboxEntry) bool {
 		return x.State == store.OutQueued || x.State == store.OutSending || x.State == store.OutScheduled
 	})
 	if err != nil {

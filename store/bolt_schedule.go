@@ -34,7 +34,7 @@ func (s *Bolt) EnqueueScheduled(ctx context.Context, r social.Reply, resolve boo
 		}
 		ob.FillPercent = 0.9
 		e = scheduledEntry(seq, r, resolve, at, anyway, now)
-		if err := putJSON(ob, idKey(seq), e); err != nil {
+		if err := putOutbox(tx, e); err != nil {
 			return err
 		}
 		if err := ids.Put([]byte(r.ID), idKey(seq)); err != nil {
@@ -66,7 +66,7 @@ func (s *Bolt) ReleaseScheduled(ctx context.Context, seq uint64, now time.Time, 
 		if released, changed = Release(&ent, c, cerr == nil, now, decide); !changed {
 			return nil
 		}
-		return putJSON(ob, idKey(seq), ent)
+		return putOutbox(tx, ent)
 	})
 	return ent, released, err
 }

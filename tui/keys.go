@@ -89,6 +89,9 @@ const (
 	ActSendNow     Action = "send_now"
 	ActStatusNew   Action = "status_new"
 	ActAttach      Action = "attach"
+	ActSentLog     Action = "sent_log"
+	ActOlder       Action = "older_page"
+	ActNewer       Action = "newer_page"
 )
 
 type binding struct {
@@ -177,6 +180,9 @@ var (
 		{ActRetry, []string{"enter"}, "retry (checked first if it may have been sent)", "Outbox"},
 		{ActDiscard, []string{"d"}, "discard", "Outbox"},
 		{ActEdit, []string{"E"}, "edit a failed reply in the composer", "Outbox"},
+		{ActSentLog, []string{"s"}, "sent log: what was delivered, newest first (s again: back)", "Outbox"},
+		{ActOlder, []string{"]", "pgdown"}, "sent log: older page", "Outbox"},
+		{ActNewer, []string{"[", "pgup"}, "sent log: newer page", "Outbox"},
 	}
 	scheduledKeys = []binding{
 		{ActClose, []string{"esc", "q", "L"}, "close", "Scheduled"},

@@ -113,6 +113,13 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	case outboxMsg:
 		m.outboxList.set(msg)
 		return m, nil
+	case sentPageMsg:
+		for _, o := range m.stack {
+			if ov, ok := o.(*outboxView); ok {
+				ov.setPage(msg)
+			}
+		}
+		return m, nil
 	case teamMsg:
 		return m, tea.Batch(m.onTeam(msg.ev), m.team.wait())
 	case sentMsg:

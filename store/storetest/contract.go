@@ -56,6 +56,10 @@ func Run(t *testing.T, b Backend) {
 		return s
 	}
 
+	t.Run("Search", func(t *testing.T) { searchContract(t, open(t)) })
+	t.Run("Totals", func(t *testing.T) { totalsContract(t, open(t)) })
+	t.Run("OutboxByState", func(t *testing.T) { outboxContract(t, open(t)) })
+
 	t.Run("IngestIdempotent", func(t *testing.T) {
 		s := open(t)
 		batch := []social.Post{post("1", "@ann", "hello", 0), post("2", "@bob", "urgent", time.Minute)}
@@ -498,4 +502,14 @@ func digest(t *testing.T, s store.Store) [5][32]byte {
 	enc(ob)
 	copy(out[4][:], h.Sum(nil))
 	return out
+}
+
+// SearchQueries are the searches the contract compares between the index
+// and a scan of every conversation.
+var SearchQueries = []string{
+	"rebooking", "rebook", "flight", `"no power"`, "reprogramacion", "REPROGRAMACIÓN", "atfoglalasrol",
+	"umbuchung", "Straße", "lukasz", "from:maria", "from:mastodon.example", "-from:bsky", "is:open", "is:resolved",
+	"is:pending lang:es", "lang:es -brand:skylark", "sentiment:neg", "sentiment:pos is:resolved", "tag:press",
+	"tag:gold -lang:en", "frequent", `"could you send us"`, `"you send"`, `"maria garcia"`, "sorry", `sorry`, "billing", "after:2026-06-01 before:2026-06-30", "before:2026-01-01",
+	"is:breached", "is:vip", "net:bluesky thanks", "zzzznothing", "-flight -vuelo",
 }
