@@ -304,6 +304,19 @@ func Run(t *testing.T, b Backend) {
 		if stored, _ := s.OutboxEntry(ctx, e1.Seq); stored.State != store.OutCancelled {
 			t.Fatalf("not stored: %+v", stored)
 		}
+		// the open entries (delivery and the TUI read only these) follow
+		// the scheduled ones through release and cancel
+		openStates := map[uint64]store.OutboxState{}
+		if got, err := store.OpenOutbox(ctx, s, nil); err == nil {
+			for _, e := range got {
+				openStates[e.Seq] = e.State
+			}
+		} else {
+			t.Fatal(err)
+		}
+		if openStates[e1.Seq] != store.OutCancelled || openStates[e2.Seq] != store.OutQueued {
+			t.Fatalf("open outbox %v: want #%d cancelled and #%d queued", openStates, e1.Seq, e2.Seq)
+		}
 		// a status post is its outbox entries
 		for i, acct := range []string{"a", "b"} {
 			if _, err := s.Enqueue(ctx, social.Reply{ID: "st-" + acct, Network: social.Demo, Account: acct, ConvID: store.StatusRef("x1", false),
