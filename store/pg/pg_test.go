@@ -397,19 +397,23 @@ func TestMissingDatabaseIsNotUnreachable(t *testing.T) {
 func TestSlowReaderOfALongScan(t *testing.T) {
 	ctx := context.Background()
 	dsn := newDB(t)
-	s, err := pg.Open(ctx, dsn+"&idle_in_transaction_session_timeout=200ms", pg.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	// the batch is written with the ordinary timeouts (on a loaded machine
+	// a write transaction can itself pause longer than 200 ms)
+	w := open(t, dsn)
 	var batch []social.Post
 	for i := range 2500 { // two pages
 		batch = append(batch, social.Post{Network: social.Demo, Account: "a", RemoteID: strconv.Itoa(i),
 			Author: social.Author{Handle: "@u" + strconv.Itoa(i)}, Text: "t", CreatedAt: time.Unix(int64(i), 0), Kind: social.KindMention})
 	}
-	if _, err := s.Ingest(ctx, "f", "c", batch, nil, time.Unix(0, 0)); err != nil {
+	if _, err := w.Ingest(ctx, "f", "c", batch, nil, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
+	w.Close()
+	s, err := pg.Open(ctx, dsn+"&idle_in_transaction_session_timeout=200ms", pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	n := 0
 	err = s.ForEachConv(ctx, func(social.Conversation) bool {
 		n++
