@@ -32,7 +32,7 @@ func (s *Bolt) Enqueue(ctx context.Context, r social.Reply, resolve bool, now ti
 		}
 		ob.FillPercent = 0.9
 		e = OutboxEntry{Seq: seq, Reply: r, State: OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
-		if err := putJSON(ob, idKey(seq), e); err != nil {
+		if err := putOutbox(tx, e); err != nil {
 			return err
 		}
 		if err := ids.Put([]byte(r.ID), idKey(seq)); err != nil {
@@ -93,7 +93,8 @@ func (s *Bolt) UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntr
 		if err := fn(&e); err != nil {
 			return err
 		}
-		return putJSON(ob, idKey(seq), e)
+		e.Seq = seq
+		return putOutbox(tx, e)
 	})
 	return e, err
 }
@@ -115,7 +116,7 @@ func (s *Bolt) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own s
 		e.SentAt = now
 		e.LastError = ""
 		e.Uncertain = false
-		if err := putJSON(ob, idKey(seq), e); err != nil {
+		if err := putOutbox(tx, e); err != nil {
 			return err
 		}
 		c, ok, err := MarkSentTx(boltTx{tx}, e, own, tri, now)

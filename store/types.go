@@ -361,6 +361,11 @@ type OutboxEntry struct {
 	// failed attempt: an entry that failed on "auth" is queued again once
 	// its account authenticates again.
 	FailKind string `json:"fail_kind,omitempty"`
+	// SendAt is when a scheduled entry goes out (zero: at once); see
+	// schedule.go. SendAnyway: it goes even if the conversation was
+	// answered or the customer wrote again meanwhile.
+	SendAt     time.Time `json:"send_at,omitzero"`
+	SendAnyway bool      `json:"send_anyway,omitempty"`
 }
 
 // storedPostDoc is a StoredPost as JSON. encoding/json turns invalid UTF-8
