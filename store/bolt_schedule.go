@@ -14,38 +14,12 @@ import (
 // out even if the conversation was answered or the customer wrote again
 // in between. Like Enqueue, the same reply ID is stored once.
 func (s *Bolt) EnqueueScheduled(ctx context.Context, r social.Reply, resolve bool, at time.Time, anyway bool, now time.Time) (OutboxEntry, error) {
-	if r.ID == "" {
-		return OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
-	}
 	if at.IsZero() {
 		return OutboxEntry{}, fmt.Errorf("outbox: scheduled reply has no time")
 	}
-	var e OutboxEntry
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bOutbox)
-		ids := tx.Bucket(bOutboxIDs)
-		if prev := ids.Get([]byte(r.ID)); prev != nil {
-			_, err := getJSON(ob, prev, &e)
-			return err
-		}
-		seq, err := ob.NextSequence()
-		if err != nil {
-			return err
-		}
-		ob.FillPercent = 0.9
-		e = scheduledEntry(seq, r, resolve, at, anyway, now)
-		if err := putOutbox(tx, e); err != nil {
-			return err
-		}
-		if err := ids.Put([]byte(r.ID), idKey(seq)); err != nil {
-			return err
-		}
-		if k, err := parseID(r.ConvID); err == nil {
-			return tx.Bucket(bDrafts).Delete(k)
-		}
-		return nil
+	return s.enqueue(ctx, r, func(seq uint64) OutboxEntry {
+		return scheduledEntry(seq, r, resolve, at, anyway, now)
 	})
-	return e, err
 }
 
 // ReleaseScheduled decides, in one transaction, the fate of a scheduled
