@@ -55,18 +55,18 @@ func TestImagePreview(t *testing.T) {
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 				drawn = append(drawn, b...)
 				return bytes.Contains(drawn, []byte("\x1b_Ga=T,f=100,q=2,i=4242,"))
-			}, teatest.WithDuration(5*time.Second))
+			}, teatest.WithDuration(15*time.Second))
 			if fetches.Load() != 1 {
 				t.Fatalf("%d fetches", fetches.Load())
 			}
 			tm.Send(key("m")) // back to the post: the image goes
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 				return bytes.Contains(b, []byte("\x1b_Ga=d,d=I,i=4242,q=2\x1b\\"))
-			}, teatest.WithDuration(5*time.Second))
+			}, teatest.WithDuration(15*time.Second))
 			tm.Send(key("m")) // and back to the photo
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 				return bytes.Contains(b, []byte("\x1b_Ga=T,f=100,q=2,i=4242,"))
-			}, teatest.WithDuration(5*time.Second))
+			}, teatest.WithDuration(15*time.Second))
 			tm.Send(key("ctrl+c"))
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 			// the image goes where the conversation pane keeps blank lines
