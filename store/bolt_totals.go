@@ -98,6 +98,18 @@ func migrateTotals(tx *bolt.Tx) error {
 	})
 }
 
+// migrateTotalsBinary (schema 7) recounts the totals of a store whose
+// cells are JSON (schema 5 of a development build); a store migrated from
+// an older schema has binary cells already and is left alone.
+func migrateTotalsBinary(tx *bolt.Tx) error {
+	if b := tx.Bucket(bTotals); b != nil {
+		if _, v := b.Cursor().First(); v != nil && len(v) > 0 && v[0] != '{' {
+			return nil
+		}
+	}
+	return migrateTotals(tx)
+}
+
 // StatTotals calls cell and op for the running totals of the hours from
 // to to (inclusive).
 func (s *Bolt) StatTotals(ctx context.Context, from, to int64, cell func(*stats.Cell), op func(*stats.OpCell)) error {
