@@ -39,7 +39,7 @@ func (e *Engine) deliverLoop(ctx context.Context) {
 func (e *Engine) Deliver(ctx context.Context) time.Time {
 	var next time.Time
 	entries, err := store.OpenOutbox(ctx, e.st, func(x store.OutboxEntry) bool {
-		return x.State == store.OutQueued || x.State == store.OutSending
+		return x.State == store.OutQueued || x.State == store.OutSending || x.State == store.OutScheduled
 	})
 	if err != nil {
 		e.log.Error("reading outbox", "err", err)
@@ -50,6 +50,18 @@ func (e *Engine) Deliver(ctx context.Context) time.Time {
 			return next
 		}
 		now := e.now()
+		if ent.State == store.OutScheduled {
+			if ent.SendAt.After(now) {
+				if next.IsZero() || ent.SendAt.Before(next) {
+					next = ent.SendAt
+				}
+				continue
+			}
+			var ok bool
+			if ent, ok = e.releaseDue(ent); !ok {
+				continue
+			}
+		}
 		if ent.State == store.OutQueued && ent.NextAttempt.After(now) {
 			if next.IsZero() || ent.NextAttempt.Before(next) {
 				next = ent.NextAttempt
@@ -130,6 +142,13 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		return e.now().Add(time.Minute)
 	}
 	r = ent.Reply // the text as it is now
+	if len(ent.Reply.Attachments) > 0 {
+		// images first, each upload recorded as it succeeds (media.go)
+		if ent, err = e.uploadAll(ctx, ent, acct); err != nil {
+			return e.retryLater(ent, err, false)
+		}
+		r = ent.Reply
+	}
 	r.Claimed = claimed
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	sent, err := acct.Sender.Send(sctx, r)
@@ -157,7 +176,8 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 		Network: r.Network, Account: r.Account, Brand: acct.Brand, RemoteID: sent.RemoteID, URL: sent.URL,
 		Author: self, Text: r.Text, CreatedAt: now, Kind: social.KindOwn, Direct: r.Direct,
 		ReplyTo: r.To.RemoteID, ThreadRoot: r.To.ThreadRoot,
-		Meta: map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+		Meta:  map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+		Media: attachedMedia(r.Attachments),
 	}
 	if own.ThreadRoot == "" && !r.Direct {
 		own.ThreadRoot = r.To.RemoteID
@@ -172,6 +192,7 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 		e.log.Error("recording a sent reply", "outbox", ent.Seq, "err", err)
 		return
 	}
+	e.statusSent(ent, acct, sent)
 	e.log.Info("reply sent", "outbox", ent.Seq, "conv", r.ConvID, "remote", sent.RemoteID)
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{conv.ID}})
 }

@@ -102,6 +102,7 @@ type Engine struct {
 	subs   map[int]*sub
 	nextID int
 	status map[string]store.FeedStatus
+	sidx   statusIndex            // status posts (status.go), under mu
 	saved  map[string]savedStatus // what was last written, and when
 }
 
@@ -144,6 +145,7 @@ func New(o Options) *Engine {
 	for _, f := range o.Feeds {
 		e.pollNow[f.Source.ID()] = make(chan struct{}, 1)
 	}
+	e.loadStatuses()
 	if sts, err := o.Store.FeedStatuses(context.Background()); err == nil {
 		for _, s := range sts {
 			e.status[s.Feed] = s
@@ -290,6 +292,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 			res.New, res.More = ir.New, batch.More
 			if len(ir.New) > 0 {
 				e.log.Info("stored", "feed", id, "new", len(ir.New))
+				e.tagStatusReplies(ir.New)
 				e.publish(Event{Kind: EvNewPosts, ConvIDs: ir.Changed, Posts: ir.New, Reopened: ir.Reopened})
 			}
 		}

@@ -5,10 +5,11 @@
 // network/account/remoteID (so re-polling changes nothing), conversations
 // with their queue index, feed cursors committed in the same transaction as
 // their poll batch, the persistent outbox (its open entries indexed by
-// state), contacts, drafts and the schema version, and derived data kept in
-// the same transactions: the full-text index (bolt_fts.go, search.go:
-// Searcher) and the stats report's running totals (bolt_totals.go:
-// StatsReader). store/pg is the PostgreSQL backend, store/stores opens either,
+// state; scheduled entries: schedule.go; a brand's status posts are outbox
+// entries too: status.go), contacts, drafts and the schema version, and
+// derived data kept in the same transactions: the full-text index
+// (bolt_fts.go, search.go: Searcher) and the stats report's running totals
+// (bolt_totals.go: StatsReader). store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file

@@ -185,6 +185,9 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		eng.PollNow()
 		m.flash("Polling every feed now", false)
 	default:
+		if cmd, ok := m.moreKeys(act); ok {
+			return cmd
+		}
 		if localAction(rootKeys, k.String()) == ActSkipFollow {
 			return m.act("Public follow-up skipped", func(id string) error { _, err := op.SkipFollowUp(id); return err })
 		}

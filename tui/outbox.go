@@ -19,17 +19,21 @@ type outboxList struct {
 	outQueued  int
 	outSending int
 	outFailed  int
+	// outScheduled counts the scheduled messages (schedule.go)
+	outScheduled int
 }
 
 // outboxMsg is the outbox's undelivered entries, read in a Cmd.
 type outboxMsg struct {
-	queued, sending, failed int
-	entries                 []store.OutboxEntry
+	queued, sending, failed, scheduled int
+	entries                            []store.OutboxEntry
 }
 
 func loadOutbox(st store.Store) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
+		// the open entries (not sent, not discarded): a cancelled scheduled
+		// message stays until sent anyway or discarded
 		entries, _ := store.OpenOutbox(context.Background(), st, nil)
 		for _, e := range entries {
 			switch e.State {
@@ -39,6 +43,8 @@ func loadOutbox(st store.Store) tea.Cmd {
 				o.sending++
 			case store.OutFailed:
 				o.failed++
+			case store.OutScheduled:
+				o.scheduled++
 			}
 		}
 		o.entries = entries
@@ -47,7 +53,7 @@ func loadOutbox(st store.Store) tea.Cmd {
 }
 
 func (l *outboxList) set(msg outboxMsg) {
-	l.outQueued, l.outSending, l.outFailed = msg.queued, msg.sending, msg.failed
+	l.outQueued, l.outSending, l.outFailed, l.outScheduled = msg.queued, msg.sending, msg.failed, msg.scheduled
 	var selSeq uint64
 	if l.outboxIdx < len(l.outbox) {
 		selSeq = l.outbox[l.outboxIdx].Seq
@@ -179,6 +185,10 @@ func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
 	op := o.op
 	switch act {
 	case ActEdit:
+		if e.State == store.OutScheduled {
+			o.host.flash("A scheduled message is edited in the scheduled list (L)", true)
+			return nil
+		}
 		if e.State != store.OutFailed {
 			o.host.flash("Only a failed reply can be edited (this one is "+string(e.State)+")", true)
 			return nil
@@ -219,7 +229,11 @@ func (o *outboxView) View(w, h int) (string, []string) {
 	}
 	out := []string{"enter: retry (edit in composer with E) · d: discard · s: sent log · esc: close", ""}
 	for i, e := range l.outbox {
-		line := fmt.Sprintf("%-8s #%s → %s: %s", e.State, e.Reply.ConvID, textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
+		state := string(e.State)
+		if e.State == store.OutScheduled {
+			state = "for " + laterLabel(e.SendAt)
+		}
+		line := fmt.Sprintf("%-8s #%s → %s: %s", state, e.Reply.ConvID, textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
 		if e.LastError != "" {
 			line += "  [" + textsafe.Line(e.LastError) + "]"
 		}
