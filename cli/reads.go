@@ -77,7 +77,7 @@ func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []str
 		// PostgreSQL lets every process in: a reading command opens the
 		// database itself (the hark that writes to it may be on another box)
 		if !stores.IsPostgres(cfg.Store) {
-			switch err := askRunning(cmd, socketPath(cfg)); {
+			switch err := askRunning(cmd, args, socketPath(cfg)); {
 			case err == nil:
 				return exit(nil)
 			case !errors.Is(err, ipc.ErrNotRunning):
@@ -114,8 +114,11 @@ func defaultConfig() string {
 
 // askRunning runs cmd in the hark serving socket, if one does, and prints
 // its output (sanitized again on a terminal, whatever the command printed).
-func askRunning(cmd *cobra.Command, socket string) error {
+func askRunning(cmd *cobra.Command, args []string, socket string) error {
 	req := ipc.Request{Cmd: cmd.Name(), Args: commandFlags(cmd)}
+	if len(args) > 0 { // the positional arguments (a search's query), after --
+		req.Args = append(append(req.Args, "--"), args...)
+	}
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var obuf, ebuf bytes.Buffer
 	sout, serr := io.Writer(&obuf), io.Writer(&ebuf)

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/store"
 )
@@ -80,5 +82,30 @@ func TestSearchCommand(t *testing.T) {
 	_, errOut, err = run(t, "--config", cfg, "store", "reindex", "--fresh")
 	if err != nil || !strings.Contains(string(errOut), "indexed 300 conversations") {
 		t.Fatalf("reindex: %v: %s", err, errOut)
+	}
+}
+
+// While hark holds the store, hark search asks it over its socket, the
+// query included (positional arguments travel after --, a leading - of a
+// negated term too).
+func TestSearchAnsweredByRunningHark(t *testing.T) {
+	cfgPath := searchWorld(t)
+	cfg, err := loadConfig(&flags{config: cfgPath}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(context.Background(), cfg, app.Options{Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	stop := serveReads(context.Background(), a)
+	defer stop()
+	out, errOut, err := run(t, "--config", cfgPath, "search", "-n", "2", "--", benchgen.RareWord, "-lang:de")
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 3 || !strings.Contains(lines[2], "(2 of ") {
+		t.Fatalf("the running hark's answer:\n%s", out)
 	}
 }

@@ -145,6 +145,10 @@ type Builder struct {
 	solo      social.Actor
 	ops       map[string]*opAcc
 	totals    bool // fed running totals (AddCell)
+	// the local day and hour of the last cell's hour (cells come in order)
+	lastHour      int64
+	lastDay       string
+	lastLocalHour int
 }
 
 // ByOperator makes the report split figures by operator. What has no

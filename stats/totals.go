@@ -246,24 +246,48 @@ func (b *Builder) AddCell(c *Cell) {
 		return
 	}
 	b.totals = true
-	day := t.In(b.loc).Format("2006-01-02")
-	for _, a := range []*acc{&b.total, b.accOf(b.brands, c.Brand), b.accOf(b.days, day)} {
+	if c.Hour != b.lastHour || b.lastDay == "" {
+		b.lastHour = c.Hour
+		lt := t.In(b.loc)
+		b.lastDay, b.lastLocalHour = lt.Format("2006-01-02"), lt.Hour()
+	}
+	// the histograms are sparse: their non-zero buckets, once
+	var first, reso [][2]int32
+	for i, v := range c.First {
+		if v != 0 {
+			first = append(first, [2]int32{int32(i), v})
+		}
+	}
+	for i, v := range c.Reso {
+		if v != 0 {
+			reso = append(reso, [2]int32{int32(i), v})
+		}
+	}
+	for _, a := range []*acc{&b.total, b.accOf(b.brands, c.Brand), b.accOf(b.days, b.lastDay)} {
 		a.g.Volume += c.Volume
 		a.g.SLAMet += c.SLAMet
 		a.g.SLAMissed += c.SLAMissed
-		a.firstH.Merge(&c.First)
-		a.resoH.Merge(&c.Reso)
+		for _, p := range first {
+			a.firstH[p[0]] += p[1]
+		}
+		for _, p := range reso {
+			a.resoH[p[0]] += p[1]
+		}
 		a.hist = true
 	}
 	if c.Volume != 0 {
 		b.r.Networks[c.Network] += c.Volume
 	}
-	for k, v := range map[string]int{"negative": c.Neg, "positive": c.Pos, "neutral": c.Neutral} {
-		if v != 0 {
-			b.r.Sentiment[k] += v
-		}
+	if c.Neg != 0 {
+		b.r.Sentiment["negative"] += c.Neg
 	}
-	b.r.Hours[t.In(b.loc).Hour()] += c.Volume
+	if c.Pos != 0 {
+		b.r.Sentiment["positive"] += c.Pos
+	}
+	if c.Neutral != 0 {
+		b.r.Sentiment["neutral"] += c.Neutral
+	}
+	b.r.Hours[b.lastLocalHour] += c.Volume
 }
 
 // AddOpCell counts an operator cell (with ByOperator). What has no

@@ -77,8 +77,10 @@ func migrateIndex(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bIndex); err != nil {
 		return err
 	}
-	if tx.Bucket(bConvs).Sequence() == 0 && tx.Bucket(bContacts).Stats().KeyN == 0 {
-		return putIndexState(tx, math.MaxUint64)
+	if k, _ := tx.Bucket(bConvs).Cursor().First(); k == nil {
+		if k, _ := tx.Bucket(bContacts).Cursor().First(); k == nil {
+			return putIndexState(tx, math.MaxUint64) // nothing to index
+		}
 	}
 	return putIndexState(tx, 0)
 }

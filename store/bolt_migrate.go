@@ -17,7 +17,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	3: migrateIndex,
 	4: migrateTotals,
 	5: migrateOutboxOpen,
-	6: migrateTotals, // the cells in binary (schema 5 kept them as JSON)
+	6: migrateTotalsBinary,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

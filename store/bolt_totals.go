@@ -98,8 +98,20 @@ func migrateTotals(tx *bolt.Tx) error {
 	})
 }
 
+// migrateTotalsBinary (schema 7) recounts the totals of a store whose
+// cells are JSON (schema 5 of a development build); a store migrated from
+// an older schema has binary cells already and is left alone.
+func migrateTotalsBinary(tx *bolt.Tx) error {
+	if b := tx.Bucket(bTotals); b != nil {
+		if _, v := b.Cursor().First(); v != nil && len(v) > 0 && v[0] != '{' {
+			return nil
+		}
+	}
+	return migrateTotals(tx)
+}
+
 // StatTotals calls cell and op for the running totals of the hours from
-// to to (inclusive).
+// to to (inclusive); what they are given is valid during the call only.
 func (s *Bolt) StatTotals(ctx context.Context, from, to int64, cell func(*stats.Cell), op func(*stats.OpCell)) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bTotals)
@@ -113,19 +125,19 @@ func (s *Bolt) StatTotals(ctx context.Context, from, to int64, cell func(*stats.
 			lo := hourKey(kind, from, "", "")[:9]
 			hi := hourKey(kind, to+1, "", "")[:9]
 			c := b.Cursor()
+			var x stats.Cell // one of each, reused: the callbacks must not keep them
+			var o stats.OpCell
 			for k, v := c.Seek(lo); k != nil && string(k[:9]) < string(hi); k, v = c.Next() {
 				if kind == 'c' {
-					var x stats.Cell
 					if err := x.UnmarshalBinary(v); err != nil {
 						return fmt.Errorf("totals %x: %w", k, err)
 					}
 					cell(&x)
 				} else {
-					var x stats.OpCell
-					if err := x.UnmarshalBinary(v); err != nil {
+					if err := o.UnmarshalBinary(v); err != nil {
 						return fmt.Errorf("totals %x: %w", k, err)
 					}
-					op(&x)
+					op(&o)
 				}
 			}
 		}

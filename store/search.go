@@ -83,7 +83,8 @@ func (errIndexBehind) Error() string {
 // (package stats) in the transactions that change conversations.
 type StatsReader interface {
 	// StatTotals calls cell (and op, if not nil) for the cells of the
-	// hours from to to, inclusive (Unix hours, stats.HourOf).
+	// hours from to to, inclusive (Unix hours, stats.HourOf); a cell is
+	// valid during the call only (it is reused).
 	StatTotals(ctx context.Context, from, to int64, cell func(*stats.Cell), op func(*stats.OpCell)) error
 }
 

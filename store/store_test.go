@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/stats"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -309,7 +310,7 @@ func TestMigrationFromV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := social.Conversation{ID: "1", Network: social.Demo, Brand: "Acme", Contact: social.Author{Handle: "@ann"}, State: social.StateNew}
+	c := social.Conversation{ID: "1", Network: social.Demo, Brand: "Acme", Contact: social.Author{Handle: "@ann"}, State: social.StateNew, CreatedAt: t0}
 	e := OutboxEntry{Seq: 1, Reply: social.Reply{ID: "r1", ConvID: "1"}, State: OutQueued}
 	err = db.Update(func(tx *bolt.Tx) error {
 		if err := migrateCreate(tx); err != nil {
@@ -337,6 +338,25 @@ func TestMigrationFromV1(t *testing.T) {
 	got, _ := s.Enqueue(context.Background(), social.Reply{ID: "r1", ConvID: "1"}, false, t0)
 	if got.Seq != 1 {
 		t.Fatal("migration must index existing outbox ids")
+	}
+	// the derived data of issue 20: the outbox by state and the running
+	// totals at once, the search index by Reindex (searches scan until then)
+	if open, err := s.OutboxOpen(context.Background(), nil); err != nil || len(open) != 1 {
+		t.Fatalf("migration must index the open outbox entries: %v %v", open, err)
+	}
+	vol := 0
+	if err := s.StatTotals(context.Background(), -1<<40, 1<<40, func(c *stats.Cell) { vol += c.Volume }, nil); err != nil || vol != 1 {
+		t.Fatalf("migration must count the conversations into the totals: %d %v", vol, err)
+	}
+	if _, err := s.Search(context.Background(), ViewAll, nil, nil); !errors.Is(err, ErrIndexBehind) {
+		t.Fatalf("an old store's index is behind until built, got %v", err)
+	}
+	if err := s.Reindex(context.Background(), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := s.Search(context.Background(), ViewAll, []SearchClause{{Kind: ClauseFrom, Value: "ann"}}, nil)
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("after reindex: %v %v", refs, err)
 	}
 }
 
