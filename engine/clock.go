@@ -12,8 +12,12 @@ func (e *Engine) clockLoop(ctx context.Context) {
 	t := time.NewTicker(e.o.Tick)
 	defer t.Stop()
 	for {
-		e.Wake()
-		e.Rescore()
+		// with several processes on one store, only the one holding the
+		// clock lease wakes and rescores
+		if e.coord == nil || e.coord.clockLease(ctx) {
+			e.Wake()
+			e.Rescore()
+		}
 		select {
 		case <-ctx.Done():
 			return

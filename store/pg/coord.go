@@ -1,0 +1,156 @@
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/jackc/pgx/v5"
+)
+
+var _ store.Coordinator = (*Store)(nil)
+
+// Lease takes or renews a lease on the database clock, River's leader
+// pattern: one upsert that wins only over an expired lease or our own.
+func (s *Store) Lease(ctx context.Context, name, owner string, ttl, grace time.Duration) (store.Lease, bool, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	l := store.Lease{Name: name, Owner: owner}
+	err := s.pool.QueryRow(ctx, `INSERT INTO leases (name, owner, epoch, until_at)
+		VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')
+		ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_at = EXCLUDED.until_at,
+			epoch = CASE WHEN leases.owner = EXCLUDED.owner THEN leases.epoch ELSE leases.epoch + 1 END
+		WHERE leases.owner = EXCLUDED.owner OR leases.until_at < now() - $4 * interval '1 millisecond'
+		RETURNING epoch, until_at`, name, owner, ttl.Milliseconds(), grace.Milliseconds()).Scan(&l.Epoch, &l.Until)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Lease{}, false, nil
+	}
+	if err != nil {
+		return store.Lease{}, false, fmt.Errorf("taking lease %s: %w", name, s.wrap(err))
+	}
+	return l, true, nil
+}
+
+// ReleaseLease lets the lease expire now, keeping its epoch (the next
+// owner's is higher).
+func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	_, err := s.pool.Exec(ctx, `UPDATE leases SET until_at = now() - interval '1 millisecond'
+		WHERE name = $1 AND owner = $2`, name, owner)
+	if err != nil {
+		return fmt.Errorf("releasing lease %s: %w", name, s.wrap(err))
+	}
+	return nil
+}
+
+// Leases lists the unexpired leases whose name starts with prefix.
+func (s *Store) Leases(ctx context.Context, prefix string) ([]store.Lease, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT name, owner, epoch, until_at FROM leases
+		WHERE starts_with(name, $1) AND until_at > now() ORDER BY name`, prefix)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Lease, error) {
+		var l store.Lease
+		err := r.Scan(&l.Name, &l.Owner, &l.Epoch, &l.Until)
+		return l, err
+	})
+	return out, s.wrap(err)
+}
+
+// FeedCursor returns the cursor and its version; the row is created so a
+// fence always has a row to lock.
+func (s *Store) FeedCursor(ctx context.Context, feedID string) (string, int64, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var cur []byte
+	var v int64
+	err := s.pool.QueryRow(ctx, `WITH ins AS (INSERT INTO cursors (feed, cursor) VALUES ($1, '')
+			ON CONFLICT (feed) DO NOTHING RETURNING cursor, version)
+		SELECT cursor, version FROM ins UNION ALL SELECT cursor, version FROM cursors WHERE feed = $1`,
+		[]byte(feedID)).Scan(&cur, &v)
+	if err != nil {
+		return "", 0, fmt.Errorf("reading cursor of %s: %w", feedID, s.wrap(err))
+	}
+	return string(cur), v, nil
+}
+
+// FencedIngest is Ingest behind a fence checked in its own transaction.
+func (s *Store) FencedIngest(ctx context.Context, f store.Fence, cursor string, posts []social.Post, tri store.Triage, now time.Time) (store.IngestResult, error) {
+	return s.ingest(ctx, &f, f.Feed, cursor, posts, tri, now)
+}
+
+// fence locks the cursor row (no other batch of the feed can commit
+// before this one ends) and the lease row for share (nobody can take the
+// lease over before this one ends), and refuses the transaction unless
+// both still say the poller may write.
+func (t *txn) fence(f store.Fence) error {
+	var version *int64
+	var held bool
+	err := t.tx.QueryRow(t.ctx, `SELECT
+		(SELECT version FROM cursors WHERE feed = $1 FOR UPDATE),
+		EXISTS (SELECT 1 FROM leases WHERE name = $2 AND owner = $3 AND epoch = $4 AND until_at > now() FOR SHARE)`,
+		[]byte(f.Feed), f.Lease.Name, f.Lease.Owner, f.Lease.Epoch).Scan(&version, &held)
+	if err != nil {
+		return err
+	}
+	have := int64(0)
+	if version != nil {
+		have = *version
+	}
+	switch {
+	case !held:
+		return fmt.Errorf("feed %s: lease %s (epoch %d) no longer held: %w", f.Feed, f.Lease.Name, f.Lease.Epoch, store.ErrFenced)
+	case have != f.CursorVersion:
+		return fmt.Errorf("feed %s: cursor at version %d, batch read %d: %w", f.Feed, have, f.CursorVersion, store.ErrFenced)
+	}
+	return nil
+}
+
+// Heartbeat registers or refreshes the process and returns the live ones.
+func (s *Store) Heartbeat(ctx context.Context, p store.Process, ttl time.Duration) ([]store.Process, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var b pgx.Batch
+	b.Queue(`INSERT INTO processes (id, host, pid, kind) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`, p.ID, p.Host, p.PID, p.Kind)
+	b.Queue(`SELECT id, host, pid, kind FROM processes
+		WHERE heartbeat_at > now() - $1 * interval '1 millisecond' ORDER BY id`, ttl.Milliseconds())
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("heartbeat: %w", s.wrap(err))
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat: %w", s.wrap(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Process, error) {
+		var x store.Process
+		err := r.Scan(&x.ID, &x.Host, &x.PID, &x.Kind)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat: %w", s.wrap(err))
+	}
+	return out, nil
+}
+
+// Leave removes the process and lets its leases expire now.
+func (s *Store) Leave(ctx context.Context, id string) error {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var b pgx.Batch
+	b.Queue(`DELETE FROM processes WHERE id = $1`, id)
+	b.Queue(`UPDATE leases SET until_at = now() - interval '1 millisecond' WHERE owner = $1`, id)
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("leaving: %w", s.wrap(err))
+	}
+	return nil
+}
