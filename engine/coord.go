@@ -34,6 +34,9 @@ type coordState struct {
 	ttl  time.Duration
 	rank map[string]int // feed id → index in the sorted feed list
 
+	// crash: the process dies without leaving (tests of kill -9)
+	crash bool
+
 	mu    sync.Mutex
 	procs []string // live process ids, sorted
 	clock *store.Lease
@@ -140,6 +143,9 @@ func (cs *coordState) refreshStatuses(ctx context.Context) {
 // leave gives up this process's leases at once (a clean stop), so the
 // others take its feeds without waiting for the expiry.
 func (cs *coordState) leave() {
+	if cs.crash {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := cs.c.Leave(ctx, cs.self.ID); err != nil {
