@@ -295,3 +295,54 @@ func (cs *coordState) clockLease(ctx context.Context) bool {
 	cs.mu.Unlock()
 	return ok
 }
+
+// outboxLease is how long a claimed entry is this process's: a confirm
+// and a send, each bounded by SendTimeout, and a margin.
+func (cs *coordState) outboxLease() time.Duration {
+	if cs.e.o.OutboxLease > 0 {
+		return cs.e.o.OutboxLease
+	}
+	return 2*cs.e.o.SendTimeout + 15*time.Second
+}
+
+// deliver claims due entries one at a time (FOR UPDATE SKIP LOCKED: other
+// processes take the others) and delivers each under its claim; it
+// returns when the next queued entry is due. An entry taken over from a
+// sender that died is uncertain and is confirmed with the network before
+// any resend (deliverOne). The send is cut off ten seconds (at most a
+// quarter of the claim) before the
+// claim expires, by this process's monotonic clock counted from before
+// the claim, so another process can take it over only after this one has
+// given up, whatever the clocks' skew.
+func (cs *coordState) deliver(ctx context.Context) time.Time {
+	e := cs.e
+	lease := cs.outboxLease()
+	for ctx.Err() == nil {
+		started := time.Now()
+		ent, ok, err := cs.c.ClaimOutbox(ctx, cs.self.ID, lease, e.now())
+		if err != nil {
+			e.log.Error("claiming an outbox entry", "err", err)
+			return e.now().Add(5 * time.Second)
+		}
+		if !ok {
+			break
+		}
+		if ent.Uncertain {
+			e.log.Info("outbox entry taken over as uncertain: confirming first", "outbox", ent.Seq)
+		}
+		sctx, cancel := context.WithDeadline(ctx, started.Add(lease-min(10*time.Second, lease/4)))
+		e.deliverOne(sctx, ent, cs.self.ID)
+		cancel()
+	}
+	next, err := cs.c.NextOutboxDue(ctx)
+	if err != nil {
+		e.log.Error("reading the outbox", "err", err)
+		return e.now().Add(5 * time.Second)
+	}
+	// entries other processes hold come back when their claims expire:
+	// look again at least every quarter claim
+	if fallback := e.now().Add(lease / 4); next.IsZero() || next.After(fallback) {
+		next = fallback
+	}
+	return next
+}

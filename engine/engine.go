@@ -94,6 +94,7 @@ type Options struct {
 	LeaseTTL    time.Duration // feed and clock leases (default 30 s)
 	Heartbeat   time.Duration // registry heartbeat (default 5 s)
 	ProcessTTL  time.Duration // a process without a heartbeat this long is gone (default 15 s)
+	OutboxLease time.Duration // a claimed outbox entry (default 2·SendTimeout + 15 s)
 }
 
 // Engine runs the loop. Create with New, start with Run.

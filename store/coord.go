@@ -42,6 +42,27 @@ type Coordinator interface {
 	Leave(ctx context.Context, id string) error
 	// Leases lists the unexpired leases whose name starts with prefix.
 	Leases(ctx context.Context, prefix string) ([]Lease, error)
+
+	// ClaimOutbox claims one outbox entry for owner, skipping entries
+	// other senders hold: a queued entry due at now, or a "sending" entry
+	// whose sender's lease expired (on the database clock), which is
+	// taken over as uncertain (confirm with the network before any
+	// resend). The entry comes back "sending" with the attempt counted,
+	// leased to owner for lease: it is committed before any network call.
+	// ok is false when nothing is due.
+	ClaimOutbox(ctx context.Context, owner string, lease time.Duration, now time.Time) (e OutboxEntry, ok bool, err error)
+	// UpdateOutboxOwned is UpdateOutbox fenced by the claim: it changes the
+	// entry only while owner holds it ("sending", leased to owner);
+	// otherwise nothing is written and the error wraps ErrFenced. An entry
+	// leaving "sending" is no longer leased.
+	UpdateOutboxOwned(ctx context.Context, seq uint64, owner string, fn func(*OutboxEntry) error) (OutboxEntry, error)
+	// MarkSentOwned is MarkSent fenced by the claim (ErrFenced otherwise:
+	// a sender that lost its lease records nothing, and the new owner
+	// confirms through the network).
+	MarkSentOwned(ctx context.Context, seq uint64, owner string, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error)
+	// NextOutboxDue is the earliest next attempt of a queued entry (zero
+	// if none).
+	NextOutboxDue(ctx context.Context) (time.Time, error)
 }
 
 // Lease is a named, expiring right to do one job (poll a feed, keep the

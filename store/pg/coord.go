@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -153,4 +154,97 @@ func (s *Store) Leave(ctx context.Context, id string) error {
 		return fmt.Errorf("leaving: %w", s.wrap(err))
 	}
 	return nil
+}
+
+// ClaimOutbox claims the first due entry nobody else holds.
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, lease time.Duration, now time.Time) (store.OutboxEntry, bool, error) {
+	var e store.OutboxEntry
+	var ok bool
+	err := s.write(ctx, func(t *txn) error {
+		ok = false
+		var seq int64
+		var state string
+		var raw []byte
+		err := t.tx.QueryRow(t.ctx, `SELECT seq, state, doc FROM outbox
+			WHERE state IN ('queued', 'sending')
+			  AND ((state = 'queued' AND next_attempt <= $1)
+			    OR (state = 'sending' AND (lease_until IS NULL OR lease_until < now())))
+			ORDER BY next_attempt, seq FOR UPDATE SKIP LOCKED LIMIT 1`, now).Scan(&seq, &state, &raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		e = store.OutboxEntry{}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("outbox entry %d: %w", seq, err)
+		}
+		e.Seq = uint64(seq)
+		// a sender died (or was cut off) mid-send: the post may be out
+		e.Uncertain = e.Uncertain || state == string(store.OutSending)
+		e.State = store.OutSending
+		e.Attempts++
+		_, _, doc, err := outboxCols(e)
+		if err != nil {
+			return err
+		}
+		t.extra.Queue(`UPDATE outbox SET state = 'sending', doc = $2, lease_owner = $3,
+			lease_until = now() + $4 * interval '1 millisecond' WHERE seq = $1`, seq, doc, owner, lease.Milliseconds())
+		ok = true
+		return nil
+	})
+	if err != nil {
+		return store.OutboxEntry{}, false, fmt.Errorf("claiming an outbox entry: %w", err)
+	}
+	return e, ok, nil
+}
+
+// lockOwned locks an entry only while owner holds its claim.
+func lockOwned(t *txn, seq uint64, owner string) (store.OutboxEntry, error) {
+	var e store.OutboxEntry
+	var raw []byte
+	err := t.tx.QueryRow(t.ctx, `SELECT doc FROM outbox WHERE seq = $1 AND state = 'sending' AND lease_owner = $2
+		FOR UPDATE`, int64(seq), owner).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, fmt.Errorf("outbox %d: no longer claimed by this process: %w", seq, store.ErrFenced)
+	}
+	if err != nil {
+		return e, err
+	}
+	return e, json.Unmarshal(raw, &e)
+}
+
+// UpdateOutboxOwned changes an entry while owner holds its claim.
+func (s *Store) UpdateOutboxOwned(ctx context.Context, seq uint64, owner string, fn func(*store.OutboxEntry) error) (store.OutboxEntry, error) {
+	var e store.OutboxEntry
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		if e, err = lockOwned(t, seq, owner); err != nil {
+			return err
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+		e.Seq = seq
+		return putEntry(t, e)
+	})
+	return e, err
+}
+
+// MarkSentOwned records a delivered reply while owner holds its claim.
+func (s *Store) MarkSentOwned(ctx context.Context, seq uint64, owner string, sent social.Sent, own social.Post, tri store.Triage, now time.Time) (store.OutboxEntry, social.Conversation, error) {
+	return s.markSent(ctx, seq, owner, sent, own, tri, now)
+}
+
+// NextOutboxDue is the earliest next attempt of a queued entry.
+func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var t *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT min(next_attempt) FROM outbox WHERE state = 'queued'`).Scan(&t)
+	if err != nil || t == nil {
+		return time.Time{}, s.wrap(err)
+	}
+	return *t, nil
 }

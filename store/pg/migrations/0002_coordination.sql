@@ -17,3 +17,12 @@ CREATE UNLOGGED TABLE processes (
   kind         text NOT NULL,
   started_at   timestamptz NOT NULL DEFAULT now(),
   heartbeat_at timestamptz NOT NULL DEFAULT now()) WITH (fillfactor = 50);
+
+-- outbox claims: FOR UPDATE SKIP LOCKED over the due entries, a lease per
+-- entry on the database clock (an expired "sending" lease is taken over as
+-- uncertain), and the lease owner as the fence of every result
+ALTER TABLE outbox ADD COLUMN next_attempt timestamptz,
+  ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
+UPDATE outbox SET next_attempt = (convert_from(doc, 'UTF8')::json->>'next_attempt')::timestamptz
+  WHERE state IN ('queued', 'sending');
+CREATE INDEX outbox_due ON outbox (next_attempt, seq) WHERE state IN ('queued', 'sending');
