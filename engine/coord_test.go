@@ -92,6 +92,10 @@ type syncBuf struct {
 func (w *syncBuf) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
 func (w *syncBuf) String() string              { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
 
+type slogLogger = slog.Logger
+
+func newTextLogger(w *syncBuf) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
 func startProc(t *testing.T, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
 	t.Helper()
 	st, err := pg.Open(context.Background(), dsn, pg.Options{})

@@ -211,3 +211,133 @@ func TestHeartbeatAndLeave(t *testing.T) {
 		t.Fatalf("stale processes listed: %+v", ps)
 	}
 }
+
+func expireClaims(t *testing.T, s *pg.Store) {
+	t.Helper()
+	if _, err := s.Pool().Exec(context.Background(),
+		"UPDATE outbox SET lease_until = now() - interval '1 hour' WHERE state = 'sending'"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestClaimOutboxOnce: eight senders on eight connections claim fifty
+// entries; each is claimed by exactly one.
+func TestClaimOutboxOnce(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, newDB(t))
+	defer s.Close()
+	r, err := s.Ingest(ctx, "f", "c", []social.Post{mention("1")}, nil, c0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := s.Enqueue(ctx, social.Reply{ID: fmt.Sprint("r", i), ConvID: r.Changed[0], Text: "t"}, false, c0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// not due yet: never claimed
+	if _, err := s.Enqueue(ctx, social.Reply{ID: "later", ConvID: r.Changed[0], Text: "t"}, false, c0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got := map[uint64]int{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				e, ok, err := s.ClaimOutbox(ctx, fmt.Sprint("w", w), time.Minute, c0)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !ok {
+					return
+				}
+				if e.State != store.OutSending || e.Attempts != 1 || e.Uncertain {
+					t.Errorf("claimed %+v", e)
+				}
+				mu.Lock()
+				got[e.Seq]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != 50 {
+		t.Fatalf("%d entries claimed, want 50", len(got))
+	}
+	for seq, n := range got {
+		if n != 1 {
+			t.Fatalf("entry %d claimed %d times", seq, n)
+		}
+	}
+	if next, err := s.NextOutboxDue(ctx); err != nil || !next.Equal(c0.Add(time.Hour)) {
+		t.Fatalf("next due %v %v", next, err)
+	}
+}
+
+// TestClaimTakeover: a sender whose claim expired (it died or was cut off
+// mid-send) records nothing; the entry is taken over as uncertain.
+func TestClaimTakeover(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, newDB(t))
+	defer s.Close()
+	r, _ := s.Ingest(ctx, "f", "c", []social.Post{mention("1")}, nil, c0)
+	e, err := s.Enqueue(ctx, social.Reply{ID: "r", ConvID: r.Changed[0], Text: "on it"}, false, c0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok, err := s.ClaimOutbox(ctx, "A", time.Minute, c0)
+	if err != nil || !ok || a.Seq != e.Seq {
+		t.Fatal(a, ok, err)
+	}
+	if _, ok, _ := s.ClaimOutbox(ctx, "B", time.Minute, c0); ok {
+		t.Fatal("B claimed an entry A holds")
+	}
+	expireClaims(t, s)
+	b, ok, err := s.ClaimOutbox(ctx, "B", time.Minute, c0)
+	if err != nil || !ok || b.Seq != e.Seq || !b.Uncertain || b.Attempts != 2 {
+		t.Fatalf("takeover: %+v %v %v", b, ok, err)
+	}
+	own := social.Post{Network: social.Demo, Account: "acme", RemoteID: "o1", Kind: social.KindOwn, Text: "on it", CreatedAt: c0}
+	if _, _, err := s.MarkSentOwned(ctx, e.Seq, "A", social.Sent{RemoteID: "o1"}, own, nil, c0); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("A's late result: %v, want ErrFenced", err)
+	}
+	if _, err := s.UpdateOutboxOwned(ctx, e.Seq, "A", func(x *store.OutboxEntry) error { x.State = store.OutFailed; return nil }); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("A's late failure: %v, want ErrFenced", err)
+	}
+	if x, _ := s.OutboxEntry(ctx, e.Seq); x.State != store.OutSending || x.Sent.RemoteID != "" {
+		t.Fatalf("A's late result was recorded: %+v", x)
+	}
+	if _, err := s.Post(ctx, social.PostKey(social.Demo, "acme", "o1")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("A's own post stored: %v", err)
+	}
+	x, _, err := s.MarkSentOwned(ctx, e.Seq, "B", social.Sent{RemoteID: "o1"}, own, nil, c0)
+	if err != nil || x.State != store.OutSent {
+		t.Fatalf("B records: %+v %v", x, err)
+	}
+	// sent: nobody claims it again, even with its claim expired
+	expireClaims(t, s)
+	if _, ok, _ := s.ClaimOutbox(ctx, "C", time.Minute, c0.Add(time.Hour)); ok {
+		t.Fatal("a sent entry was claimed")
+	}
+	// a transient failure puts it back in the queue, unclaimed
+	e2, _ := s.Enqueue(ctx, social.Reply{ID: "r2", ConvID: r.Changed[0], Text: "more"}, false, c0)
+	if _, ok, _ := s.ClaimOutbox(ctx, "A", time.Minute, c0); !ok {
+		t.Fatal("no claim")
+	}
+	if _, err := s.UpdateOutboxOwned(ctx, e2.Seq, "A", func(x *store.OutboxEntry) error {
+		x.State, x.NextAttempt = store.OutQueued, c0.Add(time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ClaimOutbox(ctx, "B", time.Minute, c0); ok {
+		t.Fatal("claimed before its next attempt")
+	}
+	if y, ok, _ := s.ClaimOutbox(ctx, "B", time.Minute, c0.Add(time.Minute)); !ok || y.Seq != e2.Seq || y.Uncertain {
+		t.Fatalf("retry claim: %+v %v", y, ok)
+	}
+}
