@@ -79,7 +79,7 @@ fuzz:
 	$(MAKE) fuzz-short FUZZTIME=60s
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store ./store/pg ./tui ./textsafe ./triage
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store ./store/pg ./engine ./tui ./textsafe ./triage
 
 soak:
 	HARK_CRASH_ROUNDS=200 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest

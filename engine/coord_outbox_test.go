@@ -57,7 +57,7 @@ func (p procSender) Confirm(ctx context.Context, r social.Reply) (social.Sent, b
 	return social.Sent{}, false, nil
 }
 
-func startSender(t *testing.T, dsn, name string, srv *replyServer, lease time.Duration) *proc {
+func startSender(t testing.TB, dsn, name string, srv *replyServer, lease time.Duration) *proc {
 	t.Helper()
 	st, err := pg.Open(context.Background(), dsn, pg.Options{})
 	if err != nil {
@@ -65,8 +65,8 @@ func startSender(t *testing.T, dsn, name string, srv *replyServer, lease time.Du
 	}
 	logs := &syncBuf{}
 	e := New(Options{Store: st, ProcessID: name, Log: logSlog(logs),
-		Accounts:    []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: srv, proc: name}}},
-		LeaseTTL:    lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
+		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: srv, proc: name}}},
+		LeaseTTL: lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
 		OutboxLease: lease, SendTimeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}
@@ -83,8 +83,8 @@ func startSender(t *testing.T, dsn, name string, srv *replyServer, lease time.Du
 func TestOutboxOnceAcrossProcesses(t *testing.T) {
 	dsn := pgtest.DB(t, "engine_tmpl", pgMigrate)
 	srv := &replyServer{created: map[string]int{}, sends: map[string]int{},
-		hold: map[string]int{"killed": 7, "stalled": 11},
-		held: map[string]chan struct{}{"killed": make(chan struct{}), "stalled": make(chan struct{})},
+		hold:    map[string]int{"killed": 7, "stalled": 11},
+		held:    map[string]chan struct{}{"killed": make(chan struct{}), "stalled": make(chan struct{})},
 		release: make(chan struct{})}
 	st, err := pg.Open(context.Background(), dsn, pg.Options{})
 	if err != nil {
