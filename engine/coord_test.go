@@ -108,7 +108,7 @@ func startProc(t *testing.T, dsn, name string, srv *feedServer, feeds []string, 
 	}
 	logs := &syncBuf{}
 	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: slog.New(slog.NewTextHandler(logs, nil)),
-		LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: time.Hour})
+		LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}
 	go func() { defer close(p.done); e.Run(ctx) }()
@@ -302,5 +302,100 @@ func TestStalledPollerIsFenced(t *testing.T) {
 	}
 	if n := stored(t, b.st)["f"]; n != 4 {
 		t.Fatalf("%d posts, want 4", n)
+	}
+}
+
+// TestClockRunsInOneProcess: only the holder of the clock lease wakes
+// snoozed conversations; killing it moves the clock to another process.
+func TestClockRunsInOneProcess(t *testing.T) {
+	dsn := pgtest.DB(t, "engine_tmpl", pgMigrate)
+	ctx := context.Background()
+	st, err := pg.Open(ctx, dsn, pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := st.Ingest(ctx, "f", "c", []social.Post{
+		{Network: social.Demo, Account: "acme", RemoteID: "1", Author: social.Author{Handle: "a"}, Text: "x", CreatedAt: start, Kind: social.KindMention},
+		{Network: social.Demo, Account: "acme", RemoteID: "2", Author: social.Author{Handle: "b"}, Text: "y", CreatedAt: start, Kind: social.KindMention},
+	}, nil, start)
+	if err != nil || len(r.Changed) != 2 {
+		t.Fatal(r, err)
+	}
+	snooze := func(id string) {
+		t.Helper()
+		if _, err := st.UpdateConv(ctx, id, func(c *social.Conversation) error {
+			c.State, c.SnoozedUntil = social.StateSnoozed, time.Now().Add(-time.Second)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(id string) bool {
+		c, err := st.Conversation(ctx, id)
+		return err == nil && c.State == social.StateOpen
+	}
+	ttl := time.Second
+	mk := func(name string) *proc {
+		p := startProc(t, dsn, name, &feedServer{total: map[string]int{}}, nil, time.Second, ttl)
+		return p
+	}
+	a, b := mk("a"), mk("b")
+	// the clocks tick every lease time (startProc); poke them by hand too
+	holder := func() string {
+		ls, _ := st.Leases(ctx, store.LeaseClock)
+		if len(ls) == 1 {
+			return ls[0].Owner
+		}
+		return ""
+	}
+	waitFor(t, "a clock holder", 30*time.Second, func() bool { return holder() != "" })
+	h := holder()
+	evA, stopA := a.e.Subscribe()
+	defer stopA()
+	evB, stopB := b.e.Subscribe()
+	defer stopB()
+	snooze(r.Changed[0])
+	for _, p := range []*proc{a, b} {
+		if p.e.coord.clockLease(ctx) {
+			p.e.Wake()
+		}
+	}
+	if !open(r.Changed[0]) {
+		t.Fatal("the snoozed conversation was not woken")
+	}
+	woke := map[string]int{}
+	for name, ch := range map[string]<-chan Event{"a": evA, "b": evB} {
+		for drained := false; !drained; {
+			select {
+			case ev := <-ch:
+				if ev.Kind == EvConvChanged {
+					woke[name]++
+				}
+			default:
+				drained = true
+			}
+		}
+	}
+	if len(woke) != 1 || woke[h] != 1 {
+		t.Fatalf("woken by %v, want only by the holder %s", woke, h)
+	}
+	// kill -9 the holder: the other takes the clock once the lease expires
+	other := b
+	if h == "b" {
+		other = a
+		b.stop(true)
+	} else {
+		a.stop(true)
+	}
+	snooze(r.Changed[1])
+	waitFor(t, "the clock moves", 30*time.Second, func() bool {
+		if other.e.coord.clockLease(ctx) {
+			other.e.Wake()
+		}
+		return open(r.Changed[1])
+	})
+	if holder() != other.name {
+		t.Fatalf("clock held by %q, want %s", holder(), other.name)
 	}
 }
