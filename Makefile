@@ -82,7 +82,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store ./store/pg ./engine ./tui ./textsafe ./triage
 
 soak:
-	HARK_CRASH_ROUNDS=200 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest
+	HARK_CRASH_ROUNDS=200 HARK_TEAM_ROUNDS=50 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest
 
 lint: vet
 

@@ -3,11 +3,13 @@ package e2e
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/store/pg"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -56,7 +58,7 @@ func TestPostgresStoreCopyAndReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("doctor: %v\n%s\n%s", err, out, stderr)
 	}
-	for _, s := range []string{"store (postgres)", "✓ server: PostgreSQL 15", "✓ schema: version 1", "✓ counts: kept", "✓ session: idle_in_transaction_session_timeout=15s"} {
+	for _, s := range []string{"store (postgres)", "✓ server: PostgreSQL 15", "✓ schema: version " + strconv.Itoa(pg.SchemaVersion), "✓ counts: kept", "✓ session: idle_in_transaction_session_timeout=15s"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("doctor on PostgreSQL: want %q in\n%s", s, out)
 		}

@@ -121,12 +121,16 @@ func (s *Store) Heartbeat(ctx context.Context, p store.Process, ttl time.Duratio
 	var b pgx.Batch
 	b.Queue(`INSERT INTO processes (id, host, pid, kind) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`, p.ID, p.Host, p.PID, p.Kind)
+	// processes gone for long (killed) are swept by whoever notices
+	b.Queue(`DELETE FROM processes WHERE heartbeat_at < now() - $1 * interval '1 millisecond'`, 4*ttl.Milliseconds())
 	b.Queue(`SELECT id, host, pid, kind FROM processes
 		WHERE heartbeat_at > now() - $1 * interval '1 millisecond' ORDER BY id`, ttl.Milliseconds())
 	br := s.pool.SendBatch(ctx, &b)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("heartbeat: %w", s.wrap(err))
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("heartbeat: %w", s.wrap(err))
+		}
 	}
 	rows, err := br.Query()
 	if err != nil {
