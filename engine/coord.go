@@ -71,7 +71,50 @@ func newCoordState(e *Engine) *coordState {
 	for i, id := range ids {
 		cs.rank[id] = i
 	}
+	c.SetOrigin(o.ProcessID)
 	return cs
+}
+
+// listen turns the changes other processes commit into this process's
+// events, so every screen here shows them: conversations re-read, the
+// outbox reloaded and the senders woken at once by a new entry. When the
+// listening connection comes back after a drop (a database restart, a
+// network fault), every subscriber gets EvResync and reloads everything:
+// notices sent meanwhile are lost.
+func (cs *coordState) listen(ctx context.Context) {
+	e := cs.e
+	first := true
+	err := cs.c.Listen(ctx, func(ch store.Change) {
+		if ch.Origin == cs.self.ID {
+			return // published here already
+		}
+		switch {
+		case ch.Resync:
+			e.publish(Event{Kind: EvResync})
+			e.Kick()
+			return
+		case len(ch.Outbox) > 0:
+			e.Kick()
+			e.publish(Event{Kind: EvDelivery, ConvIDs: ch.Convs})
+		case len(ch.Convs) > 0:
+			e.publish(Event{Kind: EvConvChanged, ConvIDs: ch.Convs})
+		}
+	}, func(up bool) {
+		if !up {
+			e.log.Warn("lost the database's change notices; reconnecting")
+			return
+		}
+		if first {
+			first = false
+			return
+		}
+		e.log.Info("change notices back: every screen reloads")
+		e.publish(Event{Kind: EvResync})
+		e.Kick()
+	})
+	if err != nil {
+		e.log.Error("listening for changes", "err", err)
+	}
 }
 
 // ProcessID is this process's id in the registry ("" on bbolt).

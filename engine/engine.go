@@ -181,8 +181,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if e.coord != nil {
 		e.coord.join(ctx)
-		wg.Add(1)
+		wg.Add(2)
 		go func() { defer wg.Done(); e.coord.heartbeatLoop(ctx) }()
+		go func() { defer wg.Done(); e.coord.listen(ctx) }()
 		defer e.coord.leave()
 	}
 	for _, f := range e.o.Feeds {

@@ -63,6 +63,22 @@ type Coordinator interface {
 	// NextOutboxDue is the earliest next attempt of a queued entry (zero
 	// if none).
 	NextOutboxDue(ctx context.Context) (time.Time, error)
+
+	// SetOrigin names this process in the change notices of its writes.
+	SetOrigin(id string)
+	// Listen announces every change any process commits (a NOTIFY sent in
+	// the change's own transaction) until ctx ends. up(false) says the
+	// listening connection dropped; up(true), after a reconnect, that
+	// notices may have been missed: reload everything.
+	Listen(ctx context.Context, fn func(Change), up func(bool)) error
+}
+
+// Change is a committed change as another process hears of it.
+type Change struct {
+	Origin string   // the process that made it
+	Convs  []string // conversations changed
+	Outbox []int64  // outbox entries changed (queued, claimed, sent …)
+	Resync bool     // too big to list (or unreadable): reload everything
 }
 
 // Lease is a named, expiring right to do one job (poll a feed, keep the

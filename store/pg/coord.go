@@ -193,6 +193,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, lease time.Durati
 		if err != nil {
 			return err
 		}
+		t.outbox = append(t.outbox, seq)
 		t.extra.Queue(`UPDATE outbox SET state = 'sending', doc = $2, lease_owner = $3,
 			lease_until = now() + $4 * interval '1 millisecond' WHERE seq = $1`, seq, doc, owner, lease.Milliseconds())
 		ok = true

@@ -58,7 +58,7 @@ func (s *Store) Enqueue(ctx context.Context, r social.Reply, resolve bool, now t
 		}
 		t.extra.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc, next_attempt) VALUES ($1, $2, $3, $4, $5, $6)",
 			seq, []byte(r.ID), state, sent, doc, nextAttempt(e))
-		t.extra.Queue("SELECT pg_notify('hark_outbox', $1)", fmt.Sprint(seq))
+		t.outbox = append(t.outbox, seq)
 		if n, err := store.ParseID(r.ConvID); err == nil {
 			t.extra.Queue("DELETE FROM drafts WHERE conv_id = $1", int64(n))
 		}
@@ -128,6 +128,7 @@ func putEntry(t *txn, e store.OutboxEntry) error {
 	if err != nil {
 		return err
 	}
+	t.outbox = append(t.outbox, int64(e.Seq))
 	// an entry that leaves "sending" is no longer anyone's
 	t.extra.Queue(`UPDATE outbox SET state = $2, sent_remote_id = $3, doc = $4, next_attempt = $5,
 		lease_owner = CASE WHEN $2 = 'sending' THEN lease_owner END,

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hark-tui/hark/store"
@@ -59,9 +60,10 @@ type Options struct {
 // Store is the PostgreSQL store. It is safe for concurrent use, and many
 // processes may use one database.
 type Store struct {
-	pool *pgxpool.Pool
-	url  string // without password
-	o    Options
+	pool   *pgxpool.Pool
+	url    string // without password
+	o      Options
+	origin atomic.Pointer[string] // this process in change notices (coord.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -366,6 +368,7 @@ func (s *Store) tryWrite(ctx context.Context, fn func(t *txn) error) (err error)
 	if err := fn(t); err != nil {
 		return err
 	}
+	s.announce(t) // NOTIFY rides in the committing batch
 	return t.flush()
 }
 
