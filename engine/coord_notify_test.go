@@ -37,6 +37,33 @@ func seedConv(t testing.TB, st *pg.Store) string {
 	return r.Changed[0]
 }
 
+// untilHeard changes conv on from until to's subscriber hears of it (its
+// listener connects in the background).
+func untilHeard(t testing.TB, from *pg.Store, ev <-chan Event, conv string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		if _, err := from.UpdateConv(context.Background(), conv, func(c *social.Conversation) error { c.Priority = -i; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		wait := time.After(200 * time.Millisecond)
+		for {
+			select {
+			case x := <-ev:
+				if x.Kind == EvConvChanged && slices.Contains(x.ConvIDs, conv) {
+					return
+				}
+				continue
+			case <-wait:
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other process never heard a change")
+		}
+	}
+}
+
 // TestChangesReachOtherProcesses: a change committed by one process is an
 // event in another; its own changes are not repeated to it; when the
 // listening connections are cut (as by a database restart), every process
@@ -52,7 +79,7 @@ func TestChangesReachOtherProcesses(t *testing.T) {
 	// both listen once their first connection is up: wait for a change
 	// made by a to arrive at b
 	conv := seedConv(t, a.st)
-	waitEvent(t, evB, EvConvChanged, conv, 30*time.Second)
+	untilHeard(t, a.st, evB, conv)
 	if _, err := a.st.UpdateConv(context.Background(), conv, func(c *social.Conversation) error { c.Priority = 42; return nil }); err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ type slogLogger = slog.Logger
 
 func newTextLogger(w *syncBuf) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
-func startProc(t *testing.T, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
+func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
 	t.Helper()
 	st, err := pg.Open(context.Background(), dsn, pg.Options{})
 	if err != nil {
@@ -129,7 +129,7 @@ func (p *proc) stop(crash bool) {
 	p.st.Close()
 }
 
-func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
+func waitFor(t testing.TB, what string, d time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {
