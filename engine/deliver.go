@@ -185,10 +185,14 @@ func (e *Engine) markSent(ent store.OutboxEntry, owner string, acct *Account, se
 	}
 	var conv social.Conversation
 	var err error
+	var rec store.OutboxEntry
 	if owner != "" {
-		ent, conv, err = e.coord.c.MarkSentOwned(context.Background(), ent.Seq, owner, sent, own, e.o.Triage, now)
+		rec, conv, err = e.coord.c.MarkSentOwned(context.Background(), ent.Seq, owner, sent, own, e.o.Triage, now)
 	} else {
-		ent, conv, err = e.st.MarkSent(context.Background(), ent.Seq, sent, own, e.o.Triage, now)
+		rec, conv, err = e.st.MarkSent(context.Background(), ent.Seq, sent, own, e.o.Triage, now)
+	}
+	if err == nil {
+		ent = rec
 	}
 	if errors.Is(err, store.ErrFenced) {
 		// another process took the entry over: it confirms with the
