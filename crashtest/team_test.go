@@ -50,9 +50,10 @@ func feedHolder(t *testing.T, conn *pgx.Conn) int {
 // with the fake Mastodon (no Idempotency-Key). Each round releases
 // mentions, sometimes queues a reply with `hark reply` (itself killed at
 // random, often right after the server created the status), and kills -9
-// one engine: most often the feed's poller, at a random point or right
-// after a page of mentions was served, else a random one; the dead one is
-// restarted. Afterwards every served mention is stored once, every reply
+// one engine: most often the feed's poller, at a random point, right
+// after a page of mentions was served or right after the server created a
+// status (before the sender recorded it), else a random one; the dead one
+// is restarted. Afterwards every served mention is stored once, every reply
 // accepted into the outbox reached the server exactly once, and the feed
 // was never polled by two processes at once. HARK_TEAM_ROUNDS sets the
 // rounds (make soak: 50).
@@ -139,9 +140,14 @@ func TestCrashTeam(t *testing.T) {
 			}
 		}
 		h.fake.drain()
+		// aimed at a page of mentions just served (mid-ingest) or at a
+		// status just created (before the sender recorded it), or not
 		var aim chan struct{}
-		if h.rng.Float64() < 0.5 {
+		switch x := h.rng.Float64(); {
+		case x < 0.35:
 			aim = h.fake.pageServed
+		case x < 0.7:
+			aim = h.fake.created
 		}
 		if exited, err := h.killAfter(engines[victim], h.ms(200, 3000), aim); exited {
 			t.Fatalf("round %d: hark engine exited by itself (%v):\n%s", round, err, engines[victim].out)

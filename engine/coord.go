@@ -55,7 +55,9 @@ func newCoordState(e *Engine) *coordState {
 		o.LeaseTTL = 30 * time.Second
 	}
 	if o.Heartbeat <= 0 {
-		o.Heartbeat = 5 * time.Second
+		// a dead process leaves the registry (and its feeds go to their
+		// next preferred process) well within a lease
+		o.Heartbeat = min(5*time.Second, o.LeaseTTL/4)
 	}
 	if o.ProcessTTL <= 0 {
 		o.ProcessTTL = 3 * o.Heartbeat
