@@ -341,3 +341,34 @@ func TestClaimTakeover(t *testing.T) {
 		t.Fatalf("retry claim: %+v %v", y, ok)
 	}
 }
+
+// TestDoctorShowsTheTeam: doctor lists the live processes and what each
+// holds.
+func TestDoctorShowsTheTeam(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, newDB(t))
+	defer s.Close()
+	team := func() string {
+		fs, err := s.Doctor(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Name == "team" {
+				return f.Detail
+			}
+		}
+		t.Fatal("no team finding")
+		return ""
+	}
+	if got := team(); got != "no hark process running on this database" {
+		t.Fatalf("empty: %q", got)
+	}
+	s.Heartbeat(ctx, store.Process{ID: "a", Host: "box-a", PID: 7, Kind: "engine"}, time.Minute)
+	s.Heartbeat(ctx, store.Process{ID: "b", Host: "box-b", PID: 9, Kind: "serve"}, time.Minute)
+	s.Lease(ctx, "feed:mastodon:acme", "a", time.Minute, 0)
+	s.Lease(ctx, "clock", "a", time.Minute, 0)
+	if got, want := team(), "2 processes: box-a/7 engine (clock, feed:mastodon:acme); box-b/9 serve"; got != want {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
