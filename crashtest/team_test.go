@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -100,7 +101,29 @@ func TestCrashTeam(t *testing.T) {
 
 	var targets []string
 	attempted, replyKills, pollerKills := 0, 0, 0
+	var pollerKilled time.Time // when the feed's poller was last killed
+	var takeovers []time.Duration
+	live := func(pid int) bool {
+		for _, p := range engines {
+			if p.cmd.Process.Pid == pid {
+				return true
+			}
+		}
+		return false
+	}
 	for round := range rounds {
+		if !pollerKilled.IsZero() {
+			// the feed moves to a live engine within the lease plus one
+			// poll interval (2 s + 30 s here)
+			for !live(feedHolder(t, conn)) {
+				if time.Since(pollerKilled) > 40*time.Second {
+					t.Fatalf("round %d: no live engine took the feed within 40 s of its poller's kill", round)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			takeovers = append(takeovers, time.Since(pollerKilled))
+			pollerKilled = time.Time{}
+		}
 		h.fake.release(4 + h.rng.IntN(12))
 		if targets == nil && round > 0 {
 			st := h.openStore("mid-run")
@@ -129,12 +152,12 @@ func TestCrashTeam(t *testing.T) {
 		}
 		// kill the poller (two rounds in three) or any engine
 		victim := h.rng.IntN(3)
+		killsPoller := false
 		if h.rng.Float64() < 0.67 {
 			if pid := feedHolder(t, conn); pid != 0 {
 				for i, p := range engines {
 					if p.cmd.Process.Pid == pid {
-						victim = i
-						pollerKills++
+						victim, killsPoller = i, true
 					}
 				}
 			}
@@ -151,6 +174,10 @@ func TestCrashTeam(t *testing.T) {
 		}
 		if exited, err := h.killAfter(engines[victim], h.ms(200, 3000), aim); exited {
 			t.Fatalf("round %d: hark engine exited by itself (%v):\n%s", round, err, engines[victim].out)
+		}
+		if killsPoller {
+			pollerKills++
+			pollerKilled = time.Now()
 		}
 		engines[victim] = h.start("engine")
 	}
@@ -204,6 +231,11 @@ func TestCrashTeam(t *testing.T) {
 		t.Errorf("the feed was polled by %d processes at once", n)
 	}
 	fs := h.fake.snapshot()
+	if len(takeovers) > 0 {
+		slices.Sort(takeovers)
+		t.Logf("feed taken over after a kill of its poller: %d times, median %v, longest %v (lease 2 s, interval 30 s)",
+			len(takeovers), takeovers[len(takeovers)/2].Round(time.Millisecond), takeovers[len(takeovers)-1].Round(time.Millisecond))
+	}
 	t.Logf("team: %d kills (%d of the poller, %d of hark reply; %d right after a page was served, %d right after a status was created); "+
 		"%d mentions served, %d stored, %d lost, %d duplicated; %d replies accepted, %d delivered once, %d duplicated, %d lost; "+
 		"server: %d POSTs, %d created, %d Confirm lookups; most notification requests at once: %d",
