@@ -242,3 +242,40 @@ func TestCrashTeam(t *testing.T) {
 		h.kills, pollerKills, replyKills, h.killsAfterPage, h.killsAfterPost, prep.served, prep.stored, prep.lost, prep.duplicated,
 		rrep.accepted, rrep.once, rrep.duplicated, rrep.lost, fs.PostReqs, fs.Created, fs.ContextReqs, h.fake.mostNotifs())
 }
+
+// TestEngineStopsOnSIGTERM: `hark engine` on bbolt polls like `hark poll`
+// and, on SIGTERM, stops cleanly (exit 0) and leaves the store free.
+func TestEngineStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hark as a subprocess; skipped with -short")
+	}
+	h := newHarness(t, 19, 20)
+	h.fake.release(5)
+	p := h.start("engine")
+	deadline := time.Now().Add(60 * time.Second)
+	for !h.fake.allServed() {
+		if time.Now().After(deadline) {
+			t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("hark engine after SIGTERM: %v\n%s", err, p.out)
+		}
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Fatal("hark engine did not stop within 20 s of SIGTERM")
+	}
+	if !strings.Contains(p.out.String(), "hark engine: bbolt store") || !strings.Contains(p.out.String(), "hark engine: stopped") {
+		t.Errorf("output:\n%s", p.out)
+	}
+	st := h.openStore("after hark engine") // the store is free again
+	defer st.Close()
+	h.checkPosts("after hark engine", st)
+}
