@@ -78,8 +78,12 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=60s
 
+# One run, every benchmark against its baseline, on the generated store
+# (internal/benchgen: 200k conversations, about 1M posts; HARK_BENCH_N
+# picks another size). The store is built once and cached under
+# $${TMPDIR:-/tmp}/hark-benchgen (minutes the first time).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store ./store/pg ./engine ./tui ./textsafe ./triage
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -timeout 60m ./query ./app ./engine ./store ./store/pg ./tui ./textsafe ./triage
 
 soak:
 	HARK_CRASH_ROUNDS=200 HARK_TEAM_ROUNDS=50 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest

@@ -32,7 +32,8 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 			}
 			return nil
 		},
-		Stats: a.StatsView(nil),
+		Stats:      a.StatsView(nil),
+		FetchMedia: a.FetchMedia,
 	}
 	if u := a.Cfg.Outbox.UndoSend; u != nil {
 		d.UndoSend = *u
@@ -331,4 +332,20 @@ func CheckConfig(cfg *config.Config) error {
 		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
 	}
 	return nil
+}
+
+// SignStatus appends a brand's signature to a status post (no customer:
+// the signature's customer variables are empty).
+func (a *App) SignStatus(brand, text string) (string, error) {
+	b := a.Brands[brand]
+	if b == nil || strings.TrimSpace(b.Cfg.Signature) == "" {
+		return text, nil
+	}
+	sig, err := canned.Signature(b.Cfg.Signature, canned.Vars{
+		Brand: brand, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Custom: b.Cfg.Vars,
+	})
+	if err != nil {
+		return "", fmt.Errorf("signature of %s: %w", brand, err)
+	}
+	return tui.Signed(text, sig), nil
 }

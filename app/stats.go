@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/stats"
+	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -84,8 +86,14 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 	default:
 		return stats.Report{}, fmt.Errorf("stats --by %q: use brand or operator", by)
 	}
+	allowed := func(brand string) bool {
+		return len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, brand) })
+	}
+	if ok, err := a.statsFromTotals(b, by == "operator", allowed); ok || err != nil {
+		return b.Report(), err
+	}
 	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, c.Brand) }) {
+		if allowed(c.Brand) {
 			b.Add(c)
 		}
 		return true
@@ -93,4 +101,56 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 		return stats.Report{}, err
 	}
 	return b.Report(), nil
+}
+
+// statsFromTotals builds the report from the store's running totals (a
+// few hundred cells, whatever the history) plus the open conversations
+// whose SLA outcome depends on the clock; false if the store keeps none.
+func (a *App) statsFromTotals(b *stats.Builder, byOp bool, allowed func(string) bool) (bool, error) {
+	sr, ok := a.Store.(store.StatsReader)
+	if !ok {
+		return false, nil
+	}
+	ctx := context.Background()
+	from, to := b.Range()
+	var op func(*stats.OpCell)
+	if byOp {
+		op = func(c *stats.OpCell) {
+			if allowed(c.Brand) {
+				b.AddOpCell(c)
+			}
+		}
+	}
+	err := sr.StatTotals(ctx, stats.HourOf(from), stats.HourOf(to), func(c *stats.Cell) {
+		if allowed(c.Brand) {
+			b.AddCell(c)
+		}
+	}, op)
+	if errors.Is(err, store.ErrNoTotals) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	// the open ones: inbox, pending and snoozed are small by nature
+	for _, v := range []store.View{store.ViewActionable, store.ViewPending, store.ViewSnoozed} {
+		refs, err := a.Store.QueueRefs(ctx, v, func(r store.Ref) bool { return allowed(r.Brand) })
+		if err != nil {
+			return true, err
+		}
+		for i := 0; i < len(refs); i += 512 {
+			ids := make([]string, 0, 512)
+			for _, r := range refs[i:min(i+512, len(refs))] {
+				ids = append(ids, r.ID)
+			}
+			convs, err := a.Store.Conversations(ctx, ids)
+			if err != nil {
+				return true, err
+			}
+			for _, c := range convs {
+				b.AddUnsettled(c)
+			}
+		}
+	}
+	return true, nil
 }

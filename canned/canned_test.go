@@ -369,6 +369,7 @@ func TestBuiltin(t *testing.T) {
 func TestBuiltinsRender(t *testing.T) {
 	v := Vars{
 		Name: "María", Handle: "@maria@social.example", Agent: "Jane Doe", Initials: "JD", Ticket: "C-1042",
+		Status: "https://northwind.example/@northwind/1",
 		Custom: map[string]string{
 			"rebook_url":           "https://skylark.example/rebook",
 			"care_url":             "https://skylark.example/care",

@@ -21,6 +21,8 @@ import (
 //	{{.Agent}}     agent's name
 //	{{.Initials}}  agent's initials
 //	{{.Ticket}}    conversation id
+//	{{.Status}}    link to the brand's latest status post on the customer's
+//	               network (rendering fails with ErrNoStatus when it has none)
 //
 // plus the brand's Custom values by key ({{.order_url}}); a custom key with
 // a built-in name is ignored. Name and Handle come from the network: control,
@@ -28,13 +30,18 @@ import (
 // is collapsed, so they cannot break or disguise the reply.
 type Vars struct {
 	Name, Handle, Brand, Agent, Initials, Ticket string
+	Status                                       string
 	Custom                                       map[string]string
 }
 
 // builtinVars are the names Vars always provides, in documentation order.
 func builtinVars() []string {
-	return []string{"Name", "Handle", "Brand", "Agent", "Initials", "Ticket"}
+	return []string{"Name", "Handle", "Brand", "Agent", "Initials", "Ticket", "Status"}
 }
+
+// ErrNoStatus is a response using {{.Status}} for a brand with no status
+// post on the customer's network.
+var ErrNoStatus = errors.New("{{.Status}} is the link to the brand's latest status post on this network, and there is none yet: post one first (P, or hark post)")
 
 // MaxRendered is the longest output Render produces.
 const MaxRendered = 64 << 10
@@ -73,6 +80,11 @@ func (e *TemplateError) Error() string {
 // ({{default "there" .Name}}); range, template/define/block and printf are
 // refused.
 func Render(body string, v Vars) (string, error) {
+	if v.Status == "" && strings.Contains(body, "Status") {
+		if used, err := Variables(body); err == nil && slices.Contains(used, "Status") {
+			return "", fmt.Errorf("canned: render: %w", ErrNoStatus)
+		}
+	}
 	out, err := render(body, v)
 	if err != nil {
 		return "", fmt.Errorf("canned: render: %w", err)
@@ -158,6 +170,7 @@ func (v Vars) data() map[string]string {
 	d["Agent"] = v.Agent
 	d["Initials"] = v.Initials
 	d["Ticket"] = v.Ticket
+	d["Status"] = v.Status
 	return d
 }
 

@@ -222,3 +222,18 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestStatusVariable(t *testing.T) {
+	body := "Updates: {{.Status}}"
+	got, err := Render(body, Vars{Name: "Ana", Status: "https://m.example/@brand/1"})
+	if err != nil || got != "Updates: https://m.example/@brand/1" {
+		t.Fatalf("%q %v", got, err)
+	}
+	if _, err := Render(body, Vars{Name: "Ana"}); !errors.Is(err, ErrNoStatus) {
+		t.Fatalf("no status post: %v, want ErrNoStatus", err)
+	}
+	// a body that does not use it renders without one
+	if got, err := Render("Hi {{.Name}} (Status page soon)", Vars{Name: "Ana"}); err != nil || got != "Hi Ana (Status page soon)" {
+		t.Fatalf("%q %v", got, err)
+	}
+}

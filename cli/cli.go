@@ -58,7 +58,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
 	root.PersistentFlags().StringVar(&f.db, "store", "", "store: a bbolt file or a postgres:// URL (same as --db)")
 	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
-	root.AddCommand(pollCmd(f), queueCmd(f), replyCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
+	root.AddCommand(pollCmd(f), queueCmd(f), searchCmd(f), replyCmd(f), postCmd(f), statusesCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	root.AddCommand(storeCmd(f), engineCmd(f))
 	return root
 }
@@ -132,6 +132,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	a.SeedDemoStatus(ctx) // the demo's outage story starts with a status post
 	ectx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer serveReads(ectx, a)()
@@ -139,6 +140,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	go func() { defer close(done); a.Engine.Run(ectx) }()
 	d := a.TUIDeps(Version, openURL)
 	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
+	d.Images, d.ProbeSixel, _ = a.ImageProtocol(false)
 	m, err := tui.New(d)
 	if err != nil {
 		return err
@@ -270,7 +272,9 @@ func queueCmd(f *flags) *cobra.Command {
 }
 
 func replyCmd(f *flags) *cobra.Command {
-	var dm, resolve, noSig bool
+	var dm, resolve, noSig, anyway bool
+	var at string
+	var images, alts []string
 	c := &cobra.Command{
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
@@ -283,9 +287,26 @@ func replyCmd(f *flags) *cobra.Command {
 					return err
 				}
 			}
-			ent, err := a.Engine.Reply(args[0], text, engine.ReplyOptions{Direct: dm, Resolve: resolve})
+			atts, err := attachments(images, alts)
 			if err != nil {
 				return err
+			}
+			opts := engine.ReplyOptions{Direct: dm, Resolve: resolve, SendAnyway: anyway, Attachments: atts}
+			if at != "" {
+				when, err := tui.ParseSnooze(at, time.Now(), nil)
+				if err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+				opts.At = when
+			}
+			ent, err := a.Engine.Reply(args[0], text, opts)
+			if err != nil {
+				return err
+			}
+			if ent.State == store.OutScheduled {
+				fmt.Fprintf(cmd.OutOrStdout(), "scheduled (outbox %d) for %s: hark sends it then, unless the customer writes again or the conversation is answered first%s\n",
+					ent.Seq, ent.SendAt.Local().Format("Mon 2006-01-02 15:04"), map[bool]string{true: " (--anyway: it goes regardless)"}[anyway])
+				return nil
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
@@ -309,6 +330,9 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
 	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	c.Flags().StringVar(&at, "at", "", "send later: 3d, tue 10:00, 2026-12-24 09:00, 15:30 (the snooze syntax)")
+	c.Flags().BoolVar(&anyway, "anyway", false, "with --at: send even if the customer writes again or the conversation is answered first")
+	imageFlags(c, &images, &alts)
 	return c
 }
 

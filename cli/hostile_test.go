@@ -116,6 +116,8 @@ func TestEveryOutputFormatIsTerminalSafe(t *testing.T) {
 	cfg, _, data := hostileWorld(t)
 	for _, args := range [][]string{
 		{"queue", "--view", "all", "-n", "100"},
+		{"search", "-n", "100", "--", "-zzzqx"},
+		{"search", "--json", "-n", "100", "--", "-zzzqx"},
 		{"stats"},
 		{"stats", "--json"},
 		{"stats", "--csv"},

@@ -26,7 +26,7 @@ import (
 // themselves.
 
 // readCommands are the commands a running hark answers for others.
-var readCommands = []string{"doctor", "queue", "stats", "export"}
+var readCommands = []string{"doctor", "queue", "search", "stats", "export"}
 
 // socketPath is the socket of the hark that holds cfg's store.
 func socketPath(cfg *config.Config) string {
@@ -183,7 +183,7 @@ func readHandler(a *app.App) ipc.Handler {
 		}
 		f := &flags{served: a}
 		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
-		root.AddCommand(queueCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f))
+		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f))
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		root.SetIn(strings.NewReader(""))

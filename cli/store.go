@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/stores"
@@ -16,7 +17,7 @@ import (
 )
 
 func storeCmd(f *flags) *cobra.Command {
-	root := &cobra.Command{Use: "store", Short: "Work on stores: copy between bbolt and PostgreSQL"}
+	root := &cobra.Command{Use: "store", Short: "Work on stores: copy between bbolt and PostgreSQL, build the search index"}
 	var from, to, password string
 	cp := &cobra.Command{
 		Use:   "copy --from A --to B",
@@ -34,8 +35,52 @@ func storeCmd(f *flags) *cobra.Command {
 	cp.Flags().StringVar(&from, "from", "", "store to copy from")
 	cp.Flags().StringVar(&to, "to", "", "store to copy into (new file or empty database)")
 	cp.Flags().StringVar(&password, "password-ref", "", "PostgreSQL password reference (env:VAR or \"cmd:…\")")
-	root.AddCommand(cp)
+	var fresh bool
+	ri := &cobra.Command{
+		Use:   "reindex",
+		Short: "Build the full-text search index of the store (resumes a rebuild that stopped; --fresh starts over)",
+		Long: "The search index is derived from the store and kept up to date with every change; a store from an\n" +
+			"older hark, or one copied, needs it built once. Searches work meanwhile, without it (slowly).\n" +
+			"Stop hark on a bbolt store first.",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(f, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), cfg, cfg.Store, store.Options{})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return reindex(cmd.Context(), st, fresh, cmd.ErrOrStderr())
+		},
+	}
+	ri.Flags().BoolVar(&fresh, "fresh", false, "drop the index and build it from nothing")
+	root.AddCommand(cp, ri)
 	return root
+}
+
+func reindex(ctx context.Context, st store.Store, fresh bool, stderr io.Writer) error {
+	x, ok := st.(store.Searcher)
+	if !ok {
+		return fmt.Errorf("the %s store has no search index to build", st.Backend())
+	}
+	if is, err := x.IndexStatus(ctx); err == nil && is.Complete && !fresh {
+		fmt.Fprintf(stderr, "the search index of %s is complete (%d conversations); --fresh rebuilds it\n", textsafe.Line(st.Path()), is.Total)
+		return nil
+	}
+	bar := &progress{w: stderr, label: "indexing", unit: "conversations"}
+	start := time.Now()
+	err := x.Reindex(ctx, fresh, func(done, total int) {
+		bar.total = total
+		bar.set(done)
+	})
+	bar.end()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "indexed %d conversations of %s in %s\n", bar.done, textsafe.Line(st.Path()), time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func copyStores(ctx context.Context, from, to string, pw config.Secret, stderr io.Writer) error {
@@ -81,6 +126,7 @@ type progress struct {
 	w           io.Writer
 	total, done int
 	label       string
+	unit        string // "records" if empty
 	lastTenth   int
 	drawn       bool
 }
@@ -94,7 +140,7 @@ func (p *progress) set(done int) {
 	if p.total > 0 {
 		if tenth := done * 10 / p.total; tenth > p.lastTenth {
 			p.lastTenth = tenth
-			fmt.Fprintf(p.w, "%s: %d/%d records\n", p.label, done, p.total)
+			fmt.Fprintf(p.w, "%s: %d/%d %s\n", p.label, done, p.total, p.units())
 		}
 	}
 }
@@ -106,8 +152,15 @@ func (p *progress) draw() {
 		frac = min(1, float64(p.done)/float64(p.total))
 	}
 	n := int(frac * width)
-	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d/%d records", p.label, strings.Repeat("█", n), strings.Repeat("·", width-n), frac*100, p.done, p.total)
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d/%d %s", p.label, strings.Repeat("█", n), strings.Repeat("·", width-n), frac*100, p.done, p.total, p.units())
 	p.drawn = true
+}
+
+func (p *progress) units() string {
+	if p.unit == "" {
+		return "records"
+	}
+	return p.unit
 }
 
 func (p *progress) end() {

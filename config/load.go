@@ -35,7 +35,7 @@ func envKeys() []envKey {
 		"profile", "store", "log_file", "canned_dir", "demo",
 		"agent::name", "agent::initials",
 		"theme::name", "theme::bell",
-		"outbox::max_attempts", "team::claim_idle",
+		"outbox::max_attempts", "team::claim_idle", "media::preview",
 	}
 	out := make([]envKey, len(keys))
 	for i, k := range keys {

@@ -21,6 +21,7 @@ type Config struct {
 	Keys          map[string]string `mapstructure:"keys"`  // action name -> comma-separated keys, overrides defaults
 	Theme         Theme             `mapstructure:"theme"`
 	Outbox        Outbox            `mapstructure:"outbox"`
+	Media         Media             `mapstructure:"media"`
 	// Operators are the people who connect to `hark serve`, each by SSH
 	// key (empty: serve lets in authorized_keys and signs as Agent).
 	Operators []Operator `mapstructure:"operators"`
@@ -137,6 +138,14 @@ type Theme struct {
 	// show it, else OSC 9), "osc9", "osc777", "bell" (the bell only) or
 	// "off".
 	Notify string `mapstructure:"notify"`
+}
+
+// Media tunes attachments.
+type Media struct {
+	// Preview shows the selected image in the conversation pane: auto
+	// (detect kitty, iTerm2 or sixel; never over SSH or in tmux), off, or
+	// a protocol to force (kitty, iterm2, sixel).
+	Preview string `mapstructure:"preview"`
 }
 
 // Outbox tunes delivery.

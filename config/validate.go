@@ -209,6 +209,9 @@ func (c *Config) Validate() error {
 	if c.Outbox.MaxAttempts < 0 {
 		v.add("outbox.max_attempts", "%d is negative: use a number of attempts ≥ 1 (default %d)", c.Outbox.MaxAttempts, DefaultMaxAttempts)
 	}
+	if p := strings.ToLower(c.Media.Preview); p != "" && !slices.Contains([]string{"auto", "off", "kitty", "iterm2", "sixel"}, p) {
+		v.add("media.preview", "%q is not auto, off, kitty, iterm2 or sixel", c.Media.Preview)
+	}
 	if n := c.Theme.Notify; n != "" && !slices.Contains(NotifyModes, n) {
 		v.add("theme.notify", "%q is not one of %s", n, strings.Join(NotifyModes, ", "))
 	}

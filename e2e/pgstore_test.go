@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -58,7 +58,7 @@ func TestPostgresStoreCopyAndReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("doctor: %v\n%s\n%s", err, out, stderr)
 	}
-	for _, s := range []string{"store (postgres)", "✓ server: PostgreSQL 15", "✓ schema: version " + strconv.Itoa(pg.SchemaVersion), "✓ counts: kept", "✓ session: idle_in_transaction_session_timeout=15s"} {
+	for _, s := range []string{"store (postgres)", "✓ server: PostgreSQL 15", fmt.Sprintf("✓ schema: version %d (this hark writes %d)", pg.SchemaVersion, pg.SchemaVersion), "✓ counts: kept", "✓ session: idle_in_transaction_session_timeout=15s"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("doctor on PostgreSQL: want %q in\n%s", s, out)
 		}

@@ -32,6 +32,14 @@ type ReplyOptions struct {
 	// Hold keeps the reply in the outbox this long before it is sent, so
 	// the operator can pull it back (Unsend); 0 sends at once.
 	Hold time.Duration
+	// At schedules the reply for a later time (zero: now); SendAnyway
+	// sends it then even if the conversation was answered or the customer
+	// wrote again in between (schedule.go).
+	At         time.Time
+	SendAnyway bool
+	// Attachments are images posted with the reply (media.go; alt text
+	// required).
+	Attachments []social.Attachment
 }
 
 // Reply queues a reply to a conversation in the outbox (written before any
@@ -40,6 +48,9 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.OutboxEntry{}, errors.New("reply is empty")
+	}
+	if err := e.checkAt(o.At); err != nil {
+		return store.OutboxEntry{}, err
 	}
 	c, err := e.st.Conversation(context.Background(), convID)
 	if err != nil {
@@ -75,6 +86,12 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 			return store.OutboxEntry{}, fmt.Errorf("reply is %d characters, %s allows %d", n, target.Network, max)
 		}
 	}
+	if len(o.Attachments) > 0 && (o.Direct || target.Direct) {
+		return store.OutboxEntry{}, errors.New("images go with public replies and status posts only, not DMs")
+	}
+	if err := checkAttachments(acct, o.Attachments); err != nil {
+		return store.OutboxEntry{}, err
+	}
 	now := e.now()
 	id := o.ID
 	if id == "" {
@@ -87,8 +104,9 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	r := social.Reply{
 		ID: id, Key: key, Network: target.Network, Account: target.Account, ConvID: target.ID,
 		To: to, Text: text, Direct: o.Direct || target.Direct, CreatedAt: now, By: e.actor(o.By),
+		Attachments: o.Attachments,
 	}
-	ent, err := e.st.Enqueue(context.Background(), r, o.Resolve && !o.FollowUp, now)
+	ent, err := e.enqueue(r, o, now)
 	if err != nil {
 		return ent, fmt.Errorf("queueing reply: %w", err)
 	}
@@ -106,7 +124,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		}
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{convID}})
 	}
-	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label())
+	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label(), "at", ent.SendAt)
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
 	e.Kick()
 	return ent, nil
@@ -385,7 +403,9 @@ func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
 
 func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
 	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
-		if x.State != store.OutFailed {
+		// a scheduled message cancelled when the conversation moved on
+		// can be sent all the same (the operator looked: schedule.go)
+		if x.State != store.OutFailed && x.State != store.OutCancelled {
 			return fmt.Errorf("outbox %d is %s, only failed replies can be retried", seq, x.State)
 		}
 		if t := strings.TrimSpace(text); t != "" && t != x.Reply.Text {

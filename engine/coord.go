@@ -362,6 +362,22 @@ func (cs *coordState) outboxLease() time.Duration {
 func (cs *coordState) deliver(ctx context.Context) time.Time {
 	e := cs.e
 	lease := cs.outboxLease()
+	// scheduled messages that fell due become queued (one transaction
+	// each, idempotent: whichever process gets there first releases it)
+	var nextScheduled time.Time
+	if sched, err := store.OpenOutbox(ctx, e.st, func(x store.OutboxEntry) bool { return x.State == store.OutScheduled }); err != nil {
+		e.log.Error("reading scheduled messages", "err", err)
+	} else {
+		for _, ent := range sched {
+			if ent.SendAt.After(e.now()) {
+				if nextScheduled.IsZero() || ent.SendAt.Before(nextScheduled) {
+					nextScheduled = ent.SendAt
+				}
+				continue
+			}
+			e.releaseDue(ent)
+		}
+	}
 	for ctx.Err() == nil {
 		started := time.Now()
 		ent, ok, err := cs.c.ClaimOutbox(ctx, cs.self.ID, lease, e.now())
@@ -386,6 +402,9 @@ func (cs *coordState) deliver(ctx context.Context) time.Time {
 	}
 	// entries other processes hold come back when their claims expire:
 	// look again at least every quarter claim
+	if !nextScheduled.IsZero() && (next.IsZero() || nextScheduled.Before(next)) {
+		next = nextScheduled
+	}
 	if fallback := e.now().Add(lease / 4); next.IsZero() || next.After(fallback) {
 		next = fallback
 	}

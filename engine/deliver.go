@@ -41,8 +41,8 @@ func (e *Engine) Deliver(ctx context.Context) time.Time {
 		return e.coord.deliver(ctx)
 	}
 	var next time.Time
-	entries, err := e.st.Outbox(ctx, func(x store.OutboxEntry) bool {
-		return x.State == store.OutQueued || x.State == store.OutSending
+	entries, err := store.OpenOutbox(ctx, e.st, func(x store.OutboxEntry) bool {
+		return x.State == store.OutQueued || x.State == store.OutSending || x.State == store.OutScheduled
 	})
 	if err != nil {
 		e.log.Error("reading outbox", "err", err)
@@ -53,6 +53,18 @@ func (e *Engine) Deliver(ctx context.Context) time.Time {
 			return next
 		}
 		now := e.now()
+		if ent.State == store.OutScheduled {
+			if ent.SendAt.After(now) {
+				if next.IsZero() || ent.SendAt.Before(next) {
+					next = ent.SendAt
+				}
+				continue
+			}
+			var ok bool
+			if ent, ok = e.releaseDue(ent); !ok {
+				continue
+			}
+		}
 		if ent.State == store.OutQueued && ent.NextAttempt.After(now) {
 			if next.IsZero() || ent.NextAttempt.Before(next) {
 				next = ent.NextAttempt
@@ -140,6 +152,14 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry, owner st
 		}
 	}
 	r = ent.Reply // the text as it is now
+	if len(ent.Reply.Attachments) > 0 {
+		// images first, each upload recorded as it succeeds (media.go)
+		var err error
+		if ent, err = e.uploadAll(ctx, ent, acct); err != nil {
+			return e.retryLater(ent, owner, err, false)
+		}
+		r = ent.Reply
+	}
 	r.Claimed = claimed
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	sent, err := acct.Sender.Send(sctx, r)
@@ -175,7 +195,8 @@ func (e *Engine) markSent(ent store.OutboxEntry, owner string, acct *Account, se
 		Network: r.Network, Account: r.Account, Brand: acct.Brand, RemoteID: sent.RemoteID, URL: sent.URL,
 		Author: self, Text: r.Text, CreatedAt: now, Kind: social.KindOwn, Direct: r.Direct,
 		ReplyTo: r.To.RemoteID, ThreadRoot: r.To.ThreadRoot,
-		Meta: map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+		Meta:  map[string]string{"to_handle": r.To.Author.Handle, "outbox": fmt.Sprint(ent.Seq)},
+		Media: attachedMedia(r.Attachments),
 	}
 	if own.ThreadRoot == "" && !r.Direct {
 		own.ThreadRoot = r.To.RemoteID
@@ -206,6 +227,7 @@ func (e *Engine) markSent(ent store.OutboxEntry, owner string, acct *Account, se
 		e.log.Error("recording a sent reply", "outbox", ent.Seq, "err", err)
 		return
 	}
+	e.statusSent(ent, acct, sent)
 	e.log.Info("reply sent", "outbox", ent.Seq, "conv", r.ConvID, "remote", sent.RemoteID)
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{conv.ID}})
 }

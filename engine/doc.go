@@ -4,7 +4,10 @@
 // wakes snoozed conversations, applies the operator's actions (reply,
 // resolve, snooze, reopen, contact edits), takes them back (Restore, and
 // Unsend of a reply held in the outbox: undo.go) and fans events out to
-// every subscribed TUI.
+// every subscribed TUI. It also releases scheduled messages when due, or
+// cancels them when the conversation moved on (schedule.go), posts a
+// brand's status posts and their follow-ups (status.go), and uploads the
+// images of a reply once each before it is posted (media.go).
 //
 // On a store shared by several processes (a store.Coordinator: PostgreSQL)
 // it cooperates with the others (coord.go): it registers and heartbeats,

@@ -113,6 +113,8 @@ type Engine struct {
 	subs   map[int]*sub
 	nextID int
 	status map[string]store.FeedStatus
+	sidx   statusIndex            // status posts (status.go), under mu
+	saved  map[string]savedStatus // what was last written, and when
 }
 
 // New builds an engine.
@@ -145,6 +147,7 @@ func New(o Options) *Engine {
 		pollNow:  map[string]chan struct{}{},
 		subs:     map[int]*sub{},
 		status:   map[string]store.FeedStatus{},
+		saved:    map[string]savedStatus{},
 	}
 	for i := range o.Accounts {
 		a := &o.Accounts[i]
@@ -154,6 +157,7 @@ func New(o Options) *Engine {
 		e.pollNow[f.Source.ID()] = make(chan struct{}, 1)
 	}
 	e.coord = newCoordState(e)
+	e.loadStatuses()
 	if sts, err := o.Store.FeedStatuses(context.Background()); err == nil {
 		for _, s := range sts {
 			e.status[s.Feed] = s
@@ -341,6 +345,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed, lease *store.Lease) PollR
 			res.New, res.More = ir.New, batch.More
 			if len(ir.New) > 0 {
 				e.log.Info("stored", "feed", id, "new", len(ir.New))
+				e.tagStatusReplies(ir.New)
 				e.publish(Event{Kind: EvNewPosts, ConvIDs: ir.Changed, Posts: ir.New, Reopened: ir.Reopened})
 			}
 		}
@@ -410,11 +415,36 @@ func (e *Engine) feedStatus(id string) store.FeedStatus {
 func (e *Engine) setFeedStatus(st store.FeedStatus) {
 	e.mu.Lock()
 	e.status[st.Feed] = st
+	prev, ok := e.saved[st.Feed]
+	now := e.now()
+	// a poll that changed nothing but the time of the poll (and the rate
+	// budget) is not written: an idle hark does not commit every poll; the
+	// times are saved at least every statusEvery
+	save := !ok || !sameStatus(prev.st, st) || now.Sub(prev.at) >= statusEvery || now.Before(prev.at)
+	if save {
+		e.saved[st.Feed] = savedStatus{st: st, at: now}
+	}
 	e.mu.Unlock()
-	if err := e.st.PutFeedStatus(context.Background(), st); err != nil {
-		e.log.Error("saving feed status", "feed", st.Feed, "err", err)
+	if save {
+		if err := e.st.PutFeedStatus(context.Background(), st); err != nil {
+			e.log.Error("saving feed status", "feed", st.Feed, "err", err)
+		}
 	}
 	e.publish(Event{Kind: EvFeedStatus, Feed: &st})
+}
+
+// statusEvery is how stale a saved feed status's poll times may get.
+const statusEvery = 10 * time.Minute
+
+type savedStatus struct {
+	st store.FeedStatus
+	at time.Time
+}
+
+// sameStatus compares feed statuses but for the poll times and the rate.
+func sameStatus(a, b store.FeedStatus) bool {
+	a.LastPoll, a.LastOK, a.Rate = b.LastPoll, b.LastOK, b.Rate
+	return a == b
 }
 
 // FeedStatuses returns the current status of every feed, in feed order.

@@ -116,6 +116,17 @@ func (o *Operator) mayChangeEntry(seq uint64) error {
 	if err != nil {
 		return err
 	}
+	if id, _, ok := store.ParseStatusRef(ent.Reply.ConvID); ok {
+		// a status post's copy: the brand of the status post
+		st, err := store.Status(context.Background(), o.e.st, id)
+		if err != nil {
+			return err
+		}
+		if !o.Allows(st.Brand) {
+			return &BrandError{Conv: "(status " + id + ")", Brand: st.Brand, Actor: o.actor, Allowed: o.Brands()}
+		}
+		return nil
+	}
 	return o.mayChange(ent.Reply.ConvID)
 }
 

@@ -15,6 +15,8 @@ type Term struct {
 	Field string // "" for free text
 	Value string
 	Not   bool
+	// Phrase: free text in quotes (its words next to each other).
+	Phrase bool
 }
 
 // Query is a parsed search.
@@ -23,7 +25,7 @@ type Query struct {
 	Terms []Term
 }
 
-var fields = map[string]bool{"brand": true, "net": true, "from": true, "is": true, "lang": true, "sentiment": true, "before": true, "after": true}
+var fields = map[string]bool{"tag": true, "brand": true, "net": true, "from": true, "is": true, "lang": true, "sentiment": true, "before": true, "after": true}
 
 var isValues = map[string]bool{"new": true, "open": true, "pending": true, "snoozed": true, "resolved": true, "breached": true, "vip": true, "dm": true}
 
@@ -50,6 +52,7 @@ func Parse(s string) (*Query, error) {
 				return nil, err
 			}
 		} else {
+			term.Phrase = strings.Contains(t, `"`)
 			term.Value = strings.ToLower(unquote(t))
 			if term.Value == "" {
 				continue
@@ -89,6 +92,8 @@ func check(t *Term) error {
 		t.Value = strings.TrimPrefix(v, "@")
 	case "lang":
 		t.Value = v
+	case "tag":
+		t.Value = strings.TrimPrefix(v, "#")
 	}
 	if t.Value == "" { // "from:@" normalises to nothing
 		return fmt.Errorf("query: %s: needs a value", t.Field)

@@ -14,16 +14,16 @@ func TestParse(t *testing.T) {
 		want    []Term
 		wantErr string
 	}{
-		{"stranded", []Term{{"", "stranded", false}}, ""},
-		{`brand:"Petal & Stem" is:open`, []Term{{"brand", "Petal & Stem", false}, {"is", "open", false}}, ""},
-		{"net:Mastodon from:@Maria -is:vip", []Term{{"net", "mastodon", false}, {"from", "maria", false}, {"is", "vip", true}}, ""},
-		{"sentiment:negative lang:ES", []Term{{"sentiment", "neg", false}, {"lang", "es", false}}, ""},
-		{"after:2026-11-01 before:2026-11-20", []Term{{"after", "2026-11-01", false}, {"before", "2026-11-20", false}}, ""},
+		{"stranded", []Term{{"", "stranded", false, false}}, ""},
+		{`brand:"Petal & Stem" is:open`, []Term{{"brand", "Petal & Stem", false, false}, {"is", "open", false, false}}, ""},
+		{"net:Mastodon from:@Maria -is:vip", []Term{{"net", "mastodon", false, false}, {"from", "maria", false, false}, {"is", "vip", true, false}}, ""},
+		{"sentiment:negative lang:ES", []Term{{"sentiment", "neg", false, false}, {"lang", "es", false, false}}, ""},
+		{"after:2026-11-01 before:2026-11-20", []Term{{"after", "2026-11-01", false, false}, {"before", "2026-11-20", false, false}}, ""},
 		{"is:sleepy", nil, "is:sleepy"},
 		{"before:yesterday", nil, "YYYY-MM-DD"},
 		{`brand:"open`, nil, "unclosed quote"},
 		{"brand:", nil, "needs a value"},
-		{"http://x.example/a:b", []Term{{"", "http://x.example/a:b", false}}, ""},
+		{"http://x.example/a:b", []Term{{"", "http://x.example/a:b", false, false}}, ""},
 	}
 	for _, tt := range tests {
 		q, err := Parse(tt.in)

@@ -57,7 +57,7 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	for _, tm := range []*term{jd, ak} {
 		markNow(tm)
 		tm.send("/")
-		tm.waitText("free text")
+		tm.waitText("a phrase")
 		tm.send("brand:skylark\r")
 	}
 	jd.waitText("Nothing in inbox matches /brand:skylark")
@@ -67,7 +67,7 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	// resolve them: only Petal & Stem's conversations are touched
 	markNow(jd)
 	jd.send("/")
-	jd.waitText("free text")
+	jd.waitText("a phrase")
 	jd.send("\x15brand:petal\r") // ctrl+u clears the old query first
 	jd.waitText("PS DE")
 	jd.send("Ve")

@@ -411,6 +411,8 @@ func (s *server) deps(sess ssh.Session, ts *team.Session) tui.Deps {
 		d = s.o.Deps(sess)
 	} else {
 		d = s.a.TUIDeps(s.o.Version, nil)
+		// over SSH: an image preview only when the config forces one
+		d.Images, _, _ = s.a.ImageProtocol(true)
 	}
 	a := ts.Actor()
 	d.Agent, d.Initials = a.Name, a.Initials

@@ -68,6 +68,10 @@ type Conversation struct {
 	Origin   string   `json:"origin,omitempty"`
 	FollowUp FollowUp `json:"follow_up,omitempty"`
 
+	// Status is the brand's status post this conversation answers (a
+	// reply or mention under it), by the status id; "" = none.
+	Status string `json:"status,omitempty"`
+
 	// Who answered first and who resolved (zero = not recorded: before
 	// team mode); Activity is the bounded trail of operators' actions.
 	FirstReplyBy Actor      `json:"first_reply_by,omitzero"`

@@ -93,6 +93,10 @@ type Post struct {
 	// Meta carries adapter-specific values needed to reply or fetch the
 	// thread (Bluesky CIDs, X conversation ids). Only the adapter reads it.
 	Meta map[string]string `json:"meta,omitempty"`
+
+	// Media are the post's attachments (photos, videos, link cards,
+	// enclosures), at most MaxMedia.
+	Media []Media `json:"media,omitempty"`
 }
 
 // Key is the post's unique store key: network/account/remoteID.
@@ -137,6 +141,8 @@ type Reply struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// By is the operator who wrote it (zero: not recorded). Feeds ignore it.
 	By Actor `json:"by,omitzero"`
+	// Attachments are images posted with it (see Uploader).
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// Claimed, when set, reports whether a post already on the network is
 	// recorded as another outbox entry's reply. A Confirmer that matches
 	// by text (no idempotency key: two replies with the same text to the

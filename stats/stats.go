@@ -66,13 +66,17 @@ type Operator struct {
 }
 
 type opAcc struct {
-	o           Operator
-	first, reso []time.Duration
+	o             Operator
+	first, reso   []time.Duration
+	firstH, resoH Hist // from running totals (AddOpCell)
+	hist          bool
 }
 
 type acc struct {
-	g           Group
-	first, reso []time.Duration
+	g             Group
+	first, reso   []time.Duration
+	firstH, resoH Hist // from running totals (AddCell)
+	hist          bool
 }
 
 func (a *acc) add(c social.Conversation, now time.Time) {
@@ -106,6 +110,9 @@ func (a *acc) done(key string) Group {
 	a.g.Key = key
 	a.g.FirstReply = summarize(a.first)
 	a.g.Resolution = summarize(a.reso)
+	if a.hist {
+		a.g.FirstReply, a.g.Resolution = a.firstH.Summary(), a.resoH.Summary()
+	}
 	return a.g
 }
 
@@ -137,6 +144,7 @@ type Builder struct {
 	byOp      bool
 	solo      social.Actor
 	ops       map[string]*opAcc
+	totals    bool // fed running totals (AddCell)
 }
 
 // ByOperator makes the report split figures by operator. What has no
@@ -246,6 +254,9 @@ func (b *Builder) Report() Report {
 		for _, k := range slices.Sorted(maps.Keys(b.ops)) {
 			o := b.ops[k]
 			o.o.FirstReply, o.o.Resolution = summarize(o.first), summarize(o.reso)
+			if o.hist {
+				o.o.FirstReply, o.o.Resolution = o.firstH.Summary(), o.resoH.Summary()
+			}
 			r.Operators = append(r.Operators, o.o)
 		}
 	}

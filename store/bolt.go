@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -18,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 7
 
 var (
 	bMeta       = []byte("meta")
@@ -38,9 +39,10 @@ var (
 // Bolt is the bbolt store: one file, one process. It is safe for
 // concurrent use.
 type Bolt struct {
-	db   *bolt.DB
-	path string
-	ro   bool
+	db      *bolt.DB
+	path    string
+	ro      bool
+	commits atomic.Int64
 }
 
 var _ Store = (*Bolt)(nil)
@@ -153,9 +155,19 @@ func (s *Bolt) Doctor(ctx context.Context) ([]Finding, error) {
 		}
 		have, want := readCounts(tx), countIndex(tx)
 		out = append(out, Finding{Name: "counts", OK: have == want, Detail: fmt.Sprintf("kept %v, recounted %v", have, want)})
+		out = append(out, indexFinding(indexState(tx)))
 		return nil
 	})
 	return out, err
+}
+
+// indexFinding says whether the search index is complete (a store from an
+// older hark, or copied, needs it built once; searches scan meanwhile).
+func indexFinding(complete bool, _ uint64) Finding {
+	if complete {
+		return Finding{Name: "search index", OK: true, Detail: "complete"}
+	}
+	return Finding{Name: "search index", OK: true, Detail: "not built: searches read every conversation until `hark store reindex` builds it"}
 }
 
 // ---- ids and keys ----
@@ -201,7 +213,11 @@ func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	err := s.db.Update(fn)
+	if err == nil {
+		s.commits.Add(1)
+	}
+	return err
 }
 
 func (s *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
@@ -222,7 +238,10 @@ func (b boltTx) Post(key string) (StoredPost, bool, error) {
 func (b boltTx) PutPost(sp StoredPost) error {
 	pb := b.tx.Bucket(bPosts)
 	pb.FillPercent = 0.9
-	return putJSON(pb, []byte(sp.Key()), sp)
+	if err := putJSON(pb, []byte(sp.Key()), sp); err != nil {
+		return err
+	}
+	return indexPost(b.tx, sp)
 }
 
 func (b boltTx) Conv(id string) (social.Conversation, error) { return getConv(b.tx, id) }
@@ -255,5 +274,20 @@ func (b boltTx) Contact(n social.Network, handle string) (Contact, error) {
 }
 
 func (b boltTx) PutContact(ct Contact) error {
-	return putJSON(b.tx.Bucket(bContacts), contactKey(ct.Network, ct.Handle), ct)
+	k := contactKey(ct.Network, ct.Handle)
+	cb := b.tx.Bucket(bContacts)
+	if b.tx.Bucket(bIndex) != nil {
+		var old Contact
+		if ok, err := getJSON(cb, k, &old); err != nil || !ok {
+			old = Contact{}
+		}
+		if err := indexContact(b.tx, &old, &ct); err != nil {
+			return err
+		}
+	}
+	return putJSON(cb, k, ct)
 }
+
+// Commits is the number of write transactions committed since Open (tests
+// check that an idle hark writes nothing).
+func (s *Bolt) Commits() int64 { return s.commits.Load() }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hark-tui/hark/social"
@@ -105,6 +107,17 @@ func (s *Bolt) Draft(ctx context.Context, convID string) (string, error) {
 
 // PutFeedStatus saves a feed's status.
 func (s *Bolt) PutFeedStatus(ctx context.Context, st FeedStatus) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	same := false
+	if err := s.view(ctx, func(tx *bolt.Tx) error {
+		same = bytes.Equal(tx.Bucket(bFeedStatus).Get([]byte(st.Feed)), raw)
+		return nil
+	}); err != nil || same {
+		return err // unchanged: nothing written
+	}
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bFeedStatus), []byte(st.Feed), st)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,6 +33,12 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	}
 	convs := tx.Bucket(bConvs)
 	convs.FillPercent = 0.9 // ids are sequential: pages fill from the end
+	if err := indexConv(tx, old, c, id); err != nil {
+		return err
+	}
+	if err := moveTotals(tx, old, c); err != nil {
+		return err
+	}
 	if to := rankOf(c.State); to != from {
 		if err := moveCount(tx, from, to); err != nil {
 			return err
@@ -106,6 +113,17 @@ func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
 // Ingest stores a poll batch and the feed's next cursor in one transaction.
 func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social.Post, tri Triage, now time.Time) (IngestResult, error) {
 	var res IngestResult
+	if len(posts) == 0 {
+		// an empty poll that leaves the cursor where it is writes nothing
+		same := false
+		if err := s.view(ctx, func(tx *bolt.Tx) error {
+			cur := tx.Bucket(bCursors).Get([]byte(feedID))
+			same = feedID == "" || cur != nil && string(cur) == cursor
+			return nil
+		}); err != nil || same {
+			return res, err
+		}
+	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
 		res, err = IngestTx(boltTx{tx}, feedID, posts, tri, now)
@@ -154,6 +172,37 @@ func (s *Bolt) UpdateDue(ctx context.Context, view View, before time.Time, fn fu
 	var ids []string
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ids = nil
+		err := dueConvs(tx, view, before, func(c social.Conversation) (bool, error) {
+			old := c
+			if !fn(&c) {
+				return true, nil
+			}
+			if err := putConv(tx, &old, &c); err != nil {
+				return false, err
+			}
+			ids = append(ids, c.ID)
+			return true, nil
+		})
+		if err == nil && len(ids) == 0 {
+			// nothing changed (an idle clock tick): roll back, so nothing
+			// is written (a commit is two fsyncs)
+			return errNothing
+		}
+		return err
+	})
+	if errors.Is(err, errNothing) {
+		return nil, nil
+	}
+	return ids, err
+}
+
+// errNothing rolls back a write transaction that changed nothing.
+var errNothing = errors.New("nothing changed")
+
+// dueConvs calls fn with each due conversation of a view until it
+// returns false or an error.
+func dueConvs(tx *bolt.Tx, view View, before time.Time, fn func(social.Conversation) (bool, error)) error {
+	{
 		var refs []Ref
 		collect := func(r Ref) bool {
 			if DueBefore(r, before) {
@@ -177,18 +226,13 @@ func (s *Bolt) UpdateDue(ctx context.Context, view View, before time.Time, fn fu
 			if err != nil {
 				return err
 			}
-			old := c
-			if !fn(&c) {
-				continue
-			}
-			if err := putConv(tx, &old, &c); err != nil {
+			more, err := fn(c)
+			if err != nil || !more {
 				return err
 			}
-			ids = append(ids, c.ID)
 		}
 		return nil
-	})
-	return ids, err
+	}
 }
 
 // Conversation reads one conversation.

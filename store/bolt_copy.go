@@ -100,6 +100,11 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				if err == nil {
 					err = tx.Bucket(bQueue).Put(sk, ref)
 				}
+				if err == nil {
+					if c, derr := decodeConv(r.Doc); derr == nil {
+						err = moveTotals(tx, nil, &c)
+					}
+				}
 				counts[rank]++
 			case RecPost:
 				err = tx.Bucket(bPosts).Put([]byte(r.Key), r.Doc)
@@ -124,6 +129,10 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				if err = tx.Bucket(bOutbox).Put(idKey(n), bytes.Clone(r.Doc)); err == nil {
 					err = tx.Bucket(bOutboxIDs).Put([]byte(e.Reply.ID), idKey(n))
 				}
+				if err == nil {
+					e.Seq = n
+					err = indexOutbox(tx, e)
+				}
 			case RecCanned:
 				b, berr := tx.CreateBucketIfNotExists(bCanned)
 				if berr != nil {
@@ -137,7 +146,12 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				return err
 			}
 		}
-		return writeCounts(tx, counts)
+		if err := writeCounts(tx, counts); err != nil {
+			return err
+		}
+		// imported records are not indexed: the index is rebuilt
+		// (Reindex, which hark store copy runs after the import)
+		return putIndexState(tx, 0)
 	})
 }
 

@@ -14,6 +14,10 @@ var migrations = []func(tx *bolt.Tx) error{
 	0: migrateCreate,
 	1: migrateContacts,
 	2: migrateCounts,
+	3: migrateIndex,
+	4: migrateTotals,
+	5: migrateOutboxOpen,
+	6: migrateTotals, // the cells in binary (schema 5 kept them as JSON)
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

@@ -14,6 +14,15 @@ import (
 // in one transaction. The reply's ID must be set (it is the dedupe key: the
 // same ID enqueued twice is stored once).
 func (s *Bolt) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (OutboxEntry, error) {
+	return s.enqueue(ctx, r, func(seq uint64) OutboxEntry {
+		return OutboxEntry{Seq: seq, Reply: r, State: OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+	})
+}
+
+// enqueue is every way into the outbox (Enqueue, EnqueueScheduled): the
+// reply id's dedupe, a new sequence number, the entry through the open
+// index, the id index and the draft cleared, in one transaction.
+func (s *Bolt) enqueue(ctx context.Context, r social.Reply, entry func(seq uint64) OutboxEntry) (OutboxEntry, error) {
 	if r.ID == "" {
 		return OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
 	}
@@ -31,8 +40,8 @@ func (s *Bolt) Enqueue(ctx context.Context, r social.Reply, resolve bool, now ti
 			return err
 		}
 		ob.FillPercent = 0.9
-		e = OutboxEntry{Seq: seq, Reply: r, State: OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
-		if err := putJSON(ob, idKey(seq), e); err != nil {
+		e = entry(seq)
+		if err := putOutbox(tx, e); err != nil {
 			return err
 		}
 		if err := ids.Put([]byte(r.ID), idKey(seq)); err != nil {
@@ -93,7 +102,8 @@ func (s *Bolt) UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntr
 		if err := fn(&e); err != nil {
 			return err
 		}
-		return putJSON(ob, idKey(seq), e)
+		e.Seq = seq
+		return putOutbox(tx, e)
 	})
 	return e, err
 }
@@ -115,7 +125,7 @@ func (s *Bolt) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own s
 		e.SentAt = now
 		e.LastError = ""
 		e.Uncertain = false
-		if err := putJSON(ob, idKey(seq), e); err != nil {
+		if err := putOutbox(tx, e); err != nil {
 			return err
 		}
 		c, ok, err := MarkSentTx(boltTx{tx}, e, own, tri, now)

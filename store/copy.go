@@ -91,7 +91,16 @@ func Copy(ctx context.Context, from, to Store, progress func(done int)) error {
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	// the search index is derived: built from what was copied
+	if x, ok := to.(Searcher); ok {
+		if err := x.Reindex(ctx, true, nil); err != nil {
+			return fmt.Errorf("indexing %s: %w", to.Path(), err)
+		}
+	}
+	return nil
 }
 
 // ConvIndex is what Import needs from a conversation document: its id,

@@ -4,8 +4,12 @@
 // against a small Tx, and the bbolt backend (Open; bolt*.go): posts keyed
 // network/account/remoteID (so re-polling changes nothing), conversations
 // with their queue index, feed cursors committed in the same transaction as
-// their poll batch, the persistent outbox, contacts, drafts and the schema
-// version. store/pg is the PostgreSQL backend, store/stores opens either,
+// their poll batch, the persistent outbox (its open entries indexed by
+// state; scheduled entries: schedule.go; a brand's status posts are outbox
+// entries too: status.go), contacts, drafts and the schema version, and
+// derived data kept in the same transactions: the full-text index
+// (bolt_fts.go, search.go: Searcher) and the stats report's running totals
+// (bolt_totals.go: StatsReader). store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file
@@ -13,7 +17,8 @@
 // writing, walks the b-tree from the file (header.go, pagecheck.go): a
 // damaged store is refused or reported before anything is written.
 //
-// It knows bbolt and social, nothing else: it must not import feeds, triage,
-// engine, tui or store/pg. Business rules (priority, SLA) come in as
+// It knows bbolt, social, fold (the index's words) and stats (the running
+// totals' cells), nothing else: it must not import feeds, triage, engine,
+// tui or store/pg. Business rules (priority, SLA) come in as
 // callbacks.
 package store

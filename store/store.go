@@ -85,6 +85,12 @@ type Store interface {
 	MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error)
 	// SentAs reports whether an entry other than seq was sent as remoteID.
 	SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error)
+	// EnqueueScheduled writes a reply that goes out at `at` (state
+	// scheduled), like Enqueue; ReleaseScheduled decides, in one
+	// transaction, whether a due one goes (queued) or is cancelled
+	// (schedule.go).
+	EnqueueScheduled(ctx context.Context, r social.Reply, resolve bool, at time.Time, anyway bool, now time.Time) (OutboxEntry, error)
+	ReleaseScheduled(ctx context.Context, seq uint64, now time.Time, decide Decide) (OutboxEntry, bool, error)
 
 	Contact(ctx context.Context, n social.Network, handle string) (Contact, error)
 	// UpdateContact edits a contact; a VIP change is copied onto its

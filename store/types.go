@@ -353,6 +353,11 @@ type OutboxEntry struct {
 	// ChangedBy is the operator who last retried or discarded it (the
 	// writer is Reply.By).
 	ChangedBy social.Actor `json:"changed_by,omitzero"`
+	// SendAt is when a scheduled entry goes out (zero: at once); see
+	// schedule.go. SendAnyway: it goes even if the conversation was
+	// answered or the customer wrote again meanwhile.
+	SendAt     time.Time `json:"send_at,omitzero"`
+	SendAnyway bool      `json:"send_anyway,omitempty"`
 }
 
 // storedPostDoc is a StoredPost as JSON. encoding/json turns invalid UTF-8

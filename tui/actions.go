@@ -26,6 +26,11 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	m.msgs.keyPressed(m.now())
 	typing := m.focus == fComposer || m.focus == fPicker
+	if len(m.stack) == 0 && !typing && m.queue.abortSearch() {
+		// a search was running: this key cancels it and acts on the
+		// list as it was (typing never waits for a search)
+		m.typeahead = nil
+	}
 	if m.queue.refsLoading && len(m.stack) == 0 && !typing {
 		// the queue is being re-read (view, brand or search change): keep
 		// the keys and replay them on the new list, so fast typing acts on
@@ -180,6 +185,9 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		eng.PollNow()
 		m.flash("Polling every feed now", false)
 	default:
+		if cmd, ok := m.moreKeys(act); ok {
+			return cmd
+		}
 		if localAction(rootKeys, k.String()) == ActSkipFollow {
 			return m.act("Public follow-up skipped", func(id string) error { _, err := op.SkipFollowUp(id); return err })
 		}

@@ -29,6 +29,7 @@ func (c *Common) vars(cv social.Conversation) canned.Vars {
 	return canned.Vars{
 		Name: cv.Contact.Name(), Handle: displayHandle(cv.Contact.Handle), Brand: cv.Brand,
 		Agent: c.d.Agent, Initials: c.d.Initials, Ticket: cv.ID, Custom: b.Vars,
+		Status: c.eng.StatusLink(cv.Brand, cv.Network),
 	}
 }
 

@@ -34,6 +34,14 @@ type composer struct {
 	bulkResp   canned.Response
 	bulkAsked  map[string]string // the operator's values of the answer's ask: fields
 	focused    bool              // set by the root as the keys move
+	// at, anyway: the time the next send is for (zero: now) and whether
+	// it goes even if the conversation moves on (schedule.go)
+	at     time.Time
+	anyway bool
+	// atts are images for the next send (attach.go)
+	atts []social.Attachment
+	// editSeq is the scheduled message being edited (0: none)
+	editSeq uint64
 }
 
 func newComposer(c *Common, h host) *composer {
@@ -59,6 +67,9 @@ type sentMsg struct {
 	body   string
 	direct bool
 	to     string
+	// a scheduled reply: its time (zero: now) and "send anyway"
+	at     time.Time
+	anyway bool
 }
 
 // editMsg puts a failed reply's text back in the composer of its
@@ -66,6 +77,9 @@ type sentMsg struct {
 type editMsg struct {
 	conv, text string
 	direct     bool
+	// sched: a scheduled message whose text is edited (ctrl+s saves it
+	// back, its time unchanged: schedule.go)
+	sched uint64
 }
 
 func (p *composer) setSize(w, h int) {
@@ -82,6 +96,8 @@ func (p *composer) clear() {
 	p.composeFor = ""
 	p.direct = false
 	p.followUp = false
+	p.atts = nil
+	p.editSeq = 0
 }
 
 // restoreDraft shows a stored draft of an open conversation.
@@ -146,7 +162,11 @@ func (p *composer) edit(msg editMsg) tea.Cmd {
 	p.composeFor = msg.conv
 	p.ta.SetValue(msg.text)
 	p.direct = msg.direct
+	p.editSeq = msg.sched
 	p.host.focusOn(fComposer)
+	if msg.sched != 0 {
+		return p.ta.Focus() // not a draft: the scheduled message's text
+	}
 	return tea.Batch(p.ta.Focus(), p.draftChanged())
 }
 
@@ -161,6 +181,11 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		p.ta.Blur()
 		p.host.focusOn(fConv)
 		p.team.release(p.composeFor)
+		if p.editSeq != 0 { // the scheduled message stays as it was
+			p.editSeq = 0
+			p.ta.Reset()
+			return nil, true
+		}
 		if len(p.bulkIDs) > 0 {
 			p.team.release(p.bulkIDs...)
 			p.bulkIDs = nil
@@ -176,6 +201,13 @@ func (p *composer) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case ActToggleDM:
 		p.direct = !p.direct
 		return nil, true
+	case ActSendLater:
+		if p.sending {
+			return nil, true
+		}
+		return p.sendLater(), true
+	case ActAttach:
+		return openAttach(p.Common, p.host, false, len(p.atts), func() { p.atts = nil }), true
 	}
 	var cmd tea.Cmd
 	before := p.ta.Value()
@@ -216,7 +248,7 @@ func (p *composer) saveDraft() tea.Cmd {
 		return nil // the text is on its way out, not a draft
 	}
 	p.draftDirty = false
-	if id == "" || len(p.bulkIDs) > 0 {
+	if id == "" || len(p.bulkIDs) > 0 || p.editSeq != 0 {
 		return nil
 	}
 	return func() tea.Msg {
@@ -257,6 +289,9 @@ func (p *composer) send(force bool) tea.Cmd {
 	if len(p.bulkIDs) > 0 {
 		return p.confirmBulk(body)
 	}
+	if p.editSeq != 0 {
+		return p.saveScheduled(body) // schedule.go
+	}
 	c, ok := p.host.current()
 	if !ok {
 		return nil
@@ -273,7 +308,9 @@ func (p *composer) send(force bool) tea.Cmd {
 			return nil
 		}
 	}
-	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend}
+	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend,
+		At: p.at, SendAnyway: p.anyway, Attachments: p.atts}
+	p.at, p.anyway = time.Time{}, false
 	direct, to := p.direct, displayHandle(c.Contact.Handle)
 	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
@@ -286,9 +323,13 @@ func (p *composer) send(force bool) tea.Cmd {
 	return func() tea.Msg {
 		ent, err := op.Reply(id, text, opts)
 		if err != nil {
-			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err)}
+			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
+		if !opts.At.IsZero() {
+			// a scheduled reply is changed or cancelled in L, not taken back with U
+			return sentMsg{conv: draftConv, at: opts.At}
+		}
 		return sentMsg{conv: draftConv, seq: ent.Seq, body: body, direct: direct, to: to}
 	}
 }
@@ -313,6 +354,8 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	p.ta.Blur()
 	p.followUp = false
 	p.draftDirty = false
+	p.atts = nil
+	p.editSeq = 0
 	return true, true
 }
 
@@ -333,7 +376,10 @@ func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
 			"",
 			"Send your reply anyway? n keeps it in the composer.",
 		},
-		yes: func() tea.Cmd { return p.send(true) },
+		yes: func() tea.Cmd {
+			p.at, p.anyway = msg.at, msg.anyway // a scheduled reply stays scheduled
+			return p.send(true)
+		},
 		no: func() tea.Cmd {
 			p.host.focusOn(fComposer)
 			return p.ta.Focus()
@@ -371,9 +417,14 @@ func (p *composer) View(w, h int) string {
 	if p.followUp {
 		mode = "public follow-up"
 	}
+	if p.editSeq != 0 {
+		mode = "scheduled message (ctrl+s saves it, esc leaves it as it was)"
+	}
 	counter := p.counter(c)
+	keys := " · ctrl+s send · ctrl+l later · ctrl+o image · ctrl+t public/DM · esc close"
 	if len(p.bulkIDs) > 0 {
 		mode = fmt.Sprintf("bulk: %d conversations (a template: ctrl+s shows each customer's text first)", len(p.bulkIDs))
+		keys = " · ctrl+s send · ctrl+t public/DM · esc close"
 		// the open conversation's customer's text, as it will go out
 		if ok {
 			if text, err := canned.Render(p.ta.Value(), canned.WithAsked(p.vars(c), p.bulkAsked)); err != nil {
@@ -383,7 +434,7 @@ func (p *composer) View(w, h int) string {
 			}
 		}
 	}
-	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(" · ctrl+s send · ctrl+t public/DM · esc close")
+	top := p.sty.Bold.Render(mode) + p.sty.Dim.Render(keys)
 	return fit(top, w) + "\n" + p.ta.View() + "\n" + counter
 }
 
@@ -402,6 +453,9 @@ func (p *composer) counter(c social.Conversation) string {
 	s := fmt.Sprintf("%d/%d", n, limit)
 	if sig != "" {
 		s += " incl. signature " + textsafe.Line(sig)
+	}
+	if line := attachedLine(p.atts); line != "" {
+		s += " · " + line
 	}
 	if limit > 0 && n > limit {
 		return p.sty.Breached.Render(s + " — too long")

@@ -28,9 +28,14 @@ type conv struct {
 	postsGen int
 	scroll   int             // lines up from the newest post
 	fetched  map[string]bool // threads fetched once
+	mediaSel int             // the attachment o/y act on, 1-based in thread order (0: the post); media.go
+	pv       preview         // the selected image, drawn (preview.go)
 	// emptyWhy says why no conversation is open ("no match" of a search;
 	// "" : nothing to say), from the root.
 	emptyWhy func() string
+	// scheduled are the scheduled messages of a conversation, from the
+	// root's outbox list (schedule.go).
+	scheduled func(id string) []store.OutboxEntry
 }
 
 func newConv(c *Common, h host) *conv {
@@ -61,6 +66,7 @@ func (v *conv) show(id string) tea.Cmd {
 	v.posts = nil
 	v.contact = store.Contact{}
 	v.scroll = 0
+	v.mediaSel = 0
 	return v.loadPosts(id)
 }
 
@@ -152,7 +158,7 @@ func (v *conv) View(w, h int) string {
 		body = append(body, v.sty.Dim.Render("loading…"))
 	}
 	// scroll: show the newest posts by default (bottom), scroll lines up
-	room := h - head
+	room := h - head - v.previewRows()
 	if room < 1 {
 		return strings.Join(lines[:min(len(lines), h)], "\n")
 	}
@@ -179,6 +185,9 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	meta := fmt.Sprintf("#%s · %s · %s · %s", c.ID, textsafe.Line(c.Brand), c.Network, c.State)
 	if c.Direct {
 		meta += " · DM"
+	}
+	if c.Status != "" {
+		meta += " · re status #" + c.Status
 	}
 	if c.State == social.StateSnoozed {
 		meta += " until " + c.SnoozedUntil.Local().Format("Mon 15:04")
@@ -215,6 +224,7 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	if note := snoozeNote(c); note != "" {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate(note, w)))
 	}
+	lines = append(lines, v.scheduledLines(c.ID, w)...)
 	if c.FollowUp == social.FollowUpOffered {
 		lines = append(lines, v.sty.Flash.Render(textsafe.Truncate("Resolved DM: press f to post a public follow-up, or F to skip", w)))
 	}
@@ -291,6 +301,7 @@ func (v *conv) renderPost(p store.StoredPost, w int) []string {
 			out = append(out, "  "+wl)
 		}
 	}
+	out = append(out, v.mediaLines(p, w)...)
 	if p.URL != "" {
 		out = append(out, v.sty.Dim.Render("  "+textsafe.Truncate(textsafe.Line(p.URL), w-2)))
 	}
@@ -301,6 +312,9 @@ func (v *conv) renderPost(p store.StoredPost, w int) []string {
 func (v *conv) link() string {
 	if len(v.posts) == 0 {
 		return ""
+	}
+	if m, ok := v.selectedMedia(); ok {
+		return textsafe.Line(m.URL)
 	}
 	for i := len(v.posts) - 1; i >= 0; i-- {
 		if v.posts[i].Kind != social.KindOwn && v.posts[i].URL != "" {

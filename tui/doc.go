@@ -9,12 +9,15 @@
 //	Model (model.go, update.go, actions.go, layout.go)
 //	│   lays out, routes messages and keys, talks to the engine
 //	├── queue       queue*.go    pane: list, cursor, selection, view/brand/search
-//	├── conv        conv.go      pane: posts, reasons, contact history, links
-//	├── composer    composer.go  pane: reply, DM, follow-up; bulk.go: bulk reply
+//	├── conv        conv.go      pane: posts, reasons, contact history, links;
+//	│                            media.go: attachment lines, m; preview.go: the image
+//	├── composer    composer.go  pane: reply, DM, follow-up; bulk.go: bulk reply;
+//	│                            schedule.go: ctrl+l send later; attach.go: ctrl+o
 //	├── picker      picker.go    pane: canned responses ranked, preview
 //	└── stack []overlay          help.go, snooze.go, search.go, note.go,
 //	                             tags.go, confirm.go, stats.go, outbox.go,
-//	                             palette.go (: and #), the message log
+//	                             palette.go (: and #), the message log,
+//	                             schedule.go (L), statuspost.go (P, S)
 //	                             (prompt.go: the input line they share)
 //
 // The root also keeps the status line and its message log (status.go),

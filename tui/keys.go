@@ -47,6 +47,10 @@ const (
 	ActCopyLink   Action = "copy_link"
 	ActStats      Action = "stats"
 	ActOutbox     Action = "outbox"
+	ActScheduled  Action = "scheduled"
+	ActStatusPost Action = "status_post"
+	ActStatuses   Action = "statuses"
+	ActMedia      Action = "media"
 	ActRefresh    Action = "refresh"
 	ActHelp       Action = "help"
 	ActMessages   Action = "messages"
@@ -79,6 +83,15 @@ const (
 	ActApply       Action = "apply"
 	ActSkipFollow  Action = "skip_follow_up"
 	ActRecall      Action = "recall"
+	ActSendLater   Action = "send_later"
+	ActMove        Action = "move"
+	ActAnyway      Action = "send_anyway"
+	ActSendNow     Action = "send_now"
+	ActStatusNew   Action = "status_new"
+	ActAttach      Action = "attach"
+	ActSentLog     Action = "sent_log"
+	ActOlder       Action = "older_page"
+	ActNewer       Action = "newer_page"
 )
 
 type binding struct {
@@ -104,6 +117,7 @@ var defaultBindings = []binding{
 	{ActSend, []string{"ctrl+s"}, "send reply (in composer)", "Answer"},
 	{ActFollowUp, []string{"f"}, "public follow-up after DM", "Answer"},
 	{ActBulk, []string{"B"}, "bulk reply to selection", "Answer"},
+	{ActStatusPost, []string{"P"}, "status post for the brand (not a reply)", "Answer"},
 	{ActResolve, []string{"e"}, "resolve", "Workflow"},
 	{ActPending, []string{"p"}, "mark pending (waiting on customer)", "Workflow"},
 	{ActReopen, []string{"u"}, "reopen", "Workflow"},
@@ -122,8 +136,11 @@ var defaultBindings = []binding{
 	{ActBrandN, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "brand N of the config (0 = all brands)", "View"},
 	{ActStats, []string{"s"}, "stats", "View"},
 	{ActOutbox, []string{"O"}, "outbox (failed replies)", "View"},
+	{ActScheduled, []string{"L"}, "scheduled messages (edit, move, cancel)", "View"},
+	{ActStatuses, []string{"S"}, "status posts of the brand (links, resolve)", "View"},
 	{ActOpenLink, []string{"o"}, "open post in browser", "View"},
 	{ActCopyLink, []string{"y"}, "copy link (OSC 52)", "View"},
+	{ActMedia, []string{"m"}, "next attachment (o/y act on it; after the last, the post again)", "View"},
 	{ActRefresh, []string{"ctrl+r"}, "poll all feeds now", "View"},
 	{ActJump, []string{"#"}, "go to a conversation by its number (#42)", "General"},
 	{ActPalette, []string{":"}, "run any action by name (tab completes)", "General"},
@@ -138,6 +155,8 @@ var (
 	composerKeys = []binding{
 		{ActSend, []string{"ctrl+s"}, "send", "Composer"},
 		{ActToggleDM, []string{"ctrl+t"}, "toggle public / DM", "Composer"},
+		{ActSendLater, []string{"ctrl+l"}, "send later (asks when: 3d, tue 10:00, …)", "Composer"},
+		{ActAttach, []string{"ctrl+o"}, "attach an image (with alt text)", "Composer"},
 		{ActClose, []string{"esc"}, "close (draft kept)", "Composer"},
 	}
 	pickerKeys = []binding{
@@ -161,6 +180,33 @@ var (
 		{ActRetry, []string{"enter"}, "retry (checked first if it may have been sent)", "Outbox"},
 		{ActDiscard, []string{"d"}, "discard", "Outbox"},
 		{ActEdit, []string{"E"}, "edit a failed reply in the composer", "Outbox"},
+		{ActSentLog, []string{"s"}, "sent log: what was delivered, newest first (s again: back)", "Outbox"},
+		{ActOlder, []string{"]", "pgdown"}, "sent log: older page", "Outbox"},
+		{ActNewer, []string{"[", "pgup"}, "sent log: newer page", "Outbox"},
+	}
+	scheduledKeys = []binding{
+		{ActClose, []string{"esc", "q", "L"}, "close", "Scheduled"},
+		{ActScrollDown, []string{"j", "down"}, "next message", "Scheduled"},
+		{ActScrollUp, []string{"k", "up"}, "previous message", "Scheduled"},
+		{ActEdit, []string{"E"}, "edit the text", "Scheduled"},
+		{ActMove, []string{"m"}, "move to another time", "Scheduled"},
+		{ActSendNow, []string{"enter"}, "send now", "Scheduled"},
+		{ActAnyway, []string{"a"}, "send anyway (even if they write again)", "Scheduled"},
+		{ActDiscard, []string{"d"}, "cancel it", "Scheduled"},
+	}
+	statusComposeKeys = []binding{
+		{ActSend, []string{"ctrl+s"}, "post", "Status post"},
+		{ActAttach, []string{"ctrl+o"}, "attach an image (with alt text)", "Status post"},
+		{ActClose, []string{"esc"}, "cancel", "Status post"},
+	}
+	statusListKeys = []binding{
+		{ActClose, []string{"esc", "q", "S"}, "close", "Status posts"},
+		{ActScrollDown, []string{"j", "down"}, "next", "Status posts"},
+		{ActScrollUp, []string{"k", "up"}, "previous", "Status posts"},
+		{ActStatusNew, []string{"n"}, "new status post", "Status posts"},
+		{ActResolve, []string{"e"}, "resolve: a follow-up threaded under it", "Status posts"},
+		{ActOpenLink, []string{"o"}, "open its link", "Status posts"},
+		{ActCopyLink, []string{"y"}, "copy its link", "Status posts"},
 	}
 	confirmKeys = []binding{
 		{ActYes, []string{"y", "enter"}, "go", "Confirm"},

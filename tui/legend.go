@@ -70,7 +70,8 @@ func (km *Keymap) allHelpLines() []string {
 	for _, b := range rootKeys {
 		lines = append(lines, helpLine(b.keys, b.help))
 	}
-	return append(lines, km.Help(nil, composerKeys, editingKeys(), pickerKeys, promptKeys, snoozeKeys(), scrollKeys, outboxKeys, confirmKeys)...)
+	locals := append([][]binding{composerKeys, editingKeys(), pickerKeys, promptKeys, snoozeKeys(), scrollKeys, outboxKeys}, moreHelp...)
+	return append(lines, km.Help(nil, append(locals, confirmKeys)...)...)
 }
 
 // legendEntry is one piece of notation and what it means.
@@ -104,6 +105,9 @@ func (c *Common) legend() []legendEntry {
 	add(age(15*60e9), "no SLA running: the customer's last post is 15 minutes old")
 	add("⏾ Mon 12:30", "snoozed until then (· the snooze note)")
 	add("⏰", "back from snooze: the note is shown in the conversation")
+	add(social.Media{Kind: social.MediaImage, Width: 1200, Height: 900}.Icon()+" photo 1200×900", "an attachment, with its alt text (m selects it: o opens, y copies)")
+	add("re status #3", "a reply to the brand's status post #3 (S lists them, P posts one)")
+	add("scheduled Tue 10:00", "a message that goes later (L edits, moves or cancels it)")
 	add("39/1/0/4", "header on a narrow screen: inbox/pending/snoozed/resolved")
 	add("1/18", "position in the list")
 	add("^JD", "a signature: the operator's initials, added to every reply of the brand")

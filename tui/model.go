@@ -14,6 +14,7 @@ import (
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/team"
+	"github.com/hark-tui/hark/termimg"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -51,6 +52,12 @@ type Deps struct {
 	// Team is this session's place in the team under hark serve: its
 	// operator, the claims and who is online (nil: solo hark).
 	Team *team.Session
+	// Images is the terminal's graphics protocol for image previews
+	// (termimg.Detect; None: no preview); ProbeSixel asks the terminal
+	// whether it has sixel. FetchMedia gets an image's bytes (bounded).
+	Images     termimg.Protocol
+	ProbeSixel bool
+	FetchMedia func(ctx context.Context, url string) ([]byte, error)
 }
 
 // Model is the root Bubble Tea model. It lays the panes out, routes
@@ -130,6 +137,7 @@ func New(d Deps) (*Model, error) {
 		}
 		return ""
 	}
+	m.conv.scheduled = m.scheduledFor // schedule.go
 	m.composer = newComposer(c, m)
 	m.picker = newPicker(c, m)
 	m.events, m.unsub = d.Engine.Subscribe()
@@ -161,7 +169,7 @@ const FlagScore = 35
 
 // Init loads the queue and starts listening to the engine.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadRefs(), m.waitEvent(), m.team.wait(), m.loadOutbox(), tick(), tea.RequestWindowSize, tea.RequestBackgroundColor)
+	return tea.Batch(m.loadRefs(), m.waitEvent(), m.team.wait(), m.loadOutbox(), tick(), tea.RequestWindowSize, tea.RequestBackgroundColor, m.probeSixel())
 }
 
 type eventMsg struct{ ev engine.Event }

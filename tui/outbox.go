@@ -19,20 +19,22 @@ type outboxList struct {
 	outQueued  int
 	outSending int
 	outFailed  int
+	// outScheduled counts the scheduled messages (schedule.go)
+	outScheduled int
 }
 
 // outboxMsg is the outbox's undelivered entries, read in a Cmd.
 type outboxMsg struct {
-	queued, sending, failed int
-	entries                 []store.OutboxEntry
+	queued, sending, failed, scheduled int
+	entries                            []store.OutboxEntry
 }
 
 func loadOutbox(st store.Store) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
-		entries, _ := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-			return e.State != store.OutSent && e.State != store.OutDropped
-		})
+		// the open entries (not sent, not discarded): a cancelled scheduled
+		// message stays until sent anyway or discarded
+		entries, _ := store.OpenOutbox(context.Background(), st, nil)
 		for _, e := range entries {
 			switch e.State {
 			case store.OutQueued:
@@ -41,6 +43,8 @@ func loadOutbox(st store.Store) tea.Cmd {
 				o.sending++
 			case store.OutFailed:
 				o.failed++
+			case store.OutScheduled:
+				o.scheduled++
 			}
 		}
 		o.entries = entries
@@ -49,7 +53,7 @@ func loadOutbox(st store.Store) tea.Cmd {
 }
 
 func (l *outboxList) set(msg outboxMsg) {
-	l.outQueued, l.outSending, l.outFailed = msg.queued, msg.sending, msg.failed
+	l.outQueued, l.outSending, l.outFailed, l.outScheduled = msg.queued, msg.sending, msg.failed, msg.scheduled
 	var selSeq uint64
 	if l.outboxIdx < len(l.outbox) {
 		selSeq = l.outbox[l.outboxIdx].Seq
@@ -70,6 +74,54 @@ type outboxView struct {
 	*Common
 	host host
 	list *outboxList
+	log  sentLog
+}
+
+// sentLog is the overlay's paged log of delivered replies, newest first,
+// read a page at a time from the outbox's history (never all of it).
+type sentLog struct {
+	on      bool
+	entries []store.OutboxEntry
+	idx     int
+	before  []uint64 // the page cursors: before[len-1] is this page's
+	loading bool
+	end     bool // no older page
+}
+
+// sentPageMsg is a page of the sent log, read in a Cmd.
+type sentPageMsg struct {
+	before  uint64
+	entries []store.OutboxEntry
+	err     error
+}
+
+const sentPage = 20
+
+func loadSentPage(st store.Store, before uint64) tea.Cmd {
+	return func() tea.Msg {
+		sent := func(e store.OutboxEntry) bool { return e.State == store.OutSent }
+		if x, ok := st.(store.OutboxIndexer); ok {
+			es, err := x.OutboxLog(context.Background(), before, sentPage+1, sent)
+			return sentPageMsg{before: before, entries: es, err: err}
+		}
+		return sentPageMsg{before: before, err: fmt.Errorf("this store keeps no outbox log")}
+	}
+}
+
+// setPage takes a page of the log (the newest request only).
+func (o *outboxView) setPage(msg sentPageMsg) {
+	l := &o.log
+	if !l.on || len(l.before) == 0 || l.before[len(l.before)-1] != msg.before {
+		return
+	}
+	l.loading = false
+	if msg.err != nil {
+		o.host.flash("sent log: "+msg.err.Error(), true)
+		return
+	}
+	l.end = len(msg.entries) <= sentPage
+	l.entries = msg.entries[:min(len(msg.entries), sentPage)]
+	l.idx = 0
 }
 
 func (o *outboxView) SetWidth(int) {}
@@ -77,7 +129,13 @@ func (o *outboxView) SetWidth(int) {}
 func (o *outboxView) Key(k tea.KeyPressMsg) tea.Cmd {
 	l := o.list
 	act := o.km.Local(outboxKeys, k.String())
+	if o.log.on {
+		return o.logKey(act)
+	}
 	switch act {
+	case ActSentLog:
+		o.log = sentLog{on: true, before: []uint64{0}, loading: true}
+		return loadSentPage(o.st, 0)
 	case ActClose:
 		o.host.pop()
 	case ActScrollDown:
@@ -93,10 +151,44 @@ func (o *outboxView) Key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// logKey moves in the sent log: entries, pages, back to the outbox.
+func (o *outboxView) logKey(act Action) tea.Cmd {
+	l := &o.log
+	switch act {
+	case ActClose:
+		o.host.pop()
+	case ActSentLog:
+		o.log = sentLog{}
+	case ActScrollDown:
+		l.idx = min(l.idx+1, max(len(l.entries)-1, 0))
+	case ActScrollUp:
+		l.idx = max(l.idx-1, 0)
+	case ActOlder:
+		if l.loading || l.end || len(l.entries) == 0 {
+			return nil
+		}
+		l.before = append(l.before, l.entries[len(l.entries)-1].Seq)
+		l.loading = true
+		return loadSentPage(o.st, l.before[len(l.before)-1])
+	case ActNewer:
+		if l.loading || len(l.before) < 2 {
+			return nil
+		}
+		l.before = l.before[:len(l.before)-1]
+		l.loading = true
+		return loadSentPage(o.st, l.before[len(l.before)-1])
+	}
+	return nil
+}
+
 func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
 	op := o.op
 	switch act {
 	case ActEdit:
+		if e.State == store.OutScheduled {
+			o.host.flash("A scheduled message is edited in the scheduled list (L)", true)
+			return nil
+		}
 		if e.State != store.OutFailed {
 			o.host.flash("Only a failed reply can be edited (this one is "+string(e.State)+")", true)
 			return nil
@@ -128,13 +220,20 @@ func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
 }
 
 func (o *outboxView) View(w, h int) (string, []string) {
+	if o.log.on {
+		return o.logView()
+	}
 	l := o.list
 	if len(l.outbox) == 0 {
-		return "Outbox", []string{"Nothing waiting: every reply was delivered."}
+		return "Outbox", []string{"Nothing waiting: every reply was delivered.", "", "s: the sent log"}
 	}
-	out := []string{"enter: retry (edit in composer with E) · d: discard · esc: close", ""}
+	out := []string{"enter: retry (edit in composer with E) · d: discard · s: sent log · esc: close", ""}
 	for i, e := range l.outbox {
-		line := fmt.Sprintf("%-8s #%s → %s: %s", e.State, e.Reply.ConvID, textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
+		state := string(e.State)
+		if e.State == store.OutScheduled {
+			state = "for " + laterLabel(e.SendAt)
+		}
+		line := fmt.Sprintf("%-8s #%s → %s: %s", state, e.Reply.ConvID, textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
 		if e.LastError != "" {
 			line += "  [" + textsafe.Line(e.LastError) + "]"
 		}
@@ -144,4 +243,31 @@ func (o *outboxView) View(w, h int) (string, []string) {
 		out = append(out, line)
 	}
 	return "Outbox", out
+}
+
+func (o *outboxView) logView() (string, []string) {
+	l := &o.log
+	title := fmt.Sprintf("Outbox · sent, page %d", len(l.before))
+	out := []string{"j/k: move · ] older page · [ newer page · s: back to the outbox · esc: close", ""}
+	if l.loading && len(l.entries) == 0 {
+		return title, append(out, "reading…")
+	}
+	if len(l.entries) == 0 {
+		return title, append(out, "Nothing sent yet.")
+	}
+	for i, e := range l.entries {
+		line := fmt.Sprintf("%s #%s → %s: %s", e.SentAt.Local().Format("Jan 02 15:04"), e.Reply.ConvID,
+			textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
+		if by := e.Reply.By.Label(); by != "" {
+			line += "  (" + textsafe.Line(by) + ")"
+		}
+		if i == l.idx {
+			line = o.sty.Selected.Render(plain(line))
+		}
+		out = append(out, line)
+	}
+	if l.end {
+		out = append(out, "", "(the oldest)")
+	}
+	return title, out
 }

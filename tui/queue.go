@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // queue is the left pane: the prioritized list of conversations of a view
@@ -29,15 +31,19 @@ type queue struct {
 	want        string      // the conversation to put the cursor on when the list lands (a jump)
 	refs        []store.Ref
 	refsGen     int
-	refsLoading bool                  // a view/filter change is being read
-	pending     []social.Conversation // changes seen while a reload was in flight
-	loaded      bool
-	cursor      int
-	offset      int
-	marked      map[string]bool
-	convs       map[string]social.Conversation
-	rowCache    map[rowKey]string
-	counts      [4]int
+	refsLoading bool // a view/filter change is being read
+	// cancelSearch stops the search being read (the next key does);
+	// prevPos is where the cursor was before it started.
+	cancelSearch context.CancelFunc
+	prevPos      [2]int
+	pending      []social.Conversation // changes seen while a reload was in flight
+	loaded       bool
+	cursor       int
+	offset       int
+	marked       map[string]bool
+	convs        map[string]social.Conversation
+	rowCache     map[rowKey]string
+	counts       [4]int
 }
 
 func newQueue(c *Common, h host) *queue {
@@ -90,10 +96,11 @@ func (q *queue) goBack() tea.Cmd {
 
 // refsMsg is a view's index, read in a Cmd.
 type refsMsg struct {
-	gen    int
-	refs   []store.Ref
-	counts [4]int
-	err    error
+	gen     int
+	refs    []store.Ref
+	counts  [4]int
+	err     error
+	scanned bool // a search answered without the index (being built)
 }
 
 // loadRefs reads the current view's index in a Cmd; stale results are dropped.
@@ -102,14 +109,61 @@ func (q *queue) loadRefs() tea.Cmd {
 	q.refsLoading = true
 	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
+	q.stopSearch()
+	ctx := context.Background()
+	if search != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		q.cancelSearch = cancel
+	}
 	return func() tea.Msg {
-		refs, err := st.QueueRefs(context.Background(), view, keep)
-		if err == nil && search != nil && search.NeedsConv() {
-			refs, err = filterConvs(st, refs, search, now)
+		var refs []store.Ref
+		var err error
+		scanned := false
+		if search != nil {
+			refs, scanned, err = searchRefs(ctx, st, search, view, keep, now, time.Local)
+		} else {
+			refs, err = st.QueueRefs(ctx, view, keep)
 		}
 		counts := countsOf(st, brand, op)
-		return refsMsg{gen: gen, refs: refs, counts: counts, err: err}
+		return refsMsg{gen: gen, refs: refs, counts: counts, err: err, scanned: scanned}
 	}
+}
+
+// searchRefs answers a search (a variable: the memory benchmark compares
+// with the path before the index).
+var searchRefs = query.Search
+
+// stopSearch cancels the search being read, if any.
+func (q *queue) stopSearch() {
+	if q.cancelSearch != nil {
+		q.cancelSearch()
+		q.cancelSearch = nil
+	}
+}
+
+// abortSearch drops the search being read (a key was pressed while it
+// ran): the list, view and cursor stay as they were before it. False if no
+// search is being read.
+func (q *queue) abortSearch() bool {
+	if q.cancelSearch == nil || !q.refsLoading {
+		return false
+	}
+	raw := ""
+	if q.search != nil {
+		raw = q.search.Raw
+	}
+	q.stopSearch()
+	q.refsGen++ // its result, if it still comes, is stale
+	q.refsLoading = false
+	if n := len(q.back); n > 0 {
+		prev := q.back[n-1]
+		q.back = q.back[:n-1]
+		q.view, q.search, q.brandFilter = prev.view, prev.search, prev.brand
+	}
+	q.cursor, q.offset = q.prevPos[0], q.prevPos[1]
+	q.host.flash("Search cancelled: /"+textsafe.Line(raw), false)
+	return true
 }
 
 // countsOf is the header's count per state (inbox, pending, snoozed,
@@ -150,8 +204,11 @@ func (q *queue) setRefs(msg refsMsg) bool {
 	if msg.gen != q.refsGen {
 		return false
 	}
+	q.stopSearch()
 	if msg.err != nil {
 		q.host.flash("reading queue: "+q.host.failText(msg.err), true)
+	} else if msg.scanned {
+		q.host.flash("Searched without the index (hark store reindex builds it)", false)
 	}
 	sel := q.selectedID()
 	if q.want != "" {
@@ -341,6 +398,9 @@ func (q *queue) selected() []string {
 
 // reload starts over at the top of a changed view, brand or search.
 func (q *queue) reload(clearMarks bool) tea.Cmd {
+	if !q.refsLoading {
+		q.prevPos = [2]int{q.cursor, q.offset}
+	}
 	q.cursor, q.offset = 0, 0
 	if clearMarks {
 		q.marked = map[string]bool{}

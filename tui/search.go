@@ -1,9 +1,6 @@
 package tui
 
 import (
-	"context"
-	"time"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hark-tui/hark/query"
@@ -19,8 +16,10 @@ import (
 // esc in the queue, clears it.
 func (q *queue) openSearch() tea.Cmd {
 	hints := []string{
-		"free text · brand:NAME · net:mastodon · from:part-of-handle-or-name · is:open|pending|snoozed|resolved|breached|vip|dm",
-		"lang:es · sentiment:neg|pos · before:2026-11-20 · after:2026-11-01",
+		"words (rebook finds rebooking) · \"a phrase\" · -word excludes",
+		"from:part-of-handle · tag:NAME · brand:NAME · net:mastodon · lang:es",
+		"is:open|pending|snoozed|resolved|breached|vip|dm · sentiment:neg|pos",
+		"after:2026-11-01 before:2026-11-20 (both days included)",
 	}
 	raw := ""
 	if q.search != nil {
@@ -61,32 +60,4 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 	q.search = s
 	q.view = s.View(q.view)
 	return q.reload(false)
-}
-
-// filterConvs applies the conversation-level terms of a search, reading the
-// conversations in batches (in a Cmd, never in Update).
-func filterConvs(st store.Store, refs []store.Ref, q *query.Query, now time.Time) ([]store.Ref, error) {
-	out := refs[:0:0]
-	const batch = 512
-	for i := 0; i < len(refs); i += batch {
-		part := refs[i:min(i+batch, len(refs))]
-		ids := make([]string, len(part))
-		for j, r := range part {
-			ids[j] = r.ID
-		}
-		convs, err := st.Conversations(context.Background(), ids)
-		if err != nil {
-			return nil, err
-		}
-		ok := make(map[string]bool, len(convs))
-		for _, c := range convs {
-			ok[c.ID] = q.Match(c, now)
-		}
-		for _, r := range part {
-			if ok[r.ID] {
-				out = append(out, r)
-			}
-		}
-	}
-	return out, nil
 }

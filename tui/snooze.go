@@ -38,7 +38,7 @@ func openSnooze(c *Common, h host, brand string, apply func(until time.Time, not
 // SnoozeHints are the snooze prompt's lines (also in `?` and the README).
 var SnoozeHints = []string{
 	"1 enter  in 1 hour", "2 enter  tomorrow 09:00 (business day)", "3 enter  next week (Monday 09:00)",
-	"or type: 3h · 45m · 2d · 15:30 · 2026-12-01 09:00   (then a note after ';')", "",
+	"or type: 3h · 45m · 2d · 15:30 · 2026-12-01 09:00 · tue 10:00   (then a note after ';')", "",
 }
 
 // ParseSnooze reads a snooze preset or time. next(t, h, m) gives the next
@@ -70,6 +70,9 @@ func ParseSnooze(val string, now time.Time, next func(time.Time, int, int) time.
 	if n, err := strconv.Atoi(strings.TrimSuffix(val, "d")); err == nil && strings.HasSuffix(val, "d") && n > 0 {
 		return now.AddDate(0, 0, n), nil
 	}
+	if at, ok := parseWeekday(val, now); ok {
+		return at, nil
+	}
 	loc := now.Location()
 	if t, err := time.ParseInLocation("15:04", val, loc); err == nil {
 		at := time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, loc)
@@ -89,5 +92,5 @@ func ParseSnooze(val string, now time.Time, next func(time.Time, int, int) time.
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("snooze: %q is not a time (try 1, 2, 3, 3h, 15:30 or 2026-12-01 09:00)", val)
+	return time.Time{}, fmt.Errorf("snooze: %q is not a time (try 1, 2, 3, 3h, 3d, tue 10:00, 15:30 or 2026-12-01 09:00)", val)
 }

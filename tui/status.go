@@ -161,6 +161,9 @@ func (m *Model) statusLeft() (string, lipgloss.Style) {
 	if m.outFailed > 0 {
 		out += fmt.Sprintf(", %d FAILED", m.outFailed)
 	}
+	if m.outScheduled > 0 {
+		out += fmt.Sprintf(", %d scheduled", m.outScheduled)
+	}
 	parts = append(parts, out)
 	if p := m.team.presence(); p != "" {
 		parts = append(parts, p)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
+	uv "github.com/charmbracelet/ultraviolet"
 
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
@@ -15,9 +16,21 @@ import (
 
 // Update handles a message: results of Cmds go to the component they
 // belong to, keys to the focus (onKey).
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	defer func() {
+		if c := m.previewAfter(msg); c != nil {
+			cmd = tea.Batch(cmd, c) // preview.go
+		}
+	}()
 	q, p := m.queue, m.composer
 	switch msg := msg.(type) {
+	case previewMsg:
+		return m, m.onPreview(msg)
+	case previewDrawMsg:
+		return m, m.onPreviewDraw(msg)
+	case uv.PrimaryDeviceAttributesEvent:
+		m.onDeviceAttributes(msg)
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.w, m.h = max(msg.Width, 40), max(msg.Height, 12)
 		q.rowCache = map[rowKey]string{}
@@ -100,6 +113,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case outboxMsg:
 		m.outboxList.set(msg)
 		return m, nil
+	case sentPageMsg:
+		for _, o := range m.stack {
+			if ov, ok := o.(*outboxView); ok {
+				ov.setPage(msg)
+			}
+		}
+		return m, nil
 	case teamMsg:
 		return m, tea.Batch(m.onTeam(msg.ev), m.team.wait())
 	case sentMsg:
@@ -116,7 +136,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			// a reply moves the conversation to pending (waiting on the
 			// customer) once it is sent: say so, and how to take it back
 			flash := "Reply queued; once sent, the conversation moves to pending (waiting on the customer)"
-			if d := m.d.UndoSend; d > 0 {
+			if !msg.at.IsZero() {
+				flash = queuedLabel(msg) // scheduled (schedule.go)
+			} else if d := m.d.UndoSend; d > 0 {
 				m.pushUndo(unsendUndo(m.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
 				flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, m.km.Keys(ActUndo))
 			}
@@ -148,12 +170,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case editMsg:
 		load := m.open(msg.conv, false) // (nothing to load if already open)
 		return m, tea.Batch(load, p.edit(msg))
+	case attachFileMsg:
+		return m, m.onAttachFile(msg)
+	case statusListMsg:
+		if s, ok := m.top().(*statusList); ok {
+			s.set(msg)
+		}
+		return m, nil
 	case statsMsg:
 		if s, ok := m.top().(*stats); ok {
 			s.text = msg.text
 		}
 		return m, nil
 	case tea.PasteMsg:
+		if s, ok := m.top().(*statusCompose); ok {
+			return m, s.paste(msg) // statuspost.go
+		}
 		if m.focus == fComposer {
 			return m, p.paste(msg)
 		}
@@ -265,14 +297,19 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 	case engine.EvDelivery:
 		var cmds []tea.Cmd
 		cmds = append(cmds, m.loadOutbox())
+		if l, ok := m.top().(*statusList); ok {
+			cmds = append(cmds, l.load()) // a copy's link arrives (statuspost.go)
+		}
 		// a delivery of another operator's reply is theirs to hear of
 		// (their row moves and the trail shows it here)
 		if ev.Outbox != nil && (m.team.sess == nil || ev.Outbox.Reply.By.Same(m.op.Actor())) {
 			switch ev.Outbox.State {
 			case store.OutSent:
-				m.flash(fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle))), false)
+				m.flash(deliveredLabel(*ev.Outbox), false)
 			case store.OutFailed:
 				m.flash("Reply failed: "+ev.Outbox.LastError+" (O: outbox to edit/retry)", true)
+			case store.OutCancelled:
+				m.flash(fmt.Sprintf("Scheduled message to %s %s (O: enter sends it anyway, d discards it)", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle)), textsafe.Line(ev.Outbox.LastError)), true)
 			}
 		}
 		if len(ev.ConvIDs) > 0 {

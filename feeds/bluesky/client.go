@@ -118,6 +118,8 @@ type xreq struct {
 	nsid  string
 	query url.Values
 	body  any    // JSON body for POST (nil: no body)
+	raw   []byte // a raw body instead (uploadBlob), of content type ctype
+	ctype string
 	host  host   // where it goes
 	proxy string // atproto-proxy header
 }
@@ -228,12 +230,17 @@ func (c *Client) sendRaw(ctx context.Context, r xreq, base, token string, out an
 		}
 		body = bytes.NewReader(b)
 	}
+	if r.raw != nil {
+		body = bytes.NewReader(r.raw)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return &social.Error{Kind: social.Permanent, Msg: "building request for " + r.nsid, Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
+	if r.raw != nil {
+		req.Header.Set("Content-Type", r.ctype)
+	} else if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {

@@ -78,6 +78,7 @@ type postRecord struct {
 	Parent    strongRef
 	Quote     strongRef // embed.record / embed.recordWithMedia target
 	Facets    []facet
+	Embed     json.RawMessage // the record's embed (media.go reads it)
 }
 
 func decodeRecord(raw json.RawMessage) (postRecord, bool) {
@@ -111,6 +112,7 @@ func decodeRecord(raw json.RawMessage) (postRecord, bool) {
 	if fields(reply, map[string]any{"root": &rootRaw, "parent": &parentRaw}) {
 		r.Root, r.Parent = decodeRef(rootRaw), decodeRef(parentRaw)
 	}
+	r.Embed = embed
 	var etype string
 	if fields(embed, map[string]any{"$type": &etype, "record": &embRecd}) {
 		switch etype {
@@ -260,6 +262,7 @@ func (c *Client) mapPost(uri, cid string, a wireAuthor, rec postRecord, indexedA
 	}
 	setMeta(p.Meta, "quote_uri", rec.Quote.URI)
 	setMeta(p.Meta, "quote_cid", rec.Quote.CID)
+	p.Media = mediaFromRecord(rec.Embed, a.DID)
 	return p, true
 }
 
@@ -385,6 +388,7 @@ type postView struct {
 	Author    wireAuthor
 	Record    json.RawMessage
 	IndexedAt string
+	Embed     json.RawMessage // the view's embed (#view: CDN links)
 }
 
 func decodePostView(raw json.RawMessage) (postView, bool) {
@@ -393,7 +397,7 @@ func decodePostView(raw json.RawMessage) (postView, bool) {
 		author json.RawMessage
 	)
 	if !fields(raw, map[string]any{
-		"uri": &v.URI, "cid": &v.CID, "author": &author, "record": &v.Record, "indexedAt": &v.IndexedAt,
+		"uri": &v.URI, "cid": &v.CID, "author": &author, "record": &v.Record, "indexedAt": &v.IndexedAt, "embed": &v.Embed,
 	}) {
 		return v, false
 	}
@@ -406,5 +410,11 @@ func (c *Client) mapPostView(v postView, kind social.Kind) (social.Post, bool) {
 	if !ok {
 		return social.Post{}, false
 	}
-	return c.mapPost(v.URI, v.CID, v.Author, rec, v.IndexedAt, kind)
+	p, ok := c.mapPost(v.URI, v.CID, v.Author, rec, v.IndexedAt, kind)
+	if ok {
+		if m := mediaFromView(v.Embed); len(m) > 0 {
+			p.Media = m
+		}
+	}
+	return p, ok
 }

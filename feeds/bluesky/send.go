@@ -47,6 +47,7 @@ type postOut struct {
 	Langs     []string   `json:"langs,omitempty"`
 	Facets    []facetOut `json:"facets,omitempty"`
 	Reply     *replyRefs `json:"reply,omitempty"`
+	Embed     any        `json:"embed,omitempty"` // images (upload.go)
 }
 
 type createRecordIn struct {
@@ -73,9 +74,14 @@ func (c *Client) sendPost(ctx context.Context, r social.Reply) (social.Sent, err
 	if err != nil {
 		return social.Sent{}, wrapf("sending reply", err)
 	}
-	refs, err := c.replyRefs(ctx, r.To)
-	if err != nil {
-		return social.Sent{}, wrapf("sending reply", err)
+	// a status post (no post to answer) is a top-level post
+	var refs *replyRefs
+	if r.To.RemoteID != "" {
+		rr, err := c.replyRefs(ctx, r.To)
+		if err != nil {
+			return social.Sent{}, wrapf("sending reply", err)
+		}
+		refs = &rr
 	}
 	created := r.CreatedAt
 	if created.IsZero() {
@@ -87,10 +93,17 @@ func (c *Client) sendPost(ctx context.Context, r social.Reply) (social.Sent, err
 		Text:      text,
 		CreatedAt: recordTime(created),
 		Facets:    c.facets(ctx, text),
-		Reply:     &refs,
+		Reply:     refs,
 	}
 	if l, err := syntax.ParseLanguage(r.To.Lang); err == nil {
 		rec.Langs = []string{l.String()}
+	}
+	if len(r.Attachments) > 0 {
+		emb, err := imagesEmbed(r.Attachments)
+		if err != nil {
+			return social.Sent{}, wrapf("sending reply", err)
+		}
+		rec.Embed = emb
 	}
 	in := createRecordIn{Repo: sess.did, Collection: postCollection, Rkey: r.Key, Record: rec}
 	var out struct {

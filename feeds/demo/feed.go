@@ -38,6 +38,7 @@ type Feed struct {
 	byIdem    map[string]int  // idempotency key -> index in replies
 	follows   []followUp      // in scheduling order
 	triggered map[string]bool // thread keys whose answer is scheduled
+	uploads   int             // images taken by Upload
 }
 
 type sentReply struct {

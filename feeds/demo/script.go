@@ -41,6 +41,8 @@ type scriptPost struct {
 	ReplyTo string `json:"reply_to"`
 	DMKey   string `json:"dm_key"`
 	Answer  string `json:"answer"` // the customer's answer once the brand replies in this thread
+	// Media are the post's attachments (the demo's customer photos).
+	Media []social.Media `json:"media"`
 }
 
 // entry is one scripted post with its schedule.
@@ -121,6 +123,7 @@ func parseScript(data []byte, start time.Time) ([]entry, error) {
 			Lang:      sp.Lang,
 			CreatedAt: start.Add(off),
 			Kind:      social.KindMention,
+			Media:     sp.Media,
 		}
 		switch {
 		case sp.DMKey != "" && sp.ReplyTo != "":

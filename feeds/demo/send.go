@@ -39,6 +39,9 @@ func (f *Feed) Send(ctx context.Context, r social.Reply) (social.Sent, error) {
 	if i, ok := f.byIdem[idem]; ok && idem != "" {
 		return f.replies[i].sent, nil
 	}
+	if r.To.RemoteID == "" && !r.Direct {
+		return f.postStatusLocked(r, idem, now)
+	}
 	to, toThread, ok := f.lookupLocked(r.To.RemoteID, now)
 	if !ok {
 		return social.Sent{}, fmt.Errorf("demo send: %w", permanent(fmt.Sprintf("unknown post %q", r.To.RemoteID)))
@@ -64,6 +67,7 @@ func (f *Feed) Send(ctx context.Context, r social.Reply) (social.Sent, error) {
 		CreatedAt: now,
 		Kind:      social.KindOwn,
 		ReplyTo:   to.RemoteID,
+		Media:     mediaOf(r.Attachments),
 	}
 	thread := toThread
 	if r.Direct {

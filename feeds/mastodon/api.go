@@ -145,6 +145,25 @@ type status struct {
 	Text               str          `json:"text"` // source text: GoToSocial, and Mastodon on delete/edit
 	SpoilerText        str          `json:"spoiler_text"`
 	Account            obj[account] `json:"account"`
+	Media              list[media]  `json:"media_attachments"`
+}
+
+// media is a status's media_attachment: type image|gifv|video|audio|unknown,
+// url (null while processing), preview_url, remote_url, description (alt
+// text) and meta.original.{width,height}.
+type media struct {
+	ID          str `json:"id"`
+	Type        str `json:"type"`
+	URL         str `json:"url"`
+	PreviewURL  str `json:"preview_url"`
+	RemoteURL   str `json:"remote_url"`
+	Description str `json:"description"`
+	Meta        obj[struct {
+		Original obj[struct {
+			Width  num `json:"width"`
+			Height num `json:"height"`
+		}] `json:"original"`
+	}] `json:"meta"`
 }
 
 type notification struct {

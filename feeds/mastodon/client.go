@@ -138,6 +138,18 @@ func (a *api) call(ctx context.Context, method, path string, query, form url.Val
 }
 
 func (a *api) callRaw(ctx context.Context, method, path string, query, form url.Values, hdr http.Header, out any) error {
+	var body io.Reader
+	ctype := ""
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+		ctype = "application/x-www-form-urlencoded"
+	}
+	return a.callBody(ctx, method, path, query, body, ctype, hdr, out)
+}
+
+// callBody is callRaw with any body (a multipart upload) of content type
+// ctype.
+func (a *api) callBody(ctx context.Context, method, path string, query url.Values, body io.Reader, ctype string, hdr http.Header, out any) error {
 	where := method + " " + path
 	if a.base == "" {
 		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Permanent, Msg: "no server URL configured"})
@@ -146,17 +158,13 @@ func (a *api) callRaw(ctx context.Context, method, path string, query, form url.
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Permanent, Msg: "bad request URL", Err: err})
 	}
 	req.Header.Set("Accept", "application/json")
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	for k, vs := range hdr {
 		for _, v := range vs {

@@ -98,6 +98,7 @@ func (a *api) post(st status, kind social.Kind, fallback time.Time) (social.Post
 	if st.Account.OK {
 		p.Author = a.author(st.Account.V)
 	}
+	p.Media = mediaOf(st.Media)
 	meta := map[string]string{}
 	if acct := acctOf(st.Account.V); acct != "" {
 		meta[MetaAcct] = acct

@@ -35,13 +35,19 @@ func (c *Client) Send(ctx context.Context, r social.Reply) (social.Sent, error) 
 	if r.To.Lang != "" {
 		form.Set("language", r.To.Lang)
 	}
+	for _, a := range r.Attachments {
+		if a.Ref == "" {
+			return social.Sent{}, fmt.Errorf("mastodon: send: %w", &social.Error{Kind: social.Permanent, Msg: "an image was not uploaded"})
+		}
+		form.Add("media_ids[]", a.Ref)
+	}
 	hdr := http.Header{}
 	if key := idempotencyKey(r); key != "" {
 		hdr.Set("Idempotency-Key", key)
 	}
 	var st status
 	if err := a.call(ctx, http.MethodPost, "/api/v1/statuses", nil, form, hdr, &st); err != nil {
-		return social.Sent{}, err
+		return social.Sent{}, stillProcessing(err, len(r.Attachments) > 0)
 	}
 	if st.ID == "" {
 		// The status may exist: transient, so the engine confirms before resending.
@@ -114,13 +120,16 @@ func mentions(text, acct, handle string) bool {
 // text sent twice to one post) is passed over, so each entry finds its own.
 func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool, error) {
 	a := c.api
-	if r.To.RemoteID == "" {
+	if r.To.RemoteID == "" && r.Direct {
 		return social.Sent{}, false, fmt.Errorf("mastodon: confirm: %w",
 			&social.Error{Kind: social.Permanent, Msg: "reply has no target post to look under"})
 	}
 	me, err := a.me(ctx)
 	if err != nil {
 		return social.Sent{}, false, err
+	}
+	if r.To.RemoteID == "" {
+		return a.confirmTopLevel(ctx, me, r)
 	}
 	tc, err := a.context(ctx, r.To.RemoteID)
 	if err != nil {

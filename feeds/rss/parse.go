@@ -141,6 +141,7 @@ func mapItem(it *gofeed.Item, feedTitle, feedURL, base, lang string, now time.Ti
 		CreatedAt: created.UTC(),
 		Kind:      social.KindSearch,
 		ReadOnly:  ReadOnly,
+		Media:     enclosures(it),
 	}
 }
 

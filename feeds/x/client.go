@@ -48,9 +48,10 @@ const (
 // Field lists sent with every request that returns posts. The "tweet"
 // spellings are the ones X documents (apis.md §4.8).
 const (
-	tweetFields = "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,entities,lang,public_metrics,note_tweet"
-	expansions  = "author_id,referenced_tweets.id"
+	tweetFields = "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,entities,lang,public_metrics,note_tweet,attachments"
+	expansions  = "author_id,referenced_tweets.id,attachments.media_keys"
 	userFields  = "username,name,public_metrics"
+	mediaFields = "type,url,preview_image_url,width,height,alt_text"
 )
 
 // The interfaces the adapter implements.
@@ -251,7 +252,10 @@ func (c *Client) doRaw(ctx context.Context, key, method, path string, q url.Valu
 		u += "?" + encodeQuery(q)
 	}
 	var rd io.Reader
-	if body != nil {
+	rb, raw := body.(rawBody)
+	if raw {
+		rd = bytes.NewReader(rb.data)
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, &social.Error{Kind: social.Permanent, Msg: "encoding request", Err: err}
@@ -263,7 +267,9 @@ func (c *Client) doRaw(ctx context.Context, key, method, path string, q url.Valu
 		return nil, &social.Error{Kind: social.Permanent, Msg: "bad X API URL", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if raw {
+		req.Header.Set("Content-Type", rb.ctype)
+	} else if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.web.Do(ctx, req)

@@ -50,9 +50,16 @@ func (m *mapper) mapPage(p *tweetPage) []social.Post {
 			}
 		}
 	}
+	media := make(map[string]*wireMedia, len(p.Includes.Media))
+	for i := range p.Includes.Media {
+		if k := p.Includes.Media[i].Key; k != "" {
+			media[k] = &p.Includes.Media[i]
+		}
+	}
 	posts := make([]social.Post, 0, len(p.Data))
 	for i := range p.Data {
 		if post, ok := m.mapTweet(&p.Data[i], users, included); ok {
+			post.Media = mediaOf(&p.Data[i], media)
 			posts = append(posts, post)
 		}
 	}

@@ -19,6 +19,7 @@ func postQuery() url.Values {
 		"tweet.fields": {tweetFields},
 		"expansions":   {expansions},
 		"user.fields":  {userFields},
+		"media.fields": {mediaFields},
 	}
 }
 

@@ -110,7 +110,7 @@ func TestPollFirst(t *testing.T) {
 			t.Errorf("tweet.fields %v lacks %s", fields, want)
 		}
 	}
-	if q.Get("expansions") != "author_id,referenced_tweets.id" {
+	if q.Get("expansions") != "author_id,referenced_tweets.id,attachments.media_keys" {
 		t.Errorf("expansions = %q", q.Get("expansions"))
 	}
 	for _, want := range []string{"username", "name", "public_metrics"} {
@@ -322,7 +322,7 @@ func TestSearch(t *testing.T) {
 	if len(search) != 1 {
 		t.Fatalf("%d search requests, want 1", len(search))
 	}
-	if q := search[0].Query; q.Get("query") != query || q.Has("since_id") || q.Get("expansions") != "author_id,referenced_tweets.id" {
+	if q := search[0].Query; q.Get("query") != query || q.Has("since_id") || q.Get("expansions") != "author_id,referenced_tweets.id,attachments.media_keys" {
 		t.Errorf("query %v", q)
 	}
 	if f.count("GET /2/users/me") != 1 {

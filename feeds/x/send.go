@@ -66,10 +66,17 @@ func (c *Client) sendReply(ctx context.Context, r social.Reply) (social.Sent, er
 		return social.Sent{}, fmt.Errorf("x: reply to %s: %w", r.To.RemoteID,
 			&social.Error{Kind: social.Permanent, Msg: r.To.ReadOnly})
 	}
-	if r.To.RemoteID == "" {
-		return social.Sent{}, fmt.Errorf("x: reply: %w", &social.Error{Kind: social.Permanent, Msg: "no post to reply to"})
-	}
 	body := createTweetRequest{Text: r.Text, Reply: &replyRef{InReplyToTweetID: r.To.RemoteID}}
+	if r.To.RemoteID == "" {
+		body.Reply = nil // a status post: a top-level post (Confirm matches posts that reply to nothing)
+	}
+	if len(r.Attachments) > 0 {
+		ids, err := c.mediaIDs(ctx, r.Attachments)
+		if err != nil {
+			return social.Sent{}, fmt.Errorf("x: post: %w", err)
+		}
+		body.Media = &mediaRef{MediaIDs: ids}
+	}
 	resp, err := c.do(ctx, keyPost, http.MethodPost, "/2/tweets", nil, body)
 	if err != nil {
 		return social.Sent{}, fmt.Errorf("x: reply to %s: %w", r.To.RemoteID, err)

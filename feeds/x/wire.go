@@ -91,6 +91,20 @@ type wireTweet struct {
 	RefTweets       []wireRef    `json:"referenced_tweets"`
 	RefPosts        []wireRef    `json:"referenced_posts"`
 	Entities        wireEntities `json:"entities"`
+	Attachments     struct {
+		MediaKeys []string `json:"media_keys"`
+	} `json:"attachments"`
+}
+
+// wireMedia is an expanded media object (includes.media).
+type wireMedia struct {
+	Key     string  `json:"media_key"`
+	Type    string  `json:"type"` // photo, video, animated_gif
+	URL     string  `json:"url"`
+	Preview string  `json:"preview_image_url"`
+	Width   flexInt `json:"width"`
+	Height  flexInt `json:"height"`
+	Alt     string  `json:"alt_text"`
 }
 
 // refs returns the referenced posts under either spelling.
@@ -139,6 +153,7 @@ type wireIncludes struct {
 	Users  []wireUser  `json:"users"`
 	Tweets []wireTweet `json:"tweets"`
 	Posts  []wireTweet `json:"posts"`
+	Media  []wireMedia `json:"media"`
 }
 
 type wireMeta struct {
@@ -224,9 +239,14 @@ type replyRef struct {
 	InReplyToTweetID string `json:"in_reply_to_tweet_id"`
 }
 
+type mediaRef struct {
+	MediaIDs []string `json:"media_ids"`
+}
+
 type createTweetRequest struct {
 	Text  string    `json:"text"`
 	Reply *replyRef `json:"reply,omitempty"`
+	Media *mediaRef `json:"media,omitempty"`
 }
 
 type createDMRequest struct {

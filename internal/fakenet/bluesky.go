@@ -2,7 +2,10 @@ package fakenet
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -81,13 +84,21 @@ type BlueskyServer struct {
 	rkeys    map[string]int
 	messages []ChatMessage
 	seq      int64
+	blobs    []Blob
+	blobCIDs map[string]int
+}
+
+// Blob is an upload the Bluesky fake took with com.atproto.repo.uploadBlob.
+type Blob struct {
+	CID, MIME string
+	Size      int
 }
 
 func newBluesky(n *Nets) *BlueskyServer {
 	s := &BlueskyServer{Handle: BlueskyHandle, DID: BlueskyDID, Password: BlueskyPassword,
 		access: map[string]bool{}, refresh: map[string]bool{}, profiles: map[string]map[string]any{},
 		handles: map[string]string{BlueskyHandle: BlueskyDID}, posts: map[string]map[string]any{},
-		threads: map[string][]byte{}, rkeys: map[string]int{}}
+		threads: map[string][]byte{}, rkeys: map[string]int{}, blobCIDs: map[string]int{}}
 	cs := object(Fixture("bluesky/createSession.json"))
 	s.access[str(cs, "accessJwt")] = true
 	s.refresh[str(cs, "refreshJwt")] = true
@@ -304,6 +315,8 @@ func (s *BlueskyServer) servePDS(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, marshal(map[string]string{"did": did}))
 	case post && nsid == "com.atproto.repo.createRecord":
 		s.createRecord(w, r)
+	case post && nsid == "com.atproto.repo.uploadBlob":
+		s.uploadBlob(w, r)
 	case !post && nsid == "com.atproto.repo.getRecord":
 		s.getRecord(w, r)
 	case !post && nsid == "chat.bsky.convo.getConvoForMembers":
@@ -462,6 +475,11 @@ func (s *BlueskyServer) createRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Rkey != "" && !tidRE.MatchString(in.Rkey) {
 		xrpcError(w, 400, "InvalidRequest", "Invalid rkey: "+in.Rkey)
+		return
+	}
+	if msg := s.checkEmbed(in.Record); msg != "" {
+		s.pds.nets.violate(NetBluesky, "createRecord: %s", msg)
+		writeJSON(w, 400, marshal(map[string]string{"error": "InvalidRequest", "message": "Invalid app.bsky.feed.post record: " + msg}))
 		return
 	}
 	if msg := checkPost(in.Record); msg != "" {
@@ -632,4 +650,112 @@ func (s *BlueskyServer) getMessages(w http.ResponseWriter, r *http.Request) {
 		list = []any{}
 	}
 	writeJSON(w, 200, marshal(map[string]any{"messages": list}))
+}
+
+// uploadBlob takes an image like the PDS: the raw bytes with their
+// Content-Type, at most 1,000,000 bytes (the AppView's image limit), and
+// answers {blob} with a CID of the bytes.
+func (s *BlueskyServer) uploadBlob(w http.ResponseWriter, r *http.Request) {
+	ctype := r.Header.Get("Content-Type")
+	if ctype == "" || strings.HasPrefix(ctype, "application/json") {
+		s.pds.nets.violate(NetBluesky, "uploadBlob with Content-Type %q", ctype)
+		xrpcError(w, 400, "InvalidRequest", "the blob needs its content type")
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, 1_000_001))
+	if err != nil || len(data) == 0 {
+		xrpcError(w, 400, "InvalidRequest", "empty blob")
+		return
+	}
+	if len(data) > 1_000_000 {
+		xrpcError(w, 400, "BlobTooLarge", "This file is too large. It is 1 MB at most.")
+		return
+	}
+	sum := sha256.Sum256(data)
+	cid := "bafkrei" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:52]
+	s.sm.Lock()
+	if _, ok := s.blobCIDs[cid]; !ok {
+		s.blobs = append(s.blobs, Blob{CID: cid, MIME: ctype, Size: len(data)})
+		s.blobCIDs[cid] = len(s.blobs) - 1
+	}
+	s.sm.Unlock()
+	writeJSON(w, 200, marshal(map[string]any{"blob": map[string]any{
+		"$type": "blob", "ref": map[string]string{"$link": cid}, "mimeType": ctype, "size": len(data)}}))
+}
+
+// checkEmbed validates an app.bsky.embed.images embed: at most four
+// images, each with alt text (the key, maybe empty) and a blob this PDS
+// holds. Other embeds pass.
+func (s *BlueskyServer) checkEmbed(raw json.RawMessage) string {
+	var rec struct {
+		Embed *struct {
+			Type   string `json:"$type"`
+			Images []struct {
+				Alt   *string `json:"alt"`
+				Image struct {
+					Type string            `json:"$type"`
+					Ref  map[string]string `json:"ref"`
+				} `json:"image"`
+			} `json:"images"`
+		} `json:"embed"`
+	}
+	if json.Unmarshal(raw, &rec) != nil || rec.Embed == nil || rec.Embed.Type != "app.bsky.embed.images" {
+		return ""
+	}
+	if n := len(rec.Embed.Images); n == 0 || n > 4 {
+		return "record/embed/images must have 1 to 4 images"
+	}
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	for _, im := range rec.Embed.Images {
+		if im.Alt == nil {
+			return "record/embed/images/alt is required"
+		}
+		if _, ok := s.blobCIDs[im.Image.Ref["$link"]]; !ok || im.Image.Type != "blob" {
+			return "record/embed/images/image must be a blob this repo holds"
+		}
+	}
+	return ""
+}
+
+// Blobs lists the blobs uploaded, oldest first.
+func (s *BlueskyServer) Blobs() []Blob {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	return append([]Blob(nil), s.blobs...)
+}
+
+// AddPhotoMention adds a new mention (the newest notification) by the
+// first fixture mention's author, whose record carries an
+// app.bsky.embed.images embed with one image (a blob reference) and its
+// alt text; it returns the post's URI.
+func (s *BlueskyServer) AddPhotoMention(text, alt string, w, h int) string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	var base map[string]any
+	for _, n := range s.notifs {
+		if str(n.raw, "reason") == "mention" {
+			base = clone(n.raw).(map[string]any)
+			break
+		}
+	}
+	s.seq++
+	now := s.pds.nets.now().UTC()
+	at := now.Format("2006-01-02T15:04:05.000Z")
+	author, _ := base["author"].(map[string]any)
+	uri := "at://" + str(author, "did") + "/" + postCollection + "/" + tid(now, s.seq)
+	base["uri"], base["cid"], base["indexedAt"] = uri, blueskyFixtureCI, at
+	rec, _ := base["record"].(map[string]any)
+	rec = clone(rec).(map[string]any)
+	rec["text"], rec["createdAt"] = text, at
+	delete(rec, "reply")
+	delete(rec, "facets")
+	rec["embed"] = map[string]any{"$type": "app.bsky.embed.images", "images": []any{map[string]any{
+		"alt": alt, "aspectRatio": map[string]any{"width": w, "height": h},
+		"image": map[string]any{"$type": "blob", "ref": map[string]any{"$link": "bafkreiphotophotophotophotophotophotophotophotophoto"},
+			"mimeType": "image/jpeg", "size": 123456}}}}
+	base["record"] = rec
+	s.notifs = append([]bnotif{{uri: uri, at: at, raw: base}}, s.notifs...)
+	s.learnPost(base)
+	return uri
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -29,7 +30,14 @@ type Status struct {
 	Language       string
 	Text           string // the status text as posted
 	IdempotencyKey string
+	MediaIDs       []string        // media_ids[]
 	JSON           json.RawMessage // the entity the fake answered with
+}
+
+// Media is an upload the Mastodon fake took on POST /api/v2/media.
+type Media struct {
+	ID, Filename, MIME, Description string
+	Size                            int
 }
 
 // mstatus is what the fake knows of a status.
@@ -59,10 +67,13 @@ type MastodonServer struct {
 	byKey      map[string]int // Idempotency-Key → index in created
 	ignoreKeys bool
 	nextID     uint64
+	media      []Media
+	mediaByID  map[string]int
+	processing int // status creates with media refused as "still processing"
 }
 
 func newMastodon(n *Nets) *MastodonServer {
-	s := &MastodonServer{Token: MastodonToken, statuses: map[string]*mstatus{}, byKey: map[string]int{}}
+	s := &MastodonServer{Token: MastodonToken, statuses: map[string]*mstatus{}, byKey: map[string]int{}, mediaByID: map[string]int{}}
 	s.self = object(Fixture("mastodon/verify_credentials.json"))
 	var notifs []map[string]any
 	mustUnmarshal(Fixture("mastodon/notifications_mentions.json"), &notifs)
@@ -101,6 +112,8 @@ func newMastodon(n *Nets) *MastodonServer {
 	mux.HandleFunc("GET /api/v1/statuses/{id}", s.status)
 	mux.HandleFunc("GET /api/v1/statuses/{id}/context", s.context)
 	mux.HandleFunc("POST /api/v1/statuses", s.post)
+	mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", s.accountStatuses)
+	mux.HandleFunc("POST /api/v2/media", s.uploadMedia)
 	mux.HandleFunc("GET /api/v1/timelines/tag/{tag}", func(w http.ResponseWriter, r *http.Request) {
 		s.sm.Lock()
 		tag := s.tag
@@ -329,6 +342,7 @@ func (s *MastodonServer) context(w http.ResponseWriter, r *http.Request) {
 // already created (unless IgnoreIdempotencyKey).
 func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 	params := map[string]string{}
+	var mediaIDs []string
 	switch {
 	case isForm(r):
 		if err := r.ParseForm(); err != nil {
@@ -338,6 +352,7 @@ func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 		for k := range r.PostForm {
 			params[k] = r.PostForm.Get(k)
 		}
+		mediaIDs = r.PostForm["media_ids[]"]
 	case isJSON(r):
 		var m map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
@@ -380,6 +395,24 @@ func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, s.created[i].JSON)
 		return
 	}
+	if len(mediaIDs) > 0 && s.processing > 0 {
+		s.processing--
+		writeJSON(w, 422, []byte(`{"error":"Cannot attach files that have not finished processing. Try again in a moment!"}`))
+		return
+	}
+	var attachments []any
+	for _, id := range mediaIDs {
+		i, ok := s.mediaByID[id]
+		if !ok {
+			writeJSON(w, 422, []byte(`{"error":"Validation failed: Media attachments are invalid"}`))
+			return
+		}
+		attachments = append(attachments, s.mediaJSON(s.media[i]))
+	}
+	if len(mediaIDs) > 4 {
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: Media attachments are too many"}`))
+		return
+	}
 	parent := params["in_reply_to_id"]
 	var target *mstatus
 	if parent != "" {
@@ -405,6 +438,10 @@ func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 	st["visibility"] = vis
 	st["content"] = "<p>" + strings.ReplaceAll(html.EscapeString(text), "\n", "<br>") + "</p>"
 	st["mentions"] = []any{}
+	st["media_attachments"] = []any{}
+	if len(attachments) > 0 {
+		st["media_attachments"] = attachments
+	}
 	st["in_reply_to_id"], st["in_reply_to_account_id"] = nil, nil
 	if target != nil {
 		st["in_reply_to_id"], st["in_reply_to_account_id"] = target.id, target.account
@@ -416,7 +453,7 @@ func (s *MastodonServer) post(w http.ResponseWriter, r *http.Request) {
 	raw := marshal(st)
 	s.learn(st)
 	s.created = append(s.created, Status{ID: id, InReplyToID: parent, Visibility: vis, Language: params["language"],
-		Text: text, IdempotencyKey: key, JSON: raw})
+		Text: text, IdempotencyKey: key, MediaIDs: mediaIDs, JSON: raw})
 	if key != "" {
 		s.byKey[key] = len(s.created) - 1
 	}
@@ -436,4 +473,124 @@ func mustUnmarshal(b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		panic(fmt.Sprintf("fakenet: fixture: %v", err))
 	}
+}
+
+// accountStatuses answers GET /api/v1/accounts/:id/statuses for the
+// brand's own account: the statuses the fake created, newest first (at
+// most limit, default 20).
+func (s *MastodonServer) accountStatuses(w http.ResponseWriter, r *http.Request) {
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 || limit > 40 {
+		limit = 20
+	}
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	out := []json.RawMessage{}
+	if r.PathValue("id") == str(s.self, "id") {
+		for i := len(s.created) - 1; i >= 0 && len(out) < limit; i-- {
+			out = append(out, s.created[i].JSON)
+		}
+	}
+	writeJSON(w, 200, marshal(out))
+}
+
+// uploadMedia takes POST /api/v2/media like Mastodon: multipart with a
+// file (an image: its bytes say so) and an optional description, at most
+// 16 MB; it answers the attachment (200: processed at once).
+func (s *MastodonServer) uploadMedia(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 17<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: File can't be blank"}`))
+		return
+	}
+	f, fh, err := r.FormFile("file")
+	if err != nil {
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: File can't be blank"}`))
+		return
+	}
+	defer f.Close()
+	data := make([]byte, fh.Size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: File could not be read"}`))
+		return
+	}
+	mime := http.DetectContentType(data)
+	if !strings.HasPrefix(mime, "image/") {
+		writeJSON(w, 422, []byte(`{"error":"Validation failed: File content type is invalid"}`))
+		return
+	}
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	id := strconv.FormatUint(s.nextID, 10)
+	s.nextID++
+	m := Media{ID: id, Filename: fh.Filename, MIME: mime, Description: r.FormValue("description"), Size: len(data)}
+	s.media = append(s.media, m)
+	s.mediaByID[id] = len(s.media) - 1
+	writeJSON(w, 200, marshal(s.mediaJSON(m)))
+}
+
+func (s *MastodonServer) mediaJSON(m Media) map[string]any {
+	var desc any
+	if m.Description != "" {
+		desc = m.Description
+	}
+	return map[string]any{"id": m.ID, "type": "image", "url": s.URL + "/system/media/" + m.ID + "/original",
+		"preview_url": s.URL + "/system/media/" + m.ID + "/small", "remote_url": nil, "description": desc,
+		"meta": map[string]any{"original": map[string]any{"width": 1, "height": 1}}}
+}
+
+// Uploads lists the media the fake took, oldest first.
+func (s *MastodonServer) Uploads() []Media {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	return append([]Media(nil), s.media...)
+}
+
+// AddPhotoMention adds a new mention (the newest notification) from the
+// fixture's first mention's author, with text and one image attachment
+// with alt text (empty: none) of w×h pixels; it returns the status id.
+func (s *MastodonServer) AddPhotoMention(text, alt string, w, h int) string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	var n map[string]any
+	mustUnmarshal(s.notifs[len(s.notifs)-1], &n)
+	st, _ := n["status"].(map[string]any)
+	maxID := ""
+	for _, id := range s.notifIDs {
+		if maxID == "" || idLess(maxID, id) {
+			maxID = id
+		}
+	}
+	nid, _ := strconv.ParseUint(maxID, 10, 64)
+	sid := strconv.FormatUint(s.nextID, 10)
+	s.nextID++
+	now := s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	n["id"] = strconv.FormatUint(nid+1, 10)
+	n["created_at"] = now
+	st["id"] = sid
+	st["created_at"] = now
+	st["url"] = s.URL + "/@customer/" + sid
+	st["uri"] = s.URL + "/users/customer/statuses/" + sid
+	st["content"] = "<p>" + html.EscapeString(text) + "</p>"
+	st["in_reply_to_id"], st["in_reply_to_account_id"] = nil, nil
+	var desc any
+	if alt != "" {
+		desc = alt
+	}
+	st["media_attachments"] = []any{map[string]any{"id": sid + "0", "type": "image",
+		"url": s.URL + "/system/media_attachments/" + sid + "/original.jpg", "preview_url": s.URL + "/system/media_attachments/" + sid + "/small.jpg",
+		"remote_url": nil, "description": desc, "meta": map[string]any{"original": map[string]any{"width": w, "height": h}}}}
+	n["status"] = st
+	s.notifs = append([]json.RawMessage{marshal(n)}, s.notifs...)
+	s.notifIDs = append([]string{str(n, "id")}, s.notifIDs...)
+	s.learn(st)
+	return sid
+}
+
+// StillProcessing makes the next n status creates that attach media fail
+// as Mastodon does while it processes an upload (422).
+func (s *MastodonServer) StillProcessing(n int) {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	s.processing = n
 }

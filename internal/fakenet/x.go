@@ -3,6 +3,7 @@ package fakenet
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dghubble/oauth1"
 )
@@ -33,8 +35,16 @@ const (
 type Tweet struct {
 	ID        string
 	Text      string
-	InReplyTo string // reply.in_reply_to_tweet_id
+	InReplyTo string   // reply.in_reply_to_tweet_id
+	MediaIDs  []string // media.media_ids
 	Body      json.RawMessage
+}
+
+// XMedia is an image the X fake took on POST /2/media/upload, with the
+// alt text POST /2/media/metadata set.
+type XMedia struct {
+	ID, MIME, Alt string
+	Size          int
 }
 
 // DM is a direct message the X fake accepted.
@@ -57,22 +67,26 @@ type XServer struct {
 	UserID                                                 string
 	ConsumerKey, ConsumerSecret, AccessToken, AccessSecret string
 
-	sm       sync.Mutex
-	nonces   map[string]bool
-	mentions []map[string]any // newest first
-	withheld int
-	tweets   map[string]map[string]any // every post the fake knows, by id
-	users    map[string]map[string]any
-	created  []Tweet
-	dms      []DM
-	nextID   uint64
-	authFail int
+	sm        sync.Mutex
+	nonces    map[string]bool
+	mentions  []map[string]any // newest first
+	withheld  int
+	tweets    map[string]map[string]any // every post the fake knows, by id
+	users     map[string]map[string]any
+	created   []Tweet
+	dms       []DM
+	nextID    uint64
+	authFail  int
+	media     []XMedia
+	mediaByID map[string]int
+	mediaInfo map[string]map[string]any // media_key → media object (includes.media)
 }
 
 func newX(n *Nets) *XServer {
 	s := &XServer{UserID: XUserID, ConsumerKey: XConsumerKey, ConsumerSecret: XConsumerSecret,
 		AccessToken: XAccessToken, AccessSecret: XAccessSecret,
-		nonces: map[string]bool{}, tweets: map[string]map[string]any{}, users: map[string]map[string]any{}}
+		nonces: map[string]bool{}, tweets: map[string]map[string]any{}, users: map[string]map[string]any{},
+		mediaByID: map[string]int{}, mediaInfo: map[string]map[string]any{}}
 	for _, name := range []string{"users_mentions.json", "search_recent_conversation.json", "tweets_lookup.json", "search_recent.json"} {
 		var p struct {
 			Data     []map[string]any
@@ -106,6 +120,8 @@ func newX(n *Nets) *XServer {
 	mux.HandleFunc("GET /2/tweets/search/recent", s.search)
 	mux.HandleFunc("GET /2/tweets", s.lookup)
 	mux.HandleFunc("POST /2/tweets", s.createTweet)
+	mux.HandleFunc("POST /2/media/upload", s.uploadMedia)
+	mux.HandleFunc("POST /2/media/metadata", s.mediaMetadata)
 	mux.HandleFunc("POST /2/dm_conversations/with/{id}/messages", s.createDM)
 	mux.HandleFunc("GET /2/dm_conversations/with/{id}/dm_events", s.dmEvents)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +260,7 @@ func (s *XServer) checkOAuth(r *http.Request) error {
 // page writes a timeline page in the fixtures' shape: data newest first,
 // every known user and referenced post under includes, and meta with the
 // ids (X's empty answer has no data key at all).
-func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string) {
+func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string, withMedia bool) {
 	if len(list) == 0 {
 		writeJSON(w, 200, Fixture("x/users_mentions_empty.json"))
 		return
@@ -282,6 +298,21 @@ func (s *XServer) page(w http.ResponseWriter, list []map[string]any, next string
 	}
 	if ts != nil {
 		inc["tweets"] = ts
+	}
+	if withMedia { // expansions=attachments.media_keys
+		var ms []any
+		for _, t := range list {
+			att, _ := t["attachments"].(map[string]any)
+			keys, _ := att["media_keys"].([]string)
+			for _, k := range keys {
+				if m, ok := s.mediaInfo[k]; ok {
+					ms = append(ms, m)
+				}
+			}
+		}
+		if ms != nil {
+			inc["media"] = ms
+		}
 	}
 	meta := map[string]any{"result_count": len(list), "newest_id": str(list[0], "id"), "oldest_id": str(list[len(list)-1], "id")}
 	if next != "" {
@@ -336,7 +367,7 @@ func (s *XServer) listMentions(w http.ResponseWriter, r *http.Request) {
 	if n := atoi(q.Get("max_results")); n > 0 && len(list) > n {
 		list = list[:n]
 	}
-	s.page(w, list, xFirstNextToken)
+	s.page(w, list, xFirstNextToken, strings.Contains(q.Get("expansions"), "attachments.media_keys"))
 }
 
 // search serves conversation_id: queries from the posts the fake knows (the
@@ -363,7 +394,7 @@ func (s *XServer) search(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		sort.Slice(list, func(i, j int) bool { return idLess(str(list[j], "id"), str(list[i], "id")) })
-		s.page(w, list, "")
+		s.page(w, list, "", strings.Contains(q.Get("expansions"), "attachments.media_keys"))
 		return
 	}
 	if q.Get("pagination_token") != "" || q.Get("since_id") != "" {
@@ -430,6 +461,9 @@ func (s *XServer) createTweet(w http.ResponseWriter, r *http.Request) {
 		Reply *struct {
 			InReplyToTweetID string `json:"in_reply_to_tweet_id"`
 		} `json:"reply"`
+		Media *struct {
+			MediaIDs []string `json:"media_ids"`
+		} `json:"media"`
 	}
 	if !isJSON(r) || json.Unmarshal(body, &in) != nil {
 		s.nets.violate(NetX, "POST /2/tweets without a JSON body")
@@ -464,8 +498,25 @@ func (s *XServer) createTweet(w http.ResponseWriter, r *http.Request) {
 		tw["in_reply_to_user_id"] = str(target, "author_id")
 		tw["referenced_tweets"] = []any{map[string]any{"type": "replied_to", "id": parent}}
 	}
+	var mediaIDs []string
+	if in.Media != nil {
+		if len(in.Media.MediaIDs) > 4 {
+			xProblem(w, 400, "Invalid Request", "Your media IDs are invalid.")
+			return
+		}
+		var keys []string
+		for _, m := range in.Media.MediaIDs {
+			if _, ok := s.mediaByID[m]; !ok {
+				xProblem(w, 400, "Invalid Request", "Your media IDs are invalid.")
+				return
+			}
+			keys = append(keys, "3_"+m)
+		}
+		mediaIDs = in.Media.MediaIDs
+		tw["attachments"] = map[string]any{"media_keys": keys}
+	}
 	s.tweets[id] = tw
-	s.created = append(s.created, Tweet{ID: id, Text: in.Text, InReplyTo: parent, Body: body})
+	s.created = append(s.created, Tweet{ID: id, Text: in.Text, InReplyTo: parent, MediaIDs: mediaIDs, Body: body})
 	out := object(Fixture("x/tweets_create.json"))
 	out["data"] = map[string]any{"id": id, "edit_history_tweet_ids": []string{id}, "text": in.Text}
 	h := w.Header()
@@ -551,5 +602,96 @@ func (s *XServer) userTweets(w http.ResponseWriter, r *http.Request) {
 			list = append(list, s.tweets[s.created[i].ID])
 		}
 	}
-	s.page(w, list, "")
+	s.page(w, list, "", false)
+}
+
+// uploadMedia takes POST /2/media/upload: multipart with the image as
+// media (its bytes say it is one), media_category tweet_image, at most
+// 5 MB; it answers {data:{id, media_key, size}}.
+func (s *XServer) uploadMedia(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 6<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		xProblem(w, 400, "Invalid Request", "One or more parameters to your request was invalid.")
+		return
+	}
+	f, _, err := r.FormFile("media")
+	if err != nil {
+		xProblem(w, 400, "Invalid Request", "The media parameter is missing.")
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 5<<20+1))
+	if err != nil || len(data) > 5<<20 {
+		xProblem(w, 400, "Invalid Request", "File size exceeds 5 MB.")
+		return
+	}
+	mime := http.DetectContentType(data)
+	if !strings.HasPrefix(mime, "image/") || r.FormValue("media_category") != "tweet_image" {
+		xProblem(w, 400, "Invalid Request", "media type unrecognized or media_category is not tweet_image")
+		return
+	}
+	s.sm.Lock()
+	id := s.newID()
+	s.media = append(s.media, XMedia{ID: id, MIME: mime, Size: len(data)})
+	s.mediaByID[id] = len(s.media) - 1
+	s.sm.Unlock()
+	writeJSON(w, 200, marshal(map[string]any{"data": map[string]any{"id": id, "media_key": "3_" + id, "size": len(data),
+		"expires_after_secs": 86400, "image": map[string]any{"image_type": mime}}}))
+}
+
+// mediaMetadata takes POST /2/media/metadata {id, metadata:{alt_text:{text}}}
+// (alt text at most 1000 characters).
+func (s *XServer) mediaMetadata(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID       string `json:"id"`
+		Metadata struct {
+			AltText struct {
+				Text string `json:"text"`
+			} `json:"alt_text"`
+		} `json:"metadata"`
+	}
+	if !isJSON(r) || json.NewDecoder(r.Body).Decode(&in) != nil {
+		s.nets.violate(NetX, "POST /2/media/metadata without a JSON body")
+		xProblem(w, 400, "Invalid Request", "One or more parameters to your request was invalid.")
+		return
+	}
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	i, ok := s.mediaByID[in.ID]
+	if !ok || utf8.RuneCountInString(in.Metadata.AltText.Text) > 1000 {
+		xProblem(w, 400, "Invalid Request", "Unknown media id or alt text too long.")
+		return
+	}
+	s.media[i].Alt = in.Metadata.AltText.Text
+	writeJSON(w, 200, marshal(map[string]any{"data": map[string]any{"id": in.ID, "associated_metadata": true}}))
+}
+
+// Media lists the images uploaded, oldest first.
+func (s *XServer) Media() []XMedia {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	return append([]XMedia(nil), s.media...)
+}
+
+// AddPhotoMention adds a new mention (the newest) by the fixture's first
+// mention's author with one photo (attachments.media_keys, and the media
+// object served in includes.media when the request asks for the
+// expansion); it returns the post's id.
+func (s *XServer) AddPhotoMention(text, alt string, w, h int) string {
+	s.sm.Lock()
+	defer s.sm.Unlock()
+	t := clone(s.mentions[len(s.mentions)-1]).(map[string]any)
+	id := s.newID()
+	key := "3_" + id
+	t["id"], t["text"], t["conversation_id"] = id, text, id
+	t["created_at"] = s.nets.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	t["edit_history_tweet_ids"] = []string{id}
+	delete(t, "referenced_tweets")
+	delete(t, "in_reply_to_user_id")
+	t["attachments"] = map[string]any{"media_keys": []string{key}}
+	s.mediaInfo[key] = map[string]any{"media_key": key, "type": "photo", "url": "https://pbs.twimg.com/media/" + id + ".jpg",
+		"width": w, "height": h, "alt_text": alt}
+	s.mentions = append([]map[string]any{t}, s.mentions...)
+	s.tweets[id] = t
+	return id
 }

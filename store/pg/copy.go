@@ -127,6 +127,8 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 			counts             [4]int64
 		)
 		b := &t.extra
+		// imported rows are not indexed: store.Copy rebuilds the index
+		b.Queue("UPDATE hark_meta SET value = '0' WHERE key = 'fts'")
 		for _, r := range recs {
 			switch r.Kind {
 			case store.RecSeq:

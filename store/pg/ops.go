@@ -23,7 +23,14 @@ func (s *Store) Ingest(ctx context.Context, feedID, cursor string, posts []socia
 
 func (s *Store) ingest(ctx context.Context, f *store.Fence, feedID, cursor string, posts []social.Post, tri store.Triage, now time.Time) (store.IngestResult, error) {
 	var res store.IngestResult
+	// the posts' index words are folded before the transaction starts:
+	// the server sees no idle time for them
+	tsvs := make(map[string]string, len(posts))
+	for _, p := range posts {
+		tsvs[p.Key()] = postTSV(store.StoredPost{Post: p})
+	}
 	err := s.write(ctx, func(t *txn) error {
+		t.tsvs = tsvs
 		if f != nil {
 			if err := t.fence(*f); err != nil {
 				return err

@@ -115,6 +115,10 @@ func Config(dsn string, o Options) (*pgxpool.Config, error) {
 			cfg.ConnConfig.RuntimeParams[k] = v
 		}
 	}
+	if o.ReadOnly {
+		// a reading command cannot write, whatever it calls
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	if _, set := cfg.ConnConfig.RuntimeParams["application_name"]; !set {
 		host, _ := os.Hostname()
 		cfg.ConnConfig.RuntimeParams["application_name"] = "hark/" + host + "/" + strconv.Itoa(os.Getpid())

@@ -397,19 +397,23 @@ func TestMissingDatabaseIsNotUnreachable(t *testing.T) {
 func TestSlowReaderOfALongScan(t *testing.T) {
 	ctx := context.Background()
 	dsn := newDB(t)
-	s, err := pg.Open(ctx, dsn+"&idle_in_transaction_session_timeout=200ms", pg.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	// the batch is written with the ordinary timeouts (on a loaded machine
+	// a write transaction can itself pause longer than 200 ms)
+	w := open(t, dsn)
 	var batch []social.Post
 	for i := range 2500 { // two pages
 		batch = append(batch, social.Post{Network: social.Demo, Account: "a", RemoteID: strconv.Itoa(i),
 			Author: social.Author{Handle: "@u" + strconv.Itoa(i)}, Text: "t", CreatedAt: time.Unix(int64(i), 0), Kind: social.KindMention})
 	}
-	if _, err := s.Ingest(ctx, "f", "c", batch, nil, time.Unix(0, 0)); err != nil {
+	if _, err := w.Ingest(ctx, "f", "c", batch, nil, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
+	w.Close()
+	s, err := pg.Open(ctx, dsn+"&idle_in_transaction_session_timeout=200ms", pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	n := 0
 	err = s.ForEachConv(ctx, func(social.Conversation) bool {
 		n++
@@ -420,5 +424,30 @@ func TestSlowReaderOfALongScan(t *testing.T) {
 	})
 	if err != nil || n != 2500 {
 		t.Fatalf("read %d of 2500: %v", n, err)
+	}
+}
+
+// A store opened read-only (the reading commands) reads, and any write is
+// refused by the server.
+func TestReadOnlyCannotWrite(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDB(t)
+	w := open(t, dsn)
+	defer w.Close()
+	p := social.Post{Network: social.Demo, Account: "a", RemoteID: "1", Author: social.Author{Handle: "@a"},
+		Text: "hi", CreatedAt: time.Unix(1, 0), Kind: social.KindMention}
+	if _, err := w.Ingest(ctx, "f", "c", []social.Post{p}, nil, time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := pg.Open(ctx, dsn, pg.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if n, err := r.Counts(ctx); err != nil || n[0] != 1 {
+		t.Fatalf("read-only counts %v %v", n, err)
+	}
+	if err := r.SaveDraft(ctx, "1", "x"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("a write on a read-only store: %v", err)
 	}
 }

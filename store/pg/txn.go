@@ -24,6 +24,7 @@ type txn struct {
 	tx       querier // the connection, inside BEGIN … COMMIT
 	begun    bool    // BEGIN was sent (prefetch pipelines it with its reads)
 	posts    map[string]*postEnt
+	tsvs     map[string]string // posts' index words, folded before the transaction
 	convs    map[uint64]*convEnt
 	roots    map[string]uint64 // 0: known to be absent
 	contacts map[string]*docEnt
@@ -36,6 +37,7 @@ type txn struct {
 
 type postEnt struct {
 	raw    []byte
+	tsv    string // the search index's words (set when written)
 	convID int64
 	known  bool
 	write  int // 0 none, 1 insert, 2 update
@@ -49,6 +51,7 @@ type convEnt struct {
 	rank     int16
 	sortKey  []byte
 	ref      []byte
+	attrs    convAttrs
 	notFound bool
 }
 
@@ -56,6 +59,8 @@ type docEnt struct {
 	raw   []byte
 	known bool
 	dirty bool
+	// contacts: the search index's words and conversations
+	tsv, convIDs string
 }
 
 // querier is what a transaction's statements run on.
@@ -168,6 +173,13 @@ func (t *txn) PutPost(sp store.StoredPost) error {
 		e.write = 1
 	}
 	e.raw, e.convID, e.known = raw, int64(cid), true
+	if v, ok := t.tsvs[key]; ok {
+		// folded before the transaction (Ingest): the polled post, whose
+		// text and author are what is stored under its key
+		e.tsv = v
+	} else {
+		e.tsv = postTSV(sp)
+	}
 	return nil
 }
 
@@ -275,6 +287,7 @@ func (t *txn) PutConv(old, c *social.Conversation) error {
 		t.counts[to]++
 	}
 	e.raw, e.dirty, e.rank, e.sortKey, e.ref = raw, true, int16(to), sk, store.RefValue(c)
+	e.attrs = attrsOf(c)
 	return nil
 }
 
@@ -309,7 +322,8 @@ func (t *txn) PutContact(ct store.Contact) error {
 	if err != nil {
 		return err
 	}
-	t.contacts[store.ContactKey(ct.Network, ct.Handle)] = &docEnt{raw: raw, known: true, dirty: true}
+	t.contacts[store.ContactKey(ct.Network, ct.Handle)] = &docEnt{raw: raw, known: true, dirty: true,
+		tsv: contactTSV(ct), convIDs: pgArray(contactConvIDs(ct))}
 	return nil
 }
 
@@ -467,27 +481,31 @@ func (t *txn) flush() error {
 	var pIns, pUpd struct {
 		keys, docs [][]byte
 		conv       []int64
+		tsv        []string
 	}
 	for k, e := range t.posts {
 		switch e.write {
 		case 1:
-			pIns.keys, pIns.docs, pIns.conv = append(pIns.keys, []byte(k)), append(pIns.docs, e.raw), append(pIns.conv, e.convID)
+			pIns.keys, pIns.docs, pIns.conv, pIns.tsv = append(pIns.keys, []byte(k)), append(pIns.docs, e.raw), append(pIns.conv, e.convID), append(pIns.tsv, e.tsv)
 		case 2:
-			pUpd.keys, pUpd.docs, pUpd.conv = append(pUpd.keys, []byte(k)), append(pUpd.docs, e.raw), append(pUpd.conv, e.convID)
+			pUpd.keys, pUpd.docs, pUpd.conv, pUpd.tsv = append(pUpd.keys, []byte(k)), append(pUpd.docs, e.raw), append(pUpd.conv, e.convID), append(pUpd.tsv, e.tsv)
 		}
 	}
 	if len(pIns.keys) > 0 {
-		b.Queue("INSERT INTO posts (key, conv_id, doc) SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bytea[])", pIns.keys, pIns.conv, pIns.docs)
+		b.Queue("INSERT INTO posts (key, conv_id, doc, tsv) SELECT k, c, d, t::tsvector FROM unnest($1::bytea[], $2::bigint[], $3::bytea[], $4::text[]) AS u(k, c, d, t)",
+			pIns.keys, pIns.conv, pIns.docs, pIns.tsv)
 	}
 	if len(pUpd.keys) > 0 {
-		b.Queue(`UPDATE posts p SET conv_id = u.c, doc = u.d FROM unnest($1::bytea[], $2::bigint[], $3::bytea[]) AS u(k, c, d)
-			WHERE p.key = u.k`, pUpd.keys, pUpd.conv, pUpd.docs)
+		b.Queue(`UPDATE posts p SET conv_id = u.c, doc = u.d, tsv = u.t::tsvector FROM unnest($1::bytea[], $2::bigint[], $3::bytea[], $4::text[]) AS u(k, c, d, t)
+			WHERE p.key = u.k`, pUpd.keys, pUpd.conv, pUpd.docs, pUpd.tsv)
 	}
 	type convCols struct {
-		ids              []int64
-		ranks            []int16
-		roots, sks, refs [][]byte
-		docs             [][]byte
+		ids                  []int64
+		ranks                []int16
+		roots, sks, refs     [][]byte
+		docs                 [][]byte
+		langs, sents, states []*string
+		lastCustomer         []*int64
 	}
 	var cIns, cUpd convCols
 	for id, e := range t.convs {
@@ -500,26 +518,29 @@ func (t *txn) flush() error {
 			c.roots = append(c.roots, e.root)
 		}
 		c.ids, c.ranks, c.sks, c.refs, c.docs = append(c.ids, int64(id)), append(c.ranks, e.rank), append(c.sks, e.sortKey), append(c.refs, e.ref), append(c.docs, e.raw)
+		c.langs, c.sents, c.states, c.lastCustomer = append(c.langs, e.attrs.lang), append(c.sents, e.attrs.sentiment), append(c.states, e.attrs.state), append(c.lastCustomer, e.attrs.lastCustomer)
 	}
 	if len(cIns.ids) > 0 {
-		b.Queue(`INSERT INTO conversations (id, root_key, rank, sort_key, ref, doc)
-			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bytea[])`,
-			cIns.ids, cIns.roots, cIns.ranks, cIns.sks, cIns.refs, cIns.docs)
+		b.Queue(`INSERT INTO conversations (id, root_key, rank, sort_key, ref, doc, lang, sentiment, state, last_customer_at)
+			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::bigint[])`,
+			cIns.ids, cIns.roots, cIns.ranks, cIns.sks, cIns.refs, cIns.docs, cIns.langs, cIns.sents, cIns.states, cIns.lastCustomer)
 	}
 	if len(cUpd.ids) > 0 {
-		b.Queue(`UPDATE conversations c SET rank = u.r, sort_key = u.s, ref = u.f, doc = u.d
-			FROM unnest($1::bigint[], $2::smallint[], $3::bytea[], $4::bytea[], $5::bytea[]) AS u(i, r, s, f, d)
-			WHERE c.id = u.i`, cUpd.ids, cUpd.ranks, cUpd.sks, cUpd.refs, cUpd.docs)
+		b.Queue(`UPDATE conversations c SET rank = u.r, sort_key = u.s, ref = u.f, doc = u.d, lang = u.l, sentiment = u.se, state = u.st, last_customer_at = u.t
+			FROM unnest($1::bigint[], $2::smallint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(i, r, s, f, d, l, se, st, t)
+			WHERE c.id = u.i`, cUpd.ids, cUpd.ranks, cUpd.sks, cUpd.refs, cUpd.docs, cUpd.langs, cUpd.sents, cUpd.states, cUpd.lastCustomer)
 	}
 	var ctKeys, ctDocs [][]byte
+	var ctTSV, ctConvs []string
 	for k, e := range t.contacts {
 		if e.dirty {
 			ctKeys, ctDocs = append(ctKeys, []byte(k)), append(ctDocs, e.raw)
+			ctTSV, ctConvs = append(ctTSV, e.tsv), append(ctConvs, e.convIDs)
 		}
 	}
 	if len(ctKeys) > 0 {
-		b.Queue(`INSERT INTO contacts (key, doc) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-			ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`, ctKeys, ctDocs)
+		b.Queue(`INSERT INTO contacts (key, doc, tsv, conv_ids) SELECT k, d, t::tsvector, i::bigint[] FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[]) AS u(k, d, t, i)
+			ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, conv_ids = EXCLUDED.conv_ids`, ctKeys, ctDocs, ctTSV, ctConvs)
 	}
 	if t.seqState == 2 {
 		b.Queue("UPDATE counters SET n = $1 WHERE name = 'conv'", t.convSeq)

@@ -56,6 +56,10 @@ func Run(t *testing.T, b Backend) {
 		return s
 	}
 
+	t.Run("Search", func(t *testing.T) { searchContract(t, open(t)) })
+	t.Run("Totals", func(t *testing.T) { totalsContract(t, open(t)) })
+	t.Run("OutboxByState", func(t *testing.T) { outboxContract(t, open(t)) })
+
 	t.Run("IngestIdempotent", func(t *testing.T) {
 		s := open(t)
 		batch := []social.Post{post("1", "@ann", "hello", 0), post("2", "@bob", "urgent", time.Minute)}
@@ -262,6 +266,79 @@ func Run(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("ScheduledAndStatusPosts", func(t *testing.T) {
+		s := open(t)
+		r, _ := s.Ingest(ctx, "f", "c", []social.Post{post("1", "@ann", "hi", 0)}, prio, t0)
+		conv := r.Changed[0]
+		at := t0.Add(24 * time.Hour)
+		e1, err := s.EnqueueScheduled(ctx, social.Reply{ID: "s1", ConvID: conv, Text: "did it arrive?"}, false, at, false, t0)
+		if err != nil || e1.State != store.OutScheduled || !e1.SendAt.Equal(at) {
+			t.Fatalf("scheduled: %+v %v", e1, err)
+		}
+		if again, _ := s.EnqueueScheduled(ctx, social.Reply{ID: "s1", ConvID: conv}, false, at, false, t0); again.Seq != e1.Seq {
+			t.Fatalf("double enqueue: %+v", again)
+		}
+		e2, _ := s.EnqueueScheduled(ctx, social.Reply{ID: "s2", ConvID: conv, Text: "happy birthday"}, false, at, true, t0)
+		var seen social.Conversation
+		decide := func(e store.OutboxEntry, c social.Conversation, ok bool) string {
+			seen = c
+			if e.Reply.ID == "s1" {
+				return "cancelled: moved on"
+			}
+			return ""
+		}
+		if got, rel, err := s.ReleaseScheduled(ctx, e1.Seq, t0.Add(time.Hour), decide); err != nil || rel || got.State != store.OutScheduled {
+			t.Fatalf("released before its time: %+v %v %v", got, rel, err)
+		}
+		got, rel, err := s.ReleaseScheduled(ctx, e1.Seq, at, decide)
+		if err != nil || rel || got.State != store.OutCancelled || got.LastError != "cancelled: moved on" || seen.ID != conv {
+			t.Fatalf("cancel: %+v %v %v (conversation %q)", got, rel, err, seen.ID)
+		}
+		got, rel, err = s.ReleaseScheduled(ctx, e2.Seq, at, decide)
+		if err != nil || !rel || got.State != store.OutQueued || !got.NextAttempt.Equal(at) {
+			t.Fatalf("release: %+v %v %v", got, rel, err)
+		}
+		if again, rel, _ := s.ReleaseScheduled(ctx, e2.Seq, at, decide); rel || again.State != store.OutQueued {
+			t.Fatalf("released twice: %+v", again)
+		}
+		if stored, _ := s.OutboxEntry(ctx, e1.Seq); stored.State != store.OutCancelled {
+			t.Fatalf("not stored: %+v", stored)
+		}
+		// the open entries (delivery and the TUI read only these) follow
+		// the scheduled ones through release and cancel
+		openStates := map[uint64]store.OutboxState{}
+		if got, err := store.OpenOutbox(ctx, s, nil); err == nil {
+			for _, e := range got {
+				openStates[e.Seq] = e.State
+			}
+		} else {
+			t.Fatal(err)
+		}
+		if openStates[e1.Seq] != store.OutCancelled || openStates[e2.Seq] != store.OutQueued {
+			t.Fatalf("open outbox %v: want #%d cancelled and #%d queued", openStates, e1.Seq, e2.Seq)
+		}
+		// a status post is its outbox entries
+		for i, acct := range []string{"a", "b"} {
+			if _, err := s.Enqueue(ctx, social.Reply{ID: "st-" + acct, Network: social.Demo, Account: acct, ConvID: store.StatusRef("x1", false),
+				To: social.Post{Brand: "Acme"}, Text: "site down"}, false, t0.Add(time.Duration(i)*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sp, err := store.Status(ctx, s, "x1")
+		if err != nil || sp.Brand != "Acme" || sp.Text != "site down" || len(sp.Items) != 2 || sp.Resolved {
+			t.Fatalf("status %+v %v", sp, err)
+		}
+		if list, _ := store.Statuses(ctx, s, "Other", 0); len(list) != 0 {
+			t.Fatalf("another brand's: %+v", list)
+		}
+		if _, err := s.Enqueue(ctx, social.Reply{ID: "fu-a", Network: social.Demo, Account: "a", ConvID: store.StatusRef("x1", true), Text: "fixed"}, false, t0); err != nil {
+			t.Fatal(err)
+		}
+		if sp, _ = store.Status(ctx, s, "x1"); !sp.Resolved || sp.FollowUp != "fixed" || sp.Items[0].Follow == 0 || sp.Items[1].Follow != 0 {
+			t.Fatalf("resolved %+v", sp)
+		}
+	})
+
 	t.Run("CannedChoices", func(t *testing.T) {
 		s := open(t)
 		for i, words := range [][]string{{"flight", "cancelled"}, {"flight", "late"}} {
@@ -438,4 +515,14 @@ func digest(t *testing.T, s store.Store) [5][32]byte {
 	enc(ob)
 	copy(out[4][:], h.Sum(nil))
 	return out
+}
+
+// SearchQueries are the searches the contract compares between the index
+// and a scan of every conversation.
+var SearchQueries = []string{
+	"rebooking", "rebook", "flight", `"no power"`, "reprogramacion", "REPROGRAMACIÓN", "atfoglalasrol",
+	"umbuchung", "Straße", "lukasz", "from:maria", "from:mastodon.example", "-from:bsky", "is:open", "is:resolved",
+	"is:pending lang:es", "lang:es -brand:skylark", "sentiment:neg", "sentiment:pos is:resolved", "tag:press",
+	"tag:gold -lang:en", "frequent", `"could you send us"`, `"you send"`, `"maria garcia"`, "sorry", `sorry`, "billing", "after:2026-06-01 before:2026-06-30", "before:2026-01-01",
+	"is:breached", "is:vip", "net:bluesky thanks", "zzzznothing", "-flight -vuelo",
 }

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/attach"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
+)
+
+// postCmd is `hark post`: a brand's status post, on one or several of its
+// accounts, through the outbox (sent once, retried, never lost); with
+// --resolve ID, the follow-up threaded under a status post.
+func postCmd(f *flags) *cobra.Command {
+	var brand, resolve string
+	var accounts []string
+	var noSig bool
+	var images, alts []string
+	c := &cobra.Command{
+		Use:   "post --brand B [--account A]... TEXT",
+		Short: "Post a brand's status update (not a reply) on its accounts, or resolve one with a follow-up (--resolve ID)",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("usage: hark post --brand B [--account A]... TEXT, or hark post --resolve ID TEXT: the text as one argument, in quotes")
+			}
+			return nil
+		},
+		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, args []string, a *app.App) error {
+			text := args[0]
+			var st store.StatusPost
+			var err error
+			if resolve != "" {
+				if st, err = a.Engine.Status(resolve); err != nil {
+					return err
+				}
+				if !noSig {
+					if text, err = a.SignStatus(st.Brand, text); err != nil {
+						return err
+					}
+				}
+				if st, err = a.Engine.ResolveStatus(resolve, text, social.Actor{}); err != nil {
+					return err
+				}
+			} else {
+				if brand == "" {
+					return fmt.Errorf("--brand is required (the brand whose accounts post it)")
+				}
+				var targets []engine.StatusTarget
+				for _, name := range accounts {
+					t, err := findAccount(a, brand, name)
+					if err != nil {
+						return err
+					}
+					targets = append(targets, t)
+				}
+				if !noSig {
+					if text, err = a.SignStatus(brand, text); err != nil {
+						return err
+					}
+				}
+				atts, err := attachments(images, alts)
+				if err != nil {
+					return err
+				}
+				if st, err = a.Engine.PostStatus(brand, text, engine.StatusOptions{Targets: targets, Attachments: atts}); err != nil {
+					return err
+				}
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+			defer cancel()
+			a.Engine.Deliver(ctx)
+			if st, err = a.Engine.Status(st.ID); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			failed := 0
+			for _, it := range st.Items {
+				seq := it.Seq
+				if resolve != "" {
+					seq = it.Follow
+					if seq == 0 {
+						continue
+					}
+				}
+				e, err := a.Store.OutboxEntry(cmd.Context(), seq)
+				if err != nil {
+					return err
+				}
+				switch e.State {
+				case store.OutSent:
+					fmt.Fprintf(out, "sent on %s/%s: %s\n", it.Network, it.Account, textsafe.Line(firstNonEmpty(e.Sent.URL, e.Sent.RemoteID)))
+				case store.OutFailed:
+					failed++
+					fmt.Fprintf(out, "FAILED on %s/%s: %s\n", it.Network, it.Account, textsafe.Line(e.LastError))
+				default:
+					fmt.Fprintf(out, "queued on %s/%s (outbox %d): %s; the next hark run retries it\n", it.Network, it.Account, e.Seq, textsafe.Line(e.LastError))
+				}
+			}
+			fmt.Fprintf(out, "status %s of %s\n", st.ID, textsafe.Line(st.Brand))
+			if failed > 0 {
+				return fmt.Errorf("%d of %d copies failed (O in hark: the outbox, to retry or edit)", failed, len(st.Items))
+			}
+			return nil
+		}),
+	}
+	c.Flags().StringVar(&brand, "brand", "", "the brand posting (as in the config)")
+	c.Flags().StringArrayVar(&accounts, "account", nil, "an account of the brand (name, or network/name); repeat for several; default: all that can post")
+	c.Flags().StringVar(&resolve, "resolve", "", "resolve status ID: post TEXT as a follow-up threaded under each of its copies")
+	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	imageFlags(c, &images, &alts)
+	return c
+}
+
+// imageFlags adds --image and --alt (repeatable, in pairs).
+func imageFlags(c *cobra.Command, images, alts *[]string) {
+	c.Flags().StringArrayVar(images, "image", nil, "attach an image file (JPEG, PNG, GIF, WebP); repeat for several, each with its --alt")
+	c.Flags().StringArrayVar(alts, "alt", nil, "alt text of the --image at the same position (required: describe the image)")
+}
+
+// attachments pairs --image with --alt and checks each file.
+func attachments(images, alts []string) ([]social.Attachment, error) {
+	if len(images) != len(alts) {
+		return nil, fmt.Errorf("%d --image and %d --alt: every image needs its alt text (--image FILE --alt \"what it shows\")", len(images), len(alts))
+	}
+	var out []social.Attachment
+	for i, p := range images {
+		a, err := attach.Check(p, alts[i], 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// statusesCmd is `hark statuses`: a brand's status posts with their links.
+func statusesCmd(f *flags) *cobra.Command {
+	var brand string
+	var n int
+	c := &cobra.Command{
+		Use:   "statuses",
+		Short: "List status posts (newest first) with the link of each copy",
+		Args:  cobra.NoArgs,
+		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+			sts, err := a.Engine.Statuses(brand, n)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(sts) == 0 {
+				fmt.Fprintln(out, "(no status posts)")
+			}
+			for _, st := range sts {
+				state := "open"
+				if st.Resolved {
+					state = "resolved"
+				}
+				fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", st.ID, st.CreatedAt.Local().Format("2006-01-02 15:04"), textsafe.Line(st.Brand), state, textsafe.Line(st.Text))
+				for _, it := range st.Items {
+					fmt.Fprintf(out, "\t%s/%s\t%s\t%s\n", it.Network, it.Account, it.State, textsafe.Line(firstNonEmpty(it.URL, it.RemoteID, it.Error)))
+				}
+			}
+			return nil
+		}),
+	}
+	c.Flags().StringVar(&brand, "brand", "", "only this brand")
+	c.Flags().IntVarP(&n, "number", "n", 20, "how many")
+	return c
+}
+
+func findAccount(a *app.App, brand, name string) (engine.StatusTarget, error) {
+	var names []string
+	for _, f := range a.Engine.Accounts() {
+		if f.Brand != brand {
+			continue
+		}
+		names = append(names, string(f.Network)+"/"+f.Name)
+		if name == f.Name || name == string(f.Network)+"/"+f.Name {
+			return engine.StatusTarget{Network: f.Network, Account: f.Name}, nil
+		}
+	}
+	return engine.StatusTarget{}, fmt.Errorf("--account %q: not an account of %s (its accounts: %s)", name, brand, strings.Join(names, ", "))
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/query"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
+)
+
+func searchCmd(f *flags) *cobra.Command {
+	var n int
+	var view string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "search QUERY",
+		Short: "Print the conversations a search finds, like hark queue (from the full-text index)",
+		Long: "Search every conversation's posts, the customers' names, handles, notes and tags, in queue order.\n" +
+			"Words match from their start (rebook finds rebooking), case and accents folded; \"quoted words\" are a phrase.\n" +
+			"Terms: brand:NAME net:NETWORK from:PART-OF-HANDLE-OR-NAME tag:NAME lang:es sentiment:neg|pos|neutral\n" +
+			"is:new|open|pending|snoozed|resolved|breached|vip|dm after:YYYY-MM-DD before:YYYY-MM-DD (both days included);\n" +
+			"-term excludes.",
+		Args: cobra.MinimumNArgs(1),
+		PreRunE: func(*cobra.Command, []string) error {
+			if _, ok := store.ParseView(view); !ok {
+				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
+			}
+			return nil
+		},
+		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+			raw := ""
+			for i, s := range args {
+				if i > 0 {
+					raw += " "
+				}
+				raw += s
+			}
+			q, err := query.Parse(raw)
+			if err != nil {
+				return err
+			}
+			v, _ := store.ParseView(view)
+			if !cmd.Flags().Changed("view") {
+				v = q.View(v)
+			}
+			now := time.Now()
+			refs, _, err := query.Search(cmd.Context(), a.Store, q, v, nil, now, time.Local)
+			if err != nil {
+				return err
+			}
+			total := len(refs)
+			if n > 0 && len(refs) > n {
+				refs = refs[:n]
+			}
+			ids := make([]string, len(refs))
+			for i, r := range refs {
+				ids[i] = r.ID
+			}
+			convs, err := a.Store.Conversations(context.Background(), ids)
+			if err != nil {
+				return err
+			}
+			return printConvs(cmd.OutOrStdout(), convs, total, now, asJSON)
+		}),
+	}
+	c.Flags().IntVarP(&n, "number", "n", 20, "how many conversations (0: all)")
+	c.Flags().StringVar(&view, "view", "all", "inbox, pending, snoozed, resolved or all")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (one object per conversation, terminal-safe)")
+	return c
+}
+
+// convLine is a conversation as --json prints it.
+type convLine struct {
+	ID       string    `json:"id"`
+	Priority int       `json:"priority"`
+	State    string    `json:"state"`
+	Brand    string    `json:"brand"`
+	Network  string    `json:"network"`
+	Handle   string    `json:"handle"`
+	Name     string    `json:"name,omitempty"`
+	Lang     string    `json:"lang,omitempty"`
+	DueAt    time.Time `json:"due_at,omitzero"`
+	Preview  string    `json:"preview"`
+	Reasons  []string  `json:"reasons,omitempty"`
+}
+
+// printConvs prints conversations like hark queue, or as JSON with the
+// number found.
+func printConvs(w io.Writer, convs []social.Conversation, total int, now time.Time, asJSON bool) error {
+	if asJSON {
+		out := struct {
+			Total         int        `json:"total"`
+			Conversations []convLine `json:"conversations"`
+		}{Total: total, Conversations: []convLine{}}
+		for _, c := range convs {
+			out.Conversations = append(out.Conversations, convLine{ID: c.ID, Priority: c.Priority, State: string(c.State),
+				Brand: c.Brand, Network: string(c.Network), Handle: c.Contact.Handle, Name: c.Contact.DisplayName, Lang: c.Lang,
+				DueAt: c.DueAt, Preview: c.Preview, Reasons: c.Reasons})
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+		_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
+		return err
+	}
+	for _, c := range convs {
+		fmt.Fprintln(w, app.QueueLine(c, now))
+	}
+	if len(convs) == 0 {
+		fmt.Fprintln(w, "(no match)")
+	} else if total > len(convs) {
+		fmt.Fprintf(w, "(%d of %d; -n 0 prints all)\n", len(convs), total)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/store"
+)
+
+// searchWorld is a store with a generated history (every conversation
+// through the engine's poll path) and a config pointing at it.
+func searchWorld(t *testing.T) (cfg string) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	db := filepath.Join(dir, "hark.db")
+	st, err := store.Open(db, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := benchgen.Build(context.Background(), st, benchgen.Gen{N: 300}, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	cfg = filepath.Join(dir, "config.yaml")
+	body := "store: " + db + "\nlog_file: " + filepath.Join(dir, "hark.log") + "\nbrands:\n  - name: Skylark Air\n" +
+		"feeds:\n  - name: news\n    url: http://127.0.0.1:9/feed.xml\n    brand: Skylark Air\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// hark search finds a word that occurs only in customers' first posts
+// (never in a preview), prints like hark queue, and as JSON; hark store
+// reindex rebuilds the index with a progress report.
+func TestSearchCommand(t *testing.T) {
+	cfg := searchWorld(t)
+	out, errOut, err := run(t, "--config", cfg, "search", "-n", "5", benchgen.RareWord)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 6 || !strings.Contains(lines[5], "(5 of ") {
+		t.Fatalf("want 5 conversations and a count:\n%s", out)
+	}
+	for _, l := range lines[:5] {
+		if strings.Contains(l, benchgen.RareWord) {
+			t.Errorf("the word is in the preview, so this proves nothing: %s", l)
+		}
+	}
+	out, _, err = run(t, "--config", cfg, "search", "--json", "-n", "0", `"could you send us"`, "lang:en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Total         int
+		Conversations []struct{ ID, Lang string }
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Total == 0 || len(res.Conversations) != res.Total {
+		t.Fatalf("json: %d of %d", len(res.Conversations), res.Total)
+	}
+	for _, c := range res.Conversations {
+		if c.Lang != "en" {
+			t.Errorf("#%s is %q", c.ID, c.Lang)
+		}
+	}
+	if out, _, _ = run(t, "--config", cfg, "search", "tag:nosuchtag"); !strings.Contains(string(out), "(no match)") {
+		t.Errorf("tag: with no contact: %s", out)
+	}
+	_, errOut, err = run(t, "--config", cfg, "store", "reindex", "--fresh")
+	if err != nil || !strings.Contains(string(errOut), "indexed 300 conversations") {
+		t.Fatalf("reindex: %v: %s", err, errOut)
+	}
+}

@@ -1,0 +1,100 @@
+package query_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/query"
+	"github.com/hark-tui/hark/store"
+)
+
+// benchSize is the generated store's size ($HARK_BENCH_N, default 200k
+// conversations, about 1M posts).
+func benchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && n > 0 {
+		return n
+	}
+	return benchgen.Large
+}
+
+// BenchmarkSearch runs the documented searches over every conversation
+// (view "all") of the generated store: "index" answers from the full-text
+// index; "before" is the path hark took before it (the queue index's
+// refs, then every conversation decoded and matched on its preview, as
+// the TUI did), the baseline, in the same run. Its hits differ: it did not
+// look into the posts (the rare word, in customers' first posts only,
+// found nothing) and took tag: as free text.
+func BenchmarkSearch(b *testing.B) {
+	st := benchgen.Open(b, benchSize())
+	now := benchgen.End()
+	for _, tc := range []struct{ name, q string }{
+		{"free", benchgen.RareWord},
+		{"from", "from:maria"},
+		{"breached", "is:breached"},
+		{"lang_es_-brand", "lang:es -brand:skylark"},
+		{"tag", "tag:press"},
+		{"phrase", `"no power"`},
+	} {
+		q, err := query.Parse(tc.q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n int
+		b.Run(tc.name+"/index", func(b *testing.B) {
+			for b.Loop() {
+				refs, scanned, err := query.Search(context.Background(), st, q, store.ViewAll, nil, now, time.UTC)
+				if err != nil || scanned {
+					b.Fatal(err, scanned)
+				}
+				n = len(refs)
+			}
+			b.ReportMetric(float64(n), "hits")
+		})
+		b.Run(tc.name+"/before", func(b *testing.B) {
+			var hits int
+			for b.Loop() {
+				refs, err := before(st, q, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				hits = len(refs)
+			}
+			b.ReportMetric(float64(hits), "hits")
+		})
+	}
+}
+
+// before is the search of hark before the index (tui's filterConvs).
+func before(st store.Store, q *query.Query, now time.Time) ([]store.Ref, error) {
+	refs, err := st.QueueRefs(context.Background(), store.ViewAll, q.MatchRef)
+	if err != nil || !q.NeedsConv() {
+		return refs, err
+	}
+	out := refs[:0:0]
+	const batch = 512
+	for i := 0; i < len(refs); i += batch {
+		part := refs[i:min(i+batch, len(refs))]
+		ids := make([]string, len(part))
+		for j, r := range part {
+			ids[j] = r.ID
+		}
+		convs, err := st.Conversations(context.Background(), ids)
+		if err != nil {
+			return nil, err
+		}
+		ok := make(map[string]bool, len(convs))
+		for _, c := range convs {
+			ok[c.ID] = q.Match(c, now)
+		}
+		for _, r := range part {
+			if ok[r.ID] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}

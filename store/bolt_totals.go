@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"encoding"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/stats"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The running totals of the stats report (package stats: Cell, OpCell),
+// moved in the transaction that changes a conversation:
+//
+//	'c' hour(8) brand 0 network   → Cell (binary: stats.Cell.MarshalBinary)
+//	'o' hour(8) brand 0 operator  → OpCell
+//
+// hour is the Unix hour of the conversation's creation, offset so that it
+// sorts as bytes; a report reads the hours it covers, a range.
+var bTotals = []byte("totals")
+
+func hourKey(kind byte, hour int64, a, b string) []byte {
+	k := make([]byte, 9, 10+len(a)+len(b))
+	k[0] = kind
+	binary.BigEndian.PutUint64(k[1:], uint64(hour)^(1<<63))
+	k = append(k, a...)
+	k = append(k, 0)
+	return append(k, b...)
+}
+
+// moveTotals applies what changing old (nil: new) into c changes.
+func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
+	b := tx.Bucket(bTotals)
+	if b == nil {
+		return nil
+	}
+	cells, ops := stats.Delta(old, c)
+	for _, d := range cells {
+		k := hourKey('c', d.Hour, d.Brand, d.Network)
+		var cur stats.Cell
+		if v := b.Get(k); v != nil {
+			if err := cur.UnmarshalBinary(v); err != nil {
+				return fmt.Errorf("totals %x: %w", k, err)
+			}
+		}
+		cur.Hour, cur.Brand, cur.Network = d.Hour, d.Brand, d.Network
+		cur.Merge(d)
+		if err := putCell(b, k, cur.Zero(), &cur); err != nil {
+			return err
+		}
+	}
+	for _, d := range ops {
+		k := hourKey('o', d.Hour, d.Brand, d.Key)
+		var cur stats.OpCell
+		if v := b.Get(k); v != nil {
+			if err := cur.UnmarshalBinary(v); err != nil {
+				return fmt.Errorf("totals %x: %w", k, err)
+			}
+		}
+		cur.Hour, cur.Brand, cur.Key = d.Hour, d.Brand, d.Key
+		cur.Merge(d)
+		if err := putCell(b, k, cur.Zero(), &cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func putCell(b *bolt.Bucket, k []byte, zero bool, v encoding.BinaryMarshaler) error {
+	if zero {
+		return b.Delete(k)
+	}
+	raw, err := v.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return b.Put(k, raw)
+}
+
+// migrateTotals (schema 5) counts every conversation into the totals.
+func migrateTotals(tx *bolt.Tx) error {
+	if tx.Bucket(bTotals) != nil {
+		if err := tx.DeleteBucket(bTotals); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.CreateBucket(bTotals); err != nil {
+		return err
+	}
+	return tx.Bucket(bConvs).ForEach(func(k, v []byte) error {
+		c, err := decodeConv(v)
+		if err != nil {
+			return nil // an undecodable conversation counts nowhere (doctor says so)
+		}
+		return moveTotals(tx, nil, &c)
+	})
+}
+
+// StatTotals calls cell and op for the running totals of the hours from
+// to to (inclusive).
+func (s *Bolt) StatTotals(ctx context.Context, from, to int64, cell func(*stats.Cell), op func(*stats.OpCell)) error {
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bTotals)
+		if b == nil {
+			return ErrNoTotals
+		}
+		for _, kind := range []byte{'c', 'o'} {
+			if kind == 'o' && op == nil {
+				continue
+			}
+			lo := hourKey(kind, from, "", "")[:9]
+			hi := hourKey(kind, to+1, "", "")[:9]
+			c := b.Cursor()
+			for k, v := c.Seek(lo); k != nil && string(k[:9]) < string(hi); k, v = c.Next() {
+				if kind == 'c' {
+					var x stats.Cell
+					if err := x.UnmarshalBinary(v); err != nil {
+						return fmt.Errorf("totals %x: %w", k, err)
+					}
+					cell(&x)
+				} else {
+					var x stats.OpCell
+					if err := x.UnmarshalBinary(v); err != nil {
+						return fmt.Errorf("totals %x: %w", k, err)
+					}
+					op(&x)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+var _ StatsReader = (*Bolt)(nil)

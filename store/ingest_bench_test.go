@@ -1,0 +1,139 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// BenchmarkIngestVsRaw: poll batches of 100 generated posts (new
+// conversations and replies in seven languages, as a poll brings them)
+// stored by Ingest into the generated store (200k conversations, fsync
+// on), against raw bbolt puts of the same bytes (each post's JSON under
+// its key, one transaction per batch, fsync on) into a store of the same
+// size, batch for batch in one run. ratio is raw ns/post ÷ ingest ns/post
+// (1 = as fast as raw puts).
+func BenchmarkIngestVsRaw(b *testing.B) {
+	n := benchgen.Large
+	if v, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	path := benchgen.Cached(b, n)
+	dir := b.TempDir()
+	// the store, with fsync (a copy of the generated one)
+	cp := filepath.Join(dir, "ingest.db")
+	if err := copyFile(path, cp); err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(cp, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	raw, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, &bolt.Options{NoSync: true}) // the fill: no fsync
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	// the raw store holds as many posts as the generated one (written in
+	// batches: one transaction of a million puts is quadratic in bbolt)
+	g := benchgen.Gen{N: n}
+	for lo := 0; lo < n; lo += 2000 {
+		if err := raw.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("posts"))
+			if err != nil {
+				return err
+			}
+			bk.FillPercent = 0.9
+			for i := lo; i < min(lo+2000, n); i++ {
+				for _, p := range g.Posts(i) {
+					v, _ := json.Marshal(p)
+					if err := bk.Put([]byte(p.Key()), v); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	raw.NoSync = false // the measured batches: fsync, like the store
+	// new history after the generated one: the same generator, shifted
+	more := benchgen.NewSource(benchgen.Gen{N: 4 * n})
+	cur := strconv.Itoa(n/1000) + "/0" // start after the generated conversations
+	ctx := context.Background()
+	var ingestNs, rawNs, posts int64
+	tri := benchgen.Gen{N: n}.Triage()
+	for b.Loop() {
+		batch, err := more.Poll(ctx, cur)
+		if err != nil || len(batch.Posts) == 0 {
+			b.Fatal("source ran dry", err)
+		}
+		cur = batch.Cursor
+		for i := range batch.Posts {
+			batch.Posts[i].RemoteID = "x" + batch.Posts[i].RemoteID
+			if batch.Posts[i].ThreadRoot != "" {
+				batch.Posts[i].ThreadRoot = "x" + batch.Posts[i].ThreadRoot
+				batch.Posts[i].ReplyTo = "x" + batch.Posts[i].ReplyTo
+			}
+		}
+		vals := make([][]byte, len(batch.Posts))
+		for i, p := range batch.Posts {
+			vals[i], _ = json.Marshal(p)
+		}
+		t0 := time.Now()
+		if _, err := st.Ingest(ctx, "bench/more", cur, batch.Posts, tri, benchgen.End()); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := raw.Update(func(tx *bolt.Tx) error {
+			bk := tx.Bucket([]byte("posts"))
+			for i, p := range batch.Posts {
+				if err := bk.Put([]byte(p.Key()), vals[i]); err != nil {
+					return err
+				}
+			}
+			return tx.Bucket([]byte("posts")).Put([]byte("cursor"), []byte(cur))
+		}); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		ingestNs += t1.Sub(t0).Nanoseconds()
+		rawNs += t2.Sub(t1).Nanoseconds()
+		posts += int64(len(batch.Posts))
+	}
+	b.ReportMetric(float64(ingestNs)/float64(posts), "ingest-ns/post")
+	b.ReportMetric(float64(rawNs)/float64(posts), "raw-ns/post")
+	b.ReportMetric(float64(rawNs)/float64(ingestNs), "ratio")
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+var _ = social.Mastodon

@@ -1,0 +1,71 @@
+package pg
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hark-tui/hark/store"
+)
+
+// OutboxOpen lists the entries not sent or discarded, oldest first, from
+// the partial index outbox_open (migration 3).
+func (s *Store) OutboxOpen(ctx context.Context, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {
+	return s.outboxQuery(ctx, keep, "SELECT seq, doc FROM outbox WHERE state NOT IN ('sent', 'discarded') ORDER BY seq")
+}
+
+// OutboxLog lists up to n entries older than before (0: from the newest),
+// newest first, that pass keep.
+func (s *Store) OutboxLog(ctx context.Context, before uint64, n int, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {
+	if before == 0 {
+		before = 1<<63 - 1
+	}
+	var out []store.OutboxEntry
+	for len(out) < n {
+		page, err := s.outboxQuery(ctx, nil, "SELECT seq, doc FROM outbox WHERE seq < $1 ORDER BY seq DESC LIMIT $2", int64(before), n)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page {
+			if keep == nil || keep(e) {
+				out = append(out, e)
+				if len(out) == n {
+					break
+				}
+			}
+		}
+		if len(page) < n {
+			break
+		}
+		before = page[len(page)-1].Seq
+	}
+	return out, nil
+}
+
+func (s *Store) outboxQuery(ctx context.Context, keep func(store.OutboxEntry) bool, sql string, args ...any) ([]store.OutboxEntry, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []store.OutboxEntry
+	for rows.Next() {
+		var seq int64
+		var raw []byte
+		if err := rows.Scan(&seq, &raw); err != nil {
+			return nil, s.wrap(err)
+		}
+		var e store.OutboxEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("outbox entry %d: %w", seq, err)
+		}
+		if keep == nil || keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out, s.wrap(rows.Err())
+}
+
+var _ store.OutboxIndexer = (*Store)(nil)

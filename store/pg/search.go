@@ -1,0 +1,410 @@
+package pg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hark-tui/hark/fold"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// The full-text index on PostgreSQL: tsvector columns with GIN indexes on
+// posts and contacts, attribute columns on conversations (migration 2).
+// Words are folded in Go by package fold, exactly as on bbolt, and sent as
+// tsvector and tsquery literals: 'simple' lexemes with no dictionary, so a
+// search finds the same conversations on both backends.
+
+const maxPos = 16383 // tsvector's highest position
+
+// tsvLiteral writes lexemes with positions and a weight.
+type tsvBuilder struct {
+	pos map[string][]string
+	at  int
+}
+
+func (b *tsvBuilder) add(words []string, weight string) {
+	if b.pos == nil {
+		b.pos = map[string][]string{}
+	}
+	for _, w := range words {
+		b.at = min(b.at+1, maxPos)
+		b.pos[w] = append(b.pos[w], strconv.Itoa(b.at)+weight)
+	}
+	b.at = min(b.at+2, maxPos) // a gap: no phrase spans two parts
+}
+
+func (b *tsvBuilder) String() string {
+	var sb strings.Builder
+	for w, ps := range b.pos {
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(quoteLexeme(w))
+		sb.WriteByte(':')
+		sb.WriteString(strings.Join(ps, ","))
+	}
+	return sb.String()
+}
+
+// quoteLexeme quotes a folded word (letters and digits only, but quoted
+// and escaped anyway).
+func quoteLexeme(w string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(w) + "'"
+}
+
+// postTSV is a post's tsvector: its text (A), its author (B).
+func postTSV(sp store.StoredPost) string {
+	var b tsvBuilder
+	b.add(fold.Words(sp.Text), "A")
+	b.add(fold.Unique(sp.Author.DisplayName+" "+sp.Author.Handle), "B")
+	return b.String()
+}
+
+// contactTSV is a contact's tsvector: notes (A), name and handle (B),
+// tags (C).
+func contactTSV(ct store.Contact) string {
+	var b tsvBuilder
+	b.add(fold.Words(ct.Notes), "A")
+	b.add(fold.Unique(ct.Author.DisplayName+" "+ct.Handle), "B")
+	for _, t := range ct.Tags {
+		if w := fold.Word(t); w != "" {
+			b.add([]string{w}, "C")
+		}
+	}
+	return b.String()
+}
+
+func contactConvIDs(ct store.Contact) []int64 {
+	out := make([]int64, 0, len(ct.ConvIDs))
+	for _, id := range ct.ConvIDs {
+		if n, err := store.ParseID(id); err == nil {
+			out = append(out, int64(n))
+		}
+	}
+	return out
+}
+
+// convAttrs are the searchable attribute columns of a conversation.
+type convAttrs struct {
+	lang, sentiment, state *string
+	lastCustomer           *int64
+}
+
+func attrsOf(c *social.Conversation) convAttrs {
+	var a convAttrs
+	if c.Lang != "" {
+		l := strings.ToLower(c.Lang)
+		a.lang = &l
+	}
+	s := store.SentimentClass(c.Sentiment)
+	a.sentiment = &s
+	st := string(c.State)
+	a.state = &st
+	if !c.LastCustomerAt.IsZero() {
+		t := c.LastCustomerAt.Unix()
+		a.lastCustomer = &t
+	}
+	return a
+}
+
+func tsq(words []string, weight string, prefix bool) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = quoteLexeme(w)
+		if prefix || weight != "" {
+			parts[i] += ":"
+			if prefix {
+				parts[i] += "*"
+			}
+			parts[i] += weight
+		}
+	}
+	return strings.Join(parts, " <-> ")
+}
+
+// searchSQL turns clauses into conditions on conversations.
+func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	var conds []string
+	for _, cl := range clauses {
+		var cond string
+		switch cl.Kind {
+		case store.ClauseWord, store.ClausePhrase:
+			if len(cl.Words) == 0 {
+				return "", fmt.Errorf("search: a word clause without words")
+			}
+			var pq, cq string
+			if cl.Kind == store.ClauseWord {
+				pq = tsq(cl.Words[:1], "", true)
+				cq = pq
+			} else if len(cl.Words) == 1 {
+				pq, cq = tsq(cl.Words, "", false), tsq(cl.Words, "A", false)
+			} else {
+				pq = tsq(cl.Words, "A", false)
+				cq = pq
+			}
+			cond = fmt.Sprintf("id IN (SELECT conv_id FROM posts WHERE tsv @@ %s::tsquery UNION ALL SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)", arg(pq), arg(cq))
+		case store.ClauseFrom:
+			v := cl.Value
+			name := "false"
+			if w := fold.Word(v); w == v && w != "" {
+				name = "tsv @@ " + arg(tsq([]string{w}, "B", true)) + "::tsquery"
+			}
+			cond = fmt.Sprintf("id IN (SELECT unnest(conv_ids) FROM contacts WHERE %s OR position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0)", name, arg([]byte(v)))
+		case store.ClauseTag:
+			cond = fmt.Sprintf("id IN (SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)", arg(tsq([]string{cl.Value}, "C", false)))
+		case store.ClauseLang:
+			cond = "coalesce(lang = " + arg(cl.Value) + ", false)"
+		case store.ClauseSentiment:
+			cond = "coalesce(sentiment = " + arg(cl.Value) + ", false)"
+		case store.ClauseState:
+			cond = "coalesce(state = " + arg(cl.Value) + ", false)"
+		case store.ClauseAfter:
+			cond = "coalesce(last_customer_at >= " + arg(cl.Time.Unix()) + ", false)"
+		case store.ClauseBefore:
+			cond = "coalesce(last_customer_at < " + arg(cl.Time.Unix()) + ", false)"
+		default:
+			return "", fmt.Errorf("search: unknown clause %d", cl.Kind)
+		}
+		if cl.Value == "" && (cl.Kind == store.ClauseTag || cl.Kind == store.ClauseFrom) {
+			cond = "false"
+		}
+		if cl.Not {
+			cond = "NOT " + cond
+		}
+		conds = append(conds, cond)
+	}
+	if len(conds) == 0 {
+		return "true", nil
+	}
+	return strings.Join(conds, " AND "), nil
+}
+
+// Search answers a search from the index, in queue order.
+func (s *Store) Search(ctx context.Context, v store.View, clauses []store.SearchClause, keep func(store.Ref) bool) ([]store.Ref, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	lo, hi := viewBounds(v)
+	args := []any{lo, hi}
+	where, err := searchSQL(clauses, &args)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Ref
+	err = s.read(ctx, func(tx pgx.Tx) error {
+		var st string
+		if err := tx.QueryRow(ctx, "SELECT value FROM hark_meta WHERE key = 'fts'").Scan(&st); err != nil || st != "complete" {
+			if errors.Is(err, pgx.ErrNoRows) || err == nil {
+				return store.ErrIndexBehind
+			}
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM conversations WHERE sort_key >= $1 AND sort_key < $2 AND "+where+" ORDER BY sort_key", args...)
+		if err != nil {
+			return err
+		}
+		var dec store.RefDecoder
+		for rows.Next() {
+			raw := rows.RawValues()
+			if len(raw[0]) != 25 {
+				continue
+			}
+			r := dec.Decode(raw[0], raw[1])
+			if keep == nil || keep(r) {
+				out = append(out, r)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil && !errors.Is(err, store.ErrIndexBehind) {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return out, err
+}
+
+// IndexStatus reports whether the index is complete.
+func (s *Store) IndexStatus(ctx context.Context) (store.IndexStatus, error) {
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	var st store.IndexStatus
+	var v string
+	var total int64
+	err := s.pool.QueryRow(ctx, "SELECT (SELECT value FROM hark_meta WHERE key = 'fts'), (SELECT n FROM counters WHERE name = 'conv')").Scan(&v, &total)
+	if err != nil {
+		return st, s.wrap(err)
+	}
+	st.Total = int(total)
+	if v == "complete" {
+		st.Complete, st.Done = true, st.Total
+	} else if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		st.Done = n - 1
+	}
+	return st, nil
+}
+
+const reindexBatch = 2000
+
+// Reindex builds the index from the rows, a batch of conversations per
+// transaction (contacts first); it resumes where a stopped one got to.
+func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, total int)) error {
+	st, err := s.IndexStatus(ctx)
+	if err != nil {
+		return err
+	}
+	total := st.Total
+	if st.Complete && !fresh {
+		if progress != nil {
+			progress(total, total)
+		}
+		return nil
+	}
+	next := int64(st.Done + 1)
+	if fresh || st.Done == 0 {
+		next = 1
+		// contacts, in pages of keys
+		after := []byte{} // not nil: NULL compares to nothing
+		for {
+			n := 0
+			err := s.write(ctx, func(t *txn) error {
+				rows, err := t.tx.Query(t.ctx, "SELECT key, doc FROM contacts WHERE key > $1 ORDER BY key LIMIT 5000", after)
+				if err != nil {
+					return err
+				}
+				var keys [][]byte
+				var tsvs []string
+				var ids []string
+				var last []byte
+				for rows.Next() {
+					var k, raw []byte
+					if err := rows.Scan(&k, &raw); err != nil {
+						return err
+					}
+					var ct store.Contact
+					_ = json.Unmarshal(raw, &ct)
+					keys, tsvs, ids = append(keys, k), append(tsvs, contactTSV(ct)), append(ids, pgArray(contactConvIDs(ct)))
+					last = k
+				}
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				n = len(keys)
+				if n > 0 {
+					after = last
+					t.extra.Queue(`UPDATE contacts c SET tsv = u.t::tsvector, conv_ids = u.i::bigint[]
+						FROM unnest($1::bytea[], $2::text[], $3::text[]) AS u(k, t, i) WHERE c.key = u.k`, keys, tsvs, ids)
+				}
+				t.extra.Queue("UPDATE hark_meta SET value = '0' WHERE key = 'fts'")
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("reindex: contacts: %w", err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	for {
+		if progress != nil {
+			progress(min(int(next-1), total), total)
+		}
+		done := false
+		err := s.write(ctx, func(t *txn) error {
+			rows, err := t.tx.Query(t.ctx, "SELECT id, doc FROM conversations WHERE id >= $1 ORDER BY id LIMIT $2", next, reindexBatch)
+			if err != nil {
+				return err
+			}
+			var ids []int64
+			var langs, sents, states []*string
+			var lcas []*int64
+			var postKeys [][]byte
+			last := next - 1
+			for rows.Next() {
+				var id int64
+				var raw []byte
+				if err := rows.Scan(&id, &raw); err != nil {
+					return err
+				}
+				c, err := store.DecodeConv(raw)
+				if err != nil {
+					return fmt.Errorf("conversation %d: %w", id, err)
+				}
+				a := attrsOf(&c)
+				ids, langs, sents, states, lcas = append(ids, id), append(langs, a.lang), append(sents, a.sentiment), append(states, a.state), append(lcas, a.lastCustomer)
+				for _, k := range c.PostKeys {
+					postKeys = append(postKeys, []byte(k))
+				}
+				last = id
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(ids) > 0 {
+				t.extra.Queue(`UPDATE conversations c SET lang = u.l, sentiment = u.s, state = u.st, last_customer_at = u.t
+					FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(i, l, s, st, t) WHERE c.id = u.i`,
+					ids, langs, sents, states, lcas)
+				prow, err := t.tx.Query(t.ctx, "SELECT key, doc FROM posts WHERE key = ANY($1)", postKeys)
+				if err != nil {
+					return err
+				}
+				var pk [][]byte
+				var pt []string
+				for prow.Next() {
+					var k, raw []byte
+					if err := prow.Scan(&k, &raw); err != nil {
+						return err
+					}
+					var sp store.StoredPost
+					if json.Unmarshal(raw, &sp) == nil {
+						pk, pt = append(pk, k), append(pt, postTSV(sp))
+					}
+				}
+				if err := prow.Err(); err != nil {
+					return err
+				}
+				t.extra.Queue(`UPDATE posts p SET tsv = u.t::tsvector FROM unnest($1::bytea[], $2::text[]) AS u(k, t) WHERE p.key = u.k`, pk, pt)
+			}
+			next = last + 1
+			state := strconv.FormatInt(next, 10)
+			if len(ids) < reindexBatch {
+				done, state = true, "complete"
+			}
+			t.extra.Queue("UPDATE hark_meta SET value = $1 WHERE key = 'fts'", state)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		if done {
+			// fresh planner statistics for the new columns and indexes
+			if _, err := s.pool.Exec(ctx, "ANALYZE posts, contacts, conversations"); err != nil {
+				return fmt.Errorf("reindex: analyze: %w", err)
+			}
+			if progress != nil {
+				progress(total, total)
+			}
+			return nil
+		}
+	}
+}
+
+// pgArray writes a bigint array literal.
+func pgArray(ns []int64) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.FormatInt(n, 10)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+var _ store.Searcher = (*Store)(nil)

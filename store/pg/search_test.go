@@ -1,0 +1,49 @@
+package pg_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/storetest"
+)
+
+// The same history on bbolt and PostgreSQL gives the same results for
+// every documented kind of search, in the same order, each from its own
+// index; and a copy of the bbolt store into PostgreSQL is indexed by the
+// copy.
+func TestSearchSameOnBothBackends(t *testing.T) {
+	b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	p := open(t, newDB(t))
+	defer p.Close()
+	storetest.BuildSearchStore(t, b)
+	storetest.BuildSearchStore(t, p)
+	want := storetest.SearchResults(t, b)
+	got := storetest.SearchResults(t, p)
+	for q, ids := range want {
+		if !slices.Equal(ids, got[q]) {
+			t.Errorf("%s: bbolt %d %v, PostgreSQL %d %v", q, len(ids), ids[:min(5, len(ids))], len(got[q]), got[q][:min(5, len(got[q]))])
+		}
+	}
+	p2 := open(t, newDB(t))
+	defer p2.Close()
+	if err := store.Copy(context.Background(), b, p2, nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := p2.IndexStatus(context.Background())
+	if err != nil || !st.Complete {
+		t.Fatalf("after a copy: %+v %v", st, err)
+	}
+	copied := storetest.SearchResults(t, p2)
+	for q, ids := range want {
+		if !slices.Equal(ids, copied[q]) {
+			t.Errorf("copied: %s: bbolt %d, PostgreSQL %d", q, len(ids), len(copied[q]))
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/query"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+)
+
+// SearchGen is the history the search contract builds (small: the suite
+// runs on every backend).
+var SearchGen = benchgen.Gen{N: 700}
+
+// BuildSearchStore fills s with SearchGen's history through the engine and
+// completes its index.
+func BuildSearchStore(t testing.TB, s store.Store) {
+	ctx := context.Background()
+	if err := benchgen.Build(ctx, s, SearchGen, nil); err != nil {
+		t.Fatal(err)
+	}
+	if x, ok := s.(store.Searcher); ok {
+		if err := x.Reindex(ctx, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// SearchResults runs every SearchQueries entry on s in the view "all" and
+// returns the ids found, in order.
+func SearchResults(t testing.TB, s store.Store) map[string][]string {
+	out := map[string][]string{}
+	for _, raw := range SearchQueries {
+		q, err := query.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs, _, err := query.Search(context.Background(), s, q, store.ViewAll, nil, benchgen.End(), time.UTC)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		out[raw] = ids(refs)
+	}
+	return out
+}
+
+func ids(refs []store.Ref) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// searchContract: every documented kind of term, answered by the store's
+// index, finds exactly what a scan of every conversation, its posts and
+// contacts finds, in queue order; the index follows later changes (a
+// contact's tags and notes, a state change, new posts); a word that only
+// occurs in customers' first posts is found.
+func searchContract(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	BuildSearchStore(t, s)
+	check := func(stage string) {
+		t.Helper()
+		for _, raw := range SearchQueries {
+			q, _ := query.Parse(raw)
+			got, scanned, err := query.Search(ctx, s, q, store.ViewAll, nil, benchgen.End(), time.UTC)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", stage, raw, err)
+			}
+			if _, ok := s.(store.Searcher); ok && scanned {
+				t.Fatalf("%s: %s: answered by a scan, not the index", stage, raw)
+			}
+			want, err := query.Scan(ctx, s, q, store.ViewAll, func(r store.Ref) bool { return q.MatchRefAt(r, benchgen.End()) }, benchgen.End(), time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %s: %d", stage, raw, len(got))
+			if !slices.Equal(ids(got), ids(want)) {
+				t.Errorf("%s: %s: index found %d %v…, a scan %d %v…", stage, raw, len(got), head(ids(got)), len(want), head(ids(want)))
+			}
+		}
+	}
+	check("built")
+	q, _ := query.Parse(benchgen.RareWord)
+	refs, _, err := query.Search(ctx, s, q, store.ViewAll, nil, benchgen.End(), time.UTC)
+	if err != nil || len(refs) == 0 {
+		t.Fatalf("%q found %d conversations (%v)", benchgen.RareWord, len(refs), err)
+	}
+	// later changes: a contact's tags and notes, a state, a new post
+	c, err := s.Conversation(ctx, refs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.UpdateContact(ctx, c.Network, c.Contact.Handle, func(ct *store.Contact) {
+		ct.Tags = append(ct.Tags, "press")
+		ct.Notes = "no power since Tuesday"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateConv(ctx, refs[1].ID, func(c *social.Conversation) error {
+		c.State = social.StatePending
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := benchgen.Gen{N: SearchGen.N}.Posts(3)[0]
+	p.RemoteID, p.ThreadRoot, p.ReplyTo, p.Text = "late-1", "", "", "Rebooking again: no power at the gate"
+	p.CreatedAt = benchgen.End().Add(-time.Hour)
+	if _, err := s.Ingest(ctx, "late", "1", []social.Post{p}, nil, benchgen.End()); err != nil {
+		t.Fatal(err)
+	}
+	check("changed")
+}
+
+func head(s []string) []string { return s[:min(len(s), 5)] }

@@ -1,0 +1,118 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/stats"
+	"github.com/hark-tui/hark/store"
+)
+
+// Recount computes the running totals from every conversation, the slow
+// way, keyed like the store's cells.
+func Recount(t testing.TB, s store.Store) (map[string]stats.Cell, map[string]stats.OpCell) {
+	cells, ops := map[string]stats.Cell{}, map[string]stats.OpCell{}
+	if err := s.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		cs, os := stats.Delta(nil, &c)
+		for _, d := range cs {
+			k := fmt.Sprint(d.Hour, "/", d.Brand, "/", d.Network)
+			x := cells[k]
+			x.Hour, x.Brand, x.Network = d.Hour, d.Brand, d.Network
+			x.Merge(d)
+			cells[k] = x
+		}
+		for _, d := range os {
+			k := fmt.Sprint(d.Hour, "/", d.Brand, "/", d.Key)
+			x := ops[k]
+			x.Hour, x.Brand, x.Key = d.Hour, d.Brand, d.Key
+			x.Merge(d)
+			ops[k] = x
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return cells, ops
+}
+
+// Totals reads every running total of a store.
+func Totals(t testing.TB, s store.StatsReader) (map[string]stats.Cell, map[string]stats.OpCell) {
+	cells, ops := map[string]stats.Cell{}, map[string]stats.OpCell{}
+	if err := s.StatTotals(context.Background(), -1<<40, 1<<40, func(c *stats.Cell) {
+		cells[fmt.Sprint(c.Hour, "/", c.Brand, "/", c.Network)] = *c
+	}, func(c *stats.OpCell) {
+		ops[fmt.Sprint(c.Hour, "/", c.Brand, "/", c.Key)] = *c
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return cells, ops
+}
+
+// totalsContract: the running totals equal a recount of every
+// conversation after a history built through the engine (ingest, sent
+// replies, resolves) and after later changes (a reopen, a resolve by
+// another operator, a state flip and back).
+func totalsContract(t *testing.T, s store.Store) {
+	sr, ok := s.(store.StatsReader)
+	if !ok {
+		t.Skip("no running totals on " + s.Backend())
+	}
+	ctx := context.Background()
+	if err := benchgen.Build(ctx, s, benchgen.Gen{N: 400}, nil); err != nil {
+		t.Fatal(err)
+	}
+	check := func(stage string) {
+		t.Helper()
+		wc, wo := Recount(t, s)
+		gc, gop := Totals(t, sr)
+		for k, w := range wc {
+			if w.Zero() {
+				delete(wc, k)
+			}
+		}
+		for k, w := range wo {
+			if w.Zero() {
+				delete(wo, k)
+			}
+		}
+		if len(wc) == 0 || len(wo) == 0 {
+			t.Fatalf("%s: nothing counted", stage)
+		}
+		if !reflect.DeepEqual(wc, gc) {
+			for k := range wc {
+				if !reflect.DeepEqual(wc[k], gc[k]) {
+					t.Fatalf("%s: cell %s: kept %+v, recounted %+v", stage, k, gc[k], wc[k])
+				}
+			}
+			t.Fatalf("%s: %d cells kept, %d recounted", stage, len(gc), len(wc))
+		}
+		if !reflect.DeepEqual(wo, gop) {
+			t.Fatalf("%s: operator cells differ: kept %d, recounted %d", stage, len(gop), len(wo))
+		}
+	}
+	check("built")
+	for i, id := range []string{"1", "2", "3", "399"} {
+		if _, err := s.UpdateConv(ctx, id, func(c *social.Conversation) error {
+			switch i {
+			case 0:
+				c.State, c.ResolvedAt, c.ResolvedBy = social.StateOpen, time.Time{}, social.Actor{}
+			case 1:
+				c.ResolvedBy = social.Actor{Name: "Zoe Q", Initials: "ZQ"}
+				c.Activity = append(c.Activity, social.Activity{Action: social.ActReplied, By: social.Actor{Initials: "ZQ"}})
+			case 2:
+				c.Sentiment = -5
+			case 3:
+				c.State, c.ResolvedAt = social.StateResolved, benchgen.End()
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("changed")
+}

@@ -1,0 +1,312 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/paginator"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/query"
+	"github.com/hark-tui/hark/social"
+	hstats "github.com/hark-tui/hark/stats"
+	"github.com/hark-tui/hark/store"
+)
+
+func realSize() int {
+	if n, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && n > 0 {
+		return n
+	}
+	return benchgen.Large
+}
+
+// realModel is a Model on the generated store (200k multi-post
+// conversations), showing the "all" view.
+func realModel(b *testing.B, st store.Store) *Model { return realModelWith(b, st, false) }
+
+// realModelWith: before, the stats view reads every conversation (as
+// hark did before the running totals).
+func realModelWith(b *testing.B, st store.Store, before bool) *Model {
+	eng := engine.New(engine.Options{Store: st})
+	// the stats view as hark draws it (app builds it the same way from
+	// the running totals; tui cannot import app)
+	statsFn := func(ctx context.Context, width int) (string, error) {
+		sb := hstats.NewBuilder(benchgen.End(), 14, time.UTC)
+		if before {
+			err := st.ForEachConv(ctx, func(c social.Conversation) bool { sb.Add(c); return true })
+			return sb.Report().Text(width), err
+		}
+		from, to := sb.Range()
+		sr, ok := st.(store.StatsReader)
+		if !ok {
+			return "", fmt.Errorf("no running totals")
+		}
+		if err := sr.StatTotals(ctx, hstats.HourOf(from), hstats.HourOf(to), sb.AddCell, nil); err != nil {
+			return "", err
+		}
+		return sb.Report().Text(width), nil
+	}
+	m, err := New(Deps{Engine: eng, Now: benchgen.End, Stats: statsFn})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.view = store.ViewAll
+	runSlow(m, onlyFirst(m.loadRefs()))
+	if n, _ := st.Counts(context.Background()); len(m.refs) != n[0]+n[1]+n[2]+n[3] {
+		b.Fatalf("the list holds %d conversations, the store %v", len(m.refs), n)
+	}
+	return m
+}
+
+// runCmd runs a command as the program would, feeding what it returns back
+// to Update, to a depth of 4; commands that do not finish at once (timers:
+// ticks, debounces, flash expiry) are left, as the program would leave
+// them running. It returns how many messages it delivered.
+func runCmd(m *Model, cmd tea.Cmd) int {
+	return runDepth(m, cmd, 0, 20*time.Millisecond)
+}
+
+// runSlow is runCmd for commands that take long (a search or the stats
+// without an index): it waits up to a minute for each.
+func runSlow(m *Model, cmd tea.Cmd) int { return runDepth(m, cmd, 0, time.Minute) }
+
+func runDepth(m *Model, cmd tea.Cmd, depth int, wait time.Duration) int {
+	if cmd == nil || depth > 4 {
+		return 0
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(wait):
+		return 0 // a timer
+	}
+	n := 0
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			n += runDepth(m, c, depth+1, wait)
+		}
+	default:
+		_, next := m.Update(msg)
+		n = 1 + runDepth(m, next, depth+1, wait)
+	}
+	return n
+}
+
+// BenchmarkRealKeypress: one keypress on the generated store's 200k
+// conversations, the command it returns run (the conversation under the
+// cursor is read with its posts) and the frame drawn with it: what an
+// operator waits for. Moving alternates direction in runs of 60.
+func BenchmarkRealKeypress(b *testing.B) {
+	st := benchgen.Open(b, realSize())
+	m := realModel(b, st)
+	defer m.Close()
+	i, msgs := 0, 0
+	for b.Loop() {
+		k := down
+		if (i/60)%2 == 1 {
+			k = up
+		}
+		i++
+		_, cmd := m.Update(k)
+		msgs += runCmd(m, cmd)
+		_ = m.View()
+	}
+	if msgs == 0 {
+		b.Fatal("no key loaded anything: the benchmark measures nothing real")
+	}
+	b.ReportMetric(float64(msgs)/float64(i), "msgs/key")
+}
+
+// BenchmarkRealBubblesListKeypress is its baseline: a bubbles list of the
+// same 200k conversations (their handles and previews) that, like hark,
+// reads the selected conversation and its posts from the same store and
+// draws them in a viewport next to the list.
+func BenchmarkRealBubblesListKeypress(b *testing.B) {
+	st := benchgen.Open(b, realSize())
+	refs, err := st.QueueRefs(context.Background(), store.ViewAll, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := make([]list.Item, len(refs))
+	for i, r := range refs {
+		items[i] = refItem{r}
+	}
+	l := list.New(items, list.NewDefaultDelegate(), 48, 38)
+	l.Paginator.Type = paginator.Arabic
+	l.DisableQuitKeybindings()
+	vp := viewport.New(viewport.WithWidth(70), viewport.WithHeight(38))
+	i := 0
+	for b.Loop() {
+		k := down
+		if (i/60)%2 == 1 {
+			k = up
+		}
+		i++
+		l, _ = l.Update(k)
+		r := l.SelectedItem().(refItem)
+		c, err := st.Conversation(context.Background(), r.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		posts, err := st.Posts(context.Background(), c.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "%s %s\n#%s · %s\n", c.Contact.DisplayName, c.Contact.Handle, c.ID, c.Brand)
+		for _, p := range posts {
+			fmt.Fprintf(&sb, "%s · %s\n  %s\n", p.Author.Name(), p.CreatedAt.Format("Jan 2 15:04"), p.Text)
+		}
+		vp.SetContent(sb.String())
+		_, _ = io.WriteString(io.Discard, lipgloss.JoinHorizontal(lipgloss.Top, l.View(), vp.View()))
+	}
+}
+
+type refItem struct{ store.Ref }
+
+func (i refItem) FilterValue() string { return i.ID }
+func (i refItem) Title() string       { return "#" + i.ID + " " + i.Brand }
+func (i refItem) Description() string { return string(i.Network) }
+
+// BenchmarkMemory: the TUI's live heap on the generated store after
+// scrolling 1,000 rows, opening 50 conversations, the stats view and five
+// searches (the scenario), reported as MB (HeapInuse after a GC,
+// and the process's resident set from /proc: all of it, the anonymous part
+// (the Go heap) and the file part (the store's pages bbolt mapped in, which
+// the kernel drops first under pressure)). Run it with -benchtime 1x.
+func BenchmarkMemory(b *testing.B) {
+	st := benchgen.Open(b, realSize())
+	// after first: the resident set only grows within a process
+	for _, before := range []bool{false, true} {
+		b.Run(map[bool]string{false: "after", true: "before"}[before], func(b *testing.B) {
+			if before {
+				searchRefs = searchBefore
+				defer func() { searchRefs = query.Search }()
+			}
+			for b.Loop() {
+				memoryScenario(b, st, before)
+			}
+		})
+	}
+}
+
+func memoryScenario(b *testing.B, st store.Store, before bool) {
+	m := realModelWith(b, st, before)
+	defer m.Close()
+	for i := 0; i < 1000; i++ {
+		_, cmd := m.Update(down)
+		if i%20 == 0 { // 50 conversations opened (their posts read and drawn)
+			runCmd(m, cmd)
+		}
+		if i%10 == 0 {
+			_ = m.View()
+		}
+	}
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 's', Text: "s"})
+	runSlow(m, onlyFirst(cmd))
+	if v := m.View().Content; !strings.Contains(v, "First") && !strings.Contains(v, "first") {
+		b.Logf("the stats view: %.400s", v)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	for _, q := range []string{benchgen.RareWord, "from:maria", "is:breached", "lang:es -brand:skylark", "tag:press"} {
+		runSlow(m, onlyFirst(m.applySearch(q)))
+		_ = m.View()
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	b.ReportMetric(procMB("VmRSS:"), "rss-MB")
+	b.ReportMetric(procMB("VmHWM:"), "peak-rss-MB")
+	b.ReportMetric(procMB("RssAnon:"), "rss-anon-MB") // the Go heap and stacks
+	b.ReportMetric(procMB("RssFile:"), "rss-file-MB") // the store's pages bbolt mapped in
+}
+
+// searchBefore is the search of hark before the index: the view's refs,
+// then every conversation decoded and matched on its preview (the old
+// filterConvs).
+func searchBefore(ctx context.Context, st store.Store, q *query.Query, v store.View, keep func(store.Ref) bool, now time.Time, _ *time.Location) ([]store.Ref, bool, error) {
+	refs, err := st.QueueRefs(ctx, v, func(r store.Ref) bool { return (keep == nil || keep(r)) && q.MatchRef(r) })
+	if err != nil || !q.NeedsConv() {
+		return refs, true, err
+	}
+	out := refs[:0:0]
+	for i := 0; i < len(refs); i += 512 {
+		part := refs[i:min(i+512, len(refs))]
+		ids := make([]string, len(part))
+		for j, r := range part {
+			ids[j] = r.ID
+		}
+		convs, err := st.Conversations(ctx, ids)
+		if err != nil {
+			return nil, true, err
+		}
+		ok := map[string]bool{}
+		for _, c := range convs {
+			ok[c.ID] = q.Match(c, now)
+		}
+		for _, r := range part {
+			if ok[r.ID] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, true, nil
+}
+
+// procMB reads a line of /proc/self/status (VmRSS, VmHWM: the peak).
+func procMB(field string) float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(l, field) {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				kb, _ := strconv.Atoi(f[1])
+				return float64(kb) / 1024
+			}
+		}
+	}
+	return 0
+}
+
+// onlyFirst runs cmd but not what its message asks next (a timer would
+// hold runSlow for its whole wait).
+func onlyFirst(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch msg := cmd().(type) {
+		case tea.BatchMsg:
+			var out []tea.Cmd
+			for _, c := range msg {
+				if c != nil {
+					out = append(out, onlyFirst(c))
+				}
+			}
+			return tea.BatchMsg(out)
+		default:
+			return msg
+		}
+	}
+}
