@@ -86,7 +86,7 @@ bench:
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem -timeout 60m ./query ./app ./engine ./store ./store/pg ./tui ./textsafe ./triage
 
 soak:
-	HARK_CRASH_ROUNDS=200 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest
+	HARK_CRASH_ROUNDS=200 HARK_TEAM_ROUNDS=50 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest
 
 lint: vet
 

@@ -32,6 +32,9 @@ type Options struct {
 	ReadOnly bool             // open the store read-only (queue, stats while the TUI runs)
 	Now      func() time.Time // clock (tests)
 	Offline  bool             // build no feeds (reading commands)
+	// Kind names the process in the registry of processes sharing a
+	// PostgreSQL store ("tui", "serve", "engine", "poll"; doctor shows it).
+	Kind string
 }
 
 // App is a wired hark.
@@ -123,6 +126,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Rescore:     a.rescore,
 		MaxAttempts: cfg.Outbox.MaxAttempts,
 		Agent:       cfg.Agent.Actor(),
+		ProcessKind: o.Kind,
+		LeaseTTL:    cfg.Team.Lease,
+		OutboxLease: cfg.Team.SendLease,
 	}
 	if !o.Offline {
 		if err := a.buildFeeds(ctx, &eo); err != nil {

@@ -60,7 +60,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().StringVar(&f.db, "store", "", "store: a bbolt file or a postgres:// URL (same as --db)")
 	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), searchCmd(f), replyCmd(f), postCmd(f), statusesCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
-	root.AddCommand(storeCmd(f))
+	root.AddCommand(storeCmd(f), engineCmd(f))
 	return root
 }
 
@@ -128,7 +128,7 @@ func openApp(ctx context.Context, f *flags, stderr io.Writer, o app.Options) (*a
 }
 
 func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
-	a, err := openApp(ctx, f, stderr, app.Options{})
+	a, err := openApp(ctx, f, stderr, app.Options{Kind: "tui"})
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func pollCmd(f *flags) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withApp(f, app.Options{Kind: "poll"}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out := cmd.OutOrStdout()
 			if backfill != "" {
 				d, _ := parseAge(backfill)
@@ -456,7 +456,7 @@ func replyCmd(f *flags) *cobra.Command {
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
 		Args:  replyArgs,
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, args []string, a *app.App) error {
+		RunE: withApp(f, app.Options{Kind: "reply"}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[1]
 			if !noSig {
 				var err error

@@ -30,7 +30,7 @@ Connect with: ssh -p PORT -t HOST
 The host key is created on first start (default in the state directory).
 Connections and refusals go to the log file.`,
 		Args: cobra.NoArgs,
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withApp(f, app.Options{Kind: "serve"}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			o.Version = Version
 			o.Started = func(i serve.Info) {

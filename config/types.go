@@ -55,6 +55,15 @@ type Team struct {
 	// ClaimIdle ends a claim (an operator replying) after this long
 	// without activity (default 5m).
 	ClaimIdle time.Duration `mapstructure:"claim_idle"`
+	// Lease is how long a process polls a feed or keeps the clock without
+	// renewing, when several hark processes share a PostgreSQL store: after
+	// a kill -9 another process takes over within it plus one poll
+	// interval (default 30s).
+	Lease time.Duration `mapstructure:"lease"`
+	// SendLease is how long a process holds an outbox entry it sends;
+	// the send is cut off before it ends, and another process takes the
+	// entry over (confirming first) after it (default 75s).
+	SendLease time.Duration `mapstructure:"send_lease"`
 }
 
 // Brand is one brand the operator answers for.

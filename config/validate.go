@@ -27,6 +27,8 @@ const (
 	DefaultTheme               = "dark"
 	DefaultDayHours            = "09:00-17:00"
 	DefaultClaimIdle           = 5 * time.Minute
+	DefaultLease               = 30 * time.Second
+	DefaultSendLease           = 75 * time.Second
 	DefaultUndoSend            = 5 * time.Second
 )
 
@@ -145,6 +147,12 @@ func (c *Config) FillDefaults() {
 	if c.Team.ClaimIdle == 0 {
 		c.Team.ClaimIdle = DefaultClaimIdle
 	}
+	if c.Team.Lease == 0 {
+		c.Team.Lease = DefaultLease
+	}
+	if c.Team.SendLease == 0 {
+		c.Team.SendLease = DefaultSendLease
+	}
 }
 
 // SetProfile switches the profile (a --profile flag applied after Load).
@@ -259,6 +267,14 @@ func (c *Config) Validate() error {
 		v.feed(fmt.Sprintf("feeds[%d]", i), f, brands, feeds)
 	}
 	v.operators(c.Operators, brands)
+	for _, l := range []struct {
+		key string
+		d   time.Duration
+	}{{"team.lease", c.Team.Lease}, {"team.send_lease", c.Team.SendLease}} {
+		if l.d != 0 && l.d < time.Second {
+			v.add(l.key, "%s is too short: give at least 1s (or leave it out for the default)", l.d)
+		}
+	}
 	if c.Team.ClaimIdle < 0 {
 		v.add("team.claim_idle", "%s is negative: leave it out for the default (%s), or give a duration like \"5m\"", c.Team.ClaimIdle, DefaultClaimIdle)
 	}

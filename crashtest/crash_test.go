@@ -22,8 +22,11 @@ import (
 
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/feeds/mastodon"
+	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/pg"
+	"github.com/hark-tui/hark/store/stores"
 )
 
 // harkBin is the hark binary TestMain built ("" with -short).
@@ -56,6 +59,7 @@ func TestMain(m *testing.M) {
 	}
 	harkBin = bin
 	code := m.Run()
+	pgtest.StopShared() // the team runs' PostgreSQL, if one started
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -351,7 +355,13 @@ func (h *harness) pendingReplies() []replyKey {
 // openStore opens hark's store read-only and runs bbolt's check.
 func (h *harness) openStore(when string) store.Store {
 	h.t.Helper()
-	st, err := store.Open(h.db, store.Options{ReadOnly: true})
+	var st store.Store
+	var err error
+	if pg.IsURL(h.db) {
+		st, err = stores.Open(context.Background(), h.db, stores.Options{})
+	} else {
+		st, err = store.Open(h.db, store.Options{ReadOnly: true})
+	}
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
@@ -389,23 +399,28 @@ func (h *harness) checkPosts(when string, st store.Store) postReport {
 
 	// Every stored post, read straight from the bucket.
 	stored := map[string]store.StoredPost{} // key → post
-	err := rawView(h.db, func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("posts"))
-		if b == nil {
-			return errors.New("no posts bucket")
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var sp store.StoredPost
-			if err := json.Unmarshal(v, &sp); err != nil {
-				return fmt.Errorf("post %q: %w", k, err)
+	var err error
+	if pg.IsURL(h.db) { // PostgreSQL: through the store
+		err = st.ForEachPost(context.Background(), func(sp store.StoredPost) bool { stored[sp.Key()] = sp; return true })
+	} else {
+		err = rawView(h.db, func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("posts"))
+			if b == nil {
+				return errors.New("no posts bucket")
 			}
-			if string(k) != sp.Key() {
-				return fmt.Errorf("post stored under %q has key %q", k, sp.Key())
-			}
-			stored[string(k)] = sp
-			return nil
+			return b.ForEach(func(k, v []byte) error {
+				var sp store.StoredPost
+				if err := json.Unmarshal(v, &sp); err != nil {
+					return fmt.Errorf("post %q: %w", k, err)
+				}
+				if string(k) != sp.Key() {
+					return fmt.Errorf("post stored under %q has key %q", k, sp.Key())
+				}
+				stored[string(k)] = sp
+				return nil
+			})
 		})
-	})
+	}
 	if err != nil {
 		t.Fatalf("%s: reading posts: %v", when, err)
 	}

@@ -104,6 +104,7 @@ type fakeMasto struct {
 	inflight int
 	inPost   int
 	inNotif  int
+	maxNotif int // most notification requests handled at once
 	lastDone time.Time
 	requests int
 	stats    fakeStats
@@ -337,6 +338,14 @@ func (f *fakeMasto) busy() (posts, notifs int) {
 	return f.inPost, f.inNotif
 }
 
+// mostNotifs is the most notification requests handled at once: two
+// means two processes polled the feed at the same time.
+func (f *fakeMasto) mostNotifs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maxNotif
+}
+
 // requestCount is the number of requests received so far.
 func (f *fakeMasto) requestCount() int {
 	f.mu.Lock()
@@ -516,6 +525,7 @@ func (f *fakeMasto) statusJSON(s *fakeStatus) map[string]any {
 func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.inNotif++
+	f.maxNotif = max(f.maxNotif, f.inNotif)
 	f.stats.NotifReqs++
 	f.mu.Unlock()
 	defer func() {

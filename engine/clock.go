@@ -12,8 +12,12 @@ func (e *Engine) clockLoop(ctx context.Context) {
 	t := time.NewTicker(e.o.Tick)
 	defer t.Stop()
 	for {
-		e.Wake()
-		e.Rescore()
+		// with several processes on one store, only the one holding the
+		// clock lease wakes and rescores
+		if e.coord == nil || e.coord.clockLease(ctx) {
+			e.Wake()
+			e.Rescore()
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -35,6 +39,11 @@ func (e *Engine) threadLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		// with several processes on one store, the clock's holder refreshes
+		// (one round of thread reads per interval, not one per process)
+		if e.coord != nil && !e.coord.clockLease(ctx) {
+			continue
 		}
 		r := e.RefreshThreads(ctx, e.o.ThreadBudget)
 		for _, err := range r.Errors {

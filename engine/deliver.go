@@ -37,6 +37,9 @@ func (e *Engine) deliverLoop(ctx context.Context) {
 // uncertain (a timeout) is first checked with the network's Confirmer, so a
 // retry never posts twice; the idempotency key stays the same across tries.
 func (e *Engine) Deliver(ctx context.Context) time.Time {
+	if e.coord != nil {
+		return e.coord.deliver(ctx)
+	}
 	var next time.Time
 	entries, err := store.OpenOutbox(ctx, e.st, func(x store.OutboxEntry) bool {
 		return x.State == store.OutQueued || x.State == store.OutSending || x.State == store.OutScheduled
@@ -68,7 +71,7 @@ func (e *Engine) Deliver(ctx context.Context) time.Time {
 			}
 			continue
 		}
-		if t := e.deliverOne(ctx, ent); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+		if t := e.deliverOne(ctx, ent, ""); !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}
@@ -76,11 +79,13 @@ func (e *Engine) Deliver(ctx context.Context) time.Time {
 }
 
 // deliverOne tries one entry; it returns when to try again (zero = done).
-func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Time {
+// owner is the process's claim on it (several processes on one store):
+// every result is then recorded only while the claim holds.
+func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry, owner string) time.Time {
 	r := ent.Reply
 	acct, ok := e.Account(r.Network, r.Account)
 	if !ok || acct.Sender == nil {
-		e.fail(ent.Seq, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account))
+		e.fail(ent.Seq, owner, fmt.Sprintf("no account configured to send on %s/%s", r.Network, r.Account))
 		return time.Time{}
 	}
 	// Posts already recorded as other entries' replies are not this one's
@@ -92,8 +97,9 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 		return taken || err != nil
 	}
 	r.Claimed = claimed
-	// A send that may have happened: ask the network first.
-	if ent.State == store.OutSending || ent.Uncertain {
+	// A send that may have happened: ask the network first. (A claimed
+	// entry is "sending" by the claim itself: only Uncertain counts.)
+	if (owner == "" && ent.State == store.OutSending) || ent.Uncertain {
 		if cf, ok := acct.Sender.(social.Confirmer); ok {
 			cctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 			sent, found, err := cf.Confirm(cctx, r)
@@ -102,7 +108,7 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 				e.log.Warn("confirming an uncertain send failed", "outbox", ent.Seq, "err", err)
 				// still unknown whether it went out: stay uncertain,
 				// whatever kind of error the check met (a 429 too)
-				return e.retryLater(ent, err, true)
+				return e.retryLater(ent, owner, err, true)
 			}
 			if found {
 				if taken, _ := e.st.SentAs(ctx, sent.RemoteID, ent.Seq); taken {
@@ -113,39 +119,44 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 			}
 			if found {
 				e.log.Info("uncertain send had reached the network", "outbox", ent.Seq, "remote", sent.RemoteID)
-				e.markSent(ent, acct, sent)
+				e.markSent(ent, owner, acct, sent)
 				return time.Time{}
 			}
 		}
 	}
-	// Re-read under the write lock: the operator may have discarded or
-	// edited the entry since the list was read.
-	ent, err := e.st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
-		if x.State != store.OutQueued && x.State != store.OutSending {
-			return errNotDue
+	// (a claim read the entry under its lock and counted the attempt)
+	if owner == "" {
+		// Re-read under the write lock: the operator may have discarded or
+		// edited the entry since the list was read.
+		var err error
+		ent, err = e.st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
+			if x.State != store.OutQueued && x.State != store.OutSending {
+				return errNotDue
+			}
+			if x.State == store.OutQueued && x.NextAttempt.After(e.now()) {
+				return errNotYet // held (undo-send window) since the list was read
+			}
+			x.State = store.OutSending
+			x.Attempts++
+			return nil
+		})
+		if errors.Is(err, errNotDue) {
+			return time.Time{}
 		}
-		if x.State == store.OutQueued && x.NextAttempt.After(e.now()) {
-			return errNotYet // held (undo-send window) since the list was read
+		if errors.Is(err, errNotYet) {
+			return ent.NextAttempt
 		}
-		x.State = store.OutSending
-		x.Attempts++
-		return nil
-	})
-	if errors.Is(err, errNotDue) {
-		return time.Time{}
-	}
-	if errors.Is(err, errNotYet) {
-		return ent.NextAttempt
-	}
-	if err != nil {
-		e.log.Error("marking outbox entry sending", "outbox", ent.Seq, "err", err)
-		return e.now().Add(time.Minute)
+		if err != nil {
+			e.log.Error("marking outbox entry sending", "outbox", ent.Seq, "err", err)
+			return e.now().Add(time.Minute)
+		}
 	}
 	r = ent.Reply // the text as it is now
 	if len(ent.Reply.Attachments) > 0 {
 		// images first, each upload recorded as it succeeds (media.go)
+		var err error
 		if ent, err = e.uploadAll(ctx, ent, acct); err != nil {
-			return e.retryLater(ent, err, false)
+			return e.retryLater(ent, owner, err, false)
 		}
 		r = ent.Reply
 	}
@@ -154,14 +165,22 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry) time.Tim
 	sent, err := acct.Sender.Send(sctx, r)
 	cancel()
 	if err != nil {
-		next := e.retryLater(ent, err, false)
+		next := e.retryLater(ent, owner, err, false)
 		if social.Gone(err) && r.To.RemoteID != "" {
 			e.postGone(r.To.Key())
 		}
 		return next
 	}
-	e.markSent(ent, acct, sent)
+	e.markSent(ent, owner, acct, sent)
 	return time.Time{}
+}
+
+// updateOutbox is UpdateOutbox, fenced by the claim when owner is set.
+func (e *Engine) updateOutbox(ctx context.Context, seq uint64, owner string, fn func(*store.OutboxEntry) error) (store.OutboxEntry, error) {
+	if owner == "" {
+		return e.st.UpdateOutbox(ctx, seq, fn)
+	}
+	return e.coord.c.UpdateOutboxOwned(ctx, seq, owner, fn)
 }
 
 var (
@@ -169,7 +188,7 @@ var (
 	errNotYet = errors.New("outbox entry not due yet")
 )
 
-func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent) {
+func (e *Engine) markSent(ent store.OutboxEntry, owner string, acct *Account, sent social.Sent) {
 	r := ent.Reply
 	now := e.now()
 	self := acct.Self
@@ -189,7 +208,23 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 	if own.RemoteID == "" {
 		own.RemoteID = "outbox-" + r.ID
 	}
-	ent, conv, err := e.st.MarkSent(context.Background(), ent.Seq, sent, own, e.o.Triage, now)
+	var conv social.Conversation
+	var err error
+	var rec store.OutboxEntry
+	if owner != "" {
+		rec, conv, err = e.coord.c.MarkSentOwned(context.Background(), ent.Seq, owner, sent, own, e.o.Triage, now)
+	} else {
+		rec, conv, err = e.st.MarkSent(context.Background(), ent.Seq, sent, own, e.o.Triage, now)
+	}
+	if err == nil {
+		ent = rec
+	}
+	if errors.Is(err, store.ErrFenced) {
+		// another process took the entry over: it confirms with the
+		// network and finds this post, so nothing is sent twice
+		e.log.Warn("lease lost after send: the new owner confirms it", "outbox", ent.Seq, "remote", sent.RemoteID)
+		return
+	}
 	if err != nil {
 		// The post is out but not recorded: leave it "sending" so the next
 		// round confirms it instead of posting again.
@@ -205,7 +240,7 @@ func (e *Engine) markSent(ent store.OutboxEntry, acct *Account, sent social.Sent
 // unconfirmed says a previous attempt may have reached the network and the
 // check for it failed: the entry must stay uncertain so the next attempt
 // (or an operator's Retry) confirms before it sends.
-func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) time.Time {
+func (e *Engine) retryLater(ent store.OutboxEntry, owner string, err error, unconfirmed bool) time.Time {
 	kind := social.KindOf(err)
 	now := e.now()
 	var next time.Time
@@ -224,7 +259,7 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) 
 	if permanent && kind != social.Permanent && kind != social.Auth {
 		msg = fmt.Sprintf("gave up after %d attempts: %s", ent.Attempts, msg)
 	}
-	ent2, uerr := e.st.UpdateOutbox(context.Background(), ent.Seq, func(x *store.OutboxEntry) error {
+	ent2, uerr := e.updateOutbox(context.Background(), ent.Seq, owner, func(x *store.OutboxEntry) error {
 		x.LastError = msg
 		x.FailKind = kind.String()
 		x.Uncertain = x.Uncertain || unconfirmed
@@ -248,8 +283,8 @@ func (e *Engine) retryLater(ent store.OutboxEntry, err error, unconfirmed bool) 
 	return next
 }
 
-func (e *Engine) fail(seq uint64, msg string) {
-	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
+func (e *Engine) fail(seq uint64, owner, msg string) {
+	ent, err := e.updateOutbox(context.Background(), seq, owner, func(x *store.OutboxEntry) error {
 		x.State = store.OutFailed
 		x.LastError = msg
 		return nil

@@ -12,6 +12,14 @@
 // (status.go), and uploads the images of a reply once each before it is
 // posted (media.go).
 //
+// On a store shared by several processes (a store.Coordinator: PostgreSQL)
+// it cooperates with the others (coord.go): it registers and heartbeats,
+// polls a feed only under its lease and writes each batch behind a fence,
+// keeps the clock only under the clock lease, claims outbox entries (FOR
+// UPDATE SKIP LOCKED, a lease, results fenced by the claim), and turns the
+// changes other processes commit into events (EvResync after its listening
+// connection comes back). On bbolt it is the only process, as before.
+//
 // It depends on social and store; it must not import tui, and it knows no
 // network: adapters come in as social.Source / social.Sender values.
 package engine

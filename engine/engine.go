@@ -94,6 +94,15 @@ type Options struct {
 	// Agent is the solo operator (the config's agent): the methods of
 	// Engine record it; an Operator handle (As) records its own.
 	Agent social.Actor
+
+	// Several processes on one store (a store.Coordinator, PostgreSQL):
+	// see coord.go. On bbolt these are unused.
+	ProcessID   string        // this process in the registry (default: random)
+	ProcessKind string        // "tui", "serve", "engine" (shown by doctor)
+	LeaseTTL    time.Duration // feed and clock leases (default 30 s)
+	Heartbeat   time.Duration // registry heartbeat (default 5 s)
+	ProcessTTL  time.Duration // a process without a heartbeat this long is gone (default 15 s)
+	OutboxLease time.Duration // a claimed outbox entry (default 2·SendTimeout + 15 s)
 }
 
 // Engine runs the loop. Create with New, start with Run.
@@ -105,6 +114,8 @@ type Engine struct {
 	accounts map[string]*Account // network/account
 	kick     chan struct{}       // wake the delivery worker
 	pollNow  map[string]chan struct{}
+
+	coord *coordState // nil: the only process (bbolt)
 
 	mu     sync.Mutex
 	authOK map[string]bool // accounts that polled fine since start
@@ -160,6 +171,7 @@ func New(o Options) *Engine {
 	for _, f := range o.Feeds {
 		e.pollNow[f.Source.ID()] = make(chan struct{}, 1)
 	}
+	e.coord = newCoordState(e)
 	e.loadStatuses()
 	if sts, err := o.Store.FeedStatuses(context.Background()); err == nil {
 		for _, s := range sts {
@@ -201,6 +213,13 @@ func (e *Engine) Feeds() []Feed { return e.o.Feeds }
 // Run polls, delivers and keeps the clock until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	if e.coord != nil {
+		e.coord.join(ctx)
+		wg.Add(2)
+		go func() { defer wg.Done(); e.coord.heartbeatLoop(ctx) }()
+		go func() { defer wg.Done(); e.coord.listen(ctx) }()
+		defer e.coord.leave()
+	}
 	for _, f := range e.o.Feeds {
 		wg.Add(1)
 		go func(f Feed) {
@@ -244,8 +263,18 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 	var out []PollResult
 	for _, f := range e.o.Feeds {
 		var total PollResult
+		lease, ok, err := e.coord.onceLease(ctx, f)
+		if err != nil || !ok {
+			total.Feed = f.Source.ID()
+			total.Err = err
+			if err == nil {
+				total.Err = fmt.Errorf("feed %s: %w", f.Source.ID(), ErrPolledElsewhere)
+			}
+			out = append(out, total)
+			continue
+		}
 		for i := 0; i < 200; i++ { // a page a poll on Mastodon: 200 pages
-			r := e.pollFeed(ctx, f)
+			r := e.pollFeed(ctx, f, lease)
 			if i == 0 {
 				total.First = r.First
 			}
@@ -258,12 +287,17 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 				break // the budget is spent: the rest waits for the next poll
 			}
 		}
+		e.coord.release(f, lease)
 		out = append(out, total)
 	}
 	return out
 }
 
-func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
+// pollFeed polls a feed once and stores the batch. With a lease (several
+// processes on one store) the cursor's version is read with the cursor and
+// the batch is written behind that fence: a poller that lost its lease or
+// was overtaken commits nothing (ErrFenced).
+func (e *Engine) pollFeed(ctx context.Context, f Feed, lease *store.Lease) PollResult {
 	id := f.Source.ID()
 	res := PollResult{Feed: id}
 	if f.Broken != nil {
@@ -276,7 +310,14 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 		e.setFeedStatus(st)
 		return res
 	}
-	cur, err := e.st.Cursor(ctx, id)
+	var cur string
+	var version int64
+	var err error
+	if lease != nil {
+		cur, version, err = e.coord.c.FeedCursor(ctx, id)
+	} else {
+		cur, err = e.st.Cursor(ctx, id)
+	}
 	if err != nil {
 		res.Err = fmt.Errorf("feed %s: reading cursor: %w", id, err)
 		return res
@@ -312,7 +353,19 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed) PollResult {
 				p.Network = f.Network
 			}
 		}
-		ir, err := e.st.Ingest(ctx, id, batch.Cursor, batch.Posts, e.o.Triage, now)
+		var ir store.IngestResult
+		if lease != nil {
+			ir, err = e.coord.c.FencedIngest(ctx, store.Fence{Feed: id, Lease: *lease, CursorVersion: version}, batch.Cursor, batch.Posts, e.o.Triage, now)
+		} else {
+			ir, err = e.st.Ingest(ctx, id, batch.Cursor, batch.Posts, e.o.Triage, now)
+		}
+		if errors.Is(err, store.ErrFenced) {
+			// not the feed's fault: another process polls it now
+			e.log.Warn("poll batch fenced: another process took the feed", "feed", id, "err", err)
+			res.Err = fmt.Errorf("feed %s: %w", id, err)
+			res.Status = e.feedStatus(id)
+			return res
+		}
 		if err != nil {
 			st.Failures++
 			st.LastError = err.Error()
@@ -458,12 +511,16 @@ func (e *Engine) pollLoop(ctx context.Context, f Feed) {
 		interval = time.Minute
 	}
 	if f.Broken != nil { // nothing to poll: say why, once
-		e.pollFeed(ctx, f)
+		e.pollFeed(ctx, f, nil)
 		<-ctx.Done()
 		return
 	}
+	if e.coord != nil {
+		e.coord.pollLoop(ctx, f, interval)
+		return
+	}
 	for {
-		r := e.pollFeed(ctx, f)
+		r := e.pollFeed(ctx, f, nil)
 		wait := interval
 		switch {
 		case r.Err != nil && !r.Status.Until.IsZero():

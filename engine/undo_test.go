@@ -106,7 +106,7 @@ func TestHoldHonouredUnderTheWriteLock(t *testing.T) {
 	ent, _ := e.Reply(top[0].ID, "On it", ReplyOptions{})
 	ent, _ = e.hold(ent, clk.Now().Add(5*time.Second))
 	ent.NextAttempt = clk.Now() // the list as read before the hold
-	if next := e.deliverOne(ctx, ent); !next.Equal(clk.Now().Add(5 * time.Second)) {
+	if next := e.deliverOne(ctx, ent, ""); !next.Equal(clk.Now().Add(5 * time.Second)) {
 		t.Fatalf("deliverOne returned %s", next)
 	}
 	if x, _ := e.Store().OutboxEntry(context.Background(), ent.Seq); x.State != store.OutQueued || x.Attempts != 0 {

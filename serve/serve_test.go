@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/hark-tui/hark/internal/pgtest"
 	"io"
 	"net"
 	"os"
@@ -36,7 +37,9 @@ const wait = 10 * time.Second // bound of every wait; tests normally take far le
 
 func TestMain(m *testing.M) {
 	time.Local = time.UTC
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.StopShared() // the PostgreSQL of the team tests, if one started
+	os.Exit(code)
 }
 
 // ---- server under test ----
@@ -81,6 +84,12 @@ func openApp(t *testing.T) (*app.App, string) {
 func startServer(t *testing.T, insecure bool, authorized ...gossh.Signer) *env {
 	t.Helper()
 	a, dir := openApp(t)
+	return startServerWith(t, a, dir, insecure, authorized...)
+}
+
+// startServerWith is startServer on an app of the caller's.
+func startServerWith(t *testing.T, a *app.App, dir string, insecure bool, authorized ...gossh.Signer) *env {
+	t.Helper()
 	e := &env{a: a, dir: dir, logPath: filepath.Join(dir, "hark.log"), done: make(chan error, 1)}
 	o := serve.Options{
 		Listen:         "127.0.0.1:0",

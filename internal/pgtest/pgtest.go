@@ -157,6 +157,22 @@ func (c *Cluster) Crash() error {
 	return c.launch()
 }
 
+// Restart stops the server the way `pg_ctl restart -m fast` does (SIGINT:
+// fast shutdown, clients disconnected, a checkpoint), keeps it down for
+// down, and starts it again on the same port.
+func (c *Cluster) Restart(down time.Duration) error {
+	if c.cmd != nil && c.cmd.Process != nil {
+		_ = c.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-c.done:
+		case <-time.After(30 * time.Second):
+			c.kill()
+		}
+	}
+	time.Sleep(down)
+	return c.launch()
+}
+
 // kill ends the server by PID (SIGQUIT: immediate shutdown).
 func (c *Cluster) kill() {
 	if c.cmd == nil || c.cmd.Process == nil {

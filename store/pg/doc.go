@@ -6,5 +6,11 @@
 // bbolt's sort key in bytea. Migrations are embedded plain SQL applied in
 // one transaction under an advisory lock.
 //
+// It is also the store.Coordinator of processes sharing the database
+// (coord.go, notify.go): leases with their expiry on the database clock,
+// fenced poll batches (lease and cursor version checked in the batch's
+// transaction), the process registry, outbox claims, and a NOTIFY in every
+// write's own transaction with one listening connection per process.
+//
 // It knows pgx, store and social; it must not import engine, tui or feeds.
 package pg

@@ -15,8 +15,13 @@ import (
 
 // Ingest stores a poll batch and the feed's cursor in one transaction:
 // one round trip reads what the batch needs, the shared rules run, one
-// pipelined batch writes everything, then the commit.
+// pipelined batch writes everything, then the commit. The cursor's version
+// moves with it, so a fenced poller that read the older one is refused.
 func (s *Store) Ingest(ctx context.Context, feedID, cursor string, posts []social.Post, tri store.Triage, now time.Time) (store.IngestResult, error) {
+	return s.ingest(ctx, nil, feedID, cursor, posts, tri, now)
+}
+
+func (s *Store) ingest(ctx context.Context, f *store.Fence, feedID, cursor string, posts []social.Post, tri store.Triage, now time.Time) (store.IngestResult, error) {
 	var res store.IngestResult
 	// the posts' index words are folded before the transaction starts:
 	// the server sees no idle time for them
@@ -26,6 +31,11 @@ func (s *Store) Ingest(ctx context.Context, feedID, cursor string, posts []socia
 	}
 	err := s.write(ctx, func(t *txn) error {
 		t.tsvs = tsvs
+		if f != nil {
+			if err := t.fence(*f); err != nil {
+				return err
+			}
+		}
 		if err := t.prefetch(posts); err != nil {
 			return err
 		}
@@ -36,7 +46,7 @@ func (s *Store) Ingest(ctx context.Context, feedID, cursor string, posts []socia
 		}
 		if feedID != "" {
 			t.extra.Queue(`INSERT INTO cursors (feed, cursor) VALUES ($1, $2)
-				ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor`, []byte(feedID), []byte(cursor))
+				ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor, version = cursors.version + 1`, []byte(feedID), []byte(cursor))
 		}
 		return nil
 	})

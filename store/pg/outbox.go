@@ -20,6 +20,16 @@ func outboxCols(e store.OutboxEntry) (state string, sent []byte, doc []byte, err
 	return string(e.State), sent, doc, err
 }
 
+// nextAttempt is the claim index's column: the due time of a queued or
+// sending entry (NULL once it is sent, failed or discarded).
+func nextAttempt(e store.OutboxEntry) *time.Time {
+	if e.State != store.OutQueued && e.State != store.OutSending {
+		return nil
+	}
+	t := e.NextAttempt
+	return &t
+}
+
 // Enqueue writes a reply to the outbox and clears the draft, in one
 // transaction; the same reply id is one entry (a concurrent double enqueue
 // loses on the unique reply id, retries and finds the winner).
@@ -46,8 +56,9 @@ func (s *Store) Enqueue(ctx context.Context, r social.Reply, resolve bool, now t
 		if err != nil {
 			return err
 		}
-		t.extra.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc) VALUES ($1, $2, $3, $4, $5)",
-			seq, []byte(r.ID), state, sent, doc)
+		t.extra.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc, next_attempt) VALUES ($1, $2, $3, $4, $5, $6)",
+			seq, []byte(r.ID), state, sent, doc, nextAttempt(e))
+		t.outbox = append(t.outbox, seq)
 		if n, err := store.ParseID(r.ConvID); err == nil {
 			t.extra.Queue("DELETE FROM drafts WHERE conv_id = $1", int64(n))
 		}
@@ -117,7 +128,12 @@ func putEntry(t *txn, e store.OutboxEntry) error {
 	if err != nil {
 		return err
 	}
-	t.extra.Queue("UPDATE outbox SET state = $2, sent_remote_id = $3, doc = $4 WHERE seq = $1", int64(e.Seq), state, sent, doc)
+	t.outbox = append(t.outbox, int64(e.Seq))
+	// an entry that leaves "sending" is no longer anyone's
+	t.extra.Queue(`UPDATE outbox SET state = $2, sent_remote_id = $3, doc = $4, next_attempt = $5,
+		lease_owner = CASE WHEN $2 = 'sending' THEN lease_owner END,
+		lease_until = CASE WHEN $2 = 'sending' THEN lease_until END WHERE seq = $1`,
+		int64(e.Seq), state, sent, doc, nextAttempt(e))
 	return nil
 }
 
@@ -141,12 +157,20 @@ func (s *Store) UpdateOutbox(ctx context.Context, seq uint64, fn func(*store.Out
 // MarkSent records a delivered reply, its post and the conversation's new
 // state, in one transaction.
 func (s *Store) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri store.Triage, now time.Time) (store.OutboxEntry, social.Conversation, error) {
+	return s.markSent(ctx, seq, "", sent, own, tri, now)
+}
+
+func (s *Store) markSent(ctx context.Context, seq uint64, owner string, sent social.Sent, own social.Post, tri store.Triage, now time.Time) (store.OutboxEntry, social.Conversation, error) {
 	var e store.OutboxEntry
 	var conv social.Conversation
 	err := s.write(ctx, func(t *txn) error {
 		conv = social.Conversation{}
 		var err error
-		if e, err = lockEntry(t, seq); err != nil {
+		if owner != "" {
+			if e, err = lockOwned(t, seq, owner); err != nil {
+				return err
+			}
+		} else if e, err = lockEntry(t, seq); err != nil {
 			return fmt.Errorf("outbox %d: %w", seq, store.ErrNotFound)
 		}
 		e.State = store.OutSent

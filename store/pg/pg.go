@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hark-tui/hark/store"
@@ -59,9 +60,10 @@ type Options struct {
 // Store is the PostgreSQL store. It is safe for concurrent use, and many
 // processes may use one database.
 type Store struct {
-	pool *pgxpool.Pool
-	url  string // without password
-	o    Options
+	pool   *pgxpool.Pool
+	url    string // without password
+	o      Options
+	origin atomic.Pointer[string] // this process in change notices (coord.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -370,6 +372,7 @@ func (s *Store) tryWrite(ctx context.Context, fn func(t *txn) error) (err error)
 	if err := fn(t); err != nil {
 		return err
 	}
+	s.announce(t) // NOTIFY rides in the committing batch
 	return t.flush()
 }
 
@@ -442,9 +445,44 @@ func (s *Store) Doctor(ctx context.Context) ([]store.Finding, error) {
 			ok = ok && got != "0"
 		}
 		out = append(out, store.Finding{Name: "session", OK: ok, Detail: strings.Join(parts, " ")})
-		return nil
+		return doctorTeam(ctx, tx, &out)
 	})
 	return out, err
+}
+
+// doctorTeam describes the hark processes on the database and the leases
+// each holds (which feeds it polls, whether it keeps the clock).
+func doctorTeam(ctx context.Context, tx pgx.Tx, out *[]store.Finding) error {
+	rows, err := tx.Query(ctx, `SELECT p.host, p.pid, p.kind,
+			coalesce(string_agg(l.name, ', ' ORDER BY l.name) FILTER (WHERE l.name IS NOT NULL), '')
+		FROM processes p LEFT JOIN leases l ON l.owner = p.id AND l.until_at > now()
+		WHERE p.heartbeat_at > now() - interval '1 minute'
+		GROUP BY p.id, p.host, p.pid, p.kind ORDER BY p.host, p.pid`)
+	if err != nil {
+		return err
+	}
+	var procs []string
+	for rows.Next() {
+		var host, kind, leases string
+		var pid int
+		if err := rows.Scan(&host, &pid, &kind, &leases); err != nil {
+			return err
+		}
+		d := fmt.Sprintf("%s/%d %s", host, pid, kind)
+		if leases != "" {
+			d += " (" + leases + ")"
+		}
+		procs = append(procs, d)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	detail := "no hark process running on this database"
+	if len(procs) > 0 {
+		detail = fmt.Sprintf("%d processes: %s", len(procs), strings.Join(procs, "; "))
+	}
+	*out = append(*out, store.Finding{Name: "team", OK: true, Detail: detail})
+	return nil
 }
 
 func readCounts(ctx context.Context, q interface {

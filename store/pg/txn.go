@@ -32,6 +32,7 @@ type txn struct {
 	seqState int // 0 unread, 1 read (locked), 2 changed
 	counts   [4]int64
 	extra    pgx.Batch // statements of the operation itself (cursor, outbox, drafts)
+	outbox   []int64   // outbox entries written (announced with the commit)
 }
 
 type postEnt struct {

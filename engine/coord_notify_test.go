@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store/pg"
+)
+
+// waitEvent waits for an event of kind that names conv ("" = any).
+func waitEvent(t testing.TB, ch <-chan Event, kind EventKind, conv string, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev := <-ch:
+			if ev.Kind == kind && (conv == "" || slices.Contains(ev.ConvIDs, conv)) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no event %d for %q within %v", kind, conv, d)
+		}
+	}
+}
+
+func seedConv(t testing.TB, st *pg.Store) string {
+	t.Helper()
+	r, err := st.Ingest(context.Background(), "f", "c", []social.Post{{Network: social.Demo, Account: "acme", RemoteID: "1",
+		Author: social.Author{Handle: "ann"}, Text: "hi", CreatedAt: start, Kind: social.KindMention}}, nil, start)
+	if err != nil || len(r.Changed) != 1 {
+		t.Fatal(r, err)
+	}
+	return r.Changed[0]
+}
+
+// untilHeard changes conv on from until to's subscriber hears of it (its
+// listener connects in the background).
+func untilHeard(t testing.TB, from *pg.Store, ev <-chan Event, conv string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		if _, err := from.UpdateConv(context.Background(), conv, func(c *social.Conversation) error { c.Priority = -i; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		wait := time.After(200 * time.Millisecond)
+		for {
+			select {
+			case x := <-ev:
+				if x.Kind == EvConvChanged && slices.Contains(x.ConvIDs, conv) {
+					return
+				}
+				continue
+			case <-wait:
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other process never heard a change")
+		}
+	}
+}
+
+// TestChangesReachOtherProcesses: a change committed by one process is an
+// event in another; its own changes are not repeated to it; when the
+// listening connections are cut (as by a database restart), every process
+// reconnects and tells its subscribers to reload everything.
+func TestChangesReachOtherProcesses(t *testing.T) {
+	dsn := pgtest.DB(t, "engine_tmpl", pgMigrate)
+	a := startProc(t, dsn, "a", &feedServer{total: map[string]int{}}, nil, time.Second, 2*time.Second)
+	b := startProc(t, dsn, "b", &feedServer{total: map[string]int{}}, nil, time.Second, 2*time.Second)
+	evB, stopB := b.e.Subscribe()
+	defer stopB()
+	evA, stopA := a.e.Subscribe()
+	defer stopA()
+	// both listen once their first connection is up: wait for a change
+	// made by a to arrive at b
+	conv := seedConv(t, a.st)
+	untilHeard(t, a.st, evB, conv)
+	if _, err := a.st.UpdateConv(context.Background(), conv, func(c *social.Conversation) error { c.Priority = 42; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, evB, EvConvChanged, conv, 10*time.Second)
+	// a reply queued by a wakes b's senders and reloads b's outbox
+	// (there is no account, so whoever claims it fails it: a change too)
+	if _, err := a.st.Enqueue(context.Background(), social.Reply{ID: "r1", Network: social.Demo, Account: "none", ConvID: conv, Text: "hi"}, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, evB, EvDelivery, "", 10*time.Second)
+	// a's own notices are not repeated to a
+	for drained := false; !drained; {
+		select {
+		case ev := <-evA:
+			if ev.Kind == EvConvChanged && slices.Contains(ev.ConvIDs, conv) {
+				t.Fatalf("a heard its own change: %+v", ev)
+			}
+		case <-time.After(300 * time.Millisecond):
+			drained = true
+		}
+	}
+
+	// cut every listening connection: both reconnect and resync
+	if err := pgtest.Shared(t).Exec(context.Background(), "postgres",
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'"); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, evA, EvResync, "", 30*time.Second)
+	waitEvent(t, evB, EvResync, "", 30*time.Second)
+	// and hear changes again
+	if _, err := b.st.UpdateConv(context.Background(), conv, func(c *social.Conversation) error { c.Priority = 43; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, evA, EvConvChanged, conv, 10*time.Second)
+}

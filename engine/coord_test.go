@@ -1,0 +1,398 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/pg"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func pgMigrate(dsn string) error { return pg.Migrate(context.Background(), dsn) }
+
+// feedServer is one fake network holding a growing list of posts per feed;
+// it records every poll: which process, which feed, which cursor.
+type feedServer struct {
+	mu    sync.Mutex
+	total map[string]int // feed → posts served so far
+	polls []pollRec
+	gate  map[string]chan struct{} // process → blocks its polls while set
+	// entered: process → closed (once) when a poll of it waits at its gate
+	entered map[string]chan struct{}
+}
+
+type pollRec struct {
+	feed, proc string
+	cursor     int
+	at         time.Time
+}
+
+func (s *feedServer) add(feed string, n int) {
+	s.mu.Lock()
+	s.total[feed] += n
+	s.mu.Unlock()
+}
+
+type srvSource struct {
+	s          *feedServer
+	feed, proc string
+}
+
+func (f srvSource) ID() string { return f.feed }
+
+func (f srvSource) Poll(ctx context.Context, cursor string) (social.Batch, error) {
+	f.s.mu.Lock()
+	g := f.s.gate[f.proc]
+	if en := f.s.entered[f.proc]; g != nil && en != nil {
+		close(en)
+		delete(f.s.entered, f.proc)
+	}
+	f.s.mu.Unlock()
+	if g != nil {
+		select {
+		case <-g:
+		case <-ctx.Done():
+			return social.Batch{}, ctx.Err()
+		}
+	}
+	from, _ := strconv.Atoi(cursor)
+	f.s.mu.Lock()
+	defer f.s.mu.Unlock()
+	f.s.polls = append(f.s.polls, pollRec{feed: f.feed, proc: f.proc, cursor: from, at: time.Now()})
+	to := f.s.total[f.feed]
+	var b social.Batch
+	for i := from + 1; i <= to; i++ {
+		b.Posts = append(b.Posts, social.Post{Network: social.Demo, Account: "acme", RemoteID: f.feed + "-" + strconv.Itoa(i),
+			Author: social.Author{Handle: "c" + strconv.Itoa(i%7)}, Text: "post " + strconv.Itoa(i),
+			CreatedAt: start.Add(time.Duration(i) * time.Second), Kind: social.KindMention})
+	}
+	b.Cursor = strconv.Itoa(to)
+	return b, nil
+}
+
+type proc struct {
+	name   string
+	e      *Engine
+	st     *pg.Store
+	cancel context.CancelFunc
+	done   chan struct{}
+	logs   *syncBuf
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuf) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
+func (w *syncBuf) String() string              { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
+
+type slogLogger = slog.Logger
+
+func newTextLogger(w *syncBuf) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
+	t.Helper()
+	st, err := pg.Open(context.Background(), dsn, pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs []Feed
+	for _, id := range feeds {
+		fs = append(fs, Feed{Source: srvSource{s: srv, feed: id, proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: interval})
+	}
+	logs := &syncBuf{}
+	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: slog.New(slog.NewTextHandler(logs, nil)),
+		LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl})
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}
+	go func() { defer close(p.done); e.Run(ctx) }()
+	t.Cleanup(func() { p.stop(false) })
+	return p
+}
+
+// stop ends the process; crash: without giving its leases up (kill -9).
+func (p *proc) stop(crash bool) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.e.coord.crash = crash
+	p.cancel()
+	<-p.done
+	p.st.Close()
+}
+
+func waitFor(t testing.TB, what string, d time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stored counts the posts of each feed in the store.
+func stored(t *testing.T, st store.Store) map[string]int {
+	t.Helper()
+	n := map[string]int{}
+	if err := st.ForEachPost(context.Background(), func(p store.StoredPost) bool {
+		id := p.Post.RemoteID
+		for i := len(id) - 1; i >= 0; i-- {
+			if id[i] == '-' {
+				n[id[:i]]++
+				break
+			}
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestFeedsSpreadAndSurviveKill: three engines on one database poll six
+// feeds; each feed is polled by one process at a time, the feeds spread
+// over the three, and after a kill -9 of one the others resume its feeds
+// from the last committed cursor: every served post stored once.
+func TestFeedsSpreadAndSurviveKill(t *testing.T) {
+	dsn := pgtest.DB(t, "engine_tmpl", pgMigrate)
+	srv := &feedServer{total: map[string]int{}, gate: map[string]chan struct{}{}}
+	feeds := []string{"f1", "f2", "f3", "f4", "f5", "f6"}
+	for _, f := range feeds {
+		srv.add(f, 3)
+	}
+	interval, ttl := 150*time.Millisecond, 1500*time.Millisecond
+	var ps []*proc
+	for _, n := range []string{"p1", "p2", "p3"} {
+		ps = append(ps, startProc(t, dsn, n, srv, feeds, interval, ttl))
+	}
+	st, err := pg.Open(context.Background(), dsn, pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	owners := func() map[string]string {
+		ls, err := st.Leases(context.Background(), "feed:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, l := range ls {
+			m[l.Name[len("feed:"):]] = l.Owner
+		}
+		return m
+	}
+	// spread: two feeds each
+	waitFor(t, "feeds spread over three processes", 30*time.Second, func() bool {
+		per := map[string]int{}
+		for _, o := range owners() {
+			per[o]++
+		}
+		return len(per) == 3 && per["p1"] == 2 && per["p2"] == 2 && per["p3"] == 2
+	})
+	// kill -9 the owner of f1 while posts keep arriving
+	victim := owners()["f1"]
+	var vp *proc
+	for _, p := range ps {
+		if p.name == victim {
+			vp = p
+		}
+	}
+	for _, f := range feeds {
+		srv.add(f, 2)
+	}
+	killed := time.Now()
+	vp.stop(true)
+	for _, f := range feeds {
+		srv.add(f, 2)
+	}
+	waitFor(t, "f1 taken over", 30*time.Second, func() bool {
+		o := owners()["f1"]
+		return o != "" && o != victim
+	})
+	waitFor(t, "every served post stored", 30*time.Second, func() bool {
+		n := stored(t, st)
+		for _, f := range feeds {
+			if n[f] != 7 {
+				return false
+			}
+		}
+		return true
+	})
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	var first time.Time
+	for _, r := range srv.polls {
+		if r.feed == "f1" && r.proc != victim && r.at.After(killed) && first.IsZero() {
+			first = r.at
+		}
+	}
+	t.Logf("f1 polled again %v after the kill (lease %v, interval %v)", first.Sub(killed).Round(time.Millisecond), ttl, interval)
+	// one poller at a time: the cursors each feed was polled with never
+	// go back (a second poller inside a lease would re-read old ones)
+	by := map[string][]pollRec{}
+	for _, r := range srv.polls {
+		by[r.feed] = append(by[r.feed], r)
+	}
+	for f, rs := range by {
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].at.Before(rs[j].at) })
+		for i := 1; i < len(rs); i++ {
+			if rs[i].cursor < rs[i-1].cursor {
+				t.Errorf("feed %s: %s polled from %d after %s had polled from %d", f, rs[i].proc, rs[i].cursor, rs[i-1].proc, rs[i-1].cursor)
+			}
+		}
+	}
+}
+
+// TestStalledPollerIsFenced: a process stalled inside its poll loses its
+// lease; another takes the feed and stores the posts; when the stalled one
+// comes back its batch is refused whole and the feed's status shows no
+// error for it.
+func TestStalledPollerIsFenced(t *testing.T) {
+	dsn := pgtest.DB(t, "engine_tmpl", pgMigrate)
+	srv := &feedServer{total: map[string]int{"f": 2}, gate: map[string]chan struct{}{}}
+	interval, ttl := 100*time.Millisecond, 800*time.Millisecond
+	a := startProc(t, dsn, "a", srv, []string{"f"}, interval, ttl)
+	waitFor(t, "a polls", 30*time.Second, func() bool { return stored(t, a.st)["f"] == 2 })
+	gate := make(chan struct{})
+	srv.mu.Lock()
+	srv.gate["a"] = gate
+	srv.mu.Unlock()
+	ev, stopEv := a.e.Subscribe()
+	defer stopEv()
+	srv.add("f", 1)
+	// a's next poll blocks (after it read the cursor); b starts and takes
+	// the feed once a's lease has expired
+	b := startProc(t, dsn, "b", srv, []string{"f"}, interval, ttl)
+	waitFor(t, "b stores the new post", 30*time.Second, func() bool { return stored(t, b.st)["f"] == 3 })
+	srv.add("f", 1)
+	waitFor(t, "b stores the next", 30*time.Second, func() bool { return stored(t, b.st)["f"] == 4 })
+	cur, _, _ := b.st.FeedCursor(context.Background(), "f")
+	close(gate) // a wakes with its stale batch (cursor 2 → 4 posts 3, 4)
+	waitFor(t, "a's stale batch fenced", 30*time.Second, func() bool {
+		return strings.Contains(a.logs.String(), "poll batch fenced")
+	})
+	// a's batch was refused: the cursor is b's, and a reports no error
+	// (nor a new-posts event) for it
+	deadline := time.After(ttl)
+	for done := false; !done; {
+		select {
+		case x := <-ev:
+			if x.Kind == EvNewPosts {
+				t.Fatalf("a stored a stale batch: %+v", x.ConvIDs)
+			}
+			if x.Kind == EvFeedStatus && x.Feed.LastError != "" && x.Feed.ErrorKind != "" {
+				t.Fatalf("a fenced batch counted as a feed error: %+v", *x.Feed)
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	if c2, _, _ := b.st.FeedCursor(context.Background(), "f"); c2 != cur {
+		t.Fatalf("cursor went back from %s to %s", cur, c2)
+	}
+	if n := stored(t, b.st)["f"]; n != 4 {
+		t.Fatalf("%d posts, want 4", n)
+	}
+}
+
+// TestClockRunsInOneProcess: only the holder of the clock lease wakes
+// snoozed conversations; killing it moves the clock to another process.
+func TestClockRunsInOneProcess(t *testing.T) {
+	dsn := pgtest.DB(t, "engine_tmpl", pgMigrate)
+	ctx := context.Background()
+	st, err := pg.Open(ctx, dsn, pg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := st.Ingest(ctx, "f", "c", []social.Post{
+		{Network: social.Demo, Account: "acme", RemoteID: "1", Author: social.Author{Handle: "a"}, Text: "x", CreatedAt: start, Kind: social.KindMention},
+		{Network: social.Demo, Account: "acme", RemoteID: "2", Author: social.Author{Handle: "b"}, Text: "y", CreatedAt: start, Kind: social.KindMention},
+	}, nil, start)
+	if err != nil || len(r.Changed) != 2 {
+		t.Fatal(r, err)
+	}
+	snooze := func(id string) {
+		t.Helper()
+		if _, err := st.UpdateConv(ctx, id, func(c *social.Conversation) error {
+			c.State, c.SnoozedUntil = social.StateSnoozed, time.Now().Add(-time.Second)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(id string) bool {
+		c, err := st.Conversation(ctx, id)
+		return err == nil && c.State == social.StateOpen
+	}
+	ttl := time.Second
+	mk := func(name string) *proc {
+		p := startProc(t, dsn, name, &feedServer{total: map[string]int{}}, nil, time.Second, ttl)
+		return p
+	}
+	a, b := mk("a"), mk("b")
+	// the clocks tick every lease time (startProc); poke them by hand too
+	holder := func() string {
+		ls, _ := st.Leases(ctx, store.LeaseClock)
+		if len(ls) == 1 {
+			return ls[0].Owner
+		}
+		return ""
+	}
+	waitFor(t, "a clock holder", 30*time.Second, func() bool { return holder() != "" })
+	h := holder()
+	snooze(r.Changed[0])
+	for _, p := range []*proc{a, b} {
+		if p.e.coord.clockLease(ctx) {
+			p.e.Wake()
+		}
+	}
+	if !open(r.Changed[0]) {
+		t.Fatal("the snoozed conversation was not woken")
+	}
+	// (the other process hears of the change too, as an event: the logs
+	// say who woke it)
+	woke := map[string]int{}
+	for _, p := range []*proc{a, b} {
+		if n := strings.Count(p.logs.String(), "woke snoozed conversations"); n > 0 {
+			woke[p.name] = n
+		}
+	}
+	if len(woke) != 1 || woke[h] != 1 {
+		t.Fatalf("woken by %v, want only by the holder %s", woke, h)
+	}
+	// kill -9 the holder: the other takes the clock once the lease expires
+	other := b
+	if h == "b" {
+		other = a
+		b.stop(true)
+	} else {
+		a.stop(true)
+	}
+	snooze(r.Changed[1])
+	waitFor(t, "the clock moves", 30*time.Second, func() bool {
+		if other.e.coord.clockLease(ctx) {
+			other.e.Wake()
+		}
+		return open(r.Changed[1])
+	})
+	if holder() != other.name {
+		t.Fatalf("clock held by %q, want %s", holder(), other.name)
+	}
+}

@@ -1,0 +1,74 @@
+package serve_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/store/pg"
+)
+
+// openPGApp opens the demo app on a PostgreSQL database shared with other
+// processes (each app its own pool, engine and listener).
+func openPGApp(t *testing.T, dsn string) (*app.App, string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Demo()
+	cfg.Store = dsn
+	cfg.Throwaway = false // the demo's feed, on the shared database
+	cfg.LogFile = filepath.Join(dir, "hark.log")
+	cfg.CannedDir = ""
+	noHold := time.Duration(0)
+	cfg.Outbox.UndoSend = &noHold
+	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, dir
+}
+
+// TestTwoServesOnOneDatabase: two `hark serve` on one PostgreSQL database,
+// an operator on each over real SSH. What Ana resolves on the first shows
+// on Ben's screen on the second without a key press (NOTIFY, then his
+// model re-reads the conversation).
+func TestTwoServesOnOneDatabase(t *testing.T) {
+	dsn := pgtest.DB(t, "serve_tmpl", func(dsn string) error { return pg.Migrate(context.Background(), dsn) })
+	aa, adir := openPGApp(t, dsn)
+	if r := aa.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
+		t.Fatalf("demo poll: %+v", r)
+	}
+	ba, bdir := openPGApp(t, dsn)
+	ana, ben := newKey(t), newKey(t)
+	ea := startServerWith(t, aa, adir, false, ana)
+	eb := startServerWith(t, ba, bdir, false, ben)
+	ta := openTerm(t, mustDial(t, ea, "ana", ana), 100, 30)
+	tb := openTerm(t, mustDial(t, eb, "ben", ben), 100, 30)
+	ta.waitText("priority")
+	tb.waitText("priority")
+	before := storeInbox(t, ea)
+	if before <= 0 {
+		t.Fatalf("inbox count %d", before)
+	}
+	ta.waitInbox(before)
+	tb.waitInbox(before)
+
+	ta.send("e") // Ana resolves the conversation open on her screen
+	ta.waitText("Resolved")
+	tb.waitInbox(before - 1) // Ben's, on the other process, follows
+	if n := storeInbox(t, eb); n != before-1 {
+		t.Fatalf("store inbox count %d, want %d", n, before-1)
+	}
+	ta.send("q")
+	tb.send("q")
+	if err := ta.waitEnd(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.waitEnd(); err != nil {
+		t.Fatal(err)
+	}
+}
