@@ -94,8 +94,26 @@ func Truncate(s string, width int) string {
 	return strings.TrimRight(l[:end], " ") + "…"
 }
 
-// sanitize is the single pass behind Block, Line and Handle.
+// sanitize is behind Block, Line and Handle: one pass, repeated while it
+// still changes its own output. Taking something out can bring together
+// what the pass decides on by its neighbours (a control between "1\ufe0f"
+// and the keycap mark, a dropped joiner between an emoji and its
+// selector), and a second call must change nothing (idempotent, as every
+// caller and the fuzz targets assume). Text that needed no change, the
+// common case, takes the one pass; at most four are made.
 func sanitize(s string, m mode) string {
+	out := sanitizePass(s, m)
+	for range 3 {
+		if out == s {
+			break
+		}
+		s, out = out, sanitizePass(out, m)
+	}
+	return out
+}
+
+// sanitizePass is one pass of sanitize.
+func sanitizePass(s string, m mode) string {
 	if asciiClean(s, m) {
 		return s
 	}
@@ -203,7 +221,7 @@ func (w *writer) nonASCII(i int, r rune, size int) int {
 		w.joiner(i, j, r)
 	case r >= 0xe0020 && r <= 0xe007f:
 		return w.tags(i)
-	case r == 0xfe0f && !w.droppedVS && (isEmojiBase(w.before()) || (isKeycapBase(w.before()) && strings.HasPrefix(w.src[j:], "\u20e3"))):
+	case r == 0xfe0f && !w.droppedVS && (isEmojiBase(w.before()) || (isKeycapBase(w.before()) && w.keycapFollows(j))):
 		// emoji presentation: terminals disagree on its width (❤️ is 1
 		// cell in tmux 3.3, 2 by grapheme width): dropped, the character
 		// keeps its text width everywhere (a second one is smuggling:
@@ -229,6 +247,52 @@ func (w *writer) nonASCII(i int, r rune, size int) int {
 		w.keep(i, j, r, kindBase)
 	}
 	return j
+}
+
+// keycapFollows reports whether the next character this sanitizer keeps
+// after src[j:] is the keycap mark U+20E3: what it drops (controls, escape
+// sequences, invisible format characters) cannot stand between, or a second
+// pass would see "1\ufe0f\u20e3" where the first saw a control (Line must be
+// idempotent).
+func (w *writer) keycapFollows(j int) bool {
+	s := w.src
+	for j < len(s) {
+		c := s[j]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == 0x1b:
+				j = skipEscape(s, j+1)
+			case c == 0x7f, c < 0x20 && c != '\n' && c != '\v' && c != '\f' && c != '\t' && (c != '\r' || w.m != modeHandle):
+				j++ // dropped
+			default:
+				return false
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[j:])
+		switch {
+		case r == 0x20e3:
+			return true
+		case r == utf8.RuneError && n == 1:
+			return false
+		case r >= 0x80 && r <= 0x9f:
+			switch r {
+			case 0x9b:
+				j = skipCSI(s, j+n)
+			case 0x9d:
+				j = skipString(s, j+n, true)
+			case 0x90, 0x98, 0x9e, 0x9f:
+				j = skipString(s, j+n, false)
+			default:
+				j += n
+			}
+		case w.m != modeHandle && bidiName(r) == "" && r != zwj && r != zwnj && isInvisible(r):
+			j += n
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 type kind uint8
