@@ -34,6 +34,15 @@ func nextAttempt(e store.OutboxEntry) *time.Time {
 // transaction; the same reply id is one entry (a concurrent double enqueue
 // loses on the unique reply id, retries and finds the winner).
 func (s *Store) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (store.OutboxEntry, error) {
+	return s.enqueue(ctx, r, func(seq uint64) store.OutboxEntry {
+		return store.OutboxEntry{Seq: seq, Reply: r, State: store.OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+	})
+}
+
+// enqueue is every way into the outbox (Enqueue, EnqueueScheduled): the
+// reply id's dedupe, the next sequence number, the row and the draft
+// cleared, in one transaction.
+func (s *Store) enqueue(ctx context.Context, r social.Reply, entry func(seq uint64) store.OutboxEntry) (store.OutboxEntry, error) {
 	if r.ID == "" {
 		return store.OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
 	}
@@ -51,7 +60,7 @@ func (s *Store) Enqueue(ctx context.Context, r social.Reply, resolve bool, now t
 		if err := t.tx.QueryRow(t.ctx, "UPDATE counters SET n = n + 1 WHERE name = 'outbox' RETURNING n").Scan(&seq); err != nil {
 			return err
 		}
-		e = store.OutboxEntry{Seq: uint64(seq), Reply: r, State: store.OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+		e = entry(uint64(seq))
 		state, sent, doc, err := outboxCols(e)
 		if err != nil {
 			return err
