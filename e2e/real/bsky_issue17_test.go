@@ -195,28 +195,13 @@ func TestATPTUIReply(t *testing.T) {
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" my mug arrived broken", "@"+a.aliceHandle, nil)
 	h.pollConv(t, m.URI)
 
-	name := "hark-real-" + tok
-	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
-	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
-	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
-	waitFor := func(what, text string) {
-		t.Helper()
-		if !eventually(20*time.Second, func() bool { return strings.Contains(screen(), text) }) {
-			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, screen())
-		}
-	}
-	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
-	waitFor("the queue", "inbox")
-	keys("/")
-	time.Sleep(300 * time.Millisecond)
-	keys("-l", tok)
-	keys("Enter")
+	p := startTUI(t, h, tok)
+	screen, waitFor, keys := p.screen, p.waitFor, p.keys
+	p.search(tok)
 	waitFor("the search result", "my mug arrived broken")
 	keys("Enter")
-	time.Sleep(500 * time.Millisecond)
 	keys("r")
-	time.Sleep(300 * time.Millisecond)
+	waitFor("the composer", "ctrl+s send")
 	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")
 	waitFor("the composer", "a new one ships today")
 	keys("C-s")
@@ -464,32 +449,16 @@ func TestATPTUIPickPost(t *testing.T) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
 	}
 
-	name := "hark-real-" + tok
-	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
-	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
-	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
-	waitFor := func(what, text string) string {
-		t.Helper()
-		var s string
-		if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, text) }) {
-			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, s)
-		}
-		return s
-	}
-	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
-	waitFor("the queue", "inbox")
-	keys("/")
-	time.Sleep(300 * time.Millisecond)
-	keys("-l", tok)
-	keys("Enter")
+	p := startTUI(t, h, tok)
+	waitFor, keys := p.waitFor, p.keys
+	p.search(tok)
 	waitFor("the search result", "order B100 missing")
 	keys("Enter")
 	waitFor("carol's post in the conversation", "order D400")
 	keys("[")
 	s := waitFor("carol's post picked", "r answers this post")
 	keys("r")
-	time.Sleep(300 * time.Millisecond)
+	waitFor("the composer", "ctrl+s send")
 	keys("-l", "D400 ships today "+tok)
 	waitFor("the composer", "D400 ships today")
 	keys("C-s")

@@ -34,31 +34,15 @@ func TestGTSTUICannedReply(t *testing.T) {
 	m := g.post(t, "@alice "+tok+" my parcel is damaged", "", "public")
 	h.pollConv(t, m.ID)
 
-	name := "hark-real-" + tok
-	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
-	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
-	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
-	waitFor := func(what, text string) {
-		t.Helper()
-		if !eventually(20*time.Second, func() bool { return strings.Contains(screen(), text) }) {
-			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, screen())
-		}
-	}
-	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
-
-	waitFor("the queue", "inbox")
-	keys("/")
-	time.Sleep(300 * time.Millisecond)
-	keys("-l", tok)
-	keys("Enter")
+	p := startTUI(t, h, tok)
+	screen, waitFor, keys := p.screen, p.waitFor, p.keys
+	p.search(tok)
 	waitFor("the search result", "my parcel is damaged")
-	keys("Enter") // open it
-	time.Sleep(500 * time.Millisecond)
+	keys("Enter") // open it (keys arrive in order; the next step waits)
 	keys("c")
 	waitFor("the canned picker", "canned ›")
 	keys("-l", "lookin")
-	time.Sleep(300 * time.Millisecond)
+	waitFor("the filtered picker", "canned › lookin")
 	keys("Enter") // insert
 	waitFor("the answer in the composer", "looking into it")
 	keys("C-s")
@@ -83,25 +67,9 @@ func TestGTSTUIDeletedPost(t *testing.T) {
 	if _, err := g.do(g.bobToken, "DELETE", "/api/v1/statuses/"+m.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	name := "hark-real-" + tok
-	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
-	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
-	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
-	waitFor := func(what, text string) string {
-		t.Helper()
-		var s string
-		if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, text) }) {
-			t.Fatalf("the TUI never showed %s (%q):\n%s", what, text, s)
-		}
-		return s
-	}
-	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
-	waitFor("the queue", "inbox")
-	keys("/")
-	time.Sleep(300 * time.Millisecond)
-	keys("-l", tok)
-	keys("Enter")
+	p := startTUI(t, h, tok)
+	waitFor, keys := p.waitFor, p.keys
+	p.search(tok)
 	waitFor("the search result", "never mind")
 	keys("Enter") // open it: the thread fetch finds it gone
 	s := waitFor("the deletion in the status line", "conversation "+c.ID+": the customer deleted this post; nothing else waits: resolved")
@@ -124,21 +92,14 @@ func TestGTSTUIEmojiBorders(t *testing.T) {
 	tok := token("emoji")
 	m := g.post(t, "@alice "+tok+" 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke", "", "public")
 	h.pollConv(t, m.ID)
-	name := "hark-real-" + tok
-	cmd := "env -i " + strings.Join(h.env, " ") + " " + harkBin + " --config " + h.cfg
-	tmux(t, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
-	screen := func() string { return tmux(t, "capture-pane", "-p", "-t", name) }
-	keys := func(k ...string) { tmux(t, append([]string{"send-keys", "-t", name}, k...)...) }
+	p := startTUI(t, h, tok)
+	screen, waitFor, keys := p.screen, p.waitFor, p.keys
 	var s string
 	if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, "inbox") }) {
 		t.Fatalf("no queue:\n%s", s)
 	}
-	keys("/")
-	time.Sleep(300 * time.Millisecond)
-	keys("-l", tok)
-	keys("Enter")
-	time.Sleep(500 * time.Millisecond)
+	p.search(tok)
+	waitFor("the post, selected", "my laptop")
 	keys("Enter")
 	if !eventually(20*time.Second, func() bool {
 		s = screen()
