@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"github.com/hark-tui/hark/internal/testkit"
 	"slices"
 	"strings"
 	"testing"
@@ -64,10 +65,7 @@ func TestTUIPicksThePostToAnswer(t *testing.T) {
 	tm.Type("A777 is on its way")
 	tm.Send(ctrlS)
 	c := w.nets.Mastodon
-	deadline := time.Now().Add(10 * time.Second)
-	for len(c.Created()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, "a status created", func() bool { return len(c.Created()) > 0 })
 	created := c.Created()
 	if len(created) != 1 {
 		t.Fatalf("%d statuses created, want 1:\n%s", len(created), p.screen())

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"github.com/hark-tui/hark/internal/testkit"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -137,13 +138,7 @@ func (p *proc) stop(crash bool) {
 
 func waitFor(t testing.TB, what string, d time.Duration, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, d, what, ok)
 }
 
 // stored counts the posts of each feed in the store.

@@ -3,6 +3,7 @@ package tui_test
 import (
 	"bytes"
 	"context"
+	"github.com/hark-tui/hark/internal/testkit"
 	"io"
 	"strings"
 	"sync"
@@ -49,13 +50,7 @@ func TestRunEndsWithContextAndRestoresTitle(t *testing.T) {
 	go func() {
 		done <- tui.RunOn(ctx, m, out, tea.WithInput(pr), tea.WithWindowSize(100, 30), tea.WithEnvironment([]string{"TERM=xterm-256color"}))
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "\x1b]2;hark") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no window title set: %q", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, "the window title set", func() bool { return strings.Contains(out.String(), "\x1b]2;hark") })
 	cancel() // as a signal does
 	select {
 	case err := <-done:
