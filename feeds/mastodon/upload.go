@@ -1,14 +1,10 @@
 package mastodon
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
-	"path/filepath"
 	"strings"
 
 	"github.com/hark-tui/hark/attach"
@@ -27,35 +23,17 @@ func (c *Client) MediaLimit() (int64, int) { return 16 << 20, 4 }
 
 // Upload implements social.Uploader.
 func (c *Client) Upload(ctx context.Context, r social.Reply, i int) (string, error) {
-	if i < 0 || i >= len(r.Attachments) {
-		return "", &social.Error{Kind: social.Permanent, Msg: "no such attachment"}
+	alt := ""
+	if i >= 0 && i < len(r.Attachments) {
+		alt = r.Attachments[i].Alt
 	}
-	att := r.Attachments[i]
 	size, _ := c.MediaLimit()
-	data, err := attach.Read(att, size)
+	body, ctype, err := attach.Form(r, i, size, "file", "description", alt)
 	if err != nil {
 		return "", fmt.Errorf("mastodon: upload: %w", err)
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filepath.Base(att.Path)))
-	h.Set("Content-Type", att.MIME)
-	part, err := mw.CreatePart(h)
-	if err == nil {
-		_, err = part.Write(data)
-	}
-	if err == nil {
-		err = mw.WriteField("description", att.Alt)
-	}
-	if err == nil {
-		err = mw.Close()
-	}
-	if err != nil {
-		return "", fmt.Errorf("mastodon: upload: %w", &social.Error{Kind: social.Permanent, Msg: "building the upload", Err: err})
-	}
 	var m media
-	if err := social.Redact(c.api.callBody(ctx, http.MethodPost, "/api/v2/media", nil, &body, mw.FormDataContentType(), nil, &m), c.api.opt.Token); err != nil {
+	if err := social.Redact(c.api.callBody(ctx, http.MethodPost, "/api/v2/media", nil, body, ctype, nil, &m), c.api.opt.Token); err != nil {
 		return "", err
 	}
 	if m.ID == "" {

@@ -1,13 +1,9 @@
 package x
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
-	"path/filepath"
 	"strings"
 
 	"github.com/hark-tui/hark/attach"
@@ -38,34 +34,12 @@ func (c *Client) MediaLimit() (int64, int) { return 5 << 20, 4 }
 
 // Upload implements social.Uploader.
 func (c *Client) Upload(ctx context.Context, r social.Reply, i int) (string, error) {
-	if i < 0 || i >= len(r.Attachments) {
-		return "", &social.Error{Kind: social.Permanent, Msg: "no such attachment"}
-	}
-	att := r.Attachments[i]
 	size, _ := c.MediaLimit()
-	data, err := attach.Read(att, size)
+	body, ctype, err := attach.Form(r, i, size, "media", "media_category", "tweet_image")
 	if err != nil {
 		return "", fmt.Errorf("x: upload: %w", err)
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="media"; filename=%q`, filepath.Base(att.Path)))
-	h.Set("Content-Type", att.MIME)
-	part, err := mw.CreatePart(h)
-	if err == nil {
-		_, err = part.Write(data)
-	}
-	if err == nil {
-		err = mw.WriteField("media_category", "tweet_image")
-	}
-	if err == nil {
-		err = mw.Close()
-	}
-	if err != nil {
-		return "", fmt.Errorf("x: upload: %w", &social.Error{Kind: social.Permanent, Msg: "building the upload", Err: err})
-	}
-	resp, err := c.do(ctx, keyMediaUpload, http.MethodPost, "/2/media/upload", nil, rawBody{data: body.Bytes(), ctype: mw.FormDataContentType()})
+	resp, err := c.do(ctx, keyMediaUpload, http.MethodPost, "/2/media/upload", nil, rawBody{data: body.Bytes(), ctype: ctype})
 	if err != nil {
 		return "", fmt.Errorf("x: upload: %w", err)
 	}
@@ -78,7 +52,7 @@ func (c *Client) Upload(ctx context.Context, r social.Reply, i int) (string, err
 		return "", fmt.Errorf("x: upload: %w", &social.Error{Kind: social.Transient, Status: resp.Status, Msg: "X answered no media id"})
 	}
 	id := string(out.Data.ID)
-	if err := c.setAlt(ctx, id, att.Alt); err != nil {
+	if err := c.setAlt(ctx, id, r.Attachments[i].Alt); err != nil { // i is in range: Form checked it
 		// the upload is done: keep it (Send sets the alt text first)
 		return id, nil
 	}
