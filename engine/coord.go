@@ -87,6 +87,11 @@ func (cs *coordState) listen(ctx context.Context) {
 	e := cs.e
 	first := true
 	err := cs.c.Listen(ctx, func(ch store.Change) {
+		if len(ch.Team) > 0 {
+			// every process's, its own too: package team applies them in
+			// commit order
+			e.publish(Event{Kind: EvTeam, Team: ch.Team})
+		}
 		if ch.Origin == cs.self.ID {
 			return // published here already
 		}

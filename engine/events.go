@@ -15,6 +15,7 @@ const (
 	EvDelivery                     // an outbox entry changed state
 	EvFeedStatus                   // a feed's health changed
 	EvResync                       // the subscriber missed events: reload everything
+	EvTeam                         // the team changed in the database (claims, presence: package team)
 )
 
 // Event is sent to every subscriber.
@@ -25,6 +26,7 @@ type Event struct {
 	Reopened []string
 	Outbox   *store.OutboxEntry
 	Feed     *store.FeedStatus
+	Team     []store.TeamChange // EvTeam, in commit order (this process's own included)
 }
 
 type sub struct {

@@ -79,6 +79,10 @@ type Change struct {
 	Convs  []string // conversations changed
 	Outbox []int64  // outbox entries changed (queued, claimed, sent …)
 	Resync bool     // too big to list (or unreadable): reload everything
+	// Team changes (claims, presence: TeamBoard), in commit order. A
+	// process also hears its own, so every process applies them in the
+	// same order.
+	Team []TeamChange
 }
 
 // Lease is a named, expiring right to do one job (poll a feed, keep the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
 )
 
 // DefaultIdle is how long a claim lasts without activity (Touch).
@@ -28,6 +29,16 @@ type Options struct {
 	// Sweep is how often Run expires idle claims (default 1 s, at most
 	// Idle/2).
 	Sweep time.Duration
+
+	// Shared across processes (the engine's store is a store.TeamBoard:
+	// PostgreSQL): Beat is how often the process heartbeats its sessions
+	// and sweeps the dead (default 2 s), TTL how long a session lives
+	// without a heartbeat (default 10 s, at least 3 Beats): a process
+	// killed with -9 loses its sessions and claims for everyone within
+	// TTL plus one Beat. OpTimeout bounds each database call (default 5 s).
+	Beat, TTL, OpTimeout time.Duration
+	// Local keeps the team in this process even on a shared store.
+	Local bool
 }
 
 // Claim says an operator is working on a conversation (composer, picker or
@@ -44,7 +55,8 @@ type Claim struct {
 type Presence struct {
 	Session int          `json:"session"`
 	Actor   social.Actor `json:"actor"`
-	Brand   string       `json:"brand,omitempty"` // "" = all brands
+	Brand   string       `json:"brand,omitempty"`   // "" = all brands
+	Viewing string       `json:"viewing,omitempty"` // the conversation open on their screen
 	Since   time.Time    `json:"since"`
 }
 
@@ -86,6 +98,7 @@ const (
 	ReasonJoined     Reason = "joined"
 	ReasonLeft       Reason = "left"
 	ReasonBrand      Reason = "brand"
+	ReasonViewing    Reason = "viewing" // the session opened another conversation
 )
 
 // Event is sent to every subscriber.
@@ -112,11 +125,13 @@ type Registry struct {
 	log   *slog.Logger
 
 	mu       sync.Mutex
-	sessions map[int]*Session
+	sessions map[int]*Session // this process's
 	claims   map[string]*Claim
 	subs     map[int]*sub
 	nextSess int
 	nextSub  int
+
+	db *shared // nil: the team lives in this process (db.go)
 }
 
 // New makes a registry for the sessions on one engine.
@@ -133,15 +148,29 @@ func New(eng *engine.Engine, o Options) *Registry {
 	if o.Sweep <= 0 {
 		o.Sweep = min(time.Second, o.Idle/2)
 	}
-	return &Registry{eng: eng, idle: o.Idle, sweep: o.Sweep, now: o.Now, log: o.Log,
+	r := &Registry{eng: eng, idle: o.Idle, sweep: o.Sweep, now: o.Now, log: o.Log,
 		sessions: map[int]*Session{}, claims: map[string]*Claim{}, subs: map[int]*sub{}}
+	if b, ok := eng.Store().(store.TeamBoard); ok && !o.Local {
+		r.db = newShared(r, b, o)
+	}
+	return r
 }
+
+// Shared reports whether the team is kept in the database, shared with
+// every hark process on it (false: in this process only).
+func (r *Registry) Shared() bool { return r.db != nil }
 
 // Idle is the claim idle timeout.
 func (r *Registry) Idle() time.Duration { return r.idle }
 
-// Run expires idle claims until ctx ends.
+// Run expires idle claims until ctx ends; on a shared store it also
+// heartbeats this process's sessions, sweeps the dead ones and keeps the
+// registry's copy of the team current from the database's notices.
 func (r *Registry) Run(ctx context.Context) {
+	if r.db != nil {
+		r.db.run(ctx)
+		return
+	}
 	t := time.NewTicker(r.sweep)
 	defer t.Stop()
 	for {
@@ -157,6 +186,9 @@ func (r *Registry) Run(ctx context.Context) {
 // Sweep ends every claim idle for longer than the idle time and returns
 // them.
 func (r *Registry) Sweep() []Claim {
+	if r.db != nil {
+		return r.db.sweep()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -169,11 +201,17 @@ func (r *Registry) Sweep() []Claim {
 	return out
 }
 
-func (r *Registry) expiredLocked(c *Claim, now time.Time) bool { return now.Sub(c.Last) > r.idle }
+func (r *Registry) expiredLocked(c *Claim, now time.Time) bool {
+	// shared: the database's clock decides (the sweep ends them)
+	return r.db == nil && now.Sub(c.Last) > r.idle
+}
 
 // Join registers a session of an operator (brands: the brands they
 // answer, "" = all) and announces it.
 func (r *Registry) Join(a social.Actor, brands []string) *Session {
+	if r.db != nil {
+		return r.db.join(a, brands)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.nextSess++
@@ -205,6 +243,9 @@ func (r *Registry) Sessions() []*Session {
 func (r *Registry) Online() []Presence {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.db != nil {
+		return r.db.onlineLocked()
+	}
 	out := make([]Presence, 0, len(r.sessions))
 	for _, id := range slices.Sorted(maps.Keys(r.sessions)) {
 		out = append(out, r.sessions[id].presenceLocked())
@@ -328,8 +369,9 @@ type Session struct {
 	op     *engine.Operator
 
 	// guarded by r.mu
-	brand  string
-	closed bool
+	brand   string
+	viewing string
+	closed  bool
 }
 
 // ID is the session's number in its registry.
@@ -351,13 +393,16 @@ func (s *Session) Registry() *Registry { return s.r }
 func (s *Session) Operator() *engine.Operator { return s.op }
 
 func (s *Session) presenceLocked() Presence {
-	return Presence{Session: s.id, Actor: s.actor, Brand: s.brand, Since: s.since}
+	return Presence{Session: s.id, Actor: s.actor, Brand: s.brand, Viewing: s.viewing, Since: s.since}
 }
 
 // Claim claims conv for this operator (composer, picker or bulk selection
 // opened). When another operator holds it, it returns their claim and
 // false: warn, and on confirmation call Take.
 func (s *Session) Claim(conv string) (Claim, bool) {
+	if s.r.db != nil {
+		return s.r.db.claim(s, conv, false)
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.closed {
@@ -369,6 +414,10 @@ func (s *Session) Claim(conv string) (Claim, bool) {
 // Take claims conv even from another operator (who is told: EvClaimed
 // with ReasonTaken and Prev). Call it only after the operator confirmed.
 func (s *Session) Take(conv string) Claim {
+	if s.r.db != nil {
+		c, _ := s.r.db.claim(s, conv, true)
+		return c
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.closed {
@@ -381,6 +430,9 @@ func (s *Session) Take(conv string) Claim {
 // Touch records activity on this session's claim (typing), so it does
 // not expire; it reports whether the session still holds it.
 func (s *Session) Touch(conv string) bool {
+	if s.r.db != nil {
+		return s.r.db.touch(s, conv)
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	c, ok := s.r.claims[conv]
@@ -400,6 +452,10 @@ func (s *Session) Touch(conv string) bool {
 func (s *Session) Release(conv string) { s.release(conv, ReasonReleased) }
 
 func (s *Session) release(conv string, why Reason) {
+	if s.r.db != nil {
+		s.r.db.release(s, []string{conv}, why)
+		return
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if c, ok := s.r.claims[conv]; ok && c.Session == s.id {
@@ -409,6 +465,10 @@ func (s *Session) release(conv string, why Reason) {
 
 // ReleaseAll ends every claim of this session (a bulk selection cleared).
 func (s *Session) ReleaseAll() {
+	if s.r.db != nil {
+		s.r.db.release(s, nil, ReasonReleased)
+		return
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	s.releaseAllLocked(ReasonReleased)
@@ -440,12 +500,36 @@ func (s *Session) Held() []string {
 // SetBrand says which brand the session is looking at ("" = all).
 func (s *Session) SetBrand(brand string) {
 	s.r.mu.Lock()
-	defer s.r.mu.Unlock()
 	if s.closed || s.brand == brand {
+		s.r.mu.Unlock()
 		return
 	}
 	s.brand = brand
+	if s.r.db != nil {
+		s.r.mu.Unlock()
+		s.r.db.presence(s)
+		return
+	}
+	defer s.r.mu.Unlock()
 	s.r.publishLocked(Event{Kind: EvPresence, Presence: s.presenceLocked(), Reason: ReasonBrand, At: s.r.now()})
+}
+
+// SetViewing says which conversation the session has open ("" = none),
+// so the others see who is looking at it.
+func (s *Session) SetViewing(conv string) {
+	s.r.mu.Lock()
+	if s.closed || s.viewing == conv {
+		s.r.mu.Unlock()
+		return
+	}
+	s.viewing = conv
+	if s.r.db != nil {
+		s.r.mu.Unlock()
+		s.r.db.presence(s)
+		return
+	}
+	defer s.r.mu.Unlock()
+	s.r.publishLocked(Event{Kind: EvPresence, Presence: s.presenceLocked(), Reason: ReasonViewing, At: s.r.now()})
 }
 
 // Online lists who is online (this session included).
@@ -474,6 +558,10 @@ func (s *Session) Subscribe() (<-chan Event, func()) { return s.r.Subscribe() }
 // Close leaves the registry: every claim of the session ends
 // (ReasonDisconnect) and the others see it go. Idempotent.
 func (s *Session) Close() {
+	if s.r.db != nil {
+		s.r.db.leave(s)
+		return
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.closed {
@@ -491,6 +579,9 @@ type guard struct{ s *Session }
 
 func (g guard) Acquire(conv string, _ social.Actor) (social.Actor, bool) {
 	s := g.s
+	if s.r.db != nil {
+		return s.r.db.acquire(s, conv)
+	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.closed { // a session that left claims nothing, but still respects others' claims

@@ -26,6 +26,8 @@ type notice struct {
 	Convs  []string `json:"c,omitempty"`
 	Outbox []int64  `json:"s,omitempty"`
 	Resync bool     `json:"r,omitempty"`
+	// team changes (team.go)
+	Team []store.TeamChange `json:"t,omitempty"`
 }
 
 // SetOrigin names this process in the notices of its changes, so its own
@@ -95,7 +97,7 @@ func (s *Store) Listen(ctx context.Context, fn func(store.Change), up func(bool)
 			if json.Unmarshal([]byte(n.Payload), &x) != nil {
 				x.Resync = true
 			}
-			fn(store.Change{Origin: x.Origin, Convs: x.Convs, Outbox: x.Outbox, Resync: x.Resync})
+			fn(store.Change{Origin: x.Origin, Convs: x.Convs, Outbox: x.Outbox, Resync: x.Resync, Team: x.Team})
 		}
 		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		conn.Close(cctx)
