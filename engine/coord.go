@@ -111,6 +111,7 @@ func (cs *coordState) listen(ctx context.Context) {
 			e.log.Warn("lost the database's change notices; reconnecting")
 			return
 		}
+		e.publish(Event{Kind: EvListening})
 		if first {
 			first = false
 			return

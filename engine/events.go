@@ -16,6 +16,10 @@ const (
 	EvFeedStatus                   // a feed's health changed
 	EvResync                       // the subscriber missed events: reload everything
 	EvTeam                         // the team changed in the database (claims, presence: package team)
+	// EvListening: the change notices are heard from now on (the listener
+	// connected, first or again); what changed before may have been
+	// missed, so a copy kept from notices (package team) reads again
+	EvListening
 )
 
 // Event is sent to every subscriber.

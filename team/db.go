@@ -220,7 +220,7 @@ func (d *shared) run(ctx context.Context) {
 			switch ev.Kind {
 			case engine.EvTeam:
 				d.apply(ev.Team)
-			case engine.EvResync:
+			case engine.EvResync, engine.EvListening:
 				if err := d.reload(); err != nil {
 					d.r.log.Warn("team: reading the team again", "err", err)
 				}
@@ -354,7 +354,7 @@ func (d *shared) touch(s *Session, conv string) bool {
 	ok, err := d.b.TeamTouch(ctx, int64(s.id), conv, d.r.idle)
 	if err != nil {
 		d.r.log.Warn("team: touching a claim", "conv", conv, "err", err)
-		return true // unknown: the reply's own check asks again
+		return false // not known to be held: the caller claims again
 	}
 	return ok
 }
