@@ -178,7 +178,9 @@ func TestTeamContract(t *testing.T) {
 				t.Fatalf("held %v", h)
 			}
 			s3.Close()
-			next(t, ev, func(e team.Event) bool { return e.Kind == team.EvPresence && e.Reason == team.ReasonLeft && e.Presence.Session == s3.ID() })
+			next(t, ev, func(e team.Event) bool {
+				return e.Kind == team.EvPresence && e.Reason == team.ReasonLeft && e.Presence.Session == s3.ID()
+			})
 			if n := len(reg.Claims()); n != 0 {
 				t.Fatalf("%d claims after disconnect", n)
 			}

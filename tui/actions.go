@@ -277,6 +277,7 @@ func (m *Model) open(id string, fetch bool) tea.Cmd {
 		}
 		m.composer.clear()
 		cmds = append(cmds, m.conv.show(id))
+		m.team.setViewing(id)
 	}
 	if fetch {
 		cmds = append(cmds, m.conv.fetchThread(id))
@@ -296,6 +297,7 @@ func (m *Model) closeConv() tea.Cmd {
 	}
 	m.composer.clear()
 	m.conv.close()
+	m.team.setViewing("")
 	return cmd
 }
 

@@ -27,7 +27,7 @@ func (m *Model) TeamEvent(d time.Duration) bool {
 	select {
 	case ev, ok := <-m.team.events:
 		if ok {
-			m.Update(teamMsg{ev})
+			m.Update(teamMsg{ev: ev})
 		}
 		return ok
 	case <-time.After(d):

@@ -3,6 +3,9 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -16,6 +19,14 @@ import (
 // conversation) and who is online. It is kept from the registry's events,
 // so drawing a row never takes the registry's lock. Solo (no serve), sess
 // is nil and every method is a no-op.
+//
+// When the team is shared through the database (team.Registry.Shared),
+// every write to it (claim, take, touch, release, brand, conversation on
+// screen) runs on a worker of its own, in the order the operator acted,
+// never on the UI loop; what the screen must act on (a claim held by
+// someone else, a claim lost while typing) comes back as a teamMsg. In
+// memory (one process) the registry answers at once and is called
+// directly, as before.
 type teamState struct {
 	sess   *team.Session
 	others map[string]team.Claim // by conversation: claims of other operators
@@ -23,16 +34,27 @@ type teamState struct {
 	events <-chan team.Event
 	unsub  func()
 	brand  string // the brand last told to the registry
+
+	w        *teamWorker // shared team only
+	touched  map[string]time.Time
+	viewWant atomic.Pointer[string]
 }
 
-// teamMsg is an event of the registry (a claim, a release, presence).
-type teamMsg struct{ ev team.Event }
+// teamMsg is an event of the registry (a claim, a release, presence), or
+// the result of a write done off the UI loop (then).
+type teamMsg struct {
+	ev   team.Event
+	then func(m *Model) tea.Cmd
+}
 
 func newTeamState(s *team.Session) *teamState {
-	t := &teamState{sess: s, others: map[string]team.Claim{}}
+	t := &teamState{sess: s, others: map[string]team.Claim{}, touched: map[string]time.Time{}}
 	if s != nil {
 		t.events, t.unsub = s.Subscribe()
 		t.resync()
+		if s.Registry().Shared() {
+			t.w = newTeamWorker()
+		}
 	}
 	return t
 }
@@ -42,22 +64,91 @@ func (t *teamState) close() {
 		t.unsub()
 		t.unsub = nil
 	}
+	if t.w != nil {
+		t.w.stop()
+	}
 }
 
-// wait is a Cmd that returns the next event (nil when solo).
+// wait is a Cmd that returns the next event or write result (nil when
+// solo).
 func (t *teamState) wait() tea.Cmd {
 	ch := t.events
 	if ch == nil {
 		return nil
 	}
+	var results <-chan teamMsg
+	if t.w != nil {
+		results = t.w.results
+	}
 	return func() tea.Msg {
-		ev, ok := <-ch
-		if !ok {
-			return nil
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			return teamMsg{ev: ev}
+		case r := <-results:
+			return r
 		}
-		return teamMsg{ev}
 	}
 }
+
+// teamWorker runs the writes to a shared team one after another, off the
+// UI loop; a job's result (if any) is sent to results.
+type teamWorker struct {
+	mu      sync.Mutex
+	queue   []func() *teamMsg
+	wake    chan struct{}
+	done    chan struct{}
+	results chan teamMsg
+	once    sync.Once
+}
+
+func newTeamWorker() *teamWorker {
+	w := &teamWorker{wake: make(chan struct{}, 1), done: make(chan struct{}), results: make(chan teamMsg, 16)}
+	go w.run()
+	return w
+}
+
+// do queues a job; it never blocks.
+func (w *teamWorker) do(job func() *teamMsg) {
+	w.mu.Lock()
+	w.queue = append(w.queue, job)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *teamWorker) run() {
+	for {
+		w.mu.Lock()
+		q := w.queue
+		w.queue = nil
+		w.mu.Unlock()
+		for _, job := range q {
+			if r := job(); r != nil {
+				select {
+				case w.results <- *r:
+				case <-w.done:
+					return
+				}
+			}
+		}
+		select {
+		case <-w.wake:
+		case <-w.done:
+			return
+		}
+	}
+}
+
+func (w *teamWorker) stop() { w.once.Do(func() { close(w.done) }) }
+
+// touchEvery: a shared claim is kept alive at most this often while the
+// operator types (one write, not one per key).
+const touchEvery = time.Second
 
 // resync reads every claim and who is online again.
 func (t *teamState) resync() {
@@ -130,17 +221,58 @@ func (t *teamState) release(ids ...string) {
 	if t.sess == nil {
 		return
 	}
+	var rel []string
 	for _, id := range ids {
 		if id != "" {
-			t.sess.Release(id)
+			rel = append(rel, id)
 		}
+	}
+	if t.w != nil {
+		s := t.sess
+		t.w.do(func() *teamMsg {
+			for _, id := range rel {
+				s.Release(id)
+			}
+			return nil
+		})
+		return
+	}
+	for _, id := range rel {
+		t.sess.Release(id)
 	}
 }
 
 // touch keeps this session's claim alive while the operator types; false:
 // the claim was lost (idle, or taken over) and is not free to take back.
+// Shared, it answers true at once and the loss comes back as a teamMsg.
 func (t *teamState) touch(id string) (lost team.Claim, ok bool) {
-	if t.sess == nil || id == "" || t.sess.Touch(id) {
+	if t.sess == nil || id == "" {
+		return team.Claim{}, true
+	}
+	if t.w != nil {
+		if time.Since(t.touched[id]) < touchEvery {
+			return team.Claim{}, true
+		}
+		t.touched[id] = time.Now()
+		s := t.sess
+		t.w.do(func() *teamMsg {
+			if s.Touch(id) {
+				return nil
+			}
+			c, free := s.Claim(id)
+			if free {
+				return nil
+			}
+			return &teamMsg{then: func(m *Model) tea.Cmd {
+				if m.composer.composeFor == id {
+					m.flash(claimLine(c)+" — ctrl+s will ask before sending", true)
+				}
+				return nil
+			}}
+		})
+		return team.Claim{}, true
+	}
+	if t.sess.Touch(id) {
 		return team.Claim{}, true
 	}
 	if c, free := t.sess.Claim(id); !free {
@@ -155,7 +287,27 @@ func (t *teamState) setBrand(b string) {
 		return
 	}
 	t.brand = b
+	if t.w != nil {
+		s := t.sess
+		t.w.do(func() *teamMsg { s.SetBrand(b); return nil })
+		return
+	}
 	t.sess.SetBrand(b)
+}
+
+// setViewing tells the others which conversation this session has open.
+func (t *teamState) setViewing(id string) {
+	if t.sess == nil {
+		return
+	}
+	if t.w != nil {
+		// moving down the queue queues many: each writes the newest
+		s, v := t.sess, &t.viewWant
+		v.Store(&id)
+		t.w.do(func() *teamMsg { s.SetViewing(*v.Load()); return nil })
+		return
+	}
+	t.sess.SetViewing(id)
 }
 
 // presence is the status line's "who is online" ("" when solo).
@@ -210,7 +362,20 @@ func heldBy(cs []team.Claim) string {
 // bulk reply opens on them; when another operator holds one, the operator
 // is warned and must confirm (y takes it over).
 func (m *Model) withClaim(ids []string, then func() tea.Cmd) tea.Cmd {
-	held := m.team.claim(ids)
+	if t := m.team; t.w != nil {
+		// shared: the claim is a database write; the composer opens when
+		// it is answered
+		t.w.do(func() *teamMsg {
+			held := t.claim(ids)
+			return &teamMsg{then: func(m *Model) tea.Cmd { return m.claimed(ids, held, then) }}
+		})
+		return nil
+	}
+	return m.claimed(ids, m.team.claim(ids), then)
+}
+
+// claimed goes on once the claims are answered: then, or the warning.
+func (m *Model) claimed(ids []string, held []team.Claim, then func() tea.Cmd) tea.Cmd {
 	if len(held) == 0 {
 		return then()
 	}
@@ -226,6 +391,13 @@ func (m *Model) withClaim(ids []string, then func() tea.Cmd) tea.Cmd {
 			var over []string
 			for _, c := range held {
 				over = append(over, c.Conv)
+			}
+			if t := m.team; t.w != nil {
+				t.w.do(func() *teamMsg {
+					t.take(over)
+					return &teamMsg{then: func(*Model) tea.Cmd { return then() }}
+				})
+				return nil
 			}
 			m.team.take(over)
 			return then()

@@ -126,6 +126,9 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		}
 		return m, nil
 	case teamMsg:
+		if msg.then != nil { // a write to the shared team was answered
+			return m, tea.Batch(msg.then(m), m.team.wait())
+		}
 		return m, tea.Batch(m.onTeam(msg.ev), m.team.wait())
 	case sentMsg:
 		if cmd, ok := p.claimed(msg); ok {
