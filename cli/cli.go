@@ -18,6 +18,7 @@ import (
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/team"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/tui"
 )
@@ -140,6 +141,17 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ectx) }()
 	d := a.TUIDeps(Version, openURL)
+	// on a store shared by several processes (PostgreSQL), hark on a
+	// laptop is a member of the team: its claims and presence are seen by
+	// every hark serve on the database, and it sees theirs
+	if reg := team.New(a.Engine, team.Options{Idle: a.Cfg.Team.ClaimIdle, Log: a.Log}); reg.Shared() {
+		tdone := make(chan struct{})
+		go func() { defer close(tdone); reg.Run(ectx) }()
+		defer func() { cancel(); <-tdone }()
+		ts := reg.Join(a.Cfg.Agent.Actor(), nil)
+		defer ts.Close()
+		d.Team = ts
+	}
 	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
 	d.Images, d.ProbeSixel, _ = a.ImageProtocol(false)
 	m, err := tui.New(d)

@@ -5,6 +5,7 @@
 // that holds the store over its socket first (reads.go, package ipc).
 //
 // It may import app, config, engine, ipc, store (and store/stores, to open
-// a store by name for `hark store copy`), textsafe and tui; it must not
+// a store by name for `hark store copy`), team (hark on a shared store
+// joins the team), textsafe and tui; it must not
 // reach into feeds directly (app builds them).
 package cli
