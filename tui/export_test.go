@@ -130,3 +130,25 @@ func (m *Model) PickerOffers() (ids, brands, whys []string) {
 func RunOn(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption) error {
 	return run(ctx, m, out, opts...)
 }
+
+// TeamNext applies the next team message (an event of the registry or
+// the answer to a write made off the UI loop), waiting at most d; false if
+// none came (the test then fails: a waiting receive is left behind).
+func (m *Model) TeamNext(d time.Duration) bool {
+	cmd := m.team.wait()
+	if cmd == nil {
+		return false
+	}
+	got := make(chan tea.Msg, 1)
+	go func() { got <- cmd() }()
+	select {
+	case msg := <-got:
+		if msg == nil {
+			return false
+		}
+		m.Update(msg)
+		return true
+	case <-time.After(d):
+		return false
+	}
+}

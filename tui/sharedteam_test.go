@@ -1,0 +1,106 @@
+package tui_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/store/pg"
+	"github.com/hark-tui/hark/team"
+	"github.com/hark-tui/hark/tui"
+)
+
+// sharedApp opens the demo on the PostgreSQL database (a process of its
+// own: pool, engine, listener) and runs its engine and team registry.
+func sharedApp(t *testing.T, dsn string, poll bool) (*app.App, *team.Registry) {
+	t.Helper()
+	cfg := config.Demo()
+	cfg.Store = dsn
+	cfg.Throwaway = false
+	cfg.LogFile = filepath.Join(t.TempDir(), "hark.log")
+	cfg.CannedDir = ""
+	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if poll {
+		if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
+			t.Fatal(r[0].Err)
+		}
+	}
+	reg := team.New(a.Engine, team.Options{Beat: 100 * time.Millisecond, TTL: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Engine.Run(ctx) }()
+	go func() { defer wg.Done(); reg.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait(); a.Close() })
+	return a, reg
+}
+
+// untilShared applies the session's team messages until its screen shows
+// want.
+func untilShared(t *testing.T, m *tui.Model, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(m.Screen(), want) {
+		if time.Now().After(deadline) || !m.TeamNext(time.Until(deadline)) {
+			t.Fatalf("the screen never showed %q:\n%s", want, m.Screen())
+		}
+	}
+	return m.Screen()
+}
+
+// Two operators on two processes sharing one database: the claim is a
+// database write made off the UI loop (r opens the composer once it is
+// answered), the other process's screen shows it by itself, a second reply
+// is warned with the holder's name, and y takes it over (told to JD).
+func TestSharedTeamInTheTUI(t *testing.T) {
+	dsn := pgtest.DB(t, "hark_tmpl", func(dsn string) error { return pg.Migrate(context.Background(), dsn) })
+	aa, ra := sharedApp(t, dsn, true)
+	ab, rb := sharedApp(t, dsn, false)
+	if !ra.Shared() || !rb.Shared() {
+		t.Fatal("registries on PostgreSQL are not shared")
+	}
+	jd := teamModel(t, aa.TUIDeps("test", nil), ra.Join(jane, nil))
+	ak := teamModel(t, ab.TUIDeps("test", nil), rb.Join(ade, nil))
+	untilShared(t, ak, "2 online: JD·all AK·all")
+	untilShared(t, jd, "2 online: JD·all AK·all")
+
+	jd.Update(key("r"))
+	if scr := jd.Screen(); strings.Contains(scr, "public reply · ctrl+s") {
+		t.Fatalf("the composer opened before the claim was answered:\n%s", scr)
+	}
+	untilShared(t, jd, "public reply · ctrl+s")
+	scr := untilShared(t, ak, "JD is replying")
+	if !strings.Contains(scr, "✎JD") {
+		t.Fatalf("AK's queue row does not show JD's claim:\n%s", scr)
+	}
+
+	ak.Update(key("r"))
+	untilShared(t, ak, "Someone is already replying")
+	if scr := ak.Screen(); !strings.Contains(scr, "JD on #9") {
+		t.Fatalf("the warning does not name the holder:\n%s", scr)
+	}
+	ak.Update(key("y"))
+	untilShared(t, ak, "public reply · ctrl+s")
+	untilShared(t, jd, "AK took over #9")
+	if c, ok := ra.ClaimOf("9"); !ok || !c.Holder.Same(ade) {
+		t.Fatalf("JD's process sees the claim as %+v %v, want AK's", c, ok)
+	}
+	ak.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(jd.Screen(), "✎AK") {
+		if time.Now().After(deadline) || !jd.TeamNext(time.Until(deadline)) {
+			t.Fatalf("AK's esc never reached JD's screen:\n%s", jd.Screen())
+		}
+	}
+}
