@@ -18,7 +18,9 @@
 // keeps the clock only under the clock lease, claims outbox entries (FOR
 // UPDATE SKIP LOCKED, a lease, results fenced by the claim), and turns the
 // changes other processes commit into events (EvResync after its listening
-// connection comes back). On bbolt it is the only process, as before.
+// connection comes back; EvTeam carries the team's changes, its own
+// included, to package team; EvListening says the listener is connected,
+// first or again). On bbolt it is the only process, as before.
 //
 // It depends on social and store; it must not import tui, and it knows no
 // network: adapters come in as social.Source / social.Sender values.
