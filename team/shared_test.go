@@ -3,6 +3,7 @@ package team_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -64,13 +65,26 @@ func joinDB(t *testing.T, dsn string, o team.Options, poll bool) *member {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &member{a: a, reg: reg, stop: cancel, done: make(chan struct{})}
+	evs, stop := a.Engine.Subscribe()
+	defer stop()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); a.Engine.Run(ctx) }()
 	go func() { defer wg.Done(); reg.Run(ctx) }()
 	go func() { wg.Wait(); close(m.done) }()
 	t.Cleanup(func() { m.crash(); a.Close() })
-	return m
+	// the process hears the others from here on
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case e := <-evs:
+			if e.Kind == engine.EvListening {
+				return m
+			}
+		case <-deadline:
+			t.Fatal("the process's listener did not connect in 30 s")
+		}
+	}
 }
 
 // crash stops the process's engine and registry without leaving: its
@@ -94,6 +108,41 @@ func heard(t *testing.T, ch <-chan team.Event, limit time.Duration, what string,
 		case <-deadline:
 			t.Fatalf("not heard within %v: %s", limit, what)
 		}
+	}
+}
+
+// listening waits until each session's process hears the other's
+// changes (the listeners connect in the background): the sessions change
+// brand until the other's subscriber hears it.
+func listening(t *testing.T, a, b *team.Session, evA, evB <-chan team.Event) {
+	t.Helper()
+	for _, p := range []struct {
+		s  *team.Session
+		ev <-chan team.Event
+	}{{a, evB}, {b, evA}} {
+		deadline := time.Now().Add(30 * time.Second)
+		for i := 0; ; i++ {
+			brand := fmt.Sprintf("probe %d", i)
+			p.s.SetBrand(brand)
+			wait := time.After(200 * time.Millisecond)
+			heardIt := false
+			for !heardIt {
+				select {
+				case e := <-p.ev:
+					heardIt = e.Kind == team.EvPresence && e.Presence.Session == p.s.ID() && e.Presence.Brand == brand
+					continue
+				case <-wait:
+				}
+				break
+			}
+			if heardIt {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the other process never heard a change")
+			}
+		}
+		p.s.SetBrand("")
 	}
 }
 
@@ -221,10 +270,11 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 	evB, stopB := akS.Subscribe()
 	defer stopB()
 	evA, stopA := jdS.Subscribe()
-	defer stopA()
 	testkit.Eventually(t, 10*time.Second, "each process sees both operators online", func() bool {
 		return len(pa.reg.Online()) == 2 && len(pb.reg.Online()) == 2
 	})
+	listening(t, jdS, akS, evA, evB)
+	stopA() // JD's own events of the rounds below would fill it
 	ids := topIDs(t, pa.a, 10)
 	const n = 40
 	var lat []time.Duration
@@ -250,6 +300,8 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 	t.Logf("claim on process A to B's subscriber over %d claims: p50 %v, p90 %v, max %v", n, lat[n/2], lat[n*9/10], lat[n-1])
 
 	// AK on B sees JD's claim and is refused; takes it over; JD on A is told
+	evA, stopA = jdS.Subscribe()
+	defer stopA()
 	id := ids[0]
 	jdS.Claim(id)
 	heard(t, evB, 10*time.Second, "claim", func(e team.Event) bool { return e.Kind == team.EvClaimed && e.Claim.Conv == id })
