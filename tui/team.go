@@ -225,6 +225,7 @@ func (t *teamState) release(ids ...string) {
 	for _, id := range ids {
 		if id != "" {
 			rel = append(rel, id)
+			delete(t.touched, id) // a new claim is kept alive from its first key
 		}
 	}
 	if t.w != nil {
