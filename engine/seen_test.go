@@ -14,7 +14,8 @@ import (
 // seen the customer's newer post, or another operator's reply, is refused
 // with the news and nothing is queued, even when forced over a claim; sent
 // anyway it is queued and the trail names who sent over what. Without
-// Seen (hark reply --no-check, scheduled replies) nothing is checked.
+// Seen (a follow-up, a scheduled reply, a caller with no screen state)
+// nothing is checked.
 func TestReplyOverNewsAsksFirst(t *testing.T) {
 	e, _, clk := demoEngine(t)
 	ctx := context.Background()
