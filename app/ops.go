@@ -15,6 +15,7 @@ import (
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
 	"github.com/hark-tui/hark/tui"
@@ -80,6 +81,43 @@ func (a *App) Sign(id, text string) (string, error) {
 		return "", fmt.Errorf("signature of %s: %w", c.Brand, err)
 	}
 	return tui.Signed(text, sig), nil
+}
+
+// SeenNow is what a screen-less reply (hark reply) has seen of a
+// conversation: everything it holds now (its posts, the replies in its
+// trail and the outbox's open entries). The last check before queueing
+// then refuses only what arrives while the command runs; anyway sends
+// over it (recorded in the trail).
+func (a *App) SeenNow(ctx context.Context, convID string, anyway bool) (store.Seen, error) {
+	c, err := a.Store.Conversation(ctx, convID)
+	if err != nil {
+		return store.Seen{}, err
+	}
+	open, err := store.OpenOutbox(ctx, a.Store, func(e store.OutboxEntry) bool { return e.Reply.ConvID == convID })
+	if err != nil {
+		return store.Seen{}, err
+	}
+	seen := store.SeenOf(c, open)
+	seen.Anyway = anyway
+	return seen, nil
+}
+
+// NewsLines describes a conversation's news for a terminal, one line
+// each (customers' text made safe).
+func NewsLines(n store.News) []string {
+	var out []string
+	for _, p := range n.Posts {
+		out = append(out, fmt.Sprintf("  new post %s by %s: %s", p.CreatedAt.Local().Format("Jan 2 15:04"),
+			Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 100)))
+	}
+	for _, e := range n.Replies {
+		who := e.Reply.By.Label()
+		if who == "" {
+			who = "another operator"
+		}
+		out = append(out, fmt.Sprintf("  reply #%d by %s (%s): %s", e.Seq, textsafe.Line(who), e.State, textsafe.Truncate(textsafe.Line(e.Reply.Text), 100)))
+	}
+	return out
 }
 
 // QueueLine is one conversation as a line of text (sanitized).

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -488,8 +489,21 @@ func replyCmd(f *flags) *cobra.Command {
 				}
 				opts.At = when
 			}
+			if opts.At.IsZero() {
+				// the last check: against what the conversation held when
+				// this command started (--anyway: over whatever came since)
+				seen, err := a.SeenNow(cmd.Context(), args[0], anyway)
+				if err != nil {
+					return err
+				}
+				opts.Seen = &seen
+			}
 			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
 			ent, err := a.Engine.Reply(args[0], text, opts)
+			var ne *store.NewerError
+			if errors.As(err, &ne) {
+				return fmt.Errorf("%w\n%s\nread it (hark search, or the TUI) and send again, or add --anyway", err, strings.Join(app.NewsLines(ne.News), "\n"))
+			}
 			if err != nil {
 				return err
 			}
@@ -522,7 +536,7 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
 	c.Flags().StringVar(&to, "to", "", "answer this post of the conversation (its id on the network); default: the latest post of the customer who waits")
 	c.Flags().StringVar(&at, "at", "", "send later: 3d, tue 10:00, 2026-12-24 09:00, 15:30 (the snooze syntax)")
-	c.Flags().BoolVar(&anyway, "anyway", false, "with --at: send even if the customer writes again or the conversation is answered first")
+	c.Flags().BoolVar(&anyway, "anyway", false, "send even if the customer writes again or another operator answers meanwhile (with --at: until it goes; without: while this command runs, recorded in the trail)")
 	imageFlags(c, &images, &alts)
 	return c
 }

@@ -45,6 +45,16 @@ type ReplyOptions struct {
 	// Attachments are images posted with the reply (media.go; alt text
 	// required).
 	Attachments []social.Attachment
+	// Seen is what the screen that wrote the reply had shown of the
+	// conversation (store.SeenOf): the reply is queued only if nothing
+	// newer came in since, a customer's post or another operator's reply
+	// (queued or sent), checked inside the enqueue's transaction;
+	// otherwise it is refused with *store.NewerError carrying the news.
+	// Seen.Anyway (the operator saw the news and confirmed) queues it and
+	// records it in the trail. nil: no check (a follow-up, which is
+	// written on the DM, and scheduled replies, checked when they fall
+	// due, are not checked either).
+	Seen *store.Seen
 }
 
 // Reply queues a reply to a conversation in the outbox (written before any
@@ -111,6 +121,10 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	}
 	ent, err := e.enqueue(r, o, now)
 	if err != nil {
+		var ne *store.NewerError
+		if errors.As(err, &ne) {
+			e.log.Info("reply not queued: the conversation moved on", "conv", target.ID, "by", r.By.Label(), "news", ne.News.Summary())
+		}
 		return ent, fmt.Errorf("queueing reply: %w", err)
 	}
 	if o.Hold > 0 {

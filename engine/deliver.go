@@ -155,7 +155,13 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry, owner st
 	if len(ent.Reply.Attachments) > 0 {
 		// images first, each upload recorded as it succeeds (media.go)
 		var err error
-		if ent, err = e.uploadAll(ctx, ent, acct); err != nil {
+		if ent, err = e.uploadAll(ctx, ent, acct, owner); err != nil {
+			if errors.Is(err, store.ErrFenced) {
+				// another process took the entry over while this one
+				// uploaded: it uploads and sends; nothing is recorded here
+				e.log.Warn("lease lost during upload: the new owner sends it", "outbox", ent.Seq, "err", err)
+				return time.Time{}
+			}
 			return e.retryLater(ent, owner, err, false)
 		}
 		r = ent.Reply

@@ -54,8 +54,14 @@ func checkAttachments(acct *Account, atts []social.Attachment) error {
 }
 
 // uploadAll uploads the entry's images that have no Ref yet, committing
-// each Ref at once; it returns the entry as it is now.
-func (e *Engine) uploadAll(ctx context.Context, ent store.OutboxEntry, acct *Account) (store.OutboxEntry, error) {
+// each Ref at once; it returns the entry as it is now. owner is the
+// process's claim on the entry (several processes on one store): each Ref
+// is recorded only while the claim holds, so a sender that lost its claim
+// during an upload (stalled, suspended, cut off) records nothing and
+// sends nothing (the error wraps store.ErrFenced): the new owner uploads
+// and sends. Its own upload is left unattached on the server, never
+// posted.
+func (e *Engine) uploadAll(ctx context.Context, ent store.OutboxEntry, acct *Account, owner string) (store.OutboxEntry, error) {
 	up, ok := acct.Sender.(social.Uploader)
 	for i := range ent.Reply.Attachments {
 		if ent.Reply.Attachments[i].Ref != "" {
@@ -70,7 +76,7 @@ func (e *Engine) uploadAll(ctx context.Context, ent store.OutboxEntry, acct *Acc
 		if err != nil {
 			return ent, fmt.Errorf("uploading %s: %w", filepath.Base(ent.Reply.Attachments[i].Path), err)
 		}
-		ent, err = e.st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
+		rec, err := e.updateOutbox(ctx, ent.Seq, owner, func(x *store.OutboxEntry) error {
 			if i < len(x.Reply.Attachments) {
 				x.Reply.Attachments[i].Ref = ref
 			}
@@ -79,6 +85,7 @@ func (e *Engine) uploadAll(ctx context.Context, ent store.OutboxEntry, acct *Acc
 		if err != nil {
 			return ent, fmt.Errorf("recording an upload: %w", err)
 		}
+		ent = rec
 		e.log.Info("image uploaded", "outbox", ent.Seq, "n", i+1, "of", len(ent.Reply.Attachments))
 	}
 	return ent, nil

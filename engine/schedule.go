@@ -25,6 +25,9 @@ import (
 func (e *Engine) enqueue(r social.Reply, o ReplyOptions, now time.Time) (store.OutboxEntry, error) {
 	resolve := o.Resolve && !o.FollowUp
 	if o.At.IsZero() {
+		if o.Seen != nil && !o.FollowUp {
+			return e.st.EnqueueSeen(context.Background(), r, resolve, *o.Seen, now)
+		}
 		return e.st.Enqueue(context.Background(), r, resolve, now)
 	}
 	return e.st.EnqueueScheduled(context.Background(), r, resolve, o.At, o.SendAnyway, now)

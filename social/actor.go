@@ -49,6 +49,10 @@ const (
 	// nothing else waiting the conversation left the inbox.
 	ActPostDeleted Action = "post-deleted"
 	ActUndone      Action = "undone" // the operator's last change taken back (Note: what was undone)
+	// ActSentOverNews: a reply queued although its screen had not shown
+	// newer posts or another operator's reply; the operator saw them and
+	// confirmed (Note: what was new).
+	ActSentOverNews Action = "sent-over-news"
 )
 
 // OutsideHark is the actor of answers the brand gave outside hark (the

@@ -14,15 +14,24 @@ import (
 // in one transaction. The reply's ID must be set (it is the dedupe key: the
 // same ID enqueued twice is stored once).
 func (s *Bolt) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (OutboxEntry, error) {
-	return s.enqueue(ctx, r, func(seq uint64) OutboxEntry {
+	return s.enqueue(ctx, r, nil, now, func(seq uint64) OutboxEntry {
 		return OutboxEntry{Seq: seq, Reply: r, State: OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
 	})
 }
 
-// enqueue is every way into the outbox (Enqueue, EnqueueScheduled): the
-// reply id's dedupe, a new sequence number, the entry through the open
-// index, the id index and the draft cleared, in one transaction.
-func (s *Bolt) enqueue(ctx context.Context, r social.Reply, entry func(seq uint64) OutboxEntry) (OutboxEntry, error) {
+// EnqueueSeen is Enqueue with the last check (seen.go) in its transaction.
+func (s *Bolt) EnqueueSeen(ctx context.Context, r social.Reply, resolve bool, seen Seen, now time.Time) (OutboxEntry, error) {
+	return s.enqueue(ctx, r, &seen, now, func(seq uint64) OutboxEntry {
+		return OutboxEntry{Seq: seq, Reply: r, State: OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+	})
+}
+
+// enqueue is every way into the outbox (Enqueue, EnqueueSeen,
+// EnqueueScheduled): the reply id's dedupe, the last check against what
+// the reply's screen had seen (seen nil: none), a new sequence number, the
+// entry through the open index, the id index and the draft cleared, in one
+// transaction.
+func (s *Bolt) enqueue(ctx context.Context, r social.Reply, seen *Seen, now time.Time, entry func(seq uint64) OutboxEntry) (OutboxEntry, error) {
 	if r.ID == "" {
 		return OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
 	}
@@ -34,6 +43,11 @@ func (s *Bolt) enqueue(ctx context.Context, r social.Reply, entry func(seq uint6
 		if prev := ids.Get([]byte(r.ID)); prev != nil {
 			_, err := getJSON(ob, prev, &e)
 			return err
+		}
+		if seen != nil {
+			if _, err := CheckSeenTx(boltTx{tx}, boltOutbox{tx}, r, *seen, now); err != nil {
+				return err
+			}
 		}
 		seq, err := ob.NextSequence()
 		if err != nil {
@@ -157,4 +171,28 @@ func (s *Bolt) SentAs(ctx context.Context, remoteID string, seq uint64) (bool, e
 		})
 	})
 	return taken, err
+}
+
+// boltOutbox is the last check's view of the outbox in a transaction.
+type boltOutbox struct{ tx *bolt.Tx }
+
+func (b boltOutbox) OpenEntries(convID string) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	ob := b.tx.Bucket(bOutbox)
+	c := b.tx.Bucket(bOutboxOpen).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var e OutboxEntry
+		if ok, err := getJSON(ob, k, &e); err != nil {
+			return nil, err
+		} else if ok && e.Reply.ConvID == convID {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (b boltOutbox) EntryTx(seq uint64) (OutboxEntry, bool, error) {
+	var e OutboxEntry
+	ok, err := getJSON(b.tx.Bucket(bOutbox), idKey(seq), &e)
+	return e, ok, err
 }

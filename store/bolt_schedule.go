@@ -17,7 +17,7 @@ func (s *Bolt) EnqueueScheduled(ctx context.Context, r social.Reply, resolve boo
 	if at.IsZero() {
 		return OutboxEntry{}, fmt.Errorf("outbox: scheduled reply has no time")
 	}
-	return s.enqueue(ctx, r, func(seq uint64) OutboxEntry {
+	return s.enqueue(ctx, r, nil, now, func(seq uint64) OutboxEntry {
 		return scheduledEntry(seq, r, resolve, at, anyway, now)
 	})
 }

@@ -6,7 +6,8 @@
 // with their queue index, feed cursors committed in the same transaction as
 // their poll batch, the persistent outbox (its open entries indexed by
 // state; scheduled entries: schedule.go; a brand's status posts are outbox
-// entries too: status.go), contacts, drafts and the schema version, and
+// entries too: status.go; the last check before a reply is queued, inside
+// the enqueue's transaction: seen.go), contacts, drafts and the schema version, and
 // derived data kept in the same transactions: the full-text index
 // (bolt_fts.go, search.go: Searcher) and the stats report's running totals
 // (bolt_totals.go: StatsReader). store/pg is the PostgreSQL backend, store/stores opens either,

@@ -84,6 +84,11 @@ type Store interface {
 	// Enqueue writes a reply to the outbox and clears the draft, in one
 	// transaction. The same reply ID enqueued twice is stored once.
 	Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (OutboxEntry, error)
+	// EnqueueSeen is Enqueue with the last check (seen.go) inside its
+	// transaction: a reply whose screen had not seen a newer customer post
+	// or another operator's reply is refused with *NewerError unless
+	// seen.Anyway, which records it in the conversation's trail.
+	EnqueueSeen(ctx context.Context, r social.Reply, resolve bool, seen Seen, now time.Time) (OutboxEntry, error)
 	// Outbox lists entries, oldest first, that pass keep (nil = all).
 	Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
 	OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error)

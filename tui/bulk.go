@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -20,7 +22,10 @@ import (
 // confirmed once, then queued as individual replies that resolve their
 // conversations when sent.
 
-type bulkJob struct{ id, text, to string }
+type bulkJob struct {
+	id, text, to string
+	seen         *store.Seen // what the screen showed when the bulk reply started (seen.go)
+}
 
 // bulkPlanMsg is the rendered bulk reply, ready for confirmation.
 type bulkPlanMsg struct {
@@ -36,6 +41,15 @@ func (p *composer) startBulk(ids []string, r canned.Response, asked map[string]s
 	p.bulkIDs = ids
 	p.bulkResp = r
 	p.bulkAsked = asked
+	p.bulkSeen = map[string]store.Seen{}
+	for _, id := range ids {
+		if p.seenOf == nil {
+			break
+		}
+		if s, ok := p.seenOf(id); ok {
+			p.bulkSeen[id] = s
+		}
+	}
 	p.ta.SetValue(strings.TrimSpace(r.Body))
 	p.host.focusOn(fComposer)
 	return p.ta.Focus()
@@ -44,7 +58,7 @@ func (p *composer) startBulk(ids []string, r canned.Response, asked map[string]s
 // confirmBulk renders the answer for every selected conversation in a Cmd
 // (the selection can be large: never read it in Update), then asks.
 func (p *composer) confirmBulk(tmpl string) tea.Cmd {
-	ids, st, chosen, asked := p.bulkIDs, p.st, p.bulkResp, p.bulkAsked
+	ids, st, chosen, asked, seen := p.bulkIDs, p.st, p.bulkResp, p.bulkAsked, p.bulkSeen
 	edited := strings.TrimSpace(chosen.Body) != tmpl
 	// vars, signature and variant read only Deps, which never change
 	vars, signature, all := p.vars, p.signature, p.d.Canned
@@ -75,7 +89,11 @@ func (p *composer) confirmBulk(tmpl string) tea.Cmd {
 			case c.ReadOnly != "":
 				plan.problems = append(plan.problems, fmt.Sprintf("#%s is read-only", c.ID))
 			default:
-				plan.jobs = append(plan.jobs, bulkJob{c.ID, text, displayHandle(c.Contact.Handle)})
+				j := bulkJob{id: c.ID, text: text, to: displayHandle(c.Contact.Handle)}
+				if s, ok := seen[c.ID]; ok {
+					j.seen = &s
+				}
+				plan.jobs = append(plan.jobs, j)
 			}
 		}
 		return plan
@@ -139,7 +157,14 @@ func (p *composer) queueBulk(jobs []bulkJob) tea.Cmd {
 		var seqs []uint64
 		var errs []string
 		for _, j := range jobs {
-			ent, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true, Hold: hold})
+			ent, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true, Hold: hold, Seen: j.seen})
+			var ne *store.NewerError
+			if errors.As(err, &ne) {
+				// the conversation moved on since the selection: not sent,
+				// left for a reply of its own
+				errs = append(errs, fmt.Sprintf("#%s moved on (%s): not sent, open it to answer", j.id, ne.News.Summary()))
+				continue
+			}
 			if err != nil {
 				errs = append(errs, fmt.Sprintf("#%s: %v", j.id, err))
 				continue

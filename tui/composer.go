@@ -35,7 +35,8 @@ type composer struct {
 	bulkIDs    []string
 	bulkResp   canned.Response
 	bulkAsked  map[string]string // the operator's values of the answer's ask: fields
-	focused    bool              // set by the root as the keys move
+	bulkSeen   map[string]store.Seen
+	focused    bool // set by the root as the keys move
 	// at, anyway: the time the next send is for (zero: now) and whether
 	// it goes even if the conversation moves on (schedule.go)
 	at     time.Time
@@ -44,6 +45,12 @@ type composer struct {
 	atts []social.Attachment
 	// editSeq is the scheduled message being edited (0: none)
 	editSeq uint64
+	// seen is what the screen showed of conversation seenFor when the
+	// text was started, the last check of its send (seen.go); seenOf
+	// reads it from the root
+	seen    *store.Seen
+	seenFor string
+	seenOf  func(id string) (store.Seen, bool)
 }
 
 func newComposer(c *Common, h host) *composer {
@@ -72,6 +79,8 @@ type sentMsg struct {
 	// a scheduled reply: its time (zero: now) and "send anyway"
 	at     time.Time
 	anyway bool
+	// force: sent over another operator's claim (confirmed)
+	force bool
 }
 
 // editMsg puts a failed reply's text back in the composer of its
@@ -100,6 +109,7 @@ func (p *composer) clear() {
 	p.followUp = false
 	p.atts = nil
 	p.editSeq = 0
+	p.seen = nil
 }
 
 // restoreDraft shows a stored draft of an open conversation.
@@ -124,6 +134,7 @@ func (p *composer) start(c social.Conversation, direct, followUp bool) tea.Cmd {
 		p.ta.Reset()
 		p.composeFor = c.ID
 	}
+	p.noteSeen(c.ID, true)
 	if followUp && p.ta.Value() == "" {
 		p.ta.SetValue(fmt.Sprintf("Glad we could sort this out, %s! Thanks for your patience.", c.Contact.Name()))
 	}
@@ -137,6 +148,7 @@ func (p *composer) insert(id, text string, replace bool) tea.Cmd {
 		p.ta.Reset()
 	}
 	p.composeFor = id
+	p.noteSeen(id, false)
 	// added at the end of the text, a space or a blank line apart
 	p.ta.MoveToEnd()
 	if cur := p.ta.Value(); strings.TrimSpace(cur) != "" {
@@ -163,6 +175,7 @@ func (p *composer) insert(id, text string, replace bool) tea.Cmd {
 // edit reopens a failed reply's text (public or DM as it was).
 func (p *composer) edit(msg editMsg) tea.Cmd {
 	p.composeFor = msg.conv
+	p.noteSeen(msg.conv, true)
 	p.ta.SetValue(msg.text)
 	p.direct = msg.direct
 	p.editSeq = msg.sched
@@ -283,7 +296,10 @@ func (p *composer) touch() {
 
 // send queues the reply (or the bulk replies) through the engine; force
 // sends although another operator holds the conversation (confirmed).
-func (p *composer) send(force bool) tea.Cmd {
+func (p *composer) send(force bool) tea.Cmd { return p.sendWith(force, false) }
+
+// sendWith is send; anyway sends over news the operator was shown (seen.go).
+func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 	body := strings.TrimSpace(p.ta.Value())
 	if body == "" {
 		p.host.flash("Nothing to send", true)
@@ -312,7 +328,7 @@ func (p *composer) send(force bool) tea.Cmd {
 		}
 	}
 	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend,
-		At: p.at, SendAnyway: p.anyway, Attachments: p.atts}
+		At: p.at, SendAnyway: p.anyway, Attachments: p.atts, Seen: p.seenForSend(c.ID, anyway)}
 	p.at, p.anyway = time.Time{}, false
 	direct, to := p.direct, displayHandle(c.Contact.Handle)
 	if p.replyTo.RemoteID != "" && p.replyTo.ConvID == c.ID && !p.followUp {
@@ -330,7 +346,7 @@ func (p *composer) send(force bool) tea.Cmd {
 	return func() tea.Msg {
 		ent, err := op.Reply(id, text, opts)
 		if err != nil {
-			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway}
+			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway, force: force}
 		}
 		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
 		if !opts.At.IsZero() {
@@ -363,6 +379,7 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	p.draftDirty = false
 	p.atts = nil
 	p.editSeq = 0
+	p.seen = nil
 	return true, true
 }
 
@@ -385,7 +402,7 @@ func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
 		},
 		yes: func() tea.Cmd {
 			p.at, p.anyway = msg.at, msg.anyway // a scheduled reply stays scheduled
-			return p.send(true)
+			return p.sendWith(true, false)
 		},
 		no: func() tea.Cmd {
 			p.host.focusOn(fComposer)

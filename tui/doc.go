@@ -12,7 +12,8 @@
 //	├── conv        conv.go      pane: posts, reasons, contact history, links;
 //	│                            media.go: attachment lines, m; preview.go: the image
 //	├── composer    composer.go  pane: reply, DM, follow-up; bulk.go: bulk reply;
-//	│                            schedule.go: ctrl+l send later; attach.go: ctrl+o
+//	│                            schedule.go: ctrl+l send later; attach.go: ctrl+o;
+//	│                            seen.go: the last check (news since the text began)
 //	├── picker      picker.go    pane: canned responses ranked, preview
 //	└── stack []overlay          help.go, snooze.go, search.go, note.go,
 //	                             tags.go, confirm.go, stats.go, outbox.go,

@@ -139,6 +139,7 @@ func New(d Deps) (*Model, error) {
 	}
 	m.conv.scheduled = m.scheduledFor // schedule.go
 	m.composer = newComposer(c, m)
+	m.composer.seenOf = m.seenOf // seen.go
 	m.picker = newPicker(c, m)
 	m.events, m.unsub = d.Engine.Subscribe()
 	m.feeds = d.Engine.FeedStatuses()

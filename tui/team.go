@@ -343,6 +343,9 @@ func trailLine(c social.Conversation, n int) string {
 		if a.Action == social.ActClaimedOver && a.Note != "" {
 			what = "replied over " + a.Note + "'s claim,"
 		}
+		if a.Action == social.ActSentOverNews && a.Note != "" {
+			what = "sent over news (" + a.Note + ")"
+		}
 		parts = append(parts, fmt.Sprintf("%s by %s %s", what, a.By.Label(), a.At.Local().Format("15:04")))
 	}
 	return textsafe.Line(strings.Join(parts, " · "))

@@ -134,6 +134,12 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		if cmd, ok := p.claimed(msg); ok {
 			return m, cmd
 		}
+		if cmd, ok := p.newer(msg); ok { // seen.go: shown over the refreshed conversation
+			if m.conv.openID == msg.conv {
+				cmd = tea.Batch(cmd, m.conv.loadPosts(msg.conv))
+			}
+			return m, tea.Batch(cmd, m.loadOutbox())
+		}
 		queued, reload := p.sent(msg)
 		if queued {
 			if m.focus == fComposer {

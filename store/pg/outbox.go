@@ -34,15 +34,28 @@ func nextAttempt(e store.OutboxEntry) *time.Time {
 // transaction; the same reply id is one entry (a concurrent double enqueue
 // loses on the unique reply id, retries and finds the winner).
 func (s *Store) Enqueue(ctx context.Context, r social.Reply, resolve bool, now time.Time) (store.OutboxEntry, error) {
-	return s.enqueue(ctx, r, func(seq uint64) store.OutboxEntry {
+	return s.enqueue(ctx, r, nil, now, func(seq uint64) store.OutboxEntry {
 		return store.OutboxEntry{Seq: seq, Reply: r, State: store.OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
 	})
 }
 
-// enqueue is every way into the outbox (Enqueue, EnqueueScheduled): the
-// reply id's dedupe, the next sequence number, the row and the draft
-// cleared, in one transaction.
-func (s *Store) enqueue(ctx context.Context, r social.Reply, entry func(seq uint64) store.OutboxEntry) (store.OutboxEntry, error) {
+// EnqueueSeen is Enqueue with the last check (store/seen.go) in its
+// transaction: the conversation's row is locked FOR UPDATE before the
+// check reads its posts and the outbox, so a post ingested or a reply
+// queued by another process at the same moment waits for this
+// transaction, or this one sees it (READ COMMITTED: each statement after
+// the lock reads what was committed before it).
+func (s *Store) EnqueueSeen(ctx context.Context, r social.Reply, resolve bool, seen store.Seen, now time.Time) (store.OutboxEntry, error) {
+	return s.enqueue(ctx, r, &seen, now, func(seq uint64) store.OutboxEntry {
+		return store.OutboxEntry{Seq: seq, Reply: r, State: store.OutQueued, NextAttempt: now, QueuedAt: now, Resolve: resolve}
+	})
+}
+
+// enqueue is every way into the outbox (Enqueue, EnqueueSeen,
+// EnqueueScheduled): the reply id's dedupe, the last check against what
+// the reply's screen had seen (seen nil: none), the next sequence number,
+// the row and the draft cleared, in one transaction.
+func (s *Store) enqueue(ctx context.Context, r social.Reply, seen *store.Seen, now time.Time, entry func(seq uint64) store.OutboxEntry) (store.OutboxEntry, error) {
 	if r.ID == "" {
 		return store.OutboxEntry{}, fmt.Errorf("outbox: reply has no id")
 	}
@@ -55,6 +68,11 @@ func (s *Store) enqueue(ctx context.Context, r social.Reply, entry func(seq uint
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
+		}
+		if seen != nil {
+			if _, err := store.CheckSeenTx(t, txOutbox{t}, r, *seen, now); err != nil {
+				return err
+			}
 		}
 		var seq int64
 		if err := t.tx.QueryRow(t.ctx, "UPDATE counters SET n = n + 1 WHERE name = 'outbox' RETURNING n").Scan(&seq); err != nil {
@@ -74,6 +92,46 @@ func (s *Store) enqueue(ctx context.Context, r social.Reply, entry func(seq uint
 		return nil
 	})
 	return e, err
+}
+
+// txOutbox is the last check's view of the outbox in a transaction.
+type txOutbox struct{ t *txn }
+
+func (o txOutbox) OpenEntries(convID string) ([]store.OutboxEntry, error) {
+	rows, err := o.t.tx.Query(o.t.ctx, "SELECT seq, doc FROM outbox WHERE state NOT IN ('sent', 'discarded') ORDER BY seq")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.OutboxEntry
+	for rows.Next() {
+		var seq int64
+		var raw []byte
+		if err := rows.Scan(&seq, &raw); err != nil {
+			return nil, err
+		}
+		var e store.OutboxEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("outbox entry %d: %w", seq, err)
+		}
+		if e.Reply.ConvID == convID {
+			out = append(out, e)
+		}
+	}
+	return out, rows.Err()
+}
+
+func (o txOutbox) EntryTx(seq uint64) (store.OutboxEntry, bool, error) {
+	var e store.OutboxEntry
+	var raw []byte
+	err := o.t.tx.QueryRow(o.t.ctx, "SELECT doc FROM outbox WHERE seq = $1", int64(seq)).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, err
+	}
+	return e, true, json.Unmarshal(raw, &e)
 }
 
 // Outbox lists entries, oldest first, that pass keep (nil = all).

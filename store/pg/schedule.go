@@ -15,7 +15,7 @@ func (s *Store) EnqueueScheduled(ctx context.Context, r social.Reply, resolve bo
 	if at.IsZero() {
 		return store.OutboxEntry{}, fmt.Errorf("outbox: scheduled reply has no time")
 	}
-	return s.enqueue(ctx, r, func(seq uint64) store.OutboxEntry {
+	return s.enqueue(ctx, r, nil, now, func(seq uint64) store.OutboxEntry {
 		return store.NewScheduledEntry(seq, r, resolve, at, anyway, now)
 	})
 }

@@ -101,6 +101,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Search", func(t *testing.T) { searchContract(t, open(t)) })
 	t.Run("Totals", func(t *testing.T) { totalsContract(t, open(t)) })
 	t.Run("OutboxByState", func(t *testing.T) { outboxContract(t, open(t)) })
+	t.Run("LastCheckBeforeQueueing", func(t *testing.T) { seenContract(t, open(t)) })
 
 	t.Run("IngestIdempotent", func(t *testing.T) {
 		s := open(t)
