@@ -79,7 +79,7 @@ func (a *App) Sign(id, text string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signature of %s: %w", c.Brand, err)
 	}
-	return tui.Signed(text, sig), nil
+	return canned.Signed(text, sig), nil
 }
 
 // QueueLine is one conversation as a line of text (sanitized).
@@ -375,5 +375,5 @@ func (a *App) SignStatus(brand, text string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signature of %s: %w", brand, err)
 	}
-	return tui.Signed(text, sig), nil
+	return canned.Signed(text, sig), nil
 }
