@@ -72,7 +72,7 @@ var rules = map[string]rule{
 	"termimg":                      {nil, "It depends on the standard library only"},
 	"textsafe":                     {nil, "This package is a leaf: it must not import any other hark package"},
 	"triage":                       {[]string{"hours", "social"}, "It depends only on the standard library, social, hours (the business-hours syntax) and golang.org/x/text"},
-	"tui":                          {[]string{"attach", "canned", "engine", "query", "social", "store", "team", "termimg", "textsafe", "triage"}, "It reads the store directly (short read transactions, a screenful at a time) and changes state only through the engine"},
+	"tui":                          {[]string{"attach", "canned", "engine", "query", "social", "store", "team", "termimg", "textsafe", "triage"}, "It reads the store through store.Reader (short read transactions, a screenful at a time) and changes state only through the engine"},
 }
 
 // testOnly are the packages only tests (and other test-only packages)

@@ -118,7 +118,7 @@ func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool {
 // order: from the store's full-text index when it has one and it is
 // complete, else by reading every conversation of the view (scanned is
 // then true). ctx cancels it (the TUI's next key).
-func Search(ctx context.Context, st store.Store, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) (refs []store.Ref, scanned bool, err error) {
+func Search(ctx context.Context, st store.Reader, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) (refs []store.Ref, scanned bool, err error) {
 	refKeep := func(r store.Ref) bool {
 		return (keep == nil || keep(r)) && q.MatchRefAt(r, now)
 	}
@@ -137,7 +137,7 @@ func Search(ctx context.Context, st store.Store, q *Query, v store.View, keep fu
 
 // Scan answers a search by reading every conversation of the view that
 // passes keep (the path without an index; also the benchmarks' baseline).
-func Scan(ctx context.Context, st store.Store, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) ([]store.Ref, error) {
+func Scan(ctx context.Context, st store.Reader, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) ([]store.Ref, error) {
 	refs, err := st.QueueRefs(ctx, v, keep)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func Scan(ctx context.Context, st store.Store, q *Query, v store.View, keep func
 // matchScan is Match with the posts' text and the notes, tags, names and
 // handles of their authors' contacts (read from the store), and inclusive
 // local dates: what the index answers, the slow way.
-func (q *Query) matchScan(ctx context.Context, st store.Store, c social.Conversation, now time.Time, loc *time.Location) bool {
+func (q *Query) matchScan(ctx context.Context, st store.Reader, c social.Conversation, now time.Time, loc *time.Location) bool {
 	var posts []store.StoredPost
 	var contacts []store.Contact
 	loaded := false

@@ -23,7 +23,7 @@ type Common struct {
 	// config's agent) and a reply respects the team's claims.
 	op   *engine.Operator
 	team *teamState // claims and presence under hark serve (solo: inert)
-	st   store.Store
+	st   store.Reader // read-only: changes go through op (the engine)
 	km   *Keymap
 	sty  Styles
 	now  func() time.Time
