@@ -6,6 +6,6 @@
 // reports rate-limit headers and counts text the way Mastodon does.
 // Status HTML becomes the plain text kept in social.Post through htmltext.
 //
-// It may import social, attach, htmltext and feeds/web only; it must not import store, engine,
-// tui or any other hark package.
+// It may import social, attach, htmltext and feeds/web only; it must not
+// import store, engine, tui or any other hark package.
 package mastodon

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -85,7 +86,7 @@ func mapFeed(feed *gofeed.Feed, feedURL string, now time.Time) []social.Post {
 		base = resolveLink(l, feedURL)
 	}
 	lang := primaryLang(feed.Language)
-	feedTitle := strings.TrimSpace(plainText(feed.Title))
+	feedTitle := strings.TrimSpace(htmltext.Text(feed.Title, htmltext.Feed))
 	out := make([]social.Post, 0, len(feed.Items))
 	for _, it := range feed.Items {
 		if it == nil {
@@ -109,12 +110,12 @@ func mapItem(it *gofeed.Item, feedTitle, feedURL, base, lang string, now time.Ti
 	}
 	link = unwrapRedirect(resolveLink(link, base))
 
-	title := strings.TrimSpace(plainText(it.Title))
+	title := strings.TrimSpace(htmltext.Text(it.Title, htmltext.Feed))
 	body := it.Content
 	if strings.TrimSpace(body) == "" {
 		body = it.Description
 	}
-	text := strings.TrimSpace(plainText(body))
+	text := strings.TrimSpace(htmltext.Text(body, htmltext.Feed))
 	switch {
 	case title == "" || title == text:
 	case text == "":
