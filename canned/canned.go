@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hark-tui/hark/langtag"
 )
 
 // Response is one canned response.
@@ -260,7 +262,7 @@ func (r *Response) set(key, value string) error {
 		r.Brand = value
 	case "lang", "language":
 		lang := strings.ToLower(strings.ReplaceAll(value, "_", "-"))
-		if lang != "" && !validLang(lang) {
+		if lang != "" && !langtag.Valid(lang) {
 			return fmt.Errorf("lang %q is not a language code like en, es or pt-br", value)
 		}
 		r.Lang = lang
@@ -327,22 +329,6 @@ func splitTags(v string) []string {
 		tags = append(tags, t)
 	}
 	return tags
-}
-
-// validLang accepts lower-case BCP 47-ish codes: "en", "est", "pt-br",
-// "zh-hant".
-func validLang(s string) bool {
-	for i, part := range strings.Split(s, "-") {
-		if len(part) < 2 || len(part) > 8 || (i == 0 && len(part) > 3) {
-			return false
-		}
-		for _, c := range part {
-			if (c < 'a' || c > 'z') && (i == 0 || c < '0' || c > '9') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func defaultTitle(id string) string {

@@ -4,6 +4,6 @@
 // (ETag / Last-Modified) and entry de-duplication across polls (kept in
 // the cursor); gofeed only parses, htmltext turns entry bodies into text.
 //
-// It imports social, htmltext and feeds/web; it must not import config, store,
-// engine or tui.
+// It imports social, htmltext, langtag and feeds/web; it must not import
+// config, store, engine or tui.
 package rss

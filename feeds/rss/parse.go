@@ -16,6 +16,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/hark-tui/hark/htmltext"
+	"github.com/hark-tui/hark/langtag"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -85,7 +86,7 @@ func mapFeed(feed *gofeed.Feed, feedURL string, now time.Time) []social.Post {
 	if l := strings.TrimSpace(feed.Link); l != "" {
 		base = resolveLink(l, feedURL)
 	}
-	lang := primaryLang(feed.Language)
+	lang := langtag.Base(feed.Language)
 	feedTitle := strings.TrimSpace(htmltext.Text(feed.Title, htmltext.Feed))
 	out := make([]social.Post, 0, len(feed.Items))
 	for _, it := range feed.Items {
@@ -225,21 +226,4 @@ func unwrapRedirect(link string) string {
 		}
 	}
 	return link
-}
-
-// primaryLang reduces "en-US" to "en".
-func primaryLang(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, "-_"); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) < 2 || len(s) > 3 {
-		return ""
-	}
-	for _, r := range s {
-		if r < 'a' || r > 'z' {
-			return ""
-		}
-	}
-	return s
 }
