@@ -95,18 +95,12 @@ func Load(dir string) ([]Response, error) {
 			errs = append(errs, &FileError{Path: p, Err: fmt.Errorf("duplicate id %q: %s has it too", id, prev)})
 			continue
 		}
-		data, err := readFile(p)
+		r, err := parseFile(id, p, readFile)
 		if err != nil {
-			errs = append(errs, &FileError{Path: p, Err: err})
-			continue
-		}
-		r, err := Parse(id, data)
-		if err != nil {
-			errs = append(errs, withPath(p, err))
+			errs = append(errs, err)
 			continue
 		}
 		seen[strings.ToLower(id)] = name
-		r.Path = p
 		out = append(out, r)
 	}
 	return out, errors.Join(errs...)
@@ -368,20 +362,30 @@ func loadBuiltin() ([]Response, error) {
 			continue
 		}
 		p := "builtin/" + e.Name()
-		data, err := builtinFS.ReadFile(p)
+		r, err := parseFile(id, p, builtinFS.ReadFile)
 		if err != nil {
-			errs = append(errs, &FileError{Path: p, Err: err})
+			errs = append(errs, err)
 			continue
 		}
-		r, err := Parse(id, data)
-		if err != nil {
-			errs = append(errs, withPath(p, err))
-			continue
-		}
-		r.Path, r.Builtin = p, true
+		r.Builtin = true
 		out = append(out, r)
 	}
 	return out, errors.Join(errs...)
+}
+
+// parseFile reads one response file with read and parses it; an error
+// names the file.
+func parseFile(id, p string, read func(string) ([]byte, error)) (Response, error) {
+	data, err := read(p)
+	if err != nil {
+		return Response{}, &FileError{Path: p, Err: err}
+	}
+	r, err := Parse(id, data)
+	if err != nil {
+		return Response{}, withPath(p, err)
+	}
+	r.Path = p
+	return r, nil
 }
 
 // New writes r as a new file <dir>/<r.ID>.md with front matter and returns

@@ -79,7 +79,11 @@ func isDigits(s string) bool {
 
 // MatchRefAt checks the terms a queue ref answers: brand:, net:, is:vip,
 // is:dm, is:breached (at now) and a conversation id (#42).
-func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool {
+func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool { return q.matchRef(r, now, true) }
+
+// matchRef checks brand:, net:, is:vip and is:dm on a ref and, at a time
+// (at), is:breached and a conversation id; any other term passes.
+func (q *Query) matchRef(r store.Ref, now time.Time, at bool) bool {
 	for _, t := range q.Terms {
 		ok, known := true, true
 		switch t.Field {
@@ -94,12 +98,12 @@ func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool {
 			case "dm":
 				ok = r.Direct
 			case "breached":
-				ok = len(r.Sort) > 0 && r.Sort[0] == 0 && !r.Due.IsZero() && now.After(r.Due)
+				ok, known = len(r.Sort) > 0 && r.Sort[0] == 0 && !r.Due.IsZero() && now.After(r.Due), at
 			default:
 				known = false
 			}
 		case "":
-			if strings.HasPrefix(t.Value, "#") && isDigits(t.Value[1:]) {
+			if at && strings.HasPrefix(t.Value, "#") && isDigits(t.Value[1:]) {
 				ok = r.ID == t.Value[1:]
 			} else {
 				known = false
