@@ -6,6 +6,6 @@
 //
 // It may import canned, config, engine, the network adapters (feeds/…),
 // social, stats, store, store/stores, termimg, textsafe and triage, and
-// tui only for what the TUI is handed (TUIDeps) and checks (CheckConfig);
-// it must not import cli, serve, team, ipc or the test packages.
+// tui only for what the TUI is handed (TUIDeps); it must not import cli,
+// serve, team, ipc or the test packages.
 package app

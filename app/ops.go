@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/canned"
-	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
@@ -351,15 +350,6 @@ func (a *App) doctorStore(ctx context.Context, w io.Writer) int {
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, f.Name, textsafe.Line(f.Detail))
 	}
 	return broken
-}
-
-// CheckConfig reports what in cfg would stop the TUI from starting (the
-// key table, the theme's colours), as the TUI checks it.
-func CheckConfig(cfg *config.Config) error {
-	if err := tui.CheckConfig(cfg.Keys, cfg.Theme.Name, cfg.Theme.Colors); err != nil {
-		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
-	}
-	return nil
 }
 
 // SignStatus appends a brand's signature to a status post (no customer:
