@@ -1,6 +1,9 @@
 // Command hark is a terminal inbox for social customer care: it polls the
 // brand's mentions on Mastodon, Bluesky, X and RSS/Atom into a local store,
 // triages them, and lets one operator answer the urgent ones first.
+//
+// It imports cli, which holds the commands, and textsafe for its last error
+// line.
 package main
 
 import (

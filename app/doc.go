@@ -3,4 +3,9 @@
 // resolves secrets, builds each network adapter, the triage rules and
 // the engine. main.go's commands are thin layers over it. It holds no
 // globals, so tests and several TUIs can each build their own.
+//
+// It may import canned, config, engine, the network adapters (feeds/…),
+// social, stats, store, store/stores, termimg, textsafe and triage, and
+// tui only for what the TUI is handed (TUIDeps); it must not import cli,
+// serve, team, ipc or the test packages.
 package app

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/canned"
-	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
@@ -80,7 +79,7 @@ func (a *App) Sign(id, text string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signature of %s: %w", c.Brand, err)
 	}
-	return tui.Signed(text, sig), nil
+	return canned.Signed(text, sig), nil
 }
 
 // SeenNow is what a screen-less reply (hark reply) has seen of a
@@ -391,15 +390,6 @@ func (a *App) doctorStore(ctx context.Context, w io.Writer) int {
 	return broken
 }
 
-// CheckConfig reports what in cfg would stop the TUI from starting (the
-// key table, the theme's colours), as the TUI checks it.
-func CheckConfig(cfg *config.Config) error {
-	if err := tui.CheckConfig(cfg.Keys, cfg.Theme.Name, cfg.Theme.Colors); err != nil {
-		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
-	}
-	return nil
-}
-
 // SignStatus appends a brand's signature to a status post (no customer:
 // the signature's customer variables are empty).
 func (a *App) SignStatus(brand, text string) (string, error) {
@@ -413,5 +403,5 @@ func (a *App) SignStatus(brand, text string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signature of %s: %w", brand, err)
 	}
-	return tui.Signed(text, sig), nil
+	return canned.Signed(text, sig), nil
 }

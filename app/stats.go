@@ -27,11 +27,6 @@ type StatsOptions struct {
 	Brands []string
 }
 
-// WriteStats writes the report for the last days as text, JSON or CSV.
-func (a *App) WriteStats(w io.Writer, days int, asJSON, asCSV bool, width int) error {
-	return a.WriteStatsBy(w, StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: width})
-}
-
 // WriteStatsBy writes a report as o asks. By operator, what has no
 // operator recorded counts under the config's agent.
 func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {

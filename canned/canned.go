@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hark-tui/hark/langtag"
 )
 
 // Response is one canned response.
@@ -93,18 +95,12 @@ func Load(dir string) ([]Response, error) {
 			errs = append(errs, &FileError{Path: p, Err: fmt.Errorf("duplicate id %q: %s has it too", id, prev)})
 			continue
 		}
-		data, err := readFile(p)
+		r, err := parseFile(id, p, readFile)
 		if err != nil {
-			errs = append(errs, &FileError{Path: p, Err: err})
-			continue
-		}
-		r, err := Parse(id, data)
-		if err != nil {
-			errs = append(errs, withPath(p, err))
+			errs = append(errs, err)
 			continue
 		}
 		seen[strings.ToLower(id)] = name
-		r.Path = p
 		out = append(out, r)
 	}
 	return out, errors.Join(errs...)
@@ -260,7 +256,7 @@ func (r *Response) set(key, value string) error {
 		r.Brand = value
 	case "lang", "language":
 		lang := strings.ToLower(strings.ReplaceAll(value, "_", "-"))
-		if lang != "" && !validLang(lang) {
+		if lang != "" && !langtag.Valid(lang) {
 			return fmt.Errorf("lang %q is not a language code like en, es or pt-br", value)
 		}
 		r.Lang = lang
@@ -329,22 +325,6 @@ func splitTags(v string) []string {
 	return tags
 }
 
-// validLang accepts lower-case BCP 47-ish codes: "en", "est", "pt-br",
-// "zh-hant".
-func validLang(s string) bool {
-	for i, part := range strings.Split(s, "-") {
-		if len(part) < 2 || len(part) > 8 || (i == 0 && len(part) > 3) {
-			return false
-		}
-		for _, c := range part {
-			if (c < 'a' || c > 'z') && (i == 0 || c < '0' || c > '9') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func defaultTitle(id string) string {
 	t := strings.NewReplacer("-", " ", "_", " ").Replace(id)
 	if t == "" {
@@ -382,20 +362,30 @@ func loadBuiltin() ([]Response, error) {
 			continue
 		}
 		p := "builtin/" + e.Name()
-		data, err := builtinFS.ReadFile(p)
+		r, err := parseFile(id, p, builtinFS.ReadFile)
 		if err != nil {
-			errs = append(errs, &FileError{Path: p, Err: err})
+			errs = append(errs, err)
 			continue
 		}
-		r, err := Parse(id, data)
-		if err != nil {
-			errs = append(errs, withPath(p, err))
-			continue
-		}
-		r.Path, r.Builtin = p, true
+		r.Builtin = true
 		out = append(out, r)
 	}
 	return out, errors.Join(errs...)
+}
+
+// parseFile reads one response file with read and parses it; an error
+// names the file.
+func parseFile(id, p string, read func(string) ([]byte, error)) (Response, error) {
+	data, err := read(p)
+	if err != nil {
+		return Response{}, &FileError{Path: p, Err: err}
+	}
+	r, err := Parse(id, data)
+	if err != nil {
+		return Response{}, withPath(p, err)
+	}
+	r.Path = p
+	return r, nil
 }
 
 // New writes r as a new file <dir>/<r.ID>.md with front matter and returns

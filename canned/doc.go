@@ -10,6 +10,6 @@
 // variables, if/else/with and a few pure functions (no loops, no nested
 // templates, no printf).
 //
-// It depends on the standard library and sahilm/fuzzy only; it must not
-// import store, engine, tui or feeds.
+// It depends on the standard library, sahilm/fuzzy and langtag (language
+// tags) only; it must not import store, engine, tui or feeds.
 package canned

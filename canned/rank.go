@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"github.com/sahilm/fuzzy"
+
+	"github.com/hark-tui/hark/langtag"
 )
 
 // Match is a response the picker shows, with its fuzzy score and the byte
@@ -41,7 +43,7 @@ const (
 // compare ignoring case.
 func Rank(all []Response, query, brand, lang string) []Match {
 	query = cleanQuery(query)
-	lang = primaryLang(lang)
+	lang = langtag.Base(lang)
 	if lang == "" || lang == "und" || lang == "zxx" || lang == "mul" {
 		lang = "en"
 	}
@@ -94,10 +96,10 @@ func Rank(all []Response, query, brand, lang string) []Match {
 func tier(r Response, brand, lang string) int {
 	own := r.Brand != "" && sameBrand(r.Brand, brand)
 	generic := r.Brand == ""
-	fits := r.Lang == "" || primaryLang(r.Lang) == lang
+	fits := r.Lang == "" || langtag.Base(r.Lang) == lang
 	// English is the lingua franca: when the post's language has no
 	// answer, the English one comes before other foreign languages.
-	english := primaryLang(r.Lang) == "en"
+	english := langtag.Base(r.Lang) == "en"
 	switch {
 	case own && fits:
 		return 0
@@ -117,15 +119,6 @@ func tier(r Response, brand, lang string) int {
 
 func sameBrand(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
-}
-
-// primaryLang is the lower-case primary subtag: "pt-BR" -> "pt".
-func primaryLang(l string) string {
-	l = strings.ToLower(strings.TrimSpace(l))
-	if i := strings.IndexAny(l, "-_"); i >= 0 {
-		l = l[:i]
-	}
-	return l
 }
 
 // cleanQuery trims the query and drops control characters.

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/hark-tui/hark/langtag"
 )
 
 // Suggestions for a post: the picker lists only the answers of the post's
@@ -77,7 +79,7 @@ func Suggest(all []Response, query string, cx Context) []Match {
 		}
 	}
 	ms := Rank(mine, query, cx.Brand, cx.Lang)
-	lang := primaryLang(cx.Lang)
+	lang := langtag.Base(cx.Lang)
 	if lang == "" || lang == "und" || lang == "zxx" || lang == "mul" {
 		lang = "en"
 	}

@@ -106,6 +106,19 @@ func Signature(sig string, v Vars) (string, error) {
 	return out, nil
 }
 
+// Signed appends a signature the way operators write them: "^JD" on the
+// same line, anything longer on its own line.
+func Signed(text, sig string) string {
+	text = strings.TrimRight(text, " \n")
+	if sig == "" || strings.HasSuffix(text, sig) {
+		return text
+	}
+	if strings.HasPrefix(sig, "^") && !strings.Contains(sig, " ") {
+		return text + " " + sig
+	}
+	return text + "\n" + sig
+}
+
 // Variables lists the variables body uses, sorted, so a caller can check a
 // brand provides them before an agent picks the response.
 func Variables(body string) ([]string, error) {

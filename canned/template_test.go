@@ -237,3 +237,18 @@ func TestStatusVariable(t *testing.T) {
 		t.Fatalf("%q %v", got, err)
 	}
 }
+
+func TestSigned(t *testing.T) {
+	for _, tt := range []struct{ text, sig, want string }{
+		{"Thanks!", "^JD", "Thanks! ^JD"},
+		{"Thanks!  \n", "^JD", "Thanks! ^JD"},
+		{"Thanks! ^JD", "^JD", "Thanks! ^JD"}, // signed already
+		{"Thanks!", "– Jane, Skylark Air", "Thanks!\n– Jane, Skylark Air"},
+		{"Thanks!", "^J D", "Thanks!\n^J D"},
+		{"Thanks! \n", "", "Thanks!"},
+	} {
+		if got := Signed(tt.text, tt.sig); got != tt.want {
+			t.Errorf("Signed(%q, %q) = %q, want %q", tt.text, tt.sig, got, tt.want)
+		}
+	}
+}

@@ -4,8 +4,8 @@
 // The reading commands (doctor, queue, stats, export) ask a running hark
 // that holds the store over its socket first (reads.go, package ipc).
 //
-// It may import app, config, engine, ipc, store (and store/stores, to open
-// a store by name for `hark store copy`), team (hark on a shared store
-// joins the team), textsafe and tui; it must not
-// reach into feeds directly (app builds them).
+// It may import app, attach, config, engine, ipc, query, serve, social,
+// store (and store/stores, to open a store by name for `hark store copy`),
+// team (hark on a shared store joins the team), textsafe and tui; it must
+// not reach into feeds directly (app builds them).
 package cli

@@ -98,13 +98,8 @@ func hostileWorld(t *testing.T) (cfg, db string, data map[string]string) {
 // run runs the command tree with args and returns stdout, stderr.
 func run(t *testing.T, args ...string) (stdout, stderr []byte, err error) {
 	t.Helper()
-	root := Root()
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(args)
-	err = root.ExecuteContext(context.Background())
-	return out.Bytes(), errb.Bytes(), err
+	out, errs, err := harkIn(t, args...)
+	return []byte(out), []byte(errs), err
 }
 
 // TestEveryOutputFormatIsTerminalSafe prints a hostile corpus in every

@@ -17,6 +17,7 @@ import (
 	"github.com/hark-tui/hark/ipc"
 	"github.com/hark-tui/hark/store/stores"
 	"github.com/hark-tui/hark/textsafe"
+	"github.com/hark-tui/hark/tui"
 )
 
 // Reading commands (doctor, queue, stats, export) work while another hark
@@ -56,7 +57,7 @@ func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []str
 			// what stops the TUI from starting fails doctor too (checked
 			// here, on the file: a running hark has the config it started
 			// with); the accounts are checked anyway
-			if err := app.CheckConfig(cfg); err != nil {
+			if err := checkTUIConfig(cfg); err != nil {
 				name := cfg.Path
 				if f.demo && f.config != "" {
 					name = f.config + " (keys and theme, on the demo)"
@@ -203,4 +204,13 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// checkTUIConfig reports what in cfg would stop the TUI from starting (the
+// key table, the theme's colours), as the TUI checks it.
+func checkTUIConfig(cfg *config.Config) error {
+	if err := tui.CheckConfig(cfg.Keys, cfg.Theme.Name, cfg.Theme.Colors); err != nil {
+		return fmt.Errorf("keys/theme: %w (hark would not start with it)", err)
+	}
+	return nil
 }

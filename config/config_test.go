@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hark-tui/hark/triage"
+	"github.com/hark-tui/hark/hours"
 	"os"
 	"path/filepath"
 	"strings"
@@ -761,17 +761,17 @@ func TestHoursValidation(t *testing.T) {
 		{"09:00-12:00,11:00-13:00", "overlaps"},
 	}
 	for _, tt := range tests {
-		msg := hoursMessage(triage.CheckDay("mon", tt.in))
+		msg := hoursMessage(hours.Check("mon", tt.in))
 		if tt.err == "" && msg != "" || tt.err != "" && !strings.Contains(msg, tt.err) {
 			t.Errorf("%q: %q, want %q", tt.in, msg, tt.err)
 		}
 	}
 	for _, day := range []string{"mon", "Sunday", "SAT", "mon-fri"} {
-		if msg := hoursMessage(triage.CheckDay(day, "09:00-17:00")); msg != "" {
+		if msg := hoursMessage(hours.Check(day, "09:00-17:00")); msg != "" {
 			t.Errorf("day %q refused: %s", day, msg)
 		}
 	}
-	if msg := hoursMessage(triage.CheckDay("mo", "09:00-17:00")); !strings.Contains(msg, "is not a day") {
+	if msg := hoursMessage(hours.Check("mo", "09:00-17:00")); !strings.Contains(msg, "is not a day") {
 		t.Errorf("day \"mo\" accepted: %q", msg)
 	}
 }

@@ -4,6 +4,9 @@
 // defaults, secret references (env:VAR, cmd:COMMAND) and their resolution,
 // the commented example written by `hark init`, and the demo configuration.
 //
-// It imports the standard library, viper and mapstructure only: it must not
-// import any other hark package (no social, feeds, store, engine or tui).
+// It imports the standard library, viper, mapstructure and x/crypto/ssh,
+// and of hark only social (the operator as the engine records them) and
+// hours (the business-hours syntax, which triage's calendar reads too): it
+// must not import any other hark package (no triage, feeds, store, engine
+// or tui).
 package config

@@ -19,12 +19,6 @@ func Paths() (configFile, stateDir string) {
 	return configFile, stateDir
 }
 
-// ConfigDir is the folder holding the default config file.
-func ConfigDir() string {
-	f, _ := Paths()
-	return filepath.Dir(f)
-}
-
 func xdgDir(env, fallback string) string {
 	if v := os.Getenv(env); v != "" && filepath.IsAbs(v) {
 		return v

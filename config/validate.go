@@ -3,7 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/hark-tui/hark/triage"
+	"github.com/hark-tui/hark/hours"
 	"maps"
 	"net/url"
 	"path/filepath"
@@ -452,7 +452,7 @@ func (v *validator) hours(key string, h BusinessHours) {
 	if !h.AlwaysOpen {
 		for _, day := range slices.Sorted(maps.Keys(h.Days)) {
 			// the calendar's own parser decides; only the wording is ours
-			if msg := hoursMessage(triage.CheckDay(day, h.Days[day])); msg != "" {
+			if msg := hoursMessage(hours.Check(day, h.Days[day])); msg != "" {
 				v.add(key+".days."+day, "%s", msg)
 			}
 		}
@@ -466,7 +466,7 @@ func (v *validator) hours(key string, h BusinessHours) {
 
 // hoursMessage phrases a business-hours problem for the config's reader.
 func hoursMessage(err error) string {
-	var he *triage.HoursError
+	var he *hours.Error
 	if err == nil {
 		return ""
 	}
@@ -474,11 +474,11 @@ func hoursMessage(err error) string {
 		return err.Error()
 	}
 	switch he.Problem {
-	case triage.BadDay:
+	case hours.BadDay:
 		return fmt.Sprintf("%q is not a day: use mon, tue, wed, thu, fri, sat or sun, or a range like mon-fri", he.Text)
-	case triage.Backwards:
+	case hours.Backwards:
 		return fmt.Sprintf("%q ends before it starts: split a shift that crosses midnight across two days (\"22:00-24:00\" and \"00:00-06:00\")", he.Text)
-	case triage.Overlap:
+	case hours.Overlap:
 		return fmt.Sprintf("%q overlaps another range on the same day", he.Text)
 	}
 	return fmt.Sprintf("%q is not a range: write opening hours like \"09:00-17:00\" (24-hour HH:MM), \"closed\" or \"24h\"", he.Text)

@@ -481,6 +481,12 @@ func (e *Engine) SaveDraft(id, text string) error {
 	return e.st.SaveDraft(context.Background(), id, text)
 }
 
+// RecordCannedChoice remembers that the canned answer id was chosen for a
+// post about these (normalised) words: the picker ranks by it next time.
+func (e *Engine) RecordCannedChoice(ctx context.Context, id string, words []string) error {
+	return e.st.RecordCannedChoice(ctx, id, words, e.now())
+}
+
 // FetchThread asks the network for the thread of a conversation and stores
 // it (store.RefreshThread): posts hark had not seen, edits, answers the
 // brand gave outside hark, and the customer's follow-ups that no poll

@@ -199,7 +199,7 @@ func (e *Engine) firstAuthOK(n social.Network, name string) bool {
 }
 
 // Store gives read access to the store (writes go through the engine).
-func (e *Engine) Store() store.Store { return e.st }
+func (e *Engine) Store() store.Reader { return e.st }
 
 // Account returns the account a conversation belongs to.
 func (e *Engine) Account(n social.Network, name string) (*Account, bool) {

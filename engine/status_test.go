@@ -75,7 +75,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 		t.Fatalf("conversations tagged with the status: %+v", tagged)
 	}
 	// a new engine on the same store knows the link (loaded at start)
-	e2 := New(Options{Store: e.Store(), Now: clk.Now, Accounts: e.o.Accounts})
+	e2 := New(Options{Store: e.st, Now: clk.Now, Accounts: e.o.Accounts})
 	if e2.StatusLink(brand, social.Demo) != link {
 		t.Fatal("the status link is lost on restart")
 	}

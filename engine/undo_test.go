@@ -51,7 +51,7 @@ func TestRestoreUndoesAStateChange(t *testing.T) {
 	id := top[1].ID
 	prev, _ := e.Store().Conversation(context.Background(), id)
 	after, _ := e.Resolve(id)
-	if _, err := e.Store().UpdateConv(context.Background(), id, func(c *social.Conversation) error {
+	if _, err := e.st.UpdateConv(context.Background(), id, func(c *social.Conversation) error {
 		c.LastCustomerAt = clk.Now().Add(time.Minute)
 		return nil
 	}); err != nil {

@@ -139,9 +139,6 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// Path is the socket's file.
-func (s *Server) Path() string { return s.path }
-
 // Serve answers connections with h until ctx ends or Close. Each
 // connection is one request.
 func (s *Server) Serve(ctx context.Context, h Handler) {

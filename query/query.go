@@ -149,32 +149,7 @@ func (q *Query) View(def store.View) store.View {
 
 // MatchRef checks the terms the index can answer (brand, net, vip, dm);
 // the others pass here and are checked by Match.
-func (q *Query) MatchRef(r store.Ref) bool {
-	for _, t := range q.Terms {
-		ok, known := true, true
-		switch t.Field {
-		case "brand":
-			ok = strings.Contains(strings.ToLower(r.Brand), strings.ToLower(t.Value))
-		case "net":
-			ok = string(r.Network) == t.Value
-		case "is":
-			switch t.Value {
-			case "vip":
-				ok = r.VIP
-			case "dm":
-				ok = r.Direct
-			default:
-				known = false
-			}
-		default:
-			known = false
-		}
-		if known && ok == t.Not {
-			return false
-		}
-	}
-	return true
-}
+func (q *Query) MatchRef(r store.Ref) bool { return q.matchRef(r, time.Time{}, false) }
 
 // NeedsConv reports whether Match needs the whole conversation.
 func (q *Query) NeedsConv() bool {

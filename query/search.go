@@ -79,7 +79,11 @@ func isDigits(s string) bool {
 
 // MatchRefAt checks the terms a queue ref answers: brand:, net:, is:vip,
 // is:dm, is:breached (at now) and a conversation id (#42).
-func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool {
+func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool { return q.matchRef(r, now, true) }
+
+// matchRef checks brand:, net:, is:vip and is:dm on a ref and, at a time
+// (at), is:breached and a conversation id; any other term passes.
+func (q *Query) matchRef(r store.Ref, now time.Time, at bool) bool {
 	for _, t := range q.Terms {
 		ok, known := true, true
 		switch t.Field {
@@ -94,12 +98,12 @@ func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool {
 			case "dm":
 				ok = r.Direct
 			case "breached":
-				ok = len(r.Sort) > 0 && r.Sort[0] == 0 && !r.Due.IsZero() && now.After(r.Due)
+				ok, known = len(r.Sort) > 0 && r.Sort[0] == 0 && !r.Due.IsZero() && now.After(r.Due), at
 			default:
 				known = false
 			}
 		case "":
-			if strings.HasPrefix(t.Value, "#") && isDigits(t.Value[1:]) {
+			if at && strings.HasPrefix(t.Value, "#") && isDigits(t.Value[1:]) {
 				ok = r.ID == t.Value[1:]
 			} else {
 				known = false
@@ -118,7 +122,7 @@ func (q *Query) MatchRefAt(r store.Ref, now time.Time) bool {
 // order: from the store's full-text index when it has one and it is
 // complete, else by reading every conversation of the view (scanned is
 // then true). ctx cancels it (the TUI's next key).
-func Search(ctx context.Context, st store.Store, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) (refs []store.Ref, scanned bool, err error) {
+func Search(ctx context.Context, st store.Reader, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) (refs []store.Ref, scanned bool, err error) {
 	refKeep := func(r store.Ref) bool {
 		return (keep == nil || keep(r)) && q.MatchRefAt(r, now)
 	}
@@ -137,7 +141,7 @@ func Search(ctx context.Context, st store.Store, q *Query, v store.View, keep fu
 
 // Scan answers a search by reading every conversation of the view that
 // passes keep (the path without an index; also the benchmarks' baseline).
-func Scan(ctx context.Context, st store.Store, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) ([]store.Ref, error) {
+func Scan(ctx context.Context, st store.Reader, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) ([]store.Ref, error) {
 	refs, err := st.QueueRefs(ctx, v, keep)
 	if err != nil {
 		return nil, err
@@ -173,7 +177,7 @@ func Scan(ctx context.Context, st store.Store, q *Query, v store.View, keep func
 // matchScan is Match with the posts' text and the notes, tags, names and
 // handles of their authors' contacts (read from the store), and inclusive
 // local dates: what the index answers, the slow way.
-func (q *Query) matchScan(ctx context.Context, st store.Store, c social.Conversation, now time.Time, loc *time.Location) bool {
+func (q *Query) matchScan(ctx context.Context, st store.Reader, c social.Conversation, now time.Time, loc *time.Location) bool {
 	var posts []store.StoredPost
 	var contacts []store.Contact
 	loaded := false

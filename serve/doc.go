@@ -8,7 +8,7 @@
 // per-session Bubble Tea program and a clean shutdown. Business state
 // changes go through the engine, as in the local TUI.
 //
-// It may import app, tui, engine and config; nothing in hark may import
-// serve except the cli. It never writes to stdout: connections and
+// It may import app, config, social, team and tui (the engine it reaches
+// through app and team); nothing in hark may import serve except the cli. It never writes to stdout: connections and
 // refusals go to the app's log.
 package serve

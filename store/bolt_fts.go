@@ -320,13 +320,6 @@ func (s idSet) or(o idSet) idSet {
 	return s
 }
 
-func (s idSet) andNot(o idSet) idSet {
-	for i := range min(len(s), len(o)) {
-		s[i] &^= o[i]
-	}
-	return s
-}
-
 func (s idSet) count() int {
 	n := 0
 	for _, w := range s {

@@ -103,7 +103,7 @@ type OutboxIndexer interface {
 
 // OpenOutbox lists the open entries that pass keep: from the store's
 // index when it has one, else by reading the whole outbox.
-func OpenOutbox(ctx context.Context, s Store, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
+func OpenOutbox(ctx context.Context, s Reader, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 	if x, ok := s.(OutboxIndexer); ok {
 		return x.OutboxOpen(ctx, keep)
 	}

@@ -69,7 +69,7 @@ func ParseStatusRef(convID string) (id string, follow, ok bool) {
 
 // Statuses lists the status posts of a brand ("" = every brand), newest
 // first, at most n (0 = all), from one read of the outbox.
-func Statuses(ctx context.Context, s Store, brand string, n int) ([]StatusPost, error) {
+func Statuses(ctx context.Context, s Reader, brand string, n int) ([]StatusPost, error) {
 	entries, err := s.Outbox(ctx, func(e OutboxEntry) bool {
 		return strings.HasPrefix(e.Reply.ConvID, "status:")
 	})

@@ -9,6 +9,73 @@ import (
 	"github.com/hark-tui/hark/social"
 )
 
+// Reader is the store read-only: what a screen or a report may do with
+// it. The TUI holds a Reader (engine.Store), never a Store: every change
+// of business state goes through the engine.
+type Reader interface {
+	// Cursor returns a feed's stored cursor ("" if none).
+	Cursor(ctx context.Context, feedID string) (string, error)
+	Conversation(ctx context.Context, id string) (social.Conversation, error)
+
+	// Conversations reads several conversations (missing ids are skipped).
+	Conversations(ctx context.Context, ids []string) ([]social.Conversation, error)
+	ConvByRoot(ctx context.Context, root string) (social.Conversation, error)
+
+	// Posts returns a conversation's posts, oldest first.
+	Posts(ctx context.Context, convID string) ([]StoredPost, error)
+	Post(ctx context.Context, key string) (StoredPost, error)
+
+	// Queue calls fn for each entry of the view in order until it returns
+	// false; fn must not block.
+	Queue(ctx context.Context, v View, fn func(Ref) bool) error
+
+	// QueueRefs returns the refs of a view that pass keep (nil = all).
+	QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error)
+
+	// Top returns up to n conversations from the top of a view.
+	Top(ctx context.Context, v View, n int, keep func(Ref) bool) ([]social.Conversation, error)
+
+	// Counts returns the number of conversations per state rank
+	// (inbox, pending, snoozed, resolved), without counting rows.
+	Counts(ctx context.Context) ([4]int, error)
+
+	// ForEachConv calls fn for every conversation in id order until it
+	// returns false.
+	ForEachConv(ctx context.Context, fn func(social.Conversation) bool) error
+
+	// ForEachConvSkipping is ForEachConv that goes on past a conversation
+	// it cannot decode: it calls bad (if not nil) with the conversation's
+	// id and the error, and the scan continues. With bad nil the first
+	// such conversation ends the scan with its error (ForEachConv).
+	ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error
+
+	// ForEachPost calls fn for every stored post in key order until it
+	// returns false (copy, checks).
+	ForEachPost(ctx context.Context, fn func(StoredPost) bool) error
+
+	// Outbox lists entries, oldest first, that pass keep (nil = all).
+	Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
+	OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error)
+
+	// SentAs reports whether an entry other than seq was sent as remoteID.
+	SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error)
+	Contact(ctx context.Context, n social.Network, handle string) (Contact, error)
+
+	// ForEachContact calls fn for every contact until it returns false.
+	ForEachContact(ctx context.Context, fn func(Contact) bool) error
+	Draft(ctx context.Context, convID string) (string, error)
+
+	// CannedChoices returns every answer's choices by id.
+	CannedChoices(ctx context.Context) (map[string]CannedChoice, error)
+	FeedStatuses(ctx context.Context) ([]FeedStatus, error)
+
+	// Backend names the backend ("bbolt" or "postgres").
+	Backend() string
+
+	// Path is where the store lives: a file, or a URL without password.
+	Path() string
+}
+
 // Store is hark's database: bbolt (Open, the default, one process owns the
 // file) or PostgreSQL (store/pg, many processes on one database). Both keep
 // the same semantics, proved by one contract suite (store/storetest). Every
@@ -21,21 +88,24 @@ import (
 // (a transaction retried after a serialization failure), so they must only
 // change what they are given.
 type Store interface {
+	Reader
+
 	// Ingest stores a poll batch and the feed's next cursor in one
 	// transaction: either both are written or neither is. Posts already
 	// stored are skipped, so re-polling is a no-op. now stamps the posts.
 	Ingest(ctx context.Context, feedID, cursor string, posts []social.Post, tri Triage, now time.Time) (IngestResult, error)
-	// Cursor returns a feed's stored cursor ("" if none).
-	Cursor(ctx context.Context, feedID string) (string, error)
+
 	// AttachThread stores thread context into a conversation without
 	// touching its workflow state.
 	AttachThread(ctx context.Context, convID string, posts []social.Post, now time.Time) (int, error)
+
 	// RefreshThread stores a conversation's thread as fetched again:
 	// new posts, edits, answers the brand gave outside hark, follow-ups
 	// without the @mention (RefreshThreadTx). busy: a reply of this
 	// conversation may be on its way (its brand post is not an outside
 	// answer).
 	RefreshThread(ctx context.Context, convID string, posts []social.Post, busy bool, tri Triage, now time.Time) (ThreadResult, error)
+
 	// MarkDeleted records that a post's author deleted it; with nothing
 	// else waiting its conversation leaves the inbox (out).
 	MarkDeleted(ctx context.Context, key string, now time.Time) (conv social.Conversation, out bool, err error)
@@ -43,43 +113,15 @@ type Store interface {
 	// UpdateConv applies fn to a conversation and re-indexes it, in one
 	// transaction; a VIP change is copied onto the contact.
 	UpdateConv(ctx context.Context, id string, fn func(c *social.Conversation) error) (social.Conversation, error)
+
 	// Rescore is UpdateConv for scoring: it never copies VIP back.
 	Rescore(ctx context.Context, id string, fn func(c *social.Conversation)) (social.Conversation, error)
+
 	// UpdateDue applies fn, in one transaction, to the conversations of a
 	// view whose due time (inbox: SLA due; snoozed: wake time) is set and
 	// before the given time: a range on the sort key, not a scan. It
 	// returns the ids fn changed (fn returns false to leave one alone).
 	UpdateDue(ctx context.Context, v View, before time.Time, fn func(c *social.Conversation) bool) ([]string, error)
-
-	Conversation(ctx context.Context, id string) (social.Conversation, error)
-	// Conversations reads several conversations (missing ids are skipped).
-	Conversations(ctx context.Context, ids []string) ([]social.Conversation, error)
-	ConvByRoot(ctx context.Context, root string) (social.Conversation, error)
-	// Posts returns a conversation's posts, oldest first.
-	Posts(ctx context.Context, convID string) ([]StoredPost, error)
-	Post(ctx context.Context, key string) (StoredPost, error)
-
-	// Queue calls fn for each entry of the view in order until it returns
-	// false; fn must not block.
-	Queue(ctx context.Context, v View, fn func(Ref) bool) error
-	// QueueRefs returns the refs of a view that pass keep (nil = all).
-	QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error)
-	// Top returns up to n conversations from the top of a view.
-	Top(ctx context.Context, v View, n int, keep func(Ref) bool) ([]social.Conversation, error)
-	// Counts returns the number of conversations per state rank
-	// (inbox, pending, snoozed, resolved), without counting rows.
-	Counts(ctx context.Context) ([4]int, error)
-	// ForEachConv calls fn for every conversation in id order until it
-	// returns false.
-	ForEachConv(ctx context.Context, fn func(social.Conversation) bool) error
-	// ForEachConvSkipping is ForEachConv that goes on past a conversation
-	// it cannot decode: it calls bad (if not nil) with the conversation's
-	// id and the error, and the scan continues. With bad nil the first
-	// such conversation ends the scan with its error (ForEachConv).
-	ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error
-	// ForEachPost calls fn for every stored post in key order until it
-	// returns false (copy, checks).
-	ForEachPost(ctx context.Context, fn func(StoredPost) bool) error
 
 	// Enqueue writes a reply to the outbox and clears the draft, in one
 	// transaction. The same reply ID enqueued twice is stored once.
@@ -89,16 +131,14 @@ type Store interface {
 	// or another operator's reply is refused with *NewerError unless
 	// seen.Anyway, which records it in the conversation's trail.
 	EnqueueSeen(ctx context.Context, r social.Reply, resolve bool, seen Seen, now time.Time) (OutboxEntry, error)
-	// Outbox lists entries, oldest first, that pass keep (nil = all).
-	Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
-	OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error)
+
 	// UpdateOutbox changes an entry in its own committed transaction.
 	UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error)
+
 	// MarkSent records a delivered reply, its post and the conversation's
 	// new state, in one transaction.
 	MarkSent(ctx context.Context, seq uint64, sent social.Sent, own social.Post, tri Triage, now time.Time) (OutboxEntry, social.Conversation, error)
-	// SentAs reports whether an entry other than seq was sent as remoteID.
-	SentAs(ctx context.Context, remoteID string, seq uint64) (bool, error)
+
 	// EnqueueScheduled writes a reply that goes out at `at` (state
 	// scheduled), like Enqueue; ReleaseScheduled decides, in one
 	// transaction, whether a due one goes (queued) or is cancelled
@@ -106,34 +146,22 @@ type Store interface {
 	EnqueueScheduled(ctx context.Context, r social.Reply, resolve bool, at time.Time, anyway bool, now time.Time) (OutboxEntry, error)
 	ReleaseScheduled(ctx context.Context, seq uint64, now time.Time, decide Decide) (OutboxEntry, bool, error)
 
-	Contact(ctx context.Context, n social.Network, handle string) (Contact, error)
 	// UpdateContact edits a contact; a VIP change is copied onto its
 	// conversations in the same transaction (their ids are returned).
 	UpdateContact(ctx context.Context, n social.Network, handle string, fn func(*Contact)) (Contact, []string, error)
-	// ForEachContact calls fn for every contact until it returns false.
-	ForEachContact(ctx context.Context, fn func(Contact) bool) error
 
 	// SaveDraft keeps the composer's text ("" deletes it).
 	SaveDraft(ctx context.Context, convID, text string) error
-	Draft(ctx context.Context, convID string) (string, error)
 
 	// RecordCannedChoice counts a choice of the canned answer id for a
 	// post with these (already normalised) words.
 	RecordCannedChoice(ctx context.Context, id string, words []string, now time.Time) error
-	// CannedChoices returns every answer's choices by id.
-	CannedChoices(ctx context.Context) (map[string]CannedChoice, error)
-
 	PutFeedStatus(ctx context.Context, st FeedStatus) error
-	FeedStatuses(ctx context.Context) ([]FeedStatus, error)
 
 	// Doctor checks the store and describes it, as a list of findings
 	// (bbolt: page check, schema, counts recount; PostgreSQL: server,
 	// schema, counts recount, session settings).
 	Doctor(ctx context.Context) ([]Finding, error)
-	// Backend names the backend ("bbolt" or "postgres").
-	Backend() string
-	// Path is where the store lives: a file, or a URL without password.
-	Path() string
 	Close() error
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -201,9 +200,6 @@ func RefOf(c social.Conversation) Ref {
 	k := sortKey(&c, id)
 	return decodeRef(k, refValue(&c), nil)
 }
-
-// Less orders refs as the queue does.
-func Less(a, b Ref) bool { return bytes.Compare(a.Sort, b.Sort) < 0 }
 
 // InView reports whether a ref belongs to a view.
 func InView(r Ref, v View) bool {

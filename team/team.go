@@ -224,10 +224,6 @@ func (r *Registry) Join(a social.Actor, brands []string) *Session {
 	return s
 }
 
-// Solo is a session in a registry of its own: what a solo hark (no serve)
-// gives its one TUI, so the TUI can use one code path.
-func Solo(eng *engine.Engine, a social.Actor) *Session { return New(eng, Options{}).Join(a, nil) }
-
 // Sessions lists the sessions online, oldest first.
 func (r *Registry) Sessions() []*Session {
 	r.mu.Lock()

@@ -3,9 +3,10 @@ package triage
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hark-tui/hark/hours"
 )
 
 // Calendar is a brand's business hours: when the SLA clock runs. It is
@@ -21,7 +22,7 @@ type Calendar struct {
 }
 
 // span is an opening range in minutes after local midnight, end ≤ 24:00.
-type span struct{ start, end int }
+type span = hours.Span
 
 // civil is a calendar date without a time zone.
 type civil struct {
@@ -62,16 +63,6 @@ func (c civil) at(min int, loc *time.Location) time.Time {
 	return time.Date(c.y, c.m, c.d, min/60, min%60, 0, 0, loc)
 }
 
-var dayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "sunday": time.Sunday,
-	"mon": time.Monday, "monday": time.Monday,
-	"tue": time.Tuesday, "tues": time.Tuesday, "tuesday": time.Tuesday,
-	"wed": time.Wednesday, "wednesday": time.Wednesday,
-	"thu": time.Thursday, "thur": time.Thursday, "thurs": time.Thursday, "thursday": time.Thursday,
-	"fri": time.Friday, "friday": time.Friday,
-	"sat": time.Saturday, "saturday": time.Saturday,
-}
-
 // NewCalendar builds business hours.
 //
 //   - tz is an IANA time zone name ("" = UTC).
@@ -102,12 +93,12 @@ func NewCalendar(tz string, days map[string]string, holidays []string, alwaysOpe
 	switch {
 	case alwaysOpen:
 		for wd := range c.week {
-			c.week[wd] = []span{{0, 24 * 60}}
+			c.week[wd] = []span{{Start: 0, End: 24 * 60}}
 		}
 		c.always = len(c.holidays) == 0
 	case len(days) == 0:
 		for wd := time.Monday; wd <= time.Friday; wd++ {
-			c.week[wd] = []span{{9 * 60, 17 * 60}}
+			c.week[wd] = []span{{Start: 9 * 60, End: 17 * 60}}
 		}
 	default:
 		if err := c.parseDays(days); err != nil {
@@ -116,7 +107,7 @@ func NewCalendar(tz string, days map[string]string, holidays []string, alwaysOpe
 	}
 	for _, spans := range c.week {
 		for _, s := range spans {
-			c.weekly += time.Duration(s.end-s.start) * time.Minute
+			c.weekly += time.Duration(s.End-s.Start) * time.Minute
 		}
 	}
 	if c.weekly == 0 {
@@ -135,11 +126,11 @@ func (c *Calendar) parseDays(days map[string]string) error {
 	slices.Sort(keys)
 	var set [7]bool
 	for _, key := range keys {
-		wds, err := parseDayKey(key)
+		wds, err := hours.ParseDay(key)
 		if err != nil {
 			return err
 		}
-		spans, err := parseSpans(days[key])
+		spans, err := hours.ParseSpans(days[key])
 		if err != nil {
 			return fmt.Errorf("triage: business hours: %s %q: %w", key, days[key], err)
 		}
@@ -154,129 +145,6 @@ func (c *Calendar) parseDays(days map[string]string) error {
 	return nil
 }
 
-// HoursProblem says what is wrong with one day's business hours.
-type HoursProblem int
-
-// Kinds of business-hours problems.
-const (
-	BadDay    HoursProblem = iota // not a day name or range of days
-	BadRange                      // not HH:MM-HH:MM
-	Backwards                     // ends before it starts (crosses midnight)
-	Overlap                       // two ranges of one day overlap
-)
-
-// HoursError is a business-hours problem with the text at fault (a day
-// key or one range), so callers such as config validation can phrase it
-// for their own users.
-type HoursError struct {
-	Problem HoursProblem
-	Text    string // the day key or the range at fault
-	Msg     string
-}
-
-func (e *HoursError) Error() string { return e.Msg }
-
-// CheckDay validates one entry of a business-hours days map ("mon-fri":
-// "09:00-17:00") with the same rules NewCalendar applies.
-func CheckDay(day, hours string) error {
-	if _, err := parseDayKey(day); err != nil {
-		return err
-	}
-	_, err := parseSpans(hours)
-	return err
-}
-
-// parseDayKey reads "mon", "monday" or a range "mon-fri" (wrapping allowed:
-// "fri-mon").
-func parseDayKey(key string) ([]time.Weekday, error) {
-	k := strings.ToLower(strings.TrimSpace(key))
-	from, to, isRange := strings.Cut(k, "-")
-	badDay := &HoursError{Problem: BadDay, Text: key,
-		Msg: fmt.Sprintf("triage: business hours: unknown day %q (want mon, tue, wed, thu, fri, sat, sun or a range like mon-fri)", key)}
-	a, ok := dayNames[strings.TrimSpace(from)]
-	if !ok {
-		return nil, badDay
-	}
-	if !isRange {
-		return []time.Weekday{a}, nil
-	}
-	b, ok := dayNames[strings.TrimSpace(to)]
-	if !ok {
-		return nil, badDay
-	}
-	var out []time.Weekday
-	for wd := a; ; wd = (wd + 1) % 7 {
-		out = append(out, wd)
-		if wd == b {
-			return out, nil
-		}
-	}
-}
-
-// parseSpans reads "09:00-12:00, 13:00-17:00".
-func parseSpans(v string) ([]span, error) {
-	v = strings.ToLower(strings.TrimSpace(v))
-	switch v {
-	case "", "closed", "-", "off":
-		return nil, nil
-	case "24h", "24/7", "all day", "open":
-		return []span{{0, 24 * 60}}, nil
-	}
-	var spans []span
-	for _, r := range strings.Split(v, ",") {
-		r = strings.TrimSpace(r)
-		from, to, ok := strings.Cut(r, "-")
-		if !ok {
-			return nil, &HoursError{Problem: BadRange, Text: r, Msg: fmt.Sprintf("range %q: want HH:MM-HH:MM", r)}
-		}
-		s, err := parseClock(from, false)
-		if err != nil {
-			return nil, &HoursError{Problem: BadRange, Text: r, Msg: fmt.Sprintf("range %q: %v", r, err)}
-		}
-		e, err := parseClock(to, true)
-		if err != nil {
-			return nil, &HoursError{Problem: BadRange, Text: r, Msg: fmt.Sprintf("range %q: %v", r, err)}
-		}
-		if e <= s {
-			return nil, &HoursError{Problem: Backwards, Text: r,
-				Msg: fmt.Sprintf("range %q ends before it starts; split a range past midnight across two days (22:00-24:00 and 00:00-02:00)", r)}
-		}
-		spans = append(spans, span{s, e})
-	}
-	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
-	merged := spans[:1]
-	for _, s := range spans[1:] {
-		last := &merged[len(merged)-1]
-		if s.start < last.end {
-			return nil, &HoursError{Problem: Overlap, Text: fmtSpan(s),
-				Msg: fmt.Sprintf("ranges %s and %s overlap", fmtSpan(*last), fmtSpan(s))}
-		}
-		if s.start == last.end {
-			last.end = s.end
-			continue
-		}
-		merged = append(merged, s)
-	}
-	return merged, nil
-}
-
-func fmtSpan(s span) string {
-	return fmt.Sprintf("%02d:%02d-%02d:%02d", s.start/60, s.start%60, s.end/60, s.end%60)
-}
-
-// parseClock reads "9:00" or "09:00" into minutes; 24:00 only as an end.
-func parseClock(s string, end bool) (int, error) {
-	s = strings.TrimSpace(s)
-	hh, mm, ok := strings.Cut(s, ":")
-	h, err1 := strconv.Atoi(hh)
-	m, err2 := strconv.Atoi(mm)
-	if !ok || err1 != nil || err2 != nil || len(mm) != 2 || len(hh) == 0 || len(hh) > 2 ||
-		h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && (m != 0 || !end)) {
-		return 0, fmt.Errorf("bad time %q (want HH:MM, 00:00 to 24:00)", s)
-	}
-	return h*60 + m, nil
-}
-
 // Location is the calendar's time zone.
 func (c *Calendar) Location() *time.Location { return c.loc }
 
@@ -286,7 +154,7 @@ func (c *Calendar) spansOn(d civil, fn func(s, e time.Time) bool) {
 		return
 	}
 	for _, sp := range c.week[d.weekday()] {
-		s, e := d.at(sp.start, c.loc), d.at(sp.end, c.loc)
+		s, e := d.at(sp.Start, c.loc), d.at(sp.End, c.loc)
 		if !e.After(s) {
 			continue // inside a DST gap
 		}

@@ -10,7 +10,8 @@
 //   - the priority score with human-readable reasons (Triager.Score);
 //   - business-hours arithmetic and SLA state (Calendar, SLA, Countdown).
 //
-// It depends only on the standard library, social and golang.org/x/text.
+// It depends only on the standard library, social, hours (the business-hours
+// syntax), langtag (language tags) and golang.org/x/text.
 // It must not import config, store, engine, feeds or tui: the caller maps its
 // configuration onto Rules and NewCalendar. Everything here is pure
 // computation on immutable values, safe for concurrent use, and never reads

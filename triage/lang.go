@@ -3,42 +3,18 @@ package triage
 import (
 	"strings"
 	"unicode"
+
+	"github.com/hark-tui/hark/langtag"
 )
 
 // Lang returns the language of a post: the language the network declared
 // when there is one ("en-US" → "en", "und" counts as none), otherwise the
 // detected language ("" when unsure).
 func Lang(declared, text string) string {
-	if l := baseLang(declared); l != "" {
+	if l := langtag.Base(declared); l != "" {
 		return l
 	}
 	return DetectLang(text)
-}
-
-// iso639_2 maps three-letter codes networks sometimes send to two letters.
-var iso639_2 = map[string]string{
-	"eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
-	"pol": "pl", "hun": "hu", "est": "et",
-}
-
-// baseLang normalises a language tag to its lower-case primary subtag.
-func baseLang(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	if l, ok := iso639_2[tag]; ok {
-		return l
-	}
-	if len(tag) < 2 || len(tag) > 3 || tag == "und" || tag == "mul" || tag == "zxx" {
-		return ""
-	}
-	for _, r := range tag {
-		if r < 'a' || r > 'z' {
-			return ""
-		}
-	}
-	return tag
 }
 
 // DetectLang guesses the language of text: en, es, fr, de, pl, hu or et from

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hark-tui/hark/langtag"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -119,7 +120,7 @@ func New(r Rules) (*Triager, error) {
 	}
 	extra := map[string][]*pattern{}
 	for key, words := range r.Urgent {
-		lang := baseLang(key)
+		lang := langtag.Base(key)
 		if strings.TrimSpace(key) == "*" {
 			lang = "*"
 		}
@@ -193,7 +194,7 @@ func (t *Triager) lexiconsFor(lang, detected string) []*lexicon {
 func (t *Triager) Score(in Input) Result {
 	toks := tokenize(in.Text)
 	detected := detect(t.b, in.Text, toks)
-	res := Result{Lang: baseLang(in.Lang)}
+	res := Result{Lang: langtag.Base(in.Lang)}
 	if res.Lang == "" {
 		res.Lang = detected
 	}

@@ -242,7 +242,7 @@ func memoryScenario(b *testing.B, st store.Store, before bool) {
 // searchBefore is the search of hark before the index: the view's refs,
 // then every conversation decoded and matched on its preview (the old
 // filterConvs).
-func searchBefore(ctx context.Context, st store.Store, q *query.Query, v store.View, keep func(store.Ref) bool, now time.Time, _ *time.Location) ([]store.Ref, bool, error) {
+func searchBefore(ctx context.Context, st store.Reader, q *query.Query, v store.View, keep func(store.Ref) bool, now time.Time, _ *time.Location) ([]store.Ref, bool, error) {
 	refs, err := st.QueueRefs(ctx, v, func(r store.Ref) bool { return (keep == nil || keep(r)) && q.MatchRef(r) })
 	if err != nil || !q.NeedsConv() {
 		return refs, true, err

@@ -42,19 +42,6 @@ func (c *Common) signature(cv social.Conversation) (string, error) {
 	return canned.Signature(b.Signature, c.vars(cv))
 }
 
-// Signed appends a signature the way operators write them: "^JD" on the
-// same line, anything longer on its own line.
-func Signed(text, sig string) string {
-	text = strings.TrimRight(text, " \n")
-	if sig == "" || strings.HasSuffix(text, sig) {
-		return text
-	}
-	if strings.HasPrefix(sig, "^") && !strings.Contains(sig, " ") {
-		return text + " " + sig
-	}
-	return text + "\n" + sig
-}
-
 func displayHandle(h string) string {
 	if h == "" || strings.HasPrefix(h, "@") {
 		return h

@@ -81,7 +81,7 @@ func (p *composer) confirmBulk(tmpl string) tea.Cmd {
 			if err == nil {
 				var sig string
 				sig, err = signature(c)
-				text = Signed(text, sig)
+				text = canned.Signed(text, sig)
 			}
 			switch {
 			case err != nil:

@@ -22,8 +22,8 @@ type Common struct {
 	// reply goes through it, so the store records who did it (solo: the
 	// config's agent) and a reply respects the team's claims.
 	op   *engine.Operator
-	team *teamState // claims and presence under hark serve (solo: inert)
-	st   store.Store
+	team *teamState   // claims and presence under hark serve (solo: inert)
+	st   store.Reader // read-only: changes go through op (the engine)
 	km   *Keymap
 	sty  Styles
 	now  func() time.Time

@@ -320,7 +320,7 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 		p.host.flash("signature: "+err.Error(), true)
 		return nil
 	}
-	text := Signed(body, sig)
+	text := canned.Signed(body, sig)
 	if acct, ok := p.eng.Account(c.Network, c.Account); ok && acct.Limit != nil {
 		if n, limit := countReply(acct.Limit, c, text, p.sendsDirect(c)); limit > 0 && n > limit {
 			p.host.flash(fmt.Sprintf("Too long: %d of %d characters on %s — shorten it first", n, limit, c.Network), true)
@@ -468,7 +468,7 @@ func (p *composer) counter(c social.Conversation) string {
 	if err != nil {
 		return p.sty.StatusErr.Render("signature: " + err.Error())
 	}
-	text := Signed(p.ta.Value(), sig)
+	text := canned.Signed(p.ta.Value(), sig)
 	acct, ok := p.eng.Account(c.Network, c.Account)
 	if !ok || acct.Limit == nil {
 		return p.sty.Dim.Render(fmt.Sprintf("%d chars", len([]rune(text))))

@@ -36,8 +36,9 @@
 // component's own keys are a table of their own, and `?` lists what the
 // focused chain declares.
 //
-// It reads the store directly (short read transactions, a screenful at a
-// time) and changes state only through the engine. All untrusted text goes
+// It reads the store through store.Reader (short read transactions, a
+// screenful at a time) and changes state only through the engine: it never
+// holds a handle it could write with. All untrusted text goes
 // through textsafe before it is drawn. It holds no globals: every Model has
 // its own styles and keymap, so several can run in one process.
 package tui

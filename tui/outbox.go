@@ -29,7 +29,7 @@ type outboxMsg struct {
 	entries                            []store.OutboxEntry
 }
 
-func loadOutbox(st store.Store) tea.Cmd {
+func loadOutbox(st store.Reader) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
 		// the open entries (not sent, not discarded): a cancelled scheduled
@@ -97,7 +97,7 @@ type sentPageMsg struct {
 
 const sentPage = 20
 
-func loadSentPage(st store.Store, before uint64) tea.Cmd {
+func loadSentPage(st store.Reader, before uint64) tea.Cmd {
 	return func() tea.Msg {
 		sent := func(e store.OutboxEntry) bool { return e.State == store.OutSent }
 		if x, ok := st.(store.OutboxIndexer); ok {

@@ -62,9 +62,9 @@ func postWords(c social.Conversation) []string {
 
 // recordChoice remembers that the answer was chosen for this post.
 func (p *picker) recordChoice(id string, words []string) tea.Cmd {
-	st, now := p.st, p.now()
+	eng := p.eng
 	return func() tea.Msg {
-		if err := st.RecordCannedChoice(context.Background(), id, words, now); err != nil {
+		if err := eng.RecordCannedChoice(context.Background(), id, words); err != nil {
 			return doneMsg{err: fmt.Errorf("remembering the canned choice: %w", err)}
 		}
 		return nil

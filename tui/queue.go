@@ -170,7 +170,7 @@ func (q *queue) abortSearch() bool {
 // resolved): the store's totals, or, with a brand filter or for an
 // operator limited to some brands, those brands' (a scan of the index, in
 // a Cmd).
-func countsOf(st store.Store, brand string, op *engine.Operator) [4]int {
+func countsOf(st store.Reader, brand string, op *engine.Operator) [4]int {
 	if brand == "" && len(op.Brands()) == 0 {
 		n, _ := st.Counts(context.Background())
 		return n

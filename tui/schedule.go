@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
@@ -290,7 +291,7 @@ func (p *composer) saveScheduled(body string) tea.Cmd {
 		p.host.flash("signature: "+err.Error(), true)
 		return nil
 	}
-	text := Signed(body, sig)
+	text := canned.Signed(body, sig)
 	seq, op, conv := p.editSeq, p.op, p.composeFor
 	p.sending = true
 	return func() tea.Msg {

@@ -95,7 +95,7 @@ func (s *statusCompose) text() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signature: %w", err)
 	}
-	return Signed(strings.TrimSpace(s.ta.Value()), sig), nil
+	return canned.Signed(strings.TrimSpace(s.ta.Value()), sig), nil
 }
 
 func (s *statusCompose) Key(k tea.KeyPressMsg) tea.Cmd {

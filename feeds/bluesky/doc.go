@@ -6,7 +6,7 @@
 // getRecord) and direct messages (chat.bsky.convo via the PDS proxy).
 //
 // It owns the Bluesky wire format, session handling (JWTs in memory only)
-// and the mapping to social types. It may import social, feeds/web and
-// indigo's atproto/syntax (stdlib-only) — no other indigo package, and never
+// and the mapping to social types. It may import social, attach (the
+// images of a reply), feeds/web and indigo's atproto/syntax (stdlib-only) — no other indigo package, and never
 // store, engine or tui.
 package bluesky

@@ -10,6 +10,6 @@
 // reports is derived from the start instant and the injected clock, so it is
 // deterministic under test.
 //
-// Like every adapter it depends only on social and the standard library (plus
-// rivo/uniseg for counting); it must not import store, engine, triage or tui.
+// Like every adapter it depends only on social, attach and the standard
+// library (plus rivo/uniseg for counting); it must not import store, engine, triage or tui.
 package demo

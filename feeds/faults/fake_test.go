@@ -388,8 +388,6 @@ func mustJSON(t testing.TB, v any) []byte {
 // networks lists the adapters under test, in report order.
 func networks() []*network { return []*network{mastodonNet(), blueskyNet(), xNet(), rssNet()} }
 
-func (n *network) String() string { return n.name }
-
 func (f *fake) corruptedCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

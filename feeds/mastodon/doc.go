@@ -4,8 +4,8 @@
 // or a full-text search, fetches threads, sends public and direct replies
 // with an Idempotency-Key, confirms uncertain sends, verifies credentials,
 // reports rate-limit headers and counts text the way Mastodon does.
-// html.go turns status HTML into the plain text kept in social.Post.
+// Status HTML becomes the plain text kept in social.Post through htmltext.
 //
-// It may import social and feeds/web only; it must not import store, engine,
-// tui or any other hark package.
+// It may import social, attach, htmltext and feeds/web only; it must not
+// import store, engine, tui or any other hark package.
 package mastodon

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -28,7 +29,7 @@ func FuzzMapStatus(f *testing.F) {
 
 	a := newAPI(Options{Server: "https://social.example", Account: "acme"})
 	check := func(t *testing.T, p social.Post) {
-		_ = HTMLToText(p.Text)
+		_ = htmltext.Text(p.Text, htmltext.Status)
 		_ = countText(p.Text, 23)
 		_ = ReplyText(social.Reply{To: p, Text: p.Text})
 		_ = matchKey(p.Text)
@@ -71,9 +72,9 @@ func FuzzMapStatus(f *testing.F) {
 		var e apiError
 		_ = json.Unmarshal(b, &e)
 		s := string(b)
-		out := HTMLToText(s)
+		out := htmltext.Text(s, htmltext.Status)
 		if utf8.ValidString(s) && !utf8.ValidString(out) {
-			t.Fatalf("HTMLToText made invalid UTF-8 from valid input %q: %q", s, out)
+			t.Fatalf("htmltext.Text made invalid UTF-8 from valid input %q: %q", s, out)
 		}
 		_ = countText(s, 23)
 		_ = matchKey(s)

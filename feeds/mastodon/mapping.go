@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -61,7 +62,7 @@ func (a *api) post(st status, kind social.Kind, fallback time.Time) (social.Post
 	if st.ID == "" {
 		return social.Post{}, false
 	}
-	text := HTMLToText(string(st.Content))
+	text := htmltext.Text(string(st.Content), htmltext.Status)
 	if text == "" {
 		text = string(st.Text)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -157,7 +158,7 @@ func (c *Client) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool
 		if st.ID == "" || !st.Account.OK || st.Account.V.ID != me.ID || string(st.InReplyToID) != r.To.RemoteID {
 			continue
 		}
-		if ((st.Text != "" && matchKey(string(st.Text)) == want) || matchKey(HTMLToText(string(st.Content))) == want) && !r.ClaimedByOther(string(st.ID)) {
+		if ((st.Text != "" && matchKey(string(st.Text)) == want) || matchKey(htmltext.Text(string(st.Content), htmltext.Status)) == want) && !r.ClaimedByOther(string(st.ID)) {
 			return sentOf(st), true, nil
 		}
 	}

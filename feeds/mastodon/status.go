@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -25,7 +26,7 @@ func (a *api) confirmTopLevel(ctx context.Context, me account, r social.Reply) (
 		if st.ID == "" || string(st.InReplyToID) != "" {
 			continue
 		}
-		if ((st.Text != "" && matchKey(string(st.Text)) == want) || matchKey(HTMLToText(string(st.Content))) == want) && !r.ClaimedByOther(string(st.ID)) {
+		if ((st.Text != "" && matchKey(string(st.Text)) == want) || matchKey(htmltext.Text(string(st.Content), htmltext.Status)) == want) && !r.ClaimedByOther(string(st.ID)) {
 			return sentOf(st), true, nil
 		}
 	}

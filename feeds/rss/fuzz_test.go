@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hark-tui/hark/htmltext"
 )
 
 // FuzzParse feeds arbitrary bytes through parse and mapFeed: they may fail,
@@ -34,6 +36,6 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("invalid UTF-8 text from valid input: %q", p.Text)
 			}
 		}
-		_ = htmlToText(string(data))
+		_ = htmltext.Text(string(data), htmltext.Feed)
 	})
 }

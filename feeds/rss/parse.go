@@ -15,6 +15,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/hark-tui/hark/htmltext"
+	"github.com/hark-tui/hark/langtag"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -84,8 +86,8 @@ func mapFeed(feed *gofeed.Feed, feedURL string, now time.Time) []social.Post {
 	if l := strings.TrimSpace(feed.Link); l != "" {
 		base = resolveLink(l, feedURL)
 	}
-	lang := primaryLang(feed.Language)
-	feedTitle := strings.TrimSpace(plainText(feed.Title))
+	lang := langtag.Base(feed.Language)
+	feedTitle := strings.TrimSpace(htmltext.Text(feed.Title, htmltext.Feed))
 	out := make([]social.Post, 0, len(feed.Items))
 	for _, it := range feed.Items {
 		if it == nil {
@@ -109,12 +111,12 @@ func mapItem(it *gofeed.Item, feedTitle, feedURL, base, lang string, now time.Ti
 	}
 	link = unwrapRedirect(resolveLink(link, base))
 
-	title := strings.TrimSpace(plainText(it.Title))
+	title := strings.TrimSpace(htmltext.Text(it.Title, htmltext.Feed))
 	body := it.Content
 	if strings.TrimSpace(body) == "" {
 		body = it.Description
 	}
-	text := strings.TrimSpace(plainText(body))
+	text := strings.TrimSpace(htmltext.Text(body, htmltext.Feed))
 	switch {
 	case title == "" || title == text:
 	case text == "":
@@ -224,21 +226,4 @@ func unwrapRedirect(link string) string {
 		}
 	}
 	return link
-}
-
-// primaryLang reduces "en-US" to "en".
-func primaryLang(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, "-_"); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) < 2 || len(s) > 3 {
-		return ""
-	}
-	for _, r := range s {
-		if r < 'a' || r > 'z' {
-			return ""
-		}
-	}
-	return s
 }

@@ -9,5 +9,5 @@
 // It implements social.Source (mentions; Search for keyword listening),
 // social.ThreadFetcher, social.Sender, social.Confirmer, social.Verifier,
 // social.RateReporter and social.Limiter. It must not import store, engine,
-// tui or any hark package other than social and feeds/web.
+// tui or any hark package other than social, attach and feeds/web.
 package x

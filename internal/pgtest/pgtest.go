@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -376,9 +375,4 @@ func StopShared() {
 		durable.Stop()
 		durable = nil
 	}
-}
-
-// Report describes the cluster for logs.
-func (c *Cluster) String() string {
-	return strings.Join([]string{"postgres", c.Bin, "port", strconv.Itoa(c.Port)}, " ")
 }

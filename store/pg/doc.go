@@ -12,5 +12,6 @@
 // transaction), the process registry, outbox claims, and a NOTIFY in every
 // write's own transaction with one listening connection per process.
 //
-// It knows pgx, store and social; it must not import engine, tui or feeds.
+// It knows pgx, store, social and fold (the search index's words); it must
+// not import engine, tui or feeds.
 package pg

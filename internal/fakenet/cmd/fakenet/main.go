@@ -1,6 +1,7 @@
 // Command fakenet serves the fake Mastodon, Bluesky, X and RSS servers of
 // package fakenet on loopback, writes a hark config pointing at them, and
 // prints how to run hark against it. It serves until interrupted.
+// It imports internal/fakenet only: a tool for trying hark by hand.
 //
 //	go run ./internal/fakenet/cmd/fakenet [-dir DIR] [-q]
 package main
