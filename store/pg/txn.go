@@ -31,6 +31,7 @@ type txn struct {
 	convSeq  int64
 	seqState int // 0 unread, 1 read (locked), 2 changed
 	counts   [4]int64
+	totals   totals    // what the conversations written move in the running totals
 	extra    pgx.Batch // statements of the operation itself (cursor, outbox, drafts)
 	outbox   []int64   // outbox entries written (announced with the commit)
 }
@@ -288,6 +289,7 @@ func (t *txn) PutConv(old, c *social.Conversation) error {
 	}
 	e.raw, e.dirty, e.rank, e.sortKey, e.ref = raw, true, int16(to), sk, store.RefValue(c)
 	e.attrs = attrsOf(c)
+	t.totals.add(old, c)
 	return nil
 }
 
@@ -478,6 +480,9 @@ func (t *txn) prefetch(posts []social.Post) error {
 // sequence, the counts, then the operation's own statements.
 func (t *txn) flush() error {
 	var b pgx.Batch
+	if err := t.totals.apply(t.ctx, t.tx, &b); err != nil {
+		return err
+	}
 	var pIns, pUpd struct {
 		keys, docs [][]byte
 		conv       []int64
