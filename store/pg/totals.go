@@ -38,6 +38,54 @@ func cellKey(kind byte, hour int64, a, b string) string {
 type totals struct {
 	cells map[string]*stats.Cell
 	ops   map[string]*stats.OpCell
+	// read ahead (Ingest's prefetch): every cell of these hours, both
+	// kinds, locked; have holds the ones that exist
+	hours map[int64]bool
+	have  map[string][]byte
+}
+
+// prefetchQuery queues on b the read of every cell of the hours the
+// batch's posts were written in (a new conversation's cells: its hour is
+// its first post's), locked, so an ingest of new conversations needs no
+// round trip of its own for the totals; readPrefetch takes the rows.
+func (d *totals) prefetchQuery(b *pgx.Batch, posts []social.Post) {
+	d.hours = map[int64]bool{}
+	var lo, hi [][]byte
+	for _, p := range posts {
+		h := stats.HourOf(p.CreatedAt)
+		if p.CreatedAt.IsZero() || d.hours[h] {
+			continue
+		}
+		d.hours[h] = true
+		for _, kind := range []byte{'c', 'o'} {
+			lo = append(lo, []byte(cellKey(kind, h, "", "")[:9]))
+			hi = append(hi, []byte(cellKey(kind, h+1, "", "")[:9]))
+		}
+	}
+	b.Queue(`SELECT s.k, s.cell FROM unnest($1::bytea[], $2::bytea[]) AS r(lo, hi)
+		JOIN stat_totals s ON s.k >= r.lo AND s.k < r.hi ORDER BY s.k FOR UPDATE OF s`, lo, hi)
+}
+
+func (d *totals) readPrefetch(br pgx.BatchResults) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	d.have = map[string][]byte{}
+	for rows.Next() {
+		var k, v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		d.have[string(k)] = v
+	}
+	return rows.Err()
+}
+
+// covered reports whether key k's cell was read ahead (present or not).
+func (d *totals) covered(k []byte) bool {
+	return d.hours != nil && len(k) >= 9 && d.hours[int64(binary.BigEndian.Uint64(k[1:9])^(1<<63))]
 }
 
 // add sums what changing old (nil: new) into c moves.
@@ -85,21 +133,33 @@ func (d *totals) apply(ctx context.Context, q querier, b *pgx.Batch) error {
 	}
 	// one order for every writer: no deadlock between two of them
 	slices.SortFunc(keys, func(a, b []byte) int { return compareBytes(a, b) })
-	rows, err := q.Query(ctx, "SELECT k, cell FROM stat_totals WHERE k = ANY($1) ORDER BY k FOR UPDATE", keys)
-	if err != nil {
-		return fmt.Errorf("running totals: %w", err)
-	}
 	cur := map[string][]byte{}
-	for rows.Next() {
-		var k, v []byte
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return err
+	var missing [][]byte
+	for _, k := range keys {
+		if d.covered(k) {
+			if v, ok := d.have[string(k)]; ok {
+				cur[string(k)] = v
+			}
+		} else {
+			missing = append(missing, k)
 		}
-		cur[string(k)] = v
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("running totals: %w", err)
+	if len(missing) > 0 {
+		rows, err := q.Query(ctx, "SELECT k, cell FROM stat_totals WHERE k = ANY($1) ORDER BY k FOR UPDATE", missing)
+		if err != nil {
+			return fmt.Errorf("running totals: %w", err)
+		}
+		for rows.Next() {
+			var k, v []byte
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			cur[string(k)] = v
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("running totals: %w", err)
+		}
 	}
 	var insK, insV, updK, updV, delK [][]byte
 	put := func(k string, zero bool, v encoding.BinaryMarshaler) error {

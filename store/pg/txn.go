@@ -367,9 +367,10 @@ func (t *txn) prefetch(posts []social.Post) error {
 		WHERE id = ANY(ARRAY(SELECT conv_id FROM posts WHERE key = ANY($1))) ORDER BY id FOR UPDATE`, keys)
 	b.Queue("SELECT key, doc FROM contacts WHERE key = ANY($1) ORDER BY key FOR UPDATE", cts)
 	b.Queue("SELECT n FROM counters WHERE name = 'conv' FOR UPDATE")
+	t.totals.prefetchQuery(&b, posts)
 	br := t.tx.SendBatch(t.ctx, &b)
 	defer br.Close()
-	if b.Len() == 6 { // BEGIN
+	if b.Len() == 7 { // BEGIN
 		if _, err := br.Exec(); err != nil {
 			return err
 		}
@@ -438,6 +439,9 @@ func (t *txn) prefetch(posts []social.Post) error {
 		return err
 	}
 	t.seqState = 1
+	if err := t.totals.readPrefetch(br); err != nil {
+		return fmt.Errorf("running totals: %w", err)
+	}
 	if err := br.Close(); err != nil {
 		return err
 	}
