@@ -190,7 +190,7 @@ func migrations() []migration {
 // backfills fill what a migration adds from the records, in Go, in the
 // migration's transaction (keyed by file: versions are positions).
 var backfills = map[string]func(context.Context, pgx.Tx) error{
-	"migrations/0006_totals.sql": backfillTotals,
+	"migrations/0006_totals_search.sql": backfillTotals,
 }
 
 // Migrate applies the missing migrations to the database at dsn (tests
