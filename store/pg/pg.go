@@ -208,7 +208,7 @@ func Migrate(ctx context.Context, dsn string) error {
 // version, commit. PostgreSQL's DDL is transactional, so a failed
 // migration leaves nothing behind.
 func (s *Store) migrate(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute) // a backfill reads every conversation
 	defer cancel()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
