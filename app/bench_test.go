@@ -11,6 +11,8 @@ import (
 	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/stats"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/stores"
 )
 
 func benchSize() int {
@@ -20,12 +22,36 @@ func benchSize() int {
 	return benchgen.Large
 }
 
+// benchStore is the generated store: a private bbolt copy, or, with
+// HARK_BENCH_PG_DSN, the PostgreSQL database holding it (loaded by
+// store/pg's benchmarks: HARK_BENCH_PG_DSN=… go test ./store/pg -bench
+// SearchPG).
+func benchStore(b *testing.B) store.Store {
+	dsn := os.Getenv("HARK_BENCH_PG_DSN")
+	if dsn == "" {
+		return benchgen.Open(b, benchSize())
+	}
+	st, err := stores.Open(context.Background(), dsn, stores.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	n, err := st.Counts(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n[0]+n[1]+n[2]+n[3] != benchSize() {
+		b.Fatalf("%s holds %v conversations, want %d (HARK_BENCH_N)", dsn, n, benchSize())
+	}
+	return st
+}
+
 // BenchmarkStats: the stats report (the stats view and hark stats) over 14
 // and 365 days of the generated store: "totals" from the running totals,
 // "before" by reading every conversation (the path before them), in one
-// run.
+// run. On bbolt, or on PostgreSQL with HARK_BENCH_PG_DSN.
 func BenchmarkStats(b *testing.B) {
-	st := benchgen.Open(b, benchSize())
+	st := benchStore(b)
 	a := &App{Cfg: &config.Config{}, Store: st, now: benchgen.End}
 	for _, days := range []int{14, 365} {
 		for _, by := range []string{"", "operator"} {

@@ -145,6 +145,9 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 				cIDs, cRanks, cRoots, cSks, cRef, cDocs = append(cIDs, int64(id)), append(cRanks, int16(rank)),
 					append(cRoots, []byte(root)), append(cSks, sk), append(cRef, ref), append(cDocs, r.Doc)
 				counts[rank]++
+				if c, err := store.DecodeConv(r.Doc); err == nil {
+					t.totals.add(nil, &c) // undecodable: counted nowhere, as on bbolt
+				}
 			case store.RecPost:
 				var sp struct {
 					ConvID string `json:"conv_id"`

@@ -187,6 +187,12 @@ func migrations() []migration {
 	return out
 }
 
+// backfills fill what a migration adds from the records, in Go, in the
+// migration's transaction (keyed by file: versions are positions).
+var backfills = map[string]func(context.Context, pgx.Tx) error{
+	"migrations/0006_totals_search.sql": backfillTotals,
+}
+
 // Migrate applies the missing migrations to the database at dsn (tests
 // prepare their template with it).
 func Migrate(ctx context.Context, dsn string) error {
@@ -202,7 +208,7 @@ func Migrate(ctx context.Context, dsn string) error {
 // version, commit. PostgreSQL's DDL is transactional, so a failed
 // migration leaves nothing behind.
 func (s *Store) migrate(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute) // a backfill reads every conversation
 	defer cancel()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -229,6 +235,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range all[v:] {
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrating schema %d to %d (%s): %w", m.version-1, m.version, m.name, err)
+		}
+		if fill := backfills[m.name]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				return fmt.Errorf("migrating schema %d to %d (%s): %w", m.version-1, m.version, m.name, err)
+			}
 		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO hark_meta (key, value) VALUES ('schema', $1)

@@ -21,14 +21,7 @@ func BenchmarkSearchPG(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
-	src := benchgen.Open(b, n)
-	p := open(b, newDB(b))
-	defer p.Close()
-	t0 := time.Now()
-	if err := store.Copy(context.Background(), src, p, nil); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("copied and indexed %d conversations in %s", n, time.Since(t0).Round(time.Second))
+	p := genStore(b, n)
 	now := benchgen.End()
 	for _, tc := range []struct{ name, q string }{
 		{"free", benchgen.RareWord},

@@ -31,6 +31,7 @@ type txn struct {
 	convSeq  int64
 	seqState int // 0 unread, 1 read (locked), 2 changed
 	counts   [4]int64
+	totals   totals    // what the conversations written move in the running totals
 	extra    pgx.Batch // statements of the operation itself (cursor, outbox, drafts)
 	outbox   []int64   // outbox entries written (announced with the commit)
 }
@@ -288,6 +289,7 @@ func (t *txn) PutConv(old, c *social.Conversation) error {
 	}
 	e.raw, e.dirty, e.rank, e.sortKey, e.ref = raw, true, int16(to), sk, store.RefValue(c)
 	e.attrs = attrsOf(c)
+	t.totals.add(old, c)
 	return nil
 }
 
@@ -365,9 +367,10 @@ func (t *txn) prefetch(posts []social.Post) error {
 		WHERE id = ANY(ARRAY(SELECT conv_id FROM posts WHERE key = ANY($1))) ORDER BY id FOR UPDATE`, keys)
 	b.Queue("SELECT key, doc FROM contacts WHERE key = ANY($1) ORDER BY key FOR UPDATE", cts)
 	b.Queue("SELECT n FROM counters WHERE name = 'conv' FOR UPDATE")
+	t.totals.prefetchQuery(&b, posts)
 	br := t.tx.SendBatch(t.ctx, &b)
 	defer br.Close()
-	if b.Len() == 6 { // BEGIN
+	if b.Len() == 7 { // BEGIN
 		if _, err := br.Exec(); err != nil {
 			return err
 		}
@@ -436,6 +439,9 @@ func (t *txn) prefetch(posts []social.Post) error {
 		return err
 	}
 	t.seqState = 1
+	if err := t.totals.readPrefetch(br); err != nil {
+		return fmt.Errorf("running totals: %w", err)
+	}
 	if err := br.Close(); err != nil {
 		return err
 	}
@@ -478,6 +484,9 @@ func (t *txn) prefetch(posts []social.Post) error {
 // sequence, the counts, then the operation's own statements.
 func (t *txn) flush() error {
 	var b pgx.Batch
+	if err := t.totals.apply(t.ctx, t.tx, &b); err != nil {
+		return err
+	}
 	var pIns, pUpd struct {
 		keys, docs [][]byte
 		conv       []int64

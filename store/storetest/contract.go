@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/stats"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -425,7 +426,7 @@ func Run(t *testing.T, b Backend) {
 	})
 }
 
-type snapshot struct{ convs, posts, counts, refs, outbox string }
+type snapshot struct{ convs, posts, counts, refs, outbox, totals string }
 
 // dump renders everything the contract compares.
 func dump(t *testing.T, s store.Store) snapshot {
@@ -492,13 +493,37 @@ func dump(t *testing.T, s store.Store) snapshot {
 	}
 	raw, _ := json.Marshal(ob)
 	out.outbox = string(raw)
+	out.totals = TotalsText(t, s)
 	return out
+}
+
+// TotalsText renders a store's running totals, every cell in the store's
+// order with its binary form ("" without totals).
+func TotalsText(t testing.TB, s store.Store) string {
+	sr, ok := s.(store.StatsReader)
+	if !ok {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := sr.StatTotals(context.Background(), -1<<40, 1<<40, func(c *stats.Cell) {
+		raw, _ := c.MarshalBinary()
+		fmt.Fprintf(&b, "c %x\n", raw)
+	}, func(c *stats.OpCell) {
+		raw, _ := c.MarshalBinary()
+		fmt.Fprintf(&b, "o %x\n", raw)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // SameContents fails t unless a and b hold the same conversations, posts,
 // outbox and index (byte for byte) and the same counts.
 func SameContents(t *testing.T, a, b store.Store) {
 	t.Helper()
+	if x, y := TotalsText(t, a), TotalsText(t, b); x != y {
+		t.Fatalf("running totals differ:\n%s", firstDiff(x, y))
+	}
 	if digest(t, a) == digest(t, b) {
 		return
 	}
@@ -506,6 +531,7 @@ func SameContents(t *testing.T, a, b store.Store) {
 	for _, f := range []struct{ what, x, y string }{
 		{"Ref.Sort per view", da.refs, db.refs}, {"counts", da.counts, db.counts},
 		{"conversation JSON", da.convs, db.convs}, {"post JSON", da.posts, db.posts}, {"outbox JSON", da.outbox, db.outbox},
+		{"running totals", da.totals, db.totals},
 	} {
 		if f.x != f.y {
 			t.Fatalf("%s differ:\n%s", f.what, firstDiff(f.x, f.y))

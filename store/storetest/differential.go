@@ -228,6 +228,7 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 			for _, f := range []struct{ what, x, y string }{
 				{"Ref.Sort per view", da.refs, db.refs}, {"counts", da.counts, db.counts},
 				{"conversation JSON", da.convs, db.convs}, {"post JSON", da.posts, db.posts}, {"outbox JSON", da.outbox, db.outbox},
+				{"running totals", da.totals, db.totals},
 			} {
 				if f.x != f.y {
 					t.Fatalf("after op %d (%s): %s differ:\n%s", i, name, f.what, firstDiff(f.x, f.y))
