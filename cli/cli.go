@@ -134,22 +134,19 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	}
 	defer a.Close()
 	a.SeedDemoStatus(ctx) // the demo's outage story starts with a status post
-	ectx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer serveReads(ectx, a)()
-	done := make(chan struct{})
-	go func() { defer close(done); a.Engine.Run(ectx) }()
+	defer serveReads(ctx, a)()
 	d := a.TUIDeps(Version, openURL)
 	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
 	d.Images, d.ProbeSixel, _ = a.ImageProtocol(false)
-	m, err := tui.New(d)
-	if err != nil {
-		return err
-	}
-	err = tui.Run(ctx, m)
-	cancel()
-	<-done
-	return err
+	// the engine runs while the TUI does, and stops before a.Close
+	// releases the store, also when the TUI cannot start (app.Run)
+	return a.Run(ctx, func(ctx context.Context) error {
+		m, err := tui.New(d)
+		if err != nil {
+			return err
+		}
+		return tui.Run(ctx, m)
+	})
 }
 
 // openURL opens a link with the desktop's opener; over SSH (no display)
