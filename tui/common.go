@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -16,7 +17,12 @@ import (
 // size. Components read it; only the root model changes it (a resize, a
 // theme that follows the terminal), and only between frames.
 type Common struct {
-	d   Deps
+	d Deps
+	// ctx is the session's: every Cmd that does I/O (store reads, media
+	// and thread fetches, stats) runs under it, and it ends when the
+	// program does (Model.Close: the user quit, or the SSH session
+	// closed), so a closed session's fetches stop with it.
+	ctx context.Context
 	eng *engine.Engine
 	// op is the engine as this session's operator: every state change and
 	// reply goes through it, so the store records who did it (solo: the

@@ -87,13 +87,13 @@ func (v *conv) loadPosts(id string) tea.Cmd {
 	v.postsGen++
 	gen, st := v.postsGen, v.st
 	return func() tea.Msg {
-		posts, err := st.Posts(context.Background(), id)
+		posts, err := st.Posts(v.ctx, id)
 		msg := postsMsg{gen: gen, id: id, posts: posts, err: err}
-		if c, err := st.Conversation(context.Background(), id); err == nil {
+		if c, err := st.Conversation(v.ctx, id); err == nil {
 			msg.conv = &c
-			msg.contact, _ = st.Contact(context.Background(), c.Network, c.Contact.Handle)
+			msg.contact, _ = st.Contact(v.ctx, c.Network, c.Contact.Handle)
 		}
-		msg.draft, _ = st.Draft(context.Background(), id)
+		msg.draft, _ = st.Draft(v.ctx, id)
 		return msg
 	}
 }
@@ -115,7 +115,7 @@ func (v *conv) fetchThread(id string) tea.Cmd {
 	v.fetched[id] = true
 	eng := v.eng
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(v.ctx, 30*time.Second)
 		defer cancel()
 		n, err := eng.FetchThread(ctx, id)
 		return threadMsg{id: id, n: n, err: err}

@@ -29,12 +29,12 @@ type outboxMsg struct {
 	entries                            []store.OutboxEntry
 }
 
-func loadOutbox(st store.Store) tea.Cmd {
+func loadOutbox(ctx context.Context, st store.Store) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
 		// the open entries (not sent, not discarded): a cancelled scheduled
 		// message stays until sent anyway or discarded
-		entries, _ := store.OpenOutbox(context.Background(), st, nil)
+		entries, _ := store.OpenOutbox(ctx, st, nil)
 		for _, e := range entries {
 			switch e.State {
 			case store.OutQueued:
@@ -97,11 +97,11 @@ type sentPageMsg struct {
 
 const sentPage = 20
 
-func loadSentPage(st store.Store, before uint64) tea.Cmd {
+func loadSentPage(ctx context.Context, st store.Store, before uint64) tea.Cmd {
 	return func() tea.Msg {
 		sent := func(e store.OutboxEntry) bool { return e.State == store.OutSent }
 		if x, ok := st.(store.OutboxIndexer); ok {
-			es, err := x.OutboxLog(context.Background(), before, sentPage+1, sent)
+			es, err := x.OutboxLog(ctx, before, sentPage+1, sent)
 			return sentPageMsg{before: before, entries: es, err: err}
 		}
 		return sentPageMsg{before: before, err: fmt.Errorf("this store keeps no outbox log")}
@@ -135,7 +135,7 @@ func (o *outboxView) Key(k tea.KeyPressMsg) tea.Cmd {
 	switch act {
 	case ActSentLog:
 		o.log = sentLog{on: true, before: []uint64{0}, loading: true}
-		return loadSentPage(o.st, 0)
+		return loadSentPage(o.ctx, o.st, 0)
 	case ActClose:
 		o.host.pop()
 	case ActScrollDown:
@@ -169,14 +169,14 @@ func (o *outboxView) logKey(act Action) tea.Cmd {
 		}
 		l.before = append(l.before, l.entries[len(l.entries)-1].Seq)
 		l.loading = true
-		return loadSentPage(o.st, l.before[len(l.before)-1])
+		return loadSentPage(o.ctx, o.st, l.before[len(l.before)-1])
 	case ActNewer:
 		if l.loading || len(l.before) < 2 {
 			return nil
 		}
 		l.before = l.before[:len(l.before)-1]
 		l.loading = true
-		return loadSentPage(o.st, l.before[len(l.before)-1])
+		return loadSentPage(o.ctx, o.st, l.before[len(l.before)-1])
 	}
 	return nil
 }

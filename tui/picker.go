@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -36,7 +35,7 @@ type usedMsg struct{ used map[string]canned.Usage }
 func (p *picker) loadUsed() tea.Cmd {
 	st := p.st
 	return func() tea.Msg {
-		cs, err := st.CannedChoices(context.Background())
+		cs, err := st.CannedChoices(p.ctx)
 		if err != nil {
 			return doneMsg{err: fmt.Errorf("reading past canned choices: %w", err)}
 		}
@@ -64,7 +63,7 @@ func postWords(c social.Conversation) []string {
 func (p *picker) recordChoice(id string, words []string) tea.Cmd {
 	st, now := p.st, p.now()
 	return func() tea.Msg {
-		if err := st.RecordCannedChoice(context.Background(), id, words, now); err != nil {
+		if err := st.RecordCannedChoice(p.ctx, id, words, now); err != nil {
 			return doneMsg{err: fmt.Errorf("remembering the canned choice: %w", err)}
 		}
 		return nil

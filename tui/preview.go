@@ -76,7 +76,7 @@ func (m *Model) previewSelected() tea.Cmd {
 		return clear
 	}
 	return tea.Batch(clear, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(m.ctx, 20*time.Second)
 		defer cancel()
 		b, err := fetch(ctx, u)
 		if err != nil {

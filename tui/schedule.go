@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -198,7 +197,7 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 		return func() tea.Msg {
 			text := e.Reply.Text
 			// without its signature, which ctrl+s adds again
-			if c, err := st.Conversation(context.Background(), e.Reply.ConvID); err == nil {
+			if c, err := st.Conversation(o.ctx, e.Reply.ConvID); err == nil {
 				if sig, err := sign(c); err == nil && sig != "" {
 					text = strings.TrimSuffix(strings.TrimSuffix(text, sig), " ")
 					text = strings.TrimSuffix(text, "\n")

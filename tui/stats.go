@@ -29,7 +29,7 @@ func (o *stats) load() tea.Cmd {
 	}
 	w := o.w - 8
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(o.ctx, 30*time.Second)
 		defer cancel()
 		s, err := fn(ctx, w)
 		if err != nil {

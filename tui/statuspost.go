@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -259,7 +258,7 @@ func (m *Model) openStatusList() tea.Cmd {
 func (l *statusList) load() tea.Cmd {
 	st, brand := l.st, l.brand
 	return func() tea.Msg {
-		list, err := store.Statuses(context.Background(), st, brand, 50)
+		list, err := store.Statuses(l.ctx, st, brand, 50)
 		return statusListMsg{brand: brand, list: list, err: err}
 	}
 }
