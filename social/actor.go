@@ -49,6 +49,10 @@ const (
 	// nothing else waiting the conversation left the inbox.
 	ActPostDeleted Action = "post-deleted"
 	ActUndone      Action = "undone" // the operator's last change taken back (Note: what was undone)
+	// ActContactEdited: the customer's contact changed from this
+	// conversation (Note: "VIP set", "VIP cleared", "note edited", "tags
+	// edited").
+	ActContactEdited Action = "contact-edited"
 )
 
 // OutsideHark is the actor of answers the brand gave outside hark (the

@@ -294,8 +294,13 @@ func snoozeNote(c social.Conversation) string {
 	if c.State == social.StateSnoozed {
 		return "⏾ snooze note: " + textsafe.Line(c.SnoozeNote)
 	}
-	if n := len(c.Activity); n > 0 && c.Activity[n-1].Action == social.ActSnoozed && c.State.Actionable() {
-		return fmt.Sprintf("⏰ back from snooze (%s): %s", c.Activity[n-1].At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+	// (an edit of the contact is not done to the conversation)
+	for i := len(c.Activity) - 1; i >= 0 && c.State.Actionable(); i-- {
+		if a := c.Activity[i]; a.Action == social.ActSnoozed {
+			return fmt.Sprintf("⏰ back from snooze (%s): %s", a.At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+		} else if a.Action != social.ActContactEdited {
+			break
+		}
 	}
 	return ""
 }

@@ -187,8 +187,11 @@ func trailLine(c social.Conversation, n int) string {
 	for i := max(len(c.Activity)-n, 0); i < len(c.Activity); i++ {
 		a := c.Activity[i]
 		what := string(a.Action)
-		if a.Action == social.ActClaimedOver && a.Note != "" {
+		switch {
+		case a.Action == social.ActClaimedOver && a.Note != "":
 			what = "replied over " + a.Note + "'s claim,"
+		case a.Action == social.ActContactEdited && a.Note != "":
+			what = a.Note // "VIP set", "note edited"
 		}
 		parts = append(parts, fmt.Sprintf("%s by %s %s", what, a.By.Label(), a.At.Local().Format("15:04")))
 	}
