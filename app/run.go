@@ -4,7 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
 )
+
+// Operator is the engine as the config's agent: the one way the CLI and
+// the solo TUI act (reply, resolve, VIP, notes, tags), so the trail
+// records who did it. hark serve's sessions act as their operator instead
+// (team.Session.Operator).
+func (a *App) Operator() *engine.Operator { return a.Engine.As(social.Actor{}) }
 
 // Run runs the engine and, beside it, a user interface on it: the local
 // TUI of `hark` or the SSH server of `hark serve` — the one place where the
