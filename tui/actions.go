@@ -350,3 +350,7 @@ func (m *Model) pickCanned(r canned.Response, text string, replace bool, asked m
 	c, _ := m.current()
 	return m.composer.insert(c.ID, text, replace)
 }
+
+func (m *Model) remember(c social.Conversation) { m.queue.remember(c) }
+
+func (m *Model) restoreDraft(id, draft string) { m.composer.restoreDraft(id, draft) }

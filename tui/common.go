@@ -106,6 +106,19 @@ type host interface {
 	pickCanned(r canned.Response, text string, replace bool, asked map[string]string) tea.Cmd
 	// clearSelection ends a bulk selection.
 	clearSelection()
+	// pushUndo remembers how to take an action back (nil: it cannot be).
+	pushUndo(u *undo)
+	// loadOutbox re-reads the outbox (the status line's count, O).
+	loadOutbox() tea.Cmd
+	// layout gives the components their sizes again (a pane grew or
+	// shrank).
+	layout()
+	// remember keeps a conversation read by a component in the queue's
+	// cache, so rows and actions see it without a read.
+	remember(c social.Conversation)
+	// restoreDraft gives the composer the saved draft of a conversation
+	// just shown.
+	restoreDraft(id, draft string)
 }
 
 // Geometry of the panes (outer sizes, borders included).

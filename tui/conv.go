@@ -446,3 +446,47 @@ func compact(n int) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// Update handles the pane's messages: the open conversation's posts, a
+// thread fetch that failed, its contact saved.
+func (v *conv) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case postsMsg:
+		if !v.setPosts(msg) {
+			return nil, true // stale
+		}
+		if c := msg.conv; c != nil {
+			v.host.remember(*c)
+		}
+		if msg.err != nil {
+			v.host.flash(v.host.failText(msg.err), true)
+		}
+		v.host.restoreDraft(msg.id, msg.draft)
+		return nil, true
+	case threadMsg:
+		switch {
+		case social.Gone(msg.err):
+			// the reason first and whole (it is short): the status line
+			// would cut a wrapped network error before its "404"
+			v.host.flash(msg.err.Error(), false)
+		case msg.err != nil:
+			v.host.flash("thread: "+msg.err.Error(), true)
+		}
+		return nil, true
+	case contactSavedMsg:
+		v.host.pushUndo(msg.undo)
+		flash := "Contact saved"
+		if msg.flash != "" {
+			flash = msg.flash
+		}
+		if msg.undo != nil {
+			flash += " — " + v.km.Keys(ActUndo) + " undoes"
+		}
+		v.host.flash(flash, false)
+		if msg.id == v.openID {
+			return v.loadPosts(msg.id), true
+		}
+		return nil, true
+	}
+	return nil, false
+}

@@ -271,3 +271,21 @@ func (o *outboxView) logView() (string, []string) {
 	}
 	return title, out
 }
+
+// Update handles the outbox's message: the entries, re-read.
+func (l *outboxList) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(outboxMsg); ok {
+		l.set(msg)
+		return nil, true
+	}
+	return nil, false
+}
+
+// Update handles the overlay's message: a page of the sent log.
+func (o *outboxView) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(sentPageMsg); ok {
+		o.setPage(msg)
+		return nil, true
+	}
+	return nil, false
+}

@@ -244,3 +244,13 @@ func (p *picker) View(w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Update handles the picker's message: what was chosen before for posts
+// like this one.
+func (p *picker) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(usedMsg); ok {
+		p.setUsed(msg.used)
+		return nil, true
+	}
+	return nil, false
+}

@@ -184,3 +184,18 @@ func (m *Model) onDeviceAttributes(ev uv.PrimaryDeviceAttributesEvent) {
 		m.d.Images = termimg.Sixel
 	}
 }
+
+// updatePreview handles the preview's messages: a fetched image, the
+// moment to draw it, the terminal's answer about sixel.
+func (m *Model) updatePreview(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case previewMsg:
+		return m.onPreview(msg), true
+	case previewDrawMsg:
+		return m.onPreviewDraw(msg), true
+	case uv.PrimaryDeviceAttributesEvent:
+		m.onDeviceAttributes(msg)
+		return nil, true
+	}
+	return nil, false
+}

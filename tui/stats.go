@@ -49,3 +49,12 @@ func (o *stats) Key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *stats) View(w, h int) (string, []string) { return "Stats", strings.Split(o.text, "\n") }
+
+// Update handles the overlay's message: the stats, rendered.
+func (o *stats) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(statsMsg); ok {
+		o.text = msg.text
+		return nil, true
+	}
+	return nil, false
+}

@@ -380,3 +380,25 @@ func (s *statusCompose) paste(msg tea.PasteMsg) tea.Cmd {
 	s.ta, cmd = s.ta.Update(msg)
 	return cmd
 }
+
+// Update handles the status post's message: an image checked for it.
+func (s *statusCompose) Update(msg tea.Msg) (tea.Cmd, bool) {
+	a, ok := msg.(attachFileMsg)
+	if !ok || !a.status {
+		return nil, false
+	}
+	if a.err != nil {
+		s.host.flash("Not attached: "+a.err.Error(), true)
+		return nil, true
+	}
+	return askAlt(s.Common, s.host, a.att, func(at social.Attachment) { s.atts = append(s.atts, at) }), true
+}
+
+// Update handles the list's message: the brand's status posts, read.
+func (l *statusList) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(statusListMsg); ok {
+		l.set(msg)
+		return nil, true
+	}
+	return nil, false
+}
