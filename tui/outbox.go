@@ -138,10 +138,8 @@ func (o *outboxView) Key(k tea.KeyPressMsg) tea.Cmd {
 		return loadSentPage(o.ctx, o.st, 0)
 	case ActClose:
 		o.host.pop()
-	case ActScrollDown:
-		l.outboxIdx = min(l.outboxIdx+1, max(len(l.outbox)-1, 0))
-	case ActScrollUp:
-		l.outboxIdx = max(l.outboxIdx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		l.outboxIdx = stepped(l.outboxIdx, len(l.outbox), act)
 	case ActRetry, ActDiscard, ActEdit:
 		if l.outboxIdx >= len(l.outbox) {
 			return nil
@@ -159,10 +157,8 @@ func (o *outboxView) logKey(act Action) tea.Cmd {
 		o.host.pop()
 	case ActSentLog:
 		o.log = sentLog{}
-	case ActScrollDown:
-		l.idx = min(l.idx+1, max(len(l.entries)-1, 0))
-	case ActScrollUp:
-		l.idx = max(l.idx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		l.idx = stepped(l.idx, len(l.entries), act)
 	case ActOlder:
 		if l.loading || l.end || len(l.entries) == 0 {
 			return nil

@@ -135,11 +135,8 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 	case ActClose:
 		o.host.pop()
 		return nil
-	case ActScrollDown:
-		o.idx = min(o.idx+1, max(len(es)-1, 0))
-		return nil
-	case ActScrollUp:
-		o.idx = max(o.idx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		o.idx = stepped(o.idx, len(es), act)
 		return nil
 	}
 	if o.idx >= len(es) || act == "" {

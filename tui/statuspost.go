@@ -287,13 +287,11 @@ func (l *statusList) link() string {
 }
 
 func (l *statusList) Key(k tea.KeyPressMsg) tea.Cmd {
-	switch l.km.Local(statusListKeys, k.String()) {
+	switch act := l.km.Local(statusListKeys, k.String()); act {
 	case ActClose:
 		l.host.pop()
-	case ActScrollDown:
-		l.idx = min(l.idx+1, max(len(l.list)-1, 0))
-	case ActScrollUp:
-		l.idx = max(l.idx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		l.idx = stepped(l.idx, len(l.list), act)
 	case ActStatusNew:
 		l.host.pop()
 		return newStatusCompose(l.Common, l.host, l.brand, nil).open()
