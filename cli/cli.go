@@ -474,7 +474,7 @@ func replyCmd(f *flags) *cobra.Command {
 				opts.At = when
 			}
 			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
-			ent, err := a.Operator().Reply(args[0], text, opts) // as the config's agent
+			ent, err := a.Operator().Reply(args[0], text, opts)
 			if err != nil {
 				return err
 			}
