@@ -25,6 +25,9 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			cmd = tea.Batch(cmd, c) // preview.go
 		}
 	}()
+	if cmd, ok := m.updateRoot(msg); ok { // input, the clock: no allocation
+		return m, cmd
+	}
 	for _, h := range m.handlers() {
 		if cmd, ok := h.Update(msg); ok {
 			return m, cmd
@@ -41,16 +44,17 @@ type handler interface {
 	Update(msg tea.Msg) (cmd tea.Cmd, ok bool)
 }
 
-// handlerFunc makes a function a handler (the root's own parts).
+// handlerFunc makes a function a handler (the preview, the root's part).
 type handlerFunc func(msg tea.Msg) (tea.Cmd, bool)
 
 func (f handlerFunc) Update(msg tea.Msg) (tea.Cmd, bool) { return f(msg) }
 
-// handlers are who is offered a message, in order: the root, the image
-// preview, the overlays (the top first), the panes, the outbox.
+// handlers are who is offered a message after the root (updateRoot), in
+// order: the image preview, the overlays (the top first), the panes, the
+// outbox.
 func (m *Model) handlers() []handler {
-	hs := make([]handler, 0, 6+len(m.stack))
-	hs = append(hs, handlerFunc(m.updateRoot), handlerFunc(m.updatePreview))
+	hs := make([]handler, 0, 5+len(m.stack))
+	hs = append(hs, handlerFunc(m.updatePreview))
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		if h, ok := m.stack[i].(handler); ok {
 			hs = append(hs, h)
