@@ -136,33 +136,31 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 	}
 	defer a.Close()
 	a.SeedDemoStatus(ctx) // the demo's outage story starts with a status post
-	ectx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer serveReads(ectx, a)()
-	done := make(chan struct{})
-	go func() { defer close(done); a.Engine.Run(ectx) }()
+	defer serveReads(ctx, a)()
 	d := a.TUIDeps(Version, openURL)
 	// on a store shared by several processes (PostgreSQL), hark on a
 	// laptop is a member of the team: its claims and presence are seen by
 	// every hark serve on the database, and it sees theirs
 	if reg := team.New(a.Engine, team.Options{Idle: a.Cfg.Team.ClaimIdle, Log: a.Log}); reg.Shared() {
+		tctx, tcancel := context.WithCancel(ctx)
 		tdone := make(chan struct{})
-		go func() { defer close(tdone); reg.Run(ectx) }()
-		defer func() { cancel(); <-tdone }()
+		go func() { defer close(tdone); reg.Run(tctx) }()
+		defer func() { tcancel(); <-tdone }()
 		ts := reg.Join(a.Cfg.Agent.Actor(), nil)
 		defer ts.Close()
 		d.Team = ts
 	}
 	d.Tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(os.Getenv("TERM"), "tmux")
 	d.Images, d.ProbeSixel, _ = a.ImageProtocol(false)
-	m, err := tui.New(d)
-	if err != nil {
-		return err
-	}
-	err = tui.Run(ctx, m)
-	cancel()
-	<-done
-	return err
+	// the engine runs while the TUI does, and stops before a.Close
+	// releases the store, also when the TUI cannot start (app.Run)
+	return a.Run(ctx, func(ctx context.Context) error {
+		m, err := tui.New(d)
+		if err != nil {
+			return err
+		}
+		return tui.Run(ctx, m)
+	})
 }
 
 // openURL opens a link with the desktop's opener; over SSH (no display)
@@ -499,7 +497,7 @@ func replyCmd(f *flags) *cobra.Command {
 				opts.Seen = &seen
 			}
 			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
-			ent, err := a.Engine.Reply(args[0], text, opts)
+			ent, err := a.Operator().Reply(args[0], text, opts)
 			var ne *store.NewerError
 			if errors.As(err, &ne) {
 				return fmt.Errorf("%w\n%s\nread it (hark search, or the TUI) and send again, or add --anyway", err, strings.Join(app.NewsLines(ne.News), "\n"))

@@ -428,27 +428,64 @@ func (e *Engine) snooze(id string, until time.Time, note string, by social.Actor
 	})
 }
 
-// SetVIP flags or unflags the conversation's contact as VIP (all their
-// conversations follow).
-func (e *Engine) SetVIP(id string, vip bool) error {
-	c, err := e.st.Conversation(context.Background(), id)
+// editContact changes the contact of conversation convID (its VIP flag,
+// notes or tags) as by, and records in that conversation's trail who
+// changed what ("VIP set by JD"). Operator.SetVIP and Operator.EditContact
+// are the way in: there is no unattributed one.
+func (e *Engine) editContact(convID string, by social.Actor, fn func(*store.Contact)) error {
+	ctx := context.Background()
+	c, err := e.st.Conversation(ctx, convID)
 	if err != nil {
 		return err
 	}
-	return e.EditContact(c.Network, c.Contact.Handle, func(ct *store.Contact) { ct.VIP = vip })
-}
-
-// EditContact changes a contact's notes, tags or VIP flag.
-func (e *Engine) EditContact(n social.Network, handle string, fn func(*store.Contact)) error {
-	ct, changed, err := e.st.UpdateContact(context.Background(), n, handle, fn)
+	var what []string
+	ct, changed, err := e.st.UpdateContact(ctx, c.Network, c.Contact.Handle, func(ct *store.Contact) {
+		before := *ct
+		before.Tags = slices.Clone(ct.Tags)
+		fn(ct)
+		what = contactChanges(before, *ct)
+	})
 	if err != nil {
 		return err
 	}
 	if len(changed) > 0 {
 		e.retriage(changed, ct)
+	}
+	if len(what) > 0 {
+		// the trail, not UpdatedAt: the conversation itself did not change
+		if _, err := e.st.UpdateConv(ctx, convID, func(c *social.Conversation) error {
+			c.Record(social.Activity{At: e.now(), By: by, Action: social.ActContactEdited, Note: strings.Join(what, ", ")})
+			return nil
+		}); err != nil {
+			return fmt.Errorf("recording the contact edit in #%s's trail: %w", convID, err)
+		}
+		if !slices.Contains(changed, convID) {
+			changed = append(changed, convID)
+		}
+	}
+	if len(changed) > 0 {
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: changed})
 	}
 	return nil
+}
+
+// contactChanges names what an edit changed of a contact, as the trail
+// says it: "VIP set", "VIP cleared", "note edited", "tags edited".
+func contactChanges(before, after store.Contact) []string {
+	var what []string
+	switch {
+	case !before.VIP && after.VIP:
+		what = append(what, "VIP set")
+	case before.VIP && !after.VIP:
+		what = append(what, "VIP cleared")
+	}
+	if before.Notes != after.Notes {
+		what = append(what, "note edited")
+	}
+	if !slices.Equal(before.Tags, after.Tags) {
+		what = append(what, "tags edited")
+	}
+	return what
 }
 
 // retriage scores open conversations again after their contact changed

@@ -224,25 +224,22 @@ func (o *Operator) SkipFollowUp(id string) (social.Conversation, error) {
 	return o.e.skipFollowUp(id, o.actor)
 }
 
-// SetVIP flags or unflags the conversation's contact, as this operator.
+// SetVIP flags or unflags the conversation's contact as VIP (all their
+// conversations follow), as this operator.
 func (o *Operator) SetVIP(id string, vip bool) error {
 	if err := o.mayChange(id); err != nil {
 		return err
 	}
-	return o.e.SetVIP(id, vip)
+	return o.e.editContact(id, o.actor, func(ct *store.Contact) { ct.VIP = vip })
 }
 
-// EditContact changes the contact of a conversation (notes, tags), as
-// this operator.
+// EditContact changes the contact of a conversation (notes, tags, VIP),
+// as this operator: the conversation's trail records who changed what.
 func (o *Operator) EditContact(convID string, fn func(*store.Contact)) error {
 	if err := o.mayChange(convID); err != nil {
 		return err
 	}
-	c, err := o.e.st.Conversation(context.Background(), convID)
-	if err != nil {
-		return err
-	}
-	return o.e.EditContact(c.Network, c.Contact.Handle, fn)
+	return o.e.editContact(convID, o.actor, fn)
 }
 
 // Retry puts a failed outbox entry back in the queue, as this operator.

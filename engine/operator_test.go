@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,90 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 	}
 	if _, err := jd.Resolve(mine.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// VIP, notes and tags go through the operator too: the conversation the
+// edit was made from records who set VIP, edited the note or the tags
+// (solo: the config's agent); an edit that changes nothing records nothing.
+func TestOperatorContactEditsAreAttributed(t *testing.T) {
+	e, _, _ := demoEngine(t)
+	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
+	ctx := context.Background()
+	e.PollOnce(ctx)
+	top, err := e.st.Top(ctx, store.ViewActionable, 2, nil)
+	if err != nil || len(top) < 2 {
+		t.Fatalf("top: %v %d", err, len(top))
+	}
+	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
+	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
+	id := top[1].ID
+	before, err := e.st.Conversation(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vip := !before.VIP
+	vipWord := map[bool]string{true: "VIP set", false: "VIP cleared"}
+	events, unsub := e.Subscribe()
+	defer unsub()
+	steps := []struct {
+		who  social.Actor
+		edit func(o *Operator) error
+		want string // the trail's note ("": nothing recorded)
+	}{
+		{jd, func(o *Operator) error { return o.SetVIP(id, vip) }, vipWord[vip]},
+		{ak, func(o *Operator) error {
+			return o.EditContact(id, func(c *store.Contact) { c.Notes = "prefers DMs" })
+		}, "note edited"},
+		{jd, func(o *Operator) error {
+			return o.EditContact(id, func(c *store.Contact) { c.Tags = []string{"refund"}; c.VIP = !vip })
+		}, vipWord[!vip] + ", tags edited"},
+		{ak, func(o *Operator) error {
+			return o.EditContact(id, func(c *store.Contact) { c.Notes = "prefers DMs" }) // the same note
+		}, ""},
+		{social.Actor{}, func(o *Operator) error { // solo: the config's agent
+			return o.EditContact(id, func(c *store.Contact) { c.Notes = "" })
+		}, "note edited"},
+	}
+	n := len(before.Activity)
+	for i, s := range steps {
+		if err := s.edit(e.As(s.who)); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		after, err := e.st.Conversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.want == "" {
+			if len(after.Activity) != n {
+				t.Fatalf("step %d changed nothing, but the trail grew: %+v", i, after.Activity[n:])
+			}
+			continue
+		}
+		if len(after.Activity) != n+1 {
+			t.Fatalf("step %d: trail %+v, want one entry more", i, after.Activity)
+		}
+		n++
+		got := after.Activity[n-1]
+		who := s.who
+		if who.IsZero() {
+			who = e.o.Agent
+		}
+		if got.Action != social.ActContactEdited || got.Note != s.want || got.By != who || !got.At.Equal(start) {
+			t.Errorf("step %d: trail entry %+v, want %s by %s", i, got, s.want, who.Label())
+		}
+		// the TUI hears of it (the trail changed)
+		select {
+		case ev := <-events:
+			if ev.Kind != EvConvChanged || !slices.Contains(ev.ConvIDs, id) {
+				t.Errorf("step %d: event %+v", i, ev)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("step %d: no event", i)
+		}
+	}
+	ct, err := e.st.Contact(ctx, before.Network, before.Contact.Handle)
+	if err != nil || ct.VIP != !vip || ct.Notes != "" || !slices.Equal(ct.Tags, []string{"refund"}) {
+		t.Fatalf("contact %+v %v", ct, err)
 	}
 }

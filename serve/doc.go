@@ -5,7 +5,9 @@
 //
 // It owns the SSH side only: listening, the host key, public-key auth
 // against an authorized_keys file (re-read on every connection), the
-// per-session Bubble Tea program and a clean shutdown. Business state
+// per-session Bubble Tea program and a clean shutdown. A session that
+// panics is logged to hark's log and ended; the others go on. The engine
+// runs through app.Run, as under the local TUI. Business state
 // changes go through the engine, as in the local TUI.
 //
 // It may import app, config, social, team and tui (the engine it reaches

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,19 +175,24 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	}
 	info.Addr = ln.Addr()
 
-	// The engine outlives ctx by a little: sessions that are ending may
-	// still call into it.
-	ectx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopEngine()
-	engineDone := make(chan struct{})
-	go func() { defer close(engineDone); a.Engine.Run(ectx) }()
+	// app.Run starts the engine (once, for every session) and stops it
+	// after the last session has ended: sessions that are ending may still
+	// call into it.
+	return a.Run(ctx, func(ctx context.Context) error { return s.serve(ctx, srv, ln, info) })
+}
+
+// serve runs the SSH server on ln until ctx ends, then ends every session.
+func (s *server) serve(ctx context.Context, srv *ssh.Server, ln net.Listener, info Info) error {
+	o := s.o
+	tctx, stopTeam := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTeam()
 	teamDone := make(chan struct{})
-	go func() { defer close(teamDone); o.Team.Run(ectx) }() // idle claims expire
+	go func() { defer close(teamDone); o.Team.Run(tctx) }() // idle claims expire
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
 	s.log.Info("serve: listening", "addr", info.Addr.String(), "authorized_keys", info.AuthorizedKeys, "operators", info.Operators,
-		"insecure_no_auth", o.InsecureNoAuth, "host_key", o.HostKeyPath, "host_fingerprint", info.HostFingerprint, "host_key_created", created)
+		"insecure_no_auth", o.InsecureNoAuth, "host_key", o.HostKeyPath, "host_fingerprint", info.HostFingerprint, "host_key_created", info.HostKeyCreated)
 	if o.Started != nil {
 		o.Started(info)
 	}
@@ -200,7 +206,7 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	}
 
 	// Shutdown: no new sessions, every TUI quits (restoring its terminal),
-	// then the connections close, then the engine stops.
+	// then the connections close, then (app.Run) the engine stops.
 	s.mu.Lock()
 	s.closing = true
 	close(s.quit)
@@ -215,8 +221,7 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	if !waitTimeout(&s.wg, o.Grace) {
 		s.log.Error("serve: sessions did not end after their connections closed")
 	}
-	stopEngine()
-	<-engineDone
+	stopTeam()
 	<-teamDone
 	s.log.Info("serve: stopped", "addr", info.Addr.String(), "sessions", s.count.Load())
 	if runErr == nil && closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
@@ -304,6 +309,18 @@ func (s *server) handle(sess ssh.Session) {
 		return
 	}
 	defer s.wg.Done()
+	// A panic in this session is this session's: logged to hark's log (not
+	// to the ssh library's default logger, on a stderr nobody reads), the
+	// client told, the session ended; the server and the other sessions go
+	// on. Registered after wg.Done, so it runs before it: shutdown waits
+	// for the session to be told.
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("serve: session panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			fmt.Fprint(sess.Stderr(), "\r\nhark: internal error; this session ended (the server's log has the details).\r\n")
+			_ = sess.Exit(1)
+		}
+	}()
 
 	// Who is it: the key picks the operator. With operators configured, an
 	// authorized key that belongs to none is let in only to be told so.

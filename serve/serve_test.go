@@ -90,6 +90,13 @@ func startServer(t *testing.T, insecure bool, authorized ...gossh.Signer) *env {
 // startServerWith is startServer on an app of the caller's.
 func startServerWith(t *testing.T, a *app.App, dir string, insecure bool, authorized ...gossh.Signer) *env {
 	t.Helper()
+	return startServerOpts(t, a, dir, insecure, nil, authorized...)
+}
+
+// startServerOpts is startServerWith with options of the caller's (tune,
+// when given, changes them before Run).
+func startServerOpts(t *testing.T, a *app.App, dir string, insecure bool, tune func(*serve.Options), authorized ...gossh.Signer) *env {
+	t.Helper()
 	e := &env{a: a, dir: dir, logPath: filepath.Join(dir, "hark.log"), done: make(chan error, 1)}
 	o := serve.Options{
 		Listen:         "127.0.0.1:0",
@@ -101,6 +108,9 @@ func startServerWith(t *testing.T, a *app.App, dir string, insecure bool, author
 		e.keys = filepath.Join(dir, "authorized_keys")
 		writeKeys(t, e.keys, authorized...)
 		o.AuthorizedKeys = e.keys
+	}
+	if tune != nil {
+		tune(&o)
 	}
 	started := make(chan serve.Info, 1)
 	o.Started = func(i serve.Info) { started <- i }

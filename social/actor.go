@@ -53,6 +53,10 @@ const (
 	// newer posts or another operator's reply; the operator saw them and
 	// confirmed (Note: what was new).
 	ActSentOverNews Action = "sent-over-news"
+	// ActContactEdited: the customer's contact changed from this
+	// conversation (Note: "VIP set", "VIP cleared", "note edited", "tags
+	// edited").
+	ActContactEdited Action = "contact-edited"
 )
 
 // OutsideHark is the actor of answers the brand gave outside hark (the

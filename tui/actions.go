@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -213,7 +212,7 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 		var pairs []restorePair
 		follow := false
 		for _, id := range ids {
-			prev, perr := st.Conversation(context.Background(), id)
+			prev, perr := st.Conversation(m.ctx, id)
 			err := fn(id)
 			if err == errFollowUp {
 				follow = true
@@ -222,7 +221,7 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 				causes = append(causes, err)
 				continue
 			}
-			if after, aerr := st.Conversation(context.Background(), id); perr == nil && aerr == nil {
+			if after, aerr := st.Conversation(m.ctx, id); perr == nil && aerr == nil {
 				pairs = append(pairs, restorePair{prev, after})
 			}
 		}
@@ -353,3 +352,7 @@ func (m *Model) pickCanned(r canned.Response, text string, replace bool, asked m
 	c, _ := m.current()
 	return m.composer.insert(c.ID, text, replace)
 }
+
+func (m *Model) remember(c social.Conversation) { m.queue.remember(c) }
+
+func (m *Model) restoreDraft(id, draft string) { m.composer.restoreDraft(id, draft) }

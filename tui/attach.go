@@ -84,20 +84,3 @@ func attachedLine(atts []social.Attachment) string {
 	}
 	return strings.Join(names, " ")
 }
-
-// onAttachFile routes a checked file to the composer or the status post.
-func (m *Model) onAttachFile(msg attachFileMsg) tea.Cmd {
-	if msg.err != nil {
-		m.flash("Not attached: "+msg.err.Error(), true)
-		return nil
-	}
-	if msg.status {
-		s, ok := m.top().(*statusCompose)
-		if !ok {
-			return nil
-		}
-		return askAlt(m.Common, m, msg.att, func(a social.Attachment) { s.atts = append(s.atts, a) })
-	}
-	p := m.composer
-	return askAlt(m.Common, m, msg.att, func(a social.Attachment) { p.atts = append(p.atts, a) })
-}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -63,7 +62,7 @@ func (p *composer) confirmBulk(tmpl string) tea.Cmd {
 	// vars, signature and variant read only Deps, which never change
 	vars, signature, all := p.vars, p.signature, p.d.Canned
 	return func() tea.Msg {
-		convs, err := st.Conversations(context.Background(), ids)
+		convs, err := st.Conversations(p.ctx, ids)
 		if err != nil || len(convs) == 0 {
 			return bulkPlanMsg{err: fmt.Errorf("bulk: no conversations (%v)", err)}
 		}

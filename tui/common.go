@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -16,7 +17,12 @@ import (
 // size. Components read it; only the root model changes it (a resize, a
 // theme that follows the terminal), and only between frames.
 type Common struct {
-	d   Deps
+	d Deps
+	// ctx is the session's: every Cmd that does I/O (store reads, media
+	// and thread fetches, stats) runs under it, and it ends when the
+	// program does (Model.Close: the user quit, or the SSH session
+	// closed), so a closed session's fetches stop with it.
+	ctx context.Context
 	eng *engine.Engine
 	// op is the engine as this session's operator: every state change and
 	// reply goes through it, so the store records who did it (solo: the
@@ -100,6 +106,22 @@ type host interface {
 	pickCanned(r canned.Response, text string, replace bool, asked map[string]string) tea.Cmd
 	// clearSelection ends a bulk selection.
 	clearSelection()
+	// pushUndo remembers how to take an action back (nil: it cannot be).
+	pushUndo(u *undo)
+	// loadOutbox re-reads the outbox (the status line's count, O).
+	loadOutbox() tea.Cmd
+	// reloadConv re-reads the posts of conversation id if it is the open
+	// one (news shown over it, seen.go).
+	reloadConv(id string) tea.Cmd
+	// layout gives the components their sizes again (a pane grew or
+	// shrank).
+	layout()
+	// remember keeps a conversation read by a component in the queue's
+	// cache, so rows and actions see it without a read.
+	remember(c social.Conversation)
+	// restoreDraft gives the composer the saved draft of a conversation
+	// just shown.
+	restoreDraft(id, draft string)
 }
 
 // Geometry of the panes (outer sizes, borders included).

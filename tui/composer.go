@@ -498,3 +498,71 @@ func countReply(lim social.Limiter, c social.Conversation, text string, direct b
 	}
 	return lim.Count(text, direct)
 }
+
+// Update handles the composer's messages: a draft to save, a reply sent
+// (or refused over a claim), a bulk reply's plan, a reply back for
+// editing, an attachment checked.
+func (p *composer) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case draftSaveMsg:
+		if msg.gen == p.draftGen && p.dirty() {
+			return p.saveDraft(), true
+		}
+		return nil, true
+	case sentMsg:
+		return p.onSent(msg), true
+	case bulkPlanMsg:
+		return p.showBulk(msg), true
+	case editMsg:
+		load := p.host.open(msg.conv, false) // (nothing to load if already open)
+		return tea.Batch(load, p.edit(msg)), true
+	case unsentMsg:
+		p.host.flash(msg.flash, false)
+		load := p.host.open(msg.edit.conv, false)
+		return tea.Batch(load, p.edit(msg.edit), p.host.loadOutbox()), true
+	case attachFileMsg:
+		if msg.status {
+			return nil, false // the status post's (statuspost.go)
+		}
+		if msg.err != nil {
+			p.host.flash("Not attached: "+msg.err.Error(), true)
+			return nil, true
+		}
+		return askAlt(p.Common, p.host, msg.att, func(a social.Attachment) { p.atts = append(p.atts, a) }), true
+	}
+	return nil, false
+}
+
+// onSent takes a reply's result: queued (the composer closes, the status
+// line says what happens next and how to take it back), or claimed by
+// another operator (asked to confirm).
+func (p *composer) onSent(msg sentMsg) tea.Cmd {
+	if cmd, ok := p.claimed(msg); ok {
+		return cmd
+	}
+	if cmd, ok := p.newer(msg); ok { // seen.go: shown over the refreshed conversation
+		return tea.Batch(cmd, p.host.reloadConv(msg.conv), p.host.loadOutbox())
+	}
+	queued, reload := p.sent(msg)
+	if queued {
+		if p.focused {
+			p.host.focusOn(fConv)
+		} else {
+			p.host.layout()
+		}
+		// a reply moves the conversation to pending (waiting on the
+		// customer) once it is sent: say so, and how to take it back
+		flash := "Reply queued; once sent, the conversation moves to pending (waiting on the customer)"
+		if !msg.at.IsZero() {
+			flash = queuedLabel(msg) // scheduled (schedule.go)
+		} else if d := p.d.UndoSend; d > 0 {
+			p.host.pushUndo(unsendUndo(p.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
+			flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, p.km.Keys(ActUndo))
+		}
+		p.host.flash(flash, false)
+	}
+	if reload {
+		return p.host.loadOutbox()
+	}
+	return nil
+}

@@ -33,16 +33,7 @@ func (o *confirm) Key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if o.scroll {
-		switch localAction(scrollKeys, k.String()) {
-		case ActScrollDown:
-			o.off++
-		case ActScrollUp:
-			o.off = max(o.off-1, 0)
-		case ActPageFwd:
-			o.off += 10
-		case ActPageBack:
-			o.off = max(o.off-10, 0)
-		}
+		o.off = scrolled(o.off, localAction(scrollKeys, k.String()))
 	}
 	return nil
 }

@@ -87,13 +87,13 @@ func (v *conv) loadPosts(id string) tea.Cmd {
 	v.postsGen++
 	gen, st := v.postsGen, v.st
 	return func() tea.Msg {
-		posts, err := st.Posts(context.Background(), id)
+		posts, err := st.Posts(v.ctx, id)
 		msg := postsMsg{gen: gen, id: id, posts: posts, err: err}
-		if c, err := st.Conversation(context.Background(), id); err == nil {
+		if c, err := st.Conversation(v.ctx, id); err == nil {
 			msg.conv = &c
-			msg.contact, _ = st.Contact(context.Background(), c.Network, c.Contact.Handle)
+			msg.contact, _ = st.Contact(v.ctx, c.Network, c.Contact.Handle)
 		}
-		msg.draft, _ = st.Draft(context.Background(), id)
+		msg.draft, _ = st.Draft(v.ctx, id)
 		return msg
 	}
 }
@@ -115,7 +115,7 @@ func (v *conv) fetchThread(id string) tea.Cmd {
 	v.fetched[id] = true
 	eng := v.eng
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(v.ctx, 30*time.Second)
 		defer cancel()
 		n, err := eng.FetchThread(ctx, id)
 		return threadMsg{id: id, n: n, err: err}
@@ -294,8 +294,13 @@ func snoozeNote(c social.Conversation) string {
 	if c.State == social.StateSnoozed {
 		return "⏾ snooze note: " + textsafe.Line(c.SnoozeNote)
 	}
-	if n := len(c.Activity); n > 0 && c.Activity[n-1].Action == social.ActSnoozed && c.State.Actionable() {
-		return fmt.Sprintf("⏰ back from snooze (%s): %s", c.Activity[n-1].At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+	// (an edit of the contact is not done to the conversation)
+	for i := len(c.Activity) - 1; i >= 0 && c.State.Actionable(); i-- {
+		if a := c.Activity[i]; a.Action == social.ActSnoozed {
+			return fmt.Sprintf("⏰ back from snooze (%s): %s", a.At.Local().Format("Mon 15:04"), textsafe.Line(c.SnoozeNote))
+		} else if a.Action != social.ActContactEdited {
+			break
+		}
 	}
 	return ""
 }
@@ -440,4 +445,48 @@ func compact(n int) string {
 		return fmt.Sprintf("%.1fk", float64(n)/1000)
 	}
 	return fmt.Sprint(n)
+}
+
+// Update handles the pane's messages: the open conversation's posts, a
+// thread fetch that failed, its contact saved.
+func (v *conv) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case postsMsg:
+		if !v.setPosts(msg) {
+			return nil, true // stale
+		}
+		if c := msg.conv; c != nil {
+			v.host.remember(*c)
+		}
+		if msg.err != nil {
+			v.host.flash(v.host.failText(msg.err), true)
+		}
+		v.host.restoreDraft(msg.id, msg.draft)
+		return nil, true
+	case threadMsg:
+		switch {
+		case social.Gone(msg.err):
+			// the reason first and whole (it is short): the status line
+			// would cut a wrapped network error before its "404"
+			v.host.flash(msg.err.Error(), false)
+		case msg.err != nil:
+			v.host.flash("thread: "+msg.err.Error(), true)
+		}
+		return nil, true
+	case contactSavedMsg:
+		v.host.pushUndo(msg.undo)
+		flash := "Contact saved"
+		if msg.flash != "" {
+			flash = msg.flash
+		}
+		if msg.undo != nil {
+			flash += " — " + v.km.Keys(ActUndo) + " undoes"
+		}
+		v.host.flash(flash, false)
+		if msg.id == v.openID {
+			return v.loadPosts(msg.id), true
+		}
+		return nil, true
+	}
+	return nil, false
 }

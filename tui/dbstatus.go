@@ -44,7 +44,7 @@ func (m *Model) probeDB() tea.Cmd {
 	}
 	st := m.st
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		ctx, cancel := context.WithTimeout(m.ctx, 3*time.Second)
 		defer cancel()
 		_, err := st.Counts(ctx)
 		return dbProbeMsg{err}

@@ -32,6 +32,13 @@
 // push or pop an overlay, flash a message. No component touches another's
 // fields. A key goes to the top overlay if any, else along the focus chain
 // (composer | picker | conversation → queue | queue), then to the root.
+// Every other message is routed, not unpacked: the root offers it to its
+// handlers in turn (update.go) — its own part (size, theme, clock, the
+// engine's and the team's events, the reloaded list, an action's result),
+// the preview, the overlays top first, the panes, the outbox — and each
+// component's Update takes the results of its own Cmds. Cmds that do I/O
+// run under the session's context (Common.ctx), which ends with the
+// program (Close).
 // Keys are data (keys.go): the main table is configurable, each
 // component's own keys are a table of their own, and `?` lists what the
 // focused chain declares.

@@ -29,17 +29,10 @@ func newScroll(c *Common, h host, title string, lines []string) *help {
 func (o *help) SetWidth(int) {}
 
 func (o *help) Key(k tea.KeyPressMsg) tea.Cmd {
-	switch o.km.Local(scrollKeys, k.String()) {
-	case ActClose:
+	if act := o.km.Local(scrollKeys, k.String()); act == ActClose {
 		o.host.pop()
-	case ActScrollDown:
-		o.off++
-	case ActScrollUp:
-		o.off = max(o.off-1, 0)
-	case ActPageFwd:
-		o.off += 10
-	case ActPageBack:
-		o.off = max(o.off-10, 0)
+	} else {
+		o.off = scrolled(o.off, act)
 	}
 	return nil
 }

@@ -91,6 +91,8 @@ type Model struct {
 	events      <-chan engine.Event
 	unsub       func()
 	dbDown      bool // the store said the database is unreachable
+
+	cancel context.CancelFunc // ends ctx (Close)
 }
 
 // New builds the model. It subscribes to the engine's events.
@@ -116,8 +118,9 @@ func New(d Deps) (*Model, error) {
 	if d.Team != nil {
 		op = d.Team.Operator()
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &Common{
-		d: d, eng: d.Engine, op: op, team: newTeamState(d.Team), st: d.Engine.Store(), km: km,
+		d: d, ctx: ctx, eng: d.Engine, op: op, team: newTeamState(d.Team), st: d.Engine.Store(), km: km,
 		sty: NewStyles(theme, d.Mono || d.Theme == "mono"),
 		now: d.Now,
 		w:   120,
@@ -125,6 +128,7 @@ func New(d Deps) (*Model, error) {
 	}
 	m := &Model{
 		Common:     c,
+		cancel:     cancel,
 		padCache:   map[padKey]string{},
 		slaSeen:    map[string]bool{},
 		frameCache: map[frameKey]string{},
@@ -149,10 +153,13 @@ func New(d Deps) (*Model, error) {
 	return m, nil
 }
 
-// Close saves a draft not yet saved and unsubscribes from the engine. Run
-// calls it; so does hark serve when a session ends, however it ended.
+// Close saves a draft not yet saved, ends the session's context (what
+// its Cmds still fetch or read is cancelled) and unsubscribes from the
+// engine. Run calls it; so does hark serve when a session ends, however
+// it ended.
 func (m *Model) Close() {
 	m.composer.close()
+	m.cancel()
 	m.team.close()
 	if m.unsub != nil {
 		m.unsub()
@@ -208,13 +215,20 @@ func tick() tea.Cmd {
 	return tea.Tick(5*time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.st) }
+func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.ctx, m.st) }
+
+func (m *Model) reloadConv(id string) tea.Cmd {
+	if m.conv.openID != id {
+		return nil
+	}
+	return m.conv.loadPosts(id)
+}
 
 func (m *Model) loadConvs(ids []string, newPosts []social.Post) tea.Cmd {
 	st, brand, op := m.st, m.queue.brandFilter, m.op
 	return func() tea.Msg {
-		convs, _ := st.Conversations(context.Background(), ids)
-		counts := countsOf(st, brand, op)
+		convs, _ := st.Conversations(m.ctx, ids)
+		counts := countsOf(m.ctx, st, brand, op)
 		msg := convsMsg{convs: convs, counts: counts, brand: brand}
 		if len(newPosts) > 0 {
 			for _, c := range convs {

@@ -2,7 +2,6 @@ package tui
 
 import (
 	tea "charm.land/bubbletea/v2"
-	"context"
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -29,11 +28,11 @@ func openNote(c *Common, h host, cv social.Conversation, notes string) tea.Cmd {
 func editContact(c *Common, cv social.Conversation, what string, edit func(*store.Contact)) tea.Cmd {
 	op, st, id := c.op, c.st, cv.ID
 	return func() tea.Msg {
-		before, _ := st.Contact(context.Background(), cv.Network, cv.Contact.Handle)
+		before, _ := st.Contact(c.ctx, cv.Network, cv.Contact.Handle)
 		if err := op.EditContact(id, edit); err != nil {
 			return doneMsg{err: err}
 		}
-		after, err := st.Contact(context.Background(), cv.Network, cv.Contact.Handle)
+		after, err := st.Contact(c.ctx, cv.Network, cv.Contact.Handle)
 		msg := contactSavedMsg{id: id, flash: "Contact " + what + " saved"}
 		if err == nil {
 			msg.undo = contactUndo(op, what+" of "+displayHandle(cv.Contact.Handle), cv, before, after)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -122,7 +121,7 @@ func (m *Model) scanSLA() tea.Cmd {
 	st, now, op := m.st, m.now(), m.op
 	return func() tea.Msg {
 		var ids []string
-		_ = st.Queue(context.Background(), store.ViewActionable, func(r store.Ref) bool {
+		_ = st.Queue(m.ctx, store.ViewActionable, func(r store.Ref) bool {
 			if !r.Due.IsZero() && r.Due.After(now) && r.Due.Sub(now) <= slaHorizon && op.Allows(r.Brand) {
 				ids = append(ids, r.ID)
 			}
@@ -131,7 +130,7 @@ func (m *Model) scanSLA() tea.Cmd {
 		if len(ids) == 0 {
 			return nil
 		}
-		convs, _ := st.Conversations(context.Background(), ids)
+		convs, _ := st.Conversations(m.ctx, ids)
 		var out []social.Conversation
 		for _, c := range convs {
 			if s, _ := triage.SLA(c.WaitingSince, c.DueAt, now); s == triage.AtRisk {

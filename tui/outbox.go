@@ -29,12 +29,12 @@ type outboxMsg struct {
 	entries                            []store.OutboxEntry
 }
 
-func loadOutbox(st store.Reader) tea.Cmd {
+func loadOutbox(ctx context.Context, st store.Reader) tea.Cmd {
 	return func() tea.Msg {
 		var o outboxMsg
 		// the open entries (not sent, not discarded): a cancelled scheduled
 		// message stays until sent anyway or discarded
-		entries, _ := store.OpenOutbox(context.Background(), st, nil)
+		entries, _ := store.OpenOutbox(ctx, st, nil)
 		for _, e := range entries {
 			switch e.State {
 			case store.OutQueued:
@@ -97,11 +97,11 @@ type sentPageMsg struct {
 
 const sentPage = 20
 
-func loadSentPage(st store.Reader, before uint64) tea.Cmd {
+func loadSentPage(ctx context.Context, st store.Reader, before uint64) tea.Cmd {
 	return func() tea.Msg {
 		sent := func(e store.OutboxEntry) bool { return e.State == store.OutSent }
 		if x, ok := st.(store.OutboxIndexer); ok {
-			es, err := x.OutboxLog(context.Background(), before, sentPage+1, sent)
+			es, err := x.OutboxLog(ctx, before, sentPage+1, sent)
 			return sentPageMsg{before: before, entries: es, err: err}
 		}
 		return sentPageMsg{before: before, err: fmt.Errorf("this store keeps no outbox log")}
@@ -135,13 +135,11 @@ func (o *outboxView) Key(k tea.KeyPressMsg) tea.Cmd {
 	switch act {
 	case ActSentLog:
 		o.log = sentLog{on: true, before: []uint64{0}, loading: true}
-		return loadSentPage(o.st, 0)
+		return loadSentPage(o.ctx, o.st, 0)
 	case ActClose:
 		o.host.pop()
-	case ActScrollDown:
-		l.outboxIdx = min(l.outboxIdx+1, max(len(l.outbox)-1, 0))
-	case ActScrollUp:
-		l.outboxIdx = max(l.outboxIdx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		l.outboxIdx = stepped(l.outboxIdx, len(l.outbox), act)
 	case ActRetry, ActDiscard, ActEdit:
 		if l.outboxIdx >= len(l.outbox) {
 			return nil
@@ -159,24 +157,22 @@ func (o *outboxView) logKey(act Action) tea.Cmd {
 		o.host.pop()
 	case ActSentLog:
 		o.log = sentLog{}
-	case ActScrollDown:
-		l.idx = min(l.idx+1, max(len(l.entries)-1, 0))
-	case ActScrollUp:
-		l.idx = max(l.idx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		l.idx = stepped(l.idx, len(l.entries), act)
 	case ActOlder:
 		if l.loading || l.end || len(l.entries) == 0 {
 			return nil
 		}
 		l.before = append(l.before, l.entries[len(l.entries)-1].Seq)
 		l.loading = true
-		return loadSentPage(o.st, l.before[len(l.before)-1])
+		return loadSentPage(o.ctx, o.st, l.before[len(l.before)-1])
 	case ActNewer:
 		if l.loading || len(l.before) < 2 {
 			return nil
 		}
 		l.before = l.before[:len(l.before)-1]
 		l.loading = true
-		return loadSentPage(o.st, l.before[len(l.before)-1])
+		return loadSentPage(o.ctx, o.st, l.before[len(l.before)-1])
 	}
 	return nil
 }
@@ -270,4 +266,22 @@ func (o *outboxView) logView() (string, []string) {
 		out = append(out, "", "(the oldest)")
 	}
 	return title, out
+}
+
+// Update handles the outbox's message: the entries, re-read.
+func (l *outboxList) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(outboxMsg); ok {
+		l.set(msg)
+		return nil, true
+	}
+	return nil, false
+}
+
+// Update handles the overlay's message: a page of the sent log.
+func (o *outboxView) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(sentPageMsg); ok {
+		o.setPage(msg)
+		return nil, true
+	}
+	return nil, false
 }

@@ -48,3 +48,28 @@ func (m *Model) drawOverlay(under string) string {
 	x, y := max((m.w-bw)/2, 0), max((m.h-bh)/2, 0)
 	return lipgloss.NewCompositor(lipgloss.NewLayer(under), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
 }
+
+// scrolled is an overlay's scroll offset moved by a scroll action: a line
+// (down, up) or ten (the page keys); any other action leaves it.
+func scrolled(off int, act Action) int {
+	switch act {
+	case ActScrollDown:
+		return off + 1
+	case ActScrollUp:
+		return max(off-1, 0)
+	case ActPageFwd:
+		return off + 10
+	case ActPageBack:
+		return max(off-10, 0)
+	}
+	return off
+}
+
+// stepped is a cursor in a list of n entries moved one entry by a scroll
+// action (down, or up), kept within the list.
+func stepped(i, n int, act Action) int {
+	if act == ActScrollDown {
+		return min(i+1, max(n-1, 0))
+	}
+	return max(i-1, 0)
+}

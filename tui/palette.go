@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -191,7 +190,7 @@ func (m *Model) openJump() tea.Cmd {
 		}
 		st := m.st
 		return func() tea.Msg {
-			c, err := st.Conversation(context.Background(), id)
+			c, err := st.Conversation(m.ctx, id)
 			if err != nil {
 				return jumpMsg{err: fmt.Errorf("#%s: no such conversation", id)}
 			}

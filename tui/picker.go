@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -36,7 +35,7 @@ type usedMsg struct{ used map[string]canned.Usage }
 func (p *picker) loadUsed() tea.Cmd {
 	st := p.st
 	return func() tea.Msg {
-		cs, err := st.CannedChoices(context.Background())
+		cs, err := st.CannedChoices(p.ctx)
 		if err != nil {
 			return doneMsg{err: fmt.Errorf("reading past canned choices: %w", err)}
 		}
@@ -64,7 +63,7 @@ func postWords(c social.Conversation) []string {
 func (p *picker) recordChoice(id string, words []string) tea.Cmd {
 	eng := p.eng
 	return func() tea.Msg {
-		if err := eng.RecordCannedChoice(context.Background(), id, words); err != nil {
+		if err := eng.RecordCannedChoice(p.ctx, id, words); err != nil {
 			return doneMsg{err: fmt.Errorf("remembering the canned choice: %w", err)}
 		}
 		return nil
@@ -244,4 +243,14 @@ func (p *picker) View(w, h int) string {
 		lines = lines[:h]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Update handles the picker's message: what was chosen before for posts
+// like this one.
+func (p *picker) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(usedMsg); ok {
+		p.setUsed(msg.used)
+		return nil, true
+	}
+	return nil, false
 }

@@ -76,7 +76,7 @@ func (m *Model) previewSelected() tea.Cmd {
 		return clear
 	}
 	return tea.Batch(clear, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(m.ctx, 20*time.Second)
 		defer cancel()
 		b, err := fetch(ctx, u)
 		if err != nil {
@@ -183,4 +183,19 @@ func (m *Model) onDeviceAttributes(ev uv.PrimaryDeviceAttributesEvent) {
 	if m.d.ProbeSixel && m.d.Images == termimg.None && termimg.HasSixel(ev) {
 		m.d.Images = termimg.Sixel
 	}
+}
+
+// updatePreview handles the preview's messages: a fetched image, the
+// moment to draw it, the terminal's answer about sixel.
+func (m *Model) updatePreview(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case previewMsg:
+		return m.onPreview(msg), true
+	case previewDrawMsg:
+		return m.onPreviewDraw(msg), true
+	case uv.PrimaryDeviceAttributesEvent:
+		m.onDeviceAttributes(msg)
+		return nil, true
+	}
+	return nil, false
 }

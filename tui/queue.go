@@ -110,7 +110,7 @@ func (q *queue) loadRefs() tea.Cmd {
 	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
 	q.stopSearch()
-	ctx := context.Background()
+	ctx := q.ctx
 	if search != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(ctx)
@@ -125,7 +125,7 @@ func (q *queue) loadRefs() tea.Cmd {
 		} else {
 			refs, err = st.QueueRefs(ctx, view, keep)
 		}
-		counts := countsOf(st, brand, op)
+		counts := countsOf(q.ctx, st, brand, op)
 		return refsMsg{gen: gen, refs: refs, counts: counts, err: err, scanned: scanned}
 	}
 }
@@ -170,13 +170,13 @@ func (q *queue) abortSearch() bool {
 // resolved): the store's totals, or, with a brand filter or for an
 // operator limited to some brands, those brands' (a scan of the index, in
 // a Cmd).
-func countsOf(st store.Reader, brand string, op *engine.Operator) [4]int {
+func countsOf(ctx context.Context, st store.Reader, brand string, op *engine.Operator) [4]int {
 	if brand == "" && len(op.Brands()) == 0 {
-		n, _ := st.Counts(context.Background())
+		n, _ := st.Counts(ctx)
 		return n
 	}
 	var n [4]int
-	_ = st.Queue(context.Background(), store.ViewAll, func(r store.Ref) bool {
+	_ = st.Queue(ctx, store.ViewAll, func(r store.Ref) bool {
 		if (brand == "" || r.Brand == brand) && op.Allows(r.Brand) && len(r.Sort) > 0 && r.Sort[0] < 4 {
 			n[r.Sort[0]]++
 		}
@@ -358,7 +358,7 @@ func (q *queue) ensureVisible() {
 			missing = append(missing, q.refs[i].ID)
 		}
 	}
-	cs, _ := q.st.Conversations(context.Background(), missing)
+	cs, _ := q.st.Conversations(q.ctx, missing)
 	for _, c := range cs {
 		q.convs[c.ID] = c
 	}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -137,11 +136,8 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 	case ActClose:
 		o.host.pop()
 		return nil
-	case ActScrollDown:
-		o.idx = min(o.idx+1, max(len(es)-1, 0))
-		return nil
-	case ActScrollUp:
-		o.idx = max(o.idx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		o.idx = stepped(o.idx, len(es), act)
 		return nil
 	}
 	if o.idx >= len(es) || act == "" {
@@ -199,7 +195,7 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 		return func() tea.Msg {
 			text := e.Reply.Text
 			// without its signature, which ctrl+s adds again
-			if c, err := st.Conversation(context.Background(), e.Reply.ConvID); err == nil {
+			if c, err := st.Conversation(o.ctx, e.Reply.ConvID); err == nil {
 				if sig, err := sign(c); err == nil && sig != "" {
 					text = strings.TrimSuffix(strings.TrimSuffix(text, sig), " ")
 					text = strings.TrimSuffix(text, "\n")

@@ -29,7 +29,7 @@ func (o *stats) load() tea.Cmd {
 	}
 	w := o.w - 8
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(o.ctx, 30*time.Second)
 		defer cancel()
 		s, err := fn(ctx, w)
 		if err != nil {
@@ -49,3 +49,12 @@ func (o *stats) Key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *stats) View(w, h int) (string, []string) { return "Stats", strings.Split(o.text, "\n") }
+
+// Update handles the overlay's message: the stats, rendered.
+func (o *stats) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(statsMsg); ok {
+		o.text = msg.text
+		return nil, true
+	}
+	return nil, false
+}

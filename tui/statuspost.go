@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -259,7 +258,7 @@ func (m *Model) openStatusList() tea.Cmd {
 func (l *statusList) load() tea.Cmd {
 	st, brand := l.st, l.brand
 	return func() tea.Msg {
-		list, err := store.Statuses(context.Background(), st, brand, 50)
+		list, err := store.Statuses(l.ctx, st, brand, 50)
 		return statusListMsg{brand: brand, list: list, err: err}
 	}
 }
@@ -288,13 +287,11 @@ func (l *statusList) link() string {
 }
 
 func (l *statusList) Key(k tea.KeyPressMsg) tea.Cmd {
-	switch l.km.Local(statusListKeys, k.String()) {
+	switch act := l.km.Local(statusListKeys, k.String()); act {
 	case ActClose:
 		l.host.pop()
-	case ActScrollDown:
-		l.idx = min(l.idx+1, max(len(l.list)-1, 0))
-	case ActScrollUp:
-		l.idx = max(l.idx-1, 0)
+	case ActScrollDown, ActScrollUp:
+		l.idx = stepped(l.idx, len(l.list), act)
 	case ActStatusNew:
 		l.host.pop()
 		return newStatusCompose(l.Common, l.host, l.brand, nil).open()
@@ -380,4 +377,26 @@ func (s *statusCompose) paste(msg tea.PasteMsg) tea.Cmd {
 	var cmd tea.Cmd
 	s.ta, cmd = s.ta.Update(msg)
 	return cmd
+}
+
+// Update handles the status post's message: an image checked for it.
+func (s *statusCompose) Update(msg tea.Msg) (tea.Cmd, bool) {
+	a, ok := msg.(attachFileMsg)
+	if !ok || !a.status {
+		return nil, false
+	}
+	if a.err != nil {
+		s.host.flash("Not attached: "+a.err.Error(), true)
+		return nil, true
+	}
+	return askAlt(s.Common, s.host, a.att, func(at social.Attachment) { s.atts = append(s.atts, at) }), true
+}
+
+// Update handles the list's message: the brand's status posts, read.
+func (l *statusList) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if msg, ok := msg.(statusListMsg); ok {
+		l.set(msg)
+		return nil, true
+	}
+	return nil, false
 }

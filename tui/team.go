@@ -340,8 +340,11 @@ func trailLine(c social.Conversation, n int) string {
 	for i := max(len(c.Activity)-n, 0); i < len(c.Activity); i++ {
 		a := c.Activity[i]
 		what := string(a.Action)
-		if a.Action == social.ActClaimedOver && a.Note != "" {
+		switch {
+		case a.Action == social.ActClaimedOver && a.Note != "":
 			what = "replied over " + a.Note + "'s claim,"
+		case a.Action == social.ActContactEdited && a.Note != "":
+			what = a.Note // "VIP set", "note edited"
 		}
 		if a.Action == social.ActSentOverNews && a.Note != "" {
 			what = "sent over news (" + a.Note + ")"

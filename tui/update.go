@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
-	uv "github.com/charmbracelet/ultraviolet"
 
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
@@ -14,34 +13,66 @@ import (
 	"github.com/hark-tui/hark/textsafe"
 )
 
-// Update handles a message: results of Cmds go to the component they
-// belong to, keys to the focus (onKey).
+// Update routes a message: each is offered to the handlers in turn
+// (handlers), and the first whose message it is handles it. The root
+// keeps what is the screen's as a whole (size, theme, the clock, the
+// engine's and the team's events, the reloaded list, an action's result)
+// and the input (keys, mouse, paste: onKey routes them along the focus);
+// every component handles the results of its own Cmds.
 func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if c := m.previewAfter(msg); c != nil {
 			cmd = tea.Batch(cmd, c) // preview.go
 		}
 	}()
+	if cmd, ok := m.updateRoot(msg); ok { // input, the clock: no allocation
+		return m, cmd
+	}
+	for _, h := range m.handlers() {
+		if cmd, ok := h.Update(msg); ok {
+			return m, cmd
+		}
+	}
+	return m, nil
+}
+
+// handler is a component that takes the messages addressed to it: the
+// results of its own Cmds. The root offers each message to its handlers
+// in turn (Model.handlers); ok says the message was the handler's, and
+// nobody after it sees it.
+type handler interface {
+	Update(msg tea.Msg) (cmd tea.Cmd, ok bool)
+}
+
+// handlerFunc makes a function a handler (the preview, the root's part).
+type handlerFunc func(msg tea.Msg) (tea.Cmd, bool)
+
+func (f handlerFunc) Update(msg tea.Msg) (tea.Cmd, bool) { return f(msg) }
+
+// handlers are who is offered a message after the root (updateRoot), in
+// order: the image preview, the overlays (the top first), the panes, the
+// outbox.
+func (m *Model) handlers() []handler {
+	hs := make([]handler, 0, 5+len(m.stack))
+	hs = append(hs, handlerFunc(m.updatePreview))
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if h, ok := m.stack[i].(handler); ok {
+			hs = append(hs, h)
+		}
+	}
+	return append(hs, m.composer, m.picker, m.conv, &m.outboxList)
+}
+
+// updateRoot handles the root's own messages.
+func (m *Model) updateRoot(msg tea.Msg) (tea.Cmd, bool) {
 	q, p := m.queue, m.composer
 	switch msg := msg.(type) {
-	case previewMsg:
-		return m, m.onPreview(msg)
-	case previewDrawMsg:
-		return m, m.onPreviewDraw(msg)
-	case uv.PrimaryDeviceAttributesEvent:
-		m.onDeviceAttributes(msg)
-		return m, nil
 	case tea.WindowSizeMsg:
 		m.w, m.h = max(msg.Width, 40), max(msg.Height, 12)
 		q.rowCache = map[rowKey]string{}
 		m.layout()
 		q.ensureVisible()
-		return m, nil
-	case draftSaveMsg:
-		if msg.gen == p.draftGen && p.dirty() {
-			return m, p.saveDraft()
-		}
-		return m, nil
+		return nil, true
 	case tea.BackgroundColorMsg:
 		// no theme chosen: follow the terminal (asked of the terminal
 		// itself, so it is right over SSH too)
@@ -53,13 +84,13 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			clear(m.padCache)
 			clear(m.frameCache)
 		}
-		return m, nil
+		return nil, true
 	case dbProbeMsg:
-		return m, m.onDBProbe(msg)
+		return m.onDBProbe(msg), true
 	case jumpMsg:
-		return m, m.onJump(msg)
+		return m.onJump(msg), true
 	case slaMsg:
-		return m, m.onSLA(msg)
+		return m.onSLA(msg), true
 	case tickMsg:
 		cmds := []tea.Cmd{tick(), m.probeDB()}
 		if now := m.now(); now.Sub(m.lastSLAScan) >= slaScanEvery {
@@ -69,37 +100,15 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		if p.dirty() {
 			cmds = append(cmds, p.saveDraft())
 		}
-		return m, tea.Batch(cmds...)
+		return tea.Batch(cmds...), true
 	case eventMsg:
-		return m, tea.Batch(m.onEvent(msg.ev), m.waitEvent())
+		return tea.Batch(m.onEvent(msg.ev), m.waitEvent()), true
 	case eventsClosedMsg:
-		return m, nil
+		return nil, true
 	case refsMsg:
-		return m, m.onRefs(msg)
+		return m.onRefs(msg), true
 	case convsMsg:
-		return m, m.onConvs(msg)
-	case postsMsg:
-		if !m.conv.setPosts(msg) {
-			return m, nil
-		}
-		if c := msg.conv; c != nil {
-			q.remember(*c)
-		}
-		if msg.err != nil {
-			m.flash(m.failText(msg.err), true)
-		}
-		p.restoreDraft(msg.id, msg.draft)
-		return m, nil
-	case threadMsg:
-		switch {
-		case social.Gone(msg.err):
-			// the reason first and whole (it is short): the status line
-			// would cut a wrapped network error before its "404"
-			m.flash(msg.err.Error(), false)
-		case msg.err != nil:
-			m.flash("thread: "+msg.err.Error(), true)
-		}
-		return m, nil
+		return m.onConvs(msg), true
 	case doneMsg:
 		m.pushUndo(msg.undo)
 		if msg.err != nil {
@@ -110,108 +119,28 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 			}
 			m.flash(msg.flash, false)
 		}
-		return m, m.loadOutbox()
-	case unsentMsg:
-		m.flash(msg.flash, false)
-		load := m.open(msg.edit.conv, false)
-		return m, tea.Batch(load, p.edit(msg.edit), m.loadOutbox())
-	case outboxMsg:
-		m.outboxList.set(msg)
-		return m, nil
-	case sentPageMsg:
-		for _, o := range m.stack {
-			if ov, ok := o.(*outboxView); ok {
-				ov.setPage(msg)
-			}
-		}
-		return m, nil
+		return m.loadOutbox(), true
 	case teamMsg:
 		if msg.then != nil { // a write to the shared team was answered
-			return m, tea.Batch(msg.then(m), m.team.wait())
+			return tea.Batch(msg.then(m), m.team.wait()), true
 		}
-		return m, tea.Batch(m.onTeam(msg.ev), m.team.wait())
-	case sentMsg:
-		if cmd, ok := p.claimed(msg); ok {
-			return m, cmd
-		}
-		if cmd, ok := p.newer(msg); ok { // seen.go: shown over the refreshed conversation
-			if m.conv.openID == msg.conv {
-				cmd = tea.Batch(cmd, m.conv.loadPosts(msg.conv))
-			}
-			return m, tea.Batch(cmd, m.loadOutbox())
-		}
-		queued, reload := p.sent(msg)
-		if queued {
-			if m.focus == fComposer {
-				m.focusOn(fConv)
-			} else {
-				m.layout()
-			}
-			// a reply moves the conversation to pending (waiting on the
-			// customer) once it is sent: say so, and how to take it back
-			flash := "Reply queued; once sent, the conversation moves to pending (waiting on the customer)"
-			if !msg.at.IsZero() {
-				flash = queuedLabel(msg) // scheduled (schedule.go)
-			} else if d := m.d.UndoSend; d > 0 {
-				m.pushUndo(unsendUndo(m.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
-				flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, m.km.Keys(ActUndo))
-			}
-			m.flash(flash, false)
-		}
-		if reload {
-			return m, m.loadOutbox()
-		}
-		return m, nil
-	case usedMsg:
-		m.picker.setUsed(msg.used)
-		return m, nil
-	case bulkPlanMsg:
-		return m, p.showBulk(msg)
-	case contactSavedMsg:
-		m.pushUndo(msg.undo)
-		flash := "Contact saved"
-		if msg.flash != "" {
-			flash = msg.flash
-		}
-		if msg.undo != nil {
-			flash += " — " + m.km.Keys(ActUndo) + " undoes"
-		}
-		m.flash(flash, false)
-		if msg.id == m.conv.openID {
-			return m, m.conv.loadPosts(msg.id)
-		}
-		return m, nil
-	case editMsg:
-		load := m.open(msg.conv, false) // (nothing to load if already open)
-		return m, tea.Batch(load, p.edit(msg))
-	case attachFileMsg:
-		return m, m.onAttachFile(msg)
-	case statusListMsg:
-		if s, ok := m.top().(*statusList); ok {
-			s.set(msg)
-		}
-		return m, nil
-	case statsMsg:
-		if s, ok := m.top().(*stats); ok {
-			s.text = msg.text
-		}
-		return m, nil
+		return tea.Batch(m.onTeam(msg.ev), m.team.wait()), true
 	case tea.PasteMsg:
 		if s, ok := m.top().(*statusCompose); ok {
-			return m, s.paste(msg) // statuspost.go
+			return s.paste(msg), true // statuspost.go
 		}
 		if m.focus == fComposer {
-			return m, p.paste(msg)
+			return p.paste(msg), true
 		}
-		return m, nil
+		return nil, true
 	case tea.MouseWheelMsg:
-		return m, m.onWheel(msg)
+		return m.onWheel(msg), true
 	case tea.MouseClickMsg:
-		return m, m.onClick(msg)
+		return m.onClick(msg), true
 	case tea.KeyPressMsg:
-		return m, m.onKey(msg)
+		return m.onKey(msg), true
 	}
-	return m, nil
+	return nil, false
 }
 
 // onRefs takes a reloaded list: the open conversation follows the cursor
