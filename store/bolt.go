@@ -43,6 +43,7 @@ type Bolt struct {
 	path    string
 	ro      bool
 	commits atomic.Int64
+	trim    mapTrim
 }
 
 var _ Store = (*Bolt)(nil)
@@ -213,18 +214,27 @@ func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	t0 := time.Now()
 	err := s.db.Update(fn)
 	if err == nil {
 		s.commits.Add(1)
 	}
+	s.maybeTrim(time.Since(t0) > longRead)
 	return err
 }
+
+// longRead is how long a transaction that probably read a lot (a scan)
+// takes: after one the resident set is checked at once (bolt_mmap.go).
+const longRead = 5 * time.Millisecond
 
 func (s *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(fn)
+	t0 := time.Now()
+	err := s.db.View(fn)
+	s.maybeTrim(time.Since(t0) > longRead)
+	return err
 }
 
 // boltTx is the shared rules' view of a bbolt write transaction.
@@ -291,3 +301,10 @@ func (b boltTx) PutContact(ct Contact) error {
 // Commits is the number of write transactions committed since Open (tests
 // check that an idle hark writes nothing).
 func (s *Bolt) Commits() int64 { return s.commits.Load() }
+
+// WriteStats is what the commits since Open wrote: pages, and the time
+// spent writing them (fsync included) — benchmarks report it per batch.
+func (s *Bolt) WriteStats() (pages int64, write time.Duration) {
+	st := s.db.Stats().TxStats
+	return st.GetWrite(), st.GetWriteTime()
+}

@@ -15,6 +15,13 @@ import (
 // putConv writes c, moving its queue index entry. old is the previous
 // version (nil for a new conversation).
 func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
+	c.Version++
+	return writeConv(tx, old, c)
+}
+
+// writeConv is putConv without the Version bump (batchTx bumps it at
+// each PutConv and writes once).
+func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	id, err := parseID(c.ID)
 	if err != nil {
 		return err
@@ -22,12 +29,13 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	q := tx.Bucket(bQueue)
 	var from byte = 255
 	if old != nil {
-		if err := q.Delete(sortKey(old, id)); err != nil {
-			return err
+		if ok := sortKey(old, id); string(ok) != string(sortKey(c, id)) {
+			if err := q.Delete(ok); err != nil {
+				return err
+			}
 		}
 		from = rankOf(old.State)
 	}
-	c.Version++
 	if err := q.Put(sortKey(c, id), refValue(c)); err != nil {
 		return err
 	}
@@ -126,8 +134,12 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
-		res, err = IngestTx(boltTx{tx}, feedID, posts, tri, now)
+		btx := newBatchTx(tx)
+		res, err = IngestTx(btx, feedID, posts, tri, now)
 		if err != nil {
+			return err
+		}
+		if err := btx.flush(); err != nil {
 			return err
 		}
 		if feedID != "" {
