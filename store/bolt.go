@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 var (
 	bMeta       = []byte("meta")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -31,9 +32,16 @@ import (
 //	'a' block(4) attr        lang, sentiment, state ("l=es", "s=neg",
 //	                         "e=open")
 //	'd' time(8) id(8)        the latest customer post of conversation id
+//	'f' block(4) word        a word of the name or handle of a customer
+//	                         who wrote in the conversation (from:, and
+//	                         words), as the post had it or as the contact
+//	                         has it now
 //	'c' word 0 contact       a word of a contact's notes
-//	'n' word 0 contact       a word of a contact's name or handle
 //	't' tag 0 contact        a tag of a contact (folded)
+//
+// (Schema 7 kept contacts' names as 'n' word 0 contact: a new customer
+// put keys all over that range, a page each, 55 of a batch's 163 pages;
+// schema 8 moved them to 'f', keyed by the conversations' blocks.)
 //
 // With the block first, what a poll batch adds (new conversations, the
 // newest ids) lands in a few pages at the end of each kind's range: a
@@ -118,6 +126,41 @@ func setBit(b *bolt.Bucket, kind byte, term string, id []byte, on bool) error {
 	return b.Put(k, v)
 }
 
+// migrateNames (schema 8) moves the contacts' name postings ('n' word 0
+// contact) to their conversations' blocks ('f'). A store whose index is
+// still to be built gets them from Reindex.
+func migrateNames(tx *bolt.Tx) error {
+	b := tx.Bucket(bIndex)
+	if b == nil {
+		return nil
+	}
+	var keys [][]byte
+	contacts := map[string]bool{}
+	c := b.Cursor()
+	for k, _ := c.Seek([]byte{'n'}); k != nil && k[0] == 'n'; k, _ = c.Next() {
+		keys = append(keys, slices.Clone(k))
+		if i := bytes.IndexByte(k, 0); i >= 0 {
+			contacts[string(k[i+1:])] = true
+		}
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	cb := tx.Bucket(bContacts)
+	for _, k := range slices.Sorted(maps.Keys(contacts)) {
+		var ct Contact
+		if ok, err := getJSON(cb, []byte(k), &ct); err != nil || !ok {
+			continue // doctor reports an undecodable contact
+		}
+		if err := contactNames(b, nil, &ct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func postingKey(kind byte, term string, id []byte) []byte {
 	k := make([]byte, 0, 2+len(term)+len(id))
 	k = append(k, kind)
@@ -139,6 +182,13 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 	for _, w := range fold.Unique(sp.Text + " " + sp.Author.DisplayName + " " + sp.Author.Handle) {
 		if err := setBit(b, 'w', w, id, true); err != nil {
 			return err
+		}
+	}
+	if sp.Kind != social.KindOwn && sp.Author.Handle != "" {
+		for _, w := range nameWords(sp.Author.DisplayName, sp.Author.Handle) {
+			if err := setBit(b, 'f', w, id, true); err != nil {
+				return err
+			}
 		}
 	}
 	ws := fold.Words(sp.Text)
@@ -264,9 +314,6 @@ func contactKeys(ct *Contact) [][]byte {
 	for _, w := range fold.Unique(ct.Notes) {
 		keys = append(keys, postingKey('c', w, ck))
 	}
-	for _, w := range fold.Unique(ct.Author.DisplayName + " " + ct.Handle) {
-		keys = append(keys, postingKey('n', w, ck))
-	}
 	for _, t := range ct.Tags {
 		if w := fold.Word(t); w != "" {
 			keys = append(keys, postingKey('t', w, ck))
@@ -280,7 +327,59 @@ func indexContact(tx *bolt.Tx, old, ct *Contact) error {
 	if b == nil {
 		return nil
 	}
-	return diffKeys(b, contactKeys(old), contactKeys(ct))
+	if err := diffKeys(b, contactKeys(old), contactKeys(ct)); err != nil {
+		return err
+	}
+	return contactNames(b, old, ct)
+}
+
+// nameWords are the words of a customer's name and handle.
+func nameWords(name, handle string) []string { return fold.Unique(name + " " + handle) }
+
+// contactNames gives the conversations of a contact whose name or handle
+// changed (or that is new) the words of its name as it is now ('f'); the
+// words it had stay (its posts were written under them).
+func contactNames(b *bolt.Bucket, old, ct *Contact) error {
+	if ct == nil || ct.Handle == "" || len(ct.ConvIDs) == 0 {
+		return nil
+	}
+	var was []string
+	if old != nil && old.Handle != "" {
+		was = nameWords(old.Author.DisplayName, old.Handle)
+	}
+	var add []string
+	for _, w := range nameWords(ct.Author.DisplayName, ct.Handle) {
+		if !slices.Contains(was, w) {
+			add = append(add, w)
+		}
+	}
+	ids := ct.ConvIDs
+	if len(add) == 0 {
+		// the same name: only the conversations it did not have
+		if old == nil || len(old.ConvIDs) >= len(ids) {
+			return nil
+		}
+		add = nameWords(ct.Author.DisplayName, ct.Handle)
+		var fresh []string
+		for _, id := range ids {
+			if !slices.Contains(old.ConvIDs, id) {
+				fresh = append(fresh, id)
+			}
+		}
+		ids = fresh
+	}
+	for _, cid := range ids {
+		id, err := parseID(cid)
+		if err != nil {
+			continue
+		}
+		for _, w := range add {
+			if err := setBit(b, 'f', w, id, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ---- sets of conversation ids ----
@@ -437,7 +536,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 			scanContactTerm(b, 'c', w, prefix, cs)
 			if cl.Kind == ClauseWord {
 				scanContactTerm(b, 't', w, prefix, cs)
-				scanContactTerm(b, 'n', w, prefix, cs)
+				scanConvTerm(b, 'f', w, prefix, &s) // customers' names as they are now
 			}
 			if i == 0 {
 				set = s
@@ -473,7 +572,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		return set.or(cs), nil
 	case ClauseFrom:
 		contacts := map[string]bool{}
-		scanContactTerm(b, 'n', cl.Value, true, contacts)
+		scanConvTerm(b, 'f', cl.Value, true, &set)
 		// a part of the handle: the contacts' keys are network/handle
 		c := tx.Bucket(bContacts).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
