@@ -246,12 +246,21 @@ func (b boltTx) Post(key string) (StoredPost, bool, error) {
 }
 
 func (b boltTx) PutPost(sp StoredPost) error {
-	pb := b.tx.Bucket(bPosts)
-	pb.FillPercent = 0.9
-	if err := putJSON(pb, []byte(sp.Key()), sp); err != nil {
+	if err := putPostRecord(b.tx, sp); err != nil {
 		return err
 	}
 	return indexPost(b.tx, sp)
+}
+
+// putPostRecord writes a post's record (not its postings).
+func putPostRecord(tx *bolt.Tx, sp StoredPost) error {
+	pb := tx.Bucket(bPosts)
+	pb.FillPercent = 0.9
+	raw, err := marshalPost(sp)
+	if err != nil {
+		return err
+	}
+	return pb.Put([]byte(sp.Key()), raw)
 }
 
 func (b boltTx) Conv(id string) (social.Conversation, error) { return getConv(b.tx, id) }

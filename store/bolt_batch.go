@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -23,6 +24,7 @@ type batchTx struct {
 	posts    map[string]StoredPost
 	convs    map[string]*convEntry
 	contacts map[string]*contactEntry
+	bits     map[string]uint64 // the posts' postings: key → bits to set
 }
 
 type convEntry struct {
@@ -39,7 +41,7 @@ type contactEntry struct {
 
 func newBatchTx(tx *bolt.Tx) *batchTx {
 	return &batchTx{boltTx: boltTx{tx}, posts: map[string]StoredPost{}, convs: map[string]*convEntry{},
-		contacts: map[string]*contactEntry{}}
+		contacts: map[string]*contactEntry{}, bits: map[string]uint64{}}
 }
 
 // cloneConv copies a conversation's slices and maps, so that the version
@@ -64,11 +66,18 @@ func (b *batchTx) Post(key string) (StoredPost, bool, error) {
 }
 
 func (b *batchTx) PutPost(sp StoredPost) error {
-	if err := b.boltTx.PutPost(sp); err != nil {
+	if err := putPostRecord(b.tx, sp); err != nil {
 		return err
 	}
 	b.posts[sp.Key()] = sp
-	return nil
+	if b.tx.Bucket(bIndex) == nil {
+		return nil
+	}
+	return postPostings(sp, func(kind byte, term string, id []byte) error {
+		n := binary.BigEndian.Uint64(id)
+		b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+		return nil
+	})
 }
 
 // PostTime is the creation time of a stored post (insertByTime needs
@@ -171,6 +180,13 @@ func (b *batchTx) flush() error {
 		}
 		if err := writeConv(b.tx, e.disk, &e.cur); err != nil {
 			return err
+		}
+	}
+	if ix := b.tx.Bucket(bIndex); ix != nil {
+		for _, k := range slices.Sorted(maps.Keys(b.bits)) {
+			if err := orBits(ix, []byte(k), b.bits[k]); err != nil {
+				return err
+			}
 		}
 	}
 	cb := b.tx.Bucket(bContacts)

@@ -101,6 +101,21 @@ func blockKey(kind byte, block uint32, term string) []byte {
 	return append(k, term...)
 }
 
+// orBits sets the bits of mask in the posting key (batchTx's postings,
+// gathered over a batch: one read and one write a key).
+func orBits(b *bolt.Bucket, k []byte, mask uint64) error {
+	var bm uint64
+	if v := b.Get(k); len(v) == 8 {
+		bm = binary.LittleEndian.Uint64(v)
+	}
+	if bm|mask == bm {
+		return nil
+	}
+	v := make([]byte, 8)
+	binary.LittleEndian.PutUint64(v, bm|mask)
+	return b.Put(k, v)
+}
+
 // setBit sets (or clears) conversation id's bit in the posting kind/term.
 func setBit(b *bolt.Bucket, kind byte, term string, id []byte, on bool) error {
 	n := binary.BigEndian.Uint64(id)
@@ -172,7 +187,16 @@ func postingKey(kind byte, term string, id []byte) []byte {
 // indexPost adds the words of a post to its conversation's postings.
 func indexPost(tx *bolt.Tx, sp StoredPost) error {
 	b := tx.Bucket(bIndex)
-	if b == nil || sp.ConvID == "" {
+	if b == nil {
+		return nil
+	}
+	return postPostings(sp, func(kind byte, term string, id []byte) error { return setBit(b, kind, term, id, true) })
+}
+
+// postPostings calls set with each posting a post adds to its
+// conversation: words, customers' names, word pairs.
+func postPostings(sp StoredPost, set func(kind byte, term string, id []byte) error) error {
+	if sp.ConvID == "" {
 		return nil
 	}
 	id, err := parseID(sp.ConvID)
@@ -180,13 +204,13 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 		return nil // a post of no conversation: nothing to index
 	}
 	for _, w := range fold.Unique(sp.Text + " " + sp.Author.DisplayName + " " + sp.Author.Handle) {
-		if err := setBit(b, 'w', w, id, true); err != nil {
+		if err := set('w', w, id); err != nil {
 			return err
 		}
 	}
 	if sp.Kind != social.KindOwn && sp.Author.Handle != "" {
 		for _, w := range nameWords(sp.Author.DisplayName, sp.Author.Handle) {
-			if err := setBit(b, 'f', w, id, true); err != nil {
+			if err := set('f', w, id); err != nil {
 				return err
 			}
 		}
@@ -199,7 +223,7 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 			continue
 		}
 		seen[pair] = true
-		if err := setBit(b, 'p', pair, id, true); err != nil {
+		if err := set('p', pair, id); err != nil {
 			return err
 		}
 	}
