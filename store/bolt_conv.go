@@ -325,7 +325,9 @@ func (s *Bolt) Post(ctx context.Context, key string) (StoredPost, error) {
 func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bPosts).Cursor()
+		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			s.scanTick(tx, &n)
 			var sp StoredPost
 			if err := json.Unmarshal(v, &sp); err != nil {
 				return fmt.Errorf("post %q: %w", k, err)
@@ -376,12 +378,21 @@ func (s *Bolt) MarkDeleted(ctx context.Context, key string, now time.Time) (soci
 // ---- queue ----
 
 func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
+	return (*Bolt)(nil).scanQueue(tx, v, fn)
+}
+
+// scanQueue is scanQueue with the resident set kept in check (s nil: not).
+func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 	lo, hi := viewRange(v)
 	names := refNames{}
 	c := tx.Bucket(bQueue).Cursor()
+	n := 0
 	for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
 		if len(k) != 25 {
 			continue
+		}
+		if s != nil {
+			s.scanTick(tx, &n)
 		}
 		if !fn(decodeRef(k, val, names)) {
 			break
@@ -394,7 +405,7 @@ func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 // false. The read transaction lasts only as long as the scan; fn must not
 // block.
 func (s *Bolt) Queue(ctx context.Context, v View, fn func(Ref) bool) error {
-	return s.view(ctx, func(tx *bolt.Tx) error { return scanQueue(tx, v, fn) })
+	return s.view(ctx, func(tx *bolt.Tx) error { return s.scanQueue(tx, v, fn) })
 }
 
 // QueueRefs returns the refs of a view that pass keep (nil = all).
@@ -408,7 +419,7 @@ func (s *Bolt) QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Re
 			size += n[r]
 		}
 		out = make([]Ref, 0, size) // one allocation, not a doubling series
-		return scanQueue(tx, v, func(r Ref) bool {
+		return s.scanQueue(tx, v, func(r Ref) bool {
 			if keep == nil || keep(r) {
 				out = append(out, r)
 			}
@@ -473,7 +484,9 @@ func (s *Bolt) ForEachConv(ctx context.Context, fn func(social.Conversation) boo
 func (s *Bolt) ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bConvs).Cursor()
+		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			s.scanTick(tx, &n)
 			conv, err := decodeConv(v)
 			if err != nil {
 				id := fmt.Sprintf("key %x", k)

@@ -699,6 +699,9 @@ func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep 
 			if n++; n%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if n%scanTrimEvery == 0 {
+				s.trimIn(tx, false)
+			}
 			id := binary.BigEndian.Uint64(k[17:])
 			if !all && !include.has(id) || exclude.has(id) {
 				continue

@@ -40,26 +40,37 @@ type mapTrim struct {
 // maybeTrim checks the resident set after a read and gives the store's
 // mapped pages back when they grew past trimAbove since the last trim.
 // force skips the rate limit (after a long read: a scan).
-func (s *Bolt) maybeTrim(force bool) {
-	t := &s.trim
-	if t.off || !mapTrimSupported {
+func (s *Bolt) maybeTrim(force bool) { s.trimIn(nil, force) }
+
+// trimIn is maybeTrim inside a read transaction (a long scan, every few
+// thousand records: it keeps what the scan maps within trimAbove): the
+// transaction holds the mapping in place. tx nil: one is opened.
+func (s *Bolt) trimIn(tx *bolt.Tx, force bool) {
+	if !mapTrimSupported {
 		return
 	}
+	t := &s.trim
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.off {
+		return
+	}
 	now := time.Now()
 	if !force && now.Sub(t.last) < trimEvery {
 		return
 	}
 	t.last = now
 	shared, ok := residentShared()
-	if !ok {
+	if !ok || shared-t.base < trimAbove { // base is 0 until the first trim
 		return
 	}
-	if shared-t.base < trimAbove { // base is 0 until the first trim
-		return
+	var err error
+	if tx != nil {
+		err = dropMapped(s.db, tx.Size())
+	} else {
+		err = s.db.View(func(tx *bolt.Tx) error { return dropMapped(s.db, tx.Size()) })
 	}
-	if err := s.db.View(func(tx *bolt.Tx) error { return dropMapped(s.db, tx.Size()) }); err != nil {
+	if err != nil {
 		t.off = true // not on this system: stop trying
 		return
 	}
@@ -68,6 +79,16 @@ func (s *Bolt) maybeTrim(force bool) {
 		t.base = after
 	}
 }
+
+// scanTick is called by long scans for each record: every scanTrimEvery
+// records it checks the resident set (trimIn).
+func (s *Bolt) scanTick(tx *bolt.Tx, n *int) {
+	if *n++; *n%scanTrimEvery == 0 {
+		s.trimIn(tx, false)
+	}
+}
+
+const scanTrimEvery = 2048
 
 // KeepMapped turns the trimming off (on: the mapped pages stay resident
 // until the kernel reclaims them, as bbolt leaves them; benchmarks compare).
