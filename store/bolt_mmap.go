@@ -44,32 +44,42 @@ func (s *Bolt) maybeTrim(force bool) { s.trimIn(nil, force) }
 
 // trimIn is maybeTrim inside a read transaction (a long scan, every few
 // thousand records: it keeps what the scan maps within trimAbove): the
-// transaction holds the mapping in place. tx nil: one is opened.
+// transaction holds the mapping in place. tx nil: one is opened, after
+// the lock is let go (a writer waiting to remap holds back new read
+// transactions, and a scan that holds one may be waiting for the lock);
+// a scan does not wait for the lock: another trim is under way.
 func (s *Bolt) trimIn(tx *bolt.Tx, force bool) {
 	if !mapTrimSupported {
 		return
 	}
 	t := &s.trim
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.off {
-		return
+	if tx != nil {
+		if !t.mu.TryLock() {
+			return
+		}
+	} else {
+		t.mu.Lock()
 	}
 	now := time.Now()
-	if !force && now.Sub(t.last) < trimEvery {
+	if t.off || !force && now.Sub(t.last) < trimEvery {
+		t.mu.Unlock()
 		return
 	}
 	t.last = now
 	shared, ok := residentShared()
 	if !ok || shared-t.base < trimAbove { // base is 0 until the first trim
+		t.mu.Unlock()
 		return
 	}
 	var err error
 	if tx != nil {
 		err = dropMapped(s.db, tx.Size())
 	} else {
+		t.mu.Unlock()
 		err = s.db.View(func(tx *bolt.Tx) error { return dropMapped(s.db, tx.Size()) })
+		t.mu.Lock()
 	}
+	defer t.mu.Unlock()
 	if err != nil {
 		t.off = true // not on this system: stop trying
 		return
