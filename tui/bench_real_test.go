@@ -204,7 +204,7 @@ func BenchmarkMemory(b *testing.B) {
 	benchgen.Cached(b, realSize()) // built here, not in a child
 	for b.Loop() {
 		for _, v := range []string{"before", "kept", "now"} {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryChild$", "-test.count=1", "-test.v")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryChild$", "-test.count=1", "-test.v", "-test.timeout=0")
 			cmd.Env = append(os.Environ(), "HARK_MEMORY_CHILD="+v, "HARK_BENCH_N="+strconv.Itoa(realSize()))
 			out, err := cmd.CombinedOutput()
 			if err != nil {
