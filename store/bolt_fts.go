@@ -163,13 +163,29 @@ func migrateNames(tx *bolt.Tx) error {
 			return err
 		}
 	}
+	// the bits are gathered, then written in key order: bbolt splits a
+	// node only when it commits, and a million inserts in random order
+	// into the one node where 'f' begins would move it a million times
+	bits := map[string]uint64{}
 	cb := tx.Bucket(bContacts)
 	for _, k := range slices.Sorted(maps.Keys(contacts)) {
 		var ct Contact
 		if ok, err := getJSON(cb, []byte(k), &ct); err != nil || !ok {
 			continue // doctor reports an undecodable contact
 		}
-		if err := contactNames(b, nil, &ct); err != nil {
+		words := nameWords(ct.Author.DisplayName, ct.Handle)
+		for _, cid := range ct.ConvIDs {
+			n, err := ParseID(cid)
+			if err != nil {
+				continue
+			}
+			for _, w := range words {
+				bits[string(blockKey('f', uint32(n/64), w))] |= 1 << (n % 64)
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(bits)) {
+		if err := orBits(b, []byte(k), bits[k]); err != nil {
 			return err
 		}
 	}
