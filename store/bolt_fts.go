@@ -476,10 +476,13 @@ func (s idSet) count() int {
 
 // scanConvTerm adds to set the conversations of the postings of kind
 // whose term equals term (or starts with it, with prefix), block by block.
-func scanConvTerm(b *bolt.Bucket, kind byte, term string, prefix bool, set *idSet) {
+func scanConvTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix bool, set *idSet) {
 	c := b.Cursor()
 	blk := uint32(0)
-	for {
+	for seeks := 1; ; seeks++ {
+		if tick != nil && seeks%256 == 0 {
+			tick() // a lookup seeks every block: keep the pages it maps in check
+		}
 		seek := blockKey(kind, blk, term)
 		k, v := c.Seek(seek)
 		if k == nil || k[0] != kind || len(k) < 5 {
@@ -544,7 +547,7 @@ func contactConvs(tx *bolt.Tx, keys map[string]bool, set *idSet) error {
 }
 
 // clauseSet is the set of conversations a clause (without its Not) holds.
-func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
+func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 	b := tx.Bucket(bIndex)
 	var set idSet
 	switch cl.Kind {
@@ -556,7 +559,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 			for i := 0; i+1 < len(cl.Words); i++ {
 				var s idSet
-				scanConvTerm(b, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
+				scanConvTerm(b, tick, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
 				if i == 0 {
 					set = s
 				} else {
@@ -570,13 +573,13 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 			if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 				s = set // the pairs answered the posts' part
 			} else {
-				scanConvTerm(b, 'w', w, prefix, &s)
+				scanConvTerm(b, tick, 'w', w, prefix, &s)
 			}
 			cs := map[string]bool{}
 			scanContactTerm(b, 'c', w, prefix, cs)
 			if cl.Kind == ClauseWord {
 				scanContactTerm(b, 't', w, prefix, cs)
-				scanConvTerm(b, 'f', w, prefix, &s) // customers' names as they are now
+				scanConvTerm(b, tick, 'f', w, prefix, &s) // customers' names as they are now
 			}
 			if i == 0 {
 				set = s
@@ -612,7 +615,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		return set.or(cs), nil
 	case ClauseFrom:
 		contacts := map[string]bool{}
-		scanConvTerm(b, 'f', cl.Value, true, &set)
+		scanConvTerm(b, tick, 'f', cl.Value, true, &set)
 		// a part of the handle: the contacts' keys are network/handle
 		c := tx.Bucket(bContacts).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -626,11 +629,11 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		scanContactTerm(b, 't', cl.Value, false, contacts)
 		return set, contactConvs(tx, contacts, &set)
 	case ClauseLang:
-		scanConvTerm(b, 'a', "l="+cl.Value, false, &set)
+		scanConvTerm(b, tick, 'a', "l="+cl.Value, false, &set)
 	case ClauseSentiment:
-		scanConvTerm(b, 'a', "s="+cl.Value, false, &set)
+		scanConvTerm(b, tick, 'a', "s="+cl.Value, false, &set)
 	case ClauseState:
-		scanConvTerm(b, 'a', "e="+cl.Value, false, &set)
+		scanConvTerm(b, tick, 'a', "e="+cl.Value, false, &set)
 	case ClauseAfter, ClauseBefore:
 		t := make([]byte, 9)
 		t[0] = 'd'
@@ -688,7 +691,7 @@ func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			set, err := clauseSet(tx, cl)
+			set, err := clauseSet(tx, cl, func() { s.trimIn(tx, false) })
 			if err != nil {
 				return err
 			}
