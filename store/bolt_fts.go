@@ -691,7 +691,7 @@ func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			set, err := clauseSet(tx, cl, func() { s.trimIn(tx, false) })
+			set, err := clauseSet(tx, cl, func() { s.trimIn(tx, true) })
 			if err != nil {
 				return err
 			}
@@ -719,7 +719,7 @@ func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep 
 				return ctx.Err()
 			}
 			if n%scanTrimEvery == 0 {
-				s.trimIn(tx, false)
+				s.trimIn(tx, true)
 			}
 			id := binary.BigEndian.Uint64(k[17:])
 			if !all && !include.has(id) || exclude.has(id) {
