@@ -27,9 +27,14 @@ func benchSize() int {
 // refs, then every conversation decoded and matched on its preview, as
 // the TUI did), the baseline, in the same run. Its hits differ: it did not
 // look into the posts (the rare word, in customers' first posts only,
-// found nothing) and took tag: as free text.
+// found nothing) and took tag: as free text. HARK_KEEP_MAPPED=1 leaves
+// the store's mapped pages resident, as bbolt does (the store gives them
+// back past a threshold: store/bolt_mmap.go), to see what that costs.
 func BenchmarkSearch(b *testing.B) {
 	st := benchgen.Open(b, benchSize())
+	if km, ok := st.(interface{ KeepMapped(bool) }); ok && os.Getenv("HARK_KEEP_MAPPED") != "" {
+		km.KeepMapped(true) // the mapping as bbolt leaves it (the cost of giving pages back)
+	}
 	now := benchgen.End()
 	for _, tc := range []struct{ name, q string }{
 		{"free", benchgen.RareWord},

@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 var (
 	bMeta       = []byte("meta")
@@ -43,6 +43,7 @@ type Bolt struct {
 	path    string
 	ro      bool
 	commits atomic.Int64
+	trim    mapTrim
 }
 
 var _ Store = (*Bolt)(nil)
@@ -213,18 +214,27 @@ func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	t0 := time.Now()
 	err := s.db.Update(fn)
 	if err == nil {
 		s.commits.Add(1)
 	}
+	s.maybeTrim(time.Since(t0) > longRead)
 	return err
 }
+
+// longRead is how long a transaction that probably read a lot (a scan)
+// takes: after one the resident set is checked at once (bolt_mmap.go).
+const longRead = 5 * time.Millisecond
 
 func (s *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(fn)
+	t0 := time.Now()
+	err := s.db.View(fn)
+	s.maybeTrim(time.Since(t0) > longRead)
+	return err
 }
 
 // boltTx is the shared rules' view of a bbolt write transaction.
@@ -236,12 +246,21 @@ func (b boltTx) Post(key string) (StoredPost, bool, error) {
 }
 
 func (b boltTx) PutPost(sp StoredPost) error {
-	pb := b.tx.Bucket(bPosts)
-	pb.FillPercent = 0.9
-	if err := putJSON(pb, []byte(sp.Key()), sp); err != nil {
+	if err := putPostRecord(b.tx, sp); err != nil {
 		return err
 	}
 	return indexPost(b.tx, sp)
+}
+
+// putPostRecord writes a post's record (not its postings).
+func putPostRecord(tx *bolt.Tx, sp StoredPost) error {
+	pb := tx.Bucket(bPosts)
+	pb.FillPercent = 0.9
+	raw, err := marshalPost(sp)
+	if err != nil {
+		return err
+	}
+	return pb.Put([]byte(sp.Key()), raw)
 }
 
 func (b boltTx) Conv(id string) (social.Conversation, error) { return getConv(b.tx, id) }
@@ -291,3 +310,10 @@ func (b boltTx) PutContact(ct Contact) error {
 // Commits is the number of write transactions committed since Open (tests
 // check that an idle hark writes nothing).
 func (s *Bolt) Commits() int64 { return s.commits.Load() }
+
+// WriteStats is what the commits since Open wrote: pages, and the time
+// spent writing them (fsync included) — benchmarks report it per batch.
+func (s *Bolt) WriteStats() (pages int64, write time.Duration) {
+	st := s.db.Stats().TxStats
+	return st.GetWrite(), st.GetWriteTime()
+}

@@ -15,6 +15,13 @@ import (
 // putConv writes c, moving its queue index entry. old is the previous
 // version (nil for a new conversation).
 func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
+	c.Version++
+	return writeConv(tx, old, c)
+}
+
+// writeConv is putConv without the Version bump (batchTx bumps it at
+// each PutConv and writes once).
+func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	id, err := parseID(c.ID)
 	if err != nil {
 		return err
@@ -22,12 +29,13 @@ func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	q := tx.Bucket(bQueue)
 	var from byte = 255
 	if old != nil {
-		if err := q.Delete(sortKey(old, id)); err != nil {
-			return err
+		if ok := sortKey(old, id); string(ok) != string(sortKey(c, id)) {
+			if err := q.Delete(ok); err != nil {
+				return err
+			}
 		}
 		from = rankOf(old.State)
 	}
-	c.Version++
 	if err := q.Put(sortKey(c, id), refValue(c)); err != nil {
 		return err
 	}
@@ -126,8 +134,12 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
-		res, err = IngestTx(boltTx{tx}, feedID, posts, tri, now)
+		btx := newBatchTx(tx)
+		res, err = IngestTx(btx, feedID, posts, tri, now)
 		if err != nil {
+			return err
+		}
+		if err := btx.flush(); err != nil {
 			return err
 		}
 		if feedID != "" {
@@ -313,7 +325,9 @@ func (s *Bolt) Post(ctx context.Context, key string) (StoredPost, error) {
 func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bPosts).Cursor()
+		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			s.scanTick(tx, &n)
 			var sp StoredPost
 			if err := json.Unmarshal(v, &sp); err != nil {
 				return fmt.Errorf("post %q: %w", k, err)
@@ -364,12 +378,21 @@ func (s *Bolt) MarkDeleted(ctx context.Context, key string, now time.Time) (soci
 // ---- queue ----
 
 func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
+	return (*Bolt)(nil).scanQueue(tx, v, fn)
+}
+
+// scanQueue is scanQueue with the resident set kept in check (s nil: not).
+func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 	lo, hi := viewRange(v)
 	names := refNames{}
 	c := tx.Bucket(bQueue).Cursor()
+	n := 0
 	for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
 		if len(k) != 25 {
 			continue
+		}
+		if s != nil {
+			s.scanTick(tx, &n)
 		}
 		if !fn(decodeRef(k, val, names)) {
 			break
@@ -382,7 +405,7 @@ func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 // false. The read transaction lasts only as long as the scan; fn must not
 // block.
 func (s *Bolt) Queue(ctx context.Context, v View, fn func(Ref) bool) error {
-	return s.view(ctx, func(tx *bolt.Tx) error { return scanQueue(tx, v, fn) })
+	return s.view(ctx, func(tx *bolt.Tx) error { return s.scanQueue(tx, v, fn) })
 }
 
 // QueueRefs returns the refs of a view that pass keep (nil = all).
@@ -396,7 +419,7 @@ func (s *Bolt) QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Re
 			size += n[r]
 		}
 		out = make([]Ref, 0, size) // one allocation, not a doubling series
-		return scanQueue(tx, v, func(r Ref) bool {
+		return s.scanQueue(tx, v, func(r Ref) bool {
 			if keep == nil || keep(r) {
 				out = append(out, r)
 			}
@@ -461,7 +484,9 @@ func (s *Bolt) ForEachConv(ctx context.Context, fn func(social.Conversation) boo
 func (s *Bolt) ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bConvs).Cursor()
+		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			s.scanTick(tx, &n)
 			conv, err := decodeConv(v)
 			if err != nil {
 				id := fmt.Sprintf("key %x", k)

@@ -32,10 +32,12 @@ func (s *Bolt) Export(ctx context.Context, fn func(Record) error) error {
 			{RecCursor, bCursors, false}, {RecFeed, bFeedStatus, false}, {RecOutbox, bOutbox, true},
 		} {
 			c := tx.Bucket(b.bucket).Cursor()
+			n := 0
 			for k, v := c.First(); k != nil; k, v = c.Next() {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+				s.scanTick(tx, &n)
 				key := string(k)
 				if b.id {
 					key = idString(k)

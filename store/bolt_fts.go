@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -31,9 +32,16 @@ import (
 //	'a' block(4) attr        lang, sentiment, state ("l=es", "s=neg",
 //	                         "e=open")
 //	'd' time(8) id(8)        the latest customer post of conversation id
+//	'f' block(4) word        a word of the name or handle of a customer
+//	                         who wrote in the conversation (from:, and
+//	                         words), as the post had it or as the contact
+//	                         has it now
 //	'c' word 0 contact       a word of a contact's notes
-//	'n' word 0 contact       a word of a contact's name or handle
 //	't' tag 0 contact        a tag of a contact (folded)
+//
+// (Schema 7 kept contacts' names as 'n' word 0 contact: a new customer
+// put keys all over that range, a page each, 55 of a batch's 163 pages;
+// schema 8 moved them to 'f', keyed by the conversations' blocks.)
 //
 // With the block first, what a poll batch adds (new conversations, the
 // newest ids) lands in a few pages at the end of each kind's range: a
@@ -93,6 +101,21 @@ func blockKey(kind byte, block uint32, term string) []byte {
 	return append(k, term...)
 }
 
+// orBits sets the bits of mask in the posting key (batchTx's postings,
+// gathered over a batch: one read and one write a key).
+func orBits(b *bolt.Bucket, k []byte, mask uint64) error {
+	var bm uint64
+	if v := b.Get(k); len(v) == 8 {
+		bm = binary.LittleEndian.Uint64(v)
+	}
+	if bm|mask == bm {
+		return nil
+	}
+	v := make([]byte, 8)
+	binary.LittleEndian.PutUint64(v, bm|mask)
+	return b.Put(k, v)
+}
+
 // setBit sets (or clears) conversation id's bit in the posting kind/term.
 func setBit(b *bolt.Bucket, kind byte, term string, id []byte, on bool) error {
 	n := binary.BigEndian.Uint64(id)
@@ -118,6 +141,57 @@ func setBit(b *bolt.Bucket, kind byte, term string, id []byte, on bool) error {
 	return b.Put(k, v)
 }
 
+// migrateNames (schema 8) moves the contacts' name postings ('n' word 0
+// contact) to their conversations' blocks ('f'). A store whose index is
+// still to be built gets them from Reindex.
+func migrateNames(tx *bolt.Tx) error {
+	b := tx.Bucket(bIndex)
+	if b == nil {
+		return nil
+	}
+	var keys [][]byte
+	contacts := map[string]bool{}
+	c := b.Cursor()
+	for k, _ := c.Seek([]byte{'n'}); k != nil && k[0] == 'n'; k, _ = c.Next() {
+		keys = append(keys, slices.Clone(k))
+		if i := bytes.IndexByte(k, 0); i >= 0 {
+			contacts[string(k[i+1:])] = true
+		}
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	// the bits are gathered, then written in key order: bbolt splits a
+	// node only when it commits, and a million inserts in random order
+	// into the one node where 'f' begins would move it a million times
+	bits := map[string]uint64{}
+	cb := tx.Bucket(bContacts)
+	for _, k := range slices.Sorted(maps.Keys(contacts)) {
+		var ct Contact
+		if ok, err := getJSON(cb, []byte(k), &ct); err != nil || !ok {
+			continue // doctor reports an undecodable contact
+		}
+		words := nameWords(ct.Author.DisplayName, ct.Handle)
+		for _, cid := range ct.ConvIDs {
+			n, err := ParseID(cid)
+			if err != nil {
+				continue
+			}
+			for _, w := range words {
+				bits[string(blockKey('f', uint32(n/64), w))] |= 1 << (n % 64)
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(bits)) {
+		if err := orBits(b, []byte(k), bits[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func postingKey(kind byte, term string, id []byte) []byte {
 	k := make([]byte, 0, 2+len(term)+len(id))
 	k = append(k, kind)
@@ -129,7 +203,16 @@ func postingKey(kind byte, term string, id []byte) []byte {
 // indexPost adds the words of a post to its conversation's postings.
 func indexPost(tx *bolt.Tx, sp StoredPost) error {
 	b := tx.Bucket(bIndex)
-	if b == nil || sp.ConvID == "" {
+	if b == nil {
+		return nil
+	}
+	return postPostings(sp, func(kind byte, term string, id []byte) error { return setBit(b, kind, term, id, true) })
+}
+
+// postPostings calls set with each posting a post adds to its
+// conversation: words, customers' names, word pairs.
+func postPostings(sp StoredPost, set func(kind byte, term string, id []byte) error) error {
+	if sp.ConvID == "" {
 		return nil
 	}
 	id, err := parseID(sp.ConvID)
@@ -137,8 +220,15 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 		return nil // a post of no conversation: nothing to index
 	}
 	for _, w := range fold.Unique(sp.Text + " " + sp.Author.DisplayName + " " + sp.Author.Handle) {
-		if err := setBit(b, 'w', w, id, true); err != nil {
+		if err := set('w', w, id); err != nil {
 			return err
+		}
+	}
+	if sp.Kind != social.KindOwn && sp.Author.Handle != "" {
+		for _, w := range nameWords(sp.Author.DisplayName, sp.Author.Handle) {
+			if err := set('f', w, id); err != nil {
+				return err
+			}
 		}
 	}
 	ws := fold.Words(sp.Text)
@@ -149,7 +239,7 @@ func indexPost(tx *bolt.Tx, sp StoredPost) error {
 			continue
 		}
 		seen[pair] = true
-		if err := setBit(b, 'p', pair, id, true); err != nil {
+		if err := set('p', pair, id); err != nil {
 			return err
 		}
 	}
@@ -264,9 +354,6 @@ func contactKeys(ct *Contact) [][]byte {
 	for _, w := range fold.Unique(ct.Notes) {
 		keys = append(keys, postingKey('c', w, ck))
 	}
-	for _, w := range fold.Unique(ct.Author.DisplayName + " " + ct.Handle) {
-		keys = append(keys, postingKey('n', w, ck))
-	}
 	for _, t := range ct.Tags {
 		if w := fold.Word(t); w != "" {
 			keys = append(keys, postingKey('t', w, ck))
@@ -280,7 +367,59 @@ func indexContact(tx *bolt.Tx, old, ct *Contact) error {
 	if b == nil {
 		return nil
 	}
-	return diffKeys(b, contactKeys(old), contactKeys(ct))
+	if err := diffKeys(b, contactKeys(old), contactKeys(ct)); err != nil {
+		return err
+	}
+	return contactNames(b, old, ct)
+}
+
+// nameWords are the words of a customer's name and handle.
+func nameWords(name, handle string) []string { return fold.Unique(name + " " + handle) }
+
+// contactNames gives the conversations of a contact whose name or handle
+// changed (or that is new) the words of its name as it is now ('f'); the
+// words it had stay (its posts were written under them).
+func contactNames(b *bolt.Bucket, old, ct *Contact) error {
+	if ct == nil || ct.Handle == "" || len(ct.ConvIDs) == 0 {
+		return nil
+	}
+	var was []string
+	if old != nil && old.Handle != "" {
+		was = nameWords(old.Author.DisplayName, old.Handle)
+	}
+	var add []string
+	for _, w := range nameWords(ct.Author.DisplayName, ct.Handle) {
+		if !slices.Contains(was, w) {
+			add = append(add, w)
+		}
+	}
+	ids := ct.ConvIDs
+	if len(add) == 0 {
+		// the same name: only the conversations it did not have
+		if old == nil || len(old.ConvIDs) >= len(ids) {
+			return nil
+		}
+		add = nameWords(ct.Author.DisplayName, ct.Handle)
+		var fresh []string
+		for _, id := range ids {
+			if !slices.Contains(old.ConvIDs, id) {
+				fresh = append(fresh, id)
+			}
+		}
+		ids = fresh
+	}
+	for _, cid := range ids {
+		id, err := parseID(cid)
+		if err != nil {
+			continue
+		}
+		for _, w := range add {
+			if err := setBit(b, 'f', w, id, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ---- sets of conversation ids ----
@@ -330,10 +469,13 @@ func (s idSet) count() int {
 
 // scanConvTerm adds to set the conversations of the postings of kind
 // whose term equals term (or starts with it, with prefix), block by block.
-func scanConvTerm(b *bolt.Bucket, kind byte, term string, prefix bool, set *idSet) {
+func scanConvTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix bool, set *idSet) {
 	c := b.Cursor()
 	blk := uint32(0)
-	for {
+	for seeks := 1; ; seeks++ {
+		if tick != nil && seeks%256 == 0 {
+			tick() // a lookup seeks every block: keep the pages it maps in check
+		}
 		seek := blockKey(kind, blk, term)
 		k, v := c.Seek(seek)
 		if k == nil || k[0] != kind || len(k) < 5 {
@@ -398,7 +540,7 @@ func contactConvs(tx *bolt.Tx, keys map[string]bool, set *idSet) error {
 }
 
 // clauseSet is the set of conversations a clause (without its Not) holds.
-func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
+func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 	b := tx.Bucket(bIndex)
 	var set idSet
 	switch cl.Kind {
@@ -410,7 +552,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 			for i := 0; i+1 < len(cl.Words); i++ {
 				var s idSet
-				scanConvTerm(b, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
+				scanConvTerm(b, tick, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
 				if i == 0 {
 					set = s
 				} else {
@@ -424,13 +566,13 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 			if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 				s = set // the pairs answered the posts' part
 			} else {
-				scanConvTerm(b, 'w', w, prefix, &s)
+				scanConvTerm(b, tick, 'w', w, prefix, &s)
 			}
 			cs := map[string]bool{}
 			scanContactTerm(b, 'c', w, prefix, cs)
 			if cl.Kind == ClauseWord {
 				scanContactTerm(b, 't', w, prefix, cs)
-				scanContactTerm(b, 'n', w, prefix, cs)
+				scanConvTerm(b, tick, 'f', w, prefix, &s) // customers' names as they are now
 			}
 			if i == 0 {
 				set = s
@@ -466,7 +608,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		return set.or(cs), nil
 	case ClauseFrom:
 		contacts := map[string]bool{}
-		scanContactTerm(b, 'n', cl.Value, true, contacts)
+		scanConvTerm(b, tick, 'f', cl.Value, true, &set)
 		// a part of the handle: the contacts' keys are network/handle
 		c := tx.Bucket(bContacts).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -480,11 +622,11 @@ func clauseSet(tx *bolt.Tx, cl SearchClause) (idSet, error) {
 		scanContactTerm(b, 't', cl.Value, false, contacts)
 		return set, contactConvs(tx, contacts, &set)
 	case ClauseLang:
-		scanConvTerm(b, 'a', "l="+cl.Value, false, &set)
+		scanConvTerm(b, tick, 'a', "l="+cl.Value, false, &set)
 	case ClauseSentiment:
-		scanConvTerm(b, 'a', "s="+cl.Value, false, &set)
+		scanConvTerm(b, tick, 'a', "s="+cl.Value, false, &set)
 	case ClauseState:
-		scanConvTerm(b, 'a', "e="+cl.Value, false, &set)
+		scanConvTerm(b, tick, 'a', "e="+cl.Value, false, &set)
 	case ClauseAfter, ClauseBefore:
 		t := make([]byte, 9)
 		t[0] = 'd'
@@ -542,7 +684,7 @@ func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			set, err := clauseSet(tx, cl)
+			set, err := clauseSet(tx, cl, func() { s.trimIn(tx, true) })
 			if err != nil {
 				return err
 			}
@@ -568,6 +710,9 @@ func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep 
 			}
 			if n++; n%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if n%scanTrimEvery == 0 {
+				s.trimIn(tx, true)
 			}
 			id := binary.BigEndian.Uint64(k[17:])
 			if !all && !include.has(id) || exclude.has(id) {

@@ -18,6 +18,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	4: migrateTotals,
 	5: migrateOutboxOpen,
 	6: migrateTotalsBinary,
+	7: migrateNames,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

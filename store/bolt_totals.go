@@ -127,7 +127,9 @@ func (s *Bolt) StatTotals(ctx context.Context, from, to int64, cell func(*stats.
 			c := b.Cursor()
 			var x stats.Cell // one of each, reused: the callbacks must not keep them
 			var o stats.OpCell
+			n := 0
 			for k, v := c.Seek(lo); k != nil && string(k[:9]) < string(hi); k, v = c.Next() {
+				s.scanTick(tx, &n)
 				if kind == 'c' {
 					if err := x.UnmarshalBinary(v); err != nil {
 						return fmt.Errorf("totals %x: %w", k, err)

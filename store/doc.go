@@ -10,7 +10,10 @@
 // the enqueue's transaction: seen.go), contacts, drafts and the schema version, and
 // derived data kept in the same transactions: the full-text index
 // (bolt_fts.go, search.go: Searcher) and the stats report's running totals
-// (bolt_totals.go: StatsReader). store/pg is the PostgreSQL backend, store/stores opens either,
+// (bolt_totals.go: StatsReader). A poll batch reads and writes each
+// conversation and contact once (bolt_batch.go); the store gives the
+// pages bbolt mapped back to the kernel as they pile up (bolt_mmap.go).
+// store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
 //
 // Open checks a file against its bbolt header before bbolt maps it (a file

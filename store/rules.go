@@ -35,6 +35,12 @@ type Tx interface {
 	PutContact(ct Contact) error
 }
 
+// postTimer is a Tx that reads a post's creation time alone, cheaper than
+// the whole post (insertByTime needs nothing else).
+type postTimer interface {
+	PostTime(key string) (time.Time, bool, error)
+}
+
 // IngestTx applies a poll batch inside tx (the cursor is the backend's).
 func IngestTx(tx Tx, feedID string, posts []social.Post, tri Triage, now time.Time) (IngestResult, error) {
 	var res IngestResult
@@ -278,13 +284,20 @@ func promoteAttached(tx Tx, p social.Post, tri Triage, now time.Time) (social.Co
 
 // insertByTime keeps PostKeys in CreatedAt order (appends in the common case).
 func insertByTime(tx Tx, keys []string, p social.Post) ([]string, error) {
+	at := func(k string) (time.Time, bool, error) {
+		if pt, ok := tx.(postTimer); ok {
+			return pt.PostTime(k)
+		}
+		prev, ok, err := tx.Post(k)
+		return prev.CreatedAt, ok, err
+	}
 	i := len(keys)
 	for i > 0 {
-		prev, ok, err := tx.Post(keys[i-1])
+		prev, ok, err := at(keys[i-1])
 		if err != nil {
 			return keys, err
 		}
-		if !ok || !prev.CreatedAt.After(p.CreatedAt) {
+		if !ok || !prev.After(p.CreatedAt) {
 			break
 		}
 		i--

@@ -376,7 +376,12 @@ type storedPostDoc struct {
 type storedPostFields StoredPost
 
 // MarshalJSON writes the post, with text_raw for text that is not UTF-8.
-func (sp StoredPost) MarshalJSON() ([]byte, error) {
+func (sp StoredPost) MarshalJSON() ([]byte, error) { return marshalPost(sp) }
+
+// marshalPost is MarshalJSON called directly: json.Marshal of a
+// Marshaler checks and compacts what it returns, a second pass over
+// every post the store writes.
+func marshalPost(sp StoredPost) ([]byte, error) {
 	d := storedPostDoc{storedPostFields: storedPostFields(sp)}
 	if !utf8.ValidString(sp.Text) {
 		d.TextRaw = []byte(sp.Text)

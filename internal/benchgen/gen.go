@@ -21,7 +21,7 @@ import (
 )
 
 // Version keys the cache: bump it when the generated content changes.
-const Version = 1
+const Version = 2
 
 // Sizes are the standard benchmark sizes (conversations).
 const (
@@ -284,6 +284,15 @@ func (g Gen) Triage() store.Triage {
 	}
 }
 
+// annotateStep: every annotateStep-th customer has notes and tags. An odd
+// step alternates English (even customers) with the six other languages
+// (odd ones), and 19 goes round all six: each language gets its share.
+const annotateStep = 19
+
+// Annotated reports whether customer cust has notes and tags (a VIP for
+// every tenth of them).
+func Annotated(cust int) bool { return cust%annotateStep == 0 }
+
 // Build fills s with g's history through an engine's PollOnce, then writes
 // the contacts' notes and tags and the outbox history (a sent reply for
 // every fourth conversation, a few failed ones). progress, if set, is told
@@ -313,12 +322,13 @@ func Build(ctx context.Context, s store.Store, g Gen, progress func(done int)) e
 			break
 		}
 	}
-	// notes, tags and VIPs on every twentieth customer
-	for cust := 0; cust < g.Customers(); cust += 20 {
+	// notes, tags and VIPs on every annotated customer (in every language)
+	for cust := 0; cust < g.Customers(); cust += annotateStep {
+		k := cust / annotateStep
 		_, _, err := s.UpdateContact(ctx, NetworkOf(cust), Handle(cust), func(ct *store.Contact) {
-			ct.Notes = Notes[(cust/20)%len(Notes)]
-			ct.Tags = []string{Tags[(cust/20)%len(Tags)], Tags[(cust/20+3)%len(Tags)]}
-			ct.VIP = cust%200 == 0
+			ct.Notes = Notes[k%len(Notes)]
+			ct.Tags = []string{Tags[k%len(Tags)], Tags[(k+3)%len(Tags)]}
+			ct.VIP = k%10 == 0
 		})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("bench: contact %d: %w", cust, err)

@@ -75,16 +75,31 @@ func TestBuild(t *testing.T) {
 		t.Errorf("outbox: %d sent, %d failed", sent, failed)
 	}
 	tagged := 0
+	langOf := map[string]string{} // contact key -> language
+	for cust := 0; cust < g.Customers(); cust++ {
+		langOf[store.ContactKey(NetworkOf(cust), Handle(cust))] = LangOf(cust)
+	}
+	byLang := map[string]int{}
 	if err := s.ForEachContact(ctx, func(c store.Contact) bool {
 		if len(c.Tags) > 0 && c.Notes != "" {
 			tagged++
+			byLang[langOf[store.ContactKey(c.Network, c.Handle)]]++
 		}
 		return true
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if tagged != (g.Customers()+19)/20 {
+	if tagged != (g.Customers()+annotateStep-1)/annotateStep {
 		t.Errorf("%d contacts with tags and notes", tagged)
+	}
+	// notes and tags on customers of every language, English on about half
+	for _, l := range Langs {
+		if byLang[l] == 0 {
+			t.Errorf("no contact in %s has notes and tags: %v", l, byLang)
+		}
+	}
+	if en := byLang["en"]; en < tagged/3 || en > tagged*2/3 {
+		t.Errorf("%d of %d annotated contacts are English: %v", en, tagged, byLang)
 	}
 	// the rare word is in customers' first posts only, never in a preview
 	c, err := s.ConvByRoot(ctx, g.Posts(0)[0].Key())

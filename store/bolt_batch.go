@@ -1,0 +1,219 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hark-tui/hark/social"
+	bolt "go.etcd.io/bbolt"
+)
+
+// batchTx is boltTx for a poll batch: it reads each conversation, contact
+// and post of the batch once, and writes each conversation and contact
+// once, when the batch is done (flush), however many of the batch's posts
+// touched it. The rules see what they wrote at once (reads come from the
+// cache), and each PutConv still bumps the conversation's Version, as on
+// every backend; what is deferred is the encoding and the moves of the
+// queue index, the search index and the running totals, from the version
+// on disk to the last one.
+type batchTx struct {
+	boltTx
+	posts    map[string]StoredPost
+	convs    map[string]*convEntry
+	contacts map[string]*contactEntry
+	bits     map[string]uint64 // the posts' postings: key → bits to set
+}
+
+type convEntry struct {
+	disk  *social.Conversation // as the transaction found it (nil: new)
+	cur   social.Conversation
+	dirty bool
+}
+
+type contactEntry struct {
+	disk  Contact // as the transaction found it (zero: none)
+	cur   Contact
+	dirty bool
+}
+
+func newBatchTx(tx *bolt.Tx) *batchTx {
+	return &batchTx{boltTx: boltTx{tx}, posts: map[string]StoredPost{}, convs: map[string]*convEntry{},
+		contacts: map[string]*contactEntry{}, bits: map[string]uint64{}}
+}
+
+// cloneConv copies a conversation's slices and maps, so that the version
+// kept from disk shares nothing with the one the rules change.
+func cloneConv(c social.Conversation) social.Conversation {
+	c.PostKeys = slices.Clone(c.PostKeys)
+	c.Reasons = slices.Clone(c.Reasons)
+	c.Activity = slices.Clone(c.Activity)
+	c.Answered = maps.Clone(c.Answered)
+	return c
+}
+
+func (b *batchTx) Post(key string) (StoredPost, bool, error) {
+	if sp, ok := b.posts[key]; ok {
+		return sp, true, nil
+	}
+	sp, ok := getPost(b.tx, key)
+	if ok {
+		b.posts[key] = sp
+	}
+	return sp, ok, nil
+}
+
+func (b *batchTx) PutPost(sp StoredPost) error {
+	if err := putPostRecord(b.tx, sp); err != nil {
+		return err
+	}
+	b.posts[sp.Key()] = sp
+	if b.tx.Bucket(bIndex) == nil {
+		return nil
+	}
+	return postPostings(sp, func(kind byte, term string, id []byte) error {
+		n := binary.BigEndian.Uint64(id)
+		b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+		return nil
+	})
+}
+
+// PostTime is the creation time of a stored post (insertByTime needs
+// nothing else): from the cache, else decoded alone.
+func (b *batchTx) PostTime(key string) (time.Time, bool, error) {
+	if sp, ok := b.posts[key]; ok {
+		return sp.CreatedAt, true, nil
+	}
+	raw := b.tx.Bucket(bPosts).Get([]byte(key))
+	if raw == nil {
+		return time.Time{}, false, nil
+	}
+	var t struct {
+		CreatedAt time.Time `json:"created_at"`
+	}
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return time.Time{}, false, nil // as getPost: an undecodable post is not there
+	}
+	return t.CreatedAt, true, nil
+}
+
+func (b *batchTx) Conv(id string) (social.Conversation, error) {
+	if e, ok := b.convs[id]; ok {
+		return cloneConv(e.cur), nil
+	}
+	c, err := getConv(b.tx, id)
+	if err != nil {
+		return c, err
+	}
+	disk := cloneConv(c)
+	b.convs[id] = &convEntry{disk: &disk, cur: c}
+	return cloneConv(c), nil
+}
+
+func (b *batchTx) PutConv(old, c *social.Conversation) error {
+	if _, err := parseID(c.ID); err != nil {
+		return err
+	}
+	c.Version++
+	e, ok := b.convs[c.ID]
+	if !ok {
+		e = &convEntry{}
+		if old != nil {
+			d := cloneConv(*old)
+			e.disk = &d
+		}
+		b.convs[c.ID] = e
+	}
+	e.cur, e.dirty = cloneConv(*c), true
+	return nil
+}
+
+func (b *batchTx) Contact(n social.Network, handle string) (Contact, error) {
+	if handle == "" {
+		return Contact{}, nil
+	}
+	k := string(contactKey(n, handle))
+	if e, ok := b.contacts[k]; ok {
+		return cloneContact(e.cur), nil
+	}
+	ct := getContact(b.tx, n, handle)
+	b.contacts[k] = &contactEntry{disk: cloneContact(ct), cur: ct}
+	return cloneContact(ct), nil
+}
+
+func cloneContact(ct Contact) Contact {
+	ct.Tags = slices.Clone(ct.Tags)
+	ct.Brands = slices.Clone(ct.Brands)
+	ct.ConvIDs = slices.Clone(ct.ConvIDs)
+	return ct
+}
+
+func (b *batchTx) PutContact(ct Contact) error {
+	k := string(contactKey(ct.Network, ct.Handle))
+	e, ok := b.contacts[k]
+	if !ok {
+		e = &contactEntry{}
+		if old := getContact(b.tx, ct.Network, ct.Handle); old.Handle != "" {
+			e.disk = old
+		}
+		b.contacts[k] = e
+	}
+	e.cur, e.dirty = cloneContact(ct), true
+	return nil
+}
+
+// flush writes what the batch changed: each conversation once (its queue
+// entry, search postings and totals moved from the version on disk), each
+// contact once, in key order.
+func (b *batchTx) flush() error {
+	ids := slices.SortedFunc(maps.Keys(b.convs), func(a, c string) int {
+		x, _ := ParseID(a)
+		y, _ := ParseID(c)
+		return cmpUint(x, y)
+	})
+	for _, id := range ids {
+		e := b.convs[id]
+		if !e.dirty {
+			continue
+		}
+		if err := writeConv(b.tx, e.disk, &e.cur); err != nil {
+			return err
+		}
+	}
+	if ix := b.tx.Bucket(bIndex); ix != nil {
+		for _, k := range slices.Sorted(maps.Keys(b.bits)) {
+			if err := orBits(ix, []byte(k), b.bits[k]); err != nil {
+				return err
+			}
+		}
+	}
+	cb := b.tx.Bucket(bContacts)
+	for _, k := range slices.Sorted(maps.Keys(b.contacts)) {
+		e := b.contacts[k]
+		if !e.dirty {
+			continue
+		}
+		if b.tx.Bucket(bIndex) != nil {
+			old := e.disk
+			if err := indexContact(b.tx, &old, &e.cur); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(cb, []byte(k), e.cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

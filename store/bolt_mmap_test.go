@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestMappedPagesGivenBack: reading 48 MB of the store maps them into
+// the process's resident set (bbolt's mapping, left alone); with the
+// store giving its mapped pages back, the same read leaves less than
+// trimAbove (plus a little) of them resident, and the data reads the
+// same after the pages were dropped.
+func TestMappedPagesGivenBack(t *testing.T) {
+	if !mapTrimSupported {
+		t.Skip("no resident-set figures on this system")
+	}
+	s := openTemp(t)
+	ctx := context.Background()
+	const size = 48 << 20
+	val := make([]byte, 2000)
+	for i := 0; i < size/len(val); i += 4000 {
+		if err := s.update(ctx, func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("fill"))
+			if err != nil {
+				return err
+			}
+			b.FillPercent = 1
+			for j := i; j < min(i+4000, size/len(val)); j++ {
+				val[0], val[1] = byte(j), byte(j>>8)
+				if err := b.Put(fmt.Appendf(nil, "%08d", j), val); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() (grew int64, sum int) {
+		if err := s.TrimMapped(); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := residentShared()
+		if err := s.view(ctx, func(tx *bolt.Tx) error {
+			c := tx.Bucket([]byte("fill")).Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				sum += int(v[0]) + int(v[1]) + len(v)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := residentShared()
+		return after - before, sum
+	}
+	s.KeepMapped(true)
+	kept, sum1 := read()
+	s.KeepMapped(false)
+	trims := s.Trims()
+	now, sum2 := read()
+	t.Logf("resident after reading %d MB: %d MB with the mapping kept, %d MB given back", size>>20, kept>>20, now>>20)
+	if kept < size*3/4 {
+		t.Errorf("reading %d MB left only %d MB resident with the mapping kept: the test measures nothing", size>>20, kept>>20)
+	}
+	if now > trimAbove+8<<20 {
+		t.Errorf("%d MB resident after the read, want at most %d", now>>20, (trimAbove+8<<20)>>20)
+	}
+	if s.Trims() == trims {
+		t.Error("the store did not give its pages back")
+	}
+	if sum1 != sum2 {
+		t.Errorf("the data read %d, then %d", sum1, sum2)
+	}
+}
