@@ -3,19 +3,12 @@
 package real
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,7 +47,7 @@ func (a *atp) aliceRecords(t *testing.T) []string {
 // alice's repository gains no record.
 func TestATPReplyToDeletedPost(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("gone")
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" voucher please", "@"+a.aliceHandle, nil)
 	c := h.pollConv(t, m.URI)
@@ -85,18 +78,13 @@ func TestATPReplyToDeletedPost(t *testing.T) {
 // (a reply record in her repository); poll --once finds it in the thread.
 func TestATPAnswerGivenOutsideHark(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("web")
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" where is it?", "@"+a.aliceHandle, nil)
 	c := h.pollConv(t, m.URI)
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": "On its way, " + tok,
-		"createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), "reply": map[string]strongRef{"root": m, "parent": m}}
-	if err := a.xrpc(t, a.aliceJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": a.aliceDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
-		t.Fatal(err)
-	}
+	a.postAs(t, a.aliceJWT, a.aliceDID, "On its way, "+tok, false, &[2]strongRef{m, m}, nil)
 	if !eventually(20*time.Second, func() bool { // the AppView indexes it
-		for _, r := range a.replies(t, m.URI) {
+		for _, r := range a.repliesUnder(t, m.URI) {
 			if r.Post.Author.DID == a.aliceDID {
 				return true
 			}
@@ -121,7 +109,7 @@ func TestATPAnswerGivenOutsideHark(t *testing.T) {
 // CID, and poll --once stores it, marked edited.
 func TestATPEditedPost(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("bedit")
 	text := "@" + a.aliceHandle + " order A900 " + tok
 	m := a.post(t, text, "@"+a.aliceHandle, nil)
@@ -161,7 +149,7 @@ func TestATPEditedPost(t *testing.T) {
 // nothing publicly in its place.
 func TestATPDirectMessage(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("dm")
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" can we talk privately?", "@"+a.aliceHandle, nil)
 	c := h.pollConv(t, m.URI)
@@ -186,11 +174,9 @@ func TestATPDirectMessage(t *testing.T) {
 // opens it, answers with the canned answer; bob sees one reply with the
 // right refs and a mention facet of bob.
 func TestATPTUIReply(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("btui")
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" my mug arrived broken", "@"+a.aliceHandle, nil)
 	h.pollConv(t, m.URI)
@@ -208,119 +194,6 @@ func TestATPTUIReply(t *testing.T) {
 	r := a.checkOneReply(t, m, m, "so sorry about "+tok)
 	t.Logf("Bluesky TUI reply under tmux: 1 reply %s with a mention facet of bob; screen after sending:\n%s", r.Post.URI, screen())
 	keys("q")
-}
-
-// pdsHoldProxy stands in front of the PDS: createRecord goes through (the
-// PDS writes the record) but its answer is held until the client is gone.
-type pdsHoldProxy struct {
-	*httptest.Server
-	mu      sync.Mutex
-	holding bool
-	creates int
-	created chan struct{}
-}
-
-func newPDSHoldProxy(t *testing.T, target string) *pdsHoldProxy {
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p := &pdsHoldProxy{created: make(chan struct{}, 16)}
-	direct := rp.Director
-	rp.Director = func(r *http.Request) {
-		direct(r)
-		r.Header.Del("Accept-Encoding") // bodies in clear: the session's DID document is rewritten
-	}
-	rp.ModifyResponse = func(resp *http.Response) error {
-		r := resp.Request
-		switch r.URL.Path {
-		case "/xrpc/com.atproto.server.createSession", "/xrpc/com.atproto.server.refreshSession", "/xrpc/com.atproto.server.getSession":
-			// the DID document names the PDS hark talks to next: this proxy
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				return err
-			}
-			for _, pds := range []string{"http://localhost:" + u.Port(), "http://127.0.0.1:" + u.Port()} {
-				b = bytes.ReplaceAll(b, []byte(`"`+pds+`"`), []byte(`"`+p.URL+`"`))
-			}
-			resp.Body = io.NopCloser(bytes.NewReader(b))
-			resp.ContentLength = int64(len(b))
-			resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
-			return nil
-		}
-		if r.Method != http.MethodPost || r.URL.Path != "/xrpc/com.atproto.repo.createRecord" {
-			return nil
-		}
-		p.mu.Lock()
-		p.creates++
-		hold := p.holding
-		p.mu.Unlock()
-		p.created <- struct{}{}
-		if hold {
-			<-r.Context().Done()
-			return r.Context().Err()
-		}
-		return nil
-	}
-	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
-	p.Server = httptest.NewServer(rp)
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *pdsHoldProxy) hold(on bool) { p.mu.Lock(); p.holding = on; p.mu.Unlock() }
-
-// TestATPKillDuringSend, three times: hark sends a reply through a proxy
-// in front of the PDS that lets the record be written but holds the
-// answer; hark is SIGKILLed while it waits. The next run confirms the
-// record by its rkey (getRecord) and marks it sent: bob sees one reply.
-func TestATPKillDuringSend(t *testing.T) {
-	a := newATP(t)
-	px := newPDSHoldProxy(t, a.service)
-	acct := strings.Replace(a.account(), "server: "+a.service, "server: "+px.URL, 1)
-	h := newHark(t, acct, a.secrets())
-	const rounds = 3
-	for i := range rounds {
-		tok := token("bkill")
-		m := a.post(t, "@"+a.aliceHandle+" round "+strconv.Itoa(i+1)+" "+tok+" refund?", "@"+a.aliceHandle, nil)
-		c := h.pollConv(t, m.URI)
-		px.hold(true)
-		for len(px.created) > 0 {
-			<-px.created
-		}
-		p := h.start(t, "reply", c.ID, "@"+a.bobHandle+" Refund "+tok+" is on its way")
-		select {
-		case <-px.created:
-		case <-time.After(60 * time.Second):
-			t.Fatalf("round %d: the reply never reached the PDS:\n%s", i+1, p.output())
-		}
-		time.Sleep(200 * time.Millisecond)
-		p.cmd.Process.Signal(syscall.SIGKILL)
-		<-p.done
-		px.hold(false)
-		ob := h.outbox(t)
-		last := ob[len(ob)-1]
-		if last.State != store.OutSending && !last.Uncertain {
-			t.Fatalf("round %d: after SIGKILL the entry is %s, want sending", i+1, last.State)
-		}
-		out := ""
-		if !eventually(90*time.Second, func() bool {
-			out, _ = h.run(t, "poll", "--once")
-			return regexp.MustCompile(`(?m)^outbox: reply ` + strconv.FormatUint(last.Seq, 10) + ` to #\d+ sent: `).MatchString(out)
-		}) {
-			t.Fatalf("round %d: the next run did not confirm the reply:\n%s", i+1, out)
-		}
-		a.checkOneReply(t, m, m, "Refund "+tok)
-	}
-	px.mu.Lock()
-	creates := px.creates
-	px.mu.Unlock()
-	if creates != rounds {
-		t.Errorf("%d createRecord calls reached the PDS in %d rounds, want %d", creates, rounds, rounds)
-	}
-	t.Logf("Bluesky SIGKILL during send ×%d through a PDS proxy: %d createRecord calls, 1 reply seen by bob each round", rounds, creates)
 }
 
 // newCustomer creates another account on the PDS (the dev stack lets
@@ -346,21 +219,13 @@ func (a *atp) newCustomer(t *testing.T, name string) (handle, did, jwt string) {
 // then nobody waits.
 func TestATPSeveralCustomers(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("two")
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order A100 missing", "@"+a.aliceHandle, nil)
 	c := h.pollConv(t, m.URI)
 
 	carolHandle, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	text := "@" + a.aliceHandle + " me too, order C200 " + tok
-	i := strings.Index(text, "@"+a.aliceHandle)
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}, "reply": map[string]strongRef{"root": m, "parent": m}}
-	var carol strongRef
-	if err := a.xrpc(t, carolJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
-		t.Fatal(err)
-	}
+	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order C200 "+tok, true, &[2]strongRef{m, m}, nil)
 	// polled (her mention's notification), not only seen in bob's thread
 	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
@@ -371,7 +236,7 @@ func TestATPSeveralCustomers(t *testing.T) {
 	h.must(t, "reply", c.ID, "@"+a.bobHandle+" A100 ships today")
 	byAlice := func(uri string) []threadReply {
 		var out []threadReply
-		for _, r := range a.replies(t, uri) {
+		for _, r := range a.repliesUnder(t, uri) {
 			if r.Post.Author.DID == a.aliceDID {
 				out = append(out, r)
 			}
@@ -427,24 +292,14 @@ func (h *harkEnv) polledPost(t *testing.T, remoteID string) bool {
 // answers with `r`: carol sees the reply under her post (parent = hers,
 // root = bob's), bob sees none.
 func TestATPTUIPickPost(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("pick")
 	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order B100 missing", "@"+a.aliceHandle, nil)
 	h.pollConv(t, m.URI)
 	_, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	text := "@" + a.aliceHandle + " me too, order D400 " + tok
-	i := strings.Index(text, "@"+a.aliceHandle)
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}, "reply": map[string]strongRef{"root": m, "parent": m}}
-	var carol strongRef
-	if err := a.xrpc(t, carolJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
-		t.Fatal(err)
-	}
+	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order D400 "+tok, true, &[2]strongRef{m, m}, nil)
 	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
 	}
@@ -465,7 +320,7 @@ func TestATPTUIPickPost(t *testing.T) {
 	var under []threadReply
 	eventually(30*time.Second, func() bool {
 		under = nil
-		for _, r := range a.replies(t, carol.URI) {
+		for _, r := range a.repliesUnder(t, carol.URI) {
 			if r.Post.Author.DID == a.aliceDID {
 				under = append(under, r)
 			}
@@ -476,7 +331,7 @@ func TestATPTUIPickPost(t *testing.T) {
 		!strings.Contains(under[0].Post.Record.Text, "D400 ships today") {
 		t.Fatalf("carol sees %d replies by alice under her post, want the one picked in the TUI (parent hers, root bob's): %+v", len(under), under)
 	}
-	for _, r := range a.replies(t, m.URI) {
+	for _, r := range a.repliesUnder(t, m.URI) {
 		if r.Post.Author.DID == a.aliceDID {
 			t.Errorf("bob got a reply too: %q", r.Post.Record.Text)
 		}
@@ -494,13 +349,7 @@ func TestATPBacklogAndBackfill(t *testing.T) {
 	tok := token("bbacklog")
 	const n = 520
 	for i := range n {
-		text := "@" + a.aliceHandle + " " + tok + " #" + strconv.Itoa(i)
-		rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-			"facets": []facet{mentionFacet(0, len("@"+a.aliceHandle), a.aliceDID)}}
-		if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-			map[string]any{"repo": a.bobDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
-			t.Fatal(err)
-		}
+		a.postAs(t, a.bobJWT, a.bobDID, "@"+a.aliceHandle+" "+tok+" #"+strconv.Itoa(i), true, nil, nil)
 	}
 	last := tok + " #" + strconv.Itoa(n-1)
 	if !eventually(60*time.Second, func() bool {
@@ -516,7 +365,7 @@ func TestATPBacklogAndBackfill(t *testing.T) {
 	}) {
 		t.Fatalf("the AppView never indexed the last mention")
 	}
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "! the first poll read the newest") || !strings.Contains(out, "older ones were not read") {
 		t.Errorf("the first poll does not say it skipped older notifications:\n%s", firstLine(out, "bluesky:"))

@@ -21,12 +21,12 @@ import (
 // the fakes did not (answers given elsewhere, deletions, edits, follow-ups
 // without the @mention, its own counting rule, a queued reply and cron).
 
-// raw posts a status as the owner of token without waiting for a
-// notification (alice answering from another app, bob answering without
+// raw posts a status (with media ids) as the owner of token without
+// waiting for a notification (alice answering from another app, bob answering without
 // the @mention).
-func (g *gts) raw(t *testing.T, token, text, inReplyTo string) status {
+func (g *gts) raw(t *testing.T, token, text, inReplyTo, visibility string, media ...string) status {
 	t.Helper()
-	f := url.Values{"status": {text}, "visibility": {"public"}}
+	f := url.Values{"status": {text}, "visibility": {visibility}, "media_ids[]": media}
 	if inReplyTo != "" {
 		f.Set("in_reply_to_id", inReplyTo)
 	}
@@ -52,14 +52,14 @@ func (h *harkEnv) pollOnce(t *testing.T) string {
 // thread: first response recorded by "outside hark", conversation pending.
 func TestGTSAnswerGivenOutsideHark(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("phone")
 	m := g.post(t, "@alice "+tok+" where is my parcel?", "", "public")
 	c := h.pollConv(t, m.ID)
 	if c.State != social.StateNew {
 		t.Fatalf("conversation %s is %s, want new", c.ID, c.State)
 	}
-	g.raw(t, g.aliceToken, "@bob sorted from the phone app, "+tok, m.ID)
+	g.raw(t, g.aliceToken, "@bob sorted from the phone app, "+tok, m.ID, "public")
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "threads: answered outside hark: #"+c.ID+" ") {
 		t.Errorf("poll --once did not notice the outside answer:\n%s", out)
@@ -82,7 +82,7 @@ func TestGTSAnswerGivenOutsideHark(t *testing.T) {
 // lists it.
 func TestGTSDeletedCustomerPost(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("oops")
 	m := g.post(t, "@alice "+tok+" wrong account, sorry", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -110,7 +110,7 @@ func TestGTSDeletedCustomerPost(t *testing.T) {
 // and stores the new text, marked edited.
 func TestGTSEditedPost(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("edit")
 	m := g.post(t, "@alice order A900 "+tok+" is late", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -131,7 +131,7 @@ func TestGTSEditedPost(t *testing.T) {
 // conversation from the thread.
 func TestGTSFollowUpWithoutMention(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("follow")
 	m := g.post(t, "@alice "+tok+" my order is late", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -140,7 +140,7 @@ func TestGTSFollowUpWithoutMention(t *testing.T) {
 	if c = h.convOf(t, m.ID); c.State != social.StatePending {
 		t.Fatalf("after the reply: %s, want pending", c.State)
 	}
-	f := g.raw(t, g.bobToken, "A901, thanks "+tok, r.ID) // no @alice
+	f := g.raw(t, g.bobToken, "A901, thanks "+tok, r.ID, "public") // no @alice
 	out := h.pollOnce(t)
 	if strings.Contains(out, f.ID) {
 		t.Logf("(GoToSocial notified alice of the reply without a mention)")
@@ -158,7 +158,7 @@ func TestGTSFollowUpWithoutMention(t *testing.T) {
 // point over the limit before sending, and sends exactly the limit.
 func TestGTSLengthAsTheServerCounts(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("len")
 	m := g.post(t, "@alice "+tok+" tell me everything", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -191,7 +191,7 @@ func TestGTSLengthAsTheServerCounts(t *testing.T) {
 // which says so.
 func TestGTSPollOnceDeliversQueued(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("cron")
 	m := g.post(t, "@alice "+tok+" any news?", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -218,7 +218,7 @@ func TestGTSPollOnceDeliversQueued(t *testing.T) {
 // (the account authenticates) sends it by itself.
 func TestGTSAuthFailedReplyRetried(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("token")
 	m := g.post(t, "@alice "+tok+" hello?", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -242,7 +242,7 @@ func TestGTSAuthFailedReplyRetried(t *testing.T) {
 func TestGTSUnusedHashtagAndEmptySearch(t *testing.T) {
 	g := newGTS(t)
 	tag := token("nobodyusedthis")
-	acct := g.account(g.base) + "    search: [\"#" + tag + "\", \"" + tag + "words\"]\n"
+	acct := g.account(g.baseURL) + "    search: [\"#" + tag + "\", \"" + tag + "words\"]\n"
 	h := newHark(t, acct, g.secrets())
 	out := h.pollOnce(t)
 	if strings.Contains(out, "error") {
@@ -282,7 +282,7 @@ func TestGTSBacklogAndBackfill(t *testing.T) {
 		b, err := g.get(g.aliceToken, "/api/v1/notifications", url.Values{"types[]": {"mention"}, "limit": {"1"}})
 		return err == nil && strings.Contains(string(b), tok+" #44")
 	})
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "! the first poll read the newest 40 only") {
 		t.Errorf("the first poll does not say it skipped older mentions:\n%s", out)

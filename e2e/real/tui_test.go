@@ -25,11 +25,9 @@ func tmux(t *testing.T, args ...string) string {
 // mention with a search, opens it, picks the canned answer by its
 // shortcut, sends it; bob sees exactly one reply, addressed by name.
 func TestGTSTUICannedReply(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("tui")
 	m := g.post(t, "@alice "+tok+" my parcel is damaged", "", "public")
 	h.pollConv(t, m.ID)
@@ -56,11 +54,9 @@ func TestGTSTUICannedReply(t *testing.T) {
 // the customer deleted the post, whole, the post is marked deleted, and
 // the conversation leaves the inbox.
 func TestGTSTUIDeletedPost(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("tuidel")
 	m := g.post(t, "@alice "+tok+" never mind", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -84,11 +80,9 @@ func TestGTSTUIDeletedPost(t *testing.T) {
 // (tmux 3.3 draws 👍🏽 in 4 cells and ❤️ in 1; they used to push the border
 // out or pull it in).
 func TestGTSTUIEmojiBorders(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("emoji")
 	m := g.post(t, "@alice "+tok+" 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke", "", "public")
 	h.pollConv(t, m.ID)

@@ -16,6 +16,14 @@ type pane struct {
 	name string
 }
 
+// needTmux skips a TUI scenario where tmux is not installed.
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+}
+
 // startTUI runs h's hark in a new tmux session named after tok and waits
 // for its queue.
 func startTUI(t *testing.T, h *harkEnv, tok string) *pane {
