@@ -47,12 +47,9 @@ func (a *atp) aliceRecords(t *testing.T) []string {
 // alice's repository gains no record.
 func TestATPReplyToDeletedPost(t *testing.T) {
 	a := newATP(t)
-	h := harkOn(t, a)
-	tok := token("gone")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" voucher please", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
+	h, tok, m, c := mentioned(t, a, "gone", " voucher please")
 	if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.deleteRecord", nil,
-		map[string]string{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.URI)}, nil); err != nil {
+		map[string]string{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.id)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := len(a.aliceRecords(t))
@@ -67,7 +64,7 @@ func TestATPReplyToDeletedPost(t *testing.T) {
 	if last := ob[len(ob)-1]; last.State != store.OutFailed {
 		t.Errorf("outbox entry %s, want failed", last.State)
 	}
-	c = h.convOf(t, m.URI)
+	c = h.convOf(t, m.id)
 	if c.State != social.StateResolved {
 		t.Errorf("the conversation of the deleted post is %s, want resolved (nothing else waits)", c.State)
 	}
@@ -78,26 +75,23 @@ func TestATPReplyToDeletedPost(t *testing.T) {
 // (a reply record in her repository); poll --once finds it in the thread.
 func TestATPAnswerGivenOutsideHark(t *testing.T) {
 	a := newATP(t)
-	h := harkOn(t, a)
-	tok := token("web")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" where is it?", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
-	a.postAs(t, a.aliceJWT, a.aliceDID, "On its way, "+tok, false, &[2]strongRef{m, m}, nil)
+	h, tok, m, c := mentioned(t, a, "web", " where is it?")
+	a.postAs(t, a.aliceJWT, a.aliceDID, "On its way, "+tok, false, &[2]strongRef{m.ref, m.ref}, nil)
 	if !eventually(20*time.Second, func() bool { // the AppView indexes it
-		for _, r := range a.repliesUnder(t, m.URI) {
+		for _, r := range a.repliesUnder(t, m.id) {
 			if r.Post.Author.DID == a.aliceDID {
 				return true
 			}
 		}
 		return false
 	}) {
-		t.Fatalf("the AppView never showed alice's reply under %s", m.URI)
+		t.Fatalf("the AppView never showed alice's reply under %s", m.id)
 	}
 	out := h.pollOnce(t)
 	if !regexp.MustCompile(`answered outside hark: (#\d+, )*#` + c.ID + `[ ,]`).MatchString(out) {
 		t.Fatalf("poll --once did not notice alice's answer from another app:\n%s", out)
 	}
-	c = h.convOf(t, m.URI)
+	c = h.convOf(t, m.id)
 	if c.State != social.StatePending || c.FirstReplyBy != social.OutsideHark {
 		t.Errorf("after the outside answer: %s by %+v", c.State, c.FirstReplyBy)
 	}
@@ -149,10 +143,7 @@ func TestATPEditedPost(t *testing.T) {
 // nothing publicly in its place.
 func TestATPDirectMessage(t *testing.T) {
 	a := newATP(t)
-	h := harkOn(t, a)
-	tok := token("dm")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" can we talk privately?", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
+	h, tok, _, c := mentioned(t, a, "dm", " can we talk privately?")
 	before := len(a.aliceRecords(t))
 	out, err := h.run(t, "reply", "--dm", c.ID, "Sure, "+tok)
 	if err != nil && !strings.Contains(out, "reply failed") {
@@ -176,10 +167,7 @@ func TestATPDirectMessage(t *testing.T) {
 func TestATPTUIReply(t *testing.T) {
 	needTmux(t)
 	a := newATP(t)
-	h := harkOn(t, a)
-	tok := token("btui")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" my mug arrived broken", "@"+a.aliceHandle, nil)
-	h.pollConv(t, m.URI)
+	h, tok, m, _ := mentioned(t, a, "btui", " my mug arrived broken")
 
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
@@ -191,7 +179,7 @@ func TestATPTUIReply(t *testing.T) {
 	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")
 	waitFor("the composer", "a new one ships today")
 	keys("C-s")
-	r := a.checkOneReply(t, m, m, "so sorry about "+tok)
+	r := a.checkOneReply(t, m.ref, m.ref, "so sorry about "+tok)
 	t.Logf("Bluesky TUI reply under tmux: 1 reply %s with a mention facet of bob; screen after sending:\n%s", r.Post.URI, screen())
 	keys("q")
 }
@@ -219,13 +207,10 @@ func (a *atp) newCustomer(t *testing.T, name string) (handle, did, jwt string) {
 // then nobody waits.
 func TestATPSeveralCustomers(t *testing.T) {
 	a := newATP(t)
-	h := harkOn(t, a)
-	tok := token("two")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order A100 missing", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
+	h, tok, m, c := mentioned(t, a, "two", " order A100 missing")
 
 	carolHandle, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order C200 "+tok, true, &[2]strongRef{m, m}, nil)
+	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order C200 "+tok, true, &[2]strongRef{m.ref, m.ref}, nil)
 	// polled (her mention's notification), not only seen in bob's thread
 	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
@@ -244,24 +229,24 @@ func TestATPSeveralCustomers(t *testing.T) {
 		return out
 	}
 	var toBob []threadReply
-	eventually(20*time.Second, func() bool { toBob = byAlice(m.URI); return len(toBob) > 0 })
+	eventually(20*time.Second, func() bool { toBob = byAlice(m.id); return len(toBob) > 0 })
 	if len(toBob) != 1 || !strings.Contains(toBob[0].Post.Record.Text, "A100 ships today") {
 		t.Fatalf("bob sees %d replies by alice under his post, want the one about A100: %+v", len(toBob), toBob)
 	}
-	c = h.convOf(t, m.URI)
+	c = h.convOf(t, m.id)
 	if !c.State.Actionable() {
 		t.Errorf("after answering bob only: %s, want carol still waiting in the inbox", c.State)
 	}
 	h.must(t, "reply", c.ID, "C200 is on its way")
 	var under []threadReply
 	eventually(20*time.Second, func() bool { under = byAlice(carol.URI); return len(under) > 0 })
-	if n := len(byAlice(m.URI)); n != 1 {
+	if n := len(byAlice(m.id)); n != 1 {
 		t.Errorf("bob's post now has %d replies by alice, want still 1 (the second went to carol)", n)
 	}
-	if len(under) != 1 || under[0].Post.Author.DID != a.aliceDID || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m {
+	if len(under) != 1 || under[0].Post.Author.DID != a.aliceDID || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m.ref {
 		t.Errorf("carol sees %d replies under her post, want alice's one with parent = her post, root = bob's: %+v", len(under), under)
 	}
-	if c = h.convOf(t, m.URI); c.State != social.StatePending {
+	if c = h.convOf(t, m.id); c.State != social.StatePending {
 		t.Errorf("with both answered: %s, want pending", c.State)
 	}
 	t.Logf("Bluesky two customers in one thread: bob answered under his post, carol (%s) under hers; conversation #%s %s", carolHandle, c.ID, c.State)
@@ -294,12 +279,9 @@ func (h *harkEnv) polledPost(t *testing.T, remoteID string) bool {
 func TestATPTUIPickPost(t *testing.T) {
 	needTmux(t)
 	a := newATP(t)
-	h := harkOn(t, a)
-	tok := token("pick")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order B100 missing", "@"+a.aliceHandle, nil)
-	h.pollConv(t, m.URI)
+	h, tok, m, _ := mentioned(t, a, "pick", " order B100 missing")
 	_, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order D400 "+tok, true, &[2]strongRef{m, m}, nil)
+	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order D400 "+tok, true, &[2]strongRef{m.ref, m.ref}, nil)
 	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
 	}
@@ -327,11 +309,11 @@ func TestATPTUIPickPost(t *testing.T) {
 		}
 		return len(under) > 0
 	})
-	if len(under) != 1 || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m ||
+	if len(under) != 1 || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m.ref ||
 		!strings.Contains(under[0].Post.Record.Text, "D400 ships today") {
 		t.Fatalf("carol sees %d replies by alice under her post, want the one picked in the TUI (parent hers, root bob's): %+v", len(under), under)
 	}
-	for _, r := range a.repliesUnder(t, m.URI) {
+	for _, r := range a.repliesUnder(t, m.id) {
 		if r.Post.Author.DID == a.aliceDID {
 			t.Errorf("bob got a reply too: %q", r.Post.Record.Text)
 		}

@@ -68,10 +68,7 @@ var sentLine = regexp.MustCompile(`(?m)^sent\s+reply (\d+)`)
 // comes back and the queued reply is delivered, once.
 func TestGTSServerDownThenUp(t *testing.T) {
 	g := newGTS(t)
-	h := harkOn(t, g)
-	tok := token("outage")
-	m := g.post(t, "@alice "+tok+" app is down for me", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "outage", " app is down for me")
 
 	start := gtsStop(t, g)
 	out, err := h.run(t, "reply", c.ID, "Back soon, "+tok)
@@ -91,7 +88,7 @@ func TestGTSServerDownThenUp(t *testing.T) {
 	start()
 	p.waitOutput(t, sentLine, 3*time.Minute)
 	p.stop(t)
-	g.checkOneReply(t, m.ID, "Back soon, "+tok, "public")
+	g.checkOneReply(t, m.id, "Back soon, "+tok, "public")
 	n := 0
 	for _, e := range h.outbox(t) {
 		if e.State == store.OutSent {

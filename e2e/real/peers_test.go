@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/social"
 )
 
 // peer is one real server as the scenarios that run on both see it: the
@@ -166,7 +169,7 @@ func (g *gts) byAlice(sts []status) []status {
 func (g *gts) seenOf(sts []status) []seen {
 	var out []seen
 	for _, s := range sts {
-		v := seen{id: s.ID, text: s.Content}
+		v := seen{id: s.ID, text: html.UnescapeString(s.Content)} // HTML: the tags stay, the entities go
 		for _, m := range s.MediaAttachments {
 			v.alts = append(v.alts, m.Description)
 		}
@@ -350,3 +353,13 @@ func (a *atp) waitNotified(t *testing.T, uri string) {
 
 // String names the peer in messages.
 func (s seen) String() string { return fmt.Sprintf("%s %q alts %q", s.id, s.text, s.alts) }
+
+// mentioned is how most scenarios start: hark on p, and the customer's
+// mention (tok, then rest) already polled into a conversation.
+func mentioned(t *testing.T, p peer, prefix, rest string) (h *harkEnv, tok string, m msg, c social.Conversation) {
+	t.Helper()
+	h = harkOn(t, p)
+	tok = token(prefix)
+	m = p.mention(t, tok+rest, nil)
+	return h, tok, m, h.pollConv(t, m.id)
+}

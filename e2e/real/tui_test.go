@@ -27,10 +27,7 @@ func tmux(t *testing.T, args ...string) string {
 func TestGTSTUICannedReply(t *testing.T) {
 	needTmux(t)
 	g := newGTS(t)
-	h := harkOn(t, g)
-	tok := token("tui")
-	m := g.post(t, "@alice "+tok+" my parcel is damaged", "", "public")
-	h.pollConv(t, m.ID)
+	h, tok, m, _ := mentioned(t, g, "tui", " my parcel is damaged")
 
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
@@ -44,7 +41,7 @@ func TestGTSTUICannedReply(t *testing.T) {
 	keys("Enter") // insert
 	waitFor("the answer in the composer", "looking into it")
 	keys("C-s")
-	g.checkOneReply(t, m.ID, "looking into it right now", "public")
+	g.checkOneReply(t, m.id, "looking into it right now", "public")
 	t.Logf("TUI under tmux: canned answer sent once; screen after sending:\n%s", screen())
 	keys("q")
 }
@@ -56,11 +53,8 @@ func TestGTSTUICannedReply(t *testing.T) {
 func TestGTSTUIDeletedPost(t *testing.T) {
 	needTmux(t)
 	g := newGTS(t)
-	h := harkOn(t, g)
-	tok := token("tuidel")
-	m := g.post(t, "@alice "+tok+" never mind", "", "public")
-	c := h.pollConv(t, m.ID)
-	if _, err := g.do(g.bobToken, "DELETE", "/api/v1/statuses/"+m.ID, nil); err != nil {
+	h, tok, m, c := mentioned(t, g, "tuidel", " never mind")
+	if _, err := g.do(g.bobToken, "DELETE", "/api/v1/statuses/"+m.id, nil); err != nil {
 		t.Fatal(err)
 	}
 	p := startTUI(t, h, tok)
@@ -82,10 +76,7 @@ func TestGTSTUIDeletedPost(t *testing.T) {
 func TestGTSTUIEmojiBorders(t *testing.T) {
 	needTmux(t)
 	g := newGTS(t)
-	h := harkOn(t, g)
-	tok := token("emoji")
-	m := g.post(t, "@alice "+tok+" 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke", "", "public")
-	h.pollConv(t, m.ID)
+	h, tok, _, _ := mentioned(t, g, "emoji", " 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke")
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
 	var s string
