@@ -171,9 +171,7 @@ func TestATPTUIReply(t *testing.T) {
 
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "my mug arrived broken")
-	keys("Enter")
+	p.open(tok, "my mug arrived broken")
 	keys("r")
 	waitFor("the composer", "ctrl+s send")
 	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")
@@ -288,9 +286,7 @@ func TestATPTUIPickPost(t *testing.T) {
 
 	p := startTUI(t, h, tok)
 	waitFor, keys := p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "order B100 missing")
-	keys("Enter")
+	p.open(tok, "order B100 missing")
 	waitFor("carol's post in the conversation", "order D400")
 	keys("[")
 	s := waitFor("carol's post picked", "r answers this post")

@@ -183,7 +183,7 @@ func (a *atp) repliesUnder(t *testing.T, uri string) []threadReply {
 func (a *atp) checkOneReply(t *testing.T, root, parent strongRef, want string) threadReply {
 	t.Helper()
 	var rs []threadReply
-	eventually(20*time.Second, func() bool { rs = a.repliesUnder(t, parent.URI); return len(rs) > 0 })
+	eventually(30*time.Second, func() bool { rs = a.repliesUnder(t, parent.URI); return len(rs) > 0 })
 	time.Sleep(time.Second)
 	rs = a.repliesUnder(t, parent.URI)
 	if len(rs) != 1 {

@@ -172,7 +172,7 @@ func (g *gts) replyStatuses(t *testing.T, id string) []status {
 func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 	t.Helper()
 	var rs []status
-	eventually(10*time.Second, func() bool { rs = g.replyStatuses(t, id); return len(rs) > 0 })
+	eventually(30*time.Second, func() bool { rs = g.replyStatuses(t, id); return len(rs) > 0 }) // (the undo-send window holds a TUI reply 5 s)
 	time.Sleep(time.Second) // a duplicate would show up now too
 	rs = g.replyStatuses(t, id)
 	if len(rs) != 1 {

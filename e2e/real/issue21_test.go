@@ -110,9 +110,7 @@ var schedulers = []struct {
 	{"ctrl+l", func(t *testing.T, h *harkEnv, convID, tok, text string, in time.Duration) {
 		needTmux(t)
 		p := startTUI(t, h, tok)
-		p.search(tok)
-		p.waitFor("the conversation", tok)
-		p.keys("Enter")
+		p.open(tok, "my replacement should come")
 		p.keys("r")
 		p.waitFor("the composer", "ctrl+l later")
 		p.keys("-l", text)
@@ -198,9 +196,7 @@ func TestPhotoMentionAndImageReply(t *testing.T) {
 		h.pollConv(t, m.id)
 
 		pane := startTUI(t, h, tok)
-		pane.search(tok)
-		pane.waitFor("the conversation", "this is how it arrived")
-		pane.keys("Enter")
+		pane.open(tok, "this is how it arrived")
 		shown := pane.waitFor("the photo with its alt text", `"`+alt+`"`)
 		photoLine := ""
 		for _, l := range strings.Split(shown, "\n") {

@@ -31,9 +31,7 @@ func TestGTSTUICannedReply(t *testing.T) {
 
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "my parcel is damaged")
-	keys("Enter") // open it (keys arrive in order; the next step waits)
+	p.open(tok, "my parcel is damaged")
 	keys("c")
 	waitFor("the canned picker", "canned ›")
 	keys("-l", "lookin")
@@ -59,9 +57,7 @@ func TestGTSTUIDeletedPost(t *testing.T) {
 	}
 	p := startTUI(t, h, tok)
 	waitFor, keys := p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "never mind")
-	keys("Enter") // open it: the thread fetch finds it gone
+	p.open(tok, "never mind")
 	s := waitFor("the deletion in the status line", "conversation "+c.ID+": the customer deleted this post; nothing else waits: resolved")
 	waitFor("the post marked deleted", "DELETED by its author")
 	keys("q")
@@ -78,14 +74,9 @@ func TestGTSTUIEmojiBorders(t *testing.T) {
 	g := newGTS(t)
 	h, tok, _, _ := mentioned(t, g, "emoji", " 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke")
 	p := startTUI(t, h, tok)
-	screen, waitFor, keys := p.screen, p.waitFor, p.keys
+	screen, keys := p.screen, p.keys
 	var s string
-	if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, "inbox") }) {
-		t.Fatalf("no queue:\n%s", s)
-	}
-	p.search(tok)
-	waitFor("the post, selected", "my laptop")
-	keys("Enter")
+	p.open(tok, "my laptop")
 	if !eventually(20*time.Second, func() bool {
 		s = screen()
 		return strings.Contains(s, "my laptop") && strings.Contains(s, "family order")

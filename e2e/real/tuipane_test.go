@@ -58,3 +58,12 @@ func (p *pane) search(query string) {
 	p.keys("-l", query)
 	p.keys("Enter")
 }
+
+// open finds the conversation by searching for tok, waits until the
+// result shows text, and opens it.
+func (p *pane) open(tok, text string) {
+	p.t.Helper()
+	p.search(tok)
+	p.waitFor("the search result", text)
+	p.keys("Enter")
+}
