@@ -173,7 +173,7 @@ func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 	t.Helper()
 	var rs []status
 	eventually(30*time.Second, func() bool { rs = g.replyStatuses(t, id); return len(rs) > 0 }) // (the undo-send window holds a TUI reply 5 s)
-	time.Sleep(time.Second) // a duplicate would show up now too
+	time.Sleep(time.Second)                                                                     // a duplicate would show up now too
 	rs = g.replyStatuses(t, id)
 	if len(rs) != 1 {
 		t.Fatalf("bob sees %d replies under %s, want exactly 1: %+v", len(rs), id, rs)
