@@ -39,6 +39,11 @@ func TestGTSTUICannedReply(t *testing.T) {
 	keys("Enter") // insert
 	waitFor("the answer in the composer", "looking into it")
 	keys("C-s")
+	defer func() {
+		if t.Failed() {
+			t.Logf("the screen:\n%s\nlog:\n%s", screen(), h.logTail())
+		}
+	}()
 	g.checkOneReply(t, m.id, "looking into it right now", "public")
 	t.Logf("TUI under tmux: canned answer sent once; screen after sending:\n%s", screen())
 	keys("q")

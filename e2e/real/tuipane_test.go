@@ -50,13 +50,17 @@ func (p *pane) waitFor(what, text string) string {
 	return s
 }
 
-// search opens the search prompt, waits for it, and applies query.
+// search opens the search prompt, waits for it, applies query and waits
+// until the header shows the filter (the text searched for may show in
+// the unfiltered queue already: waiting for it alone let the next key
+// act on whatever conversation was selected before the search landed).
 func (p *pane) search(query string) {
 	p.t.Helper()
 	p.keys("/")
 	p.waitFor("the search prompt", "a phrase")
 	p.keys("-l", query)
 	p.keys("Enter")
+	p.waitFor("the search applied", "· /"+query)
 }
 
 // open finds the conversation by searching for tok, waits until the
