@@ -360,8 +360,9 @@ func reportThreads(out io.Writer, r engine.ThreadsResult) {
 // for each entry that was waiting: sent, failed, or still queued with its
 // next try. It returns how many failed for good in this round.
 func deliverOnce(ctx context.Context, a *app.App, out io.Writer) int {
+	now := time.Now()
 	waiting, err := a.Store.Outbox(ctx, func(x store.OutboxEntry) bool {
-		return x.State == store.OutQueued || x.State == store.OutSending
+		return x.State == store.OutQueued || x.State == store.OutSending || (x.State == store.OutScheduled && !x.SendAt.After(now))
 	})
 	if err != nil {
 		fmt.Fprintf(out, "outbox: error: %s\n", textsafe.Line(err.Error()))
@@ -381,16 +382,32 @@ func deliverOnce(ctx context.Context, a *app.App, out io.Writer) int {
 		}
 		switch ent.State {
 		case store.OutSent:
-			fmt.Fprintf(out, "outbox: reply %d to #%s sent: %s\n", ent.Seq, textsafe.Line(ent.Reply.ConvID), textsafe.Line(ent.Sent.RemoteID))
+			fmt.Fprintf(out, "outbox: %s sent: %s\n", outboxWhat(ent), textsafe.Line(ent.Sent.RemoteID))
 		case store.OutFailed:
 			failed++
-			fmt.Fprintf(out, "outbox: reply %d to #%s failed: %s\n", ent.Seq, textsafe.Line(ent.Reply.ConvID), textsafe.Line(ent.LastError))
+			fmt.Fprintf(out, "outbox: %s failed: %s\n", outboxWhat(ent), textsafe.Line(ent.LastError))
+		case store.OutCancelled:
+			fmt.Fprintf(out, "outbox: scheduled %s cancelled: %s\n", outboxWhat(ent), textsafe.Line(ent.LastError))
 		default:
-			fmt.Fprintf(out, "outbox: reply %d to #%s still queued, next try at %s (next `hark poll --once` or a running hark): %s\n",
-				ent.Seq, textsafe.Line(ent.Reply.ConvID), ent.NextAttempt.Local().Format("15:04:05"), textsafe.Line(ent.LastError))
+			fmt.Fprintf(out, "outbox: %s still queued, next try at %s (next `hark poll --once` or a running hark): %s\n",
+				outboxWhat(ent), ent.NextAttempt.Local().Format("15:04:05"), textsafe.Line(ent.LastError))
 		}
 	}
 	return failed
+}
+
+// outboxWhat names an outbox entry: "reply 7 to #12", or for a status
+// post's copy "status post 3 (outbox 7) on bluesky/acme" (its follow-up:
+// "follow-up of status post 3 …").
+func outboxWhat(e store.OutboxEntry) string {
+	if id, follow, ok := store.ParseStatusRef(e.Reply.ConvID); ok {
+		what := "status post"
+		if follow {
+			what = "follow-up of status post"
+		}
+		return fmt.Sprintf("%s %s (outbox %d) on %s/%s", what, textsafe.Line(id), e.Seq, e.Reply.Network, textsafe.Line(e.Reply.Account))
+	}
+	return fmt.Sprintf("reply %d to #%s", e.Seq, textsafe.Line(e.Reply.ConvID))
 }
 
 // follow runs the engine headless and prints what happens, a line each:
@@ -413,8 +430,8 @@ func follow(ctx context.Context, a *app.App, out io.Writer) error {
 					fmt.Fprintf(out, "new   %s  %s  %s\n", textsafe.Line(p.Key()), app.Handle(p.Network, p.Author.Handle), textsafe.Truncate(textsafe.Line(p.Text), 70))
 				}
 			case engine.EvDelivery:
-				if e := ev.Outbox; e != nil && (e.State == store.OutSent || e.State == store.OutFailed) {
-					fmt.Fprintf(out, "%-5s reply %d to #%s %s\n", e.State, e.Seq, e.Reply.ConvID, textsafe.Line(e.LastError))
+				if e := ev.Outbox; e != nil && (e.State == store.OutSent || e.State == store.OutFailed || e.State == store.OutCancelled) {
+					fmt.Fprintf(out, "%-5s %s %s\n", e.State, outboxWhat(*e), textsafe.Line(e.LastError))
 				}
 			case engine.EvFeedStatus:
 				if st := ev.Feed; st != nil && st.LastError != "" {

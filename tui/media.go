@@ -2,6 +2,9 @@ package tui
 
 import (
 	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -69,11 +72,39 @@ func (v *conv) mediaLines(p store.StoredPost, w int) []string {
 		} else if m.Kind == social.MediaImage || m.Kind == social.MediaGIF {
 			line += " (no alt text)"
 		}
-		line = "  " + textsafe.Truncate(line, w-2) // (Truncate trims a leading indent)
-		if first+i == v.mediaSel {
-			line = v.sty.Selected.Render(plain(line))
+		for _, l := range wrapMedia(line, w) {
+			if first+i == v.mediaSel {
+				l = v.sty.Selected.Render(plain(l))
+			}
+			out = append(out, l)
 		}
-		out = append(out, line)
+	}
+	return out
+}
+
+// mediaAltLines is how many lines an attachment's line (and its alt text)
+// may take in the conversation: the alt text is what tells the operator
+// what the customer shows, so it wraps rather than being cut at the
+// pane's edge — up to a point (alt texts run to 1,500 characters).
+const mediaAltLines = 4
+
+// wrapMedia wraps an attachment's line to the pane (w columns), indented
+// under its post, continuation lines further in, at most mediaAltLines.
+func wrapMedia(line string, w int) []string {
+	width := max(w-4, 10)
+	wrapped := strings.Split(lipgloss.Wrap(line, width, " "), "\n")
+	if len(wrapped) > mediaAltLines {
+		wrapped = wrapped[:mediaAltLines]
+		wrapped[mediaAltLines-1] = strings.TrimSuffix(textsafe.Truncate(wrapped[mediaAltLines-1], width-1), "…") + "…"
+	}
+	out := make([]string, len(wrapped))
+	for i, l := range wrapped {
+		indent := "  "
+		if i > 0 {
+			indent = "    "
+			l = strings.TrimLeft(l, " ")
+		}
+		out[i] = indent + l
 	}
 	return out
 }

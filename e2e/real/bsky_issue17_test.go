@@ -3,19 +3,12 @@
 package real
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,12 +47,9 @@ func (a *atp) aliceRecords(t *testing.T) []string {
 // alice's repository gains no record.
 func TestATPReplyToDeletedPost(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
-	tok := token("gone")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" voucher please", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
+	h, tok, m, c := mentioned(t, a, "gone", " voucher please")
 	if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.deleteRecord", nil,
-		map[string]string{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.URI)}, nil); err != nil {
+		map[string]string{"repo": a.bobDID, "collection": "app.bsky.feed.post", "rkey": rkeyOf(m.id)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := len(a.aliceRecords(t))
@@ -74,7 +64,7 @@ func TestATPReplyToDeletedPost(t *testing.T) {
 	if last := ob[len(ob)-1]; last.State != store.OutFailed {
 		t.Errorf("outbox entry %s, want failed", last.State)
 	}
-	c = h.convOf(t, m.URI)
+	c = h.convOf(t, m.id)
 	if c.State != social.StateResolved {
 		t.Errorf("the conversation of the deleted post is %s, want resolved (nothing else waits)", c.State)
 	}
@@ -85,31 +75,23 @@ func TestATPReplyToDeletedPost(t *testing.T) {
 // (a reply record in her repository); poll --once finds it in the thread.
 func TestATPAnswerGivenOutsideHark(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
-	tok := token("web")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" where is it?", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": "On its way, " + tok,
-		"createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), "reply": map[string]strongRef{"root": m, "parent": m}}
-	if err := a.xrpc(t, a.aliceJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": a.aliceDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
-		t.Fatal(err)
-	}
+	h, tok, m, c := mentioned(t, a, "web", " where is it?")
+	a.postAs(t, a.aliceJWT, a.aliceDID, "On its way, "+tok, false, &[2]strongRef{m.ref, m.ref}, nil)
 	if !eventually(20*time.Second, func() bool { // the AppView indexes it
-		for _, r := range a.replies(t, m.URI) {
+		for _, r := range a.repliesUnder(t, m.id) {
 			if r.Post.Author.DID == a.aliceDID {
 				return true
 			}
 		}
 		return false
 	}) {
-		t.Fatalf("the AppView never showed alice's reply under %s", m.URI)
+		t.Fatalf("the AppView never showed alice's reply under %s", m.id)
 	}
 	out := h.pollOnce(t)
 	if !regexp.MustCompile(`answered outside hark: (#\d+, )*#` + c.ID + `[ ,]`).MatchString(out) {
 		t.Fatalf("poll --once did not notice alice's answer from another app:\n%s", out)
 	}
-	c = h.convOf(t, m.URI)
+	c = h.convOf(t, m.id)
 	if c.State != social.StatePending || c.FirstReplyBy != social.OutsideHark {
 		t.Errorf("after the outside answer: %s by %+v", c.State, c.FirstReplyBy)
 	}
@@ -121,7 +103,7 @@ func TestATPAnswerGivenOutsideHark(t *testing.T) {
 // CID, and poll --once stores it, marked edited.
 func TestATPEditedPost(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("bedit")
 	text := "@" + a.aliceHandle + " order A900 " + tok
 	m := a.post(t, text, "@"+a.aliceHandle, nil)
@@ -161,10 +143,7 @@ func TestATPEditedPost(t *testing.T) {
 // nothing publicly in its place.
 func TestATPDirectMessage(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
-	tok := token("dm")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" can we talk privately?", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
+	h, tok, _, c := mentioned(t, a, "dm", " can we talk privately?")
 	before := len(a.aliceRecords(t))
 	out, err := h.run(t, "reply", "--dm", c.ID, "Sure, "+tok)
 	if err != nil && !strings.Contains(out, "reply failed") {
@@ -186,141 +165,21 @@ func TestATPDirectMessage(t *testing.T) {
 // opens it, answers with the canned answer; bob sees one reply with the
 // right refs and a mention facet of bob.
 func TestATPTUIReply(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
-	tok := token("btui")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" my mug arrived broken", "@"+a.aliceHandle, nil)
-	h.pollConv(t, m.URI)
+	h, tok, m, _ := mentioned(t, a, "btui", " my mug arrived broken")
 
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "my mug arrived broken")
-	keys("Enter")
+	p.open(tok, "my mug arrived broken")
 	keys("r")
 	waitFor("the composer", "ctrl+s send")
 	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")
 	waitFor("the composer", "a new one ships today")
 	keys("C-s")
-	r := a.checkOneReply(t, m, m, "so sorry about "+tok)
+	r := a.checkOneReply(t, m.ref, m.ref, "so sorry about "+tok)
 	t.Logf("Bluesky TUI reply under tmux: 1 reply %s with a mention facet of bob; screen after sending:\n%s", r.Post.URI, screen())
 	keys("q")
-}
-
-// pdsHoldProxy stands in front of the PDS: createRecord goes through (the
-// PDS writes the record) but its answer is held until the client is gone.
-type pdsHoldProxy struct {
-	*httptest.Server
-	mu      sync.Mutex
-	holding bool
-	creates int
-	created chan struct{}
-}
-
-func newPDSHoldProxy(t *testing.T, target string) *pdsHoldProxy {
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p := &pdsHoldProxy{created: make(chan struct{}, 16)}
-	direct := rp.Director
-	rp.Director = func(r *http.Request) {
-		direct(r)
-		r.Header.Del("Accept-Encoding") // bodies in clear: the session's DID document is rewritten
-	}
-	rp.ModifyResponse = func(resp *http.Response) error {
-		r := resp.Request
-		switch r.URL.Path {
-		case "/xrpc/com.atproto.server.createSession", "/xrpc/com.atproto.server.refreshSession", "/xrpc/com.atproto.server.getSession":
-			// the DID document names the PDS hark talks to next: this proxy
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				return err
-			}
-			for _, pds := range []string{"http://localhost:" + u.Port(), "http://127.0.0.1:" + u.Port()} {
-				b = bytes.ReplaceAll(b, []byte(`"`+pds+`"`), []byte(`"`+p.URL+`"`))
-			}
-			resp.Body = io.NopCloser(bytes.NewReader(b))
-			resp.ContentLength = int64(len(b))
-			resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
-			return nil
-		}
-		if r.Method != http.MethodPost || r.URL.Path != "/xrpc/com.atproto.repo.createRecord" {
-			return nil
-		}
-		p.mu.Lock()
-		p.creates++
-		hold := p.holding
-		p.mu.Unlock()
-		p.created <- struct{}{}
-		if hold {
-			<-r.Context().Done()
-			return r.Context().Err()
-		}
-		return nil
-	}
-	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
-	p.Server = httptest.NewServer(rp)
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *pdsHoldProxy) hold(on bool) { p.mu.Lock(); p.holding = on; p.mu.Unlock() }
-
-// TestATPKillDuringSend, three times: hark sends a reply through a proxy
-// in front of the PDS that lets the record be written but holds the
-// answer; hark is SIGKILLed while it waits. The next run confirms the
-// record by its rkey (getRecord) and marks it sent: bob sees one reply.
-func TestATPKillDuringSend(t *testing.T) {
-	a := newATP(t)
-	px := newPDSHoldProxy(t, a.service)
-	acct := strings.Replace(a.account(), "server: "+a.service, "server: "+px.URL, 1)
-	h := newHark(t, acct, a.secrets())
-	const rounds = 3
-	for i := range rounds {
-		tok := token("bkill")
-		m := a.post(t, "@"+a.aliceHandle+" round "+strconv.Itoa(i+1)+" "+tok+" refund?", "@"+a.aliceHandle, nil)
-		c := h.pollConv(t, m.URI)
-		px.hold(true)
-		for len(px.created) > 0 {
-			<-px.created
-		}
-		p := h.start(t, "reply", c.ID, "@"+a.bobHandle+" Refund "+tok+" is on its way")
-		select {
-		case <-px.created:
-		case <-time.After(60 * time.Second):
-			t.Fatalf("round %d: the reply never reached the PDS:\n%s", i+1, p.output())
-		}
-		time.Sleep(200 * time.Millisecond)
-		p.cmd.Process.Signal(syscall.SIGKILL)
-		<-p.done
-		px.hold(false)
-		ob := h.outbox(t)
-		last := ob[len(ob)-1]
-		if last.State != store.OutSending && !last.Uncertain {
-			t.Fatalf("round %d: after SIGKILL the entry is %s, want sending", i+1, last.State)
-		}
-		out := ""
-		if !eventually(90*time.Second, func() bool {
-			out, _ = h.run(t, "poll", "--once")
-			return regexp.MustCompile(`(?m)^outbox: reply ` + strconv.FormatUint(last.Seq, 10) + ` to #\d+ sent: `).MatchString(out)
-		}) {
-			t.Fatalf("round %d: the next run did not confirm the reply:\n%s", i+1, out)
-		}
-		a.checkOneReply(t, m, m, "Refund "+tok)
-	}
-	px.mu.Lock()
-	creates := px.creates
-	px.mu.Unlock()
-	if creates != rounds {
-		t.Errorf("%d createRecord calls reached the PDS in %d rounds, want %d", creates, rounds, rounds)
-	}
-	t.Logf("Bluesky SIGKILL during send ×%d through a PDS proxy: %d createRecord calls, 1 reply seen by bob each round", rounds, creates)
 }
 
 // newCustomer creates another account on the PDS (the dev stack lets
@@ -346,21 +205,10 @@ func (a *atp) newCustomer(t *testing.T, name string) (handle, did, jwt string) {
 // then nobody waits.
 func TestATPSeveralCustomers(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
-	tok := token("two")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order A100 missing", "@"+a.aliceHandle, nil)
-	c := h.pollConv(t, m.URI)
+	h, tok, m, c := mentioned(t, a, "two", " order A100 missing")
 
 	carolHandle, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	text := "@" + a.aliceHandle + " me too, order C200 " + tok
-	i := strings.Index(text, "@"+a.aliceHandle)
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}, "reply": map[string]strongRef{"root": m, "parent": m}}
-	var carol strongRef
-	if err := a.xrpc(t, carolJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
-		t.Fatal(err)
-	}
+	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order C200 "+tok, true, &[2]strongRef{m.ref, m.ref}, nil)
 	// polled (her mention's notification), not only seen in bob's thread
 	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
@@ -371,7 +219,7 @@ func TestATPSeveralCustomers(t *testing.T) {
 	h.must(t, "reply", c.ID, "@"+a.bobHandle+" A100 ships today")
 	byAlice := func(uri string) []threadReply {
 		var out []threadReply
-		for _, r := range a.replies(t, uri) {
+		for _, r := range a.repliesUnder(t, uri) {
 			if r.Post.Author.DID == a.aliceDID {
 				out = append(out, r)
 			}
@@ -379,24 +227,24 @@ func TestATPSeveralCustomers(t *testing.T) {
 		return out
 	}
 	var toBob []threadReply
-	eventually(20*time.Second, func() bool { toBob = byAlice(m.URI); return len(toBob) > 0 })
+	eventually(20*time.Second, func() bool { toBob = byAlice(m.id); return len(toBob) > 0 })
 	if len(toBob) != 1 || !strings.Contains(toBob[0].Post.Record.Text, "A100 ships today") {
 		t.Fatalf("bob sees %d replies by alice under his post, want the one about A100: %+v", len(toBob), toBob)
 	}
-	c = h.convOf(t, m.URI)
+	c = h.convOf(t, m.id)
 	if !c.State.Actionable() {
 		t.Errorf("after answering bob only: %s, want carol still waiting in the inbox", c.State)
 	}
 	h.must(t, "reply", c.ID, "C200 is on its way")
 	var under []threadReply
 	eventually(20*time.Second, func() bool { under = byAlice(carol.URI); return len(under) > 0 })
-	if n := len(byAlice(m.URI)); n != 1 {
+	if n := len(byAlice(m.id)); n != 1 {
 		t.Errorf("bob's post now has %d replies by alice, want still 1 (the second went to carol)", n)
 	}
-	if len(under) != 1 || under[0].Post.Author.DID != a.aliceDID || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m {
+	if len(under) != 1 || under[0].Post.Author.DID != a.aliceDID || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m.ref {
 		t.Errorf("carol sees %d replies under her post, want alice's one with parent = her post, root = bob's: %+v", len(under), under)
 	}
-	if c = h.convOf(t, m.URI); c.State != social.StatePending {
+	if c = h.convOf(t, m.id); c.State != social.StatePending {
 		t.Errorf("with both answered: %s, want pending", c.State)
 	}
 	t.Logf("Bluesky two customers in one thread: bob answered under his post, carol (%s) under hers; conversation #%s %s", carolHandle, c.ID, c.State)
@@ -427,33 +275,18 @@ func (h *harkEnv) polledPost(t *testing.T, remoteID string) bool {
 // answers with `r`: carol sees the reply under her post (parent = hers,
 // root = bob's), bob sees none.
 func TestATPTUIPickPost(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
-	tok := token("pick")
-	m := a.post(t, "@"+a.aliceHandle+" "+tok+" order B100 missing", "@"+a.aliceHandle, nil)
-	h.pollConv(t, m.URI)
+	h, tok, m, _ := mentioned(t, a, "pick", " order B100 missing")
 	_, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	text := "@" + a.aliceHandle + " me too, order D400 " + tok
-	i := strings.Index(text, "@"+a.aliceHandle)
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-		"facets": []facet{mentionFacet(i, i+len("@"+a.aliceHandle), a.aliceDID)}, "reply": map[string]strongRef{"root": m, "parent": m}}
-	var carol strongRef
-	if err := a.xrpc(t, carolJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": carolDID, "collection": "app.bsky.feed.post", "record": rec}, &carol); err != nil {
-		t.Fatal(err)
-	}
+	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order D400 "+tok, true, &[2]strongRef{m.ref, m.ref}, nil)
 	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
 		t.Fatalf("hark never polled carol's post %s", carol.URI)
 	}
 
 	p := startTUI(t, h, tok)
 	waitFor, keys := p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "order B100 missing")
-	keys("Enter")
+	p.open(tok, "order B100 missing")
 	waitFor("carol's post in the conversation", "order D400")
 	keys("[")
 	s := waitFor("carol's post picked", "r answers this post")
@@ -465,18 +298,18 @@ func TestATPTUIPickPost(t *testing.T) {
 	var under []threadReply
 	eventually(30*time.Second, func() bool {
 		under = nil
-		for _, r := range a.replies(t, carol.URI) {
+		for _, r := range a.repliesUnder(t, carol.URI) {
 			if r.Post.Author.DID == a.aliceDID {
 				under = append(under, r)
 			}
 		}
 		return len(under) > 0
 	})
-	if len(under) != 1 || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m ||
+	if len(under) != 1 || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m.ref ||
 		!strings.Contains(under[0].Post.Record.Text, "D400 ships today") {
 		t.Fatalf("carol sees %d replies by alice under her post, want the one picked in the TUI (parent hers, root bob's): %+v", len(under), under)
 	}
-	for _, r := range a.replies(t, m.URI) {
+	for _, r := range a.repliesUnder(t, m.id) {
 		if r.Post.Author.DID == a.aliceDID {
 			t.Errorf("bob got a reply too: %q", r.Post.Record.Text)
 		}
@@ -494,13 +327,7 @@ func TestATPBacklogAndBackfill(t *testing.T) {
 	tok := token("bbacklog")
 	const n = 520
 	for i := range n {
-		text := "@" + a.aliceHandle + " " + tok + " #" + strconv.Itoa(i)
-		rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-			"facets": []facet{mentionFacet(0, len("@"+a.aliceHandle), a.aliceDID)}}
-		if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-			map[string]any{"repo": a.bobDID, "collection": "app.bsky.feed.post", "record": rec}, nil); err != nil {
-			t.Fatal(err)
-		}
+		a.postAs(t, a.bobJWT, a.bobDID, "@"+a.aliceHandle+" "+tok+" #"+strconv.Itoa(i), true, nil, nil)
 	}
 	last := tok + " #" + strconv.Itoa(n-1)
 	if !eventually(60*time.Second, func() bool {
@@ -516,7 +343,7 @@ func TestATPBacklogAndBackfill(t *testing.T) {
 	}) {
 		t.Fatalf("the AppView never indexed the last mention")
 	}
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "! the first poll read the newest") || !strings.Contains(out, "older ones were not read") {
 		t.Errorf("the first poll does not say it skipped older notifications:\n%s", firstLine(out, "bluesky:"))

@@ -49,14 +49,14 @@ func newATP(t *testing.T) *atp {
 	return a
 }
 
-func (a *atp) account() string {
+func (a *atp) account(server string) string {
 	return fmt.Sprintf(`  - name: atp
     network: bluesky
     server: %s
     handle: %s
     password: env:HARK_REAL_ATP_PASSWORD
     interval: 10s
-`, a.service, a.aliceHandle)
+`, server, a.aliceHandle)
 }
 
 func (a *atp) secrets() map[string]string {
@@ -131,41 +131,11 @@ func mentionFacet(start, end int, did string) facet {
 
 // post is bob posting; mention (if not "") is the handle text
 // ("@alice.test") inside text to turn into a mention facet of alice.
-// reply is {root, parent} or nil.
+// reply is {root, parent} or nil. It returns once alice is notified.
 func (a *atp) post(t *testing.T, text, mention string, reply *[2]strongRef) strongRef {
 	t.Helper()
-	rec := map[string]any{"$type": "app.bsky.feed.post", "text": text, "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}
-	if mention != "" {
-		i := strings.Index(text, mention)
-		rec["facets"] = []facet{mentionFacet(i, i+len(mention), a.aliceDID)}
-	}
-	if reply != nil {
-		rec["reply"] = map[string]strongRef{"root": reply[0], "parent": reply[1]}
-	}
-	var ref strongRef
-	if err := a.xrpc(t, a.bobJWT, http.MethodPost, "com.atproto.repo.createRecord", nil,
-		map[string]any{"repo": a.bobDID, "collection": "app.bsky.feed.post", "record": rec}, &ref); err != nil {
-		t.Fatal(err)
-	}
-	// wait until the AppView has it in alice's notifications
-	if !eventually(20*time.Second, func() bool {
-		var n struct {
-			Notifications []struct {
-				URI string `json:"uri"`
-			} `json:"notifications"`
-		}
-		if a.xrpc(t, a.aliceJWT, http.MethodGet, "app.bsky.notification.listNotifications", url.Values{"limit": {"50"}}, nil, &n) != nil {
-			return false
-		}
-		for _, x := range n.Notifications {
-			if x.URI == ref.URI {
-				return true
-			}
-		}
-		return false
-	}) {
-		t.Fatalf("alice got no notification for %s", ref.URI)
-	}
+	ref := a.postAs(t, a.bobJWT, a.bobDID, text, mention != "", reply, nil)
+	a.waitNotified(t, ref.URI)
 	return ref
 }
 
@@ -183,12 +153,18 @@ type threadReply struct {
 			} `json:"reply"`
 			Facets []facet `json:"facets"`
 		} `json:"record"`
+		Embed struct { // the AppView's view of the embed
+			Images []struct {
+				Alt      string `json:"alt"`
+				Fullsize string `json:"fullsize"`
+			} `json:"images"`
+		} `json:"embed"`
 	} `json:"post"`
 }
 
-// replies is bob's view of the direct replies under uri
+// repliesUnder is bob's view of the direct replies under uri
 // (app.bsky.feed.getPostThread).
-func (a *atp) replies(t *testing.T, uri string) []threadReply {
+func (a *atp) repliesUnder(t *testing.T, uri string) []threadReply {
 	t.Helper()
 	var th struct {
 		Thread struct {
@@ -202,14 +178,14 @@ func (a *atp) replies(t *testing.T, uri string) []threadReply {
 }
 
 // checkOneReply: bob sees exactly one reply by alice under parent, in the
-// thread rooted at root, starting with a mention of bob whose facet covers
-// exactly "@bob.test", and containing want.
+// thread rooted at root, containing want; each "@bob.test" in it is a
+// mention facet of bob covering exactly those bytes.
 func (a *atp) checkOneReply(t *testing.T, root, parent strongRef, want string) threadReply {
 	t.Helper()
 	var rs []threadReply
-	eventually(20*time.Second, func() bool { rs = a.replies(t, parent.URI); return len(rs) > 0 })
+	eventually(30*time.Second, func() bool { rs = a.repliesUnder(t, parent.URI); return len(rs) > 0 })
 	time.Sleep(time.Second)
-	rs = a.replies(t, parent.URI)
+	rs = a.repliesUnder(t, parent.URI)
 	if len(rs) != 1 {
 		t.Fatalf("bob sees %d replies under %s, want exactly 1", len(rs), parent.URI)
 	}
@@ -241,8 +217,8 @@ func (a *atp) checkOneReply(t *testing.T, root, parent strongRef, want string) t
 			}
 		}
 	}
-	if mentions != 1 {
-		t.Errorf("reply has %d mention facets, want 1 (of bob): %+v", mentions, rec.Facets)
+	if want := strings.Count(rec.Text, "@"+a.bobHandle); mentions != want {
+		t.Errorf("reply has %d mention facets, want %d (of bob, as the text names him): %+v", mentions, want, rec.Facets)
 	}
 	return r
 }
@@ -253,7 +229,7 @@ func (a *atp) checkOneReply(t *testing.T, root, parent strongRef, want string) t
 // that reply joins the same conversation.
 func TestATPMentionReplyAnswer(t *testing.T) {
 	a := newATP(t)
-	h := newHark(t, a.account(), a.secrets())
+	h := harkOn(t, a)
 	tok := token("colis")
 	text := "Déjà vu ☕ encore une fois 😤 @" + a.aliceHandle + " où est mon colis " + tok + " ?"
 	m := a.post(t, text, "@"+a.aliceHandle, nil)

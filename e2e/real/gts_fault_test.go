@@ -3,119 +3,18 @@
 package real
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/store"
 )
-
-// holdProxy forwards everything to the server; while holding, a status
-// creation (POST /api/v1/statuses) is passed on at once — the server makes
-// the status — but its answer is held back until the client goes away.
-type holdProxy struct {
-	*httptest.Server
-	mu      sync.Mutex
-	holding bool
-	creates int
-	created chan struct{}
-}
-
-func newHoldProxy(t *testing.T, target string) *holdProxy {
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p := &holdProxy{created: make(chan struct{}, 16)}
-	rp.ModifyResponse = func(resp *http.Response) error {
-		r := resp.Request
-		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/statuses" {
-			return nil
-		}
-		p.mu.Lock()
-		p.creates++
-		hold := p.holding
-		p.mu.Unlock()
-		p.created <- struct{}{}
-		if hold {
-			<-r.Context().Done() // the client (hark) was killed
-			return r.Context().Err()
-		}
-		return nil
-	}
-	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Host = u.Host // GoToSocial serves its own host name
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *holdProxy) hold(on bool) { p.mu.Lock(); p.holding = on; p.mu.Unlock() }
-
-var sentLine = regexp.MustCompile(`(?m)^sent\s+reply (\d+)`)
-
-// TestGTSKillDuringSend, five times: hark sends a reply through a proxy
-// that lets GoToSocial create the status but holds the answer; hark is
-// SIGKILLed while it waits. The next hark run (poll: polling and
-// delivery) finds the entry in "sending", asks the server (Confirm) and
-// marks it sent: bob sees exactly one reply each time.
-func TestGTSKillDuringSend(t *testing.T) {
-	g := newGTS(t)
-	px := newHoldProxy(t, g.base)
-	h := newHark(t, g.account(px.URL), g.secrets())
-	const rounds = 5
-	for i := range rounds {
-		tok := token("kill")
-		m := g.post(t, "@alice round "+strconv.Itoa(i+1)+" "+tok+": where is my refund?", "", "public")
-		c := h.pollConv(t, m.ID)
-
-		px.hold(true)
-		for len(px.created) > 0 {
-			<-px.created
-		}
-		p := h.start(t, "reply", c.ID, "Refund "+tok+" is on its way")
-		select {
-		case <-px.created:
-		case <-time.After(60 * time.Second):
-			t.Fatalf("round %d: the reply never reached the server:\n%s", i+1, p.output())
-		}
-		time.Sleep(200 * time.Millisecond)
-		p.cmd.Process.Signal(syscall.SIGKILL)
-		<-p.done
-		px.hold(false)
-
-		ob := h.outbox(t)
-		last := ob[len(ob)-1]
-		if last.State != store.OutSending && !last.Uncertain {
-			t.Fatalf("round %d: after SIGKILL the entry is %s (uncertain %v), want sending", i+1, last.State, last.Uncertain)
-		}
-		d := h.start(t, "poll")
-		d.waitOutput(t, regexp.MustCompile(`(?m)^sent\s+reply `+strconv.FormatUint(last.Seq, 10)+` `), 90*time.Second)
-		d.stop(t)
-		g.checkOneReply(t, m.ID, "Refund "+tok, "public")
-	}
-	px.mu.Lock()
-	creates := px.creates
-	px.mu.Unlock()
-	if creates != rounds {
-		t.Errorf("%d status creations reached the server in %d rounds, want %d", creates, rounds, rounds)
-	}
-	t.Logf("SIGKILL during send ×%d: %d status creations, exactly 1 reply seen by the customer in each round", rounds, creates)
-}
 
 // gtsStop stops the running GoToSocial (the pid file gts-up.sh wrote)
 // and returns a func that starts it again on the same state.
@@ -162,15 +61,14 @@ func gtsStop(t *testing.T, g *gts) (start func()) {
 	return start
 }
 
+var sentLine = regexp.MustCompile(`(?m)^sent\s+reply (\d+)`)
+
 // TestGTSServerDownThenUp: the server stops; a reply is queued with a
 // clear reason; hark runs (poll) and says the feed is failing; the server
 // comes back and the queued reply is delivered, once.
 func TestGTSServerDownThenUp(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("outage")
-	m := g.post(t, "@alice "+tok+" app is down for me", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "outage", " app is down for me")
 
 	start := gtsStop(t, g)
 	out, err := h.run(t, "reply", c.ID, "Back soon, "+tok)
@@ -190,7 +88,7 @@ func TestGTSServerDownThenUp(t *testing.T) {
 	start()
 	p.waitOutput(t, sentLine, 3*time.Minute)
 	p.stop(t)
-	g.checkOneReply(t, m.ID, "Back soon, "+tok, "public")
+	g.checkOneReply(t, m.id, "Back soon, "+tok, "public")
 	n := 0
 	for _, e := range h.outbox(t) {
 		if e.State == store.OutSent {

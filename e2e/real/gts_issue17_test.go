@@ -21,12 +21,12 @@ import (
 // the fakes did not (answers given elsewhere, deletions, edits, follow-ups
 // without the @mention, its own counting rule, a queued reply and cron).
 
-// raw posts a status as the owner of token without waiting for a
-// notification (alice answering from another app, bob answering without
+// raw posts a status (with media ids) as the owner of token without
+// waiting for a notification (alice answering from another app, bob answering without
 // the @mention).
-func (g *gts) raw(t *testing.T, token, text, inReplyTo string) status {
+func (g *gts) raw(t *testing.T, token, text, inReplyTo, visibility string, media ...string) status {
 	t.Helper()
-	f := url.Values{"status": {text}, "visibility": {"public"}}
+	f := url.Values{"status": {text}, "visibility": {visibility}, "media_ids[]": media}
 	if inReplyTo != "" {
 		f.Set("in_reply_to_id", inReplyTo)
 	}
@@ -52,19 +52,16 @@ func (h *harkEnv) pollOnce(t *testing.T) string {
 // thread: first response recorded by "outside hark", conversation pending.
 func TestGTSAnswerGivenOutsideHark(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("phone")
-	m := g.post(t, "@alice "+tok+" where is my parcel?", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "phone", " where is my parcel?")
 	if c.State != social.StateNew {
 		t.Fatalf("conversation %s is %s, want new", c.ID, c.State)
 	}
-	g.raw(t, g.aliceToken, "@bob sorted from the phone app, "+tok, m.ID)
+	g.raw(t, g.aliceToken, "@bob sorted from the phone app, "+tok, m.id, "public")
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "threads: answered outside hark: #"+c.ID+" ") {
 		t.Errorf("poll --once did not notice the outside answer:\n%s", out)
 	}
-	c = h.convOf(t, m.ID)
+	c = h.convOf(t, m.id)
 	if c.State != social.StatePending || c.FirstReplyBy != social.OutsideHark || c.FirstResponseAt.IsZero() {
 		t.Errorf("after the outside answer: state %s first reply by %+v at %v", c.State, c.FirstReplyBy, c.FirstResponseAt)
 	}
@@ -82,18 +79,15 @@ func TestGTSAnswerGivenOutsideHark(t *testing.T) {
 // lists it.
 func TestGTSDeletedCustomerPost(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("oops")
-	m := g.post(t, "@alice "+tok+" wrong account, sorry", "", "public")
-	c := h.pollConv(t, m.ID)
-	if _, err := g.do(g.bobToken, http.MethodDelete, "/api/v1/statuses/"+m.ID, nil); err != nil {
+	h, _, m, c := mentioned(t, g, "oops", " wrong account, sorry")
+	if _, err := g.do(g.bobToken, http.MethodDelete, "/api/v1/statuses/"+m.id, nil); err != nil {
 		t.Fatal(err)
 	}
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "threads: the customer deleted the post of #"+c.ID) {
 		t.Errorf("poll --once does not say the post was deleted:\n%s", out)
 	}
-	c = h.convOf(t, m.ID)
+	c = h.convOf(t, m.id)
 	var p store.StoredPost
 	h.readStore(t, func(st store.Store) (err error) { p, err = st.Post(context.Background(), c.PostKeys[0]); return err })
 	if c.State != social.StateResolved || p.DeletedAt.IsZero() {
@@ -110,7 +104,7 @@ func TestGTSDeletedCustomerPost(t *testing.T) {
 // and stores the new text, marked edited.
 func TestGTSEditedPost(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("edit")
 	m := g.post(t, "@alice order A900 "+tok+" is late", "", "public")
 	c := h.pollConv(t, m.ID)
@@ -131,21 +125,18 @@ func TestGTSEditedPost(t *testing.T) {
 // conversation from the thread.
 func TestGTSFollowUpWithoutMention(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("follow")
-	m := g.post(t, "@alice "+tok+" my order is late", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "follow", " my order is late")
 	h.must(t, "reply", c.ID, "Which order number, "+tok+"?")
-	r := g.checkOneReply(t, m.ID, tok, "public")
-	if c = h.convOf(t, m.ID); c.State != social.StatePending {
+	r := g.checkOneReply(t, m.id, tok, "public")
+	if c = h.convOf(t, m.id); c.State != social.StatePending {
 		t.Fatalf("after the reply: %s, want pending", c.State)
 	}
-	f := g.raw(t, g.bobToken, "A901, thanks "+tok, r.ID) // no @alice
+	f := g.raw(t, g.bobToken, "A901, thanks "+tok, r.ID, "public") // no @alice
 	out := h.pollOnce(t)
 	if strings.Contains(out, f.ID) {
 		t.Logf("(GoToSocial notified alice of the reply without a mention)")
 	}
-	c = h.convOf(t, m.ID)
+	c = h.convOf(t, m.id)
 	if c.State != social.StateOpen || !strings.Contains(c.Preview, "A901") {
 		t.Errorf("after the follow-up without @mention: %s, preview %q; want open with A901\n%s", c.State, c.Preview, out)
 	}
@@ -158,10 +149,7 @@ func TestGTSFollowUpWithoutMention(t *testing.T) {
 // point over the limit before sending, and sends exactly the limit.
 func TestGTSLengthAsTheServerCounts(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("len")
-	m := g.post(t, "@alice "+tok+" tell me everything", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "len", " tell me everything")
 
 	long := tok + " " + strings.Repeat("é", 600-len(tok)-1)
 	if out := h.must(t, "reply", "--no-signature", c.ID, long); !strings.HasPrefix(out, "sent: ") {
@@ -172,7 +160,7 @@ func TestGTSLengthAsTheServerCounts(t *testing.T) {
 	// 1,000 of them as 1,005; GoToSocial counts 5,005 and refuses.
 	family := "\U0001F468\u200D\U0001F469\u200D\U0001F467"
 	over, exact := strings.Repeat(family, 1000), strings.Repeat(family, 999)
-	if _, err := g.do(g.aliceToken, http.MethodPost, "/api/v1/statuses", url.Values{"status": {"@bob " + over}, "in_reply_to_id": {m.ID}}); err == nil ||
+	if _, err := g.do(g.aliceToken, http.MethodPost, "/api/v1/statuses", url.Values{"status": {"@bob " + over}, "in_reply_to_id": {m.id}}); err == nil ||
 		!strings.Contains(err.Error(), "400") {
 		t.Fatalf("GoToSocial took 5,005 code points (err %v): this scenario's premise is wrong", err)
 	}
@@ -191,10 +179,7 @@ func TestGTSLengthAsTheServerCounts(t *testing.T) {
 // which says so.
 func TestGTSPollOnceDeliversQueued(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("cron")
-	m := g.post(t, "@alice "+tok+" any news?", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "cron", " any news?")
 
 	start := gtsStop(t, g)
 	out, err := h.run(t, "reply", c.ID, "News soon, "+tok)
@@ -209,7 +194,7 @@ func TestGTSPollOnceDeliversQueued(t *testing.T) {
 	}) {
 		t.Fatalf("poll --once never delivered the queued reply; last run:\n%s", last)
 	}
-	g.checkOneReply(t, m.ID, "News soon, "+tok, "public")
+	g.checkOneReply(t, m.id, "News soon, "+tok, "public")
 	t.Logf("GoToSocial queued reply: %q then poll --once: %s", strings.TrimSpace(out), firstLine(last, "outbox:"))
 }
 
@@ -218,10 +203,7 @@ func TestGTSPollOnceDeliversQueued(t *testing.T) {
 // (the account authenticates) sends it by itself.
 func TestGTSAuthFailedReplyRetried(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("token")
-	m := g.post(t, "@alice "+tok+" hello?", "", "public")
-	c := h.pollConv(t, m.ID)
+	h, tok, m, c := mentioned(t, g, "token", " hello?")
 	good := h.env
 	h.env = append(append([]string(nil), good...), "HARK_REAL_GTS_TOKEN=not-a-token")
 	out, err := h.run(t, "reply", c.ID, "Hello "+tok)
@@ -233,7 +215,7 @@ func TestGTSAuthFailedReplyRetried(t *testing.T) {
 	if !strings.Contains(out, "to #"+c.ID+" sent: ") {
 		t.Errorf("poll --once after the token fix did not send the auth-failed reply:\n%s", out)
 	}
-	g.checkOneReply(t, m.ID, "Hello "+tok, "public")
+	g.checkOneReply(t, m.id, "Hello "+tok, "public")
 	t.Logf("GoToSocial auth-failed reply: retried after the fix: %s", firstLine(out, "outbox:"))
 }
 
@@ -242,7 +224,7 @@ func TestGTSAuthFailedReplyRetried(t *testing.T) {
 func TestGTSUnusedHashtagAndEmptySearch(t *testing.T) {
 	g := newGTS(t)
 	tag := token("nobodyusedthis")
-	acct := g.account(g.base) + "    search: [\"#" + tag + "\", \"" + tag + "words\"]\n"
+	acct := g.account(g.baseURL) + "    search: [\"#" + tag + "\", \"" + tag + "words\"]\n"
 	h := newHark(t, acct, g.secrets())
 	out := h.pollOnce(t)
 	if strings.Contains(out, "error") {
@@ -282,7 +264,7 @@ func TestGTSBacklogAndBackfill(t *testing.T) {
 		b, err := g.get(g.aliceToken, "/api/v1/notifications", url.Values{"types[]": {"mention"}, "limit": {"1"}})
 		return err == nil && strings.Contains(string(b), tok+" #44")
 	})
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	out := h.pollOnce(t)
 	if !strings.Contains(out, "! the first poll read the newest 40 only") {
 		t.Errorf("the first poll does not say it skipped older mentions:\n%s", out)

@@ -18,9 +18,9 @@ import (
 // gts is the GoToSocial peer: alice is the brand hark answers for, bob
 // the customer.
 type gts struct {
-	base                 string
+	baseURL              string
 	aliceToken, bobToken string
-	bobID                string
+	aliceID, bobID       string
 	home                 string // $GTS_HOME (config, pid file)
 }
 
@@ -36,13 +36,20 @@ func gtsHome() string {
 	return filepath.Join(root, "gts")
 }
 
+// harkOn is a hark installation with p's brand account on p's server.
+func harkOn(t *testing.T, p peer) *harkEnv {
+	t.Helper()
+	return newHark(t, p.account(p.base()), p.secrets())
+}
+
 func newGTS(t *testing.T) *gts {
 	t.Helper()
 	home := gtsHome()
 	env := readEnv(t, filepath.Join(home, "tokens.env"))
-	g := &gts{base: env["GTS_BASE_URL"], aliceToken: env["GTS_A_TOKEN"], bobToken: env["GTS_B_TOKEN"], bobID: env["GTS_B_ID"], home: home}
+	g := &gts{baseURL: env["GTS_BASE_URL"], aliceToken: env["GTS_A_TOKEN"], bobToken: env["GTS_B_TOKEN"],
+		aliceID: env["GTS_A_ID"], bobID: env["GTS_B_ID"], home: home}
 	if _, err := g.get(g.bobToken, "/api/v1/instance", nil); err != nil {
-		t.Fatalf("GoToSocial at %s: %v — is it running (make e2e-real)?", g.base, err)
+		t.Fatalf("GoToSocial at %s: %v — is it running (make e2e-real)?", g.baseURL, err)
 	}
 	return g
 }
@@ -68,7 +75,7 @@ func (g *gts) do(token, method, path string, form url.Values) ([]byte, error) {
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, g.base+path, body)
+	req, err := http.NewRequest(method, g.baseURL+path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -110,23 +117,23 @@ type status struct {
 		ID   string `json:"id"`
 		Acct string `json:"acct"`
 	} `json:"mentions"`
+	MediaAttachments []struct {
+		ID          string `json:"id"`
+		Type        string `json:"type"`
+		Description string `json:"description"`
+	} `json:"media_attachments"`
 }
 
 // post is bob posting a status (visibility public or direct).
 func (g *gts) post(t *testing.T, text, inReplyTo, visibility string) status {
 	t.Helper()
-	f := url.Values{"status": {text}, "visibility": {visibility}}
-	if inReplyTo != "" {
-		f.Set("in_reply_to_id", inReplyTo)
-	}
-	b, err := g.do(g.bobToken, http.MethodPost, "/api/v1/statuses", f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s status
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	return g.postMedia(t, text, inReplyTo, visibility, nil)
+}
+
+// postMedia is post with media attachments (ids from upload).
+func (g *gts) postMedia(t *testing.T, text, inReplyTo, visibility string, media []string) status {
+	t.Helper()
+	s := g.raw(t, g.bobToken, text, inReplyTo, visibility, media...)
 	// wait until alice has the mention notification (GtS fans out async)
 	if !eventually(10*time.Second, func() bool {
 		b, err := g.get(g.aliceToken, "/api/v1/notifications", url.Values{"types[]": {"mention"}, "limit": {"40"}})
@@ -137,9 +144,9 @@ func (g *gts) post(t *testing.T, text, inReplyTo, visibility string) status {
 	return s
 }
 
-// replies is bob's view of the thread under id: the statuses whose parent
+// replyStatuses is bob's view of the thread under id: the statuses whose parent
 // is id (from /api/v1/statuses/:id/context).
-func (g *gts) replies(t *testing.T, id string) []status {
+func (g *gts) replyStatuses(t *testing.T, id string) []status {
 	t.Helper()
 	b, err := g.get(g.bobToken, "/api/v1/statuses/"+id+"/context", nil)
 	if err != nil {
@@ -165,9 +172,9 @@ func (g *gts) replies(t *testing.T, id string) []status {
 func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 	t.Helper()
 	var rs []status
-	eventually(10*time.Second, func() bool { rs = g.replies(t, id); return len(rs) > 0 })
-	time.Sleep(time.Second) // a duplicate would show up now too
-	rs = g.replies(t, id)
+	eventually(30*time.Second, func() bool { rs = g.replyStatuses(t, id); return len(rs) > 0 }) // (the undo-send window holds a TUI reply 5 s)
+	time.Sleep(time.Second)                                                                     // a duplicate would show up now too
+	rs = g.replyStatuses(t, id)
 	if len(rs) != 1 {
 		t.Fatalf("bob sees %d replies under %s, want exactly 1: %+v", len(rs), id, rs)
 	}
@@ -192,7 +199,7 @@ func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 // bob's answer to that reply joins the same conversation.
 func TestGTSMentionReplyAnswer(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("order")
 	m := g.post(t, "@alice "+tok+" never arrived, can you help? Ça ne va pas 😞", "", "public")
 
@@ -222,7 +229,7 @@ func TestGTSMentionReplyAnswer(t *testing.T) {
 // once, direct, mentioning only bob.
 func TestGTSDirectMessage(t *testing.T) {
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
+	h := harkOn(t, g)
 	tok := token("private")
 	m := g.post(t, "@alice my account number is "+tok+", please check privately", "", "direct")
 	c := h.pollConv(t, m.ID)

@@ -25,20 +25,13 @@ func tmux(t *testing.T, args ...string) string {
 // mention with a search, opens it, picks the canned answer by its
 // shortcut, sends it; bob sees exactly one reply, addressed by name.
 func TestGTSTUICannedReply(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("tui")
-	m := g.post(t, "@alice "+tok+" my parcel is damaged", "", "public")
-	h.pollConv(t, m.ID)
+	h, tok, m, _ := mentioned(t, g, "tui", " my parcel is damaged")
 
 	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "my parcel is damaged")
-	keys("Enter") // open it (keys arrive in order; the next step waits)
+	p.open(tok, "my parcel is damaged")
 	keys("c")
 	waitFor("the canned picker", "canned ›")
 	keys("-l", "lookin")
@@ -46,7 +39,12 @@ func TestGTSTUICannedReply(t *testing.T) {
 	keys("Enter") // insert
 	waitFor("the answer in the composer", "looking into it")
 	keys("C-s")
-	g.checkOneReply(t, m.ID, "looking into it right now", "public")
+	defer func() {
+		if t.Failed() {
+			t.Logf("the screen:\n%s\nlog:\n%s", screen(), h.logTail())
+		}
+	}()
+	g.checkOneReply(t, m.id, "looking into it right now", "public")
 	t.Logf("TUI under tmux: canned answer sent once; screen after sending:\n%s", screen())
 	keys("q")
 }
@@ -56,22 +54,15 @@ func TestGTSTUICannedReply(t *testing.T) {
 // the customer deleted the post, whole, the post is marked deleted, and
 // the conversation leaves the inbox.
 func TestGTSTUIDeletedPost(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("tuidel")
-	m := g.post(t, "@alice "+tok+" never mind", "", "public")
-	c := h.pollConv(t, m.ID)
-	if _, err := g.do(g.bobToken, "DELETE", "/api/v1/statuses/"+m.ID, nil); err != nil {
+	h, tok, m, c := mentioned(t, g, "tuidel", " never mind")
+	if _, err := g.do(g.bobToken, "DELETE", "/api/v1/statuses/"+m.id, nil); err != nil {
 		t.Fatal(err)
 	}
 	p := startTUI(t, h, tok)
 	waitFor, keys := p.waitFor, p.keys
-	p.search(tok)
-	waitFor("the search result", "never mind")
-	keys("Enter") // open it: the thread fetch finds it gone
+	p.open(tok, "never mind")
 	s := waitFor("the deletion in the status line", "conversation "+c.ID+": the customer deleted this post; nothing else waits: resolved")
 	waitFor("the post marked deleted", "DELETED by its author")
 	keys("q")
@@ -84,23 +75,13 @@ func TestGTSTUIDeletedPost(t *testing.T) {
 // (tmux 3.3 draws 👍🏽 in 4 cells and ❤️ in 1; they used to push the border
 // out or pull it in).
 func TestGTSTUIEmojiBorders(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	g := newGTS(t)
-	h := newHark(t, g.account(g.base), g.secrets())
-	tok := token("emoji")
-	m := g.post(t, "@alice "+tok+" 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke", "", "public")
-	h.pollConv(t, m.ID)
+	h, tok, _, _ := mentioned(t, g, "emoji", " 👩🏽\u200d💻 my laptop 👨\u200d👩\u200d👧\u200d👦 family order 👍🏽 ❤\ufe0f 1\ufe0f\u20e3 broke")
 	p := startTUI(t, h, tok)
-	screen, waitFor, keys := p.screen, p.waitFor, p.keys
+	screen, keys := p.screen, p.keys
 	var s string
-	if !eventually(20*time.Second, func() bool { s = screen(); return strings.Contains(s, "inbox") }) {
-		t.Fatalf("no queue:\n%s", s)
-	}
-	p.search(tok)
-	waitFor("the post, selected", "my laptop")
-	keys("Enter")
+	p.open(tok, "my laptop")
 	if !eventually(20*time.Second, func() bool {
 		s = screen()
 		return strings.Contains(s, "my laptop") && strings.Contains(s, "family order")

@@ -16,6 +16,14 @@ type pane struct {
 	name string
 }
 
+// needTmux skips a TUI scenario where tmux is not installed.
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+}
+
 // startTUI runs h's hark in a new tmux session named after tok and waits
 // for its queue.
 func startTUI(t *testing.T, h *harkEnv, tok string) *pane {
@@ -42,11 +50,24 @@ func (p *pane) waitFor(what, text string) string {
 	return s
 }
 
-// search opens the search prompt, waits for it, and applies query.
+// search opens the search prompt, waits for it, applies query and waits
+// until the header shows the filter (the text searched for may show in
+// the unfiltered queue already: waiting for it alone let the next key
+// act on whatever conversation was selected before the search landed).
 func (p *pane) search(query string) {
 	p.t.Helper()
 	p.keys("/")
 	p.waitFor("the search prompt", "a phrase")
 	p.keys("-l", query)
+	p.keys("Enter")
+	p.waitFor("the search applied", "· /"+query)
+}
+
+// open finds the conversation by searching for tok, waits until the
+// result shows text, and opens it.
+func (p *pane) open(tok, text string) {
+	p.t.Helper()
+	p.search(tok)
+	p.waitFor("the search result", text)
 	p.keys("Enter")
 }
