@@ -10,6 +10,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -45,7 +46,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 					next.ServeHTTP(rw, r)
 				})
 			})
-			clk := &replayClock{t: time.Now()}
+			clk := testkit.NewClock(time.Now())
 			ctx := context.Background()
 			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
 			if err != nil {
@@ -79,7 +80,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			}
 			for round := 0; round < 12; round++ {
 				a.Engine.Deliver(ctx)
-				clk.add(time.Hour) // past any backoff
+				clk.Advance(time.Hour) // past any backoff
 			}
 			posts := map[string]bool{}
 			for _, st := range m.Created() {

@@ -9,6 +9,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -18,7 +19,7 @@ import (
 func TestScheduledReplyAcrossRestart(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := &replayClock{t: time.Now()}
+	clk := testkit.NewClock(time.Now())
 	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 	}
 	a.Close() // hark quits
 
-	clk.add(6 * 24 * time.Hour)
+	clk.Advance(6 * 24 * time.Hour)
 	a, err = app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"github.com/hark-tui/hark/internal/testkit"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/tui"
 )
 

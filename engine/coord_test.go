@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"github.com/hark-tui/hark/internal/testkit"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"

@@ -3,7 +3,6 @@ package tui_test
 import (
 	"bytes"
 	"context"
-	"github.com/hark-tui/hark/internal/testkit"
 	"io"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
 )
@@ -16,17 +17,11 @@ import (
 // waitOutbox polls the store until the outbox passes ok.
 func waitOutbox(t *testing.T, st store.Store, ok func([]store.OutboxEntry) bool) []store.OutboxEntry {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ob, _ := st.Outbox(context.Background(), nil)
-		if ok(ob) {
-			return ob
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox never got there: %+v", ob)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var ob []store.OutboxEntry
+	if !testkit.Poll(10*time.Second, func() bool { ob, _ = st.Outbox(context.Background(), nil); return ok(ob) }) {
+		t.Fatalf("outbox never got there: %+v", ob)
 	}
+	return ob
 }
 
 // ctrl+l in the composer schedules the reply (the snooze syntax, with a

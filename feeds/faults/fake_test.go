@@ -14,29 +14,12 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
 // t0 is every test's clock start.
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
-
-// clock is the injected clock shared by a fake, its adapter and the engine.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -124,7 +107,7 @@ type fake struct {
 	t    *testing.T
 	net  *network
 	srv  *httptest.Server
-	clk  *clock
+	clk  *testkit.Clock
 	stop chan struct{} // closed at cleanup: frees a handler an adapter never hung up on
 
 	mu        sync.Mutex
@@ -144,7 +127,7 @@ type hugeResult struct {
 
 func newFake(t *testing.T, n *network) *fake {
 	t.Helper()
-	f := &fake{t: t, net: n, clk: &clock{t: t0}, stage: 1, stop: make(chan struct{})}
+	f := &fake{t: t, net: n, clk: testkit.NewClock(t0), stage: 1, stop: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	t.Cleanup(func() { close(f.stop) }) // runs first

@@ -18,15 +18,25 @@ import (
 // deadline, not a speed assertion: make it generous for a busy machine).
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !Poll(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// Poll polls cond every 10 ms until it holds (true) or timeout has passed
+// (false): for a test that reports the state it last saw on timeout, or
+// that does not fail on one.
+func Poll(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			return false
 		}
 		<-tick.C
 	}
+	return true
 }
 
 // Clock is a fake clock, safe for concurrent use: it stands still until

@@ -96,3 +96,13 @@ func TestNoLeaksPassesWhenGoroutinesEnd(t *testing.T) {
 		t.Fatal("a goroutine that ended was reported as leaked")
 	}
 }
+
+func TestPollReportsTheDeadline(t *testing.T) {
+	if Poll(30*time.Millisecond, func() bool { return false }) {
+		t.Fatal("Poll of a condition that never holds returned true")
+	}
+	n := 0
+	if !Poll(time.Minute, func() bool { n++; return n == 2 }) {
+		t.Fatal("Poll of a condition that holds returned false")
+	}
+}
