@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // TestBadInputExitsClearly runs the real binary on broken configuration and
@@ -142,12 +144,8 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { first.Process.Kill(); first.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(firstOut.String(), "polling") {
-		if time.Now().After(deadline) {
-			t.Fatal("first hark did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Poll(10*time.Second, func() bool { return strings.Contains(firstOut.String(), "polling") }) {
+		t.Fatal("first hark did not start")
 	}
 	// (reading commands, queue among them, are answered by the running
 	// hark over its socket: reads_test.go)

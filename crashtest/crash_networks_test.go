@@ -24,6 +24,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -485,16 +486,7 @@ func (d *danger) busy() (creates int) {
 // last 20 ms (a request whose headers were read but whose handler has not
 // started yet shows up in that time). It reports false on timeout.
 func (d *danger) waitIdle(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if d.quietFor(20 * time.Millisecond) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	return testkit.Poll(timeout, func() bool { return d.quietFor(20 * time.Millisecond) })
 }
 
 func (d *danger) quietFor(q time.Duration) bool {
@@ -699,7 +691,7 @@ func (h *netHarness) killAfter(p *netProc, d time.Duration, aimed bool) (exited 
 		return true, err
 	case <-timer.C:
 	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond)
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
 		hit = true
 	}
 	creates := h.d.busy()

@@ -206,7 +206,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 		return true, err
 	case <-timer.C:
 	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond)
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
 		aimed = true
 	}
 	posts, notifs := h.fake.busy()

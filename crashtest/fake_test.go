@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // fakeOptions configure the fake server.
@@ -357,19 +359,11 @@ func (f *fakeMasto) requestCount() int {
 // requests finish quickly: every wait in the handlers ends with the
 // request's context). It reports false on timeout.
 func (f *fakeMasto) waitIdle(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for {
+	return testkit.Poll(timeout, func() bool {
 		f.mu.Lock()
-		n := f.inflight
-		f.mu.Unlock()
-		if n == 0 {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+		defer f.mu.Unlock()
+		return f.inflight == 0
+	})
 }
 
 // quietFor reports whether no request is being handled and none ended in

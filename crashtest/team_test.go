@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // usePG points the harness's config at a fresh PostgreSQL database (hark
@@ -91,12 +92,8 @@ func TestCrashTeam(t *testing.T) {
 		}
 	}()
 	// the first poll happens once a process holds the lease
-	deadline := time.Now().Add(60 * time.Second)
-	for feedHolder(t, conn) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no engine took the feed's lease in 60 s:\n%s", h.logTail())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testkit.Poll(60*time.Second, func() bool { return feedHolder(t, conn) != 0 }) {
+		t.Fatalf("no engine took the feed's lease in 60 s:\n%s", h.logTail())
 	}
 
 	var targets []string
@@ -115,11 +112,8 @@ func TestCrashTeam(t *testing.T) {
 		if !pollerKilled.IsZero() {
 			// the feed moves to a live engine within the lease plus one
 			// poll interval (2 s + 30 s here)
-			for !live(feedHolder(t, conn)) {
-				if time.Since(pollerKilled) > 40*time.Second {
-					t.Fatalf("round %d: no live engine took the feed within 40 s of its poller's kill", round)
-				}
-				time.Sleep(20 * time.Millisecond)
+			if !testkit.Poll(40*time.Second-time.Since(pollerKilled), func() bool { return live(feedHolder(t, conn)) }) {
+				t.Fatalf("round %d: no live engine took the feed within 40 s of its poller's kill", round)
 			}
 			takeovers = append(takeovers, time.Since(pollerKilled))
 			pollerKilled = time.Time{}
@@ -186,13 +180,10 @@ func TestCrashTeam(t *testing.T) {
 	// sent (an entry a killed sender held is taken over once its claim
 	// expires, and confirmed)
 	h.fake.freeze()
-	deadline = time.Now().Add(90 * time.Second)
-	for !(h.fake.allServed() && len(h.pendingReplies()) == 0 && h.fake.quietFor(3*time.Second)) {
-		if time.Now().After(deadline) {
-			t.Errorf("the team did not finish its work within 90 s")
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testkit.Poll(90*time.Second, func() bool {
+		return h.fake.allServed() && len(h.pendingReplies()) == 0 && h.fake.quietFor(3*time.Second)
+	}) {
+		t.Errorf("the team did not finish its work within 90 s")
 	}
 	for _, p := range engines {
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -252,12 +243,8 @@ func TestEngineStopsOnSIGTERM(t *testing.T) {
 	h := newHarness(t, 19, 20)
 	h.fake.release(5)
 	p := h.start("engine")
-	deadline := time.Now().Add(60 * time.Second)
-	for !h.fake.allServed() {
-		if time.Now().After(deadline) {
-			t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Poll(60*time.Second, func() bool { return h.fake.allServed() }) {
+		t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -42,6 +42,30 @@ func demoEngine(t *testing.T) (*Engine, *demo.Feed, *testkit.Clock) {
 	return e, f, clk
 }
 
+// Run ends every goroutine it started (pollers, delivery, clock, threads)
+// once its context ends.
+func TestRunStopsEveryGoroutine(t *testing.T) {
+	testkit.NoLeaks(t)
+	e, _, _ := demoEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	e.PollNow()
+	testkit.Eventually(t, 10*time.Second, "the first poll stored", func() bool {
+		n, _ := e.Store().Counts(context.Background())
+		return n[0] > 0
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+}
+
 func TestDemoRoundTrip(t *testing.T) {
 	e, f, clk := demoEngine(t)
 	events, stop := e.Subscribe()
@@ -446,12 +470,10 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	done := make(chan struct{})
 	go func() { e.Deliver(context.Background()); close(done) }()
 	// wait until the first send is in flight, then discard the second
-	for {
-		if ent, _ := st.OutboxEntry(context.Background(), 1); ent.State == store.OutSending {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, "the first send in flight", func() bool {
+		ent, _ := st.OutboxEntry(context.Background(), 1)
+		return ent.State == store.OutSending
+	})
 	if _, err := e.Discard(second.Seq); err != nil {
 		t.Fatal(err)
 	}

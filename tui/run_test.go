@@ -38,8 +38,10 @@ func (l *lockedBuffer) String() string {
 // When its context ends (main's signal handler: SIGINT, SIGTERM), Run
 // returns without error and promptly, and the window title the terminal
 // had is pushed before hark sets its own and popped after the program
-// cleared it, so it comes back instead of staying empty.
+// cleared it, so it comes back instead of staying empty. Every goroutine
+// the program started has ended when the test is over.
 func TestRunEndsWithContextAndRestoresTitle(t *testing.T) {
+	testkit.NoLeaks(t)
 	a, _ := demoApp(t)
 	m := newModel(t, a)
 	pr, pw := io.Pipe()
