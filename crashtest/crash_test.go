@@ -22,6 +22,7 @@ import (
 
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/feeds/mastodon"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -104,13 +105,7 @@ type harness struct {
 func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	read := func(name string) []byte { return fakenet.Fixture("mastodon/" + name) }
 	h := &harness{
 		t: t, dir: dir,
 		cfg: filepath.Join(dir, "config.yaml"),

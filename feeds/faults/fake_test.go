@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
@@ -21,13 +20,11 @@ import (
 // t0 is every test's clock start.
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
+// fixture reads one of the shared fixtures (internal/fakenet's testdata),
+// named by network: "mastodon/error_401.json".
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
-	return b
+	return fakenet.Fixture(name)
 }
 
 // faultID names one way a server misbehaves on the polled endpoint.
@@ -196,7 +193,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	case f502HTML:
 		h.Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
-		w.Write(fixture(f.t, "error_502_proxy.html"))
+		w.Write(fixture(f.t, "mastodon/error_502_proxy.html"))
 	case fResetHeaders:
 		f.cut(w, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nX-RateLimit-Li"))
 	case fResetBody:

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 )
 
 const testToken = "tok-s3cret-value"
@@ -23,13 +22,11 @@ const testToken = "tok-s3cret-value"
 // fixed clock for every test.
 var testNow = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
+// fixture reads one of the shared Mastodon fixtures (internal/fakenet's
+// testdata/mastodon).
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fakenet.Fixture("mastodon/" + name)
 }
 
 // request is what the fake saw.

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/internal/testkit"
 )
 
@@ -164,13 +163,9 @@ func (f *fakeX) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func readFixture(name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// readFixture reads one of the shared X fixtures (internal/fakenet's
+// testdata/x).
+func readFixture(name string) []byte { return fakenet.Fixture("x/" + name) }
 
 // fixture writes a fixture file with the README's headers (rate headers
 // on every response, JSON content type); hdr adds or overrides headers.
