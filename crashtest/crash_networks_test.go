@@ -78,7 +78,7 @@ type netCase struct {
 	// created lists what the server holds from hark, keyed like entryKey.
 	created func(t *testing.T, n *fakenet.Nets) []madePost
 	// entryKey is how the server's copy of outbox entry e is recognised.
-	entryKey func(e store.OutboxEntry) replyKey
+	entryKey func(e store.OutboxEntry) fakenet.ReplyKey
 	// sentID says whether hark recorded the remote id of p, the one post
 	// the server made for e.
 	sentID func(e store.OutboxEntry, p madePost) bool
@@ -86,9 +86,9 @@ type netCase struct {
 
 // madePost is one reply the server created.
 type madePost struct {
-	key  replyKey // what it answers (or whom it messages), and its text
-	id   string   // the remote id hark records ("" if the fake keeps none)
-	rkey string   // Bluesky record key
+	key  fakenet.ReplyKey // what it answers (or whom it messages), and its text
+	id   string           // the remote id hark records ("" if the fake keeps none)
+	rkey string           // Bluesky record key
 }
 
 // jsonString reads the string at a path of object keys in a JSON body.
@@ -144,14 +144,14 @@ func blueskyCase(dm bool) netCase {
 			var out []madePost
 			for _, r := range n.Bluesky.Records() {
 				out = append(out, madePost{
-					key: replyKey{InReplyTo: jsonString(r.Record, "reply", "parent", "uri"), Text: jsonString(r.Record, "text")},
+					key: fakenet.ReplyKey{InReplyTo: jsonString(r.Record, "reply", "parent", "uri"), Text: jsonString(r.Record, "text")},
 					id:  r.URI, rkey: r.Rkey,
 				})
 			}
 			return out
 		},
-		entryKey: func(e store.OutboxEntry) replyKey {
-			return replyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
+		entryKey: func(e store.OutboxEntry) fakenet.ReplyKey {
+			return fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
 		},
 		sentID: func(e store.OutboxEntry, p madePost) bool {
 			return p.rkey == e.Reply.Key && e.Sent.RemoteID == p.id
@@ -178,11 +178,11 @@ func blueskyCase(dm bool) netCase {
 		c.created = func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, m := range n.Bluesky.Messages() {
-				out = append(out, madePost{key: replyKey{Text: m.Text}})
+				out = append(out, madePost{key: fakenet.ReplyKey{Text: m.Text}})
 			}
 			return out
 		}
-		c.entryKey = func(e store.OutboxEntry) replyKey { return replyKey{Text: e.Reply.Text} }
+		c.entryKey = func(e store.OutboxEntry) fakenet.ReplyKey { return fakenet.ReplyKey{Text: e.Reply.Text} }
 		c.sentID = func(store.OutboxEntry, madePost) bool { return true }
 	}
 	return c
@@ -228,12 +228,12 @@ func xCase(dm bool) netCase {
 		created: func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, tw := range n.X.Created() {
-				out = append(out, madePost{key: replyKey{InReplyTo: tw.InReplyTo, Text: tw.Text}, id: tw.ID})
+				out = append(out, madePost{key: fakenet.ReplyKey{InReplyTo: tw.InReplyTo, Text: tw.Text}, id: tw.ID})
 			}
 			return out
 		},
-		entryKey: func(e store.OutboxEntry) replyKey {
-			return replyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
+		entryKey: func(e store.OutboxEntry) fakenet.ReplyKey {
+			return fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
 		},
 		sentID: func(e store.OutboxEntry, p madePost) bool { return e.Sent.RemoteID == p.id },
 	}
@@ -250,12 +250,12 @@ func xCase(dm bool) netCase {
 		c.created = func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, m := range n.X.DMs() {
-				out = append(out, madePost{key: replyKey{InReplyTo: m.ParticipantID, Text: m.Text}, id: m.EventID})
+				out = append(out, madePost{key: fakenet.ReplyKey{InReplyTo: m.ParticipantID, Text: m.Text}, id: m.EventID})
 			}
 			return out
 		}
-		c.entryKey = func(e store.OutboxEntry) replyKey {
-			return replyKey{InReplyTo: e.Reply.To.Author.ID, Text: e.Reply.Text}
+		c.entryKey = func(e store.OutboxEntry) fakenet.ReplyKey {
+			return fakenet.ReplyKey{InReplyTo: e.Reply.To.Author.ID, Text: e.Reply.Text}
 		}
 	}
 	return c
@@ -903,11 +903,11 @@ func (h *netHarness) check(st store.Store) netReport {
 	if err != nil {
 		t.Fatalf("reading the outbox: %v", err)
 	}
-	made := map[replyKey][]madePost{}
+	made := map[fakenet.ReplyKey][]madePost{}
 	for _, p := range h.c.created(t, h.nets) {
 		made[p.key] = append(made[p.key], p)
 	}
-	claimed := map[replyKey]bool{}
+	claimed := map[fakenet.ReplyKey]bool{}
 	own := 0
 	for _, e := range entries {
 		rep.accepted++

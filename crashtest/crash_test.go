@@ -92,7 +92,7 @@ type harness struct {
 	db    string
 	log   string
 	env   []string
-	fake  *fakeMasto
+	fake  *fakenet.CrashMastodon
 	rng   *rand.Rand
 	kills int // SIGKILLs delivered
 
@@ -102,7 +102,7 @@ type harness struct {
 	killsAfterPost int // kills aimed right after the server created a status
 }
 
-func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)) *harness {
+func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.CrashOptions)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	read := func(name string) []byte { return fakenet.Fixture("mastodon/" + name) }
@@ -113,7 +113,7 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)
 		log: filepath.Join(dir, "hark.log"),
 		rng: rand.New(rand.NewPCG(seed, seed+1)),
 	}
-	fo := fakeOptions{
+	fo := fakenet.CrashOptions{
 		Token: crashToken, Self: read("verify_credentials.json"), Instance: read("gotosocial_instance_v2.json"),
 		Total: total, Initial: 8, Seed: seed,
 		MaxLatency: 50 * time.Millisecond,
@@ -123,7 +123,7 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)
 	for _, f := range tune {
 		f(&fo)
 	}
-	h.fake = newFake(t, fo)
+	h.fake = fakenet.NewCrashMastodon(t, fo)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("hark log, last lines:\n%s", h.logTail())
@@ -204,7 +204,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
 		aimed = true
 	}
-	posts, notifs := h.fake.busy()
+	posts, notifs := h.fake.Busy()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		h.t.Fatalf("killing hark: %v", err)
 	}
@@ -216,7 +216,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 	}
 	h.kills++
 	switch {
-	case aimed && aim == h.fake.created:
+	case aimed && aim == h.fake.Created:
 		h.killsAfterPost++
 	case aimed:
 		h.killsAfterPage++
@@ -227,7 +227,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 	if notifs > 0 {
 		h.killsMidNotif++
 	}
-	if !h.fake.waitIdle(5 * time.Second) {
+	if !h.fake.WaitIdle(5 * time.Second) {
 		h.t.Fatalf("the fake server still handles requests of a killed hark after 5 s")
 	}
 	return false, nil
@@ -257,8 +257,8 @@ func (h *harness) logCount(s string) int {
 func (h *harness) pollRounds(n, lo, hi int, aim chan struct{}, aimShare float64, release func(round int) int) {
 	h.t.Helper()
 	for i := range n {
-		h.fake.release(release(i))
-		h.fake.drain()
+		h.fake.Release(release(i))
+		h.fake.Drain()
 		p := h.start("poll")
 		var a chan struct{}
 		if h.rng.Float64() < aimShare {
@@ -277,9 +277,9 @@ func (h *harness) pollRounds(n, lo, hi int, aim chan struct{}, aimShare float64,
 // the server has then been quiet for the given time (hark records what it
 // received without further requests). After 60 s it stops hark anyway and
 // leaves the checks to say what is missing.
-func (h *harness) finish(quiet time.Duration, want []replyKey) {
+func (h *harness) finish(quiet time.Duration, want []fakenet.ReplyKey) {
 	h.t.Helper()
-	before := h.fake.requestCount()
+	before := h.fake.RequestCount()
 	p := h.start("poll")
 	start := time.Now()
 	for {
@@ -288,8 +288,8 @@ func (h *harness) finish(quiet time.Duration, want []replyKey) {
 			h.t.Fatalf("hark poll exited by itself (%v):\n%s\nlog:\n%s", err, p.out, h.logTail())
 		case <-time.After(20 * time.Millisecond):
 		}
-		if time.Since(start) > time.Second && h.fake.requestCount() > before &&
-			h.fake.allServed() && h.fake.allCreated(want) && h.fake.quietFor(quiet) {
+		if time.Since(start) > time.Second && h.fake.RequestCount() > before &&
+			h.fake.AllServed() && h.fake.AllCreated(want) && h.fake.QuietFor(quiet) {
 			break
 		}
 		if time.Since(start) > 60*time.Second {
@@ -330,7 +330,7 @@ func (h *harness) pollOnce() {
 
 // pendingReplies lists what the outbox still has to deliver, as the
 // server will see it.
-func (h *harness) pendingReplies() []replyKey {
+func (h *harness) pendingReplies() []fakenet.ReplyKey {
 	h.t.Helper()
 	st := h.openStore("before the last run")
 	defer st.Close()
@@ -340,9 +340,9 @@ func (h *harness) pendingReplies() []replyKey {
 	if err != nil {
 		h.t.Fatalf("reading the outbox: %v", err)
 	}
-	var keys []replyKey
+	var keys []fakenet.ReplyKey
 	for _, e := range entries {
-		keys = append(keys, replyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
+		keys = append(keys, fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
 	}
 	return keys
 }
@@ -384,10 +384,10 @@ type postReport struct {
 func (h *harness) checkPosts(when string, st store.Store) postReport {
 	h.t.Helper()
 	t := h.t
-	released, newest := h.fake.releasedStatuses()
+	released, newest := h.fake.ReleasedStatuses()
 	rep := postReport{served: len(released), own: map[string]store.StoredPost{}}
 	for _, id := range released {
-		if !h.fake.wasServed(id) {
+		if !h.fake.WasServed(id) {
 			t.Errorf("%s: mention %s was released but never served: hark did not catch up", when, id)
 		}
 	}
@@ -495,11 +495,11 @@ func (h *harness) checkReplies(when string, st store.Store, own map[string]store
 	if err != nil {
 		t.Fatalf("%s: reading the outbox: %v", when, err)
 	}
-	created := h.fake.createdPosts()
-	claimed := map[replyKey]bool{}
+	created := h.fake.CreatedPosts()
+	claimed := map[fakenet.ReplyKey]bool{}
 	for _, e := range entries {
 		rep.accepted++
-		k := replyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
+		k := fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
 		claimed[k] = true
 		ids := created[k]
 		switch {
@@ -590,15 +590,15 @@ func TestCrash(t *testing.T) {
 	// arrives during delivery.
 	bursts := rounds / 10
 	perRound := max(1, (total*3/4-bursts*62)/rounds)
-	h.pollRounds(rounds, 50, 400, h.fake.pageServed, 0.5, func(i int) int {
+	h.pollRounds(rounds, 50, 400, h.fake.PageServed, 0.5, func(i int) int {
 		if i%10 == 9 {
 			return 45 + h.rng.IntN(36)
 		}
 		return h.rng.IntN(2*perRound + 1)
 	})
-	h.fake.freeze()
+	h.fake.Freeze()
 	h.pollOnce()
-	pollKills, pollStats := h.kills, h.fake.snapshot()
+	pollKills, pollStats := h.kills, h.fake.Stats()
 	st := h.openStore("after polling")
 	prep := h.checkPosts("after polling", st)
 	targets := h.replyTargets(st)
@@ -616,7 +616,7 @@ func TestCrash(t *testing.T) {
 	// points, or let finish), and `hark poll` killed over and over while
 	// it delivers them — often right after the server created a status,
 	// before hark could record it. Mentions keep arriving meanwhile.
-	h.fake.unfreeze()
+	h.fake.Unfreeze()
 	replies := max(20, rounds*4/5)
 	attempted, replyRuns, replyKills := 0, 0, 0
 	deliveryRounds := max(rounds, replies)
@@ -625,7 +625,7 @@ func TestCrash(t *testing.T) {
 			conv := targets[h.rng.IntN(len(targets))]
 			text := fmt.Sprintf("Thanks for reaching out, we're on it (crash reply %d/%d).", attempted+1, seed%100000)
 			attempted++
-			h.fake.drain()
+			h.fake.Drain()
 			rp := h.start("reply", "--no-signature", conv, text)
 			replyRuns++
 			d := 5 * time.Second // let it finish
@@ -634,7 +634,7 @@ func TestCrash(t *testing.T) {
 			}
 			var aim chan struct{}
 			if h.rng.Float64() < 0.3 {
-				aim = h.fake.created
+				aim = h.fake.Created
 			}
 			k := h.kills
 			if exited, err := h.killAfter(rp, d, aim); exited && err != nil {
@@ -642,16 +642,16 @@ func TestCrash(t *testing.T) {
 			}
 			replyKills += h.kills - k
 		}
-		h.pollRounds(1, 20, 300, h.fake.created, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
+		h.pollRounds(1, 20, 300, h.fake.Created, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
 	}
-	h.fake.freeze()
+	h.fake.Freeze()
 	h.finish(800*time.Millisecond, h.pendingReplies())
 
 	st = h.openStore("after delivery")
 	defer st.Close()
 	prep2 := h.checkPosts("after delivery", st)
 	rrep := h.checkReplies("after delivery", st, prep2.own)
-	fs := h.fake.snapshot()
+	fs := h.fake.Stats()
 	confirmed := h.logCount("uncertain send had reached the network")
 
 	t.Logf("polling: %d kills (%d with a notifications request open, %d aimed right after a page of mentions was served); "+
@@ -676,7 +676,7 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hark as a subprocess; skipped with -short")
 	}
-	h := newHarness(t, 6, 8, func(o *fakeOptions) {
+	h := newHarness(t, 6, 8, func(o *fakenet.CrashOptions) {
 		o.MaxLatency = 5 * time.Millisecond
 		o.DelayShare, o.MinDelay, o.MaxDelay = 1, 2*time.Second, 2*time.Second // every answer held back
 	})
@@ -690,16 +690,16 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 		t.Fatal("no conversation to reply to")
 	}
 
-	h.fake.drain()
+	h.fake.Drain()
 	rp := h.start("reply", "--no-signature", targets[0], "Sorry about that, a replacement is on its way.")
-	if exited, err := h.killAfter(rp, 20*time.Second, h.fake.created); exited {
+	if exited, err := h.killAfter(rp, 20*time.Second, h.fake.Created); exited {
 		t.Fatalf("hark reply ended before the server created the reply (%v):\n%s", err, rp.out)
 	}
-	if fs := h.fake.snapshot(); fs.Created != 1 || fs.Unanswered != 1 {
+	if fs := h.fake.Stats(); fs.Created != 1 || fs.Unanswered != 1 {
 		t.Fatalf("setup: server created %d status(es), %d unanswered; want 1 and 1", fs.Created, fs.Unanswered)
 	}
 
-	h.fake.rateLimitContext(1, time.Second)
+	h.fake.RateLimitContext(1, time.Second)
 	h.finish(3*time.Second, h.pendingReplies())
 
 	st = h.openStore("after the throttled recovery")

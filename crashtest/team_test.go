@@ -118,7 +118,7 @@ func TestCrashTeam(t *testing.T) {
 			takeovers = append(takeovers, time.Since(pollerKilled))
 			pollerKilled = time.Time{}
 		}
-		h.fake.release(4 + h.rng.IntN(12))
+		h.fake.Release(4 + h.rng.IntN(12))
 		if targets == nil && round > 0 {
 			st := h.openStore("mid-run")
 			targets = h.replyTargets(st)
@@ -128,7 +128,7 @@ func TestCrashTeam(t *testing.T) {
 			conv := targets[h.rng.IntN(len(targets))]
 			text := fmt.Sprintf("Thanks, we're on it (team reply %d/%d).", attempted+1, seed%100000)
 			attempted++
-			h.fake.drain()
+			h.fake.Drain()
 			rp := h.start("reply", "--no-signature", conv, text)
 			d := 5 * time.Second
 			if h.rng.Float64() < 0.6 {
@@ -136,7 +136,7 @@ func TestCrashTeam(t *testing.T) {
 			}
 			var aim chan struct{}
 			if h.rng.Float64() < 0.4 {
-				aim = h.fake.created
+				aim = h.fake.Created
 			}
 			k := h.kills
 			if exited, err := h.killAfter(rp, d, aim); exited && err != nil {
@@ -156,15 +156,15 @@ func TestCrashTeam(t *testing.T) {
 				}
 			}
 		}
-		h.fake.drain()
+		h.fake.Drain()
 		// aimed at a page of mentions just served (mid-ingest) or at a
 		// status just created (before the sender recorded it), or not
 		var aim chan struct{}
 		switch x := h.rng.Float64(); {
 		case x < 0.35:
-			aim = h.fake.pageServed
+			aim = h.fake.PageServed
 		case x < 0.7:
-			aim = h.fake.created
+			aim = h.fake.Created
 		}
 		if exited, err := h.killAfter(engines[victim], h.ms(200, 3000), aim); exited {
 			t.Fatalf("round %d: hark engine exited by itself (%v):\n%s", round, err, engines[victim].out)
@@ -179,9 +179,9 @@ func TestCrashTeam(t *testing.T) {
 	// let the team finish: every mention served, every reply recorded as
 	// sent (an entry a killed sender held is taken over once its claim
 	// expires, and confirmed)
-	h.fake.freeze()
+	h.fake.Freeze()
 	if !testkit.Poll(90*time.Second, func() bool {
-		return h.fake.allServed() && len(h.pendingReplies()) == 0 && h.fake.quietFor(3*time.Second)
+		return h.fake.AllServed() && len(h.pendingReplies()) == 0 && h.fake.QuietFor(3*time.Second)
 	}) {
 		t.Errorf("the team did not finish its work within 90 s")
 	}
@@ -218,10 +218,10 @@ func TestCrashTeam(t *testing.T) {
 	defer st.Close()
 	prep := h.checkPosts("after the team run", st)
 	rrep := h.checkReplies("after the team run", st, prep.own)
-	if n := h.fake.mostNotifs(); n > 1 {
+	if n := h.fake.MostNotifs(); n > 1 {
 		t.Errorf("the feed was polled by %d processes at once", n)
 	}
-	fs := h.fake.snapshot()
+	fs := h.fake.Stats()
 	if len(takeovers) > 0 {
 		slices.Sort(takeovers)
 		t.Logf("feed taken over after a kill of its poller: %d times, median %v, longest %v (lease 2 s, interval 30 s)",
@@ -231,7 +231,7 @@ func TestCrashTeam(t *testing.T) {
 		"%d mentions served, %d stored, %d lost, %d duplicated; %d replies accepted, %d delivered once, %d duplicated, %d lost; "+
 		"server: %d POSTs, %d created, %d Confirm lookups; most notification requests at once: %d",
 		h.kills, pollerKills, replyKills, h.killsAfterPage, h.killsAfterPost, prep.served, prep.stored, prep.lost, prep.duplicated,
-		rrep.accepted, rrep.once, rrep.duplicated, rrep.lost, fs.PostReqs, fs.Created, fs.ContextReqs, h.fake.mostNotifs())
+		rrep.accepted, rrep.once, rrep.duplicated, rrep.lost, fs.PostReqs, fs.Created, fs.ContextReqs, h.fake.MostNotifs())
 }
 
 // TestEngineStopsOnSIGTERM: `hark engine` on bbolt polls like `hark poll`
@@ -241,9 +241,9 @@ func TestEngineStopsOnSIGTERM(t *testing.T) {
 		t.Skip("runs hark as a subprocess; skipped with -short")
 	}
 	h := newHarness(t, 19, 20)
-	h.fake.release(5)
+	h.fake.Release(5)
 	p := h.start("engine")
-	if !testkit.Poll(60*time.Second, func() bool { return h.fake.allServed() }) {
+	if !testkit.Poll(60*time.Second, func() bool { return h.fake.AllServed() }) {
 		t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
