@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -138,7 +137,7 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	db := filepath.Join(dir, "held.db")
 	first := exec.Command(harkBin, "--demo", "--db", db, "poll")
 	first.Env = env
-	firstOut := &syncBuffer{}
+	firstOut := &lockedBuffer{}
 	first.Stdout = firstOut
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
@@ -186,25 +185,6 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	if after, _ := os.ReadFile(newer); !bytes.Equal(before, after) {
 		t.Fatal("a newer store was changed")
 	}
-}
-
-// syncBuffer is a bytes.Buffer the child's output copier and the test can
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // truncatedStore writes a real bbolt store of a few megabytes at path and

@@ -1,10 +1,7 @@
 package crashtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -14,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -153,38 +149,13 @@ accounts:
 	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HARK_") && !strings.HasPrefix(kv, "XDG_") {
-			h.env = append(h.env, kv)
-		}
-	}
-	h.env = append(h.env, "HARK_CRASH_TOKEN="+crashToken,
-		"XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
+	h.env = append(childEnv(dir), "HARK_CRASH_TOKEN="+crashToken)
 	return h
-}
-
-// proc is one running hark.
-type proc struct {
-	cmd  *exec.Cmd
-	out  *bytes.Buffer // stdout and stderr; read only after done
-	done chan error
-	args []string
 }
 
 func (h *harness) start(args ...string) *proc {
 	h.t.Helper()
-	full := append([]string{"--config", h.cfg}, args...)
-	cmd := exec.Command(harkBin, full...)
-	cmd.Env = h.env
-	cmd.Dir = h.dir
-	out := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		h.t.Fatalf("starting hark %v: %v", args, err)
-	}
-	p := &proc{cmd: cmd, out: out, done: make(chan error, 1), args: args}
-	go func() { p.done <- cmd.Wait() }()
-	return p
+	return startHark(h.t, h.dir, h.env, h.cfg, args...)
 }
 
 // killAfter SIGKILLs p after d — or, if aim is not nil, 0–15 ms after the
@@ -205,13 +176,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 		aimed = true
 	}
 	posts, notifs := h.fake.Busy()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		h.t.Fatalf("killing hark: %v", err)
-	}
-	err = <-p.done
-	var ee *exec.ExitError
-	if err == nil || !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		// It finished on its own just before the signal.
+	if exited, err := sigkill(h.t, p); exited {
 		return true, err
 	}
 	h.kills++
@@ -238,11 +203,7 @@ func (h *harness) ms(lo, hi int) time.Duration {
 	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
 }
 
-func (h *harness) logTail() string {
-	b, _ := os.ReadFile(h.log)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return strings.Join(lines[max(0, len(lines)-40):], "\n")
-}
+func (h *harness) logTail() string { return tail(h.log, 40) }
 
 // logCount counts the lines of hark's log that contain s.
 func (h *harness) logCount(s string) int {
@@ -297,35 +258,13 @@ func (h *harness) finish(quiet time.Duration, want []fakenet.ReplyKey) {
 			break
 		}
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		h.t.Fatalf("stopping hark: %v", err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			h.t.Fatalf("hark poll after SIGTERM: %v\n%s", err, p.out)
-		}
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		h.t.Fatalf("hark poll did not stop within 15 s of SIGTERM")
-	}
+	sigterm(h.t, p, "poll", 15*time.Second)
 }
 
 // pollOnce runs `hark poll --once` and expects it to succeed.
 func (h *harness) pollOnce() {
 	h.t.Helper()
-	p := h.start("poll", "--once")
-	select {
-	case err := <-p.done:
-		if err != nil {
-			h.t.Fatalf("hark poll --once: %v\n%s\nlog:\n%s", err, p.out, h.logTail())
-		}
-	case <-time.After(60 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		h.t.Fatalf("hark poll --once did not finish within 60 s")
-	}
+	pollOnce(h.t, h.start("poll", "--once"), h.log)
 }
 
 // pendingReplies lists what the outbox still has to deliver, as the
@@ -360,15 +299,7 @@ func (h *harness) openStore(when string) store.Store {
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
-	if fs, err := st.Doctor(context.Background()); err != nil {
-		h.t.Errorf("%s: store check: %v", when, err)
-	} else {
-		for _, f := range fs {
-			if !f.OK {
-				h.t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
-			}
-		}
-	}
+	checkStore(h.t, st, when)
 	return st
 }
 
@@ -392,38 +323,12 @@ func (h *harness) checkPosts(when string, st store.Store) postReport {
 		}
 	}
 
-	// Every stored post, read straight from the bucket.
-	stored := map[string]store.StoredPost{} // key → post
-	var err error
-	if pg.IsURL(h.db) { // PostgreSQL: through the store
-		err = st.ForEachPost(context.Background(), func(sp store.StoredPost) bool { stored[sp.Key()] = sp; return true })
-	} else {
-		err = rawView(h.db, func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte("posts"))
-			if b == nil {
-				return errors.New("no posts bucket")
-			}
-			return b.ForEach(func(k, v []byte) error {
-				var sp store.StoredPost
-				if err := json.Unmarshal(v, &sp); err != nil {
-					return fmt.Errorf("post %q: %w", k, err)
-				}
-				if string(k) != sp.Key() {
-					return fmt.Errorf("post stored under %q has key %q", k, sp.Key())
-				}
-				stored[string(k)] = sp
-				return nil
-			})
-		})
-	}
-	if err != nil {
-		t.Fatalf("%s: reading posts: %v", when, err)
-	}
+	stored := storedPosts(t, h.db, st, when) // key → post
 
 	// Every post is in exactly one conversation, once, and it is the
 	// conversation the post names.
 	inConv := map[string]int{}
-	err = st.ForEachConv(context.Background(), func(c social.Conversation) bool {
+	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		for _, k := range c.PostKeys {
 			inConv[k]++
 			sp, ok := stored[k]
@@ -551,17 +456,7 @@ func (h *harness) checkReplies(when string, st store.Store, own map[string]store
 // replyTargets lists the conversations a reply can go to.
 func (h *harness) replyTargets(st store.Store) []string {
 	h.t.Helper()
-	var ids []string
-	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.ReadOnly == "" && c.Account == account {
-			ids = append(ids, c.ID)
-		}
-		return true
-	})
-	if err != nil {
-		h.t.Fatalf("listing conversations: %v", err)
-	}
-	return ids
+	return convIDs(h.t, st, func(c social.Conversation) bool { return c.ReadOnly == "" && c.Account == account })
 }
 
 // TestCrash SIGKILLs hark at random points while it polls and while it
@@ -571,14 +466,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("runs hark as a subprocess for many rounds; skipped with -short")
 	}
 	rounds := envInt(t, "HARK_CRASH_ROUNDS", 25)
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
-		}
-		seed = n
-	}
+	seed := crashSeed(t)
 	t.Logf("seed %d (HARK_CRASH_SEED=%d repeats the random choices), %d rounds", seed, seed, rounds)
 	total := 12 * rounds
 	h := newHarness(t, seed, total)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,14 +63,7 @@ func TestCrashTeam(t *testing.T) {
 		t.Skip("runs hark as subprocesses; skipped with -short")
 	}
 	rounds := envInt(t, "HARK_TEAM_ROUNDS", 8)
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
-		}
-		seed = n
-	}
+	seed := crashSeed(t)
 	t.Logf("seed %d, %d rounds", seed, rounds)
 	h := newHarness(t, seed, 12*rounds+20)
 	h.usePG(t)
@@ -246,19 +238,7 @@ func TestEngineStopsOnSIGTERM(t *testing.T) {
 	if !testkit.Poll(60*time.Second, func() bool { return h.fake.AllServed() }) {
 		t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("hark engine after SIGTERM: %v\n%s", err, p.out)
-		}
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Fatal("hark engine did not stop within 20 s of SIGTERM")
-	}
+	sigterm(t, p, "engine", 20*time.Second)
 	if !strings.Contains(p.out.String(), "hark engine: bbolt store") || !strings.Contains(p.out.String(), "hark engine: stopped") {
 		t.Errorf("output:\n%s", p.out)
 	}
