@@ -41,6 +41,28 @@ func schedEngine(t *testing.T, path string, clk *testkit.Clock, net *countingNet
 	return e, st
 }
 
+// sched is an engine on a fresh store (at path) with one customer
+// conversation "1" (post p1, at start), polled once.
+type sched struct {
+	clk  *testkit.Clock
+	net  *countingNet
+	src  *staticSource
+	e    *Engine
+	st   store.Store
+	path string
+}
+
+func newSched(t *testing.T) *sched {
+	t.Helper()
+	s := &sched{clk: testkit.NewClock(start), net: &countingNet{}, path: filepath.Join(t.TempDir(), "e.db")}
+	first := customer("p1", start)
+	first.ThreadRoot, first.ReplyTo = "", ""
+	s.src = &staticSource{posts: []social.Post{first}}
+	s.e, s.st = schedEngine(t, s.path, s.clk, s.net, s.src)
+	s.e.PollOnce(context.Background())
+	return s
+}
+
 func customer(id string, at time.Time) social.Post {
 	return social.Post{Network: "t", Account: "a", RemoteID: id, Author: social.Author{Handle: "@olivia"}, Text: "hello " + id,
 		CreatedAt: at, Kind: social.KindMention, ThreadRoot: "p1", ReplyTo: "p1"}
@@ -49,14 +71,8 @@ func customer(id string, at time.Time) social.Post {
 // A scheduled reply stays in the outbox until its time, survives a
 // restart in between, and goes out once when due.
 func TestScheduledReplyGoesOutOnceAfterRestart(t *testing.T) {
-	clk := testkit.NewClock(start)
-	path := filepath.Join(t.TempDir(), "e.db")
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	src := &staticSource{posts: []social.Post{first}}
-	e, st := schedEngine(t, path, clk, net, src)
-	e.PollOnce(context.Background())
+	s := newSched(t)
+	clk, net, src, e, st, path := s.clk, s.net, s.src, s.e, s.st, s.path
 	at := start.Add(5 * 24 * time.Hour)
 	ent, err := e.Reply("1", "Did the replacement arrive?", ReplyOptions{At: at})
 	if err != nil {
@@ -111,14 +127,9 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 		}, false, false, "was answered"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := testkit.NewClock(start)
-			net := &countingNet{}
-			first := customer("p1", start)
-			first.ThreadRoot, first.ReplyTo = "", ""
-			src := &staticSource{posts: []social.Post{first}}
-			e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+			s := newSched(t)
+			clk, net, src, e, st := s.clk, s.net, s.src, s.e, s.st
 			defer st.Close()
-			e.PollOnce(context.Background())
 			clk.Advance(time.Minute)
 			ent, err := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(48 * time.Hour), SendAnyway: tc.anyway})
 			if err != nil {
@@ -171,14 +182,9 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 // Until it goes, a scheduled message can be edited, moved and cancelled;
 // a time in the past is refused; a sent one cannot be changed.
 func TestScheduledEditMoveCancel(t *testing.T) {
-	clk := testkit.NewClock(start)
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	src := &staticSource{posts: []social.Post{first}}
-	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+	s := newSched(t)
+	clk, net, e, st := s.clk, s.net, s.e, s.st
 	defer st.Close()
-	e.PollOnce(context.Background())
 	if _, err := e.Reply("1", "too late", ReplyOptions{At: start.Add(-time.Minute)}); err == nil {
 		t.Fatal("a time in the past was accepted")
 	}
@@ -237,14 +243,9 @@ func TestScheduledEditMoveCancel(t *testing.T) {
 // A cancelled scheduled message can be sent all the same (Retry) or
 // discarded.
 func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
-	clk := testkit.NewClock(start)
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	src := &staticSource{posts: []social.Post{first}}
-	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+	s := newSched(t)
+	clk, net, src, e, st := s.clk, s.net, s.src, s.e, s.st
 	defer st.Close()
-	e.PollOnce(context.Background())
 	clk.Advance(time.Minute)
 	ent, _ := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(24 * time.Hour)})
 	clk.Advance(time.Hour)
@@ -267,13 +268,9 @@ func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
 // A reply written before the scheduled message but sent after it (held in
 // its undo window) is not an answer "since": the scheduled one still goes.
 func TestScheduledNotCancelledByAReplyQueuedBefore(t *testing.T) {
-	clk := testkit.NewClock(start)
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, &staticSource{posts: []social.Post{first}})
+	s := newSched(t)
+	clk, net, e, st := s.clk, s.net, s.e, s.st
 	defer st.Close()
-	e.PollOnce(context.Background())
 	clk.Advance(time.Minute)
 	if _, err := e.Reply("1", "We're on it.", ReplyOptions{Hold: 5 * time.Second}); err != nil {
 		t.Fatal(err)

@@ -101,11 +101,19 @@ func startServerWith(t *testing.T, a *app.App, dir string, insecure bool, author
 		writeKeys(t, e.keys, authorized...)
 		o.AuthorizedKeys = e.keys
 	}
+	e.run(t, o)
+	return e
+}
+
+// run starts serve.Run on e's app with o, waits until it listens, and
+// stops it when the test ends.
+func (e *env) run(t *testing.T, o serve.Options) {
+	t.Helper()
 	started := make(chan serve.Info, 1)
 	o.Started = func(i serve.Info) { started <- i }
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	go func() { e.done <- serve.Run(ctx, a, o) }()
+	go func() { e.done <- serve.Run(ctx, e.a, o) }()
 	select {
 	case e.info = <-started:
 	case err := <-e.done:
@@ -121,7 +129,6 @@ func startServerWith(t *testing.T, a *app.App, dir string, insecure bool, author
 			t.Errorf("serve.Run: %v", err)
 		}
 	})
-	return e
 }
 
 // stop cancels Run's context and waits for it to return.

@@ -59,26 +59,7 @@ func startTeam(t *testing.T, ms []member, authorized []gossh.Signer, reg func(*a
 	if reg != nil {
 		o.Team = reg(a)
 	}
-	started := make(chan serve.Info, 1)
-	o.Started = func(i serve.Info) { started <- i }
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel = cancel
-	go func() { e.done <- serve.Run(ctx, a, o) }()
-	select {
-	case e.info = <-started:
-	case err := <-e.done:
-		cancel()
-		t.Fatalf("serve.Run: %v", err)
-	case <-time.After(wait):
-		cancel()
-		t.Fatal("server did not start")
-	}
-	e.addr = e.info.Addr.String()
-	t.Cleanup(func() {
-		if err := e.stop(); err != nil {
-			t.Errorf("serve.Run: %v", err)
-		}
-	})
+	e.run(t, o)
 	return e
 }
 
