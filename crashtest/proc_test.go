@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,4 +216,18 @@ func convIDs(t *testing.T, st store.Store, keep func(social.Conversation) bool) 
 		t.Fatalf("listing conversations: %v", err)
 	}
 	return ids
+}
+
+// storedLine is the engine's log line for a stored batch.
+var storedLine = regexp.MustCompile(`msg=stored feed=\S+ new=(\d+)`)
+
+// loggedStored sums the new posts of the "stored" lines of a hark log.
+func loggedStored(log string) int {
+	b, _ := os.ReadFile(log)
+	n := 0
+	for _, m := range storedLine.FindAllSubmatch(b, -1) {
+		k, _ := strconv.Atoi(string(m[1]))
+		n += k
+	}
+	return n
 }

@@ -235,8 +235,11 @@ func TestEngineStopsOnSIGTERM(t *testing.T) {
 	h := newHarness(t, 19, 20)
 	h.fake.Release(5)
 	p := h.start("engine")
-	if !testkit.Poll(60*time.Second, func() bool { return h.fake.AllServed() }) {
-		t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
+	// every served mention stored (the engine logs each stored batch), so
+	// the SIGTERM does not cut a batch off mid-store
+	released, _ := h.fake.ReleasedStatuses()
+	if !testkit.Poll(60*time.Second, func() bool { return h.fake.AllServed() && loggedStored(h.log) == len(released) }) {
+		t.Fatalf("hark engine did not poll and store within 60 s:\n%s", h.logTail())
 	}
 	sigterm(t, p, "engine", 20*time.Second)
 	if !strings.Contains(p.out.String(), "hark engine: bbolt store") || !strings.Contains(p.out.String(), "hark engine: stopped") {

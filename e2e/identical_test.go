@@ -48,16 +48,9 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			})
 			clk := testkit.NewClock(time.Now())
 			ctx := context.Background()
-			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
-			for _, r := range a.Engine.PollOnce(ctx) {
-				if r.Err != nil {
-					t.Fatalf("poll %s: %v", r.Feed, r.Err)
-				}
-			}
+			pollAll(t, ctx, a)
 			var target social.Conversation
 			a.Store.ForEachConv(context.Background(), func(cv social.Conversation) bool {
 				if cv.Network == social.Mastodon && cv.Account == fakenet.MastodonAccount && cv.ReadOnly == "" && !cv.Direct {

@@ -29,10 +29,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	clk := testkit.NewClock(time.Now())
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 	defer a.Close()
 	a.Engine.PollOnce(ctx)
 
@@ -179,10 +176,7 @@ func TestImageStillProcessing(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	clk := testkit.NewClock(time.Now())
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 	defer a.Close()
 	a.Engine.PollOnce(ctx)
 	file := filepath.Join(t.TempDir(), "label.png")

@@ -122,10 +122,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 			d := &dropOnce{isCreate: c.isCreate, seen: map[string]bool{}}
 			c.intercept(w.nets, d.mw) // from the first request: it tracks connections
 			ctx := context.Background()
-			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
 			for _, r := range a.Engine.PollOnce(ctx) { // warm connections
 				if r.Err != nil {

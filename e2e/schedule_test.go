@@ -20,10 +20,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	clk := testkit.NewClock(time.Now())
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 	a.Engine.PollOnce(ctx)
 	texts := map[social.Network]string{
 		social.Mastodon: "Did the replacement arrive? (Mastodon)",
@@ -50,10 +47,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 	a.Close() // hark quits
 
 	clk.Advance(6 * 24 * time.Hour)
-	a, err = app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a = w.openApp(t, ctx, app.Options{Now: clk.Now})
 	defer a.Close()
 	a.Engine.Deliver(ctx)
 	a.Engine.Deliver(ctx)

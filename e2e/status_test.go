@@ -54,10 +54,7 @@ func TestStatusPostAnswerLost(t *testing.T) {
 			d := &dropOnce{isCreate: c.isCreate, seen: map[string]bool{}}
 			c.intercept(w.nets, d.mw)
 			ctx := context.Background()
-			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
 			a.Engine.PollOnce(ctx)
 			text := "Our checkout is down; we are on it. Updates here. (" + c.name + ")"

@@ -143,6 +143,36 @@ func (r row) shows(tag, handle string) bool {
 // conversation pane ("#12 · Acme Coffee · bluesky · new").
 var openConv = regexp.MustCompile(`#(\d+) · ` + regexp.QuoteMeta(fakenet.Brand) + ` · (\w+) · `)
 
+// startTUI runs hark's TUI on a (monochrome, no bell) in a 120×40 test
+// program, behind a probe.
+func startTUI(t *testing.T, a *app.App) (*probe, *teatest.TestModel) {
+	t.Helper()
+	d := a.TUIDeps("e2e", nil)
+	d.Mono, d.Bell = true, false
+	m, err := tui.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &probe{m: m}
+	return p, teatest.NewTestModel(t, p, teatest.WithInitialTermSize(120, 40))
+}
+
+// openRow waits for the queue, moves to the row showing tag and handle
+// and opens its conversation.
+func openRow(t *testing.T, p *probe, tm *teatest.TestModel, tag, handle string) {
+	t.Helper()
+	rows := queueRows(p.waitFor(t, "the queue", func(s string) bool { return len(queueRows(s)) > 5 }))
+	i := slices.IndexFunc(rows, func(r row) bool { return r.shows(tag, handle) })
+	if i < 0 {
+		t.Fatalf("no %s conversation of %s in the queue:\n%s", tag, handle, p.screen())
+	}
+	tm.Send(key('g'))
+	for range i {
+		tm.Send(key('j'))
+	}
+	tm.Send(enter)
+}
+
 func key(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Text: string(r)} }
 
 var (
@@ -178,10 +208,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 	n := w.nets
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	defer a.Close()
 	for _, r := range a.Engine.PollOnce(ctx) {
 		if r.Err != nil || len(r.New) == 0 {
@@ -189,14 +216,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 		}
 	}
 
-	d := a.TUIDeps("e2e", nil)
-	d.Mono, d.Bell = true, false
-	m, err := tui.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &probe{m: m}
-	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(120, 40))
+	p, tm := startTUI(t, a)
 
 	// Every network's conversations side by side in one queue (demo off).
 	screen := p.waitFor(t, "the queue with all four networks", func(s string) bool {
