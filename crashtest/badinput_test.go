@@ -137,7 +137,7 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	db := filepath.Join(dir, "held.db")
 	first := exec.Command(harkBin, "--demo", "--db", db, "poll")
 	first.Env = env
-	firstOut := &lockedBuffer{}
+	firstOut := &testkit.Buffer{}
 	first.Stdout = firstOut
 	if err := first.Start(); err != nil {
 		t.Fatal(err)

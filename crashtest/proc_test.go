@@ -1,7 +1,6 @@
 package crashtest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,13 +11,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -27,28 +26,10 @@ import (
 // What every harness here shares: running the hark binary, killing it,
 // and checking the store it leaves.
 
-// lockedBuffer is an io.Writer that can be read while hark writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // proc is one running hark.
 type proc struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer // stdout and stderr
+	out  *testkit.Buffer // stdout and stderr
 	done chan error
 	args []string
 }
@@ -60,7 +41,7 @@ func startHark(t *testing.T, dir string, env []string, cfg string, args ...strin
 	cmd := exec.Command(harkBin, append([]string{"--config", cfg}, args...)...)
 	cmd.Env = env
 	cmd.Dir = dir
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting hark %v: %v", args, err)

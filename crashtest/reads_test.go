@@ -55,7 +55,7 @@ func startHolder(t *testing.T, env []string, ready string, args ...string) *exec
 	t.Helper()
 	cmd := exec.Command(harkBin, args...)
 	cmd.Env = env
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -116,7 +116,7 @@ func signalRound(t *testing.T, i int, sig syscall.Signal, afterDraw bool, delay 
 		"XDG_STATE_HOME="+filepath.Join(dir, "s"), "GOTRACEBACK=all")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	if err := cmd.Start(); err != nil {
 		return false, err.Error()
 	}

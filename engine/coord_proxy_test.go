@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -41,7 +42,7 @@ func TestStalledConnectionIsFenced(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &syncBuf{}
+		logs := &testkit.Buffer{}
 		e := New(Options{Store: st, ProcessID: name, Log: newTextLogger(logs),
 			Feeds:    []Feed{{Source: srvSource{s: fsrv, feed: "f", proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: 100 * time.Millisecond}},
 			Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: rsrv, proc: name}}},

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sort"
@@ -88,20 +87,12 @@ type proc struct {
 	st     *pg.Store
 	cancel context.CancelFunc
 	done   chan struct{}
-	logs   *syncBuf
+	logs   *testkit.Buffer
 }
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncBuf) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
-func (w *syncBuf) String() string              { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
 
 type slogLogger = slog.Logger
 
-func newTextLogger(w *syncBuf) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+func newTextLogger(w *testkit.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
 	t.Helper()
@@ -113,7 +104,7 @@ func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, 
 	for _, id := range feeds {
 		fs = append(fs, Feed{Source: srvSource{s: srv, feed: id, proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: interval})
 	}
-	logs := &syncBuf{}
+	logs := &testkit.Buffer{}
 	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: slog.New(slog.NewTextHandler(logs, nil)),
 		LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,7 +1,6 @@
 package tui_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"strings"
@@ -18,23 +17,6 @@ import (
 	"github.com/hark-tui/hark/tui"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // When its context ends (main's signal handler: SIGINT, SIGTERM), Run
 // returns without error and promptly, and the window title the terminal
 // had is pushed before hark sets its own and popped after the program
@@ -46,7 +28,7 @@ func TestRunEndsWithContextAndRestoresTitle(t *testing.T) {
 	m := newModel(t, a)
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -1,11 +1,13 @@
 // Package testkit holds what tests share to wait without sleeping blind
 // and to control time: Eventually polls a condition until a deadline,
+// Buffer collects output a test reads while it is written,
 // Clock is a settable clock to inject where code takes a Now func, and
 // NoLeaks fails a test that leaves goroutines running. It imports nothing
 // of hark's and is imported only by tests.
 package testkit
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +39,26 @@ func Poll(timeout time.Duration, cond func() bool) bool {
 		<-tick.C
 	}
 	return true
+}
+
+// Buffer is an io.Writer a test can read while another goroutine or a
+// child process's output copier writes to it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what was written so far.
+func (l *Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // Clock is a fake clock, safe for concurrent use: it stands still until
