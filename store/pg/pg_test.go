@@ -61,13 +61,7 @@ func TestDifferential(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
 			t.Parallel()
-			b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			p := open(t, newDB(t))
-			defer p.Close()
+			b, p := bothBackends(t)
 			storetest.Differential(t, b, p, seed, 600)
 			if seed != 1 {
 				return
