@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -64,8 +63,8 @@ func startSender(t testing.TB, dsn, name string, srv *replyServer, lease time.Du
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &testkit.Buffer{}
-	e := New(Options{Store: st, ProcessID: name, Log: logSlog(logs),
+	logs, log := procLog()
+	e := New(Options{Store: st, ProcessID: name, Log: log,
 		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: srv, proc: name}}},
 		LeaseTTL: lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
 		OutboxLease: lease, SendTimeout: time.Minute})
@@ -143,8 +142,6 @@ func TestOutboxOnceAcrossProcesses(t *testing.T) {
 	}
 	t.Logf("sends per process: %v, confirms %d", srv.sends, srv.confirms)
 }
-
-func logSlog(w *testkit.Buffer) *slogLogger { return newTextLogger(w) }
 
 // seedMention stores one mention (feed and cursor as given) and returns
 // its conversation.

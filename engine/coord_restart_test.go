@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -51,8 +50,8 @@ func TestDatabaseRestartWhileThreeProcessesWork(t *testing.T) {
 		for _, id := range feeds {
 			fs = append(fs, Feed{Source: srvSource{s: fsrv, feed: id, proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: 100 * time.Millisecond})
 		}
-		logs := &testkit.Buffer{}
-		e := New(Options{Store: st, Feeds: fs, ProcessID: name, Log: newTextLogger(logs),
+		logs, log := procLog()
+		e := New(Options{Store: st, Feeds: fs, ProcessID: name, Log: log,
 			Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: rsrv, proc: name}}},
 			LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl, OutboxLease: 3 * time.Second, SendTimeout: time.Second})
 		ev, stop := e.Subscribe()

@@ -90,9 +90,12 @@ type proc struct {
 	logs   *testkit.Buffer
 }
 
-type slogLogger = slog.Logger
-
-func newTextLogger(w *testkit.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+// procLog is a test process's log: a text logger and what it wrote,
+// readable while the process runs.
+func procLog() (*testkit.Buffer, *slog.Logger) {
+	b := &testkit.Buffer{}
+	return b, slog.New(slog.NewTextHandler(b, nil))
+}
 
 func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
 	t.Helper()
@@ -104,8 +107,8 @@ func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, 
 	for _, id := range feeds {
 		fs = append(fs, Feed{Source: srvSource{s: srv, feed: id, proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: interval})
 	}
-	logs := &testkit.Buffer{}
-	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: slog.New(slog.NewTextHandler(logs, nil)),
+	logs, log := procLog()
+	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: log,
 		LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}
