@@ -119,7 +119,7 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 
 			// the demo's first poll lands soon after the start
 			var out string
-			if !testkit.Poll(15*time.Second, func() bool {
+			if !testkit.PollEvery(15*time.Second, 50*time.Millisecond, func() bool { // each check runs hark
 				out, _, err = runHark(t, env, "--demo", "--db", db, "queue", "--view", "all", "-n", "50")
 				return err == nil && strings.Count(out, "\n") >= 10
 			}) {

@@ -84,7 +84,7 @@ func TestCrashTeam(t *testing.T) {
 		}
 	}()
 	// the first poll happens once a process holds the lease
-	if !testkit.Poll(60*time.Second, func() bool { return feedHolder(t, conn) != 0 }) {
+	if !testkit.PollEvery(60*time.Second, 50*time.Millisecond, func() bool { return feedHolder(t, conn) != 0 }) {
 		t.Fatalf("no engine took the feed's lease in 60 s:\n%s", h.logTail())
 	}
 
@@ -104,7 +104,7 @@ func TestCrashTeam(t *testing.T) {
 		if !pollerKilled.IsZero() {
 			// the feed moves to a live engine within the lease plus one
 			// poll interval (2 s + 30 s here)
-			if !testkit.Poll(40*time.Second-time.Since(pollerKilled), func() bool { return live(feedHolder(t, conn)) }) {
+			if !testkit.PollEvery(40*time.Second-time.Since(pollerKilled), 20*time.Millisecond, func() bool { return live(feedHolder(t, conn)) }) {
 				t.Fatalf("round %d: no live engine took the feed within 40 s of its poller's kill", round)
 			}
 			takeovers = append(takeovers, time.Since(pollerKilled))
@@ -172,7 +172,7 @@ func TestCrashTeam(t *testing.T) {
 	// sent (an entry a killed sender held is taken over once its claim
 	// expires, and confirmed)
 	h.fake.Freeze()
-	if !testkit.Poll(90*time.Second, func() bool {
+	if !testkit.PollEvery(90*time.Second, 100*time.Millisecond, func() bool { // each check opens and checks the store
 		return h.fake.AllServed() && len(h.pendingReplies()) == 0 && h.fake.QuietFor(3*time.Second)
 	}) {
 		t.Errorf("the team did not finish its work within 90 s")

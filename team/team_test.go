@@ -302,7 +302,7 @@ func replies(t *testing.T, a *app.App) map[string]social.Post {
 func drain(t *testing.T, a *app.App) {
 	t.Helper()
 	var pending []store.OutboxEntry
-	if !testkit.Poll(10*time.Second, func() bool {
+	if !testkit.PollEvery(10*time.Second, 20*time.Millisecond, func() bool {
 		var err error
 		pending, err = a.Store.Outbox(context.Background(), func(x store.OutboxEntry) bool {
 			return x.State == store.OutQueued || x.State == store.OutSending

@@ -74,7 +74,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 	if err := c.Exec(ctx, "postgres", "ALTER DATABASE "+db+" ALLOW_CONNECTIONS true"); err != nil {
 		t.Fatal(err)
 	}
-	if !testkit.Poll(20*time.Second, func() bool {
+	if !testkit.PollEvery(20*time.Second, 20*time.Millisecond, func() bool { // each check probes the database
 		if m.dbDown {
 			m.Update(m.probeDB()())
 		}

@@ -29,8 +29,14 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 // (false): for a test that reports the state it last saw on timeout, or
 // that does not fail on one.
 func Poll(timeout time.Duration, cond func() bool) bool {
+	return PollEvery(timeout, 10*time.Millisecond, cond)
+}
+
+// PollEvery is Poll with another interval, for a condition that costs
+// something to check (a query, a subprocess, a store opened and checked).
+func PollEvery(timeout, every time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {

@@ -106,3 +106,10 @@ func TestPollReportsTheDeadline(t *testing.T) {
 		t.Fatal("Poll of a condition that holds returned false")
 	}
 }
+
+func TestPollEveryChecksAtItsInterval(t *testing.T) {
+	n := 0
+	if PollEvery(time.Minute, 30*time.Millisecond, func() bool { n++; return n == 3 }) != true || n != 3 {
+		t.Fatalf("PollEvery: %d checks", n)
+	}
+}

@@ -239,7 +239,7 @@ func TestUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// and it comes back by itself
-	if !testkit.Poll(20*time.Second, func() bool { _, err = s.Counts(ctx); return err == nil }) {
+	if !testkit.PollEvery(20*time.Second, 50*time.Millisecond, func() bool { _, err = s.Counts(ctx); return err == nil }) {
 		t.Fatalf("no reconnect: %v", err)
 	}
 }
@@ -345,7 +345,7 @@ func TestDurableAcrossCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cur string
-	if !testkit.Poll(20*time.Second, func() bool { cur, err = s.Cursor(ctx, "f"); return err == nil }) {
+	if !testkit.PollEvery(20*time.Second, 50*time.Millisecond, func() bool { cur, err = s.Cursor(ctx, "f"); return err == nil }) {
 		t.Fatalf("no reconnect after the restart: %v", err)
 	}
 	if cur != "after-100" {
