@@ -7,11 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // TestBadInputExitsClearly runs the real binary on broken configuration and
@@ -136,18 +137,14 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	db := filepath.Join(dir, "held.db")
 	first := exec.Command(harkBin, "--demo", "--db", db, "poll")
 	first.Env = env
-	firstOut := &syncBuffer{}
+	firstOut := &testkit.Buffer{}
 	first.Stdout = firstOut
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { first.Process.Kill(); first.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(firstOut.String(), "polling") {
-		if time.Now().After(deadline) {
-			t.Fatal("first hark did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Poll(10*time.Second, func() bool { return strings.Contains(firstOut.String(), "polling") }) {
+		t.Fatal("first hark did not start")
 	}
 	// (reading commands, queue among them, are answered by the running
 	// hark over its socket: reads_test.go)
@@ -188,25 +185,6 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	if after, _ := os.ReadFile(newer); !bytes.Equal(before, after) {
 		t.Fatal("a newer store was changed")
 	}
-}
-
-// syncBuffer is a bytes.Buffer the child's output copier and the test can
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // truncatedStore writes a real bbolt store of a few megabytes at path and

@@ -4,26 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -77,7 +73,7 @@ type netCase struct {
 	// created lists what the server holds from hark, keyed like entryKey.
 	created func(t *testing.T, n *fakenet.Nets) []madePost
 	// entryKey is how the server's copy of outbox entry e is recognised.
-	entryKey func(e store.OutboxEntry) replyKey
+	entryKey func(e store.OutboxEntry) fakenet.ReplyKey
 	// sentID says whether hark recorded the remote id of p, the one post
 	// the server made for e.
 	sentID func(e store.OutboxEntry, p madePost) bool
@@ -85,9 +81,9 @@ type netCase struct {
 
 // madePost is one reply the server created.
 type madePost struct {
-	key  replyKey // what it answers (or whom it messages), and its text
-	id   string   // the remote id hark records ("" if the fake keeps none)
-	rkey string   // Bluesky record key
+	key  fakenet.ReplyKey // what it answers (or whom it messages), and its text
+	id   string           // the remote id hark records ("" if the fake keeps none)
+	rkey string           // Bluesky record key
 }
 
 // jsonString reads the string at a path of object keys in a JSON body.
@@ -143,14 +139,14 @@ func blueskyCase(dm bool) netCase {
 			var out []madePost
 			for _, r := range n.Bluesky.Records() {
 				out = append(out, madePost{
-					key: replyKey{InReplyTo: jsonString(r.Record, "reply", "parent", "uri"), Text: jsonString(r.Record, "text")},
+					key: fakenet.ReplyKey{InReplyTo: jsonString(r.Record, "reply", "parent", "uri"), Text: jsonString(r.Record, "text")},
 					id:  r.URI, rkey: r.Rkey,
 				})
 			}
 			return out
 		},
-		entryKey: func(e store.OutboxEntry) replyKey {
-			return replyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
+		entryKey: func(e store.OutboxEntry) fakenet.ReplyKey {
+			return fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
 		},
 		sentID: func(e store.OutboxEntry, p madePost) bool {
 			return p.rkey == e.Reply.Key && e.Sent.RemoteID == p.id
@@ -177,11 +173,11 @@ func blueskyCase(dm bool) netCase {
 		c.created = func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, m := range n.Bluesky.Messages() {
-				out = append(out, madePost{key: replyKey{Text: m.Text}})
+				out = append(out, madePost{key: fakenet.ReplyKey{Text: m.Text}})
 			}
 			return out
 		}
-		c.entryKey = func(e store.OutboxEntry) replyKey { return replyKey{Text: e.Reply.Text} }
+		c.entryKey = func(e store.OutboxEntry) fakenet.ReplyKey { return fakenet.ReplyKey{Text: e.Reply.Text} }
 		c.sentID = func(store.OutboxEntry, madePost) bool { return true }
 	}
 	return c
@@ -227,12 +223,12 @@ func xCase(dm bool) netCase {
 		created: func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, tw := range n.X.Created() {
-				out = append(out, madePost{key: replyKey{InReplyTo: tw.InReplyTo, Text: tw.Text}, id: tw.ID})
+				out = append(out, madePost{key: fakenet.ReplyKey{InReplyTo: tw.InReplyTo, Text: tw.Text}, id: tw.ID})
 			}
 			return out
 		},
-		entryKey: func(e store.OutboxEntry) replyKey {
-			return replyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
+		entryKey: func(e store.OutboxEntry) fakenet.ReplyKey {
+			return fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: e.Reply.Text}
 		},
 		sentID: func(e store.OutboxEntry, p madePost) bool { return e.Sent.RemoteID == p.id },
 	}
@@ -249,12 +245,12 @@ func xCase(dm bool) netCase {
 		c.created = func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, m := range n.X.DMs() {
-				out = append(out, madePost{key: replyKey{InReplyTo: m.ParticipantID, Text: m.Text}, id: m.EventID})
+				out = append(out, madePost{key: fakenet.ReplyKey{InReplyTo: m.ParticipantID, Text: m.Text}, id: m.EventID})
 			}
 			return out
 		}
-		c.entryKey = func(e store.OutboxEntry) replyKey {
-			return replyKey{InReplyTo: e.Reply.To.Author.ID, Text: e.Reply.Text}
+		c.entryKey = func(e store.OutboxEntry) fakenet.ReplyKey {
+			return fakenet.ReplyKey{InReplyTo: e.Reply.To.Author.ID, Text: e.Reply.Text}
 		}
 	}
 	return c
@@ -485,16 +481,7 @@ func (d *danger) busy() (creates int) {
 // last 20 ms (a request whose headers were read but whose handler has not
 // started yet shows up in that time). It reports false on timeout.
 func (d *danger) waitIdle(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if d.quietFor(20 * time.Millisecond) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	return testkit.Poll(timeout, func() bool { return d.quietFor(20 * time.Millisecond) })
 }
 
 func (d *danger) quietFor(q time.Duration) bool {
@@ -562,31 +549,6 @@ func badGateway(w http.ResponseWriter) {
 
 // ---- the harness ----
 
-// lockedBuffer is an io.Writer that can be read while hark writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// netProc is one running hark.
-type netProc struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan error
-}
-
 // netHarness runs hark against one fake network.
 type netHarness struct {
 	t    *testing.T
@@ -644,37 +606,16 @@ accounts:
 	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HARK_") && !strings.HasPrefix(kv, "XDG_") && !strings.HasPrefix(kv, "FAKENET_") {
-			h.env = append(h.env, kv)
-		}
-	}
+	h.env = childEnv(dir, "FAKENET_")
 	for k, v := range h.nets.Env() {
 		h.env = append(h.env, k+"="+v)
 	}
-	h.env = append(h.env, "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
 	return h
 }
 
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-func (h *netHarness) start(args ...string) *netProc {
+func (h *netHarness) start(args ...string) *proc {
 	h.t.Helper()
-	cmd := exec.Command(harkBin, append([]string{"--config", h.cfg}, args...)...)
-	cmd.Env = h.env
-	cmd.Dir = h.dir
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		h.t.Fatalf("starting hark %v: %v", args, err)
-	}
-	p := &netProc{cmd: cmd, out: out, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait() }()
-	return p
+	return startHark(h.t, h.dir, h.env, h.cfg, args...)
 }
 
 func (h *netHarness) ms(lo, hi int) time.Duration {
@@ -685,7 +626,7 @@ func (h *netHarness) ms(lo, hi int) time.Duration {
 // created a reply, whichever comes first — unless p exits on its own
 // before. It reports whether p exited by itself, and its error. Every
 // request of the dead process is finished before it returns.
-func (h *netHarness) killAfter(p *netProc, d time.Duration, aimed bool) (exited bool, err error) {
+func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited bool, err error) {
 	h.t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -699,17 +640,12 @@ func (h *netHarness) killAfter(p *netProc, d time.Duration, aimed bool) (exited 
 		return true, err
 	case <-timer.C:
 	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond)
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
 		hit = true
 	}
 	creates := h.d.busy()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		h.t.Fatalf("killing hark: %v", err)
-	}
-	err = <-p.done
-	var ee *exec.ExitError
-	if err == nil || !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		return true, err // it finished on its own just before the signal
+	if exited, err := sigkill(h.t, p); exited {
+		return true, err
 	}
 	h.kills++
 	if hit {
@@ -727,17 +663,7 @@ func (h *netHarness) killAfter(p *netProc, d time.Duration, aimed bool) (exited 
 // pollOnce runs `hark poll --once` to the end.
 func (h *netHarness) pollOnce() {
 	h.t.Helper()
-	p := h.start("poll", "--once")
-	select {
-	case err := <-p.done:
-		if err != nil {
-			h.t.Fatalf("hark poll --once: %v\n%s\nlog:\n%s", err, p.out, tail(h.log, 40))
-		}
-	case <-time.After(60 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		h.t.Fatalf("hark poll --once did not finish within 60 s")
-	}
+	pollOnce(h.t, h.start("poll", "--once"), h.log)
 }
 
 func (h *netHarness) openStore(when string) store.Store {
@@ -746,15 +672,7 @@ func (h *netHarness) openStore(when string) store.Store {
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
-	if fs, err := st.Doctor(context.Background()); err != nil {
-		h.t.Errorf("%s: store check: %v", when, err)
-	} else {
-		for _, f := range fs {
-			if !f.OK {
-				h.t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
-			}
-		}
-	}
+	checkStore(h.t, st, when)
 	return st
 }
 
@@ -763,17 +681,9 @@ func (h *netHarness) targets() []string {
 	h.t.Helper()
 	st := h.openStore("after the first poll")
 	defer st.Close()
-	var ids []string
-	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.ReadOnly == "" && !c.Direct && c.Account == h.c.account {
-			ids = append(ids, c.ID)
-		}
-		return true
+	return convIDs(h.t, st, func(c social.Conversation) bool {
+		return c.ReadOnly == "" && !c.Direct && c.Account == h.c.account
 	})
-	if err != nil {
-		h.t.Fatalf("listing conversations: %v", err)
-	}
-	return ids
 }
 
 // pending lists the outbox entries not yet sent.
@@ -827,19 +737,7 @@ func (h *netHarness) finish(want map[uint64]bool) time.Duration {
 		}
 	}
 	took := time.Since(start)
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		h.t.Fatalf("stopping hark: %v", err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			h.t.Fatalf("hark poll after SIGTERM: %v\n%s", err, p.out)
-		}
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		h.t.Fatalf("hark poll did not stop within 15 s of SIGTERM")
-	}
+	sigterm(h.t, p, "poll", 15*time.Second)
 	return took
 }
 
@@ -860,26 +758,9 @@ func (h *netHarness) check(st store.Store) netReport {
 	t := h.t
 	var rep netReport
 
-	stored := map[string]store.StoredPost{}
-	err := rawView(h.db, func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("posts"))
-		if b == nil {
-			return errors.New("no posts bucket")
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var sp store.StoredPost
-			if err := json.Unmarshal(v, &sp); err != nil {
-				return fmt.Errorf("post %q: %w", k, err)
-			}
-			stored[string(k)] = sp
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatalf("reading posts: %v", err)
-	}
+	stored := storedPosts(t, h.db, st, "at the end")
 	inConv := map[string]int{}
-	err = st.ForEachConv(context.Background(), func(c social.Conversation) bool {
+	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		for _, k := range c.PostKeys {
 			inConv[k]++
 			if sp, ok := stored[k]; !ok {
@@ -911,11 +792,11 @@ func (h *netHarness) check(st store.Store) netReport {
 	if err != nil {
 		t.Fatalf("reading the outbox: %v", err)
 	}
-	made := map[replyKey][]madePost{}
+	made := map[fakenet.ReplyKey][]madePost{}
 	for _, p := range h.c.created(t, h.nets) {
 		made[p.key] = append(made[p.key], p)
 	}
-	claimed := map[replyKey]bool{}
+	claimed := map[fakenet.ReplyKey]bool{}
 	own := 0
 	for _, e := range entries {
 		rep.accepted++
@@ -962,19 +843,6 @@ func (h *netHarness) check(st store.Store) netReport {
 		}
 	}
 	return rep
-}
-
-// crashSeed is HARK_CRASH_SEED or the clock.
-func crashSeed(t *testing.T) uint64 {
-	t.Helper()
-	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
-		}
-		return n
-	}
-	return uint64(time.Now().UnixNano())
 }
 
 // TestCrashNetworks is TestCrash for Bluesky and X: hark is SIGKILLed at

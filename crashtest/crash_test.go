@@ -1,10 +1,7 @@
 package crashtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -14,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/feeds/mastodon"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -91,7 +88,7 @@ type harness struct {
 	db    string
 	log   string
 	env   []string
-	fake  *fakeMasto
+	fake  *fakenet.CrashMastodon
 	rng   *rand.Rand
 	kills int // SIGKILLs delivered
 
@@ -101,16 +98,10 @@ type harness struct {
 	killsAfterPost int // kills aimed right after the server created a status
 }
 
-func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)) *harness {
+func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.CrashOptions)) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	read := func(name string) []byte { return fakenet.Fixture("mastodon/" + name) }
 	h := &harness{
 		t: t, dir: dir,
 		cfg: filepath.Join(dir, "config.yaml"),
@@ -118,7 +109,7 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)
 		log: filepath.Join(dir, "hark.log"),
 		rng: rand.New(rand.NewPCG(seed, seed+1)),
 	}
-	fo := fakeOptions{
+	fo := fakenet.CrashOptions{
 		Token: crashToken, Self: read("verify_credentials.json"), Instance: read("gotosocial_instance_v2.json"),
 		Total: total, Initial: 8, Seed: seed,
 		MaxLatency: 50 * time.Millisecond,
@@ -128,7 +119,7 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakeOptions)
 	for _, f := range tune {
 		f(&fo)
 	}
-	h.fake = newFake(t, fo)
+	h.fake = fakenet.NewCrashMastodon(t, fo)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("hark log, last lines:\n%s", h.logTail())
@@ -158,38 +149,13 @@ accounts:
 	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HARK_") && !strings.HasPrefix(kv, "XDG_") {
-			h.env = append(h.env, kv)
-		}
-	}
-	h.env = append(h.env, "HARK_CRASH_TOKEN="+crashToken,
-		"XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
+	h.env = append(childEnv(dir), "HARK_CRASH_TOKEN="+crashToken)
 	return h
-}
-
-// proc is one running hark.
-type proc struct {
-	cmd  *exec.Cmd
-	out  *bytes.Buffer // stdout and stderr; read only after done
-	done chan error
-	args []string
 }
 
 func (h *harness) start(args ...string) *proc {
 	h.t.Helper()
-	full := append([]string{"--config", h.cfg}, args...)
-	cmd := exec.Command(harkBin, full...)
-	cmd.Env = h.env
-	cmd.Dir = h.dir
-	out := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		h.t.Fatalf("starting hark %v: %v", args, err)
-	}
-	p := &proc{cmd: cmd, out: out, done: make(chan error, 1), args: args}
-	go func() { p.done <- cmd.Wait() }()
-	return p
+	return startHark(h.t, h.dir, h.env, h.cfg, args...)
 }
 
 // killAfter SIGKILLs p after d — or, if aim is not nil, 0–15 ms after the
@@ -206,22 +172,16 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 		return true, err
 	case <-timer.C:
 	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond)
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
 		aimed = true
 	}
-	posts, notifs := h.fake.busy()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		h.t.Fatalf("killing hark: %v", err)
-	}
-	err = <-p.done
-	var ee *exec.ExitError
-	if err == nil || !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		// It finished on its own just before the signal.
+	posts, notifs := h.fake.Busy()
+	if exited, err := sigkill(h.t, p); exited {
 		return true, err
 	}
 	h.kills++
 	switch {
-	case aimed && aim == h.fake.created:
+	case aimed && aim == h.fake.Created:
 		h.killsAfterPost++
 	case aimed:
 		h.killsAfterPage++
@@ -232,7 +192,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 	if notifs > 0 {
 		h.killsMidNotif++
 	}
-	if !h.fake.waitIdle(5 * time.Second) {
+	if !h.fake.WaitIdle(5 * time.Second) {
 		h.t.Fatalf("the fake server still handles requests of a killed hark after 5 s")
 	}
 	return false, nil
@@ -243,11 +203,7 @@ func (h *harness) ms(lo, hi int) time.Duration {
 	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
 }
 
-func (h *harness) logTail() string {
-	b, _ := os.ReadFile(h.log)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return strings.Join(lines[max(0, len(lines)-40):], "\n")
-}
+func (h *harness) logTail() string { return tail(h.log, 40) }
 
 // logCount counts the lines of hark's log that contain s.
 func (h *harness) logCount(s string) int {
@@ -262,8 +218,8 @@ func (h *harness) logCount(s string) int {
 func (h *harness) pollRounds(n, lo, hi int, aim chan struct{}, aimShare float64, release func(round int) int) {
 	h.t.Helper()
 	for i := range n {
-		h.fake.release(release(i))
-		h.fake.drain()
+		h.fake.Release(release(i))
+		h.fake.Drain()
 		p := h.start("poll")
 		var a chan struct{}
 		if h.rng.Float64() < aimShare {
@@ -282,9 +238,9 @@ func (h *harness) pollRounds(n, lo, hi int, aim chan struct{}, aimShare float64,
 // the server has then been quiet for the given time (hark records what it
 // received without further requests). After 60 s it stops hark anyway and
 // leaves the checks to say what is missing.
-func (h *harness) finish(quiet time.Duration, want []replyKey) {
+func (h *harness) finish(quiet time.Duration, want []fakenet.ReplyKey) {
 	h.t.Helper()
-	before := h.fake.requestCount()
+	before := h.fake.RequestCount()
 	p := h.start("poll")
 	start := time.Now()
 	for {
@@ -293,8 +249,8 @@ func (h *harness) finish(quiet time.Duration, want []replyKey) {
 			h.t.Fatalf("hark poll exited by itself (%v):\n%s\nlog:\n%s", err, p.out, h.logTail())
 		case <-time.After(20 * time.Millisecond):
 		}
-		if time.Since(start) > time.Second && h.fake.requestCount() > before &&
-			h.fake.allServed() && h.fake.allCreated(want) && h.fake.quietFor(quiet) {
+		if time.Since(start) > time.Second && h.fake.RequestCount() > before &&
+			h.fake.AllServed() && h.fake.AllCreated(want) && h.fake.QuietFor(quiet) {
 			break
 		}
 		if time.Since(start) > 60*time.Second {
@@ -302,40 +258,18 @@ func (h *harness) finish(quiet time.Duration, want []replyKey) {
 			break
 		}
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		h.t.Fatalf("stopping hark: %v", err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			h.t.Fatalf("hark poll after SIGTERM: %v\n%s", err, p.out)
-		}
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		h.t.Fatalf("hark poll did not stop within 15 s of SIGTERM")
-	}
+	sigterm(h.t, p, "poll", 15*time.Second)
 }
 
 // pollOnce runs `hark poll --once` and expects it to succeed.
 func (h *harness) pollOnce() {
 	h.t.Helper()
-	p := h.start("poll", "--once")
-	select {
-	case err := <-p.done:
-		if err != nil {
-			h.t.Fatalf("hark poll --once: %v\n%s\nlog:\n%s", err, p.out, h.logTail())
-		}
-	case <-time.After(60 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		h.t.Fatalf("hark poll --once did not finish within 60 s")
-	}
+	pollOnce(h.t, h.start("poll", "--once"), h.log)
 }
 
 // pendingReplies lists what the outbox still has to deliver, as the
 // server will see it.
-func (h *harness) pendingReplies() []replyKey {
+func (h *harness) pendingReplies() []fakenet.ReplyKey {
 	h.t.Helper()
 	st := h.openStore("before the last run")
 	defer st.Close()
@@ -345,9 +279,9 @@ func (h *harness) pendingReplies() []replyKey {
 	if err != nil {
 		h.t.Fatalf("reading the outbox: %v", err)
 	}
-	var keys []replyKey
+	var keys []fakenet.ReplyKey
 	for _, e := range entries {
-		keys = append(keys, replyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
+		keys = append(keys, fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
 	}
 	return keys
 }
@@ -365,15 +299,7 @@ func (h *harness) openStore(when string) store.Store {
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
-	if fs, err := st.Doctor(context.Background()); err != nil {
-		h.t.Errorf("%s: store check: %v", when, err)
-	} else {
-		for _, f := range fs {
-			if !f.OK {
-				h.t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
-			}
-		}
-	}
+	checkStore(h.t, st, when)
 	return st
 }
 
@@ -389,46 +315,20 @@ type postReport struct {
 func (h *harness) checkPosts(when string, st store.Store) postReport {
 	h.t.Helper()
 	t := h.t
-	released, newest := h.fake.releasedStatuses()
+	released, newest := h.fake.ReleasedStatuses()
 	rep := postReport{served: len(released), own: map[string]store.StoredPost{}}
 	for _, id := range released {
-		if !h.fake.wasServed(id) {
+		if !h.fake.WasServed(id) {
 			t.Errorf("%s: mention %s was released but never served: hark did not catch up", when, id)
 		}
 	}
 
-	// Every stored post, read straight from the bucket.
-	stored := map[string]store.StoredPost{} // key → post
-	var err error
-	if pg.IsURL(h.db) { // PostgreSQL: through the store
-		err = st.ForEachPost(context.Background(), func(sp store.StoredPost) bool { stored[sp.Key()] = sp; return true })
-	} else {
-		err = rawView(h.db, func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte("posts"))
-			if b == nil {
-				return errors.New("no posts bucket")
-			}
-			return b.ForEach(func(k, v []byte) error {
-				var sp store.StoredPost
-				if err := json.Unmarshal(v, &sp); err != nil {
-					return fmt.Errorf("post %q: %w", k, err)
-				}
-				if string(k) != sp.Key() {
-					return fmt.Errorf("post stored under %q has key %q", k, sp.Key())
-				}
-				stored[string(k)] = sp
-				return nil
-			})
-		})
-	}
-	if err != nil {
-		t.Fatalf("%s: reading posts: %v", when, err)
-	}
+	stored := storedPosts(t, h.db, st, when) // key → post
 
 	// Every post is in exactly one conversation, once, and it is the
 	// conversation the post names.
 	inConv := map[string]int{}
-	err = st.ForEachConv(context.Background(), func(c social.Conversation) bool {
+	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		for _, k := range c.PostKeys {
 			inConv[k]++
 			sp, ok := stored[k]
@@ -500,11 +400,11 @@ func (h *harness) checkReplies(when string, st store.Store, own map[string]store
 	if err != nil {
 		t.Fatalf("%s: reading the outbox: %v", when, err)
 	}
-	created := h.fake.createdPosts()
-	claimed := map[replyKey]bool{}
+	created := h.fake.CreatedPosts()
+	claimed := map[fakenet.ReplyKey]bool{}
 	for _, e := range entries {
 		rep.accepted++
-		k := replyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
+		k := fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
 		claimed[k] = true
 		ids := created[k]
 		switch {
@@ -556,17 +456,7 @@ func (h *harness) checkReplies(when string, st store.Store, own map[string]store
 // replyTargets lists the conversations a reply can go to.
 func (h *harness) replyTargets(st store.Store) []string {
 	h.t.Helper()
-	var ids []string
-	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.ReadOnly == "" && c.Account == account {
-			ids = append(ids, c.ID)
-		}
-		return true
-	})
-	if err != nil {
-		h.t.Fatalf("listing conversations: %v", err)
-	}
-	return ids
+	return convIDs(h.t, st, func(c social.Conversation) bool { return c.ReadOnly == "" && c.Account == account })
 }
 
 // TestCrash SIGKILLs hark at random points while it polls and while it
@@ -576,14 +466,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("runs hark as a subprocess for many rounds; skipped with -short")
 	}
 	rounds := envInt(t, "HARK_CRASH_ROUNDS", 25)
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
-		}
-		seed = n
-	}
+	seed := crashSeed(t)
 	t.Logf("seed %d (HARK_CRASH_SEED=%d repeats the random choices), %d rounds", seed, seed, rounds)
 	total := 12 * rounds
 	h := newHarness(t, seed, total)
@@ -595,15 +478,15 @@ func TestCrash(t *testing.T) {
 	// arrives during delivery.
 	bursts := rounds / 10
 	perRound := max(1, (total*3/4-bursts*62)/rounds)
-	h.pollRounds(rounds, 50, 400, h.fake.pageServed, 0.5, func(i int) int {
+	h.pollRounds(rounds, 50, 400, h.fake.PageServed, 0.5, func(i int) int {
 		if i%10 == 9 {
 			return 45 + h.rng.IntN(36)
 		}
 		return h.rng.IntN(2*perRound + 1)
 	})
-	h.fake.freeze()
+	h.fake.Freeze()
 	h.pollOnce()
-	pollKills, pollStats := h.kills, h.fake.snapshot()
+	pollKills, pollStats := h.kills, h.fake.Stats()
 	st := h.openStore("after polling")
 	prep := h.checkPosts("after polling", st)
 	targets := h.replyTargets(st)
@@ -621,7 +504,7 @@ func TestCrash(t *testing.T) {
 	// points, or let finish), and `hark poll` killed over and over while
 	// it delivers them — often right after the server created a status,
 	// before hark could record it. Mentions keep arriving meanwhile.
-	h.fake.unfreeze()
+	h.fake.Unfreeze()
 	replies := max(20, rounds*4/5)
 	attempted, replyRuns, replyKills := 0, 0, 0
 	deliveryRounds := max(rounds, replies)
@@ -630,7 +513,7 @@ func TestCrash(t *testing.T) {
 			conv := targets[h.rng.IntN(len(targets))]
 			text := fmt.Sprintf("Thanks for reaching out, we're on it (crash reply %d/%d).", attempted+1, seed%100000)
 			attempted++
-			h.fake.drain()
+			h.fake.Drain()
 			rp := h.start("reply", "--no-signature", conv, text)
 			replyRuns++
 			d := 5 * time.Second // let it finish
@@ -639,7 +522,7 @@ func TestCrash(t *testing.T) {
 			}
 			var aim chan struct{}
 			if h.rng.Float64() < 0.3 {
-				aim = h.fake.created
+				aim = h.fake.Created
 			}
 			k := h.kills
 			if exited, err := h.killAfter(rp, d, aim); exited && err != nil {
@@ -647,16 +530,16 @@ func TestCrash(t *testing.T) {
 			}
 			replyKills += h.kills - k
 		}
-		h.pollRounds(1, 20, 300, h.fake.created, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
+		h.pollRounds(1, 20, 300, h.fake.Created, 0.5, func(int) int { return h.rng.IntN(2*max(1, total/4/deliveryRounds) + 1) })
 	}
-	h.fake.freeze()
+	h.fake.Freeze()
 	h.finish(800*time.Millisecond, h.pendingReplies())
 
 	st = h.openStore("after delivery")
 	defer st.Close()
 	prep2 := h.checkPosts("after delivery", st)
 	rrep := h.checkReplies("after delivery", st, prep2.own)
-	fs := h.fake.snapshot()
+	fs := h.fake.Stats()
 	confirmed := h.logCount("uncertain send had reached the network")
 
 	t.Logf("polling: %d kills (%d with a notifications request open, %d aimed right after a page of mentions was served); "+
@@ -681,7 +564,7 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hark as a subprocess; skipped with -short")
 	}
-	h := newHarness(t, 6, 8, func(o *fakeOptions) {
+	h := newHarness(t, 6, 8, func(o *fakenet.CrashOptions) {
 		o.MaxLatency = 5 * time.Millisecond
 		o.DelayShare, o.MinDelay, o.MaxDelay = 1, 2*time.Second, 2*time.Second // every answer held back
 	})
@@ -695,16 +578,16 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 		t.Fatal("no conversation to reply to")
 	}
 
-	h.fake.drain()
+	h.fake.Drain()
 	rp := h.start("reply", "--no-signature", targets[0], "Sorry about that, a replacement is on its way.")
-	if exited, err := h.killAfter(rp, 20*time.Second, h.fake.created); exited {
+	if exited, err := h.killAfter(rp, 20*time.Second, h.fake.Created); exited {
 		t.Fatalf("hark reply ended before the server created the reply (%v):\n%s", err, rp.out)
 	}
-	if fs := h.fake.snapshot(); fs.Created != 1 || fs.Unanswered != 1 {
+	if fs := h.fake.Stats(); fs.Created != 1 || fs.Unanswered != 1 {
 		t.Fatalf("setup: server created %d status(es), %d unanswered; want 1 and 1", fs.Created, fs.Unanswered)
 	}
 
-	h.fake.rateLimitContext(1, time.Second)
+	h.fake.RateLimitContext(1, time.Second)
 	h.finish(3*time.Second, h.pendingReplies())
 
 	st = h.openStore("after the throttled recovery")

@@ -1,6 +1,8 @@
 // Package crashtest proves hark's crash-safety promises from the outside
 // (issue 6). Its tests build the real hark binary, point it at fake servers
-// on loopback — a GoToSocial-like Mastodon (no Idempotency-Key), and
+// on loopback — internal/fakenet's CrashMastodon, a GoToSocial-like
+// Mastodon (no Idempotency-Key, random latency, answers held back after
+// the post exists, new mentions trickling in while hark pages), and
 // internal/fakenet's Bluesky and X for public replies and DMs, with create
 // calls whose answers are delayed, replaced by a 502 or cut after the post
 // exists — and SIGKILL `hark poll` and

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hark-tui/hark/internal/fakenet"
 )
 
 // TestKilledCatchUpKeepsEveryPageRead: `hark poll` catching up 200 new
@@ -17,15 +19,15 @@ func TestKilledCatchUpKeepsEveryPageRead(t *testing.T) {
 	if harkBin == "" {
 		t.Skip("-short: no binary")
 	}
-	h := newHarness(t, 16, 300, func(o *fakeOptions) {
+	h := newHarness(t, 16, 300, func(o *fakenet.CrashOptions) {
 		o.DelayShare, o.Trickle = 0, 0
 		o.MaxLatency = 150 * time.Millisecond // pages take a while to come
 	})
 	h.pollOnce() // the first poll: the newest page, and a cursor
 	before := storedPostCount(t, h.db)
-	h.fake.release(200)
+	h.fake.Release(200)
 	select { // a signal left from the first poll
-	case <-h.fake.pageServed:
+	case <-h.fake.PageServed:
 	default:
 	}
 	p := h.start("poll")
@@ -33,7 +35,7 @@ func TestKilledCatchUpKeepsEveryPageRead(t *testing.T) {
 	deadline := time.After(30 * time.Second)
 	for served < 2 {
 		select {
-		case <-h.fake.pageServed:
+		case <-h.fake.PageServed:
 			served++
 		case err := <-p.done:
 			t.Fatalf("hark poll exited: %v\n%s", err, p.out)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // readEnv is a clean XDG home (and TMPDIR, where the demo's throw-away
@@ -53,18 +55,14 @@ func startHolder(t *testing.T, env []string, ready string, args ...string) *exec
 	t.Helper()
 	cmd := exec.Command(harkBin, args...)
 	cmd.Env = env
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(out.String(), ready) {
-		if time.Now().After(deadline) {
-			t.Fatalf("hark %v did not start: %s", args, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Poll(15*time.Second, func() bool { return strings.Contains(out.String(), ready) }) {
+		t.Fatalf("hark %v did not start: %s", args, out.String())
 	}
 	return cmd
 }
@@ -121,16 +119,11 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 
 			// the demo's first poll lands soon after the start
 			var out string
-			deadline := time.Now().Add(15 * time.Second)
-			for {
+			if !testkit.PollEvery(15*time.Second, 50*time.Millisecond, func() bool { // each check runs hark
 				out, _, err = runHark(t, env, "--demo", "--db", db, "queue", "--view", "all", "-n", "50")
-				if err == nil && strings.Count(out, "\n") >= 10 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("queue while hark runs: %v\n%s", err, out)
-				}
-				time.Sleep(50 * time.Millisecond)
+				return err == nil && strings.Count(out, "\n") >= 10
+			}) {
+				t.Fatalf("queue while hark runs: %v\n%s", err, out)
 			}
 			if !strings.Contains(out, "Skylark Air") || !strings.Contains(out, "@jonas.bsky.social") {
 				t.Errorf("queue:\n%s", out)

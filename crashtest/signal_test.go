@@ -16,6 +16,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -115,7 +116,7 @@ func signalRound(t *testing.T, i int, sig syscall.Signal, afterDraw bool, delay 
 		"XDG_STATE_HOME="+filepath.Join(dir, "s"), "GOTRACEBACK=all")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	if err := cmd.Start(); err != nil {
 		return false, err.Error()
 	}
@@ -124,17 +125,13 @@ func signalRound(t *testing.T, i int, sig syscall.Signal, afterDraw bool, delay 
 	go func() { done <- cmd.Wait() }()
 
 	if afterDraw {
-		deadline := time.Now().Add(20 * time.Second)
-		for !strings.Contains(out.String(), "inbox") {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				<-done
-				return false, "no first screen within 20 s"
-			}
-			time.Sleep(10 * time.Millisecond)
+		if !testkit.Poll(20*time.Second, func() bool { return strings.Contains(out.String(), "inbox") }) {
+			cmd.Process.Kill()
+			<-done
+			return false, "no first screen within 20 s"
 		}
 	}
-	time.Sleep(delay) // the random moment
+	time.Sleep(delay) // the scenario, not a wait: the random moment of the signal
 	_ = cmd.Process.Signal(sig)
 
 	var waitErr error

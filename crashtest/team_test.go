@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // usePG points the harness's config at a fresh PostgreSQL database (hark
@@ -63,14 +63,7 @@ func TestCrashTeam(t *testing.T) {
 		t.Skip("runs hark as subprocesses; skipped with -short")
 	}
 	rounds := envInt(t, "HARK_TEAM_ROUNDS", 8)
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
-		}
-		seed = n
-	}
+	seed := crashSeed(t)
 	t.Logf("seed %d, %d rounds", seed, rounds)
 	h := newHarness(t, seed, 12*rounds+20)
 	h.usePG(t)
@@ -91,12 +84,8 @@ func TestCrashTeam(t *testing.T) {
 		}
 	}()
 	// the first poll happens once a process holds the lease
-	deadline := time.Now().Add(60 * time.Second)
-	for feedHolder(t, conn) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no engine took the feed's lease in 60 s:\n%s", h.logTail())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testkit.PollEvery(60*time.Second, 50*time.Millisecond, func() bool { return feedHolder(t, conn) != 0 }) {
+		t.Fatalf("no engine took the feed's lease in 60 s:\n%s", h.logTail())
 	}
 
 	var targets []string
@@ -115,16 +104,13 @@ func TestCrashTeam(t *testing.T) {
 		if !pollerKilled.IsZero() {
 			// the feed moves to a live engine within the lease plus one
 			// poll interval (2 s + 30 s here)
-			for !live(feedHolder(t, conn)) {
-				if time.Since(pollerKilled) > 40*time.Second {
-					t.Fatalf("round %d: no live engine took the feed within 40 s of its poller's kill", round)
-				}
-				time.Sleep(20 * time.Millisecond)
+			if !testkit.PollEvery(40*time.Second-time.Since(pollerKilled), 20*time.Millisecond, func() bool { return live(feedHolder(t, conn)) }) {
+				t.Fatalf("round %d: no live engine took the feed within 40 s of its poller's kill", round)
 			}
 			takeovers = append(takeovers, time.Since(pollerKilled))
 			pollerKilled = time.Time{}
 		}
-		h.fake.release(4 + h.rng.IntN(12))
+		h.fake.Release(4 + h.rng.IntN(12))
 		if targets == nil && round > 0 {
 			st := h.openStore("mid-run")
 			targets = h.replyTargets(st)
@@ -134,7 +120,7 @@ func TestCrashTeam(t *testing.T) {
 			conv := targets[h.rng.IntN(len(targets))]
 			text := fmt.Sprintf("Thanks, we're on it (team reply %d/%d).", attempted+1, seed%100000)
 			attempted++
-			h.fake.drain()
+			h.fake.Drain()
 			rp := h.start("reply", "--no-signature", conv, text)
 			d := 5 * time.Second
 			if h.rng.Float64() < 0.6 {
@@ -142,7 +128,7 @@ func TestCrashTeam(t *testing.T) {
 			}
 			var aim chan struct{}
 			if h.rng.Float64() < 0.4 {
-				aim = h.fake.created
+				aim = h.fake.Created
 			}
 			k := h.kills
 			if exited, err := h.killAfter(rp, d, aim); exited && err != nil {
@@ -162,15 +148,15 @@ func TestCrashTeam(t *testing.T) {
 				}
 			}
 		}
-		h.fake.drain()
+		h.fake.Drain()
 		// aimed at a page of mentions just served (mid-ingest) or at a
 		// status just created (before the sender recorded it), or not
 		var aim chan struct{}
 		switch x := h.rng.Float64(); {
 		case x < 0.35:
-			aim = h.fake.pageServed
+			aim = h.fake.PageServed
 		case x < 0.7:
-			aim = h.fake.created
+			aim = h.fake.Created
 		}
 		if exited, err := h.killAfter(engines[victim], h.ms(200, 3000), aim); exited {
 			t.Fatalf("round %d: hark engine exited by itself (%v):\n%s", round, err, engines[victim].out)
@@ -185,14 +171,11 @@ func TestCrashTeam(t *testing.T) {
 	// let the team finish: every mention served, every reply recorded as
 	// sent (an entry a killed sender held is taken over once its claim
 	// expires, and confirmed)
-	h.fake.freeze()
-	deadline = time.Now().Add(90 * time.Second)
-	for !(h.fake.allServed() && len(h.pendingReplies()) == 0 && h.fake.quietFor(3*time.Second)) {
-		if time.Now().After(deadline) {
-			t.Errorf("the team did not finish its work within 90 s")
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	h.fake.Freeze()
+	if !testkit.PollEvery(90*time.Second, 100*time.Millisecond, func() bool { // each check opens and checks the store
+		return h.fake.AllServed() && len(h.pendingReplies()) == 0 && h.fake.QuietFor(3*time.Second)
+	}) {
+		t.Errorf("the team did not finish its work within 90 s")
 	}
 	for _, p := range engines {
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -227,10 +210,10 @@ func TestCrashTeam(t *testing.T) {
 	defer st.Close()
 	prep := h.checkPosts("after the team run", st)
 	rrep := h.checkReplies("after the team run", st, prep.own)
-	if n := h.fake.mostNotifs(); n > 1 {
+	if n := h.fake.MostNotifs(); n > 1 {
 		t.Errorf("the feed was polled by %d processes at once", n)
 	}
-	fs := h.fake.snapshot()
+	fs := h.fake.Stats()
 	if len(takeovers) > 0 {
 		slices.Sort(takeovers)
 		t.Logf("feed taken over after a kill of its poller: %d times, median %v, longest %v (lease 2 s, interval 30 s)",
@@ -240,7 +223,7 @@ func TestCrashTeam(t *testing.T) {
 		"%d mentions served, %d stored, %d lost, %d duplicated; %d replies accepted, %d delivered once, %d duplicated, %d lost; "+
 		"server: %d POSTs, %d created, %d Confirm lookups; most notification requests at once: %d",
 		h.kills, pollerKills, replyKills, h.killsAfterPage, h.killsAfterPost, prep.served, prep.stored, prep.lost, prep.duplicated,
-		rrep.accepted, rrep.once, rrep.duplicated, rrep.lost, fs.PostReqs, fs.Created, fs.ContextReqs, h.fake.mostNotifs())
+		rrep.accepted, rrep.once, rrep.duplicated, rrep.lost, fs.PostReqs, fs.Created, fs.ContextReqs, h.fake.MostNotifs())
 }
 
 // TestEngineStopsOnSIGTERM: `hark engine` on bbolt polls like `hark poll`
@@ -250,28 +233,15 @@ func TestEngineStopsOnSIGTERM(t *testing.T) {
 		t.Skip("runs hark as a subprocess; skipped with -short")
 	}
 	h := newHarness(t, 19, 20)
-	h.fake.release(5)
+	h.fake.Release(5)
 	p := h.start("engine")
-	deadline := time.Now().Add(60 * time.Second)
-	for !h.fake.allServed() {
-		if time.Now().After(deadline) {
-			t.Fatalf("hark engine did not poll within 60 s:\n%s", h.logTail())
-		}
-		time.Sleep(20 * time.Millisecond)
+	// every served mention stored (the engine logs each stored batch), so
+	// the SIGTERM does not cut a batch off mid-store
+	released, _ := h.fake.ReleasedStatuses()
+	if !testkit.Poll(60*time.Second, func() bool { return h.fake.AllServed() && loggedStored(h.log) == len(released) }) {
+		t.Fatalf("hark engine did not poll and store within 60 s:\n%s", h.logTail())
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("hark engine after SIGTERM: %v\n%s", err, p.out)
-		}
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Fatal("hark engine did not stop within 20 s of SIGTERM")
-	}
+	sigterm(t, p, "engine", 20*time.Second)
 	if !strings.Contains(p.out.String(), "hark engine: bbolt store") || !strings.Contains(p.out.String(), "hark engine: stopped") {
 		t.Errorf("output:\n%s", p.out)
 	}

@@ -203,7 +203,7 @@ func TestTeamAcrossServeProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	h.fake.release(6)
+	h.fake.Release(6)
 
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	pa := h.start("serve", "--listen", addrA, "--host-key", filepath.Join(h.dir, "hk-a"))

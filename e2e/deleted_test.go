@@ -13,16 +13,9 @@ import (
 func convOn(t *testing.T, w *world, net social.Network) (social.Conversation, social.Post) {
 	t.Helper()
 	ctx := context.Background()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	defer a.Close()
-	for _, r := range a.Engine.PollOnce(ctx) {
-		if r.Err != nil {
-			t.Fatalf("poll %s: %v", r.Feed, r.Err)
-		}
-	}
+	pollAll(t, ctx, a)
 	var target social.Conversation
 	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		if c.Network == net && c.ReadOnly == "" && !c.Direct {

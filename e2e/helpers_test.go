@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/cli"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/internal/fakenet"
@@ -127,4 +128,24 @@ func storedPosts(t *testing.T, path string) map[social.Network][]store.StoredPos
 		out[p.Network] = append(out[p.Network], p)
 	}
 	return out
+}
+
+// openApp opens hark on the world's config.
+func (w *world) openApp(t *testing.T, ctx context.Context, o app.Options) *app.App {
+	t.Helper()
+	a, err := app.Open(ctx, w.loadConfig(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// pollAll polls every feed once; each poll must succeed.
+func pollAll(t *testing.T, ctx context.Context, a *app.App) {
+	t.Helper()
+	for _, r := range a.Engine.PollOnce(ctx) {
+		if r.Err != nil {
+			t.Fatalf("poll %s: %v", r.Feed, r.Err)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -45,18 +46,11 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 					next.ServeHTTP(rw, r)
 				})
 			})
-			clk := &replayClock{t: time.Now()}
+			clk := testkit.NewClock(time.Now())
 			ctx := context.Background()
-			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
-			for _, r := range a.Engine.PollOnce(ctx) {
-				if r.Err != nil {
-					t.Fatalf("poll %s: %v", r.Feed, r.Err)
-				}
-			}
+			pollAll(t, ctx, a)
 			var target social.Conversation
 			a.Store.ForEachConv(context.Background(), func(cv social.Conversation) bool {
 				if cv.Network == social.Mastodon && cv.Account == fakenet.MastodonAccount && cv.ReadOnly == "" && !cv.Direct {
@@ -79,7 +73,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			}
 			for round := 0; round < 12; round++ {
 				a.Engine.Deliver(ctx)
-				clk.add(time.Hour) // past any backoff
+				clk.Advance(time.Hour) // past any backoff
 			}
 			posts := map[string]bool{}
 			for _, st := range m.Created() {

@@ -15,6 +15,7 @@ import (
 	"github.com/hark-tui/hark/attach"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -27,18 +28,15 @@ import (
 func TestMediaAllNetworks(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := &replayClock{t: time.Now()}
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := testkit.NewClock(time.Now())
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 	defer a.Close()
 	a.Engine.PollOnce(ctx)
 
 	// a mention with a photo
 	const photoAlt = "A cardboard box with a crushed corner"
 	sid := w.nets.Mastodon.AddPhotoMention("@acme my parcel arrived crushed", photoAlt, 1200, 900)
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	a.Engine.PollOnce(ctx)
 	p, err := a.Store.Post(context.Background(), social.PostKey(social.Mastodon, fakenet.MastodonAccount, sid))
 	if err != nil {
@@ -52,7 +50,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	// and on Bluesky: a blob in the record's images embed, shown through the CDN
 	const bsAlt = "A boarding pass, the gate number circled"
 	uri := w.nets.Bluesky.AddPhotoMention("@acmecoffee.bsky.social the gate changed twice", bsAlt, 3, 4)
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	a.Engine.PollOnce(ctx)
 	bp, err := a.Store.Post(context.Background(), social.PostKey(social.Bluesky, fakenet.BlueskyAccount, uri))
 	if err != nil {
@@ -65,7 +63,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	// and on X: attachments.media_keys with includes.media
 	const xAlt = "A coffee grinder with a cracked hopper"
 	xid := w.nets.X.AddPhotoMention("@acmecoffee my grinder arrived cracked", xAlt, 1024, 768)
-	clk.add(10 * time.Minute) // past X's minimum poll interval
+	clk.Advance(10 * time.Minute) // past X's minimum poll interval
 	a.Engine.PollOnce(ctx)
 	xp, err := a.Store.Post(context.Background(), social.PostKey(social.X, fakenet.XAccount, xid))
 	if err != nil {
@@ -177,11 +175,8 @@ func TestMediaAllNetworks(t *testing.T) {
 func TestImageStillProcessing(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := &replayClock{t: time.Now()}
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := testkit.NewClock(time.Now())
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 	defer a.Close()
 	a.Engine.PollOnce(ctx)
 	file := filepath.Join(t.TempDir(), "label.png")
@@ -210,7 +205,7 @@ func TestImageStillProcessing(t *testing.T) {
 	if got.State != store.OutQueued || got.Reply.Attachments[0].Ref == "" {
 		t.Fatalf("after the 422: %+v", got)
 	}
-	clk.add(time.Hour)
+	clk.Advance(time.Hour)
 	a.Engine.Deliver(ctx)
 	got, _ = a.Store.OutboxEntry(context.Background(), ent.Seq)
 	if got.State != store.OutSent || len(w.nets.Mastodon.Uploads()) != 1 || mastodonMade(w.nets, "Here is your return label.") != 1 {

@@ -42,10 +42,7 @@ func mastodonConv(t *testing.T, a *app.App) social.Conversation {
 func TestPollOnceDeliversTheOutbox(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	c := mastodonConv(t, a)
 	text := "Queued before the quit — outbox test"
 	ent, err := a.Engine.Reply(c.ID, text, engine.ReplyOptions{})
@@ -81,10 +78,7 @@ func TestPollOnceDeliversTheOutbox(t *testing.T) {
 func TestAuthFailedReplyRetriedAfterTokenFix(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	c := mastodonConv(t, a)
 	a.Close()
 

@@ -12,6 +12,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -57,18 +58,6 @@ func (d *dropOnce) mw(next http.Handler) http.Handler {
 			conn.Close() // …and the answer is lost with the connection
 		}
 	})
-}
-
-type replayClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *replayClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *replayClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // TestSendNotReplayedByTransport, per adapter and kind of send: the fake
@@ -129,14 +118,11 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.nets.Mastodon.IgnoreIdempotencyKey(true) // as GoToSocial
-			clk := &replayClock{t: time.Now()}
+			clk := testkit.NewClock(time.Now())
 			d := &dropOnce{isCreate: c.isCreate, seen: map[string]bool{}}
 			c.intercept(w.nets, d.mw) // from the first request: it tracks connections
 			ctx := context.Background()
-			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
 			for _, r := range a.Engine.PollOnce(ctx) { // warm connections
 				if r.Err != nil {
@@ -183,7 +169,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 				t.Fatalf("after the lost answer: state %s uncertain %v, want sent (confirmed) or queued and uncertain (%s)", got.State, got.Uncertain, got.LastError)
 			}
 
-			clk.add(time.Hour) // past the backoff
+			clk.Advance(time.Hour) // past the backoff
 			a.Engine.Deliver(ctx)
 			got, err = a.Store.OutboxEntry(context.Background(), ent.Seq)
 			if err != nil {

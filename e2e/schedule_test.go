@@ -9,6 +9,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -18,11 +19,8 @@ import (
 func TestScheduledReplyAcrossRestart(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := &replayClock{t: time.Now()}
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := testkit.NewClock(time.Now())
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 	a.Engine.PollOnce(ctx)
 	texts := map[social.Network]string{
 		social.Mastodon: "Did the replacement arrive? (Mastodon)",
@@ -48,11 +46,8 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 	}
 	a.Close() // hark quits
 
-	clk.add(6 * 24 * time.Hour)
-	a, err = app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk.Advance(6 * 24 * time.Hour)
+	a = w.openApp(t, ctx, app.Options{Now: clk.Now})
 	defer a.Close()
 	a.Engine.Deliver(ctx)
 	a.Engine.Deliver(ctx)

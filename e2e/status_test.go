@@ -10,6 +10,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -49,14 +50,11 @@ func TestStatusPostAnswerLost(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.nets.Mastodon.IgnoreIdempotencyKey(true) // as GoToSocial
-			clk := &replayClock{t: time.Now()}
+			clk := testkit.NewClock(time.Now())
 			d := &dropOnce{isCreate: c.isCreate, seen: map[string]bool{}}
 			c.intercept(w.nets, d.mw)
 			ctx := context.Background()
-			a, err := app.Open(ctx, w.loadConfig(t), app.Options{Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
 			a.Engine.PollOnce(ctx)
 			text := "Our checkout is down; we are on it. Updates here. (" + c.name + ")"
@@ -66,7 +64,7 @@ func TestStatusPostAnswerLost(t *testing.T) {
 				t.Fatal(err)
 			}
 			a.Engine.Deliver(ctx)
-			clk.add(time.Hour) // past the backoff
+			clk.Advance(time.Hour) // past the backoff
 			a.Engine.Deliver(ctx)
 			st, _ = store.Status(context.Background(), a.Store, st.ID)
 			if it := st.Items[0]; it.State != store.OutSent || it.RemoteID == "" {

@@ -6,11 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/x/exp/teatest/v2"
-
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/social"
-	"github.com/hark-tui/hark/tui"
 )
 
 // Opening a conversation whose post the customer deleted: the thread
@@ -20,35 +17,12 @@ import (
 func TestTUIOpeningADeletedPost(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	defer a.Close()
-	for _, r := range a.Engine.PollOnce(ctx) {
-		if r.Err != nil {
-			t.Fatalf("poll %s: %v", r.Feed, r.Err)
-		}
-	}
+	pollAll(t, ctx, a)
 	w.nets.Mastodon.DeleteStatus(kasiaMention)
-	d := a.TUIDeps("e2e", nil)
-	d.Mono, d.Bell = true, false
-	m, err := tui.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &probe{m: m}
-	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(120, 40))
-	rows := queueRows(p.waitFor(t, "the queue", func(s string) bool { return len(queueRows(s)) > 5 }))
-	i := slices.IndexFunc(rows, func(r row) bool { return r.shows("MA", "@kasia@social.example") })
-	if i < 0 {
-		t.Fatalf("kasia's Mastodon conversation is not in the queue:\n%s", p.screen())
-	}
-	tm.Send(key('g'))
-	for range i {
-		tm.Send(key('j'))
-	}
-	tm.Send(enter)
+	p, tm := startTUI(t, a)
+	openRow(t, p, tm, "MA", "@kasia@social.example")
 	s := p.waitFor(t, "the deletion said in the status line", func(s string) bool {
 		return strings.Contains(s, ": the customer deleted this post; nothing else waits: resolved")
 	})

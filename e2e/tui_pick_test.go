@@ -2,16 +2,12 @@ package e2e
 
 import (
 	"context"
-	"github.com/hark-tui/hark/internal/testkit"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/teatest/v2"
-
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/tui"
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // Two customers in kasia's thread: in the conversation pane `[` picks
@@ -23,37 +19,14 @@ func TestTUIPicksThePostToAnswer(t *testing.T) {
 	second := w.nets.Mastodon.AddStatus(maria, kasiaMention, "@acmecoffee same here, order A777 never came", true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	defer a.Close()
-	for _, r := range a.Engine.PollOnce(ctx) {
-		if r.Err != nil {
-			t.Fatalf("poll %s: %v", r.Feed, r.Err)
-		}
-	}
-	d := a.TUIDeps("e2e", nil)
-	d.Mono, d.Bell = true, false
-	m, err := tui.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pollAll(t, ctx, a)
+	p, tm := startTUI(t, a)
 	done := make(chan struct{})
 	go func() { defer close(done); a.Engine.Run(ctx) }() // the delivery worker
 	defer func() { cancel(); <-done }()
-	p := &probe{m: m}
-	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(120, 40))
-	rows := queueRows(p.waitFor(t, "the queue", func(s string) bool { return len(queueRows(s)) > 5 }))
-	i := slices.IndexFunc(rows, func(r row) bool { return r.shows("MA", "@kasia@social.example") })
-	if i < 0 {
-		t.Fatalf("kasia's conversation is not in the queue:\n%s", p.screen())
-	}
-	tm.Send(key('g'))
-	for range i {
-		tm.Send(key('j'))
-	}
-	tm.Send(enter) // opens it, the keys go to the conversation pane
+	openRow(t, p, tm, "MA", "@kasia@social.example") // the keys go to the conversation pane
 	p.waitFor(t, "both customers' posts in the conversation pane", func(s string) bool {
 		return strings.Contains(s, "Kasia Nowak · ") && strings.Contains(s, "María López · ")
 	})

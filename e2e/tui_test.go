@@ -16,6 +16,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
@@ -72,19 +73,16 @@ func (p *probe) sync(t *testing.T, tm *teatest.TestModel) string {
 	p.seq++
 	n := p.seq
 	tm.Send(syncMsg(n))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var s string
+	if !testkit.Poll(10*time.Second, func() bool {
 		p.mu.Lock()
-		s, done := p.shot, p.synced >= n
-		p.mu.Unlock()
-		if done {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the TUI did not handle the keys sent; the screen is:\n%s", s)
-		}
-		time.Sleep(5 * time.Millisecond)
+		defer p.mu.Unlock()
+		s = p.shot
+		return p.synced >= n
+	}) {
+		t.Fatalf("the TUI did not handle the keys sent; the screen is:\n%s", s)
 	}
+	return s
 }
 
 func (p *probe) screen() string {
@@ -105,17 +103,9 @@ func (p *probe) waitFor(t *testing.T, what string, ok func(screen string) bool) 
 
 // poll polls the screen until ok says yes or d has passed.
 func (p *probe) poll(d time.Duration, ok func(screen string) bool) (string, bool) {
-	deadline := time.Now().Add(d)
-	for {
-		s := p.screen()
-		if ok(s) {
-			return s, true
-		}
-		if time.Now().After(deadline) {
-			return s, false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var s string
+	done := testkit.Poll(d, func() bool { s = p.screen(); return ok(s) })
+	return s, done
 }
 
 // queueRow matches a queue row's brand tag, network tag, flags and
@@ -153,6 +143,36 @@ func (r row) shows(tag, handle string) bool {
 // conversation pane ("#12 · Acme Coffee · bluesky · new").
 var openConv = regexp.MustCompile(`#(\d+) · ` + regexp.QuoteMeta(fakenet.Brand) + ` · (\w+) · `)
 
+// startTUI runs hark's TUI on a (monochrome, no bell) in a 120×40 test
+// program, behind a probe.
+func startTUI(t *testing.T, a *app.App) (*probe, *teatest.TestModel) {
+	t.Helper()
+	d := a.TUIDeps("e2e", nil)
+	d.Mono, d.Bell = true, false
+	m, err := tui.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &probe{m: m}
+	return p, teatest.NewTestModel(t, p, teatest.WithInitialTermSize(120, 40))
+}
+
+// openRow waits for the queue, moves to the row showing tag and handle
+// and opens its conversation.
+func openRow(t *testing.T, p *probe, tm *teatest.TestModel, tag, handle string) {
+	t.Helper()
+	rows := queueRows(p.waitFor(t, "the queue", func(s string) bool { return len(queueRows(s)) > 5 }))
+	i := slices.IndexFunc(rows, func(r row) bool { return r.shows(tag, handle) })
+	if i < 0 {
+		t.Fatalf("no %s conversation of %s in the queue:\n%s", tag, handle, p.screen())
+	}
+	tm.Send(key('g'))
+	for range i {
+		tm.Send(key('j'))
+	}
+	tm.Send(enter)
+}
+
 func key(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Text: string(r)} }
 
 var (
@@ -188,10 +208,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 	n := w.nets
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := app.Open(ctx, w.loadConfig(t), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := w.openApp(t, ctx, app.Options{})
 	defer a.Close()
 	for _, r := range a.Engine.PollOnce(ctx) {
 		if r.Err != nil || len(r.New) == 0 {
@@ -199,14 +216,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 		}
 	}
 
-	d := a.TUIDeps("e2e", nil)
-	d.Mono, d.Bell = true, false
-	m, err := tui.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &probe{m: m}
-	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(120, 40))
+	p, tm := startTUI(t, a)
 
 	// Every network's conversations side by side in one queue (demo off).
 	screen := p.waitFor(t, "the queue with all four networks", func(s string) bool {
@@ -317,7 +327,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 	}
 
 	// enter fetched each thread from its network
-	eventually(t, "the threads fetched", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the threads fetched", func() bool {
 		ok := func(rs []fakenet.Request, match func(fakenet.Request) bool) bool {
 			return slices.ContainsFunc(rs, func(r fakenet.Request) bool { return r.Status == 200 && match(r) })
 		}
@@ -341,43 +351,27 @@ const (
 	mariaConversation = "2123808585940639751"                                                    // X: the brand's post she answered
 )
 
-// eventually polls cond for up to 10 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: timed out", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // waitSent waits until the outbox entry of a conversation is sent.
 func waitSent(t *testing.T, st store.Store, convID string, screen func() string) store.OutboxEntry {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ob, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.Reply.ConvID == convID })
+	var ob []store.OutboxEntry
+	if !testkit.Poll(10*time.Second, func() bool {
+		var err error
+		ob, err = st.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.Reply.ConvID == convID })
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(ob) > 1 {
 			t.Fatalf("conversation %s has %d outbox entries, want 1: %+v", convID, len(ob), ob)
 		}
-		if len(ob) == 1 {
-			switch ob[0].State {
-			case store.OutSent:
-				return ob[0]
-			case store.OutFailed:
-				t.Fatalf("reply to conversation %s failed: %s", convID, ob[0].LastError)
-			}
+		if len(ob) == 1 && ob[0].State == store.OutFailed {
+			t.Fatalf("reply to conversation %s failed: %s", convID, ob[0].LastError)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("reply to conversation %s not sent: %+v; the screen is:\n%s", convID, ob, screen())
-		}
-		time.Sleep(10 * time.Millisecond)
+		return len(ob) == 1 && ob[0].State == store.OutSent
+	}) {
+		t.Fatalf("reply to conversation %s not sent: %+v; the screen is:\n%s", convID, ob, screen())
 	}
+	return ob[0]
 }
 
 // signed is what the operator typed, as sent: the brand's signature

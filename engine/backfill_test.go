@@ -124,7 +124,7 @@ func TestRefreshThreadsGoesRound(t *testing.T) {
 	}
 	rounds := len(ids)
 	for range rounds {
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 		if r := e.RefreshThreads(ctx, 2); r.Checked != 2 && r.Checked != len(ids)%2 {
 			t.Fatalf("a round checked %d threads, want the budget of 2: %+v", r.Checked, r)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -61,7 +62,7 @@ func (s *pagedSource) Rate() social.RateStatus {
 // reserve, instead of running it to zero (issue 16: 322 requests in 15 s
 // at "0 of 300 left").
 func TestCatchUpWaitsForTheBudget(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)

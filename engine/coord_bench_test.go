@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -62,35 +63,32 @@ func BenchmarkOutboxThreeProcesses(b *testing.B) {
 		for _, name := range []string{"a", "b", "c"} {
 			ps = append(ps, startSender(b, dsn, name, srv, 30*time.Second))
 		}
-		deadline := time.Now().Add(90 * time.Second)
-		for {
+		var done int
+		if !testkit.Poll(90*time.Second, func() bool {
 			srv.mu.Lock()
-			done := len(srv.created)
+			done = len(srv.created)
 			srv.mu.Unlock()
-			if done == n {
-				sent, err := st.Outbox(ctx, func(e store.OutboxEntry) bool { return e.State == store.OutSent })
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(sent) == n {
-					break
-				}
+			if done != n {
+				return false
 			}
-			if time.Now().After(deadline) {
-				var states []string
-				st.Outbox(ctx, func(e store.OutboxEntry) bool {
-					if e.State != store.OutSent {
-						states = append(states, fmt.Sprintf("%d:%s:%d:%v", e.Seq, e.State, e.Attempts, e.Uncertain))
-					}
-					return false
-				})
-				for _, p := range ps {
-					l := p.logs.String()
-					b.Logf("%s: %s", p.name, l[max(0, len(l)-3000):])
-				}
-				b.Fatalf("%d of %d delivered in time; undelivered %d: %v", done, n, len(states), states[:min(20, len(states))])
+			sent, err := st.Outbox(ctx, func(e store.OutboxEntry) bool { return e.State == store.OutSent })
+			if err != nil {
+				b.Fatal(err)
 			}
-			time.Sleep(5 * time.Millisecond)
+			return len(sent) == n
+		}) {
+			var states []string
+			st.Outbox(ctx, func(e store.OutboxEntry) bool {
+				if e.State != store.OutSent {
+					states = append(states, fmt.Sprintf("%d:%s:%d:%v", e.Seq, e.State, e.Attempts, e.Uncertain))
+				}
+				return false
+			})
+			for _, p := range ps {
+				l := p.logs.String()
+				b.Logf("%s: %s", p.name, l[max(0, len(l)-3000):])
+			}
+			b.Fatalf("%d of %d delivered in time; undelivered %d: %v", done, n, len(states), states[:min(20, len(states))])
 		}
 		took := time.Since(began)
 		b.StopTimer()

@@ -73,8 +73,8 @@ func startMediaSender(t testing.TB, dsn, name string, srv *mediaServer, lease, c
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuf{}
-	e := New(Options{Store: st, ProcessID: name, Log: logSlog(logs),
+	logs, log := procLog()
+	e := New(Options{Store: st, ProcessID: name, Log: log,
 		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: mediaSender{s: srv, proc: name}}},
 		LeaseTTL: lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
 		OutboxLease: claim, SendTimeout: time.Minute})

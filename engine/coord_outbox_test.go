@@ -63,8 +63,8 @@ func startSender(t testing.TB, dsn, name string, srv *replyServer, lease time.Du
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuf{}
-	e := New(Options{Store: st, ProcessID: name, Log: logSlog(logs),
+	logs, log := procLog()
+	e := New(Options{Store: st, ProcessID: name, Log: log,
 		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: srv, proc: name}}},
 		LeaseTTL: lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
 		OutboxLease: lease, SendTimeout: time.Minute})
@@ -92,11 +92,7 @@ func TestOutboxOnceAcrossProcesses(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	r, err := st.Ingest(ctx, "f", "c", []social.Post{{Network: social.Demo, Account: "acme", RemoteID: "m",
-		Author: social.Author{Handle: "ann"}, Text: "hi", CreatedAt: start, Kind: social.KindMention}}, nil, start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conv := seedMention(t, st, "f", "c")
 	const n = 300
 	lease := 1500 * time.Millisecond
 	var ps []*proc
@@ -114,12 +110,7 @@ func TestOutboxOnceAcrossProcesses(t *testing.T) {
 			p.st.Close()
 		}
 	}()
-	for i := range n {
-		if _, err := st.Enqueue(ctx, social.Reply{ID: fmt.Sprint("r", i), Network: social.Demo, Account: "acme",
-			ConvID: r.Changed[0], Text: fmt.Sprint("answer ", i)}, false, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	enqueueAnswers(t, st, conv, n)
 	<-srv.held["killed"]
 	// kill -9: it never records, never gives its claims up
 	ps[0].e.coord.crash = true
@@ -152,4 +143,25 @@ func TestOutboxOnceAcrossProcesses(t *testing.T) {
 	t.Logf("sends per process: %v, confirms %d", srv.sends, srv.confirms)
 }
 
-func logSlog(w *syncBuf) *slogLogger { return newTextLogger(w) }
+// seedMention stores one mention (feed and cursor as given) and returns
+// its conversation.
+func seedMention(t *testing.T, st store.Store, feed, cursor string) string {
+	t.Helper()
+	r, err := st.Ingest(context.Background(), feed, cursor, []social.Post{{Network: social.Demo, Account: "acme", RemoteID: "m",
+		Author: social.Author{Handle: "ann"}, Text: "hi", CreatedAt: start, Kind: social.KindMention}}, nil, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Changed[0]
+}
+
+// enqueueAnswers queues n replies r0… ("answer 0"…) to conversation conv.
+func enqueueAnswers(t *testing.T, st store.Store, conv string, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := st.Enqueue(context.Background(), social.Reply{ID: fmt.Sprint("r", i), Network: social.Demo, Account: "acme",
+			ConvID: conv, Text: fmt.Sprint("answer ", i)}, false, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -41,8 +41,8 @@ func TestStalledConnectionIsFenced(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := &syncBuf{}
-		e := New(Options{Store: st, ProcessID: name, Log: newTextLogger(logs),
+		logs, log := procLog()
+		e := New(Options{Store: st, ProcessID: name, Log: log,
 			Feeds:    []Feed{{Source: srvSource{s: fsrv, feed: "f", proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: 100 * time.Millisecond}},
 			Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: rsrv, proc: name}}},
 			LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl, OutboxLease: 2 * time.Second, SendTimeout: time.Minute})

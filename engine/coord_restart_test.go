@@ -50,8 +50,8 @@ func TestDatabaseRestartWhileThreeProcessesWork(t *testing.T) {
 		for _, id := range feeds {
 			fs = append(fs, Feed{Source: srvSource{s: fsrv, feed: id, proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: 100 * time.Millisecond})
 		}
-		logs := &syncBuf{}
-		e := New(Options{Store: st, Feeds: fs, ProcessID: name, Log: newTextLogger(logs),
+		logs, log := procLog()
+		e := New(Options{Store: st, Feeds: fs, ProcessID: name, Log: log,
 			Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: rsrv, proc: name}}},
 			LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl, OutboxLease: 3 * time.Second, SendTimeout: time.Second})
 		ev, stop := e.Subscribe()
@@ -69,18 +69,8 @@ func TestDatabaseRestartWhileThreeProcessesWork(t *testing.T) {
 	}
 	defer obs.Close()
 	ctx := context.Background()
-	r, err := obs.Ingest(ctx, "seed", "", []social.Post{{Network: social.Demo, Account: "acme", RemoteID: "m",
-		Author: social.Author{Handle: "ann"}, Text: "hi", CreatedAt: start, Kind: social.KindMention}}, nil, start)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 150
-	for i := range n {
-		if _, err := obs.Enqueue(ctx, social.Reply{ID: fmt.Sprint("r", i), Network: social.Demo, Account: "acme",
-			ConvID: r.Changed[0], Text: fmt.Sprint("answer ", i)}, false, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	enqueueAnswers(t, obs, seedMention(t, obs, "seed", ""), n)
 	obs.Close()
 	// restart while they work
 	waitFor(t, "some replies out", 30*time.Second, func() bool {

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"github.com/hark-tui/hark/internal/testkit"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -88,20 +87,15 @@ type proc struct {
 	st     *pg.Store
 	cancel context.CancelFunc
 	done   chan struct{}
-	logs   *syncBuf
+	logs   *testkit.Buffer
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// procLog is a test process's log: a text logger and what it wrote,
+// readable while the process runs.
+func procLog() (*testkit.Buffer, *slog.Logger) {
+	b := &testkit.Buffer{}
+	return b, slog.New(slog.NewTextHandler(b, nil))
 }
-
-func (w *syncBuf) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
-func (w *syncBuf) String() string              { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
-
-type slogLogger = slog.Logger
-
-func newTextLogger(w *syncBuf) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, interval, ttl time.Duration) *proc {
 	t.Helper()
@@ -113,8 +107,8 @@ func startProc(t testing.TB, dsn, name string, srv *feedServer, feeds []string, 
 	for _, id := range feeds {
 		fs = append(fs, Feed{Source: srvSource{s: srv, feed: id, proc: name}, Network: social.Demo, Account: "acme", Brand: "Acme", Interval: interval})
 	}
-	logs := &syncBuf{}
-	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: slog.New(slog.NewTextHandler(logs, nil)),
+	logs, log := procLog()
+	e := New(Options{Store: st, Feeds: fs, ProcessID: name, ProcessKind: "engine", Log: log,
 		LeaseTTL: ttl, Heartbeat: ttl / 6, ProcessTTL: ttl / 2, Tick: ttl})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}

@@ -10,27 +10,16 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/demo"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func demoEngine(t *testing.T) (*Engine, *demo.Feed, *clock) {
+func demoEngine(t *testing.T) (*Engine, *demo.Feed, *testkit.Clock) {
 	t.Helper()
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +42,30 @@ func demoEngine(t *testing.T) (*Engine, *demo.Feed, *clock) {
 	return e, f, clk
 }
 
+// Run ends every goroutine it started (pollers, delivery, clock, threads)
+// once its context ends.
+func TestRunStopsEveryGoroutine(t *testing.T) {
+	testkit.NoLeaks(t)
+	e, _, _ := demoEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	e.PollNow()
+	testkit.Eventually(t, 10*time.Second, "the first poll stored", func() bool {
+		n, _ := e.Store().Counts(context.Background())
+		return n[0] > 0
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+}
+
 func TestDemoRoundTrip(t *testing.T) {
 	e, f, clk := demoEngine(t)
 	events, stop := e.Subscribe()
@@ -67,7 +80,7 @@ func TestDemoRoundTrip(t *testing.T) {
 	if again := e.PollOnce(ctx); len(again[0].New) != 0 {
 		t.Fatalf("re-poll stored %d", len(again[0].New))
 	}
-	clk.Add(30 * time.Second)
+	clk.Advance(30 * time.Second)
 	if later := e.PollOnce(ctx); len(later[0].New) == 0 {
 		t.Fatal("no arrivals after 30 s")
 	}
@@ -156,7 +169,7 @@ func (f *flaky) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool,
 }
 
 func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	net := &flaky{fails: 1, sent: map[string]social.Sent{}}
@@ -173,7 +186,7 @@ func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
 	if ent.State != store.OutQueued || !ent.Uncertain {
 		t.Fatalf("after a timeout: %+v", ent)
 	}
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	e.Deliver(context.Background())
 	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
 	if ent.State != store.OutSent || net.posts != 1 {
@@ -182,7 +195,7 @@ func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
 }
 
 func TestPermanentFailureStops(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start}}}
@@ -223,7 +236,7 @@ func TestSnoozeWakes(t *testing.T) {
 	if ids := e.Wake(); len(ids) != 0 {
 		t.Fatal("woke too early")
 	}
-	clk.Add(61 * time.Minute)
+	clk.Advance(61 * time.Minute)
 	if ids := e.Wake(); len(ids) != 1 || ids[0] != id {
 		t.Fatalf("woke %v", ids)
 	}
@@ -234,7 +247,7 @@ func TestSnoozeWakes(t *testing.T) {
 }
 
 func TestFeedBackoffOnRateLimit(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	until := start.Add(15 * time.Minute)
@@ -276,7 +289,7 @@ func (f senderFunc) Send(ctx context.Context, r social.Reply) (social.Sent, erro
 // follow-up on the original thread; sending it marks the offer done, and
 // skipping is remembered.
 func TestFollowUpAfterDM(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	var sent []social.Reply
@@ -329,7 +342,7 @@ func TestFollowUpAfterDM(t *testing.T) {
 // Wake-on-start: a snooze that fell due while hark was closed wakes on the
 // first Wake of a new engine over the same store.
 func TestWakeOnStart(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	path := filepath.Join(t.TempDir(), "e.db")
 	st, _ := store.Open(path, store.Options{NoSync: true})
 	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "hi", CreatedAt: start}}}
@@ -340,7 +353,7 @@ func TestWakeOnStart(t *testing.T) {
 	}
 	st.Close() // hark quits
 
-	clk.Add(3 * time.Hour) // closed for three hours
+	clk.Advance(3 * time.Hour) // closed for three hours
 	st, _ = store.Open(path, store.Options{NoSync: true})
 	defer st.Close()
 	e = New(Options{Store: st, Now: clk.Now})
@@ -356,7 +369,7 @@ func TestWakeOnStart(t *testing.T) {
 // Bulk: one answer to N conversations is N outbox entries and N sends,
 // once each, and each conversation resolves when its reply is out.
 func TestBulkRepliesOnceEach(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	var mu sync.Mutex
@@ -403,7 +416,7 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 // A thread fetched from the network can hold later posts by other people;
 // the reply still answers the conversation's customer.
 func TestReplyAnswersTheCustomer(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	var got social.Reply
@@ -430,7 +443,7 @@ func TestReplyAnswersTheCustomer(t *testing.T) {
 
 // A reply discarded while another send is in flight is not sent.
 func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	release := make(chan struct{})
@@ -457,12 +470,10 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	done := make(chan struct{})
 	go func() { e.Deliver(context.Background()); close(done) }()
 	// wait until the first send is in flight, then discard the second
-	for {
-		if ent, _ := st.OutboxEntry(context.Background(), 1); ent.State == store.OutSending {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, "the first send in flight", func() bool {
+		ent, _ := st.OutboxEntry(context.Background(), 1)
+		return ent.State == store.OutSending
+	})
 	if _, err := e.Discard(second.Seq); err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +504,7 @@ func TestReopenKeepsTheCustomersWait(t *testing.T) {
 			}
 			posts, _ := e.Store().Posts(context.Background(), id)
 			first := posts[0].CreatedAt
-			clk.Add(3 * time.Hour) // past the 1 h deadline: breached
+			clk.Advance(3 * time.Hour) // past the 1 h deadline: breached
 			if how == social.StateResolved {
 				if _, err := e.Resolve(id); err != nil {
 					t.Fatal(err)
@@ -501,7 +512,7 @@ func TestReopenKeepsTheCustomersWait(t *testing.T) {
 			} else if _, err := e.SetState(id, social.StatePending); err != nil {
 				t.Fatal(err)
 			}
-			clk.Add(10 * time.Minute)
+			clk.Advance(10 * time.Minute)
 			c, err := e.SetState(id, social.StateOpen)
 			if err != nil {
 				t.Fatal(err)
@@ -528,7 +539,7 @@ func TestReopenAnsweredHasNoClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Deliver(ctx)
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	c, err := e.SetState(id, social.StateOpen)
 	if err != nil {
 		t.Fatal(err)
@@ -541,7 +552,7 @@ func TestReopenAnsweredHasNoClock(t *testing.T) {
 // A confirmation that finds another entry's post (same text, same
 // customer) does not count: this entry is sent for real.
 func TestConfirmIgnoresAnotherEntrysPost(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	net := &textNet{}

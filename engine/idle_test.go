@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -15,7 +16,7 @@ import (
 // commit no transaction (each commit is two fsyncs). The feed's poll
 // times are still saved now and then.
 func TestIdleWritesNothing(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func TestIdleWritesNothing(t *testing.T) {
 	e.PollOnce(context.Background())
 	before := st.Commits()
 	for i := 0; i < 20; i++ {
-		clk.t = clk.t.Add(15 * time.Second)
+		clk.Advance(15 * time.Second)
 		e.PollOnce(context.Background())
 		e.Wake()
 		e.Rescore()
@@ -47,13 +48,13 @@ func TestIdleWritesNothing(t *testing.T) {
 		t.Fatalf("an idle engine committed %d transactions in 20 rounds", n)
 	}
 	// the poll times are saved at least every statusEvery
-	clk.t = clk.t.Add(statusEvery)
+	clk.Advance(statusEvery)
 	e.PollOnce(context.Background())
 	if n := st.Commits() - before; n != 1 {
 		t.Fatalf("%d commits after %s, want the feed status once", n, statusEvery)
 	}
 	// and the clock still wakes what is due
-	clk.t = start.Add(49 * time.Hour)
+	clk.Set(start.Add(49 * time.Hour))
 	if ids := e.Wake(); len(ids) != 1 {
 		t.Fatalf("woke %v", ids)
 	}

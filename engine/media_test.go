@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/attach"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -69,7 +70,7 @@ func (n *imageNet) MediaLimit() (int64, int) { return 1 << 20, 2 }
 // An image is uploaded once: a failed send, a restart and a retry reuse
 // the upload recorded in the outbox entry.
 func TestImageUploadedOnce(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	path := filepath.Join(t.TempDir(), "e.db")
 	net := &imageNet{failSends: 1}
 	first := customer("p1", start)
@@ -98,7 +99,7 @@ func TestImageUploadedOnce(t *testing.T) {
 		t.Fatalf("after the failed send: %d uploads, %d posts, %+v", net.uploads, len(net.posts), got)
 	}
 	st.Close() // hark quits
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	e, st = open()
 	defer st.Close()
 	e.Deliver(context.Background())
@@ -117,7 +118,7 @@ func TestImageUploadedOnce(t *testing.T) {
 }
 
 func TestAttachmentChecks(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	net := &imageNet{}
 	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, &countingNet{}, &staticSource{posts: []social.Post{customer("p1", start)}})
 	defer st.Close()

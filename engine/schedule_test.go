@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -29,7 +30,7 @@ func (n *countingNet) Send(_ context.Context, r social.Reply) (social.Sent, erro
 func (n *countingNet) count() int { n.mu.Lock(); defer n.mu.Unlock(); return len(n.sends) }
 
 // schedEngine opens an engine on path with one customer conversation "1".
-func schedEngine(t *testing.T, path string, clk *clock, net *countingNet, src *staticSource) (*Engine, store.Store) {
+func schedEngine(t *testing.T, path string, clk *testkit.Clock, net *countingNet, src *staticSource) (*Engine, store.Store) {
 	t.Helper()
 	st, err := store.Open(path, store.Options{NoSync: true})
 	if err != nil {
@@ -40,6 +41,28 @@ func schedEngine(t *testing.T, path string, clk *clock, net *countingNet, src *s
 	return e, st
 }
 
+// sched is an engine on a fresh store (at path) with one customer
+// conversation "1" (post p1, at start), polled once.
+type sched struct {
+	clk  *testkit.Clock
+	net  *countingNet
+	src  *staticSource
+	e    *Engine
+	st   store.Store
+	path string
+}
+
+func newSched(t *testing.T) *sched {
+	t.Helper()
+	s := &sched{clk: testkit.NewClock(start), net: &countingNet{}, path: filepath.Join(t.TempDir(), "e.db")}
+	first := customer("p1", start)
+	first.ThreadRoot, first.ReplyTo = "", ""
+	s.src = &staticSource{posts: []social.Post{first}}
+	s.e, s.st = schedEngine(t, s.path, s.clk, s.net, s.src)
+	s.e.PollOnce(context.Background())
+	return s
+}
+
 func customer(id string, at time.Time) social.Post {
 	return social.Post{Network: "t", Account: "a", RemoteID: id, Author: social.Author{Handle: "@olivia"}, Text: "hello " + id,
 		CreatedAt: at, Kind: social.KindMention, ThreadRoot: "p1", ReplyTo: "p1"}
@@ -48,14 +71,8 @@ func customer(id string, at time.Time) social.Post {
 // A scheduled reply stays in the outbox until its time, survives a
 // restart in between, and goes out once when due.
 func TestScheduledReplyGoesOutOnceAfterRestart(t *testing.T) {
-	clk := &clock{t: start}
-	path := filepath.Join(t.TempDir(), "e.db")
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	src := &staticSource{posts: []social.Post{first}}
-	e, st := schedEngine(t, path, clk, net, src)
-	e.PollOnce(context.Background())
+	s := newSched(t)
+	clk, net, src, e, st, path := s.clk, s.net, s.src, s.e, s.st, s.path
 	at := start.Add(5 * 24 * time.Hour)
 	ent, err := e.Reply("1", "Did the replacement arrive?", ReplyOptions{At: at})
 	if err != nil {
@@ -69,7 +86,7 @@ func TestScheduledReplyGoesOutOnceAfterRestart(t *testing.T) {
 	}
 	st.Close() // hark quits
 
-	clk.Add(6 * 24 * time.Hour)
+	clk.Advance(6 * 24 * time.Hour)
 	e, st = schedEngine(t, path, clk, net, src)
 	defer st.Close()
 	e.Deliver(context.Background())
@@ -110,24 +127,19 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 		}, false, false, "was answered"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := &clock{t: start}
-			net := &countingNet{}
-			first := customer("p1", start)
-			first.ThreadRoot, first.ReplyTo = "", ""
-			src := &staticSource{posts: []social.Post{first}}
-			e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+			s := newSched(t)
+			clk, net, src, e, st := s.clk, s.net, s.src, s.e, s.st
 			defer st.Close()
-			e.PollOnce(context.Background())
-			clk.Add(time.Minute)
+			clk.Advance(time.Minute)
 			ent, err := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(48 * time.Hour), SendAnyway: tc.anyway})
 			if err != nil {
 				t.Fatal(err)
 			}
-			clk.Add(2 * time.Hour)
+			clk.Advance(2 * time.Hour)
 			tc.meanwhil(e, src)
 			events, stop := e.Subscribe()
 			defer stop()
-			clk.Add(48 * time.Hour)
+			clk.Advance(48 * time.Hour)
 			e.Deliver(context.Background())
 			got, _ := st.OutboxEntry(context.Background(), ent.Seq)
 			sentBirthday := false
@@ -156,7 +168,7 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 				t.Fatal("no event for the cancellation")
 			}
 			// and it never goes out later
-			clk.Add(24 * time.Hour)
+			clk.Advance(24 * time.Hour)
 			e.Deliver(context.Background())
 			for _, r := range net.sends {
 				if r.Text == "Happy birthday!" {
@@ -170,14 +182,9 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 // Until it goes, a scheduled message can be edited, moved and cancelled;
 // a time in the past is refused; a sent one cannot be changed.
 func TestScheduledEditMoveCancel(t *testing.T) {
-	clk := &clock{t: start}
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	src := &staticSource{posts: []social.Post{first}}
-	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+	s := newSched(t)
+	clk, net, e, st := s.clk, s.net, s.e, s.st
 	defer st.Close()
-	e.PollOnce(context.Background())
 	if _, err := e.Reply("1", "too late", ReplyOptions{At: start.Add(-time.Minute)}); err == nil {
 		t.Fatal("a time in the past was accepted")
 	}
@@ -209,12 +216,12 @@ func TestScheduledEditMoveCancel(t *testing.T) {
 	if len(list) != 1 || list[0].Seq != a.Seq {
 		t.Fatalf("scheduled list %+v", list)
 	}
-	clk.Add(2 * time.Hour) // b's old time: nothing goes
+	clk.Advance(2 * time.Hour) // b's old time: nothing goes
 	e.Deliver(context.Background())
 	if net.count() != 0 {
 		t.Fatalf("sent %+v", net.sends)
 	}
-	clk.Add(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	e.Deliver(context.Background())
 	if net.count() != 1 || net.sends[0].Text != "second text" {
 		t.Fatalf("sent %+v", net.sends)
@@ -236,20 +243,15 @@ func TestScheduledEditMoveCancel(t *testing.T) {
 // A cancelled scheduled message can be sent all the same (Retry) or
 // discarded.
 func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
-	clk := &clock{t: start}
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	src := &staticSource{posts: []social.Post{first}}
-	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, src)
+	s := newSched(t)
+	clk, net, src, e, st := s.clk, s.net, s.src, s.e, s.st
 	defer st.Close()
-	e.PollOnce(context.Background())
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	ent, _ := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(24 * time.Hour)})
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	src.posts = []social.Post{customer("p2", clk.Now())}
 	e.PollOnce(context.Background())
-	clk.Add(24 * time.Hour)
+	clk.Advance(24 * time.Hour)
 	e.Deliver(context.Background())
 	if got, _ := st.OutboxEntry(context.Background(), ent.Seq); got.State != store.OutCancelled {
 		t.Fatalf("not cancelled: %+v", got)
@@ -266,14 +268,10 @@ func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
 // A reply written before the scheduled message but sent after it (held in
 // its undo window) is not an answer "since": the scheduled one still goes.
 func TestScheduledNotCancelledByAReplyQueuedBefore(t *testing.T) {
-	clk := &clock{t: start}
-	net := &countingNet{}
-	first := customer("p1", start)
-	first.ThreadRoot, first.ReplyTo = "", ""
-	e, st := schedEngine(t, filepath.Join(t.TempDir(), "e.db"), clk, net, &staticSource{posts: []social.Post{first}})
+	s := newSched(t)
+	clk, net, e, st := s.clk, s.net, s.e, s.st
 	defer st.Close()
-	e.PollOnce(context.Background())
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := e.Reply("1", "We're on it.", ReplyOptions{Hold: 5 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -281,9 +279,9 @@ func TestScheduledNotCancelledByAReplyQueuedBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	e.Deliver(context.Background()) // the held reply goes now
-	clk.Add(6 * 24 * time.Hour)
+	clk.Advance(6 * 24 * time.Hour)
 	e.Deliver(context.Background())
 	got, _ := st.OutboxEntry(context.Background(), sched.Seq)
 	if got.State != store.OutSent || net.count() != 2 {

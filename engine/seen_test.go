@@ -35,11 +35,11 @@ func TestReplyOverNewsAsksFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := posts[0]
-	clk.t = clk.t.Add(time.Minute)
+	clk.Advance(time.Minute)
 	more := social.Post{Network: root.Network, Account: root.Account, Brand: root.Brand, RemoteID: "late-1",
-		Author: c.Contact, Text: "still nothing??", CreatedAt: clk.t, Kind: social.KindMention,
+		Author: c.Contact, Text: "still nothing??", CreatedAt: clk.Now(), Kind: social.KindMention,
 		ThreadRoot: root.RemoteID, ReplyTo: root.RemoteID}
-	if _, err := e.st.Ingest(ctx, "late", "1", []social.Post{more}, nil, clk.t); err != nil {
+	if _, err := e.st.Ingest(ctx, "late", "1", []social.Post{more}, nil, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	g := &heldBy{holder: ak} // and AK holds the claim

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/demo"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -62,7 +63,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 		t.Fatal("another brand has a status link")
 	}
 	// a customer answers under it
-	clk.Add(demo.FollowUpDelay + time.Second)
+	clk.Advance(demo.FollowUpDelay + time.Second)
 	e.PollOnce(ctx)
 	var tagged []social.Conversation
 	_ = e.Store().ForEachConv(context.Background(), func(c social.Conversation) bool {
@@ -105,7 +106,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 // post, each its own outbox entry sent once even when the first try timed
 // out after reaching the network.
 func TestStatusPostEveryAccountOnce(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	fl := &flaky{fails: 1, sent: map[string]social.Sent{}}
@@ -122,7 +123,7 @@ func TestStatusPostEveryAccountOnce(t *testing.T) {
 	}
 	for range 3 {
 		e.Deliver(context.Background())
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 	}
 	if fl.posts != 1 || net.count() != 1 {
 		t.Fatalf("posts: flaky %d, other %d", fl.posts, net.count())
@@ -143,7 +144,7 @@ func TestStatusPostEveryAccountOnce(t *testing.T) {
 // An operator limited to some brands posts, retries and discards status
 // posts of those brands only.
 func TestStatusPostOperatorBrands(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	defer st.Close()
 	e := New(Options{Store: st, Now: clk.Now, Accounts: []Account{

@@ -80,14 +80,14 @@ func TestHeldReplyCanBeTakenBack(t *testing.T) {
 	if err != nil || got.State != store.OutDropped || got.Reply.Text != "On it" {
 		t.Fatalf("unsend: %+v %v", got, err)
 	}
-	clk.Add(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	e.Deliver(ctx)
 	if x, _ := e.Store().OutboxEntry(context.Background(), ent.Seq); x.State != store.OutDropped || x.Attempts != 0 {
 		t.Fatalf("a taken-back reply was sent: %+v", x)
 	}
 	// the window over: sent, and no longer to be taken back
 	ent2, _ := e.Reply(top[1].ID, "Sorted", ReplyOptions{Hold: 5 * time.Second})
-	clk.Add(5 * time.Second)
+	clk.Advance(5 * time.Second)
 	e.Deliver(ctx)
 	if x, _ := e.Store().OutboxEntry(context.Background(), ent2.Seq); x.State != store.OutSent {
 		t.Fatalf("held reply not sent after its window: %+v", x)

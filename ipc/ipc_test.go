@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 type exitCode int
@@ -19,6 +21,7 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 func (e exitCode) ExitCode() int { return int(e) }
 
 func TestServeAndAsk(t *testing.T) {
+	testkit.NoLeaks(t) // the server ends its goroutines with its context
 	state := t.TempDir()
 	path := Path(state, filepath.Join(state, "x.db"), "")
 	if len(path) > maxPath {
@@ -43,7 +46,7 @@ func TestServeAndAsk(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	hung := make(chan error, 1)
+	hung, hanging := make(chan error, 1), make(chan struct{})
 	go srv.Serve(ctx, func(ctx context.Context, req Request, stdout, stderr io.Writer) error {
 		switch req.Cmd {
 		case "echo":
@@ -55,6 +58,7 @@ func TestServeAndAsk(t *testing.T) {
 		case "exit":
 			return exitCode(3)
 		case "hang":
+			close(hanging)
 			<-ctx.Done() // ends when the client goes
 			hung <- ctx.Err()
 			return nil
@@ -78,7 +82,7 @@ func TestServeAndAsk(t *testing.T) {
 	}
 	// a client that gives up ends the request
 	cctx, ccancel := context.WithCancel(ctx)
-	go func() { time.Sleep(20 * time.Millisecond); ccancel() }()
+	go func() { <-hanging; ccancel() }() // gives up once the request is being served
 	if err := Do(cctx, path, Request{Cmd: "hang"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("a cancelled request returned no error")
 	}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -71,25 +71,21 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	jd.send("\x15brand:petal\r") // ctrl+u clears the old query first
 	jd.waitText("PS DE")
 	jd.send("Ve")
-	deadline := time.Now().Add(wait)
-	for {
-		resolved := map[string]int{}
+	var resolved map[string]int
+	if !testkit.Poll(wait, func() bool {
+		resolved = map[string]int{}
 		e.a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
 			if c.State == social.StateResolved {
 				resolved[c.Brand]++
 			}
 			return true
 		})
-		if resolved["Petal & Stem"] > 1 {
-			if len(resolved) != 1 {
-				t.Fatalf("JD's bulk resolve touched other brands: %v", resolved)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("JD's bulk resolve did nothing: %v\n%s", resolved, jd.screen())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return resolved["Petal & Stem"] > 1
+	}) {
+		t.Fatalf("JD's bulk resolve did nothing: %v\n%s", resolved, jd.screen())
+	}
+	if len(resolved) != 1 {
+		t.Fatalf("JD's bulk resolve touched other brands: %v", resolved)
 	}
 	for _, other := range []string{"SA DE", "NE DE"} {
 		if strings.Contains(jd.screen(), other) {

@@ -13,8 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/serve"
 )
 
@@ -112,11 +111,19 @@ func startServerOpts(t *testing.T, a *app.App, dir string, insecure bool, tune f
 	if tune != nil {
 		tune(&o)
 	}
+	e.run(t, o)
+	return e
+}
+
+// run starts serve.Run on e's app with o, waits until it listens, and
+// stops it when the test ends.
+func (e *env) run(t *testing.T, o serve.Options) {
+	t.Helper()
 	started := make(chan serve.Info, 1)
 	o.Started = func(i serve.Info) { started <- i }
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	go func() { e.done <- serve.Run(ctx, a, o) }()
+	go func() { e.done <- serve.Run(ctx, e.a, o) }()
 	select {
 	case e.info = <-started:
 	case err := <-e.done:
@@ -132,7 +139,6 @@ func startServerOpts(t *testing.T, a *app.App, dir string, insecure bool, tune f
 			t.Errorf("serve.Run: %v", err)
 		}
 	})
-	return e
 }
 
 // stop cancels Run's context and waits for it to return.
@@ -160,24 +166,20 @@ func (e *env) log(t *testing.T) string {
 // waitLog waits until the app's log contains every want.
 func (e *env) waitLog(t *testing.T, want ...string) string {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		l := e.log(t)
-		missing := ""
+	var l, missing string
+	if !testkit.Poll(wait, func() bool {
+		l, missing = e.log(t), ""
 		for _, w := range want {
 			if !strings.Contains(l, w) {
 				missing = w
 				break
 			}
 		}
-		if missing == "" {
-			return l
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("log lacks %q:\n%s", missing, l)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return missing == ""
+	}) {
+		t.Fatalf("log lacks %q:\n%s", missing, l)
 	}
+	return l
 }
 
 // ---- keys ----
@@ -545,8 +547,11 @@ func TestSessionWithoutTerminal(t *testing.T) {
 }
 
 func TestShutdownEndsSessionsAndGoroutines(t *testing.T) {
+	// Every goroutine the server, the engine and the session started ends
+	// (checked when the test is over; a Cmd already sleeping in a tea.Tick,
+	// the TUI's 5 s clock, ends when its timer fires, within NoLeaks' wait).
+	testkit.NoLeaks(t)
 	key := newKey(t)
-	base := runtime.NumGoroutine()
 	e := startServer(t, false, key)
 	c, err := dial(e, "ana", key)
 	if err != nil {
@@ -570,20 +575,6 @@ func TestShutdownEndsSessionsAndGoroutines(t *testing.T) {
 		t.Fatal("server still accepts connections after Run returned")
 	}
 	e.waitLog(t, "serve: stopped")
-
-	// Every goroutine the server, the engine and the session started ends.
-	// A Cmd already sleeping in a tea.Tick (the TUI's 5 s clock) ends when
-	// its timer fires, so this waits a little longer than that.
-	const tolerance = 2
-	deadline := time.Now().Add(8 * time.Second)
-	for runtime.NumGoroutine() > base+tolerance {
-		if time.Now().After(deadline) {
-			var b strings.Builder
-			_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
-			t.Fatalf("%d goroutines, %d before the server started (tolerance %d):\n%s", runtime.NumGoroutine(), base, tolerance, b.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func TestOptionsRefused(t *testing.T) {

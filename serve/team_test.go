@@ -15,6 +15,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/serve"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/team"
@@ -58,47 +59,22 @@ func startTeam(t *testing.T, ms []member, authorized []gossh.Signer, reg func(*a
 	if reg != nil {
 		o.Team = reg(a)
 	}
-	started := make(chan serve.Info, 1)
-	o.Started = func(i serve.Info) { started <- i }
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel = cancel
-	go func() { e.done <- serve.Run(ctx, a, o) }()
-	select {
-	case e.info = <-started:
-	case err := <-e.done:
-		cancel()
-		t.Fatalf("serve.Run: %v", err)
-	case <-time.After(wait):
-		cancel()
-		t.Fatal("server did not start")
-	}
-	e.addr = e.info.Addr.String()
-	t.Cleanup(func() {
-		if err := e.stop(); err != nil {
-			t.Errorf("serve.Run: %v", err)
-		}
-	})
+	e.run(t, o)
 	return e
 }
 
 // sessions waits until n sessions are online and returns them by initials.
 func sessions(t *testing.T, e *env, n int) map[string]*team.Session {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		ss := e.info.Team.Sessions()
-		if len(ss) == n {
-			out := map[string]*team.Session{}
-			for _, s := range ss {
-				out[s.Actor().Initials] = s
-			}
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions online, want %d: %+v", len(ss), n, e.info.Team.Online())
-		}
-		time.Sleep(10 * time.Millisecond)
+	var ss []*team.Session
+	if !testkit.Poll(wait, func() bool { ss = e.info.Team.Sessions(); return len(ss) == n }) {
+		t.Fatalf("%d sessions online, want %d: %+v", len(ss), n, e.info.Team.Online())
 	}
+	out := map[string]*team.Session{}
+	for _, s := range ss {
+		out[s.Actor().Initials] = s
+	}
+	return out
 }
 
 // feedReplies reads the replies the demo feed received (the brand's posts
@@ -133,9 +109,9 @@ func feedReplies(t *testing.T, a *app.App) map[string]social.Post {
 // waitReply waits for the feed to receive a reply containing marker.
 func waitReply(t *testing.T, a *app.App, marker string) social.Post {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		var found []social.Post
+	var found []social.Post
+	testkit.Eventually(t, wait, fmt.Sprintf("the demo feed to receive %q", marker), func() bool {
+		found = nil
 		for _, p := range feedReplies(t, a) {
 			if strings.Contains(p.Text, marker) {
 				found = append(found, p)
@@ -144,15 +120,10 @@ func waitReply(t *testing.T, a *app.App, marker string) social.Post {
 		if len(found) > 1 {
 			t.Fatalf("reply %q received %d times", marker, len(found))
 		}
-		if len(found) == 1 {
-			return found[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo feed never received %q", marker)
-		}
 		a.Engine.Kick()
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(found) == 1
+	})
+	return found[0]
 }
 
 func TestOperatorsSignTheirReplies(t *testing.T) {
@@ -297,18 +268,6 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // within waits for an event passing keep and returns how long it took.
 func within(t *testing.T, ch <-chan team.Event, since time.Time, limit time.Duration, what string, keep func(team.Event) bool) time.Duration {
 	t.Helper()
@@ -329,7 +288,7 @@ func within(t *testing.T, ch <-chan team.Event, since time.Time, limit time.Dura
 
 func TestClaimsAcrossSSHSessions(t *testing.T) {
 	ms := newTeam(t, "JD", "AK")
-	clk := &fakeClock{t: time.Now()}
+	clk := testkit.NewClock(time.Now())
 	e := startTeam(t, ms, nil, func(a *app.App) *team.Registry {
 		return team.New(a.Engine, team.Options{Idle: 5 * time.Minute, Now: clk.Now, Sweep: 50 * time.Millisecond})
 	})
@@ -384,7 +343,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	if _, ok := ade.Claim(top[1]); !ok {
 		t.Fatal("claim refused")
 	}
-	clk.Add(5*time.Minute + time.Second)
+	clk.Advance(5*time.Minute + time.Second)
 	t1 := time.Now()
 	within(t, jevents, t1, time.Second, "idle release", func(ev team.Event) bool {
 		return ev.Kind == team.EvReleased && ev.Claim.Conv == top[1] && ev.Reason == team.ReasonIdle

@@ -16,6 +16,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/team"
@@ -26,18 +27,6 @@ var start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 func TestMain(m *testing.M) {
 	time.Local = time.UTC
 	os.Exit(m.Run())
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // demoApp opens the demo on a fresh bbolt file and polls it once.
@@ -96,7 +85,7 @@ func next(t *testing.T, ch <-chan team.Event, keep func(team.Event) bool) team.E
 
 func TestClaims(t *testing.T) {
 	a := demoApp(t)
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	reg := team.New(a.Engine, team.Options{Idle: 5 * time.Minute, Now: clk.Now})
 	s1, s2 := reg.Join(jd, []string{"Skylark Air"}), reg.Join(ak, nil)
 	events, stop := s2.Subscribe()
@@ -138,15 +127,15 @@ func TestClaims(t *testing.T) {
 			return ev.Kind == team.EvClaimed && ev.Reason == team.ReasonTaken && ev.Prev != nil && ev.Prev.Holder == ak
 		}},
 		{"idle: touched at 4 m, still held at 8 m, gone at 9 m 1 s", func() {
-			clk.Add(4 * time.Minute)
+			clk.Advance(4 * time.Minute)
 			if !s1.Touch(id) {
 				t.Fatal("touch lost the claim")
 			}
-			clk.Add(4 * time.Minute)
+			clk.Advance(4 * time.Minute)
 			if n := len(reg.Sweep()); n != 0 {
 				t.Fatalf("swept %d live claims", n)
 			}
-			clk.Add(time.Minute + time.Second)
+			clk.Advance(time.Minute + time.Second)
 			if got := reg.Sweep(); len(got) != 1 || got[0].Conv != id {
 				t.Fatalf("sweep = %+v", got)
 			}
@@ -312,22 +301,19 @@ func replies(t *testing.T, a *app.App) map[string]social.Post {
 
 func drain(t *testing.T, a *app.App) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pending, err := a.Store.Outbox(context.Background(), func(x store.OutboxEntry) bool {
+	var pending []store.OutboxEntry
+	if !testkit.PollEvery(10*time.Second, 20*time.Millisecond, func() bool {
+		var err error
+		pending, err = a.Store.Outbox(context.Background(), func(x store.OutboxEntry) bool {
 			return x.State == store.OutQueued || x.State == store.OutSending
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pending) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d replies still in the outbox", len(pending))
-		}
 		a.Engine.Kick()
-		time.Sleep(20 * time.Millisecond)
+		return len(pending) == 0
+	}) {
+		t.Fatalf("%d replies still in the outbox", len(pending))
 	}
 }
 

@@ -68,7 +68,7 @@ func TestNotifications(t *testing.T) {
 			t.Cleanup(m.Close)
 			m.Start(120, 40)
 			// the outage: urgent posts arrive
-			clk.advance(5 * time.Minute)
+			clk.Advance(5 * time.Minute)
 			if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
 				t.Fatal(r[0].Err)
 			}
@@ -88,7 +88,7 @@ func TestNotifications(t *testing.T) {
 			}
 			// an SLA about to be missed: notified once
 			m.Written = nil
-			clk.advance(50 * time.Minute)
+			clk.Advance(50 * time.Minute)
 			m.Tick()
 			got = strings.Join(m.Written, "")
 			if !strings.Contains(got, "SLA about to be missed") || !strings.Contains(got, "due in") {

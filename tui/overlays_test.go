@@ -51,7 +51,7 @@ func TestOverlayScreens(t *testing.T) {
 		for _, sc := range scripts {
 			t.Run(sc.name+"_"+size.name, func(t *testing.T) {
 				a, _ := demoApp(t)
-				m := newModel(t, a)
+				m := watch(newModel(t, a))
 				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size.w, size.h))
 				waitScreen(t, tm, "priority")
 				for _, k := range sc.keys {
@@ -73,7 +73,8 @@ func TestOverlayScreens(t *testing.T) {
 				if sc.wait != "" {
 					waitScreen(t, tm, sc.wait)
 				}
-				time.Sleep(100 * time.Millisecond) // let async loads (search results) land
+				// what loads asynchronously (search results) lands
+				m.waitGolden(t, sc.wait)
 				tm.Send(key("ctrl+c"))
 				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 				out := screen(fm)

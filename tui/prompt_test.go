@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
@@ -49,7 +50,7 @@ func promptModel(t *testing.T) (*app.App, *tui.Model, social.Conversation) {
 	return a, m, top
 }
 
-func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *clock) {
+func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *testkit.Clock) {
 	t.Helper()
 	tui.Instant(t)
 	a, clk := demoApp(t)
@@ -62,8 +63,6 @@ func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *clock
 	}
 	return a, m, top[0], clk
 }
-
-func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // Typing into the snooze prompt: the presets take effect on enter only, so
 // times and notes can be typed, and no key of them reaches the queue (the
@@ -180,7 +179,7 @@ func TestSnoozeNoteShown(t *testing.T) {
 	if !strings.Contains(s, "hark · snoozed") || !strings.Contains(s, "⏾ Mon 12:30 · check generator status") {
 		t.Fatalf("the snoozed view does not show the note:\n%s", s)
 	}
-	clk.advance(3*time.Hour + time.Minute) // wake it three hours later
+	clk.Advance(3*time.Hour + time.Minute) // wake it three hours later
 	if ids := a.Engine.Wake(); len(ids) != 1 || ids[0] != top.ID {
 		t.Fatalf("woke %v", ids)
 	}

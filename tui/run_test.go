@@ -1,9 +1,7 @@
 package tui_test
 
 import (
-	"bytes"
 	"context"
-	"github.com/hark-tui/hark/internal/testkit"
 	"io"
 	"strings"
 	"sync"
@@ -13,38 +11,24 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // When its context ends (main's signal handler: SIGINT, SIGTERM), Run
 // returns without error and promptly, and the window title the terminal
 // had is pushed before hark sets its own and popped after the program
-// cleared it, so it comes back instead of staying empty.
+// cleared it, so it comes back instead of staying empty. Every goroutine
+// the program started has ended when the test is over.
 func TestRunEndsWithContextAndRestoresTitle(t *testing.T) {
+	testkit.NoLeaks(t)
 	a, _ := demoApp(t)
 	m := newModel(t, a)
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -86,7 +86,7 @@ func TestSendOverANewPostAsksFirst(t *testing.T) {
 	for _, r := range "Checking now" {
 		m.Press(key(string(r)))
 	}
-	customerWrites(t, a, c, "late-1", "Hello?? My flight leaves in 2 hours", clk.t.Add(time.Minute))
+	customerWrites(t, a, c, "late-1", "Hello?? My flight leaves in 2 hours", clk.Now().Add(time.Minute))
 	m.Press(key("ctrl+s"))
 	scr := m.Screen()
 	if !strings.Contains(scr, "moved on while you wrote") || !strings.Contains(scr, "My flight leaves in 2 hours") {
@@ -111,7 +111,7 @@ func TestSendOverANewPostAsksFirst(t *testing.T) {
 	}
 
 	// another post; the first is seen now, so only the second is news
-	customerWrites(t, a, c, "late-2", "Anyone there", clk.t.Add(2*time.Minute))
+	customerWrites(t, a, c, "late-2", "Anyone there", clk.Now().Add(2*time.Minute))
 	m.Press(key("ctrl+s"))
 	scr = m.Screen()
 	if !strings.Contains(scr, "Anyone there") {

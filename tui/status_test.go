@@ -39,9 +39,7 @@ func TestStatusLineAndMessageLog(t *testing.T) {
 		t.Fatalf("an info hid the error: %q", l)
 	}
 	// a minute later, with no key pressed, it is still there
-	clk.mu.Lock()
-	clk.t = clk.t.Add(time.Minute)
-	clk.mu.Unlock()
+	clk.Advance(time.Minute)
 	if l := lastLine(m.Screen()); !strings.Contains(l, "No public follow-up") {
 		t.Fatalf("the error went unseen: %q", l)
 	}
@@ -64,9 +62,7 @@ func TestStatusLineAndMessageLog(t *testing.T) {
 	if l := lastLine(m.Screen()); !strings.Contains(l, "No public follow-up") {
 		t.Fatalf("a key pressed at once hid the error: %q", l)
 	}
-	clk.mu.Lock()
-	clk.t = clk.t.Add(3 * time.Second)
-	clk.mu.Unlock()
+	clk.Advance(3 * time.Second)
 	m.Press(key("k"))
 	if l := lastLine(m.Screen()); strings.Contains(l, "No public follow-up") {
 		t.Fatalf("the error stayed after it was seen: %q", l)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
@@ -24,13 +24,6 @@ import (
 // start is a Monday morning, so every demo brand is within business hours.
 var start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
 func TestMain(m *testing.M) {
 	time.Local = time.UTC
 	code := m.Run()
@@ -38,9 +31,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func demoApp(t *testing.T) (*app.App, *clock) {
+func demoApp(t *testing.T) (*app.App, *testkit.Clock) {
 	t.Helper()
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	cfg := config.Demo()
 	cfg.Store = filepath.Join(t.TempDir(), "tui.db")
 	cfg.LogFile = ""
@@ -70,6 +63,9 @@ func newModel(t *testing.T, a *app.App) *tui.Model {
 }
 
 func screen(m tea.Model) string {
+	if w, ok := m.(*watched); ok {
+		m = w.Model
+	}
 	return ansi.Strip(m.(*tui.Model).View().Content)
 }
 
@@ -143,7 +139,7 @@ func TestScriptedReply(t *testing.T) {
 		t.Fatal("empty queue")
 	}
 	conv := top[0]
-	m := newModel(t, a)
+	m := watch(newModel(t, a))
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitScreen(t, tm, "priority")
 	go a.Engine.Run(ctx) // delivery worker
@@ -154,18 +150,15 @@ func TestScriptedReply(t *testing.T) {
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	tm.Send(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
 	// the renderer writes only what changed, so wait on the outbox, not the bytes
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ob, _ := a.Store.Outbox(context.Background(), nil)
-		if len(ob) == 1 && ob[0].State == store.OutSent {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("reply not delivered: %+v", ob)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var ob []store.OutboxEntry
+	if !testkit.Poll(10*time.Second, func() bool {
+		ob, _ = a.Store.Outbox(context.Background(), nil)
+		return len(ob) == 1 && ob[0].State == store.OutSent
+	}) {
+		t.Fatalf("reply not delivered: %+v", ob)
 	}
-	time.Sleep(200 * time.Millisecond) // let the delivery event reach the model
+	// the delivery event reaches the model: its status line confirms it
+	m.waitText(t, "Reply sent to "+conv.Contact.Handle)
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	out := screen(fm)
@@ -182,7 +175,7 @@ func TestScriptedReply(t *testing.T) {
 	if !strings.HasSuffix(last.Text, "^DO") {
 		t.Fatalf("signature missing: %q", last.Text)
 	}
-	ob, _ := a.Store.Outbox(context.Background(), nil)
+	ob, _ = a.Store.Outbox(context.Background(), nil)
 	if len(ob) != 1 || ob[0].State != store.OutSent {
 		t.Fatalf("outbox %+v", ob)
 	}
@@ -251,15 +244,11 @@ func TestDraftSurvivesRestart(t *testing.T) {
 	waitScreen(t, tm, "priority")
 	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
 	tm.Type("Half a reply")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if d, _ := a.Store.Draft(context.Background(), id); d == "Half a reply" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("draft not saved within the debounce")
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testkit.Poll(5*time.Second, func() bool {
+		d, _ := a.Store.Draft(context.Background(), id)
+		return d == "Half a reply"
+	}) {
+		t.Fatal("draft not saved within the debounce")
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}) // quit without esc
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))

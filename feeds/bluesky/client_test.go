@@ -94,13 +94,8 @@ func fixtureDIDDoc(t *testing.T) []byte {
 }
 
 func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
-	f := newFake(t)
-	c := f.client()
+	f, c := expiredSession(t)
 	ctx := context.Background()
-	if _, err := c.Verify(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f.expire()
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
@@ -127,13 +122,8 @@ func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
 }
 
 func TestRevokedRefreshLogsInAgain(t *testing.T) {
-	f := newFake(t)
-	c := f.client()
+	f, c := expiredSession(t)
 	ctx := context.Background()
-	if _, err := c.Verify(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f.expire()
 	f.mu.Lock()
 	f.refresh = "revoked"
 	f.mu.Unlock()
@@ -171,12 +161,7 @@ func TestConcurrentFirstCallsLogInOnce(t *testing.T) {
 }
 
 func TestConcurrentExpiryRefreshesOnce(t *testing.T) {
-	f := newFake(t)
-	c := f.client()
-	if _, err := c.Verify(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	f.expire()
+	f, c := expiredSession(t)
 	var wg sync.WaitGroup
 	for range 6 {
 		wg.Add(1)
@@ -463,12 +448,7 @@ func TestID(t *testing.T) {
 }
 
 func TestRefreshOutageIsTransient(t *testing.T) {
-	f := newFake(t)
-	c := f.client()
-	if _, err := c.Verify(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	f.expire()
+	f, c := expiredSession(t)
 	f.route("com.atproto.server.refreshSession", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 502, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
 	})
@@ -477,4 +457,17 @@ func TestRefreshOutageIsTransient(t *testing.T) {
 	if n := len(f.calls("com.atproto.server.createSession")); n != 1 {
 		t.Fatalf("logged in again on an outage: %d", n)
 	}
+}
+
+// expiredSession is a client on the fake with a session it has verified,
+// whose access token the fake has then expired.
+func expiredSession(t *testing.T) (*fake, *Client) {
+	t.Helper()
+	f := newFake(t)
+	c := f.client()
+	if _, err := c.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.expire()
+	return f, c
 }

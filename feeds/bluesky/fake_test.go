@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -17,10 +15,11 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 )
 
 // The fake speaks XRPC the way the reference PDS (and the AppView and chat
-// service behind it) do, answering with the fixture files in testdata/.
+// service behind it) do, answering with the shared fixture files (internal/fakenet/testdata/bluesky).
 // It runs two loopback servers: the entryway, which only logs in, and the
 // PDS named in the session's DID document, which serves everything else.
 
@@ -63,13 +62,11 @@ type fake struct {
 	sessions int // createSession calls that succeeded
 }
 
+// fixture reads one of the shared Bluesky fixtures (internal/fakenet's
+// testdata/bluesky).
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
-	return b
+	return fakenet.Fixture("bluesky/" + name)
 }
 
 // jsonField reads one string member of a fixture.
@@ -335,7 +332,7 @@ func (f *fake) defaults() {
 		q := r.URL.Query()
 		if repo := q.Get("repo"); repo != brandDID {
 			// a customer's post: there unless its author deleted it
-			// (testdata/live_getRecord-customer.json and
+			// (live_getRecord-customer.json and
 			// live_error_400_getRecord-deleted.json, from the reference PDS)
 			uri := "at://" + repo + "/" + q.Get("collection") + "/" + q.Get("rkey")
 			f.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -62,7 +63,7 @@ func replay(t *testing.T) (got, cursors []string) {
 		got = append(got, ids(b.Posts)...)
 		cursors = append(cursors, b.Cursor)
 		cur = b.Cursor
-		c.Add(time.Second)
+		c.Advance(time.Second)
 	}
 	return got, cursors
 }
@@ -307,7 +308,7 @@ func FuzzPollCursor(f *testing.F) {
 		f.Add(s, int64(90))
 	}
 	f.Fuzz(func(t *testing.T, cur string, secs int64) {
-		c := newClock(testStart.Add(time.Duration(secs%400) * time.Second))
+		c := testkit.NewClock(testStart.Add(time.Duration(secs%400) * time.Second))
 		feed := New(testStart, c.Now)
 		b, err := feed.Poll(context.Background(), cur)
 		if err != nil {

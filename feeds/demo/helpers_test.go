@@ -2,45 +2,19 @@ package demo
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
 // testStart is a fixed morning; every test derives its times from it.
 var testStart = time.Date(2026, time.January, 14, 8, 30, 0, 0, time.UTC)
 
-// fakeClock is a settable clock safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newTestFeed(t *testing.T) (*Feed, *fakeClock) {
+func newTestFeed(t *testing.T) (*Feed, *testkit.Clock) {
 	t.Helper()
-	c := newClock(testStart)
+	c := testkit.NewClock(testStart)
 	return New(testStart, c.Now), c
 }
 

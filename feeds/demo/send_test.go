@@ -150,7 +150,7 @@ func TestAnswerComesOncePerThread(t *testing.T) {
 		if _, err := f.Send(ctx, social.Reply{To: scripted(t, f, id), Text: "Thank you!"}); err != nil {
 			t.Fatal(err)
 		}
-		c.Add(2 * time.Second)
+		c.Advance(2 * time.Second)
 	}
 	c.Set(testStart.Add(time.Minute))
 	posts, _ := drain(t, f, "")
@@ -170,7 +170,7 @@ func TestAnswerComesOncePerThread(t *testing.T) {
 	if _, err := f.Send(ctx, social.Reply{To: social.Post{RemoteID: "sky-001-fu"}, Text: "Safe travels!"}); err != nil {
 		t.Fatal(err)
 	}
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	th, err := f.Thread(ctx, scripted(t, f, "sky-001"))
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestDMMove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Add(FollowUpDelay)
+	c.Advance(FollowUpDelay)
 	posts, _ = drain(t, f, cur)
 	if len(posts) == 0 || posts[len(posts)-1].RemoteID != "pet-007-fu" {
 		t.Fatalf("after the DM reply: %v", ids(posts))
@@ -371,7 +371,7 @@ func TestConcurrent(t *testing.T) {
 	wg.Go(func() {
 		defer close(done)
 		for range 200 {
-			c.Add(time.Second)
+			c.Advance(time.Second)
 			acks := make([]chan struct{}, senders)
 			for i := range senders {
 				acks[i] = make(chan struct{})

@@ -6,45 +6,25 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
 // t0 is every test's clock start.
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
-// clock is the injected clock shared by a fake, its adapter and the engine.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
+// fixture reads one of the shared fixtures (internal/fakenet's testdata),
+// named by network: "mastodon/error_401.json".
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
-	return b
+	return fakenet.Fixture(name)
 }
 
 // faultID names one way a server misbehaves on the polled endpoint.
@@ -124,7 +104,7 @@ type fake struct {
 	t    *testing.T
 	net  *network
 	srv  *httptest.Server
-	clk  *clock
+	clk  *testkit.Clock
 	stop chan struct{} // closed at cleanup: frees a handler an adapter never hung up on
 
 	mu        sync.Mutex
@@ -144,7 +124,7 @@ type hugeResult struct {
 
 func newFake(t *testing.T, n *network) *fake {
 	t.Helper()
-	f := &fake{t: t, net: n, clk: &clock{t: t0}, stage: 1, stop: make(chan struct{})}
+	f := &fake{t: t, net: n, clk: testkit.NewClock(t0), stage: 1, stop: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	t.Cleanup(func() { close(f.stop) }) // runs first
@@ -213,7 +193,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	case f502HTML:
 		h.Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
-		w.Write(fixture(f.t, "error_502_proxy.html"))
+		w.Write(fixture(f.t, "mastodon/error_502_proxy.html"))
 	case fResetHeaders:
 		f.cut(w, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nX-RateLimit-Li"))
 	case fResetBody:

@@ -2,12 +2,9 @@ package mastodon
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 )
 
 const testToken = "tok-s3cret-value"
@@ -23,13 +21,11 @@ const testToken = "tok-s3cret-value"
 // fixed clock for every test.
 var testNow = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
+// fixture reads one of the shared Mastodon fixtures (internal/fakenet's
+// testdata/mastodon).
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fakenet.Fixture("mastodon/" + name)
 }
 
 // request is what the fake saw.
@@ -251,64 +247,14 @@ func (f *fakeServer) write(w http.ResponseWriter, rp reply) {
 	w.Write(rp.body)
 }
 
-// fakeIDLess orders the fixtures' ids (decimal snowflakes, sequence numbers,
-// ULIDs): the fake may know their shape; hark must not parse them.
-func fakeIDLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
-}
-
-// page implements Mastodon's pagination over items (newest first).
+// page implements Mastodon's pagination over items (newest first), as
+// internal/fakenet's Mastodon does.
 func (f *fakeServer) page(w http.ResponseWriter, r *http.Request, items []json.RawMessage, def, max int) {
-	q := r.URL.Query()
-	limit := def
-	if l, err := strconv.Atoi(q.Get("limit")); err == nil && l > 0 {
-		limit = min(l, max)
+	body, link := fakenet.MastodonPage(r, items, def, max)
+	if link != "" {
+		w.Header().Set("Link", link)
 	}
-	ids := make([]string, len(items))
-	for i, it := range items {
-		var v struct{ ID string }
-		_ = json.Unmarshal(it, &v)
-		ids[i] = v.ID
-	}
-	var sel []json.RawMessage
-	var selIDs []string
-	minID, sinceID, maxID := q.Get("min_id"), q.Get("since_id"), q.Get("max_id")
-	inRange := func(id string) bool {
-		return (maxID == "" || fakeIDLess(id, maxID)) &&
-			(minID == "" || fakeIDLess(minID, id)) && (sinceID == "" || fakeIDLess(sinceID, id))
-	}
-	if minID != "" {
-		// the limit items immediately after min_id, still newest first
-		for i := len(items) - 1; i >= 0 && len(sel) < limit; i-- {
-			if inRange(ids[i]) {
-				sel = append([]json.RawMessage{items[i]}, sel...)
-				selIDs = append([]string{ids[i]}, selIDs...)
-			}
-		}
-	} else {
-		for i := 0; i < len(items) && len(sel) < limit; i++ {
-			if inRange(ids[i]) {
-				sel = append(sel, items[i])
-				selIDs = append(selIDs, ids[i])
-			}
-		}
-	}
-	if len(sel) > 0 {
-		base := "http://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
-		if r.URL.Path == "/api/v1/notifications" {
-			base += "&types%5B%5D=mention"
-		}
-		w.Header().Set("Link", fmt.Sprintf(`<%s&max_id=%s>; rel="next", <%s&min_id=%s>; rel="prev"`,
-			base, selIDs[len(selIDs)-1], base, selIDs[0]))
-	}
-	if sel == nil {
-		sel = []json.RawMessage{}
-	}
-	b, _ := json.Marshal(sel)
-	f.write(w, jsonReply(200, b))
+	f.write(w, jsonReply(200, body))
 }
 
 // postStatus answers POST /api/v1/statuses like Mastodon: a repeat of an

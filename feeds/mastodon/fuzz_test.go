@@ -2,12 +2,11 @@ package mastodon
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/hark-tui/hark/htmltext"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -16,12 +15,8 @@ import (
 // thread context, search results, instance and error bodies, and the text
 // functions applied to what they yield. None may panic.
 func FuzzMapStatus(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	more, _ := filepath.Glob("testdata/gotosocial/*.json")
-	for _, name := range append(files, more...) {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
-		}
+	for _, name := range append(fakenet.Fixtures("mastodon/*.json"), fakenet.Fixtures("mastodon/gotosocial/*.json")...) {
+		f.Add(fakenet.Fixture(name))
 	}
 	f.Add([]byte(`[{"id":1,"type":"mention","status":{"id":2.5,"account":"x","content":7,"created_at":"yesterday"}}]`))
 	f.Add([]byte(`{"ancestors":{"a":1},"descendants":[null,1,"x",{"id":"3","account":{"followers_count":"1e99"}}]}`))

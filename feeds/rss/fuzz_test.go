@@ -1,23 +1,19 @@
 package rss
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hark-tui/hark/htmltext"
+	"github.com/hark-tui/hark/internal/fakenet"
 )
 
 // FuzzParse feeds arbitrary bytes through parse and mapFeed: they may fail,
 // never panic, and every post they produce is well-formed.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.*")
-	for _, name := range files {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
-		}
+	for _, name := range fakenet.Fixtures("rss/*.*") {
+		f.Add(fakenet.Fixture(name))
 	}
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","content_html":"<p>x"}]}`))
 	f.Add([]byte("<rss><channel><item><description>&lt;p&gt;\xff&lt;/p</description></item></channel></rss>"))

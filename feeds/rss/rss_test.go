@@ -7,25 +7,23 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
 var testNow = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
+// fixture reads one of the shared RSS fixtures (internal/fakenet's
+// testdata/rss).
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fakenet.Fixture("rss/" + name)
 }
 
 // feedServer serves a feed body the way real feed hosts do and records the

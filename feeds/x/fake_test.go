@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +15,8 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // Credentials of the test account; the secrets are distinctive so tests
@@ -36,23 +36,6 @@ var resetAt = time.Unix(1795337400, 0) // 2026-11-22T08:50:00Z
 
 // t0 is the tests' clock start, ten minutes before resetAt.
 var t0 = time.Date(2026, 11, 22, 8, 40, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type gotReq struct {
 	Method string
@@ -180,13 +163,9 @@ func (f *fakeX) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func readFixture(name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// readFixture reads one of the shared X fixtures (internal/fakenet's
+// testdata/x).
+func readFixture(name string) []byte { return fakenet.Fixture("x/" + name) }
 
 // fixture writes a fixture file with the README's headers (rate headers
 // on every response, JSON content type); hdr adds or overrides headers.
@@ -281,7 +260,7 @@ func checkOAuth(r *http.Request) error {
 
 // newClient returns a client on the fake, with a clock at t0 and the brand's
 // user id configured; mut may change the options.
-func newClient(t *testing.T, f *fakeX, mut func(*Options)) (*Client, *clock) {
+func newClient(t *testing.T, f *fakeX, mut func(*Options)) (*Client, *testkit.Clock) {
 	t.Helper()
 	o, clk := testOptions(f)
 	if mut != nil {
@@ -290,8 +269,8 @@ func newClient(t *testing.T, f *fakeX, mut func(*Options)) (*Client, *clock) {
 	return New(o), clk
 }
 
-func testOptions(f *fakeX) (Options, *clock) {
-	clk := &clock{t: t0}
+func testOptions(f *fakeX) (Options, *testkit.Clock) {
+	clk := testkit.NewClock(t0)
 	hc := f.srv.Client()
 	hc.Timeout = 5 * time.Second
 	return Options{

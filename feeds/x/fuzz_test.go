@@ -1,24 +1,18 @@
 package x
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
 // FuzzMapTweets feeds arbitrary bytes to the decoders and the mapper: they
 // may reject the input, never panic, and every post they return has an id.
 func FuzzMapTweets(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+	for _, name := range fakenet.Fixtures("x/*.json") {
+		f.Add(fakenet.Fixture(name))
 	}
 	f.Add([]byte(`{"data":{"id":12345,"text":null,"referenced_posts":[{"type":"replied_to","id":7}]}}`))
 	f.Add([]byte(`{"data":[{"id":"1","author_id":"2","public_metrics":"x"}],"includes":{"users":[{"id":"2","public_metrics":{"followers_count":"12"}}]}}`))

@@ -1,7 +1,9 @@
 // Package fakenet runs in-process fakes of the networks hark talks to —
 // a Mastodon instance, a Bluesky entryway and PDS, the X API v2 and a few
 // RSS/Atom feeds — on loopback httptest servers. They answer with the real
-// response shapes recorded in testdata/ (copied from the shared fixtures),
+// response shapes recorded in testdata/ (copied from the shared fixtures;
+// the one fixture set: the adapters' and crash tests read theirs through
+// Fixture and Fixtures too),
 // check credentials the way the real servers do (bearer tokens, app
 // passwords, OAuth 1.0a signatures), page notifications with the networks'
 // own cursor semantics, accept replies, and record every request so tests

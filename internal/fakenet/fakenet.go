@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,19 @@ func Fixture(name string) []byte {
 		panic(fmt.Sprintf("fakenet: fixture %s: %v", name, err))
 	}
 	return b
+}
+
+// Fixtures returns the names of the embedded fixture files matching a
+// path.Match pattern, e.g. "mastodon/*.json" (sorted; Fixture reads them).
+func Fixtures(pattern string) []string {
+	names, err := fs.Glob(fixtures, path.Join("testdata", pattern))
+	if err != nil {
+		panic(fmt.Sprintf("fakenet: fixtures %s: %v", pattern, err))
+	}
+	for i, n := range names {
+		names[i] = strings.TrimPrefix(n, "testdata/")
+	}
+	return names
 }
 
 // Net names a fake network.

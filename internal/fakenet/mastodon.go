@@ -234,6 +234,20 @@ func (s *MastodonServer) notifications(w http.ResponseWriter, r *http.Request) {
 // page immediately after it (still newest first), limit is clamped, and a
 // non-empty page carries Link next/prev headers (an empty one none).
 func mastodonPage(w http.ResponseWriter, r *http.Request, items []json.RawMessage, def, most int) {
+	body, link := MastodonPage(r, items, def, most)
+	if link != "" {
+		w.Header().Set("Link", link)
+	}
+	writeJSON(w, 200, body)
+}
+
+// MastodonPage selects the page of items (newest first) a request asks
+// for, the way Mastodon pages: limit (default def, at most most), min_id
+// (the items right after it, still newest first), since_id and max_id. It
+// returns the page as a JSON array and the Link header (next, prev) a
+// non-empty page carries ("" for an empty one). The adapter tests' own
+// Mastodon fake pages with it too.
+func MastodonPage(r *http.Request, items []json.RawMessage, def, most int) (body []byte, link string) {
 	q := r.URL.Query()
 	limit := def
 	if l, err := strconv.Atoi(q.Get("limit")); err == nil && l > 0 {
@@ -268,14 +282,14 @@ func mastodonPage(w http.ResponseWriter, r *http.Request, items []json.RawMessag
 		}
 	}
 	if len(sel) > 0 {
-		link := "http://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
+		base := "http://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
 		if r.URL.Path == "/api/v1/notifications" {
-			link += "&types%5B%5D=mention"
+			base += "&types%5B%5D=mention"
 		}
-		w.Header().Set("Link", fmt.Sprintf(`<%s&max_id=%s>; rel="next", <%s&min_id=%s>; rel="prev"`,
-			link, selIDs[len(selIDs)-1], link, selIDs[0]))
+		link = fmt.Sprintf(`<%s&max_id=%s>; rel="next", <%s&min_id=%s>; rel="prev"`,
+			base, selIDs[len(selIDs)-1], base, selIDs[0])
 	}
-	writeJSON(w, 200, marshal(sel))
+	return marshal(sel), link
 }
 
 func (s *MastodonServer) status(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,18 @@
-// Package testkit holds what tests share to wait without sleeping blind:
-// Eventually polls a condition until a deadline. It imports nothing of
-// hark's and is imported only by tests.
+// Package testkit holds what tests share to wait without sleeping blind
+// and to control time: Eventually polls a condition until a deadline,
+// Buffer collects output a test reads while it is written,
+// Clock is a settable clock to inject where code takes a Now func, and
+// NoLeaks fails a test that leaves goroutines running. It imports nothing
+// of hark's and is imported only by tests.
 package testkit
 
 import (
+	"bytes"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // Eventually polls cond every 10 ms until it holds, and fails the test
@@ -13,13 +20,108 @@ import (
 // deadline, not a speed assertion: make it generous for a busy machine).
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !Poll(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// Poll polls cond every 10 ms until it holds (true) or timeout has passed
+// (false): for a test that reports the state it last saw on timeout, or
+// that does not fail on one.
+func Poll(timeout time.Duration, cond func() bool) bool {
+	return PollEvery(timeout, 10*time.Millisecond, cond)
+}
+
+// PollEvery is Poll with another interval, for a condition that costs
+// something to check (a query, a subprocess, a store opened and checked).
+func PollEvery(timeout, every time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			return false
 		}
 		<-tick.C
 	}
+	return true
+}
+
+// Buffer is an io.Writer a test can read while another goroutine or a
+// child process's output copier writes to it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what was written so far.
+func (l *Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Clock is a fake clock, safe for concurrent use: it stands still until
+// the test sets or advances it. Pass its Now method where code takes a
+// func() time.Time.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t (backwards too).
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// NoLeaks notes the goroutines running now and, when the test ends (after
+// every cleanup registered later, so servers and stores are closed by
+// then), fails it if any other goroutine is still running. Goroutines end
+// asynchronously after a Close, so it retries for up to about ten seconds
+// before it reports them with their stacks. Call it first in a test that
+// does not run in parallel with others.
+func NoLeaks(t testing.TB) { t.Helper(); noLeaks(t, 10*time.Second) }
+
+func noLeaks(t testing.TB, within time.Duration) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			err := goleak.Find(ignore) // retries for a second or two itself
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("goroutines leaked: %v", err)
+				return
+			}
+		}
+	})
 }

@@ -39,3 +39,77 @@ func TestEventuallyFailsAtTheDeadline(t *testing.T) {
 		t.Fatal("a condition that never holds did not fail the test")
 	}
 }
+
+func TestClockStandsStillUntilMoved(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	c := NewClock(t0)
+	if got := c.Now(); !got.Equal(t0) {
+		t.Fatalf("Now = %v, want %v", got, t0)
+	}
+	c.Advance(90 * time.Second)
+	if got, want := c.Now(), t0.Add(90*time.Second); !got.Equal(want) {
+		t.Fatalf("after Advance: Now = %v, want %v", got, want)
+	}
+	c.Set(t0.Add(-time.Hour))
+	if got, want := c.Now(), t0.Add(-time.Hour); !got.Equal(want) {
+		t.Fatalf("after Set: Now = %v, want %v", got, want)
+	}
+}
+
+// errRecorder records Errorf instead of failing the test.
+type errRecorder struct {
+	testing.TB
+	cleanups []func()
+	errs     int
+}
+
+func (e *errRecorder) Helper()               {}
+func (e *errRecorder) Cleanup(f func())      { e.cleanups = append(e.cleanups, f) }
+func (e *errRecorder) Errorf(string, ...any) { e.errs++ }
+func (e *errRecorder) runCleanups() {
+	for i := len(e.cleanups) - 1; i >= 0; i-- {
+		e.cleanups[i]()
+	}
+}
+
+func TestNoLeaksFindsAGoroutineLeftRunning(t *testing.T) {
+	stop := make(chan struct{})
+	r := &errRecorder{TB: t}
+	noLeaks(r, 500*time.Millisecond)
+	go func() { <-stop }()
+	r.runCleanups()
+	close(stop)
+	if r.errs == 0 {
+		t.Fatal("a goroutine left running was not reported")
+	}
+}
+
+func TestNoLeaksPassesWhenGoroutinesEnd(t *testing.T) {
+	r := &errRecorder{TB: t}
+	NoLeaks(r)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { <-stop; close(done) }()
+	r.Cleanup(func() { close(stop) }) // a Close registered later ends the goroutine before the check
+	r.runCleanups()
+	<-done
+	if r.errs != 0 {
+		t.Fatal("a goroutine that ended was reported as leaked")
+	}
+}
+
+func TestPollReportsTheDeadline(t *testing.T) {
+	if Poll(30*time.Millisecond, func() bool { return false }) {
+		t.Fatal("Poll of a condition that never holds returned true")
+	}
+	n := 0
+	if !Poll(time.Minute, func() bool { n++; return n == 2 }) {
+		t.Fatal("Poll of a condition that holds returned false")
+	}
+}
+
+func TestPollEveryChecksAtItsInterval(t *testing.T) {
+	n := 0
+	if PollEvery(time.Minute, 30*time.Millisecond, func() bool { n++; return n == 3 }) != true || n != 3 {
+		t.Fatalf("PollEvery: %d checks", n)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
-	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
 	"github.com/hark-tui/hark/store/storetest"
@@ -64,13 +63,7 @@ func BenchmarkIngestBatch(b *testing.B) {
 			defer s.Close()
 			n := 0
 			for b.Loop() {
-				posts := make([]social.Post, 100)
-				for j := range posts {
-					posts[j] = social.Post{Network: social.Demo, Account: "acme", RemoteID: fmt.Sprint(n),
-						Author: social.Author{Handle: fmt.Sprintf("@u%d", n%977)}, Text: "no power since 6am",
-						CreatedAt: storetest.Start.Add(time.Duration(n) * time.Second), Kind: social.KindMention}
-					n++
-				}
+				posts := storetest.MentionBatch(&n, 100)
 				if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
 					b.Fatal(err)
 				}
@@ -91,13 +84,7 @@ func BenchmarkIngestRatio(b *testing.B) {
 	var spent [2]time.Duration
 	n := 0
 	for b.Loop() {
-		posts := make([]social.Post, 100)
-		for j := range posts {
-			posts[j] = social.Post{Network: social.Demo, Account: "acme", RemoteID: fmt.Sprint(n),
-				Author: social.Author{Handle: fmt.Sprintf("@u%d", n%977)}, Text: "no power since 6am",
-				CreatedAt: storetest.Start.Add(time.Duration(n) * time.Second), Kind: social.KindMention}
-			n++
-		}
+		posts := storetest.MentionBatch(&n, 100)
 		for i, s := range stores {
 			t := time.Now()
 			if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -60,13 +61,7 @@ func TestDifferential(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
 			t.Parallel()
-			b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			p := open(t, newDB(t))
-			defer p.Close()
+			b, p := bothBackends(t)
 			storetest.Differential(t, b, p, seed, 600)
 			if seed != 1 {
 				return
@@ -244,15 +239,8 @@ func TestUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// and it comes back by itself
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err = s.Counts(ctx); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no reconnect: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testkit.PollEvery(20*time.Second, 50*time.Millisecond, func() bool { _, err = s.Counts(ctx); return err == nil }) {
+		t.Fatalf("no reconnect: %v", err)
 	}
 }
 
@@ -356,16 +344,9 @@ func TestDurableAcrossCrash(t *testing.T) {
 	if err := c.Crash(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	var cur string
-	for {
-		if cur, err = s.Cursor(ctx, "f"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no reconnect after the restart: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling with a deadline
+	if !testkit.PollEvery(20*time.Second, 50*time.Millisecond, func() bool { cur, err = s.Cursor(ctx, "f"); return err == nil }) {
+		t.Fatalf("no reconnect after the restart: %v", err)
 	}
 	if cur != "after-100" {
 		t.Fatalf("cursor %q after the crash", cur)
@@ -418,7 +399,7 @@ func TestSlowReaderOfALongScan(t *testing.T) {
 	err = s.ForEachConv(ctx, func(social.Conversation) bool {
 		n++
 		if n == 1 || n == 2001 {
-			time.Sleep(400 * time.Millisecond) // a consumer slower than the timeout
+			time.Sleep(400 * time.Millisecond) // the scenario, not a wait: a consumer slower than the timeout
 		}
 		return true
 	})

@@ -15,13 +15,7 @@ import (
 // index; and a copy of the bbolt store into PostgreSQL is indexed by the
 // copy.
 func TestSearchSameOnBothBackends(t *testing.T) {
-	b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	p := open(t, newDB(t))
-	defer p.Close()
+	b, p := bothBackends(t)
 	storetest.BuildSearchStore(t, b)
 	storetest.BuildSearchStore(t, p)
 	want := storetest.SearchResults(t, b)
@@ -46,4 +40,18 @@ func TestSearchSameOnBothBackends(t *testing.T) {
 			t.Errorf("copied: %s: bbolt %d, PostgreSQL %d", q, len(ids), len(copied[q]))
 		}
 	}
+}
+
+// bothBackends opens a fresh bbolt store and a fresh PostgreSQL one, both
+// closed when the test ends.
+func bothBackends(t *testing.T) (bbolt, postgres store.Store) {
+	t.Helper()
+	b, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	p := open(t, newDB(t))
+	t.Cleanup(func() { p.Close() })
+	return b, p
 }

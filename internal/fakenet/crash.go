@@ -1,4 +1,4 @@
-package crashtest
+package fakenet
 
 import (
 	"encoding/json"
@@ -17,8 +17,10 @@ import (
 	"unicode/utf8"
 )
 
-// fakeOptions configure the fake server.
-type fakeOptions struct {
+// CrashOptions configure NewCrashMastodon: the load it serves and its crash
+// knobs (latency, answers held back after the effect, a trickle of new
+// mentions while the client pages; Idempotency-Key is always ignored).
+type CrashOptions struct {
 	Token    string          // the bearer token every API call must carry
 	Self     json.RawMessage // verify_credentials answer: the brand's own account
 	Instance json.RawMessage // /api/v2/instance answer
@@ -38,9 +40,9 @@ type fakeOptions struct {
 	Trickle float64
 }
 
-// fakeStatus is one status the server knows: a customer's mention or a
+// crashStatus is one status the server knows: a customer's mention or a
 // reply hark created.
-type fakeStatus struct {
+type crashStatus struct {
 	ID         string
 	InReplyTo  string
 	CreatedAt  time.Time
@@ -51,18 +53,18 @@ type fakeStatus struct {
 	Own        bool            // created through POST /api/v1/statuses
 }
 
-// fakeNotif is one mention notification.
-type fakeNotif struct {
+// crashNotif is one mention notification.
+type crashNotif struct {
 	ID     int64
-	Status *fakeStatus
+	Status *crashStatus
 }
 
-// replyKey identifies a created status the way Confirm does: the status it
+// ReplyKey identifies a created status the way Confirm does: the status it
 // answers and its text.
-type replyKey struct{ InReplyTo, Text string }
+type ReplyKey struct{ InReplyTo, Text string }
 
-// fakeStats counts what the server saw.
-type fakeStats struct {
+// CrashStats counts what the server saw.
+type CrashStats struct {
 	NotifReqs   int // GET /api/v1/notifications
 	ContextReqs int // GET /api/v1/statuses/:id/context (Confirm)
 	PostReqs    int // POST /api/v1/statuses
@@ -72,32 +74,32 @@ type fakeStats struct {
 	Reserved    int // mentions served again (hark died before it stored them)
 }
 
-// fakeMasto behaves like GoToSocial as far as hark's crash safety is
+// CrashMastodon behaves like GoToSocial as far as hark's crash safety is
 // concerned: it serves mention notifications with Mastodon's paging
 // (min_id/max_id/since_id/limit, Link headers on non-empty pages, newest
 // first), verify_credentials, /api/v2/instance and thread contexts, and it
 // creates statuses on POST /api/v1/statuses while IGNORING Idempotency-Key,
 // so only hark's own Confirm (a look at the thread context) keeps a resend
 // from posting twice. It is safe for concurrent use.
-type fakeMasto struct {
-	o      fakeOptions
+type CrashMastodon struct {
+	o      CrashOptions
 	srv    *httptest.Server
 	selfID string
-	// created gets a (non-blocking) signal whenever a status is created,
-	// pageServed whenever a page with mentions has been written.
-	created, pageServed chan struct{}
+	// Created gets a (non-blocking) signal whenever a status is created,
+	// PageServed whenever a page with mentions has been written.
+	Created, PageServed chan struct{}
 
 	mu       sync.Mutex
 	rng      *rand.Rand
-	all      []*fakeNotif // every mention that may be released, oldest first
-	released int          // all[:released] are visible
-	pending  int          // released once hark pages forward (it has a cursor)
-	gate     bool         // hark has paged forward at least once
-	frozen   bool         // no more releases
+	all      []*crashNotif // every mention that may be released, oldest first
+	released int           // all[:released] are visible
+	pending  int           // released once hark pages forward (it has a cursor)
+	gate     bool          // hark has paged forward at least once
+	frozen   bool          // no more releases
 	served   map[string]bool
-	statuses map[string]*fakeStatus
+	statuses map[string]*crashStatus
 	children map[string][]string
-	posts    map[replyKey][]string // created status ids
+	posts    map[ReplyKey][]string // created status ids
 	ownSeq   int64
 	limitCtx int           // answer this many more context lookups with 429
 	limitFor time.Duration // … asking the client to wait this long
@@ -107,10 +109,13 @@ type fakeMasto struct {
 	maxNotif int // most notification requests handled at once
 	lastDone time.Time
 	requests int
-	stats    fakeStats
+	stats    CrashStats
 }
 
-func newFake(t testing.TB, o fakeOptions) *fakeMasto {
+// NewCrashMastodon starts the crash-test Mastodon for a test (closed when
+// the test ends): Total generated mentions from a seeded random source,
+// Initial of them visible at once, the rest released by Release.
+func NewCrashMastodon(t testing.TB, o CrashOptions) *CrashMastodon {
 	t.Helper()
 	var self struct {
 		ID string `json:"id"`
@@ -118,13 +123,13 @@ func newFake(t testing.TB, o fakeOptions) *fakeMasto {
 	if err := json.Unmarshal(o.Self, &self); err != nil || self.ID == "" {
 		t.Fatalf("fake: verify_credentials fixture has no account id (%v)", err)
 	}
-	f := &fakeMasto{
-		o: o, selfID: self.ID, created: make(chan struct{}, 1), pageServed: make(chan struct{}, 1),
+	f := &CrashMastodon{
+		o: o, selfID: self.ID, Created: make(chan struct{}, 1), PageServed: make(chan struct{}, 1),
 		rng:      rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
 		served:   map[string]bool{},
-		statuses: map[string]*fakeStatus{},
+		statuses: map[string]*crashStatus{},
 		children: map[string][]string{},
-		posts:    map[replyKey][]string{},
+		posts:    map[ReplyKey][]string{},
 	}
 	f.generate()
 	f.released = min(o.Initial, len(f.all))
@@ -135,7 +140,7 @@ func newFake(t testing.TB, o fakeOptions) *fakeMasto {
 	mux.HandleFunc("GET /api/v1/statuses/{id}/context", f.auth(f.context))
 	mux.HandleFunc("POST /api/v1/statuses", f.auth(f.createStatus))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
+		crashJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
 	})
 	f.srv = httptest.NewServer(f.track(mux))
 	t.Cleanup(f.srv.Close)
@@ -143,16 +148,16 @@ func newFake(t testing.TB, o fakeOptions) *fakeMasto {
 }
 
 // URL is the server's base URL.
-func (f *fakeMasto) URL() string { return f.srv.URL }
+func (f *CrashMastodon) URL() string { return f.srv.URL }
 
 // ---- the mentions ----
 
-type fakeAuthor struct {
+type crashAuthor struct {
 	id, username, domain, name string
 	followers                  int
 }
 
-func (a fakeAuthor) json() json.RawMessage {
+func (a crashAuthor) json() json.RawMessage {
 	acct, u := a.username, "https://gts.example/@"+a.username
 	if a.domain != "" {
 		acct = a.username + "@" + a.domain
@@ -166,7 +171,7 @@ func (a fakeAuthor) json() json.RawMessage {
 	return b
 }
 
-var mentionTexts = map[string][]string{
+var crashMentionTexts = map[string][]string{
 	"en": {
 		"my order #%d still hasn't arrived, can you check?",
 		"the grinder I bought (order %d) arrived cracked. Refund please!",
@@ -187,12 +192,12 @@ var mentionTexts = map[string][]string{
 // generate makes the mentions the server will release, oldest first:
 // customers local and remote, public mentions, replies within earlier
 // threads, and private mentions (direct).
-func (f *fakeMasto) generate() {
+func (f *CrashMastodon) generate() {
 	base := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
-	var authors []fakeAuthor
+	var authors []crashAuthor
 	domains := []string{"", "mstdn.example", "fedi.example", "social.example"}
 	for i := range 40 {
-		authors = append(authors, fakeAuthor{
+		authors = append(authors, crashAuthor{
 			id:        strconv.FormatInt(110757622579200000+int64(i)*7, 10),
 			username:  fmt.Sprintf("cust%02d", i),
 			domain:    domains[i%len(domains)],
@@ -201,13 +206,13 @@ func (f *fakeMasto) generate() {
 		})
 	}
 	langs := []string{"en", "en", "en", "es", "pl"}
-	var public []*fakeStatus
+	var public []*crashStatus
 	for i := range f.o.Total {
 		at := base.Add(time.Duration(i) * 7 * time.Second)
 		a := authors[f.rng.IntN(len(authors))]
 		lang := langs[f.rng.IntN(len(langs))]
-		tpl := mentionTexts[lang][f.rng.IntN(len(mentionTexts[lang]))]
-		st := &fakeStatus{
+		tpl := crashMentionTexts[lang][f.rng.IntN(len(crashMentionTexts[lang]))]
+		st := &crashStatus{
 			ID:         snowflake(at, i),
 			CreatedAt:  at,
 			Visibility: "public",
@@ -228,7 +233,7 @@ func (f *fakeMasto) generate() {
 		if st.InReplyTo != "" {
 			f.children[st.InReplyTo] = append(f.children[st.InReplyTo], st.ID)
 		}
-		f.all = append(f.all, &fakeNotif{ID: 58213000 + int64(i)*3, Status: st})
+		f.all = append(f.all, &crashNotif{ID: 58213000 + int64(i)*3, Status: st})
 	}
 }
 
@@ -237,11 +242,11 @@ func snowflake(at time.Time, seq int) string {
 	return strconv.FormatUint(uint64(at.UnixMilli())<<16|uint64(seq&0xffff), 10)
 }
 
-// release makes n more mentions visible: at once if hark already pages
+// Release makes n more mentions visible: at once if hark already pages
 // forward, else as soon as it does (before that, hark's first poll reads
 // only the newest page, by design, so releasing more would lose posts no
 // matter what hark does).
-func (f *fakeMasto) release(n int) {
+func (f *CrashMastodon) Release(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.frozen {
@@ -254,24 +259,24 @@ func (f *fakeMasto) release(n int) {
 	f.pending += n
 }
 
-// freeze stops every further release.
-func (f *fakeMasto) freeze() {
+// Freeze stops every further release.
+func (f *CrashMastodon) Freeze() {
 	f.mu.Lock()
 	f.frozen = true
 	f.pending = 0
 	f.mu.Unlock()
 }
 
-// unfreeze allows releases again.
-func (f *fakeMasto) unfreeze() {
+// Unfreeze allows releases again.
+func (f *CrashMastodon) Unfreeze() {
 	f.mu.Lock()
 	f.frozen = false
 	f.mu.Unlock()
 }
 
-// releasedStatuses returns the ids of the visible mentions, oldest first,
+// ReleasedStatuses returns the ids of the visible mentions, oldest first,
 // and the newest notification id ("" if none).
-func (f *fakeMasto) releasedStatuses() (ids []string, newest string) {
+func (f *CrashMastodon) ReleasedStatuses() (ids []string, newest string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, n := range f.all[:f.released] {
@@ -283,15 +288,15 @@ func (f *fakeMasto) releasedStatuses() (ids []string, newest string) {
 	return ids, newest
 }
 
-// wasServed reports whether a status appeared in a notifications answer.
-func (f *fakeMasto) wasServed(id string) bool {
+// WasServed reports whether a status appeared in a notifications answer.
+func (f *CrashMastodon) WasServed(id string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.served[id]
 }
 
-// allServed reports whether every released mention has been served.
-func (f *fakeMasto) allServed() bool {
+// AllServed reports whether every released mention has been served.
+func (f *CrashMastodon) AllServed() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, n := range f.all[:f.released] {
@@ -302,8 +307,8 @@ func (f *fakeMasto) allServed() bool {
 	return true
 }
 
-// allCreated reports whether a status exists for every key.
-func (f *fakeMasto) allCreated(keys []replyKey) bool {
+// AllCreated reports whether a status exists for every key.
+func (f *CrashMastodon) AllCreated(keys []ReplyKey) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, k := range keys {
@@ -314,50 +319,52 @@ func (f *fakeMasto) allCreated(keys []replyKey) bool {
 	return true
 }
 
-// createdPosts returns every created status id per (in_reply_to, text).
-func (f *fakeMasto) createdPosts() map[replyKey][]string {
+// CreatedPosts returns every created status id per (in_reply_to, text).
+func (f *CrashMastodon) CreatedPosts() map[ReplyKey][]string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make(map[replyKey][]string, len(f.posts))
+	out := make(map[ReplyKey][]string, len(f.posts))
 	for k, v := range f.posts {
 		out[k] = slices.Clone(v)
 	}
 	return out
 }
 
-func (f *fakeMasto) snapshot() fakeStats {
+func (f *CrashMastodon) Stats() CrashStats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.stats
 }
 
-// busy reports the requests being handled right now.
-func (f *fakeMasto) busy() (posts, notifs int) {
+// Busy reports the requests being handled right now.
+func (f *CrashMastodon) Busy() (posts, notifs int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.inPost, f.inNotif
 }
 
-// mostNotifs is the most notification requests handled at once: two
+// MostNotifs is the most notification requests handled at once: two
 // means two processes polled the feed at the same time.
-func (f *fakeMasto) mostNotifs() int {
+func (f *CrashMastodon) MostNotifs() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.maxNotif
 }
 
-// requestCount is the number of requests received so far.
-func (f *fakeMasto) requestCount() int {
+// RequestCount is the number of requests received so far.
+func (f *CrashMastodon) RequestCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests
 }
 
-// waitIdle waits until no request is being handled (a killed client's
+// WaitIdle waits until no request is being handled (a killed client's
 // requests finish quickly: every wait in the handlers ends with the
 // request's context). It reports false on timeout.
-func (f *fakeMasto) waitIdle(timeout time.Duration) bool {
+func (f *CrashMastodon) WaitIdle(timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		f.mu.Lock()
 		n := f.inflight
@@ -368,32 +375,32 @@ func (f *fakeMasto) waitIdle(timeout time.Duration) bool {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(2 * time.Millisecond)
+		<-tick.C
 	}
 }
 
-// quietFor reports whether no request is being handled and none ended in
+// QuietFor reports whether no request is being handled and none ended in
 // the last d.
-func (f *fakeMasto) quietFor(d time.Duration) bool {
+func (f *CrashMastodon) QuietFor(d time.Duration) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.inflight == 0 && time.Since(f.lastDone) >= d
 }
 
-// rateLimitContext makes the next n thread-context lookups fail with 429
+// RateLimitContext makes the next n thread-context lookups fail with 429
 // Too Many Requests (Retry-After: wait), as a throttled server answers.
-func (f *fakeMasto) rateLimitContext(n int, wait time.Duration) {
+func (f *CrashMastodon) RateLimitContext(n int, wait time.Duration) {
 	f.mu.Lock()
 	f.limitCtx, f.limitFor = n, wait
 	f.mu.Unlock()
 }
 
-// drain forgets earlier signals.
-func (f *fakeMasto) drain() {
+// Drain forgets earlier signals.
+func (f *CrashMastodon) Drain() {
 	for {
 		select {
-		case <-f.created:
-		case <-f.pageServed:
+		case <-f.Created:
+		case <-f.PageServed:
 		default:
 			return
 		}
@@ -402,7 +409,7 @@ func (f *fakeMasto) drain() {
 
 // ---- HTTP ----
 
-func (f *fakeMasto) track(h http.Handler) http.Handler {
+func (f *CrashMastodon) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.inflight++
@@ -418,10 +425,10 @@ func (f *fakeMasto) track(h http.Handler) http.Handler {
 	})
 }
 
-func (f *fakeMasto) auth(h http.HandlerFunc) http.HandlerFunc {
+func (f *CrashMastodon) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+f.o.Token {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "The access token is invalid"})
+			crashJSON(w, http.StatusUnauthorized, map[string]string{"error": "The access token is invalid"})
 			return
 		}
 		w.Header().Set("X-Ratelimit-Limit", "300")
@@ -432,14 +439,14 @@ func (f *fakeMasto) auth(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // latency waits 0..MaxLatency; false if the client went away meanwhile.
-func (f *fakeMasto) latency(r *http.Request) bool {
+func (f *CrashMastodon) latency(r *http.Request) bool {
 	f.mu.Lock()
 	d := time.Duration(f.rng.Int64N(int64(f.o.MaxLatency) + 1))
 	f.mu.Unlock()
 	return f.sleep(r, d)
 }
 
-func (f *fakeMasto) sleep(r *http.Request, d time.Duration) bool {
+func (f *CrashMastodon) sleep(r *http.Request, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -453,7 +460,7 @@ func (f *fakeMasto) sleep(r *http.Request, d time.Duration) bool {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
+func crashJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		code, b = http.StatusInternalServerError, []byte(`{"error":"encoding"}`)
@@ -463,26 +470,26 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_, _ = w.Write(b)
 }
 
-func writeRaw(w http.ResponseWriter, b []byte) {
+func crashRaw(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(b)
 }
 
-func (f *fakeMasto) verify(w http.ResponseWriter, r *http.Request) {
+func (f *CrashMastodon) verify(w http.ResponseWriter, r *http.Request) {
 	if f.latency(r) {
-		writeRaw(w, f.o.Self)
+		crashRaw(w, f.o.Self)
 	}
 }
 
-func (f *fakeMasto) instance(w http.ResponseWriter, r *http.Request) {
+func (f *CrashMastodon) instance(w http.ResponseWriter, r *http.Request) {
 	if f.latency(r) {
-		writeRaw(w, f.o.Instance)
+		crashRaw(w, f.o.Instance)
 	}
 }
 
 // statusJSON renders a status the way GoToSocial does (content as HTML,
 // the source text in "text").
-func (f *fakeMasto) statusJSON(s *fakeStatus) map[string]any {
+func (f *CrashMastodon) statusJSON(s *crashStatus) map[string]any {
 	var parent, parentAcct any
 	if s.InReplyTo != "" {
 		parent = s.InReplyTo
@@ -522,7 +529,7 @@ func (f *fakeMasto) statusJSON(s *fakeStatus) map[string]any {
 }
 
 // notifications serves GET /api/v1/notifications with Mastodon's paging.
-func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
+func (f *CrashMastodon) notifications(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.inNotif++
 	f.maxNotif = max(f.maxNotif, f.inNotif)
@@ -555,7 +562,7 @@ func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 	maxID, hasMax, err2 := bound("max_id")
 	sinceID, hasSince, err3 := bound("since_id")
 	if err1 != nil || err2 != nil || err3 != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad paging id"})
+		crashJSON(w, http.StatusBadRequest, map[string]string{"error": "bad paging id"})
 		return
 	}
 	if types := q["types[]"]; len(types) > 0 && !slices.Contains(types, "mention") {
@@ -574,7 +581,7 @@ func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 			f.released = min(f.released+1, len(f.all))
 		}
 	}
-	var match []*fakeNotif
+	var match []*crashNotif
 	for _, n := range f.all[:f.released] {
 		if (hasMin && n.ID <= minID) || (hasSince && n.ID <= sinceID) || (hasMax && n.ID >= maxID) {
 			continue
@@ -616,13 +623,13 @@ func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Link", link("max_id", match[len(match)-1].ID)+`; rel="next", `+link("min_id", match[0].ID)+`; rel="prev"`)
 	}
-	writeJSON(w, http.StatusOK, out)
+	crashJSON(w, http.StatusOK, out)
 	if len(match) > 0 {
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
 		select {
-		case f.pageServed <- struct{}{}:
+		case f.PageServed <- struct{}{}:
 		default:
 		}
 	}
@@ -631,7 +638,7 @@ func (f *fakeMasto) notifications(w http.ResponseWriter, r *http.Request) {
 // context serves GET /api/v1/statuses/:id/context: the ancestors, top
 // down, and every descendant in tree order (hark's own replies among
 // them: what Confirm looks for).
-func (f *fakeMasto) context(w http.ResponseWriter, r *http.Request) {
+func (f *CrashMastodon) context(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.stats.ContextReqs++
 	f.mu.Unlock()
@@ -647,12 +654,12 @@ func (f *fakeMasto) context(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(f.limitFor.Round(time.Second)/time.Second)))
 		w.Header().Set("X-Ratelimit-Remaining", "0")
 		w.Header().Set("X-Ratelimit-Reset", reset.Format("2006-01-02T15:04:05.000000Z"))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many requests"})
+		crashJSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many requests"})
 		return
 	}
 	st := f.statuses[id]
 	if st == nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
+		crashJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
 		return
 	}
 	ancestors := []map[string]any{}
@@ -669,12 +676,12 @@ func (f *fakeMasto) context(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	walk(id)
-	writeJSON(w, http.StatusOK, map[string]any{"ancestors": ancestors, "descendants": descendants})
+	crashJSON(w, http.StatusOK, map[string]any{"ancestors": ancestors, "descendants": descendants})
 }
 
 // createStatus serves POST /api/v1/statuses. Idempotency-Key is ignored,
 // as GoToSocial does. Some answers are held back after the status exists.
-func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
+func (f *CrashMastodon) createStatus(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.inPost++
 	f.stats.PostReqs++
@@ -685,7 +692,7 @@ func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 	}()
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad form"})
+		crashJSON(w, http.StatusBadRequest, map[string]string{"error": "bad form"})
 		return
 	}
 	text := r.PostForm.Get("status")
@@ -696,10 +703,10 @@ func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case strings.TrimSpace(text) == "":
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: Text can't be blank"})
+		crashJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: Text can't be blank"})
 		return
 	case utf8.RuneCountInString(text) > 5000:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Bad Request: status too long"})
+		crashJSON(w, http.StatusBadRequest, map[string]string{"error": "Bad Request: status too long"})
 		return
 	}
 	if !f.latency(r) {
@@ -708,12 +715,12 @@ func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	if parent != "" && f.statuses[parent] == nil {
 		f.mu.Unlock()
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
+		crashJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
 		return
 	}
 	f.ownSeq++
 	now := time.Now().UTC()
-	st := &fakeStatus{
+	st := &crashStatus{
 		ID:        snowflake(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC).Add(time.Duration(f.ownSeq)*time.Second), int(f.ownSeq)),
 		InReplyTo: parent, CreatedAt: now, Visibility: vis, Lang: r.PostForm.Get("language"),
 		Text: text, Account: f.o.Self, Own: true,
@@ -722,7 +729,7 @@ func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
 	if parent != "" {
 		f.children[parent] = append(f.children[parent], st.ID)
 	}
-	k := replyKey{InReplyTo: parent, Text: text}
+	k := ReplyKey{InReplyTo: parent, Text: text}
 	f.posts[k] = append(f.posts[k], st.ID)
 	f.stats.Created++
 	body := f.statusJSON(st)
@@ -732,7 +739,7 @@ func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	select {
-	case f.created <- struct{}{}:
+	case f.Created <- struct{}{}:
 	default:
 	}
 	if hold > 0 && !f.sleep(r, hold) {
@@ -742,5 +749,5 @@ func (f *fakeMasto) createStatus(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	crashJSON(w, http.StatusOK, body)
 }

@@ -1,0 +1,214 @@
+package crashtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hark-tui/hark/internal/testkit"
+	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/pg"
+)
+
+// What every harness here shares: running the hark binary, killing it,
+// and checking the store it leaves.
+
+// proc is one running hark.
+type proc struct {
+	cmd  *exec.Cmd
+	out  *testkit.Buffer // stdout and stderr
+	done chan error
+	args []string
+}
+
+// startHark starts the hark binary with --config cfg and args, in dir with
+// env; done gets its exit.
+func startHark(t *testing.T, dir string, env []string, cfg string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(harkBin, append([]string{"--config", cfg}, args...)...)
+	cmd.Env = env
+	cmd.Dir = dir
+	out := &testkit.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting hark %v: %v", args, err)
+	}
+	p := &proc{cmd: cmd, out: out, done: make(chan error, 1), args: args}
+	go func() { p.done <- cmd.Wait() }()
+	return p
+}
+
+// childEnv is the test's environment for hark: without HARK_*, XDG_* and
+// the drop prefixes, with the XDG folders inside dir.
+func childEnv(dir string, drop ...string) []string {
+	var env []string
+next:
+	for _, kv := range os.Environ() {
+		for _, p := range append([]string{"HARK_", "XDG_"}, drop...) {
+			if strings.HasPrefix(kv, p) {
+				continue next
+			}
+		}
+		env = append(env, kv)
+	}
+	return append(env, "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
+}
+
+// sigkill SIGKILLs p and waits for it. exited says it finished on its own
+// just before the signal (err is then its exit).
+func sigkill(t *testing.T, p *proc) (exited bool, err error) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Fatalf("killing hark: %v", err)
+	}
+	err = <-p.done
+	var ee *exec.ExitError
+	if err == nil || !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		return true, err
+	}
+	return false, nil
+}
+
+// pollOnce waits for `hark poll --once` (p) to succeed within 60 s.
+func pollOnce(t *testing.T, p *proc, log string) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("hark poll --once: %v\n%s\nlog:\n%s", err, p.out, tail(log, 40))
+		}
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("hark poll --once did not finish within 60 s")
+	}
+}
+
+// checkStore runs the store's consistency checks.
+func checkStore(t *testing.T, st store.Store, when string) {
+	t.Helper()
+	fs, err := st.Doctor(context.Background())
+	if err != nil {
+		t.Errorf("%s: store check: %v", when, err)
+		return
+	}
+	for _, f := range fs {
+		if !f.OK {
+			t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
+		}
+	}
+}
+
+// tail is the last n lines of a file.
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// crashSeed is HARK_CRASH_SEED or the clock.
+func crashSeed(t *testing.T) uint64 {
+	t.Helper()
+	if v := os.Getenv("HARK_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("HARK_CRASH_SEED=%q: %v", v, err)
+		}
+		return n
+	}
+	return uint64(time.Now().UnixNano())
+}
+
+// sigterm stops p with SIGTERM and expects a clean exit within d.
+func sigterm(t *testing.T, p *proc, name string, d time.Duration) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("stopping hark %s: %v", name, err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("hark %s after SIGTERM: %v\n%s", name, err, p.out)
+		}
+	case <-time.After(d):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("hark %s did not stop within %s of SIGTERM", name, d)
+	}
+}
+
+// storedPosts reads every stored post by key: straight from the bbolt
+// bucket (each under its own key), or through the store on PostgreSQL.
+func storedPosts(t *testing.T, db string, st store.Store, when string) map[string]store.StoredPost {
+	t.Helper()
+	stored := map[string]store.StoredPost{}
+	var err error
+	if pg.IsURL(db) {
+		err = st.ForEachPost(context.Background(), func(sp store.StoredPost) bool { stored[sp.Key()] = sp; return true })
+	} else {
+		err = rawView(db, func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("posts"))
+			if b == nil {
+				return errors.New("no posts bucket")
+			}
+			return b.ForEach(func(k, v []byte) error {
+				var sp store.StoredPost
+				if err := json.Unmarshal(v, &sp); err != nil {
+					return fmt.Errorf("post %q: %w", k, err)
+				}
+				if string(k) != sp.Key() {
+					return fmt.Errorf("post stored under %q has key %q", k, sp.Key())
+				}
+				stored[string(k)] = sp
+				return nil
+			})
+		})
+	}
+	if err != nil {
+		t.Fatalf("%s: reading posts: %v", when, err)
+	}
+	return stored
+}
+
+// convIDs lists the ids of the conversations keep accepts.
+func convIDs(t *testing.T, st store.Store, keep func(social.Conversation) bool) []string {
+	t.Helper()
+	var ids []string
+	err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		if keep(c) {
+			ids = append(ids, c.ID)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("listing conversations: %v", err)
+	}
+	return ids
+}
+
+// storedLine is the engine's log line for a stored batch.
+var storedLine = regexp.MustCompile(`msg=stored feed=\S+ new=(\d+)`)
+
+// loggedStored sums the new posts of the "stored" lines of a hark log.
+func loggedStored(log string) int {
+	b, _ := os.ReadFile(log)
+	n := 0
+	for _, m := range storedLine.FindAllSubmatch(b, -1) {
+		k, _ := strconv.Atoi(string(m[1]))
+		n += k
+	}
+	return n
+}
