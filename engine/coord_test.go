@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -264,6 +265,15 @@ func TestStalledPollerIsFenced(t *testing.T) {
 	srv.mu.Unlock()
 	ev, stopEv := a.e.Subscribe()
 	defer stopEv()
+	// a's own first batch may still be announced after this subscription
+	// (the event follows the commit): its conversations are not news
+	before := map[string]bool{}
+	if err := a.st.ForEachPost(context.Background(), func(p store.StoredPost) bool {
+		before[p.ConvID] = true
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
 	srv.add("f", 1)
 	// a's next poll blocks (after it read the cursor); b starts and takes
 	// the feed once a's lease has expired
@@ -282,8 +292,8 @@ func TestStalledPollerIsFenced(t *testing.T) {
 	for done := false; !done; {
 		select {
 		case x := <-ev:
-			if x.Kind == EvNewPosts {
-				t.Fatalf("a stored a stale batch: %+v", x.ConvIDs)
+			if x.Kind == EvNewPosts && slices.ContainsFunc(x.ConvIDs, func(id string) bool { return !before[id] }) {
+				t.Fatalf("a stored a stale batch: %+v (a's first batch: %v)", x.ConvIDs, before)
 			}
 			if x.Kind == EvFeedStatus && x.Feed.LastError != "" && x.Feed.ErrorKind != "" {
 				t.Fatalf("a fenced batch counted as a feed error: %+v", *x.Feed)
