@@ -152,3 +152,7 @@ func (m *Model) TeamNext(d time.Duration) bool {
 		return false
 	}
 }
+
+// Presence is the status line's "who is online" part, whatever message
+// the line shows over it (a test's clock never lets a message expire).
+func (m *Model) Presence() string { return m.team.presence() }

@@ -73,6 +73,19 @@ func untilShared(t *testing.T, m *tui.Model, want string) string {
 	return m.Screen()
 }
 
+// untilPresence applies the session's team messages until the status
+// line's presence part says want (a "joined" message may stand over it on
+// the screen: the test's frozen clock never lets it expire).
+func untilPresence(t *testing.T, m *tui.Model, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(m.Presence(), want) {
+		if time.Now().After(deadline) || !m.TeamNext(time.Until(deadline)) {
+			t.Fatalf("presence never said %q (it says %q):\n%s", want, m.Presence(), m.Screen())
+		}
+	}
+}
+
 // Two operators on two processes sharing one database: the claim is a
 // database write made off the UI loop (r opens the composer once it is
 // answered), the other process's screen shows it by itself, a second reply
@@ -86,8 +99,8 @@ func TestSharedTeamInTheTUI(t *testing.T) {
 	}
 	jd := teamModel(t, aa.TUIDeps("test", nil), ra.Join(jane, nil))
 	ak := teamModel(t, ab.TUIDeps("test", nil), rb.Join(ade, nil))
-	untilShared(t, ak, "2 online: JD·all AK·all")
-	untilShared(t, jd, "2 online: JD·all AK·all")
+	untilPresence(t, ak, "2 online: JD·all AK·all")
+	untilPresence(t, jd, "2 online: JD·all AK·all")
 
 	jd.Update(key("r"))
 	if scr := jd.Screen(); strings.Contains(scr, "public reply · ctrl+s") {
