@@ -177,6 +177,20 @@ func TestCrashTeam(t *testing.T) {
 	}) {
 		t.Errorf("the team did not finish its work within 90 s")
 	}
+	// each engine has registered (it has opened the store and joined the
+	// team) before it is asked to stop: an engine restarted in the last
+	// round may still be starting on a busy machine
+	var started []int32
+	for _, p := range engines {
+		started = append(started, int32(p.cmd.Process.Pid))
+	}
+	if !testkit.PollEvery(60*time.Second, 50*time.Millisecond, func() bool {
+		var n int
+		err := conn.QueryRow(context.Background(), "SELECT count(*) FROM processes WHERE pid = ANY($1)", started).Scan(&n)
+		return err == nil && n == len(started)
+	}) {
+		t.Errorf("not every engine registered within 60 s")
+	}
 	for _, p := range engines {
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
