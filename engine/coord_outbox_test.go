@@ -117,7 +117,9 @@ func TestOutboxOnceAcrossProcesses(t *testing.T) {
 	ps[0].cancel()
 	ps[0].st.Close()
 	<-srv.held["stalled"]
-	waitFor(t, "every reply sent", 60*time.Second, func() bool {
+	// a deadline that tells a hang from a busy machine (300 sends under
+	// -race on 2 busy cores took over a minute)
+	waitFor(t, "every reply sent", 4*time.Minute, func() bool {
 		sent, err := st.Outbox(ctx, func(e store.OutboxEntry) bool { return e.State == store.OutSent })
 		if err != nil {
 			t.Fatal(err)
@@ -127,7 +129,7 @@ func TestOutboxOnceAcrossProcesses(t *testing.T) {
 	// the stalled process comes back with its late result: refused
 	released = true
 	close(srv.release)
-	waitFor(t, "the stalled sender's late result refused", 30*time.Second, func() bool {
+	waitFor(t, "the stalled sender's late result refused", time.Minute, func() bool {
 		return strings.Contains(ps[1].logs.String(), "lease lost after send")
 	})
 	srv.mu.Lock()
