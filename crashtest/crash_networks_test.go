@@ -705,7 +705,18 @@ func (h *netHarness) pending() map[uint64]bool {
 }
 
 // sentLine is what `hark poll` prints when a delivery ends.
-var sentLine = regexp.MustCompile(`(?m)^(sent|failed)\s+reply (\d+) to #`)
+var sentLine = regexp.MustCompile(`(?m)^(sent|failed)\s+(?:reply (\d+) to #|(?:follow-up of )?status post \S+ \(outbox (\d+)\))`)
+
+// sentSeq is the outbox number of a sentLine match (a reply's or a status
+// post's).
+func sentSeq(m []string) uint64 {
+	s := m[2]
+	if s == "" {
+		s = m[3]
+	}
+	seq, _ := strconv.ParseUint(s, 10, 64)
+	return seq
+}
 
 // finish runs one `hark poll` with the network behaving until every entry
 // in want has been delivered (or failed), then stops it with SIGTERM and
@@ -724,7 +735,7 @@ func (h *netHarness) finish(want map[uint64]bool) time.Duration {
 		}
 		done := 0
 		for _, m := range sentLine.FindAllStringSubmatch(p.out.String(), -1) {
-			if seq, _ := strconv.ParseUint(m[2], 10, 64); want[seq] {
+			if want[sentSeq(m)] {
 				done++
 			}
 		}
