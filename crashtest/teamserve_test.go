@@ -68,10 +68,8 @@ func (s *sshTerm) frameWithout(what string) {
 		if err := s.sess.WindowChange(40, w); err != nil {
 			s.t.Fatal(err)
 		}
-		deadline := time.Now().Add(2 * time.Second)
-		for time.Now().Before(deadline) && !strings.Contains(s.text(), "? help") {
-			time.Sleep(10 * time.Millisecond) // until the frame's last line arrives
-		}
+		// until the frame's last line arrives
+		testkit.PollEvery(2*time.Second, 10*time.Millisecond, func() bool { return strings.Contains(s.text(), "? help") })
 		t := s.text()
 		return strings.Contains(t, "? help") && !strings.Contains(t, what)
 	})
@@ -237,13 +235,9 @@ func TestTeamAcrossServeProcesses(t *testing.T) {
 		ak.setMark()
 		t0 := time.Now()
 		jd.send("r")
-		deadline := time.Now().Add(15 * time.Second)
-		for !strings.Contains(ak.text(), "✎JD") {
-			if time.Now().After(deadline) {
-				on, claims := teamRows(t, conn)
-				t.Fatalf("round %d: no ✎JD on AK's screen in 15 s (online %v, claims %v); JD's screen:\n%s\nAK's:\n%s", i, on, claims, jd.text(), ak.text())
-			}
-			time.Sleep(5 * time.Millisecond) // polling the screen text; the deadline bounds it
+		if !testkit.PollEvery(15*time.Second, 5*time.Millisecond, func() bool { return strings.Contains(ak.text(), "✎JD") }) {
+			on, claims := teamRows(t, conn)
+			t.Fatalf("round %d: no ✎JD on AK's screen in 15 s (online %v, claims %v); JD's screen:\n%s\nAK's:\n%s", i, on, claims, jd.text(), ak.text())
 		}
 		lat = append(lat, time.Since(t0))
 		_, claims := teamRows(t, conn)
