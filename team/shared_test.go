@@ -488,7 +488,10 @@ func TestSharedStalledProcess(t *testing.T) {
 	// a write of the cut-off process, in flight while it is cut off
 	late := make(chan bool, 1)
 	go func() { late <- jdS.Touch(id) }()
-	testkit.Eventually(t, 10*time.Second, "JD's session and claim gone for B", func() bool {
+	// a stall in the middle of the touch's transaction keeps its row
+	// locks until the server ends it (idle_in_transaction_session_timeout,
+	// 15 s): the others' sweep waits for that, so the bound is above it
+	testkit.Eventually(t, 30*time.Second, "JD's session and claim gone for B", func() bool {
 		_, held := pb.reg.ClaimOf(id)
 		return !held && len(pb.reg.Online()) == 1
 	})
