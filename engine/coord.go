@@ -216,7 +216,17 @@ func (cs *coordState) preferred(feed string) (me bool, other bool) {
 	return p == cs.self.ID, p != cs.self.ID
 }
 
+// leaseCtx is the context of a lease write: it is not cut short when the
+// engine stops, so the write has ended (committed or not) before Run's
+// leave gives every lease up. A write cancelled mid-flight could commit on
+// the server after leave and hold the lease until it expires.
+func leaseCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+}
+
 func (cs *coordState) take(ctx context.Context, f Feed, grace time.Duration) (*store.Lease, bool, error) {
+	ctx, cancel := leaseCtx(ctx)
+	defer cancel()
 	l, ok, err := cs.c.Lease(ctx, store.LeaseFeed(f.Source.ID()), cs.self.ID, cs.ttl, grace)
 	if err != nil || !ok {
 		return nil, false, err
@@ -332,7 +342,9 @@ func sleepOr(ctx context.Context, d time.Duration, poke <-chan struct{}, poked *
 // snoozed conversations and rescores.
 func (cs *coordState) clockLease(ctx context.Context) bool {
 	ttl := max(cs.ttl, 2*cs.e.o.Tick)
-	l, ok, err := cs.c.Lease(ctx, store.LeaseClock, cs.self.ID, ttl, 0)
+	lctx, cancel := leaseCtx(ctx)
+	defer cancel()
+	l, ok, err := cs.c.Lease(lctx, store.LeaseClock, cs.self.ID, ttl, 0)
 	if err != nil {
 		cs.e.log.Warn("taking the clock lease", "err", err)
 		return false
