@@ -216,8 +216,16 @@ func TestCrashTeam(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM processes WHERE pid = ANY($1)", pids).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d stopped engines still registered after SIGTERM (%v)", left, err)
 	}
-	if pid := feedHolder(t, conn); pid != 0 {
-		t.Errorf("the feed's lease is still held by %d after every engine stopped", pid)
+	// (Leave drops the registration and ends the leases in one batch, so
+	// the check above also says the stopped engines gave theirs up.) A
+	// lease may still be held by a process killed in the last round (its
+	// registration stays until the others sweep it): it runs out within
+	// its time, and nobody renews it
+	holder := feedHolder(t, conn)
+	if !testkit.PollEvery(10*time.Second, 50*time.Millisecond, func() bool { return feedHolder(t, conn) == 0 }) {
+		t.Errorf("the feed's lease is still held by %d 10 s after every engine stopped (stopped engines: %v)", feedHolder(t, conn), pids)
+	} else if holder != 0 {
+		t.Logf("the feed's lease of %d (killed in the last round; stopped engines: %v) ran out after the stop", holder, pids)
 	}
 
 	st := h.openStore("after the team run")
