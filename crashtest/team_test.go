@@ -65,6 +65,7 @@ type teamFeed struct {
 
 	targets                       []string
 	queued                        int // replies queued with hark reply
+	replyAimed                    int // … killed right after its server created the post
 	pollerKills, aimPage, aimPost int
 	takeovers                     []time.Duration
 }
@@ -312,7 +313,7 @@ func TestCrashTeam(t *testing.T) {
 				d = time.Duration(h.rng.Int64N(int64(whole)*3/2 + 1))
 			}
 			began := time.Now()
-			k := h.kills
+			k, hits := h.kills, h.killsAfterPage+h.killsAfterPost
 			exited, err := h.killAfter(rp, d, aim)
 			if exited && err != nil {
 				t.Logf("hark reply %s: %v\n%s", conv, err, rp.out)
@@ -322,6 +323,9 @@ func TestCrashTeam(t *testing.T) {
 			}
 			idle()
 			replyKills += h.kills - k
+			if h.killsAfterPage+h.killsAfterPost > hits {
+				f.replyAimed++
+			}
 		}
 		// kill the poller of a feed (two rounds in three) or any engine
 		f := feeds[h.rng.IntN(len(feeds))]
@@ -352,8 +356,10 @@ func TestCrashTeam(t *testing.T) {
 		hits := h.killsAfterPage + h.killsAfterPost
 		pid := engines[victim].cmd.Process.Pid
 		d := h.ms(200, 3000)
-		if aim != nil && !post && f.net != nil {
-			d = h.ms(200, int(f.interval/time.Millisecond)/2) // its pages come once an interval
+		if aim != nil && !post && f.interval <= 30*time.Second {
+			// its pages come once an interval: wait up to half of one
+			// (X's, once a minute or at a takeover, are not waited for)
+			d = h.ms(200, max(3000, int(f.interval/time.Millisecond)/2))
 		}
 		if exited, err := h.killAfter(engines[victim], d, aim); exited {
 			t.Fatalf("round %d: hark engine exited by itself (%v):\n%s", round, err, engines[victim].out)
@@ -442,6 +448,9 @@ func TestCrashTeam(t *testing.T) {
 	t.Logf("team: %d kills (%d of hark reply), %d replies queued with hark reply",
 		h.kills, replyKills, attempted)
 	for _, f := range feeds {
+		t.Logf("%s: %d replies queued with hark reply, %d of them killed right after the server created the post", f.name, f.queued, f.replyAimed)
+	}
+	for _, f := range feeds {
 		if n := f.mostPolls(h); n > 1 {
 			t.Errorf("%s was polled by %d processes at once", f.id, n)
 		}
@@ -452,7 +461,7 @@ func TestCrashTeam(t *testing.T) {
 				lease, f.interval)
 		}
 		if f.net == nil {
-			t.Logf("%s: %d kills of its poller (%d right after a page was served, %d right after a status was created); "+
+			t.Logf("%s: %d kills of its poller (engine kills: %d right after a page was served, %d right after a status was created); "+
 				"%d mentions served, %d stored, %d lost, %d duplicated; %d replies accepted, %d delivered once, %d duplicated, %d lost; "+
 				"server: %d POSTs, %d created, %d Confirm lookups; most notification requests at once: %d",
 				f.name, f.pollerKills, f.aimPage, f.aimPost, prep.served, prep.stored, prep.lost, prep.duplicated,
@@ -468,7 +477,7 @@ func TestCrashTeam(t *testing.T) {
 				t.Errorf("hark resent a reply %s already held; only its duplicate-content check kept it from posting twice: %s", f.name, r)
 			}
 		}
-		t.Logf("%s: %d kills of its poller (%d right after a page was served, %d right after a post was created); "+
+		t.Logf("%s: %d kills of its poller (engine kills: %d right after a page was served, %d right after a post was created); "+
 			"%d mentions released, %d stored; %d replies accepted, %d delivered once, %d duplicated, %d lost, %d stray; "+
 			"server: %d creates, %d created, %d answers held (%d never read), %d 502 after creating, %d dropped after creating, "+
 			"%d 502 before creating, %d Confirm lookups; most mention pages served at once: %d",
