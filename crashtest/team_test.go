@@ -294,7 +294,7 @@ func TestCrashTeam(t *testing.T) {
 			h.rng.Shuffle(len(open), func(i, j int) { open[i], open[j] = open[j], open[i] })
 			slices.SortStableFunc(open, func(a, b *teamFeed) int { return a.queued - b.queued })
 		}
-		if len(open) > 0 && h.rng.Float64() < 0.7 {
+		if len(open) > 0 && h.rng.Float64() < 0.85 {
 			f := open[0]
 			conv := f.targets[h.rng.IntN(len(f.targets))]
 			attempted++
