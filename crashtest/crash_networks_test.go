@@ -49,8 +49,9 @@ type netCase struct {
 	// intercept installs the middleware in front of the network's fake.
 	intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
 	// isCreate and isConfirm recognise the call that creates a reply and
-	// the lookup hark's Confirm makes.
-	isCreate, isConfirm func(r *http.Request) bool
+	// the lookup hark's Confirm makes; isPoll the call a poll of the
+	// account's mentions pages with.
+	isCreate, isConfirm, isPoll func(r *http.Request) bool
 	// createdStatus is the status the fake answers when it created a post.
 	createdStatus int
 	// refusedStatus is the status the fake answers a create of a reply it
@@ -127,6 +128,9 @@ func blueskyCase(dm bool) netCase {
 		},
 		isConfirm: func(r *http.Request) bool {
 			return r.Method == http.MethodGet && r.URL.Path == "/xrpc/com.atproto.repo.getRecord"
+		},
+		isPoll: func(r *http.Request) bool {
+			return r.Method == http.MethodGet && r.URL.Path == "/xrpc/app.bsky.notification.listNotifications"
 		},
 		createdStatus:     http.StatusOK,
 		refusedStatus:     http.StatusInternalServerError,
@@ -214,6 +218,9 @@ func xCase(dm bool) netCase {
 		isConfirm: func(r *http.Request) bool {
 			return r.Method == http.MethodGet && r.URL.Path == "/2/users/"+fakenet.XUserID+"/tweets"
 		},
+		isPoll: func(r *http.Request) bool {
+			return r.Method == http.MethodGet && r.URL.Path == "/2/users/"+fakenet.XUserID+"/mentions"
+		},
 		createdStatus: http.StatusCreated,
 		refusedStatus: http.StatusForbidden,
 		bodyKey:       func(body []byte) string { return jsonString(body, "text") },
@@ -278,8 +285,9 @@ type dangerStats struct {
 type danger struct {
 	c netCase
 	// created gets a (non-blocking) signal whenever the fake created a
-	// post, before any answer is written.
-	created chan struct{}
+	// post, before any answer is written; pageServed whenever a page of
+	// mentions was answered (the poller is then storing it).
+	created, pageServed chan struct{}
 
 	mu           sync.Mutex
 	rng          *rand.Rand
@@ -288,13 +296,15 @@ type danger struct {
 	confirmFails int            // Confirm lookups that may still be failed
 	inflight     int
 	inCreate     int
+	inPoll       int // mention pages being served
+	maxPoll      int // most mention pages served at once: 2 = two pollers
 	lastDone     time.Time
 	refusals     []string
 	stats        dangerStats
 }
 
 func newDanger(c netCase, seed uint64) *danger {
-	return &danger{c: c, created: make(chan struct{}, 1), rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
+	return &danger{c: c, created: make(chan struct{}, 1), pageServed: make(chan struct{}, 1), rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
 		calls: map[string]int{}, confirmFails: 2}
 }
 
@@ -318,10 +328,15 @@ const (
 func (d *danger) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		create := d.c.isCreate(r)
+		poll := d.c.isPoll != nil && d.c.isPoll(r)
 		d.mu.Lock()
 		d.inflight++
 		if create {
 			d.inCreate++
+		}
+		if poll {
+			d.inPoll++
+			d.maxPoll = max(d.maxPoll, d.inPoll)
 		}
 		d.mu.Unlock()
 		w = &budgetWriter{ResponseWriter: w}
@@ -331,6 +346,9 @@ func (d *danger) middleware(next http.Handler) http.Handler {
 			if create {
 				d.inCreate--
 			}
+			if poll {
+				d.inPoll--
+			}
 			d.lastDone = time.Now()
 			d.mu.Unlock()
 		}()
@@ -339,6 +357,15 @@ func (d *danger) middleware(next http.Handler) http.Handler {
 			d.create(next, w, r)
 		case d.c.isConfirm(r):
 			d.confirm(next, w, r)
+		case poll:
+			sw := &statusSeen{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			if sw.code == http.StatusOK {
+				select {
+				case d.pageServed <- struct{}{}:
+				default:
+				}
+			}
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -491,11 +518,45 @@ func (d *danger) quietFor(q time.Duration) bool {
 }
 
 func (d *danger) drain() {
-	select {
-	case <-d.created:
-	default:
+	for {
+		select {
+		case <-d.created:
+		case <-d.pageServed:
+		default:
+			return
+		}
 	}
 }
+
+// mostPolls is the most mention pages served at once: two means two
+// processes polled the account's feed at the same time.
+func (d *danger) mostPolls() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.maxPoll
+}
+
+// statusSeen notes the status a handler answered with.
+type statusSeen struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusSeen) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusSeen) Write(p []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *statusSeen) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // budgetWriter shows every rate-limit budget the fake announces as full
 // (x-rate-limit-remaining, x-user-limit-24hour-remaining, ratelimit-remaining
@@ -810,6 +871,9 @@ func (h *netHarness) check(st store.Store) netReport {
 	claimed := map[fakenet.ReplyKey]bool{}
 	own := 0
 	for _, e := range entries {
+		if e.Reply.Network != h.c.network {
+			continue // another network's (the team run has three)
+		}
 		rep.accepted++
 		k := h.c.entryKey(e)
 		claimed[k] = true
