@@ -36,6 +36,9 @@ type Deps struct {
 	// UndoSend is how long a sent reply waits in the outbox, where undo
 	// takes it back into the composer (0: sent at once).
 	UndoSend time.Duration
+	// Tick is how often the screen's clock runs (countdowns, SLA warnings,
+	// the database probe); 0: every 5 s.
+	Tick time.Duration
 	// Tmux: the terminal is tmux (notifications go through its DCS
 	// passthrough).
 	Tmux    bool
@@ -177,7 +180,7 @@ const FlagScore = 35
 
 // Init loads the queue and starts listening to the engine.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadRefs(), m.waitEvent(), m.team.wait(), m.loadOutbox(), tick(), tea.RequestWindowSize, tea.RequestBackgroundColor, m.probeSixel())
+	return tea.Batch(m.loadRefs(), m.waitEvent(), m.team.wait(), m.loadOutbox(), m.tick(), tea.RequestWindowSize, tea.RequestBackgroundColor, m.probeSixel())
 }
 
 type eventMsg struct{ ev engine.Event }
@@ -211,8 +214,12 @@ func (m *Model) waitEvent() tea.Cmd {
 	}
 }
 
-func tick() tea.Cmd {
-	return tea.Tick(5*time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+func (m *Model) tick() tea.Cmd {
+	every := m.d.Tick
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	return tea.Tick(every, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.ctx, m.st) }

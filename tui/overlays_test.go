@@ -51,7 +51,12 @@ func TestOverlayScreens(t *testing.T) {
 		for _, sc := range scripts {
 			t.Run(sc.name+"_"+size.name, func(t *testing.T) {
 				a, _ := demoApp(t)
-				m := watch(newModel(t, a))
+				// the test's clock stands still: a real-time tick (every
+				// 5 s) on a slow run only adds an ambient SLA warning that
+				// is not part of the screen under test
+				d := a.TUIDeps("test", nil)
+				d.Mono, d.Bell, d.UndoSend, d.Tick = true, false, 0, time.Hour
+				m := watch(newModelWith(t, d))
 				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size.w, size.h))
 				waitScreen(t, tm, "priority")
 				for _, k := range sc.keys {

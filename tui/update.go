@@ -92,7 +92,7 @@ func (m *Model) updateRoot(msg tea.Msg) (tea.Cmd, bool) {
 	case slaMsg:
 		return m.onSLA(msg), true
 	case tickMsg:
-		cmds := []tea.Cmd{tick(), m.probeDB()}
+		cmds := []tea.Cmd{m.tick(), m.probeDB()}
 		if now := m.now(); now.Sub(m.lastSLAScan) >= slaScanEvery {
 			m.lastSLAScan = now
 			cmds = append(cmds, m.scanSLA())
