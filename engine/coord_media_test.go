@@ -68,20 +68,7 @@ func (m mediaSender) Confirm(ctx context.Context, r social.Reply) (social.Sent, 
 }
 
 func startMediaSender(t testing.TB, dsn, name string, srv *mediaServer, lease, claim time.Duration) *proc {
-	t.Helper()
-	st, err := pg.Open(context.Background(), dsn, pg.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs, log := procLog()
-	e := New(Options{Store: st, ProcessID: name, Log: log,
-		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: mediaSender{s: srv, proc: name}}},
-		LeaseTTL: lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
-		OutboxLease: claim, SendTimeout: time.Minute})
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}
-	go func() { defer close(p.done); e.Run(ctx) }()
-	return p
+	return startSenderWith(t, dsn, name, mediaSender{s: srv, proc: name}, lease, claim)
 }
 
 // TestUploadRecordFencedByClaim: a sender stalls in the middle of an image

@@ -58,6 +58,12 @@ func (p procSender) Confirm(ctx context.Context, r social.Reply) (social.Sent, b
 }
 
 func startSender(t testing.TB, dsn, name string, srv *replyServer, lease time.Duration) *proc {
+	return startSenderWith(t, dsn, name, procSender{s: srv, proc: name}, lease, lease)
+}
+
+// startSenderWith starts a process that delivers the outbox (no feeds)
+// through sender, its leases lease and its outbox claims claim long.
+func startSenderWith(t testing.TB, dsn, name string, sender social.Sender, lease, claim time.Duration) *proc {
 	t.Helper()
 	st, err := pg.Open(context.Background(), dsn, pg.Options{})
 	if err != nil {
@@ -65,9 +71,9 @@ func startSender(t testing.TB, dsn, name string, srv *replyServer, lease time.Du
 	}
 	logs, log := procLog()
 	e := New(Options{Store: st, ProcessID: name, Log: log,
-		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: procSender{s: srv, proc: name}}},
+		Accounts: []Account{{Network: social.Demo, Name: "acme", Brand: "Acme", Sender: sender}},
 		LeaseTTL: lease, Heartbeat: lease / 6, ProcessTTL: lease / 2, Tick: time.Hour,
-		OutboxLease: lease, SendTimeout: time.Minute})
+		OutboxLease: claim, SendTimeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proc{name: name, e: e, st: st, cancel: cancel, done: make(chan struct{}), logs: logs}
 	go func() { defer close(p.done); e.Run(ctx) }()
