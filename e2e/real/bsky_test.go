@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // atp is the AT Protocol peer (PDS + AppView + PLC from @atproto/dev-env):
@@ -184,8 +186,8 @@ func (a *atp) checkOneReply(t *testing.T, root, parent strongRef, want string) t
 	t.Helper()
 	var rs []threadReply
 	eventually(30*time.Second, func() bool { rs = a.repliesUnder(t, parent.URI); return len(rs) > 0 })
-	time.Sleep(time.Second)
-	rs = a.repliesUnder(t, parent.URI)
+	// a duplicate would show up within a second too: watch for one
+	testkit.PollEvery(time.Second, 100*time.Millisecond, func() bool { rs = a.repliesUnder(t, parent.URI); return len(rs) > 1 })
 	if len(rs) != 1 {
 		t.Fatalf("bob sees %d replies under %s, want exactly 1", len(rs), parent.URI)
 	}

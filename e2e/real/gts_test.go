@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // gts is the GoToSocial peer: alice is the brand hark answers for, bob
@@ -173,8 +175,8 @@ func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 	t.Helper()
 	var rs []status
 	eventually(30*time.Second, func() bool { rs = g.replyStatuses(t, id); return len(rs) > 0 }) // (the undo-send window holds a TUI reply 5 s)
-	time.Sleep(time.Second)                                                                     // a duplicate would show up now too
-	rs = g.replyStatuses(t, id)
+	// a duplicate would show up within a second too: watch for one
+	testkit.PollEvery(time.Second, 100*time.Millisecond, func() bool { rs = g.replyStatuses(t, id); return len(rs) > 1 })
 	if len(rs) != 1 {
 		t.Fatalf("bob sees %d replies under %s, want exactly 1: %+v", len(rs), id, rs)
 	}

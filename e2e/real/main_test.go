@@ -20,6 +20,8 @@ import (
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 var harkBin string
@@ -289,16 +291,8 @@ func token(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%1_000_000_000)
 }
 
-// eventually retries f until it returns true or d passes.
+// eventually retries f every 250 ms until it returns true or d passes
+// (testkit.PollEvery: a real server's answers are slow to change).
 func eventually(d time.Duration, f func() bool) bool {
-	deadline := time.Now().Add(d)
-	for {
-		if f() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	return testkit.PollEvery(d, 250*time.Millisecond, f)
 }
