@@ -495,37 +495,31 @@ func (s *Session) Held() []string {
 
 // SetBrand says which brand the session is looking at ("" = all).
 func (s *Session) SetBrand(brand string) {
-	s.r.mu.Lock()
-	if s.closed || s.brand == brand {
-		s.r.mu.Unlock()
-		return
-	}
-	s.brand = brand
-	if s.r.db != nil {
-		s.r.mu.Unlock()
-		s.r.db.presence(s)
-		return
-	}
-	defer s.r.mu.Unlock()
-	s.r.publishLocked(Event{Kind: EvPresence, Presence: s.presenceLocked(), Reason: ReasonBrand, At: s.r.now()})
+	s.setPresence(func() bool { old := s.brand; s.brand = brand; return old != brand }, ReasonBrand)
 }
 
 // SetViewing says which conversation the session has open ("" = none),
 // so the others see who is looking at it.
 func (s *Session) SetViewing(conv string) {
+	s.setPresence(func() bool { old := s.viewing; s.viewing = conv; return old != conv }, ReasonViewing)
+}
+
+// setPresence applies set under the registry's lock and, when it changed
+// something, tells the others: through the database on a shared team,
+// else as an event of this registry.
+func (s *Session) setPresence(set func() (changed bool), why Reason) {
 	s.r.mu.Lock()
-	if s.closed || s.viewing == conv {
+	if s.closed || !set() {
 		s.r.mu.Unlock()
 		return
 	}
-	s.viewing = conv
 	if s.r.db != nil {
 		s.r.mu.Unlock()
 		s.r.db.presence(s)
 		return
 	}
 	defer s.r.mu.Unlock()
-	s.r.publishLocked(Event{Kind: EvPresence, Presence: s.presenceLocked(), Reason: ReasonViewing, At: s.r.now()})
+	s.r.publishLocked(Event{Kind: EvPresence, Presence: s.presenceLocked(), Reason: why, At: s.r.now()})
 }
 
 // Online lists who is online (this session included).

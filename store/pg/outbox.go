@@ -136,29 +136,7 @@ func (o txOutbox) EntryTx(seq uint64) (store.OutboxEntry, bool, error) {
 
 // Outbox lists entries, oldest first, that pass keep (nil = all).
 func (s *Store) Outbox(ctx context.Context, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, "SELECT seq, doc FROM outbox ORDER BY seq")
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	defer rows.Close()
-	var out []store.OutboxEntry
-	for rows.Next() {
-		var seq int64
-		var raw []byte
-		if err := rows.Scan(&seq, &raw); err != nil {
-			return nil, s.wrap(err)
-		}
-		var e store.OutboxEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("outbox entry %d: %w", seq, err)
-		}
-		if keep == nil || keep(e) {
-			out = append(out, e)
-		}
-	}
-	return out, s.wrap(rows.Err())
+	return s.outboxQuery(ctx, keep, "SELECT seq, doc FROM outbox ORDER BY seq")
 }
 
 // OutboxEntry reads one entry.
