@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hark-tui/hark/internal/benchgen"
-	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -36,7 +34,7 @@ func BenchmarkIngestVsRaw(b *testing.B) {
 	dir := b.TempDir()
 	// the store, with fsync (a copy of the generated one)
 	cp := filepath.Join(dir, "ingest.db")
-	if err := copyFile(path, cp); err != nil {
+	if err := benchgen.CopyFile(path, cp); err != nil {
 		b.Fatal(err)
 	}
 	st, err := store.Open(cp, store.Options{})
@@ -141,22 +139,3 @@ func BenchmarkIngestVsRaw(b *testing.B) {
 	b.ReportMetric(float64(rawNs)/float64(posts), "raw-ns/post")
 	b.ReportMetric(float64(rawNs)/float64(ingestNs), "ratio")
 }
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-var _ = social.Mastodon

@@ -438,7 +438,7 @@ func Cached(tb testing.TB, n int) string {
 func Open(tb testing.TB, n int) store.Store {
 	src := Cached(tb, n)
 	dst := filepath.Join(tb.TempDir(), "bench.db")
-	if err := copyFile(src, dst); err != nil {
+	if err := CopyFile(src, dst); err != nil {
 		tb.Fatal(err)
 	}
 	s, err := store.Open(dst, store.Options{NoSync: true})
@@ -457,7 +457,8 @@ func reindex(s store.Store) error {
 	return nil
 }
 
-func copyFile(src, dst string) error {
+// CopyFile copies a store file (a generated store's cached copy).
+func CopyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
