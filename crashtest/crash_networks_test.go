@@ -1,25 +1,19 @@
 package crashtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/internal/fakenet"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -48,25 +42,15 @@ type netCase struct {
 	accountYAML func(n *fakenet.Nets) string
 	// intercept installs the middleware in front of the network's fake.
 	intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
-	// isCreate and isConfirm recognise the call that creates a reply and
-	// the lookup hark's Confirm makes; isPoll the call a poll of the
-	// account's mentions pages with.
-	isCreate, isConfirm, isPoll func(r *http.Request) bool
-	// createdStatus is the status the fake answers when it created a post.
-	createdStatus int
-	// refusedStatus is the status the fake answers a create of a reply it
-	// already holds (X: 403 duplicate content; Bluesky: the reference PDS's
-	// 500 for a duplicate rkey; 0: the fake never refuses a repeat).
-	refusedStatus int
+	// calls are the create, Confirm and poll calls the crash layer in
+	// front of the fake mistreats or watches.
+	calls fakenet.CrashCalls
 	// refusalIsProtocol says the server's refusal of a repeat is part of
 	// the protocol (a repo cannot hold two records under one rkey), so a
 	// blind resend is harmless. On X it is not: X documents no idempotency,
 	// and its duplicate-content check is the only thing between a blind
 	// resend and a second public reply.
 	refusalIsProtocol bool
-	// bodyKey identifies the outbox entry of a create request from its
-	// body (Bluesky posts: the rkey; otherwise the text, unique per reply).
-	bodyKey func(body []byte) string
 	// mentions lists the remote ids of the mentions the fake serves.
 	mentions func(n *fakenet.Nets) []string
 	withhold func(n *fakenet.Nets, k int)
@@ -80,28 +64,18 @@ type netCase struct {
 	sentID func(e store.OutboxEntry, p madePost) bool
 }
 
+// crashLayer puts a crash layer (off) in front of the network's fake.
+func (c netCase) crashLayer(n *fakenet.Nets, seed uint64) *fakenet.CrashLayer {
+	d := fakenet.NewCrashLayer(c.calls, seed)
+	c.intercept(n, d.Middleware)
+	return d
+}
+
 // madePost is one reply the server created.
 type madePost struct {
 	key  fakenet.ReplyKey // what it answers (or whom it messages), and its text
 	id   string           // the remote id hark records ("" if the fake keeps none)
 	rkey string           // Bluesky record key
-}
-
-// jsonString reads the string at a path of object keys in a JSON body.
-func jsonString(body []byte, path ...string) string {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return ""
-		}
-		v = m[k]
-	}
-	s, _ := v.(string)
-	return s
 }
 
 // blueskyCase is Bluesky: public replies (createRecord, rkey chosen at
@@ -122,20 +96,9 @@ func blueskyCase(dm bool) netCase {
     interval: 10s
 `, fakenet.BlueskyAccount, n.Bluesky.URL, fakenet.BlueskyHandle, fakenet.EnvBlueskyPassword)
 		},
-		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
-		isCreate: func(r *http.Request) bool {
-			return r.Method == http.MethodPost && r.URL.Path == "/xrpc/com.atproto.repo.createRecord"
-		},
-		isConfirm: func(r *http.Request) bool {
-			return r.Method == http.MethodGet && r.URL.Path == "/xrpc/com.atproto.repo.getRecord"
-		},
-		isPoll: func(r *http.Request) bool {
-			return r.Method == http.MethodGet && r.URL.Path == "/xrpc/app.bsky.notification.listNotifications"
-		},
-		createdStatus:     http.StatusOK,
-		refusedStatus:     http.StatusInternalServerError,
+		intercept:         func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
+		calls:             fakenet.BlueskyCrashCalls(false),
 		refusalIsProtocol: true,
-		bodyKey:           func(body []byte) string { return jsonString(body, "rkey") },
 		mentions:          func(n *fakenet.Nets) []string { return n.Bluesky.NotificationURIs() },
 		withhold:          func(n *fakenet.Nets, k int) { n.Bluesky.Withhold(k) },
 		release:           func(n *fakenet.Nets) { n.Bluesky.Release() },
@@ -143,7 +106,7 @@ func blueskyCase(dm bool) netCase {
 			var out []madePost
 			for _, r := range n.Bluesky.Records() {
 				out = append(out, madePost{
-					key: fakenet.ReplyKey{InReplyTo: jsonString(r.Record, "reply", "parent", "uri"), Text: jsonString(r.Record, "text")},
+					key: fakenet.ReplyKey{InReplyTo: fakenet.JSONString(r.Record, "reply", "parent", "uri"), Text: fakenet.JSONString(r.Record, "text")},
 					id:  r.URI, rkey: r.Rkey,
 				})
 			}
@@ -166,14 +129,7 @@ func blueskyCase(dm bool) netCase {
 		// looks the message up (chat.bsky.convo.getMessages).
 		c.name = "bluesky-dm"
 		c.replyArgs = []string{"--dm"}
-		c.isCreate = func(r *http.Request) bool {
-			return r.Method == http.MethodPost && r.URL.Path == "/xrpc/chat.bsky.convo.sendMessage"
-		}
-		c.isConfirm = func(r *http.Request) bool {
-			return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/xrpc/chat.bsky.convo.getMessages")
-		}
-		c.refusedStatus, c.refusalIsProtocol = 0, false
-		c.bodyKey = func(body []byte) string { return jsonString(body, "message", "text") }
+		c.calls, c.refusalIsProtocol = fakenet.BlueskyCrashCalls(true), false
 		c.created = func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, m := range n.Bluesky.Messages() {
@@ -212,21 +168,10 @@ func xCase(dm bool) netCase {
 				fakenet.EnvXConsumerKey, fakenet.EnvXConsumerSecret, fakenet.EnvXAccessToken, fakenet.EnvXAccessSecret)
 		},
 		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
-		isCreate: func(r *http.Request) bool {
-			return r.Method == http.MethodPost && r.URL.Path == "/2/tweets"
-		},
-		isConfirm: func(r *http.Request) bool {
-			return r.Method == http.MethodGet && r.URL.Path == "/2/users/"+fakenet.XUserID+"/tweets"
-		},
-		isPoll: func(r *http.Request) bool {
-			return r.Method == http.MethodGet && r.URL.Path == "/2/users/"+fakenet.XUserID+"/mentions"
-		},
-		createdStatus: http.StatusCreated,
-		refusedStatus: http.StatusForbidden,
-		bodyKey:       func(body []byte) string { return jsonString(body, "text") },
-		mentions:      func(n *fakenet.Nets) []string { return n.X.MentionIDs() },
-		withhold:      func(n *fakenet.Nets, k int) { n.X.Withhold(k) },
-		release:       func(n *fakenet.Nets) { n.X.Release() },
+		calls:     fakenet.XCrashCalls(false),
+		mentions:  func(n *fakenet.Nets) []string { return n.X.MentionIDs() },
+		withhold:  func(n *fakenet.Nets, k int) { n.X.Withhold(k) },
+		release:   func(n *fakenet.Nets) { n.X.Release() },
 		created: func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, tw := range n.X.Created() {
@@ -242,13 +187,7 @@ func xCase(dm bool) netCase {
 	if dm {
 		c.name = "x-dm"
 		c.replyArgs = []string{"--dm"}
-		c.isCreate = func(r *http.Request) bool {
-			return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/2/dm_conversations/with/") && strings.HasSuffix(r.URL.Path, "/messages")
-		}
-		c.isConfirm = func(r *http.Request) bool {
-			return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/2/dm_conversations/with/") && strings.HasSuffix(r.URL.Path, "/dm_events")
-		}
-		c.refusedStatus = 0
+		c.calls = fakenet.XCrashCalls(true)
 		c.created = func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, m := range n.X.DMs() {
@@ -263,351 +202,6 @@ func xCase(dm bool) netCase {
 	return c
 }
 
-// ---- the dangerous network ----
-
-// dangerStats counts what the interceptor did.
-type dangerStats struct {
-	Creates      int // create calls received
-	Created      int // … that created a post
-	Refused      int // … refused as a repeat of a post the server holds
-	Held         int // created, the answer held back 100–600 ms
-	Unanswered   int // created, and the client was gone before the (held) answer
-	BadGateway   int // created, answered 502 instead
-	Dropped      int // created, the connection closed instead of an answer
-	FailedBefore int // answered 502 before the fake saw the call (nothing created)
-	Confirms     int // Confirm lookups (Bluesky getRecord, X own timeline)
-	ConfirmFails int // … answered 502
-}
-
-// danger is the middleware in front of one fake network: it counts the
-// requests in flight (so a killed hark's requests can be waited out) and,
-// while on, mistreats create calls and a few Confirm lookups.
-type danger struct {
-	c netCase
-	// created gets a (non-blocking) signal whenever the fake created a
-	// post, before any answer is written; pageServed whenever a page of
-	// mentions was answered (the poller is then storing it).
-	created, pageServed chan struct{}
-
-	mu           sync.Mutex
-	rng          *rand.Rand
-	on           bool
-	calls        map[string]int // create calls seen per outbox entry
-	confirmFails int            // Confirm lookups that may still be failed
-	inflight     int
-	inCreate     int
-	inPoll       int // mention pages being served
-	maxPoll      int // most mention pages served at once: 2 = two pollers
-	lastDone     time.Time
-	refusals     []string
-	stats        dangerStats
-}
-
-func newDanger(c netCase, seed uint64) *danger {
-	return &danger{c: c, created: make(chan struct{}, 1), pageServed: make(chan struct{}, 1), rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
-		calls: map[string]int{}, confirmFails: 2}
-}
-
-// setOn switches the mistreatment on or off (counting goes on).
-func (d *danger) setOn(on bool) {
-	d.mu.Lock()
-	d.on = on
-	d.mu.Unlock()
-}
-
-type createMode int
-
-const (
-	modePass        createMode = iota // answer as the fake did
-	modeHold                          // answer 100–600 ms late
-	modeBadGateway                    // create, then answer 502
-	modeDrop                          // create, then close the connection
-	modeFailedFirst                   // answer 502 without creating
-)
-
-func (d *danger) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		create := d.c.isCreate(r)
-		poll := d.c.isPoll != nil && d.c.isPoll(r)
-		d.mu.Lock()
-		d.inflight++
-		if create {
-			d.inCreate++
-		}
-		if poll {
-			d.inPoll++
-			d.maxPoll = max(d.maxPoll, d.inPoll)
-		}
-		d.mu.Unlock()
-		w = &budgetWriter{ResponseWriter: w}
-		defer func() {
-			d.mu.Lock()
-			d.inflight--
-			if create {
-				d.inCreate--
-			}
-			if poll {
-				d.inPoll--
-			}
-			d.lastDone = time.Now()
-			d.mu.Unlock()
-		}()
-		switch {
-		case create:
-			d.create(next, w, r)
-		case d.c.isConfirm(r):
-			d.confirm(next, w, r)
-		case poll:
-			sw := &statusSeen{ResponseWriter: w}
-			next.ServeHTTP(sw, r)
-			if sw.code == http.StatusOK {
-				select {
-				case d.pageServed <- struct{}{}:
-				default:
-				}
-			}
-		default:
-			next.ServeHTTP(w, r)
-		}
-	})
-}
-
-// create handles a create call. A failure (502 or a dropped connection)
-// is injected only into the first create call of an outbox entry: every
-// failure sends hark into its backoff, which doubles with each attempt
-// (8–12 s after the first), and the test must end in time.
-func (d *danger) create(next http.Handler, w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	key := d.c.bodyKey(body)
-
-	d.mu.Lock()
-	d.stats.Creates++
-	first := d.calls[key] == 0
-	d.calls[key]++
-	mode := modePass
-	var hold time.Duration
-	if d.on {
-		x := d.rng.Float64()
-		switch {
-		case x < 0.35:
-		case x < 0.65:
-			mode = modeHold
-		case x < 0.77:
-			mode = modeBadGateway
-		case x < 0.87:
-			mode = modeDrop
-		default:
-			mode = modeFailedFirst
-		}
-		if mode >= modeBadGateway && !first {
-			mode = modeHold
-		}
-		// The window this test is about (the post made, its answer lost)
-		// is opened for sure, not by chance: with 7 creates the draws
-		// above miss it one run in five. From the third first create on,
-		// while none was lost, the answer is lost.
-		if first && d.stats.Creates >= 3 && d.stats.BadGateway+d.stats.Dropped+d.stats.Unanswered == 0 {
-			mode = modeBadGateway + createMode(d.rng.IntN(2)) // or modeDrop
-		}
-		hold = time.Duration(100+d.rng.IntN(501)) * time.Millisecond
-	}
-	if mode == modeFailedFirst {
-		d.stats.FailedBefore++
-	}
-	d.mu.Unlock()
-
-	if mode == modeFailedFirst {
-		badGateway(w)
-		return
-	}
-	rec := httptest.NewRecorder()
-	next.ServeHTTP(rec, r)
-	made := rec.Code == d.c.createdStatus
-	d.mu.Lock()
-	switch {
-	case made:
-		d.stats.Created++
-	case d.c.refusedStatus != 0 && rec.Code == d.c.refusedStatus:
-		d.stats.Refused++
-		d.refusals = append(d.refusals, fmt.Sprintf("%d for %q: %s", rec.Code, key, strings.TrimSpace(rec.Body.String())))
-	}
-	d.mu.Unlock()
-	if !made {
-		forward(w, rec)
-		return
-	}
-	select {
-	case d.created <- struct{}{}:
-	default:
-	}
-	switch mode {
-	case modePass:
-		forward(w, rec)
-	case modeHold:
-		d.count(func(s *dangerStats) { s.Held++ })
-		t := time.NewTimer(hold)
-		defer t.Stop()
-		select {
-		case <-r.Context().Done():
-			d.count(func(s *dangerStats) { s.Unanswered++ })
-		case <-t.C:
-			forward(w, rec)
-		}
-	case modeBadGateway:
-		d.count(func(s *dangerStats) { s.BadGateway++ })
-		badGateway(w)
-	case modeDrop:
-		d.count(func(s *dangerStats) { s.Dropped++ })
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			badGateway(w)
-			return
-		}
-		_ = conn.Close()
-	}
-}
-
-// confirm passes a Confirm lookup on, or (twice per test, while on) fails
-// it with a 502: a lookup that says nothing must leave the entry uncertain.
-func (d *danger) confirm(next http.Handler, w http.ResponseWriter, r *http.Request) {
-	d.mu.Lock()
-	d.stats.Confirms++
-	fail := d.on && d.confirmFails > 0 && d.rng.Float64() < 0.25
-	if fail {
-		d.confirmFails--
-		d.stats.ConfirmFails++
-	}
-	d.mu.Unlock()
-	if fail {
-		badGateway(w)
-		return
-	}
-	next.ServeHTTP(w, r)
-}
-
-func (d *danger) count(f func(*dangerStats)) {
-	d.mu.Lock()
-	f(&d.stats)
-	d.mu.Unlock()
-}
-
-func (d *danger) snapshot() (dangerStats, []string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stats, append([]string(nil), d.refusals...)
-}
-
-func (d *danger) busy() (creates int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.inCreate
-}
-
-// waitIdle waits until no request is being handled and none ended in the
-// last 20 ms (a request whose headers were read but whose handler has not
-// started yet shows up in that time). It reports false on timeout.
-func (d *danger) waitIdle(timeout time.Duration) bool {
-	return testkit.Poll(timeout, func() bool { return d.quietFor(20 * time.Millisecond) })
-}
-
-func (d *danger) quietFor(q time.Duration) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.inflight == 0 && time.Since(d.lastDone) >= q
-}
-
-func (d *danger) drain() {
-	for {
-		select {
-		case <-d.created:
-		case <-d.pageServed:
-		default:
-			return
-		}
-	}
-}
-
-// mostPolls is the most mention pages served at once: two means two
-// processes polled the account's feed at the same time.
-func (d *danger) mostPolls() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.maxPoll
-}
-
-// statusSeen notes the status a handler answered with.
-type statusSeen struct {
-	http.ResponseWriter
-	code int
-}
-
-func (s *statusSeen) WriteHeader(code int) {
-	if s.code == 0 {
-		s.code = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusSeen) Write(p []byte) (int, error) {
-	if s.code == 0 {
-		s.code = http.StatusOK
-	}
-	return s.ResponseWriter.Write(p)
-}
-
-func (s *statusSeen) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// budgetWriter shows every rate-limit budget the fake announces as full
-// (x-rate-limit-remaining, x-user-limit-24hour-remaining, ratelimit-remaining
-// set to their limit). The fakes count one budget down over the whole test;
-// a soak of hundreds of rounds would exhaust it, and hark would rightly stop
-// calling until the reset. Rate limits are not what this test is about.
-type budgetWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (b *budgetWriter) WriteHeader(code int) {
-	if !b.wrote {
-		b.wrote = true
-		h := b.Header()
-		for name := range h {
-			if base, ok := strings.CutSuffix(strings.ToLower(name), "-remaining"); ok {
-				if limit := h.Get(base + "-limit"); limit != "" {
-					h.Set(name, limit)
-				}
-			}
-		}
-	}
-	b.ResponseWriter.WriteHeader(code)
-}
-
-func (b *budgetWriter) Write(p []byte) (int, error) {
-	if !b.wrote {
-		b.WriteHeader(http.StatusOK)
-	}
-	return b.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the connection (Hijack).
-func (b *budgetWriter) Unwrap() http.ResponseWriter { return b.ResponseWriter }
-
-func forward(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
-}
-
-// badGateway answers the way a proxy in front of the API does.
-func badGateway(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(http.StatusBadGateway)
-	_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n")
-}
-
 // ---- the harness ----
 
 // netHarness runs hark against one fake network.
@@ -615,7 +209,7 @@ type netHarness struct {
 	t    *testing.T
 	c    netCase
 	nets *fakenet.Nets
-	d    *danger
+	d    *fakenet.CrashLayer
 	rng  *rand.Rand
 	dir  string
 	cfg  string
@@ -634,13 +228,12 @@ func newNetHarness(t *testing.T, c netCase, seed uint64) *netHarness {
 	h := &netHarness{
 		t: t, c: c, dir: dir,
 		nets: fakenet.Start(t),
-		d:    newDanger(c, seed),
 		rng:  rand.New(rand.NewPCG(seed, seed+1)),
 		cfg:  filepath.Join(dir, "config.yaml"),
 		db:   filepath.Join(dir, "hark.db"),
 		log:  filepath.Join(dir, "hark.log"),
 	}
-	c.intercept(h.nets, h.d.middleware)
+	h.d = c.crashLayer(h.nets, seed)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("hark log, last lines:\n%s", tail(h.log, 40))
@@ -693,7 +286,7 @@ func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited boo
 	defer timer.Stop()
 	var aim chan struct{}
 	if aimed {
-		aim = h.d.created
+		aim = h.d.Created
 	}
 	hit := false
 	select {
@@ -704,7 +297,7 @@ func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited boo
 		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
 		hit = true
 	}
-	creates := h.d.busy()
+	creates := h.d.Busy()
 	if exited, err := sigkill(h.t, p); exited {
 		return true, err
 	}
@@ -715,7 +308,7 @@ func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited boo
 	if creates > 0 {
 		h.killsMidCreate++
 	}
-	if !h.d.waitIdle(5 * time.Second) {
+	if !h.d.WaitIdle(5 * time.Second) {
 		h.t.Fatalf("the fake still handles requests of a killed hark after 5 s")
 	}
 	return false, nil
@@ -800,7 +393,7 @@ func (h *netHarness) finish(want map[uint64]bool) time.Duration {
 				done++
 			}
 		}
-		if done >= len(want) && time.Since(start) > 500*time.Millisecond && h.d.quietFor(300*time.Millisecond) {
+		if done >= len(want) && time.Since(start) > 500*time.Millisecond && h.d.QuietFor(300*time.Millisecond) {
 			break
 		}
 		if time.Since(start) > 60*time.Second {
@@ -961,7 +554,7 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 	// points — often right after the server created the reply — or let
 	// finish), and a `hark poll` killed after 20–300 ms after each, half of
 	// them aimed right after the server created a reply.
-	h.d.setOn(true)
+	h.d.SetOn(true)
 	replies := max(12, rounds/2)
 	rounds = max(rounds, replies)
 	queued, replyKills := 0, 0
@@ -977,7 +570,7 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 			conv := targets[h.rng.IntN(len(targets))]
 			queued++
 			text := fmt.Sprintf("Thanks for reaching out, we're on it (%s crash reply %d/%d).", c.name, queued, seed%100000)
-			h.d.drain()
+			h.d.Drain()
 			rp := h.start(append(append([]string{"reply", "--no-signature"}, c.replyArgs...), conv, text)...)
 			// Every other reply runs to its end, so that at least half
 			// reach the outbox and delivery is tested at all (a random
@@ -998,7 +591,7 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 			}
 			replyKills += h.kills - k
 		}
-		h.d.drain()
+		h.d.Drain()
 		p := h.start("poll")
 		if exited, err := h.killAfter(p, h.ms(20, 300), h.rng.Float64() < 0.5); exited {
 			t.Fatalf("round %d: hark poll exited by itself (%v):\n%s\nlog:\n%s", i, err, p.out, tail(h.log, 40))
@@ -1007,14 +600,14 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 	h.c.release(h.nets)
 
 	// The clean run: the network behaves, hark delivers what is left.
-	h.d.setOn(false)
+	h.d.SetOn(false)
 	want := h.pending()
 	took := h.finish(want)
 
 	st := h.openStore("after delivery")
 	defer st.Close()
 	rep := h.check(st)
-	ds, refusals := h.d.snapshot()
+	ds, refusals := h.d.Snapshot()
 	confirmed := strings.Count(readFile(h.log), "uncertain send had reached the network")
 	for _, r := range refusals {
 		if c.refusalIsProtocol {

@@ -3,9 +3,9 @@
 // on loopback — internal/fakenet's CrashMastodon, a GoToSocial-like
 // Mastodon (no Idempotency-Key, random latency, answers held back after
 // the post exists, new mentions trickling in while hark pages), and
-// internal/fakenet's Bluesky and X for public replies and DMs, with create
-// calls whose answers are delayed, replaced by a 502 or cut after the post
-// exists — and SIGKILL `hark poll` and
+// internal/fakenet's Bluesky and X for public replies and DMs behind its
+// CrashLayer, with create calls whose answers are delayed, replaced by a
+// 502 or cut after the post exists — and SIGKILL `hark poll` and
 // `hark reply` at random points — mid-poll, mid-ingest, and between "the
 // server created the reply" and "hark recorded it" — over many rounds. Then
 // they check that the bbolt file passes bbolt's consistency check, that

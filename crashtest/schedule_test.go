@@ -12,7 +12,7 @@ import (
 // TestCrashScheduledReply: replies scheduled a moment ahead (`hark reply
 // --at 2s --anyway`) are released by a `hark poll` that is SIGKILLed right
 // after the server created one (its answer held back, replaced or dropped
-// by the danger interceptor); the next runs find it sending or queued and
+// by the crash layer); the next runs find it sending or queued and
 // confirm before sending. At the end every scheduled reply is on the
 // server once and recorded as sent.
 func TestCrashScheduledReply(t *testing.T) {
@@ -38,17 +38,17 @@ func TestCrashScheduledReply(t *testing.T) {
 			if len(sched) != 3 {
 				t.Fatalf("%d scheduled entries, want 3", len(sched))
 			}
-			h.d.setOn(true)
+			h.d.SetOn(true)
 			for round := 0; round < 6 && h.killsAimed < 2; round++ {
-				h.d.drain()
+				h.d.Drain()
 				p := h.start("poll")
 				// aimed: killed 0–15 ms after the server created a reply
 				if exited, err := h.killAfter(p, 10*time.Second, true); exited {
 					t.Fatalf("hark poll exited by itself (%v):\n%s", err, p.out)
 				}
 			}
-			h.d.drain()
-			h.d.setOn(false)
+			h.d.Drain()
+			h.d.SetOn(false)
 			h.finish(h.pending())
 			st = h.openStore("after delivery")
 			defer st.Close()

@@ -15,8 +15,8 @@ import (
 )
 
 // TestCrashStatusPost: `hark post` (a status post, not a reply, with an
-// image) is SIGKILLed right after the server created the post (the danger
-// interceptor holds the answer back, replaces it or drops it), then a
+// image) is SIGKILLed right after the server created the post (the crash
+// layer holds the answer back, replaces it or drops it), then a
 // clean `hark poll` delivers what is left. Every status the store holds
 // is on the server exactly once, every copy recorded as sent; a status
 // killed before it was stored is not on the server at all; every image
@@ -34,20 +34,20 @@ func TestCrashStatusPost(t *testing.T) {
 			}
 			png.Encode(f, image.NewGray(image.Rect(0, 0, 4, 4)))
 			f.Close()
-			h.d.setOn(true)
+			h.d.SetOn(true)
 			var texts []string
 			for i := range 4 {
 				text := fmt.Sprintf("Status %d: our site is down and we're on it (%s %d).", i, c.name, seed%100000)
 				texts = append(texts, text)
-				h.d.drain()
+				h.d.Drain()
 				p := h.start("post", "--no-signature", "--brand", "Acme Coffee", "--image", img, "--alt", "Map of the outage area", text)
 				// aimed: killed 0–15 ms after the server created the post
 				if exited, err := h.killAfter(p, 20*time.Second, true); exited && err != nil {
 					t.Logf("hark post %d: %v\n%s", i, err, p.out)
 				}
 			}
-			h.d.drain()
-			h.d.setOn(false)
+			h.d.Drain()
+			h.d.SetOn(false)
 			want := h.pending()
 			h.finish(want)
 

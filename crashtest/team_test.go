@@ -76,7 +76,7 @@ func (f *teamFeed) mostPolls(h *harness) int {
 	if f.net == nil {
 		return h.fake.MostNotifs()
 	}
-	return f.net.d.mostPolls()
+	return f.net.d.MostPolls()
 }
 
 // release makes new mentions on Bluesky and X (each with a photo: the
@@ -105,7 +105,7 @@ func (f *teamFeed) release(rng *rand.Rand, round int) {
 
 // addNetworks adds the Bluesky and X accounts of nets to the harness's
 // config (and their secrets to its environment), each fake behind a crash
-// layer (danger) that holds back, fails or drops the answers to creates.
+// layer (fakenet.CrashLayer) that holds back, fails or drops the answers to creates.
 func (h *harness) addNetworks(t *testing.T, nets *fakenet.Nets, seed uint64) []*teamFeed {
 	t.Helper()
 	b, err := os.ReadFile(h.cfg)
@@ -116,12 +116,11 @@ func (h *harness) addNetworks(t *testing.T, nets *fakenet.Nets, seed uint64) []*
 	cfg := strings.Replace(string(b), "\naccounts:\n", "\noutbox:\n  max_attempts: 100\naccounts:\n", 1)
 	var feeds []*teamFeed
 	for i, c := range []netCase{blueskyCase(false), xCase(false)} {
-		d := newDanger(c, seed+uint64(i+1)*0x9e3779b9)
-		c.intercept(nets, d.middleware)
-		d.setOn(true)
+		d := c.crashLayer(nets, seed+uint64(i+1)*0x9e3779b9)
+		d.SetOn(true)
 		cfg += c.accountYAML(nets)
 		f := &teamFeed{
-			name: c.name, id: string(c.network) + ":" + c.account, pageServed: d.pageServed, created: d.created,
+			name: c.name, id: string(c.network) + ":" + c.account, pageServed: d.PageServed, created: d.Created,
 			net: &netHarness{t: t, c: c, nets: nets, d: d, db: h.db},
 		}
 		f.interval = map[social.Network]time.Duration{social.Bluesky: 10 * time.Second, social.X: config.MinInterval("x")}[c.network]
@@ -201,7 +200,7 @@ func TestCrashTeam(t *testing.T) {
 	// a kill's requests are all answered before the round goes on
 	idle := func() {
 		for _, f := range feeds {
-			if f.net != nil && !f.net.d.waitIdle(5*time.Second) {
+			if f.net != nil && !f.net.d.WaitIdle(5*time.Second) {
 				t.Fatalf("the %s fake still handles requests of a killed hark after 5 s", f.name)
 			}
 		}
@@ -210,7 +209,7 @@ func TestCrashTeam(t *testing.T) {
 		h.fake.Drain()
 		for _, f := range feeds {
 			if f.net != nil {
-				f.net.d.drain()
+				f.net.d.Drain()
 			}
 		}
 	}
@@ -390,7 +389,7 @@ func TestCrashTeam(t *testing.T) {
 	for _, f := range feeds {
 		if f.net != nil {
 			f.net.c.release(f.net.nets)
-			f.net.d.setOn(false)
+			f.net.d.SetOn(false)
 		}
 	}
 	// X is polled once a minute: its last mentions may wait that long
@@ -477,7 +476,7 @@ func TestCrashTeam(t *testing.T) {
 			continue
 		}
 		rep := f.net.check(st)
-		ds, refusals := f.net.d.snapshot()
+		ds, refusals := f.net.d.Snapshot()
 		for _, r := range refusals {
 			if f.net.c.refusalIsProtocol {
 				t.Logf("the server refused a repeat create (harmless on %s: one record per rkey): %s", f.name, r)

@@ -362,21 +362,11 @@ func (f *CrashMastodon) RequestCount() int {
 // requests finish quickly: every wait in the handlers ends with the
 // request's context). It reports false on timeout.
 func (f *CrashMastodon) WaitIdle(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	return waitFor(timeout, func() bool {
 		f.mu.Lock()
-		n := f.inflight
-		f.mu.Unlock()
-		if n == 0 {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		<-tick.C
-	}
+		defer f.mu.Unlock()
+		return f.inflight == 0
+	})
 }
 
 // QuietFor reports whether no request is being handled and none ended in
@@ -396,16 +386,7 @@ func (f *CrashMastodon) RateLimitContext(n int, wait time.Duration) {
 }
 
 // Drain forgets earlier signals.
-func (f *CrashMastodon) Drain() {
-	for {
-		select {
-		case <-f.Created:
-		case <-f.PageServed:
-		default:
-			return
-		}
-	}
-}
+func (f *CrashMastodon) Drain() { drain(f.Created, f.PageServed) }
 
 // ---- HTTP ----
 
@@ -628,10 +609,7 @@ func (f *CrashMastodon) notifications(w http.ResponseWriter, r *http.Request) {
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
-		select {
-		case f.PageServed <- struct{}{}:
-		default:
-		}
+		signal(f.PageServed)
 	}
 }
 
@@ -738,10 +716,7 @@ func (f *CrashMastodon) createStatus(w http.ResponseWriter, r *http.Request) {
 		hold = f.o.MinDelay + time.Duration(f.rng.Int64N(int64(f.o.MaxDelay-f.o.MinDelay)+1))
 	}
 	f.mu.Unlock()
-	select {
-	case f.Created <- struct{}{}:
-	default:
-	}
+	signal(f.Created)
 	if hold > 0 && !f.sleep(r, hold) {
 		f.mu.Lock()
 		f.stats.Unanswered++

@@ -9,6 +9,11 @@
 // own cursor semantics, accept replies, and record every request so tests
 // can assert on what reached the wire.
 //
+// For crash-safety tests it has CrashMastodon (a GoToSocial-like Mastodon
+// with latency, answers held back after the post exists and a trickle of
+// new mentions) and CrashLayer, the same knobs in front of the Bluesky and
+// X fakes.
+//
 // It owns only the fakes. It must not import any other hark package: it
 // stands for the outside world, so sharing code with the adapters would let
 // a bug on one side hide the same bug on the other.
