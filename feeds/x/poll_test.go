@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -92,7 +93,7 @@ func TestPollFirst(t *testing.T) {
 	if b.Cursor != newestMention || b.More {
 		t.Errorf("cursor %q more %v, want %q false", b.Cursor, b.More, newestMention)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("first poll made %d requests, want 1 (no back-fill): %+v", len(reqs), reqs)
 	}
@@ -142,7 +143,7 @@ func TestPollIncremental(t *testing.T) {
 	if len(b.Posts) != 0 || b.Cursor != newestMention {
 		t.Fatalf("got %d posts, cursor %q; want none and the same cursor", len(b.Posts), b.Cursor)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 1 || reqs[0].Query.Get("since_id") != newestMention || reqs[0].Query.Has("pagination_token") {
 		t.Fatalf("requests %+v", reqs)
 	}
@@ -160,7 +161,7 @@ func TestPollCatchUp(t *testing.T) {
 	if b.Cursor != newestMention {
 		t.Errorf("cursor %q, want newest_id of the first page %q", b.Cursor, newestMention)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests, want 2 pages", len(reqs))
 	}
@@ -183,10 +184,10 @@ func TestPollLooksUpUserOnce(t *testing.T) {
 		}
 		clk.Advance(DefaultInterval)
 	}
-	if n := f.count("GET /2/users/me"); n != 1 {
+	if n := f.Count("GET /2/users/me"); n != 1 {
 		t.Errorf("users/me called %d times, want 1", n)
 	}
-	if n := f.count("GET /2/users/" + brandID + "/mentions"); n != 2 {
+	if n := f.Count("GET /2/users/" + brandID + "/mentions"); n != 2 {
 		t.Errorf("mentions called %d times, want 2", n)
 	}
 }
@@ -219,7 +220,7 @@ func TestPollMinInterval(t *testing.T) {
 			if err != nil {
 				t.Fatalf("a poll too soon must not be an error: %v", err)
 			}
-			calls := f.count("GET /2/users/" + brandID + "/mentions")
+			calls := f.Count("GET /2/users/" + brandID + "/mentions")
 			if got := calls > 1; got != tt.wantCall {
 				t.Fatalf("second poll called the server: %v, want %v", got, tt.wantCall)
 			}
@@ -232,8 +233,8 @@ func TestPollMinInterval(t *testing.T) {
 
 func TestPollRemainingZero(t *testing.T) {
 	f := newFake(t)
-	f.on("GET /2/users/"+brandID+"/mentions", func(w http.ResponseWriter, r *http.Request) {
-		fixture(w, 200, "users_mentions_empty.json", map[string]string{"x-rate-limit-remaining": "0"})
+	f.HandleFunc("GET /2/users/"+brandID+"/mentions", func(w http.ResponseWriter, r *http.Request) {
+		fakenet.XWriteFixture(w, 200, "users_mentions_empty.json", map[string]string{"x-rate-limit-remaining": "0"})
 	})
 	c, clk := newClient(t, f, func(o *Options) { o.MinInterval = time.Minute })
 	if _, err := c.Poll(ctx, newestMention); err != nil {
@@ -245,14 +246,14 @@ func TestPollRemainingZero(t *testing.T) {
 	if !errors.As(err, &e) || e.Kind != social.RateLimited || !e.Until.Equal(resetAt) {
 		t.Fatalf("want RateLimited until %v, got %v", resetAt, err)
 	}
-	if n := f.count("GET /2/users/" + brandID + "/mentions"); n != 1 {
+	if n := f.Count("GET /2/users/" + brandID + "/mentions"); n != 1 {
 		t.Fatalf("server called %d times, want 1 (budget exhausted)", n)
 	}
 	clk.Advance(6 * time.Minute) // past the reset
 	if _, err := c.Poll(ctx, newestMention); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.count("GET /2/users/" + brandID + "/mentions"); n != 2 {
+	if n := f.Count("GET /2/users/" + brandID + "/mentions"); n != 2 {
 		t.Fatalf("server called %d times after the reset, want 2", n)
 	}
 }
@@ -266,8 +267,8 @@ func TestPollPostSpelling(t *testing.T) {
 		t.Fatal("replacement did nothing")
 	}
 	f := newFake(t)
-	f.on("GET /2/users/"+brandID+"/mentions", func(w http.ResponseWriter, r *http.Request) {
-		raw(w, 200, []byte(posts), nil)
+	f.HandleFunc("GET /2/users/"+brandID+"/mentions", func(w http.ResponseWriter, r *http.Request) {
+		fakenet.XWrite(w, 200, []byte(posts), nil)
 	})
 	c, _ := newClient(t, f, nil)
 	b, err := c.Poll(ctx, "")
@@ -313,8 +314,8 @@ func TestSearch(t *testing.T) {
 	if tomas.Author.Handle != "@tomaskask" || tomas.Author.Followers != 26411 {
 		t.Errorf("author %+v", tomas.Author)
 	}
-	var search []gotReq
-	for _, r := range f.requests() {
+	var search []fakenet.Request
+	for _, r := range f.Requests() {
 		if r.Path == "/2/tweets/search/recent" {
 			search = append(search, r)
 		}
@@ -325,7 +326,7 @@ func TestSearch(t *testing.T) {
 	if q := search[0].Query; q.Get("query") != query || q.Has("since_id") || q.Get("expansions") != "author_id,referenced_tweets.id,attachments.media_keys" {
 		t.Errorf("query %v", q)
 	}
-	if f.count("GET /2/users/me") != 1 {
+	if f.Count("GET /2/users/me") != 1 {
 		t.Errorf("search needs the brand's username once from users/me")
 	}
 	if s.Query() != query || !s.Rate().Known || s.Rate().Remaining != 299 {
@@ -342,7 +343,7 @@ func TestSearch(t *testing.T) {
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "2124397013237407751" {
 		t.Fatalf("incremental search: %+v, %v", b, err)
 	}
-	last := f.requests()[len(f.requests())-1]
+	last := f.Requests()[len(f.Requests())-1]
 	if last.Query.Get("since_id") != "2124397013237407751" {
 		t.Errorf("since_id %q", last.Query.Get("since_id"))
 	}
@@ -401,7 +402,7 @@ func TestThread(t *testing.T) {
 		reply.Kind != social.KindReply || reply.Author.Followers != 1843 || reply.ReadOnly != "" {
 		t.Errorf("reply %+v", reply)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests: %+v", len(reqs), reqs)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -45,7 +46,7 @@ func TestSendReply(t *testing.T) {
 	if sent != want {
 		t.Errorf("sent %+v, want %+v", sent, want)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/2/tweets" {
 		t.Fatalf("requests %+v", reqs)
 	}
@@ -70,7 +71,7 @@ func TestSendDM(t *testing.T) {
 	if sent != want {
 		t.Errorf("sent %+v, want %+v", sent, want)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/2/dm_conversations/with/1288112233445566778/messages" {
 		t.Fatalf("requests %+v", reqs)
 	}
@@ -100,7 +101,7 @@ func TestSendRefusedLocally(t *testing.T) {
 			if social.KindOf(err) != social.Permanent || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("want permanent %q, got %v", tt.msg, err)
 			}
-			if n := len(f.requests()); n != 0 {
+			if n := len(f.Requests()); n != 0 {
 				t.Errorf("%d requests; a refused reply must not reach X", n)
 			}
 		})
@@ -157,7 +158,7 @@ func TestConfirm(t *testing.T) {
 			if ok != tt.ok || sent != tt.found {
 				t.Errorf("got %+v %v, want %+v %v", sent, ok, tt.found, tt.ok)
 			}
-			reqs := f.requests()
+			reqs := f.Requests()
 			if len(reqs) != 1 || reqs[0].Path != tt.path {
 				t.Fatalf("requests %+v", reqs)
 			}
@@ -180,10 +181,12 @@ func TestConfirm(t *testing.T) {
 }
 
 func TestSendDuplicate(t *testing.T) {
-	dup := func(w http.ResponseWriter, r *http.Request) { fixture(w, 403, "error_403_duplicate.json", nil) }
+	dup := func(w http.ResponseWriter, r *http.Request) {
+		fakenet.XWriteFixture(w, 403, "error_403_duplicate.json", nil)
+	}
 	t.Run("already posted: confirmed", func(t *testing.T) {
 		f := newFake(t)
-		f.on("POST /2/tweets", dup)
+		f.HandleFunc("POST /2/tweets", dup)
 		c, _ := newClient(t, f, nil)
 		sent, err := c.Send(ctx, social.Reply{To: mariaPost(), Text: mariaReply, CreatedAt: mustTime("2026-11-22T08:05:10Z")})
 		if err != nil {
@@ -192,13 +195,13 @@ func TestSendDuplicate(t *testing.T) {
 		if sent.RemoteID != "2124413874339487751" {
 			t.Errorf("sent %+v", sent)
 		}
-		if f.count("GET /2/users/"+brandID+"/tweets") != 1 {
+		if f.Count("GET /2/users/"+brandID+"/tweets") != 1 {
 			t.Error("duplicate content must be checked against the own timeline")
 		}
 	})
 	t.Run("duplicate of something else: permanent", func(t *testing.T) {
 		f := newFake(t)
-		f.on("POST /2/tweets", dup)
+		f.HandleFunc("POST /2/tweets", dup)
 		c, _ := newClient(t, f, nil)
 		_, err := c.Send(ctx, social.Reply{To: mariaPost(), Text: "Thanks!", CreatedAt: t0})
 		var e *social.Error
@@ -209,9 +212,9 @@ func TestSendDuplicate(t *testing.T) {
 	})
 	t.Run("check fails: not final", func(t *testing.T) {
 		f := newFake(t)
-		f.on("POST /2/tweets", dup)
-		f.on("GET /2/users/"+brandID+"/tweets", func(w http.ResponseWriter, r *http.Request) {
-			problem(w, 503, "Service Unavailable", "over capacity")
+		f.HandleFunc("POST /2/tweets", dup)
+		f.HandleFunc("GET /2/users/"+brandID+"/tweets", func(w http.ResponseWriter, r *http.Request) {
+			fakenet.XWriteProblem(w, 503, "Service Unavailable", "over capacity")
 		})
 		c, _ := newClient(t, f, nil)
 		_, err := c.Send(ctx, social.Reply{To: mariaPost(), Text: mariaReply, CreatedAt: t0})
@@ -224,11 +227,11 @@ func TestSendDuplicate(t *testing.T) {
 func TestErrors(t *testing.T) {
 	mentions := "GET /2/users/" + brandID + "/mentions"
 	file := func(status int, name string, hdr map[string]string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) { fixture(w, status, name, hdr) }
+		return func(w http.ResponseWriter, r *http.Request) { fakenet.XWriteFixture(w, status, name, hdr) }
 	}
 	body := func(status int, ct, b string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			raw(w, status, []byte(b), map[string]string{"Content-Type": ct})
+			fakenet.XWrite(w, status, []byte(b), map[string]string{"Content-Type": ct})
 		}
 	}
 	tests := []struct {
@@ -276,7 +279,7 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.on(tt.route, tt.h)
+			f.HandleFunc(tt.route, tt.h)
 			c, _ := newClient(t, f, func(o *Options) {
 				if tt.big {
 					o.Client.MaxBody = 1024
@@ -313,7 +316,7 @@ func TestErrors(t *testing.T) {
 			}
 			if tt.kind == social.RateLimited {
 				// Until the reset, the same call must not reach X again.
-				before := len(f.requests())
+				before := len(f.Requests())
 				if tt.send {
 					_, err = c.Send(ctx, social.Reply{To: mariaPost(), Text: "Hola again", CreatedAt: t0})
 				} else {
@@ -322,7 +325,7 @@ func TestErrors(t *testing.T) {
 				if at, ok := social.RetryAt(err); !ok || !at.Equal(e.Until) {
 					t.Errorf("second call: %v, want rate-limited until %v", err, e.Until)
 				}
-				if len(f.requests()) != before {
+				if len(f.Requests()) != before {
 					t.Errorf("second call reached the server")
 				}
 			}
@@ -340,8 +343,8 @@ func pollAgain(c *Client) (social.Batch, error) {
 
 func TestUsageCapBlocksEveryEndpoint(t *testing.T) {
 	f := newFake(t)
-	f.on("GET /2/users/"+brandID+"/mentions", func(w http.ResponseWriter, r *http.Request) {
-		fixture(w, 429, "error_429_usage_capped.json", nil)
+	f.HandleFunc("GET /2/users/"+brandID+"/mentions", func(w http.ResponseWriter, r *http.Request) {
+		fakenet.XWriteFixture(w, 429, "error_429_usage_capped.json", nil)
 	})
 	c, _ := newClient(t, f, nil)
 	if _, err := c.Poll(ctx, ""); social.KindOf(err) != social.RateLimited {
@@ -351,7 +354,7 @@ func TestUsageCapBlocksEveryEndpoint(t *testing.T) {
 	if social.KindOf(err) != social.RateLimited || !strings.Contains(err.Error(), "USAGE CAP") {
 		t.Fatalf("send under a usage cap: %v", err)
 	}
-	if n := len(f.requests()); n != 1 {
+	if n := len(f.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
@@ -379,7 +382,7 @@ func TestVerify(t *testing.T) {
 	}
 
 	f401 := newFake(t)
-	f401.on("GET /2/users/me", func(w http.ResponseWriter, r *http.Request) { fixture(w, 401, "error_401.json", nil) })
+	f401.HandleFunc("GET /2/users/me", func(w http.ResponseWriter, r *http.Request) { fakenet.XWriteFixture(w, 401, "error_401.json", nil) })
 	bad, _ := newClient(t, f401, nil)
 	if _, err := bad.Verify(ctx); social.KindOf(err) != social.Auth {
 		t.Errorf("401: %v", err)
@@ -398,12 +401,12 @@ func TestSignatureIsChecked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.badAuthOK = true
+			f.ExpectBadAuth()
 			c, _ := newClient(t, f, tt.mut)
 			if _, err := c.Poll(ctx, ""); social.KindOf(err) != social.Auth {
 				t.Fatalf("want auth error, got %v", err)
 			}
-			if n := f.failures(); n != 1 {
+			if n := f.AuthFailures(); n != 1 {
 				t.Errorf("fake saw %d bad signatures, want 1", n)
 			}
 		})

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/dghubble/oauth1"
 )
 
 // X fixture facts (testdata/x, README of the shared fixtures) and the
@@ -197,56 +195,12 @@ func (s *XServer) DMs() []DM {
 	return append([]DM(nil), s.dms...)
 }
 
-// checkOAuth verifies the Authorization header the way X does: the
-// consumer key and token must be this account's, and the HMAC-SHA1
-// signature is recomputed from the signature base string (RFC 5849
-// §3.4.1: method, base URL, sorted query and oauth_* parameters; a JSON
-// body is not part of it).
+// checkOAuth verifies the Authorization header the way X does (see
+// VerifyOAuth) and refuses a nonce used before.
 func (s *XServer) checkOAuth(r *http.Request) error {
-	h := r.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "OAuth ") {
-		return fmt.Errorf("no OAuth Authorization header")
-	}
-	params := map[string]string{}
-	for _, part := range strings.Split(strings.TrimPrefix(h, "OAuth "), ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return fmt.Errorf("bad Authorization part")
-		}
-		uv, err := url.PathUnescape(strings.Trim(v, `"`))
-		if err != nil {
-			return fmt.Errorf("bad Authorization value")
-		}
-		params[k] = uv
-	}
-	if params["oauth_consumer_key"] != s.ConsumerKey || params["oauth_token"] != s.AccessToken {
-		return fmt.Errorf("unknown consumer key or token")
-	}
-	if params["oauth_signature_method"] != "HMAC-SHA1" || params["oauth_version"] != "1.0" {
-		return fmt.Errorf("unsupported signature method")
-	}
-	for _, k := range []string{"oauth_nonce", "oauth_timestamp", "oauth_signature"} {
-		if params[k] == "" {
-			return fmt.Errorf("%s missing", k)
-		}
-	}
-	var pairs []string
-	for k, vs := range r.URL.Query() {
-		for _, v := range vs {
-			pairs = append(pairs, oauth1.PercentEncode(k)+"="+oauth1.PercentEncode(v))
-		}
-	}
-	for k, v := range params {
-		if k != "oauth_signature" && k != "realm" {
-			pairs = append(pairs, oauth1.PercentEncode(k)+"="+oauth1.PercentEncode(v))
-		}
-	}
-	sort.Strings(pairs)
-	baseString := strings.Join([]string{r.Method, oauth1.PercentEncode("http://" + r.Host + r.URL.EscapedPath()),
-		oauth1.PercentEncode(strings.Join(pairs, "&"))}, "&")
-	want, err := (&oauth1.HMACSigner{ConsumerSecret: s.ConsumerSecret}).Sign(s.AccessSecret, baseString)
-	if err != nil || params["oauth_signature"] != want {
-		return fmt.Errorf("signature does not verify")
+	params, err := VerifyOAuth(r, XCredentials{s.ConsumerKey, s.ConsumerSecret, s.AccessToken, s.AccessSecret})
+	if err != nil {
+		return err
 	}
 	s.sm.Lock()
 	defer s.sm.Unlock()
