@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -36,8 +37,8 @@ func mustTime(s string) time.Time {
 
 func TestFirstPoll(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	if c.ID() != "mastodon:acme" {
 		t.Errorf("ID = %q", c.ID())
 	}
@@ -48,7 +49,7 @@ func TestFirstPoll(t *testing.T) {
 	if b.Cursor != "58213407" || b.More {
 		t.Errorf("cursor %q more %v, want 58213407 false", b.Cursor, b.More)
 	}
-	reqs := f.requests("GET", "/api/v1/notifications")
+	reqs := f.Find("GET", "/api/v1/notifications")
 	if len(reqs) != 1 {
 		t.Fatalf("%d notification requests, want 1", len(reqs))
 	}
@@ -116,8 +117,8 @@ func TestFirstPoll(t *testing.T) {
 
 func TestIncrementalPoll(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	b, err := c.Poll(ctx, "58213371")
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +133,7 @@ func TestIncrementalPoll(t *testing.T) {
 	if b, err = c.Poll(ctx, b.Cursor); err != nil || len(b.Posts) != 0 || b.More || b.Cursor != "58213407" {
 		t.Errorf("second poll: %d posts, cursor %q, more %v, %v", len(b.Posts), b.Cursor, b.More, err)
 	}
-	reqs := f.requests("GET", "/api/v1/notifications")
+	reqs := f.Find("GET", "/api/v1/notifications")
 	var mins []string
 	for _, r := range reqs {
 		mins = append(mins, r.Query.Get("min_id"))
@@ -148,8 +149,8 @@ func TestIncrementalPoll(t *testing.T) {
 // The fake's forward page must be the README's notifications_mentions_min_id.json.
 func TestFakeMatchesMinIDFixture(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	want, err := c.api.decodeNotifications(fixture(t, "notifications_mentions_min_id.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -166,8 +167,8 @@ func TestFakeMatchesMinIDFixture(t *testing.T) {
 
 func TestEmptyPageKeepsCursor(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	b, err := c.Poll(ctx, "58213407")
 	if err != nil {
 		t.Fatal(err)
@@ -175,14 +176,14 @@ func TestEmptyPageKeepsCursor(t *testing.T) {
 	if len(b.Posts) != 0 || b.Cursor != "58213407" || b.More {
 		t.Errorf("got %d posts, cursor %q, more %v", len(b.Posts), b.Cursor, b.More)
 	}
-	if n := len(f.requests("GET", "/api/v1/notifications")); n != 1 {
+	if n := len(f.Find("GET", "/api/v1/notifications")); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 
 	// a first poll on an empty account leaves the cursor empty
 	f2 := newFake(t)
-	f2.set("GET /api/v1/notifications", jsonReply(200, fixture(t, "notifications_empty.json")))
-	b, err = New(f2.options()).Poll(ctx, "")
+	f2.Handle("GET /api/v1/notifications", fakenet.JSONReply(200, fixture(t, "notifications_empty.json")))
+	b, err = New(options(f2)).Poll(ctx, "")
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "" {
 		t.Errorf("empty first poll: %+v %v", b, err)
 	}
@@ -190,9 +191,9 @@ func TestEmptyPageKeepsCursor(t *testing.T) {
 
 func TestMultiPageCatchUp(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	f.addMentions(95, 58213408) // 58213408 … 58213502
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	f.AddMentions(95, 58213408) // 58213408 … 58213502
+	c := New(options(f))
 	// a page a poll, each returned (and stored) as it comes, until the
 	// server has no more
 	b := social.Batch{Cursor: "58213407", More: true}
@@ -219,7 +220,7 @@ func TestMultiPageCatchUp(t *testing.T) {
 		}
 	}
 	var mins []string
-	for _, r := range f.requests("GET", "/api/v1/notifications") {
+	for _, r := range f.Find("GET", "/api/v1/notifications") {
 		mins = append(mins, r.Query.Get("min_id"))
 	}
 	if want := []string{"58213407", "58213447", "58213487", "58213502"}; !reflect.DeepEqual(mins, want) {
@@ -229,8 +230,8 @@ func TestMultiPageCatchUp(t *testing.T) {
 
 func TestCatchUpStopsWithMore(t *testing.T) {
 	f := newFake(t)
-	f.addMentions(450, 1000)
-	c := New(f.options())
+	f.AddMentions(450, 1000)
+	c := New(options(f))
 	b, err := c.Poll(ctx, "999")
 	if err != nil {
 		t.Fatal(err)
@@ -253,9 +254,9 @@ func TestCatchUpStopsWithMore(t *testing.T) {
 
 func TestCatchUpPartialFailure(t *testing.T) {
 	f := newFake(t)
-	f.addMentions(60, 1000)
-	f.failOnce("GET /api/v1/notifications", 2, reply{status: 502, ctype: "text/html", body: fixture(t, "error_502_proxy.html")})
-	c := New(f.options())
+	f.AddMentions(60, 1000)
+	f.FailNth("GET /api/v1/notifications", 2, fakenet.Reply{Status: 502, Type: "text/html", Body: fixture(t, "error_502_proxy.html")})
+	c := New(options(f))
 	b, err := c.Poll(ctx, "999")
 	if err != nil {
 		t.Fatal(err)
@@ -267,9 +268,9 @@ func TestCatchUpPartialFailure(t *testing.T) {
 
 func TestGoToSocialNotifications(t *testing.T) {
 	f := newFake(t)
-	f.set("GET /api/v2/instance", jsonReply(200, fixture(t, "gotosocial_instance_v2.json")))
-	f.loadNotifications("gotosocial_notifications_mentions.json")
-	c := New(f.options())
+	f.Handle("GET /api/v2/instance", fakenet.JSONReply(200, fixture(t, "gotosocial_instance_v2.json")))
+	f.LoadNotifications("gotosocial_notifications_mentions.json")
+	c := New(options(f))
 	b, err := c.Poll(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +288,7 @@ func TestGoToSocialNotifications(t *testing.T) {
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "01M7Z5662869E9G7R0KGREWWSR" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
-	if got := f.requests("GET", "/api/v1/notifications")[1].Query.Get("min_id"); got != "01M7Z5662869E9G7R0KGREWWSR" {
+	if got := f.Find("GET", "/api/v1/notifications")[1].Query.Get("min_id"); got != "01M7Z5662869E9G7R0KGREWWSR" {
 		t.Errorf("min_id %q", got)
 	}
 	// GoToSocial counts code points with the URL in full (its
@@ -299,8 +300,8 @@ func TestGoToSocialNotifications(t *testing.T) {
 
 	// a local GoToSocial account gets the server's domain
 	f2 := newFake(t)
-	f2.loadNotifications("gotosocial/notifications_mention_alice.json")
-	b, err = New(f2.options()).Poll(ctx, "")
+	f2.LoadNotifications("gotosocial/notifications_mention_alice.json")
+	b, err = New(options(f2)).Poll(ctx, "")
 	if err != nil || len(b.Posts) != 1 {
 		t.Fatalf("%+v %v", b, err)
 	}
@@ -311,13 +312,13 @@ func TestGoToSocialNotifications(t *testing.T) {
 
 func TestNonMentionNotificationsSkipped(t *testing.T) {
 	f := newFake(t)
-	f.set("GET /api/v1/notifications", jsonReply(200, []byte(`[
+	f.Handle("GET /api/v1/notifications", fakenet.JSONReply(200, []byte(`[
 		{"id":"9","type":"favourite","account":{"id":"1","acct":"x"},"status":{"id":"5","content":"<p>x</p>"}},
 		"not an object",
 		{"id":"8","type":"mention","status":null},
 		{"id":"7","type":"mention","status":{"id":"4","content":"<p>hello</p>","visibility":"public","account":{"id":"2","acct":"y@z.example","followers_count":"12"}}}
 	]`)))
-	b, err := New(f.options()).Poll(ctx, "")
+	b, err := New(options(f)).Poll(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,10 +329,10 @@ func TestNonMentionNotificationsSkipped(t *testing.T) {
 
 func TestThread(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	f.set("GET /api/v1/statuses/117653664138002437/context", jsonReply(200, fixture(t, "status_context.json")))
-	f.set("GET /api/v1/statuses/117653664138002437", jsonReply(200, statusOf(t, "notifications_mentions.json", "117653664138002437")))
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	f.Handle("GET /api/v1/statuses/117653664138002437/context", fakenet.JSONReply(200, fixture(t, "status_context.json")))
+	f.Handle("GET /api/v1/statuses/117653664138002437", fakenet.JSONReply(200, statusOf(t, "notifications_mentions.json", "117653664138002437")))
+	c := New(options(f))
 	b, err := c.Poll(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -391,9 +392,9 @@ func statusOf(t *testing.T, name, id string) []byte {
 func TestThreadSeesEditsAndDeletions(t *testing.T) {
 	f := newFake(t)
 	const id = "01M96NBHPPJNW4MRX1TWM7F7A4"
-	f.set("GET /api/v1/statuses/"+id, jsonReply(200, fixture(t, "gotosocial/live_status_edited.json")))
-	f.set("GET /api/v1/statuses/"+id+"/context", jsonReply(200, []byte(`{"ancestors":[],"descendants":[]}`)))
-	c := New(f.options())
+	f.Handle("GET /api/v1/statuses/"+id, fakenet.JSONReply(200, fixture(t, "gotosocial/live_status_edited.json")))
+	f.Handle("GET /api/v1/statuses/"+id+"/context", fakenet.JSONReply(200, []byte(`{"ancestors":[],"descendants":[]}`)))
+	c := New(options(f))
 	old := social.Post{RemoteID: id, Kind: social.KindMention, Text: "@alice my order A900 is late"}
 	th, err := c.Thread(ctx, old)
 	if err != nil || len(th) != 1 {
@@ -402,7 +403,7 @@ func TestThreadSeesEditsAndDeletions(t *testing.T) {
 	if th[0].Text != "@alice my order A901 is late" || th[0].EditedAt.IsZero() || th[0].Kind != social.KindMention {
 		t.Errorf("edited post as fetched: %+v", th[0])
 	}
-	f.set("GET /api/v1/statuses/"+id, jsonReply(404, fixture(t, "gotosocial/live_error_404_status_deleted.json")))
+	f.Handle("GET /api/v1/statuses/"+id, fakenet.JSONReply(404, fixture(t, "gotosocial/live_error_404_status_deleted.json")))
 	if _, err := c.Thread(ctx, old); !social.Gone(err) || social.KindOf(err) != social.Permanent {
 		t.Errorf("thread of a deleted post: %v, want a permanent error wrapping ErrGone", err)
 	}
@@ -410,15 +411,15 @@ func TestThreadSeesEditsAndDeletions(t *testing.T) {
 
 func TestSendPublicReply(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	b, err := c.Poll(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	maria := b.Posts[0]
 	text := "¡Lo sentimos mucho, María! Te enviamos hoy un molinillo nuevo sin coste. ^JL"
-	f.onPost = func(form url.Values, hdr http.Header) reply {
+	f.OnPost(func(form url.Values, hdr http.Header) fakenet.Reply {
 		want := url.Values{
 			"status":         {"@maria@tooters.example " + text},
 			"in_reply_to_id": {"117653664138002437"},
@@ -434,8 +435,8 @@ func TestSendPublicReply(t *testing.T) {
 		if got := hdr.Get("Authorization"); got != "Bearer "+testToken {
 			t.Errorf("Authorization %q", got)
 		}
-		return jsonReply(200, fixture(t, "status_create.json"))
-	}
+		return fakenet.JSONReply(200, fixture(t, "status_create.json"))
+	})
 	r := social.Reply{ID: "out-1", Key: "0b5a7c9e-1111-4c1e-9b7a-2f9d3f2b6c01", To: maria, Text: text}
 	sent, err := c.Send(ctx, r)
 	if err != nil {
@@ -447,15 +448,15 @@ func TestSendPublicReply(t *testing.T) {
 	}
 	// a resend with the same key is answered with the same status (Mastodon)
 	again, err := c.Send(ctx, r)
-	if err != nil || again != want || f.created() != 1 {
-		t.Errorf("resend: %+v %v, creates %d", again, err, f.created())
+	if err != nil || again != want || f.Creates() != 1 {
+		t.Errorf("resend: %+v %v, creates %d", again, err, f.Creates())
 	}
 }
 
 func TestSendDirectReply(t *testing.T) {
 	f := newFake(t)
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	b, err := c.Poll(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -464,7 +465,7 @@ func TestSendDirectReply(t *testing.T) {
 	if !tomas.Direct {
 		t.Fatal("fixture DM not direct")
 	}
-	f.onPost = func(form url.Values, hdr http.Header) reply {
+	f.OnPost(func(form url.Values, hdr http.Header) fakenet.Reply {
 		if !strings.HasPrefix(form.Get("status"), "@tomas@mstdn.example ") {
 			t.Errorf("direct reply text %q does not address the recipient", form.Get("status"))
 		}
@@ -474,8 +475,8 @@ func TestSendDirectReply(t *testing.T) {
 		if hdr.Get("Idempotency-Key") != "out-2" {
 			t.Errorf("Idempotency-Key %q (want the outbox id when Key is empty)", hdr.Get("Idempotency-Key"))
 		}
-		return jsonReply(200, fixture(t, "status_create_direct.json"))
-	}
+		return fakenet.JSONReply(200, fixture(t, "status_create_direct.json"))
+	})
 	sent, err := c.Send(ctx, social.Reply{ID: "out-2", To: tomas, Direct: true,
 		Text: "Thanks Tomás, we found the duplicate charge and refunded it; you will see it in 3–5 days. ^JL"})
 	if err != nil {
@@ -489,24 +490,24 @@ func TestSendDirectReply(t *testing.T) {
 func TestSendErrors(t *testing.T) {
 	tests := []struct {
 		name   string
-		rp     reply
+		rp     fakenet.Reply
 		kind   social.ErrorKind
 		status int
 		msg    string
 	}{
-		{"422 too long", jsonReply(422, fixture(t, "error_422_too_long.json")), social.Permanent, 422,
+		{"422 too long", fakenet.JSONReply(422, fixture(t, "error_422_too_long.json")), social.Permanent, 422,
 			"Validation failed: Text character limit of 500 exceeded"},
-		{"GoToSocial 400 too long", jsonReply(400, fixture(t, "gotosocial_error_400_too_long.json")), social.Permanent, 400,
+		{"GoToSocial 400 too long", fakenet.JSONReply(400, fixture(t, "gotosocial_error_400_too_long.json")), social.Permanent, 400,
 			"Bad Request: status too long, 5012 characters provided (including spoiler/content warning) but limit is 5000"},
-		{"403 scope", jsonReply(403, fixture(t, "error_403_scope.json")), social.Permanent, 403,
+		{"403 scope", fakenet.JSONReply(403, fixture(t, "error_403_scope.json")), social.Permanent, 403,
 			"This action is outside the authorized scopes"},
-		{"200 without id", jsonReply(200, []byte(`{"content":"<p>x</p>"}`)), social.Transient, 200, "response has no status id"},
+		{"200 without id", fakenet.JSONReply(200, []byte(`{"content":"<p>x</p>"}`)), social.Transient, 200, "response has no status id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.onPost = func(url.Values, http.Header) reply { return tt.rp }
-			_, err := New(f.options()).Send(ctx, social.Reply{ID: "k", Text: "hello",
+			f.OnPost(func(url.Values, http.Header) fakenet.Reply { return tt.rp })
+			_, err := New(options(f)).Send(ctx, social.Reply{ID: "k", Text: "hello",
 				To: social.Post{RemoteID: "1", Author: social.Author{Handle: "@a@b.example"}}})
 			var se *social.Error
 			if !errors.As(err, &se) || se.Kind != tt.kind || se.Status != tt.status || se.Msg != tt.msg {
@@ -566,8 +567,8 @@ func TestConfirm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.set("GET /api/v1/statuses/117653664138002437/context", jsonReply(200, []byte(tt.body)))
-			c := New(f.options())
+			f.Handle("GET /api/v1/statuses/117653664138002437/context", fakenet.JSONReply(200, []byte(tt.body)))
+			c := New(options(f))
 			sent, found, err := c.Confirm(ctx, social.Reply{ID: "o", To: maria, Text: tt.text})
 			if err != nil {
 				t.Fatal(err)
@@ -587,10 +588,10 @@ func TestConfirm(t *testing.T) {
 
 func TestConfirmGoToSocial(t *testing.T) {
 	f := newFake(t)
-	f.set("GET /api/v1/accounts/verify_credentials", jsonReply(200, fixture(t, "gotosocial/verify_credentials_alice.json")))
-	f.set("GET /api/v1/statuses/01M81J4M1FBC40SECMGZ23GHHP/context", jsonReply(200, fixture(t, "gotosocial/context_bob_status.json")))
-	f.loadNotifications("gotosocial/notifications_mention_alice.json")
-	c := New(f.options())
+	f.Handle("GET /api/v1/accounts/verify_credentials", fakenet.JSONReply(200, fixture(t, "gotosocial/verify_credentials_alice.json")))
+	f.Handle("GET /api/v1/statuses/01M81J4M1FBC40SECMGZ23GHHP/context", fakenet.JSONReply(200, fixture(t, "gotosocial/context_bob_status.json")))
+	f.LoadNotifications("gotosocial/notifications_mention_alice.json")
+	c := New(options(f))
 	b, err := c.Poll(ctx, "")
 	if err != nil || len(b.Posts) != 1 {
 		t.Fatalf("%+v %v", b, err)
@@ -605,11 +606,11 @@ func TestConfirmGoToSocial(t *testing.T) {
 	if err != nil || found {
 		t.Fatalf("confirm absent: %v %v", found, err)
 	}
-	if n := len(f.requests("GET", "/api/v1/accounts/verify_credentials")); n != 1 {
+	if n := len(f.Find("GET", "/api/v1/accounts/verify_credentials")); n != 1 {
 		t.Errorf("verify_credentials fetched %d times, want 1 (cached)", n)
 	}
 	// the target is gone: the server's 404 message comes back
-	f.set("GET /api/v1/statuses/01M81J4M1FBC40SECMGZ23GHHP/context", jsonReply(404, fixture(t, "gotosocial/error_404_reply_target.json")))
+	f.Handle("GET /api/v1/statuses/01M81J4M1FBC40SECMGZ23GHHP/context", fakenet.JSONReply(404, fixture(t, "gotosocial/error_404_reply_target.json")))
 	_, _, err = c.Confirm(ctx, social.Reply{ID: "o3", To: bob, Text: "x"})
 	var se *social.Error
 	if !errors.As(err, &se) || se.Kind != social.Permanent || se.Msg != "Not Found: target status not found" {
@@ -619,7 +620,7 @@ func TestConfirmGoToSocial(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	f := newFake(t)
-	c := New(f.options())
+	c := New(options(f))
 	a, err := c.Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -632,7 +633,7 @@ func TestVerify(t *testing.T) {
 	if l, err := c.Limits(ctx); err != nil || l != (Limits{500, 23, false}) {
 		t.Errorf("limits %+v %v", l, err)
 	}
-	if n := len(f.requests("GET", "/api/v2/instance")); n != 1 {
+	if n := len(f.Find("GET", "/api/v2/instance")); n != 1 {
 		t.Errorf("instance fetched %d times, want 1 (cached)", n)
 	}
 }
@@ -641,7 +642,7 @@ func TestErrors(t *testing.T) {
 	big := strings.Repeat(string(fixture(t, "notifications_mentions.json")), 1)
 	tests := []struct {
 		name   string
-		rp     reply
+		rp     fakenet.Reply
 		token  string
 		client *web.Client
 		kind   social.ErrorKind
@@ -651,34 +652,34 @@ func TestErrors(t *testing.T) {
 		tooBig bool
 	}{
 		{name: "401 bad token", token: "wrong-token-xyz", kind: social.Auth, status: 401, msg: "The access token is invalid"},
-		{name: "429 with ISO reset", rp: reply{status: 429, ctype: "application/json", body: fixture(t, "error_429.json"),
-			header: map[string]string{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-22T08:15:00.000000Z"}},
+		{name: "429 with ISO reset", rp: fakenet.Reply{Status: 429, Type: "application/json", Body: fixture(t, "error_429.json"),
+			Header: map[string]string{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-22T08:15:00.000000Z"}},
 			kind: social.RateLimited, status: 429, msg: "Too many requests", until: mustTime("2026-11-22T08:15:00Z")},
-		{name: "429 with Retry-After", rp: reply{status: 429, ctype: "application/json", body: fixture(t, "error_429.json"),
-			header: map[string]string{"Retry-After": "30", "X-RateLimit-Reset": "2026-11-22T08:15:00.000000Z"}},
+		{name: "429 with Retry-After", rp: fakenet.Reply{Status: 429, Type: "application/json", Body: fixture(t, "error_429.json"),
+			Header: map[string]string{"Retry-After": "30", "X-RateLimit-Reset": "2026-11-22T08:15:00.000000Z"}},
 			kind: social.RateLimited, status: 429, msg: "Too many requests", until: testNow.Add(30 * time.Second)},
-		{name: "500 JSON", rp: jsonReply(500, []byte(`{"error":"Something went wrong"}`)), kind: social.Transient, status: 500, msg: "Something went wrong"},
-		{name: "503 empty", rp: reply{status: 503}, kind: social.Transient, status: 503, msg: "Service Unavailable"},
-		{name: "nginx 502 HTML", rp: reply{status: 502, ctype: "text/html", body: fixture(t, "error_502_proxy.html")},
+		{name: "500 JSON", rp: fakenet.JSONReply(500, []byte(`{"error":"Something went wrong"}`)), kind: social.Transient, status: 500, msg: "Something went wrong"},
+		{name: "503 empty", rp: fakenet.Reply{Status: 503}, kind: social.Transient, status: 503, msg: "Service Unavailable"},
+		{name: "nginx 502 HTML", rp: fakenet.Reply{Status: 502, Type: "text/html", Body: fixture(t, "error_502_proxy.html")},
 			kind: social.Transient, status: 502, msg: "Bad Gateway"},
-		{name: "404 HTML page", rp: reply{status: 404, ctype: "text/html; charset=utf-8", body: []byte("<html>not here</html>")},
+		{name: "404 HTML page", rp: fakenet.Reply{Status: 404, Type: "text/html; charset=utf-8", Body: []byte("<html>not here</html>")},
 			kind: social.Transient, status: 404, msg: "Not Found (non-JSON \"text/html\" body)"},
-		{name: "200 HTML", rp: reply{status: 200, ctype: "text/html", body: fixture(t, "error_502_proxy.html")},
+		{name: "200 HTML", rp: fakenet.Reply{Status: 200, Type: "text/html", Body: fixture(t, "error_502_proxy.html")},
 			kind: social.Transient, status: 200, msg: "expected JSON, got \"text/html\""},
-		{name: "malformed JSON", rp: jsonReply(200, []byte(`[{"id":"1","type":"mention","status":{"id":`)),
+		{name: "malformed JSON", rp: fakenet.JSONReply(200, []byte(`[{"id":"1","type":"mention","status":{"id":`)),
 			kind: social.Transient, status: 200, msg: "malformed JSON in response"},
-		{name: "JSON object instead of array", rp: jsonReply(200, []byte(`{"error":"odd"}`)),
+		{name: "JSON object instead of array", rp: fakenet.JSONReply(200, []byte(`{"error":"odd"}`)),
 			kind: social.Transient, status: 200, msg: "malformed JSON in response"},
-		{name: "oversized body", rp: jsonReply(200, []byte(big)), client: &web.Client{MaxBody: 4096},
+		{name: "oversized body", rp: fakenet.JSONReply(200, []byte(big)), client: &web.Client{MaxBody: 4096},
 			kind: social.Transient, status: 200, msg: "response over 4096 bytes", tooBig: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			if tt.rp.status != 0 {
-				f.set("GET /api/v1/notifications", tt.rp)
+			if tt.rp.Status != 0 {
+				f.Handle("GET /api/v1/notifications", tt.rp)
 			}
-			o := f.options()
+			o := options(f)
 			if tt.token != "" {
 				o.Token = tt.token
 			}
@@ -714,10 +715,10 @@ func TestErrors(t *testing.T) {
 
 func TestRateAfter429(t *testing.T) {
 	f := newFake(t)
-	f.noRateHd = true
-	f.set("GET /api/v1/notifications", reply{status: 429, ctype: "application/json", body: fixture(t, "error_429.json"),
-		header: map[string]string{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-22T08:15:00.000000Z"}})
-	c := New(f.options())
+	f.NoRateHeaders()
+	f.Handle("GET /api/v1/notifications", fakenet.Reply{Status: 429, Type: "application/json", Body: fixture(t, "error_429.json"),
+		Header: map[string]string{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-22T08:15:00.000000Z"}})
+	c := New(options(f))
 	if rs := c.Rate(); rs.Known {
 		t.Fatalf("rate known before any request: %+v", rs)
 	}
@@ -730,16 +731,12 @@ func TestRateAfter429(t *testing.T) {
 
 func TestTagSearch(t *testing.T) {
 	f := newFake(t)
-	f.tag = nil
-	var sts []map[string]any
+	var sts []json.RawMessage
 	if err := json.Unmarshal(fixture(t, "timeline_tag.json"), &sts); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range sts {
-		b, _ := json.Marshal(s)
-		f.tag = append(f.tag, b)
-	}
-	s := NewSearch(f.options(), "#AcmeCoffee")
+	f.SetTag(sts)
+	s := NewSearch(options(f), "#AcmeCoffee")
 	if s.ID() != "mastodon:acme:search:#AcmeCoffee" {
 		t.Errorf("ID %q", s.ID())
 	}
@@ -765,7 +762,7 @@ func TestTagSearch(t *testing.T) {
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "117655181721600004" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
-	reqs := f.requests("GET", "/api/v1/timelines/tag/AcmeCoffee")
+	reqs := f.Find("GET", "/api/v1/timelines/tag/AcmeCoffee")
 	if len(reqs) != 2 || reqs[0].Query.Get("limit") != "20" || reqs[0].Query.Get("min_id") != "" ||
 		reqs[1].Query.Get("min_id") != "117655181721600004" || reqs[1].Header.Get("Authorization") != "Bearer "+testToken {
 		t.Errorf("requests %+v", reqs)
@@ -774,8 +771,8 @@ func TestTagSearch(t *testing.T) {
 
 func TestFullTextSearch(t *testing.T) {
 	f := newFake(t)
-	f.set("GET /api/v2/search", jsonReply(200, fixture(t, "search_v2_statuses.json")))
-	s := NewSearch(f.options(), "ekspres")
+	f.Handle("GET /api/v2/search", fakenet.JSONReply(200, fixture(t, "search_v2_statuses.json")))
+	s := NewSearch(options(f), "ekspres")
 	if s.ID() != "mastodon:acme:search:ekspres" {
 		t.Errorf("ID %q", s.ID())
 	}
@@ -787,7 +784,7 @@ func TestFullTextSearch(t *testing.T) {
 		b.Cursor != "117654091669176322" {
 		t.Fatalf("%+v", b)
 	}
-	q := f.requests("GET", "/api/v2/search")[0].Query
+	q := f.Find("GET", "/api/v2/search")[0].Query
 	if q.Get("q") != "ekspres" || q.Get("type") != "statuses" || q.Get("limit") != "20" || q.Get("min_id") != "" {
 		t.Errorf("query %v", q)
 	}
@@ -796,7 +793,7 @@ func TestFullTextSearch(t *testing.T) {
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "117654091669176322" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
-	if got := f.requests("GET", "/api/v2/search")[1].Query.Get("min_id"); got != "117654091669176322" {
+	if got := f.Find("GET", "/api/v2/search")[1].Query.Get("min_id"); got != "117654091669176322" {
 		t.Errorf("min_id hint %q", got)
 	}
 	// an older cursor lets it through
@@ -877,15 +874,15 @@ func TestMatchKey(t *testing.T) {
 // other 404s still are.
 func TestUnusedHashtagIsEmpty(t *testing.T) {
 	f := newFake(t)
-	f.set("GET /api/v1/timelines/tag/nobodyusedthis", jsonReply(404, fixture(t, "gotosocial/live_error_404_tag_unused.json")))
-	s := NewSearch(f.options(), "#nobodyusedthis")
+	f.Handle("GET /api/v1/timelines/tag/nobodyusedthis", fakenet.JSONReply(404, fixture(t, "gotosocial/live_error_404_tag_unused.json")))
+	s := NewSearch(options(f), "#nobodyusedthis")
 	for _, cursor := range []string{"", "01M96NBHPPJNW4MRX1TWM7F7A4"} {
 		b, err := s.Poll(ctx, cursor)
 		if err != nil || len(b.Posts) != 0 || b.More || b.Cursor != cursor {
 			t.Errorf("cursor %q: %+v %v, want an empty batch keeping the cursor", cursor, b, err)
 		}
 	}
-	f.set("GET /api/v1/timelines/tag/nobodyusedthis", jsonReply(404, fixture(t, "error_404.json")))
+	f.Handle("GET /api/v1/timelines/tag/nobodyusedthis", fakenet.JSONReply(404, fixture(t, "error_404.json")))
 	if _, err := s.Poll(ctx, ""); err == nil {
 		t.Error("another 404 is swallowed too")
 	}
@@ -906,10 +903,8 @@ func TestUpdateNotificationCarriesTheEdit(t *testing.T) {
 	st["content"] = "<p>@acmecoffee order A901, not A900</p>"
 	st["edited_at"] = "2026-11-22T08:00:00.000Z"
 	b, _ := json.Marshal(upd)
-	f.mu.Lock()
-	f.notifs = append([]json.RawMessage{b}, f.notifs...)
-	f.mu.Unlock()
-	c := New(f.options())
+	f.PushNotification(b)
+	c := New(options(f))
 	batch, err := c.Poll(ctx, "")
 	if err != nil || len(batch.Posts) != 1 {
 		t.Fatalf("%+v %v", batch, err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -71,15 +72,15 @@ func TestLimitsFromInstance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := newFake(t)
-		f.set("GET /api/v2/instance", jsonReply(200, fixture(t, tt.fixture)))
-		c := New(f.options())
+		f.Handle("GET /api/v2/instance", fakenet.JSONReply(200, fixture(t, tt.fixture)))
+		c := New(options(f))
 		for i := 0; i < 3; i++ {
 			l, err := c.Limits(ctx)
 			if err != nil || l != tt.want {
 				t.Fatalf("%s: %+v %v", tt.fixture, l, err)
 			}
 		}
-		if n := len(f.requests("GET", "/api/v2/instance")); n != 1 {
+		if n := len(f.Find("GET", "/api/v2/instance")); n != 1 {
 			t.Errorf("%s: fetched %d times, want once", tt.fixture, n)
 		}
 		if _, limit := c.Count("x", false); limit != tt.want.MaxCharacters {
@@ -89,12 +90,12 @@ func TestLimitsFromInstance(t *testing.T) {
 
 	// a failure leaves the defaults and is retried later
 	f := newFake(t)
-	f.failOnce("GET /api/v2/instance", 0, reply{status: 502, ctype: "text/html", body: fixture(t, "error_502_proxy.html")})
-	c := New(f.options())
+	f.FailNth("GET /api/v2/instance", 0, fakenet.Reply{Status: 502, Type: "text/html", Body: fixture(t, "error_502_proxy.html")})
+	c := New(options(f))
 	if l, err := c.Limits(ctx); err == nil || l != (Limits{500, 23, false}) {
 		t.Fatalf("failed fetch: %+v %v", l, err)
 	}
-	f.set("GET /api/v2/instance", jsonReply(200, fixture(t, "gotosocial_instance_v2.json")))
+	f.Handle("GET /api/v2/instance", fakenet.JSONReply(200, fixture(t, "gotosocial_instance_v2.json")))
 	if l, err := c.Limits(ctx); err != nil || l != (Limits{5000, 25, true}) {
 		t.Fatalf("retry: %+v %v", l, err)
 	}
@@ -102,15 +103,15 @@ func TestLimitsFromInstance(t *testing.T) {
 
 func TestPollTriesLimitsOnce(t *testing.T) {
 	f := newFake(t)
-	f.set("GET /api/v2/instance", jsonReply(404, fixture(t, "error_404.json"))) // an older server
-	f.loadNotifications("notifications_mentions.json")
-	c := New(f.options())
+	f.Handle("GET /api/v2/instance", fakenet.JSONReply(404, fixture(t, "error_404.json"))) // an older server
+	f.LoadNotifications("notifications_mentions.json")
+	c := New(options(f))
 	for i := 0; i < 3; i++ {
 		if _, err := c.Poll(ctx, "58213407"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := len(f.requests("GET", "/api/v2/instance")); n != 1 {
+	if n := len(f.Find("GET", "/api/v2/instance")); n != 1 {
 		t.Errorf("instance fetched %d times by 3 polls, want 1", n)
 	}
 	if n, limit := c.Count("hi", false); n != 2 || limit != DefaultMaxCharacters {
@@ -142,8 +143,8 @@ func TestCountReplyAsTheServerCounts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := newFake(t)
-		f.set("GET /api/v2/instance", jsonReply(200, fixture(t, tt.fixture)))
-		c := New(f.options())
+		f.Handle("GET /api/v2/instance", fakenet.JSONReply(200, fixture(t, tt.fixture)))
+		c := New(options(f))
 		if err := c.LoadLimits(ctx); err != nil {
 			t.Fatal(err)
 		}
