@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
 func TestSessionResolvesPDSFromDIDDoc(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	a, err := c.Verify(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -26,34 +27,34 @@ func TestSessionResolvesPDSFromDIDDoc(t *testing.T) {
 	if a.ID != brandDID || a.Handle != brandHandle || a.URL != "https://bsky.app/profile/"+brandHandle {
 		t.Fatalf("identity = %+v", a)
 	}
-	reqs := f.all()
+	reqs := f.Requests()
 	if len(reqs) < 2 {
 		t.Fatalf("requests = %d", len(reqs))
 	}
 	login := reqs[0]
-	if login.server != "entry" || login.nsid != "com.atproto.server.createSession" || login.method != http.MethodPost {
-		t.Fatalf("first request = %s %s on %s", login.method, login.nsid, login.server)
+	if login.Host != "entry" || login.NSID() != "com.atproto.server.createSession" || login.Method != http.MethodPost {
+		t.Fatalf("first request = %s %s on %s", login.Method, login.NSID(), login.Host)
 	}
 	var body map[string]string
-	if err := json.Unmarshal(login.body, &body); err != nil {
+	if err := json.Unmarshal(login.Body, &body); err != nil {
 		t.Fatal(err)
 	}
 	if body["identifier"] != brandHandle || body["password"] != appPassword || len(body) != 2 {
 		t.Fatalf("createSession body = %v", body)
 	}
-	if login.header.Get("Authorization") != "" {
+	if login.Header.Get("Authorization") != "" {
 		t.Fatal("createSession sent an Authorization header")
 	}
 	access := jsonField(t, "createSession.json", "accessJwt")
 	for _, r := range reqs[1:] {
-		if r.server != "pds" {
-			t.Errorf("%s went to the %s, want the PDS from the DID document", r.nsid, r.server)
+		if r.Host != "pds" {
+			t.Errorf("%s went to the %s, want the PDS from the DID document", r.NSID(), r.Host)
 		}
-		if r.header.Get("Authorization") != "Bearer "+access {
-			t.Errorf("%s: Authorization = %q", r.nsid, r.header.Get("Authorization"))
+		if r.Header.Get("Authorization") != "Bearer "+access {
+			t.Errorf("%s: Authorization = %q", r.NSID(), r.Header.Get("Authorization"))
 		}
 	}
-	if got := f.calls("com.atproto.server.getSession"); len(got) != 1 {
+	if got := f.Calls("com.atproto.server.getSession"); len(got) != 1 {
 		t.Fatalf("getSession calls = %d", len(got))
 	}
 }
@@ -99,24 +100,24 @@ func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
-	gs := f.calls("com.atproto.server.getSession")
+	gs := f.Calls("com.atproto.server.getSession")
 	if len(gs) != 3 {
 		t.Fatalf("getSession calls = %d, want 3 (ok, expired, retried)", len(gs))
 	}
 	old := jsonField(t, "createSession.json", "accessJwt")
 	fresh := jsonField(t, "refreshSession.json", "accessJwt")
-	if gs[1].header.Get("Authorization") != "Bearer "+old || gs[2].header.Get("Authorization") != "Bearer "+fresh {
+	if gs[1].Header.Get("Authorization") != "Bearer "+old || gs[2].Header.Get("Authorization") != "Bearer "+fresh {
 		t.Fatalf("retry did not use the refreshed token")
 	}
-	rs := f.calls("com.atproto.server.refreshSession")
+	rs := f.Calls("com.atproto.server.refreshSession")
 	if len(rs) != 1 {
 		t.Fatalf("refreshSession calls = %d", len(rs))
 	}
-	if rs[0].server != "pds" || rs[0].method != http.MethodPost || len(rs[0].body) != 0 ||
-		rs[0].header.Get("Authorization") != "Bearer "+jsonField(t, "createSession.json", "refreshJwt") {
-		t.Fatalf("refresh request: %s %s body=%q auth=%q", rs[0].server, rs[0].method, rs[0].body, rs[0].header.Get("Authorization"))
+	if rs[0].Host != "pds" || rs[0].Method != http.MethodPost || len(rs[0].Body) != 0 ||
+		rs[0].Header.Get("Authorization") != "Bearer "+jsonField(t, "createSession.json", "refreshJwt") {
+		t.Fatalf("refresh request: %s %s body=%q auth=%q", rs[0].Host, rs[0].Method, rs[0].Body, rs[0].Header.Get("Authorization"))
 	}
-	if n := len(f.calls("com.atproto.server.createSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
 		t.Fatalf("createSession calls = %d, want 1", n)
 	}
 }
@@ -124,20 +125,18 @@ func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
 func TestRevokedRefreshLogsInAgain(t *testing.T) {
 	f, c := expiredSession(t)
 	ctx := context.Background()
-	f.mu.Lock()
-	f.refresh = "revoked"
-	f.mu.Unlock()
+	f.SetTokens("", "revoked")
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatalf("after revoked refresh: %v", err)
 	}
-	if n := len(f.calls("com.atproto.server.createSession")); n != 2 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 2 {
 		t.Fatalf("createSession calls = %d, want 2", n)
 	}
 }
 
 func TestConcurrentFirstCallsLogInOnce(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -155,7 +154,7 @@ func TestConcurrentFirstCallsLogInOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(f.calls("com.atproto.server.createSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
 		t.Fatalf("createSession calls = %d, want 1", n)
 	}
 }
@@ -173,7 +172,7 @@ func TestConcurrentExpiryRefreshesOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(f.calls("com.atproto.server.refreshSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.refreshSession")); n != 1 {
 		t.Fatalf("refreshSession calls = %d, want 1", n)
 	}
 }
@@ -209,7 +208,7 @@ func TestErrorMapping(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
-			f.route("com.atproto.server.getSession", func(w http.ResponseWriter, r *http.Request) {
+			f.Route("com.atproto.server.getSession", func(w http.ResponseWriter, r *http.Request) {
 				for k, v := range tc.header {
 					w.Header()[k] = v
 				}
@@ -219,7 +218,7 @@ func TestErrorMapping(t *testing.T) {
 				w.WriteHeader(tc.status)
 				w.Write([]byte(tc.body))
 			})
-			_, err := f.client().Verify(context.Background())
+			_, err := newClient(f).Verify(context.Background())
 			assertErr(t, err, tc.kind, tc.status, tc.until, tc.msg)
 		})
 	}
@@ -255,13 +254,13 @@ func assertErr(t *testing.T, err error, kind social.ErrorKind, status int, until
 
 func TestBadPasswordIsAuth(t *testing.T) {
 	f := newFake(t)
-	c := f.client(func(o *Options) { o.Password = "wrong-pass-word-here" })
+	c := newClient(f, func(o *Options) { o.Password = "wrong-pass-word-here" })
 	_, err := c.Poll(context.Background(), "")
 	assertErr(t, err, social.Auth, 401, time.Time{}, "Invalid identifier or password")
 	if strings.Contains(err.Error(), "wrong-pass") {
 		t.Fatal("error leaks the password")
 	}
-	if len(f.calls("app.bsky.notification.listNotifications")) != 0 {
+	if len(f.Calls("app.bsky.notification.listNotifications")) != 0 {
 		t.Fatal("polled without a session")
 	}
 }
@@ -275,30 +274,30 @@ func TestMissingCredentialsIsAuth(t *testing.T) {
 func TestMalformedJSONIsTransient(t *testing.T) {
 	for _, body := range []string{`{"notifications":[{"uri":`, `{"notifications":"oops"}`, `[]`} {
 		f := newFake(t)
-		f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+		f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, body)
 		})
-		_, err := f.client().Poll(context.Background(), "")
+		_, err := newClient(f).Poll(context.Background(), "")
 		assertErr(t, err, social.Transient, 200, time.Time{}, "malformed JSON")
 	}
 }
 
 func TestHTMLOn200IsTransient(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte("<html>captive portal</html>"))
 	})
-	_, err := f.client().Poll(context.Background(), "")
+	_, err := newClient(f).Poll(context.Background(), "")
 	assertErr(t, err, social.Transient, 200, time.Time{}, "not JSON")
 }
 
 func TestOversizedBodyIsTransient(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"notifications":[],"pad":"`+strings.Repeat("x", 64<<10)+`"}`)
 	})
-	c := f.client(func(o *Options) {
+	c := newClient(f, func(o *Options) {
 		o.Client = &web.Client{HTTP: &http.Client{Timeout: 5 * time.Second}, MaxBody: 32 << 10}
 	})
 	_, err := c.Poll(context.Background(), "")
@@ -310,14 +309,14 @@ func TestOversizedBodyIsTransient(t *testing.T) {
 
 func TestRateReporter(t *testing.T) {
 	f := newFake(t)
-	f.route("com.atproto.server.getSession", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("com.atproto.server.getSession", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ratelimit-limit", "3000")
 		w.Header().Set("ratelimit-remaining", "2987")
 		w.Header().Set("ratelimit-reset", "1795336500")
 		w.Header().Set("ratelimit-policy", "3000;w=300")
-		f.serve(w, 200, "getSession.json")
+		f.ServeFixture(w, 200, "getSession.json")
 	})
-	c := f.client()
+	c := newClient(f)
 	if c.Rate().Known {
 		t.Fatal("rate known before any call")
 	}
@@ -333,13 +332,13 @@ func TestRateReporter(t *testing.T) {
 
 func TestVerifyFillsProfile(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
 		if got := r.URL.Query()["actors"]; len(got) != 1 || got[0] != brandDID {
 			t.Errorf("actors = %v", got)
 		}
 		writeJSON(w, 200, `{"profiles":[{"did":"`+brandDID+`","handle":"`+brandHandle+`","displayName":"Acme Coffee ☕","followersCount":18234}]}`)
 	})
-	a, err := f.client().Verify(context.Background())
+	a, err := newClient(f).Verify(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +365,7 @@ func TestAppViewServesPublicReadsUnauthenticated(t *testing.T) {
 		}
 	}))
 	defer av.Close()
-	c := f.client(func(o *Options) { o.AppView = av.URL + "/" })
+	c := newClient(f, func(o *Options) { o.AppView = av.URL + "/" })
 	posts, err := c.Thread(context.Background(), social.Post{RemoteID: "at://" + kasiaDID + "/app.bsky.feed.post/3n2sxakbq622g"})
 	if err != nil {
 		t.Fatal(err)
@@ -377,10 +376,10 @@ func TestAppViewServesPublicReadsUnauthenticated(t *testing.T) {
 	if _, err := c.Poll(context.Background(), ""); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.calls("app.bsky.feed.getPostThread")) + len(f.calls("app.bsky.actor.getProfiles")); n != 0 {
+	if n := len(f.Calls("app.bsky.feed.getPostThread")) + len(f.Calls("app.bsky.actor.getProfiles")); n != 0 {
 		t.Fatalf("public reads went to the PDS %d times", n)
 	}
-	if n := len(f.calls("app.bsky.notification.listNotifications")); n != 3 {
+	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 3 {
 		t.Fatalf("notifications must stay on the PDS: %d calls", n)
 	}
 	mu.Lock()
@@ -393,37 +392,35 @@ func TestAppViewServesPublicReadsUnauthenticated(t *testing.T) {
 
 func TestInvalidTokenDropsSession(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	ctx := context.Background()
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The PDS forgets every session (e.g. its JWT secret was rotated).
-	f.mu.Lock()
-	f.access = "something-else"
-	f.mu.Unlock()
+	f.SetTokens("something-else", "")
 	_, err := c.Verify(ctx)
 	assertErr(t, err, social.Auth, 400, time.Time{}, "Token could not be verified")
 	// The next call logs in again instead of failing forever.
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.calls("com.atproto.server.createSession")); n != 2 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 2 {
 		t.Fatalf("createSession calls = %d, want 2", n)
 	}
 }
 
 func TestChatTokenMethodKeepsSession(t *testing.T) {
 	f := newFake(t)
-	f.route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 400, "error_400_chat_bad_token_method.json")
+	f.Route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 400, "error_400_chat_bad_token_method.json")
 	})
-	c := f.client()
+	c := newClient(f)
 	for range 2 {
 		_, err := c.Send(context.Background(), social.Reply{Direct: true, To: social.Post{Author: social.Author{ID: tomasDID}}, Text: "hi"})
 		assertErr(t, err, social.Auth, 400, time.Time{}, "direct messages")
 	}
-	if n := len(f.calls("com.atproto.server.createSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
 		t.Fatalf("createSession calls = %d, want 1", n)
 	}
 }
@@ -449,25 +446,25 @@ func TestID(t *testing.T) {
 
 func TestRefreshOutageIsTransient(t *testing.T) {
 	f, c := expiredSession(t)
-	f.route("com.atproto.server.refreshSession", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("com.atproto.server.refreshSession", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 502, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
 	})
 	_, err := c.Verify(context.Background())
 	assertErr(t, err, social.Transient, 502, time.Time{}, "refreshing session")
-	if n := len(f.calls("com.atproto.server.createSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
 		t.Fatalf("logged in again on an outage: %d", n)
 	}
 }
 
 // expiredSession is a client on the fake with a session it has verified,
 // whose access token the fake has then expired.
-func expiredSession(t *testing.T) (*fake, *Client) {
+func expiredSession(t *testing.T) (*fakenet.BlueskyScript, *Client) {
 	t.Helper()
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	if _, err := c.Verify(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f.expire()
+	f.Expire()
 	return f, c
 }

@@ -48,7 +48,7 @@ func TestReplyFacetsByteOffsets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			c := f.client()
+			c := newClient(f)
 			got := c.facets(context.Background(), tt.text)
 			if !reflect.DeepEqual(got, tt.facets) {
 				gj, _ := json.Marshal(got)
@@ -67,12 +67,12 @@ func TestReplyFacetsByteOffsets(t *testing.T) {
 
 func TestResolveHandleOncePerSend(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	got := c.facets(context.Background(), "@maria-lopez.bsky.social and again @Maria-Lopez.bsky.social")
 	if len(got) != 2 || got[1].Features[0].DID != mariaDID {
 		t.Fatalf("facets = %+v", got)
 	}
-	if n := len(f.calls("com.atproto.identity.resolveHandle")); n != 1 {
+	if n := len(f.Calls("com.atproto.identity.resolveHandle")); n != 1 {
 		t.Fatalf("resolveHandle calls = %d", n)
 	}
 }

@@ -10,29 +10,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
 func TestFirstPollWalksAllPages(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	b, err := c.Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := f.calls("app.bsky.notification.listNotifications")
+	calls := f.Calls("app.bsky.notification.listNotifications")
 	var cursors []string
 	for _, r := range calls {
-		cursors = append(cursors, r.query.Get("cursor"))
-		if r.method != http.MethodGet || r.server != "pds" {
-			t.Errorf("listNotifications: %s on %s", r.method, r.server)
+		cursors = append(cursors, r.Query.Get("cursor"))
+		if r.Method != http.MethodGet || r.Host != "pds" {
+			t.Errorf("listNotifications: %s on %s", r.Method, r.Host)
 		}
 	}
 	if want := []string{"", cursorPage2, cursorPageEnd}; !reflect.DeepEqual(cursors, want) {
 		t.Fatalf("cursors = %q, want %q", cursors, want)
 	}
-	for _, r := range f.all() {
-		if strings.Contains(r.nsid, "updateSeen") {
+	for _, r := range f.Requests() {
+		if strings.Contains(r.NSID(), "updateSeen") {
 			t.Fatal("poll marked notifications seen")
 		}
 	}
@@ -107,11 +108,11 @@ func TestFirstPollWalksAllPages(t *testing.T) {
 	}
 
 	// One getProfiles call for the batch, each author once.
-	gp := f.calls("app.bsky.actor.getProfiles")
+	gp := f.Calls("app.bsky.actor.getProfiles")
 	if len(gp) != 1 {
 		t.Fatalf("getProfiles calls = %d", len(gp))
 	}
-	if got := gp[0].query["actors"]; !reflect.DeepEqual(got, []string{mariaDID, kasiaDID, tomasDID}) {
+	if got := gp[0].Query["actors"]; !reflect.DeepEqual(got, []string{mariaDID, kasiaDID, tomasDID}) {
 		t.Fatalf("actors = %v", got)
 	}
 
@@ -128,7 +129,7 @@ var newNotification = mkNotif("at://did:plc:n0raxqz2vb5ek3lmh7ts4wda/app.bsky.fe
 
 func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	ctx := context.Background()
 	first, err := c.Poll(ctx, "")
 	if err != nil {
@@ -142,7 +143,7 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	if len(again.Posts) != 0 || again.Cursor != first.Cursor {
 		t.Fatalf("repeat poll: %d posts, cursor %q", len(again.Posts), again.Cursor)
 	}
-	if n := len(f.calls("app.bsky.notification.listNotifications")); n != 4 {
+	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 4 {
 		t.Fatalf("listNotifications calls = %d, want 3+1", n)
 	}
 
@@ -154,8 +155,8 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	notifs := append([]any{newNotification}, page1["notifications"].([]any)...)
 	page1["notifications"] = notifs
 	body, _ := json.Marshal(page1)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
-		f.checkNotificationQuery(w, r)
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+		f.CheckNotificationQuery(w, r)
 		if r.URL.Query().Get("cursor") != "" {
 			t.Errorf("paged past the watermark: cursor %q", r.URL.Query().Get("cursor"))
 		}
@@ -171,7 +172,7 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	if st := decodeState(b.Cursor); st.At != "2026-11-22T07:40:00.5Z" {
 		t.Fatalf("watermark = %q", st.At)
 	}
-	if n := len(f.calls("app.bsky.notification.listNotifications")); n != 5 {
+	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 5 {
 		t.Fatalf("listNotifications calls = %d, want 5", n)
 	}
 }
@@ -180,10 +181,10 @@ func TestWatermarkWithSharedInstant(t *testing.T) {
 	// The live capture has two notifications indexed at the same instant.
 	live := fixture(t, "live_listNotifications-alice.json")
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, string(live))
 	})
-	c := f.client()
+	c := newClient(f)
 	ctx := context.Background()
 	first, err := c.Poll(ctx, "")
 	if err != nil {
@@ -205,7 +206,7 @@ func TestWatermarkWithSharedInstant(t *testing.T) {
 		"did:plc:opwaahlficb4oozyr7mvni3s", "bob.test", "reply", "and again", "2026-11-22T11:58:01.000Z")
 	page["notifications"] = append([]any{third}, page["notifications"].([]any)...)
 	body, _ := json.Marshal(page)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, string(body))
 	})
 	b, err := c.Poll(ctx, first.Cursor)
@@ -222,44 +223,44 @@ func TestWatermarkWithSharedInstant(t *testing.T) {
 
 func TestEmptyPageWithCursorKeepsPaging(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
-		f.checkNotificationQuery(w, r)
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+		f.CheckNotificationQuery(w, r)
 		switch r.URL.Query().Get("cursor") {
 		case "":
 			writeJSON(w, 200, pageJSON(t, "2026-11-21T20:00:00.000Z")) // filtered empty, cursor present
 		case "2026-11-21T20:00:00.000Z":
-			f.serve(w, 200, "listNotifications.json")
+			f.ServeFixture(w, 200, "listNotifications.json")
 		case cursorPage2:
-			f.serve(w, 200, "listNotifications_page2.json")
+			f.ServeFixture(w, 200, "listNotifications_page2.json")
 		case cursorPageEnd:
-			f.serve(w, 200, "listNotifications_last.json")
+			f.ServeFixture(w, 200, "listNotifications_last.json")
 		}
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(b.Posts) != 3 {
 		t.Fatalf("posts = %d, want 3", len(b.Posts))
 	}
-	if n := len(f.calls("app.bsky.notification.listNotifications")); n != 4 {
+	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 4 {
 		t.Fatalf("pages read = %d, want 4", n)
 	}
 }
 
 func TestEmptyFirstPoll(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 200, "listNotifications_last.json")
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 200, "listNotifications_last.json")
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(b.Posts) != 0 || b.Cursor != "" || b.More {
 		t.Fatalf("batch = %+v", b)
 	}
-	if n := len(f.calls("app.bsky.actor.getProfiles")); n != 0 {
+	if n := len(f.Calls("app.bsky.actor.getProfiles")); n != 0 {
 		t.Fatalf("getProfiles called %d times for no posts", n)
 	}
 }
@@ -277,10 +278,10 @@ func TestPollSkipsOtherReasonsOwnPostsAndOddItems(t *testing.T) {
 	rec["facets"] = []any{42, "x"}           // junk facets: dropped
 	rec["reply"] = map[string]any{"root": 7} // junk reply: no threading
 	rec["future"] = map[string]any{"x": 1}   // unknown member: ignored
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, pageJSON(t, "", own, like, badRecord, oddFields))
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,10 +310,10 @@ func TestFollowerCountsChunkedBy25(t *testing.T) {
 	dupe := mkNotif("at://did:plc:author000000000000000000/app.bsky.feed.post/3n2v4zzzzzzzc", "did:plc:author000000000000000000",
 		"user0.bsky.social", "reply", "again", "2026-11-22T06:00:00.000Z")
 	notifs = append(notifs, dupe)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, pageJSON(t, "", notifs...))
 	})
-	f.route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
 		actors := r.URL.Query()["actors"]
 		if len(actors) > 25 {
 			writeJSON(w, 400, `{"error":"InvalidRequest","message":"too many actors"}`)
@@ -327,7 +328,7 @@ func TestFollowerCountsChunkedBy25(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"profiles": profs})
 		writeJSON(w, 200, string(b))
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,18 +342,18 @@ func TestFollowerCountsChunkedBy25(t *testing.T) {
 			t.Fatalf("%s followers = %d, want %d", p.Author.ID, p.Author.Followers, 1000+n)
 		}
 	}
-	gp := f.calls("app.bsky.actor.getProfiles")
-	if len(gp) != 2 || len(gp[0].query["actors"]) != 25 || len(gp[1].query["actors"]) != 5 {
+	gp := f.Calls("app.bsky.actor.getProfiles")
+	if len(gp) != 2 || len(gp[0].Query["actors"]) != 25 || len(gp[1].Query["actors"]) != 5 {
 		t.Fatalf("getProfiles calls = %d", len(gp))
 	}
 }
 
 func TestProfileFailureDoesNotLosePosts(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 502, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,14 +364,14 @@ func TestProfileFailureDoesNotLosePosts(t *testing.T) {
 
 func TestPollErrorMidWalkFailsWholeBatch(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("cursor") == "" {
-			f.serve(w, 200, "listNotifications.json")
+			f.ServeFixture(w, 200, "listNotifications.json")
 			return
 		}
 		writeJSON(w, 503, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if social.KindOf(err) != social.Transient || len(b.Posts) != 0 || b.Cursor != "" {
 		t.Fatalf("batch %+v, err %v", b, err)
 	}
@@ -378,9 +379,9 @@ func TestPollErrorMidWalkFailsWholeBatch(t *testing.T) {
 
 // pagedFake serves pages of synthetic notifications: pages[i] is reached
 // with cursor "c<i>".
-func pagedFake(t *testing.T, pages [][]map[string]any) *fake {
+func pagedFake(t *testing.T, pages [][]map[string]any) *fakenet.BlueskyScript {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		i := 0
 		if c := r.URL.Query().Get("cursor"); c != "" {
 			fmt.Sscanf(c, "c%d", &i)
@@ -404,7 +405,7 @@ func TestPageBoundLeavesAGapAndFillsIt(t *testing.T) {
 	// Watermark at n0; six new items on three pages; the bound is two pages.
 	pages := [][]map[string]any{{synth(6), synth(5)}, {synth(4), synth(3)}, {synth(2), synth(1), synth(0)}}
 	f := pagedFake(t, pages)
-	c := f.client()
+	c := newClient(f)
 	c.maxPages = 2
 	ctx := context.Background()
 	start := encodeState(pollState{At: "2026-11-22T07:00:00Z", URIs: []string{synth(0)["uri"].(string)}})
@@ -433,8 +434,8 @@ func TestPageBoundLeavesAGapAndFillsIt(t *testing.T) {
 		t.Fatalf("state after gap = %+v", st)
 	}
 	var cursors []string
-	for _, r := range f.calls("app.bsky.notification.listNotifications") {
-		cursors = append(cursors, r.query.Get("cursor"))
+	for _, r := range f.Calls("app.bsky.notification.listNotifications") {
+		cursors = append(cursors, r.Query.Get("cursor"))
 	}
 	if !reflect.DeepEqual(cursors, []string{"", "c1", "c2"}) {
 		t.Fatalf("cursors = %q", cursors)
@@ -444,7 +445,7 @@ func TestPageBoundLeavesAGapAndFillsIt(t *testing.T) {
 func TestFirstPollIsBoundedWithoutGap(t *testing.T) {
 	pages := [][]map[string]any{{synth(6)}, {synth(5)}, {synth(4)}}
 	f := pagedFake(t, pages)
-	c := f.client()
+	c := newClient(f)
 	c.maxPages = 2
 	b, err := c.Poll(context.Background(), "")
 	if err != nil {
@@ -457,14 +458,14 @@ func TestFirstPollIsBoundedWithoutGap(t *testing.T) {
 
 func TestRepeatedServerCursorStops(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, pageJSON(t, "same", synth(1)))
 	})
-	b, err := f.client().Poll(context.Background(), "")
+	b, err := newClient(f).Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.calls("app.bsky.notification.listNotifications")); n != 2 || len(b.Posts) != 1 {
+	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 2 || len(b.Posts) != 1 {
 		t.Fatalf("pages = %d posts = %d", n, len(b.Posts))
 	}
 }
@@ -495,7 +496,7 @@ func TestCursorCodec(t *testing.T) {
 
 func TestSearch(t *testing.T) {
 	f := newFake(t)
-	s := f.client().Search("acme coffee")
+	s := newClient(f).Search("acme coffee")
 	if s.ID() != "bluesky:acme:search:acme coffee" {
 		t.Fatalf("ID = %q", s.ID())
 	}
@@ -504,11 +505,11 @@ func TestSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := f.calls("app.bsky.feed.searchPosts")
+	calls := f.Calls("app.bsky.feed.searchPosts")
 	if len(calls) != 1 {
 		t.Fatalf("first search poll read %d pages, want 1", len(calls))
 	}
-	q := calls[0].query
+	q := calls[0].Query
 	if q.Get("q") != "acme coffee" || q.Get("sort") != "latest" || q.Get("limit") != "25" || q.Has("cursor") {
 		t.Fatalf("query = %v", q)
 	}
@@ -542,7 +543,7 @@ func TestSearch(t *testing.T) {
 	newer["indexedAt"] = "2026-11-22T07:30:00.000Z"
 	page["posts"] = append([]any{newer}, posts...)
 	body, _ := json.Marshal(page)
-	f.route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("cursor") {
 			t.Error("paged past the watermark")
 		}
@@ -559,11 +560,11 @@ func TestSearch(t *testing.T) {
 
 func TestSearchSkipsOwnPostsAndEmptyQuery(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"posts":[{"uri":"at://`+brandDID+`/app.bsky.feed.post/3n2v7aaaaaa2c","cid":"bafyreiqy22yg5zd7hsfxwam67bf42oekzxdok4abw4zdgm6vn5s4u3k6eq",
 			"author":{"did":"`+brandDID+`","handle":"`+brandHandle+`"},"record":{"$type":"app.bsky.feed.post","text":"Acme coffee news","createdAt":"2026-11-22T07:00:00Z"},"indexedAt":"2026-11-22T07:00:00Z"}]}`)
 	})
-	s := NewSearch(Options{Service: f.entry.URL, Handle: brandHandle, Password: appPassword, Account: "acme"}, "acme coffee")
+	s := NewSearch(Options{Service: f.EntryURL, Handle: brandHandle, Password: appPassword, Account: "acme"}, "acme coffee")
 	b, err := s.Poll(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -571,7 +572,7 @@ func TestSearchSkipsOwnPostsAndEmptyQuery(t *testing.T) {
 	if len(b.Posts) != 0 || decodeState(b.Cursor).At == "" {
 		t.Fatalf("batch = %+v", b)
 	}
-	_, err = NewSearch(Options{Service: f.entry.URL}, "").Poll(context.Background(), "")
+	_, err = NewSearch(Options{Service: f.EntryURL}, "").Poll(context.Background(), "")
 	if social.KindOf(err) != social.Permanent {
 		t.Fatalf("empty query: %v", err)
 	}
@@ -629,13 +630,13 @@ func TestMapPostEdgeCases(t *testing.T) {
 
 func TestSearchSharesTheSessionAndRate(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ratelimit-limit", "3000")
 		w.Header().Set("ratelimit-remaining", "10")
 		w.Header().Set("ratelimit-reset", "1795336500")
-		f.serve(w, 200, "searchPosts_last.json")
+		f.ServeFixture(w, 200, "searchPosts_last.json")
 	})
-	c := f.client()
+	c := newClient(f)
 	s := c.Search("acme")
 	if _, err := c.Poll(context.Background(), ""); err != nil {
 		t.Fatal(err)
@@ -646,7 +647,7 @@ func TestSearchSharesTheSessionAndRate(t *testing.T) {
 	if _, err := s.Thread(context.Background(), kasiaPost); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.calls("com.atproto.server.createSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
 		t.Fatalf("createSession calls = %d", n)
 	}
 	if r := s.Rate(); !r.Known || r.Remaining != 10 {

@@ -37,7 +37,7 @@ func decodeJSON(t *testing.T, b []byte) any {
 
 func TestPublicReplyBody(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	maria := polled(t, c)[mariaDID]
 	r := social.Reply{
 		ID:        "out-1",
@@ -59,25 +59,25 @@ func TestPublicReplyBody(t *testing.T) {
 	if sent != want {
 		t.Fatalf("sent = %+v", sent)
 	}
-	cr := f.calls("com.atproto.repo.createRecord")
-	if len(cr) != 1 || cr[0].method != http.MethodPost || cr[0].server != "pds" {
+	cr := f.Calls("com.atproto.repo.createRecord")
+	if len(cr) != 1 || cr[0].Method != http.MethodPost || cr[0].Host != "pds" {
 		t.Fatalf("createRecord calls = %d", len(cr))
 	}
-	if got, want := decodeJSON(t, cr[0].body), decodeJSON(t, fixture(t, "createRecord_request.json")); !reflect.DeepEqual(got, want) {
-		t.Fatalf("createRecord body:\n got %s\nwant %s", cr[0].body, fixture(t, "createRecord_request.json"))
+	if got, want := decodeJSON(t, cr[0].Body), decodeJSON(t, fixture(t, "createRecord_request.json")); !reflect.DeepEqual(got, want) {
+		t.Fatalf("createRecord body:\n got %s\nwant %s", cr[0].Body, fixture(t, "createRecord_request.json"))
 	}
-	if cr[0].header.Get("Content-Type") != "application/json" || cr[0].header.Get("Authorization") == "" {
-		t.Fatalf("headers = %v", cr[0].header)
+	if cr[0].Header.Get("Content-Type") != "application/json" || cr[0].Header.Get("Authorization") == "" {
+		t.Fatalf("headers = %v", cr[0].Header)
 	}
-	rh := f.calls("com.atproto.identity.resolveHandle")
-	if len(rh) != 1 || rh[0].query.Get("handle") != "maria-lopez.bsky.social" {
+	rh := f.Calls("com.atproto.identity.resolveHandle")
+	if len(rh) != 1 || rh[0].Query.Get("handle") != "maria-lopez.bsky.social" {
 		t.Fatalf("resolveHandle calls = %v", rh)
 	}
 }
 
 func TestReplyToAReplyUsesThreadRoot(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
 	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec2a", To: kasia, Text: "Przepraszamy!",
 		CreatedAt: testNow})
@@ -92,7 +92,7 @@ func TestReplyToAReplyUsesThreadRoot(t *testing.T) {
 			Reply     replyRefs
 		}
 	}
-	json.Unmarshal(f.calls("com.atproto.repo.createRecord")[0].body, &body)
+	json.Unmarshal(f.Calls("com.atproto.repo.createRecord")[0].Body, &body)
 	want := replyRefs{
 		Root:   strongRef{"at://" + brandDID + "/app.bsky.feed.post/3n2qxf3ohm22b", "bafyreid4mxkzoqnh7x7aut2cqpsryfihihb7ajnuaezp5ojdximclz6skq"},
 		Parent: strongRef{kasia.RemoteID, "bafyreiy6slqfdq7zll52bst54tmjp57kg5idrba6odpwihmnb4nxqf6rvq"},
@@ -107,17 +107,17 @@ func TestReplyToAReplyUsesThreadRoot(t *testing.T) {
 
 func TestReplyLooksUpMissingCIDs(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	to := social.Post{RemoteID: kasiaPost.RemoteID, ThreadRoot: "at://" + brandDID + "/app.bsky.feed.post/3n2qxf3ohm22b"}
 	if _, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec2b", To: to, Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	th := f.calls("app.bsky.feed.getPostThread")
-	if len(th) != 1 || th[0].query.Get("depth") != "0" || th[0].query.Get("parentHeight") != "0" || th[0].query.Get("uri") != to.RemoteID {
+	th := f.Calls("app.bsky.feed.getPostThread")
+	if len(th) != 1 || th[0].Query.Get("depth") != "0" || th[0].Query.Get("parentHeight") != "0" || th[0].Query.Get("uri") != to.RemoteID {
 		t.Fatalf("lookup = %v", th)
 	}
 	var body struct{ Record struct{ Reply replyRefs } }
-	json.Unmarshal(f.calls("com.atproto.repo.createRecord")[0].body, &body)
+	json.Unmarshal(f.Calls("com.atproto.repo.createRecord")[0].Body, &body)
 	if body.Record.Reply.Parent.CID != "bafyreiy6slqfdq7zll52bst54tmjp57kg5idrba6odpwihmnb4nxqf6rvq" ||
 		body.Record.Reply.Root.CID != "bafyreid4mxkzoqnh7x7aut2cqpsryfihihb7ajnuaezp5ojdximclz6skq" {
 		t.Fatalf("refs = %+v", body.Record.Reply)
@@ -126,7 +126,7 @@ func TestReplyLooksUpMissingCIDs(t *testing.T) {
 
 func TestSendRejectsBadInput(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	tests := []struct {
 		name string
 		r    social.Reply
@@ -145,14 +145,14 @@ func TestSendRejectsBadInput(t *testing.T) {
 		}
 		assertErr(t, err, social.Permanent, 0, time.Time{}, tt.msg)
 	}
-	if n := len(f.calls("com.atproto.repo.createRecord")); n != 0 {
+	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 0 {
 		t.Fatalf("createRecord called %d times", n)
 	}
 }
 
 func TestDuplicateRkeySendConfirms(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
 	r := social.Reply{Key: NewRecordKey(testNow), To: kasia, Text: "Paczka wyjdzie jutro.", CreatedAt: testNow}
 	first, err := c.Send(context.Background(), r)
@@ -167,20 +167,18 @@ func TestDuplicateRkeySendConfirms(t *testing.T) {
 	if again != first {
 		t.Fatalf("resend = %+v, first = %+v", again, first)
 	}
-	if n := len(f.calls("com.atproto.repo.createRecord")); n != 2 {
+	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 2 {
 		t.Fatalf("createRecord calls = %d", n)
 	}
-	gr := f.brandReads()
+	gr := f.BrandReads()
 	if len(gr) != 1 {
 		t.Fatalf("getRecord calls = %d", len(gr))
 	}
-	q := gr[0].query
+	q := gr[0].Query
 	if q.Get("repo") != brandDID || q.Get("collection") != postCollection || q.Get("rkey") != r.Key {
 		t.Fatalf("getRecord query = %v", q)
 	}
-	f.mu.Lock()
-	n := len(f.records)
-	f.mu.Unlock()
+	n := f.Records()
 	if n != 1 {
 		t.Fatalf("records stored = %d", n)
 	}
@@ -188,55 +186,55 @@ func TestDuplicateRkeySendConfirms(t *testing.T) {
 
 func TestServerErrorWithoutRecordStaysTransient(t *testing.T) {
 	f := newFake(t)
-	f.route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 500, "error_500_duplicate_rkey.json")
+	f.Route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 500, "error_500_duplicate_rkey.json")
 	})
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
 	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"})
 	assertErr(t, err, social.Transient, 500, time.Time{}, "InternalServerError")
-	if n := len(f.brandReads()); n != 1 {
+	if n := len(f.BrandReads()); n != 1 {
 		t.Fatalf("getRecord calls = %d", n)
 	}
 }
 
 func TestInvalidRecordIsPermanent(t *testing.T) {
 	f := newFake(t)
-	f.route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 400, "error_400_invalid_record.json")
+	f.Route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 400, "error_400_invalid_record.json")
 	})
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
 	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"})
 	assertErr(t, err, social.Permanent, 400, time.Time{}, "must not be longer than 300 graphemes")
-	if n := len(f.brandReads()); n != 0 {
+	if n := len(f.BrandReads()); n != 0 {
 		t.Fatalf("getRecord after a 400: %d", n)
 	}
 }
 
 func TestSendRefreshesExpiredToken(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
-	f.expire()
+	f.Expire()
 	if _, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	// The first call with the expired token is the parent check now.
-	if n := len(f.calls("com.atproto.repo.getRecord")); n != 2 {
+	if n := len(f.Calls("com.atproto.repo.getRecord")); n != 2 {
 		t.Fatalf("getRecord calls = %d (expired + retried)", n)
 	}
-	if n := len(f.calls("com.atproto.server.refreshSession")); n != 1 {
+	if n := len(f.Calls("com.atproto.server.refreshSession")); n != 1 {
 		t.Fatalf("refreshSession calls = %d, want 1", n)
 	}
-	if n := len(f.calls("com.atproto.repo.createRecord")); n != 1 {
+	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 1 {
 		t.Fatalf("createRecord calls = %d, want 1 (with the refreshed token)", n)
 	}
 }
 
 func TestConfirm(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
 	ctx := context.Background()
 	r := social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"}
@@ -253,8 +251,8 @@ func TestConfirm(t *testing.T) {
 		t.Fatalf("after send: %+v found=%v err=%v", got, found, err)
 	}
 	// A record written by an earlier process, in the PDS's exact shape.
-	f.route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 200, "getRecord.json")
+	f.Route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 200, "getRecord.json")
 	})
 	got, found, err = c.Confirm(ctx, social.Reply{Key: "3n2v5rwwfec27", To: kasia})
 	if err != nil || !found || got.RemoteID != "at://"+brandDID+"/app.bsky.feed.post/3n2v5rwwfec27" ||
@@ -267,8 +265,8 @@ func TestConfirm(t *testing.T) {
 	sentText := "Thanks Tomás, we found the duplicate charge and refunded it; you will see it in 3–5 days. ^JL"
 	written := time.Date(2026, 11, 22, 8, 7, 0, 0, time.UTC) // 40 s before the fixture's sentAt
 	messages := `{"messages":[]}`
-	f.route("chat.bsky.convo.getMessages", func(w http.ResponseWriter, r *http.Request) {
-		if !f.checkProxy(w, r) {
+	f.Route("chat.bsky.convo.getMessages", func(w http.ResponseWriter, r *http.Request) {
+		if !f.CheckProxy(w, r) {
 			return
 		}
 		if r.URL.Query().Get("convoId") != "3m4xk2qz7ur2c" { // the fixture convo
@@ -296,14 +294,14 @@ func TestConfirm(t *testing.T) {
 	if _, found, err := c.Confirm(ctx, later); found || err != nil {
 		t.Fatalf("chat, older message: found=%v err=%v", found, err)
 	}
-	f.route("chat.bsky.convo.getMessages", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("chat.bsky.convo.getMessages", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 502, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
 	})
 	if _, found, err := c.Confirm(ctx, dm); found || social.KindOf(err) != social.Transient {
 		t.Fatalf("chat, 502: found=%v err=%v", found, err)
 	}
 	// Other failures are errors, not "not found".
-	f.route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 502, `{"error":"UpstreamFailure","message":"Upstream Failure"}`)
 	})
 	if _, found, err := c.Confirm(ctx, r); found || social.KindOf(err) != social.Transient {
@@ -318,7 +316,7 @@ func tomasPost(t *testing.T, c *Client) social.Post {
 
 func TestDirectMessageViaChat(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	to := tomasPost(t, c)
 	text := "Thanks Tomás, we found the duplicate charge and refunded it; you will see it in 3–5 days. ^JL"
 	sent, err := c.Send(context.Background(), social.Reply{Direct: true, To: to, Text: text, Key: "ignored"})
@@ -330,24 +328,24 @@ func TestDirectMessageViaChat(t *testing.T) {
 	}
 	access := jsonField(t, "createSession.json", "accessJwt")
 	for _, nsid := range []string{"chat.bsky.convo.getConvoForMembers", "chat.bsky.convo.sendMessage"} {
-		calls := f.calls(nsid)
+		calls := f.Calls(nsid)
 		if len(calls) != 1 {
 			t.Fatalf("%s calls = %d", nsid, len(calls))
 		}
-		h := calls[0].header
-		if calls[0].server != "pds" || h.Get("atproto-proxy") != "did:web:api.bsky.chat#bsky_chat" || h.Get("Authorization") != "Bearer "+access {
-			t.Fatalf("%s: server %s headers %v", nsid, calls[0].server, h)
+		h := calls[0].Header
+		if calls[0].Host != "pds" || h.Get("atproto-proxy") != "did:web:api.bsky.chat#bsky_chat" || h.Get("Authorization") != "Bearer "+access {
+			t.Fatalf("%s: server %s headers %v", nsid, calls[0].Host, h)
 		}
 	}
-	gc := f.calls("chat.bsky.convo.getConvoForMembers")[0]
-	if gc.method != http.MethodGet || !reflect.DeepEqual(gc.query["members"], []string{tomasDID}) {
-		t.Fatalf("getConvoForMembers %s %v", gc.method, gc.query)
+	gc := f.Calls("chat.bsky.convo.getConvoForMembers")[0]
+	if gc.Method != http.MethodGet || !reflect.DeepEqual(gc.Query["members"], []string{tomasDID}) {
+		t.Fatalf("getConvoForMembers %s %v", gc.Method, gc.Query)
 	}
-	sm := f.calls("chat.bsky.convo.sendMessage")[0]
-	if got, want := decodeJSON(t, sm.body), decodeJSON(t, fixture(t, "chat_sendMessage_request.json")); !reflect.DeepEqual(got, want) {
-		t.Fatalf("sendMessage body:\n got %s\nwant %s", sm.body, fixture(t, "chat_sendMessage_request.json"))
+	sm := f.Calls("chat.bsky.convo.sendMessage")[0]
+	if got, want := decodeJSON(t, sm.Body), decodeJSON(t, fixture(t, "chat_sendMessage_request.json")); !reflect.DeepEqual(got, want) {
+		t.Fatalf("sendMessage body:\n got %s\nwant %s", sm.Body, fixture(t, "chat_sendMessage_request.json"))
 	}
-	if n := len(f.calls("com.atproto.repo.createRecord")); n != 0 {
+	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 0 {
 		t.Fatal("a DM created a public post")
 	}
 }
@@ -366,13 +364,13 @@ func TestDirectMessageRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
-				f.serve(w, tt.status, tt.file)
+			f.Route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
+				f.ServeFixture(w, tt.status, tt.file)
 			})
-			c := f.client()
+			c := newClient(f)
 			_, err := c.Send(context.Background(), social.Reply{Direct: true, To: tomasPost(t, c), Text: "hi"})
 			assertErr(t, err, tt.kind, tt.status, time.Time{}, tt.msg)
-			if n := len(f.calls("chat.bsky.convo.sendMessage")); n != 0 {
+			if n := len(f.Calls("chat.bsky.convo.sendMessage")); n != 0 {
 				t.Fatal("sent after a refusal")
 			}
 		})
@@ -381,13 +379,13 @@ func TestDirectMessageRefusals(t *testing.T) {
 
 func TestDirectMessageResolvesHandleWithoutDID(t *testing.T) {
 	f := newFake(t)
-	f.route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
 		if got := r.URL.Query().Get("members"); got != mariaDID {
 			t.Errorf("members = %q", got)
 		}
-		f.serve(w, 400, "error_400_chat_messages_disabled.json")
+		f.ServeFixture(w, 400, "error_400_chat_messages_disabled.json")
 	})
-	c := f.client()
+	c := newClient(f)
 	to := social.Post{RemoteID: "at://" + mariaDID + "/app.bsky.feed.post/3n2sr64uza225", Author: social.Author{Handle: "maria-lopez.bsky.social"}}
 	_, err := c.Send(context.Background(), social.Reply{Direct: true, To: to, Text: "hola"})
 	assertErr(t, err, social.Permanent, 400, time.Time{}, "does not accept direct messages")
@@ -426,18 +424,16 @@ func TestNewRecordKey(t *testing.T) {
 // created: the PDS would publish it with a parent nobody sees.
 func TestReplyToDeletedPostIsPermanent(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
-	f.mu.Lock()
-	f.deleted[kasia.RemoteID] = true
-	f.mu.Unlock()
+	f.DeletePost(kasia.RemoteID)
 	_, err := c.Send(context.Background(), social.Reply{Key: NewRecordKey(testNow), To: kasia, Text: "Paczka wyjdzie jutro."})
 	assertErr(t, err, social.Permanent, 404, time.Time{}, "deleted by its author")
-	if n := len(f.calls("com.atproto.repo.createRecord")); n != 0 {
+	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 0 {
 		t.Fatalf("createRecord calls = %d after the parent was found gone, want 0", n)
 	}
-	reads := f.calls("com.atproto.repo.getRecord")
-	if len(reads) != 1 || "at://"+reads[0].query.Get("repo")+"/"+reads[0].query.Get("collection")+"/"+reads[0].query.Get("rkey") != kasia.RemoteID {
+	reads := f.Calls("com.atproto.repo.getRecord")
+	if len(reads) != 1 || "at://"+reads[0].Query.Get("repo")+"/"+reads[0].Query.Get("collection")+"/"+reads[0].Query.Get("rkey") != kasia.RemoteID {
 		t.Fatalf("getRecord calls %+v, want one for the parent %s", reads, kasia.RemoteID)
 	}
 }

@@ -17,15 +17,15 @@ var kasiaPost = social.Post{
 
 func TestThread(t *testing.T) {
 	f := newFake(t)
-	posts, err := f.client().Thread(context.Background(), kasiaPost)
+	posts, err := newClient(f).Thread(context.Background(), kasiaPost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := f.calls("app.bsky.feed.getPostThread")
+	calls := f.Calls("app.bsky.feed.getPostThread")
 	if len(calls) != 1 {
 		t.Fatalf("calls = %d", len(calls))
 	}
-	q := calls[0].query
+	q := calls[0].Query
 	if q.Get("uri") != kasiaPost.RemoteID || q.Get("depth") != "6" || q.Get("parentHeight") != "80" {
 		t.Fatalf("query = %v", q)
 	}
@@ -59,10 +59,10 @@ func TestThread(t *testing.T) {
 
 func TestThreadNotFoundParent(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 200, "getPostThread_notFoundParent.json")
+	f.Route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 200, "getPostThread_notFoundParent.json")
 	})
-	posts, err := f.client().Thread(context.Background(), kasiaPost)
+	posts, err := newClient(f).Thread(context.Background(), kasiaPost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,11 +77,11 @@ func TestThreadNotFoundParent(t *testing.T) {
 
 func TestThreadLiveNestedReplies(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 200, "live_getPostThread-A-root.json")
+	f.Route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 200, "live_getPostThread-A-root.json")
 	})
 	root := social.Post{RemoteID: "at://did:plc:ojdpluuoej2q3676jpdxz463/app.bsky.feed.post/3n2vlnahdrs2h", Kind: social.KindMention}
-	posts, err := f.client().Thread(context.Background(), root)
+	posts, err := newClient(f).Thread(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestThreadLiveNestedReplies(t *testing.T) {
 
 func TestThreadBlockedAndUnknownNodes(t *testing.T) {
 	f := newFake(t)
-	f.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"thread":{"$type":"app.bsky.feed.defs#threadViewPost",
 		  "post":{"uri":"`+kasiaPost.RemoteID+`","cid":"bafyreiy6slqfdq7zll52bst54tmjp57kg5idrba6odpwihmnb4nxqf6rvq",
 		    "author":{"did":"`+kasiaDID+`","handle":"kasia.bsky.social"},
@@ -112,7 +112,7 @@ func TestThreadBlockedAndUnknownNodes(t *testing.T) {
 		      "record":{"$type":"app.bsky.feed.post","text":"reply","createdAt":"2026-11-21T12:00:00Z"},"indexedAt":"2026-11-21T12:00:00Z"}}
 		  ]}}`)
 	})
-	posts, err := f.client().Thread(context.Background(), kasiaPost)
+	posts, err := newClient(f).Thread(context.Background(), kasiaPost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,17 +134,17 @@ func TestThreadAnchorGone(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+			f.Route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, tt.code, tt.body)
 			})
-			_, err := f.client().Thread(context.Background(), kasiaPost)
+			_, err := newClient(f).Thread(context.Background(), kasiaPost)
 			assertErr(t, err, social.Permanent, 0, time.Time{}, tt.msg)
 		})
 	}
 	f := newFake(t)
-	_, err := f.client().Thread(context.Background(), social.Post{RemoteID: "12345"})
+	_, err := newClient(f).Thread(context.Background(), social.Post{RemoteID: "12345"})
 	assertErr(t, err, social.Permanent, 0, time.Time{}, "not a Bluesky post")
-	if len(f.all()) != 0 {
+	if len(f.Requests()) != 0 {
 		t.Fatal("network call for an invalid URI")
 	}
 }
@@ -154,10 +154,10 @@ func TestThreadAnchorGone(t *testing.T) {
 // social.ErrGone, so the engine marks the post deleted.
 func TestThreadOfADeletedPostIsGone(t *testing.T) {
 	f := newFake(t)
-	c := f.client()
+	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
-	f.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
-		f.serve(w, 400, "live_error_400_getPostThread-deleted.json")
+	f.Route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+		f.ServeFixture(w, 400, "live_error_400_getPostThread-deleted.json")
 	})
 	_, err := c.Thread(context.Background(), kasia)
 	if !social.Gone(err) || social.KindOf(err) != social.Permanent {

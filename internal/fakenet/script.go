@@ -49,6 +49,9 @@ type ScriptOptions struct {
 	Gate func(host string, w http.ResponseWriter, r *http.Request) bool
 	// Fallback answers the requests no route holds (nil: 404).
 	Fallback http.Handler
+	// Hosts names the servers to start, which share the routes (nil: one,
+	// host ""); Request.Host records which one a request reached.
+	Hosts []string
 }
 
 // Script is a scripted fake for an adapter's unit tests: loopback
@@ -57,7 +60,8 @@ type ScriptOptions struct {
 // (ScriptOptions.Fallback), and inject a failure into the nth request to
 // a route (FailNth). The Mastodon, Bluesky and X scripts build on it.
 type Script struct {
-	URL string // the first server's base URL
+	URL  string            // the first server's base URL
+	URLs map[string]string // every server's base URL, by host
 
 	t    testing.TB
 	nets *Nets
@@ -75,26 +79,24 @@ type scriptFail struct {
 	h   http.Handler
 }
 
-// NewScript starts a scripted fake with one server (host "") for a test;
-// its servers are closed when the test ends.
+// NewScript starts a scripted fake for a test; its servers are closed
+// when the test ends.
 func NewScript(t testing.TB, o ScriptOptions) *Script {
-	s := &Script{t: t, o: o, nets: &Nets{opt: Options{Now: time.Now}},
+	s := &Script{t: t, o: o, nets: &Nets{opt: Options{Now: time.Now}}, URLs: map[string]string{},
 		routes: map[string]http.Handler{}, fails: map[string]scriptFail{}, hits: map[string]int{}}
-	s.URL = s.Serve("")
+	hosts := o.Hosts
+	if len(hosts) == 0 {
+		hosts = []string{""}
+	}
+	for _, host := range hosts {
+		b := &base{}
+		b.start(s.nets, o.Net, host, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(host, w, r) }))
+		t.Cleanup(b.srv.Close)
+		s.srvs = append(s.srvs, b)
+		s.URLs[host] = b.srv.URL
+	}
+	s.URL = s.srvs[0].srv.URL
 	return s
-}
-
-// Serve starts another server sharing the script's routes (Bluesky's
-// entryway and PDS) and returns its base URL; its requests are recorded
-// with Request.Host = host.
-func (s *Script) Serve(host string) string {
-	b := &base{}
-	b.start(s.nets, s.o.Net, host, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(host, w, r) }))
-	s.t.Cleanup(b.srv.Close)
-	s.sm.Lock()
-	s.srvs = append(s.srvs, b)
-	s.sm.Unlock()
-	return b.srv.URL
 }
 
 // Client returns an HTTP client for the first server.
@@ -121,8 +123,8 @@ func (s *Script) Handle(route string, h http.Handler) {
 // HandleFunc is Handle for a function.
 func (s *Script) HandleFunc(route string, h http.HandlerFunc) { s.Handle(route, h) }
 
-// Route returns the handler a test set for route.
-func (s *Script) Route(route string) (http.Handler, bool) {
+// Handler returns the handler a test set for route.
+func (s *Script) Handler(route string) (http.Handler, bool) {
 	s.sm.Lock()
 	defer s.sm.Unlock()
 	h, ok := s.routes[route]
