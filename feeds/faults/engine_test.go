@@ -9,6 +9,7 @@ import (
 
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -16,7 +17,7 @@ import (
 // engineFaults are the faults driven through the real engine: one of each
 // kind of outcome (rate limit with a reset, operator needed, proxy page,
 // broken transfer, unreadable body).
-var engineFaults = []faultID{f429Reset, f429RetryAfter, f401, f502HTML, fResetBody, fMalformed}
+var engineFaults = []fakenet.Fault{fakenet.Fault429Reset, fakenet.Fault429RetryAfter, fakenet.Fault401, fakenet.Fault502HTML, fakenet.FaultResetBody, fakenet.FaultMalformed}
 
 // TestEngineFaults polls one faulty feed through engine.PollOnce over a
 // real store: a failed poll must leave the stored cursor alone, record the
@@ -36,7 +37,7 @@ func TestEngineFaults(t *testing.T) {
 	}
 }
 
-func runEngineFault(t *testing.T, n *network, fault faultID, first, arrived []string) {
+func runEngineFault(t *testing.T, n *network, fault fakenet.Fault, first, arrived []string) {
 	ctx := context.Background()
 	f := newFake(t, n)
 	st, err := store.Open(filepath.Join(t.TempDir(), "hark.db"), store.Options{NoSync: true})
@@ -81,14 +82,14 @@ func runEngineFault(t *testing.T, n *network, fault faultID, first, arrived []st
 	}
 
 	// 2. Newer posts arrive behind a fault.
-	f.set(2, fault)
+	f.Set(2, fault)
 	now := f.clk.Now()
 	w := expect(n, fault, now)
 	r = pollOnce("faulty poll")
 	if r.Err == nil {
 		t.Fatalf("faulty poll: no error, stored %d", len(r.New))
 	}
-	if f.hits() == 0 {
+	if f.Hits() == 0 {
 		t.Error("the faulty endpoint was never called")
 	}
 	if len(r.New) != 0 {
@@ -129,7 +130,7 @@ func runEngineFault(t *testing.T, n *network, fault faultID, first, arrived []st
 	}
 
 	// 3. The fault clears; the engine polls again at the retry time.
-	f.set(2, none)
+	f.Set(2, fakenet.FaultNone)
 	f.clk.Set(fs.Until.Add(time.Second))
 	r = pollOnce("poll after the fault")
 	if r.Err != nil {

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -30,25 +31,25 @@ type want struct {
 	status int              // the HTTP status the error carries (0: none, the transfer failed)
 }
 
-func expect(n *network, fault faultID, now time.Time) want {
+func expect(n *network, fault fakenet.Fault, now time.Time) want {
 	switch fault {
-	case f429RetryAfter:
-		return want{kind: social.RateLimited, until: now.Add(retryAfterSecs * time.Second), status: 429}
-	case f429Reset:
-		return want{kind: social.RateLimited, until: resetAt(now), status: 429}
-	case f401:
+	case fakenet.Fault429RetryAfter:
+		return want{kind: social.RateLimited, until: now.Add(fakenet.FaultRetryAfterSecs * time.Second), status: 429}
+	case fakenet.Fault429Reset:
+		return want{kind: social.RateLimited, until: fakenet.FaultResetAt(now), status: 429}
+	case fakenet.Fault401:
 		return want{kind: social.Auth, status: 401}
-	case f403:
+	case fakenet.Fault403:
 		return want{kind: n.kind403, status: 403}
-	case f404:
+	case fakenet.Fault404:
 		return want{kind: social.Permanent, status: 404}
-	case f500:
+	case fakenet.Fault500:
 		return want{kind: social.Transient, status: 500}
-	case f502HTML:
+	case fakenet.Fault502HTML:
 		return want{kind: social.Transient, status: 502}
-	case fResetBody, fMalformed, fHuge:
+	case fakenet.FaultResetBody, fakenet.FaultMalformed, fakenet.FaultHuge:
 		return want{kind: social.Transient, status: 200}
-	case fBadUTF8, fEmpty:
+	case fakenet.FaultBadUTF8, fakenet.FaultEmpty:
 		return want{ok: true}
 	}
 	return want{kind: social.Transient} // no answer: reset in the headers, timeout
@@ -56,7 +57,7 @@ func expect(n *network, fault faultID, now time.Time) want {
 
 // checkCause checks that a transfer fault failed for its own reason, not
 // for another one that happens to have the same kind.
-func checkCause(t *testing.T, fault faultID, err error) {
+func checkCause(t *testing.T, fault fakenet.Fault, err error) {
 	t.Helper()
 	if err == nil {
 		return
@@ -64,19 +65,19 @@ func checkCause(t *testing.T, fault faultID, err error) {
 	var te interface{ Timeout() bool }
 	isTimeout := errors.As(err, &te) && te.Timeout()
 	switch fault {
-	case fSlow:
+	case fakenet.FaultSlow:
 		if !isTimeout {
 			t.Errorf("slow answer: error is not the client timeout: %v", err)
 		}
-	case fHuge:
+	case fakenet.FaultHuge:
 		if !errors.Is(err, web.ErrTooLarge) {
 			t.Errorf("50 MiB body: error is not web.ErrTooLarge: %v", err)
 		}
-	case fResetBody:
+	case fakenet.FaultResetBody:
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("cut body: error is not io.ErrUnexpectedEOF: %v", err)
 		}
-	case fResetHeaders:
+	case fakenet.FaultResetHeaders:
 		if isTimeout {
 			t.Errorf("cut headers: error is a timeout, want a broken connection: %v", err)
 		}
@@ -166,7 +167,7 @@ func stages(t *testing.T, n *network) (first []string, arrived []string) {
 	t.Helper()
 	f := newFake(t, n)
 	b1 := mustPoll(t, n.source(f, web.NewClient(normalTimeout)), "", "stage 1 first poll")
-	f.set(2, none)
+	f.Set(2, fakenet.FaultNone)
 	b2 := mustPoll(t, n.source(f, web.NewClient(normalTimeout)), "", "stage 2 first poll")
 	first = remoteIDs(b1.Posts)
 	for _, id := range remoteIDs(b2.Posts) {
@@ -209,7 +210,7 @@ func TestPollFaults(t *testing.T) {
 		bad    []string
 		table  = map[string][]row{}
 		nets   = networks()
-		faults = allFaults
+		faults = fakenet.AllFaults
 	)
 	t.Run("all", func(t *testing.T) {
 		for _, n := range nets {
@@ -255,7 +256,7 @@ func TestPollFaults(t *testing.T) {
 
 // runFault runs one fault against one adapter and says in *got what
 // happened, for the report.
-func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *string) {
+func runFault(t *testing.T, n *network, fault fakenet.Fault, arrived []string, got *string) {
 	f := newFake(t, n)
 	src := n.source(f, web.NewClient(normalTimeout))
 	c0 := mustPoll(t, src, "", "priming poll").Cursor
@@ -266,10 +267,10 @@ func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *st
 	// answer is quick) and a loaded machine cannot time out the healthy
 	// polls around it.
 	faulty := src
-	if fault == fSlow {
+	if fault == fakenet.FaultSlow {
 		faulty = n.source(f, web.NewClient(slowTimeout))
 	}
-	f.set(2, fault)
+	f.Set(2, fault)
 	now := f.clk.Now()
 	w := expect(n, fault, now)
 	r := pollGuarded(t, faulty, c0)
@@ -277,13 +278,13 @@ func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *st
 		*got = fmt.Sprintf("panic: %v", r.panicked)
 		t.Fatalf("panic: %v\n%s", r.panicked, r.stack)
 	}
-	if f.hits() == 0 {
+	if f.Hits() == 0 {
 		t.Errorf("the faulty endpoint was never called")
 	}
 	if r.took > 5*time.Second {
 		t.Errorf("Poll took %v", r.took)
 	}
-	if fault == fSlow && r.took < slowTimeout {
+	if fault == fakenet.FaultSlow && r.took < slowTimeout {
 		t.Errorf("slow answer: Poll gave up after %v, before the %v client timeout", r.took, slowTimeout)
 	}
 	*got = "no error"
@@ -332,12 +333,12 @@ func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *st
 			*got += ": " + oneLine(r.err.Error())
 		}
 	}
-	if fault == fHuge {
+	if fault == fakenet.FaultHuge {
 		*got += checkHuge(t, f)
 	}
 
 	// The fault clears; time moves past any wait the error asked for.
-	f.set(2, none)
+	f.Set(2, fakenet.FaultNone)
 	next := now.Add(time.Minute)
 	if at, ok := social.RetryAt(r.err); ok && !at.Before(next) {
 		next = at.Add(time.Second)
@@ -351,10 +352,10 @@ func runFault(t *testing.T, n *network, fault faultID, arrived []string, got *st
 }
 
 // checkValidPage checks the two faults that are no errors.
-func checkValidPage(t *testing.T, f *fake, fault faultID, b social.Batch, c0 string, arrived []string) string {
+func checkValidPage(t *testing.T, f *fake, fault fakenet.Fault, b social.Batch, c0 string, arrived []string) string {
 	t.Helper()
 	switch fault {
-	case fEmpty:
+	case fakenet.FaultEmpty:
 		if len(b.Posts) != 0 {
 			t.Errorf("empty page gave %d posts", len(b.Posts))
 		}
@@ -362,8 +363,8 @@ func checkValidPage(t *testing.T, f *fake, fault faultID, b social.Batch, c0 str
 			t.Errorf("empty page moved the cursor from %q to %q", c0, b.Cursor)
 		}
 		return ", 0 posts, cursor kept"
-	case fBadUTF8:
-		if f.corruptedCount() == 0 {
+	case fakenet.FaultBadUTF8:
+		if f.Corrupted() == 0 {
 			t.Errorf("the fake spoiled no answer")
 		}
 		if d := sortedIDs(remoteIDs(b.Posts)); !slices.Equal(d, arrived) {
@@ -395,21 +396,19 @@ func checkValidPage(t *testing.T, f *fake, fault faultID, b social.Batch, c0 str
 // checkHuge waits for the 50 MiB handler and checks the client hung up early.
 func checkHuge(t *testing.T, f *fake) string {
 	t.Helper()
-	f.mu.Lock()
-	h := f.huge
-	f.mu.Unlock()
+	h := f.Huge()
 	timer := time.NewTimer(hangLimit)
 	defer timer.Stop()
 	select {
-	case <-h.done:
+	case <-h.Done:
 	case <-timer.C:
 		t.Errorf("the 50 MiB handler is still writing after %v", hangLimit)
 		return ""
 	}
-	if h.err == nil || h.written >= hugeTotal/2 {
-		t.Errorf("server wrote %d bytes (err %v): the client did not stop reading early", h.written, h.err)
+	if h.Err == nil || h.Written >= fakenet.FaultHugeTotal/2 {
+		t.Errorf("server wrote %d bytes (err %v): the client did not stop reading early", h.Written, h.Err)
 	}
-	return fmt.Sprintf(" [server wrote %.1f MiB of 50 before the client hung up]", float64(h.written)/(1<<20))
+	return fmt.Sprintf(" [server wrote %.1f MiB of 50 before the client hung up]", float64(h.Written)/(1<<20))
 }
 
 func oneLine(s string) string {

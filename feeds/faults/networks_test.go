@@ -16,6 +16,7 @@ import (
 	"github.com/hark-tui/hark/feeds/rss"
 	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/feeds/x"
+	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -44,38 +45,42 @@ func mastodonNet() *network {
 		name:    "mastodon",
 		network: social.Mastodon,
 		kind403: social.Permanent,
-		isPoll:  func(r *http.Request) bool { return r.URL.Path == "/api/v1/notifications" },
 		handle:  mastodonHandle,
-		common: func(h http.Header, now time.Time) {
-			h.Set("X-RateLimit-Limit", "300")
-			h.Set("X-RateLimit-Remaining", "297")
-			h.Set("X-RateLimit-Reset", now.Add(10*time.Minute).UTC().Format("2006-01-02T15:04:05.000000Z"))
+		wire: fakenet.FaultWire{
+			IsPoll: func(r *http.Request) bool { return r.URL.Path == "/api/v1/notifications" },
+			Common: func(h http.Header, now time.Time) {
+				h.Set("X-RateLimit-Limit", "300")
+				h.Set("X-RateLimit-Remaining", "297")
+				h.Set("X-RateLimit-Reset", now.Add(10*time.Minute).UTC().Format("2006-01-02T15:04:05.000000Z"))
+			},
+			Reset: func(h http.Header, at, _ time.Time, exhausted bool) {
+				if exhausted {
+					h.Set("X-RateLimit-Remaining", "0")
+				}
+				h.Set("X-RateLimit-Reset", at.UTC().Format("2006-01-02T15:04:05.000000Z"))
+			},
+			ErrBody: func(status int) (string, []byte) {
+				switch status {
+				case 401:
+					return jsonCT, fakenet.Fixture("mastodon/error_401.json")
+				case 403:
+					return jsonCT, fakenet.Fixture("mastodon/error_403_scope.json")
+				case 404:
+					return jsonCT, fakenet.Fixture("mastodon/error_404.json")
+				case 429:
+					return jsonCT, fakenet.Fixture("mastodon/error_429.json")
+				}
+				return jsonCT, []byte(`{"error":"We're sorry, but something went wrong on our end."}`)
+			},
+			Empty: func() (string, []byte) {
+				return jsonCT, fakenet.Fixture("mastodon/notifications_empty.json")
+			},
+			HugeCT:     jsonCT,
+			HugePrefix: `[{"id":"58213500","type":"mention","status":{"id":"117660000000000001","content":"<p>`,
+			Corrupt:    fakenet.CorruptJSON,
 		},
-		reset: func(h http.Header, at, _ time.Time, exhausted bool) {
-			if exhausted {
-				h.Set("X-RateLimit-Remaining", "0")
-			}
-			h.Set("X-RateLimit-Reset", at.UTC().Format("2006-01-02T15:04:05.000000Z"))
-		},
-		errBody: func(t testing.TB, status int) (string, []byte) {
-			switch status {
-			case 401:
-				return jsonCT, fixture(t, "mastodon/error_401.json")
-			case 403:
-				return jsonCT, fixture(t, "mastodon/error_403_scope.json")
-			case 404:
-				return jsonCT, fixture(t, "mastodon/error_404.json")
-			case 429:
-				return jsonCT, fixture(t, "mastodon/error_429.json")
-			}
-			return jsonCT, []byte(`{"error":"We're sorry, but something went wrong on our end."}`)
-		},
-		empty:      func(t testing.TB) (string, []byte) { return jsonCT, fixture(t, "mastodon/notifications_empty.json") },
-		hugeCT:     jsonCT,
-		hugePrefix: `[{"id":"58213500","type":"mention","status":{"id":"117660000000000001","content":"<p>`,
-		corrupt:    corruptJSON,
 		source: func(f *fake, c *web.Client) social.Source {
-			return mastodon.New(mastodon.Options{Server: f.srv.URL, Token: mastoToken, Account: "acme",
+			return mastodon.New(mastodon.Options{Server: f.URL, Token: mastoToken, Account: "acme",
 				Brand: "Acme Coffee", Client: c, Now: f.clk.Now})
 		},
 		secrets: func(testing.TB) []string { return []string{mastoToken} },
@@ -85,7 +90,7 @@ func mastodonNet() *network {
 // mastodonHandle speaks the client API: bearer token, notifications with
 // min_id paging (newest first), the instance document.
 func mastodonHandle(f *fake, w http.ResponseWriter, r *http.Request) {
-	f.net.common(w.Header(), f.clk.Now())
+	f.net.wire.Common(w.Header(), f.clk.Now())
 	if r.Header.Get("Authorization") != "Bearer "+mastoToken {
 		writeBody(w, 401, jsonCT, fixture(f.t, "mastodon/error_401.json"))
 		return
@@ -102,13 +107,13 @@ func mastodonHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		if err := json.Unmarshal(fixture(f.t, "mastodon/notifications_mentions.json"), &all); err != nil {
 			f.t.Fatal(err)
 		}
-		if f.currentStage() == 1 {
+		if f.Stage() == 1 {
 			all = all[1:] // the newest has not arrived yet
 		}
 		minID := q.Get("min_id")
 		sel := []json.RawMessage{}
 		for i, id := range ids(f.t, all) {
-			if minID == "" || idLess(minID, id) {
+			if minID == "" || fakenet.IDLess(minID, id) {
 				sel = append(sel, all[i])
 			}
 		}
@@ -125,41 +130,45 @@ func blueskyNet() *network {
 		name:    "bluesky",
 		network: social.Bluesky,
 		kind403: social.Permanent,
-		isPoll: func(r *http.Request) bool {
-			return r.URL.Path == "/xrpc/app.bsky.notification.listNotifications"
+		handle:  blueskyHandle,
+		wire: fakenet.FaultWire{
+			IsPoll: func(r *http.Request) bool {
+				return r.URL.Path == "/xrpc/app.bsky.notification.listNotifications"
+			},
+			Common: func(h http.Header, now time.Time) {
+				h.Set("ratelimit-limit", "3000")
+				h.Set("ratelimit-remaining", "2987")
+				h.Set("ratelimit-reset", strconv.FormatInt(now.Add(5*time.Minute).Unix(), 10))
+				h.Set("ratelimit-policy", "3000;w=300")
+			},
+			Reset: func(h http.Header, at, _ time.Time, exhausted bool) {
+				if exhausted {
+					h.Set("ratelimit-remaining", "0")
+				}
+				h.Set("ratelimit-reset", strconv.FormatInt(at.Unix(), 10))
+			},
+			ErrBody: func(status int) (string, []byte) {
+				switch status {
+				case 401:
+					return jsonCT, fakenet.Fixture("bluesky/error_401_auth_missing.json")
+				case 403:
+					return jsonCT, []byte(`{"error":"Forbidden","message":"Forbidden"}`)
+				case 404:
+					return jsonCT, []byte(`{"error":"NotFound","message":"Not Found"}`)
+				case 429:
+					return jsonCT, fakenet.Fixture("bluesky/error_429_rate_limit.json")
+				}
+				return jsonCT, []byte(`{"error":"InternalServerError","message":"Internal Server Error"}`)
+			},
+			Empty: func() (string, []byte) {
+				return jsonCT, fakenet.Fixture("bluesky/listNotifications_last.json")
+			},
+			HugeCT:     jsonCT,
+			HugePrefix: `{"notifications":[{"uri":"at://did:plc:7qgtmhxwqgkz2yvw3c5ebnpz/app.bsky.feed.post/3n2sxakbq622g","reason":"mention","record":{"text":"`,
+			Corrupt:    fakenet.CorruptJSON,
 		},
-		handle: blueskyHandle,
-		common: func(h http.Header, now time.Time) {
-			h.Set("ratelimit-limit", "3000")
-			h.Set("ratelimit-remaining", "2987")
-			h.Set("ratelimit-reset", strconv.FormatInt(now.Add(5*time.Minute).Unix(), 10))
-			h.Set("ratelimit-policy", "3000;w=300")
-		},
-		reset: func(h http.Header, at, _ time.Time, exhausted bool) {
-			if exhausted {
-				h.Set("ratelimit-remaining", "0")
-			}
-			h.Set("ratelimit-reset", strconv.FormatInt(at.Unix(), 10))
-		},
-		errBody: func(t testing.TB, status int) (string, []byte) {
-			switch status {
-			case 401:
-				return jsonCT, fixture(t, "bluesky/error_401_auth_missing.json")
-			case 403:
-				return jsonCT, []byte(`{"error":"Forbidden","message":"Forbidden"}`)
-			case 404:
-				return jsonCT, []byte(`{"error":"NotFound","message":"Not Found"}`)
-			case 429:
-				return jsonCT, fixture(t, "bluesky/error_429_rate_limit.json")
-			}
-			return jsonCT, []byte(`{"error":"InternalServerError","message":"Internal Server Error"}`)
-		},
-		empty:      func(t testing.TB) (string, []byte) { return jsonCT, fixture(t, "bluesky/listNotifications_last.json") },
-		hugeCT:     jsonCT,
-		hugePrefix: `{"notifications":[{"uri":"at://did:plc:7qgtmhxwqgkz2yvw3c5ebnpz/app.bsky.feed.post/3n2sxakbq622g","reason":"mention","record":{"text":"`,
-		corrupt:    corruptJSON,
 		source: func(f *fake, c *web.Client) social.Source {
-			return bluesky.New(bluesky.Options{Service: f.srv.URL, Handle: bskyHandle, Password: bskyPassword,
+			return bluesky.New(bluesky.Options{Service: f.URL, Handle: bskyHandle, Password: bskyPassword,
 				Account: "acme", Brand: "Acme Coffee", Client: c, Now: f.clk.Now})
 		},
 		secrets: func(t testing.TB) []string {
@@ -172,7 +181,7 @@ func blueskyNet() *network {
 // and they are as secret as the password.
 func jwt(t testing.TB, field string) string {
 	var m map[string]any
-	if err := json.Unmarshal(fixture(t, "bluesky/createSession.json"), &m); err != nil {
+	if err := json.Unmarshal(fakenet.Fixture("bluesky/createSession.json"), &m); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := m[field].(string)
@@ -185,10 +194,10 @@ func jwt(t testing.TB, field string) string {
 // blueskyHandle is one server that is both the entryway (createSession) and
 // the account's PDS (the session's DID document points back at it).
 func blueskyHandle(f *fake, w http.ResponseWriter, r *http.Request) {
-	f.net.common(w.Header(), f.clk.Now())
+	f.net.wire.Common(w.Header(), f.clk.Now())
 	nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/")
 	serve := func(name string) {
-		b := bytes.ReplaceAll(fixture(f.t, "bluesky/"+name), []byte(bskyFixPDS), []byte(f.srv.URL))
+		b := bytes.ReplaceAll(fixture(f.t, "bluesky/"+name), []byte(bskyFixPDS), []byte(f.URL))
 		writeBody(w, 200, jsonCT, b)
 	}
 	if nsid == "com.atproto.server.createSession" {
@@ -216,7 +225,7 @@ func blueskyHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 	case "app.bsky.notification.listNotifications":
 		cur := r.URL.Query().Get("cursor")
 		switch {
-		case cur == "" && f.currentStage() == 1:
+		case cur == "" && f.Stage() == 1:
 			serve("listNotifications_page2.json") // only the oldest page exists yet
 		case cur == "":
 			serve("listNotifications.json")
@@ -241,37 +250,39 @@ func xNet() *network {
 		name:    "x",
 		network: social.X,
 		kind403: social.Permanent,
-		isPoll:  func(r *http.Request) bool { return r.URL.Path == "/2/users/"+xBrandID+"/mentions" },
 		handle:  xHandle,
-		common: func(h http.Header, now time.Time) {
-			h.Set("x-rate-limit-limit", "300")
-			h.Set("x-rate-limit-remaining", "299")
-			h.Set("x-rate-limit-reset", strconv.FormatInt(now.Add(15*time.Minute).Unix(), 10))
+		wire: fakenet.FaultWire{
+			IsPoll: func(r *http.Request) bool { return r.URL.Path == "/2/users/"+xBrandID+"/mentions" },
+			Common: func(h http.Header, now time.Time) {
+				h.Set("x-rate-limit-limit", "300")
+				h.Set("x-rate-limit-remaining", "299")
+				h.Set("x-rate-limit-reset", strconv.FormatInt(now.Add(15*time.Minute).Unix(), 10))
+			},
+			Reset: func(h http.Header, at, _ time.Time, exhausted bool) {
+				if exhausted {
+					h.Set("x-rate-limit-remaining", "0")
+				}
+				h.Set("x-rate-limit-reset", strconv.FormatInt(at.Unix(), 10))
+			},
+			ErrBody: func(status int) (string, []byte) {
+				switch status {
+				case 401:
+					return jsonCT, fakenet.Fixture("x/error_401.json")
+				case 403:
+					return jsonCT, fakenet.Fixture("x/error_403_client_forbidden.json")
+				case 429:
+					return jsonCT, fakenet.Fixture("x/error_429.json")
+				}
+				title := http.StatusText(status)
+				return jsonCT, []byte(fmt.Sprintf(`{"title":%q,"detail":%q,"type":"about:blank","status":%d}`, title, title, status))
+			},
+			Empty:      func() (string, []byte) { return jsonCT, fakenet.Fixture("x/users_mentions_empty.json") },
+			HugeCT:     jsonCT,
+			HugePrefix: `{"data":[{"id":"2124300000000000001","author_id":"987654321","text":"`,
+			Corrupt:    fakenet.CorruptJSON,
 		},
-		reset: func(h http.Header, at, _ time.Time, exhausted bool) {
-			if exhausted {
-				h.Set("x-rate-limit-remaining", "0")
-			}
-			h.Set("x-rate-limit-reset", strconv.FormatInt(at.Unix(), 10))
-		},
-		errBody: func(t testing.TB, status int) (string, []byte) {
-			switch status {
-			case 401:
-				return jsonCT, fixture(t, "x/error_401.json")
-			case 403:
-				return jsonCT, fixture(t, "x/error_403_client_forbidden.json")
-			case 429:
-				return jsonCT, fixture(t, "x/error_429.json")
-			}
-			title := http.StatusText(status)
-			return jsonCT, []byte(fmt.Sprintf(`{"title":%q,"detail":%q,"type":"about:blank","status":%d}`, title, title, status))
-		},
-		empty:      func(t testing.TB) (string, []byte) { return jsonCT, fixture(t, "x/users_mentions_empty.json") },
-		hugeCT:     jsonCT,
-		hugePrefix: `{"data":[{"id":"2124300000000000001","author_id":"987654321","text":"`,
-		corrupt:    corruptJSON,
 		source: func(f *fake, c *web.Client) social.Source {
-			return x.New(x.Options{API: f.srv.URL, ConsumerKey: xConsumerKey, ConsumerSecret: xConsumerSecret,
+			return x.New(x.Options{API: f.URL, ConsumerKey: xConsumerKey, ConsumerSecret: xConsumerSecret,
 				AccessToken: xAccessToken, AccessSecret: xAccessSecret, UserID: xBrandID,
 				Account: "acme", Brand: "Acme Coffee", Client: c, Now: f.clk.Now, MinInterval: -1})
 		},
@@ -286,7 +297,7 @@ func xNet() *network {
 // signed with the configured keys (the x package's own tests verify the
 // signature itself).
 func xHandle(f *fake, w http.ResponseWriter, r *http.Request) {
-	f.net.common(w.Header(), f.clk.Now())
+	f.net.wire.Common(w.Header(), f.clk.Now())
 	auth := r.Header.Get("Authorization")
 	if !strings.HasPrefix(auth, "OAuth ") || !strings.Contains(auth, `oauth_consumer_key="`+xConsumerKey+`"`) ||
 		!strings.Contains(auth, `oauth_token="`+xAccessToken+`"`) || !strings.Contains(auth, "oauth_signature=") {
@@ -305,14 +316,14 @@ func xHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		f.t.Fatal(err)
 	}
 	all := page.Data
-	if f.currentStage() == 1 {
+	if f.Stage() == 1 {
 		all = all[1:]
 	}
 	since := r.URL.Query().Get("since_id")
 	var sel []json.RawMessage
 	var selIDs []string
 	for i, id := range ids(f.t, all) {
-		if since == "" || idLess(since, id) {
+		if since == "" || fakenet.IDLess(since, id) {
 			sel = append(sel, all[i])
 			selIDs = append(selIDs, id)
 		}
@@ -343,36 +354,38 @@ func rssNet() *network {
 		name:    "rss",
 		network: social.RSS,
 		kind403: social.Auth, // rss.Feed.classify: the site refuses this client
-		isPoll:  func(r *http.Request) bool { return r.URL.Path == "/search.rss" },
 		handle:  rssHandle,
-		common: func(h http.Header, _ time.Time) {
-			h.Set("x-ratelimit-used", "1")
-			h.Set("x-ratelimit-remaining", "99.0")
-			h.Set("x-ratelimit-reset", "540")
-		},
-		reset: func(h http.Header, at, now time.Time, exhausted bool) {
-			if exhausted {
-				h.Set("x-ratelimit-remaining", "0.0")
-			}
-			h.Set("x-ratelimit-reset", strconv.Itoa(int(at.Sub(now)/time.Second)))
-		},
-		errBody: func(t testing.TB, status int) (string, []byte) {
-			if status == 429 {
-				return jsonCT, []byte(`{"message": "Too Many Requests", "error": 429}`)
-			}
-			return "text/html; charset=utf-8", []byte(fmt.Sprintf("<!doctype html><html><head><title>%d %s</title></head><body><h1>%s</h1></body></html>",
-				status, http.StatusText(status), http.StatusText(status)))
-		},
-		empty: func(testing.TB) (string, []byte) {
-			return atomCT, []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><updated>2026-11-22T07:12:44+00:00</updated><id>/search.rss?q=%22acme+coffee%22&amp;sort=new</id><title>reddit.com: search results - &quot;acme coffee&quot;</title></feed>`)
-		},
-		hugeCT:     atomCT,
-		hugePrefix: `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>t3_huge</id><content type="html">`,
-		corrupt: func(body []byte) []byte {
-			return insertAfter(xmlTextRE, body, badUTF8)
+		wire: fakenet.FaultWire{
+			IsPoll: func(r *http.Request) bool { return r.URL.Path == "/search.rss" },
+			Common: func(h http.Header, _ time.Time) {
+				h.Set("x-ratelimit-used", "1")
+				h.Set("x-ratelimit-remaining", "99.0")
+				h.Set("x-ratelimit-reset", "540")
+			},
+			Reset: func(h http.Header, at, now time.Time, exhausted bool) {
+				if exhausted {
+					h.Set("x-ratelimit-remaining", "0.0")
+				}
+				h.Set("x-ratelimit-reset", strconv.Itoa(int(at.Sub(now)/time.Second)))
+			},
+			ErrBody: func(status int) (string, []byte) {
+				if status == 429 {
+					return jsonCT, []byte(`{"message": "Too Many Requests", "error": 429}`)
+				}
+				return "text/html; charset=utf-8", []byte(fmt.Sprintf("<!doctype html><html><head><title>%d %s</title></head><body><h1>%s</h1></body></html>",
+					status, http.StatusText(status), http.StatusText(status)))
+			},
+			Empty: func() (string, []byte) {
+				return atomCT, []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><updated>2026-11-22T07:12:44+00:00</updated><id>/search.rss?q=%22acme+coffee%22&amp;sort=new</id><title>reddit.com: search results - &quot;acme coffee&quot;</title></feed>`)
+			},
+			HugeCT:     atomCT,
+			HugePrefix: `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>t3_huge</id><content type="html">`,
+			Corrupt: func(body []byte) []byte {
+				return fakenet.InsertAfter(xmlTextRE, body, fakenet.BadUTF8)
+			},
 		},
 		source: func(f *fake, c *web.Client) social.Source {
-			u := "http://" + rssUser + ":" + rssPass + "@" + strings.TrimPrefix(f.srv.URL, "http://") +
+			u := "http://" + rssUser + ":" + rssPass + "@" + strings.TrimPrefix(f.URL, "http://") +
 				"/search.rss?q=%22acme+coffee%22&sort=new"
 			return rss.New(rss.Options{Name: "reddit", URL: u, Brand: "Acme Coffee", Client: c, Now: f.clk.Now})
 		},
@@ -383,7 +396,7 @@ func rssNet() *network {
 // rssHandle serves the Reddit search feed behind basic auth; at stage 1
 // the newest entry is not there yet.
 func rssHandle(f *fake, w http.ResponseWriter, r *http.Request) {
-	f.net.common(w.Header(), f.clk.Now())
+	f.net.wire.Common(w.Header(), f.clk.Now())
 	if u, p, ok := r.BasicAuth(); !ok || u != rssUser || p != rssPass {
 		w.Header().Set("WWW-Authenticate", `Basic realm="feeds"`)
 		writeBody(w, 401, "text/plain; charset=utf-8", []byte("401 Unauthorized\n"))
@@ -394,7 +407,7 @@ func rssHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := fixture(f.t, "rss/reddit_search.atom")
-	if f.currentStage() == 1 {
+	if f.Stage() == 1 {
 		loc := firstEntry.FindIndex(body)
 		body = append(append([]byte(nil), body[:loc[0]]...), body[loc[1]:]...)
 	}

@@ -355,4 +355,3 @@ func (s *BlueskyScript) CheckNotificationQuery(w http.ResponseWriter, r *http.Re
 	}
 	return true
 }
-

@@ -353,10 +353,10 @@ func str(m map[string]any, key string) string {
 	return s
 }
 
-// idLess orders the fixtures' ids (decimal snowflakes, sequence numbers,
+// IDLess orders the fixtures' ids (decimal snowflakes, sequence numbers,
 // TIDs): shorter is older, equal lengths compare lexically. The fakes may
-// know their ids' shape; hark must not.
-func idLess(a, b string) bool {
+// know their ids' shape; hark must not (tests of the fakes may).
+func IDLess(a, b string) bool {
 	if len(a) != len(b) {
 		return len(a) < len(b)
 	}

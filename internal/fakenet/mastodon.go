@@ -261,8 +261,8 @@ func MastodonPage(r *http.Request, items []json.RawMessage, def, most int) (body
 	}
 	minID, sinceID, maxID := q.Get("min_id"), q.Get("since_id"), q.Get("max_id")
 	in := func(id string) bool {
-		return (maxID == "" || idLess(id, maxID)) && (minID == "" || idLess(minID, id)) &&
-			(sinceID == "" || idLess(sinceID, id))
+		return (maxID == "" || IDLess(id, maxID)) && (minID == "" || IDLess(minID, id)) &&
+			(sinceID == "" || IDLess(sinceID, id))
 	}
 	sel := []json.RawMessage{}
 	var selIDs []string
@@ -336,7 +336,7 @@ func (s *MastodonServer) context(w http.ResponseWriter, r *http.Request) {
 	var walk func(string)
 	walk = func(pid string) {
 		kids := children[pid]
-		sort.Slice(kids, func(i, j int) bool { return idLess(kids[i].id, kids[j].id) })
+		sort.Slice(kids, func(i, j int) bool { return IDLess(kids[i].id, kids[j].id) })
 		for _, k := range kids {
 			if seen[k.id] {
 				continue
@@ -660,7 +660,7 @@ func (s *MastodonServer) AddPhotoMention(text, alt string, w, h int) string {
 	st, _ := n["status"].(map[string]any)
 	maxID := ""
 	for _, id := range s.notifIDs {
-		if maxID == "" || idLess(maxID, id) {
+		if maxID == "" || IDLess(maxID, id) {
 			maxID = id
 		}
 	}

@@ -314,7 +314,7 @@ func (s *XServer) listMentions(w http.ResponseWriter, r *http.Request) {
 	defer s.sm.Unlock()
 	var list []map[string]any
 	for _, t := range s.mentions[s.withheld:] {
-		if since == "" || idLess(since, str(t, "id")) {
+		if since == "" || IDLess(since, str(t, "id")) {
 			list = append(list, t)
 		}
 	}
@@ -347,7 +347,7 @@ func (s *XServer) search(w http.ResponseWriter, r *http.Request) {
 				list = append(list, t)
 			}
 		}
-		sort.Slice(list, func(i, j int) bool { return idLess(str(list[j], "id"), str(list[i], "id")) })
+		sort.Slice(list, func(i, j int) bool { return IDLess(str(list[j], "id"), str(list[i], "id")) })
 		s.page(w, list, "", strings.Contains(q.Get("expansions"), "attachments.media_keys"))
 		return
 	}
@@ -500,7 +500,7 @@ func (s *XServer) createDM(w http.ResponseWriter, r *http.Request) {
 	id := s.newID()
 	s.dms = append(s.dms, DM{EventID: id, ParticipantID: pid, Text: in.Text, Body: body})
 	lo, hi := pid, s.UserID
-	if idLess(hi, lo) {
+	if IDLess(hi, lo) {
 		lo, hi = hi, lo
 	}
 	out := object(Fixture("x/dm_create.json"))
@@ -521,7 +521,7 @@ func (s *XServer) dmEvents(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		lo, hi := pid, s.UserID
-		if idLess(hi, lo) {
+		if IDLess(hi, lo) {
 			lo, hi = hi, lo
 		}
 		events = append(events, map[string]any{"id": d.EventID, "event_type": "MessageCreate", "text": d.Text,
