@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -69,6 +70,13 @@ func (c netCase) crashLayer(n *fakenet.Nets, seed uint64) *fakenet.CrashLayer {
 	d := fakenet.NewCrashLayer(c.calls, seed)
 	c.intercept(n, d.Middleware)
 	return d
+}
+
+// waitIdle waits until no request is being handled and none ended in the
+// last 20 ms (a request whose headers were read but whose handler has not
+// started yet shows up in that time). It reports false on timeout.
+func waitIdle(d *fakenet.CrashLayer, timeout time.Duration) bool {
+	return testkit.Poll(timeout, func() bool { return d.QuietFor(20 * time.Millisecond) })
 }
 
 // madePost is one reply the server created.
@@ -308,7 +316,7 @@ func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited boo
 	if creates > 0 {
 		h.killsMidCreate++
 	}
-	if !h.d.WaitIdle(5 * time.Second) {
+	if !waitIdle(h.d, 5*time.Second) {
 		h.t.Fatalf("the fake still handles requests of a killed hark after 5 s")
 	}
 	return false, nil

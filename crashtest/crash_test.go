@@ -20,6 +20,7 @@ import (
 	"github.com/hark-tui/hark/feeds/mastodon"
 	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
@@ -192,7 +193,7 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 	if notifs > 0 {
 		h.killsMidNotif++
 	}
-	if !h.fake.WaitIdle(5 * time.Second) {
+	if !testkit.PollEvery(5*time.Second, 2*time.Millisecond, func() bool { return h.fake.QuietFor(0) }) {
 		h.t.Fatalf("the fake server still handles requests of a killed hark after 5 s")
 	}
 	return false, nil

@@ -200,7 +200,7 @@ func TestCrashTeam(t *testing.T) {
 	// a kill's requests are all answered before the round goes on
 	idle := func() {
 		for _, f := range feeds {
-			if f.net != nil && !f.net.d.WaitIdle(5*time.Second) {
+			if f.net != nil && !waitIdle(f.net.d, 5*time.Second) {
 				t.Fatalf("the %s fake still handles requests of a killed hark after 5 s", f.name)
 			}
 		}

@@ -172,9 +172,7 @@ func (s *BlueskyServer) Intercept(mw func(next http.Handler) http.Handler) {
 
 // Withhold hides the n newest notifications until Release.
 func (s *BlueskyServer) Withhold(n int) {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	s.withheld = min(max(n, 0), len(s.notifs))
+	withhold(&s.sm, &s.withheld, &s.notifs, n)
 }
 
 // Release shows every notification.
@@ -183,13 +181,7 @@ func (s *BlueskyServer) Release() { s.Withhold(0) }
 // NotificationURIs returns the URIs of the notifications the fake serves
 // (withheld ones included), newest first.
 func (s *BlueskyServer) NotificationURIs() []string {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	var out []string
-	for _, n := range s.notifs {
-		out = append(out, n.uri)
-	}
-	return out
+	return mapOf(&s.sm, &s.notifs, func(n bnotif) string { return n.uri })
 }
 
 // Notification returns the notification with this URI as served.
@@ -206,16 +198,12 @@ func (s *BlueskyServer) Notification(uri string) (map[string]any, bool) {
 
 // Records returns the records created so far, oldest first.
 func (s *BlueskyServer) Records() []Record {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]Record(nil), s.records...)
+	return copyOf(&s.sm, &s.records)
 }
 
 // Messages returns the chat messages sent so far, oldest first.
 func (s *BlueskyServer) Messages() []ChatMessage {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]ChatMessage(nil), s.messages...)
+	return copyOf(&s.sm, &s.messages)
 }
 
 func xrpcError(w http.ResponseWriter, status int, name, msg string) {
@@ -744,9 +732,7 @@ func (s *BlueskyServer) checkEmbed(raw json.RawMessage) string {
 
 // Blobs lists the blobs uploaded, oldest first.
 func (s *BlueskyServer) Blobs() []Blob {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]Blob(nil), s.blobs...)
+	return copyOf(&s.sm, &s.blobs)
 }
 
 // AddPhotoMention adds a new mention (the newest notification) by the

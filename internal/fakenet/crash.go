@@ -358,19 +358,10 @@ func (f *CrashMastodon) RequestCount() int {
 	return f.requests
 }
 
-// WaitIdle waits until no request is being handled (a killed client's
-// requests finish quickly: every wait in the handlers ends with the
-// request's context). It reports false on timeout.
-func (f *CrashMastodon) WaitIdle(timeout time.Duration) bool {
-	return waitFor(timeout, func() bool {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return f.inflight == 0
-	})
-}
-
 // QuietFor reports whether no request is being handled and none ended in
-// the last d.
+// the last d (QuietFor(0): none is being handled; a killed client's
+// requests finish quickly, as every wait in the handlers ends with the
+// request's context).
 func (f *CrashMastodon) QuietFor(d time.Duration) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()

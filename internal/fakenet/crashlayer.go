@@ -349,13 +349,6 @@ func (d *CrashLayer) Busy() (creates int) {
 	return d.inCreate
 }
 
-// WaitIdle waits until no request is being handled and none ended in the
-// last 20 ms (a request whose headers were read but whose handler has not
-// started yet shows up in that time). It reports false on timeout.
-func (d *CrashLayer) WaitIdle(timeout time.Duration) bool {
-	return waitFor(timeout, func() bool { return d.QuietFor(20 * time.Millisecond) })
-}
-
 // QuietFor reports whether no request is being handled and none ended in
 // the last q.
 func (d *CrashLayer) QuietFor(q time.Duration) bool {
@@ -393,21 +386,6 @@ func drain(cs ...chan struct{}) {
 			}
 		}
 	}
-}
-
-// waitFor checks cond every 2 ms until it holds (true) or timeout passes
-// (false).
-func waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		<-tick.C
-	}
-	return true
 }
 
 // budgetWriter shows every rate-limit budget the fake announces as full

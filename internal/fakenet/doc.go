@@ -9,6 +9,13 @@
 // own cursor semantics, accept replies, and record every request so tests
 // can assert on what reached the wire.
 //
+// For the adapters' unit tests it has scripted fakes built on Script
+// (routes a test answers itself, a failure injected into the nth request,
+// every request recorded): MastodonScript, BlueskyScript and XScript
+// answer from the same fixtures, and FaultServer switches a network's
+// polled endpoint between healthy answers and the faults a server shows
+// (rate limits, error bodies, cut connections, huge or broken bodies).
+//
 // For crash-safety tests it has CrashMastodon (a GoToSocial-like Mastodon
 // with latency, answers held back after the post exists and a trickle of
 // new mentions) and CrashLayer, the same knobs in front of the Bluesky and

@@ -157,9 +157,7 @@ func (n *Nets) Requests(net Net) []Request {
 // answer): a missing content type, a forbidden parameter, a malformed
 // record. Each fake still answers them the way the real server does.
 func (n *Nets) Violations() []string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]string(nil), n.violations...)
+	return copyOf(&n.mu, &n.violations)
 }
 
 func (n *Nets) violate(net Net, format string, args ...any) {
@@ -240,9 +238,12 @@ func (b *base) Requests() []Request {
 }
 
 // Find returns the requests with this method and path.
-func (b *base) Find(method, p string) []Request {
+func (b *base) Find(method, p string) []Request { return find(b.Requests(), method, p) }
+
+// find keeps the requests with this method and path.
+func find(reqs []Request, method, p string) []Request {
 	var out []Request
-	for _, r := range b.Requests() {
+	for _, r := range reqs {
 		if r.Method == method && r.Path == p {
 			out = append(out, r)
 		}
@@ -361,6 +362,32 @@ func IDLess(a, b string) bool {
 		return len(a) < len(b)
 	}
 	return a < b
+}
+
+// copyOf returns a copy of *list, read under mu.
+func copyOf[T any](mu *sync.Mutex, list *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]T(nil), *list...)
+}
+
+// mapOf returns f of every element of *list (oldest index first), read
+// under mu.
+func mapOf[T, U any](mu *sync.Mutex, list *[]T, f func(T) U) []U {
+	mu.Lock()
+	defer mu.Unlock()
+	var out []U
+	for _, v := range *list {
+		out = append(out, f(v))
+	}
+	return out
+}
+
+// withhold sets *withheld to n, clamped to 0..len(*list), under mu.
+func withhold[T any](mu *sync.Mutex, withheld *int, list *[]T, n int) {
+	mu.Lock()
+	defer mu.Unlock()
+	*withheld = min(max(n, 0), len(*list))
 }
 
 func trimBearer(h string) (string, bool) {

@@ -166,9 +166,7 @@ func (s *MastodonServer) IgnoreIdempotencyKey(ignore bool) {
 // Withhold hides the n newest mention notifications until Release, so a
 // first poll sees the older ones and a later poll catches up.
 func (s *MastodonServer) Withhold(n int) {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	s.withheld = min(max(n, 0), len(s.notifs))
+	withhold(&s.sm, &s.withheld, &s.notifs, n)
 }
 
 // Release shows every notification.
@@ -177,25 +175,19 @@ func (s *MastodonServer) Release() { s.Withhold(0) }
 // MentionIDs returns the status ids of the mentions the fake serves
 // (withheld ones included), newest first.
 func (s *MastodonServer) MentionIDs() []string {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	var out []string
-	for _, raw := range s.notifs {
+	return mapOf(&s.sm, &s.notifs, func(raw json.RawMessage) string {
 		var n struct {
 			Status struct{ ID string } `json:"status"`
 		}
 		mustUnmarshal(raw, &n)
-		out = append(out, n.Status.ID)
-	}
-	return out
+		return n.Status.ID
+	})
 }
 
 // Created returns the statuses created so far (a replay of an
 // Idempotency-Key creates none), oldest first.
 func (s *MastodonServer) Created() []Status {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]Status(nil), s.created...)
+	return copyOf(&s.sm, &s.created)
 }
 
 func (s *MastodonServer) rateHeaders(w http.ResponseWriter) {
@@ -644,9 +636,7 @@ func (s *MastodonServer) mediaJSON(m Media) map[string]any {
 
 // Uploads lists the media the fake took, oldest first.
 func (s *MastodonServer) Uploads() []Media {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]Media(nil), s.media...)
+	return copyOf(&s.sm, &s.media)
 }
 
 // AddPhotoMention adds a new mention (the newest notification) from the

@@ -2,6 +2,7 @@ package fakenet
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,25 +152,12 @@ func (s *Script) Hits(route string) int {
 func (s *Script) Requests() []Request { return s.nets.Requests("") }
 
 // Find returns the requests with this method and path.
-func (s *Script) Find(method, path string) []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Method == method && r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func (s *Script) Find(method, path string) []Request { return find(s.Requests(), method, path) }
 
-// Count is the number of requests whose "METHOD /path" is route.
+// Count is the number of requests to route ("METHOD /path").
 func (s *Script) Count(route string) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Method+" "+r.Path == route {
-			n++
-		}
-	}
-	return n
+	method, path, _ := strings.Cut(route, " ")
+	return len(s.Find(method, path))
 }
 
 func (s *Script) serve(host string, w http.ResponseWriter, r *http.Request) {

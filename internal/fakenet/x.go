@@ -161,9 +161,7 @@ func (s *XServer) AuthFailures() int {
 
 // Withhold hides the n newest mentions until Release.
 func (s *XServer) Withhold(n int) {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	s.withheld = min(max(n, 0), len(s.mentions))
+	withhold(&s.sm, &s.withheld, &s.mentions, n)
 }
 
 // Release shows every mention.
@@ -172,27 +170,17 @@ func (s *XServer) Release() { s.Withhold(0) }
 // MentionIDs returns the ids of the mentions the fake serves (withheld
 // ones included), newest first.
 func (s *XServer) MentionIDs() []string {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	var out []string
-	for _, t := range s.mentions {
-		out = append(out, str(t, "id"))
-	}
-	return out
+	return mapOf(&s.sm, &s.mentions, func(t map[string]any) string { return str(t, "id") })
 }
 
 // Created returns the posts created so far, oldest first.
 func (s *XServer) Created() []Tweet {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]Tweet(nil), s.created...)
+	return copyOf(&s.sm, &s.created)
 }
 
 // DMs returns the direct messages sent so far, oldest first.
 func (s *XServer) DMs() []DM {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]DM(nil), s.dms...)
+	return copyOf(&s.sm, &s.dms)
 }
 
 // checkOAuth verifies the Authorization header the way X does (see
@@ -622,9 +610,7 @@ func (s *XServer) mediaMetadata(w http.ResponseWriter, r *http.Request) {
 
 // Media lists the images uploaded, oldest first.
 func (s *XServer) Media() []XMedia {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return append([]XMedia(nil), s.media...)
+	return copyOf(&s.sm, &s.media)
 }
 
 // AddPhotoMention adds a new mention (the newest) by the fixture's first
