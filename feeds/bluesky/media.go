@@ -27,29 +27,22 @@ func mediaFromRecord(embed json.RawMessage, did string) []social.Media {
 	}
 	switch typ {
 	case "app.bsky.embed.images":
-		var out []social.Media
-		var list []json.RawMessage
-		_ = json.Unmarshal(images, &list)
-		for _, im := range list {
-			if len(out) >= social.MaxMedia {
-				break
-			}
+		return imagesOf(images, func(im json.RawMessage) (social.Media, bool) {
 			var a string
 			var blob, ar json.RawMessage
 			if !fields(im, map[string]any{"alt": &a, "image": &blob, "aspectRatio": &ar}) {
-				continue
+				return social.Media{}, false
 			}
 			cid, mime, size := blobOf(blob)
 			if cid == "" || did == "" {
-				continue
+				return social.Media{}, false
 			}
 			m := social.Media{Kind: social.MediaImage, Alt: a, MIME: mime, Size: size,
 				URL:     cdn + "/img/feed_fullsize/plain/" + url.PathEscape(did) + "/" + url.PathEscape(cid) + "@jpeg",
 				Preview: cdn + "/img/feed_thumbnail/plain/" + url.PathEscape(did) + "/" + url.PathEscape(cid) + "@jpeg"}
 			m.Width, m.Height = ratio(ar)
-			out = append(out, m)
-		}
-		return out
+			return m, true
+		})
 	case "app.bsky.embed.video":
 		cid, mime, size := blobOf(video)
 		if cid == "" || did == "" {
@@ -69,6 +62,24 @@ func mediaFromRecord(embed json.RawMessage, did string) []social.Media {
 	return nil
 }
 
+// imagesOf maps the entries of an images embed (a record's or a view's)
+// with one, which refuses the entries it cannot show, up to
+// social.MaxMedia.
+func imagesOf(images json.RawMessage, one func(im json.RawMessage) (social.Media, bool)) []social.Media {
+	var out []social.Media
+	var list []json.RawMessage
+	_ = json.Unmarshal(images, &list)
+	for _, im := range list {
+		if len(out) >= social.MaxMedia {
+			break
+		}
+		if m, ok := one(im); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func mediaFromView(embed json.RawMessage) []social.Media {
 	var typ string
 	var images, external, mediaRaw, playlist, thumb, alt, aspect json.RawMessage
@@ -78,23 +89,16 @@ func mediaFromView(embed json.RawMessage) []social.Media {
 	}
 	switch typ {
 	case "app.bsky.embed.images#view":
-		var out []social.Media
-		var list []json.RawMessage
-		_ = json.Unmarshal(images, &list)
-		for _, im := range list {
-			if len(out) >= social.MaxMedia {
-				break
-			}
+		return imagesOf(images, func(im json.RawMessage) (social.Media, bool) {
 			var full, th, a string
 			var ar json.RawMessage
 			if !fields(im, map[string]any{"fullsize": &full, "thumb": &th, "alt": &a, "aspectRatio": &ar}) || full == "" {
-				continue
+				return social.Media{}, false
 			}
 			m := social.Media{Kind: social.MediaImage, URL: full, Preview: th, Alt: a}
 			m.Width, m.Height = ratio(ar)
-			out = append(out, m)
-		}
-		return out
+			return m, true
+		})
 	case "app.bsky.embed.video#view":
 		var pl, th, a string
 		_ = json.Unmarshal(playlist, &pl)

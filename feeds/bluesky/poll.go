@@ -259,18 +259,23 @@ func (c *Client) notificationsPage(ctx context.Context, cursor, ownDID string) (
 	}
 	items := make([]entry, 0, len(page.Notifications))
 	for _, raw := range page.Notifications {
-		n, ok := decodeNotification(raw)
-		if !ok {
-			continue
+		if n, ok := decodeNotification(raw); ok {
+			p, mapped := c.mapNotification(n, ownDID)
+			items = append(items, newEntry(n.URI, n.IndexedAt, p, mapped))
 		}
-		e := entry{uri: n.URI}
-		e.at, e.atOK = parseTime(n.IndexedAt)
-		if p, ok := c.mapNotification(n, ownDID); ok {
-			e.post = &p
-		}
-		items = append(items, e)
 	}
 	return items, page.Cursor, nil
+}
+
+// newEntry is a page item at uri, indexed at indexedAt, with its post p
+// if it was mapped.
+func newEntry(uri, indexedAt string, p social.Post, mapped bool) entry {
+	e := entry{uri: uri}
+	e.at, e.atOK = parseTime(indexedAt)
+	if mapped {
+		e.post = &p
+	}
+	return e
 }
 
 // addFollowers fills Author.Followers from getProfiles (25 actors a call).

@@ -41,59 +41,38 @@ func TestFirstPollWalksAllPages(t *testing.T) {
 		t.Fatal("More after reaching the last page")
 	}
 
-	maria := social.Post{
-		Network:  social.Bluesky,
-		Account:  "acme",
-		Brand:    "Acme Coffee",
-		RemoteID: "at://" + mariaDID + "/app.bsky.feed.post/3n2sr64uza225",
-		URL:      "https://bsky.app/profile/maria-lopez.bsky.social/post/3n2sr64uza225",
-		Author: social.Author{ID: mariaDID, Handle: "maria-lopez.bsky.social", DisplayName: "María López",
-			Followers: 2211, URL: "https://bsky.app/profile/maria-lopez.bsky.social"},
-		Text:      "Hola 👋🏽 @acmecoffee.bsky.social mi pedido #4821 llegó con el molinillo roto 😞 ¿me ayudáis?",
-		Lang:      "es",
-		CreatedAt: time.Date(2026, 11, 21, 9, 14, 3, 512e6, time.UTC),
-		Kind:      social.KindMention,
-		Meta:      map[string]string{"cid": "bafyreiq7arzthh54agewhno6oovloaml23dgemvhskgws7hy6l247z5lba"},
+	// post is a post of the fixtures as the adapter maps it.
+	post := func(did, rkey, handle, name string, followers int, text, lang string, at time.Time, kind social.Kind, meta map[string]string) social.Post {
+		profile := "https://bsky.app/profile/" + handle
+		return social.Post{Network: social.Bluesky, Account: "acme", Brand: "Acme Coffee",
+			RemoteID: "at://" + did + "/app.bsky.feed.post/" + rkey, URL: profile + "/post/" + rkey,
+			Author: social.Author{ID: did, Handle: handle, DisplayName: name, Followers: followers, URL: profile},
+			Text:   text, Lang: lang, CreatedAt: at, Kind: kind, Meta: meta}
 	}
-	kasia := social.Post{
-		Network:  social.Bluesky,
-		Account:  "acme",
-		Brand:    "Acme Coffee",
-		RemoteID: "at://" + kasiaDID + "/app.bsky.feed.post/3n2sxakbq622g",
-		URL:      "https://bsky.app/profile/kasia.bsky.social/post/3n2sxakbq622g",
-		Author: social.Author{ID: kasiaDID, Handle: "kasia.bsky.social", DisplayName: "Kasia Nowak",
-			Followers: 154, URL: "https://bsky.app/profile/kasia.bsky.social"},
-		// The link facet's full URL replaces the shortened text.
-		Text:       "Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? https://shop.acme.example/orders/4822",
-		Lang:       "pl",
-		CreatedAt:  time.Date(2026, 11, 21, 11, 2, 47, 120e6, time.UTC),
-		Kind:       social.KindReply,
-		ThreadRoot: "at://" + brandDID + "/app.bsky.feed.post/3n2qxf3ohm22b",
-		ReplyTo:    "at://" + brandDID + "/app.bsky.feed.post/3n2qxf3ohm22b",
-		Meta: map[string]string{
+	brandPost := "at://" + brandDID + "/app.bsky.feed.post/3n2qxf3ohm22b"
+	maria := post(mariaDID, "3n2sr64uza225", "maria-lopez.bsky.social", "María López", 2211,
+		"Hola 👋🏽 @acmecoffee.bsky.social mi pedido #4821 llegó con el molinillo roto 😞 ¿me ayudáis?",
+		"es", time.Date(2026, 11, 21, 9, 14, 3, 512e6, time.UTC), social.KindMention,
+		map[string]string{"cid": "bafyreiq7arzthh54agewhno6oovloaml23dgemvhskgws7hy6l247z5lba"})
+	// The link facet's full URL replaces the shortened text.
+	kasia := post(kasiaDID, "3n2sxakbq622g", "kasia.bsky.social", "Kasia Nowak", 154,
+		"Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? https://shop.acme.example/orders/4822",
+		"pl", time.Date(2026, 11, 21, 11, 2, 47, 120e6, time.UTC), social.KindReply,
+		map[string]string{
 			"cid":        "bafyreiy6slqfdq7zll52bst54tmjp57kg5idrba6odpwihmnb4nxqf6rvq",
 			"root_cid":   "bafyreid4mxkzoqnh7x7aut2cqpsryfihihb7ajnuaezp5ojdximclz6skq",
 			"parent_cid": "bafyreid4mxkzoqnh7x7aut2cqpsryfihihb7ajnuaezp5ojdximclz6skq",
-		},
-	}
-	tomas := social.Post{
-		Network:  social.Bluesky,
-		Account:  "acme",
-		Brand:    "Acme Coffee",
-		RemoteID: "at://" + tomasDID + "/app.bsky.feed.post/3n2tr32g3rc2y",
-		URL:      "https://bsky.app/profile/tomas.kask.example/post/3n2tr32g3rc2y",
-		Author: social.Author{ID: tomasDID, Handle: "tomas.kask.example", DisplayName: "Tomás Kask",
-			URL: "https://bsky.app/profile/tomas.kask.example"}, // not in getProfiles.json: no count
-		Text:      "Free grinder they said. Mine arrived cracked, still waiting for an answer.",
-		Lang:      "en",
-		CreatedAt: time.Date(2026, 11, 21, 18, 45, 0, 1e6, time.UTC),
-		Kind:      social.KindQuote,
-		Meta: map[string]string{
+		})
+	kasia.ThreadRoot, kasia.ReplyTo = brandPost, brandPost
+	// Tomás is not in getProfiles.json: no follower count.
+	tomas := post(tomasDID, "3n2tr32g3rc2y", "tomas.kask.example", "Tomás Kask", 0,
+		"Free grinder they said. Mine arrived cracked, still waiting for an answer.",
+		"en", time.Date(2026, 11, 21, 18, 45, 0, 1e6, time.UTC), social.KindQuote,
+		map[string]string{
 			"cid":       "bafyreibcgwc34gqebxmtrlg3r5xov3n4xhcfoelx2ruicldutah43cp6uq",
-			"quote_uri": "at://" + brandDID + "/app.bsky.feed.post/3n2qxf3ohm22b",
+			"quote_uri": brandPost,
 			"quote_cid": "bafyreid4mxkzoqnh7x7aut2cqpsryfihihb7ajnuaezp5ojdximclz6skq",
-		},
-	}
+		})
 	want := []social.Post{maria, kasia, tomas}
 	for i := range want { // the record's CID is its revision (edits change it)
 		want[i].Revision = want[i].Meta["cid"]

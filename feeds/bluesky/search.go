@@ -67,18 +67,14 @@ func (s *Search) page(ctx context.Context, cursor, ownDID string) ([]entry, stri
 	}
 	items := make([]entry, 0, len(page.Posts))
 	for _, raw := range page.Posts {
-		v, ok := decodePostView(raw)
-		if !ok {
-			continue
-		}
-		e := entry{uri: v.URI}
-		e.at, e.atOK = parseTime(v.IndexedAt)
-		if ownDID == "" || v.Author.DID != ownDID {
-			if p, ok := s.c.mapPostView(v, social.KindSearch); ok {
-				e.post = &p
+		if v, ok := decodePostView(raw); ok {
+			var p social.Post
+			mapped := false
+			if ownDID == "" || v.Author.DID != ownDID {
+				p, mapped = s.c.mapPostView(v, social.KindSearch)
 			}
+			items = append(items, newEntry(v.URI, v.IndexedAt, p, mapped))
 		}
-		items = append(items, e)
 	}
 	return items, page.Cursor, nil
 }

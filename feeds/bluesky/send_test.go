@@ -185,30 +185,28 @@ func TestDuplicateRkeySendConfirms(t *testing.T) {
 }
 
 func TestServerErrorWithoutRecordStaysTransient(t *testing.T) {
-	f := newFake(t)
-	f.Route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
-		f.ServeFixture(w, 500, "error_500_duplicate_rkey.json")
-	})
-	c := newClient(f)
-	kasia := polled(t, c)[kasiaDID]
-	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"})
-	assertErr(t, err, social.Transient, 500, time.Time{}, "InternalServerError")
-	if n := len(f.BrandReads()); n != 1 {
-		t.Fatalf("getRecord calls = %d", n)
-	}
+	sendCreateRecordError(t, 500, "error_500_duplicate_rkey.json", social.Transient, "InternalServerError", 1)
 }
 
 func TestInvalidRecordIsPermanent(t *testing.T) {
+	sendCreateRecordError(t, 400, "error_400_invalid_record.json", social.Permanent, "must not be longer than 300 graphemes", 0)
+}
+
+// sendCreateRecordError sends a reply that createRecord refuses with the
+// fixture name and status; the error must be of kind and carry msg, and
+// Send must look for the record (getRecord) reads times.
+func sendCreateRecordError(t *testing.T, status int, name string, kind social.ErrorKind, msg string, reads int) {
+	t.Helper()
 	f := newFake(t)
 	f.Route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
-		f.ServeFixture(w, 400, "error_400_invalid_record.json")
+		f.ServeFixture(w, status, name)
 	})
 	c := newClient(f)
 	kasia := polled(t, c)[kasiaDID]
 	_, err := c.Send(context.Background(), social.Reply{Key: "3n2v5rwwfec27", To: kasia, Text: "x"})
-	assertErr(t, err, social.Permanent, 400, time.Time{}, "must not be longer than 300 graphemes")
-	if n := len(f.BrandReads()); n != 0 {
-		t.Fatalf("getRecord after a 400: %d", n)
+	assertErr(t, err, kind, status, time.Time{}, msg)
+	if n := len(f.BrandReads()); n != reads {
+		t.Fatalf("getRecord calls after a %d = %d, want %d", status, n, reads)
 	}
 }
 

@@ -61,43 +61,30 @@ func TestFirstPoll(t *testing.T) {
 		t.Errorf("Authorization %q", got)
 	}
 
-	want := []social.Post{
-		{
-			Network: social.Mastodon, Account: "acme", Brand: "Acme Coffee",
-			RemoteID: "117653664138002437", URL: "https://tooters.example/@maria/117653664138002437",
-			Author: social.Author{ID: "109292588957696003", Handle: "@maria@tooters.example", DisplayName: "María López",
-				Followers: 1843, URL: "https://tooters.example/@maria"},
-			Text:      "@acmecoffee hola, mi pedido #4821 llegó con el molinillo roto 😞 ¿me podéis ayudar?",
-			Lang:      "es",
-			CreatedAt: mustTime("2026-11-21T09:14:03.000Z"),
-			Kind:      social.KindMention,
-			ReplyTo:   "117649598054400001", ThreadRoot: "117649598054400001",
-			Meta: map[string]string{MetaAcct: "maria@tooters.example", MetaVisibility: "public"},
-		},
-		{
-			Network: social.Mastodon, Account: "acme", Brand: "Acme Coffee",
-			RemoteID: "117654091669176322", URL: "https://social.example/@kasia/117654091669176322",
-			Author: social.Author{ID: "112064614367232009", Handle: "@kasia@social.example", DisplayName: "Kasia Nowak",
-				Followers: 97, URL: "https://social.example/@kasia"},
-			Text:      "@acmecoffee Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? https://shop.acme.example/orders/4822?ref=masto\n\n#AcmeCoffee",
-			Lang:      "pl",
-			CreatedAt: mustTime("2026-11-21T11:02:47.120Z"),
-			Kind:      social.KindMention,
-			Meta:      map[string]string{MetaAcct: "kasia", MetaVisibility: "public"},
-		},
-		{
-			Network: social.Mastodon, Account: "acme", Brand: "Acme Coffee",
-			RemoteID: "117658922451206158", URL: "https://mstdn.example/@tomas/117658922451206158",
-			Author: social.Author{ID: "110757622579200021", Handle: "@tomas@mstdn.example", DisplayName: "Tomás Kask",
-				Followers: 412, URL: "https://mstdn.example/@tomas"},
-			Text:      "@acmecoffee Hi! I was charged twice for order 4823. Can you check privately? Card ends 0417.",
-			Lang:      "en",
-			CreatedAt: mustTime("2026-11-22T07:31:19.000Z"),
-			Kind:      social.KindDM,
-			Direct:    true,
-			Meta:      map[string]string{MetaAcct: "tomas@mstdn.example", MetaVisibility: "direct"},
-		},
+	// post is a public mention of the fixtures as the adapter maps it.
+	post := func(id, url string, author social.Author, text, lang, at, acct string) social.Post {
+		return social.Post{Network: social.Mastodon, Account: "acme", Brand: "Acme Coffee", RemoteID: id, URL: url,
+			Author: author, Text: text, Lang: lang, CreatedAt: mustTime(at), Kind: social.KindMention,
+			Meta: map[string]string{MetaAcct: acct, MetaVisibility: "public"}}
 	}
+	maria := post("117653664138002437", "https://tooters.example/@maria/117653664138002437",
+		social.Author{ID: "109292588957696003", Handle: "@maria@tooters.example", DisplayName: "María López",
+			Followers: 1843, URL: "https://tooters.example/@maria"},
+		"@acmecoffee hola, mi pedido #4821 llegó con el molinillo roto 😞 ¿me podéis ayudar?",
+		"es", "2026-11-21T09:14:03.000Z", "maria@tooters.example")
+	maria.ReplyTo, maria.ThreadRoot = "117649598054400001", "117649598054400001"
+	kasia := post("117654091669176322", "https://social.example/@kasia/117654091669176322",
+		social.Author{ID: "112064614367232009", Handle: "@kasia@social.example", DisplayName: "Kasia Nowak",
+			Followers: 97, URL: "https://social.example/@kasia"},
+		"@acmecoffee Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? https://shop.acme.example/orders/4822?ref=masto\n\n#AcmeCoffee",
+		"pl", "2026-11-21T11:02:47.120Z", "kasia")
+	tomas := post("117658922451206158", "https://mstdn.example/@tomas/117658922451206158",
+		social.Author{ID: "110757622579200021", Handle: "@tomas@mstdn.example", DisplayName: "Tomás Kask",
+			Followers: 412, URL: "https://mstdn.example/@tomas"},
+		"@acmecoffee Hi! I was charged twice for order 4823. Can you check privately? Card ends 0417.",
+		"en", "2026-11-22T07:31:19.000Z", "tomas@mstdn.example")
+	tomas.Kind, tomas.Direct, tomas.Meta[MetaVisibility] = social.KindDM, true, "direct"
+	want := []social.Post{maria, kasia, tomas}
 	if len(b.Posts) != len(want) {
 		t.Fatalf("got %d posts %v, want %d", len(b.Posts), ids(b.Posts), len(want))
 	}

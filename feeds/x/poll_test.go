@@ -25,45 +25,24 @@ func mustTime(s string) time.Time {
 
 // The three mentions of users_mentions.json, as hark must see them (oldest first).
 func wantMentions() []social.Post {
+	post := func(id, user, authorID, name string, followers int, text, lang, at string, kind social.Kind, meta map[string]string) social.Post {
+		return social.Post{Network: social.X, Account: "acme", Brand: "Acme Coffee",
+			RemoteID: id, URL: "https://x.com/" + user + "/status/" + id,
+			Author: social.Author{ID: authorID, Handle: "@" + user, DisplayName: name, Followers: followers, URL: "https://x.com/" + user},
+			Text:   text, Lang: lang, CreatedAt: mustTime(at), Kind: kind, Meta: meta}
+	}
+	maria := post("2124068813143711751", "maria_lopez_es", "1412345678901234567", "María López", 1843,
+		"@AcmeCoffee hola, mi pedido #4821 llegó con el molinillo roto 😞 ¿me podéis ayudar?", "es", "2026-11-21T09:14:03Z",
+		social.KindReply, map[string]string{"conversation_id": "2123808585940639751", "in_reply_to_user_id": brandID})
+	maria.ThreadRoot, maria.ReplyTo = "2123808585940639751", "2123808585940639751"
 	return []social.Post{
-		{
-			Network: social.X, Account: "acme", Brand: "Acme Coffee",
-			RemoteID: "2124068813143711751",
-			URL:      "https://x.com/maria_lopez_es/status/2124068813143711751",
-			Author: social.Author{ID: "1412345678901234567", Handle: "@maria_lopez_es", DisplayName: "María López",
-				Followers: 1843, URL: "https://x.com/maria_lopez_es"},
-			Text:       "@AcmeCoffee hola, mi pedido #4821 llegó con el molinillo roto 😞 ¿me podéis ayudar?",
-			Lang:       "es",
-			CreatedAt:  mustTime("2026-11-21T09:14:03Z"),
-			Kind:       social.KindReply,
-			ThreadRoot: "2123808585940639751",
-			ReplyTo:    "2123808585940639751",
-			Meta:       map[string]string{"conversation_id": "2123808585940639751", "in_reply_to_user_id": brandID},
-		},
-		{
-			Network: social.X, Account: "acme", Brand: "Acme Coffee",
-			RemoteID: "2124096176783007751",
-			URL:      "https://x.com/kasianowak/status/2124096176783007751",
-			Author: social.Author{ID: "987654321", Handle: "@kasianowak", DisplayName: "Kasia Nowak",
-				Followers: 97, URL: "https://x.com/kasianowak"},
-			Text:      "Zamówiłam ekspres 3 dni temu i nadal nic @AcmeCoffee, kiedy wysyłka? https://t.co/Kx3vB7pQzA",
-			Lang:      "pl",
-			CreatedAt: mustTime("2026-11-21T11:02:47Z"),
-			Kind:      social.KindMention,
-			Meta:      map[string]string{"conversation_id": "2124096176783007751"},
-		},
-		{
-			Network: social.X, Account: "acme", Brand: "Acme Coffee",
-			RemoteID: newestMention,
-			URL:      "https://x.com/tomaskask/status/2124212497415839751",
-			Author: social.Author{ID: "1288112233445566778", Handle: "@tomaskask", DisplayName: "Tomás Kask",
-				Followers: 26411, URL: "https://x.com/tomaskask"},
-			Text:      "@AcmeCoffee free grinder they said. Mine arrived cracked 🙃 https://t.co/Zp0dLr5uYc",
-			Lang:      "en",
-			CreatedAt: mustTime("2026-11-21T18:45:00Z"),
-			Kind:      social.KindQuote,
-			Meta:      map[string]string{"conversation_id": newestMention, "quoted_id": "2123808585940639751"},
-		},
+		maria,
+		post("2124096176783007751", "kasianowak", "987654321", "Kasia Nowak", 97,
+			"Zamówiłam ekspres 3 dni temu i nadal nic @AcmeCoffee, kiedy wysyłka? https://t.co/Kx3vB7pQzA", "pl", "2026-11-21T11:02:47Z",
+			social.KindMention, map[string]string{"conversation_id": "2124096176783007751"}),
+		post(newestMention, "tomaskask", "1288112233445566778", "Tomás Kask", 26411,
+			"@AcmeCoffee free grinder they said. Mine arrived cracked 🙃 https://t.co/Zp0dLr5uYc", "en", "2026-11-21T18:45:00Z",
+			social.KindQuote, map[string]string{"conversation_id": newestMention, "quoted_id": "2123808585940639751"}),
 	}
 }
 
