@@ -36,16 +36,11 @@ func mustTime(s string) time.Time {
 }
 
 func TestFirstPoll(t *testing.T) {
-	f := newFake(t)
-	f.LoadNotifications("notifications_mentions.json")
-	c := New(options(f))
+	f, c := withMentions(t)
 	if c.ID() != "mastodon:acme" {
 		t.Errorf("ID = %q", c.ID())
 	}
-	b, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, "")
 	if b.Cursor != "58213407" || b.More {
 		t.Errorf("cursor %q more %v, want 58213407 false", b.Cursor, b.More)
 	}
@@ -103,13 +98,8 @@ func TestFirstPoll(t *testing.T) {
 }
 
 func TestIncrementalPoll(t *testing.T) {
-	f := newFake(t)
-	f.LoadNotifications("notifications_mentions.json")
-	c := New(options(f))
-	b, err := c.Poll(ctx, "58213371")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, c := withMentions(t)
+	b := mustPoll(t, c, "58213371")
 	if got, want := ids(b.Posts), []string{"117654091669176322", "117658922451206158"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("posts %v, want %v (oldest first)", got, want)
 	}
@@ -117,7 +107,7 @@ func TestIncrementalPoll(t *testing.T) {
 	if b.Cursor != "58213407" || !b.More {
 		t.Errorf("cursor %q more %v", b.Cursor, b.More)
 	}
-	if b, err = c.Poll(ctx, b.Cursor); err != nil || len(b.Posts) != 0 || b.More || b.Cursor != "58213407" {
+	if b, err := c.Poll(ctx, b.Cursor); err != nil || len(b.Posts) != 0 || b.More || b.Cursor != "58213407" {
 		t.Errorf("second poll: %d posts, cursor %q, more %v, %v", len(b.Posts), b.Cursor, b.More, err)
 	}
 	reqs := f.Find("GET", "/api/v1/notifications")
@@ -135,17 +125,12 @@ func TestIncrementalPoll(t *testing.T) {
 
 // The fake's forward page must be the README's notifications_mentions_min_id.json.
 func TestFakeMatchesMinIDFixture(t *testing.T) {
-	f := newFake(t)
-	f.LoadNotifications("notifications_mentions.json")
-	c := New(options(f))
+	_, c := withMentions(t)
 	want, err := c.api.decodeNotifications(fixture(t, "notifications_mentions_min_id.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.Poll(ctx, "58213371")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, "58213371")
 	reverse(want.posts)
 	if len(want.posts) != 2 || !reflect.DeepEqual(b.Posts, want.posts) {
 		t.Fatalf("fake min_id page %v, fixture %v", ids(b.Posts), ids(want.posts))
@@ -153,13 +138,8 @@ func TestFakeMatchesMinIDFixture(t *testing.T) {
 }
 
 func TestEmptyPageKeepsCursor(t *testing.T) {
-	f := newFake(t)
-	f.LoadNotifications("notifications_mentions.json")
-	c := New(options(f))
-	b, err := c.Poll(ctx, "58213407")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, c := withMentions(t)
+	b := mustPoll(t, c, "58213407")
 	if len(b.Posts) != 0 || b.Cursor != "58213407" || b.More {
 		t.Errorf("got %d posts, cursor %q, more %v", len(b.Posts), b.Cursor, b.More)
 	}
@@ -170,7 +150,7 @@ func TestEmptyPageKeepsCursor(t *testing.T) {
 	// a first poll on an empty account leaves the cursor empty
 	f2 := newFake(t)
 	f2.Handle("GET /api/v1/notifications", fakenet.JSONReply(200, fixture(t, "notifications_empty.json")))
-	b, err = New(options(f2)).Poll(ctx, "")
+	b, err := New(options(f2)).Poll(ctx, "")
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "" {
 		t.Errorf("empty first poll: %+v %v", b, err)
 	}
@@ -219,19 +199,14 @@ func TestCatchUpStopsWithMore(t *testing.T) {
 	f := newFake(t)
 	f.AddMentions(450, 1000)
 	c := New(options(f))
-	b, err := c.Poll(ctx, "999")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, "999")
 	// one page a poll: stored and committed before the next is read
 	if len(b.Posts) != 40 || !b.More || b.Cursor != "1039" {
 		t.Fatalf("got %d posts, more %v, cursor %q; want one page, more, 1039", len(b.Posts), b.More, b.Cursor)
 	}
 	total := len(b.Posts)
 	for b.More {
-		if b, err = c.Poll(ctx, b.Cursor); err != nil {
-			t.Fatal(err)
-		}
+		b = mustPoll(t, c, b.Cursor)
 		total += len(b.Posts)
 	}
 	if total != 450 || b.Cursor != "1449" {
@@ -244,10 +219,7 @@ func TestCatchUpPartialFailure(t *testing.T) {
 	f.AddMentions(60, 1000)
 	f.FailNth("GET /api/v1/notifications", 2, fakenet.Reply{Status: 502, Type: "text/html", Body: fixture(t, "error_502_proxy.html")})
 	c := New(options(f))
-	b, err := c.Poll(ctx, "999")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, "999")
 	if len(b.Posts) != 40 || !b.More || b.Cursor != "1039" {
 		t.Fatalf("got %d posts, more %v, cursor %q; want the first page, more, 1039", len(b.Posts), b.More, b.Cursor)
 	}
@@ -258,10 +230,7 @@ func TestGoToSocialNotifications(t *testing.T) {
 	f.Handle("GET /api/v2/instance", fakenet.JSONReply(200, fixture(t, "gotosocial_instance_v2.json")))
 	f.LoadNotifications("gotosocial_notifications_mentions.json")
 	c := New(options(f))
-	b, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, "")
 	if b.Cursor != "01M7Z5662869E9G7R0KGREWWSR" || len(b.Posts) != 1 {
 		t.Fatalf("cursor %q, %d posts", b.Cursor, len(b.Posts))
 	}
@@ -271,7 +240,7 @@ func TestGoToSocialNotifications(t *testing.T) {
 		p.URL != "https://tooters.example/@lena/statuses/01M7Z565301V5P412Q3PD8AJB8" || p.Author.Followers != 64 {
 		t.Errorf("post %+v", p)
 	}
-	b, err = c.Poll(ctx, b.Cursor)
+	b, err := c.Poll(ctx, b.Cursor)
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "01M7Z5662869E9G7R0KGREWWSR" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
@@ -320,10 +289,7 @@ func TestThread(t *testing.T) {
 	f.Handle("GET /api/v1/statuses/117653664138002437/context", fakenet.JSONReply(200, fixture(t, "status_context.json")))
 	f.Handle("GET /api/v1/statuses/117653664138002437", fakenet.JSONReply(200, statusOf(t, "notifications_mentions.json", "117653664138002437")))
 	c := New(options(f))
-	b, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, "")
 	maria := b.Posts[0]
 	th, err := c.Thread(ctx, maria)
 	if err != nil {
@@ -397,13 +363,8 @@ func TestThreadSeesEditsAndDeletions(t *testing.T) {
 }
 
 func TestSendPublicReply(t *testing.T) {
-	f := newFake(t)
-	f.LoadNotifications("notifications_mentions.json")
-	c := New(options(f))
-	b, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, c := withMentions(t)
+	b := mustPoll(t, c, "")
 	maria := b.Posts[0]
 	text := "¡Lo sentimos mucho, María! Te enviamos hoy un molinillo nuevo sin coste. ^JL"
 	f.OnPost(func(form url.Values, hdr http.Header) fakenet.Reply {
@@ -441,13 +402,8 @@ func TestSendPublicReply(t *testing.T) {
 }
 
 func TestSendDirectReply(t *testing.T) {
-	f := newFake(t)
-	f.LoadNotifications("notifications_mentions.json")
-	c := New(options(f))
-	b, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, c := withMentions(t)
+	b := mustPoll(t, c, "")
 	tomas := b.Posts[2]
 	if !tomas.Direct {
 		t.Fatal("fixture DM not direct")
