@@ -117,9 +117,7 @@ func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
 		rs[0].Header.Get("Authorization") != "Bearer "+jsonField(t, "createSession.json", "refreshJwt") {
 		t.Fatalf("refresh request: %s %s body=%q auth=%q", rs[0].Host, rs[0].Method, rs[0].Body, rs[0].Header.Get("Authorization"))
 	}
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
-		t.Fatalf("createSession calls = %d, want 1", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 1)
 }
 
 func TestRevokedRefreshLogsInAgain(t *testing.T) {
@@ -129,9 +127,7 @@ func TestRevokedRefreshLogsInAgain(t *testing.T) {
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatalf("after revoked refresh: %v", err)
 	}
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 2 {
-		t.Fatalf("createSession calls = %d, want 2", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 2)
 }
 
 func TestConcurrentFirstCallsLogInOnce(t *testing.T) {
@@ -154,9 +150,7 @@ func TestConcurrentFirstCallsLogInOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
-		t.Fatalf("createSession calls = %d, want 1", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 1)
 }
 
 func TestConcurrentExpiryRefreshesOnce(t *testing.T) {
@@ -172,9 +166,7 @@ func TestConcurrentExpiryRefreshesOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(f.Calls("com.atproto.server.refreshSession")); n != 1 {
-		t.Fatalf("refreshSession calls = %d, want 1", n)
-	}
+	wantCalls(t, f, "com.atproto.server.refreshSession", 1)
 }
 
 // errorCase is one error answer and the typed error it must become.
@@ -379,9 +371,7 @@ func TestAppViewServesPublicReadsUnauthenticated(t *testing.T) {
 	if n := len(f.Calls("app.bsky.feed.getPostThread")) + len(f.Calls("app.bsky.actor.getProfiles")); n != 0 {
 		t.Fatalf("public reads went to the PDS %d times", n)
 	}
-	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 3 {
-		t.Fatalf("notifications must stay on the PDS: %d calls", n)
-	}
+	wantCalls(t, f, "app.bsky.notification.listNotifications", 3)
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{"/xrpc/app.bsky.feed.getPostThread auth=", "/xrpc/app.bsky.actor.getProfiles auth="}
@@ -405,9 +395,7 @@ func TestInvalidTokenDropsSession(t *testing.T) {
 	if _, err := c.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 2 {
-		t.Fatalf("createSession calls = %d, want 2", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 2)
 }
 
 func TestChatTokenMethodKeepsSession(t *testing.T) {
@@ -420,9 +408,7 @@ func TestChatTokenMethodKeepsSession(t *testing.T) {
 		_, err := c.Send(context.Background(), social.Reply{Direct: true, To: social.Post{Author: social.Author{ID: tomasDID}}, Text: "hi"})
 		assertErr(t, err, social.Auth, 400, time.Time{}, "direct messages")
 	}
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
-		t.Fatalf("createSession calls = %d, want 1", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 1)
 }
 
 func TestNoDowngradeToPlainHTTPPDS(t *testing.T) {
@@ -451,9 +437,7 @@ func TestRefreshOutageIsTransient(t *testing.T) {
 	})
 	_, err := c.Verify(context.Background())
 	assertErr(t, err, social.Transient, 502, time.Time{}, "refreshing session")
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
-		t.Fatalf("logged in again on an outage: %d", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 1)
 }
 
 // expiredSession is a client on the fake with a session it has verified,

@@ -72,9 +72,7 @@ func TestResolveHandleOncePerSend(t *testing.T) {
 	if len(got) != 2 || got[1].Features[0].DID != mariaDID {
 		t.Fatalf("facets = %+v", got)
 	}
-	if n := len(f.Calls("com.atproto.identity.resolveHandle")); n != 1 {
-		t.Fatalf("resolveHandle calls = %d", n)
-	}
+	wantCalls(t, f, "com.atproto.identity.resolveHandle", 1)
 }
 
 func TestDetectSpans(t *testing.T) {

@@ -122,9 +122,7 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	if len(again.Posts) != 0 || again.Cursor != first.Cursor {
 		t.Fatalf("repeat poll: %d posts, cursor %q", len(again.Posts), again.Cursor)
 	}
-	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 4 {
-		t.Fatalf("listNotifications calls = %d, want 3+1", n)
-	}
+	wantCalls(t, f, "app.bsky.notification.listNotifications", 4)
 
 	// A new mention on top of the first page.
 	var page1 map[string]any
@@ -151,9 +149,7 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	if st := decodeState(b.Cursor); st.At != "2026-11-22T07:40:00.5Z" {
 		t.Fatalf("watermark = %q", st.At)
 	}
-	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 5 {
-		t.Fatalf("listNotifications calls = %d, want 5", n)
-	}
+	wantCalls(t, f, "app.bsky.notification.listNotifications", 5)
 }
 
 func TestWatermarkWithSharedInstant(t *testing.T) {
@@ -222,9 +218,7 @@ func TestEmptyPageWithCursorKeepsPaging(t *testing.T) {
 	if len(b.Posts) != 3 {
 		t.Fatalf("posts = %d, want 3", len(b.Posts))
 	}
-	if n := len(f.Calls("app.bsky.notification.listNotifications")); n != 4 {
-		t.Fatalf("pages read = %d, want 4", n)
-	}
+	wantCalls(t, f, "app.bsky.notification.listNotifications", 4)
 }
 
 func TestEmptyFirstPoll(t *testing.T) {
@@ -239,9 +233,7 @@ func TestEmptyFirstPoll(t *testing.T) {
 	if len(b.Posts) != 0 || b.Cursor != "" || b.More {
 		t.Fatalf("batch = %+v", b)
 	}
-	if n := len(f.Calls("app.bsky.actor.getProfiles")); n != 0 {
-		t.Fatalf("getProfiles called %d times for no posts", n)
-	}
+	wantCalls(t, f, "app.bsky.actor.getProfiles", 0)
 }
 
 func TestPollSkipsOtherReasonsOwnPostsAndOddItems(t *testing.T) {
@@ -626,9 +618,7 @@ func TestSearchSharesTheSessionAndRate(t *testing.T) {
 	if _, err := s.Thread(context.Background(), kasiaPost); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.Calls("com.atproto.server.createSession")); n != 1 {
-		t.Fatalf("createSession calls = %d", n)
-	}
+	wantCalls(t, f, "com.atproto.server.createSession", 1)
 	if r := s.Rate(); !r.Known || r.Remaining != 10 {
 		t.Fatalf("rate = %+v", r)
 	}

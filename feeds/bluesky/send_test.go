@@ -145,9 +145,7 @@ func TestSendRejectsBadInput(t *testing.T) {
 		}
 		assertErr(t, err, social.Permanent, 0, time.Time{}, tt.msg)
 	}
-	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 0 {
-		t.Fatalf("createRecord called %d times", n)
-	}
+	wantCalls(t, f, "com.atproto.repo.createRecord", 0)
 }
 
 func TestDuplicateRkeySendConfirms(t *testing.T) {
@@ -167,9 +165,7 @@ func TestDuplicateRkeySendConfirms(t *testing.T) {
 	if again != first {
 		t.Fatalf("resend = %+v, first = %+v", again, first)
 	}
-	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 2 {
-		t.Fatalf("createRecord calls = %d", n)
-	}
+	wantCalls(t, f, "com.atproto.repo.createRecord", 2)
 	gr := f.BrandReads()
 	if len(gr) != 1 {
 		t.Fatalf("getRecord calls = %d", len(gr))
@@ -219,15 +215,9 @@ func TestSendRefreshesExpiredToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first call with the expired token is the parent check now.
-	if n := len(f.Calls("com.atproto.repo.getRecord")); n != 2 {
-		t.Fatalf("getRecord calls = %d (expired + retried)", n)
-	}
-	if n := len(f.Calls("com.atproto.server.refreshSession")); n != 1 {
-		t.Fatalf("refreshSession calls = %d, want 1", n)
-	}
-	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 1 {
-		t.Fatalf("createRecord calls = %d, want 1 (with the refreshed token)", n)
-	}
+	wantCalls(t, f, "com.atproto.repo.getRecord", 2) // expired + retried
+	wantCalls(t, f, "com.atproto.server.refreshSession", 1)
+	wantCalls(t, f, "com.atproto.repo.createRecord", 1) // with the refreshed token
 }
 
 func TestConfirm(t *testing.T) {
@@ -427,9 +417,7 @@ func TestReplyToDeletedPostIsPermanent(t *testing.T) {
 	f.DeletePost(kasia.RemoteID)
 	_, err := c.Send(context.Background(), social.Reply{Key: NewRecordKey(testNow), To: kasia, Text: "Paczka wyjdzie jutro."})
 	assertErr(t, err, social.Permanent, 404, time.Time{}, "deleted by its author")
-	if n := len(f.Calls("com.atproto.repo.createRecord")); n != 0 {
-		t.Fatalf("createRecord calls = %d after the parent was found gone, want 0", n)
-	}
+	wantCalls(t, f, "com.atproto.repo.createRecord", 0)
 	reads := f.Calls("com.atproto.repo.getRecord")
 	if len(reads) != 1 || "at://"+reads[0].Query.Get("repo")+"/"+reads[0].Query.Get("collection")+"/"+reads[0].Query.Get("rkey") != kasia.RemoteID {
 		t.Fatalf("getRecord calls %+v, want one for the parent %s", reads, kasia.RemoteID)

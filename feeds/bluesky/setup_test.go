@@ -71,6 +71,14 @@ func newClient(f *fakenet.BlueskyScript, mod ...func(*Options)) *Client {
 	return New(o)
 }
 
+// wantCalls ends the test unless f saw n calls of nsid.
+func wantCalls(t *testing.T, f *fakenet.BlueskyScript, nsid string, n int) {
+	t.Helper()
+	if got := len(f.Calls(nsid)); got != n {
+		t.Fatalf("%s calls = %d, want %d", nsid, got, n)
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
