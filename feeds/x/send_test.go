@@ -36,46 +36,44 @@ func sameJSON(t *testing.T, got []byte, fixtureName string) {
 func mariaPost() social.Post { return wantMentions()[0] }
 
 func TestSendReply(t *testing.T) {
-	f := newFake(t)
-	c, _ := newClient(t, f, nil)
-	sent, err := c.Send(ctx, social.Reply{ID: "o1", To: mariaPost(), Text: mariaReply, CreatedAt: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := social.Sent{RemoteID: "2124413874339487751", URL: "https://x.com/i/web/status/2124413874339487751"}
-	if sent != want {
-		t.Errorf("sent %+v, want %+v", sent, want)
-	}
-	reqs := f.Requests()
-	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/2/tweets" {
-		t.Fatalf("requests %+v", reqs)
-	}
-	if ct := reqs[0].Header.Get("Content-Type"); ct != "application/json" {
+	c, req := sendOne(t, social.Reply{ID: "o1", To: mariaPost(), Text: mariaReply, CreatedAt: t0},
+		social.Sent{RemoteID: "2124413874339487751", URL: "https://x.com/i/web/status/2124413874339487751"},
+		"/2/tweets", "tweets_create_request.json")
+	if ct := req.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	sameJSON(t, reqs[0].Body, "tweets_create_request.json")
 	if d := c.DailyRate(); d != (social.RateStatus{Limit: 100, Remaining: 99, Reset: time.Unix(1795400000, 0), Known: true}) {
 		t.Errorf("DailyRate %+v", d)
 	}
 }
 
 func TestSendDM(t *testing.T) {
+	to := wantMentions()[2] // Tomás
+	sendOne(t, social.Reply{ID: "o2", To: to, Text: tomasDM, Direct: true, CreatedAt: t0},
+		social.Sent{RemoteID: "2124414495096479751", URL: "https://x.com/messages/1288112233445566778-1623456789012345344"},
+		"/2/dm_conversations/with/1288112233445566778/messages", "dm_create_request.json")
+}
+
+// sendOne sends r through a client on a fresh fake: Send must answer want
+// after exactly one POST to path, whose JSON body is the fixture body. It
+// returns the client and that request.
+func sendOne(t *testing.T, r social.Reply, want social.Sent, path, body string) (*Client, fakenet.Request) {
+	t.Helper()
 	f := newFake(t)
 	c, _ := newClient(t, f, nil)
-	to := wantMentions()[2] // Tomás
-	sent, err := c.Send(ctx, social.Reply{ID: "o2", To: to, Text: tomasDM, Direct: true, CreatedAt: t0})
+	sent, err := c.Send(ctx, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := social.Sent{RemoteID: "2124414495096479751", URL: "https://x.com/messages/1288112233445566778-1623456789012345344"}
 	if sent != want {
 		t.Errorf("sent %+v, want %+v", sent, want)
 	}
 	reqs := f.Requests()
-	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/2/dm_conversations/with/1288112233445566778/messages" {
+	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != path {
 		t.Fatalf("requests %+v", reqs)
 	}
-	sameJSON(t, reqs[0].Body, "dm_create_request.json")
+	sameJSON(t, reqs[0].Body, body)
+	return c, reqs[0]
 }
 
 func TestSendRefusedLocally(t *testing.T) {
