@@ -92,19 +92,19 @@ func mastodonNet() *network {
 func mastodonHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 	f.net.wire.Common(w.Header(), f.clk.Now())
 	if r.Header.Get("Authorization") != "Bearer "+mastoToken {
-		writeBody(w, 401, jsonCT, fixture(f.t, "mastodon/error_401.json"))
+		writeBody(w, 401, jsonCT, fakenet.Fixture("mastodon/error_401.json"))
 		return
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "GET /api/v2/instance":
-		writeBody(w, 200, jsonCT, fixture(f.t, "mastodon/instance_v2.json"))
+		writeBody(w, 200, jsonCT, fakenet.Fixture("mastodon/instance_v2.json"))
 	case "GET /api/v1/notifications":
 		q := r.URL.Query()
 		if got := q["types[]"]; len(got) != 2 || got[0] != "mention" || got[1] != "update" {
 			f.t.Errorf("mastodon fake: types[] = %v, want [mention update]", got)
 		}
 		var all []json.RawMessage
-		if err := json.Unmarshal(fixture(f.t, "mastodon/notifications_mentions.json"), &all); err != nil {
+		if err := json.Unmarshal(fakenet.Fixture("mastodon/notifications_mentions.json"), &all); err != nil {
 			f.t.Fatal(err)
 		}
 		if f.Stage() == 1 {
@@ -119,7 +119,7 @@ func mastodonHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		}
 		writeBody(w, 200, jsonCT, mustJSON(f.t, sel))
 	default:
-		writeBody(w, 404, jsonCT, fixture(f.t, "mastodon/error_404.json"))
+		writeBody(w, 404, jsonCT, fakenet.Fixture("mastodon/error_404.json"))
 	}
 }
 
@@ -197,7 +197,7 @@ func blueskyHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 	f.net.wire.Common(w.Header(), f.clk.Now())
 	nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/")
 	serve := func(name string) {
-		b := bytes.ReplaceAll(fixture(f.t, "bluesky/"+name), []byte(bskyFixPDS), []byte(f.URL))
+		b := bytes.ReplaceAll(fakenet.Fixture("bluesky/"+name), []byte(bskyFixPDS), []byte(f.URL))
 		writeBody(w, 200, jsonCT, b)
 	}
 	if nsid == "com.atproto.server.createSession" {
@@ -215,7 +215,7 @@ func blueskyHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 	}
 	switch auth := r.Header.Get("Authorization"); {
 	case auth == "":
-		writeBody(w, 401, jsonCT, fixture(f.t, "bluesky/error_401_auth_missing.json"))
+		writeBody(w, 401, jsonCT, fakenet.Fixture("bluesky/error_401_auth_missing.json"))
 		return
 	case auth != "Bearer "+jwt(f.t, "accessJwt"):
 		writeBody(w, 400, jsonCT, []byte(`{"error":"InvalidToken","message":"Token could not be verified"}`))
@@ -301,7 +301,7 @@ func xHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 	auth := r.Header.Get("Authorization")
 	if !strings.HasPrefix(auth, "OAuth ") || !strings.Contains(auth, `oauth_consumer_key="`+xConsumerKey+`"`) ||
 		!strings.Contains(auth, `oauth_token="`+xAccessToken+`"`) || !strings.Contains(auth, "oauth_signature=") {
-		writeBody(w, 401, jsonCT, fixture(f.t, "x/error_401.json"))
+		writeBody(w, 401, jsonCT, fakenet.Fixture("x/error_401.json"))
 		return
 	}
 	if r.Method+" "+r.URL.Path != "GET /2/users/"+xBrandID+"/mentions" {
@@ -312,7 +312,7 @@ func xHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		Data     []json.RawMessage `json:"data"`
 		Includes json.RawMessage   `json:"includes"`
 	}
-	if err := json.Unmarshal(fixture(f.t, "x/users_mentions.json"), &page); err != nil {
+	if err := json.Unmarshal(fakenet.Fixture("x/users_mentions.json"), &page); err != nil {
 		f.t.Fatal(err)
 	}
 	all := page.Data
@@ -329,7 +329,7 @@ func xHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(sel) == 0 {
-		writeBody(w, 200, jsonCT, fixture(f.t, "x/users_mentions_empty.json"))
+		writeBody(w, 200, jsonCT, fakenet.Fixture("x/users_mentions_empty.json"))
 		return
 	}
 	out := map[string]any{
@@ -406,7 +406,7 @@ func rssHandle(f *fake, w http.ResponseWriter, r *http.Request) {
 		writeBody(w, 404, "text/plain; charset=utf-8", []byte("404 page not found\n"))
 		return
 	}
-	body := fixture(f.t, "rss/reddit_search.atom")
+	body := fakenet.Fixture("rss/reddit_search.atom")
 	if f.Stage() == 1 {
 		loc := firstEntry.FindIndex(body)
 		body = append(append([]byte(nil), body[:loc[0]]...), body[loc[1]:]...)

@@ -15,13 +15,6 @@ import (
 // t0 is every test's clock start.
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 
-// fixture reads one of the shared fixtures (internal/fakenet's testdata),
-// named by network: "mastodon/error_401.json".
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	return fakenet.Fixture(name)
-}
-
 // Client timeouts.
 const (
 	slowTimeout   = 200 * time.Millisecond
