@@ -82,6 +82,7 @@ type CrashStats struct {
 // so only hark's own Confirm (a look at the thread context) keeps a resend
 // from posting twice. It is safe for concurrent use.
 type CrashMastodon struct {
+	tracker
 	o      CrashOptions
 	srv    *httptest.Server
 	selfID string
@@ -103,11 +104,9 @@ type CrashMastodon struct {
 	ownSeq   int64
 	limitCtx int           // answer this many more context lookups with 429
 	limitFor time.Duration // … asking the client to wait this long
-	inflight int
 	inPost   int
 	inNotif  int
 	maxNotif int // most notification requests handled at once
-	lastDone time.Time
 	requests int
 	stats    CrashStats
 }
@@ -269,9 +268,7 @@ func (f *CrashMastodon) Freeze() {
 
 // Unfreeze allows releases again.
 func (f *CrashMastodon) Unfreeze() {
-	f.mu.Lock()
-	f.frozen = false
-	f.mu.Unlock()
+	setLocked(&f.mu, &f.frozen, false)
 }
 
 // ReleasedStatuses returns the ids of the visible mentions, oldest first,
@@ -331,9 +328,7 @@ func (f *CrashMastodon) CreatedPosts() map[ReplyKey][]string {
 }
 
 func (f *CrashMastodon) Stats() CrashStats {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stats
+	return locked(&f.mu, &f.stats)
 }
 
 // Busy reports the requests being handled right now.
@@ -346,26 +341,12 @@ func (f *CrashMastodon) Busy() (posts, notifs int) {
 // MostNotifs is the most notification requests handled at once: two
 // means two processes polled the feed at the same time.
 func (f *CrashMastodon) MostNotifs() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.maxNotif
+	return locked(&f.mu, &f.maxNotif)
 }
 
 // RequestCount is the number of requests received so far.
 func (f *CrashMastodon) RequestCount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.requests
-}
-
-// QuietFor reports whether no request is being handled and none ended in
-// the last d (QuietFor(0): none is being handled; a killed client's
-// requests finish quickly, as every wait in the handlers ends with the
-// request's context).
-func (f *CrashMastodon) QuietFor(d time.Duration) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.inflight == 0 && time.Since(f.lastDone) >= d
+	return locked(&f.mu, &f.requests)
 }
 
 // RateLimitContext makes the next n thread-context lookups fail with 429
@@ -383,16 +364,11 @@ func (f *CrashMastodon) Drain() { drain(f.Created, f.PageServed) }
 
 func (f *CrashMastodon) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.begin()
+		defer f.end()
 		f.mu.Lock()
-		f.inflight++
 		f.requests++
 		f.mu.Unlock()
-		defer func() {
-			f.mu.Lock()
-			f.inflight--
-			f.lastDone = time.Now()
-			f.mu.Unlock()
-		}()
 		h.ServeHTTP(w, r)
 	})
 }

@@ -128,6 +128,7 @@ type CrashLayerStats struct {
 // lookups. It also shows every rate-limit budget as full, so a soak of
 // hundreds of rounds never exhausts the fakes' one budget.
 type CrashLayer struct {
+	tracker
 	c CrashCalls
 	// Created gets a (non-blocking) signal whenever the fake created a
 	// post, before any answer is written; PageServed whenever a page of
@@ -139,11 +140,9 @@ type CrashLayer struct {
 	on           bool
 	calls        map[string]int // create calls seen per outbox entry
 	confirmFails int            // Confirm lookups that may still be failed
-	inflight     int
 	inCreate     int
 	inPoll       int // mention pages being served
 	maxPoll      int // most mention pages served at once: 2 = two pollers
-	lastDone     time.Time
 	refusals     []string
 	stats        CrashLayerStats
 }
@@ -157,9 +156,7 @@ func NewCrashLayer(c CrashCalls, seed uint64) *CrashLayer {
 
 // SetOn switches the mistreatment on or off (counting goes on).
 func (d *CrashLayer) SetOn(on bool) {
-	d.mu.Lock()
-	d.on = on
-	d.mu.Unlock()
+	setLocked(&d.mu, &d.on, on)
 }
 
 type createMode int
@@ -177,8 +174,9 @@ func (d *CrashLayer) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		create := d.c.IsCreate(r)
 		poll := d.c.IsPoll != nil && d.c.IsPoll(r)
+		d.begin()
+		defer d.end()
 		d.mu.Lock()
-		d.inflight++
 		if create {
 			d.inCreate++
 		}
@@ -190,14 +188,12 @@ func (d *CrashLayer) Middleware(next http.Handler) http.Handler {
 		w = &budgetWriter{ResponseWriter: w}
 		defer func() {
 			d.mu.Lock()
-			d.inflight--
 			if create {
 				d.inCreate--
 			}
 			if poll {
 				d.inPoll--
 			}
-			d.lastDone = time.Now()
 			d.mu.Unlock()
 		}()
 		switch {
@@ -344,17 +340,7 @@ func (d *CrashLayer) Snapshot() (CrashLayerStats, []string) {
 
 // Busy is the number of create calls being handled right now.
 func (d *CrashLayer) Busy() (creates int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.inCreate
-}
-
-// QuietFor reports whether no request is being handled and none ended in
-// the last q.
-func (d *CrashLayer) QuietFor(q time.Duration) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.inflight == 0 && time.Since(d.lastDone) >= q
+	return locked(&d.mu, &d.inCreate)
 }
 
 // Drain forgets earlier signals.
@@ -363,9 +349,7 @@ func (d *CrashLayer) Drain() { drain(d.Created, d.PageServed) }
 // MostPolls is the most mention pages served at once: two means two
 // processes polled the account's feed at the same time.
 func (d *CrashLayer) MostPolls() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.maxPoll
+	return locked(&d.mu, &d.maxPoll)
 }
 
 // signal sends on a buffered channel without blocking.

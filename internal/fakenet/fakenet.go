@@ -221,9 +221,7 @@ func (b *base) start(nets *Nets, net Net, host string, h http.Handler) {
 // the answer, or to fail a request before the fake sees it; the request
 // is recorded either way.
 func (b *base) Intercept(mw func(next http.Handler) http.Handler) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.intercept = mw
+	setLocked(&b.mu, &b.intercept, mw)
 }
 
 // Requests returns the requests this fake received, oldest first.
@@ -362,6 +360,51 @@ func IDLess(a, b string) bool {
 		return len(a) < len(b)
 	}
 	return a < b
+}
+
+// locked reads *p under mu.
+func locked[T any](mu *sync.Mutex, p *T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	return *p
+}
+
+// setLocked writes v to *p under mu.
+func setLocked[T any](mu *sync.Mutex, p *T, v T) {
+	mu.Lock()
+	defer mu.Unlock()
+	*p = v
+}
+
+// tracker counts the requests a crash fake is handling and notes when the
+// last one ended, so a test can wait out a killed client's requests.
+type tracker struct {
+	tmu      sync.Mutex
+	inflight int
+	lastDone time.Time
+}
+
+func (t *tracker) begin() {
+	t.tmu.Lock()
+	defer t.tmu.Unlock()
+	t.inflight++
+}
+
+func (t *tracker) end() {
+	t.tmu.Lock()
+	defer t.tmu.Unlock()
+	t.inflight--
+	t.lastDone = time.Now()
+}
+
+// QuietFor reports whether no request is being handled and none ended in
+// the last d (QuietFor(0): none is being handled; a killed client's
+// requests finish quickly, as every wait in the handlers ends with the
+// request's context).
+func (t *tracker) QuietFor(d time.Duration) bool {
+	t.tmu.Lock()
+	defer t.tmu.Unlock()
+	return t.inflight == 0 && time.Since(t.lastDone) >= d
 }
 
 // copyOf returns a copy of *list, read under mu.

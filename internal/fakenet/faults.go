@@ -130,31 +130,23 @@ func (f *FaultServer) Set(stage int, fault Fault) {
 
 // Stage is the current stage.
 func (f *FaultServer) Stage() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stage
+	return locked(&f.mu, &f.stage)
 }
 
 // Hits is the number of polls the fault hit.
 func (f *FaultServer) Hits() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.faultHits
+	return locked(&f.mu, &f.faultHits)
 }
 
 // Corrupted is the number of answers FaultBadUTF8 actually spoiled (pages
 // without posts have no text to spoil).
 func (f *FaultServer) Corrupted() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.corrupted
+	return locked(&f.mu, &f.corrupted)
 }
 
 // Huge is the result of the last FaultHuge set.
 func (f *FaultServer) Huge() *HugeResult {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.huge
+	return locked(&f.mu, &f.huge)
 }
 
 func (f *FaultServer) serve(w http.ResponseWriter, r *http.Request) {

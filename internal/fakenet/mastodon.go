@@ -158,9 +158,7 @@ func (s *MastodonServer) learn(st map[string]any) {
 // IgnoreIdempotencyKey makes the fake behave like GoToSocial, which
 // ignores the Idempotency-Key header: a resend creates a second status.
 func (s *MastodonServer) IgnoreIdempotencyKey(ignore bool) {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	s.ignoreKeys = ignore
+	setLocked(&s.sm, &s.ignoreKeys, ignore)
 }
 
 // Withhold hides the n newest mention notifications until Release, so a
@@ -683,7 +681,5 @@ func (s *MastodonServer) AddPhotoMention(text, alt string, w, h int) string {
 // StillProcessing makes the next n status creates that attach media fail
 // as Mastodon does while it processes an upload (422).
 func (s *MastodonServer) StillProcessing(n int) {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	s.processing = n
+	setLocked(&s.sm, &s.processing, n)
 }

@@ -84,33 +84,25 @@ func (s *MastodonScript) AddMentions(n int, firstID int) {
 
 // SetTag sets the hashtag timeline (newest first).
 func (s *MastodonScript) SetTag(items []json.RawMessage) {
-	s.sm.Lock()
-	s.tag = items
-	s.sm.Unlock()
+	setLocked(&s.sm, &s.tag, items)
 }
 
 // OnPost decides the answer to a status create (an Idempotency-Key the
 // script has seen is replayed without asking); without it a create fails
 // the test.
 func (s *MastodonScript) OnPost(f func(form url.Values, hdr http.Header) Reply) {
-	s.sm.Lock()
-	s.onPost = f
-	s.sm.Unlock()
+	setLocked(&s.sm, &s.onPost, f)
 }
 
 // Creates is the number of statuses created (200 answers to a create
 // that was not a replay).
 func (s *MastodonScript) Creates() int {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return s.creates
+	return locked(&s.sm, &s.creates)
 }
 
 // NoRateHeaders stops the rate-limit trio on answers.
 func (s *MastodonScript) NoRateHeaders() {
-	s.sm.Lock()
-	s.noRate = true
-	s.sm.Unlock()
+	setLocked(&s.sm, &s.noRate, true)
 }
 
 func (s *MastodonScript) gate(_ string, w http.ResponseWriter, r *http.Request) bool {

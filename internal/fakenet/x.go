@@ -154,9 +154,7 @@ func (s *XServer) rateHeaders(w http.ResponseWriter) {
 
 // AuthFailures counts the requests refused for a bad OAuth signature.
 func (s *XServer) AuthFailures() int {
-	s.sm.Lock()
-	defer s.sm.Unlock()
-	return s.authFail
+	return locked(&s.sm, &s.authFail)
 }
 
 // Withhold hides the n newest mentions until Release.

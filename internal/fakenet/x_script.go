@@ -36,16 +36,12 @@ func NewXScript(t testing.TB, c XCredentials) *XScript {
 // ExpectBadAuth stops the script from failing the test on a request with
 // a bad signature (it still answers 401; AuthFailures counts them).
 func (s *XScript) ExpectBadAuth() {
-	s.am.Lock()
-	s.badAuthOK = true
-	s.am.Unlock()
+	setLocked(&s.am, &s.badAuthOK, true)
 }
 
 // AuthFailures counts the requests refused for a bad signature.
 func (s *XScript) AuthFailures() int {
-	s.am.Lock()
-	defer s.am.Unlock()
-	return s.authFailures
+	return locked(&s.am, &s.authFailures)
 }
 
 func (s *XScript) gate(_ string, w http.ResponseWriter, r *http.Request) bool {
