@@ -95,14 +95,7 @@ func blueskyCase(dm bool) netCase {
 		network: social.Bluesky,
 		account: fakenet.BlueskyAccount,
 		accountYAML: func(n *fakenet.Nets) string {
-			return fmt.Sprintf(`  - name: %s
-    network: bluesky
-    brand: Acme Coffee
-    server: %q
-    handle: %s
-    password: env:%s
-    interval: 10s
-`, fakenet.BlueskyAccount, n.Bluesky.URL, fakenet.BlueskyHandle, fakenet.EnvBlueskyPassword)
+			return n.AccountYAML(fakenet.NetBluesky, "brand: Acme Coffee", "interval: 10s")
 		},
 		intercept:         func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
 		calls:             fakenet.BlueskyCrashCalls(false),
@@ -162,18 +155,7 @@ func xCase(dm bool) netCase {
 		network: social.X,
 		account: fakenet.XAccount,
 		accountYAML: func(n *fakenet.Nets) string {
-			return fmt.Sprintf(`  - name: %s
-    network: x
-    brand: Acme Coffee
-    server: %q
-    handle: %s
-    consumer_key: env:%s
-    consumer_secret: env:%s
-    access_token: env:%s
-    access_secret: env:%s
-    interval: 60s
-`, fakenet.XAccount, n.X.URL, fakenet.XUsername,
-				fakenet.EnvXConsumerKey, fakenet.EnvXConsumerSecret, fakenet.EnvXAccessToken, fakenet.EnvXAccessSecret)
+			return n.AccountYAML(fakenet.NetX, "brand: Acme Coffee", "interval: 60s")
 		},
 		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
 		calls:     fakenet.XCrashCalls(false),

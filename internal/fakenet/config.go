@@ -55,6 +55,27 @@ func (n *Nets) EnvLines() string {
 	return b.String()
 }
 
+// AccountYAML is Config's entry under accounts: for the fake account on
+// net (Mastodon, Bluesky or X), with more "key: value" lines at its end.
+func (n *Nets) AccountYAML(net Net, more ...string) string {
+	var lines []string
+	switch net {
+	case NetMastodon:
+		lines = []string{"name: " + MastodonAccount, "network: mastodon", "server: " + n.Mastodon.URL,
+			`handle: "@acmecoffee@social.example"`, "token: env:" + EnvMastodonToken}
+	case NetBluesky:
+		lines = []string{"name: " + BlueskyAccount, "network: bluesky", "server: " + n.Bluesky.URL,
+			"handle: " + BlueskyHandle, "password: env:" + EnvBlueskyPassword}
+	case NetX:
+		lines = []string{"name: " + XAccount, "network: x", "server: " + n.X.URL, "handle: " + XUsername,
+			"consumer_key: env:" + EnvXConsumerKey, "consumer_secret: env:" + EnvXConsumerSecret,
+			"access_token: env:" + EnvXAccessToken, "access_secret: env:" + EnvXAccessSecret}
+	default:
+		panic("fakenet: AccountYAML: no account on " + string(net))
+	}
+	return "  - " + strings.Join(append(lines, more...), "\n    ") + "\n"
+}
+
 // Config returns a hark config (YAML) with one brand, always open, and one
 // account on each fake network plus the Mastodon-tag RSS feed, the demo
 // off, secrets as env: references (see Env), and the store, log and
@@ -76,33 +97,13 @@ brands:
       always_open: true
       time_zone: UTC
 accounts:
-  - name: %s
-    network: mastodon
-    server: %s
-    handle: "@acmecoffee@social.example"
-    token: env:%s
-  - name: %s
-    network: bluesky
-    server: %s
-    handle: %s
-    password: env:%s
-  - name: %s
-    network: x
-    server: %s
-    handle: %s
-    consumer_key: env:%s
-    consumer_secret: env:%s
-    access_token: env:%s
-    access_secret: env:%s
-feeds:
+%s%s%sfeeds:
   - name: %s
     url: %s
 theme:
   bell: false
 `, filepath.Join(dir, "hark.db"), filepath.Join(dir, "hark.log"), filepath.Join(dir, "canned"),
 		Brand, BrandSignature,
-		MastodonAccount, n.Mastodon.URL, EnvMastodonToken,
-		BlueskyAccount, n.Bluesky.URL, BlueskyHandle, EnvBlueskyPassword,
-		XAccount, n.X.URL, XUsername, EnvXConsumerKey, EnvXConsumerSecret, EnvXAccessToken, EnvXAccessSecret,
+		n.AccountYAML(NetMastodon), n.AccountYAML(NetBluesky), n.AccountYAML(NetX),
 		RSSFeed, n.RSS.MastodonTag)
 }
