@@ -39,10 +39,11 @@ type netCase struct {
 	// replyArgs go before ID and TEXT on `hark reply` ("--dm" for a direct
 	// message to the author of the conversation's latest post).
 	replyArgs []string
-	// accountYAML is the account's entry under accounts: in the config.
-	accountYAML func(n *fakenet.Nets) string
-	// intercept installs the middleware in front of the network's fake.
-	intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
+	// net names the fake network; interval is the account's poll interval.
+	net      fakenet.Net
+	interval string
+	// fake is the network's fake in n.
+	fake func(n *fakenet.Nets) crashFake
 	// calls are the create, Confirm and poll calls the crash layer in
 	// front of the fake mistreats or watches.
 	calls fakenet.CrashCalls
@@ -54,8 +55,6 @@ type netCase struct {
 	refusalIsProtocol bool
 	// mentions lists the remote ids of the mentions the fake serves.
 	mentions func(n *fakenet.Nets) []string
-	withhold func(n *fakenet.Nets, k int)
-	release  func(n *fakenet.Nets)
 	// created lists what the server holds from hark, keyed like entryKey.
 	created func(t *testing.T, n *fakenet.Nets) []madePost
 	// entryKey is how the server's copy of outbox entry e is recognised.
@@ -65,10 +64,23 @@ type netCase struct {
 	sentID func(e store.OutboxEntry, p madePost) bool
 }
 
+// accountYAML is the account's entry under accounts: in the config.
+func (c netCase) accountYAML(n *fakenet.Nets) string {
+	return n.AccountYAML(c.net, "brand: Acme Coffee", "interval: "+c.interval)
+}
+
+// crashFake is what the crash tests use of a network's fake: the crash
+// layer goes in front of it, its newest mentions can be held back.
+type crashFake interface {
+	Intercept(mw func(http.Handler) http.Handler)
+	Withhold(n int)
+	Release()
+}
+
 // crashLayer puts a crash layer (off) in front of the network's fake.
 func (c netCase) crashLayer(n *fakenet.Nets, seed uint64) *fakenet.CrashLayer {
 	d := fakenet.NewCrashLayer(c.calls, seed)
-	c.intercept(n, d.Middleware)
+	c.fake(n).Intercept(d.Middleware)
 	return d
 }
 
@@ -91,18 +103,15 @@ type madePost struct {
 // (chat.bsky.convo.sendMessage).
 func blueskyCase(dm bool) netCase {
 	c := netCase{
-		name:    "bluesky",
-		network: social.Bluesky,
-		account: fakenet.BlueskyAccount,
-		accountYAML: func(n *fakenet.Nets) string {
-			return n.AccountYAML(fakenet.NetBluesky, "brand: Acme Coffee", "interval: 10s")
-		},
-		intercept:         func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
+		name:              "bluesky",
+		network:           social.Bluesky,
+		account:           fakenet.BlueskyAccount,
+		net:               fakenet.NetBluesky,
+		interval:          "10s",
+		fake:              func(n *fakenet.Nets) crashFake { return n.Bluesky },
 		calls:             fakenet.BlueskyCrashCalls(false),
 		refusalIsProtocol: true,
 		mentions:          func(n *fakenet.Nets) []string { return n.Bluesky.NotificationURIs() },
-		withhold:          func(n *fakenet.Nets, k int) { n.Bluesky.Withhold(k) },
-		release:           func(n *fakenet.Nets) { n.Bluesky.Release() },
 		created: func(t *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, r := range n.Bluesky.Records() {
@@ -151,17 +160,14 @@ func blueskyCase(dm bool) netCase {
 // 403; it accepts any repeated DM, as X does.
 func xCase(dm bool) netCase {
 	c := netCase{
-		name:    "x",
-		network: social.X,
-		account: fakenet.XAccount,
-		accountYAML: func(n *fakenet.Nets) string {
-			return n.AccountYAML(fakenet.NetX, "brand: Acme Coffee", "interval: 60s")
-		},
-		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
-		calls:     fakenet.XCrashCalls(false),
-		mentions:  func(n *fakenet.Nets) []string { return n.X.MentionIDs() },
-		withhold:  func(n *fakenet.Nets, k int) { n.X.Withhold(k) },
-		release:   func(n *fakenet.Nets) { n.X.Release() },
+		name:     "x",
+		network:  social.X,
+		account:  fakenet.XAccount,
+		net:      fakenet.NetX,
+		interval: "60s",
+		fake:     func(n *fakenet.Nets) crashFake { return n.X },
+		calls:    fakenet.XCrashCalls(false),
+		mentions: func(n *fakenet.Nets) []string { return n.X.MentionIDs() },
 		created: func(_ *testing.T, n *fakenet.Nets) []madePost {
 			var out []madePost
 			for _, tw := range n.X.Created() {
@@ -533,7 +539,7 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 
 	// The first poll sees all but the newest mention; it arrives during the
 	// kill rounds.
-	h.c.withhold(h.nets, 1)
+	h.c.fake(h.nets).Withhold(1)
 	h.pollOnce()
 	targets := h.targets()
 	if len(targets) == 0 {
@@ -554,7 +560,7 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 	whole := 250 * time.Millisecond
 	for i := range rounds {
 		if i == rounds/2 {
-			h.c.release(h.nets)
+			h.c.fake(h.nets).Release()
 		}
 		if queued < replies {
 			conv := targets[h.rng.IntN(len(targets))]
@@ -587,7 +593,7 @@ func crashNetwork(t *testing.T, c netCase, seed uint64, rounds int) {
 			t.Fatalf("round %d: hark poll exited by itself (%v):\n%s\nlog:\n%s", i, err, p.out, tail(h.log, 40))
 		}
 	}
-	h.c.release(h.nets)
+	h.c.fake(h.nets).Release()
 
 	// The clean run: the network behaves, hark delivers what is left.
 	h.d.SetOn(false)

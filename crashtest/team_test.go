@@ -388,7 +388,7 @@ func TestCrashTeam(t *testing.T) {
 	h.fake.Freeze()
 	for _, f := range feeds {
 		if f.net != nil {
-			f.net.c.release(f.net.nets)
+			f.net.c.fake(f.net.nets).Release()
 			f.net.d.SetOn(false)
 		}
 	}
