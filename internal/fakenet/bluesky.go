@@ -212,7 +212,13 @@ func xrpcError(w http.ResponseWriter, status int, name, msg string) {
 
 // session answers a fixture with its DID document pointed at the fake PDS.
 func (s *BlueskyServer) session(w http.ResponseWriter, name string) {
-	writeJSON(w, 200, bytes.ReplaceAll(Fixture("bluesky/"+name), []byte(fixturePDS), []byte(s.PDSURL)))
+	writeJSON(w, 200, pdsFixture(name, s.PDSURL))
+}
+
+// pdsFixture is the fixture bluesky/name with its DID document pointed at
+// the PDS at pds.
+func pdsFixture(name, pds string) []byte {
+	return bytes.ReplaceAll(Fixture("bluesky/"+name), []byte(fixturePDS), []byte(pds))
 }
 
 func (s *BlueskyServer) serveEntry(w http.ResponseWriter, r *http.Request) {

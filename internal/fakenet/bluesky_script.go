@@ -1,7 +1,6 @@
 package fakenet
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -168,7 +167,7 @@ func writeXRPC(w http.ResponseWriter, status int, body string) {
 // ServeFixture answers with the fixture bluesky/name, its DID document
 // pointed at the script's PDS.
 func (s *BlueskyScript) ServeFixture(w http.ResponseWriter, status int, name string) {
-	writeJSON(w, status, bytes.ReplaceAll(Fixture("bluesky/"+name), []byte(fixturePDS), []byte(s.PDSURL)))
+	writeJSON(w, status, pdsFixture(name, s.PDSURL))
 }
 
 // fixtureField reads one string member of a Bluesky fixture.
