@@ -71,6 +71,15 @@ func (s *feedServer) request(i int) http.Header {
 	return s.requests[i]
 }
 
+// serveFeed serves h on loopback for the test and returns a feed reading
+// path there.
+func serveFeed(t *testing.T, h http.Handler, path string) *Feed {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return newFeed(srv.URL + path)
+}
+
 func newFeed(url string) *Feed {
 	return New(Options{Name: "alerts", URL: url, Brand: "Acme Coffee", Now: func() time.Time { return testNow }})
 }
@@ -119,9 +128,7 @@ func TestPollFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			srv := httptest.NewServer(&feedServer{body: fixture(t, tt.file), contentType: tt.contentType})
-			defer srv.Close()
-			f := newFeed(srv.URL + "/feed")
+			f := serveFeed(t, &feedServer{body: fixture(t, tt.file), contentType: tt.contentType}, "/feed")
 			b, err := f.Poll(context.Background(), "")
 			if err != nil {
 				t.Fatal(err)
@@ -156,9 +163,7 @@ func TestPollFixtures(t *testing.T) {
 func TestConditionalGETETag(t *testing.T) {
 	fs := &feedServer{body: fixture(t, "mastodon_tag.rss"), contentType: "application/rss+xml",
 		etag: `W/"abc123"`, lastModified: "Sun, 22 Nov 2026 07:58:31 GMT"}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	f := newFeed(srv.URL)
+	f := serveFeed(t, fs, "")
 	ctx := context.Background()
 
 	b1, err := f.Poll(ctx, "")
@@ -192,9 +197,7 @@ func TestConditionalGETETag(t *testing.T) {
 func TestConditionalGETLastModified(t *testing.T) {
 	fs := &feedServer{body: fixture(t, "blog_comments.rss"), contentType: "application/rss+xml",
 		lastModified: "Sun, 22 Nov 2026 07:58:31 GMT"}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	f := newFeed(srv.URL)
+	f := serveFeed(t, fs, "")
 	b1, err := f.Poll(context.Background(), "")
 	if err != nil || len(b1.Posts) != 2 {
 		t.Fatalf("first poll: %v", err)
@@ -226,9 +229,7 @@ func TestDedupeAcrossPolls(t *testing.T) {
 	<item>`
 	v2 := bytes.Replace(v1, []byte("<item>"), []byte(newItem), 1)
 	fs := &feedServer{body: v1, contentType: "application/rss+xml"}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	f := newFeed(srv.URL)
+	f := serveFeed(t, fs, "")
 	ctx := context.Background()
 
 	b1, err := f.Poll(ctx, "")
@@ -359,9 +360,7 @@ func TestOversizedBody(t *testing.T) {
 
 func TestInvalidUTF8(t *testing.T) {
 	body := bytes.ReplaceAll(fixture(t, "blog_comments.rss"), []byte("Väga hea kohv"), []byte("V\xe4ga hea kohv\xff"))
-	srv := httptest.NewServer(&feedServer{body: body, contentType: "application/rss+xml"})
-	defer srv.Close()
-	b, err := newFeed(srv.URL).Poll(context.Background(), "")
+	b, err := serveFeed(t, &feedServer{body: body, contentType: "application/rss+xml"}, "").Poll(context.Background(), "")
 	if err != nil || len(b.Posts) != 2 {
 		t.Fatalf("%d posts, %v", len(b.Posts), err)
 	}
@@ -382,9 +381,7 @@ func TestJSONFeedAndFallbacks(t *testing.T) {
 	"items":[
 	 {"id":"j2","url":"/m/2","content_html":"<p>Second &amp; <b>bold</b></p>","date_published":"2026-11-22T07:00:00Z","authors":[{"name":"Ana"}]},
 	 {"id":"j1","url":"https://watch.example/m/1","content_text":"First line\nsecond line","date_published":"2026-11-21T07:00:00Z"}]}`
-	srv := httptest.NewServer(&feedServer{body: []byte(jf), contentType: "application/feed+json"})
-	defer srv.Close()
-	b, err := newFeed(srv.URL+"/feed.json").Poll(context.Background(), "")
+	b, err := serveFeed(t, &feedServer{body: []byte(jf), contentType: "application/feed+json"}, "/feed.json").Poll(context.Background(), "")
 	if err != nil || len(b.Posts) != 2 {
 		t.Fatalf("%d posts, %v", len(b.Posts), err)
 	}
