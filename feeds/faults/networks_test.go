@@ -59,19 +59,12 @@ func mastodonNet() *network {
 				}
 				h.Set("X-RateLimit-Reset", at.UTC().Format("2006-01-02T15:04:05.000000Z"))
 			},
-			ErrBody: func(status int) (string, []byte) {
-				switch status {
-				case 401:
-					return jsonCT, fakenet.Fixture("mastodon/error_401.json")
-				case 403:
-					return jsonCT, fakenet.Fixture("mastodon/error_403_scope.json")
-				case 404:
-					return jsonCT, fakenet.Fixture("mastodon/error_404.json")
-				case 429:
-					return jsonCT, fakenet.Fixture("mastodon/error_429.json")
-				}
-				return jsonCT, []byte(`{"error":"We're sorry, but something went wrong on our end."}`)
-			},
+			ErrBody: jsonErrors(map[int][]byte{
+				401: fakenet.Fixture("mastodon/error_401.json"),
+				403: fakenet.Fixture("mastodon/error_403_scope.json"),
+				404: fakenet.Fixture("mastodon/error_404.json"),
+				429: fakenet.Fixture("mastodon/error_429.json"),
+			}, func(int) []byte { return []byte(`{"error":"We're sorry, but something went wrong on our end."}`) }),
 			Empty: func() (string, []byte) {
 				return jsonCT, fakenet.Fixture("mastodon/notifications_empty.json")
 			},
@@ -147,19 +140,12 @@ func blueskyNet() *network {
 				}
 				h.Set("ratelimit-reset", strconv.FormatInt(at.Unix(), 10))
 			},
-			ErrBody: func(status int) (string, []byte) {
-				switch status {
-				case 401:
-					return jsonCT, fakenet.Fixture("bluesky/error_401_auth_missing.json")
-				case 403:
-					return jsonCT, []byte(`{"error":"Forbidden","message":"Forbidden"}`)
-				case 404:
-					return jsonCT, []byte(`{"error":"NotFound","message":"Not Found"}`)
-				case 429:
-					return jsonCT, fakenet.Fixture("bluesky/error_429_rate_limit.json")
-				}
-				return jsonCT, []byte(`{"error":"InternalServerError","message":"Internal Server Error"}`)
-			},
+			ErrBody: jsonErrors(map[int][]byte{
+				401: fakenet.Fixture("bluesky/error_401_auth_missing.json"),
+				403: []byte(`{"error":"Forbidden","message":"Forbidden"}`),
+				404: []byte(`{"error":"NotFound","message":"Not Found"}`),
+				429: fakenet.Fixture("bluesky/error_429_rate_limit.json"),
+			}, func(int) []byte { return []byte(`{"error":"InternalServerError","message":"Internal Server Error"}`) }),
 			Empty: func() (string, []byte) {
 				return jsonCT, fakenet.Fixture("bluesky/listNotifications_last.json")
 			},
@@ -264,18 +250,14 @@ func xNet() *network {
 				}
 				h.Set("x-rate-limit-reset", strconv.FormatInt(at.Unix(), 10))
 			},
-			ErrBody: func(status int) (string, []byte) {
-				switch status {
-				case 401:
-					return jsonCT, fakenet.Fixture("x/error_401.json")
-				case 403:
-					return jsonCT, fakenet.Fixture("x/error_403_client_forbidden.json")
-				case 429:
-					return jsonCT, fakenet.Fixture("x/error_429.json")
-				}
+			ErrBody: jsonErrors(map[int][]byte{
+				401: fakenet.Fixture("x/error_401.json"),
+				403: fakenet.Fixture("x/error_403_client_forbidden.json"),
+				429: fakenet.Fixture("x/error_429.json"),
+			}, func(status int) []byte {
 				title := http.StatusText(status)
-				return jsonCT, []byte(fmt.Sprintf(`{"title":%q,"detail":%q,"type":"about:blank","status":%d}`, title, title, status))
-			},
+				return []byte(fmt.Sprintf(`{"title":%q,"detail":%q,"type":"about:blank","status":%d}`, title, title, status))
+			}),
 			Empty:      func() (string, []byte) { return jsonCT, fakenet.Fixture("x/users_mentions_empty.json") },
 			HugeCT:     jsonCT,
 			HugePrefix: `{"data":[{"id":"2124300000000000001","author_id":"987654321","text":"`,

@@ -64,6 +64,17 @@ func writeBody(w http.ResponseWriter, status int, ctype string, body []byte) {
 
 const jsonCT = "application/json; charset=utf-8"
 
+// jsonErrors is an ErrBody of JSON bodies: the one for a status in
+// bodies, else other's.
+func jsonErrors(bodies map[int][]byte, other func(status int) []byte) func(int) (string, []byte) {
+	return func(status int) (string, []byte) {
+		if b, ok := bodies[status]; ok {
+			return jsonCT, b
+		}
+		return jsonCT, other(status)
+	}
+}
+
 // ids reads the "id" of each element of a JSON array of objects.
 func ids(t testing.TB, items []json.RawMessage) []string {
 	t.Helper()
