@@ -439,6 +439,16 @@ func trimBearer(h string) (string, bool) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// decimal reads a fixture's decimal id; the fixtures are fixed at build
+// time, so anything else is a bug.
+func decimal(id string) uint64 {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		panic(fmt.Sprintf("fakenet: fixture id %q: %v", id, err))
+	}
+	return n
+}
+
 // atoi reads a decimal number; anything else is 0.
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)

@@ -95,11 +95,7 @@ func newMastodon(n *Nets) *MastodonServer {
 		s.tag = append(s.tag, marshal(st))
 		s.learn(st)
 	}
-	first, err := strconv.ParseUint(str(object(Fixture("mastodon/status_create.json")), "id"), 10, 64)
-	if err != nil {
-		panic(err)
-	}
-	s.nextID = first
+	s.nextID = decimal(str(object(Fixture("mastodon/status_create.json")), "id"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", func(w http.ResponseWriter, r *http.Request) {

@@ -103,11 +103,7 @@ func newX(n *Nets) *XServer {
 	}
 	me := object(Fixture("x/users_me.json"))["data"].(map[string]any)
 	s.users[XUserID] = me
-	first, err := strconv.ParseUint(str(object(Fixture("x/tweets_create.json"))["data"].(map[string]any), "id"), 10, 64)
-	if err != nil {
-		panic(err)
-	}
-	s.nextID = first
+	s.nextID = decimal(str(object(Fixture("x/tweets_create.json"))["data"].(map[string]any), "id"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2/users/me", func(w http.ResponseWriter, r *http.Request) {
