@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hark-tui/hark/fanout"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -115,12 +116,11 @@ type Engine struct {
 	kick     chan struct{}       // wake the delivery worker
 	pollNow  map[string]chan struct{}
 
-	coord *coordState // nil: the only process (bbolt)
+	coord  *coordState // nil: the only process (bbolt)
+	events *fanout.Hub[Event]
 
 	mu     sync.Mutex
 	authOK map[string]bool // accounts that polled fine since start
-	subs   map[int]*sub
-	nextID int
 	status map[string]store.FeedStatus
 	sidx   statusIndex            // status posts (status.go), under mu
 	saved  map[string]savedStatus // what was last written, and when
@@ -160,7 +160,7 @@ func New(o Options) *Engine {
 		accounts: map[string]*Account{},
 		kick:     make(chan struct{}, 1),
 		pollNow:  map[string]chan struct{}{},
-		subs:     map[int]*sub{},
+		events:   newEvents(),
 		status:   map[string]store.FeedStatus{},
 		saved:    map[string]savedStatus{},
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/fanout"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -111,11 +112,6 @@ type Event struct {
 	At       time.Time
 }
 
-type sub struct {
-	ch     chan Event
-	lagged bool
-}
-
 // Registry is shared by every session of one process.
 type Registry struct {
 	eng   *engine.Engine
@@ -127,9 +123,8 @@ type Registry struct {
 	mu       sync.Mutex
 	sessions map[int]*Session // this process's
 	claims   map[string]*Claim
-	subs     map[int]*sub
 	nextSess int
-	nextSub  int
+	events   *fanout.Hub[Event]
 
 	db *shared // nil: the team lives in this process (db.go)
 }
@@ -149,7 +144,8 @@ func New(eng *engine.Engine, o Options) *Registry {
 		o.Sweep = min(time.Second, o.Idle/2)
 	}
 	r := &Registry{eng: eng, idle: o.Idle, sweep: o.Sweep, now: o.Now, log: o.Log,
-		sessions: map[int]*Session{}, claims: map[string]*Claim{}, subs: map[int]*sub{}}
+		sessions: map[int]*Session{}, claims: map[string]*Claim{},
+		events: fanout.New(64, func(ev Event) Event { return Event{Kind: EvResync, At: ev.At} })}
 	if b, ok := eng.Store().(store.TeamBoard); ok && !o.Local {
 		r.db = newShared(r, b, o)
 	}
@@ -278,40 +274,11 @@ func (r *Registry) ClaimOf(conv string) (Claim, bool) {
 // subscriber never blocks the others (nor the session that made the
 // change): when its buffer is full events are dropped and the next one it
 // gets is EvResync.
-func (r *Registry) Subscribe() (<-chan Event, func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	id := r.nextSub
-	r.nextSub++
-	s := &sub{ch: make(chan Event, 64)}
-	r.subs[id] = s
-	return s.ch, func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if _, ok := r.subs[id]; ok {
-			delete(r.subs, id)
-			close(s.ch)
-		}
-	}
-}
+func (r *Registry) Subscribe() (<-chan Event, func()) { return r.events.Subscribe() }
 
-func (r *Registry) publishLocked(ev Event) {
-	for _, s := range r.subs {
-		if s.lagged {
-			select {
-			case s.ch <- Event{Kind: EvResync, At: ev.At}:
-				s.lagged = false
-			default:
-				continue
-			}
-		}
-		select {
-		case s.ch <- ev:
-		default:
-			s.lagged = true
-		}
-	}
-}
+// publishLocked is called with r.mu held, so that subscribers learn of the
+// changes in the order they were made.
+func (r *Registry) publishLocked(ev Event) { r.events.Publish(ev) }
 
 // claimLocked claims conv for s. An expired claim is released first; a
 // live claim of another operator is returned with false unless take. A
