@@ -456,7 +456,7 @@ func queueCmd(f *flags) *cobra.Command {
 		},
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			v, _ := store.ParseView(view)
-			convs, err := a.Store.Top(context.Background(), v, n, nil)
+			convs, err := a.Store.Top(cmd.Context(), v, n, nil)
 			if err != nil {
 				return err
 			}
@@ -514,7 +514,7 @@ func replyCmd(f *flags) *cobra.Command {
 				opts.Seen = &seen
 			}
 			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
-			ent, err := a.Operator().Reply(args[0], text, opts)
+			ent, err := a.Operator().Reply(cmd.Context(), args[0], text, opts)
 			var ne *store.NewerError
 			if errors.As(err, &ne) {
 				return fmt.Errorf("%w\n%s\nread it (hark search, or the TUI) and send again, or add --anyway", err, strings.Join(app.NewsLines(ne.News), "\n"))
@@ -530,7 +530,7 @@ func replyCmd(f *flags) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
 			a.Engine.Deliver(ctx)
-			ent, err = a.Store.OutboxEntry(context.Background(), ent.Seq)
+			ent, err = a.Store.OutboxEntry(cmd.Context(), ent.Seq)
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -65,7 +64,7 @@ func searchCmd(f *flags) *cobra.Command {
 			for i, r := range refs {
 				ids[i] = r.ID
 			}
-			convs, err := a.Store.Conversations(context.Background(), ids)
+			convs, err := a.Store.Conversations(cmd.Context(), ids)
 			if err != nil {
 				return err
 			}

@@ -65,7 +65,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			const text = "Thanks, we have rebooked you on the next flight."
 			var seqs []uint64
 			for range 3 {
-				ent, err := a.Engine.Reply(target.ID, text, engine.ReplyOptions{})
+				ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -96,7 +96,7 @@ func TestMediaAllNetworks(t *testing.T) {
 		if target.ID == "" {
 			t.Fatalf("no %s conversation to answer", n)
 		}
-		ent, err := a.Engine.Reply(target.ID, "Here is the form for your claim.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
+		ent, err := a.Engine.Reply(t.Context(), target.ID, "Here is the form for your claim.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
@@ -145,7 +145,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	}
 
 	// a status post with the image on every account of the brand
-	st, err := a.Engine.PostStatus(fakenet.Brand, "Claims are open again: the form is below.", engine.StatusOptions{Attachments: []social.Attachment{img}})
+	st, err := a.Engine.PostStatus(t.Context(), fakenet.Brand, "Claims are open again: the form is below.", engine.StatusOptions{Attachments: []social.Attachment{img}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestImageStillProcessing(t *testing.T) {
 		return true
 	})
 	w.nets.Mastodon.StillProcessing(1)
-	ent, err := a.Engine.Reply(target.ID, "Here is your return label.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
+	ent, err := a.Engine.Reply(t.Context(), target.ID, "Here is your return label.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
 	if err != nil {
 		t.Fatal(err)
 	}

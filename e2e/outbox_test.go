@@ -45,7 +45,7 @@ func TestPollOnceDeliversTheOutbox(t *testing.T) {
 	a := w.openApp(t, ctx, app.Options{})
 	c := mastodonConv(t, a)
 	text := "Queued before the quit — outbox test"
-	ent, err := a.Engine.Reply(c.ID, text, engine.ReplyOptions{})
+	ent, err := a.Engine.Reply(t.Context(), c.ID, text, engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

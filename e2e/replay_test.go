@@ -141,7 +141,7 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 			}
 
 			text := "Sorted, thanks for your patience — " + c.name
-			ent, err := a.Engine.Reply(target.ID, text, engine.ReplyOptions{Direct: c.dm})
+			ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{Direct: c.dm})
 			if err != nil {
 				t.Fatal(err)
 			}

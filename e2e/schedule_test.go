@@ -35,7 +35,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 			}
 			return true
 		})
-		ent, err := a.Engine.Reply(target.ID, text, engine.ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour), SendAnyway: true})
+		ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour), SendAnyway: true})
 		if err != nil || ent.State != store.OutScheduled {
 			t.Fatalf("%s: %+v %v", n, ent, err)
 		}

@@ -342,12 +342,12 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	if c, ok := ade.Claim(top[0]); ok || c.Holder.Initials != "JD" {
 		t.Fatalf("AK's claim on JD's conversation: %+v %v", c, ok)
 	}
-	_, err := ade.Operator().Reply(top[0], "second answer ^AK", engine.ReplyOptions{})
+	_, err := ade.Operator().Reply(t.Context(), top[0], "second answer ^AK", engine.ReplyOptions{})
 	var ce *team.ClaimedError
 	if !errors.As(err, &ce) || ce.Holder.Initials != "JD" {
 		t.Fatalf("AK's send on JD's claim: %v, want *team.ClaimedError naming JD", err)
 	}
-	if _, err := ade.Operator().Reply(top[0], "confirmed answer ^AK", engine.ReplyOptions{Force: true}); err != nil {
+	if _, err := ade.Operator().Reply(t.Context(), top[0], "confirmed answer ^AK", engine.ReplyOptions{Force: true}); err != nil {
 		t.Fatalf("confirmed send: %v", err)
 	}
 	p := waitReply(t, e.a, "confirmed answer")

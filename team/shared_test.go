@@ -187,7 +187,7 @@ func TestTeamContract(t *testing.T) {
 				t.Fatal("JD's own claim shown to JD as another's")
 			}
 			// a reply respects the claim (the engine asks the guard)
-			_, err := s2.Operator().Reply(id, "me too ^AK", engine.ReplyOptions{})
+			_, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{})
 			var ce *team.ClaimedError
 			if !errors.As(err, &ce) || ce.Holder != jd {
 				t.Fatalf("AK's reply on JD's claim: %v", err)
@@ -247,7 +247,7 @@ func TestTeamContract(t *testing.T) {
 			if _, ok := s1.Claim(id); !ok {
 				t.Fatal("claim before send")
 			}
-			if _, err := s1.Operator().Reply(id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
+			if _, err := s1.Operator().Reply(t.Context(), id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			next(t, ev, func(e team.Event) bool { return e.Kind == team.EvReleased && e.Reason == team.ReasonSent })

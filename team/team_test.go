@@ -243,26 +243,26 @@ func TestReplyThroughSessionRespectsClaims(t *testing.T) {
 	s1, s2 := reg.Join(jd, nil), reg.Join(ak, nil)
 	id := topIDs(t, a, 1)[0]
 	s1.Claim(id)
-	_, err := s2.Operator().Reply(id, "me too ^AK", engine.ReplyOptions{})
+	_, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{})
 	var ce *team.ClaimedError
 	if !errors.As(err, &ce) || ce.Holder != jd || !strings.Contains(err.Error(), "JD") {
 		t.Fatalf("AK's reply on JD's claim: %v", err)
 	}
-	if _, err := s2.Operator().Reply(id, "me too ^AK", engine.ReplyOptions{Force: true}); err != nil {
+	if _, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{Force: true}); err != nil {
 		t.Fatalf("confirmed reply: %v", err)
 	}
 	if c, ok := reg.ClaimOf(id); !ok || c.Holder != jd {
 		t.Fatalf("JD's claim after AK's forced reply: %+v %v", c, ok)
 	}
 	// JD sends: the claim ends on send.
-	if _, err := s1.Operator().Reply(id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
+	if _, err := s1.Operator().Reply(t.Context(), id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := reg.ClaimOf(id); ok {
 		t.Fatal("claim outlived its send")
 	}
 	// A reply with no claim taken first takes it for the call and lets go.
-	if _, err := s2.Operator().Reply(id, "one more ^AK", engine.ReplyOptions{}); err != nil {
+	if _, err := s2.Operator().Reply(t.Context(), id, "one more ^AK", engine.ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(reg.Claims()) != 0 {
@@ -328,15 +328,15 @@ func TestPerOperatorStats(t *testing.T) {
 		id      string
 		resolve bool
 	}{{s1, ids[0], false}, {s1, ids[1], true}, {s2, ids[2], false}} {
-		if _, err := r.s.Operator().Reply(r.id, "hello", engine.ReplyOptions{Resolve: r.resolve}); err != nil {
+		if _, err := r.s.Operator().Reply(t.Context(), r.id, "hello", engine.ReplyOptions{Resolve: r.resolve}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.Engine.Reply(ids[3], "solo hello", engine.ReplyOptions{}); err != nil {
+	if _, err := a.Engine.Reply(t.Context(), ids[3], "solo hello", engine.ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	a.Engine.Deliver(context.Background())
-	if _, err := s2.Operator().Resolve(ids[0]); err != nil {
+	if _, err := s2.Operator().Resolve(t.Context(), ids[0]); err != nil {
 		t.Fatal(err)
 	}
 	r, err := a.Stats(14, "operator")
@@ -405,7 +405,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 					marker := fmt.Sprintf("m-%d-%d-%s", i, r, id)
 					_, mine := s.Claim(id)
 					o := engine.ReplyOptions{ID: marker, Force: !mine && rng.IntN(3) == 0}
-					ent, err := op.Reply(id, marker+" ^"+actor.Initials, o)
+					ent, err := op.Reply(t.Context(), id, marker+" ^"+actor.Initials, o)
 					var ce *engine.ClaimedError
 					switch {
 					case errors.As(err, &ce):
@@ -416,7 +416,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 					case err != nil:
 						t.Errorf("reply: %v", err)
 					default:
-						if again, err := op.Reply(id, marker+" ^"+actor.Initials, engine.ReplyOptions{ID: marker, Force: true}); err != nil || again.Seq != ent.Seq {
+						if again, err := op.Reply(t.Context(), id, marker+" ^"+actor.Initials, engine.ReplyOptions{ID: marker, Force: true}); err != nil || again.Seq != ent.Seq {
 							t.Errorf("repeated reply %s: seq %d vs %d, %v", marker, again.Seq, ent.Seq, err)
 						}
 						mu.Lock()
@@ -433,16 +433,16 @@ func TestFiveSessionsHammer(t *testing.T) {
 					var act social.Action
 					switch rng.IntN(4) {
 					case 0:
-						_, err = op.Resolve(id)
+						_, err = op.Resolve(t.Context(), id)
 						act = social.ActResolved
 					case 1:
-						_, err = op.SetState(id, social.StatePending)
+						_, err = op.SetState(t.Context(), id, social.StatePending)
 						act = social.ActPending
 					case 2:
-						_, err = op.SetState(id, social.StateOpen)
+						_, err = op.SetState(t.Context(), id, social.StateOpen)
 						act = social.ActReopened
 					case 3:
-						_, err = op.Snooze(id, start.Add(time.Hour), marker)
+						_, err = op.Snooze(t.Context(), id, start.Add(time.Hour), marker)
 						act = social.ActSnoozed
 					}
 					if err != nil {

@@ -259,7 +259,7 @@ func (p *composer) draftChanged() tea.Cmd {
 func (p *composer) dirty() bool { return p.draftDirty && p.composeFor != "" }
 
 func (p *composer) saveDraft() tea.Cmd {
-	id, text, eng := p.composeFor, p.ta.Value(), p.eng
+	ctx, id, text, eng := p.ctx, p.composeFor, p.ta.Value(), p.eng
 	if p.sending {
 		return nil // the text is on its way out, not a draft
 	}
@@ -268,7 +268,7 @@ func (p *composer) saveDraft() tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		if err := eng.SaveDraft(id, text); err != nil {
+		if err := eng.SaveDraft(ctx, id, text); err != nil {
 			return doneMsg{err: fmt.Errorf("saving draft: %w", err)}
 		}
 		return nil
@@ -278,7 +278,7 @@ func (p *composer) saveDraft() tea.Cmd {
 // close saves a draft not yet saved, synchronously (the session ends).
 func (p *composer) close() {
 	if p.draftDirty && !p.sending && p.composeFor != "" && len(p.bulkIDs) == 0 {
-		_ = p.eng.SaveDraft(p.composeFor, p.ta.Value())
+		_ = p.eng.SaveDraft(p.ctx, p.composeFor, p.ta.Value())
 		p.draftDirty = false
 	}
 }
@@ -335,7 +335,7 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 		opts.To = p.replyTo.Key() // the post picked with [ and ]
 		to = displayHandle(p.replyTo.Author.Handle)
 	}
-	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
+	ctx, id, eng, op, draftConv := p.ctx, c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
 	// may run (it would bring the sent text back): the pending timer is
@@ -344,11 +344,11 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 	p.draftDirty = false
 	p.sending = true
 	return func() tea.Msg {
-		ent, err := op.Reply(id, text, opts)
+		ent, err := op.Reply(ctx, id, text, opts)
 		if err != nil {
 			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway, force: force}
 		}
-		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
+		_ = eng.SaveDraft(ctx, draftConv, "") // the follow-up's draft lives on the DM
 		if !opts.At.IsZero() {
 			// a scheduled reply is changed or cancelled in L, not taken back with U
 			return sentMsg{conv: draftConv, at: opts.At}
@@ -556,7 +556,7 @@ func (p *composer) onSent(msg sentMsg) tea.Cmd {
 		if !msg.at.IsZero() {
 			flash = queuedLabel(msg) // scheduled (schedule.go)
 		} else if d := p.d.UndoSend; d > 0 {
-			p.host.pushUndo(unsendUndo(p.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
+			p.host.pushUndo(unsendUndo(p.ctx, p.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
 			flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, p.km.Keys(ActUndo))
 		}
 		p.host.flash(flash, false)

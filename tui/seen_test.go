@@ -151,7 +151,7 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 	for _, r := range "Let me look" {
 		m.Press(key(string(r)))
 	}
-	ak, err := a.Engine.As(ade).Reply(c.ID, "Rebooked you on the 14:05", engine.ReplyOptions{})
+	ak, err := a.Engine.As(ade).Reply(t.Context(), c.ID, "Rebooked you on the 14:05", engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 	for _, r := range "One more thing" {
 		m.Press(key(string(r)))
 	}
-	ak2, err := a.Engine.As(ade).Reply(c.ID, "Seat 12A", engine.ReplyOptions{})
+	ak2, err := a.Engine.As(ade).Reply(t.Context(), c.ID, "Seat 12A", engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
