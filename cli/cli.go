@@ -146,7 +146,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 		tdone := make(chan struct{})
 		go func() { defer close(tdone); reg.Run(tctx) }()
 		defer func() { tcancel(); <-tdone }()
-		ts := reg.Join(a.Cfg.Agent.Actor(), nil)
+		ts := reg.Join(ctx, a.Cfg.Agent.Actor(), nil)
 		defer ts.Close()
 		d.Team = ts
 	}

@@ -17,10 +17,10 @@ import (
 type Guard interface {
 	// Acquire claims convID for by, or keeps by's claim, unless another
 	// operator holds it: then it returns that holder and false.
-	Acquire(convID string, by social.Actor) (holder social.Actor, ok bool)
+	Acquire(ctx context.Context, convID string, by social.Actor) (holder social.Actor, ok bool)
 	// Replied tells the guard that by's reply to convID was queued (a
 	// claim ends on send).
-	Replied(convID string, by social.Actor)
+	Replied(ctx context.Context, convID string, by social.Actor)
 }
 
 // ClaimedError refuses a reply to a conversation another operator holds.
@@ -166,7 +166,7 @@ func (o *Operator) Reply(ctx context.Context, convID, text string, opts ReplyOpt
 	opts.By = o.actor
 	var over social.Actor // the holder a confirmed reply overrides
 	if o.guard != nil {
-		holder, ok := o.guard.Acquire(convID, o.actor)
+		holder, ok := o.guard.Acquire(ctx, convID, o.actor)
 		if !ok {
 			if !opts.Force {
 				return store.OutboxEntry{}, &ClaimedError{Conv: convID, Holder: holder}
@@ -180,7 +180,7 @@ func (o *Operator) Reply(ctx context.Context, convID, text string, opts ReplyOpt
 	}
 	ctx = context.WithoutCancel(ctx) // queued: the trail follows it
 	if o.guard != nil {
-		o.guard.Replied(convID, o.actor)
+		o.guard.Replied(ctx, convID, o.actor)
 	}
 	if !over.IsZero() {
 		if _, err := o.e.change(ctx, convID, o.actor, "", func(c *social.Conversation) error {

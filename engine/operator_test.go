@@ -19,7 +19,7 @@ type heldBy struct {
 	acquired int
 }
 
-func (g *heldBy) Acquire(conv string, by social.Actor) (social.Actor, bool) {
+func (g *heldBy) Acquire(_ context.Context, conv string, by social.Actor) (social.Actor, bool) {
 	g.acquired++
 	if g.holder.IsZero() || g.holder.Same(by) {
 		return by, true
@@ -27,7 +27,9 @@ func (g *heldBy) Acquire(conv string, by social.Actor) (social.Actor, bool) {
 	return g.holder, false
 }
 
-func (g *heldBy) Replied(conv string, by social.Actor) { g.replied = append(g.replied, conv) }
+func (g *heldBy) Replied(_ context.Context, conv string, by social.Actor) {
+	g.replied = append(g.replied, conv)
+}
 
 func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 	e, _, _ := demoEngine(t)

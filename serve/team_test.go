@@ -328,7 +328,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 
 	// JD opens a reply: AK's session knows at once.
 	t0 := time.Now()
-	if _, ok := jane.Claim(top[0]); !ok {
+	if _, ok := jane.Claim(t.Context(), top[0]); !ok {
 		t.Fatal("claim refused")
 	}
 	within(t, events, t0, time.Second, "claim", func(ev team.Event) bool {
@@ -339,7 +339,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	}
 
 	// AK starts a reply anyway: warned; sending is refused unless confirmed.
-	if c, ok := ade.Claim(top[0]); ok || c.Holder.Initials != "JD" {
+	if c, ok := ade.Claim(t.Context(), top[0]); ok || c.Holder.Initials != "JD" {
 		t.Fatalf("AK's claim on JD's conversation: %+v %v", c, ok)
 	}
 	_, err := ade.Operator().Reply(t.Context(), top[0], "second answer ^AK", engine.ReplyOptions{})
@@ -363,7 +363,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	// registry's sweeper (serve runs it) lets go, and JD's session hears.
 	jevents, jstop := jane.Subscribe()
 	defer jstop()
-	if _, ok := ade.Claim(top[1]); !ok {
+	if _, ok := ade.Claim(t.Context(), top[1]); !ok {
 		t.Fatal("claim refused")
 	}
 	clk.Advance(5*time.Minute + time.Second)
@@ -373,7 +373,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	})
 
 	// Disconnect: JD's connection drops; their claims end and AK hears.
-	jane.Claim(top[2])
+	jane.Claim(t.Context(), top[2])
 	t2 := time.Now()
 	cj.Close()
 	within(t, events, t2, 2*time.Second, "release on disconnect", func(ev team.Event) bool {

@@ -204,9 +204,9 @@ func (r *Registry) expiredLocked(c *Claim, now time.Time) bool {
 
 // Join registers a session of an operator (brands: the brands they
 // answer, "" = all) and announces it.
-func (r *Registry) Join(a social.Actor, brands []string) *Session {
+func (r *Registry) Join(ctx context.Context, a social.Actor, brands []string) *Session {
 	if r.db != nil {
-		return r.db.join(a, brands)
+		return r.db.join(ctx, a, brands)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -362,9 +362,9 @@ func (s *Session) presenceLocked() Presence {
 // Claim claims conv for this operator (composer, picker or bulk selection
 // opened). When another operator holds it, it returns their claim and
 // false: warn, and on confirmation call Take.
-func (s *Session) Claim(conv string) (Claim, bool) {
+func (s *Session) Claim(ctx context.Context, conv string) (Claim, bool) {
 	if s.r.db != nil {
-		return s.r.db.claim(s, conv, false)
+		return s.r.db.claim(ctx, s, conv, false)
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -376,9 +376,9 @@ func (s *Session) Claim(conv string) (Claim, bool) {
 
 // Take claims conv even from another operator (who is told: EvClaimed
 // with ReasonTaken and Prev). Call it only after the operator confirmed.
-func (s *Session) Take(conv string) Claim {
+func (s *Session) Take(ctx context.Context, conv string) Claim {
 	if s.r.db != nil {
-		c, _ := s.r.db.claim(s, conv, true)
+		c, _ := s.r.db.claim(ctx, s, conv, true)
 		return c
 	}
 	s.r.mu.Lock()
@@ -392,9 +392,9 @@ func (s *Session) Take(conv string) Claim {
 
 // Touch records activity on this session's claim (typing), so it does
 // not expire; it reports whether the session still holds it.
-func (s *Session) Touch(conv string) bool {
+func (s *Session) Touch(ctx context.Context, conv string) bool {
 	if s.r.db != nil {
-		return s.r.db.touch(s, conv)
+		return s.r.db.touch(ctx, s, conv)
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -412,11 +412,11 @@ func (s *Session) Touch(conv string) bool {
 }
 
 // Release ends this session's claim on conv (esc); another's is untouched.
-func (s *Session) Release(conv string) { s.release(conv, ReasonReleased) }
+func (s *Session) Release(ctx context.Context, conv string) { s.release(ctx, conv, ReasonReleased) }
 
-func (s *Session) release(conv string, why Reason) {
+func (s *Session) release(ctx context.Context, conv string, why Reason) {
 	if s.r.db != nil {
-		s.r.db.release(s, []string{conv}, why)
+		s.r.db.release(ctx, s, []string{conv}, why)
 		return
 	}
 	s.r.mu.Lock()
@@ -427,9 +427,9 @@ func (s *Session) release(conv string, why Reason) {
 }
 
 // ReleaseAll ends every claim of this session (a bulk selection cleared).
-func (s *Session) ReleaseAll() {
+func (s *Session) ReleaseAll(ctx context.Context) {
 	if s.r.db != nil {
-		s.r.db.release(s, nil, ReasonReleased)
+		s.r.db.release(ctx, s, nil, ReasonReleased)
 		return
 	}
 	s.r.mu.Lock()
@@ -461,20 +461,20 @@ func (s *Session) Held() []string {
 }
 
 // SetBrand says which brand the session is looking at ("" = all).
-func (s *Session) SetBrand(brand string) {
-	s.setPresence(func() bool { old := s.brand; s.brand = brand; return old != brand }, ReasonBrand)
+func (s *Session) SetBrand(ctx context.Context, brand string) {
+	s.setPresence(ctx, func() bool { old := s.brand; s.brand = brand; return old != brand }, ReasonBrand)
 }
 
 // SetViewing says which conversation the session has open ("" = none),
 // so the others see who is looking at it.
-func (s *Session) SetViewing(conv string) {
-	s.setPresence(func() bool { old := s.viewing; s.viewing = conv; return old != conv }, ReasonViewing)
+func (s *Session) SetViewing(ctx context.Context, conv string) {
+	s.setPresence(ctx, func() bool { old := s.viewing; s.viewing = conv; return old != conv }, ReasonViewing)
 }
 
 // setPresence applies set under the registry's lock and, when it changed
 // something, tells the others: through the database on a shared team,
 // else as an event of this registry.
-func (s *Session) setPresence(set func() (changed bool), why Reason) {
+func (s *Session) setPresence(ctx context.Context, set func() (changed bool), why Reason) {
 	s.r.mu.Lock()
 	if s.closed || !set() {
 		s.r.mu.Unlock()
@@ -482,7 +482,7 @@ func (s *Session) setPresence(set func() (changed bool), why Reason) {
 	}
 	if s.r.db != nil {
 		s.r.mu.Unlock()
-		s.r.db.presence(s)
+		s.r.db.presence(ctx, s)
 		return
 	}
 	defer s.r.mu.Unlock()
@@ -534,10 +534,10 @@ func (s *Session) Close() {
 // guard gives the session's operator handle the claims check.
 type guard struct{ s *Session }
 
-func (g guard) Acquire(conv string, _ social.Actor) (social.Actor, bool) {
+func (g guard) Acquire(ctx context.Context, conv string, _ social.Actor) (social.Actor, bool) {
 	s := g.s
 	if s.r.db != nil {
-		return s.r.db.acquire(s, conv)
+		return s.r.db.acquire(ctx, s, conv)
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -551,4 +551,6 @@ func (g guard) Acquire(conv string, _ social.Actor) (social.Actor, bool) {
 	return c.Holder, ok
 }
 
-func (g guard) Replied(conv string, _ social.Actor) { g.s.release(conv, ReasonSent) }
+func (g guard) Replied(ctx context.Context, conv string, _ social.Actor) {
+	g.s.release(ctx, conv, ReasonSent)
+}

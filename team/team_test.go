@@ -87,7 +87,7 @@ func TestClaims(t *testing.T) {
 	a := demoApp(t)
 	clk := testkit.NewClock(start)
 	reg := team.New(a.Engine, team.Options{Idle: 5 * time.Minute, Now: clk.Now})
-	s1, s2 := reg.Join(jd, []string{"Skylark Air"}), reg.Join(ak, nil)
+	s1, s2 := reg.Join(t.Context(), jd, []string{"Skylark Air"}), reg.Join(t.Context(), ak, nil)
 	events, stop := s2.Subscribe()
 	defer stop()
 	id := topIDs(t, a, 1)[0]
@@ -98,14 +98,14 @@ func TestClaims(t *testing.T) {
 		want func(team.Event) bool
 	}{
 		{"JD opens the composer", func() {
-			if _, ok := s1.Claim(id); !ok {
+			if _, ok := s1.Claim(t.Context(), id); !ok {
 				t.Fatal("free conversation not claimed")
 			}
 		}, func(ev team.Event) bool {
 			return ev.Kind == team.EvClaimed && ev.Claim.Holder == jd && ev.Claim.Conv == id
 		}},
 		{"AK is warned", func() {
-			c, ok := s2.Claim(id)
+			c, ok := s2.Claim(t.Context(), id)
 			if ok || c.Holder != jd {
 				t.Fatalf("second claim: %+v %v", c, ok)
 			}
@@ -116,19 +116,19 @@ func TestClaims(t *testing.T) {
 				t.Fatal("JD's own claim shown to JD as another's")
 			}
 		}, nil},
-		{"JD presses esc", func() { s1.Release(id) },
+		{"JD presses esc", func() { s1.Release(t.Context(), id) },
 			func(ev team.Event) bool { return ev.Kind == team.EvReleased && ev.Reason == team.ReasonReleased }},
 		{"AK claims, JD takes it over after confirming", func() {
-			if _, ok := s2.Claim(id); !ok {
+			if _, ok := s2.Claim(t.Context(), id); !ok {
 				t.Fatal("released conversation not claimable")
 			}
-			s1.Take(id)
+			s1.Take(t.Context(), id)
 		}, func(ev team.Event) bool {
 			return ev.Kind == team.EvClaimed && ev.Reason == team.ReasonTaken && ev.Prev != nil && ev.Prev.Holder == ak
 		}},
 		{"idle: touched at 4 m, still held at 8 m, gone at 9 m 1 s", func() {
 			clk.Advance(4 * time.Minute)
-			if !s1.Touch(id) {
+			if !s1.Touch(t.Context(), id) {
 				t.Fatal("touch lost the claim")
 			}
 			clk.Advance(4 * time.Minute)
@@ -146,7 +146,7 @@ func TestClaims(t *testing.T) {
 		{"disconnect releases every claim", func() {
 			ids := topIDs(t, a, 3)
 			for _, x := range ids {
-				s1.Claim(x)
+				s1.Claim(t.Context(), x)
 			}
 			if len(s1.Held()) != 3 {
 				t.Fatalf("held %v", s1.Held())
@@ -159,7 +159,7 @@ func TestClaims(t *testing.T) {
 				t.Fatalf("online %+v", on)
 			}
 		}, func(ev team.Event) bool { return ev.Kind == team.EvPresence && ev.Reason == team.ReasonLeft }},
-		{"brand change is presence", func() { s2.SetBrand("Northwind Energy") },
+		{"brand change is presence", func() { s2.SetBrand(t.Context(), "Northwind Energy") },
 			func(ev team.Event) bool { return ev.Kind == team.EvPresence && ev.Presence.Brand == "Northwind Energy" }},
 	}
 	for _, st := range steps {
@@ -172,7 +172,7 @@ func TestClaims(t *testing.T) {
 		t.Errorf("brands %v", got)
 	}
 	// A closed session claims nothing.
-	if _, ok := s1.Claim(id); ok {
+	if _, ok := s1.Claim(t.Context(), id); ok {
 		t.Error("closed session claimed")
 	}
 }
@@ -180,7 +180,7 @@ func TestClaims(t *testing.T) {
 func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	a := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
-	s := reg.Join(jd, nil)
+	s := reg.Join(t.Context(), jd, nil)
 	slow, stopSlow := reg.Subscribe() // never read until the end
 	defer stopSlow()
 	fast, stopFast := reg.Subscribe()
@@ -197,8 +197,8 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 500; i++ {
-			s.Claim(fmt.Sprint(i))
-			s.Release(fmt.Sprint(i))
+			s.Claim(t.Context(), fmt.Sprint(i))
+			s.Release(t.Context(), fmt.Sprint(i))
 		}
 		close(done)
 	}()
@@ -211,7 +211,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	// happens next.
 	deadline := time.After(5 * time.Second)
 	for k := 0; ; k++ {
-		s.Claim(fmt.Sprintf("final-%d", k))
+		s.Claim(t.Context(), fmt.Sprintf("final-%d", k))
 		select {
 		case <-got:
 		case <-time.After(10 * time.Millisecond):
@@ -231,7 +231,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	if n == 0 {
 		t.Fatal("slow subscriber got nothing")
 	}
-	s.Claim("x") // the next event after an overflow is a resync
+	s.Claim(t.Context(), "x") // the next event after an overflow is a resync
 	if ev := <-slow; ev.Kind != team.EvResync && !resync {
 		t.Fatalf("after overflow got %v, want resync", ev.Kind)
 	}
@@ -240,9 +240,9 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 func TestReplyThroughSessionRespectsClaims(t *testing.T) {
 	a := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
-	s1, s2 := reg.Join(jd, nil), reg.Join(ak, nil)
+	s1, s2 := reg.Join(t.Context(), jd, nil), reg.Join(t.Context(), ak, nil)
 	id := topIDs(t, a, 1)[0]
-	s1.Claim(id)
+	s1.Claim(t.Context(), id)
 	_, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{})
 	var ce *team.ClaimedError
 	if !errors.As(err, &ce) || ce.Holder != jd || !strings.Contains(err.Error(), "JD") {
@@ -320,7 +320,7 @@ func drain(t *testing.T, a *app.App) {
 func TestPerOperatorStats(t *testing.T) {
 	a := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
-	s1, s2 := reg.Join(jd, nil), reg.Join(ak, nil)
+	s1, s2 := reg.Join(t.Context(), jd, nil), reg.Join(t.Context(), ak, nil)
 	ids := topIDs(t, a, 4)
 	// JD answers 0 and 1 (resolving 1 with the reply), AK answers 2 and resolves 0 by hand; 3 is solo.
 	for _, r := range []struct {
@@ -393,7 +393,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range sessions {
 		actor := social.Actor{Name: fmt.Sprintf("Operator %d", i), Initials: fmt.Sprintf("O%d", i)}
-		s := reg.Join(actor, nil)
+		s := reg.Join(t.Context(), actor, nil)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -403,7 +403,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 			for r := range rounds {
 				for _, id := range ids {
 					marker := fmt.Sprintf("m-%d-%d-%s", i, r, id)
-					_, mine := s.Claim(id)
+					_, mine := s.Claim(t.Context(), id)
 					o := engine.ReplyOptions{ID: marker, Force: !mine && rng.IntN(3) == 0}
 					ent, err := op.Reply(t.Context(), id, marker+" ^"+actor.Initials, o)
 					var ce *engine.ClaimedError
@@ -452,7 +452,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 					mu.Lock()
 					want[key{id, actor.Initials, act}]++
 					mu.Unlock()
-					s.Release(id)
+					s.Release(t.Context(), id)
 				}
 			}
 		}()

@@ -48,7 +48,7 @@ func TestHelpReadmeAndLegendAgree(t *testing.T) {
 		d := Deps{Engine: eng, Now: func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }}
 		if teamMode {
 			reg := team.New(eng, team.Options{})
-			s := reg.Join(social.Actor{Name: "Jane Doe", Initials: "JD"}, nil)
+			s := reg.Join(t.Context(), social.Actor{Name: "Jane Doe", Initials: "JD"}, nil)
 			defer s.Close()
 			d.Team = s
 		}

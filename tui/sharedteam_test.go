@@ -97,8 +97,8 @@ func TestSharedTeamInTheTUI(t *testing.T) {
 	if !ra.Shared() || !rb.Shared() {
 		t.Fatal("registries on PostgreSQL are not shared")
 	}
-	jd := teamModel(t, aa.TUIDeps("test", nil), ra.Join(jane, nil))
-	ak := teamModel(t, ab.TUIDeps("test", nil), rb.Join(ade, nil))
+	jd := teamModel(t, aa.TUIDeps("test", nil), ra.Join(t.Context(), jane, nil))
+	ak := teamModel(t, ab.TUIDeps("test", nil), rb.Join(t.Context(), ade, nil))
 	untilPresence(t, ak, "2 online: JD·all AK·all")
 	untilPresence(t, jd, "2 online: JD·all AK·all")
 
