@@ -48,27 +48,5 @@ func TestTwoServesOnOneDatabase(t *testing.T) {
 	eb := startServerWith(t, ba, bdir, false, ben)
 	ta := openTerm(t, mustDial(t, ea, "ana", ana), 100, 30)
 	tb := openTerm(t, mustDial(t, eb, "ben", ben), 100, 30)
-	ta.waitText("priority")
-	tb.waitText("priority")
-	before := storeInbox(t, ea)
-	if before <= 0 {
-		t.Fatalf("inbox count %d", before)
-	}
-	ta.waitInbox(before)
-	tb.waitInbox(before)
-
-	ta.send("e") // Ana resolves the conversation open on her screen
-	ta.waitText("Resolved")
-	tb.waitInbox(before - 1) // Ben's, on the other process, follows
-	if n := storeInbox(t, eb); n != before-1 {
-		t.Fatalf("store inbox count %d, want %d", n, before-1)
-	}
-	ta.send("q")
-	tb.send("q")
-	if err := ta.waitEnd(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tb.waitEnd(); err != nil {
-		t.Fatal(err)
-	}
+	resolveSeenByOther(t, ta, tb, ea, eb)
 }

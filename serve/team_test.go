@@ -81,25 +81,7 @@ func sessions(t *testing.T, e *env, n int) map[string]*team.Session {
 // in the threads of every stored conversation), by remote id.
 func feedReplies(t *testing.T, a *app.App) map[string]social.Post {
 	t.Helper()
-	out := map[string]social.Post{}
-	err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		root, err := a.Store.Post(context.Background(), c.PostKeys[0])
-		if err != nil {
-			t.Error(err)
-			return false
-		}
-		posts, err := a.Demo.Thread(context.Background(), root.Post)
-		if err != nil {
-			t.Error(err)
-			return false
-		}
-		for _, p := range posts {
-			if p.Kind == social.KindOwn {
-				out[p.RemoteID] = p
-			}
-		}
-		return true
-	})
+	out, err := a.DemoReplies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
