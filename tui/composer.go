@@ -311,16 +311,10 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 	if p.editSeq != 0 {
 		return p.saveScheduled(body) // schedule.go
 	}
-	c, ok := p.host.current()
+	c, text, ok := p.signed(body)
 	if !ok {
 		return nil
 	}
-	sig, err := p.signature(c)
-	if err != nil {
-		p.host.flash("signature: "+err.Error(), true)
-		return nil
-	}
-	text := canned.Signed(body, sig)
 	if acct, ok := p.eng.Account(c.Network, c.Account); ok && acct.Limit != nil {
 		if n, limit := countReply(acct.Limit, c, text, p.sendsDirect(c)); limit > 0 && n > limit {
 			p.host.flash(fmt.Sprintf("Too long: %d of %d characters on %s — shorten it first", n, limit, c.Network), true)
@@ -383,15 +377,42 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	return true, true
 }
 
-// claimed asks to send anyway a reply refused because another operator
-// holds the conversation (false: not such a refusal).
-func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
-	var ce *engine.ClaimedError
-	if msg.conv != p.composeFor || !errors.As(msg.err, &ce) {
-		return nil, false
+// signed is body with the signature of the conversation on screen, and
+// that conversation; false when none is open or its signature fails
+// (flashed).
+func (p *composer) signed(body string) (social.Conversation, string, bool) {
+	c, ok := p.host.current()
+	if !ok {
+		return c, "", false
+	}
+	sig, err := p.signature(c)
+	if err != nil {
+		p.host.flash("signature: "+err.Error(), true)
+		return c, "", false
+	}
+	return c, canned.Signed(body, sig), true
+}
+
+// refusal is the engine's refusal of type E of this composer's reply
+// (false: msg is no such refusal); the text stays, to be sent again or
+// kept as a draft.
+func refusal[E error](p *composer, msg sentMsg) (E, bool) {
+	var e E
+	if msg.conv != p.composeFor || !errors.As(msg.err, &e) {
+		return e, false
 	}
 	p.sending = false
 	p.draftDirty = true // the text is still to be kept
+	return e, true
+}
+
+// claimed asks to send anyway a reply refused because another operator
+// holds the conversation (false: not such a refusal).
+func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
+	ce, ok := refusal[*engine.ClaimedError](p, msg)
+	if !ok {
+		return nil, false
+	}
 	return p.host.push(&confirm{
 		host:  p.host,
 		title: "Someone is replying to this conversation",

@@ -7,7 +7,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
@@ -278,16 +277,10 @@ func (v *conv) scheduledLines(id string, w int) []string {
 
 // saveScheduled writes the edited text back to the scheduled message.
 func (p *composer) saveScheduled(body string) tea.Cmd {
-	c, ok := p.host.current()
+	_, text, ok := p.signed(body)
 	if !ok {
 		return nil
 	}
-	sig, err := p.signature(c)
-	if err != nil {
-		p.host.flash("signature: "+err.Error(), true)
-		return nil
-	}
-	text := canned.Signed(body, sig)
 	ctx, seq, op, conv := p.ctx, p.editSeq, p.op, p.composeFor
 	p.sending = true
 	return func() tea.Msg {
