@@ -448,12 +448,7 @@ func queueCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "queue",
 		Short: "Print the top of the queue, one conversation a line with its id",
-		PreRunE: func(*cobra.Command, []string) error {
-			if _, ok := store.ParseView(view); !ok {
-				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
-			}
-			return nil
-		},
+		PreRunE: checkView(&view),
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			v, _ := store.ParseView(view)
 			convs, err := a.Store.Top(cmd.Context(), v, n, nil)

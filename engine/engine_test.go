@@ -42,6 +42,19 @@ func demoEngine(t *testing.T) (*Engine, *demo.Feed, *testkit.Clock) {
 	return e, f, clk
 }
 
+// polledDemo is demoEngine polled once, with the top n actionable
+// conversations.
+func polledDemo(t *testing.T, n int) (*Engine, *demo.Feed, *testkit.Clock, []social.Conversation) {
+	t.Helper()
+	e, f, clk := demoEngine(t)
+	e.PollOnce(t.Context())
+	top, err := e.st.Top(t.Context(), store.ViewActionable, n, nil)
+	if err != nil || len(top) < n {
+		t.Fatalf("top %d: %d, %v", n, len(top), err)
+	}
+	return e, f, clk, top
+}
+
 // Run ends every goroutine it started (pollers, delivery, clock, threads)
 // once its context ends.
 func TestRunStopsEveryGoroutine(t *testing.T) {
@@ -223,9 +236,7 @@ func TestPermanentFailureStops(t *testing.T) {
 }
 
 func TestSnoozeWakes(t *testing.T) {
-	e, _, clk := demoEngine(t)
-	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
+	e, _, clk, top := polledDemo(t, 1)
 	id := top[0].ID
 	if _, err := e.Snooze(t.Context(), id, clk.Now().Add(-time.Minute), ""); err == nil {
 		t.Fatal("snooze into the past must fail")
@@ -494,9 +505,7 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 func TestReopenKeepsTheCustomersWait(t *testing.T) {
 	for _, how := range []social.State{social.StateResolved, social.StatePending} {
 		t.Run(string(how), func(t *testing.T) {
-			e, _, clk := demoEngine(t)
-			e.PollOnce(context.Background())
-			top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
+			e, _, clk, top := polledDemo(t, 1)
 			id := top[0].ID
 			before, _ := e.Store().Conversation(context.Background(), id)
 			if before.WaitingSince.IsZero() || before.DueAt.IsZero() {
@@ -530,10 +539,8 @@ func TestReopenKeepsTheCustomersWait(t *testing.T) {
 
 // A conversation answered, resolved and reopened owes nothing: no clock.
 func TestReopenAnsweredHasNoClock(t *testing.T) {
-	e, _, clk := demoEngine(t)
+	e, _, clk, top := polledDemo(t, 1)
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
 	if _, err := e.Reply(t.Context(), id, "On it", ReplyOptions{Resolve: true}); err != nil {
 		t.Fatal(err)

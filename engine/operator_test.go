@@ -32,14 +32,9 @@ func (g *heldBy) Replied(_ context.Context, conv string, by social.Actor) {
 }
 
 func TestOperatorRecordsWhoDidWhat(t *testing.T) {
-	e, _, _ := demoEngine(t)
+	e, _, _, top := polledDemo(t, 3)
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, err := e.st.Top(context.Background(), store.ViewActionable, 3, nil)
-	if err != nil || len(top) < 3 {
-		t.Fatalf("top: %v %d", err, len(top))
-	}
 	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
 	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	a, b, c := top[0].ID, top[1].ID, top[2].ID
@@ -100,9 +95,7 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 }
 
 func TestOperatorReplyRespectsClaims(t *testing.T) {
-	e, _, _ := demoEngine(t)
-	e.PollOnce(context.Background())
-	top, _ := e.st.Top(context.Background(), store.ViewActionable, 1, nil)
+	e, _, _, top := polledDemo(t, 1)
 	id := top[0].ID
 	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
 	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
@@ -229,14 +222,9 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 // edit was made from records who set VIP, edited the note or the tags
 // (solo: the config's agent); an edit that changes nothing records nothing.
 func TestOperatorContactEditsAreAttributed(t *testing.T) {
-	e, _, _ := demoEngine(t)
+	e, _, _, top := polledDemo(t, 2)
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, err := e.st.Top(ctx, store.ViewActionable, 2, nil)
-	if err != nil || len(top) < 2 {
-		t.Fatalf("top: %v %d", err, len(top))
-	}
 	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
 	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	id := top[1].ID

@@ -17,13 +17,8 @@ import (
 // Seen (a follow-up, a scheduled reply, a caller with no screen state)
 // nothing is checked.
 func TestReplyOverNewsAsksFirst(t *testing.T) {
-	e, _, clk := demoEngine(t)
+	e, _, clk, top := polledDemo(t, 1)
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, err := e.st.Top(ctx, store.ViewActionable, 1, nil)
-	if err != nil || len(top) == 0 {
-		t.Fatalf("top: %v", err)
-	}
 	c := top[0]
 	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
 	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}

@@ -13,9 +13,7 @@ import (
 // Restore takes a resolve, a snooze or a pending back exactly, and refuses
 // when the customer wrote since.
 func TestRestoreUndoesAStateChange(t *testing.T) {
-	e, _, clk := demoEngine(t)
-	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 2, nil)
+	e, _, clk, top := polledDemo(t, 2)
 	for _, tt := range []struct {
 		name string
 		do   func(ctx context.Context, id string) (social.Conversation, error)
@@ -69,10 +67,8 @@ func TestRestoreUndoesAStateChange(t *testing.T) {
 // A held reply waits its window, can be taken back meanwhile (never sent),
 // and goes out once the window is over; one already sent cannot be.
 func TestHeldReplyCanBeTakenBack(t *testing.T) {
-	e, _, clk := demoEngine(t)
+	e, _, clk, top := polledDemo(t, 2)
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 2, nil)
 	ent, err := e.Reply(t.Context(), top[0].ID, "On it", ReplyOptions{Hold: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -103,10 +99,8 @@ func TestHeldReplyCanBeTakenBack(t *testing.T) {
 
 // An entry held after Deliver read the list is not sent early.
 func TestHoldHonouredUnderTheWriteLock(t *testing.T) {
-	e, _, clk := demoEngine(t)
+	e, _, clk, top := polledDemo(t, 1)
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	ent, _ := e.Reply(t.Context(), top[0].ID, "On it", ReplyOptions{})
 	ent, _ = e.hold(t.Context(), ent, clk.Now().Add(5*time.Second))
 	ent.NextAttempt = clk.Now() // the list as read before the hold
@@ -121,9 +115,7 @@ func TestHoldHonouredUnderTheWriteLock(t *testing.T) {
 // An operator limited to some brands cannot undo (or take back a reply)
 // on another brand's conversation.
 func TestUndoKeepsToTheOperatorsBrands(t *testing.T) {
-	e, _, _ := demoEngine(t)
-	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
+	e, _, _, top := polledDemo(t, 1)
 	c := top[0]
 	prev := c
 	after, err := e.Resolve(t.Context(), c.ID)

@@ -197,17 +197,10 @@ func (d *shared) run(ctx context.Context) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(d.beat)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+		engine.Every(ctx, d.beat, func() {
 			d.heartbeat()
 			d.sweep()
-		}
+		})
 	}()
 	defer wg.Wait()
 	for {

@@ -167,16 +167,7 @@ func (r *Registry) Run(ctx context.Context) {
 		r.db.run(ctx)
 		return
 	}
-	t := time.NewTicker(r.sweep)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			r.Sweep()
-		}
-	}
+	engine.Every(ctx, r.sweep, func() { r.Sweep() })
 }
 
 // Sweep ends every claim idle for longer than the idle time and returns
