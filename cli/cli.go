@@ -446,8 +446,8 @@ func queueCmd(f *flags) *cobra.Command {
 	var n int
 	var view string
 	c := &cobra.Command{
-		Use:   "queue",
-		Short: "Print the top of the queue, one conversation a line with its id",
+		Use:     "queue",
+		Short:   "Print the top of the queue, one conversation a line with its id",
 		PreRunE: checkView(&view),
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			v, _ := store.ParseView(view)
