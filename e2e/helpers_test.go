@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,6 +140,38 @@ func (w *world) openApp(t *testing.T, ctx context.Context, o app.Options) *app.A
 		t.Fatal(err)
 	}
 	return a
+}
+
+// publicConv is the first stored conversation on network n (and account,
+// unless "") that can be answered in public.
+func publicConv(t *testing.T, a *app.App, n social.Network, account string) social.Conversation {
+	t.Helper()
+	var target social.Conversation
+	err := a.Store.ForEachConv(t.Context(), func(c social.Conversation) bool {
+		if c.Network == n && (account == "" || c.Account == account) && c.ReadOnly == "" && !c.Direct {
+			target = c
+			return false
+		}
+		return true
+	})
+	if err != nil || target.ID == "" {
+		t.Fatalf("no %s conversation to answer (err %v)", n, err)
+	}
+	return target
+}
+
+// pngFile writes a w×h grey PNG named name and returns its path.
+func pngFile(t *testing.T, name string, w, h int) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 // pollAll polls every feed once; each poll must succeed.

@@ -23,16 +23,7 @@ func mastodonConv(t *testing.T, a *app.App) social.Conversation {
 			t.Fatalf("poll %s: %v", r.Feed, r.Err)
 		}
 	}
-	var target social.Conversation
-	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.Network == social.Mastodon && c.ReadOnly == "" && !c.Direct {
-			target = c
-			return false
-		}
-		return true
-	}); err != nil || target.ID == "" {
-		t.Fatalf("no Mastodon conversation to answer (err %v)", err)
-	}
+	target := publicConv(t, a, social.Mastodon, "")
 	return target
 }
 

@@ -27,14 +27,7 @@ func TestScheduledReplyAcrossRestart(t *testing.T) {
 		social.Bluesky:  "Did the replacement arrive? (Bluesky)",
 	}
 	for n, text := range texts {
-		var target social.Conversation
-		a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-			if c.Network == n && c.ReadOnly == "" && !c.Direct {
-				target = c
-				return false
-			}
-			return true
-		})
+		target := publicConv(t, a, n, "")
 		ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour), SendAnyway: true})
 		if err != nil || ent.State != store.OutScheduled {
 			t.Fatalf("%s: %+v %v", n, ent, err)
