@@ -31,12 +31,16 @@ func (g *heldBy) Replied(_ context.Context, conv string, by social.Actor) {
 	g.replied = append(g.replied, conv)
 }
 
+// jd and ak are the operators of the tests.
+var (
+	jd = social.Actor{Name: "Jane Doe", Initials: "JD"}
+	ak = social.Actor{Name: "Ade Kim", Initials: "AK"}
+)
+
 func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 	e, _, _, top := polledDemo(t, 3)
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	a, b, c := top[0].ID, top[1].ID, top[2].ID
 
 	// JD answers a and resolves with it; AK snoozes b; the solo methods act as the agent on c.
@@ -97,8 +101,6 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 func TestOperatorReplyRespectsClaims(t *testing.T) {
 	e, _, _, top := polledDemo(t, 1)
 	id := top[0].ID
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	g := &heldBy{holder: jd}
 
 	_, err := e.As(ak).WithGuard(g).Reply(t.Context(), id, "me too", ReplyOptions{})
@@ -225,8 +227,6 @@ func TestOperatorContactEditsAreAttributed(t *testing.T) {
 	e, _, _, top := polledDemo(t, 2)
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	id := top[1].ID
 	before, err := e.st.Conversation(ctx, id)
 	if err != nil {

@@ -20,8 +20,6 @@ func TestReplyOverNewsAsksFirst(t *testing.T) {
 	e, _, clk, top := polledDemo(t, 1)
 	ctx := context.Background()
 	c := top[0]
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	seen := store.SeenOf(c, nil) // JD's screen
 
 	// the customer writes again while JD types
