@@ -10,11 +10,13 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/cli"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -172,6 +174,16 @@ func pngFile(t *testing.T, name string, w, h int) string {
 		t.Fatal(err)
 	}
 	return file
+}
+
+// openPolled opens hark on the world with a test clock that starts now
+// and polls every feed once (what a poll did is the test's to check).
+func (w *world) openPolled(t *testing.T, ctx context.Context) (*app.App, *testkit.Clock) {
+	t.Helper()
+	clk := testkit.NewClock(time.Now())
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
+	a.Engine.PollOnce(ctx)
+	return a, clk
 }
 
 // pollAll polls every feed once; each poll must succeed.

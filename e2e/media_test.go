@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/attach"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -24,10 +22,8 @@ import (
 func TestMediaAllNetworks(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := testkit.NewClock(time.Now())
-	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
+	a, clk := w.openPolled(t, ctx)
 	defer a.Close()
-	a.Engine.PollOnce(ctx)
 
 	// a mention with a photo
 	const photoAlt = "A cardboard box with a crushed corner"
@@ -158,10 +154,8 @@ func TestMediaAllNetworks(t *testing.T) {
 func TestImageStillProcessing(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := testkit.NewClock(time.Now())
-	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
+	a, clk := w.openPolled(t, ctx)
 	defer a.Close()
-	a.Engine.PollOnce(ctx)
 	file := pngFile(t, "label.png", 5, 5)
 	img, err := attach.Check(file, "The return label", 0)
 	if err != nil {

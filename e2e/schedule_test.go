@@ -9,7 +9,6 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -19,9 +18,7 @@ import (
 func TestScheduledReplyAcrossRestart(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := testkit.NewClock(time.Now())
-	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
-	a.Engine.PollOnce(ctx)
+	a, clk := w.openPolled(t, ctx)
 	texts := map[social.Network]string{
 		social.Mastodon: "Did the replacement arrive? (Mastodon)",
 		social.Bluesky:  "Did the replacement arrive? (Bluesky)",

@@ -69,14 +69,7 @@ func TestRunStopsEveryGoroutine(t *testing.T) {
 		return n[0] > 0
 	})
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	testkit.Returned(t, done, 10*time.Second, "Run")
 }
 
 func TestDemoRoundTrip(t *testing.T) {
