@@ -33,10 +33,11 @@ type rule struct {
 // rules mirrors every package's doc.go. A package missing here fails the
 // test: write its rule in its doc.go and here.
 var rules = map[string]rule{
-	".":      {[]string{"cli", "textsafe"}, "It imports cli, which holds the commands, and textsafe for its last error line"},
-	"app":    {[]string{"canned", "config", "engine", "feeds/bluesky", "feeds/demo", "feeds/mastodon", "feeds/rss", "feeds/web", "feeds/x", "social", "stats", "store", "store/stores", "termimg", "textsafe", "triage", "tui"}, "It may import canned, config, engine, the network adapters (feeds/…), social, stats, store, store/stores, termimg, textsafe and triage, and tui only for what the TUI is handed (TUIDeps); it must not import cli, serve, team, ipc or the test packages"},
-	"attach": {[]string{"social"}, "It depends on social and the standard library only"},
-	"canned": {[]string{"langtag"}, "It depends on the standard library, sahilm/fuzzy and langtag (language tags) only; it must not import store, engine, tui or feeds"},
+	".":           {[]string{"cli", "textsafe"}, "It imports cli, which holds the commands, and textsafe for its last error line"},
+	"app":         {[]string{"canned", "config", "engine", "feeds/bluesky", "feeds/demo", "feeds/mastodon", "feeds/rss", "feeds/web", "feeds/x", "social", "stats", "store", "store/stores", "termimg", "textsafe", "triage", "tui"}, "It may import canned, config, engine, the network adapters (feeds/…), social, stats, store, store/stores, termimg, textsafe and triage, and tui only for what the TUI is handed (TUIDeps); it must not import cli, serve, team, ipc or the test packages"},
+	"app/apptest": {[]string{"app", "config"}, "It imports app and config; it must not be imported by non-test code"},
+	"attach":      {[]string{"social"}, "It depends on social and the standard library only"},
+	"canned":      {[]string{"langtag"}, "It depends on the standard library, sahilm/fuzzy and langtag (language tags) only; it must not import store, engine, tui or feeds"},
 	"cli": {[]string{"app", "attach", "config", "engine", "ipc", "query", "serve", "social", "store", "store/stores", "team", "textsafe", "tui"},
 		"It may import app, attach, config, engine, ipc, query, serve, social, store (and store/stores, to open a store by name for `hark store copy`), team (hark on a shared store joins the team), textsafe and tui; it must not reach into feeds directly (app builds them)"},
 	"config":                       {[]string{"hours", "social"}, "It imports the standard library, viper, mapstructure and x/crypto/ssh, and of hark only social (the operator as the engine records them) and hours (the business-hours syntax, which triage's calendar reads too): it must not import any other hark package (no triage, feeds, store, engine or tui)"},
@@ -81,6 +82,7 @@ var rules = map[string]rule{
 // testOnly are the packages only tests (and other test-only packages)
 // may import, with the doc sentence that says so.
 var testOnly = map[string]string{
+	"app/apptest":       "it must not be imported by non-test code",
 	"crashtest":         "The package holds tests only",
 	"e2e":               "nothing may import it",
 	"feeds/faults":      "nothing may import it",

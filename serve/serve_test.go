@@ -23,7 +23,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/serve"
 )
@@ -60,22 +60,8 @@ type env struct {
 // openApp opens the demo app on a fresh store and polls the demo feed once.
 func openApp(t *testing.T) (*app.App, string) {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(dir, "hark.db")
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	noHold := time.Duration(0) // the clock stands still: a held reply would never go
-	cfg.Outbox.UndoSend = &noHold
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if r := a.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
-		t.Fatalf("demo poll: %+v", r)
-	}
-	return a, dir
+	// the clock stands still: a held reply would never go
+	return apptest.Demo(t, apptest.Options{Now: func() time.Time { return start }, NoHold: true, Poll: true})
 }
 
 // startServer runs serve.Run on a loopback port with the given authorized

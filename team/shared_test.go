@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/internal/testkit"
@@ -44,21 +43,7 @@ var quick = team.Options{Beat: 50 * time.Millisecond, TTL: 400 * time.Millisecon
 // polls the demo feed.
 func joinDB(t *testing.T, dsn string, o team.Options, poll bool) *member {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = dsn
-	cfg.Throwaway = false
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if poll {
-		if r := a.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
-			t.Fatalf("demo poll: %+v", r)
-		}
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, o)
 	if !reg.Shared() {
 		t.Fatal("a registry on PostgreSQL is not shared")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
@@ -32,19 +31,7 @@ func TestMain(m *testing.M) {
 // demoApp opens the demo on a fresh bbolt file and polls it once.
 func demoApp(t *testing.T) *app.App {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(dir, "hark.db")
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if r := a.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
-		t.Fatalf("demo poll: %+v", r)
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return start }, Poll: true})
 	return a
 }
 

@@ -2,7 +2,6 @@ package tui_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/store/pg"
@@ -23,20 +22,7 @@ import (
 // own: pool, engine, listener) and runs its engine and team registry.
 func sharedApp(t *testing.T, dsn string, poll bool) (*app.App, *team.Registry) {
 	t.Helper()
-	cfg := config.Demo()
-	cfg.Store = dsn
-	cfg.Throwaway = false
-	cfg.LogFile = filepath.Join(t.TempDir(), "hark.log")
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if poll {
-		if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
-			t.Fatal(r[0].Err)
-		}
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, team.Options{Beat: 100 * time.Millisecond, TTL: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	evs, stop := a.Engine.Subscribe()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -34,18 +33,7 @@ func TestMain(m *testing.M) {
 func demoApp(t *testing.T) (*app.App, *testkit.Clock) {
 	t.Helper()
 	clk := testkit.NewClock(start)
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(t.TempDir(), "tui.db")
-	cfg.LogFile = ""
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
-		t.Fatal(r[0].Err)
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Now: clk.Now, Poll: true})
 	return a, clk
 }
 
