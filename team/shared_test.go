@@ -29,10 +29,11 @@ func pgDB(t *testing.T) string {
 // member is one hark process on the database: its app (own pool,
 // engine and listener) and its team registry, both running.
 type member struct {
-	a    *app.App
-	reg  *team.Registry
-	stop context.CancelFunc
-	done chan struct{}
+	a   *app.App
+	reg *team.Registry
+	// crash stops the process's engine and registry without leaving: its
+	// sessions stay in the database until they expire (as after kill -9)
+	crash func()
 }
 
 // quick timings: a heartbeat every 50 ms, a session dead after 400 ms
@@ -48,35 +49,7 @@ func joinDB(t *testing.T, dsn string, o team.Options, poll bool) *member {
 	if !reg.Shared() {
 		t.Fatal("a registry on PostgreSQL is not shared")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &member{a: a, reg: reg, stop: cancel, done: make(chan struct{})}
-	evs, stop := a.Engine.Subscribe()
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Engine.Run(ctx) }()
-	go func() { defer wg.Done(); reg.Run(ctx) }()
-	go func() { wg.Wait(); close(m.done) }()
-	t.Cleanup(func() { m.crash(); a.Close() })
-	// the process hears the others from here on
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case e := <-evs:
-			if e.Kind == engine.EvListening {
-				return m
-			}
-		case <-deadline:
-			t.Fatal("the process's listener did not connect in 30 s")
-		}
-	}
-}
-
-// crash stops the process's engine and registry without leaving: its
-// sessions stay in the database until they expire (as after kill -9).
-func (m *member) crash() {
-	m.stop()
-	<-m.done
+	return &member{a: a, reg: reg, crash: apptest.RunShared(t, a, reg)}
 }
 
 // heard waits until the registry's subscription delivers an event that

@@ -3,7 +3,6 @@ package tui_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/app/apptest"
-	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/store/pg"
 	"github.com/hark-tui/hark/team"
@@ -24,26 +22,8 @@ func sharedApp(t *testing.T, dsn string, poll bool) (*app.App, *team.Registry) {
 	t.Helper()
 	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, team.Options{Beat: 100 * time.Millisecond, TTL: time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	evs, stop := a.Engine.Subscribe()
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Engine.Run(ctx) }()
-	go func() { defer wg.Done(); reg.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait(); a.Close() })
-	// the process hears the others from here on
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case e := <-evs:
-			if e.Kind == engine.EvListening {
-				return a, reg
-			}
-		case <-deadline:
-			t.Fatal("the process's listener did not connect in 30 s")
-		}
-	}
+	apptest.RunShared(t, a, reg)
+	return a, reg
 }
 
 // untilShared applies the session's team messages until its screen shows
