@@ -483,7 +483,7 @@ func replyCmd(f *flags) *cobra.Command {
 			text := args[1]
 			if !noSig {
 				var err error
-				if text, err = a.Sign(args[0], text); err != nil {
+				if text, err = a.Sign(cmd.Context(), args[0], text); err != nil {
 					return err
 				}
 			}
@@ -607,7 +607,7 @@ func statsCmd(f *flags) *cobra.Command {
 		Use:   "stats",
 		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv; --by operator)",
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			return a.WriteStatsBy(cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
+			return a.WriteStatsBy(cmd.Context(), cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
 		}),
 	}
 	c.Flags().StringVar(&by, "by", "brand", "split by brand, or by operator too (first responses, replies, resolutions per operator)")
@@ -645,7 +645,7 @@ func exportCmd(f *flags) *cobra.Command {
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			// Export's every byte is terminal-safe (JSON escapes, CSV
 			// cells sanitized), to a terminal, a pipe or a file alike.
-			return a.Export(cmd.OutOrStdout(), format)
+			return a.Export(cmd.Context(), cmd.OutOrStdout(), format)
 		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")

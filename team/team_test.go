@@ -308,7 +308,7 @@ func TestPerOperatorStats(t *testing.T) {
 	if _, err := s2.Operator().Resolve(t.Context(), ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	r, err := a.Stats(14, "operator")
+	r, err := a.Stats(t.Context(), 14, "operator")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,10 +323,10 @@ func TestPerOperatorStats(t *testing.T) {
 		}
 	}
 	var sb strings.Builder
-	if err := a.WriteStatsBy(&sb, app.StatsOptions{By: "operator", CSV: true}); err != nil || !strings.Contains(sb.String(), "operator,JD,2,") {
+	if err := a.WriteStatsBy(t.Context(), &sb, app.StatsOptions{By: "operator", CSV: true}); err != nil || !strings.Contains(sb.String(), "operator,JD,2,") {
 		t.Fatalf("csv: %v\n%s", err, sb.String())
 	}
-	if err := a.WriteStatsBy(&sb, app.StatsOptions{By: "nobody"}); err == nil {
+	if err := a.WriteStatsBy(t.Context(), &sb, app.StatsOptions{By: "nobody"}); err == nil {
 		t.Fatal("--by nobody accepted")
 	}
 }
