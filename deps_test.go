@@ -33,17 +33,19 @@ type rule struct {
 // rules mirrors every package's doc.go. A package missing here fails the
 // test: write its rule in its doc.go and here.
 var rules = map[string]rule{
-	".":      {[]string{"cli", "textsafe"}, "It imports cli, which holds the commands, and textsafe for its last error line"},
-	"app":    {[]string{"canned", "config", "engine", "feeds/bluesky", "feeds/demo", "feeds/mastodon", "feeds/rss", "feeds/web", "feeds/x", "social", "stats", "store", "store/stores", "termimg", "textsafe", "triage", "tui"}, "It may import canned, config, engine, the network adapters (feeds/…), social, stats, store, store/stores, termimg, textsafe and triage, and tui only for what the TUI is handed (TUIDeps); it must not import cli, serve, team, ipc or the test packages"},
-	"attach": {[]string{"social"}, "It depends on social and the standard library only"},
-	"canned": {[]string{"langtag"}, "It depends on the standard library, sahilm/fuzzy and langtag (language tags) only; it must not import store, engine, tui or feeds"},
+	".":           {[]string{"cli", "textsafe"}, "It imports cli, which holds the commands, and textsafe for its last error line"},
+	"app":         {[]string{"canned", "config", "engine", "feeds/bluesky", "feeds/demo", "feeds/mastodon", "feeds/rss", "feeds/web", "feeds/x", "social", "stats", "store", "store/stores", "termimg", "textsafe", "triage", "tui"}, "It may import canned, config, engine, the network adapters (feeds/…), social, stats, store, store/stores, termimg, textsafe and triage, and tui only for what the TUI is handed (TUIDeps); it must not import cli, serve, team, ipc or the test packages"},
+	"app/apptest": {[]string{"app", "config", "engine", "team"}, "It imports app, config, engine and team; it must not be imported by non-test code"},
+	"attach":      {[]string{"social"}, "It depends on social and the standard library only"},
+	"canned":      {[]string{"langtag"}, "It depends on the standard library, sahilm/fuzzy and langtag (language tags) only; it must not import store, engine, tui or feeds"},
 	"cli": {[]string{"app", "attach", "config", "engine", "ipc", "query", "serve", "social", "store", "store/stores", "team", "textsafe", "tui"},
 		"It may import app, attach, config, engine, ipc, query, serve, social, store (and store/stores, to open a store by name for `hark store copy`), team (hark on a shared store joins the team), textsafe and tui; it must not reach into feeds directly (app builds them)"},
 	"config":                       {[]string{"hours", "social"}, "It imports the standard library, viper, mapstructure and x/crypto/ssh, and of hark only social (the operator as the engine records them) and hours (the business-hours syntax, which triage's calendar reads too): it must not import any other hark package (no triage, feeds, store, engine or tui)"},
 	"crashtest":                    {nil, "The package holds tests only"},
 	"e2e":                          {nil, "It has no code of its own besides the tests, and nothing may import it"},
 	"e2e/real":                     {nil, "The tests carry the build tag e2ereal"},
-	"engine":                       {[]string{"social", "store"}, "It depends on social and store; it must not import tui"},
+	"engine":                       {[]string{"fanout", "social", "store"}, "It depends on social, store and fanout (its event fan-out); it must not import tui"},
+	"fanout":                       {nil, "It imports only the standard library"},
 	"feeds":                        {nil, "Adapters know their network's wire format and nothing else: they must not import store, engine or tui"},
 	"feeds/bluesky":                {[]string{"attach", "feeds/web", "social"}, "It may import social, attach (the images of a reply), feeds/web and indigo's atproto/syntax (stdlib-only) — no other indigo package, and never store, engine or tui"},
 	"feeds/demo":                   {[]string{"attach", "social"}, "Like every adapter it depends only on social, attach and the standard library (plus rivo/uniseg for counting); it must not import store, engine, triage or tui"},
@@ -70,7 +72,7 @@ var rules = map[string]rule{
 	"store/pg":                     {[]string{"fold", "social", "stats", "store"}, "It knows pgx, store, social, stats (the running totals' cells) and fold (the search index's words); it must not import engine, tui or feeds"},
 	"store/stores":                 {[]string{"store", "store/pg"}, "It imports store and store/pg; it must not import engine, tui or app"},
 	"store/storetest":              {[]string{"internal/benchgen", "query", "social", "stats", "store"}, "It must not be imported by non-test code"},
-	"team":                         {[]string{"engine", "social", "store"}, "It may import social, store (its interfaces and types) and engine; it must not import serve, tui, app or store internals (store/pg …)"},
+	"team":                         {[]string{"engine", "fanout", "social", "store"}, "It may import social, store (its interfaces and types), engine and fanout (the event fan-out it shares with the engine); it must not import serve, tui, app or store internals (store/pg …)"},
 	"termimg":                      {nil, "It depends on the standard library only"},
 	"textsafe":                     {nil, "This package is a leaf: it must not import any other hark package"},
 	"triage":                       {[]string{"hours", "langtag", "social"}, "It depends only on the standard library, social, hours (the business-hours syntax), langtag (language tags) and golang.org/x/text"},
@@ -80,6 +82,7 @@ var rules = map[string]rule{
 // testOnly are the packages only tests (and other test-only packages)
 // may import, with the doc sentence that says so.
 var testOnly = map[string]string{
+	"app/apptest":       "it must not be imported by non-test code",
 	"crashtest":         "The package holds tests only",
 	"e2e":               "nothing may import it",
 	"feeds/faults":      "nothing may import it",

@@ -51,6 +51,7 @@ type App struct {
 
 	logFile  io.Closer
 	tmpDir   string // the throw-away store's folder (the demo)
+	closed   bool
 	now      func() time.Time
 	fallback *Brand
 }
@@ -158,8 +159,12 @@ func (a *App) openLog() error {
 	return nil
 }
 
-// Close releases the store and the log.
+// Close releases the store and the log; closing again does nothing.
 func (a *App) Close() error {
+	if a.closed {
+		return nil
+	}
+	a.closed = true
 	var errs []error
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())

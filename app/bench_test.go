@@ -59,7 +59,7 @@ func BenchmarkStats(b *testing.B) {
 			var vol int
 			b.Run(name+"/totals", func(b *testing.B) {
 				for b.Loop() {
-					r, err := a.statsOf(days, by, nil)
+					r, err := a.statsOf(b.Context(), days, by, nil)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -124,7 +124,7 @@ func (a *App) SeedDemoStatus(ctx context.Context) {
 	if err != nil {
 		text = DemoStatusText
 	}
-	if _, err := a.Engine.PostStatus(brand, text, engine.StatusOptions{ID: "outage"}); err != nil {
+	if _, err := a.Engine.PostStatus(ctx, brand, text, engine.StatusOptions{ID: "outage"}); err != nil {
 		a.Log.Warn("demo status post", "err", err)
 		return
 	}

@@ -57,14 +57,14 @@ func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (s
 		if len(a.Cfg.Operators) > 0 { // a team: the stats view splits by operator too
 			by = "operator"
 		}
-		err := a.WriteStatsBy(&sb, StatsOptions{Days: 14, Width: width, By: by, Brands: brands})
+		err := a.WriteStatsBy(ctx, &sb, StatsOptions{Days: 14, Width: width, By: by, Brands: brands})
 		return sb.String(), err
 	}
 }
 
 // Sign appends the brand's signature to a reply for conversation id.
-func (a *App) Sign(id, text string) (string, error) {
-	c, err := a.Store.Conversation(context.Background(), id)
+func (a *App) Sign(ctx context.Context, id, text string) (string, error) {
+	c, err := a.Store.Conversation(ctx, id)
 	if err != nil {
 		return "", err
 	}
@@ -281,7 +281,7 @@ func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 // A conversation the store cannot decode is skipped and reported in the
 // error returned after the others were written. No secrets: the store
 // holds none.
-func (a *App) Export(w io.Writer, format string) error {
+func (a *App) Export(ctx context.Context, w io.Writer, format string) error {
 	var skipped []error
 	bad := func(id string, err error) {
 		skipped = append(skipped, fmt.Errorf("conversation %s: %w", id, err))
@@ -291,7 +291,7 @@ func (a *App) Export(w io.Writer, format string) error {
 	case "jsonl", "json":
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
-		ferr = a.Store.ForEachConvSkipping(context.Background(), func(c social.Conversation) bool {
+		ferr = a.Store.ForEachConvSkipping(ctx, func(c social.Conversation) bool {
 			buf.Reset()
 			if werr = enc.Encode(c); werr == nil {
 				_, werr = w.Write(textsafe.EscapeJSON(buf.Bytes()))
@@ -307,7 +307,7 @@ func (a *App) Export(w io.Writer, format string) error {
 			cw.Write(cells)
 		}
 		row("id", "brand", "network", "account", "state", "priority", "contact", "created_at", "first_response_at", "resolved_at", "sentiment", "lang", "preview")
-		ferr = a.Store.ForEachConvSkipping(context.Background(), func(c social.Conversation) bool {
+		ferr = a.Store.ForEachConvSkipping(ctx, func(c social.Conversation) bool {
 			row(c.ID, c.Brand, string(c.Network), c.Account, string(c.State), fmt.Sprint(c.Priority), c.Contact.Handle,
 				ts(c.CreatedAt), ts(c.FirstResponseAt), ts(c.ResolvedAt), fmt.Sprint(c.Sentiment), c.Lang, c.Preview)
 			return true

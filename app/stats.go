@@ -29,8 +29,8 @@ type StatsOptions struct {
 
 // WriteStatsBy writes a report as o asks. By operator, what has no
 // operator recorded counts under the config's agent.
-func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {
-	r, err := a.statsOf(o.Days, o.By, o.Brands)
+func (a *App) WriteStatsBy(ctx context.Context, w io.Writer, o StatsOptions) error {
+	r, err := a.statsOf(ctx, o.Days, o.By, o.Brands)
 	if err != nil {
 		return err
 	}
@@ -67,9 +67,11 @@ func (a *App) WriteStatsBy(w io.Writer, o StatsOptions) error {
 
 // Stats builds the report over the last days ("by": "", "brand" or
 // "operator").
-func (a *App) Stats(days int, by string) (stats.Report, error) { return a.statsOf(days, by, nil) }
+func (a *App) Stats(ctx context.Context, days int, by string) (stats.Report, error) {
+	return a.statsOf(ctx, days, by, nil)
+}
 
-func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error) {
+func (a *App) statsOf(ctx context.Context, days int, by string, brands []string) (stats.Report, error) {
 	if days <= 0 {
 		days = 14
 	}
@@ -84,10 +86,10 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 	allowed := func(brand string) bool {
 		return len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, brand) })
 	}
-	if ok, err := a.statsFromTotals(b, by == "operator", allowed); ok || err != nil {
+	if ok, err := a.statsFromTotals(ctx, b, by == "operator", allowed); ok || err != nil {
 		return b.Report(), err
 	}
-	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
+	if err := a.Store.ForEachConv(ctx, func(c social.Conversation) bool {
 		if allowed(c.Brand) {
 			b.Add(c)
 		}
@@ -101,12 +103,11 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 // statsFromTotals builds the report from the store's running totals (a
 // few hundred cells, whatever the history) plus the open conversations
 // whose SLA outcome depends on the clock; false if the store keeps none.
-func (a *App) statsFromTotals(b *stats.Builder, byOp bool, allowed func(string) bool) (bool, error) {
+func (a *App) statsFromTotals(ctx context.Context, b *stats.Builder, byOp bool, allowed func(string) bool) (bool, error) {
 	sr, ok := a.Store.(store.StatsReader)
 	if !ok {
 		return false, nil
 	}
-	ctx := context.Background()
 	from, to := b.Range()
 	var op func(*stats.OpCell)
 	if byOp {

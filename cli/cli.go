@@ -146,7 +146,7 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 		tdone := make(chan struct{})
 		go func() { defer close(tdone); reg.Run(tctx) }()
 		defer func() { tcancel(); <-tdone }()
-		ts := reg.Join(a.Cfg.Agent.Actor(), nil)
+		ts := reg.Join(ctx, a.Cfg.Agent.Actor(), nil)
 		defer ts.Close()
 		d.Team = ts
 	}
@@ -446,17 +446,12 @@ func queueCmd(f *flags) *cobra.Command {
 	var n int
 	var view string
 	c := &cobra.Command{
-		Use:   "queue",
-		Short: "Print the top of the queue, one conversation a line with its id",
-		PreRunE: func(*cobra.Command, []string) error {
-			if _, ok := store.ParseView(view); !ok {
-				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
-			}
-			return nil
-		},
+		Use:     "queue",
+		Short:   "Print the top of the queue, one conversation a line with its id",
+		PreRunE: checkView(&view),
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			v, _ := store.ParseView(view)
-			convs, err := a.Store.Top(context.Background(), v, n, nil)
+			convs, err := a.Store.Top(cmd.Context(), v, n, nil)
 			if err != nil {
 				return err
 			}
@@ -488,7 +483,7 @@ func replyCmd(f *flags) *cobra.Command {
 			text := args[1]
 			if !noSig {
 				var err error
-				if text, err = a.Sign(args[0], text); err != nil {
+				if text, err = a.Sign(cmd.Context(), args[0], text); err != nil {
 					return err
 				}
 			}
@@ -514,7 +509,7 @@ func replyCmd(f *flags) *cobra.Command {
 				opts.Seen = &seen
 			}
 			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
-			ent, err := a.Operator().Reply(args[0], text, opts)
+			ent, err := a.Operator().Reply(cmd.Context(), args[0], text, opts)
 			var ne *store.NewerError
 			if errors.As(err, &ne) {
 				return fmt.Errorf("%w\n%s\nread it (hark search, or the TUI) and send again, or add --anyway", err, strings.Join(app.NewsLines(ne.News), "\n"))
@@ -530,7 +525,7 @@ func replyCmd(f *flags) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
 			a.Engine.Deliver(ctx)
-			ent, err = a.Store.OutboxEntry(context.Background(), ent.Seq)
+			ent, err = a.Store.OutboxEntry(cmd.Context(), ent.Seq)
 			if err != nil {
 				return err
 			}
@@ -612,7 +607,7 @@ func statsCmd(f *flags) *cobra.Command {
 		Use:   "stats",
 		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv; --by operator)",
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			return a.WriteStatsBy(cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
+			return a.WriteStatsBy(cmd.Context(), cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
 		}),
 	}
 	c.Flags().StringVar(&by, "by", "brand", "split by brand, or by operator too (first responses, replies, resolutions per operator)")
@@ -650,7 +645,7 @@ func exportCmd(f *flags) *cobra.Command {
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			// Export's every byte is terminal-safe (JSON escapes, CSV
 			// cells sanitized), to a terminal, a pipe or a file alike.
-			return a.Export(cmd.OutOrStdout(), format)
+			return a.Export(cmd.Context(), cmd.OutOrStdout(), format)
 		}),
 	}
 	c.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")

@@ -38,7 +38,7 @@ func postCmd(f *flags) *cobra.Command {
 			var st store.StatusPost
 			var err error
 			if resolve != "" {
-				if st, err = a.Engine.Status(resolve); err != nil {
+				if st, err = a.Engine.Status(cmd.Context(), resolve); err != nil {
 					return err
 				}
 				if !noSig {
@@ -46,7 +46,7 @@ func postCmd(f *flags) *cobra.Command {
 						return err
 					}
 				}
-				if st, err = a.Engine.ResolveStatus(resolve, text, social.Actor{}); err != nil {
+				if st, err = a.Engine.ResolveStatus(cmd.Context(), resolve, text, social.Actor{}); err != nil {
 					return err
 				}
 			} else {
@@ -70,14 +70,14 @@ func postCmd(f *flags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if st, err = a.Engine.PostStatus(brand, text, engine.StatusOptions{Targets: targets, Attachments: atts}); err != nil {
+				if st, err = a.Engine.PostStatus(cmd.Context(), brand, text, engine.StatusOptions{Targets: targets, Attachments: atts}); err != nil {
 					return err
 				}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
 			defer cancel()
 			a.Engine.Deliver(ctx)
-			if st, err = a.Engine.Status(st.ID); err != nil {
+			if st, err = a.Engine.Status(cmd.Context(), st.ID); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -150,7 +150,7 @@ func statusesCmd(f *flags) *cobra.Command {
 		Short: "List status posts (newest first) with the link of each copy",
 		Args:  cobra.NoArgs,
 		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			sts, err := a.Engine.Statuses(brand, n)
+			sts, err := a.Engine.Statuses(cmd.Context(), brand, n)
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +16,17 @@ import (
 	"github.com/hark-tui/hark/textsafe"
 )
 
+// checkView is the PreRunE of a command with --view: the view must be one
+// hark knows.
+func checkView(view *string) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
+		if _, ok := store.ParseView(*view); !ok {
+			return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", *view)
+		}
+		return nil
+	}
+}
+
 func searchCmd(f *flags) *cobra.Command {
 	var n int
 	var view string
@@ -29,13 +39,8 @@ func searchCmd(f *flags) *cobra.Command {
 			"Terms: brand:NAME net:NETWORK from:PART-OF-HANDLE-OR-NAME tag:NAME lang:es sentiment:neg|pos|neutral\n" +
 			"is:new|open|pending|snoozed|resolved|breached|vip|dm after:YYYY-MM-DD before:YYYY-MM-DD (both days included);\n" +
 			"-term excludes.",
-		Args: cobra.MinimumNArgs(1),
-		PreRunE: func(*cobra.Command, []string) error {
-			if _, ok := store.ParseView(view); !ok {
-				return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", view)
-			}
-			return nil
-		},
+		Args:    cobra.MinimumNArgs(1),
+		PreRunE: checkView(&view),
 		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			raw := ""
 			for i, s := range args {
@@ -65,7 +70,7 @@ func searchCmd(f *flags) *cobra.Command {
 			for i, r := range refs {
 				ids[i] = r.ID
 			}
-			convs, err := a.Store.Conversations(context.Background(), ids)
+			convs, err := a.Store.Conversations(cmd.Context(), ids)
 			if err != nil {
 				return err
 			}

@@ -169,16 +169,22 @@ var (
 	secretType   = reflect.TypeOf(Secret(""))
 )
 
+// parseText parses the string in data (spaces trimmed) with parse; isNot
+// ends the error for one it refuses ("is not true or false").
+func parseText[T any](data any, parse func(string) (T, error), isNot string) (any, error) {
+	s := strings.TrimSpace(reflect.ValueOf(data).String())
+	v, err := parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q %s", s, isNot)
+	}
+	return v, nil
+}
+
 func strictHook(from, to reflect.Type, data any) (any, error) {
 	if to == durationType {
 		switch from.Kind() {
 		case reflect.String:
-			s := strings.TrimSpace(reflect.ValueOf(data).String())
-			d, err := time.ParseDuration(s)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a duration: write it like \"90s\", \"5m\" or \"1h30m\"", s)
-			}
-			return d, nil
+			return parseText(data, time.ParseDuration, `is not a duration: write it like "90s", "5m" or "1h30m"`)
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
 			reflect.Float32, reflect.Float64:
@@ -205,22 +211,12 @@ func strictHook(from, to reflect.Type, data any) (any, error) {
 		}
 	case reflect.Bool:
 		if from.Kind() == reflect.String {
-			s := strings.TrimSpace(reflect.ValueOf(data).String())
-			b, err := strconv.ParseBool(s)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not true or false", s)
-			}
-			return b, nil
+			return parseText(data, strconv.ParseBool, "is not true or false")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		switch from.Kind() {
 		case reflect.String:
-			s := strings.TrimSpace(reflect.ValueOf(data).String())
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a whole number", s)
-			}
-			return n, nil
+			return parseText(data, strconv.Atoi, "is not a whole number")
 		case reflect.Float32, reflect.Float64:
 			f := reflect.ValueOf(data).Float()
 			if f != math.Trunc(f) || math.IsInf(f, 0) || math.IsNaN(f) {

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +21,7 @@ func TestUndoSendAndNotify(t *testing.T) {
 		{yaml: "outbox: {undo_send: 2h}\n", err: "outbox.undo_send"},
 		{yaml: "theme: {notify: popup}\n", err: "theme.notify"},
 	} {
-		path := filepath.Join(t.TempDir(), "c.yaml")
-		if err := os.WriteFile(path, []byte("agent: {name: Jane Doe}\ndemo: true\n"+tt.yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		c, err := Load(path)
+		c, err := Load(writeFile(t, "agent: {name: Jane Doe}\ndemo: true\n"+tt.yaml))
 		if err == nil {
 			err = c.Validate()
 		}

@@ -16,16 +16,7 @@ func convOn(t *testing.T, w *world, net social.Network) (social.Conversation, so
 	a := w.openApp(t, ctx, app.Options{})
 	defer a.Close()
 	pollAll(t, ctx, a)
-	var target social.Conversation
-	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.Network == net && c.ReadOnly == "" && !c.Direct {
-			target = c
-			return false
-		}
-		return true
-	}); err != nil || target.ID == "" {
-		t.Fatalf("no %s conversation to answer (err %v)", net, err)
-	}
+	target := publicConv(t, a, net, "")
 	p, err := a.Store.Post(context.Background(), target.PostKeys[len(target.PostKeys)-1])
 	if err != nil {
 		t.Fatal(err)

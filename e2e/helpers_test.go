@@ -3,16 +3,20 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/cli"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -138,6 +142,48 @@ func (w *world) openApp(t *testing.T, ctx context.Context, o app.Options) *app.A
 		t.Fatal(err)
 	}
 	return a
+}
+
+// publicConv is the first stored conversation on network n (and account,
+// unless "") that can be answered in public.
+func publicConv(t *testing.T, a *app.App, n social.Network, account string) social.Conversation {
+	t.Helper()
+	var target social.Conversation
+	err := a.Store.ForEachConv(t.Context(), func(c social.Conversation) bool {
+		if c.Network == n && (account == "" || c.Account == account) && c.ReadOnly == "" && !c.Direct {
+			target = c
+			return false
+		}
+		return true
+	})
+	if err != nil || target.ID == "" {
+		t.Fatalf("no %s conversation to answer (err %v)", n, err)
+	}
+	return target
+}
+
+// pngFile writes a w×h grey PNG named name and returns its path.
+func pngFile(t *testing.T, name string, w, h int) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// openPolled opens hark on the world with a test clock that starts now
+// and polls every feed once (what a poll did is the test's to check).
+func (w *world) openPolled(t *testing.T, ctx context.Context) (*app.App, *testkit.Clock) {
+	t.Helper()
+	clk := testkit.NewClock(time.Now())
+	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
+	a.Engine.PollOnce(ctx)
+	return a, clk
 }
 
 // pollAll polls every feed once; each poll must succeed.

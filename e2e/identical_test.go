@@ -51,21 +51,11 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			a := w.openApp(t, ctx, app.Options{Now: clk.Now})
 			defer a.Close()
 			pollAll(t, ctx, a)
-			var target social.Conversation
-			a.Store.ForEachConv(context.Background(), func(cv social.Conversation) bool {
-				if cv.Network == social.Mastodon && cv.Account == fakenet.MastodonAccount && cv.ReadOnly == "" && !cv.Direct {
-					target = cv
-					return false
-				}
-				return true
-			})
-			if target.ID == "" {
-				t.Fatal("no Mastodon conversation to answer")
-			}
+			target := publicConv(t, a, social.Mastodon, fakenet.MastodonAccount)
 			const text = "Thanks, we have rebooked you on the next flight."
 			var seqs []uint64
 			for range 3 {
-				ent, err := a.Engine.Reply(target.ID, text, engine.ReplyOptions{})
+				ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -3,19 +3,13 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"image"
-	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/attach"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -28,10 +22,8 @@ import (
 func TestMediaAllNetworks(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := testkit.NewClock(time.Now())
-	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
+	a, clk := w.openPolled(t, ctx)
 	defer a.Close()
-	a.Engine.PollOnce(ctx)
 
 	// a mention with a photo
 	const photoAlt = "A cardboard box with a crushed corner"
@@ -74,10 +66,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	}
 
 	// a reply with an image on each network
-	file := filepath.Join(t.TempDir(), "claim-form.png")
-	f, _ := os.Create(file)
-	png.Encode(f, image.NewGray(image.Rect(0, 0, 8, 6)))
-	f.Close()
+	file := pngFile(t, "claim-form.png", 8, 6)
 	const formAlt = "The claim form, filled in"
 	img, err := attach.Check(file, formAlt, 0)
 	if err != nil {
@@ -85,18 +74,8 @@ func TestMediaAllNetworks(t *testing.T) {
 	}
 	seqs := map[social.Network]uint64{}
 	for _, n := range []social.Network{social.Mastodon, social.Bluesky, social.X} {
-		var target social.Conversation
-		a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-			if c.Network == n && c.ReadOnly == "" && !c.Direct {
-				target = c
-				return false
-			}
-			return true
-		})
-		if target.ID == "" {
-			t.Fatalf("no %s conversation to answer", n)
-		}
-		ent, err := a.Engine.Reply(target.ID, "Here is the form for your claim.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
+		target := publicConv(t, a, n, "")
+		ent, err := a.Engine.Reply(t.Context(), target.ID, "Here is the form for your claim.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
@@ -145,7 +124,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	}
 
 	// a status post with the image on every account of the brand
-	st, err := a.Engine.PostStatus(fakenet.Brand, "Claims are open again: the form is below.", engine.StatusOptions{Attachments: []social.Attachment{img}})
+	st, err := a.Engine.PostStatus(t.Context(), fakenet.Brand, "Claims are open again: the form is below.", engine.StatusOptions{Attachments: []social.Attachment{img}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,28 +154,16 @@ func TestMediaAllNetworks(t *testing.T) {
 func TestImageStillProcessing(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := testkit.NewClock(time.Now())
-	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
+	a, clk := w.openPolled(t, ctx)
 	defer a.Close()
-	a.Engine.PollOnce(ctx)
-	file := filepath.Join(t.TempDir(), "label.png")
-	f, _ := os.Create(file)
-	png.Encode(f, image.NewGray(image.Rect(0, 0, 5, 5)))
-	f.Close()
+	file := pngFile(t, "label.png", 5, 5)
 	img, err := attach.Check(file, "The return label", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var target social.Conversation
-	a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.Network == social.Mastodon && c.ReadOnly == "" && !c.Direct {
-			target = c
-			return false
-		}
-		return true
-	})
+	target := publicConv(t, a, social.Mastodon, "")
 	w.nets.Mastodon.StillProcessing(1)
-	ent, err := a.Engine.Reply(target.ID, "Here is your return label.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
+	ent, err := a.Engine.Reply(t.Context(), target.ID, "Here is your return label.", engine.ReplyOptions{Attachments: []social.Attachment{img}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,16 +23,7 @@ func mastodonConv(t *testing.T, a *app.App) social.Conversation {
 			t.Fatalf("poll %s: %v", r.Feed, r.Err)
 		}
 	}
-	var target social.Conversation
-	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		if c.Network == social.Mastodon && c.ReadOnly == "" && !c.Direct {
-			target = c
-			return false
-		}
-		return true
-	}); err != nil || target.ID == "" {
-		t.Fatalf("no Mastodon conversation to answer (err %v)", err)
-	}
+	target := publicConv(t, a, social.Mastodon, "")
 	return target
 }
 
@@ -45,7 +36,7 @@ func TestPollOnceDeliversTheOutbox(t *testing.T) {
 	a := w.openApp(t, ctx, app.Options{})
 	c := mastodonConv(t, a)
 	text := "Queued before the quit — outbox test"
-	ent, err := a.Engine.Reply(c.ID, text, engine.ReplyOptions{})
+	ent, err := a.Engine.Reply(t.Context(), c.ID, text, engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

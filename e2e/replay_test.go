@@ -129,19 +129,10 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 					t.Fatalf("poll %s: %v", r.Feed, r.Err)
 				}
 			}
-			var target social.Conversation
-			if err := a.Store.ForEachConv(context.Background(), func(cv social.Conversation) bool {
-				if cv.Network == c.net && cv.Account == c.account && cv.ReadOnly == "" && !cv.Direct {
-					target = cv
-					return false
-				}
-				return true
-			}); err != nil || target.ID == "" {
-				t.Fatalf("no conversation to answer on %s (err %v)", c.net, err)
-			}
+			target := publicConv(t, a, c.net, c.account)
 
 			text := "Sorted, thanks for your patience — " + c.name
-			ent, err := a.Engine.Reply(target.ID, text, engine.ReplyOptions{Direct: c.dm})
+			ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{Direct: c.dm})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,6 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -19,23 +18,14 @@ import (
 func TestScheduledReplyAcrossRestart(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	clk := testkit.NewClock(time.Now())
-	a := w.openApp(t, ctx, app.Options{Now: clk.Now})
-	a.Engine.PollOnce(ctx)
+	a, clk := w.openPolled(t, ctx)
 	texts := map[social.Network]string{
 		social.Mastodon: "Did the replacement arrive? (Mastodon)",
 		social.Bluesky:  "Did the replacement arrive? (Bluesky)",
 	}
 	for n, text := range texts {
-		var target social.Conversation
-		a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-			if c.Network == n && c.ReadOnly == "" && !c.Direct {
-				target = c
-				return false
-			}
-			return true
-		})
-		ent, err := a.Engine.Reply(target.ID, text, engine.ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour), SendAnyway: true})
+		target := publicConv(t, a, n, "")
+		ent, err := a.Engine.Reply(t.Context(), target.ID, text, engine.ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour), SendAnyway: true})
 		if err != nil || ent.State != store.OutScheduled {
 			t.Fatalf("%s: %+v %v", n, ent, err)
 		}

@@ -50,7 +50,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 			continue
 		}
 		seen[string(c.Network)] = true
-		if _, err := a.Engine.Reply(c.ID, "Thanks, we're looking into it.", engine.ReplyOptions{}); err != nil {
+		if _, err := a.Engine.Reply(t.Context(), c.ID, "Thanks, we're looking into it.", engine.ReplyOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -58,7 +58,7 @@ func TestStatusPostAnswerLost(t *testing.T) {
 			defer a.Close()
 			a.Engine.PollOnce(ctx)
 			text := "Our checkout is down; we are on it. Updates here. (" + c.name + ")"
-			st, err := a.Engine.PostStatus(fakenet.Brand, text, engine.StatusOptions{
+			st, err := a.Engine.PostStatus(t.Context(), fakenet.Brand, text, engine.StatusOptions{
 				Targets: []engine.StatusTarget{{Network: c.net, Account: c.account}}})
 			if err != nil {
 				t.Fatal(err)

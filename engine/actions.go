@@ -59,7 +59,7 @@ type ReplyOptions struct {
 
 // Reply queues a reply to a conversation in the outbox (written before any
 // network call) and wakes the delivery worker.
-func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, error) {
+func (e *Engine) Reply(ctx context.Context, convID, text string, o ReplyOptions) (store.OutboxEntry, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.OutboxEntry{}, errors.New("reply is empty")
@@ -67,7 +67,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if err := e.checkAt(o.At); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	c, err := e.st.Conversation(context.Background(), convID)
+	c, err := e.st.Conversation(ctx, convID)
 	if err != nil {
 		return store.OutboxEntry{}, err
 	}
@@ -76,7 +76,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		if c.Origin == "" {
 			return store.OutboxEntry{}, fmt.Errorf("conversation %s did not start from a public post", convID)
 		}
-		target, err = e.st.ConvByRoot(context.Background(), c.Origin)
+		target, err = e.st.ConvByRoot(ctx, c.Origin)
 		if err != nil {
 			return store.OutboxEntry{}, fmt.Errorf("public thread of conversation %s: %w", convID, err)
 		}
@@ -92,7 +92,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if !ok || acct.Sender == nil {
 		return store.OutboxEntry{}, fmt.Errorf("%w: no account can answer on %s/%s", ErrReadOnly, target.Network, target.Account)
 	}
-	to, err := e.replyTarget(target, o.To)
+	to, err := e.replyTarget(ctx, target, o.To)
 	if err != nil {
 		return store.OutboxEntry{}, err
 	}
@@ -119,7 +119,7 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 	if err := tooLong(acct.Limit, r); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	ent, err := e.enqueue(r, o, now)
+	ent, err := e.enqueue(ctx, r, o, now)
 	if err != nil {
 		var ne *store.NewerError
 		if errors.As(err, &ne) {
@@ -127,13 +127,15 @@ func (e *Engine) Reply(convID, text string, o ReplyOptions) (store.OutboxEntry, 
 		}
 		return ent, fmt.Errorf("queueing reply: %w", err)
 	}
+	// queued: the caller's going away must not leave half of it done
+	ctx = context.WithoutCancel(ctx)
 	if o.Hold > 0 {
-		if ent, err = e.hold(ent, now.Add(o.Hold)); err != nil {
+		if ent, err = e.hold(ctx, ent, now.Add(o.Hold)); err != nil {
 			return ent, err
 		}
 	}
 	if o.FollowUp {
-		if _, err := e.st.UpdateConv(context.Background(), convID, func(c *social.Conversation) error {
+		if _, err := e.st.UpdateConv(ctx, convID, func(c *social.Conversation) error {
 			c.FollowUp = social.FollowUpSent
 			return nil
 		}); err != nil {
@@ -202,8 +204,8 @@ func (e *Engine) LoadLimits(ctx context.Context, convID string) {
 // the contact's latest post (a thread fetched from the network can hold
 // later posts by bystanders, who must not be answered instead), else the
 // latest post not written by the brand.
-func (e *Engine) replyTarget(c social.Conversation, to string) (social.Post, error) {
-	posts, err := e.st.Posts(context.Background(), c.ID)
+func (e *Engine) replyTarget(ctx context.Context, c social.Conversation, to string) (social.Post, error) {
+	posts, err := e.st.Posts(ctx, c.ID)
 	if err != nil {
 		return social.Post{}, err
 	}
@@ -285,8 +287,8 @@ func (e *Engine) Kick() {
 
 // change applies fn to a conversation and records act by the actor in its
 // trail (act "" records nothing).
-func (e *Engine) change(id string, by social.Actor, act social.Action, fn func(c *social.Conversation) error) (social.Conversation, error) {
-	c, err := e.st.UpdateConv(context.Background(), id, func(c *social.Conversation) error {
+func (e *Engine) change(ctx context.Context, id string, by social.Actor, act social.Action, fn func(c *social.Conversation) error) (social.Conversation, error) {
+	c, err := e.st.UpdateConv(ctx, id, func(c *social.Conversation) error {
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -306,10 +308,12 @@ func (e *Engine) change(id string, by social.Actor, act social.Action, fn func(c
 
 // Resolve closes a conversation. When it was a DM that started from a public
 // post, a public follow-up is offered (FollowUp becomes "offered").
-func (e *Engine) Resolve(id string) (social.Conversation, error) { return e.resolve(id, e.o.Agent) }
+func (e *Engine) Resolve(ctx context.Context, id string) (social.Conversation, error) {
+	return e.resolve(ctx, id, e.o.Agent)
+}
 
-func (e *Engine) resolve(id string, by social.Actor) (social.Conversation, error) {
-	return e.change(id, by, social.ActResolved, func(c *social.Conversation) error {
+func (e *Engine) resolve(ctx context.Context, id string, by social.Actor) (social.Conversation, error) {
+	return e.change(ctx, id, by, social.ActResolved, func(c *social.Conversation) error {
 		c.State = social.StateResolved
 		c.ResolvedAt = e.now()
 		c.ResolvedBy = by
@@ -326,12 +330,12 @@ func (e *Engine) resolve(id string, by social.Actor) (social.Conversation, error
 }
 
 // SkipFollowUp remembers that the operator declined the public follow-up.
-func (e *Engine) SkipFollowUp(id string) (social.Conversation, error) {
-	return e.skipFollowUp(id, e.o.Agent)
+func (e *Engine) SkipFollowUp(ctx context.Context, id string) (social.Conversation, error) {
+	return e.skipFollowUp(ctx, id, e.o.Agent)
 }
 
-func (e *Engine) skipFollowUp(id string, by social.Actor) (social.Conversation, error) {
-	return e.change(id, by, social.ActSkipped, func(c *social.Conversation) error {
+func (e *Engine) skipFollowUp(ctx context.Context, id string, by social.Actor) (social.Conversation, error) {
+	return e.change(ctx, id, by, social.ActSkipped, func(c *social.Conversation) error {
 		if c.FollowUp == social.FollowUpOffered {
 			c.FollowUp = social.FollowUpSkipped
 		}
@@ -340,13 +344,13 @@ func (e *Engine) skipFollowUp(id string, by social.Actor) (social.Conversation, 
 }
 
 // SetState moves a conversation to open, pending or new.
-func (e *Engine) SetState(id string, s social.State) (social.Conversation, error) {
-	return e.setState(id, s, e.o.Agent)
+func (e *Engine) SetState(ctx context.Context, id string, s social.State) (social.Conversation, error) {
+	return e.setState(ctx, id, s, e.o.Agent)
 }
 
-func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Conversation, error) {
+func (e *Engine) setState(ctx context.Context, id string, s social.State, by social.Actor) (social.Conversation, error) {
 	if s == social.StateResolved {
-		return e.resolve(id, by)
+		return e.resolve(ctx, id, by)
 	}
 	if s == social.StateSnoozed {
 		return social.Conversation{}, errors.New("use Snooze to snooze")
@@ -357,10 +361,10 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 	}
 	var first time.Time // the customer's first unanswered post
 	if s != social.StatePending {
-		first = e.firstUnanswered(id)
+		first = e.firstUnanswered(ctx, id)
 	}
 	restart := false
-	c, err := e.change(id, by, act, func(c *social.Conversation) error {
+	c, err := e.change(ctx, id, by, act, func(c *social.Conversation) error {
 		c.State = s
 		c.SnoozedUntil = time.Time{}
 		switch {
@@ -381,21 +385,22 @@ func (e *Engine) setState(id string, s social.State, by social.Actor) (social.Co
 		return nil
 	})
 	if err == nil && restart {
-		ct, _ := e.st.Contact(context.Background(), c.Network, c.Contact.Handle)
-		e.retriage([]string{id}, ct) // computes the new due time
-		c, err = e.st.Conversation(context.Background(), id)
+		ctx := context.WithoutCancel(ctx) // changed: the due time follows it
+		ct, _ := e.st.Contact(ctx, c.Network, c.Contact.Handle)
+		e.retriage(ctx, []string{id}, ct) // computes the new due time
+		c, err = e.st.Conversation(ctx, id)
 	}
 	return c, err
 }
 
 // firstUnanswered is the time of the customer's first post since the
 // brand's last response (zero if none or unreadable).
-func (e *Engine) firstUnanswered(id string) time.Time {
-	c, err := e.st.Conversation(context.Background(), id)
+func (e *Engine) firstUnanswered(ctx context.Context, id string) time.Time {
+	c, err := e.st.Conversation(ctx, id)
 	if err != nil {
 		return time.Time{}
 	}
-	posts, err := e.st.Posts(context.Background(), id)
+	posts, err := e.st.Posts(ctx, id)
 	if err != nil {
 		return time.Time{}
 	}
@@ -412,15 +417,15 @@ func (e *Engine) firstUnanswered(id string) time.Time {
 }
 
 // Snooze hides a conversation until the given time, with a note.
-func (e *Engine) Snooze(id string, until time.Time, note string) (social.Conversation, error) {
-	return e.snooze(id, until, note, e.o.Agent)
+func (e *Engine) Snooze(ctx context.Context, id string, until time.Time, note string) (social.Conversation, error) {
+	return e.snooze(ctx, id, until, note, e.o.Agent)
 }
 
-func (e *Engine) snooze(id string, until time.Time, note string, by social.Actor) (social.Conversation, error) {
+func (e *Engine) snooze(ctx context.Context, id string, until time.Time, note string, by social.Actor) (social.Conversation, error) {
 	if !until.After(e.now()) {
 		return social.Conversation{}, fmt.Errorf("snooze time %s is not in the future", until.Format(time.RFC3339))
 	}
-	return e.change(id, by, social.ActSnoozed, func(c *social.Conversation) error {
+	return e.change(ctx, id, by, social.ActSnoozed, func(c *social.Conversation) error {
 		c.State = social.StateSnoozed
 		c.SnoozedUntil = until
 		c.SnoozeNote = note
@@ -432,8 +437,7 @@ func (e *Engine) snooze(id string, until time.Time, note string, by social.Actor
 // notes or tags) as by, and records in that conversation's trail who
 // changed what ("VIP set by JD"). Operator.SetVIP and Operator.EditContact
 // are the way in: there is no unattributed one.
-func (e *Engine) editContact(convID string, by social.Actor, fn func(*store.Contact)) error {
-	ctx := context.Background()
+func (e *Engine) editContact(ctx context.Context, convID string, by social.Actor, fn func(*store.Contact)) error {
 	c, err := e.st.Conversation(ctx, convID)
 	if err != nil {
 		return err
@@ -448,8 +452,9 @@ func (e *Engine) editContact(convID string, by social.Actor, fn func(*store.Cont
 	if err != nil {
 		return err
 	}
+	ctx = context.WithoutCancel(ctx) // edited: the scores and the trail follow it
 	if len(changed) > 0 {
-		e.retriage(changed, ct)
+		e.retriage(ctx, changed, ct)
 	}
 	if len(what) > 0 {
 		// the trail, not UpdatedAt: the conversation itself did not change
@@ -490,16 +495,16 @@ func contactChanges(before, after store.Contact) []string {
 
 // retriage scores open conversations again after their contact changed
 // (a VIP flag moves them now, not at the customer's next post).
-func (e *Engine) retriage(ids []string, ct store.Contact) {
+func (e *Engine) retriage(ctx context.Context, ids []string, ct store.Contact) {
 	if e.o.Triage == nil {
 		return
 	}
 	for _, id := range ids {
-		c, err := e.st.Conversation(context.Background(), id)
+		c, err := e.st.Conversation(ctx, id)
 		if err != nil || !c.State.Actionable() {
 			continue
 		}
-		latest, err := e.replyTarget(c, "")
+		latest, err := e.replyTarget(ctx, c, "")
 		if err != nil {
 			continue
 		}
@@ -507,15 +512,15 @@ func (e *Engine) retriage(ids []string, ct store.Contact) {
 		// written back onto the contact by this rescoring. The "highest unanswered
 		// post" rule stays: the score only rises here (a removed VIP flag
 		// lowers it with the customer's next post).
-		if _, err := e.st.Rescore(context.Background(), id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
+		if _, err := e.st.Rescore(ctx, id, func(c *social.Conversation) { e.o.Triage(c, latest, ct) }); err != nil {
 			e.log.Warn("rescoring after a contact change", "conv", id, "err", err)
 		}
 	}
 }
 
 // SaveDraft keeps the composer's text (the store survives a crash).
-func (e *Engine) SaveDraft(id, text string) error {
-	return e.st.SaveDraft(context.Background(), id, text)
+func (e *Engine) SaveDraft(ctx context.Context, id, text string) error {
+	return e.st.SaveDraft(ctx, id, text)
 }
 
 // RecordCannedChoice remembers that the canned answer id was chosen for a
@@ -742,12 +747,12 @@ func refIDs(refs []store.Ref) []string {
 }
 
 // Retry puts a failed outbox entry back in the queue, optionally with new text.
-func (e *Engine) Retry(seq uint64, text string) (store.OutboxEntry, error) {
-	return e.retry(seq, text, e.o.Agent)
+func (e *Engine) Retry(ctx context.Context, seq uint64, text string) (store.OutboxEntry, error) {
+	return e.retry(ctx, seq, text, e.o.Agent)
 }
 
-func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
+func (e *Engine) retry(ctx context.Context, seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
+	ent, err := e.st.UpdateOutbox(ctx, seq, func(x *store.OutboxEntry) error {
 		// a scheduled message cancelled when the conversation moved on
 		// can be sent all the same (the operator looked: schedule.go)
 		if x.State != store.OutFailed && x.State != store.OutCancelled {
@@ -778,10 +783,12 @@ func (e *Engine) retry(seq uint64, text string, by social.Actor) (store.OutboxEn
 }
 
 // Discard gives up on a failed or queued reply.
-func (e *Engine) Discard(seq uint64) (store.OutboxEntry, error) { return e.discard(seq, e.o.Agent) }
+func (e *Engine) Discard(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
+	return e.discard(ctx, seq, e.o.Agent)
+}
 
-func (e *Engine) discard(seq uint64, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
+func (e *Engine) discard(ctx context.Context, seq uint64, by social.Actor) (store.OutboxEntry, error) {
+	ent, err := e.st.UpdateOutbox(ctx, seq, func(x *store.OutboxEntry) error {
 		if x.State == store.OutSent || x.State == store.OutSending {
 			return fmt.Errorf("outbox %d is %s and cannot be discarded", seq, x.State)
 		}

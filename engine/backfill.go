@@ -105,15 +105,7 @@ func (e *Engine) backfillFeed(ctx context.Context, f Feed, bf social.Backfiller,
 		pr.Pages++
 		for i := range posts {
 			p := &posts[i]
-			if p.Brand == "" {
-				p.Brand = f.Brand
-			}
-			if p.Account == "" {
-				p.Account = f.Account
-			}
-			if p.Network == "" {
-				p.Network = f.Network
-			}
+			f.stamp(p)
 			if !p.CreatedAt.IsZero() && (pr.Oldest.IsZero() || p.CreatedAt.Before(pr.Oldest)) {
 				pr.Oldest = p.CreatedAt
 			}

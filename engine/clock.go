@@ -32,22 +32,30 @@ func (e *Engine) threadLoop(ctx context.Context) {
 	if e.o.ThreadEvery < 0 {
 		return
 	}
-	t := time.NewTicker(e.o.ThreadEvery)
+	Every(ctx, e.o.ThreadEvery, func() {
+		// with several processes on one store, the clock's holder refreshes
+		// (one round of thread reads per interval, not one per process)
+		if e.coord != nil && !e.coord.clockLease(ctx) {
+			return
+		}
+		r := e.RefreshThreads(ctx, e.o.ThreadBudget)
+		for _, err := range r.Errors {
+			e.log.Warn("refreshing a thread", "err", err)
+		}
+	})
+}
+
+// Every calls fn every d, the first time one interval from now, until ctx
+// ends (the engine's and the team's periodic work).
+func Every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		// with several processes on one store, the clock's holder refreshes
-		// (one round of thread reads per interval, not one per process)
-		if e.coord != nil && !e.coord.clockLease(ctx) {
-			continue
-		}
-		r := e.RefreshThreads(ctx, e.o.ThreadBudget)
-		for _, err := range r.Errors {
-			e.log.Warn("refreshing a thread", "err", err)
+			fn()
 		}
 	}
 }

@@ -152,17 +152,10 @@ func (cs *coordState) beat(ctx context.Context) {
 }
 
 func (cs *coordState) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(cs.e.o.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	Every(ctx, cs.e.o.Heartbeat, func() {
 		cs.beat(ctx)
 		cs.refreshStatuses(ctx)
-	}
+	})
 }
 
 // refreshStatuses takes the status of the feeds other processes poll
@@ -291,13 +284,7 @@ func (cs *coordState) pollLoop(ctx context.Context, f Feed, interval time.Durati
 			}
 			continue
 		}
-		wait := interval
-		switch {
-		case r.Err != nil && !r.Status.Until.IsZero():
-			wait = r.Status.Until.Sub(e.now())
-		case r.More:
-			wait = catchUpWait(r.Status.Rate, e.now(), interval)
-		}
+		wait := e.nextPoll(r, interval)
 		// wait, renewing the lease so nobody else polls meanwhile
 		deadline := time.Now().Add(max(wait, 0))
 		for {

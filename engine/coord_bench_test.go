@@ -21,14 +21,7 @@ import (
 func BenchmarkOutboxThreeProcesses(b *testing.B) {
 	const n = 3000
 	for range b.N {
-		c := pgtest.Durable(b)
-		if err := c.Template("engine_tmpl", pgMigrate); err != nil {
-			b.Fatal(err)
-		}
-		dsn, err := c.NewDB("engine_tmpl")
-		if err != nil {
-			b.Fatal(err)
-		}
+		dsn := durableDB(b)
 		st, err := pg.Open(context.Background(), dsn, pg.Options{})
 		if err != nil {
 			b.Fatal(err)
@@ -124,14 +117,7 @@ func BenchmarkOutboxThreeProcesses(b *testing.B) {
 // PostgreSQL with fsync on. It reports p50 and p99.
 func BenchmarkCrossProcessChange(b *testing.B) {
 	for range b.N {
-		c := pgtest.Durable(b)
-		if err := c.Template("engine_tmpl", pgMigrate); err != nil {
-			b.Fatal(err)
-		}
-		dsn, err := c.NewDB("engine_tmpl")
-		if err != nil {
-			b.Fatal(err)
-		}
+		dsn := durableDB(b)
 		pa := startProc(b, dsn, "a", &feedServer{total: map[string]int{}}, nil, time.Second, 5*time.Second)
 		pb := startProc(b, dsn, "b", &feedServer{total: map[string]int{}}, nil, time.Second, 5*time.Second)
 		ev, stop := pb.e.Subscribe()
@@ -168,4 +154,19 @@ func BenchmarkCrossProcessChange(b *testing.B) {
 		pa.stop(false)
 		pb.stop(false)
 	}
+}
+
+// durableDB is a new database from the engine's template on the cluster
+// with fsync on.
+func durableDB(b *testing.B) string {
+	b.Helper()
+	c := pgtest.Durable(b)
+	if err := c.Template("engine_tmpl", pgMigrate); err != nil {
+		b.Fatal(err)
+	}
+	dsn, err := c.NewDB("engine_tmpl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dsn
 }

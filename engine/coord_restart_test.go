@@ -101,13 +101,7 @@ func TestDatabaseRestartWhileThreeProcessesWork(t *testing.T) {
 		if err != nil || len(sent) != n {
 			return false
 		}
-		got := stored(t, obs)
-		for _, f := range feeds {
-			if got[f] != 15 {
-				return false
-			}
-		}
-		return true
+		return storedEach(t, obs, feeds, 15)
 	})
 	rsrv.mu.Lock()
 	defer rsrv.mu.Unlock()

@@ -155,6 +155,18 @@ func stored(t *testing.T, st store.Store) map[string]int {
 	return n
 }
 
+// storedEach says whether the store holds want posts of every feed.
+func storedEach(t *testing.T, st store.Store, feeds []string, want int) bool {
+	t.Helper()
+	n := stored(t, st)
+	for _, f := range feeds {
+		if n[f] != want {
+			return false
+		}
+	}
+	return true
+}
+
 // TestFeedsSpreadAndSurviveKill: three engines on one database poll six
 // feeds; each feed is polled by one process at a time, the feeds spread
 // over the three, and after a kill -9 of one the others resume its feeds
@@ -215,15 +227,7 @@ func TestFeedsSpreadAndSurviveKill(t *testing.T) {
 		o := owners()["f1"]
 		return o != "" && o != victim
 	})
-	waitFor(t, "every served post stored", 30*time.Second, func() bool {
-		n := stored(t, st)
-		for _, f := range feeds {
-			if n[f] != 7 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, "every served post stored", 30*time.Second, func() bool { return storedEach(t, st, feeds, 7) })
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	var first time.Time

@@ -22,6 +22,7 @@
 // included, to package team; EvListening says the listener is connected,
 // first or again). On bbolt it is the only process, as before.
 //
-// It depends on social and store; it must not import tui, and it knows no
-// network: adapters come in as social.Source / social.Sender values.
+// It depends on social, store and fanout (its event fan-out); it must not
+// import tui, and it knows no network: adapters come in as social.Source /
+// social.Sender values.
 package engine

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hark-tui/hark/fanout"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -115,12 +116,11 @@ type Engine struct {
 	kick     chan struct{}       // wake the delivery worker
 	pollNow  map[string]chan struct{}
 
-	coord *coordState // nil: the only process (bbolt)
+	coord  *coordState // nil: the only process (bbolt)
+	events *fanout.Hub[Event]
 
 	mu     sync.Mutex
 	authOK map[string]bool // accounts that polled fine since start
-	subs   map[int]*sub
-	nextID int
 	status map[string]store.FeedStatus
 	sidx   statusIndex            // status posts (status.go), under mu
 	saved  map[string]savedStatus // what was last written, and when
@@ -160,7 +160,7 @@ func New(o Options) *Engine {
 		accounts: map[string]*Account{},
 		kick:     make(chan struct{}, 1),
 		pollNow:  map[string]chan struct{}{},
-		subs:     map[int]*sub{},
+		events:   newEvents(),
 		status:   map[string]store.FeedStatus{},
 		saved:    map[string]savedStatus{},
 	}
@@ -342,16 +342,7 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed, lease *store.Lease) PollR
 	} else {
 		prevKind := st.ErrorKind
 		for i := range batch.Posts {
-			p := &batch.Posts[i]
-			if p.Brand == "" {
-				p.Brand = f.Brand
-			}
-			if p.Account == "" {
-				p.Account = f.Account
-			}
-			if p.Network == "" {
-				p.Network = f.Network
-			}
+			f.stamp(&batch.Posts[i])
 		}
 		var ir store.IngestResult
 		if lease != nil {
@@ -397,6 +388,34 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed, lease *store.Lease) PollR
 	res.Status = st
 	e.setFeedStatus(st)
 	return res
+}
+
+// nextPoll is how long a feed waits after a poll: its backoff after a
+// failure, the interval after a poll that brought everything; catching up
+// (more pages), the next page at once unless the budget the server
+// announced is spent.
+func (e *Engine) nextPoll(r PollResult, interval time.Duration) time.Duration {
+	switch {
+	case r.Err != nil && !r.Status.Until.IsZero():
+		return r.Status.Until.Sub(e.now())
+	case r.More:
+		return catchUpWait(r.Status.Rate, e.now(), interval)
+	}
+	return interval
+}
+
+// stamp fills in what an adapter left out of a post of this feed: its
+// brand, account and network.
+func (f Feed) stamp(p *social.Post) {
+	if p.Brand == "" {
+		p.Brand = f.Brand
+	}
+	if p.Account == "" {
+		p.Account = f.Account
+	}
+	if p.Network == "" {
+		p.Network = f.Network
+	}
 }
 
 // catchUpWait is how long the next page of a catch-up waits for the rate
@@ -521,15 +540,7 @@ func (e *Engine) pollLoop(ctx context.Context, f Feed) {
 	}
 	for {
 		r := e.pollFeed(ctx, f, nil)
-		wait := interval
-		switch {
-		case r.Err != nil && !r.Status.Until.IsZero():
-			wait = r.Status.Until.Sub(e.now())
-		case r.More:
-			// catching up: the next page at once, unless the budget the
-			// server announced is spent
-			wait = catchUpWait(r.Status.Rate, e.now(), interval)
-		}
+		wait := e.nextPoll(r, interval)
 		if ctx.Err() != nil {
 			return
 		}

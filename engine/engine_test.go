@@ -42,6 +42,19 @@ func demoEngine(t *testing.T) (*Engine, *demo.Feed, *testkit.Clock) {
 	return e, f, clk
 }
 
+// polledDemo is demoEngine polled once, with the top n actionable
+// conversations.
+func polledDemo(t *testing.T, n int) (*Engine, *demo.Feed, *testkit.Clock, []social.Conversation) {
+	t.Helper()
+	e, f, clk := demoEngine(t)
+	e.PollOnce(t.Context())
+	top, err := e.st.Top(t.Context(), store.ViewActionable, n, nil)
+	if err != nil || len(top) < n {
+		t.Fatalf("top %d: %d, %v", n, len(top), err)
+	}
+	return e, f, clk, top
+}
+
 // Run ends every goroutine it started (pollers, delivery, clock, threads)
 // once its context ends.
 func TestRunStopsEveryGoroutine(t *testing.T) {
@@ -56,14 +69,7 @@ func TestRunStopsEveryGoroutine(t *testing.T) {
 		return n[0] > 0
 	})
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	testkit.Returned(t, done, 10*time.Second, "Run")
 }
 
 func TestDemoRoundTrip(t *testing.T) {
@@ -98,7 +104,7 @@ func TestDemoRoundTrip(t *testing.T) {
 		t.Fatalf("top: %v %v", top, err)
 	}
 	conv := top[0]
-	ent, err := e.Reply(conv.ID, "We're on it, sorry!", ReplyOptions{})
+	ent, err := e.Reply(t.Context(), conv.ID, "We're on it, sorry!", ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +183,7 @@ func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: net}}})
 	e.PollOnce(context.Background())
-	ent, err := e.Reply("1", "hello", ReplyOptions{})
+	ent, err := e.Reply(t.Context(), "1", "hello", ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +211,7 @@ func TestPermanentFailureStops(t *testing.T) {
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: bad}}})
 	e.PollOnce(context.Background())
-	ent, _ := e.Reply("1", "x", ReplyOptions{})
+	ent, _ := e.Reply(t.Context(), "1", "x", ReplyOptions{})
 	if next := e.Deliver(context.Background()); !next.IsZero() {
 		t.Fatalf("a permanent failure must not be retried (next %v)", next)
 	}
@@ -213,7 +219,7 @@ func TestPermanentFailureStops(t *testing.T) {
 	if ent.State != store.OutFailed || ent.LastError == "" {
 		t.Fatalf("entry %+v", ent)
 	}
-	if _, err := e.Retry(ent.Seq, "shorter"); err != nil {
+	if _, err := e.Retry(t.Context(), ent.Seq, "shorter"); err != nil {
 		t.Fatal(err)
 	}
 	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
@@ -223,14 +229,12 @@ func TestPermanentFailureStops(t *testing.T) {
 }
 
 func TestSnoozeWakes(t *testing.T) {
-	e, _, clk := demoEngine(t)
-	e.PollOnce(context.Background())
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
+	e, _, clk, top := polledDemo(t, 1)
 	id := top[0].ID
-	if _, err := e.Snooze(id, clk.Now().Add(-time.Minute), ""); err == nil {
+	if _, err := e.Snooze(t.Context(), id, clk.Now().Add(-time.Minute), ""); err == nil {
 		t.Fatal("snooze into the past must fail")
 	}
-	if _, err := e.Snooze(id, clk.Now().Add(time.Hour), "call back"); err != nil {
+	if _, err := e.Snooze(t.Context(), id, clk.Now().Add(time.Hour), "call back"); err != nil {
 		t.Fatal(err)
 	}
 	if ids := e.Wake(); len(ids) != 0 {
@@ -307,11 +311,11 @@ func TestFollowUpAfterDM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := e.Resolve(dmConv.ID)
+	c, err := e.Resolve(t.Context(), dmConv.ID)
 	if err != nil || c.FollowUp != social.FollowUpOffered {
 		t.Fatalf("resolve must offer a follow-up: %+v %v", c.FollowUp, err)
 	}
-	if _, err := e.Reply(dmConv.ID, "Glad we sorted it out!", ReplyOptions{FollowUp: true}); err != nil {
+	if _, err := e.Reply(t.Context(), dmConv.ID, "Glad we sorted it out!", ReplyOptions{FollowUp: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background())
@@ -330,9 +334,9 @@ func TestFollowUpAfterDM(t *testing.T) {
 	if c.State != social.StateOpen {
 		t.Fatalf("customer DM must reopen: %s", c.State)
 	}
-	c, _ = e.Resolve(dmConv.ID)
+	c, _ = e.Resolve(t.Context(), dmConv.ID)
 	if c.FollowUp == social.FollowUpOffered {
-		c, _ = e.SkipFollowUp(dmConv.ID)
+		c, _ = e.SkipFollowUp(t.Context(), dmConv.ID)
 	}
 	if c.FollowUp != social.FollowUpSkipped && c.FollowUp != social.FollowUpSent {
 		t.Fatalf("after skip: %q", c.FollowUp)
@@ -348,7 +352,7 @@ func TestWakeOnStart(t *testing.T) {
 	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "hi", CreatedAt: start}}}
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}}})
 	e.PollOnce(context.Background())
-	if _, err := e.Snooze("1", start.Add(time.Hour), "after lunch"); err != nil {
+	if _, err := e.Snooze(t.Context(), "1", start.Add(time.Hour), "after lunch"); err != nil {
 		t.Fatal(err)
 	}
 	st.Close() // hark quits
@@ -392,7 +396,7 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 		t.Fatalf("%d conversations", len(refs))
 	}
 	for _, r := range refs {
-		if _, err := e.Reply(r.ID, "We know about the outage, crews are on it.", ReplyOptions{Resolve: true}); err != nil {
+		if _, err := e.Reply(t.Context(), r.ID, "We know about the outage, crews are on it.", ReplyOptions{Resolve: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -432,7 +436,7 @@ func TestReplyAnswersTheCustomer(t *testing.T) {
 	if _, err := st.AttachThread(context.Background(), "1", []social.Post{jonas}, start); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Reply("1", "on it", ReplyOptions{}); err != nil {
+	if _, err := e.Reply(t.Context(), "1", "on it", ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background())
@@ -465,8 +469,8 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: posts}, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
 	e.PollOnce(context.Background())
-	e.Reply("1", "first", ReplyOptions{})
-	second, _ := e.Reply("2", "second", ReplyOptions{})
+	e.Reply(t.Context(), "1", "first", ReplyOptions{})
+	second, _ := e.Reply(t.Context(), "2", "second", ReplyOptions{})
 	done := make(chan struct{})
 	go func() { e.Deliver(context.Background()); close(done) }()
 	// wait until the first send is in flight, then discard the second
@@ -474,7 +478,7 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 		ent, _ := st.OutboxEntry(context.Background(), 1)
 		return ent.State == store.OutSending
 	})
-	if _, err := e.Discard(second.Seq); err != nil {
+	if _, err := e.Discard(t.Context(), second.Seq); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
@@ -494,9 +498,7 @@ func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 func TestReopenKeepsTheCustomersWait(t *testing.T) {
 	for _, how := range []social.State{social.StateResolved, social.StatePending} {
 		t.Run(string(how), func(t *testing.T) {
-			e, _, clk := demoEngine(t)
-			e.PollOnce(context.Background())
-			top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
+			e, _, clk, top := polledDemo(t, 1)
 			id := top[0].ID
 			before, _ := e.Store().Conversation(context.Background(), id)
 			if before.WaitingSince.IsZero() || before.DueAt.IsZero() {
@@ -506,14 +508,14 @@ func TestReopenKeepsTheCustomersWait(t *testing.T) {
 			first := posts[0].CreatedAt
 			clk.Advance(3 * time.Hour) // past the 1 h deadline: breached
 			if how == social.StateResolved {
-				if _, err := e.Resolve(id); err != nil {
+				if _, err := e.Resolve(t.Context(), id); err != nil {
 					t.Fatal(err)
 				}
-			} else if _, err := e.SetState(id, social.StatePending); err != nil {
+			} else if _, err := e.SetState(t.Context(), id, social.StatePending); err != nil {
 				t.Fatal(err)
 			}
 			clk.Advance(10 * time.Minute)
-			c, err := e.SetState(id, social.StateOpen)
+			c, err := e.SetState(t.Context(), id, social.StateOpen)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -530,17 +532,15 @@ func TestReopenKeepsTheCustomersWait(t *testing.T) {
 
 // A conversation answered, resolved and reopened owes nothing: no clock.
 func TestReopenAnsweredHasNoClock(t *testing.T) {
-	e, _, clk := demoEngine(t)
+	e, _, clk, top := polledDemo(t, 1)
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, _ := e.Store().Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
-	if _, err := e.Reply(id, "On it", ReplyOptions{Resolve: true}); err != nil {
+	if _, err := e.Reply(t.Context(), id, "On it", ReplyOptions{Resolve: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(ctx)
 	clk.Advance(time.Hour)
-	c, err := e.SetState(id, social.StateOpen)
+	c, err := e.SetState(t.Context(), id, social.StateOpen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,9 +560,9 @@ func TestConfirmIgnoresAnotherEntrysPost(t *testing.T) {
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
 		Accounts: []Account{{Network: "t", Name: "a", Sender: net}}})
 	e.PollOnce(context.Background())
-	first, _ := e.Reply("1", "Thanks!", ReplyOptions{})
+	first, _ := e.Reply(t.Context(), "1", "Thanks!", ReplyOptions{})
 	e.Deliver(context.Background())
-	second, _ := e.Reply("1", "Thanks!", ReplyOptions{})
+	second, _ := e.Reply(t.Context(), "1", "Thanks!", ReplyOptions{})
 	// the second send's answer was lost: it is uncertain
 	st.UpdateOutbox(context.Background(), second.Seq, func(x *store.OutboxEntry) error { x.Uncertain = true; return nil })
 	e.Deliver(context.Background())

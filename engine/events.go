@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/hark-tui/hark/fanout"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -33,47 +34,14 @@ type Event struct {
 	Team     []store.TeamChange // EvTeam, in commit order (this process's own included)
 }
 
-type sub struct {
-	ch     chan Event
-	lagged bool
-}
-
 // Subscribe returns a channel of events and a function to stop. A slow
 // subscriber never blocks the engine: when its buffer is full, events are
 // dropped and the next one it gets is EvResync.
-func (e *Engine) Subscribe() (<-chan Event, func()) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	id := e.nextID
-	e.nextID++
-	s := &sub{ch: make(chan Event, 256)}
-	e.subs[id] = s
-	return s.ch, func() {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if _, ok := e.subs[id]; ok {
-			delete(e.subs, id)
-			close(s.ch)
-		}
-	}
-}
+func (e *Engine) Subscribe() (<-chan Event, func()) { return e.events.Subscribe() }
 
-func (e *Engine) publish(ev Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, s := range e.subs {
-		if s.lagged {
-			select {
-			case s.ch <- Event{Kind: EvResync}:
-				s.lagged = false
-			default:
-				continue
-			}
-		}
-		select {
-		case s.ch <- ev:
-		default:
-			s.lagged = true
-		}
-	}
+func (e *Engine) publish(ev Event) { e.events.Publish(ev) }
+
+// newEvents is the engine's fan-out: 256 events a subscriber.
+func newEvents() *fanout.Hub[Event] {
+	return fanout.New(256, func(Event) Event { return Event{Kind: EvResync} })
 }

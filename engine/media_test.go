@@ -89,7 +89,7 @@ func TestImageUploadedOnce(t *testing.T) {
 	if err != nil || img.MIME != "image/png" || img.Width != 4 || img.Height != 3 {
 		t.Fatalf("check: %+v %v", img, err)
 	}
-	ent, err := e.Reply("1", "Here is the form, filled in.", ReplyOptions{Attachments: []social.Attachment{img}})
+	ent, err := e.Reply(t.Context(), "1", "Here is the form, filled in.", ReplyOptions{Attachments: []social.Attachment{img}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,14 +143,14 @@ func TestAttachmentChecks(t *testing.T) {
 		}
 	}
 	img, _ := attach.Check(good, "a", 0)
-	if _, err := e.Reply("1", "x", ReplyOptions{Attachments: []social.Attachment{img, img, img}}); err == nil || !strings.Contains(err.Error(), "at most 2") {
+	if _, err := e.Reply(t.Context(), "1", "x", ReplyOptions{Attachments: []social.Attachment{img, img, img}}); err == nil || !strings.Contains(err.Error(), "at most 2") {
 		t.Errorf("three images on a network that takes two: %v", err)
 	}
-	if _, err := e.Reply("1", "x", ReplyOptions{Direct: true, Attachments: []social.Attachment{img}}); err == nil {
+	if _, err := e.Reply(t.Context(), "1", "x", ReplyOptions{Direct: true, Attachments: []social.Attachment{img}}); err == nil {
 		t.Error("an image in a DM was accepted")
 	}
 	os.Remove(good)
-	if _, err := e.Reply("1", "x", ReplyOptions{Attachments: []social.Attachment{img}}); err == nil {
+	if _, err := e.Reply(t.Context(), "1", "x", ReplyOptions{Attachments: []social.Attachment{img}}); err == nil {
 		t.Error("a removed file was accepted")
 	}
 }

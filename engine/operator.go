@@ -17,10 +17,10 @@ import (
 type Guard interface {
 	// Acquire claims convID for by, or keeps by's claim, unless another
 	// operator holds it: then it returns that holder and false.
-	Acquire(convID string, by social.Actor) (holder social.Actor, ok bool)
+	Acquire(ctx context.Context, convID string, by social.Actor) (holder social.Actor, ok bool)
 	// Replied tells the guard that by's reply to convID was queued (a
 	// claim ends on send).
-	Replied(convID string, by social.Actor)
+	Replied(ctx context.Context, convID string, by social.Actor)
 }
 
 // ClaimedError refuses a reply to a conversation another operator holds.
@@ -93,11 +93,11 @@ func (o *Operator) Allows(brand string) bool {
 }
 
 // mayChange refuses a conversation of a brand the operator does not answer.
-func (o *Operator) mayChange(convID string) error {
+func (o *Operator) mayChange(ctx context.Context, convID string) error {
 	if len(o.brands) == 0 {
 		return nil
 	}
-	c, err := o.e.st.Conversation(context.Background(), convID)
+	c, err := o.e.st.Conversation(ctx, convID)
 	if err != nil {
 		return err
 	}
@@ -108,17 +108,17 @@ func (o *Operator) mayChange(convID string) error {
 }
 
 // mayChangeEntry refuses an outbox entry of such a conversation.
-func (o *Operator) mayChangeEntry(seq uint64) error {
+func (o *Operator) mayChangeEntry(ctx context.Context, seq uint64) error {
 	if len(o.brands) == 0 {
 		return nil
 	}
-	ent, err := o.e.st.OutboxEntry(context.Background(), seq)
+	ent, err := o.e.st.OutboxEntry(ctx, seq)
 	if err != nil {
 		return err
 	}
 	if id, _, ok := store.ParseStatusRef(ent.Reply.ConvID); ok {
 		// a status post's copy: the brand of the status post
-		st, err := store.Status(context.Background(), o.e.st, id)
+		st, err := store.Status(ctx, o.e.st, id)
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func (o *Operator) mayChangeEntry(seq uint64) error {
 		}
 		return nil
 	}
-	return o.mayChange(ent.Reply.ConvID)
+	return o.mayChange(ctx, ent.Reply.ConvID)
 }
 
 // As returns a handle for an operator. A zero actor is the engine's solo
@@ -159,14 +159,14 @@ func (e *Engine) actor(a social.Actor) social.Actor {
 // a forced reply records "claimed-over" (naming the holder) in the trail.
 // Otherwise the operator takes the claim for the time of the call and it
 // ends once the reply is queued.
-func (o *Operator) Reply(convID, text string, opts ReplyOptions) (store.OutboxEntry, error) {
-	if err := o.mayChange(convID); err != nil {
+func (o *Operator) Reply(ctx context.Context, convID, text string, opts ReplyOptions) (store.OutboxEntry, error) {
+	if err := o.mayChange(ctx, convID); err != nil {
 		return store.OutboxEntry{}, err
 	}
 	opts.By = o.actor
 	var over social.Actor // the holder a confirmed reply overrides
 	if o.guard != nil {
-		holder, ok := o.guard.Acquire(convID, o.actor)
+		holder, ok := o.guard.Acquire(ctx, convID, o.actor)
 		if !ok {
 			if !opts.Force {
 				return store.OutboxEntry{}, &ClaimedError{Conv: convID, Holder: holder}
@@ -174,15 +174,16 @@ func (o *Operator) Reply(convID, text string, opts ReplyOptions) (store.OutboxEn
 			over = holder
 		}
 	}
-	ent, err := o.e.Reply(convID, text, opts)
+	ent, err := o.e.Reply(ctx, convID, text, opts)
 	if err != nil {
 		return ent, err
 	}
+	ctx = context.WithoutCancel(ctx) // queued: the trail follows it
 	if o.guard != nil {
-		o.guard.Replied(convID, o.actor)
+		o.guard.Replied(ctx, convID, o.actor)
 	}
 	if !over.IsZero() {
-		if _, err := o.e.change(convID, o.actor, "", func(c *social.Conversation) error {
+		if _, err := o.e.change(ctx, convID, o.actor, "", func(c *social.Conversation) error {
 			c.Record(social.Activity{At: o.e.now(), By: o.actor, Action: social.ActClaimedOver, Note: over.Label()})
 			return nil
 		}); err != nil {
@@ -193,67 +194,67 @@ func (o *Operator) Reply(convID, text string, opts ReplyOptions) (store.OutboxEn
 }
 
 // Resolve closes a conversation as this operator.
-func (o *Operator) Resolve(id string) (social.Conversation, error) {
-	if err := o.mayChange(id); err != nil {
+func (o *Operator) Resolve(ctx context.Context, id string) (social.Conversation, error) {
+	if err := o.mayChange(ctx, id); err != nil {
 		return social.Conversation{}, err
 	}
-	return o.e.resolve(id, o.actor)
+	return o.e.resolve(ctx, id, o.actor)
 }
 
 // SetState moves a conversation to open, pending or new as this operator.
-func (o *Operator) SetState(id string, s social.State) (social.Conversation, error) {
-	if err := o.mayChange(id); err != nil {
+func (o *Operator) SetState(ctx context.Context, id string, s social.State) (social.Conversation, error) {
+	if err := o.mayChange(ctx, id); err != nil {
 		return social.Conversation{}, err
 	}
-	return o.e.setState(id, s, o.actor)
+	return o.e.setState(ctx, id, s, o.actor)
 }
 
 // Snooze hides a conversation until a time, as this operator.
-func (o *Operator) Snooze(id string, until time.Time, note string) (social.Conversation, error) {
-	if err := o.mayChange(id); err != nil {
+func (o *Operator) Snooze(ctx context.Context, id string, until time.Time, note string) (social.Conversation, error) {
+	if err := o.mayChange(ctx, id); err != nil {
 		return social.Conversation{}, err
 	}
-	return o.e.snooze(id, until, note, o.actor)
+	return o.e.snooze(ctx, id, until, note, o.actor)
 }
 
 // SkipFollowUp declines the public follow-up, as this operator.
-func (o *Operator) SkipFollowUp(id string) (social.Conversation, error) {
-	if err := o.mayChange(id); err != nil {
+func (o *Operator) SkipFollowUp(ctx context.Context, id string) (social.Conversation, error) {
+	if err := o.mayChange(ctx, id); err != nil {
 		return social.Conversation{}, err
 	}
-	return o.e.skipFollowUp(id, o.actor)
+	return o.e.skipFollowUp(ctx, id, o.actor)
 }
 
 // SetVIP flags or unflags the conversation's contact as VIP (all their
 // conversations follow), as this operator.
-func (o *Operator) SetVIP(id string, vip bool) error {
-	if err := o.mayChange(id); err != nil {
+func (o *Operator) SetVIP(ctx context.Context, id string, vip bool) error {
+	if err := o.mayChange(ctx, id); err != nil {
 		return err
 	}
-	return o.e.editContact(id, o.actor, func(ct *store.Contact) { ct.VIP = vip })
+	return o.e.editContact(ctx, id, o.actor, func(ct *store.Contact) { ct.VIP = vip })
 }
 
 // EditContact changes the contact of a conversation (notes, tags, VIP),
 // as this operator: the conversation's trail records who changed what.
-func (o *Operator) EditContact(convID string, fn func(*store.Contact)) error {
-	if err := o.mayChange(convID); err != nil {
+func (o *Operator) EditContact(ctx context.Context, convID string, fn func(*store.Contact)) error {
+	if err := o.mayChange(ctx, convID); err != nil {
 		return err
 	}
-	return o.e.editContact(convID, o.actor, fn)
+	return o.e.editContact(ctx, convID, o.actor, fn)
 }
 
 // Retry puts a failed outbox entry back in the queue, as this operator.
-func (o *Operator) Retry(seq uint64, text string) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(seq); err != nil {
+func (o *Operator) Retry(ctx context.Context, seq uint64, text string) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return o.e.retry(seq, text, o.actor)
+	return o.e.retry(ctx, seq, text, o.actor)
 }
 
 // Discard gives up on a failed or queued reply, as this operator.
-func (o *Operator) Discard(seq uint64) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(seq); err != nil {
+func (o *Operator) Discard(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return o.e.discard(seq, o.actor)
+	return o.e.discard(ctx, seq, o.actor)
 }

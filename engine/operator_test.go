@@ -19,7 +19,7 @@ type heldBy struct {
 	acquired int
 }
 
-func (g *heldBy) Acquire(conv string, by social.Actor) (social.Actor, bool) {
+func (g *heldBy) Acquire(_ context.Context, conv string, by social.Actor) (social.Actor, bool) {
 	g.acquired++
 	if g.holder.IsZero() || g.holder.Same(by) {
 		return by, true
@@ -27,39 +27,40 @@ func (g *heldBy) Acquire(conv string, by social.Actor) (social.Actor, bool) {
 	return g.holder, false
 }
 
-func (g *heldBy) Replied(conv string, by social.Actor) { g.replied = append(g.replied, conv) }
+func (g *heldBy) Replied(_ context.Context, conv string, by social.Actor) {
+	g.replied = append(g.replied, conv)
+}
+
+// jd and ak are the operators of the tests.
+var (
+	jd = social.Actor{Name: "Jane Doe", Initials: "JD"}
+	ak = social.Actor{Name: "Ade Kim", Initials: "AK"}
+)
 
 func TestOperatorRecordsWhoDidWhat(t *testing.T) {
-	e, _, _ := demoEngine(t)
+	e, _, _, top := polledDemo(t, 3)
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, err := e.st.Top(context.Background(), store.ViewActionable, 3, nil)
-	if err != nil || len(top) < 3 {
-		t.Fatalf("top: %v %d", err, len(top))
-	}
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	a, b, c := top[0].ID, top[1].ID, top[2].ID
 
 	// JD answers a and resolves with it; AK snoozes b; the solo methods act as the agent on c.
-	ent, err := e.As(jd).Reply(a, "on it", ReplyOptions{Resolve: true})
+	ent, err := e.As(jd).Reply(t.Context(), a, "on it", ReplyOptions{Resolve: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ent.Reply.By != jd {
 		t.Fatalf("outbox entry by %+v", ent.Reply.By)
 	}
-	if _, err := e.As(ak).Snooze(b, start.Add(time.Hour), "later"); err != nil {
+	if _, err := e.As(ak).Snooze(t.Context(), b, start.Add(time.Hour), "later"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.SetState(c, social.StatePending); err != nil {
+	if _, err := e.SetState(t.Context(), c, social.StatePending); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.As(ak).SetState(c, social.StateOpen); err != nil {
+	if _, err := e.As(ak).SetState(t.Context(), c, social.StateOpen); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.As(ak).Resolve(c); err != nil {
+	if _, err := e.As(ak).Resolve(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(ctx)
@@ -98,15 +99,11 @@ func TestOperatorRecordsWhoDidWhat(t *testing.T) {
 }
 
 func TestOperatorReplyRespectsClaims(t *testing.T) {
-	e, _, _ := demoEngine(t)
-	e.PollOnce(context.Background())
-	top, _ := e.st.Top(context.Background(), store.ViewActionable, 1, nil)
+	e, _, _, top := polledDemo(t, 1)
 	id := top[0].ID
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	g := &heldBy{holder: jd}
 
-	_, err := e.As(ak).WithGuard(g).Reply(id, "me too", ReplyOptions{})
+	_, err := e.As(ak).WithGuard(g).Reply(t.Context(), id, "me too", ReplyOptions{})
 	var ce *ClaimedError
 	if !errors.As(err, &ce) || ce.Holder != jd || ce.Conv != id {
 		t.Fatalf("reply on JD's claim: %v, want *ClaimedError naming JD", err)
@@ -114,7 +111,7 @@ func TestOperatorReplyRespectsClaims(t *testing.T) {
 	if n, _ := e.st.Outbox(context.Background(), nil); len(n) != 0 {
 		t.Fatalf("a refused reply was queued: %+v", n)
 	}
-	ent, err := e.As(ak).WithGuard(g).Reply(id, "me too", ReplyOptions{Force: true})
+	ent, err := e.As(ak).WithGuard(g).Reply(t.Context(), id, "me too", ReplyOptions{Force: true})
 	if err != nil || ent.Reply.By != ak {
 		t.Fatalf("forced reply: %+v, %v", ent, err)
 	}
@@ -124,14 +121,14 @@ func TestOperatorReplyRespectsClaims(t *testing.T) {
 		t.Fatalf("trail %+v: want claimed-over by AK naming JD", conv.Activity)
 	}
 	// The holder replies normally; the guard hears of every queued reply.
-	if _, err := e.As(jd).WithGuard(g).Reply(id, "sorted", ReplyOptions{}); err != nil {
+	if _, err := e.As(jd).WithGuard(g).Reply(t.Context(), id, "sorted", ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(g.replied) != 2 {
 		t.Fatalf("guard told of %d replies, want 2", len(g.replied))
 	}
 	// An empty reply is refused before anything is recorded.
-	if _, err := e.As(ak).WithGuard(g).Reply(id, "  ", ReplyOptions{Force: true}); err == nil {
+	if _, err := e.As(ak).WithGuard(g).Reply(t.Context(), id, "  ", ReplyOptions{Force: true}); err == nil {
 		t.Fatal("empty reply queued")
 	}
 	conv, _ = e.st.Conversation(context.Background(), id)
@@ -174,7 +171,7 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 		return true
 	})
 	// a failed reply of the other brand, queued by the solo agent
-	ent, err := e.Reply(other.ID, "queued before", ReplyOptions{})
+	ent, err := e.Reply(t.Context(), other.ID, "queued before", ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,13 +180,15 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 		t.Fatal("Allows")
 	}
 	for name, act := range map[string]func(id string) error{
-		"reply":     func(id string) error { _, err := jd.Reply(id, "hi", ReplyOptions{}); return err },
-		"resolve":   func(id string) error { _, err := jd.Resolve(id); return err },
-		"pending":   func(id string) error { _, err := jd.SetState(id, social.StatePending); return err },
-		"snooze":    func(id string) error { _, err := jd.Snooze(id, start.Add(time.Hour), ""); return err },
-		"follow-up": func(id string) error { _, err := jd.SkipFollowUp(id); return err },
-		"vip":       func(id string) error { return jd.SetVIP(id, true) },
-		"note":      func(id string) error { return jd.EditContact(id, func(c *store.Contact) { c.Notes = "x" }) },
+		"reply":     func(id string) error { _, err := jd.Reply(t.Context(), id, "hi", ReplyOptions{}); return err },
+		"resolve":   func(id string) error { _, err := jd.Resolve(t.Context(), id); return err },
+		"pending":   func(id string) error { _, err := jd.SetState(t.Context(), id, social.StatePending); return err },
+		"snooze":    func(id string) error { _, err := jd.Snooze(t.Context(), id, start.Add(time.Hour), ""); return err },
+		"follow-up": func(id string) error { _, err := jd.SkipFollowUp(t.Context(), id); return err },
+		"vip":       func(id string) error { return jd.SetVIP(t.Context(), id, true) },
+		"note": func(id string) error {
+			return jd.EditContact(t.Context(), id, func(c *store.Contact) { c.Notes = "x" })
+		},
 	} {
 		err := act(other.ID)
 		var be *BrandError
@@ -197,10 +196,10 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 			t.Errorf("%s on another brand: %v, want a BrandError", name, err)
 		}
 	}
-	if _, err := jd.Discard(ent.Seq); err == nil {
+	if _, err := jd.Discard(t.Context(), ent.Seq); err == nil {
 		t.Error("discard of another brand's reply was allowed")
 	}
-	if _, err := jd.Retry(ent.Seq, "x"); err == nil {
+	if _, err := jd.Retry(t.Context(), ent.Seq, "x"); err == nil {
 		t.Error("retry of another brand's reply was allowed")
 	}
 	if after, _ := e.st.Conversation(context.Background(), other.ID); after.State != other.State || !after.SnoozedUntil.IsZero() {
@@ -213,10 +212,10 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 		t.Errorf("%d outbox entries, want only the one queued before", len(all))
 	}
 	// their own brand: as before
-	if _, err := jd.Reply(mine.ID, "hello", ReplyOptions{}); err != nil {
+	if _, err := jd.Reply(t.Context(), mine.ID, "hello", ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := jd.Resolve(mine.ID); err != nil {
+	if _, err := jd.Resolve(t.Context(), mine.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -225,16 +224,9 @@ func TestOperatorBrandsRefuseOtherBrands(t *testing.T) {
 // edit was made from records who set VIP, edited the note or the tags
 // (solo: the config's agent); an edit that changes nothing records nothing.
 func TestOperatorContactEditsAreAttributed(t *testing.T) {
-	e, _, _ := demoEngine(t)
+	e, _, _, top := polledDemo(t, 2)
 	e.o.Agent = social.Actor{Name: "Solo Agent", Initials: "SA"}
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, err := e.st.Top(ctx, store.ViewActionable, 2, nil)
-	if err != nil || len(top) < 2 {
-		t.Fatalf("top: %v %d", err, len(top))
-	}
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	id := top[1].ID
 	before, err := e.st.Conversation(ctx, id)
 	if err != nil {
@@ -249,18 +241,18 @@ func TestOperatorContactEditsAreAttributed(t *testing.T) {
 		edit func(o *Operator) error
 		want string // the trail's note ("": nothing recorded)
 	}{
-		{jd, func(o *Operator) error { return o.SetVIP(id, vip) }, vipWord[vip]},
+		{jd, func(o *Operator) error { return o.SetVIP(t.Context(), id, vip) }, vipWord[vip]},
 		{ak, func(o *Operator) error {
-			return o.EditContact(id, func(c *store.Contact) { c.Notes = "prefers DMs" })
+			return o.EditContact(t.Context(), id, func(c *store.Contact) { c.Notes = "prefers DMs" })
 		}, "note edited"},
 		{jd, func(o *Operator) error {
-			return o.EditContact(id, func(c *store.Contact) { c.Tags = []string{"refund"}; c.VIP = !vip })
+			return o.EditContact(t.Context(), id, func(c *store.Contact) { c.Tags = []string{"refund"}; c.VIP = !vip })
 		}, vipWord[!vip] + ", tags edited"},
 		{ak, func(o *Operator) error {
-			return o.EditContact(id, func(c *store.Contact) { c.Notes = "prefers DMs" }) // the same note
+			return o.EditContact(t.Context(), id, func(c *store.Contact) { c.Notes = "prefers DMs" }) // the same note
 		}, ""},
 		{social.Actor{}, func(o *Operator) error { // solo: the config's agent
-			return o.EditContact(id, func(c *store.Contact) { c.Notes = "" })
+			return o.EditContact(t.Context(), id, func(c *store.Contact) { c.Notes = "" })
 		}, "note edited"},
 	}
 	n := len(before.Activity)

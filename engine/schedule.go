@@ -22,15 +22,15 @@ import (
 // edited, moved or cancelled (Discard).
 
 // enqueue writes r to the outbox, at once or scheduled.
-func (e *Engine) enqueue(r social.Reply, o ReplyOptions, now time.Time) (store.OutboxEntry, error) {
+func (e *Engine) enqueue(ctx context.Context, r social.Reply, o ReplyOptions, now time.Time) (store.OutboxEntry, error) {
 	resolve := o.Resolve && !o.FollowUp
 	if o.At.IsZero() {
 		if o.Seen != nil && !o.FollowUp {
-			return e.st.EnqueueSeen(context.Background(), r, resolve, *o.Seen, now)
+			return e.st.EnqueueSeen(ctx, r, resolve, *o.Seen, now)
 		}
-		return e.st.Enqueue(context.Background(), r, resolve, now)
+		return e.st.Enqueue(ctx, r, resolve, now)
 	}
-	return e.st.EnqueueScheduled(context.Background(), r, resolve, o.At, o.SendAnyway, now)
+	return e.st.EnqueueScheduled(ctx, r, resolve, o.At, o.SendAnyway, now)
 }
 
 // checkAt refuses a scheduled time that is not in the future.
@@ -103,8 +103,8 @@ func convIDs(id string) []string {
 var errNotScheduled = errors.New("only a scheduled message can be changed this way")
 
 // changeScheduled edits a scheduled entry in one transaction.
-func (e *Engine) changeScheduled(seq uint64, by social.Actor, fn func(x *store.OutboxEntry) error) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
+func (e *Engine) changeScheduled(ctx context.Context, seq uint64, by social.Actor, fn func(x *store.OutboxEntry) error) (store.OutboxEntry, error) {
+	ent, err := e.st.UpdateOutbox(ctx, seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutScheduled {
 			return fmt.Errorf("outbox %d is %s: %w", seq, x.State, errNotScheduled)
 		}
@@ -123,17 +123,17 @@ func (e *Engine) changeScheduled(seq uint64, by social.Actor, fn func(x *store.O
 }
 
 // Reschedule moves a scheduled message to another time (zero: now).
-func (e *Engine) Reschedule(seq uint64, at time.Time) (store.OutboxEntry, error) {
-	return e.reschedule(seq, at, e.o.Agent)
+func (e *Engine) Reschedule(ctx context.Context, seq uint64, at time.Time) (store.OutboxEntry, error) {
+	return e.reschedule(ctx, seq, at, e.o.Agent)
 }
 
-func (e *Engine) reschedule(seq uint64, at time.Time, by social.Actor) (store.OutboxEntry, error) {
+func (e *Engine) reschedule(ctx context.Context, seq uint64, at time.Time, by social.Actor) (store.OutboxEntry, error) {
 	if at.IsZero() {
 		at = e.now()
 	} else if err := e.checkAt(at); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return e.changeScheduled(seq, by, func(x *store.OutboxEntry) error {
+	return e.changeScheduled(ctx, seq, by, func(x *store.OutboxEntry) error {
 		x.SendAt, x.NextAttempt = at, at
 		return nil
 	})
@@ -141,16 +141,16 @@ func (e *Engine) reschedule(seq uint64, at time.Time, by social.Actor) (store.Ou
 
 // EditScheduled changes the text of a scheduled message (a new text is a
 // new post: it gets a new idempotency key).
-func (e *Engine) EditScheduled(seq uint64, text string) (store.OutboxEntry, error) {
-	return e.editScheduled(seq, text, e.o.Agent)
+func (e *Engine) EditScheduled(ctx context.Context, seq uint64, text string) (store.OutboxEntry, error) {
+	return e.editScheduled(ctx, seq, text, e.o.Agent)
 }
 
-func (e *Engine) editScheduled(seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
+func (e *Engine) editScheduled(ctx context.Context, seq uint64, text string, by social.Actor) (store.OutboxEntry, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.OutboxEntry{}, errors.New("a scheduled message cannot be empty (cancel it instead)")
 	}
-	return e.changeScheduled(seq, by, func(x *store.OutboxEntry) error {
+	return e.changeScheduled(ctx, seq, by, func(x *store.OutboxEntry) error {
 		if a, ok := e.Account(x.Reply.Network, x.Reply.Account); ok && a.Limit != nil {
 			if n, max := a.Limit.Count(text, x.Reply.Direct); max > 0 && n > max {
 				return fmt.Errorf("message is %d characters, %s allows %d", n, x.Reply.Network, max)
@@ -170,20 +170,20 @@ func (e *Engine) editScheduled(seq uint64, text string, by social.Actor) (store.
 
 // SetSendAnyway says whether a scheduled message goes out even if the
 // conversation was answered or the customer wrote again meanwhile.
-func (e *Engine) SetSendAnyway(seq uint64, anyway bool) (store.OutboxEntry, error) {
-	return e.setSendAnyway(seq, anyway, e.o.Agent)
+func (e *Engine) SetSendAnyway(ctx context.Context, seq uint64, anyway bool) (store.OutboxEntry, error) {
+	return e.setSendAnyway(ctx, seq, anyway, e.o.Agent)
 }
 
-func (e *Engine) setSendAnyway(seq uint64, anyway bool, by social.Actor) (store.OutboxEntry, error) {
-	return e.changeScheduled(seq, by, func(x *store.OutboxEntry) error {
+func (e *Engine) setSendAnyway(ctx context.Context, seq uint64, anyway bool, by social.Actor) (store.OutboxEntry, error) {
+	return e.changeScheduled(ctx, seq, by, func(x *store.OutboxEntry) error {
 		x.SendAnyway = anyway
 		return nil
 	})
 }
 
 // Scheduled lists the scheduled messages, soonest first.
-func (e *Engine) Scheduled() ([]store.OutboxEntry, error) {
-	out, err := e.st.Outbox(context.Background(), func(x store.OutboxEntry) bool { return x.State == store.OutScheduled })
+func (e *Engine) Scheduled(ctx context.Context) ([]store.OutboxEntry, error) {
+	out, err := e.st.Outbox(ctx, func(x store.OutboxEntry) bool { return x.State == store.OutScheduled })
 	sortBySendAt(out)
 	return out, err
 }
@@ -197,26 +197,26 @@ func sortBySendAt(es []store.OutboxEntry) {
 }
 
 // Reschedule moves a scheduled message, as this operator.
-func (o *Operator) Reschedule(seq uint64, at time.Time) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(seq); err != nil {
+func (o *Operator) Reschedule(ctx context.Context, seq uint64, at time.Time) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return o.e.reschedule(seq, at, o.actor)
+	return o.e.reschedule(ctx, seq, at, o.actor)
 }
 
 // EditScheduled changes a scheduled message's text, as this operator.
-func (o *Operator) EditScheduled(seq uint64, text string) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(seq); err != nil {
+func (o *Operator) EditScheduled(ctx context.Context, seq uint64, text string) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return o.e.editScheduled(seq, text, o.actor)
+	return o.e.editScheduled(ctx, seq, text, o.actor)
 }
 
 // SetSendAnyway changes a scheduled message's "send anyway", as this
 // operator.
-func (o *Operator) SetSendAnyway(seq uint64, anyway bool) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(seq); err != nil {
+func (o *Operator) SetSendAnyway(ctx context.Context, seq uint64, anyway bool) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return o.e.setSendAnyway(seq, anyway, o.actor)
+	return o.e.setSendAnyway(ctx, seq, anyway, o.actor)
 }

@@ -74,7 +74,7 @@ func TestScheduledReplyGoesOutOnceAfterRestart(t *testing.T) {
 	s := newSched(t)
 	clk, net, src, e, st, path := s.clk, s.net, s.src, s.e, s.st, s.path
 	at := start.Add(5 * 24 * time.Hour)
-	ent, err := e.Reply("1", "Did the replacement arrive?", ReplyOptions{At: at})
+	ent, err := e.Reply(t.Context(), "1", "Did the replacement arrive?", ReplyOptions{At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 			e.PollOnce(context.Background())
 		}, true, true, ""},
 		{"answered", func(e *Engine, _ *staticSource) {
-			if _, err := e.Reply("1", "a quick answer now", ReplyOptions{}); err != nil {
+			if _, err := e.Reply(t.Context(), "1", "a quick answer now", ReplyOptions{}); err != nil {
 				panic(err)
 			}
 			e.Deliver(context.Background())
@@ -131,7 +131,7 @@ func TestScheduledCancelledWhenConversationMovedOn(t *testing.T) {
 			clk, net, src, e, st := s.clk, s.net, s.src, s.e, s.st
 			defer st.Close()
 			clk.Advance(time.Minute)
-			ent, err := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(48 * time.Hour), SendAnyway: tc.anyway})
+			ent, err := e.Reply(t.Context(), "1", "Happy birthday!", ReplyOptions{At: start.Add(48 * time.Hour), SendAnyway: tc.anyway})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,34 +185,34 @@ func TestScheduledEditMoveCancel(t *testing.T) {
 	s := newSched(t)
 	clk, net, e, st := s.clk, s.net, s.e, s.st
 	defer st.Close()
-	if _, err := e.Reply("1", "too late", ReplyOptions{At: start.Add(-time.Minute)}); err == nil {
+	if _, err := e.Reply(t.Context(), "1", "too late", ReplyOptions{At: start.Add(-time.Minute)}); err == nil {
 		t.Fatal("a time in the past was accepted")
 	}
-	a, err := e.Reply("1", "first text", ReplyOptions{At: start.Add(time.Hour)})
+	a, err := e.Reply(t.Context(), "1", "first text", ReplyOptions{At: start.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := e.Reply("1", "to cancel", ReplyOptions{At: start.Add(time.Hour)})
+	b, _ := e.Reply(t.Context(), "1", "to cancel", ReplyOptions{At: start.Add(time.Hour)})
 	key := a.Reply.Key
-	if a, err = e.EditScheduled(a.Seq, "second text"); err != nil || a.Reply.Text != "second text" || a.Reply.Key == key {
+	if a, err = e.EditScheduled(t.Context(), a.Seq, "second text"); err != nil || a.Reply.Text != "second text" || a.Reply.Key == key {
 		t.Fatalf("edit: %+v %v", a, err)
 	}
-	if _, err := e.EditScheduled(a.Seq, "  "); err == nil {
+	if _, err := e.EditScheduled(t.Context(), a.Seq, "  "); err == nil {
 		t.Fatal("an empty text was accepted")
 	}
-	if a, err = e.Reschedule(a.Seq, start.Add(3*time.Hour)); err != nil || !a.SendAt.Equal(start.Add(3*time.Hour)) {
+	if a, err = e.Reschedule(t.Context(), a.Seq, start.Add(3*time.Hour)); err != nil || !a.SendAt.Equal(start.Add(3*time.Hour)) {
 		t.Fatalf("move: %+v %v", a, err)
 	}
-	if _, err := e.Reschedule(a.Seq, start.Add(-time.Hour)); err == nil {
+	if _, err := e.Reschedule(t.Context(), a.Seq, start.Add(-time.Hour)); err == nil {
 		t.Fatal("moved into the past")
 	}
-	if a, err = e.SetSendAnyway(a.Seq, true); err != nil || !a.SendAnyway {
+	if a, err = e.SetSendAnyway(t.Context(), a.Seq, true); err != nil || !a.SendAnyway {
 		t.Fatalf("anyway: %+v %v", a, err)
 	}
-	if _, err := e.Discard(b.Seq); err != nil {
+	if _, err := e.Discard(t.Context(), b.Seq); err != nil {
 		t.Fatal(err)
 	}
-	list, _ := e.Scheduled()
+	list, _ := e.Scheduled(t.Context())
 	if len(list) != 1 || list[0].Seq != a.Seq {
 		t.Fatalf("scheduled list %+v", list)
 	}
@@ -226,12 +226,12 @@ func TestScheduledEditMoveCancel(t *testing.T) {
 	if net.count() != 1 || net.sends[0].Text != "second text" {
 		t.Fatalf("sent %+v", net.sends)
 	}
-	if _, err := e.EditScheduled(a.Seq, "third"); err == nil {
+	if _, err := e.EditScheduled(t.Context(), a.Seq, "third"); err == nil {
 		t.Fatal("a sent message was edited")
 	}
 	// "send now": a move to zero
-	c, _ := e.Reply("1", "later", ReplyOptions{At: clk.Now().Add(time.Hour)})
-	if _, err := e.Reschedule(c.Seq, time.Time{}); err != nil {
+	c, _ := e.Reply(t.Context(), "1", "later", ReplyOptions{At: clk.Now().Add(time.Hour)})
+	if _, err := e.Reschedule(t.Context(), c.Seq, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background())
@@ -247,7 +247,7 @@ func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
 	clk, net, src, e, st := s.clk, s.net, s.src, s.e, s.st
 	defer st.Close()
 	clk.Advance(time.Minute)
-	ent, _ := e.Reply("1", "Happy birthday!", ReplyOptions{At: start.Add(24 * time.Hour)})
+	ent, _ := e.Reply(t.Context(), "1", "Happy birthday!", ReplyOptions{At: start.Add(24 * time.Hour)})
 	clk.Advance(time.Hour)
 	src.posts = []social.Post{customer("p2", clk.Now())}
 	e.PollOnce(context.Background())
@@ -256,7 +256,7 @@ func TestCancelledScheduledCanBeSentAnyway(t *testing.T) {
 	if got, _ := st.OutboxEntry(context.Background(), ent.Seq); got.State != store.OutCancelled {
 		t.Fatalf("not cancelled: %+v", got)
 	}
-	if _, err := e.Retry(ent.Seq, ""); err != nil {
+	if _, err := e.Retry(t.Context(), ent.Seq, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver(context.Background())
@@ -272,10 +272,10 @@ func TestScheduledNotCancelledByAReplyQueuedBefore(t *testing.T) {
 	clk, net, e, st := s.clk, s.net, s.e, s.st
 	defer st.Close()
 	clk.Advance(time.Minute)
-	if _, err := e.Reply("1", "We're on it.", ReplyOptions{Hold: 5 * time.Second}); err != nil {
+	if _, err := e.Reply(t.Context(), "1", "We're on it.", ReplyOptions{Hold: 5 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	sched, err := e.Reply("1", "Did the replacement arrive?", ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour)})
+	sched, err := e.Reply(t.Context(), "1", "Did the replacement arrive?", ReplyOptions{At: clk.Now().Add(5 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,16 +17,9 @@ import (
 // Seen (a follow-up, a scheduled reply, a caller with no screen state)
 // nothing is checked.
 func TestReplyOverNewsAsksFirst(t *testing.T) {
-	e, _, clk := demoEngine(t)
+	e, _, clk, top := polledDemo(t, 1)
 	ctx := context.Background()
-	e.PollOnce(ctx)
-	top, err := e.st.Top(ctx, store.ViewActionable, 1, nil)
-	if err != nil || len(top) == 0 {
-		t.Fatalf("top: %v", err)
-	}
 	c := top[0]
-	jd := social.Actor{Name: "Jane Doe", Initials: "JD"}
-	ak := social.Actor{Name: "Ade Kim", Initials: "AK"}
 	seen := store.SeenOf(c, nil) // JD's screen
 
 	// the customer writes again while JD types
@@ -49,7 +42,7 @@ func TestReplyOverNewsAsksFirst(t *testing.T) {
 		if force { // confirmed over AK's claim: still asked about the post
 			op = op.WithGuard(g)
 		}
-		_, err := op.Reply(c.ID, "on it", ReplyOptions{Seen: &seen, Force: force})
+		_, err := op.Reply(t.Context(), c.ID, "on it", ReplyOptions{Seen: &seen, Force: force})
 		var ne *store.NewerError
 		if !errors.As(err, &ne) || len(ne.News.Posts) != 1 || ne.News.Posts[0].RemoteID != "late-1" {
 			t.Fatalf("force=%v: %v, want *store.NewerError with the late post", force, err)
@@ -60,7 +53,7 @@ func TestReplyOverNewsAsksFirst(t *testing.T) {
 	}
 	anyway := seen
 	anyway.Anyway = true
-	ent, err := e.As(jd).WithGuard(g).Reply(c.ID, "on it", ReplyOptions{Seen: &anyway, Force: true})
+	ent, err := e.As(jd).WithGuard(g).Reply(t.Context(), c.ID, "on it", ReplyOptions{Seen: &anyway, Force: true})
 	if err != nil || ent.State != store.OutQueued {
 		t.Fatalf("sent anyway: %+v %v", ent, err)
 	}
@@ -72,13 +65,13 @@ func TestReplyOverNewsAsksFirst(t *testing.T) {
 
 	// AK, whose screen saw the late post but not JD's reply
 	akSeen := store.SeenOf(got, nil)
-	_, err = e.As(ak).Reply(c.ID, "me too", ReplyOptions{Seen: &akSeen})
+	_, err = e.As(ak).Reply(t.Context(), c.ID, "me too", ReplyOptions{Seen: &akSeen})
 	var ne *store.NewerError
 	if !errors.As(err, &ne) || len(ne.News.Replies) != 1 || ne.News.Replies[0].Seq != ent.Seq {
 		t.Fatalf("AK over JD's queued reply: %v", err)
 	}
 	// no Seen: no check (as before this check existed)
-	if _, err := e.As(ak).Reply(c.ID, "me too", ReplyOptions{}); err != nil {
+	if _, err := e.As(ak).Reply(t.Context(), c.ID, "me too", ReplyOptions{}); err != nil {
 		t.Fatalf("unchecked reply: %v", err)
 	}
 }

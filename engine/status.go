@@ -161,7 +161,7 @@ var errNoChange = errors.New("no change")
 // The copies are written one after the other: a crash between two leaves
 // the first ones queued (each still goes out once) and the call, repeated
 // with the same ID, adds the rest.
-func (e *Engine) PostStatus(brand, text string, o StatusOptions) (store.StatusPost, error) {
+func (e *Engine) PostStatus(ctx context.Context, brand, text string, o StatusOptions) (store.StatusPost, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.StatusPost{}, errors.New("status post is empty")
@@ -213,11 +213,11 @@ func (e *Engine) PostStatus(brand, text string, o StatusOptions) (store.StatusPo
 			ConvID: store.StatusRef(sid, false), To: social.Post{Brand: brand},
 			Text: text, CreatedAt: now, By: by, Attachments: append([]social.Attachment(nil), o.Attachments...)})
 	}
-	ctx := context.Background()
 	for _, r := range replies {
 		if _, err := e.st.Enqueue(ctx, r, false, now); err != nil {
 			return store.StatusPost{}, fmt.Errorf("queueing status post: %w", err)
 		}
+		ctx = context.WithoutCancel(ctx) // one copy queued: the others follow
 	}
 	e.log.Info("status post queued", "status", sid, "brand", brand, "copies", len(replies), "by", by.Label())
 	e.publish(Event{Kind: EvDelivery})
@@ -234,12 +234,11 @@ func shortID() string {
 
 // ResolveStatus posts a follow-up ("Power is back in Millbrook") threaded
 // under every sent copy of a status post, which marks it resolved.
-func (e *Engine) ResolveStatus(id, text string, by social.Actor) (store.StatusPost, error) {
+func (e *Engine) ResolveStatus(ctx context.Context, id, text string, by social.Actor) (store.StatusPost, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return store.StatusPost{}, errors.New("follow-up is empty")
 	}
-	ctx := context.Background()
 	st, err := store.Status(ctx, e.st, id)
 	if err != nil {
 		return st, err
@@ -282,6 +281,7 @@ func (e *Engine) ResolveStatus(id, text string, by social.Actor) (store.StatusPo
 		if _, err := e.st.Enqueue(ctx, r, false, now); err != nil {
 			return st, fmt.Errorf("queueing the follow-up: %w", err)
 		}
+		ctx = context.WithoutCancel(ctx) // one follow-up queued: the others follow
 	}
 	e.log.Info("status post resolved", "status", id, "follow_ups", len(replies))
 	e.publish(Event{Kind: EvDelivery})
@@ -290,34 +290,34 @@ func (e *Engine) ResolveStatus(id, text string, by social.Actor) (store.StatusPo
 }
 
 // Statuses lists a brand's status posts, newest first ("" = all brands).
-func (e *Engine) Statuses(brand string, n int) ([]store.StatusPost, error) {
-	return store.Statuses(context.Background(), e.st, brand, n)
+func (e *Engine) Statuses(ctx context.Context, brand string, n int) ([]store.StatusPost, error) {
+	return store.Statuses(ctx, e.st, brand, n)
 }
 
 // Status reads one status post.
-func (e *Engine) Status(id string) (store.StatusPost, error) {
-	return store.Status(context.Background(), e.st, id)
+func (e *Engine) Status(ctx context.Context, id string) (store.StatusPost, error) {
+	return store.Status(ctx, e.st, id)
 }
 
 // PostStatus posts a status as this operator (a brand it answers).
-func (o *Operator) PostStatus(brand, text string, opts StatusOptions) (store.StatusPost, error) {
+func (o *Operator) PostStatus(ctx context.Context, brand, text string, opts StatusOptions) (store.StatusPost, error) {
 	if !o.Allows(brand) {
 		return store.StatusPost{}, &BrandError{Conv: "(status post)", Brand: brand, Actor: o.actor, Allowed: o.Brands()}
 	}
 	opts.By = o.actor
-	return o.e.PostStatus(brand, text, opts)
+	return o.e.PostStatus(ctx, brand, text, opts)
 }
 
 // ResolveStatus posts a status's follow-up as this operator.
-func (o *Operator) ResolveStatus(id, text string) (store.StatusPost, error) {
-	st, err := store.Status(context.Background(), o.e.st, id)
+func (o *Operator) ResolveStatus(ctx context.Context, id, text string) (store.StatusPost, error) {
+	st, err := store.Status(ctx, o.e.st, id)
 	if err != nil {
 		return st, err
 	}
 	if !o.Allows(st.Brand) {
 		return store.StatusPost{}, &BrandError{Conv: "(status " + id + ")", Brand: st.Brand, Actor: o.actor, Allowed: o.Brands()}
 	}
-	return o.e.ResolveStatus(id, text, o.actor)
+	return o.e.ResolveStatus(ctx, id, text, o.actor)
 }
 
 // Accounts lists the configured accounts (the brand's accounts a status

@@ -26,20 +26,20 @@ func TestStatusPostRoundTrip(t *testing.T) {
 			brand = b.Name
 		}
 	}
-	if _, err := e.PostStatus(brand, "  ", StatusOptions{}); err == nil {
+	if _, err := e.PostStatus(t.Context(), brand, "  ", StatusOptions{}); err == nil {
 		t.Fatal("an empty status post was accepted")
 	}
-	if _, err := e.PostStatus(brand, "x", StatusOptions{Targets: []StatusTarget{{Network: social.Demo, Account: demo.AccountSkylark}}}); err == nil {
+	if _, err := e.PostStatus(t.Context(), brand, "x", StatusOptions{Targets: []StatusTarget{{Network: social.Demo, Account: demo.AccountSkylark}}}); err == nil {
 		t.Fatal("a status on another brand's account was accepted")
 	}
-	if _, err := e.PostStatus(brand, strings.Repeat("long ", 200), StatusOptions{}); err == nil {
+	if _, err := e.PostStatus(t.Context(), brand, strings.Repeat("long ", 200), StatusOptions{}); err == nil {
 		t.Fatal("a status over the network's limit was accepted")
 	}
-	st, err := e.PostStatus(brand, "We know about the outage in Millbrook; crews are on it.", StatusOptions{ID: "s1"})
+	st, err := e.PostStatus(t.Context(), brand, "We know about the outage in Millbrook; crews are on it.", StatusOptions{ID: "s1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.PostStatus(brand, "We know about the outage in Millbrook; crews are on it.", StatusOptions{ID: "s1"})
+	again, err := e.PostStatus(t.Context(), brand, "We know about the outage in Millbrook; crews are on it.", StatusOptions{ID: "s1"})
 	if err != nil || again.ID != st.ID {
 		t.Fatalf("a retried call made another status: %+v %v", again, err)
 	}
@@ -48,7 +48,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 	}
 	e.Deliver(ctx)
 	e.Deliver(ctx)
-	list, _ := e.Statuses(brand, 0)
+	list, _ := e.Statuses(t.Context(), brand, 0)
 	if len(list) != 1 || list[0].Items[0].State != store.OutSent || list[0].Items[0].URL == "" {
 		t.Fatalf("status list %+v", list)
 	}
@@ -81,14 +81,14 @@ func TestStatusPostRoundTrip(t *testing.T) {
 		t.Fatal("the status link is lost on restart")
 	}
 	// resolved with a follow-up threaded under it
-	res, err := e.ResolveStatus(st.ID, "Power is back in Millbrook. Thank you for your patience.", social.Actor{})
+	res, err := e.ResolveStatus(t.Context(), st.ID, "Power is back in Millbrook. Thank you for your patience.", social.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Resolved || res.Items[0].Follow == 0 {
 		t.Fatalf("resolved %+v", res)
 	}
-	if _, err := e.ResolveStatus(st.ID, "again", social.Actor{}); err == nil {
+	if _, err := e.ResolveStatus(t.Context(), st.ID, "again", social.Actor{}); err == nil {
 		t.Fatal("resolved twice")
 	}
 	e.Deliver(ctx)
@@ -117,7 +117,7 @@ func TestStatusPostEveryAccountOnce(t *testing.T) {
 		{Network: "b", Name: "other", Brand: "Other", Sender: net},
 		{Network: "r", Name: "feed", Brand: "Acme"}, // read-only
 	}})
-	s, err := e.PostStatus("Acme", "Site is down; we're on it", StatusOptions{})
+	s, err := e.PostStatus(t.Context(), "Acme", "Site is down; we're on it", StatusOptions{})
 	if err != nil || len(s.Items) != 2 {
 		t.Fatalf("%+v %v", s, err)
 	}
@@ -133,7 +133,7 @@ func TestStatusPostEveryAccountOnce(t *testing.T) {
 			t.Fatalf("a status post answered %q", r.To.RemoteID)
 		}
 	}
-	got, _ := e.Statuses("Acme", 0)
+	got, _ := e.Statuses(t.Context(), "Acme", 0)
 	for _, it := range got[0].Items {
 		if it.State != store.OutSent {
 			t.Fatalf("item %+v", it)
@@ -151,22 +151,22 @@ func TestStatusPostOperatorBrands(t *testing.T) {
 		{Network: "m", Name: "a", Brand: "Acme", Sender: &countingNet{}},
 		{Network: "m", Name: "o", Brand: "Other", Sender: &countingNet{}},
 	}})
-	other, err := e.PostStatus("Other", "Other's news", StatusOptions{})
+	other, err := e.PostStatus(t.Context(), "Other", "Other's news", StatusOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	op := e.As(social.Actor{Name: "Kim", Initials: "KS"}).WithBrands([]string{"Acme"})
-	if _, err := op.PostStatus("Other", "not mine", StatusOptions{}); err == nil {
+	if _, err := op.PostStatus(t.Context(), "Other", "not mine", StatusOptions{}); err == nil {
 		t.Fatal("posted for another brand")
 	}
-	if _, err := op.Discard(other.Items[0].Seq); err == nil {
+	if _, err := op.Discard(t.Context(), other.Items[0].Seq); err == nil {
 		t.Fatal("discarded another brand's status post")
 	}
-	mine, err := op.PostStatus("Acme", "Acme's news", StatusOptions{})
+	mine, err := op.PostStatus(t.Context(), "Acme", "Acme's news", StatusOptions{})
 	if err != nil || mine.By.Initials != "KS" {
 		t.Fatalf("%+v %v", mine, err)
 	}
-	if _, err := op.Discard(mine.Items[0].Seq); err != nil {
+	if _, err := op.Discard(t.Context(), mine.Items[0].Seq); err != nil {
 		t.Fatalf("discarding my brand's status post: %v", err)
 	}
 }

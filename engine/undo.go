@@ -20,8 +20,8 @@ import (
 var ErrChanged = errors.New("changed since: not undone")
 
 // hold delays a queued entry's first attempt until t.
-func (e *Engine) hold(ent store.OutboxEntry, t time.Time) (store.OutboxEntry, error) {
-	held, err := e.st.UpdateOutbox(context.Background(), ent.Seq, func(x *store.OutboxEntry) error {
+func (e *Engine) hold(ctx context.Context, ent store.OutboxEntry, t time.Time) (store.OutboxEntry, error) {
+	held, err := e.st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
 		if x.State == store.OutQueued && x.Attempts == 0 {
 			x.NextAttempt = t
 		}
@@ -36,10 +36,12 @@ func (e *Engine) hold(ent store.OutboxEntry, t time.Time) (store.OutboxEntry, er
 // Unsend takes back a reply that is still waiting in the outbox (its hold
 // not over, no attempt made): it is discarded and returned, so its text
 // can go back into the composer. A reply already on its way is refused.
-func (e *Engine) Unsend(seq uint64) (store.OutboxEntry, error) { return e.unsend(seq, e.o.Agent) }
+func (e *Engine) Unsend(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
+	return e.unsend(ctx, seq, e.o.Agent)
+}
 
-func (e *Engine) unsend(seq uint64, by social.Actor) (store.OutboxEntry, error) {
-	ent, err := e.st.UpdateOutbox(context.Background(), seq, func(x *store.OutboxEntry) error {
+func (e *Engine) unsend(ctx context.Context, seq uint64, by social.Actor) (store.OutboxEntry, error) {
+	ent, err := e.st.UpdateOutbox(ctx, seq, func(x *store.OutboxEntry) error {
 		if x.State != store.OutQueued || x.Attempts > 0 {
 			return fmt.Errorf("the reply to %s is already %s: it cannot be taken back", x.Reply.To.Author.Handle, sendingWord(x.State))
 		}
@@ -66,13 +68,13 @@ func sendingWord(s store.OutboxState) string {
 // change), if it is still as after (read after it): the same state, the
 // same snooze, no customer post since. Otherwise it fails with ErrChanged
 // and changes nothing.
-func (e *Engine) Restore(id string, prev, after social.Conversation) (social.Conversation, error) {
-	return e.restore(id, prev, after, e.o.Agent)
+func (e *Engine) Restore(ctx context.Context, id string, prev, after social.Conversation) (social.Conversation, error) {
+	return e.restore(ctx, id, prev, after, e.o.Agent)
 }
 
-func (e *Engine) restore(id string, prev, after social.Conversation, by social.Actor) (social.Conversation, error) {
+func (e *Engine) restore(ctx context.Context, id string, prev, after social.Conversation, by social.Actor) (social.Conversation, error) {
 	restart := false
-	c, err := e.change(id, by, "", func(c *social.Conversation) error {
+	c, err := e.change(ctx, id, by, "", func(c *social.Conversation) error {
 		if c.State != after.State || !c.SnoozedUntil.Equal(after.SnoozedUntil) || !c.LastCustomerAt.Equal(after.LastCustomerAt) || c.FollowUp != after.FollowUp {
 			return fmt.Errorf("#%s %w", id, ErrChanged)
 		}
@@ -89,26 +91,27 @@ func (e *Engine) restore(id string, prev, after social.Conversation, by social.A
 	})
 	if err == nil && restart {
 		// the SLA pressure part of the priority follows the restored clock
-		ct, _ := e.st.Contact(context.Background(), c.Network, c.Contact.Handle)
-		e.retriage([]string{id}, ct)
-		c, err = e.st.Conversation(context.Background(), id)
+		ctx := context.WithoutCancel(ctx)
+		ct, _ := e.st.Contact(ctx, c.Network, c.Contact.Handle)
+		e.retriage(ctx, []string{id}, ct)
+		c, err = e.st.Conversation(ctx, id)
 	}
 	return c, err
 }
 
 // Restore takes a conversation back to prev, as this operator (see
 // Engine.Restore).
-func (o *Operator) Restore(id string, prev, after social.Conversation) (social.Conversation, error) {
-	if err := o.mayChange(id); err != nil {
+func (o *Operator) Restore(ctx context.Context, id string, prev, after social.Conversation) (social.Conversation, error) {
+	if err := o.mayChange(ctx, id); err != nil {
 		return social.Conversation{}, err
 	}
-	return o.e.restore(id, prev, after, o.actor)
+	return o.e.restore(ctx, id, prev, after, o.actor)
 }
 
 // Unsend takes back a held reply, as this operator (see Engine.Unsend).
-func (o *Operator) Unsend(seq uint64) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(seq); err != nil {
+func (o *Operator) Unsend(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
 		return store.OutboxEntry{}, err
 	}
-	return o.e.unsend(seq, o.actor)
+	return o.e.unsend(ctx, seq, o.actor)
 }

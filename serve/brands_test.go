@@ -106,19 +106,19 @@ func TestOperatorBrandsAreEnforced(t *testing.T) {
 	})
 	op := on["JD"].Operator()
 	var be *engine.BrandError
-	if _, err := op.Reply(skylark, "hello from the wrong brand", engine.ReplyOptions{}); !errors.As(err, &be) || !strings.Contains(err.Error(), "Petal & Stem") {
+	if _, err := op.Reply(t.Context(), skylark, "hello from the wrong brand", engine.ReplyOptions{}); !errors.As(err, &be) || !strings.Contains(err.Error(), "Petal & Stem") {
 		t.Fatalf("JD's reply to Skylark Air: %v, want a BrandError naming JD's brands", err)
 	}
-	if _, err := op.Resolve(skylark); !errors.As(err, &be) {
+	if _, err := op.Resolve(t.Context(), skylark); !errors.As(err, &be) {
 		t.Fatalf("JD resolves Skylark Air: %v", err)
 	}
 	if c, _ := e.a.Store.Conversation(context.Background(), skylark); c.State == social.StateResolved {
 		t.Fatal("the refused resolve happened")
 	}
-	if _, err := op.SetState(petal, social.StateOpen); err != nil {
+	if _, err := op.SetState(t.Context(), petal, social.StateOpen); err != nil {
 		t.Fatalf("JD reopens Petal & Stem: %v", err)
 	}
-	if _, err := on["AK"].Operator().Resolve(skylark); err != nil {
+	if _, err := on["AK"].Operator().Resolve(t.Context(), skylark); err != nil {
 		t.Fatalf("AK (every brand) resolves Skylark Air: %v", err)
 	}
 	if out, _ := e.a.Store.Outbox(context.Background(), func(store.OutboxEntry) bool { return true }); len(out) != 0 {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"testing"
 	"time"
-
-	gossh "golang.org/x/crypto/ssh"
 )
 
 // A desktop notification reaches the operator's terminal over SSH: with a
@@ -23,23 +21,7 @@ func TestNotificationOverSSH(t *testing.T) {
 		t.Run(tt.term, func(t *testing.T) {
 			key := newKey(t)
 			e := startServer(t, false, key)
-			c := mustDial(t, e, "ana", key)
-			sess, err := c.NewSession()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sess.Close()
-			tm := &term{t: t, sess: sess, w: 100, h: 30, ended: make(chan error, 1), changed: make(chan struct{}, 1)}
-			if err := sess.RequestPty(tt.term, 30, 100, gossh.TerminalModes{}); err != nil {
-				t.Fatal(err)
-			}
-			if tm.in, err = sess.StdinPipe(); err != nil {
-				t.Fatal(err)
-			}
-			sess.Stdout, sess.Stderr = tm, tm
-			if err := sess.Shell(); err != nil {
-				t.Fatal(err)
-			}
+			tm := openTermAs(t, mustDial(t, e, "ana", key), tt.term, 100, 30)
 			deadline := time.NewTimer(wait)
 			defer deadline.Stop()
 			for {

@@ -2,12 +2,11 @@ package serve_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/store/pg"
 )
@@ -16,20 +15,7 @@ import (
 // processes (each app its own pool, engine and listener).
 func openPGApp(t *testing.T, dsn string) (*app.App, string) {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = dsn
-	cfg.Throwaway = false // the demo's feed, on the shared database
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	noHold := time.Duration(0)
-	cfg.Outbox.UndoSend = &noHold
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a, dir
+	return apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", NoHold: true})
 }
 
 // TestTwoServesOnOneDatabase: two `hark serve` on one PostgreSQL database,
@@ -48,27 +34,5 @@ func TestTwoServesOnOneDatabase(t *testing.T) {
 	eb := startServerWith(t, ba, bdir, false, ben)
 	ta := openTerm(t, mustDial(t, ea, "ana", ana), 100, 30)
 	tb := openTerm(t, mustDial(t, eb, "ben", ben), 100, 30)
-	ta.waitText("priority")
-	tb.waitText("priority")
-	before := storeInbox(t, ea)
-	if before <= 0 {
-		t.Fatalf("inbox count %d", before)
-	}
-	ta.waitInbox(before)
-	tb.waitInbox(before)
-
-	ta.send("e") // Ana resolves the conversation open on her screen
-	ta.waitText("Resolved")
-	tb.waitInbox(before - 1) // Ben's, on the other process, follows
-	if n := storeInbox(t, eb); n != before-1 {
-		t.Fatalf("store inbox count %d, want %d", n, before-1)
-	}
-	ta.send("q")
-	tb.send("q")
-	if err := ta.waitEnd(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tb.waitEnd(); err != nil {
-		t.Fatal(err)
-	}
+	resolveSeenByOther(t, ta, tb, ea, eb)
 }

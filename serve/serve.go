@@ -343,7 +343,7 @@ func (s *server) handle(sess ssh.Session) {
 	}
 	log.Info("serve: session start", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 
-	ts := s.o.Team.Join(actor, op.Brands)
+	ts := s.o.Team.Join(sess.Context(), actor, op.Brands)
 	defer ts.Close() // claims end when the session does
 	m, err := tui.New(s.deps(sess, ts))
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/serve"
 )
@@ -60,22 +60,8 @@ type env struct {
 // openApp opens the demo app on a fresh store and polls the demo feed once.
 func openApp(t *testing.T) (*app.App, string) {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(dir, "hark.db")
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	noHold := time.Duration(0) // the clock stands still: a held reply would never go
-	cfg.Outbox.UndoSend = &noHold
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if r := a.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
-		t.Fatalf("demo poll: %+v", r)
-	}
-	return a, dir
+	// the clock stands still: a held reply would never go
+	return apptest.Demo(t, apptest.Options{Now: func() time.Time { return start }, NoHold: true, Poll: true})
 }
 
 // startServer runs serve.Run on a loopback port with the given authorized
@@ -256,12 +242,18 @@ type term struct {
 
 func openTerm(t *testing.T, c *gossh.Client, w, h int) *term {
 	t.Helper()
+	return openTermAs(t, c, "xterm-256color", w, h)
+}
+
+// openTermAs is openTerm with the terminal's TERM.
+func openTermAs(t *testing.T, c *gossh.Client, termName string, w, h int) *term {
+	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tm := &term{t: t, sess: sess, w: w, h: h, ended: make(chan error, 1), changed: make(chan struct{}, 1)}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty(termName, h, w, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
 	if tm.in, err = sess.StdinPipe(); err != nil {
@@ -421,9 +413,18 @@ func TestTwoOperatorsShareOneEngine(t *testing.T) {
 	e := startServer(t, false, ana, ben)
 	ta := openTerm(t, mustDial(t, e, "ana", ana), 100, 30)
 	tb := openTerm(t, mustDial(t, e, "ben", ben), 100, 30)
+	resolveSeenByOther(t, ta, tb, e, e)
+}
+
+// resolveSeenByOther: Ana (ta, on ea) resolves the conversation open on
+// her screen and Ben's screen (tb, on eb: the same server, or another on
+// the same database) follows without a key press; eb's store agrees. Then
+// both quit.
+func resolveSeenByOther(t *testing.T, ta, tb *term, ea, eb *env) {
+	t.Helper()
 	ta.waitText("priority")
 	tb.waitText("priority")
-	before := storeInbox(t, e)
+	before := storeInbox(t, ea)
 	if before <= 0 {
 		t.Fatalf("inbox count %d", before)
 	}
@@ -434,15 +435,14 @@ func TestTwoOperatorsShareOneEngine(t *testing.T) {
 	ta.send("e")
 	ta.waitText("Resolved")
 
-	// Ben's screen follows: his model hears the engine's event and reloads.
-	// A resize makes it draw a full frame, whose header has the new count.
+	// Ben's screen follows: his model hears the engine's event and reloads
+	// (from another process: NOTIFY, then the event).
 	tb.waitInbox(before - 1)
 
 	// And the store agrees.
-	if n := storeInbox(t, e); n != before-1 {
+	if n := storeInbox(t, eb); n != before-1 {
 		t.Fatalf("store inbox count %d, want %d", n, before-1)
 	}
-
 	ta.send("q")
 	tb.send("q")
 	if err := ta.waitEnd(); err != nil {

@@ -81,25 +81,7 @@ func sessions(t *testing.T, e *env, n int) map[string]*team.Session {
 // in the threads of every stored conversation), by remote id.
 func feedReplies(t *testing.T, a *app.App) map[string]social.Post {
 	t.Helper()
-	out := map[string]social.Post{}
-	err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		root, err := a.Store.Post(context.Background(), c.PostKeys[0])
-		if err != nil {
-			t.Error(err)
-			return false
-		}
-		posts, err := a.Demo.Thread(context.Background(), root.Post)
-		if err != nil {
-			t.Error(err)
-			return false
-		}
-		for _, p := range posts {
-			if p.Kind == social.KindOwn {
-				out[p.RemoteID] = p
-			}
-		}
-		return true
-	})
+	out, err := a.DemoReplies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +310,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 
 	// JD opens a reply: AK's session knows at once.
 	t0 := time.Now()
-	if _, ok := jane.Claim(top[0]); !ok {
+	if _, ok := jane.Claim(t.Context(), top[0]); !ok {
 		t.Fatal("claim refused")
 	}
 	within(t, events, t0, time.Second, "claim", func(ev team.Event) bool {
@@ -339,15 +321,15 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	}
 
 	// AK starts a reply anyway: warned; sending is refused unless confirmed.
-	if c, ok := ade.Claim(top[0]); ok || c.Holder.Initials != "JD" {
+	if c, ok := ade.Claim(t.Context(), top[0]); ok || c.Holder.Initials != "JD" {
 		t.Fatalf("AK's claim on JD's conversation: %+v %v", c, ok)
 	}
-	_, err := ade.Operator().Reply(top[0], "second answer ^AK", engine.ReplyOptions{})
+	_, err := ade.Operator().Reply(t.Context(), top[0], "second answer ^AK", engine.ReplyOptions{})
 	var ce *team.ClaimedError
 	if !errors.As(err, &ce) || ce.Holder.Initials != "JD" {
 		t.Fatalf("AK's send on JD's claim: %v, want *team.ClaimedError naming JD", err)
 	}
-	if _, err := ade.Operator().Reply(top[0], "confirmed answer ^AK", engine.ReplyOptions{Force: true}); err != nil {
+	if _, err := ade.Operator().Reply(t.Context(), top[0], "confirmed answer ^AK", engine.ReplyOptions{Force: true}); err != nil {
 		t.Fatalf("confirmed send: %v", err)
 	}
 	p := waitReply(t, e.a, "confirmed answer")
@@ -363,7 +345,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	// registry's sweeper (serve runs it) lets go, and JD's session hears.
 	jevents, jstop := jane.Subscribe()
 	defer jstop()
-	if _, ok := ade.Claim(top[1]); !ok {
+	if _, ok := ade.Claim(t.Context(), top[1]); !ok {
 		t.Fatal("claim refused")
 	}
 	clk.Advance(5*time.Minute + time.Second)
@@ -373,7 +355,7 @@ func TestClaimsAcrossSSHSessions(t *testing.T) {
 	})
 
 	// Disconnect: JD's connection drops; their claims end and AK hears.
-	jane.Claim(top[2])
+	jane.Claim(t.Context(), top[2])
 	t2 := time.Now()
 	cj.Close()
 	within(t, events, t2, 2*time.Second, "release on disconnect", func(ev team.Event) bool {

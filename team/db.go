@@ -65,8 +65,9 @@ func newShared(r *Registry, b store.TeamBoard, o Options) *shared {
 		pres: map[int]Presence{}, claimRev: map[string]int64{}, sessRev: map[int]int64{}}
 }
 
-func (d *shared) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d.opTO)
+// ctx bounds one database call of the team by OpTimeout.
+func (d *shared) ctx(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, d.opTO)
 }
 
 // apply takes committed changes into the copy and tells the subscribers.
@@ -134,7 +135,7 @@ func (d *shared) applyLocked(ch store.TeamChange) {
 // What this process applied since the snapshot (a revision above the
 // snapshot's newest) is kept.
 func (d *shared) reload() error {
-	ctx, cancel := d.ctx()
+	ctx, cancel := d.ctx(context.Background())
 	defer cancel()
 	sessions, claims, top, err := d.b.TeamState(ctx, d.ttl, d.r.idle)
 	if err != nil {
@@ -196,17 +197,10 @@ func (d *shared) run(ctx context.Context) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(d.beat)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+		engine.Every(ctx, d.beat, func() {
 			d.heartbeat()
 			d.sweep()
-		}
+		})
 	}()
 	defer wg.Wait()
 	for {
@@ -245,7 +239,7 @@ func (d *shared) heartbeat() {
 			Brand: s.brand, Viewing: s.viewing, Since: s.since})
 	}
 	d.r.mu.Unlock()
-	ctx, cancel := d.ctx()
+	ctx, cancel := d.ctx(context.Background())
 	defer cancel()
 	ch, err := d.b.TeamBeat(ctx, mine)
 	if err != nil {
@@ -259,7 +253,7 @@ func (d *shared) heartbeat() {
 }
 
 func (d *shared) sweep() []Claim {
-	ctx, cancel := d.ctx()
+	ctx, cancel := d.ctx(context.Background())
 	defer cancel()
 	ch, err := d.b.TeamSweep(ctx, d.ttl, d.r.idle)
 	if err != nil {
@@ -276,8 +270,8 @@ func (d *shared) sweep() []Claim {
 	return out
 }
 
-func (d *shared) join(a social.Actor, brands []string) *Session {
-	ctx, cancel := d.ctx()
+func (d *shared) join(ctx context.Context, a social.Actor, brands []string) *Session {
+	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	x, ch, err := d.b.TeamJoin(ctx, store.TeamSession{Process: d.proc, Actor: a})
 	r := d.r
@@ -311,7 +305,7 @@ func (d *shared) leave(s *Session) {
 	s.closed = true
 	delete(r.sessions, s.id)
 	r.mu.Unlock()
-	ctx, cancel := d.ctx()
+	ctx, cancel := d.ctx(context.Background())
 	defer cancel()
 	ch, err := d.b.TeamLeave(ctx, int64(s.id))
 	if err != nil {
@@ -324,7 +318,7 @@ func (d *shared) leave(s *Session) {
 
 // claim is Session.Claim and Take. When the database cannot be asked the
 // claim is let through (logged): the reply's own check asks again.
-func (d *shared) claim(s *Session, conv string, take bool) (Claim, bool) {
+func (d *shared) claim(ctx context.Context, s *Session, conv string, take bool) (Claim, bool) {
 	d.r.mu.Lock()
 	closed := s.closed
 	d.r.mu.Unlock()
@@ -332,8 +326,8 @@ func (d *shared) claim(s *Session, conv string, take bool) (Claim, bool) {
 		return Claim{}, false
 	}
 	for try := 0; ; try++ {
-		ctx, cancel := d.ctx()
-		c, ok, ch, err := d.b.TeamClaim(ctx, int64(s.id), conv, take, d.ttl, d.r.idle)
+		tctx, cancel := d.ctx(ctx)
+		c, ok, ch, err := d.b.TeamClaim(tctx, int64(s.id), conv, take, d.ttl, d.r.idle)
 		cancel()
 		if errors.Is(err, store.ErrTeamGone) && try == 0 {
 			d.heartbeat() // swept while this process was cut off: register again
@@ -348,8 +342,8 @@ func (d *shared) claim(s *Session, conv string, take bool) (Claim, bool) {
 	}
 }
 
-func (d *shared) touch(s *Session, conv string) bool {
-	ctx, cancel := d.ctx()
+func (d *shared) touch(ctx context.Context, s *Session, conv string) bool {
+	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	ok, err := d.b.TeamTouch(ctx, int64(s.id), conv, d.r.idle)
 	if err != nil {
@@ -362,7 +356,7 @@ func (d *shared) touch(s *Session, conv string) bool {
 // release ends the session's claims on convs (all when nil) that the copy
 // says it holds: moving through the queue releases nothing it did not
 // claim, without a write.
-func (d *shared) release(s *Session, convs []string, why Reason) {
+func (d *shared) release(ctx context.Context, s *Session, convs []string, why Reason) {
 	d.r.mu.Lock()
 	var held []string
 	for conv, c := range d.r.claims {
@@ -375,7 +369,7 @@ func (d *shared) release(s *Session, convs []string, why Reason) {
 		return
 	}
 	slices.Sort(held)
-	ctx, cancel := d.ctx()
+	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	ch, err := d.b.TeamRelease(ctx, int64(s.id), held, string(why))
 	if err != nil {
@@ -385,11 +379,11 @@ func (d *shared) release(s *Session, convs []string, why Reason) {
 	d.apply(ch)
 }
 
-func (d *shared) presence(s *Session) {
+func (d *shared) presence(ctx context.Context, s *Session) {
 	d.r.mu.Lock()
 	brand, viewing := s.brand, s.viewing
 	d.r.mu.Unlock()
-	ctx, cancel := d.ctx()
+	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	ch, err := d.b.TeamPresence(ctx, int64(s.id), brand, viewing)
 	if err != nil {
@@ -400,7 +394,7 @@ func (d *shared) presence(s *Session) {
 }
 
 // acquire is the reply's check (engine.Guard).
-func (d *shared) acquire(s *Session, conv string) (social.Actor, bool) {
+func (d *shared) acquire(ctx context.Context, s *Session, conv string) (social.Actor, bool) {
 	d.r.mu.Lock()
 	closed := s.closed
 	c, held := d.r.claims[conv]
@@ -411,6 +405,6 @@ func (d *shared) acquire(s *Session, conv string) (social.Actor, bool) {
 		}
 		return s.actor, true
 	}
-	got, ok := d.claim(s, conv, false)
+	got, ok := d.claim(ctx, s, conv, false)
 	return got.Holder, ok
 }

@@ -14,6 +14,7 @@
 // operators did is persisted by the engine (the outbox and each
 // conversation's activity trail), not here.
 //
-// It may import social, store (its interfaces and types) and engine; it
-// must not import serve, tui, app or store internals (store/pg …).
+// It may import social, store (its interfaces and types), engine and fanout
+// (the event fan-out it shares with the engine); it must not import serve,
+// tui, app or store internals (store/pg …).
 package team

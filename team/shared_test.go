@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/internal/testkit"
@@ -30,10 +29,11 @@ func pgDB(t *testing.T) string {
 // member is one hark process on the database: its app (own pool,
 // engine and listener) and its team registry, both running.
 type member struct {
-	a    *app.App
-	reg  *team.Registry
-	stop context.CancelFunc
-	done chan struct{}
+	a   *app.App
+	reg *team.Registry
+	// crash stops the process's engine and registry without leaving: its
+	// sessions stay in the database until they expire (as after kill -9)
+	crash func()
 }
 
 // quick timings: a heartbeat every 50 ms, a session dead after 400 ms
@@ -44,54 +44,12 @@ var quick = team.Options{Beat: 50 * time.Millisecond, TTL: 400 * time.Millisecon
 // polls the demo feed.
 func joinDB(t *testing.T, dsn string, o team.Options, poll bool) *member {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = dsn
-	cfg.Throwaway = false
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if poll {
-		if r := a.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
-			t.Fatalf("demo poll: %+v", r)
-		}
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, o)
 	if !reg.Shared() {
 		t.Fatal("a registry on PostgreSQL is not shared")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &member{a: a, reg: reg, stop: cancel, done: make(chan struct{})}
-	evs, stop := a.Engine.Subscribe()
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Engine.Run(ctx) }()
-	go func() { defer wg.Done(); reg.Run(ctx) }()
-	go func() { wg.Wait(); close(m.done) }()
-	t.Cleanup(func() { m.crash(); a.Close() })
-	// the process hears the others from here on
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case e := <-evs:
-			if e.Kind == engine.EvListening {
-				return m
-			}
-		case <-deadline:
-			t.Fatal("the process's listener did not connect in 30 s")
-		}
-	}
-}
-
-// crash stops the process's engine and registry without leaving: its
-// sessions stay in the database until they expire (as after kill -9).
-func (m *member) crash() {
-	m.stop()
-	<-m.done
+	return &member{a: a, reg: reg, crash: apptest.RunShared(t, a, reg)}
 }
 
 // heard waits until the registry's subscription delivers an event that
@@ -123,7 +81,7 @@ func listening(t *testing.T, a, b *team.Session, evA, evB <-chan team.Event) {
 		deadline := time.Now().Add(30 * time.Second)
 		for i := 0; ; i++ {
 			brand := fmt.Sprintf("probe %d", i)
-			p.s.SetBrand(brand)
+			p.s.SetBrand(t.Context(), brand)
 			wait := time.After(200 * time.Millisecond)
 			heardIt := false
 			for !heardIt {
@@ -142,7 +100,7 @@ func listening(t *testing.T, a, b *team.Session, evA, evB <-chan team.Event) {
 				t.Fatal("the other process never heard a change")
 			}
 		}
-		p.s.SetBrand("")
+		p.s.SetBrand(t.Context(), "")
 	}
 }
 
@@ -165,7 +123,7 @@ func TestTeamContract(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, reg := tc.open(t)
-			s1, s2 := reg.Join(jd, nil), reg.Join(ak, nil)
+			s1, s2 := reg.Join(t.Context(), jd, nil), reg.Join(t.Context(), ak, nil)
 			ev, stop := s2.Subscribe()
 			defer stop()
 			ids := topIDs(t, a, 3)
@@ -173,11 +131,11 @@ func TestTeamContract(t *testing.T) {
 			if on := reg.Online(); len(on) != 2 || on[0].Actor != jd || on[1].Actor != ak {
 				t.Fatalf("online %+v", on)
 			}
-			if _, ok := s1.Claim(id); !ok {
+			if _, ok := s1.Claim(t.Context(), id); !ok {
 				t.Fatal("free conversation not claimed")
 			}
 			next(t, ev, func(e team.Event) bool { return e.Kind == team.EvClaimed && e.Claim.Conv == id && e.Claim.Holder == jd })
-			if c, ok := s2.Claim(id); ok || c.Holder != jd || c.Session != s1.ID() {
+			if c, ok := s2.Claim(t.Context(), id); ok || c.Holder != jd || c.Session != s1.ID() {
 				t.Fatalf("second claim: %+v %v", c, ok)
 			}
 			if o, ok := s2.Other(id); !ok || o.Holder != jd {
@@ -187,41 +145,41 @@ func TestTeamContract(t *testing.T) {
 				t.Fatal("JD's own claim shown to JD as another's")
 			}
 			// a reply respects the claim (the engine asks the guard)
-			_, err := s2.Operator().Reply(id, "me too ^AK", engine.ReplyOptions{})
+			_, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{})
 			var ce *team.ClaimedError
 			if !errors.As(err, &ce) || ce.Holder != jd {
 				t.Fatalf("AK's reply on JD's claim: %v", err)
 			}
-			s1.Release(id)
+			s1.Release(t.Context(), id)
 			next(t, ev, func(e team.Event) bool { return e.Kind == team.EvReleased && e.Reason == team.ReasonReleased })
 			if _, ok := reg.ClaimOf(id); ok {
 				t.Fatal("released claim still shown")
 			}
-			if _, ok := s2.Claim(id); !ok {
+			if _, ok := s2.Claim(t.Context(), id); !ok {
 				t.Fatal("released conversation not claimable")
 			}
 			evJD, stopJD := s1.Subscribe()
 			defer stopJD()
-			if c := s1.Take(id); c.Holder != jd {
+			if c := s1.Take(t.Context(), id); c.Holder != jd {
 				t.Fatalf("take: %+v", c)
 			}
 			got := next(t, evJD, func(e team.Event) bool { return e.Kind == team.EvClaimed && e.Reason == team.ReasonTaken })
 			if got.Prev == nil || got.Prev.Session != s2.ID() || got.Claim.Session != s1.ID() {
 				t.Fatalf("taken over: %+v prev %+v", got, got.Prev)
 			}
-			if s2.Touch(id) {
+			if s2.Touch(t.Context(), id) {
 				t.Fatal("AK's touch kept a claim taken over")
 			}
-			if !s1.Touch(id) {
+			if !s1.Touch(t.Context(), id) {
 				t.Fatal("JD's touch lost JD's claim")
 			}
 			// another session of the same operator: the claim moves
-			s3 := reg.Join(jd, nil)
-			if c, ok := s3.Claim(id); !ok || c.Session != s3.ID() {
+			s3 := reg.Join(t.Context(), jd, nil)
+			if c, ok := s3.Claim(t.Context(), id); !ok || c.Session != s3.ID() {
 				t.Fatalf("JD's second session: %+v %v", c, ok)
 			}
 			for _, x := range ids[1:] {
-				s3.Claim(x)
+				s3.Claim(t.Context(), x)
 			}
 			if h := s3.Held(); len(h) != 3 {
 				t.Fatalf("held %v", h)
@@ -233,21 +191,21 @@ func TestTeamContract(t *testing.T) {
 			if n := len(reg.Claims()); n != 0 {
 				t.Fatalf("%d claims after disconnect", n)
 			}
-			if _, ok := s3.Claim(id); ok {
+			if _, ok := s3.Claim(t.Context(), id); ok {
 				t.Error("closed session claimed")
 			}
-			s2.SetBrand("Northwind Energy")
-			s2.SetViewing(id)
+			s2.SetBrand(t.Context(), "Northwind Energy")
+			s2.SetViewing(t.Context(), id)
 			next(t, ev, func(e team.Event) bool { return e.Kind == team.EvPresence && e.Presence.Viewing == id })
 			on := reg.Online()
 			if len(on) != 2 || on[1].Brand != "Northwind Energy" || on[1].Viewing != id {
 				t.Fatalf("online %+v", on)
 			}
 			// JD sends: the claim ends on send
-			if _, ok := s1.Claim(id); !ok {
+			if _, ok := s1.Claim(t.Context(), id); !ok {
 				t.Fatal("claim before send")
 			}
-			if _, err := s1.Operator().Reply(id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
+			if _, err := s1.Operator().Reply(t.Context(), id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			next(t, ev, func(e team.Event) bool { return e.Kind == team.EvReleased && e.Reason == team.ReasonSent })
@@ -265,8 +223,8 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 	dsn := pgDB(t)
 	pa := joinDB(t, dsn, quick, true)
 	pb := joinDB(t, dsn, quick, false)
-	jdS := pa.reg.Join(jd, nil)
-	akS := pb.reg.Join(ak, nil)
+	jdS := pa.reg.Join(t.Context(), jd, nil)
+	akS := pb.reg.Join(t.Context(), ak, nil)
 	evB, stopB := akS.Subscribe()
 	defer stopB()
 	evA, stopA := jdS.Subscribe()
@@ -281,7 +239,7 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 	for i := range n {
 		id := ids[i%len(ids)]
 		t0 := time.Now()
-		if _, ok := jdS.Claim(id); !ok {
+		if _, ok := jdS.Claim(t.Context(), id); !ok {
 			t.Fatalf("round %d: claim refused", i)
 		}
 		at := heard(t, evB, 10*time.Second, "JD's claim on the other process", func(e team.Event) bool {
@@ -291,7 +249,7 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 		if o, ok := akS.Other(id); !ok || o.Holder != jd {
 			t.Fatalf("round %d: Other on B = %+v %v", i, o, ok)
 		}
-		jdS.Release(id)
+		jdS.Release(t.Context(), id)
 		heard(t, evB, 10*time.Second, "JD's release on the other process", func(e team.Event) bool {
 			return e.Kind == team.EvReleased && e.Claim.Conv == id
 		})
@@ -303,25 +261,25 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 	evA, stopA = jdS.Subscribe()
 	defer stopA()
 	id := ids[0]
-	jdS.Claim(id)
+	jdS.Claim(t.Context(), id)
 	heard(t, evB, 10*time.Second, "claim", func(e team.Event) bool { return e.Kind == team.EvClaimed && e.Claim.Conv == id })
-	if c, ok := akS.Claim(id); ok || c.Holder != jd {
+	if c, ok := akS.Claim(t.Context(), id); ok || c.Holder != jd {
 		t.Fatalf("AK's claim over JD's from another process: %+v %v", c, ok)
 	}
-	akS.Take(id)
+	akS.Take(t.Context(), id)
 	ev := heard(t, evA, 10*time.Second, "take-over told to JD", func(e team.Event) bool {
 		return e.Kind == team.EvClaimed && e.Reason == team.ReasonTaken && e.Prev != nil && e.Prev.Session == jdS.ID()
 	})
 	_ = ev
-	if jdS.Touch(id) {
+	if jdS.Touch(t.Context(), id) {
 		t.Fatal("JD's touch kept a claim taken over from another process")
 	}
 	if c, ok := jdS.Other(id); !ok || c.Holder != ak {
 		t.Fatalf("JD's view after take-over: %+v %v", c, ok)
 	}
 	// presence: brand and the conversation on screen
-	akS.SetBrand("Skylark Air")
-	akS.SetViewing(id)
+	akS.SetBrand(t.Context(), "Skylark Air")
+	akS.SetViewing(t.Context(), id)
 	heard(t, evA, 10*time.Second, "AK's presence on A", func(e team.Event) bool {
 		return e.Kind == team.EvPresence && e.Presence.Session == akS.ID() && e.Presence.Viewing == id && e.Presence.Brand == "Skylark Air"
 	})
@@ -336,8 +294,8 @@ func TestSharedClaimHasOneWinner(t *testing.T) {
 	pb := joinDB(t, dsn, quick, false)
 	var ss []*team.Session
 	for i := range 3 {
-		ss = append(ss, pa.reg.Join(social.Actor{Initials: "A" + string(rune('0'+i))}, nil))
-		ss = append(ss, pb.reg.Join(social.Actor{Initials: "B" + string(rune('0'+i))}, nil))
+		ss = append(ss, pa.reg.Join(t.Context(), social.Actor{Initials: "A" + string(rune('0'+i))}, nil))
+		ss = append(ss, pb.reg.Join(t.Context(), social.Actor{Initials: "B" + string(rune('0'+i))}, nil))
 	}
 	ids := topIDs(t, pa.a, 5)
 	for round := range 20 {
@@ -355,7 +313,7 @@ func TestSharedClaimHasOneWinner(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-gate
-				c, ok := s.Claim(id)
+				c, ok := s.Claim(t.Context(), id)
 				out[i] = res{s, c, ok}
 			}()
 		}
@@ -378,7 +336,7 @@ func TestSharedClaimHasOneWinner(t *testing.T) {
 				t.Fatalf("round %d: %s told %+v, winner %s", round, r.s.Actor().Label(), r.c, win.Actor().Label())
 			}
 		}
-		win.Release(id)
+		win.Release(t.Context(), id)
 	}
 }
 
@@ -389,9 +347,9 @@ func TestSharedCrashReleases(t *testing.T) {
 	dsn := pgDB(t)
 	pa := joinDB(t, dsn, quick, true)
 	pb := joinDB(t, dsn, quick, false)
-	jdS := pa.reg.Join(jd, nil)
+	jdS := pa.reg.Join(t.Context(), jd, nil)
 	id := topIDs(t, pa.a, 1)[0]
-	if _, ok := jdS.Claim(id); !ok {
+	if _, ok := jdS.Claim(t.Context(), id); !ok {
 		t.Fatal("claim")
 	}
 	testkit.Eventually(t, 10*time.Second, "B sees JD's claim", func() bool { _, ok := pb.reg.ClaimOf(id); return ok })
@@ -412,9 +370,9 @@ func TestSharedPresenceSurvivesIdle(t *testing.T) {
 	dsn := pgDB(t)
 	pa := joinDB(t, dsn, quick, true)
 	pb := joinDB(t, dsn, quick, false)
-	jdS := pa.reg.Join(jd, nil)
+	jdS := pa.reg.Join(t.Context(), jd, nil)
 	id := topIDs(t, pa.a, 1)[0]
-	jdS.Claim(id)
+	jdS.Claim(t.Context(), id)
 	evB, stop := pb.reg.Subscribe()
 	defer stop()
 	testkit.Eventually(t, 10*time.Second, "B sees JD", func() bool { _, ok := pb.reg.ClaimOf(id); return ok && len(pb.reg.Online()) == 1 })
@@ -449,13 +407,13 @@ func TestSharedIdleClaimExpires(t *testing.T) {
 	o.Idle = 300 * time.Millisecond
 	pa := joinDB(t, dsn, o, true)
 	pb := joinDB(t, dsn, o, false)
-	jdS := pa.reg.Join(jd, nil)
+	jdS := pa.reg.Join(t.Context(), jd, nil)
 	id := topIDs(t, pa.a, 1)[0]
 	evB, stop := pb.reg.Subscribe()
 	defer stop()
-	jdS.Claim(id)
+	jdS.Claim(t.Context(), id)
 	heard(t, evB, 10*time.Second, "idle release", func(e team.Event) bool { return e.Kind == team.EvReleased && e.Reason == team.ReasonIdle })
-	if jdS.Touch(id) {
+	if jdS.Touch(t.Context(), id) {
 		t.Fatal("touch revived an idle claim")
 	}
 	if on := pb.reg.Online(); len(on) != 1 {
@@ -476,10 +434,10 @@ func TestSharedStalledProcess(t *testing.T) {
 	defer px.Close()
 	pb := joinDB(t, dsn, quick, true)
 	pa := joinDB(t, px.Via(dsn), quick, false)
-	jdS := pa.reg.Join(jd, nil)
-	akS := pb.reg.Join(ak, nil)
+	jdS := pa.reg.Join(t.Context(), jd, nil)
+	akS := pb.reg.Join(t.Context(), ak, nil)
 	id := topIDs(t, pb.a, 1)[0]
-	if _, ok := jdS.Claim(id); !ok {
+	if _, ok := jdS.Claim(t.Context(), id); !ok {
 		t.Fatal("claim")
 	}
 	testkit.Eventually(t, 10*time.Second, "B sees JD's claim", func() bool { _, ok := pb.reg.ClaimOf(id); return ok })
@@ -487,7 +445,7 @@ func TestSharedStalledProcess(t *testing.T) {
 	t0 := time.Now()
 	// a write of the cut-off process, in flight while it is cut off
 	late := make(chan bool, 1)
-	go func() { late <- jdS.Touch(id) }()
+	go func() { late <- jdS.Touch(t.Context(), id) }()
 	// a stall in the middle of the touch's transaction keeps its row
 	// locks until the server ends it (idle_in_transaction_session_timeout,
 	// 15 s): the others' sweep waits for that, so the bound is above it
@@ -496,18 +454,18 @@ func TestSharedStalledProcess(t *testing.T) {
 		return !held && len(pb.reg.Online()) == 1
 	})
 	t.Logf("stalled process's session gone for the others after %v", time.Since(t0))
-	if _, ok := akS.Claim(id); !ok {
+	if _, ok := akS.Claim(t.Context(), id); !ok {
 		t.Fatal("AK could not claim the conversation the stalled process held")
 	}
 	px.Pass() // the stalled writes reach the database now, late
 	if <-late {
 		t.Fatal("the stalled process's late touch kept a claim it lost")
 	}
-	jdS.Release(id)
+	jdS.Release(t.Context(), id)
 	if c, ok := pb.reg.ClaimOf(id); !ok || c.Holder != ak {
 		t.Fatalf("AK's claim after the stalled process's release: %+v %v", c, ok)
 	}
-	if c, ok := jdS.Claim(id); ok || c.Holder != ak {
+	if c, ok := jdS.Claim(t.Context(), id); ok || c.Holder != ak {
 		t.Fatalf("the stalled process claimed over AK: %+v %v", c, ok)
 	}
 	// it heartbeats again: JD is online again for B, and A sees AK's claim

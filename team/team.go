@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/fanout"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -111,11 +112,6 @@ type Event struct {
 	At       time.Time
 }
 
-type sub struct {
-	ch     chan Event
-	lagged bool
-}
-
 // Registry is shared by every session of one process.
 type Registry struct {
 	eng   *engine.Engine
@@ -127,9 +123,8 @@ type Registry struct {
 	mu       sync.Mutex
 	sessions map[int]*Session // this process's
 	claims   map[string]*Claim
-	subs     map[int]*sub
 	nextSess int
-	nextSub  int
+	events   *fanout.Hub[Event]
 
 	db *shared // nil: the team lives in this process (db.go)
 }
@@ -149,7 +144,8 @@ func New(eng *engine.Engine, o Options) *Registry {
 		o.Sweep = min(time.Second, o.Idle/2)
 	}
 	r := &Registry{eng: eng, idle: o.Idle, sweep: o.Sweep, now: o.Now, log: o.Log,
-		sessions: map[int]*Session{}, claims: map[string]*Claim{}, subs: map[int]*sub{}}
+		sessions: map[int]*Session{}, claims: map[string]*Claim{},
+		events: fanout.New(64, func(ev Event) Event { return Event{Kind: EvResync, At: ev.At} })}
 	if b, ok := eng.Store().(store.TeamBoard); ok && !o.Local {
 		r.db = newShared(r, b, o)
 	}
@@ -171,16 +167,7 @@ func (r *Registry) Run(ctx context.Context) {
 		r.db.run(ctx)
 		return
 	}
-	t := time.NewTicker(r.sweep)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			r.Sweep()
-		}
-	}
+	engine.Every(ctx, r.sweep, func() { r.Sweep() })
 }
 
 // Sweep ends every claim idle for longer than the idle time and returns
@@ -208,9 +195,9 @@ func (r *Registry) expiredLocked(c *Claim, now time.Time) bool {
 
 // Join registers a session of an operator (brands: the brands they
 // answer, "" = all) and announces it.
-func (r *Registry) Join(a social.Actor, brands []string) *Session {
+func (r *Registry) Join(ctx context.Context, a social.Actor, brands []string) *Session {
 	if r.db != nil {
-		return r.db.join(a, brands)
+		return r.db.join(ctx, a, brands)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -278,40 +265,11 @@ func (r *Registry) ClaimOf(conv string) (Claim, bool) {
 // subscriber never blocks the others (nor the session that made the
 // change): when its buffer is full events are dropped and the next one it
 // gets is EvResync.
-func (r *Registry) Subscribe() (<-chan Event, func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	id := r.nextSub
-	r.nextSub++
-	s := &sub{ch: make(chan Event, 64)}
-	r.subs[id] = s
-	return s.ch, func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if _, ok := r.subs[id]; ok {
-			delete(r.subs, id)
-			close(s.ch)
-		}
-	}
-}
+func (r *Registry) Subscribe() (<-chan Event, func()) { return r.events.Subscribe() }
 
-func (r *Registry) publishLocked(ev Event) {
-	for _, s := range r.subs {
-		if s.lagged {
-			select {
-			case s.ch <- Event{Kind: EvResync, At: ev.At}:
-				s.lagged = false
-			default:
-				continue
-			}
-		}
-		select {
-		case s.ch <- ev:
-		default:
-			s.lagged = true
-		}
-	}
-}
+// publishLocked is called with r.mu held, so that subscribers learn of the
+// changes in the order they were made.
+func (r *Registry) publishLocked(ev Event) { r.events.Publish(ev) }
 
 // claimLocked claims conv for s. An expired claim is released first; a
 // live claim of another operator is returned with false unless take. A
@@ -395,9 +353,9 @@ func (s *Session) presenceLocked() Presence {
 // Claim claims conv for this operator (composer, picker or bulk selection
 // opened). When another operator holds it, it returns their claim and
 // false: warn, and on confirmation call Take.
-func (s *Session) Claim(conv string) (Claim, bool) {
+func (s *Session) Claim(ctx context.Context, conv string) (Claim, bool) {
 	if s.r.db != nil {
-		return s.r.db.claim(s, conv, false)
+		return s.r.db.claim(ctx, s, conv, false)
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -409,9 +367,9 @@ func (s *Session) Claim(conv string) (Claim, bool) {
 
 // Take claims conv even from another operator (who is told: EvClaimed
 // with ReasonTaken and Prev). Call it only after the operator confirmed.
-func (s *Session) Take(conv string) Claim {
+func (s *Session) Take(ctx context.Context, conv string) Claim {
 	if s.r.db != nil {
-		c, _ := s.r.db.claim(s, conv, true)
+		c, _ := s.r.db.claim(ctx, s, conv, true)
 		return c
 	}
 	s.r.mu.Lock()
@@ -425,9 +383,9 @@ func (s *Session) Take(conv string) Claim {
 
 // Touch records activity on this session's claim (typing), so it does
 // not expire; it reports whether the session still holds it.
-func (s *Session) Touch(conv string) bool {
+func (s *Session) Touch(ctx context.Context, conv string) bool {
 	if s.r.db != nil {
-		return s.r.db.touch(s, conv)
+		return s.r.db.touch(ctx, s, conv)
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -445,11 +403,11 @@ func (s *Session) Touch(conv string) bool {
 }
 
 // Release ends this session's claim on conv (esc); another's is untouched.
-func (s *Session) Release(conv string) { s.release(conv, ReasonReleased) }
+func (s *Session) Release(ctx context.Context, conv string) { s.release(ctx, conv, ReasonReleased) }
 
-func (s *Session) release(conv string, why Reason) {
+func (s *Session) release(ctx context.Context, conv string, why Reason) {
 	if s.r.db != nil {
-		s.r.db.release(s, []string{conv}, why)
+		s.r.db.release(ctx, s, []string{conv}, why)
 		return
 	}
 	s.r.mu.Lock()
@@ -460,9 +418,9 @@ func (s *Session) release(conv string, why Reason) {
 }
 
 // ReleaseAll ends every claim of this session (a bulk selection cleared).
-func (s *Session) ReleaseAll() {
+func (s *Session) ReleaseAll(ctx context.Context) {
 	if s.r.db != nil {
-		s.r.db.release(s, nil, ReasonReleased)
+		s.r.db.release(ctx, s, nil, ReasonReleased)
 		return
 	}
 	s.r.mu.Lock()
@@ -494,20 +452,20 @@ func (s *Session) Held() []string {
 }
 
 // SetBrand says which brand the session is looking at ("" = all).
-func (s *Session) SetBrand(brand string) {
-	s.setPresence(func() bool { old := s.brand; s.brand = brand; return old != brand }, ReasonBrand)
+func (s *Session) SetBrand(ctx context.Context, brand string) {
+	s.setPresence(ctx, func() bool { old := s.brand; s.brand = brand; return old != brand }, ReasonBrand)
 }
 
 // SetViewing says which conversation the session has open ("" = none),
 // so the others see who is looking at it.
-func (s *Session) SetViewing(conv string) {
-	s.setPresence(func() bool { old := s.viewing; s.viewing = conv; return old != conv }, ReasonViewing)
+func (s *Session) SetViewing(ctx context.Context, conv string) {
+	s.setPresence(ctx, func() bool { old := s.viewing; s.viewing = conv; return old != conv }, ReasonViewing)
 }
 
 // setPresence applies set under the registry's lock and, when it changed
 // something, tells the others: through the database on a shared team,
 // else as an event of this registry.
-func (s *Session) setPresence(set func() (changed bool), why Reason) {
+func (s *Session) setPresence(ctx context.Context, set func() (changed bool), why Reason) {
 	s.r.mu.Lock()
 	if s.closed || !set() {
 		s.r.mu.Unlock()
@@ -515,7 +473,7 @@ func (s *Session) setPresence(set func() (changed bool), why Reason) {
 	}
 	if s.r.db != nil {
 		s.r.mu.Unlock()
-		s.r.db.presence(s)
+		s.r.db.presence(ctx, s)
 		return
 	}
 	defer s.r.mu.Unlock()
@@ -567,10 +525,10 @@ func (s *Session) Close() {
 // guard gives the session's operator handle the claims check.
 type guard struct{ s *Session }
 
-func (g guard) Acquire(conv string, _ social.Actor) (social.Actor, bool) {
+func (g guard) Acquire(ctx context.Context, conv string, _ social.Actor) (social.Actor, bool) {
 	s := g.s
 	if s.r.db != nil {
-		return s.r.db.acquire(s, conv)
+		return s.r.db.acquire(ctx, s, conv)
 	}
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -584,4 +542,6 @@ func (g guard) Acquire(conv string, _ social.Actor) (social.Actor, bool) {
 	return c.Holder, ok
 }
 
-func (g guard) Replied(conv string, _ social.Actor) { g.s.release(conv, ReasonSent) }
+func (g guard) Replied(ctx context.Context, conv string, _ social.Actor) {
+	g.s.release(ctx, conv, ReasonSent)
+}

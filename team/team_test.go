@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
@@ -32,19 +31,7 @@ func TestMain(m *testing.M) {
 // demoApp opens the demo on a fresh bbolt file and polls it once.
 func demoApp(t *testing.T) *app.App {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(dir, "hark.db")
-	cfg.LogFile = filepath.Join(dir, "hark.log")
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if r := a.Engine.PollOnce(context.Background()); len(r) == 0 || r[0].Err != nil {
-		t.Fatalf("demo poll: %+v", r)
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return start }, Poll: true})
 	return a
 }
 
@@ -87,7 +74,7 @@ func TestClaims(t *testing.T) {
 	a := demoApp(t)
 	clk := testkit.NewClock(start)
 	reg := team.New(a.Engine, team.Options{Idle: 5 * time.Minute, Now: clk.Now})
-	s1, s2 := reg.Join(jd, []string{"Skylark Air"}), reg.Join(ak, nil)
+	s1, s2 := reg.Join(t.Context(), jd, []string{"Skylark Air"}), reg.Join(t.Context(), ak, nil)
 	events, stop := s2.Subscribe()
 	defer stop()
 	id := topIDs(t, a, 1)[0]
@@ -98,14 +85,14 @@ func TestClaims(t *testing.T) {
 		want func(team.Event) bool
 	}{
 		{"JD opens the composer", func() {
-			if _, ok := s1.Claim(id); !ok {
+			if _, ok := s1.Claim(t.Context(), id); !ok {
 				t.Fatal("free conversation not claimed")
 			}
 		}, func(ev team.Event) bool {
 			return ev.Kind == team.EvClaimed && ev.Claim.Holder == jd && ev.Claim.Conv == id
 		}},
 		{"AK is warned", func() {
-			c, ok := s2.Claim(id)
+			c, ok := s2.Claim(t.Context(), id)
 			if ok || c.Holder != jd {
 				t.Fatalf("second claim: %+v %v", c, ok)
 			}
@@ -116,19 +103,19 @@ func TestClaims(t *testing.T) {
 				t.Fatal("JD's own claim shown to JD as another's")
 			}
 		}, nil},
-		{"JD presses esc", func() { s1.Release(id) },
+		{"JD presses esc", func() { s1.Release(t.Context(), id) },
 			func(ev team.Event) bool { return ev.Kind == team.EvReleased && ev.Reason == team.ReasonReleased }},
 		{"AK claims, JD takes it over after confirming", func() {
-			if _, ok := s2.Claim(id); !ok {
+			if _, ok := s2.Claim(t.Context(), id); !ok {
 				t.Fatal("released conversation not claimable")
 			}
-			s1.Take(id)
+			s1.Take(t.Context(), id)
 		}, func(ev team.Event) bool {
 			return ev.Kind == team.EvClaimed && ev.Reason == team.ReasonTaken && ev.Prev != nil && ev.Prev.Holder == ak
 		}},
 		{"idle: touched at 4 m, still held at 8 m, gone at 9 m 1 s", func() {
 			clk.Advance(4 * time.Minute)
-			if !s1.Touch(id) {
+			if !s1.Touch(t.Context(), id) {
 				t.Fatal("touch lost the claim")
 			}
 			clk.Advance(4 * time.Minute)
@@ -146,7 +133,7 @@ func TestClaims(t *testing.T) {
 		{"disconnect releases every claim", func() {
 			ids := topIDs(t, a, 3)
 			for _, x := range ids {
-				s1.Claim(x)
+				s1.Claim(t.Context(), x)
 			}
 			if len(s1.Held()) != 3 {
 				t.Fatalf("held %v", s1.Held())
@@ -159,7 +146,7 @@ func TestClaims(t *testing.T) {
 				t.Fatalf("online %+v", on)
 			}
 		}, func(ev team.Event) bool { return ev.Kind == team.EvPresence && ev.Reason == team.ReasonLeft }},
-		{"brand change is presence", func() { s2.SetBrand("Northwind Energy") },
+		{"brand change is presence", func() { s2.SetBrand(t.Context(), "Northwind Energy") },
 			func(ev team.Event) bool { return ev.Kind == team.EvPresence && ev.Presence.Brand == "Northwind Energy" }},
 	}
 	for _, st := range steps {
@@ -172,7 +159,7 @@ func TestClaims(t *testing.T) {
 		t.Errorf("brands %v", got)
 	}
 	// A closed session claims nothing.
-	if _, ok := s1.Claim(id); ok {
+	if _, ok := s1.Claim(t.Context(), id); ok {
 		t.Error("closed session claimed")
 	}
 }
@@ -180,7 +167,7 @@ func TestClaims(t *testing.T) {
 func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	a := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
-	s := reg.Join(jd, nil)
+	s := reg.Join(t.Context(), jd, nil)
 	slow, stopSlow := reg.Subscribe() // never read until the end
 	defer stopSlow()
 	fast, stopFast := reg.Subscribe()
@@ -197,8 +184,8 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 500; i++ {
-			s.Claim(fmt.Sprint(i))
-			s.Release(fmt.Sprint(i))
+			s.Claim(t.Context(), fmt.Sprint(i))
+			s.Release(t.Context(), fmt.Sprint(i))
 		}
 		close(done)
 	}()
@@ -211,7 +198,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	// happens next.
 	deadline := time.After(5 * time.Second)
 	for k := 0; ; k++ {
-		s.Claim(fmt.Sprintf("final-%d", k))
+		s.Claim(t.Context(), fmt.Sprintf("final-%d", k))
 		select {
 		case <-got:
 		case <-time.After(10 * time.Millisecond):
@@ -231,7 +218,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	if n == 0 {
 		t.Fatal("slow subscriber got nothing")
 	}
-	s.Claim("x") // the next event after an overflow is a resync
+	s.Claim(t.Context(), "x") // the next event after an overflow is a resync
 	if ev := <-slow; ev.Kind != team.EvResync && !resync {
 		t.Fatalf("after overflow got %v, want resync", ev.Kind)
 	}
@@ -240,29 +227,29 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 func TestReplyThroughSessionRespectsClaims(t *testing.T) {
 	a := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
-	s1, s2 := reg.Join(jd, nil), reg.Join(ak, nil)
+	s1, s2 := reg.Join(t.Context(), jd, nil), reg.Join(t.Context(), ak, nil)
 	id := topIDs(t, a, 1)[0]
-	s1.Claim(id)
-	_, err := s2.Operator().Reply(id, "me too ^AK", engine.ReplyOptions{})
+	s1.Claim(t.Context(), id)
+	_, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{})
 	var ce *team.ClaimedError
 	if !errors.As(err, &ce) || ce.Holder != jd || !strings.Contains(err.Error(), "JD") {
 		t.Fatalf("AK's reply on JD's claim: %v", err)
 	}
-	if _, err := s2.Operator().Reply(id, "me too ^AK", engine.ReplyOptions{Force: true}); err != nil {
+	if _, err := s2.Operator().Reply(t.Context(), id, "me too ^AK", engine.ReplyOptions{Force: true}); err != nil {
 		t.Fatalf("confirmed reply: %v", err)
 	}
 	if c, ok := reg.ClaimOf(id); !ok || c.Holder != jd {
 		t.Fatalf("JD's claim after AK's forced reply: %+v %v", c, ok)
 	}
 	// JD sends: the claim ends on send.
-	if _, err := s1.Operator().Reply(id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
+	if _, err := s1.Operator().Reply(t.Context(), id, "sorted ^JD", engine.ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := reg.ClaimOf(id); ok {
 		t.Fatal("claim outlived its send")
 	}
 	// A reply with no claim taken first takes it for the call and lets go.
-	if _, err := s2.Operator().Reply(id, "one more ^AK", engine.ReplyOptions{}); err != nil {
+	if _, err := s2.Operator().Reply(t.Context(), id, "one more ^AK", engine.ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(reg.Claims()) != 0 {
@@ -274,25 +261,7 @@ func TestReplyThroughSessionRespectsClaims(t *testing.T) {
 // threads of the store's conversations, by remote id.
 func replies(t *testing.T, a *app.App) map[string]social.Post {
 	t.Helper()
-	out := map[string]social.Post{}
-	err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		root, err := a.Store.Post(context.Background(), c.PostKeys[0])
-		if err != nil {
-			t.Error(err)
-			return false
-		}
-		posts, err := a.Demo.Thread(context.Background(), root.Post)
-		if err != nil {
-			t.Error(err)
-			return false
-		}
-		for _, p := range posts {
-			if p.Kind == social.KindOwn {
-				out[p.RemoteID] = p
-			}
-		}
-		return true
-	})
+	out, err := a.DemoReplies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +289,7 @@ func drain(t *testing.T, a *app.App) {
 func TestPerOperatorStats(t *testing.T) {
 	a := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
-	s1, s2 := reg.Join(jd, nil), reg.Join(ak, nil)
+	s1, s2 := reg.Join(t.Context(), jd, nil), reg.Join(t.Context(), ak, nil)
 	ids := topIDs(t, a, 4)
 	// JD answers 0 and 1 (resolving 1 with the reply), AK answers 2 and resolves 0 by hand; 3 is solo.
 	for _, r := range []struct {
@@ -328,18 +297,18 @@ func TestPerOperatorStats(t *testing.T) {
 		id      string
 		resolve bool
 	}{{s1, ids[0], false}, {s1, ids[1], true}, {s2, ids[2], false}} {
-		if _, err := r.s.Operator().Reply(r.id, "hello", engine.ReplyOptions{Resolve: r.resolve}); err != nil {
+		if _, err := r.s.Operator().Reply(t.Context(), r.id, "hello", engine.ReplyOptions{Resolve: r.resolve}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.Engine.Reply(ids[3], "solo hello", engine.ReplyOptions{}); err != nil {
+	if _, err := a.Engine.Reply(t.Context(), ids[3], "solo hello", engine.ReplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	a.Engine.Deliver(context.Background())
-	if _, err := s2.Operator().Resolve(ids[0]); err != nil {
+	if _, err := s2.Operator().Resolve(t.Context(), ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	r, err := a.Stats(14, "operator")
+	r, err := a.Stats(t.Context(), 14, "operator")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,10 +323,10 @@ func TestPerOperatorStats(t *testing.T) {
 		}
 	}
 	var sb strings.Builder
-	if err := a.WriteStatsBy(&sb, app.StatsOptions{By: "operator", CSV: true}); err != nil || !strings.Contains(sb.String(), "operator,JD,2,") {
+	if err := a.WriteStatsBy(t.Context(), &sb, app.StatsOptions{By: "operator", CSV: true}); err != nil || !strings.Contains(sb.String(), "operator,JD,2,") {
 		t.Fatalf("csv: %v\n%s", err, sb.String())
 	}
-	if err := a.WriteStatsBy(&sb, app.StatsOptions{By: "nobody"}); err == nil {
+	if err := a.WriteStatsBy(t.Context(), &sb, app.StatsOptions{By: "nobody"}); err == nil {
 		t.Fatal("--by nobody accepted")
 	}
 }
@@ -393,7 +362,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range sessions {
 		actor := social.Actor{Name: fmt.Sprintf("Operator %d", i), Initials: fmt.Sprintf("O%d", i)}
-		s := reg.Join(actor, nil)
+		s := reg.Join(t.Context(), actor, nil)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -403,9 +372,9 @@ func TestFiveSessionsHammer(t *testing.T) {
 			for r := range rounds {
 				for _, id := range ids {
 					marker := fmt.Sprintf("m-%d-%d-%s", i, r, id)
-					_, mine := s.Claim(id)
+					_, mine := s.Claim(t.Context(), id)
 					o := engine.ReplyOptions{ID: marker, Force: !mine && rng.IntN(3) == 0}
-					ent, err := op.Reply(id, marker+" ^"+actor.Initials, o)
+					ent, err := op.Reply(t.Context(), id, marker+" ^"+actor.Initials, o)
 					var ce *engine.ClaimedError
 					switch {
 					case errors.As(err, &ce):
@@ -416,7 +385,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 					case err != nil:
 						t.Errorf("reply: %v", err)
 					default:
-						if again, err := op.Reply(id, marker+" ^"+actor.Initials, engine.ReplyOptions{ID: marker, Force: true}); err != nil || again.Seq != ent.Seq {
+						if again, err := op.Reply(t.Context(), id, marker+" ^"+actor.Initials, engine.ReplyOptions{ID: marker, Force: true}); err != nil || again.Seq != ent.Seq {
 							t.Errorf("repeated reply %s: seq %d vs %d, %v", marker, again.Seq, ent.Seq, err)
 						}
 						mu.Lock()
@@ -433,16 +402,16 @@ func TestFiveSessionsHammer(t *testing.T) {
 					var act social.Action
 					switch rng.IntN(4) {
 					case 0:
-						_, err = op.Resolve(id)
+						_, err = op.Resolve(t.Context(), id)
 						act = social.ActResolved
 					case 1:
-						_, err = op.SetState(id, social.StatePending)
+						_, err = op.SetState(t.Context(), id, social.StatePending)
 						act = social.ActPending
 					case 2:
-						_, err = op.SetState(id, social.StateOpen)
+						_, err = op.SetState(t.Context(), id, social.StateOpen)
 						act = social.ActReopened
 					case 3:
-						_, err = op.Snooze(id, start.Add(time.Hour), marker)
+						_, err = op.Snooze(t.Context(), id, start.Add(time.Hour), marker)
 						act = social.ActSnoozed
 					}
 					if err != nil {
@@ -452,7 +421,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 					mu.Lock()
 					want[key{id, actor.Initials, act}]++
 					mu.Unlock()
-					s.Release(id)
+					s.Release(t.Context(), id)
 				}
 			}
 		}()

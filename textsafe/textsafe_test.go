@@ -14,9 +14,7 @@ const (
 )
 
 func TestBlock(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	tests := []sanitizerCase{
 		{"plain ascii", "hello, world", "hello, world"},
 		{"newlines kept", "a\nb\n\nc", "a\nb\n\nc"},
 		{"crlf", "a\r\nb\r\n", "a\nb\n"},
@@ -92,24 +90,11 @@ func TestBlock(t *testing.T) {
 		{"cjk", "日本語", "日本語"},
 		{"blank letters kept", "\u3164x", "\u3164x"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Block(tt.in)
-			if got != tt.want {
-				t.Errorf("Block(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			assertSafe(t, "Block", got, true)
-			if again := Block(got); again != got {
-				t.Errorf("Block not idempotent: %q -> %q", got, again)
-			}
-		})
-	}
+	checkSanitizer(t, "Block", Block, true, tests, nil)
 }
 
 func TestLine(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	tests := []sanitizerCase{
 		{"plain", "hello world", "hello world"},
 		{"newlines and tabs", "a\nb\tc", "a b c"},
 		{"runs collapse", "a  \n\t \n b", "a b"},
@@ -130,24 +115,11 @@ func TestLine(t *testing.T) {
 		{"only whitespace", " \t\n ", ""},
 		{"empty", "", ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Line(tt.in)
-			if got != tt.want {
-				t.Errorf("Line(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			assertSafe(t, "Line", got, false)
-			if again := Line(got); again != got {
-				t.Errorf("Line not idempotent: %q -> %q", got, again)
-			}
-		})
-	}
+	checkSanitizer(t, "Line", Line, false, tests, nil)
 }
 
 func TestHandle(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	tests := []sanitizerCase{
 		{"plain", "@skylark@social.example", "@skylark@social.example"},
 		{"zwsp", "@skylark\u200bair", "@skylark⟨ZWSP⟩air"},
 		{"word joiner", "@sky\u2060lark", "@sky⟨WJ⟩lark"},
@@ -179,21 +151,11 @@ func TestHandle(t *testing.T) {
 		{"braille blank marked", "x\u2800y", "x⟨U+2800⟩y"},
 		{"persian zwnj kept", "می\u200cخواهم", "می\u200cخواهم"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Handle(tt.in)
-			if got != tt.want {
-				t.Errorf("Handle(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			assertSafe(t, "Handle", got, false)
-			if again := Handle(got); again != got {
-				t.Errorf("Handle not idempotent: %q -> %q", got, again)
-			}
-			if l := Line(got); l != got {
-				t.Errorf("Line(Handle) = %q, want %q", l, got)
-			}
-		})
-	}
+	checkSanitizer(t, "Handle", Handle, false, tests, func(t *testing.T, got string) {
+		if l := Line(got); l != got {
+			t.Errorf("Line(Handle) = %q, want %q", l, got)
+		}
+	})
 }
 
 // TestHandlesDoNotCollide checks the impersonation case: a handle with a
@@ -335,6 +297,31 @@ func TestFastPathDoesNotAllocate(t *testing.T) {
 			}
 			if n := testing.AllocsPerRun(100, func() { _ = c.fn(c.s) }); n != 0 {
 				t.Errorf("%d allocations for clean input", int(n))
+			}
+		})
+	}
+}
+
+// sanitizerCase is an input of a sanitizer and what it must give.
+type sanitizerCase struct{ name, in, want string }
+
+// checkSanitizer runs fn (named name) on every case: it must give want,
+// safe (newlines only where allowNL), and the same again when run on its
+// own output; more, unless nil, checks more of each output.
+func checkSanitizer(t *testing.T, name string, fn func(string) string, allowNL bool, tests []sanitizerCase, more func(t *testing.T, got string)) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := fn(tt.in)
+			if got != tt.want {
+				t.Errorf("%s(%q) = %q, want %q", name, tt.in, got, tt.want)
+			}
+			assertSafe(t, name, got, allowNL)
+			if again := fn(got); again != got {
+				t.Errorf("%s not idempotent: %q -> %q", name, got, again)
+			}
+			if more != nil {
+				more(t, got)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -130,17 +131,23 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.compose(false, true)
 	case ActResolve:
-		return m.act("Resolved", func(id string) error {
-			c, err := op.Resolve(id)
+		return m.act("Resolved", func(ctx context.Context, id string) error {
+			c, err := op.Resolve(ctx, id)
 			if err == nil && c.FollowUp == social.FollowUpOffered {
 				return errFollowUp
 			}
 			return err
 		})
 	case ActPending:
-		return m.act("Marked pending", func(id string) error { _, err := op.SetState(id, social.StatePending); return err })
+		return m.act("Marked pending", func(ctx context.Context, id string) error {
+			_, err := op.SetState(ctx, id, social.StatePending)
+			return err
+		})
 	case ActReopen:
-		return m.act("Reopened", func(id string) error { _, err := op.SetState(id, social.StateOpen); return err })
+		return m.act("Reopened", func(ctx context.Context, id string) error {
+			_, err := op.SetState(ctx, id, social.StateOpen)
+			return err
+		})
 	case ActVIP:
 		c, ok := m.current()
 		if !ok {
@@ -154,7 +161,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		c, _ := m.current()
 		return openSnooze(m.Common, m, c.Brand, func(until time.Time, note, label string) tea.Cmd {
-			return m.act(label, func(id string) error { _, err := op.Snooze(id, until, note); return err })
+			return m.act(label, func(ctx context.Context, id string) error { _, err := op.Snooze(ctx, id, until, note); return err })
 		})
 	case ActNote:
 		if c, ok := m.current(); ok {
@@ -188,7 +195,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 		if localAction(rootKeys, k.String()) == ActSkipFollow {
-			return m.act("Public follow-up skipped", func(id string) error { _, err := op.SkipFollowUp(id); return err })
+			return m.act("Public follow-up skipped", func(ctx context.Context, id string) error { _, err := op.SkipFollowUp(ctx, id); return err })
 		}
 	}
 	return nil
@@ -196,7 +203,7 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 
 // act runs an engine action on the targets in a Cmd; what it changed can
 // be taken back (undo).
-func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
+func (m *Model) act(done string, fn func(ctx context.Context, id string) error) tea.Cmd {
 	ids := m.targets()
 	if len(ids) == 0 {
 		return nil
@@ -213,7 +220,7 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 		follow := false
 		for _, id := range ids {
 			prev, perr := st.Conversation(m.ctx, id)
-			err := fn(id)
+			err := fn(m.ctx, id)
 			if err == errFollowUp {
 				follow = true
 			} else if err != nil {
@@ -231,7 +238,7 @@ func (m *Model) act(done string, fn func(id string) error) tea.Cmd {
 		} else {
 			msg += " (#" + ids[0] + ")"
 		}
-		u := restoreUndo(op, msg, pairs)
+		u := restoreUndo(m.ctx, op, msg, pairs)
 		if len(errs) > 0 {
 			return doneMsg{err: actErrors{msg: strings.Join(errs, "; "), errs: causes}, undo: u}
 		}

@@ -6,27 +6,14 @@ import (
 	"math/rand"
 	"strconv"
 	"testing"
-	"time"
 
-	tea "charm.land/bubbletea/v2"
-
-	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
-	"github.com/hark-tui/hark/store/storetest"
 )
 
 // Patching the cached list in place must give exactly what a reload gives.
 func TestApplyConvsMatchesReload(t *testing.T) {
-	st := storetest.Big(t, 3000)
-	t.Cleanup(storetest.Cleanup)
-	eng := engine.New(engine.Options{Store: st})
-	m, err := New(Deps{Engine: eng, Now: func() time.Time { return storetest.Start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m, st := bigModel(t, 3000)
 	for _, v := range []store.View{store.ViewAll, store.ViewActionable} {
 		m.view = v
 		m.Update(m.loadRefs()())
@@ -59,16 +46,7 @@ func TestApplyConvsMatchesReload(t *testing.T) {
 // The outbox overlay keeps its selection on the same entry when others are
 // delivered around it (a discard must hit what the operator chose).
 func TestOutboxSelectionFollowsEntry(t *testing.T) {
-	st, err := store.Open(t.TempDir()+"/o.db", store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	m, err := New(Deps{Engine: engine.New(engine.Options{Store: st})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
 	a, b, c := store.OutboxEntry{Seq: 1}, store.OutboxEntry{Seq: 2, State: store.OutFailed}, store.OutboxEntry{Seq: 3}
 	m.Update(outboxMsg{entries: []store.OutboxEntry{a, b, c}})
 	m.outboxIdx = 1                                         // the operator selects B

@@ -25,9 +25,7 @@ func TestAttachImageInComposer(t *testing.T) {
 	notImage := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(notImage, []byte("plain text"), 0o600)
 
-	m := newModel(t, a)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitScreen(t, tm, "priority")
+	tm := runModel(t, a, 120, 40, "priority")
 	ctrlO := tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl}
 	tm.Send(key("enter"))
 	tm.Send(key("r"))
@@ -38,18 +36,19 @@ func TestAttachImageInComposer(t *testing.T) {
 	tm.Type(notImage)
 	tm.Send(key("enter"))
 	waitScreen(t, tm, "not an image")
+	// the image: its alt text is asked for next
+	pickImage := func() {
+		tm.Send(ctrlO)
+		tm.Type(file)
+		tm.Send(key("enter"))
+		waitScreen(t, tm, "Alt text for claim-form.png")
+	}
 	// an image without alt text: refused
-	tm.Send(ctrlO)
-	tm.Type(file)
-	tm.Send(key("enter"))
-	waitScreen(t, tm, "Alt text for claim-form.png")
+	pickImage()
 	tm.Send(key("enter"))
 	waitScreen(t, tm, "is required (ctrl+o")
 	// an image with alt text
-	tm.Send(ctrlO)
-	tm.Type(file)
-	tm.Send(key("enter"))
-	waitScreen(t, tm, "Alt text for claim-form.png")
+	pickImage()
 	tm.Type("The claim form, filled in")
 	tm.Send(key("enter"))
 	waitScreen(t, tm, "📷 claim-form.png")

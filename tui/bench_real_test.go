@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/list"
-	"charm.land/bubbles/v2/paginator"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -120,13 +119,8 @@ func BenchmarkRealKeypress(b *testing.B) {
 	m := realModel(b, st)
 	defer m.Close()
 	i, msgs := 0, 0
-	for b.Loop() {
-		k := down
-		if (i/60)%2 == 1 {
-			k = up
-		}
-		i++
-		_, cmd := m.Update(k)
+	for ; b.Loop(); i++ {
+		_, cmd := m.Update(moveKey(i))
 		msgs += runCmd(m, cmd)
 		_ = m.View()
 	}
@@ -150,18 +144,10 @@ func BenchmarkRealBubblesListKeypress(b *testing.B) {
 	for i, r := range refs {
 		items[i] = refItem{r}
 	}
-	l := list.New(items, list.NewDefaultDelegate(), 48, 38)
-	l.Paginator.Type = paginator.Arabic
-	l.DisableQuitKeybindings()
+	l := benchList(items, 48)
 	vp := viewport.New(viewport.WithWidth(70), viewport.WithHeight(38))
-	i := 0
-	for b.Loop() {
-		k := down
-		if (i/60)%2 == 1 {
-			k = up
-		}
-		i++
-		l, _ = l.Update(k)
+	for i := 0; b.Loop(); i++ {
+		l, _ = l.Update(moveKey(i))
 		r := l.SelectedItem().(refItem)
 		c, err := st.Conversation(context.Background(), r.ID)
 		if err != nil {

@@ -43,19 +43,32 @@ func benchModel(b *testing.B) *Model {
 var down = tea.KeyPressMsg{Code: 'j', Text: "j"}
 var up = tea.KeyPressMsg{Code: 'k', Text: "k"}
 
+// moveKey is the i-th key of a benchmark's moves: down and up in runs of
+// 60, so new rows keep entering the window.
+func moveKey(i int) tea.KeyPressMsg {
+	if (i/60)%2 == 1 {
+		return up
+	}
+	return down
+}
+
+// benchList is a bubbles/v2 list of items, w wide, with the Arabic
+// paginator (the default dots paginator is quadratic: hundreds of ms a
+// keypress at 200k items).
+func benchList(items []list.Item, w int) list.Model {
+	l := list.New(items, list.NewDefaultDelegate(), w, 38)
+	l.Paginator.Type = paginator.Arabic
+	l.DisableQuitKeybindings()
+	return l
+}
+
 // BenchmarkQueueKeypress: one keypress (Update) and the frame it causes
 // (View) with 200k conversations in the list. Moving alternates direction
 // in runs of 60 so new rows keep entering the window.
 func BenchmarkQueueKeypress(b *testing.B) {
 	m := benchModel(b)
-	i := 0
-	for b.Loop() {
-		k := down
-		if (i/60)%2 == 1 {
-			k = up
-		}
-		i++
-		m.Update(k)
+	for i := 0; b.Loop(); i++ {
+		m.Update(moveKey(i))
 		_ = m.View()
 	}
 }
@@ -76,17 +89,9 @@ func BenchmarkBubblesListKeypress(b *testing.B) {
 	for i := range items {
 		items[i] = item(fmt.Sprintf("@user%d@example.social", i))
 	}
-	l := list.New(items, list.NewDefaultDelegate(), 120, 38)
-	l.Paginator.Type = paginator.Arabic
-	l.DisableQuitKeybindings()
-	i := 0
-	for b.Loop() {
-		k := down
-		if (i/60)%2 == 1 {
-			k = up
-		}
-		i++
-		l, _ = l.Update(k)
+	l := benchList(items, 120)
+	for i := 0; b.Loop(); i++ {
+		l, _ = l.Update(moveKey(i))
 		_, _ = io.WriteString(io.Discard, l.View())
 	}
 }

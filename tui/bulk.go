@@ -151,12 +151,12 @@ func (p *composer) showBulk(plan bulkPlanMsg) tea.Cmd {
 
 // queueBulk hands the confirmed replies to the engine in a Cmd.
 func (p *composer) queueBulk(jobs []bulkJob) tea.Cmd {
-	op, hold := p.op, p.d.UndoSend
+	ctx, op, hold := p.ctx, p.op, p.d.UndoSend
 	return func() tea.Msg {
 		var seqs []uint64
 		var errs []string
 		for _, j := range jobs {
-			ent, err := op.Reply(j.id, j.text, engine.ReplyOptions{Resolve: true, Hold: hold, Seen: j.seen})
+			ent, err := op.Reply(ctx, j.id, j.text, engine.ReplyOptions{Resolve: true, Hold: hold, Seen: j.seen})
 			var ne *store.NewerError
 			if errors.As(err, &ne) {
 				// the conversation moved on since the selection: not sent,
@@ -172,7 +172,7 @@ func (p *composer) queueBulk(jobs []bulkJob) tea.Cmd {
 		}
 		var u *undo
 		if hold > 0 && len(seqs) > 0 {
-			u = unsendUndo(op, fmt.Sprintf("bulk reply (%d replies)", len(seqs)), seqs, nil)
+			u = unsendUndo(ctx, op, fmt.Sprintf("bulk reply (%d replies)", len(seqs)), seqs, nil)
 		}
 		n := len(seqs)
 		if len(errs) > 0 {

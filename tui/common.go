@@ -19,7 +19,8 @@ import (
 type Common struct {
 	d Deps
 	// ctx is the session's: every Cmd that does I/O (store reads, media
-	// and thread fetches, stats) runs under it, and it ends when the
+	// and thread fetches, stats, the actions handed to the engine) runs
+	// under it, and it ends when the
 	// program does (Model.Close: the user quit, or the SSH session
 	// closed), so a closed session's fetches stop with it.
 	ctx context.Context

@@ -6,24 +6,12 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/hark-tui/hark/engine"
-	"github.com/hark-tui/hark/store"
 )
 
 // The `?` help is every binding wherever it is opened: the main table,
 // then the components' own keys (the composer's first).
 func TestHelpFromFocusChain(t *testing.T) {
-	st, err := store.Open(t.TempDir()+"/h.db", store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	m, err := New(Deps{Engine: engine.New(engine.Options{Store: st}), Keys: map[string]string{"send": "ctrl+x"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testModel(t, Deps{Engine: emptyEngine(t), Keys: map[string]string{"send": "ctrl+x"}})
 	want := m.helpLines()
 	if !slices.Equal(want[:len(m.km.allHelpLines())], m.km.allHelpLines()) {
 		t.Errorf("help does not start with every binding")
@@ -49,16 +37,7 @@ func TestHelpFromFocusChain(t *testing.T) {
 // Overlays stack: the top one takes the keys, closing it returns to the
 // one under it, and the panes get keys again only when the stack is empty.
 func TestOverlayStack(t *testing.T) {
-	st, err := store.Open(t.TempDir()+"/o.db", store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	m, err := New(Deps{Engine: engine.New(engine.Options{Store: st})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
 	m.Update(m.loadRefs()())
 	yes := 0
 	m.Update(press("?"))

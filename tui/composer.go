@@ -259,7 +259,7 @@ func (p *composer) draftChanged() tea.Cmd {
 func (p *composer) dirty() bool { return p.draftDirty && p.composeFor != "" }
 
 func (p *composer) saveDraft() tea.Cmd {
-	id, text, eng := p.composeFor, p.ta.Value(), p.eng
+	ctx, id, text, eng := p.ctx, p.composeFor, p.ta.Value(), p.eng
 	if p.sending {
 		return nil // the text is on its way out, not a draft
 	}
@@ -268,7 +268,7 @@ func (p *composer) saveDraft() tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		if err := eng.SaveDraft(id, text); err != nil {
+		if err := eng.SaveDraft(ctx, id, text); err != nil {
 			return doneMsg{err: fmt.Errorf("saving draft: %w", err)}
 		}
 		return nil
@@ -278,7 +278,7 @@ func (p *composer) saveDraft() tea.Cmd {
 // close saves a draft not yet saved, synchronously (the session ends).
 func (p *composer) close() {
 	if p.draftDirty && !p.sending && p.composeFor != "" && len(p.bulkIDs) == 0 {
-		_ = p.eng.SaveDraft(p.composeFor, p.ta.Value())
+		_ = p.eng.SaveDraft(p.ctx, p.composeFor, p.ta.Value())
 		p.draftDirty = false
 	}
 }
@@ -311,16 +311,10 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 	if p.editSeq != 0 {
 		return p.saveScheduled(body) // schedule.go
 	}
-	c, ok := p.host.current()
+	c, text, ok := p.signed(body)
 	if !ok {
 		return nil
 	}
-	sig, err := p.signature(c)
-	if err != nil {
-		p.host.flash("signature: "+err.Error(), true)
-		return nil
-	}
-	text := canned.Signed(body, sig)
 	if acct, ok := p.eng.Account(c.Network, c.Account); ok && acct.Limit != nil {
 		if n, limit := countReply(acct.Limit, c, text, p.sendsDirect(c)); limit > 0 && n > limit {
 			p.host.flash(fmt.Sprintf("Too long: %d of %d characters on %s — shorten it first", n, limit, c.Network), true)
@@ -335,7 +329,7 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 		opts.To = p.replyTo.Key() // the post picked with [ and ]
 		to = displayHandle(p.replyTo.Author.Handle)
 	}
-	id, eng, op, draftConv := c.ID, p.eng, p.op, p.composeFor
+	ctx, id, eng, op, draftConv := p.ctx, c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
 	// reply (too long, read-only, …) is not lost. Meanwhile no draft save
 	// may run (it would bring the sent text back): the pending timer is
@@ -344,11 +338,11 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 	p.draftDirty = false
 	p.sending = true
 	return func() tea.Msg {
-		ent, err := op.Reply(id, text, opts)
+		ent, err := op.Reply(ctx, id, text, opts)
 		if err != nil {
 			return sentMsg{conv: draftConv, err: fmt.Errorf("reply not queued: %w", err), at: opts.At, anyway: opts.SendAnyway, force: force}
 		}
-		_ = eng.SaveDraft(draftConv, "") // the follow-up's draft lives on the DM
+		_ = eng.SaveDraft(ctx, draftConv, "") // the follow-up's draft lives on the DM
 		if !opts.At.IsZero() {
 			// a scheduled reply is changed or cancelled in L, not taken back with U
 			return sentMsg{conv: draftConv, at: opts.At}
@@ -383,15 +377,42 @@ func (p *composer) sent(msg sentMsg) (queued, reload bool) {
 	return true, true
 }
 
-// claimed asks to send anyway a reply refused because another operator
-// holds the conversation (false: not such a refusal).
-func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
-	var ce *engine.ClaimedError
-	if msg.conv != p.composeFor || !errors.As(msg.err, &ce) {
-		return nil, false
+// signed is body with the signature of the conversation on screen, and
+// that conversation; false when none is open or its signature fails
+// (flashed).
+func (p *composer) signed(body string) (social.Conversation, string, bool) {
+	c, ok := p.host.current()
+	if !ok {
+		return c, "", false
+	}
+	sig, err := p.signature(c)
+	if err != nil {
+		p.host.flash("signature: "+err.Error(), true)
+		return c, "", false
+	}
+	return c, canned.Signed(body, sig), true
+}
+
+// refusal is the engine's refusal of type E of this composer's reply
+// (false: msg is no such refusal); the text stays, to be sent again or
+// kept as a draft.
+func refusal[E error](p *composer, msg sentMsg) (E, bool) {
+	var e E
+	if msg.conv != p.composeFor || !errors.As(msg.err, &e) {
+		return e, false
 	}
 	p.sending = false
 	p.draftDirty = true // the text is still to be kept
+	return e, true
+}
+
+// claimed asks to send anyway a reply refused because another operator
+// holds the conversation (false: not such a refusal).
+func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
+	ce, ok := refusal[*engine.ClaimedError](p, msg)
+	if !ok {
+		return nil, false
+	}
 	return p.host.push(&confirm{
 		host:  p.host,
 		title: "Someone is replying to this conversation",
@@ -556,7 +577,7 @@ func (p *composer) onSent(msg sentMsg) tea.Cmd {
 		if !msg.at.IsZero() {
 			flash = queuedLabel(msg) // scheduled (schedule.go)
 		} else if d := p.d.UndoSend; d > 0 {
-			p.host.pushUndo(unsendUndo(p.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
+			p.host.pushUndo(unsendUndo(p.ctx, p.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
 			flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, p.km.Keys(ActUndo))
 		}
 		p.host.flash(flash, false)

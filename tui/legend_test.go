@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
-	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/team"
 )
 
@@ -38,17 +36,12 @@ func readmeTable(t *testing.T, head string) string {
 // of `?`'s legend (the issue: `?` missed bindings, nothing explained the
 // notation).
 func TestHelpReadmeAndLegendAgree(t *testing.T) {
-	st, err := store.Open(t.TempDir()+"/h.db", store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	eng := engine.New(engine.Options{Store: st})
+	eng := emptyEngine(t)
 	for _, teamMode := range []bool{false, true} {
 		d := Deps{Engine: eng, Now: func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }}
 		if teamMode {
 			reg := team.New(eng, team.Options{})
-			s := reg.Join(social.Actor{Name: "Jane Doe", Initials: "JD"}, nil)
+			s := reg.Join(t.Context(), social.Actor{Name: "Jane Doe", Initials: "JD"}, nil)
 			defer s.Close()
 			d.Team = s
 		}

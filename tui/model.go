@@ -123,7 +123,7 @@ func New(d Deps) (*Model, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Common{
-		d: d, ctx: ctx, eng: d.Engine, op: op, team: newTeamState(d.Team), st: d.Engine.Store(), km: km,
+		d: d, ctx: ctx, eng: d.Engine, op: op, team: newTeamState(ctx, d.Team), st: d.Engine.Store(), km: km,
 		sty: NewStyles(theme, d.Mono || d.Theme == "mono"),
 		now: d.Now,
 		w:   120,

@@ -29,13 +29,13 @@ func editContact(c *Common, cv social.Conversation, what string, edit func(*stor
 	op, st, id := c.op, c.st, cv.ID
 	return func() tea.Msg {
 		before, _ := st.Contact(c.ctx, cv.Network, cv.Contact.Handle)
-		if err := op.EditContact(id, edit); err != nil {
+		if err := op.EditContact(c.ctx, id, edit); err != nil {
 			return doneMsg{err: err}
 		}
 		after, err := st.Contact(c.ctx, cv.Network, cv.Contact.Handle)
 		msg := contactSavedMsg{id: id, flash: "Contact " + what + " saved"}
 		if err == nil {
-			msg.undo = contactUndo(op, what+" of "+displayHandle(cv.Contact.Handle), cv, before, after)
+			msg.undo = contactUndo(c.ctx, op, what+" of "+displayHandle(cv.Contact.Handle), cv, before, after)
 		}
 		return msg
 	}

@@ -178,7 +178,7 @@ func (o *outboxView) logKey(act Action) tea.Cmd {
 }
 
 func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
-	op := o.op
+	ctx, op := o.ctx, o.op
 	switch act {
 	case ActEdit:
 		if e.State == store.OutScheduled {
@@ -198,19 +198,19 @@ func (o *outboxView) act(act Action, e store.OutboxEntry) tea.Cmd {
 		// succeeded; until then nothing on screen changes
 		o.host.pop()
 		return func() tea.Msg {
-			if _, err := op.Discard(e.Seq); err != nil {
+			if _, err := op.Discard(ctx, e.Seq); err != nil {
 				return doneMsg{err: err}
 			}
 			return editMsg{conv: e.Reply.ConvID, text: e.Reply.Text, direct: e.Reply.Direct}
 		}
 	case ActDiscard:
 		return func() tea.Msg {
-			_, err := op.Discard(e.Seq)
+			_, err := op.Discard(ctx, e.Seq)
 			return doneMsg{flash: "Reply discarded", err: err}
 		}
 	}
 	return func() tea.Msg {
-		_, err := op.Retry(e.Seq, "")
+		_, err := op.Retry(ctx, e.Seq, "")
 		return doneMsg{flash: "Retrying", err: err}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/termimg"
@@ -13,11 +12,7 @@ import (
 // A preview is asked for only where the terminal has a protocol, only for
 // an image, and only for a web link.
 func TestPreviewOnlyWhereItCan(t *testing.T) {
-	st, err := store.Open(t.TempDir()+"/p.db", store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	eng := emptyEngine(t)
 	fetch := func(context.Context, string) ([]byte, error) { return nil, nil }
 	for _, tc := range []struct {
 		name  string
@@ -32,11 +27,7 @@ func TestPreviewOnlyWhereItCan(t *testing.T) {
 		{"a preview link", termimg.ITerm2, social.Media{Kind: social.MediaImage, URL: "file:///x", Preview: "https://m.example/s.jpg"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := New(Deps{Engine: engine.New(engine.Options{Store: st}), Images: tc.proto, FetchMedia: fetch})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
+			m := testModel(t, Deps{Engine: eng, Images: tc.proto, FetchMedia: fetch})
 			m.w, m.h = 120, 40
 			m.conv.openID = "1"
 			m.conv.posts = []store.StoredPost{{Post: social.Post{RemoteID: "p", Media: []social.Media{tc.media}}}}

@@ -54,9 +54,7 @@ func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *testk
 	t.Helper()
 	tui.Instant(t)
 	a, clk := demoApp(t)
-	m := newModel(t, a)
-	t.Cleanup(m.Close)
-	m.Start(120, 40)
+	m := startModel(t, a, 120, 40)
 	top, err := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
 	if err != nil || len(top) == 0 {
 		t.Fatal("empty queue")

@@ -36,14 +36,7 @@ func TestRunEndsWithContextAndRestoresTitle(t *testing.T) {
 	}()
 	testkit.Eventually(t, 10*time.Second, "the window title set", func() bool { return strings.Contains(out.String(), "\x1b]2;hark") })
 	cancel() // as a signal does
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	testkit.Returned(t, done, 10*time.Second, "Run")
 	s := out.String()
 	push, pop := strings.Index(s, "\x1b[22;0t"), strings.LastIndex(s, "\x1b[23;0t")
 	firstTitle, lastTitle := strings.Index(s, "\x1b]2;"), strings.LastIndex(s, "\x1b]2;")

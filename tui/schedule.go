@@ -7,7 +7,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 )
@@ -144,22 +143,22 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	e := es[o.idx]
-	op := o.op
+	ctx, op := o.ctx, o.op
 	switch act {
 	case ActDiscard:
 		return func() tea.Msg {
-			_, err := op.Discard(e.Seq)
+			_, err := op.Discard(ctx, e.Seq)
 			return doneMsg{flash: "Scheduled message cancelled", err: err}
 		}
 	case ActSendNow:
 		return func() tea.Msg {
-			_, err := op.Reschedule(e.Seq, time.Time{})
+			_, err := op.Reschedule(ctx, e.Seq, time.Time{})
 			return doneMsg{flash: "Sending now", err: err}
 		}
 	case ActAnyway:
 		anyway := !e.SendAnyway
 		return func() tea.Msg {
-			_, err := op.SetSendAnyway(e.Seq, anyway)
+			_, err := op.SetSendAnyway(ctx, e.Seq, anyway)
 			return doneMsg{flash: map[bool]string{true: "It goes even if they write again", false: "It is cancelled if they write again or someone answers"}[anyway], err: err}
 		}
 	case ActMove:
@@ -176,11 +175,11 @@ func (o *scheduledView) Key(k tea.KeyPressMsg) tea.Cmd {
 				return nil
 			}
 			return func() tea.Msg {
-				if _, err := op.Reschedule(e.Seq, at); err != nil {
+				if _, err := op.Reschedule(ctx, e.Seq, at); err != nil {
 					return doneMsg{err: err}
 				}
 				if anyway && !e.SendAnyway {
-					if _, err := op.SetSendAnyway(e.Seq, true); err != nil {
+					if _, err := op.SetSendAnyway(ctx, e.Seq, true); err != nil {
 						return doneMsg{err: err}
 					}
 				}
@@ -278,20 +277,14 @@ func (v *conv) scheduledLines(id string, w int) []string {
 
 // saveScheduled writes the edited text back to the scheduled message.
 func (p *composer) saveScheduled(body string) tea.Cmd {
-	c, ok := p.host.current()
+	_, text, ok := p.signed(body)
 	if !ok {
 		return nil
 	}
-	sig, err := p.signature(c)
-	if err != nil {
-		p.host.flash("signature: "+err.Error(), true)
-		return nil
-	}
-	text := canned.Signed(body, sig)
-	seq, op, conv := p.editSeq, p.op, p.composeFor
+	ctx, seq, op, conv := p.ctx, p.editSeq, p.op, p.composeFor
 	p.sending = true
 	return func() tea.Msg {
-		ent, err := op.EditScheduled(seq, text)
+		ent, err := op.EditScheduled(ctx, seq, text)
 		if err != nil {
 			return sentMsg{conv: conv, err: fmt.Errorf("scheduled message not changed: %w", err), at: ent.SendAt}
 		}

@@ -5,9 +5,18 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/tui"
 )
 
 func header(s string) string { return strings.SplitN(s, "\n", 2)[0] }
+
+// search types q on a new search line and applies it.
+func search(m *tui.Model, q string) {
+	m.Press(key("/"))
+	m.Press(typed(q)...)
+	m.Press(key("enter"))
+}
 
 // Search: a new / starts empty (↑ brings the old query back), esc in the
 // queue clears the filter, an empty result shows no conversation but "no
@@ -16,16 +25,12 @@ func TestSearchFlow(t *testing.T) {
 	_, m, top := promptModel(t)
 	name := top.Contact.Name()
 
-	m.Press(key("/"))
-	m.Press(typed("stranded")...)
-	m.Press(key("enter"))
+	search(m, "stranded")
 	if h := header(m.Screen()); !strings.Contains(h, "/stranded") {
 		t.Fatalf("search not applied: %s", h)
 	}
 	// a second search replaces the first
-	m.Press(key("/"))
-	m.Press(typed("from:whitf")...)
-	m.Press(key("enter"))
+	search(m, "from:whitf")
 	s := m.Screen()
 	if h := header(s); !strings.Contains(h, "/from:whitf") || strings.Contains(h, "stranded") {
 		t.Fatalf("the new query was glued to the old one: %s", h)
@@ -41,9 +46,7 @@ func TestSearchFlow(t *testing.T) {
 		t.Fatalf("recall did not edit the query: %s", h)
 	}
 	// nothing matches: no conversation, "no match"
-	m.Press(key("/"))
-	m.Press(typed("zzqxj")...)
-	m.Press(key("enter"))
+	search(m, "zzqxj")
 	s = m.Screen()
 	if strings.Contains(s, name) || !strings.Contains(s, "No match for /zzqxj") {
 		t.Fatalf("an empty result still shows a conversation:\n%s", s)

@@ -5,28 +5,15 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
-	tea "charm.land/bubbletea/v2"
-
-	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/store"
-	"github.com/hark-tui/hark/store/storetest"
 )
 
 // A key pressed while a search is being read cancels it: the key acts on
 // the list as it was (it does not wait for the search), the search's
 // context is cancelled and its late result is dropped.
 func TestKeyCancelsRunningSearch(t *testing.T) {
-	st := storetest.Big(t, 3000)
-	t.Cleanup(storetest.Cleanup)
-	eng := engine.New(engine.Options{Store: st})
-	m, err := New(Deps{Engine: eng, Now: func() time.Time { return storetest.Start }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m, _ := bigModel(t, 3000)
 	m.view = store.ViewAll
 	m.Update(m.loadRefs()())
 	m.Update(down)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -67,12 +66,10 @@ func (p *composer) seenForSend(id string, anyway bool) *store.Seen {
 // refusal). y sends it anyway; n returns to the text, which now counts
 // the news as seen.
 func (p *composer) newer(msg sentMsg) (tea.Cmd, bool) {
-	var ne *store.NewerError
-	if msg.conv != p.composeFor || !errors.As(msg.err, &ne) {
+	ne, ok := refusal[*store.NewerError](p, msg)
+	if !ok {
 		return nil, false
 	}
-	p.sending = false
-	p.draftDirty = true // the text is still to be kept
 	return p.host.push(&confirm{
 		host:   p.host,
 		title:  fmt.Sprintf("#%s moved on while you wrote", ne.Conv),

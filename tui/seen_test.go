@@ -78,14 +78,10 @@ func repliesTo(t *testing.T, a *app.App, conv string) []store.OutboxEntry {
 func TestSendOverANewPostAsksFirst(t *testing.T) {
 	tui.Instant(t)
 	a, clk := demoApp(t)
-	m := newModel(t, a)
-	t.Cleanup(m.Close)
-	m.Start(80, 24)
+	m := startModel(t, a, 80, 24)
 	c := openConv(t, a, m)
 	m.Press(key("r"))
-	for _, r := range "Checking now" {
-		m.Press(key(string(r)))
-	}
+	m.Press(typed("Checking now")...)
 	customerWrites(t, a, c, "late-1", "Hello?? My flight leaves in 2 hours", clk.Now().Add(time.Minute))
 	m.Press(key("ctrl+s"))
 	scr := m.Screen()
@@ -143,15 +139,11 @@ func TestSendOverANewPostAsksFirst(t *testing.T) {
 func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 	tui.Instant(t)
 	a, _ := demoApp(t)
-	m := newModel(t, a)
-	t.Cleanup(m.Close)
-	m.Start(80, 24)
+	m := startModel(t, a, 80, 24)
 	c := openConv(t, a, m)
 	m.Press(key("r"))
-	for _, r := range "Let me look" {
-		m.Press(key(string(r)))
-	}
-	ak, err := a.Engine.As(ade).Reply(c.ID, "Rebooked you on the 14:05", engine.ReplyOptions{})
+	m.Press(typed("Let me look")...)
+	ak, err := a.Engine.As(ade).Reply(t.Context(), c.ID, "Rebooked you on the 14:05", engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +173,8 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 
 	// again, but confirmed: y
 	m.Press(key("r"))
-	for _, r := range "One more thing" {
-		m.Press(key(string(r)))
-	}
-	ak2, err := a.Engine.As(ade).Reply(c.ID, "Seat 12A", engine.ReplyOptions{})
+	m.Press(typed("One more thing")...)
+	ak2, err := a.Engine.As(ade).Reply(t.Context(), c.ID, "Seat 12A", engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

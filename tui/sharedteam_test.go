@@ -2,17 +2,14 @@ package tui_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
-	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/store/pg"
 	"github.com/hark-tui/hark/team"
@@ -23,41 +20,10 @@ import (
 // own: pool, engine, listener) and runs its engine and team registry.
 func sharedApp(t *testing.T, dsn string, poll bool) (*app.App, *team.Registry) {
 	t.Helper()
-	cfg := config.Demo()
-	cfg.Store = dsn
-	cfg.Throwaway = false
-	cfg.LogFile = filepath.Join(t.TempDir(), "hark.log")
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: func() time.Time { return start }, Kind: "serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if poll {
-		if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
-			t.Fatal(r[0].Err)
-		}
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, team.Options{Beat: 100 * time.Millisecond, TTL: time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	evs, stop := a.Engine.Subscribe()
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Engine.Run(ctx) }()
-	go func() { defer wg.Done(); reg.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait(); a.Close() })
-	// the process hears the others from here on
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case e := <-evs:
-			if e.Kind == engine.EvListening {
-				return a, reg
-			}
-		case <-deadline:
-			t.Fatal("the process's listener did not connect in 30 s")
-		}
-	}
+	apptest.RunShared(t, a, reg)
+	return a, reg
 }
 
 // untilShared applies the session's team messages until its screen shows
@@ -97,8 +63,8 @@ func TestSharedTeamInTheTUI(t *testing.T) {
 	if !ra.Shared() || !rb.Shared() {
 		t.Fatal("registries on PostgreSQL are not shared")
 	}
-	jd := teamModel(t, aa.TUIDeps("test", nil), ra.Join(jane, nil))
-	ak := teamModel(t, ab.TUIDeps("test", nil), rb.Join(ade, nil))
+	jd := teamModel(t, aa.TUIDeps("test", nil), ra.Join(t.Context(), jane, nil))
+	ak := teamModel(t, ab.TUIDeps("test", nil), rb.Join(t.Context(), ade, nil))
 	untilPresence(t, ak, "2 online: JD·all AK·all")
 	untilPresence(t, jd, "2 online: JD·all AK·all")
 

@@ -20,9 +20,7 @@ func lastLine(s string) string {
 func TestStatusLineAndMessageLog(t *testing.T) {
 	tui.Instant(t)
 	a, clk := demoApp(t)
-	m := newModel(t, a)
-	t.Cleanup(m.Close)
-	m.Start(80, 24)
+	m := startModel(t, a, 80, 24)
 	if l := lastLine(m.Screen()); !strings.Contains(l, "? help") {
 		t.Fatalf("no hint: %q", l)
 	}

@@ -136,13 +136,13 @@ func (s *statusCompose) send() tea.Cmd {
 		s.host.flash(err.Error(), true)
 		return nil
 	}
-	op := s.op
+	ctx, op := s.ctx, s.op
 	if s.follow != nil {
 		id := s.follow.ID
 		s.sending = true
 		s.host.pop()
 		return func() tea.Msg {
-			st, err := op.ResolveStatus(id, text)
+			st, err := op.ResolveStatus(ctx, id, text)
 			if err != nil {
 				return doneMsg{err: fmt.Errorf("follow-up not queued: %w", err)}
 			}
@@ -171,7 +171,7 @@ func (s *statusCompose) send() tea.Cmd {
 	s.sending = true
 	s.host.pop()
 	return func() tea.Msg {
-		st, err := op.PostStatus(brand, text, engine.StatusOptions{Targets: targets, Attachments: atts})
+		st, err := op.PostStatus(ctx, brand, text, engine.StatusOptions{Targets: targets, Attachments: atts})
 		if err != nil {
 			return doneMsg{err: fmt.Errorf("status post not queued: %w", err)}
 		}

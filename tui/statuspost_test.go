@@ -16,9 +16,7 @@ import (
 // its link once sent, e resolves it with a follow-up threaded under it.
 func TestStatusPostFromTheTUI(t *testing.T) {
 	a, _ := demoApp(t)
-	m := newModel(t, a)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitScreen(t, tm, "priority")
+	tm := runModel(t, a, 120, 40, "priority")
 	tm.Send(key("3")) // Northwind
 	tm.Send(key("P"))
 	waitScreen(t, tm, "Status post · Northwind Energy", "[x] demo/northwind")

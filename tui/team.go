@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ import (
 // memory (one process) the registry answers at once and is called
 // directly, as before.
 type teamState struct {
+	ctx    context.Context // the session's: every write to the team runs under it
 	sess   *team.Session
 	others map[string]team.Claim // by conversation: claims of other operators
 	online []team.Presence
@@ -47,8 +49,8 @@ type teamMsg struct {
 	then func(m *Model) tea.Cmd
 }
 
-func newTeamState(s *team.Session) *teamState {
-	t := &teamState{sess: s, others: map[string]team.Claim{}, touched: map[string]time.Time{}}
+func newTeamState(ctx context.Context, s *team.Session) *teamState {
+	t := &teamState{ctx: ctx, sess: s, others: map[string]team.Claim{}, touched: map[string]time.Time{}}
 	if s != nil {
 		t.events, t.unsub = s.Subscribe()
 		t.resync()
@@ -199,7 +201,7 @@ func (t *teamState) claim(ids []string) []team.Claim {
 	}
 	var held []team.Claim
 	for _, id := range ids {
-		if c, ok := t.sess.Claim(id); !ok {
+		if c, ok := t.sess.Claim(t.ctx, id); !ok {
 			held = append(held, c)
 		}
 	}
@@ -212,7 +214,7 @@ func (t *teamState) take(ids []string) {
 		return
 	}
 	for _, id := range ids {
-		t.sess.Take(id)
+		t.sess.Take(t.ctx, id)
 	}
 }
 
@@ -229,17 +231,17 @@ func (t *teamState) release(ids ...string) {
 		}
 	}
 	if t.w != nil {
-		s := t.sess
+		ctx, s := t.ctx, t.sess
 		t.w.do(func() *teamMsg {
 			for _, id := range rel {
-				s.Release(id)
+				s.Release(ctx, id)
 			}
 			return nil
 		})
 		return
 	}
 	for _, id := range rel {
-		t.sess.Release(id)
+		t.sess.Release(t.ctx, id)
 	}
 }
 
@@ -255,12 +257,12 @@ func (t *teamState) touch(id string) (lost team.Claim, ok bool) {
 			return team.Claim{}, true
 		}
 		t.touched[id] = time.Now()
-		s := t.sess
+		ctx, s := t.ctx, t.sess
 		t.w.do(func() *teamMsg {
-			if s.Touch(id) {
+			if s.Touch(ctx, id) {
 				return nil
 			}
-			c, free := s.Claim(id)
+			c, free := s.Claim(ctx, id)
 			if free {
 				return nil
 			}
@@ -273,10 +275,10 @@ func (t *teamState) touch(id string) (lost team.Claim, ok bool) {
 		})
 		return team.Claim{}, true
 	}
-	if t.sess.Touch(id) {
+	if t.sess.Touch(t.ctx, id) {
 		return team.Claim{}, true
 	}
-	if c, free := t.sess.Claim(id); !free {
+	if c, free := t.sess.Claim(t.ctx, id); !free {
 		return c, false
 	}
 	return team.Claim{}, true
@@ -289,11 +291,11 @@ func (t *teamState) setBrand(b string) {
 	}
 	t.brand = b
 	if t.w != nil {
-		s := t.sess
-		t.w.do(func() *teamMsg { s.SetBrand(b); return nil })
+		ctx, s := t.ctx, t.sess
+		t.w.do(func() *teamMsg { s.SetBrand(ctx, b); return nil })
 		return
 	}
-	t.sess.SetBrand(b)
+	t.sess.SetBrand(t.ctx, b)
 }
 
 // setViewing tells the others which conversation this session has open.
@@ -303,12 +305,12 @@ func (t *teamState) setViewing(id string) {
 	}
 	if t.w != nil {
 		// moving down the queue queues many: each writes the newest
-		s, v := t.sess, &t.viewWant
+		ctx, s, v := t.ctx, t.sess, &t.viewWant
 		v.Store(&id)
-		t.w.do(func() *teamMsg { s.SetViewing(*v.Load()); return nil })
+		t.w.do(func() *teamMsg { s.SetViewing(ctx, *v.Load()); return nil })
 		return
 	}
-	t.sess.SetViewing(id)
+	t.sess.SetViewing(t.ctx, id)
 }
 
 // presence is the status line's "who is online" ("" when solo).

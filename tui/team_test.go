@@ -54,8 +54,8 @@ func TestTeamClaimsInTheTUI(t *testing.T) {
 	a, _ := demoApp(t)
 	reg := team.New(a.Engine, team.Options{})
 	d := a.TUIDeps("test", nil)
-	jd := teamModel(t, d, reg.Join(jane, nil))
-	ak := teamModel(t, d, reg.Join(ade, nil))
+	jd := teamModel(t, d, reg.Join(t.Context(), jane, nil))
+	ak := teamModel(t, d, reg.Join(t.Context(), ade, nil))
 
 	until(t, ak, "2 online: JD·all AK·all")
 	// who am I: each session's status line names its operator

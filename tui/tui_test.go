@@ -4,7 +4,6 @@ import (
 	"context"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -34,18 +33,7 @@ func TestMain(m *testing.M) {
 func demoApp(t *testing.T) (*app.App, *testkit.Clock) {
 	t.Helper()
 	clk := testkit.NewClock(start)
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(t.TempDir(), "tui.db")
-	cfg.LogFile = ""
-	cfg.CannedDir = ""
-	a, err := app.Open(context.Background(), cfg, app.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if r := a.Engine.PollOnce(context.Background()); r[0].Err != nil {
-		t.Fatal(r[0].Err)
-	}
+	a, _ := apptest.Demo(t, apptest.Options{Now: clk.Now, Poll: true})
 	return a, clk
 }
 
@@ -60,6 +48,25 @@ func newModel(t *testing.T, a *app.App) *tui.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// startModel is newModel driven without a program (Press, Screen) at a
+// w×h screen, closed when the test ends.
+func startModel(t *testing.T, a *app.App, w, h int) *tui.Model {
+	t.Helper()
+	m := newModel(t, a)
+	t.Cleanup(m.Close)
+	m.Start(w, h)
+	return m
+}
+
+// runModel runs newModel in a test program at a w×h terminal and waits
+// for its first screen to show want.
+func runModel(t *testing.T, a *app.App, w, h int, want ...string) *teatest.TestModel {
+	t.Helper()
+	tm := teatest.NewTestModel(t, newModel(t, a), teatest.WithInitialTermSize(w, h))
+	waitScreen(t, tm, want...)
+	return tm
 }
 
 func screen(m tea.Model) string {
@@ -89,9 +96,7 @@ func TestFirstScreen(t *testing.T) {
 	}{{"120x40", 120, 40}, {"80x24", 80, 24}} {
 		t.Run(size.name, func(t *testing.T) {
 			a, _ := demoApp(t)
-			m := newModel(t, a)
-			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size.w, size.h))
-			waitScreen(t, tm, "priority")
+			tm := runModel(t, a, size.w, size.h, "priority")
 			tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 			out := screen(fm)
@@ -111,9 +116,7 @@ func TestFirstScreen(t *testing.T) {
 
 func TestResize(t *testing.T) {
 	a, _ := demoApp(t)
-	m := newModel(t, a)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitScreen(t, tm, "priority")
+	tm := runModel(t, a, 120, 40, "priority")
 	tm.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
@@ -208,9 +211,7 @@ func TestHostilePostIsInert(t *testing.T) {
 	if _, err := a.Store.UpdateConv(context.Background(), c.ID, func(c *social.Conversation) error { c.Priority = 100; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	m := newModel(t, a)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitScreen(t, tm, "stranded!!")
+	tm := runModel(t, a, 120, 40, "stranded!!")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	v := fm.(*tui.Model).View()
@@ -239,9 +240,7 @@ func TestDraftSurvivesRestart(t *testing.T) {
 	a, _ := demoApp(t)
 	top, _ := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
 	id := top[0].ID
-	m := newModel(t, a)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitScreen(t, tm, "priority")
+	tm := runModel(t, a, 120, 40, "priority")
 	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
 	tm.Type("Half a reply")
 	if !testkit.Poll(5*time.Second, func() bool {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -53,14 +54,14 @@ func (m *Model) undoLast() tea.Cmd {
 type restorePair struct{ prev, after social.Conversation }
 
 // restoreUndo takes conversations back to their state before an action.
-func restoreUndo(op *engine.Operator, label string, pairs []restorePair) *undo {
+func restoreUndo(ctx context.Context, op *engine.Operator, label string, pairs []restorePair) *undo {
 	if len(pairs) == 0 {
 		return nil
 	}
 	return &undo{label: label, run: func() tea.Msg {
 		var errs []string
 		for _, p := range pairs {
-			if _, err := op.Restore(p.prev.ID, p.prev, p.after); err != nil {
+			if _, err := op.Restore(ctx, p.prev.ID, p.prev, p.after); err != nil {
 				errs = append(errs, err.Error())
 			}
 		}
@@ -72,9 +73,9 @@ func restoreUndo(op *engine.Operator, label string, pairs []restorePair) *undo {
 }
 
 // contactUndo puts back the fields of a contact an edit changed.
-func contactUndo(op *engine.Operator, label string, c social.Conversation, before, after store.Contact) *undo {
+func contactUndo(ctx context.Context, op *engine.Operator, label string, c social.Conversation, before, after store.Contact) *undo {
 	return &undo{label: label, run: func() tea.Msg {
-		err := op.EditContact(c.ID, func(ct *store.Contact) {
+		err := op.EditContact(ctx, c.ID, func(ct *store.Contact) {
 			if ct.Notes == after.Notes {
 				ct.Notes = before.Notes
 			}
@@ -101,12 +102,12 @@ type unsentMsg struct {
 
 // unsendUndo takes back held replies; one alone goes back into the
 // composer (text is what the operator wrote, without the signature).
-func unsendUndo(op *engine.Operator, label string, seqs []uint64, edit *editMsg) *undo {
+func unsendUndo(ctx context.Context, op *engine.Operator, label string, seqs []uint64, edit *editMsg) *undo {
 	return &undo{label: label, run: func() tea.Msg {
 		var errs []string
 		n := 0
 		for _, seq := range seqs {
-			if _, err := op.Unsend(seq); err != nil {
+			if _, err := op.Unsend(ctx, seq); err != nil {
 				errs = append(errs, err.Error())
 				continue
 			}

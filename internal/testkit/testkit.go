@@ -1,5 +1,6 @@
 // Package testkit holds what tests share to wait without sleeping blind
 // and to control time: Eventually polls a condition until a deadline,
+// Returned waits for a function to return once its context ended,
 // Buffer collects output a test reads while it is written,
 // Clock is a settable clock to inject where code takes a Now func, and
 // NoLeaks fails a test that leaves goroutines running. It imports nothing
@@ -14,6 +15,21 @@ import (
 
 	"go.uber.org/goleak"
 )
+
+// Returned waits for what a function that ends when its context does sent
+// on done as it returned, and fails the test when that is an error or when
+// nothing came within timeout (a deadline, not a speed assertion).
+func Returned(t testing.TB, done <-chan error, timeout time.Duration, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("%s did not return after its context ended", what)
+	}
+}
 
 // Eventually polls cond every 10 ms until it holds, and fails the test
 // naming what it waited for if it still does not hold after timeout (a

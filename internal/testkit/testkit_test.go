@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -111,5 +112,36 @@ func TestPollEveryChecksAtItsInterval(t *testing.T) {
 	n := 0
 	if PollEvery(time.Minute, 30*time.Millisecond, func() bool { n++; return n == 3 }) != true || n != 3 {
 		t.Fatalf("PollEvery: %d checks", n)
+	}
+}
+
+func TestReturnedFailsOnAnErrorOrNoReturn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sent []error // what the function sent on returning (none: it did not)
+		fail bool
+	}{
+		{"returned", []error{nil}, false},
+		{"returned an error", []error{errors.New("boom")}, true},
+		{"did not return", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			for _, err := range tc.sent {
+				done <- err
+			}
+			r := &fatalRecorder{TB: t}
+			func() {
+				defer func() {
+					if p := recover(); p != nil && p != any(r) {
+						panic(p)
+					}
+				}()
+				Returned(r, done, 30*time.Millisecond, "Run")
+			}()
+			if r.failed != tc.fail {
+				t.Fatalf("failed %v, want %v", r.failed, tc.fail)
+			}
+		})
 	}
 }
