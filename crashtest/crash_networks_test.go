@@ -336,13 +336,17 @@ func (h *netHarness) targets() []string {
 	})
 }
 
-// pending lists the outbox entries not yet sent.
+// pending lists the outbox entries not yet sent: queued or sending, and
+// scheduled ones due within the clean run (a killed poll may have died
+// before it released a due entry, which the clean run then sends).
 func (h *netHarness) pending() map[uint64]bool {
 	h.t.Helper()
 	st := h.openStore("before the clean run")
 	defer st.Close()
+	soon := time.Now().Add(30 * time.Second)
 	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-		return e.State == store.OutQueued || e.State == store.OutSending
+		return e.State == store.OutQueued || e.State == store.OutSending ||
+			(e.State == store.OutScheduled && e.SendAt.Before(soon))
 	})
 	if err != nil {
 		h.t.Fatalf("reading the outbox: %v", err)
