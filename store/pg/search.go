@@ -66,12 +66,19 @@ func quoteLexeme(w string) string {
 // which was a fifth of an ingest's CPU when made per word.
 var lexemeQuoter = strings.NewReplacer(`\`, `\\`, `'`, `''`)
 
-// postTSV is a post's tsvector: its text (A), its author (B).
+// postTSV is a post's tsvector: its text (A), its author (B). Its first
+// position is 2: a conversation's tsvector is its posts' joined by ||,
+// which shifts the right one past the left one's last position, so a
+// gap stays between two posts and no phrase spans them.
 func postTSV(sp store.StoredPost) string {
-	var b tsvBuilder
+	b := tsvBuilder{at: 1}
+	b.addPost(sp)
+	return b.String()
+}
+
+func (b *tsvBuilder) addPost(sp store.StoredPost) {
 	b.add(fold.Words(sp.Text), "A")
 	b.add(fold.Unique(sp.Author.DisplayName+" "+sp.Author.Handle), "B")
-	return b.String()
 }
 
 // contactTSV is a contact's tsvector: notes (A), name and handle (B),
@@ -136,19 +143,37 @@ func tsq(words []string, weight string, prefix bool) string {
 	return strings.Join(parts, " <-> ")
 }
 
-// searchSQL turns clauses into conditions on conversations.
-func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
+// searchSQL turns clauses into conditions on the table searched, and
+// names it: conv_search (a conversation's words and attributes beside its
+// sort key and ref) when a clause asks for words, a name or a tag, else
+// the queue index of conversations (which includes the attributes).
+// Words are a GIN lookup on conv_search's tsvector, or-ed with the
+// conversations of the contacts whose notes, names or tags match; a
+// negated one is the complement of that set (a hashed NOT IN), so no
+// row's tsvector is read.
+func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, err error) {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
 	}
+	table = "conversations"
+	for _, cl := range clauses {
+		switch cl.Kind {
+		case store.ClauseWord, store.ClausePhrase, store.ClauseFrom, store.ClauseTag:
+			if !cl.Not {
+				table = "conv_search"
+			}
+		}
+	}
 	var conds []string
 	for _, cl := range clauses {
 		var cond string
+		// contacts: the conversations of the contacts matching, as a set
+		var contacts string
 		switch cl.Kind {
 		case store.ClauseWord, store.ClausePhrase:
 			if len(cl.Words) == 0 {
-				return "", fmt.Errorf("search: a word clause without words")
+				return "", "", fmt.Errorf("search: a word clause without words")
 			}
 			var pq, cq string
 			if cl.Kind == store.ClauseWord {
@@ -160,16 +185,21 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
 				pq = tsq(cl.Words, "A", false)
 				cq = pq
 			}
-			cond = fmt.Sprintf("id IN (SELECT conv_id FROM posts WHERE tsv @@ %s::tsquery UNION ALL SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)", arg(pq), arg(cq))
+			pa, ca := arg(pq), arg(cq)
+			if cl.Not {
+				cond = fmt.Sprintf("NOT (id IN (SELECT id FROM conv_search WHERE tsv @@ %s::tsquery UNION ALL SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery))", pa, ca)
+			} else {
+				cond = fmt.Sprintf("(tsv @@ %s::tsquery OR id = ANY(ARRAY(SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)))", pa, ca)
+			}
 		case store.ClauseFrom:
 			v := cl.Value
 			name := "false"
 			if w := fold.Word(v); w == v && w != "" {
 				name = "tsv @@ " + arg(tsq([]string{w}, "B", true)) + "::tsquery"
 			}
-			cond = fmt.Sprintf("id IN (SELECT unnest(conv_ids) FROM contacts WHERE %s OR position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0)", name, arg([]byte(v)))
+			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE %s OR position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0", name, arg([]byte(v)))
 		case store.ClauseTag:
-			cond = fmt.Sprintf("id IN (SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)", arg(tsq([]string{cl.Value}, "C", false)))
+			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery", arg(tsq([]string{cl.Value}, "C", false)))
 		case store.ClauseLang:
 			cond = "coalesce(lang = " + arg(cl.Value) + ", false)"
 		case store.ClauseSentiment:
@@ -181,20 +211,27 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
 		case store.ClauseBefore:
 			cond = "coalesce(last_customer_at < " + arg(cl.Time.Unix()) + ", false)"
 		default:
-			return "", fmt.Errorf("search: unknown clause %d", cl.Kind)
+			return "", "", fmt.Errorf("search: unknown clause %d", cl.Kind)
 		}
-		if cl.Value == "" && (cl.Kind == store.ClauseTag || cl.Kind == store.ClauseFrom) {
+		switch {
+		case cl.Value == "" && (cl.Kind == store.ClauseTag || cl.Kind == store.ClauseFrom):
 			cond = "false"
-		}
-		if cl.Not {
+			if cl.Not {
+				cond = "true"
+			}
+		case contacts != "" && cl.Not:
+			cond = "NOT (id IN (" + contacts + "))"
+		case contacts != "":
+			cond = "id = ANY(ARRAY(" + contacts + "))"
+		case cl.Not && cl.Kind != store.ClauseWord && cl.Kind != store.ClausePhrase:
 			cond = "NOT " + cond
 		}
 		conds = append(conds, cond)
 	}
 	if len(conds) == 0 {
-		return "true", nil
+		return table, "true", nil
 	}
-	return strings.Join(conds, " AND "), nil
+	return table, strings.Join(conds, " AND "), nil
 }
 
 // Search answers a search from the index, in queue order.
@@ -203,7 +240,7 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 	defer cancel()
 	lo, hi := viewBounds(v)
 	args := []any{lo, hi}
-	where, err := searchSQL(clauses, &args)
+	table, where, err := searchSQL(clauses, &args)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +253,7 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 			}
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM conversations WHERE sort_key >= $1 AND sort_key < $2 AND "+where+" ORDER BY sort_key", args...)
+		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM "+table+" WHERE sort_key >= $1 AND sort_key < $2 AND "+where+" ORDER BY sort_key", args...)
 		if err != nil {
 			return err
 		}
@@ -327,13 +364,17 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 		}
 		done := false
 		err := s.write(ctx, func(t *txn) error {
-			rows, err := t.tx.Query(t.ctx, "SELECT id, doc FROM conversations WHERE id >= $1 ORDER BY id LIMIT $2", next, reindexBatch)
+			// locked: an ingest adding a post meanwhile waits, then adds its
+			// words to the row written here
+			rows, err := t.tx.Query(t.ctx, "SELECT id, doc FROM conversations WHERE id >= $1 ORDER BY id LIMIT $2 FOR UPDATE", next, reindexBatch)
 			if err != nil {
 				return err
 			}
 			var ids []int64
 			var langs, sents, states []*string
 			var lcas []*int64
+			var sks, refs [][]byte
+			var convKeys [][]string
 			var postKeys [][]byte
 			last := next - 1
 			for rows.Next() {
@@ -342,16 +383,21 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 				if err := rows.Scan(&id, &raw); err != nil {
 					return err
 				}
+				last = id
 				c, err := store.DecodeConv(raw)
+				if err != nil {
+					return fmt.Errorf("conversation %d: %w", id, err)
+				}
+				sk, err := store.SortKey(&c)
 				if err != nil {
 					return fmt.Errorf("conversation %d: %w", id, err)
 				}
 				a := attrsOf(&c)
 				ids, langs, sents, states, lcas = append(ids, id), append(langs, a.lang), append(sents, a.sentiment), append(states, a.state), append(lcas, a.lastCustomer)
+				sks, refs, convKeys = append(sks, sk), append(refs, store.RefValue(&c)), append(convKeys, c.PostKeys)
 				for _, k := range c.PostKeys {
 					postKeys = append(postKeys, []byte(k))
 				}
-				last = id
 			}
 			if err := rows.Err(); err != nil {
 				return err
@@ -366,6 +412,7 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 				}
 				var pk [][]byte
 				var pt []string
+				posts := map[string]store.StoredPost{}
 				for prow.Next() {
 					var k, raw []byte
 					if err := prow.Scan(&k, &raw); err != nil {
@@ -374,12 +421,31 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 					var sp store.StoredPost
 					if json.Unmarshal(raw, &sp) == nil {
 						pk, pt = append(pk, k), append(pt, postTSV(sp))
+						posts[string(k)] = sp
 					}
 				}
 				if err := prow.Err(); err != nil {
 					return err
 				}
 				t.extra.Queue(`UPDATE posts p SET tsv = u.t::tsvector FROM unnest($1::bytea[], $2::text[]) AS u(k, t) WHERE p.key = u.k`, pk, pt)
+				// each conversation's words: its posts', a gap between two
+				tsvs := make([]string, len(ids))
+				for i, keys := range convKeys {
+					var b tsvBuilder
+					for _, k := range keys {
+						if sp, ok := posts[k]; ok {
+							b.at = min(b.at+1, maxPos)
+							b.addPost(sp)
+						}
+					}
+					tsvs[i] = b.String()
+				}
+				t.extra.Queue(`INSERT INTO conv_search (id, sort_key, ref, lang, sentiment, state, last_customer_at, tsv)
+					SELECT i, s, f, l, se, st, lc, t::tsvector FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+					AS u(i, s, f, l, se, st, lc, t)
+					ON CONFLICT (id) DO UPDATE SET sort_key = EXCLUDED.sort_key, ref = EXCLUDED.ref, lang = EXCLUDED.lang,
+					sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at, tsv = EXCLUDED.tsv`,
+					ids, sks, refs, langs, sents, states, lcas, tsvs)
 			}
 			next = last + 1
 			state := strconv.FormatInt(next, 10)
@@ -394,7 +460,7 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 		}
 		if done {
 			// fresh planner statistics for the new columns and indexes
-			if _, err := s.pool.Exec(ctx, "ANALYZE posts, contacts, conversations"); err != nil {
+			if _, err := s.pool.Exec(ctx, "ANALYZE posts, contacts, conversations, conv_search"); err != nil {
 				return fmt.Errorf("reindex: analyze: %w", err)
 			}
 			if progress != nil {

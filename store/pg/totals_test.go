@@ -92,7 +92,9 @@ func TestTotalsBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := storetest.TotalsText(t, p)
-	if pg.TotalsVersion != pg.SchemaVersion {
+	// the migrations after the totals run again: schema 7 is written to be
+	// rerunnable; a later one may not be
+	if pg.SchemaVersion > pg.TotalsVersion+1 {
 		t.Skipf("the totals are schema %d of %d: later migrations would run twice", pg.TotalsVersion, pg.SchemaVersion)
 	}
 	// back to the schema before, as an older hark left it
