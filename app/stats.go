@@ -84,7 +84,7 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 	allowed := func(brand string) bool {
 		return len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, brand) })
 	}
-	if ok, err := a.statsFromTotals(b, by == "operator", allowed); ok || err != nil {
+	if ok, err := a.statsFromTotals(b, by == "operator", brands, allowed); ok || err != nil {
 		return b.Report(), err
 	}
 	if err := a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
@@ -98,10 +98,17 @@ func (a *App) statsOf(days int, by string, brands []string) (stats.Report, error
 	return b.Report(), nil
 }
 
+// statSummer is a store that also keeps the totals summed over days and
+// over brands (PostgreSQL: store/pg StatSums), which a report over every
+// brand reads instead of the hourly cells.
+type statSummer interface {
+	StatSums(ctx context.Context, from, to int64, totals, days func(*stats.Cell), op func(*stats.OpCell)) error
+}
+
 // statsFromTotals builds the report from the store's running totals (a
 // few hundred cells, whatever the history) plus the open conversations
 // whose SLA outcome depends on the clock; false if the store keeps none.
-func (a *App) statsFromTotals(b *stats.Builder, byOp bool, allowed func(string) bool) (bool, error) {
+func (a *App) statsFromTotals(b *stats.Builder, byOp bool, brands []string, allowed func(string) bool) (bool, error) {
 	sr, ok := a.Store.(store.StatsReader)
 	if !ok {
 		return false, nil
@@ -116,11 +123,16 @@ func (a *App) statsFromTotals(b *stats.Builder, byOp bool, allowed func(string) 
 			}
 		}
 	}
-	err := sr.StatTotals(ctx, stats.HourOf(from), stats.HourOf(to), func(c *stats.Cell) {
-		if allowed(c.Brand) {
-			b.AddCell(c)
-		}
-	}, op)
+	var err error
+	if ss, ok := a.Store.(statSummer); ok && len(brands) == 0 {
+		err = ss.StatSums(ctx, stats.HourOf(from), stats.HourOf(to), b.AddCellTotals, b.AddCellDays, op)
+	} else {
+		err = sr.StatTotals(ctx, stats.HourOf(from), stats.HourOf(to), func(c *stats.Cell) {
+			if allowed(c.Brand) {
+				b.AddCell(c)
+			}
+		}, op)
+	}
 	if errors.Is(err, store.ErrNoTotals) {
 		return false, nil
 	}
