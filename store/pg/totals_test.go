@@ -3,8 +3,8 @@ package pg_test
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
