@@ -23,6 +23,11 @@ import (
 
 const maxPos = 16383 // tsvector's highest position
 
+// searchPad is written with every conv_search tsvector: it makes the row
+// long enough for PostgreSQL to move the tsvector out of line (migration
+// 7), and compresses to a few bytes itself.
+const searchPad = "repeat(' ', 2100)"
+
 // tsvLiteral writes lexemes with positions and a weight.
 type tsvBuilder struct {
 	pos map[string][]string
@@ -77,9 +82,34 @@ func postTSV(sp store.StoredPost) string {
 }
 
 func (b *tsvBuilder) addPost(sp store.StoredPost) {
-	b.add(fold.Words(sp.Text), "A")
+	b.addText(fold.Words(sp.Text))
 	b.add(fold.Unique(sp.Author.DisplayName+" "+sp.Author.Handle), "B")
 }
+
+// addText adds a text's words (weight A) and each pair of neighbours as
+// one lexeme at the first one's position (pairLexeme): a phrase of two
+// words is one lexeme, found by the GIN index alone (a phrase operator or
+// a weight makes PostgreSQL read every candidate row's tsvector again),
+// a longer one its pairs one after the other.
+func (b *tsvBuilder) addText(words []string) {
+	if b.pos == nil {
+		b.pos = map[string][]string{}
+	}
+	for i, w := range words {
+		b.at = min(b.at+1, maxPos)
+		at := strconv.Itoa(b.at) + "A"
+		b.pos[w] = append(b.pos[w], at)
+		if i+1 < len(words) {
+			p := pairLexeme(w, words[i+1])
+			b.pos[p] = append(b.pos[p], at)
+		}
+	}
+	b.at = min(b.at+2, maxPos)
+}
+
+// pairLexeme is the lexeme of two neighbouring words: '_' never occurs in
+// a folded word, so a pair never answers a word's prefix.
+func pairLexeme(a, b string) string { return "_" + a + "_" + b }
 
 // contactTSV is a contact's tsvector: notes (A), name and handle (B),
 // tags (C).
@@ -182,8 +212,13 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, 
 			} else if len(cl.Words) == 1 {
 				pq, cq = tsq(cl.Words, "", false), tsq(cl.Words, "A", false)
 			} else {
-				pq = tsq(cl.Words, "A", false)
-				cq = pq
+				// the posts' pairs of words (text only, no weight
+				// needed); the contacts' notes by position
+				pairs := make([]string, len(cl.Words)-1)
+				for i := range pairs {
+					pairs[i] = pairLexeme(cl.Words[i], cl.Words[i+1])
+				}
+				pq, cq = tsq(pairs, "", false), tsq(cl.Words, "A", false)
 			}
 			pa, ca := arg(pq), arg(cq)
 			if cl.Not {
@@ -440,11 +475,12 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 					}
 					tsvs[i] = b.String()
 				}
-				t.extra.Queue(`INSERT INTO conv_search (id, sort_key, ref, lang, sentiment, state, last_customer_at, tsv)
-					SELECT i, s, f, l, se, st, lc, t::tsvector FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+				t.extra.Queue(`INSERT INTO conv_search (id, sort_key, ref, lang, sentiment, state, last_customer_at, tsv, pad)
+					SELECT i, s, f, l, se, st, lc, t::tsvector, `+searchPad+` FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
 					AS u(i, s, f, l, se, st, lc, t)
 					ON CONFLICT (id) DO UPDATE SET sort_key = EXCLUDED.sort_key, ref = EXCLUDED.ref, lang = EXCLUDED.lang,
-					sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at, tsv = EXCLUDED.tsv`,
+					sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at, tsv = EXCLUDED.tsv,
+					pad = EXCLUDED.pad`,
 					ids, sks, refs, langs, sents, states, lcas, tsvs)
 			}
 			next = last + 1

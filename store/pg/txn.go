@@ -631,7 +631,7 @@ func (t *txn) searchRows(b *pgx.Batch, sets ...*convCols) error {
 		}
 	}
 	if len(pConv) > 0 {
-		b.Queue(`UPDATE conv_search s SET tsv = s.tsv || a.t
+		b.Queue(`UPDATE conv_search s SET tsv = s.tsv || a.t, pad = `+searchPad+`
 			FROM (SELECT c, hark_tsv_cat(t::tsvector ORDER BY k) AS t FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(c, t, k) GROUP BY c) a
 			WHERE s.id = a.c`, pConv, pTSV, pKeys)
 	}
@@ -653,7 +653,7 @@ func (t *txn) searchRows(b *pgx.Batch, sets ...*convCols) error {
 			keys[i] = []byte(k)
 		}
 		b.Queue(`UPDATE conv_search SET tsv = coalesce((SELECT hark_tsv_cat(tsv ORDER BY key) FROM posts
-			WHERE key = ANY($2) AND tsv IS NOT NULL), '') WHERE id = $1`, id, keys)
+			WHERE key = ANY($2) AND tsv IS NOT NULL), ''), pad = `+searchPad+` WHERE id = $1`, id, keys)
 	}
 	return nil
 }

@@ -4,10 +4,15 @@
 -- conversation's row carries what a result needs (sort key, ref) and what
 -- searches filter on (the attributes), beside one tsvector of every post's
 -- words (text at weight A, author at B; each post's positions start one
--- after a gap, so tsvector || tsvector keeps phrases within a post). The
--- row is narrow: toast_tuple_target moves the tsvector out of line, and a
--- word (no weight, no phrase: no recheck) never reads it, so a search is a
--- GIN lookup and a bitmap scan of small pages. Written in the transactions
+-- after a gap, so tsvector || tsvector keeps phrases within a post; each
+-- pair of neighbouring words of a text is a lexeme too, so a phrase of two
+-- is one lexeme). The row is narrow, so a search reads few pages: the
+-- tsvector is moved out of line (TOAST), and a word, a pair or a prefix
+-- (no weight, no phrase operator: no recheck) never reads it. PostgreSQL
+-- toasts only a row longer than about 2 kB, to toast_tuple_target: so each
+-- write of the tsvector also writes pad, 2,100 spaces, which compress to a
+-- few bytes and make the row long enough; the small columns are PLAIN,
+-- never moved out. Written in the transactions
 -- that write conversations and posts; an existing database is indexed by
 -- hark store reindex (the index is marked behind until then). Rerunnable
 -- (TestTotalsBackfill applies schemas 6 and 7 again).
@@ -19,8 +24,11 @@ CREATE TABLE IF NOT EXISTS conv_search (
   sentiment        text,
   state            text,
   last_customer_at bigint,
-  tsv              tsvector NOT NULL DEFAULT ''
-) WITH (toast_tuple_target = 128, fillfactor = 70);
+  tsv              tsvector NOT NULL DEFAULT '',
+  pad              text
+) WITH (toast_tuple_target = 256, fillfactor = 70);
+ALTER TABLE conv_search ALTER COLUMN sort_key SET STORAGE PLAIN, ALTER COLUMN ref SET STORAGE PLAIN,
+  ALTER COLUMN lang SET STORAGE PLAIN, ALTER COLUMN sentiment SET STORAGE PLAIN, ALTER COLUMN state SET STORAGE PLAIN;
 CREATE INDEX IF NOT EXISTS conv_search_tsv ON conv_search USING gin (tsv);
 
 -- concatenates posts' tsvectors (|| shifts the right one's positions past
