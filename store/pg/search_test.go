@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/pg"
 	"github.com/hark-tui/hark/store/storetest"
 )
 
@@ -25,6 +26,16 @@ func TestSearchSameOnBothBackends(t *testing.T) {
 		if !slices.Equal(ids, got[q]) {
 			t.Errorf("%s: bbolt %d %v, PostgreSQL %d %v", q, len(ids), ids[:min(5, len(ids))], len(got[q]), got[q][:min(5, len(got[q]))])
 		}
+	}
+	// the rows written by ingests are narrow: their tsvectors out of line
+	var perRow float64
+	if err := p.(*pg.Store).Pool().QueryRow(context.Background(),
+		"SELECT pg_relation_size('conv_search')::float8 / count(*) FROM conv_search").Scan(&perRow); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("conv_search: %.0f bytes a row", perRow)
+	if perRow > 400 {
+		t.Errorf("conv_search: %.0f bytes of table a row: the tsvectors are not out of line", perRow)
 	}
 	p2 := open(t, newDB(t))
 	defer p2.Close()

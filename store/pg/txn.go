@@ -615,25 +615,44 @@ func (t *txn) searchRows(b *pgx.Batch, sets ...*convCols) error {
 		c.langs, c.sents, c.states, c.lastCustomer = append(c.langs, x.langs...), append(c.sents, x.sents...),
 			append(c.states, x.states...), append(c.lastCustomer, x.lastCustomer...)
 	}
-	if len(c.ids) > 0 {
-		b.Queue(`INSERT INTO conv_search (id, sort_key, ref, lang, sentiment, state, last_customer_at)
-			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-			ON CONFLICT (id) DO UPDATE SET sort_key = EXCLUDED.sort_key, ref = EXCLUDED.ref, lang = EXCLUDED.lang,
-			sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at`,
-			c.ids, c.sks, c.refs, c.langs, c.sents, c.states, c.lastCustomer)
+	written := make(map[int64]bool, len(c.ids))
+	for _, id := range c.ids {
+		written[id] = true
 	}
-	var pConv []int64
-	var pTSV []string
-	var pKeys [][]byte
+	// the posts inserted, by conversation: their words join the row
+	// written with the conversation, or else (a post without its
+	// conversation written) an update of the row
+	var pConv, oConv []int64
+	var pTSV, oTSV []string
+	var pKeys, oKeys [][]byte
 	for k, e := range t.posts {
-		if e.write == 1 && !t.reword[e.convID] {
+		switch {
+		case e.write != 1 || t.reword[e.convID]:
+		case written[e.convID]:
 			pConv, pTSV, pKeys = append(pConv, e.convID), append(pTSV, e.tsv), append(pKeys, []byte(k))
+		default:
+			oConv, oTSV, oKeys = append(oConv, e.convID), append(oTSV, e.tsv), append(oKeys, []byte(k))
 		}
 	}
-	if len(pConv) > 0 {
+	if len(c.ids) > 0 {
+		// one statement, one row version: a row whose words do not change
+		// keeps its tsvector as it is (an update that leaves the GIN
+		// index alone, HOT when the page has room)
+		b.Queue(`INSERT INTO conv_search AS s (id, sort_key, ref, lang, sentiment, state, last_customer_at, tsv, pad)
+			SELECT u.*, coalesce(a.t, ''), CASE WHEN a.t IS NOT NULL THEN `+searchPad+` END
+			FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[]) AS u(i, s, f, l, se, st, lc)
+			LEFT JOIN (SELECT c, hark_tsv_cat(t::tsvector ORDER BY k) AS t
+				FROM unnest($8::bigint[], $9::text[], $10::bytea[]) AS p(c, t, k) GROUP BY c) a ON a.c = u.i
+			ON CONFLICT (id) DO UPDATE SET sort_key = EXCLUDED.sort_key, ref = EXCLUDED.ref, lang = EXCLUDED.lang,
+			sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at,
+			tsv = CASE WHEN EXCLUDED.pad IS NULL THEN s.tsv ELSE s.tsv || EXCLUDED.tsv END,
+			pad = coalesce(EXCLUDED.pad, s.pad)`,
+			c.ids, c.sks, c.refs, c.langs, c.sents, c.states, c.lastCustomer, pConv, pTSV, pKeys)
+	}
+	if len(oConv) > 0 {
 		b.Queue(`UPDATE conv_search s SET tsv = s.tsv || a.t, pad = `+searchPad+`
 			FROM (SELECT c, hark_tsv_cat(t::tsvector ORDER BY k) AS t FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(c, t, k) GROUP BY c) a
-			WHERE s.id = a.c`, pConv, pTSV, pKeys)
+			WHERE s.id = a.c`, oConv, oTSV, oKeys)
 	}
 	for id := range t.reword {
 		var raw []byte
