@@ -439,7 +439,8 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 			}
 			if len(ids) > 0 {
 				t.extra.Queue(`UPDATE conversations c SET lang = u.l, sentiment = u.s, state = u.st, last_customer_at = u.t
-					FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(i, l, s, st, t) WHERE c.id = u.i`,
+					FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(i, l, s, st, t) WHERE c.id = u.i
+					AND (c.lang, c.sentiment, c.state, c.last_customer_at) IS DISTINCT FROM (u.l, u.s, u.st, u.t)`,
 					ids, langs, sents, states, lcas)
 				prow, err := t.tx.Query(t.ctx, "SELECT key, doc FROM posts WHERE key = ANY($1)", postKeys)
 				if err != nil {
@@ -462,7 +463,8 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 				if err := prow.Err(); err != nil {
 					return err
 				}
-				t.extra.Queue(`UPDATE posts p SET tsv = u.t::tsvector FROM unnest($1::bytea[], $2::text[]) AS u(k, t) WHERE p.key = u.k`, pk, pt)
+				t.extra.Queue(`UPDATE posts p SET tsv = u.t::tsvector FROM unnest($1::bytea[], $2::text[]) AS u(k, t) WHERE p.key = u.k
+					AND p.tsv IS DISTINCT FROM u.t::tsvector`, pk, pt)
 				// each conversation's words: its posts', a gap between two
 				tsvs := make([]string, len(ids))
 				for i, keys := range convKeys {
