@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,10 +53,68 @@ func (b *tsvBuilder) String() string {
 			sb.WriteByte(' ')
 		}
 		sb.WriteString(quoteLexeme(w))
-		sb.WriteByte(':')
-		sb.WriteString(strings.Join(ps, ","))
+		if len(ps) > 0 {
+			sb.WriteByte(':')
+			sb.WriteString(strings.Join(ps, ","))
+		}
 	}
 	return sb.String()
+}
+
+// addBare adds lexemes without positions.
+func (b *tsvBuilder) addBare(words []string) {
+	if b.pos == nil {
+		b.pos = map[string][]string{}
+	}
+	for _, w := range words {
+		if _, ok := b.pos[w]; !ok {
+			b.pos[w] = nil
+		}
+	}
+}
+
+// handleGrams are the lexemes from: looks up a part of a handle by: '~'
+// and each run of three characters of the handle as its key holds it
+// (lower case, no @), so a part of three or more characters is found by
+// the GIN index (its own runs all there) and then checked; a handle that
+// is not valid UTF-8 or holds a NUL gets the lexeme '~' alone, which every
+// lookup takes.
+func handleGrams(handle string) []string {
+	if !utf8.ValidString(handle) || strings.IndexByte(handle, 0) >= 0 { // text holds neither
+		return []string{"~"}
+	}
+	rs := []rune(handle)
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i+3 <= len(rs); i++ {
+		if g := "~" + string(rs[i:i+3]); !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// handlePart is the handle in a contact's key (after the network).
+func handlePart(key string) string {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// gramQuery is the tsquery of the contacts whose handle may contain v
+// ("" when v is too short or not valid UTF-8: the handles are scanned).
+func gramQuery(v string) string {
+	if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 || utf8.RuneCountInString(v) < 3 {
+		return ""
+	}
+	gs := handleGrams(v)
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		parts[i] = quoteLexeme(g)
+	}
+	return "(" + strings.Join(parts, " & ") + ") | '~'"
 }
 
 // quoteLexeme quotes a folded word (letters and digits only, but quoted
@@ -122,6 +181,7 @@ func contactTSV(ct store.Contact) string {
 			b.add([]string{w}, "C")
 		}
 	}
+	b.addBare(handleGrams(handlePart(store.ContactKey(ct.Network, ct.Handle))))
 	return b.String()
 }
 
@@ -232,11 +292,19 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, 
 			if w := fold.Word(v); w == v && w != "" {
 				name = "tsv @@ " + arg(tsq([]string{w}, "B", true)) + "::tsquery"
 			}
-			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE %s OR position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0", name, arg([]byte(v)))
+			part := fmt.Sprintf("position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0", arg([]byte(v)))
+			if gq := gramQuery(v); gq != "" {
+				part = "(tsv @@ " + arg(gq) + "::tsquery AND " + part + ")"
+			}
+			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE %s OR %s", name, part)
 		case store.ClauseTag:
 			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery", arg(tsq([]string{cl.Value}, "C", false)))
 		case store.ClauseLang:
-			cond = "coalesce(lang = " + arg(cl.Value) + ", false)"
+			if cl.Not {
+				cond = "coalesce(lang = " + arg(cl.Value) + ", false)"
+			} else {
+				cond = "lang = " + arg(cl.Value) // the same (a NULL lang matches nothing); indexed
+			}
 		case store.ClauseSentiment:
 			cond = "coalesce(sentiment = " + arg(cl.Value) + ", false)"
 		case store.ClauseState:

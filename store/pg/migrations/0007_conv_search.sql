@@ -38,6 +38,11 @@ EXCEPTION WHEN OTHERS THEN NULL;
 END $$;
 CREATE INDEX IF NOT EXISTS conv_search_tsv ON conv_search USING gin (tsv);
 
+-- lang:xx alone is an index-only range of the conversations of that
+-- language, in queue order (the queue index read whole was ~60 MB); one
+-- more index entry per conversation written
+CREATE INDEX IF NOT EXISTS conversations_lang ON conversations (lang, sort_key) INCLUDE (ref);
+
 -- concatenates posts' tsvectors (|| shifts the right one's positions past
 -- the left one's)
 CREATE OR REPLACE AGGREGATE hark_tsv_cat(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '');
