@@ -105,6 +105,38 @@ type statSummer interface {
 	StatSums(ctx context.Context, from, to int64, totals, days func(*stats.Cell), op func(*stats.OpCell)) error
 }
 
+// unsettled reads the conversations of the inbox, pending and snoozed
+// views whose SLA outcome the report judges against the clock at now
+// (stats.Settled): in the inbox, only those due before now (a ref's Due
+// is the conversation's DueAt there).
+func (a *App) unsettled(ctx context.Context, now time.Time, allowed func(string) bool) ([]social.Conversation, error) {
+	var out []social.Conversation
+	for _, v := range []store.View{store.ViewActionable, store.ViewPending, store.ViewSnoozed} {
+		refs, err := a.Store.QueueRefs(ctx, v, func(r store.Ref) bool {
+			return allowed(r.Brand) && (v != store.ViewActionable || !r.Due.IsZero() && now.After(r.Due))
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < len(refs); i += 512 {
+			ids := make([]string, 0, 512)
+			for _, r := range refs[i:min(i+512, len(refs))] {
+				ids = append(ids, r.ID)
+			}
+			convs, err := a.Store.Conversations(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range convs {
+				if !stats.Settled(c) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
 // statsFromTotals builds the report from the store's running totals (a
 // few hundred cells, whatever the history) plus the open conversations
 // whose SLA outcome depends on the clock; false if the store keeps none.
@@ -123,6 +155,18 @@ func (a *App) statsFromTotals(b *stats.Builder, byOp bool, brands []string, allo
 			}
 		}
 	}
+	// the open ones (inbox, pending and snoozed are small by nature),
+	// read while the totals are: the report waits for the longer one
+	type open struct {
+		convs []social.Conversation
+		err   error
+	}
+	done := make(chan open, 1)
+	go func() {
+		var o open
+		o.convs, o.err = a.unsettled(ctx, to, allowed)
+		done <- o
+	}()
 	var err error
 	if ss, ok := a.Store.(statSummer); ok && len(brands) == 0 {
 		err = ss.StatSums(ctx, stats.HourOf(from), stats.HourOf(to), b.AddCellTotals, b.AddCellDays, op)
@@ -133,31 +177,18 @@ func (a *App) statsFromTotals(b *stats.Builder, byOp bool, brands []string, allo
 			}
 		}, op)
 	}
+	o := <-done
 	if errors.Is(err, store.ErrNoTotals) {
 		return false, nil
 	}
 	if err != nil {
 		return true, err
 	}
-	// the open ones: inbox, pending and snoozed are small by nature
-	for _, v := range []store.View{store.ViewActionable, store.ViewPending, store.ViewSnoozed} {
-		refs, err := a.Store.QueueRefs(ctx, v, func(r store.Ref) bool { return allowed(r.Brand) })
-		if err != nil {
-			return true, err
-		}
-		for i := 0; i < len(refs); i += 512 {
-			ids := make([]string, 0, 512)
-			for _, r := range refs[i:min(i+512, len(refs))] {
-				ids = append(ids, r.ID)
-			}
-			convs, err := a.Store.Conversations(ctx, ids)
-			if err != nil {
-				return true, err
-			}
-			for _, c := range convs {
-				b.AddUnsettled(c)
-			}
-		}
+	if o.err != nil {
+		return true, o.err
+	}
+	for _, c := range o.convs {
+		b.AddUnsettled(c)
 	}
 	return true, nil
 }
