@@ -280,7 +280,11 @@ func (b *Builder) addCell(c *Cell, totals, days bool) {
 	if days && (c.Hour != b.lastHour || b.lastDay == "") {
 		b.lastHour = c.Hour
 		lt := time.Unix(c.Hour*3600, 0).In(b.loc)
-		b.lastDay, b.lastLocalHour = lt.Format("2006-01-02"), lt.Hour()
+		// the cells come in hour order: a day's name is made once
+		if y, m, d := lt.Date(); b.lastDay == "" || y != b.lastYMD[0] || int(m) != b.lastYMD[1] || d != b.lastYMD[2] {
+			b.lastDay, b.lastYMD = lt.Format("2006-01-02"), [3]int{y, int(m), d}
+		}
+		b.lastLocalHour = lt.Hour()
 	}
 	// the histograms are sparse: their non-zero buckets, once
 	var first, reso [][2]int32
