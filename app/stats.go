@@ -86,7 +86,7 @@ func (a *App) statsOf(ctx context.Context, days int, by string, brands []string)
 	allowed := func(brand string) bool {
 		return len(brands) == 0 || slices.ContainsFunc(brands, func(b string) bool { return strings.EqualFold(b, brand) })
 	}
-	if ok, err := a.statsFromTotals(ctx, b, by == "operator", allowed); ok || err != nil {
+	if ok, err := a.statsFromTotals(ctx, b, by == "operator", brands, allowed); ok || err != nil {
 		return b.Report(), err
 	}
 	if err := a.Store.ForEachConv(ctx, func(c social.Conversation) bool {
@@ -100,10 +100,49 @@ func (a *App) statsOf(ctx context.Context, days int, by string, brands []string)
 	return b.Report(), nil
 }
 
+// statSummer is a store that also keeps the totals summed over days and
+// over brands (PostgreSQL: store/pg StatSums), which a report over every
+// brand reads instead of the hourly cells.
+type statSummer interface {
+	StatSums(ctx context.Context, from, to int64, totals, days func(*stats.Cell), op func(*stats.OpCell)) error
+}
+
+// unsettled reads the conversations of the inbox, pending and snoozed
+// views whose SLA outcome the report judges against the clock at now
+// (stats.Settled): in the inbox, only those due before now (a ref's Due
+// is the conversation's DueAt there).
+func (a *App) unsettled(ctx context.Context, now time.Time, allowed func(string) bool) ([]social.Conversation, error) {
+	var out []social.Conversation
+	for _, v := range []store.View{store.ViewActionable, store.ViewPending, store.ViewSnoozed} {
+		refs, err := a.Store.QueueRefs(ctx, v, func(r store.Ref) bool {
+			return allowed(r.Brand) && (v != store.ViewActionable || !r.Due.IsZero() && now.After(r.Due))
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < len(refs); i += 512 {
+			ids := make([]string, 0, 512)
+			for _, r := range refs[i:min(i+512, len(refs))] {
+				ids = append(ids, r.ID)
+			}
+			convs, err := a.Store.Conversations(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range convs {
+				if !stats.Settled(c) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
 // statsFromTotals builds the report from the store's running totals (a
 // few hundred cells, whatever the history) plus the open conversations
 // whose SLA outcome depends on the clock; false if the store keeps none.
-func (a *App) statsFromTotals(ctx context.Context, b *stats.Builder, byOp bool, allowed func(string) bool) (bool, error) {
+func (a *App) statsFromTotals(ctx context.Context, b *stats.Builder, byOp bool, brands []string, allowed func(string) bool) (bool, error) {
 	sr, ok := a.Store.(store.StatsReader)
 	if !ok {
 		return false, nil
@@ -117,36 +156,40 @@ func (a *App) statsFromTotals(ctx context.Context, b *stats.Builder, byOp bool, 
 			}
 		}
 	}
-	err := sr.StatTotals(ctx, stats.HourOf(from), stats.HourOf(to), func(c *stats.Cell) {
-		if allowed(c.Brand) {
-			b.AddCell(c)
-		}
-	}, op)
+	// the open ones (inbox, pending and snoozed are small by nature),
+	// read while the totals are: the report waits for the longer one
+	type open struct {
+		convs []social.Conversation
+		err   error
+	}
+	done := make(chan open, 1)
+	go func() {
+		var o open
+		o.convs, o.err = a.unsettled(ctx, to, allowed)
+		done <- o
+	}()
+	var err error
+	if ss, ok := a.Store.(statSummer); ok && len(brands) == 0 {
+		err = ss.StatSums(ctx, stats.HourOf(from), stats.HourOf(to), b.AddCellTotals, b.AddCellDays, op)
+	} else {
+		err = sr.StatTotals(ctx, stats.HourOf(from), stats.HourOf(to), func(c *stats.Cell) {
+			if allowed(c.Brand) {
+				b.AddCell(c)
+			}
+		}, op)
+	}
+	o := <-done
 	if errors.Is(err, store.ErrNoTotals) {
 		return false, nil
 	}
 	if err != nil {
 		return true, err
 	}
-	// the open ones: inbox, pending and snoozed are small by nature
-	for _, v := range []store.View{store.ViewActionable, store.ViewPending, store.ViewSnoozed} {
-		refs, err := a.Store.QueueRefs(ctx, v, func(r store.Ref) bool { return allowed(r.Brand) })
-		if err != nil {
-			return true, err
-		}
-		for i := 0; i < len(refs); i += 512 {
-			ids := make([]string, 0, 512)
-			for _, r := range refs[i:min(i+512, len(refs))] {
-				ids = append(ids, r.ID)
-			}
-			convs, err := a.Store.Conversations(ctx, ids)
-			if err != nil {
-				return true, err
-			}
-			for _, c := range convs {
-				b.AddUnsettled(c)
-			}
-		}
+	if o.err != nil {
+		return true, o.err
+	}
+	for _, c := range o.convs {
+		b.AddUnsettled(c)
 	}
 	return true, nil
 }

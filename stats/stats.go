@@ -148,6 +148,7 @@ type Builder struct {
 	// the local day and hour of the last cell's hour (cells come in order)
 	lastHour      int64
 	lastDay       string
+	lastYMD       [3]int // lastDay's year, month, day
 	lastLocalHour int
 }
 

@@ -241,15 +241,50 @@ func HourOf(t time.Time) int64 { return int64(math.Floor(float64(t.Unix()) / 360
 // AddCell counts a cell of running totals (its hour must be in the
 // report's range: the caller reads only those).
 func (b *Builder) AddCell(c *Cell) {
-	t := time.Unix(c.Hour*3600, 0)
-	if t.Before(b.from) || t.After(b.now) {
+	if !b.inRange(c.Hour) {
 		return
 	}
+	b.addCell(c, true, true)
+}
+
+// AddCellTotals counts a cell into the report's totals only (all, its
+// brand, networks, sentiment), not its days or hours: with AddCellDays, a
+// store can give the totals from cells summed over whole days and the
+// days from cells summed over brands and networks, far fewer than its
+// hourly cells (the sums are the same). Its Hour is the first of the
+// hours it sums, all of them in the report's range.
+func (b *Builder) AddCellTotals(c *Cell) {
+	if !b.inRange(c.Hour) {
+		return
+	}
+	b.addCell(c, true, false)
+}
+
+// AddCellDays counts a cell into the report's days and hours of the day
+// only (see AddCellTotals): one hour's cells summed over brands and
+// networks.
+func (b *Builder) AddCellDays(c *Cell) {
+	if !b.inRange(c.Hour) {
+		return
+	}
+	b.addCell(c, false, true)
+}
+
+func (b *Builder) inRange(hour int64) bool {
+	t := time.Unix(hour*3600, 0)
+	return !t.Before(b.from) && !t.After(b.now)
+}
+
+func (b *Builder) addCell(c *Cell, totals, days bool) {
 	b.totals = true
-	if c.Hour != b.lastHour || b.lastDay == "" {
+	if days && (c.Hour != b.lastHour || b.lastDay == "") {
 		b.lastHour = c.Hour
-		lt := t.In(b.loc)
-		b.lastDay, b.lastLocalHour = lt.Format("2006-01-02"), lt.Hour()
+		lt := time.Unix(c.Hour*3600, 0).In(b.loc)
+		// the cells come in hour order: a day's name is made once
+		if y, m, d := lt.Date(); b.lastDay == "" || y != b.lastYMD[0] || int(m) != b.lastYMD[1] || d != b.lastYMD[2] {
+			b.lastDay, b.lastYMD = lt.Format("2006-01-02"), [3]int{y, int(m), d}
+		}
+		b.lastLocalHour = lt.Hour()
 	}
 	// the histograms are sparse: their non-zero buckets, once
 	var first, reso [][2]int32
@@ -263,7 +298,15 @@ func (b *Builder) AddCell(c *Cell) {
 			reso = append(reso, [2]int32{int32(i), v})
 		}
 	}
-	for _, a := range []*acc{&b.total, b.accOf(b.brands, c.Brand), b.accOf(b.days, b.lastDay)} {
+	var buf [3]*acc
+	accs := buf[:0]
+	if totals {
+		accs = append(accs, &b.total, b.accOf(b.brands, c.Brand))
+	}
+	if days {
+		accs = append(accs, b.accOf(b.days, b.lastDay))
+	}
+	for _, a := range accs {
 		a.g.Volume += c.Volume
 		a.g.SLAMet += c.SLAMet
 		a.g.SLAMissed += c.SLAMissed
@@ -274,6 +317,12 @@ func (b *Builder) AddCell(c *Cell) {
 			a.resoH[p[0]] += p[1]
 		}
 		a.hist = true
+	}
+	if days {
+		b.r.Hours[b.lastLocalHour] += c.Volume
+	}
+	if !totals {
+		return
 	}
 	if c.Volume != 0 {
 		b.r.Networks[c.Network] += c.Volume
@@ -287,17 +336,12 @@ func (b *Builder) AddCell(c *Cell) {
 	if c.Neutral != 0 {
 		b.r.Sentiment["neutral"] += c.Neutral
 	}
-	b.r.Hours[b.lastLocalHour] += c.Volume
 }
 
 // AddOpCell counts an operator cell (with ByOperator). What has no
 // operator recorded counts under the solo operator.
 func (b *Builder) AddOpCell(c *OpCell) {
-	if !b.byOp {
-		return
-	}
-	t := time.Unix(c.Hour*3600, 0)
-	if t.Before(b.from) || t.After(b.now) {
+	if !b.byOp || !b.inRange(c.Hour) {
 		return
 	}
 	a := social.Actor{Name: c.Name, Initials: c.Key}

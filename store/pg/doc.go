@@ -9,7 +9,10 @@
 //
 // It keeps the stats report's running totals (totals.go: bbolt's keys and
 // binary cells in stat_totals, moved in the transactions that change
-// conversations) and implements store.StatsReader and store.Searcher.
+// conversations, with day and hour sums a report reads: StatSums) and the
+// search index (search.go: one narrow conv_search row per conversation
+// with one tsvector of its posts' words), and implements
+// store.StatsReader and store.Searcher.
 //
 // It is also the store.Coordinator of processes sharing the database
 // (coord.go, notify.go): leases with their expiry on the database clock,

@@ -34,6 +34,20 @@ func genStore(tb testing.TB, n int) *pg.Store {
 		if have != n {
 			tb.Fatalf("HARK_BENCH_PG_DSN holds %d conversations, want %d (HARK_BENCH_N)", have, n)
 		}
+		// a database from an older hark: migrated on open, its index
+		// built here (hark store reindex)
+		if st, err := p.IndexStatus(ctx); err != nil {
+			tb.Fatal(err)
+		} else if !st.Complete {
+			t0 := time.Now()
+			if err := p.Reindex(ctx, false, nil); err != nil {
+				tb.Fatal(err)
+			}
+			if _, err := p.Pool().Exec(ctx, "VACUUM ANALYZE"); err != nil {
+				tb.Fatal(err)
+			}
+			tb.Logf("reindexed %d conversations in %s", n, time.Since(t0).Round(time.Second))
+		}
 		return p
 	}
 	src := benchgen.Open(tb, n)

@@ -191,6 +191,7 @@ func migrations() []migration {
 // migration's transaction (keyed by file: versions are positions).
 var backfills = map[string]func(context.Context, pgx.Tx) error{
 	"migrations/0006_totals_search.sql": backfillTotals,
+	"migrations/0008_stat_sums.sql":     backfillSums,
 }
 
 // Migrate applies the missing migrations to the database at dsn (tests

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,6 +23,11 @@ import (
 // search finds the same conversations on both backends.
 
 const maxPos = 16383 // tsvector's highest position
+
+// searchPad is written with every conv_search tsvector: it makes the row
+// long enough for PostgreSQL to move the tsvector out of line (migration
+// 7), and compresses to a few bytes itself.
+const searchPad = "repeat(' ', 2100)"
 
 // tsvLiteral writes lexemes with positions and a weight.
 type tsvBuilder struct {
@@ -47,10 +53,68 @@ func (b *tsvBuilder) String() string {
 			sb.WriteByte(' ')
 		}
 		sb.WriteString(quoteLexeme(w))
-		sb.WriteByte(':')
-		sb.WriteString(strings.Join(ps, ","))
+		if len(ps) > 0 {
+			sb.WriteByte(':')
+			sb.WriteString(strings.Join(ps, ","))
+		}
 	}
 	return sb.String()
+}
+
+// addBare adds lexemes without positions.
+func (b *tsvBuilder) addBare(words []string) {
+	if b.pos == nil {
+		b.pos = map[string][]string{}
+	}
+	for _, w := range words {
+		if _, ok := b.pos[w]; !ok {
+			b.pos[w] = nil
+		}
+	}
+}
+
+// handleGrams are the lexemes from: looks up a part of a handle by: '~'
+// and each run of three characters of the handle as its key holds it
+// (lower case, no @), so a part of three or more characters is found by
+// the GIN index (its own runs all there) and then checked; a handle that
+// is not valid UTF-8 or holds a NUL gets the lexeme '~' alone, which every
+// lookup takes.
+func handleGrams(handle string) []string {
+	if !utf8.ValidString(handle) || strings.IndexByte(handle, 0) >= 0 { // text holds neither
+		return []string{"~"}
+	}
+	rs := []rune(handle)
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i+3 <= len(rs); i++ {
+		if g := "~" + string(rs[i:i+3]); !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// handlePart is the handle in a contact's key (after the network).
+func handlePart(key string) string {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// gramQuery is the tsquery of the contacts whose handle may contain v
+// ("" when v is too short or not valid UTF-8: the handles are scanned).
+func gramQuery(v string) string {
+	if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 || utf8.RuneCountInString(v) < 3 {
+		return ""
+	}
+	gs := handleGrams(v)
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		parts[i] = quoteLexeme(g)
+	}
+	return "(" + strings.Join(parts, " & ") + ") | '~'"
 }
 
 // quoteLexeme quotes a folded word (letters and digits only, but quoted
@@ -66,13 +130,45 @@ func quoteLexeme(w string) string {
 // which was a fifth of an ingest's CPU when made per word.
 var lexemeQuoter = strings.NewReplacer(`\`, `\\`, `'`, `''`)
 
-// postTSV is a post's tsvector: its text (A), its author (B).
+// postTSV is a post's tsvector: its text (A), its author (B). Its first
+// position is 2: a conversation's tsvector is its posts' joined by ||,
+// which shifts the right one past the left one's last position, so a
+// gap stays between two posts and no phrase spans them.
 func postTSV(sp store.StoredPost) string {
-	var b tsvBuilder
-	b.add(fold.Words(sp.Text), "A")
-	b.add(fold.Unique(sp.Author.DisplayName+" "+sp.Author.Handle), "B")
+	b := tsvBuilder{at: 1}
+	b.addPost(sp)
 	return b.String()
 }
+
+func (b *tsvBuilder) addPost(sp store.StoredPost) {
+	b.addText(fold.Words(sp.Text))
+	b.add(fold.Unique(sp.Author.DisplayName+" "+sp.Author.Handle), "B")
+}
+
+// addText adds a text's words (weight A) and each pair of neighbours as
+// one lexeme at the first one's position (pairLexeme): a phrase of two
+// words is one lexeme, found by the GIN index alone (a phrase operator or
+// a weight makes PostgreSQL read every candidate row's tsvector again),
+// a longer one its pairs one after the other.
+func (b *tsvBuilder) addText(words []string) {
+	if b.pos == nil {
+		b.pos = map[string][]string{}
+	}
+	for i, w := range words {
+		b.at = min(b.at+1, maxPos)
+		at := strconv.Itoa(b.at) + "A"
+		b.pos[w] = append(b.pos[w], at)
+		if i+1 < len(words) {
+			p := pairLexeme(w, words[i+1])
+			b.pos[p] = append(b.pos[p], at)
+		}
+	}
+	b.at = min(b.at+2, maxPos)
+}
+
+// pairLexeme is the lexeme of two neighbouring words: '_' never occurs in
+// a folded word, so a pair never answers a word's prefix.
+func pairLexeme(a, b string) string { return "_" + a + "_" + b }
 
 // contactTSV is a contact's tsvector: notes (A), name and handle (B),
 // tags (C).
@@ -85,6 +181,7 @@ func contactTSV(ct store.Contact) string {
 			b.add([]string{w}, "C")
 		}
 	}
+	b.addBare(handleGrams(handlePart(store.ContactKey(ct.Network, ct.Handle))))
 	return b.String()
 }
 
@@ -136,19 +233,37 @@ func tsq(words []string, weight string, prefix bool) string {
 	return strings.Join(parts, " <-> ")
 }
 
-// searchSQL turns clauses into conditions on conversations.
-func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
+// searchSQL turns clauses into conditions on the table searched, and
+// names it: conv_search (a conversation's words and attributes beside its
+// sort key and ref) when a clause asks for words, a name or a tag, else
+// the queue index of conversations (which includes the attributes).
+// Words are a GIN lookup on conv_search's tsvector, or-ed with the
+// conversations of the contacts whose notes, names or tags match; a
+// negated one is the complement of that set (a hashed NOT IN), so no
+// row's tsvector is read.
+func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, err error) {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
 	}
+	table = "conversations"
+	for _, cl := range clauses {
+		switch cl.Kind {
+		case store.ClauseWord, store.ClausePhrase, store.ClauseFrom, store.ClauseTag:
+			if !cl.Not {
+				table = "conv_search"
+			}
+		}
+	}
 	var conds []string
 	for _, cl := range clauses {
 		var cond string
+		// contacts: the conversations of the contacts matching, as a set
+		var contacts string
 		switch cl.Kind {
 		case store.ClauseWord, store.ClausePhrase:
 			if len(cl.Words) == 0 {
-				return "", fmt.Errorf("search: a word clause without words")
+				return "", "", fmt.Errorf("search: a word clause without words")
 			}
 			var pq, cq string
 			if cl.Kind == store.ClauseWord {
@@ -157,21 +272,39 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
 			} else if len(cl.Words) == 1 {
 				pq, cq = tsq(cl.Words, "", false), tsq(cl.Words, "A", false)
 			} else {
-				pq = tsq(cl.Words, "A", false)
-				cq = pq
+				// the posts' pairs of words (text only, no weight
+				// needed); the contacts' notes by position
+				pairs := make([]string, len(cl.Words)-1)
+				for i := range pairs {
+					pairs[i] = pairLexeme(cl.Words[i], cl.Words[i+1])
+				}
+				pq, cq = tsq(pairs, "", false), tsq(cl.Words, "A", false)
 			}
-			cond = fmt.Sprintf("id IN (SELECT conv_id FROM posts WHERE tsv @@ %s::tsquery UNION ALL SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)", arg(pq), arg(cq))
+			pa, ca := arg(pq), arg(cq)
+			if cl.Not {
+				cond = fmt.Sprintf("NOT (id IN (SELECT id FROM conv_search WHERE tsv @@ %s::tsquery UNION ALL SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery))", pa, ca)
+			} else {
+				cond = fmt.Sprintf("(tsv @@ %s::tsquery OR id = ANY(ARRAY(SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)))", pa, ca)
+			}
 		case store.ClauseFrom:
 			v := cl.Value
 			name := "false"
 			if w := fold.Word(v); w == v && w != "" {
 				name = "tsv @@ " + arg(tsq([]string{w}, "B", true)) + "::tsquery"
 			}
-			cond = fmt.Sprintf("id IN (SELECT unnest(conv_ids) FROM contacts WHERE %s OR position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0)", name, arg([]byte(v)))
+			part := fmt.Sprintf("position(%s::bytea in substring(key from position('\\x2f'::bytea in key) + 1)) > 0", arg([]byte(v)))
+			if gq := gramQuery(v); gq != "" {
+				part = "(tsv @@ " + arg(gq) + "::tsquery AND " + part + ")"
+			}
+			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE %s OR %s", name, part)
 		case store.ClauseTag:
-			cond = fmt.Sprintf("id IN (SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery)", arg(tsq([]string{cl.Value}, "C", false)))
+			contacts = fmt.Sprintf("SELECT unnest(conv_ids) FROM contacts WHERE tsv @@ %s::tsquery", arg(tsq([]string{cl.Value}, "C", false)))
 		case store.ClauseLang:
-			cond = "coalesce(lang = " + arg(cl.Value) + ", false)"
+			if cl.Not {
+				cond = "coalesce(lang = " + arg(cl.Value) + ", false)"
+			} else {
+				cond = "lang = " + arg(cl.Value) // the same (a NULL lang matches nothing); indexed
+			}
 		case store.ClauseSentiment:
 			cond = "coalesce(sentiment = " + arg(cl.Value) + ", false)"
 		case store.ClauseState:
@@ -181,20 +314,27 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (string, error) {
 		case store.ClauseBefore:
 			cond = "coalesce(last_customer_at < " + arg(cl.Time.Unix()) + ", false)"
 		default:
-			return "", fmt.Errorf("search: unknown clause %d", cl.Kind)
+			return "", "", fmt.Errorf("search: unknown clause %d", cl.Kind)
 		}
-		if cl.Value == "" && (cl.Kind == store.ClauseTag || cl.Kind == store.ClauseFrom) {
+		switch {
+		case cl.Value == "" && (cl.Kind == store.ClauseTag || cl.Kind == store.ClauseFrom):
 			cond = "false"
-		}
-		if cl.Not {
+			if cl.Not {
+				cond = "true"
+			}
+		case contacts != "" && cl.Not:
+			cond = "NOT (id IN (" + contacts + "))"
+		case contacts != "":
+			cond = "id = ANY(ARRAY(" + contacts + "))"
+		case cl.Not && cl.Kind != store.ClauseWord && cl.Kind != store.ClausePhrase:
 			cond = "NOT " + cond
 		}
 		conds = append(conds, cond)
 	}
 	if len(conds) == 0 {
-		return "true", nil
+		return table, "true", nil
 	}
-	return strings.Join(conds, " AND "), nil
+	return table, strings.Join(conds, " AND "), nil
 }
 
 // Search answers a search from the index, in queue order.
@@ -203,7 +343,7 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 	defer cancel()
 	lo, hi := viewBounds(v)
 	args := []any{lo, hi}
-	where, err := searchSQL(clauses, &args)
+	table, where, err := searchSQL(clauses, &args)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +356,7 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 			}
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM conversations WHERE sort_key >= $1 AND sort_key < $2 AND "+where+" ORDER BY sort_key", args...)
+		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM "+table+" WHERE sort_key >= $1 AND sort_key < $2 AND "+where+" ORDER BY sort_key", args...)
 		if err != nil {
 			return err
 		}
@@ -327,13 +467,17 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 		}
 		done := false
 		err := s.write(ctx, func(t *txn) error {
-			rows, err := t.tx.Query(t.ctx, "SELECT id, doc FROM conversations WHERE id >= $1 ORDER BY id LIMIT $2", next, reindexBatch)
+			// locked: an ingest adding a post meanwhile waits, then adds its
+			// words to the row written here
+			rows, err := t.tx.Query(t.ctx, "SELECT id, doc FROM conversations WHERE id >= $1 ORDER BY id LIMIT $2 FOR UPDATE", next, reindexBatch)
 			if err != nil {
 				return err
 			}
 			var ids []int64
 			var langs, sents, states []*string
 			var lcas []*int64
+			var sks, refs [][]byte
+			var convKeys [][]string
 			var postKeys [][]byte
 			last := next - 1
 			for rows.Next() {
@@ -342,23 +486,29 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 				if err := rows.Scan(&id, &raw); err != nil {
 					return err
 				}
+				last = id
 				c, err := store.DecodeConv(raw)
+				if err != nil {
+					return fmt.Errorf("conversation %d: %w", id, err)
+				}
+				sk, err := store.SortKey(&c)
 				if err != nil {
 					return fmt.Errorf("conversation %d: %w", id, err)
 				}
 				a := attrsOf(&c)
 				ids, langs, sents, states, lcas = append(ids, id), append(langs, a.lang), append(sents, a.sentiment), append(states, a.state), append(lcas, a.lastCustomer)
+				sks, refs, convKeys = append(sks, sk), append(refs, store.RefValue(&c)), append(convKeys, c.PostKeys)
 				for _, k := range c.PostKeys {
 					postKeys = append(postKeys, []byte(k))
 				}
-				last = id
 			}
 			if err := rows.Err(); err != nil {
 				return err
 			}
 			if len(ids) > 0 {
 				t.extra.Queue(`UPDATE conversations c SET lang = u.l, sentiment = u.s, state = u.st, last_customer_at = u.t
-					FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(i, l, s, st, t) WHERE c.id = u.i`,
+					FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(i, l, s, st, t) WHERE c.id = u.i
+					AND (c.lang, c.sentiment, c.state, c.last_customer_at) IS DISTINCT FROM (u.l, u.s, u.st, u.t)`,
 					ids, langs, sents, states, lcas)
 				prow, err := t.tx.Query(t.ctx, "SELECT key, doc FROM posts WHERE key = ANY($1)", postKeys)
 				if err != nil {
@@ -366,6 +516,7 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 				}
 				var pk [][]byte
 				var pt []string
+				posts := map[string]store.StoredPost{}
 				for prow.Next() {
 					var k, raw []byte
 					if err := prow.Scan(&k, &raw); err != nil {
@@ -374,12 +525,33 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 					var sp store.StoredPost
 					if json.Unmarshal(raw, &sp) == nil {
 						pk, pt = append(pk, k), append(pt, postTSV(sp))
+						posts[string(k)] = sp
 					}
 				}
 				if err := prow.Err(); err != nil {
 					return err
 				}
-				t.extra.Queue(`UPDATE posts p SET tsv = u.t::tsvector FROM unnest($1::bytea[], $2::text[]) AS u(k, t) WHERE p.key = u.k`, pk, pt)
+				t.extra.Queue(`UPDATE posts p SET tsv = u.t::tsvector FROM unnest($1::bytea[], $2::text[]) AS u(k, t) WHERE p.key = u.k
+					AND p.tsv IS DISTINCT FROM u.t::tsvector`, pk, pt)
+				// each conversation's words: its posts', a gap between two
+				tsvs := make([]string, len(ids))
+				for i, keys := range convKeys {
+					var b tsvBuilder
+					for _, k := range keys {
+						if sp, ok := posts[k]; ok {
+							b.at = min(b.at+1, maxPos)
+							b.addPost(sp)
+						}
+					}
+					tsvs[i] = b.String()
+				}
+				t.extra.Queue(`INSERT INTO conv_search (id, sort_key, ref, lang, sentiment, state, last_customer_at, tsv, pad)
+					SELECT i, s, f, l, se, st, lc, t::tsvector, `+searchPad+` FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+					AS u(i, s, f, l, se, st, lc, t)
+					ON CONFLICT (id) DO UPDATE SET sort_key = EXCLUDED.sort_key, ref = EXCLUDED.ref, lang = EXCLUDED.lang,
+					sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at, tsv = EXCLUDED.tsv,
+					pad = EXCLUDED.pad`,
+					ids, sks, refs, langs, sents, states, lcas, tsvs)
 			}
 			next = last + 1
 			state := strconv.FormatInt(next, 10)
@@ -394,7 +566,7 @@ func (s *Store) Reindex(ctx context.Context, fresh bool, progress func(done, tot
 		}
 		if done {
 			// fresh planner statistics for the new columns and indexes
-			if _, err := s.pool.Exec(ctx, "ANALYZE posts, contacts, conversations"); err != nil {
+			if _, err := s.pool.Exec(ctx, "ANALYZE posts, contacts, conversations, conv_search"); err != nil {
 				return fmt.Errorf("reindex: analyze: %w", err)
 			}
 			if progress != nil {

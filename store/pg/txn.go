@@ -31,9 +31,10 @@ type txn struct {
 	convSeq  int64
 	seqState int // 0 unread, 1 read (locked), 2 changed
 	counts   [4]int64
-	totals   totals    // what the conversations written move in the running totals
-	extra    pgx.Batch // statements of the operation itself (cursor, outbox, drafts)
-	outbox   []int64   // outbox entries written (announced with the commit)
+	totals   totals         // what the conversations written move in the running totals
+	extra    pgx.Batch      // statements of the operation itself (cursor, outbox, drafts)
+	outbox   []int64        // outbox entries written (announced with the commit)
+	reword   map[int64]bool // conversations whose search words are rebuilt from their posts
 }
 
 type postEnt struct {
@@ -172,6 +173,19 @@ func (t *txn) PutPost(sp store.StoredPost) error {
 		e.write = 2
 	default:
 		e.write = 1
+	}
+	if e.write == 2 {
+		// an update that changes the words (never, today: promotion and
+		// deletion keep text and author) rebuilds the conversations'
+		// search rows from their posts
+		var was store.StoredPost
+		if json.Unmarshal(e.raw, &was) != nil || was.Text != sp.Text || was.Author.DisplayName != sp.Author.DisplayName ||
+			was.Author.Handle != sp.Author.Handle || int64(cid) != e.convID {
+			if t.reword == nil {
+				t.reword = map[int64]bool{}
+			}
+			t.reword[e.convID], t.reword[int64(cid)] = true, true
+		}
 	}
 	e.raw, e.convID, e.known = raw, int64(cid), true
 	if v, ok := t.tsvs[key]; ok {
@@ -479,6 +493,16 @@ func (t *txn) prefetch(posts []social.Post) error {
 	return rows.Err()
 }
 
+// convCols are the conversations a flush writes, as columns.
+type convCols struct {
+	ids                  []int64
+	ranks                []int16
+	roots, sks, refs     [][]byte
+	docs                 [][]byte
+	langs, sents, states []*string
+	lastCustomer         []*int64
+}
+
 // flush sends every buffered write in one pipelined batch: posts and
 // conversations as arrays (one statement each way), contacts, the
 // sequence, the counts, then the operation's own statements.
@@ -508,14 +532,6 @@ func (t *txn) flush() error {
 		b.Queue(`UPDATE posts p SET conv_id = u.c, doc = u.d, tsv = u.t::tsvector FROM unnest($1::bytea[], $2::bigint[], $3::bytea[], $4::text[]) AS u(k, c, d, t)
 			WHERE p.key = u.k`, pUpd.keys, pUpd.conv, pUpd.docs, pUpd.tsv)
 	}
-	type convCols struct {
-		ids                  []int64
-		ranks                []int16
-		roots, sks, refs     [][]byte
-		docs                 [][]byte
-		langs, sents, states []*string
-		lastCustomer         []*int64
-	}
 	var cIns, cUpd convCols
 	for id, e := range t.convs {
 		if !e.dirty {
@@ -538,6 +554,9 @@ func (t *txn) flush() error {
 		b.Queue(`UPDATE conversations c SET rank = u.r, sort_key = u.s, ref = u.f, doc = u.d, lang = u.l, sentiment = u.se, state = u.st, last_customer_at = u.t
 			FROM unnest($1::bigint[], $2::smallint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(i, r, s, f, d, l, se, st, t)
 			WHERE c.id = u.i`, cUpd.ids, cUpd.ranks, cUpd.sks, cUpd.refs, cUpd.docs, cUpd.langs, cUpd.sents, cUpd.states, cUpd.lastCustomer)
+	}
+	if err := t.searchRows(&b, &cIns, &cUpd); err != nil {
+		return err
 	}
 	var ctKeys, ctDocs [][]byte
 	var ctTSV, ctConvs []string
@@ -581,4 +600,79 @@ func (t *txn) flush() error {
 		}
 	}
 	return t.tx.SendBatch(t.ctx, &b).Close()
+}
+
+// searchRows queues the writes of the conversations' search rows (after
+// the posts and conversations): every conversation written gets its row
+// (new, or its sort key, ref and attributes), the posts inserted add their
+// words to their conversation's tsvector, and a conversation whose posts'
+// words changed otherwise (t.reword) gets its tsvector rebuilt from its
+// posts.
+func (t *txn) searchRows(b *pgx.Batch, sets ...*convCols) error {
+	var c convCols
+	for _, x := range sets {
+		c.ids, c.sks, c.refs = append(c.ids, x.ids...), append(c.sks, x.sks...), append(c.refs, x.refs...)
+		c.langs, c.sents, c.states, c.lastCustomer = append(c.langs, x.langs...), append(c.sents, x.sents...),
+			append(c.states, x.states...), append(c.lastCustomer, x.lastCustomer...)
+	}
+	written := make(map[int64]bool, len(c.ids))
+	for _, id := range c.ids {
+		written[id] = true
+	}
+	// the posts inserted, by conversation: their words join the row
+	// written with the conversation, or else (a post without its
+	// conversation written) an update of the row
+	var pConv, oConv []int64
+	var pTSV, oTSV []string
+	var pKeys, oKeys [][]byte
+	for k, e := range t.posts {
+		switch {
+		case e.write != 1 || t.reword[e.convID]:
+		case written[e.convID]:
+			pConv, pTSV, pKeys = append(pConv, e.convID), append(pTSV, e.tsv), append(pKeys, []byte(k))
+		default:
+			oConv, oTSV, oKeys = append(oConv, e.convID), append(oTSV, e.tsv), append(oKeys, []byte(k))
+		}
+	}
+	if len(c.ids) > 0 {
+		// one statement, one row version: a row whose words do not change
+		// keeps its tsvector as it is (an update that leaves the GIN
+		// index alone, HOT when the page has room)
+		b.Queue(`INSERT INTO conv_search AS s (id, sort_key, ref, lang, sentiment, state, last_customer_at, tsv, pad)
+			SELECT u.*, coalesce(a.t, ''), CASE WHEN a.t IS NOT NULL THEN `+searchPad+` END
+			FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bigint[]) AS u(i, s, f, l, se, st, lc)
+			LEFT JOIN (SELECT c, hark_tsv_cat(t::tsvector ORDER BY k) AS t
+				FROM unnest($8::bigint[], $9::text[], $10::bytea[]) AS p(c, t, k) GROUP BY c) a ON a.c = u.i
+			ON CONFLICT (id) DO UPDATE SET sort_key = EXCLUDED.sort_key, ref = EXCLUDED.ref, lang = EXCLUDED.lang,
+			sentiment = EXCLUDED.sentiment, state = EXCLUDED.state, last_customer_at = EXCLUDED.last_customer_at,
+			tsv = CASE WHEN EXCLUDED.pad IS NULL THEN s.tsv ELSE s.tsv || EXCLUDED.tsv END,
+			pad = coalesce(EXCLUDED.pad, s.pad)`,
+			c.ids, c.sks, c.refs, c.langs, c.sents, c.states, c.lastCustomer, pConv, pTSV, pKeys)
+	}
+	if len(oConv) > 0 {
+		b.Queue(`UPDATE conv_search s SET tsv = s.tsv || a.t, pad = `+searchPad+`
+			FROM (SELECT c, hark_tsv_cat(t::tsvector ORDER BY k) AS t FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(c, t, k) GROUP BY c) a
+			WHERE s.id = a.c`, oConv, oTSV, oKeys)
+	}
+	for id := range t.reword {
+		var raw []byte
+		if e := t.convs[uint64(id)]; e != nil && !e.notFound && e.raw != nil {
+			raw = e.raw
+		} else if err := t.tx.QueryRow(t.ctx, "SELECT doc FROM conversations WHERE id = $1", id).Scan(&raw); errors.Is(err, pgx.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("search row %d: %w", id, err)
+		}
+		c, err := store.DecodeConv(raw)
+		if err != nil {
+			continue
+		}
+		keys := make([][]byte, len(c.PostKeys))
+		for i, k := range c.PostKeys {
+			keys[i] = []byte(k)
+		}
+		b.Queue(`UPDATE conv_search SET tsv = coalesce((SELECT hark_tsv_cat(tsv ORDER BY key) FROM posts
+			WHERE key = ANY($2) AND tsv IS NOT NULL), ''), pad = `+searchPad+` WHERE id = $1`, id, keys)
+	}
+	return nil
 }

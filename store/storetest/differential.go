@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -234,10 +235,42 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 					t.Fatalf("after op %d (%s): %s differ:\n%s", i, name, f.what, firstDiff(f.x, f.y))
 				}
 			}
+			sameSearches(t, a, b, now, fmt.Sprintf("after op %d (%s)", i, name))
 		}
 	}
 	na, _ := a.Counts(ctx)
 	t.Logf("%d operations, %d posts, counts %v", n, len(posts), na)
+}
+
+// differentialSearches are searches in the words the differential writes:
+// words, prefixes, phrases (in a post, not across two), handles, the
+// contacts' notes, negations and attributes.
+var differentialSearches = []string{
+	"hello", "urg", `"urgent help"`, `"help post"`, `"help"`, "odd", "from:ann", "from:e", "-hello",
+	"thanks -urgent", "n4", `"post 1"`, "is:open hello", "is:resolved", "-from:bob",
+}
+
+// sameSearches requires the same results from both stores' indexes (in
+// the views all and inbox, in queue order).
+func sameSearches(t *testing.T, a, b store.Store, now time.Time, when string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, raw := range differentialSearches {
+		q, err := query.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []store.View{store.ViewAll, store.ViewActionable} {
+			ra, sa, ea := query.Search(ctx, a, q, v, nil, now, time.UTC)
+			rb, sb, eb := query.Search(ctx, b, q, v, nil, now, time.UTC)
+			if ea != nil || eb != nil || sa || sb {
+				t.Fatalf("%s: search %s: %v %v (scanned %v %v)", when, raw, ea, eb, sa, sb)
+			}
+			if x, y := fmt.Sprint(ids(ra)), fmt.Sprint(ids(rb)); x != y {
+				t.Fatalf("%s: search %s in view %d: %s, %s", when, raw, v, x, y)
+			}
+		}
+	}
 }
 
 func firstDiff(x, y string) string {
