@@ -132,9 +132,10 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 			return res, err
 		}
 	}
+	var btx *batchTx
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
-		btx := newBatchTx(tx)
+		btx = newBatchTx(tx, &s.pend)
 		res, err = IngestTx(btx, feedID, posts, tri, now)
 		if err != nil {
 			return err
@@ -150,6 +151,7 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("storing batch: %w", err)
 	}
+	btx.committed()
 	return res, nil
 }
 

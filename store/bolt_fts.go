@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -469,7 +470,22 @@ func (s idSet) count() int {
 
 // scanConvTerm adds to set the conversations of the postings of kind
 // whose term equals term (or starts with it, with prefix), block by block.
-func scanConvTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix bool, set *idSet) {
+// A pending posting (bolt_fts_pending.go) counts as well.
+func (r ftsReader) scanConvTerm(kind byte, term string, prefix bool, set *idSet) {
+	orPending(r.pend, kind, term, prefix, set)
+	scanBucketTerm(r.b, r.tick, kind, term, prefix, set)
+}
+
+// ftsReader reads the index in a search: its bucket, the function that
+// keeps the mapped pages in check, the postings still pending.
+type ftsReader struct {
+	b    *bolt.Bucket
+	tick func()
+	pend map[string]uint64
+}
+
+// scanBucketTerm is scanConvTerm in the index's bucket alone.
+func scanBucketTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix bool, set *idSet) {
 	c := b.Cursor()
 	blk := uint32(0)
 	for seeks := 1; ; seeks++ {
@@ -540,8 +556,8 @@ func contactConvs(tx *bolt.Tx, keys map[string]bool, set *idSet) error {
 }
 
 // clauseSet is the set of conversations a clause (without its Not) holds.
-func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
-	b := tx.Bucket(bIndex)
+func clauseSet(tx *bolt.Tx, cl SearchClause, r ftsReader) (idSet, error) {
+	b := r.b
 	var set idSet
 	switch cl.Kind {
 	case ClauseWord, ClausePhrase:
@@ -552,7 +568,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 		if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 			for i := 0; i+1 < len(cl.Words); i++ {
 				var s idSet
-				scanConvTerm(b, tick, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
+				r.scanConvTerm('p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
 				if i == 0 {
 					set = s
 				} else {
@@ -566,13 +582,13 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 			if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 				s = set // the pairs answered the posts' part
 			} else {
-				scanConvTerm(b, tick, 'w', w, prefix, &s)
+				r.scanConvTerm('w', w, prefix, &s)
 			}
 			cs := map[string]bool{}
 			scanContactTerm(b, 'c', w, prefix, cs)
 			if cl.Kind == ClauseWord {
 				scanContactTerm(b, 't', w, prefix, cs)
-				scanConvTerm(b, tick, 'f', w, prefix, &s) // customers' names as they are now
+				r.scanConvTerm('f', w, prefix, &s) // customers' names as they are now
 			}
 			if i == 0 {
 				set = s
@@ -608,7 +624,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 		return set.or(cs), nil
 	case ClauseFrom:
 		contacts := map[string]bool{}
-		scanConvTerm(b, tick, 'f', cl.Value, true, &set)
+		r.scanConvTerm('f', cl.Value, true, &set)
 		// a part of the handle: the contacts' keys are network/handle
 		c := tx.Bucket(bContacts).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -622,11 +638,11 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 		scanContactTerm(b, 't', cl.Value, false, contacts)
 		return set, contactConvs(tx, contacts, &set)
 	case ClauseLang:
-		scanConvTerm(b, tick, 'a', "l="+cl.Value, false, &set)
+		r.scanConvTerm('a', "l="+cl.Value, false, &set)
 	case ClauseSentiment:
-		scanConvTerm(b, tick, 'a', "s="+cl.Value, false, &set)
+		r.scanConvTerm('a', "s="+cl.Value, false, &set)
 	case ClauseState:
-		scanConvTerm(b, tick, 'a', "e="+cl.Value, false, &set)
+		r.scanConvTerm('a', "e="+cl.Value, false, &set)
 	case ClauseAfter, ClauseBefore:
 		t := make([]byte, 9)
 		t[0] = 'd'
@@ -672,19 +688,46 @@ func verifyPhrase(tx *bolt.Tx, set idSet, words []string) (idSet, error) {
 }
 
 // Search answers a search from the index.
+// Postings a poll left pending that this process does not hold (the store
+// was opened after a crash) are written first; a read-only store answers
+// ErrIndexBehind then (the caller scans).
 func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep func(Ref) bool) ([]Ref, error) {
+	for try := 0; ; try++ {
+		out, err := s.search(ctx, v, clauses, keep)
+		switch {
+		case !errors.Is(err, errPendingElsewhere):
+			return out, err
+		case s.ro || try == 3: // polls keep racing the catch-up: scan
+			return nil, ErrIndexBehind
+		}
+		if err := s.CatchUpIndex(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// errPendingElsewhere: the snapshot holds pending postings this process
+// does not.
+var errPendingElsewhere = errors.New("search index: postings pending from another process")
+
+func (s *Bolt) search(ctx context.Context, v View, clauses []SearchClause, keep func(Ref) bool) ([]Ref, error) {
 	var out []Ref
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if ok, _ := indexState(tx); !ok {
 			return ErrIndexBehind
 		}
+		pend, ok := s.pendingBits(tx)
+		if !ok {
+			return errPendingElsewhere
+		}
+		r := ftsReader{b: tx.Bucket(bIndex), tick: func() { s.trimIn(tx, true) }, pend: pend}
 		var include, exclude idSet
 		all := true
 		for _, cl := range clauses {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			set, err := clauseSet(tx, cl, func() { s.trimIn(tx, true) })
+			set, err := clauseSet(tx, cl, r)
 			if err != nil {
 				return err
 			}
@@ -757,6 +800,7 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 	}
 	var next uint64
 	var total int
+	var dropped []uint64
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ok, n := indexState(tx)
 		total = int(tx.Bucket(bConvs).Sequence())
@@ -772,6 +816,13 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 			}
 			if _, err := tx.CreateBucket(bIndex); err != nil {
 				return err
+			}
+			// the pending postings are of posts the rebuild reads
+			dropped, _ = pendingState(tx)
+			for _, seq := range dropped {
+				if err := tx.Bucket(bFTSPending).Delete(idKey(seq)); err != nil {
+					return err
+				}
 			}
 			// contacts first, in this transaction
 			cb := tx.Bucket(bContacts)
@@ -789,6 +840,9 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 		next = n
 		return putIndexState(tx, n)
 	})
+	if err == nil {
+		s.pend.drop(dropped)
+	}
 	if err != nil || next == math.MaxUint64 {
 		if progress != nil && err == nil {
 			progress(total, total)

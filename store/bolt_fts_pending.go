@@ -1,0 +1,275 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The postings of polled posts are written to the index a few polls at a
+// time, not in each poll's commit. Every poll of a batch touched the same
+// pages: the words and word pairs of the newest blocks of conversations
+// (about 5 pages a kind a block), a third of what a batch of 100 posts
+// wrote; written once every ftsPendingPosts posts, they cost a fraction.
+//
+// What is not yet in the index is recorded in the poll's own transaction,
+// so a crash loses nothing:
+//
+//	fts_pending: seq(8) → uvarint(n) then n × (uvarint(len) post key)
+//
+// catchUpIndex (in a write transaction) writes the postings of every
+// pending post and empties the bucket; a poll runs it in its own commit
+// once ftsPendingPosts posts are pending, CatchUpIndex and Close run it at
+// once. Until then a search adds the pending postings from memory: the
+// process keeps, for the pending entries it committed, the postings it
+// computed (ftsPend); a search whose snapshot holds an entry it lacks (a
+// store opened after a crash) catches up first, or, read-only, answers
+// ErrIndexBehind (the caller scans).
+//
+// Only polls (batchTx) defer their postings; thread fetches, edits outside
+// a poll, contacts and the conversations' attributes are indexed at once,
+// as before.
+var bFTSPending = []byte("fts_pending")
+
+// ftsPendingPosts is how many posts may wait for the index before a poll's
+// commit writes their postings.
+var ftsPendingPosts = 1000
+
+// ftsPend is the postings of the pending entries this process committed.
+type ftsPend struct {
+	mu    sync.Mutex
+	seqs  map[uint64]bool   // the pending entries covered
+	bits  map[string]uint64 // blockKey → bits to set
+	floor uint64            // the last entry a catch-up wrote (entries are numbered in order)
+}
+
+// add records what a committed poll left pending.
+func (p *ftsPend) add(seq uint64, bits map[string]uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if seq <= p.floor {
+		return // written already by a catch-up committed in between
+	}
+	if p.seqs == nil {
+		p.seqs, p.bits = map[uint64]bool{}, map[string]uint64{}
+	}
+	p.seqs[seq] = true
+	for k, v := range bits {
+		p.bits[k] |= v
+	}
+}
+
+// drop forgets the entries a committed catch-up wrote.
+func (p *ftsPend) drop(seqs []uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range seqs {
+		p.floor = max(p.floor, s)
+	}
+	for s := range p.seqs {
+		if s <= p.floor {
+			delete(p.seqs, s)
+		}
+	}
+	if len(p.seqs) == 0 {
+		p.seqs, p.bits = nil, nil
+	}
+}
+
+// covering returns (a copy of) the postings of the pending entries seqs,
+// or ok false if this process does not hold them all.
+func (p *ftsPend) covering(seqs []uint64) (bits map[string]uint64, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range seqs {
+		if !p.seqs[s] {
+			return nil, false
+		}
+	}
+	if len(seqs) == 0 {
+		return nil, true
+	}
+	return maps.Clone(p.bits), true
+}
+
+// pendingEntry encodes the keys of a poll's posts whose postings wait.
+func pendingEntry(keys []string) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(keys)))
+	for _, k := range keys {
+		v = binary.AppendUvarint(v, uint64(len(k)))
+		v = append(v, k...)
+	}
+	return v
+}
+
+// pendingKeys decodes a pending entry.
+func pendingKeys(v []byte) ([]string, error) {
+	n, i := binary.Uvarint(v)
+	if i <= 0 || n > uint64(len(v)) {
+		return nil, fmt.Errorf("pending postings: bad entry")
+	}
+	v = v[i:]
+	out := make([]string, 0, n)
+	for range n {
+		l, i := binary.Uvarint(v)
+		if i <= 0 || uint64(len(v)-i) < l {
+			return nil, fmt.Errorf("pending postings: bad entry")
+		}
+		out = append(out, string(v[i:i+int(l)]))
+		v = v[i+int(l):]
+	}
+	return out, nil
+}
+
+// pendingState lists the pending entries and counts their posts.
+func pendingState(tx *bolt.Tx) (seqs []uint64, posts int) {
+	pb := tx.Bucket(bFTSPending)
+	if pb == nil {
+		return nil, 0
+	}
+	c := pb.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) == 8 {
+			seqs = append(seqs, binary.BigEndian.Uint64(k))
+		}
+		n, _ := binary.Uvarint(v)
+		posts += int(n)
+	}
+	return seqs, posts
+}
+
+// putPending records a poll's pending posts; it returns the entry's seq.
+func putPending(tx *bolt.Tx, keys []string) (uint64, error) {
+	pb := tx.Bucket(bFTSPending)
+	seq, err := pb.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	return seq, pb.Put(idKey(seq), pendingEntry(keys))
+}
+
+// catchUpIndex writes the postings of every pending post into the index
+// (from have, the postings this process kept for exactly those entries,
+// else from the posts) and empties fts_pending. It returns the entries
+// written.
+func catchUpIndex(tx *bolt.Tx, have *ftsPend) ([]uint64, error) {
+	pb := tx.Bucket(bFTSPending)
+	if pb == nil {
+		return nil, nil
+	}
+	seqs, _ := pendingState(tx)
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	bits, ok := have.covering(seqs)
+	if !ok {
+		bits = map[string]uint64{}
+		c := pb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			keys, err := pendingKeys(v)
+			if err != nil {
+				return nil, fmt.Errorf("%w (entry %x)", err, k)
+			}
+			for _, pk := range keys {
+				sp, ok := getPost(tx, pk)
+				if !ok {
+					continue
+				}
+				if err := postPostings(sp, func(kind byte, term string, id []byte) error {
+					n := binary.BigEndian.Uint64(id)
+					bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if ix := tx.Bucket(bIndex); ix != nil {
+		for _, k := range slices.Sorted(maps.Keys(bits)) {
+			if err := orBits(ix, []byte(k), bits[k]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, s := range seqs {
+		if err := pb.Delete(idKey(s)); err != nil {
+			return nil, err
+		}
+	}
+	return seqs, nil
+}
+
+// CatchUpIndex writes the postings still pending (polls leave them for a
+// few polls) into the index now.
+func (s *Bolt) CatchUpIndex(ctx context.Context) error {
+	if s.ro {
+		return nil
+	}
+	var pending bool
+	if err := s.view(ctx, func(tx *bolt.Tx) error {
+		seqs, _ := pendingState(tx)
+		pending = len(seqs) > 0
+		return nil
+	}); err != nil || !pending {
+		return err
+	}
+	var done []uint64
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		var err error
+		done, err = catchUpIndex(tx, &s.pend)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("search index: writing the pending postings: %w", err)
+	}
+	s.pend.drop(done)
+	return nil
+}
+
+// pendingBits is what a search adds to the index in tx's snapshot: the
+// postings of its pending entries (nil: none), or ok false if this process
+// does not hold them.
+func (s *Bolt) pendingBits(tx *bolt.Tx) (map[string]uint64, bool) {
+	seqs, _ := pendingState(tx)
+	if len(seqs) == 0 {
+		return nil, true
+	}
+	return s.pend.covering(seqs)
+}
+
+// orPending adds to set the pending postings of kind whose term equals
+// term (or starts with it).
+func orPending(pend map[string]uint64, kind byte, term string, prefix bool, set *idSet) {
+	for k, bm := range pend {
+		if len(k) < 5 || k[0] != kind {
+			continue
+		}
+		t := k[5:]
+		if t != term && (!prefix || !bytes.HasPrefix([]byte(t), []byte(term))) {
+			continue
+		}
+		i := int(binary.BigEndian.Uint32([]byte(k[1:5])))
+		if i >= len(*set) {
+			*set = append(*set, make([]uint64, i+1-len(*set))...)
+		}
+		(*set)[i] |= bm
+	}
+}
+
+// migrateIngest (schema 9) adds the buckets of the leaner poll commit:
+// contacts' LastSeen beside their documents, the postings pending.
+func migrateIngest(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bContactSeen, bFTSPending} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
