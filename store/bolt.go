@@ -163,7 +163,7 @@ func (s *Bolt) Doctor(ctx context.Context) ([]Finding, error) {
 		out = append(out, Finding{Name: "counts", OK: have == want, Detail: fmt.Sprintf("kept %v, recounted %v", have, want)})
 		f := indexFinding(indexState(tx))
 		if _, n := pendingState(tx); n > 0 {
-			f.Detail += fmt.Sprintf(" (%d posts of the latest polls pending: written at the next catch-up; searches add them)", n)
+			f.Detail += fmt.Sprintf(" (the postings of the latest polls' %d posts wait: written every %d posts, at a search if another process left them, and at exit)", n, ftsPendingPosts)
 		}
 		out = append(out, f)
 		return nil

@@ -27,6 +27,8 @@ type batchTx struct {
 	contacts map[string]*contactEntry
 	bits     map[string]uint64 // the posts' postings: key → bits to set
 	keys     []string          // the posts whose postings those are
+	// and the contacts whose names' postings ('f') are among them
+	contactKeys []string
 	// what flush did with them (bolt_fts_pending.go): left pending under
 	// pendSeq, or written with the entries caughtUp
 	pend     *ftsPend
@@ -84,10 +86,15 @@ func (b *batchTx) PutPost(sp StoredPost) error {
 		b.keys = append(b.keys, sp.Key())
 	}
 	return postPostings(sp, func(kind byte, term string, id []byte) error {
-		n := binary.BigEndian.Uint64(id)
-		b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+		b.setBit(kind, term, id)
 		return nil
 	})
+}
+
+// setBit gathers a posting of the batch.
+func (b *batchTx) setBit(kind byte, term string, id []byte) {
+	n := binary.BigEndian.Uint64(id)
+	b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
 }
 
 // PostTime is the creation time of a stored post (insertByTime needs
@@ -192,38 +199,47 @@ func (b *batchTx) flush() error {
 			return err
 		}
 	}
-	if err := b.flushPostings(); err != nil {
-		return err
-	}
 	cb := b.tx.Bucket(bContacts)
 	for _, k := range slices.Sorted(maps.Keys(b.contacts)) {
 		e := b.contacts[k]
 		if !e.dirty {
 			continue
 		}
-		if b.tx.Bucket(bIndex) != nil {
+		if ix := b.tx.Bucket(bIndex); ix != nil {
+			// notes and tags at once; the names' postings with the posts'
 			old := e.disk
-			if err := indexContact(b.tx, &old, &e.cur); err != nil {
+			if err := diffKeys(ix, contactKeys(&old), contactKeys(&e.cur)); err != nil {
 				return err
+			}
+			added := false
+			if err := contactNames(func(kind byte, term string, id []byte) error {
+				added = true
+				b.setBit(kind, term, id)
+				return nil
+			}, &old, &e.cur); err != nil {
+				return err
+			}
+			if added {
+				b.contactKeys = append(b.contactKeys, k)
 			}
 		}
 		if err := b.putContact(cb, []byte(k), e); err != nil {
 			return err
 		}
 	}
-	return nil
+	return b.flushPostings() // the contacts' names' postings are among them
 }
 
 // flushPostings leaves the batch's postings pending, or, once
 // ftsPendingPosts posts would be, writes them with the pending ones.
 func (b *batchTx) flushPostings() error {
 	ix := b.tx.Bucket(bIndex)
-	if ix == nil || len(b.keys) == 0 {
+	if ix == nil || len(b.keys)+len(b.contactKeys) == 0 {
 		return nil
 	}
 	if _, n := pendingState(b.tx); b.tx.Bucket(bFTSPending) != nil && n+len(b.keys) < ftsPendingPosts {
 		var err error
-		b.pendSeq, err = putPending(b.tx, b.keys)
+		b.pendSeq, err = putPending(b.tx, b.keys, b.contactKeys)
 		return err
 	}
 	var err error

@@ -371,7 +371,7 @@ func indexContact(tx *bolt.Tx, old, ct *Contact) error {
 	if err := diffKeys(b, contactKeys(old), contactKeys(ct)); err != nil {
 		return err
 	}
-	return contactNames(b, old, ct)
+	return contactNames(func(kind byte, term string, id []byte) error { return setBit(b, kind, term, id, true) }, old, ct)
 }
 
 // nameWords are the words of a customer's name and handle.
@@ -380,7 +380,7 @@ func nameWords(name, handle string) []string { return fold.Unique(name + " " + h
 // contactNames gives the conversations of a contact whose name or handle
 // changed (or that is new) the words of its name as it is now ('f'); the
 // words it had stay (its posts were written under them).
-func contactNames(b *bolt.Bucket, old, ct *Contact) error {
+func contactNames(set func(kind byte, term string, id []byte) error, old, ct *Contact) error {
 	if ct == nil || ct.Handle == "" || len(ct.ConvIDs) == 0 {
 		return nil
 	}
@@ -415,7 +415,7 @@ func contactNames(b *bolt.Bucket, old, ct *Contact) error {
 			continue
 		}
 		for _, w := range add {
-			if err := setBit(b, 'f', w, id, true); err != nil {
+			if err := set('f', w, id); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,11 @@ import (
 // What is not yet in the index is recorded in the poll's own transaction,
 // so a crash loses nothing:
 //
-//	fts_pending: seq(8) → uvarint(n) then n × (uvarint(len) post key)
+//	fts_pending: seq(8) → uvarint(n) then n × (uvarint(len) post key),
+//	                       uvarint(m) then m × (uvarint(len) contact key)
+//
+// (the contacts whose names' postings, 'f', the poll gave to their
+// conversations: a new customer, a new name).
 //
 // catchUpIndex (in a write transaction) writes the postings of every
 // pending post and empties the bucket; a poll runs it in its own commit
@@ -98,33 +102,44 @@ func (p *ftsPend) covering(seqs []uint64) (bits map[string]uint64, ok bool) {
 	return maps.Clone(p.bits), true
 }
 
-// pendingEntry encodes the keys of a poll's posts whose postings wait.
-func pendingEntry(keys []string) []byte {
-	v := binary.AppendUvarint(nil, uint64(len(keys)))
-	for _, k := range keys {
-		v = binary.AppendUvarint(v, uint64(len(k)))
-		v = append(v, k...)
+// pendingEntry encodes the keys of a poll's posts and contacts whose
+// postings wait.
+func pendingEntry(posts, contacts []string) []byte {
+	var v []byte
+	for _, keys := range [][]string{posts, contacts} {
+		v = binary.AppendUvarint(v, uint64(len(keys)))
+		for _, k := range keys {
+			v = binary.AppendUvarint(v, uint64(len(k)))
+			v = append(v, k...)
+		}
 	}
 	return v
 }
 
 // pendingKeys decodes a pending entry.
-func pendingKeys(v []byte) ([]string, error) {
-	n, i := binary.Uvarint(v)
-	if i <= 0 || n > uint64(len(v)) {
-		return nil, fmt.Errorf("pending postings: bad entry")
-	}
-	v = v[i:]
-	out := make([]string, 0, n)
-	for range n {
-		l, i := binary.Uvarint(v)
-		if i <= 0 || uint64(len(v)-i) < l {
+func pendingKeys(v []byte) (posts, contacts []string, err error) {
+	list := func() ([]string, error) {
+		n, i := binary.Uvarint(v)
+		if i <= 0 || n > uint64(len(v)) {
 			return nil, fmt.Errorf("pending postings: bad entry")
 		}
-		out = append(out, string(v[i:i+int(l)]))
-		v = v[i+int(l):]
+		v = v[i:]
+		out := make([]string, 0, n)
+		for range n {
+			l, i := binary.Uvarint(v)
+			if i <= 0 || uint64(len(v)-i) < l {
+				return nil, fmt.Errorf("pending postings: bad entry")
+			}
+			out = append(out, string(v[i:i+int(l)]))
+			v = v[i+int(l):]
+		}
+		return out, nil
 	}
-	return out, nil
+	if posts, err = list(); err != nil {
+		return nil, nil, err
+	}
+	contacts, err = list()
+	return posts, contacts, err
 }
 
 // pendingState lists the pending entries and counts their posts.
@@ -139,19 +154,20 @@ func pendingState(tx *bolt.Tx) (seqs []uint64, posts int) {
 			seqs = append(seqs, binary.BigEndian.Uint64(k))
 		}
 		n, _ := binary.Uvarint(v)
-		posts += int(n)
+		posts += int(n) // the contacts: not counted (at most one a post)
 	}
 	return seqs, posts
 }
 
 // putPending records a poll's pending posts; it returns the entry's seq.
-func putPending(tx *bolt.Tx, keys []string) (uint64, error) {
+func putPending(tx *bolt.Tx, posts, contacts []string) (uint64, error) {
 	pb := tx.Bucket(bFTSPending)
+	pb.FillPercent = 0.9 // appended
 	seq, err := pb.NextSequence()
 	if err != nil {
 		return 0, err
 	}
-	return seq, pb.Put(idKey(seq), pendingEntry(keys))
+	return seq, pb.Put(idKey(seq), pendingEntry(posts, contacts))
 }
 
 // catchUpIndex writes the postings of every pending post into the index
@@ -170,23 +186,33 @@ func catchUpIndex(tx *bolt.Tx, have *ftsPend) ([]uint64, error) {
 	bits, ok := have.covering(seqs)
 	if !ok {
 		bits = map[string]uint64{}
+		set := func(kind byte, term string, id []byte) error {
+			n := binary.BigEndian.Uint64(id)
+			bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+			return nil
+		}
+		cb := tx.Bucket(bContacts)
 		c := pb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			keys, err := pendingKeys(v)
+			posts, contacts, err := pendingKeys(v)
 			if err != nil {
 				return nil, fmt.Errorf("%w (entry %x)", err, k)
 			}
-			for _, pk := range keys {
-				sp, ok := getPost(tx, pk)
-				if !ok {
-					continue
+			for _, pk := range posts {
+				if sp, ok := getPost(tx, pk); ok {
+					if err := postPostings(sp, set); err != nil {
+						return nil, err
+					}
 				}
-				if err := postPostings(sp, func(kind byte, term string, id []byte) error {
-					n := binary.BigEndian.Uint64(id)
-					bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
-					return nil
-				}); err != nil {
-					return nil, err
+			}
+			for _, ck := range contacts {
+				// its name as it is now, to all its conversations: what
+				// the poll gave them (and the ones they had)
+				var ct Contact
+				if ok, err := getJSON(cb, []byte(ck), &ct); ok && err == nil {
+					if err := contactNames(set, nil, &ct); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
