@@ -34,6 +34,7 @@ type batchTx struct {
 	pend     *ftsPend
 	pendSeq  uint64
 	caughtUp []uint64
+	wrote    bool // the rules wrote something (else, with the same cursor, the batch rolls back)
 }
 
 type convEntry struct {
@@ -75,6 +76,7 @@ func (b *batchTx) Post(key string) (StoredPost, bool, error) {
 }
 
 func (b *batchTx) PutPost(sp StoredPost) error {
+	b.wrote = true
 	if err := putPostRecord(b.tx, sp); err != nil {
 		return err
 	}
@@ -95,6 +97,12 @@ func (b *batchTx) PutPost(sp StoredPost) error {
 func (b *batchTx) setBit(kind byte, term string, id []byte) {
 	n := binary.BigEndian.Uint64(id)
 	b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+}
+
+// NewConv is boltTx's, noted as a write.
+func (b *batchTx) NewConv(root string) (string, error) {
+	b.wrote = true
+	return b.boltTx.NewConv(root)
 }
 
 // PostTime is the creation time of a stored post (insertByTime needs
@@ -134,6 +142,7 @@ func (b *batchTx) PutConv(old, c *social.Conversation) error {
 		return err
 	}
 	c.Version++
+	b.wrote = true
 	e, ok := b.convs[c.ID]
 	if !ok {
 		e = &convEntry{}
@@ -168,6 +177,7 @@ func cloneContact(ct Contact) Contact {
 }
 
 func (b *batchTx) PutContact(ct Contact) error {
+	b.wrote = true
 	k := string(contactKey(ct.Network, ct.Handle))
 	e, ok := b.contacts[k]
 	if !ok {

@@ -143,11 +143,17 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 		if err := btx.flush(); err != nil {
 			return err
 		}
-		if feedID != "" {
-			return tx.Bucket(bCursors).Put([]byte(feedID), []byte(cursor))
+		if feedID == "" || string(tx.Bucket(bCursors).Get([]byte(feedID))) == cursor {
+			if !btx.wrote {
+				return errNothing // posts polled before, the same cursor: no commit
+			}
+			return nil
 		}
-		return nil
+		return tx.Bucket(bCursors).Put([]byte(feedID), []byte(cursor))
 	})
+	if errors.Is(err, errNothing) {
+		return res, nil
+	}
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("storing batch: %w", err)
 	}

@@ -220,20 +220,28 @@ func postPostings(sp StoredPost, set func(kind byte, term string, id []byte) err
 	if err != nil {
 		return nil // a post of no conversation: nothing to index
 	}
-	for _, w := range fold.Unique(sp.Text + " " + sp.Author.DisplayName + " " + sp.Author.Handle) {
+	// each text folded once: the words of the text and of the author's
+	// name and handle ('w'), the name's ('f', nameWords), the pairs
+	ws := fold.Words(sp.Text)
+	names := fold.Unique(sp.Author.DisplayName + " " + sp.Author.Handle)
+	seen := make(map[string]bool, len(ws)+len(names))
+	for _, w := range slices.Concat(ws, names) {
+		if seen[w] {
+			continue
+		}
+		seen[w] = true
 		if err := set('w', w, id); err != nil {
 			return err
 		}
 	}
 	if sp.Kind != social.KindOwn && sp.Author.Handle != "" {
-		for _, w := range nameWords(sp.Author.DisplayName, sp.Author.Handle) {
+		for _, w := range names {
 			if err := set('f', w, id); err != nil {
 				return err
 			}
 		}
 	}
-	ws := fold.Words(sp.Text)
-	seen := make(map[string]bool, len(ws))
+	clear(seen)
 	for i := 0; i+1 < len(ws); i++ {
 		pair := ws[i] + " " + ws[i+1]
 		if seen[pair] {
@@ -481,7 +489,7 @@ func (r ftsReader) scanConvTerm(kind byte, term string, prefix bool, set *idSet)
 type ftsReader struct {
 	b    *bolt.Bucket
 	tick func()
-	pend map[string]uint64
+	pend []map[string]uint64
 }
 
 // scanBucketTerm is scanConvTerm in the index's bucket alone.

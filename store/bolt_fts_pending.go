@@ -45,12 +45,13 @@ var bFTSPending = []byte("fts_pending")
 // commit writes their postings.
 var ftsPendingPosts = 1000
 
-// ftsPend is the postings of the pending entries this process committed.
+// ftsPend is the postings of the pending entries this process committed,
+// entry by entry (each map is the poll's, never changed once added, so a
+// search reads them without a lock).
 type ftsPend struct {
-	mu    sync.Mutex
-	seqs  map[uint64]bool   // the pending entries covered
-	bits  map[string]uint64 // blockKey → bits to set
-	floor uint64            // the last entry a catch-up wrote (entries are numbered in order)
+	mu      sync.Mutex
+	entries map[uint64]map[string]uint64 // seq → blockKey → bits to set
+	floor   uint64                       // the last entry a catch-up wrote (entries are numbered in order)
 }
 
 // add records what a committed poll left pending.
@@ -60,13 +61,10 @@ func (p *ftsPend) add(seq uint64, bits map[string]uint64) {
 	if seq <= p.floor {
 		return // written already by a catch-up committed in between
 	}
-	if p.seqs == nil {
-		p.seqs, p.bits = map[uint64]bool{}, map[string]uint64{}
+	if p.entries == nil {
+		p.entries = map[uint64]map[string]uint64{}
 	}
-	p.seqs[seq] = true
-	for k, v := range bits {
-		p.bits[k] |= v
-	}
+	p.entries[seq] = bits
 }
 
 // drop forgets the entries a committed catch-up wrote.
@@ -76,30 +74,26 @@ func (p *ftsPend) drop(seqs []uint64) {
 	for _, s := range seqs {
 		p.floor = max(p.floor, s)
 	}
-	for s := range p.seqs {
+	for s := range p.entries {
 		if s <= p.floor {
-			delete(p.seqs, s)
+			delete(p.entries, s)
 		}
-	}
-	if len(p.seqs) == 0 {
-		p.seqs, p.bits = nil, nil
 	}
 }
 
-// covering returns (a copy of) the postings of the pending entries seqs,
-// or ok false if this process does not hold them all.
-func (p *ftsPend) covering(seqs []uint64) (bits map[string]uint64, ok bool) {
+// covering returns the postings of the pending entries seqs, or ok false
+// if this process does not hold them all.
+func (p *ftsPend) covering(seqs []uint64) (bits []map[string]uint64, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range seqs {
-		if !p.seqs[s] {
+		m, ok := p.entries[s]
+		if !ok {
 			return nil, false
 		}
+		bits = append(bits, m)
 	}
-	if len(seqs) == 0 {
-		return nil, true
-	}
-	return maps.Clone(p.bits), true
+	return bits, true
 }
 
 // pendingEntry encodes the keys of a poll's posts and contacts whose
@@ -183,9 +177,14 @@ func catchUpIndex(tx *bolt.Tx, have *ftsPend) ([]uint64, error) {
 	if len(seqs) == 0 {
 		return nil, nil
 	}
-	bits, ok := have.covering(seqs)
-	if !ok {
-		bits = map[string]uint64{}
+	bits := map[string]uint64{}
+	if have, ok := have.covering(seqs); ok {
+		for _, m := range have {
+			for k, v := range m {
+				bits[k] |= v
+			}
+		}
+	} else {
 		set := func(kind byte, term string, id []byte) error {
 			n := binary.BigEndian.Uint64(id)
 			bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
@@ -262,7 +261,7 @@ func (s *Bolt) CatchUpIndex(ctx context.Context) error {
 // pendingBits is what a search adds to the index in tx's snapshot: the
 // postings of its pending entries (nil: none), or ok false if this process
 // does not hold them.
-func (s *Bolt) pendingBits(tx *bolt.Tx) (map[string]uint64, bool) {
+func (s *Bolt) pendingBits(tx *bolt.Tx) ([]map[string]uint64, bool) {
 	seqs, _ := pendingState(tx)
 	if len(seqs) == 0 {
 		return nil, true
@@ -272,7 +271,13 @@ func (s *Bolt) pendingBits(tx *bolt.Tx) (map[string]uint64, bool) {
 
 // orPending adds to set the pending postings of kind whose term equals
 // term (or starts with it).
-func orPending(pend map[string]uint64, kind byte, term string, prefix bool, set *idSet) {
+func orPending(pend []map[string]uint64, kind byte, term string, prefix bool, set *idSet) {
+	for _, m := range pend {
+		orPendingMap(m, kind, term, prefix, set)
+	}
+}
+
+func orPendingMap(pend map[string]uint64, kind byte, term string, prefix bool, set *idSet) {
 	for k, bm := range pend {
 		if len(k) < 5 || k[0] != kind {
 			continue

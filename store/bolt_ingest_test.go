@@ -194,3 +194,28 @@ func TestContactLastSeenBeside(t *testing.T) {
 		t.Errorf("after a new conversation: %+v, %v; document %+v", ct, err, onDisk)
 	}
 }
+
+// A poll that brings only posts stored before, with the same cursor,
+// commits nothing.
+func TestRepollCommitsNothing(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	batch := []social.Post{post("1", "@ann", "hello", 0), post("2", "@bob", "hi", time.Minute)}
+	if _, err := s.Ingest(ctx, "demo", "c1", batch, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Commits()
+	r, err := s.Ingest(ctx, "demo", "c1", batch, prio, t0)
+	if err != nil || len(r.New)+len(r.Changed) != 0 {
+		t.Fatalf("re-poll: %+v, %v", r, err)
+	}
+	if n := s.Commits() - before; n != 0 {
+		t.Errorf("a re-poll with the same cursor committed %d transactions", n)
+	}
+	if _, err := s.Ingest(ctx, "demo", "c2", batch, prio, t0); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := s.Cursor(ctx, "demo"); cur != "c2" || s.Commits()-before != 1 {
+		t.Errorf("a new cursor: %q after %d commits, want c2 after 1", cur, s.Commits()-before)
+	}
+}
