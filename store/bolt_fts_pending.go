@@ -1,12 +1,12 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -84,6 +84,9 @@ func (p *ftsPend) drop(seqs []uint64) {
 // covering returns the postings of the pending entries seqs, or ok false
 // if this process does not hold them all.
 func (p *ftsPend) covering(seqs []uint64) (bits []map[string]uint64, ok bool) {
+	if p == nil {
+		return nil, len(seqs) == 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range seqs {
@@ -283,10 +286,10 @@ func orPendingMap(pend map[string]uint64, kind byte, term string, prefix bool, s
 			continue
 		}
 		t := k[5:]
-		if t != term && (!prefix || !bytes.HasPrefix([]byte(t), []byte(term))) {
+		if t != term && (!prefix || !strings.HasPrefix(t, term)) {
 			continue
 		}
-		i := int(binary.BigEndian.Uint32([]byte(k[1:5])))
+		i := int(uint32(k[1])<<24 | uint32(k[2])<<16 | uint32(k[3])<<8 | uint32(k[4]))
 		if i >= len(*set) {
 			*set = append(*set, make([]uint64, i+1-len(*set))...)
 		}
