@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 var (
 	bMeta       = []byte("meta")
@@ -44,6 +44,7 @@ type Bolt struct {
 	ro      bool
 	commits atomic.Int64
 	trim    mapTrim
+	pend    ftsPend // postings this process left pending (bolt_fts_pending.go)
 }
 
 var _ Store = (*Bolt)(nil)
@@ -127,8 +128,12 @@ func firstLines(s string, n int) string {
 	return fmt.Sprintf("%s; and %d more", strings.Join(lines[:n], "; "), len(lines)-n)
 }
 
-// Close closes the file.
-func (s *Bolt) Close() error { return s.db.Close() }
+// Close writes the postings still pending into the index and closes the
+// file.
+func (s *Bolt) Close() error {
+	err := s.CatchUpIndex(context.Background())
+	return errors.Join(err, s.db.Close())
+}
 
 // Path is the file name.
 func (s *Bolt) Path() string { return s.path }
@@ -156,7 +161,11 @@ func (s *Bolt) Doctor(ctx context.Context) ([]Finding, error) {
 		}
 		have, want := readCounts(tx), countIndex(tx)
 		out = append(out, Finding{Name: "counts", OK: have == want, Detail: fmt.Sprintf("kept %v, recounted %v", have, want)})
-		out = append(out, indexFinding(indexState(tx)))
+		f := indexFinding(indexState(tx))
+		if _, n := pendingState(tx); n > 0 {
+			f.Detail += fmt.Sprintf(" (the postings of the latest polls' %d posts wait: written every %d posts, at a search if another process left them, and at exit)", n, ftsPendingPosts)
+		}
+		out = append(out, f)
 		return nil
 	})
 	return out, err

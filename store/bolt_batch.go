@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"maps"
@@ -25,6 +26,15 @@ type batchTx struct {
 	convs    map[string]*convEntry
 	contacts map[string]*contactEntry
 	bits     map[string]uint64 // the posts' postings: key → bits to set
+	keys     []string          // the posts whose postings those are
+	// and the contacts whose names' postings ('f') are among them
+	contactKeys []string
+	// what flush did with them (bolt_fts_pending.go): left pending under
+	// pendSeq, or written with the entries caughtUp
+	pend     *ftsPend
+	pendSeq  uint64
+	caughtUp []uint64
+	wrote    bool // the rules wrote something (else, with the same cursor, the batch rolls back)
 }
 
 type convEntry struct {
@@ -39,9 +49,9 @@ type contactEntry struct {
 	dirty bool
 }
 
-func newBatchTx(tx *bolt.Tx) *batchTx {
+func newBatchTx(tx *bolt.Tx, pend *ftsPend) *batchTx {
 	return &batchTx{boltTx: boltTx{tx}, posts: map[string]StoredPost{}, convs: map[string]*convEntry{},
-		contacts: map[string]*contactEntry{}, bits: map[string]uint64{}}
+		contacts: map[string]*contactEntry{}, bits: map[string]uint64{}, pend: pend}
 }
 
 // cloneConv copies a conversation's slices and maps, so that the version
@@ -66,6 +76,7 @@ func (b *batchTx) Post(key string) (StoredPost, bool, error) {
 }
 
 func (b *batchTx) PutPost(sp StoredPost) error {
+	b.wrote = true
 	if err := putPostRecord(b.tx, sp); err != nil {
 		return err
 	}
@@ -73,11 +84,25 @@ func (b *batchTx) PutPost(sp StoredPost) error {
 	if b.tx.Bucket(bIndex) == nil {
 		return nil
 	}
+	if !slices.Contains(b.keys, sp.Key()) {
+		b.keys = append(b.keys, sp.Key())
+	}
 	return postPostings(sp, func(kind byte, term string, id []byte) error {
-		n := binary.BigEndian.Uint64(id)
-		b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+		b.setBit(kind, term, id)
 		return nil
 	})
+}
+
+// setBit gathers a posting of the batch.
+func (b *batchTx) setBit(kind byte, term string, id []byte) {
+	n := binary.BigEndian.Uint64(id)
+	b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
+}
+
+// NewConv is boltTx's, noted as a write.
+func (b *batchTx) NewConv(root string) (string, error) {
+	b.wrote = true
+	return b.boltTx.NewConv(root)
 }
 
 // PostTime is the creation time of a stored post (insertByTime needs
@@ -117,6 +142,7 @@ func (b *batchTx) PutConv(old, c *social.Conversation) error {
 		return err
 	}
 	c.Version++
+	b.wrote = true
 	e, ok := b.convs[c.ID]
 	if !ok {
 		e = &convEntry{}
@@ -151,6 +177,7 @@ func cloneContact(ct Contact) Contact {
 }
 
 func (b *batchTx) PutContact(ct Contact) error {
+	b.wrote = true
 	k := string(contactKey(ct.Network, ct.Handle))
 	e, ok := b.contacts[k]
 	if !ok {
@@ -182,30 +209,100 @@ func (b *batchTx) flush() error {
 			return err
 		}
 	}
-	if ix := b.tx.Bucket(bIndex); ix != nil {
-		for _, k := range slices.Sorted(maps.Keys(b.bits)) {
-			if err := orBits(ix, []byte(k), b.bits[k]); err != nil {
-				return err
-			}
-		}
-	}
 	cb := b.tx.Bucket(bContacts)
 	for _, k := range slices.Sorted(maps.Keys(b.contacts)) {
 		e := b.contacts[k]
 		if !e.dirty {
 			continue
 		}
-		if b.tx.Bucket(bIndex) != nil {
+		if ix := b.tx.Bucket(bIndex); ix != nil {
+			// notes and tags at once; the names' postings with the posts'
 			old := e.disk
-			if err := indexContact(b.tx, &old, &e.cur); err != nil {
+			if err := diffKeys(ix, contactKeys(&old), contactKeys(&e.cur)); err != nil {
 				return err
 			}
+			added := false
+			if err := contactNames(func(kind byte, term string, id []byte) error {
+				added = true
+				b.setBit(kind, term, id)
+				return nil
+			}, &old, &e.cur); err != nil {
+				return err
+			}
+			if added {
+				b.contactKeys = append(b.contactKeys, k)
+			}
 		}
-		if err := putJSON(cb, []byte(k), e.cur); err != nil {
+		if err := b.putContact(cb, []byte(k), e); err != nil {
+			return err
+		}
+	}
+	return b.flushPostings() // the contacts' names' postings are among them
+}
+
+// flushPostings leaves the batch's postings pending, or, once
+// ftsPendingPosts posts would be, writes them with the pending ones.
+func (b *batchTx) flushPostings() error {
+	ix := b.tx.Bucket(bIndex)
+	if ix == nil || len(b.keys)+len(b.contactKeys) == 0 {
+		return nil
+	}
+	if _, n := pendingState(b.tx); b.tx.Bucket(bFTSPending) != nil && n+len(b.keys) < ftsPendingPosts {
+		var err error
+		b.pendSeq, err = putPending(b.tx, b.keys, b.contactKeys)
+		return err
+	}
+	var err error
+	if b.caughtUp, err = catchUpIndex(b.tx, b.pend); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.bits)) {
+		if err := orBits(ix, []byte(k), b.bits[k]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// committed tells the process's pending postings what the batch's commit
+// did.
+func (b *batchTx) committed() {
+	if b.pend == nil {
+		return
+	}
+	if b.caughtUp != nil {
+		b.pend.drop(b.caughtUp)
+	}
+	if b.pendSeq != 0 {
+		b.pend.add(b.pendSeq, b.bits)
+	}
+}
+
+// putContact writes a contact the batch changed: nothing if its document
+// would be the same bytes, its LastSeen alone (putSeen) if nothing else
+// changed, else the document.
+func (b *batchTx) putContact(cb *bolt.Bucket, k []byte, e *contactEntry) error {
+	raw, err := json.Marshal(e.cur)
+	if err != nil {
+		return err
+	}
+	if e.disk.Handle != "" {
+		was := e.disk // as read: LastSeen merged
+		if bytes.Equal(cb.Get(k), raw) {
+			return nil
+		}
+		if e.cur.LastSeen.After(was.LastSeen) {
+			was.LastSeen = e.cur.LastSeen
+			if same, err := json.Marshal(was); err == nil && bytes.Equal(same, raw) {
+				if ok, err := putSeen(b.tx, k, &e.cur); ok || err != nil {
+					return err
+				}
+			}
+		} else if same, err := json.Marshal(was); err == nil && bytes.Equal(same, raw) {
+			return nil // the document only lacks the LastSeen kept beside it
+		}
+	}
+	return cb.Put(k, raw)
 }
 
 func cmpUint(a, b uint64) int {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hark-tui/hark/social"
 	bolt "go.etcd.io/bbolt"
@@ -24,8 +25,89 @@ func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 	if handle == "" {
 		return ct
 	}
-	_, _ = getJSON(tx.Bucket(bContacts), contactKey(n, handle), &ct)
+	k := contactKey(n, handle)
+	if ok, err := getJSON(tx.Bucket(bContacts), k, &ct); ok && err == nil {
+		mergeSeen(tx, k, &ct)
+	}
 	return ct
+}
+
+// A contact's LastSeen moves with every post of its author, and a contact
+// document rewritten for that alone (a page of the contacts bucket each,
+// anywhere in it: the keys are handles) was the largest part of a poll's
+// commit. When a batch changes nothing else of a contact, the new time is
+// kept in bContactSeen under the contact's newest conversation, whose id is
+// near the other recent ones (a page or two a batch):
+//
+//	id(8) of the contact's last ConvIDs entry | contact key → time (MarshalBinary)
+//
+// Every read of a contact takes the later of the two (mergeSeen); a write
+// of the whole document carries the merged time, and a new conversation
+// (a new last ConvIDs entry) always rewrites the document, so the entry of
+// an older conversation is never later than the document's.
+var bContactSeen = []byte("contact_seen")
+
+func seenKey(convID string, ck []byte) []byte {
+	id, err := parseID(convID)
+	if err != nil {
+		return nil
+	}
+	return append(id, ck...)
+}
+
+// mergeSeen gives ct the later LastSeen kept beside its document; it
+// reports whether there was one.
+func mergeSeen(tx *bolt.Tx, ck []byte, ct *Contact) bool {
+	sb := tx.Bucket(bContactSeen)
+	if sb == nil || len(ct.ConvIDs) == 0 {
+		return false
+	}
+	k := seenKey(ct.ConvIDs[len(ct.ConvIDs)-1], ck)
+	if k == nil {
+		return false
+	}
+	v := sb.Get(k)
+	if v == nil {
+		return false
+	}
+	var t time.Time
+	if err := t.UnmarshalBinary(v); err != nil || !t.After(ct.LastSeen) {
+		return false
+	}
+	ct.LastSeen = t
+	return true
+}
+
+// putSeen keeps a contact's new LastSeen beside its document (the rest of
+// which is unchanged); false if it cannot (no conversation to key it).
+func putSeen(tx *bolt.Tx, ck []byte, ct *Contact) (bool, error) {
+	sb := tx.Bucket(bContactSeen)
+	if sb == nil || len(ct.ConvIDs) == 0 {
+		return false, nil
+	}
+	k := seenKey(ct.ConvIDs[len(ct.ConvIDs)-1], ck)
+	if k == nil {
+		return false, nil
+	}
+	v, err := ct.LastSeen.MarshalBinary()
+	if err != nil {
+		return false, nil
+	}
+	sb.FillPercent = 0.9 // keyed by recent conversations: filled from the end
+	return true, sb.Put(k, v)
+}
+
+// contactDoc is a contact's stored document as Export gives it: with the
+// LastSeen kept beside it merged in.
+func contactDoc(tx *bolt.Tx, k, raw []byte) ([]byte, error) {
+	var ct Contact
+	if err := json.Unmarshal(raw, &ct); err != nil {
+		return raw, nil // as stored: the reader reports it
+	}
+	if !mergeSeen(tx, k, &ct) {
+		return raw, nil
+	}
+	return json.Marshal(ct)
 }
 
 // Contact reads a contact (zero Contact with ErrNotFound if unknown).
@@ -65,6 +147,7 @@ func (s *Bolt) ForEachContact(ctx context.Context, fn func(Contact) bool) error 
 			if _, err := getJSON(b, k, &ct); err != nil {
 				return fmt.Errorf("contact %q: %w", k, err)
 			}
+			mergeSeen(tx, k, &ct)
 			if !fn(ct) {
 				return nil
 			}

@@ -132,9 +132,10 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 			return res, err
 		}
 	}
+	var btx *batchTx
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
-		btx := newBatchTx(tx)
+		btx = newBatchTx(tx, &s.pend)
 		res, err = IngestTx(btx, feedID, posts, tri, now)
 		if err != nil {
 			return err
@@ -142,14 +143,21 @@ func (s *Bolt) Ingest(ctx context.Context, feedID, cursor string, posts []social
 		if err := btx.flush(); err != nil {
 			return err
 		}
-		if feedID != "" {
-			return tx.Bucket(bCursors).Put([]byte(feedID), []byte(cursor))
+		if feedID == "" || string(tx.Bucket(bCursors).Get([]byte(feedID))) == cursor {
+			if !btx.wrote {
+				return errNothing // posts polled before, the same cursor: no commit
+			}
+			return nil
 		}
-		return nil
+		return tx.Bucket(bCursors).Put([]byte(feedID), []byte(cursor))
 	})
+	if errors.Is(err, errNothing) {
+		return res, nil
+	}
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("storing batch: %w", err)
 	}
+	btx.committed()
 	return res, nil
 }
 

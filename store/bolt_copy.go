@@ -42,6 +42,12 @@ func (s *Bolt) Export(ctx context.Context, fn func(Record) error) error {
 				if b.id {
 					key = idString(k)
 				}
+				if b.kind == RecContact {
+					var err error
+					if v, err = contactDoc(tx, k, v); err != nil {
+						return fmt.Errorf("contact %q: %w", k, err)
+					}
+				}
 				if err := fn(Record{Kind: b.kind, Key: key, Doc: v}); err != nil {
 					return err
 				}

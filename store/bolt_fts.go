@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -219,20 +220,28 @@ func postPostings(sp StoredPost, set func(kind byte, term string, id []byte) err
 	if err != nil {
 		return nil // a post of no conversation: nothing to index
 	}
-	for _, w := range fold.Unique(sp.Text + " " + sp.Author.DisplayName + " " + sp.Author.Handle) {
+	// each text folded once: the words of the text and of the author's
+	// name and handle ('w'), the name's ('f', nameWords), the pairs
+	ws := fold.Words(sp.Text)
+	names := fold.Unique(sp.Author.DisplayName + " " + sp.Author.Handle)
+	seen := make(map[string]bool, len(ws)+len(names))
+	for _, w := range slices.Concat(ws, names) {
+		if seen[w] {
+			continue
+		}
+		seen[w] = true
 		if err := set('w', w, id); err != nil {
 			return err
 		}
 	}
 	if sp.Kind != social.KindOwn && sp.Author.Handle != "" {
-		for _, w := range nameWords(sp.Author.DisplayName, sp.Author.Handle) {
+		for _, w := range names {
 			if err := set('f', w, id); err != nil {
 				return err
 			}
 		}
 	}
-	ws := fold.Words(sp.Text)
-	seen := make(map[string]bool, len(ws))
+	clear(seen)
 	for i := 0; i+1 < len(ws); i++ {
 		pair := ws[i] + " " + ws[i+1]
 		if seen[pair] {
@@ -370,7 +379,7 @@ func indexContact(tx *bolt.Tx, old, ct *Contact) error {
 	if err := diffKeys(b, contactKeys(old), contactKeys(ct)); err != nil {
 		return err
 	}
-	return contactNames(b, old, ct)
+	return contactNames(func(kind byte, term string, id []byte) error { return setBit(b, kind, term, id, true) }, old, ct)
 }
 
 // nameWords are the words of a customer's name and handle.
@@ -379,7 +388,7 @@ func nameWords(name, handle string) []string { return fold.Unique(name + " " + h
 // contactNames gives the conversations of a contact whose name or handle
 // changed (or that is new) the words of its name as it is now ('f'); the
 // words it had stay (its posts were written under them).
-func contactNames(b *bolt.Bucket, old, ct *Contact) error {
+func contactNames(set func(kind byte, term string, id []byte) error, old, ct *Contact) error {
 	if ct == nil || ct.Handle == "" || len(ct.ConvIDs) == 0 {
 		return nil
 	}
@@ -414,7 +423,7 @@ func contactNames(b *bolt.Bucket, old, ct *Contact) error {
 			continue
 		}
 		for _, w := range add {
-			if err := setBit(b, 'f', w, id, true); err != nil {
+			if err := set('f', w, id); err != nil {
 				return err
 			}
 		}
@@ -469,7 +478,22 @@ func (s idSet) count() int {
 
 // scanConvTerm adds to set the conversations of the postings of kind
 // whose term equals term (or starts with it, with prefix), block by block.
-func scanConvTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix bool, set *idSet) {
+// A pending posting (bolt_fts_pending.go) counts as well.
+func (r ftsReader) scanConvTerm(kind byte, term string, prefix bool, set *idSet) {
+	orPending(r.pend, kind, term, prefix, set)
+	scanBucketTerm(r.b, r.tick, kind, term, prefix, set)
+}
+
+// ftsReader reads the index in a search: its bucket, the function that
+// keeps the mapped pages in check, the postings still pending.
+type ftsReader struct {
+	b    *bolt.Bucket
+	tick func()
+	pend []map[string]uint64
+}
+
+// scanBucketTerm is scanConvTerm in the index's bucket alone.
+func scanBucketTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix bool, set *idSet) {
 	c := b.Cursor()
 	blk := uint32(0)
 	for seeks := 1; ; seeks++ {
@@ -540,8 +564,8 @@ func contactConvs(tx *bolt.Tx, keys map[string]bool, set *idSet) error {
 }
 
 // clauseSet is the set of conversations a clause (without its Not) holds.
-func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
-	b := tx.Bucket(bIndex)
+func clauseSet(tx *bolt.Tx, cl SearchClause, r ftsReader) (idSet, error) {
+	b := r.b
 	var set idSet
 	switch cl.Kind {
 	case ClauseWord, ClausePhrase:
@@ -552,7 +576,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 		if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 			for i := 0; i+1 < len(cl.Words); i++ {
 				var s idSet
-				scanConvTerm(b, tick, 'p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
+				r.scanConvTerm('p', cl.Words[i]+" "+cl.Words[i+1], false, &s)
 				if i == 0 {
 					set = s
 				} else {
@@ -566,13 +590,13 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 			if cl.Kind == ClausePhrase && len(cl.Words) > 1 {
 				s = set // the pairs answered the posts' part
 			} else {
-				scanConvTerm(b, tick, 'w', w, prefix, &s)
+				r.scanConvTerm('w', w, prefix, &s)
 			}
 			cs := map[string]bool{}
 			scanContactTerm(b, 'c', w, prefix, cs)
 			if cl.Kind == ClauseWord {
 				scanContactTerm(b, 't', w, prefix, cs)
-				scanConvTerm(b, tick, 'f', w, prefix, &s) // customers' names as they are now
+				r.scanConvTerm('f', w, prefix, &s) // customers' names as they are now
 			}
 			if i == 0 {
 				set = s
@@ -608,7 +632,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 		return set.or(cs), nil
 	case ClauseFrom:
 		contacts := map[string]bool{}
-		scanConvTerm(b, tick, 'f', cl.Value, true, &set)
+		r.scanConvTerm('f', cl.Value, true, &set)
 		// a part of the handle: the contacts' keys are network/handle
 		c := tx.Bucket(bContacts).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -622,11 +646,11 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, tick func()) (idSet, error) {
 		scanContactTerm(b, 't', cl.Value, false, contacts)
 		return set, contactConvs(tx, contacts, &set)
 	case ClauseLang:
-		scanConvTerm(b, tick, 'a', "l="+cl.Value, false, &set)
+		r.scanConvTerm('a', "l="+cl.Value, false, &set)
 	case ClauseSentiment:
-		scanConvTerm(b, tick, 'a', "s="+cl.Value, false, &set)
+		r.scanConvTerm('a', "s="+cl.Value, false, &set)
 	case ClauseState:
-		scanConvTerm(b, tick, 'a', "e="+cl.Value, false, &set)
+		r.scanConvTerm('a', "e="+cl.Value, false, &set)
 	case ClauseAfter, ClauseBefore:
 		t := make([]byte, 9)
 		t[0] = 'd'
@@ -672,19 +696,46 @@ func verifyPhrase(tx *bolt.Tx, set idSet, words []string) (idSet, error) {
 }
 
 // Search answers a search from the index.
+// Postings a poll left pending that this process does not hold (the store
+// was opened after a crash) are written first; a read-only store answers
+// ErrIndexBehind then (the caller scans).
 func (s *Bolt) Search(ctx context.Context, v View, clauses []SearchClause, keep func(Ref) bool) ([]Ref, error) {
+	for try := 0; ; try++ {
+		out, err := s.search(ctx, v, clauses, keep)
+		switch {
+		case !errors.Is(err, errPendingElsewhere):
+			return out, err
+		case s.ro || try == 3: // polls keep racing the catch-up: scan
+			return nil, ErrIndexBehind
+		}
+		if err := s.CatchUpIndex(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// errPendingElsewhere: the snapshot holds pending postings this process
+// does not.
+var errPendingElsewhere = errors.New("search index: postings pending from another process")
+
+func (s *Bolt) search(ctx context.Context, v View, clauses []SearchClause, keep func(Ref) bool) ([]Ref, error) {
 	var out []Ref
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if ok, _ := indexState(tx); !ok {
 			return ErrIndexBehind
 		}
+		pend, ok := s.pendingBits(tx)
+		if !ok {
+			return errPendingElsewhere
+		}
+		r := ftsReader{b: tx.Bucket(bIndex), tick: func() { s.trimIn(tx, true) }, pend: pend}
 		var include, exclude idSet
 		all := true
 		for _, cl := range clauses {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			set, err := clauseSet(tx, cl, func() { s.trimIn(tx, true) })
+			set, err := clauseSet(tx, cl, r)
 			if err != nil {
 				return err
 			}
@@ -757,6 +808,7 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 	}
 	var next uint64
 	var total int
+	var dropped []uint64
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ok, n := indexState(tx)
 		total = int(tx.Bucket(bConvs).Sequence())
@@ -772,6 +824,13 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 			}
 			if _, err := tx.CreateBucket(bIndex); err != nil {
 				return err
+			}
+			// the pending postings are of posts the rebuild reads
+			dropped, _ = pendingState(tx)
+			for _, seq := range dropped {
+				if err := tx.Bucket(bFTSPending).Delete(idKey(seq)); err != nil {
+					return err
+				}
 			}
 			// contacts first, in this transaction
 			cb := tx.Bucket(bContacts)
@@ -789,6 +848,9 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 		next = n
 		return putIndexState(tx, n)
 	})
+	if err == nil {
+		s.pend.drop(dropped)
+	}
 	if err != nil || next == math.MaxUint64 {
 		if progress != nil && err == nil {
 			progress(total, total)

@@ -19,6 +19,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	5: migrateOutboxOpen,
 	6: migrateTotalsBinary,
 	7: migrateNames,
+	8: migrateIngest,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

@@ -9,9 +9,12 @@
 // entries too: status.go; the last check before a reply is queued, inside
 // the enqueue's transaction: seen.go), contacts, drafts and the schema version, and
 // derived data kept in the same transactions: the full-text index
-// (bolt_fts.go, search.go: Searcher) and the stats report's running totals
-// (bolt_totals.go: StatsReader). A poll batch reads and writes each
-// conversation and contact once (bolt_batch.go); the store gives the
+// (bolt_fts.go, search.go: Searcher; a poll's postings wait a few polls,
+// listed in its commit and held in memory: bolt_fts_pending.go) and the
+// stats report's running totals (bolt_totals.go: StatsReader). A poll
+// batch reads and writes each conversation and contact once, a contact
+// whose LastSeen alone moved keeps it beside its document, and a batch
+// that changes nothing commits nothing (bolt_batch.go); the store gives the
 // pages bbolt mapped back to the kernel as they pile up (bolt_mmap.go).
 // store/pg is the PostgreSQL backend, store/stores opens either,
 // store/storetest holds the contract suite both pass.
