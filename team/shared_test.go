@@ -405,6 +405,9 @@ func TestSharedIdleClaimExpires(t *testing.T) {
 	dsn := pgDB(t)
 	o := quick
 	o.Idle = 300 * time.Millisecond
+	// liveness is not under test here: a session time far above a loaded
+	// machine's stalls keeps the operator online while the claim idles
+	o.TTL = 10 * time.Second
 	pa := joinDB(t, dsn, o, true)
 	pb := joinDB(t, dsn, o, false)
 	jdS := pa.reg.Join(t.Context(), jd, nil)
