@@ -215,7 +215,8 @@ func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 		return err
 	}
 	t0 := time.Now()
-	err := s.db.Update(fn)
+	// watched: bbolt remaps the file only in Commit, after fn returns
+	err := s.db.Update(s.watched(fn))
 	if err == nil {
 		s.commits.Add(1)
 	}

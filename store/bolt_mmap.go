@@ -90,11 +90,12 @@ func (s *Bolt) trimIn(tx *bolt.Tx, force bool) {
 	}
 }
 
-// watched is fn with a watch on its read transaction: after watchEvery,
-// and every watchEvery until fn returns, a timer checks the resident set
-// and gives the mapped pages back (trimIn, on the timer's goroutine: the
-// transaction is open until fn returns, and fn waits for a trim under
-// way before it does). It bounds the peak of any long read, a scan that
+// watched is fn with a watch on its transaction: after watchEvery, and
+// every watchEvery until fn returns, a timer checks the resident set and
+// gives the mapped pages back (trimIn, on the timer's goroutine: the
+// mapping stays in place until fn returns — a read transaction holds it,
+// and a write transaction remaps only in its Commit, after fn — and fn
+// waits for a trim under way before it returns). It bounds the peak of any long read, a scan that
 // calls no scanTick included; a short read (a keypress's) only starts
 // and stops a timer.
 func (s *Bolt) watched(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
