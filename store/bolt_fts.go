@@ -635,7 +635,11 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, r ftsReader) (idSet, error) {
 		r.scanConvTerm('f', cl.Value, true, &set)
 		// a part of the handle: the contacts' keys are network/handle
 		c := tx.Bucket(bContacts).Cursor()
+		n := 0
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if n++; n%scanTrimEvery == 0 {
+				r.tick() // every contact's page: given back as the scan goes
+			}
 			if i := bytes.IndexByte(k, '/'); i >= 0 && bytes.Contains(k[i+1:], []byte(cl.Value)) {
 				contacts[string(k)] = true
 			}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/hark-tui/hark/internal/testkit"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,26 +22,7 @@ func TestMappedPagesGivenBack(t *testing.T) {
 	}
 	s := openTemp(t)
 	ctx := context.Background()
-	const size = 48 << 20
-	val := make([]byte, 2000)
-	for i := 0; i < size/len(val); i += 4000 {
-		if err := s.update(ctx, func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("fill"))
-			if err != nil {
-				return err
-			}
-			b.FillPercent = 1
-			for j := i; j < min(i+4000, size/len(val)); j++ {
-				val[0], val[1] = byte(j), byte(j>>8)
-				if err := b.Put(fmt.Appendf(nil, "%08d", j), val); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fillMapped(t, s, size)
 	read := func() (grew int64, sum int) {
 		if err := s.TrimMapped(); err != nil {
 			t.Fatal(err)
@@ -73,5 +57,72 @@ func TestMappedPagesGivenBack(t *testing.T) {
 	}
 	if sum1 != sum2 {
 		t.Errorf("the data read %d, then %d", sum1, sum2)
+	}
+}
+
+// size is how much fillMapped writes (the tests read it all back).
+const size = 48 << 20
+
+// fillMapped writes size bytes of records (2,000 bytes each) in the
+// bucket "fill".
+func fillMapped(t *testing.T, s *Bolt, size int) {
+	val := make([]byte, 2000)
+	for i := 0; i < size/len(val); i += 4000 {
+		if err := s.update(context.Background(), func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("fill"))
+			if err != nil {
+				return err
+			}
+			b.FillPercent = 1
+			for j := i; j < min(i+4000, size/len(val)); j++ {
+				val[0], val[1] = byte(j), byte(j>>8)
+				if err := b.Put(fmt.Appendf(nil, "%08d", j), val); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLongReadWatched: a read transaction that scans without ticks (no
+// scanTick, as any new scan might) has its mapped pages given back while
+// it is still open, by the watch on it: the peak of a long read stays
+// near trimAbove, not only its end. The data reads the same afterwards,
+// in the same transaction.
+func TestLongReadWatched(t *testing.T) {
+	if !mapTrimSupported {
+		t.Skip("no resident-set figures on this system")
+	}
+	s := openTemp(t)
+	fillMapped(t, s, size)
+	if err := s.TrimMapped(); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := residentShared()
+	trims := s.Trims()
+	sum := func(tx *bolt.Tx) (n int) {
+		c := tx.Bucket([]byte("fill")).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			n += int(v[0]) + int(v[1]) + len(v)
+		}
+		return n
+	}
+	if err := s.view(context.Background(), func(tx *bolt.Tx) error {
+		first := sum(tx) // the whole bucket mapped, nothing given back yet (no tick)
+		testkit.Eventually(t, 10*time.Second, "the watch gives the pages back during the transaction", func() bool {
+			return s.Trims() > trims
+		})
+		if now, _ := residentShared(); now-before > trimAbove+8<<20 {
+			t.Errorf("%d MB resident inside the transaction after the watch's trim, want at most %d", (now-before)>>20, (trimAbove+8<<20)>>20)
+		}
+		if again := sum(tx); again != first {
+			t.Errorf("the data read %d, then %d after the trim", first, again)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

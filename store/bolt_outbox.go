@@ -73,7 +73,9 @@ func (s *Bolt) enqueue(ctx context.Context, r social.Reply, seen *Seen, now time
 func (s *Bolt) Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 	var out []OutboxEntry
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		n := 0
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			s.scanTick(tx, &n) // the whole history: its pages given back as it goes
 			var e OutboxEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("outbox entry %d: %w", e.Seq, err)
@@ -162,7 +164,9 @@ func (s *Bolt) SentAs(ctx context.Context, remoteID string, seq uint64) (bool, e
 	}
 	taken := false
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		n := 0
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			s.scanTick(tx, &n) // the whole history: its pages given back as it goes
 			var e OutboxEntry
 			if json.Unmarshal(v, &e) == nil && e.Seq != seq && e.State == OutSent && e.Sent.RemoteID == remoteID {
 				taken = true

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,17 +181,25 @@ func (i refItem) Description() string { return string(i.Network) }
 // own (the resident set only grows within a process, and one variant's
 // pages would count in the next): this binary again, running
 // TestMemoryChild. Reported per variant, in MB: the resident set (VmRSS,
-// what the issue asks), its peak, its anonymous part (the Go heap and
-// stacks), its file part (mostly the store's pages bbolt mapped), and the
-// Go heap in use after a GC. The variants: "before" is hark before the
+// what the issue asks), its anonymous part (the Go heap and stacks), its
+// file part (mostly the store's pages bbolt mapped), the Go heap in use
+// after a GC, and the peaks from the store's open to the end: the
+// resident set's (VmHWM) and the largest anonymous and file parts seen
+// (sampled every 2 ms, so they may miss a spike the VmHWM catches). The
+// log has the peak of each phase (open, model, scroll, stats, each search). The variants: "before" is hark before the
 // search index and the running totals (every conversation read, the
 // mapping left alone); "kept" the index and totals with the mapping left
 // alone (bbolt's own behaviour); "now" the store as it is, giving its
-// mapped pages back (store/bolt_mmap.go). Run it with -benchtime 1x.
+// mapped pages back (store/bolt_mmap.go). Run it with -benchtime 1x (and
+// -v for the phases); HARK_MEMORY_VARIANTS=now runs only the variants named.
 func BenchmarkMemory(b *testing.B) {
 	benchgen.Cached(b, realSize()) // built here, not in a child
 	for b.Loop() {
-		for _, v := range []string{"before", "kept", "now"} {
+		variants := []string{"before", "kept", "now"}
+		if only := os.Getenv("HARK_MEMORY_VARIANTS"); only != "" { // "now", "kept,now"
+			variants = strings.Split(only, ",")
+		}
+		for _, v := range variants {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryChild$", "-test.count=1", "-test.v", "-test.timeout=0")
 			cmd.Env = append(os.Environ(), "HARK_MEMORY_CHILD="+v, "HARK_BENCH_N="+strconv.Itoa(realSize()))
 			out, err := cmd.CombinedOutput()
@@ -205,22 +215,44 @@ func BenchmarkMemory(b *testing.B) {
 			if err := json.Unmarshal([]byte(res), &m); err != nil {
 				b.Fatalf("%s: %v in %q", v, err, res)
 			}
-			for _, k := range []string{"rss", "peak-rss", "rss-anon", "rss-file", "heap"} {
+			for _, k := range []string{"rss", "rss-anon", "rss-file", "heap", "peak-rss", "peak-anon", "peak-file"} {
 				b.ReportMetric(m[k], v+"-"+k+"-MB")
 			}
+			var phases []string
+			for _, l := range strings.Split(string(out), "\n") {
+				if p, ok := strings.CutPrefix(l, "PHASE "); ok {
+					phases = append(phases, p)
+				}
+			}
+			b.Logf("%s:\n\t%s", v, strings.Join(phases, "\n\t"))
 		}
 	}
 }
 
 // TestMemoryChild is BenchmarkMemory's scenario in a process of its own
 // (skipped unless BenchmarkMemory runs it): it prints the figures as
-// "MEMORY {json}".
+// "MEMORY {json}". Besides the figures at the end it keeps the peak of
+// each phase (VmHWM, reset between phases through /proc/self/clear_refs)
+// and, sampled every 2 ms, the largest anonymous and file-backed parts.
 func TestMemoryChild(t *testing.T) {
 	variant := os.Getenv("HARK_MEMORY_CHILD")
 	if variant == "" {
 		t.Skip("run by BenchmarkMemory")
 	}
-	st := benchgen.Open(t, realSize())
+	probe := startMemProbe()
+	// benchgen.Open, in two phases: the cache checked (migrated, indexed)
+	// and copied, which is not hark's start; the copy opened, which is
+	src, dst := benchgen.Cached(t, realSize()), filepath.Join(t.TempDir(), "bench.db")
+	if err := benchgen.CopyFile(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	probe.phase("cache")
+	st, err := store.Open(dst, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	probe.phase("open")
 	before := variant == "before"
 	if km, ok := st.(interface{ KeepMapped(bool) }); ok {
 		km.KeepMapped(variant != "now")
@@ -233,6 +265,7 @@ func TestMemoryChild(t *testing.T) {
 	}
 	m := realModelWith(t, st, before)
 	defer m.Close()
+	probe.phase("model")
 	for i := 0; i < 1000; i++ {
 		_, cmd := m.Update(down)
 		if i%20 == 0 { // 50 conversations opened (their posts read and drawn)
@@ -242,31 +275,101 @@ func TestMemoryChild(t *testing.T) {
 			_ = m.View()
 		}
 	}
+	probe.phase("scroll")
 	_, cmd := m.Update(tea.KeyPressMsg{Code: 's', Text: "s"})
 	runSlow(m, onlyFirst(cmd))
 	if v := m.View().Content; !strings.Contains(v, "First") && !strings.Contains(v, "first") {
 		t.Errorf("the stats view did not show: %.400s", v)
 	}
 	m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	probe.phase("stats")
 	for _, q := range []string{benchgen.RareWord, "from:maria", "is:breached", "lang:es -brand:skylark", "tag:press"} {
 		runSlow(m, onlyFirst(m.applySearch(q)))
 		_ = m.View()
 		if len(m.refs) == 0 && !before { // before: rebooking and tag:press found nothing
 			t.Errorf("search %q found nothing", q)
 		}
+		probe.phase("search " + q)
 	}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	out, _ := json.Marshal(map[string]float64{
+	fig := map[string]float64{
 		"heap":     float64(ms.HeapInuse) / (1 << 20),
 		"rss":      procMB("VmRSS:"),
-		"peak-rss": procMB("VmHWM:"),
 		"rss-anon": procMB("RssAnon:"), // the Go heap and stacks
 		"rss-file": procMB("RssFile:"), // the store's pages bbolt mapped in
-	})
+	}
+	probe.stop(fig)
+	out, _ := json.Marshal(fig)
 	fmt.Printf("MEMORY %s\n", out)
 }
+
+// memProbe keeps the peaks of TestMemoryChild's phases.
+type memProbe struct {
+	done       chan struct{}
+	mu         sync.Mutex
+	anon, file float64 // the largest sampled since the last phase
+	peakAnon   float64 // ... over the whole run
+	peakFile   float64
+	peak       float64            // VmHWM over the phases hark runs (not "cache")
+	phases     map[string]float64 // VmHWM of each phase
+	wait       sync.WaitGroup
+}
+
+func startMemProbe() *memProbe {
+	p := &memProbe{done: make(chan struct{}), phases: map[string]float64{}}
+	resetPeak()
+	p.wait.Add(1)
+	go func() {
+		defer p.wait.Done()
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.done:
+				return
+			case <-tick.C:
+			}
+			a, f := procMB("RssAnon:"), procMB("RssFile:")
+			p.mu.Lock()
+			p.anon, p.file = max(p.anon, a), max(p.file, f)
+			p.mu.Unlock()
+		}
+	}()
+	return p
+}
+
+// phase ends a phase: its peak is kept and the next one starts from the
+// resident set as it is now.
+func (p *memProbe) phase(name string) {
+	hwm := procMB("VmHWM:")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.phases[name] = hwm
+	if name != "cache" { // the benchmark's own check of its cached store
+		p.peak = max(p.peak, hwm)
+		p.peakAnon, p.peakFile = max(p.peakAnon, p.anon), max(p.peakFile, p.file)
+	}
+	fmt.Printf("PHASE %-30s peak %6.0f MB (sampled: anon %4.0f, file %5.0f); now anon %4.0f, file %5.0f\n",
+		name, hwm, p.anon, p.file, procMB("RssAnon:"), procMB("RssFile:"))
+	p.anon, p.file = 0, 0
+	resetPeak()
+}
+
+func (p *memProbe) stop(fig map[string]float64) {
+	close(p.done)
+	p.wait.Wait()
+	fig["peak-rss"] = p.peak
+	fig["peak-anon"] = p.peakAnon
+	fig["peak-file"] = p.peakFile
+	for k, v := range p.phases {
+		fig["peak-"+k] = v
+	}
+}
+
+// resetPeak sets VmHWM to the resident set as it is now (Linux).
+func resetPeak() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 // searchBefore is the search of hark before the index: the view's refs,
 // then every conversation decoded and matched on its preview (the old
