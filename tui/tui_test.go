@@ -39,10 +39,19 @@ func demoApp(t *testing.T) (*app.App, *testkit.Clock) {
 
 func newModel(t *testing.T, a *app.App) *tui.Model {
 	t.Helper()
+	return newModelSet(t, a, nil)
+}
+
+// newModelSet is newModel with its deps changed by set first.
+func newModelSet(t *testing.T, a *app.App, set func(*tui.Deps)) *tui.Model {
+	t.Helper()
 	d := a.TUIDeps("test", nil)
 	d.Mono = true
 	d.Bell = false
 	d.UndoSend = 0 // the test clock stands still: a held reply would never go
+	if set != nil {
+		set(&d)
+	}
 	m, err := tui.New(d)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +151,9 @@ func TestScriptedReply(t *testing.T) {
 		t.Fatal("empty queue")
 	}
 	conv := top[0]
-	m := watch(newModel(t, a))
+	// no SLA notifications: on a slow run (over slaScanEvery) one took the
+	// status line that the final screen is checked for
+	m := watch(newModelSet(t, a, func(d *tui.Deps) { d.Notify = "off" }))
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitScreen(t, tm, "priority")
 	go a.Engine.Run(ctx) // delivery worker
