@@ -238,24 +238,7 @@ func newNetHarness(t *testing.T, c netCase, seed uint64) *netHarness {
 	// max_attempts is raised because this test SIGKILLs hark mid-send far
 	// more often than any real deployment would, and each kill counts as an
 	// attempt; the give-up after 8 is tested in engine, not here.
-	cfg := fmt.Sprintf(`profile: crash-%s
-store: %q
-log_file: %q
-canned_dir: %q
-demo: false
-agent:
-  name: Crash Test
-brands:
-  - name: Acme Coffee
-    hours:
-      always_open: true
-outbox:
-  max_attempts: 100
-accounts:
-%s`, c.name, h.db, h.log, filepath.Join(dir, "canned"), c.accountYAML(h.nets))
-	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeCrashConfig(t, h.cfg, "crash-"+c.name, h.db, h.log, dir, "outbox:\n  max_attempts: 100\naccounts:\n"+c.accountYAML(h.nets))
 	h.env = childEnv(dir, "FAKENET_")
 	for k, v := range h.nets.Env() {
 		h.env = append(h.env, k+"="+v)

@@ -128,28 +128,14 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.Cras
 	})
 	// The shortest poll interval the config allows: hark polls once at
 	// start, then would wait this long.
-	cfg := fmt.Sprintf(`profile: crash
-store: %q
-log_file: %q
-canned_dir: %q
-demo: false
-agent:
-  name: Crash Test
-brands:
-  - name: Acme Coffee
-    hours:
-      always_open: true
-accounts:
+	writeCrashConfig(t, h.cfg, "crash", h.db, h.log, dir, fmt.Sprintf(`accounts:
   - name: %s
     network: mastodon
     brand: Acme Coffee
     server: %q
     token: env:HARK_CRASH_TOKEN
     interval: %s
-`, h.db, h.log, filepath.Join(dir, "canned"), account, h.fake.URL(), config.MinInterval("mastodon"))
-	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, account, h.fake.URL(), config.MinInterval("mastodon")))
 	h.env = append(childEnv(dir), "HARK_CRASH_TOKEN="+crashToken)
 	return h
 }

@@ -67,6 +67,29 @@ next:
 	return append(env, "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
 }
 
+// writeCrashConfig writes the configuration every crash harness shares to
+// path: the profile, the store, the log and canned folder, no demo, the
+// agent Crash Test and the always-open brand Acme Coffee, then rest (the
+// outbox and accounts sections).
+func writeCrashConfig(t *testing.T, path, profile, db, log, dir, rest string) {
+	t.Helper()
+	cfg := fmt.Sprintf(`profile: %s
+store: %q
+log_file: %q
+canned_dir: %q
+demo: false
+agent:
+  name: Crash Test
+brands:
+  - name: Acme Coffee
+    hours:
+      always_open: true
+`, profile, db, log, filepath.Join(dir, "canned")) + rest
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // sigkill SIGKILLs p and waits for it. exited says it finished on its own
 // just before the signal (err is then its exit).
 func sigkill(t *testing.T, p *proc) (exited bool, err error) {
