@@ -3,6 +3,7 @@ package stats
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -438,36 +439,31 @@ type reader struct {
 	err error
 }
 
-func (r *reader) uvarint() uint64 {
+var errTruncated = errors.New("stats cell: truncated")
+
+// next decodes one varint of the cell with decode (binary.Uvarint or
+// binary.Varint); after an error it reads nothing and returns 0.
+func next[T uint64 | int64](r *reader, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.err = fmt.Errorf("stats cell: truncated")
+		r.err = errTruncated
 		return 0
 	}
 	r.b = r.b[n:]
 	return v
 }
 
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = fmt.Errorf("stats cell: truncated")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *reader) uvarint() uint64 { return next(r, binary.Uvarint) }
+
+func (r *reader) varint() int64 { return next(r, binary.Varint) }
 
 func (r *reader) str() string {
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = fmt.Errorf("stats cell: truncated")
+		r.err = errTruncated
 		return ""
 	}
 	s := string(r.b[:n])
