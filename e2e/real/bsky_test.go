@@ -164,6 +164,18 @@ type threadReply struct {
 	} `json:"post"`
 }
 
+// aliceRepliesUnder is the replies by alice (the brand) under uri.
+func (a *atp) aliceRepliesUnder(t *testing.T, uri string) []threadReply {
+	t.Helper()
+	var out []threadReply
+	for _, r := range a.repliesUnder(t, uri) {
+		if r.Post.Author.DID == a.aliceDID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // repliesUnder is bob's view of the direct replies under uri
 // (app.bsky.feed.getPostThread).
 func (a *atp) repliesUnder(t *testing.T, uri string) []threadReply {

@@ -237,10 +237,8 @@ func (a *atp) mention(t *testing.T, text string, ph *photo) msg {
 func (a *atp) replies(t *testing.T, m msg) []seen {
 	t.Helper()
 	var out []seen
-	for _, r := range a.repliesUnder(t, m.ref.URI) {
-		if r.Post.Author.DID == a.aliceDID {
-			out = append(out, r.seen())
-		}
+	for _, r := range a.aliceRepliesUnder(t, m.ref.URI) {
+		out = append(out, r.seen())
 	}
 	return out
 }
