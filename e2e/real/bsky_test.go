@@ -76,21 +76,12 @@ func (a *atp) xrpc(t *testing.T, jwt, method, nsid string, q url.Values, in, out
 		b, _ := json.Marshal(in)
 		body = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, u, body)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if jwt != "" {
-		req.Header.Set("Authorization", "Bearer "+jwt)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	status, b, err := request(method, u, jwt, "application/json", body)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %d %s", method, nsid, resp.StatusCode, b)
+	if status/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, nsid, status, b)
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)
