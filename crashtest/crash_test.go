@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,8 +22,6 @@ import (
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
-	"github.com/hark-tui/hark/store/pg"
-	"github.com/hark-tui/hark/store/stores"
 )
 
 // harkBin is the hark binary TestMain built ("" with -short).
@@ -83,15 +80,8 @@ func envInt(t *testing.T, name string, def int) int {
 
 // harness runs hark as a subprocess against the fake server.
 type harness struct {
-	t     *testing.T
-	dir   string
-	cfg   string
-	db    string
-	log   string
-	env   []string
-	fake  *fakenet.CrashMastodon
-	rng   *rand.Rand
-	kills int // SIGKILLs delivered
+	harkRun
+	fake *fakenet.CrashMastodon
 
 	killsMidPost   int // a POST /api/v1/statuses was being handled
 	killsMidNotif  int // a notifications request was being handled
@@ -101,15 +91,8 @@ type harness struct {
 
 func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.CrashOptions)) *harness {
 	t.Helper()
-	dir := t.TempDir()
 	read := func(name string) []byte { return fakenet.Fixture("mastodon/" + name) }
-	h := &harness{
-		t: t, dir: dir,
-		cfg: filepath.Join(dir, "config.yaml"),
-		db:  filepath.Join(dir, "hark.db"),
-		log: filepath.Join(dir, "hark.log"),
-		rng: rand.New(rand.NewPCG(seed, seed+1)),
-	}
+	h := &harness{harkRun: newHarkRun(t, seed)}
 	fo := fakenet.CrashOptions{
 		Token: crashToken, Self: read("verify_credentials.json"), Instance: read("gotosocial_instance_v2.json"),
 		Total: total, Initial: 8, Seed: seed,
@@ -121,14 +104,9 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.Cras
 		f(&fo)
 	}
 	h.fake = fakenet.NewCrashMastodon(t, fo)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("hark log, last lines:\n%s", h.logTail())
-		}
-	})
 	// The shortest poll interval the config allows: hark polls once at
 	// start, then would wait this long.
-	writeCrashConfig(t, h.cfg, "crash", h.db, h.log, dir, fmt.Sprintf(`accounts:
+	h.writeConfig("crash", fmt.Sprintf(`accounts:
   - name: %s
     network: mastodon
     brand: Acme Coffee
@@ -136,13 +114,8 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.Cras
     token: env:HARK_CRASH_TOKEN
     interval: %s
 `, account, h.fake.URL(), config.MinInterval("mastodon")))
-	h.env = append(childEnv(dir), "HARK_CRASH_TOKEN="+crashToken)
+	h.env = append(childEnv(h.dir), "HARK_CRASH_TOKEN="+crashToken)
 	return h
-}
-
-func (h *harness) start(args ...string) *proc {
-	h.t.Helper()
-	return startHark(h.t, h.dir, h.env, h.cfg, args...)
 }
 
 // killAfter SIGKILLs p after d — or, if aim is not nil, 0–15 ms after the
@@ -184,13 +157,6 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 	}
 	return false, nil
 }
-
-// ms picks a duration in [lo, hi] milliseconds.
-func (h *harness) ms(lo, hi int) time.Duration {
-	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
-}
-
-func (h *harness) logTail() string { return tail(h.log, 40) }
 
 // logCount counts the lines of hark's log that contain s.
 func (h *harness) logCount(s string) int {
@@ -248,12 +214,6 @@ func (h *harness) finish(quiet time.Duration, want []fakenet.ReplyKey) {
 	sigterm(h.t, p, "poll", 15*time.Second)
 }
 
-// pollOnce runs `hark poll --once` and expects it to succeed.
-func (h *harness) pollOnce() {
-	h.t.Helper()
-	pollOnce(h.t, h.start("poll", "--once"), h.log)
-}
-
 // pendingReplies lists what the outbox still has to deliver, as the
 // server will see it.
 func (h *harness) pendingReplies() []fakenet.ReplyKey {
@@ -271,23 +231,6 @@ func (h *harness) pendingReplies() []fakenet.ReplyKey {
 		keys = append(keys, fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
 	}
 	return keys
-}
-
-// openStore opens hark's store read-only and runs bbolt's check.
-func (h *harness) openStore(when string) store.Store {
-	h.t.Helper()
-	var st store.Store
-	var err error
-	if pg.IsURL(h.db) {
-		st, err = stores.Open(context.Background(), h.db, stores.Options{})
-	} else {
-		st, err = store.Open(h.db, store.Options{ReadOnly: true})
-	}
-	if err != nil {
-		h.t.Fatalf("%s: opening the store: %v", when, err)
-	}
-	checkStore(h.t, st, when)
-	return st
 }
 
 // postReport is what checkPosts found.
