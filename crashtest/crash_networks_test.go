@@ -230,26 +230,15 @@ func newNetHarness(t *testing.T, c netCase, seed uint64) *netHarness {
 // request of the dead process is finished before it returns.
 func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited bool, err error) {
 	h.t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	var aim chan struct{}
 	if aimed {
 		aim = h.d.Created
 	}
-	hit := false
-	select {
-	case err := <-p.done:
-		return true, err
-	case <-timer.C:
-	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
-		hit = true
-	}
-	creates := h.d.Busy()
-	if exited, err := sigkill(h.t, p); exited {
+	var creates int
+	exited, hit, err := h.kill(p, d, aim, func() { creates = h.d.Busy() })
+	if exited {
 		return true, err
 	}
-	h.kills++
 	if hit {
 		h.killsAimed++
 	}

@@ -124,22 +124,11 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.Cras
 // request of the dead process is finished before it returns.
 func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited bool, err error) {
 	h.t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	aimed := false
-	select {
-	case err := <-p.done:
-		return true, err
-	case <-timer.C:
-	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
-		aimed = true
-	}
-	posts, notifs := h.fake.Busy()
-	if exited, err := sigkill(h.t, p); exited {
+	var posts, notifs int
+	exited, aimed, err := h.kill(p, d, aim, func() { posts, notifs = h.fake.Busy() })
+	if exited {
 		return true, err
 	}
-	h.kills++
 	switch {
 	case aimed && aim == h.fake.Created:
 		h.killsAfterPost++

@@ -142,6 +142,31 @@ func (h *harkRun) ms(lo, hi int) time.Duration {
 	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
 }
 
+// kill SIGKILLs p after d — or, if aim is not nil, 0–15 ms after aim
+// fires, whichever comes first — unless p exits on its own before; busy
+// runs just before the signal (to note what the fake was handling). It
+// reports whether p exited by itself, and its error, and whether the kill
+// was aimed; a kill delivered is counted.
+func (h *harkRun) kill(p *proc, d time.Duration, aim chan struct{}, busy func()) (exited, aimed bool, err error) {
+	h.t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-p.done:
+		return true, false, err
+	case <-timer.C:
+	case <-aim:
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
+		aimed = true
+	}
+	busy()
+	if exited, err := sigkill(h.t, p); exited {
+		return true, aimed, err
+	}
+	h.kills++
+	return false, aimed, nil
+}
+
 func (h *harkRun) logTail() string { return tail(h.log, 40) }
 
 // openStore opens hark's store (a bbolt file read-only) and runs its
