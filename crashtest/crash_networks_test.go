@@ -264,16 +264,8 @@ func (h *netHarness) targets() []string {
 // pending lists the outbox entries not yet sent.
 func (h *netHarness) pending() map[uint64]bool {
 	h.t.Helper()
-	st := h.openStore("before the clean run")
-	defer st.Close()
-	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-		return e.State == store.OutQueued || e.State == store.OutSending
-	})
-	if err != nil {
-		h.t.Fatalf("reading the outbox: %v", err)
-	}
 	out := map[uint64]bool{}
-	for _, e := range entries {
+	for _, e := range h.undelivered("before the clean run") {
 		out[e.Seq] = true
 	}
 	return out

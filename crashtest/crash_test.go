@@ -207,16 +207,8 @@ func (h *harness) finish(quiet time.Duration, want []fakenet.ReplyKey) {
 // server will see it.
 func (h *harness) pendingReplies() []fakenet.ReplyKey {
 	h.t.Helper()
-	st := h.openStore("before the last run")
-	defer st.Close()
-	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-		return e.State == store.OutQueued || e.State == store.OutSending
-	})
-	if err != nil {
-		h.t.Fatalf("reading the outbox: %v", err)
-	}
 	var keys []fakenet.ReplyKey
-	for _, e := range entries {
+	for _, e := range h.undelivered("before the last run") {
 		keys = append(keys, fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
 	}
 	return keys

@@ -142,6 +142,21 @@ func (h *harkRun) ms(lo, hi int) time.Duration {
 	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
 }
 
+// undelivered lists the outbox entries still to deliver (queued or
+// sending), read from the store when the test is at when.
+func (h *harkRun) undelivered(when string) []store.OutboxEntry {
+	h.t.Helper()
+	st := h.openStore(when)
+	defer st.Close()
+	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
+		return e.State == store.OutQueued || e.State == store.OutSending
+	})
+	if err != nil {
+		h.t.Fatalf("reading the outbox: %v", err)
+	}
+	return entries
+}
+
 // kill SIGKILLs p after d — or, if aim is not nil, 0–15 ms after aim
 // fires, whichever comes first — unless p exits on its own before; busy
 // runs just before the signal (to note what the fake was handling). It
