@@ -460,6 +460,12 @@ func (r *reader) uvarint() uint64 { return next(r, binary.Uvarint) }
 
 func (r *reader) varint() int64 { return next(r, binary.Varint) }
 
+// appendStr writes s after its length, as reader.str reads it.
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
 func (r *reader) str() string {
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(r.b)) {
@@ -489,10 +495,8 @@ func (c *Cell) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, 64)
 	b = append(b, 1) // version
 	b = binary.AppendVarint(b, c.Hour)
-	b = binary.AppendUvarint(b, uint64(len(c.Brand)))
-	b = append(b, c.Brand...)
-	b = binary.AppendUvarint(b, uint64(len(c.Network)))
-	b = append(b, c.Network...)
+	b = appendStr(b, c.Brand)
+	b = appendStr(b, c.Network)
 	for _, v := range []int{c.Volume, c.Neg, c.Pos, c.Neutral, c.SLAMet, c.SLAMissed} {
 		b = binary.AppendVarint(b, int64(v))
 	}
@@ -521,8 +525,7 @@ func (c *OpCell) MarshalBinary() ([]byte, error) {
 	b = append(b, 1)
 	b = binary.AppendVarint(b, c.Hour)
 	for _, s := range []string{c.Brand, c.Key, c.Name} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		b = appendStr(b, s)
 	}
 	b = binary.AppendVarint(b, int64(c.Replies))
 	b = binary.AppendVarint(b, int64(c.Resolved))
