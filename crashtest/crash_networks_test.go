@@ -3,10 +3,8 @@ package crashtest
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -202,74 +200,28 @@ func xCase(dm bool) netCase {
 
 // netHarness runs hark against one fake network.
 type netHarness struct {
-	t    *testing.T
+	harkRun
 	c    netCase
 	nets *fakenet.Nets
 	d    *fakenet.CrashLayer
-	rng  *rand.Rand
-	dir  string
-	cfg  string
-	db   string
-	log  string
-	env  []string
 
-	kills          int // SIGKILLs delivered
-	killsMidCreate int // … with a create call being handled
-	killsAimed     int // … aimed right after the server created a reply
+	killsMidCreate int // kills with a create call being handled
+	killsAimed     int // kills aimed right after the server created a reply
 }
 
 func newNetHarness(t *testing.T, c netCase, seed uint64) *netHarness {
 	t.Helper()
-	dir := t.TempDir()
-	h := &netHarness{
-		t: t, c: c, dir: dir,
-		nets: fakenet.Start(t),
-		rng:  rand.New(rand.NewPCG(seed, seed+1)),
-		cfg:  filepath.Join(dir, "config.yaml"),
-		db:   filepath.Join(dir, "hark.db"),
-		log:  filepath.Join(dir, "hark.log"),
-	}
+	h := &netHarness{harkRun: newHarkRun(t, seed), c: c, nets: fakenet.Start(t)}
 	h.d = c.crashLayer(h.nets, seed)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("hark log, last lines:\n%s", tail(h.log, 40))
-		}
-	})
 	// max_attempts is raised because this test SIGKILLs hark mid-send far
 	// more often than any real deployment would, and each kill counts as an
 	// attempt; the give-up after 8 is tested in engine, not here.
-	cfg := fmt.Sprintf(`profile: crash-%s
-store: %q
-log_file: %q
-canned_dir: %q
-demo: false
-agent:
-  name: Crash Test
-brands:
-  - name: Acme Coffee
-    hours:
-      always_open: true
-outbox:
-  max_attempts: 100
-accounts:
-%s`, c.name, h.db, h.log, filepath.Join(dir, "canned"), c.accountYAML(h.nets))
-	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h.env = childEnv(dir, "FAKENET_")
+	h.writeConfig("crash-"+c.name, "outbox:\n  max_attempts: 100\naccounts:\n"+c.accountYAML(h.nets))
+	h.env = childEnv(h.dir, "FAKENET_")
 	for k, v := range h.nets.Env() {
 		h.env = append(h.env, k+"="+v)
 	}
 	return h
-}
-
-func (h *netHarness) start(args ...string) *proc {
-	h.t.Helper()
-	return startHark(h.t, h.dir, h.env, h.cfg, args...)
-}
-
-func (h *netHarness) ms(lo, hi int) time.Duration {
-	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
 }
 
 // killAfter SIGKILLs p after d — or, if aimed, 0–15 ms after the fake
@@ -278,26 +230,15 @@ func (h *netHarness) ms(lo, hi int) time.Duration {
 // request of the dead process is finished before it returns.
 func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited bool, err error) {
 	h.t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	var aim chan struct{}
 	if aimed {
 		aim = h.d.Created
 	}
-	hit := false
-	select {
-	case err := <-p.done:
-		return true, err
-	case <-timer.C:
-	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
-		hit = true
-	}
-	creates := h.d.Busy()
-	if exited, err := sigkill(h.t, p); exited {
+	var creates int
+	exited, hit, err := h.kill(p, d, aim, func() { creates = h.d.Busy() })
+	if exited {
 		return true, err
 	}
-	h.kills++
 	if hit {
 		h.killsAimed++
 	}
@@ -308,22 +249,6 @@ func (h *netHarness) killAfter(p *proc, d time.Duration, aimed bool) (exited boo
 		h.t.Fatalf("the fake still handles requests of a killed hark after 5 s")
 	}
 	return false, nil
-}
-
-// pollOnce runs `hark poll --once` to the end.
-func (h *netHarness) pollOnce() {
-	h.t.Helper()
-	pollOnce(h.t, h.start("poll", "--once"), h.log)
-}
-
-func (h *netHarness) openStore(when string) store.Store {
-	h.t.Helper()
-	st, err := store.Open(h.db, store.Options{ReadOnly: true})
-	if err != nil {
-		h.t.Fatalf("%s: opening the store: %v", when, err)
-	}
-	checkStore(h.t, st, when)
-	return st
 }
 
 // targets lists the public conversations of the account a reply can go to.
@@ -341,18 +266,8 @@ func (h *netHarness) targets() []string {
 // before it released a due entry, which the clean run then sends).
 func (h *netHarness) pending() map[uint64]bool {
 	h.t.Helper()
-	st := h.openStore("before the clean run")
-	defer st.Close()
-	soon := time.Now().Add(30 * time.Second)
-	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-		return e.State == store.OutQueued || e.State == store.OutSending ||
-			(e.State == store.OutScheduled && e.SendAt.Before(soon))
-	})
-	if err != nil {
-		h.t.Fatalf("reading the outbox: %v", err)
-	}
 	out := map[uint64]bool{}
-	for _, e := range entries {
+	for _, e := range h.undelivered("before the clean run") {
 		out[e.Seq] = true
 	}
 	return out
@@ -384,7 +299,7 @@ func (h *netHarness) finish(want map[uint64]bool) time.Duration {
 	for {
 		select {
 		case err := <-p.done:
-			h.t.Fatalf("hark poll exited by itself (%v):\n%s\nlog:\n%s", err, p.out, tail(h.log, 40))
+			h.t.Fatalf("hark poll exited by itself (%v):\n%s\nlog:\n%s", err, p.out, h.logTail())
 		case <-time.After(25 * time.Millisecond):
 		}
 		done := 0

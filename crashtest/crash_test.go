@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,8 +22,6 @@ import (
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
-	"github.com/hark-tui/hark/store/pg"
-	"github.com/hark-tui/hark/store/stores"
 )
 
 // harkBin is the hark binary TestMain built ("" with -short).
@@ -83,15 +80,8 @@ func envInt(t *testing.T, name string, def int) int {
 
 // harness runs hark as a subprocess against the fake server.
 type harness struct {
-	t     *testing.T
-	dir   string
-	cfg   string
-	db    string
-	log   string
-	env   []string
-	fake  *fakenet.CrashMastodon
-	rng   *rand.Rand
-	kills int // SIGKILLs delivered
+	harkRun
+	fake *fakenet.CrashMastodon
 
 	killsMidPost   int // a POST /api/v1/statuses was being handled
 	killsMidNotif  int // a notifications request was being handled
@@ -101,15 +91,8 @@ type harness struct {
 
 func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.CrashOptions)) *harness {
 	t.Helper()
-	dir := t.TempDir()
 	read := func(name string) []byte { return fakenet.Fixture("mastodon/" + name) }
-	h := &harness{
-		t: t, dir: dir,
-		cfg: filepath.Join(dir, "config.yaml"),
-		db:  filepath.Join(dir, "hark.db"),
-		log: filepath.Join(dir, "hark.log"),
-		rng: rand.New(rand.NewPCG(seed, seed+1)),
-	}
+	h := &harness{harkRun: newHarkRun(t, seed)}
 	fo := fakenet.CrashOptions{
 		Token: crashToken, Self: read("verify_credentials.json"), Instance: read("gotosocial_instance_v2.json"),
 		Total: total, Initial: 8, Seed: seed,
@@ -121,42 +104,18 @@ func newHarness(t *testing.T, seed uint64, total int, tune ...func(*fakenet.Cras
 		f(&fo)
 	}
 	h.fake = fakenet.NewCrashMastodon(t, fo)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("hark log, last lines:\n%s", h.logTail())
-		}
-	})
 	// The shortest poll interval the config allows: hark polls once at
 	// start, then would wait this long.
-	cfg := fmt.Sprintf(`profile: crash
-store: %q
-log_file: %q
-canned_dir: %q
-demo: false
-agent:
-  name: Crash Test
-brands:
-  - name: Acme Coffee
-    hours:
-      always_open: true
-accounts:
+	h.writeConfig("crash", fmt.Sprintf(`accounts:
   - name: %s
     network: mastodon
     brand: Acme Coffee
     server: %q
     token: env:HARK_CRASH_TOKEN
     interval: %s
-`, h.db, h.log, filepath.Join(dir, "canned"), account, h.fake.URL(), config.MinInterval("mastodon"))
-	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h.env = append(childEnv(dir), "HARK_CRASH_TOKEN="+crashToken)
+`, account, h.fake.URL(), config.MinInterval("mastodon")))
+	h.env = append(childEnv(h.dir), "HARK_CRASH_TOKEN="+crashToken)
 	return h
-}
-
-func (h *harness) start(args ...string) *proc {
-	h.t.Helper()
-	return startHark(h.t, h.dir, h.env, h.cfg, args...)
 }
 
 // killAfter SIGKILLs p after d — or, if aim is not nil, 0–15 ms after the
@@ -165,22 +124,11 @@ func (h *harness) start(args ...string) *proc {
 // request of the dead process is finished before it returns.
 func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited bool, err error) {
 	h.t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	aimed := false
-	select {
-	case err := <-p.done:
-		return true, err
-	case <-timer.C:
-	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
-		aimed = true
-	}
-	posts, notifs := h.fake.Busy()
-	if exited, err := sigkill(h.t, p); exited {
+	var posts, notifs int
+	exited, aimed, err := h.kill(p, d, aim, func() { posts, notifs = h.fake.Busy() })
+	if exited {
 		return true, err
 	}
-	h.kills++
 	switch {
 	case aimed && aim == h.fake.Created:
 		h.killsAfterPost++
@@ -198,13 +146,6 @@ func (h *harness) killAfter(p *proc, d time.Duration, aim chan struct{}) (exited
 	}
 	return false, nil
 }
-
-// ms picks a duration in [lo, hi] milliseconds.
-func (h *harness) ms(lo, hi int) time.Duration {
-	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
-}
-
-func (h *harness) logTail() string { return tail(h.log, 40) }
 
 // logCount counts the lines of hark's log that contain s.
 func (h *harness) logCount(s string) int {
@@ -262,46 +203,15 @@ func (h *harness) finish(quiet time.Duration, want []fakenet.ReplyKey) {
 	sigterm(h.t, p, "poll", 15*time.Second)
 }
 
-// pollOnce runs `hark poll --once` and expects it to succeed.
-func (h *harness) pollOnce() {
-	h.t.Helper()
-	pollOnce(h.t, h.start("poll", "--once"), h.log)
-}
-
 // pendingReplies lists what the outbox still has to deliver, as the
 // server will see it.
 func (h *harness) pendingReplies() []fakenet.ReplyKey {
 	h.t.Helper()
-	st := h.openStore("before the last run")
-	defer st.Close()
-	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
-		return e.State == store.OutQueued || e.State == store.OutSending
-	})
-	if err != nil {
-		h.t.Fatalf("reading the outbox: %v", err)
-	}
 	var keys []fakenet.ReplyKey
-	for _, e := range entries {
+	for _, e := range h.undelivered("before the last run") {
 		keys = append(keys, fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)})
 	}
 	return keys
-}
-
-// openStore opens hark's store read-only and runs bbolt's check.
-func (h *harness) openStore(when string) store.Store {
-	h.t.Helper()
-	var st store.Store
-	var err error
-	if pg.IsURL(h.db) {
-		st, err = stores.Open(context.Background(), h.db, stores.Options{})
-	} else {
-		st, err = store.Open(h.db, store.Options{ReadOnly: true})
-	}
-	if err != nil {
-		h.t.Fatalf("%s: opening the store: %v", when, err)
-	}
-	checkStore(h.t, st, when)
-	return st
 }
 
 // postReport is what checkPosts found.

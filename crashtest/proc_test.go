@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
+	"github.com/hark-tui/hark/store/stores"
 )
 
 // What every harness here shares: running the hark binary, killing it,
@@ -65,6 +67,144 @@ next:
 		env = append(env, kv)
 	}
 	return append(env, "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg-state"))
+}
+
+// harkRun is what both crash harnesses keep of the hark they run: its
+// folder, config, store, log and environment, the random source of the
+// kill moments, and the kills delivered.
+type harkRun struct {
+	t     *testing.T
+	dir   string
+	cfg   string
+	db    string // a bbolt file, or a PostgreSQL URL (see usePG)
+	log   string
+	env   []string
+	rng   *rand.Rand
+	kills int // SIGKILLs delivered
+}
+
+// newHarkRun lays out a hark in a fresh folder; the end of its log is
+// shown if the test fails.
+func newHarkRun(t *testing.T, seed uint64) harkRun {
+	t.Helper()
+	dir := t.TempDir()
+	r := harkRun{
+		t: t, dir: dir,
+		cfg: filepath.Join(dir, "config.yaml"),
+		db:  filepath.Join(dir, "hark.db"),
+		log: filepath.Join(dir, "hark.log"),
+		rng: rand.New(rand.NewPCG(seed, seed+1)),
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("hark log, last lines:\n%s", r.logTail())
+		}
+	})
+	return r
+}
+
+// writeConfig writes the configuration every crash harness shares: the
+// profile, the store, the log and canned folder, no demo, the agent Crash
+// Test and the always-open brand Acme Coffee, then rest (the outbox and
+// accounts sections).
+func (h *harkRun) writeConfig(profile, rest string) {
+	h.t.Helper()
+	cfg := fmt.Sprintf(`profile: %s
+store: %q
+log_file: %q
+canned_dir: %q
+demo: false
+agent:
+  name: Crash Test
+brands:
+  - name: Acme Coffee
+    hours:
+      always_open: true
+`, profile, h.db, h.log, filepath.Join(h.dir, "canned")) + rest
+	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harkRun) start(args ...string) *proc {
+	h.t.Helper()
+	return startHark(h.t, h.dir, h.env, h.cfg, args...)
+}
+
+// pollOnce runs `hark poll --once` and expects it to succeed.
+func (h *harkRun) pollOnce() {
+	h.t.Helper()
+	pollOnce(h.t, h.start("poll", "--once"), h.log)
+}
+
+// ms picks a duration in [lo, hi] milliseconds.
+func (h *harkRun) ms(lo, hi int) time.Duration {
+	return time.Duration(lo+h.rng.IntN(hi-lo+1)) * time.Millisecond
+}
+
+// undelivered lists the outbox entries still to deliver (queued or
+// sending, or scheduled and due within half a minute), read from the
+// store when the test is at when.
+func (h *harkRun) undelivered(when string) []store.OutboxEntry {
+	h.t.Helper()
+	st := h.openStore(when)
+	defer st.Close()
+	// scheduled ones already due count too: a poll killed before it
+	// released a due entry leaves it scheduled for the next run to send
+	soon := time.Now().Add(30 * time.Second)
+	entries, err := st.Outbox(context.Background(), func(e store.OutboxEntry) bool {
+		return e.State == store.OutQueued || e.State == store.OutSending ||
+			(e.State == store.OutScheduled && e.SendAt.Before(soon))
+	})
+	if err != nil {
+		h.t.Fatalf("reading the outbox: %v", err)
+	}
+	return entries
+}
+
+// kill SIGKILLs p after d — or, if aim is not nil, 0–15 ms after aim
+// fires, whichever comes first — unless p exits on its own before; busy
+// runs just before the signal (to note what the fake was handling). It
+// reports whether p exited by itself, and its error, and whether the kill
+// was aimed; a kill delivered is counted.
+func (h *harkRun) kill(p *proc, d time.Duration, aim chan struct{}, busy func()) (exited, aimed bool, err error) {
+	h.t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-p.done:
+		return true, false, err
+	case <-timer.C:
+	case <-aim:
+		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
+		aimed = true
+	}
+	busy()
+	if exited, err := sigkill(h.t, p); exited {
+		return true, aimed, err
+	}
+	h.kills++
+	return false, aimed, nil
+}
+
+func (h *harkRun) logTail() string { return tail(h.log, 40) }
+
+// openStore opens hark's store (a bbolt file read-only) and runs its
+// checks.
+func (h *harkRun) openStore(when string) store.Store {
+	h.t.Helper()
+	var st store.Store
+	var err error
+	if pg.IsURL(h.db) {
+		st, err = stores.Open(context.Background(), h.db, stores.Options{})
+	} else {
+		st, err = store.Open(h.db, store.Options{ReadOnly: true})
+	}
+	if err != nil {
+		h.t.Fatalf("%s: opening the store: %v", when, err)
+	}
+	checkStore(h.t, st, when)
+	return st
 }
 
 // sigkill SIGKILLs p and waits for it. exited says it finished on its own

@@ -121,7 +121,7 @@ func (h *harness) addNetworks(t *testing.T, nets *fakenet.Nets, seed uint64) []*
 		cfg += c.accountYAML(nets)
 		f := &teamFeed{
 			name: c.name, id: string(c.network) + ":" + c.account, pageServed: d.PageServed, created: d.Created,
-			net: &netHarness{t: t, c: c, nets: nets, d: d, db: h.db},
+			net: &netHarness{harkRun: harkRun{t: t, db: h.db}, c: c, nets: nets, d: d},
 		}
 		f.interval = map[social.Network]time.Duration{social.Bluesky: 10 * time.Second, social.X: config.MinInterval("x")}[c.network]
 		feeds = append(feeds, f)

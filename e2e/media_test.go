@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/attach"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -28,41 +30,27 @@ func TestMediaAllNetworks(t *testing.T) {
 	// a mention with a photo
 	const photoAlt = "A cardboard box with a crushed corner"
 	sid := w.nets.Mastodon.AddPhotoMention("@acme my parcel arrived crushed", photoAlt, 1200, 900)
-	clk.Advance(time.Minute)
-	a.Engine.PollOnce(ctx)
-	p, err := a.Store.Post(context.Background(), social.PostKey(social.Mastodon, fakenet.MastodonAccount, sid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Media) != 1 || p.Media[0].Kind != social.MediaImage || p.Media[0].Alt != photoAlt || p.Media[0].Label() != "photo 1200×900" ||
-		!strings.HasPrefix(p.Media[0].URL, w.nets.Mastodon.URL) {
-		t.Fatalf("the photo: %+v", p.Media)
+	pm := polledMedia(t, ctx, a, clk, time.Minute, social.PostKey(social.Mastodon, fakenet.MastodonAccount, sid))
+	if len(pm) != 1 || pm[0].Kind != social.MediaImage || pm[0].Alt != photoAlt || pm[0].Label() != "photo 1200×900" ||
+		!strings.HasPrefix(pm[0].URL, w.nets.Mastodon.URL) {
+		t.Fatalf("the photo: %+v", pm)
 	}
 
 	// and on Bluesky: a blob in the record's images embed, shown through the CDN
 	const bsAlt = "A boarding pass, the gate number circled"
 	uri := w.nets.Bluesky.AddPhotoMention("@acmecoffee.bsky.social the gate changed twice", bsAlt, 3, 4)
-	clk.Advance(time.Minute)
-	a.Engine.PollOnce(ctx)
-	bp, err := a.Store.Post(context.Background(), social.PostKey(social.Bluesky, fakenet.BlueskyAccount, uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(bp.Media) != 1 || bp.Media[0].Alt != bsAlt || bp.Media[0].Width != 3 || !strings.HasPrefix(bp.Media[0].URL, "https://cdn.bsky.app/img/feed_fullsize/plain/did:") {
-		t.Fatalf("the bluesky photo: %+v", bp.Media)
+	bm := polledMedia(t, ctx, a, clk, time.Minute, social.PostKey(social.Bluesky, fakenet.BlueskyAccount, uri))
+	if len(bm) != 1 || bm[0].Alt != bsAlt || bm[0].Width != 3 || !strings.HasPrefix(bm[0].URL, "https://cdn.bsky.app/img/feed_fullsize/plain/did:") {
+		t.Fatalf("the bluesky photo: %+v", bm)
 	}
 
 	// and on X: attachments.media_keys with includes.media
 	const xAlt = "A coffee grinder with a cracked hopper"
 	xid := w.nets.X.AddPhotoMention("@acmecoffee my grinder arrived cracked", xAlt, 1024, 768)
-	clk.Advance(10 * time.Minute) // past X's minimum poll interval
-	a.Engine.PollOnce(ctx)
-	xp, err := a.Store.Post(context.Background(), social.PostKey(social.X, fakenet.XAccount, xid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(xp.Media) != 1 || xp.Media[0].Alt != xAlt || xp.Media[0].Label() != "photo 1024×768" || !strings.HasPrefix(xp.Media[0].URL, "https://pbs.twimg.com/") {
-		t.Fatalf("the x photo: %+v", xp.Media)
+	// 10 minutes: past X's minimum poll interval
+	xm := polledMedia(t, ctx, a, clk, 10*time.Minute, social.PostKey(social.X, fakenet.XAccount, xid))
+	if len(xm) != 1 || xm[0].Alt != xAlt || xm[0].Label() != "photo 1024×768" || !strings.HasPrefix(xm[0].URL, "https://pbs.twimg.com/") {
+		t.Fatalf("the x photo: %+v", xm)
 	}
 
 	// a reply with an image on each network
@@ -114,12 +102,12 @@ func TestMediaAllNetworks(t *testing.T) {
 	if rec.Embed.Type != "app.bsky.embed.images" || len(rec.Embed.Images) != 1 || rec.Embed.Images[0].Alt != formAlt || rec.Embed.Images[0].AspectRatio.Width != 8 {
 		t.Fatalf("bluesky record %s", recs[len(recs)-1].Record)
 	}
-	xm := w.nets.X.Media()
-	if len(xm) != 1 || xm[0].Alt != formAlt {
-		t.Fatalf("x media %+v", xm)
+	xup := w.nets.X.Media()
+	if len(xup) != 1 || xup[0].Alt != formAlt {
+		t.Fatalf("x media %+v", xup)
 	}
 	xs := w.nets.X.Created()
-	if last := xs[len(xs)-1]; len(last.MediaIDs) != 1 || last.MediaIDs[0] != xm[0].ID {
+	if last := xs[len(xs)-1]; len(last.MediaIDs) != 1 || last.MediaIDs[0] != xup[0].ID {
 		t.Fatalf("x post %+v", last)
 	}
 
@@ -147,6 +135,19 @@ func TestMediaAllNetworks(t *testing.T) {
 	if v := w.nets.Violations(); len(v) > 0 {
 		t.Fatalf("protocol violations: %v", v)
 	}
+}
+
+// polledMedia advances clk by d, polls every feed once and returns the
+// media of the stored post key.
+func polledMedia(t *testing.T, ctx context.Context, a *app.App, clk *testkit.Clock, d time.Duration, key string) []social.Media {
+	t.Helper()
+	clk.Advance(d)
+	a.Engine.PollOnce(ctx)
+	p, err := a.Store.Post(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Media
 }
 
 // Mastodon refuses a status while it still processes its image (422):

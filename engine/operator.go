@@ -101,8 +101,14 @@ func (o *Operator) mayChange(ctx context.Context, convID string) error {
 	if err != nil {
 		return err
 	}
-	if !o.Allows(c.Brand) {
-		return &BrandError{Conv: convID, Brand: c.Brand, Actor: o.actor, Allowed: o.Brands()}
+	return o.mayAnswer(convID, c.Brand)
+}
+
+// mayAnswer refuses brand, named conv in the error, if the operator does
+// not answer it.
+func (o *Operator) mayAnswer(conv, brand string) error {
+	if !o.Allows(brand) {
+		return &BrandError{Conv: conv, Brand: brand, Actor: o.actor, Allowed: o.Brands()}
 	}
 	return nil
 }
@@ -122,10 +128,7 @@ func (o *Operator) mayChangeEntry(ctx context.Context, seq uint64) error {
 		if err != nil {
 			return err
 		}
-		if !o.Allows(st.Brand) {
-			return &BrandError{Conv: "(status " + id + ")", Brand: st.Brand, Actor: o.actor, Allowed: o.Brands()}
-		}
-		return nil
+		return o.mayAnswer("(status "+id+")", st.Brand)
 	}
 	return o.mayChange(ctx, ent.Reply.ConvID)
 }

@@ -301,8 +301,8 @@ func (e *Engine) Status(ctx context.Context, id string) (store.StatusPost, error
 
 // PostStatus posts a status as this operator (a brand it answers).
 func (o *Operator) PostStatus(ctx context.Context, brand, text string, opts StatusOptions) (store.StatusPost, error) {
-	if !o.Allows(brand) {
-		return store.StatusPost{}, &BrandError{Conv: "(status post)", Brand: brand, Actor: o.actor, Allowed: o.Brands()}
+	if err := o.mayAnswer("(status post)", brand); err != nil {
+		return store.StatusPost{}, err
 	}
 	opts.By = o.actor
 	return o.e.PostStatus(ctx, brand, text, opts)
@@ -314,8 +314,8 @@ func (o *Operator) ResolveStatus(ctx context.Context, id, text string) (store.St
 	if err != nil {
 		return st, err
 	}
-	if !o.Allows(st.Brand) {
-		return store.StatusPost{}, &BrandError{Conv: "(status " + id + ")", Brand: st.Brand, Actor: o.actor, Allowed: o.Brands()}
+	if err := o.mayAnswer("(status "+id+")", st.Brand); err != nil {
+		return store.StatusPost{}, err
 	}
 	return o.e.ResolveStatus(ctx, id, text, o.actor)
 }

@@ -45,16 +45,26 @@ func loadHostKey(path string) (signer gossh.Signer, created bool, err error) {
 	return signer, created, nil
 }
 
+// checkMode refuses a key file (what, at path) that is not a regular file
+// or whose mode has a bit of others, which would leave it how ("open to",
+// "writable by") other users.
+func checkMode(fi fs.FileInfo, what, path string, others fs.FileMode, how string) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s %s: not a regular file", what, path)
+	}
+	if perm := fi.Mode().Perm(); perm&others != 0 {
+		return fmt.Errorf("%s %s is %s other users (mode %04o): run chmod 600 %s", what, path, how, perm, path)
+	}
+	return nil
+}
+
 func readPrivate(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("host key: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("host key %s: not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("host key %s is open to other users (mode %04o): run chmod 600 %s", path, perm, path)
+	if err := checkMode(fi, "host key", path, 0o077, "open to"); err != nil {
+		return nil, err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -125,11 +135,8 @@ func readAuthorizedKeys(path string) (authorizedKeys, error) {
 	if err != nil {
 		return ak, fmt.Errorf("authorized keys: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return ak, fmt.Errorf("authorized keys %s: not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-		return ak, fmt.Errorf("authorized keys %s is writable by other users (mode %04o): run chmod 600 %s", path, perm, path)
+	if err := checkMode(fi, "authorized keys", path, 0o022, "writable by"); err != nil {
+		return ak, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeysFile+1))
 	if err != nil {

@@ -3,6 +3,7 @@ package stats
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -482,36 +483,37 @@ type reader struct {
 	err error
 }
 
-func (r *reader) uvarint() uint64 {
+var errTruncated = errors.New("stats cell: truncated")
+
+// next decodes one varint of the cell with decode (binary.Uvarint or
+// binary.Varint); after an error it reads nothing and returns 0.
+func next[T uint64 | int64](r *reader, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.err = fmt.Errorf("stats cell: truncated")
+		r.err = errTruncated
 		return 0
 	}
 	r.b = r.b[n:]
 	return v
 }
 
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = fmt.Errorf("stats cell: truncated")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+func (r *reader) uvarint() uint64 { return next(r, binary.Uvarint) }
+
+func (r *reader) varint() int64 { return next(r, binary.Varint) }
+
+// appendStr writes s after its length, as reader.str reads it.
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 func (r *reader) str() string {
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = fmt.Errorf("stats cell: truncated")
+		r.err = errTruncated
 		return ""
 	}
 	s := string(r.b[:n])
@@ -537,10 +539,8 @@ func (c *Cell) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, 64)
 	b = append(b, 1) // version
 	b = binary.AppendVarint(b, c.Hour)
-	b = binary.AppendUvarint(b, uint64(len(c.Brand)))
-	b = append(b, c.Brand...)
-	b = binary.AppendUvarint(b, uint64(len(c.Network)))
-	b = append(b, c.Network...)
+	b = appendStr(b, c.Brand)
+	b = appendStr(b, c.Network)
 	for _, v := range []int{c.Volume, c.Neg, c.Pos, c.Neutral, c.SLAMet, c.SLAMissed} {
 		b = binary.AppendVarint(b, int64(v))
 	}
@@ -569,8 +569,7 @@ func (c *OpCell) MarshalBinary() ([]byte, error) {
 	b = append(b, 1)
 	b = binary.AppendVarint(b, c.Hour)
 	for _, s := range []string{c.Brand, c.Key, c.Name} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		b = appendStr(b, s)
 	}
 	b = binary.AppendVarint(b, int64(c.Replies))
 	b = binary.AppendVarint(b, int64(c.Resolved))

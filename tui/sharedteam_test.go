@@ -2,6 +2,7 @@ package tui_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +31,8 @@ func sharedApp(t *testing.T, dsn string, poll bool) (*app.App, *team.Registry) {
 // want.
 func untilShared(t *testing.T, m *tui.Model, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(m.Screen(), want) {
-		if time.Now().After(deadline) || !m.TeamNext(time.Until(deadline)) {
-			t.Fatalf("the screen never showed %q:\n%s", want, m.Screen())
-		}
-	}
+	teamUntil(t, m, 10*time.Second, m.TeamNext, func() bool { return strings.Contains(m.Screen(), want) },
+		func() string { return fmt.Sprintf("the screen never showed %q", want) })
 	return m.Screen()
 }
 
@@ -44,12 +41,8 @@ func untilShared(t *testing.T, m *tui.Model, want string) string {
 // the screen: the test's frozen clock never lets it expire).
 func untilPresence(t *testing.T, m *tui.Model, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(m.Presence(), want) {
-		if time.Now().After(deadline) || !m.TeamNext(time.Until(deadline)) {
-			t.Fatalf("presence never said %q (it says %q):\n%s", want, m.Presence(), m.Screen())
-		}
-	}
+	teamUntil(t, m, 10*time.Second, m.TeamNext, func() bool { return strings.Contains(m.Presence(), want) },
+		func() string { return fmt.Sprintf("presence never said %q (it says %q)", want, m.Presence()) })
 }
 
 // Two operators on two processes sharing one database: the claim is a
@@ -90,10 +83,6 @@ func TestSharedTeamInTheTUI(t *testing.T) {
 		t.Fatalf("JD's process sees the claim as %+v %v, want AK's", c, ok)
 	}
 	ak.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Contains(jd.Screen(), "✎AK") {
-		if time.Now().After(deadline) || !jd.TeamNext(time.Until(deadline)) {
-			t.Fatalf("AK's esc never reached JD's screen:\n%s", jd.Screen())
-		}
-	}
+	teamUntil(t, jd, 10*time.Second, jd.TeamNext, func() bool { return !strings.Contains(jd.Screen(), "✎AK") },
+		func() string { return "AK's esc never reached JD's screen" })
 }

@@ -2,6 +2,7 @@ package tui_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -37,13 +38,22 @@ func teamModel(t *testing.T, d tui.Deps, s *team.Session) *tui.Model {
 // until applies the session's team events until its screen shows want.
 func until(t *testing.T, m *tui.Model, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for !strings.Contains(m.Screen(), want) {
-		if time.Now().After(deadline) || !m.TeamEvent(time.Until(deadline)) {
-			t.Fatalf("the screen never showed %q:\n%s", want, m.Screen())
+	teamUntil(t, m, 2*time.Second, m.TeamEvent, func() bool { return strings.Contains(m.Screen(), want) },
+		func() string { return fmt.Sprintf("the screen never showed %q", want) })
+	return m.Screen()
+}
+
+// teamUntil applies m's team messages with next (m.TeamEvent or
+// m.TeamNext) until done holds, waiting d at the most; else t fails with
+// never() and the screen.
+func teamUntil(t *testing.T, m *tui.Model, d time.Duration, next func(time.Duration) bool, done func() bool, never func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !done() {
+		if time.Now().After(deadline) || !next(time.Until(deadline)) {
+			t.Fatalf("%s:\n%s", never(), m.Screen())
 		}
 	}
-	return m.Screen()
 }
 
 // Two operators in one process: a claim shows in the other's queue row and

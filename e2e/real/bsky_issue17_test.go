@@ -77,14 +77,7 @@ func TestATPAnswerGivenOutsideHark(t *testing.T) {
 	a := newATP(t)
 	h, tok, m, c := mentioned(t, a, "web", " where is it?")
 	a.postAs(t, a.aliceJWT, a.aliceDID, "On its way, "+tok, false, &[2]strongRef{m.ref, m.ref}, nil)
-	if !eventually(20*time.Second, func() bool { // the AppView indexes it
-		for _, r := range a.repliesUnder(t, m.id) {
-			if r.Post.Author.DID == a.aliceDID {
-				return true
-			}
-		}
-		return false
-	}) {
+	if !eventually(20*time.Second, func() bool { return len(a.aliceRepliesUnder(t, m.id)) > 0 }) { // the AppView indexes it
 		t.Fatalf("the AppView never showed alice's reply under %s", m.id)
 	}
 	out := h.pollOnce(t)
@@ -199,6 +192,20 @@ func (a *atp) newCustomer(t *testing.T, name string) (handle, did, jwt string) {
 	return out.Handle, out.DID, out.AccessJwt
 }
 
+// carolJoins makes a new customer, carol, who answers in the thread of
+// bob's mention m with text (mentioning alice), and waits until hark has
+// polled her post (her mention's notification), not only seen it in bob's
+// thread. It returns her handle and her post.
+func (a *atp) carolJoins(t *testing.T, h *harkEnv, tok string, m msg, text string) (string, strongRef) {
+	t.Helper()
+	handle, did, jwt := a.newCustomer(t, "carol"+tok[len(tok)-6:])
+	carol := a.postAs(t, jwt, did, "@"+a.aliceHandle+" "+text, true, &[2]strongRef{m.ref, m.ref}, nil)
+	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
+		t.Fatalf("hark never polled carol's post %s", carol.URI)
+	}
+	return handle, carol
+}
+
 // TestATPSeveralCustomers (item 6): carol answers in bob's thread with her
 // own problem, mentioning alice. hark answers bob first; the conversation
 // stays in the inbox for carol; the next reply goes under carol's post;
@@ -207,27 +214,13 @@ func TestATPSeveralCustomers(t *testing.T) {
 	a := newATP(t)
 	h, tok, m, c := mentioned(t, a, "two", " order A100 missing")
 
-	carolHandle, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order C200 "+tok, true, &[2]strongRef{m.ref, m.ref}, nil)
-	// polled (her mention's notification), not only seen in bob's thread
-	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
-		t.Fatalf("hark never polled carol's post %s", carol.URI)
-	}
+	carolHandle, carol := a.carolJoins(t, h, tok, m, "me too, order C200 "+tok)
 	if got := h.convOf(t, carol.URI); got.ID != c.ID {
 		t.Fatalf("carol's post is in conversation %s, want bob's %s", got.ID, c.ID)
 	}
 	h.must(t, "reply", c.ID, "@"+a.bobHandle+" A100 ships today")
-	byAlice := func(uri string) []threadReply {
-		var out []threadReply
-		for _, r := range a.repliesUnder(t, uri) {
-			if r.Post.Author.DID == a.aliceDID {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
 	var toBob []threadReply
-	eventually(20*time.Second, func() bool { toBob = byAlice(m.id); return len(toBob) > 0 })
+	eventually(20*time.Second, func() bool { toBob = a.aliceRepliesUnder(t, m.id); return len(toBob) > 0 })
 	if len(toBob) != 1 || !strings.Contains(toBob[0].Post.Record.Text, "A100 ships today") {
 		t.Fatalf("bob sees %d replies by alice under his post, want the one about A100: %+v", len(toBob), toBob)
 	}
@@ -237,8 +230,8 @@ func TestATPSeveralCustomers(t *testing.T) {
 	}
 	h.must(t, "reply", c.ID, "C200 is on its way")
 	var under []threadReply
-	eventually(20*time.Second, func() bool { under = byAlice(carol.URI); return len(under) > 0 })
-	if n := len(byAlice(m.id)); n != 1 {
+	eventually(20*time.Second, func() bool { under = a.aliceRepliesUnder(t, carol.URI); return len(under) > 0 })
+	if n := len(a.aliceRepliesUnder(t, m.id)); n != 1 {
 		t.Errorf("bob's post now has %d replies by alice, want still 1 (the second went to carol)", n)
 	}
 	if len(under) != 1 || under[0].Post.Author.DID != a.aliceDID || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m.ref {
@@ -278,11 +271,7 @@ func TestATPTUIPickPost(t *testing.T) {
 	needTmux(t)
 	a := newATP(t)
 	h, tok, m, _ := mentioned(t, a, "pick", " order B100 missing")
-	_, carolDID, carolJWT := a.newCustomer(t, "carol"+tok[len(tok)-6:])
-	carol := a.postAs(t, carolJWT, carolDID, "@"+a.aliceHandle+" me too, order D400 "+tok, true, &[2]strongRef{m.ref, m.ref}, nil)
-	if !eventually(30*time.Second, func() bool { return strings.Contains(h.pollOnce(t), carol.URI) || h.polledPost(t, carol.URI) }) {
-		t.Fatalf("hark never polled carol's post %s", carol.URI)
-	}
+	_, carol := a.carolJoins(t, h, tok, m, "me too, order D400 "+tok)
 
 	p := startTUI(t, h, tok)
 	waitFor, keys := p.waitFor, p.keys
@@ -296,23 +285,13 @@ func TestATPTUIPickPost(t *testing.T) {
 	waitFor("the composer", "D400 ships today")
 	keys("C-s")
 	var under []threadReply
-	eventually(30*time.Second, func() bool {
-		under = nil
-		for _, r := range a.repliesUnder(t, carol.URI) {
-			if r.Post.Author.DID == a.aliceDID {
-				under = append(under, r)
-			}
-		}
-		return len(under) > 0
-	})
+	eventually(30*time.Second, func() bool { under = a.aliceRepliesUnder(t, carol.URI); return len(under) > 0 })
 	if len(under) != 1 || under[0].Post.Record.Reply.Parent != carol || under[0].Post.Record.Reply.Root != m.ref ||
 		!strings.Contains(under[0].Post.Record.Text, "D400 ships today") {
 		t.Fatalf("carol sees %d replies by alice under her post, want the one picked in the TUI (parent hers, root bob's): %+v", len(under), under)
 	}
-	for _, r := range a.repliesUnder(t, m.id) {
-		if r.Post.Author.DID == a.aliceDID {
-			t.Errorf("bob got a reply too: %q", r.Post.Record.Text)
-		}
+	for _, r := range a.aliceRepliesUnder(t, m.id) {
+		t.Errorf("bob got a reply too: %q", r.Post.Record.Text)
 	}
 	keys("q")
 	t.Logf("Bluesky TUI: [ picked carol's post, r answered it (parent %s); screen when picked:\n%s", carol.URI, s)

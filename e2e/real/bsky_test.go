@@ -76,21 +76,12 @@ func (a *atp) xrpc(t *testing.T, jwt, method, nsid string, q url.Values, in, out
 		b, _ := json.Marshal(in)
 		body = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, u, body)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if jwt != "" {
-		req.Header.Set("Authorization", "Bearer "+jwt)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	status, b, err := request(method, u, jwt, "application/json", body)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %d %s", method, nsid, resp.StatusCode, b)
+	if status/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, nsid, status, b)
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)
@@ -162,6 +153,18 @@ type threadReply struct {
 			} `json:"images"`
 		} `json:"embed"`
 	} `json:"post"`
+}
+
+// aliceRepliesUnder is the replies by alice (the brand) under uri.
+func (a *atp) aliceRepliesUnder(t *testing.T, uri string) []threadReply {
+	t.Helper()
+	var out []threadReply
+	for _, r := range a.repliesUnder(t, uri) {
+		if r.Post.Author.DID == a.aliceDID {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // repliesUnder is bob's view of the direct replies under uri

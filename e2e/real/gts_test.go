@@ -77,25 +77,12 @@ func (g *gts) do(token, method, path string, form url.Values) ([]byte, error) {
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, g.baseURL+path, body)
+	status, b, err := request(method, g.baseURL+path, token, "application/x-www-form-urlencoded", body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	if status/100 != 2 {
+		return nil, fmt.Errorf("%s %s: %d %s", method, path, status, b)
 	}
 	return b, nil
 }

@@ -113,6 +113,29 @@ func forEachPeer(t *testing.T, f func(t *testing.T, p peer)) {
 	}
 }
 
+// request sends one request to a server, with a bearer token unless token
+// is "" and a body of type ctype unless body is nil, and returns the
+// answer's status and body.
+func request(method, u, token, ctype string, body io.Reader) (int, []byte, error) {
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
 // ---- GoToSocial ----
 
 func (g *gts) name() string       { return "mastodon/gts" }
@@ -197,20 +220,15 @@ func (g *gts) upload(t *testing.T, token string, ph *photo) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, g.baseURL+"/api/v2/media", &body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
+	status, b, err := request(http.MethodPost, g.baseURL+"/api/v2/media", token, mw.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	var m struct {
 		ID string `json:"id"`
 	}
-	if resp.StatusCode/100 != 2 || json.Unmarshal(b, &m) != nil || m.ID == "" {
-		t.Fatalf("POST /api/v2/media: %d %s", resp.StatusCode, b)
+	if status/100 != 2 || json.Unmarshal(b, &m) != nil || m.ID == "" {
+		t.Fatalf("POST /api/v2/media: %d %s", status, b)
 	}
 	return m.ID
 }
@@ -237,10 +255,8 @@ func (a *atp) mention(t *testing.T, text string, ph *photo) msg {
 func (a *atp) replies(t *testing.T, m msg) []seen {
 	t.Helper()
 	var out []seen
-	for _, r := range a.repliesUnder(t, m.ref.URI) {
-		if r.Post.Author.DID == a.aliceDID {
-			out = append(out, r.seen())
-		}
+	for _, r := range a.aliceRepliesUnder(t, m.ref.URI) {
+		out = append(out, r.seen())
 	}
 	return out
 }
@@ -281,20 +297,15 @@ func (r threadReply) seen() seen {
 // returns the blob (what an images embed carries).
 func (a *atp) uploadBlob(t *testing.T, jwt string, ph *photo) json.RawMessage {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, a.service+"/xrpc/com.atproto.repo.uploadBlob", bytes.NewReader(ph.data))
-	req.Header.Set("Content-Type", "image/png")
-	req.Header.Set("Authorization", "Bearer "+jwt)
-	resp, err := http.DefaultClient.Do(req)
+	status, b, err := request(http.MethodPost, a.service+"/xrpc/com.atproto.repo.uploadBlob", jwt, "image/png", bytes.NewReader(ph.data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	var out struct {
 		Blob json.RawMessage `json:"blob"`
 	}
-	if resp.StatusCode/100 != 2 || json.Unmarshal(b, &out) != nil || len(out.Blob) == 0 {
-		t.Fatalf("uploadBlob: %d %s", resp.StatusCode, b)
+	if status/100 != 2 || json.Unmarshal(b, &out) != nil || len(out.Blob) == 0 {
+		t.Fatalf("uploadBlob: %d %s", status, b)
 	}
 	return out.Blob
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"strings"
@@ -125,19 +126,13 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	wantCalls(t, f, "app.bsky.notification.listNotifications", 4)
 
 	// A new mention on top of the first page.
-	var page1 map[string]any
-	if err := json.Unmarshal(fixture(t, "listNotifications.json"), &page1); err != nil {
-		t.Fatal(err)
-	}
-	notifs := append([]any{newNotification}, page1["notifications"].([]any)...)
-	page1["notifications"] = notifs
-	body, _ := json.Marshal(page1)
+	body := withNewest(t, fixture(t, "listNotifications.json"), "notifications", newNotification)
 	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		f.CheckNotificationQuery(w, r)
 		if r.URL.Query().Get("cursor") != "" {
 			t.Errorf("paged past the watermark: cursor %q", r.URL.Query().Get("cursor"))
 		}
-		writeJSON(w, 200, string(body))
+		writeJSON(w, 200, body)
 	})
 	b, err := c.Poll(ctx, first.Cursor)
 	if err != nil {
@@ -175,14 +170,11 @@ func TestWatermarkWithSharedInstant(t *testing.T) {
 		t.Fatalf("watermark URIs = %v", st.URIs)
 	}
 	// A third notification at the very same instant shows up on top.
-	var page map[string]any
-	json.Unmarshal(live, &page)
 	third := mkNotif("at://did:plc:opwaahlficb4oozyr7mvni3s/app.bsky.feed.post/3n2vksa7zzz2r",
 		"did:plc:opwaahlficb4oozyr7mvni3s", "bob.test", "reply", "and again", "2026-11-22T11:58:01.000Z")
-	page["notifications"] = append([]any{third}, page["notifications"].([]any)...)
-	body, _ := json.Marshal(page)
+	body := withNewest(t, live, "notifications", third)
 	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, string(body))
+		writeJSON(w, 200, body)
 	})
 	b, err := c.Poll(ctx, first.Cursor)
 	if err != nil {
@@ -503,22 +495,19 @@ func TestSearch(t *testing.T) {
 	}
 
 	// Next poll: a newer hit and then the known ones; stops without paging.
-	var page map[string]any
-	json.Unmarshal(fixture(t, "searchPosts.json"), &page)
-	posts := page["posts"].([]any)
-	newer := map[string]any{}
-	for k, v := range posts[0].(map[string]any) {
-		newer[k] = v
+	var page struct{ Posts []map[string]any }
+	if err := json.Unmarshal(fixture(t, "searchPosts.json"), &page); err != nil {
+		t.Fatal(err)
 	}
+	newer := maps.Clone(page.Posts[0])
 	newer["uri"] = "at://" + tomasDID + "/app.bsky.feed.post/3n2v7aaaaaa2c"
 	newer["indexedAt"] = "2026-11-22T07:30:00.000Z"
-	page["posts"] = append([]any{newer}, posts...)
-	body, _ := json.Marshal(page)
+	body := withNewest(t, fixture(t, "searchPosts.json"), "posts", newer)
 	f.Route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("cursor") {
 			t.Error("paged past the watermark")
 		}
-		writeJSON(w, 200, string(body))
+		writeJSON(w, 200, body)
 	})
 	b2, err := s.Poll(ctx, b.Cursor)
 	if err != nil {

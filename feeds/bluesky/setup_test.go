@@ -85,6 +85,26 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 	io.WriteString(w, body)
 }
 
+// withNewest is the JSON page raw with item put first in its list key (a
+// newer entry on top of a fixture page).
+func withNewest(t *testing.T, raw []byte, key string, item any) string {
+	t.Helper()
+	var page map[string]any
+	if err := json.Unmarshal(raw, &page); err != nil {
+		t.Fatal(err)
+	}
+	list, ok := page[key].([]any)
+	if !ok {
+		t.Fatalf("the page has no list %q", key)
+	}
+	page[key] = append([]any{item}, list...)
+	b, err := json.Marshal(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func mustRead(r *http.Request) []byte {
 	b, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(b))

@@ -38,6 +38,21 @@ const (
 	rssPass = "rss-PASS-s3cret-0f9e"
 )
 
+// resetHeaders is a FaultWire.Reset for a network that says in its header
+// reset when the window reopens (as when writes it) and, once the window
+// is used up, zero in its header remaining.
+func resetHeaders(remaining, zero, reset string, when func(at, now time.Time) string) func(h http.Header, at, now time.Time, exhausted bool) {
+	return func(h http.Header, at, now time.Time, exhausted bool) {
+		if exhausted {
+			h.Set(remaining, zero)
+		}
+		h.Set(reset, when(at, now))
+	}
+}
+
+// unixSeconds writes a reset time as Unix seconds (Bluesky, X).
+func unixSeconds(at, _ time.Time) string { return strconv.FormatInt(at.Unix(), 10) }
+
 // ---- Mastodon ----
 
 func mastodonNet() *network {
@@ -53,12 +68,9 @@ func mastodonNet() *network {
 				h.Set("X-RateLimit-Remaining", "297")
 				h.Set("X-RateLimit-Reset", now.Add(10*time.Minute).UTC().Format("2006-01-02T15:04:05.000000Z"))
 			},
-			Reset: func(h http.Header, at, _ time.Time, exhausted bool) {
-				if exhausted {
-					h.Set("X-RateLimit-Remaining", "0")
-				}
-				h.Set("X-RateLimit-Reset", at.UTC().Format("2006-01-02T15:04:05.000000Z"))
-			},
+			Reset: resetHeaders("X-RateLimit-Remaining", "0", "X-RateLimit-Reset", func(at, _ time.Time) string {
+				return at.UTC().Format("2006-01-02T15:04:05.000000Z")
+			}),
 			ErrBody: jsonErrors(map[int][]byte{
 				401: fakenet.Fixture("mastodon/error_401.json"),
 				403: fakenet.Fixture("mastodon/error_403_scope.json"),
@@ -134,12 +146,7 @@ func blueskyNet() *network {
 				h.Set("ratelimit-reset", strconv.FormatInt(now.Add(5*time.Minute).Unix(), 10))
 				h.Set("ratelimit-policy", "3000;w=300")
 			},
-			Reset: func(h http.Header, at, _ time.Time, exhausted bool) {
-				if exhausted {
-					h.Set("ratelimit-remaining", "0")
-				}
-				h.Set("ratelimit-reset", strconv.FormatInt(at.Unix(), 10))
-			},
+			Reset: resetHeaders("ratelimit-remaining", "0", "ratelimit-reset", unixSeconds),
 			ErrBody: jsonErrors(map[int][]byte{
 				401: fakenet.Fixture("bluesky/error_401_auth_missing.json"),
 				403: []byte(`{"error":"Forbidden","message":"Forbidden"}`),
@@ -244,12 +251,7 @@ func xNet() *network {
 				h.Set("x-rate-limit-remaining", "299")
 				h.Set("x-rate-limit-reset", strconv.FormatInt(now.Add(15*time.Minute).Unix(), 10))
 			},
-			Reset: func(h http.Header, at, _ time.Time, exhausted bool) {
-				if exhausted {
-					h.Set("x-rate-limit-remaining", "0")
-				}
-				h.Set("x-rate-limit-reset", strconv.FormatInt(at.Unix(), 10))
-			},
+			Reset: resetHeaders("x-rate-limit-remaining", "0", "x-rate-limit-reset", unixSeconds),
 			ErrBody: jsonErrors(map[int][]byte{
 				401: fakenet.Fixture("x/error_401.json"),
 				403: fakenet.Fixture("x/error_403_client_forbidden.json"),
@@ -344,12 +346,9 @@ func rssNet() *network {
 				h.Set("x-ratelimit-remaining", "99.0")
 				h.Set("x-ratelimit-reset", "540")
 			},
-			Reset: func(h http.Header, at, now time.Time, exhausted bool) {
-				if exhausted {
-					h.Set("x-ratelimit-remaining", "0.0")
-				}
-				h.Set("x-ratelimit-reset", strconv.Itoa(int(at.Sub(now)/time.Second)))
-			},
+			Reset: resetHeaders("x-ratelimit-remaining", "0.0", "x-ratelimit-reset", func(at, now time.Time) string {
+				return strconv.Itoa(int(at.Sub(now) / time.Second))
+			}),
 			ErrBody: func(status int) (string, []byte) {
 				if status == 429 {
 					return jsonCT, []byte(`{"message": "Too Many Requests", "error": 429}`)
