@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/hark-tui/hark/social"
 )
 
@@ -108,27 +110,35 @@ func TestOpenWarnsOfAStoreFailingThePageCheck(t *testing.T) {
 	}
 	st.Close()
 
-	// turn the first leaf page (one of a bucket's, written before the
-	// buckets above it) into a page of no known type
+	// turn the first leaf page in use (one of a bucket's, written before
+	// the buckets above it) into a page of no known type; a freed page
+	// may still carry a leaf's flags, and the check never reads it
+	leaf := -1
+	db, err := bolt.Open(path, 0o600, nil) // read-write: Page needs the free list
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		for id := 2; id < int(tx.Size()/int64(db.Info().PageSize)) && leaf < 0; id++ {
+			if pi, err := tx.Page(id); err == nil && pi != nil && pi.Type == "leaf" {
+				leaf = id
+			}
+		}
+		return nil
+	})
+	pageSize := db.Info().PageSize
+	db.Close()
+	if leaf < 0 {
+		t.Fatal("no leaf page to damage")
+	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, _ := f.Stat()
-	m, _ := headerMeta(f, fi.Size())
-	damaged := false
-	for id := int64(2); id < int64(m.pages) && !damaged; id++ {
-		var flags [2]byte
-		f.ReadAt(flags[:], id*int64(m.pageSize)+8)
-		if flags[0] == 0x02 { // leaf
-			f.WriteAt([]byte{0x40, 0}, id*int64(m.pageSize)+8)
-			damaged = true
-		}
+	if _, err := f.WriteAt([]byte{0x40, 0}, int64(leaf*pageSize)+8); err != nil {
+		t.Fatal(err)
 	}
 	f.Close()
-	if !damaged {
-		t.Fatal("no leaf page to damage")
-	}
 	before, _ := os.ReadFile(path)
 
 	var warned []string
