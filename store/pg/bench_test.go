@@ -93,10 +93,7 @@ func BenchmarkIngestRatio(b *testing.B) {
 			spent[i] += time.Since(t)
 		}
 	}
-	bolt, pgs := float64(n)/spent[0].Seconds(), float64(n)/spent[1].Seconds()
-	b.ReportMetric(bolt, "bbolt-posts/s")
-	b.ReportMetric(pgs, "pg-posts/s")
-	b.ReportMetric(pgs/bolt, "pg/bbolt")
+	reportPostsPerSecond(b, n, spent[:])
 }
 
 var (
@@ -176,4 +173,13 @@ func BenchmarkViewSwitch(b *testing.B) {
 			})
 		}
 	}
+}
+
+// reportPostsPerSecond reports n posts over each backend's time spent
+// (bbolt first, PostgreSQL second) and their ratio.
+func reportPostsPerSecond(b *testing.B, n int, spent []time.Duration) {
+	bolt, pgs := float64(n)/spent[0].Seconds(), float64(n)/spent[1].Seconds()
+	b.ReportMetric(bolt, "bbolt-posts/s")
+	b.ReportMetric(pgs, "pg-posts/s")
+	b.ReportMetric(pgs/bolt, "pg/bbolt")
 }

@@ -54,8 +54,5 @@ func BenchmarkIngestReplies(b *testing.B) {
 			spent[i] += time.Since(t)
 		}
 	}
-	bolt, pgs := float64(r)/spent[0].Seconds(), float64(r)/spent[1].Seconds()
-	b.ReportMetric(bolt, "bbolt-posts/s")
-	b.ReportMetric(pgs, "pg-posts/s")
-	b.ReportMetric(pgs/bolt, "pg/bbolt")
+	reportPostsPerSecond(b, r, spent[:])
 }

@@ -357,14 +357,7 @@ func backfillTotals(ctx context.Context, tx pgx.Tx) error {
 			break
 		}
 	}
-	var b pgx.Batch
-	if err := d.apply(ctx, tx, &b); err != nil {
-		return err
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, &b).Close()
+	return d.write(ctx, tx)
 }
 
 // StatSums reads what a report sums, from far fewer cells than the hours
@@ -487,6 +480,11 @@ func backfillSums(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("summing the running totals: %w", err)
 	}
 	d.merge(cells, ops, true)
+	return d.write(ctx, tx)
+}
+
+// write sends what d changed in one batch (nothing if it changed nothing).
+func (d *totals) write(ctx context.Context, tx pgx.Tx) error {
 	var b pgx.Batch
 	if err := d.apply(ctx, tx, &b); err != nil {
 		return err
