@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,29 @@ func sample(t *testing.T, tm *term, t0 time.Time, what string, cond func(string)
 	return 0
 }
 
+// convHeader is the first line of the open conversation's header.
+var convHeader = regexp.MustCompile(`│#(\d+) · `)
+
+// bothAtTop moves both screens to the top of the queue and waits until
+// both show the same conversation open there.
+func bothAtTop(t *testing.T, a, b *term) {
+	t.Helper()
+	a.send("g")
+	b.send("g")
+	var id string
+	sample(t, a, time.Now(), "the top conversation open", func(s string) bool {
+		m := convHeader.FindStringSubmatch(s)
+		if m == nil || !strings.Contains(s, "priority") {
+			return false
+		}
+		id = m[1]
+		return true
+	})
+	sample(t, b, time.Now(), "conversation #"+id+" open on the other screen too", func(s string) bool {
+		return strings.Contains(s, "│#"+id+" · ")
+	})
+}
+
 // Two operators over real SSH work the demo side by side: JD opening a
 // reply shows on AK's screen ("✎JD" in the row, "JD is replying" in the
 // conversation), AK is warned before answering too, JD's reply and
@@ -100,13 +124,17 @@ func TestTeamScreensSideBySide(t *testing.T) {
 		return strings.Contains(s, "Reply queued") || strings.Contains(s, "Reply sent to")
 	}, nil)
 
-	// AK resolves the conversation both have open now
+	// AK resolves the conversation both have open now (both at the top:
+	// where each one's selection went when #9 left the inbox depends on
+	// the order of its events)
+	bothAtTop(t, jd, ak)
 	t3 := time.Now()
 	ak.send("e")
 	resolve := sample(t, jd, t3, "AK's resolve on JD's screen", func(s string) bool { return strings.Contains(s, "resolved 1") })
 
 	// JD opens a reply on the next conversation (AK has it open too),
 	// then JD's connection drops: AK sees the claim go with them
+	bothAtTop(t, jd, ak)
 	jd.repaint()
 	ak.repaint()
 	jd.send("r")
