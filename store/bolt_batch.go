@@ -118,7 +118,7 @@ func (b *batchTx) PostTime(key string) (time.Time, bool, error) {
 	var t struct {
 		CreatedAt time.Time `json:"created_at"`
 	}
-	if err := json.Unmarshal(raw, &t); err != nil {
+	if err := decodeDoc(raw, &t); err != nil {
 		return time.Time{}, false, nil // as getPost: an undecodable post is not there
 	}
 	return t.CreatedAt, true, nil

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -114,8 +113,8 @@ func getConv(tx *bolt.Tx, id string) (social.Conversation, error) {
 
 func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
 	var sp StoredPost
-	ok, err := getJSON(tx.Bucket(bPosts), []byte(key), &sp)
-	return sp, ok && err == nil
+	raw := tx.Bucket(bPosts).Get([]byte(key))
+	return sp, raw != nil && sp.UnmarshalJSON(raw) == nil
 }
 
 // Ingest stores a poll batch and the feed's next cursor in one transaction.
@@ -337,7 +336,7 @@ func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error 
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			s.scanTick(tx, &n)
 			var sp StoredPost
-			if err := json.Unmarshal(v, &sp); err != nil {
+			if err := sp.UnmarshalJSON(v); err != nil {
 				return fmt.Errorf("post %q: %w", k, err)
 			}
 			if !fn(sp) {
