@@ -200,14 +200,18 @@ func (b *batchTx) flush() error {
 		y, _ := ParseID(c)
 		return cmpUint(x, y)
 	})
+	var tot totalsDelta
 	for _, id := range ids {
 		e := b.convs[id]
 		if !e.dirty {
 			continue
 		}
-		if err := writeConv(b.tx, e.disk, &e.cur); err != nil {
+		if err := writeConv(b.tx, e.disk, &e.cur, &tot); err != nil {
 			return err
 		}
+	}
+	if err := tot.apply(b.tx); err != nil {
+		return err
 	}
 	cb := b.tx.Bucket(bContacts)
 	for _, k := range slices.Sorted(maps.Keys(b.contacts)) {

@@ -15,12 +15,13 @@ import (
 // version (nil for a new conversation).
 func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	c.Version++
-	return writeConv(tx, old, c)
+	return writeConv(tx, old, c, nil)
 }
 
 // writeConv is putConv without the Version bump (batchTx bumps it at
-// each PutConv and writes once).
-func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
+// each PutConv and writes once). With tot, the changes to the running
+// totals are gathered there (batchTx applies them once), else made.
+func writeConv(tx *bolt.Tx, old, c *social.Conversation, tot *totalsDelta) error {
 	id, err := parseID(c.ID)
 	if err != nil {
 		return err
@@ -43,7 +44,9 @@ func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	if err := indexConv(tx, old, c, id); err != nil {
 		return err
 	}
-	if err := moveTotals(tx, old, c); err != nil {
+	if tot != nil {
+		tot.add(old, c)
+	} else if err := moveTotals(tx, old, c); err != nil {
 		return err
 	}
 	if to := rankOf(c.State); to != from {
