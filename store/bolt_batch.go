@@ -200,17 +200,17 @@ func (b *batchTx) flush() error {
 		y, _ := ParseID(c)
 		return cmpUint(x, y)
 	})
-	var tot totalsDelta
+	var batch convBatch
 	for _, id := range ids {
 		e := b.convs[id]
 		if !e.dirty {
 			continue
 		}
-		if err := writeConv(b.tx, e.disk, &e.cur, &tot); err != nil {
+		if err := writeConv(b.tx, e.disk, &e.cur, &batch); err != nil {
 			return err
 		}
 	}
-	if err := tot.apply(b.tx); err != nil {
+	if err := batch.apply(b.tx); err != nil {
 		return err
 	}
 	cb := b.tx.Bucket(bContacts)
