@@ -286,27 +286,45 @@ func (b *batchTx) committed() {
 // would be the same bytes, its LastSeen alone (putSeen) if nothing else
 // changed, else the document.
 func (b *batchTx) putContact(cb *bolt.Bucket, k []byte, e *contactEntry) error {
+	if was := &e.disk; was.Handle != "" && sameContactDoc(was, &e.cur) { // was: as read, LastSeen merged
+		switch {
+		case sameTime(e.cur.LastSeen, was.LastSeen):
+			return nil // the document only lacks the LastSeen kept beside it
+		case e.cur.LastSeen.After(was.LastSeen):
+			if ok, err := putSeen(b.tx, k, &e.cur); ok || err != nil {
+				return err
+			}
+		}
+	}
 	raw, err := json.Marshal(e.cur)
 	if err != nil {
 		return err
 	}
-	if e.disk.Handle != "" {
-		was := e.disk // as read: LastSeen merged
-		if bytes.Equal(cb.Get(k), raw) {
-			return nil
-		}
-		if e.cur.LastSeen.After(was.LastSeen) {
-			was.LastSeen = e.cur.LastSeen
-			if same, err := json.Marshal(was); err == nil && bytes.Equal(same, raw) {
-				if ok, err := putSeen(b.tx, k, &e.cur); ok || err != nil {
-					return err
-				}
-			}
-		} else if same, err := json.Marshal(was); err == nil && bytes.Equal(same, raw) {
-			return nil // the document only lacks the LastSeen kept beside it
-		}
+	if e.disk.Handle != "" && bytes.Equal(cb.Get(k), raw) {
+		return nil
 	}
 	return cb.Put(k, raw)
+}
+
+// sameContactDoc reports whether two contacts' documents are the same
+// bytes but for LastSeen (what json.Marshal would tell, without encoding
+// either; a false "not the same" only costs a write).
+// TestSameContactDoc keeps it in step with Contact's fields.
+func sameContactDoc(a, b *Contact) bool {
+	return a.Network == b.Network && a.Handle == b.Handle && a.Author == b.Author && a.VIP == b.VIP &&
+		a.Notes == b.Notes && slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Brands, b.Brands) &&
+		slices.Equal(a.ConvIDs, b.ConvIDs) && sameTime(a.FirstSeen, b.FirstSeen)
+}
+
+// sameTime reports whether two times encode to the same JSON: the same
+// instant at the same offset.
+func sameTime(a, b time.Time) bool {
+	if !a.Equal(b) {
+		return false
+	}
+	_, x := a.Zone()
+	_, y := b.Zone()
+	return x == y
 }
 
 func cmpUint(a, b uint64) int {
