@@ -25,6 +25,7 @@ type batchTx struct {
 	posts    map[string]StoredPost
 	convs    map[string]*convEntry
 	contacts map[string]*contactEntry
+	roots    map[string]string // root key → conversation id, as looked up or created ("": none)
 	bits     map[string]uint64 // the posts' postings: key → bits to set
 	keys     []string          // the posts whose postings those are
 	// and the contacts whose names' postings ('f') are among them
@@ -51,7 +52,7 @@ type contactEntry struct {
 
 func newBatchTx(tx *bolt.Tx, pend *ftsPend) *batchTx {
 	return &batchTx{boltTx: boltTx{tx}, posts: map[string]StoredPost{}, convs: map[string]*convEntry{},
-		contacts: map[string]*contactEntry{}, bits: map[string]uint64{}, pend: pend}
+		contacts: map[string]*contactEntry{}, roots: map[string]string{}, bits: map[string]uint64{}, pend: pend}
 }
 
 // cloneConv copies a conversation's slices and maps, so that the version
@@ -99,10 +100,27 @@ func (b *batchTx) setBit(kind byte, term string, id []byte) {
 	b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
 }
 
+// ConvIDByRoot is boltTx's, remembered for the batch (a reply's root is
+// looked up to place it, then to read its conversation).
+func (b *batchTx) ConvIDByRoot(root string) (string, bool, error) {
+	if id, ok := b.roots[root]; ok {
+		return id, id != "", nil
+	}
+	id, ok, err := b.boltTx.ConvIDByRoot(root)
+	if err == nil {
+		b.roots[root] = id
+	}
+	return id, ok, err
+}
+
 // NewConv is boltTx's, noted as a write.
 func (b *batchTx) NewConv(root string) (string, error) {
 	b.wrote = true
-	return b.boltTx.NewConv(root)
+	id, err := b.boltTx.NewConv(root)
+	if err == nil {
+		b.roots[root] = id
+	}
+	return id, err
 }
 
 // PostTime is the creation time of a stored post (insertByTime needs
