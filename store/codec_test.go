@@ -119,3 +119,21 @@ func TestDecodeDocOddJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeDocKeepsNoInput: a decoded document refers to none of the
+// bytes it was read from (bbolt's mapping, valid only during the
+// transaction).
+func TestDecodeDocKeepsNoInput(t *testing.T) {
+	doc := []byte(`{"id":"7","preview":"plain text","post_keys":["a/b/c"],"contact":{"handle":"h","name":"N"},"reasons":["r"]}`)
+	var c social.Conversation
+	if err := store.DecodeDoc(doc, &c); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	for i := range doc {
+		doc[i] = 'x'
+	}
+	if got, _ := json.Marshal(c); !bytes.Equal(got, want) {
+		t.Fatalf("the decoded value changed with its input:\n%s\n%s", got, want)
+	}
+}
