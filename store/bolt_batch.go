@@ -25,6 +25,7 @@ type batchTx struct {
 	posts    map[string]StoredPost
 	convs    map[string]*convEntry
 	contacts map[string]*contactEntry
+	roots    map[string]string // root key → conversation id, as looked up or created ("": none)
 	bits     map[string]uint64 // the posts' postings: key → bits to set
 	keys     []string          // the posts whose postings those are
 	// and the contacts whose names' postings ('f') are among them
@@ -51,7 +52,7 @@ type contactEntry struct {
 
 func newBatchTx(tx *bolt.Tx, pend *ftsPend) *batchTx {
 	return &batchTx{boltTx: boltTx{tx}, posts: map[string]StoredPost{}, convs: map[string]*convEntry{},
-		contacts: map[string]*contactEntry{}, bits: map[string]uint64{}, pend: pend}
+		contacts: map[string]*contactEntry{}, roots: map[string]string{}, bits: map[string]uint64{}, pend: pend}
 }
 
 // cloneConv copies a conversation's slices and maps, so that the version
@@ -99,10 +100,27 @@ func (b *batchTx) setBit(kind byte, term string, id []byte) {
 	b.bits[string(blockKey(kind, uint32(n/64), term))] |= 1 << (n % 64)
 }
 
+// ConvIDByRoot is boltTx's, remembered for the batch (a reply's root is
+// looked up to place it, then to read its conversation).
+func (b *batchTx) ConvIDByRoot(root string) (string, bool, error) {
+	if id, ok := b.roots[root]; ok {
+		return id, id != "", nil
+	}
+	id, ok, err := b.boltTx.ConvIDByRoot(root)
+	if err == nil {
+		b.roots[root] = id
+	}
+	return id, ok, err
+}
+
 // NewConv is boltTx's, noted as a write.
 func (b *batchTx) NewConv(root string) (string, error) {
 	b.wrote = true
-	return b.boltTx.NewConv(root)
+	id, err := b.boltTx.NewConv(root)
+	if err == nil {
+		b.roots[root] = id
+	}
+	return id, err
 }
 
 // PostTime is the creation time of a stored post (insertByTime needs
@@ -118,7 +136,7 @@ func (b *batchTx) PostTime(key string) (time.Time, bool, error) {
 	var t struct {
 		CreatedAt time.Time `json:"created_at"`
 	}
-	if err := json.Unmarshal(raw, &t); err != nil {
+	if err := decodeDoc(raw, &t); err != nil {
 		return time.Time{}, false, nil // as getPost: an undecodable post is not there
 	}
 	return t.CreatedAt, true, nil
@@ -200,14 +218,18 @@ func (b *batchTx) flush() error {
 		y, _ := ParseID(c)
 		return cmpUint(x, y)
 	})
+	var batch convBatch
 	for _, id := range ids {
 		e := b.convs[id]
 		if !e.dirty {
 			continue
 		}
-		if err := writeConv(b.tx, e.disk, &e.cur); err != nil {
+		if err := writeConv(b.tx, e.disk, &e.cur, &batch); err != nil {
 			return err
 		}
+	}
+	if err := batch.apply(b.tx); err != nil {
+		return err
 	}
 	cb := b.tx.Bucket(bContacts)
 	for _, k := range slices.Sorted(maps.Keys(b.contacts)) {
@@ -282,27 +304,45 @@ func (b *batchTx) committed() {
 // would be the same bytes, its LastSeen alone (putSeen) if nothing else
 // changed, else the document.
 func (b *batchTx) putContact(cb *bolt.Bucket, k []byte, e *contactEntry) error {
+	if was := &e.disk; was.Handle != "" && sameContactDoc(was, &e.cur) { // was: as read, LastSeen merged
+		switch {
+		case sameTime(e.cur.LastSeen, was.LastSeen):
+			return nil // the document only lacks the LastSeen kept beside it
+		case e.cur.LastSeen.After(was.LastSeen):
+			if ok, err := putSeen(b.tx, k, &e.cur); ok || err != nil {
+				return err
+			}
+		}
+	}
 	raw, err := json.Marshal(e.cur)
 	if err != nil {
 		return err
 	}
-	if e.disk.Handle != "" {
-		was := e.disk // as read: LastSeen merged
-		if bytes.Equal(cb.Get(k), raw) {
-			return nil
-		}
-		if e.cur.LastSeen.After(was.LastSeen) {
-			was.LastSeen = e.cur.LastSeen
-			if same, err := json.Marshal(was); err == nil && bytes.Equal(same, raw) {
-				if ok, err := putSeen(b.tx, k, &e.cur); ok || err != nil {
-					return err
-				}
-			}
-		} else if same, err := json.Marshal(was); err == nil && bytes.Equal(same, raw) {
-			return nil // the document only lacks the LastSeen kept beside it
-		}
+	if e.disk.Handle != "" && bytes.Equal(cb.Get(k), raw) {
+		return nil
 	}
 	return cb.Put(k, raw)
+}
+
+// sameContactDoc reports whether two contacts' documents are the same
+// bytes but for LastSeen (what json.Marshal would tell, without encoding
+// either; a false "not the same" only costs a write).
+// TestSameContactDoc keeps it in step with Contact's fields.
+func sameContactDoc(a, b *Contact) bool {
+	return a.Network == b.Network && a.Handle == b.Handle && a.Author == b.Author && a.VIP == b.VIP &&
+		a.Notes == b.Notes && slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Brands, b.Brands) &&
+		slices.Equal(a.ConvIDs, b.ConvIDs) && sameTime(a.FirstSeen, b.FirstSeen)
+}
+
+// sameTime reports whether two times encode to the same JSON: the same
+// instant at the same offset.
+func sameTime(a, b time.Time) bool {
+	if !a.Equal(b) {
+		return false
+	}
+	_, x := a.Zone()
+	_, y := b.Zone()
+	return x == y
 }
 
 func cmpUint(a, b uint64) int {

@@ -26,7 +26,10 @@ func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 		return ct
 	}
 	k := contactKey(n, handle)
-	if ok, err := getJSON(tx.Bucket(bContacts), k, &ct); ok && err == nil {
+	if raw := tx.Bucket(bContacts).Get(k); raw != nil {
+		if err := decodeDoc(raw, &ct); err != nil {
+			return Contact{}
+		}
 		mergeSeen(tx, k, &ct)
 	}
 	return ct

@@ -3,9 +3,10 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -16,12 +17,14 @@ import (
 // version (nil for a new conversation).
 func putConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	c.Version++
-	return writeConv(tx, old, c)
+	return writeConv(tx, old, c, nil)
 }
 
 // writeConv is putConv without the Version bump (batchTx bumps it at
-// each PutConv and writes once).
-func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
+// each PutConv and writes once). With cb, the changes to the running
+// totals and the attribute postings are gathered there (batchTx writes
+// them once), else made.
+func writeConv(tx *bolt.Tx, old, c *social.Conversation, cb *convBatch) error {
 	id, err := parseID(c.ID)
 	if err != nil {
 		return err
@@ -41,10 +44,12 @@ func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
 	}
 	convs := tx.Bucket(bConvs)
 	convs.FillPercent = 0.9 // ids are sequential: pages fill from the end
-	if err := indexConv(tx, old, c, id); err != nil {
+	if err := indexConv(tx, old, c, id, cb); err != nil {
 		return err
 	}
-	if err := moveTotals(tx, old, c); err != nil {
+	if cb != nil {
+		cb.tot.add(old, c)
+	} else if err := moveTotals(tx, old, c); err != nil {
 		return err
 	}
 	if to := rankOf(c.State); to != from {
@@ -53,6 +58,60 @@ func writeConv(tx *bolt.Tx, old, c *social.Conversation) error {
 		}
 	}
 	return putJSON(convs, id, c)
+}
+
+// convBatch gathers what writing several conversations (a poll's batch)
+// changes in the running totals and in the attribute postings, to write
+// each cell and each posting key once, in key order: the conversations of
+// a batch share hours, brands and networks, and blocks of 64 ids.
+type convBatch struct {
+	tot   totalsDelta
+	attrs map[string][2]uint64 // attribute posting key → bits to set, bits to clear
+}
+
+func (cb *convBatch) attr(a string, id []byte, on bool) {
+	if cb.attrs == nil {
+		cb.attrs = map[string][2]uint64{}
+	}
+	n := binary.BigEndian.Uint64(id)
+	k := string(blockKey('a', uint32(n/64), a))
+	m := cb.attrs[k]
+	if on {
+		m[0] |= 1 << (n % 64)
+	} else {
+		m[1] |= 1 << (n % 64)
+	}
+	cb.attrs[k] = m
+}
+
+// apply writes what was gathered.
+func (cb *convBatch) apply(tx *bolt.Tx) error {
+	if b := tx.Bucket(bIndex); b != nil {
+		for _, k := range slices.Sorted(maps.Keys(cb.attrs)) {
+			m := cb.attrs[k]
+			var bm uint64
+			if v := b.Get([]byte(k)); len(v) == 8 {
+				bm = binary.LittleEndian.Uint64(v)
+			}
+			was := bm
+			bm = bm&^m[1] | m[0] // one conversation's bit is set or cleared, never both
+			switch {
+			case bm == was:
+				continue
+			case bm == 0:
+				if err := b.Delete([]byte(k)); err != nil {
+					return err
+				}
+				continue
+			}
+			v := make([]byte, 8)
+			binary.LittleEndian.PutUint64(v, bm)
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+	}
+	return cb.tot.apply(tx)
 }
 
 // The number of conversations per rank is kept in the meta bucket, so the
@@ -114,8 +173,8 @@ func getConv(tx *bolt.Tx, id string) (social.Conversation, error) {
 
 func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
 	var sp StoredPost
-	ok, err := getJSON(tx.Bucket(bPosts), []byte(key), &sp)
-	return sp, ok && err == nil
+	raw := tx.Bucket(bPosts).Get([]byte(key))
+	return sp, raw != nil && sp.UnmarshalJSON(raw) == nil
 }
 
 // Ingest stores a poll batch and the feed's next cursor in one transaction.
@@ -337,7 +396,7 @@ func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error 
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			s.scanTick(tx, &n)
 			var sp StoredPost
-			if err := json.Unmarshal(v, &sp); err != nil {
+			if err := sp.UnmarshalJSON(v); err != nil {
 				return fmt.Errorf("post %q: %w", k, err)
 			}
 			if !fn(sp) {

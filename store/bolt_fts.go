@@ -290,23 +290,31 @@ func timeKey9(c *social.Conversation, id []byte) []byte {
 	return k
 }
 
-// indexConv moves a conversation's attribute postings from old to c.
-func indexConv(tx *bolt.Tx, old, c *social.Conversation, id []byte) error {
+// indexConv moves a conversation's attribute postings from old to c
+// (with cb, gathered there: batchTx writes them once).
+func indexConv(tx *bolt.Tx, old, c *social.Conversation, id []byte, cb *convBatch) error {
 	b := tx.Bucket(bIndex)
 	if b == nil {
 		return nil
 	}
+	set := func(a string, on bool) error {
+		if cb != nil {
+			cb.attr(a, id, on)
+			return nil
+		}
+		return setBit(b, 'a', a, id, on)
+	}
 	olds, news := convAttrs(old), convAttrs(c)
 	for _, a := range olds {
 		if !slices.Contains(news, a) {
-			if err := setBit(b, 'a', a, id, false); err != nil {
+			if err := set(a, false); err != nil {
 				return err
 			}
 		}
 	}
 	for _, a := range news {
 		if old == nil || !slices.Contains(olds, a) {
-			if err := setBit(b, 'a', a, id, true); err != nil {
+			if err := set(a, true); err != nil {
 				return err
 			}
 		}
@@ -875,7 +883,7 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 				if err != nil {
 					return fmt.Errorf("conversation %s: %w", idString(k), err)
 				}
-				if err := indexConv(tx, nil, &conv, k); err != nil {
+				if err := indexConv(tx, nil, &conv, k, nil); err != nil {
 					return err
 				}
 				for _, pk := range conv.PostKeys {

@@ -5,6 +5,8 @@ import (
 	"encoding"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/stats"
@@ -38,30 +40,90 @@ func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
 	}
 	cells, ops := stats.Delta(old, c)
 	for _, d := range cells {
-		k := hourKey('c', d.Hour, d.Brand, d.Network)
-		var cur stats.Cell
-		if v := b.Get(k); v != nil {
-			if err := cur.UnmarshalBinary(v); err != nil {
-				return fmt.Errorf("totals %x: %w", k, err)
-			}
-		}
-		cur.Hour, cur.Brand, cur.Network = d.Hour, d.Brand, d.Network
-		cur.Merge(d)
-		if err := putCell(b, k, cur.Zero(), &cur); err != nil {
+		if err := addCell(b, hourKey('c', d.Hour, d.Brand, d.Network), d); err != nil {
 			return err
 		}
 	}
 	for _, d := range ops {
-		k := hourKey('o', d.Hour, d.Brand, d.Key)
-		var cur stats.OpCell
-		if v := b.Get(k); v != nil {
-			if err := cur.UnmarshalBinary(v); err != nil {
-				return fmt.Errorf("totals %x: %w", k, err)
-			}
+		if err := addOpCell(b, hourKey('o', d.Hour, d.Brand, d.Key), d); err != nil {
+			return err
 		}
-		cur.Hour, cur.Brand, cur.Key = d.Hour, d.Brand, d.Key
-		cur.Merge(d)
-		if err := putCell(b, k, cur.Zero(), &cur); err != nil {
+	}
+	return nil
+}
+
+// addCell merges a change into the cell at k.
+func addCell(b *bolt.Bucket, k []byte, d *stats.Cell) error {
+	var cur stats.Cell
+	if v := b.Get(k); v != nil {
+		if err := cur.UnmarshalBinary(v); err != nil {
+			return fmt.Errorf("totals %x: %w", k, err)
+		}
+	}
+	cur.Hour, cur.Brand, cur.Network = d.Hour, d.Brand, d.Network
+	cur.Merge(d)
+	return putCell(b, k, cur.Zero(), &cur)
+}
+
+// addOpCell merges a change into the operator cell at k.
+func addOpCell(b *bolt.Bucket, k []byte, d *stats.OpCell) error {
+	var cur stats.OpCell
+	if v := b.Get(k); v != nil {
+		if err := cur.UnmarshalBinary(v); err != nil {
+			return fmt.Errorf("totals %x: %w", k, err)
+		}
+	}
+	cur.Hour, cur.Brand, cur.Key = d.Hour, d.Brand, d.Key
+	cur.Merge(d)
+	return putCell(b, k, cur.Zero(), &cur)
+}
+
+// totalsDelta gathers the changes several conversations make to the
+// running totals, to apply each cell's once, in key order (a poll's
+// batch: its conversations share hours, brands and networks, and each
+// cell read, decoded, encoded and written once is the same sum).
+type totalsDelta struct {
+	cells map[string]*stats.Cell
+	ops   map[string]*stats.OpCell
+}
+
+// add gathers what changing old (nil: new) into c changes.
+func (t *totalsDelta) add(old, c *social.Conversation) {
+	if t.cells == nil {
+		t.cells, t.ops = map[string]*stats.Cell{}, map[string]*stats.OpCell{}
+	}
+	cells, ops := stats.Delta(old, c)
+	for _, d := range cells {
+		k := string(hourKey('c', d.Hour, d.Brand, d.Network))
+		if x := t.cells[k]; x != nil {
+			x.Merge(d)
+		} else {
+			t.cells[k] = d
+		}
+	}
+	for _, d := range ops {
+		k := string(hourKey('o', d.Hour, d.Brand, d.Key))
+		if x := t.ops[k]; x != nil {
+			x.Merge(d) // a later name wins, as applied one by one
+		} else {
+			t.ops[k] = d
+		}
+	}
+}
+
+// apply writes what was gathered.
+func (t *totalsDelta) apply(tx *bolt.Tx) error {
+	b := tx.Bucket(bTotals)
+	if b == nil {
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.cells)) {
+		if err := addCell(b, []byte(k), t.cells[k]); err != nil {
+			return err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.ops)) {
+		if err := addOpCell(b, []byte(k), t.ops[k]); err != nil {
 			return err
 		}
 	}

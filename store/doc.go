@@ -27,5 +27,6 @@
 // It knows bbolt, social, fold (the index's words) and stats (the running
 // totals' cells), nothing else: it must not import feeds, triage, engine,
 // tui or store/pg. Business rules (priority, SLA) come in as
-// callbacks.
+// callbacks. Its documents are written by encoding/json and read back by
+// go-json (codec.go: the same values, faster).
 package store

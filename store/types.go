@@ -174,7 +174,7 @@ func decodeRef(k, v []byte, names refNames) Ref {
 
 func decodeConv(raw []byte) (social.Conversation, error) {
 	var c social.Conversation
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := decodeDoc(raw, &c); err != nil {
 		return c, fmt.Errorf("decoding conversation: %w", err)
 	}
 	return c, nil
@@ -392,7 +392,7 @@ func marshalPost(sp StoredPost) ([]byte, error) {
 // UnmarshalJSON reads a post, restoring the exact text from text_raw.
 func (sp *StoredPost) UnmarshalJSON(b []byte) error {
 	var d storedPostDoc
-	if err := json.Unmarshal(b, &d); err != nil {
+	if err := decodeDoc(b, &d); err != nil {
 		return err
 	}
 	*sp = StoredPost(d.storedPostFields)

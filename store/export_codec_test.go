@@ -1,0 +1,4 @@
+package store
+
+// DecodeDoc is decodeDoc, for codec_test.go.
+var DecodeDoc = decodeDoc
