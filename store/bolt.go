@@ -235,7 +235,11 @@ func (s *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 
 // longRead is how long a transaction that probably read a lot (a scan)
 // takes: after one the resident set is checked at once (bolt_mmap.go).
-const longRead = 5 * time.Millisecond
+// It is the watch's period: a transaction long enough to be watched may
+// have had a check moments before it ended (the watch's, which sets the
+// rate limit's clock), and what it mapped after that check would
+// otherwise stay mapped until the next read.
+const longRead = watchEvery
 
 func (s *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
