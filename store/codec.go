@@ -1,6 +1,8 @@
 package store
 
 import (
+	"encoding/json"
+
 	gojson "github.com/goccy/go-json"
 )
 
@@ -11,4 +13,19 @@ import (
 // document of a generated store, invalid UTF-8, NUL, lone surrogates);
 // a poll reads every conversation and contact it touches. go-json copies
 // raw before decoding, so raw may be bbolt's read-only mapping.
-func decodeDoc(raw []byte, v any) error { return gojson.Unmarshal(raw, v) }
+//
+// A document go-json refuses, or one it panics on (a damaged file), is
+// decoded again by encoding/json: its error is the one reported, with
+// encoding/json's wording, and a damaged record is an error, never a
+// crash (TestDecodeDocDamaged).
+func decodeDoc(raw []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = json.Unmarshal(raw, v)
+		}
+	}()
+	if gojson.Unmarshal(raw, v) != nil {
+		return json.Unmarshal(raw, v)
+	}
+	return nil
+}

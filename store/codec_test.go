@@ -137,3 +137,32 @@ func TestDecodeDocKeepsNoInput(t *testing.T) {
 		t.Fatalf("the decoded value changed with its input:\n%s\n%s", got, want)
 	}
 }
+
+// TestDecodeDocDamaged: damaged documents (cut short, bytes flipped,
+// garbage) give encoding/json's answer: an error where it errs, never a
+// panic.
+func TestDecodeDocDamaged(t *testing.T) {
+	good, err := json.Marshal(social.Conversation{ID: "7", Brand: "Skylark Air", Preview: "no power since 6am",
+		PostKeys: []string{"demo/a/1", "demo/a/2"}, CreatedAt: time.Unix(1e9, 0).UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := [][]byte{nil, {}, []byte("{"), []byte(`{"id":`), []byte(`{"id":"1","post_keys":[`), []byte("\x00\xff{}"),
+		[]byte(`{"id":"1","created_at":"not a time"}`), []byte(`{"id":1}`), []byte(`[1,2,3]`), []byte(`"x"`)}
+	for i := range len(good) {
+		docs = append(docs, good[:i]) // every cut
+		flipped := bytes.Clone(good)
+		flipped[i] ^= 0x5a
+		docs = append(docs, flipped)
+	}
+	for _, doc := range docs {
+		var a, b social.Conversation
+		ea, eb := json.Unmarshal(doc, &a), store.DecodeDoc(doc, &b)
+		if (ea == nil) != (eb == nil) || ea != nil && ea.Error() != eb.Error() {
+			t.Errorf("%q: encoding/json %v, decodeDoc %v", doc, ea, eb)
+		}
+		if ea == nil && !reflect.DeepEqual(a, b) {
+			t.Errorf("%q: encoding/json %+v, decodeDoc %+v", doc, a, b)
+		}
+	}
+}
