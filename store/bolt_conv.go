@@ -450,19 +450,28 @@ func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 
 // scanQueue is scanQueue with the resident set kept in check (s nil: not).
 func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
-	lo, hi := viewRange(v)
 	names := refNames{}
-	c := tx.Bucket(bQueue).Cursor()
 	n := 0
+	return eachQueued(tx, v, func(k, val []byte) (bool, error) {
+		if s != nil {
+			s.scanTick(tx, &n)
+		}
+		return fn(decodeRef(k, val, names)), nil
+	})
+}
+
+// eachQueued calls fn with the key and value of each queue entry of the
+// view, in queue order, until fn returns false or an error (which it
+// returns).
+func eachQueued(tx *bolt.Tx, v View, fn func(k, val []byte) (bool, error)) error {
+	lo, hi := viewRange(v)
+	c := tx.Bucket(bQueue).Cursor()
 	for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
 		if len(k) != 25 {
 			continue
 		}
-		if s != nil {
-			s.scanTick(tx, &n)
-		}
-		if !fn(decodeRef(k, val, names)) {
-			break
+		if more, err := fn(k, val); err != nil || !more {
+			return err
 		}
 	}
 	return nil

@@ -763,30 +763,25 @@ func (s *Bolt) search(ctx context.Context, v View, clauses []SearchClause, keep 
 		if !all && include.count() == 0 {
 			return nil
 		}
-		lo, hi := viewRange(v)
 		names := refNames{}
-		c := tx.Bucket(bQueue).Cursor()
 		n := 0
-		for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
-			if len(k) != 25 {
-				continue
-			}
+		return eachQueued(tx, v, func(k, val []byte) (bool, error) {
 			if n++; n%4096 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+				return false, ctx.Err()
 			}
 			if n%scanTrimEvery == 0 {
 				s.trimIn(tx, true)
 			}
 			id := binary.BigEndian.Uint64(k[17:])
 			if !all && !include.has(id) || exclude.has(id) {
-				continue
+				return true, nil
 			}
 			r := decodeRef(k, val, names)
 			if keep == nil || keep(r) {
 				out = append(out, r)
 			}
-		}
-		return nil
+			return true, nil
+		})
 	})
 	return out, err
 }

@@ -554,6 +554,13 @@ func MarkSentTx(tx Tx, e OutboxEntry, own social.Post, tri Triage, now time.Time
 // unanswered finds customer posts after the given time: the time of the
 // first and the latest such post.
 func unanswered(tx Tx, c *social.Conversation, after time.Time) (time.Time, social.Post, bool, error) {
+	return customerPosts(tx, c, func(sp StoredPost) bool { return sp.CreatedAt.After(after) })
+}
+
+// customerPosts reads the conversation's stored customer posts (those not
+// the brand's own) and returns, among those keep accepts, the time of the
+// first and the latest such post.
+func customerPosts(tx Tx, c *social.Conversation, keep func(StoredPost) bool) (time.Time, social.Post, bool, error) {
 	var first time.Time
 	var last social.Post
 	found := false
@@ -562,7 +569,7 @@ func unanswered(tx Tx, c *social.Conversation, after time.Time) (time.Time, soci
 		if err != nil {
 			return first, last, false, err
 		}
-		if !ok || sp.Kind == social.KindOwn || !sp.CreatedAt.After(after) {
+		if !ok || sp.Kind == social.KindOwn || !keep(sp) {
 			continue
 		}
 		if !found || sp.CreatedAt.Before(first) {

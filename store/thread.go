@@ -310,35 +310,18 @@ func waiting(tx Tx, c *social.Conversation, to social.Post, answered time.Time) 
 	if c.Answered == nil || toH == "" {
 		return unanswered(tx, c, answered)
 	}
-	var first time.Time
-	var last social.Post
-	found := false
-	for _, k := range c.PostKeys {
-		sp, ok, err := tx.Post(k)
-		if err != nil {
-			return first, last, false, err
-		}
-		if !ok || sp.Kind == social.KindOwn || !sp.DeletedAt.IsZero() {
-			continue
+	return customerPosts(tx, c, func(sp StoredPost) bool {
+		if !sp.DeletedAt.IsZero() {
+			return false
 		}
 		h := strings.ToLower(sp.Author.Handle)
 		cut := answered
 		if h != toH {
 			if sp.Attached {
-				continue // a bystander's post seen in the thread: context
+				return false // a bystander's post seen in the thread: context
 			}
 			cut = c.AnsweredUpTo(h)
 		}
-		if !sp.CreatedAt.After(cut) {
-			continue
-		}
-		if !found || sp.CreatedAt.Before(first) {
-			first = sp.CreatedAt
-		}
-		if !found || !sp.CreatedAt.Before(last.CreatedAt) {
-			last = sp.Post
-		}
-		found = true
-	}
-	return first, last, found, nil
+		return sp.CreatedAt.After(cut)
+	})
 }
