@@ -69,13 +69,28 @@ func headerMeta(f io.ReaderAt, size int64) (best boltMeta, found bool) {
 // errDamaged says a store file cannot be a whole bbolt file.
 var errDamaged = errors.New("the file is damaged")
 
+// openSized opens the file at path for reading and returns it with its
+// size.
+func openSized(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
 // checkHeader compares the file's size with what its header says it
 // holds, before bbolt maps it: pages past the end of a truncated file
 // would be read through the mapping and crash the process (SIGBUS) instead
 // of failing. A missing file, or one whose header bbolt itself rejects, is
 // left to bbolt; an empty file is reported (bbolt cannot read one).
 func checkHeader(path string, readOnly bool) error {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -83,11 +98,6 @@ func checkHeader(path string, readOnly bool) error {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	size := fi.Size()
 	if size == 0 {
 		if readOnly {
 			return fmt.Errorf("the file is empty (0 bytes), not a hark store: nothing to read yet; " +

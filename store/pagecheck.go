@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 )
 
 // Page flags and the bucket flag of a leaf element (bbolt's file format).
@@ -30,16 +29,12 @@ const (
 // it reached and the free ones in bitsets (40 KB at 1.3 GB, where maps
 // took tens of megabytes).
 func pageCheck(path string) error {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	m, ok := headerMeta(f, fi.Size())
+	m, ok := headerMeta(f, size)
 	if !ok {
 		return errors.New("no valid meta page")
 	}
