@@ -116,12 +116,7 @@ func TestMigrationNamesFromSchema7(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	s, err = OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, path)
 	got := run(s)
 	for q := range queries {
 		if !slices.Equal(got[q], want[q]) {

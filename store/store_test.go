@@ -29,6 +29,19 @@ func openTemp(t testing.TB) *Bolt {
 	return s
 }
 
+// reopen closes s and opens the store at path again, to be closed when
+// the test ends.
+func reopen(t testing.TB, s *Bolt, path string) *Bolt {
+	t.Helper()
+	s.Close()
+	s, err := OpenBolt(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func post(id, handle, text string, at time.Duration) social.Post {
 	return social.Post{
 		Network: social.Demo, Account: "acme", Brand: "Acme", RemoteID: id,
@@ -108,12 +121,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := s.SaveDraft(context.Background(), "2", "half-written"); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	s, err = OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, path)
 	if cur, _ := s.Cursor(context.Background(), "demo"); cur != "c9" {
 		t.Fatalf("cursor %q", cur)
 	}
