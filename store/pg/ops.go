@@ -167,16 +167,7 @@ func (s *Store) UpdateDue(ctx context.Context, view store.View, before time.Time
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			var root, raw []byte
-			if err := rows.Scan(&id, &root, &raw); err != nil {
-				rows.Close()
-				return err
-			}
-			t.loadConvRow(uint64(id), root, raw)
-		}
-		if err := rows.Err(); err != nil {
+		if err := scanConvRows(rows, t.loadConvRow); err != nil {
 			return err
 		}
 		for _, id := range order {

@@ -102,23 +102,7 @@ func (o txOutbox) OpenEntries(convID string) ([]store.OutboxEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.OutboxEntry
-	for rows.Next() {
-		var seq int64
-		var raw []byte
-		if err := rows.Scan(&seq, &raw); err != nil {
-			return nil, err
-		}
-		var e store.OutboxEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("outbox entry %d: %w", seq, err)
-		}
-		if e.Reply.ConvID == convID {
-			out = append(out, e)
-		}
-	}
-	return out, rows.Err()
+	return outboxRows(rows, func(e store.OutboxEntry) bool { return e.Reply.ConvID == convID })
 }
 
 func (o txOutbox) EntryTx(seq uint64) (store.OutboxEntry, bool, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hark-tui/hark/store"
+	"github.com/jackc/pgx/v5"
 )
 
 // OutboxOpen lists the entries not sent or discarded, oldest first, from
@@ -49,13 +50,20 @@ func (s *Store) outboxQuery(ctx context.Context, keep func(store.OutboxEntry) bo
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	out, err := outboxRows(rows, keep)
+	return out, s.wrap(err)
+}
+
+// outboxRows decodes rows of (seq, doc) into the outbox entries keep
+// accepts (nil: all), and closes them.
+func outboxRows(rows pgx.Rows, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {
 	defer rows.Close()
 	var out []store.OutboxEntry
 	for rows.Next() {
 		var seq int64
 		var raw []byte
 		if err := rows.Scan(&seq, &raw); err != nil {
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		var e store.OutboxEntry
 		if err := json.Unmarshal(raw, &e); err != nil {
@@ -65,7 +73,7 @@ func (s *Store) outboxQuery(ctx context.Context, keep func(store.OutboxEntry) bo
 			out = append(out, e)
 		}
 	}
-	return out, s.wrap(rows.Err())
+	return out, rows.Err()
 }
 
 var _ store.OutboxIndexer = (*Store)(nil)

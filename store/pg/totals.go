@@ -332,26 +332,13 @@ func backfillTotals(ctx context.Context, tx pgx.Tx) error {
 	var d totals
 	var last int64
 	for {
-		rows, err := tx.Query(ctx, "SELECT id, doc FROM conversations WHERE id > $1 ORDER BY id LIMIT 5000", last)
+		// an undecodable conversation counts nowhere (doctor says so), as on bbolt
+		n, convs, err := readConvPage(ctx, tx, &last, 5000, func(string, error) {})
 		if err != nil {
 			return fmt.Errorf("counting the running totals: %w", err)
 		}
-		n := 0
-		for rows.Next() {
-			var raw []byte
-			if err := rows.Scan(&last, &raw); err != nil {
-				rows.Close()
-				return err
-			}
-			n++
-			c, err := store.DecodeConv(raw)
-			if err != nil {
-				continue // an undecodable conversation counts nowhere (doctor says so), as on bbolt
-			}
-			d.add(nil, &c)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("counting the running totals: %w", err)
+		for i := range convs {
+			d.add(nil, &convs[i])
 		}
 		if n == 0 {
 			break

@@ -396,15 +396,7 @@ func (t *txn) prefetch(posts []social.Post) error {
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var k, raw []byte
-		var cid int64
-		if err := rows.Scan(&k, &cid, &raw); err != nil {
-			return err
-		}
-		t.posts[string(k)] = &postEnt{raw: raw, convID: cid, known: true}
-	}
-	if err := rows.Err(); err != nil {
+	if err := t.loadPostRows(rows); err != nil {
 		return err
 	}
 	for _, r := range roots {
@@ -416,19 +408,14 @@ func (t *txn) prefetch(posts []social.Post) error {
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			var root, raw []byte
-			if err := rows.Scan(&id, &root, &raw); err != nil {
-				return err
+		err := scanConvRows(rows, func(id uint64, root, raw []byte) {
+			if _, dup := t.convs[id]; dup {
+				return
 			}
-			if _, dup := t.convs[uint64(id)]; dup {
-				continue
-			}
-			t.loadConvRow(uint64(id), root, raw)
-			found = append(found, uint64(id))
-		}
-		if err := rows.Err(); err != nil {
+			t.loadConvRow(id, root, raw)
+			found = append(found, id)
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -481,6 +468,12 @@ func (t *txn) prefetch(posts []social.Post) error {
 	if err != nil {
 		return err
 	}
+	return t.loadPostRows(rows)
+}
+
+// loadPostRows reads rows of (key, conv_id, doc) into the transaction's
+// posts, and closes them.
+func (t *txn) loadPostRows(rows pgx.Rows) error {
 	defer rows.Close()
 	for rows.Next() {
 		var k, raw []byte
@@ -489,6 +482,21 @@ func (t *txn) prefetch(posts []social.Post) error {
 			return err
 		}
 		t.posts[string(k)] = &postEnt{raw: raw, convID: cid, known: true}
+	}
+	return rows.Err()
+}
+
+// scanConvRows calls fn with each of rows of (id, root_key, doc), and
+// closes them.
+func scanConvRows(rows pgx.Rows, fn func(id uint64, root, raw []byte)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var root, raw []byte
+		if err := rows.Scan(&id, &root, &raw); err != nil {
+			return err
+		}
+		fn(uint64(id), root, raw)
 	}
 	return rows.Err()
 }
