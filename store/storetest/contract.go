@@ -428,6 +428,21 @@ func Run(t *testing.T, b Backend) {
 
 type snapshot struct{ convs, posts, counts, refs, outbox, totals string }
 
+// differ names the first part in which a and b differ and shows where (ok
+// false: they are the same).
+func (a snapshot) differ(b snapshot) (what, diff string, ok bool) {
+	for _, f := range []struct{ what, x, y string }{
+		{"Ref.Sort per view", a.refs, b.refs}, {"counts", a.counts, b.counts},
+		{"conversation JSON", a.convs, b.convs}, {"post JSON", a.posts, b.posts}, {"outbox JSON", a.outbox, b.outbox},
+		{"running totals", a.totals, b.totals},
+	} {
+		if f.x != f.y {
+			return f.what, firstDiff(f.x, f.y), true
+		}
+	}
+	return "", "", false
+}
+
 // dump renders everything the contract compares.
 func dump(t *testing.T, s store.Store) snapshot {
 	t.Helper()
@@ -527,15 +542,8 @@ func SameContents(t *testing.T, a, b store.Store) {
 	if digest(t, a) == digest(t, b) {
 		return
 	}
-	da, db := dump(t, a), dump(t, b)
-	for _, f := range []struct{ what, x, y string }{
-		{"Ref.Sort per view", da.refs, db.refs}, {"counts", da.counts, db.counts},
-		{"conversation JSON", da.convs, db.convs}, {"post JSON", da.posts, db.posts}, {"outbox JSON", da.outbox, db.outbox},
-		{"running totals", da.totals, db.totals},
-	} {
-		if f.x != f.y {
-			t.Fatalf("%s differ:\n%s", f.what, firstDiff(f.x, f.y))
-		}
+	if what, diff, ok := dump(t, a).differ(dump(t, b)); ok {
+		t.Fatalf("%s differ:\n%s", what, diff)
 	}
 }
 

@@ -225,15 +225,8 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 			}
 		}
 		if i%50 == 49 || i == n-1 {
-			da, db := dump(t, a), dump(t, b)
-			for _, f := range []struct{ what, x, y string }{
-				{"Ref.Sort per view", da.refs, db.refs}, {"counts", da.counts, db.counts},
-				{"conversation JSON", da.convs, db.convs}, {"post JSON", da.posts, db.posts}, {"outbox JSON", da.outbox, db.outbox},
-				{"running totals", da.totals, db.totals},
-			} {
-				if f.x != f.y {
-					t.Fatalf("after op %d (%s): %s differ:\n%s", i, name, f.what, firstDiff(f.x, f.y))
-				}
+			if what, diff, ok := dump(t, a).differ(dump(t, b)); ok {
+				t.Fatalf("after op %d (%s): %s differ:\n%s", i, name, what, diff)
 			}
 			sameSearches(t, a, b, now, fmt.Sprintf("after op %d (%s)", i, name))
 		}
