@@ -3,7 +3,6 @@ package query_test
 import (
 	"context"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -11,15 +10,6 @@ import (
 	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/store"
 )
-
-// benchSize is the generated store's size ($HARK_BENCH_N, default 200k
-// conversations, about 1M posts).
-func benchSize() int {
-	if n, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && n > 0 {
-		return n
-	}
-	return benchgen.Large
-}
 
 // BenchmarkSearch runs the documented searches over every conversation
 // (view "all") of the generated store: "index" answers from the full-text
@@ -31,25 +21,18 @@ func benchSize() int {
 // the store's mapped pages resident, as bbolt does (the store gives them
 // back past a threshold: store/bolt_mmap.go), to see what that costs.
 func BenchmarkSearch(b *testing.B) {
-	st := benchgen.Open(b, benchSize())
+	st := benchgen.Open(b, benchgen.Size())
 	if km, ok := st.(interface{ KeepMapped(bool) }); ok && os.Getenv("HARK_KEEP_MAPPED") != "" {
 		km.KeepMapped(true) // the mapping as bbolt leaves it (the cost of giving pages back)
 	}
 	now := benchgen.End()
-	for _, tc := range []struct{ name, q string }{
-		{"free", benchgen.RareWord},
-		{"from", "from:maria"},
-		{"breached", "is:breached"},
-		{"lang_es_-brand", "lang:es -brand:skylark"},
-		{"tag", "tag:press"},
-		{"phrase", `"no power"`},
-	} {
-		q, err := query.Parse(tc.q)
+	for _, tc := range benchgen.Searches {
+		q, err := query.Parse(tc.Query)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var n int
-		b.Run(tc.name+"/index", func(b *testing.B) {
+		b.Run(tc.Name+"/index", func(b *testing.B) {
 			for b.Loop() {
 				refs, scanned, err := query.Search(context.Background(), st, q, store.ViewAll, nil, now, time.UTC)
 				if err != nil || scanned {
@@ -59,7 +42,7 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			b.ReportMetric(float64(n), "hits")
 		})
-		b.Run(tc.name+"/before", func(b *testing.B) {
+		b.Run(tc.Name+"/before", func(b *testing.B) {
 			var hits int
 			for b.Loop() {
 				refs, err := before(st, q, now)

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,9 +54,7 @@ func BenchmarkIngestBatch(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		posts := storetest.MentionBatch(&n, 100)
-		if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
-			b.Fatal(err)
-		}
+		storetest.IngestBatch(b, s, n, posts)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/post")
 }

@@ -33,10 +33,7 @@ import (
 // pages a batch wrote per bucket (reading the file around each batch,
 // outside the timed part: slow at 200k).
 func BenchmarkIngestVsRaw(b *testing.B) {
-	n := benchgen.Large
-	if v, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchgen.Size()
 	path := benchgen.Cached(b, n)
 	dir := b.TempDir()
 	// the store, with fsync (a copy of the generated one)

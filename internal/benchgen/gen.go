@@ -30,6 +30,27 @@ const (
 	Large  = 200_000
 )
 
+// Size is the size the benchmarks generate: $HARK_BENCH_N conversations,
+// or Large.
+func Size() int {
+	if n, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && n > 0 {
+		return n
+	}
+	return Large
+}
+
+// Searches are the documented searches the search benchmarks run over the
+// generated store (query's BenchmarkSearch, store/pg's BenchmarkSearchPG):
+// the sub-benchmark's name and the query.
+var Searches = []struct{ Name, Query string }{
+	{"free", RareWord},
+	{"from", "from:maria"},
+	{"breached", "is:breached"},
+	{"lang_es_-brand", "lang:es -brand:skylark"},
+	{"tag", "tag:press"},
+	{"phrase", `"no power"`},
+}
+
 // Start is the time of the first conversation; the history spans Span.
 var (
 	Start = time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC)

@@ -2,7 +2,6 @@ package pg_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -64,9 +63,7 @@ func BenchmarkIngestBatch(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				posts := storetest.MentionBatch(&n, 100)
-				if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
-					b.Fatal(err)
-				}
+				storetest.IngestBatch(b, s, n, posts)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "posts/s")
 		})
@@ -87,9 +84,7 @@ func BenchmarkIngestRatio(b *testing.B) {
 		posts := storetest.MentionBatch(&n, 100)
 		for i, s := range stores {
 			t := time.Now()
-			if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
-				b.Fatal(err)
-			}
+			storetest.IngestBatch(b, s, n, posts)
 			spent[i] += time.Since(t)
 		}
 	}

@@ -1,7 +1,6 @@
 package pg_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -22,7 +21,6 @@ func BenchmarkIngestReplies(b *testing.B) {
 	defer stores[1].Close()
 	const threads = 1000
 	text := "the train was cancelled and nobody at the station could tell us when the next one leaves, please help with rebooking"
-	ctx := context.Background()
 	n := 0
 	for range threads / 100 {
 		posts := storetest.MentionBatch(&n, 100)
@@ -30,9 +28,7 @@ func BenchmarkIngestReplies(b *testing.B) {
 			posts[i].Text = text
 		}
 		for _, s := range stores {
-			if _, err := s.Ingest(ctx, "bench", fmt.Sprint(n), posts, nil, storetest.Start); err != nil {
-				b.Fatal(err)
-			}
+			storetest.IngestBatch(b, s, n, posts)
 		}
 	}
 	var spent [2]time.Duration
@@ -48,9 +44,7 @@ func BenchmarkIngestReplies(b *testing.B) {
 		}
 		for i, s := range stores {
 			t := time.Now()
-			if _, err := s.Ingest(ctx, "bench", fmt.Sprint(n+r), posts, nil, storetest.Start); err != nil {
-				b.Fatal(err)
-			}
+			storetest.IngestBatch(b, s, n+r, posts)
 			spent[i] += time.Since(t)
 		}
 	}

@@ -2,8 +2,6 @@ package pg_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,25 +15,14 @@ import (
 // copy), every conversation (view "all"), answered from the tsvector and
 // attribute indexes (query.BenchmarkSearch has the path before them).
 func BenchmarkSearchPG(b *testing.B) {
-	n := benchgen.Large
-	if v, err := strconv.Atoi(os.Getenv("HARK_BENCH_N")); err == nil && v > 0 {
-		n = v
-	}
-	p := genStore(b, n)
+	p := genStore(b, benchgen.Size())
 	now := benchgen.End()
-	for _, tc := range []struct{ name, q string }{
-		{"free", benchgen.RareWord},
-		{"from", "from:maria"},
-		{"breached", "is:breached"},
-		{"lang_es_-brand", "lang:es -brand:skylark"},
-		{"tag", "tag:press"},
-		{"phrase", `"no power"`},
-	} {
-		q, err := query.Parse(tc.q)
+	for _, tc := range benchgen.Searches {
+		q, err := query.Parse(tc.Query)
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(tc.name+"/index", func(b *testing.B) {
+		b.Run(tc.Name+"/index", func(b *testing.B) {
 			var hits int
 			for b.Loop() {
 				refs, scanned, err := query.Search(context.Background(), p, q, store.ViewAll, nil, now, time.UTC)

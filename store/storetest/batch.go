@@ -1,10 +1,13 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
+	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/store"
 )
 
 // MentionBatch is the ingest benchmarks' poll batch: size new mentions,
@@ -18,4 +21,13 @@ func MentionBatch(n *int, size int) []social.Post {
 		*n++
 	}
 	return posts
+}
+
+// IngestBatch stores posts in s as one poll of the ingest benchmarks' feed
+// ("bench", no triage), leaving its cursor at cursor.
+func IngestBatch(tb testing.TB, s store.Store, cursor int, posts []social.Post) {
+	tb.Helper()
+	if _, err := s.Ingest(context.Background(), "bench", fmt.Sprint(cursor), posts, nil, Start); err != nil {
+		tb.Fatal(err)
+	}
 }
