@@ -133,7 +133,13 @@ func (e *Engine) ProcessID() string {
 	return e.coord.self.ID
 }
 
-func (cs *coordState) join(ctx context.Context) { cs.beat(ctx) }
+// join registers this process (its first beat, finished even if ctx ends
+// meanwhile, like every beat: see heartbeatLoop).
+func (cs *coordState) join(ctx context.Context) {
+	bctx, cancel := leaseCtx(ctx)
+	defer cancel()
+	cs.beat(bctx)
+}
 
 func (cs *coordState) beat(ctx context.Context) {
 	ps, err := cs.c.Heartbeat(ctx, cs.self, cs.e.o.ProcessTTL)
@@ -151,9 +157,15 @@ func (cs *coordState) beat(ctx context.Context) {
 	cs.mu.Unlock()
 }
 
+// heartbeatLoop beats until ctx ends. A beat under way when it ends
+// finishes first (leaseCtx): cancelled mid-statement, its upsert could
+// still commit on the server after leave deleted the registration, and
+// a stopped process would stay registered until the others swept it.
 func (cs *coordState) heartbeatLoop(ctx context.Context) {
 	Every(ctx, cs.e.o.Heartbeat, func() {
-		cs.beat(ctx)
+		bctx, cancel := leaseCtx(ctx)
+		cs.beat(bctx)
+		cancel()
 		cs.refreshStatuses(ctx)
 	})
 }
