@@ -19,9 +19,7 @@ import (
 // broken stores: each must exit non-zero with a message that names the file
 // and says what to do, and must leave the file as it was.
 func TestBadInputExitsClearly(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	dir := t.TempDir()
 	write := func(name, body string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)
@@ -129,9 +127,7 @@ func TestBadInputExitsClearly(t *testing.T) {
 // command that writes), and a store written by a newer hark, are refused
 // quickly with the reason and the fix.
 func TestSecondHarkAndNewerSchema(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	dir := t.TempDir()
 	env := append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "c"), "XDG_STATE_HOME="+filepath.Join(dir, "s"))
 	db := filepath.Join(dir, "held.db")

@@ -27,6 +27,14 @@ import (
 // harkBin is the hark binary TestMain built ("" with -short).
 var harkBin string
 
+// needBinary skips a test that runs harkBin when -short built none.
+func needBinary(t *testing.T) {
+	t.Helper()
+	if harkBin == "" {
+		t.Skip("-short: no binary")
+	}
+}
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {

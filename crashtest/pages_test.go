@@ -16,9 +16,7 @@ import (
 // ten pages (400 mentions) before committing any, and a process killed
 // sooner kept nothing (issue 16).
 func TestKilledCatchUpKeepsEveryPageRead(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	h := newHarness(t, 16, 300, func(o *fakenet.CrashOptions) {
 		o.DelayShare, o.Trickle = 0, 0
 		o.MaxLatency = 150 * time.Millisecond // pages take a while to come

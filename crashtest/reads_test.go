@@ -81,9 +81,7 @@ func freePort(t *testing.T) string {
 // process asks the first over its unix socket (0600 in a 0700 folder under
 // the state dir). A socket left by a killed hark is ignored and replaced.
 func TestReadsWhileHarkRuns(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	for _, holder := range []struct {
 		name  string
 		args  []string
@@ -172,9 +170,7 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 // a throw-away store: the default store is never created, nothing is left
 // behind, and a config written afterwards starts with nothing.
 func TestDemoNeverTouchesTheRealStore(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	env, state, tmp := readEnv(t)
 	defaultDB := filepath.Join(state, "hark", "default.db")
 	for _, args := range [][]string{{"poll", "--once"}, {"--demo", "poll", "--once"}} {
@@ -212,9 +208,7 @@ func TestDemoNeverTouchesTheRealStore(t *testing.T) {
 // before hark ever stored anything say so and how to start, instead of a
 // Go error about a missing file, and create nothing.
 func TestFirstCommandOnAFreshMachine(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	env, state, _ := readEnv(t)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(cfg, []byte("brands:\n  - name: Acme\nfeeds:\n  - name: acme\n    url: http://127.0.0.1:1/feed\n"), 0o600)

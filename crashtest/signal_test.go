@@ -28,9 +28,7 @@ import (
 // and echo back on) and leave the store free for the next hark. Two signal
 // handlers used to race, and about one run in three hung (issue 16).
 func TestSignalsQuitTheTUI(t *testing.T) {
-	if harkBin == "" {
-		t.Skip("-short: no binary")
-	}
+	needBinary(t)
 	rounds := envInt(t, "HARK_SIGNAL_ROUNDS", 50)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d (the timing of the signals stays real)", seed)

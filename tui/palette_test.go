@@ -1,7 +1,6 @@
 package tui_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -21,7 +20,7 @@ func TestPaletteAndJump(t *testing.T) {
 	}
 	m.Press(tea.KeyPressMsg{Code: tea.KeyTab})
 	m.Press(key("enter"))
-	if c, _ := a.Store.Conversation(context.Background(), top.ID); c.State != social.StateResolved {
+	if c := storedConv(t, a, top.ID); c.State != social.StateResolved {
 		t.Fatalf(":resolve left it %s", c.State)
 	}
 	m.PumpEvents()

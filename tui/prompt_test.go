@@ -89,10 +89,7 @@ func TestSnoozeTyping(t *testing.T) {
 			m.Press(key("z"))
 			m.Press(typed(tt.in)...)
 			m.Press(key("enter"))
-			c, err := a.Store.Conversation(context.Background(), top.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := storedConv(t, a, top.ID)
 			if c.State != social.StateSnoozed || !c.SnoozedUntil.Equal(tt.until) || c.SnoozeNote != tt.note {
 				t.Fatalf("%q: %s until %s note %q; want snoozed until %s note %q", tt.in, c.State, c.SnoozedUntil, c.SnoozeNote, tt.until, tt.note)
 			}

@@ -62,6 +62,16 @@ func convPane(scr string) string {
 	return b.String()
 }
 
+// storedConv is conversation conv as the store holds it now.
+func storedConv(t *testing.T, a *app.App, conv string) social.Conversation {
+	t.Helper()
+	c, err := a.Store.Conversation(context.Background(), conv)
+	if err != nil {
+		t.Fatalf("conversation #%s: %v", conv, err)
+	}
+	return c
+}
+
 func repliesTo(t *testing.T, a *app.App, conv string) []store.OutboxEntry {
 	t.Helper()
 	all, err := a.Store.Outbox(context.Background(), func(e store.OutboxEntry) bool { return e.Reply.ConvID == conv })
@@ -121,10 +131,7 @@ func TestSendOverANewPostAsksFirst(t *testing.T) {
 	if len(got) != 1 || !strings.HasPrefix(got[0].Reply.Text, "Checking now") {
 		t.Fatalf("y queued %+v", got)
 	}
-	after, err := a.Store.Conversation(context.Background(), c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := storedConv(t, a, c.ID)
 	if last, ok := after.Last(social.ActSentOverNews); !ok || last.Note != "1 new post" {
 		t.Fatalf("trail %+v: no sent-over-news", after.Activity)
 	}
@@ -166,7 +173,7 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[1].Reply.Text, "Let me look") {
 		t.Fatalf("after esc, ctrl+s queued %+v", got)
 	}
-	after, _ := a.Store.Conversation(context.Background(), c.ID)
+	after := storedConv(t, a, c.ID)
 	if _, ok := after.Last(social.ActSentOverNews); ok {
 		t.Fatalf("a reply over news already seen was recorded as sent over news: %+v", after.Activity)
 	}
@@ -186,7 +193,7 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 	if got := repliesTo(t, a, c.ID); len(got) != 4 {
 		t.Fatalf("y: %d entries, want 4", len(got))
 	}
-	after, _ = a.Store.Conversation(context.Background(), c.ID)
+	after = storedConv(t, a, c.ID)
 	last, ok := after.Last(social.ActSentOverNews)
 	if !ok || last.Note != fmt.Sprintf("reply #%d by AK (queued)", ak2.Seq) {
 		t.Fatalf("trail %+v (AK's first reply was #%d)", after.Activity, ak.Seq)

@@ -125,10 +125,7 @@ func TestTeamClaimsInTheTUI(t *testing.T) {
 	if err != nil || len(entries) != 1 || !entries[0].Reply.By.Same(jane) || !strings.HasPrefix(entries[0].Reply.Text, "Sorry Dana") {
 		t.Fatalf("outbox for #9: %+v (%v), want JD's one reply", entries, err)
 	}
-	c, err := a.Store.Conversation(context.Background(), "9")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := storedConv(t, a, "9")
 	if last, ok := c.Last(social.ActClaimedOver); !ok || !last.By.Same(jane) || last.Note != "AK" {
 		t.Fatalf("trail %+v has no claimed-over by JD over AK", c.Activity)
 	}

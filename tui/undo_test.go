@@ -54,11 +54,11 @@ func TestUndo(t *testing.T) {
 	m.Press(typed("3h")...)
 	m.Press(key("enter"))
 	m.PumpEvents()
-	if c, _ := a.Store.Conversation(context.Background(), top.ID); c.State != social.StateSnoozed {
+	if c := storedConv(t, a, top.ID); c.State != social.StateSnoozed {
 		t.Fatalf("not snoozed: %s", c.State)
 	}
 	m.Press(key("U"))
-	if c, _ := a.Store.Conversation(context.Background(), top.ID); c.State != top.State || !c.SnoozedUntil.IsZero() {
+	if c := storedConv(t, a, top.ID); c.State != top.State || !c.SnoozedUntil.IsZero() {
 		t.Fatalf("snooze not undone: %s until %s", c.State, c.SnoozedUntil)
 	}
 	ct, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)

@@ -104,11 +104,8 @@ func TestGTSDeletedCustomerPost(t *testing.T) {
 // and stores the new text, marked edited.
 func TestGTSEditedPost(t *testing.T) {
 	g := newGTS(t)
-	h := harkOn(t, g)
-	tok := token("edit")
-	m := g.post(t, "@alice order A900 "+tok+" is late", "", "public")
-	c := h.pollConv(t, m.ID)
-	if _, err := g.do(g.bobToken, http.MethodPut, "/api/v1/statuses/"+m.ID, url.Values{"status": {"@alice order A901 " + tok + " is late"}}); err != nil {
+	h, tok, m, c := mentioned(t, g, "edit", " order A900 is late")
+	if _, err := g.do(g.bobToken, http.MethodPut, "/api/v1/statuses/"+m.id, url.Values{"status": {"@alice " + tok + " order A901 is late"}}); err != nil {
 		t.Fatal(err)
 	}
 	out := h.pollOnce(t)

@@ -188,19 +188,15 @@ func (g *gts) checkOneReply(t *testing.T, id, want, visibility string) status {
 // bob's answer to that reply joins the same conversation.
 func TestGTSMentionReplyAnswer(t *testing.T) {
 	g := newGTS(t)
-	h := harkOn(t, g)
-	tok := token("order")
-	m := g.post(t, "@alice "+tok+" never arrived, can you help? Ça ne va pas 😞", "", "public")
-
-	c := h.pollConv(t, m.ID)
-	if again := h.must(t, "poll", "--once"); strings.Contains(again, m.ID) {
-		t.Errorf("the second poll stored %s again:\n%s", m.ID, again)
+	h, tok, m, c := mentioned(t, g, "order", " never arrived, can you help? Ça ne va pas 😞")
+	if again := h.must(t, "poll", "--once"); strings.Contains(again, m.id) {
+		t.Errorf("the second poll stored %s again:\n%s", m.id, again)
 	}
 	out := h.must(t, "reply", c.ID, "Sorry about "+tok+", we're on it")
 	if !strings.HasPrefix(out, "sent: ") {
 		t.Fatalf("hark reply: %s", out)
 	}
-	r := g.checkOneReply(t, m.ID, "Sorry about "+tok, "public")
+	r := g.checkOneReply(t, m.id, "Sorry about "+tok, "public")
 
 	// bob answers hark's reply: the same conversation, reopened
 	b := g.post(t, "@alice thanks, still waiting on "+tok, r.ID, "public")
@@ -211,7 +207,7 @@ func TestGTSMentionReplyAnswer(t *testing.T) {
 	if len(c2.PostKeys) < 3 {
 		t.Errorf("conversation %s has %d posts, want the mention, the reply and the answer", c2.ID, len(c2.PostKeys))
 	}
-	t.Logf("GoToSocial mention→reply→answer: 1 reply (%s under %s), answer in conversation #%s with %d posts", r.ID, m.ID, c2.ID, len(c2.PostKeys))
+	t.Logf("GoToSocial mention→reply→answer: 1 reply (%s under %s), answer in conversation #%s with %d posts", r.ID, m.id, c2.ID, len(c2.PostKeys))
 }
 
 // TestGTSDirectMessage: bob writes alice privately; hark answers by DM,
