@@ -49,6 +49,14 @@ var Searches = []struct{ Name, Query string }{
 	{"lang_es_-brand", "lang:es -brand:skylark"},
 	{"tag", "tag:press"},
 	{"phrase", `"no power"`},
+	{"sentiment_neg", "sentiment:neg"},
+	{"is_resolved", "is:resolved"},
+	{"is_pending", "is:pending"},
+	{"is_new", "is:new"},
+	{"after", "after:2026-06-01"},
+	{"before", "before:2026-03-01"},
+	{"sentiment_neg_brand", "sentiment:neg brand:skylark"},
+	{"is_resolved_lang_de", "is:resolved lang:de"},
 }
 
 // Start is the time of the first conversation; the history spans Span.
