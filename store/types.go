@@ -230,6 +230,12 @@ func SortKey(c *social.Conversation) ([]byte, error) {
 	return sortKey(c, id), nil
 }
 
+// StateRank is the rank (a sort key's first byte) of a conversation in
+// state s: pending, snoozed and resolved have a rank each; new and open
+// (and any other state) share rank 0. A search for a state reads that
+// rank's keys alone.
+func StateRank(s social.State) int { return int(rankOf(s)) }
+
 // RefValue is the index value of a conversation (flags, network, brand).
 func RefValue(c *social.Conversation) []byte { return refValue(c) }
 

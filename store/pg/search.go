@@ -241,11 +241,14 @@ func tsq(words []string, weight string, prefix bool) string {
 // conversations of the contacts whose notes, names or tags match; a
 // negated one is the complement of that set (a hashed NOT IN), so no
 // row's tsvector is read.
-func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, err error) {
+func searchSQL(v store.View, clauses []store.SearchClause, args *[]any) (table, where string, err error) {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
 	}
+	// the view's ranks [lo, hi), narrowed by a state's rank
+	lo, hi := store.ViewRanks(v)
+	hi++
 	table = "conversations"
 	for _, cl := range clauses {
 		switch cl.Kind {
@@ -306,9 +309,27 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, 
 				cond = "lang = " + arg(cl.Value) // the same (a NULL lang matches nothing); indexed
 			}
 		case store.ClauseSentiment:
-			cond = "coalesce(sentiment = " + arg(cl.Value) + ", false)"
+			// as lang: (a NULL matches nothing); indexed in queue order
+			if cl.Not {
+				cond = "coalesce(sentiment = " + arg(cl.Value) + ", false)"
+			} else {
+				cond = "sentiment = " + arg(cl.Value)
+			}
 		case store.ClauseState:
-			cond = "coalesce(state = " + arg(cl.Value) + ", false)"
+			r := store.StateRank(social.State(cl.Value))
+			switch {
+			case cl.Not:
+				cond = "coalesce(state = " + arg(cl.Value) + ", false)"
+			case r != 0:
+				// the state's own rank: its range of the sort keys, no
+				// condition (rank r holds this state alone)
+				lo, hi = max(lo, r), min(hi, r+1)
+				cond = "true"
+			default:
+				// new or open: rank 0's range, then the state
+				lo, hi = max(lo, r), min(hi, r+1)
+				cond = "state = " + arg(cl.Value)
+			}
 		case store.ClauseAfter:
 			cond = "coalesce(last_customer_at >= " + arg(cl.Time.Unix()) + ", false)"
 		case store.ClauseBefore:
@@ -331,19 +352,17 @@ func searchSQL(clauses []store.SearchClause, args *[]any) (table, where string, 
 		}
 		conds = append(conds, cond)
 	}
-	if len(conds) == 0 {
-		return table, "true", nil
-	}
-	return table, strings.Join(conds, " AND "), nil
+	// (a state outside the view: lo >= hi, no key between)
+	bounds := "sort_key >= " + arg([]byte{byte(lo)}) + " AND sort_key < " + arg([]byte{byte(hi)})
+	return table, strings.Join(append([]string{bounds}, conds...), " AND "), nil
 }
 
 // Search answers a search from the index, in queue order.
 func (s *Store) Search(ctx context.Context, v store.View, clauses []store.SearchClause, keep func(store.Ref) bool) ([]store.Ref, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	lo, hi := viewBounds(v)
-	args := []any{lo, hi}
-	table, where, err := searchSQL(clauses, &args)
+	var args []any
+	table, where, err := searchSQL(v, clauses, &args)
 	if err != nil {
 		return nil, err
 	}
@@ -356,11 +375,12 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 			}
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM "+table+" WHERE sort_key >= $1 AND sort_key < $2 AND "+where+" ORDER BY sort_key", args...)
+		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key", args...)
 		if err != nil {
 			return err
 		}
 		var dec store.RefDecoder
+		var acc refAcc
 		for rows.Next() {
 			raw := rows.RawValues()
 			if len(raw[0]) != 25 {
@@ -368,15 +388,48 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 			}
 			r := dec.Decode(raw[0], raw[1])
 			if keep == nil || keep(r) {
-				out = append(out, r)
+				acc.add(r)
 			}
 		}
+		out = acc.all()
 		return rows.Err()
 	})
 	if err != nil && !errors.Is(err, store.ErrIndexBehind) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return out, err
+}
+
+// refAcc collects refs in chunks and copies them once into one slice:
+// appending to one slice copied a result of 200k refs (~100 bytes each,
+// with pointers) several times over as it grew, half of is:resolved's
+// time.
+type refAcc struct {
+	full [][]store.Ref
+	cur  []store.Ref
+	n    int
+}
+
+func (a *refAcc) add(r store.Ref) {
+	if len(a.cur) == cap(a.cur) {
+		if a.cur != nil {
+			a.full = append(a.full, a.cur)
+		}
+		a.cur = make([]store.Ref, 0, min(max(2*cap(a.cur), 256), 16384))
+	}
+	a.cur = append(a.cur, r)
+	a.n++
+}
+
+func (a *refAcc) all() []store.Ref {
+	if len(a.full) == 0 {
+		return a.cur
+	}
+	out := make([]store.Ref, 0, a.n)
+	for _, c := range a.full {
+		out = append(out, c...)
+	}
+	return append(out, a.cur...)
 }
 
 // IndexStatus reports whether the index is complete.

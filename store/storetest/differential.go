@@ -241,6 +241,7 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 var differentialSearches = []string{
 	"hello", "urg", `"urgent help"`, `"help post"`, `"help"`, "odd", "from:ann", "from:e", "-hello",
 	"thanks -urgent", "n4", `"post 1"`, "is:open hello", "is:resolved", "-from:bob",
+	"is:pending", "is:new", "is:snoozed hello", "-is:resolved", "sentiment:neg", "sentiment:pos -is:new",
 }
 
 // sameSearches requires the same results from both stores' indexes (in
