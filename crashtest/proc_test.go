@@ -176,7 +176,15 @@ func (h *harkRun) kill(p *proc, d time.Duration, aim chan struct{}, busy func())
 		return true, false, err
 	case <-timer.C:
 	case <-aim:
-		time.Sleep(time.Duration(h.rng.IntN(16)) * time.Millisecond) // the scenario, not a wait: a random kill moment just after the create
+		// the kill moment: a random 0–15 ms after the create, unless p
+		// exits by itself first
+		moment := time.NewTimer(time.Duration(h.rng.IntN(16)) * time.Millisecond)
+		defer moment.Stop()
+		select {
+		case err := <-p.done:
+			return true, false, err
+		case <-moment.C:
+		}
 		aimed = true
 	}
 	busy()

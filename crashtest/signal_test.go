@@ -129,8 +129,15 @@ func signalRound(t *testing.T, i int, sig syscall.Signal, afterDraw bool, delay 
 			return false, "no first screen within 20 s"
 		}
 	}
-	time.Sleep(delay) // the scenario, not a wait: the random moment of the signal
-	_ = cmd.Process.Signal(sig)
+	// the signal at its random moment, unless hark ends by itself first
+	moment := time.NewTimer(delay)
+	select {
+	case err := <-done:
+		done <- err // nothing to signal: the checks below read how it ended
+	case <-moment.C:
+		_ = cmd.Process.Signal(sig)
+	}
+	moment.Stop()
 
 	var waitErr error
 	select {

@@ -81,6 +81,17 @@ func repliesTo(t *testing.T, a *app.App, conv string) []store.OutboxEntry {
 	return all
 }
 
+// queuedLast checks that conv's replies are n, the last one starting
+// with text, and returns the conversation as stored.
+func queuedLast(t *testing.T, a *app.App, conv string, n int, text string) social.Conversation {
+	t.Helper()
+	got := repliesTo(t, a, conv)
+	if len(got) != n || !strings.HasPrefix(got[n-1].Reply.Text, text) {
+		t.Fatalf("want %d replies, the last %q…; queued %+v", n, text, got)
+	}
+	return storedConv(t, a, conv)
+}
+
 // A post arrives while the operator writes: ctrl+s does not queue the
 // reply but shows the new post (over the refreshed conversation) and
 // asks; n goes back to the composer with the text intact; after another
@@ -127,11 +138,7 @@ func TestSendOverANewPostAsksFirst(t *testing.T) {
 		t.Fatalf("the post already shown is news again:\n%s", scr)
 	}
 	m.Press(key("y"))
-	got := repliesTo(t, a, c.ID)
-	if len(got) != 1 || !strings.HasPrefix(got[0].Reply.Text, "Checking now") {
-		t.Fatalf("y queued %+v", got)
-	}
-	after := storedConv(t, a, c.ID)
+	after := queuedLast(t, a, c.ID, 1, "Checking now")
 	if last, ok := after.Last(social.ActSentOverNews); !ok || last.Note != "1 new post" {
 		t.Fatalf("trail %+v: no sent-over-news", after.Activity)
 	}
@@ -169,11 +176,7 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 	}
 	// seen now: ctrl+s queues without asking
 	m.Press(key("ctrl+s"))
-	got := repliesTo(t, a, c.ID)
-	if len(got) != 2 || !strings.HasPrefix(got[1].Reply.Text, "Let me look") {
-		t.Fatalf("after esc, ctrl+s queued %+v", got)
-	}
-	after := storedConv(t, a, c.ID)
+	after := queuedLast(t, a, c.ID, 2, "Let me look")
 	if _, ok := after.Last(social.ActSentOverNews); ok {
 		t.Fatalf("a reply over news already seen was recorded as sent over news: %+v", after.Activity)
 	}
@@ -190,10 +193,7 @@ func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
 		t.Fatalf("the second question:\n%s", scr)
 	}
 	m.Press(key("y"))
-	if got := repliesTo(t, a, c.ID); len(got) != 4 {
-		t.Fatalf("y: %d entries, want 4", len(got))
-	}
-	after = storedConv(t, a, c.ID)
+	after = queuedLast(t, a, c.ID, 4, "One more thing")
 	last, ok := after.Last(social.ActSentOverNews)
 	if !ok || last.Note != fmt.Sprintf("reply #%d by AK (queued)", ak2.Seq) {
 		t.Fatalf("trail %+v (AK's first reply was #%d)", after.Activity, ak.Seq)

@@ -395,11 +395,26 @@ func TestSlowReaderOfALongScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	// the consumer is slow on the server's clock: at the first row of
+	// each page it waits until no other session of this database has
+	// changed state for twice the timeout (a transaction held open
+	// meanwhile would have been cut off)
+	watch, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	quietFor := func() bool {
+		var busy int
+		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state_change > now() - interval '400 ms'`).Scan(&busy)
+		return err == nil && busy == 0
+	}
 	n := 0
 	err = s.ForEachConv(ctx, func(social.Conversation) bool {
 		n++
-		if n == 1 || n == 2001 {
-			time.Sleep(400 * time.Millisecond) // the scenario, not a wait: a consumer slower than the timeout
+		if (n == 1 || n == 2001) && !testkit.PollEvery(10*time.Second, 20*time.Millisecond, quietFor) {
+			t.Errorf("row %d: the sessions never stayed quiet for 400 ms", n)
 		}
 		return true
 	})
