@@ -45,37 +45,21 @@ func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
 		}
 	}
 	for _, d := range ops {
-		if err := addOpCell(b, hourKey('o', d.Hour, d.Brand, d.Key), d); err != nil {
+		if err := addCell(b, hourKey('o', d.Hour, d.Brand, d.Key), d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addCell merges a change into the cell at k.
-func addCell(b *bolt.Bucket, k []byte, d *stats.Cell) error {
-	var cur stats.Cell
-	if v := b.Get(k); v != nil {
-		if err := cur.UnmarshalBinary(v); err != nil {
-			return fmt.Errorf("totals %x: %w", k, err)
-		}
+// addCell merges a change (a cell's or an operator cell's) into the cell
+// at k.
+func addCell(b *bolt.Bucket, k []byte, d stats.Change) error {
+	c, err := d.Onto(b.Get(k))
+	if err != nil {
+		return fmt.Errorf("totals %x: %w", k, err)
 	}
-	cur.Hour, cur.Brand, cur.Network = d.Hour, d.Brand, d.Network
-	cur.Merge(d)
-	return putCell(b, k, cur.Zero(), &cur)
-}
-
-// addOpCell merges a change into the operator cell at k.
-func addOpCell(b *bolt.Bucket, k []byte, d *stats.OpCell) error {
-	var cur stats.OpCell
-	if v := b.Get(k); v != nil {
-		if err := cur.UnmarshalBinary(v); err != nil {
-			return fmt.Errorf("totals %x: %w", k, err)
-		}
-	}
-	cur.Hour, cur.Brand, cur.Key = d.Hour, d.Brand, d.Key
-	cur.Merge(d)
-	return putCell(b, k, cur.Zero(), &cur)
+	return putCell(b, k, c.Zero(), c)
 }
 
 // totalsDelta gathers the changes several conversations make to the
@@ -123,7 +107,7 @@ func (t *totalsDelta) apply(tx *bolt.Tx) error {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(t.ops)) {
-		if err := addOpCell(b, []byte(k), t.ops[k]); err != nil {
+		if err := addCell(b, []byte(k), t.ops[k]); err != nil {
 			return err
 		}
 	}

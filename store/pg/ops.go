@@ -311,15 +311,7 @@ func (s *Store) Posts(ctx context.Context, convID string) ([]store.StoredPost, e
 			return err
 		}
 		byKey := map[string][]byte{}
-		for rows.Next() {
-			var k, d []byte
-			if err := rows.Scan(&k, &d); err != nil {
-				rows.Close()
-				return err
-			}
-			byKey[string(k)] = d
-		}
-		if err := rows.Err(); err != nil {
+		if err := eachKV(rows, func(k, d []byte) error { byKey[string(k)] = d; return nil }); err != nil {
 			return err
 		}
 		for _, k := range c.PostKeys {
@@ -561,24 +553,30 @@ func (s *Store) ForEachConv(ctx context.Context, fn func(social.Conversation) bo
 
 // ForEachPost calls fn for every post in key order.
 func (s *Store) ForEachPost(ctx context.Context, fn func(store.StoredPost) bool) error {
-	return s.forEach(ctx, "posts", "key",
-		func(d []byte) (bool, error) {
-			var sp store.StoredPost
-			if err := json.Unmarshal(d, &sp); err != nil {
-				return false, fmt.Errorf("post: %w", err)
-			}
-			return fn(sp), nil
-		})
+	return forEachDoc(ctx, s, "posts", "post", fn)
 }
 
 // ForEachContact calls fn for every contact in key order.
 func (s *Store) ForEachContact(ctx context.Context, fn func(store.Contact) bool) error {
-	return s.forEach(ctx, "contacts", "key",
-		func(d []byte) (bool, error) {
-			var ct store.Contact
-			if err := json.Unmarshal(d, &ct); err != nil {
-				return false, fmt.Errorf("contact: %w", err)
-			}
-			return fn(ct), nil
-		})
+	return forEachDoc(ctx, s, "contacts", "contact", fn)
+}
+
+// forEachDoc calls fn for every JSON document of table (keyed by "key")
+// in key order; what names the documents in errors.
+func forEachDoc[T any](ctx context.Context, s *Store, table, what string, fn func(T) bool) error {
+	return s.forEach(ctx, table, "key", func(d []byte) (bool, error) {
+		var v T
+		if err := json.Unmarshal(d, &v); err != nil {
+			return false, fmt.Errorf("%s: %w", what, err)
+		}
+		return fn(v), nil
+	})
+}
+
+// eachKV calls fn with each row of a two-column (bytes, bytes) result and
+// closes the rows; an error of fn or of the rows ends it.
+func eachKV(rows pgx.Rows, fn func(k, v []byte) error) error {
+	var k, v []byte
+	_, err := pgx.ForEachRow(rows, []any{&k, &v}, func() error { return fn(k, v) })
+	return err
 }

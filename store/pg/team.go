@@ -96,6 +96,22 @@ func scanSession(row pgx.Row, extra ...any) (store.TeamSession, error) {
 	return x, err
 }
 
+// sessionWithRev scans a session row followed by its rev.
+func sessionWithRev(r pgx.CollectableRow) (store.TeamSession, error) {
+	var rev int64
+	x, err := scanSession(r, &rev)
+	x.Rev = rev
+	return x, err
+}
+
+// claimWithRev scans a claim row followed by its rev.
+func claimWithRev(r pgx.CollectableRow) (store.TeamClaim, error) {
+	var rev int64
+	c, err := scanClaim(r, &rev)
+	c.Rev = rev
+	return c, err
+}
+
 const sessionCols = `id, process, actor, brand, viewing, since`
 
 // TeamJoin registers a session.
@@ -417,12 +433,7 @@ func (s *Store) TeamState(ctx context.Context, ttl, idle time.Duration) ([]store
 		if err != nil {
 			return err
 		}
-		sessions, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.TeamSession, error) {
-			var rev int64
-			x, err := scanSession(r, &rev)
-			x.Rev = rev
-			return x, err
-		})
+		sessions, err = pgx.CollectRows(rows, sessionWithRev)
 		if err != nil {
 			return err
 		}
@@ -432,12 +443,7 @@ func (s *Store) TeamState(ctx context.Context, ttl, idle time.Duration) ([]store
 		if err != nil {
 			return err
 		}
-		claims, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.TeamClaim, error) {
-			var rev int64
-			c, err := scanClaim(r, &rev)
-			c.Rev = rev
-			return c, err
-		})
+		claims, err = pgx.CollectRows(rows, claimWithRev)
 		if err != nil {
 			return err
 		}

@@ -80,15 +80,7 @@ func (d *totals) readPrefetch(br pgx.BatchResults) error {
 		return err
 	}
 	d.have = map[string][]byte{}
-	for rows.Next() {
-		var k, v []byte
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return err
-		}
-		d.have[string(k)] = v
-	}
-	return rows.Err()
+	return eachKV(rows, func(k, v []byte) error { d.have[string(k)] = v; return nil })
 }
 
 // covered reports whether key k's cell was read ahead (present or not).
@@ -195,15 +187,7 @@ func (d *totals) apply(ctx context.Context, q querier, b *pgx.Batch) error {
 		if err != nil {
 			return fmt.Errorf("running totals: %w", err)
 		}
-		for rows.Next() {
-			var k, v []byte
-			if err := rows.Scan(&k, &v); err != nil {
-				rows.Close()
-				return err
-			}
-			cur[string(k)] = v
-		}
-		if err := rows.Err(); err != nil {
+		if err := eachKV(rows, func(k, v []byte) error { cur[string(k)] = v; return nil }); err != nil {
 			return fmt.Errorf("running totals: %w", err)
 		}
 	}
@@ -228,30 +212,15 @@ func (d *totals) apply(ctx context.Context, q querier, b *pgx.Batch) error {
 		return nil
 	}
 	for _, k := range keys {
+		var ch stats.Change = d.ops[string(k)]
 		if x := d.cells[string(k)]; x != nil {
-			var c stats.Cell
-			if raw, ok := cur[string(k)]; ok {
-				if err := c.UnmarshalBinary(raw); err != nil {
-					return fmt.Errorf("totals %x: %w", k, err)
-				}
-			}
-			c.Hour, c.Brand, c.Network = x.Hour, x.Brand, x.Network
-			c.Merge(x)
-			if err := put(string(k), c.Zero(), &c); err != nil {
-				return err
-			}
-			continue
+			ch = x
 		}
-		x := d.ops[string(k)]
-		var c stats.OpCell
-		if raw, ok := cur[string(k)]; ok {
-			if err := c.UnmarshalBinary(raw); err != nil {
-				return fmt.Errorf("totals %x: %w", k, err)
-			}
+		c, err := ch.Onto(cur[string(k)])
+		if err != nil {
+			return fmt.Errorf("totals %x: %w", k, err)
 		}
-		c.Hour, c.Brand, c.Key = x.Hour, x.Brand, x.Key
-		c.Merge(x)
-		if err := put(string(k), c.Zero(), &c); err != nil {
+		if err := put(string(k), c.Zero(), c); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,44 @@
+package stats
+
+import "fmt"
+
+// StoredCell is a totals cell as a store keeps it: its bytes, or nothing
+// when it counts nothing.
+type StoredCell interface {
+	MarshalBinary() ([]byte, error)
+	Zero() bool
+}
+
+// Change is a change to one totals cell (a *Cell or an *OpCell) that a
+// store merges into the cell it holds.
+type Change interface {
+	// Onto decodes the stored cell raw (nil: none yet), adds the change to
+	// it and returns the result, keyed as the change.
+	Onto(raw []byte) (StoredCell, error)
+}
+
+// Onto adds the change d to the stored cell raw (nil: none).
+func (d *Cell) Onto(raw []byte) (StoredCell, error) {
+	var c Cell
+	if raw != nil {
+		if err := c.UnmarshalBinary(raw); err != nil {
+			return nil, fmt.Errorf("stored cell: %w", err)
+		}
+	}
+	c.Hour, c.Brand, c.Network = d.Hour, d.Brand, d.Network
+	c.Merge(d)
+	return &c, nil
+}
+
+// Onto adds the change d to the stored operator cell raw (nil: none).
+func (d *OpCell) Onto(raw []byte) (StoredCell, error) {
+	var c OpCell
+	if raw != nil {
+		if err := c.UnmarshalBinary(raw); err != nil {
+			return nil, fmt.Errorf("stored operator cell: %w", err)
+		}
+	}
+	c.Hour, c.Brand, c.Key = d.Hour, d.Brand, d.Key
+	c.Merge(d)
+	return &c, nil
+}
