@@ -199,15 +199,7 @@ func TestSessionSettings(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	fs, err := s.Doctor(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		if !f.OK {
-			t.Errorf("doctor: %s: %s", f.Name, f.Detail)
-		}
-	}
+	storetest.Healthy(t, s, "with the session settings")
 }
 
 // A database that cannot be reached fails a call with ErrUnavailable

@@ -443,37 +443,34 @@ func (a snapshot) differ(b snapshot) (what, diff string, ok bool) {
 	return "", "", false
 }
 
+// jsonLines renders every record each gives as a line of JSON.
+func jsonLines[T any](t *testing.T, each func(context.Context, func(T) bool) error) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := each(context.Background(), func(v T) bool {
+		raw, _ := json.Marshal(v)
+		b.Write(raw)
+		b.WriteByte('\n')
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 // dump renders everything the contract compares.
 func dump(t *testing.T, s store.Store) snapshot {
 	t.Helper()
 	ctx := context.Background()
 	var out snapshot
-	var b bytes.Buffer
-	if err := s.ForEachConv(ctx, func(c social.Conversation) bool {
-		raw, _ := json.Marshal(c)
-		b.Write(raw)
-		b.WriteByte('\n')
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	out.convs = b.String()
-	b.Reset()
-	if err := s.ForEachPost(ctx, func(sp store.StoredPost) bool {
-		raw, _ := json.Marshal(sp)
-		b.Write(raw)
-		b.WriteByte('\n')
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	out.posts = b.String()
+	out.convs = jsonLines(t, s.ForEachConv)
+	out.posts = jsonLines(t, s.ForEachPost)
 	n, err := s.Counts(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out.counts = fmt.Sprint(n)
-	b.Reset()
+	var b bytes.Buffer
 	for v := store.ViewActionable; v <= store.ViewAll; v++ {
 		refs, err := s.QueueRefs(ctx, v, nil)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -12,14 +11,8 @@ import (
 // outbox's entries not sent or discarded, as they move (retry, discard,
 // send); the log pages through every entry, newest first.
 func outboxContract(t *testing.T, s store.Store) {
-	x, ok := s.(store.OutboxIndexer)
-	if !ok {
-		t.Skip("no outbox index on " + s.Backend())
-	}
+	x := withHistory[store.OutboxIndexer](t, s, "outbox index", 200)
 	ctx := context.Background()
-	if err := benchgen.Build(ctx, s, benchgen.Gen{N: 200}, nil); err != nil {
-		t.Fatal(err)
-	}
 	check := func(stage string) {
 		t.Helper()
 		all, err := s.Outbox(ctx, nil)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -88,4 +89,35 @@ func Cleanup() {
 	}
 	stores = map[int]store.Store{}
 	dirs = nil
+}
+
+// Healthy fails t (without stopping it) for each of the store's
+// consistency checks that does not pass; when says at which point.
+func Healthy(t testing.TB, s store.Store, when string) {
+	t.Helper()
+	fs, err := s.Doctor(context.Background())
+	if err != nil {
+		t.Errorf("%s: store check: %v", when, err)
+		return
+	}
+	for _, f := range fs {
+		if !f.OK {
+			t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
+		}
+	}
+}
+
+// withHistory returns s as the capability T, after building a history of
+// n generated conversations through the engine into it; it skips t on a
+// backend without T (what names T in the message).
+func withHistory[T any](t *testing.T, s store.Store, what string, n int) T {
+	t.Helper()
+	x, ok := s.(T)
+	if !ok {
+		t.Skip("no " + what + " on " + s.Backend())
+	}
+	if err := benchgen.Build(context.Background(), s, benchgen.Gen{N: n}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return x
 }

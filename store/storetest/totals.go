@@ -58,14 +58,8 @@ func Totals(t testing.TB, s store.StatsReader) (map[string]stats.Cell, map[strin
 // replies, resolves) and after later changes (a reopen, a resolve by
 // another operator, a state flip and back).
 func totalsContract(t *testing.T, s store.Store) {
-	sr, ok := s.(store.StatsReader)
-	if !ok {
-		t.Skip("no running totals on " + s.Backend())
-	}
+	sr := withHistory[store.StatsReader](t, s, "running totals", 400)
 	ctx := context.Background()
-	if err := benchgen.Build(ctx, s, benchgen.Gen{N: 400}, nil); err != nil {
-		t.Fatal(err)
-	}
 	check := func(stage string) {
 		t.Helper()
 		wc, wo := Recount(t, s)
