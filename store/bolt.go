@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 var (
 	bMeta       = []byte("meta")

@@ -20,6 +20,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	6: migrateTotalsBinary,
 	7: migrateNames,
 	8: migrateIngest,
+	9: migrateOutboxStatus,
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so

@@ -13,6 +13,11 @@ import (
 // outbox read what is pending, not every reply ever written.
 var bOutboxOpen = []byte("outbox_open") // seq(8) -> state
 
+// The outbox's status entries (copies of status posts and their
+// follow-ups) are indexed by sequence, so listing the status posts (the
+// engine's start, the status overlay) reads them, not every reply.
+var bOutboxStatus = []byte("outbox_status") // seq(8) -> nothing
+
 // Open reports whether an entry is still pending or needs the operator.
 func (e OutboxEntry) Open() bool { return e.State != OutSent && e.State != OutDropped }
 
@@ -27,6 +32,11 @@ func putOutbox(tx *bolt.Tx, e OutboxEntry) error {
 }
 
 func indexOutbox(tx *bolt.Tx, e OutboxEntry) error {
+	if sb := tx.Bucket(bOutboxStatus); sb != nil && e.IsStatus() {
+		if err := sb.Put(idKey(e.Seq), nil); err != nil {
+			return err
+		}
+	}
 	b := tx.Bucket(bOutboxOpen)
 	if b == nil {
 		return nil
@@ -51,12 +61,41 @@ func migrateOutboxOpen(tx *bolt.Tx) error {
 	})
 }
 
+// migrateOutboxStatus (schema 10) indexes the status entries.
+func migrateOutboxStatus(tx *bolt.Tx) error {
+	sb, err := tx.CreateBucketIfNotExists(bOutboxStatus)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+		var e OutboxEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("outbox entry %x: %w", k, err)
+		}
+		if !e.IsStatus() {
+			return nil
+		}
+		return sb.Put(k, nil)
+	})
+}
+
 // OutboxOpen lists the open entries, oldest first, that pass keep.
 func (s *Bolt) OutboxOpen(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
+	return s.outboxIndexed(ctx, bOutboxOpen, keep)
+}
+
+// OutboxStatuses lists the status entries, oldest first.
+func (s *Bolt) OutboxStatuses(ctx context.Context) ([]OutboxEntry, error) {
+	return s.outboxIndexed(ctx, bOutboxStatus, nil)
+}
+
+// outboxIndexed lists the entries an index bucket names, oldest first,
+// that pass keep.
+func (s *Bolt) outboxIndexed(ctx context.Context, index []byte, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 	var out []OutboxEntry
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bOutbox)
-		c := tx.Bucket(bOutboxOpen).Cursor()
+		c := tx.Bucket(index).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			var e OutboxEntry
 			if ok, err := getJSON(ob, k, &e); err != nil {
@@ -110,4 +149,7 @@ func idSeq(k []byte) uint64 {
 	return n
 }
 
-var _ OutboxIndexer = (*Bolt)(nil)
+var (
+	_ OutboxIndexer = (*Bolt)(nil)
+	_ StatusIndexer = (*Bolt)(nil)
+)

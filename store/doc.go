@@ -6,7 +6,7 @@
 // with their queue index, feed cursors committed in the same transaction as
 // their poll batch, the persistent outbox (its open entries indexed by
 // state; scheduled entries: schedule.go; a brand's status posts are outbox
-// entries too: status.go; the last check before a reply is queued, inside
+// entries too, indexed apart: status.go; the last check before a reply is queued, inside
 // the enqueue's transaction: seen.go), contacts, drafts and the schema version, and
 // derived data kept in the same transactions: the full-text index
 // (bolt_fts.go, search.go: Searcher; a poll's postings wait a few polls,

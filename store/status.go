@@ -67,12 +67,29 @@ func ParseStatusRef(convID string) (id string, follow, ok bool) {
 	return rest, false, true
 }
 
+// IsStatus reports whether an outbox entry is a copy of a status post or
+// its follow-up (not a reply to a conversation).
+func (e OutboxEntry) IsStatus() bool { return strings.HasPrefix(e.Reply.ConvID, "status:") }
+
+// StatusIndexer is a store that indexes the outbox's status entries, so
+// listing the status posts does not read every reply ever written.
+type StatusIndexer interface {
+	// OutboxStatuses lists the entries that are status posts' copies and
+	// follow-ups, oldest first.
+	OutboxStatuses(ctx context.Context) ([]OutboxEntry, error)
+}
+
 // Statuses lists the status posts of a brand ("" = every brand), newest
-// first, at most n (0 = all), from one read of the outbox.
+// first, at most n (0 = all), from the store's index of status entries
+// when it has one, else from one read of the outbox.
 func Statuses(ctx context.Context, s Reader, brand string, n int) ([]StatusPost, error) {
-	entries, err := s.Outbox(ctx, func(e OutboxEntry) bool {
-		return strings.HasPrefix(e.Reply.ConvID, "status:")
-	})
+	var entries []OutboxEntry
+	var err error
+	if x, ok := s.(StatusIndexer); ok {
+		entries, err = x.OutboxStatuses(ctx)
+	} else {
+		entries, err = s.Outbox(ctx, func(e OutboxEntry) bool { return e.IsStatus() })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("status posts: %w", err)
 	}

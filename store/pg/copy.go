@@ -179,8 +179,8 @@ func (s *Store) Import(ctx context.Context, recs []store.Record) error {
 				if e.State == store.OutSent && e.Sent.RemoteID != "" {
 					sent = []byte(e.Sent.RemoteID)
 				}
-				b.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc, next_attempt) VALUES ($1, $2, $3, $4, $5, $6)",
-					n, []byte(e.Reply.ID), string(e.State), sent, r.Doc, nextAttempt(e))
+				b.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc, next_attempt, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+					n, []byte(e.Reply.ID), string(e.State), sent, r.Doc, nextAttempt(e), e.IsStatus())
 			case store.RecCanned:
 				b.Queue("INSERT INTO canned_choices (id, doc) VALUES ($1, $2)", []byte(r.Key), r.Doc)
 			default:

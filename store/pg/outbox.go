@@ -83,8 +83,8 @@ func (s *Store) enqueue(ctx context.Context, r social.Reply, seen *store.Seen, n
 		if err != nil {
 			return err
 		}
-		t.extra.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc, next_attempt) VALUES ($1, $2, $3, $4, $5, $6)",
-			seq, []byte(r.ID), state, sent, doc, nextAttempt(e))
+		t.extra.Queue("INSERT INTO outbox (seq, reply_id, state, sent_remote_id, doc, next_attempt, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			seq, []byte(r.ID), state, sent, doc, nextAttempt(e), e.IsStatus())
 		t.outbox = append(t.outbox, seq)
 		if n, err := store.ParseID(r.ConvID); err == nil {
 			t.extra.Queue("DELETE FROM drafts WHERE conv_id = $1", int64(n))

@@ -15,6 +15,12 @@ func (s *Store) OutboxOpen(ctx context.Context, keep func(store.OutboxEntry) boo
 	return s.outboxQuery(ctx, keep, "SELECT seq, doc FROM outbox WHERE state NOT IN ('sent', 'discarded') ORDER BY seq")
 }
 
+// OutboxStatuses lists the status entries, oldest first, from the partial
+// index outbox_status (migration 10).
+func (s *Store) OutboxStatuses(ctx context.Context) ([]store.OutboxEntry, error) {
+	return s.outboxQuery(ctx, nil, "SELECT seq, doc FROM outbox WHERE status ORDER BY seq")
+}
+
 // OutboxLog lists up to n entries older than before (0: from the newest),
 // newest first, that pass keep.
 func (s *Store) OutboxLog(ctx context.Context, before uint64, n int, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {
@@ -76,4 +82,7 @@ func outboxRows(rows pgx.Rows, keep func(store.OutboxEntry) bool) ([]store.Outbo
 	return out, rows.Err()
 }
 
-var _ store.OutboxIndexer = (*Store)(nil)
+var (
+	_ store.OutboxIndexer = (*Store)(nil)
+	_ store.StatusIndexer = (*Store)(nil)
+)

@@ -2,8 +2,12 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -68,6 +72,34 @@ func outboxContract(t *testing.T, s store.Store) {
 		sent, err := x.OutboxLog(ctx, 0, 3, func(e store.OutboxEntry) bool { return e.State == store.OutSent })
 		if err != nil || len(sent) != 3 {
 			t.Fatalf("%s: sent log %d %v", stage, len(sent), err)
+		}
+		// the status entries from their index are the outbox's ones
+		if si, ok := s.(store.StatusIndexer); ok {
+			sts, err := si.OutboxStatuses(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got []string
+			for _, e := range all {
+				if e.IsStatus() {
+					want = append(want, fmt.Sprint(e.Seq, e.Reply.ConvID, e.State))
+				}
+			}
+			for _, e := range sts {
+				got = append(got, fmt.Sprint(e.Seq, e.Reply.ConvID, e.State))
+			}
+			if len(want) != 3 || !slices.Equal(got, want) {
+				t.Fatalf("%s: status entries %q, want %q (3)", stage, got, want)
+			}
+		}
+	}
+	// two copies of a status post and a follow-up, among the replies
+	now := benchgen.End()
+	for i, ref := range []string{store.StatusRef("s1", false), store.StatusRef("s1", false), store.StatusRef("s1", true)} {
+		r := social.Reply{ID: fmt.Sprintf("status-copy-%d", i), Key: fmt.Sprintf("status-copy-%d", i), Network: social.Mastodon,
+			Account: fmt.Sprintf("acct%d", i%2), ConvID: ref, To: social.Post{Brand: "Acme"}, Text: "We are back up.", CreatedAt: now}
+		if _, err := s.Enqueue(ctx, r, false, now); err != nil {
+			t.Fatal(err)
 		}
 	}
 	check("built")
