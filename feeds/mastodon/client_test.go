@@ -672,6 +672,21 @@ func TestRateAfter429(t *testing.T) {
 	}
 }
 
+// searchFirstPoll makes the search for query, checks its feed id and polls
+// it once from no cursor.
+func searchFirstPoll(t *testing.T, f *fakenet.MastodonScript, query string) (*Search, social.Batch) {
+	t.Helper()
+	s := NewSearch(options(f), query)
+	if s.ID() != "mastodon:acme:search:"+query {
+		t.Errorf("ID %q", s.ID())
+	}
+	b, err := s.Poll(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, b
+}
+
 func TestTagSearch(t *testing.T) {
 	f := newFake(t)
 	var sts []json.RawMessage
@@ -679,14 +694,7 @@ func TestTagSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.SetTag(sts)
-	s := NewSearch(options(f), "#AcmeCoffee")
-	if s.ID() != "mastodon:acme:search:#AcmeCoffee" {
-		t.Errorf("ID %q", s.ID())
-	}
-	b, err := s.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, b := searchFirstPoll(t, f, "#AcmeCoffee")
 	if got, want := ids(b.Posts), []string{"117654091669176322", "117655181721600004"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("posts %v, want %v", got, want)
 	}
@@ -701,7 +709,7 @@ func TestTagSearch(t *testing.T) {
 	if b.Posts[1].Text != "Best flat white in town, honestly. #AcmeCoffee #coffee" || b.Posts[1].Author.Handle != "@jonas@social.example" {
 		t.Errorf("post %+v", b.Posts[1])
 	}
-	b, err = s.Poll(ctx, b.Cursor)
+	b, err := s.Poll(ctx, b.Cursor)
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "117655181721600004" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
@@ -715,14 +723,7 @@ func TestTagSearch(t *testing.T) {
 func TestFullTextSearch(t *testing.T) {
 	f := newFake(t)
 	f.Handle("GET /api/v2/search", fakenet.JSONReply(200, fixture(t, "search_v2_statuses.json")))
-	s := NewSearch(options(f), "ekspres")
-	if s.ID() != "mastodon:acme:search:ekspres" {
-		t.Errorf("ID %q", s.ID())
-	}
-	b, err := s.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, b := searchFirstPoll(t, f, "ekspres")
 	if len(b.Posts) != 1 || b.Posts[0].RemoteID != "117654091669176322" || b.Posts[0].Kind != social.KindSearch ||
 		b.Cursor != "117654091669176322" {
 		t.Fatalf("%+v", b)
@@ -732,7 +733,7 @@ func TestFullTextSearch(t *testing.T) {
 		t.Errorf("query %v", q)
 	}
 	// the server ignores min_id and answers the same hit: filtered out, cursor kept
-	b, err = s.Poll(ctx, b.Cursor)
+	b, err := s.Poll(ctx, b.Cursor)
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "117654091669176322" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
