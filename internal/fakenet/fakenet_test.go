@@ -28,6 +28,23 @@ func (a answer) json(t *testing.T, v any) {
 	}
 }
 
+// get GETs u and fails the test unless the answer has status want; a 200
+// answer's JSON body is decoded into out (if not nil), and ok says so.
+func get(t *testing.T, c *http.Client, u string, hdr map[string]string, want int, out any) (a answer, ok bool) {
+	t.Helper()
+	a = call(t, c, "GET", u, hdr, "")
+	if a.status != want {
+		t.Fatalf("status %d, want %d: %s", a.status, want, a.body)
+	}
+	if a.status != 200 {
+		return a, false
+	}
+	if out != nil {
+		a.json(t, out)
+	}
+	return a, true
+}
+
 // call sends one request with a plain client.
 func call(t *testing.T, c *http.Client, method, u string, hdr map[string]string, body string) answer {
 	t.Helper()
@@ -94,10 +111,7 @@ func TestMastodonAuthAndPaging(t *testing.T) {
 		{"unknown route", m.URL + "/api/v1/nope", auth, 404, nil, false, "Record not found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := call(t, nil, "GET", c.url, c.hdr, "")
-			if a.status != c.status {
-				t.Fatalf("status %d, want %d: %s", a.status, c.status, a.body)
-			}
+			a, _ := get(t, nil, c.url, c.hdr, c.status, nil)
 			if c.contains != "" && !strings.Contains(string(a.body), c.contains) {
 				t.Errorf("body %s lacks %q", a.body, c.contains)
 			}
@@ -274,15 +288,11 @@ func TestBlueskySessionAndPaging(t *testing.T) {
 		{"seenAt is refused", list + "&seenAt=2026-11-21T00:00:00Z", tok, 400, nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := call(t, nil, "GET", c.url, c.hdr, "")
-			if a.status != c.status {
-				t.Fatalf("status %d, want %d: %s", a.status, c.status, a.body)
-			}
-			if c.status != 200 {
+			var p notifPage
+			a, ok := get(t, nil, c.url, c.hdr, c.status, &p)
+			if !ok {
 				return
 			}
-			var p notifPage
-			a.json(t, &p)
 			if got := p.uris(); !slices.Equal(got, c.uris) {
 				t.Errorf("uris %v, want %v", got, c.uris)
 			}
@@ -436,15 +446,11 @@ func TestXMentionsAndPosts(t *testing.T) {
 			fixtureIDs("search_recent_conversation.json"), false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := call(t, c, "GET", tc.url, nil, "")
-			if a.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", a.status, tc.status, a.body)
-			}
-			if tc.status != 200 {
+			var p tweetPage
+			a, ok := get(t, c, tc.url, nil, tc.status, &p)
+			if !ok {
 				return
 			}
-			var p tweetPage
-			a.json(t, &p)
 			if got := p.ids(); !slices.Equal(got, tc.ids) {
 				t.Errorf("ids %v, want %v", got, tc.ids)
 			}
