@@ -175,15 +175,10 @@ func TestEmptyPageWithCursorKeepsPaging(t *testing.T) {
 	f := newFake(t)
 	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		f.CheckNotificationQuery(w, r)
-		switch r.URL.Query().Get("cursor") {
-		case "":
+		if c := r.URL.Query().Get("cursor"); c == "" {
 			writeJSON(w, 200, pageJSON(t, "2026-11-21T20:00:00.000Z")) // filtered empty, cursor present
-		case "2026-11-21T20:00:00.000Z":
-			f.ServeFixture(w, 200, "listNotifications.json")
-		case cursorPage2:
-			f.ServeFixture(w, 200, "listNotifications_page2.json")
-		case cursorPageEnd:
-			f.ServeFixture(w, 200, "listNotifications_last.json")
+		} else {
+			f.ServeNotificationPage(w, c, "2026-11-21T20:00:00.000Z")
 		}
 	})
 	b, err := newClient(f).Poll(context.Background(), "")
