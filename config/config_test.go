@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/hark-tui/hark/hours"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +195,29 @@ accounts:
 			var fe *FieldError
 			if !errors.As(err, &fe) || fe.File != path {
 				t.Errorf("not a *FieldError for %s: %#v", path, err)
+			}
+		})
+	}
+}
+
+// A YAML mistake is reported at its own line, not at the line where the
+// enclosing block starts (issue 15: a mis-indented key on line 5 was
+// reported on line 3).
+func TestYAMLErrorLine(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       string
+	}{
+		{"mis-indented key", "agent:\n  name: Jane\nbrands:\n  - name: Acme\n   sla_minutes: 5\n  - name: B\n", "line 5:"},
+		{"tab", "agent:\n  name: Jane\n\tinitials: JD\nbrands:\n  - name: Acme\n", "line 3:"},
+		{"unclosed quote", "agent:\n  name: Jane\nbrands:\n  - name: Acme\n    signature: \"x\n  - name: B\n", "line 5:"},
+		{"after a multi-line list", "brands:\n  - name: Acme\n    vips: [a,\n      b]\n    sla_minutes: 5\n   hours: x\n", "line 6:"},
+		{"unclosed list", "agent:\n  name: Jane\nbrands: [\n  - name: Acme\n", "line 3:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), "not valid YAML: "+tt.want) {
+				t.Fatalf("error %v, want the mistake at %s", err, tt.want)
 			}
 		})
 	}
@@ -478,6 +503,41 @@ func TestValidateExactMessage(t *testing.T) {
 	}
 }
 
+// outbox.undo_send: 5 s by default, 0 turns it off, a negative or long
+// window is refused; theme.notify takes its modes only.
+func TestUndoSendAndNotify(t *testing.T) {
+	for _, tt := range []struct {
+		yaml   string
+		undo   time.Duration
+		notify string
+		err    string
+	}{
+		{yaml: "", undo: 5 * time.Second, notify: "auto"},
+		{yaml: "outbox: {undo_send: 0s}\ntheme: {notify: osc9}\n", undo: 0, notify: "osc9"},
+		{yaml: "outbox: {undo_send: 12s}\ntheme: {notify: \"off\"}\n", undo: 12 * time.Second, notify: "off"},
+		{yaml: "outbox: {undo_send: 2h}\n", err: "outbox.undo_send"},
+		{yaml: "theme: {notify: popup}\n", err: "theme.notify"},
+	} {
+		c, err := Load(writeFile(t, "agent: {name: Jane Doe}\ndemo: true\n"+tt.yaml))
+		if err == nil {
+			err = c.Validate()
+		}
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %s", tt.yaml, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.yaml, err)
+			continue
+		}
+		if c.Outbox.UndoSend == nil || *c.Outbox.UndoSend != tt.undo || c.Theme.Notify != tt.notify {
+			t.Errorf("%q: undo_send %v notify %q", tt.yaml, c.Outbox.UndoSend, c.Theme.Notify)
+		}
+	}
+}
+
 func TestDemo(t *testing.T) {
 	_, stateHome := isolate(t)
 	c := Demo()
@@ -609,6 +669,62 @@ func TestSecretCmdTimeout(t *testing.T) {
 	if _, err := Secret("cmd:echo x").Resolve(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
 	}
+}
+
+// A cmd: secret's output is capped at maxSecretOutput bytes: a command
+// that prints more is an error, and hark holds at most the cap in memory
+// however much it prints (os/exec copies through io.Copy, which used the
+// buffer's promoted ReadFrom and read everything).
+func TestSecretCmdOutputCapped(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cmd  string
+		want string // "" = resolves
+	}{
+		{"just under the cap", "head -c 1048575 /dev/zero | tr '\\0' a", ""},
+		{"just over the cap", "head -c 1048577 /dev/zero | tr '\\0' a", "more than 1048576 bytes"},
+		{"20 MiB", "head -c 20971520 /dev/zero | tr '\\0' a", "more than 1048576 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			v, err := Secret("cmd:" + tc.cmd).Resolve(context.Background())
+			runtime.ReadMemStats(&after)
+			if tc.want == "" {
+				if err != nil || len(v) != 1048575 {
+					t.Fatalf("%d bytes, %v", len(v), err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("value of %d bytes, error %v; want %q", len(v), err, tc.want)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+				t.Errorf("allocated %d MiB for a capped output", got>>20)
+			}
+		})
+	}
+}
+
+// The buffer keeps at most its cap whichever way it is written to,
+// io.Copy included.
+func TestBoundedBufferThroughIOCopy(t *testing.T) {
+	b := &boundedBuffer{max: 1 << 20}
+	n, err := io.Copy(b, io.LimitReader(zeros{}, 50<<20))
+	if err != nil || n != 50<<20 {
+		t.Fatalf("copied %d, %v: the rest must be drained", n, err)
+	}
+	if b.Len() != 1<<20 || !b.over {
+		t.Fatalf("kept %d bytes, over %v; want the cap and over", b.Len(), b.over)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 func TestSecretNeverPrintsLiteral(t *testing.T) {

@@ -86,6 +86,17 @@ func envInt(t *testing.T, name string, def int) int {
 	return n
 }
 
+// soak skips t with -short (it runs hark as a subprocess for many
+// rounds) and returns the rounds env asks for (def when unset) and the
+// seed of the random choices.
+func soak(t *testing.T, env string, def int) (rounds int, seed uint64) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs hark as a subprocess for many rounds; skipped with -short")
+	}
+	return envInt(t, env, def), crashSeed(t)
+}
+
 // harness runs hark as a subprocess against the fake server.
 type harness struct {
 	harkRun
@@ -307,9 +318,55 @@ func (h *harness) checkPosts(when string, st store.Store) postReport {
 	return rep
 }
 
-// replyReport is what checkReplies found.
+// replyReport is what reconcile found.
 type replyReport struct {
 	accepted, once, duplicated, lost, stray int
+	notSent                                 int
+}
+
+// reconcile holds the outbox entries against the posts the server made,
+// by what they answer and say (key): every entry reached the server
+// exactly once and is sent, and the server holds nothing no entry asked
+// for. sent checks a sent entry further against the post(s) made for it.
+// Every message starts with prefix.
+func reconcile[P any](t *testing.T, prefix string, entries []store.OutboxEntry, made map[fakenet.ReplyKey][]P,
+	key func(store.OutboxEntry) fakenet.ReplyKey, sent func(e store.OutboxEntry, ps []P)) replyReport {
+	t.Helper()
+	var rep replyReport
+	claimed := map[fakenet.ReplyKey]bool{}
+	for _, e := range entries {
+		rep.accepted++
+		k := key(e)
+		claimed[k] = true
+		ps := made[k]
+		switch {
+		case len(ps) == 0:
+			rep.lost++
+			t.Errorf("%soutbox %d (%q) never reached the server (state %s, attempts %d, error %q)",
+				prefix, e.Seq, e.Reply.Text, e.State, e.Attempts, e.LastError)
+		case len(ps) > 1:
+			rep.duplicated += len(ps) - 1
+			t.Errorf("%soutbox %d (%q) reached the server %d times: %v (state %s, attempts %d)",
+				prefix, e.Seq, e.Reply.Text, len(ps), ps, e.State, e.Attempts)
+		default:
+			rep.once++
+		}
+		if e.State != store.OutSent {
+			rep.notSent++
+			t.Errorf("%soutbox %d (%q) is %s after a clean run (attempts %d, uncertain %v, error %q)",
+				prefix, e.Seq, e.Reply.Text, e.State, e.Attempts, e.Uncertain, e.LastError)
+			continue
+		}
+		sent(e, ps)
+	}
+	for k, ps := range made {
+		if !claimed[k] {
+			rep.stray += len(ps)
+			t.Errorf("%sthe server holds %d post(s) %v answering %s that no outbox entry holds: %q",
+				prefix, len(ps), ps, k.InReplyTo, k.Text)
+		}
+	}
+	return rep
 }
 
 // checkReplies asserts that every Mastodon outbox entry is sent, reached
@@ -318,36 +375,15 @@ type replyReport struct {
 func (h *harness) checkReplies(when string, st store.Store, own map[string]store.StoredPost) replyReport {
 	h.t.Helper()
 	t := h.t
-	var rep replyReport
 	entries, err := st.Outbox(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("%s: reading the outbox: %v", when, err)
 	}
-	created := h.fake.CreatedPosts()
 	entries = slices.DeleteFunc(entries, func(e store.OutboxEntry) bool { return e.Reply.Network != social.Mastodon })
-	claimed := map[fakenet.ReplyKey]bool{}
-	for _, e := range entries {
-		rep.accepted++
-		k := fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
-		claimed[k] = true
-		ids := created[k]
-		switch {
-		case len(ids) == 0:
-			rep.lost++
-			t.Errorf("%s: outbox %d (%q) never reached the server (state %s, attempts %d, error %q)",
-				when, e.Seq, e.Reply.Text, e.State, e.Attempts, e.LastError)
-		case len(ids) > 1:
-			rep.duplicated += len(ids) - 1
-			t.Errorf("%s: outbox %d (%q) reached the server %d times: statuses %v (state %s, attempts %d)",
-				when, e.Seq, e.Reply.Text, len(ids), ids, e.State, e.Attempts)
-		default:
-			rep.once++
-		}
-		if e.State != store.OutSent {
-			t.Errorf("%s: outbox %d (%q) is %s after a clean run (attempts %d, uncertain %v, error %q)",
-				when, e.Seq, e.Reply.Text, e.State, e.Attempts, e.Uncertain, e.LastError)
-			continue
-		}
+	key := func(e store.OutboxEntry) fakenet.ReplyKey {
+		return fakenet.ReplyKey{InReplyTo: e.Reply.To.RemoteID, Text: mastodon.ReplyText(e.Reply)}
+	}
+	rep := reconcile(t, when+": ", entries, h.fake.CreatedPosts(), key, func(e store.OutboxEntry, ids []string) {
 		if len(ids) > 0 && !slices.Contains(ids, e.Sent.RemoteID) {
 			t.Errorf("%s: outbox %d recorded remote id %q, the server created %v", when, e.Seq, e.Sent.RemoteID, ids)
 		}
@@ -358,20 +394,8 @@ func (h *harness) checkReplies(when string, st store.Store, own map[string]store
 		case sp.ConvID != e.Reply.ConvID:
 			t.Errorf("%s: outbox %d's post is in conversation %s, want %s", when, e.Seq, sp.ConvID, e.Reply.ConvID)
 		}
-	}
-	for k, ids := range created {
-		if !claimed[k] {
-			rep.stray += len(ids)
-			t.Errorf("%s: the server got %d status(es) %v answering %s that no outbox entry holds: %q", when, len(ids), ids, k.InReplyTo, k.Text)
-		}
-	}
-	sent := 0
-	for _, e := range entries {
-		if e.State == store.OutSent {
-			sent++
-		}
-	}
-	if len(own) != sent {
+	})
+	if sent := rep.accepted - rep.notSent; len(own) != sent {
 		t.Errorf("%s: %d of the brand's own posts stored for %d sent replies", when, len(own), sent)
 	}
 	return rep
@@ -386,11 +410,7 @@ func (h *harness) replyTargets(st store.Store) []string {
 // TestCrash SIGKILLs hark at random points while it polls and while it
 // delivers, then checks that nothing was lost or done twice.
 func TestCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs hark as a subprocess for many rounds; skipped with -short")
-	}
-	rounds := envInt(t, "HARK_CRASH_ROUNDS", 25)
-	seed := crashSeed(t)
+	rounds, seed := soak(t, "HARK_CRASH_ROUNDS", 25)
 	t.Logf("seed %d (HARK_CRASH_SEED=%d repeats the random choices), %d rounds", seed, seed, rounds)
 	total := 12 * rounds
 	h := newHarness(t, seed, total)

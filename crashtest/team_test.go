@@ -179,11 +179,7 @@ func (h *harness) teamDone(feeds []*teamFeed) bool {
 // polled by two processes at once. HARK_TEAM_ROUNDS sets the rounds (make
 // soak: 50).
 func TestCrashTeam(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs hark as subprocesses; skipped with -short")
-	}
-	rounds := envInt(t, "HARK_TEAM_ROUNDS", 8)
-	seed := crashSeed(t)
+	rounds, seed := soak(t, "HARK_TEAM_ROUNDS", 8)
 	t.Logf("seed %d, %d rounds", seed, rounds)
 	h := newHarness(t, seed, 12*rounds+20)
 	h.usePG(t)

@@ -405,13 +405,8 @@ func checkMastodonReply(t *testing.T, n *fakenet.Nets, ent store.OutboxEntry, bo
 	if r.Header.Get("Authorization") != "Bearer "+fakenet.MastodonToken {
 		t.Error("mastodon reply not sent with the account's token")
 	}
-	if ent.Reply.Text != signed(body) {
-		t.Errorf("mastodon reply text %q", ent.Reply.Text)
-	}
 	created := n.Mastodon.Created()
-	if len(created) != 1 || ent.Sent.RemoteID != created[0].ID {
-		t.Errorf("outbox says sent as %q, the server created %+v", ent.Sent.RemoteID, created)
-	}
+	checkSentAs(t, "mastodon", ent, body, len(created), func(i int) string { return created[i].ID }, created)
 }
 
 func checkBlueskyReply(t *testing.T, n *fakenet.Nets, ent store.OutboxEntry, body string) {
@@ -484,13 +479,8 @@ func checkBlueskyReply(t *testing.T, n *fakenet.Nets, ent store.OutboxEntry, bod
 	if _, err := time.Parse(time.RFC3339, got.Record.CreatedAt); err != nil {
 		t.Errorf("bluesky createdAt %q: %v", got.Record.CreatedAt, err)
 	}
-	if ent.Reply.Text != signed(body) {
-		t.Errorf("bluesky reply text %q", ent.Reply.Text)
-	}
 	recs := n.Bluesky.Records()
-	if len(recs) != 1 || ent.Sent.RemoteID != recs[0].URI {
-		t.Errorf("outbox says sent as %q, the PDS holds %+v", ent.Sent.RemoteID, recs)
-	}
+	checkSentAs(t, "bluesky", ent, body, len(recs), func(i int) string { return recs[i].URI }, recs)
 }
 
 func checkXReply(t *testing.T, n *fakenet.Nets, ent store.OutboxEntry, body string) {
@@ -517,12 +507,20 @@ func checkXReply(t *testing.T, n *fakenet.Nets, ent store.OutboxEntry, body stri
 	if a := r.Header.Get("Authorization"); !strings.HasPrefix(a, "OAuth ") || !strings.Contains(a, "oauth_signature=") {
 		t.Errorf("x reply not signed with OAuth 1.0a: %q", a)
 	}
-	if ent.Reply.Text != signed(body) {
-		t.Errorf("x reply text %q", ent.Reply.Text)
-	}
 	created := n.X.Created()
-	if len(created) != 1 || ent.Sent.RemoteID != created[0].ID {
-		t.Errorf("outbox says sent as %q, X created %+v", ent.Sent.RemoteID, created)
+	checkSentAs(t, "x", ent, body, len(created), func(i int) string { return created[i].ID }, created)
+}
+
+// checkSentAs checks that ent's reply is the signed body and that the
+// outbox recorded it under the id of the one post the network made (n
+// posts, id(i) the id of the i-th; made is printed on a mismatch).
+func checkSentAs(t *testing.T, net string, ent store.OutboxEntry, body string, n int, id func(int) string, made any) {
+	t.Helper()
+	if ent.Reply.Text != signed(body) {
+		t.Errorf("%s reply text %q", net, ent.Reply.Text)
+	}
+	if n != 1 || ent.Sent.RemoteID != id(0) {
+		t.Errorf("%s: outbox says sent as %q, the server made %+v", net, ent.Sent.RemoteID, made)
 	}
 }
 

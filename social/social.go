@@ -234,6 +234,20 @@ type Limiter interface {
 	Count(text string, direct bool) (n, limit int)
 }
 
+// Account is what the adapter of a brand's account on a network offers
+// (Mastodon, Bluesky, X and the demo feed; an RSS feed is a Source only):
+// it polls and fetches threads, sends replies and confirms them after an
+// uncertain failure, verifies its credentials and counts text as the
+// network does.
+type Account interface {
+	Source
+	ThreadFetcher
+	Sender
+	Confirmer
+	Verifier
+	Limiter
+}
+
 // ReplyLimiter is implemented by limiters of networks that add text of
 // their own to a reply (Mastodon puts "@user " in front when the text
 // does not mention the customer): CountReply counts the reply as it will

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -222,51 +221,34 @@ func (c *Client) sendRaw(ctx context.Context, r xreq, base, token string, out an
 	if r.post {
 		method = http.MethodPost
 	}
-	var body io.Reader
+	call := web.Call{Method: method, URL: u, Header: http.Header{}}
 	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return &social.Error{Kind: social.Permanent, Msg: "encoding request", Err: err}
+		var err error
+		if call.Body, call.Type, err = web.JSONBody(r.body); err != nil {
+			return err
 		}
-		body = bytes.NewReader(b)
 	}
 	if r.raw != nil {
-		body = bytes.NewReader(r.raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return &social.Error{Kind: social.Permanent, Msg: "building request for " + r.nsid, Err: err}
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.raw != nil {
-		req.Header.Set("Content-Type", r.ctype)
-	} else if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		call.Body, call.Type = bytes.NewReader(r.raw), r.ctype
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		call.Header.Set("Authorization", "Bearer "+token)
 	}
 	if r.proxy != "" {
-		req.Header.Set("atproto-proxy", r.proxy)
+		call.Header.Set("atproto-proxy", r.proxy)
 	}
-	resp, err := c.http.Do(ctx, req)
+	resp, err := c.http.Send(ctx, call)
 	if err != nil {
 		return err
 	}
 	c.noteRate(resp.Header)
-	if resp.Status < 200 || resp.Status > 299 {
+	if !resp.OK() {
 		return c.classify(resp)
 	}
 	if out == nil {
 		return nil
 	}
-	if !resp.IsJSON() {
-		return &social.Error{Kind: social.Transient, Status: resp.Status, Msg: "response is not JSON"}
-	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return &social.Error{Kind: social.Transient, Status: resp.Status, Msg: "malformed JSON response", Err: err}
-	}
-	return nil
+	return resp.Decode(out)
 }
 
 // authNames are XRPC errors that need the operator (or a new session).
@@ -304,9 +286,7 @@ func isChatTokenMethod(err error) bool {
 // classify maps a non-2xx XRPC answer onto a typed error.
 func (c *Client) classify(resp *web.Response) error {
 	var xe xrpcError
-	if resp.IsJSON() {
-		_ = json.Unmarshal(resp.Body, &xe) // best effort; an odd body keeps the status text
-	}
+	_ = resp.Decode(&xe) // best effort; an odd body keeps the status text
 	msg := strings.TrimSpace(xe.Message)
 	if human, ok := chatMessages[xe.Error]; ok {
 		msg = human
@@ -533,13 +513,8 @@ func (c *Client) ID() string { return "bluesky:" + c.opts.Account }
 
 // The interfaces the engine looks for.
 var (
-	_ social.Source        = (*Client)(nil)
-	_ social.ThreadFetcher = (*Client)(nil)
-	_ social.Sender        = (*Client)(nil)
-	_ social.Confirmer     = (*Client)(nil)
-	_ social.Verifier      = (*Client)(nil)
+	_ social.Account       = (*Client)(nil)
 	_ social.RateReporter  = (*Client)(nil)
-	_ social.Limiter       = (*Client)(nil)
 	_ social.Limiter       = Limits{}
 	_ social.Source        = (*Search)(nil)
 	_ social.ThreadFetcher = (*Search)(nil)

@@ -281,7 +281,7 @@ func TestHTMLOn200IsTransient(t *testing.T) {
 		w.Write([]byte("<html>captive portal</html>"))
 	})
 	_, err := newClient(f).Poll(context.Background(), "")
-	assertErr(t, err, social.Transient, 200, time.Time{}, "not JSON")
+	assertErr(t, err, social.Transient, 200, time.Time{}, `expected JSON, got "text/html"`)
 }
 
 func TestOversizedBodyIsTransient(t *testing.T) {

@@ -110,16 +110,9 @@ var newNotification = mkNotif("at://did:plc:n0raxqz2vb5ek3lmh7ts4wda/app.bsky.fe
 func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 	f := newFake(t)
 	c := newClient(f)
-	ctx := context.Background()
-	first, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := mustPoll(t, c, "")
 	// Nothing new: one page read, no posts, same cursor.
-	again, err := c.Poll(ctx, first.Cursor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := mustPoll(t, c, first.Cursor)
 	if len(again.Posts) != 0 || again.Cursor != first.Cursor {
 		t.Fatalf("repeat poll: %d posts, cursor %q", len(again.Posts), again.Cursor)
 	}
@@ -134,10 +127,7 @@ func TestIncrementalPollStopsAtWatermark(t *testing.T) {
 		}
 		writeJSON(w, 200, body)
 	})
-	b, err := c.Poll(ctx, first.Cursor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, first.Cursor)
 	if len(b.Posts) != 1 || b.Posts[0].RemoteID != newNotification["uri"] || b.Posts[0].Kind != social.KindMention {
 		t.Fatalf("posts = %+v", b.Posts)
 	}
@@ -155,11 +145,7 @@ func TestWatermarkWithSharedInstant(t *testing.T) {
 		writeJSON(w, 200, string(live))
 	})
 	c := newClient(f)
-	ctx := context.Background()
-	first, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := mustPoll(t, c, "")
 	if len(first.Posts) != 2 {
 		t.Fatalf("first poll: %d posts", len(first.Posts))
 	}
@@ -176,10 +162,7 @@ func TestWatermarkWithSharedInstant(t *testing.T) {
 	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, body)
 	})
-	b, err := c.Poll(ctx, first.Cursor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, c, first.Cursor)
 	if len(b.Posts) != 1 || b.Posts[0].RemoteID != third["uri"] {
 		t.Fatalf("posts = %v", b.Posts)
 	}
@@ -192,15 +175,10 @@ func TestEmptyPageWithCursorKeepsPaging(t *testing.T) {
 	f := newFake(t)
 	f.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		f.CheckNotificationQuery(w, r)
-		switch r.URL.Query().Get("cursor") {
-		case "":
+		if c := r.URL.Query().Get("cursor"); c == "" {
 			writeJSON(w, 200, pageJSON(t, "2026-11-21T20:00:00.000Z")) // filtered empty, cursor present
-		case "2026-11-21T20:00:00.000Z":
-			f.ServeFixture(w, 200, "listNotifications.json")
-		case cursorPage2:
-			f.ServeFixture(w, 200, "listNotifications_page2.json")
-		case cursorPageEnd:
-			f.ServeFixture(w, 200, "listNotifications_last.json")
+		} else {
+			f.ServeNotificationPage(w, c, "2026-11-21T20:00:00.000Z")
 		}
 	})
 	b, err := newClient(f).Poll(context.Background(), "")
@@ -370,13 +348,9 @@ func TestPageBoundLeavesAGapAndFillsIt(t *testing.T) {
 	f := pagedFake(t, pages)
 	c := newClient(f)
 	c.maxPages = 2
-	ctx := context.Background()
 	start := encodeState(pollState{At: "2026-11-22T07:00:00Z", URIs: []string{synth(0)["uri"].(string)}})
 
-	b1, err := c.Poll(ctx, start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b1 := mustPoll(t, c, start)
 	if got := texts(b1.Posts); !reflect.DeepEqual(got, []string{"n3", "n4", "n5", "n6"}) || !b1.More {
 		t.Fatalf("first batch %v more=%v", got, b1.More)
 	}
@@ -385,10 +359,7 @@ func TestPageBoundLeavesAGapAndFillsIt(t *testing.T) {
 		t.Fatalf("state after first batch = %+v", st)
 	}
 
-	b2, err := c.Poll(ctx, b1.Cursor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b2 := mustPoll(t, c, b1.Cursor)
 	if got := texts(b2.Posts); !reflect.DeepEqual(got, []string{"n1", "n2"}) || b2.More {
 		t.Fatalf("gap batch %v more=%v", got, b2.More)
 	}
@@ -463,11 +434,7 @@ func TestSearch(t *testing.T) {
 	if s.ID() != "bluesky:acme:search:acme coffee" {
 		t.Fatalf("ID = %q", s.ID())
 	}
-	ctx := context.Background()
-	b, err := s.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustPoll(t, s, "")
 	calls := f.Calls("app.bsky.feed.searchPosts")
 	if len(calls) != 1 {
 		t.Fatalf("first search poll read %d pages, want 1", len(calls))
@@ -509,10 +476,7 @@ func TestSearch(t *testing.T) {
 		}
 		writeJSON(w, 200, body)
 	})
-	b2, err := s.Poll(ctx, b.Cursor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b2 := mustPoll(t, s, b.Cursor)
 	if len(b2.Posts) != 1 || b2.Posts[0].RemoteID != newer["uri"] {
 		t.Fatalf("second poll = %+v", b2.Posts)
 	}
@@ -611,4 +575,14 @@ func TestSearchSharesTheSessionAndRate(t *testing.T) {
 	if r := s.Rate(); !r.Known || r.Remaining != 10 {
 		t.Fatalf("rate = %+v", r)
 	}
+}
+
+// mustPoll polls src once from cursor; an error ends the test.
+func mustPoll(t *testing.T, src social.Source, cursor string) social.Batch {
+	t.Helper()
+	b, err := src.Poll(context.Background(), cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

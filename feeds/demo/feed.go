@@ -52,14 +52,7 @@ type followUp struct {
 	thread string
 }
 
-var (
-	_ social.Source        = (*Feed)(nil)
-	_ social.Sender        = (*Feed)(nil)
-	_ social.Confirmer     = (*Feed)(nil)
-	_ social.ThreadFetcher = (*Feed)(nil)
-	_ social.Verifier      = (*Feed)(nil)
-	_ social.Limiter       = (*Feed)(nil)
-)
+var _ social.Account = (*Feed)(nil)
 
 // New returns a demo feed whose script is laid out around start: about
 // twenty posts are already there (created over the ninety minutes before

@@ -2,7 +2,6 @@ package mastodon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,13 +60,8 @@ type Client struct {
 func New(o Options) *Client { return &Client{api: newAPI(o)} }
 
 var (
-	_ social.Source        = (*Client)(nil)
-	_ social.ThreadFetcher = (*Client)(nil)
-	_ social.Sender        = (*Client)(nil)
-	_ social.Confirmer     = (*Client)(nil)
-	_ social.Verifier      = (*Client)(nil)
-	_ social.RateReporter  = (*Client)(nil)
-	_ social.Limiter       = (*Client)(nil)
+	_ social.Account      = (*Client)(nil)
+	_ social.RateReporter = (*Client)(nil)
 )
 
 // ID names the mentions feed: "mastodon:<account>".
@@ -158,23 +152,14 @@ func (a *api) callBody(ctx context.Context, method, path string, query url.Value
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Permanent, Msg: "bad request URL", Err: err})
-	}
-	req.Header.Set("Accept", "application/json")
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	for k, vs := range hdr {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
+	h := hdr.Clone()
 	if a.opt.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.opt.Token)
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Authorization", "Bearer "+a.opt.Token)
 	}
-	resp, err := a.http.Do(ctx, req)
+	resp, err := a.http.Send(ctx, web.Call{Method: method, URL: u, Body: body, Type: ctype, Header: h})
 	if err != nil {
 		return fmt.Errorf("mastodon: %s: %w", where, err)
 	}
@@ -183,19 +168,14 @@ func (a *api) callBody(ctx context.Context, method, path string, query url.Value
 		a.rs = rs
 		a.mu.Unlock()
 	}
-	if resp.Status < 200 || resp.Status > 299 {
+	if !resp.OK() {
 		return fmt.Errorf("mastodon: %s: %w", where, a.classify(resp))
 	}
 	if out == nil {
 		return nil
 	}
-	if !resp.IsJSON() {
-		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Transient, Status: resp.Status,
-			Msg: fmt.Sprintf("expected JSON, got %q", contentType(resp))})
-	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return fmt.Errorf("mastodon: %s: %w", where, &social.Error{Kind: social.Transient, Status: resp.Status,
-			Msg: "malformed JSON in response", Err: err})
+	if err := resp.Decode(out); err != nil {
+		return fmt.Errorf("mastodon: %s: %w", where, err)
 	}
 	return nil
 }
@@ -205,17 +185,14 @@ func (a *api) callBody(ctx context.Context, method, path string, query url.Value
 // transient unless the status says auth or rate limit.
 func (a *api) classify(resp *web.Response) error {
 	var msg string
-	isJSON := resp.IsJSON()
-	if isJSON {
-		var e apiError
-		if json.Unmarshal(resp.Body, &e) == nil {
-			msg = string(e.Error)
-			if d := string(e.ErrorDescription); d != "" && d != msg {
-				if msg != "" {
-					msg += ": "
-				}
-				msg += d
+	var e apiError
+	if resp.Decode(&e) == nil {
+		msg = string(e.Error)
+		if d := string(e.ErrorDescription); d != "" && d != msg {
+			if msg != "" {
+				msg += ": "
 			}
+			msg += d
 		}
 	}
 	var until time.Time
@@ -224,22 +201,11 @@ func (a *api) classify(resp *web.Response) error {
 	}
 	err := web.Classify(resp, msg, until, a.now())
 	var se *social.Error
-	if errors.As(err, &se) && se.Kind == social.Permanent && !isJSON {
+	if errors.As(err, &se) && se.Kind == social.Permanent && !resp.IsJSON() {
 		se.Kind = social.Transient
-		se.Msg += fmt.Sprintf(" (non-JSON %q body)", contentType(resp))
+		se.Msg += fmt.Sprintf(" (non-JSON %q body)", resp.ContentType())
 	}
 	return err
-}
-
-func contentType(r *web.Response) string {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return "no content type"
-	}
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
-	}
-	return strings.TrimSpace(ct)
 }
 
 // verify fetches the token's own account and caches it.

@@ -225,6 +225,19 @@ func TestCatchUpPartialFailure(t *testing.T) {
 	}
 }
 
+// pollAgainEmpty polls src a second time from cursor: nothing new, the
+// cursor kept, and the second GET of path sent the cursor as min_id.
+func pollAgainEmpty(t *testing.T, f *fakenet.MastodonScript, src social.Source, path, cursor string) {
+	t.Helper()
+	b, err := src.Poll(ctx, cursor)
+	if err != nil || len(b.Posts) != 0 || b.Cursor != cursor {
+		t.Fatalf("second poll %+v %v", b, err)
+	}
+	if got := f.Find("GET", path)[1].Query.Get("min_id"); got != cursor {
+		t.Errorf("min_id %q, want %q", got, cursor)
+	}
+}
+
 func TestGoToSocialNotifications(t *testing.T) {
 	f := newFake(t)
 	f.Handle("GET /api/v2/instance", fakenet.JSONReply(200, fixture(t, "gotosocial_instance_v2.json")))
@@ -240,13 +253,7 @@ func TestGoToSocialNotifications(t *testing.T) {
 		p.URL != "https://tooters.example/@lena/statuses/01M7Z565301V5P412Q3PD8AJB8" || p.Author.Followers != 64 {
 		t.Errorf("post %+v", p)
 	}
-	b, err := c.Poll(ctx, b.Cursor)
-	if err != nil || len(b.Posts) != 0 || b.Cursor != "01M7Z5662869E9G7R0KGREWWSR" {
-		t.Fatalf("second poll %+v %v", b, err)
-	}
-	if got := f.Find("GET", "/api/v1/notifications")[1].Query.Get("min_id"); got != "01M7Z5662869E9G7R0KGREWWSR" {
-		t.Errorf("min_id %q", got)
-	}
+	pollAgainEmpty(t, f, c, "/api/v1/notifications", b.Cursor)
 	// GoToSocial counts code points with the URL in full (its
 	// validateStatusContent: len([]rune(status))), whatever
 	// characters_reserved_per_url (25) says.
@@ -257,7 +264,7 @@ func TestGoToSocialNotifications(t *testing.T) {
 	// a local GoToSocial account gets the server's domain
 	f2 := newFake(t)
 	f2.LoadNotifications("gotosocial/notifications_mention_alice.json")
-	b, err = New(options(f2)).Poll(ctx, "")
+	b, err := New(options(f2)).Poll(ctx, "")
 	if err != nil || len(b.Posts) != 1 {
 		t.Fatalf("%+v %v", b, err)
 	}
@@ -672,6 +679,21 @@ func TestRateAfter429(t *testing.T) {
 	}
 }
 
+// searchFirstPoll makes the search for query, checks its feed id and polls
+// it once from no cursor.
+func searchFirstPoll(t *testing.T, f *fakenet.MastodonScript, query string) (*Search, social.Batch) {
+	t.Helper()
+	s := NewSearch(options(f), query)
+	if s.ID() != "mastodon:acme:search:"+query {
+		t.Errorf("ID %q", s.ID())
+	}
+	b, err := s.Poll(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, b
+}
+
 func TestTagSearch(t *testing.T) {
 	f := newFake(t)
 	var sts []json.RawMessage
@@ -679,14 +701,7 @@ func TestTagSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.SetTag(sts)
-	s := NewSearch(options(f), "#AcmeCoffee")
-	if s.ID() != "mastodon:acme:search:#AcmeCoffee" {
-		t.Errorf("ID %q", s.ID())
-	}
-	b, err := s.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, b := searchFirstPoll(t, f, "#AcmeCoffee")
 	if got, want := ids(b.Posts), []string{"117654091669176322", "117655181721600004"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("posts %v, want %v", got, want)
 	}
@@ -701,7 +716,7 @@ func TestTagSearch(t *testing.T) {
 	if b.Posts[1].Text != "Best flat white in town, honestly. #AcmeCoffee #coffee" || b.Posts[1].Author.Handle != "@jonas@social.example" {
 		t.Errorf("post %+v", b.Posts[1])
 	}
-	b, err = s.Poll(ctx, b.Cursor)
+	b, err := s.Poll(ctx, b.Cursor)
 	if err != nil || len(b.Posts) != 0 || b.Cursor != "117655181721600004" {
 		t.Fatalf("second poll %+v %v", b, err)
 	}
@@ -715,14 +730,7 @@ func TestTagSearch(t *testing.T) {
 func TestFullTextSearch(t *testing.T) {
 	f := newFake(t)
 	f.Handle("GET /api/v2/search", fakenet.JSONReply(200, fixture(t, "search_v2_statuses.json")))
-	s := NewSearch(options(f), "ekspres")
-	if s.ID() != "mastodon:acme:search:ekspres" {
-		t.Errorf("ID %q", s.ID())
-	}
-	b, err := s.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, b := searchFirstPoll(t, f, "ekspres")
 	if len(b.Posts) != 1 || b.Posts[0].RemoteID != "117654091669176322" || b.Posts[0].Kind != social.KindSearch ||
 		b.Cursor != "117654091669176322" {
 		t.Fatalf("%+v", b)
@@ -732,15 +740,9 @@ func TestFullTextSearch(t *testing.T) {
 		t.Errorf("query %v", q)
 	}
 	// the server ignores min_id and answers the same hit: filtered out, cursor kept
-	b, err = s.Poll(ctx, b.Cursor)
-	if err != nil || len(b.Posts) != 0 || b.Cursor != "117654091669176322" {
-		t.Fatalf("second poll %+v %v", b, err)
-	}
-	if got := f.Find("GET", "/api/v2/search")[1].Query.Get("min_id"); got != "117654091669176322" {
-		t.Errorf("min_id hint %q", got)
-	}
+	pollAgainEmpty(t, f, s, "/api/v2/search", b.Cursor)
 	// an older cursor lets it through
-	b, err = s.Poll(ctx, "117600000000000000")
+	b, err := s.Poll(ctx, "117600000000000000")
 	if err != nil || len(b.Posts) != 1 || b.Cursor != "117654091669176322" {
 		t.Fatalf("older cursor %+v %v", b, err)
 	}

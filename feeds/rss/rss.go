@@ -166,7 +166,7 @@ func (f *Feed) poll(ctx context.Context, cur string) (social.Batch, error) {
 	switch {
 	case resp.Status == http.StatusNotModified || resp.Status == http.StatusNoContent:
 		return social.Batch{Cursor: cur}, nil
-	case resp.Status < 200 || resp.Status > 299:
+	case !resp.OK():
 		return social.Batch{}, fmt.Errorf("rss %s: %w", f.name, f.classify(resp))
 	}
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,52 @@ func TestRate(t *testing.T) {
 	rs, ok := Rate(h, "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", UnixReset)
 	if !ok || rs.Limit != 3000 || rs.Remaining != 2990 || rs.Reset.Unix() != 1795000000 {
 		t.Fatalf("got %+v %v", rs, ok)
+	}
+}
+
+// Send asks for JSON, sets the body's type and adds the call's headers;
+// Decode takes a JSON body and turns anything else into a transient error
+// that names the content type.
+func TestSendAndDecode(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Header().Set("Content-Type", r.URL.Query().Get("ct"))
+		w.Write([]byte(r.URL.Query().Get("body")))
+	}))
+	defer srv.Close()
+	body, ctype, err := JSONBody(map[string]int{"n": 1})
+	if err != nil || ctype != "application/json" {
+		t.Fatalf("JSONBody: %q %v", ctype, err)
+	}
+	c := NewClient(0)
+	send := func(ct, b string) *Response {
+		t.Helper()
+		u := srv.URL + "?" + url.Values{"ct": {ct}, "body": {b}}.Encode()
+		resp, err := c.Send(context.Background(), Call{Method: http.MethodPost, URL: u, Body: body, Type: ctype,
+			Header: http.Header{"Authorization": {"Bearer t"}}})
+		if err != nil || !resp.OK() {
+			t.Fatalf("Send: %+v %v", resp, err)
+		}
+		return resp
+	}
+	var out struct{ N int }
+	if err := send("application/json; charset=utf-8", `{"n":2}`).Decode(&out); err != nil || out.N != 2 {
+		t.Errorf("Decode: %+v %v", out, err)
+	}
+	if got.Get("Accept") != "application/json" || got.Get("Content-Type") != "application/json" || got.Get("Authorization") != "Bearer t" {
+		t.Errorf("request headers %v", got)
+	}
+	for _, tc := range []struct{ ct, body, msg string }{
+		{"text/html; charset=utf-8", "<html>", `expected JSON, got "text/html"`},
+		{"application/json", `{"n":`, "malformed JSON in response"},
+	} {
+		err := send(tc.ct, tc.body).Decode(&out)
+		if social.KindOf(err) != social.Transient || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: %v, want a transient error saying %q", tc.ct, err, tc.msg)
+		}
+	}
+	if _, err := c.Send(context.Background(), Call{Method: "GET", URL: "http://%zz"}); social.KindOf(err) != social.Permanent {
+		t.Errorf("bad URL: %v, want a permanent error", err)
 	}
 }

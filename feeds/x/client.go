@@ -3,10 +3,8 @@ package x
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,13 +54,8 @@ const (
 
 // The interfaces the adapter implements.
 var (
-	_ social.Source        = (*Client)(nil)
-	_ social.ThreadFetcher = (*Client)(nil)
-	_ social.Sender        = (*Client)(nil)
-	_ social.Confirmer     = (*Client)(nil)
-	_ social.Verifier      = (*Client)(nil)
+	_ social.Account       = (*Client)(nil)
 	_ social.RateReporter  = (*Client)(nil)
-	_ social.Limiter       = (*Client)(nil)
 	_ social.Source        = (*Search)(nil)
 	_ social.ThreadFetcher = (*Search)(nil)
 	_ social.RateReporter  = (*Search)(nil)
@@ -251,33 +244,20 @@ func (c *Client) doRaw(ctx context.Context, key, method, path string, q url.Valu
 	if len(q) > 0 {
 		u += "?" + encodeQuery(q)
 	}
-	var rd io.Reader
-	rb, raw := body.(rawBody)
-	if raw {
-		rd = bytes.NewReader(rb.data)
+	call := web.Call{Method: method, URL: u}
+	if rb, raw := body.(rawBody); raw {
+		call.Body, call.Type = bytes.NewReader(rb.data), rb.ctype
 	} else if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, &social.Error{Kind: social.Permanent, Msg: "encoding request", Err: err}
+		if call.Body, call.Type, err = web.JSONBody(body); err != nil {
+			return nil, err
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, &social.Error{Kind: social.Permanent, Msg: "bad X API URL", Err: err}
-	}
-	req.Header.Set("Accept", "application/json")
-	if raw {
-		req.Header.Set("Content-Type", rb.ctype)
-	} else if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.web.Do(ctx, req)
+	resp, err := c.web.Send(ctx, call)
 	if err != nil {
 		return nil, err
 	}
 	c.record(key, resp.Header)
-	if resp.Status < 200 || resp.Status > 299 {
+	if !resp.OK() {
 		return nil, c.classify(key, resp, now)
 	}
 	return resp, nil

@@ -220,14 +220,7 @@ func (s *BlueskyScript) defaults() {
 		if !s.CheckNotificationQuery(w, r) {
 			return
 		}
-		switch r.URL.Query().Get("cursor") {
-		case "":
-			s.ServeFixture(w, 200, "listNotifications.json")
-		case BlueskyCursorPage2:
-			s.ServeFixture(w, 200, "listNotifications_page2.json")
-		case BlueskyCursorPageEnd:
-			s.ServeFixture(w, 200, "listNotifications_last.json")
-		default:
+		if !s.ServeNotificationPage(w, r.URL.Query().Get("cursor"), "") {
 			writeXRPC(w, 400, `{"error":"InvalidRequest","message":"bad cursor"}`)
 		}
 	})
@@ -353,4 +346,19 @@ func (s *BlueskyScript) CheckNotificationQuery(w http.ResponseWriter, r *http.Re
 		s.t.Errorf("fake: listNotifications query %v", q)
 	}
 	return true
+}
+
+// ServeNotificationPage serves the fixture page of listNotifications that
+// cursor names, the first page being named first ("" for the default
+// route), and reports whether cursor named one.
+func (s *BlueskyScript) ServeNotificationPage(w http.ResponseWriter, cursor, first string) bool {
+	name, ok := map[string]string{
+		first:                "listNotifications.json",
+		BlueskyCursorPage2:   "listNotifications_page2.json",
+		BlueskyCursorPageEnd: "listNotifications_last.json",
+	}[cursor]
+	if ok {
+		s.ServeFixture(w, 200, name)
+	}
+	return ok
 }

@@ -419,8 +419,13 @@ func copyOf[T any](mu *sync.Mutex, list *[]T) []T {
 func mapOf[T, U any](mu *sync.Mutex, list *[]T, f func(T) U) []U {
 	mu.Lock()
 	defer mu.Unlock()
+	return mapped(*list, f)
+}
+
+// mapped returns f of every element of list, in order (nil for none).
+func mapped[T, U any](list []T, f func(T) U) []U {
 	var out []U
-	for _, v := range *list {
+	for _, v := range list {
 		out = append(out, f(v))
 	}
 	return out

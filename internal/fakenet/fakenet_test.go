@@ -28,6 +28,23 @@ func (a answer) json(t *testing.T, v any) {
 	}
 }
 
+// get GETs u and fails the test unless the answer has status want; a 200
+// answer's JSON body is decoded into out (if not nil), and ok says so.
+func get(t *testing.T, c *http.Client, u string, hdr map[string]string, want int, out any) (a answer, ok bool) {
+	t.Helper()
+	a = call(t, c, "GET", u, hdr, "")
+	if a.status != want {
+		t.Fatalf("status %d, want %d: %s", a.status, want, a.body)
+	}
+	if a.status != 200 {
+		return a, false
+	}
+	if out != nil {
+		a.json(t, out)
+	}
+	return a, true
+}
+
 // call sends one request with a plain client.
 func call(t *testing.T, c *http.Client, method, u string, hdr map[string]string, body string) answer {
 	t.Helper()
@@ -94,10 +111,7 @@ func TestMastodonAuthAndPaging(t *testing.T) {
 		{"unknown route", m.URL + "/api/v1/nope", auth, 404, nil, false, "Record not found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := call(t, nil, "GET", c.url, c.hdr, "")
-			if a.status != c.status {
-				t.Fatalf("status %d, want %d: %s", a.status, c.status, a.body)
-			}
+			a, _ := get(t, nil, c.url, c.hdr, c.status, nil)
 			if c.contains != "" && !strings.Contains(string(a.body), c.contains) {
 				t.Errorf("body %s lacks %q", a.body, c.contains)
 			}
@@ -220,6 +234,16 @@ func TestMastodonPostRefusals(t *testing.T) {
 	}
 }
 
+// notifPage is a page of Bluesky notifications as the fake serves them.
+type notifPage struct {
+	Notifications []struct{ URI string }
+	Cursor        *string
+}
+
+func (p notifPage) uris() []string {
+	return mapped(p.Notifications, func(n struct{ URI string }) string { return n.URI })
+}
+
 func TestBlueskySessionAndPaging(t *testing.T) {
 	n := Start(t)
 	b := n.Bluesky
@@ -244,13 +268,9 @@ func TestBlueskySessionAndPaging(t *testing.T) {
 	tok := map[string]string{"Authorization": "Bearer " + sess.AccessJwt}
 	list := b.PDSURL + "/xrpc/app.bsky.notification.listNotifications?reasons=mention&reasons=reply&reasons=quote&limit=50&priority=false"
 	uris := func(name string) []string {
-		var p struct{ Notifications []struct{ URI string } }
+		var p notifPage
 		mustUnmarshal(Fixture("bluesky/"+name), &p)
-		var out []string
-		for _, n := range p.Notifications {
-			out = append(out, n.URI)
-		}
-		return out
+		return p.uris()
 	}
 	for _, c := range []struct {
 		name, url string
@@ -268,23 +288,12 @@ func TestBlueskySessionAndPaging(t *testing.T) {
 		{"seenAt is refused", list + "&seenAt=2026-11-21T00:00:00Z", tok, 400, nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := call(t, nil, "GET", c.url, c.hdr, "")
-			if a.status != c.status {
-				t.Fatalf("status %d, want %d: %s", a.status, c.status, a.body)
-			}
-			if c.status != 200 {
+			var p notifPage
+			a, ok := get(t, nil, c.url, c.hdr, c.status, &p)
+			if !ok {
 				return
 			}
-			var p struct {
-				Notifications []struct{ URI string }
-				Cursor        *string
-			}
-			a.json(t, &p)
-			var got []string
-			for _, n := range p.Notifications {
-				got = append(got, n.URI)
-			}
-			if !slices.Equal(got, c.uris) {
+			if got := p.uris(); !slices.Equal(got, c.uris) {
 				t.Errorf("uris %v, want %v", got, c.uris)
 			}
 			if (p.Cursor == nil) != (c.cursor == "") || (p.Cursor != nil && *p.Cursor != c.cursor) {
@@ -401,23 +410,25 @@ func TestXOAuth(t *testing.T) {
 	}
 }
 
+// tweetPage is a page of X posts as the fake serves them.
+type tweetPage struct {
+	Data []struct{ ID string }
+	Meta map[string]any
+}
+
+func (p tweetPage) ids() []string {
+	return mapped(p.Data, func(d struct{ ID string }) string { return d.ID })
+}
+
 func TestXMentionsAndPosts(t *testing.T) {
 	n := Start(t)
 	x := n.X
 	c := xClient(XConsumerKey, XConsumerSecret, XAccessToken, XAccessSecret)
 	mentions := x.URL + "/2/users/" + XUserID + "/mentions?max_results=100"
-	type page struct {
-		Data []struct{ ID string }
-		Meta map[string]any
-	}
 	fixtureIDs := func(name string) []string {
-		var p page
+		var p tweetPage
 		mustUnmarshal(Fixture("x/"+name), &p)
-		var out []string
-		for _, d := range p.Data {
-			out = append(out, d.ID)
-		}
-		return out
+		return p.ids()
 	}
 	for _, tc := range []struct {
 		name, url string
@@ -435,20 +446,12 @@ func TestXMentionsAndPosts(t *testing.T) {
 			fixtureIDs("search_recent_conversation.json"), false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := call(t, c, "GET", tc.url, nil, "")
-			if a.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", a.status, tc.status, a.body)
-			}
-			if tc.status != 200 {
+			var p tweetPage
+			a, ok := get(t, c, tc.url, nil, tc.status, &p)
+			if !ok {
 				return
 			}
-			var p page
-			a.json(t, &p)
-			var got []string
-			for _, d := range p.Data {
-				got = append(got, d.ID)
-			}
-			if !slices.Equal(got, tc.ids) {
+			if got := p.ids(); !slices.Equal(got, tc.ids) {
 				t.Errorf("ids %v, want %v", got, tc.ids)
 			}
 			if _, ok := p.Meta["next_token"]; ok != tc.next {
@@ -489,12 +492,12 @@ func TestXMentionsAndPosts(t *testing.T) {
 		t.Errorf("created %+v", got)
 	}
 	// the reply joins the conversation and the account's timeline
-	var conv page
+	var conv tweetPage
 	call(t, c, "GET", x.URL+"/2/tweets/search/recent?query=conversation_id:2123808585940639751", nil, "").json(t, &conv)
 	if len(conv.Data) != 2 || conv.Data[0].ID != created.Data.ID {
 		t.Errorf("conversation after the reply: %+v", conv.Data)
 	}
-	var own page
+	var own tweetPage
 	call(t, c, "GET", x.URL+"/2/users/"+XUserID+"/tweets?max_results=100", nil, "").json(t, &own)
 	if len(own.Data) != 1 || own.Data[0].ID != created.Data.ID {
 		t.Errorf("own timeline: %+v", own.Data)
