@@ -122,8 +122,7 @@ func (p *composer) restoreDraft(id, draft string) {
 
 // start opens the composer on a conversation.
 func (p *composer) start(c social.Conversation, direct, followUp bool) tea.Cmd {
-	if c.ReadOnly != "" && !followUp {
-		p.host.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+	if !followUp && readOnly(p.host, c) {
 		return nil
 	}
 	p.bulkIDs = nil
