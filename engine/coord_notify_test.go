@@ -115,3 +115,48 @@ func TestChangesReachOtherProcesses(t *testing.T) {
 	}
 	waitEvent(t, evA, EvConvChanged, conv, 10*time.Second)
 }
+
+// BenchmarkCrossProcessChange: a change committed by one process (its own
+// pool) until another process has the event and has re-read the
+// conversation, as its TUI does (loadConvs), over 200 changes, on
+// PostgreSQL with fsync on. It reports p50 and p99.
+func BenchmarkCrossProcessChange(b *testing.B) {
+	for range b.N {
+		dsn := durableDB(b)
+		pa := startProc(b, dsn, "a", &feedServer{total: map[string]int{}}, nil, time.Second, 5*time.Second)
+		pb := startProc(b, dsn, "b", &feedServer{total: map[string]int{}}, nil, time.Second, 5*time.Second)
+		ev, stop := pb.e.Subscribe()
+		conv := seedConv(b, pa.st)
+		untilHeard(b, pa.st, ev, conv)
+		ctx := context.Background()
+		var lat []time.Duration
+		for i := range 200 {
+			t0 := time.Now()
+			if _, err := pa.st.UpdateConv(ctx, conv, func(c *social.Conversation) error { c.Priority = i; return nil }); err != nil {
+				b.Fatal(err)
+			}
+			for got := false; !got; {
+				select {
+				case e := <-ev:
+					if e.Kind == EvConvChanged && len(e.ConvIDs) == 1 && e.ConvIDs[0] == conv {
+						cs, err := pb.st.Conversations(ctx, e.ConvIDs)
+						if err != nil || len(cs) != 1 {
+							b.Fatal(err)
+						}
+						got = cs[0].Priority == i
+					}
+				case <-time.After(5 * time.Second):
+					b.Fatalf("change %d not seen by the other process within 5 s", i)
+				}
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		stop()
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+		pa.stop(false)
+		pb.stop(false)
+	}
+}
