@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store/pg"
 )
@@ -14,17 +16,9 @@ import (
 // waitEvent waits for an event of kind that names conv ("" = any).
 func waitEvent(t testing.TB, ch <-chan Event, kind EventKind, conv string, d time.Duration) {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case ev := <-ch:
-			if ev.Kind == kind && (conv == "" || slices.Contains(ev.ConvIDs, conv)) {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("no event %d for %q within %v", kind, conv, d)
-		}
-	}
+	testkit.Await(t, ch, d, fmt.Sprintf("event %d for %q", kind, conv), func(ev Event) bool {
+		return ev.Kind == kind && (conv == "" || slices.Contains(ev.ConvIDs, conv))
+	})
 }
 
 func seedConv(t testing.TB, st *pg.Store) string {
