@@ -2,8 +2,6 @@ package tui_test
 
 import (
 	"context"
-	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,10 +19,7 @@ import (
 // the reply is queued with the image.
 func TestAttachImageInComposer(t *testing.T) {
 	a, _ := demoApp(t)
-	file := filepath.Join(t.TempDir(), "claim-form.png")
-	f, _ := os.Create(file)
-	png.Encode(f, image.NewGray(image.Rect(0, 0, 8, 6)))
-	f.Close()
+	file := testkit.PNG(t, "claim-form.png", 8, 6)
 	notImage := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(notImage, []byte("plain text"), 0o600)
 

@@ -1,11 +1,11 @@
-// Package testkit holds what tests share to wait without sleeping blind
-// and to control time: Eventually polls a condition until a deadline,
-// Returned waits for a function to return once its context ended, Await
-// for a value from a channel, Buffer collects output a test reads while it
-// is written, Clock is a settable clock to inject where code takes a Now
-// func, SSHKey makes a login key, and NoLeaks fails a test that leaves
-// goroutines running. It imports nothing of hark's and is imported only by
-// tests.
+// Package testkit holds what tests share to wait without sleeping blind,
+// to control time and to make inputs: Eventually polls a condition until a
+// deadline, Returned waits for a function to return once its context
+// ended, Await for a value from a channel, Buffer collects output a test
+// reads while it is written, Clock is a settable clock to inject where
+// code takes a Now func, SSHKey makes a login key, PNG an image file, and
+// NoLeaks fails a test that leaves goroutines running. It imports nothing
+// of hark's and is imported only by tests.
 package testkit
 
 import (
