@@ -59,14 +59,6 @@ func hostileCorpus(t *testing.T) (names []string, data map[string]string) {
 // brand — and a config (mode 0600) pointing at it.
 func hostileWorld(t *testing.T) (cfg, db string, data map[string]string) {
 	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	db = filepath.Join(dir, "hostile.db")
-	st, err := store.Open(db, store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	names, data := hostileCorpus(t)
 	now := time.Now().Add(-time.Hour)
 	var posts []social.Post
@@ -82,17 +74,36 @@ func hostileWorld(t *testing.T) (cfg, db string, data map[string]string) {
 	tri := func(c *social.Conversation, _ social.Post, _ store.Contact) {
 		c.Priority, c.Reasons = 70, []string{"urgent: \x1b]0;pwned\x07", "\u202egnp.exe"}
 	}
-	if _, err := st.Ingest(context.Background(), "rss:hostile", "", posts, tri, now); err != nil {
+	cfg, db = storeWorld(t, "hostile.db", "Acme", "hostile", func(st store.Store) {
+		if _, err := st.Ingest(context.Background(), "rss:hostile", "", posts, tri, now); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return cfg, db, data
+}
+
+// storeWorld is a store file (name) in a test folder, which holds the XDG
+// state and config folders too, filled by fill, and a config with that
+// store, a log file, brand and an RSS feed of it named feed.
+func storeWorld(t *testing.T, name, brand, feed string, fill func(store.Store)) (cfg, db string) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	db = filepath.Join(dir, name)
+	st, err := store.Open(db, store.Options{NoSync: true})
+	if err != nil {
 		t.Fatal(err)
 	}
+	fill(st)
 	st.Close()
 	cfg = filepath.Join(dir, "config.yaml")
-	body := "store: " + db + "\nlog_file: " + filepath.Join(dir, "hark.log") + "\nbrands:\n  - name: Acme\n" +
-		"feeds:\n  - name: hostile\n    url: http://127.0.0.1:9/feed.xml\n    brand: Acme\n"
+	body := "store: " + db + "\nlog_file: " + filepath.Join(dir, "hark.log") + "\nbrands:\n  - name: " + brand + "\n" +
+		"feeds:\n  - name: " + feed + "\n    url: http://127.0.0.1:9/feed.xml\n    brand: " + brand + "\n"
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return cfg, db, data
+	return cfg, db
 }
 
 // run runs the command tree with args and returns stdout, stderr.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,24 +16,11 @@ import (
 // through the engine's poll path) and a config pointing at it.
 func searchWorld(t *testing.T) (cfg string) {
 	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	db := filepath.Join(dir, "hark.db")
-	st, err := store.Open(db, store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := benchgen.Build(context.Background(), st, benchgen.Gen{N: 300}, nil); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	cfg = filepath.Join(dir, "config.yaml")
-	body := "store: " + db + "\nlog_file: " + filepath.Join(dir, "hark.log") + "\nbrands:\n  - name: Skylark Air\n" +
-		"feeds:\n  - name: news\n    url: http://127.0.0.1:9/feed.xml\n    brand: Skylark Air\n"
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg, _ = storeWorld(t, "hark.db", "Skylark Air", "news", func(st store.Store) {
+		if err := benchgen.Build(context.Background(), st, benchgen.Gen{N: 300}, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
 	return cfg
 }
 

@@ -17,14 +17,21 @@ import (
 
 var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func demoEngine(t *testing.T) (*Engine, *demo.Feed, *testkit.Clock) {
+// tempStore is a new store in the test's folder, closed when it ends.
+func tempStore(t testing.TB) *store.Bolt {
 	t.Helper()
-	clk := testkit.NewClock(start)
-	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func demoEngine(t *testing.T) (*Engine, *demo.Feed, *testkit.Clock) {
+	t.Helper()
+	clk := testkit.NewClock(start)
+	st := tempStore(t)
 	f := demo.New(start, clk.Now)
 	var accts []Account
 	for _, b := range demo.Brands() {
@@ -176,8 +183,7 @@ func (f *flaky) Confirm(ctx context.Context, r social.Reply) (social.Sent, bool,
 
 func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	net := &flaky{fails: 1, sent: map[string]social.Sent{}}
 	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start, Kind: social.KindMention}}}
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},
@@ -202,8 +208,7 @@ func TestUncertainSendConfirmsInsteadOfReposting(t *testing.T) {
 
 func TestPermanentFailureStops(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start}}}
 	bad := senderFunc(func(context.Context, social.Reply) (social.Sent, error) {
 		return social.Sent{}, &social.Error{Kind: social.Permanent, Status: 422, Msg: "Text is too long"}
@@ -252,8 +257,7 @@ func TestSnoozeWakes(t *testing.T) {
 
 func TestFeedBackoffOnRateLimit(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	until := start.Add(15 * time.Minute)
 	src := &staticSource{err: &social.Error{Kind: social.RateLimited, Status: 429, Until: until}}
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a", Interval: time.Minute}}})
@@ -294,8 +298,7 @@ func (f senderFunc) Send(ctx context.Context, r social.Reply) (social.Sent, erro
 // skipping is remembered.
 func TestFollowUpAfterDM(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	var sent []social.Reply
 	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
 		sent = append(sent, r)
@@ -374,8 +377,7 @@ func TestWakeOnStart(t *testing.T) {
 // once each, and each conversation resolves when its reply is out.
 func TestBulkRepliesOnceEach(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	var mu sync.Mutex
 	sends := map[string]int{}
 	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
@@ -421,8 +423,7 @@ func TestBulkRepliesOnceEach(t *testing.T) {
 // the reply still answers the conversation's customer.
 func TestReplyAnswersTheCustomer(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	var got social.Reply
 	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
 		got = r
@@ -448,8 +449,7 @@ func TestReplyAnswersTheCustomer(t *testing.T) {
 // A reply discarded while another send is in flight is not sent.
 func TestDiscardDuringDeliveryIsHonoured(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var sent []string
@@ -553,8 +553,7 @@ func TestReopenAnsweredHasNoClock(t *testing.T) {
 // customer) does not count: this entry is sent for real.
 func TestConfirmIgnoresAnotherEntrysPost(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	net := &textNet{}
 	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start}}}
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},

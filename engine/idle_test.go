@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,11 +16,7 @@ import (
 // times are still saved now and then.
 func TestIdleWritesNothing(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	p := social.Post{Network: "t", Account: "a", RemoteID: "p1", Author: social.Author{Handle: "@olivia"}, Text: "wilted bouquet!", CreatedAt: start, Kind: social.KindMention}
 	src := &staticSource{posts: []social.Post{p}}
 	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: src, Network: "t", Account: "a"}},

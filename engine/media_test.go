@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,23 +14,6 @@ import (
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
-
-// pngFile writes a w×h PNG and returns its path.
-func pngFile(t *testing.T, w, h int) string {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	img.Set(0, 0, color.RGBA{200, 0, 0, 255})
-	p := filepath.Join(t.TempDir(), "form.png")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	return p
-}
 
 // imageNet uploads (counted) and posts; the first failSends posts fail
 // after reaching nobody (a 502).
@@ -85,7 +65,7 @@ func TestImageUploadedOnce(t *testing.T) {
 	}
 	e, st := open()
 	e.PollOnce(context.Background())
-	img, err := attach.Check(pngFile(t, 4, 3), "The completed claim form", 0)
+	img, err := attach.Check(testkit.PNG(t, "form.png", 4, 3), "The completed claim form", 0)
 	if err != nil || img.MIME != "image/png" || img.Width != 4 || img.Height != 3 {
 		t.Fatalf("check: %+v %v", img, err)
 	}
@@ -125,7 +105,7 @@ func TestAttachmentChecks(t *testing.T) {
 	e.o.Accounts[0].Sender = net
 	e.accounts["t/a"].Sender = net
 	e.PollOnce(context.Background())
-	good := pngFile(t, 2, 2)
+	good := testkit.PNG(t, "form.png", 2, 2)
 	text := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(text, []byte("hello, not an image"), 0o600)
 	for _, tc := range []struct {

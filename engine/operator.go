@@ -133,6 +133,23 @@ func (o *Operator) mayChangeEntry(ctx context.Context, seq uint64) error {
 	return o.mayChange(ctx, ent.Reply.ConvID)
 }
 
+// asConv runs change if the operator may change conversation id.
+func asConv[T any](ctx context.Context, o *Operator, id string, change func() (T, error)) (T, error) {
+	if err := o.mayChange(ctx, id); err != nil {
+		var zero T
+		return zero, err
+	}
+	return change()
+}
+
+// asEntry runs change if the operator may change outbox entry seq.
+func asEntry(ctx context.Context, o *Operator, seq uint64, change func() (store.OutboxEntry, error)) (store.OutboxEntry, error) {
+	if err := o.mayChangeEntry(ctx, seq); err != nil {
+		return store.OutboxEntry{}, err
+	}
+	return change()
+}
+
 // As returns a handle for an operator. A zero actor is the engine's solo
 // agent.
 func (e *Engine) As(a social.Actor) *Operator { return &Operator{e: e, actor: e.actor(a)} }
@@ -198,34 +215,22 @@ func (o *Operator) Reply(ctx context.Context, convID, text string, opts ReplyOpt
 
 // Resolve closes a conversation as this operator.
 func (o *Operator) Resolve(ctx context.Context, id string) (social.Conversation, error) {
-	if err := o.mayChange(ctx, id); err != nil {
-		return social.Conversation{}, err
-	}
-	return o.e.resolve(ctx, id, o.actor)
+	return asConv(ctx, o, id, func() (social.Conversation, error) { return o.e.resolve(ctx, id, o.actor) })
 }
 
 // SetState moves a conversation to open, pending or new as this operator.
 func (o *Operator) SetState(ctx context.Context, id string, s social.State) (social.Conversation, error) {
-	if err := o.mayChange(ctx, id); err != nil {
-		return social.Conversation{}, err
-	}
-	return o.e.setState(ctx, id, s, o.actor)
+	return asConv(ctx, o, id, func() (social.Conversation, error) { return o.e.setState(ctx, id, s, o.actor) })
 }
 
 // Snooze hides a conversation until a time, as this operator.
 func (o *Operator) Snooze(ctx context.Context, id string, until time.Time, note string) (social.Conversation, error) {
-	if err := o.mayChange(ctx, id); err != nil {
-		return social.Conversation{}, err
-	}
-	return o.e.snooze(ctx, id, until, note, o.actor)
+	return asConv(ctx, o, id, func() (social.Conversation, error) { return o.e.snooze(ctx, id, until, note, o.actor) })
 }
 
 // SkipFollowUp declines the public follow-up, as this operator.
 func (o *Operator) SkipFollowUp(ctx context.Context, id string) (social.Conversation, error) {
-	if err := o.mayChange(ctx, id); err != nil {
-		return social.Conversation{}, err
-	}
-	return o.e.skipFollowUp(ctx, id, o.actor)
+	return asConv(ctx, o, id, func() (social.Conversation, error) { return o.e.skipFollowUp(ctx, id, o.actor) })
 }
 
 // SetVIP flags or unflags the conversation's contact as VIP (all their
@@ -248,16 +253,10 @@ func (o *Operator) EditContact(ctx context.Context, convID string, fn func(*stor
 
 // Retry puts a failed outbox entry back in the queue, as this operator.
 func (o *Operator) Retry(ctx context.Context, seq uint64, text string) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(ctx, seq); err != nil {
-		return store.OutboxEntry{}, err
-	}
-	return o.e.retry(ctx, seq, text, o.actor)
+	return asEntry(ctx, o, seq, func() (store.OutboxEntry, error) { return o.e.retry(ctx, seq, text, o.actor) })
 }
 
 // Discard gives up on a failed or queued reply, as this operator.
 func (o *Operator) Discard(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(ctx, seq); err != nil {
-		return store.OutboxEntry{}, err
-	}
-	return o.e.discard(ctx, seq, o.actor)
+	return asEntry(ctx, o, seq, func() (store.OutboxEntry, error) { return o.e.discard(ctx, seq, o.actor) })
 }

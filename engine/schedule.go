@@ -198,25 +198,16 @@ func sortBySendAt(es []store.OutboxEntry) {
 
 // Reschedule moves a scheduled message, as this operator.
 func (o *Operator) Reschedule(ctx context.Context, seq uint64, at time.Time) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(ctx, seq); err != nil {
-		return store.OutboxEntry{}, err
-	}
-	return o.e.reschedule(ctx, seq, at, o.actor)
+	return asEntry(ctx, o, seq, func() (store.OutboxEntry, error) { return o.e.reschedule(ctx, seq, at, o.actor) })
 }
 
 // EditScheduled changes a scheduled message's text, as this operator.
 func (o *Operator) EditScheduled(ctx context.Context, seq uint64, text string) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(ctx, seq); err != nil {
-		return store.OutboxEntry{}, err
-	}
-	return o.e.editScheduled(ctx, seq, text, o.actor)
+	return asEntry(ctx, o, seq, func() (store.OutboxEntry, error) { return o.e.editScheduled(ctx, seq, text, o.actor) })
 }
 
 // SetSendAnyway changes a scheduled message's "send anyway", as this
 // operator.
 func (o *Operator) SetSendAnyway(ctx context.Context, seq uint64, anyway bool) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(ctx, seq); err != nil {
-		return store.OutboxEntry{}, err
-	}
-	return o.e.setSendAnyway(ctx, seq, anyway, o.actor)
+	return asEntry(ctx, o, seq, func() (store.OutboxEntry, error) { return o.e.setSendAnyway(ctx, seq, anyway, o.actor) })
 }

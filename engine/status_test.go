@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,8 +106,7 @@ func TestStatusPostRoundTrip(t *testing.T) {
 // out after reaching the network.
 func TestStatusPostEveryAccountOnce(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	fl := &flaky{fails: 1, sent: map[string]social.Sent{}}
 	net := &countingNet{}
 	e := New(Options{Store: st, Now: clk.Now, Accounts: []Account{
@@ -145,8 +143,7 @@ func TestStatusPostEveryAccountOnce(t *testing.T) {
 // posts of those brands only.
 func TestStatusPostOperatorBrands(t *testing.T) {
 	clk := testkit.NewClock(start)
-	st, _ := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{NoSync: true})
-	defer st.Close()
+	st := tempStore(t)
 	e := New(Options{Store: st, Now: clk.Now, Accounts: []Account{
 		{Network: "m", Name: "a", Brand: "Acme", Sender: &countingNet{}},
 		{Network: "m", Name: "o", Brand: "Other", Sender: &countingNet{}},

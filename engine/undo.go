@@ -102,16 +102,10 @@ func (e *Engine) restore(ctx context.Context, id string, prev, after social.Conv
 // Restore takes a conversation back to prev, as this operator (see
 // Engine.Restore).
 func (o *Operator) Restore(ctx context.Context, id string, prev, after social.Conversation) (social.Conversation, error) {
-	if err := o.mayChange(ctx, id); err != nil {
-		return social.Conversation{}, err
-	}
-	return o.e.restore(ctx, id, prev, after, o.actor)
+	return asConv(ctx, o, id, func() (social.Conversation, error) { return o.e.restore(ctx, id, prev, after, o.actor) })
 }
 
 // Unsend takes back a held reply, as this operator (see Engine.Unsend).
 func (o *Operator) Unsend(ctx context.Context, seq uint64) (store.OutboxEntry, error) {
-	if err := o.mayChangeEntry(ctx, seq); err != nil {
-		return store.OutboxEntry{}, err
-	}
-	return o.e.unsend(ctx, seq, o.actor)
+	return asEntry(ctx, o, seq, func() (store.OutboxEntry, error) { return o.e.unsend(ctx, seq, o.actor) })
 }

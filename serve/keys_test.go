@@ -2,26 +2,19 @@ package serve
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 func pubKey(t *testing.T) (gossh.PublicKey, string) {
 	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := gossh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testkit.SSHKey(t).PublicKey()
 	return k, string(bytes.TrimSpace(gossh.MarshalAuthorizedKey(k)))
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/pgtest"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/store/pg"
 )
 
@@ -29,7 +30,7 @@ func TestTwoServesOnOneDatabase(t *testing.T) {
 		t.Fatalf("demo poll: %+v", r)
 	}
 	ba, bdir := openPGApp(t, dsn)
-	ana, ben := newKey(t), newKey(t)
+	ana, ben := testkit.SSHKey(t), testkit.SSHKey(t)
 	ea := startServerWith(t, aa, adir, false, ana)
 	eb := startServerWith(t, ba, bdir, false, ben)
 	ta := openTerm(t, mustDial(t, ea, "ana", ana), 100, 30)

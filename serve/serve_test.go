@@ -3,8 +3,6 @@ package serve_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"github.com/hark-tui/hark/internal/pgtest"
@@ -170,19 +168,6 @@ func (e *env) waitLog(t *testing.T, want ...string) string {
 
 // ---- keys ----
 
-func newKey(t *testing.T) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func writeKeys(t *testing.T, path string, keys ...gossh.Signer) {
 	t.Helper()
 	var b bytes.Buffer
@@ -286,16 +271,29 @@ func (tm *term) screen() string {
 	return ansi.Strip(string(tm.out[tm.mark:]))
 }
 
+// raw is what the server wrote since the mark, escape sequences and all.
+func (tm *term) raw() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return string(tm.out[tm.mark:])
+}
+
 // waitFor waits until cond holds for the text since the mark. poke, when
 // given, runs every 200ms while waiting.
 func (tm *term) waitFor(what string, cond func(string) bool, poke func()) string {
+	tm.t.Helper()
+	return tm.waitOn(tm.screen, what, cond, poke)
+}
+
+// waitOn is waitFor on what read returns (screen or raw).
+func (tm *term) waitOn(read func() string, what string, cond func(string) bool, poke func()) string {
 	tm.t.Helper()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if s := tm.screen(); cond(s) {
+		if s := read(); cond(s) {
 			return s
 		}
 		select {
@@ -378,7 +376,7 @@ func inbox(s string) int {
 // ---- tests ----
 
 func TestOperatorGetsTheTUI(t *testing.T) {
-	key := newKey(t)
+	key := testkit.SSHKey(t)
 	e := startServer(t, false, key)
 	if e.info.AuthorizedKeys != 1 || e.info.Insecure || !e.info.HostKeyCreated {
 		t.Fatalf("info = %+v", e.info)
@@ -409,7 +407,7 @@ func TestOperatorGetsTheTUI(t *testing.T) {
 }
 
 func TestTwoOperatorsShareOneEngine(t *testing.T) {
-	ana, ben := newKey(t), newKey(t)
+	ana, ben := testkit.SSHKey(t), testkit.SSHKey(t)
 	e := startServer(t, false, ana, ben)
 	ta := openTerm(t, mustDial(t, e, "ana", ana), 100, 30)
 	tb := openTerm(t, mustDial(t, e, "ben", ben), 100, 30)
@@ -454,7 +452,7 @@ func resolveSeenByOther(t *testing.T, ta, tb *term, ea, eb *env) {
 }
 
 func TestUnknownKeyIsRefused(t *testing.T) {
-	known, stranger := newKey(t), newKey(t)
+	known, stranger := testkit.SSHKey(t), testkit.SSHKey(t)
 	e := startServer(t, false, known)
 	fp := gossh.FingerprintSHA256(stranger.PublicKey())
 
@@ -551,7 +549,7 @@ func TestShutdownEndsSessionsAndGoroutines(t *testing.T) {
 	// (checked when the test is over; a Cmd already sleeping in a tea.Tick,
 	// the TUI's 5 s clock, ends when its timer fires, within NoLeaks' wait).
 	testkit.NoLeaks(t)
-	key := newKey(t)
+	key := testkit.SSHKey(t)
 	e := startServer(t, false, key)
 	c, err := dial(e, "ana", key)
 	if err != nil {
@@ -580,9 +578,9 @@ func TestShutdownEndsSessionsAndGoroutines(t *testing.T) {
 func TestOptionsRefused(t *testing.T) {
 	a, dir := openApp(t)
 	keys := filepath.Join(dir, "authorized_keys")
-	writeKeys(t, keys, newKey(t))
+	writeKeys(t, keys, testkit.SSHKey(t))
 	open := filepath.Join(dir, "open_keys")
-	writeKeys(t, open, newKey(t))
+	writeKeys(t, open, testkit.SSHKey(t))
 	if err := os.Chmod(open, 0o666); err != nil {
 		t.Fatal(err)
 	}

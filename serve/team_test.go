@@ -13,6 +13,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/testkit"
@@ -31,7 +32,7 @@ func newTeam(t *testing.T, initials ...string) []member {
 	t.Helper()
 	var out []member
 	for _, in := range initials {
-		k := newKey(t)
+		k := testkit.SSHKey(t)
 		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
 		out = append(out, member{op: config.Operator{Name: "Operator " + in, Initials: in, Keys: []string{line + " " + strings.ToLower(in) + "@test"}}, key: k})
 	}
@@ -77,21 +78,10 @@ func sessions(t *testing.T, e *env, n int) map[string]*team.Session {
 	return out
 }
 
-// feedReplies reads the replies the demo feed received (the brand's posts
-// in the threads of every stored conversation), by remote id.
-func feedReplies(t *testing.T, a *app.App) map[string]social.Post {
-	t.Helper()
-	out, err := a.DemoReplies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // hasReply says whether the feed received a reply containing marker (and
 // nudges the engine to deliver).
 func hasReply(t *testing.T, a *app.App, marker string) bool {
-	for _, p := range feedReplies(t, a) {
+	for _, p := range apptest.DemoReplies(t, a) {
 		if strings.Contains(p.Text, marker) {
 			return true
 		}
@@ -106,7 +96,7 @@ func waitReply(t *testing.T, a *app.App, marker string) social.Post {
 	var found []social.Post
 	testkit.Eventually(t, wait, fmt.Sprintf("the demo feed to receive %q", marker), func() bool {
 		found = nil
-		for _, p := range feedReplies(t, a) {
+		for _, p := range apptest.DemoReplies(t, a) {
 			if strings.Contains(p.Text, marker) {
 				found = append(found, p)
 			}
@@ -177,7 +167,7 @@ func TestOperatorsSignTheirReplies(t *testing.T) {
 					t.Errorf("%s's reply is signed by the config's agent: %q", in, p.Text)
 				}
 			}
-			if n := len(feedReplies(t, e.a)); n != len(team) {
+			if n := len(apptest.DemoReplies(t, e.a)); n != len(team) {
 				t.Errorf("the feed received %d replies, want %d", n, len(team))
 			}
 			e.waitLog(t, "operator="+team[0], "operator="+team[len(team)-1])
@@ -198,7 +188,7 @@ func TestOperatorsSignTheirReplies(t *testing.T) {
 
 func TestAuthorizedKeyOfNoOperatorIsToldTheFix(t *testing.T) {
 	ms := newTeam(t, "JD")
-	stranger, nobody := newKey(t), newKey(t)
+	stranger, nobody := testkit.SSHKey(t), testkit.SSHKey(t)
 	e := startTeam(t, ms, []gossh.Signer{stranger}, nil)
 
 	// In authorized_keys, but nobody's: let in only to be told what to add.
@@ -255,7 +245,7 @@ func TestAuthorizedKeyOfNoOperatorIsToldTheFix(t *testing.T) {
 func TestUnknownKeyRefusedWithoutAuthorizedKeys(t *testing.T) {
 	ms := newTeam(t, "JD")
 	e := startTeam(t, ms, nil, nil)
-	if c, err := dial(e, "mallory", newKey(t)); err == nil {
+	if c, err := dial(e, "mallory", testkit.SSHKey(t)); err == nil {
 		c.Close()
 		t.Fatal("a key of no operator got in")
 	}
@@ -276,19 +266,10 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // within waits for an event passing keep and returns how long it took.
 func within(t *testing.T, ch <-chan team.Event, since time.Time, limit time.Duration, what string, keep func(team.Event) bool) time.Duration {
 	t.Helper()
-	timeout := time.After(limit)
-	for {
-		select {
-		case ev := <-ch:
-			if keep(ev) {
-				d := time.Since(since)
-				t.Logf("%s: seen by the other session after %s", what, d)
-				return d
-			}
-		case <-timeout:
-			t.Fatalf("%s: not seen by the other session within %s", what, limit)
-		}
-	}
+	testkit.Await(t, ch, limit, what+" seen by the other session", keep)
+	d := time.Since(since)
+	t.Logf("%s: seen by the other session after %s", what, d)
+	return d
 }
 
 func TestClaimsAcrossSSHSessions(t *testing.T) {

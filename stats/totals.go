@@ -534,59 +534,65 @@ func (r *reader) hist(h *Hist) {
 	}
 }
 
-// MarshalBinary encodes a cell.
-func (c *Cell) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 64)
+// A cell's encoding (Cell, OpCell): a version byte (1), the hour, the
+// cell's strings and counts, then its first-reply and resolution
+// histograms.
+
+// encodeCell writes a cell's fields; size is the buffer to start with.
+func encodeCell(size int, hour int64, strs []string, counts []int, first, reso *Hist) []byte {
+	b := make([]byte, 0, size)
 	b = append(b, 1) // version
-	b = binary.AppendVarint(b, c.Hour)
-	b = appendStr(b, c.Brand)
-	b = appendStr(b, c.Network)
-	for _, v := range []int{c.Volume, c.Neg, c.Pos, c.Neutral, c.SLAMet, c.SLAMissed} {
+	b = binary.AppendVarint(b, hour)
+	for _, s := range strs {
+		b = appendStr(b, s)
+	}
+	for _, v := range counts {
 		b = binary.AppendVarint(b, int64(v))
 	}
-	b = putHist(b, &c.First)
-	return putHist(b, &c.Reso), nil
+	b = putHist(b, first)
+	return putHist(b, reso)
+}
+
+// decodeCell reads what encodeCell wrote into the fields given (zeroed
+// by the caller); what names the cell in an error.
+func decodeCell(raw []byte, what string, hour *int64, strs []*string, counts []*int, first, reso *Hist) error {
+	if len(raw) == 0 || raw[0] != 1 {
+		return fmt.Errorf("%s: unknown encoding", what)
+	}
+	r := reader{b: raw[1:]}
+	*hour = r.varint()
+	for _, p := range strs {
+		*p = r.str()
+	}
+	for _, p := range counts {
+		*p = int(r.varint())
+	}
+	r.hist(first)
+	r.hist(reso)
+	return r.err
+}
+
+// MarshalBinary encodes a cell.
+func (c *Cell) MarshalBinary() ([]byte, error) {
+	return encodeCell(64, c.Hour, []string{c.Brand, c.Network},
+		[]int{c.Volume, c.Neg, c.Pos, c.Neutral, c.SLAMet, c.SLAMissed}, &c.First, &c.Reso), nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote.
 func (c *Cell) UnmarshalBinary(raw []byte) error {
-	if len(raw) == 0 || raw[0] != 1 {
-		return fmt.Errorf("stats cell: unknown encoding")
-	}
-	r := reader{b: raw[1:]}
-	*c = Cell{Hour: r.varint(), Brand: r.str(), Network: r.str()}
-	for _, p := range []*int{&c.Volume, &c.Neg, &c.Pos, &c.Neutral, &c.SLAMet, &c.SLAMissed} {
-		*p = int(r.varint())
-	}
-	r.hist(&c.First)
-	r.hist(&c.Reso)
-	return r.err
+	*c = Cell{}
+	return decodeCell(raw, "stats cell", &c.Hour, []*string{&c.Brand, &c.Network},
+		[]*int{&c.Volume, &c.Neg, &c.Pos, &c.Neutral, &c.SLAMet, &c.SLAMissed}, &c.First, &c.Reso)
 }
 
 // MarshalBinary encodes an operator cell.
 func (c *OpCell) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 48)
-	b = append(b, 1)
-	b = binary.AppendVarint(b, c.Hour)
-	for _, s := range []string{c.Brand, c.Key, c.Name} {
-		b = appendStr(b, s)
-	}
-	b = binary.AppendVarint(b, int64(c.Replies))
-	b = binary.AppendVarint(b, int64(c.Resolved))
-	b = putHist(b, &c.First)
-	return putHist(b, &c.Reso), nil
+	return encodeCell(48, c.Hour, []string{c.Brand, c.Key, c.Name}, []int{c.Replies, c.Resolved}, &c.First, &c.Reso), nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote.
 func (c *OpCell) UnmarshalBinary(raw []byte) error {
-	if len(raw) == 0 || raw[0] != 1 {
-		return fmt.Errorf("stats operator cell: unknown encoding")
-	}
-	r := reader{b: raw[1:]}
-	*c = OpCell{Hour: r.varint(), Brand: r.str(), Key: r.str(), Name: r.str()}
-	c.Replies = int(r.varint())
-	c.Resolved = int(r.varint())
-	r.hist(&c.First)
-	r.hist(&c.Reso)
-	return r.err
+	*c = OpCell{}
+	return decodeCell(raw, "stats operator cell", &c.Hour, []*string{&c.Brand, &c.Key, &c.Name},
+		[]*int{&c.Replies, &c.Resolved}, &c.First, &c.Reso)
 }

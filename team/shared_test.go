@@ -52,21 +52,20 @@ func joinDB(t *testing.T, dsn string, o team.Options, poll bool) *member {
 	return &member{a: a, reg: reg, crash: apptest.RunShared(t, a, reg)}
 }
 
+// twoProcesses are two processes with options o on one new database; the
+// first polls the demo feed.
+func twoProcesses(t *testing.T, o team.Options) (pa, pb *member) {
+	t.Helper()
+	dsn := pgDB(t)
+	return joinDB(t, dsn, o, true), joinDB(t, dsn, o, false)
+}
+
 // heard waits until the registry's subscription delivers an event that
 // passes keep, and returns when.
 func heard(t *testing.T, ch <-chan team.Event, limit time.Duration, what string, keep func(team.Event) bool) time.Time {
 	t.Helper()
-	deadline := time.After(limit)
-	for {
-		select {
-		case ev := <-ch:
-			if keep(ev) {
-				return time.Now()
-			}
-		case <-deadline:
-			t.Fatalf("not heard within %v: %s", limit, what)
-		}
-	}
+	testkit.Await(t, ch, limit, "heard "+what, keep)
+	return time.Now()
 }
 
 // listening waits until each session's process hears the other's
@@ -220,9 +219,7 @@ func TestTeamContract(t *testing.T) {
 // database. A claim made on one reaches the other's subscribers without
 // anyone asking (the notice); take-over is told to the one who lost it.
 func TestSharedClaimsAcrossProcesses(t *testing.T) {
-	dsn := pgDB(t)
-	pa := joinDB(t, dsn, quick, true)
-	pb := joinDB(t, dsn, quick, false)
+	pa, pb := twoProcesses(t, quick)
 	jdS := pa.reg.Join(t.Context(), jd, nil)
 	akS := pb.reg.Join(t.Context(), ak, nil)
 	evB, stopB := akS.Subscribe()
@@ -289,9 +286,7 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 // conversation at once, many times over: exactly one wins each time, and
 // every loser is told who holds it.
 func TestSharedClaimHasOneWinner(t *testing.T) {
-	dsn := pgDB(t)
-	pa := joinDB(t, dsn, quick, true)
-	pb := joinDB(t, dsn, quick, false)
+	pa, pb := twoProcesses(t, quick)
 	var ss []*team.Session
 	for i := range 3 {
 		ss = append(ss, pa.reg.Join(t.Context(), social.Actor{Initials: "A" + string(rune('0'+i))}, nil))
@@ -344,9 +339,7 @@ func TestSharedClaimHasOneWinner(t *testing.T) {
 // kill -9) loses its sessions and claims for the others within the
 // session time plus a heartbeat.
 func TestSharedCrashReleases(t *testing.T) {
-	dsn := pgDB(t)
-	pa := joinDB(t, dsn, quick, true)
-	pb := joinDB(t, dsn, quick, false)
+	pa, pb := twoProcesses(t, quick)
 	jdS := pa.reg.Join(t.Context(), jd, nil)
 	id := topIDs(t, pa.a, 1)[0]
 	if _, ok := jdS.Claim(t.Context(), id); !ok {
@@ -367,9 +360,7 @@ func TestSharedCrashReleases(t *testing.T) {
 // others the whole time, and keeps a claim (idle claim expiry is a
 // separate, longer rule).
 func TestSharedPresenceSurvivesIdle(t *testing.T) {
-	dsn := pgDB(t)
-	pa := joinDB(t, dsn, quick, true)
-	pb := joinDB(t, dsn, quick, false)
+	pa, pb := twoProcesses(t, quick)
 	jdS := pa.reg.Join(t.Context(), jd, nil)
 	id := topIDs(t, pa.a, 1)[0]
 	jdS.Claim(t.Context(), id)
@@ -402,14 +393,12 @@ func TestSharedPresenceSurvivesIdle(t *testing.T) {
 // TestSharedIdleClaimExpires: the idle rule holds across processes, on
 // the database's clock.
 func TestSharedIdleClaimExpires(t *testing.T) {
-	dsn := pgDB(t)
 	o := quick
 	o.Idle = 300 * time.Millisecond
 	// liveness is not under test here: a session time far above a loaded
 	// machine's stalls keeps the operator online while the claim idles
 	o.TTL = 10 * time.Second
-	pa := joinDB(t, dsn, o, true)
-	pb := joinDB(t, dsn, o, false)
+	pa, pb := twoProcesses(t, o)
 	jdS := pa.reg.Join(t.Context(), jd, nil)
 	id := topIDs(t, pa.a, 1)[0]
 	evB, stop := pb.reg.Subscribe()

@@ -257,17 +257,6 @@ func TestReplyThroughSessionRespectsClaims(t *testing.T) {
 	}
 }
 
-// replies reads what the demo feed received: every brand post in the
-// threads of the store's conversations, by remote id.
-func replies(t *testing.T, a *app.App) map[string]social.Post {
-	t.Helper()
-	out, err := a.DemoReplies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func drain(t *testing.T, a *app.App) {
 	t.Helper()
 	var pending []store.OutboxEntry
@@ -431,7 +420,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 
 	// No reply sent twice, none lost: the feed has each accepted marker once.
 	seen := map[string]int{}
-	for _, p := range replies(t, a) {
+	for _, p := range apptest.DemoReplies(t, a) {
 		marker, _, _ := strings.Cut(p.Text, " ")
 		seen[marker]++
 	}

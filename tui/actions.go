@@ -258,6 +258,26 @@ func (m *Model) flashAmbient(s string) { m.msgs.addAmbient(m.now(), s) }
 
 func (m *Model) pickedPost() (store.StoredPost, bool) { return m.conv.pickedPost() }
 
+// answerable is the open conversation if hark can answer it; anyway (a
+// follow-up, or a bulk selection, which skips read-only ones when it is
+// sent) lets a read-only one through. A refusal says why.
+func answerable(h host, anyway bool) (social.Conversation, bool) {
+	c, ok := h.current()
+	if !ok || !anyway && readOnly(h, c) {
+		return c, false
+	}
+	return c, true
+}
+
+// readOnly says whether c takes no reply from hark, and if so, says why.
+func readOnly(h host, c social.Conversation) bool {
+	if c.ReadOnly == "" {
+		return false
+	}
+	h.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+	return true
+}
+
 func (m *Model) current() (social.Conversation, bool) {
 	if m.conv.openID == "" {
 		return social.Conversation{}, false
@@ -327,12 +347,8 @@ func (m *Model) clearSelection() { m.queue.marked = map[string]bool{} }
 
 // compose opens the composer on the open conversation, once it is claimed.
 func (m *Model) compose(direct, followUp bool) tea.Cmd {
-	c, ok := m.current()
+	c, ok := answerable(m, followUp)
 	if !ok {
-		return nil
-	}
-	if c.ReadOnly != "" && !followUp {
-		m.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
 		return nil
 	}
 	return m.withClaim([]string{c.ID}, func() tea.Cmd { return m.composer.start(c, direct, followUp) })
@@ -340,12 +356,7 @@ func (m *Model) compose(direct, followUp bool) tea.Cmd {
 
 // pick opens the canned picker on the targets, once they are claimed.
 func (m *Model) pick(bulk bool) tea.Cmd {
-	c, ok := m.current()
-	if !ok {
-		return nil
-	}
-	if c.ReadOnly != "" && !bulk {
-		m.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+	if _, ok := answerable(m, bulk); !ok {
 		return nil
 	}
 	ids := m.targets()

@@ -122,8 +122,7 @@ func (p *composer) restoreDraft(id, draft string) {
 
 // start opens the composer on a conversation.
 func (p *composer) start(c social.Conversation, direct, followUp bool) tea.Cmd {
-	if c.ReadOnly != "" && !followUp {
-		p.host.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+	if !followUp && readOnly(p.host, c) {
 		return nil
 	}
 	p.bulkIDs = nil
@@ -413,23 +412,34 @@ func (p *composer) claimed(msg sentMsg) (tea.Cmd, bool) {
 	if !ok {
 		return nil, false
 	}
-	return p.host.push(&confirm{
-		host:  p.host,
+	return p.askAnyway(msg, &confirm{
 		title: "Someone is replying to this conversation",
 		body: []string{
 			fmt.Sprintf("%s holds #%s.", textsafe.Line(ce.Holder.Label()), ce.Conv),
 			"",
 			"Send your reply anyway? n keeps it in the composer.",
 		},
-		yes: func() tea.Cmd {
-			p.at, p.anyway = msg.at, msg.anyway // a scheduled reply stays scheduled
-			return p.sendWith(true, false)
-		},
-		no: func() tea.Cmd {
-			p.host.focusOn(fComposer)
-			return p.ta.Focus()
-		},
-	}), true
+	}, true, false, nil), true
+}
+
+// askAnyway asks with o (its title and body) whether to send a refused
+// reply anyway: y sends it again as it was (a scheduled reply stays
+// scheduled) over the claim (force) or the news (seen); n runs back, if
+// any, and returns to the text.
+func (p *composer) askAnyway(msg sentMsg, o *confirm, force, seen bool, back func()) tea.Cmd {
+	o.host = p.host
+	o.yes = func() tea.Cmd {
+		p.at, p.anyway = msg.at, msg.anyway
+		return p.sendWith(force, seen)
+	}
+	o.no = func() tea.Cmd {
+		if back != nil {
+			back()
+		}
+		p.host.focusOn(fComposer)
+		return p.ta.Focus()
+	}
+	return p.host.push(o)
 }
 
 // sendsDirect says whether the composed reply goes out as a DM: a

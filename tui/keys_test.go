@@ -77,6 +77,31 @@ func TestParseSnooze(t *testing.T) {
 	}
 }
 
+func TestParseSnoozeWeekdays(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) // Monday
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"tue 10:00", time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)},
+		{"Tuesday", time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)},
+		{"mon 09:00", time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}, // today's 09:00 is past
+		{"mon 17:00", time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)},
+		{"3d", time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)},
+		{"2026-12-24 09:00", time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)},
+	} {
+		got, err := ParseSnooze(tc.in, now, nil)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("%q: %v %v, want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"tu", "tux 10:00", "tue 25:00", "tue 10:00 x"} {
+		if _, err := ParseSnooze(bad, now, nil); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
 // The example config lists every action name a user can rebind.
 func TestExampleConfigListsEveryAction(t *testing.T) {
 	ex := string(config.Example())

@@ -83,12 +83,7 @@ func (p *picker) setWidth(w int) { p.pick.SetWidth(max(w-14, 10)) }
 // start opens the picker for the open conversation (bulk: for a selection,
 // which may include read-only ones: those are skipped at confirmation).
 func (p *picker) start(bulk bool, ids []string) tea.Cmd {
-	c, ok := p.host.current()
-	if !ok {
-		return nil
-	}
-	if c.ReadOnly != "" && !bulk {
-		p.host.flash("Read-only: "+textsafe.Line(c.ReadOnly), true)
+	if _, ok := answerable(p.host, bulk); !ok {
 		return nil
 	}
 	p.claimed = ids

@@ -107,15 +107,6 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-func newModelWith(t *testing.T, d tui.Deps) *tui.Model {
-	t.Helper()
-	m, err := tui.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
 
 func atoi(b []byte) int { n, _ := strconv.Atoi(string(b)); return n }

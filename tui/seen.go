@@ -70,27 +70,19 @@ func (p *composer) newer(msg sentMsg) (tea.Cmd, bool) {
 	if !ok {
 		return nil, false
 	}
-	return p.host.push(&confirm{
-		host:   p.host,
+	return p.askAnyway(msg, &confirm{
 		title:  fmt.Sprintf("#%s moved on while you wrote", ne.Conv),
 		body:   append(newsLines(ne.News, max(min(p.w-16, 90), 20)), "", "Send your reply anyway? n goes back to your text."),
 		scroll: true,
-		yes: func() tea.Cmd {
-			p.at, p.anyway = msg.at, msg.anyway
-			return p.sendWith(msg.force, true)
-		},
-		no: func() tea.Cmd {
-			if p.seen != nil && p.seenFor == msg.conv {
-				for _, sp := range ne.News.Posts {
-					p.seen.Posts = append(p.seen.Posts, sp.Key())
-				}
-				for _, e := range ne.News.Replies {
-					p.seen.Outbox = max(p.seen.Outbox, e.Seq)
-				}
+	}, msg.force, true, func() {
+		if p.seen != nil && p.seenFor == msg.conv {
+			for _, sp := range ne.News.Posts {
+				p.seen.Posts = append(p.seen.Posts, sp.Key())
 			}
-			p.host.focusOn(fComposer)
-			return p.ta.Focus()
-		},
+			for _, e := range ne.News.Replies {
+				p.seen.Outbox = max(p.seen.Outbox, e.Seq)
+			}
+		}
 	}), true
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
@@ -92,17 +93,25 @@ func queuedLast(t *testing.T, a *app.App, conv string, n int, text string) socia
 	return storedConv(t, a, conv)
 }
 
-// A post arrives while the operator writes: ctrl+s does not queue the
-// reply but shows the new post (over the refreshed conversation) and
-// asks; n goes back to the composer with the text intact; after another
-// post, y queues it and the trail records who sent over what.
-func TestSendOverANewPostAsksFirst(t *testing.T) {
+// writing is the demo at 80×24 (actions take effect at once) with the
+// open conversation's composer holding text.
+func writing(t *testing.T, text string) (*app.App, *testkit.Clock, *tui.Model, social.Conversation) {
+	t.Helper()
 	tui.Instant(t)
 	a, clk := demoApp(t)
 	m := startModel(t, a, 80, 24)
 	c := openConv(t, a, m)
 	m.Press(key("r"))
-	m.Press(typed("Checking now")...)
+	m.Press(typed(text)...)
+	return a, clk, m, c
+}
+
+// A post arrives while the operator writes: ctrl+s does not queue the
+// reply but shows the new post (over the refreshed conversation) and
+// asks; n goes back to the composer with the text intact; after another
+// post, y queues it and the trail records who sent over what.
+func TestSendOverANewPostAsksFirst(t *testing.T) {
+	a, clk, m, c := writing(t, "Checking now")
 	customerWrites(t, a, c, "late-1", "Hello?? My flight leaves in 2 hours", clk.Now().Add(time.Minute))
 	m.Press(key("ctrl+s"))
 	scr := m.Screen()
@@ -151,12 +160,7 @@ func TestSendOverANewPostAsksFirst(t *testing.T) {
 // what) and asks; esc goes back with the text; y then queues JD's reply
 // over it, recorded in the trail. Nothing new: a send goes straight out.
 func TestSendOverAnotherOperatorsReplyAsksFirst(t *testing.T) {
-	tui.Instant(t)
-	a, _ := demoApp(t)
-	m := startModel(t, a, 80, 24)
-	c := openConv(t, a, m)
-	m.Press(key("r"))
-	m.Press(typed("Let me look")...)
+	a, _, m, c := writing(t, "Let me look")
 	ak, err := a.Engine.As(ade).Reply(t.Context(), c.ID, "Rebooked you on the 14:05", engine.ReplyOptions{})
 	if err != nil {
 		t.Fatal(err)

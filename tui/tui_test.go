@@ -2,9 +2,12 @@ package tui_test
 
 import (
 	"context"
-	"github.com/hark-tui/hark/internal/pgtest"
+	"flag"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/app/apptest"
+	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -52,6 +56,11 @@ func newModelSet(t *testing.T, a *app.App, set func(*tui.Deps)) *tui.Model {
 	if set != nil {
 		set(&d)
 	}
+	return newModelWith(t, d)
+}
+
+func newModelWith(t *testing.T, d tui.Deps) *tui.Model {
+	t.Helper()
 	m, err := tui.New(d)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +105,137 @@ func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
 		}
 		return true
 	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+r":
+		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+// typed turns text into the key presses a terminal sends for it.
+func typed(s string) []tea.KeyPressMsg {
+	var out []tea.KeyPressMsg
+	for _, r := range s {
+		if r == ' ' {
+			out = append(out, tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+			continue
+		}
+		out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return out
+}
+
+var escKey = tea.KeyPressMsg{Code: tea.KeyEscape}
+
+// convStates is every conversation's state, snooze and note, by id.
+func convStates(t *testing.T, st store.Store) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
+		out[c.ID] = fmt.Sprintf("%s until=%s note=%q", c.State, c.SnoozedUntil.Format(time.RFC3339), c.SnoozeNote)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// promptModel is a model at 120×40 with the top conversation open.
+func promptModel(t *testing.T) (*app.App, *tui.Model, social.Conversation) {
+	a, m, top, _ := clockModel(t)
+	return a, m, top
+}
+
+func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *testkit.Clock) {
+	t.Helper()
+	tui.Instant(t)
+	a, clk := demoApp(t)
+	m := startModel(t, a, 120, 40)
+	top, err := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
+	if err != nil || len(top) == 0 {
+		t.Fatal("empty queue")
+	}
+	return a, m, top[0], clk
+}
+
+// watched wraps the model a teatest program runs so a test can wait for
+// what the model shows: after every message the program hands it, the
+// wrapper renders the screen and keeps it. Waiting on it is waiting for an
+// event (a message handled), not for bytes on the terminal, which the
+// renderer writes only where cells changed.
+type watched struct {
+	*tui.Model
+	mu   sync.Mutex
+	shot string
+}
+
+func watch(m *tui.Model) *watched { return &watched{Model: m} }
+
+func (w *watched) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := w.Model.Update(msg)
+	w.Model = m.(*tui.Model)
+	s := ansi.Strip(w.Model.View().Content)
+	w.mu.Lock()
+	w.shot = s
+	w.mu.Unlock()
+	return w, cmd
+}
+
+// screen is the screen the model showed after the last message it handled.
+func (w *watched) screen() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.shot
+}
+
+// waitFor waits until the model's screen passes ok.
+func (w *watched) waitFor(t *testing.T, what string, ok func(screen string) bool) {
+	t.Helper()
+	testkit.Eventually(t, 15*time.Second, what, func() bool { return ok(w.screen()) })
+}
+
+// waitText waits until the model's screen holds every want.
+func (w *watched) waitText(t *testing.T, want ...string) {
+	t.Helper()
+	w.waitFor(t, "the screen to show "+strings.Join(want, ", "), func(s string) bool {
+		for _, x := range want {
+			if !strings.Contains(s, x) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitGolden waits until the model's screen is this test's golden screen:
+// what loads asynchronously (search results, previews) has landed. If it
+// never is, it returns at the deadline and the golden comparison that
+// follows fails with the diff. With -update there is no golden to wait
+// for yet: it waits for the screen to hold every want instead.
+func (w *watched) waitGolden(t *testing.T, want ...string) {
+	t.Helper()
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		w.waitText(t, want...)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", t.Name()+".golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := string(b)
+	testkit.Poll(15*time.Second, func() bool { return w.screen() == golden })
 }
 
 func TestFirstScreen(t *testing.T) {
@@ -268,4 +408,71 @@ func TestDraftSurvivesRestart(t *testing.T) {
 	waitScreen(t, tm2, "draft: Half a reply")
 	tm2.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	tm2.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// Golden screens of the picker, the search line, the bulk confirmation and
+// the stats view, at both sizes. Each script ends with ctrl+c, which quits
+// from anywhere, so the overlay is on the final screen.
+func TestOverlayScreens(t *testing.T) {
+	scripts := []struct {
+		name string
+		keys []string
+		text string // typed after the keys
+		wait string // screen text to wait for before quitting
+	}{
+		{name: "picker", keys: []string{"c"}, text: "stra"},
+		{name: "search", keys: []string{"/"}, text: "brand:sky is:vip"},
+		{name: "search_results", keys: []string{"/"}, text: "sentiment:neg lang:es"},
+		{name: "bulk", keys: []string{"3", "*", "B"}, text: "out", wait: "individual replies"},
+		{name: "stats", keys: []string{"s"}, wait: "By brand"},
+		{name: "help", keys: []string{"?"}},
+	}
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}} {
+		for _, sc := range scripts {
+			t.Run(sc.name+"_"+size.name, func(t *testing.T) {
+				a, _ := demoApp(t)
+				// the test's clock stands still: a real-time tick (every
+				// 5 s) on a slow run only adds an ambient SLA warning that
+				// is not part of the screen under test
+				d := a.TUIDeps("test", nil)
+				d.Mono, d.Bell, d.UndoSend, d.Tick = true, false, 0, time.Hour
+				m := watch(newModelWith(t, d))
+				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size.w, size.h))
+				waitScreen(t, tm, "priority")
+				for _, k := range sc.keys {
+					tm.Send(key(k))
+				}
+				if sc.text != "" {
+					tm.Type(sc.text)
+				}
+				switch sc.name {
+				case "search_results":
+					tm.Send(key("enter"))
+				case "bulk":
+					tm.Send(key("enter"))
+					// the outage answer asks for the restoration time
+					tm.Type("by 22:30 tonight")
+					tm.Send(key("enter"))
+					tm.Send(key("ctrl+s"))
+				}
+				if sc.wait != "" {
+					waitScreen(t, tm, sc.wait)
+				}
+				// what loads asynchronously (search results) lands
+				m.waitGolden(t, sc.wait)
+				tm.Send(key("ctrl+c"))
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+				out := screen(fm)
+				for i, l := range strings.Split(out, "\n") {
+					if w := ansi.StringWidth(l); w > size.w {
+						t.Fatalf("line %d is %d cells wide (> %d)", i, w, size.w)
+					}
+				}
+				teatest.RequireEqualOutput(t, []byte(out))
+			})
+		}
+	}
 }

@@ -195,7 +195,7 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 		// queue focused so j/k move on
 		m.focusOn(fQueue)
 		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
-	} else if slices.Contains(idsOf(msg.convs), openID) {
+	} else if slices.ContainsFunc(msg.convs, func(c social.Conversation) bool { return c.ID == openID }) {
 		cmds = append(cmds, m.conv.loadPosts(openID))
 	}
 	if len(msg.urgent) > 0 {
@@ -220,14 +220,6 @@ func (m *Model) onTeam(ev team.Event) tea.Cmd {
 		m.flash(fmt.Sprintf("%s %s", textsafe.Line(ev.Presence.Actor.Label()), ev.Reason), false)
 	}
 	return nil
-}
-
-func idsOf(cs []social.Conversation) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.ID
-	}
-	return out
 }
 
 func (m *Model) onEvent(ev engine.Event) tea.Cmd {

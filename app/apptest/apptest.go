@@ -2,9 +2,9 @@
 // app (serve, team, tui): on a fresh bbolt store or on a PostgreSQL
 // database shared with other processes, on the clock the test gives,
 // closed when the test ends; RunShared runs such a process's engine and
-// team registry.
+// team registry; DemoReplies reads what the demo feed received.
 //
-// It imports app, config, engine and team; it must not be imported by
+// It imports app, config, engine, social and team; it must not be imported by
 // non-test code.
 package apptest
 
@@ -18,6 +18,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/team"
 )
 
@@ -90,4 +91,36 @@ func RunShared(t testing.TB, a *app.App, reg *team.Registry) (stop func()) {
 			t.Fatal("the process's listener did not connect in 30 s")
 		}
 	}
+}
+
+// DemoReplies is what the demo feed of a received: the brand's posts in
+// the threads of the store's conversations, by remote id (the tests' view
+// of what hark sent).
+func DemoReplies(t testing.TB, a *app.App) map[string]social.Post {
+	t.Helper()
+	if a.Demo == nil {
+		t.Fatal("no demo feed")
+	}
+	ctx := context.Background()
+	var convs []social.Conversation
+	if err := a.Store.ForEachConv(ctx, func(c social.Conversation) bool { convs = append(convs, c); return true }); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]social.Post{}
+	for _, c := range convs {
+		root, err := a.Store.Post(ctx, c.PostKeys[0])
+		if err != nil {
+			t.Fatalf("conversation %s's first post: %v", c.ID, err)
+		}
+		posts, err := a.Demo.Thread(ctx, root.Post)
+		if err != nil {
+			t.Fatalf("the demo thread of conversation %s: %v", c.ID, err)
+		}
+		for _, p := range posts {
+			if p.Kind == social.KindOwn {
+				out[p.RemoteID] = p
+			}
+		}
+	}
+	return out
 }

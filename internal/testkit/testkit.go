@@ -1,8 +1,9 @@
-// Package testkit holds what tests share to wait without sleeping blind
-// and to control time: Eventually polls a condition until a deadline,
-// Returned waits for a function to return once its context ended,
-// Buffer collects output a test reads while it is written,
-// Clock is a settable clock to inject where code takes a Now func, and
+// Package testkit holds what tests share to wait without sleeping blind,
+// to control time and to make inputs: Eventually polls a condition until a
+// deadline, Returned waits for a function to return once its context
+// ended, Await for a value from a channel, Buffer collects output a test
+// reads while it is written, Clock is a settable clock to inject where
+// code takes a Now func, SSHKey makes a login key, PNG an image file, and
 // NoLeaks fails a test that leaves goroutines running. It imports nothing
 // of hark's and is imported only by tests.
 package testkit
@@ -61,6 +62,25 @@ func PollEvery(timeout, every time.Duration, cond func() bool) bool {
 		<-tick.C
 	}
 	return true
+}
+
+// Await receives from ch until keep accepts a value, and returns it; it
+// fails the test when none came within timeout (a deadline, not a speed
+// assertion). what names the value awaited.
+func Await[T any](t testing.TB, ch <-chan T, timeout time.Duration, what string, keep func(T) bool) T {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		select {
+		case v := <-ch:
+			if keep(v) {
+				return v
+			}
+		case <-deadline.C:
+			t.Fatalf("%s: not within %v", what, timeout)
+		}
+	}
 }
 
 // Buffer is an io.Writer a test can read while another goroutine or a

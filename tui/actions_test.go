@@ -2,65 +2,16 @@ package tui_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hark-tui/hark/app"
-	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
 )
-
-// typed turns text into the key presses a terminal sends for it.
-func typed(s string) []tea.KeyPressMsg {
-	var out []tea.KeyPressMsg
-	for _, r := range s {
-		if r == ' ' {
-			out = append(out, tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
-			continue
-		}
-		out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
-	}
-	return out
-}
-
-var escKey = tea.KeyPressMsg{Code: tea.KeyEscape}
-
-// convStates is every conversation's state, snooze and note, by id.
-func convStates(t *testing.T, st store.Store) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	if err := st.ForEachConv(context.Background(), func(c social.Conversation) bool {
-		out[c.ID] = fmt.Sprintf("%s until=%s note=%q", c.State, c.SnoozedUntil.Format(time.RFC3339), c.SnoozeNote)
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// promptModel is a model at 120×40 with the top conversation open.
-func promptModel(t *testing.T) (*app.App, *tui.Model, social.Conversation) {
-	a, m, top, _ := clockModel(t)
-	return a, m, top
-}
-
-func clockModel(t *testing.T) (*app.App, *tui.Model, social.Conversation, *testkit.Clock) {
-	t.Helper()
-	tui.Instant(t)
-	a, clk := demoApp(t)
-	m := startModel(t, a, 120, 40)
-	top, err := a.Store.Top(context.Background(), store.ViewActionable, 1, nil)
-	if err != nil || len(top) == 0 {
-		t.Fatal("empty queue")
-	}
-	return a, m, top[0], clk
-}
 
 // Typing into the snooze prompt: the presets take effect on enter only, so
 // times and notes can be typed, and no key of them reaches the queue (the
@@ -184,5 +135,123 @@ func TestSnoozeNoteShown(t *testing.T) {
 	s = m.Screen()
 	if !strings.Contains(s, "back from snooze (Mon 09:30): check generator status") {
 		t.Fatalf("the woken conversation does not show the note:\n%s", s)
+	}
+}
+
+// U takes back the last action: a bulk resolve, a snooze, a pending, a
+// note, tags and the VIP flag, each exactly as it was, newest first.
+func TestUndo(t *testing.T) {
+	a, m, top := promptModel(t)
+	before := convStates(t, a.Store)
+	ct0, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
+
+	// bulk resolve of three
+	m.Press(key(" "), key(" "), key(" "), key("e"))
+	m.PumpEvents()
+	resolved := 0
+	for id, s := range convStates(t, a.Store) {
+		if s != before[id] {
+			resolved++
+		}
+	}
+	if resolved != 3 || !strings.Contains(m.Screen(), "Resolved: 3 conversations — U undoes") {
+		t.Fatalf("%d resolved:\n%s", resolved, m.Screen())
+	}
+	m.Press(key("U"))
+	m.PumpEvents()
+	if got := convStates(t, a.Store); !equalStates(got, before) {
+		t.Fatalf("bulk resolve not undone:\n%v\n%v", got, before)
+	}
+	if !strings.Contains(m.Screen(), "Undone: Resolved: 3 conversations") {
+		t.Fatalf("no word of the undo:\n%s", m.Screen())
+	}
+
+	// contact edits, then a snooze, undone newest first
+	m.Press(key("g"))
+	m.Press(key("n"))
+	m.Press(typed("prefers DMs")...)
+	m.Press(key("enter"))
+	m.Press(key("t"))
+	m.Press(typed("press, vip-list")...)
+	m.Press(key("enter"))
+	m.Press(key("v"))
+	m.Press(key("z"))
+	m.Press(typed("3h")...)
+	m.Press(key("enter"))
+	m.PumpEvents()
+	if c := storedConv(t, a, top.ID); c.State != social.StateSnoozed {
+		t.Fatalf("not snoozed: %s", c.State)
+	}
+	m.Press(key("U"))
+	if c := storedConv(t, a, top.ID); c.State != top.State || !c.SnoozedUntil.IsZero() {
+		t.Fatalf("snooze not undone: %s until %s", c.State, c.SnoozedUntil)
+	}
+	ct, _ := a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
+	if ct.VIP != !top.VIP || ct.Notes != "prefers DMs" || strings.Join(ct.Tags, ",") != "press,vip-list" {
+		t.Fatalf("an undo went too far: %+v", ct)
+	}
+	m.Press(key("U")) // VIP
+	m.Press(key("U")) // tags
+	ct, _ = a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
+	if ct.VIP != ct0.VIP || ct.Notes != "prefers DMs" || len(ct.Tags) != len(ct0.Tags) {
+		t.Fatalf("after two more undos: %+v", ct)
+	}
+	m.Press(key("U")) // note
+	ct, _ = a.Store.Contact(context.Background(), top.Network, top.Contact.Handle)
+	if ct.Notes != ct0.Notes {
+		t.Fatalf("note not undone: %+v", ct)
+	}
+	m.Press(key("U"))
+	if !strings.Contains(m.Screen(), "Nothing to undo") {
+		t.Fatalf("an empty undo says nothing:\n%s", m.Screen())
+	}
+}
+
+func equalStates(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// A sent reply waits its undo-send window in the outbox; U takes it back
+// into the composer, unsent.
+func TestUndoSend(t *testing.T) {
+	tui.Instant(t)
+	a, _ := demoApp(t)
+	d := a.TUIDeps("test", nil)
+	d.Mono, d.UndoSend = true, 5*time.Second
+	m, err := tui.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	m.Start(120, 40)
+	m.Press(key("r"))
+	m.Press(typed("We are on it")...)
+	m.Press(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	ob, _ := a.Store.Outbox(context.Background(), nil)
+	if len(ob) != 1 || ob[0].State != store.OutQueued || !ob[0].NextAttempt.Equal(start.Add(5*time.Second)) {
+		t.Fatalf("outbox %+v", ob)
+	}
+	if s := m.Screen(); !strings.Contains(s, "sends in 5s — U takes it back; then the conversation moves to pending") {
+		t.Fatalf("no word of the window:\n%s", s)
+	}
+	m.Press(key("U"))
+	ob, _ = a.Store.Outbox(context.Background(), nil)
+	if ob[0].State != store.OutDropped {
+		t.Fatalf("not taken back: %+v", ob[0])
+	}
+	s := m.Screen()
+	if !strings.Contains(s, "We are on it") || !strings.Contains(s, "Reply taken back") {
+		t.Fatalf("the text is not back in the composer:\n%s", s)
+	}
+	if got := m.UIState(); !strings.HasPrefix(got, "focus=2") {
+		t.Fatalf("the composer is not focused: %s", got)
 	}
 }
