@@ -23,6 +23,7 @@ import (
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/store/pg"
 	"github.com/hark-tui/hark/store/stores"
+	"github.com/hark-tui/hark/store/storetest"
 )
 
 // What every harness here shares: running the hark binary, killing it,
@@ -211,7 +212,7 @@ func (h *harkRun) openStore(when string) store.Store {
 	if err != nil {
 		h.t.Fatalf("%s: opening the store: %v", when, err)
 	}
-	checkStore(h.t, st, when)
+	storetest.Healthy(h.t, st, when)
 	return st
 }
 
@@ -242,21 +243,6 @@ func pollOnce(t *testing.T, p *proc, log string) {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 		t.Fatalf("hark poll --once did not finish within 60 s")
-	}
-}
-
-// checkStore runs the store's consistency checks.
-func checkStore(t *testing.T, st store.Store, when string) {
-	t.Helper()
-	fs, err := st.Doctor(context.Background())
-	if err != nil {
-		t.Errorf("%s: store check: %v", when, err)
-		return
-	}
-	for _, f := range fs {
-		if !f.OK {
-			t.Errorf("%s: store check %s: %s", when, f.Name, f.Detail)
-		}
 	}
 }
 

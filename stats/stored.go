@@ -18,27 +18,29 @@ type Change interface {
 }
 
 // Onto adds the change d to the stored cell raw (nil: none).
-func (d *Cell) Onto(raw []byte) (StoredCell, error) {
-	var c Cell
+func (d *Cell) Onto(raw []byte) (StoredCell, error) { return onto(d, raw) }
+
+// Onto adds the change d to the stored operator cell raw (nil: none).
+func (d *OpCell) Onto(raw []byte) (StoredCell, error) { return onto(d, raw) }
+
+func (c *Cell) keyFrom(d *Cell)     { c.Hour, c.Brand, c.Network = d.Hour, d.Brand, d.Network }
+func (c *OpCell) keyFrom(d *OpCell) { c.Hour, c.Brand, c.Key = d.Hour, d.Brand, d.Key }
+
+// onto decodes the stored cell raw (nil: none), keys it as d and adds d.
+func onto[C any, P interface {
+	*C
+	StoredCell
+	UnmarshalBinary([]byte) error
+	Merge(P)
+	keyFrom(P)
+}](d P, raw []byte) (StoredCell, error) {
+	c := P(new(C))
 	if raw != nil {
 		if err := c.UnmarshalBinary(raw); err != nil {
 			return nil, fmt.Errorf("stored cell: %w", err)
 		}
 	}
-	c.Hour, c.Brand, c.Network = d.Hour, d.Brand, d.Network
+	c.keyFrom(d)
 	c.Merge(d)
-	return &c, nil
-}
-
-// Onto adds the change d to the stored operator cell raw (nil: none).
-func (d *OpCell) Onto(raw []byte) (StoredCell, error) {
-	var c OpCell
-	if raw != nil {
-		if err := c.UnmarshalBinary(raw); err != nil {
-			return nil, fmt.Errorf("stored operator cell: %w", err)
-		}
-	}
-	c.Hour, c.Brand, c.Key = d.Hour, d.Brand, d.Key
-	c.Merge(d)
-	return &c, nil
+	return c, nil
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -559,48 +557,5 @@ func TestStoredPostJSON(t *testing.T) {
 	var old before // an older hark reads the replacement characters
 	if err := json.Unmarshal(raw, &old); err != nil || old.Text != "bad \uFFFD\uFFFD bytes" {
 		t.Fatalf("older reader: %q %v", old.Text, err)
-	}
-}
-
-// A store written before the status index (schema 9) gains it when it is
-// opened: the status entries already in the outbox are listed from it.
-func TestStatusIndexMigrates(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hark.db")
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
-	for i, ref := range []string{"7", StatusRef("s1", false), "9", StatusRef("s1", true)} {
-		r := social.Reply{ID: fmt.Sprint("r", i), Key: fmt.Sprint("r", i), Network: social.Mastodon, ConvID: ref, Text: "hello", CreatedAt: now}
-		if _, err := s.Enqueue(ctx, r, false, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// back to schema 9: no status index
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bOutboxStatus); err != nil {
-			return err
-		}
-		return tx.Bucket(bMeta).Put(keySchema, []byte("9"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s = reopen(t, s, path)
-	sts, err := s.OutboxStatuses(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range sts {
-		got = append(got, e.Reply.ConvID)
-	}
-	if want := []string{"status:s1", "status:s1:follow"}; !slices.Equal(got, want) {
-		t.Fatalf("status entries after the migration %q, want %q", got, want)
-	}
-	list, err := Statuses(ctx, s, "", 0)
-	if err != nil || len(list) != 1 || !list[0].Resolved {
-		t.Fatalf("status posts %+v %v", list, err)
 	}
 }

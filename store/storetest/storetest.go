@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -120,4 +121,43 @@ func withHistory[T any](t *testing.T, s store.Store, what string, n int) T {
 		t.Fatal(err)
 	}
 	return x
+}
+
+// StatusIndexMigrates: a store written before the outbox's status index
+// gains it when it is next opened, and the status entries already in its
+// outbox are listed from it. open opens the store (again); downgrade, run
+// with the store closed, takes it back to the schema before the index.
+func StatusIndexMigrates(t *testing.T, open func() store.Store, downgrade func()) {
+	ctx := context.Background()
+	now := Start.Add(48 * time.Hour)
+	s := open()
+	for i, ref := range []string{"7", store.StatusRef("s1", false), "9", store.StatusRef("s1", true)} {
+		r := social.Reply{ID: fmt.Sprint("r", i), Key: fmt.Sprint("r", i), Network: social.Mastodon, ConvID: ref, Text: "hello", CreatedAt: now}
+		if _, err := s.Enqueue(ctx, r, false, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	downgrade()
+	s = open()
+	defer s.Close()
+	si, ok := s.(store.StatusIndexer)
+	if !ok {
+		t.Fatalf("%s has no status index", s.Backend())
+	}
+	sts, err := si.OutboxStatuses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range sts {
+		got = append(got, e.Reply.ConvID)
+	}
+	if want := []string{"status:s1", "status:s1:follow"}; !slices.Equal(got, want) {
+		t.Fatalf("status entries after the migration %q, want %q", got, want)
+	}
+	list, err := store.Statuses(ctx, s, "", 0)
+	if err != nil || len(list) != 1 || !list[0].Resolved {
+		t.Fatalf("status posts %+v %v", list, err)
+	}
 }
