@@ -675,7 +675,7 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 			res.Errors = append(res.Errors, err)
 			continue
 		}
-		convs, err := e.st.Conversations(ctx, refIDs(refs))
+		convs, err := e.st.Conversations(ctx, store.RefIDs(refs))
 		if err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
@@ -736,14 +736,6 @@ func (e *Engine) RefreshThreads(ctx context.Context, max int) ThreadsResult {
 		}
 	}
 	return res
-}
-
-func refIDs(refs []store.Ref) []string {
-	out := make([]string, len(refs))
-	for i, r := range refs {
-		out[i] = r.ID
-	}
-	return out
 }
 
 // Retry puts a failed outbox entry back in the queue, optionally with new text.

@@ -67,15 +67,7 @@ func (e *Engine) Wake() []string {
 	now := e.now()
 	// the index key holds the wake time: only due conversations are read
 	// (a wake time at or before now: before the next nanosecond)
-	ids, err := e.st.UpdateDue(context.Background(), store.ViewSnoozed, now.Add(time.Nanosecond), func(c *social.Conversation) bool {
-		if c.State != social.StateSnoozed || c.SnoozedUntil.After(now) {
-			return false
-		}
-		c.State = social.StateOpen
-		c.SnoozedUntil = time.Time{}
-		c.UpdatedAt = now
-		return true
-	})
+	ids, err := e.st.UpdateDue(context.Background(), store.ViewSnoozed, now.Add(time.Nanosecond), store.Wake(now))
 	if err != nil {
 		e.log.Error("waking snoozed conversations", "err", err)
 		return nil

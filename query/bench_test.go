@@ -9,6 +9,7 @@ import (
 	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/storetest"
 )
 
 // BenchmarkSearch runs the documented searches over every conversation
@@ -31,17 +32,7 @@ func BenchmarkSearch(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var n int
-		b.Run(tc.Name+"/index", func(b *testing.B) {
-			for b.Loop() {
-				refs, scanned, err := query.Search(context.Background(), st, q, store.ViewAll, nil, now, time.UTC)
-				if err != nil || scanned {
-					b.Fatal(err, scanned)
-				}
-				n = len(refs)
-			}
-			b.ReportMetric(float64(n), "hits")
-		})
+		b.Run(tc.Name+"/index", func(b *testing.B) { storetest.BenchSearch(b, st, q, now) })
 		b.Run(tc.Name+"/before", func(b *testing.B) {
 			var hits int
 			for b.Loop() {

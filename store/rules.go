@@ -600,3 +600,27 @@ func CandidateRoots(p social.Post) []string {
 	}
 	return out
 }
+
+// Wake is the change the clock makes to a snoozed conversation whose time
+// has come (at or before now): it is open again. It reports whether it
+// changed c (UpdateDue's fn).
+func Wake(now time.Time) func(c *social.Conversation) bool {
+	return func(c *social.Conversation) bool {
+		if c.State != social.StateSnoozed || c.SnoozedUntil.After(now) {
+			return false
+		}
+		c.State = social.StateOpen
+		c.SnoozedUntil = time.Time{}
+		c.UpdatedAt = now
+		return true
+	}
+}
+
+// RefIDs lists the conversation ids of refs, in their order.
+func RefIDs(refs []Ref) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.ID
+	}
+	return out
+}

@@ -1,13 +1,11 @@
 package pg_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/query"
-	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/store/storetest"
 )
 
 // BenchmarkSearchPG runs the documented searches on PostgreSQL holding the
@@ -22,16 +20,6 @@ func BenchmarkSearchPG(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(tc.Name+"/index", func(b *testing.B) {
-			var hits int
-			for b.Loop() {
-				refs, scanned, err := query.Search(context.Background(), p, q, store.ViewAll, nil, now, time.UTC)
-				if err != nil || scanned {
-					b.Fatal(err, scanned)
-				}
-				hits = len(refs)
-			}
-			b.ReportMetric(float64(hits), "hits")
-		})
+		b.Run(tc.Name+"/index", func(b *testing.B) { storetest.BenchSearch(b, p, q, now) })
 	}
 }

@@ -140,15 +140,7 @@ func Differential(t *testing.T, a, b store.Store, seed uint64, n int) {
 			same(name, ra, rb, ea, eb)
 		case op < 70: // the clock: wake-ups
 			name = "wake"
-			fn := func(c *social.Conversation) bool {
-				if c.State != social.StateSnoozed || c.SnoozedUntil.After(now) {
-					return false
-				}
-				c.State = social.StateOpen
-				c.SnoozedUntil = time.Time{}
-				c.UpdatedAt = now
-				return true
-			}
+			fn := store.Wake(now)
 			ra, ea := a.UpdateDue(ctx, store.ViewSnoozed, now.Add(time.Nanosecond), fn)
 			rb, eb := b.UpdateDue(ctx, store.ViewSnoozed, now.Add(time.Nanosecond), fn)
 			same(name, ra, rb, ea, eb)
@@ -260,7 +252,7 @@ func sameSearches(t *testing.T, a, b store.Store, now time.Time, when string) {
 			if ea != nil || eb != nil || sa || sb {
 				t.Fatalf("%s: search %s: %v %v (scanned %v %v)", when, raw, ea, eb, sa, sb)
 			}
-			if x, y := fmt.Sprint(ids(ra)), fmt.Sprint(ids(rb)); x != y {
+			if x, y := fmt.Sprint(store.RefIDs(ra)), fmt.Sprint(store.RefIDs(rb)); x != y {
 				t.Fatalf("%s: search %s in view %d: %s, %s", when, raw, v, x, y)
 			}
 		}

@@ -43,15 +43,7 @@ func SearchResults(t testing.TB, s store.Store) map[string][]string {
 		if err != nil {
 			t.Fatalf("%s: %v", raw, err)
 		}
-		out[raw] = ids(refs)
-	}
-	return out
-}
-
-func ids(refs []store.Ref) []string {
-	out := make([]string, len(refs))
-	for i, r := range refs {
-		out[i] = r.ID
+		out[raw] = store.RefIDs(refs)
 	}
 	return out
 }
@@ -80,8 +72,8 @@ func searchContract(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			t.Logf("%s: %s: %d", stage, raw, len(got))
-			if !slices.Equal(ids(got), ids(want)) {
-				t.Errorf("%s: %s: index found %d %v…, a scan %d %v…", stage, raw, len(got), head(ids(got)), len(want), head(ids(want)))
+			if !slices.Equal(store.RefIDs(got), store.RefIDs(want)) {
+				t.Errorf("%s: %s: index found %d %v…, a scan %d %v…", stage, raw, len(got), head(store.RefIDs(got)), len(want), head(store.RefIDs(want)))
 			}
 		}
 	}
@@ -118,3 +110,18 @@ func searchContract(t *testing.T, s store.Store) {
 }
 
 func head(s []string) []string { return s[:min(len(s), 5)] }
+
+// BenchSearch runs the search q over every conversation of s (view "all")
+// as the index answers it, b.N times, and reports the hits; a search the
+// index cannot answer (a scan) fails b.
+func BenchSearch(b *testing.B, s store.Store, q *query.Query, now time.Time) {
+	var hits int
+	for b.Loop() {
+		refs, scanned, err := query.Search(context.Background(), s, q, store.ViewAll, nil, now, time.UTC)
+		if err != nil || scanned {
+			b.Fatal(err, scanned)
+		}
+		hits = len(refs)
+	}
+	b.ReportMetric(float64(hits), "hits")
+}
