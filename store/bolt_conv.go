@@ -450,14 +450,29 @@ func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 
 // scanQueue is scanQueue with the resident set kept in check (s nil: not).
 func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
-	names := refNames{}
+	return s.scanQueueBuf(tx, v, NewRefBuf(0), fn)
+}
+
+// scanQueueBuf is scanQueue decoding into buf.
+func (s *Bolt) scanQueueBuf(tx *bolt.Tx, v View, buf *RefBuf, fn func(Ref) bool) error {
 	n := 0
 	return eachQueued(tx, v, func(k, val []byte) (bool, error) {
 		if s != nil {
 			s.scanTick(tx, &n)
 		}
-		return fn(decodeRef(k, val, names)), nil
+		return fn(buf.Decode(k, val)), nil
 	})
+}
+
+// viewSize is the number of conversations in view v (the running counts).
+func viewSize(tx *bolt.Tx, v View) int {
+	n := readCounts(tx)
+	lo, hi := viewRange(v)
+	size := 0
+	for r := lo; r <= hi; r++ {
+		size += n[r]
+	}
+	return size
 }
 
 // eachQueued calls fn with the key and value of each queue entry of the
@@ -488,14 +503,9 @@ func (s *Bolt) Queue(ctx context.Context, v View, fn func(Ref) bool) error {
 func (s *Bolt) QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error) {
 	var out []Ref
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		n := readCounts(tx)
-		lo, hi := viewRange(v)
-		size := 0
-		for r := lo; r <= hi; r++ {
-			size += n[r]
-		}
+		size := viewSize(tx, v)
 		out = make([]Ref, 0, size) // one allocation, not a doubling series
-		return s.scanQueue(tx, v, func(r Ref) bool {
+		return s.scanQueueBuf(tx, v, NewRefBuf(size), func(r Ref) bool {
 			if keep == nil || keep(r) {
 				out = append(out, r)
 			}
