@@ -466,8 +466,13 @@ func (s *Bolt) scanQueueBuf(tx *bolt.Tx, v View, buf *RefBuf, fn func(Ref) bool)
 
 // viewSize is the number of conversations in view v (the running counts).
 func viewSize(tx *bolt.Tx, v View) int {
-	n := readCounts(tx)
 	lo, hi := viewRange(v)
+	return rangeSize(tx, lo, hi)
+}
+
+// rangeSize is the number of conversations of the ranks lo to hi.
+func rangeSize(tx *bolt.Tx, lo, hi byte) int {
+	n := readCounts(tx)
 	size := 0
 	for r := lo; r <= hi; r++ {
 		size += n[r]
@@ -480,6 +485,11 @@ func viewSize(tx *bolt.Tx, v View) int {
 // returns).
 func eachQueued(tx *bolt.Tx, v View, fn func(k, val []byte) (bool, error)) error {
 	lo, hi := viewRange(v)
+	return eachQueuedIn(tx, lo, hi, fn)
+}
+
+// eachQueuedIn is eachQueued over the ranks lo to hi, inclusive.
+func eachQueuedIn(tx *bolt.Tx, lo, hi byte, fn func(k, val []byte) (bool, error)) error {
 	c := tx.Bucket(bQueue).Cursor()
 	for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
 		if len(k) != 25 {

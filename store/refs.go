@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+
+	"github.com/hark-tui/hark/social"
 )
 
 // RefBuf decodes many refs (a view, a search's result) with a handful of
@@ -91,4 +93,15 @@ func clipRefs(refs []Ref) []Ref {
 		return refs
 	}
 	return append([]Ref(nil), refs...)
+}
+
+// rankAlone reports whether state s has a queue rank to itself (pending,
+// snoozed, resolved; new and open share the inbox's): its conversations
+// are that rank's range of the queue index, no posting needed.
+func rankAlone(s social.State) bool {
+	switch s {
+	case social.StatePending, social.StateSnoozed, social.StateResolved:
+		return true
+	}
+	return false
 }
