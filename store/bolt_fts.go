@@ -808,7 +808,7 @@ func (s *Bolt) search(ctx context.Context, v View, clauses []SearchClause, keep 
 			return true, nil
 		})
 	})
-	return clipRefs(out), err
+	return ClipRefs(out), err
 }
 
 // IndexStatus reports whether the index is complete.

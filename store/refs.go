@@ -82,10 +82,10 @@ func (b *RefBuf) id(n uint64) string {
 	return b.ids.String()[i:]
 }
 
-// clipRefs copies a result much smaller than the room it was given (its
+// ClipRefs copies a result much smaller than the room it was given (its
 // size was an upper bound: keep or a brand dropped most) into a slice of
 // its own size, so that a caller keeping it does not keep the room.
-func clipRefs(refs []Ref) []Ref {
+func ClipRefs(refs []Ref) []Ref {
 	switch {
 	case len(refs) == 0:
 		return nil // as a search that found nothing always returned
