@@ -56,4 +56,3 @@ func TestSplitRefs(t *testing.T) {
 		})
 	}
 }
-
