@@ -457,8 +457,8 @@ func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 func (s *Bolt) scanQueueBuf(tx *bolt.Tx, v View, buf *RefBuf, fn func(Ref) bool) error {
 	n := 0
 	return eachQueued(tx, v, func(k, val []byte) (bool, error) {
-		if s != nil {
-			s.scanTick(tx, &n)
+		if n++; s != nil && n%queueTrimEvery == 0 {
+			s.trimIn(tx, true)
 		}
 		return fn(buf.Decode(k, val)), nil
 	})

@@ -794,7 +794,7 @@ func (s *Bolt) search(ctx context.Context, v View, clauses []SearchClause, keep 
 			if n++; n%4096 == 0 && ctx.Err() != nil {
 				return false, ctx.Err()
 			}
-			if n%scanTrimEvery == 0 {
+			if n%queueTrimEvery == 0 {
 				s.trimIn(tx, true)
 			}
 			id := binary.BigEndian.Uint64(k[17:])
