@@ -1,7 +1,6 @@
 package pg
 
 import (
-	"os"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -372,9 +371,6 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 	table, where, err := searchSQL(v, clauses, &args)
 	if err != nil {
 		return nil, err
-	}
-	if os.Getenv("ZZ_ROWS") != "" {
-		return s.searchRows(ctx, table, where, args, keep)
 	}
 	var st *string
 	var n int64
