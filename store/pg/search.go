@@ -3,6 +3,7 @@ package pg
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -372,21 +373,34 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 	if err != nil {
 		return nil, err
 	}
-	var st *string
-	var n int64
-	var keys, vals []byte
-	err = s.pool.QueryRow(ctx, "SELECT (SELECT value FROM hark_meta WHERE key = 'fts'), count(*), string_agg(sort_key, ''::bytea), string_agg(ref, '\\xff'::bytea)"+
-		" FROM (SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key) AS r", args...).Scan(&st, &n, &keys, &vals)
-	switch {
-	case err != nil:
+	rows, err := s.pool.Query(ctx, "SELECT (SELECT value FROM hark_meta WHERE key = 'fts'), count(*), string_agg(sort_key, ''::bytea), string_agg(ref, '\\xff'::bytea)"+
+		" FROM (SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key) AS r", args...)
+	if err != nil {
 		return nil, fmt.Errorf("search: %w", s.wrap(err))
-	case st == nil || *st != "complete":
-		return nil, store.ErrIndexBehind
 	}
-	out, ok := splitRefs(int(n), keys, vals, keep)
-	if !ok {
+	var out []store.Ref
+	ok, behind := false, true
+	for rows.Next() {
+		// the values as the driver read them, binary (no copy of the
+		// megabytes: the refs copy their keys)
+		raw, fd := rows.RawValues(), rows.FieldDescriptions()
+		if len(raw) != 4 || len(fd) != 4 || raw[0] == nil || string(raw[0]) != "complete" {
+			break
+		}
+		behind = false
+		if fd[1].Format == pgx.BinaryFormatCode && fd[2].Format == pgx.BinaryFormatCode && fd[3].Format == pgx.BinaryFormatCode && len(raw[1]) == 8 {
+			out, ok = splitRefs(int(binary.BigEndian.Uint64(raw[1])), raw[2], raw[3], keep)
+		}
+	}
+	rows.Close()
+	switch {
+	case rows.Err() != nil:
+		return nil, fmt.Errorf("search: %w", s.wrap(rows.Err()))
+	case behind:
+		return nil, store.ErrIndexBehind
+	case !ok:
 		// a key not 25 bytes long, a 0xFF in a value, keys out of
-		// order: row by row
+		// order, values in text: row by row
 		return s.searchRows(ctx, table, where, args, keep)
 	}
 	return out, nil
