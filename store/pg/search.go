@@ -373,30 +373,12 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, "SELECT (SELECT value FROM hark_meta WHERE key = 'fts'), count(*), string_agg(sort_key, ''::bytea), string_agg(ref, '\\xff'::bytea)"+
-		" FROM (SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key) AS r", args...)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", s.wrap(err))
-	}
-	var out []store.Ref
-	ok, behind := false, true
-	for rows.Next() {
-		// the values as the driver read them, binary (no copy of the
-		// megabytes: the refs copy their keys)
-		raw, fd := rows.RawValues(), rows.FieldDescriptions()
-		if len(raw) != 4 || len(fd) != 4 || raw[0] == nil || string(raw[0]) != "complete" {
-			break
-		}
-		behind = false
-		if fd[1].Format == pgx.BinaryFormatCode && fd[2].Format == pgx.BinaryFormatCode && fd[3].Format == pgx.BinaryFormatCode && len(raw[1]) == 8 {
-			out, ok = splitRefs(int(binary.BigEndian.Uint64(raw[1])), raw[2], raw[3], keep)
-		}
-	}
-	rows.Close()
+	out, st, ok, err := s.foldedRefs(ctx, "(SELECT value FROM hark_meta WHERE key = 'fts')",
+		"SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key", args, keep)
 	switch {
-	case rows.Err() != nil:
-		return nil, fmt.Errorf("search: %w", s.wrap(rows.Err()))
-	case behind:
+	case err != nil:
+		return nil, fmt.Errorf("search: %w", err)
+	case st != "complete":
 		return nil, store.ErrIndexBehind
 	case !ok:
 		// a key not 25 bytes long, a 0xFF in a value, keys out of
@@ -404,6 +386,34 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 		return s.searchRows(ctx, table, where, args, keep)
 	}
 	return out, nil
+}
+
+// foldedRefs runs sel (sort_key, ref, in queue order) folded by the
+// server into two values, with head (a text) in the same statement, and
+// decodes the refs that pass keep; ok is false if the values are not as
+// splitRefs expects (the caller reads the rows instead).
+func (s *Store) foldedRefs(ctx context.Context, head, sel string, args []any, keep func(store.Ref) bool) (out []store.Ref, headVal string, ok bool, err error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+head+", count(*), string_agg(sort_key, ''::bytea), string_agg(ref, '\\xff'::bytea) FROM ("+sel+") AS r", args...)
+	if err != nil {
+		return nil, "", false, s.wrap(err)
+	}
+	for rows.Next() {
+		// the values as the driver read them, binary (no copy of the
+		// megabytes: the refs copy their keys)
+		raw, fd := rows.RawValues(), rows.FieldDescriptions()
+		if len(raw) != 4 || len(fd) != 4 {
+			break
+		}
+		headVal = string(raw[0])
+		if fd[1].Format == pgx.BinaryFormatCode && fd[2].Format == pgx.BinaryFormatCode && fd[3].Format == pgx.BinaryFormatCode && len(raw[1]) == 8 {
+			out, ok = splitRefs(int(binary.BigEndian.Uint64(raw[1])), raw[2], raw[3], keep)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", false, s.wrap(err)
+	}
+	return out, headVal, ok, nil
 }
 
 // splitRefs decodes the refs of Search's two values (n of them); false if
