@@ -92,7 +92,9 @@ func ClipRefs(refs []Ref) []Ref {
 	case cap(refs)-len(refs) <= len(refs)/4+64:
 		return refs
 	}
-	return append([]Ref(nil), refs...)
+	out := make([]Ref, len(refs))
+	copy(out, refs)
+	return out
 }
 
 // rankAlone reports whether state s has a queue rank to itself (pending,
