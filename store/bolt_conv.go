@@ -450,14 +450,34 @@ func scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 
 // scanQueue is scanQueue with the resident set kept in check (s nil: not).
 func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
-	names := refNames{}
+	return s.scanQueueBuf(tx, v, NewRefBuf(0), fn)
+}
+
+// scanQueueBuf is scanQueue decoding into buf.
+func (s *Bolt) scanQueueBuf(tx *bolt.Tx, v View, buf *RefBuf, fn func(Ref) bool) error {
 	n := 0
 	return eachQueued(tx, v, func(k, val []byte) (bool, error) {
-		if s != nil {
-			s.scanTick(tx, &n)
+		if n++; s != nil && n%queueTrimEvery == 0 {
+			s.trimIn(tx, true)
 		}
-		return fn(decodeRef(k, val, names)), nil
+		return fn(buf.Decode(k, val)), nil
 	})
+}
+
+// viewSize is the number of conversations in view v (the running counts).
+func viewSize(tx *bolt.Tx, v View) int {
+	lo, hi := viewRange(v)
+	return rangeSize(tx, lo, hi)
+}
+
+// rangeSize is the number of conversations of the ranks lo to hi.
+func rangeSize(tx *bolt.Tx, lo, hi byte) int {
+	n := readCounts(tx)
+	size := 0
+	for r := lo; r <= hi; r++ {
+		size += n[r]
+	}
+	return size
 }
 
 // eachQueued calls fn with the key and value of each queue entry of the
@@ -465,6 +485,11 @@ func (s *Bolt) scanQueue(tx *bolt.Tx, v View, fn func(Ref) bool) error {
 // returns).
 func eachQueued(tx *bolt.Tx, v View, fn func(k, val []byte) (bool, error)) error {
 	lo, hi := viewRange(v)
+	return eachQueuedIn(tx, lo, hi, fn)
+}
+
+// eachQueuedIn is eachQueued over the ranks lo to hi, inclusive.
+func eachQueuedIn(tx *bolt.Tx, lo, hi byte, fn func(k, val []byte) (bool, error)) error {
 	c := tx.Bucket(bQueue).Cursor()
 	for k, val := c.Seek([]byte{lo}); k != nil && k[0] <= hi; k, val = c.Next() {
 		if len(k) != 25 {
@@ -488,14 +513,9 @@ func (s *Bolt) Queue(ctx context.Context, v View, fn func(Ref) bool) error {
 func (s *Bolt) QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error) {
 	var out []Ref
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		n := readCounts(tx)
-		lo, hi := viewRange(v)
-		size := 0
-		for r := lo; r <= hi; r++ {
-			size += n[r]
-		}
+		size := viewSize(tx, v)
 		out = make([]Ref, 0, size) // one allocation, not a doubling series
-		return s.scanQueue(tx, v, func(r Ref) bool {
+		return s.scanQueueBuf(tx, v, NewRefBuf(size), func(r Ref) bool {
 			if keep == nil || keep(r) {
 				out = append(out, r)
 			}

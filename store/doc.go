@@ -11,7 +11,9 @@
 // derived data kept in the same transactions: the full-text index
 // (bolt_fts.go, search.go: Searcher; a poll's postings wait a few polls,
 // listed in its commit and held in memory: bolt_fts_pending.go) and the
-// stats report's running totals (bolt_totals.go: StatsReader). A poll
+// stats report's running totals (bolt_totals.go: StatsReader). A long
+// list of refs (a view, a search matching most of the store) is decoded
+// into a few shared chunks (refs.go: RefBuf), both backends. A poll
 // batch reads and writes each conversation and contact once, a contact
 // whose LastSeen alone moved keeps it beside its document, and a batch
 // that changes nothing commits nothing (bolt_batch.go); the store gives the

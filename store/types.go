@@ -143,7 +143,14 @@ func refValue(c *social.Conversation) []byte {
 type refNames map[string][2]string
 
 func decodeRef(k, v []byte, names refNames) Ref {
-	r := Ref{ID: idString(k[17:]), Sort: append([]byte(nil), k...)}
+	r := refFields(k, v, names)
+	r.ID, r.Sort = idString(k[17:]), append([]byte(nil), k...)
+	return r
+}
+
+// refFields decodes a ref's fields but its id and sort key.
+func refFields(k, v []byte, names refNames) Ref {
+	var r Ref
 	switch k[0] {
 	case 0:
 		if d := binary.BigEndian.Uint64(k[9:17]); d != math.MaxUint64 {

@@ -11,8 +11,9 @@
 // binary cells in stat_totals, moved in the transactions that change
 // conversations, with day and hour sums a report reads: StatSums) and the
 // search index (search.go: one narrow conv_search row per conversation
-// with one tsvector of its posts' words), and implements
-// store.StatsReader and store.Searcher.
+// with one tsvector of its posts' words; a search's or a view's refs come
+// back as one row of two values the server folds them into: foldedRefs),
+// and implements store.StatsReader and store.Searcher.
 //
 // It is also the store.Coordinator of processes sharing the database
 // (coord.go, notify.go): leases with their expiry on the database clock,

@@ -416,36 +416,35 @@ func (s *Store) Queue(ctx context.Context, v store.View, fn func(store.Ref) bool
 }
 
 // QueueRefs returns the refs of a view that pass keep (nil = all), in one
-// query (an index-only scan of the queue index).
+// statement (an index-only scan of the queue index), folded by the server
+// into two values as Search's (foldedRefs); row by row if they are not as
+// expected.
 func (s *Store) QueueRefs(ctx context.Context, v store.View, keep func(store.Ref) bool) ([]store.Ref, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	lo, hi := viewBounds(v)
-	var out []store.Ref
-	err := s.read(ctx, func(tx pgx.Tx) error {
-		n, err := readCounts(ctx, tx)
+	const sel = "SELECT sort_key, ref FROM conversations WHERE sort_key >= $1 AND sort_key < $2 ORDER BY sort_key"
+	out, _, ok, err := s.foldedRefs(ctx, "''::text", sel, []any{lo, hi}, keep)
+	if err != nil || ok {
+		if out == nil && err == nil {
+			out = []store.Ref{} // as before: an empty view is an empty list
+		}
+		return out, err
+	}
+	out = nil
+	err = s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sel, lo, hi)
 		if err != nil {
 			return err
 		}
-		l, h := store.ViewRanks(v)
-		size := 0
-		for r := l; r <= h; r++ {
-			size += n[r]
-		}
-		out = make([]store.Ref, 0, size)
-		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM conversations WHERE sort_key >= $1 AND sort_key < $2 ORDER BY sort_key", lo, hi)
-		if err != nil {
-			return err
-		}
-		var dec store.RefDecoder
+		buf := store.NewRefBuf(0)
 		for rows.Next() {
 			// the wire bytes (binary bytea), no copy: Decode copies the key
 			raw := rows.RawValues()
-			k, val := raw[0], raw[1]
-			if len(k) != 25 {
+			if len(raw[0]) != 25 {
 				continue
 			}
-			r := dec.Decode(k, val)
+			r := buf.Decode(raw[0], raw[1])
 			if keep == nil || keep(r) {
 				out = append(out, r)
 			}

@@ -1,9 +1,10 @@
 package pg
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -357,7 +358,13 @@ func searchSQL(v store.View, clauses []store.SearchClause, args *[]any) (table, 
 	return table, strings.Join(append([]string{bounds}, conds...), " AND "), nil
 }
 
-// Search answers a search from the index, in queue order.
+// Search answers a search from the index, in queue order: one statement
+// (the index's state and the result), whose rows the server folds into
+// two values, the sort keys end to end and the refs' values separated by
+// 0xFF (a byte UTF-8 never holds: networks and brands are text), so a
+// result of 200k refs is one message of a few megabytes, not 200k rows
+// each read, checked and copied by the driver; the refs are then decoded
+// into one slice (store.RefBuf).
 func (s *Store) Search(ctx context.Context, v store.View, clauses []store.SearchClause, keep func(store.Ref) bool) ([]store.Ref, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
@@ -366,70 +373,108 @@ func (s *Store) Search(ctx context.Context, v store.View, clauses []store.Search
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Ref
-	err = s.read(ctx, func(tx pgx.Tx) error {
-		var st string
-		if err := tx.QueryRow(ctx, "SELECT value FROM hark_meta WHERE key = 'fts'").Scan(&st); err != nil || st != "complete" {
-			if errors.Is(err, pgx.ErrNoRows) || err == nil {
-				return store.ErrIndexBehind
-			}
-			return err
+	out, st, ok, err := s.foldedRefs(ctx, "(SELECT value FROM hark_meta WHERE key = 'fts')",
+		"SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key", args, keep)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("search: %w", err)
+	case st != "complete":
+		return nil, store.ErrIndexBehind
+	case !ok:
+		// a key not 25 bytes long, a 0xFF in a value, keys out of
+		// order, values in text: row by row
+		return s.searchRows(ctx, table, where, args, keep)
+	}
+	return out, nil
+}
+
+// foldedRefs runs sel (sort_key, ref, in queue order) folded by the
+// server into two values, with head (a text) in the same statement, and
+// decodes the refs that pass keep; ok is false if the values are not as
+// splitRefs expects (the caller reads the rows instead).
+func (s *Store) foldedRefs(ctx context.Context, head, sel string, args []any, keep func(store.Ref) bool) (out []store.Ref, headVal string, ok bool, err error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+head+", count(*), string_agg(sort_key, ''::bytea), string_agg(ref, '\\xff'::bytea) FROM ("+sel+") AS r", args...)
+	if err != nil {
+		return nil, "", false, s.wrap(err)
+	}
+	for rows.Next() {
+		// the values as the driver read them, binary (no copy of the
+		// megabytes: the refs copy their keys)
+		raw, fd := rows.RawValues(), rows.FieldDescriptions()
+		if len(raw) != 4 || len(fd) != 4 {
+			break
 		}
+		headVal = string(raw[0])
+		if fd[1].Format == pgx.BinaryFormatCode && fd[2].Format == pgx.BinaryFormatCode && fd[3].Format == pgx.BinaryFormatCode && len(raw[1]) == 8 {
+			out, ok = splitRefs(int(binary.BigEndian.Uint64(raw[1])), raw[2], raw[3], keep)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", false, s.wrap(err)
+	}
+	return out, headVal, ok, nil
+}
+
+// splitRefs decodes the refs of Search's two values (n of them); false if
+// they are not what Search expects.
+func splitRefs(n int, keys, vals []byte, keep func(store.Ref) bool) ([]store.Ref, bool) {
+	if n == 0 {
+		return nil, true
+	}
+	if len(keys) != 25*n {
+		return nil, false
+	}
+	out := make([]store.Ref, 0, n)
+	buf := store.NewRefBuf(n)
+	var prev []byte
+	for i := range n {
+		k := keys[25*i : 25*i+25]
+		if prev != nil && bytes.Compare(prev, k) >= 0 {
+			return nil, false
+		}
+		prev = k
+		j := bytes.IndexByte(vals, 0xFF)
+		if (j < 0) != (i == n-1) {
+			return nil, false
+		}
+		val := vals
+		if j >= 0 {
+			val, vals = vals[:j], vals[j+1:]
+		}
+		r := buf.Decode(k, val)
+		if keep == nil || keep(r) {
+			out = append(out, r)
+		}
+	}
+	return store.ClipRefs(out), true
+}
+
+// searchRows is Search a row at a time.
+func (s *Store) searchRows(ctx context.Context, table, where string, args []any, keep func(store.Ref) bool) ([]store.Ref, error) {
+	var out []store.Ref
+	err := s.read(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key", args...)
 		if err != nil {
 			return err
 		}
-		var dec store.RefDecoder
-		var acc refAcc
+		buf := store.NewRefBuf(0)
 		for rows.Next() {
 			raw := rows.RawValues()
 			if len(raw[0]) != 25 {
 				continue
 			}
-			r := dec.Decode(raw[0], raw[1])
+			r := buf.Decode(raw[0], raw[1])
 			if keep == nil || keep(r) {
-				acc.add(r)
+				out = append(out, r)
 			}
 		}
-		out = acc.all()
 		return rows.Err()
 	})
-	if err != nil && !errors.Is(err, store.ErrIndexBehind) {
+	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return out, err
-}
-
-// refAcc collects refs in chunks and copies them once into one slice:
-// appending to one slice copied a result of 200k refs (~100 bytes each,
-// with pointers) several times over as it grew, half of is:resolved's
-// time.
-type refAcc struct {
-	full [][]store.Ref
-	cur  []store.Ref
-	n    int
-}
-
-func (a *refAcc) add(r store.Ref) {
-	if len(a.cur) == cap(a.cur) {
-		if a.cur != nil {
-			a.full = append(a.full, a.cur)
-		}
-		a.cur = make([]store.Ref, 0, min(max(2*cap(a.cur), 256), 16384))
-	}
-	a.cur = append(a.cur, r)
-	a.n++
-}
-
-func (a *refAcc) all() []store.Ref {
-	if len(a.full) == 0 {
-		return a.cur
-	}
-	out := make([]store.Ref, 0, a.n)
-	for _, c := range a.full {
-		out = append(out, c...)
-	}
-	return append(out, a.cur...)
+	return out, nil
 }
 
 // IndexStatus reports whether the index is complete.
