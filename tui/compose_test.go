@@ -147,7 +147,16 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 		t.Fatalf("after the edit: %+v", ob)
 	}
 	tm.Send(key("L"))
-	m.waitText(t, "Let us know!")
+	// the list's row with the new text (the header and the status line
+	// show it too: m must wait for the list, or it goes to the queue)
+	m.waitFor(t, "the list's row with the edited text", func(s string) bool {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, "→ #") && strings.Contains(l, "Let us know!") {
+				return true
+			}
+		}
+		return false
+	})
 	tm.Send(key("m"))
 	tm.Type("3d !")
 	tm.Send(key("enter"))

@@ -251,7 +251,7 @@ func (p *composer) draftChanged() tea.Cmd {
 	p.draftDirty = true
 	p.draftGen++
 	gen := p.draftGen
-	return tea.Tick(draftDelay, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
+	return after(p.ctx, draftDelay, func(time.Time) tea.Msg { return draftSaveMsg{gen} })
 }
 
 // dirty says whether a draft is waiting to be saved.

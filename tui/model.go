@@ -219,7 +219,23 @@ func (m *Model) tick() tea.Cmd {
 	if every <= 0 {
 		every = 5 * time.Second
 	}
-	return tea.Tick(every, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return after(m.ctx, every, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// after is tea.Tick ending with the session: when ctx ends (the program
+// quit, the SSH session closed) its goroutine returns at once, with no
+// message, instead of waiting out the timer.
+func after(ctx context.Context, d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case now := <-t.C:
+			return fn(now)
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 func (m *Model) loadOutbox() tea.Cmd { return loadOutbox(m.ctx, m.st) }

@@ -113,7 +113,7 @@ func (m *Model) drawPreview() tea.Cmd {
 	}
 	// drawn after the frame that blanks its lines has gone out
 	gen := pv.gen
-	return tea.Tick(80*time.Millisecond, func(time.Time) tea.Msg { return previewDrawMsg{gen} })
+	return after(m.ctx, 80*time.Millisecond, func(time.Time) tea.Msg { return previewDrawMsg{gen} })
 }
 
 // previewDrawMsg draws the preview of generation gen, if still current.
