@@ -233,23 +233,9 @@ func openTerm(t *testing.T, c *gossh.Client, w, h int) *term {
 // openTermAs is openTerm with the terminal's TERM.
 func openTermAs(t *testing.T, c *gossh.Client, termName string, w, h int) *term {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := &term{t: t, sess: sess, w: w, h: h, ended: make(chan error, 1), changed: make(chan struct{}, 1)}
-	if err := sess.RequestPty(termName, h, w, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if tm.in, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	sess.Stdout, sess.Stderr = tm, tm
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { tm.ended <- sess.Wait() }()
-	t.Cleanup(func() { sess.Close() })
+	tm := &term{t: t, w: w, h: h, ended: make(chan error, 1), changed: make(chan struct{}, 1)}
+	tm.sess, tm.in = testkit.SSHShell(t, c, termName, w, h, tm)
+	go func() { tm.ended <- tm.sess.Wait() }()
 	return tm
 }
 
