@@ -519,14 +519,7 @@ func TestUndoSendAndNotify(t *testing.T) {
 		if err == nil {
 			err = c.Validate()
 		}
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%q: error %v, want %s", tt.yaml, err, tt.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tt.yaml, err)
+		if testkit.CheckErr(t, tt.yaml, err, tt.err) {
 			continue
 		}
 		if c.Outbox.UndoSend == nil || *c.Outbox.UndoSend != tt.undo || c.Theme.Notify != tt.notify {

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -25,4 +26,23 @@ func Table[In, Out any](t *testing.T, fname string, f func(In) Out, cases []Case
 			}
 		})
 	}
+}
+
+// CheckErr checks the error a case of a table ended with against want,
+// the text it must contain ("": no error), and reports a mismatch naming
+// the case by its input in. It returns whether the case ends there: with
+// an error, expected or not.
+func CheckErr(t testing.TB, in string, err error, want string) (done bool) {
+	t.Helper()
+	switch {
+	case want != "":
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", in, err, want)
+		}
+		return true
+	case err != nil:
+		t.Errorf("%q: %v", in, err)
+		return true
+	}
+	return false
 }

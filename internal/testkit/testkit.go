@@ -4,8 +4,9 @@
 // ended, Await for a value from a channel, Buffer collects output a test
 // reads while it is written, Clock is a settable clock to inject where
 // code takes a Now func, SSHKey makes a login key, PNG an image file,
-// WriteFile a file, Table checks a function over a table of cases, and
-// NoLeaks fails a test that leaves goroutines running. It imports nothing of hark's and is imported only by tests.
+// WriteFile a file, Table checks a function over a table of cases,
+// CheckErr a case's error, and NoLeaks fails a test that leaves goroutines
+// running. It imports nothing of hark's and is imported only by tests.
 package testkit
 
 import (
