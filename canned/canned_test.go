@@ -9,16 +9,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/hark-tui/hark/internal/testkit"
+)
 
 func TestParseFrontMatter(t *testing.T) {
 	tests := []struct {
@@ -77,16 +70,7 @@ func TestParseFrontMatter(t *testing.T) {
 				if err == nil {
 					t.Fatalf("Parse = %+v, want error %q", got, tt.errText)
 				}
-				var fe *FileError
-				if !errors.As(err, &fe) {
-					t.Fatalf("error %v is %T, want *FileError", err, err)
-				}
-				if fe.Line != tt.errLine {
-					t.Errorf("line = %d, want %d (%v)", fe.Line, tt.errLine, err)
-				}
-				if !strings.Contains(err.Error(), tt.errText) {
-					t.Errorf("error %q lacks %q", err, tt.errText)
-				}
+				checkLineError(t, err, func(e *FileError) int { return e.Line }, tt.errLine, tt.errText)
 				return
 			}
 			if err != nil {
@@ -99,18 +83,34 @@ func TestParseFrontMatter(t *testing.T) {
 	}
 }
 
+// checkLineError checks that err is an E (*FileError or *TemplateError)
+// whose line is wantLine and whose message contains wantText.
+func checkLineError[E error](t *testing.T, err error, line func(E) int, wantLine int, wantText string) {
+	t.Helper()
+	var e E
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v is %T, want %T", err, err, e)
+	}
+	if got := line(e); got != wantLine {
+		t.Errorf("line = %d, want %d (%v)", got, wantLine, err)
+	}
+	if !strings.Contains(err.Error(), wantText) {
+		t.Errorf("error %q lacks %q", err, wantText)
+	}
+}
+
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "b-thanks.txt", "Thanks {{.Name}}!")
-	writeFile(t, dir, "a-rebook.md", "---\ntitle: Rebook\nbrand: Skylark Air\nshortcut: rebook\n---\nHi {{.Name}}")
-	writeFile(t, dir, "README.md", "# My canned responses\n")
-	writeFile(t, dir, ".draft.md", "hidden")
-	writeFile(t, dir, "notes.json", "{}")
-	writeFile(t, dir, "c-upper.MD", "upper-case extension")
+	testkit.WriteFile(t, dir, "b-thanks.txt", "Thanks {{.Name}}!")
+	testkit.WriteFile(t, dir, "a-rebook.md", "---\ntitle: Rebook\nbrand: Skylark Air\nshortcut: rebook\n---\nHi {{.Name}}")
+	testkit.WriteFile(t, dir, "README.md", "# My canned responses\n")
+	testkit.WriteFile(t, dir, ".draft.md", "hidden")
+	testkit.WriteFile(t, dir, "notes.json", "{}")
+	testkit.WriteFile(t, dir, "c-upper.MD", "upper-case extension")
 	if err := os.Mkdir(filepath.Join(dir, "sub.md"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "sub.md"), "inner.md", "not read")
+	testkit.WriteFile(t, filepath.Join(dir, "sub.md"), "inner.md", "not read")
 
 	got, err := Load(dir)
 	if err != nil {
@@ -142,7 +142,7 @@ func TestLoadMissingFolder(t *testing.T) {
 }
 
 func TestLoadNotAFolder(t *testing.T) {
-	p := writeFile(t, t.TempDir(), "file", "x")
+	p := testkit.WriteFile(t, t.TempDir(), "file", "x")
 	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), p) {
 		t.Fatalf("Load(file) err = %v, want an error naming %s", err, p)
 	}
@@ -150,7 +150,7 @@ func TestLoadNotAFolder(t *testing.T) {
 
 func TestLoadBadFilesDoNotStopTheOthers(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "good.md", "---\ntitle: Good\n---\nfine")
+	testkit.WriteFile(t, dir, "good.md", "---\ntitle: Good\n---\nfine")
 	bad := map[string]string{
 		"unclosed.md":  "---\ntitle: x\nno end",
 		"unknown.md":   "---\ncolour: red\n---\nbody",
@@ -161,7 +161,7 @@ func TestLoadBadFilesDoNotStopTheOthers(t *testing.T) {
 		"toolarge.txt": strings.Repeat("x", MaxFileSize+1),
 	}
 	for name, content := range bad {
-		writeFile(t, dir, name, content)
+		testkit.WriteFile(t, dir, name, content)
 	}
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling.md")); err != nil {
 		t.Fatal(err)
@@ -213,8 +213,8 @@ func lineContaining(msg, s string) string {
 
 func TestLoadUnreadableFile(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "ok.md", "fine")
-	p := writeFile(t, dir, "secret.md", "cannot read me")
+	testkit.WriteFile(t, dir, "ok.md", "fine")
+	p := testkit.WriteFile(t, dir, "secret.md", "cannot read me")
 	if err := os.Chmod(p, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestNew(t *testing.T) {
 	if _, err := New(dir, r); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("second New: err = %v, want ErrExist", err)
 	}
-	writeFile(t, dir, "plain.txt", "old")
+	testkit.WriteFile(t, dir, "plain.txt", "old")
 	if _, err := New(dir, Response{ID: "plain", Title: "t", Body: "new"}); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("New over plain.txt: err = %v, want ErrExist", err)
 	}

@@ -122,16 +122,7 @@ func TestRenderTemplateErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Render(%q) = %q, want an error", tt.body, out)
 			}
-			var te *TemplateError
-			if !errors.As(err, &te) {
-				t.Fatalf("error %v is %T, want *TemplateError", err, err)
-			}
-			if te.Line != tt.line {
-				t.Errorf("line = %d, want %d (%v)", te.Line, tt.line, err)
-			}
-			if !strings.Contains(err.Error(), tt.contains) {
-				t.Errorf("error %q lacks %q", err, tt.contains)
-			}
+			checkLineError(t, err, func(e *TemplateError) int { return e.Line }, tt.line, tt.contains)
 			if !strings.HasPrefix(err.Error(), "canned: render: ") {
 				t.Errorf("error %q lacks context", err)
 			}

@@ -443,31 +443,27 @@ func follow(ctx context.Context, a *app.App, out io.Writer) error {
 }
 
 func queueCmd(f *flags) *cobra.Command {
-	var n int
-	var view string
 	c := &cobra.Command{
-		Use:     "queue",
-		Short:   "Print the top of the queue, one conversation a line with its id",
-		PreRunE: checkView(&view),
-		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			v, _ := store.ParseView(view)
-			convs, err := a.Store.Top(cmd.Context(), v, n, nil)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			now := time.Now()
-			for _, c := range convs {
-				fmt.Fprintln(out, app.QueueLine(c, now))
-			}
-			if len(convs) == 0 {
-				fmt.Fprintln(out, "(empty)")
-			}
-			return nil
-		}),
+		Use:   "queue",
+		Short: "Print the top of the queue, one conversation a line with its id",
 	}
-	c.Flags().IntVarP(&n, "number", "n", 20, "how many conversations")
-	c.Flags().StringVar(&view, "view", "inbox", "inbox, pending, snoozed, resolved or all")
+	n, view := numberFlag(c, "how many conversations"), viewFlag(c, "inbox")
+	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		v, _ := store.ParseView(*view)
+		convs, err := a.Store.Top(cmd.Context(), v, *n, nil)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		now := time.Now()
+		for _, c := range convs {
+			fmt.Fprintln(out, app.QueueLine(c, now))
+		}
+		if len(convs) == 0 {
+			fmt.Fprintln(out, "(empty)")
+		}
+		return nil
+	})
 	return c
 }
 

@@ -143,36 +143,33 @@ func attachments(images, alts []string) ([]social.Attachment, error) {
 
 // statusesCmd is `hark statuses`: a brand's status posts with their links.
 func statusesCmd(f *flags) *cobra.Command {
-	var brand string
-	var n int
 	c := &cobra.Command{
 		Use:   "statuses",
 		Short: "List status posts (newest first) with the link of each copy",
 		Args:  cobra.NoArgs,
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
-			sts, err := a.Engine.Statuses(cmd.Context(), brand, n)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if len(sts) == 0 {
-				fmt.Fprintln(out, "(no status posts)")
-			}
-			for _, st := range sts {
-				state := "open"
-				if st.Resolved {
-					state = "resolved"
-				}
-				fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", st.ID, st.CreatedAt.Local().Format("2006-01-02 15:04"), textsafe.Line(st.Brand), state, textsafe.Line(st.Text))
-				for _, it := range st.Items {
-					fmt.Fprintf(out, "\t%s/%s\t%s\t%s\n", it.Network, it.Account, it.State, textsafe.Line(firstNonEmpty(it.URL, it.RemoteID, it.Error)))
-				}
-			}
-			return nil
-		}),
 	}
-	c.Flags().StringVar(&brand, "brand", "", "only this brand")
-	c.Flags().IntVarP(&n, "number", "n", 20, "how many")
+	brand, n := c.Flags().String("brand", "", "only this brand"), numberFlag(c, "how many")
+	c.RunE = withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		sts, err := a.Engine.Statuses(cmd.Context(), *brand, *n)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if len(sts) == 0 {
+			fmt.Fprintln(out, "(no status posts)")
+		}
+		for _, st := range sts {
+			state := "open"
+			if st.Resolved {
+				state = "resolved"
+			}
+			fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", st.ID, st.CreatedAt.Local().Format("2006-01-02 15:04"), textsafe.Line(st.Brand), state, textsafe.Line(st.Text))
+			for _, it := range st.Items {
+				fmt.Fprintf(out, "\t%s/%s\t%s\t%s\n", it.Network, it.Account, it.State, textsafe.Line(firstNonEmpty(it.URL, it.RemoteID, it.Error)))
+			}
+		}
+		return nil
+	})
 	return c
 }
 

@@ -16,21 +16,25 @@ import (
 	"github.com/hark-tui/hark/textsafe"
 )
 
-// checkView is the PreRunE of a command with --view: the view must be one
-// hark knows.
-func checkView(view *string) func(*cobra.Command, []string) error {
-	return func(*cobra.Command, []string) error {
+// viewFlag adds --view to c, defaulting to def, and checks before c runs
+// that the view is one hark knows.
+func viewFlag(c *cobra.Command, def string) *string {
+	view := c.Flags().String("view", def, "inbox, pending, snoozed, resolved or all")
+	c.PreRunE = func(*cobra.Command, []string) error {
 		if _, ok := store.ParseView(*view); !ok {
 			return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", *view)
 		}
 		return nil
 	}
+	return view
+}
+
+// numberFlag adds -n/--number to c: how many to list, 20 by default.
+func numberFlag(c *cobra.Command, usage string) *int {
+	return c.Flags().IntP("number", "n", 20, usage)
 }
 
 func searchCmd(f *flags) *cobra.Command {
-	var n int
-	var view string
-	var asJSON bool
 	c := &cobra.Command{
 		Use:   "search QUERY",
 		Short: "Print the conversations a search finds, like hark queue (from the full-text index)",
@@ -39,47 +43,45 @@ func searchCmd(f *flags) *cobra.Command {
 			"Terms: brand:NAME net:NETWORK from:PART-OF-HANDLE-OR-NAME tag:NAME lang:es sentiment:neg|pos|neutral\n" +
 			"is:new|open|pending|snoozed|resolved|breached|vip|dm after:YYYY-MM-DD before:YYYY-MM-DD (both days included);\n" +
 			"-term excludes.",
-		Args:    cobra.MinimumNArgs(1),
-		PreRunE: checkView(&view),
-		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
-			raw := ""
-			for i, s := range args {
-				if i > 0 {
-					raw += " "
-				}
-				raw += s
-			}
-			q, err := query.Parse(raw)
-			if err != nil {
-				return err
-			}
-			v, _ := store.ParseView(view)
-			if !cmd.Flags().Changed("view") {
-				v = q.View(v)
-			}
-			now := time.Now()
-			refs, _, err := query.Search(cmd.Context(), a.Store, q, v, nil, now, time.Local)
-			if err != nil {
-				return err
-			}
-			total := len(refs)
-			if n > 0 && len(refs) > n {
-				refs = refs[:n]
-			}
-			ids := make([]string, len(refs))
-			for i, r := range refs {
-				ids[i] = r.ID
-			}
-			convs, err := a.Store.Conversations(cmd.Context(), ids)
-			if err != nil {
-				return err
-			}
-			return printConvs(cmd.OutOrStdout(), convs, total, now, asJSON)
-		}),
+		Args: cobra.MinimumNArgs(1),
 	}
-	c.Flags().IntVarP(&n, "number", "n", 20, "how many conversations (0: all)")
-	c.Flags().StringVar(&view, "view", "all", "inbox, pending, snoozed, resolved or all")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (one object per conversation, terminal-safe)")
+	n, view := numberFlag(c, "how many conversations (0: all)"), viewFlag(c, "all")
+	asJSON := c.Flags().Bool("json", false, "print JSON (one object per conversation, terminal-safe)")
+	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+		raw := ""
+		for i, s := range args {
+			if i > 0 {
+				raw += " "
+			}
+			raw += s
+		}
+		q, err := query.Parse(raw)
+		if err != nil {
+			return err
+		}
+		v, _ := store.ParseView(*view)
+		if !cmd.Flags().Changed("view") {
+			v = q.View(v)
+		}
+		now := time.Now()
+		refs, _, err := query.Search(cmd.Context(), a.Store, q, v, nil, now, time.Local)
+		if err != nil {
+			return err
+		}
+		total := len(refs)
+		if *n > 0 && len(refs) > *n {
+			refs = refs[:*n]
+		}
+		ids := make([]string, len(refs))
+		for i, r := range refs {
+			ids[i] = r.ID
+		}
+		convs, err := a.Store.Conversations(cmd.Context(), ids)
+		if err != nil {
+			return err
+		}
+		return printConvs(cmd.OutOrStdout(), convs, total, now, *asJSON)
+	})
 	return c
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/hark-tui/hark/hours"
+	"github.com/hark-tui/hark/internal/testkit"
 	"io"
 	"os"
 	"path/filepath"
@@ -30,11 +31,7 @@ func isolate(t *testing.T) (cfgHome, stateHome string) {
 
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testkit.WriteFile(t, t.TempDir(), "config.yaml", content)
 }
 
 // envRefs lists the variables the config's env: secrets name.
@@ -522,14 +519,7 @@ func TestUndoSendAndNotify(t *testing.T) {
 		if err == nil {
 			err = c.Validate()
 		}
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%q: error %v, want %s", tt.yaml, err, tt.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tt.yaml, err)
+		if testkit.CheckErr(t, tt.yaml, err, tt.err) {
 			continue
 		}
 		if c.Outbox.UndoSend == nil || *c.Outbox.UndoSend != tt.undo || c.Theme.Notify != tt.notify {

@@ -2,8 +2,6 @@ package crashtest
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -90,22 +88,9 @@ func sshOpen(t *testing.T, addr, user string, key gossh.Signer) *sshTerm {
 			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second}) // a loopback test server
 		return err == nil
 	})
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &sshTerm{t: t, c: c, sess: sess}
-	if err := sess.RequestPty("xterm-256color", 40, 140, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if st.in, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	sess.Stdout, sess.Stderr = st, st
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sess.Close(); c.Close() })
+	t.Cleanup(func() { c.Close() })
+	st := &sshTerm{t: t, c: c}
+	st.sess, st.in = testkit.SSHShell(t, c, "xterm-256color", 140, 40, st)
 	return st
 }
 
@@ -131,14 +116,7 @@ func (h *harness) addOperators(t *testing.T, initials ...string) []teamMember {
 	var b strings.Builder
 	b.WriteString("operators:\n")
 	for _, in := range initials {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := gossh.NewSignerFromKey(priv)
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := testkit.SSHKey(t)
 		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
 		fmt.Fprintf(&b, "  - name: Operator %s\n    initials: %s\n    keys: [%q]\n", in, in, line+" "+strings.ToLower(in)+"@test")
 		out = append(out, teamMember{in, k})

@@ -3,13 +3,13 @@ package htmltext
 import (
 	"strings"
 	"testing"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // TestStatus is Mastodon's status content (Options Status).
 func TestStatus(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	testkit.Table(t, "Text(Status)", func(in string) string { return Text(in, Status) }, []testkit.Case[string, string]{
 		{"empty", "", ""},
 		{"plain text passes through", "just text", "just text"},
 		{"one paragraph", "<p>Hello world</p>", "Hello world"},
@@ -52,19 +52,12 @@ func TestStatus(t *testing.T) {
 		{"fixture: polish post",
 			`<p><span class="h-card" translate="no"><a href="https://social.example/@acmecoffee" class="u-url mention">@<span>acmecoffee</span></a></span> Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? <a href="https://shop.acme.example/orders/4822?ref=masto" target="_blank" rel="nofollow noopener" translate="no"><span class="invisible">https://</span><span class="ellipsis">shop.acme.example/orders/4822?</span><span class="invisible">ref=masto</span></a></p><p><a href="https://social.example/tags/AcmeCoffee" class="mention hashtag" rel="tag">#<span>AcmeCoffee</span></a></p>`,
 			"@acmecoffee Zamówiłam ekspres 3 dni temu i nadal nic. Kiedy wysyłka? https://shop.acme.example/orders/4822?ref=masto\n\n#AcmeCoffee"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Text(tt.in, Status); got != tt.want {
-				t.Errorf("Text(%q, Status)\n got %q\nwant %q", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // TestFeed is an RSS/Atom entry's HTML (Options Feed).
 func TestFeed(t *testing.T) {
-	tests := []struct{ name, in, want string }{
+	testkit.Table(t, "Text(Feed)", func(in string) string { return Text(in, Feed) }, []testkit.Case[string, string]{
 		{"paragraphs", "<p>One</p><p>Two</p>", "One\n\nTwo"},
 		{"br", "a<br>b<br/>c<br><br>d", "a\nb\nc\n\nd"},
 		{"entities", "Fish &amp; chips &lt;3 &quot;yum&quot; &#39;ok&#39; caf&eacute; &#x1F600;", "Fish & chips <3 \"yum\" 'ok' café 😀"},
@@ -85,14 +78,7 @@ func TestFeed(t *testing.T) {
 		{"img dropped", `<p>look <img src="x.jpg" alt="pic"> here</p>`, "look here"},
 		{"headings", "<h1>Title</h1>body", "Title\n\nbody"},
 		{"empty", "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Text(tt.in, Feed); got != tt.want {
-				t.Errorf("Text(%q, Feed)\n got %q\nwant %q", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestDeepNesting(t *testing.T) {

@@ -1,10 +1,10 @@
 package query
 
 import (
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -27,14 +27,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		q, err := Parse(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%q: error %v, want %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tt.in, err)
+		if testkit.CheckErr(t, tt.in, err, tt.wantErr) {
 			continue
 		}
 		if len(q.Terms) != len(tt.want) {

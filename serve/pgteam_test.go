@@ -16,7 +16,7 @@ import (
 // processes (each app its own pool, engine and listener).
 func openPGApp(t *testing.T, dsn string) (*app.App, string) {
 	t.Helper()
-	return apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", NoHold: true})
+	return apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return apptest.Start }, Kind: "serve", NoHold: true})
 }
 
 // TestTwoServesOnOneDatabase: two `hark serve` on one PostgreSQL database,

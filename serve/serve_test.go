@@ -26,18 +26,10 @@ import (
 	"github.com/hark-tui/hark/serve"
 )
 
-// start is a Monday morning; the app's clock stays there, so the demo feed
-// delivers its first batch once and nothing more arrives during a test.
-var start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-
 const wait = 30 * time.Second // bound of every wait (a hang, not a figure); tests normally take far less
 
-func TestMain(m *testing.M) {
-	time.Local = time.UTC
-	code := m.Run()
-	pgtest.StopShared() // the PostgreSQL of the team tests, if one started
-	os.Exit(code)
-}
+// The PostgreSQL of the team tests, if one started, stops at the end.
+func TestMain(m *testing.M) { apptest.Main(m, pgtest.StopShared) }
 
 // ---- server under test ----
 
@@ -59,7 +51,7 @@ type env struct {
 func openApp(t *testing.T) (*app.App, string) {
 	t.Helper()
 	// the clock stands still: a held reply would never go
-	return apptest.Demo(t, apptest.Options{Now: func() time.Time { return start }, NoHold: true, Poll: true})
+	return apptest.Demo(t, apptest.Options{Now: func() time.Time { return apptest.Start }, NoHold: true, Poll: true})
 }
 
 // startServer runs serve.Run on a loopback port with the given authorized
@@ -233,23 +225,9 @@ func openTerm(t *testing.T, c *gossh.Client, w, h int) *term {
 // openTermAs is openTerm with the terminal's TERM.
 func openTermAs(t *testing.T, c *gossh.Client, termName string, w, h int) *term {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := &term{t: t, sess: sess, w: w, h: h, ended: make(chan error, 1), changed: make(chan struct{}, 1)}
-	if err := sess.RequestPty(termName, h, w, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if tm.in, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	sess.Stdout, sess.Stderr = tm, tm
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { tm.ended <- sess.Wait() }()
-	t.Cleanup(func() { sess.Close() })
+	tm := &term{t: t, w: w, h: h, ended: make(chan error, 1), changed: make(chan struct{}, 1)}
+	tm.sess, tm.in = testkit.SSHShell(t, c, termName, w, h, tm)
+	go func() { tm.ended <- tm.sess.Wait() }()
 	return tm
 }
 

@@ -193,20 +193,10 @@ func TestAuthorizedKeyOfNoOperatorIsToldTheFix(t *testing.T) {
 
 	// In authorized_keys, but nobody's: let in only to be told what to add.
 	c := mustDial(t, e, "sam", stranger)
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out strings.Builder
 	var mu sync.Mutex
-	sess.Stdout, sess.Stderr = lockedWriter{&mu, &out}, lockedWriter{&mu, &out}
-	if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	err = sess.Wait()
+	sess, _ := testkit.SSHShell(t, c, "xterm-256color", 80, 24, lockedWriter{&mu, &out})
+	err := sess.Wait()
 	var exit *gossh.ExitError
 	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
 		t.Fatalf("session ended with %v, want exit status 1", err)

@@ -44,7 +44,7 @@ var quick = team.Options{Beat: 50 * time.Millisecond, TTL: 400 * time.Millisecon
 // polls the demo feed.
 func joinDB(t *testing.T, dsn string, o team.Options, poll bool) *member {
 	t.Helper()
-	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
+	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return apptest.Start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, o)
 	if !reg.Shared() {
 		t.Fatal("a registry on PostgreSQL is not shared")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,17 +20,12 @@ import (
 	"github.com/hark-tui/hark/team"
 )
 
-var start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-
-func TestMain(m *testing.M) {
-	time.Local = time.UTC
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 // demoApp opens the demo on a fresh bbolt file and polls it once.
 func demoApp(t *testing.T) *app.App {
 	t.Helper()
-	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return start }, Poll: true})
+	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return apptest.Start }, Poll: true})
 	return a
 }
 
@@ -72,7 +66,7 @@ func next(t *testing.T, ch <-chan team.Event, keep func(team.Event) bool) team.E
 
 func TestClaims(t *testing.T) {
 	a := demoApp(t)
-	clk := testkit.NewClock(start)
+	clk := testkit.NewClock(apptest.Start)
 	reg := team.New(a.Engine, team.Options{Idle: 5 * time.Minute, Now: clk.Now})
 	s1, s2 := reg.Join(t.Context(), jd, []string{"Skylark Air"}), reg.Join(t.Context(), ak, nil)
 	events, stop := s2.Subscribe()
@@ -400,7 +394,7 @@ func TestFiveSessionsHammer(t *testing.T) {
 						_, err = op.SetState(t.Context(), id, social.StateOpen)
 						act = social.ActReopened
 					case 3:
-						_, err = op.Snooze(t.Context(), id, start.Add(time.Hour), marker)
+						_, err = op.Snooze(t.Context(), id, apptest.Start.Add(time.Hour), marker)
 						act = social.ActSnoozed
 					}
 					if err != nil {

@@ -2,6 +2,7 @@ package textsafe
 
 import (
 	"github.com/charmbracelet/x/ansi"
+	"github.com/hark-tui/hark/internal/testkit"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -179,11 +180,7 @@ func TestHandlesDoNotCollide(t *testing.T) {
 }
 
 func TestWidth(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want int
-	}{
+	testkit.Table(t, "Width", Width, []testkit.Case[string, int]{
 		{"ascii", "hello", 5},
 		{"empty", "", 0},
 		{"cjk is two cells", "日本語", 6},
@@ -205,14 +202,7 @@ func TestWidth(t *testing.T) {
 		{"bidi marker counts", "\u202e", 5},
 		{"newlines are spaces", "a\nb", 3},
 		{"invalid utf8", "\xff", 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Width(tt.in); got != tt.want {
-				t.Errorf("Width(%q) = %d, want %d", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestTruncate(t *testing.T) {

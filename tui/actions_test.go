@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/tui"
@@ -24,11 +25,11 @@ func TestSnoozeTyping(t *testing.T) {
 		until time.Time
 		note  string
 	}{
-		{"3h", start.Add(3 * time.Hour), ""},
-		{"3h; check generator status", start.Add(3 * time.Hour), "check generator status"},
+		{"3h", apptest.Start.Add(3 * time.Hour), ""},
+		{"3h; check generator status", apptest.Start.Add(3 * time.Hour), "check generator status"},
 		{"15:30", time.Date(2026, 11, 23, 15, 30, 0, 0, time.UTC), ""},
 		{"2026-12-01 09:00", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), ""},
-		{"1", start.Add(time.Hour), ""},
+		{"1", apptest.Start.Add(time.Hour), ""},
 		{"2", time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), ""},
 		{"3", monday, ""},
 		{"2; call after the board meeting", time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), "call after the board meeting"},
@@ -236,7 +237,7 @@ func TestUndoSend(t *testing.T) {
 	m.Press(typed("We are on it")...)
 	m.Press(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
 	ob, _ := a.Store.Outbox(context.Background(), nil)
-	if len(ob) != 1 || ob[0].State != store.OutQueued || !ob[0].NextAttempt.Equal(start.Add(5*time.Second)) {
+	if len(ob) != 1 || ob[0].State != store.OutQueued || !ob[0].NextAttempt.Equal(apptest.Start.Add(5*time.Second)) {
 		t.Fatalf("outbox %+v", ob)
 	}
 	if s := m.Screen(); !strings.Contains(s, "sends in 5s — U takes it back; then the conversation moves to pending") {

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/store"
 )
@@ -122,7 +123,7 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 	tm.Type("tue 10:00")
 	tm.Send(key("enter"))
 	ob := waitOutbox(t, a.Store, func(ob []store.OutboxEntry) bool { return len(ob) == 1 })
-	want := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // start is Monday 09:30
+	want := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // apptest.Start is Monday 09:30
 	if ob[0].State != store.OutScheduled || !ob[0].SendAt.Equal(want) || ob[0].SendAnyway ||
 		!strings.HasPrefix(ob[0].Reply.Text, "Did the replacement arrive?") {
 		t.Fatalf("scheduled entry %+v", ob[0])
@@ -161,7 +162,7 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 	tm.Type("3d !")
 	tm.Send(key("enter"))
 	waitOutbox(t, a.Store, func(ob []store.OutboxEntry) bool {
-		return ob[0].SendAt.Equal(start.AddDate(0, 0, 3)) && ob[0].SendAnyway
+		return ob[0].SendAt.Equal(apptest.Start.AddDate(0, 0, 3)) && ob[0].SendAnyway
 	})
 	m.waitText(t, "[anyway]")
 	tm.Send(key("d"))

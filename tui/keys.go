@@ -154,6 +154,17 @@ var defaultBindings = []binding{
 	{ActQuit, []string{"q", "ctrl+c"}, "quit", "General"},
 }
 
+// listKeys are the keys a scrolling box's help lists first, under group:
+// close (esc, q and the keys that opened it), then next and previous (j/k,
+// down/up) with their help.
+func listKeys(group, next, prev string, opener ...string) []binding {
+	return []binding{
+		{ActClose, append([]string{"esc", "q"}, opener...), "close", group},
+		{ActScrollDown, []string{"j", "down"}, next, group},
+		{ActScrollUp, []string{"k", "up"}, prev, group},
+	}
+}
+
 // The components' own keys, in the order their help shows them.
 var (
 	composerKeys = []binding{
@@ -170,48 +181,36 @@ var (
 		{ActPickReplace, []string{"tab"}, "replace the reply with it", "Canned responses"},
 		{ActClose, []string{"esc"}, "close", "Canned responses"},
 	}
-	scrollKeys = []binding{
-		{ActClose, []string{"esc", "q", "?", "enter", "s"}, "close", "Scroll"},
-		{ActScrollDown, []string{"j", "down"}, "scroll down", "Scroll"},
-		{ActScrollUp, []string{"k", "up"}, "scroll up", "Scroll"},
+	scrollKeys = append(listKeys("Scroll", "scroll down", "scroll up", "?", "enter", "s"), []binding{
 		{ActPageFwd, []string{"space", "pgdown", "ctrl+d"}, "page down", "Scroll"},
 		{ActPageBack, []string{"pgup", "ctrl+u"}, "page up", "Scroll"},
-	}
-	outboxKeys = []binding{
-		{ActClose, []string{"esc", "q", "O"}, "close", "Outbox"},
-		{ActScrollDown, []string{"j", "down"}, "next entry", "Outbox"},
-		{ActScrollUp, []string{"k", "up"}, "previous entry", "Outbox"},
+	}...)
+	outboxKeys = append(listKeys("Outbox", "next entry", "previous entry", "O"), []binding{
 		{ActRetry, []string{"enter"}, "retry (checked first if it may have been sent)", "Outbox"},
 		{ActDiscard, []string{"d"}, "discard", "Outbox"},
 		{ActEdit, []string{"E"}, "edit a failed reply in the composer", "Outbox"},
 		{ActSentLog, []string{"s"}, "sent log: what was delivered, newest first (s again: back)", "Outbox"},
 		{ActOlder, []string{"]", "pgdown"}, "sent log: older page", "Outbox"},
 		{ActNewer, []string{"[", "pgup"}, "sent log: newer page", "Outbox"},
-	}
-	scheduledKeys = []binding{
-		{ActClose, []string{"esc", "q", "L"}, "close", "Scheduled"},
-		{ActScrollDown, []string{"j", "down"}, "next message", "Scheduled"},
-		{ActScrollUp, []string{"k", "up"}, "previous message", "Scheduled"},
+	}...)
+	scheduledKeys = append(listKeys("Scheduled", "next message", "previous message", "L"), []binding{
 		{ActEdit, []string{"E"}, "edit the text", "Scheduled"},
 		{ActMove, []string{"m"}, "move to another time", "Scheduled"},
 		{ActSendNow, []string{"enter"}, "send now", "Scheduled"},
 		{ActAnyway, []string{"a"}, "send anyway (even if they write again)", "Scheduled"},
 		{ActDiscard, []string{"d"}, "cancel it", "Scheduled"},
-	}
+	}...)
 	statusComposeKeys = []binding{
 		{ActSend, []string{"ctrl+s"}, "post", "Status post"},
 		{ActAttach, []string{"ctrl+o"}, "attach an image (with alt text)", "Status post"},
 		{ActClose, []string{"esc"}, "cancel", "Status post"},
 	}
-	statusListKeys = []binding{
-		{ActClose, []string{"esc", "q", "S"}, "close", "Status posts"},
-		{ActScrollDown, []string{"j", "down"}, "next", "Status posts"},
-		{ActScrollUp, []string{"k", "up"}, "previous", "Status posts"},
+	statusListKeys = append(listKeys("Status posts", "next", "previous", "S"), []binding{
 		{ActStatusNew, []string{"n"}, "new status post", "Status posts"},
 		{ActResolve, []string{"e"}, "resolve: a follow-up threaded under it", "Status posts"},
 		{ActOpenLink, []string{"o"}, "open its link", "Status posts"},
 		{ActCopyLink, []string{"y"}, "copy its link", "Status posts"},
-	}
+	}...)
 	confirmKeys = []binding{
 		{ActYes, []string{"y", "enter"}, "go", "Confirm"},
 		{ActNo, []string{"n", "esc", "q"}, "cancel", "Confirm"},

@@ -175,7 +175,7 @@ func run(t *testing.T, cmd tea.Cmd) tea.Msg {
 // own: pool, engine, listener) and runs its engine and team registry.
 func sharedApp(t *testing.T, dsn string, poll bool) (*app.App, *team.Registry) {
 	t.Helper()
-	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return start }, Kind: "serve", Poll: poll})
+	a, _ := apptest.Demo(t, apptest.Options{Store: dsn, Now: func() time.Time { return apptest.Start }, Kind: "serve", Poll: poll})
 	reg := team.New(a.Engine, team.Options{Beat: 100 * time.Millisecond, TTL: time.Second})
 	apptest.RunShared(t, a, reg)
 	return a, reg

@@ -24,19 +24,11 @@ import (
 	"github.com/hark-tui/hark/tui"
 )
 
-// start is a Monday morning, so every demo brand is within business hours.
-var start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-
-func TestMain(m *testing.M) {
-	time.Local = time.UTC
-	code := m.Run()
-	pgtest.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { apptest.Main(m, pgtest.StopShared) }
 
 func demoApp(t *testing.T) (*app.App, *testkit.Clock) {
 	t.Helper()
-	clk := testkit.NewClock(start)
+	clk := testkit.NewClock(apptest.Start)
 	a, _ := apptest.Demo(t, apptest.Options{Now: clk.Now, Poll: true})
 	return a, clk
 }
@@ -349,9 +341,9 @@ func TestHostilePostIsInert(t *testing.T) {
 		Network: social.Demo, Account: "skylark", Brand: "Skylark Air", RemoteID: "evil-1", Kind: social.KindMention,
 		Author:    social.Author{Handle: "@evil\u202e\u200bgnp.exe", DisplayName: "\x1b]0;pwned\x07Evil\u202eAdmin"},
 		Text:      "stranded!! \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u009b31m \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x90qDCS\x1b\\ \x1b[31mred",
-		CreatedAt: start.Add(time.Minute),
+		CreatedAt: apptest.Start.Add(time.Minute),
 	}
-	if _, err := a.Store.Ingest(context.Background(), "", "", []social.Post{evil}, nil, start); err != nil {
+	if _, err := a.Store.Ingest(context.Background(), "", "", []social.Post{evil}, nil, apptest.Start); err != nil {
 		t.Fatal(err)
 	}
 	c, err := a.Store.ConvByRoot(context.Background(), evil.Key())

@@ -2,7 +2,8 @@
 // app (serve, team, tui): on a fresh bbolt store or on a PostgreSQL
 // database shared with other processes, on the clock the test gives,
 // closed when the test ends; RunShared runs such a process's engine and
-// team registry; DemoReplies reads what the demo feed received.
+// team registry; DemoReplies reads what the demo feed received; Start is
+// the clock's Monday morning and Main runs the tests in UTC.
 //
 // It imports app, config, engine, social and team; it must not be imported by
 // non-test code.
@@ -10,6 +11,7 @@ package apptest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -21,6 +23,22 @@ import (
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/team"
 )
+
+// Start is a Monday morning, within every demo brand's business hours:
+// the time the tests' clocks stand at. The demo feed delivers its first
+// batch once, and nothing more arrives while the clock stays there.
+var Start = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
+// Main runs the tests of m with time.Local in UTC (the zone of the times
+// they expect on screen), then each of after, and exits with their code.
+func Main(m *testing.M, after ...func()) {
+	time.Local = time.UTC
+	code := m.Run()
+	for _, f := range after {
+		f()
+	}
+	os.Exit(code)
+}
 
 // Options say how to open the demo.
 type Options struct {

@@ -131,6 +131,11 @@ func (a *api) call(ctx context.Context, method, path string, query, form url.Val
 	return social.Redact(a.callRaw(ctx, method, path, query, form, hdr, out), a.opt.Token)
 }
 
+// get is a GET of path with query, decoded into out.
+func (a *api) get(ctx context.Context, path string, query url.Values, out any) error {
+	return a.call(ctx, http.MethodGet, path, query, nil, nil, out)
+}
+
 func (a *api) callRaw(ctx context.Context, method, path string, query, form url.Values, hdr http.Header, out any) error {
 	var body io.Reader
 	ctype := ""
@@ -211,7 +216,7 @@ func (a *api) classify(resp *web.Response) error {
 // verify fetches the token's own account and caches it.
 func (a *api) verify(ctx context.Context) (account, error) {
 	var acc account
-	if err := a.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, nil, nil, &acc); err != nil {
+	if err := a.get(ctx, "/api/v1/accounts/verify_credentials", nil, &acc); err != nil {
 		return account{}, err
 	}
 	if acc.ID == "" {
@@ -277,7 +282,7 @@ func (a *api) loadLimits(ctx context.Context) (Limits, error) {
 		return l, nil
 	}
 	var inst instance
-	if err := a.call(ctx, http.MethodGet, "/api/v2/instance", nil, nil, nil, &inst); err != nil {
+	if err := a.get(ctx, "/api/v2/instance", nil, &inst); err != nil {
 		return l, err
 	}
 	l = Limits{MaxCharacters: DefaultMaxCharacters, URLLength: DefaultURLLength, CodePoints: isGoToSocial(inst)}

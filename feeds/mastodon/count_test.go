@@ -7,46 +7,39 @@ import (
 	"testing"
 
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
 func TestCountText(t *testing.T) {
-	tests := []struct {
-		name   string
-		text   string
-		urlLen int
-		want   int
-	}{
-		{"ascii", "hello", 23, 5},
-		{"empty", "", 23, 0},
-		{"URL counts 23", "https://example.com/a/very/long/path?with=query&and=more", 23, 23},
-		{"short URL counts 23 too", "http://x.io", 23, 23},
-		{"URL in a sentence, trailing dot not part of it", "see https://shop.acme.example/orders/4822?ref=masto.", 23, 4 + 23 + 1},
-		{"URL in parentheses", "(https://acme.example/faq)", 23, 1 + 23 + 1},
-		{"URL with balanced parens", "https://en.wikipedia.org/wiki/Coffee_(disambiguation)", 23, 23},
-		{"two URLs", "https://a.example/1 https://b.example/2", 23, 23 + 1 + 23},
-		{"instance URL length", "https://a.example/1", 25, 25},
-		{"scheme-less domain is text", "acme.example/faq", 23, 16},
-		{"remote mention counts as @user", "@maria@tooters.example hi", 23, len("@maria hi")},
-		{"local mention as is", "@kasia hi", 23, 9},
-		{"mention with subdomain", "@lena@social.tooters.example", 23, len("@lena")},
-		{"email is not a mention", "mail maria@tooters.example", 23, 26},
-		{"mention inside a URL is the URL", "https://mastodon.social/@user@x.example", 23, 23},
-		{"emoji with skin tone is one", "👍🏽", 23, 1},
-		{"ZWJ family is one", "👨‍👩‍👧", 23, 1},
-		{"flag is one", "🇪🇪", 23, 1},
-		{"combining acute is one", "e\u0301", 23, 1},
-		{"precomposed é", "café", 23, 4},
-		{"Hangul jamo syllable", "\u1100\u1161\u11a8", 23, 1},
-		{"Polish text", "Zamówiłam ekspres", 23, 17},
-		{"mixed", "@maria@tooters.example ¡Hola! 😞 https://acme.example/x", 23, 39}, // "@maria ¡Hola! 😞 " is 16 graphemes,
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := countText(tt.text, tt.urlLen); got != tt.want {
-				t.Errorf("countText(%q) = %d, want %d", tt.text, got, tt.want)
-			}
-		})
+	// at the default URL length, 23
+	testkit.Table(t, "countText", func(s string) int { return countText(s, 23) }, []testkit.Case[string, int]{
+		{"ascii", "hello", 5},
+		{"empty", "", 0},
+		{"URL counts 23", "https://example.com/a/very/long/path?with=query&and=more", 23},
+		{"short URL counts 23 too", "http://x.io", 23},
+		{"URL in a sentence, trailing dot not part of it", "see https://shop.acme.example/orders/4822?ref=masto.", 4 + 23 + 1},
+		{"URL in parentheses", "(https://acme.example/faq)", 1 + 23 + 1},
+		{"URL with balanced parens", "https://en.wikipedia.org/wiki/Coffee_(disambiguation)", 23},
+		{"two URLs", "https://a.example/1 https://b.example/2", 23 + 1 + 23},
+		{"scheme-less domain is text", "acme.example/faq", 16},
+		{"remote mention counts as @user", "@maria@tooters.example hi", len("@maria hi")},
+		{"local mention as is", "@kasia hi", 9},
+		{"mention with subdomain", "@lena@social.tooters.example", len("@lena")},
+		{"email is not a mention", "mail maria@tooters.example", 26},
+		{"mention inside a URL is the URL", "https://mastodon.social/@user@x.example", 23},
+		{"emoji with skin tone is one", "👍🏽", 1},
+		{"ZWJ family is one", "👨‍👩‍👧", 1},
+		{"flag is one", "🇪🇪", 1},
+		{"combining acute is one", "e\u0301", 1},
+		{"precomposed é", "café", 4},
+		{"Hangul jamo syllable", "\u1100\u1161\u11a8", 1},
+		{"Polish text", "Zamówiłam ekspres", 17},
+		{"mixed", "@maria@tooters.example ¡Hola! 😞 https://acme.example/x", 39}, // "@maria ¡Hola! 😞 " is 16 graphemes,
+	})
+	// an instance's own URL length
+	if got := countText("https://a.example/1", 25); got != 25 {
+		t.Errorf("countText(%q, 25) = %d, want 25", "https://a.example/1", got)
 	}
 }
 

@@ -15,9 +15,7 @@ import (
 // thread context, search results, instance and error bodies, and the text
 // functions applied to what they yield. None may panic.
 func FuzzMapStatus(f *testing.F) {
-	for _, name := range append(fakenet.Fixtures("mastodon/*.json"), fakenet.Fixtures("mastodon/gotosocial/*.json")...) {
-		f.Add(fakenet.Fixture(name))
-	}
+	fakenet.SeedFixtures(f, "mastodon/*.json", "mastodon/gotosocial/*.json")
 	f.Add([]byte(`[{"id":1,"type":"mention","status":{"id":2.5,"account":"x","content":7,"created_at":"yesterday"}}]`))
 	f.Add([]byte(`{"ancestors":{"a":1},"descendants":[null,1,"x",{"id":"3","account":{"followers_count":"1e99"}}]}`))
 	f.Add([]byte(`{"id":"1","content":"<p><a href=\"x\"><span class=\"invisible\">` + "\xff" + `</span></a>","spoiler_text":"cw"}`))

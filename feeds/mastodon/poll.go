@@ -27,18 +27,12 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 	a := c.api
 	a.loadLimitsOnce(ctx)
 	q := func(minID string) url.Values {
-		v := url.Values{}
-		v.Add("types[]", "mention")
-		v.Add("types[]", "update") // edits of statuses hark holds
-		v.Set("limit", strconv.Itoa(notificationsLimit))
-		if minID != "" {
-			v.Set("min_id", minID)
-		}
-		return v
+		// mentions, and edits of statuses hark holds
+		return pageQuery(url.Values{"types[]": {"mention", "update"}}, notificationsLimit, "min_id", minID)
 	}
 	fetch := func(minID string) (page, error) {
 		var raw json.RawMessage
-		if err := a.call(ctx, http.MethodGet, "/api/v1/notifications", q(minID), nil, nil, &raw); err != nil {
+		if err := a.get(ctx, "/api/v1/notifications", q(minID), &raw); err != nil {
 			return page{}, err
 		}
 		pg, err := a.decodeNotifications(raw)
@@ -52,19 +46,24 @@ func (c *Client) Poll(ctx context.Context, cursor string) (social.Batch, error) 
 	return catchUp(cursor, fetch)
 }
 
+// pageQuery adds to q the page size, limit, and the id the page starts
+// from as key (min_id: after it, max_id: before it) unless id is empty.
+func pageQuery(q url.Values, limit int, key, id string) url.Values {
+	q.Set("limit", strconv.Itoa(limit))
+	if id != "" {
+		q.Set(key, id)
+	}
+	return q
+}
+
 // BackfillPage implements social.Backfiller: one page of mention
 // notifications older than before (max_id), newest first, stopping at
 // since.
 func (c *Client) BackfillPage(ctx context.Context, before string, since time.Time) ([]social.Post, string, bool, error) {
 	a := c.api
-	q := url.Values{}
-	q.Add("types[]", "mention")
-	q.Set("limit", strconv.Itoa(notificationsLimit))
-	if before != "" {
-		q.Set("max_id", before)
-	}
+	q := pageQuery(url.Values{"types[]": {"mention"}}, notificationsLimit, "max_id", before)
 	var raw json.RawMessage
-	if err := a.call(ctx, http.MethodGet, "/api/v1/notifications", q, nil, nil, &raw); err != nil {
+	if err := a.get(ctx, "/api/v1/notifications", q, &raw); err != nil {
 		return nil, before, true, err
 	}
 	pg, err := a.decodeNotifications(raw)
@@ -164,7 +163,7 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 	// The post itself, as it is now: an edit shows in its edited_at and
 	// text, a deletion as a 404 (the context does not hold the post).
 	var cur status
-	if err := a.call(ctx, http.MethodGet, "/api/v1/statuses/"+url.PathEscape(p.RemoteID), nil, nil, nil, &cur); err != nil {
+	if err := a.get(ctx, "/api/v1/statuses/"+url.PathEscape(p.RemoteID), nil, &cur); err != nil {
 		return nil, goneIf404(err)
 	}
 	tc, err := a.context(ctx, p.RemoteID)
@@ -230,7 +229,7 @@ func (a *api) context(ctx context.Context, id string) (threadContext, error) {
 	var tc threadContext
 	path := "/api/v1/statuses/" + url.PathEscape(id) + "/context"
 	var raw json.RawMessage
-	if err := a.call(ctx, http.MethodGet, path, nil, nil, nil, &raw); err != nil {
+	if err := a.get(ctx, path, nil, &raw); err != nil {
 		return tc, goneIf404(err)
 	}
 	if err := json.Unmarshal(raw, &tc); err != nil || !isObject(raw) {
@@ -303,13 +302,9 @@ func (s *Search) pollTag(ctx context.Context, tag, cursor string) (social.Batch,
 	a := s.api
 	path := "/api/v1/timelines/tag/" + url.PathEscape(tag)
 	fetch := func(minID string) (page, error) {
-		q := url.Values{}
-		q.Set("limit", strconv.Itoa(timelineLimit))
-		if minID != "" {
-			q.Set("min_id", minID)
-		}
+		q := pageQuery(url.Values{}, timelineLimit, "min_id", minID)
 		var raw json.RawMessage
-		if err := a.call(ctx, http.MethodGet, path, q, nil, nil, &raw); err != nil {
+		if err := a.get(ctx, path, q, &raw); err != nil {
 			if unusedTag(err) {
 				return page{}, nil // nobody used the tag yet: nothing to read
 			}
@@ -330,15 +325,9 @@ func (s *Search) pollTag(ctx context.Context, tag, cursor string) (social.Batch,
 
 func (s *Search) pollSearch(ctx context.Context, cursor string) (social.Batch, error) {
 	a := s.api
-	q := url.Values{}
-	q.Set("q", s.query)
-	q.Set("type", "statuses")
-	q.Set("limit", strconv.Itoa(searchLimit))
-	if cursor != "" {
-		q.Set("min_id", cursor)
-	}
+	q := pageQuery(url.Values{"q": {s.query}, "type": {"statuses"}}, searchLimit, "min_id", cursor)
 	var raw json.RawMessage
-	if err := a.call(ctx, http.MethodGet, "/api/v2/search", q, nil, nil, &raw); err != nil {
+	if err := a.get(ctx, "/api/v2/search", q, &raw); err != nil {
 		return social.Batch{}, err
 	}
 	var res searchResults

@@ -68,7 +68,7 @@ func (a *api) parentGone(ctx context.Context, r social.Reply, err error) error {
 		return err
 	}
 	var st status
-	cerr := a.call(ctx, http.MethodGet, "/api/v1/statuses/"+url.PathEscape(r.To.RemoteID), nil, nil, nil, &st)
+	cerr := a.get(ctx, "/api/v1/statuses/"+url.PathEscape(r.To.RemoteID), nil, &st)
 	if errors.As(cerr, &se) && se.Status == http.StatusNotFound {
 		return fmt.Errorf("%w: %w", err, social.ErrGone)
 	}

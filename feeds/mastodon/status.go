@@ -3,7 +3,6 @@ package mastodon
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 
 	"github.com/hark-tui/hark/htmltext"
@@ -18,7 +17,7 @@ import (
 func (a *api) confirmTopLevel(ctx context.Context, me account, r social.Reply) (social.Sent, bool, error) {
 	q := url.Values{"limit": {"40"}, "exclude_reblogs": {"true"}}
 	var sts []status
-	if err := a.call(ctx, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(string(me.ID))+"/statuses", q, nil, nil, &sts); err != nil {
+	if err := a.get(ctx, "/api/v1/accounts/"+url.PathEscape(string(me.ID))+"/statuses", q, &sts); err != nil {
 		return social.Sent{}, false, fmt.Errorf("mastodon: confirm status post: %w", err)
 	}
 	want := matchKey(r.Text)

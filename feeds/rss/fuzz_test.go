@@ -12,9 +12,7 @@ import (
 // FuzzParse feeds arbitrary bytes through parse and mapFeed: they may fail,
 // never panic, and every post they produce is well-formed.
 func FuzzParse(f *testing.F) {
-	for _, name := range fakenet.Fixtures("rss/*.*") {
-		f.Add(fakenet.Fixture(name))
-	}
+	fakenet.SeedFixtures(f, "rss/*.*")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","content_html":"<p>x"}]}`))
 	f.Add([]byte("<rss><channel><item><description>&lt;p&gt;\xff&lt;/p</description></item></channel></rss>"))
 	f.Add([]byte("<feed><entry><content type=\"html\">&lt;span class=invisible&gt;</content></entry></feed>"))

@@ -3,17 +3,15 @@ package x
 import (
 	"strings"
 	"testing"
+
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // Cases from twitter-text's conformance suite (conformance/validate.yml,
 // weighted tweets with v3 config and emoji parsing) and X's counting doc,
 // plus the rules apis.md §4.7 spells out.
 func TestWeightedLength(t *testing.T) {
-	tests := []struct {
-		name string
-		text string
-		want int
-	}{
+	testkit.Table(t, "WeightedLength", WeightedLength, []testkit.Case[string, int]{
 		{"empty", "", 0},
 		{"ascii", "This is a test.", 15},
 		{"doc example with emoji", "Hello, world! 👋", 16},
@@ -53,14 +51,7 @@ func TestWeightedLength(t *testing.T) {
 		{"handle is text", "@AcmeCoffee", 11},
 		{"version number is text", "v1.2.3 is out", 13},
 		{"t.co link in fixture", "@AcmeCoffee free grinder they said. Mine arrived cracked 🙃 https://t.co/Zp0dLr5uYc", 57 + 2 + 1 + 23},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := WeightedLength(tt.text); got != tt.want {
-				t.Errorf("WeightedLength(%q) = %d, want %d", tt.text, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestCountLimits(t *testing.T) {

@@ -11,9 +11,7 @@ import (
 // FuzzMapTweets feeds arbitrary bytes to the decoders and the mapper: they
 // may reject the input, never panic, and every post they return has an id.
 func FuzzMapTweets(f *testing.F) {
-	for _, name := range fakenet.Fixtures("x/*.json") {
-		f.Add(fakenet.Fixture(name))
-	}
+	fakenet.SeedFixtures(f, "x/*.json")
 	f.Add([]byte(`{"data":{"id":12345,"text":null,"referenced_posts":[{"type":"replied_to","id":7}]}}`))
 	f.Add([]byte(`{"data":[{"id":"1","author_id":"2","public_metrics":"x"}],"includes":{"users":[{"id":"2","public_metrics":{"followers_count":"12"}}]}}`))
 	f.Add([]byte(`[1,2,3]`))

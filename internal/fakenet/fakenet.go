@@ -46,6 +46,16 @@ func Fixtures(pattern string) []string {
 	return names
 }
 
+// SeedFixtures adds every fixture the patterns match (as Fixtures) to a
+// fuzz test's seed corpus.
+func SeedFixtures(f *testing.F, patterns ...string) {
+	for _, p := range patterns {
+		for _, name := range Fixtures(p) {
+			f.Add(Fixture(name))
+		}
+	}
+}
+
 // Net names a fake network.
 type Net string
 

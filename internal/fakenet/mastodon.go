@@ -98,12 +98,8 @@ func newMastodon(n *Nets) *MastodonServer {
 	s.nextID = decimal(str(object(Fixture("mastodon/status_create.json")), "id"))
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, Fixture("mastodon/verify_credentials.json"))
-	})
-	mux.HandleFunc("GET /api/v2/instance", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, Fixture("mastodon/instance_v2.json"))
-	})
+	mux.Handle("GET /api/v1/accounts/verify_credentials", JSONReply(200, Fixture("mastodon/verify_credentials.json")))
+	mux.Handle("GET /api/v2/instance", JSONReply(200, Fixture("mastodon/instance_v2.json")))
 	mux.HandleFunc("GET /api/v1/notifications", s.notifications)
 	mux.HandleFunc("GET /api/v1/statuses/{id}", s.status)
 	mux.HandleFunc("GET /api/v1/statuses/{id}/context", s.context)
@@ -123,9 +119,7 @@ func newMastodon(n *Nets) *MastodonServer {
 		}
 		writeJSON(w, 200, Fixture("mastodon/search_v2_statuses.json"))
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 404, Fixture("mastodon/error_404.json"))
-	})
+	mux.Handle("/", JSONReply(404, Fixture("mastodon/error_404.json")))
 	s.start(n, NetMastodon, "", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.rateHeaders(w)
 		if r.URL.Path != "/api/v2/instance" {

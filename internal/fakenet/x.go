@@ -106,9 +106,7 @@ func newX(n *Nets) *XServer {
 	s.nextID = decimal(str(object(Fixture("x/tweets_create.json"))["data"].(map[string]any), "id"))
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2/users/me", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, Fixture("x/users_me.json"))
-	})
+	mux.Handle("GET /2/users/me", JSONReply(200, Fixture("x/users_me.json")))
 	mux.HandleFunc("GET /2/users/{id}/mentions", s.listMentions)
 	mux.HandleFunc("GET /2/users/{id}/tweets", s.userTweets)
 	mux.HandleFunc("GET /2/tweets/search/recent", s.search)

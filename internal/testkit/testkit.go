@@ -3,13 +3,16 @@
 // deadline, Returned waits for a function to return once its context
 // ended, Await for a value from a channel, Buffer collects output a test
 // reads while it is written, Clock is a settable clock to inject where
-// code takes a Now func, SSHKey makes a login key, PNG an image file, and
-// NoLeaks fails a test that leaves goroutines running. It imports nothing
-// of hark's and is imported only by tests.
+// code takes a Now func, SSHKey makes a login key, PNG an image file,
+// WriteFile a file, Table checks a function over a table of cases,
+// CheckErr a case's error, and NoLeaks fails a test that leaves goroutines
+// running. It imports nothing of hark's and is imported only by tests.
 package testkit
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -160,4 +163,15 @@ func noLeaks(t testing.TB, within time.Duration) {
 			}
 		}
 	})
+}
+
+// WriteFile writes content to the file name in dir, readable by its owner
+// only (as hark wants its config), and returns the file's path.
+func WriteFile(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
