@@ -26,25 +26,7 @@ func BenchmarkSearch(b *testing.B) {
 	if km, ok := st.(interface{ KeepMapped(bool) }); ok && os.Getenv("HARK_KEEP_MAPPED") != "" {
 		km.KeepMapped(true) // the mapping as bbolt leaves it (the cost of giving pages back)
 	}
-	now := benchgen.End()
-	for _, tc := range benchgen.Searches {
-		q, err := query.Parse(tc.Query)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(tc.Name+"/index", func(b *testing.B) { storetest.BenchSearch(b, st, q, now) })
-		b.Run(tc.Name+"/before", func(b *testing.B) {
-			var hits int
-			for b.Loop() {
-				refs, err := before(st, q, now)
-				if err != nil {
-					b.Fatal(err)
-				}
-				hits = len(refs)
-			}
-			b.ReportMetric(float64(hits), "hits")
-		})
-	}
+	storetest.BenchSearches(b, st, before)
 }
 
 // before is the search of hark before the index (tui's filterConvs).

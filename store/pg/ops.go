@@ -431,27 +431,7 @@ func (s *Store) QueueRefs(ctx context.Context, v store.View, keep func(store.Ref
 		}
 		return out, err
 	}
-	out = nil
-	err = s.read(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, sel, lo, hi)
-		if err != nil {
-			return err
-		}
-		buf := store.NewRefBuf(0)
-		for rows.Next() {
-			// the wire bytes (binary bytea), no copy: Decode copies the key
-			raw := rows.RawValues()
-			if len(raw[0]) != 25 {
-				continue
-			}
-			r := buf.Decode(raw[0], raw[1])
-			if keep == nil || keep(r) {
-				out = append(out, r)
-			}
-		}
-		return rows.Err()
-	})
-	return out, err
+	return s.refRows(ctx, sel, []any{lo, hi}, keep)
 }
 
 // Top returns up to n conversations from the top of a view: one indexed

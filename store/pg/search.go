@@ -452,9 +452,20 @@ func splitRefs(n int, keys, vals []byte, keep func(store.Ref) bool) ([]store.Ref
 
 // searchRows is Search a row at a time.
 func (s *Store) searchRows(ctx context.Context, table, where string, args []any, keep func(store.Ref) bool) ([]store.Ref, error) {
+	out, err := s.refRows(ctx, "SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key", args, keep)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return out, nil
+}
+
+// refRows reads the refs of a query of (sort_key, ref) rows, a row at a
+// time, that pass keep (nil: all); a key that is not a queue key is
+// passed over.
+func (s *Store) refRows(ctx context.Context, sql string, args []any, keep func(store.Ref) bool) ([]store.Ref, error) {
 	var out []store.Ref
 	err := s.read(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT sort_key, ref FROM "+table+" WHERE "+where+" ORDER BY sort_key", args...)
+		rows, err := tx.Query(ctx, sql, args...)
 		if err != nil {
 			return err
 		}
@@ -471,10 +482,7 @@ func (s *Store) searchRows(ctx context.Context, table, where string, args []any,
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // IndexStatus reports whether the index is complete.

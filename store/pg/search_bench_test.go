@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/hark-tui/hark/internal/benchgen"
-	"github.com/hark-tui/hark/query"
 	"github.com/hark-tui/hark/store/storetest"
 )
 
@@ -14,12 +13,5 @@ import (
 // attribute indexes (query.BenchmarkSearch has the path before them).
 func BenchmarkSearchPG(b *testing.B) {
 	p := genStore(b, benchgen.Size())
-	now := benchgen.End()
-	for _, tc := range benchgen.Searches {
-		q, err := query.Parse(tc.Query)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(tc.Name+"/index", func(b *testing.B) { storetest.BenchSearch(b, p, q, now) })
-	}
+	storetest.BenchSearches(b, p, nil)
 }

@@ -151,18 +151,30 @@ func releaseRows(rows pgx.Rows, reason func(idle bool) string) ([]store.TeamChan
 	return out, rows.Err()
 }
 
-func leftRows(rows pgx.Rows) ([]store.TeamChange, error) {
+func leftRows(rows pgx.Rows) ([]store.TeamChange, error) { return presenceRows(rows, "left", false) }
+
+// presenceRows reads rows of a session, its rev and the time into
+// presence changes for reason; with insertedOnly, one more column says
+// whether the row was inserted, and only those are changes.
+func presenceRows(rows pgx.Rows, reason string, insertedOnly bool) ([]store.TeamChange, error) {
 	defer rows.Close()
 	var out []store.TeamChange
 	for rows.Next() {
 		var rev int64
 		var at time.Time
-		x, err := scanSession(rows, &rev, &at)
+		inserted := true
+		extra := []any{&rev, &at}
+		if insertedOnly {
+			extra = append(extra, &inserted)
+		}
+		x, err := scanSession(rows, extra...)
 		if err != nil {
 			return nil, err
 		}
-		x.Rev = rev
-		out = append(out, store.TeamChange{Kind: store.TeamPresence, Session: &x, Reason: "left", Rev: rev, At: at})
+		if inserted {
+			x.Rev = rev
+			out = append(out, store.TeamChange{Kind: store.TeamPresence, Session: &x, Reason: reason, Rev: rev, At: at})
+		}
 	}
 	return out, rows.Err()
 }
@@ -216,22 +228,7 @@ func (s *Store) TeamBeat(ctx context.Context, sessions []store.TeamSession) ([]s
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		var out []store.TeamChange
-		for rows.Next() {
-			var rev int64
-			var at time.Time
-			var inserted bool
-			x, err := scanSession(rows, &rev, &at, &inserted)
-			if err != nil {
-				return nil, err
-			}
-			if inserted {
-				x.Rev = rev
-				out = append(out, store.TeamChange{Kind: store.TeamPresence, Session: &x, Reason: "joined", Rev: rev, At: at})
-			}
-		}
-		return out, rows.Err()
+		return presenceRows(rows, "joined", true)
 	})
 }
 

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -111,15 +112,42 @@ func searchContract(t *testing.T, s store.Store) {
 
 func head(s []string) []string { return s[:min(len(s), 5)] }
 
-// BenchSearch runs the search q over every conversation of s (view "all")
-// as the index answers it, b.N times, and reports the hits; a search the
-// index cannot answer (a scan) fails b.
-func BenchSearch(b *testing.B, s store.Store, q *query.Query, now time.Time) {
+// BenchSearches runs the documented searches (benchgen.Searches) over
+// every conversation of s (view "all"), each as a sub-benchmark
+// "<name>/index" answered by the index (a scan fails b), and, with
+// before, "<name>/before": the same search the way before answers it, the
+// baseline in the same run. Each reports its hits.
+func BenchSearches(b *testing.B, s store.Store, before func(s store.Store, q *query.Query, now time.Time) ([]store.Ref, error)) {
+	now := benchgen.End()
+	for _, tc := range benchgen.Searches {
+		q, err := query.Parse(tc.Query)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.Name+"/index", func(b *testing.B) {
+			benchHits(b, func() ([]store.Ref, error) {
+				refs, scanned, err := query.Search(context.Background(), s, q, store.ViewAll, nil, now, time.UTC)
+				if err == nil && scanned {
+					err = fmt.Errorf("%s: answered by a scan, not the index", tc.Query)
+				}
+				return refs, err
+			})
+		})
+		if before != nil {
+			b.Run(tc.Name+"/before", func(b *testing.B) {
+				benchHits(b, func() ([]store.Ref, error) { return before(s, q, now) })
+			})
+		}
+	}
+}
+
+// benchHits runs search b.N times and reports its hits.
+func benchHits(b *testing.B, search func() ([]store.Ref, error)) {
 	var hits int
 	for b.Loop() {
-		refs, scanned, err := query.Search(context.Background(), s, q, store.ViewAll, nil, now, time.UTC)
-		if err != nil || scanned {
-			b.Fatal(err, scanned)
+		refs, err := search()
+		if err != nil {
+			b.Fatal(err)
 		}
 		hits = len(refs)
 	}
