@@ -19,12 +19,12 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 var (
 	bMeta       = []byte("meta")
-	bPosts      = []byte("posts")       // post key -> storedPost JSON
-	bConvs      = []byte("convs")       // id(8) -> Conversation JSON
+	bPosts      = []byte("posts")       // post key -> stored post (binary, bincodec.go)
+	bConvs      = []byte("convs")       // id(8) -> Conversation (binary, bincodec.go)
 	bConvByRoot = []byte("conv_root")   // root key -> id(8)
 	bQueue      = []byte("queue")       // sort key -> refValue
 	bCursors    = []byte("cursors")     // feed id -> cursor
@@ -270,7 +270,7 @@ func (b boltTx) PutPost(sp StoredPost) error {
 func putPostRecord(tx *bolt.Tx, sp StoredPost) error {
 	pb := tx.Bucket(bPosts)
 	pb.FillPercent = 0.9
-	raw, err := marshalPost(sp)
+	raw, err := encodePost(&sp)
 	if err != nil {
 		return err
 	}

@@ -133,13 +133,11 @@ func (b *batchTx) PostTime(key string) (time.Time, bool, error) {
 	if raw == nil {
 		return time.Time{}, false, nil
 	}
-	var t struct {
-		CreatedAt time.Time `json:"created_at"`
-	}
-	if err := decodeDoc(raw, &t); err != nil {
+	sp, err := decodePost(raw)
+	if err != nil {
 		return time.Time{}, false, nil // as getPost: an undecodable post is not there
 	}
-	return t.CreatedAt, true, nil
+	return sp.CreatedAt, true, nil
 }
 
 func (b *batchTx) Conv(id string) (social.Conversation, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -20,6 +21,70 @@ var migrations = []func(tx *bolt.Tx) error{
 	6: migrateTotalsBinary,
 	7: migrateNames,
 	8: migrateIngest,
+	9: migrateBinary,
+}
+
+// migrateBinary (schema 10) rewrites every conversation and post in the
+// binary form (bincodec.go), a chunk of keys at a time (bbolt's cursor may
+// not outlive a Put to its bucket). A document that does not decode is
+// left as it is (decodeConv and decodePost still read JSON, and report it
+// as before).
+func migrateBinary(tx *bolt.Tx) error {
+	for _, b := range []struct {
+		name []byte
+		tag  byte
+		conv func(v []byte) ([]byte, error)
+	}{
+		{bConvs, binConv, func(v []byte) ([]byte, error) {
+			c, err := decodeConv(v)
+			if err != nil {
+				return nil, err
+			}
+			return encodeConv(&c)
+		}},
+		{bPosts, binPost, func(v []byte) ([]byte, error) {
+			sp, err := decodePost(v)
+			if err != nil {
+				return nil, err
+			}
+			return encodePost(&sp)
+		}},
+	} {
+		bk := tx.Bucket(b.name)
+		bk.FillPercent = 0.9 // rewritten in key order
+		type kv struct{ k, v []byte }
+		var next []byte
+		for {
+			var chunk []kv
+			c := bk.Cursor()
+			k, v := c.First()
+			if next != nil {
+				k, v = c.Seek(next)
+			}
+			for ; k != nil && len(chunk) < 2000; k, v = c.Next() {
+				if len(v) > 0 && v[0] == b.tag {
+					continue
+				}
+				nv, err := b.conv(v)
+				if err != nil {
+					continue
+				}
+				chunk = append(chunk, kv{bytes.Clone(k), nv})
+			}
+			if k != nil {
+				next = bytes.Clone(k)
+			}
+			for _, e := range chunk {
+				if err := bk.Put(e.k, e.v); err != nil {
+					return fmt.Errorf("%s %q: %w", b.name, e.k, err)
+				}
+			}
+			if k == nil {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // migrateCounts (schema 3) stores the number of conversations per state, so
