@@ -13,7 +13,7 @@ import (
 	"github.com/hark-tui/hark/social"
 )
 
-// The bbolt file keeps conversations and posts in a compact binary form
+// The bbolt file keeps conversations, posts and contacts in a compact binary form
 // (schema 10), not as JSON: a poll decodes and encodes every conversation
 // it touches and encodes every post it stores, and encoding/json's
 // reflection was a fifth of a poll's CPU. JSON stays the interchange:
@@ -31,6 +31,7 @@ import (
 const (
 	binConv byte = 0xc1 // a conversation, version 1
 	binPost byte = 0xb1 // a stored post, version 1
+	binCont byte = 0xa1 // a contact, version 1
 )
 
 var errBinDamaged = errors.New("damaged binary document")
@@ -475,6 +476,59 @@ func decodePostBin(raw []byte) (StoredPost, error) {
 	return sp, nil
 }
 
+// encodeContact is a contact's binary document.
+func encodeContact(ct *Contact) ([]byte, error) {
+	w := binW{b: make([]byte, 0, 160+len(ct.Notes))}
+	w.b = append(w.b, binCont)
+	w.str(string(ct.Network))
+	w.str(ct.Handle)
+	w.author(&ct.Author)
+	w.bool(ct.VIP)
+	w.str(ct.Notes)
+	w.strs(ct.Tags)
+	w.strs(ct.Brands)
+	w.strs(ct.ConvIDs)
+	w.time(ct.FirstSeen)
+	w.time(ct.LastSeen)
+	if w.err != nil {
+		return nil, fmt.Errorf("encoding contact %s/%s: %w", ct.Network, ct.Handle, w.err)
+	}
+	return w.b, nil
+}
+
+// decodeContactBin reads encodeContact's document.
+func decodeContactBin(raw []byte) (Contact, error) {
+	r := binR{b: raw}
+	var ct Contact
+	if r.byte() != binCont {
+		return ct, fmt.Errorf("decoding contact: %w (tag %x)", errBinDamaged, raw[:min(len(raw), 1)])
+	}
+	ct.Network = social.Network(r.str())
+	ct.Handle = r.str()
+	ct.Author = r.author()
+	ct.VIP = r.bool()
+	ct.Notes = r.str()
+	ct.Tags = r.strs()
+	ct.Brands = r.strs()
+	ct.ConvIDs = r.strs()
+	ct.FirstSeen = r.time()
+	ct.LastSeen = r.time()
+	if err := r.done("decoding contact"); err != nil {
+		return Contact{}, err
+	}
+	return ct, nil
+}
+
+// decodeContact reads a contact document, binary or JSON.
+func decodeContact(raw []byte) (Contact, error) {
+	if len(raw) > 0 && raw[0] == binCont {
+		return decodeContactBin(raw)
+	}
+	var ct Contact
+	err := decodeDoc(raw, &ct)
+	return ct, err
+}
+
 // decodePost reads a post document, binary or JSON.
 func decodePost(raw []byte) (StoredPost, error) {
 	if len(raw) > 0 && raw[0] == binPost {
@@ -485,7 +539,7 @@ func decodePost(raw []byte) (StoredPost, error) {
 	return sp, err
 }
 
-// docJSON is a stored conversation or post document as JSON (Export):
+// docJSON is a stored conversation, post or contact document as JSON (Export):
 // a JSON one as it is, a binary one decoded and written by encoding/json.
 func docJSON(raw []byte) ([]byte, error) {
 	if len(raw) == 0 {
@@ -504,6 +558,12 @@ func docJSON(raw []byte) ([]byte, error) {
 			return nil, err
 		}
 		return marshalPost(sp)
+	case binCont:
+		ct, err := decodeContactBin(raw)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(ct)
 	}
 	return raw, nil
 }

@@ -60,7 +60,7 @@ func fill(v reflect.Value, n *int) {
 	}
 }
 
-// TestBinCodecFields: every field of a conversation and a post survives
+// TestBinCodecFields: every field of a conversation, a post and a contact survives
 // the binary form, and its JSON (Export's) is the document's JSON.
 func TestBinCodecFields(t *testing.T) {
 	n := 0
@@ -98,6 +98,23 @@ func TestBinCodecFields(t *testing.T) {
 	if y, err := docJSON(raw); err != nil || !bytes.Equal(x, y) {
 		t.Fatalf("post JSON:\n%s\n%s (%v)", x, y, err)
 	}
+	var ct Contact
+	fill(reflect.ValueOf(&ct).Elem(), &n)
+	raw, err = encodeContact(&ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotc, err := decodeContact(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotc, ct) {
+		t.Fatalf("contact:\n%+v\n%+v", gotc, ct)
+	}
+	x, _ = json.Marshal(ct)
+	if y, err := docJSON(raw); err != nil || !bytes.Equal(x, y) {
+		t.Fatalf("contact JSON:\n%s\n%s (%v)", x, y, err)
+	}
 	// nil and empty stay apart (post_keys: null or [])
 	for _, keys := range [][]string{nil, {}} {
 		raw, _ := encodeConv(&social.Conversation{ID: "1", PostKeys: keys})
@@ -120,9 +137,12 @@ func TestBinDamaged(t *testing.T) {
 	fill(reflect.ValueOf(&c).Elem(), &n)
 	var sp StoredPost
 	fill(reflect.ValueOf(&sp).Elem(), &n)
+	var ct Contact
+	fill(reflect.ValueOf(&ct).Elem(), &n)
 	conv, _ := encodeConv(&c)
 	post, _ := encodePost(&sp)
-	for _, good := range [][]byte{conv, post} {
+	cont, _ := encodeContact(&ct)
+	for _, good := range [][]byte{conv, post, cont} {
 		docs := [][]byte{{good[0]}, {good[0], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}}
 		for i := range len(good) {
 			if _, err := decodeConv(good[:i]); err == nil && i > 0 {
@@ -130,6 +150,9 @@ func TestBinDamaged(t *testing.T) {
 			}
 			if _, err := decodePost(good[:i]); err == nil && i > 0 {
 				t.Errorf("post cut at %d: no error", i)
+			}
+			if _, err := decodeContact(good[:i]); err == nil && i > 0 {
+				t.Errorf("contact cut at %d: no error", i)
 			}
 			for _, x := range []byte{0x5a, 0x80, 0xff, 0x01} {
 				d := bytes.Clone(good)
@@ -140,6 +163,7 @@ func TestBinDamaged(t *testing.T) {
 		for _, d := range docs {
 			_, _ = decodeConv(d)
 			_, _ = decodePost(d)
+			_, _ = decodeContact(d)
 			_, _ = docJSON(d)
 		}
 	}
@@ -173,7 +197,11 @@ func TestMigrateBinary(t *testing.T) {
 	}
 	export := func(st *Bolt) []Record {
 		var out []Record
-		if err := st.Export(ctx, func(r Record) error { out = append(out, r); return nil }); err != nil {
+		if err := st.Export(ctx, func(r Record) error {
+			r.Doc = bytes.Clone(r.Doc) // the mapping's, valid in the transaction
+			out = append(out, r)
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -188,7 +216,7 @@ func TestMigrateBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bConvs, bPosts} {
+		for _, name := range [][]byte{bConvs, bPosts, bContacts} {
 			b := tx.Bucket(name)
 			kv := map[string][]byte{}
 			b.ForEach(func(k, v []byte) error {
@@ -219,7 +247,7 @@ func TestMigrateBinary(t *testing.T) {
 		for _, b := range []struct {
 			name []byte
 			tag  byte
-		}{{bConvs, binConv}, {bPosts, binPost}} {
+		}{{bConvs, binConv}, {bPosts, binPost}, {bContacts, binCont}} {
 			n := 0
 			b := b
 			tx.Bucket(b.name).ForEach(func(k, v []byte) error {

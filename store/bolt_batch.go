@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -312,7 +311,7 @@ func (b *batchTx) putContact(cb *bolt.Bucket, k []byte, e *contactEntry) error {
 			}
 		}
 	}
-	raw, err := json.Marshal(e.cur)
+	raw, err := encodeContact(&e.cur)
 	if err != nil {
 		return err
 	}

@@ -137,7 +137,15 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				}
 				err = tx.Bucket(bPosts).Put([]byte(r.Key), doc)
 			case RecContact:
-				err = tx.Bucket(bContacts).Put([]byte(r.Key), r.Doc)
+				var doc []byte
+				ct, derr := decodeContact(r.Doc)
+				if derr == nil {
+					doc, derr = encodeContact(&ct)
+				}
+				if derr != nil {
+					return fmt.Errorf("contact %s: %w", r.Key, derr)
+				}
+				err = tx.Bucket(bContacts).Put([]byte(r.Key), doc)
 			case RecDraft:
 				k, perr := parseID(r.Key)
 				if perr != nil {

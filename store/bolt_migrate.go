@@ -24,7 +24,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	9: migrateBinary,
 }
 
-// migrateBinary (schema 10) rewrites every conversation and post in the
+// migrateBinary (schema 10) rewrites every conversation, post and contact in the
 // binary form (bincodec.go), a chunk of keys at a time (bbolt's cursor may
 // not outlive a Put to its bucket). A document that does not decode is
 // left as it is (decodeConv and decodePost still read JSON, and report it
@@ -48,6 +48,13 @@ func migrateBinary(tx *bolt.Tx) error {
 				return nil, err
 			}
 			return encodePost(&sp)
+		}},
+		{bContacts, binCont, func(v []byte) ([]byte, error) {
+			ct, err := decodeContact(v)
+			if err != nil {
+				return nil, err
+			}
+			return encodeContact(&ct)
 		}},
 	} {
 		bk := tx.Bucket(b.name)
