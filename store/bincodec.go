@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hark-tui/hark/social"
 )
@@ -41,9 +42,37 @@ type binW struct {
 	err error
 }
 
+// str writes a string as its JSON reads back: invalid UTF-8 as U+FFFD,
+// byte by byte, as encoding/json writes it (a conversation's preview is
+// cut from untrusted text; PostgreSQL keeps the JSON, and both backends
+// give the same values). A post's text keeps its bytes (raw).
 func (w *binW) str(s string) {
+	if !utf8.ValidString(s) {
+		s = jsonString(s)
+	}
+	w.raw(s)
+}
+
+// raw writes a string's bytes as they are.
+func (w *binW) raw(s string) {
 	w.b = binary.AppendUvarint(w.b, uint64(len(s)))
 	w.b = append(w.b, s...)
+}
+
+// jsonString is s as encoding/json's document of it reads back: each byte
+// that is not part of valid UTF-8 replaced by U+FFFD.
+func jsonString(s string) string {
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = utf8.AppendRune(b, utf8.RuneError)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
 }
 
 func (w *binW) int(v int64)   { w.b = binary.AppendVarint(w.b, v) }
@@ -389,7 +418,7 @@ func encodePost(sp *StoredPost) ([]byte, error) {
 	w.str(p.RemoteID)
 	w.str(p.URL)
 	w.author(&p.Author)
-	w.str(p.Text)
+	w.raw(p.Text) // exact (JSON kept it in text_raw)
 	w.str(p.Lang)
 	w.time(p.CreatedAt)
 	w.str(string(p.Kind))
