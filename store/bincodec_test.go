@@ -189,7 +189,9 @@ func TestBinDamaged(t *testing.T) {
 }
 
 // TestMigrateBinary: a schema 9 store (JSON documents) opens as schema
-// 10 with binary documents, and exports the same records, byte for byte.
+// 10 with binary documents, rewritten a few a transaction, and exports the
+// same records, byte for byte; one left half way reads as it is
+// read-only, and is finished by the next open.
 func TestMigrateBinary(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "s.db")
@@ -226,61 +228,93 @@ func TestMigrateBinary(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// back to schema 9: JSON documents
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bConvs, bPosts, bContacts} {
-			b := tx.Bucket(name)
-			kv := map[string][]byte{}
-			b.ForEach(func(k, v []byte) error {
-				j, err := docJSON(v)
-				kv[string(k)] = j
-				return err
-			})
-			for k, v := range kv {
-				if err := b.Put([]byte(k), v); err != nil {
+	defer func(n int) { binaryChunk = n }(binaryChunk)
+	binaryChunk = 7 // several chunks a bucket, each its own transaction
+	// back to JSON documents: schema 9, or half way through (schema 10 and
+	// the key that says so), when a read-only open reads them as they are
+	toJSON := func(schema string, pending bool) {
+		t.Helper()
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Update(func(tx *bolt.Tx) error {
+			for _, name := range [][]byte{bConvs, bPosts, bContacts} {
+				b := tx.Bucket(name)
+				kv := map[string][]byte{}
+				b.ForEach(func(k, v []byte) error {
+					j, err := docJSON(v)
+					kv[string(k)] = j
+					return err
+				})
+				n := 0
+				for k, v := range kv {
+					if n++; pending && n%2 == 0 {
+						continue // half way: some binary, some JSON
+					}
+					if err := b.Put([]byte(k), v); err != nil {
+						return err
+					}
+				}
+			}
+			if pending {
+				if err := tx.Bucket(bMeta).Put(keyBinaryPending, []byte("1")); err != nil {
 					return err
 				}
 			}
+			return tx.Bucket(bMeta).Put(keySchema, []byte(schema))
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return tx.Bucket(bMeta).Put(keySchema, []byte("9"))
-	}); err != nil {
+	}
+	check := func(st *Bolt) {
+		t.Helper()
+		if err := st.db.View(func(tx *bolt.Tx) error {
+			if v := schemaOf(tx); v != SchemaVersion || tx.Bucket(bMeta).Get(keyBinaryPending) != nil {
+				t.Fatalf("schema %d, pending %q", v, tx.Bucket(bMeta).Get(keyBinaryPending))
+			}
+			for _, b := range []struct {
+				name []byte
+				tag  byte
+			}{{bConvs, binConv}, {bPosts, binPost}, {bContacts, binCont}} {
+				n := 0
+				tx.Bucket(b.name).ForEach(func(k, v []byte) error {
+					n++
+					if v[0] != b.tag {
+						t.Errorf("%s %q not migrated: %q", b.name, k, v)
+					}
+					return nil
+				})
+				if n == 0 {
+					t.Errorf("%s: empty", b.name)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	toJSON("10", true)
+	ro, err := OpenBolt(path, Options{ReadOnly: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	half := export(ro)
+	ro.Close()
+	st, err = OpenBolt(path, Options{}) // finishes the rewrite
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(st)
+	st.Close()
+	toJSON("9", false)
 	st, err = OpenBolt(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.db.View(func(tx *bolt.Tx) error {
-		if v := schemaOf(tx); v != SchemaVersion {
-			t.Fatalf("schema %d", v)
-		}
-		for _, b := range []struct {
-			name []byte
-			tag  byte
-		}{{bConvs, binConv}, {bPosts, binPost}, {bContacts, binCont}} {
-			n := 0
-			b := b
-			tx.Bucket(b.name).ForEach(func(k, v []byte) error {
-				n++
-				if v[0] != b.tag {
-					t.Errorf("%s %q not migrated: %q", b.name, k, v)
-				}
-				return nil
-			})
-			if n == 0 {
-				t.Errorf("%s: empty", b.name)
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	check(st)
 	got := export(st)
 	if len(got) != len(want) {
 		t.Fatalf("export after migration: %d records, before %d", len(got), len(want))
@@ -299,9 +333,14 @@ func TestMigrateBinary(t *testing.T) {
 		return bytes.Contains(b.Doc, []byte(`\ufffd`)) && json.Unmarshal(a.Doc, &x) == nil &&
 			json.Unmarshal(b.Doc, &y) == nil && reflect.DeepEqual(x, y)
 	}
-	for i := range got {
-		if !same(got[i], want[i]) {
-			t.Errorf("export after migration differs:\n%s %s %s\n%s %s %s", got[i].Kind, got[i].Key, got[i].Doc, want[i].Kind, want[i].Key, want[i].Doc)
+	for _, got := range [][]Record{got, half} {
+		if len(got) != len(want) {
+			t.Fatalf("export: %d records, before %d", len(got), len(want))
+		}
+		for i := range got {
+			if !same(got[i], want[i]) {
+				t.Errorf("export after migration differs:\n%s %s %s\n%s %s %s", got[i].Kind, got[i].Key, got[i].Doc, want[i].Kind, want[i].Key, want[i].Doc)
+			}
 		}
 	}
 }

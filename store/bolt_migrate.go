@@ -24,75 +24,148 @@ var migrations = []func(tx *bolt.Tx) error{
 	9: migrateBinary,
 }
 
-// migrateBinary (schema 10) rewrites every conversation, post and contact in the
-// binary form (bincodec.go), a chunk of keys at a time (bbolt's cursor may
-// not outlive a Put to its bucket). A document that does not decode is
-// left as it is (decodeConv and decodePost still read JSON, and report it
-// as before).
+// migrateBinary (schema 10) rewrites every conversation, post and
+// contact in the binary form (bincodec.go), binaryChunk keys a step (a
+// bbolt cursor may not outlive a put to its bucket). A document that does
+// not decode is left as it is (decodeConv, decodePost and decodeContact
+// still read JSON, and report it as before). A store at schema 9 is
+// rewritten chunk by chunk instead (migrateBinaryChunked); this runs, in
+// the migrations' one transaction, for a store older than that (rare: its
+// file grows by the documents).
 func migrateBinary(tx *bolt.Tx) error {
-	for _, b := range []struct {
-		name []byte
-		tag  byte
-		conv func(v []byte) ([]byte, error)
-	}{
-		{bConvs, binConv, func(v []byte) ([]byte, error) {
-			c, err := decodeConv(v)
-			if err != nil {
-				return nil, err
-			}
-			return encodeConv(&c)
-		}},
-		{bPosts, binPost, func(v []byte) ([]byte, error) {
-			sp, err := decodePost(v)
-			if err != nil {
-				return nil, err
-			}
-			return encodePost(&sp)
-		}},
-		{bContacts, binCont, func(v []byte) ([]byte, error) {
-			ct, err := decodeContact(v)
-			if err != nil {
-				return nil, err
-			}
-			return encodeContact(&ct)
-		}},
-	} {
-		bk := tx.Bucket(b.name)
-		bk.FillPercent = 0.9 // rewritten in key order
-		type kv struct{ k, v []byte }
+	for i := range binaryBuckets {
 		var next []byte
 		for {
-			var chunk []kv
-			c := bk.Cursor()
-			k, v := c.First()
-			if next != nil {
-				k, v = c.Seek(next)
-			}
-			for ; k != nil && len(chunk) < 2000; k, v = c.Next() {
-				if len(v) > 0 && v[0] == b.tag {
-					continue
-				}
-				nv, err := b.conv(v)
+			var err error
+			if next, err = binaryStep(tx, &binaryBuckets[i], next); err != nil || next == nil {
 				if err != nil {
-					continue
+					return err
 				}
-				chunk = append(chunk, kv{bytes.Clone(k), nv})
-			}
-			if k != nil {
-				next = bytes.Clone(k)
-			}
-			for _, e := range chunk {
-				if err := bk.Put(e.k, e.v); err != nil {
-					return fmt.Errorf("%s %q: %w", b.name, e.k, err)
-				}
-			}
-			if k == nil {
 				break
 			}
 		}
 	}
 	return nil
 }
+
+// binaryChunk is how many documents a step of migrateBinary rewrites (a
+// variable for tests).
+var binaryChunk = 5000
+
+// binaryBucket is a bucket migrateBinary rewrites: its documents' tag and
+// how one is rewritten.
+type binaryBucket struct {
+	name []byte
+	tag  byte
+	conv func(v []byte) ([]byte, error)
+}
+
+var binaryBuckets = []binaryBucket{
+	{bConvs, binConv, func(v []byte) ([]byte, error) {
+		c, err := decodeConv(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeConv(&c)
+	}},
+	{bPosts, binPost, func(v []byte) ([]byte, error) {
+		sp, err := decodePost(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodePost(&sp)
+	}},
+	{bContacts, binCont, func(v []byte) ([]byte, error) {
+		ct, err := decodeContact(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeContact(&ct)
+	}},
+}
+
+// binaryStep rewrites up to binaryChunk JSON documents of a bucket from
+// key from on (nil: the first) and returns the key to go on from (nil:
+// the bucket is done).
+func binaryStep(tx *bolt.Tx, b *binaryBucket, from []byte) ([]byte, error) {
+	bk := tx.Bucket(b.name)
+	if bk == nil {
+		return nil, nil
+	}
+	bk.FillPercent = 0.9 // rewritten in key order
+	type kv struct{ k, v []byte }
+	var chunk []kv
+	c := bk.Cursor()
+	k, v := c.First()
+	if from != nil {
+		k, v = c.Seek(from)
+	}
+	for ; k != nil && len(chunk) < binaryChunk; k, v = c.Next() {
+		if len(v) > 0 && v[0] == b.tag {
+			continue
+		}
+		nv, err := b.conv(v)
+		if err != nil {
+			continue
+		}
+		chunk = append(chunk, kv{bytes.Clone(k), nv})
+	}
+	var next []byte
+	if k != nil {
+		next = bytes.Clone(k)
+	}
+	for _, e := range chunk {
+		if err := bk.Put(e.k, e.v); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", b.name, e.k, err)
+		}
+	}
+	return next, nil
+}
+
+// migrateBinaryChunked takes a schema 9 store to 10 (start), or finishes
+// that (a store left half way), a chunk of documents a transaction: in
+// the one transaction of the migrations every rewritten page is new and
+// none is freed until it commits, and the file of a year's history (1.3
+// GB) grew to 2.3; committed chunk by chunk, each chunk reuses the pages
+// the ones before it freed (the file stays 1.3 GB). The first transaction
+// says schema 10, with keyBinaryPending, so that an older hark refuses the
+// file rather than read binary documents it does not know; the last
+// deletes the key. Half way, the store is valid: every read takes both
+// forms.
+func (s *Bolt) migrateBinaryChunked(start bool) error {
+	if start {
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			m := tx.Bucket(bMeta)
+			if err := m.Put(keyBinaryPending, []byte("1")); err != nil {
+				return err
+			}
+			return m.Put(keySchema, []byte("10"))
+		}); err != nil {
+			return fmt.Errorf("migrating schema 9 to 10: %w", err)
+		}
+	}
+	for i := range binaryBuckets {
+		var next []byte
+		for {
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				var err error
+				next, err = binaryStep(tx, &binaryBuckets[i], next)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("migrating schema 9 to 10: %s: %w", binaryBuckets[i].name, err)
+			}
+			if next == nil {
+				break
+			}
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(keyBinaryPending) })
+}
+
+// keyBinaryPending marks a store whose documents migrateBinaryChunked
+// has not finished rewriting.
+var keyBinaryPending = []byte("binary_pending")
 
 // migrateCounts (schema 3) stores the number of conversations per state, so
 // reading them no longer scans the queue index.
@@ -149,17 +222,31 @@ func schemaOf(tx *bolt.Tx) int {
 
 func (s *Bolt) migrate() error {
 	var v int
-	if err := s.db.View(func(tx *bolt.Tx) error { v = schemaOf(tx); return nil }); err != nil {
+	var pending bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		v = schemaOf(tx)
+		pending = v > 0 && tx.Bucket(bMeta).Get(keyBinaryPending) != nil
+		return nil
+	}); err != nil {
 		return err
 	}
 	if v > SchemaVersion {
 		return NewerSchemaError(v, SchemaVersion, "use --db for another store")
 	}
-	if v == SchemaVersion {
+	if v == SchemaVersion && (!pending || s.ro) { // half rewritten: read as it is
 		return nil
 	}
 	if s.ro {
 		return fmt.Errorf("schema %d needs an upgrade to %d; run hark once without --read-only", v, SchemaVersion)
+	}
+	if v == 9 || pending {
+		if err := s.migrateBinaryChunked(v == 9); err != nil {
+			return err
+		}
+		v = 10
+	}
+	if v == SchemaVersion {
+		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for i := v; i < SchemaVersion; i++ {
