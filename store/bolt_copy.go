@@ -43,10 +43,9 @@ func (s *Bolt) Export(ctx context.Context, fn func(Record) error) error {
 					key = idString(k)
 				}
 				if b.kind == RecConv || b.kind == RecPost { // binary in the file, JSON out
-					var err error
-					if v, err = docJSON(v); err != nil {
-						return fmt.Errorf("%s %q: %w", b.bucket, key, err)
-					}
+					if j, err := docJSON(v); err == nil {
+						v = j
+					} // else as stored: the reader reports it, as a damaged JSON one
 				}
 				if b.kind == RecContact {
 					var err error
@@ -127,23 +126,19 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				}
 				counts[rank]++
 			case RecPost:
-				var doc []byte
-				sp, derr := decodePost(r.Doc)
-				if derr == nil {
-					doc, derr = encodePost(&sp)
-				}
-				if derr != nil {
-					return fmt.Errorf("post %s: %w", r.Key, derr)
+				doc := r.Doc // one that does not decode: as it came, as before
+				if sp, derr := decodePost(r.Doc); derr == nil {
+					if doc, err = encodePost(&sp); err != nil {
+						return fmt.Errorf("post %s: %w", r.Key, err)
+					}
 				}
 				err = tx.Bucket(bPosts).Put([]byte(r.Key), doc)
 			case RecContact:
-				var doc []byte
-				ct, derr := decodeContact(r.Doc)
-				if derr == nil {
-					doc, derr = encodeContact(&ct)
-				}
-				if derr != nil {
-					return fmt.Errorf("contact %s: %w", r.Key, derr)
+				doc := r.Doc // one that does not decode: as it came, as before
+				if ct, derr := decodeContact(r.Doc); derr == nil {
+					if doc, err = encodeContact(&ct); err != nil {
+						return fmt.Errorf("contact %s: %w", r.Key, err)
+					}
 				}
 				err = tx.Bucket(bContacts).Put([]byte(r.Key), doc)
 			case RecDraft:
