@@ -2,7 +2,6 @@ package crashtest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -299,8 +298,8 @@ func storedPosts(t *testing.T, db string, st store.Store, when string) map[strin
 				return errors.New("no posts bucket")
 			}
 			return b.ForEach(func(k, v []byte) error {
-				var sp store.StoredPost
-				if err := json.Unmarshal(v, &sp); err != nil {
+				sp, err := store.DecodePost(v)
+				if err != nil {
 					return fmt.Errorf("post %q: %w", k, err)
 				}
 				if string(k) != sp.Key() {

@@ -20,6 +20,9 @@ var special = map[rune]string{
 // Word folds one word: lower case, no accents. It keeps letters and digits
 // only.
 func Word(s string) string {
+	if w, ok := asciiWord(s); ok {
+		return w
+	}
 	var b strings.Builder
 	appendFolded(&b, s)
 	return cut(b.String())
@@ -52,6 +55,29 @@ func appendFolded(b *strings.Builder, s string) {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}
+}
+
+// asciiWord is Word of a word of ASCII letters and digits alone (most
+// words of most texts), without a builder: s itself when it is lower case
+// already. ok is false for any other s.
+func asciiWord(s string) (string, bool) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		default:
+			return "", false
+		}
+	}
+	if len(s) > MaxWord {
+		s = s[:MaxWord] // ASCII: cut anywhere
+	}
+	if !upper {
+		return strings.Clone(s), true // not a window on a long text
+	}
+	return strings.ToLower(s), true
 }
 
 func cut(w string) string {

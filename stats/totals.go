@@ -413,35 +413,43 @@ func (c *OpCell) Zero() bool {
 }
 
 // Delta is what changing a conversation from old (nil: new) to c changes
-// in the running totals: the cells with a non-zero change.
+// in the running totals: the cells with a non-zero change. Each side's
+// contribution is summed on the stack; a cell is allocated only for a
+// change that counts (a poll's reply often changes nothing in them).
 func Delta(old, c *social.Conversation) ([]*Cell, []*OpCell) {
-	cells := map[[3]string]*Cell{}
-	ops := map[[3]string]*OpCell{}
-	add := func(x *social.Conversation, n int) {
-		var cell Cell
-		om := map[string]*OpCell{}
-		Contribution(*x, n, &cell, om)
-		k := [3]string{itoa(cell.Hour), cell.Brand, cell.Network}
-		if cells[k] == nil {
-			cells[k] = &Cell{Hour: cell.Hour, Brand: cell.Brand, Network: cell.Network}
-		}
-		cells[k].Merge(&cell)
-		for _, o := range om {
-			ok := [3]string{itoa(o.Hour), o.Brand, o.Key}
-			if ops[ok] == nil {
-				ops[ok] = &OpCell{Hour: o.Hour, Brand: o.Brand, Key: o.Key}
-			}
-			ops[ok].Merge(o)
+	xs := [2]*social.Conversation{old, c}
+	var cells [2]Cell
+	var oms [2]map[string]*OpCell
+	for i, x := range xs {
+		if x != nil {
+			oms[i] = map[string]*OpCell{}
+			Contribution(*x, 2*i-1, &cells[i], oms[i]) // old -1, c +1
 		}
 	}
-	if old != nil {
-		add(old, -1)
-	}
-	add(c, 1)
+	keyOf := func(x *Cell) cellKey { return cellKey{x.Hour, x.Brand, x.Network} }
 	var cs []*Cell
-	for _, x := range cells {
-		if !x.Zero() {
-			cs = append(cs, x)
+	if old != nil && keyOf(&cells[0]) == keyOf(&cells[1]) {
+		cells[1].Merge(&cells[0])
+		if !cells[1].Zero() {
+			x := cells[1]
+			cs = append(cs, &x)
+		}
+	} else {
+		for i := range cells {
+			if xs[i] != nil && !cells[i].Zero() {
+				x := cells[i]
+				cs = append(cs, &x)
+			}
+		}
+	}
+	ops := map[cellKey]*OpCell{}
+	for _, om := range oms { // old's first: a later name wins
+		for _, o := range om {
+			k := cellKey{o.Hour, o.Brand, o.Key}
+			if ops[k] == nil {
+				ops[k] = &OpCell{Hour: o.Hour, Brand: o.Brand, Key: o.Key}
+			}
+			ops[k].Merge(o)
 		}
 	}
 	var os []*OpCell
@@ -453,7 +461,11 @@ func Delta(old, c *social.Conversation) ([]*Cell, []*OpCell) {
 	return cs, os
 }
 
-func itoa(n int64) string { return time.Unix(n, 0).UTC().Format(time.RFC3339) }
+// cellKey is a cell's key: hour, brand, and network (or operator).
+type cellKey struct {
+	hour int64
+	a, b string
+}
 
 // Range is the time the report covers.
 func (b *Builder) Range() (from, to time.Time) { return b.from, b.now }

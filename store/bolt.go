@@ -19,18 +19,18 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 var (
 	bMeta       = []byte("meta")
-	bPosts      = []byte("posts")       // post key -> storedPost JSON
-	bConvs      = []byte("convs")       // id(8) -> Conversation JSON
+	bPosts      = []byte("posts")       // post key -> stored post (binary, bincodec.go)
+	bConvs      = []byte("convs")       // id(8) -> Conversation (binary, bincodec.go)
 	bConvByRoot = []byte("conv_root")   // root key -> id(8)
 	bQueue      = []byte("queue")       // sort key -> refValue
 	bCursors    = []byte("cursors")     // feed id -> cursor
 	bFeedStatus = []byte("feed_status") // feed id -> FeedStatus JSON
 	bOutbox     = []byte("outbox")      // seq(8) -> OutboxEntry JSON
-	bContacts   = []byte("contacts")    // network/handle -> Contact JSON
+	bContacts   = []byte("contacts")    // network/handle -> Contact (binary, bincodec.go)
 	bDrafts     = []byte("drafts")      // id(8) -> text
 	bOutboxIDs  = []byte("outbox_ids")  // reply id -> seq(8)
 	keySchema   = []byte("schema")
@@ -203,6 +203,13 @@ func getJSON(b *bolt.Bucket, k []byte, v any) (bool, error) {
 	if raw == nil {
 		return false, nil
 	}
+	if ct, ok := v.(*Contact); ok && len(raw) > 0 && raw[0] == binCont { // bincodec.go
+		var err error
+		if *ct, err = decodeContactBin(raw); err != nil {
+			return true, fmt.Errorf("decoding %s/%q: %w", "bucket", k, err)
+		}
+		return true, nil
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return true, fmt.Errorf("decoding %s/%q: %w", "bucket", k, err)
 	}
@@ -270,7 +277,7 @@ func (b boltTx) PutPost(sp StoredPost) error {
 func putPostRecord(tx *bolt.Tx, sp StoredPost) error {
 	pb := tx.Bucket(bPosts)
 	pb.FillPercent = 0.9
-	raw, err := marshalPost(sp)
+	raw, err := encodePost(&sp)
 	if err != nil {
 		return err
 	}
@@ -318,7 +325,11 @@ func (b boltTx) PutContact(ct Contact) error {
 			return err
 		}
 	}
-	return putJSON(cb, k, ct)
+	raw, err := encodeContact(&ct)
+	if err != nil {
+		return err
+	}
+	return cb.Put(k, raw)
 }
 
 // Commits is the number of write transactions committed since Open (tests

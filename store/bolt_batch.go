@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -133,13 +132,11 @@ func (b *batchTx) PostTime(key string) (time.Time, bool, error) {
 	if raw == nil {
 		return time.Time{}, false, nil
 	}
-	var t struct {
-		CreatedAt time.Time `json:"created_at"`
-	}
-	if err := decodeDoc(raw, &t); err != nil {
+	sp, err := decodePost(raw)
+	if err != nil {
 		return time.Time{}, false, nil // as getPost: an undecodable post is not there
 	}
-	return t.CreatedAt, true, nil
+	return sp.CreatedAt, true, nil
 }
 
 func (b *batchTx) Conv(id string) (social.Conversation, error) {
@@ -314,7 +311,7 @@ func (b *batchTx) putContact(cb *bolt.Bucket, k []byte, e *contactEntry) error {
 			}
 		}
 	}
-	raw, err := json.Marshal(e.cur)
+	raw, err := encodeContact(&e.cur)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,8 @@ func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 	}
 	k := contactKey(n, handle)
 	if raw := tx.Bucket(bContacts).Get(k); raw != nil {
-		if err := decodeDoc(raw, &ct); err != nil {
+		var err error
+		if ct, err = decodeContact(raw); err != nil {
 			return Contact{}
 		}
 		mergeSeen(tx, k, &ct)
@@ -103,11 +104,11 @@ func putSeen(tx *bolt.Tx, ck []byte, ct *Contact) (bool, error) {
 // contactDoc is a contact's stored document as Export gives it: with the
 // LastSeen kept beside it merged in.
 func contactDoc(tx *bolt.Tx, k, raw []byte) ([]byte, error) {
-	var ct Contact
-	if err := json.Unmarshal(raw, &ct); err != nil {
+	ct, err := decodeContact(raw)
+	if err != nil {
 		return raw, nil // as stored: the reader reports it
 	}
-	if !mergeSeen(tx, k, &ct) {
+	if !mergeSeen(tx, k, &ct) && raw[0] != binCont {
 		return raw, nil
 	}
 	return json.Marshal(ct)

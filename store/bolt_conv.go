@@ -57,7 +57,11 @@ func writeConv(tx *bolt.Tx, old, c *social.Conversation, cb *convBatch) error {
 			return err
 		}
 	}
-	return putJSON(convs, id, c)
+	raw, err := encodeConv(c)
+	if err != nil {
+		return err
+	}
+	return convs.Put(id, raw)
 }
 
 // convBatch gathers what writing several conversations (a poll's batch)
@@ -172,9 +176,12 @@ func getConv(tx *bolt.Tx, id string) (social.Conversation, error) {
 }
 
 func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
-	var sp StoredPost
 	raw := tx.Bucket(bPosts).Get([]byte(key))
-	return sp, raw != nil && sp.UnmarshalJSON(raw) == nil
+	if raw == nil {
+		return StoredPost{}, false
+	}
+	sp, err := decodePost(raw)
+	return sp, err == nil
 }
 
 // Ingest stores a poll batch and the feed's next cursor in one transaction.
@@ -395,8 +402,8 @@ func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error 
 		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			s.scanTick(tx, &n)
-			var sp StoredPost
-			if err := sp.UnmarshalJSON(v); err != nil {
+			sp, err := decodePost(v)
+			if err != nil {
 				return fmt.Errorf("post %q: %w", k, err)
 			}
 			if !fn(sp) {

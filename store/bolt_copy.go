@@ -42,6 +42,11 @@ func (s *Bolt) Export(ctx context.Context, fn func(Record) error) error {
 				if b.id {
 					key = idString(k)
 				}
+				if b.kind == RecConv || b.kind == RecPost { // binary in the file, JSON out
+					if j, err := docJSON(v); err == nil {
+						v = j
+					} // else as stored: the reader reports it, as a damaged JSON one
+				}
 				if b.kind == RecContact {
 					var err error
 					if v, err = contactDoc(tx, k, v); err != nil {
@@ -102,22 +107,40 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				if ierr != nil {
 					return fmt.Errorf("conversation %s: %w", r.Key, ierr)
 				}
-				if err = tx.Bucket(bConvs).Put(idKey(id), r.Doc); err == nil {
+				var doc []byte
+				c, derr := decodeConv(r.Doc)
+				if derr == nil {
+					doc, derr = encodeConv(&c)
+				}
+				if derr != nil {
+					return fmt.Errorf("conversation %s: %w", r.Key, derr)
+				}
+				if err = tx.Bucket(bConvs).Put(idKey(id), doc); err == nil {
 					err = tx.Bucket(bConvByRoot).Put([]byte(root), idKey(id))
 				}
 				if err == nil {
 					err = tx.Bucket(bQueue).Put(sk, ref)
 				}
 				if err == nil {
-					if c, derr := decodeConv(r.Doc); derr == nil {
-						err = moveTotals(tx, nil, &c)
-					}
+					err = moveTotals(tx, nil, &c)
 				}
 				counts[rank]++
 			case RecPost:
-				err = tx.Bucket(bPosts).Put([]byte(r.Key), r.Doc)
+				doc := r.Doc // one that does not decode: as it came, as before
+				if sp, derr := decodePost(r.Doc); derr == nil {
+					if doc, err = encodePost(&sp); err != nil {
+						return fmt.Errorf("post %s: %w", r.Key, err)
+					}
+				}
+				err = tx.Bucket(bPosts).Put([]byte(r.Key), doc)
 			case RecContact:
-				err = tx.Bucket(bContacts).Put([]byte(r.Key), r.Doc)
+				doc := r.Doc // one that does not decode: as it came, as before
+				if ct, derr := decodeContact(r.Doc); derr == nil {
+					if doc, err = encodeContact(&ct); err != nil {
+						return fmt.Errorf("contact %s: %w", r.Key, err)
+					}
+				}
+				err = tx.Bucket(bContacts).Put([]byte(r.Key), doc)
 			case RecDraft:
 				k, perr := parseID(r.Key)
 				if perr != nil {

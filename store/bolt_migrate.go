@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -21,7 +22,132 @@ var migrations = []func(tx *bolt.Tx) error{
 	7: migrateNames,
 	8: migrateIngest,
 	9: migrateOutboxStatus,
+	// 10 → 11 (binarySchema): the documents in the binary form, a chunk a
+	// transaction (migrateBinaryChunked), after the others
 }
+
+// binarySchema is the schema whose documents are in the binary form
+// (bincodec.go): the last migration, in transactions of its own.
+const binarySchema = 11
+
+// binaryChunk is how many documents a step of migrateBinaryChunked rewrites (a
+// variable for tests).
+var binaryChunk = 5000
+
+// binaryBucket is a bucket migrateBinaryChunked rewrites: its documents' tag and
+// how one is rewritten.
+type binaryBucket struct {
+	name []byte
+	tag  byte
+	conv func(v []byte) ([]byte, error)
+}
+
+var binaryBuckets = []binaryBucket{
+	{bConvs, binConv, func(v []byte) ([]byte, error) {
+		c, err := decodeConv(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeConv(&c)
+	}},
+	{bPosts, binPost, func(v []byte) ([]byte, error) {
+		sp, err := decodePost(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodePost(&sp)
+	}},
+	{bContacts, binCont, func(v []byte) ([]byte, error) {
+		ct, err := decodeContact(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeContact(&ct)
+	}},
+}
+
+// binaryStep rewrites up to binaryChunk JSON documents of a bucket from
+// key from on (nil: the first) and returns the key to go on from (nil:
+// the bucket is done).
+func binaryStep(tx *bolt.Tx, b *binaryBucket, from []byte) ([]byte, error) {
+	bk := tx.Bucket(b.name)
+	if bk == nil {
+		return nil, nil
+	}
+	bk.FillPercent = 0.9 // rewritten in key order
+	type kv struct{ k, v []byte }
+	var chunk []kv
+	c := bk.Cursor()
+	k, v := c.First()
+	if from != nil {
+		k, v = c.Seek(from)
+	}
+	for ; k != nil && len(chunk) < binaryChunk; k, v = c.Next() {
+		if len(v) > 0 && v[0] == b.tag {
+			continue
+		}
+		nv, err := b.conv(v)
+		if err != nil {
+			continue
+		}
+		chunk = append(chunk, kv{bytes.Clone(k), nv})
+	}
+	var next []byte
+	if k != nil {
+		next = bytes.Clone(k)
+	}
+	for _, e := range chunk {
+		if err := bk.Put(e.k, e.v); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", b.name, e.k, err)
+		}
+	}
+	return next, nil
+}
+
+// migrateBinaryChunked takes a schema 10 store to 11 (start), or finishes
+// that (a store left half way), a chunk of documents a transaction: in
+// the one transaction of the migrations every rewritten page is new and
+// none is freed until it commits, and the file of a year's history (1.3
+// GB) grew to 2.3; committed chunk by chunk, each chunk reuses the pages
+// the ones before it freed (the file stays 1.3 GB). The first transaction
+// says schema 11, with keyBinaryPending, so that an older hark refuses the
+// file rather than read binary documents it does not know; the last
+// deletes the key. Half way, the store is valid: every read takes both
+// forms.
+func (s *Bolt) migrateBinaryChunked(start bool) error {
+	if start {
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			m := tx.Bucket(bMeta)
+			if err := m.Put(keyBinaryPending, []byte("1")); err != nil {
+				return err
+			}
+			return m.Put(keySchema, []byte(strconv.Itoa(binarySchema)))
+		}); err != nil {
+			return fmt.Errorf("migrating schema %d to %d: %w", binarySchema-1, binarySchema, err)
+		}
+	}
+	for i := range binaryBuckets {
+		var next []byte
+		for {
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				var err error
+				next, err = binaryStep(tx, &binaryBuckets[i], next)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("migrating schema %d to %d: %s: %w", binarySchema-1, binarySchema, binaryBuckets[i].name, err)
+			}
+			if next == nil {
+				break
+			}
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete(keyBinaryPending) })
+}
+
+// keyBinaryPending marks a store whose documents migrateBinaryChunked
+// has not finished rewriting.
+var keyBinaryPending = []byte("binary_pending")
 
 // migrateCounts (schema 3) stores the number of conversations per state, so
 // reading them no longer scans the queue index.
@@ -78,20 +204,48 @@ func schemaOf(tx *bolt.Tx) int {
 
 func (s *Bolt) migrate() error {
 	var v int
-	if err := s.db.View(func(tx *bolt.Tx) error { v = schemaOf(tx); return nil }); err != nil {
+	var pending bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		v = schemaOf(tx)
+		pending = v > 0 && tx.Bucket(bMeta).Get(keyBinaryPending) != nil
+		return nil
+	}); err != nil {
 		return err
 	}
 	if v > SchemaVersion {
 		return NewerSchemaError(v, SchemaVersion, "use --db for another store")
 	}
-	if v == SchemaVersion {
+	if v == SchemaVersion && (!pending || s.ro) { // half rewritten: read as it is
 		return nil
 	}
 	if s.ro {
 		return fmt.Errorf("schema %d needs an upgrade to %d; run hark once without --read-only", v, SchemaVersion)
 	}
+	// up to the schema before the binary documents in one transaction,
+	// then those a chunk a transaction, then any after them
+	if v < binarySchema-1 {
+		if err := s.runMigrations(v, binarySchema-1); err != nil {
+			return err
+		}
+		v = binarySchema - 1
+	}
+	if v == binarySchema-1 || pending {
+		if err := s.migrateBinaryChunked(v == binarySchema-1); err != nil {
+			return err
+		}
+		v = binarySchema
+	}
+	return s.runMigrations(v, SchemaVersion)
+}
+
+// runMigrations takes the store from schema from to schema to, in one
+// transaction.
+func (s *Bolt) runMigrations(from, to int) error {
+	if from >= to {
+		return nil
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for i := v; i < SchemaVersion; i++ {
+		for i := from; i < to; i++ {
 			if err := migrations[i](tx); err != nil {
 				return fmt.Errorf("migrating schema %d to %d: %w", i, i+1, err)
 			}

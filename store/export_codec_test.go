@@ -2,3 +2,6 @@ package store
 
 // DecodeDoc is decodeDoc, for codec_test.go.
 var DecodeDoc = decodeDoc
+
+// ExportDoc is docJSON, for codec_test.go.
+var ExportDoc = docJSON

@@ -180,6 +180,9 @@ func refFields(k, v []byte, names refNames) Ref {
 }
 
 func decodeConv(raw []byte) (social.Conversation, error) {
+	if len(raw) > 0 && raw[0] == binConv {
+		return decodeConvBin(raw)
+	}
 	var c social.Conversation
 	if err := decodeDoc(raw, &c); err != nil {
 		return c, fmt.Errorf("decoding conversation: %w", err)
@@ -288,7 +291,8 @@ func DueRange(v View, before time.Time) (lo, hi []byte, ok bool) {
 // DueBefore reports whether a ref's due time is set and before t.
 func DueBefore(r Ref, t time.Time) bool { return !r.Due.IsZero() && r.Due.Before(t) }
 
-// DecodeConv decodes a conversation document.
+// DecodeConv decodes a conversation document (JSON, or the bbolt file's
+// binary form).
 func DecodeConv(raw []byte) (social.Conversation, error) { return decodeConv(raw) }
 
 // ContactKey is the key of a contact: network/handle, lower case, no @.

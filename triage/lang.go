@@ -1,8 +1,9 @@
 package triage
 
 import (
-	"strings"
+	"math/bits"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hark-tui/hark/langtag"
 )
@@ -64,49 +65,70 @@ var scripts = []struct {
 }
 
 // detect scores every built-in language and returns the clear winner.
+// The scores are kept by the language's place in builtinLangs, each
+// summed in the order of the text.
 func detect(b *builtin, text string, toks []token) string {
 	if l, latin := scriptLang(text); !latin {
 		return l
 	}
-	score := map[string]float64{}
+	var score [8]float64
 	for i := range toks {
 		t := &toks[i]
 		if t.kind != tWord {
 			continue
 		}
-		if n := b.stopLangs[t.raw]; n > 0 {
-			for _, l := range builtinLangs {
-				if b.lex[l].stop[t.raw] {
-					score[l] += 1 / float64(n)
+		if m := b.stopMask[t.raw]; m != 0 {
+			n := bits.OnesCount8(m) // b.stopLangs[t.raw]
+			for k := range builtinLangs {
+				if m&(1<<k) != 0 {
+					score[k] += 1 / float64(n)
 				}
 			}
 			continue
 		}
 		if ls := b.foldStop[t.fold]; len(ls) > 0 {
 			for _, l := range ls {
-				score[l] += 0.6 / float64(len(ls))
+				score[langIndex(l)] += 0.6 / float64(len(ls))
 			}
 			continue
 		}
-		// A word or phrase of a language's lexicons starting here.
-		var hits []string
-		for _, l := range builtinLangs {
+		// A word or phrase of a language's lexicons starting here: only
+		// the languages with a pattern that may start at the token
+		m := b.startExact[t.fold]
+		if len(b.startPrefix) > 0 {
+			m |= b.startPrefix[firstRunes(t.fold, minStem)]
+		}
+		if m == 0 {
+			continue
+		}
+		var hits [8]bool
+		nhits := 0
+		for k, l := range builtinLangs {
+			if m&(1<<k) == 0 {
+				continue
+			}
 			if p, _ := matchAt(b.ixs[l], toks, nil, i, nil); p != nil {
-				hits = append(hits, l)
+				hits[k] = true
+				nhits++
 			}
 		}
-		for _, l := range hits {
-			score[l] += 1 / float64(len(hits))
+		for k := range builtinLangs {
+			if hits[k] {
+				score[k] += 1 / float64(nhits)
+			}
 		}
 	}
-	for _, r := range strings.ToLower(text) {
-		for _, v := range letterVotes[r] {
-			score[v.lang] += v.w
+	for _, r := range text { // as strings.ToLower(text) reads, rune by rune
+		if r < utf8.RuneSelf {
+			continue // an ASCII letter lower-cased votes for nothing
+		}
+		for _, v := range letterVotes[unicode.ToLower(r)] {
+			score[langIndex(v.lang)] += v.w
 		}
 	}
 	best, bestScore, second := "", 0.0, 0.0
-	for _, l := range builtinLangs {
-		switch s := score[l]; {
+	for k, l := range builtinLangs {
+		switch s := score[k]; {
 		case s > bestScore:
 			best, bestScore, second = l, s, bestScore
 		case s > second:
@@ -117,6 +139,16 @@ func detect(b *builtin, text string, toks []token) string {
 		return ""
 	}
 	return best
+}
+
+// langIndex is l's place in builtinLangs.
+func langIndex(l string) int {
+	for k, x := range builtinLangs {
+		if x == l {
+			return k
+		}
+	}
+	panic("triage: not a built-in language: " + l)
 }
 
 // scriptLang reports whether text is mostly in Latin letters and, if not,

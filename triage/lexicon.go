@@ -426,6 +426,14 @@ type builtin struct {
 	stopLangs map[string]int
 	foldStop  map[string][]string // folded stop word → languages
 	ixs       map[string][]*index // both indexes of each language, for detection
+	// For detection, by language (bit i: builtinLangs[i]): the languages
+	// whose stop words hold a raw word, and whose indexes hold a pattern
+	// that may start at a token
+	// (by its fold, or the first minStem runes of it for a prefix
+	// pattern). A token no language may match is passed over at once.
+	stopMask    map[string]uint8
+	startExact  map[string]uint8
+	startPrefix map[string]uint8
 }
 
 // loadBuiltin parses and compiles the embedded lexicons once. The result
@@ -460,6 +468,25 @@ var loadBuiltin = sync.OnceValues(func() (*builtin, error) {
 			b.stopLangs[w]++
 			if f := fold(w); f != w && !globalStop[f] {
 				b.foldStop[f] = append(b.foldStop[f], rl.lang)
+			}
+		}
+	}
+	if len(builtinLangs) > 8 {
+		return nil, fmt.Errorf("triage: %d built-in languages: detect keeps them in 8 bits", len(builtinLangs))
+	}
+	b.stopMask = map[string]uint8{}
+	b.startExact, b.startPrefix = map[string]uint8{}, map[string]uint8{}
+	for i, l := range builtinLangs {
+		bit := uint8(1) << i
+		for w := range b.lex[l].stop {
+			b.stopMask[w] |= bit
+		}
+		for _, ix := range b.ixs[l] {
+			for k := range ix.exact {
+				b.startExact[k] |= bit
+			}
+			for k := range ix.prefix {
+				b.startPrefix[k] |= bit
 			}
 		}
 	}
