@@ -92,13 +92,20 @@ func (s *Bolt) Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]Outbo
 // OutboxEntry reads one entry.
 func (s *Bolt) OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error) {
 	var e OutboxEntry
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		ok, err := getJSON(tx.Bucket(bOutbox), idKey(seq), &e)
-		if !ok && err == nil {
-			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
-		}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		e, err = getOutbox(tx, seq)
 		return err
 	})
+	return e, err
+}
+
+// getOutbox reads the entry seq (ErrNotFound when there is none).
+func getOutbox(tx *bolt.Tx, seq uint64) (OutboxEntry, error) {
+	var e OutboxEntry
+	ok, err := getJSON(tx.Bucket(bOutbox), idKey(seq), &e)
+	if err == nil && !ok {
+		err = fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
+	}
 	return e, err
 }
 
@@ -107,13 +114,9 @@ func (s *Bolt) OutboxEntry(ctx context.Context, seq uint64) (OutboxEntry, error)
 func (s *Bolt) UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error) {
 	var e OutboxEntry
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bOutbox)
-		ok, err := getJSON(ob, idKey(seq), &e)
-		if err != nil {
+		var err error
+		if e, err = getOutbox(tx, seq); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
 		}
 		if err := fn(&e); err != nil {
 			return err
@@ -132,9 +135,9 @@ func (s *Bolt) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own s
 	var e OutboxEntry
 	var conv social.Conversation
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bOutbox)
-		if ok, err := getJSON(ob, idKey(seq), &e); err != nil || !ok {
-			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
+		var err error
+		if e, err = getOutbox(tx, seq); err != nil {
+			return err
 		}
 		e.State = OutSent
 		e.Sent = sent

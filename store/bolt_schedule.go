@@ -27,13 +27,9 @@ func (s *Bolt) EnqueueScheduled(ctx context.Context, r social.Reply, resolve boo
 // not due, is returned unchanged with released false.
 func (s *Bolt) ReleaseScheduled(ctx context.Context, seq uint64, now time.Time, decide Decide) (ent OutboxEntry, released bool, err error) {
 	err = s.update(ctx, func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bOutbox)
-		ok, err := getJSON(ob, idKey(seq), &ent)
-		if err != nil {
+		var err error
+		if ent, err = getOutbox(tx, seq); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("outbox %d: %w", seq, ErrNotFound)
 		}
 		c, cerr := getConv(tx, ent.Reply.ConvID)
 		var changed bool
