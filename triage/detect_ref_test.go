@@ -46,19 +46,7 @@ func detectRef(b *builtin, text string, toks []token) string {
 			score[v.lang] += v.w
 		}
 	}
-	best, bestScore, second := "", 0.0, 0.0
-	for _, l := range builtinLangs {
-		switch s := score[l]; {
-		case s > bestScore:
-			best, bestScore, second = l, s, bestScore
-		case s > second:
-			second = s
-		}
-	}
-	if bestScore < 1 || bestScore < 1.3*second || bestScore-second < 0.5 {
-		return ""
-	}
-	return best
+	return decide(func(_ int, l string) float64 { return score[l] })
 }
 
 // TestDetectSameAsRef: detect answers as detectRef for the demo corpus,

@@ -126,9 +126,15 @@ func detect(b *builtin, text string, toks []token) string {
 			score[langIndex(v.lang)] += v.w
 		}
 	}
+	return decide(func(k int, _ string) float64 { return score[k] })
+}
+
+// decide picks the language of builtinLangs whose score (scoreOf, by
+// index and tag) wins clearly over the next, or "" when none does.
+func decide(scoreOf func(k int, l string) float64) string {
 	best, bestScore, second := "", 0.0, 0.0
 	for k, l := range builtinLangs {
-		switch s := score[k]; {
+		switch s := scoreOf(k, l); {
 		case s > bestScore:
 			best, bestScore, second = l, s, bestScore
 		case s > second:
