@@ -52,6 +52,7 @@ FUZZ_TARGETS = \
 	./feeds/web:FuzzRateHeaders \
 	./feeds/demo:FuzzPollCursor \
 	./triage:FuzzScore \
+	./store:FuzzBinDocs \
 	./feeds/x:FuzzMapTweets \
 	./feeds/rss:FuzzParse:5s
 
