@@ -203,13 +203,6 @@ func getJSON(b *bolt.Bucket, k []byte, v any) (bool, error) {
 	if raw == nil {
 		return false, nil
 	}
-	if ct, ok := v.(*Contact); ok && len(raw) > 0 && raw[0] == binCont { // bincodec.go
-		var err error
-		if *ct, err = decodeContactBin(raw); err != nil {
-			return true, fmt.Errorf("decoding %s/%q: %w", "bucket", k, err)
-		}
-		return true, nil
-	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return true, fmt.Errorf("decoding %s/%q: %w", "bucket", k, err)
 	}
@@ -317,8 +310,8 @@ func (b boltTx) PutContact(ct Contact) error {
 	k := contactKey(ct.Network, ct.Handle)
 	cb := b.tx.Bucket(bContacts)
 	if b.tx.Bucket(bIndex) != nil {
-		var old Contact
-		if ok, err := getJSON(cb, k, &old); err != nil || !ok {
+		old, _, err := contactAt(cb, k)
+		if err != nil {
 			old = Contact{}
 		}
 		if err := indexContact(b.tx, &old, &ct); err != nil {

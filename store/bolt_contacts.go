@@ -20,6 +20,20 @@ func touchContact(tx *bolt.Tx, c *social.Conversation) error {
 	return err
 }
 
+// contactAt reads the contact document at k of the contacts bucket b
+// (binary or JSON), without the LastSeen kept beside it; ok is false when
+// there is none.
+func contactAt(b *bolt.Bucket, k []byte) (ct Contact, ok bool, err error) {
+	raw := b.Get(k)
+	if raw == nil {
+		return Contact{}, false, nil
+	}
+	if ct, err = decodeContact(raw); err != nil {
+		return Contact{}, true, fmt.Errorf("decoding contact %q: %w", k, err)
+	}
+	return ct, true, nil
+}
+
 func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 	var ct Contact
 	if handle == "" {
@@ -147,9 +161,9 @@ func (s *Bolt) ForEachContact(ctx context.Context, fn func(Contact) bool) error 
 		b := tx.Bucket(bContacts)
 		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			var ct Contact
-			if _, err := getJSON(b, k, &ct); err != nil {
-				return fmt.Errorf("contact %q: %w", k, err)
+			ct, _, err := contactAt(b, k)
+			if err != nil {
+				return err
 			}
 			mergeSeen(tx, k, &ct)
 			if !fn(ct) {

@@ -170,8 +170,8 @@ func migrateNames(tx *bolt.Tx) error {
 	bits := map[string]uint64{}
 	cb := tx.Bucket(bContacts)
 	for _, k := range slices.Sorted(maps.Keys(contacts)) {
-		var ct Contact
-		if ok, err := getJSON(cb, []byte(k), &ct); err != nil || !ok {
+		ct, ok, err := contactAt(cb, []byte(k))
+		if err != nil || !ok {
 			continue // doctor reports an undecodable contact
 		}
 		words := nameWords(ct.Author.DisplayName, ct.Handle)
@@ -558,9 +558,9 @@ func scanContactTerm(b *bolt.Bucket, kind byte, term string, prefix bool, into m
 func contactConvs(tx *bolt.Tx, keys map[string]bool, set *idSet) error {
 	b := tx.Bucket(bContacts)
 	for k := range keys {
-		var ct Contact
-		if _, err := getJSON(b, []byte(k), &ct); err != nil {
-			return fmt.Errorf("contact %q: %w", k, err)
+		ct, _, err := contactAt(b, []byte(k))
+		if err != nil {
+			return err
 		}
 		for _, id := range ct.ConvIDs {
 			if n, err := ParseID(id); err == nil {
@@ -626,8 +626,7 @@ func clauseSet(tx *bolt.Tx, cl SearchClause, r ftsReader) (idSet, error) {
 				}
 			}
 			for k := range contacts { // the phrase in the notes
-				var ct Contact
-				_, _ = getJSON(tx.Bucket(bContacts), []byte(k), &ct)
+				ct, _, _ := contactAt(tx.Bucket(bContacts), []byte(k))
 				if !fold.Phrase(ct.Notes, cl.Words) {
 					delete(contacts, k)
 				}
@@ -867,9 +866,9 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 			// contacts first, in this transaction
 			cb := tx.Bucket(bContacts)
 			if err := cb.ForEach(func(k, v []byte) error {
-				var ct Contact
-				if _, err := getJSON(cb, k, &ct); err != nil {
-					return fmt.Errorf("contact %q: %w", k, err)
+				ct, _, err := contactAt(cb, k)
+				if err != nil {
+					return err
 				}
 				return indexContact(tx, nil, &ct)
 			}); err != nil {

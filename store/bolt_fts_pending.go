@@ -210,8 +210,7 @@ func catchUpIndex(tx *bolt.Tx, have *ftsPend) ([]uint64, error) {
 			for _, ck := range contacts {
 				// its name as it is now, to all its conversations: what
 				// the poll gave them (and the ones they had)
-				var ct Contact
-				if ok, err := getJSON(cb, []byte(ck), &ct); ok && err == nil {
+				if ct, ok, err := contactAt(cb, []byte(ck)); ok && err == nil {
 					if err := contactNames(set, nil, &ct); err != nil {
 						return nil, err
 					}

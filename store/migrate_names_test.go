@@ -99,8 +99,8 @@ func TestMigrationNamesFromSchema7(t *testing.T) {
 		}
 		cb := tx.Bucket(bContacts)
 		if err := cb.ForEach(func(k, _ []byte) error {
-			var ct Contact
-			if _, err := getJSON(cb, k, &ct); err != nil {
+			ct, _, err := contactAt(cb, k)
+			if err != nil {
 				return err
 			}
 			for _, w := range fold.Unique(ct.Author.DisplayName + " " + ct.Handle) {
