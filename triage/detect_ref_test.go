@@ -17,11 +17,15 @@ func detectRef(b *builtin, text string, toks []token) string {
 		if t.kind != tWord {
 			continue
 		}
-		if n := b.stopLangs[t.raw]; n > 0 {
-			for _, l := range builtinLangs {
-				if b.lex[l].stop[t.raw] {
-					score[l] += 1 / float64(n)
-				}
+		var stops []string // the languages that list the word
+		for _, l := range builtinLangs {
+			if b.lex[l].stop[t.raw] {
+				stops = append(stops, l)
+			}
+		}
+		if len(stops) > 0 {
+			for _, l := range stops {
+				score[l] += 1 / float64(len(stops))
 			}
 			continue
 		}

@@ -78,7 +78,7 @@ func detect(b *builtin, text string, toks []token) string {
 			continue
 		}
 		if m := b.stopMask[t.raw]; m != 0 {
-			n := bits.OnesCount8(m) // b.stopLangs[t.raw]
+			n := bits.OnesCount8(m) // the languages that list the word
 			for k := range builtinLangs {
 				if m&(1<<k) != 0 {
 					score[k] += 1 / float64(n)

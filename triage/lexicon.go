@@ -420,15 +420,13 @@ func (lx *lexicon) withUrgent(extra []*pattern) *lexicon {
 
 // builtin is the compiled set of embedded lexicons.
 type builtin struct {
-	lex map[string]*lexicon
-	// stopLangs counts, for every stop word (raw and folded), how many
-	// languages list it; shared words count for less in detection.
-	stopLangs map[string]int
-	foldStop  map[string][]string // folded stop word → languages
-	ixs       map[string][]*index // both indexes of each language, for detection
+	lex      map[string]*lexicon
+	foldStop map[string][]string // folded stop word → languages
+	ixs      map[string][]*index // both indexes of each language, for detection
 	// For detection, by language (bit i: builtinLangs[i]): the languages
-	// whose stop words hold a raw word, and whose indexes hold a pattern
-	// that may start at a token
+	// whose stop words hold a raw word (shared words count for less: a
+	// language's share is 1 over the bits set), and whose indexes hold a
+	// pattern that may start at a token
 	// (by its fold, or the first minStem runes of it for a prefix
 	// pattern). A token no language may match is passed over at once.
 	stopMask    map[string]uint8
@@ -456,7 +454,7 @@ var loadBuiltin = sync.OnceValues(func() (*builtin, error) {
 		}
 		raws = append(raws, rl)
 	}
-	b := &builtin{lex: map[string]*lexicon{}, stopLangs: map[string]int{}, foldStop: map[string][]string{}, ixs: map[string][]*index{}}
+	b := &builtin{lex: map[string]*lexicon{}, foldStop: map[string][]string{}, ixs: map[string][]*index{}}
 	for _, rl := range raws {
 		lx, err := compile(rl, globalStop)
 		if err != nil {
@@ -465,7 +463,6 @@ var loadBuiltin = sync.OnceValues(func() (*builtin, error) {
 		b.lex[rl.lang] = lx
 		b.ixs[rl.lang] = []*index{&lx.sent, &lx.urg}
 		for w := range lx.stop {
-			b.stopLangs[w]++
 			if f := fold(w); f != w && !globalStop[f] {
 				b.foldStop[f] = append(b.foldStop[f], rl.lang)
 			}
