@@ -100,43 +100,38 @@ func (p *ftsPend) covering(seqs []uint64) (bits []map[string]uint64, ok bool) {
 }
 
 // pendingEntry encodes the keys of a poll's posts and contacts whose
-// postings wait.
+// postings wait (bincodec.go's writer).
 func pendingEntry(posts, contacts []string) []byte {
-	var v []byte
+	var w binW
 	for _, keys := range [][]string{posts, contacts} {
-		v = binary.AppendUvarint(v, uint64(len(keys)))
+		w.uint(uint64(len(keys)))
 		for _, k := range keys {
-			v = binary.AppendUvarint(v, uint64(len(k)))
-			v = append(v, k...)
+			w.raw(k)
 		}
 	}
-	return v
+	return w.b
 }
 
 // pendingKeys decodes a pending entry.
 func pendingKeys(v []byte) (posts, contacts []string, err error) {
-	list := func() ([]string, error) {
-		n, i := binary.Uvarint(v)
-		if i <= 0 || n > uint64(len(v)) {
-			return nil, fmt.Errorf("pending postings: bad entry")
+	r := binR{b: v}
+	list := func() []string {
+		n := r.uint()
+		if n > uint64(len(r.b)) { // every key takes a byte at least
+			r.fail()
+			return nil
 		}
-		v = v[i:]
-		out := make([]string, 0, n)
-		for range n {
-			l, i := binary.Uvarint(v)
-			if i <= 0 || uint64(len(v)-i) < l {
-				return nil, fmt.Errorf("pending postings: bad entry")
-			}
-			out = append(out, string(v[i:i+int(l)]))
-			v = v[i+int(l):]
+		out := make([]string, n)
+		for i := range out {
+			out[i] = r.str()
 		}
-		return out, nil
+		return out
 	}
-	if posts, err = list(); err != nil {
-		return nil, nil, err
+	posts, contacts = list(), list()
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("pending postings: %w", r.err)
 	}
-	contacts, err = list()
-	return posts, contacts, err
+	return posts, contacts, nil
 }
 
 // pendingState lists the pending entries and counts their posts.
