@@ -66,57 +66,15 @@ func TestBinCodecFields(t *testing.T) {
 	n := 0
 	var c social.Conversation
 	fill(reflect.ValueOf(&c).Elem(), &n)
-	raw, err := encodeConv(&c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := decodeConv(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// the values its JSON document gave (invalid UTF-8 as U+FFFD)
-	if want := viaJSON(t, c); !reflect.DeepEqual(got, want) {
-		t.Fatalf("conversation:\n%+v\n%+v", got, want)
-	}
-	// Export's JSON: as a JSON document read back wrote it (U+FFFD as is)
-	x, _ := json.Marshal(viaJSON(t, c))
-	if y, err := docJSON(raw); err != nil || !bytes.Equal(x, y) {
-		t.Fatalf("conversation JSON:\n%s\n%s (%v)", x, y, err)
-	}
+	binRoundTrip(t, "conversation", &c, encodeConv, decodeConv, jsonOf[social.Conversation])
 	var sp StoredPost
 	fill(reflect.ValueOf(&sp).Elem(), &n)
-	raw, err = encodePost(&sp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotp, err := decodePost(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := viaJSON(t, sp); !reflect.DeepEqual(gotp, want) || gotp.Text != sp.Text {
-		t.Fatalf("post:\n%+v\n%+v", gotp, want)
-	}
-	x, _ = marshalPost(viaJSON(t, sp))
-	if y, err := docJSON(raw); err != nil || !bytes.Equal(x, y) {
-		t.Fatalf("post JSON:\n%s\n%s (%v)", x, y, err)
+	if got := binRoundTrip(t, "post", &sp, encodePost, decodePost, marshalPost); got.Text != sp.Text {
+		t.Fatalf("post text %q read back as %q", sp.Text, got.Text)
 	}
 	var ct Contact
 	fill(reflect.ValueOf(&ct).Elem(), &n)
-	raw, err = encodeContact(&ct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotc, err := decodeContact(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := viaJSON(t, ct); !reflect.DeepEqual(gotc, want) {
-		t.Fatalf("contact:\n%+v\n%+v", gotc, want)
-	}
-	x, _ = json.Marshal(viaJSON(t, ct))
-	if y, err := docJSON(raw); err != nil || !bytes.Equal(x, y) {
-		t.Fatalf("contact JSON:\n%s\n%s (%v)", x, y, err)
-	}
+	binRoundTrip(t, "contact", &ct, encodeContact, decodeContact, jsonOf[Contact])
 	// nil and empty stay apart (post_keys: null or [])
 	for _, keys := range [][]string{nil, {}} {
 		raw, _ := encodeConv(&social.Conversation{ID: "1", PostKeys: keys})
@@ -132,6 +90,33 @@ func TestBinCodecFields(t *testing.T) {
 }
 
 // viaJSON is v written and read back by encoding/json.
+// binRoundTrip encodes v (enc), reads it back (dec) and checks that it
+// gives the values its JSON document gave (invalid UTF-8 as U+FFFD), and
+// that Export's JSON of the binary document (docJSON) is marshal's of those
+// values (U+FFFD as is). It returns the values read back.
+func binRoundTrip[T any](t *testing.T, what string, v *T, enc func(*T) ([]byte, error), dec func([]byte) (T, error), marshal func(T) ([]byte, error)) T {
+	t.Helper()
+	raw, err := enc(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dec(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := viaJSON(t, *v)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n%+v\n%+v", what, got, want)
+	}
+	x, _ := marshal(want)
+	if y, err := docJSON(raw); err != nil || !bytes.Equal(x, y) {
+		t.Fatalf("%s JSON:\n%s\n%s (%v)", what, x, y, err)
+	}
+	return got
+}
+
+func jsonOf[T any](v T) ([]byte, error) { return json.Marshal(v) }
+
 func viaJSON[T any](t *testing.T, v T) T {
 	t.Helper()
 	raw, err := json.Marshal(v)
