@@ -43,27 +43,20 @@ type binaryBucket struct {
 }
 
 var binaryBuckets = []binaryBucket{
-	{bConvs, binConv, func(v []byte) ([]byte, error) {
-		c, err := decodeConv(v)
+	{bConvs, binConv, recode(decodeConv, encodeConv)},
+	{bPosts, binPost, recode(decodePost, encodePost)},
+	{bContacts, binCont, recode(decodeContact, encodeContact)},
+}
+
+// recode is a document read by dec and written again by enc.
+func recode[T any](dec func([]byte) (T, error), enc func(*T) ([]byte, error)) func([]byte) ([]byte, error) {
+	return func(v []byte) ([]byte, error) {
+		x, err := dec(v)
 		if err != nil {
 			return nil, err
 		}
-		return encodeConv(&c)
-	}},
-	{bPosts, binPost, func(v []byte) ([]byte, error) {
-		sp, err := decodePost(v)
-		if err != nil {
-			return nil, err
-		}
-		return encodePost(&sp)
-	}},
-	{bContacts, binCont, func(v []byte) ([]byte, error) {
-		ct, err := decodeContact(v)
-		if err != nil {
-			return nil, err
-		}
-		return encodeContact(&ct)
-	}},
+		return enc(&x)
+	}
 }
 
 // binaryStep rewrites up to binaryChunk JSON documents of a bucket from
