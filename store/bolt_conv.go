@@ -92,25 +92,8 @@ func (cb *convBatch) attr(a string, id []byte, on bool) {
 func (cb *convBatch) apply(tx *bolt.Tx) error {
 	if b := tx.Bucket(bIndex); b != nil {
 		for _, k := range slices.Sorted(maps.Keys(cb.attrs)) {
-			m := cb.attrs[k]
-			var bm uint64
-			if v := b.Get([]byte(k)); len(v) == 8 {
-				bm = binary.LittleEndian.Uint64(v)
-			}
-			was := bm
-			bm = bm&^m[1] | m[0] // one conversation's bit is set or cleared, never both
-			switch {
-			case bm == was:
-				continue
-			case bm == 0:
-				if err := b.Delete([]byte(k)); err != nil {
-					return err
-				}
-				continue
-			}
-			v := make([]byte, 8)
-			binary.LittleEndian.PutUint64(v, bm)
-			if err := b.Put([]byte(k), v); err != nil {
+			m := cb.attrs[k] // one conversation's bit is set or cleared, never both
+			if err := changeBits(b, []byte(k), m[0], m[1]); err != nil {
 				return err
 			}
 		}

@@ -104,42 +104,37 @@ func blockKey(kind byte, block uint32, term string) []byte {
 
 // orBits sets the bits of mask in the posting key (batchTx's postings,
 // gathered over a batch: one read and one write a key).
-func orBits(b *bolt.Bucket, k []byte, mask uint64) error {
-	var bm uint64
-	if v := b.Get(k); len(v) == 8 {
-		bm = binary.LittleEndian.Uint64(v)
-	}
-	if bm|mask == bm {
-		return nil
-	}
-	v := make([]byte, 8)
-	binary.LittleEndian.PutUint64(v, bm|mask)
-	return b.Put(k, v)
-}
+func orBits(b *bolt.Bucket, k []byte, mask uint64) error { return changeBits(b, k, mask, 0) }
 
 // setBit sets (or clears) conversation id's bit in the posting kind/term.
 func setBit(b *bolt.Bucket, kind byte, term string, id []byte, on bool) error {
 	n := binary.BigEndian.Uint64(id)
+	bit := uint64(1) << (n % 64)
 	k := blockKey(kind, uint32(n/64), term)
-	var bm uint64
-	if v := b.Get(k); len(v) == 8 {
-		bm = binary.LittleEndian.Uint64(v)
-	}
-	was := bm
 	if on {
-		bm |= 1 << (n % 64)
-	} else {
-		bm &^= 1 << (n % 64)
+		return changeBits(b, k, bit, 0)
 	}
-	switch {
+	return changeBits(b, k, 0, bit)
+}
+
+// changeBits sets the bits of set and clears those of clear (not both for
+// one bit) in the posting key: no write when nothing changes, the key
+// deleted when no bit is left.
+func changeBits(b *bolt.Bucket, k []byte, set, clear uint64) error {
+	var was uint64
+	if v := b.Get(k); len(v) == 8 {
+		was = binary.LittleEndian.Uint64(v)
+	}
+	switch bm := was&^clear | set; {
 	case bm == was:
 		return nil
 	case bm == 0:
 		return b.Delete(k)
+	default:
+		v := make([]byte, 8)
+		binary.LittleEndian.PutUint64(v, bm)
+		return b.Put(k, v)
 	}
-	v := make([]byte, 8)
-	binary.LittleEndian.PutUint64(v, bm)
-	return b.Put(k, v)
 }
 
 // migrateNames (schema 8) moves the contacts' name postings ('n' word 0
