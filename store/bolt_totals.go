@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -34,32 +33,29 @@ func hourKey(kind byte, hour int64, a, b string) []byte {
 
 // moveTotals applies what changing old (nil: new) into c changes.
 func moveTotals(tx *bolt.Tx, old, c *social.Conversation) error {
-	b := tx.Bucket(bTotals)
-	if b == nil {
+	if tx.Bucket(bTotals) == nil {
 		return nil
 	}
-	cells, ops := stats.Delta(old, c)
-	for _, d := range cells {
-		if err := addCell(b, hourKey('c', d.Hour, d.Brand, d.Network), d); err != nil {
-			return err
-		}
-	}
-	for _, d := range ops {
-		if err := addCell(b, hourKey('o', d.Hour, d.Brand, d.Key), d); err != nil {
-			return err
-		}
-	}
-	return nil
+	var t totalsDelta
+	t.add(old, c)
+	return t.apply(tx)
 }
 
 // addCell merges a change (a cell's or an operator cell's) into the cell
-// at k.
+// at k: the cell deleted when it counts nothing.
 func addCell(b *bolt.Bucket, k []byte, d stats.Change) error {
 	c, err := d.Onto(b.Get(k))
 	if err != nil {
 		return fmt.Errorf("totals %x: %w", k, err)
 	}
-	return putCell(b, k, c.Zero(), c)
+	if c.Zero() {
+		return b.Delete(k)
+	}
+	raw, err := c.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return b.Put(k, raw)
 }
 
 // totalsDelta gathers the changes several conversations make to the
@@ -112,17 +108,6 @@ func (t *totalsDelta) apply(tx *bolt.Tx) error {
 		}
 	}
 	return nil
-}
-
-func putCell(b *bolt.Bucket, k []byte, zero bool, v encoding.BinaryMarshaler) error {
-	if zero {
-		return b.Delete(k)
-	}
-	raw, err := v.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	return b.Put(k, raw)
 }
 
 // migrateTotals (schema 5) counts every conversation into the totals.
