@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,14 +49,7 @@ func searchCmd(f *flags) *cobra.Command {
 	n, view := numberFlag(c, "how many conversations (0: all)"), viewFlag(c, "all")
 	asJSON := c.Flags().Bool("json", false, "print JSON (one object per conversation, terminal-safe)")
 	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
-		raw := ""
-		for i, s := range args {
-			if i > 0 {
-				raw += " "
-			}
-			raw += s
-		}
-		q, err := query.Parse(raw)
+		q, err := query.Parse(strings.Join(args, " "))
 		if err != nil {
 			return err
 		}

@@ -425,13 +425,16 @@ func (s *Store) QueueRefs(ctx context.Context, v store.View, keep func(store.Ref
 	lo, hi := viewBounds(v)
 	const sel = "SELECT sort_key, ref FROM conversations WHERE sort_key >= $1 AND sort_key < $2 ORDER BY sort_key"
 	out, _, ok, err := s.foldedRefs(ctx, "''::text", sel, []any{lo, hi}, keep)
-	if err != nil || ok {
-		if out == nil && err == nil {
-			out = []store.Ref{} // as before: an empty view is an empty list
-		}
-		return out, err
+	if err == nil && !ok {
+		out, err = s.refRows(ctx, sel, []any{lo, hi}, keep)
 	}
-	return s.refRows(ctx, sel, []any{lo, hi}, keep)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []store.Ref{} // as before: an empty view is an empty list (either way)
+	}
+	return out, nil
 }
 
 // Top returns up to n conversations from the top of a view: one indexed

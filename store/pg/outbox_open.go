@@ -21,6 +21,27 @@ func (s *Store) OutboxStatuses(ctx context.Context) ([]store.OutboxEntry, error)
 	return s.outboxQuery(ctx, nil, "SELECT seq, doc FROM outbox WHERE status ORDER BY seq")
 }
 
+// backfillStatus (the migration to schema 10) marks the status entries
+// already in the outbox, inside the migration's transaction.
+func backfillStatus(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, "SELECT seq, doc FROM outbox ORDER BY seq")
+	if err != nil {
+		return fmt.Errorf("marking the status entries: %w", err)
+	}
+	sts, err := outboxRows(rows, store.OutboxEntry.IsStatus)
+	if err != nil {
+		return fmt.Errorf("marking the status entries: %w", err)
+	}
+	seqs := make([]int64, len(sts))
+	for i, e := range sts {
+		seqs[i] = int64(e.Seq)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE outbox SET status = true WHERE seq = ANY($1)", seqs); err != nil {
+		return fmt.Errorf("marking the status entries: %w", err)
+	}
+	return nil
+}
+
 // OutboxLog lists up to n entries older than before (0: from the newest),
 // newest first, that pass keep.
 func (s *Store) OutboxLog(ctx context.Context, before uint64, n int, keep func(store.OutboxEntry) bool) ([]store.OutboxEntry, error) {

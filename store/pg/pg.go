@@ -192,6 +192,7 @@ func migrations() []migration {
 var backfills = map[string]func(context.Context, pgx.Tx) error{
 	"migrations/0006_totals_search.sql": backfillTotals,
 	"migrations/0008_stat_sums.sql":     backfillSums,
+	"migrations/0010_outbox_status.sql": backfillStatus,
 }
 
 // Migrate applies the missing migrations to the database at dsn (tests

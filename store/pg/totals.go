@@ -410,29 +410,23 @@ func backfillSums(ctx context.Context, tx pgx.Tx) error {
 	}
 	var cells []*stats.Cell
 	var ops []*stats.OpCell
-	for rows.Next() {
-		var k, v []byte
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return err
-		}
+	err = eachKV(rows, func(k, v []byte) error {
+		var err error
 		if k[0] == 'c' {
 			c := &stats.Cell{}
-			if err := c.UnmarshalBinary(v); err != nil {
-				rows.Close()
-				return fmt.Errorf("totals %x: %w", k, err)
-			}
+			err = c.UnmarshalBinary(v)
 			cells = append(cells, c)
 		} else {
 			c := &stats.OpCell{}
-			if err := c.UnmarshalBinary(v); err != nil {
-				rows.Close()
-				return fmt.Errorf("totals %x: %w", k, err)
-			}
+			err = c.UnmarshalBinary(v)
 			ops = append(ops, c)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		if err != nil {
+			return fmt.Errorf("totals %x: %w", k, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("summing the running totals: %w", err)
 	}
 	d.merge(cells, ops, true)

@@ -132,7 +132,9 @@ func StatusIndexMigrates(t *testing.T, open func() store.Store, downgrade func()
 	now := Start.Add(48 * time.Hour)
 	s := open()
 	for i, ref := range []string{"7", store.StatusRef("s1", false), "9", store.StatusRef("s1", true)} {
-		r := social.Reply{ID: fmt.Sprint("r", i), Key: fmt.Sprint("r", i), Network: social.Mastodon, ConvID: ref, Text: "hello", CreatedAt: now}
+		// the post answered holds what polled text may: a NUL, invalid UTF-8
+		to := social.Post{Text: "a\x00b \xff"}
+		r := social.Reply{ID: fmt.Sprint("r", i), Key: fmt.Sprint("r", i), Network: social.Mastodon, ConvID: ref, To: to, Text: "hello", CreatedAt: now}
 		if _, err := s.Enqueue(ctx, r, false, now); err != nil {
 			t.Fatal(err)
 		}
