@@ -134,10 +134,9 @@ func (o *Operator) mayChangeEntry(ctx context.Context, seq uint64) error {
 }
 
 // asConv runs change if the operator may change conversation id.
-func asConv[T any](ctx context.Context, o *Operator, id string, change func() (T, error)) (T, error) {
+func asConv(ctx context.Context, o *Operator, id string, change func() (social.Conversation, error)) (social.Conversation, error) {
 	if err := o.mayChange(ctx, id); err != nil {
-		var zero T
-		return zero, err
+		return social.Conversation{}, err
 	}
 	return change()
 }

@@ -24,12 +24,7 @@ const benchConvs = 200_000
 func benchModel(b *testing.B) *Model {
 	st := storetest.Big(b, benchConvs)
 	b.Cleanup(storetest.Cleanup)
-	eng := engine.New(engine.Options{Store: st})
-	m, err := New(Deps{Engine: eng, Now: func() time.Time { return storetest.Start.Add(300 * 24 * time.Hour) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(m.Close)
+	m := testModel(b, Deps{Engine: engine.New(engine.Options{Store: st}), Now: func() time.Time { return storetest.Start.Add(300 * 24 * time.Hour) }})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.view = store.ViewAll
 	msg := m.loadRefs()()

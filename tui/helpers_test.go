@@ -25,7 +25,7 @@ func emptyEngine(t *testing.T) *engine.Engine {
 }
 
 // testModel is New(d), closed when the test ends (before its store).
-func testModel(t *testing.T, d Deps) *Model {
+func testModel(t testing.TB, d Deps) *Model {
 	t.Helper()
 	m, err := New(d)
 	if err != nil {

@@ -354,6 +354,7 @@ func (q *queue) ensureVisible() {
 	}
 	if len(q.convs) > 4096 { // bounded cache
 		q.convs = map[string]social.Conversation{}
+		missing = missing[:0] // every row on screen, each once
 		for i := q.offset; i < min(q.offset+rows, len(q.refs)); i++ {
 			missing = append(missing, q.refs[i].ID)
 		}

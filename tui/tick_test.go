@@ -1,0 +1,29 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/internal/testkit"
+)
+
+// A tick ends with the session: after's command returns, with no message,
+// once its context ends, not when its timer would have fired (a tea.Tick
+// of an hour here would keep the test waiting until the deadline).
+func TestAfterEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := after(ctx, time.Hour, func(now time.Time) tea.Msg { return tickMsg(now) })
+	done := make(chan error, 1)
+	go func() {
+		if msg := cmd(); msg != nil {
+			done <- fmt.Errorf("message %T after the context ended", msg)
+		}
+		close(done)
+	}()
+	cancel()
+	testkit.Returned(t, done, 10*time.Second, "the tick")
+}
