@@ -3,14 +3,11 @@ package crashtest
 import (
 	"context"
 	"fmt"
-	"image"
-	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -24,13 +21,7 @@ import (
 // neither the confirmation nor the clean run uploads it again).
 func TestCrashStatusPost(t *testing.T) {
 	eachPublicNet(t, func(t *testing.T, c netCase, h *netHarness, seed uint64) {
-		img := filepath.Join(h.dir, "outage-map.png")
-		f, err := os.Create(img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		png.Encode(f, image.NewGray(image.Rect(0, 0, 4, 4)))
-		f.Close()
+		img := testkit.PNG(t, "outage-map.png", 4, 4)
 		h.d.SetOn(true)
 		var texts []string
 		for i := range 4 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -94,16 +93,6 @@ func sshOpen(t *testing.T, addr, user string, key gossh.Signer) *sshTerm {
 	return st
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 type teamMember struct {
 	initials string
 	key      gossh.Signer
@@ -181,7 +170,7 @@ func TestTeamAcrossServeProcesses(t *testing.T) {
 	defer conn.Close(context.Background())
 	h.fake.Release(6)
 
-	addrA, addrB := freeAddr(t), freeAddr(t)
+	addrA, addrB := freePort(t), freePort(t)
 	pa := h.start("serve", "--listen", addrA, "--host-key", filepath.Join(h.dir, "hk-a"))
 	pb := h.start("serve", "--listen", addrB, "--host-key", filepath.Join(h.dir, "hk-b"))
 	defer func() {

@@ -3,8 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -160,20 +158,6 @@ func publicConv(t *testing.T, a *app.App, n social.Network, account string) soci
 		t.Fatalf("no %s conversation to answer (err %v)", n, err)
 	}
 	return target
-}
-
-// pngFile writes a w×h grey PNG named name and returns its path.
-func pngFile(t *testing.T, name string, w, h int) string {
-	t.Helper()
-	file := filepath.Join(t.TempDir(), name)
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return file
 }
 
 // openPolled opens hark on the world with a test clock that starts now

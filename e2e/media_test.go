@@ -54,7 +54,7 @@ func TestMediaAllNetworks(t *testing.T) {
 	}
 
 	// a reply with an image on each network
-	file := pngFile(t, "claim-form.png", 8, 6)
+	file := testkit.PNG(t, "claim-form.png", 8, 6)
 	const formAlt = "The claim form, filled in"
 	img, err := attach.Check(file, formAlt, 0)
 	if err != nil {
@@ -157,7 +157,7 @@ func TestImageStillProcessing(t *testing.T) {
 	ctx := context.Background()
 	a, clk := w.openPolled(t, ctx)
 	defer a.Close()
-	file := pngFile(t, "label.png", 5, 5)
+	file := testkit.PNG(t, "label.png", 5, 5)
 	img, err := attach.Check(file, "The return label", 0)
 	if err != nil {
 		t.Fatal(err)

@@ -69,51 +69,7 @@ func (d *dropOnce) mw(next http.Handler) http.Handler {
 // (Confirm), finds the post and marks the reply sent without posting
 // again.
 func TestSendNotReplayedByTransport(t *testing.T) {
-	post := func(path string) func(*http.Request) bool {
-		return func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == path }
-	}
-	cases := []struct {
-		name      string
-		net       social.Network
-		account   string
-		dm        bool
-		intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
-		isCreate  func(*http.Request) bool
-		made      func(n *fakenet.Nets, text string) int // posts/messages the fake holds with this text
-	}{
-		{name: "mastodon", net: social.Mastodon, account: fakenet.MastodonAccount,
-			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Mastodon.Intercept(mw) },
-			isCreate:  post("/api/v1/statuses"), made: mastodonMade},
-		{name: "mastodon-dm", net: social.Mastodon, account: fakenet.MastodonAccount, dm: true,
-			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Mastodon.Intercept(mw) },
-			isCreate:  post("/api/v1/statuses"), made: mastodonMade},
-		{name: "bluesky", net: social.Bluesky, account: fakenet.BlueskyAccount,
-			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
-			isCreate:  post("/xrpc/com.atproto.repo.createRecord"),
-			made: func(n *fakenet.Nets, text string) int {
-				return count(n.Bluesky.Records(), func(r fakenet.Record) bool { return strings.Contains(string(r.Record), text) })
-			}},
-		{name: "bluesky-dm", net: social.Bluesky, account: fakenet.BlueskyAccount, dm: true,
-			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
-			isCreate:  post("/xrpc/chat.bsky.convo.sendMessage"),
-			made: func(n *fakenet.Nets, text string) int {
-				return count(n.Bluesky.Messages(), func(m fakenet.ChatMessage) bool { return m.Text == text })
-			}},
-		{name: "x", net: social.X, account: fakenet.XAccount,
-			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
-			isCreate:  post("/2/tweets"),
-			made: func(n *fakenet.Nets, text string) int {
-				return count(n.X.Created(), func(tw fakenet.Tweet) bool { return strings.Contains(tw.Text, text) })
-			}},
-		{name: "x-dm", net: social.X, account: fakenet.XAccount, dm: true,
-			intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
-			isCreate: func(r *http.Request) bool {
-				return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/2/dm_conversations/with/") && strings.HasSuffix(r.URL.Path, "/messages")
-			},
-			made: func(n *fakenet.Nets, text string) int {
-				return count(n.X.DMs(), func(m fakenet.DM) bool { return m.Text == text })
-			}},
-	}
+	cases := append(answerLostNets(false), answerLostNets(true)...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
@@ -183,6 +139,54 @@ func TestSendNotReplayedByTransport(t *testing.T) {
 	}
 }
 
+// answerLostNet is one network a lost-answer test runs on: how a
+// middleware is put in front of its fake, which request creates the post
+// (with dm: the direct message) and how many copies of a text the fake
+// holds.
+type answerLostNet struct {
+	name      string
+	net       social.Network
+	account   string
+	dm        bool
+	intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
+	isCreate  func(*http.Request) bool
+	made      func(n *fakenet.Nets, text string) int
+}
+
+// answerLostNets are Mastodon, Bluesky and X, sending in public or, with
+// dm, directly (the cases are named "<network>-dm").
+func answerLostNets(dm bool) []answerLostNet {
+	suffix := ""
+	if dm {
+		suffix = "-dm"
+	}
+	bsky := answerLostNet{name: "bluesky" + suffix, net: social.Bluesky, account: fakenet.BlueskyAccount, dm: dm,
+		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
+		isCreate:  fakenet.BlueskyCrashCalls(dm).IsCreate,
+		made: func(n *fakenet.Nets, text string) int {
+			return count(n.Bluesky.Records(), func(r fakenet.Record) bool { return strings.Contains(string(r.Record), text) })
+		}}
+	x := answerLostNet{name: "x" + suffix, net: social.X, account: fakenet.XAccount, dm: dm,
+		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
+		isCreate:  fakenet.XCrashCalls(dm).IsCreate,
+		made: func(n *fakenet.Nets, text string) int {
+			return count(n.X.Created(), func(tw fakenet.Tweet) bool { return strings.Contains(tw.Text, text) })
+		}}
+	if dm {
+		bsky.made = func(n *fakenet.Nets, text string) int {
+			return count(n.Bluesky.Messages(), func(m fakenet.ChatMessage) bool { return m.Text == text })
+		}
+		x.made = func(n *fakenet.Nets, text string) int {
+			return count(n.X.DMs(), func(m fakenet.DM) bool { return m.Text == text })
+		}
+	}
+	mastodon := answerLostNet{name: "mastodon" + suffix, net: social.Mastodon, account: fakenet.MastodonAccount, dm: dm,
+		intercept: func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Mastodon.Intercept(mw) },
+		isCreate:  func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/api/v1/statuses" },
+		made:      mastodonMade}
+	return []answerLostNet{mastodon, bsky, x}
+}
+
 func mastodonMade(n *fakenet.Nets, text string) int {
 	return count(n.Mastodon.Created(), func(s fakenet.Status) bool { return strings.Contains(s.Text, text) })
 }
@@ -250,7 +254,7 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 			}
 			posts := map[string]bool{}
 			for _, st := range m.Created() {
-				if st.Visibility == "public" && st.InReplyToID != "" && containsText(st.Text, text) {
+				if st.Visibility == "public" && st.InReplyToID != "" && strings.HasSuffix(st.Text, text) {
 					posts[st.ID] = true
 				}
 			}
@@ -280,10 +284,6 @@ func TestIdenticalRepliesPostedOnceEach(t *testing.T) {
 	}
 }
 
-func containsText(s, text string) bool {
-	return len(s) >= len(text) && s[len(s)-len(text):] == text
-}
-
 // lostAnswer is a ResponseWriter that throws the answer away.
 type lostAnswer struct{}
 
@@ -296,33 +296,7 @@ func (lostAnswer) WriteHeader(int)             {}
 // on Mastodon as GoToSocial, which ignores Idempotency-Key, so the
 // account's own statuses are read to find it.
 func TestStatusPostAnswerLost(t *testing.T) {
-	post := func(path string) func(*http.Request) bool {
-		return func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == path }
-	}
-	for _, c := range []struct {
-		name      string
-		net       social.Network
-		account   string
-		intercept func(n *fakenet.Nets, mw func(http.Handler) http.Handler)
-		isCreate  func(*http.Request) bool
-		made      func(n *fakenet.Nets, text string) int
-	}{
-		{"mastodon", social.Mastodon, fakenet.MastodonAccount,
-			func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Mastodon.Intercept(mw) },
-			post("/api/v1/statuses"), mastodonMade},
-		{"bluesky", social.Bluesky, fakenet.BlueskyAccount,
-			func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.Bluesky.Intercept(mw) },
-			post("/xrpc/com.atproto.repo.createRecord"),
-			func(n *fakenet.Nets, text string) int {
-				return count(n.Bluesky.Records(), func(r fakenet.Record) bool { return strings.Contains(string(r.Record), text) })
-			}},
-		{"x", social.X, fakenet.XAccount,
-			func(n *fakenet.Nets, mw func(http.Handler) http.Handler) { n.X.Intercept(mw) },
-			post("/2/tweets"),
-			func(n *fakenet.Nets, text string) int {
-				return count(n.X.Created(), func(tw fakenet.Tweet) bool { return strings.Contains(tw.Text, text) })
-			}},
-	} {
+	for _, c := range answerLostNets(false) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.nets.Mastodon.IgnoreIdempotencyKey(true) // as GoToSocial

@@ -1,7 +1,6 @@
 package bluesky
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -103,12 +102,6 @@ func withNewest(t *testing.T, raw []byte, key string, item any) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func mustRead(r *http.Request) []byte {
-	b, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return b
 }
 
 // mkNotif builds a notification in the wire shape.

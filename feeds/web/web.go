@@ -210,7 +210,7 @@ func (r *Response) IsJSON() bool {
 // reset the adapter parsed from its network's headers (zero if none).
 // Retry-After is honoured here for every network. It returns nil for 2xx.
 func Classify(r *Response, msg string, until time.Time, now time.Time) error {
-	if r.Status >= 200 && r.Status < 300 {
+	if r.OK() {
 		return nil
 	}
 	msg = shorten(msg)

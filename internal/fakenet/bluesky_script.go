@@ -61,8 +61,6 @@ func (r Request) NSID() string { return strings.TrimPrefix(r.Path, "/xrpc/") }
 // Route replaces the handler of one NSID.
 func (s *BlueskyScript) Route(nsid string, h http.HandlerFunc) { s.HandleFunc(nsid, h) }
 
-func (s *BlueskyScript) route(nsid string, h http.HandlerFunc) { s.HandleFunc(nsid, h) }
-
 // Calls returns the recorded requests for nsid.
 func (s *BlueskyScript) Calls(nsid string) []Request {
 	var out []Request
@@ -176,7 +174,7 @@ func fixtureField(name, field string) string {
 }
 
 func (s *BlueskyScript) defaults() {
-	s.route("com.atproto.server.createSession", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("com.atproto.server.createSession", func(w http.ResponseWriter, r *http.Request) {
 		var in struct{ Identifier, Password string }
 		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&in) != nil {
 			writeXRPC(w, 400, `{"error":"InvalidRequest","message":"Input must be JSON"}`)
@@ -194,7 +192,7 @@ func (s *BlueskyScript) defaults() {
 		s.sm.Unlock()
 		s.ServeFixture(w, 200, "createSession.json")
 	})
-	s.route("com.atproto.server.refreshSession", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("com.atproto.server.refreshSession", func(w http.ResponseWriter, r *http.Request) {
 		s.sm.Lock()
 		ok := r.Method == http.MethodPost && r.Header.Get("Authorization") == "Bearer "+s.refresh
 		if ok {
@@ -213,10 +211,10 @@ func (s *BlueskyScript) defaults() {
 		}
 		s.ServeFixture(w, 200, "refreshSession.json")
 	})
-	s.route("com.atproto.server.getSession", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("com.atproto.server.getSession", func(w http.ResponseWriter, r *http.Request) {
 		s.ServeFixture(w, 200, "getSession.json")
 	})
-	s.route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("app.bsky.notification.listNotifications", func(w http.ResponseWriter, r *http.Request) {
 		if !s.CheckNotificationQuery(w, r) {
 			return
 		}
@@ -224,24 +222,24 @@ func (s *BlueskyScript) defaults() {
 			writeXRPC(w, 400, `{"error":"InvalidRequest","message":"bad cursor"}`)
 		}
 	})
-	s.route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("app.bsky.actor.getProfiles", func(w http.ResponseWriter, r *http.Request) {
 		if n := len(r.URL.Query()["actors"]); n == 0 || n > 25 {
 			writeXRPC(w, 400, `{"error":"InvalidRequest","message":"actors must have 1..25 entries"}`)
 			return
 		}
 		s.ServeFixture(w, 200, "getProfiles.json")
 	})
-	s.route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("app.bsky.feed.getPostThread", func(w http.ResponseWriter, r *http.Request) {
 		s.ServeFixture(w, 200, "getPostThread.json")
 	})
-	s.route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("app.bsky.feed.searchPosts", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("cursor") == "" {
 			s.ServeFixture(w, 200, "searchPosts.json")
 			return
 		}
 		s.ServeFixture(w, 200, "searchPosts_last.json")
 	})
-	s.route("com.atproto.identity.resolveHandle", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("com.atproto.identity.resolveHandle", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("handle") {
 		case "maria-lopez.bsky.social":
 			s.ServeFixture(w, 200, "resolveHandle.json")
@@ -251,7 +249,7 @@ func (s *BlueskyScript) defaults() {
 			writeXRPC(w, 400, `{"error":"InvalidRequest","message":"Unable to resolve handle"}`)
 		}
 	})
-	s.route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("com.atproto.repo.createRecord", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Repo, Collection, Rkey string
 			Record                 json.RawMessage
@@ -271,10 +269,10 @@ func (s *BlueskyScript) defaults() {
 			return
 		}
 		uri := "at://" + BlueskyDID + "/" + postCollection + "/" + in.Rkey
-		writeXRPC(w, 200, strings.Replace(string(Fixture("bluesky/"+"createRecord.json")),
+		writeXRPC(w, 200, strings.Replace(string(Fixture("bluesky/createRecord.json")),
 			"at://"+BlueskyDID+"/app.bsky.feed.post/3n2v5rwwfec27", uri, 1))
 	})
-	s.route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if repo := q.Get("repo"); repo != BlueskyDID {
 			// a customer's post: there unless its author deleted it
@@ -289,7 +287,7 @@ func (s *BlueskyScript) defaults() {
 				return
 			}
 			var rec map[string]any
-			if err := json.Unmarshal(Fixture("bluesky/"+"live_getRecord-customer.json"), &rec); err != nil {
+			if err := json.Unmarshal(Fixture("bluesky/live_getRecord-customer.json"), &rec); err != nil {
 				s.t.Errorf("live_getRecord-customer.json: %v", err)
 			}
 			rec["uri"] = uri
@@ -307,7 +305,7 @@ func (s *BlueskyScript) defaults() {
 		uri := "at://" + BlueskyDID + "/" + postCollection + "/" + q.Get("rkey")
 		writeXRPC(w, 200, fmt.Sprintf(`{"uri":%q,"cid":"bafyreis2ne2nw4547riljm4cpm3mexhfp2urcnkibi4cfl4okbckcdwe7q","value":%s}`, uri, rec))
 	})
-	s.route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("chat.bsky.convo.getConvoForMembers", func(w http.ResponseWriter, r *http.Request) {
 		if !s.CheckProxy(w, r) {
 			return
 		}
@@ -317,7 +315,7 @@ func (s *BlueskyScript) defaults() {
 		}
 		s.ServeFixture(w, 200, "chat_getConvoForMembers.json")
 	})
-	s.route("chat.bsky.convo.sendMessage", func(w http.ResponseWriter, r *http.Request) {
+	s.Route("chat.bsky.convo.sendMessage", func(w http.ResponseWriter, r *http.Request) {
 		if !s.CheckProxy(w, r) {
 			return
 		}
