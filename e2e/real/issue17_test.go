@@ -431,11 +431,8 @@ func TestATPDirectMessage(t *testing.T) {
 func TestATPTUIReply(t *testing.T) {
 	needTmux(t)
 	a := newATP(t)
-	h, tok, m, _ := mentioned(t, a, "btui", " my mug arrived broken")
-
-	p := startTUI(t, h, tok)
+	p, _, tok, m := openMention(t, a, "btui", " my mug arrived broken")
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
-	p.open(tok, "my mug arrived broken")
 	keys("r")
 	waitFor("the composer", "ctrl+s send")
 	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")
