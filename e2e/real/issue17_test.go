@@ -431,8 +431,11 @@ func TestATPDirectMessage(t *testing.T) {
 func TestATPTUIReply(t *testing.T) {
 	needTmux(t)
 	a := newATP(t)
-	p, _, tok, m := openMention(t, a, "btui", " my mug arrived broken")
+	h, tok, m, _ := mentioned(t, a, "btui", " my mug arrived broken")
+
+	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
+	p.open(tok, "my mug arrived broken")
 	keys("r")
 	waitFor("the composer", "ctrl+s send")
 	keys("-l", "@"+a.bobHandle+" so sorry about "+tok+", a new one ships today")

@@ -27,8 +27,11 @@ func tmux(t *testing.T, args ...string) string {
 func TestGTSTUICannedReply(t *testing.T) {
 	needTmux(t)
 	g := newGTS(t)
-	p, h, _, m := openMention(t, g, "tui", " my parcel is damaged")
+	h, tok, m, _ := mentioned(t, g, "tui", " my parcel is damaged")
+
+	p := startTUI(t, h, tok)
 	screen, waitFor, keys := p.screen, p.waitFor, p.keys
+	p.open(tok, "my parcel is damaged")
 	keys("c")
 	waitFor("the canned picker", "canned ›")
 	keys("-l", "lookin")

@@ -36,16 +36,6 @@ func startTUI(t *testing.T, h *harkEnv, tok string) *pane {
 	return p
 }
 
-// openMention has rest (after a token made from prefix) mentioned to pr's
-// brand, starts hark's TUI on it and opens the conversation.
-func openMention(t *testing.T, pr peer, prefix, rest string) (p *pane, h *harkEnv, tok string, m msg) {
-	t.Helper()
-	h, tok, m, _ = mentioned(t, pr, prefix, rest)
-	p = startTUI(t, h, tok)
-	p.open(tok, strings.TrimSpace(rest))
-	return p, h, tok, m
-}
-
 func (p *pane) screen() string { return tmux(p.t, "capture-pane", "-p", "-t", p.name) }
 
 func (p *pane) keys(k ...string) { tmux(p.t, append([]string{"send-keys", "-t", p.name}, k...)...) }
