@@ -14,6 +14,7 @@ import (
 
 	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/internal/fakenet"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -799,19 +800,14 @@ func TestMapStatusDetails(t *testing.T) {
 }
 
 func TestMatchKey(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"@maria@tooters.example ¡Hola!", "¡Hola!"},
-		{"@maria ¡Hola!", "¡Hola!"},
-		{"@a @b@c.example  two\n\nlines", "two lines"},
-		{"thanks @maria@tooters.example!", "thanks @maria!"},
-		{"plain", "plain"},
-		{"@only", ""},
-	}
-	for _, tt := range tests {
-		if got := matchKey(tt.in); got != tt.want {
-			t.Errorf("matchKey(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
+	testkit.Table(t, "matchKey", matchKey, []testkit.Case[string, string]{
+		{"leading remote mention dropped", "@maria@tooters.example ¡Hola!", "¡Hola!"},
+		{"leading local mention dropped", "@maria ¡Hola!", "¡Hola!"},
+		{"leading mentions dropped, whitespace collapsed", "@a @b@c.example  two\n\nlines", "two lines"},
+		{"inner mention reads @user", "thanks @maria@tooters.example!", "thanks @maria!"},
+		{"plain", "plain", "plain"},
+		{"only a mention", "@only", ""},
+	})
 }
 
 // A hashtag nobody used yet: GoToSocial answers 404 "tag was not found"

@@ -234,6 +234,13 @@ func TestMastodonPostRefusals(t *testing.T) {
 	}
 }
 
+// fixtureAs decodes the shared fixture name (as Fixture names it) into a T.
+func fixtureAs[T any](name string) T {
+	var v T
+	mustUnmarshal(Fixture(name), &v)
+	return v
+}
+
 // notifPage is a page of Bluesky notifications as the fake serves them.
 type notifPage struct {
 	Notifications []struct{ URI string }
@@ -267,11 +274,6 @@ func TestBlueskySessionAndPaging(t *testing.T) {
 	}
 	tok := map[string]string{"Authorization": "Bearer " + sess.AccessJwt}
 	list := b.PDSURL + "/xrpc/app.bsky.notification.listNotifications?reasons=mention&reasons=reply&reasons=quote&limit=50&priority=false"
-	uris := func(name string) []string {
-		var p notifPage
-		mustUnmarshal(Fixture("bluesky/"+name), &p)
-		return p.uris()
-	}
 	for _, c := range []struct {
 		name, url string
 		hdr       map[string]string
@@ -282,8 +284,8 @@ func TestBlueskySessionAndPaging(t *testing.T) {
 		{"no token", list, nil, 401, nil, ""},
 		{"bad token", list, map[string]string{"Authorization": "Bearer x"}, 400, nil, ""},
 		{"entryway does not serve", b.URL + "/xrpc/app.bsky.notification.listNotifications", tok, 400, nil, ""},
-		{"page 1 is the fixture", list, tok, 200, uris("listNotifications.json"), "2026-11-21T11:02:47.702Z"},
-		{"page 2 is the fixture", list + "&cursor=2026-11-21T11:02:47.702Z", tok, 200, uris("listNotifications_page2.json"), "2026-11-21T09:14:04.001Z"},
+		{"page 1 is the fixture", list, tok, 200, fixtureAs[notifPage]("bluesky/listNotifications.json").uris(), "2026-11-21T11:02:47.702Z"},
+		{"page 2 is the fixture", list + "&cursor=2026-11-21T11:02:47.702Z", tok, 200, fixtureAs[notifPage]("bluesky/listNotifications_page2.json").uris(), "2026-11-21T09:14:04.001Z"},
 		{"last page has no cursor", list + "&cursor=2026-11-21T09:14:04.001Z", tok, 200, nil, ""},
 		{"seenAt is refused", list + "&seenAt=2026-11-21T00:00:00Z", tok, 400, nil, ""},
 	} {
@@ -425,11 +427,6 @@ func TestXMentionsAndPosts(t *testing.T) {
 	x := n.X
 	c := xClient(XConsumerKey, XConsumerSecret, XAccessToken, XAccessSecret)
 	mentions := x.URL + "/2/users/" + XUserID + "/mentions?max_results=100"
-	fixtureIDs := func(name string) []string {
-		var p tweetPage
-		mustUnmarshal(Fixture("x/"+name), &p)
-		return p.ids()
-	}
 	for _, tc := range []struct {
 		name, url string
 		status    int
@@ -437,13 +434,13 @@ func TestXMentionsAndPosts(t *testing.T) {
 		next      bool
 		noData    bool
 	}{
-		{"first page is the fixture", mentions, 200, fixtureIDs("users_mentions.json"), true, false},
+		{"first page is the fixture", mentions, 200, fixtureAs[tweetPage]("x/users_mentions.json").ids(), true, false},
 		{"next_token leads to the empty page 2", mentions + "&pagination_token=" + xFirstNextToken, 200, nil, false, true},
 		{"since the newest: no data key", mentions + "&since_id=2124212497415839751", 200, nil, false, true},
 		{"since the oldest", mentions + "&since_id=2124068813143711751", 200, []string{"2124212497415839751", "2124096176783007751"}, true, false},
 		{"max_results out of range", x.URL + "/2/users/" + XUserID + "/mentions?max_results=1000", 400, nil, false, false},
 		{"conversation is the fixture", x.URL + "/2/tweets/search/recent?query=conversation_id:2123808585940639751", 200,
-			fixtureIDs("search_recent_conversation.json"), false, false},
+			fixtureAs[tweetPage]("x/search_recent_conversation.json").ids(), false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p tweetPage
