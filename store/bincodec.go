@@ -328,16 +328,16 @@ func (d *binDoc) fail() {
 
 func (d *binDoc) ruint() uint64 {
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return varint(d, v, n)
 }
 
 func (d *binDoc) rint() int64 {
 	v, n := binary.Varint(d.b)
+	return varint(d, v, n)
+}
+
+// varint is a varint v read from n bytes (n <= 0: damaged).
+func varint[T int64 | uint64](d *binDoc, v T, n int) T {
 	if n <= 0 {
 		d.fail()
 		return 0
