@@ -37,26 +37,65 @@ const (
 
 var errBinDamaged = errors.New("damaged binary document")
 
-type binW struct {
+// binDoc reads (dec) or writes a binary document. Each method reads or
+// writes one field through its pointer, so one field list for a kind of
+// document (convFields, postFields, contactFields) serves both ways and
+// the reader cannot drift from the writer.
+type binDoc struct {
 	b   []byte
 	err error
+	dec bool
 }
 
-// str writes a string as its JSON reads back: invalid UTF-8 as U+FFFD,
-// byte by byte, as encoding/json writes it (a conversation's preview is
-// cut from untrusted text; PostgreSQL keeps the JSON, and both backends
-// give the same values). A post's text keeps its bytes (raw).
-func (w *binW) str(s string) {
-	if !utf8.ValidString(s) {
-		s = jsonString(s)
+// writeDoc is a writer of a document of kind tag (size: the capacity to
+// start with).
+func writeDoc(tag byte, size int) binDoc {
+	d := binDoc{b: make([]byte, 1, size)}
+	d.b[0] = tag
+	return d
+}
+
+// readDoc is a reader of raw, a document of kind tag (another tag: damaged).
+func readDoc(raw []byte, tag byte) binDoc {
+	d := binDoc{b: raw, dec: true}
+	if d.rbyte() != tag {
+		d.err = fmt.Errorf("%w (tag %x)", errBinDamaged, raw[:min(len(raw), 1)])
+		d.b = nil
 	}
-	w.raw(s)
+	return d
 }
 
-// raw writes a string's bytes as they are.
-func (w *binW) raw(s string) {
-	w.b = binary.AppendUvarint(w.b, uint64(len(s)))
-	w.b = append(w.b, s...)
+// str is a string. Written, it is as its JSON reads back: invalid UTF-8
+// as U+FFFD, byte by byte, as encoding/json writes it (a conversation's
+// preview is cut from untrusted text; PostgreSQL keeps the JSON, and both
+// backends give the same values). A post's text keeps its bytes (raw).
+// Read, it is copied out of the document (bbolt's mapping).
+func (d *binDoc) str(s *string) {
+	if !d.dec {
+		if !utf8.ValidString(*s) {
+			d.wraw(jsonString(*s))
+		} else {
+			d.wraw(*s)
+		}
+		return
+	}
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 || n > uint64(len(d.b)-k) {
+		d.fail()
+		return
+	}
+	end := k + int(n)
+	*s = string(d.b[k:end])
+	d.b = d.b[end:]
+}
+
+// raw is a string kept byte for byte.
+func (d *binDoc) raw(s *string) {
+	if d.dec {
+		d.str(s)
+	} else {
+		d.wraw(*s)
+	}
 }
 
 // jsonString is s as encoding/json's document of it reads back: each byte
@@ -75,175 +114,108 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-func (w *binW) int(v int64)   { w.b = binary.AppendVarint(w.b, v) }
-func (w *binW) uint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
-
-func (w *binW) bool(v bool) {
-	if v {
-		w.b = append(w.b, 1)
+func (d *binDoc) int(v *int64) {
+	if d.dec {
+		*v = d.rint()
 	} else {
-		w.b = append(w.b, 0)
+		d.wint(*v)
 	}
 }
 
-// n writes a slice's or a map's length (nil: 0, else len+1).
-func (w *binW) n(isNil bool, n int) {
-	if isNil {
-		w.b = append(w.b, 0)
+// intN is an int (read: one that fits Go's int).
+func (d *binDoc) intN(v *int) {
+	if !d.dec {
+		d.wint(int64(*v))
 		return
 	}
-	w.uint(uint64(n) + 1)
+	x := d.rint()
+	if x < math.MinInt || x > math.MaxInt {
+		d.fail()
+		return
+	}
+	*v = int(x)
 }
 
-// time writes a time as the JSON of it reads back: 0 for the zero time,
-// else 1 (offset 0: UTC) or 2 (another offset, then the offset in
-// seconds), the Unix seconds and the nanoseconds. A time encoding/json
-// could not write (a year outside 0–9999) is an error, as it was.
-func (w *binW) time(t time.Time) {
+func (d *binDoc) uint(v *uint64) {
+	if d.dec {
+		*v = d.ruint()
+	} else {
+		d.wuint(*v)
+	}
+}
+
+func (d *binDoc) bool(v *bool) {
+	if !d.dec {
+		d.b = append(d.b, b2i(*v))
+		return
+	}
+	switch d.rbyte() {
+	case 0:
+		*v = false
+	case 1:
+		*v = true
+	default:
+		d.fail()
+	}
+}
+
+func b2i(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// time is a time as the JSON of it reads back: 0 for the zero time, else 1
+// (offset 0: UTC) or 2 (another offset, then the offset in seconds), the
+// Unix seconds and the nanoseconds. A time encoding/json could not write
+// (a year outside 0–9999) is an error, as it was.
+func (d *binDoc) time(t *time.Time) {
+	if d.dec {
+		*t = d.rtime()
+		return
+	}
 	if t.IsZero() {
-		w.b = append(w.b, 0)
+		d.b = append(d.b, 0)
 		return
 	}
 	if y := t.Year(); y < 0 || y > 9999 {
-		if w.err == nil {
-			w.err = errors.New("Time.MarshalJSON: year outside of range [0,9999]")
+		if d.err == nil {
+			d.err = errors.New("Time.MarshalJSON: year outside of range [0,9999]")
 		}
 	}
 	_, off := t.Zone()
 	if off == 0 {
-		w.b = append(w.b, 1)
+		d.b = append(d.b, 1)
 	} else {
-		w.b = append(w.b, 2)
-		w.int(int64(off))
+		d.b = append(d.b, 2)
+		d.wint(int64(off))
 	}
-	w.int(t.Unix())
-	w.uint(uint64(t.Nanosecond()))
+	d.wint(t.Unix())
+	d.wuint(uint64(t.Nanosecond()))
 }
 
-func (w *binW) author(a *social.Author) {
-	w.str(a.ID)
-	w.str(a.Handle)
-	w.str(a.DisplayName)
-	w.int(int64(a.Followers))
-	w.str(a.URL)
-}
-
-func (w *binW) actor(a *social.Actor) {
-	w.str(a.Name)
-	w.str(a.Initials)
-}
-
-type binR struct {
-	b   []byte
-	err error
-}
-
-func (r *binR) fail() {
-	if r.err == nil {
-		r.err = errBinDamaged
-	}
-	r.b = nil
-}
-
-func (r *binR) uint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *binR) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// intN is an int that fits Go's int.
-func (r *binR) intN() int {
-	v := r.int()
-	if v < math.MinInt || v > math.MaxInt {
-		r.fail()
-		return 0
-	}
-	return int(v)
-}
-
-// str copies a string out of the document (bbolt's mapping).
-func (r *binR) str() string {
-	n := r.uint()
-	if n > uint64(len(r.b)) {
-		r.fail()
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *binR) byte() byte {
-	if len(r.b) == 0 {
-		r.fail()
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *binR) bool() bool {
-	switch r.byte() {
-	case 0:
-		return false
-	case 1:
-		return true
-	}
-	r.fail()
-	return false
-}
-
-// n reads a slice's or map's length: nil, and the length (bounded by
-// the bytes left: every item takes one at least).
-func (r *binR) n() (isNil bool, n int) {
-	v := r.uint()
-	if v == 0 {
-		return true, 0
-	}
-	if v-1 > uint64(len(r.b)) {
-		r.fail()
-		return true, 0
-	}
-	return false, int(v - 1)
-}
-
-// time reads binW.time's form, as time.Parse reads the JSON of it: UTC
-// for offset 0, the local zone where it has that offset, else a fixed
-// zone.
-func (r *binR) time() time.Time {
+// rtime reads time's form, as time.Parse reads the JSON of it: UTC for
+// offset 0, the local zone where it has that offset, else a fixed zone.
+func (d *binDoc) rtime() time.Time {
 	var off int64
-	switch r.byte() {
+	switch d.rbyte() {
 	case 0:
 		return time.Time{}
 	case 1:
 	case 2:
-		off = r.int()
+		off = d.rint()
 		if off == 0 || off < -86400 || off > 86400 {
-			r.fail()
+			d.fail()
 			return time.Time{}
 		}
 	default:
-		r.fail()
+		d.fail()
 		return time.Time{}
 	}
-	sec, ns := r.int(), r.uint()
-	if r.err != nil || ns >= 1e9 {
-		r.fail()
+	sec, ns := d.rint(), d.ruint()
+	if d.err != nil || ns >= 1e9 {
+		d.fail()
 		return time.Time{}
 	}
 	t := time.Unix(sec, int64(ns))
@@ -261,288 +233,307 @@ func zoneOffset(t time.Time) int {
 	return off
 }
 
-func (r *binR) author() social.Author {
-	return social.Author{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Followers: r.intN(), URL: r.str()}
+func (d *binDoc) author(a *social.Author) {
+	d.str(&a.ID)
+	d.str(&a.Handle)
+	d.str(&a.DisplayName)
+	d.intN(&a.Followers)
+	d.str(&a.URL)
 }
 
-func (r *binR) actor() social.Actor { return social.Actor{Name: r.str(), Initials: r.str()} }
+func (d *binDoc) actor(a *social.Actor) {
+	d.str(&a.Name)
+	d.str(&a.Initials)
+}
 
-func (r *binR) strs() []string {
-	isNil, n := r.n()
+func (d *binDoc) strs(s *[]string) {
+	for i := range items(d, s) {
+		d.str(&(*s)[i])
+	}
+}
+
+// items is a slice's length (nil: 0, else len+1), the slice made when
+// read; the caller reads or writes each item.
+func items[E any](d *binDoc, s *[]E) []E {
+	if !d.dec {
+		d.wn(*s == nil, len(*s))
+	} else if isNil, n := d.rn(); !isNil {
+		*s = make([]E, n)
+	}
+	return *s
+}
+
+// binMap is a map with string keys: its length as items', then each key
+// (written in order) and its value.
+func binMap[V string | time.Time](d *binDoc, m *map[string]V) {
+	if d.dec {
+		if isNil, n := d.rn(); !isNil {
+			*m = make(map[string]V, n)
+			for range n {
+				var k string
+				var v V
+				d.str(&k)
+				d.value(&v)
+				(*m)[k] = v
+			}
+		}
+		return
+	}
+	d.wn(*m == nil, len(*m))
+	for _, k := range sortedKeys(*m) {
+		v := (*m)[k]
+		d.str(&k)
+		d.value(&v)
+	}
+}
+
+// value is a map's value.
+func (d *binDoc) value(v any) {
+	switch v := v.(type) {
+	case *string:
+		d.str(v)
+	case *time.Time:
+		d.time(v)
+	}
+}
+
+// The writer's primitives.
+
+func (d *binDoc) wraw(s string) {
+	d.b = binary.AppendUvarint(d.b, uint64(len(s)))
+	d.b = append(d.b, s...)
+}
+
+func (d *binDoc) wint(v int64)   { d.b = binary.AppendVarint(d.b, v) }
+func (d *binDoc) wuint(v uint64) { d.b = binary.AppendUvarint(d.b, v) }
+
+// wn writes a slice's or a map's length (nil: 0, else len+1).
+func (d *binDoc) wn(isNil bool, n int) {
 	if isNil {
-		return nil
+		d.b = append(d.b, 0)
+		return
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = r.str()
-	}
-	return out
+	d.wuint(uint64(n) + 1)
 }
 
-func (w *binW) strs(s []string) {
-	w.n(s == nil, len(s))
-	for _, x := range s {
-		w.str(x)
+// The reader's primitives: every read is bounds-checked, and the first
+// failure empties what is left to read.
+
+func (d *binDoc) fail() {
+	if d.err == nil {
+		d.err = errBinDamaged
 	}
+	d.b = nil
+}
+
+func (d *binDoc) ruint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	return varint(d, v, n)
+}
+
+func (d *binDoc) rint() int64 {
+	v, n := binary.Varint(d.b)
+	return varint(d, v, n)
+}
+
+// varint is a varint v read from n bytes (n <= 0: damaged).
+func varint[T int64 | uint64](d *binDoc, v T, n int) T {
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *binDoc) rbyte() byte {
+	if len(d.b) == 0 {
+		d.fail()
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+// rn reads a slice's or map's length: nil, and the length (bounded by
+// the bytes left: every item takes one at least).
+func (d *binDoc) rn() (isNil bool, n int) {
+	v := d.ruint()
+	if v == 0 {
+		return true, 0
+	}
+	if v-1 > uint64(len(d.b)) {
+		d.fail()
+		return true, 0
+	}
+	return false, int(v - 1)
 }
 
 // done checks that the whole document was read.
-func (r *binR) done(what string) error {
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errBinDamaged
+func (d *binDoc) done(what string) error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errBinDamaged
 	}
-	if r.err != nil {
-		return fmt.Errorf("%s: %w", what, r.err)
+	if d.err != nil {
+		return fmt.Errorf("%s: %w", what, d.err)
 	}
 	return nil
 }
 
+// convFields is a conversation's document after its tag.
+func convFields(d *binDoc, c *social.Conversation) {
+	d.str(&c.ID)
+	d.str((*string)(&c.Network))
+	d.str(&c.Account)
+	d.str(&c.Brand)
+	d.bool(&c.Direct)
+	d.str(&c.RootKey)
+	d.author(&c.Contact)
+	d.str(&c.Preview)
+	d.str(&c.Lang)
+	d.strs(&c.PostKeys)
+	d.str(&c.ReadOnly)
+	d.str((*string)(&c.State))
+	d.time(&c.SnoozedUntil)
+	d.str(&c.SnoozeNote)
+	d.intN(&c.Priority)
+	d.intN(&c.Base)
+	d.strs(&c.Reasons)
+	d.intN(&c.Sentiment)
+	d.bool(&c.VIP)
+	for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.LastCustomerAt, &c.WaitingSince, &c.DueAt,
+		&c.FirstResponseAt, &c.FirstDueAt, &c.LastResponseAt, &c.ResolvedAt} {
+		d.time(t)
+	}
+	d.str(&c.Origin)
+	d.str((*string)(&c.FollowUp))
+	d.str(&c.Status)
+	d.actor(&c.FirstReplyBy)
+	binMap(d, &c.Answered)
+	d.time(&c.ThreadCheckedAt)
+	d.actor(&c.ResolvedBy)
+	for i := range items(d, &c.Activity) {
+		a := &c.Activity[i]
+		d.time(&a.At)
+		d.actor(&a.By)
+		d.str((*string)(&a.Action))
+		d.str(&a.Note)
+	}
+	d.uint(&c.Version)
+}
+
 // encodeConv is a conversation's binary document.
 func encodeConv(c *social.Conversation) ([]byte, error) {
-	w := binW{b: make([]byte, 0, 256+32*len(c.PostKeys))}
-	w.b = append(w.b, binConv)
-	w.str(c.ID)
-	w.str(string(c.Network))
-	w.str(c.Account)
-	w.str(c.Brand)
-	w.bool(c.Direct)
-	w.str(c.RootKey)
-	w.author(&c.Contact)
-	w.str(c.Preview)
-	w.str(c.Lang)
-	w.strs(c.PostKeys)
-	w.str(c.ReadOnly)
-	w.str(string(c.State))
-	w.time(c.SnoozedUntil)
-	w.str(c.SnoozeNote)
-	w.int(int64(c.Priority))
-	w.int(int64(c.Base))
-	w.strs(c.Reasons)
-	w.int(int64(c.Sentiment))
-	w.bool(c.VIP)
-	for _, t := range []time.Time{c.CreatedAt, c.UpdatedAt, c.LastCustomerAt, c.WaitingSince, c.DueAt,
-		c.FirstResponseAt, c.FirstDueAt, c.LastResponseAt, c.ResolvedAt} {
-		w.time(t)
+	d := writeDoc(binConv, 256+32*len(c.PostKeys))
+	convFields(&d, c)
+	if d.err != nil {
+		return nil, fmt.Errorf("encoding conversation %s: %w", c.ID, d.err)
 	}
-	w.str(c.Origin)
-	w.str(string(c.FollowUp))
-	w.str(c.Status)
-	w.actor(&c.FirstReplyBy)
-	w.n(c.Answered == nil, len(c.Answered))
-	for _, k := range sortedKeys(c.Answered) {
-		w.str(k)
-		w.time(c.Answered[k])
-	}
-	w.time(c.ThreadCheckedAt)
-	w.actor(&c.ResolvedBy)
-	w.n(c.Activity == nil, len(c.Activity))
-	for i := range c.Activity {
-		a := &c.Activity[i]
-		w.time(a.At)
-		w.actor(&a.By)
-		w.str(string(a.Action))
-		w.str(a.Note)
-	}
-	w.uint(c.Version)
-	if w.err != nil {
-		return nil, fmt.Errorf("encoding conversation %s: %w", c.ID, w.err)
-	}
-	return w.b, nil
+	return d.b, nil
 }
 
 // decodeConvBin reads encodeConv's document.
 func decodeConvBin(raw []byte) (social.Conversation, error) {
-	r := binR{b: raw}
 	var c social.Conversation
-	if r.byte() != binConv {
-		return c, fmt.Errorf("decoding conversation: %w (tag %x)", errBinDamaged, raw[:min(len(raw), 1)])
-	}
-	c.ID = r.str()
-	c.Network = social.Network(r.str())
-	c.Account = r.str()
-	c.Brand = r.str()
-	c.Direct = r.bool()
-	c.RootKey = r.str()
-	c.Contact = r.author()
-	c.Preview = r.str()
-	c.Lang = r.str()
-	c.PostKeys = r.strs()
-	c.ReadOnly = r.str()
-	c.State = social.State(r.str())
-	c.SnoozedUntil = r.time()
-	c.SnoozeNote = r.str()
-	c.Priority = r.intN()
-	c.Base = r.intN()
-	c.Reasons = r.strs()
-	c.Sentiment = r.intN()
-	c.VIP = r.bool()
-	for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.LastCustomerAt, &c.WaitingSince, &c.DueAt,
-		&c.FirstResponseAt, &c.FirstDueAt, &c.LastResponseAt, &c.ResolvedAt} {
-		*t = r.time()
-	}
-	c.Origin = r.str()
-	c.FollowUp = social.FollowUp(r.str())
-	c.Status = r.str()
-	c.FirstReplyBy = r.actor()
-	if isNil, n := r.n(); !isNil {
-		c.Answered = make(map[string]time.Time, n)
-		for range n {
-			k := r.str()
-			c.Answered[k] = r.time()
-		}
-	}
-	c.ThreadCheckedAt = r.time()
-	c.ResolvedBy = r.actor()
-	if isNil, n := r.n(); !isNil {
-		c.Activity = make([]social.Activity, n)
-		for i := range c.Activity {
-			c.Activity[i] = social.Activity{At: r.time(), By: r.actor(), Action: social.Action(r.str()), Note: r.str()}
-		}
-	}
-	c.Version = r.uint()
-	if err := r.done("decoding conversation"); err != nil {
+	d := readDoc(raw, binConv)
+	convFields(&d, &c)
+	if err := d.done("decoding conversation"); err != nil {
 		return social.Conversation{}, err
 	}
 	return c, nil
 }
 
-// encodePost is a stored post's binary document. Its text is kept as is
-// (JSON needed text_raw for text that is not UTF-8).
-func encodePost(sp *StoredPost) ([]byte, error) {
+// postFields is a stored post's document after its tag. Its text is kept
+// as is (JSON needed text_raw for text that is not UTF-8).
+func postFields(d *binDoc, sp *StoredPost) {
 	p := &sp.Post
-	w := binW{b: make([]byte, 0, 128+len(p.Text)+len(p.URL))}
-	w.b = append(w.b, binPost)
-	w.str(string(p.Network))
-	w.str(p.Account)
-	w.str(p.Brand)
-	w.str(p.RemoteID)
-	w.str(p.URL)
-	w.author(&p.Author)
-	w.raw(p.Text) // exact (JSON kept it in text_raw)
-	w.str(p.Lang)
-	w.time(p.CreatedAt)
-	w.str(string(p.Kind))
-	w.bool(p.Direct)
-	w.str(p.ThreadRoot)
-	w.str(p.ReplyTo)
-	w.str(p.DMKey)
-	w.str(p.ReadOnly)
-	w.time(p.EditedAt)
-	w.str(p.Revision)
-	w.time(p.DeletedAt)
-	w.n(p.Meta == nil, len(p.Meta))
-	for _, k := range sortedKeys(p.Meta) {
-		w.str(k)
-		w.str(p.Meta[k])
-	}
-	w.n(p.Media == nil, len(p.Media))
-	for i := range p.Media {
+	d.str((*string)(&p.Network))
+	d.str(&p.Account)
+	d.str(&p.Brand)
+	d.str(&p.RemoteID)
+	d.str(&p.URL)
+	d.author(&p.Author)
+	d.raw(&p.Text) // exact (JSON kept it in text_raw)
+	d.str(&p.Lang)
+	d.time(&p.CreatedAt)
+	d.str((*string)(&p.Kind))
+	d.bool(&p.Direct)
+	d.str(&p.ThreadRoot)
+	d.str(&p.ReplyTo)
+	d.str(&p.DMKey)
+	d.str(&p.ReadOnly)
+	d.time(&p.EditedAt)
+	d.str(&p.Revision)
+	d.time(&p.DeletedAt)
+	binMap(d, &p.Meta)
+	for i := range items(d, &p.Media) {
 		m := &p.Media[i]
-		w.str(string(m.Kind))
-		w.str(m.URL)
-		w.str(m.Preview)
-		w.str(m.MIME)
-		w.int(int64(m.Width))
-		w.int(int64(m.Height))
-		w.int(m.Size)
-		w.str(m.Alt)
+		d.str((*string)(&m.Kind))
+		d.str(&m.URL)
+		d.str(&m.Preview)
+		d.str(&m.MIME)
+		d.intN(&m.Width)
+		d.intN(&m.Height)
+		d.int(&m.Size)
+		d.str(&m.Alt)
 	}
-	w.str(sp.ConvID)
-	w.time(sp.StoredAt)
-	w.bool(sp.Attached)
-	if w.err != nil {
-		return nil, fmt.Errorf("encoding post %s: %w", sp.Key(), w.err)
+	d.str(&sp.ConvID)
+	d.time(&sp.StoredAt)
+	d.bool(&sp.Attached)
+}
+
+// encodePost is a stored post's binary document.
+func encodePost(sp *StoredPost) ([]byte, error) {
+	d := writeDoc(binPost, 128+len(sp.Text)+len(sp.URL))
+	postFields(&d, sp)
+	if d.err != nil {
+		return nil, fmt.Errorf("encoding post %s: %w", sp.Key(), d.err)
 	}
-	return w.b, nil
+	return d.b, nil
 }
 
 // decodePostBin reads encodePost's document.
 func decodePostBin(raw []byte) (StoredPost, error) {
-	r := binR{b: raw}
 	var sp StoredPost
-	if r.byte() != binPost {
-		return sp, fmt.Errorf("decoding post: %w (tag %x)", errBinDamaged, raw[:min(len(raw), 1)])
-	}
-	p := &sp.Post
-	p.Network = social.Network(r.str())
-	p.Account = r.str()
-	p.Brand = r.str()
-	p.RemoteID = r.str()
-	p.URL = r.str()
-	p.Author = r.author()
-	p.Text = r.str()
-	p.Lang = r.str()
-	p.CreatedAt = r.time()
-	p.Kind = social.Kind(r.str())
-	p.Direct = r.bool()
-	p.ThreadRoot = r.str()
-	p.ReplyTo = r.str()
-	p.DMKey = r.str()
-	p.ReadOnly = r.str()
-	p.EditedAt = r.time()
-	p.Revision = r.str()
-	p.DeletedAt = r.time()
-	if isNil, n := r.n(); !isNil {
-		p.Meta = make(map[string]string, n)
-		for range n {
-			k := r.str()
-			p.Meta[k] = r.str()
-		}
-	}
-	if isNil, n := r.n(); !isNil {
-		p.Media = make([]social.Media, n)
-		for i := range p.Media {
-			p.Media[i] = social.Media{Kind: social.MediaKind(r.str()), URL: r.str(), Preview: r.str(), MIME: r.str(),
-				Width: r.intN(), Height: r.intN(), Size: r.int(), Alt: r.str()}
-		}
-	}
-	sp.ConvID = r.str()
-	sp.StoredAt = r.time()
-	sp.Attached = r.bool()
-	if err := r.done("decoding post"); err != nil {
+	d := readDoc(raw, binPost)
+	postFields(&d, &sp)
+	if err := d.done("decoding post"); err != nil {
 		return StoredPost{}, err
 	}
 	return sp, nil
 }
 
+// contactFields is a contact's document after its tag.
+func contactFields(d *binDoc, ct *Contact) {
+	d.str((*string)(&ct.Network))
+	d.str(&ct.Handle)
+	d.author(&ct.Author)
+	d.bool(&ct.VIP)
+	d.str(&ct.Notes)
+	d.strs(&ct.Tags)
+	d.strs(&ct.Brands)
+	d.strs(&ct.ConvIDs)
+	d.time(&ct.FirstSeen)
+	d.time(&ct.LastSeen)
+}
+
 // encodeContact is a contact's binary document.
 func encodeContact(ct *Contact) ([]byte, error) {
-	w := binW{b: make([]byte, 0, 160+len(ct.Notes))}
-	w.b = append(w.b, binCont)
-	w.str(string(ct.Network))
-	w.str(ct.Handle)
-	w.author(&ct.Author)
-	w.bool(ct.VIP)
-	w.str(ct.Notes)
-	w.strs(ct.Tags)
-	w.strs(ct.Brands)
-	w.strs(ct.ConvIDs)
-	w.time(ct.FirstSeen)
-	w.time(ct.LastSeen)
-	if w.err != nil {
-		return nil, fmt.Errorf("encoding contact %s/%s: %w", ct.Network, ct.Handle, w.err)
+	d := writeDoc(binCont, 160+len(ct.Notes))
+	contactFields(&d, ct)
+	if d.err != nil {
+		return nil, fmt.Errorf("encoding contact %s/%s: %w", ct.Network, ct.Handle, d.err)
 	}
-	return w.b, nil
+	return d.b, nil
 }
 
 // decodeContactBin reads encodeContact's document.
 func decodeContactBin(raw []byte) (Contact, error) {
-	r := binR{b: raw}
 	var ct Contact
-	if r.byte() != binCont {
-		return ct, fmt.Errorf("decoding contact: %w (tag %x)", errBinDamaged, raw[:min(len(raw), 1)])
-	}
-	ct.Network = social.Network(r.str())
-	ct.Handle = r.str()
-	ct.Author = r.author()
-	ct.VIP = r.bool()
-	ct.Notes = r.str()
-	ct.Tags = r.strs()
-	ct.Brands = r.strs()
-	ct.ConvIDs = r.strs()
-	ct.FirstSeen = r.time()
-	ct.LastSeen = r.time()
-	if err := r.done("decoding contact"); err != nil {
+	d := readDoc(raw, binCont)
+	contactFields(&d, &ct)
+	if err := d.done("decoding contact"); err != nil {
 		return Contact{}, err
 	}
 	return ct, nil

@@ -180,10 +180,7 @@ func TestBinDamaged(t *testing.T) {
 func TestMigrateBinary(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "s.db")
-	st, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openAt(t, path, Options{})
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	var posts []social.Post
 	for i := range 40 {
@@ -281,23 +278,14 @@ func TestMigrateBinary(t *testing.T) {
 		}
 	}
 	toJSON("11", true)
-	ro, err := OpenBolt(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ro := openAt(t, path, Options{ReadOnly: true})
 	half := export(ro)
 	ro.Close()
-	st, err = OpenBolt(path, Options{}) // finishes the rewrite
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = openAt(t, path, Options{}) // finishes the rewrite
 	check(st)
 	st.Close()
 	toJSON("10", false)
-	st, err = OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = openAt(t, path, Options{})
 	defer st.Close()
 	check(st)
 	got := export(st)

@@ -34,6 +34,20 @@ func contactAt(b *bolt.Bucket, k []byte) (ct Contact, ok bool, err error) {
 	return ct, true, nil
 }
 
+// eachContact calls fn for every contact of the file in key order (k, its
+// key), and stops at the first error, fn's or a contact's that does not
+// decode.
+func eachContact(tx *bolt.Tx, fn func(k []byte, ct *Contact) error) error {
+	cb := tx.Bucket(bContacts)
+	return cb.ForEach(func(k, _ []byte) error {
+		ct, _, err := contactAt(cb, k)
+		if err != nil {
+			return err
+		}
+		return fn(k, &ct)
+	})
+}
+
 func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 	var ct Contact
 	if handle == "" {

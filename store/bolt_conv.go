@@ -381,19 +381,13 @@ func (s *Bolt) Post(ctx context.Context, key string) (StoredPost, error) {
 // ForEachPost calls fn for every post in key order.
 func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bPosts).Cursor()
-		n := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			s.scanTick(tx, &n)
+		return s.scan(tx, bPosts, func(k, v []byte) (bool, error) {
 			sp, err := decodePost(v)
 			if err != nil {
-				return fmt.Errorf("post %q: %w", k, err)
+				return false, fmt.Errorf("post %q: %w", k, err)
 			}
-			if !fn(sp) {
-				return nil
-			}
-		}
-		return nil
+			return fn(sp), nil
+		})
 	})
 }
 
@@ -569,10 +563,7 @@ func (s *Bolt) ForEachConv(ctx context.Context, fn func(social.Conversation) boo
 // conversation ends the scan with its error (ForEachConv).
 func (s *Bolt) ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bConvs).Cursor()
-		n := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			s.scanTick(tx, &n)
+		return s.scan(tx, bConvs, func(k, v []byte) (bool, error) {
 			conv, err := decodeConv(v)
 			if err != nil {
 				id := fmt.Sprintf("key %x", k)
@@ -581,14 +572,11 @@ func (s *Bolt) ForEachConvSkipping(ctx context.Context, fn func(social.Conversat
 				}
 				if bad != nil {
 					bad(id, err)
-					continue
+					return true, nil
 				}
-				return fmt.Errorf("conversation %s: %w", id, err)
+				return false, fmt.Errorf("conversation %s: %w", id, err)
 			}
-			if !fn(conv) {
-				return nil
-			}
-		}
-		return nil
+			return fn(conv), nil
+		})
 	})
 }

@@ -126,21 +126,9 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				}
 				counts[rank]++
 			case RecPost:
-				doc := r.Doc // one that does not decode: as it came, as before
-				if sp, derr := decodePost(r.Doc); derr == nil {
-					if doc, err = encodePost(&sp); err != nil {
-						return fmt.Errorf("post %s: %w", r.Key, err)
-					}
-				}
-				err = tx.Bucket(bPosts).Put([]byte(r.Key), doc)
+				err = importDoc(tx, bPosts, r, decodePost, encodePost)
 			case RecContact:
-				doc := r.Doc // one that does not decode: as it came, as before
-				if ct, derr := decodeContact(r.Doc); derr == nil {
-					if doc, err = encodeContact(&ct); err != nil {
-						return fmt.Errorf("contact %s: %w", r.Key, err)
-					}
-				}
-				err = tx.Bucket(bContacts).Put([]byte(r.Key), doc)
+				err = importDoc(tx, bContacts, r, decodeContact, encodeContact)
 			case RecDraft:
 				k, perr := parseID(r.Key)
 				if perr != nil {
@@ -184,6 +172,19 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 		// (Reindex, which hark store copy runs after the import)
 		return putIndexState(tx, 0)
 	})
+}
+
+// importDoc puts an imported post or contact (r) into bucket b in the
+// file's binary form (dec, then enc); one that does not decode goes in as
+// it came, as before.
+func importDoc[T any](tx *bolt.Tx, b []byte, r Record, dec func([]byte) (T, error), enc func(*T) ([]byte, error)) error {
+	doc := r.Doc
+	if x, err := dec(r.Doc); err == nil {
+		if doc, err = enc(&x); err != nil {
+			return fmt.Errorf("%s %s: %w", r.Kind, r.Key, err)
+		}
+	}
+	return tx.Bucket(b).Put([]byte(r.Key), doc)
 }
 
 // CountRecords is how many records Export gives.

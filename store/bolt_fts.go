@@ -859,13 +859,8 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 				}
 			}
 			// contacts first, in this transaction
-			cb := tx.Bucket(bContacts)
-			if err := cb.ForEach(func(k, v []byte) error {
-				ct, _, err := contactAt(cb, k)
-				if err != nil {
-					return err
-				}
-				return indexContact(tx, nil, &ct)
+			if err := eachContact(tx, func(_ []byte, ct *Contact) error {
+				return indexContact(tx, nil, ct)
 			}); err != nil {
 				return err
 			}

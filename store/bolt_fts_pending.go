@@ -102,11 +102,11 @@ func (p *ftsPend) covering(seqs []uint64) (bits []map[string]uint64, ok bool) {
 // pendingEntry encodes the keys of a poll's posts and contacts whose
 // postings wait (bincodec.go's writer).
 func pendingEntry(posts, contacts []string) []byte {
-	var w binW
+	var w binDoc
 	for _, keys := range [][]string{posts, contacts} {
-		w.uint(uint64(len(keys)))
+		w.wuint(uint64(len(keys)))
 		for _, k := range keys {
-			w.raw(k)
+			w.wraw(k)
 		}
 	}
 	return w.b
@@ -114,16 +114,16 @@ func pendingEntry(posts, contacts []string) []byte {
 
 // pendingKeys decodes a pending entry.
 func pendingKeys(v []byte) (posts, contacts []string, err error) {
-	r := binR{b: v}
+	r := binDoc{b: v, dec: true}
 	list := func() []string {
-		n := r.uint()
+		n := r.ruint()
 		if n > uint64(len(r.b)) { // every key takes a byte at least
 			r.fail()
 			return nil
 		}
 		out := make([]string, n)
 		for i := range out {
-			out[i] = r.str()
+			r.str(&out[i])
 		}
 		return out
 	}

@@ -150,6 +150,20 @@ func (s *Bolt) scanTick(tx *bolt.Tx, n *int) {
 	}
 }
 
+// scan calls fn with every key and value of bucket b in key order, as a
+// long scan (scanTick for each), until fn returns false or an error.
+func (s *Bolt) scan(tx *bolt.Tx, b []byte, fn func(k, v []byte) (bool, error)) error {
+	c := tx.Bucket(b).Cursor()
+	n := 0
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		s.scanTick(tx, &n)
+		if more, err := fn(k, v); !more || err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // scanTrimEvery: a check every 256 records costs a scan under 10 ns a
 // record, and keeps what it maps between two checks to a few megabytes
 // (at 2048, an outbox scan, a few large records a page, mapped 70 MB).

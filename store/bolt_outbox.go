@@ -113,16 +113,10 @@ func getOutbox(tx *bolt.Tx, seq uint64) (OutboxEntry, error) {
 // "sending" mark is on disk before the network call starts).
 func (s *Bolt) UpdateOutbox(ctx context.Context, seq uint64, fn func(*OutboxEntry) error) (OutboxEntry, error) {
 	var e OutboxEntry
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		var err error
-		if e, err = getOutbox(tx, seq); err != nil {
-			return err
-		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-		e.Seq = seq
-		return putOutbox(tx, e)
+	err := s.update(ctx, func(tx *bolt.Tx) (err error) {
+		ob := boltOutbox{tx}
+		e, err = ChangeOutboxTx(seq, ob.get, ob.put, fn)
+		return err
 	})
 	return e, err
 }
@@ -139,18 +133,7 @@ func (s *Bolt) MarkSent(ctx context.Context, seq uint64, sent social.Sent, own s
 		if e, err = getOutbox(tx, seq); err != nil {
 			return err
 		}
-		e.State = OutSent
-		e.Sent = sent
-		e.SentAt = now
-		e.LastError = ""
-		e.Uncertain = false
-		if err := putOutbox(tx, e); err != nil {
-			return err
-		}
-		c, ok, err := MarkSentTx(boltTx{tx}, e, own, tri, now)
-		if ok {
-			conv = c
-		}
+		conv, err = MarkSentTx(boltTx{tx}, &e, boltOutbox{tx}.put, sent, own, tri, now)
 		return err
 	})
 	return e, conv, err
@@ -203,3 +186,6 @@ func (b boltOutbox) EntryTx(seq uint64) (OutboxEntry, bool, error) {
 	ok, err := getJSON(b.tx.Bucket(bOutbox), idKey(seq), &e)
 	return e, ok, err
 }
+
+func (b boltOutbox) get(seq uint64) (OutboxEntry, error) { return getOutbox(b.tx, seq) }
+func (b boltOutbox) put(e OutboxEntry) error             { return putOutbox(b.tx, e) }

@@ -20,10 +20,7 @@ import (
 func TestMigrationNamesFromSchema7(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hark.db")
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path, Options{})
 	named := func(id, handle, name, text string, at time.Duration) social.Post {
 		p := post(id, handle, text, at)
 		p.Author.DisplayName = name
@@ -97,12 +94,7 @@ func TestMigrationNamesFromSchema7(t *testing.T) {
 				return err
 			}
 		}
-		cb := tx.Bucket(bContacts)
-		if err := cb.ForEach(func(k, _ []byte) error {
-			ct, _, err := contactAt(cb, k)
-			if err != nil {
-				return err
-			}
+		if err := eachContact(tx, func(k []byte, ct *Contact) error {
 			for _, w := range fold.Unique(ct.Author.DisplayName + " " + ct.Handle) {
 				if err := b.Put(postingKey('n', w, k), nil); err != nil {
 					return err

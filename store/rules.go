@@ -472,10 +472,44 @@ func UpdateContactTx(tx Tx, n social.Network, handle string, fn func(*Contact)) 
 	return ct, changed, nil
 }
 
-// MarkSentTx applies a delivered reply (entry e, already marked sent by the
-// caller) to its conversation: the brand's post joins it, response times
-// and state move on. ok is false when the conversation is gone.
-func MarkSentTx(tx Tx, e OutboxEntry, own social.Post, tri Triage, now time.Time) (social.Conversation, bool, error) {
+// ChangeOutboxTx changes the outbox entry seq in a write transaction: read
+// (and locked) by get, changed by fn, written by put.
+func ChangeOutboxTx(seq uint64, get func(uint64) (OutboxEntry, error), put func(OutboxEntry) error, fn func(*OutboxEntry) error) (OutboxEntry, error) {
+	e, err := get(seq)
+	if err != nil {
+		return e, err
+	}
+	if err := fn(&e); err != nil {
+		return e, err
+	}
+	e.Seq = seq
+	return e, put(e)
+}
+
+// MarkSentTx records a delivered reply in a write transaction: the entry e
+// becomes sent (as sent, at now) and is written by put, and the reply is
+// applied to its conversation (the brand's post joins it, response times
+// and state move on). It returns the conversation as changed, the zero one
+// when it is gone (the entry is still sent).
+func MarkSentTx(tx Tx, e *OutboxEntry, put func(OutboxEntry) error, sent social.Sent, own social.Post, tri Triage, now time.Time) (social.Conversation, error) {
+	e.State = OutSent
+	e.Sent = sent
+	e.SentAt = now
+	e.LastError = ""
+	e.Uncertain = false
+	if err := put(*e); err != nil {
+		return social.Conversation{}, err
+	}
+	c, ok, err := applySent(tx, *e, own, tri, now)
+	if !ok {
+		c = social.Conversation{}
+	}
+	return c, err
+}
+
+// applySent applies a delivered reply (entry e, marked sent) to its
+// conversation. ok is false when the conversation is gone.
+func applySent(tx Tx, e OutboxEntry, own social.Post, tri Triage, now time.Time) (social.Conversation, bool, error) {
 	c, err := tx.Conv(e.Reply.ConvID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {

@@ -21,11 +21,18 @@ var t0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
 func openTemp(t testing.TB) *Bolt {
 	t.Helper()
-	s, err := OpenBolt(filepath.Join(t.TempDir(), "hark.db"), Options{})
+	s := openAt(t, filepath.Join(t.TempDir(), "hark.db"), Options{})
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openAt opens the store at path (the caller closes it).
+func openAt(t testing.TB, path string, o Options) *Bolt {
+	t.Helper()
+	s, err := OpenBolt(path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -34,10 +41,7 @@ func openTemp(t testing.TB) *Bolt {
 func reopen(t testing.TB, s *Bolt, path string) *Bolt {
 	t.Helper()
 	s.Close()
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openAt(t, path, Options{})
 	t.Cleanup(func() { s.Close() })
 	return s
 }
@@ -108,10 +112,7 @@ func TestIngestAtomic(t *testing.T) {
 
 func TestReopenKeepsEverything(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hark.db")
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path, Options{})
 	if _, err := s.Ingest(context.Background(), "demo", "c9", []social.Post{post("1", "@ann", "a", 0), post("2", "@bob", "b", 0)}, prio, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -149,13 +150,10 @@ func TestReopenKeepsEverything(t *testing.T) {
 
 func TestSecondOpenerFailsClearly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hark.db")
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path, Options{})
 	defer s.Close()
 	start := time.Now()
-	_, err = Open(path, Options{})
+	_, err := Open(path, Options{})
 	took := time.Since(start)
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("want ErrLocked, got %v", err)
@@ -334,10 +332,7 @@ func TestMigrationFromV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path, Options{})
 	defer s.Close()
 	ct, err := s.Contact(context.Background(), social.Demo, "@ann")
 	if err != nil || len(ct.ConvIDs) != 1 {
@@ -370,15 +365,12 @@ func TestMigrationFromV1(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new.db")
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path, Options{})
 	s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion+1)))
 	})
 	s.Close()
-	_, err = Open(path, Options{})
+	_, err := Open(path, Options{})
 	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("want ErrNewerSchema naming the file, got %v", err)
 	}
@@ -386,11 +378,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 
 func TestReadOnlyWhileWriterHolds(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hark.db")
-	s, err := OpenBolt(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Open(path, Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
+	s := openAt(t, path, Options{})
+	_, err := Open(path, Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("bbolt cannot share a file with a writer; want ErrLocked, got %v", err)
 	}

@@ -223,16 +223,10 @@ func lockOwned(t *txn, seq uint64, owner string) (store.OutboxEntry, error) {
 // UpdateOutboxOwned changes an entry while owner holds its claim.
 func (s *Store) UpdateOutboxOwned(ctx context.Context, seq uint64, owner string, fn func(*store.OutboxEntry) error) (store.OutboxEntry, error) {
 	var e store.OutboxEntry
-	err := s.write(ctx, func(t *txn) error {
-		var err error
-		if e, err = lockOwned(t, seq, owner); err != nil {
-			return err
-		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-		e.Seq = seq
-		return putEntry(t, e)
+	err := s.write(ctx, func(t *txn) (err error) {
+		e, err = store.ChangeOutboxTx(seq, func(seq uint64) (store.OutboxEntry, error) { return lockOwned(t, seq, owner) },
+			t.putEntry, fn)
+		return err
 	})
 	return e, err
 }

@@ -152,7 +152,7 @@ func lockEntry(t *txn, seq uint64) (store.OutboxEntry, error) {
 	return e, json.Unmarshal(raw, &e)
 }
 
-func putEntry(t *txn, e store.OutboxEntry) error {
+func (t *txn) putEntry(e store.OutboxEntry) error {
 	state, sent, doc, err := outboxCols(e)
 	if err != nil {
 		return err
@@ -169,16 +169,9 @@ func putEntry(t *txn, e store.OutboxEntry) error {
 // UpdateOutbox changes an entry (locked) in its own committed transaction.
 func (s *Store) UpdateOutbox(ctx context.Context, seq uint64, fn func(*store.OutboxEntry) error) (store.OutboxEntry, error) {
 	var e store.OutboxEntry
-	err := s.write(ctx, func(t *txn) error {
-		var err error
-		if e, err = lockEntry(t, seq); err != nil {
-			return err
-		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-		e.Seq = seq
-		return putEntry(t, e)
+	err := s.write(ctx, func(t *txn) (err error) {
+		e, err = store.ChangeOutboxTx(seq, func(seq uint64) (store.OutboxEntry, error) { return lockEntry(t, seq) }, t.putEntry, fn)
+		return err
 	})
 	return e, err
 }
@@ -202,18 +195,7 @@ func (s *Store) markSent(ctx context.Context, seq uint64, owner string, sent soc
 		} else if e, err = lockEntry(t, seq); err != nil {
 			return fmt.Errorf("outbox %d: %w", seq, store.ErrNotFound)
 		}
-		e.State = store.OutSent
-		e.Sent = sent
-		e.SentAt = now
-		e.LastError = ""
-		e.Uncertain = false
-		if err := putEntry(t, e); err != nil {
-			return err
-		}
-		c, ok, err := store.MarkSentTx(t, e, own, tri, now)
-		if ok {
-			conv = c
-		}
+		conv, err = store.MarkSentTx(t, &e, t.putEntry, sent, own, tri, now)
 		return err
 	})
 	return e, conv, err

@@ -39,7 +39,7 @@ func (s *Store) ReleaseScheduled(ctx context.Context, seq uint64, now time.Time,
 		}
 		released = rel
 		e.Seq = seq
-		return putEntry(t, e)
+		return t.putEntry(e)
 	})
 	return e, released, err
 }

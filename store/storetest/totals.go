@@ -19,20 +19,8 @@ func Recount(t testing.TB, s store.Store) (map[string]stats.Cell, map[string]sta
 	cells, ops := map[string]stats.Cell{}, map[string]stats.OpCell{}
 	if err := s.ForEachConv(context.Background(), func(c social.Conversation) bool {
 		cs, os := stats.Delta(nil, &c)
-		for _, d := range cs {
-			k := fmt.Sprint(d.Hour, "/", d.Brand, "/", d.Network)
-			x := cells[k]
-			x.Hour, x.Brand, x.Network = d.Hour, d.Brand, d.Network
-			x.Merge(d)
-			cells[k] = x
-		}
-		for _, d := range os {
-			k := fmt.Sprint(d.Hour, "/", d.Brand, "/", d.Key)
-			x := ops[k]
-			x.Hour, x.Brand, x.Key = d.Hour, d.Brand, d.Key
-			x.Merge(d)
-			ops[k] = x
-		}
+		mergeCells(cells, cs, cellKey)
+		mergeCells(ops, os, opKey)
 		return true
 	}); err != nil {
 		t.Fatal(err)
@@ -40,13 +28,34 @@ func Recount(t testing.TB, s store.Store) (map[string]stats.Cell, map[string]sta
 	return cells, ops
 }
 
+// mergeCells adds the changes ds to the cells m, keyed by key: a cell not
+// there yet is its first change (its key and its counts).
+func mergeCells[C any, P interface {
+	*C
+	Merge(P)
+}](m map[string]C, ds []P, key func(P) string) {
+	for _, d := range ds {
+		k := key(d)
+		x, ok := m[k]
+		if !ok {
+			x = *d
+		} else {
+			P(&x).Merge(d)
+		}
+		m[k] = x
+	}
+}
+
+func cellKey(c *stats.Cell) string { return fmt.Sprint(c.Hour, "/", c.Brand, "/", c.Network) }
+func opKey(c *stats.OpCell) string { return fmt.Sprint(c.Hour, "/", c.Brand, "/", c.Key) }
+
 // Totals reads every running total of a store.
 func Totals(t testing.TB, s store.StatsReader) (map[string]stats.Cell, map[string]stats.OpCell) {
 	cells, ops := map[string]stats.Cell{}, map[string]stats.OpCell{}
 	if err := s.StatTotals(context.Background(), -1<<40, 1<<40, func(c *stats.Cell) {
-		cells[fmt.Sprint(c.Hour, "/", c.Brand, "/", c.Network)] = *c
+		cells[cellKey(c)] = *c
 	}, func(c *stats.OpCell) {
-		ops[fmt.Sprint(c.Hour, "/", c.Brand, "/", c.Key)] = *c
+		ops[opKey(c)] = *c
 	}); err != nil {
 		t.Fatal(err)
 	}
