@@ -59,7 +59,8 @@ type IndexStatus struct {
 // records it indexes.
 type Searcher interface {
 	// Search returns the refs of view v, in queue order, that pass keep
-	// and every clause. It fails with ErrIndexBehind while the index is
+	// and every clause (keep as QueueRefs's: it may be called from
+	// several goroutines at once). It fails with ErrIndexBehind while the index is
 	// being rebuilt (the caller scans instead).
 	Search(ctx context.Context, v View, clauses []SearchClause, keep func(Ref) bool) ([]Ref, error)
 	// IndexStatus reports whether the index is complete.

@@ -30,6 +30,9 @@ type Reader interface {
 	Queue(ctx context.Context, v View, fn func(Ref) bool) error
 
 	// QueueRefs returns the refs of a view that pass keep (nil = all).
+	// keep is a predicate on the ref alone: a backend may call it from
+	// several goroutines at once (PostgreSQL decodes a large result in
+	// parts).
 	QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error)
 
 	// Top returns up to n conversations from the top of a view.
