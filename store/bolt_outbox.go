@@ -73,17 +73,15 @@ func (s *Bolt) enqueue(ctx context.Context, r social.Reply, seen *Seen, now time
 func (s *Bolt) Outbox(ctx context.Context, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 	var out []OutboxEntry
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		n := 0
-		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
-			s.scanTick(tx, &n) // the whole history: its pages given back as it goes
+		return s.scan(tx, bOutbox, func(k, v []byte) (bool, error) { // the whole history: a long scan
 			var e OutboxEntry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("outbox entry %d: %w", e.Seq, err)
+				return false, fmt.Errorf("outbox entry %s: %w", idString(k), err)
 			}
 			if keep == nil || keep(e) {
 				out = append(out, e)
 			}
-			return nil
+			return true, nil
 		})
 	})
 	return out, err
@@ -150,14 +148,12 @@ func (s *Bolt) SentAs(ctx context.Context, remoteID string, seq uint64) (bool, e
 	}
 	taken := false
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		n := 0
-		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
-			s.scanTick(tx, &n) // the whole history: its pages given back as it goes
+		return s.scan(tx, bOutbox, func(k, v []byte) (bool, error) { // the whole history: a long scan
 			var e OutboxEntry
 			if json.Unmarshal(v, &e) == nil && e.Seq != seq && e.State == OutSent && e.Sent.RemoteID == remoteID {
 				taken = true
 			}
-			return nil
+			return !taken, nil // the first sent entry with that id answers
 		})
 	})
 	return taken, err
