@@ -462,13 +462,15 @@ func splitRefsIn(n int, keys, vals []byte, keep func(store.Ref) bool, parts int)
 	}
 	out := make([]store.Ref, n)
 	kept := make([]int, parts) // each part's refs kept, at its start; -1: refused
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Go(func() {
-			lo, hi := from[p], from[p+1]
-			kept[p] = decodeRefs(out[lo:hi], keys[25*lo:25*hi], vals[at[p]:at[p+1]-1], keep)
-		})
+	part := func(p int) {
+		lo, hi := from[p], from[p+1]
+		kept[p] = decodeRefs(out[lo:hi], keys[25*lo:25*hi], vals[at[p]:at[p+1]-1], keep)
 	}
+	var wg sync.WaitGroup
+	for p := range parts - 1 {
+		wg.Go(func() { part(p) })
+	}
+	part(parts - 1) // the last on this goroutine: a small result starts none
 	wg.Wait()
 	w := 0
 	for p := range parts {
