@@ -28,19 +28,26 @@ func contactAt(b *bolt.Bucket, k []byte) (ct Contact, ok bool, err error) {
 	if raw == nil {
 		return Contact{}, false, nil
 	}
-	if ct, err = decodeContact(raw); err != nil {
-		return Contact{}, true, fmt.Errorf("decoding contact %q: %w", k, err)
+	ct, err = contactFrom(k, raw)
+	return ct, true, err
+}
+
+// contactFrom decodes the contact document raw, stored at key k (a walk
+// over the bucket has both: no second lookup).
+func contactFrom(k, raw []byte) (Contact, error) {
+	ct, err := decodeContact(raw)
+	if err != nil {
+		return Contact{}, fmt.Errorf("decoding contact %q: %w", k, err)
 	}
-	return ct, true, nil
+	return ct, nil
 }
 
 // eachContact calls fn for every contact of the file in key order (k, its
 // key), and stops at the first error, fn's or a contact's that does not
 // decode.
 func eachContact(tx *bolt.Tx, fn func(k []byte, ct *Contact) error) error {
-	cb := tx.Bucket(bContacts)
-	return cb.ForEach(func(k, _ []byte) error {
-		ct, _, err := contactAt(cb, k)
+	return tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
+		ct, err := contactFrom(k, v)
 		if err != nil {
 			return err
 		}
@@ -172,10 +179,9 @@ func (s *Bolt) UpdateContact(ctx context.Context, n social.Network, handle strin
 // ForEachContact calls fn for every contact in key order.
 func (s *Bolt) ForEachContact(ctx context.Context, fn func(Contact) bool) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bContacts)
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			ct, _, err := contactAt(b, k)
+		c := tx.Bucket(bContacts).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			ct, err := contactFrom(k, v)
 			if err != nil {
 				return err
 			}
