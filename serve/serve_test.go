@@ -310,6 +310,18 @@ func (tm *term) send(s string) {
 	}
 }
 
+// waitComposerClosed waits for a whole frame with the composer closed.
+// The feed can receive a reply before the screen has taken the engine's
+// answer to it; until then the composer is open and a key typed goes
+// into its text (and is dropped with it), not to the queue.
+func (tm *term) waitComposerClosed() {
+	tm.t.Helper()
+	tm.repaint()
+	tm.waitFor("a frame with the composer closed", func(s string) bool {
+		return strings.Contains(s, "r reply · R DM")
+	}, tm.repaint)
+}
+
 // waitEnd waits for the session to end and returns its error (nil: exit 0).
 func (tm *term) waitEnd() error {
 	tm.t.Helper()

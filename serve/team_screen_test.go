@@ -120,9 +120,7 @@ func TestTeamScreensSideBySide(t *testing.T) {
 	reply := sample(t, ak, t1, "JD's reply on AK's screen", func(s string) bool {
 		return strings.Contains(s, "pending 1") && !strings.Contains(s, "JD is replying") && !strings.Contains(s, "✎JD")
 	})
-	jd.waitFor("the reply queued or sent", func(s string) bool {
-		return strings.Contains(s, "Reply queued") || strings.Contains(s, "Reply sent to")
-	}, nil)
+	jd.waitComposerClosed()
 
 	// AK resolves the conversation both have open now (both at the top:
 	// where each one's selection went when #9 left the inbox depends on

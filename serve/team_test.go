@@ -153,6 +153,7 @@ func TestOperatorsSignTheirReplies(t *testing.T) {
 					return hasReply(t, e.a, marker)
 				})
 				p := waitReply(t, e.a, marker)
+				tm.waitComposerClosed()
 				t.Logf("%s's reply as the demo feed received it: %q (asked first: %v)", in, p.Text, confirmed)
 				signed := strings.Contains(p.Text, "^"+in) || strings.Contains(p.Text, "– "+in+", ")
 				if !signed {
