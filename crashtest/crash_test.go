@@ -410,6 +410,7 @@ func (h *harness) replyTargets(st store.Store) []string {
 // TestCrash SIGKILLs hark at random points while it polls and while it
 // delivers, then checks that nothing was lost or done twice.
 func TestCrash(t *testing.T) {
+	t.Parallel() // beside TestCrashTeam
 	rounds, seed := soak(t, "HARK_CRASH_ROUNDS", 25)
 	t.Logf("seed %d (HARK_CRASH_SEED=%d repeats the random choices), %d rounds", seed, seed, rounds)
 	total := 12 * rounds
@@ -505,6 +506,7 @@ func TestCrash(t *testing.T) {
 // says nothing about the earlier send, so the entry must stay uncertain
 // and be confirmed again once the limit resets.
 func TestCrashConfirmRateLimited(t *testing.T) {
+	t.Parallel() // beside TestCrashTeam
 	if testing.Short() {
 		t.Skip("runs hark as a subprocess; skipped with -short")
 	}

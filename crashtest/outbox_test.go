@@ -20,6 +20,7 @@ import (
 // was uploaded once (its upload was recorded before the post was made, so
 // neither the confirmation nor the clean run uploads it again).
 func TestCrashStatusPost(t *testing.T) {
+	t.Parallel() // beside TestCrashTeam
 	eachPublicNet(t, func(t *testing.T, c netCase, h *netHarness, seed uint64) {
 		img := testkit.PNG(t, "outage-map.png", 4, 4)
 		h.d.SetOn(true)
@@ -104,6 +105,7 @@ func findMade(c netCase, h *netHarness, text string) madePost {
 // confirm before sending. At the end every scheduled reply is on the
 // server once and recorded as sent.
 func TestCrashScheduledReply(t *testing.T) {
+	t.Parallel() // beside TestCrashTeam
 	eachPublicNet(t, func(t *testing.T, c netCase, h *netHarness, seed uint64) {
 		h.pollOnce()
 		targets := h.targets()

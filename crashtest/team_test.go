@@ -179,6 +179,7 @@ func (h *harness) teamDone(feeds []*teamFeed) bool {
 // polled by two processes at once. HARK_TEAM_ROUNDS sets the rounds (make
 // soak: 50).
 func TestCrashTeam(t *testing.T) {
+	t.Parallel() // mostly waits on leases: alongside the outbox crash tests
 	rounds, seed := soak(t, "HARK_TEAM_ROUNDS", 8)
 	t.Logf("seed %d, %d rounds", seed, rounds)
 	h := newHarness(t, seed, 12*rounds+20)
