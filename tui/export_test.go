@@ -156,3 +156,6 @@ func (m *Model) TeamNext(d time.Duration) bool {
 // Presence is the status line's "who is online" part, whatever message
 // the line shows over it (a test's clock never lets a message expire).
 func (m *Model) Presence() string { return m.team.presence() }
+
+// SelectedID is the conversation the queue's cursor is on ("" if none).
+func (m *Model) SelectedID() string { return m.selectedID() }

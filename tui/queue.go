@@ -29,6 +29,14 @@ type queue struct {
 	search      *query.Query
 	back        []viewState // where the operator was before, newest last
 	want        string      // the conversation to put the cursor on when the list lands (a jump)
+	// landing: the list is being read anew for another view, brand or
+	// search (reload); when it lands the cursor goes to land if the list
+	// holds it (going back, clearing a search), else to the top.
+	landing bool
+	land    string
+	// unsearched is the conversation selected when the search in force
+	// started (clearing it goes back there).
+	unsearched  string
 	refs        []store.Ref
 	refsGen     int
 	refsLoading bool // a view/filter change is being read
@@ -60,17 +68,20 @@ func newQueue(c *Common, h host) *queue {
 	return q
 }
 
-// viewState is what the queue shows: a view, a brand filter, a search.
+// viewState is what the queue shows: a view, a brand filter, a search;
+// and the conversation selected there when the operator left it.
 type viewState struct {
 	view   store.View
 	brand  string
 	search *query.Query
+	sel    string
 }
 
 // remember keeps the current view to go back to (ActBack).
 func (q *queue) rememberView() {
-	cur := viewState{q.view, q.brandFilter, q.search}
-	if n := len(q.back); n > 0 && q.back[n-1] == cur {
+	cur := viewState{q.view, q.brandFilter, q.search, q.selectedID()}
+	if n := len(q.back); n > 0 && q.back[n-1].view == cur.view && q.back[n-1].brand == cur.brand && q.back[n-1].search == cur.search {
+		q.back[n-1].sel = cur.sel
 		return
 	}
 	if len(q.back) >= 50 {
@@ -91,7 +102,9 @@ func (q *queue) goBack() tea.Cmd {
 	q.view, q.search = prev.view, prev.search
 	clearMarks := q.brandFilter != prev.brand
 	q.brandFilter = prev.brand
-	return q.reload(clearMarks)
+	r := q.reload(clearMarks)
+	q.land = prev.sel
+	return r
 }
 
 // refsMsg is a view's index, read in a Cmd.
@@ -162,6 +175,7 @@ func (q *queue) abortSearch() bool {
 		q.view, q.search, q.brandFilter = prev.view, prev.search, prev.brand
 	}
 	q.cursor, q.offset = q.prevPos[0], q.prevPos[1]
+	q.landing, q.land = false, ""
 	q.host.flash("Search cancelled: /"+textsafe.Line(raw), false)
 	return true
 }
@@ -211,6 +225,9 @@ func (q *queue) setRefs(msg refsMsg) bool {
 		q.host.flash("Searched without the index (hark store reindex builds it)", false)
 	}
 	sel := q.selectedID()
+	if q.landing {
+		sel, q.landing, q.land = q.land, false, ""
+	}
 	if q.want != "" {
 		sel, q.want = q.want, ""
 		if !slices.ContainsFunc(msg.refs, func(r store.Ref) bool { return r.ID == sel }) {
@@ -403,6 +420,7 @@ func (q *queue) reload(clearMarks bool) tea.Cmd {
 		q.prevPos = [2]int{q.cursor, q.offset}
 	}
 	q.cursor, q.offset = 0, 0
+	q.landing, q.land = true, ""
 	if clearMarks {
 		q.marked = map[string]bool{}
 	}

@@ -49,7 +49,9 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 		q.rememberView()
 		q.search = nil
 		q.view = store.ViewActionable
-		return q.reload(false)
+		r := q.reload(false)
+		q.land, q.unsearched = q.unsearched, "" // where the operator was before searching
+		return r
 	}
 	s, err := query.Parse(raw)
 	if err != nil {
@@ -57,6 +59,9 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 		return nil
 	}
 	q.rememberView()
+	if q.search == nil {
+		q.unsearched = q.selectedID()
+	}
 	q.search = s
 	q.view = s.View(q.view)
 	return q.reload(false)

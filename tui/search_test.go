@@ -61,3 +61,34 @@ func TestSearchFlow(t *testing.T) {
 		t.Fatalf("the inbox is not back:\n%s", s)
 	}
 }
+
+// Leaving a search or going back lands where the operator was: clearing a
+// search puts the cursor back on the conversation selected before the
+// search began (the search moved it), W goes back to the view and the
+// conversation selected there, and a new view starts at its top.
+func TestSearchAndBackKeepThePlace(t *testing.T) {
+	_, m, top := promptModel(t)
+	m.Press(key("j"), key("j"), key("j"))
+	was := m.SelectedID()
+	if was == "" || was == top.ID {
+		t.Fatalf("j did not move the cursor: %q (top %s)", was, top.ID)
+	}
+	search(m, "from:whitf")
+	found := m.SelectedID()
+	if found == "" || found == was {
+		t.Fatalf("the search did not select its first result: %q", found)
+	}
+	m.Press(escKey) // clears the search
+	if got := m.SelectedID(); got != was {
+		t.Fatalf("after clearing the search the cursor is on #%s, want #%s (where it was before)", got, was)
+	}
+	// another view starts at its top; W comes back to the conversation
+	m.Press(key("w"))
+	if h := header(m.Screen()); !strings.Contains(h, "pending") {
+		t.Fatalf("w did not switch to the pending view: %s", h)
+	}
+	m.Press(key("W"))
+	if got := m.SelectedID(); got != was {
+		t.Fatalf("after W the cursor is on #%s, want #%s", got, was)
+	}
+}
