@@ -90,9 +90,15 @@ func (q *queue) View(w, h int) string {
 func (q *queue) feedProblems() []string {
 	var out []string
 	for _, f := range q.feeds {
-		if f.LastError != "" {
-			out = append(out, feedProblem(f, q.now())+": "+textsafe.Line(f.LastError))
+		if f.LastError == "" {
+			continue
 		}
+		if why, ok := strings.CutPrefix(f.LastError, "not started: "); ok && f.ErrorKind == "not-started" {
+			// the whole reason, once (feedProblem's "see hark doctor" is for the one-line status)
+			out = append(out, f.Feed+" not started: "+textsafe.Line(why))
+			continue
+		}
+		out = append(out, feedProblem(f, q.now())+": "+textsafe.Line(f.LastError))
 	}
 	return out
 }
