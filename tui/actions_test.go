@@ -255,4 +255,9 @@ func TestUndoSend(t *testing.T) {
 	if got := m.UIState(); !strings.HasPrefix(got, "focus=2") {
 		t.Fatalf("the composer is not focused: %s", got)
 	}
+	// sent again as a DM, the status line says it is one
+	m.Press(tea.KeyPressMsg{Code: 't', Mod: tea.ModCtrl}, tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	if s := m.Screen(); !strings.Contains(s, "DM to @") || !strings.Contains(s, "sends in 5s") {
+		t.Fatalf("the DM is not called one:\n%s", s)
+	}
 }

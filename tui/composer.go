@@ -583,12 +583,16 @@ func (p *composer) onSent(msg sentMsg) tea.Cmd {
 		}
 		// a reply moves the conversation to pending (waiting on the
 		// customer) once it is sent: say so, and how to take it back
-		flash := "Reply queued; once sent, the conversation moves to pending (waiting on the customer)"
+		what := "Reply"
+		if msg.direct {
+			what = "DM"
+		}
+		flash := what + " queued; once sent, the conversation moves to pending (waiting on the customer)"
 		if !msg.at.IsZero() {
 			flash = queuedLabel(msg) // scheduled (schedule.go)
 		} else if d := p.d.UndoSend; d > 0 {
 			p.host.pushUndo(unsendUndo(p.ctx, p.op, "reply to "+msg.to, []uint64{msg.seq}, &editMsg{conv: msg.conv, text: msg.body, direct: msg.direct}))
-			flash = fmt.Sprintf("Reply to %s sends in %s — %s takes it back; then the conversation moves to pending", textsafe.Handle(msg.to), d, p.km.Keys(ActUndo))
+			flash = fmt.Sprintf("%s to %s sends in %s — %s takes it back; then the conversation moves to pending", what, textsafe.Handle(msg.to), d, p.km.Keys(ActUndo))
 		}
 		p.host.flash(flash, false)
 	}
