@@ -25,6 +25,7 @@ type picker struct {
 	idx     int
 	err     string
 	claimed []string                // the conversations it was opened on (released on esc)
+	bulk    int                     // a bulk reply: how many conversations are selected (0: one reply)
 	used    map[string]canned.Usage // what the operators chose answers for before
 }
 
@@ -87,6 +88,10 @@ func (p *picker) start(bulk bool, ids []string) tea.Cmd {
 		return nil
 	}
 	p.claimed = ids
+	p.bulk = 0
+	if bulk {
+		p.bulk = len(ids)
+	}
 	p.pick.SetValue("")
 	p.idx = 0
 	p.rank()
@@ -193,6 +198,9 @@ func (p *picker) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 // View renders the filter, the ranked answers and the preview.
 func (p *picker) View(w, h int) string {
 	lines := []string{p.pick.View()}
+	if p.bulk > 0 {
+		lines = append(lines, p.sty.Dim.Render(textsafe.Truncate(fmt.Sprintf("bulk reply to %d selected: each gets the answer in its customer's language", p.bulk), w)))
+	}
 	if p.err != "" {
 		lines = append(lines, p.sty.StatusErr.Render(textsafe.Truncate(p.err, w)))
 	}

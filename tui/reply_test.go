@@ -74,6 +74,9 @@ func TestPickerSpacingBrandAndHistory(t *testing.T) {
 func TestBulkPreviewAndAskedFields(t *testing.T) {
 	a, m, _ := promptModel(t)
 	m.Press(key("3"), key("*"), key("B"))
+	if s := m.Screen(); !strings.Contains(s, "bulk reply to 5 selected") {
+		t.Fatalf("the picker does not say it answers the selection:\n%s", s)
+	}
 	m.Press(typed("out")...)
 	m.Press(key("enter"))
 	if s := m.Screen(); !strings.Contains(s, "Fill in before sending") || !strings.Contains(s, "restoration_estimate ›") || !strings.Contains(s, "usual value, not used unless typed: by 18:00 today") {
