@@ -199,7 +199,7 @@ func (p *picker) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 func (p *picker) View(w, h int) string {
 	lines := []string{p.pick.View()}
 	if p.bulk > 0 {
-		lines = append(lines, p.sty.Dim.Render(textsafe.Truncate(fmt.Sprintf("bulk reply to %d selected: each gets the answer in its customer's language", p.bulk), w)))
+		lines = append(lines, p.sty.Dim.Render(textsafe.Truncate(fmt.Sprintf("bulk: %d selected, each in its own language", p.bulk), w)))
 	}
 	if p.err != "" {
 		lines = append(lines, p.sty.StatusErr.Render(textsafe.Truncate(p.err, w)))

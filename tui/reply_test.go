@@ -74,7 +74,7 @@ func TestPickerSpacingBrandAndHistory(t *testing.T) {
 func TestBulkPreviewAndAskedFields(t *testing.T) {
 	a, m, _ := promptModel(t)
 	m.Press(key("3"), key("*"), key("B"))
-	if s := m.Screen(); !strings.Contains(s, "bulk reply to 5 selected") {
+	if s := m.Screen(); !strings.Contains(s, "bulk: 5 selected, each in its own language") {
 		t.Fatalf("the picker does not say it answers the selection:\n%s", s)
 	}
 	m.Press(typed("out")...)
