@@ -25,6 +25,13 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	m.msgs.keyPressed(m.now())
+	if m.focus == fComposer && m.composer.sending && len(m.stack) == 0 {
+		// where this key belongs depends on the engine's answer: kept
+		// until it comes (replaySendAhead), never typed into the text
+		// being sent
+		m.sendAhead = append(m.sendAhead, k)
+		return nil
+	}
 	typing := m.focus == fComposer || m.focus == fPicker
 	if len(m.stack) == 0 && !typing && m.queue.abortSearch() {
 		// a search was running: this key cancels it and acts on the

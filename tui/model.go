@@ -82,7 +82,12 @@ type Model struct {
 	// Written is what tests saw written raw to the terminal (Drive).
 	Written []string
 
-	typeahead  []tea.KeyPressMsg // keys typed while the list reloads, replayed in order
+	typeahead []tea.KeyPressMsg // keys typed while the list reloads, replayed in order
+	// sendAhead are the keys typed while the composer's reply was being
+	// queued: replayed once the engine answers (on the queue if it was
+	// queued, in the text if it was refused; dropped if a question is
+	// asked).
+	sendAhead  []tea.KeyPressMsg
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 

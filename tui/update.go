@@ -30,10 +30,35 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	}
 	for _, h := range m.handlers() {
 		if cmd, ok := h.Update(msg); ok {
+			if _, sent := msg.(sentMsg); sent {
+				cmd = tea.Batch(cmd, m.replaySendAhead())
+			}
 			return m, cmd
 		}
 	}
 	return m, nil
+}
+
+// replaySendAhead replays the keys typed while a reply was being queued,
+// now that the engine has answered: on the queue when the composer
+// closed, into the text when the reply was refused. When the answer is a
+// question (another operator holds the conversation, it moved on) they
+// are dropped: a key typed before the question never answers it.
+func (m *Model) replaySendAhead() tea.Cmd {
+	keys := m.sendAhead
+	m.sendAhead = nil
+	if len(m.stack) > 0 {
+		return nil
+	}
+	var cmds []tea.Cmd
+	for i, k := range keys {
+		cmds = append(cmds, m.onKey(k))
+		if m.composer.sending { // a replayed ctrl+s sends again: the rest waits for its answer
+			m.sendAhead = append(m.sendAhead, keys[i+1:]...)
+			break
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // handler is a component that takes the messages addressed to it: the
