@@ -312,8 +312,8 @@ func (tm *term) send(s string) {
 
 // waitComposerClosed waits for a whole frame with the composer closed.
 // The feed can receive a reply before the screen has taken the engine's
-// answer to it; until then the composer is open and a key typed goes
-// into its text (and is dropped with it), not to the queue.
+// answer to it; until then the composer is open and the keys typed wait
+// for that answer (tui's sendAhead): the test goes on from a known screen.
 func (tm *term) waitComposerClosed() {
 	tm.t.Helper()
 	tm.repaint()
