@@ -25,6 +25,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	m.msgs.keyPressed(m.now())
+	m.queue.follow = "" // an undo's conversation not back yet: the operator has moved on
 	if m.focus == fComposer && m.composer.sending && len(m.stack) == 0 {
 		// where this key belongs depends on the engine's answer: kept
 		// until it comes (replaySendAhead), never typed into the text

@@ -261,3 +261,26 @@ func TestUndoSend(t *testing.T) {
 		t.Fatalf("the DM is not called one:\n%s", s)
 	}
 }
+
+// Undoing a resolve brings the cursor back to the conversation, open: the
+// operator goes on where they were, not on the one the resolve moved to.
+func TestUndoReturnsToTheConversation(t *testing.T) {
+	_, m, top := promptModel(t)
+	if m.SelectedID() != top.ID {
+		t.Fatalf("the top is not selected: #%s", m.SelectedID())
+	}
+	m.Press(key("e"))
+	m.PumpEvents()
+	next := m.SelectedID()
+	if next == top.ID || next == "" {
+		t.Fatalf("the resolve did not move on: #%s", next)
+	}
+	m.Press(key("U"))
+	m.PumpEvents()
+	if got := m.SelectedID(); got != top.ID {
+		t.Fatalf("after the undo the cursor is on #%s, want #%s", got, top.ID)
+	}
+	if s := m.Screen(); !strings.Contains(s, "#"+top.ID+" · ") {
+		t.Fatalf("#%s is not open:\n%s", top.ID, s)
+	}
+}

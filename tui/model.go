@@ -196,7 +196,8 @@ type tickMsg time.Time
 type doneMsg struct {
 	flash string
 	err   error
-	undo  *undo // how to take the action back (nil: it cannot be)
+	undo  *undo  // how to take the action back (nil: it cannot be)
+	sel   string // a conversation an undo brought back: the cursor goes to it
 }
 
 // convsMsg is conversations the engine changed, re-read in a Cmd.

@@ -36,6 +36,9 @@ type queue struct {
 	land    string
 	// unsearched is the conversation selected when the search in force
 	// started (clearing it goes back there).
+	// follow is a conversation an undo brought back: the cursor goes to
+	// it as soon as the list holds it (the next key forgets it).
+	follow      string
 	unsearched  string
 	refs        []store.Ref
 	refsGen     int
@@ -285,8 +288,25 @@ func (q *queue) applyConvs(cs []social.Conversation) {
 			q.move(old, r)
 		}
 	}
+	if i, ok := q.followIn(); ok {
+		sel = q.refs[i].ID
+	}
 	q.restoreSelection(sel)
 	q.ensureVisible()
+}
+
+// followIn is the row of the conversation to follow (q.follow) if the
+// list holds it now, which then is forgotten.
+func (q *queue) followIn() (int, bool) {
+	if q.follow == "" {
+		return -1, false
+	}
+	i := q.indexOf(q.follow)
+	if i < 0 {
+		return -1, false
+	}
+	q.follow = ""
+	return i, true
 }
 
 // remember caches a conversation read elsewhere unless a newer one is known.

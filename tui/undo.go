@@ -68,7 +68,7 @@ func restoreUndo(ctx context.Context, op *engine.Operator, label string, pairs [
 		if len(errs) > 0 {
 			return doneMsg{err: fmt.Errorf("undo %s: %d of %d not undone: %s", label, len(errs), len(pairs), strings.Join(errs, "; "))}
 		}
-		return doneMsg{flash: "Undone: " + label}
+		return doneMsg{flash: "Undone: " + label, sel: pairs[0].prev.ID}
 	}}
 }
 

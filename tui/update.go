@@ -39,6 +39,26 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	return m, nil
 }
 
+// follow puts the cursor on conversation id, brought back by an undo: now
+// if the list holds it, else when the engine's change reaches the list
+// (applyConvs), unless a key is pressed first. The conversation opens
+// unless a reply or a prompt is in progress.
+func (m *Model) follow(id string) tea.Cmd {
+	q := m.queue
+	q.follow = id
+	i, ok := q.followIn()
+	if !ok || i == q.cursor {
+		return nil
+	}
+	q.cursor = i
+	q.clampOffset()
+	q.ensureVisible()
+	if m.focus == fComposer || m.focus == fPicker || len(m.stack) > 0 {
+		return nil
+	}
+	return m.open(id, false)
+}
+
 // replaySendAhead replays the keys typed while a reply was being queued,
 // now that the engine has answered: on the queue when the composer
 // closed, into the text when the reply was refused. When the answer is a
@@ -144,7 +164,11 @@ func (m *Model) updateRoot(msg tea.Msg) (tea.Cmd, bool) {
 			}
 			m.flash(msg.flash, false)
 		}
-		return m.loadOutbox(), true
+		cmd := m.loadOutbox()
+		if msg.err == nil && msg.sel != "" {
+			cmd = tea.Batch(cmd, m.follow(msg.sel))
+		}
+		return cmd, true
 	case teamMsg:
 		if msg.then != nil { // a write to the shared team was answered
 			return tea.Batch(msg.then(m), m.team.wait()), true
