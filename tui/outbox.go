@@ -229,7 +229,7 @@ func (o *outboxView) View(w, h int) (string, []string) {
 		if e.State == store.OutScheduled {
 			state = "for " + laterLabel(e.SendAt)
 		}
-		line := fmt.Sprintf("%-8s #%s → %s: %s", state, e.Reply.ConvID, textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
+		line := fmt.Sprintf("%-8s %s: %s", state, entryTarget(e), textsafe.Line(e.Reply.Text))
 		if e.LastError != "" {
 			line += "  [" + textsafe.Line(e.LastError) + "]"
 		}
@@ -239,6 +239,21 @@ func (o *outboxView) View(w, h int) (string, []string) {
 		out = append(out, line)
 	}
 	return "Outbox", out
+}
+
+// entryTarget says where an outbox entry goes: "#12 → @ann" for a reply;
+// for a copy of a status post (no conversation, no customer), "status
+// outage on mastodon/acme", and "status outage follow-up on …" for its
+// follow-up.
+func entryTarget(e store.OutboxEntry) string {
+	if id, follow, ok := store.ParseStatusRef(e.Reply.ConvID); ok {
+		what := "status " + textsafe.Line(id)
+		if follow {
+			what += " follow-up"
+		}
+		return what + " on " + textsafe.Line(string(e.Reply.Network)+"/"+e.Reply.Account)
+	}
+	return "#" + textsafe.Line(e.Reply.ConvID) + " → " + textsafe.Handle(displayHandle(e.Reply.To.Author.Handle))
 }
 
 func (o *outboxView) logView() (string, []string) {
@@ -252,8 +267,7 @@ func (o *outboxView) logView() (string, []string) {
 		return title, append(out, "Nothing sent yet.")
 	}
 	for i, e := range l.entries {
-		line := fmt.Sprintf("%s #%s → %s: %s", e.SentAt.Local().Format("Jan 02 15:04"), e.Reply.ConvID,
-			textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)), textsafe.Line(e.Reply.Text))
+		line := fmt.Sprintf("%s %s: %s", e.SentAt.Local().Format("Jan 02 15:04"), entryTarget(e), textsafe.Line(e.Reply.Text))
 		if by := e.Reply.By.Label(); by != "" {
 			line += "  (" + textsafe.Line(by) + ")"
 		}
