@@ -103,6 +103,13 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.openPalette()
 	case ActUndo:
 		return m.undoLast()
+	case ActPrevPost, ActNextPost:
+		// from the queue too: the open conversation is the one answered
+		// (r works from the queue), so [ and ] pick its post there as well
+		if m.conv.openID != "" {
+			m.conv.pickPost(map[Action]int{ActPrevPost: -1, ActNextPost: 1}[act])
+		}
+		return nil
 	case ActSwitchPane:
 		if m.focus == fQueue {
 			m.focusOn(fConv)

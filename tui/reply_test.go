@@ -238,3 +238,22 @@ func TestKeysTypedWhileSendingNeverAnswer(t *testing.T) {
 		t.Fatalf("the text is not back as it was:\n%s", scr)
 	}
 }
+
+// [ and ] pick the post to answer from the queue too (r answers the open
+// conversation from there): they did nothing unless the conversation pane
+// had the focus.
+func TestPickPostFromTheQueue(t *testing.T) {
+	_, m, _ := promptModel(t)
+	if ui := m.UIState(); !strings.HasPrefix(ui, "focus=0") {
+		t.Fatalf("the queue is not focused: %s", ui)
+	}
+	m.Press(key("j"))
+	m.Press(key("["))
+	if s := m.Screen(); !strings.Contains(s, "r answers this post") {
+		t.Fatalf("[ in the queue picked no post:\n%s", s)
+	}
+	m.Press(key("]"))
+	if s := m.Screen(); strings.Contains(s, "r answers this post") {
+		t.Fatalf("] after the last post kept a pick:\n%s", s)
+	}
+}
