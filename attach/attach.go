@@ -9,6 +9,7 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,7 +42,12 @@ func Check(path, alt string, limit int64) (social.Attachment, error) {
 		return social.Attachment{}, fmt.Errorf("attachment %s: %w", path, err)
 	}
 	fi, err := os.Stat(abs)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return social.Attachment{}, fmt.Errorf("attachment %s: no such file", abs)
+	case errors.Is(err, fs.ErrPermission):
+		return social.Attachment{}, fmt.Errorf("attachment %s: not allowed to read it", abs)
+	case err != nil:
 		return social.Attachment{}, fmt.Errorf("attachment: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
