@@ -679,7 +679,7 @@ func cannedCmd(f *flags) *cobra.Command {
 	newCmd := &cobra.Command{
 		Use:   "new NAME BODY",
 		Short: "Write a new canned response file into the canned folder",
-		Args:  cobra.ExactArgs(2),
+		Args:  usageArgs(2, 2, `hark canned new NAME BODY [--title T] [--brand B] [--lang L] [--tags a,b] [--shortcut S]: the file's name and the answer's text, in quotes, e.g. hark canned new late-parcel "Hi {{.Name}}, your parcel is on its way"`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfig(f, cmd.ErrOrStderr())
 			if err != nil {

@@ -35,14 +35,25 @@ func cleanHome(t *testing.T) string {
 	return dir
 }
 
-// `hark reply` without its arguments says what it needs (issue 15: it
-// said "accepts 2 arg(s), received 0").
+// A command without its arguments says what it needs and gives an
+// example (issue 15: `hark reply` said "accepts 2 arg(s), received 0";
+// `hark search` said "requires at least 1 arg(s), only received 0").
 func TestReplyUsage(t *testing.T) {
 	cleanHome(t)
-	for _, args := range [][]string{{}, {"12"}, {"12", "We're", "on", "it"}} {
-		_, _, err := harkIn(t, append([]string{"--demo", "reply"}, args...)...)
-		if err == nil || !strings.Contains(err.Error(), "usage: hark reply ID TEXT") || strings.Contains(err.Error(), "arg(s)") {
-			t.Errorf("reply %q: %v", args, err)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reply"}, "usage: hark reply ID TEXT"},
+		{[]string{"reply", "12"}, "usage: hark reply ID TEXT"},
+		{[]string{"reply", "12", "We're", "on", "it"}, "usage: hark reply ID TEXT"},
+		{[]string{"search"}, "usage: hark search QUERY"},
+		{[]string{"canned", "new"}, "usage: hark canned new NAME BODY"},
+		{[]string{"canned", "new", "late-parcel", "Hi", "there"}, "usage: hark canned new NAME BODY"},
+	} {
+		_, _, err := harkIn(t, append([]string{"--demo"}, tt.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "e.g. hark") || strings.Contains(err.Error(), "arg(s)") {
+			t.Errorf("%q: %v", tt.args, err)
 		}
 	}
 }

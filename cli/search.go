@@ -30,6 +30,18 @@ func viewFlag(c *cobra.Command, def string) *string {
 	return view
 }
 
+// usageArgs checks a command's arguments: at least min, at most max (-1:
+// any number), else the command's usage and an example, rather than
+// cobra's "requires at least 1 arg(s), only received 0".
+func usageArgs(min, max int, usage string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < min || max >= 0 && len(args) > max {
+			return fmt.Errorf("usage: %s", usage)
+		}
+		return nil
+	}
+}
+
 // numberFlag adds -n/--number to c: how many to list, 20 by default.
 func numberFlag(c *cobra.Command, usage string) *int {
 	return c.Flags().IntP("number", "n", 20, usage)
@@ -44,7 +56,7 @@ func searchCmd(f *flags) *cobra.Command {
 			"Terms: brand:NAME net:NETWORK from:PART-OF-HANDLE-OR-NAME tag:NAME lang:es sentiment:neg|pos|neutral\n" +
 			"is:new|open|pending|snoozed|resolved|breached|vip|dm after:YYYY-MM-DD before:YYYY-MM-DD (both days included);\n" +
 			"-term excludes.",
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(1, -1, `hark search QUERY [--view V] [-n N] [--json]: the words and terms to find, e.g. hark search 'rebooking is:open'`),
 	}
 	n, view := numberFlag(c, "how many conversations (0: all)"), viewFlag(c, "all")
 	asJSON := c.Flags().Bool("json", false, "print JSON (one object per conversation, terminal-safe)")
