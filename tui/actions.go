@@ -26,24 +26,14 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	m.msgs.keyPressed(m.now())
 	m.queue.follow = "" // an undo's conversation not back yet: the operator has moved on
-	if m.focus == fComposer && m.composer.sending && len(m.stack) == 0 {
-		// where this key belongs depends on the engine's answer: kept
-		// until it comes (replaySendAhead), never typed into the text
-		// being sent
-		m.sendAhead = append(m.sendAhead, k)
-		return nil
-	}
 	typing := m.focus == fComposer || m.focus == fPicker
 	if len(m.stack) == 0 && !typing && m.queue.abortSearch() {
 		// a search was running: this key cancels it and acts on the
 		// list as it was (typing never waits for a search)
-		m.typeahead = nil
+		m.held = nil
 	}
-	if m.queue.refsLoading && len(m.stack) == 0 && !typing {
-		// the queue is being re-read (view, brand or search change): keep
-		// the keys and replay them on the new list, so fast typing acts on
-		// what the operator asked for, not on the old list
-		m.typeahead = append(m.typeahead, k)
+	if m.holding() {
+		m.held = append(m.held, k)
 		return nil
 	}
 	if o := m.top(); o != nil {

@@ -82,12 +82,10 @@ type Model struct {
 	// Written is what tests saw written raw to the terminal (Drive).
 	Written []string
 
-	typeahead []tea.KeyPressMsg // keys typed while the list reloads, replayed in order
-	// sendAhead are the keys typed while the composer's reply was being
-	// queued: replayed once the engine answers (on the queue if it was
-	// queued, in the text if it was refused; dropped if a question is
-	// asked).
-	sendAhead  []tea.KeyPressMsg
+	// held are the keys typed while the list is re-read for another view
+	// or the composer's reply is being queued (holding): replayed in
+	// order once that is done (replayHeld).
+	held       []tea.KeyPressMsg
 	padCache   map[padKey]string
 	frameCache map[frameKey]string
 

@@ -24,15 +24,15 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		if c := m.previewAfter(msg); c != nil {
 			cmd = tea.Batch(cmd, c) // preview.go
 		}
+		if c := m.replayHeld(); c != nil {
+			cmd = tea.Batch(cmd, c)
+		}
 	}()
 	if cmd, ok := m.updateRoot(msg); ok { // input, the clock: no allocation
 		return m, cmd
 	}
 	for _, h := range m.handlers() {
 		if cmd, ok := h.Update(msg); ok {
-			if _, sent := msg.(sentMsg); sent {
-				cmd = tea.Batch(cmd, m.replaySendAhead())
-			}
 			return m, cmd
 		}
 	}
@@ -59,22 +59,40 @@ func (m *Model) follow(id string) tea.Cmd {
 	return m.open(id, false)
 }
 
-// replaySendAhead replays the keys typed while a reply was being queued,
-// now that the engine has answered: on the queue when the composer
-// closed, into the text when the reply was refused. When the answer is a
-// question (another operator holds the conversation, it moved on) they
-// are dropped: a key typed before the question never answers it.
-func (m *Model) replaySendAhead() tea.Cmd {
-	keys := m.sendAhead
-	m.sendAhead = nil
+// holding says whether a key typed now waits (held) rather than acts:
+// while the queue is re-read for another view, brand or search, so fast
+// typing acts on the list the operator asked for, not the old one; and
+// while the composer's reply is being queued, where the key belongs
+// depends on the engine's answer (never into the text being sent).
+func (m *Model) holding() bool {
+	if len(m.stack) > 0 {
+		return false
+	}
+	if m.focus == fComposer || m.focus == fPicker {
+		return m.focus == fComposer && m.composer.sending
+	}
+	return m.queue.refsLoading
+}
+
+// replayHeld replays the held keys once nothing holds them (Update runs
+// it after every message): on the new list, or after the reply's answer —
+// on the screen as it is then, or into the text of a refused reply. When
+// a question came up meanwhile (another operator holds the conversation,
+// it moved on) they are dropped: a key typed before it never answers it.
+func (m *Model) replayHeld() tea.Cmd {
+	if len(m.held) == 0 || m.holding() {
+		return nil
+	}
+	keys := m.held
+	m.held = nil
 	if len(m.stack) > 0 {
 		return nil
 	}
 	var cmds []tea.Cmd
 	for i, k := range keys {
 		cmds = append(cmds, m.onKey(k))
-		if m.composer.sending { // a replayed ctrl+s sends again: the rest waits for its answer
-			m.sendAhead = append(m.sendAhead, keys[i+1:]...)
+		if m.holding() { // a replayed key started another load or send: the rest waits for it
+			m.held = append(m.held, keys[i+1:]...)
 			break
 		}
 	}
@@ -215,15 +233,6 @@ func (m *Model) onRefs(msg refsMsg) tea.Cmd {
 		// cursor — but never pull the conversation out from under a
 		// reply being written
 		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
-	}
-	queued := m.typeahead
-	m.typeahead = nil
-	for i, k := range queued {
-		cmds = append(cmds, m.onKey(k))
-		if q.refsLoading { // a replayed key started another load
-			m.typeahead = append(m.typeahead, queued[i+1:]...)
-			break
-		}
 	}
 	return tea.Batch(cmds...)
 }
