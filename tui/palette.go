@@ -219,9 +219,8 @@ func (m *Model) onJump(msg jumpMsg) tea.Cmd {
 	if q.search != nil && !q.search.Match(c, m.now()) {
 		q.search = nil
 	}
-	q.want = c.ID
 	m.focusOn(fQueue)
-	return tea.Batch(q.reload(false), m.open(c.ID, false))
+	return tea.Batch(q.reloadTo(c.ID, true, false), m.open(c.ID, false))
 }
 
 // viewOf is the view a state is listed in.

@@ -28,18 +28,16 @@ type queue struct {
 	brands      []string
 	search      *query.Query
 	back        []viewState // where the operator was before, newest last
-	want        string      // the conversation to put the cursor on when the list lands (a jump)
 	// landing: the list is being read anew for another view, brand or
 	// search (reload); when it lands the cursor goes to land if the list
-	// holds it (going back, clearing a search), else to the top.
-	landing bool
-	land    string
-	// unsearched is the conversation selected when the search in force
-	// started (clearing it goes back there).
+	// holds it (going back, clearing a search, a jump: reloadTo), else to
+	// the top. jump: the operator asked for land (#, the palette), and is
+	// told if the list lacks it.
+	landing, jump bool
+	land          string
 	// follow is a conversation an undo brought back: the cursor goes to
 	// it as soon as the list holds it (the next key forgets it).
 	follow      string
-	unsearched  string
 	refs        []store.Ref
 	refsGen     int
 	refsLoading bool // a view/filter change is being read
@@ -105,9 +103,18 @@ func (q *queue) goBack() tea.Cmd {
 	q.view, q.search = prev.view, prev.search
 	clearMarks := q.brandFilter != prev.brand
 	q.brandFilter = prev.brand
-	r := q.reload(clearMarks)
-	q.land = prev.sel
-	return r
+	return q.reloadTo(prev.sel, false, clearMarks)
+}
+
+// beforeSearch is the conversation selected when the search in force
+// started: the sel of the newest view left without a search.
+func (q *queue) beforeSearch() string {
+	for i := len(q.back) - 1; i >= 0; i-- {
+		if q.back[i].search == nil {
+			return q.back[i].sel
+		}
+	}
+	return ""
 }
 
 // refsMsg is a view's index, read in a Cmd.
@@ -178,7 +185,7 @@ func (q *queue) abortSearch() bool {
 		q.view, q.search, q.brandFilter = prev.view, prev.search, prev.brand
 	}
 	q.cursor, q.offset = q.prevPos[0], q.prevPos[1]
-	q.landing, q.land = false, ""
+	q.landing, q.jump, q.land = false, false, ""
 	q.host.flash("Search cancelled: /"+textsafe.Line(raw), false)
 	return true
 }
@@ -229,13 +236,11 @@ func (q *queue) setRefs(msg refsMsg) bool {
 	}
 	sel := q.selectedID()
 	if q.landing {
-		sel, q.landing, q.land = q.land, false, ""
-	}
-	if q.want != "" {
-		sel, q.want = q.want, ""
-		if !slices.ContainsFunc(msg.refs, func(r store.Ref) bool { return r.ID == sel }) {
+		sel = q.land
+		if q.jump && !slices.ContainsFunc(msg.refs, func(r store.Ref) bool { return r.ID == sel }) {
 			q.host.flash("#"+sel+" is not in this view", true)
 		}
+		q.landing, q.jump, q.land = false, false, ""
 	}
 	q.refs, q.counts, q.loaded = msg.refs, msg.counts, true
 	q.refsLoading = false
@@ -440,11 +445,19 @@ func (q *queue) reload(clearMarks bool) tea.Cmd {
 		q.prevPos = [2]int{q.cursor, q.offset}
 	}
 	q.cursor, q.offset = 0, 0
-	q.landing, q.land = true, ""
+	q.landing, q.jump, q.land = true, false, ""
 	if clearMarks {
 		q.marked = map[string]bool{}
 	}
 	return q.loadRefs()
+}
+
+// reloadTo is reload landing on conversation id (jump: the operator
+// asked for it).
+func (q *queue) reloadTo(id string, jump, clearMarks bool) tea.Cmd {
+	cmd := q.reload(clearMarks)
+	q.land, q.jump = id, jump
+	return cmd
 }
 
 // flaggedSort reads the priority band from the index key (priority is

@@ -46,12 +46,11 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 		return nil
 	}
 	if raw == "" {
+		was := q.beforeSearch() // where the operator was before searching
 		q.rememberView()
 		q.search = nil
 		q.view = store.ViewActionable
-		r := q.reload(false)
-		q.land, q.unsearched = q.unsearched, "" // where the operator was before searching
-		return r
+		return q.reloadTo(was, false, false)
 	}
 	s, err := query.Parse(raw)
 	if err != nil {
@@ -59,9 +58,6 @@ func (q *queue) applySearch(raw string) tea.Cmd {
 		return nil
 	}
 	q.rememberView()
-	if q.search == nil {
-		q.unsearched = q.selectedID()
-	}
 	q.search = s
 	q.view = s.View(q.view)
 	return q.reload(false)
