@@ -179,18 +179,14 @@ func (s *Bolt) UpdateContact(ctx context.Context, n social.Network, handle strin
 // ForEachContact calls fn for every contact in key order.
 func (s *Bolt) ForEachContact(ctx context.Context, fn func(Contact) bool) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bContacts).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		return s.scan(tx, bContacts, func(k, v []byte) (bool, error) { // every contact: a long scan
 			ct, err := contactFrom(k, v)
 			if err != nil {
-				return err
+				return false, err
 			}
 			mergeSeen(tx, k, &ct)
-			if !fn(ct) {
-				return nil
-			}
-		}
-		return nil
+			return fn(ct), nil
+		})
 	})
 }
 

@@ -94,10 +94,14 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 	case ActUndo:
 		return m.undoLast()
 	case ActPrevPost, ActNextPost:
-		// from the queue too: the open conversation is the one answered
-		// (r works from the queue), so [ and ] pick its post there as well
+		// from the queue as from the conversation pane: the open
+		// conversation is the one answered (r works from the queue too)
 		if m.conv.openID != "" {
-			m.conv.pickPost(map[Action]int{ActPrevPost: -1, ActNextPost: 1}[act])
+			d := 1
+			if act == ActPrevPost {
+				d = -1
+			}
+			m.conv.pickPost(d)
 		}
 		return nil
 	case ActSwitchPane:

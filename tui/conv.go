@@ -167,17 +167,13 @@ func (v *conv) pickedPost() (store.StoredPost, bool) {
 }
 
 // Key scrolls the thread; every other key goes on to the queue and the
-// root.
+// root ([ and ], which pick the post to answer, from any pane).
 func (v *conv) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch v.km.Action(k.String()) {
 	case ActDown:
 		v.scrollBy(-1)
 	case ActUp:
 		v.scrollBy(1)
-	case ActPrevPost:
-		v.pickPost(-1)
-	case ActNextPost:
-		v.pickPost(1)
 	default:
 		return nil, false
 	}

@@ -93,9 +93,11 @@ func (q *queue) feedProblems() []string {
 		if f.LastError == "" {
 			continue
 		}
-		if why, ok := strings.CutPrefix(f.LastError, "not started: "); ok && f.ErrorKind == "not-started" {
-			// the whole reason, once (feedProblem's "see hark doctor" is for the one-line status)
-			out = append(out, f.Feed+" not started: "+textsafe.Line(why))
+		if f.ErrorKind == "not-started" {
+			// its error says "not started: " and why (engine): once, not
+			// after feedProblem's "not started: see hark doctor", which
+			// is for the one-line status
+			out = append(out, f.Feed+" "+textsafe.Line(f.LastError))
 			continue
 		}
 		out = append(out, feedProblem(f, q.now())+": "+textsafe.Line(f.LastError))

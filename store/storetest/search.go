@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -116,10 +115,10 @@ func searchContract(t *testing.T, s store.Store) {
 
 // scanCache is a store.Reader that keeps the posts, contacts and
 // conversations it has read: the reference scan of searchContract reads
-// the same ones for every query, one round trip each on PostgreSQL.
+// the same ones for every query, one round trip each on PostgreSQL. It
+// serves one scan at a time (query.Scan reads in order).
 type scanCache struct {
 	store.Reader
-	mu       sync.Mutex
 	convs    map[string]social.Conversation
 	posts    map[string][]store.StoredPost
 	contacts map[string]store.Contact
@@ -130,8 +129,6 @@ func newScanCache(r store.Reader) *scanCache {
 }
 
 func (c *scanCache) Conversations(ctx context.Context, ids []string) ([]social.Conversation, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var missing []string
 	for _, id := range ids {
 		if _, ok := c.convs[id]; !ok {
@@ -157,8 +154,6 @@ func (c *scanCache) Conversations(ctx context.Context, ids []string) ([]social.C
 }
 
 func (c *scanCache) Posts(ctx context.Context, convID string) ([]store.StoredPost, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if ps, ok := c.posts[convID]; ok {
 		return ps, nil
 	}
@@ -170,8 +165,6 @@ func (c *scanCache) Posts(ctx context.Context, convID string) ([]store.StoredPos
 }
 
 func (c *scanCache) Contact(ctx context.Context, n social.Network, handle string) (store.Contact, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	k := store.ContactKey(n, handle)
 	if ct, ok := c.contacts[k]; ok {
 		return ct, nil
