@@ -7,8 +7,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/hark-tui/hark/store"
 )
 
 // Keys typed while a reply is being queued (ctrl+s, then at once more
@@ -78,25 +76,5 @@ func TestPickPostFromTheQueue(t *testing.T) {
 	m.Press(key("]"))
 	if s := m.Screen(); strings.Contains(s, "r answers this post") {
 		t.Fatalf("] after the last post kept a pick:\n%s", s)
-	}
-}
-
-// Keys typed while the list is re-read for another brand wait for it and
-// act on the new list: j after 1 (brand 1) moves to brand 1's second
-// conversation, not the old list's.
-func TestKeysTypedWhileTheListLoads(t *testing.T) {
-	a, m, _ := promptModel(t)
-	_, load := m.Update(key("1"))
-	if _, cmd := m.Update(key("j")); cmd != nil {
-		t.Fatal("j typed while the list loads did something at once")
-	}
-	m.Drive(load)
-	brand := a.Cfg.Brands[0].Name
-	refs, err := a.Store.QueueRefs(context.Background(), store.ViewActionable, func(r store.Ref) bool { return r.Brand == brand })
-	if err != nil || len(refs) < 2 {
-		t.Fatalf("%s: %d refs, %v", brand, len(refs), err)
-	}
-	if got := m.SelectedID(); got != refs[1].ID {
-		t.Fatalf("after 1 j the cursor is on #%s, want #%s (%s's second)", got, refs[1].ID, brand)
 	}
 }
