@@ -696,3 +696,33 @@ func cannedCmd(f *flags) *cobra.Command {
 	root.AddCommand(newCmd)
 	return root
 }
+
+// viewFlag adds --view to c, defaulting to def, and checks before c runs
+// that the view is one hark knows.
+func viewFlag(c *cobra.Command, def string) *string {
+	view := c.Flags().String("view", def, "inbox, pending, snoozed, resolved or all")
+	c.PreRunE = func(*cobra.Command, []string) error {
+		if _, ok := store.ParseView(*view); !ok {
+			return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", *view)
+		}
+		return nil
+	}
+	return view
+}
+
+// usageArgs checks a command's arguments: at least min, at most max (-1:
+// any number), else the command's usage and an example, rather than
+// cobra's "requires at least 1 arg(s), only received 0".
+func usageArgs(min, max int, usage string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < min || max >= 0 && len(args) > max {
+			return fmt.Errorf("usage: %s", usage)
+		}
+		return nil
+	}
+}
+
+// numberFlag adds -n/--number to c: how many to list, 20 by default.
+func numberFlag(c *cobra.Command, usage string) *int {
+	return c.Flags().IntP("number", "n", 20, usage)
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/jackc/pgx/v5"
 )
@@ -63,58 +62,4 @@ func (s *Store) CannedChoices(ctx context.Context) (map[string]store.CannedChoic
 		out[string(id)] = c
 	}
 	return out, s.wrap(rows.Err())
-}
-
-// ForEachConvSkipping is ForEachConv going on past a conversation it cannot
-// decode (bad hears of it); with bad nil such a conversation ends the scan.
-func (s *Store) ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error {
-	return s.readLong(ctx, func(tx pgx.Tx) error {
-		var last int64 = -1
-		for {
-			n, convs, err := readConvPage(ctx, tx, &last, pageSize, bad)
-			if err != nil {
-				return err
-			}
-			for _, c := range convs {
-				if !fn(c) {
-					return nil
-				}
-			}
-			if n < pageSize {
-				return nil
-			}
-		}
-	})
-}
-
-// readConvPage reads the keyset page of up to size conversations after
-// *last, moving *last on to the last row read, and decodes them: it returns
-// how many rows the page held and the conversations that decoded. A
-// conversation that does not decode is told to bad and passed over; with
-// bad nil it ends the page with an error.
-func readConvPage(ctx context.Context, tx pgx.Tx, last *int64, size int, bad func(id string, err error)) (int, []social.Conversation, error) {
-	rows, err := tx.Query(ctx, "SELECT id, doc FROM conversations WHERE id > $1 ORDER BY id LIMIT $2", *last, size)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	n := 0
-	var convs []social.Conversation
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(last, &raw); err != nil {
-			return n, nil, err
-		}
-		n++
-		c, err := store.DecodeConv(raw)
-		if err != nil {
-			if bad == nil {
-				return n, nil, fmt.Errorf("conversation %d: %w", *last, err)
-			}
-			bad(fmt.Sprint(*last), err)
-			continue
-		}
-		convs = append(convs, c)
-	}
-	return n, convs, rows.Err()
 }
