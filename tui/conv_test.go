@@ -121,3 +121,31 @@ func TestTrailShowsContactEdits(t *testing.T) {
 		t.Errorf("after another action on the conversation: %q", got)
 	}
 }
+
+// An attachment's line: its alt text made safe, and an image whose alt
+// text is empty once made safe (controls, invisible characters) says it
+// has none rather than showing "".
+func TestMediaLines(t *testing.T) {
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
+	for _, tc := range []struct {
+		name  string
+		media social.Media
+		want  string
+	}{
+		{"alt text", social.Media{Kind: social.MediaImage, Alt: "a cracked mug"}, `  📷 photo "a cracked mug"`},
+		{"no alt text", social.Media{Kind: social.MediaImage}, "  📷 photo (no alt text)"},
+		{"only an escape sequence", social.Media{Kind: social.MediaImage, Alt: "\x1b]0;pwned\x07"}, "  📷 photo (no alt text)"},
+		{"only invisible characters", social.Media{Kind: social.MediaGIF, Alt: " \u200b\ufeff "}, "  📷 gif (no alt text)"},
+		{"controls around the text", social.Media{Kind: social.MediaImage, Alt: "\x1b[2Jmug\x07"}, `  📷 photo "mug"`},
+		{"a video needs none", social.Media{Kind: social.MediaVideo}, "  🎬 video"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := store.StoredPost{Post: social.Post{RemoteID: "p", Media: []social.Media{tc.media}}}
+			m.conv.posts = []store.StoredPost{p}
+			got := m.conv.mediaLines(p, 80)
+			if len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

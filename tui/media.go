@@ -67,8 +67,10 @@ func (v *conv) mediaLines(p store.StoredPost, w int) []string {
 	var out []string
 	for i, m := range p.Media {
 		line := m.Icon() + " " + m.Label()
-		if m.Alt != "" {
-			line += " \"" + textsafe.Line(m.Alt) + "\""
+		// (an alt text that is nothing but controls or invisible
+		// characters is no alt text, not "")
+		if alt := strings.TrimSpace(textsafe.Line(m.Alt)); alt != "" {
+			line += " \"" + alt + "\""
 		} else if m.Kind == social.MediaImage || m.Kind == social.MediaGIF {
 			line += " (no alt text)"
 		}
