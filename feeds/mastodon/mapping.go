@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
 )
@@ -142,7 +143,7 @@ func (a *api) decodeNotifications(b []byte) (page, error) {
 	}
 	var pg page
 	for _, raw := range ns {
-		var n obj[notification]
+		var n web.Obj[notification]
 		_ = n.UnmarshalJSON(raw)
 		if !n.OK || n.V.ID == "" {
 			continue
@@ -167,7 +168,7 @@ func (a *api) decodeNotifications(b []byte) (page, error) {
 // decodeStatuses decodes an array of statuses into posts of kind, in the
 // server's order.
 func (a *api) decodeStatuses(b []byte, kind social.Kind) ([]social.Post, error) {
-	var sts list[status]
+	var sts web.List[status]
 	if err := json.Unmarshal(b, &sts); err != nil {
 		return nil, fmt.Errorf("statuses: %w", err)
 	}

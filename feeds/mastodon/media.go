@@ -1,9 +1,12 @@
 package mastodon
 
-import "github.com/hark-tui/hark/social"
+import (
+	"github.com/hark-tui/hark/feeds/web"
+	"github.com/hark-tui/hark/social"
+)
 
 // mediaOf maps a status's media_attachments (at most social.MaxMedia).
-func mediaOf(ms list[media]) []social.Media {
+func mediaOf(ms web.List[media]) []social.Media {
 	var out []social.Media
 	for _, m := range ms {
 		if len(out) >= social.MaxMedia {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/internal/fakenet"
 	"github.com/hark-tui/hark/social"
 )
@@ -330,7 +331,7 @@ func TestSearch(t *testing.T) {
 
 func TestMentionsSelf(t *testing.T) {
 	m := &mapper{selfID: brandID, selfName: "AcmeCoffee", kind: social.KindSearch, gate: true}
-	ours := wireTweet{ID: "1", AuthorID: flexID(brandID)}
+	ours := wireTweet{ID: "1", AuthorID: web.Str(brandID)}
 	tests := []struct {
 		name     string
 		tweet    wireTweet
@@ -344,7 +345,7 @@ func TestMentionsSelf(t *testing.T) {
 		{"e-mail-like", wireTweet{ID: "2", Text: "mail help@AcmeCoffee.example"}, nil, true},
 		{"no mention", wireTweet{ID: "2", Text: "acme coffee is nice"}, nil, true},
 		{"quotes our post", wireTweet{ID: "2", Text: "look", RefTweets: []wireRef{{Type: "quoted", ID: "1"}}}, []wireTweet{ours}, false},
-		{"our own post", wireTweet{ID: "2", AuthorID: flexID(brandID), Text: "news"}, nil, false},
+		{"our own post", wireTweet{ID: "2", AuthorID: web.Str(brandID), Text: "news"}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

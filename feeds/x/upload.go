@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hark-tui/hark/attach"
+	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -45,7 +46,7 @@ func (c *Client) Upload(ctx context.Context, r social.Reply, i int) (string, err
 	}
 	var out struct {
 		Data struct {
-			ID flexID `json:"id"`
+			ID web.Str `json:"id"`
 		} `json:"data"`
 	}
 	if err := decodeJSON(resp.Body, &out); err != nil || out.Data.ID == "" {

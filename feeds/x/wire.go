@@ -1,73 +1,29 @@
 package x
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
+
+	"github.com/hark-tui/hark/feeds/web"
 )
 
 // The wire types below mirror X API v2 responses. They are decoded
 // leniently: unknown fields are ignored, ids may arrive as strings or
-// numbers, and a field of an unexpected type is dropped instead of failing
-// the whole document (see decodeJSON). Since August 2026 the published
-// OpenAPI spells some keys with "post" instead of "tweet"; both spellings
-// are decoded and merged.
-
-// flexID is an id that arrives as a JSON string (normal) or number.
-type flexID string
-
-func (f *flexID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] == 'n' {
-		return nil
-	}
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil
-		}
-		*f = flexID(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err == nil {
-		*f = flexID(n.String())
-	}
-	return nil
-}
-
-// flexInt is a count that arrives as a number, or as a numeric string.
-type flexInt int
-
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil
-		}
-		b = []byte(strings.TrimSpace(s))
-	}
-	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil && n >= 0 && n <= 1<<31-1 {
-		*f = flexInt(n)
-		return nil
-	}
-	if x, err := strconv.ParseFloat(string(b), 64); err == nil && x >= 0 && x <= 1<<31-1 {
-		*f = flexInt(int(x))
-	}
-	return nil
-}
+// numbers (web.Str), counts as numbers or strings (web.Count), and a field
+// of an unexpected type is dropped instead of failing the whole document
+// (see decodeJSON). Since August 2026 the published OpenAPI spells some
+// keys with "post" instead of "tweet"; both spellings are decoded and
+// merged.
 
 type wireRef struct {
-	Type string `json:"type"`
-	ID   flexID `json:"id"`
+	Type string  `json:"type"`
+	ID   web.Str `json:"id"`
 }
 
 type wireMention struct {
-	Username string `json:"username"`
-	ID       flexID `json:"id"`
+	Username string  `json:"username"`
+	ID       web.Str `json:"id"`
 }
 
 type wireEntities struct {
@@ -79,13 +35,13 @@ type wireNote struct {
 }
 
 type wireTweet struct {
-	ID              flexID       `json:"id"`
+	ID              web.Str      `json:"id"`
 	Text            string       `json:"text"`
 	NoteTweet       *wireNote    `json:"note_tweet"`
 	NotePost        *wireNote    `json:"note_post"`
-	AuthorID        flexID       `json:"author_id"`
-	ConversationID  flexID       `json:"conversation_id"`
-	InReplyToUserID flexID       `json:"in_reply_to_user_id"`
+	AuthorID        web.Str      `json:"author_id"`
+	ConversationID  web.Str      `json:"conversation_id"`
+	InReplyToUserID web.Str      `json:"in_reply_to_user_id"`
 	CreatedAt       string       `json:"created_at"`
 	Lang            string       `json:"lang"`
 	RefTweets       []wireRef    `json:"referenced_tweets"`
@@ -98,13 +54,13 @@ type wireTweet struct {
 
 // wireMedia is an expanded media object (includes.media).
 type wireMedia struct {
-	Key     string  `json:"media_key"`
-	Type    string  `json:"type"` // photo, video, animated_gif
-	URL     string  `json:"url"`
-	Preview string  `json:"preview_image_url"`
-	Width   flexInt `json:"width"`
-	Height  flexInt `json:"height"`
-	Alt     string  `json:"alt_text"`
+	Key     string    `json:"media_key"`
+	Type    string    `json:"type"` // photo, video, animated_gif
+	URL     string    `json:"url"`
+	Preview string    `json:"preview_image_url"`
+	Width   web.Count `json:"width"`
+	Height  web.Count `json:"height"`
+	Alt     string    `json:"alt_text"`
 }
 
 // refs returns the referenced posts under either spelling.
@@ -139,11 +95,11 @@ func (t *wireTweet) fullText() string {
 }
 
 type wireMetrics struct {
-	Followers flexInt `json:"followers_count"`
+	Followers web.Count `json:"followers_count"`
 }
 
 type wireUser struct {
-	ID            flexID      `json:"id"`
+	ID            web.Str     `json:"id"`
 	Name          string      `json:"name"`
 	Username      string      `json:"username"`
 	PublicMetrics wireMetrics `json:"public_metrics"`
@@ -157,10 +113,10 @@ type wireIncludes struct {
 }
 
 type wireMeta struct {
-	ResultCount flexInt `json:"result_count"`
-	NewestID    flexID  `json:"newest_id"`
-	OldestID    flexID  `json:"oldest_id"`
-	NextToken   string  `json:"next_token"`
+	ResultCount web.Count `json:"result_count"`
+	NewestID    web.Str   `json:"newest_id"`
+	OldestID    web.Str   `json:"oldest_id"`
+	NextToken   string    `json:"next_token"`
 }
 
 // wireProblem is an RFC 7807 problem, as a whole error body or as one entry
@@ -170,11 +126,11 @@ type wireProblem struct {
 	Title      string        `json:"title"`
 	Detail     string        `json:"detail"`
 	Message    string        `json:"message"`
-	Status     flexInt       `json:"status"`
+	Status     web.Count     `json:"status"`
 	Reason     string        `json:"reason"`
 	Period     string        `json:"period"`
-	ResourceID flexID        `json:"resource_id"`
-	Value      flexID        `json:"value"`
+	ResourceID web.Str       `json:"resource_id"`
+	Value      web.Str       `json:"value"`
 	Errors     []wireProblem `json:"errors"`
 }
 
@@ -207,25 +163,25 @@ type userEnvelope struct {
 
 type createdTweet struct {
 	Data struct {
-		ID   flexID `json:"id"`
-		Text string `json:"text"`
+		ID   web.Str `json:"id"`
+		Text string  `json:"text"`
 	} `json:"data"`
 }
 
 type createdDM struct {
 	Data struct {
-		ConversationID flexID `json:"dm_conversation_id"`
-		EventID        flexID `json:"dm_event_id"`
+		ConversationID web.Str `json:"dm_conversation_id"`
+		EventID        web.Str `json:"dm_event_id"`
 	} `json:"data"`
 }
 
 type wireDMEvent struct {
-	ID             flexID `json:"id"`
-	EventType      string `json:"event_type"`
-	Text           string `json:"text"`
-	SenderID       flexID `json:"sender_id"`
-	ConversationID flexID `json:"dm_conversation_id"`
-	CreatedAt      string `json:"created_at"`
+	ID             web.Str `json:"id"`
+	EventType      string  `json:"event_type"`
+	Text           string  `json:"text"`
+	SenderID       web.Str `json:"sender_id"`
+	ConversationID web.Str `json:"dm_conversation_id"`
+	CreatedAt      string  `json:"created_at"`
 }
 
 type dmEventPage struct {
