@@ -4,39 +4,27 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/termimg"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // The interactive demo starts with Northwind's status post, once per
 // store; a customer answers under it; the demo's photos can be previewed.
 func TestDemoStatusAndPhotos(t *testing.T) {
-	clk := &testClock{t: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC))
 	cfg := config.Demo()
 	cfg.Store = filepath.Join(t.TempDir(), "demo.db")
 	cfg.Throwaway = false
 	cfg.LogFile = ""
 	cfg.CannedDir = ""
 	ctx := context.Background()
-	a, err := Open(ctx, cfg, Options{Now: clk.now})
+	a, err := Open(ctx, cfg, Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +39,7 @@ func TestDemoStatusAndPhotos(t *testing.T) {
 	if link := a.Engine.StatusLink(sts[0].Brand, social.Demo); !strings.Contains(link, "demo-status-") {
 		t.Fatalf("status link %q", link)
 	}
-	clk.add(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	a.Engine.PollOnce(ctx)
 	tagged := 0
 	a.Store.ForEachConv(context.Background(), func(c social.Conversation) bool {
