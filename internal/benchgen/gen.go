@@ -318,10 +318,6 @@ func (g Gen) Triage() store.Triage {
 // (odd ones), and 19 goes round all six: each language gets its share.
 const annotateStep = 19
 
-// Annotated reports whether customer cust has notes and tags (a VIP for
-// every tenth of them).
-func Annotated(cust int) bool { return cust%annotateStep == 0 }
-
 // Build fills s with g's history through an engine's PollOnce, then writes
 // the contacts' notes and tags and the outbox history (a sent reply for
 // every fourth conversation, a few failed ones). progress, if set, is told
