@@ -461,9 +461,9 @@ func (p *composer) View(w, h int) string {
 			hint = "read-only · o open link · y copy link · e mark done"
 		}
 		if ok && p.ta.Value() != "" {
-			return p.sty.Dim.Render(textsafe.Truncate("draft: "+textsafe.Line(p.ta.Value()), w)) + "\n" + p.sty.Dim.Render(textsafe.Truncate(hint, w))
+			return p.sty.Dim.Render(textsafe.Truncate("draft: "+textsafe.Line(p.ta.Value()), w)) + "\n" + p.sty.Dim.Render(hintLines(hint, w, h-1))
 		}
-		return p.sty.Dim.Render(textsafe.Truncate(hint, w))
+		return p.sty.Dim.Render(hintLines(hint, w, h))
 	}
 	mode := "public reply"
 	if p.direct || (ok && c.Direct) {
@@ -600,4 +600,31 @@ func (p *composer) onSent(msg sentMsg) tea.Cmd {
 		return p.host.loadOutbox()
 	}
 	return nil
+}
+
+// hintLines lays a hint's " · "-separated items out on up to n lines of w
+// columns, breaking between items (at 80 columns the unfocused composer's
+// keys take two lines rather than being cut on one); what does not fit is
+// cut with an ellipsis on the last line.
+func hintLines(hint string, w, n int) string {
+	n = max(n, 1)
+	items := strings.Split(hint, " · ")
+	var lines []string
+	line := ""
+	for _, it := range items {
+		switch {
+		case line == "":
+			line = it
+		case textsafe.Width(line+" · "+it) <= w || len(lines) == n-1:
+			line += " · " + it
+		default:
+			lines = append(lines, line)
+			line = it
+		}
+	}
+	lines = append(lines, line)
+	for i := range lines {
+		lines[i] = textsafe.Truncate(lines[i], w)
+	}
+	return strings.Join(lines, "\n")
 }

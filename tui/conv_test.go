@@ -149,3 +149,28 @@ func TestMediaLines(t *testing.T) {
 		})
 	}
 }
+
+// The unfocused composer's keys break between items onto the lines it has
+// rather than being cut on the first of them.
+func TestHintLines(t *testing.T) {
+	const hint = "r reply · R DM · c canned · e resolve · z snooze"
+	for _, tc := range []struct {
+		name string
+		w, n int
+		want string
+	}{
+		{"wide", 80, 2, hint},
+		{"two lines", 45, 2, "r reply · R DM · c canned · e resolve\nz snooze"},
+		{"one line: cut", 45, 1, "r reply · R DM · c canned · e resolve · z sn…"},
+		{"no room: one line", 45, 0, "r reply · R DM · c canned · e resolve · z sn…"},
+		{"the last line takes the rest", 20, 2, "r reply · R DM\nc canned · e resolv…"},
+		{"three lines", 20, 3, "r reply · R DM\nc canned · e resolve\nz snooze"},
+		{"an item wider than the line", 5, 2, "r re…\nR DM…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := hintLines(hint, tc.w, tc.n); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}

@@ -414,7 +414,7 @@ func TestOverlayScreens(t *testing.T) {
 	}{
 		{name: "picker", keys: []string{"c"}, text: "stra"},
 		{name: "search", keys: []string{"/"}, text: "brand:sky is:vip"},
-		{name: "search_results", keys: []string{"/"}, text: "sentiment:neg lang:es"},
+		{name: "search_results", keys: []string{"/"}, text: "sentiment:neg lang:es", wait: "Nov 23 08:43"}, // (the first result's post loaded)
 		{name: "bulk", keys: []string{"3", "*", "B"}, text: "out", wait: "individual replies"},
 		{name: "stats", keys: []string{"s"}, wait: "By brand"},
 		{name: "help", keys: []string{"?"}},
