@@ -143,7 +143,11 @@ func (e *Engine) Reply(ctx context.Context, convID, text string, o ReplyOptions)
 		}
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{convID}})
 	}
-	e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label(), "at", ent.SendAt)
+	if ent.SendAt.IsZero() {
+		e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label())
+	} else {
+		e.log.Info("reply scheduled", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label(), "at", ent.SendAt)
+	}
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
 	e.Kick()
 	return ent, nil

@@ -284,7 +284,11 @@ func (e *Engine) retryLater(ent store.OutboxEntry, owner string, err error, unco
 		e.log.Error("recording a failed send", "outbox", ent.Seq, "err", uerr)
 		return now.Add(time.Minute)
 	}
-	e.log.Warn("send failed", "outbox", ent.Seq, "kind", kind.String(), "err", err, "next", next)
+	if permanent {
+		e.log.Warn("send failed for good (in the outbox to retry or edit)", "outbox", ent.Seq, "kind", kind.String(), "err", msg)
+	} else {
+		e.log.Warn("send failed", "outbox", ent.Seq, "kind", kind.String(), "err", err, "next", next)
+	}
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent2, ConvIDs: []string{ent.Reply.ConvID}})
 	return next
 }
