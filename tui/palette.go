@@ -110,16 +110,26 @@ func (o *palette) Key(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// paletteKeysMax is the widest the palette's keys column grows.
+const paletteKeysMax = 18
+
 func (o *palette) View(w, h int) (string, []string) {
 	ms := paletteMatch(o.all, o.input.Value())
 	lines := []string{o.input.View(), ""}
 	room := max(min(h-8, 12), 3)
+	// the keys column as wide as the widest keys shown (up to a point):
+	// "ctrl+d pgdown" does not push its help out of line
+	kw := 0
+	for _, e := range ms[:min(len(ms), room)] {
+		kw = max(kw, textsafe.Width(strings.Join(e.keys, " ")))
+	}
+	kw = min(kw, paletteKeysMax)
 	for i, e := range ms {
 		if i == room {
 			lines = append(lines, o.sty.Dim.Render(fmt.Sprintf("  … %d more", len(ms)-room)))
 			break
 		}
-		l := fmt.Sprintf("  %-16s %-10s %s", e.act, strings.Join(e.keys, " "), e.help)
+		l := fmt.Sprintf("  %-16s %s %s", e.act, padTo(textsafe.Truncate(strings.Join(e.keys, " "), kw), kw), e.help)
 		if i == 0 {
 			l = o.sty.Selected.Render("›" + l[1:])
 		}
