@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Action names a thing the operator can do; keys map to actions.
@@ -328,7 +330,7 @@ func (km *Keymap) Help(acts []Action, locals ...[]binding) []string {
 			group = b.group
 			out = append(out, group)
 		}
-		out = append(out, helpLine(b.keys, b.help))
+		out = appendHelp(out, b.keys, b.help)
 	}
 	for _, t := range locals {
 		for i, b := range t {
@@ -339,14 +341,30 @@ func (km *Keymap) Help(acts []Action, locals ...[]binding) []string {
 			if kb, ok := km.byAct[b.act]; ok {
 				keys = kb.Keys()
 			}
-			out = append(out, helpLine(keys, b.help))
+			out = appendHelp(out, keys, b.help)
 		}
 	}
 	return out
 }
 
+// helpLine is a binding's line of the help: its keys, then what they do
+// from column 19. Keys wider than their column ("1 2 3 4 5 6 7 8 9 0")
+// stand on a line of their own, the help under it in its column, so that
+// no help is pushed out of line.
 func helpLine(keys []string, help string) string {
-	return fmt.Sprintf("  %-16s %s", strings.Join(keys, " "), help)
+	k := strings.Join(keys, " ")
+	if textsafe.Width(k) > helpKeysWidth {
+		return "  " + k + "\n" + strings.Repeat(" ", 2+helpKeysWidth+1) + help
+	}
+	return fmt.Sprintf("  %-*s %s", helpKeysWidth, k, help)
+}
+
+// helpKeysWidth is the width of the help's keys column.
+const helpKeysWidth = 16
+
+// appendHelp appends a binding's help line (or two: see helpLine).
+func appendHelp(out []string, keys []string, help string) []string {
+	return append(out, strings.Split(helpLine(keys, help), "\n")...)
 }
 
 // localAction looks a key up in a table of fixed keys.

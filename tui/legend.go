@@ -68,7 +68,7 @@ func (km *Keymap) allHelpLines() []string {
 	// F is a root key the follow-up hint names: listed with Answer
 	lines = append(lines, "", "Answer (after a resolved DM)")
 	for _, b := range rootKeys {
-		lines = append(lines, helpLine(b.keys, b.help))
+		lines = appendHelp(lines, b.keys, b.help)
 	}
 	locals := append([][]binding{composerKeys, editingKeys(), pickerKeys, promptKeys, snoozeKeys(), scrollKeys, outboxKeys}, moreHelp...)
 	return append(lines, km.Help(nil, append(locals, confirmKeys)...)...)
@@ -124,7 +124,7 @@ func (c *Common) legend() []legendEntry {
 func (c *Common) legendLines() []string {
 	lines := []string{"", "Legend"}
 	for _, e := range c.legend() {
-		lines = append(lines, helpLine([]string{e.sym}, e.means))
+		lines = appendHelp(lines, []string{e.sym}, e.means)
 	}
 	return lines
 }
