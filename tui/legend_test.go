@@ -2,6 +2,7 @@ package tui
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,22 @@ func TestHelpReadmeAndLegendAgree(t *testing.T) {
 			if !strings.Contains(marks, "`"+e.sym+"`") {
 				t.Errorf("the README's legend lacks `%s` (%s)", e.sym, e.means)
 			}
+		}
+	}
+}
+
+// A binding's help starts at one column whatever the width of its keys.
+func TestHelpLineColumns(t *testing.T) {
+	for _, tc := range []struct {
+		keys []string
+		want []string
+	}{
+		{[]string{"r"}, []string{"  r                reply"}},
+		{[]string{"ctrl+d", "pgdown"}, []string{"  ctrl+d pgdown    reply"}},
+		{[]string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, []string{"  1 2 3 4 5 6 7 8 9 0", "                   reply"}},
+	} {
+		if got := appendHelp(nil, tc.keys, "reply"); !slices.Equal(got, tc.want) {
+			t.Errorf("%v: got %q, want %q", tc.keys, got, tc.want)
 		}
 	}
 }
