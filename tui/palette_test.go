@@ -10,6 +10,27 @@ import (
 	"github.com/hark-tui/hark/social"
 )
 
+// The palette's help column starts in one place on every line, however
+// long an action's keys ("ctrl+d pgdown").
+func TestPaletteColumnsLineUp(t *testing.T) {
+	_, m, _ := promptModel(t)
+	m.Press(key(":"))
+	s := m.Screen()
+	col := func(text string) int {
+		for _, l := range strings.Split(s, "\n") {
+			if i := strings.Index(l, text); i >= 0 {
+				return ansi.StringWidth(l[:i])
+			}
+		}
+		t.Fatalf("no %q on the screen:\n%s", text, s)
+		return 0
+	}
+	short, long := col("next conversation / scroll down"), col("page down")
+	if short != long {
+		t.Fatalf("the help of down starts at column %d, of page_down at %d:\n%s", short, long, s)
+	}
+}
+
 // : runs an action by name with completion; # jumps to a conversation in
 // another view.
 func TestPaletteAndJump(t *testing.T) {
@@ -49,26 +70,5 @@ func TestPaletteAndJump(t *testing.T) {
 	m.Press(key("enter"))
 	if s := m.Screen(); !strings.Contains(s, "#99999: no such conversation") {
 		t.Fatalf("a bad id:\n%s", s)
-	}
-}
-
-// The palette's help column starts in one place on every line, however
-// long an action's keys ("ctrl+d pgdown").
-func TestPaletteColumnsLineUp(t *testing.T) {
-	_, m, _ := promptModel(t)
-	m.Press(key(":"))
-	s := m.Screen()
-	col := func(text string) int {
-		for _, l := range strings.Split(s, "\n") {
-			if i := strings.Index(l, text); i >= 0 {
-				return ansi.StringWidth(l[:i])
-			}
-		}
-		t.Fatalf("no %q on the screen:\n%s", text, s)
-		return 0
-	}
-	short, long := col("next conversation / scroll down"), col("page down")
-	if short != long {
-		t.Fatalf("the help of down starts at column %d, of page_down at %d:\n%s", short, long, s)
 	}
 }
