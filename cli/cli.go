@@ -665,14 +665,15 @@ func cannedCmd(f *flags) *cobra.Command {
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "hark: warning:", textsafe.Block(err.Error()))
 			}
+			var rows [][]string
 			for _, r := range all {
 				src := filepath.Base(r.Path)
 				if r.Builtin {
 					src = "built-in"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-28s %-18s %-4s %-10s %s\n", textsafe.Line(r.ID), textsafe.Line(r.Brand), r.Lang, src, textsafe.Line(r.Title))
+				rows = append(rows, []string{r.ID, r.Brand, r.Lang, src, r.Title})
 			}
-			return nil
+			return writeColumns(cmd.OutOrStdout(), rows)
 		},
 	})
 	var title, brand, lang, tags, shortcut string
@@ -725,4 +726,32 @@ func usageArgs(min, max int, usage string) cobra.PositionalArgs {
 // numberFlag adds -n/--number to c: how many to list, 20 by default.
 func numberFlag(c *cobra.Command, usage string) *int {
 	return c.Flags().IntP("number", "n", 20, usage)
+}
+
+// writeColumns writes rows of cells made safe for a terminal, each column
+// but the last padded to its widest cell (in terminal cells, so wide and
+// combining characters line up too), two spaces between.
+func writeColumns(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			r[i] = textsafe.Line(c)
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], textsafe.Width(r[i]))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-textsafe.Width(c)+2))
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/internal/benchgen"
 	"github.com/hark-tui/hark/store"
@@ -92,5 +94,46 @@ func TestSearchAnsweredByRunningHark(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 3 || !strings.Contains(lines[2], "(2 of ") {
 		t.Fatalf("the running hark's answer:\n%s", out)
+	}
+}
+
+// writeColumns lines columns up in terminal cells (wide and accented
+// characters too) and makes every cell safe.
+func TestWriteColumns(t *testing.T) {
+	var b strings.Builder
+	if err := writeColumns(&b, [][]string{
+		{"northwind-medical-priority-pl", "Northwind Energy", "pl", "Rejestr"},
+		{"ok", "", "en", "Billing"},
+		{"日本語", "Ação\x1b[2J", "ja", "\u202etitle"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := "northwind-medical-priority-pl  Northwind Energy  pl  Rejestr\n" +
+		"ok                                               en  Billing\n" +
+		"日本語                         Ação              ja  ⟨RLO⟩title\n"
+	if got := b.String(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// `hark canned list`: the title column starts at one place on every row,
+// however long a name is.
+func TestCannedListLinesUp(t *testing.T) {
+	cleanHome(t)
+	out, _, err := harkIn(t, "--demo", "canned", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		i := strings.Index(l, "built-in")
+		if i < 0 {
+			t.Fatalf("no source on %q", l)
+		}
+		if c := ansi.StringWidth(l[:i]); col < 0 {
+			col = c
+		} else if c != col {
+			t.Fatalf("the source column is at %d on %q, %d above", c, l, col)
+		}
 	}
 }
