@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/hark-tui/hark/app"
@@ -159,8 +160,31 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := needTerminal(); err != nil {
+			m.Close()
+			return err
+		}
 		return tui.Run(ctx, m)
 	})
+}
+
+// needTerminal says why the inbox cannot be drawn here, if it cannot:
+// standard output must be a terminal (nothing is drawn into a pipe or a
+// file), and keys come from standard input or, when that is redirected,
+// from the controlling terminal, as Bubble Tea reads them.
+func needTerminal() error {
+	const others = "for scripts: hark queue, hark search, hark reply, hark poll --once; for a server: hark engine or hark serve"
+	if !term.IsTerminal(os.Stdout.Fd()) {
+		return fmt.Errorf("the inbox needs a terminal, and standard output is not one (%s)", others)
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) && runtime.GOOS != "windows" {
+		tty, err := os.Open("/dev/tty")
+		if err != nil {
+			return fmt.Errorf("the inbox needs a terminal to read keys from: standard input is not one and there is no controlling terminal (%s)", others)
+		}
+		tty.Close()
+	}
+	return nil
 }
 
 // openURL opens a link with the desktop's opener; over SSH (no display)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/term"
+
 	"github.com/hark-tui/hark/store"
 )
 
@@ -36,4 +38,24 @@ func TestTUIThatCannotStartStopsTheEngineFirst(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// `hark` where standard output is not a terminal (a pipe, a file, a cron
+// job) says the inbox needs one and names the commands for scripts,
+// instead of Bubble Tea's "could not open TTY" after writing terminal
+// controls into the pipe; the store is released.
+func TestTUIWithoutATerminalSaysSo(t *testing.T) {
+	if term.IsTerminal(os.Stdout.Fd()) {
+		t.Skip("standard output is a terminal here: the inbox would start")
+	}
+	db := filepath.Join(cleanHome(t), "hark.db")
+	_, _, err := harkIn(t, "--demo", "--db", db)
+	if err == nil || !strings.Contains(err.Error(), "the inbox needs a terminal") || !strings.Contains(err.Error(), "hark queue") {
+		t.Fatalf("hark = %v, want: needs a terminal", err)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatalf("the store is still held: %v", err)
+	}
+	st.Close()
 }
