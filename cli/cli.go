@@ -610,6 +610,10 @@ func doctorCmd(f *flags) *cobra.Command {
 		Use:   "doctor",
 		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
 		RunE: withReader(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+			if a.Cfg.Path == "" && !f.demo {
+				// (no config found: hark runs the demo, and so checks it)
+				fmt.Fprintf(cmd.OutOrStdout(), "no config at %s: this checks the demo (hark init writes a config for your accounts)\n\n", textsafe.Line(defaultConfig()))
+			}
 			broken := a.Doctor(cmd.Context(), cmd.OutOrStdout())
 			if broken > 0 {
 				return ExitError{Code: 1}

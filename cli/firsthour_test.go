@@ -134,3 +134,19 @@ func TestDemoKeysThemeAndDoctor(t *testing.T) {
 		})
 	}
 }
+
+// `hark doctor` with no config checks the demo, and says so first.
+func TestDoctorWithoutConfigSaysItChecksTheDemo(t *testing.T) {
+	cleanHome(t)
+	out, _, err := harkIn(t, "doctor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.SplitN(out, "\n", 2)[0]; !strings.HasPrefix(first, "no config at ") || !strings.Contains(first, "hark init") {
+		t.Fatalf("doctor begins %q", first)
+	}
+	out, _, err = harkIn(t, "--demo", "doctor")
+	if err != nil || strings.Contains(out, "no config") {
+		t.Fatalf("doctor --demo: %v\n%s", err, out)
+	}
+}
