@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	_ "time/tzdata" // business hours need zone data on machines without zoneinfo
 
@@ -26,8 +27,19 @@ func main() {
 	// gets the default action.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() { <-ctx.Done(); stop() }()
-	err := cli.Root().ExecuteContext(ctx)
+	// A reader that goes away (hark queue | head) ends the command as a
+	// signal does, through ctx, so that it still releases the store and
+	// removes a throw-away demo store; SIGPIPE would kill hark on the spot.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, gone := context.WithCancel(ctx)
+	out := &stdout{File: os.Stdout, gone: gone}
+	root := cli.Root()
+	root.SetOut(out)
+	err := root.ExecuteContext(ctx)
 	stop()
+	if out.broken.Load() {
+		os.Exit(141) // as a shell reports a command ended by SIGPIPE
+	}
 	if err != nil {
 		var ex cli.ExitError
 		if errors.As(err, &ex) {
@@ -37,4 +49,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hark:", textsafe.Block(err.Error()))
 		os.Exit(1)
 	}
+}
+
+// stdout is standard output, which notes a write to a pipe whose reader
+// has gone (EPIPE) and ends the command's context. It is still the file
+// (Fd, Stat): commands tell a terminal from a pipe by it.
+type stdout struct {
+	*os.File
+	gone   context.CancelFunc
+	broken atomic.Bool
+}
+
+func (s *stdout) Write(p []byte) (int, error) {
+	n, err := s.File.Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		s.broken.Store(true)
+		s.gone()
+	}
+	return n, err
 }

@@ -198,7 +198,7 @@ func readHandler(a *app.App) ipc.Handler {
 
 // isTerminal says whether w is a terminal (a character device).
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Stat() (os.FileInfo, error) }) // (a file, or main's stdout)
 	if !ok {
 		return false
 	}

@@ -3,6 +3,7 @@ package crashtest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -242,6 +243,48 @@ func TestFirstCommandOnAFreshMachine(t *testing.T) {
 			}
 			if dbs, _ := filepath.Glob(filepath.Join(state, "hark", "*.db")); len(dbs) != 0 {
 				t.Errorf("created %v", dbs)
+			}
+		})
+	}
+}
+
+// A reader that goes away (hark … | head) ends hark as ctrl+c does: it
+// exits with the status a shell gives a command ended by SIGPIPE (141),
+// having released its store and removed the demo's throw-away store,
+// which SIGPIPE's default action left behind in TMPDIR.
+func TestReaderGoneEndsHarkCleanly(t *testing.T) {
+	needBinary(t)
+	for _, args := range [][]string{{"--demo", "poll"}, {"doctor"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			env, _, tmp := readEnv(t)
+			cmd := exec.Command(harkBin, args...)
+			cmd.Env = env
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stdout = w
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			// read the first line, then go away as head does
+			buf := make([]byte, 1)
+			for buf[0] != '\n' {
+				if _, err := r.Read(buf); err != nil {
+					t.Fatalf("hark printed no line: %v", err)
+				}
+			}
+			r.Close()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			err = testkit.Await(t, done, 30*time.Second, "hark to end once its reader went away", func(error) bool { return true })
+			var ex *exec.ExitError
+			if !errors.As(err, &ex) || ex.ExitCode() != 141 {
+				t.Fatalf("hark ended with %v, want exit status 141", err)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Fatalf("left in TMPDIR: %v", left)
 			}
 		})
 	}
