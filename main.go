@@ -30,7 +30,11 @@ func main() {
 	// A reader that goes away (hark queue | head) ends the command as a
 	// signal does, through ctx, so that it still releases the store and
 	// removes a throw-away demo store; SIGPIPE would kill hark on the spot.
-	signal.Ignore(syscall.SIGPIPE)
+	// Caught, not ignored: an ignored signal stays ignored in the commands
+	// hark runs (a secret's cmd:, the link opener); the writes fail with
+	// EPIPE instead, which stdout notes. (The channel is never read: a
+	// broken pipe elsewhere, a socket, is already an error where it is.)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	ctx, gone := context.WithCancel(ctx)
 	out := &stdout{File: os.Stdout, gone: gone}
 	root := cli.Root()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -273,6 +274,16 @@ func TestReaderGoneEndsHarkCleanly(t *testing.T) {
 			for buf[0] != '\n' {
 				if _, err := r.Read(buf); err != nil {
 					t.Fatalf("hark printed no line: %v", err)
+				}
+			}
+			if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)); err == nil {
+				// caught, not ignored: what hark runs (a secret's cmd:)
+				// must not inherit an ignored SIGPIPE
+				for _, l := range strings.Split(string(st), "\n") {
+					var mask uint64
+					if _, err := fmt.Sscanf(l, "SigIgn:\t%x", &mask); err == nil && mask&(1<<(syscall.SIGPIPE-1)) != 0 {
+						t.Errorf("hark ignores SIGPIPE (SigIgn %x): the commands it runs would too", mask)
+					}
 				}
 			}
 			r.Close()
