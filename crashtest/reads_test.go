@@ -290,8 +290,10 @@ func TestReaderGoneEndsHarkCleanly(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			err = testkit.Await(t, done, 30*time.Second, "hark to end once its reader went away", func(error) bool { return true })
+			// (doctor may have written all it had into the pipe before
+			// its reader went: then it ends as usual)
 			var ex *exec.ExitError
-			if !errors.As(err, &ex) || ex.ExitCode() != 141 {
+			if (err != nil || args[0] != "doctor") && (!errors.As(err, &ex) || ex.ExitCode() != 141) {
 				t.Fatalf("hark ended with %v, want exit status 141", err)
 			}
 			if left, _ := os.ReadDir(tmp); len(left) > 0 {
