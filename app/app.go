@@ -32,6 +32,9 @@ type Options struct {
 	ReadOnly bool             // open the store read-only (queue, stats while the TUI runs)
 	Now      func() time.Time // clock (tests)
 	Offline  bool             // build no feeds (reading commands)
+	// Reports says the caller reports every account itself (doctor): an
+	// account that did not start is not also a warning on stderr.
+	Reports bool
 	// Kind names the process in the registry of processes sharing a
 	// PostgreSQL store ("tui", "serve", "engine", "poll"; doctor shows it).
 	Kind string
@@ -54,6 +57,7 @@ type App struct {
 	closed   bool
 	now      func() time.Time
 	fallback *Brand
+	reports  bool // Options.Reports
 }
 
 // Open builds everything from cfg.
@@ -61,7 +65,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a := &App{Cfg: cfg, now: o.Now, Brands: map[string]*Brand{}}
+	a := &App{Cfg: cfg, now: o.Now, Brands: map[string]*Brand{}, reports: o.Reports}
 	if err := a.openLog(); err != nil {
 		return nil, err
 	}
@@ -229,7 +233,9 @@ func (a *App) buildFeeds(ctx context.Context, eo *engine.Options) error {
 			err = fmt.Errorf("account %s (%s): %w", ac.Name, ac.Network, err)
 			a.Log.Warn("account not started", "account", ac.Name, "network", ac.Network, "err", err)
 			a.Warnings = append(a.Warnings, "not started: "+err.Error())
-			fmt.Fprintf(os.Stderr, "hark: warning: not started: %s; the other accounts run (`hark doctor` checks every account)\n", textsafe.Line(err.Error()))
+			if !a.reports {
+				fmt.Fprintf(os.Stderr, "hark: warning: not started: %s; the other accounts run (`hark doctor` checks every account)\n", textsafe.Line(err.Error()))
+			}
 			n := social.Network(ac.Network)
 			eo.Feeds = append(eo.Feeds, engine.NotStarted(string(n)+":"+ac.Name, n, ac.Name, ac.Brand, err))
 			eo.Accounts = append(eo.Accounts, engine.Account{Network: n, Name: ac.Name, Brand: ac.Brand, Broken: err})

@@ -302,3 +302,31 @@ func TestReaderGoneEndsHarkCleanly(t *testing.T) {
 		})
 	}
 }
+
+// doctor reports an account that did not start in its own list, once:
+// not also as a warning on stderr, as the commands that poll give it.
+func TestDoctorSaysNotStartedOnce(t *testing.T) {
+	needBinary(t)
+	env, state, _ := readEnv(t)
+	path := filepath.Join(state, "config.yaml")
+	yaml := "store: " + filepath.Join(state, "hark.db") + "\nbrands:\n  - name: Acme\n" +
+		"accounts:\n  - name: acme\n    network: mastodon\n    brand: Acme\n    server: http://127.0.0.1:9\n" +
+		"    token: env:HARK_TEST_UNSET_TOKEN\n"
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, _ := runHark(t, env, "--config", path, "doctor")
+	if n := strings.Count(out, "HARK_TEST_UNSET_TOKEN is not set"); n != 1 {
+		t.Errorf("doctor names the unset secret %d times:\n%s", n, out)
+	}
+	if strings.Contains(stderr, "not started") {
+		t.Errorf("doctor warned on stderr too: %s", stderr)
+	}
+	_, stderr, _ = runHark(t, env, "--config", path, "poll", "--once")
+	if !strings.Contains(stderr, "warning: not started") {
+		t.Errorf("poll --once does not warn: %q", stderr)
+	}
+}
