@@ -19,6 +19,7 @@ import (
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/team"
 	"github.com/hark-tui/hark/textsafe"
@@ -474,7 +475,20 @@ func queueCmd(f *flags) *cobra.Command {
 	n, view := numberFlag(c, "how many conversations"), viewFlag(c, "inbox")
 	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 		v, _ := store.ParseView(*view)
-		convs, err := a.Store.Top(cmd.Context(), v, *n, nil)
+		var convs []social.Conversation
+		var err error
+		if *n == 0 { // all: the view's order, then the conversations
+			var refs []store.Ref
+			if refs, err = a.Store.QueueRefs(cmd.Context(), v, nil); err == nil {
+				ids := make([]string, len(refs))
+				for i, r := range refs {
+					ids[i] = r.ID
+				}
+				convs, err = a.Store.Conversations(cmd.Context(), ids)
+			}
+		} else {
+			convs, err = a.Store.Top(cmd.Context(), v, *n, nil)
+		}
 		if err != nil {
 			return err
 		}
@@ -638,6 +652,12 @@ func statsCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "JSON")
 	c.Flags().BoolVar(&asCSV, "csv", false, "CSV")
 	c.Flags().IntVar(&days, "days", 14, "days to cover")
+	checkBefore(c, func() error {
+		if days < 1 {
+			return fmt.Errorf("--days %d: use 1 or more", days)
+		}
+		return nil
+	})
 	return c
 }
 
@@ -730,13 +750,26 @@ func cannedCmd(f *flags) *cobra.Command {
 // that the view is one hark knows.
 func viewFlag(c *cobra.Command, def string) *string {
 	view := c.Flags().String("view", def, "inbox, pending, snoozed, resolved or all")
-	c.PreRunE = func(*cobra.Command, []string) error {
+	checkBefore(c, func() error {
 		if _, ok := store.ParseView(*view); !ok {
 			return fmt.Errorf("--view %q: use inbox, pending, snoozed, resolved or all", *view)
 		}
 		return nil
-	}
+	})
 	return view
+}
+
+// checkBefore adds check to what c checks before it runs (its flags).
+func checkBefore(c *cobra.Command, check func() error) {
+	prev := c.PreRunE
+	c.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if prev != nil {
+			if err := prev(cmd, args); err != nil {
+				return err
+			}
+		}
+		return check()
+	}
 }
 
 // usageArgs checks a command's arguments: at least min, at most max (-1:
@@ -751,9 +784,17 @@ func usageArgs(min, max int, usage string) cobra.PositionalArgs {
 	}
 }
 
-// numberFlag adds -n/--number to c: how many to list, 20 by default.
+// numberFlag adds -n/--number to c: how many to list, 20 by default, 0
+// for all; a negative number is refused before c runs.
 func numberFlag(c *cobra.Command, usage string) *int {
-	return c.Flags().IntP("number", "n", 20, usage)
+	n := c.Flags().IntP("number", "n", 20, usage+" (0: all)")
+	checkBefore(c, func() error {
+		if *n < 0 {
+			return fmt.Errorf("-n %d: use 0 (all) or more", *n)
+		}
+		return nil
+	})
+	return n
 }
 
 // writeColumns writes rows of cells made safe for a terminal, each column

@@ -28,7 +28,7 @@ func searchCmd(f *flags) *cobra.Command {
 			"-term excludes.",
 		Args: usageArgs(1, -1, `hark search QUERY [--view V] [-n N] [--json]: the words and terms to find, e.g. hark search 'rebooking is:open'`),
 	}
-	n, view := numberFlag(c, "how many conversations (0: all)"), viewFlag(c, "all")
+	n, view := numberFlag(c, "how many conversations"), viewFlag(c, "all")
 	asJSON := c.Flags().Bool("json", false, "print JSON (one object per conversation, terminal-safe)")
 	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
 		q, err := query.Parse(strings.Join(args, " "))

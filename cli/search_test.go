@@ -3,14 +3,17 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
 
@@ -135,5 +138,52 @@ func TestCannedListLinesUp(t *testing.T) {
 		} else if c != col {
 			t.Fatalf("the source column is at %d on %q, %d above", c, l, col)
 		}
+	}
+}
+
+// -n is how many to list, 0 all of them, as the help says; a negative -n
+// or --days is refused with what to give instead (queue -n 0 printed one
+// conversation on bbolt and none on PostgreSQL; --days 0 covered 14).
+func TestListingNumbers(t *testing.T) {
+	now := time.Now().Add(-time.Hour)
+	cfg, _ := storeWorld(t, "n.db", "Acme", "acme", func(st store.Store) {
+		var posts []social.Post
+		for i := range 25 {
+			posts = append(posts, social.Post{Network: social.RSS, Account: "acme", Brand: "Acme", RemoteID: fmt.Sprint("p", i),
+				Author: social.Author{Handle: fmt.Sprint("@c", i)}, Text: "help", CreatedAt: now.Add(time.Duration(i) * time.Second), Kind: social.KindMention})
+		}
+		if _, err := st.Ingest(context.Background(), "rss:acme", "", posts, nil, now); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, tc := range []struct {
+		args  []string
+		lines int
+		err   string
+	}{
+		{[]string{"queue"}, 20, ""},
+		{[]string{"queue", "-n", "3"}, 3, ""},
+		{[]string{"queue", "-n", "0"}, 25, ""},
+		{[]string{"queue", "-n", "-3"}, 0, "-n -3: use 0 (all) or more"},
+		{[]string{"queue", "--view", "bogus"}, 0, "--view \"bogus\""},
+		{[]string{"search", "-n", "-1", "help"}, 0, "-n -1: use 0 (all) or more"},
+		{[]string{"statuses", "-n", "-1"}, 0, "-n -1: use 0 (all) or more"},
+		{[]string{"stats", "--days", "0"}, 0, "--days 0: use 1 or more"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, _, err := run(t, append([]string{"--config", cfg}, tc.args...)...)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(out), "\n"); n != tc.lines {
+				t.Fatalf("%d lines, want %d:\n%s", n, tc.lines, out)
+			}
+		})
 	}
 }

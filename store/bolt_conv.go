@@ -512,6 +512,9 @@ func (s *Bolt) QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Re
 // Top returns up to n conversations from the top of a view.
 func (s *Bolt) Top(ctx context.Context, v View, n int, keep func(Ref) bool) ([]social.Conversation, error) {
 	var out []social.Conversation
+	if n <= 0 {
+		return out, nil
+	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return scanQueue(tx, v, func(r Ref) bool {
 			if keep != nil && !keep(r) {

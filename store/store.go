@@ -35,7 +35,8 @@ type Reader interface {
 	// parts).
 	QueueRefs(ctx context.Context, v View, keep func(Ref) bool) ([]Ref, error)
 
-	// Top returns up to n conversations from the top of a view.
+	// Top returns up to n conversations from the top of a view (none for
+	// n <= 0).
 	Top(ctx context.Context, v View, n int, keep func(Ref) bool) ([]social.Conversation, error)
 
 	// Counts returns the number of conversations per state rank

@@ -491,6 +491,9 @@ func dump(t *testing.T, s store.Store) snapshot {
 			fmt.Fprintf(&b, " %s/%d", c.ID, c.Version)
 		}
 		b.WriteByte('\n')
+		if none, err := s.Top(ctx, v, 0, nil); err != nil || len(none) != 0 {
+			t.Fatalf("Top(%s, 0) = %d conversations, %v; want none", v, len(none), err)
+		}
 		var first []string
 		if err := s.Queue(ctx, v, func(r store.Ref) bool { first = append(first, r.ID); return len(first) < 5 }); err != nil {
 			t.Fatal(err)
