@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -98,6 +99,32 @@ func TestParseSnoozeWeekdays(t *testing.T) {
 	for _, bad := range []string{"tu", "tux 10:00", "tue 25:00", "tue 10:00 x"} {
 		if _, err := ParseSnooze(bad, now, nil); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// A time that cannot be taken says which way: not a time (with what to
+// try), or one in the past (which is a time: no example), whichever
+// prompt or flag asked.
+func TestTimeErrors(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in, snooze, later string
+	}{
+		{"banana", `snooze: "banana" is not a time (try 1, 2, 3, 3h, 3d, tue 10:00, 15:30 or 2026-12-01 09:00)`,
+			`send later: "banana" is not a time (try ` + laterHint + `)`},
+		{"2020-01-01 10:00", "snooze: 2020-01-01 10:00 is in the past", "send later: 2020-01-01 10:00 is in the past"},
+	} {
+		_, err := ParseSnooze(tc.in, now, nil)
+		var te *TimeError
+		if !errors.As(err, &te) {
+			t.Fatalf("%q: %v", tc.in, err)
+		}
+		if got := "snooze: " + te.With(snoozeTry); got != tc.snooze {
+			t.Errorf("snooze %q: %s", tc.in, got)
+		}
+		if _, _, err := parseLater(tc.in, now, nil); err == nil || err.Error() != tc.later {
+			t.Errorf("send later %q: %v", tc.in, err)
 		}
 	}
 }

@@ -23,7 +23,7 @@ func openSnooze(c *Common, h host, brand string, apply func(until time.Time, not
 		}
 		until, err := ParseSnooze(val, c.now(), c.d.Calendar(brand))
 		if err != nil {
-			h.flash(err.Error(), true)
+			h.flash("snooze: "+err.(*TimeError).With(snoozeTry), true)
 			return nil
 		}
 		return apply(until, note, "Snoozed until "+until.Local().Format("Mon Jan 2 15:04"))
@@ -87,10 +87,35 @@ func ParseSnooze(val string, now time.Time, next func(time.Time, int, int) time.
 				t = t.Add(9 * time.Hour)
 			}
 			if !t.After(now) {
-				return t, fmt.Errorf("snooze: %s is in the past", val)
+				return t, &TimeError{Val: val, Past: true}
 			}
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("snooze: %q is not a time (try 1, 2, 3, 3h, 3d, tue 10:00, 15:30 or 2026-12-01 09:00)", val)
+	return time.Time{}, &TimeError{Val: val}
 }
+
+// TimeError is a time ParseSnooze cannot take: not a time, or one past.
+type TimeError struct {
+	Val  string
+	Past bool
+}
+
+func (e *TimeError) Error() string {
+	if e.Past {
+		return e.Val + " is in the past"
+	}
+	return fmt.Sprintf("%q is not a time", e.Val)
+}
+
+// With is the error's text with what to try instead (only when it is not
+// a time: a time past needs no example).
+func (e *TimeError) With(try string) string {
+	if e.Past {
+		return e.Error()
+	}
+	return e.Error() + " (try " + try + ")"
+}
+
+// snoozeTry is what the snooze prompt's error suggests.
+const snoozeTry = "1, 2, 3, 3h, 3d, tue 10:00, 15:30 or 2026-12-01 09:00"
