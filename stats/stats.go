@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hark-tui/hark/social"
 )
@@ -332,10 +333,26 @@ func Bar(v, mx, width int) string {
 func (r Report) Text(width int) string {
 	width = max(width, 50)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s – %s · %d conversations · first response median %s, p90 %s · resolution median %s · SLA met %s\n\n",
-		r.From.Format("Jan 2"), r.To.Format("Jan 2"), r.Total.Volume,
-		Dur(r.Total.FirstReply.Median, r.Total.FirstReply.N), Dur(r.Total.FirstReply.P90, r.Total.FirstReply.N),
-		Dur(r.Total.Resolution.Median, r.Total.Resolution.N), pct(r.Total.SLARate()))
+	// the summary's parts, on as many lines as the width needs
+	line := ""
+	for _, part := range []string{
+		r.From.Format("Jan 2") + " – " + r.To.Format("Jan 2"),
+		fmt.Sprintf("%d conversations", r.Total.Volume),
+		fmt.Sprintf("first response median %s, p90 %s", Dur(r.Total.FirstReply.Median, r.Total.FirstReply.N), Dur(r.Total.FirstReply.P90, r.Total.FirstReply.N)),
+		"resolution median " + Dur(r.Total.Resolution.Median, r.Total.Resolution.N),
+		"SLA met " + pct(r.Total.SLARate()),
+	} {
+		switch {
+		case line == "":
+			line = part
+		case utf8.RuneCountInString(line+" · "+part) <= width:
+			line += " · " + part
+		default:
+			b.WriteString(line + "\n")
+			line = part
+		}
+	}
+	b.WriteString(line + "\n\n")
 	b.WriteString("By brand            volume  1st reply med/p90   resolved med   SLA met\n")
 	for _, g := range r.Brands {
 		fmt.Fprintf(&b, "  %-18s %5d   %7s / %-7s  %10s   %7s\n", trunc(g.Key, 18), g.Volume,

@@ -15,13 +15,17 @@ type help struct {
 	title string
 	lines []string
 	off   int
+	cols  bool // two columns on a wide terminal (the keys: short lines)
 }
 
 func newHelp(c *Common, h host, lines []string) *help {
-	return newScroll(c, h, "Keys", lines)
+	o := newScroll(c, h, "Keys", lines)
+	o.cols = true
+	return o
 }
 
-// newScroll is a scrollable box of lines (the help, the message log).
+// newScroll is a scrollable box of lines (the help, the message log, the
+// stats).
 func newScroll(c *Common, h host, title string, lines []string) *help {
 	return &help{Common: c, host: h, title: title, lines: lines}
 }
@@ -40,7 +44,7 @@ func (o *help) Key(k tea.KeyPressMsg) tea.Cmd {
 func (o *help) View(w, h int) (string, []string) {
 	body := append([]string(nil), o.lines...)
 	room := max(h-5, 3)
-	if cols := w - 8; cols >= 100 && len(body) > room {
+	if cols := w - 8; o.cols && cols >= 100 && len(body) > room {
 		body = twoColumns(body, cols)
 	}
 	if len(body) > room {

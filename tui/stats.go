@@ -12,14 +12,16 @@ import (
 // computed in a Cmd by Deps.Stats for the screen's width.
 type stats struct {
 	*Common
-	host host
-	text string
+	host  host
+	*help // the report, scrolled as the help is (it is longer than 24 lines)
 }
 
 // statsMsg is the rendered stats.
 type statsMsg struct{ text string }
 
-func newStats(c *Common, h host) *stats { return &stats{Common: c, host: h, text: "computing…"} }
+func newStats(c *Common, h host) *stats {
+	return &stats{Common: c, host: h, help: newScroll(c, h, "Stats", []string{"computing…"})}
+}
 
 // load computes the stats in a Cmd.
 func (o *stats) load() tea.Cmd {
@@ -39,21 +41,10 @@ func (o *stats) load() tea.Cmd {
 	}
 }
 
-func (o *stats) SetWidth(int) {}
-
-func (o *stats) Key(k tea.KeyPressMsg) tea.Cmd {
-	if o.km.Local(scrollKeys, k.String()) == ActClose {
-		o.host.pop()
-	}
-	return nil
-}
-
-func (o *stats) View(w, h int) (string, []string) { return "Stats", strings.Split(o.text, "\n") }
-
 // Update handles the overlay's message: the stats, rendered.
 func (o *stats) Update(msg tea.Msg) (tea.Cmd, bool) {
 	if msg, ok := msg.(statsMsg); ok {
-		o.text = msg.text
+		o.lines = strings.Split(strings.TrimRight(msg.text, "\n"), "\n")
 		return nil, true
 	}
 	return nil, false
