@@ -529,7 +529,7 @@ func replyCmd(f *flags) *cobra.Command {
 			if at != "" {
 				when, err := tui.ParseSnooze(at, time.Now(), nil)
 				if err != nil {
-					return fmt.Errorf("--at: %s", err.(*tui.TimeError).With("3d, tue 10:00, 2026-12-24 09:00, 15:30 or 2h"))
+					return fmt.Errorf("--at: %s", tui.TimeProblem(err, "3d, tue 10:00, 2026-12-24 09:00, 15:30 or 2h"))
 				}
 				opts.At = when
 			}

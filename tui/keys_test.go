@@ -120,7 +120,7 @@ func TestTimeErrors(t *testing.T) {
 		if !errors.As(err, &te) {
 			t.Fatalf("%q: %v", tc.in, err)
 		}
-		if got := "snooze: " + te.With(snoozeTry); got != tc.snooze {
+		if got := "snooze: " + TimeProblem(err, snoozeTry); got != tc.snooze {
 			t.Errorf("snooze %q: %s", tc.in, got)
 		}
 		if _, _, err := parseLater(tc.in, now, nil); err == nil || err.Error() != tc.later {

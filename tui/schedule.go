@@ -60,7 +60,7 @@ func parseLater(val string, now time.Time, next func(time.Time, int, int) time.T
 	}
 	at, err := ParseSnooze(val, now, next)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("send later: %s", err.(*TimeError).With(laterHint))
+		return time.Time{}, false, fmt.Errorf("send later: %s", TimeProblem(err, laterHint))
 	}
 	return at, anyway, nil
 }

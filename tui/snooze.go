@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ func openSnooze(c *Common, h host, brand string, apply func(until time.Time, not
 		}
 		until, err := ParseSnooze(val, c.now(), c.d.Calendar(brand))
 		if err != nil {
-			h.flash("snooze: "+err.(*TimeError).With(snoozeTry), true)
+			h.flash("snooze: "+TimeProblem(err, snoozeTry), true)
 			return nil
 		}
 		return apply(until, note, "Snoozed until "+until.Local().Format("Mon Jan 2 15:04"))
@@ -108,13 +109,14 @@ func (e *TimeError) Error() string {
 	return fmt.Sprintf("%q is not a time", e.Val)
 }
 
-// With is the error's text with what to try instead (only when it is not
-// a time: a time past needs no example).
-func (e *TimeError) With(try string) string {
-	if e.Past {
-		return e.Error()
+// TimeProblem is err's text with what to try instead when err says that
+// a value is not a time (a time past needs no example).
+func TimeProblem(err error, try string) string {
+	var te *TimeError
+	if errors.As(err, &te) && !te.Past {
+		return err.Error() + " (try " + try + ")"
 	}
-	return e.Error() + " (try " + try + ")"
+	return err.Error()
 }
 
 // snoozeTry is what the snooze prompt's error suggests.
