@@ -21,11 +21,12 @@ import (
 )
 
 func main() {
-	// hark owns SIGINT and SIGTERM here, and only here: the first ends ctx,
+	// hark owns SIGINT, SIGTERM and SIGHUP (its terminal or SSH session
+	// went away) here, and only here: the first ends ctx,
 	// and every command (the TUI too) quits through it, restoring the
 	// terminal and releasing the store. A second signal while it does so
 	// gets the default action.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() { <-ctx.Done(); stop() }()
 	// A reader that goes away (hark queue | head) ends the command as a
 	// signal does, through ctx, so that it still releases the store and

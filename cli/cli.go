@@ -165,7 +165,11 @@ func runTUI(ctx context.Context, f *flags, stderr io.Writer) error {
 			m.Close()
 			return err
 		}
-		return tui.Run(ctx, m)
+		if err := tui.Run(ctx, m); !errors.Is(err, tui.ErrHangup) {
+			return err
+		}
+		a.Log.Info("the terminal hung up: hark quit (drafts kept)")
+		return nil
 	})
 }
 

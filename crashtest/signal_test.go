@@ -21,7 +21,7 @@ import (
 )
 
 // TestSignalsQuitTheTUI starts the real hark TUI on a pseudo-terminal
-// again and again and sends it SIGTERM or SIGINT at a random moment: while
+// again and again and sends it SIGTERM, SIGINT or SIGHUP at a random moment: while
 // it opens the store, while it draws its first screen, or while it runs.
 // Every run must end on its own within the deadline (a run still alive then
 // is a survivor: hung), leave the terminal as it found it (canonical mode
@@ -40,7 +40,7 @@ func TestSignalsQuitTheTUI(t *testing.T) {
 	}
 	plans := make([]plan, rounds)
 	for i := range plans {
-		plans[i] = plan{sig: []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[rng.IntN(2)],
+		plans[i] = plan{sig: []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP}[rng.IntN(3)],
 			afterDraw: rng.IntN(3) > 0, delay: time.Duration(rng.IntN(700)) * time.Millisecond}
 	}
 
@@ -190,4 +190,56 @@ func lastBytes(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestHangupQuitsTheTUI: the terminal hark runs in goes away (the window is
+// closed, tmux kills the pane) and no SIGHUP reaches hark, because it is
+// not the session's leader and the one that is does not pass the signal
+// on (make, as in `make run`). Bubble Tea takes the hung-up terminal's end
+// of input for the end of its input and runs on; hark used to run on with
+// it, polling and holding the store, until killed. It quits, and the
+// store is free.
+func TestHangupQuitsTheTUI(t *testing.T) {
+	needBinary(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hark.db")
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty here: %v", err)
+	}
+	defer tty.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(harkBin, "--demo", "--db", db)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "XDG_CONFIG_HOME="+filepath.Join(dir, "c"),
+		"XDG_STATE_HOME="+filepath.Join(dir, "s"))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty // (not its controlling terminal: no SIGHUP)
+	out := &testkit.Buffer{}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(out, ptmx)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if !testkit.Poll(20*time.Second, func() bool { return strings.Contains(out.String(), "inbox") }) {
+		cmd.Process.Kill()
+		t.Fatalf("no first screen: %q", lastBytes(out.String(), 300))
+	}
+	ptmx.Close() // the terminal goes away
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("hark ended with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("hark ran on after its terminal hung up")
+	}
+	st, err := store.Open(db, store.Options{Timeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("store not released: %v", err)
+	}
+	st.Close()
 }

@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
@@ -286,6 +288,42 @@ func Run(ctx context.Context, m *Model, opts ...tea.ProgramOption) error {
 	return run(ctx, m, os.Stdout, opts...)
 }
 
+// ErrHangup is Run's answer when the terminal went away (the window
+// closed, the SSH connection dropped) and hark quit because of it.
+var ErrHangup = errors.New("the terminal hung up")
+
+// hangupEvery is how often Run checks that its terminal is still there.
+const hangupEvery = time.Second
+
+// watchHangup calls gone once tty stops being a terminal that answers (a
+// hung-up terminal fails every ioctl with EIO), checking every interval,
+// until the returned stop is called. Bubble Tea reads a hung-up terminal's
+// end of input as the end of its input and goes on running: without this
+// hark would poll and hold its store with nobody to see it, until killed,
+// when the session leader that got SIGHUP does not pass it on (make,
+// tmux's kill-server).
+func watchHangup(tty *os.File, interval time.Duration, gone func()) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if _, _, err := term.GetSize(tty.Fd()); err != nil {
+					gone()
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 // PushTitle and PopTitle (XTWINOPS 22 and 23) save the terminal's icon
 // and window title before hark sets its own and bring it back after:
 // Bubble Tea only empties the title on exit. hark serve writes them around
@@ -303,9 +341,17 @@ func run(ctx context.Context, m *Model, out io.Writer, opts ...tea.ProgramOption
 		m.sty = NewStyles(darkTheme(), true)
 	}
 	p := tea.NewProgram(m, opts...)
+	var hungUp atomic.Bool
+	if f, ok := out.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		stop := watchHangup(f, hangupEvery, func() { hungUp.Store(true); p.Quit() })
+		defer stop()
+	}
 	_, _ = io.WriteString(out, PushTitle)
 	_, err := p.Run()
 	_, _ = io.WriteString(out, PopTitle)
+	if hungUp.Load() && err == nil {
+		return ErrHangup
+	}
 	// a signal (SIGINT, SIGTERM: the context ends) is a normal way to quit
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
