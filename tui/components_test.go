@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // The `?` help is every binding wherever it is opened: the main table,
@@ -66,4 +69,37 @@ func press(s string) tea.KeyPressMsg {
 	}
 	r := []rune(s)[0]
 	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+// The stats overlay scrolls like the help: at 80×24 the report is longer
+// than the screen, and j brings its last lines into view.
+func TestStatsScroll(t *testing.T) {
+	var report []string
+	for i := range 40 {
+		report = append(report, fmt.Sprintf("line %02d", i))
+	}
+	m := testModel(t, Deps{Engine: emptyEngine(t), Stats: func(context.Context, int) (string, error) {
+		return strings.Join(report, "\n") + "\n", nil
+	}})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(tea.KeyPressMsg{Code: 's', Text: "s"})
+	o, ok := m.top().(*stats)
+	if !ok {
+		t.Fatalf("s opened %T", m.top())
+	}
+	m.Update(o.load()())
+	screen := func() string { return ansi.Strip(m.View().Content) }
+	if s := screen(); !strings.Contains(s, "line 00") || strings.Contains(s, "line 39") || !strings.Contains(s, "of 40") {
+		t.Fatalf("the first screen of the report:\n%s", s)
+	}
+	for range 40 {
+		m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	}
+	if s := screen(); !strings.Contains(s, "line 39") {
+		t.Fatalf("j did not scroll to the end:\n%s", s)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if _, open := m.top().(*stats); open {
+		t.Fatal("esc did not close the stats")
+	}
 }
