@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -46,4 +47,17 @@ func TestWatchHangup(t *testing.T) {
 	defer m2.Close()
 	defer tty2.Close()
 	watchHangup(tty2, time.Millisecond, func() { t.Error("gone called for a live terminal") })()
+
+	// a file that was never a terminal that answers is not watched
+	f, err := os.CreateTemp(t.TempDir(), "not-a-tty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	called := make(chan struct{}, 1)
+	stop = watchHangup(f, time.Millisecond, func() { called <- struct{}{} })
+	if testkit.Poll(30*time.Millisecond, func() bool { return len(called) > 0 }) {
+		t.Fatal("gone called for a file that never answered")
+	}
+	stop()
 }

@@ -303,6 +303,9 @@ const hangupEvery = time.Second
 // when the session leader that got SIGHUP does not pass it on (make,
 // tmux's kill-server).
 func watchHangup(tty *os.File, interval time.Duration, gone func()) (stop func()) {
+	if _, _, err := term.GetSize(tty.Fd()); err != nil {
+		return func() {} // a terminal that never answers: nothing to tell by
+	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
