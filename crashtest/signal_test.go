@@ -201,6 +201,7 @@ func lastBytes(s string, n int) string {
 // store is free.
 func TestHangupQuitsTheTUI(t *testing.T) {
 	needBinary(t)
+	t.Parallel() // mostly waits (the first screen, the hang-up): beside TestCrashTeam
 	dir := t.TempDir()
 	db := filepath.Join(dir, "hark.db")
 	ptmx, tty, err := pty.Open()
