@@ -484,11 +484,7 @@ func queueCmd(f *flags) *cobra.Command {
 		if *n == 0 { // all: the view's order, then the conversations
 			var refs []store.Ref
 			if refs, err = a.Store.QueueRefs(cmd.Context(), v, nil); err == nil {
-				ids := make([]string, len(refs))
-				for i, r := range refs {
-					ids[i] = r.ID
-				}
-				convs, err = a.Store.Conversations(cmd.Context(), ids)
+				convs, err = a.Store.Conversations(cmd.Context(), store.RefIDs(refs))
 			}
 		} else {
 			convs, err = a.Store.Top(cmd.Context(), v, *n, nil)

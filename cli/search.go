@@ -48,11 +48,7 @@ func searchCmd(f *flags) *cobra.Command {
 		if *n > 0 && len(refs) > *n {
 			refs = refs[:*n]
 		}
-		ids := make([]string, len(refs))
-		for i, r := range refs {
-			ids[i] = r.ID
-		}
-		convs, err := a.Store.Conversations(cmd.Context(), ids)
+		convs, err := a.Store.Conversations(cmd.Context(), store.RefIDs(refs))
 		if err != nil {
 			return err
 		}

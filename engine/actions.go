@@ -143,10 +143,13 @@ func (e *Engine) Reply(ctx context.Context, convID, text string, o ReplyOptions)
 		}
 		e.publish(Event{Kind: EvConvChanged, ConvIDs: []string{convID}})
 	}
-	if ent.SendAt.IsZero() {
-		e.log.Info("reply queued", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label())
-	} else {
-		e.log.Info("reply scheduled", "conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label(), "at", ent.SendAt)
+	switch attrs := []any{"conv", target.ID, "outbox", ent.Seq, "direct", r.Direct, "by", ent.Reply.By.Label()}; {
+	case !o.At.IsZero():
+		e.log.Info("reply scheduled", append(attrs, "at", ent.SendAt)...)
+	case o.Hold > 0: // the undo window: it goes at its end unless taken back
+		e.log.Info("reply queued", append(attrs, "undo_until", ent.SendAt)...)
+	default:
+		e.log.Info("reply queued", attrs...)
 	}
 	e.publish(Event{Kind: EvDelivery, Outbox: &ent, ConvIDs: []string{target.ID}})
 	e.Kick()

@@ -11,8 +11,6 @@ import (
 // stats is the stats overlay: first-response times, SLA and volumes,
 // computed in a Cmd by Deps.Stats for the screen's width.
 type stats struct {
-	*Common
-	host  host
 	*help // the report, scrolled as the help is (it is longer than 24 lines)
 }
 
@@ -20,7 +18,7 @@ type stats struct {
 type statsMsg struct{ text string }
 
 func newStats(c *Common, h host) *stats {
-	return &stats{Common: c, host: h, help: newScroll(c, h, "Stats", []string{"computing…"})}
+	return &stats{newScroll(c, h, "Stats", []string{"computing…"})}
 }
 
 // load computes the stats in a Cmd.
