@@ -749,25 +749,6 @@ func TestFullTextSearch(t *testing.T) {
 	}
 }
 
-func TestIDLess(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"9", "10", true},
-		{"10", "9", false},
-		{"117654091669176322", "117655181721600004", true},
-		{"117655181721600004", "117655181721600004", false},
-		{"01M7Z565301V5P412Q3PD8AJB8", "01M81J4M1FBC40SECMGZ23GHHP", true},
-		{"01M81J4M1FBC40SECMGZ23GHHP", "01M7Z565301V5P412Q3PD8AJB8", false},
-	}
-	for _, tt := range tests {
-		if got := idLess(tt.a, tt.b); got != tt.want {
-			t.Errorf("idLess(%s, %s) = %v", tt.a, tt.b, got)
-		}
-	}
-}
-
 func TestNoServer(t *testing.T) {
 	_, err := New(Options{Account: "x"}).Poll(ctx, "")
 	if social.KindOf(err) != social.Permanent {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -340,24 +341,14 @@ func (s *Search) pollSearch(ctx context.Context, cursor string) (social.Batch, e
 	b := social.Batch{Cursor: cursor}
 	for _, st := range res.Statuses {
 		p, ok := a.post(st, social.KindSearch, a.now())
-		if !ok || (cursor != "" && !idLess(cursor, p.RemoteID)) {
+		if !ok || (cursor != "" && web.CompareIDs(cursor, p.RemoteID) >= 0) {
 			continue
 		}
 		b.Posts = append(b.Posts, p)
-		if b.Cursor == "" || idLess(b.Cursor, p.RemoteID) {
+		if b.Cursor == "" || web.CompareIDs(b.Cursor, p.RemoteID) < 0 {
 			b.Cursor = p.RemoteID
 		}
 	}
-	sort.SliceStable(b.Posts, func(i, j int) bool { return idLess(b.Posts[i].RemoteID, b.Posts[j].RemoteID) })
+	sort.SliceStable(b.Posts, func(i, j int) bool { return web.CompareIDs(b.Posts[i].RemoteID, b.Posts[j].RemoteID) < 0 })
 	return b, nil
-}
-
-// idLess orders opaque status ids without parsing them: a shorter id is
-// older (decimal snowflakes grow in length), equal lengths compare
-// lexically (snowflakes, ULIDs and base62 flake ids all sort that way).
-func idLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"math"
@@ -115,4 +116,13 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	}
 	*l = out
 	return nil
+}
+
+// CompareIDs orders two of a network's opaque post ids without parsing
+// them, as Mastodon's and X's paging does: a shorter id is older (decimal
+// snowflakes grow in length) and ids of one length compare byte by byte
+// (snowflakes, ULIDs and base62 flake ids all sort that way). It returns
+// -1, 0 or +1, as cmp.Compare does.
+func CompareIDs(a, b string) int {
+	return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
 }

@@ -55,3 +55,24 @@ func TestLenientTypes(t *testing.T) {
 		})
 	}
 }
+
+func TestCompareIDs(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"9", "10", -1},
+		{"10", "9", 1},
+		{"117654091669176322", "117655181721600004", -1},
+		{"117655181721600004", "117655181721600004", 0},
+		{"01M7Z565301V5P412Q3PD8AJB8", "01M81J4M1FBC40SECMGZ23GHHP", -1},
+		{"01M81J4M1FBC40SECMGZ23GHHP", "01M7Z565301V5P412Q3PD8AJB8", 1},
+		{"", "1", -1},
+		{"", "", 0},
+	}
+	for _, tt := range tests {
+		if got := CompareIDs(tt.a, tt.b); got != tt.want {
+			t.Errorf("CompareIDs(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

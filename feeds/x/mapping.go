@@ -242,12 +242,3 @@ func snowflakeTime(id string) (time.Time, bool) {
 	ms := int64(n>>22) + twitterEpoch
 	return time.UnixMilli(ms).UTC(), true
 }
-
-// idLess orders X ids (decimal snowflakes) without parsing them: a shorter
-// decimal string is a smaller number.
-func idLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
-}

@@ -1,6 +1,7 @@
 package x
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hark-tui/hark/feeds/web"
 	"github.com/hark-tui/hark/social"
 )
 
@@ -68,7 +70,7 @@ func (c *Client) catchUp(ctx context.Context, key, path string, q url.Values, cu
 			newest = string(tp.Meta.NewestID)
 			if newest == "" {
 				for _, t := range tp.Data {
-					if t.ID != "" && (newest == "" || idLess(newest, string(t.ID))) {
+					if t.ID != "" && (newest == "" || web.CompareIDs(newest, string(t.ID)) < 0) {
 						newest = string(t.ID)
 					}
 				}
@@ -245,10 +247,8 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 		out = append(out, post)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return idLess(out[i].RemoteID, out[j].RemoteID)
+		a, b := out[i], out[j]
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), web.CompareIDs(a.RemoteID, b.RemoteID)) < 0
 	})
 	return out, nil
 }
