@@ -34,12 +34,12 @@ type rule struct {
 // test: write its rule in its doc.go and here.
 var rules = map[string]rule{
 	".":           {[]string{"cli", "textsafe"}, "It imports cli, which holds the commands, and textsafe for its last error line"},
-	"app":         {[]string{"canned", "config", "engine", "feeds/bluesky", "feeds/demo", "feeds/mastodon", "feeds/rss", "feeds/web", "feeds/x", "social", "stats", "store", "store/stores", "termimg", "textsafe", "triage", "tui"}, "It may import canned, config, engine, the network adapters (feeds/…), social, stats, store, store/stores, termimg, textsafe and triage, and tui only for what the TUI is handed (TUIDeps); it must not import cli, serve, team, ipc or the test packages"},
+	"app":         {[]string{"canned", "config", "engine", "feeds/bluesky", "feeds/demo", "feeds/mastodon", "feeds/rss", "feeds/web", "feeds/x", "social", "stats", "store", "store/stores", "termimg", "textsafe", "triage", "tui", "when"}, "It may import canned, config, engine, the network adapters (feeds/…), social, stats, store, store/stores, termimg, textsafe, triage and when (a send time typed for hark reply --at), and tui only for what the TUI is handed (TUIDeps); it must not import cli, serve, team, ipc or the test packages"},
 	"app/apptest": {[]string{"app", "config", "engine", "social", "team"}, "It imports app, config, engine, social and team; it must not be imported by non-test code"},
 	"attach":      {[]string{"social"}, "It depends on social and the standard library only"},
 	"canned":      {[]string{"langtag"}, "It depends on the standard library, sahilm/fuzzy and langtag (language tags) only; it must not import store, engine, tui or feeds"},
-	"cli": {[]string{"app", "attach", "config", "engine", "ipc", "query", "serve", "social", "store", "store/stores", "team", "textsafe", "tui"},
-		"It may import app, attach, config, engine, ipc, query, serve, social, store (and store/stores, to open a store by name for `hark store copy`), team (hark on a shared store joins the team), textsafe and tui; it must not reach into feeds directly (app builds them)"},
+	"cli": {[]string{"app", "attach", "config", "engine", "ipc", "query", "serve", "social", "store", "store/stores", "team", "textsafe", "tui", "when"},
+		"It may import app, attach, config, engine, ipc, query, serve, social, store (and store/stores, to open a store by name for `hark store copy`), team (hark on a shared store joins the team), textsafe, tui and when (the error of a time --at cannot take); it must not reach into feeds directly (app builds them)"},
 	"config":                       {[]string{"hours", "social"}, "It imports the standard library, viper, mapstructure and x/crypto/ssh, and of hark only social (the operator as the engine records them) and hours (the business-hours syntax, which triage's calendar reads too): it must not import any other hark package (no triage, feeds, store, engine or tui)"},
 	"crashtest":                    {nil, "The package holds tests only"},
 	"e2e":                          {nil, "It has no code of its own besides the tests, and nothing may import it"},
@@ -76,7 +76,8 @@ var rules = map[string]rule{
 	"termimg":                      {nil, "It depends on the standard library only"},
 	"textsafe":                     {nil, "This package is a leaf: it must not import any other hark package"},
 	"triage":                       {[]string{"hours", "langtag", "social"}, "It depends only on the standard library, social, hours (the business-hours syntax), langtag (language tags) and golang.org/x/text"},
-	"tui":                          {[]string{"attach", "canned", "engine", "query", "social", "store", "team", "termimg", "textsafe", "triage"}, "It reads the store through store.Reader (short read transactions, a screenful at a time) and changes state only through the engine"},
+	"tui":                          {[]string{"attach", "canned", "engine", "query", "social", "store", "team", "termimg", "textsafe", "triage", "when"}, "It reads the store through store.Reader (short read transactions, a screenful at a time) and changes state only through the engine"},
+	"when":                         {nil, "it imports the standard library only; it must not import any hark package"},
 }
 
 // testOnly are the packages only tests (and other test-only packages)

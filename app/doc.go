@@ -8,7 +8,8 @@
 // holds no globals, so tests and several TUIs can each build their own.
 //
 // It may import canned, config, engine, the network adapters (feeds/…),
-// social, stats, store, store/stores, termimg, textsafe and triage, and
-// tui only for what the TUI is handed (TUIDeps); it must not import cli,
-// serve, team, ipc or the test packages.
+// social, stats, store, store/stores, termimg, textsafe, triage and when
+// (a send time typed for hark reply --at), and tui only for what the TUI
+// is handed (TUIDeps); it must not import cli, serve, team, ipc or the
+// test packages.
 package app

@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -18,17 +16,8 @@ import (
 // store; a customer answers under it; the demo's photos can be previewed.
 func TestDemoStatusAndPhotos(t *testing.T) {
 	clk := testkit.NewClock(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC))
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(t.TempDir(), "demo.db")
-	cfg.Throwaway = false
-	cfg.LogFile = ""
-	cfg.CannedDir = ""
+	a := openDemo(t, clk.Now)
 	ctx := context.Background()
-	a, err := Open(ctx, cfg, Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
 	a.Engine.PollOnce(ctx)
 	a.SeedDemoStatus(ctx)
 	a.SeedDemoStatus(ctx) // a second start on the same store

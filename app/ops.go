@@ -18,6 +18,7 @@ import (
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/triage"
 	"github.com/hark-tui/hark/tui"
+	"github.com/hark-tui/hark/when"
 )
 
 // TUIDeps gives the TUI what it needs from this app.
@@ -26,12 +27,7 @@ func (a *App) TUIDeps(version string, openURL func(string) error) tui.Deps {
 		Engine: a.Engine, Canned: a.Canned, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials,
 		Keys: a.Cfg.Keys, Theme: a.Cfg.Theme.Name, Colors: a.Cfg.Theme.Colors, Bell: a.Cfg.Theme.Bell == nil || *a.Cfg.Theme.Bell,
 		Now: a.now, Version: version, OpenURL: openURL, Warnings: a.Warnings, Notify: a.Cfg.Theme.Notify,
-		Calendar: func(brand string) func(time.Time, int, int) time.Time {
-			if b := a.Brands[brand]; b != nil {
-				return b.Cal.Next
-			}
-			return nil
-		},
+		Calendar:   a.nextDay,
 		Stats:      a.StatsView(nil),
 		FetchMedia: a.FetchMedia,
 	}
@@ -80,6 +76,27 @@ func (a *App) Sign(ctx context.Context, id, text string) (string, error) {
 		return "", fmt.Errorf("signature of %s: %w", c.Brand, err)
 	}
 	return canned.Signed(text, sig), nil
+}
+
+// nextDay is brand's "next business day at h:m" (nil for a brand hark
+// does not know: the next calendar day).
+func (a *App) nextDay(brand string) func(time.Time, int, int) time.Time {
+	if b := a.Brands[brand]; b != nil {
+		return b.Cal.Next
+	}
+	return nil
+}
+
+// SendAt reads a send time typed for conversation convID (hark reply
+// --at) as the TUI's send later does: "tomorrow" and the presets are the
+// conversation's brand's next business day. An unreadable or past time is
+// a *when.Error.
+func (a *App) SendAt(ctx context.Context, convID, val string) (time.Time, error) {
+	c, err := a.Store.Conversation(ctx, convID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return when.Parse(val, a.now(), a.nextDay(c.Brand))
 }
 
 // SeenNow is what a screen-less reply (hark reply) has seen of a

@@ -3,13 +3,11 @@ package app
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hark-tui/hark/config"
 	"github.com/hark-tui/hark/internal/testkit"
 )
 
@@ -25,16 +23,7 @@ func engineRunning() bool {
 // the store the caller closes next is closed under no running engine.
 // A UI that panics is treated the same way.
 func TestRunStopsTheEngineWhenTheUIFails(t *testing.T) {
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(t.TempDir(), "hark.db")
-	cfg.Throwaway = false
-	cfg.LogFile = ""
-	cfg.CannedDir = ""
-	a, err := Open(context.Background(), cfg, Options{Now: func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openDemo(t, func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) })
 	if engineRunning() {
 		t.Fatal("an engine runs before Run")
 	}

@@ -6,6 +6,7 @@
 //
 // It may import app, attach, config, engine, ipc, query, serve, social,
 // store (and store/stores, to open a store by name for `hark store copy`),
-// team (hark on a shared store joins the team), textsafe and tui; it must
-// not reach into feeds directly (app builds them).
+// team (hark on a shared store joins the team), textsafe, tui and when (the
+// error of a time --at cannot take); it must not reach into feeds
+// directly (app builds them).
 package cli

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/internal/pgtest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store/pg"
-	"github.com/jackc/pgx/v5"
 )
 
 // A lost PostgreSQL: the action fails with one clear line, the status line

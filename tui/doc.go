@@ -45,7 +45,8 @@
 //
 // It reads the store through store.Reader (short read transactions, a
 // screenful at a time) and changes state only through the engine: it never
-// holds a handle it could write with. All untrusted text goes
+// holds a handle it could write with. The times typed in its prompts
+// (snooze, send later) are read by package when. All untrusted text goes
 // through textsafe before it is drawn. It holds no globals: every Model has
 // its own styles and keymap, so several can run in one process.
 package tui

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/when"
 )
 
 func TestKeymapOverrides(t *testing.T) {
@@ -47,62 +48,6 @@ func TestThemeColors(t *testing.T) {
 	}
 }
 
-func TestParseSnooze(t *testing.T) {
-	now := time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC) // a Friday
-	next := func(t time.Time, h, m int) time.Time {       // business days only
-		d := t.AddDate(0, 0, 1)
-		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-			d = d.AddDate(0, 0, 1)
-		}
-		return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, t.Location())
-	}
-	tests := []struct {
-		in   string
-		want time.Time
-		err  bool
-	}{
-		{"1", now.Add(time.Hour), false},
-		{"2", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), false}, // Monday, the next business day
-		{"3", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), false}, // next week's Monday
-		{"3h", now.Add(3 * time.Hour), false},
-		{"15:30", time.Date(2026, 11, 21, 15, 30, 0, 0, time.UTC), false}, // passed today: tomorrow
-		{"2026-12-01 09:00", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), false},
-		{"2026-11-01", time.Time{}, true},
-		{"soon", time.Time{}, true},
-	}
-	for _, tt := range tests {
-		got, err := ParseSnooze(tt.in, now, next)
-		if (err != nil) != tt.err || !tt.err && !got.Equal(tt.want) {
-			t.Errorf("%q: %v %v, want %v", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestParseSnoozeWeekdays(t *testing.T) {
-	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) // Monday
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"tue 10:00", time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)},
-		{"Tuesday", time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)},
-		{"mon 09:00", time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}, // today's 09:00 is past
-		{"mon 17:00", time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)},
-		{"3d", time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)},
-		{"2026-12-24 09:00", time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)},
-	} {
-		got, err := ParseSnooze(tc.in, now, nil)
-		if err != nil || !got.Equal(tc.want) {
-			t.Errorf("%q: %v %v, want %v", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"tu", "tux 10:00", "tue 25:00", "tue 10:00 x"} {
-		if _, err := ParseSnooze(bad, now, nil); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
 // A time that cannot be taken says which way: not a time (with what to
 // try), or one in the past (which is a time: no example), whichever
 // prompt or flag asked.
@@ -115,12 +60,12 @@ func TestTimeErrors(t *testing.T) {
 			`send later: "banana" is not a time (try ` + laterHint + `)`},
 		{"2020-01-01 10:00", "snooze: 2020-01-01 10:00 is in the past", "send later: 2020-01-01 10:00 is in the past"},
 	} {
-		_, err := ParseSnooze(tc.in, now, nil)
-		var te *TimeError
+		_, err := when.Parse(tc.in, now, nil)
+		var te *when.Error
 		if !errors.As(err, &te) {
 			t.Fatalf("%q: %v", tc.in, err)
 		}
-		if got := "snooze: " + TimeProblem(err, snoozeTry); got != tc.snooze {
+		if got := "snooze: " + when.Problem(err, snoozeTry); got != tc.snooze {
 			t.Errorf("snooze %q: %s", tc.in, got)
 		}
 		if _, _, err := parseLater(tc.in, now, nil); err == nil || err.Error() != tc.later {

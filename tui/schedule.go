@@ -9,6 +9,7 @@ import (
 
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
+	"github.com/hark-tui/hark/when"
 )
 
 // Scheduled messages: ctrl+l in the composer asks when (the snooze
@@ -51,53 +52,18 @@ func (p *composer) sendLater() tea.Cmd {
 
 // parseLater reads a send time in the snooze syntax, with an optional
 // trailing "!" (send anyway).
-func parseLater(val string, now time.Time, next func(time.Time, int, int) time.Time) (time.Time, bool, error) {
+func parseLater(val string, now time.Time, next when.Next) (time.Time, bool, error) {
 	val = strings.TrimSpace(val)
 	anyway := strings.HasSuffix(val, "!")
 	val = strings.TrimSpace(strings.TrimSuffix(val, "!"))
 	if val == "" {
 		return time.Time{}, false, fmt.Errorf("send later: when? (%s)", laterHint)
 	}
-	at, err := ParseSnooze(val, now, next)
+	at, err := when.Parse(val, now, next)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("send later: %s", TimeProblem(err, laterHint))
+		return time.Time{}, false, fmt.Errorf("send later: %s", when.Problem(err, laterHint))
 	}
 	return at, anyway, nil
-}
-
-var weekdays = map[string]time.Weekday{
-	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
-}
-
-// parseWeekday reads "tue", "tuesday", "tue 10:00": the next such day
-// (today if the time is still ahead), at 09:00 unless a time is given.
-func parseWeekday(val string, now time.Time) (time.Time, bool) {
-	f := strings.Fields(strings.ToLower(val))
-	if len(f) == 0 || len(f) > 2 || len(f[0]) < 3 {
-		return time.Time{}, false
-	}
-	wd, ok := weekdays[f[0][:3]]
-	if !ok || (len(f[0]) > 3 && !strings.HasPrefix(strings.ToLower(wd.String()), f[0])) {
-		return time.Time{}, false
-	}
-	h, mi := 9, 0
-	if len(f) == 2 {
-		t, err := time.Parse("15:04", f[1])
-		if err != nil {
-			return time.Time{}, false
-		}
-		h, mi = t.Hour(), t.Minute()
-	}
-	loc := now.Location()
-	for d := 0; d <= 7; d++ {
-		day := now.AddDate(0, 0, d)
-		at := time.Date(day.Year(), day.Month(), day.Day(), h, mi, 0, 0, loc)
-		if day.Weekday() == wd && at.After(now) {
-			return at, true
-		}
-	}
-	return time.Time{}, false
 }
 
 func laterLabel(at time.Time) string { return at.Local().Format("Mon Jan 2 15:04") }

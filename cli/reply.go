@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/store"
+	"github.com/hark-tui/hark/textsafe"
+	"github.com/hark-tui/hark/when"
+)
+
+func replyCmd(f *flags) *cobra.Command {
+	var dm, resolve, noSig, anyway bool
+	var at, to string
+	var images, alts []string
+	c := &cobra.Command{
+		Use:   "reply ID TEXT",
+		Short: "Queue a reply to a conversation and deliver it (for scripts)",
+		Args:  replyArgs,
+		RunE: withApp(f, app.Options{Kind: "reply"}, func(cmd *cobra.Command, args []string, a *app.App) error {
+			text := args[1]
+			if !noSig {
+				var err error
+				if text, err = a.Sign(cmd.Context(), args[0], text); err != nil {
+					return err
+				}
+			}
+			atts, err := attachments(images, alts)
+			if err != nil {
+				return err
+			}
+			opts := engine.ReplyOptions{Direct: dm, Resolve: resolve, SendAnyway: anyway, Attachments: atts, To: to}
+			if at != "" {
+				t, err := a.SendAt(cmd.Context(), args[0], at)
+				var te *when.Error
+				if errors.As(err, &te) {
+					return fmt.Errorf("--at: %s", when.Problem(err, "3d, tomorrow, tue 10:00, 2026-12-24 09:00, 15:30 or 2h"))
+				}
+				if err != nil {
+					return err
+				}
+				opts.At = t
+			}
+			if opts.At.IsZero() {
+				// the last check: against what the conversation held when
+				// this command started (--anyway: over whatever came since)
+				seen, err := a.SeenNow(cmd.Context(), args[0], anyway)
+				if err != nil {
+					return err
+				}
+				opts.Seen = &seen
+			}
+			a.Engine.LoadLimits(cmd.Context(), args[0]) // the instance's limit, not a default
+			ent, err := a.Operator().Reply(cmd.Context(), args[0], text, opts)
+			var ne *store.NewerError
+			if errors.As(err, &ne) {
+				return fmt.Errorf("%w\n%s\nread it (hark search, or the TUI) and send again, or add --anyway", err, strings.Join(app.NewsLines(ne.News), "\n"))
+			}
+			if err != nil {
+				return err
+			}
+			if ent.State == store.OutScheduled {
+				fmt.Fprintf(cmd.OutOrStdout(), "scheduled (outbox %d) for %s: hark sends it then, unless the customer writes again or the conversation is answered first%s\n",
+					ent.Seq, ent.SendAt.Local().Format("Mon 2006-01-02 15:04"), map[bool]string{true: " (--anyway: it goes regardless)"}[anyway])
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+			defer cancel()
+			a.Engine.Deliver(ctx)
+			ent, err = a.Store.OutboxEntry(cmd.Context(), ent.Seq)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch ent.State {
+			case store.OutSent:
+				fmt.Fprintf(out, "sent: %s %s\n", textsafe.Line(ent.Sent.RemoteID), textsafe.Line(ent.Sent.URL))
+				return nil
+			case store.OutFailed:
+				return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
+			}
+			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next `hark poll --once`, `hark poll` or the TUI\n", ent.Seq, textsafe.Line(ent.LastError))
+			return nil
+		}),
+	}
+	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
+	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
+	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
+	c.Flags().StringVar(&to, "to", "", "answer this post of the conversation (its id on the network); default: the latest post of the customer who waits")
+	c.Flags().StringVar(&at, "at", "", "send later, in the words of the TUI's send later: 2h, 3d, tomorrow (the brand's next business day, 09:00), tue 10:00, 15:30, 2026-12-24 09:00")
+	c.Flags().BoolVar(&anyway, "anyway", false, "send even if the customer writes again or another operator answers meanwhile (with --at: until it goes; without: while this command runs, recorded in the trail)")
+	imageFlags(c, &images, &alts)
+	return c
+}
+
+// replyArgs says what `hark reply` needs instead of cobra's "accepts 2
+// arg(s), received 0".
+func replyArgs(_ *cobra.Command, args []string) error {
+	if len(args) == 2 {
+		return nil
+	}
+	what := "a conversation id and the reply's text"
+	switch {
+	case len(args) == 1:
+		what = "the reply's text after the conversation id"
+	case len(args) > 2:
+		what = "the reply's text as one argument: put it in quotes"
+	}
+	return fmt.Errorf("usage: hark reply ID TEXT [--dm] [--resolve]: %s (ID is the first column of `hark queue`), e.g. hark reply 12 \"We're on it\"", what)
+}
