@@ -251,3 +251,59 @@ func importViolations(t *testing.T, pkgs []pkg) []string {
 	}
 	return bad
 }
+
+// layoutEntry is one path in DESIGN.md's layout: "store/" at the start of
+// a line, or "pg/" indented under it ("store/pg").
+var layoutEntry = regexp.MustCompile(`^[a-z][a-z0-9_./]*/$`)
+
+// layoutPackages are the package folders DESIGN.md's layout names.
+func layoutPackages(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("DESIGN.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "## Layout\n```\n")
+	if i < 0 {
+		t.Fatal("DESIGN.md has no layout block")
+	}
+	block, _, _ := strings.Cut(doc[i+len("## Layout\n```\n"):], "```")
+	named := map[string]bool{}
+	parent := ""
+	for line := range strings.SplitSeq(block, "\n") {
+		indented := strings.HasPrefix(line, "  ")
+		for f := range strings.FieldsSeq(line) {
+			if !layoutEntry.MatchString(f) {
+				break // the description
+			}
+			path := strings.TrimSuffix(f, "/")
+			if indented {
+				path = parent + "/" + path
+			} else {
+				parent = path
+			}
+			named[path] = true
+		}
+	}
+	return named
+}
+
+// TestDesignLayoutNamesEveryPackage keeps DESIGN.md's layout true: it
+// names every package of the module, and nothing that is not a folder.
+func TestDesignLayoutNamesEveryPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list over the module")
+	}
+	named := layoutPackages(t)
+	for _, p := range listPackages(t) {
+		if me := short(p.ImportPath); me != "." && !named[me] {
+			t.Errorf("DESIGN.md's layout does not name %s/: add it, with what it holds", me)
+		}
+	}
+	for path := range named {
+		if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+			t.Errorf("DESIGN.md's layout names %s/, which is not a folder of the module", path)
+		}
+	}
+}
