@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -101,5 +102,22 @@ func TestStatsScroll(t *testing.T) {
 	m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
 	if _, open := m.top().(*stats); open {
 		t.Fatal("esc did not close the stats")
+	}
+}
+
+// A prompt's hints break between their items instead of being cut: at 80
+// columns the snooze prompt shows its last hint whole, on two lines.
+func TestPromptHintsWrap(t *testing.T) {
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	openSnooze(m.Common, m, "", func(time.Time, string, string) tea.Cmd { return nil })
+	s := ansi.Strip(m.View().Content)
+	for _, want := range []string{"or type: 3h · 45m", "(then a note after ';')", "until ›"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the snooze prompt at 80×24 lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "(then a…") {
+		t.Errorf("a hint is cut:\n%s", s)
 	}
 }

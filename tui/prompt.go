@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // prompt is an overlay with one line of input under a few lines of hints:
@@ -67,8 +69,20 @@ func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// View breaks a hint too wide for the box between its " · " items
+// (drawOverlay would cut it: at 80 columns the snooze prompt lost "then a
+// note after ';'").
 func (o *prompt) View(w, h int) (string, []string) {
-	return o.title, append(append([]string{}, o.hints...), o.input.View())
+	inner := max(w-4, 20) - 4 // drawOverlay's box, inside its border
+	lines := make([]string, 0, len(o.hints)+1)
+	for _, hint := range o.hints {
+		if textsafe.Width(hint) > inner {
+			lines = append(lines, strings.Split(hintLines(hint, inner, 3), "\n")...)
+		} else {
+			lines = append(lines, hint)
+		}
+	}
+	return o.title, append(lines, o.input.View())
 }
 
 // blinkCursor makes the inputs' cursor blink (tests that run every Cmd to
