@@ -43,19 +43,8 @@ func TestTotalsSameAsBolt(t *testing.T) {
 		if len(bc) == 0 || len(bo) == 0 {
 			t.Fatalf("%s: bbolt counted nothing", stage)
 		}
-		if len(bc) != len(pc) || len(bo) != len(po) {
-			t.Fatalf("%s: bbolt %d cells / %d operator cells, PostgreSQL %d / %d", stage, len(bc), len(bo), len(pc), len(po))
-		}
-		for k, x := range bc {
-			if y := pc[k]; x != y {
-				t.Fatalf("%s: cell %s: bbolt %+v, PostgreSQL %+v", stage, k, x, y)
-			}
-		}
-		for k, x := range bo {
-			if y := po[k]; x != y {
-				t.Fatalf("%s: operator cell %s: bbolt %+v, PostgreSQL %+v", stage, k, x, y)
-			}
-		}
+		storetest.SameCells(t, stage+": cell", "bbolt", bc, "PostgreSQL", pc)
+		storetest.SameCells(t, stage+": operator cell", "bbolt", bo, "PostgreSQL", po)
 		storetest.SameContents(t, b, p) // the cells' bytes, in order
 		sameReports(t, p)
 	}
@@ -117,26 +106,7 @@ func TestTotalsBackfill(t *testing.T) {
 		t.Fatalf("backfilled totals differ from those kept:\n%.300s\n%.300s", got, want)
 	}
 	sameReports(t, p)
-	rc, ro := storetest.Recount(t, p)
-	gc, gop := storetest.Totals(t, p)
-	n := 0
-	for k, x := range rc {
-		if x.Zero() {
-			continue
-		}
-		n++
-		if gc[k] != x {
-			t.Fatalf("cell %s: backfilled %+v, recounted %+v", k, gc[k], x)
-		}
-	}
-	if n != len(gc) || n == 0 {
-		t.Fatalf("%d cells backfilled, %d recounted", len(gc), n)
-	}
-	for k, x := range ro {
-		if !x.Zero() && gop[k] != x {
-			t.Fatalf("operator cell %s: backfilled %+v, recounted %+v", k, gop[k], x)
-		}
-	}
+	storetest.SameAsRecount(t, "backfilled", p, p)
 }
 
 // sameReports: the reports built from the sums (StatSums: days and

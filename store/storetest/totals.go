@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -69,36 +68,7 @@ func Totals(t testing.TB, s store.StatsReader) (map[string]stats.Cell, map[strin
 func totalsContract(t *testing.T, s store.Store) {
 	sr := withHistory[store.StatsReader](t, s, "running totals", 400)
 	ctx := context.Background()
-	check := func(stage string) {
-		t.Helper()
-		wc, wo := Recount(t, s)
-		gc, gop := Totals(t, sr)
-		for k, w := range wc {
-			if w.Zero() {
-				delete(wc, k)
-			}
-		}
-		for k, w := range wo {
-			if w.Zero() {
-				delete(wo, k)
-			}
-		}
-		if len(wc) == 0 || len(wo) == 0 {
-			t.Fatalf("%s: nothing counted", stage)
-		}
-		if !reflect.DeepEqual(wc, gc) {
-			for k := range wc {
-				if !reflect.DeepEqual(wc[k], gc[k]) {
-					t.Fatalf("%s: cell %s: kept %+v, recounted %+v", stage, k, gc[k], wc[k])
-				}
-			}
-			t.Fatalf("%s: %d cells kept, %d recounted", stage, len(gc), len(wc))
-		}
-		if !reflect.DeepEqual(wo, gop) {
-			t.Fatalf("%s: operator cells differ: kept %d, recounted %d", stage, len(gop), len(wo))
-		}
-	}
-	check("built")
+	SameAsRecount(t, "built", s, sr)
 	for i, id := range []string{"1", "2", "3", "399"} {
 		if _, err := s.UpdateConv(ctx, id, func(c *social.Conversation) error {
 			switch i {
@@ -117,5 +87,49 @@ func totalsContract(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	check("changed")
+	SameAsRecount(t, "changed", s, sr)
+}
+
+// SameAsRecount fails the test unless the running totals sr keeps (s's)
+// equal a recount of every conversation of s: the same cells, each with
+// the same counts (cells a recount leaves at zero are not kept).
+func SameAsRecount(t testing.TB, stage string, s store.Store, sr store.StatsReader) {
+	t.Helper()
+	wc, wo := Recount(t, s)
+	gc, gop := Totals(t, sr)
+	dropZero(wc)
+	dropZero(wo)
+	if len(wc) == 0 || len(wo) == 0 {
+		t.Fatalf("%s: nothing counted", stage)
+	}
+	SameCells(t, stage+": cell", "kept", gc, "recounted", wc)
+	SameCells(t, stage+": operator cell", "kept", gop, "recounted", wo)
+}
+
+// SameCells fails the test at the first cell that two sets of totals (a,
+// named an, and b, named bn) do not hold alike, or that one of them lacks.
+func SameCells[C comparable](t testing.TB, what, an string, a map[string]C, bn string, b map[string]C) {
+	t.Helper()
+	for k, x := range a {
+		if y, ok := b[k]; !ok || x != y {
+			t.Fatalf("%s %s: %s %+v, %s %+v", what, k, an, x, bn, y)
+		}
+	}
+	for k, y := range b {
+		if _, ok := a[k]; !ok {
+			t.Fatalf("%s %s: %s has none, %s %+v", what, k, an, bn, y)
+		}
+	}
+}
+
+// dropZero removes the cells that count nothing.
+func dropZero[C any, P interface {
+	*C
+	Zero() bool
+}](m map[string]C) {
+	for k, c := range m {
+		if P(&c).Zero() {
+			delete(m, k)
+		}
+	}
 }
