@@ -24,6 +24,14 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	if k.Code == tea.KeyEscape && k.Mod == tea.ModAlt {
+		// Two escs in one read (pressed quickly, or bunched by a slow SSH
+		// link) decode as alt+esc, which nothing binds: they are two
+		// escs, each closing what it would close on its own.
+		esc := tea.KeyPressMsg{Code: tea.KeyEscape}
+		first := m.onKey(esc)
+		return tea.Batch(first, m.onKey(esc))
+	}
 	m.msgs.keyPressed(m.now())
 	m.queue.follow = "" // an undo's conversation not back yet: the operator has moved on
 	typing := m.focus == fComposer || m.focus == fPicker

@@ -121,3 +121,48 @@ func TestPromptHintsWrap(t *testing.T) {
 		t.Errorf("a hint is cut:\n%s", s)
 	}
 }
+
+func TestWrapHint(t *testing.T) {
+	for _, tc := range []struct {
+		name, hint string
+		w          int
+		want       []string
+	}{
+		{"fits: spacing kept", "1 enter  in 1 hour", 30, []string{"1 enter  in 1 hour"}},
+		{"between items", "3h · 45m · 2d · 15:30", 12, []string{"3h · 45m", "2d · 15:30"}},
+		{"between words", "It is cancelled if the customer writes again", 20,
+			[]string{"It is cancelled if", "the customer writes", "again"}},
+		{"both", "a · It is cancelled if the customer writes", 20,
+			[]string{"a", "It is cancelled if", "the customer writes"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := wrapHint(tc.hint, tc.w)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			for _, l := range got {
+				if ansi.StringWidth(l) > tc.w {
+					t.Errorf("%q is wider than %d", l, tc.w)
+				}
+			}
+		})
+	}
+}
+
+// Two escs that arrive in one read decode as alt+esc (ultraviolet's
+// decoder: ESC before a key is alt): they close two things, as two
+// presses of esc do, instead of leaving the prompt open to take the next
+// keys typed.
+func TestEscEscClosesTwo(t *testing.T) {
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.Update(tea.KeyPressMsg{Code: '?', Text: "?"})
+	openSnooze(m.Common, m, "", func(time.Time, string, string) tea.Cmd { return nil })
+	if len(m.stack) != 2 {
+		t.Fatalf("%d overlays open, want the help and the snooze prompt", len(m.stack))
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEscape, Mod: tea.ModAlt})
+	if len(m.stack) != 0 {
+		t.Fatalf("alt+esc left %d overlays open (top %T)", len(m.stack), m.top())
+	}
+}

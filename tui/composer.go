@@ -607,11 +607,20 @@ func (p *composer) onSent(msg sentMsg) tea.Cmd {
 // keys take two lines rather than being cut on one); what does not fit is
 // cut with an ellipsis on the last line.
 func hintLines(hint string, w, n int) string {
-	n = max(n, 1)
-	items := strings.Split(hint, " · ")
+	lines := packItems(hint, w, max(n, 1))
+	for i := range lines {
+		lines[i] = textsafe.Truncate(lines[i], w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// packItems lays a hint's " · "-separated items on lines of w columns,
+// as many on a line as fit; with n > 0, the nth line takes all the rest.
+// A line may still be wider than w: an item wider than w, or the nth.
+func packItems(hint string, w, n int) []string {
 	var lines []string
 	line := ""
-	for _, it := range items {
+	for _, it := range strings.Split(hint, " · ") {
 		switch {
 		case line == "":
 			line = it
@@ -622,9 +631,5 @@ func hintLines(hint string, w, n int) string {
 			line = it
 		}
 	}
-	lines = append(lines, line)
-	for i := range lines {
-		lines[i] = textsafe.Truncate(lines[i], w)
-	}
-	return strings.Join(lines, "\n")
+	return append(lines, line)
 }

@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/hark-tui/hark/textsafe"
 )
 
@@ -69,20 +71,29 @@ func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// View breaks a hint too wide for the box between its " · " items
-// (drawOverlay would cut it: at 80 columns the snooze prompt lost "then a
-// note after ';'").
+// View breaks a hint too wide for the box (drawOverlay would cut it: at 80
+// columns the snooze prompt lost "then a note after ';'").
 func (o *prompt) View(w, h int) (string, []string) {
 	inner := max(w-4, 20) - 4 // drawOverlay's box, inside its border
 	lines := make([]string, 0, len(o.hints)+1)
 	for _, hint := range o.hints {
-		if textsafe.Width(hint) > inner {
-			lines = append(lines, strings.Split(hintLines(hint, inner, 3), "\n")...)
-		} else {
-			lines = append(lines, hint)
-		}
+		lines = append(lines, wrapHint(hint, inner)...)
 	}
 	return o.title, append(lines, o.input.View())
+}
+
+// wrapHint lays a hint out on lines of w columns: between its " · "
+// items, and between words where an item alone is too wide. A hint that
+// fits is left as it is (its spacing lines presets up).
+func wrapHint(hint string, w int) []string {
+	if textsafe.Width(hint) <= w {
+		return []string{hint}
+	}
+	var out []string
+	for _, l := range packItems(hint, w, 0) {
+		out = append(out, strings.Split(ansi.Wordwrap(l, w, ""), "\n")...)
+	}
+	return out
 }
 
 // blinkCursor makes the inputs' cursor blink (tests that run every Cmd to
