@@ -50,7 +50,7 @@ var (
 // next waits for the next event that passes keep.
 func next(t *testing.T, ch <-chan team.Event, keep func(team.Event) bool) team.Event {
 	t.Helper()
-	deadline := time.After(2 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case ev := <-ch:
@@ -58,7 +58,7 @@ func next(t *testing.T, ch <-chan team.Event, keep func(team.Event) bool) team.E
 				return ev
 			}
 		case <-deadline:
-			t.Fatal("no such event within 2 s")
+			t.Fatal("no such event within 10 s")
 			return team.Event{}
 		}
 	}

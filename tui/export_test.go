@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
+	"runtime"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -48,20 +51,30 @@ func (m *Model) Press(keys ...tea.KeyPressMsg) {
 }
 
 // Drive runs a Cmd and feeds what it returns back to the model, with the
-// Cmds that returns, until none is left. A Cmd that waits (the cursor's
-// blink, the engine's next event) is given up after a while: its message
-// would change nothing a test looks at.
+// Cmds that returns, until none is left. A timer (after: the tick, a
+// draft's delay, a preview's) that has not fired within a second is given
+// up: its message would change nothing a test looks at. Any other Cmd does
+// I/O (a store read, an engine action) and is waited for, however busy the
+// machine: given up, its result would be lost and the test would fail at
+// random. One that does not answer in a minute is a hang, and panics.
 func (m *Model) Drive(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
 	ch := make(chan tea.Msg, 1)
 	go func() { ch <- cmd() }()
+	wait := time.Minute
+	if isTimer(cmd) {
+		wait = time.Second
+	}
 	var msg tea.Msg
 	select {
 	case msg = <-ch:
-	case <-time.After(time.Second):
-		return
+	case <-time.After(wait):
+		if wait == time.Second {
+			return
+		}
+		panic(fmt.Sprintf("Drive: %s did not answer in %v", cmdName(cmd), wait))
 	}
 	switch msg := msg.(type) {
 	case nil:
@@ -159,3 +172,15 @@ func (m *Model) Presence() string { return m.team.presence() }
 
 // SelectedID is the conversation the queue's cursor is on ("" if none).
 func (m *Model) SelectedID() string { return m.selectedID() }
+
+// cmdName is the name of a Cmd's function.
+func cmdName(cmd tea.Cmd) string {
+	return runtime.FuncForPC(reflect.ValueOf(cmd).Pointer()).Name()
+}
+
+// isTimer tells the Cmds after made: the closure is after's own, inlined
+// or not ("tui.after.func1", "tui.(*Model).tick.after.func5").
+func isTimer(cmd tea.Cmd) bool {
+	name := cmdName(cmd)
+	return strings.HasPrefix(name, "github.com/hark-tui/hark/tui.") && strings.Contains(name, ".after.func")
+}

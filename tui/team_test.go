@@ -42,7 +42,7 @@ func teamModel(t *testing.T, d tui.Deps, s *team.Session) *tui.Model {
 // until applies the session's team events until its screen shows want.
 func until(t *testing.T, m *tui.Model, want string) string {
 	t.Helper()
-	teamUntil(t, m, 2*time.Second, m.TeamEvent, func() bool { return strings.Contains(m.Screen(), want) },
+	teamUntil(t, m, 10*time.Second, m.TeamEvent, func() bool { return strings.Contains(m.Screen(), want) },
 		func() string { return fmt.Sprintf("the screen never showed %q", want) })
 	return m.Screen()
 }

@@ -27,3 +27,23 @@ func TestAfterEndsWithContext(t *testing.T) {
 	cancel()
 	testkit.Returned(t, done, 10*time.Second, "the tick")
 }
+
+// Drive tells a timer (given up after a second) from a Cmd doing I/O
+// (waited for): after's closures, inlined where they are made or not.
+func TestDriveKnowsTimers(t *testing.T) {
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
+	for _, tc := range []struct {
+		name  string
+		cmd   tea.Cmd
+		timer bool
+	}{
+		{"after", after(t.Context(), time.Hour, func(time.Time) tea.Msg { return nil }), true},
+		{"the tick", m.tick(), true},
+		{"a store read", m.loadOutbox(), false},
+		{"a batch", tea.Batch(m.tick(), m.loadOutbox()), false},
+	} {
+		if got := isTimer(tc.cmd); got != tc.timer {
+			t.Errorf("%s (%s): timer %v, want %v", tc.name, cmdName(tc.cmd), got, tc.timer)
+		}
+	}
+}
