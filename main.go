@@ -26,7 +26,7 @@ func main() {
 	// and every command (the TUI too) quits through it, restoring the
 	// terminal and releasing the store. A second signal while it does so
 	// gets the default action.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := signal.NotifyContext(context.Background(), quitSignals()...)
 	go func() { <-ctx.Done(); stop() }()
 	// A reader that goes away (hark queue | head) ends the command as a
 	// signal does, through ctx, so that it still releases the store and
@@ -54,6 +54,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hark:", textsafe.Block(err.Error()))
 		os.Exit(1)
 	}
+}
+
+// quitSignals are the signals that end hark: SIGTERM, and SIGINT and
+// SIGHUP unless hark was started with them ignored. `nohup hark engine &`
+// (or a script's background job, which ignores SIGINT) asked for them to
+// be ignored: catching them would end the engine at logout. (Go's Notify
+// would otherwise install a handler and stop ignoring them.)
+func quitSignals() []os.Signal {
+	sigs := []os.Signal{syscall.SIGTERM}
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	return sigs
 }
 
 // stdout is standard output, which notes a write to a pipe whose reader

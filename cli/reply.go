@@ -68,7 +68,7 @@ func replyCmd(f *flags) *cobra.Command {
 			}
 			if ent.State == store.OutScheduled {
 				fmt.Fprintf(cmd.OutOrStdout(), "scheduled (outbox %d) for %s: hark sends it then, unless the customer writes again or the conversation is answered first%s\n",
-					ent.Seq, ent.SendAt.Local().Format("Mon 2006-01-02 15:04"), map[bool]string{true: " (--anyway: it goes regardless)"}[anyway])
+					ent.Seq, ent.SendAt.Local().Format("Mon 2006-01-02 15:04 MST"), map[bool]string{true: " (--anyway: it goes regardless)"}[anyway])
 				return nil
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)

@@ -151,11 +151,16 @@ func signalRound(t *testing.T, i int, sig syscall.Signal, afterDraw bool, delay 
 			cmd.Process.Kill()
 			<-done
 		}
+		// the Go runtime's dump starts at "SIGQUIT": from there, the
+		// main goroutine first (what it waits for is the point)
 		dump := out.String()
-		if len(dump) > 4000 {
-			dump = dump[len(dump)-4000:]
+		if k := strings.Index(dump, "SIGQUIT"); k >= 0 {
+			dump = dump[k:]
 		}
-		t.Logf("run %d hung on %v; its goroutines:\n%s", i, sig, dump)
+		if len(dump) > 16000 {
+			dump = dump[:16000] + "\n…"
+		}
+		t.Logf("run %d hung on %v (after draw %v, +%v); its goroutines:\n%s", i, sig, afterDraw, delay, dump)
 		return true, ""
 	}
 	if waitErr != nil {
@@ -243,4 +248,71 @@ func TestHangupQuitsTheTUI(t *testing.T) {
 		t.Fatalf("store not released: %v", err)
 	}
 	st.Close()
+}
+
+// TestIgnoredSignalsStayIgnored: hark started with SIGHUP and SIGINT
+// ignored (`nohup hark engine &`, a script's background job) leaves them
+// ignored, as whoever started it asked: a nohup'd engine must outlive the
+// logout. Go's signal.Notify would catch them anyway, and hark did. Started
+// from a terminal, it catches them and quits through its context. Read
+// from the kernel's masks once hark is running, and SIGTERM still ends it.
+func TestIgnoredSignalsStayIgnored(t *testing.T) {
+	needBinary(t)
+	for _, tc := range []struct {
+		name, trap string
+		ignored    bool
+	}{
+		{"started ignoring them", `trap "" HUP INT; `, true},
+		{"started from a terminal", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command("/bin/sh", "-c", tc.trap+`exec "$0" --demo --db "$1" engine`, harkBin, filepath.Join(dir, "hark.db"))
+			cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "c"), "XDG_STATE_HOME="+filepath.Join(dir, "s"))
+			out := &testkit.Buffer{}
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			// main installs its handlers before the engine says anything
+			if !testkit.Poll(30*time.Second, func() bool { return strings.Contains(out.String(), "polling every feed") }) {
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("hark engine did not start:\n%s", out)
+			}
+			ign, cgt := signalMasks(t, cmd.Process.Pid)
+			for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
+				bit := uint64(1) << (sig - 1)
+				if got := ign&bit != 0; got != tc.ignored {
+					t.Errorf("%v ignored: %v, want %v (SigIgn %x)", sig, got, tc.ignored, ign)
+				}
+				if got := cgt&bit != 0; got == tc.ignored {
+					t.Errorf("%v caught: %v, want %v (SigCgt %x)", sig, got, !tc.ignored, cgt)
+				}
+			}
+			if cgt&(1<<(syscall.SIGTERM-1)) == 0 {
+				t.Errorf("SIGTERM is not caught (SigCgt %x)", cgt)
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			if err := testkit.Await(t, done, 30*time.Second, "hark engine to stop on SIGTERM", func(error) bool { return true }); err != nil {
+				t.Fatalf("hark engine ended with %v:\n%s", err, out)
+			}
+		})
+	}
+}
+
+// signalMasks are a process's ignored and caught signals, from /proc.
+func signalMasks(t *testing.T, pid int) (ignored, caught uint64) {
+	t.Helper()
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	for _, l := range strings.Split(string(st), "\n") {
+		fmt.Sscanf(l, "SigIgn:\t%x", &ignored)
+		fmt.Sscanf(l, "SigCgt:\t%x", &caught)
+	}
+	return ignored, caught
 }
