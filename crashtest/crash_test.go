@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,17 +61,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	harkBin = bin
-	// A test run started with SIGINT or SIGHUP ignored (make test as a
-	// background job of a script, or under nohup) would hand the ignore to
-	// every hark it starts, and hark keeps an inherited ignore (main's
-	// quitSignals): the signal tests would send signals hark is right to
-	// ignore. Caught here, they reach the children as the default (exec
-	// resets a caught signal), as from a terminal.
-	for _, s := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
-		if signal.Ignored(s) {
-			signal.Notify(make(chan os.Signal, 1), s)
-		}
-	}
+	childrenGetDefaultSignals()
 	code := m.Run()
 	pgtest.StopShared() // the team runs' PostgreSQL, if one started
 	os.RemoveAll(dir)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +20,20 @@ import (
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/store"
 )
+
+// childrenGetDefaultSignals: a test run started with SIGINT or SIGHUP
+// ignored (make test as a background job of a script, or under nohup)
+// would hand the ignore to every hark it starts, and hark keeps an
+// inherited ignore (main's quitSignals): the signal tests would send
+// signals hark is right to ignore. Caught here, they reach the children
+// as the default (exec resets a caught signal), as from a terminal.
+func childrenGetDefaultSignals() {
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if signal.Ignored(s) {
+			signal.Notify(make(chan os.Signal, 1), s)
+		}
+	}
+}
 
 // TestSignalsQuitTheTUI starts the real hark TUI on a pseudo-terminal
 // again and again and sends it SIGTERM, SIGINT or SIGHUP at a random moment: while
