@@ -166,3 +166,26 @@ func TestEscEscClosesTwo(t *testing.T) {
 		t.Fatalf("alt+esc left %d overlays open (top %T)", len(m.stack), m.top())
 	}
 }
+
+// A binding's help too wide for the help's column is broken between
+// words, the rest under the help text, not cut; the right column of two
+// starts at a binding, not at the rest of one.
+func TestHelpWraps(t *testing.T) {
+	long := helpLine([]string{"U"}, "undo the last resolve, snooze, state change, tag, note, VIP or bulk action")
+	got := wrapHelp([]string{long, helpLine([]string{"e"}, "resolve")}, 49) // a column of two in 100
+	pad := strings.Repeat(" ", 2+helpKeysWidth+1)
+	want := []string{
+		"  U                undo the last resolve, snooze,",
+		pad + "state change, tag, note, VIP",
+		pad + "or bulk action",
+		"  e                resolve",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// five lines: the middle one (the third) is the rest of U's help
+	cols := twoColumns(append([]string{"Move"}, got...), 100)
+	if len(cols) != 4 || !strings.HasSuffix(cols[0], "  e                resolve") || strings.Contains(strings.Join(cols, "\n"), "…") {
+		t.Errorf("the right column starts inside a binding, or a line is cut:\n%s", strings.Join(cols, "\n"))
+	}
+}

@@ -2,8 +2,10 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // help is the `?` overlay: the bindings of what had the keys when it
@@ -45,7 +47,9 @@ func (o *help) View(w, h int) (string, []string) {
 	body := append([]string(nil), o.lines...)
 	room := max(h-5, 3)
 	if cols := w - 8; o.cols && cols >= 100 && len(body) > room {
-		body = twoColumns(body, cols)
+		body = twoColumns(wrapHelp(body, cols/2-1), cols)
+	} else if o.cols {
+		body = wrapHelp(body, max(w-4, 20)-4) // drawOverlay's box
 	}
 	if len(body) > room {
 		o.off = max(0, min(o.off, len(body)-room+1))
@@ -56,8 +60,39 @@ func (o *help) View(w, h int) (string, []string) {
 	return o.title, body
 }
 
+// wrapHelp breaks the lines wider than w between words, the rest of
+// each under the help text, the keys column left blank (helpLine's
+// layout), so that no binding's help is cut.
+func wrapHelp(lines []string, w int) []string {
+	pad := 2 + helpKeysWidth + 1
+	if w < pad+12 {
+		return lines // no room for a help column: drawOverlay cuts them
+	}
+	var out []string
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= w {
+			out = append(out, l)
+			continue
+		}
+		parts := strings.Split(ansi.Wordwrap(l, w, ""), "\n")
+		out = append(out, parts[0])
+		rest := strings.TrimSpace(strings.Join(parts[1:], " "))
+		for _, c := range strings.Split(ansi.Wordwrap(rest, w-pad, ""), "\n") {
+			out = append(out, strings.Repeat(" ", pad)+c)
+		}
+	}
+	return out
+}
+
+// twoColumns lays the lines out in two columns, the right one starting at
+// a binding rather than at the continuation of one (a line that starts in
+// the help column).
 func twoColumns(lines []string, width int) []string {
 	half := (len(lines) + 1) / 2
+	cont := strings.Repeat(" ", 2+helpKeysWidth+1)
+	for half < len(lines) && strings.HasPrefix(lines[half], cont) {
+		half++
+	}
 	colW := width / 2
 	var out []string
 	for i := 0; i < half; i++ {

@@ -8,8 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/hark-tui/hark/textsafe"
 )
 
 // prompt is an overlay with one line of input under a few lines of hints:
@@ -86,7 +84,7 @@ func (o *prompt) View(w, h int) (string, []string) {
 // items, and between words where an item alone is too wide. A hint that
 // fits is left as it is (its spacing lines presets up).
 func wrapHint(hint string, w int) []string {
-	if textsafe.Width(hint) <= w {
+	if ansi.StringWidth(hint) <= w {
 		return []string{hint}
 	}
 	var out []string
