@@ -316,7 +316,7 @@ func TestTUIRepliesOnEveryNetwork(t *testing.T) {
 		t.Errorf("r on an RSS entry: want the read-only flash and no composer:\n%s", s)
 	}
 	tm.Send(key('q'))
-	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 
 	ob, err := a.Store.Outbox(context.Background(), nil)
 	if err != nil {

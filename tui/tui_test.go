@@ -239,7 +239,7 @@ func TestFirstScreen(t *testing.T) {
 			a, _ := demoApp(t)
 			tm := runModel(t, a, size.w, size.h, "priority")
 			tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 			out := screen(fm)
 			lines := strings.Split(out, "\n")
 			if len(lines) != size.h {
@@ -260,7 +260,7 @@ func TestResize(t *testing.T) {
 	tm := runModel(t, a, 120, 40, "priority")
 	tm.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 	lines := strings.Split(screen(fm), "\n")
 	if len(lines) != 24 {
 		t.Fatalf("after resize: %d lines", len(lines))
@@ -306,7 +306,7 @@ func TestScriptedReply(t *testing.T) {
 	// the delivery event reaches the model: its status line confirms it
 	m.waitText(t, "Reply sent to "+conv.Contact.Handle)
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 	out := screen(fm)
 
 	posts, _ := a.Store.Posts(context.Background(), conv.ID)
@@ -356,7 +356,7 @@ func TestHostilePostIsInert(t *testing.T) {
 	}
 	tm := runModel(t, a, 120, 40, "stranded!!")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 	v := fm.(*tui.Model).View()
 	raw := v.Content
 	for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1bP", "\u009b", "\u0090", "\u202e", "\u200b", "\a"} {
@@ -393,13 +393,13 @@ func TestDraftSurvivesRestart(t *testing.T) {
 		t.Fatal("draft not saved within the debounce")
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}) // quit without esc
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(30*time.Second))
 
 	m2 := newModel(t, a)
 	tm2 := teatest.NewTestModel(t, m2, teatest.WithInitialTermSize(120, 40))
 	waitScreen(t, tm2, "draft: Half a reply")
 	tm2.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	tm2.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm2.WaitFinished(t, teatest.WithFinalTimeout(30*time.Second))
 }
 
 // Golden screens of the picker, the search line, the bulk confirmation and
@@ -456,7 +456,7 @@ func TestOverlayScreens(t *testing.T) {
 				// what loads asynchronously (search results) lands
 				m.waitGolden(t, sc.wait)
 				tm.Send(key("ctrl+c"))
-				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 				out := screen(fm)
 				for i, l := range strings.Split(out, "\n") {
 					if w := ansi.StringWidth(l); w > size.w {
