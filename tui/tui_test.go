@@ -303,8 +303,12 @@ func TestScriptedReply(t *testing.T) {
 	}) {
 		t.Fatalf("reply not delivered: %+v", ob)
 	}
-	// the delivery event reaches the model: its status line confirms it
-	m.waitText(t, "Reply sent to "+conv.Contact.Handle)
+	// the delivery event reaches the model: its status line confirms it,
+	// and the list reloaded after it (a Cmd of its own, which may land
+	// after the confirmation) opens the next conversation
+	m.waitFor(t, "the confirmation and the next conversation open", func(s string) bool {
+		return strings.Contains(s, "Reply sent to "+conv.Contact.Handle) && !strings.Contains(s, "#"+conv.ID+" ·")
+	})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
 	out := screen(fm)
