@@ -1,34 +1,15 @@
-package app
+package app_test
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/hark-tui/hark/config"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/when"
 )
-
-// openDemo opens the demo's config on a store file of the test's own, with
-// no log file and no canned folder, at the clock now; the app is closed
-// when the test ends (Close may be called before: it is idempotent).
-func openDemo(t *testing.T, now func() time.Time) *App {
-	t.Helper()
-	cfg := config.Demo()
-	cfg.Store = filepath.Join(t.TempDir(), "hark.db")
-	cfg.Throwaway = false
-	cfg.LogFile = ""
-	cfg.CannedDir = ""
-	a, err := Open(context.Background(), cfg, Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
-}
 
 // hark reply --at reads a send time as the TUI's send later does: the
 // presets and "tomorrow" are the conversation's brand's next business
@@ -36,7 +17,7 @@ func openDemo(t *testing.T, now func() time.Time) *App {
 // day in the machine's zone: Saturday for a brand closed at weekends).
 func TestSendAtFollowsTheBrandsCalendar(t *testing.T) {
 	friday := time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)
-	a := openDemo(t, func() time.Time { return friday })
+	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return friday }})
 	ctx := context.Background()
 	for _, r := range a.Engine.PollOnce(ctx) {
 		if r.Err != nil {

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/app"
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -16,13 +18,13 @@ import (
 // store; a customer answers under it; the demo's photos can be previewed.
 func TestDemoStatusAndPhotos(t *testing.T) {
 	clk := testkit.NewClock(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC))
-	a := openDemo(t, clk.Now)
+	a, _ := apptest.Demo(t, apptest.Options{Now: clk.Now})
 	ctx := context.Background()
 	a.Engine.PollOnce(ctx)
 	a.SeedDemoStatus(ctx)
 	a.SeedDemoStatus(ctx) // a second start on the same store
 	sts, err := store.Statuses(context.Background(), a.Store, "", 0)
-	if err != nil || len(sts) != 1 || !strings.HasPrefix(sts[0].Text, DemoStatusText) || sts[0].Items[0].State != store.OutSent {
+	if err != nil || len(sts) != 1 || !strings.HasPrefix(sts[0].Text, app.DemoStatusText) || sts[0].Items[0].State != store.OutSent {
 		t.Fatalf("statuses %+v %v", sts, err)
 	}
 	if link := a.Engine.StatusLink(sts[0].Brand, social.Demo); !strings.Contains(link, "demo-status-") {

@@ -80,7 +80,7 @@ func (a *App) Sign(ctx context.Context, id, text string) (string, error) {
 
 // nextDay is brand's "next business day at h:m" (nil for a brand hark
 // does not know: the next calendar day).
-func (a *App) nextDay(brand string) func(time.Time, int, int) time.Time {
+func (a *App) nextDay(brand string) when.Next {
 	if b := a.Brands[brand]; b != nil {
 		return b.Cal.Next
 	}

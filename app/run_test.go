@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hark-tui/hark/app/apptest"
 	"github.com/hark-tui/hark/internal/testkit"
 )
 
@@ -23,7 +24,7 @@ func engineRunning() bool {
 // the store the caller closes next is closed under no running engine.
 // A UI that panics is treated the same way.
 func TestRunStopsTheEngineWhenTheUIFails(t *testing.T) {
-	a := openDemo(t, func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) })
+	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }})
 	if engineRunning() {
 		t.Fatal("an engine runs before Run")
 	}

@@ -173,7 +173,7 @@ func TestEscEscClosesTwo(t *testing.T) {
 func TestHelpWraps(t *testing.T) {
 	long := helpLine([]string{"U"}, "undo the last resolve, snooze, state change, tag, note, VIP or bulk action")
 	got := wrapHelp([]string{long, helpLine([]string{"e"}, "resolve")}, 49) // a column of two in 100
-	pad := strings.Repeat(" ", 2+helpKeysWidth+1)
+	pad := strings.Repeat(" ", helpIndent)
 	want := []string{
 		"  U                undo the last resolve, snooze,",
 		pad + "state change, tag, note, VIP",
@@ -187,5 +187,18 @@ func TestHelpWraps(t *testing.T) {
 	cols := twoColumns(append([]string{"Move"}, got...), 100)
 	if len(cols) != 4 || !strings.HasSuffix(cols[0], "  e                resolve") || strings.Contains(strings.Join(cols, "\n"), "…") {
 		t.Errorf("the right column starts inside a binding, or a line is cut:\n%s", strings.Join(cols, "\n"))
+	}
+}
+
+// The help keeps its layout between frames, and lays it out again for a
+// new size: after a resize it shows what a help opened at that size shows.
+func TestHelpLayoutFollowsTheSize(t *testing.T) {
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
+	o := newHelp(m.Common, m, m.helpLines())
+	_, wide := o.View(120, 40)
+	_, narrow := o.View(80, 24)
+	_, fresh := newHelp(m.Common, m, m.helpLines()).View(80, 24)
+	if slices.Equal(wide, narrow) || !slices.Equal(narrow, fresh) {
+		t.Fatalf("after a resize the help shows\n%s\nnot\n%s", strings.Join(narrow, "\n"), strings.Join(fresh, "\n"))
 	}
 }

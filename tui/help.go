@@ -18,6 +18,9 @@ type help struct {
 	lines []string
 	off   int
 	cols  bool // two columns on a wide terminal (the keys: short lines)
+	// laid is lines as laidOut last laid them out, for a laidW×laidH screen
+	laid         []string
+	laidW, laidH int
 }
 
 func newHelp(c *Common, h host, lines []string) *help {
@@ -44,13 +47,8 @@ func (o *help) Key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *help) View(w, h int) (string, []string) {
-	body := append([]string(nil), o.lines...)
+	body := o.laidOut(w, h)
 	room := max(h-5, 3)
-	if cols := w - 8; o.cols && cols >= 100 && len(body) > room {
-		body = twoColumns(wrapHelp(body, cols/2-1), cols)
-	} else if o.cols {
-		body = wrapHelp(body, max(w-4, 20)-4) // drawOverlay's box
-	}
 	if len(body) > room {
 		o.off = max(0, min(o.off, len(body)-room+1))
 		end := min(len(body), o.off+room-1)
@@ -60,11 +58,30 @@ func (o *help) View(w, h int) (string, []string) {
 	return o.title, body
 }
 
+// laidOut is the help's lines laid out for a w×h screen: wrapped, and in
+// two columns on a wide one. The lines of `?` never change, and View runs
+// after every message: the layout is kept until the size changes. (The
+// other boxes show their lines as they are.)
+func (o *help) laidOut(w, h int) []string {
+	if !o.cols {
+		return o.lines
+	}
+	if o.laid == nil || o.laidW != w || o.laidH != h {
+		if cols := w - 8; cols >= 100 && len(o.lines) > max(h-5, 3) {
+			o.laid = twoColumns(wrapHelp(o.lines, cols/2-1), cols)
+		} else {
+			o.laid = wrapHelp(o.lines, max(w-4, 20)-4) // drawOverlay's box
+		}
+		o.laidW, o.laidH = w, h
+	}
+	return o.laid
+}
+
 // wrapHelp breaks the lines wider than w between words, the rest of
 // each under the help text, the keys column left blank (helpLine's
 // layout), so that no binding's help is cut.
 func wrapHelp(lines []string, w int) []string {
-	pad := 2 + helpKeysWidth + 1
+	pad := helpIndent
 	if w < pad+12 {
 		return lines // no room for a help column: drawOverlay cuts them
 	}
@@ -89,7 +106,7 @@ func wrapHelp(lines []string, w int) []string {
 // the help column).
 func twoColumns(lines []string, width int) []string {
 	half := (len(lines) + 1) / 2
-	cont := strings.Repeat(" ", 2+helpKeysWidth+1)
+	cont := strings.Repeat(" ", helpIndent)
 	for half < len(lines) && strings.HasPrefix(lines[half], cont) {
 		half++
 	}

@@ -354,13 +354,17 @@ func (km *Keymap) Help(acts []Action, locals ...[]binding) []string {
 func helpLine(keys []string, help string) string {
 	k := strings.Join(keys, " ")
 	if textsafe.Width(k) > helpKeysWidth {
-		return "  " + k + "\n" + strings.Repeat(" ", 2+helpKeysWidth+1) + help
+		return "  " + k + "\n" + strings.Repeat(" ", helpIndent) + help
 	}
 	return fmt.Sprintf("  %-*s %s", helpKeysWidth, k, help)
 }
 
 // helpKeysWidth is the width of the help's keys column.
 const helpKeysWidth = 16
+
+// helpIndent is where a help line's help text starts: after the indent,
+// the keys column and a space.
+const helpIndent = 2 + helpKeysWidth + 1
 
 // appendHelp appends a binding's help line (or two: see helpLine).
 func appendHelp(out []string, keys []string, help string) []string {

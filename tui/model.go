@@ -18,6 +18,7 @@ import (
 	"github.com/hark-tui/hark/team"
 	"github.com/hark-tui/hark/termimg"
 	"github.com/hark-tui/hark/textsafe"
+	"github.com/hark-tui/hark/when"
 )
 
 // Deps are the Model's collaborators.
@@ -49,7 +50,7 @@ type Deps struct {
 	// OpenURL opens a link in a browser (nil: only show/copy it).
 	OpenURL func(string) error
 	// Calendar returns a brand's "next business day at h:m" (snooze presets).
-	Calendar func(brand string) func(t time.Time, h, m int) time.Time
+	Calendar func(brand string) when.Next
 	// Warnings are shown in the status line at start (broken canned files).
 	Warnings []string
 	// Stats renders the stats view for a width.
@@ -109,7 +110,7 @@ func New(d Deps) (*Model, error) {
 		d.Now = time.Now
 	}
 	if d.Calendar == nil {
-		d.Calendar = func(string) func(time.Time, int, int) time.Time { return nil }
+		d.Calendar = func(string) when.Next { return nil }
 	}
 	km, err := NewKeymap(d.Keys)
 	if err != nil {

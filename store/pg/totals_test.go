@@ -106,7 +106,7 @@ func TestTotalsBackfill(t *testing.T) {
 		t.Fatalf("backfilled totals differ from those kept:\n%.300s\n%.300s", got, want)
 	}
 	sameReports(t, p)
-	storetest.SameAsRecount(t, "backfilled", p, p)
+	storetest.SameAsRecount(t, "backfilled", p)
 }
 
 // sameReports: the reports built from the sums (StatSums: days and
