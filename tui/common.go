@@ -127,6 +127,16 @@ type host interface {
 
 // Geometry of the panes (outer sizes, borders included).
 
+// narrowWidth: a terminal narrower shows one pane at a time, the whole
+// width: the queue, or the conversation with the composer (enter and tab
+// go from one to the other, esc back to the queue). Side by side, a phone's
+// SSH session of 50 columns left the conversation 18 columns for its text.
+const narrowWidth = 70
+
+// narrow is true when the screen shows one pane at a time.
+func (c *Common) narrow() bool { return c.w < narrowWidth }
+
+// queueWidth is the queue's width beside the conversation.
 func (c *Common) queueWidth() int {
 	w := c.w * 42 / 100
 	return max(30, min(w, 60))

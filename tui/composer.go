@@ -460,6 +460,9 @@ func (p *composer) View(w, h int) string {
 		if ok && c.ReadOnly != "" {
 			hint = "read-only · o open link · y copy link · e mark done"
 		}
+		if p.narrow() { // the queue is not on screen: say the way back
+			hint += fmt.Sprintf(" · %s queue", p.km.Keys(ActCancel))
+		}
 		if ok && p.ta.Value() != "" {
 			return p.sty.Dim.Render(textsafe.Truncate("draft: "+textsafe.Line(p.ta.Value()), w)) + "\n" + p.sty.Dim.Render(hintLines(hint, w, h-1))
 		}

@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -224,9 +225,11 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	var lines []string
 	name := textsafe.Handle(c.Contact.Name())
 	handle := textsafe.Handle(displayHandle(c.Contact.Handle))
-	title := v.sty.Title.Render(textsafe.Truncate(name, w/2))
+	// the name takes at most half the line, the handle the rest
+	shown := textsafe.Truncate(name, w/2)
+	title := v.sty.Title.Render(shown)
 	if name != handle {
-		title += " " + v.sty.Dim.Render(textsafe.Truncate(handle, w/2))
+		title += " " + v.sty.Dim.Render(textsafe.Truncate(handle, w-ansi.StringWidth(shown)-1))
 	}
 	lines = append(lines, title)
 	meta := fmt.Sprintf("#%s · %s · %s · %s", c.ID, textsafe.Line(c.Brand), c.Network, c.State)

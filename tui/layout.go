@@ -25,9 +25,27 @@ func (m *Model) composerHeight() int {
 	return 4
 }
 
+// panes are the outer widths of the queue and of the column beside it
+// (the conversation over the composer or the picker). In a narrow
+// terminal one of them is the whole width and the other 0: the queue
+// while it has the keys, the conversation otherwise.
+func (m *Model) panes() (qw, rw int) {
+	if !m.narrow() {
+		qw = m.queueWidth()
+		return qw, m.w - qw
+	}
+	if m.focus == fQueue {
+		return m.w, 0
+	}
+	return 0, m.w
+}
+
 // layout gives the components their sizes.
 func (m *Model) layout() {
 	rw := m.w - m.queueWidth()
+	if m.narrow() {
+		rw = m.w // the composer is shown only without the queue
+	}
 	m.composer.setSize(rw, m.composerHeight())
 	m.picker.setWidth(rw)
 	for _, o := range m.stack {
@@ -55,17 +73,21 @@ func (m *Model) titleSuffix() string {
 }
 
 func (m *Model) render() string {
-	qw := m.queueWidth()
+	qw, rw := m.panes()
 	bh := m.bodyHeight()
-	rw := m.w - qw
 	ch := m.composerHeight()
 	convH := bh - ch
-	left := m.box(m.queue.View(qw-2, bh-2), qw, bh, fQueue)
-	right := m.box(m.conv.View(rw-2, convH-2), rw, convH, fConv)
-	if m.focus == fPicker {
-		right = append(right, m.box(m.picker.View(rw-2, ch-2), rw, ch, fPicker)...)
-	} else {
-		right = append(right, m.box(m.composer.View(rw-2, ch-2), rw, ch, fComposer)...)
+	var left, right []string // each bh lines (nil: the pane is not shown)
+	if qw > 0 {
+		left = m.box(m.queue.View(qw-2, bh-2), qw, bh, fQueue)
+	}
+	if rw > 0 {
+		right = m.box(m.conv.View(rw-2, convH-2), rw, convH, fConv)
+		if m.focus == fPicker {
+			right = append(right, m.box(m.picker.View(rw-2, ch-2), rw, ch, fPicker)...)
+		} else {
+			right = append(right, m.box(m.composer.View(rw-2, ch-2), rw, ch, fComposer)...)
+		}
 	}
 	// Every pane line has its exact width already, so the frame is plain
 	// concatenation: no re-measuring of the whole screen per frame.
@@ -74,8 +96,12 @@ func (m *Model) render() string {
 	b.WriteString(m.renderHeader())
 	for i := 0; i < bh; i++ {
 		b.WriteByte('\n')
-		b.WriteString(left[i])
-		b.WriteString(right[i])
+		if left != nil {
+			b.WriteString(left[i])
+		}
+		if right != nil {
+			b.WriteString(right[i])
+		}
 	}
 	b.WriteByte('\n')
 	b.WriteString(m.renderStatus())
@@ -230,7 +256,7 @@ func feedProblem(f store.FeedStatus, now time.Time) string {
 func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	mouse := msg.Mouse()
 	up := mouse.Button == tea.MouseWheelUp
-	if mouse.X >= m.queueWidth() {
+	if qw, _ := m.panes(); mouse.X >= qw {
 		if up {
 			m.conv.scrollBy(1)
 		} else {
@@ -246,7 +272,7 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 
 func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if len(m.stack) > 0 || mouse.X >= m.queueWidth() {
+	if qw, _ := m.panes(); len(m.stack) > 0 || mouse.X >= qw {
 		return nil
 	}
 	return m.queue.click(mouse.Y)

@@ -42,11 +42,12 @@ type previewMsg struct {
 const previewID = 4242 // the kitty image id of the preview
 
 // previewArea is where the preview may go: the conversation pane's
-// content, at most 12 rows, the lower half.
+// content, at most 12 rows, the lower half (no columns: the pane is not
+// shown).
 func (m *Model) previewArea() (x, y, cols, rows int) {
-	qw := m.queueWidth()
+	qw, rw := m.panes()
 	convH := m.bodyHeight() - m.composerHeight()
-	cols, rows = m.w-qw-4, min(12, (convH-2)/2)
+	cols, rows = rw-4, min(12, (convH-2)/2)
 	return qw + 1, 1 + 1 + (convH - 2) - rows, cols, rows
 }
 
@@ -164,6 +165,9 @@ func (m *Model) previewAfter(msg tea.Msg) tea.Cmd {
 		return m.clearPreview()
 	}
 	md, ok := m.conv.selectedMedia()
+	if _, rw := m.panes(); rw == 0 { // a narrow screen showing the queue
+		return m.clearPreview()
+	}
 	if len(m.stack) > 0 || pv.conv != m.conv.openID || !ok || (md.Preview != pv.url && md.URL != pv.url) {
 		return m.clearPreview()
 	}

@@ -110,3 +110,33 @@ func firstNonEmpty(ss ...string) string {
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
 
 func atoi(b []byte) int { n, _ := strconv.Atoi(string(b)); return n }
+
+// On a narrow screen the preview is drawn in the conversation, which
+// has the whole width, and goes when esc brings the queue back over it.
+func TestImagePreviewNarrow(t *testing.T) {
+	tui.Instant(t)
+	a, _ := demoApp(t)
+	d := a.TUIDeps("test", nil)
+	d.Mono, d.Bell, d.UndoSend = true, false, 0
+	d.Images = termimg.Kitty
+	m := newModelWith(t, d)
+	m.Start(60, 30)
+	m.Press(key("3"), key("j"), key("j"), key("enter"), key("m"))
+	written := strings.Join(m.Written, "")
+	at := regexp.MustCompile("\x1b7\x1b\\[(\\d+);(\\d+)H\x1b_Ga=T,f=100,q=2,i=4242,c=(\\d+)").FindStringSubmatch(written)
+	if at == nil {
+		t.Fatalf("no image drawn: %q", written)
+	}
+	// the conversation's text starts at column 2, inside its border
+	if col, cols := atoi([]byte(at[2])), atoi([]byte(at[3])); col != 2 || cols > 56 {
+		t.Fatalf("image at column %d, %d columns wide; want column 2, at most 56", col, cols)
+	}
+	m.Written = nil
+	m.Press(key("esc"))
+	if s := m.Screen(); strings.Contains(s, "priority") || !strings.Contains(s, "@helen-taylor") {
+		t.Fatalf("esc did not bring the queue back:\n%s", m.Screen())
+	}
+	if got := strings.Join(m.Written, ""); !strings.Contains(got, "\x1b_Ga=d,d=I,i=4242,q=2\x1b\\") {
+		t.Fatalf("the image stayed over the queue: written %q", got)
+	}
+}

@@ -472,3 +472,68 @@ func TestOverlayScreens(t *testing.T) {
 		}
 	}
 }
+
+// A terminal narrower than two panes need (a phone's SSH session) shows
+// one pane at a time, the whole width: the queue; enter, the
+// conversation over the composer, whose hints say the way back; esc, the
+// queue again. Each stage is a golden screen; the wheel scrolls the pane
+// on screen.
+func TestNarrowScreenShowsOnePane(t *testing.T) {
+	tui.Instant(t)
+	a, _ := demoApp(t)
+	const w, h = 50, 20
+	m := startModel(t, a, w, h)
+	for _, st := range []struct {
+		name string
+		keys []string
+		want []string // on the screen
+		not  []string // not on it
+	}{
+		{"queue", nil, []string{"@d.whitfield@mastodon.social", "1/"}, []string{"priority"}},
+		{"conversation", []string{"enter"}, []string{"priority", "esc queue", "Third cancellation"}, []string{"1/"}},
+		{"composer", []string{"r"}, []string{"public reply", "Third cancellation"}, []string{"1/"}},
+		{"queue_again", []string{"esc", "esc"}, []string{"@d.whitfield@mastodon.social", "1/"}, []string{"priority"}},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			for _, k := range st.keys {
+				m.Press(key(k))
+			}
+			out := m.Screen()
+			lines := strings.Split(out, "\n")
+			if len(lines) != h {
+				t.Fatalf("%d lines, want %d", len(lines), h)
+			}
+			for i, l := range lines {
+				if lw := ansi.StringWidth(l); lw != w {
+					t.Fatalf("line %d is %d cells wide, want %d: %q", i, lw, w, l)
+				}
+			}
+			for _, s := range st.want {
+				if !strings.Contains(out, s) {
+					t.Errorf("screen lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range st.not {
+				if strings.Contains(out, s) {
+					t.Errorf("screen shows %q:\n%s", s, out)
+				}
+			}
+			teatest.RequireEqualOutput(t, []byte(out))
+		})
+	}
+	// the wheel, at the same column, moves what is on screen
+	wheel := func(x int) {
+		_, cmd := m.Update(tea.MouseWheelMsg{X: x, Y: 8, Button: tea.MouseWheelDown})
+		m.Drive(cmd)
+	}
+	m.Press(key("enter"))
+	wheel(10)
+	if s := m.UIState(); !strings.Contains(s, "cursor=0") {
+		t.Errorf("the wheel over the conversation moved the hidden queue: %s", s)
+	}
+	m.Press(key("esc"))
+	wheel(45)
+	if s := m.UIState(); !strings.Contains(s, "cursor=1") {
+		t.Errorf("the wheel over the queue did not move it: %s", s)
+	}
+}
