@@ -147,7 +147,7 @@ func (e *Engine) Reply(ctx context.Context, convID, text string, o ReplyOptions)
 	case !o.At.IsZero():
 		e.log.Info("reply scheduled", append(attrs, "at", ent.SendAt)...)
 	case o.Hold > 0: // the undo window: it goes at its end unless taken back
-		e.log.Info("reply queued", append(attrs, "undo_until", ent.SendAt)...)
+		e.log.Info("reply queued", append(attrs, "undo_until", ent.NextAttempt)...)
 	default:
 		e.log.Info("reply queued", attrs...)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,6 +95,21 @@ func TestHeldReplyCanBeTakenBack(t *testing.T) {
 	}
 	if _, err := e.Unsend(t.Context(), ent2.Seq); err == nil {
 		t.Fatal("a sent reply was taken back")
+	}
+}
+
+// The log says until when a held reply can be taken back (it said
+// 0001-01-01: the hold is the entry's next attempt, not a send time).
+func TestHeldReplyLogsItsWindow(t *testing.T) {
+	e, _, clk, top := polledDemo(t, 1)
+	logs, lg := procLog()
+	e.log = lg
+	if _, err := e.Reply(t.Context(), top[0].ID, "On it", ReplyOptions{Hold: 5 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	want := "undo_until=" + clk.Now().Add(5*time.Second).Format("2006-01-02T15:04:05.000Z07:00")
+	if got := logs.String(); !strings.Contains(got, want) {
+		t.Fatalf("log lacks %s:\n%s", want, got)
 	}
 }
 
