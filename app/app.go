@@ -58,6 +58,7 @@ type App struct {
 	now      func() time.Time
 	fallback *Brand
 	reports  bool // Options.Reports
+	logsStop bool // Close logs the stop (Open logged the start)
 }
 
 // Open builds everything from cfg.
@@ -142,6 +143,12 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 	}
 	a.Engine = engine.New(eo)
+	if !o.ReadOnly {
+		// where a log of several processes (a team's PostgreSQL) starts
+		a.Log.Info("hark started", "kind", o.Kind, "pid", os.Getpid(), "store", stores.Describe(path),
+			"backend", st.Backend(), "feeds", len(eo.Feeds), "accounts", len(eo.Accounts), "demo", cfg.Demo)
+		a.logsStop = true
+	}
 	return a, nil
 }
 
@@ -172,6 +179,13 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())
+	}
+	if a.logsStop {
+		if err := errors.Join(errs...); err != nil {
+			a.Log.Warn("hark stopped", "pid", os.Getpid(), "err", err)
+		} else {
+			a.Log.Info("hark stopped", "pid", os.Getpid())
+		}
 	}
 	if a.logFile != nil {
 		errs = append(errs, a.logFile.Close())
