@@ -112,6 +112,8 @@ func (m *Model) rootKey(k tea.KeyPressMsg) tea.Cmd {
 			m.conv.pickPost(d)
 		}
 		return nil
+	case ActToQueue:
+		m.focusOn(fQueue)
 	case ActSwitchPane:
 		if m.focus == fQueue {
 			m.focusOn(fConv)

@@ -24,6 +24,7 @@ const (
 	ActPageUp     Action = "page_up"
 	ActOpen       Action = "open"
 	ActSwitchPane Action = "switch_pane"
+	ActToQueue    Action = "to_queue"
 	ActReply      Action = "reply"
 	ActDM         Action = "reply_dm"
 	ActCanned     Action = "canned"
@@ -115,6 +116,7 @@ var defaultBindings = []binding{
 	{ActPageUp, []string{"ctrl+u", "pgup"}, "page up", "Move"},
 	{ActOpen, []string{"enter", "l"}, "open conversation", "Move"},
 	{ActSwitchPane, []string{"tab"}, "switch pane", "Move"},
+	{ActToQueue, []string{"h", "left"}, "back to the queue", "Move"},
 	{ActReply, []string{"r"}, "reply publicly", "Answer"},
 	{ActDM, []string{"R"}, "reply by DM", "Answer"},
 	{ActPrevPost, []string{"["}, "pick an earlier post to answer", "Answer"},

@@ -475,8 +475,8 @@ func TestOverlayScreens(t *testing.T) {
 
 // A terminal narrower than two panes need (a phone's SSH session) shows
 // one pane at a time, the whole width: the queue; enter, the
-// conversation over the composer, whose hints say the way back; esc, the
-// queue again. Each stage is a golden screen; the wheel scrolls the pane
+// conversation over the composer, whose hints say the way back; esc (or
+// h, the vim key opposite l), the queue again. Each stage is a golden screen; the wheel scrolls the pane
 // on screen.
 func TestNarrowScreenShowsOnePane(t *testing.T) {
 	tui.Instant(t)
@@ -492,7 +492,7 @@ func TestNarrowScreenShowsOnePane(t *testing.T) {
 		{"queue", nil, []string{"@d.whitfield@mastodon.social", "1/"}, []string{"priority"}},
 		{"conversation", []string{"enter"}, []string{"priority", "esc queue", "Third cancellation"}, []string{"1/"}},
 		{"composer", []string{"r"}, []string{"public reply", "Third cancellation"}, []string{"1/"}},
-		{"queue_again", []string{"esc", "esc"}, []string{"@d.whitfield@mastodon.social", "1/"}, []string{"priority"}},
+		{"queue_again", []string{"esc", "h"}, []string{"@d.whitfield@mastodon.social", "1/"}, []string{"priority"}}, // esc closes the composer, h (as esc) goes back
 	} {
 		t.Run(st.name, func(t *testing.T) {
 			for _, k := range st.keys {
