@@ -90,6 +90,8 @@ soak:
 	HARK_CRASH_ROUNDS=200 HARK_TEAM_ROUNDS=50 $(GO) test -count=1 -run TestCrash -timeout 30m ./crashtest
 
 lint: vet
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
+	else echo "lint: go vet and gofmt passed; staticcheck is not installed (go install honnef.co/go/tools/cmd/staticcheck@latest)"; fi
 
 # The networks end to end: fake Mastodon, Bluesky, X and RSS servers on
 # loopback, hark's CLI and TUI against them (also part of make test).

@@ -147,10 +147,10 @@ func TestFollowUpWithoutMentionReopens(t *testing.T) {
 // (issue 17, item 4).
 func TestEditedPostTakesNewText(t *testing.T) {
 	w := newWorld(t)
-	c := mastodonKasia(t, w)
+	mastodonKasia(t, w)
 	w.nets.Mastodon.EditStatus(kasiaMention, "@acmecoffee my order is A901, not A900")
 	w.pollOnce(t)
-	c = w.conv(t, kasiaMention)
+	c := w.conv(t, kasiaMention)
 	p := w.post(t, c, kasiaMention)
 	if !strings.Contains(p.Text, "A901") || p.EditedAt.IsZero() {
 		t.Errorf("after the edit: text %q edited %v, want the new text, marked edited", p.Text, p.EditedAt)

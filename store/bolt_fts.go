@@ -512,7 +512,7 @@ func scanBucketTerm(b *bolt.Bucket, tick func(), kind byte, term string, prefix 
 			blk = got // the term is not in the blocks between: leap
 			continue
 		}
-		for ; k != nil && len(k) >= 5 && k[0] == kind && binary.BigEndian.Uint32(k[1:5]) == blk && bytes.HasPrefix(k[5:], []byte(term)); k, v = c.Next() {
+		for ; len(k) >= 5 && k[0] == kind && binary.BigEndian.Uint32(k[1:5]) == blk && bytes.HasPrefix(k[5:], []byte(term)); k, v = c.Next() {
 			if !prefix && len(k)-5 != len(term) {
 				break // the exact term sorts first: it is not in this block
 			}

@@ -120,7 +120,7 @@ func (s *Bolt) OutboxLog(ctx context.Context, before uint64, n int, keep func(Ou
 		if before == 0 {
 			k, v = c.Last()
 		} else {
-			k, v = c.Seek(idKey(before))
+			k, _ = c.Seek(idKey(before)) // the entry before it is the first
 			if k == nil {
 				k, v = c.Last()
 			} else {

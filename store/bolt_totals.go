@@ -134,7 +134,7 @@ func migrateTotals(tx *bolt.Tx) error {
 // an older schema has binary cells already and is left alone.
 func migrateTotalsBinary(tx *bolt.Tx) error {
 	if b := tx.Bucket(bTotals); b != nil {
-		if _, v := b.Cursor().First(); v != nil && len(v) > 0 && v[0] != '{' {
+		if _, v := b.Cursor().First(); len(v) > 0 && v[0] != '{' {
 			return nil
 		}
 	}
