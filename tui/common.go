@@ -37,7 +37,10 @@ type Common struct {
 	// feeds are the feeds' statuses (the status line, an empty queue)
 	feeds []store.FeedStatus
 
-	w, h int // the terminal
+	w, h int // the screen hark draws: the terminal, at least minWidth×minHeight
+	// termW, termH are the terminal's own size (smaller than w, h when
+	// it is too small to draw in)
+	termW, termH int
 }
 
 // pane is one of the three panes of the screen (queue, conversation,
@@ -126,6 +129,13 @@ type host interface {
 }
 
 // Geometry of the panes (outer sizes, borders included).
+
+// The smallest screen hark draws; a smaller terminal is told so (a frame
+// cut by the terminal would lose its status line and borders).
+const minWidth, minHeight = 40, 12
+
+// tooSmall is true when the terminal is smaller than hark draws.
+func (c *Common) tooSmall() bool { return c.termW < minWidth || c.termH < minHeight }
 
 // narrowWidth: a terminal narrower shows one pane at a time, the whole
 // width: the queue, or the conversation with the composer (enter and tab

@@ -79,7 +79,7 @@ func TestPreviewOnlyWhereItCan(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testModel(t, Deps{Engine: eng, Images: tc.proto, FetchMedia: fetch})
-			m.w, m.h = 120, 40
+			m.w, m.h, m.termW, m.termH = 120, 40, 120, 40
 			m.conv.openID = "1"
 			m.conv.posts = []store.StoredPost{{Post: social.Post{RemoteID: "p", Media: []social.Media{tc.media}}}}
 			m.conv.mediaSel = 1

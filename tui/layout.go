@@ -61,8 +61,32 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "hark" + m.titleSuffix()
+	if m.tooSmall() && m.termW > 0 {
+		v.SetContent(m.renderTooSmall())
+		return v
+	}
 	v.SetContent(m.render())
 	return v
+}
+
+// renderTooSmall fills a terminal too small for the screen with what to
+// do about it; the keys still work (ctrl+c quits from anywhere).
+func (m *Model) renderTooSmall() string {
+	msg := []string{
+		"hark needs a bigger terminal",
+		fmt.Sprintf("at least %d×%d", minWidth, minHeight),
+		fmt.Sprintf("this one is %d×%d", m.termW, m.termH),
+		"ctrl+c quits",
+	}
+	lines := make([]string, m.termH)
+	for i := range lines {
+		if i < len(msg) {
+			lines[i] = m.sty.Dim.Render(fitPad(msg[i], m.termW))
+		} else {
+			lines[i] = strings.Repeat(" ", m.termW)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (m *Model) titleSuffix() string {
@@ -256,6 +280,9 @@ func feedProblem(f store.FeedStatus, now time.Time) string {
 func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	mouse := msg.Mouse()
 	up := mouse.Button == tea.MouseWheelUp
+	if m.tooSmall() { // nothing on screen to scroll
+		return nil
+	}
 	if qw, _ := m.panes(); mouse.X >= qw {
 		if up {
 			m.conv.scrollBy(1)
@@ -272,7 +299,7 @@ func (m *Model) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 
 func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if qw, _ := m.panes(); len(m.stack) > 0 || mouse.X >= qw {
+	if qw, _ := m.panes(); len(m.stack) > 0 || m.tooSmall() || mouse.X >= qw {
 		return nil
 	}
 	return m.queue.click(mouse.Y)

@@ -55,7 +55,7 @@ func (m *Model) previewArea() (x, y, cols, rows int) {
 func (m *Model) previewSelected() tea.Cmd {
 	clear := m.clearPreview()
 	md, ok := m.conv.selectedMedia()
-	if m.d.Images == termimg.None || !ok || (md.Kind != social.MediaImage && md.Kind != social.MediaGIF) {
+	if m.d.Images == termimg.None || !ok || m.tooSmall() || (md.Kind != social.MediaImage && md.Kind != social.MediaGIF) {
 		return clear
 	}
 	u := md.Preview

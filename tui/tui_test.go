@@ -537,3 +537,32 @@ func TestNarrowScreenShowsOnePane(t *testing.T) {
 		t.Errorf("the wheel over the queue did not move it: %s", s)
 	}
 }
+
+// A terminal smaller than hark draws (40×12) is told so, in the cells it
+// has: a frame cut by the terminal lost its status line and its borders.
+// Made big enough again, the screen comes back as it was.
+func TestTerminalTooSmall(t *testing.T) {
+	tui.Instant(t)
+	a, _ := demoApp(t)
+	m := startModel(t, a, 80, 24)
+	for _, size := range [][2]int{{80, 10}, {30, 6}, {39, 30}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		out := ansi.Strip(m.View().Content)
+		lines := strings.Split(out, "\n")
+		if len(lines) != size[1] {
+			t.Fatalf("%v: %d lines", size, len(lines))
+		}
+		for _, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Fatalf("%v: a line %d wide: %q", size, w, l)
+			}
+		}
+		if want := fmt.Sprintf("this one is %d×%d", size[0], size[1]); !strings.Contains(out, "at least 40×12") || !strings.Contains(out, want) {
+			t.Fatalf("%v: no word of the size:\n%s", size, out)
+		}
+	}
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if out := ansi.Strip(m.View().Content); !strings.Contains(out, "@d.whitfield@mastodon.social") || len(strings.Split(out, "\n")) != 24 {
+		t.Fatalf("the screen did not come back:\n%s", out)
+	}
+}

@@ -131,7 +131,8 @@ func (m *Model) updateRoot(msg tea.Msg) (tea.Cmd, bool) {
 	q, p := m.queue, m.composer
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.w, m.h = max(msg.Width, 40), max(msg.Height, 12)
+		m.termW, m.termH = msg.Width, msg.Height
+		m.w, m.h = max(msg.Width, minWidth), max(msg.Height, minHeight)
 		q.rowCache = map[rowKey]string{}
 		m.layout()
 		q.ensureVisible()
