@@ -3,9 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -61,29 +58,5 @@ func TestSendAtFollowsTheBrandsCalendar(t *testing.T) {
 	}
 	if _, err := a.SendAt(ctx, "no-such-conversation", "2h"); err == nil || errors.As(err, &te) {
 		t.Errorf("an unknown conversation: %v, want the store's error", err)
-	}
-}
-
-// The log says when a hark that writes started, as what process, on which
-// store and with how many feeds, and when it stopped: in a team's log (one
-// file per process, or several processes on one database) that is where
-// each process's story starts and ends.
-func TestLogSaysStartAndStop(t *testing.T) {
-	a, dir := apptest.Demo(t, apptest.Options{Now: func() time.Time { return apptest.Start }, Kind: "tui"})
-	if err := a.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "hark.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(b)
-	for _, want := range []string{`msg="hark started" kind=tui pid=`, "backend=bbolt feeds=1 accounts=3 demo=true", `msg="hark stopped" pid=`} {
-		if !strings.Contains(log, want) {
-			t.Errorf("log lacks %q:\n%s", want, log)
-		}
-	}
-	if strings.Index(log, "hark started") > strings.Index(log, "hark stopped") {
-		t.Errorf("stopped before started:\n%s", log)
 	}
 }

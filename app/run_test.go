@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -66,5 +67,29 @@ func TestRunStopsTheEngineWhenTheUIFails(t *testing.T) {
 	}
 	if err := a.Close(); err != nil {
 		t.Fatalf("close after Run: %v", err)
+	}
+}
+
+// The log says when a hark that writes started, as what process, on which
+// store and with how many feeds, and when it stopped: in a team's log (one
+// file per process, or several processes on one database) that is where
+// each process's story starts and ends.
+func TestLogSaysStartAndStop(t *testing.T) {
+	a, _ := apptest.Demo(t, apptest.Options{Now: func() time.Time { return apptest.Start }, Kind: "tui"})
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(a.Cfg.LogFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	for _, want := range []string{`msg="hark started" kind=tui pid=`, "backend=bbolt feeds=1 accounts=3 demo=true", `msg="hark stopped" pid=`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Index(log, "hark started") > strings.Index(log, "hark stopped") {
+		t.Errorf("stopped before started:\n%s", log)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -229,7 +228,7 @@ func (v *conv) header(c social.Conversation, w int) []string {
 	shown := textsafe.Truncate(name, w/2)
 	title := v.sty.Title.Render(shown)
 	if name != handle {
-		title += " " + v.sty.Dim.Render(textsafe.Truncate(handle, w-ansi.StringWidth(shown)-1))
+		title += " " + v.sty.Dim.Render(textsafe.Truncate(handle, w-lipgloss.Width(shown)-1))
 	}
 	lines = append(lines, title)
 	meta := fmt.Sprintf("#%s · %s · %s · %s", c.ID, textsafe.Line(c.Brand), c.Network, c.State)
