@@ -15,10 +15,11 @@ import (
 )
 
 // Instant takes the timers out of the inputs for the test (a steady
-// cursor, drafts saved at once), so that Drive runs every Cmd to its end.
+// cursor, drafts saved at once, a preview drawn at once), so that Drive
+// runs every Cmd to its end.
 func Instant(t interface{ Cleanup(func()) }) {
-	blinkCursor, draftDelay = false, 0
-	t.Cleanup(func() { blinkCursor, draftDelay = true, time.Second })
+	blinkCursor, draftDelay, previewDelay = false, 0, 0
+	t.Cleanup(func() { blinkCursor, draftDelay, previewDelay = true, time.Second, 80*time.Millisecond })
 }
 
 // LoadNow reads the list as Init would, synchronously (tests).

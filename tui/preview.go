@@ -41,6 +41,10 @@ type previewMsg struct {
 
 const previewID = 4242 // the kitty image id of the preview
 
+// previewDelay is how long a preview waits for the frame that blanks its
+// lines (tests: none).
+var previewDelay = 80 * time.Millisecond
+
 // previewArea is where the preview may go: the conversation pane's
 // content, at most 12 rows, the lower half (no columns: the pane is not
 // shown).
@@ -114,7 +118,7 @@ func (m *Model) drawPreview() tea.Cmd {
 	}
 	// drawn after the frame that blanks its lines has gone out
 	gen := pv.gen
-	return after(m.ctx, 80*time.Millisecond, func(time.Time) tea.Msg { return previewDrawMsg{gen} })
+	return after(m.ctx, previewDelay, func(time.Time) tea.Msg { return previewDrawMsg{gen} })
 }
 
 // previewDrawMsg draws the preview of generation gen, if still current.
