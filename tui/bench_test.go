@@ -68,6 +68,17 @@ func BenchmarkQueueKeypress(b *testing.B) {
 	}
 }
 
+// BenchmarkQueueKeypressNarrow is BenchmarkQueueKeypress on a 50×20
+// terminal, where the queue alone is drawn, the whole width.
+func BenchmarkQueueKeypressNarrow(b *testing.B) {
+	m := benchModel(b)
+	m.Update(tea.WindowSizeMsg{Width: 50, Height: 20})
+	for i := 0; b.Loop(); i++ {
+		m.Update(moveKey(i))
+		_ = m.View()
+	}
+}
+
 type item string
 
 func (i item) FilterValue() string { return string(i) }
