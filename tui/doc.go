@@ -1,7 +1,9 @@
 // Package tui is hark's Bubble Tea program: the prioritized queue (left),
 // the conversation with its thread and contact (right, top) and the
 // composer or canned-response picker (right, bottom), with a status line,
-// help generated from the key tables, and overlays.
+// help generated from the key tables, and overlays. Below 70 columns one
+// pane shows at a time, the whole width; below 40×12, a word to make the
+// terminal bigger (layout.go).
 //
 // The screen is a tree of components, each in its own file, each owning
 // its state, its keys and its view:
