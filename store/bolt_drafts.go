@@ -38,6 +38,18 @@ func (s *Bolt) Draft(ctx context.Context, convID string) (string, error) {
 	return d, err
 }
 
+// Drafts lists the conversations with a saved draft, in id order.
+func (s *Bolt) Drafts(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bDrafts).ForEach(func(k, _ []byte) error {
+			ids = append(ids, idString(k))
+			return nil
+		})
+	})
+	return ids, err
+}
+
 // ---- feed status ----
 
 // PutFeedStatus saves a feed's status.

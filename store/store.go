@@ -69,6 +69,10 @@ type Reader interface {
 	ForEachContact(ctx context.Context, fn func(Contact) bool) error
 	Draft(ctx context.Context, convID string) (string, error)
 
+	// Drafts lists the conversations that have a saved draft, in id
+	// order (the queue marks them).
+	Drafts(ctx context.Context) ([]string, error)
+
 	// CannedChoices returns every answer's choices by id.
 	CannedChoices(ctx context.Context) (map[string]CannedChoice, error)
 	FeedStatuses(ctx context.Context) ([]FeedStatus, error)

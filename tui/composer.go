@@ -270,7 +270,7 @@ func (p *composer) saveDraft() tea.Cmd {
 		if err := eng.SaveDraft(ctx, id, text); err != nil {
 			return doneMsg{err: fmt.Errorf("saving draft: %w", err)}
 		}
-		return nil
+		return draftSavedMsg{id: id, has: text != ""}
 	}
 }
 

@@ -103,6 +103,7 @@ func (c *Common) legend() []legendEntry {
 	add("⏱"+triage.Countdown(32*60e9), "first-response SLA: due in 32 minutes")
 	add("⏱"+triage.Countdown(-32*60e9), "SLA missed 32 minutes ago")
 	add(age(15*60e9), "no SLA running: the customer's last post is 15 minutes old")
+	add(draftMark, "a reply begun: its draft is kept until sent or emptied (the row's second line)")
 	add("⏾ Mon 12:30", "snoozed until then (· the snooze note)")
 	add("⏰", "back from snooze: the note is shown in the conversation")
 	add(social.Media{Kind: social.MediaImage, Width: 1200, Height: 900}.Icon()+" photo 1200×900", "an attachment, with its alt text (m selects it: o opens, y copies)")

@@ -50,9 +50,14 @@ type queue struct {
 	cursor       int
 	offset       int
 	marked       map[string]bool
-	convs        map[string]social.Conversation
-	rowCache     map[rowKey]string
-	counts       [4]int
+	// drafts are the conversations with a saved draft (marked in their
+	// row), read with the list and after every change the engine
+	// announces; draftsGen drops a read that a newer one overtook
+	drafts    map[string]bool
+	draftsGen int
+	convs     map[string]social.Conversation
+	rowCache  map[rowKey]string
+	counts    [4]int
 }
 
 func newQueue(c *Common, h host) *queue {
@@ -60,6 +65,7 @@ func newQueue(c *Common, h host) *queue {
 		Common:   c,
 		host:     h,
 		marked:   map[string]bool{},
+		drafts:   map[string]bool{},
 		convs:    map[string]social.Conversation{},
 		rowCache: map[rowKey]string{},
 	}
@@ -124,6 +130,62 @@ type refsMsg struct {
 	counts  [4]int
 	err     error
 	scanned bool // a search answered without the index (being built)
+	drafts  draftsMsg
+}
+
+// draftsMsg lists the conversations with a saved draft (ok: the read
+// succeeded; a failed one changes nothing, the next read will tell).
+type draftsMsg struct {
+	gen int
+	ids []string
+	ok  bool
+}
+
+// draftSavedMsg says the composer saved (has) or emptied a conversation's
+// draft.
+type draftSavedMsg struct {
+	id  string
+	has bool
+}
+
+// loadDrafts reads which conversations have a draft, in a Cmd.
+func (q *queue) loadDrafts() tea.Cmd {
+	q.draftsGen++
+	gen, st, ctx := q.draftsGen, q.st, q.ctx
+	return func() tea.Msg {
+		ids, err := st.Drafts(ctx)
+		return draftsMsg{gen: gen, ids: ids, ok: err == nil}
+	}
+}
+
+// setDrafts takes a read of the drafts unless a newer read or a save
+// overtook it.
+func (q *queue) setDrafts(msg draftsMsg) {
+	if msg.gen != q.draftsGen || !msg.ok {
+		return
+	}
+	clear(q.drafts)
+	for _, id := range msg.ids {
+		q.drafts[id] = true
+	}
+}
+
+// Update takes the queue's own messages: the drafts read and saved.
+func (q *queue) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case draftsMsg:
+		q.setDrafts(msg)
+		return nil, true
+	case draftSavedMsg:
+		q.draftsGen++ // a read begun before the save is stale
+		if msg.has {
+			q.drafts[msg.id] = true
+		} else {
+			delete(q.drafts, msg.id)
+		}
+		return nil, true
+	}
+	return nil, false
 }
 
 // loadRefs reads the current view's index in a Cmd; stale results are dropped.
@@ -132,6 +194,7 @@ func (q *queue) loadRefs() tea.Cmd {
 	q.refsLoading = true
 	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
+	drafts := q.loadDrafts()
 	q.stopSearch()
 	ctx := q.ctx
 	if search != nil {
@@ -149,7 +212,7 @@ func (q *queue) loadRefs() tea.Cmd {
 			refs, err = st.QueueRefs(ctx, view, keep)
 		}
 		counts := countsOf(q.ctx, st, brand, op)
-		return refsMsg{gen: gen, refs: refs, counts: counts, err: err, scanned: scanned}
+		return refsMsg{gen: gen, refs: refs, counts: counts, err: err, scanned: scanned, drafts: drafts().(draftsMsg)}
 	}
 }
 
@@ -243,6 +306,7 @@ func (q *queue) setRefs(msg refsMsg) bool {
 		q.landing, q.jump, q.land = false, false, ""
 	}
 	q.refs, q.counts, q.loaded = msg.refs, msg.counts, true
+	q.setDrafts(msg.drafts)
 	q.refsLoading = false
 	if pending := q.pending; len(pending) > 0 {
 		q.pending = nil

@@ -15,6 +15,9 @@ import (
 
 // rowKey names a rendered queue row: a row is drawn again only when its
 // conversation, its width, its highlight or the minute changed.
+// draftMark starts the preview of a conversation with a saved draft.
+const draftMark = "✎ draft"
+
 type rowKey struct {
 	id       string
 	version  uint64
@@ -23,6 +26,7 @@ type rowKey struct {
 	marked   bool
 	minute   int64
 	claim    string // initials of another operator replying
+	draft    bool   // a saved draft
 }
 
 // View renders the rows on screen (two lines each) and, when the list is
@@ -61,10 +65,10 @@ func (q *queue) View(w, h int) string {
 		if cl, ok := q.team.other(ref.ID); ok {
 			claim = textsafe.Line(cl.Holder.Label())
 		}
-		k := rowKey{ref.ID, c.Version, w, i == q.cursor, q.marked[ref.ID], minute, claim}
+		k := rowKey{ref.ID, c.Version, w, i == q.cursor, q.marked[ref.ID], minute, claim, q.drafts[ref.ID]}
 		row, ok := q.rowCache[k]
 		if !ok {
-			row = q.renderRow(c, w, i == q.cursor, q.marked[ref.ID], claim)
+			row = q.renderRow(c, w, k)
 			if len(q.rowCache) > 2048 {
 				q.rowCache = map[rowKey]string{}
 			}
@@ -105,7 +109,8 @@ func (q *queue) feedProblems() []string {
 	return out
 }
 
-func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool, claim string) string {
+func (q *queue) renderRow(c social.Conversation, w int, k rowKey) string {
+	selected, marked, claim := k.selected, k.marked, k.claim
 	mark := " "
 	if marked {
 		mark = q.sty.Marked.Render("●")
@@ -143,6 +148,9 @@ func (q *queue) renderRow(c social.Conversation, w int, selected, marked bool, c
 		} else {
 			prev += " · " + textsafe.Line(c.Preview)
 		}
+	}
+	if k.draft { // a reply begun and left for later
+		prev = draftMark + " · " + prev
 	}
 	line2 := "    " + textsafe.Truncate(prev, w-4)
 	if selected {

@@ -566,3 +566,61 @@ func TestTerminalTooSmall(t *testing.T) {
 		t.Fatalf("the screen did not come back:\n%s", out)
 	}
 }
+
+// A conversation with a saved draft says so in its queue row: as soon as
+// the draft is saved, after moving on, in a new session on the same store;
+// the mark goes when the draft is sent (the reply's enqueue takes it) or
+// emptied.
+func TestDraftMarkedInQueue(t *testing.T) {
+	a, m, top := promptModel(t)
+	row := func(m *tui.Model) string { // the open conversation's row, both lines
+		lines := strings.Split(m.Screen(), "\n")
+		for i, l := range lines {
+			if strings.Contains(l, " ★ @d.whitfield@mastodon.s") && i+1 < len(lines) { // the row, not the pane's header
+				return l + "\n" + lines[i+1]
+			}
+		}
+		t.Fatalf("no row of the top conversation:\n%s", m.Screen())
+		return ""
+	}
+	if !strings.Contains(top.Contact.Handle, "d.whitfield") {
+		t.Fatalf("the demo's top conversation is %s", top.Contact.Handle)
+	}
+	if strings.Contains(row(m), "✎ draft") {
+		t.Fatal("a draft mark before any draft")
+	}
+	m.Press(key("r"))
+	m.Press(typed("Half a reply")...)
+	m.Press(escKey) // the composer closes, the draft is kept
+	if r := row(m); !strings.Contains(r, "✎ draft · ") {
+		t.Fatalf("no draft mark after esc:\n%s", r)
+	}
+	m.Press(key("j"), key("j"))
+	if r := row(m); !strings.Contains(r, "✎ draft · ") {
+		t.Fatalf("the mark went when the cursor moved on:\n%s", r)
+	}
+	// a new session on the same store reads it
+	m2 := startModel(t, a, 120, 40)
+	if r := row(m2); !strings.Contains(r, "✎ draft · ") {
+		t.Fatalf("a new session shows no draft mark:\n%s", r)
+	}
+	// sent: the enqueue took the draft; the engine's change reloads the marks
+	m.Press(key("k"), key("k"), key("r"), key("ctrl+s"))
+	m.PumpEvents()
+	if d, _ := a.Store.Draft(t.Context(), top.ID); d != "" {
+		t.Fatalf("the draft outlived its reply: %q", d)
+	}
+	m.Press(key("w"), key("w"), key("w"), key("w")) // the "all" view: the answered conversation is pending now
+	if s := m.Screen(); strings.Contains(s, "✎ draft") {
+		t.Fatalf("a draft mark after the reply was queued:\n%s", s)
+	}
+	// emptied: typed, then deleted, is no draft (m2 first takes the
+	// engine's news of the reply, which drops that mark too)
+	m2.PumpEvents()
+	m2.Press(key("j"), key("r"))
+	m2.Press(typed("x")...)
+	m2.Press(tea.KeyPressMsg{Code: tea.KeyBackspace}, escKey)
+	if s := m2.Screen(); strings.Contains(s, "✎ draft") {
+		t.Fatalf("an emptied draft is marked:\n%s", s)
+	}
+}

@@ -123,7 +123,7 @@ func (m *Model) handlers() []handler {
 			hs = append(hs, h)
 		}
 	}
-	return append(hs, m.composer, m.picker, m.conv, &m.outboxList)
+	return append(hs, m.queue, m.composer, m.picker, m.conv, &m.outboxList)
 }
 
 // updateRoot handles the root's own messages.
@@ -247,7 +247,8 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	}
 	wasSelected := openID != "" && q.selectedID() == openID
 	q.applyConvs(msg.convs)
-	var cmds []tea.Cmd
+	// a reply queued (by anyone) took its conversation's draft with it
+	cmds := []tea.Cmd{q.loadDrafts()}
 	if wasSelected && len(q.refs) > 0 && q.selectedID() != openID && m.focus != fComposer && m.focus != fPicker && len(m.stack) == 0 {
 		// the open conversation left the view (resolved, snoozed,
 		// answered): go on with the one now under the cursor, with the

@@ -2,11 +2,13 @@ package storetest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,6 +220,23 @@ func Run(t *testing.T, b Backend) {
 		if d, _ := s.Draft(ctx, r.Changed[0]); d != texts[3] {
 			t.Fatalf("draft %q", d)
 		}
+		// a second draft, and one saved empty: listed in id order, the
+		// empty one not at all
+		if err := s.SaveDraft(ctx, r.Changed[1], "later"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveDraft(ctx, r.Changed[2], ""); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{r.Changed[0], r.Changed[1]}
+		slices.SortFunc(want, func(a, b string) int {
+			x, _ := strconv.Atoi(a)
+			y, _ := strconv.Atoi(b)
+			return cmp.Compare(x, y)
+		})
+		if ids, err := s.Drafts(ctx); err != nil || !slices.Equal(ids, want) {
+			t.Fatalf("drafts %q %v, want %q", ids, err, want)
+		}
 		e, err := s.Enqueue(ctx, social.Reply{ID: "r\x00", ConvID: r.Changed[0], Text: texts[1]}, false, t0)
 		if err != nil {
 			t.Fatal(err)
@@ -227,6 +246,9 @@ func Run(t *testing.T, b Backend) {
 		}
 		if d, _ := s.Draft(ctx, r.Changed[0]); d != "" {
 			t.Fatalf("enqueue must clear the draft, %q left", d)
+		}
+		if ids, err := s.Drafts(ctx); err != nil || !slices.Equal(ids, []string{r.Changed[1]}) {
+			t.Fatalf("drafts after the enqueue %q %v, want [%s]", ids, err, r.Changed[1])
 		}
 	})
 
