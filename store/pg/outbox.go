@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/hark-tui/hark/social"
@@ -288,19 +287,12 @@ func (s *Store) Draft(ctx context.Context, convID string) (string, error) {
 func (s *Store) Drafts(ctx context.Context) ([]string, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, "SELECT conv_id FROM drafts ORDER BY conv_id")
+	rows, err := s.pool.Query(ctx, "SELECT conv_id::text FROM drafts ORDER BY conv_id")
 	if err != nil {
 		return nil, s.wrap(err)
 	}
-	ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	ids := make([]string, len(ns))
-	for i, n := range ns {
-		ids[i] = strconv.FormatInt(n, 10)
-	}
-	return ids, nil
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, s.wrap(err)
 }
 
 // PutFeedStatus saves a feed's status.
