@@ -229,10 +229,19 @@ func (m *Model) tick() tea.Cmd {
 	return after(m.ctx, every, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
+// immediate is after with no time to wait (the tests' Instant): a plain
+// Cmd, not a timer, so the tests' Drive waits for it like any other.
+func immediate(fn func(time.Time) tea.Msg) tea.Cmd {
+	return func() tea.Msg { return fn(time.Now()) }
+}
+
 // after is tea.Tick ending with the session: when ctx ends (the program
 // quit, the SSH session closed) its goroutine returns at once, with no
 // message, instead of waiting out the timer.
 func after(ctx context.Context, d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	if d <= 0 {
+		return immediate(fn)
+	}
 	return func() tea.Msg {
 		t := time.NewTimer(d)
 		defer t.Stop()

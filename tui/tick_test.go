@@ -48,3 +48,17 @@ func TestDriveKnowsTimers(t *testing.T) {
 		}
 	}
 }
+
+// A wait of nothing (Instant's draft and preview delays) is a plain Cmd
+// that Drive waits for, not a timer it may give up after a second: on a
+// busy machine a given-up draft save left it out of the screen a golden
+// file holds.
+func TestNoWaitIsNoTimer(t *testing.T) {
+	none := func(time.Time) tea.Msg { return nil }
+	if cmd := after(t.Context(), 0, none); isTimer(cmd) {
+		t.Errorf("after(0) is a timer: %s", cmdName(cmd))
+	}
+	if cmd := after(t.Context(), time.Second, none); !isTimer(cmd) {
+		t.Errorf("after(1s) is not a timer: %s", cmdName(cmd))
+	}
+}
