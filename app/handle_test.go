@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hark-tui/hark/social"
@@ -24,5 +25,19 @@ func TestHandle(t *testing.T) {
 		if got := Handle(tt.n, tt.in); got != tt.out {
 			t.Errorf("Handle(%s, %q) = %q, want %q", tt.n, tt.in, got, tt.out)
 		}
+	}
+}
+
+// A queue line ends with why the conversation is where it is, in
+// brackets; with no reason, with nothing (it printed "[]").
+func TestQueueLineReasons(t *testing.T) {
+	c := social.Conversation{ID: "7", Priority: 10, State: social.StateNew, Brand: "Acme", Network: social.Mastodon,
+		Contact: social.Author{Handle: "@bob@x.example"}, Preview: "hello"}
+	if got := QueueLine(c, c.DueAt); strings.HasSuffix(got, "]") || !strings.HasSuffix(got, "hello") {
+		t.Errorf("no reasons: %q", got)
+	}
+	c.Reasons = []string{"urgent: broken", "VIP\x1b[2J"}
+	if got := QueueLine(c, c.DueAt); !strings.HasSuffix(got, "hello  [urgent: broken; VIP]") {
+		t.Errorf("reasons: %q", got)
 	}
 }

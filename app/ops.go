@@ -146,11 +146,14 @@ func QueueLine(c social.Conversation, now time.Time) string {
 			sla += "!"
 		}
 	}
-	reasons := strings.Join(c.Reasons, "; ")
-	return fmt.Sprintf("%-6s %3d %-8s %-16s %-8s %-22s %-8s %s  [%s]",
+	line := fmt.Sprintf("%-6s %3d %-8s %-16s %-8s %-22s %-8s %s",
 		c.ID, c.Priority, c.State, textsafe.Truncate(textsafe.Line(c.Brand), 16), c.Network,
 		textsafe.Truncate(Handle(c.Network, c.Contact.Handle), 22), sla,
-		textsafe.Truncate(textsafe.Line(c.Preview), 60), textsafe.Line(reasons))
+		textsafe.Truncate(textsafe.Line(c.Preview), 60))
+	if len(c.Reasons) > 0 { // why it is where it is; none: no brackets
+		line += "  [" + textsafe.Line(strings.Join(c.Reasons, "; ")) + "]"
+	}
+	return line
 }
 
 // Handle is an author's handle as the CLI prints it (sanitized): with
