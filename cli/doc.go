@@ -1,7 +1,7 @@
 // Package cli holds hark's cobra commands. Each is a thin layer over app:
 // it loads the config, applies flags, opens what it needs and prints
 // sanitized text (untrusted post text never reaches the terminal raw).
-// The reading commands (doctor, queue, stats, export) ask a running hark
+// The reading commands (doctor, queue, search, stats, export, statuses) ask a running hark
 // that holds the store over its socket first (reads.go, package ipc).
 //
 // It may import app, attach, config, engine, ipc, query, serve, social,

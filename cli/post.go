@@ -149,7 +149,8 @@ func statusesCmd(f *flags) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	brand, n := c.Flags().String("brand", "", "only this brand"), numberFlag(c, "how many")
-	c.RunE = withApp(f, app.Options{}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+	// a list: read-only, answered by a running hark like hark queue
+	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 		sts, err := a.Engine.Statuses(cmd.Context(), *brand, *n)
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ import (
 // themselves.
 
 // readCommands are the commands a running hark answers for others.
-var readCommands = []string{"doctor", "queue", "search", "stats", "export"}
+var readCommands = []string{"doctor", "queue", "search", "stats", "export", "statuses"}
 
 // socketPath is the socket of the hark that holds cfg's store.
 func socketPath(cfg *config.Config) string {
@@ -187,7 +187,7 @@ func readHandler(a *app.App) ipc.Handler {
 		}
 		f := &flags{served: a}
 		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
-		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f))
+		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f))
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		root.SetIn(strings.NewReader(""))

@@ -77,7 +77,7 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// TestReadsWhileHarkRuns (issue 15): doctor, queue, stats and export work
+// TestReadsWhileHarkRuns (issue 15): doctor, queue, stats, export and statuses work
 // while `hark poll` or `hark serve` holds the bbolt store: a second
 // process asks the first over its unix socket (0600 in a 0700 folder under
 // the state dir). A socket left by a killed hark is ignored and replaced.
@@ -141,6 +141,12 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 			out, stderr, err = runHark(t, env, "--demo", "--db", db, "doctor")
 			if err != nil || !strings.Contains(out, "all feeds OK") || !strings.Contains(out, "last ok") {
 				t.Errorf("doctor: %v %s\n%s", err, stderr, out)
+			}
+			// the status posts' list is a read too (it said the store was
+			// in use)
+			out, stderr, err = runHark(t, env, "--demo", "--db", db, "statuses", "-n", "5")
+			if err != nil || stderr != "" || out == "" {
+				t.Errorf("statuses: %v %s\n%s", err, stderr, out)
 			}
 			// a flag the running hark refuses comes back as the error
 			if _, stderr, err := runHark(t, env, "--demo", "--db", db, "stats", "--by", "nobody"); err == nil || !strings.Contains(stderr, "use brand or operator") {
