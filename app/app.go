@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ type App struct {
 	fallback *Brand
 	reports  bool // Options.Reports
 	logsStop bool // Close logs the stop (Open logged the start)
+	// cannedErr are the canned answers that did not load or are never
+	// offered (doctor lists them)
+	cannedErr error
 }
 
 // Open builds everything from cfg.
@@ -104,13 +108,15 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.Store = st
 	all, err := LoadCanned(cfg.CannedDir)
 	a.Canned = all
+	err = errors.Join(err, cannedBrands(all, cfg.Brands))
+	a.cannedErr = err
 	if err != nil {
 		// A broken canned file must not keep the operator from the inbox:
 		// the others load, and the problem is shown (stderr for commands,
 		// the status line in the TUI) and logged.
 		a.Log.Warn("canned responses", "err", err)
 		a.Warnings = append(a.Warnings, err.Error())
-		if !o.ReadOnly {
+		if !o.ReadOnly && !o.Reports { // (doctor lists them itself)
 			fmt.Fprintf(os.Stderr, "hark: warning: %s\n", textsafe.Block(err.Error()))
 		}
 	}
@@ -221,6 +227,38 @@ type NoStoreError struct{ Path string }
 
 func (e *NoStoreError) Error() string {
 	return fmt.Sprintf("nothing yet: no store at %s, so there are no conversations to show. Start with `hark poll --once` or `hark` to fetch your accounts' mentions (`hark doctor` checks the accounts first)", e.Path)
+}
+
+// CannedBrand checks the brand: of a canned response against the
+// config's brands ("" is an answer for every brand): an answer for a
+// brand the config does not have is never offered.
+func CannedBrand(brand string, brands []config.Brand) error {
+	if brand == "" || len(brands) == 0 {
+		return nil
+	}
+	var names []string
+	for _, b := range brands {
+		if canned.SameBrand(b.Name, brand) {
+			return nil
+		}
+		names = append(names, strconv.Quote(b.Name))
+	}
+	return fmt.Errorf("brand %q is not a brand of the config (brands: %s): the answer would never be offered", brand, strings.Join(names, ", "))
+}
+
+// cannedBrands finds the operator's answers whose brand: the config does
+// not have (a typo hides an answer for good).
+func cannedBrands(all []canned.Response, brands []config.Brand) error {
+	var errs []error
+	for _, r := range all {
+		if r.Builtin {
+			continue
+		}
+		if err := CannedBrand(r.Brand, brands); err != nil {
+			errs = append(errs, fmt.Errorf("canned %s (%s): %w", r.ID, r.Path, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // LoadCanned returns the operator's canned responses (first) and the

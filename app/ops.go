@@ -171,6 +171,7 @@ func Handle(n social.Network, h string) string {
 // Doctor checks every account and prints a report; it returns how many are broken.
 func (a *App) Doctor(ctx context.Context, w io.Writer) int {
 	broken, limited, failing := a.doctorStore(ctx, w), 0, 0
+	a.doctorCanned(w)
 	statuses := map[string]string{}
 	lastErr := map[string]bool{}
 	if sts, err := a.Store.FeedStatuses(ctx); err == nil {
@@ -386,6 +387,24 @@ func NewCanned(w io.Writer, dir, name, body, title, brand, lang, tags, shortcut 
 	}
 	fmt.Fprintln(w, "wrote", path)
 	return nil
+}
+
+// doctorCanned prints how many canned answers loaded and, marked "!",
+// each that did not or is never offered (they do not stop hark).
+func (a *App) doctorCanned(w io.Writer) {
+	own := 0
+	for _, r := range a.Canned {
+		if !r.Builtin {
+			own++
+		}
+	}
+	fmt.Fprintf(w, "canned responses\n  %d of yours, %d built-in\n", own, len(a.Canned)-own)
+	if a.cannedErr == nil {
+		return
+	}
+	for _, l := range strings.Split(a.cannedErr.Error(), "\n") {
+		fmt.Fprintf(w, "  ! %s\n", textsafe.Line(l))
+	}
 }
 
 // doctorStore prints the store's findings (bbolt: page check and counts;

@@ -117,6 +117,10 @@ func tier(r Response, brand, lang string) int {
 	return 6
 }
 
+// SameBrand says whether a and b name one brand (case and runs of spaces
+// aside), as an answer's brand: is matched to a conversation's.
+func SameBrand(a, b string) bool { return sameBrand(a, b) }
+
 func sameBrand(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }

@@ -289,6 +289,9 @@ func cannedCmd(f *flags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := app.CannedBrand(brand, cfg.Brands); err != nil {
+				return fmt.Errorf("--brand: %w", err)
+			}
 			return app.NewCanned(cmd.OutOrStdout(), cfg.CannedDir, args[0], args[1], title, brand, lang, tags, shortcut)
 		},
 	}

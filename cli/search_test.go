@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/internal/benchgen"
+	"github.com/hark-tui/hark/internal/testkit"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 )
@@ -185,5 +188,34 @@ func TestListingNumbers(t *testing.T) {
 				t.Fatalf("%d lines, want %d:\n%s", n, tc.lines, out)
 			}
 		})
+	}
+}
+
+// An answer's brand must be a brand of the config: hark canned new
+// refuses another (a typo made an answer that was never offered), and a
+// file written by hand with one is a warning when hark starts (the other
+// answers load); case and spacing aside, a brand matches as the picker
+// matches it.
+func TestCannedBrandIsTheConfigs(t *testing.T) {
+	cfg, _ := storeWorld(t, "c.db", "Acme Coffee", "acme", func(store.Store) {})
+	if _, _, err := run(t, "--config", cfg, "canned", "new", "late", "Hi {{.Name}}", "--brand", "acme  coffee"); err != nil {
+		t.Fatalf("a brand of the config: %v", err)
+	}
+	_, _, err := run(t, "--config", cfg, "canned", "new", "typo", "Hi", "--brand", "Acme Cofee")
+	if err == nil || !strings.Contains(err.Error(), `--brand: brand "Acme Cofee" is not a brand of the config (brands: "Acme Coffee")`) {
+		t.Fatalf("another brand: %v", err)
+	}
+	dir := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "hark", "canned")
+	if _, err := os.Stat(filepath.Join(dir, "typo.md")); err == nil {
+		t.Fatal("the refused answer was written")
+	}
+	testkit.WriteFile(t, dir, "hand.md", "---\ntitle: by hand\nbrand: Acme Tea\n---\nHello\n")
+	out, stderr, err := run(t, "--config", cfg, "doctor")
+	if !strings.Contains(string(out), "canned responses\n  2 of yours, ") ||
+		!strings.Contains(string(out), `  ! canned hand (`+filepath.Join(dir, "hand.md")+`): brand "Acme Tea" is not a brand of the config`) {
+		t.Fatalf("doctor says nothing of the hand-written answer: %v\n%s\n%s", err, stderr, out)
+	}
+	if strings.Contains(string(out), "canned late") {
+		t.Fatalf("the answer of the config's brand is warned of:\n%s", out)
 	}
 }
