@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,15 @@ func TestSearchCommand(t *testing.T) {
 	_, errOut, err = run(t, "--config", cfg, "store", "reindex", "--fresh")
 	if err != nil || !strings.Contains(string(errOut), "indexed 300 conversations") {
 		t.Fatalf("reindex: %v: %s", err, errOut)
+	}
+	// a mistyped --db is no store: nothing is made there (it was created
+	// empty, and its index said complete)
+	typo := cfg + ".typo.db"
+	if _, _, err := run(t, "--config", cfg, "--db", typo, "store", "reindex"); err == nil || !strings.Contains(err.Error(), "no store at "+typo) {
+		t.Fatalf("reindex of no store: %v", err)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Fatal("reindex made a store where there was none")
 	}
 }
 
