@@ -39,6 +39,11 @@ type Options struct {
 	// Kind names the process in the registry of processes sharing a
 	// PostgreSQL store ("tui", "serve", "engine", "poll"; doctor shows it).
 	Kind string
+	// Existing: the command acts on what the store holds (hark reply:
+	// a conversation), so a bbolt file that is not there is NoStoreError,
+	// not a new empty store (a mistyped --db made one and left it behind).
+	// A status post may be a new store's first write.
+	Existing bool
 }
 
 // App is a wired hark.
@@ -88,7 +93,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.tmpDir = dir
 		path = filepath.Join(dir, "demo.db")
-	} else if o.ReadOnly && !stores.IsPostgres(path) {
+	} else if (o.ReadOnly || o.Existing) && !stores.IsPostgres(path) {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			a.Close()
 			return nil, &NoStoreError{Path: path}
@@ -226,7 +231,7 @@ var ErrNoDemoStore = errors.New("the demo keeps no store: its conversations live
 type NoStoreError struct{ Path string }
 
 func (e *NoStoreError) Error() string {
-	return fmt.Sprintf("nothing yet: no store at %s, so there are no conversations to show. Start with `hark poll --once` or `hark` to fetch your accounts' mentions (`hark doctor` checks the accounts first)", e.Path)
+	return fmt.Sprintf("nothing yet: no store at %s, so no conversations (check --db if you gave one). Start with `hark poll --once` or `hark` to fetch your accounts' mentions (`hark doctor` checks the accounts first)", e.Path)
 }
 
 // CannedBrand checks the brand: of a canned response against the

@@ -150,3 +150,21 @@ func TestDoctorWithoutConfigSaysItChecksTheDemo(t *testing.T) {
 		t.Fatalf("doctor --demo: %v\n%s", err, out)
 	}
 }
+
+// hark reply acts on what a store holds, a conversation: given a bbolt
+// file that is not there (a mistyped --db) it says so and makes nothing
+// (it made an empty store there, failed on the missing conversation and
+// left the file behind). A status post may be a store's first write.
+func TestReplyNeedsTheStore(t *testing.T) {
+	home := cleanHome(t)
+	db := filepath.Join(home, "typo.db")
+	for _, args := range [][]string{{"reply", "1", "hello"}, {"reply", "--at", "tomorrow", "1", "hello"}} {
+		_, _, err := harkIn(t, append([]string{"--demo", "--db", db}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), "no store at "+db) {
+			t.Errorf("%s: %v", args[0], err)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("%s made a store at %s", args[0], db)
+		}
+	}
+}

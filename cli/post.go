@@ -33,7 +33,7 @@ func postCmd(f *flags) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: withApp(f, app.Options{}, func(cmd *cobra.Command, args []string, a *app.App) error {
+		RunE: withApp(f, app.Options{Kind: "post"}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[0]
 			var st store.StatusPost
 			var err error

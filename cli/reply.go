@@ -24,7 +24,7 @@ func replyCmd(f *flags) *cobra.Command {
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
 		Args:  replyArgs,
-		RunE: withApp(f, app.Options{Kind: "reply"}, func(cmd *cobra.Command, args []string, a *app.App) error {
+		RunE: withApp(f, app.Options{Kind: "reply", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[1]
 			if !noSig {
 				var err error
