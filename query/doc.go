@@ -1,7 +1,7 @@
 // Package query parses hark's search syntax and matches conversations:
 //
 //	words  "a phrase"  brand:NAME  net:mastodon  from:handle-or-name-part
-//	tag:NAME  lang:es  is:new|open|pending|snoozed|resolved|breached|vip|dm
+//	tag:NAME  lang:es  is:new|open|pending|snoozed|resolved|breached|vip|dm|draft
 //	sentiment:neg|pos|neutral  before:2026-11-20  after:2026-11-01
 //
 // Values with spaces are quoted: brand:"Petal & Stem". A term can be

@@ -27,7 +27,7 @@ type Query struct {
 
 var fields = map[string]bool{"tag": true, "brand": true, "net": true, "from": true, "is": true, "lang": true, "sentiment": true, "before": true, "after": true}
 
-var isValues = map[string]bool{"new": true, "open": true, "pending": true, "snoozed": true, "resolved": true, "breached": true, "vip": true, "dm": true}
+var isValues = map[string]bool{"new": true, "open": true, "pending": true, "snoozed": true, "resolved": true, "breached": true, "vip": true, "dm": true, "draft": true}
 
 // Parse reads a query; errors name the bad term.
 func Parse(s string) (*Query, error) {
@@ -68,7 +68,7 @@ func check(t *Term) error {
 	switch t.Field {
 	case "is":
 		if !isValues[v] {
-			return fmt.Errorf("query: is:%s: use one of new, open, pending, snoozed, resolved, breached, vip, dm", t.Value)
+			return fmt.Errorf("query: is:%s: use one of new, open, pending, snoozed, resolved, breached, vip, dm, draft", t.Value)
 		}
 		t.Value = v
 	case "sentiment":
@@ -157,7 +157,7 @@ func (q *Query) NeedsConv() bool {
 		switch t.Field {
 		case "brand", "net":
 		case "is":
-			if t.Value != "vip" && t.Value != "dm" {
+			if t.Value != "vip" && t.Value != "dm" && t.Value != "draft" {
 				return true
 			}
 		default:
@@ -165,6 +165,28 @@ func (q *Query) NeedsConv() bool {
 		}
 	}
 	return false
+}
+
+// WantsDrafts reports whether q has an is:draft term (negated or not):
+// who searches must know which conversations have a draft (MatchDrafts).
+func (q *Query) WantsDrafts() bool {
+	for _, t := range q.Terms {
+		if t.Field == "is" && t.Value == "draft" {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchDrafts checks the is:draft terms: conversation id has a saved
+// draft when drafts holds it (the other terms pass here).
+func (q *Query) MatchDrafts(id string, drafts map[string]bool) bool {
+	for _, t := range q.Terms {
+		if t.Field == "is" && t.Value == "draft" && drafts[id] == t.Not {
+			return false
+		}
+	}
+	return true
 }
 
 // Match checks every term against a conversation.
@@ -215,6 +237,8 @@ func matchTerm(t Term, c social.Conversation, now time.Time) bool {
 			return c.Direct
 		case "breached":
 			return c.State.Actionable() && !c.DueAt.IsZero() && now.After(c.DueAt)
+		case "draft":
+			return !t.Not // the conversation alone does not say: MatchDrafts
 		}
 		return string(c.State) == t.Value
 	}

@@ -20,6 +20,7 @@ func TestParse(t *testing.T) {
 		{"sentiment:negative lang:ES", []Term{{"sentiment", "neg", false, false}, {"lang", "es", false, false}}, ""},
 		{"after:2026-11-01 before:2026-11-20", []Term{{"after", "2026-11-01", false, false}, {"before", "2026-11-20", false, false}}, ""},
 		{"is:sleepy", nil, "is:sleepy"},
+		{"-is:Draft", []Term{{"is", "draft", true, false}}, ""},
 		{"before:yesterday", nil, "YYYY-MM-DD"},
 		{`brand:"open`, nil, "unclosed quote"},
 		{"brand:", nil, "needs a value"},
@@ -77,6 +78,17 @@ func TestMatch(t *testing.T) {
 		}
 		if got := q.Match(c, now); got != tt.want {
 			t.Errorf("%q: %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	// is:draft: the conversation alone cannot say, so Match lets it pass
+	// and MatchDrafts decides from the store's drafts (Search reads them)
+	for _, tt := range []struct {
+		q            string
+		drafts, want bool
+	}{{"is:draft", true, true}, {"is:draft", false, false}, {"-is:draft", true, false}, {"-is:draft", false, true}} {
+		q, _ := Parse(tt.q)
+		if !q.WantsDrafts() || !q.Match(c, now) || q.MatchDrafts("7", map[string]bool{"7": tt.drafts}) != tt.want {
+			t.Errorf("%s with a draft %v: want %v", tt.q, tt.drafts, tt.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -123,8 +124,19 @@ func (q *Query) matchRef(r store.Ref, now time.Time, at bool) bool {
 // complete, else by reading every conversation of the view (scanned is
 // then true). ctx cancels it (the TUI's next key).
 func Search(ctx context.Context, st store.Reader, q *Query, v store.View, keep func(store.Ref) bool, now time.Time, loc *time.Location) (refs []store.Ref, scanned bool, err error) {
+	var drafts map[string]bool
+	if q.WantsDrafts() {
+		ids, err := st.Drafts(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("search: reading drafts: %w", err)
+		}
+		drafts = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			drafts[id] = true
+		}
+	}
 	refKeep := func(r store.Ref) bool {
-		return (keep == nil || keep(r)) && q.MatchRefAt(r, now)
+		return (keep == nil || keep(r)) && q.MatchRefAt(r, now) && q.MatchDrafts(r.ID, drafts)
 	}
 	if v == store.ViewAll && q.breached() {
 		v = store.ViewActionable // only the inbox can be breached: read only it

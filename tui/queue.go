@@ -346,7 +346,7 @@ func (q *queue) applyConvs(cs []social.Conversation) {
 		old := q.indexOf(c.ID)
 		q.convs[c.ID] = c
 		r := store.RefOf(c)
-		in := store.InView(r, q.view) && keep(r) && (q.search == nil || q.search.Match(c, q.now()))
+		in := store.InView(r, q.view) && keep(r) && (q.search == nil || q.search.Match(c, q.now()) && q.search.MatchDrafts(c.ID, q.drafts))
 		switch {
 		case !in && old >= 0:
 			q.refs = slices.Delete(q.refs, old, old+1)

@@ -18,7 +18,7 @@ func (q *queue) openSearch() tea.Cmd {
 	hints := []string{
 		"words (rebook finds rebooking) · \"a phrase\" · -word excludes",
 		"from:part-of-handle · tag:NAME · brand:NAME · net:mastodon · lang:es",
-		"is:open|pending|snoozed|resolved|breached|vip|dm · sentiment:neg|pos",
+		"is:open|pending|snoozed|resolved|breached|vip|dm|draft · sentiment:neg|pos",
 		"after:2026-11-01 before:2026-11-20 (both days included)",
 	}
 	raw := ""

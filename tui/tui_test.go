@@ -599,6 +599,15 @@ func TestDraftMarkedInQueue(t *testing.T) {
 	if r := row(m); !strings.Contains(r, "✎ draft · ") {
 		t.Fatalf("the mark went when the cursor moved on:\n%s", r)
 	}
+	// is:draft finds it, and it alone (the store's drafts, through the
+	// index's search); esc takes the search off
+	m.Press(key("/"))
+	m.Press(typed("is:draft")...)
+	m.Press(key("enter"))
+	if s := m.Screen(); !strings.Contains(s, "/is:draft") || strings.Count(s, " DE ") != 1 || !strings.Contains(row(m), "✎ draft") {
+		t.Fatalf("is:draft lists more or less than the one draft:\n%s", s)
+	}
+	m.Press(escKey)
 	// a new session on the same store reads it
 	m2 := startModel(t, a, 120, 40)
 	if r := row(m2); !strings.Contains(r, "✎ draft · ") {
