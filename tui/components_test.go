@@ -202,3 +202,21 @@ func TestHelpLayoutFollowsTheSize(t *testing.T) {
 		t.Fatalf("after a resize the help shows\n%s\nnot\n%s", strings.Join(narrow, "\n"), strings.Join(fresh, "\n"))
 	}
 }
+
+// A prompt's input line (label, text, cursor) fits inside the overlay's
+// box whatever its label: a bulk answer's ask: field name
+// ("restoration_estimate › ") pushed it past the box at 80 columns, where
+// it was cut with '…'.
+func TestPromptInputFitsTheBox(t *testing.T) {
+	m := testModel(t, Deps{Engine: emptyEngine(t)})
+	for _, w := range []int{40, 80, 120} {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		for _, label := range []string{"tags › ", "restoration_estimate › ", "a_rather_long_field_name_for_a_promise › "} {
+			p := newPrompt(m.Common, m, "Fill in", label, "", nil, func(string) tea.Cmd { return nil })
+			p.input.Focus()
+			if lw := ansi.StringWidth(p.input.View()); lw > w-8 && lw > ansi.StringWidth(label)+11 { // (below that, the label itself is wider than the box allows)
+				t.Errorf("%d columns, label %q: the input line is %d wide, the box has %d", w, label, lw, w-8)
+			}
+		}
+	}
+}

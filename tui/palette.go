@@ -71,13 +71,13 @@ func (m *Model) openPalette() tea.Cmd {
 	steadyInput(&ti)
 	ti.Prompt = ": "
 	ti.Placeholder = "action name (tab completes)"
-	ti.SetWidth(promptWidth(m.w))
+	ti.SetWidth(promptWidth(m.w, ti.Prompt))
 	o := &palette{Common: m.Common, host: m, run: m.onKey, input: ti, all: m.km.paletteEntries()}
 	m.push(o)
 	return o.input.Focus()
 }
 
-func (o *palette) SetWidth(w int) { o.input.SetWidth(promptWidth(w)) }
+func (o *palette) SetWidth(w int) { o.input.SetWidth(promptWidth(w, o.input.Prompt)) }
 
 func (o *palette) Key(k tea.KeyPressMsg) tea.Cmd {
 	switch k.String() {

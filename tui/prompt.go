@@ -29,7 +29,7 @@ func newPrompt(c *Common, h host, title, label, value string, hints []string, ap
 	ti := textinput.New()
 	steadyInput(&ti)
 	ti.Prompt = label
-	ti.SetWidth(promptWidth(c.w))
+	ti.SetWidth(promptWidth(c.w, label))
 	ti.SetValue(value)
 	ti.CursorEnd()
 	return &prompt{host: h, title: title, hints: hints, input: ti, apply: apply}
@@ -41,9 +41,15 @@ func (o *prompt) open() tea.Cmd {
 	return o.input.Focus()
 }
 
-func (o *prompt) SetWidth(w int) { o.input.SetWidth(promptWidth(w)) }
+func (o *prompt) SetWidth(w int) { o.input.SetWidth(promptWidth(w, o.input.Prompt)) }
 
-func promptWidth(w int) int { return max(min(w-20, 60), 10) }
+// promptWidth is the input's width after its label on a w-wide screen: at
+// most 60, and the label, the input and its cursor inside the box
+// (drawOverlay's w-8 columns), so a long label (an answer's ask: field
+// name) does not push the input past the box's edge, cut with '…'.
+func promptWidth(w int, label string) int {
+	return max(min(w-20, 60, w-9-ansi.StringWidth(label)), 10)
+}
 
 func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 	ks := k.String()
