@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,7 +141,7 @@ func (c cursor) String() string {
 	for id := range c.fu {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
 	return s + ";" + strings.Join(ids, ",")
 }
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,7 +221,7 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 		dated = dated && !out[i].CreatedAt.IsZero()
 	}
 	if dated { // descendants come in tree order; make it time order
-		sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+		slices.SortStableFunc(out, func(a, b social.Post) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	}
 	return out, nil
 }
@@ -349,6 +349,6 @@ func (s *Search) pollSearch(ctx context.Context, cursor string) (social.Batch, e
 			b.Cursor = p.RemoteID
 		}
 	}
-	sort.SliceStable(b.Posts, func(i, j int) bool { return web.CompareIDs(b.Posts[i].RemoteID, b.Posts[j].RemoteID) < 0 })
+	slices.SortStableFunc(b.Posts, func(x, y social.Post) int { return web.CompareIDs(x.RemoteID, y.RemoteID) })
 	return b, nil
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -246,9 +246,8 @@ func (c *Client) Thread(ctx context.Context, p social.Post) ([]social.Post, erro
 	for _, post := range byID {
 		out = append(out, post)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), web.CompareIDs(a.RemoteID, b.RemoteID)) < 0
+	slices.SortFunc(out, func(a, b social.Post) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), web.CompareIDs(a.RemoteID, b.RemoteID))
 	})
 	return out, nil
 }
