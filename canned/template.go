@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"text/template"
@@ -132,7 +131,7 @@ func Variables(body string) ([]string, error) {
 			return nil, fmt.Errorf("canned: %w", err)
 		}
 	}
-	sort.Strings(c.used)
+	slices.Sort(c.used)
 	return slices.Compact(c.used), nil
 }
 
@@ -195,7 +194,7 @@ func knownNames(data map[string]string) []string {
 			custom = append(custom, k)
 		}
 	}
-	sort.Strings(custom)
+	slices.Sort(custom)
 	return append(known, custom...)
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -122,7 +121,7 @@ func summarize(ds []time.Duration) Durations {
 		return Durations{}
 	}
 	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	return Durations{N: len(s), Median: quantile(s, 0.5), P90: quantile(s, 0.9)}
 }
 

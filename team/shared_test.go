@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -251,7 +250,7 @@ func TestSharedClaimsAcrossProcesses(t *testing.T) {
 			return e.Kind == team.EvReleased && e.Claim.Conv == id
 		})
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	slices.Sort(lat)
 	t.Logf("claim on process A to B's subscriber over %d claims: p50 %v, p90 %v, max %v", n, lat[n/2], lat[n*9/10], lat[n-1])
 
 	// AK on B sees JD's claim and is refused; takes it over; JD on A is told

@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -253,7 +252,7 @@ func NewKeymap(overrides map[string]string) (*Keymap, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		sort.Strings(unknown)
+		slices.Sort(unknown)
 		return nil, fmt.Errorf("keys: unknown action %s (see `?` in hark for the names)", strings.Join(unknown, ", "))
 	}
 	for _, b := range defaultBindings {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -157,7 +156,7 @@ func remoteIDs(ps []social.Post) []string {
 // sortedIDs returns ids sorted, duplicates kept (so a double delivery shows).
 func sortedIDs(ids []string) []string {
 	out := slices.Clone(ids)
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
