@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hark-tui/hark/hours"
-	"github.com/hark-tui/hark/internal/testkit"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hark-tui/hark/hours"
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // isolate points the XDG dirs at temporary folders and clears HARK_*.
@@ -329,8 +330,10 @@ func TestLoadMissingFiles(t *testing.T) {
 	})
 	t.Run("default file present", func(t *testing.T) {
 		def := filepath.Join(cfgHome, "hark", "config.yaml")
-		os.MkdirAll(filepath.Dir(def), 0o700)
-		os.WriteFile(def, []byte("profile: found\n"), 0o600)
+		if err := os.MkdirAll(filepath.Dir(def), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		testkit.WriteFile(t, filepath.Dir(def), "config.yaml", "profile: found\n")
 		defer os.Remove(def)
 		c, err := Load("")
 		if err != nil || c.Profile != "found" || c.Path != def || c.Demo {
@@ -797,7 +800,7 @@ func TestInit(t *testing.T) {
 		t.Errorf("dir mode %04o, want 0700", fi.Mode().Perm())
 	}
 
-	os.WriteFile(path, []byte("profile: mine\n"), 0o600)
+	testkit.WriteFile(t, filepath.Dir(path), filepath.Base(path), "profile: mine\n")
 	_, err = Init(path, false)
 	if err == nil || !strings.Contains(err.Error(), path+" already exists") || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("overwrite without force: %v", err)

@@ -172,6 +172,9 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 	}
 }
 
+// rssOnlyConfig is a real config whose one feed is never polled here.
+const rssOnlyConfig = "brands:\n  - name: Acme\nfeeds:\n  - name: acme\n    url: http://127.0.0.1:1/feed\n"
+
 // TestDemoNeverTouchesTheRealStore (issue 15): `hark` with no config,
 // `hark --demo` and `hark poll --once` on the demo keep their customers in
 // a throw-away store: the default store is never created, nothing is left
@@ -203,8 +206,7 @@ func TestDemoNeverTouchesTheRealStore(t *testing.T) {
 	}
 	// a real config (an RSS feed that is never polled here): nothing yet,
 	// and the running demo's customers are not in it
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	os.WriteFile(cfg, []byte("brands:\n  - name: Acme\nfeeds:\n  - name: acme\n    url: http://127.0.0.1:1/feed\n"), 0o600)
+	cfg := testkit.WriteFile(t, t.TempDir(), "config.yaml", rssOnlyConfig)
 	out, stderr, err := runHark(t, env, "--config", cfg, "queue")
 	if err != nil || strings.Contains(out, "Skylark") || !strings.Contains(stderr, "nothing yet") {
 		t.Fatalf("a real config's queue while the demo runs: %v\n%s\n%s", err, out, stderr)
@@ -217,8 +219,7 @@ func TestDemoNeverTouchesTheRealStore(t *testing.T) {
 func TestFirstCommandOnAFreshMachine(t *testing.T) {
 	needBinary(t)
 	env, state, _ := readEnv(t)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	os.WriteFile(cfg, []byte("brands:\n  - name: Acme\nfeeds:\n  - name: acme\n    url: http://127.0.0.1:1/feed\n"), 0o600)
+	cfg := testkit.WriteFile(t, t.TempDir(), "config.yaml", rssOnlyConfig)
 	for _, c := range []struct {
 		args []string
 		want []string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/internal/testkit"
 )
 
 // TestSecretsNeverWritten runs hark with known secrets through polling,
@@ -68,8 +69,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	t.Setenv("FAKENET_MASTODON_TOKEN", secrets["FAKENET_MASTODON_TOKEN"])
 	// a failing cmd: secret must report the command's stderr, never its stdout
 	bad := strings.Replace(mustRead(t, w.cfg), "env:FAKENET_MASTODON_TOKEN", `'cmd:printf "%s\n" "$FAKENET_MASTODON_TOKEN"; echo nope >&2; exit 3'`, 1)
-	badCfg := filepath.Join(w.dir, "bad.yaml")
-	os.WriteFile(badCfg, []byte(bad), 0o600)
+	badCfg := testkit.WriteFile(t, w.dir, "bad.yaml", bad)
 	// (the other accounts run: the run fails, and says why that one did not)
 	badOut, errOut, err := w.harkWith(t, badCfg, "poll", "--once")
 	if err == nil {

@@ -106,8 +106,7 @@ func TestAttachmentChecks(t *testing.T) {
 	e.accounts["t/a"].Sender = net
 	e.PollOnce(context.Background())
 	good := testkit.PNG(t, "form.png", 2, 2)
-	text := filepath.Join(t.TempDir(), "notes.txt")
-	os.WriteFile(text, []byte("hello, not an image"), 0o600)
+	text := testkit.WriteFile(t, t.TempDir(), "notes.txt", "hello, not an image")
 	for _, tc := range []struct {
 		name, path, alt, want string
 		limit                 int64

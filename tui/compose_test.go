@@ -2,8 +2,6 @@ package tui_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +19,7 @@ import (
 func TestAttachImageInComposer(t *testing.T) {
 	a, _ := demoApp(t)
 	file := testkit.PNG(t, "claim-form.png", 8, 6)
-	notImage := filepath.Join(t.TempDir(), "notes.txt")
-	os.WriteFile(notImage, []byte("plain text"), 0o600)
+	notImage := testkit.WriteFile(t, t.TempDir(), "notes.txt", "plain text")
 
 	tm := runModel(t, a, 120, 40, "priority")
 	ctrlO := tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl}
