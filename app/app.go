@@ -93,10 +93,10 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.tmpDir = dir
 		path = filepath.Join(dir, "demo.db")
-	} else if (o.ReadOnly || o.Existing) && !stores.IsPostgres(path) {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	} else if o.ReadOnly || o.Existing {
+		if err := NeedStore(path); err != nil {
 			a.Close()
-			return nil, &NoStoreError{Path: path}
+			return nil, err
 		}
 	}
 	st, err := OpenStore(ctx, cfg, path, store.Options{ReadOnly: o.ReadOnly, Warn: func(msg string) {
@@ -232,6 +232,20 @@ type NoStoreError struct{ Path string }
 
 func (e *NoStoreError) Error() string {
 	return fmt.Sprintf("nothing yet: no store at %s, so no conversations (check --db if you gave one). Start with `hark poll --once` or `hark` to fetch your accounts' mentions (`hark doctor` checks the accounts first)", e.Path)
+}
+
+// NeedStore is a *NoStoreError when path names a bbolt file that is not
+// there, for a command that must not create one (opening a bbolt file
+// makes it: a mistyped --db would become a new, empty store). A
+// PostgreSQL URL passes: the database says itself what it holds.
+func NeedStore(path string) error {
+	if stores.IsPostgres(path) {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &NoStoreError{Path: path}
+	}
+	return nil
 }
 
 // CannedBrand checks the brand: of a canned response against the

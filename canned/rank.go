@@ -94,7 +94,7 @@ func Rank(all []Response, query, brand, lang string) []Match {
 
 // tier is a response's place for a post of brand in lang (lower first).
 func tier(r Response, brand, lang string) int {
-	own := r.Brand != "" && sameBrand(r.Brand, brand)
+	own := r.Brand != "" && SameBrand(r.Brand, brand)
 	generic := r.Brand == ""
 	fits := r.Lang == "" || langtag.Base(r.Lang) == lang
 	// English is the lingua franca: when the post's language has no
@@ -119,9 +119,7 @@ func tier(r Response, brand, lang string) int {
 
 // SameBrand says whether a and b name one brand (case and runs of spaces
 // aside), as an answer's brand: is matched to a conversation's.
-func SameBrand(a, b string) bool { return sameBrand(a, b) }
-
-func sameBrand(a, b string) bool {
+func SameBrand(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 

@@ -74,7 +74,7 @@ func stem(w string) string {
 func Suggest(all []Response, query string, cx Context) []Match {
 	var mine []Response
 	for _, r := range all {
-		if r.Brand == "" || cx.Brand == "" || sameBrand(r.Brand, cx.Brand) {
+		if r.Brand == "" || cx.Brand == "" || SameBrand(r.Brand, cx.Brand) {
 			mine = append(mine, r)
 		}
 	}

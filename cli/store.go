@@ -2,11 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -50,12 +47,8 @@ func storeCmd(f *flags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// opening a bbolt file creates it: a mistyped --db would be
-			// "indexed" as a new, empty store
-			if !stores.IsPostgres(cfg.Store) {
-				if _, err := os.Stat(cfg.Store); errors.Is(err, fs.ErrNotExist) {
-					return fmt.Errorf("store reindex: no store at %s (check --db, or store: in the config)", textsafe.Line(cfg.Store))
-				}
+			if err := app.NeedStore(cfg.Store); err != nil {
+				return fmt.Errorf("store reindex: %w", err)
 			}
 			st, err := app.OpenStore(cmd.Context(), cfg, cfg.Store, store.Options{})
 			if err != nil {

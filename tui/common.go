@@ -134,8 +134,11 @@ type host interface {
 // cut by the terminal would lose its status line and borders).
 const minWidth, minHeight = 40, 12
 
-// tooSmall is true when the terminal is smaller than hark draws.
-func (c *Common) tooSmall() bool { return c.termW < minWidth || c.termH < minHeight }
+// tooSmall is true when the terminal is smaller than hark draws (false
+// until its size is known).
+func (c *Common) tooSmall() bool {
+	return c.termW > 0 && (c.termW < minWidth || c.termH < minHeight)
+}
 
 // narrowWidth: a terminal narrower shows one pane at a time, the whole
 // width: the queue, or the conversation with the composer (enter and tab

@@ -55,7 +55,7 @@ func TestAttachImageInComposer(t *testing.T) {
 		t.Fatalf("attachments %+v", atts)
 	}
 	tm.Send(key("ctrl+c"))
-	tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+	tm.FinalModel(t, finalWait)
 }
 
 // P writes a status post for the brand in view (signed), S lists it with
@@ -92,7 +92,7 @@ func TestStatusPostFromTheTUI(t *testing.T) {
 		t.Fatalf("follow-up answers %q, want the status %q", e.Reply.To.RemoteID, sts[0].Items[0].RemoteID)
 	}
 	tm.Send(key("ctrl+c"))
-	tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+	tm.FinalModel(t, finalWait)
 }
 
 // waitOutbox polls the store until the outbox passes ok.
@@ -166,5 +166,5 @@ func TestSendLaterAndScheduledList(t *testing.T) {
 	waitOutbox(t, a.Store, func(ob []store.OutboxEntry) bool { return ob[0].State == store.OutDropped })
 	m.waitText(t, "Nothing scheduled")
 	tm.Send(key("ctrl+c"))
-	tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+	tm.FinalModel(t, finalWait)
 }

@@ -42,9 +42,9 @@ func (m *Model) panes() (qw, rw int) {
 
 // layout gives the components their sizes.
 func (m *Model) layout() {
-	rw := m.w - m.queueWidth()
-	if m.narrow() {
-		rw = m.w // the composer is shown only without the queue
+	rw := m.w // narrow: the composer is shown only without the queue
+	if !m.narrow() {
+		rw -= m.queueWidth()
 	}
 	m.composer.setSize(rw, m.composerHeight())
 	m.picker.setWidth(rw)
@@ -61,7 +61,7 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "hark" + m.titleSuffix()
-	if m.tooSmall() && m.termW > 0 {
+	if m.tooSmall() {
 		v.SetContent(m.renderTooSmall())
 		return v
 	}

@@ -226,7 +226,7 @@ func (m *Model) onJump(msg jumpMsg) tea.Cmd {
 	if q.brandFilter != "" && q.brandFilter != c.Brand {
 		q.brandFilter = ""
 	}
-	if q.search != nil && !(q.search.Match(c, m.now()) && q.search.MatchDrafts(c.ID, q.drafts)) {
+	if !q.matchesSearch(c) {
 		q.search = nil
 	}
 	m.focusOn(fQueue)

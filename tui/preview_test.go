@@ -44,7 +44,7 @@ func TestImagePreview(t *testing.T) {
 			if proto == termimg.None {
 				waitScreen(t, tm, "Attachment 1 of 1")
 				tm.Send(key("ctrl+c"))
-				out := tm.FinalOutput(t, teatest.WithFinalTimeout(30*time.Second))
+				out := tm.FinalOutput(t, finalWait)
 				raw, _ := readAll(out)
 				if fetches.Load() != 0 || bytes.Contains(raw, []byte("\x1b_G")) {
 					t.Fatalf("no protocol, but %d fetches / kitty bytes written", fetches.Load())
@@ -68,7 +68,7 @@ func TestImagePreview(t *testing.T) {
 				return bytes.Contains(b, []byte("\x1b_Ga=T,f=100,q=2,i=4242,"))
 			}, teatest.WithDuration(15*time.Second))
 			tm.Send(key("ctrl+c"))
-			fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+			fm := tm.FinalModel(t, finalWait)
 			// the image goes where the conversation pane keeps blank lines
 			at := regexp.MustCompile("\x1b7\x1b\\[(\\d+);(\\d+)H\x1b_Ga=T,f=100,q=2,i=4242,c=(\\d+),r=(\\d+)").FindSubmatch(drawn)
 			if at == nil {

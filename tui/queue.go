@@ -152,10 +152,19 @@ type draftSavedMsg struct {
 func (q *queue) loadDrafts() tea.Cmd {
 	q.draftsGen++
 	gen, st, ctx := q.draftsGen, q.st, q.ctx
-	return func() tea.Msg {
-		ids, err := st.Drafts(ctx)
-		return draftsMsg{gen: gen, ids: ids, ok: err == nil}
-	}
+	return func() tea.Msg { return readDrafts(ctx, st, gen) }
+}
+
+// readDrafts is the read of loadDrafts (loadRefs does it with the list).
+func readDrafts(ctx context.Context, st store.Reader, gen int) draftsMsg {
+	ids, err := st.Drafts(ctx)
+	return draftsMsg{gen: gen, ids: ids, ok: err == nil}
+}
+
+// matchesSearch says whether c belongs in the search in force (none: yes),
+// its is:draft terms answered from the drafts the queue holds.
+func (q *queue) matchesSearch(c social.Conversation) bool {
+	return q.search == nil || q.search.Match(c, q.now()) && q.search.MatchDrafts(c.ID, q.drafts)
 }
 
 // setDrafts takes a read of the drafts unless a newer read or a save
@@ -194,7 +203,8 @@ func (q *queue) loadRefs() tea.Cmd {
 	q.refsLoading = true
 	gen, st, view, search, now, brand, op := q.refsGen, q.st, q.view, q.search, q.now(), q.brandFilter, q.op
 	keep := q.refFilter()
-	drafts := q.loadDrafts()
+	q.draftsGen++
+	draftsGen := q.draftsGen
 	q.stopSearch()
 	ctx := q.ctx
 	if search != nil {
@@ -212,7 +222,7 @@ func (q *queue) loadRefs() tea.Cmd {
 			refs, err = st.QueueRefs(ctx, view, keep)
 		}
 		counts := countsOf(q.ctx, st, brand, op)
-		return refsMsg{gen: gen, refs: refs, counts: counts, err: err, scanned: scanned, drafts: drafts().(draftsMsg)}
+		return refsMsg{gen: gen, refs: refs, counts: counts, err: err, scanned: scanned, drafts: readDrafts(ctx, st, draftsGen)}
 	}
 }
 
@@ -346,7 +356,7 @@ func (q *queue) applyConvs(cs []social.Conversation) {
 		old := q.indexOf(c.ID)
 		q.convs[c.ID] = c
 		r := store.RefOf(c)
-		in := store.InView(r, q.view) && keep(r) && (q.search == nil || q.search.Match(c, q.now()) && q.search.MatchDrafts(c.ID, q.drafts))
+		in := store.InView(r, q.view) && keep(r) && q.matchesSearch(c)
 		switch {
 		case !in && old >= 0:
 			q.refs = slices.Delete(q.refs, old, old+1)

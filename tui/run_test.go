@@ -106,7 +106,7 @@ func TestOpenLinkOnlyOpensWebLinks(t *testing.T) {
 				waitScreen(t, tm, "not a web link")
 			}
 			tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-			tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+			tm.FinalModel(t, finalWait)
 			mu.Lock()
 			defer mu.Unlock()
 			if tc.open != (len(opened) == 1) {

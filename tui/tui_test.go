@@ -26,6 +26,11 @@ import (
 
 func TestMain(m *testing.M) { apptest.Main(m, pgtest.StopShared) }
 
+// finalWait is how long a test program's end is awaited: a deadline, not
+// a figure (under -race beside other packages on two cores, five seconds
+// was within reach).
+var finalWait = teatest.WithFinalTimeout(30 * time.Second)
+
 func demoApp(t *testing.T) (*app.App, *testkit.Clock) {
 	t.Helper()
 	clk := testkit.NewClock(apptest.Start)
@@ -239,7 +244,7 @@ func TestFirstScreen(t *testing.T) {
 			a, _ := demoApp(t)
 			tm := runModel(t, a, size.w, size.h, "priority")
 			tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-			fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+			fm := tm.FinalModel(t, finalWait)
 			out := screen(fm)
 			lines := strings.Split(out, "\n")
 			if len(lines) != size.h {
@@ -260,7 +265,7 @@ func TestResize(t *testing.T) {
 	tm := runModel(t, a, 120, 40, "priority")
 	tm.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+	fm := tm.FinalModel(t, finalWait)
 	lines := strings.Split(screen(fm), "\n")
 	if len(lines) != 24 {
 		t.Fatalf("after resize: %d lines", len(lines))
@@ -310,7 +315,7 @@ func TestScriptedReply(t *testing.T) {
 		return strings.Contains(s, "Reply sent to "+conv.Contact.Handle) && !strings.Contains(s, "#"+conv.ID+" ·")
 	})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+	fm := tm.FinalModel(t, finalWait)
 	out := screen(fm)
 
 	posts, _ := a.Store.Posts(context.Background(), conv.ID)
@@ -360,7 +365,7 @@ func TestHostilePostIsInert(t *testing.T) {
 	}
 	tm := runModel(t, a, 120, 40, "stranded!!")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+	fm := tm.FinalModel(t, finalWait)
 	v := fm.(*tui.Model).View()
 	raw := v.Content
 	for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1bP", "\u009b", "\u0090", "\u202e", "\u200b", "\a"} {
@@ -397,13 +402,13 @@ func TestDraftSurvivesRestart(t *testing.T) {
 		t.Fatal("draft not saved within the debounce")
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}) // quit without esc
-	tm.WaitFinished(t, teatest.WithFinalTimeout(30*time.Second))
+	tm.WaitFinished(t, finalWait)
 
 	m2 := newModel(t, a)
 	tm2 := teatest.NewTestModel(t, m2, teatest.WithInitialTermSize(120, 40))
 	waitScreen(t, tm2, "draft: Half a reply")
 	tm2.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	tm2.WaitFinished(t, teatest.WithFinalTimeout(30*time.Second))
+	tm2.WaitFinished(t, finalWait)
 }
 
 // Golden screens of the picker, the search line, the bulk confirmation and
@@ -460,7 +465,7 @@ func TestOverlayScreens(t *testing.T) {
 				// what loads asynchronously (search results) lands
 				m.waitGolden(t, sc.wait)
 				tm.Send(key("ctrl+c"))
-				fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second))
+				fm := tm.FinalModel(t, finalWait)
 				out := screen(fm)
 				for i, l := range strings.Split(out, "\n") {
 					if w := ansi.StringWidth(l); w > size.w {

@@ -247,8 +247,12 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	}
 	wasSelected := openID != "" && q.selectedID() == openID
 	q.applyConvs(msg.convs)
-	// a reply queued (by anyone) took its conversation's draft with it
-	cmds := []tea.Cmd{q.loadDrafts()}
+	var cmds []tea.Cmd
+	// a reply queued (by anyone) took its conversation's draft with it:
+	// read them again only then, not on every change the engine announces
+	if slices.ContainsFunc(msg.convs, func(c social.Conversation) bool { return q.drafts[c.ID] }) {
+		cmds = append(cmds, q.loadDrafts())
+	}
 	if wasSelected && len(q.refs) > 0 && q.selectedID() != openID && m.focus != fComposer && m.focus != fPicker && len(m.stack) == 0 {
 		// the open conversation left the view (resolved, snoozed,
 		// answered): go on with the one now under the cursor, with the
