@@ -214,8 +214,8 @@ func TestPromptInputFitsTheBox(t *testing.T) {
 		for _, label := range []string{"tags › ", "restoration_estimate › ", "a_rather_long_field_name_for_a_promise › "} {
 			p := newPrompt(m.Common, m, "Fill in", label, "", nil, func(string) tea.Cmd { return nil })
 			p.input.Focus()
-			if lw := ansi.StringWidth(p.input.View()); lw > w-8 && lw > ansi.StringWidth(label)+11 { // (below that, the label itself is wider than the box allows)
-				t.Errorf("%d columns, label %q: the input line is %d wide, the box has %d", w, label, lw, w-8)
+			if lw := ansi.StringWidth(p.input.View()); lw > overlayText(w) && lw > ansi.StringWidth(label)+11 { // (below that, the label itself is wider than the box allows)
+				t.Errorf("%d columns, label %q: the input line is %d wide, the box has %d", w, label, lw, overlayText(w))
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func (o *help) laidOut(w, h int) []string {
 		if cols := w - 8; cols >= 100 && len(o.lines) > max(h-5, 3) {
 			o.laid = twoColumns(wrapHelp(o.lines, cols/2-1), cols)
 		} else {
-			o.laid = wrapHelp(o.lines, max(w-4, 20)-4) // drawOverlay's box
+			o.laid = wrapHelp(o.lines, overlayText(w))
 		}
 		o.laidW, o.laidH = w, h
 	}

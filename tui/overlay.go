@@ -32,13 +32,18 @@ func (m *Model) top() overlay {
 	return nil
 }
 
+// overlayText is how wide an overlay's lines may be on a w-wide screen:
+// its box is at most w-4 (20 at least), its border and padding take 4.
+// A line wider is cut with '…'.
+func overlayText(w int) int { return max(w-4, 20) - 4 }
+
 // drawOverlay draws the top overlay's box centred over the screen.
 func (m *Model) drawOverlay(under string) string {
 	title, lines := m.top().View(m.w, m.h)
 	maxW := max(m.w-4, 20)
 	body := make([]string, 0, len(lines))
 	for _, l := range lines {
-		body = append(body, fit(l, maxW-4))
+		body = append(body, fit(l, overlayText(m.w)))
 	}
 	if len(body) > m.h-4 {
 		body = body[:m.h-4]

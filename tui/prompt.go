@@ -44,11 +44,11 @@ func (o *prompt) open() tea.Cmd {
 func (o *prompt) SetWidth(w int) { o.input.SetWidth(promptWidth(w, o.input.Prompt)) }
 
 // promptWidth is the input's width after its label on a w-wide screen: at
-// most 60, and the label, the input and its cursor inside the box
-// (drawOverlay's w-8 columns), so a long label (an answer's ask: field
-// name) does not push the input past the box's edge, cut with '…'.
+// most 60, and the label, the input and its cursor within overlayText, so
+// a long label (an answer's ask: field name) does not push the input past
+// the box's edge, cut with '…'.
 func promptWidth(w int, label string) int {
-	return max(min(w-20, 60, w-9-ansi.StringWidth(label)), 10)
+	return max(min(w-20, 60, overlayText(w)-1-ansi.StringWidth(label)), 10)
 }
 
 func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
@@ -78,7 +78,7 @@ func (o *prompt) Key(k tea.KeyPressMsg) tea.Cmd {
 // View breaks a hint too wide for the box (drawOverlay would cut it: at 80
 // columns the snooze prompt lost "then a note after ';'").
 func (o *prompt) View(w, h int) (string, []string) {
-	inner := max(w-4, 20) - 4 // drawOverlay's box, inside its border
+	inner := overlayText(w)
 	lines := make([]string, 0, len(o.hints)+1)
 	for _, hint := range o.hints {
 		lines = append(lines, wrapHint(hint, inner)...)
