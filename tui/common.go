@@ -123,6 +123,9 @@ type host interface {
 	// remember keeps a conversation read by a component in the queue's
 	// cache, so rows and actions see it without a read.
 	remember(c social.Conversation)
+	// moveOn opens the conversation under the cursor if the open one has
+	// left the view.
+	moveOn() tea.Cmd
 	// restoreDraft gives the composer the saved draft of a conversation
 	// just shown.
 	restoreDraft(id, draft string)

@@ -599,10 +599,14 @@ func (p *composer) onSent(msg sentMsg) tea.Cmd {
 		}
 		p.host.flash(flash, false)
 	}
-	if reload {
-		return p.host.loadOutbox()
+	var cmds []tea.Cmd
+	if queued {
+		cmds = append(cmds, p.host.moveOn())
 	}
-	return nil
+	if reload {
+		cmds = append(cmds, p.host.loadOutbox())
+	}
+	return tea.Batch(cmds...)
 }
 
 // hintLines lays a hint's " · "-separated items out on up to n lines of w

@@ -92,6 +92,48 @@ func (m *Model) Drive(cmd tea.Cmd) {
 	}
 }
 
+// Collect runs a Cmd as Drive does but keeps the messages it returns
+// instead of handing them to the model (a test that orders them itself:
+// Feed). Timers not fired within a second are given up, as by Drive.
+func (m *Model) Collect(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	wait := time.Minute
+	if isTimer(cmd) {
+		wait = time.Second
+	}
+	select {
+	case msg := <-ch:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range b {
+				out = append(out, m.Collect(c)...)
+			}
+			return out
+		}
+		if msg == nil {
+			return nil
+		}
+		return []tea.Msg{msg}
+	case <-time.After(wait):
+		if wait == time.Second {
+			return nil
+		}
+		panic(fmt.Sprintf("Collect: %s did not answer in %v", cmdName(cmd), wait))
+	}
+}
+
+// Feed hands messages to the model, running what they return (Drive).
+func (m *Model) Feed(msgs ...tea.Msg) {
+	for _, msg := range msgs {
+		_, cmd := m.Update(msg)
+		m.Drive(cmd)
+	}
+}
+
 // UIState sums up where the keys go and what is chosen: the focused pane,
 // the overlays open, the selection and the cursor.
 func (m *Model) UIState() string {

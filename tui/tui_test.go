@@ -200,7 +200,9 @@ func (w *watched) screen() string {
 // waitFor waits until the model's screen passes ok.
 func (w *watched) waitFor(t *testing.T, what string, ok func(screen string) bool) {
 	t.Helper()
-	testkit.Eventually(t, 15*time.Second, what, func() bool { return ok(w.screen()) })
+	if !testkit.Poll(15*time.Second, func() bool { return ok(w.screen()) }) {
+		t.Fatalf("timed out after 15s waiting for %s; the screen:\n%s", what, w.screen())
+	}
 }
 
 // waitText waits until the model's screen holds every want.
@@ -636,5 +638,31 @@ func TestDraftMarkedInQueue(t *testing.T) {
 	m2.Press(tea.KeyPressMsg{Code: tea.KeyBackspace}, escKey)
 	if s := m2.Screen(); strings.Contains(s, "✎ draft") {
 		t.Fatalf("an emptied draft is marked:\n%s", s)
+	}
+}
+
+// The engine's news that the answered conversation left the inbox can
+// reach the screen before the send's own answer (a network that answers
+// at once, no undo window): the composer still had the keys then, so the
+// pane stayed; when the answer comes, hark goes on with the conversation
+// now under the cursor, as when the news comes second. (Caught in a CI run
+// of TestScriptedReply, where the demo feed answers at once.)
+func TestSentAfterTheNewsMovesOn(t *testing.T) {
+	a, m, top := promptModel(t)
+	m.Press(key("enter"), key("r"))
+	m.Press(typed("On it")...)
+	_, cmd := m.Update(key("ctrl+s"))
+	answer := m.Collect(cmd) // the reply is queued; its answer waits
+	a.Engine.Deliver(t.Context())
+	m.PumpEvents() // sent: pending, out of the inbox, while the composer has the keys
+	if s := m.Screen(); !strings.Contains(s, "#"+top.ID+" ·") {
+		t.Fatalf("the pane moved on before the send's answer:\n%s", s)
+	}
+	m.Feed(answer...)
+	if s := m.Screen(); strings.Contains(s, "#"+top.ID+" ·") || !strings.Contains(s, "priority") {
+		t.Fatalf("the answered conversation stays open after the send's answer:\n%s", s)
+	}
+	if s := m.UIState(); !strings.Contains(s, "focus=0") {
+		t.Errorf("the queue does not have the keys (j moves on): %s", s)
 	}
 }

@@ -253,12 +253,12 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 	if slices.ContainsFunc(msg.convs, func(c social.Conversation) bool { return q.drafts[c.ID] }) {
 		cmds = append(cmds, q.loadDrafts())
 	}
-	if wasSelected && len(q.refs) > 0 && q.selectedID() != openID && m.focus != fComposer && m.focus != fPicker && len(m.stack) == 0 {
-		// the open conversation left the view (resolved, snoozed,
-		// answered): go on with the one now under the cursor, with the
-		// queue focused so j/k move on
-		m.focusOn(fQueue)
-		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
+	var on tea.Cmd
+	if wasSelected {
+		on = m.moveOn()
+	}
+	if on != nil {
+		cmds = append(cmds, on)
 	} else if slices.ContainsFunc(msg.convs, func(c social.Conversation) bool { return c.ID == openID }) {
 		cmds = append(cmds, m.conv.loadPosts(openID))
 	}
@@ -270,6 +270,22 @@ func (m *Model) onConvs(msg convsMsg) tea.Cmd {
 		cmds = append(cmds, m.open(q.refs[q.cursor].ID, false))
 	}
 	return tea.Batch(cmds...)
+}
+
+// moveOn goes on with the conversation under the cursor, the queue
+// focused so j/k move on, when the open one has left the view (resolved,
+// snoozed, answered) — unless a reply, the picker or a prompt is in
+// progress: those keep their conversation. onConvs asks when the engine's
+// news lands; the composer asks again when a send's answer lands, since
+// the news of that very reply may have come first (the composer had the
+// keys then).
+func (m *Model) moveOn() tea.Cmd {
+	q, id := m.queue, m.conv.openID
+	if id == "" || len(q.refs) == 0 || q.selectedID() == id || m.focus == fComposer || m.focus == fPicker || len(m.stack) > 0 {
+		return nil
+	}
+	m.focusOn(fQueue)
+	return m.open(q.refs[q.cursor].ID, false)
 }
 
 // onTeam applies a claim, a release or a presence change of another
