@@ -33,16 +33,16 @@ func benchDocs() (social.Conversation, StoredPost) {
 // written and read.
 func BenchmarkBinCodec(b *testing.B) {
 	c, sp := benchDocs()
-	conv, _ := encodeConv(&c)
-	post, _ := encodePost(&sp)
+	conv, _ := convBin.encode(&c)
+	post, _ := postBin.encode(&sp)
 	for _, bc := range []struct {
 		name string
 		run  func() error
 	}{
-		{"EncodeConv", func() error { _, err := encodeConv(&c); return err }},
-		{"DecodeConv", func() error { _, err := decodeConv(conv); return err }},
-		{"EncodePost", func() error { _, err := encodePost(&sp); return err }},
-		{"DecodePost", func() error { _, err := decodePost(post); return err }},
+		{"EncodeConv", func() error { _, err := convBin.encode(&c); return err }},
+		{"DecodeConv", func() error { _, err := convBin.decode(conv); return err }},
+		{"EncodePost", func() error { _, err := postBin.encode(&sp); return err }},
+		{"DecodePost", func() error { _, err := postBin.decode(post); return err }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -23,11 +23,11 @@ func FuzzBinDocs(f *testing.F) {
 	fill(reflect.ValueOf(&sp).Elem(), &n)
 	fill(reflect.ValueOf(&ct).Elem(), &n)
 	for _, enc := range []func() ([]byte, error){
-		func() ([]byte, error) { return encodeConv(&c) },
-		func() ([]byte, error) { return encodePost(&sp) },
-		func() ([]byte, error) { return encodeContact(&ct) },
-		func() ([]byte, error) { return encodeConv(&social.Conversation{ID: "1"}) },
-		func() ([]byte, error) { return encodePost(&StoredPost{}) },
+		func() ([]byte, error) { return convBin.encode(&c) },
+		func() ([]byte, error) { return postBin.encode(&sp) },
+		func() ([]byte, error) { return contactBin.encode(&ct) },
+		func() ([]byte, error) { return convBin.encode(&social.Conversation{ID: "1"}) },
+		func() ([]byte, error) { return postBin.encode(&StoredPost{}) },
 	} {
 		b, err := enc()
 		if err != nil {
@@ -37,14 +37,14 @@ func FuzzBinDocs(f *testing.F) {
 	}
 	f.Add([]byte(`{"id":"1"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if x, err := decodeConv(raw); err == nil {
-			again(t, "conversation", x, encodeConv, decodeConv)
+		if x, err := convBin.decode(raw); err == nil {
+			again(t, "conversation", x, convBin.encode, convBin.decode)
 		}
-		if x, err := decodePost(raw); err == nil {
-			again(t, "post", x, encodePost, decodePost)
+		if x, err := postBin.decode(raw); err == nil {
+			again(t, "post", x, postBin.encode, postBin.decode)
 		}
-		if x, err := decodeContact(raw); err == nil {
-			again(t, "contact", x, encodeContact, decodeContact)
+		if x, err := contactBin.decode(raw); err == nil {
+			again(t, "contact", x, contactBin.encode, contactBin.decode)
 		}
 		// a binary document exports as JSON (anything else is passed
 		// through as the JSON it was stored as)

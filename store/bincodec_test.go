@@ -66,25 +66,25 @@ func TestBinCodecFields(t *testing.T) {
 	n := 0
 	var c social.Conversation
 	fill(reflect.ValueOf(&c).Elem(), &n)
-	binRoundTrip(t, "conversation", &c, encodeConv, decodeConv, jsonOf[social.Conversation])
+	binRoundTrip(t, "conversation", &c, convBin.encode, convBin.decode, jsonOf[social.Conversation])
 	var sp StoredPost
 	fill(reflect.ValueOf(&sp).Elem(), &n)
-	if got := binRoundTrip(t, "post", &sp, encodePost, decodePost, marshalPost); got.Text != sp.Text {
+	if got := binRoundTrip(t, "post", &sp, postBin.encode, postBin.decode, marshalPost); got.Text != sp.Text {
 		t.Fatalf("post text %q read back as %q", sp.Text, got.Text)
 	}
 	var ct Contact
 	fill(reflect.ValueOf(&ct).Elem(), &n)
-	binRoundTrip(t, "contact", &ct, encodeContact, decodeContact, jsonOf[Contact])
+	binRoundTrip(t, "contact", &ct, contactBin.encode, contactBin.decode, jsonOf[Contact])
 	// nil and empty stay apart (post_keys: null or [])
 	for _, keys := range [][]string{nil, {}} {
-		raw, _ := encodeConv(&social.Conversation{ID: "1", PostKeys: keys})
-		got, err := decodeConv(raw)
+		raw, _ := convBin.encode(&social.Conversation{ID: "1", PostKeys: keys})
+		got, err := convBin.decode(raw)
 		if err != nil || (got.PostKeys == nil) != (keys == nil) {
 			t.Fatalf("post keys %#v read back as %#v (%v)", keys, got.PostKeys, err)
 		}
 	}
 	// a time encoding/json cannot write is refused, as it was
-	if _, err := encodeConv(&social.Conversation{ID: "1", DueAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}); err == nil {
+	if _, err := convBin.encode(&social.Conversation{ID: "1", DueAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}); err == nil {
 		t.Fatal("year 10000 encoded")
 	}
 }
@@ -140,19 +140,19 @@ func TestBinDamaged(t *testing.T) {
 	fill(reflect.ValueOf(&sp).Elem(), &n)
 	var ct Contact
 	fill(reflect.ValueOf(&ct).Elem(), &n)
-	conv, _ := encodeConv(&c)
-	post, _ := encodePost(&sp)
-	cont, _ := encodeContact(&ct)
+	conv, _ := convBin.encode(&c)
+	post, _ := postBin.encode(&sp)
+	cont, _ := contactBin.encode(&ct)
 	for _, good := range [][]byte{conv, post, cont} {
 		docs := [][]byte{{good[0]}, {good[0], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}}
 		for i := range len(good) {
-			if _, err := decodeConv(good[:i]); err == nil && i > 0 {
+			if _, err := convBin.decode(good[:i]); err == nil && i > 0 {
 				t.Errorf("conversation cut at %d: no error", i)
 			}
-			if _, err := decodePost(good[:i]); err == nil && i > 0 {
+			if _, err := postBin.decode(good[:i]); err == nil && i > 0 {
 				t.Errorf("post cut at %d: no error", i)
 			}
-			if _, err := decodeContact(good[:i]); err == nil && i > 0 {
+			if _, err := contactBin.decode(good[:i]); err == nil && i > 0 {
 				t.Errorf("contact cut at %d: no error", i)
 			}
 			for _, x := range []byte{0x5a, 0x80, 0xff, 0x01} {
@@ -162,13 +162,13 @@ func TestBinDamaged(t *testing.T) {
 			}
 		}
 		for _, d := range docs {
-			_, _ = decodeConv(d)
-			_, _ = decodePost(d)
-			_, _ = decodeContact(d)
+			_, _ = convBin.decode(d)
+			_, _ = postBin.decode(d)
+			_, _ = contactBin.decode(d)
 			_, _ = docJSON(d)
 		}
 	}
-	if _, err := decodeConv([]byte{binConv, 0x05, 'a'}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("damaged")) {
+	if _, err := convBin.decode([]byte{binConv, 0x05, 'a'}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("damaged")) {
 		t.Fatalf("damaged conversation: %v", err)
 	}
 }

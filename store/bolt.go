@@ -270,7 +270,7 @@ func (b boltTx) PutPost(sp StoredPost) error {
 func putPostRecord(tx *bolt.Tx, sp StoredPost) error {
 	pb := tx.Bucket(bPosts)
 	pb.FillPercent = 0.9
-	raw, err := encodePost(&sp)
+	raw, err := postBin.encode(&sp)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func (b boltTx) PutContact(ct Contact) error {
 			return err
 		}
 	}
-	raw, err := encodeContact(&ct)
+	raw, err := contactBin.encode(&ct)
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func (b *batchTx) PostTime(key string) (time.Time, bool, error) {
 	if raw == nil {
 		return time.Time{}, false, nil
 	}
-	sp, err := decodePost(raw)
+	sp, err := postBin.decode(raw)
 	if err != nil {
 		return time.Time{}, false, nil // as getPost: an undecodable post is not there
 	}
@@ -311,7 +311,7 @@ func (b *batchTx) putContact(cb *bolt.Bucket, k []byte, e *contactEntry) error {
 			}
 		}
 	}
-	raw, err := encodeContact(&e.cur)
+	raw, err := contactBin.encode(&e.cur)
 	if err != nil {
 		return err
 	}

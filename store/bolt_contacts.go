@@ -34,9 +34,9 @@ func contactAt(b *bolt.Bucket, k []byte) (ct Contact, ok bool, err error) {
 // contactFrom decodes the contact document raw, stored at key k (a walk
 // over the bucket has both: no second lookup).
 func contactFrom(k, raw []byte) (Contact, error) {
-	ct, err := decodeContact(raw)
+	ct, err := contactBin.decode(raw)
 	if err != nil {
-		return Contact{}, fmt.Errorf("decoding contact %q: %w", k, err)
+		return Contact{}, fmt.Errorf("contact %q: %w", k, err)
 	}
 	return ct, nil
 }
@@ -62,7 +62,7 @@ func getContact(tx *bolt.Tx, n social.Network, handle string) Contact {
 	k := contactKey(n, handle)
 	if raw := tx.Bucket(bContacts).Get(k); raw != nil {
 		var err error
-		if ct, err = decodeContact(raw); err != nil {
+		if ct, err = contactBin.decode(raw); err != nil {
 			return Contact{}
 		}
 		mergeSeen(tx, k, &ct)
@@ -138,7 +138,7 @@ func putSeen(tx *bolt.Tx, ck []byte, ct *Contact) (bool, error) {
 // contactDoc is a contact's stored document as Export gives it: with the
 // LastSeen kept beside it merged in.
 func contactDoc(tx *bolt.Tx, k, raw []byte) ([]byte, error) {
-	ct, err := decodeContact(raw)
+	ct, err := contactBin.decode(raw)
 	if err != nil {
 		return raw, nil // as stored: the reader reports it
 	}

@@ -57,7 +57,7 @@ func writeConv(tx *bolt.Tx, old, c *social.Conversation, cb *convBatch) error {
 			return err
 		}
 	}
-	raw, err := encodeConv(c)
+	raw, err := convBin.encode(c)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func getConv(tx *bolt.Tx, id string) (social.Conversation, error) {
 	if raw == nil {
 		return social.Conversation{}, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
 	}
-	return decodeConv(raw)
+	return convBin.decode(raw)
 }
 
 func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
@@ -163,7 +163,7 @@ func getPost(tx *bolt.Tx, key string) (StoredPost, bool) {
 	if raw == nil {
 		return StoredPost{}, false
 	}
-	sp, err := decodePost(raw)
+	sp, err := postBin.decode(raw)
 	return sp, err == nil
 }
 
@@ -382,7 +382,7 @@ func (s *Bolt) Post(ctx context.Context, key string) (StoredPost, error) {
 func (s *Bolt) ForEachPost(ctx context.Context, fn func(StoredPost) bool) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		return s.scan(tx, bPosts, func(k, v []byte) (bool, error) {
-			sp, err := decodePost(v)
+			sp, err := postBin.decode(v)
 			if err != nil {
 				return false, fmt.Errorf("post %q: %w", k, err)
 			}
@@ -567,7 +567,7 @@ func (s *Bolt) ForEachConv(ctx context.Context, fn func(social.Conversation) boo
 func (s *Bolt) ForEachConvSkipping(ctx context.Context, fn func(social.Conversation) bool, bad func(id string, err error)) error {
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		return s.scan(tx, bConvs, func(k, v []byte) (bool, error) {
-			conv, err := decodeConv(v)
+			conv, err := convBin.decode(v)
 			if err != nil {
 				id := fmt.Sprintf("key %x", k)
 				if len(k) == 8 {

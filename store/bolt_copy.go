@@ -108,9 +108,9 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 					return fmt.Errorf("conversation %s: %w", r.Key, ierr)
 				}
 				var doc []byte
-				c, derr := decodeConv(r.Doc)
+				c, derr := convBin.decode(r.Doc)
 				if derr == nil {
-					doc, derr = encodeConv(&c)
+					doc, derr = convBin.encode(&c)
 				}
 				if derr != nil {
 					return fmt.Errorf("conversation %s: %w", r.Key, derr)
@@ -126,9 +126,9 @@ func (s *Bolt) Import(ctx context.Context, recs []Record) error {
 				}
 				counts[rank]++
 			case RecPost:
-				err = importDoc(tx, bPosts, r, decodePost, encodePost)
+				err = importDoc(tx, bPosts, r, postBin.decode, postBin.encode)
 			case RecContact:
-				err = importDoc(tx, bContacts, r, decodeContact, encodeContact)
+				err = importDoc(tx, bContacts, r, contactBin.decode, contactBin.encode)
 			case RecDraft:
 				k, perr := parseID(r.Key)
 				if perr != nil {

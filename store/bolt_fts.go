@@ -888,7 +888,7 @@ func (s *Bolt) Reindex(ctx context.Context, fresh bool, progress func(done, tota
 			c := convs.Cursor()
 			k, v := c.Seek(idKey(next))
 			for i := 0; i < reindexBatch && k != nil; i++ {
-				conv, err := decodeConv(v)
+				conv, err := convBin.decode(v)
 				if err != nil {
 					return fmt.Errorf("conversation %s: %w", idString(k), err)
 				}

@@ -218,7 +218,7 @@ func TestContactLastSeenBeside(t *testing.T) {
 		t.Fatal(err)
 	}
 	ct, err = s.Contact(ctx, social.Demo, "@ann")
-	onDisk, _ := decodeContact(doc())
+	onDisk, _ := contactBin.decode(doc())
 	if err != nil || !ct.LastSeen.Equal(t0.Add(2*time.Hour)) || !onDisk.LastSeen.Equal(ct.LastSeen) || len(onDisk.ConvIDs) != 2 {
 		t.Errorf("after a new conversation: %+v, %v; document %+v", ct, err, onDisk)
 	}

@@ -43,9 +43,9 @@ type binaryBucket struct {
 }
 
 var binaryBuckets = []binaryBucket{
-	{bConvs, binConv, recode(decodeConv, encodeConv)},
-	{bPosts, binPost, recode(decodePost, encodePost)},
-	{bContacts, binCont, recode(decodeContact, encodeContact)},
+	{bConvs, binConv, recode(convBin.decode, convBin.encode)},
+	{bPosts, binPost, recode(postBin.decode, postBin.encode)},
+	{bContacts, binCont, recode(contactBin.decode, contactBin.encode)},
 }
 
 // recode is a document read by dec and written again by enc.
@@ -178,7 +178,7 @@ func migrateContacts(tx *bolt.Tx) error {
 	}
 	convs := tx.Bucket(bConvs)
 	return convs.ForEach(func(k, v []byte) error {
-		c, err := decodeConv(v)
+		c, err := convBin.decode(v)
 		if err != nil {
 			return err
 		}

@@ -121,7 +121,7 @@ func migrateTotals(tx *bolt.Tx) error {
 		return err
 	}
 	return tx.Bucket(bConvs).ForEach(func(k, v []byte) error {
-		c, err := decodeConv(v)
+		c, err := convBin.decode(v)
 		if err != nil {
 			return nil // an undecodable conversation counts nowhere (doctor says so)
 		}

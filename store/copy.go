@@ -106,7 +106,7 @@ func Copy(ctx context.Context, from, to Store, progress func(done int)) error {
 // ConvIndex is what Import needs from a conversation document: its id,
 // root key, sort key, index value and rank.
 func ConvIndex(doc []byte) (id uint64, root string, sort, ref []byte, rank int, err error) {
-	c, err := decodeConv(doc)
+	c, err := convBin.decode(doc)
 	if err != nil {
 		return 0, "", nil, nil, 0, err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -179,17 +178,6 @@ func refFields(k, v []byte, names refNames) Ref {
 	return r
 }
 
-func decodeConv(raw []byte) (social.Conversation, error) {
-	if len(raw) > 0 && raw[0] == binConv {
-		return decodeConvBin(raw)
-	}
-	var c social.Conversation
-	if err := decodeDoc(raw, &c); err != nil {
-		return c, fmt.Errorf("decoding conversation: %w", err)
-	}
-	return c, nil
-}
-
 func viewRange(v View) (lo, hi byte) {
 	switch v {
 	case ViewActionable:
@@ -293,7 +281,7 @@ func DueBefore(r Ref, t time.Time) bool { return !r.Due.IsZero() && r.Due.Before
 
 // DecodeConv decodes a conversation document (JSON, or the bbolt file's
 // binary form).
-func DecodeConv(raw []byte) (social.Conversation, error) { return decodeConv(raw) }
+func DecodeConv(raw []byte) (social.Conversation, error) { return convBin.decode(raw) }
 
 // ContactKey is the key of a contact: network/handle, lower case, no @.
 func ContactKey(n social.Network, handle string) string { return string(contactKey(n, handle)) }
