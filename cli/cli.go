@@ -128,7 +128,7 @@ func queueCmd(f *flags) *cobra.Command {
 		Short: "Print the top of the queue, one conversation a line with its id",
 	}
 	n, view := numberFlag(c, "how many conversations"), viewFlag(c, "inbox")
-	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+	c.RunE = withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 		v, _ := store.ParseView(*view)
 		var convs []social.Conversation
 		var err error
@@ -178,7 +178,7 @@ func doctorCmd(f *flags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
-		RunE: withReader(f, app.Options{Reports: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{Reports: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			if a.Cfg.Path == "" && !f.demo {
 				// (no config found: hark runs the demo, and so checks it)
 				fmt.Fprintf(cmd.OutOrStdout(), "no config at %s: this checks the demo (hark init writes a config for your accounts)\n\n", textsafe.Line(defaultConfig()))
@@ -199,7 +199,7 @@ func statsCmd(f *flags) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "stats",
 		Short: "Response times, volumes, SLA hit rate and sentiment (text, --json or --csv; --by operator)",
-		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			return a.WriteStatsBy(cmd.Context(), cmd.OutOrStdout(), app.StatsOptions{Days: days, JSON: asJSON, CSV: asCSV, Width: 100, By: by})
 		}),
 	}
@@ -241,7 +241,7 @@ func exportCmd(f *flags) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			// Export's every byte is terminal-safe (JSON escapes, CSV
 			// cells sanitized), to a terminal, a pipe or a file alike.
 			return a.Export(cmd.Context(), cmd.OutOrStdout(), format)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func postCmd(f *flags) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: withApp(f, app.Options{Kind: "post"}, func(cmd *cobra.Command, args []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{Kind: "post"}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[0]
 			var st store.StatusPost
 			var err error
@@ -101,7 +102,11 @@ func postCmd(f *flags) *cobra.Command {
 					failed++
 					fmt.Fprintf(out, "FAILED on %s/%s: %s\n", it.Network, it.Account, textsafe.Line(e.LastError))
 				default:
-					fmt.Fprintf(out, "queued on %s/%s (outbox %d): %s; the next hark run retries it\n", it.Network, it.Account, e.Seq, textsafe.Line(e.LastError))
+					retry := "the next hark run retries it"
+					if f.served != nil {
+						retry = "the running hark retries it"
+					}
+					fmt.Fprintf(out, "queued on %s/%s (outbox %d): %s; %s\n", it.Network, it.Account, e.Seq, textsafe.Line(e.LastError), retry)
 				}
 			}
 			fmt.Fprintf(out, "status %s of %s\n", st.ID, textsafe.Line(st.Brand))
@@ -121,8 +126,35 @@ func postCmd(f *flags) *cobra.Command {
 
 // imageFlags adds --image and --alt (repeatable, in pairs).
 func imageFlags(c *cobra.Command, images, alts *[]string) {
-	c.Flags().StringArrayVar(images, "image", nil, "attach an image file (JPEG, PNG, GIF, WebP); repeat for several, each with its --alt")
+	c.Flags().Var(&pathsValue{images}, "image", "attach an image file (JPEG, PNG, GIF, WebP); repeat for several, each with its --alt")
 	c.Flags().StringArrayVar(alts, "alt", nil, "alt text of the --image at the same position (required: describe the image)")
+}
+
+// pathsValue is a repeatable flag of file names, each made absolute as it
+// is read: a command a running hark answers runs in that hark's folder.
+type pathsValue struct{ paths *[]string }
+
+func (v *pathsValue) Set(s string) error {
+	abs, err := filepath.Abs(s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	*v.paths = append(*v.paths, abs)
+	return nil
+}
+
+func (v *pathsValue) String() string        { return strings.Join(*v.paths, ",") }
+func (v *pathsValue) Type() string          { return "file" }
+func (v *pathsValue) GetSlice() []string    { return *v.paths }
+func (v *pathsValue) Append(s string) error { return v.Set(s) }
+func (v *pathsValue) Replace(s []string) error {
+	*v.paths = nil
+	for _, p := range s {
+		if err := v.Set(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // attachments pairs --image with --alt and checks each file.
@@ -150,7 +182,7 @@ func statusesCmd(f *flags) *cobra.Command {
 	}
 	brand, n := c.Flags().String("brand", "", "only this brand"), numberFlag(c, "how many")
 	// a list: read-only, answered by a running hark like hark queue
-	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+	c.RunE = withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 		sts, err := a.Engine.Statuses(cmd.Context(), *brand, *n)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,14 +21,20 @@ import (
 	"github.com/hark-tui/hark/tui"
 )
 
-// Reading commands (doctor, queue, stats, export) work while another hark
-// holds the store: bbolt lets no second process open it, so they ask the
-// process that holds it over its socket (package ipc), which runs the very
-// same command on its open store. On PostgreSQL they open the database
-// themselves.
+// Reading commands (doctor, queue, search, stats, export, statuses) and
+// the writing ones a script runs beside the TUI (reply, post) work while
+// another hark holds the store: bbolt lets no second process open it, so
+// they ask the process that holds it over its socket (package ipc), which
+// runs the very same command on its open store and engine. On PostgreSQL
+// they open the database themselves.
 
-// readCommands are the commands a running hark answers for others.
+// readCommands are the reading commands a running hark answers for others.
 var readCommands = []string{"doctor", "queue", "search", "stats", "export", "statuses"}
+
+// writeCommands are the writing ones: a reply or a status post queued in
+// the running hark's outbox and delivered by it (one delivery at a time in
+// a process: engine.Deliver).
+var writeCommands = []string{"reply", "post"}
 
 // socketPath is the socket of the hark that holds cfg's store.
 func socketPath(cfg *config.Config) string {
@@ -39,10 +46,11 @@ func socketPath(cfg *config.Config) string {
 	return ipc.Path(stateDir, cfg.Store, name)
 }
 
-// withReader makes the body of a reading command: inside a running hark
-// (f.served) it runs on that hark's app; else it asks a running hark over
-// the socket, and opens the store itself when none runs.
-func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []string, a *app.App) error) func(*cobra.Command, []string) error {
+// withRunning makes the body of a command a running hark answers
+// (readCommands, writeCommands): inside a running hark (f.served) it runs
+// on that hark's app; else it asks a running hark over the socket, and
+// opens the store itself when none runs.
+func withRunning(f *flags, o app.Options, run func(cmd *cobra.Command, args []string, a *app.App) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if f.served != nil {
 			return run(cmd, args, f.served)
@@ -86,6 +94,9 @@ func withReader(f *flags, o app.Options, run func(cmd *cobra.Command, args []str
 			}
 		}
 		a, err := app.Open(cmd.Context(), cfg, o)
+		if err != nil && !slices.Contains(readCommands, cmd.Name()) {
+			return err // a write with no store to write to fails
+		}
 		switch {
 		case errors.Is(err, app.ErrNoDemoStore) && !f.demo && cfg.Path == "":
 			fmt.Fprintf(stderr, "hark: nothing yet: there is no config (%s) and no store on this machine.\n"+
@@ -147,7 +158,8 @@ func askRunning(cmd *cobra.Command, args []string, socket string) error {
 }
 
 // commandFlags are the flags given to cmd, as arguments (the global ones
-// pick the store, and so the socket: they are not sent).
+// pick the store, and so the socket: they are not sent). A repeated flag
+// (--image a --image b) is sent a value at a time: its String is "[a,b]".
 func commandFlags(cmd *cobra.Command) []string {
 	var args []string
 	cmd.Flags().Visit(func(fl *pflag.Flag) {
@@ -155,13 +167,19 @@ func commandFlags(cmd *cobra.Command) []string {
 		case "config", "db", "demo", "help":
 			return
 		}
-		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+		vals := []string{fl.Value.String()}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+		}
+		for _, v := range vals {
+			args = append(args, "--"+fl.Name+"="+v)
+		}
 	})
 	return args
 }
 
-// serveReads answers reading commands for other processes while this one
-// holds the store; the returned func stops it. A socket that cannot be
+// serveReads answers reading and writing commands for other processes
+// while this one holds the store; the returned func stops it. A socket that cannot be
 // made is logged, not fatal: the commands then say the store is in use.
 func serveReads(ctx context.Context, a *app.App) func() {
 	srv, err := ipc.Listen(socketPath(a.Cfg), a.Log)
@@ -175,19 +193,16 @@ func serveReads(ctx context.Context, a *app.App) func() {
 	return func() { cancel(); srv.Close(); <-done }
 }
 
-// readHandler runs a reading command on a, exactly as the CLI runs it.
+// readHandler runs a reading or writing command on a, exactly as the CLI
+// runs it.
 func readHandler(a *app.App) ipc.Handler {
 	return func(ctx context.Context, req ipc.Request, stdout, stderr io.Writer) error {
-		ok := false
-		for _, c := range readCommands {
-			ok = ok || c == req.Cmd
-		}
-		if !ok {
-			return fmt.Errorf("a running hark answers only %s, not %q", strings.Join(readCommands, ", "), req.Cmd)
+		if !slices.Contains(readCommands, req.Cmd) && !slices.Contains(writeCommands, req.Cmd) {
+			return fmt.Errorf("a running hark answers only %s, not %q", strings.Join(slices.Concat(readCommands, writeCommands), ", "), req.Cmd)
 		}
 		f := &flags{served: a}
 		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
-		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f))
+		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f), replyCmd(f), postCmd(f))
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		root.SetIn(strings.NewReader(""))

@@ -24,7 +24,7 @@ func replyCmd(f *flags) *cobra.Command {
 		Use:   "reply ID TEXT",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
 		Args:  replyArgs,
-		RunE: withApp(f, app.Options{Kind: "reply", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{Kind: "reply", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
 			text := args[1]
 			if !noSig {
 				var err error
@@ -86,7 +86,11 @@ func replyCmd(f *flags) *cobra.Command {
 			case store.OutFailed:
 				return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
 			}
-			fmt.Fprintf(out, "queued (outbox %d): %s; it is retried by the next `hark poll --once`, `hark poll` or the TUI\n", ent.Seq, textsafe.Line(ent.LastError))
+			retry := "it is retried by the next `hark poll --once`, `hark poll` or the TUI"
+			if f.served != nil {
+				retry = "the running hark retries it"
+			}
+			fmt.Fprintf(out, "queued (outbox %d): %s; %s\n", ent.Seq, textsafe.Line(ent.LastError), retry)
 			return nil
 		}),
 	}

@@ -30,7 +30,7 @@ func searchCmd(f *flags) *cobra.Command {
 	}
 	n, view := numberFlag(c, "how many conversations"), viewFlag(c, "all")
 	asJSON := c.Flags().Bool("json", false, "print JSON (one object per conversation, terminal-safe)")
-	c.RunE = withReader(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+	c.RunE = withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
 		q, err := query.Parse(strings.Join(args, " "))
 		if err != nil {
 			return err

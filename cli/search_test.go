@@ -173,3 +173,31 @@ func TestListingNumbers(t *testing.T) {
 		})
 	}
 }
+
+// TestForwardedFlags: a command asked of a running hark sends its flags a
+// value at a time (a repeated flag's String is "[a,b]", which would come
+// back as one value) and its file names as absolute paths (the running
+// hark has its own folder).
+func TestForwardedFlags(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := replyCmd(&flags{})
+	if err := c.ParseFlags([]string{"--image", "a.png", "--alt", "a board, and a gate", "--image", "/tmp/b.png", "--alt", "x=y", "--dm"}); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(commandFlags(c), "\n")
+	want := strings.Join([]string{"--alt=a board, and a gate", "--alt=x=y", "--dm=true", "--image=" + wd + "/a.png", "--image=/tmp/b.png"}, "\n")
+	if got != want {
+		t.Fatalf("sent:\n%s\nwant:\n%s", got, want)
+	}
+	// and they read back as given
+	back := replyCmd(&flags{})
+	if err := back.ParseFlags(commandFlags(c)); err != nil {
+		t.Fatal(err)
+	}
+	if alts, _ := back.Flags().GetStringArray("alt"); len(alts) != 2 || alts[0] != "a board, and a gate" {
+		t.Fatalf("alts read back: %q", alts)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
 	"net"
 	"os"
 	"os/exec"
@@ -32,8 +34,14 @@ func readEnv(t *testing.T) (env []string, state, tmp string) {
 // runHark runs the binary to its end.
 func runHark(t *testing.T, env []string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runHarkIn(t, "", env, args...)
+}
+
+// runHarkIn runs the binary to its end in folder dir ("": this one).
+func runHarkIn(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	cmd := exec.Command(harkBin, args...)
-	cmd.Env = env
+	cmd.Env, cmd.Dir = env, dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	done := make(chan error, 1)
@@ -68,6 +76,34 @@ func startHolder(t *testing.T, env []string, ready string, args ...string) *exec
 	return cmd
 }
 
+// holder is a long-running hark that holds its store and answers other
+// harks over its socket.
+type holder struct {
+	name  string
+	args  []string // PORT: a free port
+	ready string   // what it prints once it runs
+}
+
+var holders = []holder{
+	{"poll", []string{"poll"}, "polling"},
+	{"serve", []string{"serve", "--insecure-no-auth", "--listen", "PORT"}, "listening"},
+}
+
+// holdDemo starts h on a fresh demo store in a clean home: the home's
+// environment and state folder, the store, the process.
+func holdDemo(t *testing.T, h holder) (env []string, state, db string, cmd *exec.Cmd) {
+	env, state, _ = readEnv(t)
+	db = filepath.Join(t.TempDir(), "held.db")
+	args := []string{"--demo", "--db", db}
+	for _, a := range h.args {
+		if a == "PORT" {
+			a = freePort(t)
+		}
+		args = append(args, a)
+	}
+	return env, state, db, startHolder(t, env, h.ready, args...)
+}
+
 func freePort(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,25 +119,9 @@ func freePort(t *testing.T) string {
 // the state dir). A socket left by a killed hark is ignored and replaced.
 func TestReadsWhileHarkRuns(t *testing.T) {
 	needBinary(t)
-	for _, holder := range []struct {
-		name  string
-		args  []string
-		ready string
-	}{
-		{"poll", []string{"poll"}, "polling"},
-		{"serve", []string{"serve", "--insecure-no-auth", "--listen", "PORT"}, "listening"},
-	} {
-		t.Run(holder.name, func(t *testing.T) {
-			env, state, _ := readEnv(t)
-			db := filepath.Join(t.TempDir(), "held.db")
-			args := []string{"--demo", "--db", db}
-			for _, a := range holder.args {
-				if a == "PORT" {
-					a = freePort(t)
-				}
-				args = append(args, a)
-			}
-			first := startHolder(t, env, holder.ready, args...)
+	for _, h := range holders {
+		t.Run(h.name, func(t *testing.T) {
+			env, state, db, first := holdDemo(t, h)
 
 			// the socket: the user's only
 			socks, _ := filepath.Glob(filepath.Join(state, "hark", "run", "*.sock"))
@@ -170,6 +190,62 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWritesWhileHarkRuns: hark reply and hark post work while hark holds
+// the bbolt store (a script beside the TUI; they said the store was in
+// use): the running hark queues them in its outbox and delivers them, and
+// the command prints what came of it. The image a command attaches is
+// found from the command's folder, not the running hark's. A write the
+// running hark refuses fails the command.
+func TestWritesWhileHarkRuns(t *testing.T) {
+	needBinary(t)
+	for _, h := range holders {
+		t.Run(h.name, func(t *testing.T) {
+			env, _, db, _ := holdDemo(t, h)
+			hark := func(args ...string) (string, string, error) {
+				return runHark(t, env, append([]string{"--demo", "--db", db}, args...)...)
+			}
+			if !testkit.PollEvery(15*time.Second, 50*time.Millisecond, func() bool { // each check runs hark
+				out, _, err := hark("queue", "--view", "all", "-n", "50")
+				return err == nil && strings.Contains(out, "@d.whitfield")
+			}) {
+				t.Fatal("the demo's first poll never showed in hark queue")
+			}
+
+			// the command's own folder holds the image
+			dir := t.TempDir()
+			var png bytes.Buffer
+			if err := pngEncode(&png); err != nil {
+				t.Fatal(err)
+			}
+			testkit.WriteFile(t, dir, "gate.png", png.String())
+			out, stderr, err := runHarkIn(t, dir, env, "--demo", "--db", db, "reply", "9", "So sorry Dana, rebooking you now",
+				"--image", "gate.png", "--alt", "the gate's board")
+			// the demo numbers what it is sent in one sequence: the first
+			// reply is demo-reply-1, and the status post below is
+			// demo-status-2 only if that reply went out once
+			if err != nil || !strings.Contains(out, "sent: demo-reply-1 ") {
+				t.Fatalf("reply while hark runs: %v %s\n%s", err, stderr, out)
+			}
+			if out, _, _ := hark("queue", "--view", "pending"); !strings.Contains(out, "@d.whitfield") {
+				t.Errorf("the answered conversation is not pending:\n%s", out)
+			}
+			out, stderr, err = hark("post", "--brand", "Skylark Air", "Delays at ORD: we are rebooking everyone")
+			if err != nil || !strings.Contains(out, "sent on demo/skylark: https://demo.hark.invalid/@skylarkair/demo-status-2") {
+				t.Fatalf("post while hark runs: %v %s\n%s", err, stderr, out)
+			}
+			if _, stderr, err := hark("reply", "424242", "hello"); err == nil || !strings.Contains(stderr, "424242") {
+				t.Errorf("a reply to no conversation: %v %q", err, stderr)
+			}
+		})
+	}
+}
+
+// pngEncode writes a small PNG.
+func pngEncode(w *bytes.Buffer) error {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	return png.Encode(w, img)
 }
 
 // rssOnlyConfig is a real config whose one feed is never polled here.

@@ -30,13 +30,23 @@ func (e *Engine) deliverLoop(ctx context.Context) {
 }
 
 // Deliver sends every outbox entry that is due, one at a time, and returns
-// when the next pending entry is due (zero if none).
+// when the next pending entry is due (zero if none). One Deliver runs at a
+// time in a process (a second waits for the first, or for its ctx): the
+// engine's loop and a command it runs for another process (hark reply
+// while hark runs) may both call it, and a second pass beside the first
+// found its entry "sending" and sent it again.
 //
 // Exactly-once: an entry is marked "sending" and committed before the
 // network call. An entry found in "sending" (hark died mid-send) or marked
 // uncertain (a timeout) is first checked with the network's Confirmer, so a
 // retry never posts twice; the idempotency key stays the same across tries.
 func (e *Engine) Deliver(ctx context.Context) time.Time {
+	select {
+	case e.delivery <- struct{}{}:
+		defer func() { <-e.delivery }()
+	case <-ctx.Done():
+		return time.Time{}
+	}
 	if e.coord != nil {
 		return e.coord.deliver(ctx)
 	}

@@ -114,6 +114,7 @@ type Engine struct {
 	log      *slog.Logger
 	accounts map[string]*Account // network/account
 	kick     chan struct{}       // wake the delivery worker
+	delivery chan struct{}       // held by the one Deliver running (a semaphore of one)
 	pollNow  map[string]chan struct{}
 
 	coord  *coordState // nil: the only process (bbolt)
@@ -159,6 +160,7 @@ func New(o Options) *Engine {
 		o: o, st: o.Store, now: o.Now, log: o.Log,
 		accounts: map[string]*Account{},
 		kick:     make(chan struct{}, 1),
+		delivery: make(chan struct{}, 1),
 		pollNow:  map[string]chan struct{}{},
 		events:   newEvents(),
 		status:   map[string]store.FeedStatus{},

@@ -597,3 +597,56 @@ func (n *textNet) Confirm(_ context.Context, r social.Reply) (social.Sent, bool,
 	id, ok := n.texts[r.Text]
 	return social.Sent{RemoteID: id}, ok, nil
 }
+
+// Two deliveries at once in one process send a reply once: the engine's
+// own loop and a command it runs for another process (hark reply while
+// hark runs) both call Deliver. The second used to find the entry
+// "sending" and send it again.
+func TestConcurrentDeliverSendsOnce(t *testing.T) {
+	clk := testkit.NewClock(start)
+	st := tempStore(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	sends := 0
+	snd := senderFunc(func(_ context.Context, r social.Reply) (social.Sent, error) {
+		mu.Lock()
+		sends++
+		first := sends == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		return social.Sent{RemoteID: r.ID}, nil
+	})
+	post := social.Post{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@a"}, Text: "x", CreatedAt: start}
+	e := New(Options{Store: st, Now: clk.Now, Feeds: []Feed{{Source: &staticSource{posts: []social.Post{post}}, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: snd}}})
+	e.PollOnce(context.Background())
+	if _, err := e.Reply(t.Context(), "1", "on it", ReplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.Deliver(context.Background()) }()
+	testkit.Eventually(t, 10*time.Second, "the first send in flight", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return sends == 1
+	})
+	go func() { defer wg.Done(); e.Deliver(context.Background()) }()
+	// the second delivery either waits for the first (right) or sends
+	// again at once (the defect): give it the time to show which
+	testkit.Poll(time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return sends > 1
+	})
+	close(release)
+	wg.Wait()
+	if sends != 1 {
+		t.Fatalf("the reply was sent %d times", sends)
+	}
+	if ent, _ := st.OutboxEntry(context.Background(), 1); ent.State != store.OutSent || ent.Attempts != 1 {
+		t.Fatalf("entry: %s after %d attempts", ent.State, ent.Attempts)
+	}
+}
