@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +168,36 @@ func TestReplyNeedsTheStore(t *testing.T) {
 		if _, err := os.Stat(db); err == nil {
 			t.Fatalf("%s made a store at %s", args[0], db)
 		}
+	}
+}
+
+// A running hark that stops answering a reply (killed mid-request) leaves
+// the reply perhaps queued: the command says so, not just EOF.
+func TestWriteToAHarkThatStops(t *testing.T) {
+	home := cleanHome(t)
+	db := filepath.Join(home, "held.db")
+	cfg, err := loadConfig(&flags{demo: true, db: db}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := socketPath(cfg)
+	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // takes the request and dies
+		c, err := l.Accept()
+		if err == nil {
+			c.Read(make([]byte, 4096))
+			c.Close()
+		}
+	}()
+	_, _, err = harkIn(t, "--demo", "--db", db, "reply", "9", "hello")
+	if err == nil || !strings.Contains(err.Error(), "stopped answering") || !strings.Contains(err.Error(), "may have queued the reply") {
+		t.Fatalf("reply to a hark that stops: %v", err)
 	}
 }

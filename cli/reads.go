@@ -154,6 +154,9 @@ func askRunning(cmd *cobra.Command, args []string, socket string) error {
 		}
 		return errors.New(re.Msg)
 	}
+	if err != nil && slices.Contains(writeCommands, cmd.Name()) {
+		return fmt.Errorf("%w: it may have queued the %s before: its outbox (O in hark) shows it, and the next hark delivers it", err, cmd.Name())
+	}
 	return err
 }
 
