@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -193,7 +194,7 @@ func (s *Server) answer(ctx context.Context, c *net.UnixConn, h Handler) {
 	// frames of up to 32 KiB, not one per Write (an export writes a line
 	// at a time)
 	out := bufio.NewWriterSize(w.stream(false), 32<<10)
-	err = h(rctx, req, out, w.stream(true))
+	err = s.run(rctx, h, req, out, w.stream(true))
 	if ferr := out.Flush(); err == nil {
 		err = ferr
 	}
@@ -208,6 +209,19 @@ func (s *Server) answer(ctx context.Context, c *net.UnixConn, h Handler) {
 		}
 	}
 	w.write(done)
+}
+
+// run runs h for req. A panic in it is the request's, not the process's:
+// the hark that answers is an operator's TUI or a team's server, so it is
+// logged with its stack and the command is told; the process goes on.
+func (s *Server) run(ctx context.Context, h Handler, req Request, stdout, stderr io.Writer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("ipc: the command panicked", "cmd", req.Cmd, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error in the running hark (%s): its log has the details", req.Cmd)
+		}
+	}()
+	return h(ctx, req, stdout, stderr)
 }
 
 // Close stops listening and removes the socket (if it is still this

@@ -57,6 +57,10 @@ func TestServeAndAsk(t *testing.T) {
 			return errors.New("no such view")
 		case "exit":
 			return exitCode(3)
+		case "panic":
+			fmt.Fprint(stdout, "half a line")
+			var m map[string]int
+			m["x"]++
 		case "hang":
 			close(hanging)
 			<-ctx.Done() // ends when the client goes
@@ -79,6 +83,15 @@ func TestServeAndAsk(t *testing.T) {
 	}
 	if err := Do(ctx, path, Request{Cmd: "exit"}, io.Discard, io.Discard); !errors.As(err, &re) || re.Code != 3 || re.Msg != "" {
 		t.Fatalf("exit: %v", err)
+	}
+	// a command that panics fails, and the server goes on (it is an
+	// operator's TUI)
+	out.Reset()
+	if err := Do(ctx, path, Request{Cmd: "panic"}, &out, io.Discard); !errors.As(err, &re) || re.Msg != "internal error in the running hark (panic): its log has the details" || out.String() != "half a line" {
+		t.Fatalf("panic: %v, printed %q", err, out.String())
+	}
+	if err := Do(ctx, path, Request{Cmd: "exit"}, io.Discard, io.Discard); !errors.As(err, &re) || re.Code != 3 {
+		t.Fatalf("after a panic: %v", err)
 	}
 	// a client that gives up ends the request
 	cctx, ccancel := context.WithCancel(ctx)

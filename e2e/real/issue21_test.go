@@ -271,3 +271,30 @@ func TestKillDuringStatusPostAndUpload(t *testing.T) {
 		}
 	})
 }
+
+// TestWritesWhileHarkRuns, on each server: with `hark poll` holding the
+// store, `hark reply` and `hark post` from another process go through the
+// running hark (its socket) to the server. The customer sees one reply
+// and one status post; the running hark, stopped afterwards, sent nothing
+// more.
+func TestWritesWhileHarkRuns(t *testing.T) {
+	forEachPeer(t, func(t *testing.T, p peer) {
+		h, tok, m, c := mentioned(t, p, "held", " my order never came")
+		r := h.start(t, "poll")
+		r.waitOutput(t, regexp.MustCompile(`polling every feed`), 30*time.Second)
+		if out := h.must(t, "reply", c.ID, "Sorry, checking now "+tok); !strings.HasPrefix(out, "sent: ") {
+			t.Fatalf("hark reply while hark poll runs:\n%s", out)
+		}
+		out := h.must(t, "post", "--brand", "Alice Co", "Orders are late today ("+tok+")")
+		if !regexp.MustCompile(`(?m)^sent on \S+: \S+`).MatchString(out) {
+			t.Fatalf("hark post while hark poll runs:\n%s", out)
+		}
+		r.stop(t)
+		if strings.Contains(r.output(), "store is in use") {
+			t.Fatalf("the running hark's output:\n%s", r.output())
+		}
+		got := p.oneReply(t, m, "Sorry, checking now "+tok)
+		st := oneStatus(t, p, tok, "Orders are late today")
+		t.Logf("%s: reply %s and status post %s through the running hark", p.name(), got.id, st.id)
+	})
+}
