@@ -562,7 +562,8 @@ func (e *Engine) RefreshThread(ctx context.Context, id string) (store.ThreadResu
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
 	defer cancel()
-	posts, err := acct.Thread.Thread(ctx, root.Post)
+	var posts []social.Post
+	err = e.guard("thread fetch", func() (err error) { posts, err = acct.Thread.Thread(ctx, root.Post); return err })
 	if err != nil {
 		if social.Gone(err) && root.Kind != social.KindOwn {
 			// Said first and whole: a status line cuts long errors.

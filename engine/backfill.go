@@ -83,7 +83,10 @@ func (e *Engine) backfillFeed(ctx context.Context, f Feed, bf social.Backfiller,
 			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
-		posts, next, more, err := bf.BackfillPage(pctx, before, since)
+		var posts []social.Post
+		var next string
+		var more bool
+		err := e.guard("backfill of "+id, func() (err error) { posts, next, more, err = bf.BackfillPage(pctx, before, since); return err })
 		cancel()
 		if err != nil {
 			if until, ok := social.RetryAt(err); ok && retries < 5 {

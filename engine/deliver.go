@@ -112,7 +112,9 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry, owner st
 	if (owner == "" && ent.State == store.OutSending) || ent.Uncertain {
 		if cf, ok := acct.Sender.(social.Confirmer); ok {
 			cctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
-			sent, found, err := cf.Confirm(cctx, r)
+			var sent social.Sent
+			var found bool
+			err := e.guard("check of a send", func() (err error) { sent, found, err = cf.Confirm(cctx, r); return err })
 			cancel()
 			if err != nil {
 				e.log.Warn("confirming an uncertain send failed", "outbox", ent.Seq, "err", err)
@@ -178,7 +180,8 @@ func (e *Engine) deliverOne(ctx context.Context, ent store.OutboxEntry, owner st
 	}
 	r.Claimed = claimed
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
-	sent, err := acct.Sender.Send(sctx, r)
+	var sent social.Sent
+	err := e.guard("send", func() (err error) { sent, err = acct.Sender.Send(sctx, r); return err })
 	cancel()
 	if err != nil {
 		next := e.retryLater(ent, owner, err, false)

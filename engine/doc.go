@@ -20,7 +20,14 @@
 // changes other processes commit into events (EvResync after its listening
 // connection comes back; EvTeam carries the team's changes, its own
 // included, to package team; EvListening says the listener is connected,
-// first or again). On bbolt it is the only process, as before.
+// first or again). On bbolt it is the only process, as before. In one
+// process one Deliver runs at a time (the loop's, and a command's that a
+// running hark answers for another: hark reply).
+//
+// Every call into an adapter (a poll, a send and its check, a thread
+// fetch, an upload, a backfill page) is guarded: a panic there, on data
+// the adapter did not expect, is that call's transient error, logged with
+// its stack, and the process (an operator's TUI, a team's server) goes on.
 //
 // It depends on social, store and fanout (its event fan-out); it must not
 // import tui, and it knows no network: adapters come in as social.Source /

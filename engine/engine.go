@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	mrand "math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -247,6 +248,22 @@ func (e *Engine) PollNow() {
 	}
 }
 
+// guard runs one call into a network's adapter (f sets its results). A
+// panic there, on data the adapter did not expect, is that call's error,
+// logged with its stack: one feed's hostile post must not end the process,
+// which is an operator's TUI or a team's server. The error is transient:
+// the call is tried again with backoff, and a send that may have gone out
+// is confirmed before it is tried again.
+func (e *Engine) guard(what string, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("a network adapter panicked", "in", what, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = &social.Error{Kind: social.Transient, Msg: fmt.Sprintf("internal error in hark's %s (its log has the details): %v", what, r)}
+		}
+	}()
+	return f()
+}
+
 // ---- polling ----
 
 // PollResult is what one poll of one feed did.
@@ -326,7 +343,8 @@ func (e *Engine) pollFeed(ctx context.Context, f Feed, lease *store.Lease) PollR
 	}
 	res.First = cur == ""
 	pctx, cancel := context.WithTimeout(ctx, e.o.PollTimeout)
-	batch, err := f.Source.Poll(pctx, cur)
+	var batch social.Batch
+	err = e.guard("poll of "+id, func() (err error) { batch, err = f.Source.Poll(pctx, cur); return err })
 	cancel()
 	now := e.now()
 	st := e.feedStatus(id)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,11 +153,13 @@ func TestDemoRoundTrip(t *testing.T) {
 
 // flaky fails the first n sends with a transient error after the post was
 // made (the worst case: a timeout after success) and supports Confirm.
+// With panics, those sends panic instead (an answer it cannot read).
 type flaky struct {
-	mu    sync.Mutex
-	fails int
-	sent  map[string]social.Sent
-	posts int
+	mu     sync.Mutex
+	fails  int
+	panics bool
+	sent   map[string]social.Sent
+	posts  int
 }
 
 func (f *flaky) Send(ctx context.Context, r social.Reply) (social.Sent, error) {
@@ -169,6 +173,9 @@ func (f *flaky) Send(ctx context.Context, r social.Reply) (social.Sent, error) {
 	f.sent[r.Key] = s
 	if f.fails > 0 {
 		f.fails--
+		if f.panics {
+			panic(fmt.Sprintf("index out of range [%d] with length %d", 3, 3))
+		}
 		return social.Sent{}, &social.Error{Kind: social.Transient, Msg: "timeout"}
 	}
 	return s, nil
@@ -648,5 +655,56 @@ func TestConcurrentDeliverSendsOnce(t *testing.T) {
 	}
 	if ent, _ := st.OutboxEntry(context.Background(), 1); ent.State != store.OutSent || ent.Attempts != 1 {
 		t.Fatalf("entry: %s after %d attempts", ent.State, ent.Attempts)
+	}
+}
+
+// panicSource is a feed whose adapter panics on every poll (a post it
+// cannot map).
+type panicSource struct{}
+
+func (panicSource) ID() string { return "panics" }
+func (panicSource) Poll(context.Context, string) (social.Batch, error) {
+	var m map[string]int
+	m["post"]++ // assignment to entry in nil map
+	return social.Batch{}, nil
+}
+
+// A network adapter that panics fails that call, logged with its stack;
+// the process goes on: the other feeds are polled, and the send (which
+// panicked after the post was made) is confirmed before it is tried
+// again, so the reply goes out once.
+func TestAdapterPanicIsTheCallsError(t *testing.T) {
+	clk := testkit.NewClock(start)
+	st := tempStore(t)
+	var logb testkit.Buffer
+	net := &flaky{fails: 1, panics: true, sent: map[string]social.Sent{}}
+	src := &staticSource{posts: []social.Post{{Network: "t", Account: "a", RemoteID: "1", Author: social.Author{Handle: "@c"}, Text: "help", CreatedAt: start, Kind: social.KindMention}}}
+	e := New(Options{Store: st, Now: clk.Now, Log: slog.New(slog.NewTextHandler(&logb, nil)),
+		Feeds:    []Feed{{Source: panicSource{}, Network: "t", Account: "b"}, {Source: src, Network: "t", Account: "a"}},
+		Accounts: []Account{{Network: "t", Name: "a", Sender: net}}})
+	res := e.PollOnce(context.Background())
+	if len(res) != 2 || res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "internal error in hark's poll of panics") || res[1].Err != nil || len(res[1].New) != 1 {
+		t.Fatalf("poll results: %+v", res)
+	}
+	if st := e.FeedStatuses()[0]; st.ErrorKind != "transient" || st.Until.IsZero() {
+		t.Fatalf("the panicking feed's status: %+v (want a transient error with a backoff)", st)
+	}
+	ent, err := e.Reply(t.Context(), "1", "hello", ReplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(context.Background())
+	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
+	if ent.State != store.OutQueued || !ent.Uncertain || !strings.Contains(ent.LastError, "internal error in hark's send") {
+		t.Fatalf("after the send panicked: %s uncertain=%v %q", ent.State, ent.Uncertain, ent.LastError)
+	}
+	clk.Advance(time.Hour)
+	e.Deliver(context.Background())
+	ent, _ = st.OutboxEntry(context.Background(), ent.Seq)
+	if ent.State != store.OutSent || net.posts != 1 {
+		t.Fatalf("want sent once, got %s and %d posts", ent.State, net.posts)
+	}
+	if log := logb.String(); strings.Count(log, "a network adapter panicked") != 2 || !strings.Contains(log, "engine.(*flaky).Send") {
+		t.Fatalf("the log does not have both panics with their stacks:\n%s", log)
 	}
 }

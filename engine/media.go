@@ -71,7 +71,8 @@ func (e *Engine) uploadAll(ctx context.Context, ent store.OutboxEntry, acct *Acc
 			return ent, &social.Error{Kind: social.Permanent, Msg: fmt.Sprintf("%s/%s cannot post images", acct.Network, acct.Name)}
 		}
 		uctx, cancel := context.WithTimeout(ctx, 2*e.o.SendTimeout)
-		ref, err := up.Upload(uctx, ent.Reply, i)
+		var ref string
+		err := e.guard("upload", func() (err error) { ref, err = up.Upload(uctx, ent.Reply, i); return err })
 		cancel()
 		if err != nil {
 			return ent, fmt.Errorf("uploading %s: %w", filepath.Base(ent.Reply.Attachments[i].Path), err)
