@@ -54,7 +54,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().StringVar(&f.db, "db", "", "store file (default $XDG_STATE_HOME/hark/<profile>.db)")
 	root.PersistentFlags().StringVar(&f.db, "store", "", "store: a bbolt file or a postgres:// URL (same as --db)")
 	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
-	root.AddCommand(pollCmd(f), queueCmd(f), searchCmd(f), replyCmd(f), postCmd(f), statusesCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
+	root.AddCommand(pollCmd(f), queueCmd(f), searchCmd(f), replyCmd(f), postCmd(f), outboxCmd(f), statusesCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	root.AddCommand(storeCmd(f), engineCmd(f))
 	return root
 }

@@ -75,8 +75,27 @@ func hostileWorld(t *testing.T) (cfg, db string, data map[string]string) {
 		c.Priority, c.Reasons = 70, []string{"urgent: \x1b]0;pwned\x07", "\u202egnp.exe"}
 	}
 	cfg, db = storeWorld(t, "hostile.db", "Acme", "hostile", func(st store.Store) {
-		if _, err := st.Ingest(context.Background(), "rss:hostile", "", posts, tri, now); err != nil {
+		ctx := context.Background()
+		if _, err := st.Ingest(ctx, "rss:hostile", "", posts, tri, now); err != nil {
 			t.Fatal(err)
+		}
+		// the outbox: replies to those authors with that text, some
+		// failed with it as their error, some sent with it as their link
+		for i, n := range names {
+			s := data[n]
+			ent, err := st.Enqueue(ctx, social.Reply{ID: fmt.Sprint("r", i), Network: social.RSS, Account: s, ConvID: fmt.Sprint(i + 1),
+				To: social.Post{Author: social.Author{Handle: s}}, Text: s, Direct: i%3 == 0}, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
+				x.Attempts, x.LastError, x.Uncertain = 1, s, i%4 == 0
+				x.State = []store.OutboxState{store.OutFailed, store.OutSent, store.OutQueued}[i%3]
+				x.Sent = social.Sent{RemoteID: s, URL: s}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 	return cfg, db, data
@@ -114,8 +133,8 @@ func run(t *testing.T, args ...string) (stdout, stderr []byte, err error) {
 }
 
 // TestEveryOutputFormatIsTerminalSafe prints a hostile corpus in every
-// format the CLI has — text (queue, stats), JSON (stats), JSON Lines and
-// CSV (export, stats) — and scans what it wrote byte by byte: no escape
+// format the CLI has — text (queue, stats, outbox), JSON (stats, outbox),
+// JSON Lines and CSV (export, stats) — and scans what it wrote byte by byte: no escape
 // sequence, control character, bidi control or invalid UTF-8 may reach the
 // terminal, whether stdout is a terminal, a pipe or a file.
 func TestEveryOutputFormatIsTerminalSafe(t *testing.T) {
@@ -130,6 +149,8 @@ func TestEveryOutputFormatIsTerminalSafe(t *testing.T) {
 		{"stats", "--by", "operator", "--csv"},
 		{"export"},
 		{"export", "--format", "csv"},
+		{"outbox", "--sent", "100"},
+		{"outbox", "--json", "--sent", "100"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			out, errOut, err := run(t, append([]string{"--config", cfg}, args...)...)

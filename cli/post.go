@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -227,4 +228,164 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// outboxCmd is `hark outbox`: what waits in the outbox (queued, being
+// sent, failed, scheduled), an entry a line, and with --sent N the last N
+// delivered; `hark outbox retry SEQ` and `hark outbox discard SEQ` act on
+// one, as O does in the TUI. For a script or cron, which otherwise sees a
+// failed reply only in the TUI. A running hark answers all three.
+func outboxCmd(f *flags) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "outbox",
+		Short: "What waits in the outbox (queued, failed, scheduled), an entry a line; retry or discard one",
+		Args:  cobra.NoArgs,
+	}
+	sent := c.Flags().Int("sent", 0, "also the last N delivered, newest first")
+	asJSON := c.Flags().Bool("json", false, "print JSON (an object an entry, terminal-safe)")
+	c.RunE = withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		open, err := store.OpenOutbox(cmd.Context(), a.Store, nil)
+		if err != nil {
+			return err
+		}
+		var done []store.OutboxEntry
+		if *sent > 0 {
+			x, ok := a.Store.(store.OutboxIndexer)
+			if !ok {
+				return fmt.Errorf("this store keeps no outbox log")
+			}
+			if done, err = x.OutboxLog(cmd.Context(), 0, *sent, func(e store.OutboxEntry) bool { return e.State == store.OutSent }); err != nil {
+				return err
+			}
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON { // {"waiting": [...], "sent": [...]}
+			return printJSON(out, struct {
+				Waiting []outboxLine `json:"waiting"`
+				Sent    []outboxLine `json:"sent"`
+			}{outboxLines(open), outboxLines(done)})
+		}
+		if len(open) == 0 {
+			fmt.Fprintln(out, "(nothing waits: every reply and status post was delivered)")
+		} else if err := writeColumns(out, outboxRows(open)); err != nil {
+			return err
+		}
+		if len(done) > 0 {
+			fmt.Fprintln(out, "\nsent, newest first:")
+			return writeColumns(out, outboxRows(done))
+		}
+		return nil
+	})
+	c.AddCommand(outboxActCmd(f, "retry", "Send a failed (or cancelled scheduled) entry again, now: checked first when it may have reached the network"),
+		outboxActCmd(f, "discard", "Give up on a failed, queued or scheduled entry: it is never sent"))
+	return c
+}
+
+// outboxActCmd is `hark outbox retry|discard SEQ`.
+func outboxActCmd(f *flags, act, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   act + " SEQ",
+		Short: short,
+		Args:  usageArgs(1, 1, "hark outbox "+act+" SEQ: the entry's number, the first column of hark outbox"),
+		RunE: withRunning(f, app.Options{Kind: "outbox", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+			seq, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil || seq == 0 {
+				return fmt.Errorf("%q is not an outbox entry's number (the first column of hark outbox)", args[0])
+			}
+			if act == "discard" {
+				if _, err := a.Operator().Discard(cmd.Context(), seq); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "discarded (outbox %d): it is never sent\n", seq)
+				return nil
+			}
+			if _, err := a.Operator().Retry(cmd.Context(), seq, ""); err != nil {
+				return err
+			}
+			return deliverNow(cmd, f, a, seq)
+		}),
+	}
+}
+
+// outboxRows are entries as columns: number, state (or when a scheduled
+// one goes), where it goes, attempts, text, last error.
+func outboxRows(es []store.OutboxEntry) [][]string {
+	var rows [][]string
+	for _, e := range es {
+		state := string(e.State)
+		switch {
+		case e.State == store.OutScheduled:
+			state = "for " + e.SendAt.Local().Format("Mon 2006-01-02 15:04")
+		case e.State == store.OutSent:
+			state = "sent " + e.SentAt.Local().Format("2006-01-02 15:04")
+		case e.State == store.OutQueued && e.NextAttempt.After(time.Now()):
+			state = "queued, next try " + e.NextAttempt.Local().Format("15:04:05")
+		}
+		if e.Uncertain && e.State != store.OutSent {
+			state += " (may have gone: checked before a retry)"
+		}
+		where := outboxTarget(e)
+		if e.Reply.Direct {
+			where += " (DM)"
+		}
+		tries := strconv.Itoa(e.Attempts) + " tries"
+		if e.Attempts == 1 {
+			tries = "1 try"
+		}
+		row := []string{strconv.FormatUint(e.Seq, 10), state, where, tries, textsafe.Truncate(textsafe.Line(e.Reply.Text), 60)}
+		if e.LastError != "" && e.State != store.OutSent {
+			row = append(row, "["+textsafe.Truncate(textsafe.Line(e.LastError), 120)+"]")
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// outboxTarget says where an entry goes: "#12 → @ann on mastodon/acme", or
+// for a copy of a status post "status outage on mastodon/acme" (its
+// follow-up: "status outage follow-up on …").
+func outboxTarget(e store.OutboxEntry) string {
+	on := " on " + string(e.Reply.Network) + "/" + textsafe.Truncate(textsafe.Line(e.Reply.Account), 30)
+	if id, follow, ok := store.ParseStatusRef(e.Reply.ConvID); ok {
+		if follow {
+			return "status " + id + " follow-up" + on
+		}
+		return "status " + id + on
+	}
+	return "#" + e.Reply.ConvID + " → " + textsafe.Truncate(app.Handle(e.Reply.Network, e.Reply.To.Author.Handle), 40) + on
+}
+
+// outboxLine is an entry as --json prints it.
+type outboxLine struct {
+	Seq         uint64    `json:"seq"`
+	State       string    `json:"state"`
+	Where       string    `json:"where"`
+	Conv        string    `json:"conversation,omitempty"`
+	Network     string    `json:"network"`
+	Account     string    `json:"account"`
+	Direct      bool      `json:"dm,omitempty"`
+	Text        string    `json:"text"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	SendAt      time.Time `json:"send_at,omitzero"`
+	Uncertain   bool      `json:"uncertain,omitempty"`
+	LastError   string    `json:"last_error,omitempty"`
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	URL         string    `json:"url,omitempty"`
+}
+
+// outboxLines are entries as --json prints them.
+func outboxLines(es []store.OutboxEntry) []outboxLine {
+	out := []outboxLine{}
+	for _, e := range es {
+		l := outboxLine{Seq: e.Seq, State: string(e.State), Where: outboxTarget(e), Network: string(e.Reply.Network),
+			Account: e.Reply.Account, Direct: e.Reply.Direct, Text: e.Reply.Text, Attempts: e.Attempts,
+			NextAttempt: e.NextAttempt, SendAt: e.SendAt, Uncertain: e.Uncertain, LastError: e.LastError,
+			SentAt: e.SentAt, URL: e.Sent.URL}
+		if _, _, status := store.ParseStatusRef(e.Reply.ConvID); !status {
+			l.Conv = e.Reply.ConvID
+		}
+		out = append(out, l)
+	}
+	return out
 }

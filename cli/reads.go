@@ -29,11 +29,12 @@ import (
 // they open the database themselves.
 
 // readCommands are the reading commands a running hark answers for others.
-var readCommands = []string{"doctor", "queue", "search", "stats", "export", "statuses"}
+var readCommands = []string{"doctor", "queue", "search", "stats", "export", "statuses", "outbox"}
 
 // writeCommands are the writing ones: a reply or a status post queued in
 // the running hark's outbox and delivered by it (one delivery at a time in
-// a process: engine.Deliver).
+// a process: engine.Deliver). (hark outbox retry and discard write too:
+// they are asked as "outbox", their path below it in the arguments.)
 var writeCommands = []string{"reply", "post"}
 
 // socketPath is the socket of the hark that holds cfg's store.
@@ -127,7 +128,8 @@ func defaultConfig() string {
 // askRunning runs cmd in the hark serving socket, if one does, and prints
 // its output (sanitized again on a terminal, whatever the command printed).
 func askRunning(cmd *cobra.Command, args []string, socket string) error {
-	req := ipc.Request{Cmd: cmd.Name(), Args: commandFlags(cmd)}
+	path := strings.Fields(cmd.CommandPath())[1:] // hark outbox retry: outbox, then retry
+	req := ipc.Request{Cmd: path[0], Args: append(path[1:], commandFlags(cmd)...)}
 	if len(args) > 0 { // the positional arguments (a search's query), after --
 		req.Args = append(append(req.Args, "--"), args...)
 	}
@@ -155,7 +157,7 @@ func askRunning(cmd *cobra.Command, args []string, socket string) error {
 		return errors.New(re.Msg)
 	}
 	if err != nil && slices.Contains(writeCommands, cmd.Name()) {
-		return fmt.Errorf("%w: it may have queued the %s before: its outbox (O in hark) shows it, and the next hark delivers it", err, cmd.Name())
+		return fmt.Errorf("%w: it may have queued the %s before: hark outbox shows it, and the next hark delivers it", err, cmd.Name())
 	}
 	return err
 }
@@ -205,7 +207,7 @@ func readHandler(a *app.App) ipc.Handler {
 		}
 		f := &flags{served: a}
 		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
-		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f), replyCmd(f), postCmd(f))
+		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f), replyCmd(f), postCmd(f), outboxCmd(f))
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		root.SetIn(strings.NewReader(""))

@@ -71,27 +71,7 @@ func replyCmd(f *flags) *cobra.Command {
 					ent.Seq, ent.SendAt.Local().Format("Mon 2006-01-02 15:04 MST"), map[bool]string{true: " (--anyway: it goes regardless)"}[anyway])
 				return nil
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
-			defer cancel()
-			a.Engine.Deliver(ctx)
-			ent, err = a.Store.OutboxEntry(cmd.Context(), ent.Seq)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			switch ent.State {
-			case store.OutSent:
-				fmt.Fprintf(out, "sent: %s %s\n", textsafe.Line(ent.Sent.RemoteID), textsafe.Line(ent.Sent.URL))
-				return nil
-			case store.OutFailed:
-				return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
-			}
-			retry := "it is retried by the next `hark poll --once`, `hark poll` or the TUI"
-			if f.served != nil {
-				retry = "the running hark retries it"
-			}
-			fmt.Fprintf(out, "queued (outbox %d): %s; %s\n", ent.Seq, textsafe.Line(ent.LastError), retry)
-			return nil
+			return deliverNow(cmd, f, a, ent.Seq)
 		}),
 	}
 	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
@@ -102,6 +82,33 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&anyway, "anyway", false, "send even if the customer writes again or another operator answers meanwhile (with --at: until it goes; without: while this command runs, recorded in the trail)")
 	imageFlags(c, &images, &alts)
 	return c
+}
+
+// deliverNow delivers what is due, outbox entry seq among it, and says
+// what came of seq: sent (its id and link), failed (an error), or queued
+// for another try.
+func deliverNow(cmd *cobra.Command, f *flags, a *app.App, seq uint64) error {
+	ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)
+	defer cancel()
+	a.Engine.Deliver(ctx)
+	ent, err := a.Store.OutboxEntry(cmd.Context(), seq)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	switch ent.State {
+	case store.OutSent:
+		fmt.Fprintf(out, "sent: %s %s\n", textsafe.Line(ent.Sent.RemoteID), textsafe.Line(ent.Sent.URL))
+		return nil
+	case store.OutFailed:
+		return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
+	}
+	retry := "it is retried by the next `hark poll --once`, `hark poll` or the TUI"
+	if f.served != nil {
+		retry = "the running hark retries it"
+	}
+	fmt.Fprintf(out, "queued (outbox %d): %s; %s\n", ent.Seq, textsafe.Line(ent.LastError), retry)
+	return nil
 }
 
 // replyArgs says what `hark reply` needs instead of cobra's "accepts 2

@@ -72,6 +72,20 @@ type convLine struct {
 	Reasons  []string  `json:"reasons,omitempty"`
 }
 
+// printJSON prints v as indented JSON made safe for a terminal (what
+// encoding/json leaves raw, C1 controls, bidi and invisible characters,
+// escaped as \uXXXX).
+func printJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
+	return err
+}
+
 // printConvs prints conversations like hark queue, or as JSON with the
 // number found.
 func printConvs(w io.Writer, convs []social.Conversation, total int, now time.Time, asJSON bool) error {
@@ -85,14 +99,7 @@ func printConvs(w io.Writer, convs []social.Conversation, total int, now time.Ti
 				Brand: c.Brand, Network: string(c.Network), Handle: c.Contact.Handle, Name: c.Contact.DisplayName, Lang: c.Lang,
 				DueAt: c.DueAt, Preview: c.Preview, Reasons: c.Reasons})
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-		_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
-		return err
+		return printJSON(w, out)
 	}
 	for _, c := range convs {
 		fmt.Fprintln(w, app.QueueLine(c, now))

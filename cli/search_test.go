@@ -201,3 +201,49 @@ func TestForwardedFlags(t *testing.T) {
 		t.Fatalf("alts read back: %q", alts)
 	}
 }
+
+// hark outbox lists what waits; retry sends a failed entry again at once
+// and says what came of it; discard gives up on it for good.
+func TestOutboxCommand(t *testing.T) {
+	cfg, _ := storeWorld(t, "hark.db", "Acme", "news", func(st store.Store) {
+		ctx := context.Background()
+		ent, err := st.Enqueue(ctx, social.Reply{ID: "r1", Network: social.RSS, Account: "news", ConvID: "7",
+			To: social.Post{Author: social.Author{Handle: "ann"}}, Text: "We are on it"}, false, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.UpdateOutbox(ctx, ent.Seq, func(x *store.OutboxEntry) error {
+			x.State, x.Attempts, x.LastError = store.OutFailed, 3, "HTTP 503"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	hark := func(args ...string) (string, error) {
+		out, errOut, err := run(t, append([]string{"--config", cfg}, args...)...)
+		return string(out) + string(errOut), err
+	}
+	if out, err := hark("outbox"); err != nil || !strings.HasPrefix(out, "1  failed  #7 → ann on rss/news  3 tries  We are on it  [HTTP 503]") {
+		t.Fatalf("outbox: %v\n%s", err, out)
+	}
+	// retried now: this config has no account that sends on RSS, so it
+	// fails again, and says why
+	if out, err := hark("outbox", "retry", "1"); err == nil || !strings.Contains(err.Error(), "reply failed: no account configured to send on rss/news") {
+		t.Fatalf("retry: %v\n%s", err, out)
+	}
+	if out, err := hark("outbox", "--json"); err != nil || !strings.Contains(out, `"state": "failed"`) || !strings.Contains(out, `"conversation": "7"`) ||
+		!strings.Contains(out, `"last_error": "no account configured to send on rss/news"`) {
+		t.Fatalf("outbox --json after the retry: %v\n%s", err, out)
+	}
+	for _, bad := range []string{"x", "0", "99"} {
+		if _, err := hark("outbox", "discard", bad); err == nil {
+			t.Errorf("discard %s: no error", bad)
+		}
+	}
+	if out, err := hark("outbox", "discard", "1"); err != nil || out != "discarded (outbox 1): it is never sent\n" {
+		t.Fatalf("discard: %v\n%s", err, out)
+	}
+	if out, err := hark("outbox"); err != nil || !strings.HasPrefix(out, "(nothing waits") {
+		t.Fatalf("outbox after the discard: %v\n%s", err, out)
+	}
+}

@@ -197,7 +197,8 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 // use): the running hark queues them in its outbox and delivers them, and
 // the command prints what came of it. The image a command attaches is
 // found from the command's folder, not the running hark's. A write the
-// running hark refuses fails the command.
+// running hark refuses fails the command. hark outbox lists and discards
+// through it too.
 func TestWritesWhileHarkRuns(t *testing.T) {
 	needBinary(t)
 	for _, h := range holders {
@@ -237,6 +238,22 @@ func TestWritesWhileHarkRuns(t *testing.T) {
 			}
 			if _, stderr, err := hark("reply", "424242", "hello"); err == nil || !strings.Contains(stderr, "424242") {
 				t.Errorf("a reply to no conversation: %v %q", err, stderr)
+			}
+			// the outbox: listed, and an entry discarded, through the
+			// running hark (a subcommand travels as its path)
+			out, stderr, err = hark("reply", "--at", "3d", "1", "Any news, Jonas?")
+			seq, _, _ := strings.Cut(strings.TrimPrefix(out, "scheduled (outbox "), ")")
+			if err != nil || !strings.HasPrefix(out, "scheduled (outbox ") {
+				t.Fatalf("a scheduled reply: %v %s\n%s", err, stderr, out)
+			}
+			if out, stderr, err = hark("outbox", "--sent", "5"); err != nil || !strings.Contains(out, seq+"  for ") || !strings.Contains(out, "1  sent ") {
+				t.Fatalf("outbox: %v %s\n%s", err, stderr, out)
+			}
+			if out, stderr, err = hark("outbox", "discard", seq); err != nil || out != "discarded (outbox "+seq+"): it is never sent\n" {
+				t.Fatalf("outbox discard %s: %v %s\n%s", seq, err, stderr, out)
+			}
+			if out, _, _ = hark("outbox"); !strings.HasPrefix(out, "(nothing waits") {
+				t.Errorf("outbox after the discard:\n%s", out)
 			}
 		})
 	}

@@ -1,5 +1,5 @@
 // Package ipc lets hark's reading commands (doctor, queue, search, stats,
-// export, statuses), reply and post work while another hark process holds
+// export, statuses, outbox), reply and post work while another hark process holds
 // the bbolt store, which lets no second process in: the process that holds
 // it (`hark`, `hark serve`, `hark poll`) listens on a unix socket and runs
 // the command against its open store, and the command streams the answer
