@@ -30,8 +30,15 @@ func pollCmd(f *flags) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: withApp(f, app.Options{Kind: "poll"}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{Kind: "poll"}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			out := cmd.OutOrStdout()
+			if f.served != nil {
+				// another hark holds the store and polls it already
+				if !once || backfill != "" {
+					return fmt.Errorf("store %s is in use by another hark, which polls it: quit that hark first (or use --db to open another store)", textsafe.Line(a.Cfg.Store))
+				}
+				return nudge(out, a)
+			}
 			if backfill != "" {
 				d, _ := parseAge(backfill)
 				return runBackfill(cmd.Context(), a, out, time.Now().Add(-d))
@@ -73,6 +80,31 @@ func pollCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&once, "once", false, "poll each feed once, deliver the replies that are due, and exit")
 	c.Flags().StringVar(&backfill, "backfill", "", "read the posts of the last DURATION (7d, 48h, 2w) older than what the polls read, within the rate limits, and exit")
 	return c
+}
+
+// nudge is hark poll --once asked of a running hark (cron while the TUI
+// is open): that hark polls and delivers on its own, so it is asked to
+// poll now, and its feeds are reported as they stand; a failing one fails
+// the command, as a failing poll does.
+func nudge(out io.Writer, a *app.App) error {
+	a.Engine.PollNow()
+	fmt.Fprintln(out, "a running hark holds this store and polls it: asked it to poll now")
+	failed := 0
+	for _, st := range a.Engine.FeedStatuses() {
+		switch {
+		case st.LastError != "":
+			failed++
+			fmt.Fprintf(out, "%s: error: %s (next try %s)\n", st.Feed, textsafe.Line(st.LastError), st.Until.Local().Format("15:04:05"))
+		case st.LastPoll.IsZero():
+			fmt.Fprintf(out, "%s: not polled yet\n", st.Feed)
+		default:
+			fmt.Fprintf(out, "%s: ok (last polled %s)\n", st.Feed, st.LastPoll.Local().Format("15:04:05"))
+		}
+	}
+	if failed > 0 {
+		return ExitError{Code: 1}
+	}
+	return nil
 }
 
 // parseAge reads a backfill duration: Go durations plus days (7d) and

@@ -34,8 +34,10 @@ var readCommands = []string{"doctor", "queue", "search", "stats", "export", "sta
 // writeCommands are the writing ones: a reply or a status post queued in
 // the running hark's outbox and delivered by it (one delivery at a time in
 // a process: engine.Deliver). (hark outbox retry and discard write too:
-// they are asked as "outbox", their path below it in the arguments.)
-var writeCommands = []string{"reply", "post"}
+// they are asked as "outbox", their path below it in the arguments.) A
+// running hark answers hark poll --once (cron while the TUI is open) by
+// polling now; hark poll and --backfill it refuses, as it polls already.
+var writeCommands = []string{"reply", "post", "poll"}
 
 // socketPath is the socket of the hark that holds cfg's store.
 func socketPath(cfg *config.Config) string {
@@ -157,7 +159,7 @@ func askRunning(cmd *cobra.Command, args []string, socket string) error {
 		return errors.New(re.Msg)
 	}
 	if err != nil && slices.Contains(writeCommands, cmd.Name()) {
-		return fmt.Errorf("%w: it may have queued the %s before: hark outbox shows it, and the next hark delivers it", err, cmd.Name())
+		return fmt.Errorf("%w: it may have done it before it stopped (hark outbox shows what waits to be sent; the next hark sends it)", err)
 	}
 	return err
 }
@@ -207,7 +209,7 @@ func readHandler(a *app.App) ipc.Handler {
 		}
 		f := &flags{served: a}
 		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
-		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f), replyCmd(f), postCmd(f), outboxCmd(f))
+		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f), replyCmd(f), postCmd(f), outboxCmd(f), pollCmd(f))
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		root.SetIn(strings.NewReader(""))

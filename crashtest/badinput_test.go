@@ -142,9 +142,10 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	if !testkit.Poll(10*time.Second, func() bool { return strings.Contains(firstOut.String(), "polling") }) {
 		t.Fatal("first hark did not start")
 	}
-	// (reading commands, queue among them, and hark reply and hark post
-	// are answered by the running hark over its socket: reads_test.go)
-	for _, args := range [][]string{{"poll", "--once"}, {"store", "reindex"}} {
+	// (reading commands, queue among them, hark reply, hark post and
+	// hark poll --once are answered by the running hark over its socket:
+	// reads_test.go)
+	for _, args := range [][]string{{"poll"}, {"poll", "--backfill", "7d"}, {"store", "reindex"}} {
 		cmd := exec.Command(harkBin, append([]string{"--demo", "--db", db}, args...)...)
 		cmd.Env = env
 		start := time.Now()

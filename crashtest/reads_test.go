@@ -198,7 +198,7 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 // the command prints what came of it. The image a command attaches is
 // found from the command's folder, not the running hark's. A write the
 // running hark refuses fails the command. hark outbox lists and discards
-// through it too.
+// through it too, and cron's hark poll --once asks it to poll now.
 func TestWritesWhileHarkRuns(t *testing.T) {
 	needBinary(t)
 	for _, h := range holders {
@@ -238,6 +238,11 @@ func TestWritesWhileHarkRuns(t *testing.T) {
 			}
 			if _, stderr, err := hark("reply", "424242", "hello"); err == nil || !strings.Contains(stderr, "424242") {
 				t.Errorf("a reply to no conversation: %v %q", err, stderr)
+			}
+			// cron's hark poll --once: the running hark polls already, and
+			// is asked to poll now
+			if out, stderr, err := hark("poll", "--once"); err != nil || !strings.Contains(out, "asked it to poll now") || !strings.Contains(out, ": ok (last polled ") {
+				t.Errorf("poll --once while hark runs: %v %s\n%s", err, stderr, out)
 			}
 			// the outbox: listed, and an entry discarded, through the
 			// running hark (a subcommand travels as its path)
