@@ -48,6 +48,12 @@ func pollCmd(f *flags) *cobra.Command {
 			}
 			failed := 0
 			for _, r := range a.Engine.PollOnce(cmd.Context()) {
+				if r.Elsewhere {
+					// a team's store: the process that holds the
+					// feed's lease polls it, which is no failure
+					fmt.Fprintf(out, "%s: polled by another hark process (it holds the feed's lease)\n", r.Feed)
+					continue
+				}
 				if r.Err != nil {
 					failed++
 					fmt.Fprintf(out, "%s: error: %s\n", r.Feed, textsafe.Line(r.Err.Error()))

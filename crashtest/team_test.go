@@ -492,6 +492,34 @@ func TestCrashTeam(t *testing.T) {
 
 // TestEngineStopsOnSIGTERM: `hark engine` on bbolt polls like `hark poll`
 // and, on SIGTERM, stops cleanly (exit 0) and leaves the store free.
+// TestPollOnceBesideATeam: cron's hark poll --once on a PostgreSQL store
+// whose feed another process (a team's engine) polls. That feed is polled
+// there, which is no failure: the command says so and succeeds. It failed
+// with "polled by another hark process" on every run, a mail from cron
+// each time.
+func TestPollOnceBesideATeam(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hark as a subprocess; skipped with -short")
+	}
+	h := newHarness(t, 23, 20)
+	h.usePG(t)
+	conn, err := pgx.Connect(context.Background(), h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	engine := h.start("engine")
+	defer func() { _ = engine.cmd.Process.Kill(); <-engine.done }()
+	if !testkit.PollEvery(60*time.Second, 50*time.Millisecond, func() bool { return feedHolder(t, conn, feedID) == engine.cmd.Process.Pid }) {
+		t.Fatalf("the engine did not take the feed's lease in 60 s:\n%s", h.logTail())
+	}
+	p := h.start("poll", "--once")
+	pollOnce(t, p, h.log)
+	if !strings.Contains(p.out.String(), feedID+": polled by another hark process") {
+		t.Errorf("poll --once beside the team's engine:\n%s", p.out)
+	}
+}
+
 func TestEngineStopsOnSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hark as a subprocess; skipped with -short")

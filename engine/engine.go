@@ -274,6 +274,9 @@ type PollResult struct {
 	More   bool
 	Err    error
 	Status store.FeedStatus
+	// Elsewhere: another process holds the feed's lease and polls it (a
+	// team's store); Err is ErrPolledElsewhere. No failure of the feed.
+	Elsewhere bool
 }
 
 // PollOnce polls every feed once (catching up while a feed says it has
@@ -288,6 +291,7 @@ func (e *Engine) PollOnce(ctx context.Context) []PollResult {
 			total.Err = err
 			if err == nil {
 				total.Err = fmt.Errorf("feed %s: %w", f.Source.ID(), ErrPolledElsewhere)
+				total.Elsewhere = true
 			}
 			out = append(out, total)
 			continue
