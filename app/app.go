@@ -57,6 +57,9 @@ type App struct {
 	Demo   *demo.Feed
 	// Warnings are problems that did not stop hark (a broken canned file).
 	Warnings []string
+	// Kind is what this process is (Options.Kind: tui, serve, poll,
+	// engine…): a hark that finds the store held is told which.
+	Kind string
 
 	logFile  io.Closer
 	tmpDir   string // the throw-away store's folder (the demo)
@@ -137,6 +140,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.Brands[b.Name] = br
 	}
+	a.Kind = o.Kind
 	eo := engine.Options{
 		Store: st, Now: o.Now, Log: a.Log,
 		Triage:      a.triage,

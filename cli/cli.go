@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -119,7 +120,11 @@ func openApp(ctx context.Context, f *flags, stderr io.Writer, o app.Options) (*a
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, o)
+	a, err := app.Open(ctx, cfg, o)
+	if errors.Is(err, store.ErrLocked) {
+		err = heldBy(ctx, cfg, err)
+	}
+	return a, err
 }
 
 func queueCmd(f *flags) *cobra.Command {

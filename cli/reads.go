@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -200,10 +201,38 @@ func serveReads(ctx context.Context, a *app.App) func() {
 	return func() { cancel(); srv.Close(); <-done }
 }
 
+// holderRequest asks a running hark what it is (heldBy).
+const holderRequest = "holder"
+
+// heldBy adds to err, a store held by another process, which hark holds it
+// and what to do instead, when that hark answers on its socket.
+func heldBy(ctx context.Context, cfg *config.Config, err error) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	if ipc.Do(ctx, socketPath(cfg), ipc.Request{Cmd: holderRequest}, &out, io.Discard) != nil {
+		return err // an older hark, or none that answers
+	}
+	kind, pid, _ := strings.Cut(out.String(), " ")
+	kind, pid = textsafe.Line(kind), textsafe.Line(pid)
+	switch kind {
+	case "tui":
+		return fmt.Errorf("%w\nhark is open in another terminal (pid %s): use that one, or quit it first", err, pid)
+	case "serve":
+		return fmt.Errorf("%w\nhark serve (pid %s) holds it: connect to it with ssh for a TUI of your own, or stop it first", err, pid)
+	}
+	return fmt.Errorf("%w\nhark %s (pid %s) holds it and polls it: to answer beside it, run hark serve in its place "+
+		"(one engine, a TUI for every ssh session), or stop it first", err, kind, pid)
+}
+
 // readHandler runs a reading or writing command on a, exactly as the CLI
-// runs it.
+// runs it, and tells a hark that asks what this one is (heldBy).
 func readHandler(a *app.App) ipc.Handler {
 	return func(ctx context.Context, req ipc.Request, stdout, stderr io.Writer) error {
+		if req.Cmd == holderRequest {
+			_, err := fmt.Fprintf(stdout, "%s %d", a.Kind, os.Getpid())
+			return err
+		}
 		if !slices.Contains(readCommands, req.Cmd) && !slices.Contains(writeCommands, req.Cmd) {
 			return fmt.Errorf("a running hark answers only %s, not %q", strings.Join(slices.Concat(readCommands, writeCommands), ", "), req.Cmd)
 		}

@@ -124,7 +124,8 @@ func TestBadInputExitsClearly(t *testing.T) {
 }
 
 // TestSecondHarkAndNewerSchema: a store held by a running hark (for a
-// command that needs the store itself: a poll, a reindex), and a store written by a newer hark, are refused
+// command that needs the store itself: a poll, a reindex, an engine,
+// which is told which hark holds it), and a store written by a newer hark, are refused
 // quickly with the reason and the fix.
 func TestSecondHarkAndNewerSchema(t *testing.T) {
 	needBinary(t)
@@ -145,7 +146,7 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 	// (reading commands, queue among them, hark reply, hark post and
 	// hark poll --once are answered by the running hark over its socket:
 	// reads_test.go)
-	for _, args := range [][]string{{"poll"}, {"poll", "--backfill", "7d"}, {"store", "reindex"}} {
+	for _, args := range [][]string{{"poll"}, {"poll", "--backfill", "7d"}, {"store", "reindex"}, {"engine"}} {
 		cmd := exec.Command(harkBin, append([]string{"--demo", "--db", db}, args...)...)
 		cmd.Env = env
 		start := time.Now()
@@ -159,6 +160,11 @@ func TestSecondHarkAndNewerSchema(t *testing.T) {
 		}
 		if !strings.Contains(string(out), db) || !strings.Contains(string(out), "in use by another hark") {
 			t.Errorf("%v: unclear message: %s", args, out)
+		}
+		// a hark that needs the store itself is told which hark holds it
+		// and what to run instead
+		if args[0] == "engine" && !strings.Contains(string(out), fmt.Sprintf("hark poll (pid %d) holds it and polls it: to answer beside it, run hark serve in its place", first.Process.Pid)) {
+			t.Errorf("%v: does not name the hark that holds the store: %s", args, out)
 		}
 	}
 
