@@ -22,12 +22,13 @@ import (
 	"github.com/hark-tui/hark/tui"
 )
 
-// Reading commands (doctor, queue, search, stats, export, statuses) and
-// the writing ones a script runs beside the TUI (reply, post) work while
-// another hark holds the store: bbolt lets no second process open it, so
-// they ask the process that holds it over its socket (package ipc), which
-// runs the very same command on its open store and engine. On PostgreSQL
-// they open the database themselves.
+// Reading commands (doctor, queue, search, stats, export, statuses,
+// outbox) and the writing ones a script or cron runs beside the TUI
+// (reply, post, outbox retry|discard, poll --once) work while another hark
+// holds the store: bbolt lets no second process open it, so they ask the
+// process that holds it over its socket (package ipc), which runs the very
+// same command on its open store and engine. On PostgreSQL they open the
+// database themselves.
 
 // readCommands are the reading commands a running hark answers for others.
 var readCommands = []string{"doctor", "queue", "search", "stats", "export", "statuses", "outbox"}
@@ -187,8 +188,9 @@ func commandFlags(cmd *cobra.Command) []string {
 }
 
 // serveReads answers reading and writing commands for other processes
-// while this one holds the store; the returned func stops it. A socket that cannot be
-// made is logged, not fatal: the commands then say the store is in use.
+// while this one holds the store; the returned func stops it. A socket
+// that cannot be made is logged, not fatal: the commands then say the
+// store is in use.
 func serveReads(ctx context.Context, a *app.App) func() {
 	srv, err := ipc.Listen(socketPath(a.Cfg), a.Log)
 	if err != nil {
