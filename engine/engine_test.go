@@ -664,9 +664,7 @@ type panicSource struct{}
 
 func (panicSource) ID() string { return "panics" }
 func (panicSource) Poll(context.Context, string) (social.Batch, error) {
-	var m map[string]int
-	m["post"]++ // assignment to entry in nil map
-	return social.Batch{}, nil
+	panic("runtime error: invalid memory address or nil pointer dereference")
 }
 
 // A network adapter that panics fails that call, logged with its stack;

@@ -59,8 +59,7 @@ func TestServeAndAsk(t *testing.T) {
 			return exitCode(3)
 		case "panic":
 			fmt.Fprint(stdout, "half a line")
-			var m map[string]int
-			m["x"]++
+			panic("runtime error: index out of range [3] with length 3")
 		case "hang":
 			close(hanging)
 			<-ctx.Done() // ends when the client goes
