@@ -57,6 +57,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().BoolVar(&f.demo, "demo", false, "run on the embedded demo feed (no account, no network, a throw-away store); with --config, the config's operators, team settings, keys and theme apply")
 	root.AddCommand(pollCmd(f), queueCmd(f), searchCmd(f), replyCmd(f), postCmd(f), outboxCmd(f), statusesCmd(f), initCmd(f), doctorCmd(f), statsCmd(f), exportCmd(f), cannedCmd(f), serveCmd(f))
 	root.AddCommand(storeCmd(f), engineCmd(f))
+	root.AddCommand(convCmds(f)...)
 	return root
 }
 

@@ -2,9 +2,10 @@
 // it loads the config, applies flags, opens what it needs and prints
 // sanitized text (untrusted post text never reaches the terminal raw).
 // The reading commands (doctor, queue, search, stats, export, statuses,
-// outbox) and reply, post and outbox retry|discard ask a running hark that
-// holds the store over its socket first (reads.go, package ipc): the
-// running hark queues and delivers what they write.
+// outbox) and reply, resolve, reopen, pending, snooze, post, outbox
+// retry|discard and poll --once ask a running hark that holds the store
+// over its socket first (reads.go, package ipc): the running hark queues
+// and delivers what they write.
 //
 // It may import app, attach, config, engine, ipc, query, serve, social,
 // store (and store/stores, to open a store by name for `hark store copy`),

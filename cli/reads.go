@@ -24,7 +24,8 @@ import (
 
 // Reading commands (doctor, queue, search, stats, export, statuses,
 // outbox) and the writing ones a script or cron runs beside the TUI
-// (reply, post, outbox retry|discard, poll --once) work while another hark
+// (reply, resolve, reopen, pending, snooze, post, outbox retry|discard,
+// poll --once) work while another hark
 // holds the store: bbolt lets no second process open it, so they ask the
 // process that holds it over its socket (package ipc), which runs the very
 // same command on its open store and engine. On PostgreSQL they open the
@@ -39,7 +40,7 @@ var readCommands = []string{"doctor", "queue", "search", "stats", "export", "sta
 // they are asked as "outbox", their path below it in the arguments.) A
 // running hark answers hark poll --once (cron while the TUI is open) by
 // polling now; hark poll and --backfill it refuses, as it polls already.
-var writeCommands = []string{"reply", "post", "poll"}
+var writeCommands = []string{"reply", "post", "poll", "resolve", "reopen", "pending", "snooze"}
 
 // socketPath is the socket of the hark that holds cfg's store.
 func socketPath(cfg *config.Config) string {
@@ -241,6 +242,7 @@ func readHandler(a *app.App) ipc.Handler {
 		f := &flags{served: a}
 		root := &cobra.Command{Use: "hark", SilenceUsage: true, SilenceErrors: true}
 		root.AddCommand(queueCmd(f), searchCmd(f), statsCmd(f), exportCmd(f), doctorCmd(f), statusesCmd(f), replyCmd(f), postCmd(f), outboxCmd(f), pollCmd(f))
+		root.AddCommand(convCmds(f)...)
 		root.SetOut(stdout)
 		root.SetErr(stderr)
 		root.SetIn(strings.NewReader(""))

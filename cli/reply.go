@@ -11,6 +11,7 @@ import (
 
 	"github.com/hark-tui/hark/app"
 	"github.com/hark-tui/hark/engine"
+	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
 	"github.com/hark-tui/hark/textsafe"
 	"github.com/hark-tui/hark/when"
@@ -125,4 +126,84 @@ func replyArgs(_ *cobra.Command, args []string) error {
 		what = "the reply's text as one argument: put it in quotes"
 	}
 	return fmt.Errorf("usage: hark reply ID TEXT [--dm] [--resolve]: %s (ID is the first column of `hark queue`), e.g. hark reply 12 \"We're on it\"", what)
+}
+
+// convCmds are the commands that change a conversation from a script:
+// resolve, reopen, pending, snooze.
+func convCmds(f *flags) []*cobra.Command {
+	return []*cobra.Command{
+		stateCmd(f, social.StateResolved, "Resolve conversations (as e in the TUI)"),
+		stateCmd(f, social.StateOpen, "Reopen conversations: back in the inbox, the customer's wait counted from their first unanswered post"),
+		stateCmd(f, social.StatePending, "Mark conversations pending: waiting on the customer, no deadline on you"),
+		snoozeCmd(f),
+	}
+}
+
+// stateCmd is `hark resolve ID...`, `hark reopen ID...` and `hark pending
+// ID...`: a conversation's state changed from a script (an auto-resolved
+// thank-you, a batch closed after an outage), as e and the state keys do
+// in the TUI, recorded in its trail as the config's agent. Each id is its
+// own change: one that fails is said and the others go on.
+func stateCmd(f *flags, s social.State, short string) *cobra.Command {
+	verb := map[social.State]string{social.StateResolved: "resolve", social.StateOpen: "reopen", social.StatePending: "pending"}[s]
+	return &cobra.Command{
+		Use:   verb + " ID...",
+		Short: short,
+		Args:  usageArgs(1, -1, "hark "+verb+" ID...: one or more conversation ids (the first column of hark queue)"),
+		RunE: withRunning(f, app.Options{Kind: verb, Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+			return eachConv(cmd, args, func(id string) (social.Conversation, error) {
+				return a.Operator().SetState(cmd.Context(), id, s)
+			})
+		}),
+	}
+}
+
+// snoozeCmd is `hark snooze ID WHEN`: a conversation hidden until WHEN,
+// read as the TUI's snooze prompt reads it (tomorrow: the brand's next
+// business day); it comes back then, or when the customer writes.
+func snoozeCmd(f *flags) *cobra.Command {
+	var note string
+	c := &cobra.Command{
+		Use:   "snooze ID WHEN",
+		Short: "Snooze a conversation until WHEN (2h, 3d, tomorrow, tue 10:00, 15:30, 2026-12-24 09:00); it comes back then, or when the customer writes",
+		Args:  usageArgs(2, 2, "hark snooze ID WHEN [--note TEXT]: a conversation id and when it comes back, e.g. hark snooze 12 tomorrow"),
+		RunE: withRunning(f, app.Options{Kind: "snooze", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
+			until, err := a.SendAt(cmd.Context(), args[0], args[1])
+			var te *when.Error
+			if errors.As(err, &te) {
+				return fmt.Errorf("%s", when.Problem(err, "2h, 3d, tomorrow, tue 10:00, 15:30 or 2026-12-24 09:00"))
+			}
+			if err != nil {
+				return err
+			}
+			return eachConv(cmd, args[:1], func(id string) (social.Conversation, error) {
+				return a.Operator().Snooze(cmd.Context(), id, until, note)
+			})
+		}),
+	}
+	c.Flags().StringVar(&note, "note", "", "why, or what to check when it comes back (shown in the conversation)")
+	return c
+}
+
+// eachConv changes each conversation of ids and says what it is now; it
+// fails if one of them could not be changed.
+func eachConv(cmd *cobra.Command, ids []string, change func(id string) (social.Conversation, error)) error {
+	out, failed := cmd.OutOrStdout(), 0
+	for _, id := range ids {
+		c, err := change(id)
+		if err != nil {
+			failed++
+			fmt.Fprintf(cmd.ErrOrStderr(), "#%s: %s\n", textsafe.Line(id), textsafe.Line(err.Error()))
+			continue
+		}
+		state := string(c.State)
+		if c.State == social.StateSnoozed {
+			state += " until " + c.SnoozedUntil.Local().Format("Mon 2006-01-02 15:04 MST")
+		}
+		fmt.Fprintf(out, "#%s %s %s: %s\n", textsafe.Line(c.ID), app.Handle(c.Network, c.Contact.Handle), textsafe.Line(c.Brand), state)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d conversations not changed", failed, len(ids))
+	}
+	return nil
 }

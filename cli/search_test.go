@@ -247,3 +247,44 @@ func TestOutboxCommand(t *testing.T) {
 		t.Fatalf("outbox after the discard: %v\n%s", err, out)
 	}
 }
+
+// hark resolve, reopen, pending and snooze change conversations from a
+// script, each id its own change, and say what each is now; an id that
+// fails is said and fails the command, the others are changed.
+func TestConversationStateCommands(t *testing.T) {
+	now := time.Now().Add(-time.Hour)
+	cfg, _ := storeWorld(t, "hark.db", "Acme", "news", func(st store.Store) {
+		var posts []social.Post
+		for i, who := range []string{"ann", "bob"} {
+			posts = append(posts, social.Post{Network: social.RSS, Account: "news", Brand: "Acme", RemoteID: who,
+				Author: social.Author{Handle: who}, Text: "help, " + who, CreatedAt: now.Add(time.Duration(i) * time.Second), Kind: social.KindMention})
+		}
+		if _, err := st.Ingest(context.Background(), "rss:news", "", posts, nil, now); err != nil {
+			t.Fatal(err)
+		}
+	})
+	hark := func(args ...string) (string, string, error) {
+		out, errOut, err := run(t, append([]string{"--config", cfg}, args...)...)
+		return string(out), string(errOut), err
+	}
+	for _, tc := range []struct {
+		args      []string
+		out, errs string
+		fails     bool
+	}{
+		{args: []string{"resolve", "1", "2"}, out: "#1 ann Acme: resolved\n#2 bob Acme: resolved\n"},
+		{args: []string{"reopen", "1", "99"}, out: "#1 ann Acme: open\n", errs: "#99: conversation 99: not found\n", fails: true},
+		{args: []string{"pending", "2"}, out: "#2 bob Acme: pending\n"},
+		{args: []string{"snooze", "1", "yesterday"}, fails: true},
+		{args: []string{"snooze", "1", "2h", "--note", "courier"}, out: "#1 ann Acme: snoozed until "},
+		{args: []string{"resolve"}, fails: true},
+	} {
+		out, errs, err := hark(tc.args...)
+		if (err != nil) != tc.fails || !strings.HasPrefix(out, tc.out) || (tc.errs != "" && errs != tc.errs) {
+			t.Errorf("%v: %v\nstdout %q\nstderr %q", tc.args, err, out, errs)
+		}
+	}
+	if out, _, err := hark("queue", "--view", "all"); err != nil || !strings.Contains(out, "snoozed") || !strings.Contains(out, "pending") {
+		t.Fatalf("queue after the changes: %v\n%s", err, out)
+	}
+}

@@ -198,7 +198,8 @@ func TestReadsWhileHarkRuns(t *testing.T) {
 // the command prints what came of it. The image a command attaches is
 // found from the command's folder, not the running hark's. A write the
 // running hark refuses fails the command. hark outbox lists and discards
-// through it too, and cron's hark poll --once asks it to poll now.
+// through it too, a script resolves and snoozes through it, and cron's
+// hark poll --once asks it to poll now.
 func TestWritesWhileHarkRuns(t *testing.T) {
 	needBinary(t)
 	for _, h := range holders {
@@ -238,6 +239,13 @@ func TestWritesWhileHarkRuns(t *testing.T) {
 			}
 			if _, stderr, err := hark("reply", "424242", "hello"); err == nil || !strings.Contains(stderr, "424242") {
 				t.Errorf("a reply to no conversation: %v %q", err, stderr)
+			}
+			// a conversation resolved and snoozed by a script
+			if out, stderr, err := hark("resolve", "11"); err != nil || !strings.HasSuffix(out, ": resolved\n") {
+				t.Errorf("resolve while hark runs: %v %s\n%s", err, stderr, out)
+			}
+			if out, stderr, err := hark("snooze", "11", "3d", "--note", "courier"); err != nil || !strings.Contains(out, ": snoozed until ") {
+				t.Errorf("snooze while hark runs: %v %s\n%s", err, stderr, out)
 			}
 			// cron's hark poll --once: the running hark polls already, and
 			// is asked to poll now
