@@ -134,6 +134,7 @@ func queueCmd(f *flags) *cobra.Command {
 		Short: "Print the top of the queue, one conversation a line with its id",
 	}
 	n, view := numberFlag(c, "how many conversations"), viewFlag(c, "inbox")
+	asJSON := c.Flags().Bool("json", false, "print JSON, as hark search --json: the view's total and its conversations (terminal-safe)")
 	c.RunE = withRunning(f, app.Options{ReadOnly: true, Offline: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 		v, _ := store.ParseView(*view)
 		var convs []social.Conversation
@@ -151,6 +152,17 @@ func queueCmd(f *flags) *cobra.Command {
 		}
 		out := cmd.OutOrStdout()
 		now := time.Now()
+		if *asJSON {
+			counts, err := a.Store.Counts(cmd.Context()) // inbox, pending, snoozed, resolved
+			if err != nil {
+				return err
+			}
+			total := counts[0] + counts[1] + counts[2] + counts[3]
+			if int(v) < len(counts) {
+				total = counts[v]
+			}
+			return printConvs(out, convs, total, now, true)
+		}
 		for _, c := range convs {
 			fmt.Fprintln(out, app.QueueLine(c, now))
 		}

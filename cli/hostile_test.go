@@ -141,6 +141,7 @@ func TestEveryOutputFormatIsTerminalSafe(t *testing.T) {
 	cfg, _, data := hostileWorld(t)
 	for _, args := range [][]string{
 		{"queue", "--view", "all", "-n", "100"},
+		{"queue", "--json", "--view", "all", "-n", "100"},
 		{"search", "-n", "100", "--", "-zzzqx"},
 		{"search", "--json", "-n", "100", "--", "-zzzqx"},
 		{"stats"},

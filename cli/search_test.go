@@ -287,4 +287,18 @@ func TestConversationStateCommands(t *testing.T) {
 	if out, _, err := hark("queue", "--view", "all"); err != nil || !strings.Contains(out, "snoozed") || !strings.Contains(out, "pending") {
 		t.Fatalf("queue after the changes: %v\n%s", err, out)
 	}
+	// queue --json: the view's total and its conversations
+	out, _, err := hark("queue", "--json", "--view", "pending")
+	var q struct {
+		Total         int `json:"total"`
+		Conversations []struct {
+			ID, State string
+		} `json:"conversations"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &q) != nil || q.Total != 1 || len(q.Conversations) != 1 || q.Conversations[0].ID != "2" {
+		t.Fatalf("queue --json --view pending: %v\n%s", err, out)
+	}
+	if out, _, err := hark("queue", "--json", "--view", "all", "-n", "1"); err != nil || !strings.Contains(out, `"total": 2,`) {
+		t.Fatalf("queue --json --view all -n 1: %v\n%s", err, out)
+	}
 }
