@@ -496,7 +496,7 @@ func TestCrashTeam(t *testing.T) {
 // whose feed another process (a team's engine) polls. That feed is polled
 // there, which is no failure: the command says so and succeeds. It failed
 // with "polled by another hark process" on every run, a mail from cron
-// each time.
+// each time. A script's resolve, outbox and queue --json work beside it.
 func TestPollOnceBesideATeam(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hark as a subprocess; skipped with -short")
@@ -517,6 +517,21 @@ func TestPollOnceBesideATeam(t *testing.T) {
 	pollOnce(t, p, h.log)
 	if !strings.Contains(p.out.String(), feedID+": polled by another hark process") {
 		t.Errorf("poll --once beside the team's engine:\n%s", p.out)
+	}
+	// a script's commands open the database themselves beside the team
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"resolve", "1"}, "#1 "},
+		{[]string{"outbox", "--sent", "3"}, "(nothing waits"},
+		{[]string{"queue", "--json", "--view", "resolved", "-n", "0"}, `"id": "1",`},
+	} {
+		p := h.start(c.args...)
+		pollOnce(t, p, h.log) // (waits for the command to succeed)
+		if !strings.Contains(p.out.String(), c.want) {
+			t.Errorf("%v beside the team's engine:\n%s", c.args, p.out)
+		}
 	}
 }
 
