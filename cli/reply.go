@@ -102,7 +102,11 @@ func deliverNow(cmd *cobra.Command, f *flags, a *app.App, seq uint64) error {
 		fmt.Fprintf(out, "sent: %s %s\n", textsafe.Line(ent.Sent.RemoteID), textsafe.Line(ent.Sent.URL))
 		return nil
 	case store.OutFailed:
-		return fmt.Errorf("reply failed: %s", textsafe.Line(ent.LastError))
+		what := "reply"
+		if _, _, status := store.ParseStatusRef(ent.Reply.ConvID); status {
+			what = "status post"
+		}
+		return fmt.Errorf("%s failed: %s", what, textsafe.Line(ent.LastError))
 	}
 	retry := "it is retried by the next `hark poll --once`, `hark poll` or the TUI"
 	if f.served != nil {
