@@ -402,6 +402,22 @@ func (h *harness) checkReplies(when string, st store.Store, own map[string]store
 	return rep
 }
 
+// firstTargets runs the first poll and lists the conversations a reply
+// can go to then.
+func (h *harness) firstTargets() []string {
+	h.t.Helper()
+	h.pollOnce()
+	st := h.openStore("after the first poll")
+	targets := h.replyTargets(st)
+	if err := st.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	if len(targets) == 0 {
+		h.t.Fatal("no conversation to reply to")
+	}
+	return targets
+}
+
 // replyTargets lists the conversations a reply can go to.
 func (h *harness) replyTargets(st store.Store) []string {
 	h.t.Helper()
@@ -515,15 +531,7 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 		o.MaxLatency = 5 * time.Millisecond
 		o.DelayShare, o.MinDelay, o.MaxDelay = 1, 2*time.Second, 2*time.Second // every answer held back
 	})
-	h.pollOnce()
-	st := h.openStore("after the first poll")
-	targets := h.replyTargets(st)
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if len(targets) == 0 {
-		t.Fatal("no conversation to reply to")
-	}
+	targets := h.firstTargets()
 
 	h.fake.Drain()
 	rp := h.start("reply", "--no-signature", targets[0], "Sorry about that, a replacement is on its way.")
@@ -537,11 +545,68 @@ func TestCrashConfirmRateLimited(t *testing.T) {
 	h.fake.RateLimitContext(1, time.Second)
 	h.finish(3*time.Second, h.pendingReplies())
 
-	st = h.openStore("after the throttled recovery")
+	st := h.openStore("after the throttled recovery")
 	defer st.Close()
 	prep := h.checkPosts("after the throttled recovery", st)
 	rrep := h.checkReplies("after the throttled recovery", st, prep.own)
 	t.Logf("throttled confirm: %d reply, %d delivered once, %d duplicated, %d lost", rrep.accepted, rrep.once, rrep.duplicated, rrep.lost)
+}
+
+// TestCrashForwardedReplies: hark reply asked of a running hark poll (the
+// bbolt file's holder answers it over its socket, queues the reply in its
+// outbox and delivers it), with the holder SIGKILLed at random points
+// while it does, often right after the server created the reply. The
+// command gets whatever it gets. Every reply that reached the outbox
+// reaches the server exactly once, under the id hark recorded, and the
+// server gets nothing hark did not queue.
+func TestCrashForwardedReplies(t *testing.T) {
+	t.Parallel() // beside TestCrashTeam
+	rounds, seed := soak(t, "HARK_CRASH_ROUNDS", 25)
+	rounds = max(10, rounds/2)
+	t.Logf("seed %d, %d rounds", seed, rounds)
+	h := newHarness(t, seed, 8)
+	targets := h.firstTargets()
+	answered, failed := 0, 0
+	for i := range rounds {
+		h.fake.Drain()
+		holder := h.start("poll")
+		if !testkit.Poll(30*time.Second, func() bool { return strings.Contains(holder.out.String(), "polling every feed") }) {
+			t.Fatalf("round %d: hark poll did not start:\n%s", i, holder.out)
+		}
+		text := fmt.Sprintf("On it (forwarded reply %d/%d).", i+1, seed%100000)
+		rp := h.start("reply", "--no-signature", targets[h.rng.IntN(len(targets))], text)
+		var aim chan struct{}
+		if h.rng.Float64() < 0.5 {
+			aim = h.fake.Created
+		}
+		if exited, err := h.killAfter(holder, h.ms(0, 400), aim); exited {
+			t.Fatalf("round %d: hark poll exited by itself (%v):\n%s", i, err, holder.out)
+		}
+		select {
+		case err := <-rp.done:
+			if err == nil {
+				answered++
+			} else {
+				failed++
+				if !strings.Contains(rp.out.String(), "may have done it") && !strings.Contains(rp.out.String(), "in use") {
+					t.Errorf("round %d: hark reply failed without saying what became of the reply: %v\n%s", i, err, rp.out)
+				}
+			}
+		case <-time.After(30 * time.Second):
+			_ = rp.cmd.Process.Kill()
+			<-rp.done
+			t.Fatalf("round %d: hark reply did not end 30 s after the hark it asked was killed:\n%s", i, rp.out)
+		}
+	}
+	h.finish(800*time.Millisecond, h.pendingReplies())
+
+	st := h.openStore("after the forwarded replies")
+	defer st.Close()
+	prep := h.checkPosts("after the forwarded replies", st)
+	rrep := h.checkReplies("after the forwarded replies", st, prep.own)
+	t.Logf("%d rounds: hark reply answered %d times, failed %d (its hark killed); %d kills mid-POST, %d right after a reply was created; "+
+		"%d replies in the outbox, %d delivered once, %d duplicated, %d lost, %d stray",
+		rounds, answered, failed, h.killsMidPost, h.killsAfterPost, rrep.accepted, rrep.once, rrep.duplicated, rrep.lost, rrep.stray)
 }
 
 func fileExists(p string) bool {
