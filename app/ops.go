@@ -58,6 +58,51 @@ func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (s
 	}
 }
 
+// CannedVars are the canned-response variables for conversation c, as
+// the TUI's picker fills them in: the customer's name and handle, the
+// brand, the operator, the ticket, the brand's own variables and the link
+// to its latest status post on the customer's network.
+func (a *App) CannedVars(c social.Conversation) canned.Vars {
+	v := canned.Vars{
+		Name: c.Contact.Name(), Handle: Handle(c.Network, c.Contact.Handle), Brand: c.Brand,
+		Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Ticket: c.ID,
+		Status: a.Engine.StatusLink(c.Brand, c.Network),
+	}
+	if b := a.Brands[c.Brand]; b != nil {
+		v.Custom = b.Cfg.Vars
+	}
+	return v
+}
+
+// CannedReply is the canned response name (its id or shortcut) that fits
+// conversation id, rendered for it with its ask: fields from asked: what
+// hark reply --canned sends. A name no response of the conversation's
+// brand has, and a promise (ask:) not given, are refused with what to do.
+func (a *App) CannedReply(ctx context.Context, id, name string, asked map[string]string) (string, error) {
+	c, err := a.Store.Conversation(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	r, ok := canned.Find(a.Canned, name, c.Brand, c.Lang)
+	if !ok {
+		return "", fmt.Errorf("no canned response %q for %s (hark canned list shows them, with their shortcuts)", name, c.Brand)
+	}
+	var missing []string
+	for _, n := range r.Ask {
+		if strings.TrimSpace(asked[n]) == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("canned response %q promises %s: give what is true now with --ask %s=VALUE", r.ID, strings.Join(missing, " and "), missing[0])
+	}
+	text, err := canned.Render(r.Body, canned.WithAsked(a.CannedVars(c), asked))
+	if err != nil {
+		return "", fmt.Errorf("canned response %q: %w", r.ID, err)
+	}
+	return text, nil
+}
+
 // Sign appends the brand's signature to a reply for conversation id.
 func (a *App) Sign(ctx context.Context, id, text string) (string, error) {
 	c, err := a.Store.Conversation(ctx, id)
@@ -68,10 +113,7 @@ func (a *App) Sign(ctx context.Context, id, text string) (string, error) {
 	if b == nil || strings.TrimSpace(b.Cfg.Signature) == "" {
 		return text, nil
 	}
-	sig, err := canned.Signature(b.Cfg.Signature, canned.Vars{
-		Name: c.Contact.Name(), Handle: c.Contact.Handle, Brand: c.Brand,
-		Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Ticket: c.ID, Custom: b.Cfg.Vars,
-	})
+	sig, err := canned.Signature(b.Cfg.Signature, a.CannedVars(c))
 	if err != nil {
 		return "", fmt.Errorf("signature of %s: %w", c.Brand, err)
 	}

@@ -43,10 +43,7 @@ const (
 // compare ignoring case.
 func Rank(all []Response, query, brand, lang string) []Match {
 	query = cleanQuery(query)
-	lang = langtag.Base(lang)
-	if lang == "" || lang == "und" || lang == "zxx" || lang == "mul" {
-		lang = "en"
-	}
+	lang = postLang(lang)
 	type ranked struct {
 		Match
 		exact bool
@@ -90,6 +87,33 @@ func Rank(all []Response, query, brand, lang string) []Match {
 		out[i] = r.Match
 	}
 	return out
+}
+
+// postLang is a post's language as the ranking reads it: its base
+// language, unknown ("", "und") as English.
+func postLang(lang string) string {
+	lang = langtag.Base(lang)
+	if lang == "" || lang == "und" || lang == "zxx" || lang == "mul" {
+		return "en"
+	}
+	return lang
+}
+
+// Find is the response named name (its ID, or its shortcut, case aside)
+// that fits a post of brand in lang best, as the picker would place it:
+// the brand's own in the post's language first, then a generic one, then
+// English. A response of another brand never fits.
+func Find(all []Response, name, brand, lang string) (Response, bool) {
+	best, bestTier, lang := Response{}, 6, postLang(lang)
+	for _, r := range all {
+		if r.ID != name && (r.Shortcut == "" || !strings.EqualFold(r.Shortcut, name)) {
+			continue
+		}
+		if t := tier(r, brand, lang); t < bestTier {
+			best, bestTier = r, t
+		}
+	}
+	return best, bestTier < 6
 }
 
 // tier is a response's place for a post of brand in lang (lower first).

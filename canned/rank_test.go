@@ -55,6 +55,33 @@ func TestRankEmptyQueryOrdersByTier(t *testing.T) {
 	}
 }
 
+// Find takes a response by its id or shortcut (case aside), the one that
+// fits the post's brand and language as the picker places it; another
+// brand's never.
+func TestFind(t *testing.T) {
+	tests := []struct {
+		name, brand, lang, want string
+	}{
+		{"rebook", "Skylark Air", "en", "own-en"},
+		{"REBOOK", "skylark air", "es-MX", "own-es"},
+		{"rebook", "Skylark Air", "pl", "own-en"}, // no Polish one: English
+		{"rebook", "Skylark Air", "", "own-en"},
+		{"thanks", "Skylark Air", "es", "generic-es"},
+		{"own-es", "Skylark Air", "en", "own-es"}, // by its id, whatever the language
+		{"dm", "Northwind Energy", "et", "generic-any"},
+		{"rebook", "Northwind Energy", "en", ""}, // another brand's
+		{"areas", "Skylark Air", "en", ""},
+		{"nosuch", "Skylark Air", "en", ""},
+		{"", "Skylark Air", "en", ""},
+	}
+	for _, tt := range tests {
+		r, ok := Find(testSet(), tt.name, tt.brand, tt.lang)
+		if ok != (tt.want != "") || r.ID != tt.want {
+			t.Errorf("Find(%q, %q, %q) = %q %v, want %q", tt.name, tt.brand, tt.lang, r.ID, ok, tt.want)
+		}
+	}
+}
+
 func TestRankShortcutFirst(t *testing.T) {
 	// "bag" is own-any's shortcut; it also fuzzy-matches other titles.
 	got := rankIDs(Rank(testSet(), "BAG", "Skylark Air", "en"))

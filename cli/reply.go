@@ -19,14 +19,30 @@ import (
 
 func replyCmd(f *flags) *cobra.Command {
 	var dm, resolve, noSig, anyway bool
-	var at, to string
-	var images, alts []string
+	var at, to, cannedName string
+	var images, alts, asks []string
 	c := &cobra.Command{
-		Use:   "reply ID TEXT",
+		Use:   "reply ID (TEXT | --canned NAME)",
 		Short: "Queue a reply to a conversation and deliver it (for scripts)",
 		Args:  replyArgs,
 		RunE: withRunning(f, app.Options{Kind: "reply", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
-			text := args[1]
+			var text string
+			if cannedName == "" {
+				text = args[1]
+			} else {
+				asked := map[string]string{}
+				for _, kv := range asks {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok || strings.TrimSpace(k) == "" {
+						return fmt.Errorf("--ask %q: give NAME=VALUE, e.g. --ask restoration_estimate=18:00", kv)
+					}
+					asked[strings.TrimSpace(k)] = v
+				}
+				var err error
+				if text, err = a.CannedReply(cmd.Context(), args[0], cannedName, asked); err != nil {
+					return err
+				}
+			}
 			if !noSig {
 				var err error
 				if text, err = a.Sign(cmd.Context(), args[0], text); err != nil {
@@ -75,6 +91,8 @@ func replyCmd(f *flags) *cobra.Command {
 			return deliverNow(cmd, f, a, ent.Seq)
 		}),
 	}
+	c.Flags().StringVar(&cannedName, "canned", "", "send this canned response (its name or shortcut, the one for the conversation's brand and language) instead of TEXT, filled in as the picker fills it")
+	c.Flags().StringArrayVar(&asks, "ask", nil, "NAME=VALUE: a field the canned response asks for (its promise, typed as true now); repeat for several")
 	c.Flags().BoolVar(&dm, "dm", false, "reply privately")
 	c.Flags().BoolVar(&resolve, "resolve", false, "resolve the conversation once sent")
 	c.Flags().BoolVar(&noSig, "no-signature", false, "don't append the brand's signature")
@@ -117,15 +135,21 @@ func deliverNow(cmd *cobra.Command, f *flags, a *app.App, seq uint64) error {
 }
 
 // replyArgs says what `hark reply` needs instead of cobra's "accepts 2
-// arg(s), received 0".
-func replyArgs(_ *cobra.Command, args []string) error {
+// arg(s), received 0": an id and the text, or with --canned the id alone.
+func replyArgs(cmd *cobra.Command, args []string) error {
+	if cmd.Flags().Changed("canned") {
+		if len(args) == 1 {
+			return nil
+		}
+		return fmt.Errorf("usage: hark reply ID --canned NAME [--ask FIELD=VALUE]: the conversation id alone, the text is the canned response's")
+	}
 	if len(args) == 2 {
 		return nil
 	}
 	what := "a conversation id and the reply's text"
 	switch {
 	case len(args) == 1:
-		what = "the reply's text after the conversation id"
+		what = "the reply's text after the conversation id (or --canned NAME)"
 	case len(args) > 2:
 		what = "the reply's text as one argument: put it in quotes"
 	}
