@@ -275,7 +275,7 @@ func cannedCmd(f *flags) *cobra.Command {
 	root := &cobra.Command{Use: "canned", Short: "List or create canned responses"}
 	root.AddCommand(&cobra.Command{
 		Use:   "list",
-		Short: "List canned responses (yours and the built-in ones)",
+		Short: "List canned responses (yours and the built-in ones): name, brand, language, shortcut, file, title",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// no store needed: this works while hark runs
 			cfg, err := loadConfig(f, cmd.ErrOrStderr())
@@ -292,7 +292,7 @@ func cannedCmd(f *flags) *cobra.Command {
 				if r.Builtin {
 					src = "built-in"
 				}
-				rows = append(rows, []string{r.ID, r.Brand, r.Lang, src, r.Title})
+				rows = append(rows, []string{r.ID, r.Brand, r.Lang, r.Shortcut, src, r.Title})
 			}
 			return writeColumns(cmd.OutOrStdout(), rows)
 		},
