@@ -47,16 +47,16 @@ func TestSendAtFollowsTheBrandsCalendar(t *testing.T) {
 		if id == "" {
 			t.Fatalf("the demo has no conversation of %s", tc.brand)
 		}
-		got, err := a.SendAt(ctx, id, tc.at)
+		got, err := a.TimeFor(ctx, id, tc.at)
 		if err != nil || !got.Equal(tc.want) {
 			t.Errorf("%s --at %s: %v %v, want %v", tc.brand, tc.at, got, err, tc.want)
 		}
 	}
 	var te *when.Error
-	if _, err := a.SendAt(ctx, conv["Skylark Air"], "banana"); !errors.As(err, &te) {
+	if _, err := a.TimeFor(ctx, conv["Skylark Air"], "banana"); !errors.As(err, &te) {
 		t.Errorf("--at banana: %v, want a *when.Error", err)
 	}
-	if _, err := a.SendAt(ctx, "no-such-conversation", "2h"); err == nil || errors.As(err, &te) {
+	if _, err := a.TimeFor(ctx, "no-such-conversation", "2h"); err == nil || errors.As(err, &te) {
 		t.Errorf("an unknown conversation: %v, want the store's error", err)
 	}
 }

@@ -129,11 +129,11 @@ func (a *App) nextDay(brand string) when.Next {
 	return nil
 }
 
-// SendAt reads a send time typed for conversation convID (hark reply
-// --at) as the TUI's send later does: "tomorrow" and the presets are the
-// conversation's brand's next business day. An unreadable or past time is
-// a *when.Error.
-func (a *App) SendAt(ctx context.Context, convID, val string) (time.Time, error) {
+// TimeFor reads a time typed for conversation convID (hark reply --at,
+// hark snooze) as the TUI's send later and snooze prompts do: "tomorrow"
+// and the presets are the conversation's brand's next business day. An
+// unreadable or past time is a *when.Error.
+func (a *App) TimeFor(ctx context.Context, convID, val string) (time.Time, error) {
 	c, err := a.Store.Conversation(ctx, convID)
 	if err != nil {
 		return time.Time{}, err

@@ -250,11 +250,7 @@ func outboxCmd(f *flags) *cobra.Command {
 		}
 		var done []store.OutboxEntry
 		if *sent > 0 {
-			x, ok := a.Store.(store.OutboxIndexer)
-			if !ok {
-				return fmt.Errorf("this store keeps no outbox log")
-			}
-			if done, err = x.OutboxLog(cmd.Context(), 0, *sent, func(e store.OutboxEntry) bool { return e.State == store.OutSent }); err != nil {
+			if done, err = store.SentLog(cmd.Context(), a.Store, 0, *sent); err != nil {
 				return err
 			}
 		}

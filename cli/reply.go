@@ -55,11 +55,7 @@ func replyCmd(f *flags) *cobra.Command {
 			}
 			opts := engine.ReplyOptions{Direct: dm, Resolve: resolve, SendAnyway: anyway, Attachments: atts, To: to}
 			if at != "" {
-				t, err := a.SendAt(cmd.Context(), args[0], at)
-				var te *when.Error
-				if errors.As(err, &te) {
-					return fmt.Errorf("--at: %s", when.Problem(err, "3d, tomorrow, tue 10:00, 2026-12-24 09:00, 15:30 or 2h"))
-				}
+				t, err := typedTime(cmd.Context(), a, args[0], at, "--at: ")
 				if err != nil {
 					return err
 				}
@@ -101,6 +97,17 @@ func replyCmd(f *flags) *cobra.Command {
 	c.Flags().BoolVar(&anyway, "anyway", false, "send even if the customer writes again or another operator answers meanwhile (with --at: until it goes; without: while this command runs, recorded in the trail)")
 	imageFlags(c, &images, &alts)
 	return c
+}
+
+// typedTime reads a time typed for conversation id (hark reply --at,
+// hark snooze); one it cannot read says, after what, what to type.
+func typedTime(ctx context.Context, a *app.App, id, val, what string) (time.Time, error) {
+	t, err := a.TimeFor(ctx, id, val)
+	var te *when.Error
+	if errors.As(err, &te) {
+		return t, errors.New(what + when.Problem(err, "2h, 3d, tomorrow, tue 10:00, 15:30 or 2026-12-24 09:00"))
+	}
+	return t, err
 }
 
 // deliverNow delivers what is due, outbox entry seq among it, and says
@@ -196,11 +203,7 @@ func snoozeCmd(f *flags) *cobra.Command {
 		Short: "Snooze a conversation until WHEN (2h, 3d, tomorrow, tue 10:00, 15:30, 2026-12-24 09:00); it comes back then, or when the customer writes",
 		Args:  usageArgs(2, 2, "hark snooze ID WHEN [--note TEXT]: a conversation id and when it comes back, e.g. hark snooze 12 tomorrow"),
 		RunE: withRunning(f, app.Options{Kind: "snooze", Existing: true}, func(cmd *cobra.Command, args []string, a *app.App) error {
-			until, err := a.SendAt(cmd.Context(), args[0], args[1])
-			var te *when.Error
-			if errors.As(err, &te) {
-				return fmt.Errorf("%s", when.Problem(err, "2h, 3d, tomorrow, tue 10:00, 15:30 or 2026-12-24 09:00"))
-			}
+			until, err := typedTime(cmd.Context(), a, args[0], args[1], "")
 			if err != nil {
 				return err
 			}

@@ -102,6 +102,20 @@ type OutboxIndexer interface {
 	OutboxLog(ctx context.Context, before uint64, n int, keep func(OutboxEntry) bool) ([]OutboxEntry, error)
 }
 
+// ErrNoOutboxLog: the store keeps no indexed outbox history to page.
+var ErrNoOutboxLog = errors.New("this store keeps no outbox log")
+
+// SentLog lists up to n sent entries older than before (0: from the
+// newest), newest first: the delivered replies and posts, a page at a
+// time (the TUI's sent log, hark outbox --sent).
+func SentLog(ctx context.Context, s Reader, before uint64, n int) ([]OutboxEntry, error) {
+	x, ok := s.(OutboxIndexer)
+	if !ok {
+		return nil, ErrNoOutboxLog
+	}
+	return x.OutboxLog(ctx, before, n, func(e OutboxEntry) bool { return e.State == OutSent })
+}
+
 // OpenOutbox lists the open entries that pass keep: from the store's
 // index when it has one, else by reading the whole outbox.
 func OpenOutbox(ctx context.Context, s Reader, keep func(OutboxEntry) bool) ([]OutboxEntry, error) {

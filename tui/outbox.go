@@ -99,12 +99,8 @@ const sentPage = 20
 
 func loadSentPage(ctx context.Context, st store.Reader, before uint64) tea.Cmd {
 	return func() tea.Msg {
-		sent := func(e store.OutboxEntry) bool { return e.State == store.OutSent }
-		if x, ok := st.(store.OutboxIndexer); ok {
-			es, err := x.OutboxLog(ctx, before, sentPage+1, sent)
-			return sentPageMsg{before: before, entries: es, err: err}
-		}
-		return sentPageMsg{before: before, err: fmt.Errorf("this store keeps no outbox log")}
+		es, err := store.SentLog(ctx, st, before, sentPage+1)
+		return sentPageMsg{before: before, entries: es, err: err}
 	}
 }
 
