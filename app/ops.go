@@ -59,9 +59,11 @@ func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (s
 }
 
 // CannedVars are the canned-response variables for conversation c, as
-// the TUI's picker fills them in: the customer's name and handle, the
-// brand, the operator, the ticket, the brand's own variables and the link
-// to its latest status post on the customer's network.
+// the TUI's picker fills them in (tui's Common.vars): the customer's name
+// and handle as written on its network, the brand, the operator, the
+// ticket, the brand's own variables and the link to its latest status post
+// on the customer's network. A status post has no customer: c holds only
+// its brand.
 func (a *App) CannedVars(c social.Conversation) canned.Vars {
 	v := canned.Vars{
 		Name: c.Contact.Name(), Handle: Handle(c.Network, c.Contact.Handle), Brand: c.Brand,
@@ -109,6 +111,18 @@ func (a *App) Sign(ctx context.Context, id, text string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return a.sign(c, text)
+}
+
+// SignStatus appends a brand's signature to a status post (no customer:
+// the signature's customer variables are empty).
+func (a *App) SignStatus(brand, text string) (string, error) {
+	return a.sign(social.Conversation{Brand: brand}, text)
+}
+
+// sign appends the signature of c's brand to text, filled in for c (a
+// status post: c holds only its brand), as the TUI's composer signs.
+func (a *App) sign(c social.Conversation, text string) (string, error) {
 	b := a.Brands[c.Brand]
 	if b == nil || strings.TrimSpace(b.Cfg.Signature) == "" {
 		return text, nil
@@ -198,16 +212,10 @@ func QueueLine(c social.Conversation, now time.Time) string {
 	return line
 }
 
-// Handle is an author's handle as the CLI prints it (sanitized): with
-// the "@" every social network's users are addressed by (Bluesky and X
-// handles are stored without it), and as it is for RSS, whose authors are
-// names, addresses or hosts.
+// Handle is an author's handle as the CLI prints it: as written on its
+// network (social.Network.At) and sanitized.
 func Handle(n social.Network, h string) string {
-	h = textsafe.Handle(h)
-	if h == "" || n == social.RSS || strings.HasPrefix(h, "@") {
-		return h
-	}
-	return "@" + h
+	return n.At(textsafe.Handle(h))
 }
 
 // Doctor checks every account and prints a report; it returns how many are broken.
@@ -469,20 +477,4 @@ func (a *App) doctorStore(ctx context.Context, w io.Writer) int {
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, f.Name, textsafe.Line(f.Detail))
 	}
 	return broken
-}
-
-// SignStatus appends a brand's signature to a status post (no customer:
-// the signature's customer variables are empty).
-func (a *App) SignStatus(brand, text string) (string, error) {
-	b := a.Brands[brand]
-	if b == nil || strings.TrimSpace(b.Cfg.Signature) == "" {
-		return text, nil
-	}
-	sig, err := canned.Signature(b.Cfg.Signature, canned.Vars{
-		Brand: brand, Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Custom: b.Cfg.Vars,
-	})
-	if err != nil {
-		return "", fmt.Errorf("signature of %s: %w", brand, err)
-	}
-	return canned.Signed(text, sig), nil
 }

@@ -36,6 +36,16 @@ func (n Network) Short() string {
 	return strings.ToUpper(string(n))
 }
 
+// At is handle h as people write it on network n: @ first on every social
+// network (Bluesky and X keep handles without it), an RSS author (a site or
+// a name, not an account) as it is. It does not make h terminal-safe.
+func (n Network) At(h string) string {
+	if h == "" || n == RSS || strings.HasPrefix(h, "@") {
+		return h
+	}
+	return "@" + h
+}
+
 // Kind says why a post reached hark.
 type Kind string
 

@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/social"
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Brand is what the TUI needs to know of a brand.
@@ -23,17 +25,22 @@ func (c *Common) brandOf(name string) Brand {
 	return Brand{Name: name}
 }
 
-// vars are the canned-response variables for a conversation.
+// vars are the canned-response variables for a conversation, as hark
+// reply --canned fills them in (app.CannedVars): the customer's name and
+// handle as written on its network, the brand, the operator, the ticket,
+// the brand's own variables and the link to its latest status post on the
+// customer's network. A status post has no customer: cv holds only its
+// brand.
 func (c *Common) vars(cv social.Conversation) canned.Vars {
-	b := c.brandOf(cv.Brand)
 	return canned.Vars{
-		Name: cv.Contact.Name(), Handle: displayHandle(cv.Contact.Handle), Brand: cv.Brand,
-		Agent: c.d.Agent, Initials: c.d.Initials, Ticket: cv.ID, Custom: b.Vars,
+		Name: cv.Contact.Name(), Handle: cv.Network.At(textsafe.Handle(cv.Contact.Handle)), Brand: cv.Brand,
+		Agent: c.d.Agent, Initials: c.d.Initials, Ticket: cv.ID, Custom: c.brandOf(cv.Brand).Vars,
 		Status: c.eng.StatusLink(cv.Brand, cv.Network),
 	}
 }
 
-// signature renders the brand's signature for a conversation.
+// signature renders the brand's signature for a conversation (a status
+// post: a conversation of its brand only).
 func (c *Common) signature(cv social.Conversation) (string, error) {
 	b := c.brandOf(cv.Brand)
 	if strings.TrimSpace(b.Signature) == "" {
@@ -42,9 +49,12 @@ func (c *Common) signature(cv social.Conversation) (string, error) {
 	return canned.Signature(b.Signature, c.vars(cv))
 }
 
-func displayHandle(h string) string {
-	if h == "" || strings.HasPrefix(h, "@") {
-		return h
+// sign appends the brand's signature to body, a reply in conversation cv
+// (a status post: cv holds only its brand).
+func (c *Common) sign(cv social.Conversation, body string) (string, error) {
+	sig, err := c.signature(cv)
+	if err != nil {
+		return "", fmt.Errorf("signature: %w", err)
 	}
-	return "@" + h
+	return canned.Signed(body, sig), nil
 }

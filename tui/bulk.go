@@ -88,7 +88,7 @@ func (p *composer) confirmBulk(tmpl string) tea.Cmd {
 			case c.ReadOnly != "":
 				plan.problems = append(plan.problems, fmt.Sprintf("#%s is read-only", c.ID))
 			default:
-				j := bulkJob{id: c.ID, text: text, to: displayHandle(c.Contact.Handle)}
+				j := bulkJob{id: c.ID, text: text, to: c.Network.At(c.Contact.Handle)}
 				if s, ok := seen[c.ID]; ok {
 					j.seen = &s
 				}

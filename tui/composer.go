@@ -323,10 +323,10 @@ func (p *composer) sendWith(force, anyway bool) tea.Cmd {
 	opts := engine.ReplyOptions{Direct: p.direct, FollowUp: p.followUp, Force: force, Hold: p.d.UndoSend,
 		At: p.at, SendAnyway: p.anyway, Attachments: p.atts, Seen: p.seenForSend(c.ID, anyway)}
 	p.at, p.anyway = time.Time{}, false
-	direct, to := p.direct, displayHandle(c.Contact.Handle)
+	direct, to := p.direct, c.Network.At(c.Contact.Handle)
 	if p.replyTo.RemoteID != "" && p.replyTo.ConvID == c.ID && !p.followUp {
 		opts.To = p.replyTo.Key() // the post picked with [ and ]
-		to = displayHandle(p.replyTo.Author.Handle)
+		to = p.replyTo.Network.At(p.replyTo.Author.Handle)
 	}
 	ctx, id, eng, op, draftConv := p.ctx, c.ID, p.eng, p.op, p.composeFor
 	// The composer keeps the text until the engine has queued it: a refused
@@ -384,12 +384,12 @@ func (p *composer) signed(body string) (social.Conversation, string, bool) {
 	if !ok {
 		return c, "", false
 	}
-	sig, err := p.signature(c)
+	text, err := p.sign(c, body)
 	if err != nil {
-		p.host.flash("signature: "+err.Error(), true)
+		p.host.flash(err.Error(), true)
 		return c, "", false
 	}
-	return c, canned.Signed(body, sig), true
+	return c, text, true
 }
 
 // refusal is the engine's refusal of type E of this composer's reply
@@ -488,7 +488,7 @@ func (p *composer) View(w, h int) string {
 			if text, err := canned.Render(p.ta.Value(), canned.WithAsked(p.vars(c), p.bulkAsked)); err != nil {
 				counter = p.sty.StatusErr.Render(textsafe.Truncate("⚠ "+err.Error(), w))
 			} else {
-				counter = p.sty.Dim.Render(textsafe.Truncate("for "+displayHandle(c.Contact.Handle)+": "+textsafe.Line(text), w))
+				counter = p.sty.Dim.Render(textsafe.Truncate("for "+c.Network.At(c.Contact.Handle)+": "+textsafe.Line(text), w))
 			}
 		}
 	}

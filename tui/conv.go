@@ -223,7 +223,7 @@ func (v *conv) View(w, h int) string {
 func (v *conv) header(c social.Conversation, w int) []string {
 	var lines []string
 	name := textsafe.Handle(c.Contact.Name())
-	handle := textsafe.Handle(displayHandle(c.Contact.Handle))
+	handle := textsafe.Handle(c.Network.At(c.Contact.Handle))
 	// the name takes at most half the line, the handle the rest
 	shown := textsafe.Truncate(name, w/2)
 	title := v.sty.Title.Render(shown)

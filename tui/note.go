@@ -35,7 +35,7 @@ func editContact(c *Common, cv social.Conversation, what string, edit func(*stor
 		after, err := st.Contact(c.ctx, cv.Network, cv.Contact.Handle)
 		msg := contactSavedMsg{id: id, flash: "Contact " + what + " saved"}
 		if err == nil {
-			msg.undo = contactUndo(c.ctx, op, what+" of "+displayHandle(cv.Contact.Handle), cv, before, after)
+			msg.undo = contactUndo(c.ctx, op, what+" of "+cv.Network.At(cv.Contact.Handle), cv, before, after)
 		}
 		return msg
 	}

@@ -95,7 +95,7 @@ func urgentNotice(cs []social.Conversation) string {
 			c = x
 		}
 	}
-	s := fmt.Sprintf("%s to %s: %s", displayHandle(c.Contact.Handle), c.Brand, c.Preview)
+	s := fmt.Sprintf("%s to %s: %s", c.Network.At(c.Contact.Handle), c.Brand, c.Preview)
 	if len(cs) > 1 {
 		s = fmt.Sprintf("(+%d more) %s", len(cs)-1, s)
 	}
@@ -159,7 +159,7 @@ func (m *Model) onSLA(msg slaMsg) tea.Cmd {
 		clear(m.slaSeen)
 	}
 	c := fresh[0]
-	body := fmt.Sprintf("#%s %s (%s) due in %s", c.ID, displayHandle(c.Contact.Handle), c.Brand, triage.Countdown(c.DueAt.Sub(m.now())))
+	body := fmt.Sprintf("#%s %s (%s) due in %s", c.ID, c.Network.At(c.Contact.Handle), c.Brand, triage.Countdown(c.DueAt.Sub(m.now())))
 	if len(fresh) > 1 {
 		body += fmt.Sprintf(" and %d more", len(fresh)-1)
 	}

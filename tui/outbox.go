@@ -249,7 +249,7 @@ func entryTarget(e store.OutboxEntry) string {
 		}
 		return what + " on " + textsafe.Line(string(e.Reply.Network)+"/"+e.Reply.Account)
 	}
-	return "#" + textsafe.Line(e.Reply.ConvID) + " → " + textsafe.Handle(displayHandle(e.Reply.To.Author.Handle))
+	return "#" + textsafe.Line(e.Reply.ConvID) + " → " + textsafe.Handle(e.Reply.Network.At(e.Reply.To.Author.Handle))
 }
 
 func (o *outboxView) logView() (string, []string) {

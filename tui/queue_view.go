@@ -130,7 +130,7 @@ func (q *queue) renderRow(c social.Conversation, w int, k rowKey) string {
 	if sla != "" {
 		right = sla
 	}
-	handle := textsafe.Handle(displayHandle(c.Contact.Handle))
+	handle := textsafe.Handle(c.Network.At(c.Contact.Handle))
 	head := fmt.Sprintf("%s%s %s %-2s ", mark, q.priorityMark(c), brandTag(c.Brand), c.Network.Short())
 	if flags != "" {
 		head += flags + " "

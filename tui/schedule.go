@@ -182,7 +182,7 @@ func (o *scheduledView) View(w, h int) (string, []string) {
 	for i, e := range es {
 		to := e.Reply.To.Author.Handle
 		if e.Reply.ConvID != "" {
-			to = "#" + e.Reply.ConvID + " " + displayHandle(to)
+			to = "#" + e.Reply.ConvID + " " + e.Reply.Network.At(to)
 		}
 		kind := ""
 		if e.Reply.Direct {

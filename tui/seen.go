@@ -96,7 +96,7 @@ func newsLines(n store.News, w int) []string {
 		}
 	}
 	for _, sp := range n.Posts {
-		who := textsafe.Handle(displayHandle(sp.Author.Handle))
+		who := textsafe.Handle(sp.Network.At(sp.Author.Handle))
 		if name := textsafe.Line(sp.Author.DisplayName); name != "" {
 			who = name + " " + who
 		}

@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/engine"
 	"github.com/hark-tui/hark/social"
 	"github.com/hark-tui/hark/store"
@@ -34,15 +33,6 @@ func (m *Model) statusBrand() string {
 		}
 	}
 	return ""
-}
-
-// statusSignature is the brand's signature with no customer.
-func (c *Common) statusSignature(brand string) (string, error) {
-	b := c.brandOf(brand)
-	if strings.TrimSpace(b.Signature) == "" {
-		return "", nil
-	}
-	return canned.Signature(b.Signature, canned.Vars{Brand: brand, Agent: c.d.Agent, Initials: c.d.Initials, Custom: b.Vars})
 }
 
 // statusCompose is the P overlay.
@@ -90,11 +80,7 @@ func (s *statusCompose) open() tea.Cmd {
 func (s *statusCompose) SetWidth(w int) { s.ta.SetWidth(max(min(w-12, 76), 20)) }
 
 func (s *statusCompose) text() (string, error) {
-	sig, err := s.statusSignature(s.brand)
-	if err != nil {
-		return "", fmt.Errorf("signature: %w", err)
-	}
-	return canned.Signed(strings.TrimSpace(s.ta.Value()), sig), nil
+	return s.sign(social.Conversation{Brand: s.brand}, strings.TrimSpace(s.ta.Value()))
 }
 
 func (s *statusCompose) Key(k tea.KeyPressMsg) tea.Cmd {
@@ -369,7 +355,7 @@ func deliveredLabel(e store.OutboxEntry) string {
 		}
 		return fmt.Sprintf("%s sent on %s/%s", what, e.Reply.Network, textsafe.Line(e.Reply.Account))
 	}
-	return fmt.Sprintf("Reply sent to %s", textsafe.Handle(displayHandle(e.Reply.To.Author.Handle)))
+	return fmt.Sprintf("Reply sent to %s", textsafe.Handle(e.Reply.Network.At(e.Reply.To.Author.Handle)))
 }
 
 // paste inserts pasted text into the status post.

@@ -388,6 +388,41 @@ func TestHostilePostIsInert(t *testing.T) {
 	}
 }
 
+// A handle is shown as written on its network, as the CLI prints it
+// (app.Handle): Bluesky's and X's, stored without "@", with it; an RSS
+// author (a site, not an account) as it is (it was shown "@www.reddit.com").
+func TestHandlesAsWrittenOnTheirNetwork(t *testing.T) {
+	a, _ := demoApp(t)
+	ctx := context.Background()
+	for i, p := range []social.Post{
+		{Network: social.RSS, Account: "reddit", Author: social.Author{Handle: "www.reddit.com"}, Text: "skylark lost my bag says a thread"},
+		{Network: social.Bluesky, Account: "skylark.bsky.social", Author: social.Author{Handle: "jonas.bsky.social"}, Text: "skylark where is my bag"},
+	} {
+		p.Brand, p.RemoteID, p.Kind, p.CreatedAt = "Skylark Air", fmt.Sprintf("h-%d", i), social.KindSearch, apptest.Start.Add(time.Minute)
+		if _, err := a.Store.Ingest(ctx, "", "", []social.Post{p}, nil, apptest.Start); err != nil {
+			t.Fatal(err)
+		}
+		c, err := a.Store.ConvByRoot(ctx, p.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Store.UpdateConv(ctx, c.ID, func(c *social.Conversation) error { c.Priority = 100 - i; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := app.Handle(p.Network, p.Author.Handle), map[int]string{0: "www.reddit.com", 1: "@jonas.bsky.social"}[i]; got != want {
+			t.Errorf("app.Handle(%s) = %q, want %q", p.Network, got, want)
+		}
+	}
+	m := startModel(t, a, 120, 40)
+	scr := m.Screen()
+	if !strings.Contains(scr, "@jonas.bsky.social") || !strings.Contains(scr, "www.reddit.com") {
+		t.Fatalf("handles missing:\n%s", scr)
+	}
+	if strings.Contains(scr, "@www.reddit.com") {
+		t.Errorf("an RSS author shown as an account:\n%s", scr)
+	}
+}
+
 // A draft is saved a second after the last keystroke, so quitting (or a
 // crash) loses nothing; a new hark shows it again.
 func TestDraftSurvivesRestart(t *testing.T) {

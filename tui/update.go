@@ -324,7 +324,7 @@ func (m *Model) onEvent(ev engine.Event) tea.Cmd {
 			case store.OutFailed:
 				m.flash("Reply failed: "+ev.Outbox.LastError+" (O: outbox to edit/retry)", true)
 			case store.OutCancelled:
-				m.flash(fmt.Sprintf("Scheduled message to %s %s (O: enter sends it anyway, d discards it)", textsafe.Handle(displayHandle(ev.Outbox.Reply.To.Author.Handle)), textsafe.Line(ev.Outbox.LastError)), true)
+				m.flash(fmt.Sprintf("Scheduled message to %s %s (O: enter sends it anyway, d discards it)", textsafe.Handle(ev.Outbox.Reply.Network.At(ev.Outbox.Reply.To.Author.Handle)), textsafe.Line(ev.Outbox.LastError)), true)
 			}
 		}
 		if len(ev.ConvIDs) > 0 {
