@@ -42,6 +42,7 @@ FUZZ_TARGETS = \
 	./textsafe:FuzzBlock \
 	./textsafe:FuzzLine \
 	./textsafe:FuzzHandle \
+	./textsafe:FuzzOutgoing \
 	./canned:FuzzRender \
 	./feeds/mastodon:FuzzMapStatus \
 	./feeds/mastodon:FuzzErrorBody \

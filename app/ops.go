@@ -60,13 +60,14 @@ func (a *App) StatsView(brands []string) func(ctx context.Context, width int) (s
 
 // CannedVars are the canned-response variables for conversation c, as
 // the TUI's picker fills them in (tui's Common.vars): the customer's name
-// and handle as written on its network, the brand, the operator, the
+// and handle as written on its network (canned cleans them: they come from
+// the network), the brand, the operator, the
 // ticket, the brand's own variables and the link to its latest status post
 // on the customer's network. A status post has no customer: c holds only
 // its brand.
 func (a *App) CannedVars(c social.Conversation) canned.Vars {
 	v := canned.Vars{
-		Name: c.Contact.Name(), Handle: Handle(c.Network, c.Contact.Handle), Brand: c.Brand,
+		Name: c.Contact.Name(), Handle: c.Network.At(c.Contact.Handle), Brand: c.Brand,
 		Agent: a.Cfg.Agent.Name, Initials: a.Cfg.Agent.Initials, Ticket: c.ID,
 		Status: a.Engine.StatusLink(c.Brand, c.Network),
 	}

@@ -10,6 +10,8 @@
 // variables, if/else/with and a few pure functions (no loops, no nested
 // templates, no printf).
 //
-// It depends on the standard library, sahilm/fuzzy and langtag (language
-// tags) only; it must not import store, engine, tui or feeds.
+// It depends on the standard library, sahilm/fuzzy, langtag (language
+// tags) and textsafe (Outgoing: the customer's name and handle are cleaned
+// before they go into a reply) only; it must not import store, engine, tui
+// or feeds.
 package canned

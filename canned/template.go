@@ -9,7 +9,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
-	"unicode"
+
+	"github.com/hark-tui/hark/textsafe"
 )
 
 // Vars are the values a response body or a signature can use:
@@ -24,9 +25,10 @@ import (
 //	               network (rendering fails with ErrNoStatus when it has none)
 //
 // plus the brand's Custom values by key ({{.order_url}}); a custom key with
-// a built-in name is ignored. Name and Handle come from the network: control,
-// bidi and invisible format characters are removed from them and whitespace
-// is collapsed, so they cannot break or disguise the reply.
+// a built-in name is ignored. Name, Handle and Status come from the
+// network: they go in as textsafe.Outgoing makes them (escape sequences, control, bidi
+// and invisible format characters removed, whitespace collapsed), so they
+// cannot break or disguise the reply.
 type Vars struct {
 	Name, Handle, Brand, Agent, Initials, Ticket string
 	Status                                       string
@@ -171,8 +173,8 @@ func (v Vars) data() map[string]string {
 	for k, val := range v.Custom {
 		d[k] = val
 	}
-	name := inline(v.Name)
-	handle := inline(v.Handle)
+	name := textsafe.Outgoing(v.Name)
+	handle := textsafe.Outgoing(v.Handle)
 	if name == "" {
 		name = handle
 	}
@@ -182,7 +184,7 @@ func (v Vars) data() map[string]string {
 	d["Agent"] = v.Agent
 	d["Initials"] = v.Initials
 	d["Ticket"] = v.Ticket
-	d["Status"] = v.Status
+	d["Status"] = textsafe.Outgoing(v.Status) // a URL the network gave
 	return d
 }
 
@@ -399,39 +401,4 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 		return 0, errTooLong
 	}
 	return w.b.Write(p)
-}
-
-// inline cleans a value that came from the network for use inside a reply:
-// whitespace runs become one space (trimmed), control, bidi and invisible
-// format characters are dropped, invalid UTF-8 becomes U+FFFD. ZWJ stays
-// (emoji sequences in display names).
-func inline(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-		case unicode.IsControl(r), hidden(r):
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// hidden reports bidi controls and invisible format characters.
-func hidden(r rune) bool {
-	switch {
-	case unicode.Is(unicode.Bidi_Control, r),
-		r == 0x00ad, r == 0x180e, r == 0x200b, r == 0xfeff,
-		r >= 0x2060 && r <= 0x2064, r >= 0x206a && r <= 0x206f,
-		r >= 0xe0000 && r <= 0xe001f:
-		return true
-	}
-	return false
 }

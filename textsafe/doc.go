@@ -29,6 +29,11 @@
 // control, bidi and invisible character as a \u escape), for exports and
 // --json; Scan checks output byte by byte (tests of every CLI format).
 //
+// Outgoing is the one cleaning that is not for display: a customer's name
+// or handle going back out inside a reply (canned answers, signatures)
+// loses escape sequences with their bodies, controls, bidi and invisible
+// characters, and keeps its emoji and letters as they are.
+//
 // The store keeps the exact original bytes; only display copies are made
 // here. This package is a leaf: it must not import any other hark package.
 package textsafe

@@ -381,6 +381,32 @@ func FuzzHandle(f *testing.F) {
 	})
 }
 
+func TestOutgoing(t *testing.T) {
+	tests := []sanitizerCase{
+		{"plain", "María López", "María López"},
+		{"white space collapsed and trimmed", "  Bob\n\n\tSmith \u00a0", "Bob Smith"},
+		{"OSC title with its body", "Ev\x1b]0;pwned\x07il", "Evil"},
+		{"OSC 8 link with its body, ST-terminated", "a\x1b]8;;https://evil.example\x1b\\b\x1b]8;;\x1b\\c", "abc"},
+		{"CSI with its parameters", "red\x1b[31m\x1b[2Jtext", "redtext"},
+		{"8-bit C1 as UTF-8: CSI, OSC, DCS", "a\u009b2Jb\u009d0;t\u009cc\u0090qDCS\u009cd", "abcd"},
+		{"unterminated OSC runs to the end", "ok\x1b]52;c;SGVsbG8=", "ok"},
+		{"bidi override and isolates dropped", "\u202eevil\u2066Admin\u2069", "evilAdmin"},
+		{"invisible characters dropped", "sky\u200blark\ufeff\u00ad", "skylark"},
+		{"C0 and DEL dropped", "a\x00b\x07c\x7f", "abc"},
+		{"invalid UTF-8", "a\xffb", "a\ufffdb"},
+		{"emoji sequences kept whole", "Anna " + family + " 👍🏽 ❤️ 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "Anna " + family + " 👍🏽 ❤️ 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"},
+		{"marks kept", "Nguyễn Ðức", "Nguyễn Ðức"},
+	}
+	checkSanitizer(t, "Outgoing", Outgoing, false, tests, nil)
+}
+
+func FuzzOutgoing(f *testing.F) {
+	addCorpusSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFuzzOutput(t, Outgoing, "Outgoing", s, false)
+	})
+}
+
 func BenchmarkBlock(b *testing.B) {
 	clean := strings.Repeat("Hi @skylark, my flight SK123 to Tallinn was cancelled and nobody answers. ", 8)
 	unicode := strings.Repeat("¡Hola! Mi vuelo a Kraków fue cancelado 😡 "+family+" 日本語. ", 8)

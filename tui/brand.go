@@ -6,7 +6,6 @@ import (
 
 	"github.com/hark-tui/hark/canned"
 	"github.com/hark-tui/hark/social"
-	"github.com/hark-tui/hark/textsafe"
 )
 
 // Brand is what the TUI needs to know of a brand.
@@ -27,13 +26,14 @@ func (c *Common) brandOf(name string) Brand {
 
 // vars are the canned-response variables for a conversation, as hark
 // reply --canned fills them in (app.CannedVars): the customer's name and
-// handle as written on its network, the brand, the operator, the ticket,
+// handle as written on its network (canned cleans them: they come from the
+// network), the brand, the operator, the ticket,
 // the brand's own variables and the link to its latest status post on the
 // customer's network. A status post has no customer: cv holds only its
 // brand.
 func (c *Common) vars(cv social.Conversation) canned.Vars {
 	return canned.Vars{
-		Name: cv.Contact.Name(), Handle: cv.Network.At(textsafe.Handle(cv.Contact.Handle)), Brand: cv.Brand,
+		Name: cv.Contact.Name(), Handle: cv.Network.At(cv.Contact.Handle), Brand: cv.Brand,
 		Agent: c.d.Agent, Initials: c.d.Initials, Ticket: cv.ID, Custom: c.brandOf(cv.Brand).Vars,
 		Status: c.eng.StatusLink(cv.Brand, cv.Network),
 	}

@@ -135,7 +135,10 @@ func (p *composer) start(c social.Conversation, direct, followUp bool) tea.Cmd {
 	}
 	p.noteSeen(c.ID, true)
 	if followUp && p.ta.Value() == "" {
-		p.ta.SetValue(fmt.Sprintf("Glad we could sort this out, %s! Thanks for your patience.", c.Contact.Name()))
+		// the customer's name cleaned as a canned answer's is
+		if text, err := canned.Render("Glad we could sort this out, {{.Name}}! Thanks for your patience.", p.vars(c)); err == nil {
+			p.ta.SetValue(text)
+		}
 	}
 	p.host.focusOn(fComposer)
 	return p.ta.Focus()

@@ -388,6 +388,39 @@ func TestHostilePostIsInert(t *testing.T) {
 	}
 }
 
+// A canned answer to a customer whose display name carries an OSC title,
+// a bidi override and a zero-width space: the reply queued greets "EvilAdmin"
+// (before, the title's body "]0;pwned" went out in the reply, only its ESC
+// and BEL dropped), and nothing hostile reaches the screen on the way.
+func TestHostileNameInACannedReply(t *testing.T) {
+	tui.Instant(t)
+	a, _ := demoApp(t)
+	ctx := context.Background()
+	evil := social.Post{
+		Network: social.Demo, Account: "skylark", Brand: "Skylark Air", RemoteID: "evil-1", Kind: social.KindMention,
+		Author:    social.Author{Handle: "evil", DisplayName: "Ev\x1b]0;pwned\x07il\u202eAdmin\u200b"},
+		Text:      "stranded!!",
+		CreatedAt: apptest.Start.Add(time.Minute),
+	}
+	if _, err := a.Store.Ingest(ctx, "", "", []social.Post{evil}, nil, apptest.Start); err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.Store.ConvByRoot(ctx, evil.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.UpdateConv(ctx, c.ID, func(c *social.Conversation) error { c.Priority = 100; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	m := startModel(t, a, 120, 40)
+	m.Press(key("c"), key("enter"))
+	if raw := m.View().Content; strings.ContainsAny(raw, "\a\u202e\u200b") || strings.Contains(raw, "\x1b]") {
+		t.Errorf("hostile bytes reached the screen:\n%q", raw)
+	}
+	m.Press(key("ctrl+s"))
+	queuedLast(t, a, c.ID, 1, "Hi EvilAdmin, we're sorry you're stuck.")
+}
+
 // A handle is shown as written on its network, as the CLI prints it
 // (app.Handle): Bluesky's and X's, stored without "@", with it; an RSS
 // author (a site, not an account) as it is (it was shown "@www.reddit.com").
