@@ -44,6 +44,11 @@ type Options struct {
 	// not a new empty store (a mistyped --db made one and left it behind).
 	// A status post may be a new store's first write.
 	Existing bool
+	// Probe: a bbolt file that is not there is not made; a throw-away
+	// store stands in, and the app says so (doctor checks the accounts
+	// before hark has run, and leaves no store behind, where a mistyped
+	// --db made one).
+	Probe bool
 }
 
 // App is a wired hark.
@@ -62,7 +67,8 @@ type App struct {
 	Kind string
 
 	logFile  io.Closer
-	tmpDir   string // the throw-away store's folder (the demo)
+	tmpDir   string // the throw-away store's folder (the demo, a probe)
+	noStore  string // the store's path when a probe found none there
 	closed   bool
 	now      func() time.Time
 	fallback *Brand
@@ -83,12 +89,16 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	path := cfg.Store
-	if cfg.Throwaway {
+	probeOnly := o.Probe && !cfg.Throwaway && NeedStore(path) != nil
+	if probeOnly {
+		a.noStore = path
+	}
+	if cfg.Throwaway || probeOnly {
 		if o.ReadOnly {
 			a.Close()
 			return nil, ErrNoDemoStore
 		}
-		// the demo: a new store of its own, removed on Close
+		// the demo, a probe: a new store of its own, removed on Close
 		dir, err := os.MkdirTemp("", "hark-demo-")
 		if err != nil {
 			a.Close()

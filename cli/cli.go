@@ -196,7 +196,7 @@ func doctorCmd(f *flags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check every account: token, identity, rate-limit budget, last poll and error",
-		RunE: withRunning(f, app.Options{Reports: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
+		RunE: withRunning(f, app.Options{Reports: true, Probe: true}, func(cmd *cobra.Command, _ []string, a *app.App) error {
 			if a.Cfg.Path == "" && !f.demo {
 				// (no config found: hark runs the demo, and so checks it)
 				fmt.Fprintf(cmd.OutOrStdout(), "no config at %s: this checks the demo (hark init writes a config for your accounts)\n\n", textsafe.Line(defaultConfig()))

@@ -153,6 +153,28 @@ func TestDoctorWithoutConfigSaysItChecksTheDemo(t *testing.T) {
 	}
 }
 
+// hark doctor before hark has run checks the accounts and says there is
+// no store yet, and makes none (it made an empty store, where a mistyped
+// --db left a stray file); once hark has run, it checks the store.
+func TestDoctorBeforeTheFirstRun(t *testing.T) {
+	home := cleanHome(t)
+	db := filepath.Join(home, "first.db")
+	out, _, err := harkIn(t, "--demo", "--db", db, "doctor")
+	if err != nil || !strings.Contains(out, "store (bbolt)\n  · none yet at "+db+": hark makes it when it first runs") || !strings.Contains(out, "demo") {
+		t.Fatalf("doctor before the first run: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatalf("doctor made a store at %s", db)
+	}
+	if _, _, err := harkIn(t, "--demo", "--db", db, "poll", "--once"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = harkIn(t, "--demo", "--db", db, "doctor")
+	if err != nil || strings.Contains(out, "none yet") || !strings.Contains(out, "store (bbolt)\n  ✓ ") {
+		t.Fatalf("doctor after the first run: %v\n%s", err, out)
+	}
+}
+
 // hark reply acts on what a store holds, a conversation: given a bbolt
 // file that is not there (a mistyped --db) it says so and makes nothing
 // (it made an empty store there, failed on the missing conversation and
