@@ -245,7 +245,7 @@ func (m *Model) renderHeader() string {
 	c := q.counts
 	right := fmt.Sprintf("inbox %d  pending %d  snoozed %d  resolved %d", c[0], c[1], c[2], c[3])
 	gap := m.w - lipgloss.Width(left) - lipgloss.Width(right) - 2
-	if gap < 1 {
+	if gap < 2 { // one space would read as part of the search ("/is:vip inbox 19")
 		right = fmt.Sprintf("%d/%d/%d/%d", c[0], c[1], c[2], c[3])
 		gap = max(m.w-lipgloss.Width(left)-lipgloss.Width(right)-2, 1)
 	}

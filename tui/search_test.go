@@ -29,6 +29,16 @@ func TestSearchFlow(t *testing.T) {
 	if h := header(m.Screen()); !strings.Contains(h, "/stranded") {
 		t.Fatalf("search not applied: %s", h)
 	}
+	// the query stands apart from the counts, where the full counts would
+	// leave one space ("/is:vip inbox 19" at 80 columns)
+	search(m, "is:vip")
+	for w := 70; w <= 120; w++ {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 40})
+		if h := header(m.Screen()); !strings.Contains(h, "/is:vip  ") {
+			t.Fatalf("at %d columns the query runs into the counts: %q", w, h)
+		}
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	// a second search replaces the first
 	search(m, "from:whitf")
 	s := m.Screen()
