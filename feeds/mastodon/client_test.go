@@ -488,6 +488,13 @@ func TestReplyText(t *testing.T) {
 		{local, "@kasia@other.example hi", "@kasia @kasia@other.example hi"},
 		{noMeta, "Hallo", "@lena@tooters.example Hallo"},
 		{social.Post{}, "no author", "no author"},
+		// a hostile server's acct is not put in front of the text
+		{social.Post{Meta: map[string]string{MetaAcct: "ev\x1b]0;pwned\x07il@x.example"}}, "Hi", "Hi"},
+		{social.Post{Meta: map[string]string{MetaAcct: "two words"}}, "Hi", "Hi"},
+		{social.Post{Meta: map[string]string{MetaAcct: "a@b@c"}}, "Hi", "Hi"},
+		{social.Post{Meta: map[string]string{MetaAcct: "jürgen_k.m-1@bücher.example"}}, "Hallo", "@jürgen_k.m-1@bücher.example Hallo"},
+		{social.Post{Meta: map[string]string{MetaAcct: "bob@127.0.0.1:8080"}}, "Hi", "@bob@127.0.0.1:8080 Hi"},
+		{social.Post{Meta: map[string]string{MetaAcct: "bo:b@x.example"}}, "Hi", "Hi"},
 	}
 	for _, tt := range tests {
 		if got := ReplyText(social.Reply{To: tt.to, Text: tt.text}); got != tt.want {

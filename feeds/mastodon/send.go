@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/hark-tui/hark/htmltext"
 	"github.com/hark-tui/hark/social"
@@ -93,16 +94,36 @@ func sentOf(st status) social.Sent {
 // ReplyText is the text Send posts for r: r.Text, prefixed with "@acct " of
 // the author of r.To unless the text already mentions them. acct is the
 // form the server gave ("user" for its local accounts, "user@domain" for
-// remote ones), so the mention resolves to the same account.
+// remote ones), so the mention resolves to the same account. An acct
+// that is no account name (white space, controls, an escape sequence: a
+// broken or hostile server's) is not put in front of the operator's text.
 func ReplyText(r social.Reply) string {
 	acct := strings.TrimPrefix(r.To.Meta[MetaAcct], "@")
 	if acct == "" {
 		acct = strings.TrimPrefix(r.To.Author.Handle, "@")
 	}
-	if acct == "" || mentions(r.Text, acct, r.To.Author.Handle) {
+	if !accountName(acct) || mentions(r.Text, acct, r.To.Author.Handle) {
 		return r.Text
 	}
 	return "@" + acct + " " + strings.TrimLeft(r.Text, " \t")
+}
+
+// accountName reports whether acct has the shape of a fediverse account:
+// user or user@domain, of letters (any script, with their marks), digits,
+// "_", "." and "-" (and a port's ":" in the domain: a test server's).
+func accountName(acct string) bool {
+	user, domain, remote := strings.Cut(acct, "@")
+	if user == "" || (remote && domain == "") {
+		return false
+	}
+	for i, r := range acct {
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_' || r == '.' || r == '-' ||
+			(i > len(user) && r == ':')
+		if !ok && i != len(user) { // (the one "@")
+			return false
+		}
+	}
+	return true
 }
 
 // mentions reports whether text already @mentions the account acct
