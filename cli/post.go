@@ -103,11 +103,7 @@ func postCmd(f *flags) *cobra.Command {
 					failed++
 					fmt.Fprintf(out, "FAILED on %s/%s: %s\n", it.Network, it.Account, textsafe.Line(e.LastError))
 				default:
-					retry := "the next hark run retries it"
-					if f.served != nil {
-						retry = "the running hark retries it"
-					}
-					fmt.Fprintf(out, "queued on %s/%s (outbox %d): %s; %s\n", it.Network, it.Account, e.Seq, textsafe.Line(e.LastError), retry)
+					fmt.Fprintf(out, "queued on %s/%s (outbox %d): %s; %s\n", it.Network, it.Account, e.Seq, textsafe.Line(e.LastError), retrier(f))
 				}
 			}
 			fmt.Fprintf(out, "status %s of %s\n", st.ID, textsafe.Line(st.Brand))

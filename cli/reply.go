@@ -133,12 +133,17 @@ func deliverNow(cmd *cobra.Command, f *flags, a *app.App, seq uint64) error {
 		}
 		return fmt.Errorf("%s failed: %s", what, textsafe.Line(ent.LastError))
 	}
-	retry := "it is retried by the next `hark poll --once`, `hark poll` or the TUI"
-	if f.served != nil {
-		retry = "the running hark retries it"
-	}
-	fmt.Fprintf(out, "queued (outbox %d): %s; %s\n", ent.Seq, textsafe.Line(ent.LastError), retry)
+	fmt.Fprintf(out, "queued (outbox %d): %s; %s\n", ent.Seq, textsafe.Line(ent.LastError), retrier(f))
 	return nil
+}
+
+// retrier says who tries a queued entry again: the running hark when
+// this command runs in one, else the next hark that runs on the store.
+func retrier(f *flags) string {
+	if f.served != nil {
+		return "the running hark retries it"
+	}
+	return "it is retried by the next `hark poll --once`, `hark poll` or the TUI"
 }
 
 // replyArgs says what `hark reply` needs instead of cobra's "accepts 2

@@ -24,17 +24,11 @@ func Outgoing(s string) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		j := i + n
 		switch {
-		case r == 0x1b:
-			j = skipEscape(s, j)
-		case r == 0x9b: // CSI
-			j = skipCSI(s, j)
-		case r == 0x9d: // OSC
-			j = skipString(s, j, true)
-		case r == 0x90, r == 0x98, r == 0x9e, r == 0x9f: // DCS, SOS, PM, APC
-			j = skipString(s, j, false)
-		case unicode.IsSpace(r):
+		case unicode.IsSpace(r): // (U+0085, a C1 control, too)
 			space = b.Len() > 0
-		case unicode.IsControl(r), dropOutgoing(r):
+		case r == 0x1b || r >= 0x80 && r <= 0x9f: // with the sequence it starts
+			j = skipSequence(s, r, j)
+		case unicode.IsControl(r), bidiName(r) != "", isInvisible(r):
 		default:
 			if space {
 				b.WriteByte(' ')
@@ -49,18 +43,4 @@ func Outgoing(s string) string {
 		i = j
 	}
 	return b.String()
-}
-
-// dropOutgoing reports the bidi controls and invisible format characters
-// Outgoing drops. The zero-width joiner and the tag characters stay: they
-// belong to emoji sequences (👩‍💻, subdivision flags).
-func dropOutgoing(r rune) bool {
-	switch {
-	case unicode.Is(unicode.Bidi_Control, r), bidiName(r) != "",
-		r == 0x00ad, r == 0x180e, r == 0x200b, r == 0xfeff,
-		r >= 0x2060 && r <= 0x2064, r >= 0x206a && r <= 0x206f,
-		r >= 0xe0000 && r <= 0xe001f:
-		return true
-	}
-	return false
 }

@@ -186,7 +186,7 @@ func (w *writer) ascii(i int, c byte) int {
 		}
 	case c == 0x1b:
 		w.control()
-		return skipEscape(s, i+1)
+		return skipSequence(s, 0x1b, i+1)
 	default: // other C0 controls and DEL
 		w.control()
 	}
@@ -201,14 +201,7 @@ func (w *writer) nonASCII(i int, r rune, size int) int {
 	switch {
 	case r <= 0x9f: // C1 controls, U+0080–U+009F
 		w.control()
-		switch r {
-		case 0x9b: // CSI
-			return skipCSI(s, j)
-		case 0x9d: // OSC
-			return skipString(s, j, true)
-		case 0x90, 0x98, 0x9e, 0x9f: // DCS, SOS, PM, APC
-			return skipString(s, j, false)
-		}
+		return skipSequence(s, r, j)
 	case r == 0x2028 || r == 0x2029: // line and paragraph separators
 		w.newline(i, false)
 	case bidiName(r) != "":
@@ -538,6 +531,24 @@ func (w *writer) mark(i, j int, r rune) {
 		w.put(string(dottedCircle), dottedCircle)
 	}
 	w.keep(i, j, r, kindMark)
+}
+
+// skipSequence returns the offset after the sequence that control r
+// (ESC, or a C1 control) starts, its body from s[j]: an escape sequence,
+// a control sequence (CSI) or a control string (OSC, DCS, SOS, PM, APC).
+// A control that starts none is just itself: j.
+func skipSequence(s string, r rune, j int) int {
+	switch r {
+	case 0x1b:
+		return skipEscape(s, j)
+	case 0x9b: // CSI
+		return skipCSI(s, j)
+	case 0x9d: // OSC
+		return skipString(s, j, true)
+	case 0x90, 0x98, 0x9e, 0x9f: // DCS, SOS, PM, APC
+		return skipString(s, j, false)
+	}
+	return j
 }
 
 // skipEscape returns the offset after the escape sequence whose ESC byte
